@@ -1,0 +1,98 @@
+# Sourced by bin/test (and bin/bench): provides a Docker engine (API >= 1.44) and the local test images.
+# Reuses an engine that already answers; otherwise installs Engine 26 from Debian 13 (keeping Debian 12's runc)
+# and starts it on a private socket. Functions print what they do on stderr, one line per step.
+
+DWB_ENGINE_SOCK=${DWB_ENGINE_SOCK:-/run/dwb/docker.sock}
+DWB_KAFKA_VERSION=${DWB_KAFKA_VERSION:-4.1.1}
+DWB_KAFKA_IMAGE=${DWB_KAFKA_IMAGE:-local/kafka:$DWB_KAFKA_VERSION}
+DWB_BUSYBOX_IMAGE=${DWB_BUSYBOX_IMAGE:-local/busybox:1}
+DWB_STARTED_ENGINE_PID=
+
+say() { echo "[test-env] $*" >&2; }
+
+# Prints the API version of the engine at $1 (a DOCKER_HOST value) when it answers, nothing otherwise.
+engine_api() {
+  DOCKER_HOST=$1 timeout 10 docker version --format '{{.Server.APIVersion}}' 2>/dev/null || true
+}
+
+api_at_least_144() {
+  local major=${1%%.*} minor=${1#*.}
+  [ -n "$1" ] && { [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 44 ]; }; }
+}
+
+install_engine() {
+  if command -v dockerd >/dev/null && dockerd --version | grep -qE 'version (2[6-9]|[3-9][0-9])\.'; then return 0; fi
+  say "installing Docker Engine 26 (Debian 13 packages on Debian 12) and busybox-static"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq docker.io busybox-static >&2
+  local d src o
+  d=$(mktemp -d); mkdir -p "$d/lists/partial"
+  src=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $src trixie main" > "$d/sources.list"
+  o="-o Dir::Etc::SourceList=$d/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$d/lists"
+  # shellcheck disable=SC2086
+  apt-get $o update -qq >&2
+  # shellcheck disable=SC2086
+  (cd "$d" && apt-get $o download docker.io containerd >&2)
+  dpkg -i "$d"/docker.io_*.deb "$d"/containerd_*.deb >&2
+  rm -rf "$d"
+}
+
+# Sets DOCKER_HOST to an engine that answers with API >= 1.44, starting one when needed.
+ensure_engine() {
+  local candidate api
+  for candidate in ${DOCKER_HOST:-} unix:///var/run/docker.sock "unix://$DWB_ENGINE_SOCK"; do
+    api=$(engine_api "$candidate")
+    if api_at_least_144 "$api"; then
+      export DOCKER_HOST=$candidate
+      say "reusing the engine at $DOCKER_HOST (API $api)"
+      return 0
+    fi
+  done
+  install_engine
+  command -v busybox >/dev/null || apt-get install -y -qq busybox-static >&2
+  mkdir -p "$(dirname "$DWB_ENGINE_SOCK")" /var/lib/dwb-docker
+  say "starting dockerd on unix://$DWB_ENGINE_SOCK (log: /var/log/dwb-dockerd.log)"
+  dockerd --host "unix://$DWB_ENGINE_SOCK" --data-root /var/lib/dwb-docker --exec-root /run/dwb/exec \
+    --pidfile /run/dwb/docker.pid --storage-driver vfs >>/var/log/dwb-dockerd.log 2>&1 &
+  DWB_STARTED_ENGINE_PID=$!
+  export DOCKER_HOST="unix://$DWB_ENGINE_SOCK"
+  local i
+  for i in $(seq 1 60); do
+    api=$(engine_api "$DOCKER_HOST")
+    if api_at_least_144 "$api"; then say "engine up (API $api)"; return 0; fi
+    sleep 1
+  done
+  say "the engine did not answer within 60 s; see /var/log/dwb-dockerd.log"
+  return 1
+}
+
+stop_engine() {
+  if [ -n "$DWB_STARTED_ENGINE_PID" ]; then
+    say "stopping the engine this run started (pid $DWB_STARTED_ENGINE_PID)"
+    kill "$DWB_STARTED_ENGINE_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 30); do kill -0 "$DWB_STARTED_ENGINE_PID" 2>/dev/null || break; sleep 1; done
+  fi
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+ensure_busybox_image() {
+  image_exists "$DWB_BUSYBOX_IMAGE" && return 0
+  command -v busybox >/dev/null || { apt-get update -qq >&2; apt-get install -y -qq busybox-static >&2; }
+  say "building $DWB_BUSYBOX_IMAGE from Debian's static busybox"
+  local r c
+  r=$(mktemp -d); mkdir -p "$r/bin"
+  cp "$(command -v busybox)" "$r/bin/"
+  for c in sh sleep httpd true echo cat ls; do ln -s busybox "$r/bin/$c"; done
+  tar -C "$r" -c . | docker import -c 'CMD ["/bin/sh"]' - "$DWB_BUSYBOX_IMAGE" >/dev/null
+  rm -rf "$r"
+}
+
+ensure_kafka_image() {
+  image_exists "$DWB_KAFKA_IMAGE" && return 0
+  say "building $DWB_KAFKA_IMAGE from Maven Central jars and the local JDK (about a minute)"
+  "$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" "$DWB_KAFKA_VERSION" "$DWB_KAFKA_IMAGE" >&2
+}

@@ -1,0 +1,51 @@
+package io.dwb.schemas;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The identity of an engine event. The engine has no event id and no sequence number, so identity is derived from
+ * what makes an event unique on one engine: {@code SHA-256(host-id|timeNano|Type|Action|Actor.ID)}, first 16 bytes
+ * as 32 lower-case hex characters. Missing fields count as empty strings.
+ */
+public final class EventId {
+    private static final HexFormat HEX = HexFormat.of();
+
+    private EventId() {}
+
+    public static String of(String hostId, String timeNano, String type, String action, String actorId) {
+        String material = String.join("|", nullToEmpty(hostId), nullToEmpty(timeNano), nullToEmpty(type),
+                nullToEmpty(action), nullToEmpty(actorId));
+        byte[] digest = sha256().digest(material.getBytes(StandardCharsets.UTF_8));
+        return HEX.formatHex(digest, 0, 16);
+    }
+
+    /** The id of an engine event as the engine sent it (its {@code timeNano} taken as the engine wrote it). */
+    public static String of(String hostId, JsonNode event) {
+        return of(hostId, text(event.get("timeNano")), text(event.get("Type")), text(event.get("Action")),
+                text(event.path("Actor").get("ID")));
+    }
+
+    private static String text(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return "";
+        }
+        // Numbers by their exact integer text: a double would round timeNano.
+        return node.isNumber() ? node.bigIntegerValue().toString() : node.asText();
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.dwb.schemas;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/** Names of the Kafka record headers of the contract; every value is UTF-8 text. */
+public final class HeaderNames {
+    /** Engine {@code Name} from GET /info, or {@code --host-name}. */
+    public static final String HOST = "host";
+    /** Engine {@code ID} from GET /info, or derived from {@code --host-name}. Also the record key. */
+    public static final String HOST_ID = "host-id";
+    /** {@link EventId} of an engine event (32 hex chars). Only on {@code kind=event} records. */
+    public static final String EVENT_ID = "event-id";
+    /** One of {@link RecordKind}'s header values. */
+    public static final String KIND = "kind";
+
+    /** DLQ: why the forwarder could not deliver the record. */
+    public static final String ERROR = "error";
+    /** DLQ: where the record came from. */
+    public static final String SOURCE_TOPIC = "source-topic";
+    public static final String SOURCE_PARTITION = "source-partition";
+    public static final String SOURCE_OFFSET = "source-offset";
+
+    private HeaderNames() {}
+
+    /** The last value of header {@code name}, decoded as UTF-8, or null when absent. */
+    public static String read(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    public static byte[] utf8(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+}

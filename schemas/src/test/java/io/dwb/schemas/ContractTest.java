@@ -1,0 +1,127 @@
+package io.dwb.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class ContractTest {
+    private final ContractSchemas schemas = new ContractSchemas();
+
+    static List<JsonNode> engineEvents() throws IOException {
+        List<JsonNode> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(
+                ContractTest.class.getResourceAsStream("engine-events.ndjson"), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                events.add(ContractJson.MAPPER.readTree(line));
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void eventsOfAllElevenEngineTypesConform() throws IOException {
+        List<JsonNode> events = engineEvents();
+        assertThat(events.stream().map(e -> e.get("Type").asText()).collect(Collectors.toSet()))
+                .isEqualTo(Set.of("builder", "config", "container", "daemon", "image", "network", "node", "plugin",
+                        "secret", "service", "volume"));
+        for (JsonNode event : events) {
+            assertThat(schemas.validate(RecordKind.EVENT, event)).as(event.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void anEventWithoutTypeActionOrTimeNanoDoesNotConform() throws IOException {
+        for (String field : List.of("Type", "Action", "timeNano")) {
+            ObjectNode event = (ObjectNode) engineEvents().get(1).deepCopy();
+            event.remove(field);
+            assertThat(schemas.validate(RecordKind.EVENT, event)).as(field).isNotEmpty()
+                    .anyMatch(m -> m.contains(field));
+        }
+    }
+
+    @Test
+    void unknownFieldsAndTheScopeAreAllowed() throws IOException {
+        ObjectNode event = (ObjectNode) engineEvents().get(1).deepCopy();
+        event.put("somethingNew", "from a future engine");
+        assertThat(schemas.validate(RecordKind.EVENT, event)).isEmpty();
+    }
+
+    @Test
+    void eventIdIsSha256OfTheFiveFieldsTruncatedTo32Hex() throws IOException {
+        JsonNode seedStart = engineEvents().get(0);
+        String id = EventId.of("host-1", seedStart);
+        // printf 'host-1|1538650953348902859|container|start|018205fa…3620' | sha256sum | cut -c1-32
+        assertThat(id).isEqualTo(EventId.of("host-1", "1538650953348902859", "container", "start",
+                "018205fa7e170e32578b8487e3b7040aad00b8accedb983bc2ad029238ca3620"));
+        assertThat(id).matches("[0-9a-f]{32}");
+        assertThat(id).isEqualTo("619968598c6f14389c9b29a9c94ea2d1");
+        assertThat(EventId.of("host-2", seedStart)).isNotEqualTo(id);
+    }
+
+    @Test
+    void eventIdKeepsTimeNanoExactBeyondDoublePrecision() throws IOException {
+        JsonNode a = ContractJson.MAPPER.readTree("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1538650953348902859}");
+        JsonNode b = ContractJson.MAPPER.readTree("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1538650953348902860}");
+        assertThat(EventId.of("h", a)).isNotEqualTo(EventId.of("h", b));
+    }
+
+    @Test
+    void listenerRecordsConformToTheirSchemas() throws IOException {
+        Gap gap = new Gap(ContractJson.rfc3339(1_000_000_001L), ContractJson.rfc3339(2_000_000_000L),
+                1_000_000_001L, 2_000_000_000L, "checkpoint-not-replayed", "the engine no longer had the event",
+                "0123456789abcdef0123456789abcdef");
+        assertThat(schemas.validate(RecordKind.GAP, tree(gap))).isEmpty();
+        Heartbeat heartbeat = new Heartbeat(ContractJson.rfc3339(5L), 5L, 30, true, null);
+        assertThat(schemas.validate(RecordKind.HEARTBEAT, tree(heartbeat))).isEmpty();
+        StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(5L), 5L, ContractJson.MAPPER.createArrayNode()
+                .add(ContractJson.MAPPER.createObjectNode().put("Id", "abc").put("State", "running")));
+        assertThat(schemas.validate(RecordKind.STATE, tree(state))).isEmpty();
+        Checkpoint checkpoint = new Checkpoint(1538650953348902859L, "0123456789abcdef0123456789abcdef");
+        assertThat(schemas.validateCheckpoint(tree(checkpoint))).isEmpty();
+        assertThat(ContractJson.read(ContractJson.write(checkpoint), Checkpoint.class)).isEqualTo(checkpoint);
+        assertThat(ContractJson.read(ContractJson.write(gap), Gap.class)).isEqualTo(gap);
+    }
+
+    @Test
+    void aGapWithAnUnknownReasonDoesNotConform() throws IOException {
+        Gap gap = new Gap("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 1, 2, "bad luck", "x", null);
+        assertThat(schemas.validate(RecordKind.GAP, tree(gap))).isNotEmpty();
+    }
+
+    @Test
+    void theSeedAlertConformsToTheAlertSchema() throws IOException {
+        ObjectNode alert = ContractJson.MAPPER.createObjectNode().put("integration", "docker");
+        alert.set("docker", engineEvents().get(0));
+        assertThat(schemas.validateAlert(alert)).isEmpty();
+        alert.set("docker_bridge", ContractJson.MAPPER.createObjectNode().put("event", "gap"));
+        assertThat(schemas.validateAlert(alert)).as("docker and docker_bridge together").isNotEmpty();
+    }
+
+    @Test
+    void kindHeaderValues() {
+        assertThat(RecordKind.fromHeader(null)).contains(RecordKind.EVENT);
+        assertThat(RecordKind.fromHeader("gap")).contains(RecordKind.GAP);
+        assertThat(RecordKind.fromHeader("heartbeat")).contains(RecordKind.HEARTBEAT);
+        assertThat(RecordKind.fromHeader("state")).contains(RecordKind.STATE);
+        assertThat(RecordKind.fromHeader("nonsense")).isEmpty();
+    }
+
+    @Test
+    void rfc3339KeepsNanoseconds() {
+        assertThat(ContractJson.rfc3339(1538650953348902859L)).isEqualTo("2018-10-04T11:02:33.348902859Z");
+    }
+
+    private static JsonNode tree(Object value) throws IOException {
+        return ContractJson.tree(ContractJson.write(value));
+    }
+}

@@ -1,0 +1,111 @@
+package io.dwb.schemas.testing;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.newsclub.net.unix.AFUNIXDatagramSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * Stands in for the Wazuh queue socket: a real AF_UNIX SOCK_DGRAM socket bound at a path, reading datagrams as
+ * wazuh-agentd / analysisd do ({@code recv} of at most 65536 bytes) and keeping them in arrival order.
+ * {@link #stopReading()} leaves the socket bound but unread, so the sender fills its buffer, as a stalled Wazuh does.
+ */
+public final class DatagramReceiver implements AutoCloseable {
+    /** OS_MAXSTR in Wazuh: what its reader takes of one datagram. */
+    public static final int WAZUH_MAX_DATAGRAM = 65536;
+
+    private final Path path;
+    private final AFUNIXDatagramSocket socket;
+    private final List<byte[]> received = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean reading = new AtomicBoolean(true);
+    private volatile CountDownLatch resume = new CountDownLatch(0);
+    private final Thread reader;
+
+    private DatagramReceiver(Path path) throws IOException {
+        this.path = path;
+        Files.deleteIfExists(path);
+        socket = AFUNIXDatagramSocket.newInstance();
+        socket.bind(AFUNIXSocketAddress.of(path));
+        reader = new Thread(this::readLoop, "datagram-receiver");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Binds a receiver at {@code path} (removing a stale file there first). */
+    public static DatagramReceiver bind(Path path) throws IOException {
+        return new DatagramReceiver(path);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private void readLoop() {
+        byte[] buffer = new byte[WAZUH_MAX_DATAGRAM + 1];
+        while (!socket.isClosed()) {
+            try {
+                resume.await();
+                DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                socket.receive(packet);
+                byte[] copy = new byte[packet.getLength()];
+                System.arraycopy(packet.getData(), packet.getOffset(), copy, 0, packet.getLength());
+                received.add(copy);
+            } catch (SocketException e) {
+                return; // closed
+            } catch (IOException e) {
+                if (socket.isClosed()) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Leaves the socket bound but stops reading it: senders see it fill, then block or get EAGAIN. */
+    public void stopReading() {
+        if (reading.compareAndSet(true, false)) {
+            resume = new CountDownLatch(1);
+        }
+    }
+
+    public void resumeReading() {
+        if (reading.compareAndSet(false, true)) {
+            resume.countDown();
+        }
+    }
+
+    /** Every datagram received so far, as bytes. */
+    public List<byte[]> datagrams() {
+        return List.copyOf(received);
+    }
+
+    /** Every datagram received so far, as UTF-8 text. */
+    public List<String> texts() {
+        List<String> texts = new ArrayList<>();
+        for (byte[] d : received) {
+            texts.add(new String(d, StandardCharsets.UTF_8));
+        }
+        return texts;
+    }
+
+    public int count() {
+        return received.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        resume.countDown();
+        socket.close();
+        Files.deleteIfExists(path);
+    }
+}

@@ -1,0 +1,92 @@
+package io.dwb.schemas.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A main class of this project run as a separate JVM, on the test's own class path, so tests can SIGTERM or
+ * SIGKILL it for real. Output goes to files (read with {@link #output()}), so a chatty process never blocks.
+ */
+public final class JavaProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+
+    private JavaProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    public static JavaProcess start(Class<?> mainClass, Map<String, String> env, String... args) throws IOException {
+        return start(mainClass, env, List.of(args));
+    }
+
+    public static JavaProcess start(Class<?> mainClass, Map<String, String> env, List<String> args)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(args);
+        Path log = Files.createTempFile("dwb-" + mainClass.getSimpleName() + "-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        return new JavaProcess(builder.start(), log);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Standard output and standard error so far, interleaved. */
+    public String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(could not read " + log + ": " + e + ")";
+        }
+    }
+
+    /** SIGTERM, then the exit code; fails if the process has not exited within {@code timeout}. */
+    public int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return waitFor(timeout);
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public int waitFor(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("process still running after " + timeout + "; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    public File logFile() {
+        return log.toFile();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.dwb.schemas.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * One real Kafka broker (Testcontainers) shared by every test class of a module's test run that declares
+ * {@code @ExtendWith(SharedKafka.class)}; tests get it as a {@link Broker} parameter. It is stopped when the run
+ * ends (JUnit's root store closes it). A test that stops or pauses Kafka must start its own {@link #startBroker()}.
+ *
+ * <p>The image is {@code -Ddwb.kafka.image} (the build sets it; {@code bin/test} builds a local one where no
+ * registry is reachable). If Docker or the image is missing the test fails: it never skips.
+ */
+public final class SharedKafka implements ParameterResolver {
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Broker.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent("dwb-shared-kafka", key -> startBroker(), Broker.class);
+    }
+
+    /** A broker of its own, for tests that stop, pause or break it. Close it at the end of the test. */
+    public static Broker startBroker() {
+        String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
+                "apache/kafka:4.1.1"));
+        KafkaContainer container = new KafkaContainer(
+                DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+                .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+                .withStartupTimeout(Duration.ofMinutes(2));
+        container.start();
+        return new Broker(container);
+    }
+
+    /** A running broker and small conveniences around it. */
+    public static final class Broker implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        private final KafkaContainer container;
+
+        Broker(KafkaContainer container) {
+            this.container = container;
+        }
+
+        public KafkaContainer container() {
+            return container;
+        }
+
+        public String bootstrapServers() {
+            return container.getBootstrapServers();
+        }
+
+        /** A topic name no other test uses. */
+        public static String uniqueTopic(String prefix) {
+            return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        }
+
+        public void createTopic(String name, int partitions, Map<String, String> config) {
+            try (Admin admin = admin()) {
+                admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(config))).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public Admin admin() {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            return Admin.create(p);
+        }
+
+        public KafkaProducer<byte[], byte[]> producer() {
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            return new KafkaProducer<>(p);
+        }
+
+        /** A consumer with no group that reads committed records only. */
+        public KafkaConsumer<byte[], byte[]> committedReader() {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            return new KafkaConsumer<>(p);
+        }
+
+        /**
+         * Every committed record of {@code topic} from the beginning up to the current end, read once: what a
+         * read_committed consumer would see now. Topics that do not exist yet read as empty.
+         */
+        public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            try (KafkaConsumer<byte[], byte[]> consumer = committedReader()) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                        .map(info -> new TopicPartition(topic, info.partition())).toList();
+                if (partitions.isEmpty()) {
+                    return records;
+                }
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!reached(consumer, end, Set.copyOf(partitions))) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("could not read " + topic + " to its end in 60 s");
+                    }
+                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                }
+            }
+            records.sort((a, b) -> a.partition() != b.partition()
+                    ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
+            return records;
+        }
+
+        private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end,
+                                       Set<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                if (consumer.position(tp) < end.get(tp)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            container.stop();
+        }
+    }
+}
