@@ -1,0 +1,21 @@
+# Sourced by bin/listener, bin/forwarder and bin/run: `launch <module> <main class> [args...]` runs the module's
+# runnable jar, building it first when it is missing or older than the sources (saying so on stderr).
+# JAVA_OPTS replaces the default JVM flags; JAVA selects the java binary.
+
+DWB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Small heap and the serial collector: the processes hold little (a bounded queue, one batch), and a fleet runs one
+# listener per host, so resident memory matters more than pause times.
+DWB_DEFAULT_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx96m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError"
+
+launch() {
+  local module=$1 main=$2; shift 2
+  local jar="$DWB_ROOT/$module/target/$module.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$DWB_ROOT/$module/src/main" "$DWB_ROOT/schemas/src/main" -newer "$jar" -type f -print -quit 2>/dev/null)" ]; then
+    echo "[$module] building $module/target/$module.jar (first use or changed sources; needs Maven, about a minute)..." >&2
+    (cd "$DWB_ROOT" && mvn -q -B -pl "$module" -am package -DskipTests) >&2 || {
+      echo "[$module] the build failed; run 'mvn -pl $module -am package' in $DWB_ROOT to see why" >&2; return 1; }
+  fi
+  # shellcheck disable=SC2086
+  exec "${JAVA:-java}" ${JAVA_OPTS:-$DWB_DEFAULT_JAVA_OPTS} -cp "$jar" "$main" "$@"
+}
