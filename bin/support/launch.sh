@@ -6,7 +6,7 @@ DWB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Small heap and the serial collector: the processes hold little (a bounded queue, one batch), and a fleet runs one
 # listener per host, so resident memory matters more than pause times.
-DWB_DEFAULT_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx96m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError"
+DWB_DEFAULT_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx96m -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -Xss512k -XX:+ExitOnOutOfMemoryError"
 
 launch() {
   local module=$1 main=$2; shift 2
