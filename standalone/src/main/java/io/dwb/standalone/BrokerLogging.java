@@ -1,0 +1,27 @@
+package io.dwb.standalone;
+
+import ch.qos.logback.classic.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded broker logs through the same Logback as the bridge, under logger names the shared logback.xml does
+ * not quiet ({@code kafka.*}, {@code state.change.logger}): set them to WARN (or DWB_KAFKA_LOG_LEVEL) so a person
+ * running the standalone sees the bridge's state changes, not the broker's start-up chatter.
+ */
+final class BrokerLogging {
+    private static final String[] BROKER_LOGGERS = {"kafka", "state.change.logger", "org.apache.kafka"};
+
+    private BrokerLogging() {}
+
+    static void quiet() {
+        String configured = System.getenv("DWB_KAFKA_LOG_LEVEL");
+        Level level = Level.toLevel(configured, Level.WARN);
+        for (String name : BROKER_LOGGERS) {
+            Logger logger = LoggerFactory.getLogger(name);
+            if (logger instanceof ch.qos.logback.classic.Logger logback) {
+                logback.setLevel(level);
+            }
+        }
+    }
+}

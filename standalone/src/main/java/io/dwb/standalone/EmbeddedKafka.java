@@ -1,0 +1,191 @@
+package io.dwb.standalone;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka (KRaft broker and controller in one) inside this JVM, for one host's standalone bridge.
+ * Its storage lives under {@code <data dir>/kafka}: formatted on first start (the cluster id is kept there, in
+ * meta.properties), reused as is afterwards, so topics, committed offsets and the listener's checkpoint survive a
+ * restart. It listens on 127.0.0.1 only; internal topics have one replica so transactions and groups work.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final int NODE_ID = 1;
+    private static final String HOST = "127.0.0.1";
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path logDir;
+
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.logDir = logDir;
+    }
+
+    /**
+     * Starts the broker and returns once it accepts clients.
+     *
+     * @param dataDir the standalone's data directory (created when missing)
+     * @param port    the client port on 127.0.0.1; 0 picks a free one
+     */
+    public static EmbeddedKafka start(Path dataDir, int port) {
+        BrokerLogging.quiet();
+        Path logDir = dataDir.toAbsolutePath().resolve("kafka");
+        int clientPort = port == 0 ? freePort() : port;
+        // The controller's port is private to this JVM and not persisted in a static quorum: any free one will do.
+        int controllerPort = freePort();
+        Properties config = config(logDir, clientPort, controllerPort);
+        KafkaConfig kafkaConfig = KafkaConfig.fromProps(config, false);
+        try {
+            Files.createDirectories(logDir);
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                format(kafkaConfig, logDir);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the Kafka data directory " + logDir + ": " + e.getMessage(), e);
+        }
+        KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
+        String bootstrap = HOST + ":" + clientPort;
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            stopQuietly(server);
+            throw new IllegalStateException("the embedded Kafka broker did not start on " + bootstrap + " (data "
+                    + logDir + "): " + e.getMessage(), e);
+        }
+        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir);
+        kafka.awaitReady();
+        return kafka;
+    }
+
+    /** {@code 127.0.0.1:<port>}: what clients (and kcat / kafka-console-consumer) use. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Path logDir() {
+        return logDir;
+    }
+
+    static Properties config(Path logDir, int clientPort, int controllerPort) {
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", String.valueOf(NODE_ID));
+        p.setProperty("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("log.dirs", logDir.toString());
+        // One node: every internal topic has one replica; few partitions keep the first start quick.
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "1");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.num.partitions", "1");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("default.replication.factor", "1");
+        p.setProperty("min.insync.replicas", "1");
+        p.setProperty("num.partitions", "1");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // Small machines: fewer threads than a production broker's defaults.
+        p.setProperty("num.network.threads", "2");
+        p.setProperty("num.io.threads", "2");
+        p.setProperty("background.threads", "2");
+        p.setProperty("num.recovery.threads.per.data.dir", "1");
+        p.setProperty("log.cleaner.threads", "1");
+        p.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
+        return p;
+    }
+
+    private static void format(KafkaConfig config, Path logDir) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String clusterId = Uuid.randomUuid().toString();
+        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            new Formatter()
+                    .setPrintStream(print)
+                    .setNodeId(config.nodeId())
+                    .setClusterId(clusterId)
+                    .setControllerListenerName("CONTROLLER")
+                    .setMetadataLogDirectory(config.metadataLogDir())
+                    .setDirectories(List.of(logDir.toString()))
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot format the Kafka storage in " + logDir + ": " + e.getMessage(), e);
+        }
+        log.info("formatted new Kafka storage in {} (cluster id {})", logDir, clusterId);
+    }
+
+    /** startup() returns before the broker is unfenced; clients connecting earlier only see retries. */
+    private void awaitReady() {
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(p)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        close();
+                        throw new IllegalStateException("the embedded Kafka broker on " + bootstrapServers
+                                + " did not become ready within 60 s: " + e.getMessage(), e);
+                    }
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port on " + HOST + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void stopQuietly(KafkaRaftServer server) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            log.debug("stopping a broker that failed to start", e);
+        }
+    }
+
+    /** Stops the broker: flushes its logs and releases the data directory's lock. */
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+}
