@@ -1,0 +1,403 @@
+package io.dwb.listener;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.listener.EngineConnection.EngineUnavailable;
+import io.dwb.listener.EventStream.End;
+import io.dwb.listener.EventStream.EndReason;
+import io.dwb.listener.TransactionalPublisher.Fenced;
+import io.dwb.listener.TransactionalPublisher.KafkaUnavailable;
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EngineEvent;
+import io.dwb.schemas.EventId;
+import io.dwb.schemas.Gap;
+import io.dwb.schemas.Heartbeat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listener's main loop, on the calling thread: connect to the engine, take the Kafka transactional id, then
+ * subscribe from the checkpoint and publish in transactions, forever. Any Kafka failure rebuilds the producer and
+ * re-reads the committed checkpoint (the engine replays what was not committed); any engine failure drains what was
+ * read, then reconnects from the checkpoint with backoff.
+ */
+public final class CaptureLoop {
+    private static final Logger log = LoggerFactory.getLogger(CaptureLoop.class);
+    /** Records per transaction at most, so one transaction stays small whatever the burst. */
+    private static final int MAX_BATCH = 5_000;
+    /** A little before "now" on a first start: the engine writes the response headers before it subscribes. */
+    private static final long FIRST_START_LOOKBACK_NANOS = 2_000_000_000L;
+
+    private final ListenerSettings settings;
+    private final Properties kafka;
+    private final ListenerMetrics metrics;
+    private final EventQueue queue;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private volatile boolean kafkaReady;
+    private volatile EventStream currentStream;
+
+    /** The since of a first start, kept so a reconnect before the first commit does not skip ahead. */
+    private Long firstSince;
+    /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
+    private String gapReason = "checkpoint-not-replayed";
+    private String gapCause = "the listener was not running";
+    private HeartbeatClock heartbeats;
+    private int subscriptions;
+
+    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
+        this.settings = settings;
+        this.kafka = kafka;
+        this.queue = queue;
+        this.metrics = metrics;
+    }
+
+    /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
+    public void requestStop() {
+        stopSignal.countDown();
+    }
+
+    private boolean stopping() {
+        return stopSignal.getCount() == 0;
+    }
+
+    /** For /healthz: subscribed to the engine and able to commit to Kafka. */
+    public boolean healthy() {
+        EventStream s = currentStream;
+        return kafkaReady && s != null && s.connected();
+    }
+
+    /** @return the exit code: 0 after a requested stop */
+    public int run() {
+        if (!settings.startDelay().isZero()) {
+            log.info("run_on_start is no: waiting {} before the first connection", settings.startDelay());
+            if (waitOrStop(settings.startDelay())) {
+                return 0;
+            }
+        }
+        try (EngineConnection engine = new EngineConnection(settings.dockerHost())) {
+            HostIdentity host = firstConnection(engine);
+            if (host == null) {
+                return 0;
+            }
+            long timeout = settings.kafkaTimeout().toSeconds();
+            Properties kafkaWithTimeouts = new Properties();
+            kafkaWithTimeouts.putAll(kafka);
+            kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
+            try (Admin admin = TopicSetup.admin(kafkaWithTimeouts, timeout)) {
+                TopicSetup.ensure(admin, kafka.getProperty("bootstrap.servers"), settings.eventsTopic(),
+                        settings.checkpointsTopic(), timeout);
+                try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
+                    return capture(engine, host, kafkaWithTimeouts);
+                }
+            }
+        } catch (GroupLock.AlreadyRunning e) {
+            log.error("{}", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Ping and identify the engine, with the configured attempts; null when stopped while waiting. */
+    private HostIdentity firstConnection(EngineConnection engine) {
+        Backoff backoff = backoff();
+        int failures = 0;
+        while (!stopping()) {
+            try {
+                engine.ping();
+                HostIdentity host = settings.hostName() != null
+                        ? HostIdentity.fromHostName(settings.hostName()) : engine.identity();
+                if (host.id().isBlank()) {
+                    throw new EngineUnavailable("the engine at " + engine.host() + " reported no ID in GET /info; "
+                            + "give --host-name");
+                }
+                log.info("Docker engine at {}: host {} (id {})", engine.host(), host.name(), host.id());
+                return host;
+            } catch (EngineUnavailable e) {
+                failures++;
+                if (settings.attempts() == 0 || failures >= settings.attempts()) {
+                    throw settings.attempts() == 0 ? e : new EngineUnavailable(e.getMessage() + " (gave up after "
+                            + failures + " attempts)", e);
+                }
+                Duration wait = backoff.next();
+                log.warn("{}; attempt {} of {}, next in {}", e.getMessage(), failures, settings.attempts(), wait);
+                if (waitOrStop(wait)) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private int capture(EngineConnection engine, HostIdentity host, Properties kafka) {
+        TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic());
+        CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
+        Backoff kafkaBackoff = backoff();
+        heartbeats = new HeartbeatClock(settings.heartbeatInterval(), System.nanoTime());
+        boolean kafkaWarned = false;
+        while (!stopping()) {
+            try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records)) {
+                try {
+                    publisher.init();
+                    Optional<Checkpoint> checkpoint = store.read(host.id());
+                    kafkaReady = true;
+                    kafkaBackoff.reset();
+                    log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
+                            host.transactionalId(), checkpoint.map(c -> "resuming from checkpoint "
+                                    + ContractJson.rfc3339(c.timeNano()) + " (event " + c.eventId() + ")")
+                                    .orElse("no checkpoint yet (first start)"));
+                    kafkaWarned = false;
+                    subscribeForever(engine, host, publisher, records, checkpoint.orElse(null));
+                    return 0;
+                } catch (KafkaUnavailable e) {
+                    kafkaReady = false;
+                    queue.clear(); // not committed: the engine replays it from the checkpoint
+                    gapReason = "checkpoint-not-replayed";
+                    gapCause = "Kafka failed (" + e.getMessage() + ")";
+                    if (stopping()) {
+                        log.warn("stopping with Kafka unavailable: events read since the last commit were not "
+                                + "published (the next start replays them from the engine if it still has them)");
+                        return 0;
+                    }
+                    Duration wait = kafkaBackoff.next();
+                    if (!kafkaWarned) {
+                        log.warn("Kafka unavailable: {}; retrying with backoff", e.getMessage());
+                        kafkaWarned = true;
+                    } else {
+                        log.debug("Kafka still unavailable: {}; next try in {}", e.getMessage(), wait);
+                    }
+                    waitOrStop(wait);
+                }
+            } catch (Fenced e) {
+                kafkaReady = false;
+                String message = "fenced: another listener for Docker engine " + host.name() + " took over "
+                        + "transactional id " + host.transactionalId() + "; exiting without publishing more";
+                log.error(message);
+                throw new IllegalStateException(message, e);
+            }
+        }
+        return 0;
+    }
+
+    /** Subscriptions, one after the other, until a stop is requested (then returns) or Kafka fails (throws). */
+    private void subscribeForever(EngineConnection engine, HostIdentity host, TransactionalPublisher publisher,
+                                  TopicRecords records, Checkpoint committed) {
+        Checkpoint checkpoint = committed;
+        Backoff engineBackoff = backoff();
+        int failures = 0;
+        boolean engineWarned = false;
+        while (!stopping()) {
+            EventStream stream;
+            String since;
+            try {
+                if (checkpoint == null && firstSince == null) {
+                    firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
+                }
+                long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
+                since = sinceParameter(sinceNanos);
+                stream = new EventStream(engine, since, queue, metrics::read);
+                stream.start();
+            } catch (EngineUnavailable e) {
+                failures++;
+                if (settings.attempts() > 0 && failures >= settings.attempts()) {
+                    throw new EngineGaveUp(e.getMessage() + " (gave up after " + failures + " attempts)", e);
+                }
+                Duration wait = engineBackoff.next();
+                if (!engineWarned) {
+                    log.warn("{}; reconnecting with backoff", e.getMessage());
+                    engineWarned = true;
+                }
+                idle(publisher, records, checkpoint, wait);
+                continue;
+            }
+            failures = 0;
+            engineWarned = false;
+            engineBackoff.reset();
+            currentStream = stream;
+            if (subscriptions++ > 0) {
+                metrics.reconnect();
+            }
+            log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
+            ContinuityCheck check = new ContinuityCheck(host.id(), checkpoint);
+            End end;
+            try {
+                checkpoint = pump(engine, stream, check, publisher, records, checkpoint);
+                end = stream.end();
+            } finally {
+                stream.stop();
+            }
+            if (stopping()) {
+                return;
+            }
+            log.warn("disconnected from the Docker engine: {}", end.detail());
+            if (end.reason() == EndReason.QUEUE_FULL) {
+                gapReason = "queue-overflow";
+                gapCause = "the listener disconnected because its queue was full (Kafka too slow)";
+            } else {
+                gapReason = "engine-restarted";
+                gapCause = "the engine connection was lost (" + end.detail() + ")";
+                idle(publisher, records, checkpoint, engineBackoff.next());
+            }
+        }
+    }
+
+    /**
+     * Moves events from the queue into transactions until the stream has ended and everything it read is committed.
+     * Returns the new committed checkpoint.
+     */
+    private Checkpoint pump(EngineConnection engine, EventStream stream, ContinuityCheck check,
+                            TransactionalPublisher publisher, TopicRecords records, Checkpoint committed) {
+        List<ObjectNode> drained = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        Checkpoint checkpoint = committed;
+        Checkpoint pending = committed;
+        int eventsInBatch = 0;
+        long intervalNanos = settings.transactionInterval().toNanos();
+        long nextCommit = System.nanoTime() + intervalNanos;
+        long openedMonotonic = System.nanoTime();
+        boolean stopRequested = false;
+        while (true) {
+            if (stopping() && !stopRequested) {
+                log.info("stopping: disconnecting from the engine and committing what was read");
+                stream.stop();
+                stopRequested = true;
+            }
+            End end = stream.end(); // before draining: once set, everything read is already in the queue
+            drained.clear();
+            long wait = stopRequested || end != null ? 0
+                    : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextCommit - System.nanoTime()));
+            try {
+                queue.drainTo(drained, MAX_BATCH - batch.size(), wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                requestStop();
+            }
+            for (ObjectNode event : drained) {
+                boolean wasDecided = check.decided();
+                ContinuityCheck.Verdict verdict = check.offer(event);
+                if (!wasDecided && check.proven()) {
+                    log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+                }
+                eventsInBatch += add(engine, verdict, batch, records);
+                pending = lastCheckpoint(verdict, pending, records);
+            }
+            long now = System.nanoTime();
+            if (!check.decided() && !stopRequested && end == null
+                    && now - openedMonotonic > settings.continuityWait().toNanos()) {
+                ContinuityCheck.Verdict verdict = check.expire(stream.openedAtNanos());
+                eventsInBatch += add(engine, verdict, batch, records);
+                pending = lastCheckpoint(verdict, pending, records);
+            }
+            if (heartbeats.due(now)) {
+                batch.add(records.heartbeat(heartbeat(stream.connected(), pending)));
+            }
+            boolean finished = (stopRequested || end != null) && queue.isEmpty();
+            if (!batch.isEmpty() && (now - nextCommit >= 0 || finished || batch.size() >= MAX_BATCH)) {
+                publisher.commit(batch, pending == checkpoint ? null : pending);
+                metrics.transaction();
+                metrics.published(eventsInBatch);
+                checkpoint = pending;
+                batch.clear();
+                eventsInBatch = 0;
+            }
+            if (now - nextCommit >= 0) {
+                nextCommit = now + intervalNanos;
+            }
+            if (finished) {
+                return checkpoint;
+            }
+        }
+    }
+
+    /** Adds a verdict's records to the batch (gap and state first); returns how many engine events it added. */
+    private int add(EngineConnection engine, ContinuityCheck.Verdict verdict,
+                    List<ProducerRecord<byte[], byte[]>> batch, TopicRecords records) {
+        if (verdict.gap() != null) {
+            ContinuityCheck.GapWindow w = verdict.gap();
+            String from = ContractJson.rfc3339(w.fromNano());
+            String to = ContractJson.rfc3339(w.toNano());
+            Gap gap = new Gap(from, to, w.fromNano(), w.toNano(), gapReason, "The engine did not replay the "
+                    + "checkpointed event after " + gapCause + ": events between " + from + " and " + to
+                    + " may be lost.", w.lastEventId());
+            log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, gapReason, gapCause);
+            batch.add(records.gap(gap));
+            metrics.gap();
+            try {
+                batch.add(records.state(new StateSnapshotter(engine).take()));
+            } catch (RuntimeException e) {
+                log.warn("no state snapshot after the gap: {}", e.getMessage());
+            }
+        }
+        for (ObjectNode event : verdict.publish()) {
+            batch.add(records.event(event));
+        }
+        return verdict.publish().size();
+    }
+
+    private static Checkpoint lastCheckpoint(ContinuityCheck.Verdict verdict, Checkpoint current,
+                                             TopicRecords records) {
+        Checkpoint last = current;
+        for (ObjectNode event : verdict.publish()) {
+            Optional<Long> t = new EngineEvent(event).timeNano();
+            if (t.isPresent()) {
+                last = new Checkpoint(t.get(), EventId.of(records.hostId(), event));
+            }
+        }
+        return last;
+    }
+
+    private Heartbeat heartbeat(boolean connected, Checkpoint checkpoint) {
+        long now = ContractJson.epochNanos(Instant.now());
+        return new Heartbeat(ContractJson.rfc3339(now), now, Math.max(1, settings.heartbeatInterval().toSeconds()),
+                connected, checkpoint == null ? null : checkpoint.timeNano());
+    }
+
+    /** Waits while the engine is away, still publishing heartbeats (engineConnected=false). */
+    private void idle(TransactionalPublisher publisher, TopicRecords records, Checkpoint checkpoint, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!stopping()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            if (heartbeats.due(System.nanoTime())) {
+                publisher.commit(List.of(records.heartbeat(heartbeat(false, checkpoint))), null);
+            }
+            waitOrStop(Duration.ofNanos(Math.min(left, 1_000_000_000L)));
+        }
+    }
+
+    /** The engine takes {@code since} as Unix seconds with a nanosecond fraction. */
+    static String sinceParameter(long nanos) {
+        return String.format("%d.%09d", Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    private Backoff backoff() {
+        return new Backoff(settings.backoffInitial(), settings.backoffMax());
+    }
+
+    /** True when a stop was requested during the wait. */
+    private boolean waitOrStop(Duration wait) {
+        try {
+            return stopSignal.await(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** The configured number of consecutive engine connection attempts failed. */
+    static final class EngineGaveUp extends RuntimeException {
+        EngineGaveUp(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

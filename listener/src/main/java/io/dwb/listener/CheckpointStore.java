@@ -1,0 +1,90 @@
+package io.dwb.listener;
+
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Reads a host's last committed checkpoint from the compacted checkpoints topic (read_committed, so a checkpoint
+ * of an aborted transaction never counts). Only the partition the host's key maps to is read, backwards from its
+ * end in chunks, because compaction may lag behind many recent checkpoints of the same and other hosts.
+ */
+public final class CheckpointStore {
+    private static final long CHUNK = 2_000;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final Properties clientConfig;
+    private final String topic;
+
+    public CheckpointStore(Properties clientConfig, String topic) {
+        this.clientConfig = clientConfig;
+        this.topic = topic;
+    }
+
+    public Optional<Checkpoint> read(String hostId) {
+        Properties p = new Properties();
+        p.putAll(clientConfig);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
+            if (partitions == null || partitions.isEmpty()) {
+                return Optional.empty();
+            }
+            // The producer's default partitioner for a keyed record.
+            TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
+            consumer.assign(List.of(tp));
+            long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
+            long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset under read_committed
+            for (long chunkEnd = end; chunkEnd > begin; chunkEnd -= CHUNK) {
+                long chunkStart = Math.max(begin, chunkEnd - CHUNK);
+                Checkpoint found = lastIn(consumer, tp, chunkStart, chunkEnd, key);
+                if (found != null) {
+                    return Optional.of(found);
+                }
+            }
+            return Optional.empty();
+        } catch (KafkaException e) {
+            throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Checkpoint lastIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
+                                     byte[] key) {
+        consumer.seek(tp, from);
+        Checkpoint last = null;
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (consumer.position(tp, TIMEOUT) < to) {
+            if (System.nanoTime() > deadline) {
+                throw new KafkaException("timed out reading " + tp);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200)).records(tp)) {
+                if (r.offset() >= to) {
+                    break;
+                }
+                if (r.key() != null && Arrays.equals(r.key(), key) && r.value() != null) {
+                    last = ContractJson.read(r.value(), Checkpoint.class);
+                }
+            }
+        }
+        return last;
+    }
+
+}

@@ -1,0 +1,170 @@
+package io.dwb.listener;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient.Request;
+import com.github.dockerjava.transport.DockerHttpClient.Response;
+import io.dwb.schemas.ContractJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+
+/**
+ * The Docker engine, through docker-java's low-level HTTP client so that every event keeps the exact JSON the
+ * engine sent. Only read-only endpoints: {@code /_ping}, {@code /info}, {@code /events}, {@code /containers/json}.
+ * TLS comes from {@code DOCKER_TLS_VERIFY} / {@code DOCKER_CERT_PATH} as docker-java reads them. Thread-safe.
+ */
+public final class EngineConnection implements AutoCloseable {
+    private final URI host;
+    /** Short requests: bounded, so a hung engine is noticed. */
+    private final DockerHttpClient requests;
+    /** The events stream: no response timeout, an idle stream must stay open for hours. */
+    private final DockerHttpClient stream;
+
+    public EngineConnection(String dockerHost) {
+        DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
+        if (dockerHost != null && !dockerHost.isBlank()) {
+            builder.withDockerHost(dockerHost);
+        }
+        DockerClientConfig config;
+        try {
+            config = builder.build();
+        } catch (RuntimeException e) {
+            throw new io.dwb.schemas.runtime.ConfigurationError("bad Docker engine address or TLS settings: "
+                    + e.getMessage(), e);
+        }
+        host = config.getDockerHost();
+        requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+                .connectionTimeout(Duration.ofSeconds(10)).responseTimeout(Duration.ofSeconds(30)).build();
+        stream = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+                .connectionTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    public URI host() {
+        return host;
+    }
+
+    /** GET /_ping; throws {@link EngineUnavailable} with a readable reason when the engine does not answer. */
+    public void ping() {
+        get("/_ping");
+    }
+
+    /** GET /info. */
+    public JsonNode info() {
+        return json(get("/info"));
+    }
+
+    public HostIdentity identity() {
+        JsonNode info = info();
+        return new HostIdentity(info.path("Name").asText(""), info.path("ID").asText(""));
+    }
+
+    /** The engine's own clock in nanoseconds (its events' timeNano are measured with it). */
+    public long engineNowNanos() {
+        String time = info().path("SystemTime").asText(null);
+        if (time == null) {
+            return ContractJson.epochNanos(java.time.Instant.now());
+        }
+        return ContractJson.epochNanos(OffsetDateTime.parse(time).toInstant());
+    }
+
+    /** GET /containers/json?all=1, the engine's answer unchanged. */
+    public ArrayNode containers() {
+        JsonNode node = json(get("/containers/json?all=1"));
+        if (!(node instanceof ArrayNode array)) {
+            throw new EngineUnavailable("GET /containers/json did not answer a JSON array");
+        }
+        return array;
+    }
+
+    /** GET /events?since=...: the open response; the caller reads its body and closes it. */
+    public Response openEvents(String since) {
+        Request request = Request.builder().method(Request.Method.GET).path("/events?since=" + since).build();
+        Response response;
+        try {
+            response = stream.execute(request);
+        } catch (RuntimeException e) {
+            throw unavailable(e);
+        }
+        if (response.getStatusCode() != 200) {
+            String body = body(response);
+            response.close();
+            throw new EngineUnavailable("GET /events answered " + response.getStatusCode() + ": " + body.strip());
+        }
+        return response;
+    }
+
+    private byte[] get(String path) {
+        Request request = Request.builder().method(Request.Method.GET).path(path).build();
+        try (Response response = requests.execute(request)) {
+            byte[] body;
+            try (InputStream in = response.getBody()) {
+                body = in.readAllBytes();
+            }
+            if (response.getStatusCode() != 200) {
+                throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
+                        + new String(body, StandardCharsets.UTF_8).strip());
+            }
+            return body;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof EngineUnavailable u) {
+                throw u;
+            }
+            throw unavailable(e);
+        }
+    }
+
+    private EngineUnavailable unavailable(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return new EngineUnavailable("cannot reach the Docker engine at " + host + ": " + why, e);
+    }
+
+    private static String body(Response response) {
+        try (InputStream in = response.getBody()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static JsonNode json(byte[] body) {
+        try {
+            return ContractJson.tree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the engine answered something that is not JSON", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            requests.close();
+            stream.close();
+        } catch (IOException e) {
+            // closing sockets: nothing left to save
+        }
+    }
+
+    /** The engine cannot be reached or refused a request; the message says which and why. */
+    public static final class EngineUnavailable extends RuntimeException {
+        public EngineUnavailable(String message) {
+            super(message);
+        }
+
+        public EngineUnavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.dwb.listener;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.dockerjava.transport.DockerHttpClient.Response;
+import io.dwb.schemas.ContractJson;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+
+/**
+ * One subscription to GET /events on its own thread: parses the body as a sequence of JSON values (a read is not an
+ * event) into the {@link EventQueue}, never waiting on anything downstream. When the queue is full it disconnects
+ * rather than fall behind, because the engine would then drop events silently with the stream left open.
+ */
+public final class EventStream {
+    /** Why a subscription ended. */
+    public enum EndReason { ENGINE_CLOSED, ENGINE_ERROR, QUEUE_FULL, STOPPED }
+
+    public record End(EndReason reason, String detail) {}
+
+    private final EngineConnection engine;
+    private final String since;
+    private final EventQueue queue;
+    private final LongConsumer onEventRead;
+    private final AtomicReference<End> end = new AtomicReference<>();
+    private volatile Response response;
+    private volatile boolean stopping;
+    private volatile long openedAtNanos;
+    private Thread thread;
+
+    public EventStream(EngineConnection engine, String since, EventQueue queue, LongConsumer onEventRead) {
+        this.engine = engine;
+        this.since = since;
+        this.queue = queue;
+        this.onEventRead = onEventRead;
+    }
+
+    /** Opens the stream on the calling thread (so a refused connection is reported at once), then reads on its own. */
+    public void start() {
+        response = engine.openEvents(since);
+        openedAtNanos = System.currentTimeMillis() * 1_000_000L;
+        thread = new Thread(this::read, "engine-events");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Wall-clock time the stream was opened, in epoch nanoseconds. */
+    public long openedAtNanos() {
+        return openedAtNanos;
+    }
+
+    private void read() {
+        try (Response r = response;
+             JsonParser parser = ContractJson.MAPPER.getFactory().createParser(r.getBody());
+             MappingIterator<ObjectNode> values = ContractJson.MAPPER.readerFor(ObjectNode.class)
+                     .readValues(parser)) {
+            while (values.hasNextValue()) {
+                ObjectNode event = values.nextValue();
+                if (!queue.offer(event)) {
+                    finish(EndReason.QUEUE_FULL, "the queue of " + queue.capacity() + " events is full");
+                    return;
+                }
+                onEventRead.accept(1);
+            }
+            finish(EndReason.ENGINE_CLOSED, "the engine ended the stream");
+        } catch (IOException | RuntimeException e) {
+            finish(stopping ? EndReason.STOPPED : EndReason.ENGINE_ERROR, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private void finish(EndReason reason, String detail) {
+        end.compareAndSet(null, new End(stopping ? EndReason.STOPPED : reason, detail));
+    }
+
+    /** Null while the stream is open; set once every event it read is in the queue. */
+    public End end() {
+        return end.get();
+    }
+
+    public boolean connected() {
+        return thread != null && end.get() == null;
+    }
+
+    /** Disconnects; returns once the reading thread has put its last event in the queue (or after 5 s). */
+    public void stop() {
+        stopping = true;
+        Response r = response;
+        if (r != null) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                // already closed
+            }
+        }
+        if (thread != null) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        end.compareAndSet(null, new End(EndReason.STOPPED, "stopped"));
+    }
+}

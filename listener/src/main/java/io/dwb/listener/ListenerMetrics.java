@@ -1,0 +1,56 @@
+package io.dwb.listener;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.IntSupplier;
+
+/** What {@code /metrics} shows about the listener. One registry per listener: no global state. */
+public final class ListenerMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter eventsRead;
+    private final Counter eventsPublished;
+    private final Counter gaps;
+    private final Counter reconnects;
+    private final Counter transactions;
+
+    public ListenerMetrics(IntSupplier queueDepth) {
+        eventsRead = Counter.builder().name("dwb_listener_events_read_total")
+                .help("Engine events read from GET /events (replayed duplicates included)").register(registry);
+        eventsPublished = Counter.builder().name("dwb_listener_events_published_total")
+                .help("Engine events committed to the events topic").register(registry);
+        gaps = Counter.builder().name("dwb_listener_gaps_total")
+                .help("Gap records published (continuity with the checkpoint not proven)").register(registry);
+        reconnects = Counter.builder().name("dwb_listener_reconnects_total")
+                .help("Subscriptions to GET /events after the first one").register(registry);
+        transactions = Counter.builder().name("dwb_listener_transactions_total")
+                .help("Kafka transactions committed").register(registry);
+        GaugeWithCallback.builder().name("dwb_listener_queue_depth")
+                .help("Events read from the engine and not yet published")
+                .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public void read(long n) {
+        eventsRead.inc(n);
+    }
+
+    public void published(long n) {
+        eventsPublished.inc(n);
+    }
+
+    public void gap() {
+        gaps.inc();
+    }
+
+    public void reconnect() {
+        reconnects.inc();
+    }
+
+    public void transaction() {
+        transactions.inc();
+    }
+}

@@ -1,0 +1,27 @@
+package io.dwb.listener;
+
+import java.time.Duration;
+
+/**
+ * Everything the capture loop needs to know, resolved from the command line, the environment, the config file and
+ * ossec.conf.
+ *
+ * @param dockerHost          engine address, null for docker-java's default ({@code DOCKER_HOST}, else the socket)
+ * @param hostName            {@code --host-name}, null to use the engine's own Name and ID
+ * @param eventsTopic         where events, gaps, heartbeats and snapshots go
+ * @param checkpointsTopic    the compacted checkpoint topic
+ * @param transactionInterval how long events gather before one transaction commits them
+ * @param heartbeatInterval   how often a heartbeat record is published
+ * @param queueCapacity       events read and not yet published before the reader disconnects
+ * @param backoffInitial      first wait after the engine is lost
+ * @param backoffMax          longest wait between reconnection attempts
+ * @param attempts            consecutive failed connection attempts before exiting; 0 = forever once connected,
+ *                            but the very first connection must succeed
+ * @param startDelay          wait before the first connection ({@code run_on_start=no}), zero for none
+ * @param kafkaTimeout        how long a first contact with Kafka may take before the listener gives up
+ * @param continuityWait      how long to wait for a replay that proves continuity on a quiet engine
+ */
+public record ListenerSettings(String dockerHost, String hostName, String eventsTopic, String checkpointsTopic,
+                               Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
+                               Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
+                               Duration kafkaTimeout, Duration continuityWait) {}
