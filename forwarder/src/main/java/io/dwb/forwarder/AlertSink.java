@@ -1,0 +1,29 @@
+package io.dwb.forwarder;
+
+import java.io.Closeable;
+
+/** Where datagrams go: the Wazuh queue socket, or standard output. */
+public interface AlertSink extends Closeable {
+
+    /**
+     * Hands one datagram over. Returns only when it was accepted.
+     *
+     * @throws SinkUnavailableException the receiver cannot take it now (missing, refusing, full): retry later
+     * @throws SinkRejectedException    the receiver will never take this datagram: it goes to the dead-letter topic
+     */
+    void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException;
+
+    /** Why delivery must wait; the message is what the "paused" log line says. */
+    final class SinkUnavailableException extends Exception {
+        public SinkUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    /** A datagram the receiver refuses for what it is (not for its own state). */
+    final class SinkRejectedException extends Exception {
+        public SinkRejectedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,319 @@
+package io.dwb.forwarder;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer's thread: polls, hands records to the {@link AlertPipeline} in partition order, and commits an
+ * offset only once every record before it is delivered (or dead-lettered). When the Wazuh queue or the dead-letter
+ * topic cannot take a record, every partition is paused (poll goes on, so the group keeps this member), the record
+ * is retried with capped backoff, and the fetched records stay in memory; nothing is skipped, nothing committed
+ * past it. A partition with too many records waiting (pacing) is paused the same way, so memory stays bounded.
+ */
+public final class DeliveryLoop {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
+    private static final long MAX_POLL_WAIT_NANOS = 200_000_000L;
+    private static final long DELIVER_SLICE_NANOS = 200_000_000L;
+    private static final int PER_PARTITION_TURN = 64;
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final AlertPipeline pipeline;
+    private final ForwarderMetrics metrics;
+    private final String topic;
+    private final ReplayWindow replay;
+    private final long commitIntervalNanos;
+    private final int maxPending;
+    private final Backoff backoff;
+
+    private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> pending = new LinkedHashMap<>();
+    private final Map<TopicPartition, Long> delivered = new HashMap<>();
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private volatile boolean running = true;
+    private volatile long lastPollNanos = System.nanoTime();
+    private String blockedReason;
+    private long blockedSince;
+    private long retryAt;
+    private long waitHintNanos;
+    private long lastCommitNanos = System.nanoTime();
+    private long lastLagNanos;
+
+    /** @param replay null for live delivery in the consumer group */
+    public DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics,
+                        String topic, ReplayWindow replay, Duration commitInterval, int maxPending,
+                        Duration retryMaxDelay) {
+        this.consumer = consumer;
+        this.pipeline = pipeline;
+        this.metrics = metrics;
+        this.topic = topic;
+        this.replay = replay;
+        this.commitIntervalNanos = commitInterval.toNanos();
+        this.maxPending = maxPending;
+        this.backoff = new Backoff(retryMaxDelay.toMillis());
+    }
+
+    /** Runs until {@link #stop()} (live) or until the replay window is delivered. */
+    public void run() {
+        try {
+            if (replay == null) {
+                consumer.subscribe(List.of(topic), new Rebalance());
+            } else {
+                replay.start(consumer);
+            }
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(pollWaitNanos()));
+                lastPollNanos = System.nanoTime();
+                accept(records);
+                deliver();
+                adjustPauses();
+                if (replay == null) {
+                    commit(false);
+                } else if (pendingCount() == 0 && replay.allExhausted(consumer)) {
+                    log.info("replay done: window delivered");
+                    return;
+                }
+                updateLag();
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } finally {
+            if (replay == null) {
+                finalCommit();
+            }
+        }
+    }
+
+    /** Thread-safe: makes {@link #run()} commit what was delivered and return. */
+    public void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    /** Alive when the loop polled recently (it polls at least every 200 ms, paused or not). */
+    public boolean healthy() {
+        return running && System.nanoTime() - lastPollNanos < Duration.ofSeconds(30).toNanos();
+    }
+
+    private long pollWaitNanos() {
+        long now = System.nanoTime();
+        if (blockedReason != null) {
+            return Math.max(0, Math.min(retryAt - now, MAX_POLL_WAIT_NANOS));
+        }
+        if (waitHintNanos > 0) {
+            return Math.min(waitHintNanos, MAX_POLL_WAIT_NANOS);
+        }
+        return pendingCount() > 0 ? 0 : MAX_POLL_WAIT_NANOS;
+    }
+
+    private void accept(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.computeIfAbsent(tp, k -> new ArrayDeque<>());
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                metrics.consumed.inc();
+                if (replay == null || replay.accepts(record)) {
+                    queue.add(record);
+                }
+            }
+        }
+    }
+
+    private void deliver() {
+        long now = System.nanoTime();
+        waitHintNanos = 0;
+        if (blockedReason != null && now < retryAt) {
+            return;
+        }
+        if (!proceed(pipeline.flushSilentHosts())) {
+            return;
+        }
+        long deadline = now + DELIVER_SLICE_NANOS;
+        boolean progress = true;
+        while (progress && System.nanoTime() < deadline) {
+            progress = false;
+            for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> entry : pending.entrySet()) {
+                ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = entry.getValue();
+                for (int i = 0; i < PER_PARTITION_TURN && !queue.isEmpty(); i++) {
+                    ConsumerRecord<byte[], byte[]> record = queue.peek();
+                    if (!proceed(pipeline.handle(record))) {
+                        return;
+                    }
+                    queue.poll();
+                    delivered.put(entry.getKey(), record.offset() + 1);
+                    progress = true;
+                }
+            }
+        }
+    }
+
+    /** Applies a pipeline step to the loop's state; true when delivery may go on. */
+    private boolean proceed(AlertPipeline.Step step) {
+        long now = System.nanoTime();
+        if (step instanceof AlertPipeline.Step.Done) {
+            if (blockedReason != null) {
+                log.info("resumed after {} s: delivering again", (now - blockedSince) / 1_000_000_000L);
+                blockedReason = null;
+                backoff.reset();
+                metrics.paused.set(0);
+                pipeline.resumed();
+            }
+            return true;
+        }
+        if (step instanceof AlertPipeline.Step.Wait wait) {
+            waitHintNanos = wait.nanos();
+            return false;
+        }
+        String reason = ((AlertPipeline.Step.Blocked) step).reason();
+        if (blockedReason == null) {
+            log.warn("paused: {}; keeping {} records, retrying with backoff", reason, pendingCount());
+            blockedSince = now;
+            metrics.paused.set(1);
+        } else if (!reason.equals(blockedReason)) {
+            log.warn("still paused, now: {}", reason);
+        }
+        blockedReason = reason;
+        retryAt = now + backoff.nextMillis() * 1_000_000L;
+        return false;
+    }
+
+    private void adjustPauses() {
+        Set<TopicPartition> assignment = consumer.assignment();
+        Set<TopicPartition> want = new HashSet<>();
+        for (TopicPartition tp : assignment) {
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(tp);
+            int waiting = queue == null ? 0 : queue.size();
+            if (blockedReason != null || waiting >= maxPending
+                    || (replay != null && replay.exhausted(consumer, tp))) {
+                want.add(tp);
+            }
+        }
+        Set<TopicPartition> paused = consumer.paused();
+        Set<TopicPartition> toPause = new HashSet<>(want);
+        toPause.removeAll(paused);
+        Set<TopicPartition> toResume = new HashSet<>(paused);
+        toResume.retainAll(assignment);
+        toResume.removeAll(want);
+        if (!toPause.isEmpty()) {
+            consumer.pause(toPause);
+        }
+        if (!toResume.isEmpty()) {
+            consumer.resume(toResume);
+        }
+    }
+
+    private int pendingCount() {
+        int n = 0;
+        for (ArrayDeque<ConsumerRecord<byte[], byte[]>> queue : pending.values()) {
+            n += queue.size();
+        }
+        return n;
+    }
+
+    private void commit(boolean now) {
+        if (!now && System.nanoTime() - lastCommitNanos < commitIntervalNanos) {
+            return;
+        }
+        lastCommitNanos = System.nanoTime();
+        commit(delivered.keySet());
+    }
+
+    /** Commits the delivered position of {@code partitions}; a failure is logged, the records come again later. */
+    private void commit(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            Long next = delivered.get(tp);
+            if (next != null && !next.equals(committed.get(tp))) {
+                offsets.put(tp, new OffsetAndMetadata(next));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets);
+            offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.warn("commit failed ({}); the uncommitted records will be delivered again after a rebalance",
+                    e.getMessage());
+        }
+    }
+
+    private void finalCommit() {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                commit(delivered.keySet());
+                return;
+            } catch (WakeupException e) {
+                // the stop() wake-up was still pending; the second attempt goes through
+            }
+        }
+    }
+
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lastLagNanos < 1_000_000_000L) {
+            return;
+        }
+        lastLagNanos = now;
+        long lag = pendingCount();
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong l = consumer.currentLag(tp);
+            if (l.isPresent()) {
+                lag += l.getAsLong();
+            }
+        }
+        metrics.lag.set(lag);
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            commit(partitions);
+            forget(partitions);
+            if (!partitions.isEmpty()) {
+                log.info("partitions revoked: {}", partitions);
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            forget(partitions);
+            log.warn("partitions lost (their records will be delivered by their new owner): {}", partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                log.info("partitions assigned: {}", partitions);
+            }
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                pending.remove(tp);
+                delivered.remove(tp);
+                committed.remove(tp);
+            }
+        }
+    }
+}

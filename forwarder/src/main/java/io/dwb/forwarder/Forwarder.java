@@ -1,0 +1,85 @@
+package io.dwb.forwarder;
+
+import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.runtime.KafkaClientConfig;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
+public final class Forwarder implements AutoCloseable {
+    private final ForwarderSettings settings;
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final DeadLetterQueue deadLetters;
+    private final AlertSink sink;
+    private final DeliveryLoop loop;
+
+    public Forwarder(ForwarderSettings settings) {
+        this.settings = settings;
+        this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
+                : new WazuhQueue(Path.of(settings.wazuhQueue()));
+        this.consumer = new KafkaConsumer<>(consumerProperties(settings));
+        this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka());
+        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
+                new LegacyFields(settings.legacyFields()), new AlertFormatter(),
+                new DuplicateWindow(settings.dedupWindow()), deadLetters, sink, new Pacer(settings.eps()),
+                settings.replay() ? null : new SilentHostWatch(), metrics, settings.replay(), System::nanoTime);
+        ReplayWindow replay = settings.replay()
+                ? new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()) : null;
+        this.loop = new DeliveryLoop(consumer, pipeline, metrics, settings.topic(), replay,
+                settings.commitInterval(), settings.maxPending(), settings.retryMaxDelay());
+    }
+
+    static Properties consumerProperties(ForwarderSettings settings) {
+        Properties p = KafkaClientConfig.with(settings.kafka(), new Properties());
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dwb-forwarder");
+        // A new group starts at the beginning: events published before the first start are delivered too.
+        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // The listener writes in transactions: aborted ones must never reach Wazuh.
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        if (settings.replay()) {
+            p.remove(ConsumerConfig.GROUP_ID_CONFIG); // a replay must not move any group's offsets
+        } else {
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+        }
+        return p;
+    }
+
+    /** Blocks until {@link #stop()} (live), or until the replay window is delivered. */
+    public void run() {
+        loop.run();
+    }
+
+    /** Thread-safe: the running {@link #run()} commits what was delivered and returns. */
+    public void stop() {
+        loop.stop();
+    }
+
+    public boolean healthy() {
+        return loop.healthy();
+    }
+
+    public ForwarderMetrics metrics() {
+        return metrics;
+    }
+
+    public ForwarderSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try (AlertSink s = sink) {
+            consumer.close();
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.dwb.forwarder;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * Everything a forwarder run is configured with (see {@link ForwarderCommand} for the options and their defaults).
+ *
+ * @param kafka        Kafka client properties ({@code --kafka-config} plus {@code --bootstrap-servers})
+ * @param wazuhQueue   the queue socket path, or {@code -} for standard output
+ * @param eps          datagrams a second at most; 0 for unpaced
+ * @param dedupWindow  event ids remembered per host; 0 disables duplicate dropping
+ * @param fromNanos    replay start, null for live delivery
+ * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
+ */
+public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
+                                LegacyFieldsMode legacyFields, int eps, int dedupWindow, Long fromNanos,
+                                Long toNanos, int metricsPort, Duration commitInterval, Duration retryMaxDelay,
+                                int maxPending) {
+
+    public boolean replay() {
+        return fromNanos != null;
+    }
+}

@@ -1,0 +1,87 @@
+package io.dwb.forwarder;
+
+import io.dwb.schemas.ContractJson;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code --from [--to]}: the records of every partition whose timestamp (the event's time, by the contract) lies in
+ * {@code [from, to)}. Starts at {@code offsetsForTimes(from)}, stops at the end offsets seen at start (records
+ * published later are not part of the window); no consumer group, nothing committed.
+ */
+public final class ReplayWindow {
+    private static final Logger log = LoggerFactory.getLogger(ReplayWindow.class);
+
+    private final String topic;
+    private final long fromNanos;
+    private final long toNanos;
+    private final Map<TopicPartition, Long> ends = new HashMap<>();
+
+    /** @param toNanos null for "up to the end of the topic as it is when the replay starts" */
+    public ReplayWindow(String topic, long fromNanos, Long toNanos) {
+        this.topic = topic;
+        this.fromNanos = fromNanos;
+        this.toNanos = toNanos == null ? Long.MAX_VALUE : toNanos;
+    }
+
+    /** Assigns and positions {@code consumer} on the window; afterwards only the window's partitions are assigned. */
+    public void start(Consumer<byte[], byte[]> consumer) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        List<TopicPartition> partitions = infos == null ? List.of()
+                : infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        Map<TopicPartition, Long> query = new HashMap<>();
+        partitions.forEach(tp -> query.put(tp, Math.floorDiv(fromNanos, 1_000_000L)));
+        Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> seeks = new HashMap<>();
+        long records = 0;
+        for (TopicPartition tp : partitions) {
+            OffsetAndTimestamp start = starts.get(tp);
+            Long end = endOffsets.get(tp);
+            if (start != null && end != null && start.offset() < end) {
+                ends.put(tp, end);
+                seeks.put(tp, start.offset());
+                records += end - start.offset();
+            }
+        }
+        consumer.assign(ends.keySet());
+        seeks.forEach(consumer::seek);
+        log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
+                ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
+                        : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+    }
+
+    /** Whether a fetched record belongs to the window (inside the time range, before the end seen at start). */
+    public boolean accepts(ConsumerRecord<?, ?> record) {
+        Long end = ends.get(new TopicPartition(record.topic(), record.partition()));
+        if (end == null || record.offset() >= end) {
+            return false;
+        }
+        long nanos = record.timestamp() * 1_000_000L;
+        return nanos >= fromNanos && nanos < toNanos;
+    }
+
+    /** Whether everything of this partition's window has been fetched. */
+    public boolean exhausted(Consumer<?, ?> consumer, TopicPartition tp) {
+        Long end = ends.get(tp);
+        return end == null || consumer.position(tp) >= end;
+    }
+
+    public boolean allExhausted(Consumer<?, ?> consumer) {
+        for (TopicPartition tp : ends.keySet()) {
+            if (!exhausted(consumer, tp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
