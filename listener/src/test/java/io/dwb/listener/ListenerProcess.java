@@ -1,0 +1,69 @@
+package io.dwb.listener;
+
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The listener as a separate JVM, set up for one test: its own topics and its own host name (so its transactional
+ * id, checkpoint and lock group are its own, whatever other tests do on the same engine and broker).
+ */
+final class ListenerProcess {
+    final String topic;
+    final String checkpointTopic;
+    final String hostName;
+    final String bootstrapServers;
+
+    ListenerProcess(String bootstrapServers) {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        this.topic = "events-" + tag;
+        this.checkpointTopic = "checkpoints-" + tag;
+        this.hostName = "test-host-" + tag;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    ListenerProcess(SharedKafka.Broker broker) {
+        this(broker.bootstrapServers());
+    }
+
+    HostIdentity identity() {
+        return HostIdentity.fromHostName(hostName);
+    }
+
+    JavaProcess start(String... extra) throws IOException {
+        return start(Map.of(), extra);
+    }
+
+    JavaProcess start(Map<String, String> env, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", bootstrapServers, "--topic", topic,
+                "--checkpoint-topic", checkpointTopic, "--host-name", hostName, "--transaction-interval", "100ms",
+                "--continuity-wait", "3s", "--reconnect-max-wait", "2s"));
+        args.addAll(List.of(extra));
+        return JavaProcess.start(Main.class, env, args);
+    }
+
+    /** Waits until the process has subscribed to the engine at least {@code times} times. */
+    static void awaitConnected(JavaProcess process, int times) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("listener exited; output:\n" + process.output());
+            }
+            return count(process.output(), "connected to the Docker engine") >= times;
+        });
+    }
+
+    static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
