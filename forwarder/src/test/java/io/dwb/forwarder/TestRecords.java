@@ -1,0 +1,136 @@
+package io.dwb.forwarder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.EventId;
+import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.testing.SharedKafka;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/** Records as the listener publishes them, fixtures, and reading what the receiver got. */
+final class TestRecords {
+    static final ContractSchemas SCHEMAS = new ContractSchemas();
+    static final String PREFIX = "1:Wazuh-Docker:";
+
+    private TestRecords() {}
+
+    /** A record as the listener writes it: key host id, headers host/host-id/event-id/kind=event, event time. */
+    static ProducerRecord<byte[], byte[]> event(String topic, String host, String hostId, JsonNode event) {
+        return event(topic, host, hostId, ContractJson.write(event), EventId.of(hostId, event),
+                event.path("timeNano").asLong() / 1_000_000L);
+    }
+
+    static ProducerRecord<byte[], byte[]> event(String topic, String host, String hostId, byte[] value,
+                                                String eventId, long timestampMs) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(HeaderNames.HOST, HeaderNames.utf8(host));
+        headers.add(HeaderNames.HOST_ID, HeaderNames.utf8(hostId));
+        if (eventId != null) {
+            headers.add(HeaderNames.EVENT_ID, HeaderNames.utf8(eventId));
+        }
+        headers.add(HeaderNames.KIND, HeaderNames.utf8("event"));
+        return new ProducerRecord<>(topic, null, timestampMs, HeaderNames.utf8(hostId), value, headers);
+    }
+
+    static ProducerRecord<byte[], byte[]> bridge(String topic, String host, String hostId, String kind,
+                                                 byte[] value) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(HeaderNames.HOST, HeaderNames.utf8(host));
+        headers.add(HeaderNames.HOST_ID, HeaderNames.utf8(hostId));
+        headers.add(HeaderNames.KIND, HeaderNames.utf8(kind));
+        return new ProducerRecord<>(topic, null, System.currentTimeMillis(), HeaderNames.utf8(hostId), value,
+                headers);
+    }
+
+    /** A small container event of host {@code hostId}, number {@code seq} (distinct timeNano, so distinct id). */
+    static ObjectNode containerEvent(String name, long timeNano) {
+        ObjectNode event = ContractJson.MAPPER.createObjectNode();
+        event.put("status", "start").put("id", "c0ffee" + timeNano).put("from", "local/busybox:1");
+        event.put("Type", "container").put("Action", "start");
+        ObjectNode actor = event.putObject("Actor");
+        actor.put("ID", "c0ffee" + timeNano);
+        actor.putObject("Attributes").put("image", "local/busybox:1").put("name", name);
+        event.put("scope", "local").put("time", timeNano / 1_000_000_000L).put("timeNano", timeNano);
+        return event;
+    }
+
+    static void sendAll(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
+        try {
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                producer.send(r);
+            }
+            producer.flush();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not produce the test records", e);
+        }
+    }
+
+    static List<JsonNode> ndjson(String resource) {
+        try (InputStream in = TestRecords.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + resource);
+            }
+            List<JsonNode> events = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    events.add(ContractJson.tree(line.getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            return events;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The alert JSON of a datagram, after checking the queue prefix and the contract's alert schema. */
+    static ObjectNode alert(byte[] datagram) {
+        String text = new String(datagram, StandardCharsets.UTF_8);
+        if (!text.startsWith(PREFIX)) {
+            throw new AssertionError("datagram without the queue prefix: " + text);
+        }
+        try {
+            ObjectNode alert = (ObjectNode) ContractJson.tree(
+                    Arrays.copyOfRange(datagram, PREFIX.length(), datagram.length));
+            List<String> problems = SCHEMAS.validateAlert(alert);
+            if (!problems.isEmpty()) {
+                throw new AssertionError("alert does not match wazuh-alert.schema.json: " + problems + "\n" + text);
+            }
+            return alert;
+        } catch (IOException e) {
+            throw new AssertionError("datagram is not JSON after its prefix: " + text, e);
+        }
+    }
+
+    static List<ObjectNode> alerts(List<byte[]> datagrams) {
+        return datagrams.stream().map(TestRecords::alert).toList();
+    }
+
+    static Map<TopicPartition, OffsetAndMetadata> committed(SharedKafka.Broker broker, String group) {
+        try (Admin admin = broker.admin()) {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static long committedTotal(SharedKafka.Broker broker, String group) {
+        return committed(broker, group).values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset)
+                .sum();
+    }
+}
