@@ -1,0 +1,112 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.schemas.testing.JavaProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Acceptance 7: what a person sees when the configuration is wrong: one line naming the problem, non-zero exit. */
+class BadConfigurationTest {
+    /** Nothing listens here: a Kafka that cannot be reached (loopback only, as the tests' network rule says). */
+    private static final String NO_KAFKA = "127.0.0.1:1";
+
+    private record Outcome(int exitCode, String output) {
+        List<String> errorLines() {
+            return Arrays.stream(output.split("\\R")).filter(l -> l.startsWith("error:")).toList();
+        }
+    }
+
+    private static Outcome run(String... args) throws Exception {
+        try (JavaProcess p = JavaProcess.start(Main.class, Map.of(), args)) {
+            int code = p.waitFor(Duration.ofSeconds(90));
+            return new Outcome(code, p.output());
+        }
+    }
+
+    private static void assertOneClearLine(Outcome o, String expected) {
+        assertThat(o.errorLines()).as(o.output()).hasSize(1);
+        assertThat(o.errorLines().get(0)).contains(expected);
+        assertThat(o.output()).as("no stack trace at the default log level")
+                .doesNotContain("\tat ").doesNotContain("Exception");
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() throws Exception {
+        Outcome o = run("--no-such-option");
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertOneClearLine(o, "--no-such-option");
+    }
+
+    @Test
+    void malformedOssecConfNamesTheFileAndLine(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("ossec.conf");
+        Files.writeString(conf, "<ossec_config>\n  <wodle name=\"docker-listener\">\n    <interval>1m</interval>\n"
+                + "</ossec_config>\n");
+        Outcome o = run("--ossec-conf", conf.toString(), "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertOneClearLine(o, "malformed ossec.conf " + conf + ": line 4");
+    }
+
+    @Test
+    void disabledWodleExitsZeroWithAMessage(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("ossec.conf");
+        Files.writeString(conf, "<ossec_config><wodle name=\"docker-listener\"><disabled>yes</disabled></wodle>"
+                + "</ossec_config>");
+        Outcome o = run("--ossec-conf", conf.toString(), "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).as(o.output()).isZero();
+        assertThat(o.output()).contains("disabled");
+    }
+
+    @Test
+    void unreachableEngineAtStartNamesTheAddress(@TempDir Path dir) throws Exception {
+        String host = "unix://" + dir.resolve("no-engine.sock");
+        Outcome o = run("--docker-host", host, "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertOneClearLine(o, "cannot reach the Docker engine at " + host);
+    }
+
+    @Test
+    void unreachableEngineWithOssecAttemptsGivesUpAfterThem(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("ossec.conf");
+        Files.writeString(conf, "<ossec_config><wodle name=\"docker-listener\"><interval>1s</interval>"
+                + "<attempts>3</attempts></wodle></ossec_config>");
+        String host = "unix://" + dir.resolve("no-engine.sock");
+        Outcome o = run("--docker-host", host, "--ossec-conf", conf.toString(), "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertOneClearLine(o, "gave up after 3 attempts");
+        assertThat(o.output()).contains("attempt 1 of 3").contains("attempt 2 of 3");
+    }
+
+    @Test
+    void unreachableKafkaNamesTheServersWithinTheTimeout() throws Exception {
+        long start = System.nanoTime();
+        Outcome o = run("--bootstrap-servers", NO_KAFKA, "--kafka-timeout", "5s", "--host-name", "unreachable-kafka");
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertOneClearLine(o, "cannot reach Kafka at " + NO_KAFKA);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void helpExplainsEveryOptionWithItsEnvironmentVariable() throws Exception {
+        Outcome o = run("--help");
+        assertThat(o.exitCode()).isZero();
+        for (String option : List.of("--docker-host", "--bootstrap-servers", "--kafka-config", "--topic",
+                "--checkpoint-topic", "--host-name", "--ossec-conf", "--transaction-interval", "--heartbeat-interval",
+                "--queue-capacity", "--reconnect-max-wait", "--attempts", "--kafka-timeout", "--continuity-wait",
+                "--metrics-port", "--config")) {
+            assertThat(o.output()).contains(option);
+            if (!option.equals("--config")) {
+                String env = "DWB_" + option.substring(2).toUpperCase().replace('-', '_');
+                assertThat(o.output()).as("env var of " + option).contains(env);
+            }
+        }
+        assertThat(o.output()).contains("DOCKER_HOST").contains("localhost:9092");
+    }
+}
