@@ -1,0 +1,61 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.TestEngine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Acceptance 8: 2,000 events from parallel clients as fast as the engine goes: none missing. */
+@ExtendWith(SharedKafka.class)
+class BurstTest {
+    private static final int CLIENTS = 8;
+    private static final int VOLUMES_PER_CLIENT = 125; // create + destroy: 2,000 events
+
+    @Test
+    void twoThousandEventsFromParallelClientsAreAllPublishedOnce(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("load");
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        try (TestEngine engine = new TestEngine(); JavaProcess process = listener.start()) {
+            ListenerProcess.awaitConnected(process, 1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                String client = prefix + "-" + c;
+                done.add(clients.submit(() -> {
+                    for (int i = 0; i < VOLUMES_PER_CLIENT; i++) {
+                        engine.client().createVolumeCmd().withName(client + "-" + i).exec();
+                        engine.client().removeVolumeCmd(client + "-" + i).exec();
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            int expected = 2 * CLIENTS * VOLUMES_PER_CLIENT;
+            await().atMost(Duration.ofSeconds(120)).until(() ->
+                    TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)).size() >= expected);
+            List<JsonNode> mine = TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix));
+            assertThat(mine).hasSize(expected);
+            Set<String> distinct = mine.stream().map(e -> e.path("Actor").path("ID").asText() + " "
+                    + e.path("Action").asText()).collect(Collectors.toSet());
+            assertThat(distinct).hasSize(expected);
+            assertThat(TopicView.read(broker, listener.topic).ofKind("gap")).isEmpty();
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+}

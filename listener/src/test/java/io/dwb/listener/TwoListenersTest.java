@@ -1,0 +1,78 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.TestEngine;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Acceptance 6: two listeners for one engine: the second is refused (or fenced), nothing is published twice. */
+@ExtendWith(SharedKafka.class)
+class TwoListenersTest {
+
+    @Test
+    void aSecondListenerForTheSameEngineIsRefusedAndTheFirstGoesOn(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("two");
+        try (TestEngine engine = new TestEngine(); JavaProcess first = listener.start()) {
+            ListenerProcess.awaitConnected(first, 1);
+            try (JavaProcess second = listener.start()) {
+                assertThat(second.waitFor(Duration.ofSeconds(90))).isEqualTo(1);
+                assertThat(errorLines(second.output())).singleElement().asString()
+                        .contains("another listener for Docker engine " + listener.hostName)
+                        .contains("refusing to start");
+                assertThat(second.output()).doesNotContain("\tat ");
+            }
+            assertThat(first.isAlive()).isTrue();
+            assertVolumeEventsOnce(broker, listener, engine, prefix);
+            assertThat(first.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
+    void twoStartedTogether_oneRemainsAndNothingIsPublishedTwice(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("race");
+        try (TestEngine engine = new TestEngine();
+             JavaProcess a = listener.start("--heartbeat-interval", "1s");
+             JavaProcess b = listener.start("--heartbeat-interval", "1s")) {
+            // Either the group lock refuses one, or both got past it and the transactional id fences the older.
+            await().atMost(Duration.ofSeconds(120)).until(() -> !a.isAlive() || !b.isAlive());
+            JavaProcess loser = a.isAlive() ? b : a;
+            JavaProcess winner = loser == a ? b : a;
+            assertThat(loser.waitFor(Duration.ofSeconds(10))).isEqualTo(1);
+            assertThat(errorLines(loser.output())).singleElement().asString()
+                    .containsAnyOf("refusing to start", "fenced");
+            ListenerProcess.awaitConnected(winner, 1);
+            assertVolumeEventsOnce(broker, listener, engine, prefix);
+            assertThat(winner.isAlive()).isTrue();
+            assertThat(winner.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    private static void assertVolumeEventsOnce(SharedKafka.Broker broker, ListenerProcess listener,
+                                               TestEngine engine, String prefix) {
+        for (int i = 0; i < 5; i++) {
+            engine.client().createVolumeCmd().withName(prefix + "-" + i).exec();
+            engine.client().removeVolumeCmd(prefix + "-" + i).exec();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)).size() >= 10);
+        TopicView view = TopicView.read(broker, listener.topic);
+        assertThat(view.eventValues(TopicView.named(prefix))).hasSize(10);
+        Map<String, Long> ids = view.events().stream().collect(Collectors.groupingBy(TopicView.Published::eventId,
+                Collectors.counting()));
+        assertThat(ids.values()).allMatch(n -> n == 1);
+    }
+
+    private static java.util.List<String> errorLines(String output) {
+        return Arrays.stream(output.split("\\R")).filter(l -> l.startsWith("error:")).toList();
+    }
+}
