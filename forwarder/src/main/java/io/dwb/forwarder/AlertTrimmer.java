@@ -50,7 +50,10 @@ public final class AlertTrimmer {
         }
     }
 
-    /** Shortens the longest attribute value by at least {@code excess} characters (each is at least one byte). */
+    /**
+     * Shortens the longest attribute value by about {@code excess} bytes (in proportion to its characters' UTF-8
+     * width, so multi-byte text is not cut twice as much as needed); the caller loops until the alert fits.
+     */
     private static boolean trimLargest(ObjectNode attributes, int excess) {
         String largestName = null;
         int largestLength = 0;
@@ -65,7 +68,9 @@ public final class AlertTrimmer {
             return false;
         }
         String value = attributes.get(largestName).asText();
-        int keep = Math.max(0, value.length() - excess - 16);
+        int bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        long cut = Math.max(1, ((long) excess * value.length() + bytes - 1) / Math.max(1, bytes) + 8);
+        int keep = (int) Math.max(0, value.length() - cut);
         if (keep > 0 && Character.isHighSurrogate(value.charAt(keep - 1))) {
             keep--; // never split a character in two
         }

@@ -71,8 +71,7 @@ class SeedCompatibilityTest {
 
     @Test
     void theSeedsFourExampleAlertsComeOutAsTheWodleSentThem(SharedKafka.Broker broker) throws Exception {
-        String topic = SharedKafka.Broker.uniqueTopic("seed");
-        broker.createTopic(topic, 1, Map.of());
+        String topic = TestRecords.topic(broker, "seed", 1);
         List<JsonNode> seedAlerts = TestRecords.ndjson("seed-alerts.ndjson");
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (JsonNode seedAlert : seedAlerts) {
@@ -96,8 +95,7 @@ class SeedCompatibilityTest {
                 "plugin", "secret", "service", "volume");
         assertThat(perType.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(30));
 
-        String topic = SharedKafka.Broker.uniqueTopic("recorded");
-        broker.createTopic(topic, 1, Map.of());
+        String topic = TestRecords.topic(broker, "recorded", 1);
         List<ObjectNode> alerts = deliver(broker, recordsOf(topic, RECORDED), topic);
         for (int i = 0; i < RECORDED.size(); i++) {
             // API 1.45 events already carry status/id/from where the engine put them: auto adds nothing.
@@ -111,8 +109,7 @@ class SeedCompatibilityTest {
             throws Exception {
         List<JsonNode> engine29 = RECORDED.stream().map(e -> (JsonNode) stripLegacy(e)).toList();
 
-        String auto = SharedKafka.Broker.uniqueTopic("auto");
-        broker.createTopic(auto, 1, Map.of());
+        String auto = TestRecords.topic(broker, "auto", 1);
         List<ObjectNode> alerts = deliver(broker, recordsOf(auto, engine29), auto);
         for (int i = 0; i < RECORDED.size(); i++) {
             JsonNode recorded = RECORDED.get(i);
@@ -124,8 +121,7 @@ class SeedCompatibilityTest {
         assertThat(alerts.stream().filter(a -> a.get("docker").has("status")).count())
                 .isEqualTo(RECORDED.stream().filter(e -> e.has("status")).count()).isPositive();
 
-        String never = SharedKafka.Broker.uniqueTopic("never");
-        broker.createTopic(never, 1, Map.of());
+        String never = TestRecords.topic(broker, "never", 1);
         List<ObjectNode> untouched = deliver(broker, recordsOf(never, engine29), never, "--legacy-fields", "never");
         for (int i = 0; i < engine29.size(); i++) {
             assertThat(untouched.get(i).get("docker")).isEqualTo(engine29.get(i));
@@ -140,21 +136,18 @@ class SeedCompatibilityTest {
         ObjectNode partial = stripLegacy(container);
         partial.put("status", container.get("status").asText()); // a producer that kept only status
 
-        String auto = SharedKafka.Broker.uniqueTopic("partial-auto");
-        broker.createTopic(auto, 1, Map.of());
+        String auto = TestRecords.topic(broker, "partial-auto", 1);
         assertThat(deliver(broker, recordsOf(auto, List.of(partial)), auto).get(0).get("docker"))
                 .isEqualTo(partial);
 
-        String always = SharedKafka.Broker.uniqueTopic("partial-always");
-        broker.createTopic(always, 1, Map.of());
+        String always = TestRecords.topic(broker, "partial-always", 1);
         assertThat(deliver(broker, recordsOf(always, List.of(partial)), always, "--legacy-fields", "always")
                 .get(0).get("docker")).isEqualTo(container);
     }
 
     @Test
     void recordsOfOtherProducersAreDeliveredWithWhatIsKnownOfTheirHost(SharedKafka.Broker broker) throws Exception {
-        String topic = SharedKafka.Broker.uniqueTopic("foreign");
-        broker.createTopic(topic, 1, Map.of());
+        String topic = TestRecords.topic(broker, "foreign", 1);
         JsonNode event = RECORDED.get(0);
         byte[] value = ContractJson.write(event);
         List<ProducerRecord<byte[], byte[]>> records = List.of(

@@ -70,6 +70,17 @@ final class TestRecords {
         return event;
     }
 
+    /**
+     * A topic for a test: records keep their events' own (old) timestamps, so time-based retention is off, and
+     * records up to 4 MiB are accepted (the forwarder must be the one refusing what is over 1 MiB).
+     */
+    static String topic(SharedKafka.Broker broker, String prefix, int partitions) {
+        String name = SharedKafka.Broker.uniqueTopic(prefix);
+        broker.createTopic(name, partitions, Map.of("retention.ms", "-1",
+                "max.message.bytes", String.valueOf(4 * 1024 * 1024)));
+        return name;
+    }
+
     static void sendAll(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
         try {
             for (ProducerRecord<byte[], byte[]> r : records) {

@@ -1,0 +1,75 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Acceptance 6: no datagram over 65535 bytes; huge labels are trimmed and the alert says so. */
+@ExtendWith(SharedKafka.class)
+class OversizeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTwoHundredKilobyteEventBecomesOneTrimmedDatagramAndAnUntrimmableOneIsDeadLettered(
+            SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "oversize", 1);
+        ObjectNode huge = TestRecords.containerEvent("big-labels", 1_764_000_000_000_000_001L);
+        ObjectNode attributes = (ObjectNode) huge.path("Actor").path("Attributes");
+        attributes.put("com.example.blob", "x".repeat(120_000));
+        attributes.put("com.example.notes", "é".repeat(40_000)); // two bytes each in UTF-8
+        attributes.put("com.example.small", "kept as it is");
+        assertThat(ContractJson.write(huge).length).isGreaterThan(200_000);
+
+        ObjectNode untrimmable = TestRecords.containerEvent("big-body", 1_764_000_000_000_000_002L);
+        untrimmable.put("payload", "y".repeat(70_000)); // not an attribute: nothing the trimmer may touch
+        ObjectNode normal = TestRecords.containerEvent("normal", 1_764_000_000_000_000_003L);
+
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+            TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", huge),
+                    TestRecords.event(topic, "h", "h-id", untrimmable), TestRecords.event(topic, "h", "h-id", normal)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 2
+                    && run.metrics().deadLetteredTotal() >= 1);
+
+            byte[] datagram = receiver.datagrams().get(0);
+            assertThat(datagram.length).isLessThanOrEqualTo(65535).isGreaterThan(60_000);
+            ObjectNode alert = TestRecords.alert(datagram);
+            assertThat(alert.get("truncated").asBoolean()).isTrue();
+            ObjectNode sent = (ObjectNode) alert.get("docker");
+            assertThat(sent.path("Actor").path("Attributes").path("com.example.small").asText())
+                    .isEqualTo("kept as it is");
+            assertThat(sent.path("Actor").path("Attributes").path("com.example.blob").asText())
+                    .hasSizeLessThan(120_000).matches("x*");
+            ObjectNode withoutAttributes = sent.deepCopy();
+            ObjectNode original = huge.deepCopy();
+            ((ObjectNode) withoutAttributes.get("Actor")).remove("Attributes");
+            ((ObjectNode) original.get("Actor")).remove("Attributes");
+            assertThat(withoutAttributes).isEqualTo(original);
+            assertThat(run.metrics().truncated.get()).isEqualTo(1.0);
+
+            ObjectNode second = TestRecords.alert(receiver.datagrams().get(1));
+            assertThat(second.get("docker")).isEqualTo(normal);
+            assertThat(second.has("truncated")).isFalse();
+
+            List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
+            assertThat(dead).hasSize(1);
+            assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).startsWith("too-large-after-trim");
+            assertThat(dead.get(0).value()).isEqualTo(ContractJson.write(untrimmable));
+        }
+    }
+}
