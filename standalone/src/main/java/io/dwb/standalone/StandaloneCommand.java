@@ -115,7 +115,14 @@ public final class StandaloneCommand implements Callable<Integer> {
                     destination.equals(AlertDestination.STANDARD_OUTPUT) ? "standard output" : destination);
             StandaloneTopics.ensure(kafka.bootstrapServers(), retention, retentionBytes);
             Properties clients = KafkaClientConfig.load(kafka.bootstrapServers(), null);
-            Bridge bridge = Bridge.start(listenerSettings(), forwarderSettings(clients, destination, legacy),
+            // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers
+            // are written) costs nothing, so retry soon rather than after the default 100 ms .. 1 s backoff.
+            clients.setProperty("retry.backoff.ms", "10");
+            clients.setProperty("retry.backoff.max.ms", "100");
+            // A local broker answers a fetch at once: waiting less for new data shortens each alert's way.
+            Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
+            forwarderClients.setProperty("fetch.max.wait.ms", "100");
+            Bridge bridge = Bridge.start(listenerSettings(), forwarderSettings(forwarderClients, destination, legacy),
                     clients, metricsPort);
             // Our own handlers (not shutdown hooks): the listener commits its transaction, the forwarder its
             // offsets, then the broker stops, and call() returns 0.
