@@ -1,0 +1,95 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.listener.ListenerCommand;
+import io.dwb.schemas.runtime.Launcher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every command's {@code --help} agrees with its documentation: the options it lists are exactly the options of
+ * the reference tables in {@code docs/<process>.md} (rows whose first cell is the option, e.g.
+ * {@code | `--topic NAME` | ...}). {@code --help} and {@code --version}, the same on every command, need no row.
+ */
+class HelpMatchesDocsTest {
+    /** An option line of picocli's usage: the option starts in column 2 or 6; wrapped descriptions go deeper. */
+    private static final Pattern HELP_OPTION = Pattern.compile("^ {2,6}(?:-\\w, )?(--[a-z][a-z0-9-]*)");
+    /** A table row whose first cell is an option, backticked or not. */
+    private static final Pattern DOC_OPTION = Pattern.compile("^\\|\\s*`?(--[a-z][a-z0-9-]*)");
+    private static final Set<String> STANDARD = Set.of("--help", "--version");
+
+    static Stream<Arguments> processes() {
+        return Stream.of(
+                Arguments.of("standalone", new StandaloneCommand()),
+                Arguments.of("listener", new ListenerCommand()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("processes")
+    void helpListsExactlyTheDocumentedOptions(String process, Callable<Integer> command) throws IOException {
+        Set<String> documented = documentedOptions(docs().resolve(process + ".md"));
+        assertThat(documented).as("options documented in docs/%s.md", process).isNotEmpty();
+        assertThat(helpOptions(process, command)).as("options of `%s --help` against docs/%s.md", process, process)
+                .isEqualTo(documented);
+    }
+
+    private static Set<String> helpOptions(String process, Callable<Integer> command) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = Launcher.execute(process, command, new String[] {"--help"}, Map.of());
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(code).isZero();
+        Set<String> options = new TreeSet<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\\R")) {
+            if (line.isBlank() && !options.isEmpty()) {
+                break; // the option list ends; the footer's examples are not options
+            }
+            Matcher m = HELP_OPTION.matcher(line);
+            if (m.find() && !STANDARD.contains(m.group(1))) {
+                options.add(m.group(1));
+            }
+        }
+        return options;
+    }
+
+    static Set<String> documentedOptions(Path doc) throws IOException {
+        Set<String> options = new TreeSet<>();
+        for (String line : Files.readAllLines(doc, StandardCharsets.UTF_8)) {
+            Matcher m = DOC_OPTION.matcher(line);
+            if (m.find() && !STANDARD.contains(m.group(1))) {
+                options.add(m.group(1));
+            }
+        }
+        return options;
+    }
+
+    /** The repository's docs/ directory (tests run in standalone/). */
+    private static Path docs() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("docs"))) {
+            dir = dir.getParent();
+        }
+        assertThat(dir).as("a docs/ directory above %s", Path.of("").toAbsolutePath()).isNotNull();
+        return dir.resolve("docs");
+    }
+}
