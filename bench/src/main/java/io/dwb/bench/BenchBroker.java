@@ -1,0 +1,54 @@
+package io.dwb.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The bench's Kafka: one container (Testcontainers, image DWB_KAFKA_IMAGE) for the whole run, configured as the
+ * tests' SharedKafka (single-node transaction log, no initial rebalance delay). The bench does not use the schemas
+ * test-jar, so that bin/bench builds without compiling anyone's tests.
+ */
+public final class BenchBroker implements AutoCloseable {
+    private final KafkaContainer container;
+
+    public BenchBroker() {
+        String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.1.1");
+        container = new KafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+                .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+                .withStartupTimeout(Duration.ofMinutes(2));
+        container.start();
+    }
+
+    public String bootstrapServers() {
+        return container.getBootstrapServers();
+    }
+
+    /** A topic of one partition (one engine's events all go to one partition anyway). */
+    public void createTopic(String name, Map<String, String> config) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(name, 1, (short) 1).configs(config))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        container.stop();
+    }
+}

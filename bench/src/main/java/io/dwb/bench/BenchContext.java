@@ -1,0 +1,17 @@
+package io.dwb.bench;
+
+import java.nio.file.Path;
+
+/**
+ * What every measurement shares: the broker, the JVM flags of the launchers, the module jars and where sockets
+ * and process logs go.
+ *
+ * @param javaOpts      launch.sh's DWB_DEFAULT_JAVA_OPTS, the flags bin/listener and bin/forwarder run with
+ * @param workDir       short path for the Unix sockets (sun_path holds 108 bytes)
+ * @param logDir        one log file per process started
+ */
+public record BenchContext(String bootstrapServers, String javaOpts, Path listenerJar, Path forwarderJar,
+                           Path workDir, Path logDir) {
+    public static final String LISTENER_MAIN = "io.dwb.listener.Main";
+    public static final String FORWARDER_MAIN = "io.dwb.forwarder.ForwarderCommand";
+}

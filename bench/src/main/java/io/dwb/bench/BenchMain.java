@@ -1,0 +1,204 @@
+package io.dwb.bench;
+
+import io.dwb.bench.ResultsReport.Row;
+import io.dwb.bench.jmh.HotPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Every measurement of bin/bench, in one run, into bench/RESULTS.md. Settings come from the environment (bin/bench
+ * sets them): DWB_BENCH_JAVA_OPTS (launch.sh's flags), DWB_BENCH_LISTENER_JAR, DWB_BENCH_FORWARDER_JAR,
+ * DWB_BENCH_RESULTS, DWB_BENCH_COMMIT, and for short runs DWB_BENCH_DELIVERY_EVENTS (default 1,000,000),
+ * DWB_BENCH_CAPTURE_EVENTS (200,000), DWB_BENCH_LATENCY_SECONDS (20), DWB_BENCH_ONLY (a comma-separated subset
+ * of delivery,capture,latency,jmh). A measurement that fails is reported as failed in the table and makes the
+ * exit code 1; the others still run.
+ */
+public final class BenchMain {
+    private final Map<String, String> env = System.getenv();
+    private final ResultsReport report = new ResultsReport();
+    private boolean failed;
+    private long listenerPeakKb;
+    private long forwarderPeakKb;
+
+    public static void main(String[] args) throws Exception {
+        System.exit(new BenchMain().run());
+    }
+
+    private String setting(String name, String fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    private int run() throws Exception {
+        long started = System.nanoTime();
+        Machine machine = Machine.now();
+        String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String javaOpts = setting("DWB_BENCH_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -Xmx96m");
+        Set<String> only = Set.of(setting("DWB_BENCH_ONLY", "delivery,capture,latency,jmh").split(","));
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "dwb-bench-");
+        Path logs = Path.of(setting("DWB_BENCH_LOGS", "bench/target/bench-logs"));
+        say("machine: " + machine + "; logs of the processes in " + logs);
+        if (only.contains("delivery") || only.contains("capture") || only.contains("latency")) {
+            say("starting the Kafka container");
+            try (BenchBroker broker = new BenchBroker()) {
+                BenchContext context = new BenchContext(broker.bootstrapServers(), javaOpts,
+                        Path.of(setting("DWB_BENCH_LISTENER_JAR", "listener/target/listener.jar")),
+                        Path.of(setting("DWB_BENCH_FORWARDER_JAR", "forwarder/target/forwarder.jar")), work, logs);
+                if (only.contains("delivery")) {
+                    section("delivery", () -> delivery(context, broker));
+                }
+                if (only.contains("capture")) {
+                    section("capture", () -> capture(context, broker));
+                }
+                if (only.contains("latency")) {
+                    section("latency", () -> latency(context, broker));
+                }
+            }
+            memoryRows();
+        }
+        if (only.contains("jmh")) {
+            section("jmh", () -> micro(javaOpts));
+        }
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        Path results = Path.of(setting("DWB_BENCH_RESULTS", "bench/RESULTS.md"));
+        report.write(results, machine, date, setting("DWB_BENCH_COMMIT", "unknown"), javaOpts, seconds);
+        say("wrote " + results + " (" + seconds + " s)" + (failed ? "; some measurements FAILED, see the table"
+                : ""));
+        return failed ? 1 : 0;
+    }
+
+    private interface Section {
+        void run() throws Exception;
+    }
+
+    private void section(String name, Section section) {
+        say(name + "...");
+        try {
+            section.run();
+        } catch (Exception | Error e) {
+            failed = true;
+            say(name + " FAILED: " + e);
+            e.printStackTrace();
+            report.add(new Row(name, "failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                    .replace('|', '/'), "", "", "", "**no**"));
+        }
+    }
+
+    private void delivery(BenchContext context, BenchBroker broker) throws Exception {
+        int events = Integer.parseInt(setting("DWB_BENCH_DELIVERY_EVENTS", "1000000"));
+        DeliveryBench bench = new DeliveryBench(context, events);
+        double prefill = bench.prefill(() -> broker.createTopic(bench.topic(), Map.of()));
+        say(String.format(Locale.ROOT, "pre-filled %,d events at %,.0f/s", events, prefill));
+        double raw = bench.rawLimit();
+        say(String.format(Locale.ROOT, "raw datagram limit %,.0f/s", raw));
+        Duration timeout = Duration.ofSeconds(Math.max(60, events / 5_000));
+        DeliveryBench.Outcome dedup = bench.forwarder("delivery-dedup-on", 10_000, timeout);
+        say(String.format(Locale.ROOT, "forwarder (dedup on) %,.0f/s", dedup.eventsPerSecond()));
+        DeliveryBench.Outcome plain = bench.forwarder("delivery-dedup-off", 0, timeout);
+        say(String.format(Locale.ROOT, "forwarder (dedup off) %,.0f/s", plain.eventsPerSecond()));
+        forwarderPeakKb = Math.max(forwarderPeakKb, Math.max(dedup.peakRssKb(), plain.peakRssKb()));
+        String n = String.format(Locale.ROOT, "%,d", events);
+        double ratio = dedup.eventsPerSecond() / raw;
+        report.add(new Row("Delivery: forwarder, topic → datagrams (" + n + " events, default settings: dedup "
+                + "window 10,000)", ResultsReport.rate(dedup.eventsPerSecond()), "raw datagram loop "
+                + ResultsReport.rate(raw), ResultsReport.ratio(ratio), "≥ 0.50×", ResultsReport.yesNo(ratio >= 0.5)));
+        report.add(new Row("Delivery, dedup off (`--dedup-window 0`)", ResultsReport.rate(plain.eventsPerSecond()),
+                "dedup on " + ResultsReport.rate(dedup.eventsPerSecond()),
+                ResultsReport.ratio(plain.eventsPerSecond() / raw) + " of raw", "", ""));
+        report.add(new Row("Forwarder peak RSS, delivery runs (dedup on / off)", ResultsReport.mb(dedup.peakRssKb())
+                + " / " + ResultsReport.mb(plain.peakRssKb()), "", "", "≤ 200 MB",
+                ResultsReport.yesNo(Math.max(dedup.peakRssKb(), plain.peakRssKb()) <= 200 * 1024)));
+        report.note(String.format(Locale.ROOT, "Delivery topic pre-filled at %,.0f events/s by a batching producer "
+                + "(linger 20 ms, 512 KiB batches).", prefill));
+    }
+
+    private void capture(BenchContext context, BenchBroker broker) throws Exception {
+        int events = Integer.parseInt(setting("DWB_BENCH_CAPTURE_EVENTS", "200000"));
+        CaptureBench bench = new CaptureBench(context, events,
+                broker::createTopic);
+        double raw = bench.rawProducer();
+        say(String.format(Locale.ROOT, "raw producer %,.0f/s", raw));
+        Duration timeout = Duration.ofSeconds(Math.max(60, events / 2_000));
+        CaptureBench.Outcome standard = bench.listener("capture-interval-default", null, timeout);
+        say(String.format(Locale.ROOT, "listener (150ms) %,.0f/s", standard.eventsPerSecond()));
+        CaptureBench.Outcome longer = bench.listener("capture-interval-1s", "1s", timeout);
+        say(String.format(Locale.ROOT, "listener (1s) %,.0f/s", longer.eventsPerSecond()));
+        listenerPeakKb = Math.max(listenerPeakKb, Math.max(standard.peakRssKb(), longer.peakRssKb()));
+        String n = String.format(Locale.ROOT, "%,d", events);
+        double ratio = standard.eventsPerSecond() / raw;
+        report.add(new Row("Capture: listener, engine stream → committed records (" + n + " events, default "
+                + "`--transaction-interval 150ms`)", ResultsReport.rate(standard.eventsPerSecond()),
+                "raw producer " + ResultsReport.rate(raw), ResultsReport.ratio(ratio), "≥ 0.50×",
+                ResultsReport.yesNo(ratio >= 0.5)));
+        report.add(new Row("Capture, `--transaction-interval 1s`", ResultsReport.rate(longer.eventsPerSecond()),
+                "150 ms " + ResultsReport.rate(standard.eventsPerSecond()),
+                ResultsReport.ratio(longer.eventsPerSecond() / raw) + " of raw", "", ""));
+        report.add(new Row("Listener peak RSS, capture runs (150 ms / 1 s)", ResultsReport.mb(standard.peakRssKb())
+                + " / " + ResultsReport.mb(longer.peakRssKb()), "", "", "≤ 150 MB",
+                ResultsReport.yesNo(Math.max(standard.peakRssKb(), longer.peakRssKb()) <= 150 * 1024)));
+        report.note("Capture subscriptions to the fake engine (a reconnect after a full queue adds one): "
+                + standard.subscriptions() + " at 150 ms, " + longer.subscriptions() + " at 1 s.");
+    }
+
+    private void latency(BenchContext context, BenchBroker broker) throws Exception {
+        int seconds = Integer.parseInt(setting("DWB_BENCH_LATENCY_SECONDS", "20"));
+        LatencyBench bench = new LatencyBench(context);
+        LatencyBench.Outcome outcome = bench.run(Duration.ofSeconds(seconds), Duration.ofSeconds(seconds), broker);
+        for (LatencyBench.Phase p : outcome.phases()) {
+            say("latency " + p);
+            boolean steady = p.name().startsWith("50");
+            report.add(new Row("Latency, real engine, " + p.name() + String.format(Locale.ROOT,
+                    " (%,d events made at %.0f/s, %,d delivered)", p.generated(), p.generatedPerSecond(),
+                    p.delivered()), String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                    p.p50Micros() / 1000.0, p.p99Micros() / 1000.0, p.maxMicros() / 1000.0), "", "",
+                    steady ? "p99 ≤ 150 ms" : "", steady ? ResultsReport.yesNo(p.p99Micros() >= 0
+                    && p.p99Micros() <= 150_000 && p.delivered() >= p.generated()) : ""));
+        }
+        listenerPeakKb = Math.max(listenerPeakKb, outcome.listenerRssKb());
+        forwarderPeakKb = Math.max(forwarderPeakKb, outcome.forwarderRssKb());
+        report.add(new Row("Peak RSS, latency run (listener / forwarder)", ResultsReport.mb(outcome.listenerRssKb())
+                + " / " + ResultsReport.mb(outcome.forwarderRssKb()), "", "", "≤ 150 MB / ≤ 200 MB",
+                ResultsReport.yesNo(outcome.listenerRssKb() <= 150 * 1024
+                        && outcome.forwarderRssKb() <= 200 * 1024)));
+    }
+
+    private void memoryRows() {
+        if (listenerPeakKb > 0 || forwarderPeakKb > 0) {
+            report.add(new Row("Peak RSS over all runs (listener / forwarder)", ResultsReport.mb(listenerPeakKb)
+                    + " / " + ResultsReport.mb(forwarderPeakKb), "", "", "≤ 150 MB / ≤ 200 MB",
+                    ResultsReport.yesNo(listenerPeakKb <= 150 * 1024 && forwarderPeakKb <= 200 * 1024)));
+        }
+    }
+
+    private void micro(String javaOpts) throws Exception {
+        Options options = new OptionsBuilder().include(HotPaths.class.getName() + ".*").forks(1)
+                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(3).measurementTime(TimeValue.seconds(1))
+                .jvmArgs(Arrays.stream(javaOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toArray(String[]::new))
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark();
+            report.micro("`" + name.substring(name.lastIndexOf('.') + 1) + "`", r.getPrimaryResult().getScore(),
+                    r.getPrimaryResult().getScoreError(), r.getPrimaryResult().getScoreUnit());
+        }
+    }
+
+    private static void say(String message) {
+        System.err.println("[bench] " + message);
+    }
+}

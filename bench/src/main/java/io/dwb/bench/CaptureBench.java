@@ -1,0 +1,81 @@
+package io.dwb.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+
+/**
+ * Capture: the listener process reading a {@link FakeEngine}'s fast /events stream and committing to Kafka,
+ * measured from the first event the engine wrote to the moment a read_committed consumer has seen every one of
+ * them; against the raw producer limit of the same broker for the same records.
+ */
+public final class CaptureBench {
+    public record Outcome(long events, double eventsPerSecond, long peakRssKb, int subscriptions) {}
+
+    private final BenchContext context;
+    private final int events;
+    private final BiConsumer<String, Map<String, String>> createTopic;
+
+    /** @param createTopic (name, config) creates a one-partition topic */
+    public CaptureBench(BenchContext context, int events, BiConsumer<String, Map<String, String>> createTopic) {
+        this.context = context;
+        this.events = events;
+        this.createTopic = createTopic;
+    }
+
+    /** A plain producer (acks=all, linger 5 ms as the listener's) sending the same records: events/s. */
+    public double rawProducer() {
+        String topic = "bench-raw-" + UUID.randomUUID().toString().substring(0, 8);
+        createTopic.accept(topic, Map.of());
+        EventShapes shapes = new EventShapes(11, EpochClock.nowNanos(), 1_000L);
+        ContractRecords records = new ContractRecords(topic, "bench-raw", "BENCH:RAW", shapes);
+        return events * 1e9 / Kafka.produce(context.bootstrapServers(), events, records::record, 5, 16 * 1024);
+    }
+
+    /** One listener run; {@code transactionInterval} null for the default. */
+    public Outcome listener(String label, String transactionInterval, Duration timeout) throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "bench-capture-" + suffix;
+        String checkpoints = topic + "-checkpoints";
+        createTopic.accept(topic, Map.of());
+        createTopic.accept(checkpoints, Kafka.compacted());
+        // Times just before now: a first start subscribes with since = now - 2 s, so all of them are replayed.
+        EventShapes shapes = new EventShapes(13, EpochClock.nowNanos() - 1_000_000_000L, 1_000L);
+        byte[][] json = new byte[events][];
+        long[] times = new long[events];
+        for (int i = 0; i < events; i++) {
+            json[i] = shapes.event(i);
+            times[i] = shapes.timeNano(i);
+        }
+        Path socket = context.workDir().resolve(label + "-engine.sock");
+        try (FakeEngine engine = new FakeEngine(socket, "bench-" + label, json, times);
+             Kafka.CommittedEventCounter counter = new Kafka.CommittedEventCounter(context.bootstrapServers(), topic,
+                     events)) {
+            String[] args = transactionInterval == null
+                    ? new String[] {"--docker-host", engine.dockerHost(), "--bootstrap-servers",
+                            context.bootstrapServers(), "--topic", topic, "--checkpoint-topic", checkpoints}
+                    : new String[] {"--docker-host", engine.dockerHost(), "--bootstrap-servers",
+                            context.bootstrapServers(), "--topic", topic, "--checkpoint-topic", checkpoints,
+                            "--transaction-interval", transactionInterval};
+            try (ProcessRun listener = ProcessRun.start(label, context.javaOpts(), context.listenerJar(),
+                    BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), args)) {
+                long end;
+                try {
+                    end = counter.awaitTarget(timeout, () -> {
+                        listener.samplePeakRssKb();
+                        return listener.alive();
+                    });
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException(label + ": " + e.getMessage() + " (engine wrote "
+                            + engine.written() + " in " + engine.subscriptions() + " subscriptions)\n"
+                            + listener.logTail(20), e);
+                }
+                listener.close();
+                double rate = events * 1e9 / (end - engine.firstWriteNanos());
+                return new Outcome(events, rate, listener.peakRssKb(), engine.subscriptions());
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.dwb.bench;
+
+import io.dwb.forwarder.AlertFormatter;
+import io.dwb.forwarder.HostRef;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * Delivery: the forwarder process reading a pre-filled topic and sending one datagram per event to a
+ * {@link DatagramCounter}, against the raw limit of that receiver (a loop sending the same alerts, pre-formatted,
+ * with a blocking socket). Throughput counts from the first datagram to the last, so JVM start and the consumer
+ * group join are not in it.
+ */
+public final class DeliveryBench {
+    public record Outcome(long events, double eventsPerSecond, long peakRssKb) {}
+
+    private static final String HOST_NAME = "bench-host";
+    private static final String HOST_ID = "BENCH:DELIVERY:HOST";
+
+    private final BenchContext context;
+    private final int events;
+    private final String topic = "bench-delivery-" + UUID.randomUUID().toString().substring(0, 8);
+    private final EventShapes shapes = new EventShapes(7, 1_790_000_000_000_000_000L, 1_000L);
+
+    public DeliveryBench(BenchContext context, int events) {
+        this.context = context;
+        this.events = events;
+    }
+
+    /** Fills the topic (one partition: one engine's events) with a batching producer; returns events/s. */
+    public double prefill(Runnable createTopic) {
+        createTopic.run();
+        ContractRecords records = new ContractRecords(topic, HOST_NAME, HOST_ID, shapes);
+        long nanos = Kafka.produce(context.bootstrapServers(), events, records::record, 20, 512 * 1024);
+        return events * 1e9 / nanos;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** The raw limit: the same alerts, formatted beforehand, sent in a tight loop to the same kind of receiver. */
+    public double rawLimit() throws IOException, InterruptedException {
+        AlertFormatter formatter = new AlertFormatter();
+        HostRef host = new HostRef(HOST_NAME, HOST_ID);
+        byte[][] datagrams = new byte[EventShapes.POOL][];
+        for (int i = 0; i < datagrams.length; i++) {
+            datagrams[i] = formatter.event(shapes.event(i), Map.of(), host, false, false);
+        }
+        Path socket = context.workDir().resolve("raw.sock");
+        try (DatagramCounter counter = new DatagramCounter(socket, null);
+             AFUNIXDatagramChannel sender = AFUNIXDatagramChannel.open()) {
+            counter.target(events);
+            sender.connect(AFUNIXSocketAddress.of(socket));
+            Thread send = new Thread(() -> {
+                try {
+                    for (int i = 0; i < events; i++) {
+                        sender.write(ByteBuffer.wrap(datagrams[i % datagrams.length])); // blocks while full
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "raw-datagram-sender");
+            send.start();
+            long end = counter.awaitTarget(Duration.ofSeconds(120), () -> true);
+            send.join();
+            return (events - 1) * 1e9 / (end - counter.firstNanos());
+        }
+    }
+
+    /** One forwarder run from the start of the topic with a new group; {@code dedupWindow} 0 turns dedup off. */
+    public Outcome forwarder(String label, int dedupWindow, Duration timeout) throws Exception {
+        Path socket = context.workDir().resolve(label + ".sock");
+        try (DatagramCounter counter = new DatagramCounter(socket, null)) {
+            counter.target(events);
+            try (ProcessRun forwarder = ProcessRun.start(label, context.javaOpts(), context.forwarderJar(),
+                    BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
+                    "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
+                    "--group", "bench-" + label + "-" + UUID.randomUUID().toString().substring(0, 8),
+                    "--dlq-topic", topic + "-dlq", "--wazuh-queue", socket.toString(),
+                    "--dedup-window", String.valueOf(dedupWindow))) {
+                long end;
+                try {
+                    end = counter.awaitTarget(timeout, () -> {
+                        forwarder.samplePeakRssKb();
+                        return forwarder.alive();
+                    });
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException(label + ": " + e.getMessage() + "\n" + forwarder.logTail(20), e);
+                }
+                Thread.sleep(500); // anything beyond the target would be a duplicate
+                forwarder.samplePeakRssKb();
+                if (counter.count() != events) {
+                    throw new IllegalStateException(label + ": " + counter.count() + " datagrams for " + events
+                            + " events");
+                }
+                double rate = (events - 1) * 1e9 / (end - counter.firstNanos());
+                forwarder.close();
+                return new Outcome(events, rate, forwarder.peakRssKb());
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.dwb.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import io.dwb.forwarder.AlertFormatter;
+import io.dwb.schemas.ContractJson;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * End-to-end latency on the real engine: the listener and forwarder processes, a Kafka container, and busybox
+ * containers paused and unpaused by the bench (one event per call). Latency of an event = arrival time of its
+ * datagram at the receiver minus the event's {@code timeNano} (both the host's clock). Foreign events (other tests
+ * on the same engine) are ignored by container name.
+ */
+public final class LatencyBench {
+    /** Latencies of one phase. */
+    public record Phase(String name, long generated, double generatedPerSecond, long delivered, long p50Micros,
+                        long p99Micros, long maxMicros) {}
+
+    public record Outcome(List<Phase> phases, long listenerRssKb, long forwarderRssKb) {}
+
+    private static final int CONTAINERS = 5;
+
+    private final BenchContext context;
+    private final String prefix = "dwb-test-bench-lat-" + UUID.randomUUID().toString().substring(0, 6);
+    /** {timeNano, latency ns} of each of our events, in arrival order. */
+    private final ConcurrentLinkedQueue<long[]> seen = new ConcurrentLinkedQueue<>();
+
+    public LatencyBench(BenchContext context) {
+        this.context = context;
+    }
+
+    public Outcome run(Duration steady, Duration flat, BenchBroker broker) throws Exception {
+        String topic = "bench-latency-" + UUID.randomUUID().toString().substring(0, 8);
+        broker.createTopic(topic, Map.of());
+        broker.createTopic(topic + "-checkpoints", Kafka.compacted());
+        List<String> containers = new ArrayList<>();
+        try (BenchContainers engine = new BenchContainers();
+             DatagramCounter counter = new DatagramCounter(context.workDir().resolve("latency.sock"),
+                     this::observe)) {
+            for (int i = 0; i < CONTAINERS; i++) {
+                containers.add(engine.startSleeper(prefix + "-" + i));
+            }
+            String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
+            try (ProcessRun listener = ProcessRun.start("latency-listener", context.javaOpts(),
+                    context.listenerJar(), BenchContext.LISTENER_MAIN, Map.of(), context.logDir(),
+                    "--docker-host", dockerHost, "--bootstrap-servers", context.bootstrapServers(),
+                    "--topic", topic, "--checkpoint-topic", topic + "-checkpoints");
+                 ProcessRun forwarder = ProcessRun.start("latency-forwarder", context.javaOpts(),
+                         context.forwarderJar(), BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
+                         "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
+                         "--group", "bench-latency", "--dlq-topic", topic + "-dlq",
+                         "--wazuh-queue", counter.path().toString())) {
+                warmUp(engine.client(), containers, listener, forwarder);
+                seen.clear();
+                List<Phase> phases = new ArrayList<>();
+                phases.add(phase("50 events/s", engine.client(), containers, steady, 50, listener, forwarder));
+                phases.add(phase("engine's highest rate", engine.client(), containers, flat, 0, listener,
+                        forwarder));
+                listener.close();
+                forwarder.close();
+                return new Outcome(phases, listener.peakRssKb(), forwarder.peakRssKb());
+            }
+        }
+    }
+
+    private void observe(ByteBuffer datagram, long arrivalEpochNanos) {
+        int skip = AlertFormatter.PREFIX.length;
+        if (datagram.remaining() <= skip) {
+            return;
+        }
+        byte[] bytes = new byte[datagram.remaining() - skip];
+        datagram.position(datagram.position() + skip);
+        datagram.get(bytes);
+        try {
+            JsonNode event = ContractJson.tree(bytes).path("docker");
+            String action = event.path("Action").asText();
+            if (event.path("Actor").path("Attributes").path("name").asText().startsWith(prefix)
+                    && (action.equals("pause") || action.equals("unpause"))) {
+                long t = event.path("timeNano").asLong();
+                seen.add(new long[] {t, arrivalEpochNanos - t});
+            }
+        } catch (IOException e) {
+            // not an alert of ours
+        }
+    }
+
+    private void warmUp(DockerClient docker, List<String> containers, ProcessRun listener, ProcessRun forwarder)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (seen.isEmpty()) {
+            if (System.nanoTime() > deadline || !listener.alive() || !forwarder.alive()) {
+                throw new IllegalStateException("no alert came through within 90 s\nlistener:\n"
+                        + listener.logTail(15) + "\nforwarder:\n" + forwarder.logTail(15));
+            }
+            docker.pauseContainerCmd(containers.get(0)).exec();
+            docker.unpauseContainerCmd(containers.get(0)).exec();
+            Thread.sleep(1_000);
+        }
+        Thread.sleep(2_000);
+    }
+
+    /** @param rate events per second over all containers, 0 for as fast as the engine goes */
+    private Phase phase(String name, DockerClient docker, List<String> containers, Duration length, int rate,
+                        ProcessRun listener, ProcessRun forwarder) throws InterruptedException {
+        AtomicLong generated = new AtomicLong();
+        long startEpoch = EpochClock.nowNanos();
+        long start = System.nanoTime();
+        long end = start + length.toNanos();
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < containers.size(); i++) {
+            String id = containers.get(i);
+            long periodNanos = rate == 0 ? 0 : 1_000_000_000L * containers.size() / rate;
+            long offset = rate == 0 ? 0 : periodNanos * i / containers.size();
+            Thread worker = new Thread(() -> {
+                boolean paused = false;
+                long next = start + offset;
+                while (System.nanoTime() < end) {
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    try {
+                        if (paused) {
+                            docker.unpauseContainerCmd(id).exec();
+                        } else {
+                            docker.pauseContainerCmd(id).exec();
+                        }
+                        paused = !paused;
+                        generated.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        // a refused call makes no event; the count says what was made
+                    }
+                    next += periodNanos;
+                }
+                if (paused) {
+                    docker.unpauseContainerCmd(id).exec();
+                    generated.incrementAndGet();
+                }
+            }, "load-" + i);
+            worker.start();
+            workers.add(worker);
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        long endEpoch = EpochClock.nowNanos();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // Let the last ones through: everything generated, or 10 s.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (inWindow(startEpoch, endEpoch).size() < generated.get() && System.nanoTime() < deadline) {
+            listener.samplePeakRssKb();
+            forwarder.samplePeakRssKb();
+            Thread.sleep(100);
+        }
+        listener.samplePeakRssKb();
+        forwarder.samplePeakRssKb();
+        List<Long> latencies = inWindow(startEpoch, endEpoch);
+        latencies.sort(null);
+        int n = latencies.size();
+        return new Phase(name, generated.get(), generated.get() / seconds, n,
+                n == 0 ? -1 : latencies.get(Math.max(0, (int) Math.ceil(n * 0.50) - 1)) / 1000,
+                n == 0 ? -1 : latencies.get(Math.max(0, (int) Math.ceil(n * 0.99) - 1)) / 1000,
+                n == 0 ? -1 : latencies.get(n - 1) / 1000);
+    }
+
+    private List<Long> inWindow(long fromEpoch, long toEpoch) {
+        List<Long> latencies = new ArrayList<>();
+        for (long[] s : seen) {
+            if (s[0] >= fromEpoch && s[0] <= toEpoch) {
+                latencies.add(s[1]);
+            }
+        }
+        return latencies;
+    }
+
+}
