@@ -140,10 +140,13 @@ public final class AlertPipeline {
         }
     }
 
-    /** Sends the silent-host alerts that became due; call once per loop iteration (live mode only). */
+    /**
+     * Sends the silent-host alerts that became due; call once per loop iteration (live mode only). Null when there
+     * was nothing to send, so that "nothing" is not taken for a successful send that ends a pause.
+     */
     public Step flushSilentHosts() {
         if (silentHosts == null) {
-            return DONE;
+            return null;
         }
         for (SilentHostWatch.Silent silent : silentHosts.newlySilent(clock.getAsLong())) {
             log.warn("host {} is silent: no heartbeat for {} s (interval {} s)", silent.host().label(),
@@ -155,14 +158,15 @@ public final class AlertPipeline {
                     .put("lastHeartbeatNano", silent.lastHeartbeatNano());
             silentAlerts.add(formatter.bridge("silent-host", fields, silent.host(), false, false));
         }
+        Step step = null;
         while (!silentAlerts.isEmpty()) {
-            Step step = send(silentAlerts.peek(), "silent-host", null);
+            step = send(silentAlerts.peek(), "silent-host", null);
             if (!(step instanceof Step.Done)) {
                 return step;
             }
             silentAlerts.poll();
         }
-        return DONE;
+        return step;
     }
 
     /** Delivery resumed after a pause: heartbeats were not being consumed, hosts were not necessarily silent. */

@@ -142,7 +142,8 @@ public final class DeliveryLoop {
         if (blockedReason != null && now < retryAt) {
             return;
         }
-        if (!proceed(pipeline.flushSilentHosts())) {
+        AlertPipeline.Step silent = pipeline.flushSilentHosts();
+        if (silent != null && !proceed(silent)) {
             return;
         }
         long deadline = now + DELIVER_SLICE_NANOS;

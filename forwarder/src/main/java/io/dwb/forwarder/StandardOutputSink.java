@@ -11,11 +11,15 @@ public final class StandardOutputSink implements AlertSink {
     }
 
     @Override
-    public void send(byte[] datagram) {
+    public void send(byte[] datagram) throws SinkUnavailableException {
         int start = AlertFormatter.PREFIX.length;
         out.write(datagram, start, datagram.length - start);
         out.write('\n');
         out.flush();
+        if (out.checkError()) {
+            // PrintStream swallows write errors: without this a closed pipe would be "delivered" and committed.
+            throw new SinkUnavailableException("standard output is closed or failing");
+        }
     }
 
     @Override

@@ -15,6 +15,8 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * reopened on the next send, so a Wazuh restart (a new socket at the same path) is picked up.
  */
 public final class WazuhQueue implements AlertSink {
+    private static final long FULL_GRACE_NANOS = 200_000_000L;
+
     private final Path path;
     private AFUNIXDatagramChannel channel;
 
@@ -28,12 +30,21 @@ public final class WazuhQueue implements AlertSink {
             if (channel == null) {
                 channel = open();
             }
-            int written = channel.write(ByteBuffer.wrap(datagram));
-            if (written == 0) {
-                throw new SinkUnavailableException("queue full: " + path + " is not being read");
+            ByteBuffer buffer = ByteBuffer.wrap(datagram);
+            long giveUp = System.nanoTime() + FULL_GRACE_NANOS;
+            // The receiver's queue is short (net.unix.max_dgram_qlen, often 10): a reading Wazuh frees it within
+            // milliseconds, so a brief wait is flow control, not an outage; only a lasting full queue pauses.
+            while (channel.write(buffer) == 0) {
+                if (System.nanoTime() > giveUp) {
+                    throw new SinkUnavailableException("queue full: " + path + " is not being read");
+                }
+                Thread.sleep(1);
             }
         } catch (SinkUnavailableException e) {
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("interrupted while waiting for " + path);
         } catch (IOException e) {
             closeQuietly();
             String message = String.valueOf(e.getMessage());

@@ -76,7 +76,10 @@ final class ForwarderRun implements AutoCloseable {
     @Override
     public void close() throws Exception {
         forwarder.stop();
-        thread.join(30_000);
+        thread.join(90_000);
+        if (thread.isAlive()) {
+            throw new AssertionError("the forwarder did not stop within 90 s of stop()");
+        }
         forwarder.close();
     }
 }

@@ -1,0 +1,82 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.schemas.runtime.Launcher;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Options, their defaults, environment variables, and the errors a user sees for bad values. */
+class CommandLineTest {
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        ForwarderSettings s = ForwarderRun.settings();
+        assertThat(s.kafka().getProperty("bootstrap.servers")).isEqualTo("localhost:9092");
+        assertThat(s.topic()).isEqualTo("docker-events");
+        assertThat(s.group()).isEqualTo("wazuh-forwarder");
+        assertThat(s.dlqTopic()).isEqualTo("docker-events-dlq");
+        assertThat(s.wazuhQueue()).isEqualTo("/var/ossec/queue/sockets/queue");
+        assertThat(s.legacyFields()).isEqualTo(LegacyFieldsMode.AUTO);
+        assertThat(s.eps()).isZero();
+        assertThat(s.replay()).isFalse();
+        assertThat(Forwarder.consumerProperties(s)).containsEntry("isolation.level", "read_committed")
+                .containsEntry("enable.auto.commit", "false").containsEntry("group.id", "wazuh-forwarder");
+    }
+
+    @Test
+    void replayTimesAcceptRfc3339AndEpochSecondsAndAReplayHasNoGroup() {
+        ForwarderSettings s = ForwarderRun.settings("--from", "2026-11-27T03:00:00.5Z", "--to", "1795752000.25");
+        assertThat(s.fromNanos()).isEqualTo(1_795_748_400_500_000_000L);
+        assertThat(s.toNanos()).isEqualTo(1_795_752_000_250_000_000L);
+        assertThat(TimeArgument.parseNanos("1795748400.25")).isEqualTo(1_795_748_400_250_000_000L);
+        assertThat(TimeArgument.parseNanos("2026-11-27T03:00:00Z")).isEqualTo(1_795_748_400_000_000_000L);
+        assertThat(TimeArgument.parseNanos("2026-11-27T04:00:00+01:00")).isEqualTo(1_795_748_400_000_000_000L);
+        assertThat(Forwarder.consumerProperties(s)).doesNotContainKey("group.id");
+        assertThatThrownBy(() -> TimeArgument.parseNanos("yesterday")).hasMessageContaining("RFC 3339");
+    }
+
+    @Test
+    void badValuesAreOneLineUsageErrorsWithExitCodeTwo() {
+        assertThat(exit(new String[] {"--legacy-fields", "sometimes"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {"--to", "1795748400"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {"--from", "1795748400", "--to", "1795748300"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {"--from", "noon"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {"--eps", "-1"}, Map.of())).isEqualTo(2);
+        assertThatThrownBy(() -> ForwarderRun.settings("--legacy-fields", "sometimes"))
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("auto, always or never");
+    }
+
+    @Test
+    void helpListsEveryOptionAndOptionsComeFromTheEnvironment() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Launcher.execute("forwarder", new ForwarderCommand(), new String[] {"--help"}, Map.of()))
+                    .isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--bootstrap-servers", "--kafka-config",
+                "--topic", "--group", "--dlq-topic", "--wazuh-queue", "--legacy-fields", "--eps", "--dedup-window",
+                "--from", "--to", "--metrics-port", "--commit-interval", "--retry-max-delay", "--max-pending");
+        // DWB_EPS=abc is read (and refused) like --eps abc.
+        assertThat(exit(new String[] {}, Map.of("DWB_EPS", "abc"))).isEqualTo(2);
+    }
+
+    private static int exit(String[] args, Map<String, String> env) {
+        PrintStream saved = System.err;
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            return Launcher.execute("forwarder", new ForwarderCommand(), args, env);
+        } finally {
+            System.setErr(saved);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Acceptance 9: two forwarders of one group share six partitions; killing one hands its share over, no loss. */
+@ExtendWith(SharedKafka.class)
+class ConsumerGroupTest {
+    private static final int EPS = 100;
+
+    @TempDir
+    Path dir;
+
+    private static List<ProducerRecord<byte[], byte[]>> records(String topic, int from, int count) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            String host = "host-" + (i % 12); // twelve engines spread over the six partitions
+            records.add(TestRecords.event(topic, host, host + "-id",
+                    TestRecords.containerEvent("g" + i, 1_764_000_000_000_000_000L + i)));
+        }
+        return records;
+    }
+
+    @Test
+    void twoForwardersDeliverEveryRecordOnceAndTheSurvivorTakesOverTheKilledOnesPartitions(
+            SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "group", 6);
+        // Short session so a killed member is noticed in seconds, through --kafka-config.
+        Path kafkaConfig = dir.resolve("kafka.properties");
+        Files.writeString(kafkaConfig, "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
+        List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                "--group", "g-" + topic, "--wazuh-queue", dir.resolve("queue").toString(), "--eps",
+                String.valueOf(EPS), "--kafka-config", kafkaConfig.toString(), "--retry-max-delay", "1000");
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), args);
+             JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+            // Both members hold partitions (the first may briefly hold all six, then give three up).
+            await().atMost(Duration.ofSeconds(90)).until(() -> holdsThree(a) && holdsThree(b));
+
+            TestRecords.sendAll(producer, records(topic, 0, 600));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 600);
+            Thread.sleep(1_500);
+            assertThat(receiver.count()).as("each record once, in total").isEqualTo(600);
+            assertThat(new HashSet<>(receiver.texts())).hasSize(600);
+
+            TestRecords.sendAll(producer, records(topic, 600, 1_200));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 900);
+            a.kill();
+            await().atMost(Duration.ofSeconds(120)).until(() -> new HashSet<>(receiver.texts()).size() == 1_800);
+            int duplicates = receiver.count() - 1_800;
+            assertThat(duplicates).as("what the killed one had delivered but not committed")
+                    .isLessThanOrEqualTo(EPS + EPS / 20 + 1);
+            assertThat(b.output()).contains("partitions assigned");
+            assertThat(b.isAlive()).isTrue();
+            assertThat(b.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    /** Whether the member's last assignment log line lists three partitions. */
+    private static boolean holdsThree(JavaProcess member) {
+        String[] lines = member.output().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].contains("partitions assigned") || lines[i].contains("partitions revoked")) {
+                return lines[i].contains("assigned") && lines[i].split(",").length == 3;
+            }
+        }
+        return false;
+    }
+}

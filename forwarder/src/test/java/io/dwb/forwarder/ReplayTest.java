@@ -1,0 +1,78 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Acceptance 8: a replay delivers exactly the window, marked replay, leaves group offsets alone, and exits 0. */
+@ExtendWith(SharedKafka.class)
+class ReplayTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void replayDeliversExactlyTheRecordsOfTheWindowMarkedReplayAndTouchesNoGroupOffsets(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "replay", 3);
+        String group = "g-" + topic;
+        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L; // an hour ago, whole seconds
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String host = "host-" + (i % 3);
+            long timeNano = t0 + i * 1_000_000_000L + 123;
+            records.add(TestRecords.event(topic, host, host + "-id", TestRecords.containerEvent("r" + i, timeNano)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, records);
+        }
+        // The live forwarder of the group has delivered everything: its offsets are at the end.
+        try (DatagramReceiver live = DatagramReceiver.bind(dir.resolve("live"));
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, live.path().toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> live.count() >= 300
+                    && TestRecords.committedTotal(broker, group) == 300);
+        }
+        Map<TopicPartition, OffsetAndMetadata> before = TestRecords.committed(broker, group);
+
+        long from = t0 + 100 * 1_000_000_000L;
+        long to = t0 + 200 * 1_000_000_000L;
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("replay"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group", group,
+                     "--wazuh-queue", receiver.path().toString(), "--eps", "100",
+                     "--from", ContractJson.rfc3339(from), "--to", String.valueOf(to / 1_000_000_000L))) {
+            assertThat(replay.waitFor(Duration.ofSeconds(120))).as(replay.output()).isZero();
+            Thread.sleep(200);
+            List<ObjectNode> alerts = TestRecords.alerts(receiver.datagrams());
+            assertThat(alerts).allSatisfy(a -> assertThat(a.get("replay").asBoolean()).isTrue());
+            Set<Long> times = alerts.stream().map(a -> a.get("docker").get("timeNano").asLong())
+                    .collect(Collectors.toSet());
+            Set<Long> expected = new java.util.HashSet<>();
+            for (int i = 100; i < 200; i++) {
+                expected.add(t0 + i * 1_000_000_000L + 123);
+            }
+            assertThat(alerts).hasSize(100);
+            assertThat(times).isEqualTo(expected);
+            assertThat(replay.output()).contains("replay done");
+        }
+        assertThat(TestRecords.committed(broker, group)).isEqualTo(before);
+    }
+}

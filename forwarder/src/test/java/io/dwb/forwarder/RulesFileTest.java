@@ -1,0 +1,133 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Gap;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/** The shipped Wazuh rules parse, use the custom id range, and match the fields the forwarder really emits. */
+class RulesFileTest {
+    static final Path RULES = Path.of("src/main/wazuh/docker-wazuh-bridge_rules.xml");
+
+    record Rule(String id, int level, String parent, Map<String, String> fields, String description) {}
+
+    private static List<Rule> rules() throws Exception {
+        // Wazuh rule files hold several top-level elements: parse them inside a wrapper, as analysisd does.
+        String xml = "<rules>" + Files.readString(RULES) + "</rules>";
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+        List<Rule> rules = new ArrayList<>();
+        NodeList nodes = doc.getElementsByTagName("rule");
+        for (int i = 0; i < nodes.getLength(); i++) {
+            Element rule = (Element) nodes.item(i);
+            Map<String, String> fields = new HashMap<>();
+            NodeList fieldNodes = rule.getElementsByTagName("field");
+            for (int j = 0; j < fieldNodes.getLength(); j++) {
+                Element f = (Element) fieldNodes.item(j);
+                fields.put(f.getAttribute("name"), f.getTextContent());
+            }
+            rules.add(new Rule(rule.getAttribute("id"), Integer.parseInt(rule.getAttribute("level")),
+                    rule.getElementsByTagName("if_sid").item(0).getTextContent(), fields,
+                    rule.getElementsByTagName("description").item(0).getTextContent()));
+        }
+        return rules;
+    }
+
+    private static Rule rule(List<Rule> rules, String fieldValue) {
+        return rules.stream().filter(r -> r.fields().values().stream().anyMatch(v -> v.equals(fieldValue)))
+                .findFirst().orElseThrow(() -> new AssertionError("no rule matches " + fieldValue));
+    }
+
+    /** The alerts the forwarder sends for a gap, a silent host and a trimmed event (through its own classes). */
+    private static Map<String, ObjectNode> emitted() {
+        AlertFormatter formatter = new AlertFormatter();
+        HostRef host = new HostRef("web-1", "ENGINE-ID");
+        Gap gap = new Gap("2026-11-27T03:00:00Z", "2026-11-27T03:05:00Z", 1L, 2L, "engine-restarted", "restarted",
+                null);
+        ObjectNode silent = ContractJson.MAPPER.createObjectNode().put("intervalSeconds", 30)
+                .put("silentSeconds", 95).put("lastHeartbeat", "2026-11-27T03:00:00Z");
+        ObjectNode big = TestRecords.containerEvent("huge", 1L);
+        ((ObjectNode) big.get("Actor").get("Attributes")).put("label", "x".repeat(70_000));
+        Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
+                new Classified.Event(ContractJson.write(big), big, host, "id"), Map.of(), false);
+        return Map.of(
+                "gap", TestRecords.alert(formatter.bridge("gap",
+                        (ObjectNode) ContractJson.MAPPER.valueToTree(gap), host, false, false)),
+                "silent-host", TestRecords.alert(formatter.bridge("silent-host", silent, host, false, false)),
+                "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()));
+    }
+
+    private static JsonNode path(JsonNode alert, String dotted) {
+        JsonNode node = alert;
+        for (String part : dotted.split("\\.")) {
+            node = node.path(part);
+        }
+        return node;
+    }
+
+    /** OS_Regex, as far as these rules use it: ^, $, and \. for any character. */
+    private static boolean osRegexMatches(String osRegex, String value) {
+        return Pattern.compile(osRegex.replace("\\.", ".")).matcher(value).find();
+    }
+
+    @Test
+    void rulesAreWellFormedInTheCustomRangeAndRaiseGapsSilentHostsAndTruncatedEventsAtTheirLevels()
+            throws Exception {
+        List<Rule> rules = rules();
+        assertThat(rules).extracting(Rule::id).doesNotHaveDuplicates()
+                .allSatisfy(id -> assertThat(Integer.parseInt(id)).isBetween(100_000, 120_000));
+        assertThat(rule(rules, "^gap$").level()).isEqualTo(10);
+        assertThat(rule(rules, "^silent-host$").level()).isEqualTo(8);
+        assertThat(rule(rules, "^true$").level()).isEqualTo(3);
+        List<String> ids = rules.stream().map(Rule::id).toList();
+        assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
+    }
+
+    @Test
+    void everyFieldAndDescriptionVariableOfTheRulesIsInTheAlertsTheForwarderEmits() throws Exception {
+        List<Rule> rules = rules();
+        Map<String, ObjectNode> emitted = emitted();
+        Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^true$", "truncated");
+        for (Map.Entry<String, String> e : alertOf.entrySet()) {
+            Rule rule = rule(rules, e.getKey());
+            ObjectNode alert = emitted.get(e.getValue());
+            assertThat(alert.get("integration").asText()).isEqualTo("docker"); // what parent 87900 matches
+            for (Map.Entry<String, String> field : rule.fields().entrySet()) {
+                JsonNode value = path(alert, field.getKey());
+                assertThat(value.isMissingNode()).as("%s in %s", field.getKey(), alert).isFalse();
+                assertThat(osRegexMatches(field.getValue(), value.asText())).as(field.getKey()).isTrue();
+                // The grouping rule 110100 must match bridge alerts and only them.
+                assertThat(osRegexMatches("\\.+", path(alert, "docker_bridge.event").asText()))
+                        .isEqualTo(!e.getValue().equals("truncated"));
+            }
+            Matcher variables = Pattern.compile("\\$\\(([^)]+)\\)").matcher(rule.description());
+            while (variables.find()) {
+                assertThat(path(alert, variables.group(1)).isMissingNode()).as(variables.group(1)).isFalse();
+            }
+        }
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(rest);
+        all.add(first);
+        return all;
+    }
+}
