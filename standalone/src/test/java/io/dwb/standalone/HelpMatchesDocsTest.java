@@ -2,6 +2,7 @@ package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.listener.ListenerCommand;
 import io.dwb.schemas.runtime.Launcher;
 import java.io.ByteArrayOutputStream;
@@ -24,19 +25,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every command's {@code --help} agrees with its documentation: the options it lists are exactly the options of
  * the reference tables in {@code docs/<process>.md} (rows whose first cell is the option, e.g.
- * {@code | `--topic NAME` | ...}). {@code --help} and {@code --version}, the same on every command, need no row.
+ * {@code | `--topic NAME` | ...}). The options {@code Launcher} adds to every command ({@code --help}, {@code --version}, {@code --config}) need
+ * no row: they are documented once, for all commands.
  */
 class HelpMatchesDocsTest {
     /** An option line of picocli's usage: the option starts in column 2 or 6; wrapped descriptions go deeper. */
     private static final Pattern HELP_OPTION = Pattern.compile("^ {2,6}(?:-\\w, )?(--[a-z][a-z0-9-]*)");
     /** A table row whose first cell is an option, backticked or not. */
     private static final Pattern DOC_OPTION = Pattern.compile("^\\|\\s*`?(--[a-z][a-z0-9-]*)");
-    private static final Set<String> STANDARD = Set.of("--help", "--version");
+    private static final Set<String> STANDARD = Set.of("--help", "--version", "--config");
 
     static Stream<Arguments> processes() {
         return Stream.of(
                 Arguments.of("standalone", new StandaloneCommand()),
-                Arguments.of("listener", new ListenerCommand()));
+                Arguments.of("listener", new ListenerCommand()),
+                Arguments.of("forwarder", new ForwarderCommand()));
     }
 
     @ParameterizedTest(name = "{0}")

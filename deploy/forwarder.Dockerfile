@@ -1,0 +1,11 @@
+# The forwarder on a Java 17 runtime. The build context is forwarder/target, which holds the runnable forwarder.jar:
+#   mvn -pl forwarder -am package -DskipTests
+#   docker build -f deploy/forwarder.Dockerfile -t docker-wazuh-bridge/forwarder forwarder/target
+# BASE_IMAGE: any image with java 17+ on the PATH and a POSIX sh (deploy/jre-image/build makes one offline).
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+FROM ${BASE_IMAGE}
+COPY forwarder.jar /opt/docker-wazuh-bridge/forwarder.jar
+# As bin/forwarder: a small heap and the serial collector; override with JAVA_OPTS. Options: DWB_* variables
+# (docs/forwarder.md) or arguments after the image name.
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx96m -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/docker-wazuh-bridge/forwarder.jar \"$@\"", "forwarder"]

@@ -1,0 +1,11 @@
+# The listener on a Java 17 runtime. The build context is listener/target, which holds the runnable listener.jar:
+#   mvn -pl listener -am package -DskipTests
+#   docker build -f deploy/listener.Dockerfile -t docker-wazuh-bridge/listener listener/target
+# BASE_IMAGE: any image with java 17+ on the PATH and a POSIX sh (deploy/jre-image/build makes one offline).
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+FROM ${BASE_IMAGE}
+COPY listener.jar /opt/docker-wazuh-bridge/listener.jar
+# As bin/listener: a small heap and the serial collector; override with JAVA_OPTS. Options: DWB_* variables
+# (docs/listener.md) or arguments after the image name.
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx96m -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]
