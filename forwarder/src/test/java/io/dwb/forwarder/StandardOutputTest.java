@@ -1,0 +1,57 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code --wazuh-queue -}: one alert JSON a line on standard output, logs elsewhere; SIGTERM exits 0. */
+@ExtendWith(SharedKafka.class)
+class StandardOutputTest {
+
+    @Test
+    void alertsArePrintedOneALineWithoutTheQueuePrefix(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "stdout", 1);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        List<JsonNode> events = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            JsonNode event = TestRecords.containerEvent("out-" + i, 1_764_000_000_000_000_000L + i);
+            events.add(event);
+            records.add(TestRecords.event(topic, "h", "h-id", event));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer();
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
+                     broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--wazuh-queue", "-")) {
+            TestRecords.sendAll(producer, records);
+            await().atMost(Duration.ofSeconds(60)).until(() -> alertLines(forwarder).size() >= 5);
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
+            List<String> lines = alertLines(forwarder);
+            assertThat(lines).hasSize(5);
+            for (int i = 0; i < 5; i++) {
+                JsonNode alert = ContractJson.tree(lines.get(i).getBytes(StandardCharsets.UTF_8));
+                assertThat(TestRecords.SCHEMAS.validateAlert(alert)).isEmpty();
+                assertThat(alert.get("docker")).isEqualTo(events.get(i));
+            }
+            assertThat(TestRecords.committedTotal(broker, "g-" + topic)).isEqualTo(5);
+        }
+    }
+
+    /** Standard output and error are interleaved in the process log; alerts are the lines that are JSON. */
+    private static List<String> alertLines(JavaProcess process) {
+        return Arrays.stream(process.output().split("\n")).filter(l -> l.startsWith("{\"integration\""))
+                .toList();
+    }
+}
