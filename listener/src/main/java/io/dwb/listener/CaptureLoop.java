@@ -100,9 +100,6 @@ public final class CaptureLoop {
                     return capture(engine, host, kafkaWithTimeouts);
                 }
             }
-        } catch (GroupLock.AlreadyRunning e) {
-            log.error("{}", e.getMessage());
-            throw e;
         }
     }
 
@@ -178,10 +175,10 @@ public final class CaptureLoop {
                 }
             } catch (Fenced e) {
                 kafkaReady = false;
-                String message = "fenced: another listener for Docker engine " + host.name() + " took over "
-                        + "transactional id " + host.transactionalId() + "; exiting without publishing more";
-                log.error(message);
-                throw new IllegalStateException(message, e);
+                // The launcher prints this as the one error line.
+                throw new IllegalStateException("fenced: another listener for Docker engine " + host.name()
+                        + " took over transactional id " + host.transactionalId()
+                        + "; exiting without publishing more", e);
             }
         }
         return 0;

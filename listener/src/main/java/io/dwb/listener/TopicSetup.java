@@ -49,6 +49,10 @@ final class TopicSetup {
             throw new TransactionalPublisher.KafkaUnavailable("cannot reach Kafka at " + bootstrapServers
                     + " (no answer within " + timeoutSeconds + " s)", e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new TransactionalPublisher.KafkaUnavailable("cannot reach Kafka at " + bootstrapServers
+                        + " (no answer within " + timeoutSeconds + " s)", e);
+            }
             throw new TransactionalPublisher.KafkaUnavailable("Kafka at " + bootstrapServers
                     + " refused to list or create topics: " + e.getCause().getMessage(), e);
         } catch (InterruptedException e) {

@@ -27,8 +27,10 @@ class EngineEventsTest {
             SharedKafka.Broker broker) throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
         String name = TestEngine.uniqueName("events");
+        int metricsPort = ListenerProcess.freePort();
         try (TestEngine engine = new TestEngine();
-             JavaProcess process = listener.start("--heartbeat-interval", "2s")) {
+             JavaProcess process = listener.start("--heartbeat-interval", "2s", "--metrics-port",
+                     String.valueOf(metricsPort))) {
             ListenerProcess.awaitConnected(process, 1);
             long since = engine.engineNowNanos();
             try {
@@ -84,6 +86,14 @@ class EngineEventsTest {
                     .filter(e -> e.path("Action").asText().equals("start")).findFirst().orElseThrow();
             JsonNode published = view.eventValues(e -> e.equals(start)).get(0);
             assertThat(fieldNames(published)).isEqualTo(fieldNames(start)).contains("scope", "timeNano", "Actor");
+
+            assertThat(ListenerProcess.http(metricsPort, "/healthz").getKey()).isEqualTo(200);
+            String metrics = ListenerProcess.http(metricsPort, "/metrics").getValue();
+            assertThat(metrics).contains("dwb_listener_events_read_total", "dwb_listener_gaps_total 0",
+                    "dwb_listener_reconnects_total 0", "dwb_listener_queue_depth");
+            double publishedCount = metrics.lines().filter(l -> l.startsWith("dwb_listener_events_published_total "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+            assertThat(publishedCount).isGreaterThanOrEqualTo(reported.size());
 
             assertThat(process.terminate(Duration.ofSeconds(30))).as("SIGTERM exits 0").isZero();
             assertThat(process.output()).contains("stopped").doesNotContain("Exception");

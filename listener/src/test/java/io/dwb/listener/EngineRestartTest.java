@@ -23,8 +23,10 @@ class EngineRestartTest {
             throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
         String prefix = TestEngine.uniqueName("restart");
+        int metricsPort = ListenerProcess.freePort();
         try (PrivateEngine engine = PrivateEngine.start();
-             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost(), "--metrics-port",
+                     String.valueOf(metricsPort))) {
             ListenerProcess.awaitConnected(process, 1);
             engine.client().createVolumeCmd().withName(prefix + "-before").exec();
             await().atMost(Duration.ofSeconds(60)).until(() ->
@@ -34,8 +36,14 @@ class EngineRestartTest {
             await().atMost(Duration.ofSeconds(60)).until(() ->
                     process.output().contains("disconnected from the Docker engine"));
             Thread.sleep(3_000); // a few failed reconnection attempts while the engine is down
+            assertThat(ListenerProcess.http(metricsPort, "/healthz").getKey()).as("unhealthy while the engine is away")
+                    .isEqualTo(503);
             engine.startDaemon();
             ListenerProcess.awaitConnected(process, 2);
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    ListenerProcess.http(metricsPort, "/healthz").getKey() == 200);
+            assertThat(ListenerProcess.http(metricsPort, "/metrics").getValue())
+                    .contains("dwb_listener_reconnects_total 1.0");
 
             engine.client().createVolumeCmd().withName(prefix + "-after").exec();
             engine.client().removeVolumeCmd(prefix + "-after").exec();
