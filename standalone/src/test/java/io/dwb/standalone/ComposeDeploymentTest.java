@@ -1,0 +1,152 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.TestEngine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fleet deployment for real: docker-compose.yml with images built locally from the Dockerfiles (on a JRE
+ * base image made without a registry, deploy/jre-image/build), Kafka from the test image; a container run on the
+ * engine shows up as alerts on a datagram receiver in the directory mounted as Wazuh's queue directory.
+ */
+class ComposeDeploymentTest {
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.1.1");
+    private static final String JRE_IMAGE = System.getenv().getOrDefault("DWB_JRE_IMAGE", "local/jre:17");
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aContainerRunOnTheEngineArrivesAsAlertsOnTheMountedWazuhQueue() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String project = "dwb-compose-test-" + suffix;
+        String listenerImage = "local/dwb-listener:test-" + suffix;
+        String forwarderImage = "local/dwb-forwarder:test-" + suffix;
+        ensureJreImage();
+        build("listener", listenerImage);
+        build("forwarder", forwarderImage);
+
+        Path queueDir = Files.createDirectories(work.resolve("queue-sockets"));
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_IMAGE", KAFKA_IMAGE);
+        env.put("LISTENER_IMAGE", listenerImage);
+        env.put("FORWARDER_IMAGE", forwarderImage);
+        env.put("DOCKER_SOCKET", engineSocket());
+        env.put("WAZUH_QUEUE_DIR", queueDir.toString());
+        env.put("EVENTS_PARTITIONS", "3");
+        List<String> compose = List.of("docker", "compose", "-p", project, "-f", ROOT.resolve("docker-compose.yml").toString());
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(queueDir.resolve("queue"))) {
+            run(concat(compose, "up", "-d", "--no-build"), env, Duration.ofMinutes(5));
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(
+                    () -> run(concat(compose, "logs", "listener"), env, Duration.ofSeconds(60))
+                            .contains("subscribed to GET /events"));
+
+            String name = TestEngine.uniqueName("compose");
+            run(List.of("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", name,
+                    TestEngine.BUSYBOX, "true"), env, Duration.ofMinutes(1));
+
+            await().atMost(Duration.ofMinutes(2)).until(() -> actionsFor(wazuh, name)
+                    .containsAll(List.of("create", "start", "die", "destroy")));
+            for (String text : wazuh.texts()) {
+                assertThat(text).startsWith("1:Wazuh-Docker:{");
+            }
+        } finally {
+            runQuietly(concat(compose, "down", "-v", "--timeout", "20"), env);
+            runQuietly(List.of("docker", "rmi", listenerImage, forwarderImage), env);
+        }
+    }
+
+    /** The Action of every alert about container {@code name} received so far. */
+    private static List<String> actionsFor(DatagramReceiver wazuh, String name) throws IOException {
+        List<String> actions = new ArrayList<>();
+        for (String text : wazuh.texts()) {
+            String json = text.substring(text.indexOf('{'));
+            var alert = ContractJson.tree(json.getBytes(StandardCharsets.UTF_8));
+            if (name.equals(alert.path("docker").path("Actor").path("Attributes").path("name").asText(null))) {
+                actions.add(alert.path("docker").path("Action").asText());
+            }
+        }
+        return actions;
+    }
+
+    /** docker build of deploy/<module>.Dockerfile on a copy of the module's runnable jar (a small, stable context). */
+    private void build(String module, String tag) throws Exception {
+        Path jar = ROOT.resolve(module).resolve("target").resolve(module + ".jar");
+        assertThat(jar).as("%s: build it with `mvn -pl %s -am package -DskipTests`", jar, module).exists();
+        Path context = Files.createDirectories(work.resolve("context-" + module));
+        Files.copy(jar, context.resolve(module + ".jar"));
+        // The classic builder: no buildx plugin is needed on a machine without a registry.
+        run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + JRE_IMAGE, "-f",
+                ROOT.resolve("deploy").resolve(module + ".Dockerfile").toString(), "-t", tag, context.toString()),
+                Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(5));
+    }
+
+    private static void ensureJreImage() throws Exception {
+        Process inspect = new ProcessBuilder("docker", "image", "inspect", JRE_IMAGE).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (inspect.waitFor() != 0) {
+            run(List.of(ROOT.resolve("deploy/jre-image/build").toString(), JRE_IMAGE), Map.of(),
+                    Duration.ofMinutes(5));
+        }
+    }
+
+    /** The engine's socket path on this machine, to mount into the listener's container. */
+    private static String engineSocket() {
+        String host = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
+        assertThat(host).as("DOCKER_HOST must be a unix socket for this test").startsWith("unix://");
+        return host.substring("unix://".length());
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    /** Runs a command; its output, or an AssertionError with the output when it fails or takes too long. */
+    private static String run(List<String> command, Map<String, String> env, Duration timeout) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Path out = Files.createTempFile("dwb-compose-", ".out");
+        try {
+            Process process = builder.redirectOutput(out.toFile()).start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " still running after " + timeout + ":\n"
+                        + Files.readString(out));
+            }
+            String output = Files.readString(out);
+            if (process.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", command) + " exited " + process.exitValue() + ":\n" + output);
+            }
+            return output;
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static void runQuietly(List<String> command, Map<String, String> env) {
+        try {
+            run(command, env, Duration.ofMinutes(2));
+        } catch (Exception | AssertionError e) {
+            System.err.println("cleanup: " + e.getMessage());
+        }
+    }
+}
