@@ -96,3 +96,30 @@ ensure_kafka_image() {
   say "building $DWB_KAFKA_IMAGE from Maven Central jars and the local JDK (about a minute)"
   "$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" "$DWB_KAFKA_VERSION" "$DWB_KAFKA_IMAGE" >&2
 }
+
+# --- Appended for the compose deployment test (standalone/ComposeDeploymentTest) ---
+DWB_JRE_IMAGE=${DWB_JRE_IMAGE:-local/jre:17}
+
+# Docker Compose v2 (`docker compose`): Debian 12 only has the Python v1; Debian 13's Go v2 installs as is.
+ensure_compose() {
+  docker compose version >/dev/null 2>&1 && return 0
+  say "installing Docker Compose v2 (Debian 13's docker-compose package)"
+  local d src o
+  d=$(mktemp -d); mkdir -p "$d/lists/partial"
+  src=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $src trixie main" > "$d/sources.list"
+  o="-o Dir::Etc::SourceList=$d/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$d/lists"
+  # shellcheck disable=SC2086
+  apt-get $o update -qq >&2
+  # shellcheck disable=SC2086
+  (cd "$d" && apt-get $o download docker-compose >&2)
+  dpkg -i "$d"/docker-compose_*.deb >&2
+  rm -rf "$d"
+}
+
+# The Java runtime image the listener and forwarder images build on, where eclipse-temurin cannot be pulled.
+ensure_jre_image() {
+  image_exists "$DWB_JRE_IMAGE" && return 0
+  say "building $DWB_JRE_IMAGE from the local JDK (about 30 s)"
+  "$(dirname "${BASH_SOURCE[0]}")/../../deploy/jre-image/build" "$DWB_JRE_IMAGE" >&2
+}
