@@ -15,6 +15,7 @@ import java.util.function.LongConsumer;
  * rather than fall behind, because the engine would then drop events silently with the stream left open.
  */
 public final class EventStream {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventStream.class);
     /** Why a subscription ended. */
     public enum EndReason { ENGINE_CLOSED, ENGINE_ERROR, QUEUE_FULL, STOPPED }
 
@@ -59,6 +60,9 @@ public final class EventStream {
             while (values.hasNextValue()) {
                 ObjectNode event = values.nextValue();
                 if (!queue.offer(event)) {
+                    // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
+                    log.warn("the queue of {} events is full (Kafka too slow): disconnecting from the engine, "
+                            + "will resume from the checkpoint", queue.capacity());
                     finish(EndReason.QUEUE_FULL, "the queue of " + queue.capacity() + " events is full");
                     return;
                 }

@@ -56,7 +56,11 @@ class GapTest {
                 assertThat(kept).as("the engine forgot the checkpointed event")
                         .noneMatch(e -> EventId.of(hostId, e).equals(checkpoint.get("eventId").asText()));
 
-                try (JavaProcess second = listener.start()) {
+                // Started with its Kafka settings in a --kafka-config file this time.
+                java.nio.file.Path kafkaConfig = java.nio.file.Files.createTempFile("dwb-kafka", ".properties");
+                java.nio.file.Files.writeString(kafkaConfig, "bootstrap.servers=" + broker.bootstrapServers()
+                        + "\ncompression.type=lz4\n");
+                try (JavaProcess second = listener.startWithKafkaConfig(kafkaConfig)) {
                     ListenerProcess.awaitConnected(second, 1);
                     JsonNode lastKept = kept.get(kept.size() - 1);
                     await().atMost(Duration.ofSeconds(60)).until(() ->

@@ -33,8 +33,10 @@ class KafkaOutageTest {
         try (SharedKafka.Broker broker = SharedKafka.startBroker(); TestEngine engine = new TestEngine()) {
             ListenerProcess listener = new ListenerProcess(broker);
             String prefix = TestEngine.uniqueName("outage");
-            // A short Kafka timeout, so the outage also goes through the rebuild-and-resume path, not only a wait.
-            try (JavaProcess process = listener.start("--kafka-timeout", "10s", "--heartbeat-interval", "2s")) {
+            // A short Kafka timeout, so the outage goes through the rebuild-and-resume path, not only a wait; and a
+            // small queue, so it also overflows and the reader disconnects rather than fall behind the engine.
+            try (JavaProcess process = listener.start("--kafka-timeout", "10s", "--heartbeat-interval", "2s",
+                    "--queue-capacity", "10")) {
                 ListenerProcess.awaitConnected(process, 1);
                 engine.client().createVolumeCmd().withName(prefix + "-before").exec();
                 await().atMost(Duration.ofSeconds(60)).until(() ->
@@ -80,7 +82,8 @@ class KafkaOutageTest {
                 Map<String, Long> ids = view.events().stream().collect(Collectors.groupingBy(
                         TopicView.Published::eventId, Collectors.counting()));
                 assertThat(ids.values()).as("nothing twice").allMatch(n -> n == 1);
-                assertThat(process.output()).contains("Kafka");
+                assertThat(process.output()).contains("the queue of 10 events is full")
+                        .contains("Kafka unavailable").contains("continuity proven");
                 assertThat(process.isAlive()).isTrue();
                 assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
             }

@@ -41,11 +41,25 @@ final class ListenerProcess {
         return start(Map.of(), extra);
     }
 
+    /** Kafka settings from a --kafka-config file instead of --bootstrap-servers. */
+    JavaProcess startWithKafkaConfig(java.nio.file.Path kafkaConfig) throws IOException {
+        return start(Map.of(), List.of("--kafka-config", kafkaConfig.toString()), false);
+    }
+
     JavaProcess start(Map<String, String> env, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", bootstrapServers, "--topic", topic,
+        return start(env, List.of(extra), true);
+    }
+
+    private JavaProcess start(Map<String, String> env, List<String> extra, boolean bootstrapOption)
+            throws IOException {
+        List<String> args = new ArrayList<>();
+        if (bootstrapOption) {
+            args.addAll(List.of("--bootstrap-servers", bootstrapServers));
+        }
+        args.addAll(List.of("--topic", topic,
                 "--checkpoint-topic", checkpointTopic, "--host-name", hostName, "--transaction-interval", "100ms",
                 "--continuity-wait", "3s", "--reconnect-max-wait", "2s"));
-        args.addAll(List.of(extra));
+        args.addAll(extra);
         return JavaProcess.start(Main.class, env, args);
     }
 

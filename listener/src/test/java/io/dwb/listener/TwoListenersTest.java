@@ -57,6 +57,34 @@ class TwoListenersTest {
         }
     }
 
+    @Test
+    void aListenerFencedByANewerProducerOfItsTransactionalIdExitsWithoutPublishingMore(SharedKafka.Broker broker)
+            throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("fenced");
+        try (TestEngine engine = new TestEngine(); JavaProcess process = listener.start("--heartbeat-interval", "1s")) {
+            ListenerProcess.awaitConnected(process, 1);
+            java.util.Properties p = new java.util.Properties();
+            p.put("bootstrap.servers", broker.bootstrapServers());
+            p.put("transactional.id", listener.identity().transactionalId());
+            p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+            p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+            // What a second listener that slipped past the group lock does first: it fences the running one.
+            try (var newer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p)) {
+                newer.initTransactions();
+                assertThat(process.waitFor(Duration.ofSeconds(60))).isEqualTo(1);
+            }
+            assertThat(errorLines(process.output())).singleElement().asString()
+                    .startsWith("error: fenced: another listener for Docker engine " + listener.hostName);
+            assertThat(process.output()).doesNotContain("\tat ");
+            engine.client().createVolumeCmd().withName(prefix + "-after").exec();
+            engine.client().removeVolumeCmd(prefix + "-after").exec();
+            Thread.sleep(2_000);
+            assertThat(TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)))
+                    .as("nothing published after the fencing").isEmpty();
+        }
+    }
+
     private static void assertVolumeEventsOnce(SharedKafka.Broker broker, ListenerProcess listener,
                                                TestEngine engine, String prefix) {
         for (int i = 0; i < 5; i++) {
