@@ -14,6 +14,13 @@ final class BrokerLogging {
 
     private BrokerLogging() {}
 
+    /**
+     * WARNs the broker logs on every healthy start and stop (controller activation; its internal channel closed
+     * twice at shutdown): they would teach people to ignore warnings.
+     */
+    private static final String[] ROUTINE_WARNINGS = {"org.apache.kafka.controller.QuorumController",
+        "org.apache.kafka.clients.NetworkClient"};
+
     static void quiet() {
         String configured = System.getenv("DWB_KAFKA_LOG_LEVEL");
         Level level = Level.toLevel(configured, Level.WARN);
@@ -21,6 +28,13 @@ final class BrokerLogging {
             Logger logger = LoggerFactory.getLogger(name);
             if (logger instanceof ch.qos.logback.classic.Logger logback) {
                 logback.setLevel(level);
+            }
+        }
+        if (configured == null) {
+            for (String name : ROUTINE_WARNINGS) {
+                if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logback) {
+                    logback.setLevel(Level.ERROR);
+                }
             }
         }
     }

@@ -5,9 +5,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -50,8 +54,10 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(Path dataDir, int port) {
         BrokerLogging.quiet();
-        Path logDir = dataDir.toAbsolutePath().resolve("kafka");
-        int clientPort = port == 0 ? freePort() : port;
+        Path logDir = dataDir.toAbsolutePath().normalize().resolve("kafka");
+        // Checked before the broker starts, so a busy port or data dir is one clear line, not the broker's traces.
+        refuseIfLocked(logDir);
+        int clientPort = port == 0 ? freePort() : requireFree(port);
         // The controller's port is private to this JVM and not persisted in a static quorum: any free one will do.
         int controllerPort = freePort();
         Properties config = config(logDir, clientPort, controllerPort);
@@ -163,6 +169,39 @@ public final class EmbeddedKafka implements AutoCloseable {
             close();
             throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
         }
+    }
+
+    private static int requireFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+            return port;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the embedded Kafka broker on " + HOST + ":" + port + ": "
+                    + e.getMessage() + " (another Kafka there?); choose another --kafka-port, or 0 for any free one");
+        }
+    }
+
+    /** The broker locks {@code <log dir>/.lock} while it runs: another standalone on the same data dir holds it. */
+    private static void refuseIfLocked(Path logDir) {
+        Path lockFile = logDir.resolve(".lock");
+        if (!Files.exists(lockFile)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw inUse(logDir);
+            }
+            lock.release();
+        } catch (OverlappingFileLockException e) {
+            throw inUse(logDir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot use the data directory " + logDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static IllegalStateException inUse(Path logDir) {
+        return new IllegalStateException("the data directory " + logDir.getParent() + " is in use by another "
+                + "standalone process; stop it, or give this one another --data-dir");
     }
 
     private static int freePort() {

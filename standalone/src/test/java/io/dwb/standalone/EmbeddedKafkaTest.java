@@ -1,6 +1,7 @@
 package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,6 +77,28 @@ class EmbeddedKafkaTest {
                 consumer.assign(List.of(partition));
                 consumer.seekToBeginning(List.of(partition));
                 assertThat(readValues(consumer, 3)).containsExactly("committed-1", "committed-2", "after-restart");
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseIsReportedWithThePortAndLeavesTheDataDirUsable() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, taken.getLocalPort()))
+                    .hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
+        }
+    }
+
+    @Test
+    void aSecondBrokerOnTheSameDataDirIsRefusedAndTheFirstKeepsRunning() throws Exception {
+        try (EmbeddedKafka first = EmbeddedKafka.start(dataDir, 0)) {
+            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, 0)).hasMessageContaining(dataDir.toString());
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", first.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("still-up", 1, (short) 1))).all().get();
             }
         }
     }
