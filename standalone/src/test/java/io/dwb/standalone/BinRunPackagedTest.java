@@ -1,0 +1,75 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/run} itself, with the packaged jar: it starts the standalone, and Ctrl-C (SIGINT) stops it with exit 0.
+ * It runs from a copy of bin/ and the jar, without sources, so the launcher never rebuilds during the test.
+ */
+class BinRunPackagedTest {
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+    @TempDir
+    Path tree;
+
+    @Test
+    void startsTheStandaloneAndCtrlCStopsItCleanly() throws Exception {
+        Path run = copyLauncherTree();
+        Path data = tree.resolve("data");
+        Path log = tree.resolve("run.log");
+        ProcessBuilder builder = new ProcessBuilder(run.toString(), "--data-dir", data.toString(),
+                "--kafka-port", "0", "--wazuh-queue", "-").redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("DOCKER_HOST", System.getenv().getOrDefault("DOCKER_HOST",
+                "unix:///var/run/docker.sock"));
+        Process process = builder.start();
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                assertThat(process.isAlive()).as(Files.readString(log)).isTrue();
+                return Files.readString(log).contains("subscribed to GET /events");
+            });
+            assertThat(Files.readString(log)).doesNotContain("building");
+            // What Ctrl-C sends. bin/run execs java, so the signal reaches the JVM itself.
+            new ProcessBuilder("kill", "-INT", String.valueOf(process.pid())).start().waitFor();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
+            assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+            assertThat(Files.readString(log)).contains("committing what was read").contains("stopped");
+            assertThat(data.resolve("kafka/meta.properties")).exists();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void withoutAnEngineOneLineAndExitOne() throws Exception {
+        Path run = copyLauncherTree();
+        ProcessBuilder builder = new ProcessBuilder(run.toString(), "--data-dir", tree.resolve("data").toString())
+                .redirectErrorStream(true);
+        builder.environment().put("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        assertThat(output.strip().lines().toList()).singleElement().asString()
+                .startsWith("error: ").contains("unix:///nonexistent/docker.sock").contains("DOCKER_HOST");
+    }
+
+    /** tree/bin/run, tree/bin/support/launch.sh, tree/standalone/target/standalone.jar. */
+    private Path copyLauncherTree() throws Exception {
+        Path bin = Files.createDirectories(tree.resolve("bin/support"));
+        Files.copy(ROOT.resolve("bin/support/launch.sh"), bin.resolve("launch.sh"));
+        Path run = Files.copy(ROOT.resolve("bin/run"), tree.resolve("bin/run"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path target = Files.createDirectories(tree.resolve("standalone/target"));
+        Files.copy(Path.of("target/standalone.jar"), target.resolve("standalone.jar"));
+        return run;
+    }
+}
