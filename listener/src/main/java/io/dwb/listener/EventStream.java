@@ -71,6 +71,9 @@ public final class EventStream {
             finish(EndReason.ENGINE_CLOSED, "the engine ended the stream");
         } catch (IOException | RuntimeException e) {
             finish(stopping ? EndReason.STOPPED : EndReason.ENGINE_ERROR, String.valueOf(e.getMessage()));
+        } finally {
+            // Whatever ended the thread (an Error included), the publisher must learn the stream is over.
+            finish(EndReason.ENGINE_ERROR, "the reading thread stopped");
         }
     }
 
