@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.TestEngine;
 import java.nio.file.Path;
@@ -124,6 +125,60 @@ class StandaloneProcessTest {
             assertThat(process.output()).contains("resuming from checkpoint");
             assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
         }
+    }
+
+    @Test
+    void keepsAlertsWhileTheWazuhQueueIsMissingAndDeliversThemOnceItAppears() throws Exception {
+        Path queue = dataDir.resolve("queue");
+        int metricsPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            metricsPort = probe.getLocalPort();
+        }
+        String name = TestEngine.uniqueName("standalone-nowazuh");
+        try (JavaProcess process = JavaProcess.start(Main.class, Map.of("DOCKER_HOST", dockerHost()),
+                "--data-dir", dataDir.resolve("data").toString(), "--kafka-port", "0",
+                "--wazuh-queue", queue.toString(), "--metrics-port", String.valueOf(metricsPort))) {
+            awaitSubscribed(process, 1);
+            long since = engine.engineNowNanos();
+            dockerRunTrue(name);
+            List<JsonNode> events = engineEventsOf(name, since);
+            await().atMost(Duration.ofSeconds(60)).until(() -> process.output().contains("paused"));
+            // Paused for Wazuh, not broken: /healthz stays 200 (a restart would not help), the metric says paused.
+            assertThat(http(metricsPort, "/healthz").statusCode()).isEqualTo(200);
+            assertThat(http(metricsPort, "/metrics").body()).contains("dwb_forwarder_paused 1");
+
+            try (DatagramReceiver wazuh = DatagramReceiver.bind(queue)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> alertsFor(wazuh, name).size() >= events.size());
+                Thread.sleep(1000);
+                assertThat(alertsFor(wazuh, name)).extracting(a -> a.get("docker"))
+                        .containsExactlyElementsOf(events);
+                assertThat(http(metricsPort, "/metrics").body())
+                        .contains("dwb_listener_events_published_total")
+                        .contains("dwb_forwarder_alerts_sent_total")
+                        .contains("dwb_forwarder_paused 0");
+                assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+            }
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> http(int port, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Alerts about container {@code name} among the datagrams ({@code 1:Wazuh-Docker:<alert>}). */
+    private static List<JsonNode> alertsFor(DatagramReceiver wazuh, String name) throws Exception {
+        List<JsonNode> alerts = new ArrayList<>();
+        for (String text : wazuh.texts()) {
+            assertThat(text).startsWith("1:Wazuh-Docker:");
+            JsonNode alert = io.dwb.schemas.ContractJson.tree(text.substring("1:Wazuh-Docker:".length())
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (name.equals(alert.path("docker").path("Actor").path("Attributes").path("name").asText(null))) {
+                alerts.add(alert);
+            }
+        }
+        return alerts;
     }
 
     @Test
