@@ -85,6 +85,20 @@ class BadConfigurationTest {
     }
 
     @Test
+    void runOnStartNoWaitsOneIntervalBeforeTheFirstConnection(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("ossec.conf");
+        Files.writeString(conf, "<ossec_config><wodle name=\"docker-listener\"><interval>3s</interval>"
+                + "<attempts>1</attempts><run_on_start>no</run_on_start></wodle></ossec_config>");
+        String host = "unix://" + dir.resolve("no-engine.sock");
+        long start = System.nanoTime();
+        Outcome o = run("--docker-host", host, "--ossec-conf", conf.toString(), "--bootstrap-servers", NO_KAFKA);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        assertThat(o.output()).contains("run_on_start is no: waiting PT3S before the first connection");
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertOneClearLine(o, "gave up after 1 attempts");
+    }
+
+    @Test
     void unreachableKafkaNamesTheServersWithinTheTimeout() throws Exception {
         long start = System.nanoTime();
         Outcome o = run("--bootstrap-servers", NO_KAFKA, "--kafka-timeout", "5s", "--host-name", "unreachable-kafka");
