@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 
 /** The {@code forwarder} command: Kafka topic to the Wazuh queue socket. */
 @Command(name = "forwarder", sortOptions = false,
-        description = {"Delivers Docker engine events from Kafka to Wazuh: one datagram per event on the Wazuh queue",
-                "socket, as the docker-listener wodle sent them, at least once, paced, replayable."})
+        description = "Delivers Docker engine events from Kafka to Wazuh: one datagram per event on the Wazuh queue "
+                + "socket, as the docker-listener wodle sent them, at least once, paced, replayable. "
+                + "See docs/forwarder.md.")
 public final class ForwarderCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ForwarderCommand.class);
 
