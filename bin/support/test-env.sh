@@ -20,12 +20,9 @@ api_at_least_144() {
   [ -n "$1" ] && { [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 44 ]; }; }
 }
 
-install_engine() {
-  if command -v dockerd >/dev/null && dockerd --version | grep -qE 'version (2[6-9]|[3-9][0-9])\.'; then return 0; fi
-  say "installing Docker Engine 26 (Debian 13 packages on Debian 12) and busybox-static"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq docker.io busybox-static >&2
+# Installs packages from Debian 13 (trixie) on this Debian 12 machine, without adding trixie to its sources:
+# only the named packages come from there; their dependencies must already be satisfied.
+install_from_trixie() {
   local d src o
   d=$(mktemp -d); mkdir -p "$d/lists/partial"
   src=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
@@ -34,9 +31,21 @@ install_engine() {
   # shellcheck disable=SC2086
   apt-get $o update -qq >&2
   # shellcheck disable=SC2086
-  (cd "$d" && apt-get $o download docker.io containerd >&2)
-  dpkg -i "$d"/docker.io_*.deb "$d"/containerd_*.deb >&2
+  (cd "$d" && apt-get $o download "$@" >&2)
+  local p debs=()
+  for p in "$@"; do debs+=("$d/${p}"_*.deb); done
+  dpkg -i "${debs[@]}" >&2
   rm -rf "$d"
+}
+
+install_engine() {
+  if command -v dockerd >/dev/null && dockerd --version | grep -qE 'version (2[6-9]|[3-9][0-9])\.'; then return 0; fi
+  say "installing Docker Engine 26 (Debian 13 packages on Debian 12, keeping Debian 12's runc) and busybox-static"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  # Debian 12's docker.io brings containerd, runc, tini and iptables; Debian 13's engine then replaces it.
+  apt-get install -y -qq docker.io busybox-static >&2
+  install_from_trixie docker.io containerd
 }
 
 # Sets DOCKER_HOST to an engine that answers with API >= 1.44, starting one when needed.
@@ -104,17 +113,7 @@ DWB_JRE_IMAGE=${DWB_JRE_IMAGE:-local/jre:17}
 ensure_compose() {
   docker compose version >/dev/null 2>&1 && return 0
   say "installing Docker Compose v2 (Debian 13's docker-compose package)"
-  local d src o
-  d=$(mktemp -d); mkdir -p "$d/lists/partial"
-  src=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $src trixie main" > "$d/sources.list"
-  o="-o Dir::Etc::SourceList=$d/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$d/lists"
-  # shellcheck disable=SC2086
-  apt-get $o update -qq >&2
-  # shellcheck disable=SC2086
-  (cd "$d" && apt-get $o download docker-compose >&2)
-  dpkg -i "$d"/docker-compose_*.deb >&2
-  rm -rf "$d"
+  install_from_trixie docker-compose
 }
 
 # The Java runtime image the listener and forwarder images build on, where eclipse-temurin cannot be pulled.
