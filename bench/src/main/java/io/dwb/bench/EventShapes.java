@@ -14,7 +14,7 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
@@ -48,7 +48,7 @@ public final class EventShapes {
         this.firstTimeNano = firstTimeNano;
         this.stepNanos = stepNanos;
         this.seed = seed;
-        Random random = new Random(seed);
+        SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < containerIds.length; i++) {
             containerIds[i] = hex(random, 32);
         }
@@ -119,7 +119,8 @@ public final class EventShapes {
     }
 
     private byte[] build(int index) {
-        Random random = new Random(seed * 1_000_003L + index);
+        // SplittableRandom mixes neighbouring seeds well (java.util.Random's first values for seeds n, n+1 are alike).
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index);
         ObjectNode e = shapes.get(random.nextInt(shapes.size())).deepCopy();
         int c = random.nextInt(containerIds.length);
         String project = PROJECTS[c % PROJECTS.length];
@@ -175,7 +176,7 @@ public final class EventShapes {
         return ContractJson.write(e);
     }
 
-    private static Map<String, String> composeLabels(Random random, String project, String service, int c) {
+    private static Map<String, String> composeLabels(SplittableRandom random, String project, String service, int c) {
         Map<String, String> labels = new java.util.LinkedHashMap<>();
         labels.put("com.docker.compose.project", project);
         labels.put("com.docker.compose.service", service);
@@ -191,7 +192,7 @@ public final class EventShapes {
         return labels;
     }
 
-    private static String hex(Random random, int bytes) {
+    private static String hex(SplittableRandom random, int bytes) {
         byte[] b = new byte[bytes];
         random.nextBytes(b);
         return HEX.formatHex(b);
