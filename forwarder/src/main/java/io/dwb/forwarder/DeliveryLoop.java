@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.schemas.runtime.Backoff;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -66,7 +67,7 @@ public final class DeliveryLoop {
         this.replay = replay;
         this.commitIntervalNanos = commitInterval.toNanos();
         this.maxPending = maxPending;
-        this.backoff = new Backoff(retryMaxDelay.toMillis());
+        this.backoff = new Backoff(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
     }
 
     /** Runs until {@link #stop()} (live) or until the replay window is delivered. */
@@ -191,7 +192,7 @@ public final class DeliveryLoop {
             log.warn("still paused, now: {}", reason);
         }
         blockedReason = reason;
-        retryAt = now + backoff.nextMillis() * 1_000_000L;
+        retryAt = now + backoff.next().toNanos();
         return false;
     }
 

@@ -2,116 +2,79 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.Topics;
 import io.dwb.schemas.runtime.ConfigurationError;
-import io.dwb.schemas.runtime.KafkaClientConfig;
+import io.dwb.schemas.runtime.KafkaOptions;
 import io.dwb.schemas.runtime.Launcher;
 import io.dwb.schemas.runtime.MetricsEndpoint;
-import java.nio.file.Path;
-import java.time.Duration;
+import io.dwb.schemas.runtime.MetricsOption;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code forwarder} command: Kafka topic to the Wazuh queue socket. */
 @Command(name = "forwarder", sortOptions = false,
         description = "Delivers Docker engine events from Kafka to Wazuh: one datagram per event on the Wazuh queue "
                 + "socket, as the docker-listener wodle sent them, at least once, paced, replayable. "
-                + "See docs/forwarder.md.")
+                + "See docs/forwarder.md.",
+        showDefaultValues = true)
 public final class ForwarderCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ForwarderCommand.class);
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
-            description = "Kafka brokers (default: bootstrap.servers of --kafka-config, else localhost:9092).")
-    String bootstrapServers;
+    /** The consumer group forwarders join unless --group says otherwise. */
+    public static final String DEFAULT_GROUP = "wazuh-forwarder";
 
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka client properties file (SASL, TLS, timeouts, auto.offset.reset...).")
-    Path kafkaConfig;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--topic", paramLabel = "NAME", defaultValue = Topics.EVENTS,
-            description = "Topic of engine events (default: ${DEFAULT-VALUE}).")
+            description = "Topic of engine events (env: DWB_TOPIC).")
     String topic;
 
-    @Option(names = "--group", paramLabel = "ID", defaultValue = "wazuh-forwarder",
-            description = "Consumer group; forwarders of one group share the partitions (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--group", paramLabel = "ID", defaultValue = DEFAULT_GROUP,
+            description = "Consumer group; forwarders of one group share the partitions (env: DWB_GROUP).")
     String group;
 
     @Option(names = "--dlq-topic", paramLabel = "NAME", defaultValue = Topics.DLQ,
-            description = "Dead-letter topic for records that cannot become alerts (default: ${DEFAULT-VALUE}).")
+            description = "Dead-letter topic for records that cannot become alerts (env: DWB_DLQ_TOPIC).")
     String dlqTopic;
 
-    @Option(names = "--wazuh-queue", paramLabel = "PATH", defaultValue = "/var/ossec/queue/sockets/queue",
-            description = "Wazuh queue socket (AF_UNIX datagram), or - for one alert JSON a line on standard "
-                    + "output (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--wazuh-queue", paramLabel = "PATH", defaultValue = DeliveryOptions.DEFAULT_WAZUH_QUEUE,
+            description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION)
     String wazuhQueue;
 
-    @Option(names = "--legacy-fields", paramLabel = "auto|always|never", defaultValue = "auto",
-            description = "Add status/id/from to container and image events for Wazuh rulesets before 4.14.4: "
-                    + "auto = only when the event has none of them (Engine 29+), always = fill any missing one, "
-                    + "never (default: ${DEFAULT-VALUE}).")
-    String legacyFields;
-
-    @Option(names = "--eps", paramLabel = "N", defaultValue = "0",
-            description = "At most N datagrams a second, without dropping (the Wazuh agent drops beyond its "
-                    + "own 500/s); 0 = unpaced (default: ${DEFAULT-VALUE}).")
-    int eps;
-
-    @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "10000",
-            description = "Event ids remembered per host to drop duplicates; 0 = off (default: ${DEFAULT-VALUE}).")
-    int dedupWindow;
+    @Mixin
+    DeliveryOptions delivery;
 
     @Option(names = "--from", paramLabel = "TIME", converter = TimeArgument.class,
             description = "Replay: deliver the events from TIME (RFC 3339 or epoch seconds) from every "
-                    + "partition, marked replay, without committing; exit 0 when done.")
+                    + "partition, marked replay, without committing; exit 0 when done (env: DWB_FROM).")
     Long from;
 
     @Option(names = "--to", paramLabel = "TIME", converter = TimeArgument.class,
-            description = "Replay: end of the window, exclusive (default: the end of the topic at start).")
+            description = "Replay: end of the window, exclusive (env: DWB_TO). Default: the end of the topic at "
+                    + "start.")
     Long to;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "0",
-            description = "Serve /metrics (Prometheus) and /healthz on this port; 0 = off (default: ${DEFAULT-VALUE}).")
-    int metricsPort;
-
-    @Option(names = "--commit-interval", paramLabel = "MS", defaultValue = "1000",
-            description = "Milliseconds between offset commits; what a crash can deliver twice (default: ${DEFAULT-VALUE}).")
-    long commitIntervalMillis;
-
-    @Option(names = "--retry-max-delay", paramLabel = "MS", defaultValue = "5000",
-            description = "Longest wait between retries while Wazuh cannot take datagrams (default: ${DEFAULT-VALUE}).")
-    long retryMaxDelayMillis;
-
-    @Option(names = "--max-pending", paramLabel = "N", defaultValue = "2000",
-            description = "Records held in memory per partition before fetching pauses (default: ${DEFAULT-VALUE}).")
-    int maxPending;
+    @Mixin
+    MetricsOption metrics;
 
     public static void main(String[] args) {
         Launcher.run("forwarder", new ForwarderCommand(), args);
     }
 
     ForwarderSettings settings() {
-        if (eps < 0 || dedupWindow < 0 || maxPending < 1 || commitIntervalMillis < 1 || retryMaxDelayMillis < 100) {
-            throw new ConfigurationError("--eps and --dedup-window must be >= 0, --max-pending and "
-                    + "--commit-interval >= 1, --retry-max-delay >= 100");
-        }
         if (to != null && from == null) {
             throw new ConfigurationError("--to needs --from");
         }
         if (to != null && to <= from) {
             throw new ConfigurationError("--to must be after --from");
         }
-        LegacyFieldsMode mode;
-        try {
-            mode = LegacyFieldsMode.valueOf(legacyFields.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError("--legacy-fields must be auto, always or never, not '" + legacyFields + "'");
-        }
-        return new ForwarderSettings(KafkaClientConfig.load(bootstrapServers, kafkaConfig), topic, group, dlqTopic,
-                wazuhQueue, mode, eps, dedupWindow, from, to, metricsPort, Duration.ofMillis(commitIntervalMillis),
-                Duration.ofMillis(retryMaxDelayMillis), maxPending);
+        return delivery.settings(kafka.clientProperties(), topic, group, dlqTopic, wazuhQueue, from, to,
+                metrics.port());
     }
 
     @Override

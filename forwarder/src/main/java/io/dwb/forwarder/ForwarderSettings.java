@@ -18,6 +18,12 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
                                 Long toNanos, int metricsPort, Duration commitInterval, Duration retryMaxDelay,
                                 int maxPending) {
 
+    /** These settings with other Kafka client properties (known only once an embedded broker runs). */
+    public ForwarderSettings withKafka(Properties otherKafka) {
+        return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
+                fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending);
+    }
+
     public boolean replay() {
         return fromNanos != null;
     }

@@ -8,6 +8,7 @@ import io.dwb.schemas.runtime.Launcher;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,23 @@ class CommandLineTest {
         assertThat(TimeArgument.parseNanos("2026-11-27T04:00:00+01:00")).isEqualTo(1_795_748_400_000_000_000L);
         assertThat(Forwarder.consumerProperties(s)).doesNotContainKey("group.id");
         assertThatThrownBy(() -> TimeArgument.parseNanos("yesterday")).hasMessageContaining("RFC 3339");
+    }
+
+    @Test
+    void durationsTakeSuffixesAndABareNumberIsMilliseconds() {
+        ForwarderSettings defaults = ForwarderRun.settings();
+        assertThat(defaults.commitInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.retryMaxDelay()).isEqualTo(Duration.ofSeconds(5));
+        ForwarderSettings suffixed = ForwarderRun.settings("--commit-interval", "500ms", "--retry-max-delay", "1m");
+        assertThat(suffixed.commitInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(suffixed.retryMaxDelay()).isEqualTo(Duration.ofMinutes(1));
+        // what configurations written for the millisecond options say keeps its meaning
+        ForwarderSettings bare = ForwarderRun.settings("--commit-interval", "1000", "--retry-max-delay", "250");
+        assertThat(bare.commitInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(bare.retryMaxDelay()).isEqualTo(Duration.ofMillis(250));
+        assertThat(exit(new String[] {"--commit-interval", "soon"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {"--retry-max-delay", "50ms"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {}, Map.of("DWB_COMMIT_INTERVAL", "0s"))).isEqualTo(2);
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.dwb.schemas.EngineEvent;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.Heartbeat;
+import io.dwb.schemas.runtime.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -24,4 +24,13 @@ import java.time.Duration;
 public record ListenerSettings(String dockerHost, String hostName, String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
                                Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
-                               Duration kafkaTimeout, Duration continuityWait) {}
+                               Duration kafkaTimeout, Duration continuityWait) {
+
+    /** These settings with another reconnection policy (ossec.conf's interval, attempts and run_on_start). */
+    public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
+                                        Duration startDelay) {
+        return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
+                heartbeatInterval, queueCapacity, backoffInitial, backoffMax, attempts, startDelay, kafkaTimeout,
+                continuityWait);
+    }
+}

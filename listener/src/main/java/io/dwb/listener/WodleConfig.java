@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.schemas.runtime.DurationArgument;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ public record WodleConfig(boolean disabled, boolean runOnStart, Duration interva
         String intervalText = child(wodle, "interval");
         if (intervalText != null) {
             try {
-                interval = Interval.parse(intervalText);
+                interval = DurationArgument.parse(intervalText);
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationError(source + ": <interval> of the docker-listener wodle: " + e.getMessage());
             }

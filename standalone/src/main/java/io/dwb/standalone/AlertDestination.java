@@ -11,7 +11,6 @@ import java.io.IOException;
  */
 final class AlertDestination {
     static final String STANDARD_OUTPUT = "-";
-    static final Path DEFAULT_WAZUH_QUEUE = Path.of("/var/ossec/queue/sockets/queue");
 
     private AlertDestination() {}
 

@@ -1,21 +1,24 @@
 package io.dwb.standalone;
 
+import io.dwb.forwarder.DeliveryOptions;
+import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.forwarder.ForwarderSettings;
-import io.dwb.forwarder.LegacyFieldsMode;
+import io.dwb.listener.CaptureOptions;
 import io.dwb.listener.EngineConnection;
-import io.dwb.listener.Interval;
 import io.dwb.listener.ListenerSettings;
 import io.dwb.schemas.Topics;
 import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaClientConfig;
+import io.dwb.schemas.runtime.MetricsOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
@@ -39,52 +42,19 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "free port (env: DWB_KAFKA_PORT).")
     int kafkaPort;
 
-    @Option(names = "--docker-host", paramLabel = "URL",
-            description = "Docker engine address (env: DWB_DOCKER_HOST). Default: $DOCKER_HOST, else "
-                    + "unix:///var/run/docker.sock. TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.")
-    String dockerHost;
-
-    @Option(names = "--host-name", paramLabel = "NAME",
-            description = "Name for the alerts' docker_host; the host id is then derived from it "
-                    + "(env: DWB_HOST_NAME). Default: the engine's Name and ID from GET /info.")
-    String hostName;
+    @Mixin
+    CaptureOptions capture;
 
     @Option(names = "--wazuh-queue", paramLabel = "PATH",
-            description = "Wazuh queue socket (AF_UNIX datagram), or - for one alert JSON a line on standard "
-                    + "output (env: DWB_WAZUH_QUEUE). Default: /var/ossec/queue/sockets/queue when that socket "
-                    + "exists, else -.")
+            description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION + " Default: "
+                    + DeliveryOptions.DEFAULT_WAZUH_QUEUE + " when that socket exists, else -.")
     String wazuhQueue;
 
-    @Option(names = "--legacy-fields", paramLabel = "auto|always|never", defaultValue = "auto",
-            description = "Add status/id/from to container and image events for Wazuh rulesets before 4.14.4: "
-                    + "auto = only when the event has none of them (Engine 29+), always = fill any missing one, "
-                    + "never (env: DWB_LEGACY_FIELDS).")
-    String legacyFields;
-
-    @Option(names = "--eps", paramLabel = "N", defaultValue = "0",
-            description = "At most N alerts a second, without dropping (the Wazuh agent drops beyond its own "
-                    + "500/s); 0 = unpaced (env: DWB_EPS).")
-    int eps;
-
-    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "30s",
-            converter = Interval.Converter.class,
-            description = "How often the listener records a heartbeat (env: DWB_HEARTBEAT_INTERVAL).")
-    Duration heartbeatInterval;
-
-    @Option(names = "--reconnect-max-wait", paramLabel = "DURATION", defaultValue = "30s",
-            converter = Interval.Converter.class,
-            description = "Longest wait between reconnections to a lost engine; waits start at 1 s and double "
-                    + "(env: DWB_RECONNECT_MAX_WAIT).")
-    Duration reconnectMaxWait;
-
-    @Option(names = "--attempts", paramLabel = "N", defaultValue = "0",
-            description = "Consecutive failed reconnections to the engine before exiting non-zero; 0 = forever "
-                    + "(env: DWB_ATTEMPTS). An engine that does not answer at start always ends the process "
-                    + "at once (exit 1), so a supervisor (wm_docker) applies its own interval and attempts.")
-    int attempts;
+    @Mixin
+    DeliveryOptions delivery;
 
     @Option(names = "--retention", paramLabel = "DURATION", defaultValue = "7d",
-            converter = Interval.Converter.class,
+            converter = DurationArgument.Converter.class,
             description = "How long events stay in the embedded broker, for replay (env: DWB_RETENTION).")
     Duration retention;
 
@@ -93,20 +63,20 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "(env: DWB_RETENTION_BYTES).")
     long retentionBytes;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "0",
-            description = "Port for /metrics (Prometheus text, listener and forwarder) and /healthz; 0 = none "
-                    + "(env: DWB_METRICS_PORT).")
-    int metricsPort;
+    @Mixin
+    MetricsOption metrics;
 
     @Override
     public Integer call() throws Exception {
-        if (kafkaPort < 0 || kafkaPort > 65535 || eps < 0 || attempts < 0 || retentionBytes < 1 << 20
-                || heartbeatInterval.toSeconds() < 1) {
-            throw new ConfigurationError("--kafka-port must be 0..65535, --eps and --attempts >= 0, "
-                    + "--retention-bytes >= 1048576 and --heartbeat-interval >= 1s");
+        if (kafkaPort < 0 || kafkaPort > 65535 || retentionBytes < 1 << 20) {
+            throw new ConfigurationError("--kafka-port must be 0..65535 and --retention-bytes >= 1048576");
         }
-        LegacyFieldsMode legacy = legacyFieldsMode();
-        String destination = AlertDestination.resolve(wazuhQueue, AlertDestination.DEFAULT_WAZUH_QUEUE);
+        String destination = AlertDestination.resolve(wazuhQueue, Path.of(DeliveryOptions.DEFAULT_WAZUH_QUEUE));
+        // Validated before anything starts; the forwarder's Kafka properties are only known once the broker runs.
+        // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
+        ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
+        ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, 0);
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
@@ -122,8 +92,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             // A local broker answers a fetch at once: waiting less for new data shortens each alert's way.
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
-            Bridge bridge = Bridge.start(listenerSettings(), forwarderSettings(forwarderClients, destination, legacy),
-                    clients, metricsPort);
+            Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
+                    metrics.port());
             // Our own handlers (not shutdown hooks): the listener commits its transaction, the forwarder its
             // offsets, then the broker stops, and call() returns 0.
             Signal.handle(new Signal("TERM"), signal -> bridge.requestStop());
@@ -136,7 +106,7 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     /** One line, before anything starts, when no engine answers: where it looked and how to point elsewhere. */
     private void probeEngine() {
-        try (EngineConnection engine = new EngineConnection(dockerHost)) {
+        try (EngineConnection engine = new EngineConnection(capture.dockerHost())) {
             try {
                 engine.ping();
             } catch (RuntimeException e) {
@@ -144,25 +114,6 @@ public final class StandaloneCommand implements Callable<Integer> {
                         + "listens, e.g. --docker-host unix:///run/docker.sock or tcp://127.0.0.1:2375");
             }
         }
-    }
-
-    private LegacyFieldsMode legacyFieldsMode() {
-        try {
-            return LegacyFieldsMode.valueOf(legacyFields.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError("--legacy-fields must be auto, always or never, not '" + legacyFields + "'");
-        }
-    }
-
-    private ListenerSettings listenerSettings() {
-        return new ListenerSettings(dockerHost, hostName, Topics.EVENTS, Topics.CHECKPOINTS, Duration.ofMillis(150),
-                heartbeatInterval, 10_000, Duration.ofSeconds(1), reconnectMaxWait, attempts, Duration.ZERO,
-                Duration.ofSeconds(30), Duration.ofSeconds(5));
-    }
-
-    private ForwarderSettings forwarderSettings(Properties clients, String destination, LegacyFieldsMode legacy) {
-        return new ForwarderSettings(clients, Topics.EVENTS, "wazuh-forwarder", Topics.DLQ, destination, legacy, eps,
-                10_000, null, null, 0, Duration.ofSeconds(1), Duration.ofSeconds(5), 2000);
     }
 
     /** The engine did not answer at start; its message is the whole story, so no stack trace. */

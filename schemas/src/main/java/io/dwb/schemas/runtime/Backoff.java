@@ -1,8 +1,11 @@
-package io.dwb.listener;
+package io.dwb.schemas.runtime;
 
 import java.time.Duration;
 
-/** Capped exponential backoff between reconnection attempts: initial, doubling, never above max. Not thread-safe. */
+/**
+ * Capped exponential backoff between retries: {@code initial}, doubling, never above {@code max}; initial = max
+ * gives a fixed wait (Wazuh's {@code interval}). Not thread-safe: one per retrying loop.
+ */
 public final class Backoff {
     private final Duration initial;
     private final Duration max;

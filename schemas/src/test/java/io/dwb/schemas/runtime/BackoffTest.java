@@ -1,4 +1,4 @@
-package io.dwb.listener;
+package io.dwb.schemas.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,5 +23,13 @@ class BackoffTest {
         Backoff backoff = new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10));
         assertThat(backoff.next()).isEqualTo(Duration.ofMinutes(10));
         assertThat(backoff.next()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void anInitialAboveTheCapWaitsTheCap() {
+        // the forwarder's retries start at 100 ms; a cap below that still bounds the wait
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(50));
+        assertThat(backoff.next()).isEqualTo(Duration.ofMillis(50));
+        assertThat(backoff.next()).isEqualTo(Duration.ofMillis(50));
     }
 }

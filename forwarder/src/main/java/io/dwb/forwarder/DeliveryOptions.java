@@ -1,0 +1,78 @@
+package io.dwb.forwarder;
+
+import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.schemas.runtime.DurationArgument;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/**
+ * picocli mixin: how the forwarder delivers alerts to Wazuh, whatever topic it reads. Shared by the {@code
+ * forwarder} and {@code standalone} commands, so each option, its default and its description exist once. The
+ * destination ({@code --wazuh-queue}) is not here: its default differs between the two commands.
+ */
+public final class DeliveryOptions {
+    /** Where a Wazuh agent or manager listens for events. */
+    public static final String DEFAULT_WAZUH_QUEUE = "/var/ossec/queue/sockets/queue";
+    /** Description of {@code --wazuh-queue}, which each command declares with its own default. */
+    public static final String WAZUH_QUEUE_DESCRIPTION = "Wazuh queue socket (AF_UNIX datagram), or - for one "
+            + "alert JSON a line on standard output (env: DWB_WAZUH_QUEUE).";
+    /** The first wait after Wazuh refuses a datagram; it doubles up to --retry-max-delay. */
+    static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
+
+    @Option(names = "--legacy-fields", paramLabel = "auto|always|never", defaultValue = "auto",
+            description = "Add status/id/from to container and image events for Wazuh rulesets before 4.14.4: "
+                    + "auto = only when the event has none of them (Engine 29+), always = fill any missing one, "
+                    + "never (env: DWB_LEGACY_FIELDS).")
+    String legacyFields;
+
+    @Option(names = "--eps", paramLabel = "N", defaultValue = "0",
+            description = "At most N datagrams a second, without dropping (the Wazuh agent drops beyond its "
+                    + "own 500/s); 0 = unpaced (env: DWB_EPS).")
+    int eps;
+
+    @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "10000",
+            description = "Event ids remembered per host to drop duplicates; 0 = off (env: DWB_DEDUP_WINDOW).")
+    int dedupWindow;
+
+    @Option(names = "--commit-interval", paramLabel = "DURATION", defaultValue = "1s",
+            converter = DurationArgument.MillisConverter.class,
+            description = "Time between offset commits; what a crash can deliver twice. Suffixes ms, s, m; "
+                    + "a bare number is milliseconds (env: DWB_COMMIT_INTERVAL).")
+    Duration commitInterval;
+
+    @Option(names = "--retry-max-delay", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationArgument.MillisConverter.class,
+            description = "Longest wait between retries while Wazuh cannot take datagrams; waits start at 100ms "
+                    + "and double. A bare number is milliseconds (env: DWB_RETRY_MAX_DELAY).")
+    Duration retryMaxDelay;
+
+    @Option(names = "--max-pending", paramLabel = "N", defaultValue = "2000",
+            description = "Records held in memory per partition before fetching pauses (env: DWB_MAX_PENDING).")
+    int maxPending;
+
+    /**
+     * The validated settings of a forwarder reading {@code topic}.
+     *
+     * @throws ConfigurationError naming the option whose value cannot work
+     */
+    public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
+                                      String wazuhQueue, Long fromNanos, Long toNanos, int metricsPort) {
+        if (eps < 0 || dedupWindow < 0 || maxPending < 1 || commitInterval.toMillis() < 1
+                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0) {
+            throw new ConfigurationError("--eps and --dedup-window must be >= 0, --max-pending >= 1, "
+                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms");
+        }
+        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
+                dedupWindow, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending);
+    }
+
+    private LegacyFieldsMode legacyFieldsMode() {
+        try {
+            return LegacyFieldsMode.valueOf(legacyFields.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError("--legacy-fields must be auto, always or never, not '" + legacyFields + "'");
+        }
+    }
+}

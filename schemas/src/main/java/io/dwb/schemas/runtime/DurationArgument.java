@@ -1,0 +1,71 @@
+package io.dwb.schemas.runtime;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/**
+ * Durations written the way Wazuh's ossec.conf writes them ({@code 10m}, {@code 1h}, {@code 2d}, {@code 1w}), plus
+ * {@code ms} for sub-second options. What a bare number means is the option's choice: seconds for ossec.conf and
+ * the listener ({@link Converter}), milliseconds for options that always took milliseconds ({@link
+ * MillisConverter}), so existing configurations keep their meaning.
+ */
+public final class DurationArgument {
+    private static final Pattern FORMAT = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h|d|w)?\\s*");
+
+    private DurationArgument() {}
+
+    /** A bare number is seconds, as in ossec.conf. */
+    public static Duration parse(String text) {
+        return parse(text, ChronoUnit.SECONDS);
+    }
+
+    /** @throws IllegalArgumentException naming the value when it is not a duration */
+    public static Duration parse(String text, ChronoUnit bareUnit) {
+        if (text == null) {
+            throw new IllegalArgumentException("missing duration");
+        }
+        Matcher m = FORMAT.matcher(text.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text.strip()
+                    + "' is not a duration (a number with an optional suffix ms, s, m, h, d or w)");
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+            if (m.group(2) == null) {
+                return Duration.of(n, bareUnit);
+            }
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                case "w" -> Duration.ofDays(Math.multiplyExact(n, 7L));
+                default -> throw new IllegalStateException(m.group(2));
+            };
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text.strip() + "' is too large a duration");
+        }
+    }
+
+    /** picocli converter: {@code 150ms}, {@code 30s}, {@code 10m}...; a bare number is seconds. */
+    public static final class Converter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parse(value, ChronoUnit.SECONDS);
+        }
+    }
+
+    /** picocli converter: {@code 150ms}, {@code 30s}, {@code 10m}...; a bare number is milliseconds. */
+    public static final class MillisConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parse(value, ChronoUnit.MILLIS);
+        }
+    }
+}
