@@ -6,9 +6,8 @@ import io.dwb.schemas.runtime.KafkaOptions;
 import io.dwb.schemas.runtime.Launcher;
 import io.dwb.schemas.runtime.MetricsEndpoint;
 import io.dwb.schemas.runtime.MetricsOption;
+import io.dwb.schemas.runtime.StopSignal;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -80,45 +79,21 @@ public final class ForwarderCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
-        CountDownLatch finished = new CountDownLatch(1);
         try (Forwarder forwarder = new Forwarder(settings);
              MetricsEndpoint endpoint = MetricsEndpoint.start(settings.metricsPort(),
                      forwarder.metrics().registry(), forwarder::healthy)) {
-            Thread hook = new Thread(() -> onSigterm(forwarder, finished), "forwarder-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+            // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
+            // partitions move at once; then call() returns 0.
+            StopSignal.onStop(() -> {
+                log.info("stopping: committing what was delivered");
+                forwarder.stop();
+            });
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
                     settings.eps() > 0 ? " at most " + settings.eps() + "/s" : "");
-            try {
-                forwarder.run();
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it waits for `finished` and ends the JVM itself
-                }
-            }
-        } finally {
-            finished.countDown();
-        }
-        return Launcher.EXIT_OK;
-    }
-
-    /**
-     * SIGTERM: the loop commits what was delivered and the consumer leaves its group (its partitions move at once),
-     * then the JVM exits 0 (a signal-initiated exit would otherwise report 143).
-     */
-    private static void onSigterm(Forwarder forwarder, CountDownLatch finished) {
-        log.info("stopping: committing what was delivered");
-        forwarder.stop();
-        try {
-            finished.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            forwarder.run();
         }
         log.info("stopped");
-        System.out.flush();
-        System.err.flush();
-        Runtime.getRuntime().halt(Launcher.EXIT_OK);
+        return Launcher.EXIT_OK;
     }
 }

@@ -4,6 +4,7 @@ import io.dwb.schemas.Topics;
 import io.dwb.schemas.runtime.KafkaOptions;
 import io.dwb.schemas.runtime.MetricsEndpoint;
 import io.dwb.schemas.runtime.MetricsOption;
+import io.dwb.schemas.runtime.StopSignal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** The {@code listener} command line: options, ossec.conf, then the {@link CaptureLoop}. */
 @Command(name = "listener", sortOptions = false,
@@ -56,9 +56,8 @@ public final class ListenerCommand implements Callable<Integer> {
         EventQueue queue = new EventQueue(settings.queueCapacity());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics);
-        // A handler of our own (not a shutdown hook): the loop commits what was read and call() returns 0.
-        Signal.handle(new Signal("TERM"), signal -> loop.requestStop());
-        Signal.handle(new Signal("INT"), signal -> loop.requestStop());
+        // The loop commits what was read and call() returns 0.
+        StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =
                      MetricsEndpoint.start(metricsPort, listenerMetrics.registry(), loop::healthy)) {
             if (metricsPort != 0) {

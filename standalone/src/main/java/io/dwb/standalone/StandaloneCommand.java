@@ -11,6 +11,7 @@ import io.dwb.schemas.runtime.ConfigurationError;
 import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import io.dwb.schemas.runtime.MetricsOption;
+import io.dwb.schemas.runtime.StopSignal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -20,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** The {@code standalone} command line: one host's bridge in one process (embedded Kafka, listener, forwarder). */
 @Command(name = "standalone", sortOptions = false,
@@ -94,10 +94,9 @@ public final class StandaloneCommand implements Callable<Integer> {
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
                     metrics.port());
-            // Our own handlers (not shutdown hooks): the listener commits its transaction, the forwarder its
-            // offsets, then the broker stops, and call() returns 0.
-            Signal.handle(new Signal("TERM"), signal -> bridge.requestStop());
-            Signal.handle(new Signal("INT"), signal -> bridge.requestStop());
+            // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
+            // returns 0.
+            StopSignal.onStop(bridge::requestStop);
             return bridge.awaitStopped();
         } finally {
             log.info("stopped");
