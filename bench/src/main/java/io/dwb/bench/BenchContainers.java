@@ -44,6 +44,31 @@ public final class BenchContainers implements AutoCloseable {
         return id;
     }
 
+    /**
+     * How many pause/unpause events of containers whose name starts with {@code prefix} the engine itself reports
+     * between the two times (GET /events?since&until): what should reach Wazuh.
+     */
+    public long engineEvents(String prefix, long sinceNanos, long untilNanos) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        client.eventsCmd().withSince(seconds(sinceNanos)).withUntil(seconds(untilNanos))
+                .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Event>() {
+                    @Override
+                    public void onNext(com.github.dockerjava.api.model.Event event) {
+                        String action = event.getAction();
+                        String name = event.getActor() == null || event.getActor().getAttributes() == null ? ""
+                                : event.getActor().getAttributes().getOrDefault("name", "");
+                        if (name.startsWith(prefix) && ("pause".equals(action) || "unpause".equals(action))) {
+                            count.incrementAndGet();
+                        }
+                    }
+                }).awaitCompletion(30, java.util.concurrent.TimeUnit.SECONDS);
+        return count.get();
+    }
+
+    private static String seconds(long nanos) {
+        return String.format("%d.%09d", nanos / 1_000_000_000L, nanos % 1_000_000_000L);
+    }
+
     @Override
     public void close() throws IOException {
         for (String id : ids) {
