@@ -37,15 +37,14 @@ public final class DeliveryOptions {
     int dedupWindow;
 
     @Option(names = "--commit-interval", paramLabel = "DURATION", defaultValue = "1s",
-            converter = DurationArgument.MillisConverter.class,
-            description = "Time between offset commits; what a crash can deliver twice. Suffixes ms, s, m; "
-                    + "a bare number is milliseconds (env: DWB_COMMIT_INTERVAL).")
+            converter = DurationArgument.Converter.class,
+            description = "Time between offset commits; what a crash can deliver twice (env: DWB_COMMIT_INTERVAL).")
     Duration commitInterval;
 
     @Option(names = "--retry-max-delay", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationArgument.MillisConverter.class,
+            converter = DurationArgument.Converter.class,
             description = "Longest wait between retries while Wazuh cannot take datagrams; waits start at 100ms "
-                    + "and double. A bare number is milliseconds (env: DWB_RETRY_MAX_DELAY).")
+                    + "and double (env: DWB_RETRY_MAX_DELAY).")
     Duration retryMaxDelay;
 
     @Option(names = "--max-pending", paramLabel = "N", defaultValue = "2000",

@@ -43,17 +43,17 @@ class CommandLineTest {
     }
 
     @Test
-    void durationsTakeSuffixesAndABareNumberIsMilliseconds() {
+    void durationsTakeSuffixesAndABareNumberIsSeconds() {
         ForwarderSettings defaults = ForwarderRun.settings();
         assertThat(defaults.commitInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(defaults.retryMaxDelay()).isEqualTo(Duration.ofSeconds(5));
         ForwarderSettings suffixed = ForwarderRun.settings("--commit-interval", "500ms", "--retry-max-delay", "1m");
         assertThat(suffixed.commitInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(suffixed.retryMaxDelay()).isEqualTo(Duration.ofMinutes(1));
-        // what configurations written for the millisecond options say keeps its meaning
-        ForwarderSettings bare = ForwarderRun.settings("--commit-interval", "1000", "--retry-max-delay", "250");
-        assertThat(bare.commitInterval()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(bare.retryMaxDelay()).isEqualTo(Duration.ofMillis(250));
+        // as for the listener and in ossec.conf
+        ForwarderSettings bare = ForwarderRun.settings("--commit-interval", "2", "--retry-max-delay", "3");
+        assertThat(bare.commitInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(bare.retryMaxDelay()).isEqualTo(Duration.ofSeconds(3));
         assertThat(exit(new String[] {"--commit-interval", "soon"}, Map.of())).isEqualTo(2);
         assertThat(exit(new String[] {"--retry-max-delay", "50ms"}, Map.of())).isEqualTo(2);
         assertThat(exit(new String[] {}, Map.of("DWB_COMMIT_INTERVAL", "0s"))).isEqualTo(2);

@@ -46,7 +46,7 @@ class ConsumerGroupTest {
         Files.writeString(kafkaConfig, "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
         List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
                 "--group", "g-" + topic, "--wazuh-queue", dir.resolve("queue").toString(), "--eps",
-                String.valueOf(EPS), "--kafka-config", kafkaConfig.toString(), "--retry-max-delay", "1000");
+                String.valueOf(EPS), "--kafka-config", kafkaConfig.toString(), "--retry-max-delay", "1s");
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), args);

@@ -39,7 +39,7 @@ class CrashRecoveryTest {
     private static List<String> args(SharedKafka.Broker broker, String topic, Path queue, String... extra) {
         List<String> args = new ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(),
                 "--topic", topic, "--group", "g-" + topic, "--wazuh-queue", queue.toString(),
-                "--eps", String.valueOf(EPS), "--commit-interval", "1000", "--retry-max-delay", "1000"));
+                "--eps", String.valueOf(EPS), "--commit-interval", "1s", "--retry-max-delay", "1s"));
         args.addAll(List.of(extra));
         return args;
     }

@@ -35,7 +35,7 @@ final class ForwarderRun implements AutoCloseable {
     static ForwarderRun start(String bootstrap, String topic, String queue, String... extra) {
         List<String> args = new ArrayList<>(List.of("--bootstrap-servers", bootstrap, "--topic", topic,
                 "--wazuh-queue", queue, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
-                "--retry-max-delay", "1000"));
+                "--retry-max-delay", "1s"));
         args.addAll(List.of(extra));
         return new ForwarderRun(new Forwarder(settings(args.toArray(String[]::new))));
     }

@@ -26,8 +26,10 @@ class BinRunPackagedTest {
         Path run = copyLauncherTree();
         Path data = tree.resolve("data");
         Path log = tree.resolve("run.log");
-        ProcessBuilder builder = new ProcessBuilder(run.toString(), "--data-dir", data.toString(),
-                "--kafka-port", "0", "--wazuh-queue", "-").redirectErrorStream(true).redirectOutput(log.toFile());
+        // SIGINT at its default disposition, as in a terminal: a test run started in the background by a
+        // non-interactive shell inherits SIGINT ignored, and a JVM keeps an ignored SIGINT ignored.
+        ProcessBuilder builder = new ProcessBuilder("env", "--default-signal=INT", run.toString(), "--data-dir",
+                data.toString(), "--kafka-port", "0", "--wazuh-queue", "-").redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("DOCKER_HOST", System.getenv().getOrDefault("DOCKER_HOST",
                 "unix:///var/run/docker.sock"));
         Process process = builder.start();
@@ -37,7 +39,7 @@ class BinRunPackagedTest {
                 return Files.readString(log).contains("subscribed to GET /events");
             });
             assertThat(Files.readString(log)).doesNotContain("building");
-            // What Ctrl-C sends. bin/run execs java, so the signal reaches the JVM itself.
+            // What Ctrl-C sends. env and bin/run exec, so the signal reaches the JVM itself.
             new ProcessBuilder("kill", "-INT", String.valueOf(process.pid())).start().waitFor();
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
             assertThat(process.exitValue()).as(Files.readString(log)).isZero();

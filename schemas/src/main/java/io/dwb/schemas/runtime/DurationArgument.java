@@ -1,7 +1,6 @@
 package io.dwb.schemas.runtime;
 
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -9,22 +8,19 @@ import picocli.CommandLine;
 
 /**
  * Durations written the way Wazuh's ossec.conf writes them ({@code 10m}, {@code 1h}, {@code 2d}, {@code 1w}), plus
- * {@code ms} for sub-second options. What a bare number means is the option's choice: seconds for ossec.conf and
- * the listener ({@link Converter}), milliseconds for options that always took milliseconds ({@link
- * MillisConverter}), so existing configurations keep their meaning.
+ * {@code ms} for sub-second options. A bare number is seconds, as in ossec.conf, for every option of every process.
  */
 public final class DurationArgument {
     private static final Pattern FORMAT = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h|d|w)?\\s*");
 
     private DurationArgument() {}
 
-    /** A bare number is seconds, as in ossec.conf. */
+    /**
+     * A bare number is seconds, as in ossec.conf.
+     *
+     * @throws IllegalArgumentException naming the value when it is not a duration
+     */
     public static Duration parse(String text) {
-        return parse(text, ChronoUnit.SECONDS);
-    }
-
-    /** @throws IllegalArgumentException naming the value when it is not a duration */
-    public static Duration parse(String text, ChronoUnit bareUnit) {
         if (text == null) {
             throw new IllegalArgumentException("missing duration");
         }
@@ -37,7 +33,7 @@ public final class DurationArgument {
         try {
             n = Long.parseLong(m.group(1));
             if (m.group(2) == null) {
-                return Duration.of(n, bareUnit);
+                return Duration.ofSeconds(n);
             }
             return switch (m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
@@ -57,15 +53,7 @@ public final class DurationArgument {
     public static final class Converter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            return parse(value, ChronoUnit.SECONDS);
-        }
-    }
-
-    /** picocli converter: {@code 150ms}, {@code 30s}, {@code 10m}...; a bare number is milliseconds. */
-    public static final class MillisConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            return parse(value, ChronoUnit.MILLIS);
+            return parse(value);
         }
     }
 }
