@@ -45,24 +45,41 @@ public final class BenchContainers implements AutoCloseable {
     }
 
     /**
-     * How many pause/unpause events of containers whose name starts with {@code prefix} the engine itself reports
-     * between the two times (GET /events?since&until): what should reach Wazuh.
+     * Counts, live, the pause/unpause events of containers whose name starts with {@code prefix} that the engine
+     * publishes from {@code sinceNanos} on (its own GET /events stream: the ground truth of what should reach
+     * Wazuh; a replay with since/until would only reach back 256 events). Close it to stop.
      */
-    public long engineEvents(String prefix, long sinceNanos, long untilNanos) throws InterruptedException {
-        java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
-        client.eventsCmd().withSince(seconds(sinceNanos)).withUntil(seconds(untilNanos))
-                .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Event>() {
-                    @Override
-                    public void onNext(com.github.dockerjava.api.model.Event event) {
-                        String action = event.getAction();
-                        String name = event.getActor() == null || event.getActor().getAttributes() == null ? ""
-                                : event.getActor().getAttributes().getOrDefault("name", "");
-                        if (name.startsWith(prefix) && ("pause".equals(action) || "unpause".equals(action))) {
-                            count.incrementAndGet();
-                        }
-                    }
-                }).awaitCompletion(30, java.util.concurrent.TimeUnit.SECONDS);
-        return count.get();
+    public EngineCount countEvents(String prefix, long sinceNanos) {
+        EngineCount count = new EngineCount(prefix);
+        client.eventsCmd().withSince(seconds(sinceNanos)).exec(count);
+        return count;
+    }
+
+    /** A live count of one phase's events; {@link #upTo} counts those up to a time. */
+    public static final class EngineCount
+            extends com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Event> {
+        private final String prefix;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Long> times =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        EngineCount(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public void onNext(com.github.dockerjava.api.model.Event event) {
+            String action = event.getAction();
+            String name = event.getActor() == null || event.getActor().getAttributes() == null ? ""
+                    : event.getActor().getAttributes().getOrDefault("name", "");
+            if (name.startsWith(prefix) && ("pause".equals(action) || "unpause".equals(action))
+                    && event.getTimeNano() != null) {
+                times.add(event.getTimeNano());
+            }
+        }
+
+        public long upTo(long untilNanos) {
+            return times.stream().filter(t -> t <= untilNanos).count();
+        }
     }
 
     private static String seconds(long nanos) {
