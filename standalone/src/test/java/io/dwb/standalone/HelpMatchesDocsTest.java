@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,10 +24,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every command's {@code --help} agrees with its documentation: the options it lists are exactly the options of
- * the reference tables in {@code docs/<process>.md} (rows whose first cell is the option, e.g.
- * {@code | `--topic NAME` | ...}). The options {@code Launcher} adds to every command ({@code --help}, {@code --version}, {@code --config}) need
- * no row: they are documented once, for all commands.
+ * Every command's {@code --help} agrees with the README's configuration reference: the options it lists are exactly
+ * the options of the tables under the {@code ###} headings of that section that name the command in their closing
+ * parentheses, e.g. {@code ### Delivery (forwarder, standalone)} (rows whose first cell is the option, e.g.
+ * {@code | `--topic NAME` | ...}). The options {@code Launcher} adds to every command ({@code --help},
+ * {@code --version}, {@code --config}) are left out of the comparison: they are documented once, for all commands.
  */
 class HelpMatchesDocsTest {
     /** An option line of picocli's usage: the option starts in column 2 or 6; wrapped descriptions go deeper. */
@@ -34,6 +36,9 @@ class HelpMatchesDocsTest {
     /** A table row whose first cell is an option, backticked or not. */
     private static final Pattern DOC_OPTION = Pattern.compile("^\\|\\s*`?(--[a-z][a-z0-9-]*)");
     private static final Set<String> STANDARD = Set.of("--help", "--version", "--config");
+    /** A heading of the reference naming the commands its tables apply to: {@code ### Title (listener, forwarder)}. */
+    private static final Pattern SECTION = Pattern.compile("^###\\s.*\\(([a-z, ]+)\\)\\s*$");
+    private static final String REFERENCE = "## Configuration reference";
 
     static Stream<Arguments> processes() {
         return Stream.of(
@@ -45,9 +50,10 @@ class HelpMatchesDocsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("processes")
     void helpListsExactlyTheDocumentedOptions(String process, Callable<Integer> command) throws IOException {
-        Set<String> documented = documentedOptions(docs().resolve(process + ".md"));
-        assertThat(documented).as("options documented in docs/%s.md", process).isNotEmpty();
-        assertThat(helpOptions(process, command)).as("options of `%s --help` against docs/%s.md", process, process)
+        Set<String> documented = documentedOptions(readme(), process);
+        assertThat(documented).as("options of %s in the README's configuration reference", process).isNotEmpty();
+        assertThat(helpOptions(process, command))
+                .as("options of `%s --help` against the README's configuration reference", process)
                 .isEqualTo(documented);
     }
 
@@ -75,24 +81,41 @@ class HelpMatchesDocsTest {
         return options;
     }
 
-    static Set<String> documentedOptions(Path doc) throws IOException {
+    /** The options of the reference tables that apply to {@code process}. */
+    static Set<String> documentedOptions(Path readme, String process) throws IOException {
         Set<String> options = new TreeSet<>();
-        for (String line : Files.readAllLines(doc, StandardCharsets.UTF_8)) {
+        boolean inReference = false;
+        boolean applies = false;
+        for (String line : Files.readAllLines(readme, StandardCharsets.UTF_8)) {
+            if (line.startsWith("## ")) {
+                inReference = line.strip().equals(REFERENCE);
+                applies = false;
+                continue;
+            }
+            if (!inReference) {
+                continue;
+            }
+            if (line.startsWith("### ")) {
+                Matcher section = SECTION.matcher(line);
+                applies = section.matches() && Arrays.stream(section.group(1).split(","))
+                        .map(String::strip).anyMatch(process::equals);
+                continue;
+            }
             Matcher m = DOC_OPTION.matcher(line);
-            if (m.find() && !STANDARD.contains(m.group(1))) {
+            if (applies && m.find() && !STANDARD.contains(m.group(1))) {
                 options.add(m.group(1));
             }
         }
         return options;
     }
 
-    /** The repository's docs/ directory (tests run in standalone/). */
-    private static Path docs() {
+    /** The repository's README.md (tests run in standalone/). */
+    private static Path readme() {
         Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isDirectory(dir.resolve("docs"))) {
+        while (dir != null && !Files.isRegularFile(dir.resolve("README.md"))) {
             dir = dir.getParent();
         }
-        assertThat(dir).as("a docs/ directory above %s", Path.of("").toAbsolutePath()).isNotNull();
-        return dir.resolve("docs");
+        assertThat(dir).as("a README.md above %s", Path.of("").toAbsolutePath()).isNotNull();
+        return dir.resolve("README.md");
     }
 }

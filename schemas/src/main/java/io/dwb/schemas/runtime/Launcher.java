@@ -41,10 +41,11 @@ public final class Launcher {
         spec.addOption(OptionSpec.builder(CONFIG_OPTION).paramLabel("FILE").type(Path.class)
                 .description("Properties file with defaults for any option, one `option-name=value` a line "
                         + "(env: DWB_CONFIG).").build());
-        spec.usageMessage().footerHeading("%nEvery option can also come from the environment:%n")
-                .footer("  --foo-bar VALUE  is read from  DWB_FOO_BAR=VALUE, then from `foo-bar=VALUE` in the",
-                        "  --config file; the command line wins over both, the environment over the file.",
-                        "  Logging: DWB_LOG_LEVEL=DEBUG|INFO|WARN (default INFO), on standard error.");
+        spec.usageMessage().footerHeading("%nEvery option can also come from the environment or a file:%n")
+                .footer("  --foo-bar VALUE is also read from DWB_FOO_BAR=VALUE, then from a line",
+                        "  foo-bar=VALUE in the --config file; the command line wins over both, the",
+                        "  environment over the file. Durations: 150ms, 30s, 10m, 1h, 1d, 1w (a bare",
+                        "  number is seconds). Logs on standard error; DWB_LOG_LEVEL=DEBUG|INFO|WARN.");
         PrintWriter err = new PrintWriter(System.err, true);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, badArgs) -> {
