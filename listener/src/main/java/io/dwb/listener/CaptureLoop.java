@@ -284,15 +284,15 @@ public final class CaptureLoop {
                 if (!wasDecided && check.proven()) {
                     log.info("resumed: the engine replayed the checkpointed event, continuity proven");
                 }
-                eventsInBatch += add(engine, verdict, batch, records);
-                pending = lastCheckpoint(verdict, pending, records);
+                eventsInBatch += verdict.publish().size();
+                pending = add(engine, verdict, batch, records, pending);
             }
             long now = System.nanoTime();
             if (!check.decided() && !stopRequested && end == null
                     && now - openedMonotonic > settings.continuityWait().toNanos()) {
                 ContinuityCheck.Verdict verdict = check.expire(stream.openedAtNanos());
-                eventsInBatch += add(engine, verdict, batch, records);
-                pending = lastCheckpoint(verdict, pending, records);
+                eventsInBatch += verdict.publish().size();
+                pending = add(engine, verdict, batch, records, pending);
             }
             if (heartbeats.due(now)) {
                 batch.add(records.heartbeat(heartbeat(stream.connected(), pending)));
@@ -315,9 +315,12 @@ public final class CaptureLoop {
         }
     }
 
-    /** Adds a verdict's records to the batch (gap and state first); returns how many engine events it added. */
-    private int add(EngineConnection engine, ContinuityCheck.Verdict verdict,
-                    List<ProducerRecord<byte[], byte[]>> batch, TopicRecords records) {
+    /**
+     * Adds a verdict's records to the batch (gap and state first); returns the checkpoint of the last event it added
+     * that has a timeNano, else {@code pending}. Each event's id (a SHA-256) is computed once, for both.
+     */
+    private Checkpoint add(EngineConnection engine, ContinuityCheck.Verdict verdict,
+                           List<ProducerRecord<byte[], byte[]>> batch, TopicRecords records, Checkpoint pending) {
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
@@ -334,19 +337,13 @@ public final class CaptureLoop {
                 log.warn("no state snapshot after the gap: {}", e.getMessage());
             }
         }
+        Checkpoint last = pending;
         for (ObjectNode event : verdict.publish()) {
-            batch.add(records.event(event));
-        }
-        return verdict.publish().size();
-    }
-
-    private static Checkpoint lastCheckpoint(ContinuityCheck.Verdict verdict, Checkpoint current,
-                                             TopicRecords records) {
-        Checkpoint last = current;
-        for (ObjectNode event : verdict.publish()) {
+            String id = EventId.of(records.hostId(), event);
+            batch.add(records.event(event, id));
             Optional<Long> t = new EngineEvent(event).timeNano();
             if (t.isPresent()) {
-                last = new Checkpoint(t.get(), EventId.of(records.hostId(), event));
+                last = new Checkpoint(t.get(), id);
             }
         }
         return last;

@@ -34,8 +34,13 @@ public final class TopicRecords {
 
     /** An engine event: value the engine's object unchanged, timestamp its timeNano in milliseconds. */
     public ProducerRecord<byte[], byte[]> event(ObjectNode event) {
+        return event(event, EventId.of(host.id(), event));
+    }
+
+    /** As {@link #event(ObjectNode)}, with the event's id ({@link EventId#of}) already computed by the caller. */
+    public ProducerRecord<byte[], byte[]> event(ObjectNode event, String eventId) {
         RecordHeaders headers = headers(RecordKind.EVENT);
-        headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(EventId.of(host.id(), event))));
+        headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(eventId)));
         Long timestamp = new EngineEvent(event).timeNano().map(n -> n / 1_000_000L).orElse(null);
         return new ProducerRecord<>(eventsTopic, null, timestamp, key, ContractJson.write(event), headers);
     }
