@@ -297,14 +297,18 @@ public final class CaptureLoop {
             if (heartbeats.due(now)) {
                 batch.add(records.heartbeat(heartbeat(stream.connected(), pending)));
             }
-            boolean finished = (stopRequested || end != null) && queue.isEmpty();
-            if (!batch.isEmpty() && (now - nextCommit >= 0 || finished || batch.size() >= MAX_BATCH)) {
+            boolean drainedAll = queue.isEmpty();
+            boolean finished = (stopRequested || end != null) && drainedAll;
+            // A drained queue means the engine went quiet: commit now rather than hold the events for the rest of
+            // the interval. While events keep arriving the queue is not empty and the batch grows up to the interval.
+            if (!batch.isEmpty() && (now - nextCommit >= 0 || drainedAll || batch.size() >= MAX_BATCH)) {
                 publisher.commit(batch, pending == checkpoint ? null : pending);
                 metrics.transaction();
                 metrics.published(eventsInBatch);
                 checkpoint = pending;
                 batch.clear();
                 eventsInBatch = 0;
+                nextCommit = now + intervalNanos;
             }
             if (now - nextCommit >= 0) {
                 nextCommit = now + intervalNanos;

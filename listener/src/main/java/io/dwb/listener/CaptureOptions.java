@@ -25,8 +25,9 @@ public final class CaptureOptions {
 
     @Option(names = "--transaction-interval", paramLabel = "DURATION", defaultValue = "150ms",
             converter = DurationArgument.Converter.class,
-            description = "How long events gather before one Kafka transaction commits them with the checkpoint "
-                    + "(env: DWB_TRANSACTION_INTERVAL). Suffixes ms, s, m, h.")
+            description = "The longest events wait before a Kafka transaction commits them with the checkpoint; a "
+                    + "commit happens earlier when the engine goes quiet (env: DWB_TRANSACTION_INTERVAL). "
+                    + "Suffixes ms, s, m, h.")
     Duration transactionInterval;
 
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "30s",

@@ -10,7 +10,7 @@ import java.time.Duration;
  * @param hostName            {@code --host-name}, null to use the engine's own Name and ID
  * @param eventsTopic         where events, gaps, heartbeats and snapshots go
  * @param checkpointsTopic    the compacted checkpoint topic
- * @param transactionInterval how long events gather before one transaction commits them
+ * @param transactionInterval the longest events wait before a commit (earlier when the queue drains empty)
  * @param heartbeatInterval   how often a heartbeat record is published
  * @param queueCapacity       events read and not yet published before the reader disconnects
  * @param backoffInitial      first wait after the engine is lost
