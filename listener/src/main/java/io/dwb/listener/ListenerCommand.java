@@ -60,9 +60,6 @@ public final class ListenerCommand implements Callable<Integer> {
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =
                      MetricsEndpoint.start(metricsPort, listenerMetrics.registry(), loop::healthy)) {
-            if (metricsPort != 0) {
-                log.info("metrics on port {}: /metrics and /healthz", endpoint.port());
-            }
             int code = loop.run();
             log.info("stopped");
             return code;

@@ -58,9 +58,6 @@ final class Bridge {
             closeQuietly(forwarder);
             throw e;
         }
-        if (metricsPort != 0) {
-            log.info("metrics on port {}: /metrics and /healthz", endpoint.port());
-        }
         Bridge bridge = new Bridge(listener, forwarder, endpoint);
         bridge.forwarderThread.start();
         bridge.listenerThread.start();

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code --metrics-port}: Prometheus text at {@code /metrics}, and {@code /healthz} answering 200 {@code ok} or
@@ -51,6 +52,8 @@ public final class MetricsEndpoint implements AutoCloseable {
             return t;
         }));
         server.start();
+        LoggerFactory.getLogger(MetricsEndpoint.class).info("metrics on port {}: /metrics and /healthz",
+                server.getAddress().getPort());
         return new MetricsEndpoint(server);
     }
 
