@@ -59,7 +59,8 @@ public final class BenchContainers implements AutoCloseable {
     public static final class EngineCount
             extends com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Event> {
         private final String prefix;
-        private final java.util.concurrent.ConcurrentLinkedQueue<Long> times =
+        /** {timeNano, arrival on this stream − timeNano} of each event, in nanoseconds. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<long[]> times =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         EngineCount(String prefix) {
@@ -73,12 +74,20 @@ public final class BenchContainers implements AutoCloseable {
                     : event.getActor().getAttributes().getOrDefault("name", "");
             if (name.startsWith(prefix) && ("pause".equals(action) || "unpause".equals(action))
                     && event.getTimeNano() != null) {
-                times.add(event.getTimeNano());
+                times.add(new long[] {event.getTimeNano(), EpochClock.nowNanos() - event.getTimeNano()});
             }
         }
 
         public long upTo(long untilNanos) {
-            return times.stream().filter(t -> t <= untilNanos).count();
+            return times.stream().filter(t -> t[0] <= untilNanos).count();
+        }
+
+        /**
+         * How long the engine's own stream took to deliver each event up to a time, sorted: the floor under the
+         * pipeline's latency, since the listener reads the same stream.
+         */
+        public List<Long> streamLatencies(long untilNanos) {
+            return times.stream().filter(t -> t[0] <= untilNanos).map(t -> t[1]).sorted().toList();
         }
     }
 

@@ -29,10 +29,12 @@ public final class LatencyBench {
      * @param failedCalls engine calls that threw; the engine may still have made their event
      * @param delivered   distinct events of ours whose datagram arrived
      * @param duplicates  datagrams for an event that had already arrived
+     * @param engineP50Micros the engine's own stream (the bench's subscription): timeNano to arrival, p50
      */
     public record Phase(String name, long generated, double generatedPerSecond, long engineCount,
                         long failedCalls, String lastFailure,
-                        long delivered, long duplicates, long p50Micros, long p99Micros, long maxMicros) {}
+                        long delivered, long duplicates, long p50Micros, long p99Micros, long maxMicros,
+                        long engineP50Micros, long engineP99Micros, long engineMaxMicros) {}
 
     public record Outcome(List<Phase> phases, long listenerRssKb, long forwarderRssKb) {}
 
@@ -185,6 +187,7 @@ public final class LatencyBench {
         double seconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(1_000); // the engine's own stream delivers the phase's last events
         long expected = engineCount.upTo(endEpoch);
+        List<Long> engineLatencies = engineCount.streamLatencies(endEpoch);
         try {
             engineCount.close();
         } catch (java.io.IOException e) {
@@ -201,12 +204,16 @@ public final class LatencyBench {
         forwarder.samplePeakRssKb();
         List<Long> latencies = inWindow(startEpoch, endEpoch);
         latencies.sort(null);
-        int n = latencies.size();
         return new Phase(name, generated.get(), expected / seconds, expected, failedCalls.get() - failedBefore,
-                lastFailure.get(), n, duplicates.get() - duplicatesBefore,
-                n == 0 ? -1 : latencies.get(Math.max(0, (int) Math.ceil(n * 0.50) - 1)) / 1000,
-                n == 0 ? -1 : latencies.get(Math.max(0, (int) Math.ceil(n * 0.99) - 1)) / 1000,
-                n == 0 ? -1 : latencies.get(n - 1) / 1000);
+                lastFailure.get(), latencies.size(), duplicates.get() - duplicatesBefore,
+                micros(latencies, 0.50), micros(latencies, 0.99), micros(latencies, 1.0),
+                micros(engineLatencies, 0.50), micros(engineLatencies, 0.99), micros(engineLatencies, 1.0));
+    }
+
+    /** The {@code q} quantile (nearest rank) of sorted nanoseconds, in microseconds; -1 when there are none. */
+    private static long micros(List<Long> sorted, double q) {
+        int n = sorted.size();
+        return n == 0 ? -1 : sorted.get(Math.max(0, (int) Math.ceil(n * q) - 1)) / 1000;
     }
 
     private List<Long> inWindow(long fromEpoch, long toEpoch) {

@@ -1,6 +1,5 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.listener.EngineConnection.EngineUnavailable;
 import io.dwb.listener.EventStream.End;
 import io.dwb.listener.EventStream.EndReason;
@@ -8,10 +7,9 @@ import io.dwb.listener.TransactionalPublisher.Fenced;
 import io.dwb.listener.TransactionalPublisher.KafkaUnavailable;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
-import io.dwb.schemas.EngineEvent;
-import io.dwb.schemas.EventId;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.Heartbeat;
+import io.dwb.schemas.StateSnapshot;
 import io.dwb.schemas.runtime.Backoff;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +20,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,7 +198,7 @@ public final class CaptureLoop {
                 }
                 long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, queue, metrics::read);
+                stream = new EventStream(engine, since, TransactionalPublisher.maxEventBytes(kafka), queue, metrics::read);
                 stream.start();
             } catch (EngineUnavailable e) {
                 failures++;
@@ -253,11 +250,10 @@ public final class CaptureLoop {
      */
     private Checkpoint pump(EngineConnection engine, EventStream stream, ContinuityCheck check,
                             TransactionalPublisher publisher, TopicRecords records, Checkpoint committed) {
-        List<ObjectNode> drained = new ArrayList<>();
-        List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        List<CapturedEvent> drained = new ArrayList<>();
         Checkpoint checkpoint = committed;
         Checkpoint pending = committed;
-        int eventsInBatch = 0;
+        int eventsInTransaction = 0;
         long intervalNanos = settings.transactionInterval().toNanos();
         long nextCommit = System.nanoTime() + intervalNanos;
         long openedMonotonic = System.nanoTime();
@@ -273,41 +269,41 @@ public final class CaptureLoop {
             long wait = stopRequested || end != null ? 0
                     : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextCommit - System.nanoTime()));
             try {
-                queue.drainTo(drained, MAX_BATCH - batch.size(), wait);
+                queue.drainTo(drained, MAX_BATCH - publisher.sent(), wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 requestStop();
             }
-            for (ObjectNode event : drained) {
+            for (CapturedEvent event : drained) {
                 boolean wasDecided = check.decided();
                 ContinuityCheck.Verdict verdict = check.offer(event);
                 if (!wasDecided && check.proven()) {
                     log.info("resumed: the engine replayed the checkpointed event, continuity proven");
                 }
-                eventsInBatch += verdict.publish().size();
-                pending = add(engine, verdict, batch, records, pending);
+                eventsInTransaction += verdict.publish().size();
+                pending = send(engine, verdict, publisher, records, pending);
             }
             long now = System.nanoTime();
             if (!check.decided() && !stopRequested && end == null
                     && now - openedMonotonic > settings.continuityWait().toNanos()) {
                 ContinuityCheck.Verdict verdict = check.expire(stream.openedAtNanos());
-                eventsInBatch += verdict.publish().size();
-                pending = add(engine, verdict, batch, records, pending);
+                eventsInTransaction += verdict.publish().size();
+                pending = send(engine, verdict, publisher, records, pending);
             }
             if (heartbeats.due(now)) {
-                batch.add(records.heartbeat(heartbeat(stream.connected(), pending)));
+                publisher.send(records.heartbeat(heartbeat(stream.connected(), pending)));
             }
             boolean drainedAll = queue.isEmpty();
             boolean finished = (stopRequested || end != null) && drainedAll;
             // A drained queue means the engine went quiet: commit now rather than hold the events for the rest of
-            // the interval. While events keep arriving the queue is not empty and the batch grows up to the interval.
-            if (!batch.isEmpty() && (now - nextCommit >= 0 || drainedAll || batch.size() >= MAX_BATCH)) {
-                publisher.commit(batch, pending == checkpoint ? null : pending);
+            // the interval. While events keep arriving the queue is not empty and the transaction grows up to the
+            // interval (its records already on their way to the broker).
+            if (publisher.sent() > 0 && (now - nextCommit >= 0 || drainedAll || publisher.sent() >= MAX_BATCH)) {
+                publisher.commit(pending == checkpoint ? null : pending);
                 metrics.transaction();
-                metrics.published(eventsInBatch);
+                metrics.published(eventsInTransaction);
                 checkpoint = pending;
-                batch.clear();
-                eventsInBatch = 0;
+                eventsInTransaction = 0;
                 nextCommit = now + intervalNanos;
             }
             if (now - nextCommit >= 0) {
@@ -320,11 +316,11 @@ public final class CaptureLoop {
     }
 
     /**
-     * Adds a verdict's records to the batch (gap and state first); returns the checkpoint of the last event it added
-     * that has a timeNano, else {@code pending}. Each event's id (a SHA-256) is computed once, for both.
+     * Sends a verdict's records (gap and state first); returns the checkpoint of the last event it sent that has a
+     * time, else {@code pending}. Each event's id (a SHA-256) is computed once, for both.
      */
-    private Checkpoint add(EngineConnection engine, ContinuityCheck.Verdict verdict,
-                           List<ProducerRecord<byte[], byte[]>> batch, TopicRecords records, Checkpoint pending) {
+    private Checkpoint send(EngineConnection engine, ContinuityCheck.Verdict verdict,
+                            TransactionalPublisher publisher, TopicRecords records, Checkpoint pending) {
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
@@ -333,21 +329,24 @@ public final class CaptureLoop {
                     + "checkpointed event after " + gapCause + ": events between " + from + " and " + to
                     + " may be lost.", w.lastEventId());
             log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, gapReason, gapCause);
-            batch.add(records.gap(gap));
+            publisher.send(records.gap(gap));
             metrics.gap();
+            StateSnapshot state = null;
             try {
-                batch.add(records.state(new StateSnapshotter(engine).take()));
+                state = new StateSnapshotter(engine).take();
             } catch (RuntimeException e) {
                 log.warn("no state snapshot after the gap: {}", e.getMessage());
             }
+            if (state != null) {
+                publisher.send(records.state(state));
+            }
         }
         Checkpoint last = pending;
-        for (ObjectNode event : verdict.publish()) {
-            String id = EventId.of(records.hostId(), event);
-            batch.add(records.event(event, id));
-            Optional<Long> t = new EngineEvent(event).timeNano();
-            if (t.isPresent()) {
-                last = new Checkpoint(t.get(), id);
+        for (CapturedEvent event : verdict.publish()) {
+            String id = event.id(records.hostId());
+            publisher.send(records.event(event, id));
+            if (event.identity().timeNano() != null) {
+                last = new Checkpoint(event.identity().timeNano(), id);
             }
         }
         return last;
@@ -368,7 +367,8 @@ public final class CaptureLoop {
                 return;
             }
             if (heartbeats.due(System.nanoTime())) {
-                publisher.commit(List.of(records.heartbeat(heartbeat(false, checkpoint))), null);
+                publisher.send(records.heartbeat(heartbeat(false, checkpoint)));
+                publisher.commit(null);
             }
             waitOrStop(Duration.ofNanos(Math.min(left, 1_000_000_000L)));
         }

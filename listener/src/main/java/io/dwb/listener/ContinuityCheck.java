@@ -1,9 +1,6 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.Checkpoint;
-import io.dwb.schemas.EngineEvent;
-import io.dwb.schemas.EventId;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +16,7 @@ public final class ContinuityCheck {
     public record GapWindow(long fromNano, long toNano, String lastEventId) {}
 
     /** What to do with what arrived: publish these events, after a gap record when there is one. */
-    public record Verdict(GapWindow gap, List<ObjectNode> publish) {
+    public record Verdict(GapWindow gap, List<CapturedEvent> publish) {
         static final Verdict NOTHING = new Verdict(null, List.of());
     }
 
@@ -28,7 +25,7 @@ public final class ContinuityCheck {
     private boolean decided;
     private boolean proven;
     /** Events with the checkpoint's exact timeNano seen before the checkpointed event: maybe published already. */
-    private final List<ObjectNode> sameTime = new ArrayList<>();
+    private final List<CapturedEvent> sameTime = new ArrayList<>();
 
     /** @param checkpoint null for a first start: nothing to prove, everything is new */
     public ContinuityCheck(String hostId, Checkpoint checkpoint) {
@@ -46,17 +43,17 @@ public final class ContinuityCheck {
         return proven;
     }
 
-    public Verdict offer(ObjectNode event) {
+    public Verdict offer(CapturedEvent event) {
         if (decided) {
             return new Verdict(null, List.of(event));
         }
-        long t = new EngineEvent(event).timeNano().orElse(Long.MAX_VALUE);
+        long t = event.identity().time().orElse(Long.MAX_VALUE);
         long since = checkpoint.timeNano();
         if (t < since) {
             return Verdict.NOTHING; // published before the checkpoint
         }
         if (t == since) {
-            if (EventId.of(hostId, event).equals(checkpoint.eventId())) {
+            if (event.id(hostId).equals(checkpoint.eventId())) {
                 decided = true;
                 proven = true;
                 sameTime.clear(); // they came before the checkpointed event: published in its transaction or earlier
@@ -68,7 +65,7 @@ public final class ContinuityCheck {
         // The engine kept later events but not the checkpointed one: its memory no longer reaches back far enough.
         // Same-time events it did keep are then newer than the lost checkpoint event, so they were never published.
         decided = true;
-        List<ObjectNode> publish = new ArrayList<>(sameTime);
+        List<CapturedEvent> publish = new ArrayList<>(sameTime);
         publish.add(event);
         sameTime.clear();
         return new Verdict(new GapWindow(since, t, checkpoint.eventId()), publish);
@@ -83,7 +80,7 @@ public final class ContinuityCheck {
             return Verdict.NOTHING;
         }
         decided = true;
-        List<ObjectNode> publish = new ArrayList<>(sameTime);
+        List<CapturedEvent> publish = new ArrayList<>(sameTime);
         sameTime.clear();
         long to = Math.max(subscribedAtNanos, checkpoint.timeNano());
         return new Verdict(new GapWindow(checkpoint.timeNano(), to, checkpoint.eventId()), publish);

@@ -1,6 +1,5 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * engine drops events of a subscriber that is slow for 100 ms, so the reader must never wait here.
  */
 public final class EventQueue {
-    private final ArrayBlockingQueue<ObjectNode> events;
+    private final ArrayBlockingQueue<CapturedEvent> events;
     private final int capacity;
 
     public EventQueue(int capacity) {
@@ -19,17 +18,17 @@ public final class EventQueue {
     }
 
     /** False when full. */
-    public boolean offer(ObjectNode event) {
+    public boolean offer(CapturedEvent event) {
         return events.offer(event);
     }
 
     /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first one. */
-    public int drainTo(List<ObjectNode> into, int max, long waitMillis) throws InterruptedException {
+    public int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException {
         int n = events.drainTo(into, max);
         if (n > 0 || waitMillis <= 0) {
             return n;
         }
-        ObjectNode first = events.poll(waitMillis, TimeUnit.MILLISECONDS);
+        CapturedEvent first = events.poll(waitMillis, TimeUnit.MILLISECONDS);
         if (first == null) {
             return 0;
         }

@@ -1,17 +1,14 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
-import io.dwb.schemas.ContractJson;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 
 /**
- * One subscription to GET /events on its own thread: parses the body as a sequence of JSON values (a read is not an
- * event) into the {@link EventQueue}, never waiting on anything downstream. When the queue is full it disconnects
+ * One subscription to GET /events on its own thread: splits the body into events ({@link EventSplitter}: a read is
+ * not an event) and puts them in the {@link EventQueue}, never waiting on anything downstream. When the queue is full it disconnects
  * rather than fall behind, because the engine would then drop events silently with the stream left open.
  */
 public final class EventStream {
@@ -21,8 +18,12 @@ public final class EventStream {
 
     public record End(EndReason reason, String detail) {}
 
+    /** Reads of at most this much: the engine writes one event per chunk, and a few KB hold several. */
+    private static final int READ_BUFFER = 16 * 1024;
+
     private final EngineConnection engine;
     private final String since;
+    private final int maxEventBytes;
     private final EventQueue queue;
     private final LongConsumer onEventRead;
     private final AtomicReference<End> end = new AtomicReference<>();
@@ -31,9 +32,12 @@ public final class EventStream {
     private volatile long openedAtNanos;
     private Thread thread;
 
-    public EventStream(EngineConnection engine, String since, EventQueue queue, LongConsumer onEventRead) {
+    /** @param maxEventBytes longer events are replaced by a stand-in ({@link EventSplitter}) */
+    public EventStream(EngineConnection engine, String since, int maxEventBytes, EventQueue queue,
+                       LongConsumer onEventRead) {
         this.engine = engine;
         this.since = since;
+        this.maxEventBytes = maxEventBytes;
         this.queue = queue;
         this.onEventRead = onEventRead;
     }
@@ -53,21 +57,17 @@ public final class EventStream {
     }
 
     private void read() {
-        try (Response r = response;
-             JsonParser parser = ContractJson.MAPPER.getFactory().createParser(r.getBody());
-             MappingIterator<ObjectNode> values = ContractJson.MAPPER.readerFor(ObjectNode.class)
-                     .readValues(parser)) {
-            while (values.hasNextValue()) {
-                ObjectNode event = values.nextValue();
-                if (!queue.offer(event)) {
-                    // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
-                    log.warn("the queue of {} events is full (Kafka too slow): disconnecting from the engine, "
-                            + "will resume from the checkpoint", queue.capacity());
-                    finish(EndReason.QUEUE_FULL, "the queue of " + queue.capacity() + " events is full");
-                    return;
+        EventSplitter splitter = new EventSplitter(maxEventBytes);
+        byte[] buffer = new byte[READ_BUFFER];
+        try (Response r = response; InputStream body = r.getBody()) {
+            int n;
+            while ((n = body.read(buffer)) >= 0) {
+                splitter.feed(buffer, n, this::enqueue);
+                if (end.get() != null) {
+                    return; // the queue was full
                 }
-                onEventRead.accept(1);
             }
+            splitter.end();
             finish(EndReason.ENGINE_CLOSED, "the engine ended the stream");
         } catch (IOException | RuntimeException e) {
             finish(stopping ? EndReason.STOPPED : EndReason.ENGINE_ERROR, String.valueOf(e.getMessage()));
@@ -75,6 +75,20 @@ public final class EventStream {
             // Whatever ended the thread (an Error included), the publisher must learn the stream is over.
             finish(EndReason.ENGINE_ERROR, "the reading thread stopped");
         }
+    }
+
+    private void enqueue(CapturedEvent event) {
+        if (end.get() != null) {
+            return; // full already: the rest of this read is replayed from the checkpoint after reconnecting
+        }
+        if (!queue.offer(event)) {
+            // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
+            log.warn("the queue of {} events is full (Kafka too slow): disconnecting from the engine, "
+                    + "will resume from the checkpoint", queue.capacity());
+            finish(EndReason.QUEUE_FULL, "the queue of " + queue.capacity() + " events is full");
+            return;
+        }
+        onEventRead.accept(1);
     }
 
     private void finish(EndReason reason, String detail) {

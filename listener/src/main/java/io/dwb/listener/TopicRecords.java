@@ -1,10 +1,7 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
-import io.dwb.schemas.EngineEvent;
-import io.dwb.schemas.EventId;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
@@ -32,17 +29,15 @@ public final class TopicRecords {
         return host.id();
     }
 
-    /** An engine event: value the engine's object unchanged, timestamp its timeNano in milliseconds. */
-    public ProducerRecord<byte[], byte[]> event(ObjectNode event) {
-        return event(event, EventId.of(host.id(), event));
-    }
-
-    /** As {@link #event(ObjectNode)}, with the event's id ({@link EventId#of}) already computed by the caller. */
-    public ProducerRecord<byte[], byte[]> event(ObjectNode event, String eventId) {
+    /**
+     * An engine event: value the engine's bytes exactly as it sent them, timestamp its timeNano in milliseconds;
+     * {@code eventId} is {@link CapturedEvent#id}, computed once by the caller for the checkpoint too.
+     */
+    public ProducerRecord<byte[], byte[]> event(CapturedEvent event, String eventId) {
         RecordHeaders headers = headers(RecordKind.EVENT);
         headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(eventId)));
-        Long timestamp = new EngineEvent(event).timeNano().map(n -> n / 1_000_000L).orElse(null);
-        return new ProducerRecord<>(eventsTopic, null, timestamp, key, ContractJson.write(event), headers);
+        Long timestamp = event.identity().time().map(n -> n / 1_000_000L).orElse(null);
+        return new ProducerRecord<>(eventsTopic, null, timestamp, key, event.json(), headers);
     }
 
     public ProducerRecord<byte[], byte[]> gap(Gap gap) {

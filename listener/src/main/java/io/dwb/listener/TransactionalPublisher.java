@@ -14,14 +14,18 @@ import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The transactional producer: each {@link #commit} is one Kafka transaction holding a batch of records and the
- * checkpoint that covers them, so a reader with read_committed sees both or neither. A newer producer with the same
+ * The transactional producer: records are {@link #send sent} as they come, in a transaction begun by the first one,
+ * and {@link #commit} ends it with the checkpoint that covers them, so a reader with read_committed sees both or
+ * neither. Sending as they come lets the producer ship batches while the interval runs: the commit then waits only
+ * for the tail and the transaction marker. A newer producer with the same
  * transactional id fences this one ({@link Fenced}); any other failure is {@link KafkaUnavailable} and the caller
  * rebuilds the producer and resumes from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final TopicRecords records;
+    /** Records in the open transaction; 0 when none is open. */
+    private int sent;
 
     public TransactionalPublisher(Properties clientConfig, HostIdentity host, TopicRecords records) {
         Properties p = new Properties();
@@ -44,6 +48,16 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * The longest event value the producer can send: its {@code max.request.size} (Kafka's default 1 MiB, or the
+     * user's) less room for the record's key, headers and batch framing. Longer events become stand-ins.
+     */
+    public static int maxEventBytes(Properties clientConfig) {
+        int maxRequest = Integer.parseInt(clientConfig.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576")
+                .trim());
+        return Math.max(64 * 1024, maxRequest - 16 * 1024);
+    }
+
     /** Fences any older producer of this host and completes its open transaction (commit or abort). */
     public void init() {
         try {
@@ -58,25 +72,47 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
-    /** One transaction: {@code batch}, then the checkpoint when it is not null. */
-    public void commit(List<ProducerRecord<byte[], byte[]>> batch, Checkpoint checkpoint) {
+    /** Sends {@code record} in the open transaction, beginning one when none is open. */
+    public void send(ProducerRecord<byte[], byte[]> record) {
         try {
-            producer.beginTransaction();
-            for (ProducerRecord<byte[], byte[]> record : batch) {
-                producer.send(record);
+            if (sent == 0) {
+                producer.beginTransaction();
             }
-            if (checkpoint != null) {
-                producer.send(records.checkpoint(checkpoint));
-            }
-            producer.commitTransaction();
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            throw new Fenced(e);
+            producer.send(record);
+            sent++;
         } catch (KafkaException e) {
-            if (e.getCause() instanceof ProducerFencedException || e.getCause() instanceof InvalidProducerEpochException) {
-                throw new Fenced(e);
-            }
-            throw new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
+            throw failure(e);
         }
+    }
+
+    /** Records sent in the open transaction. */
+    public int sent() {
+        return sent;
+    }
+
+    /** Ends the open transaction: the checkpoint last when it is not null, then the commit. */
+    public void commit(Checkpoint checkpoint) {
+        if (checkpoint != null) {
+            send(records.checkpoint(checkpoint));
+        }
+        if (sent == 0) {
+            return;
+        }
+        try {
+            producer.commitTransaction();
+            sent = 0;
+        } catch (KafkaException e) {
+            throw failure(e);
+        }
+    }
+
+    private RuntimeException failure(KafkaException e) {
+        if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException
+                || e.getCause() instanceof ProducerFencedException
+                || e.getCause() instanceof InvalidProducerEpochException) {
+            return new Fenced(e);
+        }
+        return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
     }
 
     @Override

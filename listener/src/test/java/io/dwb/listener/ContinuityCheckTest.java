@@ -5,37 +5,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
-import io.dwb.schemas.EventId;
+import io.dwb.schemas.EventIdentity;
 import org.junit.jupiter.api.Test;
 
 class ContinuityCheckTest {
     private static final String HOST = "host-1";
 
-    private static ObjectNode event(long timeNano, String action, String actor) {
+    private static CapturedEvent event(long timeNano, String action, String actor) {
         ObjectNode e = ContractJson.MAPPER.createObjectNode();
         e.put("Type", "container").put("Action", action).put("timeNano", timeNano).put("time", timeNano / 1_000_000_000L);
         e.putObject("Actor").put("ID", actor);
-        return e;
+        return new CapturedEvent(ContractJson.write(e), EventIdentity.of(e));
     }
 
-    private static Checkpoint checkpointOf(ObjectNode e) {
-        return new Checkpoint(e.get("timeNano").asLong(), EventId.of(HOST, e));
+    private static Checkpoint checkpointOf(CapturedEvent e) {
+        return new Checkpoint(e.identity().timeNano(), e.id(HOST));
     }
 
     @Test
     void firstStartWithoutCheckpointPublishesEverything() {
         ContinuityCheck check = new ContinuityCheck(HOST, null);
         assertThat(check.decided()).isTrue();
-        ObjectNode e = event(100, "start", "a");
+        CapturedEvent e = event(100, "start", "a");
         assertThat(check.offer(e).publish()).containsExactly(e);
         assertThat(check.offer(e).gap()).isNull();
     }
 
     @Test
     void replayedCheckpointProvesContinuityAndSkipsItAndEverythingBefore() {
-        ObjectNode sameTimeBefore = event(200, "create", "a");
-        ObjectNode cp = event(200, "start", "a");
-        ObjectNode after = event(300, "die", "a");
+        CapturedEvent sameTimeBefore = event(200, "create", "a");
+        CapturedEvent cp = event(200, "start", "a");
+        CapturedEvent after = event(300, "die", "a");
         ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
         assertThat(check.offer(sameTimeBefore).publish()).isEmpty();
         assertThat(check.offer(cp).publish()).isEmpty();
@@ -47,8 +47,8 @@ class ContinuityCheckTest {
 
     @Test
     void sameTimeEventsAfterTheCheckpointArePublished() {
-        ObjectNode cp = event(200, "start", "a");
-        ObjectNode sameTimeAfter = event(200, "start", "b");
+        CapturedEvent cp = event(200, "start", "a");
+        CapturedEvent sameTimeAfter = event(200, "start", "b");
         ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
         check.offer(cp);
         assertThat(check.offer(sameTimeAfter).publish()).containsExactly(sameTimeAfter);
@@ -56,11 +56,11 @@ class ContinuityCheckTest {
 
     @Test
     void aLaterEventFirstMeansAGapFromTheCheckpointToThatEvent() {
-        ObjectNode cp = event(200, "start", "a");
+        CapturedEvent cp = event(200, "start", "a");
         Checkpoint checkpoint = checkpointOf(cp);
         ContinuityCheck check = new ContinuityCheck(HOST, checkpoint);
-        ObjectNode sameTimeKept = event(200, "start", "z");
-        ObjectNode later = event(900, "die", "b");
+        CapturedEvent sameTimeKept = event(200, "start", "z");
+        CapturedEvent later = event(900, "die", "b");
         assertThat(check.offer(sameTimeKept).publish()).isEmpty();
         ContinuityCheck.Verdict v = check.offer(later);
         assertThat(v.gap()).isEqualTo(new ContinuityCheck.GapWindow(200, 900, checkpoint.eventId()));
@@ -72,7 +72,7 @@ class ContinuityCheckTest {
 
     @Test
     void olderEventsAreSkipped() {
-        ObjectNode cp = event(200, "start", "a");
+        CapturedEvent cp = event(200, "start", "a");
         ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
         assertThat(check.offer(event(100, "create", "a")).publish()).isEmpty();
         assertThat(check.decided()).isFalse();
@@ -80,7 +80,7 @@ class ContinuityCheckTest {
 
     @Test
     void aQuietEngineThatReplaysNothingExpiresIntoAGapUpToTheSubscription() {
-        ObjectNode cp = event(200, "start", "a");
+        CapturedEvent cp = event(200, "start", "a");
         ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
         ContinuityCheck.Verdict v = check.expire(5_000);
         assertThat(v.gap().fromNano()).isEqualTo(200);
@@ -91,7 +91,7 @@ class ContinuityCheckTest {
 
     @Test
     void expiryAfterProofIsNothing() {
-        ObjectNode cp = event(200, "start", "a");
+        CapturedEvent cp = event(200, "start", "a");
         ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
         check.offer(cp);
         assertThat(check.expire(5_000).gap()).isNull();

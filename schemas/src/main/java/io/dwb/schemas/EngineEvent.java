@@ -1,6 +1,5 @@
 package io.dwb.schemas;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
 
@@ -24,15 +23,7 @@ public record EngineEvent(ObjectNode json) {
 
     /** {@code timeNano}, or {@code time} in nanoseconds for producers that only send seconds; empty if neither. */
     public Optional<Long> timeNano() {
-        JsonNode nano = json.get("timeNano");
-        if (nano != null && nano.canConvertToLong()) {
-            return Optional.of(nano.asLong());
-        }
-        JsonNode seconds = json.get("time");
-        if (seconds != null && seconds.canConvertToLong()) {
-            return Optional.of(seconds.asLong() * 1_000_000_000L);
-        }
-        return Optional.empty();
+        return EventIdentity.of(json).time();
     }
 
     public String eventId(String hostId) {

@@ -9,7 +9,7 @@ import java.util.HexFormat;
 /**
  * The identity of an engine event. The engine has no event id and no sequence number, so identity is derived from
  * what makes an event unique on one engine: {@code SHA-256(host-id|timeNano|Type|Action|Actor.ID)}, first 16 bytes
- * as 32 lower-case hex characters. Missing fields count as empty strings.
+ * as 32 lower-case hex characters. Missing fields count as empty strings ({@link EventIdentity} reads them).
  */
 public final class EventId {
     private static final HexFormat HEX = HexFormat.of();
@@ -25,16 +25,7 @@ public final class EventId {
 
     /** The id of an engine event as the engine sent it (its {@code timeNano} taken as the engine wrote it). */
     public static String of(String hostId, JsonNode event) {
-        return of(hostId, text(event.get("timeNano")), text(event.get("Type")), text(event.get("Action")),
-                text(event.path("Actor").get("ID")));
-    }
-
-    private static String text(JsonNode node) {
-        if (node == null || node.isNull() || node.isMissingNode()) {
-            return "";
-        }
-        // Numbers by their exact integer text: a double would round timeNano.
-        return node.isNumber() ? node.bigIntegerValue().toString() : node.asText();
+        return EventIdentity.of(event).id(hostId);
     }
 
     private static String nullToEmpty(String s) {

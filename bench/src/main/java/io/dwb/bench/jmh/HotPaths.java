@@ -1,7 +1,5 @@
 package io.dwb.bench.jmh;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.bench.ContractRecords;
 import io.dwb.bench.EventShapes;
@@ -12,12 +10,13 @@ import io.dwb.forwarder.HostRef;
 import io.dwb.forwarder.LegacyFields;
 import io.dwb.forwarder.LegacyFieldsMode;
 import io.dwb.forwarder.RecordClassifier;
+import io.dwb.listener.CapturedEvent;
+import io.dwb.listener.EventSplitter;
 import io.dwb.listener.HostIdentity;
 import io.dwb.listener.TopicRecords;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
-import io.dwb.schemas.EventId;
-import java.io.ByteArrayInputStream;
+import io.dwb.schemas.EventIdentity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
@@ -48,6 +47,7 @@ public class HotPaths {
 
     private byte[] stream;
     private ObjectNode[] parsed;
+    private CapturedEvent[] captured;
     private ConsumerRecord<byte[], byte[]>[] records;
     private TopicRecords topicRecords;
     private RecordClassifier classifier;
@@ -64,12 +64,14 @@ public class HotPaths {
         ContractRecords contract = new ContractRecords("docker-events", "bench-host", "BENCH:JMH", shapes);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         parsed = new ObjectNode[STREAM_EVENTS];
+        captured = new CapturedEvent[STREAM_EVENTS];
         records = new ConsumerRecord[STREAM_EVENTS];
         for (int i = 0; i < STREAM_EVENTS; i++) {
             byte[] json = shapes.event(i);
             out.write(json);
             out.write('\n');
             parsed[i] = (ObjectNode) ContractJson.tree(json);
+            captured[i] = new CapturedEvent(json, EventIdentity.of(parsed[i]));
             ProducerRecord<byte[], byte[]> p = contract.record(i);
             records[i] = new ConsumerRecord<>(p.topic(), 0, i, p.timestamp(), TimestampType.CREATE_TIME,
                     p.key().length, p.value().length, p.key(), p.value(), p.headers(), java.util.Optional.empty());
@@ -90,22 +92,25 @@ public class HotPaths {
         return i;
     }
 
-    /** Listener: the /events body parsed into event objects as EventStream does (by JSON value). */
+    /** Listener: the /events body split into events as EventStream does (16 KiB reads, identity fields read). */
     @Benchmark
     @OperationsPerInvocation(STREAM_EVENTS)
     public void listenerParseStream(Blackhole bh) throws IOException {
-        try (JsonParser parser = ContractJson.MAPPER.getFactory().createParser(new ByteArrayInputStream(stream));
-             MappingIterator<ObjectNode> values = ContractJson.MAPPER.readerFor(ObjectNode.class).readValues(parser)) {
-            while (values.hasNextValue()) {
-                bh.consume(values.nextValue());
-            }
+        EventSplitter splitter = new EventSplitter(1 << 20);
+        byte[] read = new byte[16 * 1024];
+        for (int at = 0; at < stream.length; at += read.length) {
+            int n = Math.min(read.length, stream.length - at);
+            System.arraycopy(stream, at, read, 0, n);
+            splitter.feed(read, n, bh::consume);
         }
+        splitter.end();
     }
 
-    /** Listener: one parsed event to its Kafka record (headers with event id, value re-serialized). */
+    /** Listener: one captured event to its Kafka record (event id, headers; the value is the engine's bytes). */
     @Benchmark
     public ProducerRecord<byte[], byte[]> listenerRecord() {
-        return topicRecords.event(parsed[nextIndex()]);
+        CapturedEvent event = captured[nextIndex()];
+        return topicRecords.event(event, event.id("BENCH:JMH"));
     }
 
     /** Forwarder: one consumed record to its datagram (checks, parse, legacy fields, splice, size check). */
@@ -123,9 +128,9 @@ public class HotPaths {
         return formatter.event(r.value(), Map.of(), host, false, false);
     }
 
-    /** Both: the event id of one parsed event (SHA-256 of host-id|timeNano|Type|Action|Actor.ID). */
+    /** Both: the event id of one event (SHA-256 of host-id|timeNano|Type|Action|Actor.ID). */
     @Benchmark
     public String eventId() {
-        return EventId.of("BENCH:JMH", parsed[nextIndex()]);
+        return captured[nextIndex()].id("BENCH:JMH");
     }
 }

@@ -1,0 +1,134 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventIdentity;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The /events body split into events: the engine's exact bytes whatever the read boundaries, and identity fields
+ * that are the ones a parsed tree gives (so the listener's event ids are the forwarder's).
+ */
+class EventSplitterTest {
+    /** Recorded shapes (Engine 26) and odd ones another producer or a future engine might write. */
+    private static final List<String> EVENTS = List.of(
+            "{\"status\":\"start\",\"id\":\"4f2c\",\"from\":\"busybox\",\"Type\":\"container\",\"Action\":\"start\","
+                    + "\"Actor\":{\"ID\":\"4f2c\",\"Attributes\":{\"image\":\"busybox\",\"name\":\"web-1\","
+                    + "\"com.example.note\":\"caf\\u00e9 \\\"quoted\\\" {not json} é ✓\"}},\"scope\":\"local\","
+                    + "\"time\":1790000000,\"timeNano\":1790000000123456789}",
+            "{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":{\"Attributes\":{\"ID\":\"nested-not-actor-id\","
+                    + "\"container\":\"4f2c\"},\"ID\":\"net-1\"},\"scope\":\"local\",\"time\":1790000001,"
+                    + "\"timeNano\":1790000001000000001}",
+            // only seconds (an old engine or a proxy): the time comes from "time"
+            "{\"Type\":\"volume\",\"Action\":\"create\",\"Actor\":{\"ID\":\"v1\"},\"time\":1790000002}",
+            // timeNano written as a decimal, null and container values where scalars belong, Actor not an object
+            "{\"Type\":null,\"Action\":{\"x\":[1,2]},\"Actor\":\"just-text\",\"timeNano\":1.790000003e18}",
+            "{\"Type\":[\"container\"],\"Action\":true,\"Actor\":{\"ID\":{\"deep\":\"x\"}},\"timeNano\":\"17\"}",
+            // duplicate keys: the last one wins, as in a tree
+            "{\"Type\":\"container\",\"Type\":\"image\",\"Action\":\"pull\",\"Actor\":{\"ID\":\"a\",\"ID\":\"b\"},"
+                    + "\"timeNano\":1790000004000000000}",
+            // pretty-printed, with an array of objects
+            "{\n  \"Type\" : \"plugin\",\n  \"Action\" : \"enable\",\n  \"Actor\" : { \"ID\" : \"p\" },\n"
+                    + "  \"list\" : [ { \"Actor\" : { \"ID\" : \"inner\" } } ],\n  \"timeNano\" : 1790000005000000000\n}");
+
+    @Test
+    void everyEventKeepsItsExactBytesAndTheTreesIdentityWhereverTheReadsEnd() throws IOException {
+        byte[] body = body(EVENTS, "\n");
+        for (int readSize : new int[] {1, 2, 3, 7, 64, 100, 1000, body.length}) {
+            List<CapturedEvent> events = split(body, readSize, 1 << 20);
+            assertThat(events).as("read size %d", readSize).hasSize(EVENTS.size());
+            for (int i = 0; i < EVENTS.size(); i++) {
+                byte[] sent = EVENTS.get(i).getBytes(StandardCharsets.UTF_8);
+                JsonNode tree = ContractJson.tree(sent);
+                assertThat(events.get(i).json()).as("event %d, read size %d", i, readSize).isEqualTo(sent);
+                assertThat(events.get(i).identity()).as("event %d", i).isEqualTo(EventIdentity.of(tree));
+            }
+        }
+        CapturedEvent first = split(body, 5, 1 << 20).get(0);
+        assertThat(first.identity().timeNano()).isEqualTo(1_790_000_000_123_456_789L);
+        assertThat(first.identity().actorId()).isEqualTo("4f2c");
+        assertThat(split(body, 5, 1 << 20).get(2).identity().timeNano()).isEqualTo(1_790_000_002_000_000_000L);
+    }
+
+    @Test
+    void eventsWithoutSeparatorsOrWithBlankLinesAreSplitToo() throws IOException {
+        for (String separator : new String[] {"", "\r\n\r\n", " \t "}) {
+            List<CapturedEvent> events = split(body(EVENTS, separator), 13, 1 << 20);
+            assertThat(events).extracting(e -> new String(e.json(), StandardCharsets.UTF_8))
+                    .containsExactlyElementsOf(EVENTS);
+        }
+    }
+
+    @Test
+    void anEventLongerThanTheLimitBecomesAStandInWithItsIdentityAndTheNextOnesAreIntact() throws IOException {
+        String big = "{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"big-1\",\"Attributes\":"
+                + "{\"huge\":\"" + "x".repeat(300_000) + "\"}},\"scope\":\"local\",\"time\":1790000010,"
+                + "\"timeNano\":1790000010000000007}";
+        String small = EVENTS.get(1);
+        // Detected while it streams (over the limit before it ends) and when it ends within one read.
+        for (int readSize : new int[] {4096, 16 * 1024, 1 << 20}) {
+            List<CapturedEvent> events = split(body(List.of(small, big, small, big, small), "\n"), readSize, 100_000);
+            assertThat(events).hasSize(5);
+            for (int i : new int[] {0, 2, 4}) {
+                assertThat(new String(events.get(i).json(), StandardCharsets.UTF_8)).as("read size %d", readSize)
+                        .isEqualTo(small);
+            }
+            for (int i : new int[] {1, 3}) {
+                JsonNode standIn = ContractJson.tree(events.get(i).json());
+                assertThat(events.get(i).json().length).isLessThan(1_000);
+                assertThat(standIn.get("Type").asText()).isEqualTo("container");
+                assertThat(standIn.get("Action").asText()).isEqualTo("create");
+                assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("big-1");
+                assertThat(standIn.get("timeNano").asLong()).isEqualTo(1_790_000_010_000_000_007L);
+                assertThat(standIn.get("time").asLong()).isEqualTo(1_790_000_010L);
+                assertThat(standIn.get("truncated").asBoolean()).isTrue();
+                assertThat(standIn.get("originalSize").asLong()).isEqualTo(big.length());
+                assertThat(events.get(i).identity()).as("same identity, so the same event id")
+                        .isEqualTo(EventIdentity.of(ContractJson.tree(big.getBytes(StandardCharsets.UTF_8))));
+            }
+        }
+    }
+
+    @Test
+    void somethingOtherThanAnObjectOrAStreamCutInTheMiddleOfAnEventIsAnError() {
+        assertThatThrownBy(() -> split("[1,2]".getBytes(StandardCharsets.UTF_8), 3, 1000))
+                .isInstanceOf(IOException.class).hasMessageContaining("event object");
+        assertThatThrownBy(() -> split("{\"Type\":\"container\"".getBytes(StandardCharsets.UTF_8), 3, 1000))
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> split("{\"Type\":\"container\"}{\"Ty".getBytes(StandardCharsets.UTF_8), 3, 1000))
+                .isInstanceOf(IOException.class);
+    }
+
+    private static byte[] body(List<String> events, String separator) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String e : events) {
+            out.writeBytes(e.getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(separator.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    /** Feeds {@code body} in reads of {@code readSize} through one reused buffer, as EventStream does. */
+    private static List<CapturedEvent> split(byte[] body, int readSize, int maxEventBytes) throws IOException {
+        EventSplitter splitter = new EventSplitter(maxEventBytes);
+        List<CapturedEvent> out = new ArrayList<>();
+        byte[] read = new byte[readSize];
+        for (int at = 0; at < body.length; at += readSize) {
+            int n = Math.min(readSize, body.length - at);
+            Arrays.fill(read, (byte) '#'); // a reused buffer: nothing may be read from it after feed returns
+            System.arraycopy(body, at, read, 0, n);
+            splitter.feed(read, n, out::add);
+        }
+        splitter.end();
+        return out;
+    }
+}
