@@ -7,5 +7,5 @@ FROM ${BASE_IMAGE}
 COPY listener.jar /opt/docker-wazuh-bridge/listener.jar
 # As bin/listener: a small heap and the serial collector; override with JAVA_OPTS. Options: DWB_* variables
 # (docs/listener.md) or arguments after the image name.
-ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx96m -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]

@@ -50,7 +50,8 @@ public final class BenchMain {
         long started = System.nanoTime();
         Machine machine = Machine.now();
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-        String javaOpts = setting("DWB_BENCH_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -Xmx96m");
+        String listenerOpts = setting("DWB_BENCH_LISTENER_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -Xmx64m");
+        String forwarderOpts = setting("DWB_BENCH_FORWARDER_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -Xmx96m");
         Set<String> only = Set.of(setting("DWB_BENCH_ONLY", "delivery,capture,latency,jmh").split(","));
         Path work = Files.createTempDirectory(Path.of("/tmp"), "dwb-bench-");
         Path logs = Path.of(setting("DWB_BENCH_LOGS", "bench/target/bench-logs"));
@@ -58,7 +59,7 @@ public final class BenchMain {
         if (only.contains("delivery") || only.contains("capture") || only.contains("latency")) {
             say("starting the Kafka container");
             try (BenchBroker broker = new BenchBroker()) {
-                BenchContext context = new BenchContext(broker.bootstrapServers(), javaOpts,
+                BenchContext context = new BenchContext(broker.bootstrapServers(), listenerOpts, forwarderOpts,
                         Path.of(setting("DWB_BENCH_LISTENER_JAR", "listener/target/listener.jar")),
                         Path.of(setting("DWB_BENCH_FORWARDER_JAR", "forwarder/target/forwarder.jar")), work, logs);
                 if (only.contains("delivery")) {
@@ -74,11 +75,12 @@ public final class BenchMain {
             memoryRows();
         }
         if (only.contains("jmh")) {
-            section("jmh", () -> micro(javaOpts));
+            section("jmh", () -> micro(forwarderOpts));
         }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L;
         Path results = Path.of(setting("DWB_BENCH_RESULTS", "bench/RESULTS.md"));
-        report.write(results, machine, date, setting("DWB_BENCH_COMMIT", "unknown"), javaOpts, seconds);
+        report.write(results, machine, date, setting("DWB_BENCH_COMMIT", "unknown"), listenerOpts,
+                forwarderOpts, seconds);
         say("wrote " + results + " (" + seconds + " s)" + (failed ? "; some measurements FAILED, see the table"
                 : ""));
         return failed ? 1 : 0;

@@ -61,7 +61,7 @@ public final class CaptureBench {
                     : new String[] {"--docker-host", engine.dockerHost(), "--bootstrap-servers",
                             context.bootstrapServers(), "--topic", topic, "--checkpoint-topic", checkpoints,
                             "--transaction-interval", transactionInterval};
-            try (ProcessRun listener = ProcessRun.start(label, context.javaOpts(), context.listenerJar(),
+            try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
                     BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), args)) {
                 long end;
                 try {

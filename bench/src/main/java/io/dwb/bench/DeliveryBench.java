@@ -81,7 +81,7 @@ public final class DeliveryBench {
         Path socket = context.workDir().resolve(label + ".sock");
         try (DatagramCounter counter = new DatagramCounter(socket, null)) {
             counter.target(events);
-            try (ProcessRun forwarder = ProcessRun.start(label, context.javaOpts(), context.forwarderJar(),
+            try (ProcessRun forwarder = ProcessRun.start(label, context.forwarderJavaOpts(), context.forwarderJar(),
                     BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
                     "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
                     "--group", "bench-" + label + "-" + UUID.randomUUID().toString().substring(0, 8),

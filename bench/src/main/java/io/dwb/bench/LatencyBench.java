@@ -68,11 +68,11 @@ public final class LatencyBench {
                 containers.add(engine.startSleeper(prefix + "-" + i));
             }
             String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
-            try (ProcessRun listener = ProcessRun.start("latency-listener", context.javaOpts(),
+            try (ProcessRun listener = ProcessRun.start("latency-listener", context.listenerJavaOpts(),
                     context.listenerJar(), BenchContext.LISTENER_MAIN, Map.of(), context.logDir(),
                     "--docker-host", dockerHost, "--bootstrap-servers", context.bootstrapServers(),
                     "--topic", topic, "--checkpoint-topic", topic + "-checkpoints");
-                 ProcessRun forwarder = ProcessRun.start("latency-forwarder", context.javaOpts(),
+                 ProcessRun forwarder = ProcessRun.start("latency-forwarder", context.forwarderJavaOpts(),
                          context.forwarderJar(), BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
                          "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
                          "--group", "bench-latency", "--dlq-topic", topic + "-dlq",

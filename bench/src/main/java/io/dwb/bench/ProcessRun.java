@@ -27,7 +27,7 @@ public final class ProcessRun implements AutoCloseable {
     }
 
     /**
-     * @param javaOpts the JVM flags (bin/bench passes launch.sh's DWB_DEFAULT_JAVA_OPTS)
+     * @param javaOpts the JVM flags (bin/bench passes launch.sh's, per process)
      * @param env      added to the environment; the bench's own DWB_* variables are removed so that only the
      *                 given options configure the process
      */

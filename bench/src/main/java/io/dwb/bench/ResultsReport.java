@@ -45,7 +45,8 @@ public final class ResultsReport {
         return met ? "yes" : "**no**";
     }
 
-    public void write(Path file, Machine machine, String date, String commit, String javaOpts, long seconds)
+    public void write(Path file, Machine machine, String date, String commit, String listenerOpts,
+                      String forwarderOpts, long seconds)
             throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n");
@@ -56,8 +57,8 @@ public final class ResultsReport {
         md.append("- Machine: ").append(machine.cpuModel()).append(", ").append(machine.cores()).append(" cores, ")
                 .append(String.format(Locale.ROOT, "%,d", machine.memoryMb())).append(" MB memory\n");
         md.append("- Load average before the run (1, 5, 15 min): ").append(machine.loadAverage()).append("\n");
-        md.append("- JVM flags of the listener and forwarder processes (launch.sh): `").append(javaOpts)
-                .append("`\n\n");
+        md.append("- JVM flags (launch.sh) of the listener: `").append(listenerOpts.trim())
+                .append("`; of the forwarder and the JMH fork: `").append(forwarderOpts.trim()).append("`\n\n");
         md.append("| Measurement | Result | Compared with | Ratio | Goal | Met |\n");
         md.append("|---|---|---|---|---|---|\n");
         for (Row r : rows) {
