@@ -58,7 +58,8 @@ public final class Kafka {
 
     /**
      * Counts the engine-event records (header kind=event) a read_committed consumer sees on partition 0 of
-     * {@code topic}, on its own thread, and remembers when the count reached {@code target}.
+     * {@code topic}, on its own thread, and remembers when the count reached {@code target}; each such record also
+     * goes to {@code observer} (on that thread) the moment the consumer gets it.
      */
     public static final class CommittedEventCounter implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
@@ -68,7 +69,15 @@ public final class Kafka {
         private volatile long targetNanos;
         private volatile boolean running = true;
 
+        private final java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> observer;
+
         public CommittedEventCounter(String bootstrap, String topic, long target) {
+            this(bootstrap, topic, target, r -> { });
+        }
+
+        public CommittedEventCounter(String bootstrap, String topic, long target,
+                                     java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> observer) {
+            this.observer = observer;
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -92,6 +101,7 @@ public final class Kafka {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                         Header kind = r.headers().lastHeader("kind");
                         if (kind != null && kind.value().length == 5 && kind.value()[0] == 'e') {
+                            observer.accept(r);
                             long n = count + 1;
                             count = n;
                             if (n == target) {

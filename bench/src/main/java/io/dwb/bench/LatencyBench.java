@@ -30,11 +30,13 @@ public final class LatencyBench {
      * @param delivered   distinct events of ours whose datagram arrived
      * @param duplicates  datagrams for an event that had already arrived
      * @param engineP50Micros the engine's own stream (the bench's subscription): timeNano to arrival, p50
+     * @param committedP50Micros committed in Kafka (a read_committed consumer of the bench): timeNano to arrival
      */
     public record Phase(String name, long generated, double generatedPerSecond, long engineCount,
                         long failedCalls, String lastFailure,
                         long delivered, long duplicates, long p50Micros, long p99Micros, long maxMicros,
-                        long engineP50Micros, long engineP99Micros, long engineMaxMicros) {}
+                        long engineP50Micros, long engineP99Micros, long engineMaxMicros,
+                        long committedP50Micros, long committedP99Micros, long committedMaxMicros) {}
 
     public record Outcome(List<Phase> phases, long listenerRssKb, long forwarderRssKb) {}
 
@@ -45,6 +47,8 @@ public final class LatencyBench {
     private final String prefix = "dwb-test-bench-lat-" + UUID.randomUUID().toString().substring(0, 6);
     /** {timeNano, latency ns} of each of our events, in arrival order (first arrival only). */
     private final ConcurrentLinkedQueue<long[]> seen = new ConcurrentLinkedQueue<>();
+    /** The same for the events as a read_committed consumer first sees them on the topic. */
+    private final ConcurrentLinkedQueue<long[]> committed = new ConcurrentLinkedQueue<>();
     /** timeNano|Action|Actor.ID of what arrived, to tell duplicates. */
     private final java.util.Set<String> arrived = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong duplicates = new AtomicLong();
@@ -63,7 +67,9 @@ public final class LatencyBench {
         List<String> containers = new ArrayList<>();
         try (BenchContainers engine = new BenchContainers();
              DatagramCounter counter = new DatagramCounter(context.workDir().resolve("latency.sock"),
-                     this::observe)) {
+                     this::observe);
+             Kafka.CommittedEventCounter onTopic = new Kafka.CommittedEventCounter(context.bootstrapServers(), topic,
+                     Long.MAX_VALUE, this::observeCommitted)) {
             for (int i = 0; i < CONTAINERS; i++) {
                 containers.add(engine.startSleeper(prefix + "-" + i));
             }
@@ -79,6 +85,7 @@ public final class LatencyBench {
                          "--wazuh-queue", counter.path().toString())) {
                 warmUp(engine.client(), containers, listener, forwarder);
                 seen.clear();
+                committed.clear();
                 List<Phase> phases = new ArrayList<>();
                 phases.add(phase("50 events/s", engine, containers, steady, 50, listener, forwarder));
                 phases.add(phase("engine's highest rate", engine, containers, flat, 0, listener, forwarder));
@@ -87,6 +94,26 @@ public final class LatencyBench {
                 return new Outcome(phases, listener.peakRssKb(), forwarder.peakRssKb());
             }
         }
+    }
+
+    private void observeCommitted(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+        long arrival = EpochClock.nowNanos();
+        try {
+            JsonNode event = ContractJson.tree(record.value());
+            if (ours(event)) {
+                long t = event.path("timeNano").asLong();
+                committed.add(new long[] {t, arrival - t});
+            }
+        } catch (IOException e) {
+            // not an event of ours
+        }
+    }
+
+    /** A pause or unpause of one of the bench's containers. */
+    private boolean ours(JsonNode event) {
+        String action = event.path("Action").asText();
+        return event.path("Actor").path("Attributes").path("name").asText().startsWith(prefix)
+                && (action.equals("pause") || action.equals("unpause"));
     }
 
     private void observe(ByteBuffer datagram, long arrivalEpochNanos) {
@@ -99,11 +126,9 @@ public final class LatencyBench {
         datagram.get(bytes);
         try {
             JsonNode event = ContractJson.tree(bytes).path("docker");
-            String action = event.path("Action").asText();
-            if (event.path("Actor").path("Attributes").path("name").asText().startsWith(prefix)
-                    && (action.equals("pause") || action.equals("unpause"))) {
+            if (ours(event)) {
                 long t = event.path("timeNano").asLong();
-                if (arrived.add(t + "|" + action + "|" + event.path("Actor").path("ID").asText())) {
+                if (arrived.add(t + "|" + event.path("Action").asText() + "|" + event.path("Actor").path("ID").asText())) {
                     seen.add(new long[] {t, arrivalEpochNanos - t});
                 } else {
                     duplicates.incrementAndGet();
@@ -195,19 +220,22 @@ public final class LatencyBench {
         }
         // Let the last ones through: everything the engine reports, or 10 s.
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (inWindow(startEpoch, endEpoch).size() < expected && System.nanoTime() < deadline) {
+        while (inWindow(seen, startEpoch, endEpoch).size() < expected && System.nanoTime() < deadline) {
             listener.samplePeakRssKb();
             forwarder.samplePeakRssKb();
             Thread.sleep(100);
         }
         listener.samplePeakRssKb();
         forwarder.samplePeakRssKb();
-        List<Long> latencies = inWindow(startEpoch, endEpoch);
+        List<Long> latencies = inWindow(seen, startEpoch, endEpoch);
+        List<Long> onTopic = inWindow(committed, startEpoch, endEpoch);
+        onTopic.sort(null);
         latencies.sort(null);
         return new Phase(name, generated.get(), expected / seconds, expected, failedCalls.get() - failedBefore,
                 lastFailure.get(), latencies.size(), duplicates.get() - duplicatesBefore,
                 micros(latencies, 0.50), micros(latencies, 0.99), micros(latencies, 1.0),
-                micros(engineLatencies, 0.50), micros(engineLatencies, 0.99), micros(engineLatencies, 1.0));
+                micros(engineLatencies, 0.50), micros(engineLatencies, 0.99), micros(engineLatencies, 1.0),
+                micros(onTopic, 0.50), micros(onTopic, 0.99), micros(onTopic, 1.0));
     }
 
     /** The {@code q} quantile (nearest rank) of sorted nanoseconds, in microseconds; -1 when there are none. */
@@ -216,9 +244,9 @@ public final class LatencyBench {
         return n == 0 ? -1 : sorted.get(Math.max(0, (int) Math.ceil(n * q) - 1)) / 1000;
     }
 
-    private List<Long> inWindow(long fromEpoch, long toEpoch) {
+    private static List<Long> inWindow(ConcurrentLinkedQueue<long[]> arrivals, long fromEpoch, long toEpoch) {
         List<Long> latencies = new ArrayList<>();
-        for (long[] s : seen) {
+        for (long[] s : arrivals) {
             if (s[0] >= fromEpoch && s[0] <= toEpoch) {
                 latencies.add(s[1]);
             }
