@@ -3,10 +3,12 @@ package io.dwb.listener;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -224,18 +226,26 @@ public final class EventSplitter {
      * {@code "truncated": true} with its size, so the alert says what happened and that the rest is missing.
      */
     static byte[] standIn(EventIdentity identity, String timeText, long size) {
-        var json = ContractJson.MAPPER.createObjectNode();
+        ObjectNode json = ContractJson.MAPPER.createObjectNode();
         json.put("Type", identity.type());
         json.put("Action", identity.action());
         json.putObject("Actor").put("ID", identity.actorId());
-        if (timeText != null && !timeText.isEmpty()) {
-            json.put("time", new java.math.BigInteger(timeText));
-        }
-        if (!identity.timeNanoText().isEmpty()) {
-            json.put("timeNano", new java.math.BigInteger(identity.timeNanoText()));
-        }
+        putTime(json, "time", timeText);
+        putTime(json, "timeNano", identity.timeNanoText());
         json.put("truncated", true);
         json.put("originalSize", size);
         return ContractJson.write(json);
+    }
+
+    /** As a number when it is one (the engine's way), else as the text it was: the event id reads the same text. */
+    private static void putTime(ObjectNode json, String name, String text) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        try {
+            json.put(name, new BigInteger(text));
+        } catch (NumberFormatException e) {
+            json.put(name, text);
+        }
     }
 }

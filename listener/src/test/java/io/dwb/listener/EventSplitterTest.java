@@ -99,6 +99,17 @@ class EventSplitterTest {
     }
 
     @Test
+    void aStandInKeepsTheEventIdOfAnEventWhoseTimesAreText() throws IOException {
+        String odd = "{\"Type\":\"container\",\"Action\":\"x\",\"Actor\":{\"ID\":\"a\"},\"time\":\"soon\","
+                + "\"timeNano\":\"later\",\"pad\":\"" + "p".repeat(2_000) + "\"}";
+        CapturedEvent standIn = split(odd.getBytes(StandardCharsets.UTF_8), 512, 1_000).get(0);
+        JsonNode json = ContractJson.tree(standIn.json());
+        assertThat(json.get("truncated").asBoolean()).isTrue();
+        assertThat(json.get("timeNano").asText()).isEqualTo("later");
+        assertThat(EventIdentity.of(json).id("h")).isEqualTo(standIn.id("h"));
+    }
+
+    @Test
     void somethingOtherThanAnObjectOrAStreamCutInTheMiddleOfAnEventIsAnError() {
         assertThatThrownBy(() -> split("[1,2]".getBytes(StandardCharsets.UTF_8), 3, 1000))
                 .isInstanceOf(IOException.class).hasMessageContaining("event object");
