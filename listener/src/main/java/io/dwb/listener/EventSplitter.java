@@ -23,6 +23,7 @@ import java.util.function.Consumer;
  * forwarder still alerts on who did what and when.
  */
 public final class EventSplitter {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventSplitter.class);
     private static final int INITIAL_BUFFER = 64 * 1024;
 
     private final JsonParser parser;
@@ -225,7 +226,10 @@ public final class EventSplitter {
      * What replaces an event over the limit: its identity fields in the engine's names, the {@code time} it had, and
      * {@code "truncated": true} with its size, so the alert says what happened and that the rest is missing.
      */
-    static byte[] standIn(EventIdentity identity, String timeText, long size) {
+    private byte[] standIn(EventIdentity identity, String timeText, long size) {
+        log.warn("the engine sent a {} {} event of {} bytes for {} (timeNano {}), longer than Kafka takes ({} bytes): "
+                + "publishing its identity only, marked truncated", identity.type(), identity.action(), size,
+                identity.actorId(), identity.timeNanoText(), maxEventBytes);
         ObjectNode json = ContractJson.MAPPER.createObjectNode();
         json.put("Type", identity.type());
         json.put("Action", identity.action());
