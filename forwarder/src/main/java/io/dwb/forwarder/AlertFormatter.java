@@ -1,6 +1,6 @@
 package io.dwb.forwarder;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import java.io.ByteArrayOutputStream;
@@ -18,27 +18,42 @@ public final class AlertFormatter {
 
     private static final byte[] EVENT_HEAD = "{\"integration\":\"docker\",\"docker\":".getBytes(StandardCharsets.UTF_8);
 
+    private static final byte[] BRIDGE_HEAD = utf8("{\"integration\":\"docker\",\"docker_bridge\":");
+    private static final byte[] REPLAY = utf8(",\"replay\":true");
+    private static final byte[] TRUNCATED = utf8(",\"truncated\":true");
+    private static final byte[] NONE = new byte[0];
+
+    /** The last host's {@code ,"docker_host":{...}}: a partition's records nearly always come from one host. */
+    private volatile EncodedHost lastHost = new EncodedHost(HostRef.UNKNOWN, NONE);
+
+    private record EncodedHost(HostRef host, byte[] json) {}
+
     /** The datagram for an engine event; {@code eventJson} is one compact JSON object. */
     public byte[] event(byte[] eventJson, Map<String, String> legacy, HostRef host, boolean replay,
                         boolean truncated) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(eventJson.length + 256);
-        out.writeBytes(PREFIX);
-        out.writeBytes(EVENT_HEAD);
-        if (legacy.isEmpty()) {
-            out.writeBytes(eventJson);
+        byte[] hostJson = hostJson(host);
+        // Legacy fields first, where the engine put them: '{' "name":"value", ... then the event after its '{'.
+        byte[] legacyJson = legacy.isEmpty() ? NONE : legacyJson(legacy);
+        byte[] out = new byte[PREFIX.length + EVENT_HEAD.length + legacyJson.length + eventJson.length
+                + hostJson.length + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
+        int at = put(out, 0, PREFIX);
+        at = put(out, at, EVENT_HEAD);
+        if (legacyJson.length == 0) {
+            at = put(out, at, eventJson);
         } else {
-            // Legacy fields first, where the engine put them; eventJson starts with '{' and is never empty.
-            out.write('{');
-            legacy.forEach((name, value) -> {
-                out.writeBytes(quoted(name));
-                out.write(':');
-                out.writeBytes(quoted(value));
-                out.write(',');
-            });
-            out.write(eventJson, 1, eventJson.length - 1);
+            at = put(out, at, legacyJson); // starts with the event's '{'
+            System.arraycopy(eventJson, 1, out, at, eventJson.length - 1); // eventJson starts with '{', never empty
+            at += eventJson.length - 1;
         }
-        tail(out, host, replay, truncated);
-        return out.toByteArray();
+        at = put(out, at, hostJson);
+        if (replay) {
+            at = put(out, at, REPLAY);
+        }
+        if (truncated) {
+            at = put(out, at, TRUNCATED);
+        }
+        out[at] = '}';
+        return out;
     }
 
     /** The datagram for one of the bridge's own alerts: {@code docker_bridge} = {@code {"event":<event>, ...fields}}. */
@@ -51,42 +66,76 @@ public final class AlertFormatter {
         });
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         out.writeBytes(PREFIX);
-        out.writeBytes("{\"integration\":\"docker\",\"docker_bridge\":".getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(BRIDGE_HEAD);
         out.writeBytes(ContractJson.write(bridge));
-        tail(out, host, replay, truncated);
+        out.writeBytes(hostJson(host));
+        if (replay) {
+            out.writeBytes(REPLAY);
+        }
+        if (truncated) {
+            out.writeBytes(TRUNCATED);
+        }
+        out.write('}');
         return out.toByteArray();
     }
 
-    private static void tail(ByteArrayOutputStream out, HostRef host, boolean replay, boolean truncated) {
+    /** {@code ,"docker_host":{"name":...,"id":...}}, or nothing for an unknown host. */
+    private byte[] hostJson(HostRef host) {
+        EncodedHost cached = lastHost;
+        if (cached.host() == host || cached.host().equals(host)) {
+            return cached.json();
+        }
+        byte[] json = NONE;
         if (host.known()) {
-            out.writeBytes(",\"docker_host\":{".getBytes(StandardCharsets.UTF_8));
+            ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+            out.writeBytes(utf8(",\"docker_host\":{"));
             if (host.name() != null) {
-                out.writeBytes("\"name\":".getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(utf8("\"name\":"));
                 out.writeBytes(quoted(host.name()));
             }
             if (host.id() != null) {
                 if (host.name() != null) {
                     out.write(',');
                 }
-                out.writeBytes("\"id\":".getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(utf8("\"id\":"));
                 out.writeBytes(quoted(host.id()));
             }
             out.write('}');
+            json = out.toByteArray();
         }
-        if (replay) {
-            out.writeBytes(",\"replay\":true".getBytes(StandardCharsets.UTF_8));
-        }
-        if (truncated) {
-            out.writeBytes(",\"truncated\":true".getBytes(StandardCharsets.UTF_8));
-        }
-        out.write('}');
+        lastHost = new EncodedHost(host, json);
+        return json;
     }
 
+    /** {@code {"status":"...","id":"...",} }: the opening of the event object with the legacy fields in it. */
+    private static byte[] legacyJson(Map<String, String> legacy) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        out.write('{');
+        legacy.forEach((name, value) -> {
+            out.writeBytes(quoted(name));
+            out.write(':');
+            out.writeBytes(quoted(value));
+            out.write(',');
+        });
+        return out.toByteArray();
+    }
+
+    private static int put(byte[] out, int at, byte[] part) {
+        System.arraycopy(part, 0, out, at, part.length);
+        return at + part.length;
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A JSON string as the mapper writes it, without building a generator for it. */
     private static byte[] quoted(String text) {
-        try {
-            return ContractJson.MAPPER.writeValueAsBytes(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a string always serializes", e);
-        }
+        byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(text);
+        byte[] out = new byte[escaped.length + 2];
+        out[0] = '"';
+        System.arraycopy(escaped, 0, out, 1, escaped.length);
+        out[out.length - 1] = '"';
+        return out;
     }
 }

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * Keeps every datagram within what Wazuh reads in one {@code recv} (65535 bytes, prefix included): a longer one is
  * cut by the reader and its JSON breaks. Trims the largest {@code Actor.Attributes} values (labels are what grows)
- * and marks the alert {@code "truncated":true}; an event that still does not fit cannot be delivered.
+ * and marks the alert {@code "truncated":true}; an event that still does not fit cannot be delivered. The listener's
+ * stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
  */
 public final class AlertTrimmer {
     public static final int MAX_DATAGRAM = 65535;
@@ -32,11 +33,13 @@ public final class AlertTrimmer {
 
     /** The datagram for {@code event}, trimmed if needed; empty when no trimming of attributes makes it fit. */
     public Optional<Fitted> datagram(Classified.Event event, Map<String, String> legacy, boolean replay) {
-        byte[] datagram = formatter.event(event.value(), legacy, event.host(), replay, false);
+        // The listener's stand-in for an event longer than Kafka takes lost its attributes already: say so too.
+        boolean standIn = event.fields().truncated();
+        byte[] datagram = formatter.event(event.value(), legacy, event.host(), replay, standIn);
         if (datagram.length <= limit) {
-            return Optional.of(new Fitted(datagram, false));
+            return Optional.of(new Fitted(datagram, standIn));
         }
-        ObjectNode copy = event.json().deepCopy();
+        ObjectNode copy = event.json(); // a new tree of its own: trimming changes it
         JsonNode attributes = copy.path("Actor").path("Attributes");
         while (true) {
             datagram = formatter.event(ContractJson.write(copy), legacy, event.host(), replay, true);

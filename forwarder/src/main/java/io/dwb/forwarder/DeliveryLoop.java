@@ -128,8 +128,9 @@ public final class DeliveryLoop {
     private void accept(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition tp : records.partitions()) {
             ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.computeIfAbsent(tp, k -> new ArrayDeque<>());
-            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
-                metrics.consumed.inc();
+            List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
+            metrics.consumed.inc(fetched.size());
+            for (ConsumerRecord<byte[], byte[]> record : fetched) {
                 if (replay == null || replay.accepts(record)) {
                     queue.add(record);
                 }
@@ -153,14 +154,21 @@ public final class DeliveryLoop {
             progress = false;
             for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> entry : pending.entrySet()) {
                 ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = entry.getValue();
-                for (int i = 0; i < PER_PARTITION_TURN && !queue.isEmpty(); i++) {
-                    ConsumerRecord<byte[], byte[]> record = queue.peek();
-                    if (!proceed(pipeline.handle(record))) {
-                        return;
+                long next = -1; // the partition's delivered position after this turn: one map update per turn
+                try {
+                    for (int i = 0; i < PER_PARTITION_TURN && !queue.isEmpty(); i++) {
+                        ConsumerRecord<byte[], byte[]> record = queue.peek();
+                        if (!proceed(pipeline.handle(record))) {
+                            return;
+                        }
+                        queue.poll();
+                        next = record.offset() + 1;
+                        progress = true;
                     }
-                    queue.poll();
-                    delivered.put(entry.getKey(), record.offset() + 1);
-                    progress = true;
+                } finally {
+                    if (next >= 0) {
+                        delivered.put(entry.getKey(), next);
+                    }
                 }
             }
         }

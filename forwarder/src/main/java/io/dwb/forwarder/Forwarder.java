@@ -38,6 +38,11 @@ public final class Forwarder implements AutoCloseable {
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dwb-forwarder");
         // A new group starts at the beginning: events published before the first start are delivered too.
         p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // The classic consumer fetches a partition again only once all its fetched records were returned by
+        // poll: with the client's 500, a 1 MiB fetch (~1,500 events) is handed out over several polls and the
+        // next fetch waits for the last of them. A poll as large as what the loop holds per partition returns a
+        // whole fetch at once, so the next one travels while these are delivered.
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords(settings)));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         // The listener writes in transactions: aborted ones must never reach Wazuh.
@@ -49,6 +54,11 @@ public final class Forwarder implements AutoCloseable {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
         }
         return p;
+    }
+
+    /** The default {@code max.poll.records}: {@code --max-pending}, and never below the client's own 500. */
+    static int maxPollRecords(ForwarderSettings settings) {
+        return Math.max(ConsumerConfig.DEFAULT_MAX_POLL_RECORDS, settings.maxPending());
     }
 
     /** Blocks until {@link #stop()} (live), or until the replay window is delivered. */

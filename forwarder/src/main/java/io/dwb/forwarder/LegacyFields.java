@@ -1,7 +1,5 @@
 package io.dwb.forwarder;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,44 +10,35 @@ import java.util.Map;
  * events status=Action, id=Actor.ID; other types never had them.
  */
 public final class LegacyFields {
-    private static final String[] NAMES = {"status", "id", "from"};
-
     private final LegacyFieldsMode mode;
 
     public LegacyFields(LegacyFieldsMode mode) {
         this.mode = mode;
     }
 
-    /** The fields to add to {@code event}, in the engine's order (status, id, from); empty when none. */
-    public Map<String, String> missing(ObjectNode event) {
+    /** The fields to add to the event {@code fields} were read from, in the engine's order (status, id, from). */
+    public Map<String, String> missing(EventFields fields) {
         if (mode == LegacyFieldsMode.NEVER) {
             return Map.of();
         }
-        String type = event.path("Type").asText("");
+        String type = fields.type() == null ? "" : fields.type();
         boolean container = type.equals("container");
         if (!container && !type.equals("image")) {
             return Map.of();
         }
-        if (mode == LegacyFieldsMode.AUTO && (event.has("status") || event.has("id") || event.has("from"))) {
+        if (mode == LegacyFieldsMode.AUTO && (fields.hasStatus() || fields.hasId() || fields.hasFrom())) {
             return Map.of(); // the engine spoke an API < 1.52: it already chose which fields to send
         }
-        Map<String, String> engineValues = new LinkedHashMap<>();
-        engineValues.put("status", text(event.get("Action")));
-        engineValues.put("id", text(event.path("Actor").get("ID")));
-        if (container) {
-            engineValues.put("from", text(event.path("Actor").path("Attributes").get("image")));
-        }
         Map<String, String> add = new LinkedHashMap<>();
-        for (String name : NAMES) {
-            String value = engineValues.get(name);
-            if (value != null && !event.has(name)) {
-                add.put(name, value);
-            }
+        if (fields.action() != null && !fields.hasStatus()) {
+            add.put("status", fields.action());
+        }
+        if (fields.actorId() != null && !fields.hasId()) {
+            add.put("id", fields.actorId());
+        }
+        if (container && fields.image() != null && !fields.hasFrom()) {
+            add.put("from", fields.image());
         }
         return add;
-    }
-
-    private static String text(JsonNode node) {
-        return node == null || !node.isTextual() ? null : node.asText();
     }
 }

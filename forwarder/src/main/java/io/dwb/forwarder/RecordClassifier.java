@@ -11,14 +11,13 @@ import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Decides what a record of the events topic is: a deliverable engine event, one of the listener's own records, or
@@ -33,7 +32,11 @@ public final class RecordClassifier {
     private static final ObjectReader READER = ContractJson.MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    private static final byte[] EVENT_KIND = HeaderNames.utf8(RecordKind.EVENT.header());
+    private static final Optional<RecordKind> EVENT = Optional.of(RecordKind.EVENT);
+
     private final ContractSchemas schemas;
+    private final HostRefs hosts = new HostRefs();
 
     public RecordClassifier(ContractSchemas schemas) {
         this.schemas = schemas;
@@ -47,14 +50,43 @@ public final class RecordClassifier {
         if (value.length > MAX_RECORD_BYTES) {
             return new Classified.Invalid("too-large: " + value.length + " bytes, over the 1 MiB limit");
         }
-        String kindHeader = HeaderNames.read(record.headers(), HeaderNames.KIND);
-        Optional<RecordKind> kind = RecordKind.fromHeader(kindHeader);
+        Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
+        Optional<RecordKind> kind = isEvent(kindHeader) ? EVENT : RecordKind.fromHeader(text(kindHeader));
         if (kind.isEmpty()) {
-            return new Classified.Invalid("unknown-kind: '" + kindHeader + "'");
+            return new Classified.Invalid("unknown-kind: '" + text(kindHeader) + "'");
         }
-        if (!validUtf8(value)) {
+        if (!Utf8.valid(value)) {
             return new Classified.Invalid("bad-utf8: the value is not valid UTF-8");
         }
+        if (kind.get() == RecordKind.EVENT) {
+            try {
+                return event(record, value, EventFields.read(value));
+            } catch (IOException | EventFields.NotAnObject e) {
+                // Not an object: the tree says what it is instead, in the words it always used.
+            }
+        }
+        return classifyTree(record, value, kind.get());
+    }
+
+    /** An event whose value {@link EventFields#read read} as one object: no tree is built for it. */
+    private Classified event(ConsumerRecord<byte[], byte[]> record, byte[] value, EventFields fields) {
+        HostRef host = hosts.of(record);
+        String missing = missingEventField(fields);
+        if (missing != null) {
+            return new Classified.Invalid(missing);
+        }
+        String eventId = HeaderNames.read(record.headers(), HeaderNames.EVENT_ID);
+        if (spliceable(value) && eventId != null) {
+            return new Classified.Event(value, fields, host, eventId);
+        }
+        // Rare (another producer than the listener): the tree gives the id's fields and the compact bytes.
+        ObjectNode json = parse(value);
+        return new Classified.Event(spliceable(value) ? value : ContractJson.write(json), fields, host,
+                eventId != null ? eventId : EventId.of(host.id(), json));
+    }
+
+    /** Bridge records (schema-checked trees), and the reasons for a value that is no JSON object. */
+    private Classified classifyTree(ConsumerRecord<byte[], byte[]> record, byte[] value, RecordKind kind) {
         JsonNode tree;
         try {
             tree = READER.readTree(value);
@@ -67,51 +99,54 @@ public final class RecordClassifier {
             return new Classified.Invalid("not-object: the value is " + describe(tree) + ", not a JSON object");
         }
         ObjectNode json = (ObjectNode) tree;
-        HostRef host = host(record);
-        if (kind.get() != RecordKind.EVENT) {
-            List<String> problems = schemas.validate(kind.get(), json);
-            if (!problems.isEmpty()) {
-                return new Classified.Invalid("invalid-" + kind.get().header() + ": " + String.join("; ", problems));
-            }
-            return new Classified.Bridge(kind.get(), json, host);
+        if (kind == RecordKind.EVENT) {
+            // The streaming pass refused what the tree took: never expected, but the tree decides.
+            return event(record, value, EventFields.of(json));
         }
-        String missing = missingEventField(json);
-        if (missing != null) {
-            return new Classified.Invalid(missing);
+        HostRef host = hosts.of(record);
+        List<String> problems = schemas.validate(kind, json);
+        if (!problems.isEmpty()) {
+            return new Classified.Invalid("invalid-" + kind.header() + ": " + String.join("; ", problems));
         }
-        String eventId = HeaderNames.read(record.headers(), HeaderNames.EVENT_ID);
-        if (eventId == null) {
-            eventId = EventId.of(host.id(), json);
-        }
-        return new Classified.Event(spliceable(value) ? value : ContractJson.write(json), json, host, eventId);
+        return new Classified.Bridge(kind, json, host);
     }
 
-    static HostRef host(ConsumerRecord<byte[], byte[]> record) {
-        Headers headers = record.headers();
-        String name = HeaderNames.read(headers, HeaderNames.HOST);
-        String id = HeaderNames.read(headers, HeaderNames.HOST_ID);
-        if (id == null && record.key() != null && record.key().length > 0 && validUtf8(record.key())) {
-            id = new String(record.key(), StandardCharsets.UTF_8); // the contract's key is the host id
-        }
-        return new HostRef(name, id);
+    private static boolean isEvent(Header kindHeader) {
+        return kindHeader == null || Arrays.equals(kindHeader.value(), EVENT_KIND);
     }
 
-    private static String missingEventField(ObjectNode json) {
-        for (String field : new String[] {"Type", "Action"}) {
-            JsonNode node = json.get(field);
-            if (node == null || node.isNull()) {
-                return "missing-field: " + field;
-            }
-            if (!node.isTextual() || node.asText().isEmpty()) {
-                return "invalid-field: " + field + " must be a non-empty string";
-            }
+    private static String text(Header header) {
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static ObjectNode parse(byte[] value) {
+        try {
+            return (ObjectNode) ContractJson.tree(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("read as one JSON object just before", e);
         }
-        JsonNode timeNano = json.get("timeNano");
-        if (timeNano == null || timeNano.isNull()) {
-            return "missing-field: timeNano";
+    }
+
+    private static String missingEventField(EventFields fields) {
+        String problem = stringField("Type", fields.typePresence(), fields.type());
+        if (problem == null) {
+            problem = stringField("Action", fields.actionPresence(), fields.action());
         }
-        if (!timeNano.isIntegralNumber()) {
-            return "invalid-field: timeNano must be an integer";
+        if (problem == null && fields.timeNanoPresence() == EventFields.Presence.MISSING) {
+            problem = "missing-field: timeNano";
+        }
+        if (problem == null && fields.timeNanoPresence() == EventFields.Presence.OTHER) {
+            problem = "invalid-field: timeNano must be an integer";
+        }
+        return problem;
+    }
+
+    private static String stringField(String name, EventFields.Presence presence, String value) {
+        if (presence == EventFields.Presence.MISSING) {
+            return "missing-field: " + name;
+        }
+        if (presence == EventFields.Presence.OTHER || value.isEmpty()) {
+            return "invalid-field: " + name + " must be a non-empty string";
         }
         return null;
     }
@@ -127,16 +162,6 @@ public final class RecordClassifier {
             }
         }
         return true;
-    }
-
-    static boolean validUtf8(byte[] bytes) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
-            return true;
-        } catch (CharacterCodingException e) {
-            return false;
-        }
     }
 
     private static String describe(JsonNode node) {

@@ -118,7 +118,7 @@ public class HotPaths {
     public Object forwarderRecordToDatagram() {
         Classified c = classifier.classify(records[nextIndex()]);
         Classified.Event event = (Classified.Event) c;
-        return trimmer.datagram(event, legacy.missing(event.json()), false);
+        return trimmer.datagram(event, legacy.missing(event.fields()), false);
     }
 
     /** Forwarder: formatting alone (the event bytes spliced into the alert). */

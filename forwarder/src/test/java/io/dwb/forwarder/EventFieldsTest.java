@@ -1,0 +1,86 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.HeaderNames;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Events are checked with one streaming pass instead of a tree: the fields it reads and the reasons it gives must be
+ * the ones the tree gave, including for a field given twice (the last wins) and for values that are no object.
+ */
+class EventFieldsTest {
+    private static final String OK = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"c1\","
+            + "\"Attributes\":{\"image\":\"busybox\",\"name\":\"x\"}},\"scope\":\"local\",\"time\":1,"
+            + "\"timeNano\":1700000000000000001}";
+
+    @Test
+    void streamingReadSeesWhatTheTreeSees() throws Exception {
+        for (String json : List.of(OK,
+                "{\"Type\":\"container\",\"Type\":7,\"Action\":\"x\",\"timeNano\":1}",
+                "{\"Type\":\"image\",\"Action\":null,\"timeNano\":1.5,\"status\":null}",
+                "{\"Actor\":{\"ID\":\"a\",\"Attributes\":{\"image\":\"i\"}},\"Actor\":{\"ID\":5},\"Type\":\"\"}",
+                "{\"Actor\":{\"Attributes\":{\"image\":\"i\"},\"Attributes\":[1]},\"id\":{\"deep\":[{}]},\"from\":1}",
+                "{\"Actor\":[{\"ID\":\"no\"}],\"timeNano\":\"1\",\"Action\":{\"a\":1}}")) {
+            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            assertThat(EventFields.read(bytes)).as(json)
+                    .isEqualTo(EventFields.of((ObjectNode) ContractJson.tree(bytes)));
+        }
+    }
+
+    @Test
+    void reasonsAreTheTreesReasons() {
+        RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
+        assertThat(reason(classifier, "[1,2]")).isEqualTo("not-object: the value is an array, not a JSON object");
+        assertThat(reason(classifier, "\"text\"")).isEqualTo("not-object: the value is a string, not a JSON object");
+        assertThat(reason(classifier, OK + " {}")).startsWith("not-json: Trailing token");
+        assertThat(reason(classifier, "{\"Type\":\"container\",broken")).startsWith("not-json: ");
+        assertThat(reason(classifier, "{\"Type\":\"container\",\"Type\":null,\"Action\":\"a\",\"timeNano\":1}"))
+                .isEqualTo("missing-field: Type");
+        assertThat(reason(classifier, "{\"Type\":\"container\",\"Action\":\"a\",\"timeNano\":1e3}"))
+                .isEqualTo("invalid-field: timeNano must be an integer");
+        assertThat(reason(classifier, "{\"Type\":\"container\",\"Action\":\"\",\"timeNano\":1}"))
+                .isEqualTo("invalid-field: Action must be a non-empty string");
+    }
+
+    @Test
+    void anEventWithoutAnIdHeaderGetsTheListenersIdAndANonCompactValueIsCompacted() {
+        RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0, HeaderNames.utf8("HOST"),
+                (" " + OK + "\n").getBytes(StandardCharsets.UTF_8));
+        Classified.Event event = (Classified.Event) classifier.classify(record);
+        assertThat(event.host().id()).isEqualTo("HOST");
+        assertThat(event.eventId()).isEqualTo(io.dwb.schemas.EventId.of("HOST", event.json()));
+        assertThat(new String(event.value(), StandardCharsets.UTF_8)).isEqualTo(OK);
+        assertThat(new LegacyFields(LegacyFieldsMode.ALWAYS).missing(event.fields()))
+                .containsExactly(java.util.Map.entry("status", "start"), java.util.Map.entry("id", "c1"),
+                        java.util.Map.entry("from", "busybox"));
+    }
+
+    @Test
+    void aPollReturnsAWholeFetchUnlessTheKafkaConfigSaysOtherwise() {
+        ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
+                LegacyFieldsMode.AUTO, 0, 0, null, null, 0, Duration.ofSeconds(1), Duration.ofSeconds(5), 2000);
+        assertThat(Forwarder.consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG))
+                .isEqualTo("2000");
+        Properties user = new Properties();
+        user.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
+        assertThat(Forwarder.consumerProperties(settings.withKafka(user))
+                .getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)).isEqualTo("100");
+    }
+
+    private static String reason(RecordClassifier classifier, String value) {
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0, null,
+                value.getBytes(StandardCharsets.UTF_8));
+        return ((Classified.Invalid) classifier.classify(record)).reason();
+    }
+}
