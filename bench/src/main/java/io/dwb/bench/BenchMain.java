@@ -174,6 +174,8 @@ public final class BenchMain {
                 report.note(String.format(Locale.ROOT, "Latency, %s: %,d pause/unpause calls failed (last: %s).",
                         p.name(), p.failedCalls(), p.lastFailure().replace('|', '/')));
             }
+            report.note(String.format(Locale.ROOT, "Latency, %s: the listener's Kafka commits (its "
+                    + "dwb_listener_commit_duration_seconds): %s.", p.name(), p.commits()));
             boolean steady = p.name().startsWith("50");
             report.add(new Row("Latency, real engine, " + p.name() + String.format(Locale.ROOT,
                     " (%,d events reported by the engine, %.0f/s; %,d delivered, %,d duplicates)",

@@ -31,12 +31,14 @@ public final class LatencyBench {
      * @param duplicates  datagrams for an event that had already arrived
      * @param engineP50Micros the engine's own stream (the bench's subscription): timeNano to arrival, p50
      * @param committedP50Micros committed in Kafka (a read_committed consumer of the bench): timeNano to arrival
+     * @param commits the listener's own commit durations during the phase (its /metrics)
      */
     public record Phase(String name, long generated, double generatedPerSecond, long engineCount,
                         long failedCalls, String lastFailure,
                         long delivered, long duplicates, long p50Micros, long p99Micros, long maxMicros,
                         long engineP50Micros, long engineP99Micros, long engineMaxMicros,
-                        long committedP50Micros, long committedP99Micros, long committedMaxMicros) {}
+                        long committedP50Micros, long committedP99Micros, long committedMaxMicros,
+                        String commits) {}
 
     public record Outcome(List<Phase> phases, long listenerRssKb, long forwarderRssKb) {}
 
@@ -73,11 +75,16 @@ public final class LatencyBench {
             for (int i = 0; i < CONTAINERS; i++) {
                 containers.add(engine.startSleeper(prefix + "-" + i));
             }
+            int metricsPort;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                metricsPort = free.getLocalPort();
+            }
             String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
             try (ProcessRun listener = ProcessRun.start("latency-listener", context.listenerJavaOpts(),
                     context.listenerJar(), BenchContext.LISTENER_MAIN, Map.of(), context.logDir(),
                     "--docker-host", dockerHost, "--bootstrap-servers", context.bootstrapServers(),
-                    "--topic", topic, "--checkpoint-topic", topic + "-checkpoints");
+                    "--topic", topic, "--checkpoint-topic", topic + "-checkpoints",
+                    "--metrics-port", String.valueOf(metricsPort));
                  ProcessRun forwarder = ProcessRun.start("latency-forwarder", context.forwarderJavaOpts(),
                          context.forwarderJar(), BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
                          "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
@@ -87,8 +94,9 @@ public final class LatencyBench {
                 seen.clear();
                 committed.clear();
                 List<Phase> phases = new ArrayList<>();
-                phases.add(phase("50 events/s", engine, containers, steady, 50, listener, forwarder));
-                phases.add(phase("engine's highest rate", engine, containers, flat, 0, listener, forwarder));
+                phases.add(phase("50 events/s", engine, containers, steady, 50, listener, forwarder, metricsPort));
+                phases.add(phase("engine's highest rate", engine, containers, flat, 0, listener, forwarder,
+                        metricsPort));
                 listener.close();
                 forwarder.close();
                 return new Outcome(phases, listener.peakRssKb(), forwarder.peakRssKb());
@@ -156,7 +164,9 @@ public final class LatencyBench {
 
     /** @param rate events per second over all containers, 0 for as fast as the engine goes */
     private Phase phase(String name, BenchContainers engine, List<String> containers, Duration length, int rate,
-                        ProcessRun listener, ProcessRun forwarder) throws InterruptedException {
+                        ProcessRun listener, ProcessRun forwarder, int metricsPort)
+            throws InterruptedException, IOException {
+        CommitDurations commitsBefore = CommitDurations.read(metricsPort);
         DockerClient docker = engine.client();
         AtomicLong generated = new AtomicLong();
         long duplicatesBefore = duplicates.get();
@@ -227,6 +237,7 @@ public final class LatencyBench {
         }
         listener.samplePeakRssKb();
         forwarder.samplePeakRssKb();
+        String commits = CommitDurations.read(metricsPort).since(commitsBefore).summary();
         List<Long> latencies = inWindow(seen, startEpoch, endEpoch);
         List<Long> onTopic = inWindow(committed, startEpoch, endEpoch);
         onTopic.sort(null);
@@ -235,7 +246,7 @@ public final class LatencyBench {
                 lastFailure.get(), latencies.size(), duplicates.get() - duplicatesBefore,
                 micros(latencies, 0.50), micros(latencies, 0.99), micros(latencies, 1.0),
                 micros(engineLatencies, 0.50), micros(engineLatencies, 0.99), micros(engineLatencies, 1.0),
-                micros(onTopic, 0.50), micros(onTopic, 0.99), micros(onTopic, 1.0));
+                micros(onTopic, 0.50), micros(onTopic, 0.99), micros(onTopic, 1.0), commits);
     }
 
     /** The {@code q} quantile (nearest rank) of sorted nanoseconds, in microseconds; -1 when there are none. */

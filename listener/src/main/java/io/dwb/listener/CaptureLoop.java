@@ -299,8 +299,9 @@ public final class CaptureLoop {
             // the interval. While events keep arriving the queue is not empty and the transaction grows up to the
             // interval (its records already on their way to the broker).
             if (publisher.sent() > 0 && (now - nextCommit >= 0 || drainedAll || publisher.sent() >= MAX_BATCH)) {
+                long commitStart = System.nanoTime();
                 publisher.commit(pending == checkpoint ? null : pending);
-                metrics.transaction();
+                metrics.transaction(System.nanoTime() - commitStart);
                 metrics.published(eventsInTransaction);
                 checkpoint = pending;
                 eventsInTransaction = 0;

@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.function.IntSupplier;
 
@@ -13,6 +14,7 @@ public final class ListenerMetrics {
     private final Counter gaps;
     private final Counter reconnects;
     private final Counter transactions;
+    private final Histogram commitSeconds;
 
     public ListenerMetrics(IntSupplier queueDepth) {
         eventsRead = Counter.builder().name("dwb_listener_events_read_total")
@@ -25,6 +27,12 @@ public final class ListenerMetrics {
                 .help("Subscriptions to GET /events after the first one").register(registry);
         transactions = Counter.builder().name("dwb_listener_transactions_total")
                 .help("Kafka transactions committed").register(registry);
+        // How long Kafka takes to commit (the last sends, the checkpoint, the transaction markers): most of an event's
+        // time in the listener, and the first thing to look at when events arrive late.
+        commitSeconds = Histogram.builder().name("dwb_listener_commit_duration_seconds")
+                .help("Time to commit one Kafka transaction (flush, checkpoint, EndTxn)")
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).classicOnly()
+                .register(registry);
         GaugeWithCallback.builder().name("dwb_listener_queue_depth")
                 .help("Events read from the engine and not yet published")
                 .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
@@ -50,7 +58,8 @@ public final class ListenerMetrics {
         reconnects.inc();
     }
 
-    public void transaction() {
+    public void transaction(long commitNanos) {
         transactions.inc();
+        commitSeconds.observe(commitNanos / 1e9);
     }
 }

@@ -90,7 +90,8 @@ class EngineEventsTest {
             assertThat(ListenerProcess.http(metricsPort, "/healthz").getKey()).isEqualTo(200);
             String metrics = ListenerProcess.http(metricsPort, "/metrics").getValue();
             assertThat(metrics).contains("dwb_listener_events_read_total", "dwb_listener_gaps_total 0",
-                    "dwb_listener_reconnects_total 0", "dwb_listener_queue_depth");
+                    "dwb_listener_reconnects_total 0", "dwb_listener_queue_depth",
+                    "dwb_listener_commit_duration_seconds_count");
             double publishedCount = metrics.lines().filter(l -> l.startsWith("dwb_listener_events_published_total "))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
             assertThat(publishedCount).isGreaterThanOrEqualTo(reported.size());
