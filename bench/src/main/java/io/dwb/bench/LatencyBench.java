@@ -136,7 +136,8 @@ public final class LatencyBench {
             JsonNode event = ContractJson.tree(bytes).path("docker");
             if (ours(event)) {
                 long t = event.path("timeNano").asLong();
-                if (arrived.add(t + "|" + event.path("Action").asText() + "|" + event.path("Actor").path("ID").asText())) {
+                String key = t + "|" + event.path("Action").asText() + "|" + event.path("Actor").path("ID").asText();
+                if (arrived.add(key)) {
                     seen.add(new long[] {t, arrivalEpochNanos - t});
                 } else {
                     duplicates.incrementAndGet();

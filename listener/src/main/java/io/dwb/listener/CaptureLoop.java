@@ -40,6 +40,8 @@ public final class CaptureLoop {
     private final Properties kafka;
     private final ListenerMetrics metrics;
     private final EventQueue queue;
+    /** Longer events become stand-ins: Kafka would refuse them. */
+    private final int maxEventBytes;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
@@ -57,6 +59,7 @@ public final class CaptureLoop {
         this.kafka = kafka;
         this.queue = queue;
         this.metrics = metrics;
+        this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
     }
 
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
@@ -198,7 +201,7 @@ public final class CaptureLoop {
                 }
                 long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, TransactionalPublisher.maxEventBytes(kafka), queue, metrics::read);
+                stream = new EventStream(engine, since, maxEventBytes, queue, metrics::read);
                 stream.start();
             } catch (EngineUnavailable e) {
                 failures++;

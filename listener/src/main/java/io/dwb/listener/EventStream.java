@@ -8,8 +8,9 @@ import java.util.function.LongConsumer;
 
 /**
  * One subscription to GET /events on its own thread: splits the body into events ({@link EventSplitter}: a read is
- * not an event) and puts them in the {@link EventQueue}, never waiting on anything downstream. When the queue is full it disconnects
- * rather than fall behind, because the engine would then drop events silently with the stream left open.
+ * not an event) and puts them in the {@link EventQueue}, never waiting on anything downstream. When the queue is
+ * full it disconnects rather than fall behind, because the engine would then drop events silently with the stream
+ * left open.
  */
 public final class EventStream {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventStream.class);

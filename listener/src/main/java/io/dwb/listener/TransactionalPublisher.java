@@ -2,7 +2,6 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,9 +16,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The transactional producer: records are {@link #send sent} as they come, in a transaction begun by the first one,
  * and {@link #commit} ends it with the checkpoint that covers them, so a reader with read_committed sees both or
  * neither. Sending as they come lets the producer ship batches while the interval runs: the commit then waits only
- * for the tail and the transaction marker. A newer producer with the same
- * transactional id fences this one ({@link Fenced}); any other failure is {@link KafkaUnavailable} and the caller
- * rebuilds the producer and resumes from the committed checkpoint.
+ * for the tail and the transaction marker. A newer producer with the same transactional id fences this one
+ * ({@link Fenced}); any other failure is {@link KafkaUnavailable} and the caller rebuilds the producer and resumes
+ * from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
@@ -53,9 +52,13 @@ public final class TransactionalPublisher implements AutoCloseable {
      * user's) less room for the record's key, headers and batch framing. Longer events become stand-ins.
      */
     public static int maxEventBytes(Properties clientConfig) {
-        int maxRequest = Integer.parseInt(clientConfig.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576")
-                .trim());
-        return Math.max(64 * 1024, maxRequest - 16 * 1024);
+        String value = clientConfig.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576").trim();
+        try {
+            return Math.max(64 * 1024, Integer.parseInt(value) - 16 * 1024);
+        } catch (NumberFormatException e) {
+            throw new io.dwb.schemas.runtime.ConfigurationError("max.request.size in the Kafka configuration is not "
+                    + "a number of bytes: " + value, e);
+        }
     }
 
     /** Fences any older producer of this host and completes its open transaction (commit or abort). */

@@ -38,7 +38,8 @@ class EventSplitterTest {
                     + "\"timeNano\":1790000004000000000}",
             // pretty-printed, with an array of objects
             "{\n  \"Type\" : \"plugin\",\n  \"Action\" : \"enable\",\n  \"Actor\" : { \"ID\" : \"p\" },\n"
-                    + "  \"list\" : [ { \"Actor\" : { \"ID\" : \"inner\" } } ],\n  \"timeNano\" : 1790000005000000000\n}");
+                    + "  \"list\" : [ { \"Actor\" : { \"ID\" : \"inner\" } } ],\n"
+                    + "  \"timeNano\" : 1790000005000000000\n}");
 
     @Test
     void everyEventKeepsItsExactBytesAndTheTreesIdentityWhereverTheReadsEnd() throws IOException {
