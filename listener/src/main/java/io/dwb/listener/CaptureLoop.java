@@ -201,7 +201,8 @@ public final class CaptureLoop {
                 }
                 long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, maxEventBytes, queue, metrics::read);
+                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes), queue,
+                        metrics::read);
                 stream.start();
             } catch (EngineUnavailable e) {
                 failures++;
@@ -224,7 +225,7 @@ public final class CaptureLoop {
                 metrics.reconnect();
             }
             log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
-            ContinuityCheck check = new ContinuityCheck(host.id(), checkpoint);
+            ContinuityCheck check = new ContinuityCheck(checkpoint);
             End end;
             try {
                 checkpoint = pump(engine, stream, check, publisher, records, checkpoint);
@@ -321,7 +322,7 @@ public final class CaptureLoop {
 
     /**
      * Sends a verdict's records (gap and state first); returns the checkpoint of the last event it sent that has a
-     * time, else {@code pending}. Each event's id (a SHA-256) is computed once, for both.
+     * time, else {@code pending}.
      */
     private Checkpoint send(EngineConnection engine, ContinuityCheck.Verdict verdict,
                             TransactionalPublisher publisher, TopicRecords records, Checkpoint pending) {
@@ -347,10 +348,9 @@ public final class CaptureLoop {
         }
         Checkpoint last = pending;
         for (CapturedEvent event : verdict.publish()) {
-            String id = event.id(records.hostId());
-            publisher.send(records.event(event, id));
+            publisher.send(records.event(event));
             if (event.identity().timeNano() != null) {
-                last = new Checkpoint(event.identity().timeNano(), id);
+                last = new Checkpoint(event.identity().timeNano(), event.id());
             }
         }
         return last;

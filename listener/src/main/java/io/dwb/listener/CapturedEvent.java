@@ -4,11 +4,7 @@ import io.dwb.schemas.EventIdentity;
 
 /**
  * One engine event as the listener holds it between the stream and Kafka: the engine's bytes exactly as sent (the
- * record value) and the few fields its identity and checkpoint need. No parsed tree: a queued event costs its size.
+ * record value), the few fields its identity and checkpoint need, and its event id ({@link EventIdentity#id}),
+ * computed on the reading thread. No parsed tree: a queued event costs about its size.
  */
-public record CapturedEvent(byte[] json, EventIdentity identity) {
-
-    public String id(String hostId) {
-        return identity.id(hostId);
-    }
-}
+public record CapturedEvent(byte[] json, EventIdentity identity, String id) {}

@@ -20,7 +20,6 @@ public final class ContinuityCheck {
         static final Verdict NOTHING = new Verdict(null, List.of());
     }
 
-    private final String hostId;
     private final Checkpoint checkpoint;
     private boolean decided;
     private boolean proven;
@@ -28,8 +27,7 @@ public final class ContinuityCheck {
     private final List<CapturedEvent> sameTime = new ArrayList<>();
 
     /** @param checkpoint null for a first start: nothing to prove, everything is new */
-    public ContinuityCheck(String hostId, Checkpoint checkpoint) {
-        this.hostId = hostId;
+    public ContinuityCheck(Checkpoint checkpoint) {
         this.checkpoint = checkpoint;
         this.decided = checkpoint == null;
     }
@@ -53,7 +51,7 @@ public final class ContinuityCheck {
             return Verdict.NOTHING; // published before the checkpoint
         }
         if (t == since) {
-            if (event.id(hostId).equals(checkpoint.eventId())) {
+            if (event.id().equals(checkpoint.eventId())) {
                 decided = true;
                 proven = true;
                 sameTime.clear(); // they came before the checkpointed event: published in its transaction or earlier

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /**
  * Splits the body of GET /events into events as it arrives: each top-level JSON object becomes a
- * {@link CapturedEvent} with the engine's exact bytes, and the identity fields ({@code timeNano}, {@code time},
+ * {@link CapturedEvent} with the engine's exact bytes and its event id, and the identity fields ({@code timeNano}, {@code time},
  * {@code Type}, {@code Action}, {@code Actor.ID}) are read on the way by Jackson's non-blocking parser, without
  * building a tree. A read is not an event: values may span reads, and several may share one. Not thread-safe.
  *
@@ -28,6 +28,7 @@ public final class EventSplitter {
 
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
+    private final String hostId;
     private final int maxEventBytes;
     /** Bytes read and not yet part of an emitted event: pending[head, tail) is the stream from offset headOffset. */
     private byte[] pending = new byte[INITIAL_BUFFER];
@@ -52,7 +53,13 @@ public final class EventSplitter {
     private String action;
     private String actorId;
 
-    public EventSplitter(int maxEventBytes) {
+    /**
+     * @param hostId        the engine's host id, for the events' ids: computed here, on the reading thread, the
+     *                      SHA-256 would otherwise be the largest part of the publishing thread's work
+     * @param maxEventBytes longer events become stand-ins
+     */
+    public EventSplitter(String hostId, int maxEventBytes) {
+        this.hostId = hostId;
         this.maxEventBytes = maxEventBytes;
         try {
             this.parser = ContractJson.MAPPER.getFactory().createNonBlockingByteArrayParser();
@@ -138,8 +145,17 @@ public final class EventSplitter {
             }
             case FIELD_NAME -> field = parser.currentName();
             case VALUE_NULL -> value("");
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(token);
-            default -> value(parser.getText());
+            // Only the identity fields are read as text: the rest (labels mostly) are skipped without a String.
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                if (identityField()) {
+                    number(token);
+                }
+            }
+            default -> {
+                if (identityField()) {
+                    value(parser.getText());
+                }
+            }
         }
         return null;
     }
@@ -185,7 +201,7 @@ public final class EventSplitter {
             head += (int) size;
             headOffset = end;
         }
-        return new CapturedEvent(json, identity);
+        return new CapturedEvent(json, identity, identity.id(hostId));
     }
 
     private void number(JsonToken token) throws IOException {
@@ -205,6 +221,17 @@ public final class EventSplitter {
             timeSeconds = exact;
         }
         value(text);
+    }
+
+    /** Whether the value at the current position is one of the identity fields. */
+    private boolean identityField() {
+        if (depth == 1 && field != null) {
+            return switch (field) {
+                case "timeNano", "time", "Type", "Action" -> true;
+                default -> false;
+            };
+        }
+        return depth == 2 && inActor && "ID".equals(field);
     }
 
     /** Records a scalar at the current position when it is one of the identity fields. */

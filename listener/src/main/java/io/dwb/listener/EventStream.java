@@ -24,7 +24,7 @@ public final class EventStream {
 
     private final EngineConnection engine;
     private final String since;
-    private final int maxEventBytes;
+    private final EventSplitter splitter;
     private final EventQueue queue;
     private final LongConsumer onEventRead;
     private final AtomicReference<End> end = new AtomicReference<>();
@@ -33,12 +33,12 @@ public final class EventStream {
     private volatile long openedAtNanos;
     private Thread thread;
 
-    /** @param maxEventBytes longer events are replaced by a stand-in ({@link EventSplitter}) */
-    public EventStream(EngineConnection engine, String since, int maxEventBytes, EventQueue queue,
+    /** @param splitter a new one for this subscription: it holds the state of the body read so far */
+    public EventStream(EngineConnection engine, String since, EventSplitter splitter, EventQueue queue,
                        LongConsumer onEventRead) {
         this.engine = engine;
         this.since = since;
-        this.maxEventBytes = maxEventBytes;
+        this.splitter = splitter;
         this.queue = queue;
         this.onEventRead = onEventRead;
     }
@@ -58,7 +58,6 @@ public final class EventStream {
     }
 
     private void read() {
-        EventSplitter splitter = new EventSplitter(maxEventBytes);
         byte[] buffer = new byte[READ_BUFFER];
         try (Response r = response; InputStream body = r.getBody()) {
             int n;

@@ -25,17 +25,10 @@ public final class TopicRecords {
         this.key = HeaderNames.utf8(host.id());
     }
 
-    public String hostId() {
-        return host.id();
-    }
-
-    /**
-     * An engine event: value the engine's bytes exactly as it sent them, timestamp its timeNano in milliseconds;
-     * {@code eventId} is {@link CapturedEvent#id}, computed once by the caller for the checkpoint too.
-     */
-    public ProducerRecord<byte[], byte[]> event(CapturedEvent event, String eventId) {
+    /** An engine event: value the engine's bytes exactly as it sent them, timestamp its timeNano in milliseconds. */
+    public ProducerRecord<byte[], byte[]> event(CapturedEvent event) {
         RecordHeaders headers = headers(RecordKind.EVENT);
-        headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(eventId)));
+        headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(event.id())));
         Long timestamp = event.identity().time().map(n -> n / 1_000_000L).orElse(null);
         return new ProducerRecord<>(eventsTopic, null, timestamp, key, event.json(), headers);
     }

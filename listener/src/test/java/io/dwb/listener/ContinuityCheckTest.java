@@ -15,16 +15,17 @@ class ContinuityCheckTest {
         ObjectNode e = ContractJson.MAPPER.createObjectNode();
         e.put("Type", "container").put("Action", action).put("timeNano", timeNano).put("time", timeNano / 1_000_000_000L);
         e.putObject("Actor").put("ID", actor);
-        return new CapturedEvent(ContractJson.write(e), EventIdentity.of(e));
+        EventIdentity identity = EventIdentity.of(e);
+        return new CapturedEvent(ContractJson.write(e), identity, identity.id(HOST));
     }
 
     private static Checkpoint checkpointOf(CapturedEvent e) {
-        return new Checkpoint(e.identity().timeNano(), e.id(HOST));
+        return new Checkpoint(e.identity().timeNano(), e.id());
     }
 
     @Test
     void firstStartWithoutCheckpointPublishesEverything() {
-        ContinuityCheck check = new ContinuityCheck(HOST, null);
+        ContinuityCheck check = new ContinuityCheck(null);
         assertThat(check.decided()).isTrue();
         CapturedEvent e = event(100, "start", "a");
         assertThat(check.offer(e).publish()).containsExactly(e);
@@ -36,7 +37,7 @@ class ContinuityCheckTest {
         CapturedEvent sameTimeBefore = event(200, "create", "a");
         CapturedEvent cp = event(200, "start", "a");
         CapturedEvent after = event(300, "die", "a");
-        ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
         assertThat(check.offer(sameTimeBefore).publish()).isEmpty();
         assertThat(check.offer(cp).publish()).isEmpty();
         assertThat(check.proven()).isTrue();
@@ -49,7 +50,7 @@ class ContinuityCheckTest {
     void sameTimeEventsAfterTheCheckpointArePublished() {
         CapturedEvent cp = event(200, "start", "a");
         CapturedEvent sameTimeAfter = event(200, "start", "b");
-        ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
         check.offer(cp);
         assertThat(check.offer(sameTimeAfter).publish()).containsExactly(sameTimeAfter);
     }
@@ -58,7 +59,7 @@ class ContinuityCheckTest {
     void aLaterEventFirstMeansAGapFromTheCheckpointToThatEvent() {
         CapturedEvent cp = event(200, "start", "a");
         Checkpoint checkpoint = checkpointOf(cp);
-        ContinuityCheck check = new ContinuityCheck(HOST, checkpoint);
+        ContinuityCheck check = new ContinuityCheck(checkpoint);
         CapturedEvent sameTimeKept = event(200, "start", "z");
         CapturedEvent later = event(900, "die", "b");
         assertThat(check.offer(sameTimeKept).publish()).isEmpty();
@@ -73,7 +74,7 @@ class ContinuityCheckTest {
     @Test
     void olderEventsAreSkipped() {
         CapturedEvent cp = event(200, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
         assertThat(check.offer(event(100, "create", "a")).publish()).isEmpty();
         assertThat(check.decided()).isFalse();
     }
@@ -81,7 +82,7 @@ class ContinuityCheckTest {
     @Test
     void aQuietEngineThatReplaysNothingExpiresIntoAGapUpToTheSubscription() {
         CapturedEvent cp = event(200, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
         ContinuityCheck.Verdict v = check.expire(5_000);
         assertThat(v.gap().fromNano()).isEqualTo(200);
         assertThat(v.gap().toNano()).isEqualTo(5_000);
@@ -92,7 +93,7 @@ class ContinuityCheckTest {
     @Test
     void expiryAfterProofIsNothing() {
         CapturedEvent cp = event(200, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(HOST, checkpointOf(cp));
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
         check.offer(cp);
         assertThat(check.expire(5_000).gap()).isNull();
     }

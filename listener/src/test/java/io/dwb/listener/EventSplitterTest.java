@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventId;
 import io.dwb.schemas.EventIdentity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * that are the ones a parsed tree gives (so the listener's event ids are the forwarder's).
  */
 class EventSplitterTest {
+    private static final String HOST_ID = "host-1";
     /** Recorded shapes (Engine 26) and odd ones another producer or a future engine might write. */
     private static final List<String> EVENTS = List.of(
             "{\"status\":\"start\",\"id\":\"4f2c\",\"from\":\"busybox\",\"Type\":\"container\",\"Action\":\"start\","
@@ -52,6 +54,7 @@ class EventSplitterTest {
                 JsonNode tree = ContractJson.tree(sent);
                 assertThat(events.get(i).json()).as("event %d, read size %d", i, readSize).isEqualTo(sent);
                 assertThat(events.get(i).identity()).as("event %d", i).isEqualTo(EventIdentity.of(tree));
+                assertThat(events.get(i).id()).as("event %d", i).isEqualTo(EventId.of(HOST_ID, tree));
             }
         }
         CapturedEvent first = split(body, 5, 1 << 20).get(0);
@@ -107,7 +110,7 @@ class EventSplitterTest {
         JsonNode json = ContractJson.tree(standIn.json());
         assertThat(json.get("truncated").asBoolean()).isTrue();
         assertThat(json.get("timeNano").asText()).isEqualTo("later");
-        assertThat(EventIdentity.of(json).id("h")).isEqualTo(standIn.id("h"));
+        assertThat(EventIdentity.of(json).id(HOST_ID)).isEqualTo(standIn.id());
     }
 
     @Test
@@ -131,7 +134,7 @@ class EventSplitterTest {
 
     /** Feeds {@code body} in reads of {@code readSize} through one reused buffer, as EventStream does. */
     private static List<CapturedEvent> split(byte[] body, int readSize, int maxEventBytes) throws IOException {
-        EventSplitter splitter = new EventSplitter(maxEventBytes);
+        EventSplitter splitter = new EventSplitter(HOST_ID, maxEventBytes);
         List<CapturedEvent> out = new ArrayList<>();
         byte[] read = new byte[readSize];
         for (int at = 0; at < body.length; at += readSize) {
