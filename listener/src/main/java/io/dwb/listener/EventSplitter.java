@@ -14,9 +14,9 @@ import java.util.function.Consumer;
 
 /**
  * Splits the body of GET /events into events as it arrives: each top-level JSON object becomes a
- * {@link CapturedEvent} with the engine's exact bytes and its event id, and the identity fields ({@code timeNano}, {@code time},
- * {@code Type}, {@code Action}, {@code Actor.ID}) are read on the way by Jackson's non-blocking parser, without
- * building a tree. A read is not an event: values may span reads, and several may share one. Not thread-safe.
+ * {@link CapturedEvent} with the engine's exact bytes and its event id, and the identity fields ({@code timeNano},
+ * {@code time}, {@code Type}, {@code Action}, {@code Actor.ID}) are read on the way by Jackson's non-blocking
+ * parser, without building a tree. A read is not an event: values may span reads, and several may share one. Not thread-safe.
  *
  * <p>An event longer than {@code maxEventBytes} is not kept: Kafka would refuse it and the listener would retry it
  * forever. It becomes a stand-in holding its identity fields and {@code "truncated": true} ({@link #standIn}), so the
@@ -190,6 +190,9 @@ public final class EventSplitter {
             // Its bytes were dropped: what the current read holds after it becomes the pending bytes.
             oversize = false;
             int from = (int) (end - chunkOffset);
+            if (pending.length < chunkLength - from) {
+                pending = new byte[chunkLength - from];
+            }
             System.arraycopy(chunk, from, pending, 0, chunkLength - from);
             head = 0;
             tail = chunkLength - from;

@@ -78,8 +78,9 @@ class EventSplitterTest {
                 + "{\"huge\":\"" + "x".repeat(300_000) + "\"}},\"scope\":\"local\",\"time\":1790000010,"
                 + "\"timeNano\":1790000010000000007}";
         String small = EVENTS.get(1);
-        // Detected while it streams (over the limit before it ends) and when it ends within one read.
-        for (int readSize : new int[] {4096, 16 * 1024, 1 << 20}) {
+        // 4 KiB, 16 KiB and 200,000: detected while it streams (a read starts with more than the limit kept);
+        // 1 MiB: the whole body in one read, detected when the event ends.
+        for (int readSize : new int[] {4096, 16 * 1024, 200_000, 1 << 20}) {
             List<CapturedEvent> events = split(body(List.of(small, big, small, big, small), "\n"), readSize, 100_000);
             assertThat(events).hasSize(5);
             for (int i : new int[] {0, 2, 4}) {
