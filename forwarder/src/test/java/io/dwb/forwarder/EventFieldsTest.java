@@ -30,7 +30,9 @@ class EventFieldsTest {
                 "{\"Type\":\"image\",\"Action\":null,\"timeNano\":1.5,\"status\":null}",
                 "{\"Actor\":{\"ID\":\"a\",\"Attributes\":{\"image\":\"i\"}},\"Actor\":{\"ID\":5},\"Type\":\"\"}",
                 "{\"Actor\":{\"Attributes\":{\"image\":\"i\"},\"Attributes\":[1]},\"id\":{\"deep\":[{}]},\"from\":1}",
-                "{\"Actor\":[{\"ID\":\"no\"}],\"timeNano\":\"1\",\"Action\":{\"a\":1}}")) {
+                "{\"Actor\":[{\"ID\":\"no\"}],\"timeNano\":\"1\",\"Action\":{\"a\":1}}",
+                "{\"Type\":\"container\",\"Action\":\"create\",\"truncated\":true,\"timeNano\":1}",
+                "{\"Type\":\"container\",\"truncated\":\"true\",\"timeNano\":1}")) {
             byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
             assertThat(EventFields.read(bytes)).as(json)
                     .isEqualTo(EventFields.of((ObjectNode) ContractJson.tree(bytes)));
