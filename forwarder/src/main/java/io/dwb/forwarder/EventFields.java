@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.StandIn;
 import java.io.IOException;
 
 /**
@@ -21,7 +22,7 @@ import java.io.IOException;
  * @param action    {@code Action} when it is a string, else null
  * @param actorId   {@code Actor.ID} when it is a string, else null
  * @param image     {@code Actor.Attributes.image} when it is a string, else null
- * @param truncated {@code "truncated": true}: the listener's stand-in for an event longer than Kafka takes
+ * @param truncated {@code "truncated": true}: the listener's {@link StandIn} for an event longer than Kafka takes
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
                           Presence timeNanoPresence, String actorId, String image,
@@ -70,7 +71,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     case "status" -> r.hasStatus = true;
                     case "id" -> r.hasId = true;
                     case "from" -> r.hasFrom = true;
-                    case "truncated" -> r.truncated = t == JsonToken.VALUE_TRUE;
+                    case StandIn.TRUNCATED -> r.truncated = t == JsonToken.VALUE_TRUE;
                     default -> { }
                 }
                 p.skipChildren();
@@ -102,7 +103,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         r.hasStatus = event.has("status");
         r.hasId = event.has("id");
         r.hasFrom = event.has("from");
-        r.truncated = event.path("truncated").isBoolean() && event.get("truncated").booleanValue();
+        r.truncated = event.path(StandIn.TRUNCATED).isBoolean() && event.get(StandIn.TRUNCATED).booleanValue();
         return r.fields();
     }
 

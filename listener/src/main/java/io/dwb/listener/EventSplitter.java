@@ -3,12 +3,11 @@ package io.dwb.listener;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -19,8 +18,8 @@ import java.util.function.Consumer;
  * parser, without building a tree. A read is not an event: values may span reads, and several may share one. Not thread-safe.
  *
  * <p>An event longer than {@code maxEventBytes} is not kept: Kafka would refuse it and the listener would retry it
- * forever. It becomes a stand-in holding its identity fields and {@code "truncated": true} ({@link #standIn}), so the
- * forwarder still alerts on who did what and when.
+ * forever. It becomes a {@link StandIn} holding its identity fields and {@code "truncated": true}, so the forwarder
+ * still alerts on who did what and when.
  */
 public final class EventSplitter {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventSplitter.class);
@@ -252,34 +251,11 @@ public final class EventSplitter {
         }
     }
 
-    /**
-     * What replaces an event over the limit: its identity fields in the engine's names, the {@code time} it had, and
-     * {@code "truncated": true} with its size, so the alert says what happened and that the rest is missing.
-     */
+    /** What replaces an event over the limit ({@link StandIn}), said once in the log. */
     private byte[] standIn(EventIdentity identity, String timeText, long size) {
         log.warn("the engine sent a {} {} event of {} bytes for {} (timeNano {}), longer than Kafka takes ({} bytes): "
                 + "publishing its identity only, marked truncated", identity.type(), identity.action(), size,
                 identity.actorId(), identity.timeNanoText(), maxEventBytes);
-        ObjectNode json = ContractJson.MAPPER.createObjectNode();
-        json.put("Type", identity.type());
-        json.put("Action", identity.action());
-        json.putObject("Actor").put("ID", identity.actorId());
-        putTime(json, "time", timeText);
-        putTime(json, "timeNano", identity.timeNanoText());
-        json.put("truncated", true);
-        json.put("originalSize", size);
-        return ContractJson.write(json);
-    }
-
-    /** As a number when it is one (the engine's way), else as the text it was: the event id reads the same text. */
-    private static void putTime(ObjectNode json, String name, String text) {
-        if (text == null || text.isEmpty()) {
-            return;
-        }
-        try {
-            json.put(name, new BigInteger(text));
-        } catch (NumberFormatException e) {
-            json.put(name, text);
-        }
+        return StandIn.of(identity, timeText, size);
     }
 }

@@ -1,0 +1,43 @@
+package io.dwb.schemas;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigInteger;
+
+/**
+ * The listener's stand-in for an engine event longer than Kafka takes: the event's identity fields in the engine's
+ * names, the {@code time} it had, {@code "truncated": true} and its {@code originalSize}. It keeps the event id, so
+ * resume, dedup and replay treat it as the event it replaces; the forwarder marks its alert truncated.
+ */
+public final class StandIn {
+    /** The field that says an event is a stand-in (also set on the alert of a trimmed event). */
+    public static final String TRUNCATED = "truncated";
+    /** The length in bytes of the event a stand-in replaces. */
+    public static final String ORIGINAL_SIZE = "originalSize";
+
+    private StandIn() {}
+
+    /** @param timeText the event's {@code time} as it was written, null or "" when it had none */
+    public static byte[] of(EventIdentity identity, String timeText, long originalSize) {
+        ObjectNode json = ContractJson.MAPPER.createObjectNode();
+        json.put("Type", identity.type());
+        json.put("Action", identity.action());
+        json.putObject("Actor").put("ID", identity.actorId());
+        putTime(json, "time", timeText);
+        putTime(json, "timeNano", identity.timeNanoText());
+        json.put(TRUNCATED, true);
+        json.put(ORIGINAL_SIZE, originalSize);
+        return ContractJson.write(json);
+    }
+
+    /** As a number when it is one (the engine's way), else as the text it was: the event id reads the same text. */
+    private static void putTime(ObjectNode json, String name, String text) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        try {
+            json.put(name, new BigInteger(text));
+        } catch (NumberFormatException e) {
+            json.put(name, text);
+        }
+    }
+}
