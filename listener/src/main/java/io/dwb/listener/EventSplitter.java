@@ -38,9 +38,9 @@ public final class EventSplitter {
     private byte[] chunk;
     private long chunkOffset;
     private int chunkLength;
-    private boolean inEvent;
     private boolean oversize;
     private long eventStart;
+    /** Open objects and arrays: above 0 while inside an event. */
     private int depth;
     private String field;
     private boolean inActor;
@@ -87,7 +87,7 @@ public final class EventSplitter {
         while (parser.nextToken() != null) {
             // only reached with a value cut short: the parser throws for it
         }
-        if (inEvent) {
+        if (depth > 0) {
             throw new IOException("the engine's stream ended in the middle of an event");
         }
     }
@@ -96,7 +96,7 @@ public final class EventSplitter {
         chunk = bytes;
         chunkOffset = headOffset + (tail - head);
         chunkLength = length;
-        if (inEvent && !oversize && tail - head > maxEventBytes) {
+        if (depth > 0 && !oversize && tail - head > maxEventBytes) {
             oversize = true; // an event already over the limit: stop keeping its bytes, still read its identity
         }
         if (oversize) {
@@ -160,7 +160,6 @@ public final class EventSplitter {
     }
 
     private void begin() {
-        inEvent = true;
         field = null;
         inActor = false;
         timeNanoText = "";
@@ -179,7 +178,6 @@ public final class EventSplitter {
     }
 
     private CapturedEvent finish() {
-        inEvent = false;
         EventIdentity identity = new EventIdentity(timeNanoText, timeNano != null ? timeNano
                 : timeSeconds != null ? timeSeconds * 1_000_000_000L : null, type, action, actorId);
         long end = parser.currentLocation().getByteOffset();

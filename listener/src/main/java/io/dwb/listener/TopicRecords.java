@@ -7,29 +7,37 @@ import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.StateSnapshot;
+import java.util.EnumMap;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /** Builds the records of the topic contract for one host: key host id, the contract's headers and timestamps. */
 public final class TopicRecords {
-    private final HostIdentity host;
     private final String eventsTopic;
     private final String checkpointsTopic;
+    /** The host id: the key, and the host-id header. Encoded once, like the other header values: every record. */
     private final byte[] key;
+    private final byte[] hostName;
+    private final Map<RecordKind, byte[]> kinds = new EnumMap<>(RecordKind.class);
 
     public TopicRecords(HostIdentity host, String eventsTopic, String checkpointsTopic) {
-        this.host = host;
         this.eventsTopic = eventsTopic;
         this.checkpointsTopic = checkpointsTopic;
         this.key = HeaderNames.utf8(host.id());
+        this.hostName = HeaderNames.utf8(host.name());
+        for (RecordKind kind : RecordKind.values()) {
+            kinds.put(kind, HeaderNames.utf8(kind.header()));
+        }
     }
 
     /** An engine event: value the engine's bytes exactly as it sent them, timestamp its timeNano in milliseconds. */
     public ProducerRecord<byte[], byte[]> event(CapturedEvent event) {
         RecordHeaders headers = headers(RecordKind.EVENT);
         headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(event.id())));
-        Long timestamp = event.identity().time().map(n -> n / 1_000_000L).orElse(null);
+        Long timeNano = event.identity().timeNano();
+        Long timestamp = timeNano == null ? null : timeNano / 1_000_000L;
         return new ProducerRecord<>(eventsTopic, null, timestamp, key, event.json(), headers);
     }
 
@@ -55,9 +63,9 @@ public final class TopicRecords {
 
     private RecordHeaders headers(RecordKind kind) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(new RecordHeader(HeaderNames.HOST, HeaderNames.utf8(host.name())));
-        headers.add(new RecordHeader(HeaderNames.HOST_ID, HeaderNames.utf8(host.id())));
-        headers.add(new RecordHeader(HeaderNames.KIND, HeaderNames.utf8(kind.header())));
+        headers.add(new RecordHeader(HeaderNames.HOST, hostName));
+        headers.add(new RecordHeader(HeaderNames.HOST_ID, key));
+        headers.add(new RecordHeader(HeaderNames.KIND, kinds.get(kind)));
         return headers;
     }
 }
