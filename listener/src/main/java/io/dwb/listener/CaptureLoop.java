@@ -346,14 +346,14 @@ public final class CaptureLoop {
                 publisher.send(records.state(state));
             }
         }
-        Checkpoint last = pending;
+        CapturedEvent last = null;
         for (CapturedEvent event : verdict.publish()) {
             publisher.send(records.event(event));
             if (event.identity().timeNano() != null) {
-                last = new Checkpoint(event.identity().timeNano(), event.id());
+                last = event;
             }
         }
-        return last;
+        return last == null ? pending : new Checkpoint(last.identity().timeNano(), last.id());
     }
 
     private Heartbeat heartbeat(boolean connected, Checkpoint checkpoint) {
