@@ -1,5 +1,6 @@
 package io.dwb.bench;
 
+import io.dwb.listener.TransactionalPublisher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,13 +28,14 @@ public final class CaptureBench {
         this.createTopic = createTopic;
     }
 
-    /** A plain producer (acks=all, linger 5 ms as the listener's) sending the same records: events/s. */
+    /** A plain producer (acks=all, linger 5 ms and batch size as the listener's) sending the same records: events/s. */
     public double rawProducer() {
         String topic = "bench-raw-" + UUID.randomUUID().toString().substring(0, 8);
         createTopic.accept(topic, Map.of());
         EventShapes shapes = new EventShapes(11, EpochClock.nowNanos(), 1_000L);
         ContractRecords records = new ContractRecords(topic, "bench-raw", "BENCH:RAW", shapes);
-        return events * 1e9 / Kafka.produce(context.bootstrapServers(), events, records::record, 5, 16 * 1024);
+        return events * 1e9 / Kafka.produce(context.bootstrapServers(), events, records::record, 5,
+                TransactionalPublisher.BATCH_BYTES);
     }
 
     /** One listener run; {@code transactionInterval} null for the default. */

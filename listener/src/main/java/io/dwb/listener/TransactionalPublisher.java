@@ -22,6 +22,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class TransactionalPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
+    /** The producer's {@code batch.size} unless the Kafka configuration file gives one. */
+    public static final int BATCH_BYTES = 128 * 1024;
+
     private final TopicRecords records;
     /** Records in the open transaction; 0 when none is open. */
     private int sent;
@@ -33,6 +36,10 @@ public final class TransactionalPublisher implements AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // 128 KiB instead of 16 KiB: one partition takes one batch per produce request, and at most five requests
+        // are in flight, so 16 KiB batches cap a burst at a few hundred events per round trip (the capture bench
+        // measured 11-15k events/s with 16 KiB, 19-28k with 128 KiB, nothing more with 512 KiB).
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(BATCH_BYTES));
         // 8 MB instead of Kafka's 32 MB: a full transaction (5,000 events) is about 3 MB, and the listener runs in a
         // small heap on every host. A user's Kafka configuration file still wins.
         p.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, "8388608");
