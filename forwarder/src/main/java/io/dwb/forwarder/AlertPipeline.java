@@ -8,7 +8,6 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -84,21 +83,61 @@ public final class AlertPipeline {
         return bridge(record, (Classified.Bridge) classified);
     }
 
+    /**
+     * An engine event's alert, formatted before its turn to be sent, so that a run of them reaches the socket back
+     * to back (see {@link #prepare}).
+     */
+    public record Prepared(ConsumerRecord<byte[], byte[]> record, String hostKey, String eventId, byte[] datagram,
+                           boolean truncated) {}
+
+    /**
+     * The alert of {@code record} when it is an engine event that is not a known duplicate and fits a datagram;
+     * null for anything else (those go through {@link #handle}). Nothing is recorded: {@link #send(Prepared)} does.
+     */
+    public Prepared prepare(ConsumerRecord<byte[], byte[]> record) {
+        if (!(classifier.classify(record) instanceof Classified.Event event)
+                || duplicates.contains(event.host().key(), event.eventId())) {
+            return null;
+        }
+        return fit(record, event);
+    }
+
+    /** How many datagrams the pacer lets go now without waiting. */
+    public int sendableNow() {
+        return pacer.available();
+    }
+
     private Step event(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        String hostKey = event.host().key();
-        if (duplicates.contains(hostKey, event.eventId())) {
+        if (duplicates.contains(event.host().key(), event.eventId())) {
             metrics.duplicates.inc();
             return DONE;
         }
-        Optional<AlertTrimmer.Fitted> datagram = trimmer.datagram(event, legacyFields.missing(event.fields()), replay);
-        if (datagram.isEmpty()) {
+        Prepared prepared = fit(record, event);
+        if (prepared == null) {
             return deadLetter(record, "too-large-after-trim: the alert exceeds " + AlertTrimmer.MAX_DATAGRAM
                     + " bytes even with every Actor.Attributes value emptied");
         }
-        Step step = send(datagram.get().datagram(), "event", record);
+        return send(prepared);
+    }
+
+    /** The event's alert, trimmed if needed; null when it cannot fit. */
+    private Prepared fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
+        return trimmer.datagram(event, legacyFields.missing(event.fields()), replay)
+                .map(f -> new Prepared(record, event.host().key(), event.eventId(), f.datagram(), f.truncated()))
+                .orElse(null);
+    }
+
+    /** Sends a prepared alert; the same outcomes as {@link #handle}. */
+    public Step send(Prepared prepared) {
+        // An earlier event of the same run may have had the same id: it was not in the window when this was prepared.
+        if (duplicates.contains(prepared.hostKey(), prepared.eventId())) {
+            metrics.duplicates.inc();
+            return DONE;
+        }
+        Step step = send(prepared.datagram(), "event", prepared.record());
         if (step instanceof Step.Done) {
-            duplicates.add(hostKey, event.eventId());
-            if (datagram.get().truncated()) {
+            duplicates.add(prepared.hostKey(), prepared.eventId());
+            if (prepared.truncated()) {
                 metrics.truncated.inc();
             }
         }

@@ -31,6 +31,15 @@ public final class Pacer {
         return tokens >= 1.0 ? 0 : (long) Math.ceil((1.0 - tokens) / tokensPerNano);
     }
 
+    /** How many datagrams may go now, one after the other, without waiting. */
+    public int available() {
+        if (unlimited()) {
+            return Integer.MAX_VALUE;
+        }
+        refill();
+        return (int) tokens;
+    }
+
     /** Takes the token of a datagram that was sent. */
     public void take() {
         if (!unlimited()) {

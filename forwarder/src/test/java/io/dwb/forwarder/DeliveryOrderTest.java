@@ -1,0 +1,68 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The forwarder formats a run of events before sending them back to back: whatever the run holds (the same event
+ * published twice in a row, a record that is not an event, garbage), the datagrams come in topic order, once each.
+ */
+@ExtendWith(SharedKafka.class)
+class DeliveryOrderTest {
+    private static final long T0 = 1_764_000_000_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRunOfEventsIsDeliveredInTopicOrderOnceEachWhateverItHolds(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "delivery-order", 1);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ProducerRecord<byte[], byte[]> event = TestRecords.event(topic, "h", "h-id",
+                    TestRecords.containerEvent("c" + i, T0 + i));
+            records.add(event);
+            expected.add("c" + i);
+            if (i % 7 == 3) {
+                records.add(event); // published twice in a row (a listener's resume overlap): one datagram
+            }
+            if (i % 50 == 25) {
+                records.add(TestRecords.event(topic, "h", "h-id", "not json".getBytes(StandardCharsets.UTF_8),
+                        "garbage-" + i, System.currentTimeMillis()));
+            }
+        }
+        int repeated = (int) java.util.stream.IntStream.range(0, 300).filter(i -> i % 7 == 3).count();
+
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+            TestRecords.sendAll(producer, records);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.metrics().consumedTotal() >= records.size()
+                    && receiver.count() >= expected.size() && run.metrics().deadLetteredTotal() >= 6);
+            Thread.sleep(500); // a duplicate sent after all would arrive by now
+
+            List<String> names = new ArrayList<>();
+            for (JsonNode alert : TestRecords.alerts(receiver.datagrams())) {
+                names.add(alert.path("docker").path("Actor").path("Attributes").path("name").asText());
+            }
+            assertThat(names).isEqualTo(expected);
+            assertThat(run.metrics().duplicatesTotal()).isEqualTo(repeated);
+            assertThat(run.metrics().deadLetteredTotal()).isEqualTo(6);
+        }
+    }
+}
