@@ -272,16 +272,35 @@ public final class DeliveryLoop {
         return n;
     }
 
+    /**
+     * The periodic commit, asynchronous: a synchronous one stopped delivery for a round trip to the group coordinator
+     * every interval, which under a busy broker was the largest part of the forwarder's latency tail. The callback
+     * runs in a later poll on this thread; a failed one is covered by the next (offsets only move forward), and the
+     * commits on revocation and at exit stay synchronous.
+     */
     private void commit(boolean now) {
         if (!now && System.nanoTime() - lastCommitNanos < commitIntervalNanos) {
             return;
         }
         lastCommitNanos = System.nanoTime();
-        commit(delivered.keySet());
+        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(delivered.keySet());
+        if (offsets.isEmpty()) {
+            return;
+        }
+        consumer.commitAsync(offsets, (done, e) -> {
+            if (e == null) {
+                done.forEach((tp, o) -> {
+                    if (delivered.containsKey(tp)) { // still ours: not revoked while the commit was in flight
+                        committed.merge(tp, o.offset(), Math::max);
+                    }
+                });
+            } else {
+                log.warn("commit failed ({}); retried at the next interval", e.getMessage());
+            }
+        });
     }
 
-    /** Commits the delivered position of {@code partitions}; a failure is logged, the records come again later. */
-    private void commit(Collection<TopicPartition> partitions) {
+    private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : partitions) {
             Long next = delivered.get(tp);
@@ -289,6 +308,12 @@ public final class DeliveryLoop {
                 offsets.put(tp, new OffsetAndMetadata(next));
             }
         }
+        return offsets;
+    }
+
+    /** Commits the delivered position of {@code partitions}; a failure is logged, the records come again later. */
+    private void commit(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions);
         if (offsets.isEmpty()) {
             return;
         }

@@ -73,8 +73,10 @@ class CrashRecoveryTest {
                     args(broker, topic, receiver.path(), "--metrics-port", String.valueOf(port)))) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> unique(receiver) == TOTAL);
                 int duplicates = receiver.count() - TOTAL;
-                // What the first one delivered in its last commit interval, at most (plus one pacer burst).
-                assertThat(duplicates).as("repeated after the kill").isLessThanOrEqualTo(EPS + EPS / 20 + 1);
+                // What the first one delivered in its last commit interval, at most, plus one pacer burst and what
+                // it delivered while its last (asynchronous) commit was in flight: 100 ms allowed for that.
+                assertThat(duplicates).as("repeated after the kill")
+                        .isLessThanOrEqualTo(EPS + EPS / 10 + EPS / 20 + 1);
 
                 // Records it has delivered, published again (a listener's resume overlap): dropped by the window.
                 int before = receiver.count();
