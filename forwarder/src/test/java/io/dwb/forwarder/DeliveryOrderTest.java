@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class DeliveryOrderTest {
                         "garbage-" + i, System.currentTimeMillis()));
             }
         }
-        int repeated = (int) java.util.stream.IntStream.range(0, 300).filter(i -> i % 7 == 3).count();
+        int repeated = (int) IntStream.range(0, 300).filter(i -> i % 7 == 3).count();
 
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();

@@ -21,10 +21,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
-    private final KafkaProducer<byte[], byte[]> producer;
     /** The producer's {@code batch.size} unless the Kafka configuration file gives one. */
     public static final int BATCH_BYTES = 128 * 1024;
 
+    private final KafkaProducer<byte[], byte[]> producer;
     private final TopicRecords records;
     /** Records in the open transaction; 0 when none is open. */
     private int sent;
