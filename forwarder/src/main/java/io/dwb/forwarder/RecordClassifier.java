@@ -10,6 +10,7 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
+import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,6 @@ import org.apache.kafka.common.header.Header;
  * never changed. Not thread-safe (one per delivery loop).
  */
 public final class RecordClassifier {
-    /** Records above this are refused before parsing: no engine event comes near it. */
-    public static final int MAX_RECORD_BYTES = 1024 * 1024;
-
     // Trailing bytes after the object would end up inside the alert when the value is spliced: refuse them.
     private static final ObjectReader READER = ContractJson.MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -47,7 +45,7 @@ public final class RecordClassifier {
         if (value == null || value.length == 0) {
             return new Classified.Invalid("empty: the record has no value");
         }
-        if (value.length > MAX_RECORD_BYTES) {
+        if (value.length > StandIn.MAX_VALUE_BYTES) { // refused before parsing: the listener never sends one
             return new Classified.Invalid("too-large: " + value.length + " bytes, over the 1 MiB limit");
         }
         Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);

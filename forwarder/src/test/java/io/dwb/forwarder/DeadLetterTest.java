@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.StandIn;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +56,7 @@ class DeadLetterTest {
             return v;
         });
         kinds.put("too-large", i -> {
-            byte[] v = new byte[RecordClassifier.MAX_RECORD_BYTES + 10];
+            byte[] v = new byte[StandIn.MAX_VALUE_BYTES + 10];
             Arrays.fill(v, (byte) ' ');
             v[0] = '{';
             v[v.length - 1] = '}';

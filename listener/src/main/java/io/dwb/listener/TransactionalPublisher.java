@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.StandIn;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -55,13 +56,15 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
-     * The longest event value the producer can send: its {@code max.request.size} (Kafka's default 1 MiB, or the
-     * user's) less room for the record's key, headers and batch framing. Longer events become stand-ins.
+     * The longest event value to publish as it is: what the producer can send (its {@code max.request.size},
+     * Kafka's default 1 MiB or the user's, less room for the record's key, headers and batch framing), and never
+     * more than the contract's {@link StandIn#MAX_VALUE_BYTES}, which the forwarder would dead-letter. Longer events
+     * become stand-ins.
      */
     public static int maxEventBytes(Properties clientConfig) {
         String value = clientConfig.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576").trim();
         try {
-            return Math.max(64 * 1024, Integer.parseInt(value) - 16 * 1024);
+            return Math.min(StandIn.MAX_VALUE_BYTES, Math.max(64 * 1024, Integer.parseInt(value) - 16 * 1024));
         } catch (NumberFormatException e) {
             throw new io.dwb.schemas.runtime.ConfigurationError("max.request.size in the Kafka configuration is not "
                     + "a number of bytes: " + value, e);

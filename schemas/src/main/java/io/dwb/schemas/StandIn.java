@@ -4,11 +4,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 
 /**
- * The listener's stand-in for an engine event longer than Kafka takes: the event's identity fields in the engine's
- * names, the {@code time} it had, {@code "truncated": true} and its {@code originalSize}. It keeps the event id, so
- * resume, dedup and replay treat it as the event it replaces; the forwarder marks its alert truncated.
+ * The listener's stand-in for an engine event longer than Kafka or the forwarder takes: the event's identity fields
+ * in the engine's names, the {@code time} it had, {@code "truncated": true} and its {@code originalSize}. It keeps
+ * the event id, so resume, dedup and replay treat it as the event it replaces; the forwarder marks its alert
+ * truncated.
  */
 public final class StandIn {
+    /**
+     * The longest record value on the events topic: the forwarder dead-letters a longer one, so the listener
+     * publishes a longer event as its stand-in, whatever larger {@code max.request.size} its producer may have.
+     */
+    public static final int MAX_VALUE_BYTES = 1024 * 1024;
     /** The field that says an event is a stand-in (also set on the alert of a trimmed event). */
     public static final String TRUNCATED = "truncated";
     /** The length in bytes of the event a stand-in replaces. */
