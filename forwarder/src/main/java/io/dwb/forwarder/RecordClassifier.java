@@ -45,7 +45,7 @@ public final class RecordClassifier {
         if (value == null || value.length == 0) {
             return new Classified.Invalid("empty: the record has no value");
         }
-        if (value.length > StandIn.MAX_VALUE_BYTES) { // refused before parsing: the listener never sends one
+        if (value.length > StandIn.MAX_VALUE_BYTES) { // refused before parsing; the listener sends a stand-in instead
             return new Classified.Invalid("too-large: " + value.length + " bytes, over the 1 MiB limit");
         }
         Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
