@@ -7,5 +7,5 @@ FROM ${BASE_IMAGE}
 COPY forwarder.jar /opt/docker-wazuh-bridge/forwarder.jar
 # As bin/forwarder: a small heap and the serial collector; override with JAVA_OPTS. Options: DWB_* variables
 # (docs/forwarder.md) or arguments after the image name.
-ENV JAVA_OPTS="-XX:+UseSerialGC -Xms96m -Xmx96m -Xmn48m -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xms72m -Xmx72m -Xmn40m -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/docker-wazuh-bridge/forwarder.jar \"$@\"", "forwarder"]

@@ -11,9 +11,10 @@ DWB_COMMON_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -XX:ReservedCode
 # of resident memory at no measurable cost to its throughput, and tight free ratios give back what a burst took.
 DWB_LISTENER_JAVA_OPTS="$DWB_COMMON_JAVA_OPTS -Xms16m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1"
 # The forwarder's per-record work (parse, format, send) is where its throughput goes: it keeps C2, and a fixed heap
-# with a 48 MB young generation, where fetched records die young; grown from 16 MB the heap stayed ~35 MB and ran a
-# full collection every ~200 ms under load (20 % of the time; docs/benchmarks.md).
-DWB_FORWARDER_JAVA_OPTS="$DWB_COMMON_JAVA_OPTS -Xms96m -Xmx96m -Xmn48m"
+# with a 40 MB young generation, where fetched records die young; grown from 16 MB the heap stayed ~35 MB and ran a
+# full collection every ~200 ms under load (20 % of the time). 72 MB rather than 96: a fixed heap is all resident
+# under load, and 96 MB took the peak RSS to 195 MB of the 200 budgeted (docs/benchmarks.md).
+DWB_FORWARDER_JAVA_OPTS="$DWB_COMMON_JAVA_OPTS -Xms72m -Xmx72m -Xmn40m"
 
 launch() {
   local module=$1 main=$2; shift 2

@@ -51,7 +51,7 @@ public final class BenchMain {
         Machine machine = Machine.now();
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String listenerOpts = setting("DWB_BENCH_LISTENER_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -Xmx64m");
-        String forwarderOpts = setting("DWB_BENCH_FORWARDER_JAVA_OPTS", "-XX:+UseSerialGC -Xms96m -Xmx96m -Xmn48m");
+        String forwarderOpts = setting("DWB_BENCH_FORWARDER_JAVA_OPTS", "-XX:+UseSerialGC -Xms72m -Xmx72m -Xmn40m");
         Set<String> only = Set.of(setting("DWB_BENCH_ONLY", "delivery,capture,latency,jmh").split(","));
         Path work = Files.createTempDirectory(Path.of("/tmp"), "dwb-bench-");
         Path logs = Path.of(setting("DWB_BENCH_LOGS", "bench/target/bench-logs"));
