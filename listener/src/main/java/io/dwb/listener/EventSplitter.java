@@ -178,8 +178,7 @@ public final class EventSplitter {
     }
 
     private CapturedEvent finish() {
-        EventIdentity identity = new EventIdentity(timeNanoText, timeNano != null ? timeNano
-                : timeSeconds != null ? timeSeconds * 1_000_000_000L : null, type, action, actorId);
+        EventIdentity identity = EventIdentity.of(timeNanoText, timeNano, timeSeconds, type, action, actorId);
         long end = parser.currentLocation().getByteOffset();
         long size = end - eventStart;
         byte[] json;
@@ -194,9 +193,9 @@ public final class EventSplitter {
             head = 0;
             tail = chunkLength - from;
             headOffset = end;
-            json = standIn(identity, timeText, size);
+            json = standIn(identity, size);
         } else {
-            json = size > maxEventBytes ? standIn(identity, timeText, size)
+            json = size > maxEventBytes ? standIn(identity, size)
                     : Arrays.copyOfRange(pending, head, head + (int) size);
             head += (int) size;
             headOffset = end;
@@ -250,7 +249,7 @@ public final class EventSplitter {
     }
 
     /** What replaces an event over the limit ({@link StandIn}), said once in the log. */
-    private byte[] standIn(EventIdentity identity, String timeText, long size) {
+    private byte[] standIn(EventIdentity identity, long size) {
         log.warn("the engine sent a {} {} event of {} bytes for {} (timeNano {}), longer than Kafka takes ({} bytes): "
                 + "publishing its identity only, marked truncated", identity.type(), identity.action(), size,
                 identity.actorId(), identity.timeNanoText(), maxEventBytes);

@@ -25,13 +25,21 @@ public record EventIdentity(String timeNanoText, Long timeNano, String type, Str
 
     public static EventIdentity of(JsonNode event) {
         JsonNode nano = event.get("timeNano");
-        Long time = number(nano);
-        if (time == null) {
-            JsonNode seconds = number(event.get("time")) == null ? null : event.get("time");
-            time = seconds == null ? null : seconds.asLong() * 1_000_000_000L;
-        }
-        return new EventIdentity(text(nano), time, text(event.get("Type")), text(event.get("Action")),
-                text(event.path("Actor").get("ID")));
+        return of(text(nano), number(nano), number(event.get("time")), text(event.get("Type")),
+                text(event.get("Action")), text(event.path("Actor").get("ID")));
+    }
+
+    /**
+     * From fields read one by one (the listener's stream): the event's time is {@code timeNano}, else {@code time}
+     * in nanoseconds.
+     *
+     * @param timeNano    {@code timeNano} when it is an integer that fits a long, else null
+     * @param timeSeconds {@code time} likewise
+     */
+    public static EventIdentity of(String timeNanoText, Long timeNano, Long timeSeconds, String type, String action,
+                                   String actorId) {
+        Long time = timeNano != null ? timeNano : timeSeconds != null ? timeSeconds * 1_000_000_000L : null;
+        return new EventIdentity(timeNanoText, time, type, action, actorId);
     }
 
     /** The identity text of a value: numbers by their exact integer text (a double would round timeNano). */
