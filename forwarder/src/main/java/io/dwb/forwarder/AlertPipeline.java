@@ -91,15 +91,11 @@ public final class AlertPipeline {
                            boolean truncated) {}
 
     /**
-     * The alert of {@code record} when it is an engine event that is not a known duplicate and fits a datagram;
-     * null for anything else (those go through {@link #handle}). Nothing is recorded: {@link #send(Prepared)} does.
+     * The alert of {@code record} when it is an engine event that fits a datagram; null for anything else (those go
+     * through {@link #handle}). Nothing is recorded: {@link #send(Prepared)} does, and drops duplicates.
      */
     public Prepared prepare(ConsumerRecord<byte[], byte[]> record) {
-        if (!(classifier.classify(record) instanceof Classified.Event event)
-                || duplicates.contains(event.host().key(), event.eventId())) {
-            return null;
-        }
-        return fit(record, event);
+        return classifier.classify(record) instanceof Classified.Event event ? fit(record, event) : null;
     }
 
     /** How many datagrams the pacer lets go now without waiting. */
@@ -108,10 +104,6 @@ public final class AlertPipeline {
     }
 
     private Step event(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        if (duplicates.contains(event.host().key(), event.eventId())) {
-            metrics.duplicates.inc();
-            return DONE;
-        }
         Prepared prepared = fit(record, event);
         if (prepared == null) {
             return deadLetter(record, "too-large-after-trim: the alert exceeds " + AlertTrimmer.MAX_DATAGRAM
@@ -127,9 +119,12 @@ public final class AlertPipeline {
                 .orElse(null);
     }
 
-    /** Sends a prepared alert; the same outcomes as {@link #handle}. */
+    /**
+     * Sends a prepared alert, unless its event was already delivered; the same outcomes as {@link #handle}. The
+     * duplicate window is read here, at the send, and not when preparing: an earlier event of the same run may have
+     * the same id.
+     */
     public Step send(Prepared prepared) {
-        // An earlier event of the same run may have had the same id: it was not in the window when this was prepared.
         if (duplicates.contains(prepared.hostKey(), prepared.eventId())) {
             metrics.duplicates.inc();
             return DONE;
