@@ -179,15 +179,10 @@ public final class BenchMain {
             boolean steady = p.name().startsWith("50");
             report.add(new Row("Latency, real engine, " + p.name() + String.format(Locale.ROOT,
                     " (%,d events reported by the engine, %.0f/s; %,d delivered, %,d duplicates)",
-                    p.engineCount(), p.generatedPerSecond(), p.delivered(), p.duplicates()), String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                    p.p50Micros() / 1000.0, p.p99Micros() / 1000.0, p.maxMicros() / 1000.0),
-                    String.format(Locale.ROOT, "the engine's own stream: p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
-                            + "committed in Kafka: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                            p.engineP50Micros() / 1000.0, p.engineP99Micros() / 1000.0,
-                            p.engineMaxMicros() / 1000.0, p.committedP50Micros() / 1000.0,
-                            p.committedP99Micros() / 1000.0, p.committedMaxMicros() / 1000.0), "",
-                    steady ? "p99 ≤ 150 ms" : "", steady ? ResultsReport.yesNo(p.p99Micros() >= 0
-                    && p.p99Micros() <= 150_000 && p.delivered() >= p.engineCount()) : ""));
+                    p.engineCount(), p.generatedPerSecond(), p.delivered(), p.duplicates()), p.datagram().text(),
+                    "the engine's own stream: " + p.engine().text() + "; committed in Kafka: " + p.committed().text(),
+                    "", steady ? "p99 ≤ 150 ms" : "", steady ? ResultsReport.yesNo(p.datagram().p99Micros() >= 0
+                    && p.datagram().p99Micros() <= 150_000 && p.delivered() >= p.engineCount()) : ""));
         }
         listenerPeakKb = Math.max(listenerPeakKb, outcome.listenerRssKb());
         forwarderPeakKb = Math.max(forwarderPeakKb, outcome.forwarderRssKb());

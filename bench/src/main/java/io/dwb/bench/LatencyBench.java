@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -29,16 +30,34 @@ public final class LatencyBench {
      * @param failedCalls engine calls that threw; the engine may still have made their event
      * @param delivered   distinct events of ours whose datagram arrived
      * @param duplicates  datagrams for an event that had already arrived
-     * @param engineP50Micros the engine's own stream (the bench's subscription): timeNano to arrival, p50
-     * @param committedP50Micros committed in Kafka (a read_committed consumer of the bench): timeNano to arrival
-     * @param commits the listener's own commit durations during the phase (its /metrics)
+     * @param datagram    timeNano to the datagram's arrival
+     * @param engine      the engine's own stream (the bench's subscription): timeNano to arrival
+     * @param committed   committed in Kafka (a read_committed consumer of the bench): timeNano to arrival
+     * @param commits     the listener's own commit durations during the phase (its /metrics)
      */
     public record Phase(String name, long generated, double generatedPerSecond, long engineCount,
-                        long failedCalls, String lastFailure,
-                        long delivered, long duplicates, long p50Micros, long p99Micros, long maxMicros,
-                        long engineP50Micros, long engineP99Micros, long engineMaxMicros,
-                        long committedP50Micros, long committedP99Micros, long committedMaxMicros,
-                        String commits) {}
+                        long failedCalls, String lastFailure, long delivered, long duplicates,
+                        Quantiles datagram, Quantiles engine, Quantiles committed, String commits) {}
+
+    /** Latency quantiles (nearest rank) in microseconds; -1 each when there was nothing to measure. */
+    public record Quantiles(long p50Micros, long p99Micros, long maxMicros) {
+        static Quantiles of(List<Long> nanos) {
+            List<Long> sorted = new ArrayList<>(nanos);
+            sorted.sort(null);
+            return new Quantiles(micros(sorted, 0.50), micros(sorted, 0.99), micros(sorted, 1.0));
+        }
+
+        /** "p50 1.2 ms, p99 3.4 ms, max 5.6 ms" */
+        public String text() {
+            return String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms", p50Micros / 1000.0,
+                    p99Micros / 1000.0, maxMicros / 1000.0);
+        }
+
+        private static long micros(List<Long> sorted, double q) {
+            int n = sorted.size();
+            return n == 0 ? -1 : sorted.get(Math.max(0, (int) Math.ceil(n * q) - 1)) / 1000;
+        }
+    }
 
     public record Outcome(List<Phase> phases, long listenerRssKb, long forwarderRssKb) {}
 
@@ -240,20 +259,9 @@ public final class LatencyBench {
         forwarder.samplePeakRssKb();
         String commits = CommitDurations.read(metricsPort).since(commitsBefore).summary();
         List<Long> latencies = inWindow(seen, startEpoch, endEpoch);
-        List<Long> onTopic = inWindow(committed, startEpoch, endEpoch);
-        onTopic.sort(null);
-        latencies.sort(null);
         return new Phase(name, generated.get(), expected / seconds, expected, failedCalls.get() - failedBefore,
-                lastFailure.get(), latencies.size(), duplicates.get() - duplicatesBefore,
-                micros(latencies, 0.50), micros(latencies, 0.99), micros(latencies, 1.0),
-                micros(engineLatencies, 0.50), micros(engineLatencies, 0.99), micros(engineLatencies, 1.0),
-                micros(onTopic, 0.50), micros(onTopic, 0.99), micros(onTopic, 1.0), commits);
-    }
-
-    /** The {@code q} quantile (nearest rank) of sorted nanoseconds, in microseconds; -1 when there are none. */
-    private static long micros(List<Long> sorted, double q) {
-        int n = sorted.size();
-        return n == 0 ? -1 : sorted.get(Math.max(0, (int) Math.ceil(n * q) - 1)) / 1000;
+                lastFailure.get(), latencies.size(), duplicates.get() - duplicatesBefore, Quantiles.of(latencies),
+                Quantiles.of(engineLatencies), Quantiles.of(inWindow(committed, startEpoch, endEpoch)), commits);
     }
 
     private static List<Long> inWindow(ConcurrentLinkedQueue<long[]> arrivals, long fromEpoch, long toEpoch) {
