@@ -32,8 +32,9 @@ public final class DeliveryOptions {
                     + "own 500/s); 0 = unpaced (env: DWB_EPS).")
     int eps;
 
-    @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "10000",
-            description = "Event ids remembered per host to drop duplicates; 0 = off (env: DWB_DEDUP_WINDOW).")
+    @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "200000",
+            description = "Event ids remembered, all hosts together (about 26 bytes each), to drop duplicates of "
+                    + "the last N events delivered; 0 = off (env: DWB_DEDUP_WINDOW).")
     int dedupWindow;
 
     @Option(names = "--commit-interval", paramLabel = "DURATION", defaultValue = "1s",
@@ -58,9 +59,10 @@ public final class DeliveryOptions {
      */
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
                                       String wazuhQueue, Long fromNanos, Long toNanos, int metricsPort) {
-        if (eps < 0 || dedupWindow < 0 || maxPending < 1 || commitInterval.toMillis() < 1
+        if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1 || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0) {
-            throw new ConfigurationError("--eps and --dedup-window must be >= 0, --max-pending >= 1, "
+            throw new ConfigurationError("--eps must be >= 0, --dedup-window 0 to "
+                    + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,

@@ -1,43 +1,173 @@
 package io.dwb.forwarder;
 
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
- * Remembers the last {@code perHost} event ids of each host, so an event published twice (a listener's resume
- * overlap, a redelivery after a rebalance) reaches Wazuh once. In memory: after a crash, what was delivered but not
- * committed is delivered again (at most one commit interval of records). {@code perHost <= 0} disables it.
+ * The last {@code capacity} event ids delivered, all hosts together, so an event published twice (a listener's
+ * resume overlap, a redelivery after a rebalance) reaches Wazuh once. Bounded by a total, not per host: its memory
+ * (about 26 bytes an id, allocated once) does not grow with the number of hosts. The oldest delivered id is forgotten
+ * first, so it catches a duplicate whose original was among the last {@code capacity} events this process delivered.
+ * In memory: after a crash, what was delivered but not committed is delivered again (at most one commit interval of
+ * records). {@code capacity <= 0} disables it.
+ *
+ * <p>An id is kept as 128 bits: the contract's event-id is 32 hex characters (16 bytes of a SHA-256 that already
+ * covers the host id); any other header value is hashed to 16 bytes. The host key is folded in, so two hosts sending
+ * the same foreign id stay apart. Ids live in a ring in delivery order, indexed by an open-addressing table of ring
+ * positions (linear probing, deletion by backward shift): two long arrays and one int array, no object per id.
  */
 public final class DuplicateWindow {
-    private static final int MAX_HOSTS = 10_000;
+    /** Largest capacity: the index table (a power of two at least twice the capacity) must fit an int array. */
+    public static final int MAX_CAPACITY = 1 << 29;
 
-    private final int perHost;
-    private final Map<String, LinkedHashSet<String>> seen = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, LinkedHashSet<String>> eldest) {
-            return size() > MAX_HOSTS;
+    private final int capacity;
+    private final long[] high;
+    private final long[] low;
+    private final int[] index; // ring position + 1; 0 = empty
+    private final int mask;
+    private int oldest;
+    private int size;
+    private String lastHostKey;
+    private long lastHostHash;
+
+    public DuplicateWindow(int capacity) {
+        if (capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity over " + MAX_CAPACITY + ": " + capacity);
         }
-    };
+        this.capacity = Math.max(0, capacity);
+        this.high = new long[this.capacity];
+        this.low = new long[this.capacity];
+        int tableSize = this.capacity == 0 ? 1 : Integer.highestOneBit(this.capacity * 2 - 1) << 1;
+        this.index = new int[tableSize];
+        this.mask = tableSize - 1;
+    }
 
-    public DuplicateWindow(int perHost) {
-        this.perHost = perHost;
+    /** How many ids it holds now (at most its capacity). */
+    public int size() {
+        return size;
     }
 
     /** Whether this id was already delivered for this host; does not record it. */
     public boolean contains(String hostKey, String eventId) {
-        LinkedHashSet<String> ids = seen.get(hostKey);
-        return ids != null && ids.contains(eventId);
+        if (capacity == 0) {
+            return false;
+        }
+        return find(hostHigh(hostKey, eventId), idLow(eventId)) >= 0;
     }
 
-    /** Records a delivered id, forgetting the host's oldest beyond the window. */
+    /** Records a delivered id, forgetting the oldest one when full. */
     public void add(String hostKey, String eventId) {
-        if (perHost <= 0) {
+        if (capacity == 0) {
             return;
         }
-        LinkedHashSet<String> ids = seen.computeIfAbsent(hostKey, k -> new LinkedHashSet<>());
-        if (ids.add(eventId) && ids.size() > perHost) {
-            ids.remove(ids.iterator().next());
+        long hi = hostHigh(hostKey, eventId);
+        long lo = idLow(eventId);
+        if (find(hi, lo) >= 0) {
+            return;
+        }
+        if (size == capacity) {
+            remove(find(high[oldest], low[oldest]));
+            oldest = (oldest + 1) % capacity;
+            size--;
+        }
+        int position = (oldest + size) % capacity;
+        high[position] = hi;
+        low[position] = lo;
+        int slot = home(hi, lo);
+        while (index[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        index[slot] = position + 1;
+        size++;
+    }
+
+    /** The table slot holding this id, or -1. */
+    private int find(long hi, long lo) {
+        for (int slot = home(hi, lo); ; slot = (slot + 1) & mask) {
+            int entry = index[slot];
+            if (entry == 0) {
+                return -1;
+            }
+            if (high[entry - 1] == hi && low[entry - 1] == lo) {
+                return slot;
+            }
+        }
+    }
+
+    /** Empties {@code slot}, moving later entries of its probe run back so every lookup still finds them. */
+    private void remove(int slot) {
+        int hole = slot;
+        int next = hole;
+        while (true) {
+            next = (next + 1) & mask;
+            int entry = index[next];
+            if (entry == 0) {
+                index[hole] = 0;
+                return;
+            }
+            int home = home(high[entry - 1], low[entry - 1]);
+            // The entry may fill the hole unless its home lies cyclically in (hole, next].
+            boolean homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+            if (!homeAfterHole) {
+                index[hole] = entry;
+                hole = next;
+            }
+        }
+    }
+
+    private int home(long hi, long lo) {
+        long h = (hi ^ lo) * 0x9E3779B97F4A7C15L; // ids are hashes already: spread what a foreign one may lack
+        return (int) (h ^ (h >>> 32)) & mask;
+    }
+
+    private long hostHigh(String hostKey, String eventId) {
+        if (!hostKey.equals(lastHostKey)) { // consecutive records mostly share their host (one partition each)
+            lastHostKey = hostKey;
+            lastHostHash = mix(hostKey.hashCode());
+        }
+        return idHigh(eventId) ^ lastHostHash;
+    }
+
+    private static long mix(long x) {
+        x = (x ^ (x >>> 33)) * 0xff51afd7ed558ccdL;
+        x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return x ^ (x >>> 33);
+    }
+
+    private static long idHigh(String eventId) {
+        return contractId(eventId) ? HexFormat.fromHexDigitsToLong(eventId, 0, 16) : digest(eventId, 0);
+    }
+
+    private static long idLow(String eventId) {
+        return contractId(eventId) ? HexFormat.fromHexDigitsToLong(eventId, 16, 32) : digest(eventId, 8);
+    }
+
+    /** The listener's event-id: 32 hex characters. */
+    private static boolean contractId(String eventId) {
+        if (eventId.length() != 32) {
+            return false;
+        }
+        for (int i = 0; i < 32; i++) {
+            if (!HexFormat.isHexDigit(eventId.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Eight bytes at {@code offset} of the SHA-256 of a foreign id (another producer's header). */
+    private static long digest(String eventId, int offset) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(eventId.getBytes(StandardCharsets.UTF_8));
+            long v = 0;
+            for (int i = offset; i < offset + 8; i++) {
+                v = (v << 8) | (d[i] & 0xFF);
+            }
+            return v;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Properties;
  * @param kafka        Kafka client properties ({@code --kafka-config} plus {@code --bootstrap-servers})
  * @param wazuhQueue   the queue socket path, or {@code -} for standard output
  * @param eps          datagrams a second at most; 0 for unpaced
- * @param dedupWindow  event ids remembered per host; 0 disables duplicate dropping
+ * @param dedupWindow  event ids remembered, all hosts together; 0 disables duplicate dropping
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
  */

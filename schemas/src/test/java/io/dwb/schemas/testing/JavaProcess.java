@@ -29,9 +29,15 @@ public final class JavaProcess implements AutoCloseable {
 
     public static JavaProcess start(Class<?> mainClass, Map<String, String> env, List<String> args)
             throws IOException {
+        return start(List.of("-Xmx256m"), mainClass, env, args);
+    }
+
+    /** With these JVM options (e.g. the launcher's, in bin/support/launch.sh) instead of {@code -Xmx256m}. */
+    public static JavaProcess start(List<String> jvmOptions, Class<?> mainClass, Map<String, String> env,
+                                    List<String> args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());

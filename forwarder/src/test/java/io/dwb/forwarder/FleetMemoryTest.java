@@ -1,0 +1,102 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.EventId;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet's worth of hosts through one forwarder process started as {@code bin/forwarder} starts it (the launcher's
+ * JVM flags: a fixed 72 MB heap), with every option at its default. With a duplicate window per host, 10,000 hosts
+ * of a few dozen events each filled that heap and the JVM exited on OutOfMemoryError; the window's total bound keeps
+ * the forwarder's memory independent of the number of hosts.
+ */
+@ExtendWith(SharedKafka.class)
+class FleetMemoryTest {
+    private static final int HOSTS = 10_000;
+    /** Enough ids (500,000) that a per-host window outgrew the heap; few enough to deliver in well under a minute. */
+    private static final int EVENTS_PER_HOST = 50;
+    private static final long PEAK_RSS_BUDGET_KB = 200 * 1024;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tenThousandHostsAtDefaultSettingsAreDeliveredWithinTheHeapAndTheRssBudget(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "fleet", 6);
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            long t0 = 1_790_000_000_000_000_000L;
+            for (int n = 0; n < EVENTS_PER_HOST; n++) {
+                for (int h = 0; h < HOSTS; h++) {
+                    String hostId = "HOST-" + h;
+                    long timeNano = t0 + n * 1_000_000_000L + h;
+                    byte[] value = ("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"c" + n
+                            + "\",\"Attributes\":{}},\"scope\":\"local\",\"time\":" + timeNano / 1_000_000_000L
+                            + ",\"timeNano\":" + timeNano + "}").getBytes(StandardCharsets.UTF_8);
+                    producer.send(TestRecords.event(topic, "host-" + h, hostId, value,
+                            EventId.of(hostId, String.valueOf(timeNano), "container", "start", "c" + n),
+                            timeNano / 1_000_000L));
+                }
+            }
+            producer.flush();
+        }
+        int total = HOSTS * EVENTS_PER_HOST;
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             JavaProcess forwarder = JavaProcess.start(launcherFlags(), ForwarderCommand.class,
+                     Map.of("MALLOC_ARENA_MAX", "2"), List.of("--bootstrap-servers", broker.bootstrapServers(),
+                             "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
+                             "--wazuh-queue", receiver.path().toString()))) {
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> receiver.count() >= total || !forwarder.isAlive());
+            assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
+                    .isTrue();
+            assertThat(forwarder.output()).doesNotContain("OutOfMemoryError");
+            assertThat(receiver.count()).isEqualTo(total);
+            assertThat(peakRssKb(forwarder.pid())).as("peak RSS (kB)").isLessThanOrEqualTo(PEAK_RSS_BUDGET_KB);
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    /** The forwarder's JVM flags as bin/forwarder passes them (one source: bin/support/launch.sh). */
+    static List<String> launcherFlags() throws IOException {
+        String script = Files.readString(Path.of("../bin/support/launch.sh"));
+        String common = variable(script, "DWB_COMMON_JAVA_OPTS");
+        String forwarder = variable(script, "DWB_FORWARDER_JAVA_OPTS").replace("$DWB_COMMON_JAVA_OPTS", common);
+        return List.of(forwarder.trim().split("\\s+"));
+    }
+
+    private static String variable(String script, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "=\"([^\"]*)\"").matcher(script);
+        if (!m.find()) {
+            throw new AssertionError(name + " is not set in bin/support/launch.sh");
+        }
+        return m.group(1);
+    }
+
+    /** VmHWM: the most resident memory the process had at any time. */
+    private static long peakRssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new AssertionError("no VmHWM in /proc/" + pid + "/status");
+    }
+}
