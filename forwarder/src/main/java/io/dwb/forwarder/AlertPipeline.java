@@ -6,6 +6,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -34,6 +35,9 @@ public final class AlertPipeline {
     }
 
     static final Step DONE = new Step.Done();
+    private static final String SILENT_HOST = "silent-host";
+    private static final String HOST_BACK = "host-back";
+    private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
 
     private final RecordClassifier classifier;
     private final LegacyFields legacyFields;
@@ -46,18 +50,23 @@ public final class AlertPipeline {
     private final SilentHostWatch silentHosts;
     private final ForwarderMetrics metrics;
     private final boolean replay;
+    private final boolean heartbeatAlerts;
     private final LongSupplier clock;
-    private final ArrayDeque<byte[]> silentAlerts = new ArrayDeque<>();
+    /** Silent-host and host-back alerts not yet accepted by the socket, with their kinds. */
+    private final ArrayDeque<HostAlert> hostAlerts = new ArrayDeque<>();
+    private long lastSilentCheck;
     private final Map<String, Long> deadLetterCounts = new HashMap<>();
     private CounterDataPoint sentEvents;
 
     /**
      * @param deadLetters null in replay: invalid records were dead-lettered when first consumed, so they are skipped
      * @param silentHosts null in replay: old heartbeats say nothing about hosts now
+     * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed {@code silentHosts})
      */
     public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, AlertFormatter formatter,
                          DuplicateWindow duplicates, DeadLetterQueue deadLetters, AlertSink sink, Pacer pacer,
-                         SilentHostWatch silentHosts, ForwarderMetrics metrics, boolean replay, LongSupplier clock) {
+                         SilentHostWatch silentHosts, ForwarderMetrics metrics, boolean replay,
+                         boolean heartbeatAlerts, LongSupplier clock) {
         this.classifier = classifier;
         this.legacyFields = legacyFields;
         this.formatter = formatter;
@@ -69,7 +78,9 @@ public final class AlertPipeline {
         this.silentHosts = silentHosts;
         this.metrics = metrics;
         this.replay = replay;
+        this.heartbeatAlerts = heartbeatAlerts;
         this.clock = clock;
+        this.lastSilentCheck = clock.getAsLong();
     }
 
     public Step handle(ConsumerRecord<byte[], byte[]> record) {
@@ -140,9 +151,18 @@ public final class AlertPipeline {
     }
 
     private Step bridge(ConsumerRecord<byte[], byte[]> record, Classified.Bridge bridge) {
-        if (bridge.kind() == RecordKind.HEARTBEAT && silentHosts != null) {
-            silentHosts.heartbeat(bridge.host(), bridge.json().path("intervalSeconds").asLong(30),
-                    bridge.json().path("timeNano").asLong(), clock.getAsLong());
+        if (bridge.kind() == RecordKind.HEARTBEAT) {
+            if (silentHosts != null) {
+                SilentHostWatch.Back back = silentHosts.heartbeat(record.partition(), bridge.host(),
+                        bridge.json().path("intervalSeconds").asLong(30), bridge.json().path("timeNano").asLong());
+                if (back != null) {
+                    hostBack(back);
+                }
+            }
+            if (!heartbeatAlerts) { // a state, not a change: it feeds the silent-host watch only
+                metrics.heartbeats.inc();
+                return DONE;
+            }
         }
         byte[] datagram = formatter.bridge(bridge.kind().header(), bridge.json(), bridge.host(), replay, false);
         if (datagram.length > AlertTrimmer.MAX_DATAGRAM && bridge.kind() == RecordKind.STATE) {
@@ -176,39 +196,72 @@ public final class AlertPipeline {
         }
     }
 
+    private record HostAlert(String kind, byte[] datagram) {}
+
+    private void hostBack(SilentHostWatch.Back back) {
+        log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
+        ObjectNode fields = ContractJson.MAPPER.createObjectNode()
+                .put("silentSeconds", back.silentSeconds())
+                .put("lastHeartbeat", ContractJson.rfc3339(back.lastHeartbeatNano()))
+                .put("lastHeartbeatNano", back.lastHeartbeatNano())
+                .put("heartbeat", ContractJson.rfc3339(back.heartbeatNano()))
+                .put("heartbeatNano", back.heartbeatNano());
+        hostAlerts.add(new HostAlert(HOST_BACK, formatter.bridge(HOST_BACK, fields, back.host(), false, false)));
+    }
+
     /**
-     * Sends the silent-host alerts that became due; call once per loop iteration (live mode only). Null when there
-     * was nothing to send, so that "nothing" is not taken for a successful send that ends a pause.
+     * Sends the silent-host and host-back alerts that became due; call once per loop iteration (live mode only);
+     * hosts are judged at most once a second. Null when there was nothing to send, so that "nothing" is not taken
+     * for a successful send that ends a pause.
      */
-    public Step flushSilentHosts() {
+    public Step flushHostAlerts() {
         if (silentHosts == null) {
             return null;
         }
-        for (SilentHostWatch.Silent silent : silentHosts.newlySilent(clock.getAsLong())) {
-            log.warn("host {} is silent: no heartbeat for {} s (interval {} s)", silent.host().label(),
-                    silent.silentSeconds(), silent.intervalSeconds());
-            ObjectNode fields = ContractJson.MAPPER.createObjectNode()
-                    .put("intervalSeconds", silent.intervalSeconds())
-                    .put("silentSeconds", silent.silentSeconds())
-                    .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
-                    .put("lastHeartbeatNano", silent.lastHeartbeatNano());
-            silentAlerts.add(formatter.bridge("silent-host", fields, silent.host(), false, false));
+        long now = clock.getAsLong();
+        if (now - lastSilentCheck >= SILENT_CHECK_NANOS) {
+            lastSilentCheck = now;
+            for (SilentHostWatch.Silent silent : silentHosts.newlySilent(now)) {
+                log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
+                        silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
+                ObjectNode fields = ContractJson.MAPPER.createObjectNode()
+                        .put("intervalSeconds", silent.intervalSeconds())
+                        .put("silentSeconds", silent.silentSeconds())
+                        .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
+                        .put("lastHeartbeatNano", silent.lastHeartbeatNano());
+                hostAlerts.add(new HostAlert(SILENT_HOST,
+                        formatter.bridge(SILENT_HOST, fields, silent.host(), false, false)));
+            }
         }
         Step step = null;
-        while (!silentAlerts.isEmpty()) {
-            step = send(silentAlerts.peek(), "silent-host", null);
+        while (!hostAlerts.isEmpty()) {
+            step = send(hostAlerts.peek().datagram(), hostAlerts.peek().kind(), null);
             if (!(step instanceof Step.Done)) {
                 return step;
             }
-            silentAlerts.poll();
+            hostAlerts.poll();
         }
         return step;
     }
 
-    /** Delivery resumed after a pause: heartbeats were not being consumed, hosts were not necessarily silent. */
-    public void resumed() {
+    /** Records of {@code partition} up to this timestamp (milliseconds, the contract's event time) were delivered. */
+    public void delivered(int partition, long timestampMs) {
         if (silentHosts != null) {
-            silentHosts.forgive(clock.getAsLong());
+            silentHosts.delivered(partition, timestampMs * 1_000_000L);
+        }
+    }
+
+    /** Whether all of {@code partition} is delivered and Wazuh takes datagrams (see {@link SilentHostWatch}). */
+    public void live(int partition, boolean live) {
+        if (silentHosts != null) {
+            silentHosts.live(partition, live, clock.getAsLong());
+        }
+    }
+
+    /** Partitions this process no longer owns: their hosts are watched by the new owner. */
+    public void forget(Collection<Integer> partitions) {
+        if (silentHosts != null) {
+            silentHosts.forget(partitions);
         }
     }
 

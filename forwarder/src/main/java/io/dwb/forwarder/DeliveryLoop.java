@@ -146,7 +146,7 @@ public final class DeliveryLoop {
         if (blockedReason != null && now < retryAt) {
             return;
         }
-        AlertPipeline.Step silent = pipeline.flushSilentHosts();
+        AlertPipeline.Step silent = pipeline.flushHostAlerts();
         if (silent != null && !proceed(silent)) {
             return;
         }
@@ -157,6 +157,7 @@ public final class DeliveryLoop {
             for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> entry : pending.entrySet()) {
                 ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = entry.getValue();
                 long next = -1; // the partition's delivered position after this turn: one map update per turn
+                long newest = Long.MIN_VALUE; // and its latest record time, the partition's progress
                 try {
                     int turn = 0;
                     while (turn < PER_PARTITION_TURN && !queue.isEmpty()) {
@@ -168,6 +169,7 @@ public final class DeliveryLoop {
                             }
                             queue.poll();
                             next = record.offset() + 1;
+                            newest = Math.max(newest, record.timestamp());
                             turn++;
                         }
                         for (AlertPipeline.Prepared prepared : burst) {
@@ -176,6 +178,7 @@ public final class DeliveryLoop {
                             }
                             queue.poll();
                             next = prepared.record().offset() + 1;
+                            newest = Math.max(newest, prepared.record().timestamp());
                             turn++;
                         }
                         progress = true;
@@ -183,6 +186,7 @@ public final class DeliveryLoop {
                 } finally {
                     if (next >= 0) {
                         delivered.put(entry.getKey(), next);
+                        pipeline.delivered(entry.getKey().partition(), newest);
                     }
                 }
             }
@@ -218,7 +222,6 @@ public final class DeliveryLoop {
                 blockedReason = null;
                 backoff.reset();
                 metrics.paused.set(0);
-                pipeline.resumed();
             }
             return true;
         }
@@ -351,6 +354,10 @@ public final class DeliveryLoop {
             if (l.isPresent()) {
                 lag += l.getAsLong();
             }
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(tp);
+            // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
+            pipeline.live(tp.partition(), blockedReason == null && (queue == null || queue.isEmpty())
+                    && l.isPresent() && l.getAsLong() == 0);
         }
         metrics.lag.set(lag);
     }
@@ -384,6 +391,7 @@ public final class DeliveryLoop {
                 delivered.remove(tp);
                 committed.remove(tp);
             }
+            pipeline.forget(partitions.stream().map(TopicPartition::partition).toList());
         }
     }
 }

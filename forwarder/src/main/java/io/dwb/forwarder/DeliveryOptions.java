@@ -37,6 +37,11 @@ public final class DeliveryOptions {
                     + "the last N events delivered; 0 = off (env: DWB_DEDUP_WINDOW).")
     int dedupWindow;
 
+    @Option(names = "--heartbeat-alerts", defaultValue = "false",
+            description = "Also send every heartbeat to Wazuh as a docker_bridge alert; by default heartbeats only "
+                    + "feed silent-host detection (env: DWB_HEARTBEAT_ALERTS).")
+    boolean heartbeatAlerts;
+
     @Option(names = "--commit-interval", paramLabel = "DURATION", defaultValue = "1s",
             converter = DurationArgument.Converter.class,
             description = "Time between offset commits; what a crash can deliver twice (env: DWB_COMMIT_INTERVAL).")
@@ -66,7 +71,8 @@ public final class DeliveryOptions {
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
-                dedupWindow, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending);
+                dedupWindow, heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay,
+                maxPending);
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

@@ -26,7 +26,8 @@ public final class Forwarder implements AutoCloseable {
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(),
                 new DuplicateWindow(settings.dedupWindow()), deadLetters, sink, new Pacer(settings.eps()),
-                settings.replay() ? null : new SilentHostWatch(), metrics, settings.replay(), System::nanoTime);
+                settings.replay() ? null : new SilentHostWatch(), metrics, settings.replay(),
+                settings.heartbeatAlerts(), System::nanoTime);
         ReplayWindow replay = settings.replay()
                 ? new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()) : null;
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, settings.topic(), replay,

@@ -16,6 +16,8 @@ public final class ForwarderMetrics {
             .help("Records sent to the dead-letter topic, by reason").labelNames("reason").register(registry);
     final Counter duplicates = Counter.builder().name("dwb_forwarder_duplicates_dropped_total")
             .help("Events not sent again because their event-id was in the duplicate window").register(registry);
+    final Counter heartbeats = Counter.builder().name("dwb_forwarder_heartbeats_total")
+            .help("Heartbeat records read for silent-host detection and not sent to Wazuh").register(registry);
     final Counter truncated = Counter.builder().name("dwb_forwarder_alerts_truncated_total")
             .help("Alerts whose Actor.Attributes were trimmed to fit 65535 bytes").register(registry);
     final Counter socketErrors = Counter.builder().name("dwb_forwarder_socket_errors_total")

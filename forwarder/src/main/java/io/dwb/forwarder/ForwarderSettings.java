@@ -10,18 +10,20 @@ import java.util.Properties;
  * @param wazuhQueue   the queue socket path, or {@code -} for standard output
  * @param eps          datagrams a second at most; 0 for unpaced
  * @param dedupWindow  event ids remembered, all hosts together; 0 disables duplicate dropping
+ * @param heartbeatAlerts whether heartbeats are sent to Wazuh too (they always feed silent-host detection)
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
-                                LegacyFieldsMode legacyFields, int eps, int dedupWindow, Long fromNanos,
+                                LegacyFieldsMode legacyFields, int eps, int dedupWindow,
+                                boolean heartbeatAlerts, Long fromNanos,
                                 Long toNanos, int metricsPort, Duration commitInterval, Duration retryMaxDelay,
                                 int maxPending) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
-                fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending);
+                heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending);
     }
 
     public boolean replay() {

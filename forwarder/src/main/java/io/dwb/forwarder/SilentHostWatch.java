@@ -1,47 +1,103 @@
 package io.dwb.forwarder;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Notices hosts whose listener stopped sending heartbeats: silent for three of its own intervals means the
- * listener, its host or its link to Kafka is down, and events may be piling up or being lost there. Raised once,
- * until a heartbeat of that host is seen again. Times are this process's monotonic clock when the heartbeat was
- * consumed, so a listener's clock skew does not matter; while delivery is paused nothing is consumed, so
- * {@link #forgive(long)} restarts every clock when it resumes.
+ * listener, its host or its link to Kafka is down, and events may be piling up or being lost there. Raised once;
+ * when the host is heard again, a {@link Back} says so.
+ *
+ * <p>A host is judged by its records' own times against the progress of the partition it lives in, never by when
+ * this process consumed them: a forwarder that lags (pacing, a backlog, a new owner after a rebalance) reads old
+ * heartbeats next to records just as old, so nobody looks silent. A partition's progress is the latest record time
+ * delivered from it; while the forwarder has delivered everything of the partition (nothing fetched waits, no lag)
+ * and Wazuh takes datagrams, the partition is live and its progress also advances with this process's monotonic
+ * clock, so the last host of a quiet partition is reported too. Only differences of the local clock are added to
+ * the listeners' times, so clock skew between a listener and the forwarder does not matter (skew between two hosts
+ * of one partition larger than three intervals does). Hosts of partitions this process no longer owns are
+ * forgotten; a new owner knows a host from its first heartbeat on.
  */
 public final class SilentHostWatch {
     private static final int MISSED_INTERVALS = 3;
 
+    private final Map<Integer, Progress> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
 
-    /** A host that went silent. */
+    /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's progress. */
     public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano) {}
+
+    /** A host reported silent whose heartbeat came again, {@code silentSeconds} after the one before. */
+    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano) {}
 
     private static final class Watched {
         HostRef host;
+        int partition;
         long intervalNanos;
-        long seenAt;
         long lastHeartbeatNano;
         boolean reported;
     }
 
-    public void heartbeat(HostRef host, long intervalSeconds, long heartbeatTimeNano, long nowNanos) {
+    private static final class Progress {
+        long recordNanos;
+        boolean live;
+        long liveSinceRecordNanos;
+        long liveSinceLocalNanos;
+
+        long at(long nowNanos) {
+            return live ? Math.max(recordNanos, liveSinceRecordNanos + (nowNanos - liveSinceLocalNanos)) : recordNanos;
+        }
+    }
+
+    /**
+     * A heartbeat of {@code host} in {@code partition}; a {@link Back} when the host had been reported silent, else
+     * null.
+     */
+    public Back heartbeat(int partition, HostRef host, long intervalSeconds, long heartbeatTimeNano) {
         Watched w = hosts.computeIfAbsent(host.key(), k -> new Watched());
+        Back back = w.reported
+                ? new Back(host, (heartbeatTimeNano - w.lastHeartbeatNano) / 1_000_000_000L, w.lastHeartbeatNano,
+                        heartbeatTimeNano)
+                : null;
         w.host = host;
+        w.partition = partition;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
-        w.seenAt = nowNanos;
-        w.lastHeartbeatNano = heartbeatTimeNano;
+        w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
         w.reported = false;
+        progress(partition).recordNanos = Math.max(progress(partition).recordNanos, heartbeatTimeNano);
+        return back;
+    }
+
+    /** Records of {@code partition} up to this record time were delivered. */
+    public void delivered(int partition, long recordTimeNanos) {
+        Progress p = progress(partition);
+        p.recordNanos = Math.max(p.recordNanos, recordTimeNanos);
+    }
+
+    /**
+     * Whether everything of {@code partition} is delivered and Wazuh takes datagrams: only then does time without
+     * records mean the hosts there said nothing.
+     */
+    public void live(int partition, boolean live, long nowNanos) {
+        Progress p = progress(partition);
+        if (live && !p.live) {
+            p.liveSinceRecordNanos = p.recordNanos;
+            p.liveSinceLocalNanos = nowNanos;
+        } else if (!live && p.live) {
+            p.recordNanos = p.at(nowNanos); // time that passed while live stays passed
+        }
+        p.live = live;
     }
 
     /** Hosts that just crossed three missed intervals; each is returned once until it is heard again. */
     public List<Silent> newlySilent(long nowNanos) {
         List<Silent> silent = new ArrayList<>();
         for (Watched w : hosts.values()) {
-            long quiet = nowNanos - w.seenAt;
+            long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
             if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
                 w.reported = true;
                 silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L,
@@ -51,10 +107,24 @@ public final class SilentHostWatch {
         return silent;
     }
 
-    /** After a pause of delivery: heartbeats were not consumed, not missing. */
-    public void forgive(long nowNanos) {
-        for (Watched w : hosts.values()) {
-            w.seenAt = Math.max(w.seenAt, nowNanos);
+    /** Partitions revoked or lost: their hosts are the new owner's to watch. */
+    public void forget(Collection<Integer> revoked) {
+        for (Integer partition : revoked) {
+            partitions.remove(partition);
         }
+        for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
+            if (revoked.contains(it.next().partition)) {
+                it.remove();
+            }
+        }
+    }
+
+    /** How many hosts are watched (those heard in the partitions this process owns). */
+    public int watched() {
+        return hosts.size();
+    }
+
+    private Progress progress(int partition) {
+        return partitions.computeIfAbsent(partition, k -> new Progress());
     }
 }

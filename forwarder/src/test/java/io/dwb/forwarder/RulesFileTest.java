@@ -64,6 +64,8 @@ class RulesFileTest {
                 null);
         ObjectNode silent = ContractJson.MAPPER.createObjectNode().put("intervalSeconds", 30)
                 .put("silentSeconds", 95).put("lastHeartbeat", "2026-11-27T03:00:00Z");
+        ObjectNode back = ContractJson.MAPPER.createObjectNode().put("silentSeconds", 600)
+                .put("lastHeartbeat", "2026-11-27T03:00:00Z").put("heartbeat", "2026-11-27T03:10:00Z");
         ObjectNode big = TestRecords.containerEvent("huge", 1L);
         ((ObjectNode) big.get("Actor").get("Attributes")).put("label", "x".repeat(70_000));
         Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
@@ -72,6 +74,7 @@ class RulesFileTest {
                 "gap", TestRecords.alert(formatter.bridge("gap",
                         (ObjectNode) ContractJson.MAPPER.valueToTree(gap), host, false, false)),
                 "silent-host", TestRecords.alert(formatter.bridge("silent-host", silent, host, false, false)),
+                "host-back", TestRecords.alert(formatter.bridge("host-back", back, host, false, false)),
                 "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()));
     }
 
@@ -96,6 +99,7 @@ class RulesFileTest {
                 .allSatisfy(id -> assertThat(Integer.parseInt(id)).isBetween(100_000, 120_000));
         assertThat(rule(rules, "^gap$").level()).isEqualTo(10);
         assertThat(rule(rules, "^silent-host$").level()).isEqualTo(8);
+        assertThat(rule(rules, "^host-back$").level()).isEqualTo(3);
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -105,7 +109,8 @@ class RulesFileTest {
     void everyFieldAndDescriptionVariableOfTheRulesIsInTheAlertsTheForwarderEmits() throws Exception {
         List<Rule> rules = rules();
         Map<String, ObjectNode> emitted = emitted();
-        Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^true$", "truncated");
+        Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^host-back$",
+                "host-back", "^true$", "truncated");
         for (Map.Entry<String, String> e : alertOf.entrySet()) {
             Rule rule = rule(rules, e.getKey());
             ObjectNode alert = emitted.get(e.getValue());

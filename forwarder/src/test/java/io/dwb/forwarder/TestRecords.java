@@ -50,12 +50,17 @@ final class TestRecords {
 
     static ProducerRecord<byte[], byte[]> bridge(String topic, String host, String hostId, String kind,
                                                  byte[] value) {
+        return bridge(topic, host, hostId, kind, value, System.currentTimeMillis());
+    }
+
+    /** A gap, heartbeat or state record with this record timestamp (the listener gives the record's own time). */
+    static ProducerRecord<byte[], byte[]> bridge(String topic, String host, String hostId, String kind,
+                                                 byte[] value, long timestampMs) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(HeaderNames.HOST, HeaderNames.utf8(host));
         headers.add(HeaderNames.HOST_ID, HeaderNames.utf8(hostId));
         headers.add(HeaderNames.KIND, HeaderNames.utf8(kind));
-        return new ProducerRecord<>(topic, null, System.currentTimeMillis(), HeaderNames.utf8(hostId), value,
-                headers);
+        return new ProducerRecord<>(topic, null, timestampMs, HeaderNames.utf8(hostId), value, headers);
     }
 
     /** A small container event of host {@code hostId}, number {@code seq} (distinct timeNano, so distinct id). */

@@ -1,0 +1,89 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules of silent-host detection, with a fake clock: hosts are judged by their records' times against their
+ * partition's progress, not by when the forwarder consumed them.
+ */
+class SilentHostWatchTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_790_000_000L * S; // listener time of the first heartbeat
+    private static final HostRef A = new HostRef("a", "A");
+    private static final HostRef B = new HostRef("b", "B");
+
+    private final SilentHostWatch watch = new SilentHostWatch();
+
+    @Test
+    void aHostWhoseHeartbeatsStopWhileItsPartitionMovesOnIsSilentOnceThenBack() {
+        watch.heartbeat(0, A, 30, T0);
+        for (long t = 0; t <= 90; t += 30) { // B keeps speaking on the same partition; A said nothing after T0
+            watch.heartbeat(0, B, 30, T0 + t * S);
+        }
+        assertThat(watch.newlySilent(0)).isEmpty(); // 90 s of the partition's time: not yet more than three
+        watch.delivered(0, T0 + 91 * S);
+
+        List<SilentHostWatch.Silent> silent = watch.newlySilent(0);
+        assertThat(silent).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+        watch.delivered(0, T0 + 500 * S);
+        assertThat(watch.newlySilent(0)).as("raised once").extracting(SilentHostWatch.Silent::host)
+                .containsExactly(B); // B stopped too, at T0 + 90 s
+
+        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S))
+                .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S));
+        assertThat(watch.heartbeat(0, A, 30, T0 + 630 * S)).as("back once").isNull();
+    }
+
+    @Test
+    void aLaggingForwarderJudgesByRecordTimesNotByWhenItConsumedThem() {
+        long now = 0;
+        for (long t = 0; t < 3_600; t += 30) { // an hour of backlog, delivered over ten hours of this clock
+            watch.heartbeat(0, A, 30, T0 + t * S);
+            watch.delivered(0, T0 + (t + 29) * S);
+            watch.live(0, false, now);
+            now += 300 * S;
+            assertThat(watch.newlySilent(now)).isEmpty();
+        }
+    }
+
+    @Test
+    void onALivePartitionTimeWithoutRecordsIsSilence() {
+        watch.heartbeat(0, A, 30, T0);
+        watch.live(0, true, 1_000 * S); // everything delivered: the local clock carries the partition on
+        assertThat(watch.newlySilent(1_090 * S)).isEmpty();
+        assertThat(watch.newlySilent(1_091 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+    }
+
+    @Test
+    void whileNotLiveTheLocalClockDoesNotCountAndWhatPassedWhileLiveStays() {
+        watch.heartbeat(0, A, 30, T0);
+        watch.live(0, true, 0);
+        watch.live(0, false, 60 * S); // Wazuh stopped taking datagrams, or records wait: 60 s counted so far
+        assertThat(watch.newlySilent(10_000 * S)).isEmpty();
+        watch.live(0, true, 10_000 * S);
+        assertThat(watch.newlySilent(10_030 * S)).isEmpty();
+        assertThat(watch.newlySilent(10_031 * S)).hasSize(1);
+    }
+
+    @Test
+    void hostsOfRevokedPartitionsAreForgottenAndANewOwnerKnowsThemFromTheirFirstHeartbeat() {
+        watch.heartbeat(0, A, 30, T0);
+        watch.heartbeat(1, B, 30, T0);
+        watch.forget(List.of(0));
+        watch.delivered(0, T0 + 1_000 * S); // partition 0 came back later, from another owner's commit
+        watch.delivered(1, T0 + 1_000 * S);
+        assertThat(watch.newlySilent(0)).containsExactly(new SilentHostWatch.Silent(B, 30, 1_000, T0));
+        assertThat(watch.watched()).isEqualTo(1);
+    }
+
+    @Test
+    void aPartitionsProgressDoesNotJudgeHostsOfAnotherPartition() {
+        watch.heartbeat(0, A, 30, T0);
+        watch.heartbeat(1, B, 30, T0);
+        watch.delivered(1, T0 + 1_000 * S);
+        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(B);
+    }
+}
