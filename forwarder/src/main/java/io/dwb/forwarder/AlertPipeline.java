@@ -37,6 +37,7 @@ public final class AlertPipeline {
     static final Step DONE = new Step.Done();
     private static final String SILENT_HOST = "silent-host";
     private static final String HOST_BACK = "host-back";
+    private static final String HISTORY_SKIPPED = "history-skipped";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
 
     private final RecordClassifier classifier;
@@ -52,8 +53,8 @@ public final class AlertPipeline {
     private final boolean replay;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
-    /** Silent-host and host-back alerts not yet accepted by the socket, with their kinds. */
-    private final ArrayDeque<HostAlert> hostAlerts = new ArrayDeque<>();
+    /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
+    private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
     private long lastSilentCheck;
     private final Map<String, Long> deadLetterCounts = new HashMap<>();
     private CounterDataPoint sentEvents;
@@ -196,7 +197,7 @@ public final class AlertPipeline {
         }
     }
 
-    private record HostAlert(String kind, byte[] datagram) {}
+    private record StateAlert(String kind, byte[] datagram) {}
 
     private void hostBack(SilentHostWatch.Back back) {
         log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
@@ -206,20 +207,17 @@ public final class AlertPipeline {
                 .put("lastHeartbeatNano", back.lastHeartbeatNano())
                 .put("heartbeat", ContractJson.rfc3339(back.heartbeatNano()))
                 .put("heartbeatNano", back.heartbeatNano());
-        hostAlerts.add(new HostAlert(HOST_BACK, formatter.bridge(HOST_BACK, fields, back.host(), false, false)));
+        stateAlerts.add(new StateAlert(HOST_BACK, formatter.bridge(HOST_BACK, fields, back.host(), false, false)));
     }
 
     /**
-     * Sends the silent-host and host-back alerts that became due; call once per loop iteration (live mode only);
+     * Sends the silent-host, host-back and history-skipped alerts that became due; call once per loop iteration (live mode only);
      * hosts are judged at most once a second. Null when there was nothing to send, so that "nothing" is not taken
      * for a successful send that ends a pause.
      */
-    public Step flushHostAlerts() {
-        if (silentHosts == null) {
-            return null;
-        }
+    public Step flushStateAlerts() {
         long now = clock.getAsLong();
-        if (now - lastSilentCheck >= SILENT_CHECK_NANOS) {
+        if (silentHosts != null && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
             for (SilentHostWatch.Silent silent : silentHosts.newlySilent(now)) {
                 log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
@@ -229,19 +227,38 @@ public final class AlertPipeline {
                         .put("silentSeconds", silent.silentSeconds())
                         .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
                         .put("lastHeartbeatNano", silent.lastHeartbeatNano());
-                hostAlerts.add(new HostAlert(SILENT_HOST,
+                stateAlerts.add(new StateAlert(SILENT_HOST,
                         formatter.bridge(SILENT_HOST, fields, silent.host(), false, false)));
             }
         }
         Step step = null;
-        while (!hostAlerts.isEmpty()) {
-            step = send(hostAlerts.peek().datagram(), hostAlerts.peek().kind(), null);
+        while (!stateAlerts.isEmpty()) {
+            step = send(stateAlerts.peek().datagram(), stateAlerts.peek().kind(), null);
             if (!(step instanceof Step.Done)) {
                 return step;
             }
-            hostAlerts.poll();
+            stateAlerts.poll();
         }
         return step;
+    }
+
+    /** Old history passed over where the group had no committed offset: said once, in Wazuh and in the log. */
+    public void historySkipped(LiveStart.Skipped skipped) {
+        String from = ContractJson.rfc3339(skipped.fromMs() * 1_000_000L);
+        String to = ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L);
+        log.warn("skipped {} records of {} (offsets {} to {}, times {} to {}): older than --max-live-age where the "
+                        + "group had no committed offset; replay them with --from if needed", skipped.records(),
+                skipped.partition(), skipped.fromOffset(), skipped.toOffset() - 1, from, to);
+        ObjectNode fields = ContractJson.MAPPER.createObjectNode()
+                .put("topic", skipped.partition().topic())
+                .put("partition", skipped.partition().partition())
+                .put("fromOffset", skipped.fromOffset())
+                .put("toOffset", skipped.toOffset())
+                .put("records", skipped.records())
+                .put("from", from)
+                .put("to", to);
+        stateAlerts.add(new StateAlert(HISTORY_SKIPPED,
+                formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
     }
 
     /** Records of {@code partition} up to this timestamp (milliseconds, the contract's event time) were delivered. */

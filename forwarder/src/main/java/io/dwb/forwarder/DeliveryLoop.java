@@ -41,6 +41,7 @@ public final class DeliveryLoop {
     private final ForwarderMetrics metrics;
     private final String topic;
     private final ReplayWindow replay;
+    private final LiveStart liveStart;
     private final long commitIntervalNanos;
     private final int maxPending;
     private final Backoff backoff;
@@ -58,15 +59,19 @@ public final class DeliveryLoop {
     private long lastCommitNanos = System.nanoTime();
     private long lastLagNanos;
 
-    /** @param replay null for live delivery in the consumer group */
-    public DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics,
-                        String topic, ReplayWindow replay, Duration commitInterval, int maxPending,
-                        Duration retryMaxDelay) {
+    /**
+     * @param replay    null for live delivery in the consumer group
+     * @param liveStart where partitions without a committed offset start (live delivery only)
+     */
+    DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics,
+                 String topic, ReplayWindow replay, LiveStart liveStart, Duration commitInterval, int maxPending,
+                 Duration retryMaxDelay) {
         this.consumer = consumer;
         this.pipeline = pipeline;
         this.metrics = metrics;
         this.topic = topic;
         this.replay = replay;
+        this.liveStart = liveStart;
         this.commitIntervalNanos = commitInterval.toNanos();
         this.maxPending = maxPending;
         this.backoff = new Backoff(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
@@ -146,7 +151,7 @@ public final class DeliveryLoop {
         if (blockedReason != null && now < retryAt) {
             return;
         }
-        AlertPipeline.Step silent = pipeline.flushHostAlerts();
+        AlertPipeline.Step silent = pipeline.flushStateAlerts();
         if (silent != null && !proceed(silent)) {
             return;
         }
@@ -382,6 +387,11 @@ public final class DeliveryLoop {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
                 log.info("partitions assigned: {}", partitions);
+            }
+            for (LiveStart.Skipped skipped : liveStart.position(consumer, partitions)) {
+                // Committed at the next interval, so a restart neither skips nor reports them again.
+                delivered.put(skipped.partition(), skipped.toOffset());
+                pipeline.historySkipped(skipped);
             }
         }
 

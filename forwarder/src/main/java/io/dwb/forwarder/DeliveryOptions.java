@@ -57,6 +57,14 @@ public final class DeliveryOptions {
             description = "Records held in memory per partition before fetching pauses (env: DWB_MAX_PENDING).")
     int maxPending;
 
+    @Option(names = "--max-live-age", paramLabel = "DURATION", defaultValue = "1h",
+            converter = DurationArgument.Converter.class,
+            description = "Where the group has no committed offset for a partition (a new group, or expired "
+                    + "offsets), records older than this are skipped, with a log line and a history-skipped alert, "
+                    + "instead of delivered as live alerts (replay them with --from); 0 = no limit, "
+                    + "auto.offset.reset decides (env: DWB_MAX_LIVE_AGE).")
+    Duration maxLiveAge;
+
     /**
      * The validated settings of a forwarder reading {@code topic}.
      *
@@ -65,14 +73,14 @@ public final class DeliveryOptions {
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
                                       String wazuhQueue, Long fromNanos, Long toNanos, int metricsPort) {
         if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1 || commitInterval.toMillis() < 1
-                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0) {
+                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()) {
             throw new ConfigurationError("--eps must be >= 0, --dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, "
-                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms");
+                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay,
-                maxPending);
+                maxPending, maxLiveAge);
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

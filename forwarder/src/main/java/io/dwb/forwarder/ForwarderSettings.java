@@ -13,17 +13,19 @@ import java.util.Properties;
  * @param heartbeatAlerts whether heartbeats are sent to Wazuh too (they always feed silent-host detection)
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
+ * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
+ *                     zero for no limit
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 LegacyFieldsMode legacyFields, int eps, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos,
                                 Long toNanos, int metricsPort, Duration commitInterval, Duration retryMaxDelay,
-                                int maxPending) {
+                                int maxPending, Duration maxLiveAge) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
-                heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending);
+                heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending, maxLiveAge);
     }
 
     public boolean replay() {

@@ -44,9 +44,10 @@ class ConsumerGroupTest {
         // Short session so a killed member is noticed in seconds, through --kafka-config.
         Path kafkaConfig = dir.resolve("kafka.properties");
         Files.writeString(kafkaConfig, "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
-        List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
-                "--group", "g-" + topic, "--wazuh-queue", dir.resolve("queue").toString(), "--eps",
-                String.valueOf(EPS), "--kafka-config", kafkaConfig.toString(), "--retry-max-delay", "1s");
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic",
+                topic, "--group", "g-" + topic, "--wazuh-queue", dir.resolve("queue").toString(), "--eps",
+                String.valueOf(EPS), "--kafka-config", kafkaConfig.toString(), "--retry-max-delay", "1s"));
+        args.addAll(TestRecords.ANY_AGE);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), args);

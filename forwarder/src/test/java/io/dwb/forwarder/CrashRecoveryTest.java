@@ -41,6 +41,7 @@ class CrashRecoveryTest {
                 "--topic", topic, "--group", "g-" + topic, "--wazuh-queue", queue.toString(),
                 "--eps", String.valueOf(EPS), "--commit-interval", "1s", "--retry-max-delay", "1s"));
         args.addAll(List.of(extra));
+        args.addAll(TestRecords.ANY_AGE);
         return args;
     }
 

@@ -42,7 +42,8 @@ class FleetMemoryTest {
             throws Exception {
         String topic = TestRecords.topic(broker, "fleet", 6);
         try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            long t0 = 1_790_000_000_000_000_000L;
+            // Recent event times: older ones would be skipped by --max-live-age (1h) at a new group's first start.
+            long t0 = System.currentTimeMillis() * 1_000_000L - 30 * 60 * 1_000_000_000L;
             for (int n = 0; n < EVENTS_PER_HOST; n++) {
                 for (int h = 0; h < HOSTS; h++) {
                     String hostId = "HOST-" + h;

@@ -37,6 +37,9 @@ final class ForwarderRun implements AutoCloseable {
                 "--wazuh-queue", queue, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
                 "--retry-max-delay", "1s"));
         args.addAll(List.of(extra));
+        if (!args.contains("--max-live-age")) {
+            args.addAll(TestRecords.ANY_AGE);
+        }
         return new ForwarderRun(new Forwarder(settings(args.toArray(String[]::new))));
     }
 

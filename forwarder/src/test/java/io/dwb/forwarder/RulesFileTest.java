@@ -64,6 +64,9 @@ class RulesFileTest {
                 null);
         ObjectNode silent = ContractJson.MAPPER.createObjectNode().put("intervalSeconds", 30)
                 .put("silentSeconds", 95).put("lastHeartbeat", "2026-11-27T03:00:00Z");
+        ObjectNode skipped = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 2)
+                .put("fromOffset", 0).put("toOffset", 10).put("records", 10).put("from", "2026-11-20T00:00:00Z")
+                .put("to", "2026-11-27T02:00:00Z");
         ObjectNode back = ContractJson.MAPPER.createObjectNode().put("silentSeconds", 600)
                 .put("lastHeartbeat", "2026-11-27T03:00:00Z").put("heartbeat", "2026-11-27T03:10:00Z");
         ObjectNode big = TestRecords.containerEvent("huge", 1L);
@@ -75,6 +78,8 @@ class RulesFileTest {
                         (ObjectNode) ContractJson.MAPPER.valueToTree(gap), host, false, false)),
                 "silent-host", TestRecords.alert(formatter.bridge("silent-host", silent, host, false, false)),
                 "host-back", TestRecords.alert(formatter.bridge("host-back", back, host, false, false)),
+                "history-skipped", TestRecords.alert(formatter.bridge("history-skipped", skipped, HostRef.UNKNOWN,
+                        false, false)),
                 "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()));
     }
 
@@ -100,6 +105,7 @@ class RulesFileTest {
         assertThat(rule(rules, "^gap$").level()).isEqualTo(10);
         assertThat(rule(rules, "^silent-host$").level()).isEqualTo(8);
         assertThat(rule(rules, "^host-back$").level()).isEqualTo(3);
+        assertThat(rule(rules, "^history-skipped$").level()).isEqualTo(5);
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -110,7 +116,7 @@ class RulesFileTest {
         List<Rule> rules = rules();
         Map<String, ObjectNode> emitted = emitted();
         Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^host-back$",
-                "host-back", "^true$", "truncated");
+                "host-back", "^history-skipped$", "history-skipped", "^true$", "truncated");
         for (Map.Entry<String, String> e : alertOf.entrySet()) {
             Rule rule = rule(rules, e.getKey());
             ObjectNode alert = emitted.get(e.getValue());

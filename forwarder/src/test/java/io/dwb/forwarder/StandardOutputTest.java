@@ -34,7 +34,7 @@ class StandardOutputTest {
         }
         try (KafkaProducer<byte[], byte[]> producer = broker.producer();
              JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
-                     broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--wazuh-queue", "-")) {
+                     broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--wazuh-queue", "-", "--max-live-age", "0")) {
             TestRecords.sendAll(producer, records);
             await().atMost(Duration.ofSeconds(60)).until(() -> alertLines(forwarder).size() >= 5);
             assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
