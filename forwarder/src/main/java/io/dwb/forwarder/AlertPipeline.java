@@ -211,9 +211,9 @@ public final class AlertPipeline {
     }
 
     /**
-     * Sends the silent-host, host-back and history-skipped alerts that became due; call once per loop iteration (live mode only);
-     * hosts are judged at most once a second. Null when there was nothing to send, so that "nothing" is not taken
-     * for a successful send that ends a pause.
+     * Sends the silent-host, host-back and history-skipped alerts that became due; call once per loop iteration.
+     * Hosts are judged at most once a second. Null when there was nothing to send, so that "nothing" is not taken for
+     * a successful send that ends a pause.
      */
     public Step flushStateAlerts() {
         long now = clock.getAsLong();

@@ -72,7 +72,8 @@ public final class DeliveryOptions {
      */
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
                                       String wazuhQueue, Long fromNanos, Long toNanos, int metricsPort) {
-        if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1 || commitInterval.toMillis() < 1
+        if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
+                || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()) {
             throw new ConfigurationError("--eps must be >= 0, --dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, "

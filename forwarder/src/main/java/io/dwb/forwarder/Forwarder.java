@@ -31,7 +31,8 @@ public final class Forwarder implements AutoCloseable {
         ReplayWindow replay = settings.replay()
                 ? new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()) : null;
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, settings.topic(), replay,
-                new LiveStart(settings.maxLiveAge(), System::currentTimeMillis), settings.commitInterval(), settings.maxPending(), settings.retryMaxDelay());
+                new LiveStart(settings.maxLiveAge(), System::currentTimeMillis), settings.commitInterval(),
+                settings.maxPending(), settings.retryMaxDelay());
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {

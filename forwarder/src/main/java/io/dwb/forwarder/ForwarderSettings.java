@@ -25,7 +25,8 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
-                heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending, maxLiveAge);
+                heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending,
+                maxLiveAge);
     }
 
     public boolean replay() {

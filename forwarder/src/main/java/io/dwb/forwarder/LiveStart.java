@@ -27,7 +27,7 @@ final class LiveStart {
     private static final Logger log = LoggerFactory.getLogger(LiveStart.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** Records {@code [fromOffset, toOffset)} of a partition, timestamps from {@code fromMs}, older than {@code cutoffMs}. */
+    /** Records {@code [fromOffset, toOffset)} of a partition, times from {@code fromMs}, older than {@code cutoffMs}. */
     record Skipped(TopicPartition partition, long fromOffset, long toOffset, long fromMs, long cutoffMs) {
         long records() {
             return toOffset - fromOffset;

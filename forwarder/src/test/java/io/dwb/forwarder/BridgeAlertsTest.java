@@ -73,8 +73,8 @@ class BridgeAlertsTest {
             for (ObjectNode alert : alerts) {
                 assertThat(alert.get("integration").asText()).isEqualTo("docker");
                 assertThat(alert.has("docker")).isFalse();
-                assertThat(alert.get("docker_host"))
-                        .isEqualTo(ContractJson.MAPPER.createObjectNode().put("name", "quiet-host").put("id", "quiet-id"));
+                assertThat(alert.get("docker_host")).isEqualTo(
+                        ContractJson.MAPPER.createObjectNode().put("name", "quiet-host").put("id", "quiet-id"));
             }
             ObjectNode expectedGap = (ObjectNode) ContractJson.tree(ContractJson.write(gap));
             expectedGap.put("event", "gap");
