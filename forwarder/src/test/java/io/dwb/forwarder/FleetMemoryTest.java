@@ -67,7 +67,8 @@ class FleetMemoryTest {
                      Map.of("MALLOC_ARENA_MAX", "2"), List.of("--bootstrap-servers", broker.bootstrapServers(),
                              "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
                              "--wazuh-queue", receiver.path().toString()))) {
-            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+            // At least 2,000 events/s even on a loaded CI machine (it delivers ~60,000/s unloaded).
+            await().atMost(Duration.ofSeconds(60 + total / 2_000)).pollInterval(Duration.ofMillis(500))
                     .until(() -> receiver.count() >= total || !forwarder.isAlive());
             assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
                     .isTrue();
