@@ -1,6 +1,7 @@
 package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,12 +9,23 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.TestEngine;
+import io.dwb.schemas.Topics;
+import io.dwb.schemas.runtime.KafkaClientConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -159,6 +171,85 @@ class StandaloneProcessTest {
                 assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
             }
         }
+    }
+
+    @Test
+    void onlyClientsWithTheGeneratedCredentialsReachItsBrokerAndARestartKeepsThem() throws Exception {
+        Path clientProperties = dataDir.resolve(EmbeddedKafka.CLIENT_PROPERTIES);
+        Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
+        String name = TestEngine.uniqueName("standalone-secure");
+        String generated;
+        try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
+            awaitSubscribed(process, 1);
+            long since = engine.engineNowNanos();
+            dockerRunTrue(name);
+            List<JsonNode> events = engineEventsOf(name, since);
+            // Its own listener and forwarder log in: the events still reach Wazuh's side.
+            await().atMost(Duration.ofSeconds(30)).until(() -> watch.alertsFor(name).size() >= events.size());
+
+            Properties operator = load(clientProperties);
+            assertAnonymousRefused(operator.getProperty("bootstrap.servers"));
+            assertThat(eventsOnTheBroker(operator, name)).hasSize(events.size());
+            assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            assertThat(Files.getPosixFilePermissions(credentials))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.getPosixFilePermissions(clientProperties))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            generated = Files.readString(credentials);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+        try (JavaProcess process = start()) {
+            awaitSubscribed(process, 1);
+            assertThat(Files.readString(credentials)).as("the same credentials after a restart").isEqualTo(generated);
+            Properties operator = load(clientProperties);
+            assertThat(eventsOnTheBroker(operator, name)).as("events stored before the restart").isNotEmpty();
+            assertAnonymousRefused(operator.getProperty("bootstrap.servers"));
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    /** A client as anyone on the host could start it, without credentials: it cannot even list the topics. */
+    private static void assertAnonymousRefused(String bootstrapServers) {
+        Properties anonymous = new Properties();
+        anonymous.setProperty("bootstrap.servers", bootstrapServers);
+        anonymous.setProperty("default.api.timeout.ms", "5000");
+        anonymous.setProperty("request.timeout.ms", "3000");
+        try (Admin admin = Admin.create(anonymous)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get())
+                    .as("an anonymous client listing the topics of %s", bootstrapServers)
+                    .isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    private static Properties load(Path file) throws Exception {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    /** The committed records of docker-events about container {@code name}, read with {@code client}. */
+    private static List<String> eventsOnTheBroker(Properties client, String name) {
+        Properties p = KafkaClientConfig.with(client, new Properties());
+        p.setProperty("isolation.level", "read_committed");
+        TopicPartition partition = new TopicPartition(Topics.EVENTS, 0);
+        List<String> found = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null && r.value().contains("\"" + name + "\"")) {
+                        found.add(r.value());
+                    }
+                }
+                return consumer.position(partition) >= end;
+            });
+        }
+        return found;
     }
 
     private static java.net.http.HttpResponse<String> http(int port, String path) throws Exception {
