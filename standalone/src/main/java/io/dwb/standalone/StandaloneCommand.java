@@ -33,13 +33,13 @@ public final class StandaloneCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(StandaloneCommand.class);
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data",
-            description = "Where the embedded broker keeps its topics, offsets and the listener's checkpoint "
-                    + "(env: DWB_DATA_DIR).")
+            description = "Where the embedded broker keeps its topics, offsets, the listener's checkpoint and "
+                    + "its credentials (owner-only; client.properties there logs kafka tools in) (env: DWB_DATA_DIR).")
     Path dataDir;
 
     @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
-            description = "Port of the embedded broker on 127.0.0.1, for kcat / kafka-console-consumer; 0 = any "
-                    + "free port (env: DWB_KAFKA_PORT).")
+            description = "Port of the embedded broker on 127.0.0.1, for kcat / kafka-console-consumer with "
+                    + "<data-dir>/client.properties (SASL/SCRAM); 0 = any free port (env: DWB_KAFKA_PORT).")
     int kafkaPort;
 
     @Mixin
