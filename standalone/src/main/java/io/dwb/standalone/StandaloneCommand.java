@@ -12,6 +12,7 @@ import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import io.dwb.schemas.runtime.MetricsOption;
 import io.dwb.schemas.runtime.StopSignal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Option;
         showDefaultValues = true)
 public final class StandaloneCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(StandaloneCommand.class);
+    static final String STANDARD_OUTPUT = "-";
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data",
             description = "Where the embedded broker keeps its topics, offsets, the listener's checkpoint and "
@@ -45,9 +47,11 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     CaptureOptions capture;
 
-    @Option(names = "--wazuh-queue", paramLabel = "PATH",
-            description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION + " Default: "
-                    + DeliveryOptions.DEFAULT_WAZUH_QUEUE + " when that socket exists, else -.")
+    // No fallback to standard output: alerts printed on a host whose Wazuh is not up yet would be committed and
+    // never reach Wazuh. Until the socket appears the forwarder waits, keeping them in Kafka.
+    @Option(names = "--wazuh-queue", paramLabel = "PATH", defaultValue = DeliveryOptions.DEFAULT_WAZUH_QUEUE,
+            description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION + " Until the socket exists, alerts wait in "
+                    + "the embedded broker.")
     String wazuhQueue;
 
     @Mixin
@@ -71,18 +75,21 @@ public final class StandaloneCommand implements Callable<Integer> {
         if (kafkaPort < 0 || kafkaPort > 65535 || retentionBytes < 1 << 20) {
             throw new ConfigurationError("--kafka-port must be 0..65535 and --retention-bytes >= 1048576");
         }
-        String destination = AlertDestination.resolve(wazuhQueue, Path.of(DeliveryOptions.DEFAULT_WAZUH_QUEUE));
+        if (wazuhQueue.isBlank()) {
+            throw new ConfigurationError("--wazuh-queue must be a socket path, or - for standard output");
+        }
+        boolean toStandardOutput = wazuhQueue.equals(STANDARD_OUTPUT);
         // Validated before anything starts; the forwarder's Kafka properties are only known once the broker runs.
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
         ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, 0);
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, 0);
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
             log.info("Kafka broker on {} (data in {}); alerts to {}", kafka.bootstrapServers(),
-                    dataDir.toAbsolutePath().normalize(),
-                    destination.equals(AlertDestination.STANDARD_OUTPUT) ? "standard output" : destination);
+                    dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
+                            + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"));
             StandaloneTopics.ensure(kafka.clientProperties(), retention, retentionBytes);
             Properties clients = kafka.clientProperties();
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers

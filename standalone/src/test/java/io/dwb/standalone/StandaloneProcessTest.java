@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.forwarder.DeliveryOptions;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
@@ -250,6 +251,38 @@ class StandaloneProcessTest {
             });
         }
         return found;
+    }
+
+    @Test
+    void withoutTheWazuhQueueAlertsWaitForItInsteadOfGoingToStandardOutput() throws Exception {
+        Path defaultQueue = Path.of(DeliveryOptions.DEFAULT_WAZUH_QUEUE);
+        assertThat(defaultQueue).as("a host without Wazuh: the default queue socket is missing").doesNotExist();
+        Path data = dataDir.resolve("data");
+        String name = TestEngine.uniqueName("standalone-nosocket");
+        List<JsonNode> events;
+        try (JavaProcess process = JavaProcess.start(Main.class, Map.of("DOCKER_HOST", dockerHost()),
+                "--data-dir", data.toString(), "--kafka-port", "0");
+                AlertWatch watch = new AlertWatch(process)) {
+            awaitSubscribed(process, 1);
+            assertThat(process.output()).contains("alerts to " + defaultQueue + " (not there yet");
+            long since = engine.engineNowNanos();
+            dockerRunTrue(name);
+            events = engineEventsOf(name, since);
+            await().atMost(Duration.ofSeconds(60)).until(() -> process.output().contains("paused: "));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> watch.alertsFor(name).isEmpty() && process.isAlive());
+            assertThat(process.output().split("paused: ", -1)).as("one line says it waits").hasSize(2);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+        // Nothing was committed while it waited: once Wazuh's socket is there, every alert reaches it.
+        Path queue = dataDir.resolve("queue");
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(queue);
+                JavaProcess process = JavaProcess.start(Main.class, Map.of("DOCKER_HOST", dockerHost()),
+                        "--data-dir", data.toString(), "--kafka-port", "0", "--wazuh-queue", queue.toString())) {
+            await().atMost(START_TIMEOUT).until(() -> alertsFor(wazuh, name).size() >= events.size());
+            assertThat(alertsFor(wazuh, name)).extracting(a -> a.get("docker")).containsExactlyElementsOf(events);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
     }
 
     private static java.net.http.HttpResponse<String> http(int port, String path) throws Exception {
