@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -70,6 +71,17 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     MetricsOption metrics;
 
+    private final UnaryOperator<Stage> stages;
+
+    public StandaloneCommand() {
+        this(UnaryOperator.identity());
+    }
+
+    /** @param stages applied to the listener's and the forwarder's stage: how a test injects a fault into them */
+    StandaloneCommand(UnaryOperator<Stage> stages) {
+        this.stages = stages;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (kafkaPort < 0 || kafkaPort > 65535 || retentionBytes < 1 << 20) {
@@ -100,7 +112,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
-                    metrics.port());
+                    metrics.port(), stages);
             // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
             // returns 0.
             StopSignal.onStop(bridge::requestStop);

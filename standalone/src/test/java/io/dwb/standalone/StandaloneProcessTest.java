@@ -285,6 +285,19 @@ class StandaloneProcessTest {
         }
     }
 
+    @Test
+    void anErrorInAWorkerThreadEndsTheProcessWithExitOneAndOneErrorLine() throws Exception {
+        try (JavaProcess process = JavaProcess.start(ForwarderErrorMain.class, Map.of("DOCKER_HOST", dockerHost()),
+                "--data-dir", dataDir.toString(), "--kafka-port", "0", "--wazuh-queue", "-")) {
+            assertThat(process.waitFor(START_TIMEOUT)).as(process.output()).isEqualTo(1);
+            assertThat(process.output().lines().filter(line -> line.startsWith("error: ")))
+                    .containsExactly("error: the forwarder failed: java.lang.NoClassDefFoundError: "
+                            + "io/dwb/forwarder/AlertFormatter");
+            // The listener was stopped and the broker closed, not left to the JVM's end.
+            assertThat(process.output()).contains("stopped");
+        }
+    }
+
     private static java.net.http.HttpResponse<String> http(int port, String path) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
