@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -129,7 +131,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 + "to its embedded broker.\n# kafka-console-consumer.sh --consumer.config THIS_FILE ...; "
                 + "kcat -F THIS_FILE ... Keep private (mode 0600).\n");
         Properties p = clientProperties();
-        for (String name : new java.util.TreeSet<>(p.stringPropertyNames())) {
+        for (String name : new TreeSet<>(p.stringPropertyNames())) {
             text.append(name).append('=').append(p.getProperty(name)).append('\n');
         }
         return text.toString();
@@ -187,7 +189,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("inter.broker.listener.name", "INTERNAL");
         // Clients: SCRAM (the password never crosses the socket); users live in the cluster metadata.
         p.setProperty("listener.name.client.sasl.enabled.mechanisms", SCRAM_MECHANISM);
-        p.setProperty("listener.name.client." + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT)
+        p.setProperty("listener.name.client." + SCRAM_MECHANISM.toLowerCase(Locale.ROOT)
                 + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         // The broker's own connections: PLAIN with a static user, which needs no metadata (the controller listener
         // cannot use SCRAM, and inter-broker traffic must work before any SCRAM user exists).
