@@ -31,7 +31,8 @@ final class PrivateFiles {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY));
                 return;
             }
-            Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+            // Followed when it is a link: the operator chose where the data lives.
+            Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir);
             if (!DIRECTORY.containsAll(now)) {
                 Files.setPosixFilePermissions(dir, DIRECTORY);
                 log.info("restricted {} to its owner (it was {})", dir, PosixFilePermissions.toString(now));
