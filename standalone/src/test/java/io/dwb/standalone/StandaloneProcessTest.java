@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.forwarder.DeliveryOptions;
+import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
@@ -85,8 +87,8 @@ class StandaloneProcessTest {
             }
             assertThat(delays.values()).as("from each event to its alert on standard output: %s", delays)
                     .allMatch(d -> d.compareTo(Duration.ofSeconds(2)) < 0);
-            // Let the forwarder commit what it delivered, then kill it without warning.
-            Thread.sleep(3000);
+            // Once the forwarder committed what it delivered, kill it without warning.
+            awaitDeliveryCommitted(first);
             process.kill();
         }
 
@@ -98,7 +100,9 @@ class StandaloneProcessTest {
         try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
             await().atMost(START_TIMEOUT).until(() -> watch.alertsFor(whileDown).size() >= missed.size()
                     || !watch.gaps().isEmpty());
-            Thread.sleep(2000); // anything delivered twice would show by now
+            int seen = watch.alertsFor(whileDown).size();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                    .until(() -> watch.alertsFor(whileDown).size() == seen); // anything delivered twice shows by now
             if (watch.gaps().isEmpty()) {
                 assertThat(watch.alertsFor(whileDown)).extracting(s -> s.alert().get("docker"))
                         .containsExactlyElementsOf(missed);
@@ -133,8 +137,8 @@ class StandaloneProcessTest {
             dockerRunTrue(after);
             List<JsonNode> later = engineEventsOf(after, since);
             await().atMost(Duration.ofSeconds(30)).until(() -> watch.alertsFor(after).size() >= later.size());
-            Thread.sleep(1000);
-            assertThat(watch.alertsFor(name)).as("events delivered before the clean stop").isEmpty();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> watch.alertsFor(name).isEmpty()); // events delivered before the clean stop
             assertThat(process.output()).contains("resuming from checkpoint");
             assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
         }
@@ -162,7 +166,8 @@ class StandaloneProcessTest {
 
             try (DatagramReceiver wazuh = DatagramReceiver.bind(queue)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> alertsFor(wazuh, name).size() >= events.size());
-                Thread.sleep(1000);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                        .until(() -> alertsFor(wazuh, name).size() == events.size());
                 assertThat(alertsFor(wazuh, name)).extracting(a -> a.get("docker"))
                         .containsExactlyElementsOf(events);
                 assertThat(http(metricsPort, "/metrics").body())
@@ -230,12 +235,30 @@ class StandaloneProcessTest {
         return p;
     }
 
+    /** Waits until the forwarder's group committed past the last event about container {@code name}. */
+    private void awaitDeliveryCommitted(String name) throws Exception {
+        Properties client = load(dataDir.resolve(EmbeddedKafka.CLIENT_PROPERTIES));
+        long last = recordsOnTheBroker(client, name).stream().mapToLong(ConsumerRecord::offset).max().orElseThrow();
+        TopicPartition partition = new TopicPartition(Topics.EVENTS, 0);
+        try (Admin admin = Admin.create(client)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(ForwarderCommand.DEFAULT_GROUP)
+                        .partitionsToOffsetAndMetadata().get().get(partition);
+                return committed != null && committed.offset() > last;
+            });
+        }
+    }
+
     /** The committed records of docker-events about container {@code name}, read with {@code client}. */
     private static List<String> eventsOnTheBroker(Properties client, String name) {
+        return recordsOnTheBroker(client, name).stream().map(ConsumerRecord::value).toList();
+    }
+
+    private static List<ConsumerRecord<String, String>> recordsOnTheBroker(Properties client, String name) {
         Properties p = KafkaClientConfig.with(client, new Properties());
         p.setProperty("isolation.level", "read_committed");
         TopicPartition partition = new TopicPartition(Topics.EVENTS, 0);
-        List<String> found = new ArrayList<>();
+        List<ConsumerRecord<String, String>> found = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.assign(List.of(partition));
@@ -244,7 +267,7 @@ class StandaloneProcessTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() != null && r.value().contains("\"" + name + "\"")) {
-                        found.add(r.value());
+                        found.add(r);
                     }
                 }
                 return consumer.position(partition) >= end;
