@@ -200,6 +200,31 @@ class EmbeddedKafkaTest {
                 .hasMessageContaining(credentials.toString()).hasMessageContaining("chmod 600");
     }
 
+    @Test
+    void deletedCredentialsAreMadeAnewTheOldPasswordIsRefusedAndTheDataStays() throws Exception {
+        Properties before;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            before = kafka.clientProperties();
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
+            }
+        }
+        Files.delete(dataDir.resolve(BrokerCredentials.FILE_NAME));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            assertThat(kafka.clientProperties().getProperty(SaslConfigs.SASL_JAAS_CONFIG))
+                    .isNotEqualTo(before.getProperty(SaslConfigs.SASL_JAAS_CONFIG));
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                assertThat(admin.listTopics().names().get()).contains("kept");
+            }
+            Properties old = quick(kafka.clientProperties());
+            old.setProperty(SaslConfigs.SASL_JAAS_CONFIG, before.getProperty(SaslConfigs.SASL_JAAS_CONFIG));
+            try (Admin admin = Admin.create(old)) {
+                assertThatThrownBy(() -> admin.listTopics().names().get())
+                        .hasCauseInstanceOf(AuthenticationException.class);
+            }
+        }
+    }
+
     /** Short timeouts: a refused client gives up in seconds. */
     private static Properties quick(Properties p) {
         p.setProperty("default.api.timeout.ms", "5000");
