@@ -35,6 +35,7 @@ final class Bridge {
     private final CountDownLatch somethingEnded = new CountDownLatch(1);
     private final AtomicReference<Integer> listenerExit = new AtomicReference<>();
     private final AtomicReference<StageFailure> failure = new AtomicReference<>();
+    private volatile boolean stopping;
 
     /**
      * @param resources closed once both stages stopped (the forwarder's clients, the metrics endpoint)
@@ -89,6 +90,7 @@ final class Bridge {
 
     /** Thread-safe, from a signal handler too. */
     void requestStop() {
+        stopping = true;
         listener.stop().run();
         somethingEnded.countDown();
     }
@@ -101,6 +103,7 @@ final class Bridge {
      */
     int awaitStopped() throws InterruptedException {
         somethingEnded.await();
+        stopping = true;
         listener.stop().run();
         listenerThread.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
         forwarder.stop().run();
@@ -127,6 +130,9 @@ final class Bridge {
             int code = stage.work().getAsInt();
             if (exitCodeCounts) {
                 listenerExit.set(code);
+            } else if (!stopping) {
+                // Only the listener decides the exit code; the forwarder has no reason to end unasked.
+                failure.compareAndSet(null, new StageFailure(stage.name() + " ended without being asked to"));
             }
         } catch (Throwable t) {
             failure.compareAndSet(null, new StageFailure(stage.name(), t));

@@ -47,6 +47,26 @@ class BridgeTest {
     }
 
     @Test
+    void aForwarderEndingUnaskedIsAFailureAndTheListenerIsStopped() throws Exception {
+        Bridge bridge = new Bridge(runsUntilStopped("listener"), new Stage("forwarder", () -> 0, () -> { }),
+                () -> happened.add("closed"));
+        bridge.start();
+
+        assertThatThrownBy(bridge::awaitStopped).hasMessage("the forwarder ended without being asked to");
+        assertThat(happened).containsSubsequence("listener stopped", "closed");
+    }
+
+    @Test
+    void theListenerEndingOnItsOwnGivesItsExitCodeAndStopsTheForwarder() throws Exception {
+        Bridge bridge = new Bridge(new Stage("listener", () -> 1, () -> { }), runsUntilStopped("forwarder"),
+                () -> happened.add("closed"));
+        bridge.start();
+
+        assertThat(bridge.awaitStopped()).isEqualTo(1);
+        assertThat(happened).containsExactly("forwarder stopped", "closed");
+    }
+
+    @Test
     void aRequestedStopStopsTheListenerFirstAndReturnsItsExitCode() throws Exception {
         Bridge bridge = new Bridge(runsUntilStopped("listener"), runsUntilStopped("forwarder"),
                 () -> happened.add("closed"));
