@@ -13,12 +13,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -30,20 +38,33 @@ import org.slf4j.LoggerFactory;
  * Its storage lives under {@code <data dir>/kafka}: formatted on first start (the cluster id is kept there, in
  * meta.properties), reused as is afterwards, so topics, committed offsets and the listener's checkpoint survive a
  * restart. It listens on 127.0.0.1 only; internal topics have one replica so transactions and groups work.
+ *
+ * <p>Every listener authenticates: clients with SCRAM-SHA-512 as the user of {@link BrokerCredentials} (kept in
+ * the data directory, owner-only), the broker's internal listeners (controller, inter-broker, on private loopback
+ * ports chosen at each start) with PLAIN and a password only the broker knows. A client without the credentials
+ * is disconnected before it can list, read or write anything. {@code <data dir>/client.properties} (mode 0600)
+ * holds what kafka tools need to connect.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
     private static final String HOST = "127.0.0.1";
+    static final String CLIENT_PROPERTIES = "client.properties";
+    static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+    private static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
+    private static final int SCRAM_ITERATIONS = 8192;
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path logDir;
+    private final BrokerCredentials credentials;
 
-    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir) {
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir,
+                          BrokerCredentials credentials) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.logDir = logDir;
+        this.credentials = credentials;
     }
 
     /**
@@ -54,13 +75,18 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(Path dataDir, int port) {
         BrokerLogging.quiet();
-        Path logDir = dataDir.toAbsolutePath().normalize().resolve("kafka");
+        Path home = dataDir.toAbsolutePath().normalize();
+        Path logDir = home.resolve("kafka");
         // Checked before the broker starts, so a busy port or data dir is one clear line, not the broker's traces.
         refuseIfLocked(logDir);
         int clientPort = port == 0 ? freePort() : requireFree(port);
-        // The controller's port is private to this JVM and not persisted in a static quorum: any free one will do.
+        // The controller's and the inter-broker ports are private to this JVM and not persisted (a static quorum):
+        // any free ones will do.
         int controllerPort = freePort();
-        Properties config = config(logDir, clientPort, controllerPort);
+        int internalPort = freePort();
+        PrivateFiles.directory(home);
+        BrokerCredentials credentials = BrokerCredentials.loadOrCreate(home);
+        Properties config = config(logDir, clientPort, controllerPort, internalPort, credentials);
         KafkaConfig kafkaConfig = KafkaConfig.fromProps(config, false);
         try {
             Files.createDirectories(logDir);
@@ -79,12 +105,66 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("the embedded Kafka broker did not start on " + bootstrap + " (data "
                     + logDir + "): " + e.getMessage(), e);
         }
-        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir);
-        kafka.awaitReady();
+        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir, credentials);
+        kafka.authorizeClientUser(HOST + ":" + internalPort);
+        kafka.awaitReady(kafka.clientProperties());
+        PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
         return kafka;
     }
 
-    /** {@code 127.0.0.1:<port>}: what clients (and kcat / kafka-console-consumer) use. */
+    /**
+     * Properties of a client of this broker: {@code bootstrap.servers} and the SCRAM login. Each call returns a
+     * new copy the caller may add to.
+     */
+    public Properties clientProperties() {
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, SASL_PLAINTEXT);
+        p.setProperty(SaslConfigs.SASL_MECHANISM, SCRAM_MECHANISM);
+        p.setProperty(SaslConfigs.SASL_JAAS_CONFIG, credentials.clientJaas());
+        return p;
+    }
+
+    /** client.properties for kafka tools and kcat ({@code --command-config}, {@code -F}): the same as the bridge's. */
+    private String clientPropertiesText() {
+        StringBuilder text = new StringBuilder("# Written by the standalone at each start: how a Kafka client logs in "
+                + "to its embedded broker.\n# kafka-console-consumer.sh --consumer.config THIS_FILE ...; "
+                + "kcat -F THIS_FILE ... Keep private (mode 0600).\n");
+        Properties p = clientProperties();
+        for (String name : new TreeSet<>(p.stringPropertyNames())) {
+            text.append(name).append('=').append(p.getProperty(name)).append('\n');
+        }
+        return text.toString();
+    }
+
+    /**
+     * Creates (or renews) the SCRAM user of the clients, over the inter-broker listener with the broker's own
+     * login: SCRAM users live in the cluster metadata, so this also secures a data dir formatted before there
+     * were credentials.
+     */
+    private void authorizeClientUser(String internalBootstrap) {
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrap);
+        p.setProperty(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, SASL_PLAINTEXT);
+        p.setProperty(SaslConfigs.SASL_MECHANISM, "PLAIN");
+        p.setProperty(SaslConfigs.SASL_JAAS_CONFIG, credentials.brokerJaas());
+        awaitReady(p);
+        try (Admin admin = Admin.create(p)) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(credentials.clientUser(),
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
+                    credentials.clientPassword()))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            close();
+            throw new IllegalStateException("cannot create the client user on the embedded Kafka broker: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
+        }
+    }
+
+    /** {@code 127.0.0.1:<port>}: what clients (and kcat / kafka-console-consumer) use, with {@link #clientProperties()}. */
     public String bootstrapServers() {
         return bootstrapServers;
     }
@@ -93,16 +173,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         return logDir;
     }
 
-    static Properties config(Path logDir, int clientPort, int controllerPort) {
+    static Properties config(Path logDir, int clientPort, int controllerPort, int internalPort,
+                             BrokerCredentials credentials) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", String.valueOf(NODE_ID));
         p.setProperty("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("listeners", "CLIENT://" + HOST + ":" + clientPort + ",INTERNAL://" + HOST + ":" + internalPort
+                + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.setProperty("advertised.listeners", "CLIENT://" + HOST + ":" + clientPort + ",INTERNAL://" + HOST + ":"
+                + internalPort);
+        p.setProperty("listener.security.protocol.map", "CLIENT:" + SASL_PLAINTEXT + ",INTERNAL:" + SASL_PLAINTEXT
+                + ",CONTROLLER:" + SASL_PLAINTEXT);
         p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("inter.broker.listener.name", "INTERNAL");
+        // Clients: SCRAM (the password never crosses the socket); users live in the cluster metadata.
+        p.setProperty("listener.name.client.sasl.enabled.mechanisms", SCRAM_MECHANISM);
+        p.setProperty("listener.name.client." + SCRAM_MECHANISM.toLowerCase(Locale.ROOT)
+                + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        // The broker's own connections: PLAIN with a static user, which needs no metadata (the controller listener
+        // cannot use SCRAM, and inter-broker traffic must work before any SCRAM user exists).
+        p.setProperty("sasl.enabled.mechanisms", "PLAIN");
+        p.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        p.setProperty("sasl.mechanism.controller.protocol", "PLAIN");
+        p.setProperty("listener.name.internal.plain.sasl.jaas.config", credentials.brokerJaas());
+        p.setProperty("listener.name.controller.plain.sasl.jaas.config", credentials.brokerJaas());
         p.setProperty("log.dirs", logDir.toString());
         // One node: every internal topic has one replica; few partitions keep the first start quick.
         p.setProperty("offsets.topic.replication.factor", "1");
@@ -144,11 +239,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         log.info("formatted new Kafka storage in {} (cluster id {})", logDir, clusterId);
     }
 
-    /** startup() returns before the broker is unfenced; clients connecting earlier only see retries. */
-    private void awaitReady() {
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(p)) {
+    /**
+     * startup() returns before the broker is unfenced, and a new SCRAM user reaches the broker's cache a moment
+     * after the controller accepted it; clients connecting earlier only see retries or a refused login.
+     */
+    private void awaitReady(Properties client) {
+        try (Admin admin = Admin.create(client)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 try {
@@ -158,7 +254,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 } catch (Exception e) {
                     if (System.nanoTime() > deadline) {
                         close();
-                        throw new IllegalStateException("the embedded Kafka broker on " + bootstrapServers
+                        throw new IllegalStateException("the embedded Kafka broker on " + client.getProperty(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
                                 + " did not become ready within 60 s: " + e.getMessage(), e);
                     }
                 }

@@ -12,10 +12,12 @@ import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import io.dwb.schemas.runtime.MetricsOption;
 import io.dwb.schemas.runtime.StopSignal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -31,23 +33,26 @@ import picocli.CommandLine.Option;
         showDefaultValues = true)
 public final class StandaloneCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(StandaloneCommand.class);
+    static final String STANDARD_OUTPUT = "-";
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data",
-            description = "Where the embedded broker keeps its topics, offsets and the listener's checkpoint "
-                    + "(env: DWB_DATA_DIR).")
+            description = "Where the embedded broker keeps its topics, offsets, the listener's checkpoint and "
+                    + "its credentials (owner-only; client.properties there logs kafka tools in) (env: DWB_DATA_DIR).")
     Path dataDir;
 
     @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
-            description = "Port of the embedded broker on 127.0.0.1, for kcat / kafka-console-consumer; 0 = any "
-                    + "free port (env: DWB_KAFKA_PORT).")
+            description = "Port of the embedded broker on 127.0.0.1, for kcat / kafka-console-consumer with "
+                    + "<data-dir>/client.properties (SASL/SCRAM); 0 = any free port (env: DWB_KAFKA_PORT).")
     int kafkaPort;
 
     @Mixin
     CaptureOptions capture;
 
-    @Option(names = "--wazuh-queue", paramLabel = "PATH",
-            description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION + " Default: "
-                    + DeliveryOptions.DEFAULT_WAZUH_QUEUE + " when that socket exists, else -.")
+    // No fallback to standard output: alerts printed on a host whose Wazuh is not up yet would be committed and
+    // never reach Wazuh. Until the socket appears the forwarder waits, keeping them in Kafka.
+    @Option(names = "--wazuh-queue", paramLabel = "PATH", defaultValue = DeliveryOptions.DEFAULT_WAZUH_QUEUE,
+            description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION + " Until the socket exists, alerts wait in "
+                    + "the embedded broker.")
     String wazuhQueue;
 
     @Mixin
@@ -66,25 +71,39 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     MetricsOption metrics;
 
+    private final UnaryOperator<Stage> stages;
+
+    public StandaloneCommand() {
+        this(UnaryOperator.identity());
+    }
+
+    /** @param stages applied to the listener's and the forwarder's stage: how a test injects a fault into them */
+    StandaloneCommand(UnaryOperator<Stage> stages) {
+        this.stages = stages;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (kafkaPort < 0 || kafkaPort > 65535 || retentionBytes < 1 << 20) {
             throw new ConfigurationError("--kafka-port must be 0..65535 and --retention-bytes >= 1048576");
         }
-        String destination = AlertDestination.resolve(wazuhQueue, Path.of(DeliveryOptions.DEFAULT_WAZUH_QUEUE));
+        if (wazuhQueue.isBlank()) {
+            throw new ConfigurationError("--wazuh-queue must be a socket path, or - for standard output");
+        }
+        boolean toStandardOutput = wazuhQueue.equals(STANDARD_OUTPUT);
         // Validated before anything starts; the forwarder's Kafka properties are only known once the broker runs.
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
         ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, 0);
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, 0);
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
             log.info("Kafka broker on {} (data in {}); alerts to {}", kafka.bootstrapServers(),
-                    dataDir.toAbsolutePath().normalize(),
-                    destination.equals(AlertDestination.STANDARD_OUTPUT) ? "standard output" : destination);
-            StandaloneTopics.ensure(kafka.bootstrapServers(), retention, retentionBytes);
-            Properties clients = KafkaClientConfig.load(kafka.bootstrapServers(), null);
+                    dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
+                            + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"));
+            StandaloneTopics.ensure(kafka.clientProperties(), retention, retentionBytes);
+            Properties clients = kafka.clientProperties();
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers
             // are written) costs nothing, so retry soon rather than after the default 100 ms .. 1 s backoff.
             clients.setProperty("retry.backoff.ms", "10");
@@ -93,7 +112,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
-                    metrics.port());
+                    metrics.port(), stages);
             // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
             // returns 0.
             StopSignal.onStop(bridge::requestStop);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,8 @@ import org.apache.kafka.common.config.TopicConfig;
 final class StandaloneTopics {
     private StandaloneTopics() {}
 
-    static void ensure(String bootstrapServers, Duration retention, long maxBytes) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+    static void ensure(Properties client, Duration retention, long maxBytes) {
+        try (Admin admin = Admin.create(client)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             if (!existing.contains(Topics.EVENTS)) {

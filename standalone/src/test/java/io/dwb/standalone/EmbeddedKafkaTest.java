@@ -3,13 +3,17 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dwb.schemas.runtime.KafkaClientConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -20,6 +24,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -34,7 +40,7 @@ class EmbeddedKafkaTest {
         TopicPartition partition = new TopicPartition("t", 0);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
             assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
                 admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get();
             }
             try (KafkaProducer<String, String> producer = transactionalProducer(kafka)) {
@@ -57,7 +63,7 @@ class EmbeddedKafkaTest {
         }
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
                 assertThat(admin.listTopics().names().get()).contains("t");
             }
             try (KafkaConsumer<String, String> consumer = committedReader(kafka)) {
@@ -97,22 +103,146 @@ class EmbeddedKafkaTest {
     void aSecondBrokerOnTheSameDataDirIsRefusedAndTheFirstKeepsRunning() throws Exception {
         try (EmbeddedKafka first = EmbeddedKafka.start(dataDir, 0)) {
             assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, 0)).hasMessageContaining(dataDir.toString());
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", first.bootstrapServers()))) {
+            try (Admin admin = Admin.create(first.clientProperties())) {
                 admin.createTopics(List.of(new NewTopic("still-up", 1, (short) 1))).all().get();
             }
         }
     }
 
+    @Test
+    void aClientWithoutTheCredentialsOrWithWrongOnesCannotListReadOrWrite() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                admin.createTopics(List.of(new NewTopic("secret", 1, (short) 1))).all().get();
+            }
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(kafka.clientProperties(),
+                    new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("secret", "k", "exec: cat /etc/shadow")).get();
+            }
+
+            Properties anonymous = quick(new Properties());
+            anonymous.setProperty("bootstrap.servers", kafka.bootstrapServers());
+            Properties wrongPassword = quick(kafka.clientProperties());
+            wrongPassword.setProperty(SaslConfigs.SASL_JAAS_CONFIG,
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"dwb\" "
+                            + "password=\"guessed\";");
+            for (Properties intruder : List.of(anonymous, wrongPassword)) {
+                try (Admin admin = Admin.create(intruder)) {
+                    assertThatThrownBy(() -> admin.listTopics().names().get()).isInstanceOf(ExecutionException.class);
+                }
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(intruder, new StringSerializer(),
+                        new StringSerializer())) {
+                    assertThatThrownBy(() -> producer.send(new ProducerRecord<>("secret", "k", "forged")).get())
+                            .isInstanceOf(ExecutionException.class);
+                }
+                Properties reader = KafkaClientConfig.with(intruder, new Properties());
+                reader.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "intruder");
+                try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(reader, new StringDeserializer(),
+                        new StringDeserializer())) {
+                    consumer.assign(List.of(new TopicPartition("secret", 0)));
+                    consumer.seekToBeginning(List.of(new TopicPartition("secret", 0)));
+                    assertThatThrownBy(() -> {
+                        // Anonymous: the broker drops the connection, so polls return nothing until the timeout.
+                        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                        while (System.nanoTime() < deadline) {
+                            assertThat(consumer.poll(Duration.ofMillis(500))).isEmpty();
+                        }
+                        consumer.position(new TopicPartition("secret", 0), Duration.ofSeconds(2));
+                    }).isInstanceOfAny(AuthenticationException.class, org.apache.kafka.common.errors.TimeoutException.class);
+                }
+            }
+            // The broker's user still sees exactly what it wrote: nothing forged went in.
+            try (KafkaConsumer<String, String> consumer = committedReader(kafka)) {
+                consumer.assign(List.of(new TopicPartition("secret", 0)));
+                consumer.seekToBeginning(List.of(new TopicPartition("secret", 0)));
+                assertThat(readValues(consumer, 1)).containsExactly("exec: cat /etc/shadow");
+            }
+        }
+    }
+
+    @Test
+    void credentialsAreOwnerOnlyAndTheSameAfterARestart() throws Exception {
+        Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
+        Path clientProperties = dataDir.resolve(EmbeddedKafka.CLIENT_PROPERTIES);
+        String first;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            first = Files.readString(credentials);
+            assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            assertThat(Files.getPosixFilePermissions(credentials))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.getPosixFilePermissions(clientProperties))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.readString(clientProperties)).contains("bootstrap.servers=" + kafka.bootstrapServers())
+                    .contains("security.protocol=SASL_PLAINTEXT").contains("sasl.mechanism=SCRAM-SHA-512");
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            assertThat(Files.readString(credentials)).isEqualTo(first);
+            // What an operator's tool reads, as is, logs in.
+            Properties operator = quick(new Properties());
+            try (var in = Files.newBufferedReader(clientProperties)) {
+                operator.load(in);
+            }
+            try (Admin admin = Admin.create(operator)) {
+                assertThat(admin.listTopics().names().get()).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void aDataDirOpenToOthersIsClosedAndACredentialsFileOpenToOthersIsRefused() throws Exception {
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        }
+        Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
+        Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, 0))
+                .hasMessageContaining(credentials.toString()).hasMessageContaining("chmod 600");
+    }
+
+    @Test
+    void deletedCredentialsAreMadeAnewTheOldPasswordIsRefusedAndTheDataStays() throws Exception {
+        Properties before;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            before = kafka.clientProperties();
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
+            }
+        }
+        Files.delete(dataDir.resolve(BrokerCredentials.FILE_NAME));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+            assertThat(kafka.clientProperties().getProperty(SaslConfigs.SASL_JAAS_CONFIG))
+                    .isNotEqualTo(before.getProperty(SaslConfigs.SASL_JAAS_CONFIG));
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                assertThat(admin.listTopics().names().get()).contains("kept");
+            }
+            Properties old = quick(kafka.clientProperties());
+            old.setProperty(SaslConfigs.SASL_JAAS_CONFIG, before.getProperty(SaslConfigs.SASL_JAAS_CONFIG));
+            try (Admin admin = Admin.create(old)) {
+                assertThatThrownBy(() -> admin.listTopics().names().get())
+                        .hasCauseInstanceOf(AuthenticationException.class);
+            }
+        }
+    }
+
+    /** Short timeouts: a refused client gives up in seconds. */
+    private static Properties quick(Properties p) {
+        p.setProperty("default.api.timeout.ms", "5000");
+        p.setProperty("request.timeout.ms", "3000");
+        p.setProperty("max.block.ms", "3000");
+        p.setProperty("delivery.timeout.ms", "6000");
+        p.setProperty("linger.ms", "0");
+        return p;
+    }
+
     private static KafkaProducer<String, String> transactionalProducer(EmbeddedKafka kafka) {
-        Properties p = new Properties();
-        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        Properties p = kafka.clientProperties();
         p.setProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "embedded-test");
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
     private static KafkaConsumer<String, String> committedReader(EmbeddedKafka kafka) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        Properties p = kafka.clientProperties();
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "embedded-test");
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

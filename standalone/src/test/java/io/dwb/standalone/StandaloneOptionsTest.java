@@ -25,6 +25,7 @@ class StandaloneOptionsTest {
         assertThat(run(env, "--retry-max-delay", "10ms")).startsWith("2:").contains("--retry-max-delay");
         assertThat(run(env, "--commit-interval", "soon")).startsWith("2:").contains("'soon'");
         assertThat(run(env, "--kafka-port", "70000")).startsWith("2:").contains("--kafka-port");
+        assertThat(run(env, "--wazuh-queue", " ")).startsWith("2:").contains("--wazuh-queue");
     }
 
     /** "exit code: standard error". */

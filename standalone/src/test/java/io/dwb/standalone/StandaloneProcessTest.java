@@ -1,19 +1,34 @@
 package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.forwarder.DeliveryOptions;
+import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.TestEngine;
+import io.dwb.schemas.Topics;
+import io.dwb.schemas.runtime.KafkaClientConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,8 +87,8 @@ class StandaloneProcessTest {
             }
             assertThat(delays.values()).as("from each event to its alert on standard output: %s", delays)
                     .allMatch(d -> d.compareTo(Duration.ofSeconds(2)) < 0);
-            // Let the forwarder commit what it delivered, then kill it without warning.
-            Thread.sleep(3000);
+            // Once the forwarder committed what it delivered, kill it without warning.
+            awaitDeliveryCommitted(first);
             process.kill();
         }
 
@@ -85,7 +100,9 @@ class StandaloneProcessTest {
         try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
             await().atMost(START_TIMEOUT).until(() -> watch.alertsFor(whileDown).size() >= missed.size()
                     || !watch.gaps().isEmpty());
-            Thread.sleep(2000); // anything delivered twice would show by now
+            int seen = watch.alertsFor(whileDown).size();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                    .until(() -> watch.alertsFor(whileDown).size() == seen); // anything delivered twice shows by now
             if (watch.gaps().isEmpty()) {
                 assertThat(watch.alertsFor(whileDown)).extracting(s -> s.alert().get("docker"))
                         .containsExactlyElementsOf(missed);
@@ -120,8 +137,8 @@ class StandaloneProcessTest {
             dockerRunTrue(after);
             List<JsonNode> later = engineEventsOf(after, since);
             await().atMost(Duration.ofSeconds(30)).until(() -> watch.alertsFor(after).size() >= later.size());
-            Thread.sleep(1000);
-            assertThat(watch.alertsFor(name)).as("events delivered before the clean stop").isEmpty();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> watch.alertsFor(name).isEmpty()); // events delivered before the clean stop
             assertThat(process.output()).contains("resuming from checkpoint");
             assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
         }
@@ -149,7 +166,8 @@ class StandaloneProcessTest {
 
             try (DatagramReceiver wazuh = DatagramReceiver.bind(queue)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> alertsFor(wazuh, name).size() >= events.size());
-                Thread.sleep(1000);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                        .until(() -> alertsFor(wazuh, name).size() == events.size());
                 assertThat(alertsFor(wazuh, name)).extracting(a -> a.get("docker"))
                         .containsExactlyElementsOf(events);
                 assertThat(http(metricsPort, "/metrics").body())
@@ -158,6 +176,148 @@ class StandaloneProcessTest {
                         .contains("dwb_forwarder_paused 0");
                 assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
             }
+        }
+    }
+
+    @Test
+    void onlyClientsWithTheGeneratedCredentialsReachItsBrokerAndARestartKeepsThem() throws Exception {
+        Path clientProperties = dataDir.resolve(EmbeddedKafka.CLIENT_PROPERTIES);
+        Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
+        String name = TestEngine.uniqueName("standalone-secure");
+        String generated;
+        try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
+            awaitSubscribed(process, 1);
+            long since = engine.engineNowNanos();
+            dockerRunTrue(name);
+            List<JsonNode> events = engineEventsOf(name, since);
+            // Its own listener and forwarder log in: the events still reach Wazuh's side.
+            await().atMost(Duration.ofSeconds(30)).until(() -> watch.alertsFor(name).size() >= events.size());
+
+            Properties operator = load(clientProperties);
+            assertAnonymousRefused(operator.getProperty("bootstrap.servers"));
+            assertThat(eventsOnTheBroker(operator, name)).hasSize(events.size());
+            assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            assertThat(Files.getPosixFilePermissions(credentials))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.getPosixFilePermissions(clientProperties))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            generated = Files.readString(credentials);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+        try (JavaProcess process = start()) {
+            awaitSubscribed(process, 1);
+            assertThat(Files.readString(credentials)).as("the same credentials after a restart").isEqualTo(generated);
+            Properties operator = load(clientProperties);
+            assertThat(eventsOnTheBroker(operator, name)).as("events stored before the restart").isNotEmpty();
+            assertAnonymousRefused(operator.getProperty("bootstrap.servers"));
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    /** A client as anyone on the host could start it, without credentials: it cannot even list the topics. */
+    private static void assertAnonymousRefused(String bootstrapServers) {
+        Properties anonymous = new Properties();
+        anonymous.setProperty("bootstrap.servers", bootstrapServers);
+        anonymous.setProperty("default.api.timeout.ms", "5000");
+        anonymous.setProperty("request.timeout.ms", "3000");
+        try (Admin admin = Admin.create(anonymous)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get())
+                    .as("an anonymous client listing the topics of %s", bootstrapServers)
+                    .isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    private static Properties load(Path file) throws Exception {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    /** Waits until the forwarder's group committed past the last event about container {@code name}. */
+    private void awaitDeliveryCommitted(String name) throws Exception {
+        Properties client = load(dataDir.resolve(EmbeddedKafka.CLIENT_PROPERTIES));
+        long last = recordsOnTheBroker(client, name).stream().mapToLong(ConsumerRecord::offset).max().orElseThrow();
+        TopicPartition partition = new TopicPartition(Topics.EVENTS, 0);
+        try (Admin admin = Admin.create(client)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(ForwarderCommand.DEFAULT_GROUP)
+                        .partitionsToOffsetAndMetadata().get().get(partition);
+                return committed != null && committed.offset() > last;
+            });
+        }
+    }
+
+    /** The committed records of docker-events about container {@code name}, read with {@code client}. */
+    private static List<String> eventsOnTheBroker(Properties client, String name) {
+        return recordsOnTheBroker(client, name).stream().map(ConsumerRecord::value).toList();
+    }
+
+    private static List<ConsumerRecord<String, String>> recordsOnTheBroker(Properties client, String name) {
+        Properties p = KafkaClientConfig.with(client, new Properties());
+        p.setProperty("isolation.level", "read_committed");
+        TopicPartition partition = new TopicPartition(Topics.EVENTS, 0);
+        List<ConsumerRecord<String, String>> found = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null && r.value().contains("\"" + name + "\"")) {
+                        found.add(r);
+                    }
+                }
+                return consumer.position(partition) >= end;
+            });
+        }
+        return found;
+    }
+
+    @Test
+    void withoutTheWazuhQueueAlertsWaitForItInsteadOfGoingToStandardOutput() throws Exception {
+        Path defaultQueue = Path.of(DeliveryOptions.DEFAULT_WAZUH_QUEUE);
+        assertThat(defaultQueue).as("a host without Wazuh: the default queue socket is missing").doesNotExist();
+        Path data = dataDir.resolve("data");
+        String name = TestEngine.uniqueName("standalone-nosocket");
+        List<JsonNode> events;
+        try (JavaProcess process = JavaProcess.start(Main.class, Map.of("DOCKER_HOST", dockerHost()),
+                "--data-dir", data.toString(), "--kafka-port", "0");
+                AlertWatch watch = new AlertWatch(process)) {
+            awaitSubscribed(process, 1);
+            assertThat(process.output()).contains("alerts to " + defaultQueue + " (not there yet");
+            long since = engine.engineNowNanos();
+            dockerRunTrue(name);
+            events = engineEventsOf(name, since);
+            await().atMost(Duration.ofSeconds(60)).until(() -> process.output().contains("paused: "));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> watch.alertsFor(name).isEmpty() && process.isAlive());
+            assertThat(process.output().split("paused: ", -1)).as("one line says it waits").hasSize(2);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+        // Nothing was committed while it waited: once Wazuh's socket is there, every alert reaches it.
+        Path queue = dataDir.resolve("queue");
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(queue);
+                JavaProcess process = JavaProcess.start(Main.class, Map.of("DOCKER_HOST", dockerHost()),
+                        "--data-dir", data.toString(), "--kafka-port", "0", "--wazuh-queue", queue.toString())) {
+            await().atMost(START_TIMEOUT).until(() -> alertsFor(wazuh, name).size() >= events.size());
+            assertThat(alertsFor(wazuh, name)).extracting(a -> a.get("docker")).containsExactlyElementsOf(events);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    @Test
+    void anErrorInAWorkerThreadEndsTheProcessWithExitOneAndOneErrorLine() throws Exception {
+        try (JavaProcess process = JavaProcess.start(ForwarderErrorMain.class, Map.of("DOCKER_HOST", dockerHost()),
+                "--data-dir", dataDir.toString(), "--kafka-port", "0", "--wazuh-queue", "-")) {
+            assertThat(process.waitFor(START_TIMEOUT)).as(process.output()).isEqualTo(1);
+            assertThat(process.output().lines().filter(line -> line.startsWith("error: ")))
+                    .containsExactly("error: the forwarder failed: java.lang.NoClassDefFoundError: "
+                            + "io/dwb/forwarder/AlertFormatter");
+            // The listener was stopped and the broker closed, not left to the JVM's end.
+            assertThat(process.output()).contains("stopped");
         }
     }
 

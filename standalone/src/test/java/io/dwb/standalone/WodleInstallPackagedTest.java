@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code standalone/wodle/install} against a scratch WAZUH_HOME: the launcher wm_docker runs is in place, the seed's
- * one is kept, and the launcher really starts the packaged jar with the wodle's data dir and queue.
+ * {@code standalone/wodle/install} against a scratch WAZUH_HOME (and data, log and logrotate directories): the
+ * launcher wm_docker runs is in place, the seed's one is kept, and the launcher really starts the packaged jar with
+ * the wodle's data dir and queue. Root runs the launcher, so neither the installer nor the launcher may write
+ * through, or run, what another user could have put there.
  */
 class WodleInstallPackagedTest {
     private static final Path JAR = Path.of("target", "standalone.jar").toAbsolutePath();
@@ -22,12 +25,15 @@ class WodleInstallPackagedTest {
 
     @TempDir
     Path wazuhHome;
+    @TempDir
+    Path system;
 
     @Test
     void installsTheLauncherKeepsTheSeedsAndUninstallPutsItBack() throws Exception {
         Path launcher = wazuhHome.resolve("wodles/docker/DockerListener");
         Files.createDirectories(launcher.getParent());
         Files.writeString(launcher, "#!/usr/bin/env python3\n# the seed's DockerListener\n");
+        Files.createDirectories(system.resolve("logrotate.d"));
 
         Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of());
         assertThat(install.code()).as(install.output()).isZero();
@@ -35,12 +41,15 @@ class WodleInstallPackagedTest {
 
         assertThat(Files.isExecutable(launcher)).isTrue();
         assertThat(Files.readString(launcher)).contains("docker-wazuh-bridge")
-                .contains("--data-dir \"$WAZUH_HOME/var/docker-wazuh-bridge\"")
+                .contains("--data-dir '" + dataDir() + "'")
                 .contains("--wazuh-queue \"$WAZUH_HOME/queue/sockets/queue\"");
         assertThat(Files.readString(launcher.resolveSibling("DockerListener.orig"))).contains("the seed's");
         assertThat(launcher.resolveSibling("docker-wazuh-bridge.jar")).hasSameBinaryContentAs(JAR);
         assertThat(wazuhHome.resolve("etc/docker-wazuh-bridge.conf")).exists();
-        assertThat(wazuhHome.resolve("var/docker-wazuh-bridge")).isDirectory();
+        assertThat(Files.getPosixFilePermissions(dataDir())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(logDir())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.readString(system.resolve("logrotate.d/docker-wazuh-bridge")))
+                .contains(logDir().resolve("docker-wazuh-bridge.log") + " {").contains("copytruncate");
 
         // A second install (an upgrade) keeps the seed's launcher as it was, not our own.
         assertThat(run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of()).code()).isZero();
@@ -65,9 +74,105 @@ class WodleInstallPackagedTest {
         // one line in the bridge's log saying where it looked.
         Result noEngine = run(List.of(launcher.toString()), Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock"));
         assertThat(noEngine.code()).as(noEngine.output()).isEqualTo(1);
-        List<String> log = Files.readAllLines(wazuhHome.resolve("logs/docker-wazuh-bridge.log"));
+        List<String> log = Files.readAllLines(logDir().resolve("docker-wazuh-bridge.log"));
         assertThat(log).singleElement().asString().startsWith("error: ")
                 .contains("unix:///nonexistent/docker.sock").contains("--docker-host");
+    }
+
+    @Test
+    void theLauncherRotatesALogBeyondTenMebibytesAtStart() throws Exception {
+        Path launcher = wazuhHome.resolve("wodles/docker/DockerListener");
+        assertThat(run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of()).code()).isZero();
+        Path log = logDir().resolve("docker-wazuh-bridge.log");
+        Files.write(log, new byte[11 << 20]);
+        Files.writeString(logDir().resolve("docker-wazuh-bridge.log.1"), "the previous rotation\n");
+
+        assertThat(run(List.of(launcher.toString()), Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock")).code())
+                .isEqualTo(1);
+        assertThat(Files.size(logDir().resolve("docker-wazuh-bridge.log.1"))).isEqualTo(11 << 20);
+        assertThat(logDir().resolve("docker-wazuh-bridge.log.2")).hasContent("the previous rotation");
+        assertThat(Files.readAllLines(log)).singleElement().asString().startsWith("error: ");
+    }
+
+    @Test
+    void withoutABuiltJarItSaysHowToBuildOneAndRunsNoMaven() throws Exception {
+        Result install = run(List.of(INSTALL.toString(), "--jar", system.resolve("missing.jar").toString()), Map.of());
+        assertThat(install.code()).isEqualTo(1);
+        assertThat(install.output()).contains("build it first").contains("mvn -pl standalone").doesNotContain("building");
+        assertThat(wazuhHome.resolve("wodles")).doesNotExist();
+    }
+
+    @Test
+    void linksPlantedWhereTheWazuhUserWritesAreNeverWrittenThrough() throws Exception {
+        Path victim = Files.writeString(system.resolve("shadow"), "root:secret\n");
+        Path conf = wazuhHome.resolve("etc/docker-wazuh-bridge.conf");
+        Files.createDirectories(conf.getParent());
+        Files.createSymbolicLink(conf, victim);
+
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of());
+        assertThat(install.code()).isEqualTo(1);
+        assertThat(install.output()).contains(conf + " is a symbolic link");
+        assertThat(victim).hasContent("root:secret");
+
+        // The jar: a link there is refused too, before anything is copied through it.
+        Files.delete(conf);
+        Path jar = wazuhHome.resolve("wodles/docker/docker-wazuh-bridge.jar");
+        Files.createDirectories(jar.getParent());
+        Files.createSymbolicLink(jar, victim);
+        assertThat(run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of()).code()).isEqualTo(1);
+        assertThat(victim).hasContent("root:secret");
+
+        // A jar to install that is a link (to a secret the wazuh group would then read) is refused.
+        Files.delete(jar);
+        Path linkedJar = Files.createSymbolicLink(system.resolve("standalone.jar"), victim);
+        Result leaked = run(List.of(INSTALL.toString(), "--jar", linkedJar.toString()), Map.of());
+        assertThat(leaked.code()).isEqualTo(1);
+        assertThat(jar).doesNotExist();
+
+        // The old log place, under WAZUH_HOME/logs (the wazuh user's), is no longer written at all.
+        Path oldLog = wazuhHome.resolve("logs/docker-wazuh-bridge.log");
+        Files.createDirectories(oldLog.getParent());
+        Files.createSymbolicLink(oldLog, victim);
+        assertThat(run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of()).code()).isZero();
+        assertThat(run(List.of(wazuhHome.resolve("wodles/docker/DockerListener").toString()),
+                Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock")).code()).isEqualTo(1);
+        assertThat(victim).hasContent("root:secret");
+    }
+
+    @Test
+    void rootRunsNothingAnotherUserCouldHaveChanged() throws Exception {
+        Path wodles = Files.createDirectories(wazuhHome.resolve("wodles/docker"));
+        Files.setPosixFilePermissions(wodles, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Result open = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of());
+        assertThat(open.code()).isEqualTo(1);
+        assertThat(open.output()).contains(wodles + " is writable by group or others");
+        Files.setPosixFilePermissions(wodles, PosixFilePermissions.fromString("rwxr-x---"));
+        assertThat(run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of()).code()).isZero();
+
+        // The options file, replaced by another user (here uid 4321), is not read by the root launcher.
+        Path conf = wazuhHome.resolve("etc/docker-wazuh-bridge.conf");
+        Files.setAttribute(conf, "unix:uid", 4321);
+        Path launcher = wodles.resolve("DockerListener");
+        assertThat(run(List.of(launcher.toString()), Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock")).code())
+                .isEqualTo(1);
+        assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
+                .contains("error: " + conf + " belongs to uid 4321").contains("refusing to run");
+        // Nor a jar others may write.
+        Files.setAttribute(conf, "unix:uid", 0);
+        Files.setPosixFilePermissions(wodles.resolve("docker-wazuh-bridge.jar"),
+                PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(run(List.of(launcher.toString()), Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock")).code())
+                .isEqualTo(1);
+        assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
+                .contains("docker-wazuh-bridge.jar belongs to uid 0 with mode 666");
+    }
+
+    private Path dataDir() {
+        return system.resolve("lib/docker-wazuh-bridge");
+    }
+
+    private Path logDir() {
+        return system.resolve("log/docker-wazuh-bridge");
     }
 
     private record Result(int code, String output) {}
@@ -75,6 +180,9 @@ class WodleInstallPackagedTest {
     private Result run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("WAZUH_HOME", wazuhHome.toString());
+        builder.environment().put("DATA_DIR", dataDir().toString());
+        builder.environment().put("LOG_DIR", logDir().toString());
+        builder.environment().put("LOGROTATE_DIR", system.resolve("logrotate.d").toString());
         builder.environment().putAll(env);
         Process process = builder.start();
         byte[] out = process.getInputStream().readAllBytes();

@@ -1,0 +1,72 @@
+package io.dwb.standalone;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Files only their owner may read: the data directory (events, exec command lines included) and the broker's
+ * credentials. Created owner-only from the start, never widened afterwards, so there is no moment another local
+ * user could open them.
+ */
+final class PrivateFiles {
+    private static final Logger log = LoggerFactory.getLogger(PrivateFiles.class);
+    static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+
+    private PrivateFiles() {}
+
+    /** Creates {@code dir} (and its parents) mode 0700; an existing one open to others is restricted to 0700. */
+    static void directory(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY));
+                return;
+            }
+            // Followed when it is a link: the operator chose where the data lives.
+            Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir);
+            if (!DIRECTORY.containsAll(now)) {
+                Files.setPosixFilePermissions(dir, DIRECTORY);
+                log.info("restricted {} to its owner (it was {})", dir, PosixFilePermissions.toString(now));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalStateException("cannot make the data directory " + dir + " private to its owner: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code text} to {@code file} mode 0600, replacing it atomically (a reader sees the old or the new). */
+    static void write(Path file, String text) {
+        Path temporary = file.resolveSibling("." + file.getFileName() + ".new");
+        try {
+            Files.deleteIfExists(temporary);
+            Files.createFile(temporary, PosixFilePermissions.asFileAttribute(FILE));
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a secret others may read or change, as ssh does: someone else may have read it already. */
+    static void requireOwnerOnly(Path file) {
+        try {
+            Set<PosixFilePermission> now = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+            if (!FILE.containsAll(now) || Files.isSymbolicLink(file)) {
+                throw new IllegalStateException(file + " is open to other users (" + PosixFilePermissions.toString(now)
+                        + "): its credentials may be known; delete it (new ones are made at the next start) or "
+                        + "chmod 600 it");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
