@@ -1,6 +1,7 @@
 package io.dwb.schemas.runtime;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;
@@ -33,7 +34,7 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         if (partitions < 1) {
             throw new ConfigurationError(role.partitionsOption() + " must be at least 1, not " + partitions);
         }
-        configs = Map.copyOf(configs);
+        configs = Collections.unmodifiableMap(new LinkedHashMap<>(configs)); // in order, for messages
     }
 
     /** The events topic: deleted after {@code retention} (how far back a replay reaches) or beyond {@code bytes}. */
@@ -49,16 +50,18 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
 
     /** The checkpoint topic: compacted (one record per host, kept for ever), segments rolled hourly. */
     public static TopicSpec checkpoints(String name, int partitions) {
-        return new TopicSpec(TopicRole.CHECKPOINTS, name, partitions, Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(CHECKPOINT_SEGMENT_AGE.toMillis())));
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        configs.put(TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(CHECKPOINT_SEGMENT_AGE.toMillis()));
+        return new TopicSpec(TopicRole.CHECKPOINTS, name, partitions, configs);
     }
 
     /** The dead-letter topic: kept {@code retention} for inspection. */
     public static TopicSpec deadLetters(String name, int partitions, Duration retention) {
-        return new TopicSpec(TopicRole.DEAD_LETTERS, name, partitions, Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis())));
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        return new TopicSpec(TopicRole.DEAD_LETTERS, name, partitions, configs);
     }
 
     /** This spec with one more topic-level setting. */
