@@ -76,7 +76,10 @@ public final class TopicProvisioner {
             int minInsync = plan.replication().minInsyncFor(factor);
             Set<String> existing = get(admin.listTopics().names());
             List<TopicSpec> missing = plan.topics().stream().filter(t -> !existing.contains(t.name())).toList();
-            Set<String> created = new HashSet<>();
+            // Existing topics first: a refusal leaves the cluster as it was.
+            List<TopicProblem> problems = check(plan.topics().stream().filter(t -> existing.contains(t.name()))
+                    .toList(), factor);
+            refuseIfAny(problems);
             if (!missing.isEmpty()) {
                 if (!plan.create()) {
                     throw new ConfigurationError(missing.stream().map(t -> "topic " + t.name() + " does not exist "
@@ -92,15 +95,10 @@ public final class TopicProvisioner {
                     throw new ConfigurationError("--min-insync-replicas " + minInsync + " is more than the "
                             + "replication factor " + factor + ": every write would be refused");
                 }
-                created = create(missing, factor, minInsync);
-            }
-            Set<String> createdHere = created;
-            List<TopicSpec> toCheck = plan.topics().stream().filter(t -> !createdHere.contains(t.name())).toList();
-            List<TopicProblem> problems = check(toCheck, factor);
-            List<TopicProblem> refusals = problems.stream().filter(p -> p.severity() == Severity.REFUSAL).toList();
-            if (!refusals.isEmpty()) {
-                throw new ConfigurationError(refusals.stream().map(TopicProblem::message)
-                        .collect(Collectors.joining("; ")));
+                Set<String> created = create(missing, factor, minInsync);
+                // Those another process created first are checked like any existing topic.
+                problems.addAll(check(missing.stream().filter(t -> !created.contains(t.name())).toList(), factor));
+                refuseIfAny(problems);
             }
             problems.forEach(p -> log.warn("{}", p.message()));
             return problems;
@@ -115,6 +113,14 @@ public final class TopicProvisioner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnreachable("interrupted while contacting Kafka at " + bootstrapServers, e);
+        }
+    }
+
+    private static void refuseIfAny(List<TopicProblem> problems) {
+        List<TopicProblem> refusals = problems.stream().filter(p -> p.severity() == Severity.REFUSAL).toList();
+        if (!refusals.isEmpty()) {
+            throw new ConfigurationError(refusals.stream().map(TopicProblem::message)
+                    .collect(Collectors.joining("; ")));
         }
     }
 
@@ -133,7 +139,7 @@ public final class TopicProvisioner {
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof TopicExistsException) {
-                    continue; // another process created it first: it is checked like any existing topic
+                    continue; // another process created it first
                 }
                 if (cause instanceof AuthorizationException) {
                     throw new ConfigurationError("not allowed to create topic " + spec.name() + " ("
