@@ -112,7 +112,11 @@ public final class ForwarderCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
-        if (!settings.replay() && !ensureDeadLetterTopic(settings, deadLetterTopic())) {
+        TopicPlan deadLetterTopic = deadLetterTopic();
+        // A signal before the forwarder runs is kept here, and honoured once it does.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        StopSignal.onStop(stopRequested::countDown);
+        if (!settings.replay() && !ensureDeadLetterTopic(settings, deadLetterTopic, stopRequested)) {
             log.info("stopped before Kafka answered");
             return Launcher.EXIT_OK;
         }
@@ -125,6 +129,9 @@ public final class ForwarderCommand implements Callable<Integer> {
                 log.info("stopping: committing what was delivered");
                 forwarder.stop();
             });
+            if (stopRequested.getCount() == 0) {
+                forwarder.stop();
+            }
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
                     settings.eps() > 0 ? " at most " + settings.eps() + "/s" : "");
@@ -140,10 +147,8 @@ public final class ForwarderCommand implements Callable<Integer> {
      *
      * @return false when a stop was requested while waiting for Kafka
      */
-    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan)
+    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, CountDownLatch stop)
             throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
-        StopSignal.onStop(stop::countDown);
         String servers = settings.kafka().getProperty("bootstrap.servers");
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
         boolean warned = false;
