@@ -165,10 +165,14 @@ class TopicProvisionerTest {
     }
 
     @Test
-    void contradictoryReplicationOptionsAreRefusedBeforeContactingKafka() {
+    void impossibleOptionsAreRefusedBeforeContactingKafka() {
         assertThatThrownBy(() -> new Replication(1, 2)).isInstanceOf(ConfigurationError.class)
                 .hasMessage("--min-insync-replicas 2 is more than --replication-factor 1: every write would be "
                         + "refused");
+        assertThatThrownBy(() -> new Replication(0, null)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--replication-factor must be at least 1, not 0");
+        assertThatThrownBy(() -> TopicSpec.checkpoints("c", 0)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--checkpoint-partitions must be at least 1, not 0");
         assertThat(new Replication(null, null).factorFor(5)).isEqualTo((short) 3);
         assertThat(new Replication(null, null).minInsyncFor((short) 3)).isEqualTo(2);
         assertThat(new Replication(null, null).factorFor(2)).isEqualTo((short) 2);
