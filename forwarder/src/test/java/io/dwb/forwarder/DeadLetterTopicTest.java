@@ -54,6 +54,18 @@ class DeadLetterTopicTest {
     }
 
     @Test
+    void whileKafkaDoesNotAnswerItWaitsAndAStopExitsZero() throws Exception {
+        List<String> args = List.of("--bootstrap-servers", "127.0.0.1:1", "--wazuh-queue", "-");
+        try (JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> forwarder.output()
+                    .contains("cannot reach Kafka at 127.0.0.1:1 (no answer within 30 s); retrying with backoff"));
+            assertThat(forwarder.isAlive()).as("it waits, as delivery does").isTrue();
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).as(forwarder.output()).isZero();
+            assertThat(forwarder.output()).contains("stopped before Kafka answered").doesNotContain("error:");
+        }
+    }
+
+    @Test
     void withCreateTopicsFalseAMissingDeadLetterTopicIsOneErrorLineAndExit2(Broker broker) throws Exception {
         String events = Broker.uniqueTopic("events");
         String dlq = Broker.uniqueTopic("dlq");
