@@ -4,7 +4,9 @@ import io.dwb.schemas.runtime.TopicProblem.Severity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -159,7 +161,7 @@ public final class TopicProvisioner {
     }
 
     private static Map<String, String> withMinInsync(Map<String, String> configs, int minInsync) {
-        Map<String, String> all = new java.util.LinkedHashMap<>(configs);
+        Map<String, String> all = new LinkedHashMap<>(configs);
         all.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minInsync));
         return all;
     }
@@ -193,7 +195,7 @@ public final class TopicProvisioner {
         List<ConfigResource> resources = specs.stream()
                 .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList();
         Map<ConfigResource, KafkaFuture<Config>> futures = admin.describeConfigs(resources).values();
-        Map<String, Config> configs = new java.util.HashMap<>();
+        Map<String, Config> configs = new HashMap<>();
         for (ConfigResource resource : resources) {
             try {
                 configs.put(resource.name(), get(futures.get(resource)));
