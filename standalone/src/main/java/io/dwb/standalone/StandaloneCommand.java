@@ -86,8 +86,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             log.info("Kafka broker on {} (data in {}); alerts to {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(),
                     destination.equals(AlertDestination.STANDARD_OUTPUT) ? "standard output" : destination);
-            StandaloneTopics.ensure(kafka.bootstrapServers(), topics);
             Properties clients = KafkaClientConfig.load(kafka.bootstrapServers(), null);
+            StandaloneTopics.ensure(clients, topics);
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers
             // are written) costs nothing, so retry soon rather than after the default 100 ms .. 1 s backoff.
             clients.setProperty("retry.backoff.ms", "10");

@@ -7,7 +7,6 @@ import io.dwb.schemas.runtime.TopicProvisioner;
 import io.dwb.schemas.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.TopicConfig;
@@ -31,11 +30,9 @@ final class StandaloneTopics {
                 TopicSpec.deadLetters(Topics.DLQ, 1, Duration.ofDays(30))), Replication.single(), true);
     }
 
-    static void ensure(String bootstrapServers, TopicPlan plan) {
-        Properties client = new Properties();
-        client.putAll(Map.of("bootstrap.servers", bootstrapServers));
+    static void ensure(Properties client, TopicPlan plan) {
         try (Admin admin = TopicProvisioner.admin(client, TIMEOUT)) {
-            new TopicProvisioner(admin, bootstrapServers, TIMEOUT).ensure(plan);
+            new TopicProvisioner(admin, client.getProperty("bootstrap.servers"), TIMEOUT).ensure(plan);
         }
     }
 }
