@@ -11,6 +11,7 @@ import io.dwb.schemas.Gap;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.schemas.runtime.Backoff;
+import io.dwb.schemas.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -90,13 +91,12 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            long timeout = settings.kafkaTimeout().toSeconds();
             Properties kafkaWithTimeouts = new Properties();
             kafkaWithTimeouts.putAll(kafka);
             kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
-            try (Admin admin = TopicSetup.admin(kafkaWithTimeouts, timeout)) {
-                TopicSetup.ensure(admin, kafka.getProperty("bootstrap.servers"), settings.eventsTopic(),
-                        settings.checkpointsTopic(), timeout);
+            try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
+                new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
+                        .ensure(settings.topics());
                 try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
                     return capture(engine, host, kafkaWithTimeouts);
                 }

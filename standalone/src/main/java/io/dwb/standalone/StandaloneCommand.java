@@ -12,6 +12,8 @@ import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import io.dwb.schemas.runtime.MetricsOption;
 import io.dwb.schemas.runtime.StopSignal;
+import io.dwb.schemas.runtime.TopicPlan;
+import io.dwb.schemas.runtime.TopicRole;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +95,8 @@ public final class StandaloneCommand implements Callable<Integer> {
         boolean toStandardOutput = wazuhQueue.equals(STANDARD_OUTPUT);
         // Validated before anything starts; the forwarder's Kafka properties are only known once the broker runs.
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
-        ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
+        TopicPlan topics = StandaloneTopics.plan(retention, retentionBytes);
+        ListenerSettings listenerSettings = capture.settings(topics.only(TopicRole.EVENTS, TopicRole.CHECKPOINTS));
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
                 ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, 0);
         probeEngine();
@@ -102,8 +105,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             log.info("Kafka broker on {} (data in {}); alerts to {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
                             + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"));
-            StandaloneTopics.ensure(kafka.clientProperties(), retention, retentionBytes);
             Properties clients = kafka.clientProperties();
+            StandaloneTopics.ensure(clients, topics);
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers
             // are written) costs nothing, so retry soon rather than after the default 100 ms .. 1 s backoff.
             clients.setProperty("retry.backoff.ms", "10");
