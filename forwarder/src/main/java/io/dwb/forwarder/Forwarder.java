@@ -4,8 +4,10 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
@@ -30,7 +32,7 @@ public final class Forwarder implements AutoCloseable {
         ReplayWindow replay = settings.replay()
                 ? new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()) : null;
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, settings.topic(), replay,
-                settings.commitInterval(), settings.maxPending(), settings.retryMaxDelay());
+                settings.commitInterval(), settings.maxPending(), settings.retryMaxDelay(), settings.unhealthyAfter());
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {
@@ -61,9 +63,27 @@ public final class Forwarder implements AutoCloseable {
         return Math.max(ConsumerConfig.DEFAULT_MAX_POLL_RECORDS, settings.maxPending());
     }
 
-    /** Blocks until {@link #stop()} (live), or until the replay window is delivered. */
+    /**
+     * Blocks until {@link #stop()} (live), or until the replay window is delivered.
+     *
+     * @throws IllegalStateException when Kafka does not answer at start (the process exits 1); once running, an
+     *                               unreachable Kafka is waited for (and /healthz turns 503 after the bound)
+     */
     public void run() {
+        if (!settings.replay()) {
+            reachKafka();
+        }
         loop.run();
+    }
+
+    private void reachKafka() {
+        try {
+            consumer.partitionsFor(settings.topic()); // bounded by the consumer's default.api.timeout.ms
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + settings.kafka().getProperty(
+                    CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) + " (no answer within default.api.timeout.ms, "
+                    + settings.kafka().getProperty(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000") + " ms)", e);
+        }
     }
 
     /** Thread-safe: the running {@link #run()} commits what was delivered and returns. */

@@ -73,14 +73,14 @@ public final class ForwarderCommand implements Callable<Integer> {
             throw new ConfigurationError("--to must be after --from");
         }
         return delivery.settings(kafka.clientProperties(), topic, group, dlqTopic, wazuhQueue, from, to,
-                metrics.port());
+                metrics.unhealthyAfter());
     }
 
     @Override
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
         try (Forwarder forwarder = new Forwarder(settings);
-             MetricsEndpoint endpoint = MetricsEndpoint.start(settings.metricsPort(),
+             MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.binding(),
                      forwarder.metrics().registry(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
             // partitions move at once; then call() returns 0.

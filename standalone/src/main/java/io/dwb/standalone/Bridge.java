@@ -43,7 +43,7 @@ final class Bridge {
     }
 
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
-                        int metricsPort) {
+                        MetricsEndpoint.Binding metricsBinding) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
@@ -53,7 +53,7 @@ final class Bridge {
         registry.register((MultiCollector) () -> forwarder.metrics().registry().scrape());
         MetricsEndpoint endpoint;
         try {
-            endpoint = MetricsEndpoint.start(metricsPort, registry, () -> listener.healthy() && forwarder.healthy());
+            endpoint = MetricsEndpoint.start(metricsBinding, registry, () -> listener.healthy() && forwarder.healthy());
         } catch (RuntimeException e) {
             closeQuietly(forwarder);
             throw e;

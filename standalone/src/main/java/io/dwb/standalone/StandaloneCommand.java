@@ -76,7 +76,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
         ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, 0);
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, metrics.unhealthyAfter());
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
@@ -93,7 +93,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
-                    metrics.port());
+                    metrics.binding());
             // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
             // returns 0.
             StopSignal.onStop(bridge::requestStop);
