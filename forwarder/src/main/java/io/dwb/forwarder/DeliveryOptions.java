@@ -57,14 +57,16 @@ public final class DeliveryOptions {
      * @throws ConfigurationError naming the option whose value cannot work
      */
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
-                                      String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter) {
+                                      String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter,
+                                      String instanceId) {
         if (eps < 0 || dedupWindow < 0 || maxPending < 1 || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0) {
             throw new ConfigurationError("--eps and --dedup-window must be >= 0, --max-pending >= 1, "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
-                dedupWindow, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending);
+                dedupWindow, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
+                InstanceId.resolve(instanceId, group, wazuhQueue));
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

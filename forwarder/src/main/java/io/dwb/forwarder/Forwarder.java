@@ -5,8 +5,10 @@ import io.dwb.schemas.runtime.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -54,6 +56,8 @@ public final class Forwarder implements AutoCloseable {
             p.remove(ConsumerConfig.GROUP_ID_CONFIG); // a replay must not move any group's offsets
         } else {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+            // Static membership: a restart after SIGKILL takes the partitions back at once (docs/forwarder.md).
+            p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
         }
         return p;
     }
@@ -73,7 +77,13 @@ public final class Forwarder implements AutoCloseable {
         if (!settings.replay()) {
             reachKafka();
         }
-        loop.run();
+        try {
+            loop.run();
+        } catch (FencedInstanceIdException e) {
+            throw new IllegalStateException("fenced: another forwarder joined group " + settings.group()
+                    + " with the same instance id " + settings.instanceId() + "; give each forwarder its own "
+                    + "--instance-id", e);
+        }
     }
 
     private void reachKafka() {
@@ -106,7 +116,10 @@ public final class Forwarder implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try (AlertSink s = sink) {
-            consumer.close();
+            // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
+            // for good hands its partitions to the others at once, as a dynamic member did.
+            consumer.close(CloseOptions.groupMembershipOperation(settings.replay()
+                    ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             if (deadLetters != null) {
                 deadLetters.close();
             }

@@ -37,6 +37,12 @@ public final class ForwarderCommand implements Callable<Integer> {
             description = "Consumer group; forwarders of one group share the partitions (env: DWB_GROUP).")
     String group;
 
+    @Option(names = "--instance-id", paramLabel = "ID",
+            description = "This forwarder's static member id in the group, so a restart after a crash gets its "
+                    + "partitions back at once; two forwarders of one group must not share it (env: "
+                    + "DWB_INSTANCE_ID). Default: the host name and a hash of the group and --wazuh-queue.")
+    String instanceId;
+
     @Option(names = "--dlq-topic", paramLabel = "NAME", defaultValue = Topics.DLQ,
             description = "Dead-letter topic for records that cannot become alerts (env: DWB_DLQ_TOPIC).")
     String dlqTopic;
@@ -73,7 +79,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             throw new ConfigurationError("--to must be after --from");
         }
         return delivery.settings(kafka.clientProperties(), topic, group, dlqTopic, wazuhQueue, from, to,
-                metrics.unhealthyAfter());
+                metrics.unhealthyAfter(), instanceId);
     }
 
     @Override

@@ -13,16 +13,17 @@ import java.util.Properties;
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
  * @param unhealthyAfter how long Kafka may be unreachable, or delivery blocked, before /healthz fails
+ * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 LegacyFieldsMode legacyFields, int eps, int dedupWindow, Long fromNanos,
                                 Long toNanos, Duration unhealthyAfter, Duration commitInterval, Duration retryMaxDelay,
-                                int maxPending) {
+                                int maxPending, String instanceId) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
-                fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending);
+                fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending, instanceId);
     }
 
     public boolean replay() {

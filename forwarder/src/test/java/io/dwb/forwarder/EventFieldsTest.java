@@ -71,7 +71,8 @@ class EventFieldsTest {
     @Test
     void aPollReturnsAWholeFetchUnlessTheKafkaConfigSaysOtherwise() {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
-                LegacyFieldsMode.AUTO, 0, 0, null, null, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(5), 2000);
+                LegacyFieldsMode.AUTO, 0, 0, null, null, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(5), 2000,
+                "test-instance");
         assertThat(Forwarder.consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG))
                 .isEqualTo("2000");
         Properties user = new Properties();

@@ -76,7 +76,8 @@ public final class StandaloneCommand implements Callable<Integer> {
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
         ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, metrics.unhealthyAfter());
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, destination, null, null, metrics.unhealthyAfter(),
+                null);
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
