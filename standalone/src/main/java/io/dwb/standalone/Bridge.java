@@ -3,6 +3,7 @@ package io.dwb.standalone;
 import io.dwb.forwarder.Forwarder;
 import io.dwb.forwarder.ForwarderSettings;
 import io.dwb.listener.CaptureLoop;
+import io.dwb.listener.SecondListenerCheck;
 import io.dwb.listener.EventQueue;
 import io.dwb.listener.ListenerMetrics;
 import io.dwb.listener.ListenerSettings;
@@ -46,7 +47,9 @@ final class Bridge {
                         MetricsEndpoint.Binding metricsBinding) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
-        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
+        // The embedded broker is this process's alone (its data directory is locked): no group lock to wait for.
+        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics,
+                SecondListenerCheck.NONE);
         Forwarder forwarder = new Forwarder(forwarderSettings);
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register((MultiCollector) () -> listenerMetrics.registry().scrape());
