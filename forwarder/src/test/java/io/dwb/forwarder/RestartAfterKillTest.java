@@ -69,6 +69,30 @@ class RestartAfterKillTest {
         }
     }
 
+    @Test
+    void aSecondForwarderWithTheSameInstanceIdFencesTheFirstWhichExits1AndNothingIsLost(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "same-id", 2);
+        Path queue = dir.resolve("queue");
+        List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                "--group", "g-" + topic, "--wazuh-queue", queue.toString(), "--instance-id", "same");
+        try (DatagramReceiver receiver = DatagramReceiver.bind(queue);
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             JavaProcess first = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+            TestRecords.sendAll(producer, events(topic, 0, 10));
+            await().atMost(Duration.ofSeconds(90)).until(() -> unique(receiver) == 10);
+            try (JavaProcess second = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+                assertThat(first.waitFor(Duration.ofSeconds(90))).as(first.output()).isEqualTo(1);
+                assertThat(first.output()).contains("error: fenced: another forwarder joined group g-" + topic
+                        + " with the same instance id same; give each forwarder its own --instance-id");
+                TestRecords.sendAll(producer, events(topic, 10, 10));
+                await().atMost(Duration.ofSeconds(90)).until(() -> unique(receiver) == 20);
+                assertThat(second.isAlive()).isTrue();
+                assertThat(second.terminate(Duration.ofSeconds(60))).as(second.output()).isZero();
+            }
+        }
+    }
+
     private static int unique(DatagramReceiver receiver) {
         return new HashSet<>(receiver.texts()).size();
     }
