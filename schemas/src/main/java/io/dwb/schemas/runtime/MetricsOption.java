@@ -20,8 +20,8 @@ public final class MetricsOption {
 
     @Option(names = "--unhealthy-after", paramLabel = "DURATION", defaultValue = DEFAULT_UNHEALTHY_AFTER,
             converter = DurationArgument.Converter.class,
-            description = "How long Kafka may be unreachable, or Wazuh or the dead-letter topic refuse alerts, "
-                    + "before /healthz answers 503 (env: DWB_UNHEALTHY_AFTER).")
+            description = "Forwarder: how long Kafka may be unreachable, or Wazuh or the dead-letter topic refuse "
+                    + "alerts, before /healthz answers 503; the listener's fails at once (env: DWB_UNHEALTHY_AFTER).")
     Duration unhealthyAfter;
 
     public int port() {
