@@ -15,18 +15,19 @@ import java.util.Properties;
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
  * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
  *                     zero for no limit
+ * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 LegacyFieldsMode legacyFields, int eps, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos,
                                 Long toNanos, int metricsPort, Duration commitInterval, Duration retryMaxDelay,
-                                int maxPending, Duration maxLiveAge) {
+                                int maxPending, Duration maxLiveAge, ResendWindow.Bound resend) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending,
-                maxLiveAge);
+                maxLiveAge, resend);
     }
 
     public boolean replay() {
