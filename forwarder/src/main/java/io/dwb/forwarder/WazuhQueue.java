@@ -48,7 +48,7 @@ public final class WazuhQueue implements AlertSink {
     private final ArrayDeque<byte[]> resending = new ArrayDeque<>();
 
     /** A queue that sends nothing again after a restart (for tests of other behaviour). */
-    public WazuhQueue(Path path) {
+    WazuhQueue(Path path) {
         this(path, new ResendWindow(new ResendWindow.Bound(0, 0)), () -> { });
     }
 
