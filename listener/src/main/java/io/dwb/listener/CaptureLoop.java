@@ -42,6 +42,8 @@ public final class CaptureLoop {
     private final EventQueue queue;
     /** Longer events become stand-ins: Kafka would refuse them. */
     private final int maxEventBytes;
+    /** One for the whole run: its log lines are rate-limited across subscriptions. */
+    private final StandInReport standIns;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
@@ -60,6 +62,7 @@ public final class CaptureLoop {
         this.queue = queue;
         this.metrics = metrics;
         this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
+        this.standIns = new StandInReport(metrics::standIn, System::nanoTime, StandInReport.LOG_INTERVAL);
     }
 
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
@@ -201,7 +204,7 @@ public final class CaptureLoop {
                 }
                 long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes), queue,
+                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns), queue,
                         metrics::read);
                 stream.start();
             } catch (EngineUnavailable e) {

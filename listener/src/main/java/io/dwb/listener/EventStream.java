@@ -59,7 +59,9 @@ public final class EventStream {
 
     private void read() {
         byte[] buffer = new byte[READ_BUFFER];
-        try (Response r = response; InputStream body = r.getBody()) {
+        Response r = response;
+        try {
+            InputStream body = r.getBody();
             int n;
             while ((n = body.read(buffer)) >= 0) {
                 splitter.feed(buffer, n, this::enqueue);
@@ -72,8 +74,14 @@ public final class EventStream {
         } catch (IOException | RuntimeException e) {
             finish(stopping ? EndReason.STOPPED : EndReason.ENGINE_ERROR, String.valueOf(e.getMessage()));
         } finally {
-            // Whatever ended the thread (an Error included), the publisher must learn the stream is over.
+            // Whatever ended the thread (an Error included), the publisher learns the stream is over before the
+            // response is closed: closing may wait on the engine.
             finish(EndReason.ENGINE_ERROR, "the reading thread stopped");
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                // already closed by stop()
+            }
         }
     }
 

@@ -50,8 +50,18 @@ final class ListenerProcess {
         return start(env, List.of(extra), true);
     }
 
+    /** With the JVM flags of bin/listener (its 64 MB heap), not the tests' default. */
+    JavaProcess startWithLauncherHeap(String... extra) throws IOException {
+        return JavaProcess.start(Main.class, JavaProcess.launcherFlags("listener"), Map.of(),
+                arguments(List.of(extra), true));
+    }
+
     private JavaProcess start(Map<String, String> env, List<String> extra, boolean bootstrapOption)
             throws IOException {
+        return JavaProcess.start(Main.class, env, arguments(extra, bootstrapOption));
+    }
+
+    private List<String> arguments(List<String> extra, boolean bootstrapOption) {
         List<String> args = new ArrayList<>();
         if (bootstrapOption) {
             args.addAll(List.of("--bootstrap-servers", bootstrapServers));
@@ -60,7 +70,7 @@ final class ListenerProcess {
                 "--checkpoint-topic", checkpointTopic, "--host-name", hostName, "--transaction-interval", "100ms",
                 "--continuity-wait", "3s", "--reconnect-max-wait", "2s"));
         args.addAll(extra);
-        return JavaProcess.start(Main.class, env, args);
+        return args;
     }
 
     /** Waits until the process has subscribed to the engine at least {@code times} times. */
