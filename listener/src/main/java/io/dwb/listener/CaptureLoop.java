@@ -290,6 +290,7 @@ public final class CaptureLoop {
                 eventsInTransaction += verdict.publish().size();
                 pending = send(engine, verdict, publisher, records, pending);
             }
+            queue.release(drained); // the producer holds copies of what was sent; the rest was skipped
             long now = System.nanoTime();
             if (!check.decided() && !stopRequested && end == null
                     && now - openedMonotonic > settings.continuityWait().toNanos()) {

@@ -91,9 +91,10 @@ public final class EventStream {
         }
         if (!queue.offer(event)) {
             // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
-            log.warn("the queue of {} events is full (Kafka too slow): disconnecting from the engine, "
-                    + "will resume from the checkpoint", queue.capacity());
-            finish(EndReason.QUEUE_FULL, "the queue of " + queue.capacity() + " events is full");
+            String full = "the queue of " + queue.capacity() + " events or " + queue.capacityBytes()
+                    + " bytes is full (" + queue.size() + " events, " + queue.bytes() + " bytes held)";
+            log.warn("{} (Kafka too slow): disconnecting from the engine, will resume from the checkpoint", full);
+            finish(EndReason.QUEUE_FULL, full);
             return;
         }
         onEventRead.accept(1);

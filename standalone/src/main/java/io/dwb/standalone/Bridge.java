@@ -44,7 +44,7 @@ final class Bridge {
 
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
                         int metricsPort) {
-        EventQueue queue = new EventQueue(listenerSettings.queueCapacity());
+        EventQueue queue = new EventQueue(listenerSettings.queueCapacity(), listenerSettings.queueBytes());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
         Forwarder forwarder = new Forwarder(forwarderSettings);
