@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,6 +23,22 @@ import org.apache.kafka.common.utils.Utils;
  * end in chunks, because compaction may lag behind many recent checkpoints of the same and other hosts.
  */
 public final class CheckpointStore {
+    /**
+     * What the topic holds for a host: its last checkpoint, or where its last value is and why it is not one (then
+     * the position is unknown), or neither (a first start).
+     */
+    public record Stored(Checkpoint checkpoint, Unreadable unreadable) {
+        static final Stored NONE = new Stored(null, null);
+
+        public Optional<Checkpoint> readable() {
+            return Optional.ofNullable(checkpoint);
+        }
+    }
+
+    /** The host's last value on the checkpoints topic is not a checkpoint: where it is, when written, and why. */
+    public record Unreadable(TopicPartition partition, long offset, long writtenAtMillis, String why) {}
+
+    private static final Pattern EVENT_ID = Pattern.compile("[0-9a-f]{32}");
     private static final long CHUNK = 2_000;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -33,7 +50,7 @@ public final class CheckpointStore {
         this.topic = topic;
     }
 
-    public Optional<Checkpoint> read(String hostId) {
+    public Stored read(String hostId) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -45,7 +62,7 @@ public final class CheckpointStore {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
-                return Optional.empty();
+                return Stored.NONE;
             }
             // The producer's default partitioner for a keyed record.
             TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
@@ -54,22 +71,22 @@ public final class CheckpointStore {
             long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset under read_committed
             for (long chunkEnd = end; chunkEnd > begin; chunkEnd -= CHUNK) {
                 long chunkStart = Math.max(begin, chunkEnd - CHUNK);
-                Checkpoint found = lastIn(consumer, tp, chunkStart, chunkEnd, key);
+                Stored found = lastIn(consumer, tp, chunkStart, chunkEnd, key);
                 if (found != null) {
-                    return Optional.of(found);
+                    return found;
                 }
             }
-            return Optional.empty();
+            return Stored.NONE;
         } catch (KafkaException e) {
             throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private static Checkpoint lastIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                                     byte[] key) {
+    private static Stored lastIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
+                                 byte[] key) {
         consumer.seek(tp, from);
-        Checkpoint last = null;
+        Stored last = null;
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (consumer.position(tp, TIMEOUT) < to) {
             if (System.nanoTime() > deadline) {
@@ -80,11 +97,27 @@ public final class CheckpointStore {
                     break;
                 }
                 if (r.key() != null && Arrays.equals(r.key(), key) && r.value() != null) {
-                    last = ContractJson.read(r.value(), Checkpoint.class);
+                    last = parse(r);
                 }
             }
         }
         return last;
+    }
+
+    /** A value that is not a checkpoint (another producer, a bug, a forged record) is reported, not thrown. */
+    private static Stored parse(ConsumerRecord<byte[], byte[]> r) {
+        String why;
+        try {
+            Checkpoint c = ContractJson.read(r.value(), Checkpoint.class);
+            if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()) {
+                return new Stored(c, null);
+            }
+            why = "timeNano must be above 0 and eventId 32 hexadecimal digits";
+        } catch (RuntimeException e) {
+            why = e.getMessage();
+        }
+        return new Stored(null, new Unreadable(new TopicPartition(r.topic(), r.partition()), r.offset(),
+                r.timestamp(), why));
     }
 
 }
