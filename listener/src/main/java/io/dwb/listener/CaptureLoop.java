@@ -390,14 +390,14 @@ public final class CaptureLoop {
     }
 
     private void sendState(EngineConnection engine, TransactionalPublisher publisher, TopicRecords records) {
-        StateSnapshot state = null;
+        List<StateSnapshot> parts = List.of();
         try {
-            state = new StateSnapshotter(engine).take();
+            parts = new StateSnapshotter(engine, maxEventBytes).take();
         } catch (RuntimeException e) {
             log.warn("no state snapshot after the gap: {}", e.getMessage());
         }
-        if (state != null) {
-            publisher.send(records.state(state));
+        for (StateSnapshot part : parts) {
+            publisher.send(records.state(part));
         }
     }
 

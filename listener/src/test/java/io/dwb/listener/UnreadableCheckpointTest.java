@@ -13,14 +13,6 @@ import io.dwb.schemas.testing.TestEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,7 +28,7 @@ class UnreadableCheckpointTest {
     void anUnreadableCheckpointGivesAGapWithItsOwnReasonAndCaptureGoesOn(SharedKafka.Broker broker) throws Exception {
         for (String garbage : List.of("\u0000not json at all", "{\"timeNano\":\"soon\",\"eventId\":\"x\"}")) {
             ListenerProcess listener = new ListenerProcess(broker);
-            writeCheckpointValue(broker, listener, garbage.getBytes(StandardCharsets.UTF_8));
+            listener.writeCheckpointValue(broker, garbage.getBytes(StandardCharsets.UTF_8));
             String volume = TestEngine.uniqueName("after-unreadable");
             try (TestEngine engine = new TestEngine(); JavaProcess process = listener.start()) {
                 ListenerProcess.awaitConnected(process, 1);
@@ -59,21 +51,6 @@ class UnreadableCheckpointTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> broker.readAll(listener.checkpointTopic).size() > 1);
                 assertThat(process.terminate(Duration.ofSeconds(30))).as("exit code").isZero();
             }
-        }
-    }
-
-    private static void writeCheckpointValue(SharedKafka.Broker broker, ListenerProcess listener, byte[] value)
-            throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(listener.checkpointTopic, 1, (short) 1).configs(
-                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
-        }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(new ProducerRecord<>(listener.checkpointTopic,
-                    listener.identity().id().getBytes(StandardCharsets.UTF_8), value)).get();
         }
     }
 }
