@@ -34,8 +34,11 @@ public final class AlertFormatter {
         byte[] hostJson = hostJson(host);
         // Legacy fields first, where the engine put them: '{' "name":"value", ... then the event after its '{'.
         byte[] legacyJson = legacy.isEmpty() ? NONE : legacyJson(legacy);
-        byte[] out = new byte[PREFIX.length + EVENT_HEAD.length + legacyJson.length + eventJson.length
-                + hostJson.length + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
+        // With legacy fields the event's own '{' is not copied: the size is exact, so no byte is left unwritten
+        // (a NUL after the JSON, which a strict reader of the alert refuses).
+        int eventLength = legacyJson.length == 0 ? eventJson.length : legacyJson.length + eventJson.length - 1;
+        byte[] out = new byte[PREFIX.length + EVENT_HEAD.length + eventLength + hostJson.length
+                + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
         int at = put(out, 0, PREFIX);
         at = put(out, at, EVENT_HEAD);
         if (legacyJson.length == 0) {
@@ -52,7 +55,8 @@ public final class AlertFormatter {
         if (truncated) {
             at = put(out, at, TRUNCATED);
         }
-        out[at] = '}';
+        out[at++] = '}';
+        assert at == out.length : "datagram size computed wrong";
         return out;
     }
 

@@ -6,13 +6,13 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.testing.AlertJson;
 import io.dwb.schemas.testing.SharedKafka;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -26,7 +26,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /** Records as the listener publishes them, fixtures, and reading what the receiver got. */
 final class TestRecords {
     static final ContractSchemas SCHEMAS = new ContractSchemas();
-    static final String PREFIX = "1:Wazuh-Docker:";
+    static final String PREFIX = AlertJson.PREFIX;
 
     private TestRecords() {}
 
@@ -116,23 +116,15 @@ final class TestRecords {
         }
     }
 
-    /** The alert JSON of a datagram, after checking the queue prefix and the contract's alert schema. */
+    /** The alert JSON of a datagram (read strictly: one object, nothing after it), checked against the schema. */
     static ObjectNode alert(byte[] datagram) {
-        String text = new String(datagram, StandardCharsets.UTF_8);
-        if (!text.startsWith(PREFIX)) {
-            throw new AssertionError("datagram without the queue prefix: " + text);
+        ObjectNode alert = AlertJson.ofDatagram(datagram);
+        List<String> problems = SCHEMAS.validateAlert(alert);
+        if (!problems.isEmpty()) {
+            throw new AssertionError("alert does not match wazuh-alert.schema.json: " + problems + "\n"
+                    + new String(datagram, StandardCharsets.UTF_8));
         }
-        try {
-            ObjectNode alert = (ObjectNode) ContractJson.tree(
-                    Arrays.copyOfRange(datagram, PREFIX.length(), datagram.length));
-            List<String> problems = SCHEMAS.validateAlert(alert);
-            if (!problems.isEmpty()) {
-                throw new AssertionError("alert does not match wazuh-alert.schema.json: " + problems + "\n" + text);
-            }
-            return alert;
-        } catch (IOException e) {
-            throw new AssertionError("datagram is not JSON after its prefix: " + text, e);
-        }
+        return alert;
     }
 
     static List<ObjectNode> alerts(List<byte[]> datagrams) {
