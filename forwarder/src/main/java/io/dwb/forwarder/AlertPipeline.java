@@ -47,6 +47,7 @@ public final class AlertPipeline {
     private final ForwarderMetrics metrics;
     private final boolean replay;
     private final LongSupplier clock;
+    private final TrimmedAlerts trimmed = new TrimmedAlerts();
     private final ArrayDeque<byte[]> silentAlerts = new ArrayDeque<>();
     private final Map<String, Long> deadLetterCounts = new HashMap<>();
     private CounterDataPoint sentEvents;
@@ -112,9 +113,9 @@ public final class AlertPipeline {
         return send(prepared);
     }
 
-    /** The event's alert, trimmed if needed; null when it cannot fit. */
+    /** The event's alert, trimmed if needed (once, however often it is retried); null when it cannot fit. */
     private Prepared fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        return trimmer.datagram(event, legacyFields.missing(event.fields()), replay)
+        return trimmed.of(record, () -> trimmer.datagram(event, legacyFields.missing(event.fields()), replay))
                 .map(f -> new Prepared(record, event.host().key(), event.eventId(), f.datagram(), f.truncated()))
                 .orElse(null);
     }
