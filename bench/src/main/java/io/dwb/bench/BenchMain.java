@@ -218,7 +218,14 @@ public final class BenchMain {
         Collection<RunResult> results = new Runner(options).run();
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark();
-            report.micro("`" + name.substring(name.lastIndexOf('.') + 1) + "`", r.getPrimaryResult().getScore(),
+            StringBuilder params = new StringBuilder();
+            for (String key : r.getParams().getParamsKeys()) {
+                params.append(params.length() == 0 ? " (" : ", ").append(key).append('=')
+                        .append(r.getParams().getParam(key));
+            }
+            String label = "`" + name.substring(name.lastIndexOf('.') + 1) + "`"
+                    + (params.length() == 0 ? "" : params.append(')'));
+            report.micro(label, r.getPrimaryResult().getScore(),
                     r.getPrimaryResult().getScoreError(), r.getPrimaryResult().getScoreUnit());
         }
     }

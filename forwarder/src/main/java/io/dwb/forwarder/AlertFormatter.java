@@ -23,6 +23,9 @@ public final class AlertFormatter {
     private static final byte[] TRUNCATED = utf8(",\"truncated\":true");
     private static final byte[] NONE = new byte[0];
 
+    /** What the {@code truncated} mark adds to an alert, in bytes. */
+    static final int TRUNCATED_MARK_BYTES = TRUNCATED.length;
+
     /** The last host's {@code ,"docker_host":{...}}: a partition's records nearly always come from one host. */
     private volatile EncodedHost lastHost = new EncodedHost(HostRef.UNKNOWN, NONE);
 

@@ -67,7 +67,7 @@ public final class AlertTrimmer {
         List<Entry> largestFirst = new ArrayList<>(entries);
         largestFirst.sort(Comparator.comparingLong(Entry::bytes).reversed());
         // What must go: the untrimmed alert with its truncated mark, over the limit.
-        long excess = formatter.event(event.value(), legacy, event.host(), replay, true).length - (long) limit;
+        long excess = datagram.length + (standIn ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             long cap = cap(valuesDescending, excess);
             if (cap >= 0) {
