@@ -39,6 +39,11 @@ public sealed interface Classified {
     /** One of the listener's own records (gap, heartbeat, state), checked against its schema. */
     record Bridge(RecordKind kind, ObjectNode json, HostRef host) implements Classified {}
 
-    /** Not deliverable; goes to the dead-letter topic with {@code reason} in its {@code error} header. */
-    record Invalid(String reason) implements Classified {}
+    /** Not deliverable; goes to the dead-letter topic with {@link #error()} in its {@code error} header. */
+    record Invalid(DeadLetterReason reason, String detail) implements Classified {
+        /** {@code <code>: <detail>}. */
+        public String error() {
+            return reason.code() + ": " + detail;
+        }
+    }
 }

@@ -43,18 +43,18 @@ public final class RecordClassifier {
     public Classified classify(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
         if (value == null || value.length == 0) {
-            return new Classified.Invalid("empty: the record has no value");
+            return new Classified.Invalid(DeadLetterReason.EMPTY, "the record has no value");
         }
         if (value.length > StandIn.MAX_VALUE_BYTES) { // refused before parsing; the listener sends a stand-in instead
-            return new Classified.Invalid("too-large: " + value.length + " bytes, over the 1 MiB limit");
+            return new Classified.Invalid(DeadLetterReason.TOO_LARGE, value.length + " bytes, over the 1 MiB limit");
         }
         Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
         Optional<RecordKind> kind = isEvent(kindHeader) ? EVENT : RecordKind.fromHeader(text(kindHeader));
         if (kind.isEmpty()) {
-            return new Classified.Invalid("unknown-kind: '" + text(kindHeader) + "'");
+            return new Classified.Invalid(DeadLetterReason.UNKNOWN_KIND, "'" + text(kindHeader) + "'");
         }
         if (!Utf8.valid(value)) {
-            return new Classified.Invalid("bad-utf8: the value is not valid UTF-8");
+            return new Classified.Invalid(DeadLetterReason.BAD_UTF8, "the value is not valid UTF-8");
         }
         if (kind.get() == RecordKind.EVENT) {
             try {
@@ -69,9 +69,9 @@ public final class RecordClassifier {
     /** An event whose value {@link EventFields#read read} as one object: no tree is built for it. */
     private Classified event(ConsumerRecord<byte[], byte[]> record, byte[] value, EventFields fields) {
         HostRef host = hosts.of(record);
-        String missing = missingEventField(fields);
+        Classified.Invalid missing = missingEventField(fields);
         if (missing != null) {
-            return new Classified.Invalid(missing);
+            return missing;
         }
         String eventId = HeaderNames.read(record.headers(), HeaderNames.EVENT_ID);
         if (spliceable(value) && eventId != null) {
@@ -89,12 +89,13 @@ public final class RecordClassifier {
         try {
             tree = READER.readTree(value);
         } catch (JsonProcessingException e) {
-            return new Classified.Invalid("not-json: " + e.getOriginalMessage());
+            return new Classified.Invalid(DeadLetterReason.NOT_JSON, e.getOriginalMessage());
         } catch (IOException e) {
-            return new Classified.Invalid("not-json: " + e.getMessage());
+            return new Classified.Invalid(DeadLetterReason.NOT_JSON, e.getMessage());
         }
         if (tree == null || !tree.isObject()) {
-            return new Classified.Invalid("not-object: the value is " + describe(tree) + ", not a JSON object");
+            return new Classified.Invalid(DeadLetterReason.NOT_OBJECT,
+                    "the value is " + describe(tree) + ", not a JSON object");
         }
         ObjectNode json = (ObjectNode) tree;
         if (kind == RecordKind.EVENT) {
@@ -104,7 +105,7 @@ public final class RecordClassifier {
         HostRef host = hosts.of(record);
         List<String> problems = schemas.validate(kind, json);
         if (!problems.isEmpty()) {
-            return new Classified.Invalid("invalid-" + kind.header() + ": " + String.join("; ", problems));
+            return new Classified.Invalid(DeadLetterReason.invalid(kind), String.join("; ", problems));
         }
         return new Classified.Bridge(kind, json, host);
     }
@@ -125,26 +126,26 @@ public final class RecordClassifier {
         }
     }
 
-    private static String missingEventField(EventFields fields) {
-        String problem = stringField("Type", fields.typePresence(), fields.type());
+    private static Classified.Invalid missingEventField(EventFields fields) {
+        Classified.Invalid problem = stringField("Type", fields.typePresence(), fields.type());
         if (problem == null) {
             problem = stringField("Action", fields.actionPresence(), fields.action());
         }
         if (problem == null && fields.timeNanoPresence() == EventFields.Presence.MISSING) {
-            problem = "missing-field: timeNano";
+            problem = new Classified.Invalid(DeadLetterReason.MISSING_FIELD, "timeNano");
         }
         if (problem == null && fields.timeNanoPresence() == EventFields.Presence.OTHER) {
-            problem = "invalid-field: timeNano must be an integer";
+            problem = new Classified.Invalid(DeadLetterReason.INVALID_FIELD, "timeNano must be an integer");
         }
         return problem;
     }
 
-    private static String stringField(String name, EventFields.Presence presence, String value) {
+    private static Classified.Invalid stringField(String name, EventFields.Presence presence, String value) {
         if (presence == EventFields.Presence.MISSING) {
-            return "missing-field: " + name;
+            return new Classified.Invalid(DeadLetterReason.MISSING_FIELD, name);
         }
         if (presence == EventFields.Presence.OTHER || value.isEmpty()) {
-            return "invalid-field: " + name + " must be a non-empty string";
+            return new Classified.Invalid(DeadLetterReason.INVALID_FIELD, name + " must be a non-empty string");
         }
         return null;
     }

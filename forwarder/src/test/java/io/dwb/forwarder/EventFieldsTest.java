@@ -83,6 +83,6 @@ class EventFieldsTest {
     private static String reason(RecordClassifier classifier, String value) {
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0, null,
                 value.getBytes(StandardCharsets.UTF_8));
-        return ((Classified.Invalid) classifier.classify(record)).reason();
+        return ((Classified.Invalid) classifier.classify(record)).error();
     }
 }
