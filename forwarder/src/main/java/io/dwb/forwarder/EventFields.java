@@ -22,10 +22,11 @@ import java.io.IOException;
  * @param action    {@code Action} when it is a string, else null
  * @param actorId   {@code Actor.ID} when it is a string, else null
  * @param image     {@code Actor.Attributes.image} when it is a string, else null
+ * @param timeNano  {@code timeNano} when it is an integer ({@link Long#MIN_VALUE} when beyond a long), else 0
  * @param truncated {@code "truncated": true}: the listener's {@link StandIn} for an event longer than Kafka takes
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
-                          Presence timeNanoPresence, String actorId, String image,
+                          Presence timeNanoPresence, long timeNano, String actorId, String image,
                           boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated) {
 
     /** How a checked field appeared in the event. */
@@ -66,6 +67,9 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     }
                     case "timeNano" -> {
                         r.timeNanoPresence = presence(t, t == JsonToken.VALUE_NUMBER_INT);
+                        r.timeNano = t != JsonToken.VALUE_NUMBER_INT ? 0
+                                : p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? Long.MIN_VALUE
+                                : p.getLongValue();
                     }
                     case "Actor" -> r.actor(p, t);
                     case "status" -> r.hasStatus = true;
@@ -96,6 +100,8 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         r.action = action != null && action.isTextual() ? action.asText() : null;
         JsonNode time = event.get("timeNano");
         r.timeNanoPresence = presence(time, time != null && time.isIntegralNumber());
+        r.timeNano = time == null || !time.isIntegralNumber() ? 0
+                : time.canConvertToLong() ? time.longValue() : Long.MIN_VALUE;
         JsonNode id = event.path("Actor").get("ID");
         r.actorId = id != null && id.isTextual() ? id.asText() : null;
         JsonNode image = event.path("Actor").path("Attributes").get("image");
@@ -129,6 +135,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         String action;
         Presence actionPresence = Presence.MISSING;
         Presence timeNanoPresence = Presence.MISSING;
+        long timeNano;
         String actorId;
         String image;
         boolean hasStatus;
@@ -167,8 +174,8 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         }
 
         EventFields fields() {
-            return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, actorId,
-                    image, hasStatus, hasId, hasFrom, truncated);
+            return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, timeNano,
+                    actorId, image, hasStatus, hasId, hasFrom, truncated);
         }
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
@@ -51,10 +52,14 @@ public final class RecordClassifier {
         Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
         Optional<RecordKind> kind = isEvent(kindHeader) ? EVENT : RecordKind.fromHeader(text(kindHeader));
         if (kind.isEmpty()) {
-            return new Classified.Invalid(DeadLetterReason.UNKNOWN_KIND, "'" + text(kindHeader) + "'");
+            return new Classified.Invalid(DeadLetterReason.UNKNOWN_KIND, "'" + quote(text(kindHeader)) + "'");
         }
         if (!Utf8.valid(value)) {
             return new Classified.Invalid(DeadLetterReason.BAD_UTF8, "the value is not valid UTF-8");
+        }
+        Classified.Invalid forged = hostMismatch(record);
+        if (forged != null) {
+            return forged;
         }
         if (kind.get() == RecordKind.EVENT) {
             try {
@@ -107,7 +112,30 @@ public final class RecordClassifier {
         if (!problems.isEmpty()) {
             return new Classified.Invalid(DeadLetterReason.invalid(kind), String.join("; ", problems));
         }
+        if (kind == RecordKind.GAP && json.path("toNano").asLong() < json.path("fromNano").asLong()) {
+            return new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "the gap ends (toNano) before it starts");
+        }
         return new Classified.Bridge(kind, json, host);
+    }
+
+    /**
+     * A record whose {@code host-id} header and key name different hosts: which one would the alert, the duplicate
+     * window and the silent-host watch believe? The listener always writes both the same.
+     */
+    private static Classified.Invalid hostMismatch(ConsumerRecord<byte[], byte[]> record) {
+        Header hostId = record.headers().lastHeader(HeaderNames.HOST_ID);
+        if (hostId == null || hostId.value() == null || record.key() == null
+                || Arrays.equals(hostId.value(), record.key())) {
+            return null;
+        }
+        return new Classified.Invalid(DeadLetterReason.HOST_MISMATCH, "header host-id '" + quote(text(hostId))
+                + "' is not the record key '" + quote(new String(record.key(), StandardCharsets.UTF_8)) + "'");
+    }
+
+    /** Text from a record for the error header: whoever wrote the record chose its length. */
+    private static String quote(String text) {
+        return text == null || text.length() <= 100 ? text : text.substring(0, 100) + "... (" + text.length()
+                + " characters)";
     }
 
     private static boolean isEvent(Header kindHeader) {
@@ -136,6 +164,10 @@ public final class RecordClassifier {
         }
         if (problem == null && fields.timeNanoPresence() == EventFields.Presence.OTHER) {
             problem = new Classified.Invalid(DeadLetterReason.INVALID_FIELD, "timeNano must be an integer");
+        }
+        if (problem == null && !EpochNanos.inRange(fields.timeNano())) {
+            problem = new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "timeNano " + fields.timeNano()
+                    + " is not a time between 2000 and 2100");
         }
         return problem;
     }
