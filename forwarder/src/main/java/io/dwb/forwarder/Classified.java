@@ -1,10 +1,7 @@
 package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /** What a record on the events topic turned out to be, once checked. */
 public sealed interface Classified {
@@ -28,11 +25,7 @@ public sealed interface Classified {
          * delivery of an ordinary event never builds one.
          */
         public ObjectNode json() {
-            try {
-                return (ObjectNode) ContractJson.tree(value);
-            } catch (IOException e) {
-                throw new UncheckedIOException("the classifier accepted it as one JSON object", e);
-            }
+            return EventFields.tree(value);
         }
     }
 

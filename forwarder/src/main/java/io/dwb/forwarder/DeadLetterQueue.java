@@ -39,8 +39,17 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
 
     public DeadLetterQueue(String topic, Properties kafka) {
+        this(topic, kafka, new KafkaProducer<>(producerProperties(kafka)));
+    }
+
+    /** With a producer of the caller's (a unit layer's MockProducer). */
+    DeadLetterQueue(String topic, Properties kafka, Producer<byte[], byte[]> producer) {
         this.topic = topic;
         this.kafka = kafka;
+        this.producer = producer;
+    }
+
+    private static Properties producerProperties(Properties kafka) {
         Properties p = new Properties();
         p.putAll(kafka);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -55,7 +64,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         // A missing topic makes send() wait for its metadata this long: the delivery thread must poll well within
         // the 30 s its health check allows.
         p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-        this.producer = new KafkaProducer<>(p);
+        return p;
     }
 
     public String topic() {

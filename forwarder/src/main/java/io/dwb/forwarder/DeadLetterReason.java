@@ -16,6 +16,8 @@ public enum DeadLetterReason {
     BAD_UTF8("bad-utf8"),
     NOT_JSON("not-json"),
     NOT_OBJECT("not-object"),
+    /** Nested deeper than an alert may be ({@link EventFields#MAX_DEPTH}), or a number over 1000 digits. */
+    TOO_COMPLEX("too-complex"),
     /** An event without {@code Type}, {@code Action} or {@code timeNano}. */
     MISSING_FIELD("missing-field"),
     /** An event field of the wrong type. */

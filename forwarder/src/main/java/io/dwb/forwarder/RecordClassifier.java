@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -13,7 +14,6 @@ import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -28,7 +28,7 @@ import org.apache.kafka.common.header.Header;
  */
 public final class RecordClassifier {
     // Trailing bytes after the object would end up inside the alert when the value is spliced: refuse them.
-    private static final ObjectReader READER = ContractJson.MAPPER.reader()
+    private static final ObjectReader READER = ContractJson.MAPPER.reader().with(EventFields.FACTORY)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final byte[] EVENT_KIND = HeaderNames.utf8(RecordKind.EVENT.header());
@@ -64,6 +64,8 @@ public final class RecordClassifier {
         if (kind.get() == RecordKind.EVENT) {
             try {
                 return event(record, value, EventFields.read(value));
+            } catch (StreamConstraintsException e) {
+                return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
             } catch (IOException | EventFields.NotAnObject e) {
                 // Not an object: the tree says what it is instead, in the words it always used.
             }
@@ -93,6 +95,8 @@ public final class RecordClassifier {
         JsonNode tree;
         try {
             tree = READER.readTree(value);
+        } catch (StreamConstraintsException e) {
+            return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             return new Classified.Invalid(DeadLetterReason.NOT_JSON, e.getOriginalMessage());
         } catch (IOException e) {
@@ -147,11 +151,7 @@ public final class RecordClassifier {
     }
 
     private static ObjectNode parse(byte[] value) {
-        try {
-            return (ObjectNode) ContractJson.tree(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException("read as one JSON object just before", e);
-        }
+        return EventFields.tree(value);
     }
 
     private static Classified.Invalid missingEventField(EventFields fields) {
@@ -164,6 +164,9 @@ public final class RecordClassifier {
         }
         if (problem == null && fields.timeNanoPresence() == EventFields.Presence.OTHER) {
             problem = new Classified.Invalid(DeadLetterReason.INVALID_FIELD, "timeNano must be an integer");
+        }
+        if (problem == null && fields.wrongType() != null) {
+            problem = new Classified.Invalid(DeadLetterReason.INVALID_FIELD, fields.wrongType());
         }
         if (problem == null && !EpochNanos.inRange(fields.timeNano())) {
             problem = new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "timeNano " + fields.timeNano()
