@@ -19,9 +19,11 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Records as the listener publishes them, fixtures, and reading what the receiver got. */
 final class TestRecords {
@@ -86,6 +88,18 @@ final class TestRecords {
                             .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
         return name;
+    }
+
+    /** A producer for records up to 4 MiB (compressed), as a careless or hostile producer may write them. */
+    static KafkaProducer<byte[], byte[]> bigProducer(SharedKafka.Broker broker) {
+        java.util.Properties p = new java.util.Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // records of 1 MiB of blanks stay small
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p);
     }
 
     static void sendAll(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
