@@ -90,39 +90,58 @@ class UnwritableDeadLetterTest {
                 "KAFKA_AUTHORIZER_CLASS_NAME", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "true"))) {
             String missing = TestRecords.topic(broker, "dlq-missing", 1);
-            assertStopsOnTheBadRecord(broker, missing, "error: the dead-letter topic " + missing
-                    + "-dlq does not exist");
+            assertStopsOnTheBadRecord(broker, missing, () -> deleteIfExists(broker, missing + "-dlq"),
+                    "error: the dead-letter topic " + missing + "-dlq does not exist");
 
             String denied = TestRecords.topic(broker, "dlq-denied", 1);
             broker.createTopic(denied + "-dlq", 1, Map.of());
-            try (Admin admin = broker.admin()) {
-                admin.createAcls(List.of(new AclBinding(
-                        new ResourcePattern(ResourceType.TOPIC, denied + "-dlq", PatternType.LITERAL),
-                        new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE, AclPermissionType.DENY))))
-                        .all().get();
-            }
-            assertStopsOnTheBadRecord(broker, denied, "error: not allowed to write to the dead-letter topic "
-                    + denied + "-dlq");
+            assertStopsOnTheBadRecord(broker, denied, () -> {
+                try (Admin admin = broker.admin()) {
+                    admin.createAcls(List.of(new AclBinding(
+                            new ResourcePattern(ResourceType.TOPIC, denied + "-dlq", PatternType.LITERAL),
+                            new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE,
+                                    AclPermissionType.DENY)))).all().get();
+                }
+            }, "error: not allowed to write to the dead-letter topic " + denied + "-dlq");
         }
     }
 
-    /** One event delivered, then a record for the dead-letter topic: exit 1, one error line, offset 1 committed. */
-    private void assertStopsOnTheBadRecord(SharedKafka.Broker broker, String topic, String errorLine)
-            throws Exception {
+    /** Breaks the dead-letter topic once the forwarder runs (a start may check or create it). */
+    private interface Breakage {
+        void apply() throws Exception;
+    }
+
+    private static void deleteIfExists(SharedKafka.Broker broker, String topic) throws Exception {
+        try (Admin admin = broker.admin()) {
+            if (admin.listTopics().names().get().contains(topic)) {
+                admin.deleteTopics(List.of(topic)).all().get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(topic));
+            }
+        }
+    }
+
+    /**
+     * One event delivered, the topic broken, then a record for the dead-letter topic: exit 1, one error line, the
+     * offset of the record committed (everything before it, nothing after).
+     */
+    private void assertStopsOnTheBadRecord(SharedKafka.Broker broker, String topic, Breakage breakage,
+                                           String errorLine) throws Exception {
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve(topic));
-             KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            TestRecords.sendAll(producer, List.of(event(topic, "ok", 3),
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
+                     broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--dlq-topic",
+                     topic + "-dlq", "--wazuh-queue", receiver.path().toString())) {
+            TestRecords.sendAll(producer, List.of(event(topic, "ok", 3)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 1);
+            breakage.apply();
+            TestRecords.sendAll(producer, List.of(
                     TestRecords.event(topic, "h", "h-id", HeaderNames.utf8("not json"), null, 1_000L),
                     event(topic, "after", 4)));
-            try (JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
-                    broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--dlq-topic",
-                    topic + "-dlq", "--wazuh-queue", receiver.path().toString())) {
-                assertThat(forwarder.waitFor(Duration.ofSeconds(90))).isEqualTo(1);
-                List<String> errors = Arrays.stream(forwarder.output().split("\n"))
-                        .filter(l -> l.startsWith("error: ")).toList();
-                assertThat(errors).hasSize(1);
-                assertThat(errors.get(0)).startsWith(errorLine).contains("nothing past the record was committed");
-            }
+            assertThat(forwarder.waitFor(Duration.ofSeconds(90))).isEqualTo(1);
+            List<String> errors = Arrays.stream(forwarder.output().split("\n"))
+                    .filter(l -> l.startsWith("error: ")).toList();
+            assertThat(errors).as(forwarder.output()).hasSize(1);
+            assertThat(errors.get(0)).startsWith(errorLine).contains("nothing past the record was committed");
             assertThat(receiver.count()).isEqualTo(1);
             assertThat(TestRecords.committedTotal(broker, "g-" + topic)).as("committed up to the bad record")
                     .isEqualTo(1);
