@@ -2,6 +2,7 @@ package io.dwb.bench;
 
 import io.dwb.bench.ResultsReport.Row;
 import io.dwb.bench.jmh.HotPaths;
+import io.dwb.bench.jmh.Trimming;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,7 +209,8 @@ public final class BenchMain {
     }
 
     private void micro(String javaOpts) throws Exception {
-        Options options = new OptionsBuilder().include(HotPaths.class.getName() + ".*").forks(1)
+        Options options = new OptionsBuilder().include(HotPaths.class.getName() + ".*")
+                .include(Trimming.class.getName() + ".*").forks(1)
                 .warmupIterations(2).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(3).measurementTime(TimeValue.seconds(1))
                 .jvmArgs(Arrays.stream(javaOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toArray(String[]::new))
@@ -216,7 +218,14 @@ public final class BenchMain {
         Collection<RunResult> results = new Runner(options).run();
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark();
-            report.micro("`" + name.substring(name.lastIndexOf('.') + 1) + "`", r.getPrimaryResult().getScore(),
+            StringBuilder params = new StringBuilder();
+            for (String key : r.getParams().getParamsKeys()) {
+                params.append(params.length() == 0 ? " (" : ", ").append(key).append('=')
+                        .append(r.getParams().getParam(key));
+            }
+            String label = "`" + name.substring(name.lastIndexOf('.') + 1) + "`"
+                    + (params.length() == 0 ? "" : params.append(')'));
+            report.micro(label, r.getPrimaryResult().getScore(),
                     r.getPrimaryResult().getScoreError(), r.getPrimaryResult().getScoreUnit());
         }
     }

@@ -23,6 +23,9 @@ public final class AlertFormatter {
     private static final byte[] TRUNCATED = utf8(",\"truncated\":true");
     private static final byte[] NONE = new byte[0];
 
+    /** What the {@code truncated} mark adds to an alert, in bytes. */
+    static final int TRUNCATED_MARK_BYTES = TRUNCATED.length;
+
     /** The last host's {@code ,"docker_host":{...}}: a partition's records nearly always come from one host. */
     private volatile EncodedHost lastHost = new EncodedHost(HostRef.UNKNOWN, NONE);
 
@@ -34,8 +37,11 @@ public final class AlertFormatter {
         byte[] hostJson = hostJson(host);
         // Legacy fields first, where the engine put them: '{' "name":"value", ... then the event after its '{'.
         byte[] legacyJson = legacy.isEmpty() ? NONE : legacyJson(legacy);
-        byte[] out = new byte[PREFIX.length + EVENT_HEAD.length + legacyJson.length + eventJson.length
-                + hostJson.length + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
+        // With legacy fields the event's own '{' is not copied: the size is exact, so no byte is left unwritten
+        // (a NUL after the JSON, which a strict reader of the alert refuses).
+        int eventLength = legacyJson.length == 0 ? eventJson.length : legacyJson.length + eventJson.length - 1;
+        byte[] out = new byte[PREFIX.length + EVENT_HEAD.length + eventLength + hostJson.length
+                + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
         int at = put(out, 0, PREFIX);
         at = put(out, at, EVENT_HEAD);
         if (legacyJson.length == 0) {
@@ -52,7 +58,8 @@ public final class AlertFormatter {
         if (truncated) {
             at = put(out, at, TRUNCATED);
         }
-        out[at] = '}';
+        out[at++] = '}';
+        assert at == out.length : "datagram size computed wrong";
         return out;
     }
 

@@ -7,6 +7,7 @@ import io.dwb.schemas.RecordKind;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -53,10 +54,11 @@ public final class AlertPipeline {
     private final boolean replay;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
+    private final TrimmedAlerts trimmed = new TrimmedAlerts();
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
     private long lastSilentCheck;
-    private final Map<String, Long> deadLetterCounts = new HashMap<>();
+    private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private CounterDataPoint sentEvents;
 
     /**
@@ -87,7 +89,7 @@ public final class AlertPipeline {
     public Step handle(ConsumerRecord<byte[], byte[]> record) {
         Classified classified = classifier.classify(record);
         if (classified instanceof Classified.Invalid invalid) {
-            return deadLetter(record, invalid.reason());
+            return deadLetter(record, invalid);
         }
         if (classified instanceof Classified.Event event) {
             return event(record, event);
@@ -118,15 +120,15 @@ public final class AlertPipeline {
     private Step event(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
         Prepared prepared = fit(record, event);
         if (prepared == null) {
-            return deadLetter(record, "too-large-after-trim: the alert exceeds " + AlertTrimmer.MAX_DATAGRAM
-                    + " bytes even with every Actor.Attributes value emptied");
+            return deadLetter(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM, "the alert exceeds "
+                    + AlertTrimmer.MAX_DATAGRAM + " bytes even without any of its Actor.Attributes"));
         }
         return send(prepared);
     }
 
-    /** The event's alert, trimmed if needed; null when it cannot fit. */
+    /** The event's alert, trimmed if needed (once, however often it is retried); null when it cannot fit. */
     private Prepared fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        return trimmer.datagram(event, legacyFields.missing(event.fields()), replay)
+        return trimmed.of(record, () -> trimmer.datagram(event, legacyFields.missing(event.fields()), replay))
                 .map(f -> new Prepared(record, event.host().key(), event.eventId(), f.datagram(), f.truncated()))
                 .orElse(null);
     }
@@ -170,8 +172,8 @@ public final class AlertPipeline {
             datagram = trimmedState(bridge);
         }
         if (datagram.length > AlertTrimmer.MAX_DATAGRAM) {
-            return deadLetter(record, "too-large-after-trim: the " + bridge.kind().header() + " alert exceeds "
-                    + AlertTrimmer.MAX_DATAGRAM + " bytes");
+            return deadLetter(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,
+                    "the " + bridge.kind().header() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes"));
         }
         return send(datagram, bridge.kind().header(), record);
     }
@@ -294,7 +296,8 @@ public final class AlertPipeline {
             return new Step.Blocked(e.getMessage());
         } catch (AlertSink.SinkRejectedException e) {
             metrics.socketErrors.inc();
-            return record == null ? DONE : deadLetter(record, "rejected: " + e.getMessage());
+            return record == null ? DONE
+                    : deadLetter(record, new Classified.Invalid(DeadLetterReason.REJECTED, e.getMessage()));
         }
         pacer.take();
         sentCounter(kind).inc();
@@ -312,23 +315,24 @@ public final class AlertPipeline {
         return sentEvents;
     }
 
-    private Step deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
-        String code = reason.contains(":") ? reason.substring(0, reason.indexOf(':')) : reason;
+    private Step deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid) {
+        String code = invalid.reason().code();
         if (deadLetters == null) {
             metrics.skipped.inc();
             return DONE;
         }
+        DeadLetterQueue.Omitted omitted;
         try {
-            deadLetters.publish(record, reason);
+            omitted = deadLetters.publish(record, invalid.error());
         } catch (DeadLetterQueue.DeadLetterUnavailable e) {
             return new Step.Blocked(e.getMessage());
         }
         metrics.deadLettered.labelValues(code).inc();
-        long count = deadLetterCounts.merge(code, 1L, Long::sum);
+        long count = deadLetterCounts.merge(invalid.reason(), 1L, Long::sum);
         // A flood of bad records must not flood the log: the first of each reason, then every 1000th.
         if (count == 1 || count % 1000 == 0) {
-            log.warn("record {}-{}@{} sent to {} ({} so far for {}): {}", record.topic(), record.partition(),
-                    record.offset(), deadLetters.topic(), count, code, reason);
+            log.warn("record {}-{}@{} sent to {}{} ({} so far for {}): {}", record.topic(), record.partition(),
+                    record.offset(), deadLetters.topic(), omitted.logText(), count, code, invalid.error());
         }
         return DONE;
     }

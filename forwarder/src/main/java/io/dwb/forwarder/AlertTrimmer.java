@@ -3,7 +3,10 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,9 +15,24 @@ import java.util.Optional;
  * cut by the reader and its JSON breaks. Trims the largest {@code Actor.Attributes} values (labels are what grows)
  * and marks the alert {@code "truncated":true}; an event that still does not fit cannot be delivered. The listener's
  * stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
+ *
+ * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
+ * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
+ * cap are kept whole. When even empty values leave too much (thousands of labels: their names alone can exceed a
+ * datagram), whole attributes are left out instead, the largest first, and the others kept whole. Trimming one
+ * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
     public static final int MAX_DATAGRAM = 65535;
+
+    /**
+     * Serializations of the trimmed event at most. The arithmetic counts the bytes Jackson writes, so the first
+     * nearly always fits; another covers a miscount (a character escaped other than expected).
+     */
+    private static final int MAX_ATTEMPTS = 4;
+
+    /** {@code "":} and {@code ,} around an attribute's name and value. */
+    private static final int ENTRY_OVERHEAD = 4;
 
     private final AlertFormatter formatter;
     private final int limit;
@@ -40,44 +58,140 @@ public final class AlertTrimmer {
             return Optional.of(new Fitted(datagram, standIn));
         }
         ObjectNode copy = event.json(); // a new tree of its own: trimming changes it
-        JsonNode attributes = copy.path("Actor").path("Attributes");
-        while (true) {
+        if (!(copy.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
+            return Optional.empty();
+        }
+        List<Entry> entries = entries(attributes);
+        long[] valuesDescending = entries.stream().filter(e -> e.text() != null).mapToLong(e -> -e.valueBytes())
+                .sorted().map(b -> -b).toArray();
+        List<Entry> largestFirst = new ArrayList<>(entries);
+        largestFirst.sort(Comparator.comparingLong(Entry::bytes).reversed());
+        // What must go: the untrimmed alert with its truncated mark, over the limit.
+        long excess = datagram.length + (standIn ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            long cap = cap(valuesDescending, excess);
+            if (cap >= 0) {
+                for (Entry entry : entries) {
+                    if (entry.text() != null && entry.valueBytes() > cap) {
+                        attributes.put(entry.name(), prefix(entry.text(), cap));
+                    }
+                }
+            } else if (!leaveOut(attributes, largestFirst, excess)) {
+                return Optional.empty(); // not even without any attribute
+            }
             datagram = formatter.event(ContractJson.write(copy), legacy, event.host(), replay, true);
-            int excess = datagram.length - limit;
-            if (excess <= 0) {
+            if (datagram.length <= limit) {
                 return Optional.of(new Fitted(datagram, true));
             }
-            if (!(attributes instanceof ObjectNode attrs) || !trimLargest(attrs, excess)) {
-                return Optional.empty();
-            }
+            excess += datagram.length - limit;
         }
+        return Optional.empty();
     }
 
     /**
-     * Shortens the longest attribute value by about {@code excess} bytes (in proportion to its characters' UTF-8
-     * width, so multi-byte text is not cut twice as much as needed); the caller loops until the alert fits.
+     * Puts back every attribute, then removes the largest until at least {@code excess} bytes are gone; false when
+     * all of them are not enough.
      */
-    private static boolean trimLargest(ObjectNode attributes, int excess) {
-        String largestName = null;
-        int largestLength = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            if (field.getValue().isTextual() && field.getValue().asText().length() > largestLength) {
-                largestName = field.getKey();
-                largestLength = field.getValue().asText().length();
+    private static boolean leaveOut(ObjectNode attributes, List<Entry> largestFirst, long excess) {
+        long removed = 0;
+        for (Entry entry : largestFirst) {
+            if (removed < excess) {
+                attributes.remove(entry.name());
+                removed += entry.bytes();
+            } else {
+                attributes.set(entry.name(), entry.value());
             }
         }
-        if (largestName == null) {
-            return false;
+        return removed >= excess;
+    }
+
+    /**
+     * An attribute as it was: its value, its text when a string (else null), and the bytes of its JSON encoding
+     * (without quotes for the value; the whole {@code "name":value,} for the entry).
+     */
+    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes) {}
+
+    private static List<Entry> entries(ObjectNode attributes) {
+        List<Entry> entries = new ArrayList<>(attributes.size());
+        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode value = field.getValue();
+            String text = value.isTextual() ? value.asText() : null;
+            long valueBytes = text != null ? encodedLength(text) + 2 : ContractJson.write(value).length;
+            entries.add(new Entry(field.getKey(), value, text, text != null ? valueBytes - 2 : valueBytes,
+                    encodedLength(field.getKey()) + valueBytes + ENTRY_OVERHEAD));
         }
-        String value = attributes.get(largestName).asText();
-        int bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        long cut = Math.max(1, ((long) excess * value.length() + bytes - 1) / Math.max(1, bytes) + 8);
-        int keep = (int) Math.max(0, value.length() - cut);
-        if (keep > 0 && Character.isHighSurrogate(value.charAt(keep - 1))) {
-            keep--; // never split a character in two
+        return entries;
+    }
+
+    /**
+     * The largest cap such that cutting every value over it to it removes at least {@code excess} bytes; -1 when
+     * emptying every value is not enough. {@code descending}: the values' encoded sizes, largest first.
+     */
+    static long cap(long[] descending, long excess) {
+        long sum = 0;
+        for (int k = 0; k < descending.length; k++) {
+            sum += descending[k];
+            long next = k + 1 < descending.length ? descending[k + 1] : 0;
+            // Cutting the k+1 largest to a cap c in [next, descending[k]] removes sum - (k+1)*c bytes.
+            long c = Math.floorDiv(sum - excess, k + 1);
+            if (c >= next) {
+                return Math.min(c, descending[k]);
+            }
         }
-        attributes.put(largestName, value.substring(0, keep));
-        return true;
+        return -1;
+    }
+
+    /** The longest prefix of {@code text} whose JSON encoding is at most {@code maxBytes}; never splits a pair. */
+    private static String prefix(String text, long maxBytes) {
+        long used = 0;
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            boolean pair = isPair(text, i);
+            long width = pair ? PAIR_WIDTH : encodedWidth(c);
+            if (used + width > maxBytes) {
+                break;
+            }
+            used += width;
+            i += pair ? 2 : 1;
+        }
+        return text.substring(0, i);
+    }
+
+    /** The bytes of {@code text} as a JSON string's content (without quotes), as the mapper writes it. */
+    private static long encodedLength(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (isPair(text, i)) {
+                bytes += PAIR_WIDTH;
+                i++;
+            } else {
+                bytes += encodedWidth(text.charAt(i));
+            }
+        }
+        return bytes;
+    }
+
+    private static boolean isPair(String text, int i) {
+        return Character.isHighSurrogate(text.charAt(i)) && i + 1 < text.length()
+                && Character.isLowSurrogate(text.charAt(i + 1));
+    }
+
+    /**
+     * A character outside the BMP: the mapper writes it as two six-byte escapes (Jackson's default), or as
+     * four UTF-8 bytes; asked once rather than assumed.
+     */
+    private static final long PAIR_WIDTH = ContractJson.write(new String(Character.toChars(0x1F600))).length - 2;
+
+    /** Bytes the mapper writes for one char of a JSON string (a surrogate pair is {@link #PAIR_WIDTH}). */
+    private static long encodedWidth(char c) {
+        if (c == '"' || c == '\\') {
+            return 2;
+        }
+        if (c < 0x20) {
+            return c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r' ? 2 : 6;
+        }
+        return c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // a lone surrogate is never here: the value was valid UTF-8
     }
 }

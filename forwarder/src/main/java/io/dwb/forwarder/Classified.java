@@ -1,10 +1,7 @@
 package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /** What a record on the events topic turned out to be, once checked. */
 public sealed interface Classified {
@@ -28,17 +25,18 @@ public sealed interface Classified {
          * delivery of an ordinary event never builds one.
          */
         public ObjectNode json() {
-            try {
-                return (ObjectNode) ContractJson.tree(value);
-            } catch (IOException e) {
-                throw new UncheckedIOException("the classifier accepted it as one JSON object", e);
-            }
+            return EventFields.tree(value);
         }
     }
 
     /** One of the listener's own records (gap, heartbeat, state), checked against its schema. */
     record Bridge(RecordKind kind, ObjectNode json, HostRef host) implements Classified {}
 
-    /** Not deliverable; goes to the dead-letter topic with {@code reason} in its {@code error} header. */
-    record Invalid(String reason) implements Classified {}
+    /** Not deliverable; goes to the dead-letter topic with {@link #error()} in its {@code error} header. */
+    record Invalid(DeadLetterReason reason, String detail) implements Classified {
+        /** {@code <code>: <detail>}. */
+        public String error() {
+            return reason.code() + ": " + detail;
+        }
+    }
 }

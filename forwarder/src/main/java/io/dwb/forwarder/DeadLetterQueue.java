@@ -2,16 +2,21 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.HeaderNames;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -19,51 +24,158 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The dead-letter topic: a record the forwarder cannot turn into an alert, key, value and headers unchanged, plus
  * {@code error}, {@code source-topic}, {@code source-partition}, {@code source-offset}. Each write is acknowledged
  * before the source offset may be committed, so a record is never both undelivered and committed.
+ *
+ * <p>What the topic refuses for good is decided here, never waited for: a record over the topic's size limit is
+ * written without its value (then without its key and original headers too), saying so in {@code omitted}; a topic
+ * that does not exist or that the forwarder may not write stops the forwarder with one clear error
+ * ({@link DeadLetterTopicRefused}), since no retry can help and nothing may be committed past the record.
  */
 public final class DeadLetterQueue implements AutoCloseable {
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     private final String topic;
+    private final Properties kafka;
     private final Producer<byte[], byte[]> producer;
 
     public DeadLetterQueue(String topic, Properties kafka) {
+        this(topic, kafka, new KafkaProducer<>(producerProperties(kafka)));
+    }
+
+    /** With a producer of the caller's (a unit layer's MockProducer). */
+    DeadLetterQueue(String topic, Properties kafka, Producer<byte[], byte[]> producer) {
         this.topic = topic;
+        this.kafka = kafka;
+        this.producer = producer;
+    }
+
+    private static Properties producerProperties(Properties kafka) {
         Properties p = new Properties();
         p.putAll(kafka);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // Dead letters include records over 1 MiB; compressed they still fit the default topic limit.
+        // Dead letters include records over 1 MiB; compressed they usually fit the default topic limit.
         p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
         p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
-        this.producer = new KafkaProducer<>(p);
+        // A missing topic makes send() wait for its metadata this long: the delivery thread must poll well within
+        // the 30 s its health check allows.
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        return p;
     }
 
     public String topic() {
         return topic;
     }
 
-    /** Writes {@code record} with its reason and waits for the broker's acknowledgement. */
-    public void publish(ConsumerRecord<byte[], byte[]> record, String reason) throws DeadLetterUnavailable {
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+    /** What a dead letter left out of the record so that the topic would take it. */
+    public enum Omitted {
+        NOTHING(""),
+        /** The value: over the topic's {@code max.message.bytes} even compressed. */
+        VALUE("value"),
+        /** Value, key and the record's own headers: even without its value it was too large. */
+        VALUE_KEY_HEADERS("value, key, headers");
+
+        private final String header;
+
+        Omitted(String header) {
+            this.header = header;
+        }
+
+        /** The {@code omitted} header's text (none for {@link #NOTHING}). */
+        public String header() {
+            return header;
+        }
+
+        String logText() {
+            return this == NOTHING ? "" : " without its " + header + " (over the topic's size limit)";
+        }
+    }
+
+    /**
+     * Writes {@code record} with its {@code error} and waits for the broker's acknowledgement; returns what had to
+     * be left out.
+     *
+     * @throws DeadLetterUnavailable  the topic cannot take it now (broker unreachable): retry later
+     * @throws DeadLetterTopicRefused the topic will never take it (missing, not allowed, or too small a limit)
+     */
+    public Omitted publish(ConsumerRecord<byte[], byte[]> record, String error) throws DeadLetterUnavailable {
+        for (Omitted omitted : Omitted.values()) {
+            try {
+                send(letter(record, error, omitted));
+                return omitted;
+            } catch (ExecutionException | TimeoutException | KafkaException e) {
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof RecordTooLargeException) {
+                    continue;
+                }
+                if (cause instanceof AuthorizationException) {
+                    throw new DeadLetterTopicRefused("not allowed to write to the dead-letter topic " + topic + " ("
+                            + cause.getMessage() + "): grant the forwarder's principal WRITE on it, or set "
+                            + "--dlq-topic; nothing past the record was committed");
+                }
+                if (missing()) {
+                    throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " does not exist and the "
+                            + "broker does not create it: create it (see docs/deployment.md), or set --dlq-topic; "
+                            + "nothing past the record was committed");
+                }
+                throw new DeadLetterUnavailable("dead-letter topic " + topic + " unavailable: " + cause.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeadLetterUnavailable("interrupted while writing to the dead-letter topic " + topic);
+            }
+        }
+        throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " refuses even a record of a few hundred "
+                + "bytes as too large: raise its max.message.bytes; nothing past the record was committed");
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> letter)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        producer.send(letter).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ProducerRecord<byte[], byte[]> letter(ConsumerRecord<byte[], byte[]> record, String error,
+                                                  Omitted omitted) {
+        RecordHeaders headers = omitted == Omitted.VALUE_KEY_HEADERS ? new RecordHeaders()
+                : new RecordHeaders(record.headers().toArray());
         headers.remove(HeaderNames.ERROR);
-        headers.add(HeaderNames.ERROR, HeaderNames.utf8(reason));
+        headers.add(HeaderNames.ERROR, HeaderNames.utf8(error));
         headers.add(HeaderNames.SOURCE_TOPIC, HeaderNames.utf8(record.topic()));
         headers.add(HeaderNames.SOURCE_PARTITION, HeaderNames.utf8(String.valueOf(record.partition())));
         headers.add(HeaderNames.SOURCE_OFFSET, HeaderNames.utf8(String.valueOf(record.offset())));
-        try {
-            producer.send(new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(),
-                    headers)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
-            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new DeadLetterUnavailable("dead-letter topic " + topic + " unavailable: " + cause.getMessage());
+        if (omitted != Omitted.NOTHING) {
+            headers.remove(HeaderNames.OMITTED);
+            headers.add(HeaderNames.OMITTED, HeaderNames.utf8(omitted.header()));
+        }
+        byte[] key = omitted == Omitted.VALUE_KEY_HEADERS ? null : record.key();
+        byte[] value = omitted == Omitted.NOTHING ? record.value() : null;
+        return new ProducerRecord<>(topic, null, record.timestamp(), key, value, headers);
+    }
+
+    /** Whether the broker says the topic does not exist (false when it cannot be asked: that is an outage). */
+    private boolean missing() {
+        try (Admin admin = Admin.create(adminProperties())) {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return false;
+        } catch (ExecutionException e) {
+            return e.getCause() instanceof UnknownTopicOrPartitionException;
+        } catch (TimeoutException | KafkaException e) {
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeadLetterUnavailable("interrupted while writing to the dead-letter topic " + topic);
+            return false;
         }
+    }
+
+    private Properties adminProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.putIfAbsent("request.timeout.ms", String.valueOf(CHECK_TIMEOUT.toMillis()));
+        p.putIfAbsent("default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT.toMillis()));
+        return p;
     }
 
     @Override
@@ -74,6 +186,16 @@ public final class DeadLetterQueue implements AutoCloseable {
     /** The dead-letter topic cannot take the record now; delivery waits as for an unavailable Wazuh queue. */
     public static final class DeadLetterUnavailable extends Exception {
         public DeadLetterUnavailable(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The dead-letter topic will never take the record as things are configured: the forwarder stops (its message
+     * is the one {@code error:} line) rather than halt silently or commit past a record it did not keep.
+     */
+    public static final class DeadLetterTopicRefused extends RuntimeException {
+        public DeadLetterTopicRefused(String message) {
             super(message);
         }
     }

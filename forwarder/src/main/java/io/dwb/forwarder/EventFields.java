@@ -3,7 +3,10 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.StandIn;
@@ -22,11 +25,14 @@ import java.io.IOException;
  * @param action    {@code Action} when it is a string, else null
  * @param actorId   {@code Actor.ID} when it is a string, else null
  * @param image     {@code Actor.Attributes.image} when it is a string, else null
+ * @param timeNano  {@code timeNano} when it is an integer ({@link Long#MIN_VALUE} when beyond a long), else 0
  * @param truncated {@code "truncated": true}: the listener's {@link StandIn} for an event longer than Kafka takes
+ * @param wrongType what is wrong with the first (by path) other field of docker-event.schema.json that has a value
+ *                  of another type ({@code scope}, {@code time}, {@code Actor.Attributes.*}, ...), else null
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
-                          Presence timeNanoPresence, String actorId, String image,
-                          boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated) {
+                          Presence timeNanoPresence, long timeNano, String actorId, String image,
+                          boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated, String wrongType) {
 
     /** How a checked field appeared in the event. */
     public enum Presence {
@@ -38,12 +44,38 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         OTHER
     }
 
-    private static final JsonFactory FACTORY = ContractJson.MAPPER.getFactory();
+    /**
+     * How deep a record may nest: its alert puts it two levels deeper, and Wazuh's JSON reader (cJSON) and Jackson
+     * both stop at 1000 levels. A deeper record would make an alert no one can read.
+     */
+    public static final int MAX_DEPTH = 998;
+
+    /** The contract's JSON factory, refusing records nested deeper than {@link #MAX_DEPTH}. */
+    static final JsonFactory FACTORY = ContractJson.MAPPER.getFactory().copy()
+            .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+
+    /**
+     * Builds an event's tree for the rare work that needs one (trimming, an event without an id header). Integers
+     * beyond 64 bits are kept as they are (the contract's mapper reads every integer as a long and would fail on
+     * them, after the streaming pass accepted the event): the tree is only written back, digit for digit.
+     */
+    private static final ObjectReader TREE = ContractJson.MAPPER.reader().with(FACTORY)
+            .without(DeserializationFeature.USE_LONG_FOR_INTS);
+
+    /** The tree of a value {@link #read} accepted. */
+    static ObjectNode tree(byte[] value) {
+        try {
+            return (ObjectNode) TREE.readTree(value);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("read as one JSON object before", e);
+        }
+    }
 
     /**
      * Reads {@code value}, which must be one JSON object and nothing after it.
      *
-     * @throws IOException when it is not JSON, or has trailing tokens
+     * @throws IOException when it is not JSON, or has trailing tokens, or is nested too deep
+     *                     ({@link com.fasterxml.jackson.core.exc.StreamConstraintsException})
      * @throws NotAnObject when it is JSON but not an object (the caller says what it is)
      */
     public static EventFields read(byte[] value) throws IOException, NotAnObject {
@@ -66,12 +98,29 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     }
                     case "timeNano" -> {
                         r.timeNanoPresence = presence(t, t == JsonToken.VALUE_NUMBER_INT);
+                        r.timeNano = t != JsonToken.VALUE_NUMBER_INT ? 0
+                                : p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? Long.MIN_VALUE
+                                : p.getLongValue();
                     }
                     case "Actor" -> r.actor(p, t);
-                    case "status" -> r.hasStatus = true;
-                    case "id" -> r.hasId = true;
-                    case "from" -> r.hasFrom = true;
-                    case StandIn.TRUNCATED -> r.truncated = t == JsonToken.VALUE_TRUE;
+                    case "status" -> {
+                        r.hasStatus = true;
+                        r.expect(name, t == JsonToken.VALUE_STRING, A_STRING);
+                    }
+                    case "id" -> {
+                        r.hasId = true;
+                        r.expect(name, t == JsonToken.VALUE_STRING, A_STRING);
+                    }
+                    case "from" -> {
+                        r.hasFrom = true;
+                        r.expect(name, t == JsonToken.VALUE_STRING, A_STRING);
+                    }
+                    case "scope" -> r.expect(name, t == JsonToken.VALUE_STRING, A_STRING);
+                    case "time", "originalSize" -> r.expect(name, t == JsonToken.VALUE_NUMBER_INT, AN_INTEGER);
+                    case StandIn.TRUNCATED -> {
+                        r.truncated = t == JsonToken.VALUE_TRUE;
+                        r.expect(name, t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE, A_BOOLEAN);
+                    }
                     default -> { }
                 }
                 p.skipChildren();
@@ -96,6 +145,8 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         r.action = action != null && action.isTextual() ? action.asText() : null;
         JsonNode time = event.get("timeNano");
         r.timeNanoPresence = presence(time, time != null && time.isIntegralNumber());
+        r.timeNano = time == null || !time.isIntegralNumber() ? 0
+                : time.canConvertToLong() ? time.longValue() : Long.MIN_VALUE;
         JsonNode id = event.path("Actor").get("ID");
         r.actorId = id != null && id.isTextual() ? id.asText() : null;
         JsonNode image = event.path("Actor").path("Attributes").get("image");
@@ -104,6 +155,23 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         r.hasId = event.has("id");
         r.hasFrom = event.has("from");
         r.truncated = event.path(StandIn.TRUNCATED).isBoolean() && event.get(StandIn.TRUNCATED).booleanValue();
+        for (String name : new String[] {"status", "id", "from", "scope"}) {
+            r.expect(event, name, name, JsonNode::isTextual, A_STRING);
+        }
+        r.expect(event, "time", "time", JsonNode::isIntegralNumber, AN_INTEGER);
+        r.expect(event, "originalSize", "originalSize", JsonNode::isIntegralNumber, AN_INTEGER);
+        r.expect(event, StandIn.TRUNCATED, StandIn.TRUNCATED, JsonNode::isBoolean, A_BOOLEAN);
+        JsonNode actorNode = event.get("Actor");
+        r.expect(event, "Actor", "Actor", JsonNode::isObject, AN_OBJECT);
+        if (actorNode != null && actorNode.isObject()) {
+            r.expect(actorNode, "ID", "Actor.ID", JsonNode::isTextual, A_STRING);
+            r.expect(actorNode, "Attributes", "Actor.Attributes", JsonNode::isObject, AN_OBJECT);
+            JsonNode attributes = actorNode.get("Attributes");
+            if (attributes != null && attributes.isObject()) {
+                attributes.fieldNames().forEachRemaining(a -> r.expect(attributes, a, "Actor.Attributes." + a,
+                        JsonNode::isTextual, A_STRING));
+            }
+        }
         return r.fields();
     }
 
@@ -122,13 +190,48 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         }
     }
 
+    private static final String A_STRING = "a string";
+    private static final String AN_INTEGER = "an integer";
+    private static final String A_BOOLEAN = "a boolean";
+    private static final String AN_OBJECT = "an object";
+
     /** What one pass has seen so far. */
     private static final class Reader {
+        /** Path to what is wrong with it; a later duplicate of a field replaces the earlier, as in the tree. */
+        java.util.TreeMap<String, String> wrongTypes;
+
+        void expect(String path, boolean ok, String what) {
+            if (!ok) {
+                if (wrongTypes == null) {
+                    wrongTypes = new java.util.TreeMap<>();
+                }
+                wrongTypes.put(path, path + " must be " + what);
+            } else if (wrongTypes != null) {
+                wrongTypes.remove(path);
+            }
+        }
+
+        void expect(JsonNode parent, String name, String path, java.util.function.Predicate<JsonNode> ok,
+                    String what) {
+            JsonNode value = parent.get(name);
+            if (value != null) {
+                expect(path, ok.test(value), what);
+            }
+        }
+
+        /** A field given again: what was wrong under its earlier value no longer counts. */
+        void forget(String prefix) {
+            if (wrongTypes != null) {
+                wrongTypes.keySet().removeIf(path -> path.equals(prefix) || path.startsWith(prefix + "."));
+            }
+        }
+
         String type;
         Presence typePresence = Presence.MISSING;
         String action;
         Presence actionPresence = Presence.MISSING;
         Presence timeNanoPresence = Presence.MISSING;
+        long timeNano;
         String actorId;
         String image;
         boolean hasStatus;
@@ -140,6 +243,8 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         void actor(JsonParser p, JsonToken t) throws IOException {
             actorId = null; // a later Actor replaces an earlier one, as in the tree
             image = null;
+            forget("Actor");
+            expect("Actor", t == JsonToken.START_OBJECT, AN_OBJECT);
             if (t != JsonToken.START_OBJECT) {
                 return;
             }
@@ -148,14 +253,22 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                 JsonToken v = p.nextToken();
                 if (name.equals("ID")) {
                     actorId = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    expect("Actor.ID", v == JsonToken.VALUE_STRING, A_STRING);
                 } else if (name.equals("Attributes")) {
                     image = null;
+                    forget("Actor.Attributes");
+                    expect("Actor.Attributes", v == JsonToken.START_OBJECT, AN_OBJECT);
                     if (v == JsonToken.START_OBJECT) {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String attribute = p.currentName();
                             JsonToken a = p.nextToken();
                             if (attribute.equals("image")) {
                                 image = a == JsonToken.VALUE_STRING ? p.getText() : null;
+                            }
+                            if (a != JsonToken.VALUE_STRING) {
+                                expect("Actor.Attributes." + attribute, false, A_STRING);
+                            } else if (wrongTypes != null) {
+                                wrongTypes.remove("Actor.Attributes." + attribute);
                             }
                             p.skipChildren();
                         }
@@ -167,8 +280,9 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         }
 
         EventFields fields() {
-            return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, actorId,
-                    image, hasStatus, hasId, hasFrom, truncated);
+            return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, timeNano,
+                    actorId, image, hasStatus, hasId, hasFrom, truncated,
+                    wrongTypes == null || wrongTypes.isEmpty() ? null : wrongTypes.firstEntry().getValue());
         }
     }
 }

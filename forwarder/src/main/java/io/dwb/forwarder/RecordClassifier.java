@@ -1,18 +1,19 @@
 package io.dwb.forwarder;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,7 @@ import org.apache.kafka.common.header.Header;
  */
 public final class RecordClassifier {
     // Trailing bytes after the object would end up inside the alert when the value is spliced: refuse them.
-    private static final ObjectReader READER = ContractJson.MAPPER.reader()
+    private static final ObjectReader READER = ContractJson.MAPPER.reader().with(EventFields.FACTORY)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final byte[] EVENT_KIND = HeaderNames.utf8(RecordKind.EVENT.header());
@@ -43,22 +44,28 @@ public final class RecordClassifier {
     public Classified classify(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
         if (value == null || value.length == 0) {
-            return new Classified.Invalid("empty: the record has no value");
+            return new Classified.Invalid(DeadLetterReason.EMPTY, "the record has no value");
         }
         if (value.length > StandIn.MAX_VALUE_BYTES) { // refused before parsing; the listener sends a stand-in instead
-            return new Classified.Invalid("too-large: " + value.length + " bytes, over the 1 MiB limit");
+            return new Classified.Invalid(DeadLetterReason.TOO_LARGE, value.length + " bytes, over the 1 MiB limit");
         }
         Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
         Optional<RecordKind> kind = isEvent(kindHeader) ? EVENT : RecordKind.fromHeader(text(kindHeader));
         if (kind.isEmpty()) {
-            return new Classified.Invalid("unknown-kind: '" + text(kindHeader) + "'");
+            return new Classified.Invalid(DeadLetterReason.UNKNOWN_KIND, "'" + quote(text(kindHeader)) + "'");
         }
         if (!Utf8.valid(value)) {
-            return new Classified.Invalid("bad-utf8: the value is not valid UTF-8");
+            return new Classified.Invalid(DeadLetterReason.BAD_UTF8, "the value is not valid UTF-8");
+        }
+        Classified.Invalid forged = hostMismatch(record);
+        if (forged != null) {
+            return forged;
         }
         if (kind.get() == RecordKind.EVENT) {
             try {
                 return event(record, value, EventFields.read(value));
+            } catch (StreamConstraintsException e) {
+                return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
             } catch (IOException | EventFields.NotAnObject e) {
                 // Not an object: the tree says what it is instead, in the words it always used.
             }
@@ -69,9 +76,9 @@ public final class RecordClassifier {
     /** An event whose value {@link EventFields#read read} as one object: no tree is built for it. */
     private Classified event(ConsumerRecord<byte[], byte[]> record, byte[] value, EventFields fields) {
         HostRef host = hosts.of(record);
-        String missing = missingEventField(fields);
+        Classified.Invalid missing = missingEventField(fields);
         if (missing != null) {
-            return new Classified.Invalid(missing);
+            return missing;
         }
         String eventId = HeaderNames.read(record.headers(), HeaderNames.EVENT_ID);
         if (spliceable(value) && eventId != null) {
@@ -88,13 +95,16 @@ public final class RecordClassifier {
         JsonNode tree;
         try {
             tree = READER.readTree(value);
+        } catch (StreamConstraintsException e) {
+            return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            return new Classified.Invalid("not-json: " + e.getOriginalMessage());
+            return new Classified.Invalid(DeadLetterReason.NOT_JSON, e.getOriginalMessage());
         } catch (IOException e) {
-            return new Classified.Invalid("not-json: " + e.getMessage());
+            return new Classified.Invalid(DeadLetterReason.NOT_JSON, e.getMessage());
         }
         if (tree == null || !tree.isObject()) {
-            return new Classified.Invalid("not-object: the value is " + describe(tree) + ", not a JSON object");
+            return new Classified.Invalid(DeadLetterReason.NOT_OBJECT,
+                    "the value is " + describe(tree) + ", not a JSON object");
         }
         ObjectNode json = (ObjectNode) tree;
         if (kind == RecordKind.EVENT) {
@@ -104,9 +114,32 @@ public final class RecordClassifier {
         HostRef host = hosts.of(record);
         List<String> problems = schemas.validate(kind, json);
         if (!problems.isEmpty()) {
-            return new Classified.Invalid("invalid-" + kind.header() + ": " + String.join("; ", problems));
+            return new Classified.Invalid(DeadLetterReason.invalid(kind), String.join("; ", problems));
+        }
+        if (kind == RecordKind.GAP && json.path("toNano").asLong() < json.path("fromNano").asLong()) {
+            return new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "the gap ends (toNano) before it starts");
         }
         return new Classified.Bridge(kind, json, host);
+    }
+
+    /**
+     * A record whose {@code host-id} header and key name different hosts: which one would the alert, the duplicate
+     * window and the silent-host watch believe? The listener always writes both the same.
+     */
+    private static Classified.Invalid hostMismatch(ConsumerRecord<byte[], byte[]> record) {
+        Header hostId = record.headers().lastHeader(HeaderNames.HOST_ID);
+        if (hostId == null || hostId.value() == null || record.key() == null
+                || Arrays.equals(hostId.value(), record.key())) {
+            return null;
+        }
+        return new Classified.Invalid(DeadLetterReason.HOST_MISMATCH, "header host-id '" + quote(text(hostId))
+                + "' is not the record key '" + quote(new String(record.key(), StandardCharsets.UTF_8)) + "'");
+    }
+
+    /** Text from a record for the error header: whoever wrote the record chose its length. */
+    private static String quote(String text) {
+        return text == null || text.length() <= 100 ? text : text.substring(0, 100) + "... (" + text.length()
+                + " characters)";
     }
 
     private static boolean isEvent(Header kindHeader) {
@@ -118,33 +151,36 @@ public final class RecordClassifier {
     }
 
     private static ObjectNode parse(byte[] value) {
-        try {
-            return (ObjectNode) ContractJson.tree(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException("read as one JSON object just before", e);
-        }
+        return EventFields.tree(value);
     }
 
-    private static String missingEventField(EventFields fields) {
-        String problem = stringField("Type", fields.typePresence(), fields.type());
+    private static Classified.Invalid missingEventField(EventFields fields) {
+        Classified.Invalid problem = stringField("Type", fields.typePresence(), fields.type());
         if (problem == null) {
             problem = stringField("Action", fields.actionPresence(), fields.action());
         }
         if (problem == null && fields.timeNanoPresence() == EventFields.Presence.MISSING) {
-            problem = "missing-field: timeNano";
+            problem = new Classified.Invalid(DeadLetterReason.MISSING_FIELD, "timeNano");
         }
         if (problem == null && fields.timeNanoPresence() == EventFields.Presence.OTHER) {
-            problem = "invalid-field: timeNano must be an integer";
+            problem = new Classified.Invalid(DeadLetterReason.INVALID_FIELD, "timeNano must be an integer");
+        }
+        if (problem == null && fields.wrongType() != null) {
+            problem = new Classified.Invalid(DeadLetterReason.INVALID_FIELD, fields.wrongType());
+        }
+        if (problem == null && !EpochNanos.inRange(fields.timeNano())) {
+            problem = new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "timeNano " + fields.timeNano()
+                    + " is not a time between 2000 and 2100");
         }
         return problem;
     }
 
-    private static String stringField(String name, EventFields.Presence presence, String value) {
+    private static Classified.Invalid stringField(String name, EventFields.Presence presence, String value) {
         if (presence == EventFields.Presence.MISSING) {
-            return "missing-field: " + name;
+            return new Classified.Invalid(DeadLetterReason.MISSING_FIELD, name);
         }
         if (presence == EventFields.Presence.OTHER || value.isEmpty()) {
-            return "invalid-field: " + name + " must be a non-empty string";
+            return new Classified.Invalid(DeadLetterReason.INVALID_FIELD, name + " must be a non-empty string");
         }
         return null;
     }

@@ -18,14 +18,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,16 +73,6 @@ class DeadLetterTest {
         return ContractJson.write(event);
     }
 
-    private static KafkaProducer<byte[], byte[]> bigProducer(SharedKafka.Broker broker) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // 100 records of 1 MiB of blanks stay small
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(p);
-    }
 
     @Test
     void everyInvalidRecordIsDeadLetteredWithItsReasonAndEveryValidOneDelivered(SharedKafka.Broker broker)
@@ -118,7 +105,7 @@ class DeadLetterTest {
         records.add(TestRecords.event(topic, HOST, HOST_ID, last));
 
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
-             KafkaProducer<byte[], byte[]> producer = bigProducer(broker);
+             KafkaProducer<byte[], byte[]> producer = TestRecords.bigProducer(broker);
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             TestRecords.sendAll(producer, records);
             await().atMost(Duration.ofMinutes(3)).until(() -> receiver.count() >= validIds.size()

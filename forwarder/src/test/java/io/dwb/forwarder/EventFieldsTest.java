@@ -52,6 +52,10 @@ class EventFieldsTest {
                 .isEqualTo("invalid-field: timeNano must be an integer");
         assertThat(reason(classifier, "{\"Type\":\"container\",\"Action\":\"\",\"timeNano\":1}"))
                 .isEqualTo("invalid-field: Action must be a non-empty string");
+        assertThat(reason(classifier, "{\"Type\":\"container\",\"Action\":\"a\",\"timeNano\":-1}"))
+                .isEqualTo("out-of-range: timeNano -1 is not a time between 2000 and 2100");
+        assertThat(reason(classifier, "{\"Type\":\"container\",\"Action\":\"a\",\"timeNano\":1" + "0".repeat(30)
+                + "}")).startsWith("out-of-range: timeNano ");
     }
 
     @Test
@@ -85,6 +89,6 @@ class EventFieldsTest {
     private static String reason(RecordClassifier classifier, String value) {
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0, null,
                 value.getBytes(StandardCharsets.UTF_8));
-        return ((Classified.Invalid) classifier.classify(record)).reason();
+        return ((Classified.Invalid) classifier.classify(record)).error();
     }
 }

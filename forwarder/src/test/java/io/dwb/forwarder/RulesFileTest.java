@@ -60,8 +60,8 @@ class RulesFileTest {
     private static Map<String, ObjectNode> emitted() {
         AlertFormatter formatter = new AlertFormatter();
         HostRef host = new HostRef("web-1", "ENGINE-ID");
-        Gap gap = new Gap("2026-11-27T03:00:00Z", "2026-11-27T03:05:00Z", 1L, 2L, "engine-restarted", "restarted",
-                null);
+        Gap gap = new Gap("2026-11-27T03:00:00Z", "2026-11-27T03:05:00Z", 1_795_748_400_000_000_000L,
+                1_795_748_700_000_000_000L, "engine-restarted", "restarted", null);
         ObjectNode silent = ContractJson.MAPPER.createObjectNode().put("intervalSeconds", 30)
                 .put("silentSeconds", 95).put("lastHeartbeat", "2026-11-27T03:00:00Z");
         ObjectNode skipped = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 2)
@@ -69,7 +69,7 @@ class RulesFileTest {
                 .put("to", "2026-11-27T02:00:00Z");
         ObjectNode back = ContractJson.MAPPER.createObjectNode().put("silentSeconds", 600)
                 .put("lastHeartbeat", "2026-11-27T03:00:00Z").put("heartbeat", "2026-11-27T03:10:00Z");
-        ObjectNode big = TestRecords.containerEvent("huge", 1L);
+        ObjectNode big = TestRecords.containerEvent("huge", 1_795_748_400_000_000_000L);
         ((ObjectNode) big.get("Actor").get("Attributes")).put("label", "x".repeat(70_000));
         Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
                 new Classified.Event(ContractJson.write(big), big, host, "id"), Map.of(), false);

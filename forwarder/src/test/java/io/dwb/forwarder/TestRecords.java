@@ -6,27 +6,29 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.testing.AlertJson;
 import io.dwb.schemas.testing.SharedKafka;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Records as the listener publishes them, fixtures, and reading what the receiver got. */
 final class TestRecords {
     static final ContractSchemas SCHEMAS = new ContractSchemas();
-    static final String PREFIX = "1:Wazuh-Docker:";
+    static final String PREFIX = AlertJson.PREFIX;
     /**
      * Options for forwarders of tests whose records carry fixed event times (2025 and earlier): a new group delivers
      * them as live alerts instead of skipping them as older than --max-live-age.
@@ -98,6 +100,18 @@ final class TestRecords {
         return name;
     }
 
+    /** A producer for records up to 4 MiB (compressed), as a careless or hostile producer may write them. */
+    static KafkaProducer<byte[], byte[]> bigProducer(SharedKafka.Broker broker) {
+        java.util.Properties p = new java.util.Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // records of 1 MiB of blanks stay small
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p);
+    }
+
     static void sendAll(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
         try {
             for (ProducerRecord<byte[], byte[]> r : records) {
@@ -126,23 +140,15 @@ final class TestRecords {
         }
     }
 
-    /** The alert JSON of a datagram, after checking the queue prefix and the contract's alert schema. */
+    /** The alert JSON of a datagram (read strictly: one object, nothing after it), checked against the schema. */
     static ObjectNode alert(byte[] datagram) {
-        String text = new String(datagram, StandardCharsets.UTF_8);
-        if (!text.startsWith(PREFIX)) {
-            throw new AssertionError("datagram without the queue prefix: " + text);
+        ObjectNode alert = AlertJson.ofDatagram(datagram);
+        List<String> problems = SCHEMAS.validateAlert(alert);
+        if (!problems.isEmpty()) {
+            throw new AssertionError("alert does not match wazuh-alert.schema.json: " + problems + "\n"
+                    + new String(datagram, StandardCharsets.UTF_8));
         }
-        try {
-            ObjectNode alert = (ObjectNode) ContractJson.tree(
-                    Arrays.copyOfRange(datagram, PREFIX.length(), datagram.length));
-            List<String> problems = SCHEMAS.validateAlert(alert);
-            if (!problems.isEmpty()) {
-                throw new AssertionError("alert does not match wazuh-alert.schema.json: " + problems + "\n" + text);
-            }
-            return alert;
-        } catch (IOException e) {
-            throw new AssertionError("datagram is not JSON after its prefix: " + text, e);
-        }
+        return alert;
     }
 
     static List<ObjectNode> alerts(List<byte[]> datagrams) {

@@ -99,6 +99,10 @@ public final class CaptureOptions {
             throw new ConfigurationError("--transaction-interval must be above 0 and --heartbeat-interval at "
                     + "least 1s");
         }
+        if (heartbeatInterval.compareTo(Duration.ofDays(1)) > 0) {
+            // heartbeat.schema.json: a forwarder dead-letters a heartbeat with a longer interval as forged
+            throw new ConfigurationError("--heartbeat-interval must be at most 1d, not " + heartbeatInterval);
+        }
         return new ListenerSettings(dockerHost, hostName, topics.spec(TopicRole.EVENTS).name(),
                 topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,
                 queueBytes, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout,

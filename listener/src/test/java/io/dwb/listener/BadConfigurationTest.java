@@ -44,6 +44,14 @@ class BadConfigurationTest {
         assertOneClearLine(o, "--no-such-option");
     }
 
+    /** heartbeat.schema.json bounds the interval (a forwarder dead-letters longer ones as forged). */
+    @Test
+    void aHeartbeatIntervalOverADayIsAUsageError() throws Exception {
+        Outcome o = run("--heartbeat-interval", "2d", "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertOneClearLine(o, "--heartbeat-interval must be at most 1d");
+    }
+
     @Test
     void malformedOssecConfNamesTheFileAndLine(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("ossec.conf");

@@ -1,5 +1,6 @@
 package io.dwb.schemas;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +13,10 @@ import java.time.Instant;
 /** The one JSON configuration both stages use for the contract's records. */
 public final class ContractJson {
     /** Thread-safe once built; never reconfigured. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    // Field names come from whoever labels a container: String.intern of thousands of distinct
+                    // label names was most of the time spent on such an event, and fills the JVM's string table.
+                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build())
             // timeNano does not fit a double: keep integers and decimals exact.
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.USE_LONG_FOR_INTS)

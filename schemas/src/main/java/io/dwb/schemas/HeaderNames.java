@@ -21,6 +21,8 @@ public final class HeaderNames {
     public static final String SOURCE_TOPIC = "source-topic";
     public static final String SOURCE_PARTITION = "source-partition";
     public static final String SOURCE_OFFSET = "source-offset";
+    /** DLQ: what the dead letter left out for the topic to take it: {@code value}, or {@code value, key, headers}. */
+    public static final String OMITTED = "omitted";
 
     private HeaderNames() {}
 

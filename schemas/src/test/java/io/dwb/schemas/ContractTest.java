@@ -49,6 +49,31 @@ class ContractTest {
         }
     }
 
+    /** One source of the bounds: every {@code *Nano} of the record schemas says what {@link EpochNanos} says. */
+    @Test
+    void everyTimeInNanosecondsIsBoundedAsEpochNanosSays() throws IOException {
+        int bounded = 0;
+        for (RecordKind kind : RecordKind.values()) {
+            JsonNode schema = ContractJson.MAPPER.readTree(
+                    ContractSchemas.class.getResourceAsStream(kind.schemaResource()));
+            for (var it = schema.path("properties").fields(); it.hasNext(); ) {
+                var property = it.next();
+                if (property.getKey().endsWith("Nano")) {
+                    assertThat(property.getValue().path("minimum").asLong()).as(kind + " " + property.getKey())
+                            .isEqualTo(EpochNanos.MIN);
+                    assertThat(property.getValue().path("exclusiveMaximum").asLong()).as(kind + " "
+                            + property.getKey()).isEqualTo(EpochNanos.MAX);
+                    bounded++;
+                }
+            }
+        }
+        assertThat(bounded).isGreaterThanOrEqualTo(6);
+        ObjectNode event = (ObjectNode) engineEvents().get(1).deepCopy();
+        assertThat(schemas.validate(RecordKind.EVENT, event.put("timeNano", EpochNanos.MIN - 1))).isNotEmpty();
+        assertThat(schemas.validate(RecordKind.EVENT, event.put("timeNano", EpochNanos.MAX))).isNotEmpty();
+        assertThat(schemas.validate(RecordKind.EVENT, event.put("timeNano", EpochNanos.MAX - 1))).isEmpty();
+    }
+
     @Test
     void unknownFieldsAndTheScopeAreAllowed() throws IOException {
         ObjectNode event = (ObjectNode) engineEvents().get(1).deepCopy();
@@ -77,13 +102,16 @@ class ContractTest {
 
     @Test
     void listenerRecordsConformToTheirSchemas() throws IOException {
-        Gap gap = new Gap(ContractJson.rfc3339(1_000_000_001L), ContractJson.rfc3339(2_000_000_000L),
-                1_000_000_001L, 2_000_000_000L, "checkpoint-not-replayed", "the engine no longer had the event",
+        long from = 1_764_000_000_000_000_001L;
+        long to = 1_764_000_001_000_000_000L;
+        Gap gap = new Gap(ContractJson.rfc3339(from), ContractJson.rfc3339(to), from, to, "checkpoint-not-replayed",
+                "the engine no longer had the event",
                 "0123456789abcdef0123456789abcdef");
         assertThat(schemas.validate(RecordKind.GAP, tree(gap))).isEmpty();
-        Heartbeat heartbeat = new Heartbeat(ContractJson.rfc3339(5L), 5L, 30, true, null);
+        long now = 1_764_000_000_000_000_005L;
+        Heartbeat heartbeat = new Heartbeat(ContractJson.rfc3339(now), now, 30, true, null);
         assertThat(schemas.validate(RecordKind.HEARTBEAT, tree(heartbeat))).isEmpty();
-        StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(5L), 5L, ContractJson.MAPPER.createArrayNode()
+        StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(now), now, ContractJson.MAPPER.createArrayNode()
                 .add(ContractJson.MAPPER.createObjectNode().put("Id", "abc").put("State", "running")));
         assertThat(schemas.validate(RecordKind.STATE, tree(state))).isEmpty();
         Checkpoint checkpoint = new Checkpoint(1538650953348902859L, "0123456789abcdef0123456789abcdef");

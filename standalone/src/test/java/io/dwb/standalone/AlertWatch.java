@@ -1,9 +1,8 @@
 package io.dwb.standalone;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.AlertJson;
 import io.dwb.schemas.testing.JavaProcess;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,12 +46,7 @@ final class AlertWatch implements AutoCloseable {
         for (int i = linesRead; i < lines.length - 1; i++) {
             String line = lines[i];
             if (line.startsWith("{")) {
-                try {
-                    seen.add(new Seen(ContractJson.tree(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                            now));
-                } catch (IOException e) {
-                    throw new AssertionError("an output line that is not JSON: " + line, e);
-                }
+                seen.add(new Seen(AlertJson.ofLine(line), now));
             }
         }
         linesRead = Math.max(linesRead, lines.length - 1);

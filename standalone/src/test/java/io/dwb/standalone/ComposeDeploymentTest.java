@@ -3,11 +3,9 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,11 +72,9 @@ class ComposeDeploymentTest {
     }
 
     /** The Action of every alert about container {@code name} received so far. */
-    private static List<String> actionsFor(DatagramReceiver wazuh, String name) throws IOException {
+    private static List<String> actionsFor(DatagramReceiver wazuh, String name) {
         List<String> actions = new ArrayList<>();
-        for (String text : wazuh.texts()) {
-            String json = text.substring(text.indexOf('{'));
-            var alert = ContractJson.tree(json.getBytes(StandardCharsets.UTF_8));
+        for (var alert : wazuh.alerts()) {
             if (name.equals(alert.path("docker").path("Actor").path("Attributes").path("name").asText(null))) {
                 actions.add(alert.path("docker").path("Action").asText());
             }

@@ -330,10 +330,7 @@ class StandaloneProcessTest {
     /** Alerts about container {@code name} among the datagrams ({@code 1:Wazuh-Docker:<alert>}). */
     private static List<JsonNode> alertsFor(DatagramReceiver wazuh, String name) throws Exception {
         List<JsonNode> alerts = new ArrayList<>();
-        for (String text : wazuh.texts()) {
-            assertThat(text).startsWith("1:Wazuh-Docker:");
-            JsonNode alert = io.dwb.schemas.ContractJson.tree(text.substring("1:Wazuh-Docker:".length())
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (JsonNode alert : wazuh.alerts()) {
             if (name.equals(alert.path("docker").path("Actor").path("Attributes").path("name").asText(null))) {
                 alerts.add(alert);
             }

@@ -98,6 +98,15 @@ public final class DatagramReceiver implements AutoCloseable {
         return texts;
     }
 
+    /** Every datagram received so far, read strictly as an alert ({@link AlertJson#ofDatagram}). */
+    public List<com.fasterxml.jackson.databind.node.ObjectNode> alerts() {
+        List<com.fasterxml.jackson.databind.node.ObjectNode> alerts = new ArrayList<>();
+        for (byte[] d : received) {
+            alerts.add(AlertJson.ofDatagram(d));
+        }
+        return alerts;
+    }
+
     public int count() {
         return received.size();
     }

@@ -49,6 +49,11 @@ public final class SharedKafka implements ParameterResolver {
 
     /** A broker of its own, for tests that stop, pause or break it. Close it at the end of the test. */
     public static Broker startBroker() {
+        return startBroker(Map.of());
+    }
+
+    /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
+    public static Broker startBroker(Map<String, String> settings) {
         String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
                 "apache/kafka:4.1.1"));
         KafkaContainer container = new KafkaContainer(
@@ -57,6 +62,7 @@ public final class SharedKafka implements ParameterResolver {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withStartupTimeout(Duration.ofMinutes(2));
+        settings.forEach(container::withEnv);
         container.start();
         return new Broker(container);
     }

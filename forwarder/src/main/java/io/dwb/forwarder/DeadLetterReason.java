@@ -1,0 +1,59 @@
+package io.dwb.forwarder;
+
+import io.dwb.schemas.RecordKind;
+
+/**
+ * Why a record went to the dead-letter topic: the code before the colon of its {@code error} header, and the
+ * {@code reason} label of {@code dwb_forwarder_dlq_records_total}. docs/forwarder.md lists them.
+ */
+public enum DeadLetterReason {
+    /** No value (a tombstone). */
+    EMPTY("empty"),
+    /** A value over the 1 MiB the listener ever writes. */
+    TOO_LARGE("too-large"),
+    /** A {@code kind} header of no {@link RecordKind}. */
+    UNKNOWN_KIND("unknown-kind"),
+    BAD_UTF8("bad-utf8"),
+    NOT_JSON("not-json"),
+    NOT_OBJECT("not-object"),
+    /** Nested deeper than an alert may be ({@link EventFields#MAX_DEPTH}), or a number over 1000 digits. */
+    TOO_COMPLEX("too-complex"),
+    /** An event without {@code Type}, {@code Action} or {@code timeNano}. */
+    MISSING_FIELD("missing-field"),
+    /** An event field of the wrong type. */
+    INVALID_FIELD("invalid-field"),
+    /** An event field of the right type whose value cannot be true ({@code timeNano} before 2000 or negative). */
+    OUT_OF_RANGE("out-of-range"),
+    /** Header {@code host-id} and the record key name different hosts. */
+    HOST_MISMATCH("host-mismatch"),
+    INVALID_GAP("invalid-gap"),
+    INVALID_HEARTBEAT("invalid-heartbeat"),
+    INVALID_STATE("invalid-state"),
+    /** The alert does not fit 65535 bytes even without any of its attributes. */
+    TOO_LARGE_AFTER_TRIM("too-large-after-trim"),
+    /** A bridge record of a kind added after this forwarder was built, not matching its schema. */
+    INVALID_RECORD("invalid-record"),
+    /** The socket refused the datagram itself ({@code EMSGSIZE}). */
+    REJECTED("rejected");
+
+    private final String code;
+
+    DeadLetterReason(String code) {
+        this.code = code;
+    }
+
+    /** The code in the {@code error} header and the metric label. */
+    public String code() {
+        return code;
+    }
+
+    /** The reason for a bridge record that does not match its schema. */
+    static DeadLetterReason invalid(RecordKind kind) {
+        return switch (kind) {
+            case GAP -> INVALID_GAP;
+            case HEARTBEAT -> INVALID_HEARTBEAT;
+            case STATE -> INVALID_STATE;
+            default -> INVALID_RECORD;
+        };
+    }
+}

@@ -1,0 +1,165 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.AlertJson;
+import io.dwb.schemas.testing.DatagramReceiver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What trimming leaves of an oversize alert: exactly one JSON document within 65535 bytes, marked truncated, the
+ * largest values cut first and to the same length, the smaller ones whole. Its speed is measured by JMH
+ * ({@code bench/.../jmh/Trimming.java}), not here.
+ */
+class AlertTrimmerTest {
+    private static final HostRef HOST = new HostRef("h", "h-id");
+
+    @TempDir
+    Path dir;
+
+    private ObjectNode labelledEvent;
+
+    @Test
+    void aMegabyteEventWithAThousandLabelsLosesItsLargestValuesFirst() {
+        ObjectNode attributes = labelled(1_000, 2_000); // 0 to 1,999 characters: about 1 MB
+        ObjectNode sent = attributesSent(attributes);
+        int longestWhole = 0;
+        int shortestCut = Integer.MAX_VALUE;
+        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> original = it.next();
+            String text = sent.path(original.getKey()).asText(null);
+            assertThat(text).as(original.getKey()).isNotNull();
+            assertThat(original.getValue().asText()).startsWith(text);
+            if (text.equals(original.getValue().asText())) {
+                longestWhole = Math.max(longestWhole, text.length());
+            } else {
+                shortestCut = Math.min(shortestCut, text.length());
+            }
+        }
+        assertThat(shortestCut).as("no value is cut below one that is kept whole").isGreaterThanOrEqualTo(longestWhole);
+        assertThat(sent.path("name").asText()).isEqualTo("many-labels");
+    }
+
+    @Test
+    void tenThousandLabelsWhoseNamesAloneExceedADatagramLoseTheLargestLabelsWhole() {
+        ObjectNode attributes = labelled(10_000, 200); // names alone take ~250 KB
+        ObjectNode sent = attributesSent(attributes);
+        int largestKept = 0;
+        int smallestLeftOut = Integer.MAX_VALUE;
+        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> original = it.next();
+            int size = original.getKey().length() + original.getValue().asText().length();
+            if (sent.has(original.getKey())) {
+                assertThat(sent.get(original.getKey())).as("kept whole").isEqualTo(original.getValue());
+                largestKept = Math.max(largestKept, size);
+            } else {
+                smallestLeftOut = Math.min(smallestLeftOut, size);
+            }
+        }
+        assertThat(sent.size()).isBetween(100, 9_000);
+        assertThat(smallestLeftOut).isGreaterThanOrEqualTo(largestKept);
+    }
+
+    /** A container event with {@code count} labels of 0 to {@code longest - 1} characters; its attributes. */
+    private ObjectNode labelled(int count, int longest) {
+        labelledEvent = TestRecords.containerEvent("many-labels", 1_764_000_000_000_000_001L);
+        ObjectNode attributes = (ObjectNode) labelledEvent.path("Actor").path("Attributes");
+        for (int i = 0; i < count; i++) {
+            attributes.put("com.example.label-" + i, "v".repeat(i * 7919 % longest));
+        }
+        assertThat(ContractJson.write(labelledEvent).length).isGreaterThan(900_000);
+        return attributes.deepCopy();
+    }
+
+    private ObjectNode attributesSent(ObjectNode original) {
+        return (ObjectNode) trimmed(labelledEvent).get("docker").path("Actor").path("Attributes");
+    }
+
+    @Test
+    void multiByteEscapedAndSurrogateTextIsCutOnCharacterBoundaries() {
+        ObjectNode event = TestRecords.containerEvent("wide", 1_764_000_000_000_000_002L);
+        ObjectNode attributes = (ObjectNode) event.path("Actor").path("Attributes");
+        attributes.put("accents", "é".repeat(30_000));
+        attributes.put("emoji", "😀".repeat(20_000));
+        attributes.put("escaped", "\"\\\n\u0001".repeat(10_000));
+        attributes.put("cjk", "字".repeat(20_000));
+        attributes.put("small", "kept");
+
+        ObjectNode sent = (ObjectNode) trimmed(event).get("docker").path("Actor").path("Attributes");
+        for (String name : new String[] {"accents", "emoji", "escaped", "cjk"}) {
+            String text = sent.path(name).asText();
+            assertThat(attributes.path(name).asText()).startsWith(text).isNotEqualTo(text);
+            assertThat(text.isEmpty() || !Character.isHighSurrogate(text.charAt(text.length() - 1))).isTrue();
+        }
+        assertThat(sent.path("small").asText()).isEqualTo("kept");
+    }
+
+    @Test
+    void anEventTooLargeOutsideItsAttributesCannotBeFitted() {
+        ObjectNode event = TestRecords.containerEvent("body", 1_764_000_000_000_000_003L);
+        event.put("payload", "y".repeat(70_000));
+        ((ObjectNode) event.path("Actor").path("Attributes")).put("label", "z".repeat(10_000));
+        assertThat(trim(event)).isEmpty();
+    }
+
+    @Test
+    void aRecordWaitingForTheQueueIsTrimmedOnlyOnce() throws Exception {
+        ObjectNode event = TestRecords.containerEvent("retried", 1_764_000_000_000_000_004L);
+        ((ObjectNode) event.path("Actor").path("Attributes")).put("blob", "x".repeat(300_000));
+        ConsumerRecord<byte[], byte[]> record = consumed(event);
+        Path queue = dir.resolve("queue");
+        try (WazuhQueue sink = new WazuhQueue(queue)) {
+            AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+                    new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(100), null,
+                    sink, new Pacer(0), null, new ForwarderMetrics(), false, false, System::nanoTime);
+            AlertPipeline.Prepared first = pipeline.prepare(record);
+            assertThat(pipeline.send(first)).isInstanceOf(AlertPipeline.Step.Blocked.class); // no socket yet
+            AlertPipeline.Prepared retried = pipeline.prepare(record);
+            assertThat(retried.datagram()).as("the datagram trimmed for the first attempt").isSameAs(first.datagram());
+            try (DatagramReceiver receiver = DatagramReceiver.bind(queue)) {
+                assertThat(pipeline.send(retried)).isEqualTo(AlertPipeline.DONE);
+                org.awaitility.Awaitility.await().until(() -> receiver.count() == 1);
+                assertThat(receiver.alerts().get(0).path("truncated").asBoolean()).isTrue();
+            }
+        }
+    }
+
+    private static ObjectNode trimmed(ObjectNode event) {
+        AlertTrimmer.Fitted fitted = trim(event).orElseThrow();
+        assertThat(fitted.truncated()).isTrue();
+        assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM)
+                .as("cut to the limit, not far below it").isGreaterThan(AlertTrimmer.MAX_DATAGRAM - 12_000);
+        ObjectNode alert = TestRecords.alert(fitted.datagram());
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        ObjectNode rest = ((ObjectNode) alert.get("docker")).deepCopy();
+        ObjectNode original = event.deepCopy();
+        ((ObjectNode) rest.get("Actor")).remove("Attributes");
+        ((ObjectNode) original.get("Actor")).remove("Attributes");
+        assertThat(rest).as("nothing but attributes is changed").isEqualTo(original);
+        return alert;
+    }
+
+    private static Optional<AlertTrimmer.Fitted> trim(ObjectNode event) {
+        byte[] value = ContractJson.write(event);
+        return new AlertTrimmer(new AlertFormatter()).datagram(
+                new Classified.Event(value, event, HOST, "id"), Map.of(), false);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> consumed(ObjectNode event) {
+        var produced = TestRecords.event("t", "h", "h-id", event);
+        return new ConsumerRecord<>("t", 0, 0, produced.timestamp(), TimestampType.CREATE_TIME, -1, -1,
+                produced.key(), produced.value(), new RecordHeaders(produced.headers().toArray()), Optional.empty());
+    }
+}

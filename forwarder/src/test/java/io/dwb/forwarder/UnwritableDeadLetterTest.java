@@ -1,0 +1,154 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A dead letter the topic refuses for good never halts delivery silently: too large, it is written without its
+ * value (then without key and headers); a missing topic or a denied write stops the forwarder with one error line,
+ * committing nothing past the record.
+ */
+@ExtendWith(SharedKafka.class)
+class UnwritableDeadLetterTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDeadLetterOverTheTopicsLimitIsWrittenWithoutItsValueAndDeliveryGoesOn(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "dlq-small", 1);
+        broker.createTopic(topic + "-dlq", 1, Map.of("max.message.bytes", "4096"));
+        byte[] noise = new byte[100_000];
+        new Random(11).nextBytes(noise); // invalid UTF-8, and lz4 cannot shrink it under the limit
+        ProducerRecord<byte[], byte[]> bigValue = TestRecords.event(topic, "h", "h-id", noise, null, 1_000L);
+        ProducerRecord<byte[], byte[]> bigHeaders = TestRecords.event(topic, "h", "h-id", noise, null, 1_000L);
+        byte[] note = new byte[8_000];
+        new Random(12).nextBytes(note);
+        bigHeaders.headers().add("note", note);
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+            TestRecords.sendAll(producer, List.of(event(topic, "before", 1), bigValue, bigHeaders,
+                    event(topic, "after", 2)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 2
+                    && TestRecords.committedTotal(broker, "g-" + topic) == 4);
+            run.assertAlive();
+            assertThat(receiver.alerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
+                    .path("name").asText()).containsExactly("before", "after");
+
+            List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
+            assertThat(dead).hasSize(2);
+            ConsumerRecord<byte[], byte[]> withoutValue = dead.get(0);
+            assertThat(withoutValue.value()).isNull();
+            assertThat(HeaderNames.read(withoutValue.headers(), HeaderNames.OMITTED)).isEqualTo("value");
+            assertThat(HeaderNames.read(withoutValue.headers(), HeaderNames.ERROR)).startsWith("bad-utf8: ");
+            assertThat(HeaderNames.read(withoutValue.headers(), HeaderNames.SOURCE_OFFSET)).isEqualTo("1");
+            assertThat(HeaderNames.read(withoutValue.headers(), HeaderNames.HOST)).as("headers kept").isEqualTo("h");
+            assertThat(withoutValue.key()).isEqualTo(HeaderNames.utf8("h-id"));
+
+            ConsumerRecord<byte[], byte[]> bare = dead.get(1);
+            assertThat(bare.value()).isNull();
+            assertThat(bare.key()).isNull();
+            assertThat(HeaderNames.read(bare.headers(), HeaderNames.OMITTED)).isEqualTo("value, key, headers");
+            assertThat(HeaderNames.read(bare.headers(), HeaderNames.ERROR)).startsWith("bad-utf8: ");
+            assertThat(HeaderNames.read(bare.headers(), HeaderNames.SOURCE_TOPIC)).isEqualTo(topic);
+            assertThat(HeaderNames.read(bare.headers(), HeaderNames.SOURCE_OFFSET)).isEqualTo("2");
+            assertThat(bare.headers().lastHeader("note")).isNull();
+        }
+    }
+
+    /** A broker that creates no topic on its own and checks ACLs (allowing what no ACL names). */
+    @Test
+    void aMissingOrForbiddenDeadLetterTopicStopsTheForwarderWithOneErrorLine() throws Exception {
+        try (SharedKafka.Broker broker = SharedKafka.startBroker(Map.of(
+                "KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false",
+                "KAFKA_AUTHORIZER_CLASS_NAME", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "true"))) {
+            String missing = TestRecords.topic(broker, "dlq-missing", 1);
+            assertStopsOnTheBadRecord(broker, missing, () -> deleteIfExists(broker, missing + "-dlq"),
+                    "error: the dead-letter topic " + missing + "-dlq does not exist");
+
+            String denied = TestRecords.topic(broker, "dlq-denied", 1);
+            broker.createTopic(denied + "-dlq", 1, Map.of());
+            assertStopsOnTheBadRecord(broker, denied, () -> {
+                try (Admin admin = broker.admin()) {
+                    admin.createAcls(List.of(new AclBinding(
+                            new ResourcePattern(ResourceType.TOPIC, denied + "-dlq", PatternType.LITERAL),
+                            new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE,
+                                    AclPermissionType.DENY)))).all().get();
+                }
+            }, "error: not allowed to write to the dead-letter topic " + denied + "-dlq");
+        }
+    }
+
+    /** Breaks the dead-letter topic once the forwarder runs (a start may check or create it). */
+    private interface Breakage {
+        void apply() throws Exception;
+    }
+
+    private static void deleteIfExists(SharedKafka.Broker broker, String topic) throws Exception {
+        try (Admin admin = broker.admin()) {
+            if (admin.listTopics().names().get().contains(topic)) {
+                admin.deleteTopics(List.of(topic)).all().get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(topic));
+            }
+        }
+    }
+
+    /**
+     * One event delivered, the topic broken, then a record for the dead-letter topic: exit 1, one error line, the
+     * offset of the record committed (everything before it, nothing after).
+     */
+    private void assertStopsOnTheBadRecord(SharedKafka.Broker broker, String topic, Breakage breakage,
+                                           String errorLine) throws Exception {
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve(topic));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
+                     broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--dlq-topic",
+                     topic + "-dlq", "--wazuh-queue", receiver.path().toString())) {
+            TestRecords.sendAll(producer, List.of(event(topic, "ok", 3)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 1);
+            breakage.apply();
+            TestRecords.sendAll(producer, List.of(
+                    TestRecords.event(topic, "h", "h-id", HeaderNames.utf8("not json"), null, 1_000L),
+                    event(topic, "after", 4)));
+            assertThat(forwarder.waitFor(Duration.ofSeconds(90))).isEqualTo(1);
+            List<String> errors = Arrays.stream(forwarder.output().split("\n"))
+                    .filter(l -> l.startsWith("error: ")).toList();
+            assertThat(errors).as(forwarder.output()).hasSize(1);
+            assertThat(errors.get(0)).startsWith(errorLine).contains("nothing past the record was committed");
+            assertThat(receiver.count()).isEqualTo(1);
+            assertThat(TestRecords.committedTotal(broker, "g-" + topic)).as("committed up to the bad record")
+                    .isEqualTo(1);
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> event(String topic, String name, int n) {
+        return TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent(name, 1_764_000_000_000_000_000L + n));
+    }
+}
