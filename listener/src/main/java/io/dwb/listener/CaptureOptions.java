@@ -64,9 +64,26 @@ public final class CaptureOptions {
                     + "reporting a gap (env: DWB_CONTINUITY_WAIT).")
     Duration continuityWait;
 
+    @Option(names = "--engine-probe-interval", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationArgument.Converter.class,
+            description = "While subscribed, how often GET /_ping checks on a second connection that the engine "
+                    + "still answers; after interval + timeout without an answer the events connection is dropped "
+                    + "as half-open and resumed from the checkpoint (env: DWB_ENGINE_PROBE_INTERVAL).")
+    Duration engineProbeInterval;
+
+    @Option(names = "--engine-probe-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationArgument.Converter.class,
+            description = "How long one GET /_ping probe may take (env: DWB_ENGINE_PROBE_TIMEOUT).")
+    Duration engineProbeTimeout;
+
     /** The {@code --docker-host} option; null for docker-java's default. */
     public String dockerHost() {
         return dockerHost;
+    }
+
+    /** The {@code --engine-probe-timeout} option, for an {@link EngineConnection}. */
+    public Duration engineProbeTimeout() {
+        return engineProbeTimeout;
     }
 
     /**
@@ -86,8 +103,11 @@ public final class CaptureOptions {
             throw new ConfigurationError("--transaction-interval must be above 0 and --heartbeat-interval at "
                     + "least 1s");
         }
+        if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
+            throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
+        }
         return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
                 heartbeatInterval, queueCapacity, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO,
-                kafkaTimeout, continuityWait);
+                kafkaTimeout, continuityWait, new EngineProbe.Settings(engineProbeInterval, engineProbeTimeout));
     }
 }

@@ -26,15 +26,16 @@ public final class EngineConnection implements AutoCloseable {
     private final URI host;
     /** Short requests: bounded, so a hung engine is noticed. */
     private final DockerHttpClient requests;
-    /** The events stream: no response timeout, an idle stream must stay open for hours. */
-    private final DockerHttpClient stream;
+    /** Liveness probes: their own connection, with a timeout as short as the probe's. */
+    private final DockerHttpClient probes;
+    private final DockerClientConfig config;
 
-    public EngineConnection(String dockerHost) {
+    /** @param probeTimeout how long one liveness probe ({@link #probe}) may take */
+    public EngineConnection(String dockerHost, Duration probeTimeout) {
         DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
         if (dockerHost != null && !dockerHost.isBlank()) {
             builder.withDockerHost(dockerHost);
         }
-        DockerClientConfig config;
         try {
             config = builder.build();
         } catch (RuntimeException e) {
@@ -44,8 +45,8 @@ public final class EngineConnection implements AutoCloseable {
         host = config.getDockerHost();
         requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
                 .connectionTimeout(Duration.ofSeconds(10)).responseTimeout(Duration.ofSeconds(30)).build();
-        stream = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(10)).build();
+        probes = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+                .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
     }
 
     public URI host() {
@@ -55,6 +56,11 @@ public final class EngineConnection implements AutoCloseable {
     /** GET /_ping; throws {@link EngineUnavailable} with a readable reason when the engine does not answer. */
     public void ping() {
         get("/_ping");
+    }
+
+    /** GET /_ping on the probes' own connection, bounded by the probe timeout. */
+    public void probe() {
+        get(probes, "/_ping");
     }
 
     /** GET /info. */
@@ -85,12 +91,21 @@ public final class EngineConnection implements AutoCloseable {
         return array;
     }
 
-    /** GET /events?since=...: the open response; the caller reads its body and closes it. */
-    public Response openEvents(String since) {
+    /**
+     * A client for one events subscription: no response timeout (an idle stream stays open for hours), and its own
+     * connection, so that closing the client cuts that socket at once, even while the request or a read hangs.
+     */
+    public DockerHttpClient eventsClient() {
+        return new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+                .connectionTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** GET /events?since=... through {@code client}: the open response; the caller reads its body and closes it. */
+    public Response openEvents(DockerHttpClient client, String since) {
         Request request = Request.builder().method(Request.Method.GET).path("/events?since=" + since).build();
         Response response;
         try {
-            response = stream.execute(request);
+            response = client.execute(request);
         } catch (RuntimeException e) {
             throw unavailable(e);
         }
@@ -103,8 +118,12 @@ public final class EngineConnection implements AutoCloseable {
     }
 
     private byte[] get(String path) {
+        return get(requests, path);
+    }
+
+    private byte[] get(DockerHttpClient client, String path) {
         Request request = Request.builder().method(Request.Method.GET).path(path).build();
-        try (Response response = requests.execute(request)) {
+        try (Response response = client.execute(request)) {
             byte[] body;
             try (InputStream in = response.getBody()) {
                 body = in.readAllBytes();
@@ -151,7 +170,7 @@ public final class EngineConnection implements AutoCloseable {
     public void close() {
         try {
             requests.close();
-            stream.close();
+            probes.close();
         } catch (IOException e) {
             // closing sockets: nothing left to save
         }
