@@ -27,6 +27,8 @@ public final class EngineProbe implements AutoCloseable {
     private final Consumer<String> onGone;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Thread thread;
+    private final Duration timeout;
+    private volatile boolean streamOpen;
 
     /**
      * @param ping   one probe: returns when the engine answered, throws when it did not within the timeout
@@ -36,6 +38,7 @@ public final class EngineProbe implements AutoCloseable {
         this.ping = ping;
         this.nanoTime = nanoTime;
         this.onGone = onGone;
+        this.timeout = settings.timeout();
         this.liveness = new EngineLiveness(settings.interval(), settings.timeout(), nanoTime.getAsLong());
         this.thread = new Thread(this::run, "engine-probe");
         thread.setDaemon(true);
@@ -46,10 +49,15 @@ public final class EngineProbe implements AutoCloseable {
         return this;
     }
 
+    /** The engine has begun its response to GET /events (its headers arrived). */
+    void streamOpened() {
+        streamOpen = true;
+    }
+
     private void run() {
         String lastFailure = null;
         while (true) {
-            long wait = liveness.nextProbeNanos() - nanoTime.getAsLong();
+            long wait = liveness.nextCheckNanos(streamOpen) - nanoTime.getAsLong();
             try {
                 if (closed.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
                     return;
@@ -57,17 +65,25 @@ public final class EngineProbe implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            liveness.probed(nanoTime.getAsLong());
-            try {
-                ping.run();
-                liveness.answered(nanoTime.getAsLong());
-            } catch (RuntimeException e) {
-                lastFailure = e.getMessage();
+            if (nanoTime.getAsLong() - liveness.nextProbeNanos() >= 0) {
+                liveness.probed(nanoTime.getAsLong());
+                try {
+                    ping.run();
+                    liveness.answered(nanoTime.getAsLong());
+                } catch (RuntimeException e) {
+                    lastFailure = e.getMessage();
+                }
             }
             if (closed.getCount() == 0) {
                 return;
             }
-            if (liveness.gone(nanoTime.getAsLong())) {
+            EngineLiveness.Verdict verdict = liveness.gone(nanoTime.getAsLong(), streamOpen);
+            if (verdict == EngineLiveness.Verdict.EVENTS_NOT_ANSWERED) {
+                onGone.accept("GET /events got no response in " + timeout.toMillis() + " ms: the connection is "
+                        + "taken as half-open");
+                return;
+            }
+            if (verdict == EngineLiveness.Verdict.PROBES_NOT_ANSWERED) {
                 onGone.accept("no answer to GET /_ping for " + liveness.silenceLimit().toMillis() + " ms ("
                         + lastFailure + "): the connection is taken as half-open");
                 return;

@@ -57,6 +57,7 @@ public final class EventStream {
         probe = new EngineProbe(probeSettings, engine::probe, System::nanoTime, this::abandon).start();
         try {
             response = engine.openEvents(client, since);
+            probe.streamOpened();
         } catch (RuntimeException e) {
             probe.close();
             closeClient();
