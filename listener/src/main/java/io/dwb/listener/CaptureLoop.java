@@ -85,7 +85,7 @@ public final class CaptureLoop {
                 return 0;
             }
         }
-        try (EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe().timeout())) {
+        try (EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe())) {
             HostIdentity host = firstConnection(engine);
             if (host == null) {
                 return 0;

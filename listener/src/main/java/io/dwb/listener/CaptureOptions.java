@@ -81,9 +81,9 @@ public final class CaptureOptions {
         return dockerHost;
     }
 
-    /** The {@code --engine-probe-timeout} option, for an {@link EngineConnection}. */
-    public Duration engineProbeTimeout() {
-        return engineProbeTimeout;
+    /** The {@code --engine-probe-*} options, for an {@link EngineConnection}. */
+    public EngineProbe.Settings engineProbe() {
+        return new EngineProbe.Settings(engineProbeInterval, engineProbeTimeout);
     }
 
     /**
@@ -108,6 +108,6 @@ public final class CaptureOptions {
         }
         return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
                 heartbeatInterval, queueCapacity, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO,
-                kafkaTimeout, continuityWait, new EngineProbe.Settings(engineProbeInterval, engineProbeTimeout));
+                kafkaTimeout, continuityWait, engineProbe());
     }
 }

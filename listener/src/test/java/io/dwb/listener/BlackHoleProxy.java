@@ -45,6 +45,10 @@ final class BlackHoleProxy implements AutoCloseable {
         return new BlackHoleProxy(Path.of(dockerHost.substring("unix://".length())));
     }
 
+    int port() {
+        return server.getLocalPort();
+    }
+
     String dockerHost() {
         return "tcp://127.0.0.1:" + server.getLocalPort();
     }

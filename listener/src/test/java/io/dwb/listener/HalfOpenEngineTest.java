@@ -35,6 +35,11 @@ class HalfOpenEngineTest {
                      String.valueOf(metricsPort), "--engine-probe-interval", "2s", "--engine-probe-timeout", "1s",
                      "--heartbeat-interval", "1s")) {
             ListenerProcess.awaitConnected(process, 1);
+            // The events connection has TCP keepalive, its first probe due within --engine-probe-interval (the
+            // kernel's default would be 2 hours): a vanished peer is noticed even if /_ping still gets through.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(KernelTcpTable.keepAliveTimersTo(proxy.port())).isNotEmpty()
+                            .allMatch(left -> left.compareTo(Duration.ofSeconds(2)) <= 0));
             volumes.add(createVolume(engine, prefix + "-before"));
             await().atMost(Duration.ofSeconds(60)).until(() -> count(broker, listener, prefix + "-before") == 1);
 
