@@ -106,8 +106,8 @@ public final class CaptureOptions {
         if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
             throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
         }
-        return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
-                heartbeatInterval, queueCapacity, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO,
-                kafkaTimeout, continuityWait, engineProbe());
+        return new ListenerSettings(dockerHost, engineProbe(), hostName, eventsTopic, checkpointsTopic,
+                transactionInterval, heartbeatInterval, queueCapacity, FIRST_RECONNECT_WAIT, reconnectMaxWait,
+                attempts, Duration.ZERO, kafkaTimeout, continuityWait);
     }
 }

@@ -7,6 +7,8 @@ import java.time.Duration;
  * ossec.conf.
  *
  * @param dockerHost          engine address, null for docker-java's default ({@code DOCKER_HOST}, else the socket)
+ * @param engineProbe         how often and how patiently the engine is probed while subscribed (half-open
+ *                            connections)
  * @param hostName            {@code --host-name}, null to use the engine's own Name and ID
  * @param eventsTopic         where events, gaps, heartbeats and snapshots go
  * @param checkpointsTopic    the compacted checkpoint topic
@@ -20,19 +22,19 @@ import java.time.Duration;
  * @param startDelay          wait before the first connection ({@code run_on_start=no}), zero for none
  * @param kafkaTimeout        how long a first contact with Kafka may take before the listener gives up
  * @param continuityWait      how long to wait for a replay that proves continuity on a quiet engine
- * @param engineProbe         how often and how patiently the engine is probed while subscribed (half-open
- *                            connections)
  */
-public record ListenerSettings(String dockerHost, String hostName, String eventsTopic, String checkpointsTopic,
+public record ListenerSettings(String dockerHost, EngineProbe.Settings engineProbe, String hostName,
+                               String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
                                Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
-                               Duration kafkaTimeout, Duration continuityWait, EngineProbe.Settings engineProbe) {
+                               Duration kafkaTimeout, Duration continuityWait) {
 
     /** These settings with another reconnection policy (ossec.conf's interval, attempts and run_on_start). */
     public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
                                         Duration startDelay) {
-        return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
+        return new ListenerSettings(dockerHost, engineProbe, hostName, eventsTopic, checkpointsTopic,
+                transactionInterval,
                 heartbeatInterval, queueCapacity, backoffInitial, backoffMax, attempts, startDelay, kafkaTimeout,
-                continuityWait, engineProbe);
+                continuityWait);
     }
 }
