@@ -96,15 +96,15 @@ public final class CaptureOptions {
         if (queueCapacity < 1) {
             throw new ConfigurationError("--queue-capacity must be at least 1, not " + queueCapacity);
         }
+        if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
+            throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
+        }
         if (attempts < 0) {
             throw new ConfigurationError("--attempts must be 0 (forever) or more, not " + attempts);
         }
         if (transactionInterval.isZero() || heartbeatInterval.toSeconds() < 1) {
             throw new ConfigurationError("--transaction-interval must be above 0 and --heartbeat-interval at "
                     + "least 1s");
-        }
-        if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
-            throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
         }
         return new ListenerSettings(dockerHost, engineProbe(), hostName, eventsTopic, checkpointsTopic,
                 transactionInterval, heartbeatInterval, queueCapacity, FIRST_RECONNECT_WAIT, reconnectMaxWait,
