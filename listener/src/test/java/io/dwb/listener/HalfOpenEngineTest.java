@@ -52,7 +52,7 @@ class HalfOpenEngineTest {
                     .until(() -> process.output().contains("disconnected from the Docker engine"));
             Duration detectedAfter = Duration.ofNanos(System.nanoTime() - blackHoledAt);
             assertThat(detectedAfter).as("detected within interval + timeout (plus scheduling slack)")
-                    .isLessThan(DETECTION.plusSeconds(2));
+                    .isLessThan(DETECTION.plusSeconds(3));
             assertThat(process.output()).contains("the Docker engine does not answer: no answer to GET /_ping");
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     ListenerProcess.http(metricsPort, "/healthz").getKey() == 503);
