@@ -99,7 +99,7 @@ public final class CaptureLoop {
                 return 0;
             }
         }
-        try (EngineConnection engine = new EngineConnection(settings.dockerHost())) {
+        try (EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe())) {
             HostIdentity host = firstConnection(engine);
             if (host == null) {
                 return 0;
@@ -227,7 +227,7 @@ public final class CaptureLoop {
                 long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
                 stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns), queue,
-                        metrics::read);
+                        metrics::read, settings.engineProbe());
                 stream.start();
             } catch (EngineUnavailable e) {
                 failures++;

@@ -73,9 +73,26 @@ public final class CaptureOptions {
                     + "reporting a gap (env: DWB_CONTINUITY_WAIT).")
     Duration continuityWait;
 
+    @Option(names = "--engine-probe-interval", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationArgument.Converter.class,
+            description = "While subscribed, how often GET /_ping checks on a second connection that the engine "
+                    + "still answers; after interval + timeout without an answer the events connection is dropped "
+                    + "as half-open and resumed from the checkpoint (env: DWB_ENGINE_PROBE_INTERVAL).")
+    Duration engineProbeInterval;
+
+    @Option(names = "--engine-probe-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationArgument.Converter.class,
+            description = "How long one GET /_ping probe may take (env: DWB_ENGINE_PROBE_TIMEOUT).")
+    Duration engineProbeTimeout;
+
     /** The {@code --docker-host} option; null for docker-java's default. */
     public String dockerHost() {
         return dockerHost;
+    }
+
+    /** The {@code --engine-probe-*} options, for an {@link EngineConnection}. */
+    public EngineProbe.Settings engineProbe() {
+        return new EngineProbe.Settings(engineProbeInterval, engineProbeTimeout);
     }
 
     /**
@@ -92,6 +109,9 @@ public final class CaptureOptions {
         if (queueBytes < 1) {
             throw new ConfigurationError("--queue-bytes must be at least 1, not " + queueBytes);
         }
+        if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
+            throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
+        }
         if (attempts < 0) {
             throw new ConfigurationError("--attempts must be 0 (forever) or more, not " + attempts);
         }
@@ -103,7 +123,7 @@ public final class CaptureOptions {
             // heartbeat.schema.json: a forwarder dead-letters a heartbeat with a longer interval as forged
             throw new ConfigurationError("--heartbeat-interval must be at most 1d, not " + heartbeatInterval);
         }
-        return new ListenerSettings(dockerHost, hostName, topics.spec(TopicRole.EVENTS).name(),
+        return new ListenerSettings(dockerHost, engineProbe(), hostName, topics.spec(TopicRole.EVENTS).name(),
                 topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,
                 queueBytes, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout,
                 continuityWait, topics);

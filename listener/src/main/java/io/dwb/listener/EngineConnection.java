@@ -16,6 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import javax.net.ssl.SSLContext;
 
 /**
  * The Docker engine, through docker-java's low-level HTTP client so that every event keeps the exact JSON the
@@ -23,18 +24,26 @@ import java.time.OffsetDateTime;
  * TLS comes from {@code DOCKER_TLS_VERIFY} / {@code DOCKER_CERT_PATH} as docker-java reads them. Thread-safe.
  */
 public final class EngineConnection implements AutoCloseable {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private final URI host;
     /** Short requests: bounded, so a hung engine is noticed. */
     private final DockerHttpClient requests;
-    /** The events stream: no response timeout, an idle stream must stay open for hours. */
-    private final DockerHttpClient stream;
+    /** Liveness probes: their own connection, with a timeout as short as the probe's. */
+    private final DockerHttpClient probes;
+    private final DockerClientConfig config;
+    private final EngineProbe.Settings probe;
+    /** TLS of a {@code tcp://} engine, null for plain TCP. */
+    private final SSLContext ssl;
 
-    public EngineConnection(String dockerHost) {
+    /**
+     * @param probe how long one liveness probe ({@link #probe}) may take; also the TCP keepalive of the events
+     *              connection on {@code tcp://} engines (first probe after the interval, then every timeout)
+     */
+    public EngineConnection(String dockerHost, EngineProbe.Settings probe) {
         DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
         if (dockerHost != null && !dockerHost.isBlank()) {
             builder.withDockerHost(dockerHost);
         }
-        DockerClientConfig config;
         try {
             config = builder.build();
         } catch (RuntimeException e) {
@@ -42,10 +51,25 @@ public final class EngineConnection implements AutoCloseable {
                     + e.getMessage(), e);
         }
         host = config.getDockerHost();
+        this.probe = probe;
+        ssl = sslContext(config);
+        Duration probeTimeout = probe.timeout();
         requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(10)).responseTimeout(Duration.ofSeconds(30)).build();
-        stream = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(10)).build();
+                .connectionTimeout(CONNECT_TIMEOUT).responseTimeout(Duration.ofSeconds(30)).build();
+        probes = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+                .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
+    }
+
+    private static SSLContext sslContext(DockerClientConfig config) {
+        if (config.getSSLConfig() == null) {
+            return null;
+        }
+        try {
+            return config.getSSLConfig().getSSLContext();
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw new io.dwb.schemas.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine "
+                    + "(DOCKER_CERT_PATH): " + e.getMessage(), e);
+        }
     }
 
     public URI host() {
@@ -55,6 +79,11 @@ public final class EngineConnection implements AutoCloseable {
     /** GET /_ping; throws {@link EngineUnavailable} with a readable reason when the engine does not answer. */
     public void ping() {
         get("/_ping");
+    }
+
+    /** GET /_ping on the probes' own connection, bounded by the probe timeout. */
+    public void probe() {
+        get(probes, "/_ping");
     }
 
     /** GET /info. */
@@ -85,12 +114,24 @@ public final class EngineConnection implements AutoCloseable {
         return array;
     }
 
-    /** GET /events?since=...: the open response; the caller reads its body and closes it. */
-    public Response openEvents(String since) {
+    /**
+     * A client for one events subscription: no response timeout (an idle stream stays open for hours), and its own
+     * connection, so that closing the client cuts that socket at once, even while the request or a read hangs.
+     */
+    public DockerHttpClient eventsClient() {
+        if ("tcp".equals(host.getScheme())) {
+            return new KeepAliveEventsClient(host, ssl, CONNECT_TIMEOUT, probe.interval(), probe.timeout());
+        }
+        return new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+                .connectionTimeout(CONNECT_TIMEOUT).build();
+    }
+
+    /** GET /events?since=... through {@code client}: the open response; the caller reads its body and closes it. */
+    public Response openEvents(DockerHttpClient client, String since) {
         Request request = Request.builder().method(Request.Method.GET).path("/events?since=" + since).build();
         Response response;
         try {
-            response = stream.execute(request);
+            response = client.execute(request);
         } catch (RuntimeException e) {
             throw unavailable(e);
         }
@@ -103,8 +144,12 @@ public final class EngineConnection implements AutoCloseable {
     }
 
     private byte[] get(String path) {
+        return get(requests, path);
+    }
+
+    private byte[] get(DockerHttpClient client, String path) {
         Request request = Request.builder().method(Request.Method.GET).path(path).build();
-        try (Response response = requests.execute(request)) {
+        try (Response response = client.execute(request)) {
             byte[] body;
             try (InputStream in = response.getBody()) {
                 body = in.readAllBytes();
@@ -151,7 +196,7 @@ public final class EngineConnection implements AutoCloseable {
     public void close() {
         try {
             requests.close();
-            stream.close();
+            probes.close();
         } catch (IOException e) {
             // closing sockets: nothing left to save
         }

@@ -1,5 +1,6 @@
 package io.dwb.listener;
 
+import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,7 @@ import java.util.function.LongConsumer;
 public final class EventStream {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventStream.class);
     /** Why a subscription ended. */
-    public enum EndReason { ENGINE_CLOSED, ENGINE_ERROR, QUEUE_FULL, STOPPED }
+    public enum EndReason { ENGINE_CLOSED, ENGINE_ERROR, ENGINE_SILENT, QUEUE_FULL, STOPPED }
 
     public record End(EndReason reason, String detail) {}
 
@@ -27,25 +28,45 @@ public final class EventStream {
     private final EventSplitter splitter;
     private final EventQueue queue;
     private final LongConsumer onEventRead;
+    private final EngineProbe.Settings probeSettings;
     private final AtomicReference<End> end = new AtomicReference<>();
+    private volatile DockerHttpClient client;
     private volatile Response response;
+    private volatile EngineProbe probe;
     private volatile boolean stopping;
     private volatile long openedAtNanos;
     private Thread thread;
 
     /** @param splitter a new one for this subscription: it holds the state of the body read so far */
     public EventStream(EngineConnection engine, String since, EventSplitter splitter, EventQueue queue,
-                       LongConsumer onEventRead) {
+                       LongConsumer onEventRead, EngineProbe.Settings probeSettings) {
         this.engine = engine;
         this.since = since;
         this.splitter = splitter;
         this.queue = queue;
         this.onEventRead = onEventRead;
+        this.probeSettings = probeSettings;
     }
 
-    /** Opens the stream on the calling thread (so a refused connection is reported at once), then reads on its own. */
+    /**
+     * Opens the stream on the calling thread (so a refused connection is reported at once), then reads on its own.
+     * The liveness probe runs from the start: a request that hangs (a black-holed connection) is cut by it too.
+     */
     public void start() {
-        response = engine.openEvents(since);
+        client = engine.eventsClient();
+        probe = new EngineProbe(probeSettings, engine::probe, System::nanoTime, this::abandon).start();
+        try {
+            response = engine.openEvents(client, since);
+            probe.streamOpened();
+        } catch (RuntimeException e) {
+            probe.close();
+            closeClient();
+            End silent = end.get();
+            if (silent != null && silent.reason() == EndReason.ENGINE_SILENT) {
+                throw new EngineConnection.EngineUnavailable(silent.detail(), e);
+            }
+            throw e;
+        }
         openedAtNanos = System.currentTimeMillis() * 1_000_000L;
         thread = new Thread(this::read, "engine-events");
         thread.setDaemon(true);
@@ -100,6 +121,27 @@ public final class EventStream {
         onEventRead.accept(1);
     }
 
+    /**
+     * The probe found the engine gone while this connection looks open: cut the socket (the blocked read ends with an
+     * error) and end with {@link EndReason#ENGINE_SILENT}.
+     */
+    private void abandon(String detail) {
+        log.warn("the Docker engine does not answer: {}", detail);
+        finish(EndReason.ENGINE_SILENT, detail);
+        closeClient();
+    }
+
+    private void closeClient() {
+        DockerHttpClient c = client;
+        if (c != null) {
+            try {
+                c.close(); // closes its pooled connection, the one in use included
+            } catch (IOException | RuntimeException e) {
+                // the socket is gone either way
+            }
+        }
+    }
+
     private void finish(EndReason reason, String detail) {
         end.compareAndSet(null, new End(stopping ? EndReason.STOPPED : reason, detail));
     }
@@ -116,6 +158,10 @@ public final class EventStream {
     /** Disconnects; returns once the reading thread has put its last event in the queue (or after 5 s). */
     public void stop() {
         stopping = true;
+        EngineProbe p = probe;
+        if (p != null) {
+            p.close();
+        }
         Response r = response;
         if (r != null) {
             try {
@@ -124,6 +170,7 @@ public final class EventStream {
                 // already closed
             }
         }
+        closeClient();
         if (thread != null) {
             try {
                 thread.join(5_000);

@@ -8,6 +8,8 @@ import java.time.Duration;
  * ossec.conf.
  *
  * @param dockerHost          engine address, null for docker-java's default ({@code DOCKER_HOST}, else the socket)
+ * @param engineProbe         how often and how patiently the engine is probed while subscribed (half-open
+ *                            connections)
  * @param hostName            {@code --host-name}, null to use the engine's own Name and ID
  * @param eventsTopic         where events, gaps, heartbeats and snapshots go
  * @param checkpointsTopic    the compacted checkpoint topic
@@ -24,7 +26,8 @@ import java.time.Duration;
  * @param continuityWait      how long to wait for a replay that proves continuity on a quiet engine
  * @param topics              the events and checkpoint topics: how to create them, whether to
  */
-public record ListenerSettings(String dockerHost, String hostName, String eventsTopic, String checkpointsTopic,
+public record ListenerSettings(String dockerHost, EngineProbe.Settings engineProbe, String hostName,
+                               String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
                                long queueBytes,
                                Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
@@ -33,8 +36,8 @@ public record ListenerSettings(String dockerHost, String hostName, String events
     /** These settings with another reconnection policy (ossec.conf's interval, attempts and run_on_start). */
     public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
                                         Duration startDelay) {
-        return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
-                heartbeatInterval, queueCapacity, queueBytes, backoffInitial, backoffMax, attempts, startDelay,
-                kafkaTimeout, continuityWait, topics);
+        return new ListenerSettings(dockerHost, engineProbe, hostName, eventsTopic, checkpointsTopic,
+                transactionInterval, heartbeatInterval, queueCapacity, queueBytes, backoffInitial, backoffMax,
+                attempts, startDelay, kafkaTimeout, continuityWait, topics);
     }
 }

@@ -128,7 +128,7 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     /** One line, before anything starts, when no engine answers: where it looked and how to point elsewhere. */
     private void probeEngine() {
-        try (EngineConnection engine = new EngineConnection(capture.dockerHost())) {
+        try (EngineConnection engine = new EngineConnection(capture.dockerHost(), capture.engineProbe())) {
             try {
                 engine.ping();
             } catch (RuntimeException e) {

@@ -1,0 +1,122 @@
+package io.dwb.listener;
+
+import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.NameValuePair;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The events connection to a {@code tcp://} engine with TCP keepalive, so that the kernel itself notices a peer
+ * that vanished even when the engine still answers probes on other connections. httpclient5 (docker-java's own
+ * transport) is used directly because docker-java's builder sets no socket options. GET only: all the listener asks.
+ */
+final class KeepAliveEventsClient implements DockerHttpClient {
+    /** Unanswered keepalive probes before the kernel drops the connection. */
+    static final int KEEPALIVE_PROBES = 3;
+
+    private final CloseableHttpClient http;
+    private final HttpHost target;
+
+    /**
+     * @param ssl       the TLS context of {@code DOCKER_TLS_VERIFY}/{@code DOCKER_CERT_PATH}, null for plain TCP
+     * @param keepIdle  idle time before the first keepalive probe
+     * @param keepEvery time between keepalive probes
+     */
+    KeepAliveEventsClient(URI dockerHost, SSLContext ssl, Duration connectTimeout, Duration keepIdle,
+                          Duration keepEvery) {
+        SocketConfig socket = SocketConfig.custom().setSoKeepAlive(true)
+                .setTcpKeepIdle(seconds(keepIdle)).setTcpKeepInterval(seconds(keepEvery))
+                .setTcpKeepCount(KEEPALIVE_PROBES).build();
+        PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
+                .setDefaultSocketConfig(socket)
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(connectTimeout)).build());
+        if (ssl != null) {
+            connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(ssl));
+        }
+        http = HttpClients.custom().setConnectionManager(connections.build()).disableAutomaticRetries()
+                .disableRedirectHandling().build();
+        target = new HttpHost(ssl != null ? "https" : "http", dockerHost.getHost(), dockerHost.getPort());
+    }
+
+    private static int seconds(Duration d) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toSeconds()));
+    }
+
+    @Override
+    public Response execute(Request request) {
+        if (!"GET".equals(request.method())) {
+            throw new IllegalArgumentException("only GET is used on the events connection, not " + request.method());
+        }
+        HttpGet get = new HttpGet(request.path());
+        try {
+            return new Opened(get, http.executeOpen(target, get, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        http.close();
+    }
+
+    /** An open response; closing it cuts the connection (a stream of events has no end to read up to). */
+    private record Opened(HttpGet request, ClassicHttpResponse response) implements Response {
+        @Override
+        public int getStatusCode() {
+            return response.getCode();
+        }
+
+        @Override
+        public Map<String, List<String>> getHeaders() {
+            return Stream.of(response.getHeaders()).collect(Collectors.groupingBy(NameValuePair::getName,
+                    Collectors.mapping(NameValuePair::getValue, Collectors.toList())));
+        }
+
+        @Override
+        public String getHeader(String name) {
+            Header header = response.getFirstHeader(name);
+            return header == null ? null : header.getValue();
+        }
+
+        @Override
+        public InputStream getBody() {
+            try {
+                return response.getEntity() == null ? InputStream.nullInputStream()
+                        : response.getEntity().getContent();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            request.cancel();
+            try {
+                response.close();
+            } catch (IOException e) {
+                // cancelled: the connection is already closed
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.runtime.ConfigurationError;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The probing thread around {@link EngineLiveness}, with an engine stand-in that answers or not (fast layer). */
+class EngineProbeTest {
+    private static final EngineProbe.Settings FAST =
+            new EngineProbe.Settings(Duration.ofMillis(100), Duration.ofMillis(100));
+    private final List<String> gone = new CopyOnWriteArrayList<>();
+
+    @Test
+    void anEngineThatStopsAnsweringIsReportedGoneOnceWithTheReason() {
+        AtomicBoolean answering = new AtomicBoolean(true);
+        AtomicInteger pings = new AtomicInteger();
+        try (EngineProbe probe = new EngineProbe(FAST, () -> {
+            pings.incrementAndGet();
+            if (!answering.get()) {
+                throw new EngineConnection.EngineUnavailable("Read timed out");
+            }
+        }, System::nanoTime, gone::add).start()) {
+            probe.streamOpened();
+            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(gone::isEmpty);
+            assertThat(pings.get()).as("probed every interval").isGreaterThanOrEqualTo(3);
+            answering.set(false);
+            await().atMost(Duration.ofSeconds(2)).until(() -> !gone.isEmpty());
+            int pingsWhenGone = pings.get();
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> gone.size() == 1);
+            assertThat(gone.get(0)).isEqualTo("no answer to GET /_ping for 200 ms (Read timed out): the connection "
+                    + "is taken as half-open");
+            assertThat(pings.get()).as("the probe stops once it reported").isEqualTo(pingsWhenGone);
+        }
+    }
+
+    @Test
+    void anEventsRequestThatGetsNoResponseIsReportedGoneThoughPingsAnswer() {
+        EngineProbe.Settings slowProbes = new EngineProbe.Settings(Duration.ofSeconds(30), Duration.ofMillis(200));
+        try (EngineProbe probe = new EngineProbe(slowProbes, () -> { }, System::nanoTime, gone::add).start()) {
+            await().atMost(Duration.ofSeconds(2)).until(() -> !gone.isEmpty());
+            assertThat(gone).containsExactly("GET /events got no response in 200 ms: the connection is taken as "
+                    + "half-open");
+        }
+    }
+
+    @Test
+    void aClosedProbeReportsNothing() {
+        EngineProbe probe = new EngineProbe(FAST, () -> {
+            throw new EngineConnection.EngineUnavailable("refused");
+        }, System::nanoTime, gone::add);
+        probe.start().close();
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(gone::isEmpty);
+    }
+
+    @Test
+    void aZeroProbeIntervalOrTimeoutIsAUsageError() {
+        for (String option : List.of("--engine-probe-interval", "--engine-probe-timeout")) {
+            ListenerCommand command = new ListenerCommand();
+            new CommandLine(command).parseArgs(option, "0s");
+            assertThatThrownBy(command::settings).isInstanceOf(ConfigurationError.class)
+                    .hasMessageContaining("--engine-probe-interval and --engine-probe-timeout must be above 0");
+        }
+    }
+}
