@@ -51,6 +51,12 @@ public final class ForwarderCommand implements Callable<Integer> {
             description = "Consumer group; forwarders of one group share the partitions (env: DWB_GROUP).")
     String group;
 
+    @Option(names = "--instance-id", paramLabel = "ID",
+            description = "This forwarder's static member id in the group, so a restart after a crash gets its "
+                    + "partitions back at once; two forwarders of one group must not share it (env: "
+                    + "DWB_INSTANCE_ID). Default: the host name and a hash of the group and --wazuh-queue.")
+    String instanceId;
+
     @Option(names = "--dlq-topic", paramLabel = "NAME", defaultValue = Topics.DLQ,
             description = "Dead-letter topic for records that cannot become alerts (env: DWB_DLQ_TOPIC).")
     String dlqTopic;
@@ -101,7 +107,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             throw new ConfigurationError("--to must be after --from");
         }
         return delivery.settings(kafka.clientProperties(), topic, group, dlqTopic, wazuhQueue, from, to,
-                metrics.port());
+                metrics.unhealthyAfter(), instanceId);
     }
 
     /** The dead-letter topic this forwarder writes to, as it creates it when missing. */
@@ -121,7 +127,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             return Launcher.EXIT_OK;
         }
         try (Forwarder forwarder = new Forwarder(settings);
-             MetricsEndpoint endpoint = MetricsEndpoint.start(settings.metricsPort(),
+             MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.binding(),
                      forwarder.metrics().registry(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
             // partitions move at once; then call() returns 0.

@@ -44,6 +44,7 @@ public final class CaptureLoop {
     /** Longer events become stand-ins: Kafka would refuse them. */
     private final int maxEventBytes;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final SecondListenerCheck secondListenerCheck;
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
 
@@ -56,6 +57,12 @@ public final class CaptureLoop {
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
+        this(settings, kafka, queue, metrics, SecondListenerCheck.CONSUMER_GROUP);
+    }
+
+    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
+                       SecondListenerCheck secondListenerCheck) {
+        this.secondListenerCheck = secondListenerCheck;
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;
@@ -97,6 +104,9 @@ public final class CaptureLoop {
             try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
                 new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
                         .ensure(settings.topics());
+                if (secondListenerCheck == SecondListenerCheck.NONE) {
+                    return capture(engine, host, kafkaWithTimeouts);
+                }
                 try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
                     return capture(engine, host, kafkaWithTimeouts);
                 }

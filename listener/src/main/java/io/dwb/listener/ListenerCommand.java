@@ -76,7 +76,6 @@ public final class ListenerCommand implements Callable<Integer> {
         if (settings == null) {
             return 0;
         }
-        int metricsPort = metrics.port();
         Properties clients = kafka.clientProperties();
         EventQueue queue = new EventQueue(settings.queueCapacity());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
@@ -84,7 +83,7 @@ public final class ListenerCommand implements Callable<Integer> {
         // The loop commits what was read and call() returns 0.
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =
-                     MetricsEndpoint.start(metricsPort, listenerMetrics.registry(), loop::healthy)) {
+                     MetricsEndpoint.start(metrics.binding(), listenerMetrics.registry(), loop::healthy)) {
             int code = loop.run();
             log.info("stopped");
             return code;

@@ -98,7 +98,8 @@ public final class StandaloneCommand implements Callable<Integer> {
         TopicPlan topics = StandaloneTopics.plan(retention, retentionBytes);
         ListenerSettings listenerSettings = capture.settings(topics.only(TopicRole.EVENTS, TopicRole.CHECKPOINTS));
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, 0);
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, metrics.unhealthyAfter(),
+                null);
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
@@ -115,7 +116,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
-                    metrics.port(), stages);
+                    metrics.binding(), stages);
             // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
             // returns 0.
             StopSignal.onStop(bridge::requestStop);
