@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.runtime.Backoff;
+import io.dwb.schemas.runtime.Impairment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -45,6 +48,10 @@ public final class DeliveryLoop {
     private final long commitIntervalNanos;
     private final int maxPending;
     private final Backoff backoff;
+    /** No connection to any broker (the consumer's connection-count): sampled on this thread, read by /healthz. */
+    private final Impairment kafkaUnreachable;
+    /** Wazuh or the dead-letter topic refusing: delivery paused. */
+    private final Impairment blocked;
 
     private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> pending = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> delivered = new HashMap<>();
@@ -65,7 +72,7 @@ public final class DeliveryLoop {
      */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics,
                  String topic, ReplayWindow replay, LiveStart liveStart, Duration commitInterval, int maxPending,
-                 Duration retryMaxDelay) {
+                 Duration retryMaxDelay, Duration unhealthyAfter) {
         this.consumer = consumer;
         this.pipeline = pipeline;
         this.metrics = metrics;
@@ -75,6 +82,8 @@ public final class DeliveryLoop {
         this.commitIntervalNanos = commitInterval.toNanos();
         this.maxPending = maxPending;
         this.backoff = new Backoff(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
+        this.kafkaUnreachable = new Impairment(unhealthyAfter);
+        this.blocked = new Impairment(unhealthyAfter);
     }
 
     /** Runs until {@link #stop()} (live) or until the replay window is delivered. */
@@ -98,6 +107,7 @@ public final class DeliveryLoop {
                     return;
                 }
                 updateLag();
+                blocked.observe(blockedReason != null, System.nanoTime());
             }
         } catch (WakeupException e) {
             if (running) {
@@ -116,9 +126,14 @@ public final class DeliveryLoop {
         consumer.wakeup();
     }
 
-    /** Alive when the loop polled recently (it polls at least every 200 ms, paused or not). */
+    /**
+     * For /healthz: the loop polled recently (it polls at least every 200 ms, paused or not), and neither Kafka has
+     * been unreachable nor delivery paused (Wazuh or the dead-letter topic refusing) for longer than the bound.
+     */
     public boolean healthy() {
-        return running && System.nanoTime() - lastPollNanos < Duration.ofSeconds(30).toNanos();
+        long now = System.nanoTime();
+        return running && now - lastPollNanos < Duration.ofSeconds(30).toNanos()
+                && !kafkaUnreachable.exceeded(now) && !blocked.exceeded(now);
     }
 
     private long pollWaitNanos() {
@@ -353,6 +368,7 @@ public final class DeliveryLoop {
             return;
         }
         lastLagNanos = now;
+        observeKafka(now);
         long lag = pendingCount();
         for (TopicPartition tp : consumer.assignment()) {
             OptionalLong l = consumer.currentLag(tp);
@@ -365,6 +381,28 @@ public final class DeliveryLoop {
                     && l.isPresent() && l.getAsLong() == 0);
         }
         metrics.lag.set(lag);
+    }
+
+    /** Once a second, with the lag: whether the consumer has a connection to any broker at all. */
+    private void observeKafka(long now) {
+        boolean unreachable = connectionCount() == 0;
+        if (kafkaUnreachable.observe(unreachable, now)) {
+            if (unreachable) {
+                log.warn("Kafka unreachable: no connection to any broker; retrying");
+            } else {
+                log.info("Kafka reachable again");
+            }
+        }
+    }
+
+    private double connectionCount() {
+        for (Map.Entry<MetricName, ? extends Metric> entry : consumer.metrics().entrySet()) {
+            MetricName name = entry.getKey();
+            if (name.name().equals("connection-count") && name.group().equals("consumer-metrics")) {
+                return ((Number) entry.getValue().metricValue()).doubleValue();
+            }
+        }
+        return 1; // no such metric (a test double): no evidence of an outage
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

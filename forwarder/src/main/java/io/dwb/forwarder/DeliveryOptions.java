@@ -71,7 +71,8 @@ public final class DeliveryOptions {
      * @throws ConfigurationError naming the option whose value cannot work
      */
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
-                                      String wazuhQueue, Long fromNanos, Long toNanos, int metricsPort) {
+                                      String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter,
+                                      String instanceId) {
         if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
                 || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()) {
@@ -80,8 +81,8 @@ public final class DeliveryOptions {
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
-                dedupWindow, heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay,
-                maxPending, maxLiveAge);
+                dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
+                maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue));
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

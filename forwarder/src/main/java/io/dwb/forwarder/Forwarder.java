@@ -4,8 +4,12 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
@@ -32,7 +36,7 @@ public final class Forwarder implements AutoCloseable {
                 ? new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()) : null;
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, settings.topic(), replay,
                 new LiveStart(settings.maxLiveAge(), System::currentTimeMillis), settings.commitInterval(),
-                settings.maxPending(), settings.retryMaxDelay());
+                settings.maxPending(), settings.retryMaxDelay(), settings.unhealthyAfter());
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {
@@ -54,6 +58,8 @@ public final class Forwarder implements AutoCloseable {
             p.remove(ConsumerConfig.GROUP_ID_CONFIG); // a replay must not move any group's offsets
         } else {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+            // Static membership: a restart after SIGKILL takes the partitions back at once (docs/forwarder.md).
+            p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
         }
         return p;
     }
@@ -63,9 +69,33 @@ public final class Forwarder implements AutoCloseable {
         return Math.max(ConsumerConfig.DEFAULT_MAX_POLL_RECORDS, settings.maxPending());
     }
 
-    /** Blocks until {@link #stop()} (live), or until the replay window is delivered. */
+    /**
+     * Blocks until {@link #stop()} (live), or until the replay window is delivered.
+     *
+     * @throws IllegalStateException when Kafka does not answer at start (the process exits 1); once running, an
+     *                               unreachable Kafka is waited for (and /healthz turns 503 after the bound)
+     */
     public void run() {
-        loop.run();
+        if (!settings.replay()) {
+            reachKafka();
+        }
+        try {
+            loop.run();
+        } catch (FencedInstanceIdException e) {
+            throw new IllegalStateException("fenced: another forwarder joined group " + settings.group()
+                    + " with the same instance id " + settings.instanceId() + "; give each forwarder its own "
+                    + "--instance-id", e);
+        }
+    }
+
+    private void reachKafka() {
+        try {
+            consumer.partitionsFor(settings.topic()); // bounded by the consumer's default.api.timeout.ms
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + settings.kafka().getProperty(
+                    CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) + " (no answer within default.api.timeout.ms, "
+                    + settings.kafka().getProperty(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000") + " ms)", e);
+        }
     }
 
     /** Thread-safe: the running {@link #run()} commits what was delivered and returns. */
@@ -88,7 +118,10 @@ public final class Forwarder implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try (AlertSink s = sink) {
-            consumer.close();
+            // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
+            // for good hands its partitions to the others at once, as a dynamic member did.
+            consumer.close(CloseOptions.groupMembershipOperation(settings.replay()
+                    ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             if (deadLetters != null) {
                 deadLetters.close();
             }

@@ -1,13 +1,25 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.Topics;
+import io.dwb.schemas.runtime.Backoff;
 import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaOptions;
+import io.dwb.schemas.runtime.KafkaUnreachable;
 import io.dwb.schemas.runtime.Launcher;
 import io.dwb.schemas.runtime.MetricsEndpoint;
 import io.dwb.schemas.runtime.MetricsOption;
 import io.dwb.schemas.runtime.StopSignal;
+import io.dwb.schemas.runtime.TopicCreationOptions;
+import io.dwb.schemas.runtime.TopicPlan;
+import io.dwb.schemas.runtime.TopicProvisioner;
+import io.dwb.schemas.runtime.TopicSpec;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -25,6 +37,8 @@ public final class ForwarderCommand implements Callable<Integer> {
 
     /** The consumer group forwarders join unless --group says otherwise. */
     public static final String DEFAULT_GROUP = "wazuh-forwarder";
+    /** How long one attempt to check or create the dead-letter topic may take; attempts repeat until Kafka answers. */
+    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     KafkaOptions kafka;
@@ -37,9 +51,29 @@ public final class ForwarderCommand implements Callable<Integer> {
             description = "Consumer group; forwarders of one group share the partitions (env: DWB_GROUP).")
     String group;
 
+    @Option(names = "--instance-id", paramLabel = "ID",
+            description = "This forwarder's static member id in the group, so a restart after a crash gets its "
+                    + "partitions back at once; two forwarders of one group must not share it (env: "
+                    + "DWB_INSTANCE_ID). Default: the host name and a hash of the group and --wazuh-queue.")
+    String instanceId;
+
     @Option(names = "--dlq-topic", paramLabel = "NAME", defaultValue = Topics.DLQ,
             description = "Dead-letter topic for records that cannot become alerts (env: DWB_DLQ_TOPIC).")
     String dlqTopic;
+
+    @Mixin
+    TopicCreationOptions topicCreation;
+
+    @Option(names = "--dlq-partitions", paramLabel = "N", defaultValue = "" + TopicSpec.DEFAULT_DLQ_PARTITIONS,
+            description = "Partitions of the dead-letter topic when the forwarder creates it "
+                    + "(env: DWB_DLQ_PARTITIONS).")
+    int dlqPartitions;
+
+    @Option(names = "--dlq-retention", paramLabel = "DURATION", defaultValue = TopicSpec.DEFAULT_DLQ_RETENTION,
+            converter = DurationArgument.Converter.class,
+            description = "retention.ms of the dead-letter topic when the forwarder creates it "
+                    + "(env: DWB_DLQ_RETENTION).")
+    Duration dlqRetention;
 
     @Option(names = "--wazuh-queue", paramLabel = "PATH", defaultValue = DeliveryOptions.DEFAULT_WAZUH_QUEUE,
             description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION)
@@ -73,14 +107,27 @@ public final class ForwarderCommand implements Callable<Integer> {
             throw new ConfigurationError("--to must be after --from");
         }
         return delivery.settings(kafka.clientProperties(), topic, group, dlqTopic, wazuhQueue, from, to,
-                metrics.port());
+                metrics.unhealthyAfter(), instanceId);
+    }
+
+    /** The dead-letter topic this forwarder writes to, as it creates it when missing. */
+    TopicPlan deadLetterTopic() {
+        return topicCreation.plan(List.of(TopicSpec.deadLetters(dlqTopic, dlqPartitions, dlqRetention)));
     }
 
     @Override
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
+        TopicPlan deadLetterTopic = deadLetterTopic();
+        // A signal before the forwarder runs is kept here, and honoured once it does.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        StopSignal.onStop(stopRequested::countDown);
+        if (!settings.replay() && !ensureDeadLetterTopic(settings, deadLetterTopic, stopRequested)) {
+            log.info("stopped before Kafka answered");
+            return Launcher.EXIT_OK;
+        }
         try (Forwarder forwarder = new Forwarder(settings);
-             MetricsEndpoint endpoint = MetricsEndpoint.start(settings.metricsPort(),
+             MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.binding(),
                      forwarder.metrics().registry(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
             // partitions move at once; then call() returns 0.
@@ -88,6 +135,9 @@ public final class ForwarderCommand implements Callable<Integer> {
                 log.info("stopping: committing what was delivered");
                 forwarder.stop();
             });
+            if (stopRequested.getCount() == 0) {
+                forwarder.stop();
+            }
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
                     settings.eps() > 0 ? " at most " + settings.eps() + "/s" : "");
@@ -95,5 +145,34 @@ public final class ForwarderCommand implements Callable<Integer> {
         }
         log.info("stopped");
         return Launcher.EXIT_OK;
+    }
+
+    /**
+     * Checks or creates the dead-letter topic before the first record can need it. While Kafka does not answer it
+     * waits and retries, as delivery does; a topic that cannot work ends the process.
+     *
+     * @return false when a stop was requested while waiting for Kafka
+     */
+    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, CountDownLatch stop)
+            throws InterruptedException {
+        String servers = settings.kafka().getProperty("bootstrap.servers");
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+        boolean warned = false;
+        try (Admin admin = TopicProvisioner.admin(settings.kafka(), TOPIC_TIMEOUT)) {
+            while (true) {
+                try {
+                    new TopicProvisioner(admin, servers, TOPIC_TIMEOUT).ensure(plan);
+                    return true;
+                } catch (KafkaUnreachable e) {
+                    if (!warned) {
+                        log.warn("{}; retrying with backoff", e.getMessage());
+                        warned = true;
+                    }
+                    if (stop.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
+                        return false;
+                    }
+                }
+            }
+        }
     }
 }

@@ -13,20 +13,22 @@ import java.util.Properties;
  * @param heartbeatAlerts whether heartbeats are sent to Wazuh too (they always feed silent-host detection)
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
+ * @param unhealthyAfter how long Kafka may be unreachable, or delivery blocked, before /healthz fails
  * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
  *                     zero for no limit
+ * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 LegacyFieldsMode legacyFields, int eps, int dedupWindow,
-                                boolean heartbeatAlerts, Long fromNanos,
-                                Long toNanos, int metricsPort, Duration commitInterval, Duration retryMaxDelay,
-                                int maxPending, Duration maxLiveAge) {
+                                boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
+                                Duration commitInterval, Duration retryMaxDelay, int maxPending,
+                                Duration maxLiveAge, String instanceId) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
-                heartbeatAlerts, fromNanos, toNanos, metricsPort, commitInterval, retryMaxDelay, maxPending,
-                maxLiveAge);
+                heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
+                maxLiveAge, instanceId);
     }
 
     public boolean replay() {

@@ -97,4 +97,21 @@ class CommandLineTest {
             System.setErr(saved);
         }
     }
+
+    @Test
+    void theInstanceIdIsStablePerHostGroupAndQueueAndAGivenOneIsChecked() {
+        String id = ForwarderRun.settings().instanceId();
+        assertThat(id).as("the same at every start").isEqualTo(ForwarderRun.settings().instanceId())
+                .matches("[a-z0-9._-]+-[0-9a-f]{8}");
+        assertThat(ForwarderRun.settings("--wazuh-queue", "/other/queue").instanceId()).as("another queue")
+                .isNotEqualTo(id);
+        assertThat(ForwarderRun.settings("--group", "other").instanceId()).as("another group").isNotEqualTo(id);
+        assertThat(InstanceId.of("Web 1.example", "g", "/q")).startsWith("web_1.example-");
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--instance-id", "fw-a")))
+                .containsEntry("group.instance.id", "fw-a");
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--from", "1795748400")))
+                .as("a replay joins no group").doesNotContainKey("group.instance.id");
+        assertThatThrownBy(() -> ForwarderRun.settings("--instance-id", "a b"))
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("--instance-id must be");
+    }
 }

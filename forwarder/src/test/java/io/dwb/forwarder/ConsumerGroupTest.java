@@ -50,8 +50,9 @@ class ConsumerGroupTest {
         args.addAll(TestRecords.ANY_AGE);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
-             JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), args);
-             JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+             // Two forwarders on one host feeding one queue: each needs its own static member id.
+             JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), with(args, "--instance-id", "a"));
+             JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(), with(args, "--instance-id", "b"))) {
             // Both members hold partitions (the first may briefly hold all six, then give three up).
             await().atMost(Duration.ofSeconds(90)).until(() -> holdsThree(a) && holdsThree(b));
 
@@ -72,6 +73,12 @@ class ConsumerGroupTest {
             assertThat(b.isAlive()).isTrue();
             assertThat(b.terminate(Duration.ofSeconds(60))).isZero();
         }
+    }
+
+    private static List<String> with(List<String> args, String... more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all;
     }
 
     /** Whether the member's last assignment log line lists three partitions. */

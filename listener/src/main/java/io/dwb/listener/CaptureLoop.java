@@ -11,6 +11,7 @@ import io.dwb.schemas.Gap;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.schemas.runtime.Backoff;
+import io.dwb.schemas.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class CaptureLoop {
     /** Longer events become stand-ins: Kafka would refuse them. */
     private final int maxEventBytes;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final SecondListenerCheck secondListenerCheck;
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
 
@@ -55,6 +57,12 @@ public final class CaptureLoop {
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
+        this(settings, kafka, queue, metrics, SecondListenerCheck.CONSUMER_GROUP);
+    }
+
+    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
+                       SecondListenerCheck secondListenerCheck) {
+        this.secondListenerCheck = secondListenerCheck;
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;
@@ -90,13 +98,15 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            long timeout = settings.kafkaTimeout().toSeconds();
             Properties kafkaWithTimeouts = new Properties();
             kafkaWithTimeouts.putAll(kafka);
             kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
-            try (Admin admin = TopicSetup.admin(kafkaWithTimeouts, timeout)) {
-                TopicSetup.ensure(admin, kafka.getProperty("bootstrap.servers"), settings.eventsTopic(),
-                        settings.checkpointsTopic(), timeout);
+            try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
+                new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
+                        .ensure(settings.topics());
+                if (secondListenerCheck == SecondListenerCheck.NONE) {
+                    return capture(engine, host, kafkaWithTimeouts);
+                }
                 try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
                     return capture(engine, host, kafkaWithTimeouts);
                 }

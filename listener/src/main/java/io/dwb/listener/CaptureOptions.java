@@ -2,6 +2,8 @@ package io.dwb.listener;
 
 import io.dwb.schemas.runtime.ConfigurationError;
 import io.dwb.schemas.runtime.DurationArgument;
+import io.dwb.schemas.runtime.TopicPlan;
+import io.dwb.schemas.runtime.TopicRole;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -73,9 +75,10 @@ public final class CaptureOptions {
      * The validated settings, with the reconnection policy of the options (ossec.conf may replace it: {@link
      * ListenerSettings#withRetries}).
      *
+     * @param topics the events and checkpoint topics
      * @throws ConfigurationError naming the option whose value cannot work
      */
-    public ListenerSettings settings(String eventsTopic, String checkpointsTopic) {
+    public ListenerSettings settings(TopicPlan topics) {
         if (queueCapacity < 1) {
             throw new ConfigurationError("--queue-capacity must be at least 1, not " + queueCapacity);
         }
@@ -86,8 +89,9 @@ public final class CaptureOptions {
             throw new ConfigurationError("--transaction-interval must be above 0 and --heartbeat-interval at "
                     + "least 1s");
         }
-        return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
-                heartbeatInterval, queueCapacity, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO,
-                kafkaTimeout, continuityWait);
+        return new ListenerSettings(dockerHost, hostName, topics.spec(TopicRole.EVENTS).name(),
+                topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,
+                FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout, continuityWait,
+                topics);
     }
 }

@@ -15,25 +15,47 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a host's last committed checkpoint from the compacted checkpoints topic (read_committed, so a checkpoint
- * of an aborted transaction never counts). Only the partition the host's key maps to is read, backwards from its
- * end in chunks, because compaction may lag behind many recent checkpoints of the same and other hosts.
+ * of an aborted transaction never counts). Only the partition the host's key maps to is read (the producer's
+ * default partitioner: murmur2 of the key), backwards from its end in steps of {@value #STEP} records, stopping at
+ * the newest step that holds one of the host's checkpoints. So a lookup reads the records of that partition written
+ * after the host's newest checkpoint, rounded up to a step: the host's partition share of other hosts' recent
+ * checkpoints, which compaction (and the topic's hourly segments) keeps to about one record per host of the
+ * partition plus the last hour's. A host without a checkpoint reads its whole partition, as bounded.
  */
 public final class CheckpointStore {
-    private static final long CHUNK = 2_000;
+    private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
+    static final long STEP = 2_000;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Properties clientConfig;
     private final String topic;
+    private final long step;
 
     public CheckpointStore(Properties clientConfig, String topic) {
-        this.clientConfig = clientConfig;
-        this.topic = topic;
+        this(clientConfig, topic, STEP);
     }
 
+    CheckpointStore(Properties clientConfig, String topic, long step) {
+        this.clientConfig = clientConfig;
+        this.topic = topic;
+        this.step = step;
+    }
+
+    /** What a lookup found, where it looked, and how many records it read to find it. */
+    record Lookup(Optional<Checkpoint> checkpoint, TopicPartition partition, long recordsRead) {}
+
     public Optional<Checkpoint> read(String hostId) {
+        Lookup lookup = lookup(hostId);
+        log.debug("checkpoint lookup: {} records read from {}", lookup.recordsRead(), lookup.partition());
+        return lookup.checkpoint();
+    }
+
+    Lookup lookup(String hostId) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -45,29 +67,35 @@ public final class CheckpointStore {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
-                return Optional.empty();
+                return new Lookup(Optional.empty(), null, 0);
             }
             // The producer's default partitioner for a keyed record.
             TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
             consumer.assign(List.of(tp));
             long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
             long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset under read_committed
-            for (long chunkEnd = end; chunkEnd > begin; chunkEnd -= CHUNK) {
-                long chunkStart = Math.max(begin, chunkEnd - CHUNK);
-                Checkpoint found = lastIn(consumer, tp, chunkStart, chunkEnd, key);
-                if (found != null) {
-                    return Optional.of(found);
+            long read = 0;
+            for (long stepEnd = end; stepEnd > begin; stepEnd -= step) {
+                Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key);
+                read += found.recordsRead();
+                if (found.newest() != null) {
+                    return new Lookup(Optional.of(found.newest()), tp, read);
                 }
             }
-            return Optional.empty();
+            return new Lookup(Optional.empty(), tp, read);
         } catch (KafkaException e) {
             throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private static Checkpoint lastIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                                     byte[] key) {
+    /** One step of a lookup: the host's newest checkpoint in it (null if none), and the records read. */
+    private record Step(Checkpoint newest, long recordsRead) {}
+
+    /** The host's newest checkpoint among offsets [from, to). */
+    private static Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
+                                 byte[] key) {
+        long read = 0;
         consumer.seek(tp, from);
         Checkpoint last = null;
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -79,12 +107,12 @@ public final class CheckpointStore {
                 if (r.offset() >= to) {
                     break;
                 }
+                read++;
                 if (r.key() != null && Arrays.equals(r.key(), key) && r.value() != null) {
                     last = ContractJson.read(r.value(), Checkpoint.class);
                 }
             }
         }
-        return last;
+        return new Step(last, read);
     }
-
 }

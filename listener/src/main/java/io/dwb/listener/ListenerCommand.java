@@ -1,12 +1,16 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.Topics;
+import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaOptions;
 import io.dwb.schemas.runtime.MetricsEndpoint;
 import io.dwb.schemas.runtime.MetricsOption;
 import io.dwb.schemas.runtime.StopSignal;
+import io.dwb.schemas.runtime.TopicCreationOptions;
+import io.dwb.schemas.runtime.TopicSpec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -37,6 +41,27 @@ public final class ListenerCommand implements Callable<Integer> {
             description = "Compacted topic holding each host's last published event (env: DWB_CHECKPOINT_TOPIC).")
     String checkpointTopic;
 
+    @Mixin
+    TopicCreationOptions topicCreation;
+
+    @Option(names = "--topic-partitions", paramLabel = "N", defaultValue = "" + TopicSpec.DEFAULT_EVENTS_PARTITIONS,
+            description = "Partitions of the events topic when the listener creates it: at most that many "
+                    + "forwarders of a group share the events (env: DWB_TOPIC_PARTITIONS).")
+    int topicPartitions;
+
+    @Option(names = "--checkpoint-partitions", paramLabel = "N",
+            defaultValue = "" + TopicSpec.DEFAULT_CHECKPOINT_PARTITIONS,
+            description = "Partitions of the checkpoint topic when the listener creates it; a listener reads only "
+                    + "its host's partition at start. Never change it once created (env: "
+                    + "DWB_CHECKPOINT_PARTITIONS).")
+    int checkpointPartitions;
+
+    @Option(names = "--retention", paramLabel = "DURATION", defaultValue = TopicSpec.DEFAULT_EVENTS_RETENTION,
+            converter = DurationArgument.Converter.class,
+            description = "retention.ms of the events topic when the listener creates it: how far back a replay "
+                    + "reaches (env: DWB_RETENTION).")
+    Duration retention;
+
     @Option(names = "--ossec-conf", paramLabel = "FILE",
             description = "Wazuh ossec.conf whose <wodle name=\"docker-listener\"> sets disabled, run_on_start, "
                     + "interval and attempts (env: DWB_OSSEC_CONF). Overrides --reconnect-max-wait and --attempts.")
@@ -51,7 +76,6 @@ public final class ListenerCommand implements Callable<Integer> {
         if (settings == null) {
             return 0;
         }
-        int metricsPort = metrics.port();
         Properties clients = kafka.clientProperties();
         EventQueue queue = new EventQueue(settings.queueCapacity());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
@@ -59,7 +83,7 @@ public final class ListenerCommand implements Callable<Integer> {
         // The loop commits what was read and call() returns 0.
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =
-                     MetricsEndpoint.start(metricsPort, listenerMetrics.registry(), loop::healthy)) {
+                     MetricsEndpoint.start(metrics.binding(), listenerMetrics.registry(), loop::healthy)) {
             int code = loop.run();
             log.info("stopped");
             return code;
@@ -68,7 +92,9 @@ public final class ListenerCommand implements Callable<Integer> {
 
     /** The settings, or null when ossec.conf disables the listener. */
     ListenerSettings settings() {
-        ListenerSettings settings = capture.settings(topic, checkpointTopic);
+        ListenerSettings settings = capture.settings(topicCreation.plan(List.of(
+                TopicSpec.events(topic, topicPartitions, retention, -1),
+                TopicSpec.checkpoints(checkpointTopic, checkpointPartitions))));
         if (ossecConf == null) {
             return settings;
         }

@@ -1,5 +1,6 @@
 package io.dwb.listener;
 
+import io.dwb.schemas.runtime.TopicPlan;
 import java.time.Duration;
 
 /**
@@ -20,17 +21,18 @@ import java.time.Duration;
  * @param startDelay          wait before the first connection ({@code run_on_start=no}), zero for none
  * @param kafkaTimeout        how long a first contact with Kafka may take before the listener gives up
  * @param continuityWait      how long to wait for a replay that proves continuity on a quiet engine
+ * @param topics              the events and checkpoint topics: how to create them, whether to
  */
 public record ListenerSettings(String dockerHost, String hostName, String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
                                Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
-                               Duration kafkaTimeout, Duration continuityWait) {
+                               Duration kafkaTimeout, Duration continuityWait, TopicPlan topics) {
 
     /** These settings with another reconnection policy (ossec.conf's interval, attempts and run_on_start). */
     public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
                                         Duration startDelay) {
         return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
                 heartbeatInterval, queueCapacity, backoffInitial, backoffMax, attempts, startDelay, kafkaTimeout,
-                continuityWait);
+                continuityWait, topics);
     }
 }

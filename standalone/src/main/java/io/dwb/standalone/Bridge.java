@@ -3,6 +3,7 @@ package io.dwb.standalone;
 import io.dwb.forwarder.Forwarder;
 import io.dwb.forwarder.ForwarderSettings;
 import io.dwb.listener.CaptureLoop;
+import io.dwb.listener.SecondListenerCheck;
 import io.dwb.listener.EventQueue;
 import io.dwb.listener.ListenerMetrics;
 import io.dwb.listener.ListenerSettings;
@@ -54,17 +55,19 @@ final class Bridge {
      * @param stages applied to each stage before it starts: the identity, except where a test injects a fault
      */
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
-                        int metricsPort, UnaryOperator<Stage> stages) {
+                        MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
-        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
+        // The embedded broker is this process's alone (its data directory is locked): no group lock to wait for.
+        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics,
+                SecondListenerCheck.NONE);
         Forwarder forwarder = new Forwarder(forwarderSettings);
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register((MultiCollector) () -> listenerMetrics.registry().scrape());
         registry.register((MultiCollector) () -> forwarder.metrics().registry().scrape());
         MetricsEndpoint endpoint;
         try {
-            endpoint = MetricsEndpoint.start(metricsPort, registry, () -> listener.healthy() && forwarder.healthy());
+            endpoint = MetricsEndpoint.start(metricsBinding, registry, () -> listener.healthy() && forwarder.healthy());
         } catch (RuntimeException e) {
             closeQuietly(forwarder);
             throw e;

@@ -12,6 +12,8 @@ import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaClientConfig;
 import io.dwb.schemas.runtime.MetricsOption;
 import io.dwb.schemas.runtime.StopSignal;
+import io.dwb.schemas.runtime.TopicPlan;
+import io.dwb.schemas.runtime.TopicRole;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,17 +95,19 @@ public final class StandaloneCommand implements Callable<Integer> {
         boolean toStandardOutput = wazuhQueue.equals(STANDARD_OUTPUT);
         // Validated before anything starts; the forwarder's Kafka properties are only known once the broker runs.
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.
-        ListenerSettings listenerSettings = capture.settings(Topics.EVENTS, Topics.CHECKPOINTS);
+        TopicPlan topics = StandaloneTopics.plan(retention, retentionBytes);
+        ListenerSettings listenerSettings = capture.settings(topics.only(TopicRole.EVENTS, TopicRole.CHECKPOINTS));
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, 0);
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, metrics.unhealthyAfter(),
+                null);
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
             log.info("Kafka broker on {} (data in {}); alerts to {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
                             + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"));
-            StandaloneTopics.ensure(kafka.clientProperties(), retention, retentionBytes);
             Properties clients = kafka.clientProperties();
+            StandaloneTopics.ensure(clients, topics);
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers
             // are written) costs nothing, so retry soon rather than after the default 100 ms .. 1 s backoff.
             clients.setProperty("retry.backoff.ms", "10");
@@ -112,7 +116,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
-                    metrics.port(), stages);
+                    metrics.binding(), stages);
             // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
             // returns 0.
             StopSignal.onStop(bridge::requestStop);

@@ -1,53 +1,38 @@
 package io.dwb.standalone;
 
 import io.dwb.schemas.Topics;
+import io.dwb.schemas.runtime.Replication;
+import io.dwb.schemas.runtime.TopicPlan;
+import io.dwb.schemas.runtime.TopicProvisioner;
+import io.dwb.schemas.runtime.TopicSpec;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
 /**
- * The three topics of the contract on the embedded broker, created once with bounds suited to one host's disk:
- * events kept {@code retention} and at most {@code maxBytes}; the checkpoint compacted; the dead letters 30 days.
- * One partition each: one engine, one ordered stream.
+ * The three topics of the contract on the embedded broker, with bounds suited to one host's disk: events kept
+ * {@code retention} and at most {@code maxBytes}; the checkpoint compacted; the dead letters 30 days. One partition
+ * and one replica each: one engine, one ordered stream, one broker.
  */
 final class StandaloneTopics {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
     private StandaloneTopics() {}
 
-    static void ensure(Properties client, Duration retention, long maxBytes) {
-        try (Admin admin = Admin.create(client)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            if (!existing.contains(Topics.EVENTS)) {
-                missing.add(new NewTopic(Topics.EVENTS, 1, (short) 1).configs(Map.of(
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()),
-                        TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(maxBytes),
-                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(Math.min(maxBytes / 4, 64L << 20)))));
-            }
-            if (!existing.contains(Topics.CHECKPOINTS)) {
-                missing.add(new NewTopic(Topics.CHECKPOINTS, 1, (short) 1).configs(Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-            }
-            if (!existing.contains(Topics.DLQ)) {
-                missing.add(new NewTopic(Topics.DLQ, 1, (short) 1).configs(Map.of(
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(30).toMillis()))));
-            }
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-            }
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create the topics on the embedded broker: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating the topics", e);
+    static TopicPlan plan(Duration retention, long maxBytes) {
+        return new TopicPlan(List.of(
+                TopicSpec.events(Topics.EVENTS, 1, retention, maxBytes)
+                        .withConfig(TopicConfig.SEGMENT_BYTES_CONFIG,
+                                String.valueOf(Math.min(maxBytes / 4, 64L << 20))),
+                TopicSpec.checkpoints(Topics.CHECKPOINTS, 1),
+                TopicSpec.deadLetters(Topics.DLQ, 1, Duration.ofDays(30))), Replication.single(), true);
+    }
+
+    static void ensure(Properties client, TopicPlan plan) {
+        try (Admin admin = TopicProvisioner.admin(client, TIMEOUT)) {
+            new TopicProvisioner(admin, client.getProperty("bootstrap.servers"), TIMEOUT).ensure(plan);
         }
     }
 }

@@ -16,24 +16,50 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code --metrics-port}: Prometheus text at {@code /metrics}, and {@code /healthz} answering 200 {@code ok} or
- * 503 {@code unhealthy} for orchestrators' probes. One daemon thread; port 0 means no endpoint.
+ * 503 {@code unhealthy} for orchestrators' probes. On {@code 127.0.0.1} unless {@code --metrics-address} says
+ * otherwise; port 0 means no endpoint. {@value #THREADS} daemon threads, and a request or response that takes longer
+ * than {@value #REQUEST_TIMEOUT_SECONDS} s has its connection closed, so a client that sends half a request holds one
+ * thread for that long at most and never blocks {@code /healthz}.
  */
 public final class MetricsEndpoint implements AutoCloseable {
+    static final int THREADS = 4;
+    static final int REQUEST_TIMEOUT_SECONDS = 5;
+
+    static {
+        // The JDK server's only request timeouts are these JVM-wide properties, read once when its first server is
+        // created; a value given on the command line (-D) wins.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_TIMEOUT_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(REQUEST_TIMEOUT_SECONDS));
+    }
+
+    /** Where to listen: {@code --metrics-address} and {@code --metrics-port}; port 0 = no endpoint. */
+    public record Binding(String address, int port) {
+        public static Binding loopback(int port) {
+            return new Binding(MetricsOption.DEFAULT_ADDRESS, port);
+        }
+    }
+
     private final HttpServer server;
 
     private MetricsEndpoint(HttpServer server) {
         this.server = server;
     }
 
-    public static MetricsEndpoint start(int port, PrometheusRegistry registry, BooleanSupplier healthy) {
-        if (port == 0) {
+    public static MetricsEndpoint start(Binding binding, PrometheusRegistry registry, BooleanSupplier healthy) {
+        if (binding.port() == 0) {
             return new MetricsEndpoint(null);
         }
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            InetSocketAddress address = new InetSocketAddress(binding.address(), binding.port());
+            if (address.isUnresolved()) {
+                throw new ConfigurationError("cannot listen for metrics on " + binding.address()
+                        + ": not an address of this host");
+            }
+            server = HttpServer.create(address, 16);
         } catch (IOException e) {
-            throw new ConfigurationError("cannot listen for metrics on port " + port + ": " + e.getMessage(), e);
+            throw new ConfigurationError("cannot listen for metrics on " + binding.address() + " port "
+                    + binding.port() + ": " + e.getMessage(), e);
         }
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {
@@ -46,20 +72,20 @@ public final class MetricsEndpoint implements AutoCloseable {
             respond(exchange, ok ? 200 : 503, "text/plain; charset=utf-8",
                     (ok ? "ok\n" : "unhealthy\n").getBytes(StandardCharsets.UTF_8));
         });
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+        server.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "metrics-endpoint");
             t.setDaemon(true);
             return t;
         }));
         server.start();
-        LoggerFactory.getLogger(MetricsEndpoint.class).info("metrics on port {}: /metrics and /healthz",
-                server.getAddress().getPort());
+        LoggerFactory.getLogger(MetricsEndpoint.class).info("metrics on {} port {}: /metrics and /healthz",
+                server.getAddress().getAddress().getHostAddress(), server.getAddress().getPort());
         return new MetricsEndpoint(server);
     }
 
-    /** The port it listens on (useful with port -1 meaning "any free port" in tests); 0 when disabled. */
-    public int port() {
-        return server == null ? 0 : server.getAddress().getPort();
+    /** The address it listens on; null when disabled. */
+    public InetSocketAddress address() {
+        return server == null ? null : server.getAddress();
     }
 
     private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) {

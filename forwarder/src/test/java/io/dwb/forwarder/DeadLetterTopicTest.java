@@ -1,0 +1,83 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.SharedKafka.Broker;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The forwarder makes its dead-letter topic on purpose at start, before any record needs it. */
+@ExtendWith(SharedKafka.class)
+class DeadLetterTopicTest {
+
+    private static JavaProcess start(Broker broker, String events, String dlq, String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(),
+                "--topic", events, "--group", "g-" + events, "--dlq-topic", dlq, "--wazuh-queue", "-"));
+        args.addAll(List.of(extra));
+        return JavaProcess.start(ForwarderCommand.class, Map.of(), args);
+    }
+
+    private static boolean exists(Broker broker, String topic) throws Exception {
+        try (Admin admin = broker.admin()) {
+            return admin.listTopics().names().get().contains(topic);
+        }
+    }
+
+    @Test
+    void aStartCreatesTheDeadLetterTopicWithItsSettings(Broker broker) throws Exception {
+        String events = Broker.uniqueTopic("events");
+        String dlq = Broker.uniqueTopic("dlq");
+        broker.createTopic(events, 1, Map.of());
+        try (JavaProcess forwarder = start(broker, events, dlq, "--dlq-retention", "10d")) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> exists(broker, dlq));
+            try (Admin admin = broker.admin()) {
+                assertThat(admin.describeTopics(List.of(dlq)).allTopicNames().get().get(dlq).partitions())
+                        .hasSize(3);
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, dlq);
+                var config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+                assertThat(config.get(TopicConfig.RETENTION_MS_CONFIG).value())
+                        .isEqualTo(String.valueOf(Duration.ofDays(10).toMillis()));
+                assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
+            }
+            assertThat(forwarder.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
+    void whileKafkaDoesNotAnswerItWaitsAndAStopExitsZero() throws Exception {
+        List<String> args = List.of("--bootstrap-servers", "127.0.0.1:1", "--wazuh-queue", "-");
+        try (JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> forwarder.output()
+                    .contains("cannot reach Kafka at 127.0.0.1:1 (no answer within 30 s); retrying with backoff"));
+            assertThat(forwarder.isAlive()).as("it waits, as delivery does").isTrue();
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).as(forwarder.output()).isZero();
+            assertThat(forwarder.output()).contains("stopped before Kafka answered").doesNotContain("error:");
+        }
+    }
+
+    @Test
+    void withCreateTopicsFalseAMissingDeadLetterTopicIsOneErrorLineAndExit2(Broker broker) throws Exception {
+        String events = Broker.uniqueTopic("events");
+        String dlq = Broker.uniqueTopic("dlq");
+        broker.createTopic(events, 1, Map.of());
+        try (JavaProcess forwarder = start(broker, events, dlq, "--create-topics", "false")) {
+            assertThat(forwarder.waitFor(Duration.ofSeconds(60))).as(forwarder.output()).isEqualTo(2);
+            assertThat(Arrays.stream(forwarder.output().split("\\R")).filter(l -> l.startsWith("error:")))
+                    .singleElement().asString()
+                    .startsWith("error: topic " + dlq + " does not exist and --create-topics is false: create it "
+                            + "with 3 partitions, replication factor 1, min.insync.replicas=1, cleanup.policy=delete, "
+                            + "retention.ms=2592000000");
+        }
+        assertThat(exists(broker, dlq)).isFalse();
+    }
+}

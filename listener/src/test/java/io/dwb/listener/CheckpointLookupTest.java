@@ -1,0 +1,130 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.runtime.TopicProvisioner;
+import io.dwb.schemas.runtime.TopicRole;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.SharedKafka.Broker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+
+/**
+ * With many hosts' checkpoints on the topic, a listener finds its own by reading only its host's partition, from the
+ * end, in bounded steps.
+ */
+@ExtendWith(SharedKafka.class)
+class CheckpointLookupTest {
+    /** The checkpoint topic as the listener creates it with its default options. */
+    private static String createCheckpointTopic(Broker broker) {
+        String topic = Broker.uniqueTopic("checkpoints");
+        ListenerCommand command = new ListenerCommand();
+        new CommandLine(command).parseArgs("--topic", Broker.uniqueTopic("events"), "--checkpoint-topic", topic);
+        try (Admin admin = broker.admin()) {
+            new TopicProvisioner(admin, broker.bootstrapServers(), Duration.ofSeconds(30))
+                    .ensure(command.settings().topics().only(TopicRole.CHECKPOINTS));
+        }
+        return topic;
+    }
+
+    private static Properties client(Broker broker) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        return p;
+    }
+
+    private static Checkpoint checkpoint(int i) {
+        return new Checkpoint(1_700_000_000_000_000_000L + i, "event-" + i);
+    }
+
+    private static Future<RecordMetadata> write(KafkaProducer<byte[], byte[]> producer, String topic, String host,
+                                                Checkpoint checkpoint) {
+        return producer.send(new TopicRecords(HostIdentity.fromHostName(host), "unused", topic)
+                .checkpoint(checkpoint));
+    }
+
+    private static int partitionOf(String host, int partitions) {
+        byte[] key = HostIdentity.fromHostName(host).id().getBytes(StandardCharsets.UTF_8);
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
+    }
+
+    @Test
+    void aListenerFindsItsCheckpointAmongManyHostsReadingOnlyItsPartition(Broker broker) throws Exception {
+        String topic = createCheckpointTopic(broker);
+        int hosts = 600;
+        List<Future<RecordMetadata>> others = new ArrayList<>();
+        Future<RecordMetadata> mine;
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            write(producer, topic, "me", checkpoint(1));
+            mine = write(producer, topic, "me", checkpoint(2));
+            for (int round = 0; round < 2; round++) {
+                for (int h = 0; h < hosts; h++) {
+                    others.add(write(producer, topic, "host-" + h, checkpoint(10 + round)));
+                }
+            }
+        }
+        int myPartition = mine.get().partition();
+        long inMyPartition = 2;
+        for (Future<RecordMetadata> f : others) {
+            inMyPartition += f.get().partition() == myPartition ? 1 : 0;
+        }
+
+        CheckpointStore.Lookup lookup = new CheckpointStore(client(broker), topic)
+                .lookup(HostIdentity.fromHostName("me").id());
+
+        assertThat(lookup.checkpoint()).contains(checkpoint(2));
+        assertThat(lookup.partition().partition()).as("the partition the producer chose for the host's key")
+                .isEqualTo(myPartition);
+        assertThat(lookup.recordsRead()).as("records of its partition only, of " + (2 + others.size()) + " in all")
+                .isEqualTo(inMyPartition)
+                .isLessThan((2 + others.size()) / 4);
+    }
+
+    @Test
+    void theLookupReadsBackwardsInStepsAndStopsAtTheHostsNewestCheckpoint(Broker broker) throws Exception {
+        String topic = createCheckpointTopic(broker);
+        int partitions = 12;
+        int target = partitionOf("me", partitions);
+        List<String> neighbours = new ArrayList<>(); // hosts whose checkpoints share my partition
+        for (int h = 0; neighbours.size() < 1_250; h++) {
+            if (partitionOf("host-" + h, partitions) == target) {
+                neighbours.add("host-" + h);
+            }
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            for (String host : neighbours.subList(0, 1_000)) {
+                write(producer, topic, host, checkpoint(0));
+            }
+            write(producer, topic, "me", checkpoint(7)).get();
+            for (String host : neighbours.subList(1_000, 1_250)) {
+                write(producer, topic, host, checkpoint(8));
+            }
+        }
+        CheckpointStore store = new CheckpointStore(client(broker), topic, 100);
+
+        CheckpointStore.Lookup mine = store.lookup(HostIdentity.fromHostName("me").id());
+        assertThat(mine.checkpoint()).contains(checkpoint(7));
+        assertThat(mine.recordsRead()).as("three steps of 100 back from the end, not the 1,251 of the partition")
+                .isEqualTo(300);
+
+        String stranger = "stranger";
+        for (int i = 0; partitionOf(stranger, partitions) != target; i++) {
+            stranger = "stranger-" + i;
+        }
+        CheckpointStore.Lookup none = store.lookup(HostIdentity.fromHostName(stranger).id());
+        assertThat(none.checkpoint()).as("a first start").isEmpty();
+        assertThat(none.recordsRead()).as("the bound: its whole partition, no more").isEqualTo(1_251);
+    }
+}

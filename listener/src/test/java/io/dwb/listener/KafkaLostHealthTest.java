@@ -1,0 +1,43 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the README promises when Kafka goes away under a running listener: /healthz answers 503 within
+ * {@code --heartbeat-interval} plus {@code --kafka-timeout} (a quiet engine still commits a heartbeat), and the
+ * listener keeps retrying rather than exit.
+ */
+class KafkaLostHealthTest {
+
+    private static int health(int port) {
+        try {
+            return ListenerProcess.http(port, "/healthz").getKey();
+        } catch (Exception e) {
+            return -1; // not listening yet
+        }
+    }
+
+    @Test
+    void aStoppedBrokerTurnsHealthz503AndTheListenerWaitsForIt() throws Exception {
+        try (SharedKafka.Broker broker = SharedKafka.startBroker()) {
+            ListenerProcess listener = new ListenerProcess(broker);
+            int port = ListenerProcess.freePort();
+            try (JavaProcess process = listener.start("--kafka-timeout", "5s", "--heartbeat-interval", "2s",
+                    "--metrics-port", String.valueOf(port))) {
+                ListenerProcess.awaitConnected(process, 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> health(port) == 200);
+
+                broker.container().getDockerClient().stopContainerCmd(broker.container().getContainerId()).exec();
+                await().atMost(Duration.ofSeconds(30)).until(() -> health(port) == 503);
+                assertThat(process.output()).contains("Kafka unavailable");
+                assertThat(process.isAlive()).as("retries rather than exit").isTrue();
+            }
+        }
+    }
+}
