@@ -81,10 +81,12 @@ class KafkaAclTest {
                 .withStartupTimeout(Duration.ofMinutes(2));
         broker.start();
         try (Admin admin = Admin.create(client("admin"))) {
-            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 3, (short) 1),
-                    new NewTopic(Topics.CHECKPOINTS, 1, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                    new NewTopic(Topics.DLQ, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            // As an administrator would (docs/deployment.md#topics): the roles have no Create.
+            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 12, (short) 1),
+                    new NewTopic(Topics.CHECKPOINTS, 12, (short) 1).configs(Map.of(
+                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.SEGMENT_MS_CONFIG, "3600000")),
+                    new NewTopic(Topics.DLQ, 3, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
         List<List<String>> commands = documentedAclCommands();
         assertThat(commands).hasSize(7);
@@ -110,11 +112,11 @@ class KafkaAclTest {
         String name = TestEngine.uniqueName("acl");
         try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
              JavaProcess listener = JavaProcess.start(io.dwb.listener.Main.class, Map.of(), List.of(
-                     "--kafka-config", clientFile("dwb-listener").toString(),
+                     "--kafka-config", clientFile("dwb-listener").toString(), "--create-topics", "false",
                      "--host-name", "acl-test-" + UUID.randomUUID().toString().substring(0, 8),
                      "--transaction-interval", "100ms"));
              JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), List.of(
-                     "--kafka-config", clientFile("dwb-forwarder").toString(),
+                     "--kafka-config", clientFile("dwb-forwarder").toString(), "--create-topics", "false",
                      "--wazuh-queue", work.resolve("queue").toString()))) {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
                 assertThat(listener.isAlive()).as("listener output:%n%s", listener.output()).isTrue();
