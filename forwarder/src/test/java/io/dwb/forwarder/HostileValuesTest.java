@@ -30,7 +30,8 @@ class HostileValuesTest {
     @Test
     void aLabelThatLooksLikeAnotherAlertArrivesAsOneAlertHoldingThatText(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "hostile", 1);
-        ObjectNode event = TestRecords.containerEvent("web\n1:Wazuh-Docker:forged", System.currentTimeMillis() * 1_000_000L);
+        ObjectNode event = TestRecords.containerEvent("web\n1:Wazuh-Docker:forged",
+                System.currentTimeMillis() * 1_000_000L);
         ((ObjectNode) event.path("Actor").path("Attributes")).put("com.example.note", FORGED);
         // Pretty-printed, as another producer might write it: line breaks between tokens, too.
         byte[] pretty = io.dwb.schemas.ContractJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(event);

@@ -134,18 +134,23 @@ class KafkaAclTest {
         }
 
         // The forwarder cannot forge events, nor take a listener's transactional id (which would fence it).
-        assertThat(failureOf(() -> produce("dwb-forwarder", Topics.EVENTS)))
+        assertThat(failureOf(() -> produce("dwb-forwarder", Topics.EVENTS))).as("the forwarder writing events")
                 .isInstanceOf(TopicAuthorizationException.class);
         assertThat(failureOf(() -> initTransactions("dwb-forwarder", "docker-listener-0123456789abcdef")))
+                .as("the forwarder taking a listener's transactional id")
                 .isInstanceOf(TransactionalIdAuthorizationException.class);
         // The listener cannot read the dead letters nor other hosts' events, nor write dead letters.
-        assertThat(failureOf(() -> consume("dwb-listener", Topics.DLQ))).isInstanceOf(TopicAuthorizationException.class);
-        assertThat(failureOf(() -> consume("dwb-listener", Topics.EVENTS)))
+        assertThat(failureOf(() -> consume("dwb-listener", Topics.DLQ))).as("the listener reading dead letters")
                 .isInstanceOf(TopicAuthorizationException.class);
-        assertThat(failureOf(() -> produce("dwb-listener", Topics.DLQ))).isInstanceOf(TopicAuthorizationException.class);
+        assertThat(failureOf(() -> consume("dwb-listener", Topics.EVENTS))).as("the listener reading events")
+                .isInstanceOf(TopicAuthorizationException.class);
+        assertThat(failureOf(() -> produce("dwb-listener", Topics.DLQ))).as("the listener writing dead letters")
+                .isInstanceOf(TopicAuthorizationException.class);
         // And what each may do, with the same kind of client: a control for the refusals above.
-        assertThat(failureOf(() -> produce("dwb-forwarder", Topics.DLQ))).isNull();
-        assertThat(failureOf(() -> produce("dwb-listener", Topics.CHECKPOINTS))).isNull();
+        assertThat(failureOf(() -> produce("dwb-forwarder", Topics.DLQ))).as("the forwarder writing dead letters")
+                .isNull();
+        assertThat(failureOf(() -> produce("dwb-listener", Topics.CHECKPOINTS))).as("the listener writing checkpoints")
+                .isNull();
     }
 
     /** The arguments after {@code kafka-acls.sh $ADMIN} of each command in docs/security.md's ACL block. */
