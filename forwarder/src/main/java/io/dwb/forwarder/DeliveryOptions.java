@@ -65,6 +65,17 @@ public final class DeliveryOptions {
                     + "auto.offset.reset decides (env: DWB_MAX_LIVE_AGE).")
     Duration maxLiveAge;
 
+    @Option(names = "--resend-datagrams", paramLabel = "N", defaultValue = "" + ResendWindow.DEFAULT_DATAGRAMS,
+            description = "After a Wazuh restart (its queue socket replaced), send the last N datagrams again: the "
+                    + "old socket's unread queue (net.unix.max_dgram_qlen + 1 at most) is lost with it; 0 = off "
+                    + "(env: DWB_RESEND_DATAGRAMS).")
+    int resendDatagrams;
+
+    @Option(names = "--resend-bytes", paramLabel = "BYTES", defaultValue = "" + ResendWindow.DEFAULT_BYTES,
+            description = "At most this many bytes of those datagrams; keep it above the socket's send buffer "
+                    + "(net.core.wmem_default) (env: DWB_RESEND_BYTES).")
+    int resendBytes;
+
     /**
      * The validated settings of a forwarder reading {@code topic}.
      *
@@ -75,14 +86,17 @@ public final class DeliveryOptions {
                                       String instanceId) {
         if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
                 || commitInterval.toMillis() < 1
-                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()) {
+                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
+                || resendDatagrams < 0 || resendBytes < 0) {
             throw new ConfigurationError("--eps must be >= 0, --dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, "
-                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0");
+                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
+                    + "--resend-datagrams and --resend-bytes >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
-                maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue));
+                maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
+                new ResendWindow.Bound(resendDatagrams, resendBytes));
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

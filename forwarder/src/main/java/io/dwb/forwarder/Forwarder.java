@@ -24,7 +24,8 @@ public final class Forwarder implements AutoCloseable {
     public Forwarder(ForwarderSettings settings) {
         this.settings = settings;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
-                : new WazuhQueue(Path.of(settings.wazuhQueue()));
+                : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),
+                        metrics.resent::inc);
         this.consumer = new KafkaConsumer<>(consumerProperties(settings));
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka());
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),

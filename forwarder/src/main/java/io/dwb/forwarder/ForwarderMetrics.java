@@ -22,6 +22,9 @@ public final class ForwarderMetrics {
             .help("Alerts whose Actor.Attributes were trimmed to fit 65535 bytes").register(registry);
     final Counter socketErrors = Counter.builder().name("dwb_forwarder_socket_errors_total")
             .help("Failed sends to the Wazuh queue (missing, refusing, full)").register(registry);
+    final Counter resent = Counter.builder().name("dwb_forwarder_alerts_resent_total")
+            .help("Datagrams sent again to a new Wazuh queue socket after a restart (possible duplicates)")
+            .register(registry);
     final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
     final Gauge paused = Gauge.builder().name("dwb_forwarder_paused")

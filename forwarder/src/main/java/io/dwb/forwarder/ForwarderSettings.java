@@ -17,18 +17,20 @@ import java.util.Properties;
  * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
  *                     zero for no limit
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
+ * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 LegacyFieldsMode legacyFields, int eps, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
-                                Duration maxLiveAge, String instanceId) {
+                                Duration maxLiveAge, String instanceId,
+                                ResendWindow.Bound resend) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxLiveAge, instanceId);
+                maxLiveAge, instanceId, resend);
     }
 
     public boolean replay() {

@@ -7,28 +7,56 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Wazuh queue socket ({@code /var/ossec/queue/sockets/queue}): AF_UNIX SOCK_DGRAM through junixsocket (the JDK
  * has no AF_UNIX datagrams). One connected, non-blocking channel is reused; a would-block send means the reader is
  * not keeping up (socket full): the sender waits for writability on a selector (the kernel wakes it as soon as the
- * reader frees a slot) for up to a short grace, then reports the queue unavailable instead of hanging. After any failure the channel is
- * reopened on the next send, so a Wazuh restart (a new socket at the same path) is picked up.
+ * reader frees a slot) for up to a short grace, then reports the queue unavailable instead of hanging. After any
+ * failure the channel is reopened on the next send, so a Wazuh restart (a new socket at the same path) is picked up.
+ *
+ * <p>A restart also discards what the old socket's queue held: datagrams the kernel accepted, whose records were
+ * then committed, but which Wazuh never read. So when the connected socket is gone (a send is refused: its reader
+ * closed it) or was replaced (a full queue, and the path now names another socket), the first send on the next
+ * socket is preceded by the datagrams of the {@link ResendWindow}, counted by {@code onResent}: at least once, the
+ * duplicates bounded by the window. The window keeps the arrays passed to {@link #send}: callers must not reuse them.
  */
 public final class WazuhQueue implements AlertSink {
+    private static final Logger log = LoggerFactory.getLogger(WazuhQueue.class);
     private static final long FULL_GRACE_NANOS = 200_000_000L;
 
     private final Path path;
+    private final ResendWindow window;
+    private final Runnable onResent;
     private AFUNIXDatagramChannel channel;
     /** Holds {@link #channel} registered for OP_WRITE; opened and closed with it. */
     private Selector writable;
+    /** Which socket file {@link #channel} was connected to (device and inode), to tell a replaced one. */
+    private Object socketKey;
+    /** The last connected socket is gone with its queue: the next one first gets the window again. */
+    private boolean socketLost;
+    /** What is still to be sent again to the current socket before anything new. */
+    private final ArrayDeque<byte[]> resending = new ArrayDeque<>();
 
-    public WazuhQueue(Path path) {
+    /** A queue that sends nothing again after a restart (for tests of other behaviour). */
+    WazuhQueue(Path path) {
+        this(path, new ResendWindow(new ResendWindow.Bound(0, 0)), () -> { });
+    }
+
+    /** @param onResent called for each datagram sent again to a new socket (a possible duplicate) */
+    public WazuhQueue(Path path, ResendWindow window, Runnable onResent) {
         this.path = path;
+        this.window = window;
+        this.onResent = onResent;
     }
 
     @Override
@@ -38,36 +66,82 @@ public final class WazuhQueue implements AlertSink {
                 channel = open();
                 writable = AFUNIXSelectorProvider.provider().openSelector();
                 channel.register(writable, SelectionKey.OP_WRITE);
-            }
-            ByteBuffer buffer = ByteBuffer.wrap(datagram);
-            long giveUp = System.nanoTime() + FULL_GRACE_NANOS;
-            // The receiver's queue is short (net.unix.max_dgram_qlen, often 10): a reading Wazuh frees it within
-            // milliseconds, so a brief wait is flow control, not an outage; only a lasting full queue pauses.
-            while (channel.write(buffer) == 0) {
-                long remaining = giveUp - System.nanoTime();
-                if (remaining <= 0) {
-                    throw new SinkUnavailableException("queue full: " + path + " is not being read");
+                if (socketLost && window.size() > 0) {
+                    resending.addAll(window.datagrams());
+                    log.warn("{} is a new socket (Wazuh restarted): sending the last {} datagrams again, which the "
+                            + "old one may have held unread", path, resending.size());
                 }
-                // select(0) would wait forever: wait at least 1 ms, at most what is left of the grace
-                writable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
-                writable.selectedKeys().clear();
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedException();
-                }
+                socketLost = false;
             }
+            while (!resending.isEmpty()) {
+                write(resending.peek());
+                resending.poll();
+                onResent.run();
+            }
+            write(datagram);
+            window.accepted(datagram);
         } catch (SinkUnavailableException e) {
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SinkUnavailableException("interrupted while waiting for " + path);
         } catch (IOException e) {
-            closeQuietly();
             String message = String.valueOf(e.getMessage());
-            if (message.contains("too long") || message.contains("EMSGSIZE")) {
+            boolean tooLong = message.contains("too long") || message.contains("EMSGSIZE");
+            if (channel != null && !tooLong) {
+                lost(); // refused or reset: its reader closed it, and the kernel dropped its queue
+            }
+            closeQuietly();
+            if (tooLong) {
                 throw new SinkRejectedException("the socket refused the datagram (" + datagram.length
                         + " bytes): " + message);
             }
             throw new SinkUnavailableException(describe(e));
+        }
+    }
+
+    /** Writes one datagram, waiting up to the grace while the queue is full. */
+    private void write(byte[] datagram) throws IOException, SinkUnavailableException, InterruptedException {
+        ByteBuffer buffer = ByteBuffer.wrap(datagram);
+        long giveUp = System.nanoTime() + FULL_GRACE_NANOS;
+        // The receiver's queue is short (net.unix.max_dgram_qlen, often 10): a reading Wazuh frees it within
+        // milliseconds, so a brief wait is flow control, not an outage; only a lasting full queue pauses.
+        while (channel.write(buffer) == 0) {
+            long remaining = giveUp - System.nanoTime();
+            if (remaining <= 0) {
+                if (replaced()) {
+                    lost(); // a hung Wazuh's socket, unlinked: what it holds will not be read
+                    closeQuietly();
+                    throw new SinkUnavailableException("socket replaced: " + path + " is a new socket; the old "
+                            + "one is full and not being read");
+                }
+                throw new SinkUnavailableException("queue full: " + path + " is not being read");
+            }
+            // select(0) would wait forever: wait at least 1 ms, at most what is left of the grace
+            writable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+            writable.selectedKeys().clear();
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    private void lost() {
+        socketLost = true;
+        resending.clear(); // all of the window goes to the next socket
+    }
+
+    /** Whether the path now names another socket file than the one connected to. */
+    private boolean replaced() {
+        Object now = fileKey();
+        return now != null && !Objects.equals(now, socketKey);
+    }
+
+    private Object fileKey() {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null; // gone for now: a refused send or a missing socket tells the rest
         }
     }
 
@@ -78,6 +152,7 @@ public final class WazuhQueue implements AlertSink {
         AFUNIXDatagramChannel opened = AFUNIXDatagramChannel.open();
         try {
             opened.configureBlocking(false);
+            socketKey = fileKey(); // before connecting: a replacement in between is seen as one later
             opened.connect(AFUNIXSocketAddress.of(path));
             return opened;
         } catch (IOException e) {

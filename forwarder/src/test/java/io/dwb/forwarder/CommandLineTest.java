@@ -88,6 +88,15 @@ class CommandLineTest {
         assertThat(exit(new String[] {}, Map.of("DWB_EPS", "abc"))).isEqualTo(2);
     }
 
+    @Test
+    void theResendWindowIsBoundedByTheDocumentedDefaultsOrTheOptions() {
+        assertThat(ForwarderRun.settings().resend()).isEqualTo(new ResendWindow.Bound(64, 262_144));
+        assertThat(ForwarderRun.settings("--resend-datagrams", "0", "--resend-bytes", "1000").resend())
+                .isEqualTo(new ResendWindow.Bound(0, 1000));
+        assertThat(exit(new String[] {"--resend-datagrams", "-1"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {}, Map.of("DWB_RESEND_BYTES", "-5"))).isEqualTo(2);
+    }
+
     private static int exit(String[] args, Map<String, String> env) {
         PrintStream saved = System.err;
         System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

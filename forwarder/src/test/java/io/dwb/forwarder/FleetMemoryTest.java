@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -63,7 +61,7 @@ class FleetMemoryTest {
         }
         int total = HOSTS * EVENTS_PER_HOST;
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
-             JavaProcess forwarder = JavaProcess.start(launcherFlags(), ForwarderCommand.class,
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
                      Map.of("MALLOC_ARENA_MAX", "2"), List.of("--bootstrap-servers", broker.bootstrapServers(),
                              "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
                              "--wazuh-queue", receiver.path().toString()))) {
@@ -83,21 +81,6 @@ class FleetMemoryTest {
     }
 
     /** The forwarder's JVM flags as bin/forwarder passes them (one source: bin/support/launch.sh). */
-    static List<String> launcherFlags() throws IOException {
-        String script = Files.readString(Path.of("../bin/support/launch.sh"));
-        String common = variable(script, "DWB_COMMON_JAVA_OPTS");
-        String forwarder = variable(script, "DWB_FORWARDER_JAVA_OPTS").replace("$DWB_COMMON_JAVA_OPTS", common);
-        return List.of(forwarder.trim().split("\\s+"));
-    }
-
-    private static String variable(String script, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + "=\"([^\"]*)\"").matcher(script);
-        if (!m.find()) {
-            throw new AssertionError(name + " is not set in bin/support/launch.sh");
-        }
-        return m.group(1);
-    }
-
     /** VmHWM: the most resident memory the process had at any time. */
     private static long peakRssKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {

@@ -8,6 +8,7 @@ import io.dwb.listener.TransactionalPublisher.KafkaUnavailable;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Gap;
+import io.dwb.schemas.GapReason;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.schemas.runtime.Backoff;
@@ -43,6 +44,8 @@ public final class CaptureLoop {
     private final EventQueue queue;
     /** Longer events become stand-ins: Kafka would refuse them. */
     private final int maxEventBytes;
+    /** One for the whole run: its log lines are rate-limited across subscriptions. */
+    private final StandInReport standIns;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final SecondListenerCheck secondListenerCheck;
     private volatile boolean kafkaReady;
@@ -51,9 +54,11 @@ public final class CaptureLoop {
     /** The since of a first start, kept so a reconnect before the first commit does not skip ahead. */
     private Long firstSince;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
-    private String gapReason = "checkpoint-not-replayed";
+    private GapReason gapReason = GapReason.CHECKPOINT_NOT_REPLAYED;
     private String gapCause = "the listener was not running";
     private HeartbeatClock heartbeats;
+    /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
+    private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
@@ -68,6 +73,7 @@ public final class CaptureLoop {
         this.queue = queue;
         this.metrics = metrics;
         this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
+        this.standIns = new StandInReport(metrics::standIn, System::nanoTime, StandInReport.LOG_INTERVAL);
     }
 
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
@@ -155,20 +161,29 @@ public final class CaptureLoop {
             try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records)) {
                 try {
                     publisher.init();
-                    Optional<Checkpoint> checkpoint = store.read(host.id());
+                    CheckpointStore.Stored stored = store.read(host.id());
+                    Optional<Checkpoint> checkpoint = stored.readable();
+                    unreadableCheckpoint = stored.unreadable();
                     kafkaReady = true;
                     kafkaBackoff.reset();
                     log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
                             host.transactionalId(), checkpoint.map(c -> "resuming from checkpoint "
                                     + ContractJson.rfc3339(c.timeNano()) + " (event " + c.eventId() + ")")
-                                    .orElse("no checkpoint yet (first start)"));
+                                    .orElse(unreadableCheckpoint != null ? "the checkpoint is unreadable"
+                                            : "no checkpoint yet (first start)"));
+                    if (unreadableCheckpoint != null) {
+                        log.warn("the checkpoint of host {} at {} offset {} is not a checkpoint ({}): where capture "
+                                + "stopped is unknown; starting from now, after a gap", host.name(),
+                                unreadableCheckpoint.partition(), unreadableCheckpoint.offset(),
+                                unreadableCheckpoint.why());
+                    }
                     kafkaWarned = false;
                     subscribeForever(engine, host, publisher, records, checkpoint.orElse(null));
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
                     queue.clear(); // not committed: the engine replays it from the checkpoint
-                    gapReason = "checkpoint-not-replayed";
+                    gapReason = GapReason.CHECKPOINT_NOT_REPLAYED;
                     gapCause = "Kafka failed (" + e.getMessage() + ")";
                     if (stopping()) {
                         log.warn("stopping with Kafka unavailable: events read since the last commit were not "
@@ -211,7 +226,7 @@ public final class CaptureLoop {
                 }
                 long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes), queue,
+                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns), queue,
                         metrics::read);
                 stream.start();
             } catch (EngineUnavailable e) {
@@ -235,6 +250,9 @@ public final class CaptureLoop {
                 metrics.reconnect();
             }
             log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
+            if (unreadableCheckpoint != null) {
+                unreadableGap(engine, publisher, records, firstSince);
+            }
             ContinuityCheck check = new ContinuityCheck(checkpoint);
             End end;
             try {
@@ -248,10 +266,10 @@ public final class CaptureLoop {
             }
             log.warn("disconnected from the Docker engine: {}", end.detail());
             if (end.reason() == EndReason.QUEUE_FULL) {
-                gapReason = "queue-overflow";
+                gapReason = GapReason.QUEUE_OVERFLOW;
                 gapCause = "the listener disconnected because its queue was full (Kafka too slow)";
             } else {
-                gapReason = "engine-restarted";
+                gapReason = GapReason.ENGINE_RESTARTED;
                 gapCause = "the engine connection was lost (" + end.detail() + ")";
                 idle(publisher, records, checkpoint, engineBackoff.next());
             }
@@ -297,6 +315,7 @@ public final class CaptureLoop {
                 eventsInTransaction += verdict.publish().size();
                 pending = send(engine, verdict, publisher, records, pending);
             }
+            queue.release(drained); // the producer holds copies of what was sent; the rest was skipped
             long now = System.nanoTime();
             if (!check.decided() && !stopRequested && end == null
                     && now - openedMonotonic > settings.continuityWait().toNanos()) {
@@ -340,21 +359,13 @@ public final class CaptureLoop {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
             String to = ContractJson.rfc3339(w.toNano());
-            Gap gap = new Gap(from, to, w.fromNano(), w.toNano(), gapReason, "The engine did not replay the "
+            Gap gap = new Gap(from, to, w.fromNano(), w.toNano(), gapReason.code(), "The engine did not replay the "
                     + "checkpointed event after " + gapCause + ": events between " + from + " and " + to
                     + " may be lost.", w.lastEventId());
-            log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, gapReason, gapCause);
+            log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, gapReason.code(), gapCause);
             publisher.send(records.gap(gap));
             metrics.gap();
-            StateSnapshot state = null;
-            try {
-                state = new StateSnapshotter(engine).take();
-            } catch (RuntimeException e) {
-                log.warn("no state snapshot after the gap: {}", e.getMessage());
-            }
-            if (state != null) {
-                publisher.send(records.state(state));
-            }
+            sendState(engine, publisher, records);
         }
         CapturedEvent last = null;
         for (CapturedEvent event : verdict.publish()) {
@@ -364,6 +375,40 @@ public final class CaptureLoop {
             }
         }
         return last == null ? pending : new Checkpoint(last.identity().timeNano(), last.id());
+    }
+
+    /**
+     * The gap of an unreadable checkpoint: from when that value was written (events since the checkpoint before it
+     * may be lost too: how far back is unknown) to the start of the subscription; committed with what follows.
+     */
+    private void unreadableGap(EngineConnection engine, TransactionalPublisher publisher, TopicRecords records,
+                               long subscribedFromNanos) {
+        CheckpointStore.Unreadable u = unreadableCheckpoint;
+        long fromNano = Math.min(u.writtenAtMillis() * 1_000_000L, subscribedFromNanos);
+        String from = ContractJson.rfc3339(fromNano);
+        String to = ContractJson.rfc3339(subscribedFromNanos);
+        Gap gap = new Gap(from, to, fromNano, subscribedFromNanos, GapReason.CHECKPOINT_UNREADABLE.code(),
+                "The listener's checkpoint (" + u.partition() + " offset " + u.offset() + ") is not a checkpoint ("
+                        + u.why() + "): where capture stopped is unknown, events before " + to + " may be lost, "
+                        + "since " + from + " at least.", null);
+        log.warn("gap: events between {} and {} may be lost ({}: the checkpoint is unreadable)", from, to,
+                gap.reason());
+        publisher.send(records.gap(gap));
+        metrics.gap();
+        sendState(engine, publisher, records);
+        unreadableCheckpoint = null;
+    }
+
+    private void sendState(EngineConnection engine, TransactionalPublisher publisher, TopicRecords records) {
+        List<StateSnapshot> parts = List.of();
+        try {
+            parts = new StateSnapshotter(engine, maxEventBytes).take();
+        } catch (RuntimeException e) {
+            log.warn("no state snapshot after the gap: {}", e.getMessage());
+        }
+        for (StateSnapshot part : parts) {
+            publisher.send(records.state(part));
+        }
     }
 
     private Heartbeat heartbeat(boolean connected, Checkpoint checkpoint) {

@@ -42,6 +42,13 @@ public final class CaptureOptions {
                     + "and resumes from the checkpoint (env: DWB_QUEUE_CAPACITY).")
     int queueCapacity;
 
+    @Option(names = "--queue-bytes", paramLabel = "BYTES", defaultValue = "" + EventQueue.DEFAULT_BYTES,
+            description = "Bytes of the events read and not yet published (the engine's JSON, until Kafka has "
+                    + "them); when reached, the listener disconnects and resumes from the checkpoint, as when "
+                    + "--queue-capacity is reached. The default fits bin/listener's 64 MB heap "
+                    + "(env: DWB_QUEUE_BYTES).")
+    long queueBytes;
+
     @Option(names = "--reconnect-max-wait", paramLabel = "DURATION", defaultValue = "30s",
             converter = DurationArgument.Converter.class,
             description = "Longest wait between reconnection attempts; waits start at 1 s and double "
@@ -82,6 +89,9 @@ public final class CaptureOptions {
         if (queueCapacity < 1) {
             throw new ConfigurationError("--queue-capacity must be at least 1, not " + queueCapacity);
         }
+        if (queueBytes < 1) {
+            throw new ConfigurationError("--queue-bytes must be at least 1, not " + queueBytes);
+        }
         if (attempts < 0) {
             throw new ConfigurationError("--attempts must be 0 (forever) or more, not " + attempts);
         }
@@ -91,7 +101,7 @@ public final class CaptureOptions {
         }
         return new ListenerSettings(dockerHost, hostName, topics.spec(TopicRole.EVENTS).name(),
                 topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,
-                FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout, continuityWait,
-                topics);
+                queueBytes, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout,
+                continuityWait, topics);
     }
 }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,6 +31,23 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointStore {
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
     static final long STEP = 2_000;
+
+    /**
+     * What the topic holds for a host: its last checkpoint, or where its last value is and why it is not one (then
+     * the position is unknown), or neither (a first start).
+     */
+    public record Stored(Checkpoint checkpoint, Unreadable unreadable) {
+        static final Stored NONE = new Stored(null, null);
+
+        public Optional<Checkpoint> readable() {
+            return Optional.ofNullable(checkpoint);
+        }
+    }
+
+    /** The host's last value on the checkpoints topic is not a checkpoint: where it is, when written, and why. */
+    public record Unreadable(TopicPartition partition, long offset, long writtenAtMillis, String why) {}
+
+    private static final Pattern EVENT_ID = Pattern.compile("[0-9a-f]{32}");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Properties clientConfig;
@@ -47,12 +65,16 @@ public final class CheckpointStore {
     }
 
     /** What a lookup found, where it looked, and how many records it read to find it. */
-    record Lookup(Optional<Checkpoint> checkpoint, TopicPartition partition, long recordsRead) {}
+    record Lookup(Stored stored, TopicPartition partition, long recordsRead) {
+        Optional<Checkpoint> checkpoint() {
+            return stored.readable();
+        }
+    }
 
-    public Optional<Checkpoint> read(String hostId) {
+    public Stored read(String hostId) {
         Lookup lookup = lookup(hostId);
         log.debug("checkpoint lookup: {} records read from {}", lookup.recordsRead(), lookup.partition());
-        return lookup.checkpoint();
+        return lookup.stored();
     }
 
     Lookup lookup(String hostId) {
@@ -67,7 +89,7 @@ public final class CheckpointStore {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
-                return new Lookup(Optional.empty(), null, 0);
+                return new Lookup(Stored.NONE, null, 0);
             }
             // The producer's default partitioner for a keyed record.
             TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
@@ -79,25 +101,25 @@ public final class CheckpointStore {
                 Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key);
                 read += found.recordsRead();
                 if (found.newest() != null) {
-                    return new Lookup(Optional.of(found.newest()), tp, read);
+                    return new Lookup(found.newest(), tp, read);
                 }
             }
-            return new Lookup(Optional.empty(), tp, read);
+            return new Lookup(Stored.NONE, tp, read);
         } catch (KafkaException e) {
             throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
                     + e.getMessage(), e);
         }
     }
 
-    /** One step of a lookup: the host's newest checkpoint in it (null if none), and the records read. */
-    private record Step(Checkpoint newest, long recordsRead) {}
+    /** One step of a lookup: the host's newest value in it (null if none), and the records read. */
+    private record Step(Stored newest, long recordsRead) {}
 
-    /** The host's newest checkpoint among offsets [from, to). */
+    /** The host's newest value among offsets [from, to). */
     private static Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
                                  byte[] key) {
         long read = 0;
         consumer.seek(tp, from);
-        Checkpoint last = null;
+        Stored last = null;
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (consumer.position(tp, TIMEOUT) < to) {
             if (System.nanoTime() > deadline) {
@@ -109,10 +131,26 @@ public final class CheckpointStore {
                 }
                 read++;
                 if (r.key() != null && Arrays.equals(r.key(), key) && r.value() != null) {
-                    last = ContractJson.read(r.value(), Checkpoint.class);
+                    last = parse(r);
                 }
             }
         }
         return new Step(last, read);
+    }
+
+    /** A value that is not a checkpoint (another producer, a bug, a forged record) is reported, not thrown. */
+    private static Stored parse(ConsumerRecord<byte[], byte[]> r) {
+        String why;
+        try {
+            Checkpoint c = ContractJson.read(r.value(), Checkpoint.class);
+            if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()) {
+                return new Stored(c, null);
+            }
+            why = "timeNano must be above 0 and eventId 32 hexadecimal digits";
+        } catch (RuntimeException e) {
+            why = e.getMessage();
+        }
+        return new Stored(null, new Unreadable(new TopicPartition(r.topic(), r.partition()), r.offset(),
+                r.timestamp(), why));
     }
 }

@@ -3,23 +3,55 @@ package io.dwb.listener;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bounded hand-over between the reading thread and the publishing thread. {@link #offer} never blocks: the
- * engine drops events of a subscriber that is slow for 100 ms, so the reader must never wait here.
+ * The bounded hand-over between the reading thread and the publishing thread, bounded by events and by bytes: an
+ * event's bytes count from {@link #offer} until the publisher {@link #release}s it (once Kafka's producer holds
+ * its own copy), so the events in the queue and those taken for the transaction being sent are within the bound
+ * together. {@link #offer} never blocks: the engine drops events of a subscriber that is slow for 100 ms, so the
+ * reader must never wait here.
  */
 public final class EventQueue {
+    /**
+     * 16 MiB: with the producer's 8 MB buffer and one event being read (up to 1 MiB, its parser's buffers about as
+     * much again) it leaves room in bin/listener's 64 MB heap.
+     */
+    public static final long DEFAULT_BYTES = 16L * 1024 * 1024;
+
     private final ArrayBlockingQueue<CapturedEvent> events;
     private final int capacity;
+    private final long capacityBytes;
+    /** Bytes offered and not yet released; only the reading thread adds, so check-then-add is safe. */
+    private final AtomicLong bytes = new AtomicLong();
 
-    public EventQueue(int capacity) {
+    public EventQueue(int capacity, long capacityBytes) {
         this.capacity = capacity;
+        this.capacityBytes = capacityBytes;
         this.events = new ArrayBlockingQueue<>(capacity);
     }
 
-    /** False when full. */
+    /** False when full, by count or by bytes (an event larger than the bound goes in alone). */
     public boolean offer(CapturedEvent event) {
-        return events.offer(event);
+        long size = event.json().length;
+        long held = bytes.get();
+        if (held > 0 && held + size > capacityBytes) {
+            return false;
+        }
+        if (!events.offer(event)) {
+            return false;
+        }
+        bytes.addAndGet(size);
+        return true;
+    }
+
+    /** The publisher is done with these events (sent to the producer, or skipped): their bytes no longer count. */
+    public void release(List<CapturedEvent> taken) {
+        long size = 0;
+        for (CapturedEvent e : taken) {
+            size += e.json().length;
+        }
+        bytes.addAndGet(-size);
     }
 
     /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first one. */
@@ -44,12 +76,25 @@ public final class EventQueue {
         return events.size();
     }
 
+    /** Bytes of the events queued or taken and not yet released. */
+    public long bytes() {
+        return bytes.get();
+    }
+
     public int capacity() {
         return capacity;
     }
 
-    /** Drops everything: after a Kafka failure the engine replays from the checkpoint instead. */
+    public long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /**
+     * Drops everything, taken events included: after a Kafka failure the engine replays from the checkpoint instead.
+     * Only while no stream reads.
+     */
     public void clear() {
         events.clear();
+        bytes.set(0);
     }
 }

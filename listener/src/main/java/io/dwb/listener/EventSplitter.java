@@ -1,8 +1,13 @@
 package io.dwb.listener;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
 import io.dwb.schemas.StandIn;
@@ -15,32 +20,43 @@ import java.util.function.Consumer;
  * Splits the body of GET /events into events as it arrives: each top-level JSON object becomes a
  * {@link CapturedEvent} with the engine's exact bytes and its event id, and the identity fields ({@code timeNano},
  * {@code time}, {@code Type}, {@code Action}, {@code Actor.ID}) are read on the way by Jackson's non-blocking
- * parser, without building a tree. A read is not an event: values may span reads, and several may share one. Not thread-safe.
+ * parser, without building a tree. A read is not an event: values may span reads, and several may share one. Not
+ * thread-safe.
  *
- * <p>An event longer than {@code maxEventBytes} is not kept: Kafka would refuse it and the listener would retry it
- * forever. It becomes a {@link StandIn} holding its identity fields and {@code "truncated": true}, so the forwarder
- * still alerts on who did what and when.
+ * <p>Whatever the bytes, the stream goes on: where an event ends is found by an {@link EventScanner}, which only
+ * follows strings and brackets, and by the engine's way of writing one event per line (a newline inside an event
+ * ends it). An event the parser refuses (over the contract parser's limits, not valid JSON, cut by a newline) or
+ * longer than {@code maxEventBytes} (Kafka would refuse it) is not published as it is: it becomes a {@link StandIn}
+ * holding its identity fields and {@code "truncated": true}, so the forwarder still alerts on who did what and when,
+ * and the {@link StandInReport} counts and logs it. Bytes that do not start an object are skipped to the end of
+ * their line.
  */
 public final class EventSplitter {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventSplitter.class);
     private static final int INITIAL_BUFFER = 64 * 1024;
 
-    private final JsonParser parser;
-    private final ByteArrayFeeder feeder;
+    private final JsonFactory factory;
     private final String hostId;
     private final int maxEventBytes;
-    /** Bytes read and not yet part of an emitted event: pending[head, tail) is the stream from offset headOffset. */
-    private byte[] pending = new byte[INITIAL_BUFFER];
-    private int head;
-    private int tail;
-    private long headOffset;
-    /** The read being parsed, for what follows an oversize event in it. */
-    private byte[] chunk;
-    private long chunkOffset;
-    private int chunkLength;
+    private final StandInReport report;
+    private final EventScanner scanner = new EventScanner();
+    private JsonParser parser;
+    private ByteArrayFeeder feeder;
+    /** The current event's bytes so far, while it is not over the limit. */
+    private byte[] kept = new byte[INITIAL_BUFFER];
+    private int keptLength;
+    /** Offset in the stream of the next byte fed. */
+    private long offset;
+    private boolean inEvent;
+    /** Skipping bytes that are not an event, up to the end of their line. */
+    private boolean skippingLine;
+    private long eventSize;
     private boolean oversize;
-    private long eventStart;
-    /** Open objects and arrays: above 0 while inside an event. */
+    /** Why the parser refused the current event; null while it accepts it. */
+    private StandInReason refused;
+    private String refusal;
+    /** The parser read the current event's object to its end. */
+    private boolean parsed;
+    /** Open objects and arrays, as the parser read them: above 0 while inside an event. */
     private int depth;
     private String field;
     private boolean inActor;
@@ -52,77 +68,188 @@ public final class EventSplitter {
     private String action;
     private String actorId;
 
+    /** With a report that only logs. */
+    public EventSplitter(String hostId, int maxEventBytes) {
+        this(hostId, maxEventBytes, StandInReport.logOnly());
+    }
+
     /**
      * @param hostId        the engine's host id, for the events' ids: computed here, on the reading thread, the
      *                      SHA-256 would otherwise be the largest part of the publishing thread's work
      * @param maxEventBytes longer events become stand-ins
+     * @param report        told of every stand-in
      */
-    public EventSplitter(String hostId, int maxEventBytes) {
+    public EventSplitter(String hostId, int maxEventBytes, StandInReport report) {
         this.hostId = hostId;
         this.maxEventBytes = maxEventBytes;
-        try {
-            this.parser = ContractJson.MAPPER.getFactory().createNonBlockingByteArrayParser();
-        } catch (IOException e) {
-            throw new IllegalStateException("Jackson always builds a non-blocking parser", e);
-        }
-        this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+        this.report = report;
+        // The contract's parser limits (what the forwarder reads), except strings: the non-blocking parser holds a
+        // whole string token in memory, and a string longer than an event may be makes a stand-in anyway.
+        StreamReadConstraints contract = ContractJson.MAPPER.getFactory().streamReadConstraints();
+        this.factory = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+                .maxNameLength(contract.getMaxNameLength()).maxNestingDepth(contract.getMaxNestingDepth())
+                .maxNumberLength(contract.getMaxNumberLength())
+                .maxStringLength(Math.min(contract.getMaxStringLength(), maxEventBytes)).build()).build();
+        newParser();
     }
 
     /** Takes the next {@code length} bytes of the body; hands each event completed by them to {@code sink}. */
-    public void feed(byte[] bytes, int length, Consumer<CapturedEvent> sink) throws IOException {
-        keep(bytes, length);
-        feeder.feedInput(bytes, 0, length);
-        JsonToken token;
-        while ((token = parser.nextToken()) != JsonToken.NOT_AVAILABLE && token != null) {
-            CapturedEvent event = take(token);
-            if (event != null) {
-                sink.accept(event);
+    public void feed(byte[] bytes, int length, Consumer<CapturedEvent> sink) {
+        int from = 0; // the first byte of the current event not yet kept nor parsed
+        for (int i = 0; i < length; i++) {
+            byte b = bytes[i];
+            if (!inEvent) {
+                if (skippingLine) {
+                    skippingLine = b != '\n';
+                    continue;
+                }
+                if (b == '{') {
+                    begin();
+                    from = i;
+                } else {
+                    if (!EventScanner.whitespace(b)) {
+                        skippingLine = true;
+                        report.skipped(offset + i, "a byte of value " + (b & 0xff) + " where an event begins");
+                    }
+                    continue;
+                }
+            }
+            boolean closed = scanner.step(b);
+            if (closed || b == '\n') {
+                take(bytes, from, i + 1);
+                from = i + 1;
+                if (!closed) {
+                    refuse(StandInReason.CUT_BY_NEWLINE, "a newline inside the event, after " + eventSize
+                            + " bytes");
+                }
+                sink.accept(finish());
             }
         }
+        if (inEvent) {
+            take(bytes, from, length);
+        }
+        offset += length;
     }
 
     /** The body ended: an event cut short is an error (the engine closes between events). */
     public void end() throws IOException {
-        feeder.endOfInput();
-        while (parser.nextToken() != null) {
-            // only reached with a value cut short: the parser throws for it
-        }
-        if (depth > 0) {
+        if (inEvent) {
             throw new IOException("the engine's stream ended in the middle of an event");
         }
     }
 
-    private void keep(byte[] bytes, int length) {
-        chunk = bytes;
-        chunkOffset = headOffset + (tail - head);
-        chunkLength = length;
-        if (depth > 0 && !oversize && tail - head > maxEventBytes) {
-            oversize = true; // an event already over the limit: stop keeping its bytes, still read its identity
-        }
-        if (oversize) {
-            headOffset += (tail - head) + length;
-            head = tail = 0;
-            return;
-        }
-        if (tail + length > pending.length) {
-            int kept = tail - head;
-            byte[] target = kept + length > pending.length
-                    ? new byte[Math.max(pending.length * 2, kept + length)] : pending;
-            System.arraycopy(pending, head, target, 0, kept);
-            pending = target;
-            head = 0;
-            tail = kept;
-        }
-        System.arraycopy(bytes, 0, pending, tail, length);
-        tail += length;
+    private void begin() {
+        inEvent = true;
+        scanner.begin();
+        keptLength = 0;
+        eventSize = 0;
+        oversize = false;
+        refused = null;
+        refusal = null;
+        parsed = false;
+        depth = 0;
+        field = null;
+        inActor = false;
+        timeNanoText = "";
+        timeNano = null;
+        timeSeconds = null;
+        timeText = null;
+        type = "";
+        action = "";
+        actorId = "";
     }
 
-    private CapturedEvent take(JsonToken token) throws IOException {
-        if (depth == 0) {
-            if (token != JsonToken.START_OBJECT) {
-                throw new IOException("the engine sent a JSON " + token + " where an event object belongs");
+    /** The event's bytes [from, to) of {@code bytes}: kept while under the limit, and parsed. */
+    private void take(byte[] bytes, int from, int to) {
+        int length = to - from;
+        eventSize += length;
+        if (!oversize && eventSize > maxEventBytes) {
+            oversize = true; // stop keeping its bytes; its identity is still read
+            keptLength = 0;
+            if (kept.length > INITIAL_BUFFER) {
+                kept = new byte[INITIAL_BUFFER];
             }
-            begin();
+        }
+        if (!oversize) {
+            if (keptLength + length > kept.length) {
+                kept = Arrays.copyOf(kept, Math.max(kept.length * 2, keptLength + length));
+            }
+            System.arraycopy(bytes, from, kept, keptLength, length);
+            keptLength += length;
+        }
+        if (refused != null) {
+            return;
+        }
+        try {
+            feeder.feedInput(bytes, from, to);
+            JsonToken token;
+            while ((token = parser.nextToken()) != JsonToken.NOT_AVAILABLE && token != null) {
+                if (parsed) {
+                    throw new JsonParseException(parser, "more after the end of the event's object");
+                }
+                token(token);
+            }
+        } catch (StreamConstraintsException e) {
+            refuse(StandInReason.PARSER_LIMIT, e.getOriginalMessage());
+        } catch (IOException e) {
+            refuse(StandInReason.MALFORMED, e instanceof JsonProcessingException p ? p.getOriginalMessage()
+                    : e.getMessage());
+        }
+    }
+
+    private void refuse(StandInReason reason, String why) {
+        if (refused == null) {
+            refused = reason;
+            refusal = why;
+        }
+    }
+
+    private void newParser() {
+        try {
+            parser = factory.createNonBlockingByteArrayParser();
+        } catch (IOException e) {
+            throw new IllegalStateException("Jackson always builds a non-blocking parser", e);
+        }
+        feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+    }
+
+    /** The current event ended (its object closed, or its line): what to publish for it. */
+    private CapturedEvent finish() {
+        inEvent = false;
+        if (refused == null && !parsed) {
+            refuse(StandInReason.MALFORMED, "its object ends where the parser did not expect it");
+        }
+        CapturedEvent event;
+        if (refused != null) {
+            // The parser stopped at the refusal: the scanner read the whole event.
+            newParser();
+            EventIdentity identity = scanner.identity();
+            // Over the size limit it would be a stand-in whatever else is wrong with it: that is the reason given.
+            report.standIn(oversize ? StandInReason.TOO_LARGE : refused, identity, eventSize, oversize
+                    ? "longer than Kafka takes (" + maxEventBytes + " bytes), and " + refusal : refusal);
+            event = new CapturedEvent(StandIn.of(identity, scanner.timeText(), eventSize), identity,
+                    identity.id(hostId));
+        } else {
+            EventIdentity identity = EventIdentity.of(timeNanoText, timeNano, timeSeconds, type, action, actorId);
+            byte[] json;
+            if (oversize) {
+                report.standIn(StandInReason.TOO_LARGE, identity, eventSize, "longer than Kafka takes ("
+                        + maxEventBytes + " bytes)");
+                json = StandIn.of(identity, timeText, eventSize);
+            } else {
+                json = Arrays.copyOf(kept, keptLength);
+            }
+            event = new CapturedEvent(json, identity, identity.id(hostId));
+        }
+        if (kept.length > INITIAL_BUFFER) {
+            kept = new byte[INITIAL_BUFFER]; // a big event's buffer is not kept for the small ones after it
+        }
+        return event;
+    }
+
+    private void token(JsonToken token) throws IOException {
+        if (depth == 0 && token != JsonToken.START_OBJECT) {
+            throw new JsonParseException(parser, "a JSON " + token + " where an event object belongs");
         }
         switch (token) {
             case START_OBJECT, START_ARRAY -> {
@@ -139,7 +266,7 @@ public final class EventSplitter {
                     inActor = false;
                 }
                 if (depth == 0) {
-                    return finish();
+                    parsed = true;
                 }
             }
             case FIELD_NAME -> field = parser.currentName();
@@ -156,51 +283,6 @@ public final class EventSplitter {
                 }
             }
         }
-        return null;
-    }
-
-    private void begin() {
-        field = null;
-        inActor = false;
-        timeNanoText = "";
-        timeNano = null;
-        timeSeconds = null;
-        timeText = null;
-        type = "";
-        action = "";
-        actorId = "";
-        // Only whitespace separates events, and pending starts right after the previous one: skip to this '{'.
-        while (head < tail && pending[head] != '{') {
-            head++;
-            headOffset++;
-        }
-        eventStart = headOffset;
-    }
-
-    private CapturedEvent finish() {
-        EventIdentity identity = EventIdentity.of(timeNanoText, timeNano, timeSeconds, type, action, actorId);
-        long end = parser.currentLocation().getByteOffset();
-        long size = end - eventStart;
-        byte[] json;
-        if (oversize) {
-            // Its bytes were dropped: what the current read holds after it becomes the pending bytes.
-            oversize = false;
-            int from = (int) (end - chunkOffset);
-            if (pending.length < chunkLength - from) {
-                pending = new byte[chunkLength - from];
-            }
-            System.arraycopy(chunk, from, pending, 0, chunkLength - from);
-            head = 0;
-            tail = chunkLength - from;
-            headOffset = end;
-            json = standIn(identity, size);
-        } else {
-            json = size > maxEventBytes ? standIn(identity, size)
-                    : Arrays.copyOfRange(pending, head, head + (int) size);
-            head += (int) size;
-            headOffset = end;
-        }
-        return new CapturedEvent(json, identity, identity.id(hostId));
     }
 
     private void number(JsonToken token) throws IOException {
@@ -246,13 +328,5 @@ public final class EventSplitter {
         } else if (depth == 2 && inActor && "ID".equals(field)) {
             actorId = text;
         }
-    }
-
-    /** What replaces an event over the limit ({@link StandIn}), said once in the log. */
-    private byte[] standIn(EventIdentity identity, long size) {
-        log.warn("the engine sent a {} {} event of {} bytes for {} (timeNano {}), longer than Kafka takes ({} bytes): "
-                + "publishing its identity only, marked truncated", identity.type(), identity.action(), size,
-                identity.actorId(), identity.timeNanoText(), maxEventBytes);
-        return StandIn.of(identity, timeText, size);
     }
 }

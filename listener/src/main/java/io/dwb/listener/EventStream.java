@@ -59,7 +59,9 @@ public final class EventStream {
 
     private void read() {
         byte[] buffer = new byte[READ_BUFFER];
-        try (Response r = response; InputStream body = r.getBody()) {
+        Response r = response;
+        try {
+            InputStream body = r.getBody();
             int n;
             while ((n = body.read(buffer)) >= 0) {
                 splitter.feed(buffer, n, this::enqueue);
@@ -72,8 +74,14 @@ public final class EventStream {
         } catch (IOException | RuntimeException e) {
             finish(stopping ? EndReason.STOPPED : EndReason.ENGINE_ERROR, String.valueOf(e.getMessage()));
         } finally {
-            // Whatever ended the thread (an Error included), the publisher must learn the stream is over.
+            // Whatever ended the thread (an Error included), the publisher learns the stream is over before the
+            // response is closed: closing may wait on the engine.
             finish(EndReason.ENGINE_ERROR, "the reading thread stopped");
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                // already closed by stop()
+            }
         }
     }
 
@@ -83,9 +91,10 @@ public final class EventStream {
         }
         if (!queue.offer(event)) {
             // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
-            log.warn("the queue of {} events is full (Kafka too slow): disconnecting from the engine, "
-                    + "will resume from the checkpoint", queue.capacity());
-            finish(EndReason.QUEUE_FULL, "the queue of " + queue.capacity() + " events is full");
+            String full = "the queue of " + queue.capacity() + " events or " + queue.capacityBytes()
+                    + " bytes is full (" + queue.size() + " events, " + queue.bytes() + " bytes held)";
+            log.warn("{} (Kafka too slow): disconnecting from the engine, will resume from the checkpoint", full);
+            finish(EndReason.QUEUE_FULL, full);
             return;
         }
         onEventRead.accept(1);

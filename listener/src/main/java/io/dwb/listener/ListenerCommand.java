@@ -77,7 +77,7 @@ public final class ListenerCommand implements Callable<Integer> {
             return 0;
         }
         Properties clients = kafka.clientProperties();
-        EventQueue queue = new EventQueue(settings.queueCapacity());
+        EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics);
         // The loop commits what was read and call() returns 0.

@@ -14,6 +14,7 @@ public final class ListenerMetrics {
     private final Counter gaps;
     private final Counter reconnects;
     private final Counter transactions;
+    private final Counter standIns;
     private final Histogram commitSeconds;
 
     public ListenerMetrics(IntSupplier queueDepth) {
@@ -25,6 +26,10 @@ public final class ListenerMetrics {
                 .help("Gap records published (continuity with the checkpoint not proven)").register(registry);
         reconnects = Counter.builder().name("dwb_listener_reconnects_total")
                 .help("Subscriptions to GET /events after the first one").register(registry);
+        standIns = Counter.builder().name("dwb_listener_stand_ins_total")
+                .help("Engine events published as their stand-in (identity only, truncated), by reason; "
+                        + "not-an-event counts lines skipped as not an event").labelNames("reason")
+                .register(registry);
         transactions = Counter.builder().name("dwb_listener_transactions_total")
                 .help("Kafka transactions committed").register(registry);
         // How long Kafka takes to commit (the last sends, the checkpoint, the transaction markers): most of an event's
@@ -52,6 +57,10 @@ public final class ListenerMetrics {
 
     public void gap() {
         gaps.inc();
+    }
+
+    public void standIn(StandInReason reason) {
+        standIns.labelValues(reason.code()).inc();
     }
 
     public void reconnect() {

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param transactionInterval the longest events wait before a commit (earlier when the queue drains empty)
  * @param heartbeatInterval   how often a heartbeat record is published
  * @param queueCapacity       events read and not yet published before the reader disconnects
+ * @param queueBytes          their bytes before the reader disconnects
  * @param backoffInitial      first wait after the engine is lost
  * @param backoffMax          longest wait between reconnection attempts
  * @param attempts            consecutive failed connection attempts before exiting; 0 = forever once connected,
@@ -25,6 +26,7 @@ import java.time.Duration;
  */
 public record ListenerSettings(String dockerHost, String hostName, String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
+                               long queueBytes,
                                Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
                                Duration kafkaTimeout, Duration continuityWait, TopicPlan topics) {
 
@@ -32,7 +34,7 @@ public record ListenerSettings(String dockerHost, String hostName, String events
     public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
                                         Duration startDelay) {
         return new ListenerSettings(dockerHost, hostName, eventsTopic, checkpointsTopic, transactionInterval,
-                heartbeatInterval, queueCapacity, backoffInitial, backoffMax, attempts, startDelay, kafkaTimeout,
-                continuityWait, topics);
+                heartbeatInterval, queueCapacity, queueBytes, backoffInitial, backoffMax, attempts, startDelay,
+                kafkaTimeout, continuityWait, topics);
     }
 }

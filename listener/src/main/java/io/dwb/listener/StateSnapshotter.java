@@ -1,19 +1,80 @@
 package io.dwb.listener;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.StandIn;
 import io.dwb.schemas.StateSnapshot;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 
-/** The state record that follows a gap: every container the engine knows, as GET /containers/json?all=1 says. */
+/**
+ * The state records that follow a gap: every container the engine knows, as GET /containers/json?all=1 says, in as
+ * many parts as it takes for each record to stay under {@code maxPartBytes} (a few hundred containers already make
+ * more than 1 MiB, which Kafka would refuse for good).
+ */
 final class StateSnapshotter {
-    private final EngineConnection engine;
+    /** Room for a part's own fields (time, ids, part numbers) around its containers. */
+    private static final int PART_OVERHEAD = 512;
 
-    StateSnapshotter(EngineConnection engine) {
+    private final EngineConnection engine;
+    private final int maxPartBytes;
+
+    StateSnapshotter(EngineConnection engine, int maxPartBytes) {
         this.engine = engine;
+        this.maxPartBytes = maxPartBytes;
     }
 
-    StateSnapshot take() {
+    List<StateSnapshot> take() {
         long now = ContractJson.epochNanos(Instant.now());
-        return new StateSnapshot(ContractJson.rfc3339(now), now, engine.containers());
+        return split(ContractJson.rfc3339(now), now, UUID.randomUUID().toString(), engine.containers(), maxPartBytes);
+    }
+
+    /** The parts of one snapshot: containers in the engine's order, each part's JSON within {@code maxPartBytes}. */
+    static List<StateSnapshot> split(String time, long timeNano, String snapshotId, ArrayNode containers,
+                                     int maxPartBytes) {
+        int budget = maxPartBytes - PART_OVERHEAD;
+        List<ArrayNode> parts = new ArrayList<>();
+        ArrayNode current = ContractJson.MAPPER.createArrayNode();
+        long size = 0;
+        for (JsonNode container : containers) {
+            JsonNode kept = container;
+            int length = ContractJson.write(kept).length;
+            if (length > budget) {
+                kept = summary(container);
+                length = ContractJson.write(kept).length;
+            }
+            if (!current.isEmpty() && size + length + 1 > budget) {
+                parts.add(current);
+                current = ContractJson.MAPPER.createArrayNode();
+                size = 0;
+            }
+            current.add(kept);
+            size += length + 1;
+        }
+        parts.add(current);
+        List<StateSnapshot> snapshots = new ArrayList<>(parts.size());
+        for (int i = 0; i < parts.size(); i++) {
+            snapshots.add(new StateSnapshot(time, timeNano, snapshotId, i + 1, parts.size(), parts.get(i)));
+        }
+        return snapshots;
+    }
+
+    /** A container too large for a part alone: its summary fields, each cut to fit, marked truncated. */
+    private static ObjectNode summary(JsonNode container) {
+        ObjectNode summary = ContractJson.MAPPER.createObjectNode();
+        for (String field : StateSnapshot.SUMMARY_FIELDS) {
+            JsonNode value = container.get(field);
+            if (value != null) {
+                boolean small = ContractJson.write(value).length <= 4_096;
+                summary.set(field, small ? value : ContractJson.MAPPER.getNodeFactory().textNode(
+                        value.isTextual() ? value.asText().substring(0, Math.min(1_024, value.asText().length())) : ""));
+            }
+        }
+        summary.put(StandIn.TRUNCATED, true);
+        return summary;
     }
 }

@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,10 +41,10 @@ class EventSplitterTest {
             // duplicate keys: the last one wins, as in a tree
             "{\"Type\":\"container\",\"Type\":\"image\",\"Action\":\"pull\",\"Actor\":{\"ID\":\"a\",\"ID\":\"b\"},"
                     + "\"timeNano\":1790000004000000000}",
-            // pretty-printed, with an array of objects
-            "{\n  \"Type\" : \"plugin\",\n  \"Action\" : \"enable\",\n  \"Actor\" : { \"ID\" : \"p\" },\n"
-                    + "  \"list\" : [ { \"Actor\" : { \"ID\" : \"inner\" } } ],\n"
-                    + "  \"timeNano\" : 1790000005000000000\n}");
+            // spaces between tokens, with an array of objects (one line: a newline inside an event ends it)
+            "{ \"Type\" : \"plugin\",\t\"Action\" : \"enable\",  \"Actor\" : { \"ID\" : \"p\" },\r"
+                    + "  \"list\" : [ { \"Actor\" : { \"ID\" : \"inner\" } } ],"
+                    + "  \"timeNano\" : 1790000005000000000 }");
 
     @Test
     void everyEventKeepsItsExactBytesAndTheTreesIdentityWhereverTheReadsEnd() throws IOException {
@@ -115,13 +118,102 @@ class EventSplitterTest {
     }
 
     @Test
-    void somethingOtherThanAnObjectOrAStreamCutInTheMiddleOfAnEventIsAnError() {
-        assertThatThrownBy(() -> split("[1,2]".getBytes(StandardCharsets.UTF_8), 3, 1000))
-                .isInstanceOf(IOException.class).hasMessageContaining("event object");
+    void aStreamCutInTheMiddleOfAnEventIsAnError() {
         assertThatThrownBy(() -> split("{\"Type\":\"container\"".getBytes(StandardCharsets.UTF_8), 3, 1000))
                 .isInstanceOf(IOException.class);
         assertThatThrownBy(() -> split("{\"Type\":\"container\"}{\"Ty".getBytes(StandardCharsets.UTF_8), 3, 1000))
                 .isInstanceOf(IOException.class);
+    }
+
+    /** Events the parser refuses, the bad part inside the labels: identity fields before it and after it. */
+    private static byte[] refusedEvent(String attribute) {
+        return ("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"bad-1\",\"Attributes\":{"
+                + attribute + "}},\"scope\":\"local\",\"time\":1790000020,\"timeNano\":1790000020000000009}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anEventTheParserRefusesBecomesAStandInWithTheIdentityAroundTheBadPartAndTheNextOnesAreIntact()
+            throws IOException {
+        byte[] invalidUtf8 = refusedEvent("\"bad\":\"a__b\"");
+        int at = new String(invalidUtf8, StandardCharsets.UTF_8).indexOf("a__b") + 1;
+        invalidUtf8[at] = (byte) 0xff;
+        invalidUtf8[at + 1] = (byte) 0xfe;
+        Map<String, Map.Entry<byte[], StandInReason>> cases = new LinkedHashMap<>();
+        cases.put("a 60,000-character label key", Map.entry(refusedEvent("\"" + "k".repeat(60_000) + "\":\"v\""),
+                StandInReason.PARSER_LIMIT));
+        cases.put("nesting 5,000 deep", Map.entry(refusedEvent("\"deep\":" + "[".repeat(5_000) + "]".repeat(5_000)),
+                StandInReason.PARSER_LIMIT));
+        cases.put("a NUL byte", Map.entry(refusedEvent("\"nul\":\"a\u0000b\""), StandInReason.MALFORMED));
+        cases.put("invalid UTF-8", Map.entry(invalidUtf8, StandInReason.MALFORMED));
+        cases.put("a syntax error", Map.entry(refusedEvent("\"a\":\"b\" \"c\":1, \"d\":{\"e\":tru}"),
+                StandInReason.MALFORMED));
+        cases.put("a 3 MB string", Map.entry(refusedEvent("\"huge\":\"" + "x".repeat(3_000_000) + "\""),
+                StandInReason.TOO_LARGE));
+        String good = EVENTS.get(0);
+        String next = EVENTS.get(1);
+        for (Map.Entry<String, Map.Entry<byte[], StandInReason>> c : cases.entrySet()) {
+            byte[] bad = c.getValue().getKey();
+            byte[] body = concat(good.getBytes(StandardCharsets.UTF_8), "\n".getBytes(StandardCharsets.UTF_8), bad,
+                    "\n".getBytes(StandardCharsets.UTF_8), next.getBytes(StandardCharsets.UTF_8));
+            for (int readSize : new int[] {7, 16 * 1024, body.length}) {
+                List<StandInReason> reported = new ArrayList<>();
+                List<CapturedEvent> events = split(body, readSize, 1 << 20, reported);
+                assertThat(events).as("%s, read size %d", c.getKey(), readSize).hasSize(3);
+                assertThat(new String(events.get(0).json(), StandardCharsets.UTF_8)).isEqualTo(good);
+                assertThat(new String(events.get(2).json(), StandardCharsets.UTF_8)).isEqualTo(next);
+                JsonNode standIn = ContractJson.tree(events.get(1).json());
+                assertThat(standIn.get("truncated").asBoolean()).as(c.getKey()).isTrue();
+                assertThat(standIn.get("Type").asText()).isEqualTo("container");
+                assertThat(standIn.get("Action").asText()).isEqualTo("create");
+                assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("bad-1");
+                assertThat(standIn.get("time").asLong()).isEqualTo(1_790_000_020L);
+                assertThat(standIn.get("timeNano").asLong()).as(c.getKey()).isEqualTo(1_790_000_020_000_000_009L);
+                assertThat(standIn.get("originalSize").asLong()).isEqualTo(bad.length);
+                assertThat(events.get(1).identity().timeNano()).isEqualTo(1_790_000_020_000_000_009L);
+                assertThat(EventIdentity.of(standIn).id(HOST_ID)).as("the stand-in's own id").isEqualTo(events.get(1).id());
+                assertThat(reported).as(c.getKey()).containsExactly(c.getValue().getValue());
+            }
+        }
+    }
+
+    @Test
+    void aNewlineInsideAnEventEndsItAsAStandInAndTheRestOfThatLineIsSkipped() throws IOException {
+        // The engine writes one event per line: a newline cannot be inside one, so the next line is a new start.
+        String cut = "{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"cut-1\",\"Attributes\":{"
+                + "\"note\":\"two\nlines\"}},\"timeNano\":1790000030000000000}";
+        String unclosed = "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"open-1\"";
+        List<StandInReason> reported = new ArrayList<>();
+        List<CapturedEvent> events = split(body(List.of(EVENTS.get(0), cut, unclosed, EVENTS.get(1)), "\n"), 5,
+                1 << 20, reported);
+        assertThat(events).hasSize(4);
+        assertThat(new String(events.get(0).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(0));
+        assertThat(ContractJson.tree(events.get(1).json()).path("Actor").path("ID").asText()).isEqualTo("cut-1");
+        assertThat(ContractJson.tree(events.get(1).json()).get("truncated").asBoolean()).isTrue();
+        assertThat(ContractJson.tree(events.get(2).json()).get("Action").asText()).isEqualTo("die");
+        assertThat(ContractJson.tree(events.get(2).json()).path("Actor").path("ID").asText()).isEqualTo("open-1");
+        assertThat(new String(events.get(3).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(1));
+        assertThat(reported).containsExactly(StandInReason.MALFORMED, StandInReason.NOT_AN_EVENT,
+                StandInReason.CUT_BY_NEWLINE);
+    }
+
+    @Test
+    void bytesThatAreNotAnEventAreSkippedToTheEndOfTheirLine() throws IOException {
+        List<StandInReason> reported = new ArrayList<>();
+        List<CapturedEvent> events = split(body(List.of(EVENTS.get(0), "[1,2]", "garbage {\"Type\":\"x\"}",
+                "\u0000", EVENTS.get(1)), "\n"), 3, 1 << 20, reported);
+        assertThat(events).extracting(e -> new String(e.json(), StandardCharsets.UTF_8))
+                .containsExactly(EVENTS.get(0), EVENTS.get(1));
+        assertThat(reported).containsExactly(StandInReason.NOT_AN_EVENT, StandInReason.NOT_AN_EVENT,
+                StandInReason.NOT_AN_EVENT);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     private static byte[] body(List<String> events, String separator) {
@@ -135,7 +227,13 @@ class EventSplitterTest {
 
     /** Feeds {@code body} in reads of {@code readSize} through one reused buffer, as EventStream does. */
     private static List<CapturedEvent> split(byte[] body, int readSize, int maxEventBytes) throws IOException {
-        EventSplitter splitter = new EventSplitter(HOST_ID, maxEventBytes);
+        return split(body, readSize, maxEventBytes, new ArrayList<>());
+    }
+
+    private static List<CapturedEvent> split(byte[] body, int readSize, int maxEventBytes,
+                                             List<StandInReason> reported) throws IOException {
+        EventSplitter splitter = new EventSplitter(HOST_ID, maxEventBytes,
+                new StandInReport(reported::add, System::nanoTime, Duration.ofSeconds(10)));
         List<CapturedEvent> out = new ArrayList<>();
         byte[] read = new byte[readSize];
         for (int at = 0; at < body.length; at += readSize) {

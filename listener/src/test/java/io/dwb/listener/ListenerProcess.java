@@ -5,6 +5,14 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +58,18 @@ final class ListenerProcess {
         return start(env, List.of(extra), true);
     }
 
+    /** With the JVM flags of bin/listener (its 64 MB heap), not the tests' default. */
+    JavaProcess startWithLauncherHeap(String... extra) throws IOException {
+        return JavaProcess.start(Main.class, JavaProcess.launcherFlags("listener"), Map.of(),
+                arguments(List.of(extra), true));
+    }
+
     private JavaProcess start(Map<String, String> env, List<String> extra, boolean bootstrapOption)
             throws IOException {
+        return JavaProcess.start(Main.class, env, arguments(extra, bootstrapOption));
+    }
+
+    private List<String> arguments(List<String> extra, boolean bootstrapOption) {
         List<String> args = new ArrayList<>();
         if (bootstrapOption) {
             args.addAll(List.of("--bootstrap-servers", bootstrapServers));
@@ -60,7 +78,7 @@ final class ListenerProcess {
                 "--checkpoint-topic", checkpointTopic, "--host-name", hostName, "--transaction-interval", "100ms",
                 "--continuity-wait", "3s", "--reconnect-max-wait", "2s"));
         args.addAll(extra);
-        return JavaProcess.start(Main.class, env, args);
+        return args;
     }
 
     /** Waits until the process has subscribed to the engine at least {@code times} times. */
@@ -94,5 +112,20 @@ final class ListenerProcess {
             n++;
         }
         return n;
+    }
+
+    /** Creates the checkpoints topic and writes {@code value} as this host's checkpoint (garbage, say). */
+    void writeCheckpointValue(SharedKafka.Broker broker, byte[] value) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(checkpointTopic, 1, (short) 1).configs(
+                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+            producer.send(new ProducerRecord<>(checkpointTopic,
+                    identity().id().getBytes(StandardCharsets.UTF_8), value)).get();
+        }
     }
 }

@@ -8,7 +8,8 @@ package io.dwb.schemas;
  * @param to        RFC 3339 time from which events are complete again
  * @param fromNano  {@code from} as the engine's {@code timeNano}
  * @param toNano    {@code to} in nanoseconds since the epoch
- * @param reason    a short code: {@code checkpoint-not-replayed}, {@code queue-overflow}, {@code engine-restarted}
+ * @param reason    a short code, {@link GapReason#code}: {@code checkpoint-not-replayed}, {@code queue-overflow},
+ *                  {@code engine-restarted}, {@code checkpoint-unreadable}
  * @param detail    a sentence a person can read
  * @param lastEventId the {@link EventId} of the checkpointed event, null when unknown
  */

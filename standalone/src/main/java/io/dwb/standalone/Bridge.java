@@ -56,7 +56,7 @@ final class Bridge {
      */
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
                         MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages) {
-        EventQueue queue = new EventQueue(listenerSettings.queueCapacity());
+        EventQueue queue = new EventQueue(listenerSettings.queueCapacity(), listenerSettings.queueBytes());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         // The embedded broker is this process's alone (its data directory is locked): no group lock to wait for.
         CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics,

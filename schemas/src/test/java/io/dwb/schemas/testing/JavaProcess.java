@@ -29,11 +29,11 @@ public final class JavaProcess implements AutoCloseable {
 
     public static JavaProcess start(Class<?> mainClass, Map<String, String> env, List<String> args)
             throws IOException {
-        return start(List.of("-Xmx256m"), mainClass, env, args);
+        return start(mainClass, List.of("-Xmx256m"), env, args);
     }
 
-    /** With these JVM options (e.g. the launcher's, in bin/support/launch.sh) instead of {@code -Xmx256m}. */
-    public static JavaProcess start(List<String> jvmOptions, Class<?> mainClass, Map<String, String> env,
+    /** @param jvmOptions the JVM's flags, e.g. the launcher's heap ({@link #launcherFlags}) */
+    public static JavaProcess start(Class<?> mainClass, List<String> jvmOptions, Map<String, String> env,
                                     List<String> args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -47,6 +47,28 @@ public final class JavaProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().putAll(env);
         return new JavaProcess(builder.start(), log);
+    }
+
+    /**
+     * The JVM flags bin/listener or bin/forwarder run a module with: {@code DWB_<MODULE>_JAVA_OPTS} of
+     * bin/support/launch.sh, read from there so a test runs with the heap users get.
+     *
+     * @param module {@code listener} or {@code forwarder}
+     */
+    public static List<String> launcherFlags(String module) throws IOException {
+        Path launch = Path.of("..", "bin", "support", "launch.sh").toAbsolutePath().normalize();
+        Process bash = new ProcessBuilder("bash", "-c", ". \"$0\" && echo \"$DWB_" + module.toUpperCase()
+                + "_JAVA_OPTS\"", launch.toString()).redirectErrorStream(true).start();
+        String flags = new String(bash.getInputStream().readAllBytes()).strip();
+        try {
+            if (bash.waitFor() != 0 || flags.isEmpty()) {
+                throw new IOException("no DWB_" + module.toUpperCase() + "_JAVA_OPTS in " + launch + ": " + flags);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading " + launch, e);
+        }
+        return List.of(flags.split("\\s+"));
     }
 
     public long pid() {

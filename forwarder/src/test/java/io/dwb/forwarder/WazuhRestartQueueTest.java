@@ -1,0 +1,152 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.DatagramReceiver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Wazuh restarts on real AF_UNIX datagram sockets: what the old socket's queue held unread reaches the new socket,
+ * and a socket that was only slow gets nothing twice.
+ */
+class WazuhRestartQueueTest {
+    @TempDir
+    Path dir;
+
+    private final AtomicInteger resent = new AtomicInteger();
+
+    private static byte[] datagram(int n) {
+        return ("1:Wazuh-Docker:{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(int n) {
+        return new String(datagram(n), StandardCharsets.UTF_8);
+    }
+
+    private WazuhQueue queue(Path path) {
+        return new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT), resent::incrementAndGet);
+    }
+
+    /** Sends from {@code first} until the socket is full; returns the numbers it accepted. */
+    private static List<Integer> fill(WazuhQueue queue, int first) {
+        List<Integer> accepted = new ArrayList<>();
+        for (int n = first; ; n++) {
+            try {
+                queue.send(datagram(n));
+                accepted.add(n);
+            } catch (AlertSink.SinkUnavailableException e) {
+                assertThat(e.getMessage()).contains("queue full");
+                return accepted;
+            } catch (AlertSink.SinkRejectedException e) {
+                throw new AssertionError(e);
+            }
+            assertThat(accepted).as("a bounded queue fills").hasSizeLessThan(10_000);
+        }
+    }
+
+    /** Sends {@code n}, retrying once: the first send may meet the old, closed socket. */
+    private static void sendAfterRestart(WazuhQueue queue, int n) throws Exception {
+        try {
+            queue.send(datagram(n));
+        } catch (AlertSink.SinkUnavailableException firstTryOnTheOldSocket) {
+            queue.send(datagram(n));
+        }
+    }
+
+    @Test
+    void whatARestartedWazuhHeldUnreadIsSentToTheNewSocketAndCounted() throws Exception {
+        Path path = dir.resolve("queue");
+        List<Integer> queued;
+        Set<String> readByTheOld;
+        try (WazuhQueue queue = queue(path)) {
+            try (DatagramReceiver old = DatagramReceiver.bind(path)) {
+                for (int n = 0; n < 100; n++) {
+                    queue.send(datagram(n));
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> old.count() == 100);
+                old.stopReading();
+                queued = fill(queue, 1000);
+                readByTheOld = new HashSet<>(old.texts());
+            } // Wazuh stops: its socket is closed and unlinked, and the kernel drops what its queue held
+            assertThat(queued).as("accepted by the kernel, never read").isNotEmpty();
+            List<String> unread = queued.stream().map(WazuhRestartQueueTest::text)
+                    .filter(t -> !readByTheOld.contains(t)).toList();
+            assertThat(unread).isNotEmpty();
+
+            try (DatagramReceiver restarted = DatagramReceiver.bind(path)) {
+                sendAfterRestart(queue, 5000);
+                await().atMost(Duration.ofSeconds(5)).until(() -> restarted.texts().contains(text(5000)));
+                List<String> got = restarted.texts();
+                assertThat(got).containsAll(unread);
+                assertThat(got.get(got.size() - 1)).as("the resent ones first, in order").isEqualTo(text(5000));
+                assertThat(got.subList(got.size() - 1 - unread.size(), got.size() - 1)).isEqualTo(unread);
+                // The duplicates: the resent datagrams the old socket had already passed to its reader.
+                assertThat(resent.get()).isEqualTo(got.size() - 1)
+                        .isLessThanOrEqualTo(ResendWindow.DEFAULT_DATAGRAMS);
+                assertThat(got.size() - 1 - unread.size()).isLessThanOrEqualTo(ResendWindow.DEFAULT_DATAGRAMS);
+
+                queue.send(datagram(5001));
+                await().atMost(Duration.ofSeconds(5)).until(() -> restarted.texts().contains(text(5001)));
+                assertThat(resent.get()).as("sent again once, not at every send").isEqualTo(got.size() - 1);
+            }
+        }
+    }
+
+    @Test
+    void aHungWazuhWhoseSocketWasReplacedAtThePathIsLeftAndItsQueueSentToTheNewOne() throws Exception {
+        Path path = dir.resolve("queue");
+        try (WazuhQueue queue = queue(path);
+             DatagramReceiver hung = DatagramReceiver.bind(path)) {
+            queue.send(datagram(0));
+            await().atMost(Duration.ofSeconds(5)).until(() -> hung.count() == 1);
+            hung.stopReading();
+            List<Integer> queued = fill(queue, 1);
+            Set<String> readByTheHung = new HashSet<>(hung.texts());
+            // A new Wazuh unlinks the path and binds there; the old process holds its socket, full, unread.
+            try (DatagramReceiver restarted = DatagramReceiver.bind(path)) {
+                assertThatThrownBy(() -> queue.send(datagram(5000)))
+                        .isInstanceOf(AlertSink.SinkUnavailableException.class)
+                        .hasMessageContaining("socket replaced");
+                queue.send(datagram(5000));
+                await().atMost(Duration.ofSeconds(5)).until(() -> restarted.texts().contains(text(5000)));
+                assertThat(restarted.texts()).containsAll(queued.stream().map(WazuhRestartQueueTest::text)
+                        .filter(t -> !readByTheHung.contains(t)).toList());
+                assertThat(resent.get()).isPositive().isLessThanOrEqualTo(ResendWindow.DEFAULT_DATAGRAMS);
+            }
+        }
+    }
+
+    @Test
+    void aWazuhThatWasOnlySlowGetsNothingTwice() throws Exception {
+        Path path = dir.resolve("queue");
+        try (WazuhQueue queue = queue(path);
+             DatagramReceiver receiver = DatagramReceiver.bind(path)) {
+            receiver.stopReading();
+            List<Integer> queued = fill(queue, 0);
+            assertThatThrownBy(() -> queue.send(datagram(5000)))
+                    .isInstanceOf(AlertSink.SinkUnavailableException.class).hasMessageContaining("queue full");
+            // A datagram the socket refuses for its size is not taken for a restart either.
+            assertThatThrownBy(() -> queue.send(new byte[300_000]))
+                    .isInstanceOf(AlertSink.SinkRejectedException.class);
+            receiver.resumeReading();
+            queue.send(datagram(5000));
+            int expected = queued.size() + 1;
+            await().atMost(Duration.ofSeconds(5)).until(() -> receiver.count() == expected);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> receiver.count() == expected);
+            assertThat(resent.get()).isZero();
+            assertThat(new HashSet<>(receiver.texts())).hasSize(expected);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.dwb.listener;
+
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventIdentity;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The structure of one event read byte by byte, whatever the bytes are: where the top-level object ends (strings,
+ * escapes and brackets followed, nothing else checked) and the identity fields, for an event the JSON parser refuses
+ * (too long a name, too deep, invalid UTF-8, a NUL byte). It keeps no more than {@link #MAX_TEXT} bytes of any
+ * value, so an event of any size costs nothing here. Not thread-safe; one per stream, {@link #begin} per event.
+ */
+final class EventScanner {
+    /** Longer keys match no identity field, longer identity values are cut: the engine's are ids and words. */
+    static final int MAX_TEXT = 256;
+
+    private final ByteArrayOutputStream text = new ByteArrayOutputStream(MAX_TEXT);
+    private boolean textOverflow;
+    /** Open objects and arrays; 0 once the event's object closed. */
+    private int depth;
+    private boolean inString;
+    private boolean escaped;
+    /** Inside the object that is the value of the top-level {@code Actor} (at depth 2). */
+    private boolean inActor;
+    /** At an identity level (the top-level object, the Actor object): whether the next string is a key. */
+    private boolean expectKey;
+    /** The current string or bare value is at an identity level, and is kept in {@link #text}. */
+    private boolean capturing;
+    /** Inside a bare value (number, true, false, null). */
+    private boolean bare;
+    private String key;
+    private String actorKey;
+    private String type;
+    private String action;
+    private String actorId;
+    private String timeNanoText;
+    private Long timeNano;
+    private Long timeSeconds;
+    private String timeText;
+
+    /** A new event starts with the {@code '{'} given to the next {@link #step}. */
+    void begin() {
+        depth = 0;
+        inString = false;
+        escaped = false;
+        inActor = false;
+        bare = false;
+        capturing = false;
+        key = null;
+        actorKey = null;
+        type = "";
+        action = "";
+        actorId = "";
+        timeNanoText = "";
+        timeNano = null;
+        timeSeconds = null;
+        timeText = null;
+    }
+
+    /** Whether the event is inside a string (a newline there cannot be JSON). */
+    boolean inString() {
+        return inString;
+    }
+
+    /** Takes the next byte of the event; true when it closed the event's object. */
+    boolean step(byte b) {
+        if (inString) {
+            if (escaped) {
+                escaped = false;
+            } else if (b == '\\') {
+                escaped = true;
+            } else if (b == '"') {
+                inString = false;
+                if (capturing) {
+                    string();
+                }
+                return false;
+            }
+            keep(b);
+            return false;
+        }
+        if (bare) {
+            if (b != ',' && b != '}' && b != ']' && b != ':' && !whitespace(b)) {
+                keep(b);
+                return false;
+            }
+            bare = false;
+            if (capturing) {
+                bareValue();
+            }
+        }
+        switch (b) {
+            case '"' -> {
+                inString = true;
+                startText();
+            }
+            case '{', '[' -> {
+                if (depth == 1 && !expectKey && b == '{' && "Actor".equals(key)) {
+                    inActor = true;
+                    actorKey = null;
+                } else if (identityLevel() && !expectKey) {
+                    value(""); // a container where a scalar identity field belongs counts as empty, as in a tree
+                }
+                depth++;
+                expectKey = b == '{';
+            }
+            case '}', ']' -> {
+                depth--;
+                if (depth == 1) {
+                    inActor = false;
+                }
+                expectKey = false;
+                return depth <= 0;
+            }
+            case ':' -> expectKey = false;
+            case ',' -> expectKey = identityLevel();
+            default -> {
+                if (!whitespace(b)) {
+                    bare = true;
+                    startText();
+                    keep(b);
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The identity fields read, by the rules of {@link EventIdentity}. */
+    EventIdentity identity() {
+        return EventIdentity.of(timeNanoText, timeNano, timeSeconds, type, action, actorId);
+    }
+
+    /** {@code time} as written, null when missing. */
+    String timeText() {
+        return timeText;
+    }
+
+    static boolean whitespace(byte b) {
+        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+    }
+
+    private boolean identityLevel() {
+        return depth == 1 || depth == 2 && inActor;
+    }
+
+    private void startText() {
+        capturing = identityLevel();
+        text.reset();
+        textOverflow = false;
+    }
+
+    private void keep(byte b) {
+        if (!capturing) {
+            return;
+        }
+        if (text.size() < MAX_TEXT) {
+            text.write(b);
+        } else {
+            textOverflow = true;
+        }
+    }
+
+    private void string() {
+        capturing = false;
+        if (expectKey) {
+            String name = textOverflow ? null : unescaped();
+            if (depth == 1) {
+                key = name;
+            } else {
+                actorKey = name;
+            }
+            return;
+        }
+        String value = unescaped();
+        if (depth == 1 && "timeNano".equals(key)) {
+            timeNano = null;
+        } else if (depth == 1 && "time".equals(key)) {
+            timeSeconds = null;
+        }
+        value(value);
+    }
+
+    private void bareValue() {
+        capturing = false;
+        String raw = text.toString(StandardCharsets.UTF_8);
+        if (raw.equals("null")) {
+            value("");
+            return;
+        }
+        String value = raw;
+        Long exact = null;
+        try {
+            BigDecimal number = new BigDecimal(raw);
+            value = number.toBigInteger().toString();
+            exact = number.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? number.longValue() : null;
+        } catch (NumberFormatException e) {
+            // true, false or garbage: its text
+        }
+        if (depth == 1 && "timeNano".equals(key)) {
+            timeNano = exact;
+        } else if (depth == 1 && "time".equals(key)) {
+            timeSeconds = exact;
+        }
+        value(value);
+    }
+
+    private void value(String value) {
+        if (depth == 1 && key != null) {
+            switch (key) {
+                case "timeNano" -> timeNanoText = value;
+                case "time" -> timeText = value;
+                case "Type" -> type = value;
+                case "Action" -> action = value;
+                default -> { }
+            }
+        } else if (depth == 2 && inActor && "ID".equals(actorKey)) {
+            actorId = value;
+        }
+    }
+
+    /** The string's text: JSON escapes resolved when they are valid, invalid UTF-8 as U+FFFD. */
+    private String unescaped() {
+        byte[] raw = text.toByteArray();
+        String decoded = new String(raw, StandardCharsets.UTF_8);
+        if (decoded.indexOf('\\') < 0) {
+            return decoded;
+        }
+        try {
+            return ContractJson.MAPPER.readValue("\"" + decoded + "\"", String.class);
+        } catch (IOException e) {
+            return decoded;
+        }
+    }
+}

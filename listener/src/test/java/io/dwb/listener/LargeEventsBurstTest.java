@@ -1,0 +1,78 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * 60 events of about 1 MB arriving at once (60 MB, more than bin/listener's 64 MB heap holds beside everything
+ * else) while the broker takes only 2 MB/s from this listener (a client quota): the queue is bounded by bytes, so
+ * the listener disconnects when it holds 16 MiB, resumes from the checkpoint, and every event reaches the topic
+ * once, in order, with no gap (the scripted engine replays all).
+ */
+@ExtendWith(SharedKafka.class)
+class LargeEventsBurstTest {
+    private static final int EVENTS = 60;
+    private static final int PAD = 1_000_000 - 200;
+    /** Now: the topic's 7-day retention would delete records timestamped earlier. */
+    private static final long T0 = System.currentTimeMillis() * 1_000_000L;
+
+    @Test
+    void sixtyEventsOfOneMegabyteAtOnceFitTheLaunchersHeapAndAllReachTheTopicOnce(SharedKafka.Broker broker)
+            throws Exception {
+        List<ScriptedEngine.Event> events = new ArrayList<>();
+        String pad = "x".repeat(PAD);
+        for (int i = 0; i < EVENTS; i++) {
+            long t = T0 + i * 1_000L;
+            events.add(new ScriptedEngine.Event(("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":"
+                    + "\"big-" + i + "\",\"Attributes\":{\"pad\":\"" + pad + "\"}},\"scope\":\"local\",\"time\":"
+                    + t / 1_000_000_000L + ",\"timeNano\":" + t + "}").getBytes(StandardCharsets.UTF_8), t));
+        }
+        ListenerProcess listener = new ListenerProcess(broker);
+        String clientId = "slow-" + listener.hostName;
+        Path kafkaConfig = Files.createTempFile("dwb-kafka", ".properties");
+        Files.writeString(kafkaConfig, "bootstrap.servers=" + broker.bootstrapServers() + "\nclient.id=" + clientId
+                + "\n");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
+                    new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 2_000_000.0))))).all().get();
+        }
+        try (ScriptedEngine engine = new ScriptedEngine(events);
+             JavaProcess process = listener.startWithLauncherHeap("--docker-host", engine.dockerHost(),
+                     "--kafka-config", kafkaConfig.toString())) {
+            ListenerProcess.awaitConnected(process, 1);
+            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+                assertThat(process.isAlive()).as("alive; output:%n%s", process.output()).isTrue();
+                assertThat(TopicView.read(broker, listener.topic).events()).hasSize(EVENTS);
+            });
+            TopicView view = TopicView.read(broker, listener.topic);
+            assertThat(view.events()).extracting(p -> p.value().path("Actor").path("ID").asText())
+                    .as("offsets %s; listener output:%n%s", view.events().stream().map(p -> p.offset() + ":"
+                            + p.value().path("Actor").path("ID").asText()).toList(), process.output())
+                    .containsExactlyElementsOf(IntStream.range(0, EVENTS).mapToObj(i -> "big-" + i).toList());
+            assertThat(view.events()).allSatisfy(p -> assertThat(p.value().has("truncated")).isFalse());
+            assertThat(view.ofKind("gap")).isEmpty();
+            assertThat(engine.subscriptions()).as("disconnected when the queue's bytes were full")
+                    .isGreaterThan(1);
+            assertThat(process.output()).contains("bytes is full").doesNotContain("OutOfMemoryError");
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.RecordKind;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The state record after a gap, for an engine with 1,200 containers of 2 KB each and one with a 2 MB label (2.4 MB
+ * in all, far over Kafka's 1 MiB record): published in parts, each under the record limit and valid against the
+ * schema, together every container in the engine's order, in the same transaction as the gap; the events after it
+ * follow.
+ */
+@ExtendWith(SharedKafka.class)
+class LargeStateTest {
+    private static final int CONTAINERS = 1_200;
+    private static final int HUGE = 600;
+
+    @Test
+    void aSnapshotOfManyContainersIsPublishedInPartsUnderTheRecordLimitAndCaptureGoesOn(SharedKafka.Broker broker)
+            throws Exception {
+        ArrayNode containers = ContractJson.MAPPER.createArrayNode();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < CONTAINERS; i++) {
+            String id = String.format("%064x", i);
+            ids.add(id);
+            ObjectNode c = containers.addObject().put("Id", id);
+            c.putArray("Names").add("/c-" + i);
+            c.put("Image", "local/busybox:1").put("State", "running").put("Status", "Up 2 hours");
+            c.putObject("Labels").put("note", (i == HUGE ? "h" : "n").repeat(i == HUGE ? 2_000_000 : 2_000));
+        }
+        long t0 = System.currentTimeMillis() * 1_000_000L;
+        List<ScriptedEngine.Event> events = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            long t = t0 + i;
+            events.add(new ScriptedEngine.Event(("{\"Type\":\"volume\",\"Action\":\"create\",\"Actor\":{\"ID\":\"v-"
+                    + i + "\"},\"scope\":\"local\",\"time\":" + t / 1_000_000_000L + ",\"timeNano\":" + t + "}")
+                    .getBytes(StandardCharsets.UTF_8), t));
+        }
+        ListenerProcess listener = new ListenerProcess(broker);
+        // A gap at start: an unreadable checkpoint (any gap publishes the same state records).
+        listener.writeCheckpointValue(broker, "garbage".getBytes(StandardCharsets.UTF_8));
+        try (ScriptedEngine engine = new ScriptedEngine(events, ContractJson.write(containers));
+             JavaProcess process = listener.startWithLauncherHeap("--docker-host", engine.dockerHost())) {
+            ListenerProcess.awaitConnected(process, 1);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(TopicView.read(broker, listener.topic).events()).hasSize(3));
+            List<TopicView.Published> records = TopicView.read(broker, listener.topic).records();
+            assertThat(records.get(0).kind()).isEqualTo("gap");
+            List<TopicView.Published> parts = records.stream().filter(p -> p.kind().equals("state")).toList();
+            assertThat(parts).as("more than one part").hasSizeGreaterThan(2);
+            assertThat(records.subList(1, 1 + parts.size())).as("right after the gap").containsExactlyElementsOf(parts);
+            int limit = TransactionalPublisher.maxEventBytes(new Properties());
+            ContractSchemas schemas = new ContractSchemas();
+            for (ConsumerRecord<byte[], byte[]> r : broker.readAll(listener.topic)) {
+                assertThat(r.value().length).as("each record under the limit").isLessThanOrEqualTo(limit);
+            }
+            List<String> published = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                JsonNode part = parts.get(i).value();
+                assertThat(schemas.validate(RecordKind.STATE, part)).isEmpty();
+                assertThat(part.get("part").asInt()).isEqualTo(i + 1);
+                assertThat(part.get("parts").asInt()).isEqualTo(parts.size());
+                assertThat(part.get("snapshotId")).isEqualTo(parts.get(0).value().get("snapshotId"));
+                assertThat(part.get("timeNano")).isEqualTo(parts.get(0).value().get("timeNano"));
+                StreamSupport.stream(part.get("containers").spliterator(), false)
+                        .forEach(c -> published.add(c.get("Id").asText()));
+            }
+            assertThat(published).as("every container once, in order").containsExactlyElementsOf(ids);
+            JsonNode huge = parts.stream().flatMap(p -> StreamSupport.stream(p.value().get("containers")
+                    .spliterator(), false)).filter(c -> c.get("Id").asText().equals(ids.get(HUGE))).findFirst()
+                    .orElseThrow();
+            assertThat(huge.get("truncated").asBoolean()).isTrue();
+            assertThat(huge.get("Names").get(0).asText()).isEqualTo("/c-" + HUGE);
+            assertThat(huge.has("Labels")).isFalse();
+            assertThat(TopicView.read(broker, listener.topic).events()).extracting(
+                    p -> p.value().path("Actor").path("ID").asText()).containsExactly("v-0", "v-1", "v-2");
+            assertThat(process.output()).doesNotContain("Kafka unavailable");
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+}

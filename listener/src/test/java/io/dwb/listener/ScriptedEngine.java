@@ -1,0 +1,126 @@
+package io.dwb.listener;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.dwb.schemas.ContractJson;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An engine API on 127.0.0.1 (the JDK's HTTP server) that streams prepared bytes as {@code GET /events}: for what the
+ * real engine will not produce (invalid UTF-8, NUL bytes, deep nesting) or not fast enough (bursts of large events),
+ * and for {@code /containers/json} answers of any size. {@code since} is honoured over the whole sequence, so a
+ * listener that disconnects resumes and proves continuity. After the last event the stream stays open, as the
+ * engine's does.
+ */
+final class ScriptedEngine implements AutoCloseable {
+    /** One event as sent: its bytes (without the newline) and the timeNano {@code since} compares. */
+    record Event(byte[] bytes, long timeNano) {}
+
+    private final HttpServer server;
+    private final List<Event> events;
+    private final byte[] containers;
+    private final String id = "SCRIPTED-" + UUID.randomUUID();
+    /** The engine's clock: one second after the first event, so a first start replays the whole sequence. */
+    private final long clockNanos;
+    private final AtomicInteger subscriptions = new AtomicInteger();
+    private final CountDownLatch closing = new CountDownLatch(1);
+
+    /** @param containers the answer to {@code GET /containers/json} */
+    ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
+        this.events = events;
+        this.containers = containers;
+        this.clockNanos = (events.isEmpty() ? 1_790_000_000_000_000_000L : events.get(0).timeNano())
+                + 1_000_000_000L;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "scripted-engine");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    ScriptedEngine(List<Event> events) throws IOException {
+        this(events, "[]".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** For {@code --docker-host}. */
+    String dockerHost() {
+        return "tcp://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int subscriptions() {
+        return subscriptions.get();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        URI uri = exchange.getRequestURI();
+        String path = uri.getPath().replaceFirst("^/v[0-9.]+/", "/");
+        switch (path) {
+            case "/_ping" -> answer(exchange, "OK".getBytes(StandardCharsets.UTF_8));
+            case "/info" -> answer(exchange, ("{\"ID\":\"" + id + "\",\"Name\":\"scripted\",\"SystemTime\":\""
+                    + ContractJson.rfc3339(clockNanos) + "\"}").getBytes(StandardCharsets.UTF_8));
+            case "/containers/json" -> answer(exchange, containers);
+            case "/events" -> stream(exchange, since(uri.getQuery()));
+            default -> {
+                exchange.sendResponseHeaders(404, -1);
+                exchange.close();
+            }
+        }
+    }
+
+    private void stream(HttpExchange exchange, long since) throws IOException {
+        subscriptions.incrementAndGet();
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, 0); // chunked, as the engine's
+        try (OutputStream out = exchange.getResponseBody()) {
+            for (Event e : events) {
+                if (e.timeNano() >= since) {
+                    out.write(e.bytes());
+                    out.write('\n');
+                    out.flush();
+                }
+            }
+            closing.await();
+        } catch (IOException e) {
+            // the listener disconnected
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long since(String query) {
+        for (String part : query == null ? new String[0] : query.split("&")) {
+            if (part.startsWith("since=")) {
+                String[] s = part.substring(6).split("\\.");
+                long nanos = s.length > 1 ? Long.parseLong((s[1] + "000000000").substring(0, 9)) : 0;
+                return Long.parseLong(s[0]) * 1_000_000_000L + nanos;
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    private static void answer(HttpExchange exchange, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing.countDown();
+        server.stop(0);
+    }
+}
