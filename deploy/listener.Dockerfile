@@ -5,6 +5,12 @@
 ARG BASE_IMAGE=eclipse-temurin:17-jre
 FROM ${BASE_IMAGE}
 COPY listener.jar /opt/docker-wazuh-bridge/listener.jar
+# Not root: the listener needs no file of the host. It reads the engine through the allow-list proxy
+# (deploy/engine-proxy, tcp://...:2375). Mounting the engine socket itself instead needs the socket's group:
+# `docker run --group-add "$(stat -c %g /var/run/docker.sock)" ...` (full API access: avoid).
+ARG DWB_UID=10001
+ARG DWB_GID=10001
+USER ${DWB_UID}:${DWB_GID}
 # As bin/listener: a small heap and the serial collector; override with JAVA_OPTS. Options: DWB_* variables
 # (docs/listener.md) or arguments after the image name.
 ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"

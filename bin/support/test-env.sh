@@ -122,3 +122,13 @@ ensure_jre_image() {
   say "building $DWB_JRE_IMAGE from the local JDK (about 30 s)"
   "$(dirname "${BASH_SOURCE[0]}")/../../deploy/jre-image/build" "$DWB_JRE_IMAGE" >&2
 }
+
+# The base of the engine's allow-list proxy image (deploy/engine-proxy), where the official haproxy image cannot be
+# pulled: Debian's haproxy package, installed on this machine when missing.
+DWB_HAPROXY_IMAGE=${DWB_HAPROXY_IMAGE:-local/haproxy:2.6}
+
+ensure_haproxy_image() {
+  image_exists "$DWB_HAPROXY_IMAGE" && return 0
+  say "building $DWB_HAPROXY_IMAGE from Debian's haproxy package"
+  "$(dirname "${BASH_SOURCE[0]}")/../../deploy/engine-proxy/build-base" "$DWB_HAPROXY_IMAGE" >&2
+}

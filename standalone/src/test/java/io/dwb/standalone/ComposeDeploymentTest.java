@@ -6,8 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,13 +26,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fleet deployment for real: docker-compose.yml with images built locally from the Dockerfiles (on a JRE
- * base image made without a registry, deploy/jre-image/build), Kafka from the test image; a container run on the
- * engine shows up as alerts on a datagram receiver in the directory mounted as Wazuh's queue directory.
+ * base image made without a registry, deploy/jre-image/build, and an HAProxy base made from Debian's package,
+ * deploy/engine-proxy/build-base), Kafka from the test image; a container run on the engine shows up as alerts on a
+ * datagram receiver in the directory mounted as Wazuh's queue directory, whose socket only Wazuh's group may write.
+ * No service of the bridge runs as root, and the listener reaches the engine only through the allow-list proxy,
+ * which refuses everything but the listener's read calls.
  */
 class ComposeDeploymentTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.1.1");
     private static final String JRE_IMAGE = System.getenv().getOrDefault("DWB_JRE_IMAGE", "local/jre:17");
+    private static final String HAPROXY_IMAGE = System.getenv().getOrDefault("DWB_HAPROXY_IMAGE", "local/haproxy:2.6");
+    /** Stands for the wazuh group of a real host: the only group (besides root) that may write the queue socket. */
+    private static final int WAZUH_GID = 4242;
 
     @TempDir
     Path work;
@@ -37,24 +49,48 @@ class ComposeDeploymentTest {
         String project = "dwb-compose-test-" + suffix;
         String listenerImage = "local/dwb-listener:test-" + suffix;
         String forwarderImage = "local/dwb-forwarder:test-" + suffix;
-        ensureJreImage();
+        String proxyImage = "local/dwb-engine-proxy:test-" + suffix;
+        ensureImage(JRE_IMAGE, "deploy/jre-image/build");
+        ensureImage(HAPROXY_IMAGE, "deploy/engine-proxy/build-base");
         build("listener", listenerImage);
         build("forwarder", forwarderImage);
+        run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + HAPROXY_IMAGE, "-t", proxyImage,
+                ROOT.resolve("deploy/engine-proxy").toString()), Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(5));
 
+        // As on a Wazuh host: the sockets directory and the queue socket belong to the wazuh group, mode 750 / 660.
         Path queueDir = Files.createDirectories(work.resolve("queue-sockets"));
+        Files.setAttribute(queueDir, "unix:gid", WAZUH_GID);
+        Files.setPosixFilePermissions(queueDir, PosixFilePermissions.fromString("rwxr-x---"));
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("LISTENER_IMAGE", listenerImage);
         env.put("FORWARDER_IMAGE", forwarderImage);
+        env.put("ENGINE_PROXY_IMAGE", proxyImage);
         env.put("DOCKER_SOCKET", engineSocket());
+        env.put("DOCKER_GID", String.valueOf(Files.getAttribute(Path.of(engineSocket()), "unix:gid")));
+        env.put("WAZUH_GID", String.valueOf(WAZUH_GID));
         env.put("WAZUH_QUEUE_DIR", queueDir.toString());
         env.put("EVENTS_PARTITIONS", "3");
         List<String> compose = List.of("docker", "compose", "-p", project, "-f", ROOT.resolve("docker-compose.yml").toString());
         try (DatagramReceiver wazuh = DatagramReceiver.bind(queueDir.resolve("queue"))) {
+            Files.setAttribute(wazuh.path(), "unix:gid", WAZUH_GID);
+            Files.setPosixFilePermissions(wazuh.path(), PosixFilePermissions.fromString("rw-rw----"));
             run(concat(compose, "up", "-d", "--no-build"), env, Duration.ofMinutes(5));
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(
                     () -> run(concat(compose, "logs", "listener"), env, Duration.ofSeconds(60))
                             .contains("subscribed to GET /events"));
+            for (String service : List.of("engine-proxy", "listener", "forwarder")) {
+                assertThat(processUids(compose, env, service)).as("uids of the processes of %s", service)
+                        .isNotEmpty().doesNotContain("0");
+            }
+            String proxy = "http://" + containerAddress(compose, env, "engine-proxy") + ":2375";
+            assertThat(status(proxy, "GET", "/_ping")).isEqualTo(200);
+            assertThat(status(proxy, "GET", "/v1.44/containers/json?all=1")).isEqualTo(200);
+            assertThat(status(proxy, "POST", "/containers/create")).isEqualTo(403);
+            assertThat(status(proxy, "POST", "/v1.44/containers/x/exec")).isEqualTo(403);
+            assertThat(status(proxy, "DELETE", "/containers/x")).isEqualTo(403);
+            assertThat(status(proxy, "GET", "/secrets")).isEqualTo(403);
+            assertThat(status(proxy, "GET", "/containers/x/json")).as("inspect shows env variables").isEqualTo(403);
 
             String name = TestEngine.uniqueName("compose");
             run(List.of("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", name,
@@ -67,7 +103,7 @@ class ComposeDeploymentTest {
             }
         } finally {
             runQuietly(concat(compose, "down", "-v", "--timeout", "20"), env);
-            runQuietly(List.of("docker", "rmi", listenerImage, forwarderImage), env);
+            runQuietly(List.of("docker", "rmi", listenerImage, forwarderImage, proxyImage), env);
         }
     }
 
@@ -94,13 +130,43 @@ class ComposeDeploymentTest {
                 Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(5));
     }
 
-    private static void ensureJreImage() throws Exception {
-        Process inspect = new ProcessBuilder("docker", "image", "inspect", JRE_IMAGE).redirectErrorStream(true)
+    /** Builds {@code image} with the script {@code build} (a path from the project root) when it is missing. */
+    private static void ensureImage(String image, String build) throws Exception {
+        Process inspect = new ProcessBuilder("docker", "image", "inspect", image).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (inspect.waitFor() != 0) {
-            run(List.of(ROOT.resolve("deploy/jre-image/build").toString(), JRE_IMAGE), Map.of(),
-                    Duration.ofMinutes(5));
+            run(List.of(ROOT.resolve(build).toString(), image), Map.of(), Duration.ofMinutes(5));
         }
+    }
+
+    /** The uid of every process of a Compose service's container, as the engine sees them ({@code docker top}). */
+    private static List<String> processUids(List<String> compose, Map<String, String> env, String service)
+            throws Exception {
+        String id = run(concat(compose, "ps", "-q", service), env, Duration.ofSeconds(60)).strip();
+        String[] lines = run(List.of("docker", "top", id, "-o", "pid,uid"), env, Duration.ofSeconds(60)).split("\\R");
+        List<String> uids = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            String[] columns = lines[i].strip().split("\\s+");
+            if (columns.length == 2) {
+                uids.add(columns[1]);
+            }
+        }
+        return uids;
+    }
+
+    /** The address of a Compose service's container on the project network (the engine runs on this machine). */
+    private static String containerAddress(List<String> compose, Map<String, String> env, String service)
+            throws Exception {
+        String id = run(concat(compose, "ps", "-q", service), env, Duration.ofSeconds(60)).strip();
+        return run(List.of("docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", id),
+                env, Duration.ofSeconds(60)).strip();
+    }
+
+    /** The HTTP status the proxy answers to {@code method path}. */
+    private static int status(String proxy, String method, String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(proxy + path)).timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     /** The engine's socket path on this machine, to mount into the listener's container. */
