@@ -1,8 +1,10 @@
 package io.dwb.schemas.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,7 +31,10 @@ class KafkaClusterTest {
             try (Admin admin = cluster.admin()) {
                 admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3)
                         .configs(Map.of("min.insync.replicas", "2")))).all().get();
-                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                // Until every broker's metadata has the new topic.
+                TopicDescription description = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic),
+                                d -> d != null);
                 assertThat(description.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
             }
             try (KafkaProducer<byte[], byte[]> producer = producer(cluster)) {
