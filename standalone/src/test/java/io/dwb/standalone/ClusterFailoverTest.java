@@ -55,6 +55,11 @@ class ClusterFailoverTest {
              DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
              JavaProcess listener = startListener(cluster, topic, tag);
              JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
+            // A first start captures from when it subscribed: make no event before.
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return listener.output().contains("connected to the Docker engine");
+            });
             long since = engine.engineNowNanos();
             ContainerChurn churn = new ContainerChurn(engine, prefix);
             churn.once();
