@@ -1,0 +1,251 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.forwarder.ForwarderCommand;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventId;
+import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.RecordKind;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.KafkaCluster;
+import io.dwb.schemas.testing.TestEngine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline on a three-broker cluster (replication 3, min ISR 2), each stage a separate process: a listener on
+ * the real engine and a forwarder writing to a datagram socket in Wazuh's place. While containers come and go, a
+ * broker is SIGKILLed (the leader of the listener's partition), then the active controller, then all three brokers
+ * are restarted in turn. At the end the topic holds every engine event of those containers exactly once (by
+ * event id, read_committed), and the receiver got an alert for each, with no duplicate: the forwarder did not crash,
+ * so a redelivery after a lost commit or a rebalance is within its duplicate window (docs/forwarder.md).
+ */
+class ClusterFailoverTest {
+    private static final Duration DELIVERY = Duration.ofMinutes(3);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aBrokerKillAControllerKillAndARollingRestartLoseAndDuplicateNothing() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "events-" + tag;
+        String prefix = "dwb-test-cluster-" + tag + "-";
+        try (KafkaCluster cluster = KafkaCluster.start();
+             TestEngine engine = new TestEngine();
+             DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
+             JavaProcess listener = startListener(cluster, topic, tag);
+             JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
+            // A first start captures from when it subscribed: make no event before.
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return listener.output().contains("connected to the Docker engine");
+            });
+            ContainerChurn churn = new ContainerChurn(engine, prefix);
+            churn.once();
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return alerts(wazuh, prefix).size() >= 4;
+            });
+
+            churn.start();
+            int victim = leaderOfListenersPartition(cluster, topic);
+            churn.awaitMore(3);
+            cluster.kill(victim);
+            churn.awaitMore(5);
+            cluster.start(victim);
+
+            int controller = cluster.killActiveController();
+            churn.awaitMore(5);
+            cluster.start(controller);
+
+            cluster.rollingRestart();
+            churn.awaitMore(3);
+            churn.stop();
+            assertAlive(listener, forwarder);
+
+            assertThat(churn.made()).as("containers made across the failures").isGreaterThanOrEqualTo(17);
+
+            // The engine keeps only its last 256 events, and the machine is shared: what the churn made is the
+            // reference, each container's create, start, die and destroy.
+            Map<String, List<String>> expectedActions = new TreeMap<>();
+            for (int i = 1; i <= churn.made(); i++) {
+                expectedActions.put(prefix + i, List.of("create", "destroy", "die", "start"));
+            }
+            await().atMost(DELIVERY).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                assertAlive(listener, forwarder);
+                List<OwnEvent> onTopic = eventsOnTopic(cluster.readAll(topic), prefix);
+                assertThat(actionsByName(onTopic)).as("actions of each churned container on the topic, "
+                        + "read_committed").isEqualTo(expectedActions);
+                List<String> topicIds = onTopic.stream().map(OwnEvent::id).toList();
+                assertThat(topicIds).as("event ids on the topic").doesNotHaveDuplicates();
+                String hostId = onTopic.get(0).hostId();
+                assertThat(alerts(wazuh, prefix).stream().map(a -> EventId.of(hostId, a)).toList())
+                        .as("event ids of the alerts the receiver got, duplicates kept")
+                        .containsExactlyInAnyOrderElementsOf(topicIds);
+            });
+        }
+    }
+
+    /** An event record of a churned container on the topic. */
+    private record OwnEvent(String id, String hostId, String name, String action) {}
+
+    private static JavaProcess startListener(KafkaCluster cluster, String topic, String tag) throws IOException {
+        return JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
+                "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic,
+                "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "cluster-host-" + tag,
+                "--transaction-interval", "100ms", "--continuity-wait", "3s", "--reconnect-max-wait", "2s"));
+    }
+
+    private static JavaProcess startForwarder(KafkaCluster cluster, String topic, String tag, Path queue)
+            throws IOException {
+        return JavaProcess.start(ForwarderCommand.class, Map.of(), List.of(
+                "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic, "--group", "g-" + tag,
+                "--dlq-topic", topic + "-dlq", "--wazuh-queue", queue.toString(), "--retry-max-delay", "1s",
+                "--max-live-age", "0"));
+    }
+
+    private static Map<String, String> engineEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DOCKER_HOST", System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock"));
+        return env;
+    }
+
+    private static void assertAlive(JavaProcess listener, JavaProcess forwarder) {
+        assertThat(listener.isAlive()).as("listener running; output:%n%s", listener.output()).isTrue();
+        assertThat(forwarder.isAlive()).as("forwarder running; output:%n%s", forwarder.output()).isTrue();
+    }
+
+    /** The broker leading the partition the listener's host writes to: the kill that hurts it most. */
+    private static int leaderOfListenersPartition(KafkaCluster cluster, String topic) throws Exception {
+        int partition = cluster.readAll(topic).get(0).partition();
+        try (Admin admin = cluster.admin()) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .get(partition).leader().id();
+        }
+    }
+
+    /** The topic's event records about containers named {@code prefix}..., in topic order. */
+    private static List<OwnEvent> eventsOnTopic(List<ConsumerRecord<byte[], byte[]>> records, String prefix)
+            throws IOException {
+        List<OwnEvent> own = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (RecordKind.fromHeader(HeaderNames.read(r.headers(), HeaderNames.KIND)).orElse(null)
+                    != RecordKind.EVENT) {
+                continue;
+            }
+            JsonNode event = ContractJson.tree(r.value());
+            if (nameOf(event).startsWith(prefix)) {
+                own.add(new OwnEvent(HeaderNames.read(r.headers(), HeaderNames.EVENT_ID),
+                        HeaderNames.read(r.headers(), HeaderNames.HOST_ID), nameOf(event),
+                        event.path("Action").asText()));
+            }
+        }
+        return own;
+    }
+
+    private static Map<String, List<String>> actionsByName(List<OwnEvent> events) {
+        Map<String, List<String>> byName = new TreeMap<>();
+        for (OwnEvent e : events) {
+            byName.computeIfAbsent(e.name(), n -> new ArrayList<>()).add(e.action());
+        }
+        byName.values().forEach(java.util.Collections::sort);
+        return byName;
+    }
+
+    /** The {@code docker} object of every alert about a churned container, duplicates kept. */
+    private static List<JsonNode> alerts(DatagramReceiver wazuh, String prefix) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String text : wazuh.texts()) {
+            JsonNode alert = ContractJson.tree(text.substring(text.indexOf('{')).getBytes(StandardCharsets.UTF_8));
+            if (nameOf(alert.path("docker")).startsWith(prefix)) {
+                out.add(alert.path("docker"));
+            }
+        }
+        return out;
+    }
+
+    private static String nameOf(JsonNode event) {
+        return event.path("Actor").path("Attributes").path("name").asText("");
+    }
+
+    /** Containers created, run to exit and removed, one after another on a thread of its own, until stopped. */
+    private static final class ContainerChurn {
+        private final TestEngine engine;
+        private final String prefix;
+        private final AtomicInteger made = new AtomicInteger();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private Thread thread;
+
+        ContainerChurn(TestEngine engine, String prefix) {
+            this.engine = engine;
+            this.prefix = prefix;
+        }
+
+        /** One container: create, start, die, destroy. */
+        void once() {
+            String name = prefix + made.incrementAndGet();
+            var client = engine.client();
+            String id = client.createContainerCmd(TestEngine.BUSYBOX).withName(name).withCmd("true")
+                    .withLabels(Map.of("dwb.test", "true"))
+                    .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig().withNetworkMode("none"))
+                    .exec().getId();
+            client.startContainerCmd(id).exec();
+            client.waitContainerCmd(id).start().awaitStatusCode();
+            client.removeContainerCmd(id).exec();
+        }
+
+        void start() {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        once();
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                        return;
+                    }
+                }
+            }, "container-churn");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Waits until {@code n} more containers have been made than now. */
+        void awaitMore(int n) {
+            int target = made.get() + n;
+            await().atMost(Duration.ofMinutes(2)).until(() -> {
+                assertThat(failures).isEmpty();
+                return made.get() >= target;
+            });
+        }
+
+        int made() {
+            return made.get();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(60_000);
+            assertThat(failures).isEmpty();
+        }
+    }
+}
