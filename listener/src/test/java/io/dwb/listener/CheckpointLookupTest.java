@@ -46,7 +46,8 @@ class CheckpointLookupTest {
     }
 
     private static Checkpoint checkpoint(int i) {
-        return new Checkpoint(1_700_000_000_000_000_000L + i, "event-" + i);
+        // A real event id (32 hexadecimal digits): the store reports anything else as unreadable.
+        return new Checkpoint(1_700_000_000_000_000_000L + i, String.format("%032x", i));
     }
 
     private static Future<RecordMetadata> write(KafkaProducer<byte[], byte[]> producer, String topic, String host,
