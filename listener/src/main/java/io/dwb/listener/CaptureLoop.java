@@ -98,7 +98,7 @@ public final class CaptureLoop {
                 new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
                         .ensure(settings.topics());
                 try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
-                    return capture(engine, host, kafkaWithTimeouts);
+                    return capture(engine, host, kafkaWithTimeouts, lock);
                 }
             }
         }
@@ -135,14 +135,15 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, Properties kafka) {
+    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, GroupLock lock) {
         TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic());
         CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), System.nanoTime());
         boolean kafkaWarned = false;
         while (!stopping()) {
-            try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records)) {
+            try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records,
+                    System::nanoTime, lock::rivalAlive)) {
                 try {
                     publisher.init();
                     Optional<Checkpoint> checkpoint = store.read(host.id());
@@ -166,7 +167,9 @@ public final class CaptureLoop {
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
-                    if (!kafkaWarned) {
+                    if (e instanceof TransactionalPublisher.TransactionTimedOut) {
+                        log.warn("{}", e.getMessage());
+                    } else if (!kafkaWarned) {
                         log.warn("Kafka unavailable: {}; retrying with backoff", e.getMessage());
                         kafkaWarned = true;
                     } else {
