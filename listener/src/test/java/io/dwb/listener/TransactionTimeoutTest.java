@@ -46,6 +46,7 @@ class TransactionTimeoutTest {
              JavaProcess process = listener.startWithKafkaConfig(config)) {
             ListenerProcess.awaitConnected(process, 1);
             makeVolumes(engine, prefix + "-before", 3, made, null);
+            awaitPublished(broker, listener, prefix + "-before", 6); // committed with a checkpoint
             // Stop the process while events flow, until the stop caught a transaction open (a commit takes a few
             // milliseconds, so some stops fall between two transactions).
             boolean caughtOpen = false;
@@ -94,6 +95,8 @@ class TransactionTimeoutTest {
             assertThat(ids.values()).as("no event of any kind published twice").allMatch(n -> n == 1);
             assertThat(process.output()).contains("the broker aborted it")
                     .contains("resuming from the checkpoint").doesNotContain("fenced");
+            assertThat(process.output().substring(process.output().indexOf("the broker aborted it")))
+                    .contains("resuming from checkpoint").contains("continuity proven");
             assertThat(process.isAlive()).isTrue();
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
         } finally {
