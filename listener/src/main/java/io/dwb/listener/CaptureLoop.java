@@ -97,8 +97,11 @@ public final class CaptureLoop {
             try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
                 new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
                         .ensure(settings.topics());
+                RecordTimestamps timestamps = RecordTimestamps.ofTopic(admin, settings.eventsTopic(),
+                        settings.kafkaTimeout(), System::currentTimeMillis);
                 try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
-                    return capture(engine, host, kafkaWithTimeouts, lock);
+                    return capture(engine, host, kafkaWithTimeouts, lock,
+                            new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic(), timestamps));
                 }
             }
         }
@@ -135,8 +138,8 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, GroupLock lock) {
-        TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic());
+    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, GroupLock lock,
+                        TopicRecords records) {
         CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), System.nanoTime());
