@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
@@ -144,6 +145,13 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     private RuntimeException failure(KafkaException e) {
+        Throwable refusedTime = cause(e, InvalidTimestampException.class);
+        if (refusedTime != null) {
+            // RecordTimestamps keeps event times within the topic's bounds: only this host's own clock is left.
+            return new KafkaUnavailable("the broker refused a record timestamp (" + refusedTime.getMessage()
+                    + "): this host's clock is further from the broker's than the events topic's "
+                    + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
+        }
         if (!lostEpoch(e)) {
             return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
         }
@@ -178,6 +186,15 @@ public final class TransactionalPublisher implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static long transactionTimeoutMs(Properties clientConfig) {

@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -44,6 +48,32 @@ class EngineClockSkewTest {
             List<TopicView.Published> events = awaitEventsOnce(broker, listener, prefix, process);
             assertThat(events).extracting(TopicView.Published::timestamp)
                     .containsExactlyElementsOf(engine.timeNanos().stream().map(t -> t / 1_000_000L).toList());
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
+    void aHostClockOutsideTheTopicsBoundsIsNamedAndNothingIsLostOnceItFits(SharedKafka.Broker broker)
+            throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        // 1 ms behind at most: even the publish time is older than that when the broker appends it, as with a host
+        // clock running behind the broker's.
+        broker.createTopic(listener.topic, 12, Map.of("message.timestamp.before.max.ms", "1"));
+        String prefix = TestEngine.uniqueName("hostclock");
+        try (ScriptedEngine engine = new ScriptedEngine(prefix, VOLUMES, 0);
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> process.output().contains(
+                    "the broker refused a record timestamp"));
+            assertThat(process.output()).contains("this host's clock is further from the broker's");
+            assertThat(TopicView.read(broker, listener.topic).events()).as("nothing committed").isEmpty();
+            try (Admin admin = broker.admin()) {
+                ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, listener.topic);
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                        new ConfigEntry("message.timestamp.before.max.ms", null), AlterConfigOp.OpType.DELETE))))
+                        .all().get();
+            }
+            // The clock "fixed": what was refused is replayed from the engine, once.
+            awaitEventsOnce(broker, listener, prefix, process);
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
         }
     }
