@@ -7,6 +7,7 @@ import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -36,7 +37,7 @@ public final class TransactionalPublisher implements AutoCloseable {
     /** The producer's {@code transaction.timeout.ms} when the Kafka configuration file gives none. */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final TopicRecords records;
     private final LongSupplier nanoClock;
     private final BooleanSupplier rivalAlive;
@@ -52,9 +53,20 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     public TransactionalPublisher(Properties clientConfig, HostIdentity host, TopicRecords records,
                                   LongSupplier nanoClock, BooleanSupplier rivalAlive) {
+        this(producer(clientConfig, host), records, nanoClock, rivalAlive, transactionTimeoutMs(clientConfig));
+    }
+
+    /** Over any producer: the unit tests give Kafka's MockProducer. */
+    TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
+                           BooleanSupplier rivalAlive, long transactionTimeoutMs) {
+        this.producer = producer;
+        this.records = records;
         this.nanoClock = nanoClock;
         this.rivalAlive = rivalAlive;
-        this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs(clientConfig)).toNanos();
+        this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
+    }
+
+    private static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, host.transactionalId());
@@ -70,9 +82,8 @@ public final class TransactionalPublisher implements AutoCloseable {
         p.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, "8388608");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.records = records;
         try {
-            producer = new KafkaProducer<>(p);
+            return new KafkaProducer<>(p);
         } catch (KafkaException e) {
             throw new io.dwb.schemas.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);
