@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,11 +111,16 @@ public final class CaptureLoop {
             try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
                 new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
                         .ensure(settings.topics());
+                RecordTimestamps timestamps = RecordTimestamps.ofTopic(admin, settings.eventsTopic(),
+                        settings.kafkaTimeout(), System::currentTimeMillis);
+                TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic(),
+                        timestamps);
                 if (secondListenerCheck == SecondListenerCheck.NONE) {
-                    return capture(engine, host, kafkaWithTimeouts);
+                    // No lock, so no rival: a transaction that failed after its timeout was timed out, not fenced.
+                    return capture(engine, host, kafkaWithTimeouts, () -> false, records);
                 }
                 try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
-                    return capture(engine, host, kafkaWithTimeouts);
+                    return capture(engine, host, kafkaWithTimeouts, lock::rivalAlive, records);
                 }
             }
         }
@@ -151,14 +157,16 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, Properties kafka) {
-        TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic());
+    /** @param rivalAlive whether another listener of this engine holds the lock now (see GroupLock) */
+    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, BooleanSupplier rivalAlive,
+                        TopicRecords records) {
         CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), System.nanoTime());
         boolean kafkaWarned = false;
         while (!stopping()) {
-            try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records)) {
+            try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records,
+                    System::nanoTime, rivalAlive)) {
                 try {
                     publisher.init();
                     CheckpointStore.Stored stored = store.read(host.id());
@@ -191,7 +199,9 @@ public final class CaptureLoop {
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
-                    if (!kafkaWarned) {
+                    if (e instanceof TransactionalPublisher.TransactionTimedOut) {
+                        log.warn("{}", e.getMessage());
+                    } else if (!kafkaWarned) {
                         log.warn("Kafka unavailable: {}; retrying with backoff", e.getMessage());
                         kafkaWarned = true;
                     } else {

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,11 +32,18 @@ final class GroupLock implements AutoCloseable {
     static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Admin admin;
+    private final String group;
+    /** This process's client id in the group: its members with another client id are other listeners. */
+    private final String clientId;
     private final Thread poller;
     private volatile boolean closing;
 
-    private GroupLock(KafkaConsumer<byte[], byte[]> consumer) {
+    private GroupLock(KafkaConsumer<byte[], byte[]> consumer, Admin admin, String group, String clientId) {
         this.consumer = consumer;
+        this.admin = admin;
+        this.group = group;
+        this.clientId = clientId;
         this.poller = new Thread(this::pollForever, "group-lock");
         this.poller.setDaemon(true);
     }
@@ -60,12 +68,14 @@ final class GroupLock implements AutoCloseable {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        String clientId = "dwb-lock-" + java.util.UUID.randomUUID();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, String.valueOf(SESSION_TIMEOUT_MS));
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        GroupLock lock = new GroupLock(new KafkaConsumer<>(p));
+        GroupLock lock = new GroupLock(new KafkaConsumer<>(p), admin, group, clientId);
         lock.consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
@@ -79,14 +89,26 @@ final class GroupLock implements AutoCloseable {
         return lock;
     }
 
+    /**
+     * Whether another listener of this engine is a member of the group now. After this process was paused past the
+     * session timeout its own membership lapsed: a listener started meanwhile holds the group, and is seen here.
+     */
+    boolean rivalAlive() {
+        return describe(admin, group).stream().anyMatch(m -> !clientId.equals(m.clientId()));
+    }
+
     private static int members(Admin admin, String group) {
+        return describe(admin, group).size();
+    }
+
+    private static Collection<MemberDescription> describe(Admin admin, String group) {
         try {
             ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
                     .get(30, TimeUnit.SECONDS);
-            return d.members().size();
+            return d.members();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof GroupIdNotFoundException) {
-                return 0;
+                return List.of();
             }
             throw new TransactionalPublisher.KafkaUnavailable("cannot describe consumer group " + group + ": "
                     + e.getCause().getMessage(), e);

@@ -13,7 +13,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-/** Builds the records of the topic contract for one host: key host id, the contract's headers and timestamps. */
+/**
+ * Builds the records of the topic contract for one host: key host id, the contract's headers, and the timestamps of
+ * {@link RecordTimestamps} (the record's own time when the broker takes it, else the publish time).
+ */
 public final class TopicRecords {
     private final String eventsTopic;
     private final String checkpointsTopic;
@@ -21,8 +24,15 @@ public final class TopicRecords {
     private final byte[] key;
     private final byte[] hostName;
     private final Map<RecordKind, byte[]> kinds = new EnumMap<>(RecordKind.class);
+    private final RecordTimestamps timestamps;
 
+    /** Records timestamped with their own time, whatever it is. */
     public TopicRecords(HostIdentity host, String eventsTopic, String checkpointsTopic) {
+        this(host, eventsTopic, checkpointsTopic, RecordTimestamps.eventTime());
+    }
+
+    public TopicRecords(HostIdentity host, String eventsTopic, String checkpointsTopic, RecordTimestamps timestamps) {
+        this.timestamps = timestamps;
         this.eventsTopic = eventsTopic;
         this.checkpointsTopic = checkpointsTopic;
         this.key = HeaderNames.utf8(host.id());
@@ -32,12 +42,12 @@ public final class TopicRecords {
         }
     }
 
-    /** An engine event: value the engine's bytes exactly as it sent them, timestamp its timeNano in milliseconds. */
+    /** An engine event: value the engine's bytes exactly as it sent them, timestamp from its timeNano. */
     public ProducerRecord<byte[], byte[]> event(CapturedEvent event) {
         RecordHeaders headers = headers(RecordKind.EVENT);
         headers.add(new RecordHeader(HeaderNames.EVENT_ID, HeaderNames.utf8(event.id())));
         Long timeNano = event.identity().timeNano();
-        Long timestamp = timeNano == null ? null : timeNano / 1_000_000L;
+        Long timestamp = timeNano == null ? null : timestamps.of(timeNano);
         return new ProducerRecord<>(eventsTopic, null, timestamp, key, event.json(), headers);
     }
 
@@ -58,7 +68,7 @@ public final class TopicRecords {
     }
 
     private ProducerRecord<byte[], byte[]> own(RecordKind kind, long timeNano, byte[] value) {
-        return new ProducerRecord<>(eventsTopic, null, timeNano / 1_000_000L, key, value, headers(kind));
+        return new ProducerRecord<>(eventsTopic, null, timestamps.of(timeNano), key, value, headers(kind));
     }
 
     private RecordHeaders headers(RecordKind kind) {

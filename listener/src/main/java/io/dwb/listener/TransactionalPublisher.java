@@ -4,11 +4,16 @@ import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.StandIn;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -17,20 +22,51 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The transactional producer: records are {@link #send sent} as they come, in a transaction begun by the first one,
  * and {@link #commit} ends it with the checkpoint that covers them, so a reader with read_committed sees both or
  * neither. Sending as they come lets the producer ship batches while the interval runs: the commit then waits only
- * for the tail and the transaction marker. A newer producer with the same transactional id fences this one
- * ({@link Fenced}); any other failure is {@link KafkaUnavailable} and the caller rebuilds the producer and resumes
- * from the committed checkpoint.
+ * for the tail and the transaction marker. When Kafka says this producer lost its epoch, there are two causes
+ * with the same exceptions: the broker aborted a transaction open longer than {@code transaction.timeout.ms} (the
+ * process was paused, or stalled) and bumped the epoch, which is {@link TransactionTimedOut}; or a newer producer
+ * with the same transactional id took over, which is {@link Fenced}. They are told apart by the transaction's age
+ * and by whether another listener of this engine is alive (the group lock's members): only an old transaction with
+ * no rival is a timeout. Any other failure is {@link KafkaUnavailable}. On both KafkaUnavailable and its
+ * TransactionTimedOut the caller rebuilds the producer and resumes from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
     /** The producer's {@code batch.size} unless the Kafka configuration file gives one. */
     public static final int BATCH_BYTES = 128 * 1024;
 
-    private final KafkaProducer<byte[], byte[]> producer;
+    /** The producer's {@code transaction.timeout.ms} when the Kafka configuration file gives none. */
+    static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
+    private final Producer<byte[], byte[]> producer;
     private final TopicRecords records;
+    private final LongSupplier nanoClock;
+    private final BooleanSupplier rivalAlive;
+    private final long transactionTimeoutNanos;
     /** Records in the open transaction; 0 when none is open. */
     private int sent;
+    /** nanoClock when the open transaction began. */
+    private long openedNanos;
 
-    public TransactionalPublisher(Properties clientConfig, HostIdentity host, TopicRecords records) {
+    /**
+     * @param nanoClock  monotonic nanoseconds (System::nanoTime), for the open transaction's age
+     * @param rivalAlive whether another listener of this engine is alive now (it would have fenced this one)
+     */
+    public TransactionalPublisher(Properties clientConfig, HostIdentity host, TopicRecords records,
+                                  LongSupplier nanoClock, BooleanSupplier rivalAlive) {
+        this(producer(clientConfig, host), records, nanoClock, rivalAlive, transactionTimeoutMs(clientConfig));
+    }
+
+    /** Over any producer: the unit tests give Kafka's MockProducer. */
+    TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
+                           BooleanSupplier rivalAlive, long transactionTimeoutMs) {
+        this.producer = producer;
+        this.records = records;
+        this.nanoClock = nanoClock;
+        this.rivalAlive = rivalAlive;
+        this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
+    }
+
+    private static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, host.transactionalId());
@@ -46,9 +82,8 @@ public final class TransactionalPublisher implements AutoCloseable {
         p.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, "8388608");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.records = records;
         try {
-            producer = new KafkaProducer<>(p);
+            return new KafkaProducer<>(p);
         } catch (KafkaException e) {
             throw new io.dwb.schemas.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);
@@ -90,6 +125,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             if (sent == 0) {
                 producer.beginTransaction();
+                openedNanos = nanoClock.getAsLong();
             }
             producer.send(record);
             sent++;
@@ -120,12 +156,69 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     private RuntimeException failure(KafkaException e) {
-        if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException
-                || e.getCause() instanceof ProducerFencedException
-                || e.getCause() instanceof InvalidProducerEpochException) {
-            return new Fenced(e);
+        Throwable refusedTime = cause(e, InvalidTimestampException.class);
+        if (refusedTime != null) {
+            // RecordTimestamps keeps event times within the topic's bounds: only this host's own clock is left.
+            return new KafkaUnavailable("the broker refused a record timestamp (" + refusedTime.getMessage()
+                    + "): this host's clock is further from the broker's than the events topic's "
+                    + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
         }
-        return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
+        if (!lostEpoch(e)) {
+            return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
+        }
+        long ageNanos = nanoClock.getAsLong() - openedNanos;
+        if (sent > 0 && ageNanos >= transactionTimeoutNanos && !rivalAlive()) {
+            return new TransactionTimedOut("the Kafka transaction was open " + Duration.ofNanos(ageNanos).toSeconds()
+                    + " s, longer than transaction.timeout.ms (" + Duration.ofNanos(transactionTimeoutNanos)
+                    .toMillis() + " ms), and the broker aborted it (" + e.getMessage() + "); no other listener "
+                    + "for this engine is running: starting a new producer and resuming from the checkpoint", e);
+        }
+        return new Fenced(e);
+    }
+
+    /** Unsure counts as alive: exiting beats fencing a running listener in turn. */
+    private boolean rivalAlive() {
+        try {
+            return rivalAlive.getAsBoolean();
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Kafka no longer accepts this producer's epoch: its transaction was aborted by a newer producer or by the
+     * broker's timeout. A transaction aborted under the producer's feet also shows as an invalid transaction state.
+     */
+    private static boolean lostEpoch(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
+                    || t instanceof InvalidTxnStateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    static long transactionTimeoutMs(Properties clientConfig) {
+        String value = clientConfig.getProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+        if (value == null) {
+            return DEFAULT_TRANSACTION_TIMEOUT_MS;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new io.dwb.schemas.runtime.ConfigurationError("transaction.timeout.ms in the Kafka configuration "
+                    + "is not a number of milliseconds: " + value, e);
+        }
     }
 
     @Override
@@ -145,8 +238,18 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /** Kafka did not take the transaction; nothing of it is visible to read_committed readers. */
-    public static final class KafkaUnavailable extends RuntimeException {
+    public static class KafkaUnavailable extends RuntimeException {
         KafkaUnavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The broker aborted the open transaction after {@code transaction.timeout.ms} and bumped the epoch; no other
+     * listener took over. Nothing of the transaction is visible to read_committed readers; a new producer resumes.
+     */
+    public static final class TransactionTimedOut extends KafkaUnavailable {
+        TransactionTimedOut(String message, Throwable cause) {
             super(message, cause);
         }
     }

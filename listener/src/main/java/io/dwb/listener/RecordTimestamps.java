@@ -1,0 +1,120 @@
+package io.dwb.listener;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The record timestamp policy of the events topic. A record's timestamp is its event's time in milliseconds when the
+ * broker takes that time, else the listener's publish time. The broker refuses a CreateTime more than
+ * {@code message.timestamp.after.max.ms} ahead of its clock (Kafka 4: 1 h) or more than
+ * {@code message.timestamp.before.max.ms} behind it (default unbounded), and a refused record fails its whole
+ * transaction, again at every retry: an engine clock an hour ahead would stop capture for good. The bounds are the
+ * topic's, read at start, less {@link #MARGIN_MS}; the event keeps its own {@code time}/{@code timeNano} in its
+ * value either way.
+ */
+public final class RecordTimestamps {
+    private static final Logger log = LoggerFactory.getLogger(RecordTimestamps.class);
+    /**
+     * Room inside the broker's bounds for the difference between this host's clock and the broker's, and for the
+     * time a record waits in the producer before the broker appends it.
+     */
+    static final long MARGIN_MS = 60_000;
+    /** Kafka 4's default {@code message.timestamp.after.max.ms}, used when the topic's cannot be read. */
+    static final long KAFKA_DEFAULT_AFTER_MAX_MS = 3_600_000;
+
+    private final long aheadMs;
+    private final long behindMs;
+    private final LongSupplier wallClockMillis;
+
+    /**
+     * @param afterMaxMs      the topic's {@code message.timestamp.after.max.ms}
+     * @param beforeMaxMs     the topic's {@code message.timestamp.before.max.ms}
+     * @param wallClockMillis the publish time (System::currentTimeMillis)
+     */
+    public RecordTimestamps(long afterMaxMs, long beforeMaxMs, LongSupplier wallClockMillis) {
+        this.aheadMs = inside(afterMaxMs);
+        this.behindMs = inside(beforeMaxMs);
+        this.wallClockMillis = wallClockMillis;
+    }
+
+    /** Event time always: for a topic with LogAppendTime, where the broker neither checks nor keeps it. */
+    public static RecordTimestamps eventTime() {
+        return new RecordTimestamps(Long.MAX_VALUE, Long.MAX_VALUE, System::currentTimeMillis);
+    }
+
+    private static long inside(long bound) {
+        if (bound == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        return bound > 2 * MARGIN_MS ? bound - MARGIN_MS : bound / 2;
+    }
+
+    /** The record timestamp of a record whose own time is {@code timeNano}. */
+    public long of(long timeNano) {
+        long event = Math.floorDiv(timeNano, 1_000_000L);
+        long now = wallClockMillis.getAsLong();
+        // Compared as differences: an absurd event time must not overflow into "within bounds".
+        long ahead = event - now;
+        boolean tooFarAhead = event > now && (ahead < 0 || ahead > aheadMs);
+        long behind = now - event;
+        boolean tooFarBehind = event < now && (behind < 0 || behind > behindMs);
+        return tooFarAhead || tooFarBehind ? now : event;
+    }
+
+    /** The topic's bounds; Kafka 4's defaults, with a warning, when the principal may not read them. */
+    static RecordTimestamps ofTopic(Admin admin, String topic, Duration timeout, LongSupplier wallClockMillis) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(List.of(resource)).values().get(resource)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if ("LogAppendTime".equals(value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG))) {
+                return eventTime();
+            }
+            return new RecordTimestamps(
+                    bound(config, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, KAFKA_DEFAULT_AFTER_MAX_MS),
+                    bound(config, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.MAX_VALUE),
+                    wallClockMillis);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof AuthorizationException)) {
+                throw new TransactionalPublisher.KafkaUnavailable("cannot read the settings of topic " + topic + ": "
+                        + e.getCause().getMessage(), e);
+            }
+            log.warn("cannot read the settings of topic {} ({}): record timestamps assume Kafka's defaults "
+                    + "(event time unless more than {} ms ahead of this host's clock)", topic,
+                    e.getCause().getMessage(), KAFKA_DEFAULT_AFTER_MAX_MS - MARGIN_MS);
+            return new RecordTimestamps(KAFKA_DEFAULT_AFTER_MAX_MS, Long.MAX_VALUE, wallClockMillis);
+        } catch (TimeoutException e) {
+            throw new TransactionalPublisher.KafkaUnavailable("cannot read the settings of topic " + topic
+                    + ": no answer within " + timeout.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransactionalPublisher.KafkaUnavailable("interrupted", e);
+        }
+    }
+
+    private static String value(Config config, String key) {
+        ConfigEntry entry = config.get(key);
+        return entry == null ? null : entry.value();
+    }
+
+    private static long bound(Config config, String key, long absent) {
+        String value = value(config, key);
+        try {
+            return value == null ? absent : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return absent;
+        }
+    }
+}

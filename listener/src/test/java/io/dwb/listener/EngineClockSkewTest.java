@@ -1,0 +1,119 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.TestEngine;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue 12 item 4: an engine whose clock is far from the broker's. Kafka refuses a record timestamp more than
+ * {@code message.timestamp.after.max.ms} ahead (or {@code before.max.ms} behind) of its clock; the listener then
+ * timestamps such records with their publish time (docs/contract.md), and every event reaches the topic once, its
+ * own time unchanged in its value.
+ */
+@ExtendWith(SharedKafka.class)
+class EngineClockSkewTest {
+    private static final int VOLUMES = 10;
+
+    @Test
+    void eventsTwoHoursAheadAreTimestampedWithTheirPublishTime(SharedKafka.Broker broker) throws Exception {
+        // The topic as the listener creates it: the broker's defaults, after.max.ms = 1 h in Kafka 4.
+        assertReachTheTopicWithPublishTimes(broker, Duration.ofHours(2), Map.of());
+    }
+
+    @Test
+    void eventsADayBehindATopicsBoundAreTimestampedWithTheirPublishTime(SharedKafka.Broker broker) throws Exception {
+        assertReachTheTopicWithPublishTimes(broker, Duration.ofDays(-1),
+                Map.of("message.timestamp.before.max.ms", "3600000"));
+    }
+
+    @Test
+    void eventsADayBehindOnAnUnboundedTopicKeepTheirEventTime(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("behind");
+        try (SkewedClockEngine engine = new SkewedClockEngine(prefix, VOLUMES, Duration.ofDays(-1).toNanos());
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+            List<TopicView.Published> events = awaitEventsOnce(broker, listener, prefix, process);
+            assertThat(events).extracting(TopicView.Published::timestamp)
+                    .containsExactlyElementsOf(engine.timeNanos().stream().map(t -> t / 1_000_000L).toList());
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
+    void aHostClockOutsideTheTopicsBoundsIsNamedAndNothingIsLostOnceItFits(SharedKafka.Broker broker)
+            throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        // 1 ms behind at most: even the publish time is older than that when the broker appends it, as with a host
+        // clock running behind the broker's.
+        broker.createTopic(listener.topic, 12, Map.of("message.timestamp.before.max.ms", "1"));
+        String prefix = TestEngine.uniqueName("hostclock");
+        try (SkewedClockEngine engine = new SkewedClockEngine(prefix, VOLUMES, 0);
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> process.output().contains(
+                    "the broker refused a record timestamp"));
+            assertThat(process.output()).contains("this host's clock is further from the broker's");
+            assertThat(TopicView.read(broker, listener.topic).events()).as("nothing committed").isEmpty();
+            try (Admin admin = broker.admin()) {
+                ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, listener.topic);
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                        new ConfigEntry("message.timestamp.before.max.ms", null), AlterConfigOp.OpType.DELETE))))
+                        .all().get();
+            }
+            // The clock "fixed": what was refused is replayed from the engine, once.
+            awaitEventsOnce(broker, listener, prefix, process);
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    private static void assertReachTheTopicWithPublishTimes(SharedKafka.Broker broker, Duration skew,
+                                                            Map<String, String> topicConfig) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        if (!topicConfig.isEmpty()) {
+            broker.createTopic(listener.topic, 12, topicConfig);
+        }
+        String prefix = TestEngine.uniqueName("skew");
+        long before = System.currentTimeMillis();
+        try (SkewedClockEngine engine = new SkewedClockEngine(prefix, VOLUMES, skew.toNanos());
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+            List<TopicView.Published> events = awaitEventsOnce(broker, listener, prefix, process);
+            long after = System.currentTimeMillis();
+            assertThat(events).extracting(TopicView.Published::timestamp)
+                    .as("publish times, not the engine's").allMatch(t -> t >= before && t <= after);
+            assertThat(events).extracting(e -> e.value().path("timeNano").asLong())
+                    .as("the event keeps its own time").containsExactlyElementsOf(engine.timeNanos());
+            assertThat(process.output()).doesNotContain("Kafka unavailable");
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    /** Every scripted event on the topic once, in engine order. */
+    private static List<TopicView.Published> awaitEventsOnce(SharedKafka.Broker broker, ListenerProcess listener,
+                                                             String prefix, JavaProcess process) {
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(process.isAlive()).as("listener alive; output:\n" + process.output()).isTrue();
+            assertThat(TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)))
+                    .hasSizeGreaterThanOrEqualTo(2 * VOLUMES);
+        });
+        List<TopicView.Published> events = TopicView.read(broker, listener.topic).events().stream()
+                .filter(e -> TopicView.named(prefix).test(e.value())).toList();
+        assertThat(events).hasSize(2 * VOLUMES);
+        Map<String, Long> perAction = events.stream().collect(Collectors.groupingBy(
+                e -> e.value().path("Actor").path("ID").asText() + " " + e.value().path("Action").asText(),
+                Collectors.counting()));
+        assertThat(perAction).hasSize(2 * VOLUMES).allSatisfy((k, n) -> assertThat(n).as(k).isEqualTo(1L));
+        return events;
+    }
+}

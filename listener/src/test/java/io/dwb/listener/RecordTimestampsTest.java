@@ -1,0 +1,43 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The record timestamp policy against a fixed publish clock. */
+class RecordTimestampsTest {
+    private static final long NOW_MS = 1_795_835_520_000L;
+    private static final long HOUR = Duration.ofHours(1).toMillis();
+
+    private static long timestamp(long afterMax, long beforeMax, long eventMs) {
+        return new RecordTimestamps(afterMax, beforeMax, () -> NOW_MS).of(eventMs * 1_000_000L + 123_456);
+    }
+
+    @Test
+    void anEventWithinTheBoundsKeepsItsTimeInMilliseconds() {
+        assertThat(timestamp(HOUR, Long.MAX_VALUE, NOW_MS - 5_000)).isEqualTo(NOW_MS - 5_000);
+        assertThat(timestamp(HOUR, Long.MAX_VALUE, NOW_MS + 30 * 60_000)).isEqualTo(NOW_MS + 30 * 60_000);
+        assertThat(timestamp(HOUR, Long.MAX_VALUE, NOW_MS - 24 * HOUR)).as("Kafka's default: unbounded behind")
+                .isEqualTo(NOW_MS - 24 * HOUR);
+    }
+
+    @Test
+    void anEventBeyondABoundLessTheMarginTakesThePublishTime() {
+        assertThat(timestamp(HOUR, Long.MAX_VALUE, NOW_MS + 2 * HOUR)).isEqualTo(NOW_MS);
+        assertThat(timestamp(HOUR, Long.MAX_VALUE, NOW_MS + HOUR - RecordTimestamps.MARGIN_MS / 2))
+                .as("inside the bound but not inside the margin").isEqualTo(NOW_MS);
+        assertThat(timestamp(HOUR, HOUR, NOW_MS - 24 * HOUR)).isEqualTo(NOW_MS);
+        assertThat(timestamp(60_000, 60_000, NOW_MS + 40_000)).as("a bound under twice the margin: half of it")
+                .isEqualTo(NOW_MS);
+        assertThat(timestamp(60_000, 60_000, NOW_MS + 20_000)).isEqualTo(NOW_MS + 20_000);
+    }
+
+    @Test
+    void absurdEventTimesDoNotOverflowIntoTheBounds() {
+        RecordTimestamps t = new RecordTimestamps(HOUR, HOUR, () -> NOW_MS);
+        assertThat(t.of(Long.MAX_VALUE)).isEqualTo(NOW_MS);
+        assertThat(t.of(Long.MIN_VALUE)).isEqualTo(NOW_MS);
+        assertThat(RecordTimestamps.eventTime().of(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / 1_000_000L);
+    }
+}

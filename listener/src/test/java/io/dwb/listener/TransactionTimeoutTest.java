@@ -1,0 +1,144 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.TestEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue 12 item 4: a listener paused (SIGSTOP) longer than its {@code transaction.timeout.ms} finds its transaction
+ * aborted by the broker and its epoch bumped. That is not another listener: it starts a new producer, resumes from
+ * the checkpoint, and every event made before, during and after the pause is on the topic once.
+ */
+@ExtendWith(SharedKafka.class)
+class TransactionTimeoutTest {
+    private static final int TRANSACTION_TIMEOUT_MS = 2_000;
+    private static final int ATTEMPTS = 10;
+
+    @Test
+    void aListenerPausedPastTheTransactionTimeoutResumesWithoutLossOrDuplicates(SharedKafka.Broker broker)
+            throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("paused");
+        Path config = Files.createTempFile("dwb-kafka-", ".properties");
+        Files.writeString(config, "bootstrap.servers=" + broker.bootstrapServers() + "\n"
+                + "transaction.timeout.ms=" + TRANSACTION_TIMEOUT_MS + "\n");
+        List<String> made = new CopyOnWriteArrayList<>();
+        String transactionalId = listener.identity().transactionalId();
+        try (TestEngine engine = new TestEngine(); Admin admin = broker.admin();
+             JavaProcess process = listener.startWithKafkaConfig(config)) {
+            ListenerProcess.awaitConnected(process, 1);
+            makeVolumes(engine, prefix + "-before", 3, made, null);
+            awaitPublished(broker, listener, prefix + "-before", 6); // committed with a checkpoint
+            // Stop the process while events flow, until the stop caught a transaction open (a commit takes a few
+            // milliseconds, so some stops fall between two transactions).
+            boolean caughtOpen = false;
+            for (int attempt = 0; attempt < ATTEMPTS && !caughtOpen; attempt++) {
+                String batch = prefix + "-during" + attempt;
+                CompletableFuture<TransactionState> stopped = new CompletableFuture<>();
+                makeVolumes(engine, batch, 6, made, i -> {
+                    if (i == 3) {
+                        signal("STOP", process);
+                        stopped.complete(state(admin, transactionalId));
+                    }
+                });
+                caughtOpen = stopped.join() == TransactionState.ONGOING;
+                if (caughtOpen) {
+                    // The broker aborts it after the timeout (it looks every 10 s by default).
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                            state(admin, transactionalId) != TransactionState.ONGOING);
+                }
+                signal("CONT", process);
+                if (!caughtOpen) {
+                    awaitPublished(broker, listener, batch, 12);
+                }
+            }
+            assertThat(caughtOpen).as("a stop caught an open transaction").isTrue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                assertThat(process.isAlive()).as("listener alive; output:\n" + process.output()).isTrue();
+                return process.output().contains("longer than transaction.timeout.ms");
+            });
+            makeVolumes(engine, prefix + "-after", 3, made, null);
+
+            awaitPublished(broker, listener, prefix, 2 * made.size());
+            TopicView view = TopicView.read(broker, listener.topic);
+            List<JsonNode> mine = view.eventValues(TopicView.named(prefix));
+            Map<String, Long> perAction = mine.stream().collect(Collectors.groupingBy(
+                    e -> e.path("Actor").path("ID").asText() + " " + e.path("Action").asText(),
+                    Collectors.counting()));
+            List<String> expected = new ArrayList<>();
+            for (String name : made) {
+                expected.add(name + " create");
+                expected.add(name + " destroy");
+            }
+            assertThat(perAction.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(Set.copyOf(perAction.values())).as("each event once").containsExactly(1L);
+            Map<String, Long> ids = view.events().stream().collect(Collectors.groupingBy(
+                    TopicView.Published::eventId, Collectors.counting()));
+            assertThat(ids.values()).as("no event of any kind published twice").allMatch(n -> n == 1);
+            assertThat(process.output()).contains("the broker aborted it")
+                    .contains("resuming from the checkpoint").doesNotContain("fenced");
+            assertThat(process.output().substring(process.output().indexOf("the broker aborted it")))
+                    .contains("resuming from checkpoint").contains("continuity proven");
+            assertThat(process.isAlive()).isTrue();
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        } finally {
+            Files.deleteIfExists(config);
+        }
+    }
+
+    private static void awaitPublished(SharedKafka.Broker broker, ListenerProcess listener, String prefix, int n) {
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(
+                TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)))
+                .hasSizeGreaterThanOrEqualTo(n));
+    }
+
+    /** Creates and removes {@code count} volumes (two events each), calling {@code between} after each. */
+    private static void makeVolumes(TestEngine engine, String prefix, int count, List<String> made,
+                                    java.util.function.IntConsumer between) {
+        for (int i = 0; i < count; i++) {
+            String name = prefix + "-" + i;
+            engine.client().createVolumeCmd().withName(name).exec();
+            engine.client().removeVolumeCmd(name).exec();
+            made.add(name);
+            if (between != null) {
+                between.accept(i);
+            }
+        }
+    }
+
+    private static TransactionState state(Admin admin, String transactionalId) {
+        try {
+            return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS).state();
+        } catch (Exception e) {
+            throw new AssertionError("cannot describe transaction " + transactionalId, e);
+        }
+    }
+
+    private static void signal(String signal, JavaProcess process) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+            assertThat(kill.waitFor()).as("kill -" + signal).isZero();
+        } catch (Exception e) {
+            throw new AssertionError("kill -" + signal + " failed", e);
+        }
+    }
+}
