@@ -28,7 +28,7 @@ class KafkaLostHealthTest {
         try (SharedKafka.Broker broker = SharedKafka.startBroker()) {
             ListenerProcess listener = new ListenerProcess(broker);
             int port = ListenerProcess.freePort();
-            try (JavaProcess process = listener.start("--kafka-timeout", "5s", "--heartbeat-interval", "2s",
+            try (JavaProcess process = listener.start("--kafka-timeout", "10s", "--heartbeat-interval", "2s",
                     "--metrics-port", String.valueOf(port))) {
                 ListenerProcess.awaitConnected(process, 1);
                 await().atMost(Duration.ofSeconds(30)).until(() -> health(port) == 200);
