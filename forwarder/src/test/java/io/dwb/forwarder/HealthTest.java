@@ -59,6 +59,7 @@ class HealthTest {
         List<String> args = new ArrayList<>(List.of("--bootstrap-servers", bootstrap, "--topic", topic,
                 "--group", "g-" + topic, "--wazuh-queue", queue.toString(), "--retry-max-delay", "1s",
                 "--metrics-port", String.valueOf(metricsPort), "--unhealthy-after", BOUND));
+        args.addAll(TestRecords.ANY_AGE); // fixed 2025 event times
         args.addAll(List.of(extra));
         return JavaProcess.start(ForwarderCommand.class, Map.of(), args);
     }

@@ -47,7 +47,8 @@ class RestartAfterKillTest {
         String topic = TestRecords.topic(broker, "restart", 2);
         Path queue = dir.resolve("queue");
         List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
-                "--group", "g-" + topic, "--wazuh-queue", queue.toString(), "--commit-interval", "200ms");
+                "--group", "g-" + topic, "--wazuh-queue", queue.toString(), "--commit-interval", "200ms",
+                "--max-live-age", "0"); // fixed 2025 event times
         try (DatagramReceiver receiver = DatagramReceiver.bind(queue);
              KafkaProducer<byte[], byte[]> producer = broker.producer()) {
             try (JavaProcess first = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
@@ -75,7 +76,8 @@ class RestartAfterKillTest {
         String topic = TestRecords.topic(broker, "same-id", 2);
         Path queue = dir.resolve("queue");
         List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
-                "--group", "g-" + topic, "--wazuh-queue", queue.toString(), "--instance-id", "same");
+                "--group", "g-" + topic, "--wazuh-queue", queue.toString(), "--instance-id", "same",
+                "--max-live-age", "0");
         try (DatagramReceiver receiver = DatagramReceiver.bind(queue);
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              JavaProcess first = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {

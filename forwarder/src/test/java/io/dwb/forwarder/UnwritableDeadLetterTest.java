@@ -130,7 +130,7 @@ class UnwritableDeadLetterTest {
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
                      broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--dlq-topic",
-                     topic + "-dlq", "--wazuh-queue", receiver.path().toString())) {
+                     topic + "-dlq", "--wazuh-queue", receiver.path().toString(), "--max-live-age", "0")) {
             TestRecords.sendAll(producer, List.of(event(topic, "ok", 3)));
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 1);
             breakage.apply();
