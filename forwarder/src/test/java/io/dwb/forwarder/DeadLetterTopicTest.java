@@ -45,7 +45,7 @@ class DeadLetterTopicTest {
             assertThat(config.get(TopicConfig.RETENTION_MS_CONFIG).value())
                     .isEqualTo(String.valueOf(Duration.ofDays(10).toMillis()));
             assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
-            assertThat(forwarder.terminate(Duration.ofSeconds(30))).isZero();
+            assertThat(forwarder.terminate(Duration.ofSeconds(30))).as(forwarder.output()).isZero();
         }
     }
 
