@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
@@ -92,6 +93,8 @@ public final class Forwarder implements AutoCloseable {
     private void reachKafka() {
         try {
             consumer.partitionsFor(settings.topic()); // bounded by the consumer's default.api.timeout.ms
+        } catch (WakeupException e) {
+            // stop() came first (a SIGTERM just after start): the loop sees it is not running and returns
         } catch (TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + settings.kafka().getProperty(
                     CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) + " (no answer within default.api.timeout.ms, "

@@ -9,8 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,19 +26,12 @@ class ListenerTopicsTest {
         ListenerProcess listener = new ListenerProcess(broker);
         try (JavaProcess process = listener.start()) {
             ListenerProcess.awaitConnected(process, 1);
-            try (Admin admin = broker.admin()) {
-                Map<String, TopicDescription> topics = admin.describeTopics(
-                        List.of(listener.topic, listener.checkpointTopic)).allTopicNames().get();
-                assertThat(topics.get(listener.topic).partitions()).hasSize(12);
-                assertThat(topics.get(listener.checkpointTopic).partitions()).hasSize(12);
-                ConfigResource checkpoints = new ConfigResource(ConfigResource.Type.TOPIC, listener.checkpointTopic);
-                ConfigResource events = new ConfigResource(ConfigResource.Type.TOPIC, listener.topic);
-                var configs = admin.describeConfigs(List.of(checkpoints, events)).all().get();
-                assertThat(configs.get(checkpoints).get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
-                        .isEqualTo("compact");
-                assertThat(configs.get(events).get(TopicConfig.RETENTION_MS_CONFIG).value())
-                        .isEqualTo(String.valueOf(Duration.ofDays(7).toMillis()));
-            }
+            assertThat(broker.describeTopic(listener.topic).partitions()).hasSize(12);
+            assertThat(broker.describeTopic(listener.checkpointTopic).partitions()).hasSize(12);
+            assertThat(broker.topicConfig(listener.checkpointTopic).get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+                    .isEqualTo("compact");
+            assertThat(broker.topicConfig(listener.topic).get(TopicConfig.RETENTION_MS_CONFIG).value())
+                    .isEqualTo(String.valueOf(Duration.ofDays(7).toMillis()));
             assertThat(process.output()).contains("created topic " + listener.topic + ": 12 partitions");
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
         }

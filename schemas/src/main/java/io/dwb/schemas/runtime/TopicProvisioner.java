@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -30,6 +31,7 @@ import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,15 +44,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicProvisioner {
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
+    private static final Duration METADATA_RETRY_FIRST = Duration.ofMillis(50);
+    private static final Duration METADATA_RETRY_MAX = Duration.ofSeconds(1);
 
     private final Admin admin;
     private final String bootstrapServers;
     private final Duration timeout;
+    private final LongSupplier nanoTime;
 
     public TopicProvisioner(Admin admin, String bootstrapServers, Duration timeout) {
+        this(admin, bootstrapServers, timeout, System::nanoTime);
+    }
+
+    TopicProvisioner(Admin admin, String bootstrapServers, Duration timeout, LongSupplier nanoTime) {
         this.admin = admin;
         this.bootstrapServers = bootstrapServers;
         this.timeout = timeout;
+        this.nanoTime = nanoTime;
     }
 
     /** An admin client whose calls give up after {@code timeout} (unless the client configuration says otherwise). */
@@ -101,6 +111,11 @@ public final class TopicProvisioner {
                 // Those another process created first are checked like any existing topic.
                 problems.addAll(check(missing.stream().filter(t -> !created.contains(t.name())).toList(), factor));
                 refuseIfAny(problems);
+                // Our own: returned once the brokers know them, so the caller's first produce or assign finds them.
+                whenKnown(missing.stream().filter(t -> created.contains(t.name())).toList(), specs -> {
+                    get(admin.describeTopics(names(specs)).allTopicNames());
+                    return null;
+                });
             }
             problems.forEach(p -> log.warn("{}", p.message()));
             return problems;
@@ -168,10 +183,53 @@ public final class TopicProvisioner {
 
     private List<TopicProblem> check(List<TopicSpec> specs, short factor)
             throws ExecutionException, TimeoutException, InterruptedException {
-        List<TopicProblem> problems = new ArrayList<>();
         if (specs.isEmpty()) {
-            return problems;
+            return new ArrayList<>();
         }
+        return whenKnown(specs, known -> checkNow(known, factor));
+    }
+
+    /**
+     * {@code request} on {@code specs}, asked again while Kafka answers UnknownTopicOrPartition: a topic just created
+     * (by this process or by another one starting at the same time) is known to the controller before every broker's
+     * metadata has it, so it is listed or refused as existing and then, for a moment, described as unknown.
+     */
+    private <T> T whenKnown(List<TopicSpec> specs, MetadataRequest<T> request)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        if (specs.isEmpty()) {
+            return null;
+        }
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
+        Backoff backoff = new Backoff(METADATA_RETRY_FIRST, METADATA_RETRY_MAX);
+        while (true) {
+            try {
+                return request.ask(specs);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                Duration wait = backoff.next();
+                if (nanoTime.getAsLong() + wait.toNanos() - deadline > 0) {
+                    throw new KafkaUnreachable("topic(s) " + String.join(", ", names(specs)) + " exist but Kafka at "
+                            + bootstrapServers + " did not describe them within " + timeout.toSeconds() + " s: "
+                            + e.getCause().getMessage(), e);
+                }
+                log.debug("topic(s) {} not yet known to the broker; asking again in {} ms", names(specs),
+                        wait.toMillis());
+                Thread.sleep(wait.toMillis());
+            }
+        }
+    }
+
+    /** One metadata request about some topics. */
+    @FunctionalInterface
+    private interface MetadataRequest<T> {
+        T ask(List<TopicSpec> specs) throws ExecutionException, TimeoutException, InterruptedException;
+    }
+
+    private List<TopicProblem> checkNow(List<TopicSpec> specs, short factor)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        List<TopicProblem> problems = new ArrayList<>();
         Map<String, TopicDescription> descriptions = get(admin.describeTopics(names(specs)).allTopicNames());
         Map<String, Config> configs = configs(specs, problems);
         for (TopicSpec spec : specs) {

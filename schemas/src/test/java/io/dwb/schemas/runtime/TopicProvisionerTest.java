@@ -10,12 +10,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedKafka.class)
 class TopicProvisionerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int ROUNDS = 5;
 
     private static List<TopicProblem> ensure(Broker broker, TopicPlan plan) {
         try (Admin admin = broker.admin()) {
@@ -35,17 +42,12 @@ class TopicProvisionerTest {
         return new TopicPlan(List.of(specs), new Replication(null, null), create);
     }
 
-    private static Config config(Broker broker, String topic) throws Exception {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        try (Admin admin = broker.admin()) {
-            return admin.describeConfigs(List.of(resource)).all().get().get(resource);
-        }
+    private static Config config(Broker broker, String topic) {
+        return broker.topicConfig(topic);
     }
 
-    private static TopicDescription describe(Broker broker, String topic) throws Exception {
-        try (Admin admin = broker.admin()) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        }
+    private static TopicDescription describe(Broker broker, String topic) {
+        return broker.describeTopic(topic);
     }
 
     private static boolean exists(Broker broker, String topic) throws Exception {
@@ -82,6 +84,83 @@ class TopicProvisionerTest {
 
         assertThat(ensure(broker, plan(true, TopicSpec.events(events, 6, Duration.ofDays(2), -1))))
                 .as("a second start finds them as it left them").isEmpty();
+    }
+
+    @Test
+    void twoProcessesEnsuringTheSameTopicsTogetherBothStart(Broker broker) throws Exception {
+        // A listener and a forwarder starting together: one creates, the other finds the topics just created
+        // (TopicExists, then UnknownTopicOrPartition until the broker's metadata has them). Several rounds because
+        // the window is a few milliseconds.
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < ROUNDS; round++) {
+                TopicPlan plan = plan(true, TopicSpec.events(Broker.uniqueTopic("events"), 3, Duration.ofDays(2), -1),
+                        TopicSpec.checkpoints(Broker.uniqueTopic("checkpoints"), 3),
+                        TopicSpec.deadLetters(Broker.uniqueTopic("dlq"), 3, Duration.ofDays(30)));
+                CyclicBarrier together = new CyclicBarrier(2);
+                Callable<List<TopicProblem>> process = () -> {
+                    try (Admin admin = broker.admin()) {
+                        admin.describeCluster().nodes().get(); // connected before the race starts
+                        together.await();
+                        return new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT).ensure(plan);
+                    }
+                };
+                List<Future<List<TopicProblem>>> starts = pool.invokeAll(List.of(process, process));
+                for (Future<List<TopicProblem>> start : starts) {
+                    assertThat(start.get()).as("round %d: both start, without warnings", round).isEmpty();
+                }
+                for (TopicSpec topic : plan.topics()) {
+                    assertThat(describe(broker, topic.name()).partitions()).hasSize(3);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTopicAnotherProcessCreatesMeanwhileIsCheckedOnceTheBrokerKnowsIt(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        // Listed as missing, created by another process, so ours is refused as existing; then described as unknown
+        // three times, as by a broker whose metadata is behind its controller.
+        try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), 3,
+                () -> broker.createTopic(events, 1, Map.of()))) {
+            List<TopicProblem> warnings = new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT)
+                    .ensure(plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1)));
+
+            assertThat(warnings).as("checked like any existing topic").singleElement()
+                    .satisfies(w -> assertThat(w.message()).contains("topic " + events + " has 1 partition(s), "
+                            + "12 asked"));
+            assertThat(admin.unknownDescriptionsLeft()).isZero();
+        }
+    }
+
+    @Test
+    void topicsItCreatesAreReadyWhenItReturns(Broker broker) {
+        String checkpoints = Broker.uniqueTopic("checkpoints");
+        try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), 3, () -> { })) {
+            assertThat(new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT)
+                    .ensure(plan(true, TopicSpec.checkpoints(checkpoints, 2)))).isEmpty();
+
+            assertThat(admin.unknownDescriptionsLeft())
+                    .as("it asked until the broker knew the topic, so a first produce or assign finds it").isZero();
+        }
+        assertThat(describe(broker, checkpoints).partitions()).hasSize(2);
+    }
+
+    @Test
+    void aTopicTheBrokerNeverDescribesIsReportedAfterTheTimeout(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        AtomicLong now = new AtomicLong();
+        LongSupplier clock = () -> now.getAndAdd(Duration.ofSeconds(10).toNanos()); // 10 s pass between looks
+        try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), Integer.MAX_VALUE,
+                () -> broker.createTopic(events, 1, Map.of()))) {
+            assertThatThrownBy(() -> new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT, clock)
+                    .ensure(plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1))))
+                    .isInstanceOf(KafkaUnreachable.class)
+                    .hasMessage("topic(s) " + events + " exist but Kafka at " + broker.bootstrapServers()
+                            + " did not describe them within 30 s: This server does not host this topic-partition.");
+        }
     }
 
     @Test

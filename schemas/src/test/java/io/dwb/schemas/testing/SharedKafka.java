@@ -4,22 +4,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -88,6 +94,7 @@ public final class SharedKafka implements ParameterResolver {
             return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         }
 
+        /** Creates {@code name} and returns once the broker describes it, as a tool creating it by hand would. */
         public void createTopic(String name, int partitions, Map<String, String> config) {
             try (Admin admin = admin()) {
                 admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(config))).all().get();
@@ -99,6 +106,36 @@ public final class SharedKafka implements ParameterResolver {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
+            describeTopic(name);
+        }
+
+        /**
+         * The description of {@code topic}, awaited: just after a creation the broker answers UnknownTopicOrPartition
+         * until its metadata has the topic (a few milliseconds, more under load).
+         */
+        public TopicDescription describeTopic(String topic) {
+            return whenKnown(admin -> admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic));
+        }
+
+        /** The settings of {@code topic}, awaited like {@link #describeTopic}. */
+        public Config topicConfig(String topic) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return whenKnown(admin -> admin.describeConfigs(List.of(resource)).all().get().get(resource));
+        }
+
+        private <T> T whenKnown(AdminRequest<T> request) {
+            try (Admin admin = admin()) {
+                return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                        .ignoreExceptionsMatching(e -> e instanceof ExecutionException
+                                && e.getCause() instanceof UnknownTopicOrPartitionException)
+                        .until(() -> request.ask(admin), Objects::nonNull);
+            }
+        }
+
+        /** One request of the admin client. */
+        @FunctionalInterface
+        private interface AdminRequest<T> {
+            T ask(Admin admin) throws Exception;
         }
 
         public Admin admin() {
