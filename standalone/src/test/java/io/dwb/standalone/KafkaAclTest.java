@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -42,12 +43,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.containers.Container;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
- * The Kafka ACLs of docs/security.md, on a KRaft broker with StandardAuthorizer and SASL (SASL_PLAINTEXT, PLAIN
- * mechanism: TLS would change nothing the authorizer decides). The kafka-acls.sh lines of the document run as they
- * are; then a real listener and a real forwarder, each with only its own principal, carry a container's life to
- * Wazuh, and each is refused what its role does not need.
+ * The Kafka ACLs of docs/security.md, on a KRaft broker with StandardAuthorizer whose clients connect with SASL_SSL
+ * (PLAIN mechanism, a broker certificate signed by a CA made for the run). The kafka-acls.sh lines of the document
+ * run as they are; then a real listener and a real forwarder, each with only its own principal and the CA as
+ * truststore, carry a container's life to Wazuh, and each is refused what its role does not need.
  */
 class KafkaAclTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -55,7 +57,14 @@ class KafkaAclTest {
     private static final Map<String, String> PASSWORDS = Map.of(
             "admin", "admin-secret", "dwb-listener", "listener-secret", "dwb-forwarder", "forwarder-secret");
 
+    private static final String STORE_PASSWORD = "changeit-" + UUID.randomUUID();
+    private static final String BROKER_KEYSTORE = "/etc/kafka/secrets/broker.p12";
+
     private static KafkaContainer broker;
+
+    /** The CA (truststore.p12, what clients trust) and the broker's key and certificate (broker.p12). */
+    @TempDir
+    static Path tls;
 
     @TempDir
     Path work;
@@ -65,11 +74,18 @@ class KafkaAclTest {
         StringBuilder users = new StringBuilder();
         PASSWORDS.forEach((user, password) -> users.append(" user_").append(user).append("=\"").append(password)
                 .append('"'));
+        TestCertificates.create(tls, STORE_PASSWORD);
         broker = new KafkaContainer(DockerImageName.parse(IMAGE).asCompatibleSubstituteFor("apache/kafka"))
-                // Clients (the mapped PLAINTEXT listener) authenticate; the broker's own listeners stay inside the
-                // container, where the broker itself and the admin commands below are ANONYMOUS.
+                // Clients (the mapped listener, named PLAINTEXT by Testcontainers) use TLS and authenticate; the
+                // broker's own listeners stay inside the container, where the broker itself and the admin commands
+                // below are ANONYMOUS.
                 .withEnv("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
-                        "BROKER:PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT")
+                        "BROKER:PLAINTEXT,PLAINTEXT:SASL_SSL,CONTROLLER:PLAINTEXT")
+                .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("broker.p12"), 0644), BROKER_KEYSTORE)
+                .withEnv("KAFKA_SSL_KEYSTORE_LOCATION", BROKER_KEYSTORE)
+                .withEnv("KAFKA_SSL_KEYSTORE_TYPE", "PKCS12")
+                .withEnv("KAFKA_SSL_KEYSTORE_PASSWORD", STORE_PASSWORD)
+                .withEnv("KAFKA_SSL_KEY_PASSWORD", STORE_PASSWORD)
                 .withEnv("KAFKA_SASL_ENABLED_MECHANISMS", "PLAIN")
                 .withEnv("KAFKA_LISTENER_NAME_PLAINTEXT_PLAIN_SASL_JAAS_CONFIG",
                         "org.apache.kafka.common.security.plain.PlainLoginModule required" + users + ";")
@@ -153,6 +169,20 @@ class KafkaAclTest {
                 .isNull();
     }
 
+    @Test
+    void aClientThatDoesNotTrustTheBrokersCaIsRefused() {
+        Properties p = client("admin");
+        p.remove("ssl.truststore.location");
+        p.remove("ssl.truststore.type");
+        p.remove("ssl.truststore.password");
+        // Right password, but the JDK's default CAs: the handshake fails before the password is sent.
+        try (Admin admin = Admin.create(p)) {
+            assertThat(failureOf(() -> admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS)))
+                    .as("a client without the truststore")
+                    .isInstanceOf(SslAuthenticationException.class);
+        }
+    }
+
     /** The arguments after {@code kafka-acls.sh $ADMIN} of each command in docs/security.md's ACL block. */
     private static List<List<String>> documentedAclCommands() throws IOException {
         String doc = Files.readString(ROOT.resolve("docs/security.md"));
@@ -173,7 +203,10 @@ class KafkaAclTest {
     private static Properties client(String user) {
         Properties p = new Properties();
         p.setProperty("bootstrap.servers", broker.getBootstrapServers());
-        p.setProperty("security.protocol", "SASL_PLAINTEXT");
+        p.setProperty("security.protocol", "SASL_SSL");
+        p.setProperty("ssl.truststore.location", tls.resolve("truststore.p12").toString());
+        p.setProperty("ssl.truststore.type", "PKCS12");
+        p.setProperty("ssl.truststore.password", STORE_PASSWORD);
         p.setProperty("sasl.mechanism", "PLAIN");
         p.setProperty("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
                 + "username=\"" + user + "\" password=\"" + PASSWORDS.get(user) + "\";");
