@@ -1,7 +1,6 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.Topics;
-import io.dwb.schemas.runtime.Backoff;
 import io.dwb.schemas.runtime.ConfigurationError;
 import io.dwb.schemas.runtime.DurationArgument;
 import io.dwb.schemas.runtime.KafkaOptions;
@@ -18,8 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -38,7 +37,6 @@ public final class ForwarderCommand implements Callable<Integer> {
     /** The consumer group forwarders join unless --group says otherwise. */
     public static final String DEFAULT_GROUP = "wazuh-forwarder";
     /** How long one attempt to check or create the dead-letter topic may take; attempts repeat until Kafka answers. */
-    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     KafkaOptions kafka;
@@ -148,31 +146,25 @@ public final class ForwarderCommand implements Callable<Integer> {
     }
 
     /**
-     * Checks or creates the dead-letter topic before the first record can need it. While Kafka does not answer it
-     * waits and retries, as delivery does; a topic that cannot work ends the process.
+     * Checks or creates the dead-letter topic before the first record can need it. Kafka not answering within the
+     * consumer's {@code default.api.timeout.ms} is the same failure as for the events topic (README: exit 1 with
+     * one {@code error:} line, as the listener does); a topic that cannot work ends the process too.
      *
-     * @return false when a stop was requested while waiting for Kafka
+     * @return false when a stop was requested while Kafka was being asked
      */
-    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, CountDownLatch stop)
-            throws InterruptedException {
+    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, CountDownLatch stop) {
         String servers = settings.kafka().getProperty("bootstrap.servers");
-        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
-        boolean warned = false;
-        try (Admin admin = TopicProvisioner.admin(settings.kafka(), TOPIC_TIMEOUT)) {
-            while (true) {
-                try {
-                    new TopicProvisioner(admin, servers, TOPIC_TIMEOUT).ensure(plan);
-                    return true;
-                } catch (KafkaUnreachable e) {
-                    if (!warned) {
-                        log.warn("{}; retrying with backoff", e.getMessage());
-                        warned = true;
-                    }
-                    if (stop.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
-                        return false;
-                    }
-                }
+        String apiTimeoutMs = settings.kafka().getProperty(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
+        Duration timeout = Duration.ofMillis(Long.parseLong(apiTimeoutMs.trim()));
+        try (Admin admin = TopicProvisioner.admin(settings.kafka(), timeout)) {
+            new TopicProvisioner(admin, servers, timeout).ensure(plan);
+            return true;
+        } catch (KafkaUnreachable e) {
+            if (stop.getCount() == 0) {
+                return false;
             }
+            throw new IllegalStateException("cannot reach Kafka at " + servers + " (no answer within "
+                    + "default.api.timeout.ms, " + apiTimeoutMs.trim() + " ms): " + e.getMessage(), e);
         }
     }
 }

@@ -68,8 +68,10 @@ public final class TopicProvisioner {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
-        p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(timeout.toMillis(),
-                30_000)));
+        // The admin client refuses a request timeout above an explicitly set default.api.timeout.ms.
+        long apiTimeout = Long.parseLong(p.getProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG).trim());
+        p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                String.valueOf(Math.min(Math.min(timeout.toMillis(), 30_000), apiTimeout)));
         return Admin.create(p);
     }
 
