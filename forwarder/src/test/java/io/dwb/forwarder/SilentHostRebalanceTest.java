@@ -11,6 +11,7 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,18 +59,18 @@ class SilentHostRebalanceTest {
                 }
             }, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
 
-            JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), args);
+            JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), withId(args, "a"));
             awaitAssigned(a);
             assertNoAlertFor(receiver, Duration.ofSeconds(10));
-            JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(), args);
+            JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(), withId(args, "b"));
             awaitAssigned(b);
             assertNoAlertFor(receiver, Duration.ofSeconds(10));
-            assertThat(a.terminate(Duration.ofSeconds(60))).isZero(); // its partitions move to b
+            assertThat(a.terminate(Duration.ofSeconds(60))).as(a.output()).isZero(); // its partitions move to b
             assertNoAlertFor(receiver, Duration.ofSeconds(10));
-            try (JavaProcess c = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+            try (JavaProcess c = JavaProcess.start(ForwarderCommand.class, Map.of(), withId(args, "c"))) {
                 awaitAssigned(c);
                 assertNoAlertFor(receiver, Duration.ofSeconds(10));
-                assertThat(b.terminate(Duration.ofSeconds(60))).isZero(); // c owns everything now
+                assertThat(b.terminate(Duration.ofSeconds(60))).as(b.output()).isZero(); // c owns everything now
                 assertNoAlertFor(receiver, Duration.ofSeconds(10));
 
                 speaking.remove(0); // host-0's listener stops
@@ -92,6 +93,13 @@ class SilentHostRebalanceTest {
         } finally {
             listeners.shutdownNow();
         }
+    }
+
+    /** Forwarders of one group on one host feeding one queue each need their own id (static membership). */
+    private static List<String> withId(List<String> args, String id) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--instance-id", id));
+        return all;
     }
 
     private static void awaitAssigned(JavaProcess forwarder) {
