@@ -150,6 +150,10 @@ public final class SharedKafka implements ParameterResolver {
             p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
+            // Tests write to topics created a moment before. A first batch refused with NOT_LEADER while the next
+            // one was in flight left the idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER until its
+            // delivery timeout (seen under load): one request in flight cannot overtake a refused one.
+            p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
             return new KafkaProducer<>(p);
         }
 
