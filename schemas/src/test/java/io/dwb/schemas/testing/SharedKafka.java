@@ -1,12 +1,10 @@
 package io.dwb.schemas.testing;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -173,37 +171,7 @@ public final class SharedKafka implements ParameterResolver {
          * read_committed consumer would see now. Topics that do not exist yet read as empty.
          */
         public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> consumer = committedReader()) {
-                List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                        .map(info -> new TopicPartition(topic, info.partition())).toList();
-                if (partitions.isEmpty()) {
-                    return records;
-                }
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
-                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (!reached(consumer, end, Set.copyOf(partitions))) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("could not read " + topic + " to its end in 60 s");
-                    }
-                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                }
-            }
-            records.sort((a, b) -> a.partition() != b.partition()
-                    ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
-            return records;
-        }
-
-        private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end,
-                                       Set<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                if (consumer.position(tp) < end.get(tp)) {
-                    return false;
-                }
-            }
-            return true;
+            return CommittedRecords.readAll(bootstrapServers(), topic);
         }
 
         @Override
