@@ -1,5 +1,8 @@
 package io.dwb.standalone;
 
+import static io.dwb.standalone.Commands.concat;
+import static io.dwb.standalone.Commands.run;
+import static io.dwb.standalone.Commands.runQuietly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,41 +175,5 @@ class ComposeDeploymentTest {
         String host = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
         assertThat(host).as("DOCKER_HOST must be a unix socket for this test").startsWith("unix://");
         return host.substring("unix://".length());
-    }
-
-    private static List<String> concat(List<String> head, String... tail) {
-        List<String> all = new ArrayList<>(head);
-        all.addAll(List.of(tail));
-        return all;
-    }
-
-    /** Runs a command; its output, or an AssertionError with the output when it fails or takes too long. */
-    private static String run(List<String> command, Map<String, String> env, Duration timeout) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Path out = Files.createTempFile("dwb-compose-", ".out");
-        try {
-            Process process = builder.redirectOutput(out.toFile()).start();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " still running after " + timeout + ":\n"
-                        + Files.readString(out));
-            }
-            String output = Files.readString(out);
-            if (process.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command) + " exited " + process.exitValue() + ":\n" + output);
-            }
-            return output;
-        } finally {
-            Files.deleteIfExists(out);
-        }
-    }
-
-    private static void runQuietly(List<String> command, Map<String, String> env) {
-        try {
-            run(command, env, Duration.ofMinutes(2));
-        } catch (Exception | AssertionError e) {
-            System.err.println("cleanup: " + e.getMessage());
-        }
     }
 }
