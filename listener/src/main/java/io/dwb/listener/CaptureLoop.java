@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +47,6 @@ public final class CaptureLoop {
     /** One for the whole run: its log lines are rate-limited across subscriptions. */
     private final StandInReport standIns;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
-    private final SecondListenerCheck secondListenerCheck;
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
 
@@ -63,12 +61,6 @@ public final class CaptureLoop {
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
-        this(settings, kafka, queue, metrics, SecondListenerCheck.CONSUMER_GROUP);
-    }
-
-    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                       SecondListenerCheck secondListenerCheck) {
-        this.secondListenerCheck = secondListenerCheck;
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;
@@ -108,21 +100,17 @@ public final class CaptureLoop {
             Properties kafkaWithTimeouts = new Properties();
             kafkaWithTimeouts.putAll(kafka);
             kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
+            RecordTimestamps timestamps;
+            // The admin client is for the start only: an idle listener keeps just its producer's connections.
             try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
                 new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
                         .ensure(settings.topics());
-                RecordTimestamps timestamps = RecordTimestamps.ofTopic(admin, settings.eventsTopic(),
-                        settings.kafkaTimeout(), System::currentTimeMillis);
-                TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic(),
-                        timestamps);
-                if (secondListenerCheck == SecondListenerCheck.NONE) {
-                    // No lock, so no rival: a transaction that failed after its timeout was timed out, not fenced.
-                    return capture(engine, host, kafkaWithTimeouts, () -> false, records);
-                }
-                try (GroupLock lock = GroupLock.acquire(admin, kafkaWithTimeouts, host, settings.checkpointsTopic())) {
-                    return capture(engine, host, kafkaWithTimeouts, lock::rivalAlive, records);
-                }
+                timestamps = RecordTimestamps.ofTopic(admin, settings.eventsTopic(), settings.kafkaTimeout(),
+                        System::currentTimeMillis);
             }
+            // No lock: the transactional id is one. A second listener of this engine fences this one, which exits.
+            return capture(engine, host, kafkaWithTimeouts, new TopicRecords(host, settings.eventsTopic(),
+                    settings.checkpointsTopic(), timestamps));
         }
     }
 
@@ -157,16 +145,14 @@ public final class CaptureLoop {
         return null;
     }
 
-    /** @param rivalAlive whether another listener of this engine holds the lock now (see GroupLock) */
-    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, BooleanSupplier rivalAlive,
-                        TopicRecords records) {
+    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, TopicRecords records) {
         CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), System.nanoTime());
         boolean kafkaWarned = false;
         while (!stopping()) {
             try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records,
-                    System::nanoTime, rivalAlive)) {
+                    System::nanoTime)) {
                 try {
                     publisher.init();
                     CheckpointStore.Stored stored = store.read(host.id());
@@ -214,7 +200,7 @@ public final class CaptureLoop {
                 // The launcher prints this as the one error line.
                 throw new IllegalStateException("fenced: another listener for Docker engine " + host.name()
                         + " took over transactional id " + host.transactionalId()
-                        + "; exiting without publishing more", e);
+                        + "; exiting without publishing more (run one listener per engine)", e);
             }
         }
         return 0;

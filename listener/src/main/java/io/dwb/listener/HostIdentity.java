@@ -28,9 +28,4 @@ public record HostIdentity(String name, String id) {
     public String transactionalId() {
         return "docker-listener-" + id;
     }
-
-    /** The consumer group a running listener holds, so a second one for the same engine can see it. */
-    public String lockGroup() {
-        return "docker-listener-" + id;
-    }
 }

@@ -4,7 +4,6 @@ import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.StandIn;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -25,9 +24,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * for the tail and the transaction marker. When Kafka says this producer lost its epoch, there are two causes
  * with the same exceptions: the broker aborted a transaction open longer than {@code transaction.timeout.ms} (the
  * process was paused, or stalled) and bumped the epoch, which is {@link TransactionTimedOut}; or a newer producer
- * with the same transactional id took over, which is {@link Fenced}. They are told apart by the transaction's age
- * and by whether another listener of this engine is alive (the group lock's members): only an old transaction with
- * no rival is a timeout. Any other failure is {@link KafkaUnavailable}. On both KafkaUnavailable and its
+ * with the same transactional id took over, which is {@link Fenced}. They are told apart by the transaction's age:
+ * a transaction older than the timeout was aborted by it. If a listener of this engine also started meanwhile, the
+ * new producer the caller builds fences that one in turn (it exits), so one listener remains either way and nothing
+ * is published twice. Any other failure is {@link KafkaUnavailable}. On both KafkaUnavailable and its
  * TransactionTimedOut the caller rebuilds the producer and resumes from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
@@ -40,7 +40,6 @@ public final class TransactionalPublisher implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final TopicRecords records;
     private final LongSupplier nanoClock;
-    private final BooleanSupplier rivalAlive;
     private final long transactionTimeoutNanos;
     /** Records in the open transaction; 0 when none is open. */
     private int sent;
@@ -48,21 +47,19 @@ public final class TransactionalPublisher implements AutoCloseable {
     private long openedNanos;
 
     /**
-     * @param nanoClock  monotonic nanoseconds (System::nanoTime), for the open transaction's age
-     * @param rivalAlive whether another listener of this engine is alive now (it would have fenced this one)
+     * @param nanoClock monotonic nanoseconds (System::nanoTime), for the open transaction's age
      */
     public TransactionalPublisher(Properties clientConfig, HostIdentity host, TopicRecords records,
-                                  LongSupplier nanoClock, BooleanSupplier rivalAlive) {
-        this(producer(clientConfig, host), records, nanoClock, rivalAlive, transactionTimeoutMs(clientConfig));
+                                  LongSupplier nanoClock) {
+        this(producer(clientConfig, host), records, nanoClock, transactionTimeoutMs(clientConfig));
     }
 
     /** Over any producer: the unit tests give Kafka's MockProducer. */
     TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
-                           BooleanSupplier rivalAlive, long transactionTimeoutMs) {
+                           long transactionTimeoutMs) {
         this.producer = producer;
         this.records = records;
         this.nanoClock = nanoClock;
-        this.rivalAlive = rivalAlive;
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
     }
 
@@ -167,22 +164,14 @@ public final class TransactionalPublisher implements AutoCloseable {
             return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
         }
         long ageNanos = nanoClock.getAsLong() - openedNanos;
-        if (sent > 0 && ageNanos >= transactionTimeoutNanos && !rivalAlive()) {
+        if (sent > 0 && ageNanos >= transactionTimeoutNanos) {
             return new TransactionTimedOut("the Kafka transaction was open " + Duration.ofNanos(ageNanos).toSeconds()
                     + " s, longer than transaction.timeout.ms (" + Duration.ofNanos(transactionTimeoutNanos)
-                    .toMillis() + " ms), and the broker aborted it (" + e.getMessage() + "); no other listener "
-                    + "for this engine is running: starting a new producer and resuming from the checkpoint", e);
+                    .toMillis() + " ms), and the broker aborted it (" + e.getMessage() + "); starting a new "
+                    + "producer and resuming from the checkpoint (a listener of this engine started meanwhile loses "
+                    + "its transactional id to it and exits)", e);
         }
         return new Fenced(e);
-    }
-
-    /** Unsure counts as alive: exiting beats fencing a running listener in turn. */
-    private boolean rivalAlive() {
-        try {
-            return rivalAlive.getAsBoolean();
-        } catch (RuntimeException e) {
-            return true;
-        }
     }
 
     /**

@@ -9,7 +9,6 @@ import io.dwb.listener.TransactionalPublisher.TransactionTimedOut;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -27,14 +26,13 @@ import org.junit.jupiter.api.Test;
  */
 class TransactionalPublisherFailureTest {
     private static final long TIMEOUT_MS = 60_000;
-    private static final BooleanSupplier NO_RIVAL = () -> false;
 
     /** The commit's failure after a transaction open for {@code open}. */
-    private static RuntimeException commitFailure(RuntimeException failure, Duration open, BooleanSupplier rival) {
+    private static RuntimeException commitFailure(RuntimeException failure, Duration open) {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
         AtomicLong clock = new AtomicLong(1_000);
-        TransactionalPublisher publisher = new TransactionalPublisher(producer, null, clock::get, rival, TIMEOUT_MS);
+        TransactionalPublisher publisher = new TransactionalPublisher(producer, null, clock::get, TIMEOUT_MS);
         publisher.init();
         publisher.send(new ProducerRecord<>("events", "v".getBytes(StandardCharsets.UTF_8)));
         clock.addAndGet(open.toNanos());
@@ -43,11 +41,11 @@ class TransactionalPublisherFailureTest {
     }
 
     @Test
-    void anOldTransactionWithoutARivalTimedOut() {
+    void anOldTransactionTimedOut() {
         for (RuntimeException failure : new RuntimeException[] {new InvalidProducerEpochException("old epoch"),
                 new ProducerFencedException("fenced"), new InvalidTxnStateException("invalid state"),
                 new KafkaException("in an error state", new InvalidProducerEpochException("old epoch"))}) {
-            RuntimeException e = commitFailure(failure, Duration.ofSeconds(61), NO_RIVAL);
+            RuntimeException e = commitFailure(failure, Duration.ofSeconds(61));
             assertThat(e).as(failure.toString()).isInstanceOf(TransactionTimedOut.class)
                     .isInstanceOf(KafkaUnavailable.class)
                     .hasMessageContaining("open 61 s, longer than transaction.timeout.ms (60000 ms)");
@@ -56,34 +54,21 @@ class TransactionalPublisherFailureTest {
 
     @Test
     void aYoungTransactionIsFenced() {
-        assertThat(commitFailure(new ProducerFencedException("fenced"), Duration.ofSeconds(5), NO_RIVAL))
+        assertThat(commitFailure(new ProducerFencedException("fenced"), Duration.ofSeconds(5)))
                 .isInstanceOf(Fenced.class);
-        assertThat(commitFailure(new InvalidProducerEpochException("old"), Duration.ofSeconds(59), NO_RIVAL))
+        assertThat(commitFailure(new InvalidProducerEpochException("old"), Duration.ofSeconds(59)))
                 .isInstanceOf(Fenced.class);
         // What a newer producer's initTransactions does to an open transaction at its commit: not "Kafka unavailable"
-        assertThat(commitFailure(new InvalidTxnStateException("invalid state"), Duration.ofSeconds(1), NO_RIVAL))
+        assertThat(commitFailure(new InvalidTxnStateException("invalid state"), Duration.ofSeconds(1)))
                 .isInstanceOf(Fenced.class);
-    }
-
-    @Test
-    void anOldTransactionWithAnotherListenerAliveIsFenced() {
-        assertThat(commitFailure(new InvalidProducerEpochException("old"), Duration.ofMinutes(5), () -> true))
-                .isInstanceOf(Fenced.class);
-    }
-
-    @Test
-    void aRivalThatCannotBeCheckedCountsAsAlive() {
-        assertThat(commitFailure(new InvalidProducerEpochException("old"), Duration.ofMinutes(5), () -> {
-            throw new KafkaUnavailable("cannot describe consumer group", null);
-        })).isInstanceOf(Fenced.class);
     }
 
     @Test
     void otherFailuresAreKafkaUnavailable() {
-        RuntimeException e = commitFailure(new TimeoutException("no answer"), Duration.ofMinutes(5), NO_RIVAL);
+        RuntimeException e = commitFailure(new TimeoutException("no answer"), Duration.ofMinutes(5));
         assertThat(e).isExactlyInstanceOf(KafkaUnavailable.class).hasMessageContaining("no answer");
         RuntimeException refused = commitFailure(new KafkaException("error state",
-                new InvalidTimestampException("timestamp out of range")), Duration.ofSeconds(1), NO_RIVAL);
+                new InvalidTimestampException("timestamp out of range")), Duration.ofSeconds(1));
         assertThat(refused).isExactlyInstanceOf(KafkaUnavailable.class)
                 .hasMessageContaining("the broker refused a record timestamp (timestamp out of range)")
                 .hasMessageContaining("fix the clock");

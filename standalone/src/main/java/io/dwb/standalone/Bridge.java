@@ -3,7 +3,6 @@ package io.dwb.standalone;
 import io.dwb.forwarder.Forwarder;
 import io.dwb.forwarder.ForwarderSettings;
 import io.dwb.listener.CaptureLoop;
-import io.dwb.listener.SecondListenerCheck;
 import io.dwb.listener.EventQueue;
 import io.dwb.listener.ListenerMetrics;
 import io.dwb.listener.ListenerSettings;
@@ -58,9 +57,7 @@ final class Bridge {
                         MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity(), listenerSettings.queueBytes());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
-        // The embedded broker is this process's alone (its data directory is locked): no group lock to wait for.
-        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics,
-                SecondListenerCheck.NONE);
+        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
         Forwarder forwarder = new Forwarder(forwarderSettings);
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register((MultiCollector) () -> listenerMetrics.registry().scrape());

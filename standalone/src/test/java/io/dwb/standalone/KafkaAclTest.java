@@ -105,7 +105,7 @@ class KafkaAclTest {
                     new NewTopic(Topics.DLQ, 3, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
         List<List<String>> commands = documentedAclCommands();
-        assertThat(commands).hasSize(7);
+        assertThat(commands).hasSize(6);
         for (List<String> arguments : commands) {
             List<String> command = new ArrayList<>(List.of("java", "-Xmx128m", "-cp", "/opt/kafka/libs/*",
                     "org.apache.kafka.tools.AclCommand", "--bootstrap-server", "localhost:9093"));
