@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -33,6 +34,16 @@ public final class Launcher {
     public static int execute(String processName, Callable<Integer> command, String[] args,
                               Map<String, String> environment) {
         Logger log = LoggerFactory.getLogger(processName);
+        PrintWriter err = new PrintWriter(System.err, true);
+        LogFormat format;
+        try {
+            format = LogFormat.of(environment.get(LogFormat.VARIABLE));
+        } catch (ConfigurationError e) {
+            err.println("error: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        // The one line a failure ends with: plain for people, or a log event like every other line for shippers.
+        Consumer<String> errorLine = format == LogFormat.JSON ? log::error : line -> err.println("error: " + line);
         CommandLine cli = new CommandLine(command);
         CommandSpec spec = cli.getCommandSpec();
         spec.name(processName);
@@ -45,24 +56,24 @@ public final class Launcher {
                 .footer("  --foo-bar VALUE is also read from DWB_FOO_BAR=VALUE, then from a line",
                         "  foo-bar=VALUE in the --config file; the command line wins over both, the",
                         "  environment over the file. Durations: 150ms, 30s, 10m, 1h, 1d, 1w (a bare",
-                        "  number is seconds). Logs on standard error; DWB_LOG_LEVEL=DEBUG|INFO|WARN.");
-        PrintWriter err = new PrintWriter(System.err, true);
+                        "  number is seconds). Logs on standard error; DWB_LOG_LEVEL=DEBUG|INFO|WARN,",
+                        "  DWB_LOG_FORMAT=text|json.");
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, badArgs) -> {
-            err.println("error: " + ex.getMessage());
-            err.println("Try '" + processName + " --help' for the options.");
+            errorLine.accept(ex.getMessage() + System.lineSeparator() + "Try '" + processName
+                    + " --help' for the options.");
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             log.debug("{} failed", processName, ex);
-            err.println("error: " + oneLine(ex));
+            errorLine.accept(oneLine(ex));
             return ex instanceof ConfigurationError ? EXIT_USAGE : EXIT_FAILURE;
         });
         try {
             Path configFile = configFile(args, environment);
             cli.setDefaultValueProvider(new OptionDefaults(environment, OptionDefaults.load(configFile)));
         } catch (ConfigurationError e) {
-            err.println("error: " + e.getMessage());
+            errorLine.accept(e.getMessage());
             return EXIT_USAGE;
         }
         return cli.execute(args);
