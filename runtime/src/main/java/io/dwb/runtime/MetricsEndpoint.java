@@ -3,6 +3,8 @@ package io.dwb.runtime;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,10 +63,15 @@ public final class MetricsEndpoint implements AutoCloseable {
             throw new ConfigurationError("cannot listen for metrics on " + binding.address() + " port "
                     + binding.port() + ": " + e.getMessage(), e);
         }
+        // The process's own metrics, then the JVM's and the process's (memory, GC, threads, CPU, resident memory):
+        // registered only when the endpoint runs, so a process without one loads none of their classes.
+        PrometheusRegistry served = new PrometheusRegistry();
+        served.register((MultiCollector) registry::scrape);
+        JvmMetrics.builder().register(served);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
-            writer.write(body, registry.scrape());
+            writer.write(body, served.scrape());
             respond(exchange, 200, writer.getContentType(), body.toByteArray());
         });
         server.createContext("/healthz", exchange -> {

@@ -160,7 +160,10 @@ class LauncherTest {
             HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.body()).contains("dwb_test_events_total 3.0");
+            assertThat(metrics.body()).contains("dwb_test_events_total 3.0")
+                    .as("the JVM's and the process's own metrics too")
+                    .contains("jvm_memory_used_bytes{area=\"heap\"}").contains("jvm_threads_current ")
+                    .contains("process_resident_memory_bytes ").contains("process_cpu_seconds_total ");
             URI health = URI.create("http://127.0.0.1:" + port + "/healthz");
             assertThat(http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode()).isEqualTo(200);
