@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The Kafka checks of {@code --check}, shared by the processes: the cluster answers, and each topic of a plan exists
@@ -68,6 +69,21 @@ public final class KafkaPreflight {
 
     private String topic(TopicPlan plan, TopicSpec spec, Set<AclOperation> need, String whenMissing,
                          boolean sizedHere) throws Exception {
+        // Described first: a topic this principal may not describe is hidden from its topic list, not missing.
+        TopicDescription d;
+        try {
+            d = get(admin.describeTopics(List.of(spec.name()), new DescribeTopicsOptions()
+                    .includeAuthorizedOperations(true)).allTopicNames()).get(spec.name());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException) {
+                throw new IllegalStateException("this principal may not describe it (" + e.getCause().getMessage()
+                        + "): grant " + names(need) + " on it (docs/security.md)");
+            }
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw e;
+            }
+            d = null;
+        }
         List<TopicProblem> problems = new TopicProvisioner(admin, bootstrapServers, timeout)
                 .inspect(plan.only(spec.role())).stream()
                 .filter(p -> sizedHere || !p.setting().equals(spec.role().partitionsOption())).toList();
@@ -76,19 +92,8 @@ public final class KafkaPreflight {
             throw new IllegalStateException(refusals);
         }
         String warnings = join(problems, TopicProblem.Severity.WARNING);
-        if (!get(admin.listTopics().names()).contains(spec.name())) {
+        if (d == null) {
             return whenMissing + (warnings.isEmpty() ? "" : "; " + warnings);
-        }
-        TopicDescription d;
-        try {
-            d = get(admin.describeTopics(List.of(spec.name()), new DescribeTopicsOptions()
-                    .includeAuthorizedOperations(true)).allTopicNames()).get(spec.name());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AuthorizationException) {
-                throw new IllegalStateException("not allowed to describe it (" + e.getCause().getMessage()
-                        + "): grant " + names(need) + " on it (docs/security.md)");
-            }
-            throw e;
         }
         Set<AclOperation> allowed = d.authorizedOperations();
         String found = d.partitions().size() + " partition(s), replication "
