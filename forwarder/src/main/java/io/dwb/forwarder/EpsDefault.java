@@ -39,7 +39,7 @@ record EpsDefault(int eps, String reason) {
                     + "(<home>/queue/sockets/queue); give --eps to pace");
         }
         Path conf = home.resolve("etc").resolve("ossec.conf");
-        if (!Files.isReadable(conf)) {
+        if (!Files.isRegularFile(conf) || !Files.isReadable(conf)) {
             return new EpsDefault(0, "unpaced: no readable " + conf + " to take the agent's events_per_second "
                     + "from; give --eps to pace");
         }

@@ -1,0 +1,126 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dwb.forwarder.ForwarderMetrics;
+import io.dwb.listener.ListenerMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Prometheus alerting rules and the Grafana dashboard in deploy/ use only metrics the processes serve (their
+ * own, the JVM's and the process's), and are well-formed: a renamed metric fails here, not on an admin's screen.
+ */
+class ObservabilityKitTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Pattern METRIC = Pattern.compile("\\b((?:dwb|jvm|process)_[a-z0-9_]+)\\b");
+
+    @Test
+    void everyAlertingRuleIsCompleteAndUsesServedMetrics() throws IOException {
+        JsonNode rules = new ObjectMapper(new YAMLFactory())
+                .readTree(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml").toFile());
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode group : rules.path("groups")) {
+            assertThat(group.path("rules").size()).as("rules of " + group.path("name")).isPositive();
+            for (JsonNode rule : group.path("rules")) {
+                assertThat(rule.path("alert").asText()).as("alert name").matches("Dwb[A-Za-z]+");
+                assertThat(rule.path("labels").path("severity").asText()).as(rule.path("alert").asText())
+                        .isIn("critical", "warning", "info");
+                assertThat(rule.path("annotations").path("summary").asText()).isNotBlank();
+                assertThat(rule.path("annotations").path("description").asText()).isNotBlank();
+                expressions.add(rule.path("expr").asText());
+            }
+        }
+        assertThat(expressions).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(metricsIn(expressions)).isSubsetOf(servedSampleNames());
+    }
+
+    @Test
+    void everyDashboardPanelQueriesServedMetrics() throws IOException {
+        JsonNode dashboard = new ObjectMapper()
+                .readTree(ROOT.resolve("deploy/grafana/docker-wazuh-bridge.json").toFile());
+        assertThat(dashboard.path("uid").asText()).isEqualTo("docker-wazuh-bridge");
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            assertThat(panel.path("targets").size()).as(panel.path("title").asText()).isPositive();
+            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+        }
+        Set<String> used = metricsIn(expressions);
+        assertThat(used).isSubsetOf(servedSampleNames());
+        assertThat(used).as("the bridge's own metrics all on the dashboard").containsAll(ownSampleNames().stream()
+                .filter(n -> !n.endsWith("_sum") && !n.endsWith("_count") && !n.endsWith("_created")
+                        && !n.equals("dwb_forwarder_heartbeats_total") && !n.equals("dwb_forwarder_replay_skipped_total")
+                        && !(n.startsWith("dwb_listener_commit_duration_seconds") && !n.endsWith("_bucket")))
+                .toList());
+    }
+
+    @Test
+    void theComposeDeploymentServesMetricsOnItsNetwork() throws IOException {
+        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("docker-compose.yml").toFile());
+        for (String service : List.of("listener", "forwarder")) {
+            JsonNode env = compose.path("services").path(service).path("environment");
+            assertThat(env.path("DWB_METRICS_PORT").asText()).as(service).isEqualTo("9464");
+            assertThat(env.path("DWB_METRICS_ADDRESS").asText()).as(service).isEqualTo("0.0.0.0");
+            assertThat(compose.path("services").path(service).has("ports")).as(service + " publishes no port")
+                    .isFalse();
+        }
+    }
+
+    private static Set<String> metricsIn(List<String> expressions) {
+        Set<String> names = new TreeSet<>();
+        for (String e : expressions) {
+            Matcher m = METRIC.matcher(e);
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
+    }
+
+    /** The sample names /metrics can carry: the bridge's own, then the JVM's and the process's. */
+    private static Set<String> servedSampleNames() {
+        Set<String> names = ownSampleNames();
+        PrometheusRegistry jvm = new PrometheusRegistry();
+        JvmMetrics.builder().register(jvm);
+        names.addAll(sampleNames(jvm));
+        return names;
+    }
+
+    private static Set<String> ownSampleNames() {
+        Set<String> names = sampleNames(new ListenerMetrics(() -> 0).registry());
+        names.addAll(sampleNames(new ForwarderMetrics().registry()));
+        return names;
+    }
+
+    private static Set<String> sampleNames(PrometheusRegistry registry) {
+        Set<String> names = new TreeSet<>();
+        for (MetricSnapshot s : registry.scrape()) {
+            String name = s.getMetadata().getPrometheusName();
+            if (s instanceof CounterSnapshot) {
+                names.add(name + "_total");
+            } else if (s instanceof HistogramSnapshot || s instanceof SummarySnapshot) {
+                names.addAll(List.of(name + "_bucket", name + "_sum", name + "_count", name));
+            } else {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+}
