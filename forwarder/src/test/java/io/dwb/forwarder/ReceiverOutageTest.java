@@ -63,7 +63,7 @@ class ReceiverOutageTest {
         try (KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, queue.toString())) {
             TestRecords.sendAll(producer, records(topic, 0, 400));
-            await().atMost(Duration.ofSeconds(60)).until(() -> run.metrics().paused.get() == 1.0);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.metrics().pausedNow() == 1);
             long end = System.nanoTime() + OUTAGE.toNanos();
             while (System.nanoTime() < end) {
                 assertThat(TestRecords.committedTotal(broker, "g-" + topic)).as("committed while Wazuh is away")
@@ -72,14 +72,14 @@ class ReceiverOutageTest {
                 Thread.sleep(2_000);
             }
             assertThat(Files.exists(queue)).isFalse();
-            assertThat(run.metrics().socketErrors.get()).isGreaterThan(3); // retried, with backoff
-            assertThat(run.metrics().socketErrors.get()).isLessThan(200);  // but not spinning
+            assertThat(run.metrics().socketErrorsTotal()).isGreaterThan(3); // retried, with backoff
+            assertThat(run.metrics().socketErrorsTotal()).isLessThan(200);  // but not spinning
 
             try (DatagramReceiver receiver = DatagramReceiver.bind(queue)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 400);
                 Thread.sleep(300);
                 assertCompleteAndOrdered(receiver, 400);
-                assertThat(run.metrics().paused.get()).isZero();
+                assertThat(run.metrics().pausedNow()).isZero();
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> TestRecords.committedTotal(broker, "g-" + topic) == 400);
             }
@@ -98,7 +98,7 @@ class ReceiverOutageTest {
 
             receiver.stopReading();
             TestRecords.sendAll(producer, records(topic, 100, 300));
-            await().atMost(Duration.ofSeconds(30)).until(() -> run.metrics().paused.get() == 1.0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> run.metrics().pausedNow() == 1);
             long end = System.nanoTime() + OUTAGE.toNanos();
             while (System.nanoTime() < end) {
                 // Only what the socket accepted may be committed (the receiver's queue holds a few).
@@ -108,7 +108,7 @@ class ReceiverOutageTest {
                 run.assertAlive();
                 Thread.sleep(2_000);
             }
-            assertThat(run.metrics().paused.get()).isEqualTo(1.0);
+            assertThat(run.metrics().pausedNow()).isEqualTo(1);
 
             receiver.resumeReading();
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 400);
