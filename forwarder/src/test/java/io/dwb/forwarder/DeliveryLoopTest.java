@@ -2,7 +2,9 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.Heartbeat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +38,7 @@ class DeliveryLoopTest {
     private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
     private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
     private static final long FIRST_RETRY = DeliveryOptions.FIRST_RETRY_DELAY.toNanos();
+    private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
     /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
     private final Map<TopicPartition, Long> commits = new HashMap<>();
@@ -232,6 +235,36 @@ class DeliveryLoopTest {
         assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("1");
     }
 
+    @Test
+    void aHostWhoseHeartbeatsStopIsReportedSilentAfterThreeIntervalsOfTheInjectedClockAndBackWhenHeardAgain() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L)); // all of P0 read: its time now runs with the clock
+
+        round(loop);
+        tick(3 * HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).as("three intervals, not more").isEmpty();
+
+        tick(HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).hasSize(1);
+        assertThat(sink.accepted.get(0)).contains("silent-host");
+        tick(10 * HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).as("raised once").hasSize(1);
+
+        consumer.addRecord(heartbeat(P0, 1, t0 + 14 * HEARTBEAT_INTERVAL.toNanos()));
+        consumer.updateEndOffsets(Map.of(P0, 2L));
+        tick(1_000_000_000L);
+        round(loop);
+        tick(1_000_000_000L);
+        round(loop);
+        assertThat(sink.accepted).hasSize(2);
+        assertThat(sink.accepted.get(1)).contains("host-back");
+    }
+
     private DeliveryLoop live(int eps, int maxPending, TopicPartition... assigned) {
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
                 new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), sink,
@@ -276,6 +309,14 @@ class DeliveryLoopTest {
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, 1_764_000_000_000L,
                 TimestampType.CREATE_TIME, key.length, value.length, key, value,
                 new RecordHeaders(headers.toArray()), Optional.empty());
+    }
+
+    private static ConsumerRecord<byte[], byte[]> heartbeat(TopicPartition tp, long offset, long timeNano) {
+        byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(timeNano), timeNano,
+                HEARTBEAT_INTERVAL.toSeconds(), true, null));
+        ProducerRecord<byte[], byte[]> produced = TestRecords.bridge(TOPIC, "host-a", "a".repeat(32), "heartbeat",
+                value, timeNano / 1_000_000L);
+        return record(tp, offset, produced.headers(), produced.value());
     }
 
     private long committed(TopicPartition tp) {
