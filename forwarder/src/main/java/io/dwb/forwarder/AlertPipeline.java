@@ -4,24 +4,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * What happens to one record: classified, de-duplicated, shimmed, trimmed, paced, sent to the Wazuh queue or to
- * the dead-letter topic. Handling a record again after a {@link Step.Blocked} is safe: nothing is recorded as done
- * until it is. Not thread-safe: owned by the delivery loop's thread.
+ * What happens to one record: classified once into its {@link Route}, then de-duplicated, shimmed, trimmed, paced,
+ * sent to the Wazuh queue or to the dead-letter topic. Delivering a route again after a {@link Step.Blocked} is safe:
+ * nothing is recorded as done until it is. Live delivery and replay differ by their {@link Mode}. Not thread-safe:
+ * owned by the delivery loop's thread.
  */
 public final class AlertPipeline {
-    private static final Logger log = LoggerFactory.getLogger(AlertPipeline.class);
 
     /** The result of one attempt. */
     public sealed interface Step {
@@ -35,7 +29,46 @@ public final class AlertPipeline {
         record Blocked(String reason) implements Step {}
     }
 
+    /**
+     * Where one record goes, decided once by {@link #route}: its classification and, for an engine event, its
+     * formatted alert. Kept by the delivery loop until the record is done, so that a retry classifies nothing again.
+     */
+    public sealed interface Route {
+        ConsumerRecord<byte[], byte[]> record();
+
+        /**
+         * An engine event's alert, formatted before its turn to be sent, so that a run of them reaches the socket
+         * back to back (see {@code DeliveryLoop}).
+         */
+        record Alert(ConsumerRecord<byte[], byte[]> record, String hostKey, String eventId, byte[] datagram,
+                     boolean truncated) implements Route {}
+
+        /** One of the listener's own records (gap, heartbeat, state). */
+        record Bridge(ConsumerRecord<byte[], byte[]> record, Classified.Bridge bridge) implements Route {}
+
+        /** Not deliverable: to the dead-letter topic (live), or skipped (replay). */
+        record Invalid(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid) implements Route {}
+    }
+
+    /** What differs between live delivery and a replay. */
+    public sealed interface Mode {
+        /**
+         * Delivery in the consumer group.
+         *
+         * @param deadLetters where invalid records go
+         * @param silentHosts what heartbeats feed
+         */
+        record Live(DeadLetterQueue deadLetters, SilentHostWatch silentHosts) implements Mode {}
+
+        /**
+         * A replay of a past window: invalid records were dead-lettered when first consumed, so they are skipped;
+         * old heartbeats say nothing about hosts now; alerts are marked as replayed.
+         */
+        record Replay() implements Mode {}
+    }
+
     static final Step DONE = new Step.Done();
+    private static final String EVENT = "event";
     private static final String SILENT_HOST = "silent-host";
     private static final String HOST_BACK = "host-back";
     private static final String HISTORY_SKIPPED = "history-skipped";
@@ -46,70 +79,65 @@ public final class AlertPipeline {
     private final AlertFormatter formatter;
     private final AlertTrimmer trimmer;
     private final DuplicateWindow duplicates;
-    private final DeadLetterQueue deadLetters;
     private final AlertSink sink;
     private final Pacer pacer;
-    private final SilentHostWatch silentHosts;
-    private final ForwarderMetrics metrics;
+    private final Mode mode;
     private final boolean replay;
+    private final ForwarderMetrics metrics;
+    private final StateChanges changes;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
     private final TrimmedAlerts trimmed = new TrimmedAlerts();
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
     private long lastSilentCheck;
-    private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
-    private CounterDataPoint sentEvents;
 
     /**
-     * @param deadLetters null in replay: invalid records were dead-lettered when first consumed, so they are skipped
-     * @param silentHosts null in replay: old heartbeats say nothing about hosts now
-     * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed {@code silentHosts})
+     * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed the silent-host
+     *                        watch)
+     * @param clock           monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock)
      */
     public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, AlertFormatter formatter,
-                         DuplicateWindow duplicates, DeadLetterQueue deadLetters, AlertSink sink, Pacer pacer,
-                         SilentHostWatch silentHosts, ForwarderMetrics metrics, boolean replay,
-                         boolean heartbeatAlerts, LongSupplier clock) {
+                         DuplicateWindow duplicates, AlertSink sink, Pacer pacer, Mode mode,
+                         ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock) {
         this.classifier = classifier;
         this.legacyFields = legacyFields;
         this.formatter = formatter;
         this.trimmer = new AlertTrimmer(formatter);
         this.duplicates = duplicates;
-        this.deadLetters = deadLetters;
         this.sink = sink;
         this.pacer = pacer;
-        this.silentHosts = silentHosts;
+        this.mode = mode;
+        this.replay = mode instanceof Mode.Replay;
         this.metrics = metrics;
-        this.replay = replay;
+        this.changes = new StateChanges(metrics);
         this.heartbeatAlerts = heartbeatAlerts;
         this.clock = clock;
         this.lastSilentCheck = clock.getAsLong();
     }
 
-    public Step handle(ConsumerRecord<byte[], byte[]> record) {
+    /** Classifies {@code record}, once; an engine event's alert is formatted (and trimmed if needed) too. */
+    public Route route(ConsumerRecord<byte[], byte[]> record) {
         Classified classified = classifier.classify(record);
-        if (classified instanceof Classified.Invalid invalid) {
-            return deadLetter(record, invalid);
-        }
         if (classified instanceof Classified.Event event) {
-            return event(record, event);
+            return fit(record, event);
         }
-        return bridge(record, (Classified.Bridge) classified);
+        if (classified instanceof Classified.Bridge bridge) {
+            return new Route.Bridge(record, bridge);
+        }
+        return new Route.Invalid(record, (Classified.Invalid) classified);
     }
 
-    /**
-     * An engine event's alert, formatted before its turn to be sent, so that a run of them reaches the socket back
-     * to back (see {@link #prepare}).
-     */
-    public record Prepared(ConsumerRecord<byte[], byte[]> record, String hostKey, String eventId, byte[] datagram,
-                           boolean truncated) {}
-
-    /**
-     * The alert of {@code record} when it is an engine event that fits a datagram; null for anything else (those go
-     * through {@link #handle}). Nothing is recorded: {@link #send(Prepared)} does, and drops duplicates.
-     */
-    public Prepared prepare(ConsumerRecord<byte[], byte[]> record) {
-        return classifier.classify(record) instanceof Classified.Event event ? fit(record, event) : null;
+    /** Delivers a routed record: sent, dead-lettered, skipped or dropped as a duplicate, or not now. */
+    public Step deliver(Route route) {
+        if (route instanceof Route.Alert alert) {
+            return send(alert);
+        }
+        if (route instanceof Route.Bridge bridge) {
+            return bridge(bridge.record(), bridge.bridge());
+        }
+        Route.Invalid invalid = (Route.Invalid) route;
+        return deadLetter(invalid.record(), invalid.invalid());
     }
 
     /** How many datagrams the pacer lets go now without waiting. */
@@ -117,37 +145,30 @@ public final class AlertPipeline {
         return pacer.available();
     }
 
-    private Step event(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        Prepared prepared = fit(record, event);
-        if (prepared == null) {
-            return deadLetter(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM, "the alert exceeds "
-                    + AlertTrimmer.MAX_DATAGRAM + " bytes even without any of its Actor.Attributes"));
-        }
-        return send(prepared);
-    }
-
-    /** The event's alert, trimmed if needed (once, however often it is retried); null when it cannot fit. */
-    private Prepared fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
+    /** The event's alert, trimmed if needed (once, however often it is routed); invalid when it cannot fit. */
+    private Route fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
         return trimmed.of(record, () -> trimmer.datagram(event, legacyFields.missing(event.fields()), replay))
-                .map(f -> new Prepared(record, event.host().key(), event.eventId(), f.datagram(), f.truncated()))
-                .orElse(null);
+                .<Route>map(f -> new Route.Alert(record, event.host().key(), event.eventId(), f.datagram(),
+                        f.truncated()))
+                .orElseGet(() -> new Route.Invalid(record, new Classified.Invalid(
+                        DeadLetterReason.TOO_LARGE_AFTER_TRIM, "the alert exceeds " + AlertTrimmer.MAX_DATAGRAM
+                        + " bytes even without any of its Actor.Attributes")));
     }
 
     /**
-     * Sends a prepared alert, unless its event was already delivered; the same outcomes as {@link #handle}. The
-     * duplicate window is read here, at the send, and not when preparing: an earlier event of the same run may have
-     * the same id.
+     * Sends an event's alert, unless its event was already delivered. The duplicate window is read here, at the
+     * send, and not when routing: an earlier event of the same run may have the same id.
      */
-    public Step send(Prepared prepared) {
-        if (duplicates.contains(prepared.hostKey(), prepared.eventId())) {
-            metrics.duplicates.inc();
+    private Step send(Route.Alert alert) {
+        if (duplicates.contains(alert.hostKey(), alert.eventId())) {
+            metrics.duplicate();
             return DONE;
         }
-        Step step = send(prepared.datagram(), "event", prepared.record());
+        Step step = send(alert.datagram(), EVENT, alert.record());
         if (step instanceof Step.Done) {
-            duplicates.add(prepared.hostKey(), prepared.eventId());
-            if (prepared.truncated()) {
-                metrics.truncated.inc();
+            duplicates.add(alert.hostKey(), alert.eventId());
+            if (alert.truncated()) {
+                metrics.truncated();
             }
         }
         return step;
@@ -155,15 +176,15 @@ public final class AlertPipeline {
 
     private Step bridge(ConsumerRecord<byte[], byte[]> record, Classified.Bridge bridge) {
         if (bridge.kind() == RecordKind.HEARTBEAT) {
-            if (silentHosts != null) {
-                SilentHostWatch.Back back = silentHosts.heartbeat(record.partition(), bridge.host(),
+            if (mode instanceof Mode.Live live) {
+                SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
                         bridge.json().path("intervalSeconds").asLong(30), bridge.json().path("timeNano").asLong());
                 if (back != null) {
                     hostBack(back);
                 }
             }
             if (!heartbeatAlerts) { // a state, not a change: it feeds the silent-host watch only
-                metrics.heartbeats.inc();
+                metrics.heartbeat();
                 return DONE;
             }
         }
@@ -202,7 +223,7 @@ public final class AlertPipeline {
     private record StateAlert(String kind, byte[] datagram) {}
 
     private void hostBack(SilentHostWatch.Back back) {
-        log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
+        changes.hostBack(back);
         ObjectNode fields = ContractJson.MAPPER.createObjectNode()
                 .put("silentSeconds", back.silentSeconds())
                 .put("lastHeartbeat", ContractJson.rfc3339(back.lastHeartbeatNano()))
@@ -219,11 +240,10 @@ public final class AlertPipeline {
      */
     public Step flushStateAlerts() {
         long now = clock.getAsLong();
-        if (silentHosts != null && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
+        if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
-            for (SilentHostWatch.Silent silent : silentHosts.newlySilent(now)) {
-                log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
-                        silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
+            for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {
+                changes.silentHost(silent);
                 ObjectNode fields = ContractJson.MAPPER.createObjectNode()
                         .put("intervalSeconds", silent.intervalSeconds())
                         .put("silentSeconds", silent.silentSeconds())
@@ -246,41 +266,37 @@ public final class AlertPipeline {
 
     /** Old history passed over where the group had no committed offset: said once, in Wazuh and in the log. */
     public void historySkipped(LiveStart.Skipped skipped) {
-        String from = ContractJson.rfc3339(skipped.fromMs() * 1_000_000L);
-        String to = ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L);
-        log.warn("skipped {} records of {} (offsets {} to {}, times {} to {}): older than --max-live-age where the "
-                        + "group had no committed offset; replay them with --from if needed", skipped.records(),
-                skipped.partition(), skipped.fromOffset(), skipped.toOffset() - 1, from, to);
+        changes.historySkipped(skipped);
         ObjectNode fields = ContractJson.MAPPER.createObjectNode()
                 .put("topic", skipped.partition().topic())
                 .put("partition", skipped.partition().partition())
                 .put("fromOffset", skipped.fromOffset())
                 .put("toOffset", skipped.toOffset())
                 .put("records", skipped.records())
-                .put("from", from)
-                .put("to", to);
+                .put("from", ContractJson.rfc3339(skipped.fromMs() * 1_000_000L))
+                .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
         stateAlerts.add(new StateAlert(HISTORY_SKIPPED,
                 formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
     }
 
     /** Records of {@code partition} up to this timestamp (milliseconds, the contract's event time) were delivered. */
     public void delivered(int partition, long timestampMs) {
-        if (silentHosts != null) {
-            silentHosts.delivered(partition, timestampMs * 1_000_000L);
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().delivered(partition, timestampMs * 1_000_000L);
         }
     }
 
     /** Whether all of {@code partition} is delivered and Wazuh takes datagrams (see {@link SilentHostWatch}). */
-    public void live(int partition, boolean live) {
-        if (silentHosts != null) {
-            silentHosts.live(partition, live, clock.getAsLong());
+    public void live(int partition, boolean isLive, long nowNanos) {
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().live(partition, isLive, nowNanos);
         }
     }
 
     /** Partitions this process no longer owns: their hosts are watched by the new owner. */
     public void forget(Collection<Integer> partitions) {
-        if (silentHosts != null) {
-            silentHosts.forget(partitions);
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().forget(partitions);
         }
     }
 
@@ -292,48 +308,30 @@ public final class AlertPipeline {
         try {
             sink.send(datagram);
         } catch (AlertSink.SinkUnavailableException e) {
-            metrics.socketErrors.inc();
+            metrics.socketError();
             return new Step.Blocked(e.getMessage());
         } catch (AlertSink.SinkRejectedException e) {
-            metrics.socketErrors.inc();
+            metrics.socketError();
             return record == null ? DONE
                     : deadLetter(record, new Classified.Invalid(DeadLetterReason.REJECTED, e.getMessage()));
         }
         pacer.take();
-        sentCounter(kind).inc();
+        metrics.sent(kind);
         return DONE;
     }
 
-    /** The counter of {@code kind}'s alerts; events' is kept, sparing a label lookup (and its garbage) per datagram. */
-    private CounterDataPoint sentCounter(String kind) {
-        if (!kind.equals("event")) {
-            return metrics.sent.labelValues(kind);
-        }
-        if (sentEvents == null) {
-            sentEvents = metrics.sent.labelValues(kind); // on the first, so the series appears when there is one
-        }
-        return sentEvents;
-    }
-
     private Step deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid) {
-        String code = invalid.reason().code();
-        if (deadLetters == null) {
-            metrics.skipped.inc();
+        if (!(mode instanceof Mode.Live live)) {
+            changes.replaySkipped();
             return DONE;
         }
         DeadLetterQueue.Omitted omitted;
         try {
-            omitted = deadLetters.publish(record, invalid.error());
+            omitted = live.deadLetters().publish(record, invalid);
         } catch (DeadLetterQueue.DeadLetterUnavailable e) {
             return new Step.Blocked(e.getMessage());
         }
-        metrics.deadLettered.labelValues(code).inc();
-        long count = deadLetterCounts.merge(invalid.reason(), 1L, Long::sum);
-        // A flood of bad records must not flood the log: the first of each reason, then every 1000th.
-        if (count == 1 || count % 1000 == 0) {
-            log.warn("record {}-{}@{} sent to {}{} ({} so far for {}): {}", record.topic(), record.partition(),
-                    record.offset(), deadLetters.topic(), omitted.logText(), count, code, invalid.error());
-        }
+        changes.deadLettered(record, invalid, live.deadLetters().topic(), omitted);
         return DONE;
     }
 }

@@ -22,7 +22,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The dead-letter topic: a record the forwarder cannot turn into an alert, key, value and headers unchanged, plus
- * {@code error}, {@code source-topic}, {@code source-partition}, {@code source-offset}. Each write is acknowledged
+ * {@code dwb.error.reason}, {@code dwb.error.stage}, {@code dwb.error.topic}, {@code dwb.error.partition},
+ * {@code dwb.error.offset}, {@code dwb.error.message} (one fact each), and the older {@code error} ({@code <code>:
+ * <detail>}), {@code source-topic}, {@code source-partition}, {@code source-offset}. Each write is acknowledged
  * before the source offset may be committed, so a record is never both undelivered and committed.
  *
  * <p>What the topic refuses for good is decided here, never waited for: a record over the topic's size limit is
@@ -96,13 +98,14 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     /**
-     * Writes {@code record} with its {@code error} and waits for the broker's acknowledgement; returns what had to
+     * Writes {@code record} with why it is refused and waits for the broker's acknowledgement; returns what had to
      * be left out.
      *
      * @throws DeadLetterUnavailable  the topic cannot take it now (broker unreachable): retry later
      * @throws DeadLetterTopicRefused the topic will never take it (missing, not allowed, or too small a limit)
      */
-    public Omitted publish(ConsumerRecord<byte[], byte[]> record, String error) throws DeadLetterUnavailable {
+    public Omitted publish(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error)
+            throws DeadLetterUnavailable {
         for (Omitted omitted : Omitted.values()) {
             try {
                 send(letter(record, error, omitted));
@@ -137,15 +140,24 @@ public final class DeadLetterQueue implements AutoCloseable {
         producer.send(letter).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private ProducerRecord<byte[], byte[]> letter(ConsumerRecord<byte[], byte[]> record, String error,
+    private ProducerRecord<byte[], byte[]> letter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error,
                                                   Omitted omitted) {
         RecordHeaders headers = omitted == Omitted.VALUE_KEY_HEADERS ? new RecordHeaders()
                 : new RecordHeaders(record.headers().toArray());
-        headers.remove(HeaderNames.ERROR);
-        headers.add(HeaderNames.ERROR, HeaderNames.utf8(error));
-        headers.add(HeaderNames.SOURCE_TOPIC, HeaderNames.utf8(record.topic()));
-        headers.add(HeaderNames.SOURCE_PARTITION, HeaderNames.utf8(String.valueOf(record.partition())));
-        headers.add(HeaderNames.SOURCE_OFFSET, HeaderNames.utf8(String.valueOf(record.offset())));
+        String source = record.topic();
+        String partition = String.valueOf(record.partition());
+        String offset = String.valueOf(record.offset());
+        // The record's own headers may carry forged ones of these names: the forwarder's are the only ones left.
+        set(headers, HeaderNames.ERROR, error.error());
+        set(headers, HeaderNames.SOURCE_TOPIC, source);
+        set(headers, HeaderNames.SOURCE_PARTITION, partition);
+        set(headers, HeaderNames.SOURCE_OFFSET, offset);
+        set(headers, HeaderNames.ERROR_REASON, error.reason().code());
+        set(headers, HeaderNames.ERROR_STAGE, error.reason().stage().code());
+        set(headers, HeaderNames.ERROR_TOPIC, source);
+        set(headers, HeaderNames.ERROR_PARTITION, partition);
+        set(headers, HeaderNames.ERROR_OFFSET, offset);
+        set(headers, HeaderNames.ERROR_MESSAGE, error.detail());
         if (omitted != Omitted.NOTHING) {
             headers.remove(HeaderNames.OMITTED);
             headers.add(HeaderNames.OMITTED, HeaderNames.utf8(omitted.header()));
@@ -153,6 +165,11 @@ public final class DeadLetterQueue implements AutoCloseable {
         byte[] key = omitted == Omitted.VALUE_KEY_HEADERS ? null : record.key();
         byte[] value = omitted == Omitted.NOTHING ? record.value() : null;
         return new ProducerRecord<>(topic, null, record.timestamp(), key, value, headers);
+    }
+
+    private static void set(RecordHeaders headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, HeaderNames.utf8(value));
     }
 
     /** Whether the broker says the topic does not exist (false when it cannot be asked: that is an outage). */

@@ -3,8 +3,9 @@ package io.dwb.forwarder;
 import io.dwb.schemas.RecordKind;
 
 /**
- * Why a record went to the dead-letter topic: the code before the colon of its {@code error} header, and the
- * {@code reason} label of {@code dwb_forwarder_dlq_records_total}. docs/forwarder.md lists them.
+ * Why a record went to the dead-letter topic: its {@code dwb.error.reason} header, the code before the colon of its
+ * {@code error} header, and the {@code reason} label of {@code dwb_forwarder_dlq_records_total}; each with the
+ * {@link Stage} that refused the record. docs/forwarder.md lists them (checked by {@code DeadLetterDocsTest}).
  */
 public enum DeadLetterReason {
     /** No value (a tombstone). */
@@ -30,19 +31,50 @@ public enum DeadLetterReason {
     INVALID_HEARTBEAT("invalid-heartbeat"),
     INVALID_STATE("invalid-state"),
     /** The alert does not fit 65535 bytes even without any of its attributes. */
-    TOO_LARGE_AFTER_TRIM("too-large-after-trim"),
+    TOO_LARGE_AFTER_TRIM("too-large-after-trim", Stage.FORMAT),
     /** A bridge record of a kind added after this forwarder was built, not matching its schema. */
     INVALID_RECORD("invalid-record"),
     /** The socket refused the datagram itself ({@code EMSGSIZE}). */
-    REJECTED("rejected");
+    REJECTED("rejected", Stage.SEND);
 
-    private final String code;
+    /** Where delivery refused the record: its {@code dwb.error.stage} header. */
+    public enum Stage {
+        /** Reading the record: it is not a record of the contract. */
+        CLASSIFY("classify"),
+        /** Making its alert: it cannot become a datagram Wazuh takes. */
+        FORMAT("format"),
+        /** Sending its alert: the socket refused the datagram itself. */
+        SEND("send");
 
-    DeadLetterReason(String code) {
-        this.code = code;
+        private final String code;
+
+        Stage(String code) {
+            this.code = code;
+        }
+
+        /** The {@code dwb.error.stage} header's value. */
+        public String code() {
+            return code;
+        }
     }
 
-    /** The code in the {@code error} header and the metric label. */
+    private final String code;
+    private final Stage stage;
+
+    DeadLetterReason(String code) {
+        this(code, Stage.CLASSIFY);
+    }
+
+    DeadLetterReason(String code, Stage stage) {
+        this.code = code;
+        this.stage = stage;
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    /** The code in the {@code dwb.error.reason} and {@code error} headers, and the metric label. */
     public String code() {
         return code;
     }

@@ -1,10 +1,7 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.Backoff;
 import io.dwb.runtime.Impairment;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,91 +30,114 @@ import org.slf4j.LoggerFactory;
  * topic cannot take a record, every partition is paused (poll goes on, so the group keeps this member), the record
  * is retried with capped backoff, and the fetched records stay in memory; nothing is skipped, nothing committed
  * past it. A partition with too many records waiting (pacing) is paused the same way, so memory stays bounded.
+ *
+ * <p>Each round ({@link #runOnce}) reads the injected clock, as Kafka's producer {@code Sender} does; the state it
+ * carries between rounds is each partition's {@link PartitionProgress} and the {@link Pause}. Live delivery and
+ * replay are the two {@link Feed}s.
  */
 public final class DeliveryLoop {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
     private static final long MAX_POLL_WAIT_NANOS = 200_000_000L;
     private static final long DELIVER_SLICE_NANOS = 200_000_000L;
+    private static final long LAG_INTERVAL_NANOS = 1_000_000_000L;
+    private static final long POLL_STALE_NANOS = Duration.ofSeconds(30).toNanos();
     private static final int PER_PARTITION_TURN = 64;
 
     private final Consumer<byte[], byte[]> consumer;
     private final AlertPipeline pipeline;
     private final ForwarderMetrics metrics;
-    private final String topic;
-    private final ReplayWindow replay;
-    private final LiveStart liveStart;
+    private final StateChanges changes;
+    private final Feed feed;
     private final long commitIntervalNanos;
     private final int maxPending;
-    private final Backoff backoff;
+    private final LongSupplier clock;
     /** No connection to any broker (the consumer's connection-count): sampled on this thread, read by /healthz. */
     private final Impairment kafkaUnreachable;
     /** Wazuh or the dead-letter topic refusing: delivery paused. */
     private final Impairment blocked;
 
-    private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> pending = new LinkedHashMap<>();
-    private final Map<TopicPartition, Long> delivered = new HashMap<>();
-    private final Map<TopicPartition, Long> committed = new HashMap<>();
-    private final List<AlertPipeline.Prepared> burst = new ArrayList<>(PER_PARTITION_TURN);
+    private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
+    private final Pause pause;
     private volatile boolean running = true;
-    private volatile long lastPollNanos = System.nanoTime();
-    private String blockedReason;
-    private long blockedSince;
-    private long retryAt;
+    private volatile long lastPollNanos;
+    /** The pacer's wait, from the last round: the next poll waits no longer. */
     private long waitHintNanos;
-    private long lastCommitNanos = System.nanoTime();
+    private long lastCommitNanos;
     private long lastLagNanos;
 
-    /**
-     * @param replay    null for live delivery in the consumer group
-     * @param liveStart where partitions without a committed offset start (live delivery only)
-     */
-    DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics,
-                 String topic, ReplayWindow replay, LiveStart liveStart, Duration commitInterval, int maxPending,
-                 Duration retryMaxDelay, Duration unhealthyAfter) {
+    /** @param clock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
+    DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
+                 Duration commitInterval, int maxPending, Duration retryMaxDelay, Duration unhealthyAfter,
+                 LongSupplier clock) {
         this.consumer = consumer;
         this.pipeline = pipeline;
         this.metrics = metrics;
-        this.topic = topic;
-        this.replay = replay;
-        this.liveStart = liveStart;
+        this.changes = new StateChanges(metrics);
+        this.feed = feed;
         this.commitIntervalNanos = commitInterval.toNanos();
         this.maxPending = maxPending;
-        this.backoff = new Backoff(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
+        this.clock = clock;
+        this.pause = new Pause(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
         this.kafkaUnreachable = new Impairment(unhealthyAfter);
         this.blocked = new Impairment(unhealthyAfter);
+        this.lastPollNanos = clock.getAsLong();
+        this.lastCommitNanos = lastPollNanos;
+        this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
     }
 
     /** Runs until {@link #stop()} (live) or until the replay window is delivered. */
     public void run() {
         try {
-            if (replay == null) {
-                consumer.subscribe(List.of(topic), new Rebalance());
-            } else {
-                replay.start(consumer);
-            }
+            start();
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(pollWaitNanos()));
-                lastPollNanos = System.nanoTime();
-                accept(records);
-                deliver();
-                adjustPauses();
-                if (replay == null) {
-                    commit(false);
-                } else if (pendingCount() == 0 && replay.allExhausted(consumer)) {
-                    log.info("replay done: window delivered");
+                if (runOnce()) {
                     return;
                 }
-                updateLag();
-                blocked.observe(blockedReason != null, System.nanoTime());
             }
         } catch (WakeupException e) {
             if (running) {
                 throw e;
             }
         } finally {
-            if (replay == null) {
-                finalCommit();
-            }
+            finish();
+        }
+    }
+
+    /** Subscribes (live) or assigns the window (replay). */
+    void start() {
+        if (feed instanceof Feed.Live live) {
+            consumer.subscribe(List.of(live.topic()), new Rebalance(live.start()));
+        } else {
+            ((Feed.Replay) feed).window().start(consumer);
+        }
+    }
+
+    /**
+     * One round: poll, deliver what the pacer and the sink allow, pause or resume partitions, commit the delivered
+     * prefix (live). True when a replay's window is delivered.
+     */
+    boolean runOnce() {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
+        long now = clock.getAsLong();
+        lastPollNanos = now;
+        accept(records);
+        deliver(now);
+        adjustPauses();
+        if (feed instanceof Feed.Live) {
+            commit(now);
+        } else if (pendingCount() == 0 && ((Feed.Replay) feed).window().allExhausted(consumer)) {
+            log.info("replay done: window delivered");
+            return true;
+        }
+        updateLag(now);
+        blocked.observe(pause.active(), now);
+        return false;
+    }
+
+    /** Live: commits what was delivered (synchronously, before the consumer closes). */
+    void finish() {
+        if (feed instanceof Feed.Live) {
+            finalCommit();
         }
     }
 
@@ -131,15 +152,14 @@ public final class DeliveryLoop {
      * been unreachable nor delivery paused (Wazuh or the dead-letter topic refusing) for longer than the bound.
      */
     public boolean healthy() {
-        long now = System.nanoTime();
-        return running && now - lastPollNanos < Duration.ofSeconds(30).toNanos()
+        long now = clock.getAsLong();
+        return running && now - lastPollNanos < POLL_STALE_NANOS
                 && !kafkaUnreachable.exceeded(now) && !blocked.exceeded(now);
     }
 
-    private long pollWaitNanos() {
-        long now = System.nanoTime();
-        if (blockedReason != null) {
-            return Math.max(0, Math.min(retryAt - now, MAX_POLL_WAIT_NANOS));
+    private long pollWaitNanos(long now) {
+        if (pause.active()) {
+            return Math.min(pause.untilRetry(now), MAX_POLL_WAIT_NANOS);
         }
         if (waitHintNanos > 0) {
             return Math.min(waitHintNanos, MAX_POLL_WAIT_NANOS);
@@ -149,21 +169,20 @@ public final class DeliveryLoop {
 
     private void accept(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition tp : records.partitions()) {
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.computeIfAbsent(tp, k -> new ArrayDeque<>());
+            PartitionProgress progress = partitions.computeIfAbsent(tp, k -> new PartitionProgress());
             List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
-            metrics.consumed.inc(fetched.size());
+            metrics.consumed(fetched.size());
             for (ConsumerRecord<byte[], byte[]> record : fetched) {
-                if (replay == null || replay.accepts(record)) {
-                    queue.add(record);
+                if (!(feed instanceof Feed.Replay replay) || replay.window().accepts(record)) {
+                    progress.add(record);
                 }
             }
         }
     }
 
-    private void deliver() {
-        long now = System.nanoTime();
+    private void deliver(long now) {
         waitHintNanos = 0;
-        if (blockedReason != null && now < retryAt) {
+        if (!pause.due(now)) {
             return;
         }
         AlertPipeline.Step silent = pipeline.flushStateAlerts();
@@ -171,41 +190,27 @@ public final class DeliveryLoop {
             return;
         }
         long deadline = now + DELIVER_SLICE_NANOS;
-        boolean progress = true;
-        while (progress && System.nanoTime() < deadline) {
-            progress = false;
-            for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> entry : pending.entrySet()) {
-                ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = entry.getValue();
-                long next = -1; // the partition's delivered position after this turn: one map update per turn
-                long newest = Long.MIN_VALUE; // and its latest record time, the partition's progress
+        boolean progressed = true;
+        while (progressed && clock.getAsLong() < deadline) {
+            progressed = false;
+            for (Map.Entry<TopicPartition, PartitionProgress> entry : partitions.entrySet()) {
+                PartitionProgress progress = entry.getValue();
+                long newest = Long.MIN_VALUE; // the latest record time delivered this turn: the partition's progress
                 try {
-                    int turn = 0;
-                    while (turn < PER_PARTITION_TURN && !queue.isEmpty()) {
-                        prepare(queue, Math.min(PER_PARTITION_TURN - turn, pipeline.sendableNow()));
-                        if (burst.isEmpty()) { // not a plain event, or the pacer says wait: one at a time
-                            ConsumerRecord<byte[], byte[]> record = queue.peek();
-                            if (!proceed(pipeline.handle(record))) {
-                                return;
-                            }
-                            queue.poll();
-                            next = record.offset() + 1;
-                            newest = Math.max(newest, record.timestamp());
-                            turn++;
+                    for (int turn = 0; turn < PER_PARTITION_TURN && progress.waiting() > 0; turn++) {
+                        // A run of alerts formatted ahead, as many as the pacer lets go now (at least the head).
+                        progress.routeAhead(pipeline, Math.max(1, Math.min(PER_PARTITION_TURN - turn,
+                                pipeline.sendableNow())));
+                        AlertPipeline.Route route = progress.next();
+                        if (!proceed(pipeline.deliver(route))) {
+                            return; // the routed records wait, as they are, for the next attempt
                         }
-                        for (AlertPipeline.Prepared prepared : burst) {
-                            if (!proceed(pipeline.send(prepared))) {
-                                return; // the rest of the burst is prepared again on the next turn
-                            }
-                            queue.poll();
-                            next = prepared.record().offset() + 1;
-                            newest = Math.max(newest, prepared.record().timestamp());
-                            turn++;
-                        }
-                        progress = true;
+                        progress.done();
+                        newest = Math.max(newest, route.record().timestamp());
+                        progressed = true;
                     }
                 } finally {
-                    if (next >= 0) {
-                        delivered.put(entry.getKey(), next);
+                    if (newest != Long.MIN_VALUE) {
                         pipeline.delivered(entry.getKey().partition(), newest);
                     }
                 }
@@ -213,35 +218,13 @@ public final class DeliveryLoop {
         }
     }
 
-    /**
-     * Formats the alerts of the plain events at the head of {@code queue} (at most {@code max}) into {@link #burst},
-     * stopping at the first record that is anything else. Sent back to back, datagrams find the receiver awake; one
-     * sent between two formattings wakes it each time, which cost the forwarder about twice the time per send
-     * (docs/benchmarks.md).
-     */
-    private void prepare(ArrayDeque<ConsumerRecord<byte[], byte[]>> queue, int max) {
-        burst.clear();
-        for (ConsumerRecord<byte[], byte[]> record : queue) {
-            if (burst.size() >= max) {
-                return;
-            }
-            AlertPipeline.Prepared prepared = pipeline.prepare(record);
-            if (prepared == null) {
-                return;
-            }
-            burst.add(prepared);
-        }
-    }
-
     /** Applies a pipeline step to the loop's state; true when delivery may go on. */
     private boolean proceed(AlertPipeline.Step step) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (step instanceof AlertPipeline.Step.Done) {
-            if (blockedReason != null) {
-                log.info("resumed after {} s: delivering again", (now - blockedSince) / 1_000_000_000L);
-                blockedReason = null;
-                backoff.reset();
-                metrics.paused.set(0);
+            long paused = pause.ended(now);
+            if (paused >= 0) {
+                changes.resumed(paused);
             }
             return true;
         }
@@ -250,26 +233,29 @@ public final class DeliveryLoop {
             return false;
         }
         String reason = ((AlertPipeline.Step.Blocked) step).reason();
-        if (blockedReason == null) {
-            log.warn("paused: {}; keeping {} records, retrying with backoff", reason, pendingCount());
-            blockedSince = now;
-            metrics.paused.set(1);
-        } else if (!reason.equals(blockedReason)) {
-            log.warn("still paused, now: {}", reason);
+        switch (pause.refused(reason, now)) {
+            case STARTED -> changes.paused(reason, pendingCount());
+            case REASON_CHANGED -> changes.pausedFor(reason);
+            case NONE -> { }
         }
-        blockedReason = reason;
-        retryAt = now + backoff.next().toNanos();
         return false;
     }
 
+    /**
+     * Pauses fetching where records would only pile up: every partition while delivery is paused and records wait,
+     * a partition with {@code maxPending} waiting, a replay's partition whose window is fetched. While paused with
+     * nothing waiting (the refused record's partition was revoked), partitions fetch again: else no record would
+     * ever come to retry with, and delivery would stay paused for good.
+     */
     private void adjustPauses() {
         Set<TopicPartition> assignment = consumer.assignment();
         Set<TopicPartition> want = new HashSet<>();
+        boolean holding = pause.active() && pendingCount() > 0;
         for (TopicPartition tp : assignment) {
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(tp);
-            int waiting = queue == null ? 0 : queue.size();
-            if (blockedReason != null || waiting >= maxPending
-                    || (replay != null && replay.exhausted(consumer, tp))) {
+            PartitionProgress progress = partitions.get(tp);
+            int waiting = progress == null ? 0 : progress.waiting();
+            if (holding || waiting >= maxPending
+                    || (feed instanceof Feed.Replay replay && replay.window().exhausted(consumer, tp))) {
                 want.add(tp);
             }
         }
@@ -289,8 +275,8 @@ public final class DeliveryLoop {
 
     private int pendingCount() {
         int n = 0;
-        for (ArrayDeque<ConsumerRecord<byte[], byte[]>> queue : pending.values()) {
-            n += queue.size();
+        for (PartitionProgress progress : partitions.values()) {
+            n += progress.waiting();
         }
         return n;
     }
@@ -301,20 +287,21 @@ public final class DeliveryLoop {
      * runs in a later poll on this thread; a failed one is covered by the next (offsets only move forward), and the
      * commits on revocation and at exit stay synchronous.
      */
-    private void commit(boolean now) {
-        if (!now && System.nanoTime() - lastCommitNanos < commitIntervalNanos) {
+    private void commit(long now) {
+        if (now - lastCommitNanos < commitIntervalNanos) {
             return;
         }
-        lastCommitNanos = System.nanoTime();
-        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(delivered.keySet());
+        lastCommitNanos = now;
+        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions.keySet());
         if (offsets.isEmpty()) {
             return;
         }
         consumer.commitAsync(offsets, (done, e) -> {
             if (e == null) {
                 done.forEach((tp, o) -> {
-                    if (delivered.containsKey(tp)) { // still ours: not revoked while the commit was in flight
-                        committed.merge(tp, o.offset(), Math::max);
+                    PartitionProgress progress = partitions.get(tp);
+                    if (progress != null) { // still ours: not revoked while the commit was in flight
+                        progress.committed(o.offset());
                     }
                 });
             } else {
@@ -323,26 +310,27 @@ public final class DeliveryLoop {
         });
     }
 
-    private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> partitions) {
+    private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            Long next = delivered.get(tp);
-            if (next != null && !next.equals(committed.get(tp))) {
-                offsets.put(tp, new OffsetAndMetadata(next));
+        for (TopicPartition tp : owned) {
+            PartitionProgress progress = partitions.get(tp);
+            OptionalLong next = progress == null ? OptionalLong.empty() : progress.uncommitted();
+            if (next.isPresent()) {
+                offsets.put(tp, new OffsetAndMetadata(next.getAsLong()));
             }
         }
         return offsets;
     }
 
-    /** Commits the delivered position of {@code partitions}; a failure is logged, the records come again later. */
-    private void commit(Collection<TopicPartition> partitions) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions);
+    /** Commits the delivered position of {@code owned}; a failure is logged, the records come again later. */
+    private void commit(Collection<TopicPartition> owned) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(owned);
         if (offsets.isEmpty()) {
             return;
         }
         try {
             consumer.commitSync(offsets);
-            offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+            offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {
@@ -354,7 +342,7 @@ public final class DeliveryLoop {
     private void finalCommit() {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                commit(delivered.keySet());
+                commit(List.copyOf(partitions.keySet()));
                 return;
             } catch (WakeupException e) {
                 // the stop() wake-up was still pending; the second attempt goes through
@@ -362,9 +350,8 @@ public final class DeliveryLoop {
         }
     }
 
-    private void updateLag() {
-        long now = System.nanoTime();
-        if (now - lastLagNanos < 1_000_000_000L) {
+    private void updateLag(long now) {
+        if (now - lastLagNanos < LAG_INTERVAL_NANOS) {
             return;
         }
         lastLagNanos = now;
@@ -375,12 +362,12 @@ public final class DeliveryLoop {
             if (l.isPresent()) {
                 lag += l.getAsLong();
             }
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(tp);
+            PartitionProgress progress = partitions.get(tp);
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
-            pipeline.live(tp.partition(), blockedReason == null && (queue == null || queue.isEmpty())
-                    && l.isPresent() && l.getAsLong() == 0);
+            pipeline.live(tp.partition(), !pause.active() && (progress == null || progress.waiting() == 0)
+                    && l.isPresent() && l.getAsLong() == 0, now);
         }
-        metrics.lag.set(lag);
+        metrics.lag(lag);
     }
 
     /** Once a second, with the lag: whether the consumer has a connection to any broker at all. */
@@ -388,9 +375,9 @@ public final class DeliveryLoop {
         boolean unreachable = connectionCount() == 0;
         if (kafkaUnreachable.observe(unreachable, now)) {
             if (unreachable) {
-                log.warn("Kafka unreachable: no connection to any broker; retrying");
+                changes.kafkaUnreachable();
             } else {
-                log.info("Kafka reachable again");
+                changes.kafkaReachable();
             }
         }
     }
@@ -406,40 +393,45 @@ public final class DeliveryLoop {
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
+        private final LiveStart liveStart;
+
+        Rebalance(LiveStart liveStart) {
+            this.liveStart = liveStart;
+        }
+
         @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            commit(partitions);
-            forget(partitions);
-            if (!partitions.isEmpty()) {
-                log.info("partitions revoked: {}", partitions);
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            commit(revoked);
+            forget(revoked);
+            if (!revoked.isEmpty()) {
+                log.info("partitions revoked: {}", revoked);
             }
         }
 
         @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            forget(partitions);
-            log.warn("partitions lost (their records will be delivered by their new owner): {}", partitions);
+        public void onPartitionsLost(Collection<TopicPartition> lost) {
+            forget(lost);
+            log.warn("partitions lost (their records will be delivered by their new owner): {}", lost);
         }
 
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (!partitions.isEmpty()) {
-                log.info("partitions assigned: {}", partitions);
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            if (!assigned.isEmpty()) {
+                log.info("partitions assigned: {}", assigned);
             }
-            for (LiveStart.Skipped skipped : liveStart.position(consumer, partitions)) {
+            for (LiveStart.Skipped skipped : liveStart.position(consumer, assigned)) {
                 // Committed at the next interval, so a restart neither skips nor reports them again.
-                delivered.put(skipped.partition(), skipped.toOffset());
+                partitions.computeIfAbsent(skipped.partition(), k -> new PartitionProgress())
+                        .skippedTo(skipped.toOffset());
                 pipeline.historySkipped(skipped);
             }
         }
 
-        private void forget(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                pending.remove(tp);
-                delivered.remove(tp);
-                committed.remove(tp);
+        private void forget(Collection<TopicPartition> gone) {
+            for (TopicPartition tp : gone) {
+                partitions.remove(tp);
             }
-            pipeline.forget(partitions.stream().map(TopicPartition::partition).toList());
+            pipeline.forget(gone.stream().map(TopicPartition::partition).toList());
         }
     }
 }

@@ -4,6 +4,7 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,21 +25,23 @@ public final class Forwarder implements AutoCloseable {
 
     public Forwarder(ForwarderSettings settings) {
         this.settings = settings;
+        LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),
-                        metrics.resent::inc);
+                        metrics::resent, nanoClock);
         this.consumer = new KafkaConsumer<>(consumerProperties(settings));
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka());
+        AlertPipeline.Mode mode = settings.replay() ? new AlertPipeline.Mode.Replay()
+                : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch());
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(),
-                new DuplicateWindow(settings.dedupWindow()), deadLetters, sink, new Pacer(settings.eps()),
-                settings.replay() ? null : new SilentHostWatch(), metrics, settings.replay(),
-                settings.heartbeatAlerts(), System::nanoTime);
-        ReplayWindow replay = settings.replay()
-                ? new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()) : null;
-        this.loop = new DeliveryLoop(consumer, pipeline, metrics, settings.topic(), replay,
-                new LiveStart(settings.maxLiveAge(), System::currentTimeMillis), settings.commitInterval(),
-                settings.maxPending(), settings.retryMaxDelay(), settings.unhealthyAfter());
+                new DuplicateWindow(settings.dedupWindow()), sink, new Pacer(settings.eps(), nanoClock), mode,
+                metrics, settings.heartbeatAlerts(), nanoClock);
+        Feed feed = settings.replay()
+                ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
+                : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis));
+        this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
+                settings.maxPending(), settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {

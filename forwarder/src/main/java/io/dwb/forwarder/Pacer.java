@@ -1,5 +1,7 @@
 package io.dwb.forwarder;
 
+import java.util.function.LongSupplier;
+
 /**
  * Token bucket for {@code --eps}: at most {@code eps} datagrams a second on average, with a burst of 1/20 s worth,
  * never dropping (the caller waits). The Wazuh agent's own bucket drops what exceeds its rate; lag in Kafka is the
@@ -8,14 +10,17 @@ package io.dwb.forwarder;
 public final class Pacer {
     private final double tokensPerNano;
     private final double burst;
+    private final LongSupplier nanoClock;
     private double tokens;
     private long last;
 
-    public Pacer(int eps) {
+    /** @param nanoClock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
+    public Pacer(int eps, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
         this.tokensPerNano = eps / 1e9;
         this.burst = Math.max(1.0, Math.ceil(eps / 20.0));
         this.tokens = eps > 0 ? 1.0 : 0;
-        this.last = System.nanoTime();
+        this.last = nanoClock.getAsLong();
     }
 
     public boolean unlimited() {
@@ -49,7 +54,7 @@ public final class Pacer {
     }
 
     private void refill() {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         tokens = Math.min(burst, tokens + (now - last) * tokensPerNano);
         last = now;
     }

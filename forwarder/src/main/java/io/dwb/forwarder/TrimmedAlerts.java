@@ -7,8 +7,9 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The outcome of trimming, kept for the last few records that needed it: a record is prepared again on every retry
- * of a blocked or paced send, and trimming a large event is the most expensive work the forwarder does for one.
+ * The outcome of trimming, kept for the last few records that needed it: trimming a large event is the most
+ * expensive work the forwarder does for one, and the same record may be routed more than once (the delivery loop
+ * keeps a record's route across retries, so for it this is only a bound on the worst case).
  * Keyed by the record itself (identity: a record fetched again after a rebalance is trimmed again). Bounded: the
  * oldest entry goes first, so at most {@value #CAPACITY} datagrams of up to 64 KiB are held.
  */

@@ -11,6 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -37,6 +38,7 @@ public final class WazuhQueue implements AlertSink {
     private final Path path;
     private final ResendWindow window;
     private final Runnable onResent;
+    private final LongSupplier nanoClock;
     private AFUNIXDatagramChannel channel;
     /** Holds {@link #channel} registered for OP_WRITE; opened and closed with it. */
     private Selector writable;
@@ -49,12 +51,16 @@ public final class WazuhQueue implements AlertSink {
 
     /** A queue that sends nothing again after a restart (for tests of other behaviour). */
     WazuhQueue(Path path) {
-        this(path, new ResendWindow(new ResendWindow.Bound(0, 0)), () -> { });
+        this(path, new ResendWindow(new ResendWindow.Bound(0, 0)), () -> { }, System::nanoTime);
     }
 
-    /** @param onResent called for each datagram sent again to a new socket (a possible duplicate) */
-    public WazuhQueue(Path path, ResendWindow window, Runnable onResent) {
+    /**
+     * @param onResent  called for each datagram sent again to a new socket (a possible duplicate)
+     * @param nanoClock monotonic nanoseconds, for the grace a full queue is given
+     */
+    public WazuhQueue(Path path, ResendWindow window, Runnable onResent, LongSupplier nanoClock) {
         this.path = path;
+        this.nanoClock = nanoClock;
         this.window = window;
         this.onResent = onResent;
     }
@@ -103,11 +109,11 @@ public final class WazuhQueue implements AlertSink {
     /** Writes one datagram, waiting up to the grace while the queue is full. */
     private void write(byte[] datagram) throws IOException, SinkUnavailableException, InterruptedException {
         ByteBuffer buffer = ByteBuffer.wrap(datagram);
-        long giveUp = System.nanoTime() + FULL_GRACE_NANOS;
+        long giveUp = nanoClock.getAsLong() + FULL_GRACE_NANOS;
         // The receiver's queue is short (net.unix.max_dgram_qlen, often 10): a reading Wazuh frees it within
         // milliseconds, so a brief wait is flow control, not an outage; only a lasting full queue pauses.
         while (channel.write(buffer) == 0) {
-            long remaining = giveUp - System.nanoTime();
+            long remaining = giveUp - nanoClock.getAsLong();
             if (remaining <= 0) {
                 if (replaced()) {
                     lost(); // a hung Wazuh's socket, unlinked: what it holds will not be read

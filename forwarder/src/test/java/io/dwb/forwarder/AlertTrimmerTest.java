@@ -122,14 +122,15 @@ class AlertTrimmerTest {
         Path queue = dir.resolve("queue");
         try (WazuhQueue sink = new WazuhQueue(queue)) {
             AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                    new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(100), null,
-                    sink, new Pacer(0), null, new ForwarderMetrics(), false, false, System::nanoTime);
-            AlertPipeline.Prepared first = pipeline.prepare(record);
-            assertThat(pipeline.send(first)).isInstanceOf(AlertPipeline.Step.Blocked.class); // no socket yet
-            AlertPipeline.Prepared retried = pipeline.prepare(record);
+                    new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(100),
+                    sink, new Pacer(0, System::nanoTime), new AlertPipeline.Mode.Live(null, new SilentHostWatch()),
+                    new ForwarderMetrics(), false, System::nanoTime);
+            AlertPipeline.Route.Alert first = (AlertPipeline.Route.Alert) pipeline.route(record);
+            assertThat(pipeline.deliver(first)).isInstanceOf(AlertPipeline.Step.Blocked.class); // no socket yet
+            AlertPipeline.Route.Alert retried = (AlertPipeline.Route.Alert) pipeline.route(record);
             assertThat(retried.datagram()).as("the datagram trimmed for the first attempt").isSameAs(first.datagram());
             try (DatagramReceiver receiver = DatagramReceiver.bind(queue)) {
-                assertThat(pipeline.send(retried)).isEqualTo(AlertPipeline.DONE);
+                assertThat(pipeline.deliver(retried)).isEqualTo(AlertPipeline.DONE);
                 org.awaitility.Awaitility.await().until(() -> receiver.count() == 1);
                 assertThat(receiver.alerts().get(0).path("truncated").asBoolean()).isTrue();
             }

@@ -91,7 +91,7 @@ class BridgeAlertsTest {
             assertThat(silent.get("intervalSeconds").asLong()).isEqualTo(1);
             assertThat(silent.get("silentSeconds").asLong()).isGreaterThanOrEqualTo(3);
             assertThat(silent.get("lastHeartbeatNano").asLong()).isEqualTo(now);
-            assertThat(run.metrics().heartbeats.get()).isEqualTo(1);
+            assertThat(run.metrics().heartbeatsTotal()).isEqualTo(1);
 
             // Heard again: host-back says for how long it was silent; the watch re-arms and reports a new silence.
             long later = ContractJson.epochNanos(java.time.Instant.now());

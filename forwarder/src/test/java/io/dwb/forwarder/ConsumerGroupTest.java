@@ -58,7 +58,7 @@ class ConsumerGroupTest {
 
             TestRecords.sendAll(producer, records(topic, 0, 600));
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 600);
-            Thread.sleep(1_500);
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(1_500));
             assertThat(receiver.count()).as("each record once, in total").isEqualTo(600);
             assertThat(new HashSet<>(receiver.texts())).hasSize(600);
 

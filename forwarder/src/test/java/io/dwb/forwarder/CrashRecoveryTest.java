@@ -86,7 +86,7 @@ class CrashRecoveryTest {
                         TestRecords.containerEvent("sentinel", 1_764_000_000_000_000_000L + TOTAL)));
                 TestRecords.sendAll(producer, again);
                 await().atMost(Duration.ofSeconds(30)).until(() -> receiver.count() > before);
-                Thread.sleep(1_000);
+                TestRecords.awaitNothingMore(receiver, Duration.ofSeconds(1));
                 assertThat(receiver.count()).isEqualTo(before + 1);
                 assertThat(receiver.texts().get(receiver.count() - 1)).contains("sentinel");
 

@@ -55,7 +55,7 @@ class DeliveryOrderTest {
             TestRecords.sendAll(producer, records);
             await().atMost(Duration.ofSeconds(60)).until(() -> run.metrics().consumedTotal() >= records.size()
                     && receiver.count() >= expected.size() && run.metrics().deadLetteredTotal() >= 6);
-            Thread.sleep(500); // a duplicate sent after all would arrive by now
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(500)); // a duplicate would arrive by now
 
             List<String> names = new ArrayList<>();
             for (JsonNode alert : TestRecords.alerts(receiver.datagrams())) {

@@ -78,7 +78,7 @@ class OversizeTest {
             sentStandIn.remove(List.of("status", "id")); // the legacy fields, added as to any Engine 29 event
             assertThat(sentStandIn).isEqualTo(standIn);
             assertThat(third.get("truncated").asBoolean()).as("rule 110104 fires for a stand-in too").isTrue();
-            assertThat(run.metrics().truncated.get()).isEqualTo(2.0);
+            assertThat(run.metrics().truncatedTotal()).isEqualTo(2);
 
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
             assertThat(dead).hasSize(1);

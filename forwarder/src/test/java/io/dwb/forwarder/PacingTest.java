@@ -44,7 +44,7 @@ class PacingTest {
                     .until(() -> receiver.count() >= 2_000);
             double seconds = (System.nanoTime() - first) / 1e9;
             assertThat(seconds).isGreaterThanOrEqualTo(9.5);
-            Thread.sleep(300);
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(300));
             assertThat(receiver.count()).isEqualTo(2_000);
             assertThat(new HashSet<>(receiver.texts())).hasSize(2_000);
             run.assertAlive();

@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Fuzz, unit layer: generated hostile records ({@link HostileRecords}) through the classifier and the whole
- * pipeline, as the delivery loop drives them (prepared and sent, else handled). Each is delivered as one strictly
+ * pipeline, as the delivery loop drives them (routed, then delivered). Each is delivered as one strictly
  * valid alert of at most 65535 bytes, or dead-lettered with a known reason and its coordinates, or dropped as a
  * duplicate; never an exception, never a wait. The dead-letter producer is Kafka's MockProducer (the real broker
  * is {@link RecordFuzzBrokerTest}'s). Tries: {@code jqwik.tries.default}, 2,000 in CI; {@code -Pfuzz}: 100,000.
@@ -44,10 +44,11 @@ class RecordFuzzTest {
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
             new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(10_000),
-            new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer), new CollectingSink(sent), new Pacer(0),
+            new CollectingSink(sent), new Pacer(0, System::nanoTime), new AlertPipeline.Mode.Live(
+                    new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer), new SilentHostWatch()),
             // Heartbeats as alerts too (--heartbeat-alerts): every record then ends as an alert, a dead letter or a
             // duplicate, which is what this property checks.
-            new SilentHostWatch(), metrics, false, true, System::nanoTime);
+            metrics, true, System::nanoTime);
     private long offset;
     private long records;
 
@@ -57,8 +58,7 @@ class RecordFuzzTest {
         ConsumerRecord<byte[], byte[]> record = generator.make(recipe).consumed(TOPIC, offset++);
         records++;
         long duplicatesBefore = metrics.duplicatesTotal();
-        AlertPipeline.Prepared prepared = pipeline.prepare(record);
-        AlertPipeline.Step step = prepared != null ? pipeline.send(prepared) : pipeline.handle(record);
+        AlertPipeline.Step step = pipeline.deliver(pipeline.route(record));
 
         assertThat(step).as(recipe.toString()).isEqualTo(AlertPipeline.DONE);
         List<ProducerRecord<byte[], byte[]>> dead = producer.history();
@@ -70,8 +70,9 @@ class RecordFuzzTest {
             assertThat(TestRecords.SCHEMAS.validateAlert(alert)).as(recipe.toString()).isEmpty();
         }
         for (ProducerRecord<byte[], byte[]> letter : dead) {
-            String error = HeaderNames.read(letter.headers(), HeaderNames.ERROR);
-            assertThat(CODES).as(recipe + ": " + error).contains(error.substring(0, error.indexOf(':')));
+            String reason = HeaderNames.read(letter.headers(), HeaderNames.ERROR_REASON);
+            assertThat(CODES).as(recipe + ": " + HeaderNames.read(letter.headers(), HeaderNames.ERROR))
+                    .contains(reason);
             assertThat(HeaderNames.read(letter.headers(), HeaderNames.SOURCE_OFFSET))
                     .isEqualTo(String.valueOf(record.offset()));
         }

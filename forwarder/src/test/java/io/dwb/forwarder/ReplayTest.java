@@ -60,7 +60,7 @@ class ReplayTest {
                      "--wazuh-queue", receiver.path().toString(), "--eps", "100",
                      "--from", ContractJson.rfc3339(from), "--to", String.valueOf(to / 1_000_000_000L))) {
             assertThat(replay.waitFor(Duration.ofSeconds(120))).as(replay.output()).isZero();
-            Thread.sleep(200);
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200)); // the receiver read all it was sent
             List<ObjectNode> alerts = TestRecords.alerts(receiver.datagrams());
             assertThat(alerts).allSatisfy(a -> assertThat(a.get("replay").asBoolean()).isTrue());
             Set<Long> times = alerts.stream().map(a -> a.get("docker").get("timeNano").asLong())

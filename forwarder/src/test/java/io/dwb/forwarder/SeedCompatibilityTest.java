@@ -58,7 +58,8 @@ class SeedCompatibilityTest {
                      options)) {
             TestRecords.sendAll(producer, records);
             await().atMost(Duration.ofSeconds(90)).until(() -> receiver.count() >= records.size());
-            Thread.sleep(300); // nothing more than one datagram per record may arrive
+            // nothing more than one datagram per record may arrive
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(300));
             assertThat(receiver.count()).isEqualTo(records.size());
             run.assertAlive();
             return alerts(receiver.datagrams());

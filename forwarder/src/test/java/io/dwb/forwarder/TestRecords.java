@@ -7,16 +7,19 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.testing.AlertJson;
+import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -166,5 +169,14 @@ final class TestRecords {
     static long committedTotal(SharedKafka.Broker broker, String group) {
         return committed(broker, group).values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset)
                 .sum();
+    }
+
+    /**
+     * Waits until nothing more reaches {@code receiver} for {@code quiet} (Awaitility's {@code during}): a datagram
+     * that should not come (a duplicate, one too many) would have come by then. Fails if one comes.
+     */
+    static void awaitNothingMore(DatagramReceiver receiver, Duration quiet) {
+        int seen = receiver.count();
+        Awaitility.await().during(quiet).atMost(quiet.plusSeconds(10)).until(() -> receiver.count() == seen);
     }
 }

@@ -35,7 +35,8 @@ class WazuhRestartQueueTest {
     }
 
     private WazuhQueue queue(Path path) {
-        return new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT), resent::incrementAndGet);
+        return new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT), resent::incrementAndGet,
+                System::nanoTime);
     }
 
     /** Sends from {@code first} until the socket is full; returns the numbers it accepted. */

@@ -57,7 +57,7 @@ class WazuhRestartTest {
 
             old.stopReading();
             TestRecords.sendAll(producer, records(topic, 50, 100));
-            await().atMost(Duration.ofSeconds(30)).until(() -> run.metrics().paused.get() == 1.0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> run.metrics().pausedNow() == 1);
             long accepted = run.metrics().sentTotal();
             // The claim: what the kernel accepted is committed, though Wazuh has not read it.
             await().atMost(Duration.ofSeconds(30))
@@ -76,7 +76,7 @@ class WazuhRestartTest {
                 });
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> TestRecords.committedTotal(broker, "g-" + topic) == 150);
-                long resent = (long) run.metrics().resent.get();
+                long resent = run.metrics().resentTotal();
                 long duplicates = readByTheOld.size() + restarted.count() - 150;
                 assertThat(resent).isPositive().isLessThanOrEqualTo(ResendWindow.DEFAULT_DATAGRAMS);
                 assertThat(duplicates).as("each duplicate is a counted resend").isBetween(0L, resent);

@@ -15,7 +15,7 @@ public final class HeaderNames {
     /** One of {@link RecordKind}'s header values. */
     public static final String KIND = "kind";
 
-    /** DLQ: why the forwarder could not deliver the record. */
+    /** DLQ: why the forwarder could not deliver the record, as {@code <code>: <detail>} (kept for readers of old). */
     public static final String ERROR = "error";
     /** DLQ: where the record came from. */
     public static final String SOURCE_TOPIC = "source-topic";
@@ -23,6 +23,20 @@ public final class HeaderNames {
     public static final String SOURCE_OFFSET = "source-offset";
     /** DLQ: what the dead letter left out for the topic to take it: {@code value}, or {@code value, key, headers}. */
     public static final String OMITTED = "omitted";
+
+    /*
+     * DLQ, one fact a header (as Kafka Connect's __connect.errors.*), so that no reader parses the error text:
+     * the reason's code, the stage that refused the record, its coordinates and the detail.
+     */
+    /** DLQ: the dead-letter reason's code (the forwarder's {@code DeadLetterReason}). */
+    public static final String ERROR_REASON = "dwb.error.reason";
+    /** DLQ: where the record was refused: {@code classify}, {@code format} or {@code send}. */
+    public static final String ERROR_STAGE = "dwb.error.stage";
+    public static final String ERROR_TOPIC = "dwb.error.topic";
+    public static final String ERROR_PARTITION = "dwb.error.partition";
+    public static final String ERROR_OFFSET = "dwb.error.offset";
+    /** DLQ: the detail, in words (what follows the code in {@link #ERROR}). */
+    public static final String ERROR_MESSAGE = "dwb.error.message";
 
     private HeaderNames() {}
 

@@ -1,0 +1,15 @@
+package io.dwb.forwarder;
+
+/** Where the delivery loop's records come from: the consumer group (live), or a past time window (replay). */
+sealed interface Feed {
+
+    /**
+     * Live delivery in the consumer group: offsets committed for what was delivered.
+     *
+     * @param start where partitions without a committed offset start
+     */
+    record Live(String topic, LiveStart start) implements Feed {}
+
+    /** {@code --from}/{@code --to}: the window's records, no group, nothing committed; done at the window's end. */
+    record Replay(ReplayWindow window) implements Feed {}
+}

@@ -1,0 +1,64 @@
+package io.dwb.forwarder;
+
+import java.util.ArrayDeque;
+import java.util.OptionalLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One assigned partition's delivery: the records fetched and not yet done (the head of them already routed), the
+ * offset after the last record done (delivered, dead-lettered, skipped or a duplicate: committable), and the offset
+ * last committed. Records are done strictly in order, so the committable offset never passes an undelivered record.
+ */
+final class PartitionProgress {
+    private static final long NONE = -1;
+
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> queued = new ArrayDeque<>();
+    /** The next records to deliver, classified and formatted once; retried as they are after a pause. */
+    private final ArrayDeque<AlertPipeline.Route> routed = new ArrayDeque<>();
+    private long delivered = NONE;
+    private long committed = NONE;
+
+    void add(ConsumerRecord<byte[], byte[]> record) {
+        queued.add(record);
+    }
+
+    /** Records fetched and not done. */
+    int waiting() {
+        return queued.size() + routed.size();
+    }
+
+    /**
+     * Routes queued records until {@code max} are routed or the last one routed is not an engine event's alert:
+     * alerts are formatted ahead in runs, so that they reach the socket back to back; anything else goes alone.
+     */
+    void routeAhead(AlertPipeline pipeline, int max) {
+        while (routed.size() < max && !queued.isEmpty()
+                && (routed.isEmpty() || routed.peekLast() instanceof AlertPipeline.Route.Alert)) {
+            routed.add(pipeline.route(queued.poll()));
+        }
+    }
+
+    /** The next route to deliver; null when none is routed. */
+    AlertPipeline.Route next() {
+        return routed.peek();
+    }
+
+    /** The head route is done: its offset and all before it may be committed. */
+    void done() {
+        delivered = routed.poll().record().offset() + 1;
+    }
+
+    /** Records before {@code offset} were passed over (history older than {@code --max-live-age}). */
+    void skippedTo(long offset) {
+        delivered = Math.max(delivered, offset);
+    }
+
+    /** The offset to commit when it moved since the last commit. */
+    OptionalLong uncommitted() {
+        return delivered != NONE && delivered != committed ? OptionalLong.of(delivered) : OptionalLong.empty();
+    }
+
+    void committed(long offset) {
+        committed = Math.max(committed, offset);
+    }
+}

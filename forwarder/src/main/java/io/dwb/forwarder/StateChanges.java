@@ -1,0 +1,82 @@
+package io.dwb.forwarder;
+
+import io.dwb.schemas.ContractJson;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where each of the forwarder's state changes is logged, counted and, where a flood is possible,
+ * rate-limited: delivery paused and resumed, a host silent and back, Kafka lost and found, history skipped, a dead
+ * letter written. The loops decide that a change happened; this says so, the same way each time (one log line per
+ * change, README). Not thread-safe: owned by the delivery loop's thread.
+ */
+final class StateChanges {
+    private static final Logger log = LoggerFactory.getLogger(StateChanges.class);
+    /** A flood of bad records must not flood the log: the first of each reason, then every this many. */
+    static final int DEAD_LETTER_LOG_EVERY = 1000;
+
+    private final ForwarderMetrics metrics;
+    private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
+
+    StateChanges(ForwarderMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    void paused(String reason, int keeping) {
+        log.warn("paused: {}; keeping {} records, retrying with backoff", reason, keeping);
+        metrics.paused(true);
+    }
+
+    /** Still paused, for another reason than before. */
+    void pausedFor(String reason) {
+        log.warn("still paused, now: {}", reason);
+    }
+
+    void resumed(long pausedNanos) {
+        log.info("resumed after {} s: delivering again", pausedNanos / 1_000_000_000L);
+        metrics.paused(false);
+    }
+
+    void kafkaUnreachable() {
+        log.warn("Kafka unreachable: no connection to any broker; retrying");
+    }
+
+    void kafkaReachable() {
+        log.info("Kafka reachable again");
+    }
+
+    void silentHost(SilentHostWatch.Silent silent) {
+        log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
+                silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
+    }
+
+    void hostBack(SilentHostWatch.Back back) {
+        log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
+    }
+
+    void historySkipped(LiveStart.Skipped skipped) {
+        log.warn("skipped {} records of {} (offsets {} to {}, times {} to {}): older than --max-live-age where the "
+                        + "group had no committed offset; replay them with --from if needed", skipped.records(),
+                skipped.partition(), skipped.fromOffset(), skipped.toOffset() - 1,
+                ContractJson.rfc3339(skipped.fromMs() * 1_000_000L),
+                ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
+    }
+
+    void deadLettered(ConsumerRecord<byte[], byte[]> record, Classified.Invalid letter, String topic,
+                      DeadLetterQueue.Omitted omitted) {
+        metrics.deadLettered(letter.reason());
+        long count = deadLetterCounts.merge(letter.reason(), 1L, Long::sum);
+        if (count == 1 || count % DEAD_LETTER_LOG_EVERY == 0) {
+            log.warn("record {}-{}@{} sent to {}{} ({} so far for {}): {}", record.topic(), record.partition(),
+                    record.offset(), topic, omitted.logText(), count, letter.reason().code(), letter.error());
+        }
+    }
+
+    /** A replay passes over an invalid record: it was dead-lettered when first consumed. */
+    void replaySkipped() {
+        metrics.replaySkipped();
+    }
+}

@@ -1,0 +1,363 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.Heartbeat;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The delivery loop's rules, unit layer: one {@link DeliveryLoop#runOnce} at a time over Kafka's MockConsumer, a
+ * sink that accepts or refuses as each test says, the dead-letter topic as a MockProducer, and a clock that moves
+ * only when the test moves it. Each runs in milliseconds; the acceptance tests (DeliveryOrderTest, ReceiverOutageTest,
+ * PacingTest, ConsumerGroupTest, DeadLetterTest…) show the same rules against a real broker and socket.
+ */
+class DeliveryLoopTest {
+    private static final String TOPIC = "events";
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+    private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
+    private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+    private static final long FIRST_RETRY = DeliveryOptions.FIRST_RETRY_DELAY.toNanos();
+    private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+
+    /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
+    private final Map<TopicPartition, Long> commits = new HashMap<>();
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            super.commitSync(offsets);
+            offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+        }
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             OffsetCommitCallback callback) {
+            offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+            super.commitAsync(offsets, callback);
+        }
+    };
+    private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
+            new ByteArraySerializer(), new ByteArraySerializer());
+    private final ScriptedSink sink = new ScriptedSink();
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private long now = 1_000_000_000_000L;
+
+    @Test
+    void commitsOnlyThePrefixTheSinkAccepted() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b", "c", "d", "e");
+        sink.refuseFrom = 2; // Wazuh takes two datagrams, then goes away
+
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        assertThat(committed(P0)).as("nothing past the first undelivered record").isEqualTo(2);
+
+        sink.refuseFrom = Integer.MAX_VALUE; // back
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
+        assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    @Test
+    void pausesEveryPartitionAndRetriesWithDoublingBackoffUntilTheSinkTakesAgain() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a", "b");
+        sink.refuseFrom = 0;
+
+        round(loop);
+        assertThat(sink.attempts).isEqualTo(1);
+        assertThat(consumer.paused()).as("fetching stops, polling goes on").containsExactlyInAnyOrder(P0, P1);
+        assertThat(metrics.pausedNow()).isEqualTo(1);
+
+        round(loop); // no time passed: no retry
+        assertThat(sink.attempts).isEqualTo(1);
+        tick(FIRST_RETRY);
+        round(loop);
+        assertThat(sink.attempts).as("first retry after 100 ms").isEqualTo(2);
+        tick(FIRST_RETRY);
+        round(loop);
+        assertThat(sink.attempts).as("the second waits twice as long").isEqualTo(2);
+        tick(FIRST_RETRY);
+        round(loop);
+        assertThat(sink.attempts).isEqualTo(3);
+
+        sink.refuseFrom = Integer.MAX_VALUE;
+        tick(4 * FIRST_RETRY);
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        assertThat(consumer.paused()).isEmpty();
+        assertThat(metrics.pausedNow()).isZero();
+
+        sink.refuseFrom = sink.accepted.size(); // refused again: the backoff starts over from 100 ms
+        addEvents(P0, 2, "c");
+        round(loop);
+        int attempts = sink.attempts;
+        tick(FIRST_RETRY);
+        round(loop);
+        assertThat(sink.attempts).isEqualTo(attempts + 1);
+    }
+
+    @Test
+    void aRevokedPartitionIsCommittedUpToWhatWasDeliveredAndItsWaitingRecordsAreForgotten() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P1, "p1-ok", "p1-blocked", "p1-blocked-too");
+        sink.refuse = datagram -> datagram.contains("blocked");
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("p1-ok");
+
+        consumer.rebalance(List.of(P0)); // P1 goes to another member
+        assertThat(committed(P1)).as("committed on revocation: what was delivered, nothing after").isEqualTo(1);
+
+        sink.refuse = datagram -> false;
+        addEvents(P0, "p0");
+        tick(10 * FIRST_RETRY);
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(names(sink.accepted)).as("P1's waiting records are left to its new owner").containsExactly("p1-ok", "p0");
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(committed(P1)).isEqualTo(1);
+    }
+
+    @Test
+    void pacingSendsNoFasterThanTheRateAndPollsNoLongerThanTheWait() {
+        DeliveryLoop loop = live(10, 1000, P0); // 10 a second: a burst of 1, then one each 100 ms
+        addEvents(P0, "a", "b", "c", "d");
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a");
+        round(loop);
+        assertThat(names(sink.accepted)).as("no time passed").containsExactly("a");
+        assertThat(consumer.lastPollTimeout()).as("the poll waits for the pacer, not longer")
+                .isLessThanOrEqualTo(Duration.ofMillis(100));
+        tick(100_000_000L);
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        tick(250_000_000L);
+        round(loop);
+        assertThat(names(sink.accepted)).as("no burst beyond 1/20 s worth").containsExactly("a", "b", "c");
+        assertThat(sink.attempts).as("a paced record is never offered early").isEqualTo(3);
+    }
+
+    @Test
+    void aPartitionWithTooManyRecordsWaitingIsPausedUntilItDrains() {
+        DeliveryLoop loop = live(10, 3, P0, P1);
+        addEvents(P0, "a", "b", "c", "d");
+
+        round(loop);
+        assertThat(consumer.paused()).as("3 or more waiting: no more fetched").containsExactly(P0);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(consumer.paused()).as("2 waiting").isEmpty();
+    }
+
+    @Test
+    void aDuplicateIsNotSentAgainButIsCommitted() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "a", "b"); // the same event twice (same host, time and id): the listener re-published it
+
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        assertThat(metrics.duplicatesTotal()).isEqualTo(1);
+        assertThat(committed(P0)).isEqualTo(3);
+    }
+
+    @Test
+    void aDeadLetterCarriesItsReasonStageAndCoordinatesInHeadersOfTheirOwn() {
+        DeliveryLoop loop = live(0, 1000, P1);
+        addEvents(P1, "a");
+        consumer.addRecord(record(P1, 1, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        addEvents(P1, 2, "b");
+
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        assertThat(committed(P1)).as("the dead letter is acknowledged: committed past it").isEqualTo(3);
+        assertThat(deadLetters.history()).hasSize(1);
+        ProducerRecord<byte[], byte[]> letter = deadLetters.history().get(0);
+        assertThat(letter.topic()).isEqualTo(TOPIC + "-dlq");
+        assertThat(header(letter, HeaderNames.ERROR_REASON)).isEqualTo(DeadLetterReason.NOT_JSON.code());
+        assertThat(header(letter, HeaderNames.ERROR_STAGE)).isEqualTo("classify");
+        assertThat(header(letter, HeaderNames.ERROR_TOPIC)).isEqualTo(TOPIC);
+        assertThat(header(letter, HeaderNames.ERROR_PARTITION)).isEqualTo("1");
+        assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("1");
+        assertThat(header(letter, HeaderNames.ERROR_MESSAGE)).isNotBlank();
+        assertThat(header(letter, HeaderNames.ERROR)).as("the older header, kept")
+                .isEqualTo("not-json: " + header(letter, HeaderNames.ERROR_MESSAGE));
+        assertThat(header(letter, HeaderNames.SOURCE_OFFSET)).isEqualTo("1");
+    }
+
+    @Test
+    void aDatagramTheSocketRefusesForWhatItIsIsDeadLetteredAtTheSendStage() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "too-long", "b");
+        sink.reject = datagram -> datagram.contains("too-long");
+
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        ProducerRecord<byte[], byte[]> letter = deadLetters.history().get(0);
+        assertThat(header(letter, HeaderNames.ERROR_REASON)).isEqualTo(DeadLetterReason.REJECTED.code());
+        assertThat(header(letter, HeaderNames.ERROR_STAGE)).isEqualTo("send");
+        assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("1");
+    }
+
+    @Test
+    void aHostWhoseHeartbeatsStopIsReportedSilentAfterThreeIntervalsOfTheInjectedClockAndBackWhenHeardAgain() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L)); // all of P0 read: its time now runs with the clock
+
+        round(loop);
+        tick(3 * HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).as("three intervals, not more").isEmpty();
+
+        tick(HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).hasSize(1);
+        assertThat(sink.accepted.get(0)).contains("silent-host");
+        tick(10 * HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).as("raised once").hasSize(1);
+
+        consumer.addRecord(heartbeat(P0, 1, t0 + 14 * HEARTBEAT_INTERVAL.toNanos()));
+        consumer.updateEndOffsets(Map.of(P0, 2L));
+        tick(1_000_000_000L);
+        round(loop);
+        tick(1_000_000_000L);
+        round(loop);
+        assertThat(sink.accepted).hasSize(2);
+        assertThat(sink.accepted.get(1)).contains("host-back");
+    }
+
+    private DeliveryLoop live(int eps, int maxPending, TopicPartition... assigned) {
+        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+                new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), sink,
+                new Pacer(eps, () -> now), new AlertPipeline.Mode.Live(
+                        new DeadLetterQueue(TOPIC + "-dlq", new Properties(), deadLetters), new SilentHostWatch()),
+                metrics, false, () -> now);
+        DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
+                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L)), COMMIT_INTERVAL,
+                maxPending, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        loop.start();
+        consumer.rebalance(List.of(assigned));
+        return loop;
+    }
+
+    private void round(DeliveryLoop loop) {
+        assertThat(loop.runOnce()).as("live delivery never ends by itself").isFalse();
+    }
+
+    private void tick(long nanos) {
+        now += nanos;
+    }
+
+    private void addEvents(TopicPartition tp, String... names) {
+        addEvents(tp, 0, names);
+    }
+
+    private void addEvents(TopicPartition tp, long firstOffset, String... names) {
+        long offset = firstOffset;
+        for (String name : names) {
+            // The same name is the same event (same time, so same id): a duplicate.
+            ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-a", "a".repeat(32),
+                    TestRecords.containerEvent(name, 1_764_000_000_000_000_000L + name.hashCode()));
+            consumer.addRecord(record(tp, offset++, produced.headers(), produced.value()));
+        }
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(TopicPartition tp, long offset,
+                                                         org.apache.kafka.common.header.Headers headers,
+                                                         byte[] value) {
+        byte[] key = "a".repeat(32).getBytes(StandardCharsets.UTF_8);
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, 1_764_000_000_000L,
+                TimestampType.CREATE_TIME, key.length, value.length, key, value,
+                new RecordHeaders(headers.toArray()), Optional.empty());
+    }
+
+    private static ConsumerRecord<byte[], byte[]> heartbeat(TopicPartition tp, long offset, long timeNano) {
+        byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(timeNano), timeNano,
+                HEARTBEAT_INTERVAL.toSeconds(), true, null));
+        ProducerRecord<byte[], byte[]> produced = TestRecords.bridge(TOPIC, "host-a", "a".repeat(32), "heartbeat",
+                value, timeNano / 1_000_000L);
+        return record(tp, offset, produced.headers(), produced.value());
+    }
+
+    private long committed(TopicPartition tp) {
+        return commits.getOrDefault(tp, -1L);
+    }
+
+    private static List<String> names(List<String> datagrams) {
+        return datagrams.stream()
+                .map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
+                .map(a -> a.path("docker").path("Actor").path("Attributes").path("name").asText())
+                .toList();
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> letter, String name) {
+        return HeaderNames.read(letter.headers(), name);
+    }
+
+    /** A Wazuh queue that accepts, or refuses (for now, or the datagram for good), as the test says. */
+    private static final class ScriptedSink implements AlertSink {
+        final List<String> accepted = new ArrayList<>();
+        int attempts;
+        /** Refuses (unavailable) once this many datagrams were accepted. */
+        int refuseFrom = Integer.MAX_VALUE;
+        Predicate<String> refuse = datagram -> false;
+        Predicate<String> reject = datagram -> false;
+
+        @Override
+        public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
+            attempts++;
+            String text = new String(datagram, StandardCharsets.UTF_8);
+            if (accepted.size() >= refuseFrom || refuse.test(text)) {
+                throw new SinkUnavailableException("socket missing: test");
+            }
+            if (reject.test(text)) {
+                throw new SinkRejectedException("message too long");
+            }
+            accepted.add(text);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
