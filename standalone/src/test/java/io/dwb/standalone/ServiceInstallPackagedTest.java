@@ -157,6 +157,25 @@ class ServiceInstallPackagedTest {
     }
 
     @Test
+    void anOssecConfThatIsALinkIsNeitherReadNorWrittenThrough() throws Exception {
+        // etc/ is the wazuh group's: a link planted there must not make root leak or overwrite what it points to.
+        Path secret = Files.writeString(system.resolve("shadow"), "root:secret\n");
+        Path ossecConf = Files.createDirectories(wazuhHome.resolve("etc")).resolve("ossec.conf");
+        Files.createSymbolicLink(ossecConf, secret);
+        Files.createDirectories(wazuhHome.resolve("queue/sockets"));
+
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()));
+        assertThat(install.code()).isEqualTo(1);
+        assertThat(install.output()).contains(ossecConf + " is a symbolic link");
+        assertThat(unit()).doesNotExist();
+        Result uninstall = run(List.of(INSTALL.toString(), "--uninstall"));
+        assertThat(uninstall.code()).isEqualTo(1);
+        assertThat(uninstall.output()).contains(ossecConf + " left as it was");
+        assertThat(secret).hasContent("root:secret\n");
+        assertThat(Files.isSymbolicLink(ossecConf)).isTrue();
+    }
+
+    @Test
     void withoutAnAgentItSaysSoAndWritesNothing() throws Exception {
         Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()));
         assertThat(install.code()).isEqualTo(1);
