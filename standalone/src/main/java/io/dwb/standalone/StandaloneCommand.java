@@ -70,6 +70,13 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "(env: DWB_RETENTION_BYTES).")
     long retentionBytes;
 
+    @Option(names = "--wazuh-home", paramLabel = "DIR",
+            description = "The Wazuh installation this bridge runs beside as a service of its own (the systemd "
+                    + "unit of standalone/service/install sets it): at start, a WARN line when DIR/etc/ossec.conf "
+                    + "still enables the stock docker-listener wodle, whose alerts would arrive twice; unset, no "
+                    + "check (env: DWB_WAZUH_HOME).")
+    Path wazuhHome;
+
     @Mixin
     MetricsOption metrics;
 
@@ -100,6 +107,12 @@ public final class StandaloneCommand implements Callable<Integer> {
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
                 ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, metrics.unhealthyAfter(),
                 null);
+        if (wazuhHome != null) {
+            String warning = StockWodle.warning(wazuhHome);
+            if (warning != null) {
+                log.warn(warning);
+            }
+        }
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {

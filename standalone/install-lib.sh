@@ -1,0 +1,53 @@
+# Sourced by standalone/wodle/install and standalone/service/install: what both installers, run as root, need to
+# write only where they mean to and install only what nobody else could have changed. Set SAY_TAG before sourcing.
+ME=$(id -u)
+say() { echo "[${SAY_TAG}] $*" >&2; }
+fail() { say "error: $*"; exit 1; }
+
+# Root runs what is installed here. A path is trusted when it and every directory above it belong to root (or to
+# the installing user) and nobody else can change them; a world-writable directory only with the sticky bit (/tmp),
+# where others cannot replace root's entries. Otherwise the wazuh user (or anyone) could swap in their own file.
+trusted() {
+  local path owner mode
+  path=$(readlink -f -- "$1") || fail "$1: no such path"
+  while :; do
+    read -r owner mode < <(stat -c '%u %a' -- "$path")
+    if [ "$owner" != 0 ] && [ "$owner" != "$ME" ]; then
+      fail "$path belongs to uid $owner: root would run or write what another user controls; chown root it"
+    fi
+    if (( 8#$mode & 8#022 )) && ! { [ -d "$path" ] && (( 8#$mode & 8#1000 )); }; then
+      fail "$path is writable by group or others (mode $mode): root would run or write what they control"
+    fi
+    [ "$path" = / ] && return 0
+    path=$(dirname -- "$path")
+  done
+}
+
+# Never through a symbolic link: one planted where the wazuh user can write would make root write anywhere.
+no_link() {
+  if [ -L "$1" ]; then
+    fail "$1 is a symbolic link: remove it (the installer writes only to regular files)"
+  fi
+}
+
+# Writes standard input to $1 with mode $2: a new file in the same directory (mktemp: never an existing path),
+# renamed over $1 (rename replaces a link, never follows it).
+put() {
+  local tmp
+  no_link "$1"
+  tmp=$(mktemp -- "$(dirname -- "$1")/.dwb-install.XXXXXX")
+  cat >"$tmp"
+  chmod "$2" -- "$tmp"
+  mv -fT -- "$tmp" "$1"
+}
+
+# A root-only directory: created 0700 when missing; an existing one must be trusted.
+private_dir() {
+  no_link "$1"
+  if [ ! -d "$1" ]; then
+    mkdir -p -m 0700 -- "$1"
+  fi
+  trusted "$1"
+  chmod 0700 -- "$1"
+}
+
