@@ -5,7 +5,6 @@ import io.dwb.runtime.DurationArgument;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,7 +27,7 @@ public final class DeliveryOptions {
                     + "never (env: DWB_LEGACY_FIELDS).")
     String legacyFields;
 
-    @Option(names = "--eps", paramLabel = "N|auto", defaultValue = EpsDefault.AUTO,
+    @Option(names = "--eps", paramLabel = "N|auto", defaultValue = Pacing.AUTO,
             description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90% of the Wazuh "
                     + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
                     + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it; otherwise "
@@ -96,23 +95,21 @@ public final class DeliveryOptions {
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--resend-datagrams and --resend-bytes >= 0");
         }
-        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps(wazuhQueue),
+        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), pacing(wazuhQueue),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes));
     }
 
-    /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue} (logged with why). */
-    private int eps(String wazuhQueue) {
-        if (eps.strip().equalsIgnoreCase(EpsDefault.AUTO)) {
-            EpsDefault auto = EpsDefault.of(wazuhQueue);
-            LoggerFactory.getLogger(DeliveryOptions.class).info("--eps auto: {}", auto.reason());
-            return auto.eps();
+    /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue}. */
+    private Pacing pacing(String wazuhQueue) {
+        if (eps.strip().equalsIgnoreCase(Pacing.AUTO)) {
+            return Pacing.auto(wazuhQueue);
         }
         try {
             int n = Integer.parseInt(eps.strip());
             if (n >= 0) {
-                return n;
+                return Pacing.given(n);
             }
         } catch (NumberFormatException e) {
             // reported below

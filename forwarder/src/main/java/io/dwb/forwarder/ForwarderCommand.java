@@ -147,7 +147,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             }
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
-                    settings.eps() > 0 ? " at most " + settings.eps() + "/s" : "");
+                    ", " + settings.pacing().reason());
             forwarder.run();
         }
         log.info("stopped");

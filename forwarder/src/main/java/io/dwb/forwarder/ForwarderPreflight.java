@@ -65,8 +65,7 @@ final class ForwarderPreflight {
                         EnumSet.of(AclOperation.WRITE, AclOperation.DESCRIBE))));
             }
             checks.add(Preflight.check("wazuh queue", () -> wazuhQueue(settings.wazuhQueue())));
-            checks.add(Preflight.check("pacing", () -> settings.eps() > 0
-                    ? "at most " + settings.eps() + " alerts/s" : "unpaced"));
+            checks.add(Preflight.check("pacing", () -> settings.pacing().reason()));
             return Preflight.run(checks, out);
         }
     }

@@ -8,7 +8,7 @@ import java.util.Properties;
  *
  * @param kafka        Kafka client properties ({@code --kafka-config} plus {@code --bootstrap-servers})
  * @param wazuhQueue   the queue socket path, or {@code -} for standard output
- * @param eps          datagrams a second at most; 0 for unpaced
+ * @param pacing       datagrams a second at most (0 for unpaced), and why
  * @param dedupWindow  event ids remembered, all hosts together; 0 disables duplicate dropping
  * @param heartbeatAlerts whether heartbeats are sent to Wazuh too (they always feed silent-host detection)
  * @param fromNanos    replay start, null for live delivery
@@ -20,7 +20,7 @@ import java.util.Properties;
  * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
-                                LegacyFieldsMode legacyFields, int eps, int dedupWindow,
+                                LegacyFieldsMode legacyFields, Pacing pacing, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 Duration maxLiveAge, String instanceId,
@@ -28,9 +28,14 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
-        return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, eps, dedupWindow,
+        return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, pacing, dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
                 maxLiveAge, instanceId, resend);
+    }
+
+    /** Datagrams a second at most; 0 for unpaced. */
+    public int eps() {
+        return pacing.eps();
     }
 
     public boolean replay() {

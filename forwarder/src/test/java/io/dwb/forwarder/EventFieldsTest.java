@@ -75,7 +75,7 @@ class EventFieldsTest {
     @Test
     void aPollReturnsAWholeFetchUnlessTheKafkaConfigSaysOtherwise() {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
-                LegacyFieldsMode.AUTO, 0, 0, false, null, null, Duration.ofSeconds(60), Duration.ofSeconds(1),
+                LegacyFieldsMode.AUTO, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60), Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, Duration.ZERO, "test-instance",
                 ResendWindow.Bound.DEFAULT);
         assertThat(Forwarder.consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG))

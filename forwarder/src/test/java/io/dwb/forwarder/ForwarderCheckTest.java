@@ -36,7 +36,7 @@ class ForwarderCheckTest {
                     "ok    consumer group " + group + ": " + lines.get(3).substring(lines.get(3).indexOf(": ") + 2),
                     "ok    topic " + topic + "-dlq: missing: created at start (--create-topics true)",
                     "ok    wazuh queue: " + wazuh.path() + ": a reader is listening",
-                    "ok    pacing: at most 300 alerts/s");
+                    "ok    pacing: at most 300 alerts/s (--eps)");
             assertThat(lines.get(1)).startsWith("ok    kafka: 1 broker(s)");
             assertThat(wazuh.texts()).as("no datagram").isEmpty();
         }

@@ -116,9 +116,10 @@ public final class StandaloneCommand implements Callable<Integer> {
         probeEngine();
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
-            log.info("Kafka broker on {} (data in {}); alerts to {}", kafka.bootstrapServers(),
+            log.info("Kafka broker on {} (data in {}); alerts to {}, {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
-                            + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"));
+                            + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"),
+                    forwarderSettings.pacing().reason());
             Properties clients = kafka.clientProperties();
             StandaloneTopics.ensure(clients, topics);
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers

@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
  * {@code --eps auto} on directories laid out like a Wazuh agent's and a manager's: the agent's bucket drops what
  * exceeds its events_per_second after the forwarder committed it, so delivery to an agent is paced below it.
  */
-class EpsDefaultTest {
+class PacingDefaultTest {
     private static final String AGENT = "<ossec_config>\n  <client>\n    <server><address>10.0.0.1</address></server>\n"
             + "  </client>\n%s</ossec_config>\n<ossec_config>\n  <localfile><location>/var/log/x</location></localfile>\n"
             + "</ossec_config>\n";
@@ -32,7 +32,7 @@ class EpsDefaultTest {
         String queue = install(AGENT.formatted("  <client_buffer>\n    <disabled>no</disabled>\n"
                 + "    <queue_size>5000</queue_size>\n    <events_per_second>200</events_per_second>\n"
                 + "  </client_buffer>\n"));
-        EpsDefault auto = EpsDefault.of(queue);
+        Pacing auto = Pacing.auto(queue);
         assertThat(auto.eps()).isEqualTo(180);
         assertThat(auto.reason()).contains("events_per_second> 200").contains(home.resolve("etc/ossec.conf")
                 .toString());
@@ -42,32 +42,32 @@ class EpsDefaultTest {
     @Test
     void anAgentWithoutClientBufferSettingsHasWazuhsDefault() throws IOException {
         String queue = install(AGENT.formatted(""));
-        assertThat(EpsDefault.of(queue)).isEqualTo(new EpsDefault(450, EpsDefault.of(queue).reason()));
-        assertThat(EpsDefault.of(queue).reason()).contains("500 (Wazuh's default)");
+        assertThat(Pacing.auto(queue)).isEqualTo(new Pacing(450, Pacing.auto(queue).reason()));
+        assertThat(Pacing.auto(queue).reason()).contains("500 (Wazuh's default)");
     }
 
     @Test
     void theLastClientBufferBlockWinsAsInWazuh() throws IOException {
         String queue = install(AGENT.formatted("  <client_buffer><events_per_second>100</events_per_second>"
                 + "</client_buffer>\n  <client_buffer><events_per_second>1000</events_per_second></client_buffer>\n"));
-        assertThat(EpsDefault.of(queue).eps()).isEqualTo(900);
+        assertThat(Pacing.auto(queue).eps()).isEqualTo(900);
     }
 
     @Test
     void aDisabledBucketAManagerStandardOutputOrNoInstallationAreUnpaced() throws IOException {
-        assertThat(EpsDefault.of(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
+        assertThat(Pacing.auto(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
                 + "</client_buffer>\n"))).eps()).isZero();
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><jsonout_output>yes"
                 + "</jsonout_output></global><remote><connection>secure</connection></remote></ossec_config>");
-        EpsDefault manager = EpsDefault.of(home.resolve("queue/sockets/queue").toString());
+        Pacing manager = Pacing.auto(home.resolve("queue/sockets/queue").toString());
         assertThat(manager.eps()).isZero();
         assertThat(manager.reason()).contains("manager's");
-        assertThat(EpsDefault.of("-").eps()).isZero();
-        EpsDefault elsewhere = EpsDefault.of(home.resolve("wazuh.sock").toString());
+        assertThat(Pacing.auto("-").eps()).isZero();
+        Pacing elsewhere = Pacing.auto(home.resolve("wazuh.sock").toString());
         assertThat(elsewhere.eps()).isZero();
         assertThat(elsewhere.reason()).contains("give --eps");
         Files.delete(home.resolve("etc/ossec.conf"));
-        assertThat(EpsDefault.of(home.resolve("queue/sockets/queue").toString()).reason())
+        assertThat(Pacing.auto(home.resolve("queue/sockets/queue").toString()).reason())
                 .contains("no readable " + home.resolve("etc/ossec.conf"));
     }
 
