@@ -43,6 +43,10 @@ public final class BenchMain {
         // A subscriber leaving the fake engine's stream is normal here: no stack traces for it.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty"))
                 .setLevel(ch.qos.logback.classic.Level.OFF);
+        // A transaction begun while the last one's markers are being written is retried (CONCURRENT_TRANSACTIONS),
+        // as in any transactional producer: one warning per retry would flood the fleet run's output.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "org.apache.kafka.clients.producer.internals.Sender")).setLevel(ch.qos.logback.classic.Level.ERROR);
         System.exit(new BenchMain().run());
     }
 
@@ -218,7 +222,8 @@ public final class BenchMain {
                 Double.parseDouble(setting("DWB_BENCH_FLEET_LISTENER_RATE", "0.5")),
                 Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_BASELINE_SECONDS", "60"))),
                 Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_IDLE_SECONDS", "120"))),
-                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_SETTLE_SECONDS", "45"))),
+                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_SETTLE_SECONDS", "60"))),
+                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_FORWARDER_START_SECONDS", "60"))),
                 Duration.ofSeconds(5), Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_DRAIN_SECONDS",
                 "180"))), Path.of(setting("DWB_BENCH_COMPOSE_FILE", "deploy/kafka-cluster.compose.yml")));
         BenchContext context = new BenchContext("", listenerOpts, forwarderOpts,

@@ -33,6 +33,25 @@ public record BrokerLoad(Map<String, Double> requestsPerSecond, double connectio
         return new BrokerLoad(rates, to.connections());
     }
 
+    /**
+     * Requests the brokers make of each other whatever the clients do (replication, the KRaft quorum, producer id
+     * blocks): follower fetches return early when new records arrive, so writes raise their rate, but they batch
+     * every client's records of a partition and do not grow in proportion to the clients.
+     */
+    public static final java.util.Set<String> CLUSTER_INTERNAL = java.util.Set.of("FetchFollower", "BrokerHeartbeat",
+            "BeginQuorumEpoch", "EndQuorumEpoch", "BrokerRegistration", "Vote", "FetchSnapshot", "DescribeQuorum",
+            "AllocateProducerIds", "AddRaftVoter", "RemoveRaftVoter", "UpdateRaftVoter", "ControllerRegistration");
+
+    /** Requests a second that clients cause one for one (all but {@link #CLUSTER_INTERNAL}). */
+    public double clientPerSecond() {
+        return requestsPerSecond.entrySet().stream().filter(e -> !CLUSTER_INTERNAL.contains(e.getKey()))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    public double perSecond(String type) {
+        return requestsPerSecond.getOrDefault(type, 0.0);
+    }
+
     public double totalPerSecond() {
         return requestsPerSecond.values().stream().mapToDouble(Double::doubleValue).sum();
     }

@@ -21,6 +21,8 @@ import javax.management.remote.JMXServiceURL;
 public final class BrokerMetrics implements AutoCloseable {
     /** The compose file's listener for clients outside the Compose network (ours). */
     static final String CLIENT_LISTENER = "EXTERNAL";
+    /** Counted again as FetchConsumer or FetchFollower: left out so that no request counts twice. */
+    static final String AGGREGATE_FETCH = "Fetch";
 
     private final List<JMXConnector> connectors = new ArrayList<>();
 
@@ -40,13 +42,22 @@ public final class BrokerMetrics implements AutoCloseable {
                 MBeanServerConnection server = connector.getMBeanServerConnection();
                 for (ObjectName name : server.queryNames(
                         new ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+                    if (AGGREGATE_FETCH.equals(name.getKeyProperty("request"))) {
+                        continue;
+                    }
                     long count = ((Number) server.getAttribute(name, "Count")).longValue();
                     requests.merge(name.getKeyProperty("request"), count, Long::sum);
                 }
                 for (ObjectName name : server.queryNames(new ObjectName(
                         "kafka.server:type=socket-server-metrics,listener=" + CLIENT_LISTENER + ",*"), null)) {
-                    if (name.getKeyProperty("networkProcessor") != null) {
-                        connections += ((Number) server.getAttribute(name, "connection-count")).doubleValue();
+                    // Per network processor; the MBeans that also name a client software count per client kind.
+                    if (name.getKeyProperty("networkProcessor") != null
+                            && name.getKeyProperty("clientSoftwareName") == null) {
+                        try {
+                            connections += ((Number) server.getAttribute(name, "connection-count")).doubleValue();
+                        } catch (javax.management.AttributeNotFoundException e) {
+                            // a processor MBean without that metric (yet)
+                        }
                     }
                 }
             }

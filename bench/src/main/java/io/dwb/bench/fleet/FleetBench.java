@@ -31,6 +31,8 @@ public final class FleetBench {
     static final String GROUP = "dwb-bench-fleet";
     /** The forwarder's default --commit-interval plus a commit's round trip: what a crash may deliver again. */
     static final Duration REDELIVERY_BOUND = Duration.ofSeconds(2);
+    /** After the listeners subscribed, before their idle window: their start-up requests are over. */
+    static final Duration QUIET = Duration.ofSeconds(10);
 
     private final FleetSettings settings;
     private final BenchContext context;
@@ -71,28 +73,34 @@ public final class FleetBench {
                 Thread.sleep(5_000);
                 BrokerLoad none = window(metrics, settings.baselineWindow());
 
-                long listenersLaunched = EpochClock.nowNanos();
-                long mainStart = listenersLaunched + settings.settle().toNanos() + settings.idleWindow().toNanos();
+                // The engines' events are timed from the start of the fleet phase: fixed now, after the longest
+                // the listeners, their idle window and the forwarders may take to get there.
+                long mainStart = EpochClock.nowNanos() + settings.settle().toNanos() + settings.idleWindow().toNanos()
+                        + settings.forwarderStart().toNanos();
                 long listenerEvents = startListeners(bootstrap, mainStart, ledger, engines);
-                say(settings.listeners() + " listeners started; broker load with them idle after "
-                        + settings.settle().toSeconds() + " s (" + settings.idleWindow().toSeconds() + " s)");
-                Thread.sleep(settings.settle().toMillis());
-                requireAlive(listeners);
+                say(settings.listeners() + " listeners started; broker load with them idle ("
+                        + settings.idleWindow().toSeconds() + " s) once all are subscribed to their engine");
+                awaitLog(listeners, "subscribed to GET /events", settings.settle());
+                Thread.sleep(QUIET.toMillis()); // their start-up requests (topic checks, checkpoint lookup) done
                 BrokerLoad idle = window(metrics, settings.idleWindow());
                 requireAlive(listeners);
 
-                sleepUntilEpoch(mainStart);
-                say(String.format(Locale.ROOT, "fleet: %,d simulated hosts and %d listeners publishing for %d s, "
-                        + "%d forwarders", settings.hosts(), settings.listeners(), settings.length().toSeconds(),
-                        settings.forwarders()));
-                BrokerSample fleetFrom = metrics.sample(System.nanoTime());
-                generator.start(mainStart);
                 for (int f = 0; f < settings.forwarders(); f++) {
                     DatagramCounter receiver = new DatagramCounter(context.workDir().resolve("fq-" + f),
                             new AlertReader(f, ledger));
                     receivers.add(receiver);
                     forwarders.add(startForwarder(bootstrap, f, receiver.path(), ""));
                 }
+                // Forwarders live before the simulated hosts begin: the silences of the first wave must fall in
+                // their live reading, not in a backlog they catch up on.
+                awaitLog(forwarders, "partitions assigned", Duration.ofNanos(Math.max(0,
+                        mainStart - EpochClock.nowNanos())));
+                sleepUntilEpoch(mainStart);
+                say(String.format(Locale.ROOT, "fleet: %,d simulated hosts and %d listeners publishing for %d s, "
+                        + "%d forwarders", settings.hosts(), settings.listeners(), settings.length().toSeconds(),
+                        settings.forwarders()));
+                BrokerSample fleetFrom = metrics.sample(System.nanoTime());
+                generator.start(mainStart);
                 long killEpoch = mainStart + plan.killAtNanos();
                 long killNanos = fleetPhase(plan, mainStart, killEpoch, generator, receivers);
                 BrokerSample fleetTo = metrics.sample(System.nanoTime());
@@ -115,7 +123,8 @@ public final class FleetBench {
                     l.close();
                     listenerPeak = Math.max(listenerPeak, l.peakRssKb());
                 }
-                FleetLedger.Outcome accounting = ledger.outcome(killEpoch, killNanos, REDELIVERY_BOUND.toNanos(),
+                FleetLedger.Outcome accounting = ledger.outcome(killEpoch + settings.restartDelay().toNanos(),
+                        killNanos, REDELIVERY_BOUND.toNanos(),
                         0, plan.silentHostIds());
                 return new Outcome(accounting, none, idle, fleet, settings.listeners(), generator.events(),
                         generator.heartbeats(), generator.gaps(), generator.transactions(), listenerEvents,
@@ -263,6 +272,20 @@ public final class FleetBench {
         say(String.format(Locale.ROOT, "drain timeout: %,d of %,d expected alerts arrived", ledger.deliveredCount(),
                 ledger.expectedCount()));
         return false;
+    }
+
+    /** Waits until every process has logged {@code line}, at most {@code timeout}; fails when one exits. */
+    private static void awaitLog(List<ProcessRun> processes, String line, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!processes.stream().allMatch(p -> p.logTail(200).contains(line))) {
+            requireAlive(processes);
+            if (System.nanoTime() > deadline) {
+                say("not every process logged \"" + line + "\" within " + timeout.toSeconds() + " s: going on");
+                return;
+            }
+            Thread.sleep(500);
+        }
     }
 
     private static void requireAlive(List<ProcessRun> processes) {

@@ -61,14 +61,15 @@ public final class FleetLedger {
     /**
      * The accounting of the run.
      *
-     * @param killEpochNanos  when the forwarder was SIGKILLed, in the records' clock (epoch)
-     * @param killNanos       the same moment in System.nanoTime()
+     * @param restartEpochNanos when the killed forwarder was restarted, in the records' clock (epoch): what was
+     *                          published before waits, on its partitions, until the new process catches up
+     * @param killNanos       when the forwarder was SIGKILLed, in System.nanoTime()
      * @param redeliveryNanos how far before the kill a delivery may be repeated (the documented bound: the last
      *                        commit interval plus a commit's round trip)
      * @param killedReceiver  the killed forwarder's receiver
      * @param silentHosts     the hosts that went silent longer than the threshold
      */
-    public Outcome outcome(long killEpochNanos, long killNanos, long redeliveryNanos, int killedReceiver,
+    public Outcome outcome(long restartEpochNanos, long killNanos, long redeliveryNanos, int killedReceiver,
                            Set<String> silentHosts) {
         long lost = 0;
         long lastBeforeKill = killNanos;
@@ -76,7 +77,7 @@ public final class FleetLedger {
             Arrival a = arrived.get(e.getKey());
             if (a == null) {
                 lost++;
-            } else if (e.getValue() <= killEpochNanos) {
+            } else if (e.getValue() <= restartEpochNanos) {
                 lastBeforeKill = Math.max(lastBeforeKill, a.firstNanos());
             }
         }
@@ -103,7 +104,7 @@ public final class FleetLedger {
     }
 
     /**
-     * @param fullDeliveryAfterKillNanos from the kill until every record published before it had arrived
+     * @param fullDeliveryAfterKillNanos from the kill until every record published before the restart had arrived
      * @param duplicatesOutOfBound       duplicates that are not the killed forwarder's redelivery of what it sent
      *                                   in the bound before the kill
      * @param unexpected                 alerts for records nobody published

@@ -17,11 +17,13 @@ import java.time.Duration;
  * @param listenerRate       events a second of each real listener's engine
  * @param baselineWindow     broker load measured with no client
  * @param idleWindow         broker load measured with the idle listeners
- * @param settle             from starting the listeners to measuring them (JVM start, first transactions)
+ * @param settle             at most this long for every listener to subscribe to its engine (JVM start, topic
+ *                           checks, checkpoint lookup)
+ * @param forwarderStart     at most this long for the forwarders to start and get their partitions
  * @param restartDelay       from the forwarder's SIGKILL to its restart (a service manager's RestartSec)
  * @param drainTimeout       after the events, how long to wait for every alert
  * @param composeFile        the cluster's compose file
  */
 public record FleetSettings(int hosts, int silent, int listeners, int forwarders, int producers, Duration interval,
                             Duration length, double listenerRate, Duration baselineWindow, Duration idleWindow,
-                            Duration settle, Duration restartDelay, Duration drainTimeout, Path composeFile) {}
+                            Duration settle, Duration forwarderStart, Duration restartDelay, Duration drainTimeout, Path composeFile) {}

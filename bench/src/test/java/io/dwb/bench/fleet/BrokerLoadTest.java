@@ -20,5 +20,9 @@ class BrokerLoadTest {
         assertThat(one.requestsPerSecond().get("Produce")).isCloseTo(0.1, within(1e-9));
         assertThat(one.transactionsPerSecond()).isCloseTo(0.03, within(1e-9));
         assertThat(one.connections()).isCloseTo(3, within(1e-9));
+        BrokerLoad replicated = BrokerLoad.between(new BrokerSample(0, Map.of("FetchFollower", 0L, "Produce", 0L), 0),
+                new BrokerSample(1_000_000_000L, Map.of("FetchFollower", 7L, "Produce", 2L), 0));
+        assertThat(replicated.clientPerSecond()).isCloseTo(2, within(1e-9));
+        assertThat(replicated.totalPerSecond()).isCloseTo(9, within(1e-9));
     }
 }
