@@ -19,7 +19,7 @@ DWB_FORWARDER_JAVA_OPTS="$DWB_COMMON_JAVA_OPTS -Xms72m -Xmx72m -Xmn40m"
 launch() {
   local module=$1 main=$2; shift 2
   local jar="$DWB_ROOT/$module/target/$module.jar"
-  if [ ! -f "$jar" ] || [ -n "$(find "$DWB_ROOT/$module/src/main" "$DWB_ROOT/schemas/src/main" -newer "$jar" -type f -print -quit 2>/dev/null)" ]; then
+  if [ ! -f "$jar" ] || [ -n "$(find "$DWB_ROOT/$module/src/main" "$DWB_ROOT/schemas/src/main" "$DWB_ROOT/runtime/src/main" -newer "$jar" -type f -print -quit 2>/dev/null)" ]; then
     echo "[$module] building $module/target/$module.jar (first use or changed sources; needs Maven, about a minute)..." >&2
     (cd "$DWB_ROOT" && mvn -q -B -pl "$module" -am package -DskipTests) >&2 || {
       echo "[$module] the build failed; run 'mvn -pl $module -am package' in $DWB_ROOT to see why" >&2; return 1; }

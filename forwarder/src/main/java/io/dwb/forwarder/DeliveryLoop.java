@@ -1,7 +1,7 @@
 package io.dwb.forwarder;
 
-import io.dwb.schemas.runtime.Backoff;
-import io.dwb.schemas.runtime.Impairment;
+import io.dwb.runtime.Backoff;
+import io.dwb.runtime.Impairment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.dwb.forwarder;
 
-import io.dwb.schemas.runtime.ConfigurationError;
-import io.dwb.schemas.runtime.DurationArgument;
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.DurationArgument;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;

@@ -1,7 +1,7 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractSchemas;
-import io.dwb.schemas.runtime.KafkaClientConfig;
+import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;

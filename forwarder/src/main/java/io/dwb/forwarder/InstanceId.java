@@ -1,6 +1,6 @@
 package io.dwb.forwarder;
 
-import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.runtime.ConfigurationError;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;

@@ -3,8 +3,8 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dwb.schemas.runtime.ConfigurationError;
-import io.dwb.schemas.runtime.Launcher;
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.Launcher;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -9,17 +9,17 @@ import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
-import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
-import io.dwb.schemas.runtime.Backoff;
-import io.dwb.schemas.runtime.TopicProvisioner;
+import io.dwb.runtime.Backoff;
+import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import io.dwb.listener.TransactionPump.GapCause;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -33,8 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CaptureLoop {
     private static final Logger log = LoggerFactory.getLogger(CaptureLoop.class);
-    /** Records per transaction at most, so one transaction stays small whatever the burst. */
-    private static final int MAX_BATCH = 5_000;
     /** A little before "now" on a first start: the engine writes the response headers before it subscribes. */
     private static final long FIRST_START_LOOKBACK_NANOS = 2_000_000_000L;
 
@@ -47,26 +45,38 @@ public final class CaptureLoop {
     /** One for the whole run: its log lines are rate-limited across subscriptions. */
     private final StandInReport standIns;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final LongSupplier nanoClock;
+    private final LongSupplier epochNanos;
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
 
     /** The since of a first start, kept so a reconnect before the first commit does not skip ahead. */
     private Long firstSince;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
-    private GapReason gapReason = GapReason.CHECKPOINT_NOT_REPLAYED;
-    private String gapCause = "the listener was not running";
+    private GapCause gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "the listener was not running");
     private HeartbeatClock heartbeats;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
+        this(settings, kafka, queue, metrics, System::nanoTime, () -> ContractJson.epochNanos(Instant.now()));
+    }
+
+    /**
+     * @param nanoClock  monotonic nanoseconds: transaction intervals, heartbeats, waits
+     * @param epochNanos the wall clock, nanoseconds since the epoch: the heartbeats' time
+     */
+    CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
+                LongSupplier nanoClock, LongSupplier epochNanos) {
+        this.nanoClock = nanoClock;
+        this.epochNanos = epochNanos;
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;
         this.metrics = metrics;
         this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
-        this.standIns = new StandInReport(metrics::standIn, System::nanoTime, StandInReport.LOG_INTERVAL);
+        this.standIns = new StandInReport(metrics::standIn, nanoClock, StandInReport.LOG_INTERVAL);
     }
 
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
@@ -148,7 +158,7 @@ public final class CaptureLoop {
     private int capture(EngineConnection engine, HostIdentity host, Properties kafka, TopicRecords records) {
         CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
         Backoff kafkaBackoff = backoff();
-        heartbeats = new HeartbeatClock(settings.heartbeatInterval(), System.nanoTime());
+        heartbeats = new HeartbeatClock(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         boolean kafkaWarned = false;
         while (!stopping()) {
             try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records,
@@ -177,8 +187,8 @@ public final class CaptureLoop {
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
                     queue.clear(); // not committed: the engine replays it from the checkpoint
-                    gapReason = GapReason.CHECKPOINT_NOT_REPLAYED;
-                    gapCause = "Kafka failed (" + e.getMessage() + ")";
+                    gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
+                            + ")");
                     if (stopping()) {
                         log.warn("stopping with Kafka unavailable: events read since the last commit were not "
                                 + "published (the next start replays them from the engine if it still has them)");
@@ -210,6 +220,9 @@ public final class CaptureLoop {
     private void subscribeForever(EngineConnection engine, HostIdentity host, TransactionalPublisher publisher,
                                   TopicRecords records, Checkpoint committed) {
         Checkpoint checkpoint = committed;
+        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, () -> state(engine),
+                heartbeats, settings.transactionInterval(), settings.continuityWait(), nanoClock, this::stopping,
+                this::requestStop);
         Backoff engineBackoff = backoff();
         int failures = 0;
         boolean engineWarned = false;
@@ -247,12 +260,11 @@ public final class CaptureLoop {
             }
             log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
             if (unreadableCheckpoint != null) {
-                unreadableGap(engine, publisher, records, firstSince);
+                unreadableGap(pump, firstSince);
             }
-            ContinuityCheck check = new ContinuityCheck(checkpoint);
             End end;
             try {
-                checkpoint = pump(engine, stream, check, publisher, records, checkpoint);
+                checkpoint = pump.run(stream, checkpoint, gapCause);
                 end = stream.end();
             } finally {
                 stream.stop();
@@ -262,123 +274,21 @@ public final class CaptureLoop {
             }
             log.warn("disconnected from the Docker engine: {}", end.detail());
             if (end.reason() == EndReason.QUEUE_FULL) {
-                gapReason = GapReason.QUEUE_OVERFLOW;
-                gapCause = "the listener disconnected because its queue was full (Kafka too slow)";
+                gapCause = new GapCause(GapReason.QUEUE_OVERFLOW,
+                        "the listener disconnected because its queue was full (Kafka too slow)");
             } else {
-                gapReason = GapReason.ENGINE_RESTARTED;
-                gapCause = "the engine connection was lost (" + end.detail() + ")";
+                gapCause = new GapCause(GapReason.ENGINE_RESTARTED,
+                        "the engine connection was lost (" + end.detail() + ")");
                 idle(publisher, records, checkpoint, engineBackoff.next());
             }
         }
     }
 
     /**
-     * Moves events from the queue into transactions until the stream has ended and everything it read is committed.
-     * Returns the new committed checkpoint.
-     */
-    private Checkpoint pump(EngineConnection engine, EventStream stream, ContinuityCheck check,
-                            TransactionalPublisher publisher, TopicRecords records, Checkpoint committed) {
-        List<CapturedEvent> drained = new ArrayList<>();
-        Checkpoint checkpoint = committed;
-        Checkpoint pending = committed;
-        int eventsInTransaction = 0;
-        long intervalNanos = settings.transactionInterval().toNanos();
-        long nextCommit = System.nanoTime() + intervalNanos;
-        long openedMonotonic = System.nanoTime();
-        boolean stopRequested = false;
-        while (true) {
-            if (stopping() && !stopRequested) {
-                log.info("stopping: disconnecting from the engine and committing what was read");
-                stream.stop();
-                stopRequested = true;
-            }
-            End end = stream.end(); // before draining: once set, everything read is already in the queue
-            drained.clear();
-            long wait = stopRequested || end != null ? 0
-                    : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextCommit - System.nanoTime()));
-            try {
-                queue.drainTo(drained, MAX_BATCH - publisher.sent(), wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                requestStop();
-            }
-            for (CapturedEvent event : drained) {
-                boolean wasDecided = check.decided();
-                ContinuityCheck.Verdict verdict = check.offer(event);
-                if (!wasDecided && check.proven()) {
-                    log.info("resumed: the engine replayed the checkpointed event, continuity proven");
-                }
-                eventsInTransaction += verdict.publish().size();
-                pending = send(engine, verdict, publisher, records, pending);
-            }
-            queue.release(drained); // the producer holds copies of what was sent; the rest was skipped
-            long now = System.nanoTime();
-            if (!check.decided() && !stopRequested && end == null
-                    && now - openedMonotonic > settings.continuityWait().toNanos()) {
-                ContinuityCheck.Verdict verdict = check.expire(stream.openedAtNanos());
-                eventsInTransaction += verdict.publish().size();
-                pending = send(engine, verdict, publisher, records, pending);
-            }
-            if (heartbeats.due(now)) {
-                publisher.send(records.heartbeat(heartbeat(stream.connected(), pending)));
-            }
-            boolean drainedAll = queue.isEmpty();
-            boolean finished = (stopRequested || end != null) && drainedAll;
-            // A drained queue means the engine went quiet: commit now rather than hold the events for the rest of
-            // the interval. While events keep arriving the queue is not empty and the transaction grows up to the
-            // interval (its records already on their way to the broker).
-            if (publisher.sent() > 0 && (now - nextCommit >= 0 || drainedAll || publisher.sent() >= MAX_BATCH)) {
-                long commitStart = System.nanoTime();
-                publisher.commit(pending == checkpoint ? null : pending);
-                metrics.transaction(System.nanoTime() - commitStart);
-                metrics.published(eventsInTransaction);
-                checkpoint = pending;
-                eventsInTransaction = 0;
-                nextCommit = now + intervalNanos;
-            }
-            if (now - nextCommit >= 0) {
-                nextCommit = now + intervalNanos;
-            }
-            if (finished) {
-                return checkpoint;
-            }
-        }
-    }
-
-    /**
-     * Sends a verdict's records (gap and state first); returns the checkpoint of the last event it sent that has a
-     * time, else {@code pending}.
-     */
-    private Checkpoint send(EngineConnection engine, ContinuityCheck.Verdict verdict,
-                            TransactionalPublisher publisher, TopicRecords records, Checkpoint pending) {
-        if (verdict.gap() != null) {
-            ContinuityCheck.GapWindow w = verdict.gap();
-            String from = ContractJson.rfc3339(w.fromNano());
-            String to = ContractJson.rfc3339(w.toNano());
-            Gap gap = new Gap(from, to, w.fromNano(), w.toNano(), gapReason.code(), "The engine did not replay the "
-                    + "checkpointed event after " + gapCause + ": events between " + from + " and " + to
-                    + " may be lost.", w.lastEventId());
-            log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, gapReason.code(), gapCause);
-            publisher.send(records.gap(gap));
-            metrics.gap();
-            sendState(engine, publisher, records);
-        }
-        CapturedEvent last = null;
-        for (CapturedEvent event : verdict.publish()) {
-            publisher.send(records.event(event));
-            if (event.identity().timeNano() != null) {
-                last = event;
-            }
-        }
-        return last == null ? pending : new Checkpoint(last.identity().timeNano(), last.id());
-    }
-
-    /**
      * The gap of an unreadable checkpoint: from when that value was written (events since the checkpoint before it
      * may be lost too: how far back is unknown) to the start of the subscription; committed with what follows.
      */
-    private void unreadableGap(EngineConnection engine, TransactionalPublisher publisher, TopicRecords records,
-                               long subscribedFromNanos) {
+    private void unreadableGap(TransactionPump pump, long subscribedFromNanos) {
         CheckpointStore.Unreadable u = unreadableCheckpoint;
         long fromNano = Math.min(u.writtenAtMillis() * 1_000_000L, subscribedFromNanos);
         String from = ContractJson.rfc3339(fromNano);
@@ -389,40 +299,31 @@ public final class CaptureLoop {
                         + "since " + from + " at least.", null);
         log.warn("gap: events between {} and {} may be lost ({}: the checkpoint is unreadable)", from, to,
                 gap.reason());
-        publisher.send(records.gap(gap));
-        metrics.gap();
-        sendState(engine, publisher, records);
+        pump.publishGap(gap);
         unreadableCheckpoint = null;
     }
 
-    private void sendState(EngineConnection engine, TransactionalPublisher publisher, TopicRecords records) {
-        List<StateSnapshot> parts = List.of();
+    /** The engine's containers now, for the state records after a gap; none when they cannot be read. */
+    private List<StateSnapshot> state(EngineConnection engine) {
         try {
-            parts = new StateSnapshotter(engine, maxEventBytes).take();
+            return new StateSnapshotter(engine, maxEventBytes).take();
         } catch (RuntimeException e) {
             log.warn("no state snapshot after the gap: {}", e.getMessage());
+            return List.of();
         }
-        for (StateSnapshot part : parts) {
-            publisher.send(records.state(part));
-        }
-    }
-
-    private Heartbeat heartbeat(boolean connected, Checkpoint checkpoint) {
-        long now = ContractJson.epochNanos(Instant.now());
-        return new Heartbeat(ContractJson.rfc3339(now), now, Math.max(1, settings.heartbeatInterval().toSeconds()),
-                connected, checkpoint == null ? null : checkpoint.timeNano());
     }
 
     /** Waits while the engine is away, still publishing heartbeats (engineConnected=false). */
     private void idle(TransactionalPublisher publisher, TopicRecords records, Checkpoint checkpoint, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
+        long deadline = nanoClock.getAsLong() + wait.toNanos();
         while (!stopping()) {
-            long left = deadline - System.nanoTime();
+            long now = nanoClock.getAsLong();
+            long left = deadline - now;
             if (left <= 0) {
                 return;
             }
-            if (heartbeats.due(System.nanoTime())) {
-                publisher.send(records.heartbeat(heartbeat(false, checkpoint)));
+            if (heartbeats.due(now)) {
+                publisher.send(records.heartbeat(heartbeats.heartbeat(false, checkpoint)));
                 publisher.commit(null);
             }
             waitOrStop(Duration.ofNanos(Math.min(left, 1_000_000_000L)));

@@ -1,9 +1,9 @@
 package io.dwb.listener;
 
-import io.dwb.schemas.runtime.ConfigurationError;
-import io.dwb.schemas.runtime.DurationArgument;
-import io.dwb.schemas.runtime.TopicPlan;
-import io.dwb.schemas.runtime.TopicRole;
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.TopicPlan;
+import io.dwb.runtime.TopicRole;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 

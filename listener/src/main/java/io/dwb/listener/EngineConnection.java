@@ -47,7 +47,7 @@ public final class EngineConnection implements AutoCloseable {
         try {
             config = builder.build();
         } catch (RuntimeException e) {
-            throw new io.dwb.schemas.runtime.ConfigurationError("bad Docker engine address or TLS settings: "
+            throw new io.dwb.runtime.ConfigurationError("bad Docker engine address or TLS settings: "
                     + e.getMessage(), e);
         }
         host = config.getDockerHost();
@@ -67,7 +67,7 @@ public final class EngineConnection implements AutoCloseable {
         try {
             return config.getSSLConfig().getSSLContext();
         } catch (java.security.GeneralSecurityException | RuntimeException e) {
-            throw new io.dwb.schemas.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine "
+            throw new io.dwb.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine "
                     + "(DOCKER_CERT_PATH): " + e.getMessage(), e);
         }
     }

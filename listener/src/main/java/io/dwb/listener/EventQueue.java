@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * together. {@link #offer} never blocks: the engine drops events of a subscriber that is slow for 100 ms, so the
  * reader must never wait here.
  */
-public final class EventQueue {
+public final class EventQueue implements TransactionPump.EventSource {
     /**
      * 16 MiB: with the producer's 8 MB buffer and one event being read (up to 1 MiB, its parser's buffers about as
      * much again) it leaves room in bin/listener's 64 MB heap.
@@ -46,6 +46,7 @@ public final class EventQueue {
     }
 
     /** The publisher is done with these events (sent to the producer, or skipped): their bytes no longer count. */
+    @Override
     public void release(List<CapturedEvent> taken) {
         long size = 0;
         for (CapturedEvent e : taken) {
@@ -55,6 +56,7 @@ public final class EventQueue {
     }
 
     /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first one. */
+    @Override
     public int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException {
         int n = events.drainTo(into, max);
         if (n > 0 || waitMillis <= 0) {
@@ -68,6 +70,7 @@ public final class EventQueue {
         return 1 + events.drainTo(into, max - 1);
     }
 
+    @Override
     public boolean isEmpty() {
         return events.isEmpty();
     }

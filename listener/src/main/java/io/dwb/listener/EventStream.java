@@ -13,7 +13,7 @@ import java.util.function.LongConsumer;
  * full it disconnects rather than fall behind, because the engine would then drop events silently with the stream
  * left open.
  */
-public final class EventStream {
+public final class EventStream implements TransactionPump.Subscription {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventStream.class);
     /** Why a subscription ended. */
     public enum EndReason { ENGINE_CLOSED, ENGINE_ERROR, ENGINE_SILENT, QUEUE_FULL, STOPPED }
@@ -74,6 +74,7 @@ public final class EventStream {
     }
 
     /** Wall-clock time the stream was opened, in epoch nanoseconds. */
+    @Override
     public long openedAtNanos() {
         return openedAtNanos;
     }
@@ -147,15 +148,18 @@ public final class EventStream {
     }
 
     /** Null while the stream is open; set once every event it read is in the queue. */
+    @Override
     public End end() {
         return end.get();
     }
 
+    @Override
     public boolean connected() {
         return thread != null && end.get() == null;
     }
 
     /** Disconnects; returns once the reading thread has put its last event in the queue (or after 5 s). */
+    @Override
     public void stop() {
         stopping = true;
         EngineProbe p = probe;

@@ -1,14 +1,26 @@
 package io.dwb.listener;
 
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Heartbeat;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
-/** When the next heartbeat record is due. Not thread-safe: the publishing thread owns it. */
+/** When the next heartbeat record is due, and what it says. Not thread-safe: the publishing thread owns it. */
 final class HeartbeatClock {
+    private final Duration interval;
     private final long intervalNanos;
+    private final LongSupplier epochNanos;
     private long nextDue;
 
-    HeartbeatClock(Duration interval, long nowNanos) {
+    /**
+     * @param nowNanos   the monotonic clock's now
+     * @param epochNanos the wall clock, nanoseconds since the epoch, for the heartbeat's time
+     */
+    HeartbeatClock(Duration interval, long nowNanos, LongSupplier epochNanos) {
+        this.interval = interval;
         this.intervalNanos = interval.toNanos();
+        this.epochNanos = epochNanos;
         this.nextDue = nowNanos + intervalNanos;
     }
 
@@ -19,5 +31,12 @@ final class HeartbeatClock {
         }
         nextDue = nowNanos + intervalNanos;
         return true;
+    }
+
+    /** The heartbeat of now: whether the engine is connected, and the checkpoint capture has reached. */
+    Heartbeat heartbeat(boolean engineConnected, Checkpoint checkpoint) {
+        long now = epochNanos.getAsLong();
+        return new Heartbeat(ContractJson.rfc3339(now), now, Math.max(1, interval.toSeconds()), engineConnected,
+                checkpoint == null ? null : checkpoint.timeNano());
     }
 }

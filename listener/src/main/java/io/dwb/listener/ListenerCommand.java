@@ -1,13 +1,13 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.Topics;
-import io.dwb.schemas.runtime.DurationArgument;
-import io.dwb.schemas.runtime.KafkaOptions;
-import io.dwb.schemas.runtime.MetricsEndpoint;
-import io.dwb.schemas.runtime.MetricsOption;
-import io.dwb.schemas.runtime.StopSignal;
-import io.dwb.schemas.runtime.TopicCreationOptions;
-import io.dwb.schemas.runtime.TopicSpec;
+import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.KafkaOptions;
+import io.dwb.runtime.MetricsEndpoint;
+import io.dwb.runtime.MetricsOption;
+import io.dwb.runtime.StopSignal;
+import io.dwb.runtime.TopicCreationOptions;
+import io.dwb.runtime.TopicSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

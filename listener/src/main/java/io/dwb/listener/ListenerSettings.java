@@ -1,6 +1,6 @@
 package io.dwb.listener;
 
-import io.dwb.schemas.runtime.TopicPlan;
+import io.dwb.runtime.TopicPlan;
 import java.time.Duration;
 
 /**

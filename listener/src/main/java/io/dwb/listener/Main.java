@@ -1,7 +1,7 @@
 package io.dwb.listener;
 
 import ch.qos.logback.classic.Level;
-import io.dwb.schemas.runtime.Launcher;
+import io.dwb.runtime.Launcher;
 import org.slf4j.LoggerFactory;
 
 /** Entry point of the listener process ({@code bin/listener}, {@code listener.jar}). */

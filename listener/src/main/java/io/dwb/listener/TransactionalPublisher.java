@@ -82,7 +82,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return new KafkaProducer<>(p);
         } catch (KafkaException e) {
-            throw new io.dwb.schemas.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
+            throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);
         }
     }
@@ -98,7 +98,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return Math.min(StandIn.MAX_VALUE_BYTES, Math.max(64 * 1024, Integer.parseInt(value) - 16 * 1024));
         } catch (NumberFormatException e) {
-            throw new io.dwb.schemas.runtime.ConfigurationError("max.request.size in the Kafka configuration is not "
+            throw new io.dwb.runtime.ConfigurationError("max.request.size in the Kafka configuration is not "
                     + "a number of bytes: " + value, e);
         }
     }
@@ -110,7 +110,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             throw new Fenced(e);
         } catch (TransactionalIdAuthorizationException e) {
-            throw new io.dwb.schemas.runtime.ConfigurationError("not authorized to use transactional id: "
+            throw new io.dwb.runtime.ConfigurationError("not authorized to use transactional id: "
                     + e.getMessage(), e);
         } catch (KafkaException e) {
             throw new KafkaUnavailable("cannot start a Kafka transaction: " + e.getMessage(), e);
@@ -205,7 +205,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw new io.dwb.schemas.runtime.ConfigurationError("transaction.timeout.ms in the Kafka configuration "
+            throw new io.dwb.runtime.ConfigurationError("transaction.timeout.ms in the Kafka configuration "
                     + "is not a number of milliseconds: " + value, e);
         }
     }

@@ -1,7 +1,7 @@
 package io.dwb.listener;
 
-import io.dwb.schemas.runtime.ConfigurationError;
-import io.dwb.schemas.runtime.DurationArgument;
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.DurationArgument;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;

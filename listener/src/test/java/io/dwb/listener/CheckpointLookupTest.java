@@ -3,8 +3,8 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.schemas.Checkpoint;
-import io.dwb.schemas.runtime.TopicProvisioner;
-import io.dwb.schemas.runtime.TopicRole;
+import io.dwb.runtime.TopicProvisioner;
+import io.dwb.runtime.TopicRole;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.SharedKafka.Broker;
 import java.nio.charset.StandardCharsets;

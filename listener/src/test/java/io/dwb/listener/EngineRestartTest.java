@@ -35,9 +35,12 @@ class EngineRestartTest {
             engine.stopDaemon();
             await().atMost(Duration.ofSeconds(60)).until(() ->
                     process.output().contains("disconnected from the Docker engine"));
-            Thread.sleep(3_000); // a few failed reconnection attempts while the engine is down
-            assertThat(ListenerProcess.http(metricsPort, "/healthz").getKey()).as("unhealthy while the engine is away")
-                    .isEqualTo(503);
+            // A few failed reconnection attempts while the engine is down: unhealthy all along, and still running.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(process.isAlive()).isTrue();
+                assertThat(ListenerProcess.http(metricsPort, "/healthz").getKey())
+                        .as("unhealthy while the engine is away").isEqualTo(503);
+            });
             engine.startDaemon();
             ListenerProcess.awaitConnected(process, 2);
             await().atMost(Duration.ofSeconds(30)).until(() ->

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dwb.schemas.StandIn;
-import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.runtime.ConfigurationError;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 

@@ -57,18 +57,16 @@ final class PrivateEngine implements AutoCloseable {
                 .withDockerHost(dockerHost()).build();
         client = DockerClientImpl.getInstance(config, new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost()).connectionTimeout(Duration.ofSeconds(5)).build());
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try {
-                client.pingCmd().exec();
-                return;
-            } catch (RuntimeException e) {
-                if (!daemon.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("private dockerd did not start: "
-                            + Files.readString(dir.resolve("dockerd.log")), e);
-                }
-                Thread.sleep(200);
-            }
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .failFast("dockerd exited", () -> !daemon.isAlive())
+                    .ignoreExceptions().until(() -> {
+                        client.pingCmd().exec();
+                        return true;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new IllegalStateException("private dockerd did not start: "
+                    + Files.readString(dir.resolve("dockerd.log")), e);
         }
     }
 

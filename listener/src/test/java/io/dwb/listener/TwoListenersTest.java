@@ -85,9 +85,9 @@ class TwoListenersTest {
             assertThat(process.output()).doesNotContain("\tat ");
             engine.client().createVolumeCmd().withName(prefix + "-after").exec();
             engine.client().removeVolumeCmd(prefix + "-after").exec();
-            Thread.sleep(2_000);
-            assertThat(TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)))
-                    .as("nothing published after the fencing").isEmpty();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)))
+                            .as("nothing published after the fencing").isEmpty());
         }
     }
 

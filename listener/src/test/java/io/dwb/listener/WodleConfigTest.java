@@ -3,7 +3,7 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dwb.schemas.runtime.ConfigurationError;
+import io.dwb.runtime.ConfigurationError;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.dwb.standalone;
 
-import io.dwb.schemas.runtime.Launcher;
+import io.dwb.runtime.Launcher;
 
 /** Entry point of the standalone process ({@code bin/run}, {@code standalone.jar}, the wodle launcher). */
 public final class Main {

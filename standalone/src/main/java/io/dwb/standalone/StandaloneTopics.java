@@ -1,10 +1,10 @@
 package io.dwb.standalone;
 
 import io.dwb.schemas.Topics;
-import io.dwb.schemas.runtime.Replication;
-import io.dwb.schemas.runtime.TopicPlan;
-import io.dwb.schemas.runtime.TopicProvisioner;
-import io.dwb.schemas.runtime.TopicSpec;
+import io.dwb.runtime.Replication;
+import io.dwb.runtime.TopicPlan;
+import io.dwb.runtime.TopicProvisioner;
+import io.dwb.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;

@@ -3,7 +3,7 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dwb.schemas.runtime.KafkaClientConfig;
+import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -1,6 +1,6 @@
 package io.dwb.standalone;
 
-import io.dwb.schemas.runtime.Launcher;
+import io.dwb.runtime.Launcher;
 
 /**
  * The real standalone (broker, listener, forwarder wiring) whose forwarder thread ends on an {@link Error} as soon

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.listener.ListenerCommand;
-import io.dwb.schemas.runtime.Launcher;
+import io.dwb.runtime.Launcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,7 +2,7 @@ package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dwb.schemas.runtime.Launcher;
+import io.dwb.runtime.Launcher;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

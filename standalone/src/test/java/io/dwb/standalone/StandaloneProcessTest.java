@@ -12,7 +12,7 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.TestEngine;
 import io.dwb.schemas.Topics;
-import io.dwb.schemas.runtime.KafkaClientConfig;
+import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

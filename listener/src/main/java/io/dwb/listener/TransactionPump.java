@@ -1,0 +1,184 @@
+package io.dwb.listener;
+
+import io.dwb.listener.EventStream.End;
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Gap;
+import io.dwb.schemas.GapReason;
+import io.dwb.schemas.StateSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One subscription's events into Kafka transactions, on the publishing thread: drains the queue, lets the
+ * {@link ContinuityCheck} decide what is new, sends events (a gap and the engine's state first when continuity is
+ * not proven) and heartbeats in the open transaction, and commits it with the checkpoint last when the
+ * {@link CommitPolicy} says so; returns once the subscription has ended (or a stop was requested) and everything it
+ * read is committed. Time is the injected monotonic clock: the only wait is the drain's, bounded by the next commit.
+ */
+final class TransactionPump {
+    private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
+    /** Records per transaction at most, so one transaction stays small whatever the burst. */
+    static final int MAX_BATCH = 5_000;
+
+    /** Where events come from: the bounded queue the reading thread fills ({@link EventQueue}). */
+    interface EventSource {
+        /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first. */
+        int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException;
+
+        /** The pump is done with these events: the producer holds copies of what was sent. */
+        void release(List<CapturedEvent> taken);
+
+        boolean isEmpty();
+    }
+
+    /** The engine subscription being read ({@link EventStream}). */
+    interface Subscription {
+        /** Why it ended, or null while it runs; once set, everything it read is in the queue. */
+        End end();
+
+        boolean connected();
+
+        /** Wall-clock nanoseconds when the engine answered the subscription. */
+        long openedAtNanos();
+
+        void stop();
+    }
+
+    /** The engine's containers now, as the state records a gap is followed by (none if they cannot be read). */
+    interface StateSource {
+        List<StateSnapshot> take();
+    }
+
+    /** What a gap found by this subscription would be blamed on: the reason code and a sentence for people. */
+    record GapCause(GapReason reason, String detail) {}
+
+    private final EventSource queue;
+    private final TransactionalPublisher publisher;
+    private final TopicRecords records;
+    private final ListenerMetrics metrics;
+    private final StateSource state;
+    private final HeartbeatClock heartbeats;
+    private final Duration transactionInterval;
+    private final Duration continuityWait;
+    private final LongSupplier nanoClock;
+    private final BooleanSupplier stopping;
+    private final Runnable requestStop;
+
+    /**
+     * @param nanoClock   monotonic nanoseconds
+     * @param stopping    whether a stop was requested (then the subscription is stopped and what it read committed)
+     * @param requestStop asks for the stop, when the publishing thread is interrupted
+     */
+    TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
+                    StateSource state, HeartbeatClock heartbeats, Duration transactionInterval,
+                    Duration continuityWait, LongSupplier nanoClock, BooleanSupplier stopping, Runnable requestStop) {
+        this.queue = queue;
+        this.publisher = publisher;
+        this.records = records;
+        this.metrics = metrics;
+        this.state = state;
+        this.heartbeats = heartbeats;
+        this.transactionInterval = transactionInterval;
+        this.continuityWait = continuityWait;
+        this.nanoClock = nanoClock;
+        this.stopping = stopping;
+        this.requestStop = requestStop;
+    }
+
+    /**
+     * Moves the subscription's events into transactions until it has ended and everything it read is committed.
+     *
+     * @param committed the checkpoint the subscription started from (null on a first start)
+     * @return the checkpoint committed last
+     */
+    Checkpoint run(Subscription stream, Checkpoint committed, GapCause cause) {
+        ContinuityCheck check = new ContinuityCheck(committed);
+        OpenTransaction transaction = new OpenTransaction(committed);
+        List<CapturedEvent> drained = new ArrayList<>();
+        long opened = nanoClock.getAsLong();
+        CommitPolicy policy = new CommitPolicy(transactionInterval, MAX_BATCH, opened);
+        boolean stopRequested = false;
+        while (true) {
+            if (stopping.getAsBoolean() && !stopRequested) {
+                log.info("stopping: disconnecting from the engine and committing what was read");
+                stream.stop();
+                stopRequested = true;
+            }
+            End end = stream.end(); // before draining: once set, everything read is already in the queue
+            drained.clear();
+            long wait = stopRequested || end != null ? 0 : policy.waitMillis(nanoClock.getAsLong());
+            try {
+                queue.drainTo(drained, policy.room(publisher.sent()), wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                requestStop.run();
+            }
+            for (CapturedEvent event : drained) {
+                boolean wasDecided = check.decided();
+                ContinuityCheck.Verdict verdict = check.offer(event);
+                if (!wasDecided && check.proven()) {
+                    log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+                }
+                send(verdict, transaction, cause);
+            }
+            queue.release(drained);
+            long now = nanoClock.getAsLong();
+            if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
+                send(check.expire(stream.openedAtNanos()), transaction, cause);
+            }
+            if (heartbeats.due(now)) {
+                publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(), transaction.pending())));
+            }
+            boolean drainedAll = queue.isEmpty();
+            boolean commit = policy.due(now, publisher.sent(), drainedAll);
+            if (commit) {
+                long commitStart = nanoClock.getAsLong();
+                publisher.commit(transaction.checkpointToWrite());
+                metrics.transaction(nanoClock.getAsLong() - commitStart);
+                metrics.published(transaction.commit());
+            }
+            policy.roundEnded(now, commit);
+            if ((stopRequested || end != null) && drainedAll) {
+                return transaction.committed();
+            }
+        }
+    }
+
+    /** Sends a verdict's records: its gap (with the engine's state) first, then its events. */
+    private void send(ContinuityCheck.Verdict verdict, OpenTransaction transaction, GapCause cause) {
+        if (verdict.gap() != null) {
+            ContinuityCheck.GapWindow w = verdict.gap();
+            String from = ContractJson.rfc3339(w.fromNano());
+            String to = ContractJson.rfc3339(w.toNano());
+            log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, cause.reason().code(),
+                    cause.detail());
+            publishGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did not "
+                    + "replay the checkpointed event after " + cause.detail() + ": events between " + from + " and "
+                    + to + " may be lost.", w.lastEventId()));
+        }
+        CapturedEvent last = null;
+        for (CapturedEvent event : verdict.publish()) {
+            publisher.send(records.event(event));
+            if (event.identity().timeNano() != null) {
+                last = event;
+            }
+        }
+        transaction.sent(verdict.publish().size(),
+                last == null ? null : new Checkpoint(last.identity().timeNano(), last.id()));
+    }
+
+    /** A gap record, counted, then the engine's state, in the open transaction. */
+    void publishGap(Gap gap) {
+        publisher.send(records.gap(gap));
+        metrics.gap();
+        for (StateSnapshot part : state.take()) {
+            publisher.send(records.state(part));
+        }
+    }
+}

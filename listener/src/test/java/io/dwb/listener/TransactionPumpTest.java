@@ -1,0 +1,315 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.dwb.listener.EventStream.End;
+import io.dwb.listener.EventStream.EndReason;
+import io.dwb.listener.TransactionPump.GapCause;
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.GapReason;
+import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.StateSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The capture loop's transaction rules, under the process tests and in milliseconds: Kafka's MockProducer, a queue
+ * scripted round by round, and a fake monotonic clock that a drain's wait moves forward instead of sleeping (as
+ * OkHttp's TaskFaker does), so "an interval passed" costs nothing.
+ */
+class TransactionPumpTest {
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+    private static final Duration CONTINUITY_WAIT = Duration.ofSeconds(5);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(30);
+    private static final long T0 = 1_800_000_000_000_000_000L;
+    private static final HostIdentity HOST = new HostIdentity("pump-host", "0123456789abcdef0123456789abcdef");
+    private static final GapCause CAUSE = new GapCause(GapReason.ENGINE_RESTARTED, "the engine restarted");
+
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    private final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+            new ByteArraySerializer());
+    private final TransactionalPublisher publisher = new TransactionalPublisher(producer,
+            new TopicRecords(HOST, "events", "checkpoints"), clock::get, 60_000);
+    private final ScriptedQueue queue = new ScriptedQueue();
+    private final ScriptedSubscription stream = new ScriptedSubscription();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    private TransactionPump pump() {
+        publisher.init();
+        StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
+                JsonNodeFactory.instance.arrayNode());
+        return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
+                new ListenerMetrics(queue::size), () -> List.of(state),
+                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), INTERVAL, CONTINUITY_WAIT,
+                clock::get, stopping::get, () -> stopping.set(true));
+    }
+
+    @Test
+    void eventsOfAQuietEngineAreCommittedAtOnceWithTheCheckpointLast() {
+        queue.round(event(1), event(2), event(3));
+        queue.round(() -> assertThat(producer.commitCount()).as("committed before waiting for more").isEqualTo(1));
+        stream.endAfter(queue);
+
+        Checkpoint last = pump().run(stream, null, CAUSE);
+
+        assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
+        assertThat(last).isEqualTo(checkpoint(3));
+    }
+
+    @Test
+    void whileEventsKeepComingTheTransactionGrowsToTheInterval() {
+        for (int i = 1; i <= 12; i++) {
+            int n = i;
+            queue.roundStillBusy(100, event(n)); // the queue is not empty after each drain, 100 ms apart
+        }
+        stream.endAfter(queue);
+
+        pump().run(stream, null, CAUSE);
+
+        assertThat(producer.commitCount()).as("one commit per interval, then the end's").isEqualTo(2);
+        List<String> kinds = kinds(producer.history());
+        assertThat(kinds.indexOf("checkpoint 10")).as("the first commit, after 1 s of events").isEqualTo(10);
+        assertThat(kinds).endsWith("event 11", "event 12", "checkpoint 12");
+    }
+
+    @Test
+    void aBurstIsCutIntoTransactionsOfAtMostMaxBatchRecords() {
+        List<CapturedEvent> burst = new ArrayList<>();
+        for (int i = 1; i <= 12_000; i++) {
+            burst.add(event(i));
+        }
+        queue.available(burst);
+        stream.endAfter(queue);
+
+        pump().run(stream, null, CAUSE);
+
+        assertThat(producer.commitCount()).isEqualTo(3);
+        List<String> kinds = kinds(producer.history());
+        assertThat(kinds).hasSize(12_003);
+        assertThat(kinds.get(TransactionPump.MAX_BATCH)).isEqualTo("checkpoint " + TransactionPump.MAX_BATCH);
+        assertThat(kinds.get(2 * TransactionPump.MAX_BATCH + 1)).isEqualTo("checkpoint 10000");
+        assertThat(kinds.get(12_002)).isEqualTo("checkpoint 12000");
+    }
+
+    @Test
+    void aResumeThatProvesNothingWithinTheContinuityWaitPublishesAGapThenTheState() {
+        Checkpoint committed = checkpoint(7);
+        stream.openedAt = T0 + 20 * 1_000_000_000L;
+        for (int i = 0; i < 6; i++) {
+            queue.round(); // a quiet engine: each drain waits its interval on the fake clock
+        }
+        queue.round(event(30));
+        stream.endAfter(queue);
+
+        Checkpoint last = pump().run(stream, committed, CAUSE);
+
+        assertThat(kinds(producer.history())).containsExactly("gap", "state", "event 30", "checkpoint 30");
+        assertThat(new String(producer.history().get(0).value(), StandardCharsets.UTF_8))
+                .contains("\"reason\":\"engine-restarted\"").contains("after the engine restarted")
+                .contains("\"toNano\":" + stream.openedAt);
+        assertThat(last).isEqualTo(checkpoint(30));
+    }
+
+    @Test
+    void theCheckpointedEventReplayedProvesContinuityAndNothingBeforeItIsPublishedAgain() {
+        queue.round(event(6), event(7), event(8));
+        stream.endAfter(queue);
+
+        pump().run(stream, checkpoint(7), CAUSE);
+
+        assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
+    }
+
+    @Test
+    void aHeartbeatIsSentAndCommittedWhenDueEvenWithoutEvents() {
+        for (int i = 0; i < 31; i++) {
+            queue.round();
+        }
+        stream.endAfter(queue);
+
+        pump().run(stream, checkpoint(4), CAUSE);
+
+        assertThat(kinds(producer.history())).startsWith("gap", "state").contains("heartbeat");
+        String heartbeat = new String(producer.history().get(kinds(producer.history()).indexOf("heartbeat"))
+                .value(), StandardCharsets.UTF_8);
+        assertThat(heartbeat).contains("\"engineConnected\":true").contains("\"intervalSeconds\":30");
+    }
+
+    @Test
+    void aStopDisconnectsAndCommitsEverythingAlreadyRead() {
+        queue.round(event(1));
+        queue.round(() -> stopping.set(true));
+        queue.available(List.of(event(2), event(3)));
+
+        Checkpoint last = pump().run(stream, null, CAUSE);
+
+        assertThat(stream.stopped).isTrue();
+        assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "event 2", "event 3",
+                "checkpoint 3");
+        assertThat(last).isEqualTo(checkpoint(3));
+    }
+
+    @Test
+    void aFailedCommitPublishesNothingOfTheTransactionAndThrows() {
+        queue.round(event(1), event(2));
+        stream.endAfter(queue);
+        producer.commitTransactionException = new TimeoutException("no answer");
+        TransactionPump pump = pump();
+
+        Throwable failure = catchThrowable(() -> pump.run(stream, checkpoint(0), CAUSE));
+
+        assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
+        assertThat(producer.history()).as("read_committed readers see none of it").isEmpty();
+    }
+
+    // ---- the fakes ----
+
+    private static CapturedEvent event(int n) {
+        long timeNano = T0 + n * 1_000_000_000L;
+        EventIdentity identity = new EventIdentity(String.valueOf(timeNano), timeNano, "container", "start",
+                "c" + n);
+        return new CapturedEvent(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8), identity,
+                identity.id(HOST.id()));
+    }
+
+    private static Checkpoint checkpoint(int n) {
+        CapturedEvent e = event(n);
+        return new Checkpoint(e.identity().timeNano(), e.id());
+    }
+
+    /** Each record as "event N", "checkpoint N" (N: the event's number), or its kind. */
+    private static List<String> kinds(List<ProducerRecord<byte[], byte[]>> records) {
+        List<String> out = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            String value = new String(r.value(), StandardCharsets.UTF_8);
+            if (r.topic().equals("checkpoints")) {
+                long timeNano = ContractJson.read(r.value(), Checkpoint.class).timeNano();
+                out.add("checkpoint " + (timeNano - T0) / 1_000_000_000L);
+            } else if ("event".equals(HeaderNames.read(r.headers(), HeaderNames.KIND))) {
+                out.add("event " + value.replaceAll("\\D", ""));
+            } else {
+                out.add(HeaderNames.read(r.headers(), HeaderNames.KIND));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The queue, one scripted round per drain. A drain that finds nothing moves the clock by its wait instead of
+     * sleeping; a round may also take time, run an action, or leave events behind (the queue is not empty after it).
+     */
+    private final class ScriptedQueue implements TransactionPump.EventSource {
+        private record Round(List<CapturedEvent> events, long takesMillis, boolean busyAfter, Runnable action) {}
+
+        private final Deque<Round> rounds = new ArrayDeque<>();
+        private final Deque<CapturedEvent> available = new ArrayDeque<>();
+
+        void round(CapturedEvent... events) {
+            rounds.add(new Round(List.of(events), 0, false, null));
+        }
+
+        void round(Runnable action) {
+            rounds.add(new Round(List.of(), 0, false, action));
+        }
+
+        void roundStillBusy(long takesMillis, CapturedEvent... events) {
+            rounds.add(new Round(List.of(events), takesMillis, true, null));
+        }
+
+        /** Events already queued once the scripted rounds are done, drained in batches of what room allows. */
+        void available(List<CapturedEvent> events) {
+            available.addAll(events);
+        }
+
+        boolean exhausted() {
+            return rounds.isEmpty() && available.isEmpty();
+        }
+
+        int size() {
+            return available.size();
+        }
+
+        private boolean busy;
+
+        @Override
+        public int drainTo(List<CapturedEvent> into, int max, long waitMillis) {
+            Round round = rounds.poll();
+            if (round == null) {
+                int n = 0;
+                while (n < max && !available.isEmpty()) {
+                    into.add(available.poll());
+                    n++;
+                }
+                busy = !available.isEmpty();
+                return n;
+            }
+            if (round.action() != null) {
+                round.action().run();
+            }
+            clock.addAndGet(round.takesMillis() * 1_000_000L);
+            if (round.events().isEmpty()) {
+                clock.addAndGet(waitMillis * 1_000_000L);
+            }
+            into.addAll(round.events());
+            busy = round.busyAfter();
+            return round.events().size();
+        }
+
+        @Override
+        public void release(List<CapturedEvent> taken) {}
+
+        @Override
+        public boolean isEmpty() {
+            return !busy;
+        }
+    }
+
+    /** The engine subscription: ends once the queue's script is played out, unless the pump stopped it first. */
+    private static final class ScriptedSubscription implements TransactionPump.Subscription {
+        private ScriptedQueue endsAfter;
+        long openedAt = T0;
+        boolean stopped;
+
+        void endAfter(ScriptedQueue queue) {
+            this.endsAfter = queue;
+        }
+
+        @Override
+        public End end() {
+            if (stopped) {
+                return new End(EndReason.STOPPED, "stopped");
+            }
+            return endsAfter != null && endsAfter.exhausted() ? new End(EndReason.ENGINE_CLOSED, "closed") : null;
+        }
+
+        @Override
+        public boolean connected() {
+            return !stopped;
+        }
+
+        @Override
+        public long openedAtNanos() {
+            return openedAt;
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+        }
+    }
+}

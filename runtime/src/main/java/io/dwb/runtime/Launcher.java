@@ -1,0 +1,109 @@
+package io.dwb.runtime;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Runs a process's picocli command the same way for every process: options from the command line, then
+ * {@code DWB_*} environment variables, then a properties file ({@code --config FILE} or {@code DWB_CONFIG}); a
+ * one-line {@code error: …} and a non-zero exit on bad configuration, with the stack trace only at DEBUG.
+ */
+public final class Launcher {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_USAGE = 2;
+
+    private static final String CONFIG_OPTION = "--config";
+
+    private Launcher() {}
+
+    /** Runs {@code command} (a picocli {@code @Command} that is a {@code Callable<Integer>}) and exits the JVM. */
+    public static void run(String processName, Callable<Integer> command, String[] args) {
+        System.exit(execute(processName, command, args, System.getenv()));
+    }
+
+    /** As {@link #run}, returning the exit code instead of exiting; for tests. */
+    public static int execute(String processName, Callable<Integer> command, String[] args,
+                              Map<String, String> environment) {
+        Logger log = LoggerFactory.getLogger(processName);
+        PrintWriter err = new PrintWriter(System.err, true);
+        LogFormat format;
+        try {
+            format = LogFormat.of(environment.get(LogFormat.VARIABLE));
+        } catch (ConfigurationError e) {
+            err.println("error: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        // The one line a failure ends with: plain for people, or a log event like every other line for shippers.
+        Consumer<String> errorLine = format == LogFormat.JSON ? log::error : line -> err.println("error: " + line);
+        CommandLine cli = new CommandLine(command);
+        CommandSpec spec = cli.getCommandSpec();
+        spec.name(processName);
+        spec.mixinStandardHelpOptions(true);
+        spec.version(processName + " " + version());
+        spec.addOption(OptionSpec.builder(CONFIG_OPTION).paramLabel("FILE").type(Path.class)
+                .description("Properties file with defaults for any option, one `option-name=value` a line "
+                        + "(env: DWB_CONFIG).").build());
+        spec.usageMessage().footerHeading("%nEvery option can also come from the environment or a file:%n")
+                .footer("  --foo-bar VALUE is also read from DWB_FOO_BAR=VALUE, then from a line",
+                        "  foo-bar=VALUE in the --config file; the command line wins over both, the",
+                        "  environment over the file. Durations: 150ms, 30s, 10m, 1h, 1d, 1w (a bare",
+                        "  number is seconds). Logs on standard error; DWB_LOG_LEVEL=DEBUG|INFO|WARN,",
+                        "  DWB_LOG_FORMAT=text|json.");
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((ex, badArgs) -> {
+            errorLine.accept(ex.getMessage() + System.lineSeparator() + "Try '" + processName
+                    + " --help' for the options.");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            log.debug("{} failed", processName, ex);
+            errorLine.accept(oneLine(ex));
+            return ex instanceof ConfigurationError ? EXIT_USAGE : EXIT_FAILURE;
+        });
+        try {
+            Path configFile = configFile(args, environment);
+            cli.setDefaultValueProvider(new OptionDefaults(environment, OptionDefaults.load(configFile)));
+        } catch (ConfigurationError e) {
+            errorLine.accept(e.getMessage());
+            return EXIT_USAGE;
+        }
+        return cli.execute(args);
+    }
+
+    private static Path configFile(String[] args, Map<String, String> environment) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(CONFIG_OPTION) && i + 1 < args.length) {
+                return Path.of(args[i + 1]);
+            }
+            if (args[i].startsWith(CONFIG_OPTION + "=")) {
+                return Path.of(args[i].substring(CONFIG_OPTION.length() + 1));
+            }
+        }
+        String fromEnvironment = environment.get("DWB_CONFIG");
+        return fromEnvironment == null || fromEnvironment.isBlank() ? null : Path.of(fromEnvironment);
+    }
+
+    /** The exception's own message, or its cause's, on one line: what a person needs to fix the problem. */
+    static String oneLine(Throwable ex) {
+        Throwable t = ex;
+        while (t.getMessage() == null && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return message.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    private static String version() {
+        String v = Launcher.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

@@ -1,0 +1,70 @@
+package io.dwb.runtime;
+
+import io.dwb.runtime.TopicProblem.Severity;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.config.TopicConfig;
+
+/** What an existing topic's settings mean for its role: the rules {@link TopicProvisioner} applies, one each. */
+final class TopicChecks {
+    private TopicChecks() {}
+
+    /** A checkpoint topic must be compacted and only compacted; events and dead letters must not be compacted. */
+    static List<TopicProblem> policy(TopicSpec spec, String cleanupPolicy) {
+        if (cleanupPolicy == null) {
+            return List.of();
+        }
+        List<String> policies = Arrays.stream(cleanupPolicy.split(",")).map(String::strip).toList();
+        boolean compact = policies.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+        boolean delete = policies.contains(TopicConfig.CLEANUP_POLICY_DELETE);
+        boolean usable = spec.role().compacted() ? compact && !delete : !compact;
+        if (usable) {
+            return List.of();
+        }
+        String wanted = spec.role().compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT
+                : TopicConfig.CLEANUP_POLICY_DELETE;
+        return List.of(new TopicProblem(spec.name(), TopicConfig.CLEANUP_POLICY_CONFIG, Severity.REFUSAL,
+                "topic " + spec.name() + " has cleanup.policy=" + cleanupPolicy + " but needs cleanup.policy="
+                        + wanted + " (" + spec.role().wrongPolicyConsequence() + "): set it with kafka-configs.sh "
+                        + "--alter --entity-type topics --entity-name " + spec.name() + " --add-config "
+                        + "cleanup.policy=" + wanted + ", or name another topic with " + spec.role().nameOption()));
+    }
+
+    /** More in-sync replicas required than the topic has refuses every write; one alone is a warning. */
+    static List<TopicProblem> minInsync(TopicSpec spec, String minInsyncReplicas, int replicas) {
+        if (minInsyncReplicas == null) {
+            return List.of();
+        }
+        int required = Integer.parseInt(minInsyncReplicas.strip());
+        if (required > replicas) {
+            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.REFUSAL,
+                    "topic " + spec.name() + " has min.insync.replicas=" + required + " but " + replicas
+                            + " replica(s): Kafka would refuse every write (NOT_ENOUGH_REPLICAS); lower "
+                            + "min.insync.replicas to at most " + replicas));
+        }
+        if (required < 2 && replicas >= 2) {
+            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.WARNING,
+                    "topic " + spec.name() + " has min.insync.replicas=" + required + " with " + replicas
+                            + " replicas: an acknowledged record may live on one broker only, and be lost with it"));
+        }
+        return List.of();
+    }
+
+    /** Fewer partitions or replicas than asked: the topic works, with less parallelism or less safety. */
+    static List<TopicProblem> size(TopicSpec spec, int partitions, int replicas, short factor) {
+        List<TopicProblem> problems = new ArrayList<>();
+        if (partitions < spec.partitions()) {
+            problems.add(new TopicProblem(spec.name(), spec.role().partitionsOption(), Severity.WARNING,
+                    "topic " + spec.name() + " has " + partitions + " partition(s), " + spec.partitions()
+                            + " asked (" + spec.role().partitionsOption() + "): "
+                            + spec.role().fewerPartitionsConsequence()));
+        }
+        if (replicas < factor) {
+            problems.add(new TopicProblem(spec.name(), "--replication-factor", Severity.WARNING,
+                    "topic " + spec.name() + " has " + replicas + " replica(s), " + factor + " wanted "
+                            + "(--replication-factor): losing a broker makes it unavailable, or loses records"));
+        }
+        return problems;
+    }
+}

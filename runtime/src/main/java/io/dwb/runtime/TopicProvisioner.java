@@ -1,0 +1,291 @@
+package io.dwb.runtime;
+
+import io.dwb.runtime.TopicProblem.Severity;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.PolicyViolationException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a {@link TopicPlan} true on a cluster: creates the missing topics (unless the plan may not), and checks the
+ * existing ones against what they are for. A topic that would lose data or refuse every write stops the process
+ * with a {@link ConfigurationError} naming the topic and the setting; a topic that only works less well (fewer
+ * partitions or replicas than asked) is a WARN line. It is also a process's first contact with Kafka, so it is where
+ * an unreachable cluster is reported ({@link KafkaUnreachable}), naming the servers tried.
+ */
+public final class TopicProvisioner {
+    private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
+    private static final Duration METADATA_RETRY_FIRST = Duration.ofMillis(50);
+    private static final Duration METADATA_RETRY_MAX = Duration.ofSeconds(1);
+
+    private final Admin admin;
+    private final String bootstrapServers;
+    private final Duration timeout;
+    private final LongSupplier nanoTime;
+
+    public TopicProvisioner(Admin admin, String bootstrapServers, Duration timeout) {
+        this(admin, bootstrapServers, timeout, System::nanoTime);
+    }
+
+    TopicProvisioner(Admin admin, String bootstrapServers, Duration timeout, LongSupplier nanoTime) {
+        this.admin = admin;
+        this.bootstrapServers = bootstrapServers;
+        this.timeout = timeout;
+        this.nanoTime = nanoTime;
+    }
+
+    /** An admin client whose calls give up after {@code timeout} (unless the client configuration says otherwise). */
+    public static Admin admin(Properties clientConfig, Duration timeout) {
+        Properties p = new Properties();
+        p.putAll(clientConfig);
+        p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
+        // The admin client refuses a request timeout above an explicitly set default.api.timeout.ms.
+        long apiTimeout = Long.parseLong(p.getProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG).trim());
+        p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                String.valueOf(Math.min(Math.min(timeout.toMillis(), 30_000), apiTimeout)));
+        return Admin.create(p);
+    }
+
+    /**
+     * Creates what is missing and checks what exists.
+     *
+     * @return the warnings, already logged
+     * @throws ConfigurationError a topic is missing and may not be created, cannot be created as asked, or exists
+     *                            but cannot work; the message names each topic and setting
+     * @throws KafkaUnreachable   no answer within the timeout, or another failure of Kafka
+     */
+    public List<TopicProblem> ensure(TopicPlan plan) {
+        try {
+            int brokers = get(admin.describeCluster().nodes()).size();
+            short factor = plan.replication().factorFor(brokers);
+            int minInsync = plan.replication().minInsyncFor(factor);
+            Set<String> existing = get(admin.listTopics().names());
+            List<TopicSpec> missing = plan.topics().stream().filter(t -> !existing.contains(t.name())).toList();
+            // Existing topics first: a refusal leaves the cluster as it was.
+            List<TopicProblem> problems = check(plan.topics().stream().filter(t -> existing.contains(t.name()))
+                    .toList(), factor);
+            refuseIfAny(problems);
+            if (!missing.isEmpty()) {
+                if (!plan.create()) {
+                    throw new ConfigurationError(missing.stream().map(t -> "topic " + t.name() + " does not exist "
+                            + "and --create-topics is false: create it with " + t.describe(factor, minInsync)
+                            + " (docs/deployment.md), or name another with " + t.role().nameOption())
+                            .collect(Collectors.joining("; ")));
+                }
+                if (factor > brokers) {
+                    throw new ConfigurationError("--replication-factor " + factor + " is more than the " + brokers
+                            + " broker(s) of the cluster at " + bootstrapServers);
+                }
+                if (minInsync > factor) {
+                    throw new ConfigurationError("--min-insync-replicas " + minInsync + " is more than the "
+                            + "replication factor " + factor + ": every write would be refused");
+                }
+                Set<String> created = create(missing, factor, minInsync);
+                // Those another process created first are checked like any existing topic.
+                problems.addAll(check(missing.stream().filter(t -> !created.contains(t.name())).toList(), factor));
+                refuseIfAny(problems);
+                // Our own: returned once the brokers know them, so the caller's first produce or assign finds them.
+                whenKnown(missing.stream().filter(t -> created.contains(t.name())).toList(), specs -> {
+                    get(admin.describeTopics(names(specs)).allTopicNames());
+                    return null;
+                });
+            }
+            problems.forEach(p -> log.warn("{}", p.message()));
+            return problems;
+        } catch (TimeoutException e) {
+            throw unreachable(e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unreachable(e);
+            }
+            throw new KafkaUnreachable("Kafka at " + bootstrapServers + " refused to describe or create topics: "
+                    + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnreachable("interrupted while contacting Kafka at " + bootstrapServers, e);
+        }
+    }
+
+    private static void refuseIfAny(List<TopicProblem> problems) {
+        List<TopicProblem> refusals = problems.stream().filter(p -> p.severity() == Severity.REFUSAL).toList();
+        if (!refusals.isEmpty()) {
+            throw new ConfigurationError(refusals.stream().map(TopicProblem::message)
+                    .collect(Collectors.joining("; ")));
+        }
+    }
+
+    /** Creates {@code specs}; returns the names this call created (not those another process created first). */
+    private Set<String> create(List<TopicSpec> specs, short factor, int minInsync)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        List<NewTopic> topics = specs.stream().map(t -> new NewTopic(t.name(), t.partitions(), factor)
+                .configs(withMinInsync(t.configs(), minInsync))).toList();
+        Map<String, KafkaFuture<Void>> results = admin.createTopics(topics).values();
+        Set<String> created = new HashSet<>();
+        for (TopicSpec spec : specs) {
+            try {
+                get(results.get(spec.name()));
+                created.add(spec.name());
+                log.info("created topic {}: {}", spec.name(), spec.describe(factor, minInsync));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof TopicExistsException) {
+                    continue; // another process created it first
+                }
+                if (cause instanceof AuthorizationException) {
+                    throw new ConfigurationError("not allowed to create topic " + spec.name() + " ("
+                            + cause.getMessage() + "): grant CREATE on it, or create it with "
+                            + spec.describe(factor, minInsync) + " and give --create-topics false", cause);
+                }
+                if (cause instanceof InvalidReplicationFactorException || cause instanceof PolicyViolationException
+                        || cause instanceof InvalidConfigurationException
+                        || cause instanceof InvalidPartitionsException) {
+                    throw new ConfigurationError("Kafka refused to create topic " + spec.name() + " with "
+                            + spec.describe(factor, minInsync) + ": " + cause.getMessage(), cause);
+                }
+                throw e;
+            }
+        }
+        return created;
+    }
+
+    private static Map<String, String> withMinInsync(Map<String, String> configs, int minInsync) {
+        Map<String, String> all = new LinkedHashMap<>(configs);
+        all.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minInsync));
+        return all;
+    }
+
+    private List<TopicProblem> check(List<TopicSpec> specs, short factor)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        if (specs.isEmpty()) {
+            return new ArrayList<>();
+        }
+        return whenKnown(specs, known -> checkNow(known, factor));
+    }
+
+    /**
+     * {@code request} on {@code specs}, asked again while Kafka answers UnknownTopicOrPartition: a topic just created
+     * (by this process or by another one starting at the same time) is known to the controller before every broker's
+     * metadata has it, so it is listed or refused as existing and then, for a moment, described as unknown.
+     */
+    private <T> T whenKnown(List<TopicSpec> specs, MetadataRequest<T> request)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        if (specs.isEmpty()) {
+            return null;
+        }
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
+        Backoff backoff = new Backoff(METADATA_RETRY_FIRST, METADATA_RETRY_MAX);
+        while (true) {
+            try {
+                return request.ask(specs);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                Duration wait = backoff.next();
+                if (nanoTime.getAsLong() + wait.toNanos() - deadline > 0) {
+                    throw new KafkaUnreachable("topic(s) " + String.join(", ", names(specs)) + " exist but Kafka at "
+                            + bootstrapServers + " did not describe them within " + timeout.toSeconds() + " s: "
+                            + e.getCause().getMessage(), e);
+                }
+                log.debug("topic(s) {} not yet known to the broker; asking again in {} ms", names(specs),
+                        wait.toMillis());
+                Thread.sleep(wait.toMillis());
+            }
+        }
+    }
+
+    /** One metadata request about some topics. */
+    @FunctionalInterface
+    private interface MetadataRequest<T> {
+        T ask(List<TopicSpec> specs) throws ExecutionException, TimeoutException, InterruptedException;
+    }
+
+    private List<TopicProblem> checkNow(List<TopicSpec> specs, short factor)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        List<TopicProblem> problems = new ArrayList<>();
+        Map<String, TopicDescription> descriptions = get(admin.describeTopics(names(specs)).allTopicNames());
+        Map<String, Config> configs = configs(specs, problems);
+        for (TopicSpec spec : specs) {
+            TopicDescription d = descriptions.get(spec.name());
+            int partitions = d.partitions().size();
+            int replicas = d.partitions().stream().mapToInt(p -> p.replicas().size()).min().orElse(0);
+            Config config = configs.get(spec.name());
+            if (config != null) {
+                problems.addAll(TopicChecks.policy(spec, value(config, TopicConfig.CLEANUP_POLICY_CONFIG)));
+                problems.addAll(TopicChecks.minInsync(spec,
+                        value(config, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), replicas));
+            }
+            problems.addAll(TopicChecks.size(spec, partitions, replicas, factor));
+        }
+        return problems;
+    }
+
+    /** The settings of {@code specs}; those the principal may not read are a warning and go unchecked. */
+    private Map<String, Config> configs(List<TopicSpec> specs, List<TopicProblem> problems)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        List<ConfigResource> resources = specs.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList();
+        Map<ConfigResource, KafkaFuture<Config>> futures = admin.describeConfigs(resources).values();
+        Map<String, Config> configs = new HashMap<>();
+        for (ConfigResource resource : resources) {
+            try {
+                configs.put(resource.name(), get(futures.get(resource)));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof AuthorizationException)) {
+                    throw e;
+                }
+                problems.add(new TopicProblem(resource.name(), "DescribeConfigs", Severity.WARNING, "cannot read "
+                        + "the settings of topic " + resource.name() + " (" + e.getCause().getMessage()
+                        + "): its cleanup.policy and min.insync.replicas are not checked"));
+            }
+        }
+        return configs;
+    }
+
+    private static String value(Config config, String key) {
+        ConfigEntry entry = config.get(key);
+        return entry == null ? null : entry.value();
+    }
+
+    private static Collection<String> names(List<TopicSpec> specs) {
+        return specs.stream().map(TopicSpec::name).toList();
+    }
+
+    private <T> T get(KafkaFuture<T> future) throws ExecutionException, TimeoutException, InterruptedException {
+        return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private KafkaUnreachable unreachable(Exception e) {
+        return new KafkaUnreachable("cannot reach Kafka at " + bootstrapServers + " (no answer within "
+                + timeout.toSeconds() + " s)", e);
+    }
+}

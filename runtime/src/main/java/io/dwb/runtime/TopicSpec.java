@@ -1,0 +1,81 @@
+package io.dwb.runtime;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * How one topic of the contract is created: its role, name, partition count and topic-level settings (replication
+ * is chosen for the whole {@link TopicPlan}, from the cluster's size). The factories are the one place that says what
+ * each topic needs.
+ */
+public record TopicSpec(TopicRole role, String name, int partitions, Map<String, String> configs) {
+    /** Events are keyed by host: partitions bound how many forwarders of a group share the work. */
+    public static final int DEFAULT_EVENTS_PARTITIONS = 12;
+    /**
+     * Checkpoints are keyed by host and a listener reads only its host's partition at start: 12 partitions keep each
+     * to about 1/12 of the hosts (some 830 live keys at 10,000 hosts, well under one 2,000-record lookup step), divide
+     * evenly over 1, 2, 3, 4 or 6 brokers, and cost a broker little.
+     */
+    public static final int DEFAULT_CHECKPOINT_PARTITIONS = 12;
+    /** Dead letters are rare: a few partitions spread them over the brokers. */
+    public static final int DEFAULT_DLQ_PARTITIONS = 3;
+    public static final String DEFAULT_EVENTS_RETENTION = "7d";
+    public static final String DEFAULT_DLQ_RETENTION = "30d";
+    /**
+     * The checkpoint topic's active segment, which compaction never touches, rolls at least this often: a listener's
+     * lookup then reads each host's newest checkpoint plus at most about this much of recent ones.
+     */
+    static final Duration CHECKPOINT_SEGMENT_AGE = Duration.ofHours(1);
+
+    public TopicSpec {
+        if (partitions < 1) {
+            throw new ConfigurationError(role.partitionsOption() + " must be at least 1, not " + partitions);
+        }
+        configs = Collections.unmodifiableMap(new LinkedHashMap<>(configs)); // in order, for messages
+    }
+
+    /** The events topic: deleted after {@code retention} (how far back a replay reaches) or beyond {@code bytes}. */
+    public static TopicSpec events(String name, int partitions, Duration retention, long retentionBytes) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        if (retentionBytes > 0) {
+            configs.put(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(retentionBytes));
+        }
+        return new TopicSpec(TopicRole.EVENTS, name, partitions, configs);
+    }
+
+    /** The checkpoint topic: compacted (one record per host, kept for ever), segments rolled hourly. */
+    public static TopicSpec checkpoints(String name, int partitions) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        configs.put(TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(CHECKPOINT_SEGMENT_AGE.toMillis()));
+        return new TopicSpec(TopicRole.CHECKPOINTS, name, partitions, configs);
+    }
+
+    /** The dead-letter topic: kept {@code retention} for inspection. */
+    public static TopicSpec deadLetters(String name, int partitions, Duration retention) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        return new TopicSpec(TopicRole.DEAD_LETTERS, name, partitions, configs);
+    }
+
+    /** This spec with one more topic-level setting. */
+    public TopicSpec withConfig(String key, String value) {
+        Map<String, String> more = new LinkedHashMap<>(configs);
+        more.put(key, value);
+        return new TopicSpec(role, name, partitions, more);
+    }
+
+    /** What an administrator must give when creating it by hand, e.g. in an error message. */
+    public String describe(short replicationFactor, int minInsyncReplicas) {
+        StringBuilder text = new StringBuilder().append(partitions).append(" partitions, replication factor ")
+                .append(replicationFactor).append(", min.insync.replicas=").append(minInsyncReplicas);
+        configs.forEach((key, value) -> text.append(", ").append(key).append('=').append(value));
+        return text.toString();
+    }
+}

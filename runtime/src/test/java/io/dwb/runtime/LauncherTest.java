@@ -1,0 +1,175 @@
+package io.dwb.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+class LauncherTest {
+    @Command(description = "a command for tests")
+    static final class Sample implements Callable<Integer> {
+        @Option(names = "--topic", defaultValue = "docker-events", description = "topic (default: ${DEFAULT-VALUE})")
+        String topic;
+
+        @Option(names = "--eps", defaultValue = "0")
+        int eps;
+
+        @Option(names = "--fail")
+        String fail;
+
+        @Override
+        public Integer call() {
+            if ("config".equals(fail)) {
+                throw new ConfigurationError("malformed ossec.conf: line 3");
+            }
+            if ("runtime".equals(fail)) {
+                throw new IllegalStateException("Kafka at localhost:1 did not answer\nwithin 30 s");
+            }
+            return 0;
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream originalErr;
+
+    @BeforeEach
+    void captureStandardError() {
+        originalErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStandardError() {
+        System.setErr(originalErr);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void commandLineWinsOverEnvironmentWhichWinsOverTheConfigFile() throws IOException {
+        Path config = Files.writeString(dir.resolve("bridge.properties"), "topic=from-file\neps=7\n");
+        Sample sample = new Sample();
+        int code = Launcher.execute("sample", sample, new String[] {"--config", config.toString()},
+                Map.of("DWB_TOPIC", "from-env"));
+        assertThat(code).isZero();
+        assertThat(sample.topic).isEqualTo("from-env");
+        assertThat(sample.eps).isEqualTo(7);
+
+        Sample explicit = new Sample();
+        Launcher.execute("sample", explicit, new String[] {"--topic", "from-cli"},
+                Map.of("DWB_TOPIC", "from-env", "DWB_CONFIG", config.toString()));
+        assertThat(explicit.topic).isEqualTo("from-cli");
+        assertThat(explicit.eps).isEqualTo(7);
+
+        Sample defaults = new Sample();
+        Launcher.execute("sample", defaults, new String[0], Map.of());
+        assertThat(defaults.topic).isEqualTo("docker-events");
+    }
+
+    @Test
+    void anUnknownOptionIsOneLineAndExitTwo() {
+        int code = Launcher.execute("sample", new Sample(), new String[] {"--no-such-option"}, Map.of());
+        assertThat(code).isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err()).startsWith("error: Unknown option: '--no-such-option'")
+                .contains("Try 'sample --help'").doesNotContain("Exception");
+    }
+
+    @Test
+    void aMissingConfigFileIsNamed() {
+        int code = Launcher.execute("sample", new Sample(), new String[] {"--config", "/nonexistent/x.properties"},
+                Map.of());
+        assertThat(code).isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err()).contains("error: cannot read the configuration file /nonexistent/x.properties");
+    }
+
+    @Test
+    void configurationErrorsExitTwoAndFailuresExitOneWithOneLineAndNoStackTrace() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "config"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err()).contains("error: malformed ossec.conf: line 3");
+        err.reset();
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "runtime"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_FAILURE);
+        assertThat(err().strip()).isEqualTo("error: Kafka at localhost:1 did not answer within 30 s");
+    }
+
+    @Test
+    void helpNamesTheEnvironmentVariablesAndDefaults() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream originalOut = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Launcher.execute("sample", new Sample(), new String[] {"--help"}, Map.of())).isZero();
+        } finally {
+            System.setOut(originalOut);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: sample").contains("--config=FILE")
+                .contains("DWB_FOO_BAR").contains("default: docker-events");
+    }
+
+    @Test
+    void kafkaConfigFileThenBootstrapOption() throws IOException {
+        Path file = Files.writeString(dir.resolve("kafka.properties"),
+                "bootstrap.servers=broker-a:9093\nsecurity.protocol=SASL_SSL\n");
+        Properties fromFile = KafkaClientConfig.load(null, file);
+        assertThat(fromFile.getProperty("bootstrap.servers")).isEqualTo("broker-a:9093");
+        assertThat(fromFile.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(KafkaClientConfig.load("broker-b:9092", file).getProperty("bootstrap.servers"))
+                .isEqualTo("broker-b:9092");
+        assertThat(KafkaClientConfig.load(null, null).getProperty("bootstrap.servers")).isEqualTo("localhost:9092");
+    }
+
+    @Test
+    void metricsAndHealth() throws Exception {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Counter events = Counter.builder().name("dwb_test_events").help("events").register(registry);
+        events.inc(3);
+        AtomicBoolean healthy = new AtomicBoolean(true);
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port), registry, healthy::get)) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("dwb_test_events_total 3.0")
+                    .as("the JVM's and the process's own metrics too")
+                    .contains("jvm_memory_used_bytes{area=\"heap\"}").contains("jvm_threads_current ")
+                    .contains("process_resident_memory_bytes ").contains("process_cpu_seconds_total ");
+            URI health = URI.create("http://127.0.0.1:" + port + "/healthz");
+            assertThat(http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(200);
+            healthy.set(false);
+            assertThat(http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(503);
+        }
+    }
+}

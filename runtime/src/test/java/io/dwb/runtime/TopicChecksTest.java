@@ -1,0 +1,53 @@
+package io.dwb.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.runtime.TopicProblem.Severity;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The rules applied to an existing topic, without a broker (the provisioner's tests show them on a real one). */
+class TopicChecksTest {
+    private static final TopicSpec CHECKPOINTS = TopicSpec.checkpoints("cp", 12);
+    private static final TopicSpec EVENTS = TopicSpec.events("ev", 12, Duration.ofDays(7), -1);
+    private static final TopicSpec DEAD_LETTERS = TopicSpec.deadLetters("dlq", 3, Duration.ofDays(30));
+
+    @Test
+    void aCheckpointTopicMustBeCompactedAndNeverDeletedByRetention() {
+        assertThat(TopicChecks.policy(CHECKPOINTS, "compact")).isEmpty();
+        assertThat(TopicChecks.policy(CHECKPOINTS, "compact,delete")).singleElement().satisfies(p -> {
+            assertThat(p.severity()).isEqualTo(Severity.REFUSAL);
+            assertThat(p.setting()).isEqualTo("cleanup.policy");
+            assertThat(p.message()).contains("has cleanup.policy=compact,delete but needs cleanup.policy=compact")
+                    .contains("resume without the gap record");
+        });
+    }
+
+    @Test
+    void eventsAndDeadLettersMustNotBeCompacted() {
+        assertThat(TopicChecks.policy(EVENTS, "delete")).isEmpty();
+        assertThat(TopicChecks.policy(EVENTS, "delete,compact")).singleElement()
+                .satisfies(p -> assertThat(p.severity()).isEqualTo(Severity.REFUSAL));
+        assertThat(TopicChecks.policy(DEAD_LETTERS, "compact")).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("each host's newest dead letter"));
+    }
+
+    @Test
+    void oneInsyncReplicaOfSeveralIsAWarningAndMoreThanTheReplicasARefusal() {
+        assertThat(TopicChecks.minInsync(EVENTS, "2", 3)).isEmpty();
+        assertThat(TopicChecks.minInsync(EVENTS, "1", 1)).isEmpty();
+        assertThat(TopicChecks.minInsync(EVENTS, "1", 3)).singleElement()
+                .satisfies(p -> assertThat(p.severity()).isEqualTo(Severity.WARNING));
+        assertThat(TopicChecks.minInsync(EVENTS, "3", 2)).singleElement()
+                .satisfies(p -> assertThat(p.severity()).isEqualTo(Severity.REFUSAL));
+    }
+
+    @Test
+    void fewerPartitionsOrReplicasThanAskedAreWarnings() {
+        assertThat(TopicChecks.size(EVENTS, 24, 3, (short) 3)).as("more partitions than asked is fine").isEmpty();
+        assertThat(TopicChecks.size(CHECKPOINTS, 1, 1, (short) 3)).extracting(TopicProblem::setting)
+                .containsExactly("--checkpoint-partitions", "--replication-factor");
+        assertThat(TopicChecks.size(CHECKPOINTS, 1, 3, (short) 3)).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("never add partitions to it"));
+    }
+}

@@ -1,0 +1,272 @@
+package io.dwb.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dwb.runtime.TopicProblem.Severity;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.SharedKafka.Broker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The topics of the contract, created on purpose on a real broker, and existing ones that cannot work refused. */
+@ExtendWith(SharedKafka.class)
+class TopicProvisionerTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int ROUNDS = 5;
+
+    private static List<TopicProblem> ensure(Broker broker, TopicPlan plan) {
+        try (Admin admin = broker.admin()) {
+            return new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT).ensure(plan);
+        }
+    }
+
+    private static TopicPlan plan(boolean create, TopicSpec... specs) {
+        return new TopicPlan(List.of(specs), new Replication(null, null), create);
+    }
+
+    private static Config config(Broker broker, String topic) {
+        return broker.topicConfig(topic);
+    }
+
+    private static TopicDescription describe(Broker broker, String topic) {
+        return broker.describeTopic(topic);
+    }
+
+    private static boolean exists(Broker broker, String topic) throws Exception {
+        try (Admin admin = broker.admin()) {
+            return admin.listTopics().names().get().contains(topic);
+        }
+    }
+
+    @Test
+    void missingTopicsAreCreatedWithTheAskedSettings(Broker broker) throws Exception {
+        String events = Broker.uniqueTopic("events");
+        String checkpoints = Broker.uniqueTopic("checkpoints");
+        String dlq = Broker.uniqueTopic("dlq");
+
+        List<TopicProblem> warnings = ensure(broker, plan(true,
+                TopicSpec.events(events, 6, Duration.ofDays(2), -1),
+                TopicSpec.checkpoints(checkpoints, 12),
+                TopicSpec.deadLetters(dlq, 3, Duration.ofDays(30))));
+
+        assertThat(warnings).isEmpty();
+        assertThat(describe(broker, events).partitions()).hasSize(6);
+        assertThat(describe(broker, checkpoints).partitions()).hasSize(12);
+        assertThat(describe(broker, dlq).partitions()).hasSize(3);
+        // One broker: the default replication factor min(3, brokers) is 1, min.insync.replicas min(2, 1) is 1.
+        assertThat(describe(broker, events).partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(1));
+        assertThat(config(broker, events).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value()).isEqualTo("1");
+        assertThat(config(broker, events).get(TopicConfig.RETENTION_MS_CONFIG).value())
+                .isEqualTo(String.valueOf(Duration.ofDays(2).toMillis()));
+        assertThat(config(broker, events).get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
+        assertThat(config(broker, checkpoints).get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
+        assertThat(config(broker, checkpoints).get(TopicConfig.SEGMENT_MS_CONFIG).value()).isEqualTo("3600000");
+        assertThat(config(broker, dlq).get(TopicConfig.RETENTION_MS_CONFIG).value())
+                .isEqualTo(String.valueOf(Duration.ofDays(30).toMillis()));
+
+        assertThat(ensure(broker, plan(true, TopicSpec.events(events, 6, Duration.ofDays(2), -1))))
+                .as("a second start finds them as it left them").isEmpty();
+    }
+
+    @Test
+    void twoProcessesEnsuringTheSameTopicsTogetherBothStart(Broker broker) throws Exception {
+        // A listener and a forwarder starting together: one creates, the other finds the topics just created
+        // (TopicExists, then UnknownTopicOrPartition until the broker's metadata has them). Several rounds because
+        // the window is a few milliseconds.
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < ROUNDS; round++) {
+                TopicPlan plan = plan(true, TopicSpec.events(Broker.uniqueTopic("events"), 3, Duration.ofDays(2), -1),
+                        TopicSpec.checkpoints(Broker.uniqueTopic("checkpoints"), 3),
+                        TopicSpec.deadLetters(Broker.uniqueTopic("dlq"), 3, Duration.ofDays(30)));
+                CyclicBarrier together = new CyclicBarrier(2);
+                Callable<List<TopicProblem>> process = () -> {
+                    try (Admin admin = broker.admin()) {
+                        admin.describeCluster().nodes().get(); // connected before the race starts
+                        together.await();
+                        return new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT).ensure(plan);
+                    }
+                };
+                List<Future<List<TopicProblem>>> starts = pool.invokeAll(List.of(process, process));
+                for (Future<List<TopicProblem>> start : starts) {
+                    assertThat(start.get()).as("round %d: both start, without warnings", round).isEmpty();
+                }
+                for (TopicSpec topic : plan.topics()) {
+                    assertThat(describe(broker, topic.name()).partitions()).hasSize(3);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTopicAnotherProcessCreatesMeanwhileIsCheckedOnceTheBrokerKnowsIt(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        // Listed as missing, created by another process, so ours is refused as existing; then described as unknown
+        // three times, as by a broker whose metadata is behind its controller.
+        try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), 3,
+                () -> broker.createTopic(events, 1, Map.of()))) {
+            List<TopicProblem> warnings = new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT)
+                    .ensure(plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1)));
+
+            assertThat(warnings).as("checked like any existing topic").singleElement()
+                    .satisfies(w -> assertThat(w.message()).contains("topic " + events + " has 1 partition(s), "
+                            + "12 asked"));
+            assertThat(admin.unknownDescriptionsLeft()).isZero();
+        }
+    }
+
+    @Test
+    void topicsItCreatesAreReadyWhenItReturns(Broker broker) {
+        String checkpoints = Broker.uniqueTopic("checkpoints");
+        try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), 3, () -> { })) {
+            assertThat(new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT)
+                    .ensure(plan(true, TopicSpec.checkpoints(checkpoints, 2)))).isEmpty();
+
+            assertThat(admin.unknownDescriptionsLeft())
+                    .as("it asked until the broker knew the topic, so a first produce or assign finds it").isZero();
+        }
+        assertThat(describe(broker, checkpoints).partitions()).hasSize(2);
+    }
+
+    @Test
+    void aTopicTheBrokerNeverDescribesIsReportedAfterTheTimeout(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        AtomicLong now = new AtomicLong();
+        LongSupplier clock = () -> now.getAndAdd(Duration.ofSeconds(10).toNanos()); // 10 s pass between looks
+        try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), Integer.MAX_VALUE,
+                () -> broker.createTopic(events, 1, Map.of()))) {
+            assertThatThrownBy(() -> new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT, clock)
+                    .ensure(plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1))))
+                    .isInstanceOf(KafkaUnreachable.class)
+                    .hasMessage("topic(s) " + events + " exist but Kafka at " + broker.bootstrapServers()
+                            + " did not describe them within 30 s: This server does not host this topic-partition.");
+        }
+    }
+
+    @Test
+    void aCheckpointTopicThatIsNotCompactedIsRefusedNamingTheSetting(Broker broker) throws Exception {
+        String checkpoints = Broker.uniqueTopic("checkpoints");
+        broker.createTopic(checkpoints, 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "delete"));
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            producer.send(new ProducerRecord<>(checkpoints, "host".getBytes(), "{}".getBytes())).get();
+        }
+
+        assertThatThrownBy(() -> ensure(broker, plan(true, TopicSpec.checkpoints(checkpoints, 12))))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("topic " + checkpoints + " has cleanup.policy=delete but needs "
+                        + "cleanup.policy=compact")
+                .hasMessageContaining("--checkpoint-topic");
+        assertThat(config(broker, checkpoints).get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+                .as("the topic is left as it was").isEqualTo("delete");
+        assertThat(broker.readAll(checkpoints)).as("and so is its data").hasSize(1);
+    }
+
+    @Test
+    void aCompactedEventsTopicIsRefused(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        broker.createTopic(events, 12, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact"));
+
+        assertThatThrownBy(() -> ensure(broker, plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1))))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("has cleanup.policy=compact but needs cleanup.policy=delete")
+                .hasMessageContaining("events would be deleted");
+    }
+
+    @Test
+    void moreInsyncReplicasThanReplicasIsRefused(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        broker.createTopic(events, 12, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+
+        assertThatThrownBy(() -> ensure(broker, plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1))))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("topic " + events + " has min.insync.replicas=2 but 1 replica(s)");
+    }
+
+    @Test
+    void fewerPartitionsThanAskedIsOnlyAWarning(Broker broker) {
+        String events = Broker.uniqueTopic("events");
+        broker.createTopic(events, 1, Map.of());
+
+        List<TopicProblem> warnings = ensure(broker, plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1)));
+
+        assertThat(warnings).singleElement().satisfies(w -> {
+            assertThat(w.severity()).isEqualTo(Severity.WARNING);
+            assertThat(w.setting()).isEqualTo("--topic-partitions");
+            assertThat(w.message()).contains("topic " + events + " has 1 partition(s), 12 asked");
+        });
+    }
+
+    @Test
+    void neverCreatingAMissingTopicIsAClearError(Broker broker) throws Exception {
+        String events = Broker.uniqueTopic("events");
+        String checkpoints = Broker.uniqueTopic("checkpoints");
+        broker.createTopic(events, 12, Map.of());
+
+        assertThatThrownBy(() -> ensure(broker, plan(false, TopicSpec.events(events, 12, Duration.ofDays(7), -1),
+                TopicSpec.checkpoints(checkpoints, 12))))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessage("topic " + checkpoints + " does not exist and --create-topics is false: create it with "
+                        + "12 partitions, replication factor 1, min.insync.replicas=1, cleanup.policy=compact, "
+                        + "segment.ms=3600000 (docs/deployment.md), or name another with --checkpoint-topic");
+        assertThat(exists(broker, checkpoints)).as("nothing created").isFalse();
+    }
+
+    @Test
+    void aReplicationFactorAboveTheBrokersIsAClearError(Broker broker) throws Exception {
+        String events = Broker.uniqueTopic("events");
+        TopicPlan plan = new TopicPlan(List.of(TopicSpec.events(events, 12, Duration.ofDays(7), -1)),
+                new Replication(3, null), true);
+
+        assertThatThrownBy(() -> ensure(broker, plan)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--replication-factor 3 is more than the 1 broker(s) of the cluster at "
+                        + broker.bootstrapServers());
+        assertThat(exists(broker, events)).isFalse();
+    }
+
+    @Test
+    void impossibleOptionsAreRefusedBeforeContactingKafka() {
+        assertThatThrownBy(() -> new Replication(1, 2)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--min-insync-replicas 2 is more than --replication-factor 1: every write would be "
+                        + "refused");
+        assertThatThrownBy(() -> new Replication(0, null)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--replication-factor must be at least 1, not 0");
+        assertThatThrownBy(() -> TopicSpec.checkpoints("c", 0)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--checkpoint-partitions must be at least 1, not 0");
+        assertThat(new Replication(null, null).factorFor(5)).isEqualTo((short) 3);
+        assertThat(new Replication(null, null).minInsyncFor((short) 3)).isEqualTo(2);
+        assertThat(new Replication(null, null).factorFor(2)).isEqualTo((short) 2);
+    }
+
+    @Test
+    void anUnreachableClusterNamesTheServers() {
+        Properties client = new Properties();
+        client.put("bootstrap.servers", "127.0.0.1:1");
+        Duration timeout = Duration.ofSeconds(3);
+        try (Admin admin = TopicProvisioner.admin(client, timeout)) {
+            assertThatThrownBy(() -> new TopicProvisioner(admin, "127.0.0.1:1", timeout)
+                    .ensure(plan(true, TopicSpec.checkpoints("c", 1))))
+                    .isInstanceOf(KafkaUnreachable.class)
+                    .hasMessage("cannot reach Kafka at 127.0.0.1:1 (no answer within 3 s)");
+        }
+    }
+}
