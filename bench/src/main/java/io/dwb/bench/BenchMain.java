@@ -29,8 +29,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * sets them): DWB_BENCH_JAVA_OPTS (launch.sh's flags), DWB_BENCH_LISTENER_JAR, DWB_BENCH_FORWARDER_JAR,
  * DWB_BENCH_RESULTS, DWB_BENCH_COMMIT, and for short runs DWB_BENCH_DELIVERY_EVENTS (default 1,000,000),
  * DWB_BENCH_CAPTURE_EVENTS (200,000), DWB_BENCH_LATENCY_SECONDS (15), DWB_BENCH_ONLY (a comma-separated subset
- * of delivery,capture,latency,jmh). A measurement that fails is reported as failed in the table and makes the
- * exit code 1; the others still run.
+ * of delivery,capture,latency,jmh, or fleet: the separate fleet run of bin/bench fleet, configured by
+ * DWB_BENCH_FLEET_* and writing its own section). A measurement that fails is reported as failed in the table
+ * and makes the exit code 1; the others still run.
  */
 public final class BenchMain {
     private final Map<String, String> env = System.getenv();
