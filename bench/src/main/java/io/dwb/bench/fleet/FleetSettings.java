@@ -26,4 +26,5 @@ import java.time.Duration;
  */
 public record FleetSettings(int hosts, int silent, int listeners, int forwarders, int producers, Duration interval,
                             Duration length, double listenerRate, Duration baselineWindow, Duration idleWindow,
-                            Duration settle, Duration forwarderStart, Duration restartDelay, Duration drainTimeout, Path composeFile) {}
+                            Duration settle, Duration forwarderStart, Duration restartDelay, Duration drainTimeout,
+                            Path composeFile) {}
