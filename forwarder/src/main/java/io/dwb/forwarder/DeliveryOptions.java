@@ -5,6 +5,7 @@ import io.dwb.runtime.DurationArgument;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,10 +28,12 @@ public final class DeliveryOptions {
                     + "never (env: DWB_LEGACY_FIELDS).")
     String legacyFields;
 
-    @Option(names = "--eps", paramLabel = "N", defaultValue = "0",
-            description = "At most N datagrams a second, without dropping (the Wazuh agent drops beyond its "
-                    + "own 500/s); 0 = unpaced (env: DWB_EPS).")
-    int eps;
+    @Option(names = "--eps", paramLabel = "N|auto", defaultValue = EpsDefault.AUTO,
+            description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90% of the Wazuh "
+                    + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
+                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it; otherwise "
+                    + "unpaced (env: DWB_EPS).")
+    String eps;
 
     @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "200000",
             description = "Event ids remembered, all hosts together (about 26 bytes each), to drop duplicates of "
@@ -84,19 +87,37 @@ public final class DeliveryOptions {
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
                                       String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                       String instanceId) {
-        if (eps < 0 || dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
+        if (dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
                 || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
                 || resendDatagrams < 0 || resendBytes < 0) {
-            throw new ConfigurationError("--eps must be >= 0, --dedup-window 0 to "
+            throw new ConfigurationError("--dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--resend-datagrams and --resend-bytes >= 0");
         }
-        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps,
+        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), eps(wazuhQueue),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes));
+    }
+
+    /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue} (logged with why). */
+    private int eps(String wazuhQueue) {
+        if (eps.strip().equalsIgnoreCase(EpsDefault.AUTO)) {
+            EpsDefault auto = EpsDefault.of(wazuhQueue);
+            LoggerFactory.getLogger(DeliveryOptions.class).info("--eps auto: {}", auto.reason());
+            return auto.eps();
+        }
+        try {
+            int n = Integer.parseInt(eps.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigurationError("--eps must be auto or a number >= 0, not '" + eps + "'");
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

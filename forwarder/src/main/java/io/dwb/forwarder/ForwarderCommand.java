@@ -93,6 +93,11 @@ public final class ForwarderCommand implements Callable<Integer> {
     @Mixin
     MetricsOption metrics;
 
+    @Option(names = "--check", description = "Check the configuration, Kafka, the topics, the group, this "
+            + "principal's permissions and Wazuh's queue socket, one line each on standard output, then exit: 0 when "
+            + "all are ok, 1 otherwise. Joins no group, commits and sends nothing.")
+    boolean check;
+
     public static void main(String[] args) {
         Launcher.run("forwarder", new ForwarderCommand(), args);
     }
@@ -117,6 +122,10 @@ public final class ForwarderCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
         TopicPlan deadLetterTopic = deadLetterTopic();
+        if (check) {
+            System.out.println("ok    configuration: valid");
+            return ForwarderPreflight.run(settings, deadLetterTopic, topicCreation, System.out);
+        }
         // A signal before the forwarder runs is kept here, and honoured once it does.
         CountDownLatch stopRequested = new CountDownLatch(1);
         StopSignal.onStop(stopRequested::countDown);

@@ -70,13 +70,26 @@ public final class ListenerCommand implements Callable<Integer> {
     @Mixin
     MetricsOption metrics;
 
+    @Option(names = "--check", description = "Check the configuration, the engine, Kafka, the topics and this "
+            + "principal's permissions, one line each on standard output, then exit: 0 when all are ok, 1 otherwise. "
+            + "Creates and fences nothing.")
+    boolean check;
+
     @Override
     public Integer call() {
         ListenerSettings settings = settings();
         if (settings == null) {
+            if (check) {
+                System.out.println("ok    configuration: the docker-listener wodle is disabled in " + ossecConf
+                        + ": the listener would exit at once");
+            }
             return 0;
         }
         Properties clients = kafka.clientProperties();
+        if (check) {
+            System.out.println("ok    configuration: valid");
+            return ListenerPreflight.run(settings, clients, System.out);
+        }
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics);

@@ -19,7 +19,7 @@ import java.util.UUID;
 
 /**
  * The listener as a separate JVM, set up for one test: its own topics and its own host name (so its transactional
- * id, checkpoint and lock group are its own, whatever other tests do on the same engine and broker).
+ * id and checkpoint are its own, whatever other tests do on the same engine and broker).
  */
 final class ListenerProcess {
     final String topic;

@@ -135,6 +135,49 @@ public final class TopicProvisioner {
         }
     }
 
+    /**
+     * What {@link #ensure} would find, without creating or changing anything: the problems of the existing topics,
+     * and a refusal for a missing one that may not be created (for {@code --check}).
+     *
+     * @throws KafkaUnreachable no answer within the timeout, or another failure of Kafka
+     */
+    public List<TopicProblem> inspect(TopicPlan plan) {
+        try {
+            int brokers = get(admin.describeCluster().nodes()).size();
+            short factor = plan.replication().factorFor(brokers);
+            int minInsync = plan.replication().minInsyncFor(factor);
+            Set<String> existing = get(admin.listTopics().names());
+            List<TopicProblem> problems = check(plan.topics().stream().filter(t -> existing.contains(t.name()))
+                    .toList(), factor);
+            for (TopicSpec t : plan.topics()) {
+                if (existing.contains(t.name())) {
+                    continue;
+                }
+                if (!plan.create()) {
+                    problems.add(new TopicProblem(t.name(), "--create-topics", Severity.REFUSAL, "topic " + t.name()
+                            + " does not exist and --create-topics is false: create it with "
+                            + t.describe(factor, minInsync) + " (docs/deployment.md)"));
+                } else if (factor > brokers || minInsync > factor) {
+                    problems.add(new TopicProblem(t.name(), "--replication-factor", Severity.REFUSAL, "topic "
+                            + t.name() + " cannot be created with replication factor " + factor + " and "
+                            + "min.insync.replicas " + minInsync + " on " + brokers + " broker(s)"));
+                }
+            }
+            return problems;
+        } catch (TimeoutException e) {
+            throw unreachable(e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unreachable(e);
+            }
+            throw new KafkaUnreachable("Kafka at " + bootstrapServers + " refused to describe topics: "
+                    + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnreachable("interrupted while contacting Kafka at " + bootstrapServers, e);
+        }
+    }
+
     private static void refuseIfAny(List<TopicProblem> problems) {
         List<TopicProblem> refusals = problems.stream().filter(p -> p.severity() == Severity.REFUSAL).toList();
         if (!refusals.isEmpty()) {

@@ -170,6 +170,50 @@ class KafkaAclTest {
     }
 
     @Test
+    void checkSaysWhatEachPrincipalMayAndMayNotDo() throws Exception {
+        String host = "acl-check-" + UUID.randomUUID().toString().substring(0, 8);
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("check-queue"))) {
+            List<String> listenerAsListener = check(io.dwb.listener.Main.class, "dwb-listener", 0,
+                    "--host-name", host);
+            assertThat(listenerAsListener).contains("ok    topic " + Topics.EVENTS + ": 12 partition(s), "
+                    + "replication 1; WRITE, DESCRIBE allowed");
+            List<String> forwarderAsForwarder = check(ForwarderCommand.class, "dwb-forwarder", 0,
+                    "--wazuh-queue", wazuh.path().toString());
+            assertThat(forwarderAsForwarder).anySatisfy(l -> assertThat(l)
+                    .startsWith("ok    topic " + Topics.EVENTS + ": ").endsWith("READ, DESCRIBE allowed"));
+
+            // Each role's check run with the other's credentials: every refusal is a FAIL line naming the grant.
+            List<String> listenerAsForwarder = check(io.dwb.listener.Main.class, "dwb-forwarder", 1,
+                    "--host-name", host);
+            assertThat(listenerAsForwarder).anySatisfy(l -> assertThat(l).startsWith("FAIL  topic " + Topics.EVENTS
+                    + ": ").contains("may not WRITE it").contains("grant WRITE"));
+            assertThat(listenerAsForwarder).anySatisfy(l -> assertThat(l).startsWith("FAIL  topic "
+                    + Topics.CHECKPOINTS + ": this principal may not describe it"));
+            assertThat(listenerAsForwarder).anySatisfy(l -> assertThat(l).startsWith("FAIL  transactional id: ")
+                    .contains("grant Write and Describe on transactional id docker-listener-"));
+            List<String> forwarderAsListener = check(ForwarderCommand.class, "dwb-listener", 1,
+                    "--wazuh-queue", wazuh.path().toString());
+            assertThat(forwarderAsListener).anySatisfy(l -> assertThat(l).startsWith("FAIL  topic " + Topics.EVENTS
+                    + ": ").contains("may not READ it"));
+            assertThat(forwarderAsListener).anySatisfy(l -> assertThat(l).startsWith("FAIL  consumer group "));
+            assertThat(forwarderAsListener).anySatisfy(l -> assertThat(l).startsWith("FAIL  topic " + Topics.DLQ
+                    + ": this principal may not describe it"));
+        }
+    }
+
+    /** {@code --check} of {@code main} with {@code user}'s client settings: its ok and FAIL lines. */
+    private List<String> check(Class<?> main, String user, int expectedExit, String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--check", "--kafka-config",
+                clientFile(user).toString(), "--create-topics", "false"));
+        args.addAll(List.of(extra));
+        try (JavaProcess p = JavaProcess.start(main, Map.of(), args)) {
+            assertThat(p.waitFor(Duration.ofMinutes(2))).as(p.output()).isEqualTo(expectedExit);
+            return java.util.Arrays.stream(p.output().split("\\R"))
+                    .filter(l -> l.startsWith("ok ") || l.startsWith("FAIL ")).toList();
+        }
+    }
+
+    @Test
     void aClientThatDoesNotTrustTheBrokersCaIsRefused() {
         Properties p = client("admin");
         p.remove("ssl.truststore.location");

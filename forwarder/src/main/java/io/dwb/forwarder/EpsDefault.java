@@ -1,0 +1,74 @@
+package io.dwb.forwarder;
+
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.OssecConf;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.w3c.dom.Element;
+
+/**
+ * {@code --eps auto}: the pace the Wazuh installation behind {@code --wazuh-queue} takes without dropping, and why.
+ * An agent's wazuh-agentd moves what arrives on the queue socket into its anti-flooding bucket ({@code
+ * <client_buffer>}: 5,000 events, drained at {@code events_per_second}, 500 by default) and drops what overflows, after
+ * the forwarder committed it; the bucket also takes the agent's own modules' events, so the bridge keeps to
+ * {@value #SHARE_PERCENT} % of that rate. A manager's queue is read by analysisd, which has no such bucket:
+ * unpaced. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says so.
+ *
+ * @param eps    datagrams a second at most; 0 for unpaced
+ * @param reason for the log line
+ */
+record EpsDefault(int eps, String reason) {
+    static final String AUTO = "auto";
+    /** wazuh-agentd's events_per_second when ossec.conf does not set it. */
+    static final int AGENT_EVENTS_PER_SECOND = 500;
+    static final int SHARE_PERCENT = 90;
+
+    /** From {@code --wazuh-queue} = {@code <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}. */
+    static EpsDefault of(String wazuhQueue) {
+        if ("-".equals(wazuhQueue)) {
+            return new EpsDefault(0, "unpaced (alerts go to standard output)");
+        }
+        Path queue = Path.of(wazuhQueue).toAbsolutePath().normalize();
+        Path sockets = queue.getParent();
+        Path queueDir = sockets == null ? null : sockets.getParent();
+        Path home = queueDir == null ? null : queueDir.getParent();
+        if (home == null || !sockets.getFileName().toString().equals("sockets")
+                || !queueDir.getFileName().toString().equals("queue")) {
+            return new EpsDefault(0, "unpaced: " + queue + " is not the queue socket of a Wazuh installation "
+                    + "(<home>/queue/sockets/queue); give --eps to pace");
+        }
+        Path conf = home.resolve("etc").resolve("ossec.conf");
+        if (!Files.isReadable(conf)) {
+            return new EpsDefault(0, "unpaced: no readable " + conf + " to take the agent's events_per_second "
+                    + "from; give --eps to pace");
+        }
+        OssecConf ossec = OssecConf.read(conf);
+        if (ossec.last("client") == null) {
+            return new EpsDefault(0, "unpaced: " + conf + " is a manager's (no <client> block): analysisd reads "
+                    + "the queue and has no bucket that drops");
+        }
+        Element buffer = ossec.last("client_buffer");
+        String disabled = buffer == null ? null : OssecConf.child(buffer, "disabled");
+        if (disabled != null && disabled.strip().toLowerCase(Locale.ROOT).equals("yes")) {
+            return new EpsDefault(0, "unpaced: the agent's <client_buffer> is disabled in " + conf);
+        }
+        int agentRate = AGENT_EVENTS_PER_SECOND;
+        String rate = buffer == null ? null : OssecConf.child(buffer, "events_per_second");
+        if (rate != null) {
+            try {
+                agentRate = Integer.parseInt(rate.strip());
+            } catch (NumberFormatException e) {
+                agentRate = 0;
+            }
+            if (agentRate < 1) {
+                throw new ConfigurationError(conf + ": <client_buffer><events_per_second> must be a number above "
+                        + "0, not '" + rate.strip() + "'; or give --eps");
+            }
+        }
+        int eps = Math.max(1, agentRate * SHARE_PERCENT / 100);
+        return new EpsDefault(eps, "at most " + eps + " alerts/s: " + SHARE_PERCENT + " % of the agent's "
+                + "<client_buffer><events_per_second> " + agentRate + (rate == null ? " (Wazuh's default)" : "")
+                + " in " + conf + ", which drops what exceeds it");
+    }
+}

@@ -1,0 +1,115 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dwb.runtime.ConfigurationError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code --eps auto} on directories laid out like a Wazuh agent's and a manager's: the agent's bucket drops what
+ * exceeds its events_per_second after the forwarder committed it, so delivery to an agent is paced below it.
+ */
+class EpsDefaultTest {
+    private static final String AGENT = "<ossec_config>\n  <client>\n    <server><address>10.0.0.1</address></server>\n"
+            + "  </client>\n%s</ossec_config>\n<ossec_config>\n  <localfile><location>/var/log/x</location></localfile>\n"
+            + "</ossec_config>\n";
+
+    @TempDir
+    Path home;
+
+    @Test
+    void anAgentIsPacedBelowItsOwnEventsPerSecond() throws IOException {
+        String queue = install(AGENT.formatted("  <client_buffer>\n    <disabled>no</disabled>\n"
+                + "    <queue_size>5000</queue_size>\n    <events_per_second>200</events_per_second>\n"
+                + "  </client_buffer>\n"));
+        EpsDefault auto = EpsDefault.of(queue);
+        assertThat(auto.eps()).isEqualTo(180);
+        assertThat(auto.reason()).contains("events_per_second> 200").contains(home.resolve("etc/ossec.conf")
+                .toString());
+        assertThat(settings(queue).eps()).as("--eps auto is the default").isEqualTo(180);
+    }
+
+    @Test
+    void anAgentWithoutClientBufferSettingsHasWazuhsDefault() throws IOException {
+        String queue = install(AGENT.formatted(""));
+        assertThat(EpsDefault.of(queue)).isEqualTo(new EpsDefault(450, EpsDefault.of(queue).reason()));
+        assertThat(EpsDefault.of(queue).reason()).contains("500 (Wazuh's default)");
+    }
+
+    @Test
+    void theLastClientBufferBlockWinsAsInWazuh() throws IOException {
+        String queue = install(AGENT.formatted("  <client_buffer><events_per_second>100</events_per_second>"
+                + "</client_buffer>\n  <client_buffer><events_per_second>1000</events_per_second></client_buffer>\n"));
+        assertThat(EpsDefault.of(queue).eps()).isEqualTo(900);
+    }
+
+    @Test
+    void aDisabledBucketAManagerStandardOutputOrNoInstallationAreUnpaced() throws IOException {
+        assertThat(EpsDefault.of(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
+                + "</client_buffer>\n"))).eps()).isZero();
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><jsonout_output>yes"
+                + "</jsonout_output></global><remote><connection>secure</connection></remote></ossec_config>");
+        EpsDefault manager = EpsDefault.of(home.resolve("queue/sockets/queue").toString());
+        assertThat(manager.eps()).isZero();
+        assertThat(manager.reason()).contains("manager's");
+        assertThat(EpsDefault.of("-").eps()).isZero();
+        EpsDefault elsewhere = EpsDefault.of(home.resolve("wazuh.sock").toString());
+        assertThat(elsewhere.eps()).isZero();
+        assertThat(elsewhere.reason()).contains("give --eps");
+        Files.delete(home.resolve("etc/ossec.conf"));
+        assertThat(EpsDefault.of(home.resolve("queue/sockets/queue").toString()).reason())
+                .contains("no readable " + home.resolve("etc/ossec.conf"));
+    }
+
+    @Test
+    void anExplicitEpsWinsAndABadOneIsNamed() throws IOException {
+        String queue = install(AGENT.formatted(""));
+        assertThat(settings(queue, "--eps", "50").eps()).isEqualTo(50);
+        assertThat(settings(queue, "--eps", "0").eps()).isZero();
+        assertThatThrownBy(() -> settings(queue, "--eps", "fast")).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--eps must be auto or a number >= 0, not 'fast'");
+    }
+
+    @Test
+    void anUnusableAgentRateIsAConfigurationErrorNamingTheFile() throws IOException {
+        String queue = install(AGENT.formatted("  <client_buffer><events_per_second>lots</events_per_second>"
+                + "</client_buffer>\n"));
+        assertThatThrownBy(() -> settings(queue)).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining(home.resolve("etc/ossec.conf") + ": <client_buffer><events_per_second> must "
+                        + "be a number above 0, not 'lots'; or give --eps");
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><client>");
+        assertThatThrownBy(() -> settings(queue)).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("malformed ossec.conf " + home.resolve("etc/ossec.conf"));
+    }
+
+    /** An installation at {@code home}: its ossec.conf, and the path of its queue socket. */
+    private String install(String ossecConf) throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        Files.createDirectories(home.resolve("queue/sockets"));
+        Files.writeString(home.resolve("etc/ossec.conf"), ossecConf);
+        return home.resolve("queue/sockets/queue").toString();
+    }
+
+    @Command
+    static final class Delivery {
+        @Mixin
+        DeliveryOptions options;
+    }
+
+    private static ForwarderSettings settings(String queue, String... args) {
+        Delivery command = new Delivery();
+        new CommandLine(command).parseArgs(args);
+        return command.options.settings(new Properties(), "events", "g", "dlq", queue, null, null,
+                Duration.ofSeconds(60), null);
+    }
+}
