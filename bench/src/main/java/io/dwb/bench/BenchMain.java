@@ -1,6 +1,10 @@
 package io.dwb.bench;
 
 import io.dwb.bench.ResultsReport.Row;
+import io.dwb.bench.fleet.FleetBench;
+import io.dwb.bench.fleet.FleetPlan;
+import io.dwb.bench.fleet.FleetReport;
+import io.dwb.bench.fleet.FleetSettings;
 import io.dwb.bench.jmh.HotPaths;
 import io.dwb.bench.jmh.Trimming;
 import java.nio.file.Files;
@@ -25,8 +29,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * sets them): DWB_BENCH_JAVA_OPTS (launch.sh's flags), DWB_BENCH_LISTENER_JAR, DWB_BENCH_FORWARDER_JAR,
  * DWB_BENCH_RESULTS, DWB_BENCH_COMMIT, and for short runs DWB_BENCH_DELIVERY_EVENTS (default 1,000,000),
  * DWB_BENCH_CAPTURE_EVENTS (200,000), DWB_BENCH_LATENCY_SECONDS (15), DWB_BENCH_ONLY (a comma-separated subset
- * of delivery,capture,latency,jmh). A measurement that fails is reported as failed in the table and makes the
- * exit code 1; the others still run.
+ * of delivery,capture,latency,jmh, or fleet: the separate fleet run of bin/bench fleet, configured by
+ * DWB_BENCH_FLEET_* and writing its own section). A measurement that fails is reported as failed in the table
+ * and makes the exit code 1; the others still run.
  */
 public final class BenchMain {
     private final Map<String, String> env = System.getenv();
@@ -39,6 +44,10 @@ public final class BenchMain {
         // A subscriber leaving the fake engine's stream is normal here: no stack traces for it.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty"))
                 .setLevel(ch.qos.logback.classic.Level.OFF);
+        // A transaction begun while the last one's markers are being written is retried (CONCURRENT_TRANSACTIONS),
+        // as in any transactional producer: one warning per retry would flood the fleet run's output.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "org.apache.kafka.clients.producer.internals.Sender")).setLevel(ch.qos.logback.classic.Level.ERROR);
         System.exit(new BenchMain().run());
     }
 
@@ -78,8 +87,14 @@ public final class BenchMain {
         if (only.contains("jmh")) {
             section("jmh", () -> micro(forwarderOpts));
         }
-        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
         Path results = Path.of(setting("DWB_BENCH_RESULTS", "bench/RESULTS.md"));
+        if (only.contains("fleet")) {
+            fleet(machine, date, listenerOpts, forwarderOpts, work, logs, results);
+            if (only.size() == 1) {
+                return failed ? 1 : 0;
+            }
+        }
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
         report.write(results, machine, date, setting("DWB_BENCH_COMMIT", "unknown"), listenerOpts,
                 forwarderOpts, seconds);
         say("wrote " + results + " (" + seconds + " s)" + (failed ? "; some measurements FAILED, see the table"
@@ -191,6 +206,52 @@ public final class BenchMain {
                 + " / " + ResultsReport.mb(outcome.forwarderRssKb()), "", "", "≤ 150 MB / ≤ 200 MB",
                 ResultsReport.yesNo(outcome.listenerRssKb() <= 150 * 1024
                         && outcome.forwarderRssKb() <= 200 * 1024)));
+    }
+
+    /** bin/bench fleet: its own section of the results, written whatever the rest of the run does. */
+    private void fleet(Machine machine, String date, String listenerOpts, String forwarderOpts, Path work, Path logs,
+                       Path results) throws Exception {
+        long started = System.nanoTime();
+        Duration interval = Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_HEARTBEAT_SECONDS", "30")));
+        FleetSettings settings = new FleetSettings(
+                Integer.parseInt(setting("DWB_BENCH_FLEET_HOSTS", "10000")),
+                Integer.parseInt(setting("DWB_BENCH_FLEET_SILENT", "20")),
+                Integer.parseInt(setting("DWB_BENCH_FLEET_LISTENERS", "10")),
+                Integer.parseInt(setting("DWB_BENCH_FLEET_FORWARDERS", "3")),
+                Integer.parseInt(setting("DWB_BENCH_FLEET_PRODUCERS", "4")), interval,
+                interval.multipliedBy(FleetPlan.LENGTH_INTERVALS),
+                Double.parseDouble(setting("DWB_BENCH_FLEET_LISTENER_RATE", "0.5")),
+                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_BASELINE_SECONDS", "60"))),
+                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_IDLE_SECONDS", "120"))),
+                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_SETTLE_SECONDS", "60"))),
+                Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_FORWARDER_START_SECONDS", "60"))),
+                Duration.ofSeconds(5), Duration.ofSeconds(Long.parseLong(setting("DWB_BENCH_FLEET_DRAIN_SECONDS",
+                "180"))), Path.of(setting("DWB_BENCH_COMPOSE_FILE", "deploy/kafka-cluster.compose.yml")));
+        BenchContext context = new BenchContext("", listenerOpts, forwarderOpts,
+                Path.of(setting("DWB_BENCH_LISTENER_JAR", "listener/target/listener.jar")),
+                Path.of(setting("DWB_BENCH_FORWARDER_JAR", "forwarder/target/forwarder.jar")), work, logs);
+        ResultsReport fleetReport = new ResultsReport();
+        say("fleet...");
+        try {
+            FleetBench.Outcome outcome = new FleetBench(settings, context).run();
+            if (!FleetReport.add(fleetReport, settings, outcome)) {
+                failed = true;
+                say("fleet FAILED: events lost, or false or missed silent-host alerts (see " + results + ")");
+            }
+        } catch (Exception | Error e) {
+            failed = true;
+            say("fleet FAILED: " + e);
+            e.printStackTrace();
+            fleetReport.add(new Row("fleet", "failed: " + String.valueOf(e.getMessage()).lines().findFirst()
+                    .orElse("").replace('|', '/'), "", "", "", "**no**"));
+        }
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        fleetReport.writeSection(results, ResultsReport.FLEET, "Written by `bin/bench fleet` (" + seconds + " s) on "
+                + date + ", commit `" + setting("DWB_BENCH_COMMIT", "unknown") + "`, " + machine.cpuModel() + ", "
+                + machine.cores() + " cores, load average before the run " + machine.loadAverage() + "; the cluster "
+                + "is `deploy/kafka-cluster.compose.yml` (3 brokers, replication 3, min ISR 2) on the same machine. "
+                + "What each figure means: [docs/benchmarks.md](../docs/benchmarks.md#fleet).");
+        say("wrote the Fleet section of " + results + " (" + seconds + " s)");
     }
 
     private void cut(String run, boolean complete, long done, long total, Duration timeout) {

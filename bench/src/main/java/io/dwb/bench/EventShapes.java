@@ -70,8 +70,12 @@ public final class EventShapes {
 
     /** The index-th event, compact JSON as the engine writes it (without the newline). */
     public byte[] event(int index) {
+        return event(index, timeNano(index));
+    }
+
+    /** The index-th event's shape with the time {@code t} (nanoseconds since the epoch) instead of its own. */
+    public byte[] event(int index, long t) {
         byte[] head = pool[index % POOL];
-        long t = timeNano(index);
         byte[] tail = ("\"time\":" + t / 1_000_000_000L + ",\"timeNano\":" + t + "}")
                 .getBytes(StandardCharsets.US_ASCII);
         byte[] json = Arrays.copyOf(head, head.length + tail.length);

@@ -33,6 +33,11 @@ public final class FakeEngine implements AutoCloseable {
     /** Unique per instance: the listener's transactional id and checkpoint key derive from it. */
     private final String engineId = "BENCH-" + java.util.UUID.randomUUID();
 
+    /** The engine's ID as /info reports it: the listener's host id (record key, {@code host-id} header). */
+    public String engineId() {
+        return engineId;
+    }
+
     private final Server server;
     private final Path socket;
     private final byte[][] events;
@@ -47,12 +52,28 @@ public final class FakeEngine implements AutoCloseable {
     private final AtomicLong firstWriteNanos = new AtomicLong();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final AtomicLong written = new AtomicLong();
+    /** Each event is written when the wall clock reaches its timeNano (a live host), not at once. */
+    private final boolean paced;
 
     /**
      * @param events    the events in engine order, compact JSON without newline
      * @param timeNanos their timeNano, ascending
      */
     public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
+        this(socket, name, events, timeNanos, false);
+    }
+
+    /**
+     * An engine whose events happen at their own times: each is streamed when the wall clock ({@link EpochClock})
+     * reaches its timeNano, so a listener is idle until the first and then publishes at the sequence's rate.
+     */
+    public static FakeEngine paced(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
+        return new FakeEngine(socket, name, events, timeNanos, true);
+    }
+
+    private FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, boolean paced)
+            throws Exception {
+        this.paced = paced;
         this.socket = socket;
         this.name = name;
         this.events = new byte[events.length][];
@@ -133,8 +154,14 @@ public final class FakeEngine implements AutoCloseable {
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.flush(); // headers first, before any event, as the engine does
             for (int i = from; i < events.length; i++) {
+                if (paced && !awaitTime(timeNanos[i])) {
+                    break;
+                }
                 firstWriteNanos.compareAndSet(0, System.nanoTime());
                 out.write(events[i]); // one write, one chunk
+                if (paced) {
+                    out.flush();
+                }
                 written.incrementAndGet();
             }
             while (!closing.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -147,6 +174,17 @@ public final class FakeEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
             callback.failed(e);
         }
+    }
+
+    /** Waits until the wall clock reaches {@code timeNano}; false when the engine closes first. */
+    private boolean awaitTime(long timeNano) throws InterruptedException {
+        long wait;
+        while ((wait = timeNano - EpochClock.nowNanos()) > 0) {
+            if (closing.await(Math.min(wait, 1_000_000_000L), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The engine's since: Unix seconds with an optional fraction of up to 9 digits; absent = from the start. */

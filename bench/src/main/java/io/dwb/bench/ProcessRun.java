@@ -84,6 +84,12 @@ public final class ProcessRun implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as a crash or the OOM killer ends it: nothing committed or flushed. Samples the peak RSS first. */
+    public void kill() throws InterruptedException {
+        samplePeakRssKb();
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM, as a service manager stops it; SIGKILL after 30 s. Samples the peak RSS first. */
     @Override
     public void close() throws InterruptedException {

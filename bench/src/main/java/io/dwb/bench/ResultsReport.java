@@ -75,6 +75,60 @@ public final class ResultsReport {
             md.append("\nNotes:\n\n");
             notes.forEach(n -> md.append("- ").append(n).append("\n"));
         }
-        Files.writeString(file, md.toString());
+        // The fleet run (bin/bench fleet) is separate and long: its section stays until it runs again.
+        String kept = Files.exists(file) ? section(Files.readString(file), FLEET) : "";
+        Files.writeString(file, md + (kept.isEmpty() ? "" : "\n" + kept));
+    }
+
+    /** The heading of the section bin/bench fleet writes. */
+    public static final String FLEET = "Fleet";
+
+    /**
+     * Writes this report's rows and notes as the section {@code ## title} of {@code file}, after {@code intro},
+     * replacing that section if the file has it and keeping the rest of the file.
+     */
+    public void writeSection(Path file, String title, String intro) throws IOException {
+        StringBuilder md = new StringBuilder("## ").append(title).append("\n\n").append(intro).append("\n\n");
+        md.append("| Measurement | Result | Compared with | Ratio | Goal | Met |\n|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            md.append("| ").append(r.measurement()).append(" | ").append(r.result()).append(" | ")
+                    .append(r.reference()).append(" | ").append(r.ratio()).append(" | ").append(r.goal())
+                    .append(" | ").append(r.met()).append(" |\n");
+        }
+        if (!notes.isEmpty()) {
+            md.append("\nNotes:\n\n");
+            notes.forEach(n -> md.append("- ").append(n).append("\n"));
+        }
+        String existing = Files.exists(file) ? Files.readString(file) : "# Benchmark results\n";
+        Files.writeString(file, replaceSection(existing, title, md.toString()));
+    }
+
+    /** The section {@code ## title} of a Markdown text, up to the next {@code ## } heading; "" when absent. */
+    static String section(String md, String title) {
+        int start = sectionStart(md, title);
+        if (start < 0) {
+            return "";
+        }
+        int next = md.indexOf("\n## ", start + 1);
+        return md.substring(start, next < 0 ? md.length() : next + 1);
+    }
+
+    /** {@code md} with its section {@code ## title} replaced by {@code section}, or with it appended. */
+    static String replaceSection(String md, String title, String section) {
+        String old = section(md, title);
+        if (old.isEmpty()) {
+            return md + (md.endsWith("\n\n") ? "" : md.endsWith("\n") ? "\n" : "\n\n") + section;
+        }
+        int start = sectionStart(md, title);
+        return md.substring(0, start) + section + md.substring(start + old.length());
+    }
+
+    private static int sectionStart(String md, String title) {
+        String heading = "## " + title + "\n";
+        if (md.startsWith(heading)) {
+            return 0;
+        }
+        int at = md.indexOf("\n" + heading);
+        return at < 0 ? -1 : at + 1;
     }
 }

@@ -77,6 +77,39 @@ class FakeEngineTest {
     }
 
     @Test
+    void aPacedEngineStreamsEachEventWhenTheClockReachesItsTime() throws Exception {
+        long first = EpochClock.nowNanos() + 1_500_000_000L;
+        EventShapes future = new EventShapes(6, first, 500_000_000L);
+        byte[][] json = {future.event(0), future.event(1)};
+        long[] times = {future.timeNano(0), future.timeNano(1)};
+        try (FakeEngine engine = FakeEngine.paced(dir.resolve("paced.sock"), "bench-paced", json, times);
+             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(dir.resolve("paced.sock")));
+            channel.write(ByteBuffer.wrap("GET /events HTTP/1.1\r\nHost: docker\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII)));
+            ChunkedBody body = new ChunkedBody();
+            ByteBuffer buffer = ByteBuffer.allocate(65536);
+            long[] arrivals = new long[2];
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (body.chunks().size() < 2 && System.nanoTime() < deadline) {
+                buffer.clear();
+                int n = channel.read(buffer); // blocking: returns when the engine writes
+                assertThat(n).as("the stream must stay open").isNotNegative();
+                body.add(buffer.array(), n);
+                for (int i = 0; i < body.chunks().size(); i++) {
+                    if (arrivals[i] == 0) {
+                        arrivals[i] = EpochClock.nowNanos();
+                    }
+                }
+            }
+            assertThat(body.chunks()).as(body.raw()).hasSize(2);
+            assertThat(arrivals[0]).as("not before its time").isGreaterThanOrEqualTo(times[0]);
+            assertThat(arrivals[1]).as("not before its time").isGreaterThanOrEqualTo(times[1]);
+            assertThat(engine.written()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void answersPingInfoVersionAndContainersWithTheEnginesShapes() throws Exception {
         try (FakeEngine engine = engine(1)) {
             assertThat(get("/_ping")).endsWith("\r\n\r\nOK");
