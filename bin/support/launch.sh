@@ -1,20 +1,17 @@
 # Sourced by bin/listener, bin/forwarder and bin/run: `launch <module> <main class> [args...]` runs the module's
 # runnable jar, building it first when it is missing or older than the sources (saying so on stderr).
-# JAVA_OPTS replaces the module's default JVM flags (DWB_<MODULE>_JAVA_OPTS below); JAVA selects the java binary.
+# JAVA_OPTS replaces the module's JVM flags (<module>/src/main/jvm/jvm.options); JAVA selects the java binary.
 
 DWB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# Small heap and the serial collector: the processes hold little (a bounded queue of event bytes, one batch), and a
-# fleet runs one listener per host, so resident memory matters more than pause times.
-DWB_COMMON_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -Xss512k -XX:+ExitOnOutOfMemoryError"
-# The listener mostly waits on the engine and Kafka: C1 alone (TieredStopAtLevel=1) spares the C2 compiler's ~40 MB
-# of resident memory at no measurable cost to its throughput, and tight free ratios give back what a burst took.
-DWB_LISTENER_JAVA_OPTS="$DWB_COMMON_JAVA_OPTS -Xms16m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1"
-# The forwarder's per-record work (parse, format, send) is where its throughput goes: it keeps C2, and a fixed heap
-# with a 40 MB young generation, where fetched records die young; grown from 16 MB the heap stayed ~35 MB and ran a
-# full collection every ~200 ms under load (20 % of the time). 72 MB rather than 96: a fixed heap is all resident
-# under load, and 96 MB took the peak RSS to 195 MB of the 200 budgeted (docs/benchmarks.md).
-DWB_FORWARDER_JAVA_OPTS="$DWB_COMMON_JAVA_OPTS -Xms72m -Xmx72m -Xmn40m"
+# Each module's JVM flags come from one file, <module>/src/main/jvm/jvm.options (java's @argument-file format: the
+# images and the wodle launcher pass the same file to java as @file): the flags benchmarked are the flags shipped.
+jvm_options() {
+  sed -e 's/#.*//' "$DWB_ROOT/$1/src/main/jvm/jvm.options" | tr -s ' \t\n' ' ' | sed -e 's/^ //' -e 's/ $//'
+}
+DWB_LISTENER_JAVA_OPTS=$(jvm_options listener)
+DWB_FORWARDER_JAVA_OPTS=$(jvm_options forwarder)
+DWB_STANDALONE_JAVA_OPTS=$(jvm_options standalone)
 
 launch() {
   local module=$1 main=$2; shift 2

@@ -44,6 +44,9 @@ public final class FakeEngine implements AutoCloseable {
      */
     private final long clockNanos;
     private final CountDownLatch closing = new CountDownLatch(1);
+    /** Events from this index on wait for {@link #release()}: a flood on an engine that was quiet until then. */
+    private final int releasedAtStart;
+    private final CountDownLatch released = new CountDownLatch(1);
     private final AtomicLong firstWriteNanos = new AtomicLong();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final AtomicLong written = new AtomicLong();
@@ -53,6 +56,15 @@ public final class FakeEngine implements AutoCloseable {
      * @param timeNanos their timeNano, ascending
      */
     public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
+        this(socket, name, events, timeNanos, events.length);
+    }
+
+    /**
+     * @param releasedAtStart how many events a subscriber gets at once; the rest only after {@link #release()}
+     */
+    public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, int releasedAtStart)
+            throws Exception {
+        this.releasedAtStart = releasedAtStart;
         this.socket = socket;
         this.name = name;
         this.events = new byte[events.length][];
@@ -133,6 +145,9 @@ public final class FakeEngine implements AutoCloseable {
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.flush(); // headers first, before any event, as the engine does
             for (int i = from; i < events.length; i++) {
+                if (i >= releasedAtStart && !awaitRelease()) {
+                    break;
+                }
                 firstWriteNanos.compareAndSet(0, System.nanoTime());
                 out.write(events[i]); // one write, one chunk
                 written.incrementAndGet();
@@ -147,6 +162,21 @@ public final class FakeEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
             callback.failed(e);
         }
+    }
+
+    /** Lets every subscriber have the events held back so far, as fast as it reads them. */
+    public void release() {
+        released.countDown();
+    }
+
+    /** False when the engine closes first. */
+    private boolean awaitRelease() throws InterruptedException {
+        while (!released.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (closing.getCount() == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The engine's since: Unix seconds with an optional fraction of up to 9 digits; absent = from the start. */

@@ -37,6 +37,11 @@ public final class CaptureLoop {
     private static final int MAX_BATCH = 5_000;
     /** A little before "now" on a first start: the engine writes the response headers before it subscribes. */
     private static final long FIRST_START_LOOKBACK_NANOS = 2_000_000_000L;
+    /**
+     * The longest wait for an event while no transaction is open: an idle listener wakes once a second (to notice a
+     * stop or the end of the stream), not every transaction interval (which woke it ~400 times a minute).
+     */
+    private static final long IDLE_WAIT_NANOS = 1_000_000_000L;
 
     private final ListenerSettings settings;
     private final Properties kafka;
@@ -56,6 +61,8 @@ public final class CaptureLoop {
     private GapReason gapReason = GapReason.CHECKPOINT_NOT_REPLAYED;
     private String gapCause = "the listener was not running";
     private HeartbeatClock heartbeats;
+    private final IdleCollection idleCollection = new IdleCollection(Runtime.getRuntime()::totalMemory, System::gc,
+            IdleCollection.QUIET, System.nanoTime());
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
@@ -294,8 +301,8 @@ public final class CaptureLoop {
             }
             End end = stream.end(); // before draining: once set, everything read is already in the queue
             drained.clear();
-            long wait = stopRequested || end != null ? 0
-                    : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextCommit - System.nanoTime()));
+            long wait = stopRequested || end != null ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(
+                    nextWake(publisher.sent() > 0, nextCommit, check, openedMonotonic) - System.nanoTime()));
             try {
                 queue.drainTo(drained, MAX_BATCH - publisher.sent(), wait);
             } catch (InterruptedException e) {
@@ -324,6 +331,11 @@ public final class CaptureLoop {
             }
             boolean drainedAll = queue.isEmpty();
             boolean finished = (stopRequested || end != null) && drainedAll;
+            if (!drained.isEmpty()) {
+                idleCollection.active(now);
+            } else if (drainedAll && publisher.sent() == 0 && !finished) {
+                idleCollection.quiet(now);
+            }
             // A drained queue means the engine went quiet: commit now rather than hold the events for the rest of
             // the interval. While events keep arriving the queue is not empty and the transaction grows up to the
             // interval (its records already on their way to the broker).
@@ -343,6 +355,22 @@ public final class CaptureLoop {
                 return checkpoint;
             }
         }
+    }
+
+    /**
+     * When the publishing thread must look again without an event: the commit of an open transaction; otherwise the
+     * next heartbeat, the end of the continuity wait, or a second from now, whichever comes first.
+     */
+    private long nextWake(boolean transactionOpen, long nextCommit, ContinuityCheck check, long openedMonotonic) {
+        if (transactionOpen) {
+            return nextCommit;
+        }
+        long now = System.nanoTime();
+        long wake = now + Math.min(IDLE_WAIT_NANOS, Math.max(0, heartbeats.nanosUntilDue(now)));
+        if (!check.decided()) {
+            wake = Math.min(wake, openedMonotonic + settings.continuityWait().toNanos() + 1);
+        }
+        return wake;
     }
 
     /**
