@@ -208,6 +208,7 @@ public final class BenchMain {
                 setting("DWB_BENCH_CAPTURE_TIMEOUT", "70"))));
         say("footprint " + outcome);
         outcome.rows().forEach(report::add);
+        report.note("Footprint: " + outcome.memory() + ".");
         report.note("Footprint: wake-ups (context switches) and CPU of the idle listener's threads over the idle "
                 + outcome.idle().toSeconds() + " s: " + outcome.wakeups() + ".");
     }

@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  *       receives the first event's record;</li>
  *   <li>RSS at rest: VmRSS 2 s after that;</li>
  *   <li>idle CPU: utime + stime of the process over a measured idle minute (heartbeats and engine probes
- *       included), with the CPU ticks and wake-ups (context switches) of each thread name, to say what wakes it;</li>
+ *       included), with the CPU ticks and wake-ups (context switches) of each thread name, to say what wakes it,
+ *       and VmRSS at its end (after the listener's collection once quiet);</li>
  *   <li>RSS after a flood: the engine releases {@code floodEvents} at once; VmRSS {@code afterFlood} after the last
  *       of them is committed.</li>
  * </ol>
@@ -45,7 +46,7 @@ public final class FootprintBench {
     public record Outcome(double startSeconds, long restRssKb, double idleCpuSecondsPerMinute, long afterFloodRssKb,
                           long peakRssKb, double floodEventsPerSecond, int floodEvents, Duration idle,
                           Duration afterFlood, Map<String, ProcessTasks.Activity> idleActivity, long ticksPerSecond,
-                          long restAnonKb, long afterFloodAnonKb) {
+                          long restAnonKb, long afterFloodAnonKb, long idleEndRssKb) {
         /** The four rows of bench/RESULTS.md, each against its goal. */
         public List<Row> rows() {
             return List.of(
@@ -64,6 +65,15 @@ public final class FootprintBench {
                                     + "probes included)", idle.toSeconds()),
                             String.format(Locale.ROOT, "%.2f s per minute", idleCpuSecondsPerMinute), "", "",
                             "≤ 0.1 s", ResultsReport.yesNo(idleCpuSecondsPerMinute <= IDLE_CPU_GOAL_SECONDS)));
+        }
+
+        /** For the notes: the resident memory over the run. */
+        public String memory() {
+            return String.format(Locale.ROOT, "RSS at rest %s (anonymous %s), at the end of the idle %d s %s; %d s "
+                    + "after the flood %s (anonymous %s), peak %s", ResultsReport.mb(restRssKb),
+                    ResultsReport.mb(restAnonKb), idle.toSeconds(), ResultsReport.mb(idleEndRssKb),
+                    afterFlood.toSeconds(), ResultsReport.mb(afterFloodRssKb), ResultsReport.mb(afterFloodAnonKb),
+                    ResultsReport.mb(peakRssKb));
         }
 
         /** The threads that woke in the idle interval, most wake-ups first. */
@@ -142,6 +152,7 @@ public final class FootprintBench {
                 long idleStart = System.nanoTime();
                 Thread.sleep(idle.toMillis());
                 long ticksAfter = ProcessTasks.processTicks(pid);
+                long idleEndRss = ProcessTasks.statusKb(pid, "VmRSS");
                 long idleNanos = System.nanoTime() - idleStart;
                 ProcessTasks after = ProcessTasks.of(pid);
                 long hz = ticksPerSecond();
@@ -161,7 +172,7 @@ public final class FootprintBench {
                 nativeMemory(pid, "footprint-after-flood");
                 listener.close();
                 return new Outcome(startSeconds, restRss, idleCpu, afterRss, listener.peakRssKb(), floodRate,
-                        floodEvents, idle, afterFlood, after.since(before), hz, restAnon, afterAnon);
+                        floodEvents, idle, afterFlood, after.since(before), hz, restAnon, afterAnon, idleEndRss);
             }
         }
     }
