@@ -205,7 +205,7 @@ public final class BenchMain {
                 Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_AFTER_SECONDS", "60"))),
                 broker::createTopic);
         FootprintBench.Outcome outcome = bench.run(Duration.ofSeconds(Integer.parseInt(
-                setting("DWB_BENCH_CAPTURE_TIMEOUT", "70"))));
+                setting("DWB_BENCH_FOOTPRINT_FLOOD_TIMEOUT", "90"))));
         say("footprint " + outcome);
         outcome.rows().forEach(report::add);
         report.note("Footprint: " + outcome.memory() + ".");
