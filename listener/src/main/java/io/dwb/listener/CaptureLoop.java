@@ -61,13 +61,25 @@ public final class CaptureLoop {
     private GapReason gapReason = GapReason.CHECKPOINT_NOT_REPLAYED;
     private String gapCause = "the listener was not running";
     private HeartbeatClock heartbeats;
-    private final IdleCollection idleCollection = new IdleCollection(Runtime.getRuntime()::totalMemory, System::gc,
-            IdleCollection.QUIET, System.nanoTime());
+    /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
+    private final IdleCollection idleCollection;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
+        this(settings, kafka, queue, metrics, null);
+    }
+
+    /**
+     * @param quietCollection a full collection ({@code System::gc}) to run once the listener is quiet after its heap
+     *                        grew ({@link IdleCollection}), so that the listener's own process gives memory back;
+     *                        null where the heap is shared (the standalone's broker has its own rhythm)
+     */
+    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
+                       Runnable quietCollection) {
+        this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
+                quietCollection, IdleCollection.QUIET, System.nanoTime());
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;
@@ -331,9 +343,9 @@ public final class CaptureLoop {
             }
             boolean drainedAll = queue.isEmpty();
             boolean finished = (stopRequested || end != null) && drainedAll;
-            if (!drained.isEmpty()) {
+            if (idleCollection != null && !drained.isEmpty()) {
                 idleCollection.active(now);
-            } else if (drainedAll && publisher.sent() == 0 && !finished) {
+            } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
                 idleCollection.quiet(now);
             }
             // A drained queue means the engine went quiet: commit now rather than hold the events for the rest of
