@@ -6,17 +6,18 @@ DWB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Each module's JVM flags come from one file, <module>/src/main/jvm/jvm.options (java's @argument-file format: the
 # images and the wodle launcher pass the same file to java as @file): the flags benchmarked are the flags shipped.
+# `jvm_options <module>` prints them on one line (bin/bench uses it too).
 jvm_options() {
-  sed -e 's/#.*//' "$DWB_ROOT/$1/src/main/jvm/jvm.options" | tr -s ' \t\n' ' ' | sed -e 's/^ //' -e 's/ $//'
+  local file="$DWB_ROOT/$1/src/main/jvm/jvm.options"
+  [ -f "$file" ] || { echo "[$1] no $file: the JVM flags of $1 are missing" >&2; return 1; }
+  sed -e 's/#.*//' "$file" | tr -s ' \t\n' ' ' | sed -e 's/^ //' -e 's/ $//'
 }
-DWB_LISTENER_JAVA_OPTS=$(jvm_options listener)
-DWB_FORWARDER_JAVA_OPTS=$(jvm_options forwarder)
-DWB_STANDALONE_JAVA_OPTS=$(jvm_options standalone)
 
 launch() {
   local module=$1 main=$2; shift 2
   local jar="$DWB_ROOT/$module/target/$module.jar"
-  if [ ! -f "$jar" ] || [ -n "$(find "$DWB_ROOT/$module/src/main" "$DWB_ROOT/schemas/src/main" -newer "$jar" -type f -print -quit 2>/dev/null)" ]; then
+  # src/main/jvm (the JVM flags) is read at each start, not built into the jar.
+  if [ ! -f "$jar" ] || [ -n "$(find "$DWB_ROOT/$module/src/main" "$DWB_ROOT/schemas/src/main" -newer "$jar" -type f ! -path "*/src/main/jvm/*" -print -quit 2>/dev/null)" ]; then
     echo "[$module] building $module/target/$module.jar (first use or changed sources; needs Maven, about a minute)..." >&2
     (cd "$DWB_ROOT" && mvn -q -B -pl "$module" -am package -DskipTests) >&2 || {
       echo "[$module] the build failed; run 'mvn -pl $module -am package' in $DWB_ROOT to see why" >&2; return 1; }
@@ -24,7 +25,10 @@ launch() {
   # Fewer glibc malloc arenas: a small JVM's native allocations (threads, Kafka client, zstd/snappy) otherwise
   # spread over up to 8 per core arenas of 64 MB address space each, inflating resident memory.
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+  local opts=${JAVA_OPTS:-}
+  if [ -z "$opts" ]; then
+    opts=$(jvm_options "$module") || return 1
+  fi
   # shellcheck disable=SC2086
-  local defaults="DWB_${module^^}_JAVA_OPTS"
-  exec "${JAVA:-java}" ${JAVA_OPTS:-${!defaults}} -cp "$jar" "$main" "$@"
+  exec "${JAVA:-java}" $opts -cp "$jar" "$main" "$@"
 }

@@ -43,13 +43,12 @@ class JvmOptionsSourceTest {
     void theLaunchersRunJavaWithExactlyTheFlagsOfTheFile(String module) throws Exception {
         List<String> fromFile = argumentFile(root.resolve(module + "/src/main/jvm/jvm.options"));
         assertThat(fromFile).as("%s's flags", module).isNotEmpty().allMatch(arg -> arg.startsWith("-X"));
-        String variable = "DWB_" + module.toUpperCase() + "_JAVA_OPTS";
-        Process bash = new ProcessBuilder("bash", "-c", ". bin/support/launch.sh && printf '%s' \"$" + variable + "\"")
+        Process bash = new ProcessBuilder("bash", "-c", ". bin/support/launch.sh && jvm_options " + module)
                 .directory(root.toFile()).redirectErrorStream(true).start();
-        String opts = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String opts = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(bash.exitValue()).as(opts).isZero();
-        assertThat(Arrays.asList(opts.split(" "))).as("$%s of bin/support/launch.sh", variable)
+        assertThat(Arrays.asList(opts.split(" "))).as("jvm_options %s of bin/support/launch.sh", module)
                 .containsExactlyElementsOf(fromFile);
     }
 
