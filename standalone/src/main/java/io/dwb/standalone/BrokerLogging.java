@@ -5,8 +5,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded broker logs through the same Logback as the bridge, under logger names the shared LogConfiguration
- * does not quiet ({@code kafka.*}, {@code state.change.logger}): set them to WARN (or DWB_KAFKA_LOG_LEVEL) so a person
+ * The embedded broker logs through the same Logback as the bridge, under logger names the shared logback.xml does
+ * not quiet ({@code kafka.*}, {@code state.change.logger}): set them to WARN (or DWB_KAFKA_LOG_LEVEL) so a person
  * running the standalone sees the bridge's state changes, not the broker's start-up chatter.
  */
 final class BrokerLogging {
