@@ -1,17 +1,19 @@
-# The listener on a Java 17 runtime. The build context is listener/target, which holds the runnable listener.jar:
+# The listener on a Java 17 runtime. The build context is listener/target, which holds the runnable listener.jar and
+# its JVM flags (jvm.options, copied there from listener/src/main/jvm by the build):
 #   mvn -pl listener -am package -DskipTests
 #   docker build -f deploy/listener.Dockerfile -t docker-wazuh-bridge/listener listener/target
 # BASE_IMAGE: any image with java 17+ on the PATH and a POSIX sh (deploy/jre-image/build makes one offline).
 ARG BASE_IMAGE=eclipse-temurin:17-jre
 FROM ${BASE_IMAGE}
-COPY listener.jar /opt/docker-wazuh-bridge/listener.jar
+COPY listener.jar jvm.options /opt/docker-wazuh-bridge/
 # Not root: the listener needs no file of the host. It reads the engine through the allow-list proxy
 # (deploy/engine-proxy, tcp://...:2375). Mounting the engine socket itself instead needs the socket's group:
 # `docker run --group-add "$(stat -c %g /var/run/docker.sock)" ...` (full API access: avoid).
 ARG DWB_UID=10001
 ARG DWB_GID=10001
 USER ${DWB_UID}:${DWB_GID}
-# As bin/listener: a small heap and the serial collector; override with JAVA_OPTS. Options: DWB_* variables
-# (docs/listener.md) or arguments after the image name.
-ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]
+# The JVM flags are bin/listener's: listener/src/main/jvm/jvm.options, given to java as an argument file; JAVA_OPTS
+# replaces them. Options: DWB_* variables (docs/listener.md) or arguments after the image name.
+# As the launchers: fewer glibc malloc arenas, less native resident memory for a small JVM (docs/deployment.md).
+ENV MALLOC_ARENA_MAX=2
+ENTRYPOINT ["sh", "-c", "exec java ${JAVA_OPTS:-@/opt/docker-wazuh-bridge/jvm.options} -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]

@@ -6,8 +6,8 @@ import java.nio.file.Path;
  * What every measurement shares: the broker, the JVM flags of the launchers, the module jars and where sockets
  * and process logs go.
  *
- * @param listenerJavaOpts  launch.sh's DWB_LISTENER_JAVA_OPTS, the flags bin/listener runs with
- * @param forwarderJavaOpts launch.sh's DWB_FORWARDER_JAVA_OPTS, the flags bin/forwarder runs with
+ * @param listenerJavaOpts  listener/src/main/jvm/jvm.options, the flags bin/listener runs with
+ * @param forwarderJavaOpts forwarder/src/main/jvm/jvm.options, the flags bin/forwarder runs with
  * @param workDir       short path for the Unix sockets (sun_path holds 108 bytes)
  * @param logDir        one log file per process started
  */

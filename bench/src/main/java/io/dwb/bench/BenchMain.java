@@ -29,9 +29,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * sets them): DWB_BENCH_JAVA_OPTS (launch.sh's flags), DWB_BENCH_LISTENER_JAR, DWB_BENCH_FORWARDER_JAR,
  * DWB_BENCH_RESULTS, DWB_BENCH_COMMIT, and for short runs DWB_BENCH_DELIVERY_EVENTS (default 1,000,000),
  * DWB_BENCH_CAPTURE_EVENTS (200,000), DWB_BENCH_LATENCY_SECONDS (15), DWB_BENCH_ONLY (a comma-separated subset
- * of delivery,capture,latency,jmh, or fleet: the separate fleet run of bin/bench fleet, configured by
- * DWB_BENCH_FLEET_* and writing its own section). A measurement that fails is reported as failed in the table
- * and makes the exit code 1; the others still run.
+ * of delivery,capture,latency,footprint,jmh (footprint: DWB_BENCH_FOOTPRINT_EVENTS, _IDLE_SECONDS, _AFTER_SECONDS),
+ * or fleet: the separate fleet run of bin/bench fleet, configured by DWB_BENCH_FLEET_* and writing its own section).
+ * A measurement that fails is reported as failed in the table and makes the exit code 1; the others still run.
  */
 public final class BenchMain {
     private final Map<String, String> env = System.getenv();
@@ -62,11 +62,12 @@ public final class BenchMain {
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String listenerOpts = setting("DWB_BENCH_LISTENER_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -Xmx64m");
         String forwarderOpts = setting("DWB_BENCH_FORWARDER_JAVA_OPTS", "-XX:+UseSerialGC -Xms72m -Xmx72m -Xmn40m");
-        Set<String> only = Set.of(setting("DWB_BENCH_ONLY", "delivery,capture,latency,jmh").split(","));
+        Set<String> only = Set.of(setting("DWB_BENCH_ONLY", "delivery,capture,latency,footprint,jmh").split(","));
         Path work = Files.createTempDirectory(Path.of("/tmp"), "dwb-bench-");
         Path logs = Path.of(setting("DWB_BENCH_LOGS", "bench/target/bench-logs"));
         say("machine: " + machine + "; logs of the processes in " + logs);
-        if (only.contains("delivery") || only.contains("capture") || only.contains("latency")) {
+        if (only.contains("delivery") || only.contains("capture") || only.contains("latency")
+                || only.contains("footprint")) {
             say("starting the Kafka container");
             try (BenchBroker broker = new BenchBroker()) {
                 BenchContext context = new BenchContext(broker.bootstrapServers(), listenerOpts, forwarderOpts,
@@ -80,6 +81,9 @@ public final class BenchMain {
                 }
                 if (only.contains("latency")) {
                     section("latency", () -> latency(context, broker));
+                }
+                if (only.contains("footprint")) {
+                    section("footprint", () -> footprint(context, broker));
                 }
             }
             memoryRows();
@@ -252,6 +256,21 @@ public final class BenchMain {
                 + "is `deploy/kafka-cluster.compose.yml` (3 brokers, replication 3, min ISR 2) on the same machine. "
                 + "What each figure means: [docs/benchmarks.md](../docs/benchmarks.md#fleet).");
         say("wrote the Fleet section of " + results + " (" + seconds + " s)");
+    }
+
+    private void footprint(BenchContext context, BenchBroker broker) throws Exception {
+        FootprintBench bench = new FootprintBench(context,
+                Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_EVENTS", "200000")),
+                Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_IDLE_SECONDS", "60"))),
+                Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_AFTER_SECONDS", "60"))),
+                broker::createTopic);
+        FootprintBench.Outcome outcome = bench.run(Duration.ofSeconds(Integer.parseInt(
+                setting("DWB_BENCH_FOOTPRINT_FLOOD_TIMEOUT", "90"))));
+        say("footprint " + outcome);
+        outcome.rows().forEach(report::add);
+        report.note("Footprint: " + outcome.memory() + ".");
+        report.note("Footprint: wake-ups (context switches) and CPU of the idle listener's threads over the idle "
+                + outcome.idle().toSeconds() + " s: " + outcome.wakeups() + ".");
     }
 
     private void cut(String run, boolean complete, long done, long total, Duration timeout) {

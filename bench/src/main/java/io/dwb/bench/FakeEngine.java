@@ -54,13 +54,24 @@ public final class FakeEngine implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     /** Each event is written when the wall clock reaches its timeNano (a live host), not at once. */
     private final boolean paced;
+    /** Events from this index on wait for {@link #release()}: a flood on an engine that was quiet until then. */
+    private final int releasedAtStart;
+    private final CountDownLatch released = new CountDownLatch(1);
 
     /**
      * @param events    the events in engine order, compact JSON without newline
      * @param timeNanos their timeNano, ascending
      */
     public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
-        this(socket, name, events, timeNanos, false);
+        this(socket, name, events, timeNanos, false, events.length);
+    }
+
+    /**
+     * @param releasedAtStart how many events a subscriber gets at once; the rest only after {@link #release()}
+     */
+    public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, int releasedAtStart)
+            throws Exception {
+        this(socket, name, events, timeNanos, false, releasedAtStart);
     }
 
     /**
@@ -68,12 +79,13 @@ public final class FakeEngine implements AutoCloseable {
      * reaches its timeNano, so a listener is idle until the first and then publishes at the sequence's rate.
      */
     public static FakeEngine paced(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
-        return new FakeEngine(socket, name, events, timeNanos, true);
+        return new FakeEngine(socket, name, events, timeNanos, true, events.length);
     }
 
-    private FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, boolean paced)
-            throws Exception {
+    private FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, boolean paced,
+                       int releasedAtStart) throws Exception {
         this.paced = paced;
+        this.releasedAtStart = releasedAtStart;
         this.socket = socket;
         this.name = name;
         this.events = new byte[events.length][];
@@ -154,15 +166,15 @@ public final class FakeEngine implements AutoCloseable {
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.flush(); // headers first, before any event, as the engine does
             for (int i = from; i < events.length; i++) {
-                if (paced && !awaitTime(timeNanos[i])) {
+                if (paced && !awaitTime(timeNanos[i]) || i >= releasedAtStart && !awaitRelease()) {
                     break;
                 }
                 firstWriteNanos.compareAndSet(0, System.nanoTime());
                 out.write(events[i]); // one write, one chunk
+                written.incrementAndGet(); // before the flush: a reader that got the chunk finds it counted
                 if (paced) {
                     out.flush();
                 }
-                written.incrementAndGet();
             }
             while (!closing.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                 // idle and open until the subscriber leaves or the engine stops
@@ -174,6 +186,21 @@ public final class FakeEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
             callback.failed(e);
         }
+    }
+
+    /** Lets every subscriber have the events held back so far, as fast as it reads them. */
+    public void release() {
+        released.countDown();
+    }
+
+    /** False when the engine closes first. */
+    private boolean awaitRelease() throws InterruptedException {
+        while (!released.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (closing.getCount() == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Waits until the wall clock reaches {@code timeNano}; false when the engine closes first. */

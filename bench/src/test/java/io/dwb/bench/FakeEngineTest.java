@@ -110,6 +110,54 @@ class FakeEngineTest {
     }
 
     @Test
+    void eventsHeldBackAtStartAreStreamedOnlyOnceReleased() throws Exception {
+        byte[][] json = new byte[4][];
+        long[] times = new long[4];
+        for (int i = 0; i < 4; i++) {
+            json[i] = shapes.event(i);
+            times[i] = shapes.timeNano(i);
+        }
+        try (FakeEngine engine = new FakeEngine(dir.resolve("engine.sock"), "bench-test", json, times, 1);
+             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(dir.resolve("engine.sock")));
+            channel.write(ByteBuffer.wrap("GET /events HTTP/1.1\r\nHost: docker\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII)));
+            channel.configureBlocking(false);
+            ChunkedBody body = new ChunkedBody();
+            readFor(channel, body, 1_000_000_000L);
+            assertThat(body.chunks()).as("before the release: the first event only").hasSize(1);
+            assertThat(engine.written()).isEqualTo(1);
+
+            engine.release();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (body.chunks().size() < 4 && System.nanoTime() < deadline) {
+                readFor(channel, body, 100_000_000L);
+            }
+            assertThat(body.chunks()).as("after the release: all four, in order").hasSize(4);
+            for (int i = 0; i < 4; i++) {
+                assertThat(ContractJson.tree(body.chunks().get(i).getBytes(StandardCharsets.UTF_8))
+                        .get("timeNano").asLong()).isEqualTo(shapes.timeNano(i));
+            }
+        }
+    }
+
+    /** Reads whatever arrives for {@code nanos} (the stream never ends by itself). */
+    private static void readFor(SocketChannel channel, ChunkedBody body, long nanos) throws IOException,
+            InterruptedException {
+        ByteBuffer buffer = ByteBuffer.allocate(65536);
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() < end) {
+            buffer.clear();
+            int n = channel.read(buffer);
+            assertThat(n).as("the stream must stay open").isNotNegative();
+            if (n == 0) {
+                Thread.sleep(10);
+            }
+            body.add(buffer.array(), n);
+        }
+    }
+
+    @Test
     void answersPingInfoVersionAndContainersWithTheEnginesShapes() throws Exception {
         try (FakeEngine engine = engine(1)) {
             assertThat(get("/_ping")).endsWith("\r\n\r\nOK");

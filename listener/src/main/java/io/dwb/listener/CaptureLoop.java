@@ -55,12 +55,25 @@ public final class CaptureLoop {
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
     private GapCause gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "the listener was not running");
     private HeartbeatClock heartbeats;
+    /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
+    private final IdleCollection idleCollection;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
-        this(settings, kafka, queue, metrics, System::nanoTime, () -> ContractJson.epochNanos(Instant.now()));
+        this(settings, kafka, queue, metrics, null);
+    }
+
+    /**
+     * @param quietCollection a full collection ({@code System::gc}) to run once the listener is quiet after its heap
+     *                        grew ({@link IdleCollection}), so that the listener's own process gives memory back;
+     *                        null where the heap is shared (the standalone's broker has its own rhythm)
+     */
+    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
+                       Runnable quietCollection) {
+        this(settings, kafka, queue, metrics, quietCollection, System::nanoTime,
+                () -> ContractJson.epochNanos(Instant.now()));
     }
 
     /**
@@ -68,9 +81,11 @@ public final class CaptureLoop {
      * @param epochNanos the wall clock, nanoseconds since the epoch: the heartbeats' time
      */
     CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                LongSupplier nanoClock, LongSupplier epochNanos) {
+                Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos) {
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
+        this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
+                quietCollection, IdleCollection.QUIET, nanoClock.getAsLong());
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;
@@ -221,8 +236,8 @@ public final class CaptureLoop {
                                   TopicRecords records, Checkpoint committed) {
         Checkpoint checkpoint = committed;
         TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, () -> state(engine),
-                heartbeats, settings.transactionInterval(), settings.continuityWait(), nanoClock, this::stopping,
-                this::requestStop);
+                heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
+                this::stopping, this::requestStop);
         Backoff engineBackoff = backoff();
         int failures = 0;
         boolean engineWarned = false;

@@ -24,6 +24,11 @@ final class HeartbeatClock {
         this.nextDue = nowNanos + intervalNanos;
     }
 
+    /** Nanoseconds until the next heartbeat is due (0 or less: due now). */
+    long nanosUntilDue(long nowNanos) {
+        return nextDue - nowNanos;
+    }
+
     /** True once per interval; the first heartbeat comes one interval after start. */
     boolean due(long nowNanos) {
         if (nowNanos - nextDue < 0) {

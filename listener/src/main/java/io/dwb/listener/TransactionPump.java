@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,11 @@ final class TransactionPump {
     private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
     /** Records per transaction at most, so one transaction stays small whatever the burst. */
     static final int MAX_BATCH = 5_000;
+    /**
+     * The longest wait for an event while no transaction is open: an idle listener wakes once a second (to notice a
+     * stop or the end of the stream), not every transaction interval (which woke it ~400 times a minute).
+     */
+    static final long IDLE_WAIT_NANOS = 1_000_000_000L;
 
     /** Where events come from: the bounded queue the reading thread fills ({@link EventQueue}). */
     interface EventSource {
@@ -64,6 +70,8 @@ final class TransactionPump {
     private final ListenerMetrics metrics;
     private final StateSource state;
     private final HeartbeatClock heartbeats;
+    /** Null where the heap is not the listener's alone (the standalone's). */
+    private final IdleCollection idleCollection;
     private final Duration transactionInterval;
     private final Duration continuityWait;
     private final LongSupplier nanoClock;
@@ -71,12 +79,14 @@ final class TransactionPump {
     private final Runnable requestStop;
 
     /**
+     * @param idleCollection the full collection once quiet after the heap grew; null for none
      * @param nanoClock   monotonic nanoseconds
      * @param stopping    whether a stop was requested (then the subscription is stopped and what it read committed)
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
-                    StateSource state, HeartbeatClock heartbeats, Duration transactionInterval,
+                    StateSource state, HeartbeatClock heartbeats, IdleCollection idleCollection,
+                    Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, BooleanSupplier stopping, Runnable requestStop) {
         this.queue = queue;
         this.publisher = publisher;
@@ -84,6 +94,7 @@ final class TransactionPump {
         this.metrics = metrics;
         this.state = state;
         this.heartbeats = heartbeats;
+        this.idleCollection = idleCollection;
         this.transactionInterval = transactionInterval;
         this.continuityWait = continuityWait;
         this.nanoClock = nanoClock;
@@ -112,7 +123,8 @@ final class TransactionPump {
             }
             End end = stream.end(); // before draining: once set, everything read is already in the queue
             drained.clear();
-            long wait = stopRequested || end != null ? 0 : policy.waitMillis(nanoClock.getAsLong());
+            long wait = stopRequested || end != null ? 0
+                    : waitMillis(publisher.sent() > 0, policy, check, opened, nanoClock.getAsLong());
             try {
                 queue.drainTo(drained, policy.room(publisher.sent()), wait);
             } catch (InterruptedException e) {
@@ -136,6 +148,12 @@ final class TransactionPump {
                 publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(), transaction.pending())));
             }
             boolean drainedAll = queue.isEmpty();
+            boolean finished = (stopRequested || end != null) && drainedAll;
+            if (idleCollection != null && !drained.isEmpty()) {
+                idleCollection.active(now);
+            } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
+                idleCollection.quiet(now);
+            }
             boolean commit = policy.due(now, publisher.sent(), drainedAll);
             if (commit) {
                 long commitStart = nanoClock.getAsLong();
@@ -144,10 +162,26 @@ final class TransactionPump {
                 metrics.published(transaction.commit());
             }
             policy.roundEnded(now, commit);
-            if ((stopRequested || end != null) && drainedAll) {
+            if (finished) {
                 return transaction.committed();
             }
         }
+    }
+
+    /**
+     * How long a drain may wait for a first event: until the open transaction's commit; with none open, until the
+     * next heartbeat, the end of the continuity wait, or a second from now, whichever comes first.
+     */
+    private long waitMillis(boolean transactionOpen, CommitPolicy policy, ContinuityCheck check, long opened,
+                            long now) {
+        if (transactionOpen) {
+            return policy.waitMillis(now);
+        }
+        long wake = now + Math.min(IDLE_WAIT_NANOS, Math.max(0, heartbeats.nanosUntilDue(now)));
+        if (!check.decided()) {
+            wake = Math.min(wake, opened + continuityWait.toNanos() + 1);
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - now));
     }
 
     /** Sends a verdict's records: its gap (with the engine's state) first, then its events. */

@@ -55,7 +55,7 @@ class TransactionPumpTest {
                 JsonNodeFactory.instance.arrayNode());
         return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
                 new ListenerMetrics(queue::size), () -> List.of(state),
-                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), INTERVAL, CONTINUITY_WAIT,
+                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), null, INTERVAL, CONTINUITY_WAIT,
                 clock::get, stopping::get, () -> stopping.set(true));
     }
 

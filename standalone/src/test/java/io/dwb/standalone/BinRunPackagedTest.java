@@ -64,7 +64,7 @@ class BinRunPackagedTest {
                 .startsWith("error: ").contains("unix:///nonexistent/docker.sock").contains("DOCKER_HOST");
     }
 
-    /** tree/bin/run, tree/bin/support/launch.sh, tree/standalone/target/standalone.jar. */
+    /** tree/bin/run, tree/bin/support/launch.sh, tree/standalone/target/standalone.jar and its JVM flags. */
     private Path copyLauncherTree() throws Exception {
         Path bin = Files.createDirectories(tree.resolve("bin/support"));
         Files.copy(ROOT.resolve("bin/support/launch.sh"), bin.resolve("launch.sh"));
@@ -72,6 +72,8 @@ class BinRunPackagedTest {
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path target = Files.createDirectories(tree.resolve("standalone/target"));
         Files.copy(Path.of("target/standalone.jar"), target.resolve("standalone.jar"));
+        Path jvm = Files.createDirectories(tree.resolve("standalone/src/main/jvm"));
+        Files.copy(Path.of("src/main/jvm/jvm.options"), jvm.resolve("jvm.options"));
         return run;
     }
 }

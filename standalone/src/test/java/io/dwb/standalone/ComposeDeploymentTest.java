@@ -119,12 +119,16 @@ class ComposeDeploymentTest {
         return actions;
     }
 
-    /** docker build of deploy/<module>.Dockerfile on a copy of the module's runnable jar (a small, stable context). */
+    /**
+     * docker build of deploy/<module>.Dockerfile on a copy of the module's runnable jar and its jvm.options (a small,
+     * stable context).
+     */
     private void build(String module, String tag) throws Exception {
         Path jar = ROOT.resolve(module).resolve("target").resolve(module + ".jar");
         assertThat(jar).as("%s: build it with `mvn -pl %s -am package -DskipTests`", jar, module).exists();
         Path context = Files.createDirectories(work.resolve("context-" + module));
         Files.copy(jar, context.resolve(module + ".jar"));
+        Files.copy(jar.resolveSibling("jvm.options"), context.resolve("jvm.options")); // its JVM flags, beside it
         // The classic builder: no buildx plugin is needed on a machine without a registry.
         run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + JRE_IMAGE, "-f",
                 ROOT.resolve("deploy").resolve(module + ".Dockerfile").toString(), "-t", tag, context.toString()),

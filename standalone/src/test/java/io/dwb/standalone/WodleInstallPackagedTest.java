@@ -62,6 +62,24 @@ class WodleInstallPackagedTest {
     }
 
     @Test
+    void theLauncherGivesJavaTheFlagsOfTheStandalonesJvmOptionsFile() throws Exception {
+        // A java that prints its arguments: they land in the bridge's log.
+        Path java = wazuhHome.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path launcher = wazuhHome.resolve("wodles/docker/DockerListener");
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of("JAVA", java.toString()));
+        assertThat(install.code()).as(install.output()).isZero();
+        Path options = launcher.resolveSibling("docker-wazuh-bridge.jvm.options");
+        assertThat(options).hasSameTextualContentAs(Path.of("src/main/jvm/jvm.options").toAbsolutePath());
+
+        Result started = run(List.of(launcher.toString()), Map.of());
+        assertThat(started.code()).as(started.output()).isZero();
+        assertThat(Files.readAllLines(logDir().resolve("docker-wazuh-bridge.log")))
+                .startsWith("@" + options, "-jar", launcher.resolveSibling("docker-wazuh-bridge.jar").toString());
+    }
+
+    @Test
     void theInstalledLauncherRunsThePackagedJar() throws Exception {
         Path launcher = wazuhHome.resolve("wodles/docker/DockerListener");
         assertThat(run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of()).code()).isZero();

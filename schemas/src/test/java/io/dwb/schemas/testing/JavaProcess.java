@@ -50,19 +50,19 @@ public final class JavaProcess implements AutoCloseable {
     }
 
     /**
-     * The JVM flags bin/listener or bin/forwarder run a module with: {@code DWB_<MODULE>_JAVA_OPTS} of
-     * bin/support/launch.sh, read from there so a test runs with the heap users get.
+     * The JVM flags bin/listener or bin/forwarder run a module with: its {@code <module>/src/main/jvm/jvm.options},
+     * read by bin/support/launch.sh's {@code jvm_options}, so a test runs with the heap users get.
      *
      * @param module {@code listener} or {@code forwarder}
      */
     public static List<String> launcherFlags(String module) throws IOException {
         Path launch = Path.of("..", "bin", "support", "launch.sh").toAbsolutePath().normalize();
-        Process bash = new ProcessBuilder("bash", "-c", ". \"$0\" && echo \"$DWB_" + module.toUpperCase()
-                + "_JAVA_OPTS\"", launch.toString()).redirectErrorStream(true).start();
+        Process bash = new ProcessBuilder("bash", "-c", ". \"$0\" && jvm_options \"$1\"", launch.toString(), module)
+                .redirectErrorStream(true).start();
         String flags = new String(bash.getInputStream().readAllBytes()).strip();
         try {
             if (bash.waitFor() != 0 || flags.isEmpty()) {
-                throw new IOException("no DWB_" + module.toUpperCase() + "_JAVA_OPTS in " + launch + ": " + flags);
+                throw new IOException("no JVM flags for " + module + " from jvm_options of " + launch + ": " + flags);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

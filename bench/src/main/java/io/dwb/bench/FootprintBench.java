@@ -1,0 +1,220 @@
+package io.dwb.bench;
+
+import io.dwb.bench.ResultsReport.Row;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+
+/**
+ * What one listener costs a host (issue 15): the real listener jar, with the launcher's flags, on a
+ * {@link FakeEngine} that has one event at start and then a flood when asked, against the bench's broker:
+ * <ol>
+ *   <li>start to first event: from just before the process is started to the moment a read_committed consumer
+ *       receives the first event's record;</li>
+ *   <li>RSS at rest: VmRSS 2 s after that;</li>
+ *   <li>idle CPU: utime + stime of the process over a measured idle minute (heartbeats and engine probes
+ *       included), with the CPU ticks and wake-ups (context switches) of each thread name, to say what wakes it,
+ *       and VmRSS at its end (after the listener's collection once quiet);</li>
+ *   <li>RSS after a flood: the engine releases {@code floodEvents} at once; VmRSS {@code afterFlood} after the last
+ *       of them is committed.</li>
+ * </ol>
+ * With {@code -XX:NativeMemoryTracking=summary} in the listener's flags (DWB_BENCH_EXTRA_JAVA_OPTS), the NMT
+ * summary at rest (after the idle minute) and after the flood goes to the logs directory.
+ */
+public final class FootprintBench {
+    public static final long REST_GOAL_KB = 48 * 1024;
+    public static final long AFTER_FLOOD_GOAL_KB = 64 * 1024;
+    public static final double IDLE_CPU_GOAL_SECONDS = 0.1;
+    public static final double START_GOAL_SECONDS = 1.0;
+    private static final Duration SETTLE = Duration.ofSeconds(2);
+
+    /**
+     * @param floodCommitted events of the flood committed (fewer than floodEvents when its time ran out)
+     * @param idleActivity per thread name over the idle interval: CPU ticks and wake-ups
+     * @param ticksPerSecond the kernel's clock ticks (CLK_TCK)
+     */
+    public record Outcome(double startSeconds, long restRssKb, double idleCpuSecondsPerMinute, long afterFloodRssKb,
+                          long peakRssKb, double floodEventsPerSecond, int floodEvents, long floodCommitted,
+                          Duration idle,
+                          Duration afterFlood, Map<String, ProcessTasks.Activity> idleActivity, long ticksPerSecond,
+                          long restAnonKb, long afterFloodAnonKb, long idleEndRssKb) {
+        /** The four rows of bench/RESULTS.md, each against its goal. */
+        public List<Row> rows() {
+            return List.of(
+                    new Row("Listener start to first event on the topic (process start → record visible, "
+                            + "read_committed)", String.format(Locale.ROOT, "%.2f s", startSeconds), "", "",
+                            "≤ 1 s", ResultsReport.yesNo(startSeconds <= START_GOAL_SECONDS)),
+                    new Row("Listener RSS at rest (2 s after the first event)", ResultsReport.mb(restRssKb),
+                            "anonymous " + ResultsReport.mb(restAnonKb), "", "≤ 48 MB",
+                            ResultsReport.yesNo(restRssKb <= REST_GOAL_KB)),
+                    new Row(String.format(Locale.ROOT, "Listener RSS %d s after a flood of %,d events%s",
+                            afterFlood.toSeconds(), floodEvents, floodCommitted < floodEvents ? String.format(
+                                    Locale.ROOT, " (cut at its time budget: %,d committed)", floodCommitted) : ""), ResultsReport.mb(afterFloodRssKb),
+                            "peak " + ResultsReport.mb(peakRssKb) + ", flood captured at "
+                                    + ResultsReport.rate(floodEventsPerSecond), "", "< 64 MB",
+                            ResultsReport.yesNo(afterFloodRssKb < AFTER_FLOOD_GOAL_KB)),
+                    new Row(String.format(Locale.ROOT, "Listener CPU while idle (over %d s, heartbeats and engine "
+                                    + "probes included)", idle.toSeconds()),
+                            String.format(Locale.ROOT, "%.2f s per minute", idleCpuSecondsPerMinute), "", "",
+                            "≤ 0.1 s", ResultsReport.yesNo(idleCpuSecondsPerMinute <= IDLE_CPU_GOAL_SECONDS)));
+        }
+
+        /** For the notes: the resident memory over the run. */
+        public String memory() {
+            return String.format(Locale.ROOT, "RSS at rest %s (anonymous %s), at the end of the idle %d s %s; %d s "
+                    + "after the flood %s (anonymous %s), peak %s", ResultsReport.mb(restRssKb),
+                    ResultsReport.mb(restAnonKb), idle.toSeconds(), ResultsReport.mb(idleEndRssKb),
+                    afterFlood.toSeconds(), ResultsReport.mb(afterFloodRssKb), ResultsReport.mb(afterFloodAnonKb),
+                    ResultsReport.mb(peakRssKb));
+        }
+
+        /** The threads that woke in the idle interval, most wake-ups first. */
+        public String wakeups() {
+            return idleActivity.entrySet().stream().filter(e -> e.getValue().switches() > 0)
+                    .sorted(Comparator.comparingLong((Map.Entry<String, ProcessTasks.Activity> e)
+                            -> e.getValue().switches()).reversed())
+                    .map(e -> String.format(Locale.ROOT, "%s %,d (%.2f s)", e.getKey(), e.getValue().switches(),
+                            e.getValue().ticks() / (double) ticksPerSecond))
+                    .collect(Collectors.joining(", "));
+        }
+    }
+
+    private final BenchContext context;
+    private final int floodEvents;
+    private final Duration idle;
+    private final Duration afterFlood;
+    private final BiConsumer<String, Map<String, String>> createTopic;
+
+    /**
+     * @param floodEvents events released at once after the idle interval
+     * @param idle        how long CPU is measured at rest
+     * @param afterFlood  how long after the flood is committed the RSS is read
+     * @param createTopic (name, config) creates a one-partition topic
+     */
+    public FootprintBench(BenchContext context, int floodEvents, Duration idle, Duration afterFlood,
+                          BiConsumer<String, Map<String, String>> createTopic) {
+        this.context = context;
+        this.floodEvents = floodEvents;
+        this.idle = idle;
+        this.afterFlood = afterFlood;
+        this.createTopic = createTopic;
+    }
+
+    public Outcome run(Duration floodTimeout) throws Exception {
+        String label = "footprint";
+        String topic = "bench-footprint-" + UUID.randomUUID().toString().substring(0, 8);
+        String checkpoints = topic + "-checkpoints";
+        createTopic.accept(topic, Map.of());
+        createTopic.accept(checkpoints, Kafka.compacted());
+        int total = 1 + floodEvents;
+        // Times just before now: a first start subscribes with since = now - 2 s, so all of them are replayed.
+        EventShapes shapes = new EventShapes(17, EpochClock.nowNanos() - 1_000_000_000L, 1_000L);
+        byte[][] json = new byte[total][];
+        long[] times = new long[total];
+        for (int i = 0; i < total; i++) {
+            json[i] = shapes.event(i);
+            times[i] = shapes.timeNano(i);
+        }
+        AtomicLong firstSeen = new AtomicLong();
+        Path socket = context.workDir().resolve(label + "-engine.sock");
+        try (FakeEngine engine = new FakeEngine(socket, "bench-" + label, json, times, 1);
+             Kafka.CommittedEventCounter counter = new Kafka.CommittedEventCounter(context.bootstrapServers(), topic,
+                     total, r -> firstSeen.compareAndSet(0, System.nanoTime()))) {
+            long started = System.nanoTime();
+            try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
+                    BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), "--docker-host", engine.dockerHost(),
+                    "--bootstrap-servers", context.bootstrapServers(), "--topic", topic, "--checkpoint-topic",
+                    checkpoints)) {
+                long pid = listener.pid();
+                long deadline = started + TimeUnit.SECONDS.toNanos(60);
+                while (firstSeen.get() == 0) {
+                    if (!listener.alive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the first event was not committed within 60 s"
+                                + (listener.alive() ? "" : " (the listener died)") + "\n" + listener.logTail(20));
+                    }
+                    Thread.sleep(1);
+                }
+                double startSeconds = (firstSeen.get() - started) / 1e9;
+                Thread.sleep(SETTLE.toMillis());
+                long restRss = ProcessTasks.statusKb(pid, "VmRSS");
+                long restAnon = ProcessTasks.statusKb(pid, "RssAnon");
+
+                ProcessTasks before = ProcessTasks.of(pid);
+                long ticksBefore = ProcessTasks.processTicks(pid);
+                long idleStart = System.nanoTime();
+                Thread.sleep(idle.toMillis());
+                long ticksAfter = ProcessTasks.processTicks(pid);
+                long idleEndRss = ProcessTasks.statusKb(pid, "VmRSS");
+                long idleNanos = System.nanoTime() - idleStart;
+                ProcessTasks after = ProcessTasks.of(pid);
+                long hz = ticksPerSecond();
+                double idleCpu = (ticksAfter - ticksBefore) / (double) hz * 60e9 / idleNanos;
+                nativeMemory(pid, "footprint-at-rest");
+
+                long floodStart = System.nanoTime();
+                engine.release();
+                long floodEnd;
+                long floodDone = floodEvents;
+                try {
+                    floodEnd = counter.awaitTarget(floodTimeout, () -> {
+                        listener.samplePeakRssKb();
+                        return listener.alive();
+                    });
+                } catch (IllegalStateException e) {
+                    if (!listener.alive()) {
+                        throw new IllegalStateException(e.getMessage() + "\n" + listener.logTail(20), e);
+                    }
+                    // Out of time (a loaded machine): the memory after what was committed by then.
+                    floodEnd = System.nanoTime();
+                    floodDone = counter.count() - 1;
+                }
+                double floodRate = floodDone * 1e9 / (floodEnd - floodStart);
+                Thread.sleep(afterFlood.toMillis());
+                long afterRss = ProcessTasks.statusKb(pid, "VmRSS");
+                long afterAnon = ProcessTasks.statusKb(pid, "RssAnon");
+                nativeMemory(pid, "footprint-after-flood");
+                listener.close();
+                return new Outcome(startSeconds, restRss, idleCpu, afterRss, listener.peakRssKb(), floodRate,
+                        floodEvents, floodDone, idle, afterFlood, after.since(before), hz, restAnon, afterAnon, idleEndRss);
+            }
+        }
+    }
+
+    /** The NMT summary into the logs directory, when the listener runs with native memory tracking. */
+    private void nativeMemory(long pid, String name) throws IOException, InterruptedException {
+        if (!context.listenerJavaOpts().contains("NativeMemoryTracking")) {
+            return;
+        }
+        Path jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd");
+        List<String> command = new ArrayList<>(List.of(jcmd.toString(), String.valueOf(pid),
+                "VM.native_memory", "summary"));
+        Path out = context.logDir().resolve(name + ".nmt.txt");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        p.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    private static long ticksPerSecond() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}
