@@ -84,7 +84,7 @@ public final class TopicProvisioner {
      * @throws KafkaUnreachable   no answer within the timeout, or another failure of Kafka
      */
     public List<TopicProblem> ensure(TopicPlan plan) {
-        try {
+        return asking("describe or create topics", () -> {
             int brokers = get(admin.describeCluster().nodes()).size();
             short factor = plan.replication().factorFor(brokers);
             int minInsync = plan.replication().minInsyncFor(factor);
@@ -121,18 +121,7 @@ public final class TopicProvisioner {
             }
             problems.forEach(p -> log.warn("{}", p.message()));
             return problems;
-        } catch (TimeoutException e) {
-            throw unreachable(e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw unreachable(e);
-            }
-            throw new KafkaUnreachable("Kafka at " + bootstrapServers + " refused to describe or create topics: "
-                    + e.getCause().getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnreachable("interrupted while contacting Kafka at " + bootstrapServers, e);
-        }
+        });
     }
 
     /**
@@ -142,7 +131,7 @@ public final class TopicProvisioner {
      * @throws KafkaUnreachable no answer within the timeout, or another failure of Kafka
      */
     public List<TopicProblem> inspect(TopicPlan plan) {
-        try {
+        return asking("describe topics", () -> {
             int brokers = get(admin.describeCluster().nodes()).size();
             short factor = plan.replication().factorFor(brokers);
             int minInsync = plan.replication().minInsyncFor(factor);
@@ -164,13 +153,25 @@ public final class TopicProvisioner {
                 }
             }
             return problems;
+        });
+    }
+
+    /** Admin calls that may time out, fail or be interrupted: each as {@link KafkaUnreachable}. */
+    @FunctionalInterface
+    private interface AdminCalls<T> {
+        T run() throws ExecutionException, TimeoutException, InterruptedException;
+    }
+
+    private <T> T asking(String what, AdminCalls<T> calls) {
+        try {
+            return calls.run();
         } catch (TimeoutException e) {
             throw unreachable(e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw unreachable(e);
             }
-            throw new KafkaUnreachable("Kafka at " + bootstrapServers + " refused to describe topics: "
+            throw new KafkaUnreachable("Kafka at " + bootstrapServers + " refused to " + what + ": "
                     + e.getCause().getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
