@@ -180,6 +180,9 @@ public final class AlertPipeline {
                 SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
                         bridge.json().path("intervalSeconds").asLong(30), bridge.json().path("timeNano").asLong());
                 if (back != null) {
+                    if (back.missed() != null) {
+                        silentHost(back.missed());
+                    }
                     hostBack(back);
                 }
             }
@@ -222,6 +225,17 @@ public final class AlertPipeline {
 
     private record StateAlert(String kind, byte[] datagram) {}
 
+    private void silentHost(SilentHostWatch.Silent silent) {
+        changes.silentHost(silent);
+        ObjectNode fields = ContractJson.MAPPER.createObjectNode()
+                .put("intervalSeconds", silent.intervalSeconds())
+                .put("silentSeconds", silent.silentSeconds())
+                .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
+                .put("lastHeartbeatNano", silent.lastHeartbeatNano());
+        stateAlerts.add(new StateAlert(SILENT_HOST, formatter.bridge(SILENT_HOST, fields, silent.host(), false,
+                false)));
+    }
+
     private void hostBack(SilentHostWatch.Back back) {
         changes.hostBack(back);
         ObjectNode fields = ContractJson.MAPPER.createObjectNode()
@@ -243,14 +257,7 @@ public final class AlertPipeline {
         if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {
-                changes.silentHost(silent);
-                ObjectNode fields = ContractJson.MAPPER.createObjectNode()
-                        .put("intervalSeconds", silent.intervalSeconds())
-                        .put("silentSeconds", silent.silentSeconds())
-                        .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
-                        .put("lastHeartbeatNano", silent.lastHeartbeatNano());
-                stateAlerts.add(new StateAlert(SILENT_HOST,
-                        formatter.bridge(SILENT_HOST, fields, silent.host(), false, false)));
+                silentHost(silent);
             }
         }
         Step step = null;

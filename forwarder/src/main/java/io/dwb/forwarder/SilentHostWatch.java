@@ -31,8 +31,12 @@ public final class SilentHostWatch {
     /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's progress. */
     public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano) {}
 
-    /** A host reported silent whose heartbeat came again, {@code silentSeconds} after the one before. */
-    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano) {}
+    /**
+     * A host silent whose heartbeat came again, {@code silentSeconds} after the one before. {@code missed}: the
+     * silence was not reported while it lasted (both heartbeats were read between two judgements, e.g. from a
+     * backlog read fast), so it is to be reported now, before the host is said back; null when it was reported.
+     */
+    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {}
 
     private static final class Watched {
         HostRef host;
@@ -58,10 +62,20 @@ public final class SilentHostWatch {
      * null.
      */
     public Back heartbeat(int partition, HostRef host, long intervalSeconds, long heartbeatTimeNano) {
-        Watched w = hosts.computeIfAbsent(host.key(), k -> new Watched());
-        Back back = w.reported
-                ? new Back(host, (heartbeatTimeNano - w.lastHeartbeatNano) / 1_000_000_000L, w.lastHeartbeatNano,
-                        heartbeatTimeNano)
+        Watched w = hosts.get(host.key());
+        boolean known = w != null;
+        if (!known) {
+            w = new Watched();
+            hosts.put(host.key(), w);
+        }
+        long gap = heartbeatTimeNano - w.lastHeartbeatNano;
+        // Two heartbeats of one host further apart in its own time than three intervals: it was silent in between,
+        // whenever this process happened to read them.
+        Silent missed = known && !w.reported && gap > MISSED_INTERVALS * w.intervalNanos
+                ? new Silent(host, w.intervalNanos / 1_000_000_000L, gap / 1_000_000_000L, w.lastHeartbeatNano)
+                : null;
+        Back back = w.reported || missed != null
+                ? new Back(host, gap / 1_000_000_000L, w.lastHeartbeatNano, heartbeatTimeNano, missed)
                 : null;
         w.host = host;
         w.partition = partition;

@@ -33,8 +33,23 @@ class SilentHostWatchTest {
                 .containsExactly(B); // B stopped too, at T0 + 90 s
 
         assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S))
-                .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S));
+                .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S, null));
         assertThat(watch.heartbeat(0, A, 30, T0 + 630 * S)).as("back once").isNull();
+    }
+
+    @Test
+    void aSilenceReadBetweenTwoJudgementsIsReportedWhenTheHostSpeaksAgain() {
+        // A backlog read within a second: no judgement ran while A's silence lay between these two heartbeats.
+        watch.heartbeat(0, A, 30, T0);
+        assertThat(watch.heartbeat(0, A, 30, T0 + 30 * S)).isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 120 * S)).as("90 s: three intervals, not more").isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 215 * S)).isEqualTo(new SilentHostWatch.Back(A, 95, T0 + 120 * S,
+                T0 + 215 * S, new SilentHostWatch.Silent(A, 30, 95, T0 + 120 * S)));
+        assertThat(watch.newlySilent(0)).as("not raised twice").isEmpty();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 245 * S)).isNull();
+        // The first heartbeat a new owner reads is no silence, however old the host's previous one was.
+        watch.forget(List.of(0));
+        assertThat(watch.heartbeat(0, A, 30, T0 + 900 * S)).isNull();
     }
 
     @Test
