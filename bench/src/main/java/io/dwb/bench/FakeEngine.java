@@ -170,8 +170,8 @@ public final class FakeEngine implements AutoCloseable {
                     break;
                 }
                 firstWriteNanos.compareAndSet(0, System.nanoTime());
+                written.incrementAndGet(); // before the write: a reader that got the chunk finds it counted
                 out.write(events[i]); // one write, one chunk
-                written.incrementAndGet(); // before the flush: a reader that got the chunk finds it counted
                 if (paced) {
                     out.flush();
                 }

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,18 +49,7 @@ class FakeEngineTest {
                     .getBytes(StandardCharsets.US_ASCII)));
             // Three events (2, 3, 4) are due; the connection then stays open, so read until they are all here.
             ChunkedBody body = new ChunkedBody();
-            ByteBuffer buffer = ByteBuffer.allocate(65536);
-            channel.configureBlocking(false); // a bounded wait, never a hung test
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (body.chunks().size() < 3 && System.nanoTime() < deadline) {
-                buffer.clear();
-                int n = channel.read(buffer);
-                assertThat(n).as("the stream must stay open").isNotNegative();
-                if (n == 0) {
-                    Thread.sleep(10);
-                }
-                body.add(buffer.array(), n);
-            }
+            readUntil(channel, body, 3, 10_000_000_000L);
             assertThat(body.head()).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked")
                     .containsIgnoringCase("content-type: application/json");
             List<String> chunks = body.chunks();
@@ -122,17 +113,13 @@ class FakeEngineTest {
             channel.connect(UnixDomainSocketAddress.of(dir.resolve("engine.sock")));
             channel.write(ByteBuffer.wrap("GET /events HTTP/1.1\r\nHost: docker\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII)));
-            channel.configureBlocking(false);
             ChunkedBody body = new ChunkedBody();
-            readFor(channel, body, 1_000_000_000L);
+            readUntil(channel, body, 2, 1_000_000_000L); // a second event within 1 s would be one too many
             assertThat(body.chunks()).as("before the release: the first event only").hasSize(1);
             assertThat(engine.written()).isEqualTo(1);
 
             engine.release();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (body.chunks().size() < 4 && System.nanoTime() < deadline) {
-                readFor(channel, body, 100_000_000L);
-            }
+            readUntil(channel, body, 4, 10_000_000_000L);
             assertThat(body.chunks()).as("after the release: all four, in order").hasSize(4);
             for (int i = 0; i < 4; i++) {
                 assertThat(ContractJson.tree(body.chunks().get(i).getBytes(StandardCharsets.UTF_8))
@@ -141,19 +128,31 @@ class FakeEngineTest {
         }
     }
 
-    /** Reads whatever arrives for {@code nanos} (the stream never ends by itself). */
-    private static void readFor(SocketChannel channel, ChunkedBody body, long nanos) throws IOException,
-            InterruptedException {
+    /**
+     * Reads until {@code chunks} chunks are in or {@code nanos} have passed (the stream never ends by itself),
+     * waiting for data on a selector between reads: a bounded wait, never a hung test.
+     */
+    private static void readUntil(SocketChannel channel, ChunkedBody body, int chunks, long nanos)
+            throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(65536);
         long end = System.nanoTime() + nanos;
-        while (System.nanoTime() < end) {
-            buffer.clear();
-            int n = channel.read(buffer);
-            assertThat(n).as("the stream must stay open").isNotNegative();
-            if (n == 0) {
-                Thread.sleep(10);
+        channel.configureBlocking(false);
+        try (Selector selector = Selector.open()) {
+            channel.register(selector, SelectionKey.OP_READ);
+            while (body.chunks().size() < chunks) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                if (selector.select(Math.max(1, left / 1_000_000L)) == 0) {
+                    continue;
+                }
+                selector.selectedKeys().clear();
+                buffer.clear();
+                int n = channel.read(buffer);
+                assertThat(n).as("the stream must stay open").isNotNegative();
+                body.add(buffer.array(), n);
             }
-            body.add(buffer.array(), n);
         }
     }
 
