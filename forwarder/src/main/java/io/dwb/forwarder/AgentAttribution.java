@@ -109,7 +109,7 @@ final class AgentAttribution implements AlertOwners {
                 if (!source.failing) {
                     source.failing = true;
                     log.warn("cannot read the {} {} ({}): keeping its last {} agent(s)", source.format.label(),
-                            source.file, e.getMessage(), source.heads.size());
+                            source.file, e, source.heads.size());
                 }
             }
         }
