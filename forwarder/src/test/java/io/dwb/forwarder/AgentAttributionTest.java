@@ -3,11 +3,14 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.schemas.ContractJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +60,27 @@ class AgentAttributionTest {
         owners.refresh(3 * AgentAttribution.CHECK_NANOS);
         assertThat(head(owners, WEB_2)).isEqualTo("1:[003] (web-2) any->Wazuh-Docker:");
         assertThat(head(owners, WEB_1)).as("removed from the registry").isEqualTo("1:Wazuh-Docker:");
+    }
+
+    @Test
+    void theBridgesOwnAlertsAboutAHostAreItsAgentsTooAndAnAttributedAlertStillFitsADatagram() throws Exception {
+        Path keys = write("client.keys", "001 web-1 2001:db8::5 " + KEY + "\n");
+        AlertFormatter formatter = new AlertFormatter(AgentAttribution.load(null, keys, 0));
+        ObjectNode gap = ContractJson.MAPPER.createObjectNode().put("reason", "restart");
+        assertThat(new String(formatter.bridge("gap", gap, WEB_1, false, false), StandardCharsets.UTF_8))
+                .startsWith("1:[001] (web-1) 2001|:db8|:|:5->Wazuh-Docker:{\"integration\":\"docker\",");
+        assertThat(new String(formatter.bridge("history-skipped", gap, HostRef.UNKNOWN, false, false),
+                StandardCharsets.UTF_8)).startsWith("1:Wazuh-Docker:{");
+
+        // An event just too large for a datagram: trimmed to fit with its longer head, not cut by Wazuh's reader.
+        ObjectNode event = TestRecords.containerEvent("big", 1_700_000_000_000_000_000L);
+        ((ObjectNode) event.get("Actor").get("Attributes")).put("label", "x".repeat(AlertTrimmer.MAX_DATAGRAM));
+        byte[] value = ContractJson.write(event);
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(formatter).datagram(
+                new Classified.Event(value, event, WEB_1, "id"), Map.of(), false).orElseThrow();
+        assertThat(fitted.truncated()).isTrue();
+        assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
+        assertThat(new String(fitted.datagram(), StandardCharsets.UTF_8)).startsWith("1:[001] (web-1) ");
     }
 
     @Test
