@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,11 +39,31 @@ class AgentLocationTest {
     void colonsOfAnIpv6AddressAreEscapedAsRemotedEscapesThemSoTheLocationEndsAtTheLastColon() {
         byte[] head = AgentLocation.of(new WazuhAgent("002", "db-2", "2001:db8::5"));
         assertThat(text(head)).isEqualTo("1:[002] (db-2) 2001|:db8|:|:5->Wazuh-Docker:");
-        // As analysisd's OS_CleanMSG reads it: the location runs to the first ':' not escaped by '|', then unescaped.
-        String datagram = text(head) + "{\"integration\":\"docker\"}";
-        int end = firstUnescapedColon(datagram, 2);
-        assertThat(datagram.substring(end + 1)).isEqualTo("{\"integration\":\"docker\"}");
-        assertThat(unescape(datagram.substring(2, end))).isEqualTo("[002] (db-2) 2001:db8::5->Wazuh-Docker");
+        // As analysisd reads it: the location runs to the first ':' not escaped by '|', then is unescaped.
+        assertThat(AnalysisdLocation.read(text(head) + "{\"integration\":\"docker\"}")).isEqualTo(
+                new AnalysisdLocation("002", "db-2", "2001:db8::5", "Wazuh-Docker", "{\"integration\":\"docker\"}"));
+    }
+
+    @Property
+    void whateverTheValuesAnalysisdReadsBackExactlyThemOrTheyAreRefused(@ForAll("hostile") String id,
+                                                                      @ForAll("hostile") String name,
+                                                                      @ForAll("hostile") String ip) {
+        if (WazuhAgent.problem(id, name, ip).isPresent()) {
+            return;
+        }
+        String datagram = text(AgentLocation.of(new WazuhAgent(id, name, ip))) + "{\"a\":\"b:c\"}";
+        assertThat(AnalysisdLocation.read(datagram))
+                .isEqualTo(new AnalysisdLocation(id, name, ip, "Wazuh-Docker", "{\"a\":\"b:c\"}"));
+    }
+
+    @Provide
+    Arbitrary<String> hostile() {
+        return Arbitraries.oneOf(
+                Arbitraries.strings().withChars("0123456789").ofMinLength(1).ofMaxLength(9),
+                Arbitraries.strings().withChars("abAB09-_.").ofMinLength(1).ofMaxLength(12),
+                Arbitraries.strings().withChars("0123456789abcdef.:/|").ofMinLength(1).ofMaxLength(16),
+                Arbitraries.strings().withChars("a1-_.[]()<>:| \n\r\u0000>").ofMinLength(0).ofMaxLength(12),
+                Arbitraries.of("any", "10.0.0.5", "2001:db8::5", "10.0.0.0/24"));
     }
 
     @Test
@@ -69,30 +94,4 @@ class AgentLocationTest {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    /** Wazuh's {@code wstr_chr_escape(text, ':', '|')} from {@code from}. */
-    private static int firstUnescapedColon(String text, int from) {
-        boolean escaped = false;
-        for (int i = from; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (!escaped && c == ':') {
-                return i;
-            }
-            escaped = !escaped && c == '|';
-        }
-        return -1;
-    }
-
-    /** Wazuh's {@code wstr_unescape(.., '|')}. */
-    private static String unescape(String text) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '|' && i + 1 < text.length()) {
-                i++;
-                c = text.charAt(i);
-            }
-            out.append(c);
-        }
-        return out.toString();
-    }
 }
