@@ -49,7 +49,7 @@ public final class AgentLocation {
         return out.toByteArray();
     }
 
-    /** Wazuh's {@code wstr_escape(dst, size, location, '|', ':')}: {@code |} becomes {@code ||}, {@code :} {@code |:}. */
+    /** As Wazuh's {@code wstr_escape(dst, size, location, '|', ':')}: {@code |} becomes {@code ||}, {@code :} |:. */
     static String escaped(String location) {
         StringBuilder out = new StringBuilder(location.length() + 8);
         for (int i = 0; i < location.length(); i++) {

@@ -25,7 +25,8 @@ import picocli.CommandLine;
 
 /**
  * Alert ownership on a manager's queue: the forwarder process, a real broker and a real datagram socket. A host
- * registered in client.keys gets its agent's location; a host without an agent keeps {@code Wazuh-Docker}.
+ * registered in client.keys gets its agent's location; a host without an agent keeps {@code Wazuh-Docker}, until its
+ * agent is registered.
  */
 @ExtendWith(SharedKafka.class)
 class AlertOwnershipTest {
@@ -72,6 +73,20 @@ class AlertOwnershipTest {
                     .startsWith("1:[001] (web-1) 10.0.0.5->Wazuh-Docker:{\"integration\":\"docker\",\"docker\":{"));
             assertThat(ci).hasSize(5).allSatisfy(t -> assertThat(t)
                     .startsWith("1:Wazuh-Docker:{\"integration\":\"docker\",\"docker\":{"));
+
+            // ci-runner's agent is registered while the forwarder runs: its next alerts are that agent's.
+            Files.writeString(keys, "001 web-1 10.0.0.5 " + KEY + "\n004 ci-runner any " + KEY + "\n");
+            Files.setLastModifiedTime(keys, java.nio.file.attribute.FileTime.fromMillis(
+                    System.currentTimeMillis() + 2_000));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> forwarder.output().contains("read again the client.keys"));
+            try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+                TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "ci-runner", "CI:ENGINE",
+                        TestRecords.containerEvent("c-after", t0 + 10))));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.count() >= 11);
+            assertThat(receiver.texts().get(10)).startsWith("1:[004] (ci-runner) any->Wazuh-Docker:{");
+
             assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
             assertThat(forwarder.output())
                     .contains("skipped line 3 of the client.keys " + keys)

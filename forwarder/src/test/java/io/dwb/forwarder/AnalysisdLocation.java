@@ -5,8 +5,8 @@ package io.dwb.forwarder;
  * ({@code src/analysisd/cleanevent.c}) cuts the location at the first {@code :} not escaped by {@code |}
  * ({@code wstr_chr_escape}), unescapes it ({@code wstr_unescape}), takes the agent id between {@code [} and the first
  * {@code ]}, the name between {@code (} and the first {@code )}; {@code W_JSON_ParseAgentIP}
- * ({@code format/json_extended.c}) the address after {@code ") "} up to the first {@code -}, {@code W_JSON_ParseLocation}
- * the location after the first {@code >}.
+ * ({@code format/json_extended.c}) the address after {@code ") "} up to the first {@code -},
+ * {@code W_JSON_ParseLocation} the location after the first {@code >}.
  *
  * @param message what follows the location's {@code :}
  */
