@@ -10,11 +10,12 @@ import java.util.Map;
 /**
  * Builds the Wazuh datagrams: {@code 1:Wazuh-Docker:} followed by the alert JSON, as the seed's wodle sent it
  * ({@code {"integration":"docker","docker":<event>}}) plus {@code docker_host} and the bridge's marks. The event's
- * own bytes are spliced in, not re-serialized: the record value is already the compact JSON the engine sent.
+ * own bytes are spliced in, not re-serialized: the record value is already the compact JSON the engine sent. With
+ * {@link AlertOwners} other than {@link AlertOwners#NONE}, a host's alerts start with its agent's location instead.
  */
 public final class AlertFormatter {
     /** Queue {@code 1} (LOCALFILE_MQ), location {@code Wazuh-Docker}: what the seed wodle used. */
-    public static final byte[] PREFIX = "1:Wazuh-Docker:".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] PREFIX = AgentLocation.unattributed();
 
     private static final byte[] EVENT_HEAD = "{\"integration\":\"docker\",\"docker\":".getBytes(StandardCharsets.UTF_8);
 
@@ -31,18 +32,35 @@ public final class AlertFormatter {
 
     private record EncodedHost(HostRef host, byte[] json) {}
 
+    private final AlertOwners owners;
+
+    /** Every alert unattributed. */
+    public AlertFormatter() {
+        this(AlertOwners.NONE);
+    }
+
+    public AlertFormatter(AlertOwners owners) {
+        this.owners = owners;
+    }
+
+    /** Lets the owners take changes of their sources into account (see {@link AlertOwners#refresh}). */
+    void refresh(long nowNanos) {
+        owners.refresh(nowNanos);
+    }
+
     /** The datagram for an engine event; {@code eventJson} is one compact JSON object. */
     public byte[] event(byte[] eventJson, Map<String, String> legacy, HostRef host, boolean replay,
                         boolean truncated) {
+        byte[] head = owners.head(host);
         byte[] hostJson = hostJson(host);
         // Legacy fields first, where the engine put them: '{' "name":"value", ... then the event after its '{'.
         byte[] legacyJson = legacy.isEmpty() ? NONE : legacyJson(legacy);
         // With legacy fields the event's own '{' is not copied: the size is exact, so no byte is left unwritten
         // (a NUL after the JSON, which a strict reader of the alert refuses).
         int eventLength = legacyJson.length == 0 ? eventJson.length : legacyJson.length + eventJson.length - 1;
-        byte[] out = new byte[PREFIX.length + EVENT_HEAD.length + eventLength + hostJson.length
+        byte[] out = new byte[head.length + EVENT_HEAD.length + eventLength + hostJson.length
                 + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
-        int at = put(out, 0, PREFIX);
+        int at = put(out, 0, head);
         at = put(out, at, EVENT_HEAD);
         if (legacyJson.length == 0) {
             at = put(out, at, eventJson);
@@ -72,7 +90,7 @@ public final class AlertFormatter {
             }
         });
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        out.writeBytes(PREFIX);
+        out.writeBytes(owners.head(host));
         out.writeBytes(BRIDGE_HEAD);
         out.writeBytes(ContractJson.write(bridge));
         out.writeBytes(hostJson(host));

@@ -254,6 +254,7 @@ public final class AlertPipeline {
      */
     public Step flushStateAlerts() {
         long now = clock.getAsLong();
+        formatter.refresh(now);
         if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {

@@ -24,6 +24,11 @@ public final class Forwarder implements AutoCloseable {
     private final DeliveryLoop loop;
 
     public Forwarder(ForwarderSettings settings) {
+        this(settings, AlertOwners.NONE);
+    }
+
+    /** @param owners which Wazuh agent owns each host's alerts (none: every alert as the seed's wodle sent it) */
+    public Forwarder(ForwarderSettings settings, AlertOwners owners) {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
@@ -34,7 +39,7 @@ public final class Forwarder implements AutoCloseable {
         AlertPipeline.Mode mode = settings.replay() ? new AlertPipeline.Mode.Replay()
                 : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch());
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
-                new LegacyFields(settings.legacyFields()), new AlertFormatter(),
+                new LegacyFields(settings.legacyFields()), new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), sink, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
         Feed feed = settings.replay()

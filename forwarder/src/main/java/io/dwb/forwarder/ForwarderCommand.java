@@ -8,11 +8,14 @@ import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsEndpoint;
 import io.dwb.runtime.MetricsOption;
+import io.dwb.runtime.OssecConf;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicCreationOptions;
 import io.dwb.runtime.TopicPlan;
 import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -77,6 +80,19 @@ public final class ForwarderCommand implements Callable<Integer> {
             description = DeliveryOptions.WAZUH_QUEUE_DESCRIPTION)
     String wazuhQueue;
 
+    @Option(names = "--agent-map", paramLabel = "FILE",
+            description = "On a Wazuh manager's queue: attribute each Docker host's alerts to its own Wazuh agent, "
+                    + "from FILE's lines '<docker host name or engine id> <agent id> <agent name> <agent ip>'; "
+                    + "hosts it does not name keep location Wazuh-Docker (env: DWB_AGENT_MAP). See docs/forwarder.md.")
+    Path agentMap;
+
+    @Option(names = "--agent-keys", paramLabel = "FILE",
+            description = "On a Wazuh manager's queue: attribute the alerts of a Docker host whose name is a "
+                    + "registered agent's name to that agent, from the manager's agent registry FILE "
+                    + "(/var/ossec/etc/client.keys), read again when it changes; the keys are never logged "
+                    + "(env: DWB_AGENT_KEYS).")
+    Path agentKeys;
+
     @Mixin
     DeliveryOptions delivery;
 
@@ -113,6 +129,29 @@ public final class ForwarderCommand implements Callable<Integer> {
                 metrics.unhealthyAfter(), instanceId);
     }
 
+    /**
+     * Who owns each host's alerts: {@link AlertOwners#NONE} unless {@code --agent-map} or {@code --agent-keys} is
+     * given, which only a manager's queue honours (an agent forwards every event under its own id).
+     *
+     * @throws ConfigurationError for standard output, an agent's queue, or a file that cannot be read
+     */
+    AlertOwners owners(long nowNanos) {
+        if (agentMap == null && agentKeys == null) {
+            return AlertOwners.NONE;
+        }
+        if ("-".equals(wazuhQueue)) {
+            throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue socket, not "
+                    + "standard output");
+        }
+        Path conf = Pacing.ossecConf(wazuhQueue);
+        if (conf != null && Files.isReadable(conf) && OssecConf.read(conf).last("client") != null) {
+            throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue socket, but "
+                    + conf + " is an agent's (it has a <client> block): the agent would forward every alert under "
+                    + "its own id, with the other agent's location inside its own");
+        }
+        return AgentAttribution.load(agentMap, agentKeys, nowNanos);
+    }
+
     /** The dead-letter topic this forwarder writes to, as it creates it when missing. */
     TopicPlan deadLetterTopic() {
         return topicCreation.plan(List.of(TopicSpec.deadLetters(dlqTopic, dlqPartitions, dlqRetention)));
@@ -122,6 +161,7 @@ public final class ForwarderCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
         TopicPlan deadLetterTopic = deadLetterTopic();
+        AlertOwners owners = owners(System.nanoTime());
         if (check) {
             System.out.println("ok    configuration: valid");
             return ForwarderPreflight.run(settings, deadLetterTopic, topicCreation, System.out);
@@ -133,7 +173,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             log.info("stopped before Kafka answered");
             return Launcher.EXIT_OK;
         }
-        try (Forwarder forwarder = new Forwarder(settings);
+        try (Forwarder forwarder = new Forwarder(settings, owners);
              MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.binding(),
                      forwarder.metrics().registry(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
@@ -147,7 +187,8 @@ public final class ForwarderCommand implements Callable<Integer> {
             }
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
-                    ", " + settings.pacing().reason());
+                    ", " + settings.pacing().reason() + (owners instanceof AgentAttribution attribution
+                            ? "; alerts attributed to Wazuh agents: " + attribution.summary() : ""));
             forwarder.run();
         }
         log.info("stopped");

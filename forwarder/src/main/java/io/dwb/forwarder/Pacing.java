@@ -30,21 +30,33 @@ public record Pacing(int eps, String reason) {
         return new Pacing(eps, eps > 0 ? "at most " + eps + " alerts/s (--eps)" : "unpaced (--eps 0)");
     }
 
-    /** From {@code --wazuh-queue} = {@code <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}. */
-    static Pacing auto(String wazuhQueue) {
-        if ("-".equals(wazuhQueue)) {
-            return new Pacing(0, "unpaced (alerts go to standard output)");
-        }
+    /**
+     * {@code <home>/etc/ossec.conf} of the installation whose queue socket {@code wazuhQueue} is ({@code
+     * <home>/queue/sockets/queue}), whether it exists or not; null for any other path.
+     */
+    static Path ossecConf(String wazuhQueue) {
         Path queue = Path.of(wazuhQueue).toAbsolutePath().normalize();
         Path sockets = queue.getParent();
         Path queueDir = sockets == null ? null : sockets.getParent();
         Path home = queueDir == null ? null : queueDir.getParent();
         if (home == null || !sockets.getFileName().toString().equals("sockets")
                 || !queueDir.getFileName().toString().equals("queue")) {
+            return null;
+        }
+        return home.resolve("etc").resolve("ossec.conf");
+    }
+
+    /** From {@code --wazuh-queue} = {@code <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}. */
+    static Pacing auto(String wazuhQueue) {
+        if ("-".equals(wazuhQueue)) {
+            return new Pacing(0, "unpaced (alerts go to standard output)");
+        }
+        Path queue = Path.of(wazuhQueue).toAbsolutePath().normalize();
+        Path conf = ossecConf(wazuhQueue);
+        if (conf == null) {
             return new Pacing(0, "unpaced: " + queue + " is not the queue socket of a Wazuh installation "
                     + "(<home>/queue/sockets/queue); give --eps to pace");
         }
-        Path conf = home.resolve("etc").resolve("ossec.conf");
         if (!Files.isRegularFile(conf) || !Files.isReadable(conf)) {
             return new Pacing(0, "unpaced: no readable " + conf + " to take the agent's events_per_second "
                     + "from; give --eps to pace");
