@@ -1,0 +1,108 @@
+package io.dwb.forwarder.wazuh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.forwarder.HostRef;
+import io.dwb.forwarder.LegacyFieldsMode;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/wazuh.md's table of the stock rules that fire for each kind of event, generated from Wazuh's own rules
+ * files. Those are GPLv2 data kept outside the project: this test reads them from the directory given by
+ * {@code -Ddwb.wazuh.rules} and runs only in the {@code wazuh-rules} profile (see the parent pom), where it fails
+ * when the directory or a file is missing.
+ */
+@Tag("wazuh-rules")
+class StockRulesDocTest {
+    static final String RULES_DIR = "dwb.wazuh.rules";
+    static final String BEFORE_4144 = "0560-docker_integration_rules.v4.14.3.xml";
+    static final String FROM_4144 = "0560-docker_integration_rules.v4.14.4.xml";
+
+    private static Path before;
+    private static Path from;
+
+    @BeforeAll
+    static void stockFiles() {
+        String dir = System.getProperty(RULES_DIR, "");
+        assertThat(dir).as("-D%s=<directory with %s and %s> is required by the wazuh-rules profile", RULES_DIR,
+                BEFORE_4144, FROM_4144).isNotBlank();
+        before = Path.of(dir, BEFORE_4144);
+        from = Path.of(dir, FROM_4144);
+        assertThat(before).as("Wazuh's rules before 4.14.4").isRegularFile();
+        assertThat(from).as("Wazuh's rules from 4.14.4").isRegularFile();
+    }
+
+    private static StockRuleTable table() {
+        return new StockRuleTable(RuleTree.load(before, BridgeRulesTable.RULES),
+                RuleTree.load(from, BridgeRulesTable.RULES));
+    }
+
+    @Test
+    void theTableInTheDocsIsWhatTheStockRulesGive() {
+        new DocSection(DocSection.WAZUH_MD, "stock-rules").check(table().markdown());
+    }
+
+    @Test
+    void from4144TheLegacyFieldsChangeNothing() {
+        assertThat(table().rows()).allSatisfy(row -> assertThat(row.fromNever()).as(row.label())
+                .isEqualTo(row.fromAuto()));
+    }
+
+    @Test
+    void before4144AContainerOrImageEventAsEngine29SendsItRaisesNoAlertAndTheLegacyFieldsBringItBack() {
+        // what docs/wazuh.md says an admin on 4.14.3 or older sees with Engine 29, and why --legacy-fields auto
+        assertThat(table().rows()).filteredOn(row -> row.label().startsWith("`container`")
+                        || row.label().startsWith("`image`"))
+                .isNotEmpty()
+                .allSatisfy(row -> assertThat(row.beforeNever().alerts()).as(row.label()).isFalse())
+                .filteredOn(row -> row.fromAuto().alerts())
+                .allSatisfy(row -> assertThat(row.beforeAuto()).as(row.label()).isEqualTo(row.fromAuto()));
+    }
+
+    @Test
+    void volumeAndNetworkCreateStayOnTheirOwnRulesFrom4144() {
+        // Wazuh's own test of the 4.14.4 change (ruleset/testing/tests/docker_integration.ini) expects these.
+        RuleTree rules = RuleTree.load(from);
+        ForwardedAlerts alerts = new ForwardedAlerts();
+        for (EventCatalogue.Kind kind : EventCatalogue.kinds()) {
+            int expected = switch (kind.type() + " " + kind.action()) {
+                case "volume create" -> 87913;
+                case "network create" -> 87930;
+                default -> 0;
+            };
+            if (expected != 0) {
+                assertThat(rules.evaluate(alerts.event(kind.engine29Event(), BridgeAlerts.HOST,
+                        LegacyFieldsMode.AUTO)).id()).as(kind.action()).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void theSampleLocalRuleRaisesCommandsInContainersOfProductionHostsOnly() {
+        ForwardedAlerts alerts = new ForwardedAlerts();
+        EventCatalogue.Kind exec = EventCatalogue.kinds().stream().filter(k -> k.action().startsWith("exec_start"))
+                .findFirst().orElseThrow();
+        EventCatalogue.Kind shell = EventCatalogue.kinds().stream().filter(k -> k.action().equals("exec_start: sh "))
+                .findFirst().orElseThrow();
+        for (Path stock : new Path[] {before, from}) {
+            RuleTree rules = RuleTree.load(stock, BridgeRulesTable.RULES, WazuhDocsTest.LOCAL_RULES);
+            HostRef prod = new HostRef("prod-web-1", "ID1");
+            RuleTree.Fired onProd = rules.evaluate(alerts.event(exec.engine29Event(), prod, LegacyFieldsMode.AUTO));
+            assertThat(onProd.id()).as(stock.toString()).isEqualTo(100210);
+            assertThat(onProd.level()).isEqualTo(10);
+            assertThat(onProd.description()).isEqualTo("Docker: command started in container "
+                    + exec.engine29Event().path("Actor").path("Attributes").path("name").asText()
+                    + " of production host prod-web-1: " + exec.action());
+            assertThat(rules.evaluate(alerts.event(shell.engine29Event(), prod, LegacyFieldsMode.AUTO)).id())
+                    .isEqualTo(100210);
+            HostRef other = new HostRef("web-1", "ID2");
+            assertThat(rules.evaluate(alerts.event(exec.engine29Event(), other, LegacyFieldsMode.AUTO)).id())
+                    .isEqualTo(87907);
+            assertThat(rules.evaluate(alerts.event(shell.engine29Event(), other, LegacyFieldsMode.AUTO)).id())
+                    .isEqualTo(87908);
+        }
+    }
+}
