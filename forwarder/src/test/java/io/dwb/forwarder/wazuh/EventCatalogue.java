@@ -53,7 +53,8 @@ public final class EventCatalogue {
         for (String action : List.of("pull", "enable", "disable")) {
             kinds.add(derived(plugin, action, "", a -> { }));
         }
-        kinds.add(derived(node, "update", "a role change", a -> a.put("role.old", "worker").put("role.new", "manager")));
+        kinds.add(derived(node, "update", "a role change",
+                a -> a.put("role.old", "worker").put("role.new", "manager")));
         return kinds;
     }
 
