@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dwb.forwarder.HostRef;
 import io.dwb.forwarder.LegacyFieldsMode;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,27 @@ class StockRulesDocTest {
                 .allSatisfy(row -> assertThat(row.beforeNever().alerts()).as(row.label()).isFalse())
                 .filteredOn(row -> row.fromAuto().alerts())
                 .allSatisfy(row -> assertThat(row.beforeAuto()).as(row.label()).isEqualTo(row.fromAuto()));
+    }
+
+    @Test
+    void theKindsTheDocsListAsWithoutAStockRuleRaiseNothingInAnyColumn() {
+        List<String> withoutRule = List.of("`container` `exec_create", "`container` `exec_die`",
+                "`container` `health_status", "`container` `oom`", "`daemon` `reload`", "`builder` `prune`");
+        for (String kind : withoutRule) {
+            assertThat(table().rows()).filteredOn(row -> row.label().startsWith(kind)).as(kind).isNotEmpty()
+                    .allSatisfy(row -> assertThat(List.of(row.beforeAuto(), row.beforeNever(), row.fromAuto()))
+                            .allSatisfy(fired -> assertThat(fired.alerts()).as(row.label()).isFalse()));
+        }
+    }
+
+    @Test
+    void aTrimmedEventKeepsItsStockRuleWhereItHasOne() {
+        // both level 3: the stock rule is loaded first, so it is tried before the bridge's 110104
+        StockRuleTable.Row start = table().rows().stream()
+                .filter(row -> row.label().startsWith("bridge: `container` `start` trimmed")).findFirst().orElseThrow();
+        assertThat(start.beforeAuto().id()).isEqualTo(87903);
+        assertThat(start.fromAuto().id()).isEqualTo(87903);
+        assertThat(start.beforeNever().id()).isEqualTo(110104);
     }
 
     @Test
