@@ -37,6 +37,7 @@ public record DocSection(Path file, String name) {
     /** Fails unless the section is exactly {@code generated}; rewrites it first when asked to. */
     public void check(String generated) {
         if (Boolean.getBoolean(REWRITE)) {
+            current(); // fails when the markers are missing, before anything is written
             String text = read();
             int from = text.indexOf(begin()) + begin().length();
             try {

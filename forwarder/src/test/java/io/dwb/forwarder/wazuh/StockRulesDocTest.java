@@ -24,6 +24,8 @@ class StockRulesDocTest {
 
     private static Path before;
     private static Path from;
+    private static StockRuleTable table;
+    private static List<StockRuleTable.Row> rows;
 
     @BeforeAll
     static void stockFiles() {
@@ -34,28 +36,26 @@ class StockRulesDocTest {
         from = Path.of(dir, FROM_4144);
         assertThat(before).as("Wazuh's rules before 4.14.4").isRegularFile();
         assertThat(from).as("Wazuh's rules from 4.14.4").isRegularFile();
-    }
-
-    private static StockRuleTable table() {
-        return new StockRuleTable(RuleTree.load(before, BridgeRulesTable.RULES),
+        table = new StockRuleTable(RuleTree.load(before, BridgeRulesTable.RULES),
                 RuleTree.load(from, BridgeRulesTable.RULES));
+        rows = table.rows();
     }
 
     @Test
     void theTableInTheDocsIsWhatTheStockRulesGive() {
-        new DocSection(DocSection.WAZUH_MD, "stock-rules").check(table().markdown());
+        new DocSection(DocSection.WAZUH_MD, "stock-rules").check(table.markdown());
     }
 
     @Test
     void from4144TheLegacyFieldsChangeNothing() {
-        assertThat(table().rows()).allSatisfy(row -> assertThat(row.fromNever()).as(row.label())
+        assertThat(rows).allSatisfy(row -> assertThat(row.fromNever()).as(row.label())
                 .isEqualTo(row.fromAuto()));
     }
 
     @Test
     void before4144AContainerOrImageEventAsEngine29SendsItRaisesNoAlertAndTheLegacyFieldsBringItBack() {
         // what docs/wazuh.md says an admin on 4.14.3 or older sees with Engine 29, and why --legacy-fields auto
-        assertThat(table().rows()).filteredOn(row -> row.label().startsWith("`container`")
+        assertThat(rows).filteredOn(row -> row.label().startsWith("`container`")
                         || row.label().startsWith("`image`"))
                 .isNotEmpty()
                 .allSatisfy(row -> assertThat(row.beforeNever().alerts()).as(row.label()).isFalse())
@@ -68,7 +68,7 @@ class StockRulesDocTest {
         List<String> withoutRule = List.of("`container` `exec_create", "`container` `exec_die`",
                 "`container` `health_status", "`container` `oom`", "`daemon` `reload`", "`builder` `prune`");
         for (String kind : withoutRule) {
-            assertThat(table().rows()).filteredOn(row -> row.label().startsWith(kind)).as(kind).isNotEmpty()
+            assertThat(rows).filteredOn(row -> row.label().startsWith(kind)).as(kind).isNotEmpty()
                     .allSatisfy(row -> assertThat(List.of(row.beforeAuto(), row.beforeNever(), row.fromAuto()))
                             .allSatisfy(fired -> assertThat(fired.alerts()).as(row.label()).isFalse()));
         }
@@ -77,7 +77,7 @@ class StockRulesDocTest {
     @Test
     void aTrimmedEventKeepsItsStockRuleWhereItHasOne() {
         // both level 3: the stock rule is loaded first, so it is tried before the bridge's 110104
-        StockRuleTable.Row start = table().rows().stream()
+        StockRuleTable.Row start = rows.stream()
                 .filter(row -> row.label().startsWith("bridge: `container` `start` trimmed")).findFirst().orElseThrow();
         assertThat(start.beforeAuto().id()).isEqualTo(87903);
         assertThat(start.fromAuto().id()).isEqualTo(87903);
