@@ -24,7 +24,8 @@ public final class BridgeRulesTable {
         String xml = "<rules>" + Files.readString(RULES) + "</rules>";
         NodeList rules = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).getElementsByTagName("rule");
-        StringBuilder out = new StringBuilder("| id | level | parent | fires when | what it means |\n|---|---|---|---|---|\n");
+        StringBuilder out = new StringBuilder("| id | level | parent | fires when | what it means |\n"
+                + "|---|---|---|---|---|\n");
         for (int i = 0; i < rules.getLength(); i++) {
             Element rule = (Element) rules.item(i);
             StringBuilder when = new StringBuilder();

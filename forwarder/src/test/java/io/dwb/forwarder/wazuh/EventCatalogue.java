@@ -38,7 +38,8 @@ public final class EventCatalogue {
                     engine29(event));
         }
         List<Kind> kinds = new ArrayList<>();
-        first.values().forEach(e -> kinds.add(new Kind(e.path("Type").asText(), e.path("Action").asText(), "", true, e)));
+        first.values().forEach(e ->
+                kinds.add(new Kind(e.path("Type").asText(), e.path("Action").asText(), "", true, e)));
         ObjectNode container = first.get("container start");
         ObjectNode image = first.get("image tag");
         ObjectNode plugin = first.get("plugin create");

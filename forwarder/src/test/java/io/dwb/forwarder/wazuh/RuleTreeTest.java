@@ -122,7 +122,8 @@ class RuleTreeTest {
     void aConditionTheEvaluatorDoesNotKnowIsRefused() {
         String match = "<group><rule id=\"700\" level=\"3\"><match>text</match><description>x</description>"
                 + "</rule></group>";
-        assertThatThrownBy(() -> RuleFile.parse(match, "match.xml")).hasMessageContaining("rule 700 uses element <match>");
+        assertThatThrownBy(() -> RuleFile.parse(match, "match.xml"))
+                .hasMessageContaining("rule 700 uses element <match>");
         String pcre = "<group><rule id=\"701\" level=\"3\"><field name=\"a\" type=\"pcre2\">x</field>"
                 + "<description>x</description></rule></group>";
         assertThatThrownBy(() -> RuleFile.parse(pcre, "pcre.xml")).hasMessageContaining("field type pcre2");
