@@ -2,6 +2,7 @@ package io.dwb.forwarder.wazuh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.forwarder.HostRef;
 import io.dwb.forwarder.LegacyFieldsMode;
 import java.nio.file.Path;
@@ -71,6 +72,19 @@ class StockRulesDocTest {
             assertThat(rows).filteredOn(row -> row.label().startsWith(kind)).as(kind).isNotEmpty()
                     .allSatisfy(row -> assertThat(List.of(row.beforeAuto(), row.beforeNever(), row.fromAuto()))
                             .allSatisfy(fired -> assertThat(fired.alerts()).as(row.label()).isFalse()));
+        }
+    }
+
+    @Test
+    void aShellStartedWithArgumentsIsAnOrdinaryCommand() {
+        // the recorded `docker exec c /bin/sh -c true`: Action "exec_start: /bin/sh -c true"
+        ForwardedAlerts alerts = new ForwardedAlerts();
+        ObjectNode event = EventCatalogue.recording().stream()
+                .filter(e -> e.path("Action").asText().equals("exec_start: /bin/sh -c true")).findFirst()
+                .map(EventCatalogue::engine29).orElseThrow();
+        for (Path stock : new Path[] {before, from}) {
+            assertThat(RuleTree.load(stock).evaluate(alerts.event(event, BridgeAlerts.HOST, LegacyFieldsMode.AUTO))
+                    .id()).as(stock.toString()).isEqualTo(87907);
         }
     }
 
