@@ -36,7 +36,8 @@ class OsRegexTest {
         assertThat(matches("^\\w+$", "web-1@x_y")).isTrue(); // \w takes - @ _ too
         assertThat(matches("^\\w+$", "web.1")).isFalse();
         assertThat(matches("^a\\sb$", "a b")).isTrue();
-        assertThat(matches("^a\\s*b$", "ab")).isTrue();
+        assertThat(matches("^a\\s*$", "a")).isTrue();
+        assertThat(matches("^a\\s*$", "a  ")).isTrue();
         assertThat(matches("^\\p+$", "()-.:")).isTrue();
         assertThat(matches("^\\W\\D\\S$", ".x-")).isTrue();
     }
@@ -47,6 +48,14 @@ class OsRegexTest {
         assertThat(matches("^stop$|^kill$", "skill")).isFalse();
         assertThat(matches("^run: sh $|^run: bash $", "run: bash ")).isTrue();
         assertThat(matches("^run: sh $|^run: bash $", "run: bash")).isFalse(); // the trailing space counts
+    }
+
+    @Test
+    void caretAndDollarAnchorOnlyAtTheEndsOfAnAlternative() {
+        assertThat(matches("^a^b$", "a^b")).isTrue();
+        assertThat(matches("^a$b$", "a$b")).isTrue();
+        assertThat(matches("^a\\$", "a$")).isTrue(); // an escaped $ at the end is the character
+        assertThat(matches("^a\\$", "a")).isFalse();
     }
 
     @Test
@@ -66,5 +75,6 @@ class OsRegexTest {
         assertThatThrownBy(() -> OsRegex.compile("ab+")).hasMessageContaining("must follow a special character");
         assertThatThrownBy(() -> OsRegex.compile("(a)")).hasMessageContaining("groups");
         assertThatThrownBy(() -> OsRegex.compile("\\q")).hasMessageContaining("unknown escape");
+        assertThatThrownBy(() -> OsRegex.compile("^\\d+x$")).hasMessageContaining("before the end of an alternative");
     }
 }
