@@ -1,0 +1,61 @@
+package io.dwb.forwarder.wazuh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.forwarder.LegacyFieldsMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/wazuh.md's parts that need no stock Wazuh file (those are checked by {@link StockRulesDocTest}): the table of
+ * the bridge's own rules is the shipped file's, the sample local rule is the one the tests evaluate, and each of the
+ * bridge's own alerts reaches the rule the table gives for it.
+ */
+class WazuhDocsTest {
+    /** The sample local rule, evaluated by StockRulesDocTest and shown in docs/wazuh.md. */
+    static final Path LOCAL_RULES = Path.of("src/test/resources/io/dwb/forwarder/wazuh/local_rules.xml");
+
+    /**
+     * A stand-in for the stock parent rule, written for this test (the stock file is not part of the project):
+     * every alert of the bridge has {@code "integration":"docker"}, which the stock parent matches.
+     */
+    private static final String STAND_IN_PARENT = "<group><rule id=\"87900\" level=\"0\"><decoded_as>json</decoded_as>"
+            + "<field name=\"integration\">docker</field><description>stand-in parent</description></rule></group>";
+
+    @Test
+    void theTableOfTheBridgesOwnRulesIsTheShippedFiles() throws Exception {
+        new DocSection(DocSection.WAZUH_MD, "bridge-rules").check(BridgeRulesTable.markdown());
+    }
+
+    @Test
+    void theSampleLocalRuleInTheDocsIsTheOneTheTestsEvaluate() throws Exception {
+        new DocSection(DocSection.WAZUH_MD, "local-rule").check("```xml\n" + Files.readString(LOCAL_RULES) + "```\n");
+    }
+
+    @Test
+    void eachOfTheBridgesOwnAlertsReachesItsRuleWithEveryVariableOfItsDescription() {
+        List<WazuhRule> rules = new ArrayList<>(RuleFile.parse(STAND_IN_PARENT, "stand-in.xml"));
+        rules.addAll(RuleFile.read(BridgeRulesTable.RULES));
+        RuleTree tree = RuleTree.of(rules);
+        ForwardedAlerts alerts = new ForwardedAlerts();
+        Map<String, RuleTree.Fired> fired = BridgeAlerts.kinds(alerts).stream().collect(Collectors.toMap(
+                BridgeAlerts.Kind::label, k -> tree.evaluate(k.alert().apply(LegacyFieldsMode.AUTO))));
+        assertThat(fired).allSatisfy((label, f) -> assertThat(f.missingVariables()).as(label).isEmpty());
+        Map<String, Integer> ids = fired.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().id()));
+        assertThat(ids).containsEntry("gap", 110101).containsEntry("state (after a gap)", 110103)
+                .containsEntry("heartbeat (only with `--heartbeat-alerts`)", 110100)
+                .containsEntry("silent-host", 110102).containsEntry("host-back", 110105)
+                .containsEntry("history-skipped", 110106)
+                // the stand-in has no stock child rules: a trimmed event reaches 110104 (the stock table says which
+                // stock rule takes it first)
+                .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110104);
+        assertThat(fired.get("gap").description()).isEqualTo("Docker events of host web-1 may be lost between"
+                + " 2026-11-27T03:00:00Z and 2026-11-27T03:05:00Z: engine-restarted");
+    }
+}
