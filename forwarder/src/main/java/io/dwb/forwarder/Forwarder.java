@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.runtime.KafkaClientConfig;
+import io.dwb.runtime.KafkaClientMetrics;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.function.LongSupplier;
@@ -17,26 +18,37 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
 public final class Forwarder implements AutoCloseable {
     private final ForwarderSettings settings;
-    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final ForwarderMetrics metrics;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterQueue deadLetters;
     private final AlertSink sink;
     private final DeliveryLoop loop;
 
+    /** With Kafka client metrics of its own (a forwarder process). */
     public Forwarder(ForwarderSettings settings) {
+        this(settings, new KafkaClientMetrics());
+    }
+
+    /** @param kafkaClients where its consumer's and dead-letter producer's metrics are served */
+    public Forwarder(ForwarderSettings settings, KafkaClientMetrics kafkaClients) {
         this.settings = settings;
+        this.metrics = new ForwarderMetrics(kafkaClients);
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),
                         metrics::resent, nanoClock);
         this.consumer = new KafkaConsumer<>(consumerProperties(settings));
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka());
+        metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, consumer::metrics);
+        if (deadLetters != null) {
+            metrics.kafkaClient(ForwarderMetrics.KAFKA_DEAD_LETTERS, deadLetters::kafkaMetrics);
+        }
         AlertPipeline.Mode mode = settings.replay() ? new AlertPipeline.Mode.Replay()
                 : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch());
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(),
                 new DuplicateWindow(settings.dedupWindow()), sink, new Pacer(settings.eps(), nanoClock), mode,
-                metrics, settings.heartbeatAlerts(), nanoClock);
+                metrics, settings.heartbeatAlerts(), nanoClock, System::currentTimeMillis);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis));
