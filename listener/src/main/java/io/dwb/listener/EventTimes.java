@@ -5,9 +5,9 @@ import java.util.function.LongConsumer;
 
 /**
  * The engine times (timeNano) of the events sent in the open transaction, so that its commit can tell each one's
- * latency; a transaction that fails is forgotten with its pump round, unmeasured, as it was never published. At most
- * {@link TransactionPump#MAX_BATCH} times: the array grows once to a transaction's size and is reused. Not
- * thread-safe: the publishing thread owns it.
+ * latency; a transaction that fails ends the pump's run, and its times go with it, unmeasured, as it was never
+ * published. A transaction holds at most {@link TransactionPump#MAX_BATCH} records, so the array grows to that at most
+ * and is reused. Not thread-safe: the publishing thread owns it.
  */
 final class EventTimes {
     private long[] times = new long[64];
