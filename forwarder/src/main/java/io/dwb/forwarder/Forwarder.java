@@ -2,7 +2,6 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.runtime.KafkaClientConfig;
-import io.dwb.runtime.KafkaClientMetrics;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.function.LongSupplier;
@@ -18,21 +17,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
 public final class Forwarder implements AutoCloseable {
     private final ForwarderSettings settings;
-    private final ForwarderMetrics metrics;
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterQueue deadLetters;
     private final AlertSink sink;
     private final DeliveryLoop loop;
 
-    /** With Kafka client metrics of its own (a forwarder process). */
     public Forwarder(ForwarderSettings settings) {
-        this(settings, new KafkaClientMetrics());
-    }
-
-    /** @param kafkaClients where its consumer's and dead-letter producer's metrics are served */
-    public Forwarder(ForwarderSettings settings, KafkaClientMetrics kafkaClients) {
         this.settings = settings;
-        this.metrics = new ForwarderMetrics(kafkaClients);
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),

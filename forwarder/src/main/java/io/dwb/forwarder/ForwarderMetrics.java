@@ -13,8 +13,8 @@ import org.apache.kafka.common.MetricName;
 
 /**
  * The forwarder's Prometheus metrics (served by {@code --metrics-port} at {@code /metrics}): what happened, told
- * through one method each; the series themselves stay inside. Its Kafka clients' metrics are served through the
- * {@link KafkaClientMetrics} given (shared with a listener in the standalone). Not thread-safe to construct; the
+ * through one method each; the series themselves stay inside. Its Kafka clients' metrics are served through its
+ * {@link #kafkaClients()} (which the listener's producer joins in the standalone). Not thread-safe to construct; the
  * counters are.
  */
 public final class ForwarderMetrics {
@@ -25,7 +25,7 @@ public final class ForwarderMetrics {
     private static final String EVENT = "event";
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final KafkaClientMetrics kafkaClients;
+    private final KafkaClientMetrics kafkaClients = new KafkaClientMetrics();
 
     private final Counter consumed = Counter.builder().name("dwb_forwarder_records_consumed_total")
             .help("Records read from the events topic").register(registry);
@@ -55,15 +55,6 @@ public final class ForwarderMetrics {
                     + "its alert (this host's clock); live delivery only");
     /** Events' series, kept: spares a label lookup (and its garbage) per datagram. Made on the first event. */
     private CounterDataPoint sentEvents;
-
-    /** With Kafka client metrics of its own (a forwarder process). */
-    public ForwarderMetrics() {
-        this(new KafkaClientMetrics());
-    }
-
-    public ForwarderMetrics(KafkaClientMetrics kafkaClients) {
-        this.kafkaClients = kafkaClients;
-    }
 
     public PrometheusRegistry registry() {
         return registry;

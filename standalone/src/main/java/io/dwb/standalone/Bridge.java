@@ -57,11 +57,18 @@ final class Bridge {
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
                         MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity(), listenerSettings.queueBytes());
-        // One set of Kafka client metrics for both stages: each client under its own name, served once.
-        KafkaClientMetrics kafkaClients = new KafkaClientMetrics();
+        Forwarder forwarder = new Forwarder(forwarderSettings);
+        // One set of Kafka client metrics for both stages (the forwarder's, which the listener's producer joins):
+        // each client under its own name, served once.
+        KafkaClientMetrics kafkaClients = forwarder.metrics().kafkaClients();
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size, kafkaClients);
-        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
-        Forwarder forwarder = new Forwarder(forwarderSettings, kafkaClients);
+        CaptureLoop listener;
+        try {
+            listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
+        } catch (RuntimeException e) {
+            closeQuietly(forwarder);
+            throw e;
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register((MultiCollector) () -> listenerMetrics.registry().scrape());
         registry.register((MultiCollector) () -> forwarder.metrics().registry().scrape());
