@@ -87,6 +87,8 @@ public final class AlertPipeline {
     private final StateChanges changes;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
+    /** The wall clock in milliseconds, read when the socket accepts an event's alert: its delivery latency. */
+    private final LongSupplier epochMillis;
     private final TrimmedAlerts trimmed = new TrimmedAlerts();
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
@@ -96,10 +98,12 @@ public final class AlertPipeline {
      * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed the silent-host
      *                        watch)
      * @param clock           monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock)
+     * @param epochMillis     the wall clock, milliseconds since the epoch ({@code System::currentTimeMillis})
      */
     public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, AlertFormatter formatter,
                          DuplicateWindow duplicates, AlertSink sink, Pacer pacer, Mode mode,
-                         ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock) {
+                         ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock,
+                         LongSupplier epochMillis) {
         this.classifier = classifier;
         this.legacyFields = legacyFields;
         this.formatter = formatter;
@@ -113,6 +117,7 @@ public final class AlertPipeline {
         this.changes = new StateChanges(metrics);
         this.heartbeatAlerts = heartbeatAlerts;
         this.clock = clock;
+        this.epochMillis = epochMillis;
         this.lastSilentCheck = clock.getAsLong();
     }
 
@@ -325,6 +330,9 @@ public final class AlertPipeline {
         }
         pacer.take();
         metrics.sent(kind);
+        if (kind.equals(EVENT) && !replay) {
+            metrics.delivered((epochMillis.getAsLong() - record.timestamp()) * 1_000_000L);
+        }
         return DONE;
     }
 

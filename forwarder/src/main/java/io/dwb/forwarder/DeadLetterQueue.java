@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.schemas.HeaderNames;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -71,6 +74,11 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     public String topic() {
         return topic;
+    }
+
+    /** The producer's own metrics (Kafka's {@code metrics()}), for {@code /metrics}. */
+    public Map<MetricName, ? extends Metric> kafkaMetrics() {
+        return producer.metrics();
     }
 
     /** What a dead letter left out of the record so that the topic would take it. */

@@ -36,12 +36,16 @@ public final class Forwarder implements AutoCloseable {
                         metrics::resent, nanoClock);
         this.consumer = new KafkaConsumer<>(consumerProperties(settings));
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka());
+        metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, consumer::metrics);
+        if (deadLetters != null) {
+            metrics.kafkaClient(ForwarderMetrics.KAFKA_DEAD_LETTERS, deadLetters::kafkaMetrics);
+        }
         AlertPipeline.Mode mode = settings.replay() ? new AlertPipeline.Mode.Replay()
                 : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch());
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), sink, new Pacer(settings.eps(), nanoClock), mode,
-                metrics, settings.heartbeatAlerts(), nanoClock);
+                metrics, settings.heartbeatAlerts(), nanoClock, System::currentTimeMillis);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis));

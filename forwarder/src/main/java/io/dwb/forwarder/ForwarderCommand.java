@@ -175,7 +175,7 @@ public final class ForwarderCommand implements Callable<Integer> {
         }
         try (Forwarder forwarder = new Forwarder(settings, owners);
              MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.binding(),
-                     forwarder.metrics().registry(), forwarder::healthy)) {
+                     forwarder.metrics().registry(), forwarder.metrics().kafkaClients(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
             // partitions move at once; then call() returns 0.
             StopSignal.onStop(() -> {

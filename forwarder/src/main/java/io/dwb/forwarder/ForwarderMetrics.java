@@ -1,18 +1,31 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.KafkaClientMetrics;
+import io.dwb.runtime.StageLatency;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
 /**
  * The forwarder's Prometheus metrics (served by {@code --metrics-port} at {@code /metrics}): what happened, told
- * through one method each; the series themselves stay inside. Not thread-safe to construct; the counters are.
+ * through one method each; the series themselves stay inside. Its Kafka clients' metrics are served through its
+ * {@link #kafkaClients()} (which the listener's producer joins in the standalone). Not thread-safe to construct; the
+ * counters are.
  */
 public final class ForwarderMetrics {
+    /** The consumer of the events topic, as {@code client} in the Kafka client metrics. */
+    public static final String KAFKA_CONSUMER = "forwarder";
+    /** The dead-letter topic's producer, as {@code client} in the Kafka client metrics. */
+    public static final String KAFKA_DEAD_LETTERS = "dead-letters";
     private static final String EVENT = "event";
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final KafkaClientMetrics kafkaClients = new KafkaClientMetrics();
 
     private final Counter consumed = Counter.builder().name("dwb_forwarder_records_consumed_total")
             .help("Records read from the events topic").register(registry);
@@ -37,11 +50,28 @@ public final class ForwarderMetrics {
             .help("1 while delivery waits for the Wazuh queue or the dead-letter topic").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
+    private final StageLatency deliveryLatency = new StageLatency(registry, "dwb_forwarder_delivery_latency_seconds",
+            "From an event's record timestamp (its engine time, set by the listener) to the Wazuh queue accepting "
+                    + "its alert (this host's clock); live delivery only");
     /** Events' series, kept: spares a label lookup (and its garbage) per datagram. Made on the first event. */
     private CounterDataPoint sentEvents;
 
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    public KafkaClientMetrics kafkaClients() {
+        return kafkaClients;
+    }
+
+    /** A Kafka client of this forwarder: {@link #KAFKA_CONSUMER} or {@link #KAFKA_DEAD_LETTERS}. */
+    void kafkaClient(String client, Supplier<Map<MetricName, ? extends Metric>> metrics) {
+        kafkaClients.register(client, metrics);
+    }
+
+    /** An event's alert accepted by the Wazuh queue {@code sinceRecordNanos} after its record's timestamp. */
+    void delivered(long sinceRecordNanos) {
+        deliveryLatency.observeNanos(sinceRecordNanos);
     }
 
     void consumed(int records) {

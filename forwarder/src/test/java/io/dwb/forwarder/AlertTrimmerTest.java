@@ -124,7 +124,7 @@ class AlertTrimmerTest {
             AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
                     new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(100),
                     sink, new Pacer(0, System::nanoTime), new AlertPipeline.Mode.Live(null, new SilentHostWatch()),
-                    new ForwarderMetrics(), false, System::nanoTime);
+                    new ForwarderMetrics(), false, System::nanoTime, System::currentTimeMillis);
             AlertPipeline.Route.Alert first = (AlertPipeline.Route.Alert) pipeline.route(record);
             assertThat(pipeline.deliver(first)).isInstanceOf(AlertPipeline.Step.Blocked.class); // no socket yet
             AlertPipeline.Route.Alert retried = (AlertPipeline.Route.Alert) pipeline.route(record);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +62,9 @@ class DeliveryLoopTest {
             new ByteArraySerializer(), new ByteArraySerializer());
     private final ScriptedSink sink = new ScriptedSink();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private long now = 1_000_000_000_000L;
+    private static final long START = 1_000_000_000_000L;
+    private static final long RECORD_TIME_MS = 1_764_000_000_000L;
+    private long now = START;
 
     @Test
     void commitsOnlyThePrefixTheSinkAccepted() {
@@ -83,6 +87,29 @@ class DeliveryLoopTest {
 
         assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
         assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    @Test
+    void eachEventIsMeasuredFromItsRecordTimeToTheSocketAcceptingItsAlertOnce() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b", "c");
+        addEvents(P0, 3, "a"); // the same event again: dropped, not measured
+        sink.refuseFrom = 1;
+        tick(1_500_000_000L);
+
+        round(loop);
+        assertThat(deliveryLatency().getCount()).as("a, accepted 1.5 s after its record time").isEqualTo(1);
+
+        sink.refuseFrom = Integer.MAX_VALUE;
+        tick(1_000_000_000L);
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c");
+        HistogramSnapshot.HistogramDataPointSnapshot latency = deliveryLatency();
+        assertThat(latency.getCount()).as("one per event accepted").isEqualTo(3);
+        assertThat(latency.getSum()).as("1.5 s, then 2.5 s twice (b waited for the refusal)").isEqualTo(6.5);
+        assertThat(cumulative(latency, 1.0)).isZero();
+        assertThat(cumulative(latency, 2.5)).isEqualTo(3);
     }
 
     @Test
@@ -270,7 +297,7 @@ class DeliveryLoopTest {
                 new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), sink,
                 new Pacer(eps, () -> now), new AlertPipeline.Mode.Live(
                         new DeadLetterQueue(TOPIC + "-dlq", new Properties(), deadLetters), new SilentHostWatch()),
-                metrics, false, () -> now);
+                metrics, false, () -> now, this::wallMillis);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L)), COMMIT_INTERVAL,
                 maxPending, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
@@ -286,6 +313,28 @@ class DeliveryLoopTest {
 
     private void tick(long nanos) {
         now += nanos;
+    }
+
+    /** The wall clock: at the test records' timestamp when the test starts, then moving with {@link #now}. */
+    private long wallMillis() {
+        return RECORD_TIME_MS + (now - START) / 1_000_000L;
+    }
+
+    private HistogramSnapshot.HistogramDataPointSnapshot deliveryLatency() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("dwb_forwarder_delivery_latency_seconds"))
+                .map(s -> ((HistogramSnapshot) s).getDataPoints().get(0)).findFirst().orElseThrow();
+    }
+
+    /** Observations at most {@code upperBound} seconds. */
+    private static long cumulative(HistogramSnapshot.HistogramDataPointSnapshot h, double upperBound) {
+        long n = 0;
+        for (ClassicHistogramBucket b : h.getClassicBuckets()) {
+            if (b.getUpperBound() <= upperBound) {
+                n += b.getCount();
+            }
+        }
+        return n;
     }
 
     private void addEvents(TopicPartition tp, String... names) {
@@ -306,7 +355,7 @@ class DeliveryLoopTest {
                                                          org.apache.kafka.common.header.Headers headers,
                                                          byte[] value) {
         byte[] key = "a".repeat(32).getBytes(StandardCharsets.UTF_8);
-        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, 1_764_000_000_000L,
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS,
                 TimestampType.CREATE_TIME, key.length, value.length, key, value,
                 new RecordHeaders(headers.toArray()), Optional.empty());
     }

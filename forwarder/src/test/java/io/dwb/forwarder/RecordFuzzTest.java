@@ -48,7 +48,7 @@ class RecordFuzzTest {
                     new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer), new SilentHostWatch()),
             // Heartbeats as alerts too (--heartbeat-alerts): every record then ends as an alert, a dead letter or a
             // duplicate, which is what this property checks.
-            metrics, true, System::nanoTime);
+            metrics, true, System::nanoTime, System::currentTimeMillis);
     private long offset;
     private long records;
 

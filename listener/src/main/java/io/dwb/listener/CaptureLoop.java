@@ -178,6 +178,7 @@ public final class CaptureLoop {
         while (!stopping()) {
             try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records,
                     System::nanoTime)) {
+                metrics.producer(publisher::kafkaMetrics);
                 try {
                     publisher.init();
                     CheckpointStore.Stored stored = store.read(host.id());
@@ -237,7 +238,7 @@ public final class CaptureLoop {
         Checkpoint checkpoint = committed;
         TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
-                this::stopping, this::requestStop);
+                epochNanos, this::stopping, this::requestStop);
         Backoff engineBackoff = backoff();
         int failures = 0;
         boolean engineWarned = false;

@@ -97,7 +97,8 @@ public final class ListenerCommand implements Callable<Integer> {
         // The loop commits what was read and call() returns 0.
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =
-                     MetricsEndpoint.start(metrics.binding(), listenerMetrics.registry(), loop::healthy)) {
+                     MetricsEndpoint.start(metrics.binding(), listenerMetrics.registry(),
+                             listenerMetrics.kafkaClients(), loop::healthy)) {
             int code = loop.run();
             log.info("stopped");
             return code;

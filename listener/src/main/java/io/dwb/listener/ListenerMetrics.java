@@ -1,14 +1,27 @@
 package io.dwb.listener;
 
+import io.dwb.runtime.KafkaClientMetrics;
+import io.dwb.runtime.StageLatency;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
-/** What {@code /metrics} shows about the listener. One registry per listener: no global state. */
+/**
+ * What {@code /metrics} shows about the listener. One registry per listener: no global state. Its Kafka producer's
+ * metrics are served through the {@link KafkaClientMetrics} given (shared with a forwarder in the standalone).
+ */
 public final class ListenerMetrics {
+    /** The listener's producer, as {@code client} in the Kafka client metrics. */
+    public static final String KAFKA_CLIENT = "listener";
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final KafkaClientMetrics kafkaClients;
     private final Counter eventsRead;
     private final Counter eventsPublished;
     private final Counter gaps;
@@ -16,8 +29,15 @@ public final class ListenerMetrics {
     private final Counter transactions;
     private final Counter standIns;
     private final Histogram commitSeconds;
+    private final StageLatency publishLatency;
 
+    /** With Kafka client metrics of its own (a listener process). */
     public ListenerMetrics(IntSupplier queueDepth) {
+        this(queueDepth, new KafkaClientMetrics());
+    }
+
+    public ListenerMetrics(IntSupplier queueDepth, KafkaClientMetrics kafkaClients) {
+        this.kafkaClients = kafkaClients;
         eventsRead = Counter.builder().name("dwb_listener_events_read_total")
                 .help("Engine events read from GET /events (replayed duplicates included)").register(registry);
         eventsPublished = Counter.builder().name("dwb_listener_events_published_total")
@@ -38,6 +58,9 @@ public final class ListenerMetrics {
                 .help("Time to commit one Kafka transaction (flush, checkpoint, EndTxn)")
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).classicOnly()
                 .register(registry);
+        publishLatency = new StageLatency(registry, "dwb_listener_publish_latency_seconds",
+                "From an engine event's time (timeNano, the engine's clock) to the commit of the transaction that "
+                        + "published it (this host's clock); events without a time are not measured");
         GaugeWithCallback.builder().name("dwb_listener_queue_depth")
                 .help("Events read from the engine and not yet published")
                 .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
@@ -45,6 +68,20 @@ public final class ListenerMetrics {
 
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    public KafkaClientMetrics kafkaClients() {
+        return kafkaClients;
+    }
+
+    /** The producer now publishing (a new one after a Kafka failure replaces the old one). */
+    void producer(Supplier<Map<MetricName, ? extends Metric>> metrics) {
+        kafkaClients.register(KAFKA_CLIENT, metrics);
+    }
+
+    /** An event committed {@code nanos} after its engine time. */
+    void publishLatency(long nanos) {
+        publishLatency.observeNanos(nanos);
     }
 
     public void read(long n) {

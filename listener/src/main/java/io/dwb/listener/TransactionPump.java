@@ -75,19 +75,23 @@ final class TransactionPump {
     private final Duration transactionInterval;
     private final Duration continuityWait;
     private final LongSupplier nanoClock;
+    /** The wall clock, nanoseconds since the epoch: read once per commit, for the events' latency. */
+    private final LongSupplier epochNanos;
     private final BooleanSupplier stopping;
     private final Runnable requestStop;
 
     /**
      * @param idleCollection the full collection once quiet after the heap grew; null for none
      * @param nanoClock   monotonic nanoseconds
+     * @param epochNanos  the wall clock, nanoseconds since the epoch (the events' publish latency)
      * @param stopping    whether a stop was requested (then the subscription is stopped and what it read committed)
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
                     StateSource state, HeartbeatClock heartbeats, IdleCollection idleCollection,
                     Duration transactionInterval,
-                    Duration continuityWait, LongSupplier nanoClock, BooleanSupplier stopping, Runnable requestStop) {
+                    Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
+                    Runnable requestStop) {
         this.queue = queue;
         this.publisher = publisher;
         this.records = records;
@@ -98,6 +102,7 @@ final class TransactionPump {
         this.transactionInterval = transactionInterval;
         this.continuityWait = continuityWait;
         this.nanoClock = nanoClock;
+        this.epochNanos = epochNanos;
         this.stopping = stopping;
         this.requestStop = requestStop;
     }
@@ -111,6 +116,7 @@ final class TransactionPump {
     Checkpoint run(Subscription stream, Checkpoint committed, GapCause cause) {
         ContinuityCheck check = new ContinuityCheck(committed);
         OpenTransaction transaction = new OpenTransaction(committed);
+        EventTimes sentTimes = new EventTimes();
         List<CapturedEvent> drained = new ArrayList<>();
         long opened = nanoClock.getAsLong();
         CommitPolicy policy = new CommitPolicy(transactionInterval, MAX_BATCH, opened);
@@ -137,12 +143,12 @@ final class TransactionPump {
                 if (!wasDecided && check.proven()) {
                     log.info("resumed: the engine replayed the checkpointed event, continuity proven");
                 }
-                send(verdict, transaction, cause);
+                send(verdict, transaction, cause, sentTimes);
             }
             queue.release(drained);
             long now = nanoClock.getAsLong();
             if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
-                send(check.expire(stream.openedAtNanos()), transaction, cause);
+                send(check.expire(stream.openedAtNanos()), transaction, cause, sentTimes);
             }
             if (heartbeats.due(now)) {
                 publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(), transaction.pending())));
@@ -160,6 +166,7 @@ final class TransactionPump {
                 publisher.commit(transaction.checkpointToWrite());
                 metrics.transaction(nanoClock.getAsLong() - commitStart);
                 metrics.published(transaction.commit());
+                sentTimes.committed(epochNanos.getAsLong(), metrics::publishLatency);
             }
             policy.roundEnded(now, commit);
             if (finished) {
@@ -185,7 +192,8 @@ final class TransactionPump {
     }
 
     /** Sends a verdict's records: its gap (with the engine's state) first, then its events. */
-    private void send(ContinuityCheck.Verdict verdict, OpenTransaction transaction, GapCause cause) {
+    private void send(ContinuityCheck.Verdict verdict, OpenTransaction transaction, GapCause cause,
+                      EventTimes sentTimes) {
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
@@ -200,6 +208,7 @@ final class TransactionPump {
         for (CapturedEvent event : verdict.publish()) {
             publisher.send(records.event(event));
             if (event.identity().timeNano() != null) {
+                sentTimes.add(event.identity().timeNano());
                 last = event;
             }
         }

@@ -3,6 +3,7 @@ package io.dwb.listener;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.StandIn;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -10,6 +11,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -129,6 +132,11 @@ public final class TransactionalPublisher implements AutoCloseable {
         } catch (KafkaException e) {
             throw failure(e);
         }
+    }
+
+    /** The producer's own metrics (Kafka's {@code metrics()}), for {@code /metrics}. */
+    public Map<MetricName, ? extends Metric> kafkaMetrics() {
+        return producer.metrics();
     }
 
     /** Records sent in the open transaction. */

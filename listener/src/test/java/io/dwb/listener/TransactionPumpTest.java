@@ -13,6 +13,8 @@ import io.dwb.schemas.EventIdentity;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.StateSnapshot;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -48,15 +50,18 @@ class TransactionPumpTest {
     private final ScriptedQueue queue = new ScriptedQueue();
     private final ScriptedSubscription stream = new ScriptedSubscription();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** The wall clock: still, so that each event's latency is known. */
+    private final AtomicLong epochNanos = new AtomicLong(T0 + 5_000_000_000L);
+    private final ListenerMetrics metrics = new ListenerMetrics(queue::size);
 
     private TransactionPump pump() {
         publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
         return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
-                new ListenerMetrics(queue::size), () -> List.of(state),
+                metrics, () -> List.of(state),
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), null, INTERVAL, CONTINUITY_WAIT,
-                clock::get, stopping::get, () -> stopping.set(true));
+                clock::get, epochNanos::get, stopping::get, () -> stopping.set(true));
     }
 
     @Test
@@ -69,6 +74,21 @@ class TransactionPumpTest {
 
         assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
         assertThat(last).isEqualTo(checkpoint(3));
+    }
+
+    @Test
+    void eachCommittedEventIsMeasuredFromItsEngineTimeToTheCommit() {
+        queue.round(event(1), event(2), event(3));
+        stream.endAfter(queue);
+
+        pump().run(stream, null, CAUSE);
+
+        HistogramSnapshot.HistogramDataPointSnapshot latency = publishLatency();
+        assertThat(latency.getCount()).isEqualTo(3);
+        assertThat(latency.getSum()).as("4 s, 3 s and 2 s").isEqualTo(9.0);
+        assertThat(cumulative(latency, 1.0)).isZero();
+        assertThat(cumulative(latency, 2.5)).isEqualTo(1);
+        assertThat(cumulative(latency, 5.0)).isEqualTo(3);
     }
 
     @Test
@@ -133,6 +153,7 @@ class TransactionPumpTest {
         pump().run(stream, checkpoint(7), CAUSE);
 
         assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
+        assertThat(publishLatency().getCount()).as("the replayed events are not published again").isEqualTo(1);
     }
 
     @Test
@@ -175,6 +196,24 @@ class TransactionPumpTest {
 
         assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
         assertThat(producer.history()).as("read_committed readers see none of it").isEmpty();
+        assertThat(publishLatency().getCount()).as("nothing published, nothing measured").isZero();
+    }
+
+    private HistogramSnapshot.HistogramDataPointSnapshot publishLatency() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("dwb_listener_publish_latency_seconds"))
+                .map(s -> ((HistogramSnapshot) s).getDataPoints().get(0)).findFirst().orElseThrow();
+    }
+
+    /** Observations at most {@code upperBound} seconds. */
+    private static long cumulative(HistogramSnapshot.HistogramDataPointSnapshot h, double upperBound) {
+        long n = 0;
+        for (ClassicHistogramBucket b : h.getClassicBuckets()) {
+            if (b.getUpperBound() <= upperBound) {
+                n += b.getCount();
+            }
+        }
+        return n;
     }
 
     // ---- the fakes ----

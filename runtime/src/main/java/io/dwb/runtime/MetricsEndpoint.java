@@ -47,7 +47,12 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    public static MetricsEndpoint start(Binding binding, PrometheusRegistry registry, BooleanSupplier healthy) {
+    /**
+     * @param registry     the process's own metrics
+     * @param kafkaClients its Kafka clients, served once however many stages share them
+     */
+    public static MetricsEndpoint start(Binding binding, PrometheusRegistry registry, KafkaClientMetrics kafkaClients,
+                                        BooleanSupplier healthy) {
         if (binding.port() == 0) {
             return new MetricsEndpoint(null);
         }
@@ -63,10 +68,12 @@ public final class MetricsEndpoint implements AutoCloseable {
             throw new ConfigurationError("cannot listen for metrics on " + binding.address() + " port "
                     + binding.port() + ": " + e.getMessage(), e);
         }
-        // The process's own metrics, then the JVM's and the process's (memory, GC, threads, CPU, resident memory):
-        // registered only when the endpoint runs, so a process without one loads none of their classes.
+        // The process's own metrics, its Kafka clients', then the JVM's and the process's (memory, GC, threads, CPU,
+        // resident memory): registered only when the endpoint runs, so a process without one loads none of their
+        // classes.
         PrometheusRegistry served = new PrometheusRegistry();
         served.register((MultiCollector) registry::scrape);
+        served.register(kafkaClients);
         JvmMetrics.builder().register(served);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {

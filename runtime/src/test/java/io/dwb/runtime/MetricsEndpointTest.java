@@ -73,13 +73,14 @@ class MetricsEndpointTest {
         InetAddress external = externalAddress();
         int port = freePort();
         try (MetricsEndpoint endpoint = MetricsEndpoint.start(parse("--metrics-port", String.valueOf(port))
-                .binding(), new PrometheusRegistry(), () -> true)) {
+                .binding(), new PrometheusRegistry(), new KafkaClientMetrics(), () -> true)) {
             assertThat(endpoint.address().getAddress().isLoopbackAddress()).isTrue();
             assertThatThrownBy(() -> connect(external, port)).as("from " + external)
                     .isInstanceOf(ConnectException.class);
         }
         try (MetricsEndpoint endpoint = MetricsEndpoint.start(parse("--metrics-port", String.valueOf(port),
-                "--metrics-address", "0.0.0.0").binding(), new PrometheusRegistry(), () -> true)) {
+                "--metrics-address", "0.0.0.0").binding(), new PrometheusRegistry(), new KafkaClientMetrics(),
+                () -> true)) {
             connect(external, port); // the same address reaches it now
         }
     }
@@ -89,7 +90,7 @@ class MetricsEndpointTest {
         int port = freePort();
         List<Socket> stalled = new ArrayList<>();
         try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port),
-                new PrometheusRegistry(), () -> true)) {
+                new PrometheusRegistry(), new KafkaClientMetrics(), () -> true)) {
             stall(stalled, port, MetricsEndpoint.THREADS - 1);
             assertThat(health(port, Duration.ofSeconds(2)).statusCode()).as("answered at once").isEqualTo(200);
             // More stalled clients than the endpoint has threads: answered once the request timeout closed some.

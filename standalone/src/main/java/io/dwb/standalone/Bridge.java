@@ -6,6 +6,7 @@ import io.dwb.listener.CaptureLoop;
 import io.dwb.listener.EventQueue;
 import io.dwb.listener.ListenerMetrics;
 import io.dwb.listener.ListenerSettings;
+import io.dwb.runtime.KafkaClientMetrics;
 import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsEndpoint;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -56,15 +57,25 @@ final class Bridge {
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
                         MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity(), listenerSettings.queueBytes());
-        ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
-        CaptureLoop listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
         Forwarder forwarder = new Forwarder(forwarderSettings);
+        // One set of Kafka client metrics for both stages (the forwarder's, which the listener's producer joins):
+        // each client under its own name, served once.
+        KafkaClientMetrics kafkaClients = forwarder.metrics().kafkaClients();
+        ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size, kafkaClients);
+        CaptureLoop listener;
+        try {
+            listener = new CaptureLoop(listenerSettings, kafka, queue, listenerMetrics);
+        } catch (RuntimeException e) {
+            closeQuietly(forwarder);
+            throw e;
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register((MultiCollector) () -> listenerMetrics.registry().scrape());
         registry.register((MultiCollector) () -> forwarder.metrics().registry().scrape());
         MetricsEndpoint endpoint;
         try {
-            endpoint = MetricsEndpoint.start(metricsBinding, registry, () -> listener.healthy() && forwarder.healthy());
+            endpoint = MetricsEndpoint.start(metricsBinding, registry, kafkaClients,
+                    () -> listener.healthy() && forwarder.healthy());
         } catch (RuntimeException e) {
             closeQuietly(forwarder);
             throw e;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dwb.forwarder.ForwarderMetrics;
 import io.dwb.listener.ListenerMetrics;
+import io.dwb.runtime.KafkaClientMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -18,10 +19,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class ObservabilityKitTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Pattern METRIC = Pattern.compile("\\b((?:dwb|jvm|process)_[a-z0-9_]+)\\b");
+    private static final Pattern METRIC = Pattern.compile("\\b((?:dwb|jvm|process|kafka)_[a-z0-9_]+)\\b");
 
     @Test
     void everyAlertingRuleIsCompleteAndUsesServedMetrics() throws IOException {
@@ -64,11 +70,31 @@ class ObservabilityKitTest {
         }
         Set<String> used = metricsIn(expressions);
         assertThat(used).isSubsetOf(servedSampleNames());
-        assertThat(used).as("the bridge's own metrics all on the dashboard").containsAll(ownSampleNames().stream()
-                .filter(n -> !n.endsWith("_sum") && !n.endsWith("_count") && !n.endsWith("_created")
-                        && !n.equals("dwb_forwarder_heartbeats_total") && !n.equals("dwb_forwarder_replay_skipped_total")
-                        && !(n.startsWith("dwb_listener_commit_duration_seconds") && !n.endsWith("_bucket")))
-                .toList());
+        assertThat(used).as("the bridge's own metrics all on the dashboard (a histogram by its buckets)")
+                .containsAll(dashboardNames(ownMetrics()));
+        assertThat(used).as("the latency histograms, Kafka client lag and errors on the dashboard").contains(
+                "dwb_listener_publish_latency_seconds_bucket", "dwb_forwarder_delivery_latency_seconds_bucket",
+                "kafka_consumer_fetch_manager_records_lag_max", "kafka_producer_record_error_total");
+    }
+
+    @Test
+    void everyMetricIsInTheDocsMetricTables() throws IOException {
+        String docs = Files.readString(ROOT.resolve("docs/listener.md")) + Files.readString(ROOT.resolve(
+                "docs/forwarder.md"));
+        List<String> missing = new ArrayList<>();
+        for (MetricSnapshot s : ownMetrics()) {
+            String name = s.getMetadata().getPrometheusName() + (s instanceof CounterSnapshot ? "_total" : "");
+            if (!docs.contains("| `" + name)) {
+                missing.add(name);
+            }
+        }
+        for (MetricSnapshot s : kafkaClientMetrics()) {
+            String name = s.getMetadata().getPrometheusName() + (s instanceof CounterSnapshot ? "_total" : "");
+            if (!docs.contains("`" + name + "`")) {
+                missing.add(name);
+            }
+        }
+        assertThat(missing).as("metrics served and not documented").isEmpty();
     }
 
     @Test
@@ -94,24 +120,67 @@ class ObservabilityKitTest {
         return names;
     }
 
-    /** The sample names /metrics can carry: the bridge's own, then the JVM's and the process's. */
+    /**
+     * The sample names /metrics can carry: the bridge's own, its Kafka clients' (read from real clients: a listener's
+     * transactional producer, a forwarder's consumer in a group), then the JVM's and the process's.
+     */
     private static Set<String> servedSampleNames() {
-        Set<String> names = ownSampleNames();
+        Set<String> names = sampleNames(ownMetrics());
+        names.addAll(sampleNames(kafkaClientMetrics()));
         PrometheusRegistry jvm = new PrometheusRegistry();
         JvmMetrics.builder().register(jvm);
-        names.addAll(sampleNames(jvm));
+        names.addAll(sampleNames(jvm.scrape()));
         return names;
     }
 
-    private static Set<String> ownSampleNames() {
-        Set<String> names = sampleNames(new ListenerMetrics(() -> 0).registry());
-        names.addAll(sampleNames(new ForwarderMetrics().registry()));
+    private static List<MetricSnapshot> ownMetrics() {
+        List<MetricSnapshot> own = new ArrayList<>();
+        new ListenerMetrics(() -> 0).registry().scrape().forEach(own::add);
+        new ForwarderMetrics().registry().scrape().forEach(own::add);
+        return own;
+    }
+
+    private static List<MetricSnapshot> kafkaClientMetrics() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:9");
+        p.put("key.serializer", ByteArraySerializer.class.getName());
+        p.put("value.serializer", ByteArraySerializer.class.getName());
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        Properties producer = new Properties();
+        producer.putAll(p);
+        producer.put("transactional.id", "observability-kit");
+        Properties consumer = new Properties();
+        consumer.putAll(p);
+        consumer.put("group.id", "observability-kit");
+        try (KafkaProducer<byte[], byte[]> listener = new KafkaProducer<>(producer);
+             KafkaConsumer<byte[], byte[]> forwarder = new KafkaConsumer<>(consumer)) {
+            KafkaClientMetrics clients = new KafkaClientMetrics();
+            clients.register(ListenerMetrics.KAFKA_CLIENT, listener::metrics);
+            clients.register(ForwarderMetrics.KAFKA_CONSUMER, forwarder::metrics);
+            List<MetricSnapshot> served = new ArrayList<>();
+            clients.collect().forEach(served::add);
+            return served;
+        }
+    }
+
+    /** What the dashboard must show of each metric: a histogram's buckets, the others' samples. */
+    private static List<String> dashboardNames(List<MetricSnapshot> metrics) {
+        List<String> names = new ArrayList<>();
+        for (MetricSnapshot s : metrics) {
+            String name = s.getMetadata().getPrometheusName();
+            if (s instanceof HistogramSnapshot) {
+                names.add(name + "_bucket");
+            } else if (!name.equals("dwb_forwarder_heartbeats") && !name.equals("dwb_forwarder_replay_skipped")) {
+                names.add(s instanceof CounterSnapshot ? name + "_total" : name);
+            }
+        }
         return names;
     }
 
-    private static Set<String> sampleNames(PrometheusRegistry registry) {
+    private static Set<String> sampleNames(Iterable<MetricSnapshot> snapshots) {
         Set<String> names = new TreeSet<>();
-        for (MetricSnapshot s : registry.scrape()) {
+        for (MetricSnapshot s : snapshots) {
             String name = s.getMetadata().getPrometheusName();
             if (s instanceof CounterSnapshot) {
                 names.add(name + "_total");

@@ -173,7 +173,13 @@ class StandaloneProcessTest {
                 assertThat(http(metricsPort, "/metrics").body())
                         .contains("dwb_listener_events_published_total")
                         .contains("dwb_forwarder_alerts_sent_total")
-                        .contains("dwb_forwarder_paused 0");
+                        .contains("dwb_forwarder_paused 0")
+                        .as("the Kafka clients of both stages, served once in one process")
+                        .contains("kafka_producer_record_send_total{client=\"listener\"",
+                                "kafka_producer_record_send_total{client=\"dead-letters\"",
+                                "kafka_consumer_fetch_manager_records_consumed_total{client=\"forwarder\"",
+                                "dwb_listener_publish_latency_seconds_count",
+                                "dwb_forwarder_delivery_latency_seconds_count");
                 assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
             }
         }
