@@ -14,6 +14,6 @@ ARG DWB_GID=10001
 USER ${DWB_UID}:${DWB_GID}
 # The JVM flags are bin/listener's: listener/src/main/jvm/jvm.options, given to java as an argument file; JAVA_OPTS
 # replaces them. Options: DWB_* variables (docs/listener.md) or arguments after the image name.
-# As the launchers: fewer glibc malloc arenas, less native resident memory for a small JVM (docs/deployment.md).
-ENV MALLOC_ARENA_MAX=2
+# As the launchers: glibc's malloc settings of deploy/malloc.env (docs/deployment.md).
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 ENTRYPOINT ["sh", "-c", "exec java ${JAVA_OPTS:-@/opt/docker-wazuh-bridge/jvm.options} -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]

@@ -13,6 +13,20 @@ jvm_options() {
   sed -e 's/#.*//' "$file" | tr -s ' \t\n' ' ' | sed -e 's/^ //' -e 's/ $//'
 }
 
+# glibc's malloc settings, one source for every process: deploy/malloc.env. `malloc_env` prints its NAME=VALUE
+# lines; `export_malloc_env` exports each one that is not already set (bin/bench uses both).
+malloc_env() {
+  sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$DWB_ROOT/deploy/malloc.env"
+}
+
+export_malloc_env() {
+  local setting name
+  while IFS= read -r setting; do
+    name=${setting%%=*}
+    [ -n "${!name:-}" ] || export "${setting?}"
+  done < <(malloc_env)
+}
+
 launch() {
   local module=$1 main=$2; shift 2
   local jar="$DWB_ROOT/$module/target/$module.jar"
@@ -22,9 +36,7 @@ launch() {
     (cd "$DWB_ROOT" && mvn -q -B -pl "$module" -am package -DskipTests) >&2 || {
       echo "[$module] the build failed; run 'mvn -pl $module -am package' in $DWB_ROOT to see why" >&2; return 1; }
   fi
-  # Fewer glibc malloc arenas: a small JVM's native allocations (threads, Kafka client, zstd/snappy) otherwise
-  # spread over up to 8 per core arenas of 64 MB address space each, inflating resident memory.
-  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+  export_malloc_env
   local opts=${JAVA_OPTS:-}
   if [ -z "$opts" ]; then
     opts=$(jvm_options "$module") || return 1

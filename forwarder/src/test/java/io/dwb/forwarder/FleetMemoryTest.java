@@ -62,7 +62,7 @@ class FleetMemoryTest {
         int total = HOSTS * EVENTS_PER_HOST;
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
-                     Map.of("MALLOC_ARENA_MAX", "2"), List.of("--bootstrap-servers", broker.bootstrapServers(),
+                     JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
                              "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
                              "--wazuh-queue", receiver.path().toString()))) {
             // At least 2,000 events/s even on a loaded CI machine (it delivers ~60,000/s unloaded).
@@ -80,7 +80,6 @@ class FleetMemoryTest {
         }
     }
 
-    /** The forwarder's JVM flags as bin/forwarder passes them (one source: bin/support/launch.sh). */
     /** VmHWM: the most resident memory the process had at any time. */
     private static long peakRssKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {

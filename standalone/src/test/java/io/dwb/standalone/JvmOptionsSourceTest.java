@@ -42,7 +42,8 @@ class JvmOptionsSourceTest {
     @ValueSource(strings = {"listener", "forwarder", "standalone"})
     void theLaunchersRunJavaWithExactlyTheFlagsOfTheFile(String module) throws Exception {
         List<String> fromFile = argumentFile(root.resolve(module + "/src/main/jvm/jvm.options"));
-        assertThat(fromFile).as("%s's flags", module).isNotEmpty().allMatch(arg -> arg.startsWith("-X"));
+        assertThat(fromFile).as("%s's flags", module).isNotEmpty()
+                .allMatch(arg -> arg.startsWith("-X") || arg.startsWith("-D"));
         Process bash = new ProcessBuilder("bash", "-c", ". bin/support/launch.sh && jvm_options " + module)
                 .directory(root.toFile()).redirectErrorStream(true).start();
         String opts = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -57,6 +58,42 @@ class JvmOptionsSourceTest {
         for (String file : List.of("bin/support/launch.sh", "bin/run", "bin/listener", "bin/forwarder",
                 "standalone/wodle/install", "docker-compose.yml")) {
             assertThat(flags(Files.readString(root.resolve(file)))).as("JVM flags written in %s", file).isEmpty();
+        }
+    }
+
+    /**
+     * glibc's malloc settings have one source too, deploy/malloc.env: the launchers export it, the images carry its
+     * lines as ENV, and the installers of the service and the wodle write it from the file, none with values of its
+     * own (their output is run for real by ServiceInstallPackagedTest and WodleInstallPackagedTest).
+     */
+    @Test
+    void everyProcessGetsTheMallocSettingsOfDeployMallocEnv() throws Exception {
+        List<String> settings = new ArrayList<>();
+        for (String line : Files.readAllLines(root.resolve("deploy/malloc.env"))) {
+            String content = line.replaceAll("#.*", "").strip();
+            if (!content.isEmpty()) {
+                settings.add(content);
+            }
+        }
+        assertThat(settings).isNotEmpty().allMatch(s -> s.matches("MALLOC_[A-Z_]+=\\d+"));
+        for (String module : List.of("listener", "forwarder")) {
+            assertThat(Files.readString(root.resolve("deploy/" + module + ".Dockerfile")))
+                    .contains("ENV " + String.join(" ", settings));
+        }
+        Process bash = new ProcessBuilder("env", "-i", "PATH=" + System.getenv("PATH"), "bash", "-c",
+                ". bin/support/launch.sh && export_malloc_env && env").directory(root.toFile())
+                .redirectErrorStream(true).start();
+        String env = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(env.lines()).as("the environment launch.sh gives java").containsAll(settings);
+        for (String file : List.of("bin/support/launch.sh", "bin/bench", "standalone/service/install",
+                "standalone/wodle/install")) {
+            String text = Files.readString(root.resolve(file));
+            assertThat(text.lines().filter(l -> !l.strip().startsWith("#")).filter(l -> l.contains("MALLOC_")))
+                    .as("malloc settings written in %s", file).isEmpty();
+        }
+        for (String installer : List.of("standalone/service/install", "standalone/wodle/install")) {
+            assertThat(Files.readString(root.resolve(installer))).contains("deploy/malloc.env");
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,19 +57,37 @@ public final class JavaProcess implements AutoCloseable {
      * @param module {@code listener} or {@code forwarder}
      */
     public static List<String> launcherFlags(String module) throws IOException {
+        return List.of(launchSh("jvm_options", module).split("\\s+"));
+    }
+
+    /**
+     * The environment the launchers add: glibc's malloc settings of {@code deploy/malloc.env}, printed by
+     * bin/support/launch.sh's {@code malloc_env}, so a test's process takes the native memory users' processes do.
+     */
+    public static Map<String, String> launcherEnv() throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String line : launchSh("malloc_env", "").split("\n")) {
+            int eq = line.indexOf('=');
+            env.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return env;
+    }
+
+    /** What a function of bin/support/launch.sh prints (not empty), or an IOException saying why not. */
+    private static String launchSh(String function, String argument) throws IOException {
         Path launch = Path.of("..", "bin", "support", "launch.sh").toAbsolutePath().normalize();
-        Process bash = new ProcessBuilder("bash", "-c", ". \"$0\" && jvm_options \"$1\"", launch.toString(), module)
-                .redirectErrorStream(true).start();
-        String flags = new String(bash.getInputStream().readAllBytes()).strip();
+        Process bash = new ProcessBuilder("bash", "-c", ". \"$0\" && " + function + " \"$1\"", launch.toString(),
+                argument).redirectErrorStream(true).start();
+        String out = new String(bash.getInputStream().readAllBytes()).strip();
         try {
-            if (bash.waitFor() != 0 || flags.isEmpty()) {
-                throw new IOException("no JVM flags for " + module + " from jvm_options of " + launch + ": " + flags);
+            if (bash.waitFor() != 0 || out.isEmpty()) {
+                throw new IOException("nothing from " + function + " " + argument + " of " + launch + ": " + out);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted reading " + launch, e);
         }
-        return List.of(flags.split("\\s+"));
+        return out;
     }
 
     public long pid() {
