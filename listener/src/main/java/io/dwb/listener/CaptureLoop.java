@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listener's main loop, on the calling thread: connect to the engine, take the Kafka transactional id, then
- * subscribe from the checkpoint and publish in transactions, forever. Any Kafka failure rebuilds the producer and
- * re-reads the committed checkpoint (the engine replays what was not committed); any engine failure drains what was
- * read, then reconnects from the checkpoint with backoff.
+ * subscribe from the checkpoint and publish in transactions, forever. Any Kafka failure rebuilds the producer,
+ * re-reads the committed checkpoint and publishes again what it read and Kafka did not commit ({@link Uncommitted}),
+ * then resubscribes from the last event it holds; any engine failure drains what was read, then reconnects from the
+ * checkpoint with backoff.
  */
 public final class CaptureLoop {
     private static final Logger log = LoggerFactory.getLogger(CaptureLoop.class);
@@ -57,6 +58,8 @@ public final class CaptureLoop {
     private HeartbeatClock heartbeats;
     /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
     private final IdleCollection idleCollection;
+    /** What was read since the last commit, kept across producers: a failed transaction's records are sent again. */
+    private final Uncommitted uncommitted = new Uncommitted(null);
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
@@ -182,7 +185,10 @@ public final class CaptureLoop {
                     publisher.init();
                     CheckpointStore.Stored stored = store.read(host.id());
                     Optional<Checkpoint> checkpoint = stored.readable();
-                    unreadableCheckpoint = stored.unreadable();
+                    boolean retrying = !uncommitted.isEmpty();
+                    boolean kept = reconcile(checkpoint.orElse(null)) == Uncommitted.Reconciled.KEPT;
+                    // A gap held from before the failure already reports an unreadable checkpoint.
+                    unreadableCheckpoint = retrying && kept ? null : stored.unreadable();
                     kafkaReady = true;
                     kafkaBackoff.reset();
                     log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
@@ -197,16 +203,16 @@ public final class CaptureLoop {
                                 unreadableCheckpoint.why());
                     }
                     kafkaWarned = false;
-                    subscribeForever(engine, host, publisher, records, checkpoint.orElse(null));
+                    subscribeForever(engine, host, publisher, records);
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
-                    queue.clear(); // not committed: the engine replays it from the checkpoint
                     gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
                             + ")");
                     if (stopping()) {
-                        log.warn("stopping with Kafka unavailable: events read since the last commit were not "
-                                + "published (the next start replays them from the engine if it still has them)");
+                        log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not "
+                                + "published (the next start replays them from the engine if it still has them)",
+                                uncommitted.events());
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
@@ -217,6 +223,10 @@ public final class CaptureLoop {
                         kafkaWarned = true;
                     } else {
                         log.debug("Kafka still unavailable: {}; next try in {}", e.getMessage(), wait);
+                    }
+                    if (!uncommitted.isEmpty()) {
+                        log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them",
+                                uncommitted.events(), uncommitted.bytes());
                     }
                     waitOrStop(wait);
                 }
@@ -231,11 +241,38 @@ public final class CaptureLoop {
         return 0;
     }
 
+    /**
+     * A new producer found {@code stored} committed: keep what is still to publish, or drop what Kafka has or what a
+     * listener that published meanwhile makes stale (then the engine's replay from its checkpoint is all there is).
+     */
+    private Uncommitted.Reconciled reconcile(Checkpoint stored) {
+        int held = uncommitted.events();
+        Uncommitted.Reconciliation r = uncommitted.reconcile(stored);
+        queue.release(r.taken().bytes());
+        switch (r.outcome()) {
+            case KEPT -> {
+            }
+            case COMMITTED_LATE -> {
+                metrics.published(r.taken().events());
+                log.info("the commit that failed went through after all: {} events published, {} still to publish",
+                        r.taken().events(), uncommitted.events());
+            }
+            case DROPPED -> {
+                if (held > 0) {
+                    log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "
+                            + "(another listener of this engine published); resuming from it, the engine replays "
+                            + "what it still has", held);
+                }
+            }
+        }
+        return r.outcome();
+    }
+
     /** Subscriptions, one after the other, until a stop is requested (then returns) or Kafka fails (throws). */
     private void subscribeForever(EngineConnection engine, HostIdentity host, TransactionalPublisher publisher,
-                                  TopicRecords records, Checkpoint committed) {
-        Checkpoint checkpoint = committed;
-        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, () -> state(engine),
+                                  TopicRecords records) {
+        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted,
+                () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
                 this::stopping, this::requestStop);
         Backoff engineBackoff = backoff();
@@ -245,10 +282,11 @@ public final class CaptureLoop {
             EventStream stream;
             String since;
             try {
-                if (checkpoint == null && firstSince == null) {
+                Checkpoint from = uncommitted.pending(); // the last event read, held or committed
+                if (from == null && firstSince == null) {
                     firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
                 }
-                long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
+                long sinceNanos = from != null ? from.timeNano() : firstSince;
                 since = sinceParameter(sinceNanos);
                 stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns), queue,
                         metrics::read, settings.engineProbe());
@@ -263,7 +301,7 @@ public final class CaptureLoop {
                     log.warn("{}; reconnecting with backoff", e.getMessage());
                     engineWarned = true;
                 }
-                idle(publisher, records, checkpoint, wait);
+                idle(publisher, records, uncommitted.pending(), wait);
                 continue;
             }
             failures = 0;
@@ -279,7 +317,7 @@ public final class CaptureLoop {
             }
             End end;
             try {
-                checkpoint = pump.run(stream, checkpoint, gapCause);
+                pump.run(stream, gapCause);
                 end = stream.end();
             } finally {
                 stream.stop();
@@ -294,7 +332,7 @@ public final class CaptureLoop {
             } else {
                 gapCause = new GapCause(GapReason.ENGINE_RESTARTED,
                         "the engine connection was lost (" + end.detail() + ")");
-                idle(publisher, records, checkpoint, engineBackoff.next());
+                idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
         }
     }
@@ -314,7 +352,7 @@ public final class CaptureLoop {
                         + "since " + from + " at least.", null);
         log.warn("gap: events between {} and {} may be lost ({}: the checkpoint is unreadable)", from, to,
                 gap.reason());
-        pump.publishGap(gap);
+        pump.holdGap(gap); // sent first by the pump's next run, in its transaction
         unreadableCheckpoint = null;
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,14 @@ final class TransactionPump {
         /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first. */
         int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException;
 
-        /** The pump is done with these events: the producer holds copies of what was sent. */
+        /** The pump is done with these events as drained: what it sends it {@link #hold}s until committed. */
         void release(List<CapturedEvent> taken);
+
+        /** Bytes of events kept until Kafka commits them: they count against the queue's bound meanwhile. */
+        void hold(long bytes);
+
+        /** Kept bytes committed or dropped. */
+        void release(long bytes);
 
         boolean isEmpty();
     }
@@ -77,6 +84,8 @@ final class TransactionPump {
     private final LongSupplier nanoClock;
     private final BooleanSupplier stopping;
     private final Runnable requestStop;
+    /** Outlives this pump: what a failed transaction held is published again by the next producer's pump. */
+    private final Uncommitted uncommitted;
 
     /**
      * @param idleCollection the full collection once quiet after the heap grew; null for none
@@ -85,7 +94,7 @@ final class TransactionPump {
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
-                    StateSource state, HeartbeatClock heartbeats, IdleCollection idleCollection,
+                    Uncommitted uncommitted, StateSource state, HeartbeatClock heartbeats, IdleCollection idleCollection,
                     Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, BooleanSupplier stopping, Runnable requestStop) {
         this.queue = queue;
@@ -100,71 +109,132 @@ final class TransactionPump {
         this.nanoClock = nanoClock;
         this.stopping = stopping;
         this.requestStop = requestStop;
+        this.uncommitted = uncommitted;
     }
 
     /**
-     * Moves the subscription's events into transactions until it has ended and everything it read is committed.
+     * Moves the subscription's events into transactions until it has ended and everything it read is committed. The
+     * records {@link Uncommitted} holds from a failed transaction go first, in a new transaction, and the
+     * subscription resumes from the last of them. When Kafka fails, the subscription is stopped and everything it
+     * read is kept in {@link Uncommitted} (the events it had not decided on yet decided now), then the failure is
+     * thrown: the caller builds a new producer and runs again.
      *
-     * @param committed the checkpoint the subscription started from (null on a first start)
      * @return the checkpoint committed last
      */
-    Checkpoint run(Subscription stream, Checkpoint committed, GapCause cause) {
-        ContinuityCheck check = new ContinuityCheck(committed);
-        OpenTransaction transaction = new OpenTransaction(committed);
+    Checkpoint run(Subscription stream, GapCause cause) {
+        ContinuityCheck check = new ContinuityCheck(uncommitted.pending());
         List<CapturedEvent> drained = new ArrayList<>();
+        int offered = 0;
+        boolean released = true;
         long opened = nanoClock.getAsLong();
         CommitPolicy policy = new CommitPolicy(transactionInterval, MAX_BATCH, opened);
         boolean stopRequested = false;
-        while (true) {
-            if (stopping.getAsBoolean() && !stopRequested) {
-                log.info("stopping: disconnecting from the engine and committing what was read");
-                stream.stop();
-                stopRequested = true;
-            }
-            End end = stream.end(); // before draining: once set, everything read is already in the queue
-            drained.clear();
-            long wait = stopRequested || end != null ? 0
-                    : waitMillis(publisher.sent() > 0, policy, check, opened, nanoClock.getAsLong());
-            try {
-                queue.drainTo(drained, policy.room(publisher.sent()), wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                requestStop.run();
-            }
-            for (CapturedEvent event : drained) {
-                boolean wasDecided = check.decided();
-                ContinuityCheck.Verdict verdict = check.offer(event);
-                if (!wasDecided && check.proven()) {
-                    log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+        try {
+            publishHeld();
+            while (true) {
+                if (stopping.getAsBoolean() && !stopRequested) {
+                    log.info("stopping: disconnecting from the engine and committing what was read");
+                    stream.stop();
+                    stopRequested = true;
                 }
-                send(verdict, transaction, cause);
+                End end = stream.end(); // before draining: once set, everything read is already in the queue
+                drained.clear();
+                offered = 0;
+                long wait = stopRequested || end != null ? 0
+                        : waitMillis(publisher.sent() > 0, policy, check, opened, nanoClock.getAsLong());
+                try {
+                    queue.drainTo(drained, policy.room(publisher.sent()), wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    requestStop.run();
+                }
+                released = drained.isEmpty();
+                while (offered < drained.size()) {
+                    boolean wasDecided = check.decided();
+                    ContinuityCheck.Verdict verdict = check.offer(drained.get(offered++));
+                    if (!wasDecided && check.proven()) {
+                        log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+                    }
+                    send(hold(verdict, cause));
+                }
+                queue.release(drained);
+                released = true;
+                long now = nanoClock.getAsLong();
+                if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
+                    send(hold(check.expire(stream.openedAtNanos()), cause));
+                }
+                if (heartbeats.due(now)) {
+                    publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(),
+                            uncommitted.pending())));
+                }
+                boolean drainedAll = queue.isEmpty();
+                boolean finished = (stopRequested || end != null) && drainedAll;
+                if (idleCollection != null && !drained.isEmpty()) {
+                    idleCollection.active(now);
+                } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
+                    idleCollection.quiet(now);
+                }
+                boolean commit = policy.due(now, publisher.sent(), drainedAll);
+                if (commit) {
+                    long commitStart = nanoClock.getAsLong();
+                    uncommitted.committing();
+                    publisher.commit(uncommitted.checkpointToWrite());
+                    metrics.transaction(nanoClock.getAsLong() - commitStart);
+                    Uncommitted.Taken done = uncommitted.commit();
+                    metrics.published(done.events());
+                    queue.release(done.bytes());
+                }
+                policy.roundEnded(now, commit);
+                if (finished) {
+                    return uncommitted.committed();
+                }
             }
-            queue.release(drained);
-            long now = nanoClock.getAsLong();
-            if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
-                send(check.expire(stream.openedAtNanos()), transaction, cause);
+        } catch (TransactionalPublisher.KafkaUnavailable e) {
+            keepWhatWasRead(stream, check, released ? List.of() : drained, offered, cause);
+            throw e;
+        }
+    }
+
+    /**
+     * Kafka failed: stops the subscription and holds everything it read that is new, in order, after what the failed
+     * transaction held, so the next producer publishes it all again. The events not decided on yet are decided now;
+     * those the continuity check still waits on are left to the engine's replay (the next subscription resumes from
+     * the last event held).
+     */
+    private void keepWhatWasRead(Subscription stream, ContinuityCheck check, List<CapturedEvent> drained, int offered,
+                                 GapCause cause) {
+        stream.stop();
+        for (int i = offered; i < drained.size(); i++) {
+            hold(check.offer(drained.get(i)), cause);
+        }
+        queue.release(drained);
+        List<CapturedEvent> rest = new ArrayList<>();
+        try {
+            while (queue.drainTo(rest, MAX_BATCH, 0) > 0) {
+                for (CapturedEvent event : rest) {
+                    hold(check.offer(event), cause);
+                }
+                queue.release(rest);
+                rest.clear();
             }
-            if (heartbeats.due(now)) {
-                publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(), transaction.pending())));
-            }
-            boolean drainedAll = queue.isEmpty();
-            boolean finished = (stopRequested || end != null) && drainedAll;
-            if (idleCollection != null && !drained.isEmpty()) {
-                idleCollection.active(now);
-            } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
-                idleCollection.quiet(now);
-            }
-            boolean commit = policy.due(now, publisher.sent(), drainedAll);
-            if (commit) {
-                long commitStart = nanoClock.getAsLong();
-                publisher.commit(transaction.checkpointToWrite());
-                metrics.transaction(nanoClock.getAsLong() - commitStart);
-                metrics.published(transaction.commit());
-            }
-            policy.roundEnded(now, commit);
-            if (finished) {
-                return transaction.committed();
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            requestStop.run();
+        }
+    }
+
+    /** The records held from a failed transaction, in a new one, before anything new. */
+    private void publishHeld() {
+        if (uncommitted.isEmpty()) {
+            return;
+        }
+        if (uncommitted.events() > 0) {
+            log.info("publishing again the {} events read since checkpoint {} that Kafka did not commit",
+                    uncommitted.events(), uncommitted.committed() == null ? "(none)"
+                            : ContractJson.rfc3339(uncommitted.committed().timeNano()));
+        }
+        for (Uncommitted.Held h : uncommitted.held()) {
+            publisher.send(h.record());
         }
     }
 
@@ -184,35 +254,49 @@ final class TransactionPump {
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - now));
     }
 
-    /** Sends a verdict's records: its gap (with the engine's state) first, then its events. */
-    private void send(ContinuityCheck.Verdict verdict, OpenTransaction transaction, GapCause cause) {
+    /**
+     * Holds a verdict's records in {@link Uncommitted}: its gap (logged, counted, with the engine's state) first, then
+     * its events, whose bytes count against the queue's bound until committed. Returns them, to send.
+     */
+    private List<ProducerRecord<byte[], byte[]>> hold(ContinuityCheck.Verdict verdict, GapCause cause) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
             String to = ContractJson.rfc3339(w.toNano());
             log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, cause.reason().code(),
                     cause.detail());
-            publishGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did not "
-                    + "replay the checkpointed event after " + cause.detail() + ": events between " + from + " and "
-                    + to + " may be lost.", w.lastEventId()));
+            out.addAll(holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did "
+                    + "not replay the checkpointed event after " + cause.detail() + ": events between " + from
+                    + " and " + to + " may be lost.", w.lastEventId())));
         }
-        CapturedEvent last = null;
         for (CapturedEvent event : verdict.publish()) {
-            publisher.send(records.event(event));
-            if (event.identity().timeNano() != null) {
-                last = event;
-            }
+            ProducerRecord<byte[], byte[]> record = records.event(event);
+            uncommitted.hold(record, event);
+            queue.hold(event.json().length);
+            out.add(record);
         }
-        transaction.sent(verdict.publish().size(),
-                last == null ? null : new Checkpoint(last.identity().timeNano(), last.id()));
+        return out;
     }
 
-    /** A gap record, counted, then the engine's state, in the open transaction. */
-    void publishGap(Gap gap) {
-        publisher.send(records.gap(gap));
+    private void send(List<ProducerRecord<byte[], byte[]>> held) {
+        for (ProducerRecord<byte[], byte[]> record : held) {
+            publisher.send(record);
+        }
+    }
+
+    /**
+     * A gap record, counted, then the engine's state, held to go first in the next transaction (the caller's gap of
+     * an unreadable checkpoint) or the open one.
+     */
+    List<ProducerRecord<byte[], byte[]>> holdGap(Gap gap) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        out.add(records.gap(gap));
         metrics.gap();
         for (StateSnapshot part : state.take()) {
-            publisher.send(records.state(part));
+            out.add(records.state(part));
         }
+        out.forEach(uncommitted::hold);
+        return out;
     }
 }

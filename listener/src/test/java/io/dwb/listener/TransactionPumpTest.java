@@ -50,11 +50,19 @@ class TransactionPumpTest {
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private TransactionPump pump() {
+        return pump(null);
+    }
+
+    private TransactionPump pump(Checkpoint committed) {
+        return pump(publisher, new Uncommitted(committed));
+    }
+
+    private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted) {
         publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
         return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
-                new ListenerMetrics(queue::size), () -> List.of(state),
+                new ListenerMetrics(queue::size), uncommitted, () -> List.of(state),
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), null, INTERVAL, CONTINUITY_WAIT,
                 clock::get, stopping::get, () -> stopping.set(true));
     }
@@ -65,7 +73,7 @@ class TransactionPumpTest {
         queue.round(() -> assertThat(producer.commitCount()).as("committed before waiting for more").isEqualTo(1));
         stream.endAfter(queue);
 
-        Checkpoint last = pump().run(stream, null, CAUSE);
+        Checkpoint last = pump().run(stream, CAUSE);
 
         assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
         assertThat(last).isEqualTo(checkpoint(3));
@@ -79,7 +87,7 @@ class TransactionPumpTest {
         }
         stream.endAfter(queue);
 
-        pump().run(stream, null, CAUSE);
+        pump().run(stream, CAUSE);
 
         assertThat(producer.commitCount()).as("one commit per interval, then the end's").isEqualTo(2);
         List<String> kinds = kinds(producer.history());
@@ -96,7 +104,7 @@ class TransactionPumpTest {
         queue.available(burst);
         stream.endAfter(queue);
 
-        pump().run(stream, null, CAUSE);
+        pump().run(stream, CAUSE);
 
         assertThat(producer.commitCount()).isEqualTo(3);
         List<String> kinds = kinds(producer.history());
@@ -116,7 +124,7 @@ class TransactionPumpTest {
         queue.round(event(30));
         stream.endAfter(queue);
 
-        Checkpoint last = pump().run(stream, committed, CAUSE);
+        Checkpoint last = pump(committed).run(stream, CAUSE);
 
         assertThat(kinds(producer.history())).containsExactly("gap", "state", "event 30", "checkpoint 30");
         assertThat(new String(producer.history().get(0).value(), StandardCharsets.UTF_8))
@@ -130,7 +138,7 @@ class TransactionPumpTest {
         queue.round(event(6), event(7), event(8));
         stream.endAfter(queue);
 
-        pump().run(stream, checkpoint(7), CAUSE);
+        pump(checkpoint(7)).run(stream, CAUSE);
 
         assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
     }
@@ -142,7 +150,7 @@ class TransactionPumpTest {
         }
         stream.endAfter(queue);
 
-        pump().run(stream, checkpoint(4), CAUSE);
+        pump(checkpoint(4)).run(stream, CAUSE);
 
         assertThat(kinds(producer.history())).startsWith("gap", "state").contains("heartbeat");
         String heartbeat = new String(producer.history().get(kinds(producer.history()).indexOf("heartbeat"))
@@ -156,7 +164,7 @@ class TransactionPumpTest {
         queue.round(() -> stopping.set(true));
         queue.available(List.of(event(2), event(3)));
 
-        Checkpoint last = pump().run(stream, null, CAUSE);
+        Checkpoint last = pump().run(stream, CAUSE);
 
         assertThat(stream.stopped).isTrue();
         assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "event 2", "event 3",
@@ -169,12 +177,82 @@ class TransactionPumpTest {
         queue.round(event(1), event(2));
         stream.endAfter(queue);
         producer.commitTransactionException = new TimeoutException("no answer");
-        TransactionPump pump = pump();
+        TransactionPump pump = pump(checkpoint(0));
 
-        Throwable failure = catchThrowable(() -> pump.run(stream, checkpoint(0), CAUSE));
+        Throwable failure = catchThrowable(() -> pump.run(stream, CAUSE));
 
         assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
         assertThat(producer.history()).as("read_committed readers see none of it").isEmpty();
+    }
+
+    @Test
+    void afterAFailedCommitTheNextProducerPublishesWhatWasReadOnceInOrderBeforeAnythingNew() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
+        queue.available(List.of(event(3), event(4))); // read while the commit waited
+        producer.commitTransactionException = new TimeoutException("no answer");
+
+        Throwable failure = catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+
+        assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
+        assertThat(stream.stopped).as("the subscription ends with the producer").isTrue();
+        assertThat(uncommitted.pending()).as("the next subscription resumes from the last event read")
+                .isEqualTo(checkpoint(4));
+
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
+        ScriptedSubscription resumed = new ScriptedSubscription();
+        queue.round(event(4), event(5)); // the engine replays from event 4: continuity proven on it
+        resumed.endAfter(queue);
+
+        Checkpoint last = pump(publisherOver(rebuilt), uncommitted).run(resumed, CAUSE);
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "event 3", "event 4", "event 5",
+                "checkpoint 5");
+        assertThat(last).isEqualTo(checkpoint(5));
+    }
+
+    @Test
+    void aCommitThatWentThroughAfterAllIsNotPublishedTwice() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
+        queue.available(List.of(event(3)));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+
+        // The new producer's initTransactions completed that commit: Kafka's checkpoint is the failed one's.
+        assertThat(uncommitted.reconcile(checkpoint(2)).outcome())
+                .isEqualTo(Uncommitted.Reconciled.COMMITTED_LATE);
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        ScriptedSubscription resumed = new ScriptedSubscription();
+        queue.round(event(3), event(4));
+        resumed.endAfter(queue);
+
+        pump(publisherOver(rebuilt), uncommitted).run(resumed, CAUSE);
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 3", "event 4", "checkpoint 4");
+    }
+
+    @Test
+    void whatWasHeldIsDroppedWhenAnotherListenerMovedTheCheckpoint() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+
+        Uncommitted.Reconciliation r = uncommitted.reconcile(checkpoint(9));
+
+        assertThat(r.outcome()).isEqualTo(Uncommitted.Reconciled.DROPPED);
+        assertThat(r.taken().events()).isEqualTo(2);
+        assertThat(uncommitted.isEmpty()).isTrue();
+        assertThat(uncommitted.pending()).as("resumes from the other listener's checkpoint").isEqualTo(checkpoint(9));
+    }
+
+    private TransactionalPublisher publisherOver(MockProducer<byte[], byte[]> producer) {
+        return new TransactionalPublisher(producer, new TopicRecords(HOST, "events", "checkpoints"), clock::get,
+                60_000);
     }
 
     // ---- the fakes ----
@@ -272,6 +350,12 @@ class TransactionPumpTest {
 
         @Override
         public void release(List<CapturedEvent> taken) {}
+
+        @Override
+        public void hold(long bytes) {}
+
+        @Override
+        public void release(long bytes) {}
 
         @Override
         public boolean isEmpty() {
