@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@link ContinuityCheck} decide what is new, sends events (a gap and the engine's state first when continuity is
  * not proven) and heartbeats in the open transaction, and commits it with the checkpoint last when the
  * {@link CommitPolicy} says so; returns once the subscription has ended (or a stop was requested) and everything it
- * read is committed. Time is the injected monotonic clock: the only wait is the drain's, bounded by the next commit.
+ * read is committed. What it sends is held in {@link Uncommitted} until committed: when Kafka fails, that and what the
+ * subscription read after it are what the next producer's pump publishes first. Time is the injected monotonic
+ * clock: the only wait is the drain's, bounded by the next commit.
  */
 final class TransactionPump {
     private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
