@@ -301,6 +301,7 @@ public final class CaptureLoop {
                     log.warn("{}; reconnecting with backoff", e.getMessage());
                     engineWarned = true;
                 }
+                pump.commitHeld(); // what a failed transaction held need not wait for the engine
                 idle(publisher, records, uncommitted.pending(), wait);
                 continue;
             }

@@ -178,13 +178,7 @@ final class TransactionPump {
                 }
                 boolean commit = policy.due(now, publisher.sent(), drainedAll);
                 if (commit) {
-                    long commitStart = nanoClock.getAsLong();
-                    uncommitted.committing();
-                    publisher.commit(uncommitted.checkpointToWrite());
-                    metrics.transaction(nanoClock.getAsLong() - commitStart);
-                    Uncommitted.Taken done = uncommitted.commit();
-                    metrics.published(done.events());
-                    queue.release(done.bytes());
+                    commit();
                 }
                 policy.roundEnded(now, commit);
                 if (finished) {
@@ -223,6 +217,28 @@ final class TransactionPump {
             Thread.currentThread().interrupt();
             requestStop.run();
         }
+    }
+
+    /**
+     * Publishes and commits what a failed transaction held, without a subscription: the engine is away, and what was
+     * read need not wait for it.
+     */
+    void commitHeld() {
+        if (!uncommitted.isEmpty()) {
+            publishHeld();
+            commit();
+        }
+    }
+
+    /** Commits the open transaction with the checkpoint of the last event held; what it held is then released. */
+    private void commit() {
+        long commitStart = nanoClock.getAsLong();
+        uncommitted.committing();
+        publisher.commit(uncommitted.checkpointToWrite());
+        metrics.transaction(nanoClock.getAsLong() - commitStart);
+        Uncommitted.Taken done = uncommitted.commit();
+        metrics.published(done.events());
+        queue.release(done.bytes());
     }
 
     /** The records held from a failed transaction, in a new one, before anything new. */

@@ -236,6 +236,23 @@ class TransactionPumpTest {
     }
 
     @Test
+    void whatWasHeldIsCommittedWithoutASubscriptionWhileTheEngineIsAway() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+        uncommitted.reconcile(checkpoint(0));
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+
+        pump(publisherOver(rebuilt), uncommitted).commitHeld();
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "checkpoint 2");
+        assertThat(uncommitted.isEmpty()).isTrue();
+        assertThat(uncommitted.committed()).isEqualTo(checkpoint(2));
+    }
+
+    @Test
     void whatWasHeldIsDroppedWhenAnotherListenerMovedTheCheckpoint() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
