@@ -14,6 +14,7 @@ import io.dwb.runtime.Backoff;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -60,6 +61,8 @@ public final class CaptureLoop {
     private final IdleCollection idleCollection;
     /** What was read since the last commit, kept across producers: a failed transaction's records are sent again. */
     private final Uncommitted uncommitted = new Uncommitted(null);
+    /** The subscription Kafka failed during, kept reading while the producer is rebuilt; null when none. */
+    private OpenSubscription kept;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
@@ -212,7 +215,8 @@ public final class CaptureLoop {
                     if (stopping()) {
                         log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not "
                                 + "published (the next start replays them from the engine if it still has them)",
-                                uncommitted.events());
+                                uncommitted.events() + queue.size());
+                        endKeptSubscription();
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
@@ -224,20 +228,23 @@ public final class CaptureLoop {
                     } else {
                         log.debug("Kafka still unavailable: {}; next try in {}", e.getMessage(), wait);
                     }
-                    if (!uncommitted.isEmpty()) {
-                        log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them",
-                                uncommitted.events(), uncommitted.bytes());
+                    if (!uncommitted.isEmpty() || kept != null) {
+                        log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",
+                                uncommitted.events(), uncommitted.bytes(), kept == null ? ""
+                                        : "; the engine subscription goes on into the queue meanwhile");
                     }
                     waitOrStop(wait);
                 }
             } catch (Fenced e) {
                 kafkaReady = false;
+                endKeptSubscription();
                 // The launcher prints this as the one error line.
                 throw new IllegalStateException("fenced: another listener for Docker engine " + host.name()
                         + " took over transactional id " + host.transactionalId()
                         + "; exiting without publishing more (run one listener per engine)", e);
             }
         }
+        endKeptSubscription();
         return 0;
     }
 
@@ -261,8 +268,9 @@ public final class CaptureLoop {
                 if (held > 0) {
                     log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "
                             + "(another listener of this engine published); resuming from it, the engine replays "
-                            + "what it still has", held);
+                            + "what it still has", held + queue.size());
                 }
+                endKeptSubscription();
             }
         }
         return r.outcome();
@@ -279,49 +287,51 @@ public final class CaptureLoop {
         int failures = 0;
         boolean engineWarned = false;
         while (!stopping()) {
-            EventStream stream;
-            String since;
-            try {
-                Checkpoint from = uncommitted.pending(); // the last event read, held or committed
-                if (from == null && firstSince == null) {
-                    firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
-                }
-                long sinceNanos = from != null ? from.timeNano() : firstSince;
-                since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns), queue,
-                        metrics::read, settings.engineProbe());
-                stream.start();
-            } catch (EngineUnavailable e) {
-                failures++;
-                if (settings.attempts() > 0 && failures >= settings.attempts()) {
-                    throw new EngineGaveUp(e.getMessage() + " (gave up after " + failures + " attempts)", e);
-                }
-                Duration wait = engineBackoff.next();
-                if (!engineWarned) {
-                    log.warn("{}; reconnecting with backoff", e.getMessage());
-                    engineWarned = true;
-                }
-                pump.commitHeld(); // what a failed transaction held need not wait for the engine
-                idle(publisher, records, uncommitted.pending(), wait);
-                continue;
-            }
-            failures = 0;
-            engineWarned = false;
-            engineBackoff.reset();
-            currentStream = stream;
-            if (subscriptions++ > 0) {
-                metrics.reconnect();
-            }
-            log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
-            if (unreadableCheckpoint != null) {
-                unreadableGap(pump, firstSince);
-            }
             End end;
-            try {
-                pump.run(stream, gapCause);
-                end = stream.end();
-            } finally {
-                stream.stop();
+            if (kept != null) {
+                // Kafka failed during this subscription, which went on reading meanwhile: go on with it.
+                log.info("Kafka is back: publishing what was read while it was away, then going on with the same "
+                        + "subscription");
+                end = runPump(pump, kept);
+            } else {
+                EventStream stream;
+                String since;
+                try {
+                    Checkpoint from = uncommitted.pending(); // the last event read, held or committed
+                    if (from == null && firstSince == null) {
+                        firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
+                    }
+                    long sinceNanos = from != null ? from.timeNano() : firstSince;
+                    since = sinceParameter(sinceNanos);
+                    stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns),
+                            queue, metrics::read, settings.engineProbe());
+                    stream.start();
+                } catch (EngineUnavailable e) {
+                    failures++;
+                    if (settings.attempts() > 0 && failures >= settings.attempts()) {
+                        throw new EngineGaveUp(e.getMessage() + " (gave up after " + failures + " attempts)", e);
+                    }
+                    Duration wait = engineBackoff.next();
+                    if (!engineWarned) {
+                        log.warn("{}; reconnecting with backoff", e.getMessage());
+                        engineWarned = true;
+                    }
+                    pump.commitHeld(); // what a failed transaction held need not wait for the engine
+                    idle(publisher, records, uncommitted.pending(), wait);
+                    continue;
+                }
+                failures = 0;
+                engineWarned = false;
+                engineBackoff.reset();
+                currentStream = stream;
+                if (subscriptions++ > 0) {
+                    metrics.reconnect();
+                }
+                log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
+                if (unreadableCheckpoint != null) {
+                    unreadableGap(pump, firstSince);
+                }
+                end = runPump(pump, new OpenSubscription(stream, new ContinuityCheck(uncommitted.pending())));
             }
             if (stopping()) {
                 return;
@@ -335,6 +345,47 @@ public final class CaptureLoop {
                         "the engine connection was lost (" + end.detail() + ")");
                 idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
+        }
+    }
+
+    /**
+     * One subscription into the pump until it has ended and what it read is committed; returns why it ended. When
+     * Kafka fails, the subscription is kept open ({@link #kept}: the reader goes on filling the queue while the
+     * producer is rebuilt) and the failure thrown; anything else ends it.
+     */
+    private End runPump(TransactionPump pump, OpenSubscription subscription) {
+        kept = null;
+        boolean kafkaFailed = false;
+        try {
+            pump.run(subscription.stream(), subscription.check(), gapCause);
+            return subscription.stream().end();
+        } catch (KafkaUnavailable e) {
+            kafkaFailed = true;
+            kept = subscription;
+            throw e;
+        } finally {
+            if (!kafkaFailed) {
+                subscription.stream().stop();
+            }
+        }
+    }
+
+    /** Ends the subscription kept open across a Kafka failure, if any, dropping what it queued. */
+    private void endKeptSubscription() {
+        OpenSubscription s = kept;
+        kept = null;
+        if (s == null) {
+            return;
+        }
+        s.stream().stop();
+        List<CapturedEvent> rest = new ArrayList<>();
+        try {
+            while (queue.drainTo(rest, TransactionPump.MAX_BATCH, 0) > 0) {
+                queue.release(rest);
+                rest.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -402,6 +453,9 @@ public final class CaptureLoop {
             return true;
         }
     }
+
+    /** A subscription and the continuity check of its start, which go on together across a Kafka failure. */
+    private record OpenSubscription(EventStream stream, ContinuityCheck check) {}
 
     /** The configured number of consecutive engine connection attempts failed. */
     static final class EngineGaveUp extends RuntimeException {

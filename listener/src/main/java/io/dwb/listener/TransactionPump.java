@@ -116,15 +116,15 @@ final class TransactionPump {
 
     /**
      * Moves the subscription's events into transactions until it has ended and everything it read is committed. The
-     * records {@link Uncommitted} holds from a failed transaction go first, in a new transaction, and the
-     * subscription resumes from the last of them. When Kafka fails, the subscription is stopped and everything it
-     * read is kept in {@link Uncommitted} (the events it had not decided on yet decided now), then the failure is
-     * thrown: the caller builds a new producer and runs again.
+     * records {@link Uncommitted} holds from a failed transaction go first, in a new transaction. When Kafka fails,
+     * what was drained is kept in {@link Uncommitted} and the failure thrown; the subscription is left open, its
+     * events left in the queue: the caller builds a new producer and runs again with the same subscription and check.
      *
+     * @param check the continuity check of the subscription's start (made with the checkpoint it resumed from), the
+     *              same one when the run goes on after a Kafka failure
      * @return the checkpoint committed last
      */
-    Checkpoint run(Subscription stream, GapCause cause) {
-        ContinuityCheck check = new ContinuityCheck(uncommitted.pending());
+    Checkpoint run(Subscription stream, ContinuityCheck check, GapCause cause) {
         List<CapturedEvent> drained = new ArrayList<>();
         int offered = 0;
         boolean released = true;
@@ -186,37 +186,19 @@ final class TransactionPump {
                 }
             }
         } catch (TransactionalPublisher.KafkaUnavailable e) {
-            keepWhatWasRead(stream, check, released ? List.of() : drained, offered, cause);
+            if (!released) {
+                keepTheRest(check, drained, offered, cause);
+            }
             throw e;
         }
     }
 
-    /**
-     * Kafka failed: stops the subscription and holds everything it read that is new, in order, after what the failed
-     * transaction held, so the next producer publishes it all again. The events not decided on yet are decided now;
-     * those the continuity check still waits on are left to the engine's replay (the next subscription resumes from
-     * the last event held).
-     */
-    private void keepWhatWasRead(Subscription stream, ContinuityCheck check, List<CapturedEvent> drained, int offered,
-                                 GapCause cause) {
-        stream.stop();
+    /** Kafka failed amid a drain: the events drained and not yet offered are decided and held, in order. */
+    private void keepTheRest(ContinuityCheck check, List<CapturedEvent> drained, int offered, GapCause cause) {
         for (int i = offered; i < drained.size(); i++) {
             hold(check.offer(drained.get(i)), cause);
         }
         queue.release(drained);
-        List<CapturedEvent> rest = new ArrayList<>();
-        try {
-            while (queue.drainTo(rest, MAX_BATCH, 0) > 0) {
-                for (CapturedEvent event : rest) {
-                    hold(check.offer(event), cause);
-                }
-                queue.release(rest);
-                rest.clear();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            requestStop.run();
-        }
     }
 
     /**

@@ -49,8 +49,9 @@ class TransactionPumpTest {
     private final ScriptedSubscription stream = new ScriptedSubscription();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private TransactionPump pump() {
-        return pump(null);
+    /** One subscription run from {@code committed}, a first start when null. */
+    private Checkpoint run(Checkpoint committed) {
+        return pump(committed).run(stream, new ContinuityCheck(committed), CAUSE);
     }
 
     private TransactionPump pump(Checkpoint committed) {
@@ -73,7 +74,7 @@ class TransactionPumpTest {
         queue.round(() -> assertThat(producer.commitCount()).as("committed before waiting for more").isEqualTo(1));
         stream.endAfter(queue);
 
-        Checkpoint last = pump().run(stream, CAUSE);
+        Checkpoint last = run(null);
 
         assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
         assertThat(last).isEqualTo(checkpoint(3));
@@ -87,7 +88,7 @@ class TransactionPumpTest {
         }
         stream.endAfter(queue);
 
-        pump().run(stream, CAUSE);
+        run(null);
 
         assertThat(producer.commitCount()).as("one commit per interval, then the end's").isEqualTo(2);
         List<String> kinds = kinds(producer.history());
@@ -104,7 +105,7 @@ class TransactionPumpTest {
         queue.available(burst);
         stream.endAfter(queue);
 
-        pump().run(stream, CAUSE);
+        run(null);
 
         assertThat(producer.commitCount()).isEqualTo(3);
         List<String> kinds = kinds(producer.history());
@@ -124,7 +125,7 @@ class TransactionPumpTest {
         queue.round(event(30));
         stream.endAfter(queue);
 
-        Checkpoint last = pump(committed).run(stream, CAUSE);
+        Checkpoint last = run(committed);
 
         assertThat(kinds(producer.history())).containsExactly("gap", "state", "event 30", "checkpoint 30");
         assertThat(new String(producer.history().get(0).value(), StandardCharsets.UTF_8))
@@ -138,7 +139,7 @@ class TransactionPumpTest {
         queue.round(event(6), event(7), event(8));
         stream.endAfter(queue);
 
-        pump(checkpoint(7)).run(stream, CAUSE);
+        run(checkpoint(7));
 
         assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
     }
@@ -150,7 +151,7 @@ class TransactionPumpTest {
         }
         stream.endAfter(queue);
 
-        pump(checkpoint(4)).run(stream, CAUSE);
+        run(checkpoint(4));
 
         assertThat(kinds(producer.history())).startsWith("gap", "state").contains("heartbeat");
         String heartbeat = new String(producer.history().get(kinds(producer.history()).indexOf("heartbeat"))
@@ -164,7 +165,7 @@ class TransactionPumpTest {
         queue.round(() -> stopping.set(true));
         queue.available(List.of(event(2), event(3)));
 
-        Checkpoint last = pump().run(stream, CAUSE);
+        Checkpoint last = run(null);
 
         assertThat(stream.stopped).isTrue();
         assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "event 2", "event 3",
@@ -177,9 +178,7 @@ class TransactionPumpTest {
         queue.round(event(1), event(2));
         stream.endAfter(queue);
         producer.commitTransactionException = new TimeoutException("no answer");
-        TransactionPump pump = pump(checkpoint(0));
-
-        Throwable failure = catchThrowable(() -> pump.run(stream, CAUSE));
+        Throwable failure = catchThrowable(() -> run(checkpoint(0)));
 
         assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
         assertThat(producer.history()).as("read_committed readers see none of it").isEmpty();
@@ -188,51 +187,62 @@ class TransactionPumpTest {
     @Test
     void afterAFailedCommitTheNextProducerPublishesWhatWasReadOnceInOrderBeforeAnythingNew() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
         queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
-        queue.available(List.of(event(3), event(4))); // read while the commit waited
         producer.commitTransactionException = new TimeoutException("no answer");
 
-        Throwable failure = catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+        Throwable failure = catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
 
         assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
-        assertThat(stream.stopped).as("the subscription ends with the producer").isTrue();
-        assertThat(uncommitted.pending()).as("the next subscription resumes from the last event read")
-                .isEqualTo(checkpoint(4));
+        assertThat(stream.stopped).as("the subscription goes on reading while the producer is rebuilt").isFalse();
+        assertThat(uncommitted.events()).isEqualTo(2);
 
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
         assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
-        ScriptedSubscription resumed = new ScriptedSubscription();
-        queue.round(event(4), event(5)); // the engine replays from event 4: continuity proven on it
-        resumed.endAfter(queue);
+        queue.round(event(3), event(4)); // read while Kafka was away
+        queue.round(event(5));
+        stream.endAfter(queue);
 
-        Checkpoint last = pump(publisherOver(rebuilt), uncommitted).run(resumed, CAUSE);
+        Checkpoint last = pump(publisherOver(rebuilt), uncommitted).run(stream, check, CAUSE);
 
-        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "event 3", "event 4", "event 5",
-                "checkpoint 5");
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "event 3", "event 4",
+                "checkpoint 4", "event 5", "checkpoint 5");
         assertThat(last).isEqualTo(checkpoint(5));
     }
 
     @Test
     void aCommitThatWentThroughAfterAllIsNotPublishedTwice() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
-        queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
-        queue.available(List.of(event(3)));
+        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
 
         // The new producer's initTransactions completed that commit: Kafka's checkpoint is the failed one's.
         assertThat(uncommitted.reconcile(checkpoint(2)).outcome())
                 .isEqualTo(Uncommitted.Reconciled.COMMITTED_LATE);
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
-        ScriptedSubscription resumed = new ScriptedSubscription();
-        queue.round(event(3), event(4));
-        resumed.endAfter(queue);
+        queue.round(event(3));
+        stream.endAfter(queue);
 
-        pump(publisherOver(rebuilt), uncommitted).run(resumed, CAUSE);
+        pump(publisherOver(rebuilt), uncommitted).run(stream, check, CAUSE);
 
-        assertThat(kinds(rebuilt.history())).containsExactly("event 3", "event 4", "checkpoint 4");
+        assertThat(kinds(rebuilt.history())).containsExactly("event 3", "checkpoint 3");
+    }
+
+    @Test
+    void eventsDrainedButNotYetSentWhenKafkaFailsAreKeptInOrder() {
+        Uncommitted uncommitted = new Uncommitted(null);
+        producer.sendException = new TimeoutException("no buffer");
+        queue.round(event(1), event(2), event(3));
+
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(null), CAUSE));
+
+        assertThat(uncommitted.held()).extracting(h -> new String(h.record().value(), StandardCharsets.UTF_8))
+                .containsExactly("{\"n\":1}", "{\"n\":2}", "{\"n\":3}");
+        assertThat(uncommitted.pending()).isEqualTo(checkpoint(3));
     }
 
     @Test
@@ -240,7 +250,7 @@ class TransactionPumpTest {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(checkpoint(0)), CAUSE));
         uncommitted.reconcile(checkpoint(0));
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
@@ -255,9 +265,9 @@ class TransactionPumpTest {
     @Test
     void whatWasHeldIsDroppedWhenAnotherListenerMovedTheCheckpoint() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
-        queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
+        queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, CAUSE));
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(checkpoint(0)), CAUSE));
 
         Uncommitted.Reconciliation r = uncommitted.reconcile(checkpoint(9));
 
