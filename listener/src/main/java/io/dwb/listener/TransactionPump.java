@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@link ContinuityCheck} decide what is new, sends events (a gap and the engine's state first when continuity is
  * not proven) and heartbeats in the open transaction, and commits it with the checkpoint last when the
  * {@link CommitPolicy} says so; returns once the subscription has ended (or a stop was requested) and everything it
- * read is committed. What it sends is held in {@link Uncommitted} until committed: when Kafka fails, that and what the
- * subscription read after it are what the next producer's pump publishes first. Time is the injected monotonic
- * clock: the only wait is the drain's, bounded by the next commit.
+ * read is committed. What it sends is held in {@link Uncommitted} until committed: when Kafka fails, the next
+ * producer's pump publishes that first, then goes on with the same subscription, which kept reading into the queue.
+ * Time is the injected monotonic clock: the only wait is the drain's, bounded by the next commit.
  */
 final class TransactionPump {
     private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
@@ -96,8 +96,8 @@ final class TransactionPump {
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
-                    Uncommitted uncommitted, StateSource state, HeartbeatClock heartbeats, IdleCollection idleCollection,
-                    Duration transactionInterval,
+                    Uncommitted uncommitted, StateSource state, HeartbeatClock heartbeats,
+                    IdleCollection idleCollection, Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, BooleanSupplier stopping, Runnable requestStop) {
         this.queue = queue;
         this.publisher = publisher;
