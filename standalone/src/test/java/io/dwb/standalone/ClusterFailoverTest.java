@@ -112,12 +112,9 @@ class ClusterFailoverTest {
      * The listener waits up to 2 minutes for a commit ({@code --kafka-timeout}, the producer's max.block.ms): on this
      * shared 2-core machine, running three brokers, a failover (the killed broker fenced after the controller's
      * session timeout, leaders and the transaction coordinator moved) has taken longer than the default 30 s. A
-     * commit that times out keeps what the listener read until then and publishes it again, but the listener is not
-     * subscribed while it builds its next producer, which a failover that slow also delays: what the engine made
-     * meanwhile comes only from its replay (256 events, shared with every other test on this engine), which the
-     * churn can outrun. The listener then reports a gap, as designed, and this test would see a loss that is the
-     * machine's, not the bridge's. (A commit that fails while the engine makes more than it replays is
-     * listener/KafkaOutageBeyondReplayTest.)
+     * commit that times out no longer loses anything the listener read (it keeps it and its subscription and
+     * publishes them with the next producer: listener/KafkaOutageBeyondReplayTest); the long wait stays so that this
+     * test is about failovers, not about that path.
      */
     private static JavaProcess startListener(KafkaCluster cluster, String topic, String tag) throws IOException {
         return JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
