@@ -220,6 +220,7 @@ public final class CaptureLoop {
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
+                    boolean newFailure = e instanceof TransactionalPublisher.TransactionTimedOut || !kafkaWarned;
                     if (e instanceof TransactionalPublisher.TransactionTimedOut) {
                         log.warn("{}", e.getMessage());
                     } else if (!kafkaWarned) {
@@ -228,7 +229,7 @@ public final class CaptureLoop {
                     } else {
                         log.debug("Kafka still unavailable: {}; next try in {}", e.getMessage(), wait);
                     }
-                    if (!uncommitted.isEmpty() || kept != null) {
+                    if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
                         log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",
                                 uncommitted.events(), uncommitted.bytes(), kept == null ? ""
                                         : "; the engine subscription goes on into the queue meanwhile");
