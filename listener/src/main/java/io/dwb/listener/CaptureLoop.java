@@ -14,6 +14,7 @@ import io.dwb.runtime.Backoff;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listener's main loop, on the calling thread: connect to the engine, take the Kafka transactional id, then
- * subscribe from the checkpoint and publish in transactions, forever. Any Kafka failure rebuilds the producer and
- * re-reads the committed checkpoint (the engine replays what was not committed); any engine failure drains what was
- * read, then reconnects from the checkpoint with backoff.
+ * subscribe from the checkpoint and publish in transactions, forever. Any Kafka failure rebuilds the producer,
+ * re-reads the committed checkpoint and publishes again what it read and Kafka did not commit ({@link Uncommitted}),
+ * then resubscribes from the last event it holds; any engine failure drains what was read, then reconnects from the
+ * checkpoint with backoff.
  */
 public final class CaptureLoop {
     private static final Logger log = LoggerFactory.getLogger(CaptureLoop.class);
@@ -57,6 +59,10 @@ public final class CaptureLoop {
     private HeartbeatClock heartbeats;
     /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
     private final IdleCollection idleCollection;
+    /** What was read since the last commit, kept across producers: a failed transaction's records are sent again. */
+    private final Uncommitted uncommitted = new Uncommitted(null);
+    /** The subscription Kafka failed during, kept reading while the producer is rebuilt; null when none. */
+    private OpenSubscription kept;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
@@ -183,7 +189,10 @@ public final class CaptureLoop {
                     publisher.init();
                     CheckpointStore.Stored stored = store.read(host.id());
                     Optional<Checkpoint> checkpoint = stored.readable();
-                    unreadableCheckpoint = stored.unreadable();
+                    boolean retrying = !uncommitted.isEmpty();
+                    boolean kept = reconcile(checkpoint.orElse(null)) == Uncommitted.Reconciled.KEPT;
+                    // A gap held from before the failure already reports an unreadable checkpoint.
+                    unreadableCheckpoint = retrying && kept ? null : stored.unreadable();
                     kafkaReady = true;
                     kafkaBackoff.reset();
                     log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
@@ -198,19 +207,21 @@ public final class CaptureLoop {
                                 unreadableCheckpoint.why());
                     }
                     kafkaWarned = false;
-                    subscribeForever(engine, host, publisher, records, checkpoint.orElse(null));
+                    subscribeForever(engine, host, publisher, records);
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
-                    queue.clear(); // not committed: the engine replays it from the checkpoint
                     gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
                             + ")");
                     if (stopping()) {
-                        log.warn("stopping with Kafka unavailable: events read since the last commit were not "
-                                + "published (the next start replays them from the engine if it still has them)");
+                        log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not "
+                                + "published (the next start replays them from the engine if it still has them)",
+                                uncommitted.events() + queue.size());
+                        endKeptSubscription();
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
+                    boolean newFailure = e instanceof TransactionalPublisher.TransactionTimedOut || !kafkaWarned;
                     if (e instanceof TransactionalPublisher.TransactionTimedOut) {
                         log.warn("{}", e.getMessage());
                     } else if (!kafkaWarned) {
@@ -219,71 +230,110 @@ public final class CaptureLoop {
                     } else {
                         log.debug("Kafka still unavailable: {}; next try in {}", e.getMessage(), wait);
                     }
+                    if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
+                        log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",
+                                uncommitted.events(), uncommitted.bytes(), kept == null ? ""
+                                        : "; the engine subscription goes on into the queue meanwhile");
+                    }
                     waitOrStop(wait);
                 }
             } catch (Fenced e) {
                 kafkaReady = false;
+                endKeptSubscription();
                 // The launcher prints this as the one error line.
                 throw new IllegalStateException("fenced: another listener for Docker engine " + host.name()
                         + " took over transactional id " + host.transactionalId()
                         + "; exiting without publishing more (run one listener per engine)", e);
             }
         }
+        endKeptSubscription();
         return 0;
+    }
+
+    /**
+     * A new producer found {@code stored} committed: keep what is still to publish, or drop what Kafka has or what a
+     * listener that published meanwhile makes stale (then the engine's replay from its checkpoint is all there is).
+     */
+    private Uncommitted.Reconciled reconcile(Checkpoint stored) {
+        int held = uncommitted.events();
+        Uncommitted.Reconciliation r = uncommitted.reconcile(stored);
+        queue.release(r.taken().bytes());
+        switch (r.outcome()) {
+            case KEPT -> {
+            }
+            case COMMITTED_LATE -> {
+                metrics.published(r.taken().events());
+                log.info("the commit that failed went through after all: {} events published, {} still to publish",
+                        r.taken().events(), uncommitted.events());
+            }
+            case DROPPED -> {
+                if (held > 0) {
+                    log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "
+                            + "(another listener of this engine published); resuming from it, the engine replays "
+                            + "what it still has", held + queue.size());
+                }
+                endKeptSubscription();
+            }
+        }
+        return r.outcome();
     }
 
     /** Subscriptions, one after the other, until a stop is requested (then returns) or Kafka fails (throws). */
     private void subscribeForever(EngineConnection engine, HostIdentity host, TransactionalPublisher publisher,
-                                  TopicRecords records, Checkpoint committed) {
-        Checkpoint checkpoint = committed;
-        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, () -> state(engine),
+                                  TopicRecords records) {
+        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted,
+                () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
                 epochNanos, this::stopping, this::requestStop);
         Backoff engineBackoff = backoff();
         int failures = 0;
         boolean engineWarned = false;
         while (!stopping()) {
-            EventStream stream;
-            String since;
-            try {
-                if (checkpoint == null && firstSince == null) {
-                    firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
-                }
-                long sinceNanos = checkpoint != null ? checkpoint.timeNano() : firstSince;
-                since = sinceParameter(sinceNanos);
-                stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns), queue,
-                        metrics::read, settings.engineProbe());
-                stream.start();
-            } catch (EngineUnavailable e) {
-                failures++;
-                if (settings.attempts() > 0 && failures >= settings.attempts()) {
-                    throw new EngineGaveUp(e.getMessage() + " (gave up after " + failures + " attempts)", e);
-                }
-                Duration wait = engineBackoff.next();
-                if (!engineWarned) {
-                    log.warn("{}; reconnecting with backoff", e.getMessage());
-                    engineWarned = true;
-                }
-                idle(publisher, records, checkpoint, wait);
-                continue;
-            }
-            failures = 0;
-            engineWarned = false;
-            engineBackoff.reset();
-            currentStream = stream;
-            if (subscriptions++ > 0) {
-                metrics.reconnect();
-            }
-            log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
-            if (unreadableCheckpoint != null) {
-                unreadableGap(pump, firstSince);
-            }
             End end;
-            try {
-                checkpoint = pump.run(stream, checkpoint, gapCause);
-                end = stream.end();
-            } finally {
-                stream.stop();
+            if (kept != null) {
+                // Kafka failed during this subscription, which went on reading meanwhile: go on with it.
+                log.info("Kafka is back: publishing what was read while it was away, then going on with the same "
+                        + "subscription");
+                end = runPump(pump, kept);
+            } else {
+                EventStream stream;
+                String since;
+                try {
+                    Checkpoint from = uncommitted.pending(); // the last event read, held or committed
+                    if (from == null && firstSince == null) {
+                        firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
+                    }
+                    long sinceNanos = from != null ? from.timeNano() : firstSince;
+                    since = sinceParameter(sinceNanos);
+                    stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns),
+                            queue, metrics::read, settings.engineProbe());
+                    stream.start();
+                } catch (EngineUnavailable e) {
+                    failures++;
+                    if (settings.attempts() > 0 && failures >= settings.attempts()) {
+                        throw new EngineGaveUp(e.getMessage() + " (gave up after " + failures + " attempts)", e);
+                    }
+                    Duration wait = engineBackoff.next();
+                    if (!engineWarned) {
+                        log.warn("{}; reconnecting with backoff", e.getMessage());
+                        engineWarned = true;
+                    }
+                    pump.commitHeld(); // what a failed transaction held need not wait for the engine
+                    idle(publisher, records, uncommitted.pending(), wait);
+                    continue;
+                }
+                failures = 0;
+                engineWarned = false;
+                engineBackoff.reset();
+                currentStream = stream;
+                if (subscriptions++ > 0) {
+                    metrics.reconnect();
+                }
+                log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
+                if (unreadableCheckpoint != null) {
+                    unreadableGap(pump, firstSince);
+                }
+                end = runPump(pump, new OpenSubscription(stream, new ContinuityCheck(uncommitted.pending())));
             }
             if (stopping()) {
                 return;
@@ -295,8 +345,49 @@ public final class CaptureLoop {
             } else {
                 gapCause = new GapCause(GapReason.ENGINE_RESTARTED,
                         "the engine connection was lost (" + end.detail() + ")");
-                idle(publisher, records, checkpoint, engineBackoff.next());
+                idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
+        }
+    }
+
+    /**
+     * One subscription into the pump until it has ended and what it read is committed; returns why it ended. When
+     * Kafka fails, the subscription is kept open ({@link #kept}: the reader goes on filling the queue while the
+     * producer is rebuilt) and the failure thrown; anything else ends it.
+     */
+    private End runPump(TransactionPump pump, OpenSubscription subscription) {
+        kept = null;
+        boolean kafkaFailed = false;
+        try {
+            pump.run(subscription.stream(), subscription.check(), gapCause);
+            return subscription.stream().end();
+        } catch (KafkaUnavailable e) {
+            kafkaFailed = true;
+            kept = subscription;
+            throw e;
+        } finally {
+            if (!kafkaFailed) {
+                subscription.stream().stop();
+            }
+        }
+    }
+
+    /** Ends the subscription kept open across a Kafka failure, if any, dropping what it queued. */
+    private void endKeptSubscription() {
+        OpenSubscription s = kept;
+        kept = null;
+        if (s == null) {
+            return;
+        }
+        s.stream().stop();
+        List<CapturedEvent> rest = new ArrayList<>();
+        try {
+            while (queue.drainTo(rest, TransactionPump.MAX_BATCH, 0) > 0) {
+                queue.release(rest);
+                rest.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -315,7 +406,7 @@ public final class CaptureLoop {
                         + "since " + from + " at least.", null);
         log.warn("gap: events between {} and {} may be lost ({}: the checkpoint is unreadable)", from, to,
                 gap.reason());
-        pump.publishGap(gap);
+        pump.holdGap(gap); // sent first by the pump's next run, in its transaction
         unreadableCheckpoint = null;
     }
 
@@ -364,6 +455,9 @@ public final class CaptureLoop {
             return true;
         }
     }
+
+    /** A subscription and the continuity check of its start, which go on together across a Kafka failure. */
+    private record OpenSubscription(EventStream stream, ContinuityCheck check) {}
 
     /** The configured number of consecutive engine connection attempts failed. */
     static final class EngineGaveUp extends RuntimeException {

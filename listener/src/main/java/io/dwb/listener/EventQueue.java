@@ -7,10 +7,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bounded hand-over between the reading thread and the publishing thread, bounded by events and by bytes: an
- * event's bytes count from {@link #offer} until the publisher {@link #release}s it (once Kafka's producer holds
- * its own copy), so the events in the queue and those taken for the transaction being sent are within the bound
- * together. {@link #offer} never blocks: the engine drops events of a subscriber that is slow for 100 ms, so the
- * reader must never wait here.
+ * event's bytes count from {@link #offer} until Kafka committed it (the publisher {@link #hold}s what it sends and
+ * {@link #release}s it after the commit, or after a Kafka failure once it is dropped; it releases at once what it
+ * skips), so the events in the queue and those kept for the open transaction, or for a retry after it failed
+ * ({@link Uncommitted}), are within the bound together. {@link #offer} never blocks: the engine drops events of a
+ * subscriber that is slow for 100 ms, so the reader must never wait here.
  */
 public final class EventQueue implements TransactionPump.EventSource {
     /**
@@ -55,6 +56,18 @@ public final class EventQueue implements TransactionPump.EventSource {
         bytes.addAndGet(-size);
     }
 
+    /** Events kept until Kafka commits them ({@link Uncommitted}): their bytes count again, until released. */
+    @Override
+    public void hold(long size) {
+        bytes.addAndGet(size);
+    }
+
+    /** Kept events were committed or dropped: their bytes no longer count. */
+    @Override
+    public void release(long size) {
+        bytes.addAndGet(-size);
+    }
+
     /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first one. */
     @Override
     public int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException {
@@ -92,12 +105,4 @@ public final class EventQueue implements TransactionPump.EventSource {
         return capacityBytes;
     }
 
-    /**
-     * Drops everything, taken events included: after a Kafka failure the engine replays from the checkpoint instead.
-     * Only while no stream reads.
-     */
-    public void clear() {
-        events.clear();
-        bytes.set(0);
-    }
 }

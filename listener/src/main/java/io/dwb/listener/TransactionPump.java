@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@link ContinuityCheck} decide what is new, sends events (a gap and the engine's state first when continuity is
  * not proven) and heartbeats in the open transaction, and commits it with the checkpoint last when the
  * {@link CommitPolicy} says so; returns once the subscription has ended (or a stop was requested) and everything it
- * read is committed. Time is the injected monotonic clock: the only wait is the drain's, bounded by the next commit.
+ * read is committed. What it sends is held in {@link Uncommitted} until committed: when Kafka fails, the next
+ * producer's pump publishes that first, then goes on with the same subscription, which kept reading into the queue.
+ * Time is the injected monotonic clock: the only wait is the drain's, bounded by the next commit.
  */
 final class TransactionPump {
     private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
@@ -37,8 +40,14 @@ final class TransactionPump {
         /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first. */
         int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException;
 
-        /** The pump is done with these events: the producer holds copies of what was sent. */
+        /** The pump is done with these events as drained: what it sends it {@link #hold}s until committed. */
         void release(List<CapturedEvent> taken);
+
+        /** Bytes of events kept until Kafka commits them: they count against the queue's bound meanwhile. */
+        void hold(long bytes);
+
+        /** Kept bytes committed or dropped. */
+        void release(long bytes);
 
         boolean isEmpty();
     }
@@ -79,17 +88,18 @@ final class TransactionPump {
     private final LongSupplier epochNanos;
     private final BooleanSupplier stopping;
     private final Runnable requestStop;
+    /** Outlives this pump: what a failed transaction held is published again by the next producer's pump. */
+    private final Uncommitted uncommitted;
 
     /**
      * @param idleCollection the full collection once quiet after the heap grew; null for none
      * @param nanoClock   monotonic nanoseconds
-     * @param epochNanos  the wall clock, nanoseconds since the epoch (the events' publish latency)
      * @param stopping    whether a stop was requested (then the subscription is stopped and what it read committed)
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
-                    StateSource state, HeartbeatClock heartbeats, IdleCollection idleCollection,
-                    Duration transactionInterval,
+                    Uncommitted uncommitted, StateSource state, HeartbeatClock heartbeats,
+                    IdleCollection idleCollection, Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
                     Runnable requestStop) {
         this.queue = queue;
@@ -105,73 +115,136 @@ final class TransactionPump {
         this.epochNanos = epochNanos;
         this.stopping = stopping;
         this.requestStop = requestStop;
+        this.uncommitted = uncommitted;
     }
 
     /**
-     * Moves the subscription's events into transactions until it has ended and everything it read is committed.
+     * Moves the subscription's events into transactions until it has ended and everything it read is committed. The
+     * records {@link Uncommitted} holds from a failed transaction go first, in a new transaction. When Kafka fails,
+     * what was drained is kept in {@link Uncommitted} and the failure thrown; the subscription is left open, its
+     * events left in the queue: the caller builds a new producer and runs again with the same subscription and check.
      *
-     * @param committed the checkpoint the subscription started from (null on a first start)
+     * @param check the continuity check of the subscription's start (made with the checkpoint it resumed from), the
+     *              same one when the run goes on after a Kafka failure
      * @return the checkpoint committed last
      */
-    Checkpoint run(Subscription stream, Checkpoint committed, GapCause cause) {
-        ContinuityCheck check = new ContinuityCheck(committed);
-        OpenTransaction transaction = new OpenTransaction(committed);
-        EventTimes sentTimes = new EventTimes();
+    Checkpoint run(Subscription stream, ContinuityCheck check, GapCause cause) {
         List<CapturedEvent> drained = new ArrayList<>();
+        int offered = 0;
+        boolean released = true;
         long opened = nanoClock.getAsLong();
         CommitPolicy policy = new CommitPolicy(transactionInterval, MAX_BATCH, opened);
         boolean stopRequested = false;
-        while (true) {
-            if (stopping.getAsBoolean() && !stopRequested) {
-                log.info("stopping: disconnecting from the engine and committing what was read");
-                stream.stop();
-                stopRequested = true;
-            }
-            End end = stream.end(); // before draining: once set, everything read is already in the queue
-            drained.clear();
-            long wait = stopRequested || end != null ? 0
-                    : waitMillis(publisher.sent() > 0, policy, check, opened, nanoClock.getAsLong());
-            try {
-                queue.drainTo(drained, policy.room(publisher.sent()), wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                requestStop.run();
-            }
-            for (CapturedEvent event : drained) {
-                boolean wasDecided = check.decided();
-                ContinuityCheck.Verdict verdict = check.offer(event);
-                if (!wasDecided && check.proven()) {
-                    log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+        try {
+            publishHeld();
+            while (true) {
+                if (stopping.getAsBoolean() && !stopRequested) {
+                    log.info("stopping: disconnecting from the engine and committing what was read");
+                    stream.stop();
+                    stopRequested = true;
                 }
-                send(verdict, transaction, cause, sentTimes);
+                End end = stream.end(); // before draining: once set, everything read is already in the queue
+                drained.clear();
+                offered = 0;
+                long wait = stopRequested || end != null ? 0
+                        : waitMillis(publisher.sent() > 0, policy, check, opened, nanoClock.getAsLong());
+                try {
+                    queue.drainTo(drained, policy.room(publisher.sent()), wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    requestStop.run();
+                }
+                released = drained.isEmpty();
+                while (offered < drained.size()) {
+                    boolean wasDecided = check.decided();
+                    ContinuityCheck.Verdict verdict = check.offer(drained.get(offered++));
+                    if (!wasDecided && check.proven()) {
+                        log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+                    }
+                    send(hold(verdict, cause));
+                }
+                queue.release(drained);
+                released = true;
+                long now = nanoClock.getAsLong();
+                if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
+                    send(hold(check.expire(stream.openedAtNanos()), cause));
+                }
+                if (heartbeats.due(now)) {
+                    publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(),
+                            uncommitted.pending())));
+                }
+                boolean drainedAll = queue.isEmpty();
+                boolean finished = (stopRequested || end != null) && drainedAll;
+                if (idleCollection != null && !drained.isEmpty()) {
+                    idleCollection.active(now);
+                } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
+                    idleCollection.quiet(now);
+                }
+                boolean commit = policy.due(now, publisher.sent(), drainedAll);
+                if (commit) {
+                    commit();
+                }
+                policy.roundEnded(now, commit);
+                if (finished) {
+                    return uncommitted.committed();
+                }
             }
-            queue.release(drained);
-            long now = nanoClock.getAsLong();
-            if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
-                send(check.expire(stream.openedAtNanos()), transaction, cause, sentTimes);
+        } catch (TransactionalPublisher.KafkaUnavailable e) {
+            if (!released) {
+                keepTheRest(check, drained, offered, cause);
             }
-            if (heartbeats.due(now)) {
-                publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(), transaction.pending())));
+            throw e;
+        }
+    }
+
+    /** Kafka failed amid a drain: the events drained and not yet offered are decided and held, in order. */
+    private void keepTheRest(ContinuityCheck check, List<CapturedEvent> drained, int offered, GapCause cause) {
+        for (int i = offered; i < drained.size(); i++) {
+            hold(check.offer(drained.get(i)), cause);
+        }
+        queue.release(drained);
+    }
+
+    /**
+     * Publishes and commits what a failed transaction held, without a subscription: the engine is away, and what was
+     * read need not wait for it.
+     */
+    void commitHeld() {
+        if (!uncommitted.isEmpty()) {
+            publishHeld();
+            commit();
+        }
+    }
+
+    /** Commits the open transaction with the checkpoint of the last event held; what it held is then released. */
+    private void commit() {
+        long commitStart = nanoClock.getAsLong();
+        uncommitted.committing();
+        publisher.commit(uncommitted.checkpointToWrite());
+        metrics.transaction(nanoClock.getAsLong() - commitStart);
+        long committedAt = epochNanos.getAsLong();
+        for (Uncommitted.Held h : uncommitted.held()) {
+            if (h.event() && h.checkpoint() != null) {
+                metrics.publishLatency(committedAt - h.checkpoint().timeNano()); // engine time to committed
             }
-            boolean drainedAll = queue.isEmpty();
-            boolean finished = (stopRequested || end != null) && drainedAll;
-            if (idleCollection != null && !drained.isEmpty()) {
-                idleCollection.active(now);
-            } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
-                idleCollection.quiet(now);
-            }
-            boolean commit = policy.due(now, publisher.sent(), drainedAll);
-            if (commit) {
-                long commitStart = nanoClock.getAsLong();
-                publisher.commit(transaction.checkpointToWrite());
-                metrics.transaction(nanoClock.getAsLong() - commitStart);
-                metrics.published(transaction.commit());
-                sentTimes.committed(epochNanos.getAsLong(), metrics::publishLatency);
-            }
-            policy.roundEnded(now, commit);
-            if (finished) {
-                return transaction.committed();
-            }
+        }
+        Uncommitted.Taken done = uncommitted.commit();
+        metrics.published(done.events());
+        queue.release(done.bytes());
+    }
+
+    /** The records held from a failed transaction, in a new one, before anything new. */
+    private void publishHeld() {
+        if (uncommitted.isEmpty()) {
+            return;
+        }
+        if (uncommitted.events() > 0) {
+            log.info("publishing again the {} events read since checkpoint {} that Kafka did not commit",
+                    uncommitted.events(), uncommitted.committed() == null ? "(none)"
+                            : ContractJson.rfc3339(uncommitted.committed().timeNano()));
+        }
+        for (Uncommitted.Held h : uncommitted.held()) {
+            publisher.send(h.record());
         }
     }
 
@@ -191,37 +264,49 @@ final class TransactionPump {
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - now));
     }
 
-    /** Sends a verdict's records: its gap (with the engine's state) first, then its events. */
-    private void send(ContinuityCheck.Verdict verdict, OpenTransaction transaction, GapCause cause,
-                      EventTimes sentTimes) {
+    /**
+     * Holds a verdict's records in {@link Uncommitted}: its gap (logged, counted, with the engine's state) first, then
+     * its events, whose bytes count against the queue's bound until committed. Returns them, to send.
+     */
+    private List<ProducerRecord<byte[], byte[]>> hold(ContinuityCheck.Verdict verdict, GapCause cause) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
             String to = ContractJson.rfc3339(w.toNano());
             log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, cause.reason().code(),
                     cause.detail());
-            publishGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did not "
-                    + "replay the checkpointed event after " + cause.detail() + ": events between " + from + " and "
-                    + to + " may be lost.", w.lastEventId()));
+            out.addAll(holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did "
+                    + "not replay the checkpointed event after " + cause.detail() + ": events between " + from
+                    + " and " + to + " may be lost.", w.lastEventId())));
         }
-        CapturedEvent last = null;
         for (CapturedEvent event : verdict.publish()) {
-            publisher.send(records.event(event));
-            if (event.identity().timeNano() != null) {
-                sentTimes.add(event.identity().timeNano());
-                last = event;
-            }
+            ProducerRecord<byte[], byte[]> record = records.event(event);
+            uncommitted.hold(record, event);
+            queue.hold(event.json().length);
+            out.add(record);
         }
-        transaction.sent(verdict.publish().size(),
-                last == null ? null : new Checkpoint(last.identity().timeNano(), last.id()));
+        return out;
     }
 
-    /** A gap record, counted, then the engine's state, in the open transaction. */
-    void publishGap(Gap gap) {
-        publisher.send(records.gap(gap));
+    private void send(List<ProducerRecord<byte[], byte[]>> held) {
+        for (ProducerRecord<byte[], byte[]> record : held) {
+            publisher.send(record);
+        }
+    }
+
+    /**
+     * A gap record, counted, then the engine's state, held to go first in the next transaction (the caller's gap of
+     * an unreadable checkpoint) or the open one.
+     */
+    List<ProducerRecord<byte[], byte[]>> holdGap(Gap gap) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        out.add(records.gap(gap));
         metrics.gap();
         for (StateSnapshot part : state.take()) {
-            publisher.send(records.state(part));
+            out.add(records.state(part));
         }
+        out.forEach(uncommitted::hold);
+        return out;
     }
 }

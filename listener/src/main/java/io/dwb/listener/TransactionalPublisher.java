@@ -176,8 +176,8 @@ public final class TransactionalPublisher implements AutoCloseable {
             return new TransactionTimedOut("the Kafka transaction was open " + Duration.ofNanos(ageNanos).toSeconds()
                     + " s, longer than transaction.timeout.ms (" + Duration.ofNanos(transactionTimeoutNanos)
                     .toMillis() + " ms), and the broker aborted it (" + e.getMessage() + "); starting a new "
-                    + "producer and resuming from the checkpoint (a listener of this engine started meanwhile loses "
-                    + "its transactional id to it and exits)", e);
+                    + "producer, which publishes again what was read (a listener of this engine started meanwhile "
+                    + "loses its transactional id to it and exits)", e);
         }
         return new Fenced(e);
     }

@@ -54,12 +54,21 @@ class TransactionPumpTest {
     private final AtomicLong epochNanos = new AtomicLong(T0 + 5_000_000_000L);
     private final ListenerMetrics metrics = new ListenerMetrics(queue::size);
 
-    private TransactionPump pump() {
+    /** One subscription run from {@code committed}, a first start when null. */
+    private Checkpoint run(Checkpoint committed) {
+        return pump(committed).run(stream, new ContinuityCheck(committed), CAUSE);
+    }
+
+    private TransactionPump pump(Checkpoint committed) {
+        return pump(publisher, new Uncommitted(committed));
+    }
+
+    private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted) {
         publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
         return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
-                metrics, () -> List.of(state),
+                metrics, uncommitted, () -> List.of(state),
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), null, INTERVAL, CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true));
     }
@@ -70,7 +79,7 @@ class TransactionPumpTest {
         queue.round(() -> assertThat(producer.commitCount()).as("committed before waiting for more").isEqualTo(1));
         stream.endAfter(queue);
 
-        Checkpoint last = pump().run(stream, null, CAUSE);
+        Checkpoint last = run(null);
 
         assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
         assertThat(last).isEqualTo(checkpoint(3));
@@ -99,7 +108,7 @@ class TransactionPumpTest {
         }
         stream.endAfter(queue);
 
-        pump().run(stream, null, CAUSE);
+        run(null);
 
         assertThat(producer.commitCount()).as("one commit per interval, then the end's").isEqualTo(2);
         List<String> kinds = kinds(producer.history());
@@ -116,7 +125,7 @@ class TransactionPumpTest {
         queue.available(burst);
         stream.endAfter(queue);
 
-        pump().run(stream, null, CAUSE);
+        run(null);
 
         assertThat(producer.commitCount()).isEqualTo(3);
         List<String> kinds = kinds(producer.history());
@@ -136,7 +145,7 @@ class TransactionPumpTest {
         queue.round(event(30));
         stream.endAfter(queue);
 
-        Checkpoint last = pump().run(stream, committed, CAUSE);
+        Checkpoint last = run(committed);
 
         assertThat(kinds(producer.history())).containsExactly("gap", "state", "event 30", "checkpoint 30");
         assertThat(new String(producer.history().get(0).value(), StandardCharsets.UTF_8))
@@ -150,7 +159,7 @@ class TransactionPumpTest {
         queue.round(event(6), event(7), event(8));
         stream.endAfter(queue);
 
-        pump().run(stream, checkpoint(7), CAUSE);
+        run(checkpoint(7));
 
         assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
         assertThat(publishLatency().getCount()).as("the replayed events are not published again").isEqualTo(1);
@@ -163,7 +172,7 @@ class TransactionPumpTest {
         }
         stream.endAfter(queue);
 
-        pump().run(stream, checkpoint(4), CAUSE);
+        run(checkpoint(4));
 
         assertThat(kinds(producer.history())).startsWith("gap", "state").contains("heartbeat");
         String heartbeat = new String(producer.history().get(kinds(producer.history()).indexOf("heartbeat"))
@@ -177,7 +186,7 @@ class TransactionPumpTest {
         queue.round(() -> stopping.set(true));
         queue.available(List.of(event(2), event(3)));
 
-        Checkpoint last = pump().run(stream, null, CAUSE);
+        Checkpoint last = run(null);
 
         assertThat(stream.stopped).isTrue();
         assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "event 2", "event 3",
@@ -190,9 +199,7 @@ class TransactionPumpTest {
         queue.round(event(1), event(2));
         stream.endAfter(queue);
         producer.commitTransactionException = new TimeoutException("no answer");
-        TransactionPump pump = pump();
-
-        Throwable failure = catchThrowable(() -> pump.run(stream, checkpoint(0), CAUSE));
+        Throwable failure = catchThrowable(() -> run(checkpoint(0)));
 
         assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
         assertThat(producer.history()).as("read_committed readers see none of it").isEmpty();
@@ -214,6 +221,104 @@ class TransactionPumpTest {
             }
         }
         return n;
+    }
+
+    @Test
+    void afterAFailedCommitTheNextProducerPublishesWhatWasReadOnceInOrderBeforeAnythingNew() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
+        producer.commitTransactionException = new TimeoutException("no answer");
+
+        Throwable failure = catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+
+        assertThat(failure).isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
+        assertThat(stream.stopped).as("the subscription goes on reading while the producer is rebuilt").isFalse();
+        assertThat(uncommitted.events()).isEqualTo(2);
+
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
+        queue.round(event(3), event(4)); // read while Kafka was away
+        queue.round(event(5));
+        stream.endAfter(queue);
+
+        Checkpoint last = pump(publisherOver(rebuilt), uncommitted).run(stream, check, CAUSE);
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "event 3", "event 4",
+                "checkpoint 4", "event 5", "checkpoint 5");
+        assertThat(last).isEqualTo(checkpoint(5));
+    }
+
+    @Test
+    void aCommitThatWentThroughAfterAllIsNotPublishedTwice() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+
+        // The new producer's initTransactions completed that commit: Kafka's checkpoint is the failed one's.
+        assertThat(uncommitted.reconcile(checkpoint(2)).outcome())
+                .isEqualTo(Uncommitted.Reconciled.COMMITTED_LATE);
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        queue.round(event(3));
+        stream.endAfter(queue);
+
+        pump(publisherOver(rebuilt), uncommitted).run(stream, check, CAUSE);
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 3", "checkpoint 3");
+    }
+
+    @Test
+    void eventsDrainedButNotYetSentWhenKafkaFailsAreKeptInOrder() {
+        Uncommitted uncommitted = new Uncommitted(null);
+        producer.sendException = new TimeoutException("no buffer");
+        queue.round(event(1), event(2), event(3));
+
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(null), CAUSE));
+
+        assertThat(uncommitted.held()).extracting(h -> new String(h.record().value(), StandardCharsets.UTF_8))
+                .containsExactly("{\"n\":1}", "{\"n\":2}", "{\"n\":3}");
+        assertThat(uncommitted.pending()).isEqualTo(checkpoint(3));
+    }
+
+    @Test
+    void whatWasHeldIsCommittedWithoutASubscriptionWhileTheEngineIsAway() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(checkpoint(0)), CAUSE));
+        uncommitted.reconcile(checkpoint(0));
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+
+        pump(publisherOver(rebuilt), uncommitted).commitHeld();
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "checkpoint 2");
+        assertThat(uncommitted.isEmpty()).isTrue();
+        assertThat(uncommitted.committed()).isEqualTo(checkpoint(2));
+    }
+
+    @Test
+    void whatWasHeldIsDroppedWhenAnotherListenerMovedTheCheckpoint() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(checkpoint(0)), CAUSE));
+
+        Uncommitted.Reconciliation r = uncommitted.reconcile(checkpoint(9));
+
+        assertThat(r.outcome()).isEqualTo(Uncommitted.Reconciled.DROPPED);
+        assertThat(r.taken().events()).isEqualTo(2);
+        assertThat(uncommitted.isEmpty()).isTrue();
+        assertThat(uncommitted.pending()).as("resumes from the other listener's checkpoint").isEqualTo(checkpoint(9));
+    }
+
+    private TransactionalPublisher publisherOver(MockProducer<byte[], byte[]> producer) {
+        return new TransactionalPublisher(producer, new TopicRecords(HOST, "events", "checkpoints"), clock::get,
+                60_000);
     }
 
     // ---- the fakes ----
@@ -311,6 +416,12 @@ class TransactionPumpTest {
 
         @Override
         public void release(List<CapturedEvent> taken) {}
+
+        @Override
+        public void hold(long bytes) {}
+
+        @Override
+        public void release(long bytes) {}
 
         @Override
         public boolean isEmpty() {

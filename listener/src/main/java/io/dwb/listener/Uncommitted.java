@@ -1,0 +1,141 @@
+package io.dwb.listener;
+
+import io.dwb.schemas.Checkpoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * What the listener read since its last committed checkpoint, kept until Kafka has it: the records of the open
+ * transaction (events; a gap and its state records) and, once that transaction failed, the events its subscription
+ * had read after them. The next producer publishes them again, in order and before anything new, so a Kafka outage
+ * loses nothing the listener had read, however far the engine has moved on meanwhile (it replays only its last 256
+ * events). Heartbeats are not kept: the next one says the same. Also the checkpoints: the committed one (where a
+ * restart resumes) and the pending one (the last held event that has a time: where the next subscription resumes).
+ * The events' bytes stay counted in the {@link EventQueue}'s byte bound until committed or dropped, which is what
+ * bounds it. Outlives one producer; not thread-safe: the publishing thread owns it.
+ */
+final class Uncommitted {
+    /** One record to publish again: for an event, its checkpoint (when it has a time) and its bytes. */
+    record Held(ProducerRecord<byte[], byte[]> record, boolean event, Checkpoint checkpoint, long bytes) {}
+
+    /** How the checkpoint a new producer found compares with what was held. */
+    enum Reconciled {
+        /** The failed transaction was aborted: everything held is published again. */
+        KEPT,
+        /** The failed commit went through after all: only what was read after it is published again. */
+        COMMITTED_LATE,
+        /** Kafka's checkpoint is neither (another listener published meanwhile): what was held is dropped. */
+        DROPPED
+    }
+
+    /** What {@link #commit} or {@link #reconcile} took off the held records: events and their bytes. */
+    record Taken(int events, long bytes) {}
+
+    /** The outcome of {@link #reconcile} and what it took off (published by the late commit, or dropped). */
+    record Reconciliation(Reconciled outcome, Taken taken) {}
+
+    private final List<Held> held = new ArrayList<>();
+    private Checkpoint committed;
+    private Checkpoint pending;
+    /** The first this many held records are in the commit being attempted, which carries commitCheckpoint. */
+    private int inCommit;
+    private Checkpoint commitCheckpoint;
+
+    /** @param committed null when no checkpoint was committed yet */
+    Uncommitted(Checkpoint committed) {
+        this.committed = committed;
+        this.pending = committed;
+    }
+
+    /** Keeps a record of the listener's own (gap, state). */
+    void hold(ProducerRecord<byte[], byte[]> record) {
+        held.add(new Held(record, false, null, 0));
+    }
+
+    /** Keeps an event's record; it becomes the pending checkpoint when it has a time. */
+    void hold(ProducerRecord<byte[], byte[]> record, CapturedEvent event) {
+        Checkpoint checkpoint = event.identity().timeNano() == null ? null
+                : new Checkpoint(event.identity().timeNano(), event.id());
+        held.add(new Held(record, true, checkpoint, event.json().length));
+        if (checkpoint != null) {
+            pending = checkpoint;
+        }
+    }
+
+    List<Held> held() {
+        return List.copyOf(held);
+    }
+
+    boolean isEmpty() {
+        return held.isEmpty();
+    }
+
+    int events() {
+        return (int) held.stream().filter(Held::event).count();
+    }
+
+    long bytes() {
+        return held.stream().mapToLong(Held::bytes).sum();
+    }
+
+    Checkpoint committed() {
+        return committed;
+    }
+
+    /** Where the next subscription resumes: the last event held, or the committed checkpoint. */
+    Checkpoint pending() {
+        return pending;
+    }
+
+    /** The checkpoint record the commit carries: null when no event moved it since the last commit. */
+    Checkpoint checkpointToWrite() {
+        return Objects.equals(pending, committed) ? null : pending;
+    }
+
+    /** A commit of everything held is about to be attempted. */
+    void committing() {
+        inCommit = held.size();
+        commitCheckpoint = pending;
+    }
+
+    /** The commit went through: the pending checkpoint is now where a restart resumes. */
+    Taken commit() {
+        Taken taken = take(inCommit);
+        committed = commitCheckpoint;
+        inCommit = 0;
+        return taken;
+    }
+
+    /**
+     * After a new producer's {@code initTransactions} (which completed or aborted the failed transaction) and its read
+     * of the committed checkpoint: decides what is still to publish. A commit whose answer was lost may have gone
+     * through; another listener of the engine may have published meanwhile: either way nothing is published twice.
+     *
+     * @param stored the checkpoint Kafka has (null when none or unreadable)
+     */
+    Reconciliation reconcile(Checkpoint stored) {
+        Reconciliation r;
+        if (Objects.equals(stored, committed)) {
+            r = new Reconciliation(Reconciled.KEPT, new Taken(0, 0));
+        } else if (inCommit > 0 && Objects.equals(stored, commitCheckpoint)) {
+            r = new Reconciliation(Reconciled.COMMITTED_LATE, take(inCommit));
+            committed = stored;
+        } else {
+            r = new Reconciliation(Reconciled.DROPPED, take(held.size()));
+            committed = stored;
+            pending = stored;
+        }
+        inCommit = 0;
+        return r;
+    }
+
+    private Taken take(int n) {
+        List<Held> first = held.subList(0, n);
+        Taken taken = new Taken((int) first.stream().filter(Held::event).count(),
+                first.stream().mapToLong(Held::bytes).sum());
+        first.clear();
+        return taken;
+    }
+}
