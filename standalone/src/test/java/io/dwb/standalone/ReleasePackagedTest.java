@@ -1,6 +1,7 @@
 package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * each Debian package installs with dpkg, as on this machine, into a throwaway root ({@code dpkg --root}, the
  * maintainer scripts run chrootless with DPKG_ROOT, as Debian's own bootstrap tools do): its user, its groups, its
  * unit (checked by {@code systemd-analyze verify}; no systemd runs here), whose command answers {@code --version}
- * with the options file it names; removal keeps the configuration, purge removes it.
+ * with the options file it names, and the standalone's runs the bridge; removal keeps the configuration, purge
+ * removes it.
  */
 class ReleasePackagedTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -126,6 +129,42 @@ class ReleasePackagedTest {
         assertThat(Files.readString(root.resolve("etc/passwd"))).contains(unitName + ":");
         dpkg(root, "--purge", "docker-wazuh-bridge-" + process);
         assertThat(conffile).doesNotExist();
+    }
+
+    /**
+     * The standalone package's command, as its unit runs it, really runs the bridge on the jlinked runtime (the embedded
+     * broker, the listener on this machine's engine, the forwarder): the runtime holds every module they need.
+     * SIGTERM, what systemctl stop sends, stops it cleanly.
+     */
+    @Test
+    void theStandalonePackagesCommandRunsTheBridgeOnItsOwnRuntime() throws Exception {
+        Path deb = out.resolve("docker-wazuh-bridge-standalone_" + version.replace("-SNAPSHOT", "~SNAPSHOT") + "_amd64.deb");
+        Path root = throwawayRoot(deb);
+        dpkg(root, "--install", deb.toString());
+        Map<String, List<String>> unit = unitSettings(root.resolve("lib/systemd/system/dwb-standalone.service"));
+        Map<String, String> env = new LinkedHashMap<>(environment(unit, root.resolve("etc/default/dwb-standalone")));
+        // Where systemd's StateDirectory= would be, inside the throwaway root; alerts on standard output.
+        env.put("DWB_DATA_DIR", Files.createDirectories(root.resolve("var/lib/dwb-standalone")).toString());
+        env.put("DWB_WAZUH_QUEUE", "-");
+        env.put("DWB_KAFKA_PORT", "0");
+        env.put("DOCKER_HOST", System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock"));
+        List<String> command = new ArrayList<>(List.of("env", "-i", "PATH=" + Files.createDirectories(work.resolve("empty-path"))));
+        env.forEach((k, v) -> command.add(k + "=" + v));
+        command.add(root + unit.get("ExecStart").get(0));
+        Path log = work.resolve("standalone.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                assertThat(process.isAlive()).as(Files.readString(log)).isTrue();
+                return Files.readString(log).contains("subscribed to GET /events");
+            });
+            process.toHandle().destroy();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
+            assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+            assertThat(root.resolve("var/lib/dwb-standalone/kafka/meta.properties")).exists();
+        } finally {
+            process.destroyForcibly();
+        }
     }
 
     /**
