@@ -116,14 +116,16 @@ stage_process() {
   cp -a "$runtime" "$dir/runtime"
 }
 
-# THIRD-PARTY.txt: every component the jar holds, with its licences, from the SBOM (the one source of both).
+# THIRD-PARTY.txt: every component the jar holds, with its licences and where their texts are, from the SBOM (the
+# one source of both).
 third_party() {
   echo "docker-wazuh-bridge $1 $VERSION (Apache-2.0, LICENSE) includes these components, from its SBOM bom.json."
-  echo "Their own licence and notice files are in licenses/<group>/<artifact>/ and, merged, in the jar's META-INF/."
+  echo "The licence and notice files their jars ship are in licenses/<group>/<artifact>/ (NOTICE files also merged"
+  echo "in the jar's META-INF/NOTICE); the licence texts are at the addresses given."
   echo
   jq -r '.components[] | select(.group != "io.dwb")
-    | "\(.group):\(.name):\(.version)\t\([.licenses[]? | .license.id // .license.name // .expression] | if length == 0 then "(no licence declared in its pom: see licenses/)" else join(" OR ") end)"' \
-    "$2" | sort | awk -F '\t' '{ printf "%-70s %s\n", $1, $2 }'
+    | "\(.group):\(.name):\(.version)\t\([.licenses[]? | .license.id // .license.name // .expression] | if length == 0 then "(no licence declared in its pom: see licenses/)" else join(" OR ") end)\t\([.licenses[]? | .license.url // (.license.id | if . then "https://spdx.org/licenses/\(.).html" else empty end)] | join(" "))"' \
+    "$2" | sort | awk -F '\t' '{ printf "%-70s %-30s %s\n", $1, $2, $3 }' | sed 's/ *$//'
 }
 
 # Each dependency's own licence and notice files (META-INF/LICENSE*, NOTICE*, and the same at the jar's root), out
@@ -142,7 +144,7 @@ licence_files() {
     mkdir -p "$dest/$group/$artifact"
     unzip -q -o -j "$jar" 'META-INF/LICENSE*' 'META-INF/NOTICE*' 'META-INF/license*' 'META-INF/notice*' \
       'LICENSE*' 'NOTICE*' -d "$dest/$group/$artifact" 2>/dev/null || true
-    rmdir "$dest/$group/$artifact" 2>/dev/null || true
+    rmdir "$dest/$group/$artifact" "$dest/$group" 2>/dev/null || true
   done < <(jq -r '.components[] | select(.type == "library") | .purl | select(test("[?&]type=jar"))' "$bom")
 }
 
