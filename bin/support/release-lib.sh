@@ -66,13 +66,24 @@ EOF
   esac
 }
 
+# The launcher's lines that set glibc's malloc settings unless already set: those of deploy/malloc.env, their one
+# source where the tree has it, else bin/support/launch.sh's MALLOC_ARENA_MAX=2.
+malloc_exports() {
+  local setting
+  { if [ -f "$ROOT/deploy/malloc.env" ]; then sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ROOT/deploy/malloc.env"
+    else echo MALLOC_ARENA_MAX=2; fi; } |
+    while IFS= read -r setting; do
+      printf '%s=${%s:-%s}\nexport %s\n' "${setting%%=*}" "${setting%%=*}" "${setting#*=}" "${setting%%=*}"
+    done
+}
+
 # Fills a template of deploy/release/ for a process.
 fill() {
   local process=$1 template=$2
   describe "$process"
   T_PROCESS=$process T_PACKAGE=docker-wazuh-bridge-$process T_UNIT_NAME=dwb-$process T_UNIT=dwb-$process.service \
     T_USER=dwb-$process T_DESCRIPTION=$DESCRIPTION T_AFTER=$AFTER T_GROUPS=$NEEDED_GROUPS \
-    T_GROUP_REASON=$GROUP_REASON T_EXTRA=$EXTRA T_KEPT=$KEPT \
+    T_GROUP_REASON=$GROUP_REASON T_EXTRA=$EXTRA T_KEPT=$KEPT T_MALLOC=$(malloc_exports) \
     perl -pe 's/\@([A-Z_]+)\@/exists $ENV{"T_$1"} ? $ENV{"T_$1"} : die "deploy\/release: unknown \@$1\@\n"/ge' \
     "$TEMPLATES/$template" || fail "could not fill deploy/release/$template"
 }
