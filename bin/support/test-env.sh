@@ -132,3 +132,18 @@ ensure_haproxy_image() {
   say "building $DWB_HAPROXY_IMAGE from Debian's haproxy package"
   "$(dirname "${BASH_SOURCE[0]}")/../../deploy/engine-proxy/build-base" "$DWB_HAPROXY_IMAGE" >&2
 }
+
+# What bin/release and its test (standalone's ReleasePackagedTest) use beyond the JDK: jq (THIRD-PARTY.txt from the
+# SBOM), unzip (the dependencies' licence files), dpkg-deb, and systemd-analyze (the units are verified; no systemd
+# runs here).
+ensure_release_tools() {
+  local missing=()
+  command -v jq >/dev/null || missing+=(jq)
+  command -v unzip >/dev/null || missing+=(unzip)
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]} (bin/release and its test)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${missing[@]}" >&2
+}

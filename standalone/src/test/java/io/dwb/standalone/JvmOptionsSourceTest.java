@@ -56,7 +56,8 @@ class JvmOptionsSourceTest {
     @Test
     void noLauncherOrDeploymentWritesFlagsOfItsOwn() throws IOException {
         for (String file : List.of("bin/support/launch.sh", "bin/run", "bin/listener", "bin/forwarder",
-                "standalone/wodle/install", "docker-compose.yml")) {
+                "standalone/wodle/install", "docker-compose.yml", "bin/release", "bin/support/release-lib.sh",
+                "deploy/release/launcher", "deploy/release/dwb.service")) {
             assertThat(flags(Files.readString(root.resolve(file)))).as("JVM flags written in %s", file).isEmpty();
         }
     }
