@@ -90,7 +90,7 @@ class TransactionPumpTest {
         queue.round(event(1), event(2), event(3));
         stream.endAfter(queue);
 
-        pump().run(stream, null, CAUSE);
+        run(null);
 
         HistogramSnapshot.HistogramDataPointSnapshot latency = publishLatency();
         assertThat(latency.getCount()).isEqualTo(3);
