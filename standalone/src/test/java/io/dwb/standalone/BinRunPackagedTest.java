@@ -64,11 +64,16 @@ class BinRunPackagedTest {
                 .startsWith("error: ").contains("unix:///nonexistent/docker.sock").contains("DOCKER_HOST");
     }
 
-    /** tree/bin/run, tree/bin/support/launch.sh, tree/standalone/target/standalone.jar and its JVM flags. */
+    /**
+     * tree/bin/run, tree/bin/support/launch.sh, tree/standalone/target/standalone.jar, its JVM flags and the malloc
+     * settings launch.sh exports (deploy/malloc.env).
+     */
     private Path copyLauncherTree() throws Exception {
         Path bin = Files.createDirectories(tree.resolve("bin/support"));
         Files.copy(ROOT.resolve("bin/support/launch.sh"), bin.resolve("launch.sh"));
         Path run = Files.copy(ROOT.resolve("bin/run"), tree.resolve("bin/run"));
+        Files.copy(ROOT.resolve("deploy/malloc.env"), Files.createDirectories(tree.resolve("deploy"))
+                .resolve("malloc.env"));
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path target = Files.createDirectories(tree.resolve("standalone/target"));
         Files.copy(Path.of("target/standalone.jar"), target.resolve("standalone.jar"));
