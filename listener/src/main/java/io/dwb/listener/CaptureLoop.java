@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * The listener's main loop, on the calling thread: connect to the engine, take the Kafka transactional id, then
  * subscribe from the checkpoint and publish in transactions, forever. Any Kafka failure rebuilds the producer,
  * re-reads the committed checkpoint and publishes again what it read and Kafka did not commit ({@link Uncommitted}),
- * then resubscribes from the last event it holds; any engine failure drains what was read, then reconnects from the
- * checkpoint with backoff.
+ * then goes on with the same subscription, which kept reading meanwhile; any engine failure drains what was read,
+ * then reconnects from the last event read with backoff.
  */
 public final class CaptureLoop {
     private static final Logger log = LoggerFactory.getLogger(CaptureLoop.class);
@@ -190,9 +190,9 @@ public final class CaptureLoop {
                     CheckpointStore.Stored stored = store.read(host.id());
                     Optional<Checkpoint> checkpoint = stored.readable();
                     boolean retrying = !uncommitted.isEmpty();
-                    boolean kept = reconcile(checkpoint.orElse(null)) == Uncommitted.Reconciled.KEPT;
+                    boolean stillHeld = reconcile(checkpoint.orElse(null)) == Uncommitted.Reconciled.KEPT;
                     // A gap held from before the failure already reports an unreadable checkpoint.
-                    unreadableCheckpoint = retrying && kept ? null : stored.unreadable();
+                    unreadableCheckpoint = retrying && stillHeld ? null : stored.unreadable();
                     kafkaReady = true;
                     kafkaBackoff.reset();
                     log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
@@ -357,16 +357,14 @@ public final class CaptureLoop {
      */
     private End runPump(TransactionPump pump, OpenSubscription subscription) {
         kept = null;
-        boolean kafkaFailed = false;
         try {
             pump.run(subscription.stream(), subscription.check(), gapCause);
             return subscription.stream().end();
         } catch (KafkaUnavailable e) {
-            kafkaFailed = true;
             kept = subscription;
             throw e;
         } finally {
-            if (!kafkaFailed) {
+            if (kept == null) {
                 subscription.stream().stop();
             }
         }

@@ -9,10 +9,9 @@ import io.dwb.schemas.StateSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,13 +160,13 @@ final class TransactionPump {
                     if (!wasDecided && check.proven()) {
                         log.info("resumed: the engine replayed the checkpointed event, continuity proven");
                     }
-                    send(hold(verdict, cause));
+                    sendLast(hold(verdict, cause));
                 }
                 queue.release(drained);
                 released = true;
                 long now = nanoClock.getAsLong();
                 if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
-                    send(hold(check.expire(stream.openedAtNanos()), cause));
+                    sendLast(hold(check.expire(stream.openedAtNanos()), cause));
                 }
                 if (heartbeats.due(now)) {
                     publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(),
@@ -266,47 +265,49 @@ final class TransactionPump {
 
     /**
      * Holds a verdict's records in {@link Uncommitted}: its gap (logged, counted, with the engine's state) first, then
-     * its events, whose bytes count against the queue's bound until committed. Returns them, to send.
+     * its events, whose bytes count against the queue's bound until committed. All are held before any is sent, so a
+     * Kafka failure amid the sending loses none. Returns how many it held.
      */
-    private List<ProducerRecord<byte[], byte[]>> hold(ContinuityCheck.Verdict verdict, GapCause cause) {
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+    private int hold(ContinuityCheck.Verdict verdict, GapCause cause) {
+        int held = 0;
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
             String from = ContractJson.rfc3339(w.fromNano());
             String to = ContractJson.rfc3339(w.toNano());
             log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, cause.reason().code(),
                     cause.detail());
-            out.addAll(holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did "
-                    + "not replay the checkpointed event after " + cause.detail() + ": events between " + from
-                    + " and " + to + " may be lost.", w.lastEventId())));
+            held += holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did not "
+                    + "replay the checkpointed event after " + cause.detail() + ": events between " + from + " and "
+                    + to + " may be lost.", w.lastEventId()));
         }
         for (CapturedEvent event : verdict.publish()) {
-            ProducerRecord<byte[], byte[]> record = records.event(event);
-            uncommitted.hold(record, event);
+            uncommitted.hold(records.event(event), event);
             queue.hold(event.json().length);
-            out.add(record);
+            held++;
         }
-        return out;
+        return held;
     }
 
-    private void send(List<ProducerRecord<byte[], byte[]>> held) {
-        for (ProducerRecord<byte[], byte[]> record : held) {
-            publisher.send(record);
+    /** Sends the last {@code n} records held, in order. */
+    private void sendLast(int n) {
+        List<Uncommitted.Held> held = uncommitted.held();
+        for (int i = held.size() - n; i < held.size(); i++) {
+            publisher.send(held.get(i).record());
         }
     }
 
     /**
      * A gap record, counted, then the engine's state, held to go first in the next transaction (the caller's gap of
-     * an unreadable checkpoint) or the open one.
+     * an unreadable checkpoint) or the open one; returns how many records it held.
      */
-    List<ProducerRecord<byte[], byte[]>> holdGap(Gap gap) {
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        out.add(records.gap(gap));
+    int holdGap(Gap gap) {
+        uncommitted.hold(records.gap(gap));
         metrics.gap();
+        int held = 1;
         for (StateSnapshot part : state.take()) {
-            out.add(records.state(part));
+            uncommitted.hold(records.state(part));
+            held++;
         }
-        out.forEach(uncommitted::hold);
-        return out;
+        return held;
     }
 }

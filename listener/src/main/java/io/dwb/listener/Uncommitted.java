@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,6 +38,7 @@ final class Uncommitted {
     record Reconciliation(Reconciled outcome, Taken taken) {}
 
     private final List<Held> held = new ArrayList<>();
+    private final List<Held> heldView = Collections.unmodifiableList(held);
     private Checkpoint committed;
     private Checkpoint pending;
     /** The first this many held records are in the commit being attempted, which carries commitCheckpoint. */
@@ -64,8 +66,9 @@ final class Uncommitted {
         }
     }
 
+    /** The records held, in order (a view: read it before anything is held or taken off). */
     List<Held> held() {
-        return List.copyOf(held);
+        return heldView;
     }
 
     boolean isEmpty() {
