@@ -8,12 +8,8 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,22 +24,9 @@ class BurstTest {
     void twoThousandEventsFromParallelClientsAreAllPublishedOnce(SharedKafka.Broker broker) throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
         String prefix = TestEngine.uniqueName("load");
-        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         try (TestEngine engine = new TestEngine(); JavaProcess process = listener.start()) {
             ListenerProcess.awaitConnected(process, 1);
-            List<Future<?>> done = new ArrayList<>();
-            for (int c = 0; c < CLIENTS; c++) {
-                String client = prefix + "-" + c;
-                done.add(clients.submit(() -> {
-                    for (int i = 0; i < VOLUMES_PER_CLIENT; i++) {
-                        engine.client().createVolumeCmd().withName(client + "-" + i).exec();
-                        engine.client().removeVolumeCmd(client + "-" + i).exec();
-                    }
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
+            engine.churnVolumes(prefix, CLIENTS, VOLUMES_PER_CLIENT);
             int expected = 2 * CLIENTS * VOLUMES_PER_CLIENT;
             await().atMost(Duration.ofSeconds(120)).until(() ->
                     TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)).size() >= expected);
@@ -54,8 +37,6 @@ class BurstTest {
             assertThat(distinct).hasSize(expected);
             assertThat(TopicView.read(broker, listener.topic).ofKind("gap")).isEmpty();
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
-        } finally {
-            clients.shutdownNow();
         }
     }
 }

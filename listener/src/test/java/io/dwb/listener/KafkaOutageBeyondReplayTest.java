@@ -8,12 +8,8 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +26,6 @@ class KafkaOutageBeyondReplayTest {
 
     @Test
     void eventsReadWhileACommitFailedAreNotLostWhenTheEngineCanNoLongerReplayThem() throws Exception {
-        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         try (SharedKafka.Broker broker = SharedKafka.startBroker(); TestEngine engine = new TestEngine()) {
             ListenerProcess listener = new ListenerProcess(broker);
             String prefix = TestEngine.uniqueName("beyond");
@@ -43,10 +38,10 @@ class KafkaOutageBeyondReplayTest {
                 String kafka = broker.container().getContainerId();
                 broker.container().getDockerClient().pauseContainerCmd(kafka).exec();
                 try {
-                    churn(engine, clients, prefix + "-a");
+                    engine.churnVolumes(prefix + "-a", CLIENTS, VOLUMES_PER_CLIENT);
                     await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).until(() ->
                             process.output().contains("Kafka unavailable"));
-                    churn(engine, clients, prefix + "-b"); // while the listener has no producer
+                    engine.churnVolumes(prefix + "-b", CLIENTS, VOLUMES_PER_CLIENT); // while the listener has no producer
                 } finally {
                     broker.container().getDockerClient().unpauseContainerCmd(kafka).exec();
                 }
@@ -78,25 +73,6 @@ class KafkaOutageBeyondReplayTest {
                 assertThat(process.isAlive()).isTrue();
                 assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
             }
-        } finally {
-            clients.shutdownNow();
-        }
-    }
-
-    /** Create and remove volumes from parallel clients, as fast as the engine goes. */
-    private static void churn(TestEngine engine, ExecutorService clients, String prefix) throws Exception {
-        List<Future<?>> done = new ArrayList<>();
-        for (int c = 0; c < CLIENTS; c++) {
-            String client = prefix + "-" + c;
-            done.add(clients.submit(() -> {
-                for (int i = 0; i < VOLUMES_PER_CLIENT; i++) {
-                    engine.client().createVolumeCmd().withName(client + "-" + i).exec();
-                    engine.client().removeVolumeCmd(client + "-" + i).exec();
-                }
-            }));
-        }
-        for (Future<?> f : done) {
-            f.get();
         }
     }
 }

@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,6 +64,32 @@ public final class TestEngine implements AutoCloseable {
             client.removeContainerCmd(idOrName).withForce(true).exec();
         } catch (RuntimeException e) {
             // already gone
+        }
+    }
+
+    /**
+     * Creates and removes volumes from {@code clients} parallel clients, {@code volumesPerClient} each, as fast as the
+     * engine goes: two events a volume (create, destroy), named {@code <prefix>-<client>-<n>}. Returns once all are
+     * done.
+     */
+    public void churnVolumes(String prefix, int clients, int volumesPerClient) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                String client = prefix + "-" + c;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < volumesPerClient; i++) {
+                        this.client.createVolumeCmd().withName(client + "-" + i).exec();
+                        this.client.removeVolumeCmd(client + "-" + i).exec();
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
