@@ -28,12 +28,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * The capture loop's transaction rules, under the process tests and in milliseconds: Kafka's MockProducer, a queue
  * scripted round by round, and a fake monotonic clock that a drain's wait moves forward instead of sleeping (as
  * OkHttp's TaskFaker does), so "an interval passed" costs nothing.
  */
+// A pump that never sends what it holds loops on its fake queue without blocking: the timeout's own thread makes that
+// a failure instead of a hung build.
+@Timeout(value = 60, threadMode = ThreadMode.SEPARATE_THREAD)
 class TransactionPumpTest {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final Duration CONTINUITY_WAIT = Duration.ofSeconds(5);
