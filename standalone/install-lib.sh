@@ -51,3 +51,11 @@ private_dir() {
   chmod 0700 -- "$1"
 }
 
+# glibc's malloc settings of every process of the bridge, NAME=VALUE a line, as bin/support/launch.sh's malloc_env
+# prints them from deploy/malloc.env (their one source) in the source tree $ROOT.
+malloc_settings() {
+  local settings
+  settings=$(env -i bash -c '. "$1" >/dev/null 2>&1 && malloc_env' _ "$ROOT/bin/support/launch.sh") || true
+  [ -n "$settings" ] || fail "found no malloc settings in $ROOT/deploy/malloc.env"
+  printf '%s\n' "$settings"
+}

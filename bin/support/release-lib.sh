@@ -67,11 +67,10 @@ EOF
 }
 
 # The launcher's lines that set glibc's malloc settings unless already set: those of deploy/malloc.env, their one
-# source where the tree has it, else bin/support/launch.sh's MALLOC_ARENA_MAX=2.
+# source, as bin/support/launch.sh's malloc_env prints them.
 malloc_exports() {
   local setting
-  { if [ -f "$ROOT/deploy/malloc.env" ]; then sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ROOT/deploy/malloc.env"
-    else echo MALLOC_ARENA_MAX=2; fi; } |
+  env -i bash -c '. "$1" >/dev/null 2>&1 && malloc_env' _ "$ROOT/bin/support/launch.sh" |
     while IFS= read -r setting; do
       printf '%s=${%s:-%s}\nexport %s\n' "${setting%%=*}" "${setting%%=*}" "${setting#*=}" "${setting%%=*}"
     done

@@ -64,8 +64,9 @@ class JvmOptionsSourceTest {
 
     /**
      * glibc's malloc settings have one source too, deploy/malloc.env: the launchers export it, the images carry its
-     * lines as ENV, and the installers of the service and the wodle write it from the file, none with values of its
-     * own (their output is run for real by ServiceInstallPackagedTest and WodleInstallPackagedTest).
+     * lines as ENV, and the installers of the service and the wodle write what launch.sh reads from the file (through
+     * install-lib.sh's malloc_settings), none with values of its own (their output is run for real by
+     * ServiceInstallPackagedTest and WodleInstallPackagedTest).
      */
     @Test
     void everyProcessGetsTheMallocSettingsOfDeployMallocEnv() throws Exception {

@@ -3,6 +3,7 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.runtime.OssecConf;
+import io.dwb.schemas.testing.JavaProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,6 +83,9 @@ class ServiceInstallPackagedTest {
                 + " --wazuh-queue " + sockets.resolve("queue") + " --wazuh-home " + wazuhHome);
         assertThat(prefix().resolve("docker-wazuh-bridge.jar")).hasSameBinaryContentAs(JAR);
         assertThat(Files.readString(system.resolve("etc/environment"))).contains("JAVA_OPTS=\"-XX:+UseSerialGC");
+        assertThat(Files.readAllLines(system.resolve("etc/environment"))).as("glibc's malloc settings")
+                .containsAll(JavaProcess.launcherEnv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .toList());
         assertThat(Files.getPosixFilePermissions(dataDir())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         // What the agent package owns is untouched; the admin's ossec.conf keeps its mode, its blocks are disabled.
         assertThat(listener).hasContent(PACKAGE_LISTENER);

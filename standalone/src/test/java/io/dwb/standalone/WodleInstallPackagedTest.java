@@ -2,6 +2,7 @@ package io.dwb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dwb.schemas.testing.JavaProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,9 +64,9 @@ class WodleInstallPackagedTest {
 
     @Test
     void theLauncherGivesJavaTheFlagsOfTheStandalonesJvmOptionsFile() throws Exception {
-        // A java that prints its arguments: they land in the bridge's log.
+        // A java that prints its arguments, then the malloc settings it was given: they land in the bridge's log.
         Path java = wazuhHome.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\nenv | grep '^MALLOC_' | sort\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path launcher = wazuhHome.resolve("wodles/docker/DockerListener");
         Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of("JAVA", java.toString()));
@@ -76,7 +77,9 @@ class WodleInstallPackagedTest {
         Result started = run(List.of(launcher.toString()), Map.of());
         assertThat(started.code()).as(started.output()).isZero();
         assertThat(Files.readAllLines(logDir().resolve("docker-wazuh-bridge.log")))
-                .startsWith("@" + options, "-jar", launcher.resolveSibling("docker-wazuh-bridge.jar").toString());
+                .startsWith("@" + options, "-jar", launcher.resolveSibling("docker-wazuh-bridge.jar").toString())
+                .containsAll(JavaProcess.launcherEnv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .toList());
     }
 
     @Test
