@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import ch.qos.logback.classic.Level;
 import io.dwb.runtime.Launcher;
+import io.dwb.runtime.LogConfiguration;
 import org.slf4j.LoggerFactory;
 
 /** Entry point of the listener process ({@code bin/listener}, {@code listener.jar}). */
@@ -23,7 +24,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        if (System.getenv("DWB_KAFKA_LOG_LEVEL") == null
+        if (System.getenv(LogConfiguration.KAFKA_LEVEL_VARIABLE) == null
                 && LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
             for (String name : RETRY_CHATTER) {
                 context.getLogger(name).setLevel(Level.ERROR);

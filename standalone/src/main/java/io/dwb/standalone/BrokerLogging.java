@@ -1,11 +1,12 @@
 package io.dwb.standalone;
 
 import ch.qos.logback.classic.Level;
+import io.dwb.runtime.LogConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded broker logs through the same Logback as the bridge, under logger names the shared logback.xml does
+ * The embedded broker logs through the same Logback as the bridge, under logger names the shared LogConfiguration does
  * not quiet ({@code kafka.*}, {@code state.change.logger}): set them to WARN (or DWB_KAFKA_LOG_LEVEL) so a person
  * running the standalone sees the bridge's state changes, not the broker's start-up chatter.
  */
@@ -22,7 +23,7 @@ final class BrokerLogging {
         "org.apache.kafka.clients.NetworkClient"};
 
     static void quiet() {
-        String configured = System.getenv("DWB_KAFKA_LOG_LEVEL");
+        String configured = System.getenv(LogConfiguration.KAFKA_LEVEL_VARIABLE);
         Level level = Level.toLevel(configured, Level.WARN);
         for (String name : BROKER_LOGGERS) {
             Logger logger = LoggerFactory.getLogger(name);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dwb.schemas.testing.JavaProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,11 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 
-/** DWB_LOG_FORMAT, in a process of its own (logging is set up once a JVM, from the environment). */
-class LogFormatTest {
+/**
+ * The logging LogConfiguration sets up from the environment (DWB_LOG_FORMAT, DWB_LOG_LEVEL, DWB_KAFKA_LOG_LEVEL), each
+ * case in a process of its own: logging is set up once a JVM.
+ */
+class LogConfigurationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -49,6 +55,36 @@ class LogFormatTest {
         assertThat(lines(output)).contains("error: DWB_LOG_FORMAT must be text or json, not 'xml'");
     }
 
+    @Test
+    void theLevelVariablesSetTheBridgesLevelAndKafkasApart() throws Exception {
+        String warn = run(Map.of("DWB_LOG_LEVEL", "warn"), 1);
+        assertThat(warn).doesNotContain("starting with").contains("WARN  [main] sample - careful")
+                .contains("kafka says this at WARN");
+        assertThat(run(Map.of(), 1)).as("Kafka's level is WARN by default")
+                .doesNotContain("kafka says this at INFO").contains("kafka says this at WARN");
+        assertThat(run(Map.of("DWB_KAFKA_LOG_LEVEL", "INFO"), 1)).contains("kafka says this at INFO");
+        assertThat(run(Map.of("DWB_LOG_LEVEL", "no-such-level"), 1)).as("an unknown level is INFO")
+                .contains("starting with").doesNotContain("DEBUG");
+    }
+
+    @Test
+    void aLogbackConfigurationFileReplacesItAll(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("logback.xml");
+        Files.writeString(file, """
+                <configuration>
+                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>from the file: %msg%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="OUT"/></root>
+                </configuration>
+                """);
+        try (JavaProcess p = JavaProcess.start(Failing.class, List.of("-Dlogback.configurationFile=" + file),
+                Map.of("DWB_LOG_FORMAT", "json"), List.of())) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isEqualTo(1);
+            assertThat(p.output()).contains("from the file: starting with");
+        }
+    }
+
     private static String run(Map<String, String> env, int expectedExit) throws Exception {
         try (JavaProcess p = JavaProcess.start(Failing.class, env)) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isEqualTo(expectedExit);
@@ -66,6 +102,9 @@ class LogFormatTest {
         @Override
         public Integer call() {
             LoggerFactory.getLogger("sample").info("starting with \"quotes\"\tand a tab");
+            LoggerFactory.getLogger("sample").warn("careful");
+            LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").info("kafka says this at INFO");
+            LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("kafka says this at WARN");
             throw new IllegalStateException("the engine is away");
         }
 
