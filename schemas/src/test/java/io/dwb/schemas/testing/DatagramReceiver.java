@@ -111,10 +111,23 @@ public final class DatagramReceiver implements AutoCloseable {
         return received.size();
     }
 
+    /**
+     * Closes the socket and waits for the reader to leave it, so the socket is gone when this returns: a sender still
+     * connected to it is then refused, as when Wazuh exits (a close that returned while the reader still held the
+     * socket let a send land in it, lost, in one CI run of WazuhQueueTest).
+     */
     @Override
     public void close() throws IOException {
         resume.countDown();
         socket.close();
         Files.deleteIfExists(path);
+        try {
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (reader.isAlive()) {
+            throw new IOException("the receiver's reader did not leave " + path + " within 10 s of its close");
+        }
     }
 }
