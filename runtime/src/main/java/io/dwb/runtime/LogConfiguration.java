@@ -28,22 +28,12 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     private static final String TEXT_PATTERN =
             "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{0} - %msg%n";
 
-    private final Map<String, String> environment;
-
-    /** As Logback's service loader makes it: from the process's environment. */
-    public LogConfiguration() {
-        this(System.getenv());
-    }
-
-    LogConfiguration(Map<String, String> environment) {
-        this.environment = environment;
-    }
-
     @Override
     public ExecutionStatus configure(LoggerContext context) {
         if (System.getProperty("logback.configurationFile") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
+        Map<String, String> environment = System.getenv();
         Encoder<ILoggingEvent> encoder = encoder(context, LogFormat.orText(environment.get(LogFormat.VARIABLE)));
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
@@ -55,7 +45,8 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         root.setLevel(Level.toLevel(environment.get(LEVEL_VARIABLE), Level.INFO));
         root.addAppender(stderr);
         // Libraries say a lot at INFO that a person running the bridge does not need.
-        context.getLogger("org.apache.kafka").setLevel(Level.toLevel(environment.get(KAFKA_LEVEL_VARIABLE), Level.WARN));
+        context.getLogger("org.apache.kafka")
+                .setLevel(Level.toLevel(environment.get(KAFKA_LEVEL_VARIABLE), Level.WARN));
         context.getLogger("com.github.dockerjava").setLevel(Level.WARN);
         context.getLogger("org.apache.hc").setLevel(Level.WARN);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
