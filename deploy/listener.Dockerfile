@@ -1,11 +1,18 @@
-# The listener on a Java 17 runtime. The build context is listener/target, which holds the runnable listener.jar and
-# its JVM flags (jvm.options, copied there from listener/src/main/jvm by the build):
+# The listener on a Java 17 runtime. The build context is listener/target, which holds the runnable listener.jar, its
+# JVM flags and its class list (jvm.options and listener.classlist, copied there from listener/src/main/jvm by the
+# build):
 #   mvn -pl listener -am package -DskipTests
 #   docker build -f deploy/listener.Dockerfile -t docker-wazuh-bridge/listener listener/target
 # BASE_IMAGE: any image with java 17+ on the PATH and a POSIX sh (deploy/jre-image/build makes one offline).
 ARG BASE_IMAGE=eclipse-temurin:17-jre
 FROM ${BASE_IMAGE}
 COPY listener.jar jvm.options /opt/docker-wazuh-bridge/
+# The class archive (bin/support/launch.sh's class_archive; docs/deployment.md): the classes of listener.classlist
+# parsed and verified once, here, for this image's java and jar, so that each start maps them (about a second less).
+COPY listener.classlist /opt/docker-wazuh-bridge/
+RUN java -Xshare:dump -Xlog:disable -Xlog:all=error:stderr \
+      -XX:SharedClassListFile=/opt/docker-wazuh-bridge/listener.classlist \
+      -XX:SharedArchiveFile=/opt/docker-wazuh-bridge/listener.jsa -cp /opt/docker-wazuh-bridge/listener.jar
 # Not root: the listener needs no file of the host. It reads the engine through the allow-list proxy
 # (deploy/engine-proxy, tcp://...:2375). Mounting the engine socket itself instead needs the socket's group:
 # `docker run --group-add "$(stat -c %g /var/run/docker.sock)" ...` (full API access: avoid).
@@ -16,4 +23,4 @@ USER ${DWB_UID}:${DWB_GID}
 # replaces them. Options: DWB_* variables (docs/listener.md) or arguments after the image name.
 # As the launchers: glibc's malloc settings of deploy/malloc.env (docs/deployment.md).
 ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
-ENTRYPOINT ["sh", "-c", "exec java ${JAVA_OPTS:-@/opt/docker-wazuh-bridge/jvm.options} -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]
+ENTRYPOINT ["sh", "-c", "exec java -XX:SharedArchiveFile=/opt/docker-wazuh-bridge/listener.jsa ${JAVA_OPTS:-@/opt/docker-wazuh-bridge/jvm.options} -jar /opt/docker-wazuh-bridge/listener.jar \"$@\"", "listener"]

@@ -27,6 +27,28 @@ export_malloc_env() {
   done < <(malloc_env)
 }
 
+# The class-data-sharing archive of a process that has a class list (<module>/src/main/jvm/<module>.classlist, the
+# classes it loads up to its first events): those classes parsed and verified once, then mapped at each start
+# (issue 15: the listener's start 2.3 -> 1.5 s, a third less CPU). The archive is tied to the jar (its path, size and
+# time) and to the java that wrote it; a JVM that cannot use it starts without it, silently. `class_archive <java>
+# <jar> <list>` writes <jar without .jar>.jsa when it is missing or older than the jar or the list (a few seconds,
+# once per build) and prints the flag that uses it; nothing when there is no list or the archive cannot be written.
+class_archive() {
+  local java=$1 jar=$2 list=$3 archive=${2%.jar}.jsa
+  [ -f "$list" ] || return 0
+  if [ ! -s "$archive" ] || [ "$jar" -nt "$archive" ] || [ "$list" -nt "$archive" ]; then
+    echo "[$(basename "$jar" .jar)] writing its class archive $archive (once per build)" >&2
+    # Under another name first: a process starting meanwhile never maps a half-written archive.
+    if ! "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$list" \
+        -XX:SharedArchiveFile="$archive.$$" -cp "$jar" >&2 || ! mv -f "$archive.$$" "$archive"; then
+      rm -f "$archive.$$"
+      echo "[$(basename "$jar" .jar)] could not write $archive: starting without it (slower)" >&2
+      return 0
+    fi
+  fi
+  echo "-XX:SharedArchiveFile=$archive"
+}
+
 launch() {
   local module=$1 main=$2; shift 2
   local jar="$DWB_ROOT/$module/target/$module.jar"
@@ -37,10 +59,12 @@ launch() {
       echo "[$module] the build failed; run 'mvn -pl $module -am package' in $DWB_ROOT to see why" >&2; return 1; }
   fi
   export_malloc_env
-  local opts=${JAVA_OPTS:-}
+  local opts=${JAVA_OPTS:-} archive
   if [ -z "$opts" ]; then
     opts=$(jvm_options "$module") || return 1
   fi
+  # Before the flags: a -XX:SharedArchiveFile or -Xshare:off of JAVA_OPTS comes later and wins.
+  archive=$(class_archive "${JAVA:-java}" "$jar" "$DWB_ROOT/$module/src/main/jvm/$module.classlist")
   # shellcheck disable=SC2086
-  exec "${JAVA:-java}" $opts -cp "$jar" "$main" "$@"
+  exec "${JAVA:-java}" $archive $opts -cp "$jar" "$main" "$@"
 }

@@ -108,7 +108,8 @@ build_runtime() {
 }
 
 # The process's files as both the tarball and the package hold them:
-#   bin/<process>  lib/<process>.jar  lib/jvm.options  runtime/  LICENSE  README.md  THIRD-PARTY.txt  bom.json  licenses/
+#   bin/<process>  lib/<process>.jar  lib/jvm.options  [lib/<process>.classlist]  runtime/  LICENSE  README.md
+#   THIRD-PARTY.txt  bom.json  licenses/
 stage_process() {
   local process=$1 dir=$2 runtime=$3 jar=$ROOT/$1/target/$1.jar bom=$ROOT/$1/target/bom.json
   [ -f "$bom" ] || fail "no $bom (the SBOM, made by 'mvn package'): build again (leave out --no-build)"
@@ -117,6 +118,10 @@ stage_process() {
   mkdir -p "$dir/bin" "$dir/lib"
   cp "$jar" "$dir/lib/$process.jar"
   cp "$ROOT/$process/src/main/jvm/jvm.options" "$dir/lib/jvm.options"
+  # The class list of a process that has one (the listener's): the package's postinst, or the user, writes the class
+  # archive from it on the host (bin/<process> --write-class-archive; it is tied to the host's path of the jar).
+  [ ! -f "$ROOT/$process/src/main/jvm/$process.classlist" ] ||
+    cp "$ROOT/$process/src/main/jvm/$process.classlist" "$dir/lib/$process.classlist"
   fill "$process" launcher >"$dir/bin/$process"
   chmod 0755 "$dir/bin/$process"
   cp "$ROOT/LICENSE" "$ROOT/README.md" "$dir/"
@@ -227,6 +232,7 @@ image() {
   command -v docker >/dev/null || fail "--images needs docker (and DOCKER_HOST where the engine is)"
   context=$(mktemp -d)
   cp "$dir/lib/$process.jar" "$dir/lib/jvm.options" "$context/"
+  [ ! -f "$dir/lib/$process.classlist" ] || cp "$dir/lib/$process.classlist" "$context/"
   step "$process: image $tag${BASE_IMAGE:+ on $BASE_IMAGE}"
   docker build -q -f "$ROOT/deploy/$process.Dockerfile" ${BASE_IMAGE:+--build-arg "BASE_IMAGE=$BASE_IMAGE"} \
     -t "$tag" "$context" >/dev/null || fail "docker build of $tag failed"

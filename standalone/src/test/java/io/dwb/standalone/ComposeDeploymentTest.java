@@ -55,6 +55,10 @@ class ComposeDeploymentTest {
         ensureImage(HAPROXY_IMAGE, "deploy/engine-proxy/build-base");
         build("listener", listenerImage);
         build("forwarder", forwarderImage);
+        // The listener image maps its classes from the class archive its build wrote.
+        assertThat(run(List.of("docker", "run", "--rm", "--network", "none", "-e",
+                "JAVA_TOOL_OPTIONS=-Xlog:class+load=info", listenerImage, "--version"), Map.of(), Duration.ofMinutes(1)))
+                .contains("io.dwb.listener.Main source: shared objects file").contains("listener ");
         run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + HAPROXY_IMAGE, "-t", proxyImage,
                 ROOT.resolve("deploy/engine-proxy").toString()), Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(5));
 
@@ -120,8 +124,8 @@ class ComposeDeploymentTest {
     }
 
     /**
-     * docker build of deploy/<module>.Dockerfile on a copy of the module's runnable jar and its jvm.options (a small,
-     * stable context).
+     * docker build of deploy/<module>.Dockerfile on a copy of the module's runnable jar, its jvm.options and its class
+     * list if it has one (a small, stable context).
      */
     private void build(String module, String tag) throws Exception {
         Path jar = ROOT.resolve(module).resolve("target").resolve(module + ".jar");
@@ -129,6 +133,10 @@ class ComposeDeploymentTest {
         Path context = Files.createDirectories(work.resolve("context-" + module));
         Files.copy(jar, context.resolve(module + ".jar"));
         Files.copy(jar.resolveSibling("jvm.options"), context.resolve("jvm.options")); // its JVM flags, beside it
+        Path classList = jar.resolveSibling(module + ".classlist"); // the listener's, for its class archive
+        if (Files.exists(classList)) {
+            Files.copy(classList, context.resolve(classList.getFileName()));
+        }
         // The classic builder: no buildx plugin is needed on a machine without a registry.
         run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + JRE_IMAGE, "-f",
                 ROOT.resolve("deploy").resolve(module + ".Dockerfile").toString(), "-t", tag, context.toString()),

@@ -40,6 +40,10 @@ class ReleasePackagedTest {
     Path work;
 
     private static String version;
+    /** The JVM's class loading, on standard output: where each class came from. */
+    private static final String CLASS_LOAD_LOG = "-Xlog:class+load=info";
+    /** The listener's main class, mapped from its class archive rather than read from its jar. */
+    private static final String FROM_ARCHIVE = "io.dwb.listener.Main source: shared objects file";
 
     @BeforeAll
     static void release() throws Exception {
@@ -71,6 +75,22 @@ class ReleasePackagedTest {
         assertThat(Files.readString(home.resolve("bom.json"))).contains("\"bomFormat\" : \"CycloneDX\"")
                 .contains("pkg:maven/org.apache.kafka/kafka-clients@");
         assertThat(out.resolve("docker-wazuh-bridge-" + process + "-" + version + ".cdx.json")).hasSameTextualContentAs(home.resolve("bom.json"));
+
+        // The class archive: written on the host by the launcher, then mapped: the listener's own classes come from it
+        // (the JVM would load them from the jar if it could not use it: another jar, another runtime). Only the
+        // listener has a class list.
+        String written = noJava(home.resolve("bin/" + process).toString(), "--write-class-archive");
+        if (process.equals("listener")) {
+            assertThat(written).isEmpty();
+            assertThat(home.resolve("lib/listener.classlist")).hasSameTextualContentAs(
+                    ROOT.resolve("listener/src/main/jvm/listener.classlist"));
+            assertThat(home.resolve("lib/listener.jsa")).isNotEmptyFile();
+            assertThat(noJava(Map.of("JAVA_TOOL_OPTIONS", CLASS_LOAD_LOG), home.resolve("bin/listener").toString(),
+                    "--version")).contains(FROM_ARCHIVE).contains("listener " + version);
+        } else {
+            assertThat(written).contains("no class list");
+            assertThat(home.resolve("lib/" + process + ".jsa")).doesNotExist();
+        }
     }
 
     @ParameterizedTest
@@ -119,6 +139,16 @@ class ReleasePackagedTest {
         command.set(0, root + command.get(0));
         command.add("--version");
         assertThat(noJava(environment(unit, conffile), command.toArray(String[]::new))).isEqualTo(process + " " + version);
+        // The listener's class archive, written by postinst, is what that command maps its classes from.
+        Path archive = root.resolve("opt/docker-wazuh-bridge/" + process + "/lib/" + process + ".jsa");
+        if (process.equals("listener")) {
+            Map<String, String> classLoadLog = new LinkedHashMap<>(environment(unit, conffile));
+            classLoadLog.put("JAVA_TOOL_OPTIONS", CLASS_LOAD_LOG);
+            assertThat(archive).isNotEmptyFile();
+            assertThat(noJava(classLoadLog, command.toArray(String[]::new))).contains(FROM_ARCHIVE);
+        } else {
+            assertThat(archive).doesNotExist();
+        }
 
         // Removed: the unit and the files go, the configuration (a conffile) and the user stay; purged: it goes too.
         Files.writeString(conffile, "DWB_METRICS_PORT=9464\n", java.nio.file.StandardOpenOption.APPEND);
