@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -196,14 +197,15 @@ public final class BenchMain {
             }
             report.note(String.format(Locale.ROOT, "Latency, %s: the listener's Kafka commits (its "
                     + "dwb_listener_commit_duration_seconds): %s.", p.name(), p.commits()));
-            long added = p.bridgeAddedP99Micros();
+            OptionalLong added = p.bridgeAddedP99Micros();
             report.add(new Row("Latency, real engine, " + p.name() + String.format(Locale.ROOT,
                     " (%,d events reported by the engine, %.0f/s; %,d delivered, %,d duplicates)",
                     p.engineCount(), p.generatedPerSecond(), p.delivered(), p.duplicates()),
-                    p.datagram().text() + String.format(Locale.ROOT, "; bridge-added p99 %.1f ms", added / 1000.0),
+                    p.datagram().text() + (added.isEmpty() ? "; bridge-added p99: nothing to measure"
+                            : String.format(Locale.ROOT, "; bridge-added p99 %.1f ms", added.getAsLong() / 1000.0)),
                     "the engine's own stream: " + p.engine().text() + "; committed in Kafka: " + p.committed().text(),
-                    "", "bridge-added p99 ≤ 50 ms, all delivered", ResultsReport.yesNo(added >= 0
-                    && added <= 50_000 && p.delivered() >= p.engineCount())));
+                    "", "bridge-added p99 ≤ 50 ms, all delivered", ResultsReport.yesNo(added.isPresent()
+                    && added.getAsLong() <= 50_000 && p.delivered() >= p.engineCount())));
         }
         listenerPeakKb = Math.max(listenerPeakKb, outcome.listenerRssKb());
         forwarderPeakKb = Math.max(forwarderPeakKb, outcome.forwarderRssKb());

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,9 +43,10 @@ public final class LatencyBench {
          * What the bridge adds to the tail (issue 15's measure): the datagrams' p99 minus the engine's own stream's,
          * so that a busy engine's slowness is not counted against the bridge; -1 when either is missing.
          */
-        public long bridgeAddedP99Micros() {
-            return datagram.p99Micros() < 0 || engine.p99Micros() < 0 ? -1
-                    : datagram.p99Micros() - engine.p99Micros();
+        /** Empty when either side had nothing to measure (a difference may itself be negative). */
+        public OptionalLong bridgeAddedP99Micros() {
+            return datagram.p99Micros() < 0 || engine.p99Micros() < 0 ? OptionalLong.empty()
+                    : OptionalLong.of(datagram.p99Micros() - engine.p99Micros());
         }
     }
 
@@ -75,7 +77,10 @@ public final class LatencyBench {
      * other phase goes as fast as it can).
      */
     private static final int STEADY_RATE = 30;
-    /** Enough in parallel for 50 calls/s when one pause or unpause takes up to ~200 ms on a busy engine. */
+    /**
+     * Enough in parallel for the steady phase's calls a second, and for the engine's highest rate, when one pause or
+     * unpause takes up to ~300 ms on a busy engine.
+     */
     private static final int CONTAINERS = 10;
 
     private final BenchContext context;
