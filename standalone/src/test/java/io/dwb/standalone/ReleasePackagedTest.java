@@ -42,8 +42,8 @@ class ReleasePackagedTest {
     private static String version;
     /** The JVM's class loading, on standard output: where each class came from. */
     private static final String CLASS_LOAD_LOG = "-Xlog:class+load=info";
-    /** The listener's main class, mapped from its class archive rather than read from its jar. */
-    private static final String FROM_ARCHIVE = "io.dwb.listener.Main source: shared objects file";
+    /** The processes with a class list, whose launcher writes and uses a class archive. */
+    private static final Set<String> WITH_ARCHIVE = Set.of("listener", "standalone");
 
     @BeforeAll
     static void release() throws Exception {
@@ -76,17 +76,17 @@ class ReleasePackagedTest {
                 .contains("pkg:maven/org.apache.kafka/kafka-clients@");
         assertThat(out.resolve("docker-wazuh-bridge-" + process + "-" + version + ".cdx.json")).hasSameTextualContentAs(home.resolve("bom.json"));
 
-        // The class archive: written on the host by the launcher, then mapped: the listener's own classes come from it
-        // (the JVM would load them from the jar if it could not use it: another jar, another runtime). Only the
-        // listener has a class list.
+        // The class archive: written on the host by the launcher, then mapped: the process's own classes come from it
+        // (the JVM would load them from the jar if it could not use it: another jar, another runtime). The forwarder
+        // has no class list.
         String written = noJava(home.resolve("bin/" + process).toString(), "--write-class-archive");
-        if (process.equals("listener")) {
+        if (WITH_ARCHIVE.contains(process)) {
             assertThat(written).isEmpty();
-            assertThat(home.resolve("lib/listener.classlist")).hasSameTextualContentAs(
-                    ROOT.resolve("listener/src/main/jvm/listener.classlist"));
-            assertThat(home.resolve("lib/listener.jsa")).isNotEmptyFile();
-            assertThat(noJava(Map.of("JAVA_TOOL_OPTIONS", CLASS_LOAD_LOG), home.resolve("bin/listener").toString(),
-                    "--version")).contains(FROM_ARCHIVE).contains("listener " + version);
+            assertThat(home.resolve("lib/" + process + ".classlist")).hasSameTextualContentAs(
+                    ROOT.resolve(process + "/src/main/jvm/" + process + ".classlist"));
+            assertThat(home.resolve("lib/" + process + ".jsa")).isNotEmptyFile();
+            assertThat(noJava(Map.of("JAVA_TOOL_OPTIONS", CLASS_LOAD_LOG), home.resolve("bin/" + process).toString(),
+                    "--version")).contains(fromArchive(process)).contains(process + " " + version);
         } else {
             assertThat(written).contains("no class list");
             assertThat(home.resolve("lib/" + process + ".jsa")).doesNotExist();
@@ -139,13 +139,13 @@ class ReleasePackagedTest {
         command.set(0, root + command.get(0));
         command.add("--version");
         assertThat(noJava(environment(unit, conffile), command.toArray(String[]::new))).isEqualTo(process + " " + version);
-        // The listener's class archive, written by postinst, is what that command maps its classes from.
+        // The class archive, written by postinst, is what that command maps its classes from.
         Path archive = root.resolve("opt/docker-wazuh-bridge/" + process + "/lib/" + process + ".jsa");
-        if (process.equals("listener")) {
+        if (WITH_ARCHIVE.contains(process)) {
             Map<String, String> classLoadLog = new LinkedHashMap<>(environment(unit, conffile));
             classLoadLog.put("JAVA_TOOL_OPTIONS", CLASS_LOAD_LOG);
             assertThat(archive).isNotEmptyFile();
-            assertThat(noJava(classLoadLog, command.toArray(String[]::new))).contains(FROM_ARCHIVE);
+            assertThat(noJava(classLoadLog, command.toArray(String[]::new))).contains(fromArchive(process));
         } else {
             assertThat(archive).doesNotExist();
         }
@@ -223,6 +223,11 @@ class ReleasePackagedTest {
         Files.writeString(etc.resolve("group"), "root:x:0:\ndocker:x:990:\nwazuh:x:991:\n");
         Files.writeString(etc.resolve("gshadow"), "root:*::\ndocker:!::\nwazuh:!::\n");
         return root;
+    }
+
+    /** The class-load log line of the process's main class mapped from its class archive, not read from its jar. */
+    private static String fromArchive(String process) {
+        return "io.dwb." + process + ".Main source: shared objects file";
     }
 
     private static List<String> concatAll(List<String> head, List<String> tail) {

@@ -82,6 +82,11 @@ class ServiceInstallPackagedTest {
                 + " --config " + system.resolve("etc/docker-wazuh-bridge.conf") + " --data-dir " + dataDir()
                 + " --wazuh-queue " + sockets.resolve("queue") + " --wazuh-home " + wazuhHome);
         assertThat(prefix().resolve("docker-wazuh-bridge.jar")).hasSameBinaryContentAs(JAR);
+        // Its class archive, written by the installer's java for the installed jar, read-only.
+        assertThat(execStart()).contains(" -XX:SharedArchiveFile=" + prefix().resolve("docker-wazuh-bridge.jsa") + " ");
+        assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).isNotEmptyFile();
+        assertThat(Files.getPosixFilePermissions(prefix().resolve("docker-wazuh-bridge.jsa")))
+                .isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
         assertThat(Files.readString(system.resolve("etc/environment"))).contains("JAVA_OPTS=\"-XX:+UseSerialGC");
         assertThat(Files.readAllLines(system.resolve("etc/environment"))).as("glibc's malloc settings")
                 .containsAll(JavaProcess.launcherEnv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
@@ -115,6 +120,7 @@ class ServiceInstallPackagedTest {
         assertThat(uninstall.code()).as(uninstall.output()).isZero();
         assertThat(unit()).doesNotExist();
         assertThat(prefix().resolve("docker-wazuh-bridge.jar")).doesNotExist();
+        assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
         assertThat(ossecConf).hasContent(OSSEC_CONF);
         assertThat(listener).hasContent(PACKAGE_LISTENER + "# upgraded\n");
     }
@@ -146,6 +152,9 @@ class ServiceInstallPackagedTest {
         Result version = run(concat(command, "--version"));
         assertThat(version.code()).as(version.output()).isZero();
         assertThat(version.output()).startsWith("standalone ");
+        // The unit's command maps the standalone's classes from the archive the installer wrote.
+        Result classLoad = run(concat(command, "--version"), Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info"));
+        assertThat(classLoad.output()).contains("io.dwb.standalone.Main source: shared objects file");
 
         // Started as the service starts it, with no engine: the stock wodle is disabled, so no warning; exit 1.
         Result quiet = run(command, Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock"));

@@ -76,8 +76,11 @@ class WodleInstallPackagedTest {
 
         Result started = run(List.of(launcher.toString()), Map.of());
         assertThat(started.code()).as(started.output()).isZero();
+        // The class archive first: none here (this java writes none), and the JVM then starts without one.
+        assertThat(install.output()).contains("could not write the class archive");
         assertThat(Files.readAllLines(logDir().resolve("docker-wazuh-bridge.log")))
-                .startsWith("@" + options, "-jar", launcher.resolveSibling("docker-wazuh-bridge.jar").toString())
+                .startsWith("-XX:SharedArchiveFile=" + launcher.resolveSibling("docker-wazuh-bridge.jsa"),
+                        "@" + options, "-jar", launcher.resolveSibling("docker-wazuh-bridge.jar").toString())
                 .containsAll(JavaProcess.launcherEnv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                         .toList());
     }
@@ -99,6 +102,26 @@ class WodleInstallPackagedTest {
         List<String> log = Files.readAllLines(logDir().resolve("docker-wazuh-bridge.log"));
         assertThat(log).filteredOn(line -> !line.contains(" INFO ")).singleElement().asString().startsWith("error: ")
                 .contains("unix:///nonexistent/docker.sock").contains("--docker-host");
+    }
+
+    @Test
+    void theInstallWritesAClassArchiveTheLauncherMapsAndUninstallRemovesIt() throws Exception {
+        Path launcher = wazuhHome.resolve("wodles/docker/DockerListener");
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of());
+        assertThat(install.code()).as(install.output()).isZero();
+        Path archive = launcher.resolveSibling("docker-wazuh-bridge.jsa");
+        assertThat(archive).isNotEmptyFile();
+        assertThat(Files.getPosixFilePermissions(archive)).isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
+
+        // Started as wm_docker starts it (no engine here): the standalone's classes come from the archive.
+        Result started = run(List.of(launcher.toString()), Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock",
+                "JAVA_TOOL_OPTIONS", "-Xlog:class+load=info"));
+        assertThat(started.code()).as(started.output()).isEqualTo(1);
+        assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
+                .contains("io.dwb.standalone.Main source: shared objects file");
+
+        assertThat(run(List.of(INSTALL.toString(), "--uninstall"), Map.of()).code()).isZero();
+        assertThat(archive).doesNotExist();
     }
 
     @Test
@@ -188,6 +211,15 @@ class WodleInstallPackagedTest {
                 .isEqualTo(1);
         assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
                 .contains("docker-wazuh-bridge.jar belongs to uid 0 with mode 666");
+        // Nor a class archive others may write (the JVM would map their classes).
+        Files.setPosixFilePermissions(wodles.resolve("docker-wazuh-bridge.jar"),
+                PosixFilePermissions.fromString("rw-r-----"));
+        Files.setPosixFilePermissions(wodles.resolve("docker-wazuh-bridge.jsa"),
+                PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(run(List.of(launcher.toString()), Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock")).code())
+                .isEqualTo(1);
+        assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
+                .contains("docker-wazuh-bridge.jsa belongs to uid 0 with mode 666");
     }
 
     private Path dataDir() {
