@@ -38,7 +38,7 @@ put_class_archive() {
   no_link "$dest"
   rm -f -- "$dest"
   tmp=$(mktemp -- "$(dirname -- "$dest")/.dwb-install.XXXXXX")
-  if "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$list" \
+  if env -u JAVA_TOOL_OPTIONS "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$list" \
       -XX:SharedArchiveFile="$tmp" -cp "$jar" >&2 && [ -s "$tmp" ]; then
     chmod 0444 -- "$tmp"
     mv -fT -- "$tmp" "$dest"

@@ -38,8 +38,9 @@ class_archive() {
   [ -f "$list" ] || return 0
   if [ ! -s "$archive" ] || [ "$jar" -nt "$archive" ] || [ "$list" -nt "$archive" ]; then
     echo "[$(basename "$jar" .jar)] writing its class archive $archive (once per build)" >&2
-    # Under another name first: a process starting meanwhile never maps a half-written archive.
-    if ! "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$list" \
+    # Under another name first: a process starting meanwhile never maps a half-written archive. Without
+    # JAVA_TOOL_OPTIONS: those are for the process (a class-load log, an agent), not for writing its archive.
+    if ! env -u JAVA_TOOL_OPTIONS "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$list" \
         -XX:SharedArchiveFile="$archive.$$" -cp "$jar" >&2 || ! mv -f "$archive.$$" "$archive"; then
       rm -f "$archive.$$"
       echo "[$(basename "$jar" .jar)] could not write $archive: starting without it (slower)" >&2
