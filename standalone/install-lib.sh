@@ -38,8 +38,9 @@ put_class_archive() {
   no_link "$dest"
   rm -f -- "$dest"
   tmp=$(mktemp -- "$(dirname -- "$dest")/.dwb-install.XXXXXX")
-  if env -u JAVA_TOOL_OPTIONS "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$list" \
-      -XX:SharedArchiveFile="$tmp" -cp "$jar" >&2 && [ -s "$tmp" ]; then
+  # Without JAVA_TOOL_OPTIONS: those are for the bridge, not for writing its archive.
+  if env -u JAVA_TOOL_OPTIONS "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr \
+      -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" -cp "$jar" >&2 && [ -s "$tmp" ]; then
     chmod 0444 -- "$tmp"
     mv -fT -- "$tmp" "$dest"
   else

@@ -18,6 +18,12 @@ jar_version() {
   unzip -p "$1" META-INF/MANIFEST.MF | sed -n 's/^Implementation-Version: *//p' | tr -d '\r'
 }
 
+# The SBOM $1 as the release ships it: the project's own components carry the release's version (bin/release
+# --version), which Maven's SBOM, made from the pom's version, does not (deploy/release/sbom.jq says what changes).
+release_sbom() {
+  jq --arg version "$2" -f "$TEMPLATES/sbom.jq" "$1" || fail "could not rewrite the SBOM $1 for version $2"
+}
+
 # What differs between the processes: sets DESCRIPTION, AFTER (units), NEEDED_GROUPS (its user's supplementary
 # groups; GROUPS is bash's own), GROUP_REASON, EXTRA (unit lines), KEPT (what removing leaves) and DEFAULTS (the
 # /etc/default file's options).
@@ -118,14 +124,15 @@ stage_process() {
   mkdir -p "$dir/bin" "$dir/lib"
   cp "$jar" "$dir/lib/$process.jar"
   cp "$ROOT/$process/src/main/jvm/jvm.options" "$dir/lib/jvm.options"
-  # The class list of a process that has one (the listener's): the package's postinst, or the user, writes the class
-  # archive from it on the host (bin/<process> --write-class-archive; it is tied to the host's path of the jar).
+  # The class list of a process that has one (the listener's, the standalone's): the package's postinst, or the
+  # user, writes the class archive from it on the host (bin/<process> --write-class-archive; it is tied to the
+  # host's path of the jar).
   [ ! -f "$ROOT/$process/src/main/jvm/$process.classlist" ] ||
     cp "$ROOT/$process/src/main/jvm/$process.classlist" "$dir/lib/$process.classlist"
   fill "$process" launcher >"$dir/bin/$process"
   chmod 0755 "$dir/bin/$process"
   cp "$ROOT/LICENSE" "$ROOT/README.md" "$dir/"
-  cp "$bom" "$dir/bom.json"
+  release_sbom "$bom" "$VERSION" >"$dir/bom.json"
   third_party "$process" "$bom" >"$dir/THIRD-PARTY.txt"
   licence_files "$bom" "$dir/licenses"
   cp -a "$runtime" "$dir/runtime"

@@ -72,7 +72,7 @@ class ReleasePackagedTest {
                 .containsPattern("org\\.apache\\.kafka:kafka-clients:\\S+\\s+Apache-2\\.0")
                 .containsPattern("com\\.fasterxml\\.jackson\\.core:jackson-databind:\\S+\\s+Apache-2\\.0");
         assertThat(home.resolve("licenses/com.fasterxml.jackson.core/jackson-databind")).isDirectoryContaining("glob:**/NOTICE*");
-        assertThat(Files.readString(home.resolve("bom.json"))).contains("\"bomFormat\" : \"CycloneDX\"")
+        assertThat(Files.readString(home.resolve("bom.json"))).containsPattern("\"bomFormat\"\\s*:\\s*\"CycloneDX\"")
                 .contains("pkg:maven/org.apache.kafka/kafka-clients@");
         assertThat(out.resolve("docker-wazuh-bridge-" + process + "-" + version + ".cdx.json")).hasSameTextualContentAs(home.resolve("bom.json"));
 
