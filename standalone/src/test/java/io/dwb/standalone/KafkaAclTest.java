@@ -8,6 +8,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Topics;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,7 @@ class KafkaAclTest {
                 .append('"'));
         TestCertificates.create(tls, STORE_PASSWORD);
         broker = new KafkaContainer(DockerImageName.parse(IMAGE).asCompatibleSubstituteFor("apache/kafka"))
+                .withCommand(SharedKafka.START_COMMAND)
                 // Clients (the mapped listener, named PLAINTEXT by Testcontainers) use TLS and authenticate; the
                 // broker's own listeners stay inside the container, where the broker itself and the admin commands
                 // below are ANONYMOUS.

@@ -57,6 +57,15 @@ public final class SharedKafka implements ParameterResolver {
     }
 
     /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
+    /**
+     * The container's command, instead of Testcontainers' own: that one {@code exec}s the start script as soon as it
+     * appears, and on a busy engine the copy may still hold it open for writing, so the exec fails with "Text file
+     * busy" and the broker exits 126 (testcontainers-java#11682; it failed a CI run here). Reading it with
+     * {@code sh} once it is not empty cannot fail so.
+     */
+    public static final String[] START_COMMAND = {"sh", "-c", "while [ ! -s /tmp/testcontainers_start.sh ]; "
+            + "do sleep 0.1; done; sleep 0.1; exec sh /tmp/testcontainers_start.sh"};
+
     public static Broker startBroker(Map<String, String> settings) {
         String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
                 "apache/kafka:4.1.1"));
@@ -65,6 +74,7 @@ public final class SharedKafka implements ParameterResolver {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+                .withCommand(START_COMMAND)
                 .withStartupTimeout(Duration.ofMinutes(2));
         settings.forEach(container::withEnv);
         container.start();
