@@ -38,9 +38,9 @@ put_class_archive() {
   no_link "$dest"
   rm -f -- "$dest"
   tmp=$(mktemp -- "$(dirname -- "$dest")/.dwb-install.XXXXXX")
-  # Without JAVA_TOOL_OPTIONS: those are for the bridge, not for writing its archive.
-  if env -u JAVA_TOOL_OPTIONS "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr \
-      -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" -cp "$jar" >&2 && [ -s "$tmp" ]; then
+  # launch.sh's dump, the one the launchers run; read as malloc_settings reads launch.sh, in a clean environment.
+  if env -i PATH="$PATH" bash -c '. "$1" && class_archive_dump "$2" "$3" "$4" "$5"' _ "$ROOT/bin/support/launch.sh" \
+      "$java" "$list" "$jar" "$tmp" && [ -s "$tmp" ]; then
     chmod 0444 -- "$tmp"
     mv -fT -- "$tmp" "$dest"
   else

@@ -34,16 +34,21 @@ export_malloc_env() {
 # silently. `class_archive <java> <jar> <list>` writes <jar without .jar>.jsa when it is missing or older than the
 # jar or the list (a few seconds, once per build) and prints the flag that uses it; nothing when there is no list
 # or the archive cannot be written.
+# `class_archive_dump <java> <list> <jar> <archive>`: java -Xshare:dump, quiet unless it fails, and without
+# JAVA_TOOL_OPTIONS (those are for the process: a class-load log or an agent, not for writing its archive). The one
+# spelling of the dump for the launchers and the standalone's installers (install-lib.sh).
+class_archive_dump() {
+  env -u JAVA_TOOL_OPTIONS "$1" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr -XX:SharedClassListFile="$2" \
+    -XX:SharedArchiveFile="$4" -cp "$3" >&2
+}
+
 class_archive() {
   local java=$1 jar=$2 list=$3 archive=${2%.jar}.jsa
   [ -f "$list" ] || return 0
   if [ ! -s "$archive" ] || [ "$jar" -nt "$archive" ] || [ "$list" -nt "$archive" ]; then
     echo "[$(basename "$jar" .jar)] writing its class archive $archive (once per build)" >&2
-    # Under another name first: a process starting meanwhile never maps a half-written archive. Without
-    # JAVA_TOOL_OPTIONS: those are for the process (a class-load log, an agent), not for writing its archive.
-    if ! env -u JAVA_TOOL_OPTIONS "$java" -Xshare:dump -Xlog:disable -Xlog:all=error:stderr \
-        -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$archive.$$" -cp "$jar" >&2 ||
-        ! mv -f "$archive.$$" "$archive"; then
+    # Under another name first: a process starting meanwhile never maps a half-written archive.
+    if ! class_archive_dump "$java" "$list" "$jar" "$archive.$$" || ! mv -f "$archive.$$" "$archive"; then
       rm -f "$archive.$$"
       echo "[$(basename "$jar" .jar)] could not write $archive: starting without it (slower)" >&2
       return 0
