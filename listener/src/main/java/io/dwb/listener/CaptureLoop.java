@@ -103,6 +103,7 @@ public final class CaptureLoop {
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
     public void requestStop() {
         stopSignal.countDown();
+        queue.wake();
     }
 
     private boolean stopping() {

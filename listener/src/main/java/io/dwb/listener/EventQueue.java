@@ -3,6 +3,7 @@ package io.dwb.listener;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,12 +20,16 @@ public final class EventQueue implements TransactionPump.EventSource {
      * much again) it leaves room in bin/listener's 64 MB heap.
      */
     public static final long DEFAULT_BYTES = 16L * 1024 * 1024;
+    /** Put in the queue by {@link #wake}, taken out by the drain: no event, no bytes. */
+    private static final CapturedEvent WAKE = new CapturedEvent(new byte[0], null, null);
 
     private final ArrayBlockingQueue<CapturedEvent> events;
     private final int capacity;
     private final long capacityBytes;
     /** Bytes offered and not yet released; only the reading thread adds, so check-then-add is safe. */
     private final AtomicLong bytes = new AtomicLong();
+    /** A {@link #WAKE} is in the queue (or about to be): at most one at a time. */
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
 
     public EventQueue(int capacity, long capacityBytes) {
         this.capacity = capacity;
@@ -68,24 +73,42 @@ public final class EventQueue implements TransactionPump.EventSource {
         bytes.addAndGet(-size);
     }
 
-    /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first one. */
+    /**
+     * Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first one, or until
+     * {@link #wake}.
+     */
     @Override
     public int drainTo(List<CapturedEvent> into, int max, long waitMillis) throws InterruptedException {
+        int from = into.size();
         int n = events.drainTo(into, max);
-        if (n > 0 || waitMillis <= 0) {
-            return n;
+        if (n == 0 && waitMillis > 0) {
+            CapturedEvent first = events.poll(waitMillis, TimeUnit.MILLISECONDS);
+            if (first != null) {
+                into.add(first);
+                n = 1 + events.drainTo(into, max - 1);
+            }
         }
-        CapturedEvent first = events.poll(waitMillis, TimeUnit.MILLISECONDS);
-        if (first == null) {
-            return 0;
+        if (wakeQueued.get() && into.subList(from, from + n).removeIf(e -> e == WAKE)) {
+            wakeQueued.set(false);
+            n--;
         }
-        into.add(first);
-        return 1 + events.drainTo(into, max - 1);
+        return n;
+    }
+
+    /**
+     * Makes the publishing thread's drain return now, event or not (a stop was requested, the stream ended), so an
+     * idle listener need not wake up to look. Never blocks; a full queue needs no wake-up.
+     */
+    public void wake() {
+        if (wakeQueued.compareAndSet(false, true) && !events.offer(WAKE)) {
+            wakeQueued.set(false);
+        }
     }
 
     @Override
     public boolean isEmpty() {
-        return events.isEmpty();
+        CapturedEvent head = events.peek();
+        return head == null || head == WAKE && events.size() == 1;
     }
 
     public int size() {

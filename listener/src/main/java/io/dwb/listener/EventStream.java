@@ -144,7 +144,9 @@ public final class EventStream implements TransactionPump.Subscription {
     }
 
     private void finish(EndReason reason, String detail) {
-        end.compareAndSet(null, new End(stopping ? EndReason.STOPPED : reason, detail));
+        if (end.compareAndSet(null, new End(stopping ? EndReason.STOPPED : reason, detail))) {
+            queue.wake(); // the publishing thread may be waiting for an event that will not come
+        }
     }
 
     /** Null while the stream is open; set once every event it read is in the queue. */

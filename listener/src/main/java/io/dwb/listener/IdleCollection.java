@@ -39,10 +39,22 @@ final class IdleCollection {
 
     /** Nothing to do now: collects when quiet long enough and the heap grew since the last collection. */
     void quiet(long nowNanos) {
-        if (nowNanos - lastActivity < quietNanos || committedHeap.getAsLong() <= committedAfterCollection) {
+        if (nanosUntilDue(nowNanos) > 0) {
             return;
         }
         collect.run();
         committedAfterCollection = committedHeap.getAsLong();
+    }
+
+    /**
+     * How long until a quiet call would collect, if nothing happens meanwhile (0: now); {@link Long#MAX_VALUE} while
+     * the heap did not grow since the last collection. The publishing thread waits no longer, so the collection
+     * comes {@link #QUIET} after the last event, not at the next heartbeat.
+     */
+    long nanosUntilDue(long nowNanos) {
+        if (committedHeap.getAsLong() <= committedAfterCollection) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, lastActivity + quietNanos - nowNanos);
     }
 }

@@ -9,7 +9,6 @@ import io.dwb.schemas.StateSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -28,12 +27,6 @@ final class TransactionPump {
     private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
     /** Records per transaction at most, so one transaction stays small whatever the burst. */
     static final int MAX_BATCH = 5_000;
-    /**
-     * The longest wait for an event while no transaction is open: an idle listener wakes once a second (to notice a
-     * stop or the end of the stream), not every transaction interval (which woke it ~400 times a minute).
-     */
-    static final long IDLE_WAIT_NANOS = 1_000_000_000L;
-
     /** Where events come from: the bounded queue the reading thread fills ({@link EventQueue}). */
     interface EventSource {
         /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first. */
@@ -249,18 +242,24 @@ final class TransactionPump {
 
     /**
      * How long a drain may wait for a first event: until the open transaction's commit; with none open, until the
-     * next heartbeat, the end of the continuity wait, or a second from now, whichever comes first.
+     * next heartbeat, the end of the continuity wait or the idle collection, whichever comes first. Nothing else
+     * needs this thread: a stop and the stream's end wake the drain ({@link EventQueue#wake}), so an idle listener
+     * does not wake to look for them (once a second, it woke 60 times a minute; every transaction interval, ~400).
      */
     private long waitMillis(boolean transactionOpen, CommitPolicy policy, ContinuityCheck check, long opened,
                             long now) {
         if (transactionOpen) {
             return policy.waitMillis(now);
         }
-        long wake = now + Math.min(IDLE_WAIT_NANOS, Math.max(0, heartbeats.nanosUntilDue(now)));
+        long until = Math.max(0, heartbeats.nanosUntilDue(now));
+        if (idleCollection != null) {
+            until = Math.min(until, idleCollection.nanosUntilDue(now));
+        }
+        long wake = now + until;
         if (!check.decided()) {
             wake = Math.min(wake, opened + continuityWait.toNanos() + 1);
         }
-        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - now));
+        return Math.max(1, (wake - now + 999_999) / 1_000_000); // rounded up: woken when due, not just before
     }
 
     /**

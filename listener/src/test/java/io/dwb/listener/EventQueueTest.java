@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.schemas.EventIdentity;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The queue's byte bound covers the events kept until Kafka commits them, not only those queued. */
+/**
+ * The queue's byte bound covers the events kept until Kafka commits them, not only those queued; a wake-up ends the
+ * publishing thread's wait without being an event.
+ */
 class EventQueueTest {
 
     @Test
@@ -27,6 +33,40 @@ class EventQueueTest {
         queue.release(200); // committed
         assertThat(queue.offer(event(100))).isTrue();
         assertThat(queue.bytes()).isEqualTo(100);
+    }
+
+    @Test
+    void aWakeEndsAWaitingDrainWithNoEventAndIsNeverTakenForOne() throws Exception {
+        EventQueue queue = new EventQueue(100, 1_000);
+        List<CapturedEvent> taken = new ArrayList<>();
+        CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return queue.drainTo(taken, 10, Duration.ofHours(1).toMillis());
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        queue.wake(); // a stop, or the end of the stream
+
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).as("woken, no event").isZero();
+        assertThat(taken).isEmpty();
+        assertThat(queue.isEmpty()).isTrue();
+
+        queue.offer(event(100));
+        queue.wake();
+        queue.wake(); // at most one wake-up is queued
+        queue.offer(event(200));
+        assertThat(queue.isEmpty()).isFalse();
+        assertThat(queue.drainTo(taken, 10, 0)).isEqualTo(2);
+        assertThat(taken).extracting(e -> e.json().length).containsExactly(100, 200);
+        assertThat(queue.isEmpty()).isTrue();
+        queue.release(taken);
+        assertThat(queue.bytes()).isZero();
+
+        queue.wake();
+        assertThat(queue.isEmpty()).as("a wake-up alone is no event").isTrue();
+        assertThat(queue.drainTo(taken, 10, 0)).isZero();
+        assertThat(queue.drainTo(taken, 10, 1)).as("taken by the drain before").isZero();
     }
 
     private static CapturedEvent event(int size) {

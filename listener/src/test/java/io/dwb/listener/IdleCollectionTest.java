@@ -48,4 +48,15 @@ class IdleCollectionTest {
         assertThat(collections).hasValue(2);
         assertThat(heap).hasValue(8 * MB);
     }
+
+    @Test
+    void theCollectionIsDueFiveSecondsAfterTheLastEventAndNothingIsDueOnceItRan() {
+        assertThat(idle.nanosUntilDue(101 * S)).as("the start grew the heap").isEqualTo(4 * S);
+        idle.quiet(105 * S);
+        assertThat(idle.nanosUntilDue(106 * S)).as("collected, the heap did not grow").isEqualTo(Long.MAX_VALUE);
+        heap.set(64 * MB);
+        idle.active(200 * S);
+        assertThat(idle.nanosUntilDue(202 * S)).isEqualTo(3 * S);
+        assertThat(idle.nanosUntilDue(300 * S)).as("overdue: now").isZero();
+    }
 }

@@ -32,7 +32,8 @@ final class ScriptedEngine implements AutoCloseable {
     /** The engine's clock: one second after the first event, so a first start replays the whole sequence. */
     private final long clockNanos;
     private final AtomicInteger subscriptions = new AtomicInteger();
-    private final CountDownLatch closing = new CountDownLatch(1);
+    /** Counted down when the open streams end: {@link #endStreams} or {@link #close}. */
+    private volatile CountDownLatch streamsEnd = new CountDownLatch(1);
 
     /** @param containers the answer to {@code GET /containers/json} */
     ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
@@ -63,6 +64,13 @@ final class ScriptedEngine implements AutoCloseable {
         return subscriptions.get();
     }
 
+    /** Ends the open event streams normally (the last chunk), as an engine that shuts down does; later ones stay open. */
+    void endStreams() {
+        CountDownLatch ending = streamsEnd;
+        streamsEnd = new CountDownLatch(1);
+        ending.countDown();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         URI uri = exchange.getRequestURI();
         String path = uri.getPath().replaceFirst("^/v[0-9.]+/", "/");
@@ -82,6 +90,7 @@ final class ScriptedEngine implements AutoCloseable {
     private void stream(HttpExchange exchange, long since) throws IOException {
         subscriptions.incrementAndGet();
         exchange.getResponseHeaders().add("Content-Type", "application/json");
+        CountDownLatch end = streamsEnd;
         exchange.sendResponseHeaders(200, 0); // chunked, as the engine's
         try (OutputStream out = exchange.getResponseBody()) {
             for (Event e : events) {
@@ -91,7 +100,7 @@ final class ScriptedEngine implements AutoCloseable {
                     out.flush();
                 }
             }
-            closing.await();
+            end.await();
         } catch (IOException e) {
             // the listener disconnected
         } catch (InterruptedException e) {
@@ -120,7 +129,7 @@ final class ScriptedEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        closing.countDown();
+        streamsEnd.countDown();
         server.stop(0);
     }
 }

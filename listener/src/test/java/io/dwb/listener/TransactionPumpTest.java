@@ -69,25 +69,55 @@ class TransactionPumpTest {
     }
 
     private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted) {
+        return pump(publisher, uncommitted, null);
+    }
+
+    private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted,
+                                 IdleCollection idleCollection) {
         publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
         return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
                 metrics, uncommitted, () -> List.of(state),
-                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), null, INTERVAL, CONTINUITY_WAIT,
+                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
+                CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true));
     }
 
     @Test
     void eventsOfAQuietEngineAreCommittedAtOnceWithTheCheckpointLast() {
         queue.round(event(1), event(2), event(3));
-        queue.round(() -> assertThat(producer.commitCount()).as("committed before waiting for more").isEqualTo(1));
+        queue.roundWoken(() -> assertThat(producer.commitCount()).as("committed before waiting for more")
+                .isEqualTo(1)); // then the stream ends
         stream.endAfter(queue);
 
         Checkpoint last = run(null);
 
         assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
         assertThat(last).isEqualTo(checkpoint(3));
+    }
+
+    @Test
+    void anIdlePumpWaitsForItsIdleCollectionAndItsHeartbeatsNotASecondAtATime() {
+        AtomicLong heap = new AtomicLong(32L << 20);
+        List<Long> collectedAt = new ArrayList<>();
+        IdleCollection idle = new IdleCollection(heap::get, () -> {
+            collectedAt.add(clock.get());
+            heap.set(8L << 20);
+        }, IdleCollection.QUIET, clock.get());
+        long start = clock.get();
+        queue.round(event(1));
+        queue.round(); // nothing: the heap grew, so the next thing due is its collection, 5 s after the event
+        queue.round(); // nothing: then the heartbeat, 30 s after the start
+        queue.round(); // nothing: then the next heartbeat
+        stream.endAfter(queue);
+
+        pump(publisher, new Uncommitted(null), idle).run(stream, new ContinuityCheck(null), CAUSE);
+
+        assertThat(collectedAt).containsExactly(start + IdleCollection.QUIET.toNanos());
+        assertThat(queue.waits).as("a stop or the stream's end wakes the drain: no wait for them")
+                .startsWith(5_000L, 5_000L, 25_000L, 30_000L);
+        assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "heartbeat", "heartbeat");
     }
 
     @Test
@@ -144,9 +174,7 @@ class TransactionPumpTest {
     void aResumeThatProvesNothingWithinTheContinuityWaitPublishesAGapThenTheState() {
         Checkpoint committed = checkpoint(7);
         stream.openedAt = T0 + 20 * 1_000_000_000L;
-        for (int i = 0; i < 6; i++) {
-            queue.round(); // a quiet engine: each drain waits its interval on the fake clock
-        }
+        queue.round(); // a quiet engine: the drain waits on the fake clock until the continuity wait is over
         queue.round(event(30));
         stream.endAfter(queue);
 
@@ -172,9 +200,8 @@ class TransactionPumpTest {
 
     @Test
     void aHeartbeatIsSentAndCommittedWhenDueEvenWithoutEvents() {
-        for (int i = 0; i < 31; i++) {
-            queue.round();
-        }
+        queue.round(); // nothing until the continuity wait is over: the gap
+        queue.round(); // nothing until the heartbeat
         stream.endAfter(queue);
 
         run(checkpoint(4));
@@ -188,7 +215,7 @@ class TransactionPumpTest {
     @Test
     void aStopDisconnectsAndCommitsEverythingAlreadyRead() {
         queue.round(event(1));
-        queue.round(() -> stopping.set(true));
+        queue.roundWoken(() -> stopping.set(true));
         queue.available(List.of(event(2), event(3)));
 
         Checkpoint last = run(null);
@@ -363,21 +390,24 @@ class TransactionPumpTest {
      * sleeping; a round may also take time, run an action, or leave events behind (the queue is not empty after it).
      */
     private final class ScriptedQueue implements TransactionPump.EventSource {
-        private record Round(List<CapturedEvent> events, long takesMillis, boolean busyAfter, Runnable action) {}
+        /** {@code woken}: the round's action wakes the waiting drain (a stop, the stream's end), which returns at once. */
+        private record Round(List<CapturedEvent> events, long takesMillis, boolean busyAfter, Runnable action,
+                             boolean woken) {}
 
         private final Deque<Round> rounds = new ArrayDeque<>();
         private final Deque<CapturedEvent> available = new ArrayDeque<>();
 
         void round(CapturedEvent... events) {
-            rounds.add(new Round(List.of(events), 0, false, null));
+            rounds.add(new Round(List.of(events), 0, false, null, false));
         }
 
-        void round(Runnable action) {
-            rounds.add(new Round(List.of(), 0, false, action));
+        /** A round whose action wakes the waiting drain, as a stop or the stream's end does: no event, no wait. */
+        void roundWoken(Runnable action) {
+            rounds.add(new Round(List.of(), 0, false, action, true));
         }
 
         void roundStillBusy(long takesMillis, CapturedEvent... events) {
-            rounds.add(new Round(List.of(events), takesMillis, true, null));
+            rounds.add(new Round(List.of(events), takesMillis, true, null, false));
         }
 
         /** Events already queued once the scripted rounds are done, drained in batches of what room allows. */
@@ -395,8 +425,12 @@ class TransactionPumpTest {
 
         private boolean busy;
 
+        /** Each drain's wait, as the pump asked for it. */
+        final List<Long> waits = new ArrayList<>();
+
         @Override
         public int drainTo(List<CapturedEvent> into, int max, long waitMillis) {
+            waits.add(waitMillis);
             Round round = rounds.poll();
             if (round == null) {
                 int n = 0;
@@ -411,7 +445,7 @@ class TransactionPumpTest {
                 round.action().run();
             }
             clock.addAndGet(round.takesMillis() * 1_000_000L);
-            if (round.events().isEmpty()) {
+            if (round.events().isEmpty() && !round.woken()) {
                 clock.addAndGet(waitMillis * 1_000_000L);
             }
             into.addAll(round.events());
