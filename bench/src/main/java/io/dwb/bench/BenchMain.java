@@ -273,7 +273,9 @@ public final class BenchMain {
         outcome.rows().forEach(report::add);
         report.note("Footprint: " + outcome.memory() + ".");
         report.note("Footprint: wake-ups (context switches) and CPU of the idle listener's threads over the idle "
-                + outcome.idle().toSeconds() + " s: " + outcome.wakeups() + ".");
+                + outcome.idle().toSeconds() + " s: " + outcome.idleThreads().wakeups() + ".");
+        report.note("Footprint: CPU of the listener's threads in the flood (release to last commit): "
+                + outcome.floodThreads().cpu() + ".");
     }
 
     private void cut(String run, boolean complete, long done, long total, Duration timeout) {

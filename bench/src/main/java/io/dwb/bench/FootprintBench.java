@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
-import java.util.stream.Collectors;
 
 /**
  * What one listener costs a host (issue 15): the real listener jar, with the launcher's flags, on a
@@ -43,15 +41,15 @@ public final class FootprintBench {
 
     /**
      * @param floodCommitted events of the flood committed (fewer than floodEvents when its time ran out)
-     * @param idleActivity per thread name over the idle interval: CPU ticks and wake-ups
-     * @param ticksPerSecond the kernel's clock ticks (CLK_TCK)
+     * @param idleThreads what each thread did over the idle interval
+     * @param floodThreads what each thread did from the flood's release to its last event committed
      * @param floodCpuSeconds the listener's CPU (all threads, user and system) from the flood's release to its last
      *                        event committed
      */
     public record Outcome(double startSeconds, long restRssKb, double idleCpuSecondsPerMinute, long afterFloodRssKb,
                           long peakRssKb, double floodEventsPerSecond, int floodEvents, long floodCommitted,
                           Duration idle,
-                          Duration afterFlood, Map<String, ProcessTasks.Activity> idleActivity, long ticksPerSecond,
+                          Duration afterFlood, ThreadProfile idleThreads, ThreadProfile floodThreads,
                           long restAnonKb, long afterFloodAnonKb, long idleEndRssKb, double floodCpuSeconds) {
         /** CPU per 100,000 events of the flood, in seconds. */
         public double cpuPer100k() {
@@ -93,16 +91,6 @@ public final class FootprintBench {
                     ResultsReport.mb(restAnonKb), idle.toSeconds(), ResultsReport.mb(idleEndRssKb),
                     afterFlood.toSeconds(), ResultsReport.mb(afterFloodRssKb), ResultsReport.mb(afterFloodAnonKb),
                     ResultsReport.mb(peakRssKb));
-        }
-
-        /** The threads that woke in the idle interval, most wake-ups first. */
-        public String wakeups() {
-            return idleActivity.entrySet().stream().filter(e -> e.getValue().switches() > 0)
-                    .sorted(Comparator.comparingLong((Map.Entry<String, ProcessTasks.Activity> e)
-                            -> e.getValue().switches()).reversed())
-                    .map(e -> String.format(Locale.ROOT, "%s %,d (%.2f s)", e.getKey(), e.getValue().switches(),
-                            e.getValue().ticks() / (double) ticksPerSecond))
-                    .collect(Collectors.joining(", "));
         }
     }
 
@@ -179,6 +167,7 @@ public final class FootprintBench {
                 nativeMemory(pid, "footprint-at-rest");
 
                 long floodTicksBefore = ProcessTasks.processTicks(pid);
+                ProcessTasks floodBefore = ProcessTasks.of(pid);
                 long floodStart = System.nanoTime();
                 engine.release();
                 long floodEnd;
@@ -198,14 +187,15 @@ public final class FootprintBench {
                 }
                 double floodRate = floodDone * 1e9 / (floodEnd - floodStart);
                 double floodCpu = (ProcessTasks.processTicks(pid) - floodTicksBefore) / (double) hz;
+                ThreadProfile floodThreads = new ThreadProfile(ProcessTasks.of(pid).since(floodBefore), hz);
                 Thread.sleep(afterFlood.toMillis());
                 long afterRss = ProcessTasks.statusKb(pid, "VmRSS");
                 long afterAnon = ProcessTasks.statusKb(pid, "RssAnon");
                 nativeMemory(pid, "footprint-after-flood");
                 listener.close();
                 return new Outcome(startSeconds, restRss, idleCpu, afterRss, listener.peakRssKb(), floodRate,
-                        floodEvents, floodDone, idle, afterFlood, after.since(before), hz, restAnon, afterAnon, idleEndRss,
-                        floodCpu);
+                        floodEvents, floodDone, idle, afterFlood, new ThreadProfile(after.since(before), hz),
+                        floodThreads, restAnon, afterAnon, idleEndRss, floodCpu);
             }
         }
     }
