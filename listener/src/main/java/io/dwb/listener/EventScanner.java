@@ -2,7 +2,6 @@ package io.dwb.listener;
 
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,9 @@ final class EventScanner {
     /** Longer keys match no identity field, longer identity values are cut: the engine's are ids and words. */
     static final int MAX_TEXT = 256;
 
-    private final ByteArrayOutputStream text = new ByteArrayOutputStream(MAX_TEXT);
+    /** The current identity key or value's bytes (the first {@link #MAX_TEXT}); a plain array: this is per byte. */
+    private final byte[] text = new byte[MAX_TEXT];
+    private int textLength;
     private boolean textOverflow;
     /** Open objects and arrays; 0 once the event's object closed. */
     private int depth;
@@ -27,7 +28,8 @@ final class EventScanner {
     private boolean inActor;
     /** At an identity level (the top-level object, the Actor object): whether the next string is a key. */
     private boolean expectKey;
-    /** The current string or bare value is at an identity level, and is kept in {@link #text}. */
+    /** The current string or bare value is a key at an identity level or an identity field's value, kept in
+     * {@link #text}; nothing else is. */
     private boolean capturing;
     /** Inside a bare value (number, true, false, null). */
     private boolean bare;
@@ -147,17 +149,28 @@ final class EventScanner {
     }
 
     private void startText() {
-        capturing = identityLevel();
-        text.reset();
+        capturing = identityLevel() && (expectKey || identityValue());
+        textLength = 0;
         textOverflow = false;
+    }
+
+    /** Whether the value about to start is one of the identity fields (the others are not kept). */
+    private boolean identityValue() {
+        if (depth == 2) {
+            return "ID".equals(actorKey);
+        }
+        return key != null && switch (key) {
+            case "timeNano", "time", "Type", "Action" -> true;
+            default -> false;
+        };
     }
 
     private void keep(byte b) {
         if (!capturing) {
             return;
         }
-        if (text.size() < MAX_TEXT) {
-            text.write(b);
+        if (textLength < MAX_TEXT) {
+            text[textLength++] = b;
         } else {
             textOverflow = true;
         }
@@ -185,7 +198,7 @@ final class EventScanner {
 
     private void bareValue() {
         capturing = false;
-        String raw = text.toString(StandardCharsets.UTF_8);
+        String raw = new String(text, 0, textLength, StandardCharsets.UTF_8);
         if (raw.equals("null")) {
             value("");
             return;
@@ -223,8 +236,7 @@ final class EventScanner {
 
     /** The string's text: JSON escapes resolved when they are valid, invalid UTF-8 as U+FFFD. */
     private String unescaped() {
-        byte[] raw = text.toByteArray();
-        String decoded = new String(raw, StandardCharsets.UTF_8);
+        String decoded = new String(text, 0, textLength, StandardCharsets.UTF_8);
         if (decoded.indexOf('\\') < 0) {
             return decoded;
         }
