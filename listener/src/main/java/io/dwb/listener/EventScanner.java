@@ -4,6 +4,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -15,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 final class EventScanner {
     /** Longer keys match no identity field, longer identity values are cut: the engine's are ids and words. */
     static final int MAX_TEXT = 256;
+    /** The keys that matter in the event's object and in its Actor. */
+    private static final String[] TOP_LEVEL_NAMES = {"Actor", "timeNano", "time", "Type", "Action"};
+    private static final String[] ACTOR_NAMES = {"ID"};
 
     /** The current identity key or value's bytes (the first {@link #MAX_TEXT}); a plain array: this is per byte. */
     private final byte[] text = new byte[MAX_TEXT];
@@ -179,21 +183,14 @@ final class EventScanner {
     private void string() {
         capturing = false;
         if (expectKey) {
-            String name = textOverflow ? null : unescaped();
             if (depth == 1) {
-                key = name;
+                key = identityName(TOP_LEVEL_NAMES);
             } else {
-                actorKey = name;
+                actorKey = identityName(ACTOR_NAMES);
             }
             return;
         }
-        String value = unescaped();
-        if (depth == 1 && "timeNano".equals(key)) {
-            timeNano = null;
-        } else if (depth == 1 && "time".equals(key)) {
-            timeSeconds = null;
-        }
-        value(value);
+        value(unescaped());
     }
 
     private void bareValue() {
@@ -204,27 +201,56 @@ final class EventScanner {
             return;
         }
         String value = raw;
-        Long exact = null;
-        try {
-            BigDecimal number = new BigDecimal(raw);
-            value = number.toBigInteger().toString();
-            exact = number.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? number.longValue() : null;
-        } catch (NumberFormatException e) {
-            // true, false or garbage: its text
+        Long exact = plainLong();
+        if (exact == null) {
+            try {
+                BigInteger integer = new BigDecimal(raw).toBigInteger();
+                value = integer.toString();
+                exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
+            } catch (NumberFormatException e) {
+                // true, false or garbage: its text
+            }
         }
+        value(value);
         if (depth == 1 && "timeNano".equals(key)) {
             timeNano = exact;
         } else if (depth == 1 && "time".equals(key)) {
             timeSeconds = exact;
         }
-        value(value);
     }
 
+    /**
+     * The value as a long when it is written as the engine writes its times (digits, no sign, no leading zero, no
+     * fraction or exponent, within a long): then its text is already what BigDecimal would give, without the
+     * BigDecimal; null for anything else.
+     */
+    private Long plainLong() {
+        if (textOverflow || textLength == 0 || textLength > 19 || text[0] == '0' && textLength > 1) {
+            return null;
+        }
+        long v = 0;
+        for (int i = 0; i < textLength; i++) {
+            int digit = text[i] - '0';
+            if (digit < 0 || digit > 9 || v > (Long.MAX_VALUE - digit) / 10) {
+                return null;
+            }
+            v = v * 10 + digit;
+        }
+        return v;
+    }
+
+    /** Records an identity field's text; a time field's number is null unless its value was one (last wins). */
     private void value(String value) {
         if (depth == 1 && key != null) {
             switch (key) {
-                case "timeNano" -> timeNanoText = value;
-                case "time" -> timeText = value;
+                case "timeNano" -> {
+                    timeNanoText = value;
+                    timeNano = null;
+                }
+                case "time" -> {
+                    timeText = value;
+                    timeSeconds = null;
+                }
                 case "Type" -> type = value;
                 case "Action" -> action = value;
                 default -> { }
@@ -232,6 +258,39 @@ final class EventScanner {
         } else if (depth == 2 && inActor && "ID".equals(actorKey)) {
             actorId = value;
         }
+    }
+
+    /**
+     * The key just read, if it is one of {@code names} (the same String), else null: only those matter here. Compared
+     * as bytes, without a String per key, unless it holds an escape.
+     */
+    private String identityName(String[] names) {
+        if (textOverflow) {
+            return null;
+        }
+        boolean escaped = false;
+        for (int i = 0; i < textLength && !escaped; i++) {
+            escaped = text[i] == '\\';
+        }
+        String unescaped = escaped ? unescaped() : null;
+        for (String name : names) {
+            if (escaped ? name.equals(unescaped) : sameAscii(name)) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private boolean sameAscii(String name) {
+        if (name.length() != textLength) {
+            return false;
+        }
+        for (int i = 0; i < textLength; i++) {
+            if (text[i] != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The string's text: JSON escapes resolved when they are valid, invalid UTF-8 as U+FFFD. */

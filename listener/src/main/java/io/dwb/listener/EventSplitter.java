@@ -12,7 +12,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
-import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -289,19 +289,20 @@ public final class EventSplitter {
         String text;
         Long exact;
         if (token == JsonToken.VALUE_NUMBER_INT) {
-            text = parser.getText();
             exact = parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? null : parser.getLongValue();
+            // The integer's text as a tree gives it ("-0" is 0), not as written.
+            text = exact != null ? Long.toString(exact) : parser.getBigIntegerValue().toString();
         } else {
-            BigDecimal decimal = parser.getDecimalValue();
-            text = decimal.toBigInteger().toString();
-            exact = decimal.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? decimal.longValue() : null;
+            BigInteger integer = parser.getDecimalValue().toBigInteger();
+            text = integer.toString();
+            exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
         }
+        value(text);
         if (depth == 1 && "timeNano".equals(field)) {
             timeNano = exact;
         } else if (depth == 1 && "time".equals(field)) {
             timeSeconds = exact;
         }
-        value(text);
     }
 
     /** Whether the value at the current position is one of the identity fields. */
@@ -315,12 +316,21 @@ public final class EventSplitter {
         return depth == 2 && inActor && "ID".equals(field);
     }
 
-    /** Records a scalar at the current position when it is one of the identity fields. */
+    /**
+     * Records a scalar at the current position when it is one of the identity fields; a time field's number is null
+     * unless its value was one (duplicate keys: the last wins, as in a tree).
+     */
     private void value(String text) {
         if (depth == 1 && field != null) {
             switch (field) {
-                case "timeNano" -> timeNanoText = text;
-                case "time" -> timeText = text;
+                case "timeNano" -> {
+                    timeNanoText = text;
+                    timeNano = null;
+                }
+                case "time" -> {
+                    timeText = text;
+                    timeSeconds = null;
+                }
                 case "Type" -> type = text;
                 case "Action" -> action = text;
                 default -> { }

@@ -1,0 +1,92 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventIdentity;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * The scanner, and the splitter's parser, read the identity a parsed tree gives (it is what a stand-in carries when the parser refuses an
+ * event): times written as any JSON number or string, fields as any string, keys escaped or not, with other fields
+ * around them. The scanner skips what is not an identity field and reads plain integers without BigDecimal, so
+ * both shortcuts are held to the tree here.
+ */
+class EventScannerTest {
+    /** As the forwarder reads an event's tree: integers past a long kept (EventFields). */
+    private static final ObjectReader TREE = ContractJson.MAPPER.reader()
+            .without(DeserializationFeature.USE_LONG_FOR_INTS);
+
+    @Property(tries = 2_000)
+    void theScannersIdentityIsTheTreesForAnyWayOfWritingTheFields(@ForAll("events") String event)
+            throws java.io.IOException {
+        byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+        EventScanner scanner = new EventScanner();
+        scanner.begin();
+        boolean closed = false;
+        for (byte b : bytes) {
+            closed = scanner.step(b);
+        }
+
+        assertThat(closed).as("the object's end found").isTrue();
+        assertThat(scanner.identity()).isEqualTo(EventIdentity.of(TREE.readTree(bytes)));
+    }
+
+    @Property(tries = 2_000)
+    void theSplittersParserReadsTheTreesIdentityToo(@ForAll("events") String event) throws java.io.IOException {
+        byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+        List<CapturedEvent> split = new java.util.ArrayList<>();
+        new EventSplitter("host", 1 << 20).feed((event + "\n").getBytes(StandardCharsets.UTF_8), bytes.length + 1,
+                split::add);
+
+        assertThat(split).hasSize(1);
+        assertThat(split.get(0).json()).as("published as it is, not as a stand-in").isEqualTo(bytes);
+        assertThat(split.get(0).identity()).isEqualTo(EventIdentity.of(TREE.readTree(bytes)));
+    }
+
+    @Provide
+    Arbitrary<String> events() {
+        Arbitrary<String> number = Arbitraries.oneOf(
+                Arbitraries.longs().map(String::valueOf),
+                Arbitraries.bigIntegers().between(BigInteger.valueOf(Long.MAX_VALUE).add(BigInteger.ONE),
+                        BigInteger.TEN.pow(25)).map(String::valueOf), // past a long
+                Arbitraries.of("0", "-0", "1.5", "1e3", "1790000000000000000.0", "-12", "1E+2"));
+        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(20).map(EventScannerTest::quoted);
+        Arbitrary<String> value = Arbitraries.oneOf(number, number.map(EventScannerTest::quoted), text,
+                Arbitraries.of("null", "true", "{}", "[1,\"x\"]"));
+        Arbitrary<String> field = Combinators.combine(Arbitraries.of("timeNano", "time", "Type", "Action", "status",
+                "scope", "id"), Arbitraries.of(true, false), value)
+                .as((name, escaped, v) -> key(name, escaped) + ":" + v);
+        Arbitrary<String> actor = Combinators.combine(Arbitraries.of(true, false), value, text)
+                .as((escaped, id, label) -> key("Actor", escaped) + ":{" + key("ID", escaped) + ":" + id
+                        + ",\"Attributes\":{\"ID\":" + label + ",\"timeNano\":" + label + "}}");
+        return Combinators.combine(field.list().ofMaxSize(6), actor.optional(), Arbitraries.integers().between(0, 6))
+                .as((fields, a, at) -> {
+                    List<String> all = new java.util.ArrayList<>(fields);
+                    a.ifPresent(x -> all.add(Math.min(at, all.size()), x));
+                    return "{" + String.join(",", all) + "}";
+                });
+    }
+
+    private static String key(String name, boolean escaped) {
+        return escaped ? "\"\\u" + String.format("%04x", (int) name.charAt(0)) + name.substring(1) + "\"" : quoted(name);
+    }
+
+    private static String quoted(String s) {
+        try {
+            return ContractJson.MAPPER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
