@@ -273,7 +273,7 @@ public final class BenchMain {
         outcome.rows().forEach(report::add);
         report.note("Footprint: " + outcome.memory() + ".");
         report.note("Footprint: wake-ups (context switches) and CPU of the idle listener's threads over the idle "
-                + outcome.idle().toSeconds() + " s: " + outcome.idleThreads().wakeups() + ".");
+                + outcome.idle().length().toSeconds() + " s: " + outcome.idle().threads().wakeups() + ".");
         report.note("Footprint: CPU of the listener's threads in the flood (release to last commit): "
                 + outcome.floodThreads().cpu() + ".");
     }
