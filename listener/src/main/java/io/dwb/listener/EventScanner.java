@@ -39,13 +39,7 @@ final class EventScanner {
     private boolean bare;
     private String key;
     private String actorKey;
-    private String type;
-    private String action;
-    private String actorId;
-    private String timeNanoText;
-    private Long timeNano;
-    private Long timeSeconds;
-    private String timeText;
+    private final IdentityFields fields = new IdentityFields();
 
     /** A new event starts with the {@code '{'} given to the next {@link #step}. */
     void begin() {
@@ -57,13 +51,7 @@ final class EventScanner {
         capturing = false;
         key = null;
         actorKey = null;
-        type = "";
-        action = "";
-        actorId = "";
-        timeNanoText = "";
-        timeNano = null;
-        timeSeconds = null;
-        timeText = null;
+        fields.clear();
     }
 
     /** Whether the event is inside a string (a newline there cannot be JSON). */
@@ -108,7 +96,7 @@ final class EventScanner {
                     inActor = true;
                     actorKey = null;
                 } else if (identityLevel() && !expectKey) {
-                    value(""); // a container where a scalar identity field belongs counts as empty, as in a tree
+                    value("", null); // a container where a scalar identity field belongs counts as empty, as in a tree
                 }
                 depth++;
                 expectKey = b == '{';
@@ -136,12 +124,12 @@ final class EventScanner {
 
     /** The identity fields read, by the rules of {@link EventIdentity}. */
     EventIdentity identity() {
-        return EventIdentity.of(timeNanoText, timeNano, timeSeconds, type, action, actorId);
+        return fields.identity();
     }
 
     /** {@code time} as written, null when missing. */
     String timeText() {
-        return timeText;
+        return fields.timeText();
     }
 
     static boolean whitespace(byte b) {
@@ -163,10 +151,7 @@ final class EventScanner {
         if (depth == 2) {
             return "ID".equals(actorKey);
         }
-        return key != null && switch (key) {
-            case "timeNano", "time", "Type", "Action" -> true;
-            default -> false;
-        };
+        return IdentityFields.isTopLevel(key);
     }
 
     private void keep(byte b) {
@@ -190,14 +175,14 @@ final class EventScanner {
             }
             return;
         }
-        value(unescaped());
+        value(unescaped(), null);
     }
 
     private void bareValue() {
         capturing = false;
         String raw = new String(text, 0, textLength, StandardCharsets.UTF_8);
         if (raw.equals("null")) {
-            value("");
+            value("", null);
             return;
         }
         String value = raw;
@@ -211,12 +196,7 @@ final class EventScanner {
                 // true, false or garbage: its text
             }
         }
-        value(value);
-        if (depth == 1 && "timeNano".equals(key)) {
-            timeNano = exact;
-        } else if (depth == 1 && "time".equals(key)) {
-            timeSeconds = exact;
-        }
+        value(value, exact);
     }
 
     /**
@@ -239,24 +219,12 @@ final class EventScanner {
         return v;
     }
 
-    /** Records an identity field's text; a time field's number is null unless its value was one (last wins). */
-    private void value(String value) {
-        if (depth == 1 && key != null) {
-            switch (key) {
-                case "timeNano" -> {
-                    timeNanoText = value;
-                    timeNano = null;
-                }
-                case "time" -> {
-                    timeText = value;
-                    timeSeconds = null;
-                }
-                case "Type" -> type = value;
-                case "Action" -> action = value;
-                default -> { }
-            }
+    /** Records a scalar (or "" for a container) where an identity field is; {@code number} for a number. */
+    private void value(String value, Long number) {
+        if (depth == 1) {
+            fields.topLevel(key, value, number);
         } else if (depth == 2 && inActor && "ID".equals(actorKey)) {
-            actorId = value;
+            fields.actorId(value);
         }
     }
 

@@ -60,13 +60,7 @@ public final class EventSplitter {
     private int depth;
     private String field;
     private boolean inActor;
-    private String timeNanoText;
-    private Long timeNano;
-    private Long timeSeconds;
-    private String timeText;
-    private String type;
-    private String action;
-    private String actorId;
+    private final IdentityFields fields = new IdentityFields();
 
     /** With a report that only logs. */
     public EventSplitter(String hostId, int maxEventBytes) {
@@ -150,13 +144,7 @@ public final class EventSplitter {
         depth = 0;
         field = null;
         inActor = false;
-        timeNanoText = "";
-        timeNano = null;
-        timeSeconds = null;
-        timeText = null;
-        type = "";
-        action = "";
-        actorId = "";
+        fields.clear();
     }
 
     /** The event's bytes [from, to) of {@code bytes}: kept while under the limit, and parsed. */
@@ -230,12 +218,12 @@ public final class EventSplitter {
             event = new CapturedEvent(StandIn.of(identity, scanner.timeText(), eventSize), identity,
                     identity.id(hostId));
         } else {
-            EventIdentity identity = EventIdentity.of(timeNanoText, timeNano, timeSeconds, type, action, actorId);
+            EventIdentity identity = fields.identity();
             byte[] json;
             if (oversize) {
                 report.standIn(StandInReason.TOO_LARGE, identity, eventSize, "longer than Kafka takes ("
                         + maxEventBytes + " bytes)");
-                json = StandIn.of(identity, timeText, eventSize);
+                json = StandIn.of(identity, fields.timeText(), eventSize);
             } else {
                 json = Arrays.copyOf(kept, keptLength);
             }
@@ -256,7 +244,7 @@ public final class EventSplitter {
                 if (depth == 1 && "Actor".equals(field) && token == JsonToken.START_OBJECT) {
                     inActor = true;
                 } else {
-                    value(""); // a container where a scalar identity field belongs counts as empty, as in a tree
+                    value("", null); // a container where a scalar identity field belongs counts as empty, as in a tree
                 }
                 depth++;
             }
@@ -270,7 +258,7 @@ public final class EventSplitter {
                 }
             }
             case FIELD_NAME -> field = parser.currentName();
-            case VALUE_NULL -> value("");
+            case VALUE_NULL -> value("", null);
             // Only the identity fields are read as text: the rest (labels mostly) are skipped without a String.
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
                 if (identityField()) {
@@ -279,7 +267,7 @@ public final class EventSplitter {
             }
             default -> {
                 if (identityField()) {
-                    value(parser.getText());
+                    value(parser.getText(), null);
                 }
             }
         }
@@ -297,46 +285,23 @@ public final class EventSplitter {
             text = integer.toString();
             exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
         }
-        value(text);
-        if (depth == 1 && "timeNano".equals(field)) {
-            timeNano = exact;
-        } else if (depth == 1 && "time".equals(field)) {
-            timeSeconds = exact;
-        }
+        value(text, exact);
     }
 
     /** Whether the value at the current position is one of the identity fields. */
     private boolean identityField() {
-        if (depth == 1 && field != null) {
-            return switch (field) {
-                case "timeNano", "time", "Type", "Action" -> true;
-                default -> false;
-            };
+        if (depth == 1) {
+            return IdentityFields.isTopLevel(field);
         }
         return depth == 2 && inActor && "ID".equals(field);
     }
 
-    /**
-     * Records a scalar at the current position when it is one of the identity fields; a time field's number is null
-     * unless its value was one (duplicate keys: the last wins, as in a tree).
-     */
-    private void value(String text) {
-        if (depth == 1 && field != null) {
-            switch (field) {
-                case "timeNano" -> {
-                    timeNanoText = text;
-                    timeNano = null;
-                }
-                case "time" -> {
-                    timeText = text;
-                    timeSeconds = null;
-                }
-                case "Type" -> type = text;
-                case "Action" -> action = text;
-                default -> { }
-            }
+    /** Records a scalar (or "" for a container) at the current position when it is an identity field. */
+    private void value(String text, Long number) {
+        if (depth == 1) {
+            fields.topLevel(field, text, number);
         } else if (depth == 2 && inActor && "ID".equals(field)) {
-            actorId = text;
+            fields.actorId(text);
         }
     }
 }
