@@ -15,7 +15,8 @@ class ThreadProfileTest {
 
     @Test
     void wakeupsListTheThreadsThatWokeMostFirst() {
-        assertThat(profile.wakeups()).isEqualTo("java 900 (1.50 s), engine-events 40 (2.10 s), Monitor Deflati 7 (0.00 s)");
+        assertThat(profile.wakeups())
+                .isEqualTo("java 900 (1.50 s), engine-events 40 (2.10 s), Monitor Deflati 7 (0.00 s)");
     }
 
     @Test

@@ -32,8 +32,7 @@ final class EventScanner {
     private boolean inActor;
     /** At an identity level (the top-level object, the Actor object): whether the next string is a key. */
     private boolean expectKey;
-    /** The current string or bare value is a key at an identity level or an identity field's value, kept in
-     * {@link #text}; nothing else is. */
+    /** The current string or bare value is an identity key or an identity field's value, kept in {@link #text}. */
     private boolean capturing;
     /** Inside a bare value (number, true, false, null). */
     private boolean bare;

@@ -2,12 +2,15 @@ package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -17,10 +20,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * The scanner, and the splitter's parser, read the identity a parsed tree gives (it is what a stand-in carries when the parser refuses an
- * event): times written as any JSON number or string, fields as any string, keys escaped or not, with other fields
- * around them. The scanner skips what is not an identity field and reads plain integers without BigDecimal, so
- * both shortcuts are held to the tree here.
+ * The scanner, and the splitter's parser, read the identity a parsed tree gives (the scanner's is what a stand-in
+ * carries when the parser refuses an event): times written as any JSON number or string, fields as any string, keys
+ * escaped or not, duplicates, other fields around them. The scanner skips what is not an identity field and reads
+ * plain integers without BigDecimal, so both shortcuts are held to the tree here.
  */
 class EventScannerTest {
     /** As the forwarder reads an event's tree: integers past a long kept (EventFields). */
@@ -29,7 +32,7 @@ class EventScannerTest {
 
     @Property(tries = 2_000)
     void theScannersIdentityIsTheTreesForAnyWayOfWritingTheFields(@ForAll("events") String event)
-            throws java.io.IOException {
+            throws IOException {
         byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
         EventScanner scanner = new EventScanner();
         scanner.begin();
@@ -43,9 +46,9 @@ class EventScannerTest {
     }
 
     @Property(tries = 2_000)
-    void theSplittersParserReadsTheTreesIdentityToo(@ForAll("events") String event) throws java.io.IOException {
+    void theSplittersParserReadsTheTreesIdentityToo(@ForAll("events") String event) throws IOException {
         byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
-        List<CapturedEvent> split = new java.util.ArrayList<>();
+        List<CapturedEvent> split = new ArrayList<>();
         new EventSplitter("host", 1 << 20).feed((event + "\n").getBytes(StandardCharsets.UTF_8), bytes.length + 1,
                 split::add);
 
@@ -72,20 +75,21 @@ class EventScannerTest {
                         + ",\"Attributes\":{\"ID\":" + label + ",\"timeNano\":" + label + "}}");
         return Combinators.combine(field.list().ofMaxSize(6), actor.optional(), Arbitraries.integers().between(0, 6))
                 .as((fields, a, at) -> {
-                    List<String> all = new java.util.ArrayList<>(fields);
+                    List<String> all = new ArrayList<>(fields);
                     a.ifPresent(x -> all.add(Math.min(at, all.size()), x));
                     return "{" + String.join(",", all) + "}";
                 });
     }
 
     private static String key(String name, boolean escaped) {
-        return escaped ? "\"\\u" + String.format("%04x", (int) name.charAt(0)) + name.substring(1) + "\"" : quoted(name);
+        return escaped ? "\"\\u" + String.format("%04x", (int) name.charAt(0)) + name.substring(1) + "\""
+                : quoted(name);
     }
 
     private static String quoted(String s) {
         try {
             return ContractJson.MAPPER.writeValueAsString(s);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -64,7 +64,7 @@ final class ScriptedEngine implements AutoCloseable {
         return subscriptions.get();
     }
 
-    /** Ends the open event streams normally (the last chunk), as an engine that shuts down does; later ones stay open. */
+    /** Ends the open event streams normally (the last chunk), as an engine shutting down does; later ones stay open. */
     void endStreams() {
         CountDownLatch ending = streamsEnd;
         streamsEnd = new CountDownLatch(1);

@@ -390,7 +390,7 @@ class TransactionPumpTest {
      * sleeping; a round may also take time, run an action, or leave events behind (the queue is not empty after it).
      */
     private final class ScriptedQueue implements TransactionPump.EventSource {
-        /** {@code woken}: the round's action wakes the waiting drain (a stop, the stream's end), which returns at once. */
+        /** {@code woken}: its action wakes the waiting drain (a stop, the stream's end), which returns at once. */
         private record Round(List<CapturedEvent> events, long takesMillis, boolean busyAfter, Runnable action,
                              boolean woken) {}
 
