@@ -91,7 +91,10 @@ public final class CaptureLoop {
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
         this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
-                quietCollection, IdleCollection.QUIET, nanoClock.getAsLong());
+                () -> {
+                    quietCollection.run();
+                    metrics.idleCollection();
+                }, IdleCollection.QUIET, nanoClock.getAsLong());
         this.settings = settings;
         this.kafka = kafka;
         this.queue = queue;

@@ -28,6 +28,7 @@ public final class ListenerMetrics {
     private final Counter reconnects;
     private final Counter transactions;
     private final Counter standIns;
+    private final Counter idleCollections;
     private final Histogram commitSeconds;
     private final StageLatency publishLatency;
 
@@ -52,6 +53,9 @@ public final class ListenerMetrics {
                 .register(registry);
         transactions = Counter.builder().name("dwb_listener_transactions_total")
                 .help("Kafka transactions committed").register(registry);
+        idleCollections = Counter.builder().name("dwb_listener_idle_collections_total")
+                .help("Full collections run once quiet after the heap grew, to give memory back to the host")
+                .register(registry);
         // How long Kafka takes to commit (the last sends, the checkpoint, the transaction markers): most of an event's
         // time in the listener, and the first thing to look at when events arrive late.
         commitSeconds = Histogram.builder().name("dwb_listener_commit_duration_seconds")
@@ -102,6 +106,10 @@ public final class ListenerMetrics {
 
     public void reconnect() {
         reconnects.inc();
+    }
+
+    void idleCollection() {
+        idleCollections.inc();
     }
 
     public void transaction(long commitNanos) {

@@ -13,19 +13,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An idle listener sleeps until its next heartbeat (here an hour away) instead of waking every second to look for a
- * stop or the end of its stream: both wake it, so it still stops, and reconnects, at once.
+ * stop or the end of its stream: both wake it, so it still stops, and reconnects, at once. The engine is scripted, so
+ * no other test's container event wakes the listener in their stead.
  */
 @ExtendWith(SharedKafka.class)
 class IdleListenerTest {
-    /** Longer than the idle collection's quiet time: after it nothing is due before the heartbeat. */
-    private static final Duration PAST_IDLE_COLLECTION = IdleCollection.QUIET.plusSeconds(2);
 
     @Test
     void anIdleListenerStopsAtOnceOnSigterm(SharedKafka.Broker broker) throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
-        try (JavaProcess process = listener.start("--heartbeat-interval", "1h")) {
-            ListenerProcess.awaitConnected(process, 1);
-            Thread.sleep(PAST_IDLE_COLLECTION.toMillis());
+        int metricsPort = ListenerProcess.freePort();
+        try (ScriptedEngine engine = oneEvent();
+             JavaProcess process = idle(listener, engine, metricsPort)) {
+            awaitNothingDueBeforeTheHeartbeat(broker, listener, metricsPort);
 
             assertThat(process.terminate(Duration.ofSeconds(15))).as("SIGTERM exits 0").isZero();
             assertThat(process.output()).contains("stopping: disconnecting from the engine", "stopped");
@@ -34,18 +34,11 @@ class IdleListenerTest {
 
     @Test
     void anIdleListenerResumesAtOnceWhenTheEngineEndsItsStream(SharedKafka.Broker broker) throws Exception {
-        long t0 = System.currentTimeMillis() * 1_000_000L;
-        String event = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"idle-1\",\"Attributes\":{}},"
-                + "\"scope\":\"local\",\"time\":" + t0 / 1_000_000_000L + ",\"timeNano\":" + t0 + "}";
         ListenerProcess listener = new ListenerProcess(broker);
-        try (ScriptedEngine engine = new ScriptedEngine(List.of(
-                new ScriptedEngine.Event(event.getBytes(StandardCharsets.UTF_8), t0)));
-             JavaProcess process = listener.start("--docker-host", engine.dockerHost(),
-                     "--heartbeat-interval", "1h")) {
-            ListenerProcess.awaitConnected(process, 1);
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    TopicView.read(broker, listener.topic).events().size() == 1);
-            Thread.sleep(PAST_IDLE_COLLECTION.toMillis());
+        int metricsPort = ListenerProcess.freePort();
+        try (ScriptedEngine engine = oneEvent();
+             JavaProcess process = idle(listener, engine, metricsPort)) {
+            awaitNothingDueBeforeTheHeartbeat(broker, listener, metricsPort);
 
             engine.endStreams();
 
@@ -58,5 +51,34 @@ class IdleListenerTest {
                     .hasSize(1);
             assertThat(TopicView.read(broker, listener.topic).ofKind("gap")).isEmpty();
         }
+    }
+
+    private static ScriptedEngine oneEvent() throws java.io.IOException {
+        long t0 = System.currentTimeMillis() * 1_000_000L;
+        String event = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"idle-1\",\"Attributes\":{}},"
+                + "\"scope\":\"local\",\"time\":" + t0 / 1_000_000_000L + ",\"timeNano\":" + t0 + "}";
+        return new ScriptedEngine(List.of(new ScriptedEngine.Event(event.getBytes(StandardCharsets.UTF_8), t0)));
+    }
+
+    private static JavaProcess idle(ListenerProcess listener, ScriptedEngine engine, int metricsPort)
+            throws Exception {
+        JavaProcess process = listener.start("--docker-host", engine.dockerHost(), "--heartbeat-interval", "1h",
+                "--metrics-port", String.valueOf(metricsPort));
+        ListenerProcess.awaitConnected(process, 1);
+        return process;
+    }
+
+    /**
+     * The event is committed and, 5 s later, the listener's one collection after it has run: from then on its next
+     * wake-up of its own is the heartbeat, an hour away.
+     */
+    private static void awaitNothingDueBeforeTheHeartbeat(SharedKafka.Broker broker, ListenerProcess listener,
+                                                          int metricsPort) {
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                TopicView.read(broker, listener.topic).events().size() == 1);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                ListenerProcess.http(metricsPort, "/metrics").getValue().lines()
+                        .anyMatch(l -> l.startsWith("dwb_listener_idle_collections_total ")
+                                && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) >= 1));
     }
 }
