@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -76,17 +78,21 @@ public final class DeliveryBench {
         }
     }
 
-    /** One forwarder run from the start of the topic with a new group; {@code dedupWindow} 0 turns dedup off. */
-    public Outcome forwarder(String label, int dedupWindow, Duration timeout) throws Exception {
+    /**
+     * One forwarder run from the start of the topic with a new group; {@code dedupWindow} 0 turns dedup off;
+     * {@code extra}: more options.
+     */
+    public Outcome forwarder(String label, int dedupWindow, Duration timeout, String... extra) throws Exception {
         Path socket = context.workDir().resolve(label + ".sock");
         try (DatagramCounter counter = new DatagramCounter(socket, null)) {
             counter.target(events);
-            try (ProcessRun forwarder = ProcessRun.start(label, context.forwarderJavaOpts(), context.forwarderJar(),
-                    BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
-                    "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
-                    "--group", "bench-" + label + "-" + UUID.randomUUID().toString().substring(0, 8),
+            List<String> args = new ArrayList<>(List.of("--bootstrap-servers", context.bootstrapServers(),
+                    "--topic", topic, "--group", "bench-" + label + "-" + UUID.randomUUID().toString().substring(0, 8),
                     "--dlq-topic", topic + "-dlq", "--wazuh-queue", socket.toString(),
-                    "--dedup-window", String.valueOf(dedupWindow))) {
+                    "--dedup-window", String.valueOf(dedupWindow)));
+            args.addAll(List.of(extra));
+            try (ProcessRun forwarder = ProcessRun.start(label, context.forwarderJavaOpts(), context.forwarderJar(),
+                    BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(), args.toArray(String[]::new))) {
                 long end;
                 try {
                     end = counter.awaitTarget(timeout, () -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.function.LongSupplier;
@@ -68,7 +69,7 @@ public final class AlertPipeline {
     }
 
     static final Step DONE = new Step.Done();
-    private static final String EVENT = "event";
+    static final String EVENT = "event";
     private static final String SILENT_HOST = "silent-host";
     private static final String HOST_BACK = "host-back";
     private static final String HISTORY_SKIPPED = "history-skipped";
@@ -79,7 +80,8 @@ public final class AlertPipeline {
     private final AlertFormatter formatter;
     private final AlertTrimmer trimmer;
     private final DuplicateWindow duplicates;
-    private final AlertSink sink;
+    private final Outbox outbox;
+    private final DeadLettering deadLetters;
     private final Pacer pacer;
     private final Mode mode;
     private final boolean replay;
@@ -87,8 +89,6 @@ public final class AlertPipeline {
     private final StateChanges changes;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
-    /** The wall clock in milliseconds, read when the socket accepts an event's alert: its delivery latency. */
-    private final LongSupplier epochMillis;
     private final TrimmedAlerts trimmed = new TrimmedAlerts();
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
@@ -97,19 +97,19 @@ public final class AlertPipeline {
     /**
      * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed the silent-host
      *                        watch)
+     * @param outbox          where datagrams go to be written (by the sending thread, or at once)
      * @param clock           monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock)
-     * @param epochMillis     the wall clock, milliseconds since the epoch ({@code System::currentTimeMillis})
      */
     public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, AlertFormatter formatter,
-                         DuplicateWindow duplicates, AlertSink sink, Pacer pacer, Mode mode,
-                         ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock,
-                         LongSupplier epochMillis) {
+                         DuplicateWindow duplicates, Outbox outbox, Pacer pacer, Mode mode,
+                         ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock) {
         this.classifier = classifier;
         this.legacyFields = legacyFields;
         this.formatter = formatter;
         this.trimmer = new AlertTrimmer(formatter);
         this.duplicates = duplicates;
-        this.sink = sink;
+        this.outbox = outbox;
+        this.deadLetters = new DeadLettering(mode, metrics);
         this.pacer = pacer;
         this.mode = mode;
         this.replay = mode instanceof Mode.Replay;
@@ -117,7 +117,6 @@ public final class AlertPipeline {
         this.changes = new StateChanges(metrics);
         this.heartbeatAlerts = heartbeatAlerts;
         this.clock = clock;
-        this.epochMillis = epochMillis;
         this.lastSilentCheck = clock.getAsLong();
     }
 
@@ -313,41 +312,62 @@ public final class AlertPipeline {
         }
     }
 
+    /**
+     * Hands a datagram to the outbox: done for this record once taken (the loop commits it only once the outbox
+     * has written it).
+     */
     private Step send(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {
         long wait = pacer.waitNanos();
         if (wait > 0) {
             return new Step.Wait(wait);
         }
         try {
-            sink.send(datagram);
-        } catch (AlertSink.SinkUnavailableException e) {
-            metrics.socketError();
+            outbox.submit(new Outbox.Outgoing(datagram, kind, record));
+        } catch (Outbox.Refused e) {
             return new Step.Blocked(e.getMessage());
-        } catch (AlertSink.SinkRejectedException e) {
-            metrics.socketError();
-            return record == null ? DONE
-                    : deadLetter(record, new Classified.Invalid(DeadLetterReason.REJECTED, e.getMessage()));
         }
         pacer.take();
-        metrics.sent(kind);
-        if (kind.equals(EVENT) && !replay) {
-            metrics.delivered((epochMillis.getAsLong() - record.timestamp()) * 1_000_000L);
-        }
         return DONE;
     }
 
     private Step deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid) {
-        if (!(mode instanceof Mode.Live live)) {
-            changes.replaySkipped();
-            return DONE;
-        }
-        DeadLetterQueue.Omitted omitted;
         try {
-            omitted = live.deadLetters().publish(record, invalid);
+            deadLetters.deadLetter(record, invalid);
         } catch (DeadLetterQueue.DeadLetterUnavailable e) {
             return new Step.Blocked(e.getMessage());
         }
-        changes.deadLettered(record, invalid, live.deadLetters().topic(), omitted);
         return DONE;
+    }
+
+    /**
+     * A datagram the outbox holds because the sink refused it, tried again now: null when none is held, done when
+     * it went through, blocked when it is still refused.
+     */
+    public Step retryHeld() {
+        try {
+            return outbox.retryHeld() ? DONE : null;
+        } catch (Outbox.Refused e) {
+            return new Step.Blocked(e.getMessage());
+        }
+    }
+
+    /** Starts writing what was handed to the outbox (once per run of datagrams). */
+    public void flush() {
+        outbox.flush();
+    }
+
+    /** The outbox's count of datagrams taken: a record done now is committable once {@link #written()} reaches it. */
+    public long submitted() {
+        return outbox.submitted();
+    }
+
+    /** The outbox's count of datagrams written. */
+    public long written() {
+        return outbox.written();
+    }
+
+    /** Waits up to {@code timeout} for the outbox to write what it took (not while held); true when all written. */
+    public boolean awaitWritten(Duration timeout) {
+        return outbox.awaitWritten(timeout);
     }
 }

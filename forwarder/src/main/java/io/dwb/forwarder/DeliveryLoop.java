@@ -42,6 +42,11 @@ public final class DeliveryLoop {
     private static final long LAG_INTERVAL_NANOS = 1_000_000_000L;
     private static final long POLL_STALE_NANOS = Duration.ofSeconds(30).toNanos();
     private static final int PER_PARTITION_TURN = 64;
+    /**
+     * How long a revocation or a stop waits for the sending thread to write what it took, before committing what
+     * it wrote: a queue's worth takes milliseconds; a held one is not waited for (its records come again).
+     */
+    private static final Duration WRITTEN_WAIT = Duration.ofSeconds(2);
 
     private final Consumer<byte[], byte[]> consumer;
     private final AlertPipeline pipeline;
@@ -125,7 +130,8 @@ public final class DeliveryLoop {
         adjustPauses();
         if (feed instanceof Feed.Live) {
             commit(now);
-        } else if (pendingCount() == 0 && ((Feed.Replay) feed).window().allExhausted(consumer)) {
+        } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
+                && ((Feed.Replay) feed).window().allExhausted(consumer)) {
             log.info("replay done: window delivered");
             return true;
         }
@@ -185,6 +191,18 @@ public final class DeliveryLoop {
         if (!pause.due(now)) {
             return;
         }
+        try {
+            deliverDue(now);
+        } finally {
+            pipeline.flush();
+        }
+    }
+
+    private void deliverDue(long now) {
+        AlertPipeline.Step held = pipeline.retryHeld();
+        if (held != null && !proceed(held)) {
+            return;
+        }
         AlertPipeline.Step silent = pipeline.flushStateAlerts();
         if (silent != null && !proceed(silent)) {
             return;
@@ -205,7 +223,7 @@ public final class DeliveryLoop {
                         if (!proceed(pipeline.deliver(route))) {
                             return; // the routed records wait, as they are, for the next attempt
                         }
-                        progress.done();
+                        progress.done(pipeline.submitted());
                         newest = Math.max(newest, route.record().timestamp());
                         progressed = true;
                     }
@@ -311,10 +329,11 @@ public final class DeliveryLoop {
     }
 
     private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned) {
+        long written = pipeline.written();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : owned) {
             PartitionProgress progress = partitions.get(tp);
-            OptionalLong next = progress == null ? OptionalLong.empty() : progress.uncommitted();
+            OptionalLong next = progress == null ? OptionalLong.empty() : progress.uncommitted(written);
             if (next.isPresent()) {
                 offsets.put(tp, new OffsetAndMetadata(next.getAsLong()));
             }
@@ -322,8 +341,15 @@ public final class DeliveryLoop {
         return offsets;
     }
 
-    /** Commits the delivered position of {@code owned}; a failure is logged, the records come again later. */
+    /**
+     * Commits the delivered position of {@code owned}, once the sending thread has written what it took (or is
+     * held, or the wait is over); a failure is logged, the records come again later.
+     */
     private void commit(Collection<TopicPartition> owned) {
+        if (!pipeline.awaitWritten(WRITTEN_WAIT)) {
+            log.info("committing what was written; {} datagrams not written yet will be delivered again",
+                    pipeline.submitted() - pipeline.written());
+        }
         Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(owned);
         if (offsets.isEmpty()) {
             return;

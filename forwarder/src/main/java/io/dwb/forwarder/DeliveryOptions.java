@@ -78,6 +78,13 @@ public final class DeliveryOptions {
                     + "(net.core.wmem_default) (env: DWB_RESEND_BYTES).")
     int resendBytes;
 
+    @Option(names = "--sending-thread", defaultValue = "false",
+            description = "Write datagrams on a thread of their own while the next records are fetched and "
+                    + "formatted (offsets are still committed only for what was written). Slower on a 2-core "
+                    + "machine shared with Kafka and Wazuh (docs/benchmarks.md); for a forwarder with cores to "
+                    + "spare (env: DWB_SENDING_THREAD).")
+    boolean sendingThread;
+
     /**
      * The validated settings of a forwarder reading {@code topic}.
      *
@@ -98,7 +105,7 @@ public final class DeliveryOptions {
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), pacing(wazuhQueue),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
-                new ResendWindow.Bound(resendDatagrams, resendBytes));
+                new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 
     /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue}. */

@@ -14,13 +14,17 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** One forwarder, wired from its settings: consumer, pipeline, sink, dead-letter producer, delivery loop. */
+/**
+ * One forwarder, wired from its settings: consumer, pipeline, outbox and sink, dead-letter producer, delivery
+ * loop.
+ */
 public final class Forwarder implements AutoCloseable {
     private final ForwarderSettings settings;
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterQueue deadLetters;
     private final AlertSink sink;
+    private final Outbox outbox;
     private final DeliveryLoop loop;
 
     public Forwarder(ForwarderSettings settings) {
@@ -42,10 +46,12 @@ public final class Forwarder implements AutoCloseable {
         }
         AlertPipeline.Mode mode = settings.replay() ? new AlertPipeline.Mode.Replay()
                 : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch());
+        DatagramWriter writer = new DatagramWriter(sink, mode, metrics, System::currentTimeMillis);
+        this.outbox = settings.sendingThread() ? SendingThread.start(writer) : new DirectOutbox(writer);
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(owners),
-                new DuplicateWindow(settings.dedupWindow()), sink, new Pacer(settings.eps(), nanoClock), mode,
-                metrics, settings.heartbeatAlerts(), nanoClock, System::currentTimeMillis);
+                new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
+                metrics, settings.heartbeatAlerts(), nanoClock);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis));
@@ -134,6 +140,7 @@ public final class Forwarder implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try (AlertSink s = sink) {
+            outbox.close(); // after the loop's last commit; what it did not write was not committed
             // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
             // for good hands its partitions to the others at once, as a dynamic member did.
             consumer.close(CloseOptions.groupMembershipOperation(settings.replay()

@@ -18,19 +18,20 @@ import java.util.Properties;
  *                     zero for no limit
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
+ * @param sendingThread whether datagrams are written by a thread of their own ({@link SendingThread})
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 LegacyFieldsMode legacyFields, Pacing pacing, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 Duration maxLiveAge, String instanceId,
-                                ResendWindow.Bound resend) {
+                                ResendWindow.Bound resend, boolean sendingThread) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, pacing, dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxLiveAge, instanceId, resend);
+                maxLiveAge, instanceId, resend, sendingThread);
     }
 
     /** Datagrams a second at most; 0 for unpaced. */

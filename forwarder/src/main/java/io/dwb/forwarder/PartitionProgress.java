@@ -6,8 +6,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One assigned partition's delivery: the records fetched and not yet done (the head of them already routed), the
- * offset after the last record done (delivered, dead-lettered, skipped or a duplicate: committable), and the offset
- * last committed. Records are done strictly in order, so the committable offset never passes an undelivered record.
+ * records done whose datagrams the outbox may not have written yet, the offset after the last record done and
+ * written (delivered, dead-lettered, skipped or a duplicate: committable), and the offset last committed. Records are
+ * done strictly in order and the outbox writes in order, so the committable offset never passes an undelivered
+ * record.
  */
 final class PartitionProgress {
     private static final long NONE = -1;
@@ -15,6 +17,8 @@ final class PartitionProgress {
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> queued = new ArrayDeque<>();
     /** The next records to deliver, classified and formatted once; retried as they are after a pause. */
     private final ArrayDeque<AlertPipeline.Route> routed = new ArrayDeque<>();
+    /** Records done, by the outbox's count when they were: committable once it has written that many. */
+    private final ArrayDeque<Handed> handed = new ArrayDeque<>();
     private long delivered = NONE;
     private long committed = NONE;
 
@@ -43,9 +47,16 @@ final class PartitionProgress {
         return routed.peek();
     }
 
-    /** The head route is done: its offset and all before it may be committed. */
-    void done() {
-        delivered = routed.poll().record().offset() + 1;
+    /**
+     * The head route is done: its offset and all before it may be committed once the outbox has written
+     * {@code submitted} datagrams (its count when the record was done, its own datagram included).
+     */
+    void done(long submitted) {
+        long next = routed.poll().record().offset() + 1;
+        if (!handed.isEmpty() && handed.peekLast().submitted() == submitted) {
+            handed.pollLast(); // no datagram since the one before: one entry for both
+        }
+        handed.add(new Handed(submitted, next));
     }
 
     /** Records before {@code offset} were passed over (history older than {@code --max-live-age}). */
@@ -53,12 +64,17 @@ final class PartitionProgress {
         delivered = Math.max(delivered, offset);
     }
 
-    /** The offset to commit when it moved since the last commit. */
-    OptionalLong uncommitted() {
+    /** The offset to commit once the outbox has written {@code written} datagrams, when it moved since the last. */
+    OptionalLong uncommitted(long written) {
+        while (!handed.isEmpty() && handed.peek().submitted() <= written) {
+            delivered = Math.max(delivered, handed.poll().nextOffset());
+        }
         return delivered != NONE && delivered != committed ? OptionalLong.of(delivered) : OptionalLong.empty();
     }
 
     void committed(long offset) {
         committed = Math.max(committed, offset);
     }
+
+    private record Handed(long submitted, long nextOffset) {}
 }

@@ -121,10 +121,12 @@ class AlertTrimmerTest {
         ConsumerRecord<byte[], byte[]> record = consumed(event);
         Path queue = dir.resolve("queue");
         try (WazuhQueue sink = new WazuhQueue(queue)) {
+            AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(null, new SilentHostWatch());
+            ForwarderMetrics metrics = new ForwarderMetrics();
             AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
                     new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(100),
-                    sink, new Pacer(0, System::nanoTime), new AlertPipeline.Mode.Live(null, new SilentHostWatch()),
-                    new ForwarderMetrics(), false, System::nanoTime, System::currentTimeMillis);
+                    new DirectOutbox(new DatagramWriter(sink, mode, metrics, System::currentTimeMillis)),
+                    new Pacer(0, System::nanoTime), mode, metrics, false, System::nanoTime);
             AlertPipeline.Route.Alert first = (AlertPipeline.Route.Alert) pipeline.route(record);
             assertThat(pipeline.deliver(first)).isInstanceOf(AlertPipeline.Step.Blocked.class); // no socket yet
             AlertPipeline.Route.Alert retried = (AlertPipeline.Route.Alert) pipeline.route(record);

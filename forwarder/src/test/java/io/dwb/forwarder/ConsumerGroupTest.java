@@ -50,9 +50,11 @@ class ConsumerGroupTest {
         args.addAll(TestRecords.ANY_AGE);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
-             // Two forwarders on one host feeding one queue: each needs its own static member id.
+             // Two forwarders on one host feeding one queue: each needs its own static member id. The survivor
+             // writes on its sending thread: a revocation commits only what that thread wrote.
              JavaProcess a = JavaProcess.start(ForwarderCommand.class, Map.of(), with(args, "--instance-id", "a"));
-             JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(), with(args, "--instance-id", "b"))) {
+             JavaProcess b = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     with(with(args, "--instance-id", "b"), "--sending-thread"))) {
             // Both members hold partitions (the first may briefly hold all six, then give three up).
             await().atMost(Duration.ofSeconds(90)).until(() -> holdsThree(a) && holdsThree(b));
 

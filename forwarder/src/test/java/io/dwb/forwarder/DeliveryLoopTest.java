@@ -9,12 +9,13 @@ import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -87,6 +88,36 @@ class DeliveryLoopTest {
 
         assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
         assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    @Test
+    void withTheSendingThreadARecordIsCommittedOnlyOnceItsDatagramIsWritten() throws InterruptedException {
+        sink.gate = new Semaphore(2); // the socket takes two datagrams, then the third write waits in it
+        AlertPipeline.Mode mode = mode();
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P0);
+            addEvents(P0, "a", "b", "c", "d", "e");
+
+            round(loop);
+            assertThat(sending.submitted()).as("all five handed to the thread").isEqualTo(5);
+            long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (sending.written() < 2 && System.nanoTime() < giveUp) {
+                Thread.sleep(5);
+            }
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(committed(P0)).as("handed over is not written: nothing past b").isEqualTo(2);
+
+            sink.gate.release(3);
+            assertThat(sending.awaitWritten(Duration.ofSeconds(10))).isTrue();
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
+            assertThat(committed(P0)).isEqualTo(5);
+        } finally {
+            sending.close();
+        }
     }
 
     @Test
@@ -293,11 +324,21 @@ class DeliveryLoopTest {
     }
 
     private DeliveryLoop live(int eps, int maxPending, TopicPartition... assigned) {
+        AlertPipeline.Mode mode = mode();
+        return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), eps,
+                maxPending, assigned);
+    }
+
+    private AlertPipeline.Mode mode() {
+        return new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(), deadLetters),
+                new SilentHostWatch());
+    }
+
+    private DeliveryLoop live(AlertPipeline.Mode mode, Outbox outbox, int eps, int maxPending,
+                              TopicPartition... assigned) {
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), sink,
-                new Pacer(eps, () -> now), new AlertPipeline.Mode.Live(
-                        new DeadLetterQueue(TOPIC + "-dlq", new Properties(), deadLetters), new SilentHostWatch()),
-                metrics, false, () -> now, this::wallMillis);
+                new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), outbox,
+                new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L)), COMMIT_INTERVAL,
                 maxPending, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
@@ -385,7 +426,9 @@ class DeliveryLoopTest {
 
     /** A Wazuh queue that accepts, or refuses (for now, or the datagram for good), as the test says. */
     private static final class ScriptedSink implements AlertSink {
-        final List<String> accepted = new ArrayList<>();
+        final List<String> accepted = new CopyOnWriteArrayList<>();
+        /** When set, each datagram taken waits for a permit (a socket whose reader is slow). */
+        Semaphore gate;
         int attempts;
         /** Refuses (unavailable) once this many datagrams were accepted. */
         int refuseFrom = Integer.MAX_VALUE;
@@ -401,6 +444,9 @@ class DeliveryLoopTest {
             }
             if (reject.test(text)) {
                 throw new SinkRejectedException("message too long");
+            }
+            if (gate != null) {
+                gate.acquireUninterruptibly();
             }
             accepted.add(text);
         }

@@ -18,6 +18,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Acceptance 3: Wazuh absent, or present but not reading, for 30 s: the forwarder pauses, keeps everything, commits
@@ -85,13 +87,17 @@ class ReceiverOutageTest {
         }
     }
 
-    @Test
-    void aReceiverThatStopsReadingFillsTheSocketAndDeliveryWaitsWithoutHangingOrLoss(SharedKafka.Broker broker)
+    /** Also with {@code --sending-thread}: what it holds in memory, taken but not written, is never committed. */
+    @ParameterizedTest(name = "sending thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aReceiverThatStopsReadingFillsTheSocketAndDeliveryWaitsWithoutHangingOrLoss(boolean sendingThread,
+                                                                                     SharedKafka.Broker broker)
             throws Exception {
         String topic = TestRecords.topic(broker, "full", 4);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
-             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString(),
+                     sendingThread ? new String[] {"--sending-thread"} : new String[0])) {
             TestRecords.sendAll(producer, records(topic, 0, 100));
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 100);
 

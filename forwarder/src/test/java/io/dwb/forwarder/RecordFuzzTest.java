@@ -42,13 +42,15 @@ class RecordFuzzTest {
             new ByteArraySerializer());
     private final List<byte[]> sent = new ArrayList<>();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(
+            new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer), new SilentHostWatch());
     private final AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
             new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(10_000),
-            new CollectingSink(sent), new Pacer(0, System::nanoTime), new AlertPipeline.Mode.Live(
-                    new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer), new SilentHostWatch()),
+            new DirectOutbox(new DatagramWriter(new CollectingSink(sent), mode, metrics, System::currentTimeMillis)),
+            new Pacer(0, System::nanoTime), mode,
             // Heartbeats as alerts too (--heartbeat-alerts): every record then ends as an alert, a dead letter or a
             // duplicate, which is what this property checks.
-            metrics, true, System::nanoTime, System::currentTimeMillis);
+            metrics, true, System::nanoTime);
     private long offset;
     private long records;
 

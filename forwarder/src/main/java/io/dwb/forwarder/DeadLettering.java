@@ -1,0 +1,29 @@
+package io.dwb.forwarder;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * What becomes of a record that cannot be an alert: written to the dead-letter topic (live), or passed over (a
+ * replay: it was dead-lettered when first consumed). One per thread that dead-letters: the delivery loop's (records
+ * that are invalid) and the sending thread's (datagrams the socket refuses for what they are).
+ */
+final class DeadLettering {
+    private final AlertPipeline.Mode mode;
+    private final StateChanges changes;
+
+    DeadLettering(AlertPipeline.Mode mode, ForwarderMetrics metrics) {
+        this.mode = mode;
+        this.changes = new StateChanges(metrics);
+    }
+
+    /** @throws DeadLetterQueue.DeadLetterUnavailable the topic cannot take it now: nothing may pass the record */
+    void deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid)
+            throws DeadLetterQueue.DeadLetterUnavailable {
+        if (!(mode instanceof AlertPipeline.Mode.Live live)) {
+            changes.replaySkipped();
+            return;
+        }
+        DeadLetterQueue.Omitted omitted = live.deadLetters().publish(record, invalid);
+        changes.deadLettered(record, invalid, live.deadLetters().topic(), omitted);
+    }
+}

@@ -1,0 +1,62 @@
+package io.dwb.forwarder;
+
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Where the pipeline hands each datagram to be written, in order: written at once on the delivery loop's thread
+ * ({@link DirectOutbox}), or queued for the {@link SendingThread}, so that the next records are fetched and
+ * formatted while these are sent. The loop commits a record's offset only once {@link #written()} has reached the
+ * count {@link #submitted()} gave when the record was done: nothing is committed before its datagram is written.
+ */
+sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThread {
+
+    /**
+     * One datagram to write.
+     *
+     * @param kind   its alert kind, for the sent counter ({@code event}, {@code gap}, {@code silent-host}…)
+     * @param record the record it came from (dead-lettered if the socket refuses the datagram for good); null for an
+     *               alert of the forwarder's own (silent-host, host-back, history-skipped)
+     */
+    record Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {}
+
+    /** The sink or the dead-letter topic cannot take a datagram now; the message says why. */
+    final class Refused extends Exception {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Takes a datagram: written (direct) or queued behind the others (thread) when this returns.
+     *
+     * @throws Refused not taken: the sink cannot take datagrams now; submit it again later
+     */
+    void submit(Outgoing outgoing) throws Refused;
+
+    /**
+     * When a queued datagram is held by a refusal, has it tried again now. Returns true when one was held and went
+     * through, false when none was held.
+     *
+     * @throws Refused still held
+     */
+    boolean retryHeld() throws Refused;
+
+    /** Starts writing what was submitted (the thread is woken once per run of datagrams, not for each). */
+    void flush();
+
+    /** How many datagrams were submitted; 0 for ever when written at once. */
+    long submitted();
+
+    /** How many of the submitted datagrams were written (sent, or dead-lettered when refused for good). */
+    long written();
+
+    /**
+     * Waits until every submitted datagram is written, or one is held by a refusal, or the timeout passes; true
+     * when all are written.
+     */
+    boolean awaitWritten(Duration timeout);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,212 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dwb.schemas.HeaderNames;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sending thread, unit layer: a real thread writing to a sink that takes, refuses or holds each datagram as the
+ * test says (the acceptance tests run it against a real socket through the forwarder). What it must never do: count
+ * a datagram written before the sink took it, reorder, drop a held one, or retry a held one unasked.
+ */
+class SendingThreadTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final GatedSink sink = new GatedSink();
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
+            new ByteArraySerializer(), new ByteArraySerializer());
+    private SendingThread sending;
+
+    @AfterEach
+    void close() {
+        sink.gate.release(1_000);
+        if (sending != null) {
+            sending.close();
+        }
+    }
+
+    @Test
+    void countsAsWrittenOnlyWhatTheSinkTookInTheOrderSubmitted() throws Exception {
+        start();
+        sink.gate.release(2); // the sink takes two, then the third write waits in the socket
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            sending.submit(outgoing(name));
+        }
+
+        assertThat(sending.submitted()).isEqualTo(5);
+        assertThat(sending.awaitWritten(Duration.ofMillis(300))).isFalse();
+        assertThat(sending.written()).as("the third is still in the sink's hands").isEqualTo(2);
+
+        sink.gate.release(3);
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sending.written()).isEqualTo(5);
+        assertThat(sink.taken).containsExactly("a", "b", "c", "d", "e");
+        assertThat(metrics.sentTotal()).isEqualTo(5);
+    }
+
+    @Test
+    void aRefusedDatagramIsHeldWithThoseBehindItAndTriedAgainOnlyWhenTheLoopAsks() throws Exception {
+        start();
+        sink.refuse = name -> true;
+        sink.gate.release(1_000);
+        sending.submit(outgoing("a"));
+        sending.submit(outgoing("b"));
+        sending.flush();
+
+        assertThat(sending.awaitWritten(WAIT)).as("held: not waited for").isFalse();
+        assertThatThrownBy(() -> sending.submit(outgoing("c"))).isInstanceOf(Outbox.Refused.class)
+                .hasMessageContaining("socket missing");
+        int attempts = sink.attempts;
+        assertThatThrownBy(sending::retryHeld).isInstanceOf(Outbox.Refused.class);
+        assertThat(sink.attempts).as("one attempt for one retry asked").isEqualTo(attempts + 1);
+        assertThat(sending.written()).isZero();
+
+        sink.refuse = name -> false;
+        assertThat(sending.retryHeld()).as("held, and went through").isTrue();
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sink.taken).as("c was refused, never taken").containsExactly("a", "b");
+        assertThat(sending.written()).isEqualTo(2);
+        assertThat(sending.retryHeld()).as("nothing held any more").isFalse();
+    }
+
+    @Test
+    void aDatagramTheSocketRefusesForWhatItIsIsDeadLetteredBeforeItCountsAsWritten() throws Exception {
+        start();
+        sink.reject = name -> name.equals("too-long");
+        sink.gate.release(1_000);
+        sending.submit(outgoing("a"));
+        sending.submit(outgoing("too-long"));
+        sending.submit(outgoing("b"));
+
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sink.taken).containsExactly("a", "b");
+        assertThat(deadLetters.history()).hasSize(1);
+        ProducerRecord<byte[], byte[]> letter = deadLetters.history().get(0);
+        assertThat(HeaderNames.read(letter.headers(), HeaderNames.ERROR_REASON))
+                .isEqualTo(DeadLetterReason.REJECTED.code());
+        assertThat(HeaderNames.read(letter.headers(), HeaderNames.SOURCE_OFFSET)).isEqualTo("1");
+        assertThat(metrics.deadLetteredTotal()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeadLetterTopicRefusedForGoodReachesTheLoopAsItsError() throws Exception {
+        MockProducer<byte[], byte[]> refusing = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        sending = SendingThread.start(new DatagramWriter(sink, new AlertPipeline.Mode.Live(
+                new DeadLetterQueue("events-dlq", new Properties(), refusing), new SilentHostWatch()), metrics,
+                System::currentTimeMillis));
+        sink.reject = name -> true;
+        sink.gate.release(1_000);
+        sending.submit(outgoing("too-long"));
+        sending.flush();
+        assertThat(waitFor(() -> !refusing.history().isEmpty())).isTrue();
+        refusing.errorNext(new TopicAuthorizationException("not allowed"));
+
+        assertThat(sending.awaitWritten(WAIT)).isFalse();
+        assertThatThrownBy(sending::retryHeld).isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class)
+                .hasMessageContaining("not allowed to write to the dead-letter topic");
+        assertThatThrownBy(() -> sending.submit(outgoing("b")))
+                .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
+        assertThat(sending.written()).isZero();
+    }
+
+    @Test
+    void aSubmitToAFullQueueWaitsForRoom() throws Exception {
+        start();
+        for (int i = 0; i < SendingThread.CAPACITY; i++) {
+            sending.submit(outgoing("e" + i));
+        }
+        CompletableFuture<Void> oneMore = CompletableFuture.runAsync(() -> {
+            try {
+                sending.submit(outgoing("last"));
+            } catch (Outbox.Refused e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(waitFor(() -> sink.attempts > 0)).isTrue(); // the first write waits at the gate
+        assertThat(oneMore).as("no room: waiting").isNotDone();
+
+        sink.gate.release(SendingThread.CAPACITY + 1);
+        oneMore.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sink.taken).hasSize(SendingThread.CAPACITY + 1).endsWith("last");
+    }
+
+    private void start() {
+        sending = SendingThread.start(new DatagramWriter(sink, new AlertPipeline.Mode.Live(
+                new DeadLetterQueue("events-dlq", new Properties(), deadLetters), new SilentHostWatch()), metrics,
+                System::currentTimeMillis));
+    }
+
+    private long offset;
+
+    private Outbox.Outgoing outgoing(String name) {
+        byte[] value = name.getBytes(StandardCharsets.UTF_8);
+        return new Outbox.Outgoing(value, AlertPipeline.EVENT, new ConsumerRecord<>("events", 0, offset++,
+                System.currentTimeMillis(), TimestampType.CREATE_TIME, 0, value.length, new byte[0], value,
+                new RecordHeaders(), Optional.empty()));
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long giveUp = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > giveUp) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    /** Takes a datagram only when the test lets one through the gate; refuses or rejects as the test says. */
+    private static final class GatedSink implements AlertSink {
+        final Semaphore gate = new Semaphore(0);
+        final List<String> taken = new CopyOnWriteArrayList<>();
+        volatile int attempts;
+        volatile Predicate<String> refuse = name -> false;
+        volatile Predicate<String> reject = name -> false;
+
+        @Override
+        public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
+            attempts++;
+            String name = new String(datagram, StandardCharsets.UTF_8);
+            if (refuse.test(name)) {
+                throw new SinkUnavailableException("socket missing: test");
+            }
+            if (reject.test(name)) {
+                throw new SinkRejectedException("message too long");
+            }
+            try {
+                gate.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SinkUnavailableException("interrupted");
+            }
+            taken.add(name);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
