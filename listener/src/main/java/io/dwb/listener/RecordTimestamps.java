@@ -1,6 +1,6 @@
 package io.dwb.listener;
 
-import io.dwb.runtime.Backoff;
+import io.dwb.runtime.UntilTopicKnown;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -13,7 +13,6 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +78,9 @@ public final class RecordTimestamps {
     static RecordTimestamps ofTopic(Admin admin, String topic, Duration timeout, LongSupplier wallClockMillis) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
-            Config config = configWhenKnown(admin, resource, timeout);
+            // Asked again while the broker does not know the topic it has just created.
+            Config config = UntilTopicKnown.ask("topic " + topic, () -> admin.describeConfigs(List.of(resource))
+                    .values().get(resource).get(timeout.toMillis(), TimeUnit.MILLISECONDS), timeout, System::nanoTime);
             if ("LogAppendTime".equals(value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG))) {
                 return eventTime();
             }
@@ -102,30 +103,6 @@ public final class RecordTimestamps {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransactionalPublisher.KafkaUnavailable("interrupted", e);
-        }
-    }
-
-    /**
-     * The topic's configuration, asked again while a broker answers UnknownTopicOrPartition: a topic just created is
-     * known to the broker that described it before every other broker's metadata has it, and this request may go to
-     * another one (a 3-broker cluster's listener exited on it once). As TopicProvisioner's whenKnown does.
-     */
-    private static Config configWhenKnown(Admin admin, ConfigResource resource, Duration timeout)
-            throws ExecutionException, TimeoutException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1));
-        while (true) {
-            try {
-                return admin.describeConfigs(List.of(resource)).values().get(resource)
-                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                Duration wait = backoff.next();
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
-                        || System.nanoTime() + wait.toNanos() - deadline > 0) {
-                    throw e;
-                }
-                Thread.sleep(wait.toMillis());
-            }
         }
     }
 

@@ -44,8 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicProvisioner {
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
-    private static final Duration METADATA_RETRY_FIRST = Duration.ofMillis(50);
-    private static final Duration METADATA_RETRY_MAX = Duration.ofSeconds(1);
 
     private final Admin admin;
     private final String bootstrapServers;
@@ -235,35 +233,21 @@ public final class TopicProvisioner {
         return whenKnown(specs, known -> checkNow(known, factor));
     }
 
-    /**
-     * {@code request} on {@code specs}, asked again while Kafka answers UnknownTopicOrPartition: a topic just created
-     * (by this process or by another one starting at the same time) is known to the controller before every broker's
-     * metadata has it, so it is listed or refused as existing and then, for a moment, described as unknown.
-     */
+    /** {@code request} on {@code specs}, asked again while Kafka does not know them yet ({@link UntilTopicKnown}). */
     private <T> T whenKnown(List<TopicSpec> specs, MetadataRequest<T> request)
             throws ExecutionException, TimeoutException, InterruptedException {
         if (specs.isEmpty()) {
             return null;
         }
-        long deadline = nanoTime.getAsLong() + timeout.toNanos();
-        Backoff backoff = new Backoff(METADATA_RETRY_FIRST, METADATA_RETRY_MAX);
-        while (true) {
-            try {
-                return request.ask(specs);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw e;
-                }
-                Duration wait = backoff.next();
-                if (nanoTime.getAsLong() + wait.toNanos() - deadline > 0) {
-                    throw new KafkaUnreachable("topic(s) " + String.join(", ", names(specs)) + " exist but Kafka at "
-                            + bootstrapServers + " did not describe them within " + timeout.toSeconds() + " s: "
-                            + e.getCause().getMessage(), e);
-                }
-                log.debug("topic(s) {} not yet known to the broker; asking again in {} ms", names(specs),
-                        wait.toMillis());
-                Thread.sleep(wait.toMillis());
+        String what = "topic(s) " + String.join(", ", names(specs));
+        try {
+            return UntilTopicKnown.ask(what, () -> request.ask(specs), timeout, nanoTime);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw e;
             }
+            throw new KafkaUnreachable(what + " exist but Kafka at " + bootstrapServers + " did not describe them "
+                    + "within " + timeout.toSeconds() + " s: " + e.getCause().getMessage(), e);
         }
     }
 
