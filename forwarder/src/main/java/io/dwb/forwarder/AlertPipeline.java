@@ -89,7 +89,6 @@ public final class AlertPipeline {
     private final StateChanges changes;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
-    private final TrimmedAlerts trimmed = new TrimmedAlerts();
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
     private long lastSilentCheck;
@@ -149,9 +148,12 @@ public final class AlertPipeline {
         return pacer.available();
     }
 
-    /** The event's alert, trimmed if needed (once, however often it is routed); invalid when it cannot fit. */
+    /**
+     * The event's alert, trimmed if needed; invalid when it cannot fit. Done once per record: the delivery loop keeps
+     * the route until the record is done, so a retry neither formats nor trims again.
+     */
     private Route fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        return trimmed.of(record, () -> trimmer.datagram(event, legacyFields.missing(event.fields()), replay))
+        return trimmer.datagram(event, legacyFields.missing(event.fields()), replay)
                 .<Route>map(f -> new Route.Alert(record, event.host().key(), event.eventId(), f.datagram(),
                         f.truncated()))
                 .orElseGet(() -> new Route.Invalid(record, new Classified.Invalid(

@@ -31,6 +31,11 @@ public final class DuplicateWindow {
     private int size;
     private String lastHostKey;
     private long lastHostHash;
+    /** The id last looked up, as 128 bits: the pipeline adds the id it has just looked up, not parsed again. */
+    private String keyedHost;
+    private String keyedId;
+    private long keyHigh;
+    private long keyLow;
 
     public DuplicateWindow(int capacity) {
         if (capacity > MAX_CAPACITY) {
@@ -54,7 +59,8 @@ public final class DuplicateWindow {
         if (capacity == 0) {
             return false;
         }
-        return find(hostHigh(hostKey, eventId), idLow(eventId)) >= 0;
+        key(hostKey, eventId);
+        return find(keyHigh, keyLow) >= 0;
     }
 
     /** Records a delivered id, forgetting the oldest one when full. */
@@ -62,8 +68,9 @@ public final class DuplicateWindow {
         if (capacity == 0) {
             return;
         }
-        long hi = hostHigh(hostKey, eventId);
-        long lo = idLow(eventId);
+        key(hostKey, eventId);
+        long hi = keyHigh;
+        long lo = keyLow;
         if (find(hi, lo) >= 0) {
             return;
         }
@@ -81,6 +88,17 @@ public final class DuplicateWindow {
         }
         index[slot] = position + 1;
         size++;
+    }
+
+    /** Sets {@link #keyHigh} and {@link #keyLow} to the id's 128 bits, unless they are this id's already. */
+    private void key(String hostKey, String eventId) {
+        if (eventId == keyedId && hostKey == keyedHost) { // the same strings, not only equal ones: no parse at all
+            return;
+        }
+        keyHigh = hostHigh(hostKey, eventId);
+        keyLow = idLow(eventId);
+        keyedHost = hostKey;
+        keyedId = eventId;
     }
 
     /** The table slot holding this id, or -1. */

@@ -114,31 +114,6 @@ class AlertTrimmerTest {
         assertThat(trim(event)).isEmpty();
     }
 
-    @Test
-    void aRecordWaitingForTheQueueIsTrimmedOnlyOnce() throws Exception {
-        ObjectNode event = TestRecords.containerEvent("retried", 1_764_000_000_000_000_004L);
-        ((ObjectNode) event.path("Actor").path("Attributes")).put("blob", "x".repeat(300_000));
-        ConsumerRecord<byte[], byte[]> record = consumed(event);
-        Path queue = dir.resolve("queue");
-        try (WazuhQueue sink = new WazuhQueue(queue)) {
-            AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(null, new SilentHostWatch());
-            ForwarderMetrics metrics = new ForwarderMetrics();
-            AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                    new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(100),
-                    new DirectOutbox(new DatagramWriter(sink, mode, metrics, System::currentTimeMillis)),
-                    new Pacer(0, System::nanoTime), mode, metrics, false, System::nanoTime);
-            AlertPipeline.Route.Alert first = (AlertPipeline.Route.Alert) pipeline.route(record);
-            assertThat(pipeline.deliver(first)).isInstanceOf(AlertPipeline.Step.Blocked.class); // no socket yet
-            AlertPipeline.Route.Alert retried = (AlertPipeline.Route.Alert) pipeline.route(record);
-            assertThat(retried.datagram()).as("the datagram trimmed for the first attempt").isSameAs(first.datagram());
-            try (DatagramReceiver receiver = DatagramReceiver.bind(queue)) {
-                assertThat(pipeline.deliver(retried)).isEqualTo(AlertPipeline.DONE);
-                org.awaitility.Awaitility.await().until(() -> receiver.count() == 1);
-                assertThat(receiver.alerts().get(0).path("truncated").asBoolean()).isTrue();
-            }
-        }
-    }
-
     private static ObjectNode trimmed(ObjectNode event) {
         AlertTrimmer.Fitted fitted = trim(event).orElseThrow();
         assertThat(fitted.truncated()).isTrue();

@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
@@ -118,6 +119,28 @@ class DeliveryLoopTest {
         } finally {
             sending.close();
         }
+    }
+
+    @Test
+    void anEventTrimmedToFitIsTrimmedOnceAndRetriedAsItIsWhileTheQueueRefuses() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        ObjectNode big = TestRecords.containerEvent("big", 1_764_000_000_000_000_000L);
+        ((ObjectNode) big.path("Actor").path("Attributes")).put("blob", "x".repeat(300_000));
+        ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-a", "a".repeat(32), big);
+        consumer.addRecord(record(P0, 0, produced.headers(), produced.value()));
+        sink.refuseFrom = 0;
+
+        round(loop);
+        tick(FIRST_RETRY);
+        round(loop);
+        sink.refuseFrom = Integer.MAX_VALUE;
+        tick(2 * FIRST_RETRY);
+        round(loop);
+
+        assertThat(sink.attempted).as("refused twice, then taken").hasSize(3);
+        assertThat(sink.attempted).as("the datagram trimmed once, kept with its record across the retries")
+                .allSatisfy(datagram -> assertThat(datagram).isSameAs(sink.attempted.get(0)));
+        assertThat(TestRecords.alert(sink.attempted.get(0)).path("truncated").asBoolean()).isTrue();
     }
 
     @Test
@@ -427,6 +450,8 @@ class DeliveryLoopTest {
     /** A Wazuh queue that accepts, or refuses (for now, or the datagram for good), as the test says. */
     private static final class ScriptedSink implements AlertSink {
         final List<String> accepted = new CopyOnWriteArrayList<>();
+        /** Every datagram offered, as the same array the pipeline made. */
+        final List<byte[]> attempted = new CopyOnWriteArrayList<>();
         /** When set, each datagram taken waits for a permit (a socket whose reader is slow). */
         Semaphore gate;
         int attempts;
@@ -438,6 +463,7 @@ class DeliveryLoopTest {
         @Override
         public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
             attempts++;
+            attempted.add(datagram);
             String text = new String(datagram, StandardCharsets.UTF_8);
             if (accepted.size() >= refuseFrom || refuse.test(text)) {
                 throw new SinkUnavailableException("socket missing: test");
