@@ -38,6 +38,15 @@ final class EventScanner {
     private boolean bare;
     private String key;
     private String actorKey;
+    /**
+     * The last value of each identity field, as its bytes: read into Strings and numbers only when {@link #identity}
+     * is asked for, which is only for an event the parser refused; the others cost a copy of a few bytes here.
+     */
+    private final RawValue timeNano = new RawValue();
+    private final RawValue time = new RawValue();
+    private final RawValue type = new RawValue();
+    private final RawValue action = new RawValue();
+    private final RawValue actorId = new RawValue();
     private final IdentityFields fields = new IdentityFields();
 
     /** A new event starts with the {@code '{'} given to the next {@link #step}. */
@@ -50,7 +59,11 @@ final class EventScanner {
         capturing = false;
         key = null;
         actorKey = null;
-        fields.clear();
+        timeNano.clear();
+        time.clear();
+        type.clear();
+        action.clear();
+        actorId.clear();
     }
 
     /** Whether the event is inside a string (a newline there cannot be JSON). */
@@ -95,7 +108,7 @@ final class EventScanner {
                     inActor = true;
                     actorKey = null;
                 } else if (identityLevel() && !expectKey) {
-                    value("", null); // a container where a scalar identity field belongs counts as empty, as in a tree
+                    raw(Kind.EMPTY); // a container where a scalar identity field belongs counts as empty, as in a tree
                 }
                 depth++;
                 expectKey = b == '{';
@@ -123,12 +136,60 @@ final class EventScanner {
 
     /** The identity fields read, by the rules of {@link EventIdentity}. */
     EventIdentity identity() {
+        read();
         return fields.identity();
     }
 
     /** {@code time} as written, null when missing. */
     String timeText() {
+        read();
         return fields.timeText();
+    }
+
+    /** The kept values read into {@link #fields}. */
+    private void read() {
+        fields.clear();
+        read(timeNano, "timeNano");
+        read(time, "time");
+        read(type, "Type");
+        read(action, "Action");
+        if (actorId.kind != Kind.NONE) {
+            fields.actorId(value(actorId).text());
+        }
+    }
+
+    private void read(RawValue raw, String name) {
+        if (raw.kind != Kind.NONE) {
+            Value value = value(raw);
+            fields.topLevel(name, value.text(), value.number());
+        }
+    }
+
+    /** A value's text as a tree gives it, and for a number its value when it fits a long. */
+    private record Value(String text, Long number) {}
+
+    private static Value value(RawValue raw) {
+        if (raw.kind == Kind.EMPTY) {
+            return new Value("", null);
+        }
+        if (raw.kind == Kind.STRING) {
+            return new Value(unescaped(raw.bytes, raw.length), null);
+        }
+        String text = new String(raw.bytes, 0, raw.length, StandardCharsets.UTF_8);
+        if (text.equals("null")) {
+            return new Value("", null);
+        }
+        Long exact = plainLong(raw);
+        if (exact == null) {
+            try {
+                BigInteger integer = new BigDecimal(text).toBigInteger();
+                text = integer.toString();
+                exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
+            } catch (NumberFormatException e) {
+                // true, false or garbage: its text
+            }
+        }
+        return new Value(text, exact);
     }
 
     static boolean whitespace(byte b) {
@@ -174,28 +235,12 @@ final class EventScanner {
             }
             return;
         }
-        value(unescaped(), null);
+        raw(Kind.STRING);
     }
 
     private void bareValue() {
         capturing = false;
-        String raw = new String(text, 0, textLength, StandardCharsets.UTF_8);
-        if (raw.equals("null")) {
-            value("", null);
-            return;
-        }
-        String value = raw;
-        Long exact = plainLong();
-        if (exact == null) {
-            try {
-                BigInteger integer = new BigDecimal(raw).toBigInteger();
-                value = integer.toString();
-                exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
-            } catch (NumberFormatException e) {
-                // true, false or garbage: its text
-            }
-        }
-        value(value, exact);
+        raw(Kind.BARE);
     }
 
     /**
@@ -203,8 +248,10 @@ final class EventScanner {
      * fraction or exponent, within a long): then its text is already what BigDecimal would give, without the
      * BigDecimal; null for anything else.
      */
-    private Long plainLong() {
-        if (textOverflow || textLength == 0 || textLength > 19 || text[0] == '0' && textLength > 1) {
+    private static Long plainLong(RawValue value) {
+        byte[] text = value.bytes;
+        int textLength = value.length;
+        if (value.overflow || textLength == 0 || textLength > 19 || text[0] == '0' && textLength > 1) {
             return null;
         }
         long v = 0;
@@ -218,13 +265,29 @@ final class EventScanner {
         return v;
     }
 
-    /** Records a scalar (or "" for a container) where an identity field is; {@code number} for a number. */
-    private void value(String value, Long number) {
-        if (depth == 1) {
-            fields.topLevel(key, value, number);
-        } else if (depth == 2 && inActor && "ID".equals(actorKey)) {
-            fields.actorId(value);
+    /** Keeps the value just read (its bytes in {@link #text}) where it is an identity field: the last one wins. */
+    private void raw(Kind kind) {
+        RawValue slot = slot();
+        if (slot != null) {
+            slot.keep(kind, text, textLength, textOverflow);
         }
+    }
+
+    /** The identity field at the current position, or null. */
+    private RawValue slot() {
+        if (depth == 2 && inActor) {
+            return "ID".equals(actorKey) ? actorId : null;
+        }
+        if (depth != 1 || key == null) {
+            return null;
+        }
+        return switch (key) {
+            case "timeNano" -> timeNano;
+            case "time" -> time;
+            case "Type" -> type;
+            case "Action" -> action;
+            default -> null;
+        };
     }
 
     /**
@@ -239,7 +302,7 @@ final class EventScanner {
         for (int i = 0; i < textLength && !escaped; i++) {
             escaped = text[i] == '\\';
         }
-        String unescaped = escaped ? unescaped() : null;
+        String unescaped = escaped ? unescaped(text, textLength) : null;
         for (String name : names) {
             if (escaped ? name.equals(unescaped) : sameAscii(name)) {
                 return name;
@@ -261,7 +324,7 @@ final class EventScanner {
     }
 
     /** The string's text: JSON escapes resolved when they are valid, invalid UTF-8 as U+FFFD. */
-    private String unescaped() {
+    private static String unescaped(byte[] text, int textLength) {
         String decoded = new String(text, 0, textLength, StandardCharsets.UTF_8);
         if (decoded.indexOf('\\') < 0) {
             return decoded;
@@ -270,6 +333,28 @@ final class EventScanner {
             return ContractJson.MAPPER.readValue("\"" + decoded + "\"", String.class);
         } catch (IOException e) {
             return decoded;
+        }
+    }
+
+    /** What an identity field's last value was. */
+    private enum Kind { NONE, STRING, BARE, EMPTY }
+
+    /** One identity field's last value: its kind and its first {@link #MAX_TEXT} bytes. */
+    private static final class RawValue {
+        private final byte[] bytes = new byte[MAX_TEXT];
+        private Kind kind = Kind.NONE;
+        private int length;
+        private boolean overflow;
+
+        void clear() {
+            kind = Kind.NONE;
+        }
+
+        void keep(Kind valueKind, byte[] text, int textLength, boolean textOverflow) {
+            kind = valueKind;
+            length = valueKind == Kind.EMPTY ? 0 : textLength;
+            overflow = textOverflow;
+            System.arraycopy(text, 0, bytes, 0, length);
         }
     }
 }

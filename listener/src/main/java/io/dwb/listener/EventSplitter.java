@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.EventIds;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -61,6 +62,7 @@ public final class EventSplitter {
     private String field;
     private boolean inActor;
     private final IdentityFields fields = new IdentityFields();
+    private final EventIds ids = new EventIds();
 
     /** With a report that only logs. */
     public EventSplitter(String hostId, int maxEventBytes) {
@@ -216,7 +218,7 @@ public final class EventSplitter {
             report.standIn(oversize ? StandInReason.TOO_LARGE : refused, identity, eventSize, oversize
                     ? "longer than Kafka takes (" + maxEventBytes + " bytes), and " + refusal : refusal);
             event = new CapturedEvent(StandIn.of(identity, scanner.timeText(), eventSize), identity,
-                    identity.id(hostId));
+                    ids.of(hostId, identity));
         } else {
             EventIdentity identity = fields.identity();
             byte[] json;
@@ -227,7 +229,7 @@ public final class EventSplitter {
             } else {
                 json = Arrays.copyOf(kept, keptLength);
             }
-            event = new CapturedEvent(json, identity, identity.id(hostId));
+            event = new CapturedEvent(json, identity, ids.of(hostId, identity));
         }
         if (kept.length > INITIAL_BUFFER) {
             kept = new byte[INITIAL_BUFFER]; // a big event's buffer is not kept for the small ones after it

@@ -10,6 +10,7 @@ import java.util.HexFormat;
  * The identity of an engine event. The engine has no event id and no sequence number, so identity is derived from
  * what makes an event unique on one engine: {@code SHA-256(host-id|timeNano|Type|Action|Actor.ID)}, first 16 bytes
  * as 32 lower-case hex characters. Missing fields count as empty strings ({@link EventIdentity} reads them).
+ * {@link EventIds} computes the same ids on one thread without garbage.
  */
 public final class EventId {
     private static final HexFormat HEX = HexFormat.of();
@@ -24,8 +25,12 @@ public final class EventId {
     public static String of(String hostId, String timeNano, String type, String action, String actorId) {
         String material = String.join("|", nullToEmpty(hostId), nullToEmpty(timeNano), nullToEmpty(type),
                 nullToEmpty(action), nullToEmpty(actorId));
-        byte[] digest = fresh().digest(material.getBytes(StandardCharsets.UTF_8));
-        return HEX.formatHex(digest, 0, 16);
+        return hex(fresh().digest(material.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The id's text: the first 16 bytes of the hash, in lower-case hex. */
+    static String hex(byte[] sha256) {
+        return HEX.formatHex(sha256, 0, 16);
     }
 
     /** The id of an engine event as the engine sent it (its {@code timeNano} taken as the engine wrote it). */
@@ -45,7 +50,7 @@ public final class EventId {
         }
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

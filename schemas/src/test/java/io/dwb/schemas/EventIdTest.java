@@ -40,6 +40,25 @@ class EventIdTest {
         }
     }
 
+    @Test
+    void oneThreadsEventIdsAreEventIdsOwnOneAfterTheOther() {
+        EventIds ids = new EventIds();
+        assertThat(ids.of("host-1", "1796124364274191856", "container", "start", "abc"))
+                .isEqualTo("70ea25a260ee31e68bd8ab824bb666df");
+        assertThat(ids.of(null, null, null, null, null)).as("reset after the one before")
+                .isEqualTo("45ca31c3315a5978f40438aab46040d7");
+        List<String> odd = List.of("", "é", "名前", "emoji \uD83D\uDE00 end", "lone \uD800 surrogate", "x".repeat(255),
+                "y".repeat(256), "z".repeat(257) + "é", "a|b", "\u007F\u0080");
+        for (String a : odd) {
+            for (String b : odd) {
+                assertThat(ids.of(a, "17", b, a, b)).as("%s / %s", a, b).isEqualTo(EventId.of(a, "17", b, a, b));
+            }
+        }
+        EventIdentity identity = new EventIdentity("1796124364274191856", 1796124364274191856L, "container",
+                "start", "abc");
+        assertThat(ids.of("host-1", identity)).isEqualTo(identity.id("host-1"));
+    }
+
     private static String id(int i) {
         return EventId.of("host-" + (i % 7), String.valueOf(1_796_124_364_274_191_856L + i), "container", "start",
                 "c" + i);
