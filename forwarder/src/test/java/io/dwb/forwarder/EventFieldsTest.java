@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +85,22 @@ class EventFieldsTest {
         user.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
         assertThat(Forwarder.consumerProperties(settings.withKafka(user))
                 .getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)).isEqualTo("100");
+    }
+
+    @Test
+    void aListenerRecordWithAnIntegerOver64BitsIsJudgedByItsSchemaNotCalledNotJson() {
+        RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
+        String huge = "1" + "0".repeat(30);
+        ProducerRecord<byte[], byte[]> produced = TestRecords.bridge("t", "host-a", "a".repeat(32), "heartbeat",
+                ("{\"time\":\"2026-12-01T00:00:00Z\",\"timeNano\":1764547200000000000,\"intervalSeconds\":" + huge
+                        + ",\"engineConnected\":true}").getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0, produced.key(), produced.value());
+        produced.headers().forEach(h -> record.headers().add(h));
+
+        Classified.Invalid invalid = (Classified.Invalid) classifier.classify(record);
+
+        assertThat(invalid.reason()).as(invalid.error()).isNotEqualTo(DeadLetterReason.NOT_JSON);
+        assertThat(invalid.error()).contains("intervalSeconds");
     }
 
     private static String reason(RecordClassifier classifier, String value) {
