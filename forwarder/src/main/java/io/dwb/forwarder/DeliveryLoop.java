@@ -231,6 +231,7 @@ public final class DeliveryLoop {
                     if (newest != Long.MIN_VALUE) {
                         pipeline.delivered(entry.getKey().partition(), newest);
                     }
+                    progress.settle(pipeline.written());
                 }
             }
         }

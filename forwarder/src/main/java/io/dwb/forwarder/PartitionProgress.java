@@ -64,11 +64,19 @@ final class PartitionProgress {
         delivered = Math.max(delivered, offset);
     }
 
-    /** The offset to commit once the outbox has written {@code written} datagrams, when it moved since the last. */
-    OptionalLong uncommitted(long written) {
+    /**
+     * The outbox has written {@code written} datagrams: the records done up to them are delivered. Called each round,
+     * so that what waits here is about the outbox's queue, not a commit interval of records.
+     */
+    void settle(long written) {
         while (!handed.isEmpty() && handed.peek().submitted() <= written) {
             delivered = Math.max(delivered, handed.poll().nextOffset());
         }
+    }
+
+    /** The offset to commit once the outbox has written {@code written} datagrams, when it moved since the last. */
+    OptionalLong uncommitted(long written) {
+        settle(written);
         return delivered != NONE && delivered != committed ? OptionalLong.of(delivered) : OptionalLong.empty();
     }
 
