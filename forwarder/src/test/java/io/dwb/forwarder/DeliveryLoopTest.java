@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
@@ -92,7 +93,7 @@ class DeliveryLoopTest {
     }
 
     @Test
-    void withTheSendingThreadARecordIsCommittedOnlyOnceItsDatagramIsWritten() throws InterruptedException {
+    void withTheSendingThreadARecordIsCommittedOnlyOnceItsDatagramIsWritten() {
         sink.gate = new Semaphore(2); // the socket takes two datagrams, then the third write waits in it
         AlertPipeline.Mode mode = mode();
         SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
@@ -102,10 +103,7 @@ class DeliveryLoopTest {
 
             round(loop);
             assertThat(sending.submitted()).as("all five handed to the thread").isEqualTo(5);
-            long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (sending.written() < 2 && System.nanoTime() < giveUp) {
-                Thread.sleep(5);
-            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> sending.written() == 2);
             tick(COMMIT_INTERVAL.toNanos());
             round(loop);
             assertThat(committed(P0)).as("handed over is not written: nothing past b").isEqualTo(2);

@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.HeaderNames;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +55,10 @@ class SendingThreadTest {
         }
 
         assertThat(sending.submitted()).isEqualTo(5);
-        assertThat(sending.awaitWritten(Duration.ofMillis(300))).isFalse();
-        assertThat(sending.written()).as("the third is still in the sink's hands").isEqualTo(2);
+        await().atMost(WAIT).until(() -> sending.written() == 2);
+        assertThat(sending.awaitWritten(Duration.ofMillis(100))).as("the third is still in the sink's hands")
+                .isFalse();
+        assertThat(sending.written()).isEqualTo(2);
 
         sink.gate.release(3);
         assertThat(sending.awaitWritten(WAIT)).isTrue();
@@ -119,7 +122,7 @@ class SendingThreadTest {
         sink.gate.release(1_000);
         sending.submit(outgoing("too-long"));
         sending.flush();
-        assertThat(waitFor(() -> !refusing.history().isEmpty())).isTrue();
+        await().atMost(WAIT).until(() -> !refusing.history().isEmpty());
         refusing.errorNext(new TopicAuthorizationException("not allowed"));
 
         assertThat(sending.awaitWritten(WAIT)).isFalse();
@@ -143,7 +146,7 @@ class SendingThreadTest {
                 throw new IllegalStateException(e);
             }
         });
-        assertThat(waitFor(() -> sink.attempts > 0)).isTrue(); // the first write waits at the gate
+        await().atMost(WAIT).until(() -> sink.attempts > 0); // the first write waits at the gate
         assertThat(oneMore).as("no room: waiting").isNotDone();
 
         sink.gate.release(SendingThread.CAPACITY + 1);
@@ -165,17 +168,6 @@ class SendingThreadTest {
         return new Outbox.Outgoing(value, AlertPipeline.EVENT, new ConsumerRecord<>("events", 0, offset++,
                 System.currentTimeMillis(), TimestampType.CREATE_TIME, 0, value.length, new byte[0], value,
                 new RecordHeaders(), Optional.empty()));
-    }
-
-    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long giveUp = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > giveUp) {
-                return false;
-            }
-            Thread.sleep(5);
-        }
-        return true;
     }
 
     /** Takes a datagram only when the test lets one through the gate; refuses or rejects as the test says. */
