@@ -14,8 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionState;
@@ -30,7 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedKafka.class)
 class TransactionTimeoutTest {
     private static final int TRANSACTION_TIMEOUT_MS = 2_000;
-    private static final int ATTEMPTS = 40; // a commit takes milliseconds: most stops fall between transactions
+    private static final int ATTEMPTS = 10;
+    private static final int MAKERS = 2;
+    private static final int VOLUMES_PER_MAKER = 10;
 
     @Test
     void aListenerPausedPastTheTransactionTimeoutResumesWithoutLossOrDuplicates(SharedKafka.Broker broker)
@@ -45,37 +50,52 @@ class TransactionTimeoutTest {
         try (TestEngine engine = new TestEngine(); Admin admin = broker.admin();
              JavaProcess process = listener.startWithKafkaConfig(config)) {
             ListenerProcess.awaitConnected(process, 1);
-            makeVolumes(engine, prefix + "-before", 3, made, null);
+            makeVolumes(engine, prefix + "-before", 3, made);
             awaitPublished(broker, listener, prefix + "-before", 6); // committed with a checkpoint
-            // Stop the process while events flow, until the stop caught a transaction open (a commit takes a few
-            // milliseconds, so some stops fall between two transactions).
+            // Stop the process while events flow, until the stop caught a transaction open. The listener commits
+            // as soon as its queue drains, within milliseconds, so events are made on two threads at once (they
+            // arrive faster than it commits) and the stop is sent once the broker reports a transaction open; it
+            // may still land after the commit, then another attempt.
             boolean caughtOpen = false;
-            for (int attempt = 0; attempt < ATTEMPTS && !caughtOpen; attempt++) {
-                String batch = prefix + "-during" + attempt;
-                CompletableFuture<TransactionState> stopped = new CompletableFuture<>();
-                makeVolumes(engine, batch, 6, made, i -> {
-                    if (i == 3) {
-                        signal("STOP", process);
-                        stopped.complete(state(admin, transactionalId));
+            ExecutorService makers = Executors.newFixedThreadPool(MAKERS);
+            try {
+                for (int attempt = 0; attempt < ATTEMPTS && !caughtOpen; attempt++) {
+                    String batch = prefix + "-during" + attempt;
+                    List<Future<?>> making = new ArrayList<>();
+                    for (int m = 0; m < MAKERS; m++) {
+                        String names = batch + "-" + m;
+                        making.add(makers.submit(() -> makeVolumes(engine, names, VOLUMES_PER_MAKER, made)));
                     }
-                });
-                caughtOpen = stopped.join() == TransactionState.ONGOING;
-                if (caughtOpen) {
-                    // The broker aborts it after the timeout (it looks every 10 s by default).
-                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
-                            state(admin, transactionalId) != TransactionState.ONGOING);
+                    while (!caughtOpen && !making.stream().allMatch(Future::isDone)) {
+                        if (state(admin, transactionalId) == TransactionState.ONGOING) {
+                            signal("STOP", process);
+                            caughtOpen = state(admin, transactionalId) == TransactionState.ONGOING;
+                            if (!caughtOpen) {
+                                signal("CONT", process);
+                            }
+                        }
+                    }
+                    for (Future<?> f : making) {
+                        f.get(60, TimeUnit.SECONDS);
+                    }
+                    if (caughtOpen) {
+                        // The broker aborts it after the timeout (it looks every 10 s by default).
+                        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                                state(admin, transactionalId) != TransactionState.ONGOING);
+                        signal("CONT", process);
+                    } else {
+                        awaitPublished(broker, listener, batch, 2 * MAKERS * VOLUMES_PER_MAKER);
+                    }
                 }
-                signal("CONT", process);
-                if (!caughtOpen) {
-                    awaitPublished(broker, listener, batch, 12);
-                }
+            } finally {
+                makers.shutdownNow();
             }
             assertThat(caughtOpen).as("a stop caught an open transaction").isTrue();
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 assertThat(process.isAlive()).as("listener alive; output:\n" + process.output()).isTrue();
                 return process.output().contains("longer than transaction.timeout.ms");
             });
-            makeVolumes(engine, prefix + "-after", 3, made, null);
+            makeVolumes(engine, prefix + "-after", 3, made);
 
             awaitPublished(broker, listener, prefix, 2 * made.size());
             TopicView view = TopicView.read(broker, listener.topic);
@@ -111,24 +131,20 @@ class TransactionTimeoutTest {
                 .hasSizeGreaterThanOrEqualTo(n));
     }
 
-    /** Creates and removes {@code count} volumes (two events each), calling {@code between} after each. */
-    private static void makeVolumes(TestEngine engine, String prefix, int count, List<String> made,
-                                    java.util.function.IntConsumer between) {
+    /** Creates and removes {@code count} volumes (two events each). */
+    private static void makeVolumes(TestEngine engine, String prefix, int count, List<String> made) {
         for (int i = 0; i < count; i++) {
             String name = prefix + "-" + i;
             engine.client().createVolumeCmd().withName(name).exec();
             engine.client().removeVolumeCmd(name).exec();
             made.add(name);
-            if (between != null) {
-                between.accept(i);
-            }
         }
     }
 
     private static TransactionState state(Admin admin, String transactionalId) {
         try {
             return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
-                    .get(30, java.util.concurrent.TimeUnit.SECONDS).state();
+                    .get(30, TimeUnit.SECONDS).state();
         } catch (Exception e) {
             throw new AssertionError("cannot describe transaction " + transactionalId, e);
         }
