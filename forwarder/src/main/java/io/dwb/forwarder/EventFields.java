@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,13 +53,8 @@ public record EventFields(String type, Presence typePresence, String action, Pre
     static final JsonFactory FACTORY = ContractJson.MAPPER.getFactory().copy()
             .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
 
-    /**
-     * Builds an event's tree for the rare work that needs one (trimming, an event without an id header). Integers
-     * beyond 64 bits are kept as they are (the contract's mapper reads every integer as a long and would fail on
-     * them, after the streaming pass accepted the event): the tree is only written back, digit for digit.
-     */
-    private static final ObjectReader TREE = ContractJson.MAPPER.reader().with(FACTORY)
-            .without(DeserializationFeature.USE_LONG_FOR_INTS);
+    /** Builds an event's tree for the rare work that needs one (trimming, an event without an id header). */
+    private static final ObjectReader TREE = ContractJson.MAPPER.reader().with(FACTORY);
 
     /** The tree of a value {@link #read} accepted. */
     static ObjectNode tree(byte[] value) {

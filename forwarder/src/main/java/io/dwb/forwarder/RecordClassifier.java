@@ -27,12 +27,9 @@ import org.apache.kafka.common.header.Header;
  * never changed. Not thread-safe (one per delivery loop).
  */
 public final class RecordClassifier {
-    // Trailing bytes after the object would end up inside the alert when the value is spliced: refuse them. An
-    // integer of any size is a number, as in the events' reader: forced into a long, one over 64 bits made a valid
-    // record a "not-json" dead letter instead of one its schema judges.
+    // Trailing bytes after the object would end up inside the alert when the value is spliced: refuse them.
     private static final ObjectReader READER = ContractJson.MAPPER.reader().with(EventFields.FACTORY)
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .without(DeserializationFeature.USE_LONG_FOR_INTS);
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final byte[] EVENT_KIND = HeaderNames.utf8(RecordKind.EVENT.header());
     private static final Optional<RecordKind> EVENT = Optional.of(RecordKind.EVENT);

@@ -3,7 +3,6 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
@@ -26,9 +25,8 @@ import net.jqwik.api.Provide;
  * plain integers without BigDecimal, so both shortcuts are held to the tree here.
  */
 class EventScannerTest {
-    /** As the forwarder reads an event's tree: integers past a long kept (EventFields). */
-    private static final ObjectReader TREE = ContractJson.MAPPER.reader()
-            .without(DeserializationFeature.USE_LONG_FOR_INTS);
+    /** As the forwarder reads an event's tree (EventFields). */
+    private static final ObjectReader TREE = ContractJson.MAPPER.reader();
 
     @Property(tries = 2_000)
     void theScannersIdentityIsTheTreesForAnyWayOfWritingTheFields(@ForAll("events") String event)

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NumericNode;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -19,10 +23,29 @@ public final class ContractJson {
                     .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build())
             // timeNano does not fit a double: keep integers and decimals exact.
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .nodeFactory(new LongIntegers())
             .build();
 
     private ContractJson() {}
+
+    /**
+     * Integers in trees as longs, read or built, so that a tree read equals one built with the same values; one
+     * beyond 64 bits as the number it is. (Jackson's {@code USE_LONG_FOR_INTS} did the first by forcing every
+     * integer into a long, which failed on the whole document when one was larger.)
+     */
+    private static final class LongIntegers extends JsonNodeFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public NumericNode numberNode(int v) {
+            return LongNode.valueOf(v);
+        }
+
+        @Override
+        public ValueNode numberNode(Integer v) {
+            return v == null ? nullNode() : LongNode.valueOf(v);
+        }
+    }
 
     public static byte[] write(Object value) {
         try {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,24 @@ class ContractTest {
         JsonNode a = ContractJson.MAPPER.readTree("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1538650953348902859}");
         JsonNode b = ContractJson.MAPPER.readTree("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1538650953348902860}");
         assertThat(EventId.of("h", a)).isNotEqualTo(EventId.of("h", b));
+    }
+
+    @Test
+    void anIntegerBeyond64BitsIsReadAsTheNumberItIsAndWrittenBackDigitForDigit() throws IOException {
+        // Valid JSON the engine may answer (a size, a count) or a mutated record may hold; the mapper once forced
+        // every integer into a long and failed on the whole document.
+        String json = "{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1,"
+                + "\"SizeRw\":123456789012345678901234567890}";
+
+        JsonNode tree = ContractJson.tree(json.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(tree.get("SizeRw").bigIntegerValue()).isEqualTo(new BigInteger("123456789012345678901234567890"));
+        assertThat(new String(ContractJson.write(tree), StandardCharsets.UTF_8)).isEqualTo(json);
+        assertThat(ContractJson.tree("{\"time\":1764000000}".getBytes(StandardCharsets.UTF_8)))
+                .as("an integer read equals one built as a long").isEqualTo(ContractJson.MAPPER.createObjectNode()
+                        .put("time", 1_764_000_000L));
+        assertThat(EventId.of("h", tree)).isEqualTo(EventId.of("h", ContractJson.tree(
+                "{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1}".getBytes(StandardCharsets.UTF_8))));
     }
 
     @Test

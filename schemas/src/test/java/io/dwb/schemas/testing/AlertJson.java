@@ -1,6 +1,5 @@
 package io.dwb.schemas.testing;
 
-import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -21,8 +20,6 @@ public final class AlertJson {
 
     private static final ObjectReader STRICT = ContractJson.MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    /** For the rare alert with an integer beyond 64 bits (valid JSON the contract's mapper reads as a long). */
-    private static final ObjectReader STRICT_BIG_INTEGERS = STRICT.without(DeserializationFeature.USE_LONG_FOR_INTS);
 
     private AlertJson() {}
 
@@ -43,12 +40,7 @@ public final class AlertJson {
                     + text(json));
         }
         try {
-            JsonNode tree;
-            try {
-                tree = STRICT.readTree(json);
-            } catch (InputCoercionException e) {
-                tree = STRICT_BIG_INTEGERS.readTree(json);
-            }
+            JsonNode tree = STRICT.readTree(json);
             if (tree == null || !tree.isObject()) {
                 throw new AssertionError("alert is not a JSON object: " + text(json));
             }
