@@ -8,6 +8,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Request;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
+import com.github.dockerjava.transport.SSLConfig;
 import io.dwb.schemas.ContractJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,10 +31,11 @@ public final class EngineConnection implements AutoCloseable {
     private final DockerHttpClient requests;
     /** Liveness probes: their own connection, with a timeout as short as the probe's. */
     private final DockerHttpClient probes;
-    private final DockerClientConfig config;
     private final EngineProbe.Settings probe;
     /** TLS of a {@code tcp://} engine, null for plain TCP. */
     private final SSLContext ssl;
+    /** What docker-java's clients are given: the engine's TLS settings, or for a Unix socket {@link UnusedTls}. */
+    private final SSLConfig transportTls;
 
     /**
      * @param probe how long one liveness probe ({@link #probe}) may take; also the TCP keepalive of the events
@@ -44,6 +46,7 @@ public final class EngineConnection implements AutoCloseable {
         if (dockerHost != null && !dockerHost.isBlank()) {
             builder.withDockerHost(dockerHost);
         }
+        DockerClientConfig config;
         try {
             config = builder.build();
         } catch (RuntimeException e) {
@@ -53,10 +56,13 @@ public final class EngineConnection implements AutoCloseable {
         host = config.getDockerHost();
         this.probe = probe;
         ssl = sslContext(config);
+        // For tcp:// docker-java chooses https or http by whether it has TLS settings: only a socket gets UnusedTls.
+        transportTls = config.getSSLConfig() == null && "unix".equals(host.getScheme())
+                ? UnusedTls.CONFIG : config.getSSLConfig();
         Duration probeTimeout = probe.timeout();
-        requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+        requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
                 .connectionTimeout(CONNECT_TIMEOUT).responseTimeout(Duration.ofSeconds(30)).build();
-        probes = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+        probes = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
                 .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
     }
 
@@ -122,7 +128,7 @@ public final class EngineConnection implements AutoCloseable {
         if ("tcp".equals(host.getScheme())) {
             return new KeepAliveEventsClient(host, ssl, CONNECT_TIMEOUT, probe.interval(), probe.timeout());
         }
-        return new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(config.getSSLConfig())
+        return new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
                 .connectionTimeout(CONNECT_TIMEOUT).build();
     }
 

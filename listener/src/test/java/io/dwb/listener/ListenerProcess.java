@@ -58,8 +58,11 @@ final class ListenerProcess {
 
     /** With the JVM flags of bin/listener (its 64 MB heap), not the tests' default. */
     JavaProcess startWithLauncherHeap(String... extra) throws IOException {
-        return JavaProcess.start(Main.class, JavaProcess.launcherFlags("listener"), Map.of(),
-                arguments(List.of(extra), true));
+        return startWithJvmOptions(JavaProcess.launcherFlags("listener"), extra);
+    }
+
+    JavaProcess startWithJvmOptions(List<String> jvmOptions, String... extra) throws IOException {
+        return JavaProcess.start(Main.class, jvmOptions, Map.of(), arguments(List.of(extra), true));
     }
 
     private JavaProcess start(Map<String, String> env, List<String> extra, boolean bootstrapOption)
