@@ -287,6 +287,7 @@ public final class BenchMain {
     }
 
     private void footprint(BenchContext context, BenchBroker broker) throws Exception {
+        Kafka.warmTransactions(context.bootstrapServers()); // a restart on a cluster in use, also when run alone
         FootprintBench bench = new FootprintBench(context,
                 Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_EVENTS", "200000")),
                 Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_IDLE_SECONDS", "60"))),

@@ -21,6 +21,22 @@ public final class Kafka {
     private Kafka() {}
 
     /**
+     * Has the broker's transaction coordinator ready, as on a cluster that has served transactions before: the first
+     * {@code initTransactions} a broker sees creates its transaction state topic, seconds that a start measured on a
+     * fresh broker would otherwise include.
+     */
+    public static void warmTransactions(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-warm-up");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.initTransactions();
+        }
+    }
+
+    /**
      * Sends {@code count} records and waits for every acknowledgement; returns the nanoseconds from the first send
      * to the last acknowledgement.
      *
