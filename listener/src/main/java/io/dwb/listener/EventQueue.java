@@ -111,8 +111,10 @@ public final class EventQueue implements TransactionPump.EventSource {
         return head == null || head == WAKE && events.size() == 1;
     }
 
+    /** Events queued: a wake-up is none (logs report this count as events). */
     public int size() {
-        return events.size();
+        int n = events.size();
+        return wakeQueued.get() && events.contains(WAKE) ? n - 1 : n;
     }
 
     /** Bytes of the events queued or taken and not yet released. */

@@ -57,6 +57,7 @@ class EventQueueTest {
         queue.wake(); // at most one wake-up is queued
         queue.offer(event(200));
         assertThat(queue.isEmpty()).isFalse();
+        assertThat(queue.size()).as("the events a log line reports: the wake-up is none").isEqualTo(2);
         assertThat(queue.drainTo(taken, 10, 0)).isEqualTo(2);
         assertThat(taken).extracting(e -> e.json().length).containsExactly(100, 200);
         assertThat(queue.isEmpty()).isTrue();
@@ -65,6 +66,7 @@ class EventQueueTest {
 
         queue.wake();
         assertThat(queue.isEmpty()).as("a wake-up alone is no event").isTrue();
+        assertThat(queue.size()).isZero();
         assertThat(queue.drainTo(taken, 10, 0)).isZero();
         assertThat(queue.drainTo(taken, 10, 1)).as("taken by the drain before").isZero();
     }
