@@ -307,11 +307,15 @@ public final class AlertPipeline {
         }
     }
 
-    /** Partitions this process no longer owns: their hosts are watched by the new owner. */
-    public void forget(Collection<Integer> partitions) {
+    /**
+     * Partitions this process no longer owns: their hosts are watched, and their records not yet written are
+     * delivered, by the new owner. Returns how many of their datagrams were withdrawn from the outbox unwritten.
+     */
+    public int forget(Collection<Integer> partitions) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().forget(partitions);
         }
+        return outbox.withdraw(partitions);
     }
 
     /**

@@ -458,7 +458,10 @@ public final class DeliveryLoop {
             for (TopicPartition tp : gone) {
                 partitions.remove(tp);
             }
-            pipeline.forget(gone.stream().map(TopicPartition::partition).toList());
+            int withdrawn = pipeline.forget(gone.stream().map(TopicPartition::partition).toList());
+            if (withdrawn > 0) {
+                log.info("{} datagrams of those partitions not written: their new owner delivers them", withdrawn);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import java.time.Duration;
+import java.util.Collection;
 
 /** Writes each datagram at once, on the caller's thread: nothing is ever queued or held (the unit layer's). */
 final class DirectOutbox implements Outbox {
@@ -18,6 +19,11 @@ final class DirectOutbox implements Outbox {
     @Override
     public boolean retryHeld() {
         return false;
+    }
+
+    @Override
+    public int withdraw(Collection<Integer> partitions) {
+        return 0; // nothing is ever queued
     }
 
     @Override

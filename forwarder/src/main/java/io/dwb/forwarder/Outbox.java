@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import java.time.Duration;
+import java.util.Collection;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -41,6 +42,13 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
      * @throws Refused still held
      */
     boolean retryHeld() throws Refused;
+
+    /**
+     * The loop no longer owns these partitions (revoked or lost; their progress is forgotten, never committed): their
+     * datagrams submitted so far and not yet being written are not written, and count as written in their turn, so
+     * the counts stay in order. Their new owner delivers those records, from the last commit. Returns how many.
+     */
+    int withdraw(Collection<Integer> partitions);
 
     /** Starts writing what was submitted (the thread is woken once per run of datagrams, not for each). */
     void flush();

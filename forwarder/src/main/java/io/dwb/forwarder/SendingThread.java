@@ -2,6 +2,8 @@ package io.dwb.forwarder;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,9 +42,13 @@ final class SendingThread implements Outbox {
     private long outcomes;
     private boolean retryAsked;
     private boolean idle;
+    /** The head is on its way to the sink (between {@link #next} and its outcome). */
+    private boolean writing;
     private boolean closed;
     /** What stopped the writer for good (the dead-letter topic refused for good): thrown to the loop. */
     private RuntimeException failure;
+    /** Datagrams of partitions the loop gave up, not to be written: see {@link #withdraw}. */
+    private final ArrayDeque<Withdrawal> withdrawals = new ArrayDeque<>();
     /** The loop's thread only. */
     private long submitted;
     private volatile long written;
@@ -99,6 +105,31 @@ final class SendingThread implements Outbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Refused("interrupted while waiting for the sending thread");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int withdraw(Collection<Integer> partitions) {
+        if (partitions.isEmpty()) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            Withdrawal withdrawal = new Withdrawal(Set.copyOf(partitions), submitted);
+            withdrawals.add(withdrawal);
+            long position = written + 1;
+            int count = 0;
+            for (Outgoing outgoing : queue) {
+                // The head may be on its way to the sink: written, not withdrawn.
+                if (!(position == written + 1 && writing) && withdrawal.covers(outgoing, position)) {
+                    count++;
+                }
+                position++;
+            }
+            work.signal(); // a held head of theirs no longer stops the others
+            return count;
         } finally {
             lock.unlock();
         }
@@ -203,43 +234,79 @@ final class SendingThread implements Outbox {
         }
     }
 
-    /** The head once there is one and it may be written (not held, or a retry asked); null once closed. */
+    /**
+     * The head once there is one and it may be written (not held, or a retry asked); null once closed. Withdrawn
+     * datagrams at the head are passed over, each counted as written.
+     */
     private Outgoing next() throws InterruptedException {
         lock.lock();
         try {
-            while (!closed && (queue.isEmpty() || (held != null && !retryAsked))) {
-                idle = held == null;
-                work.await();
+            while (!closed) {
+                if (skippedWithdrawnHead()) {
+                    continue;
+                }
+                if (queue.isEmpty() || (held != null && !retryAsked)) {
+                    idle = held == null;
+                    work.await();
+                    continue;
+                }
+                idle = false;
+                retryAsked = false;
+                writing = true;
+                return queue.peek();
             }
-            idle = false;
-            retryAsked = false;
-            return closed ? null : queue.peek();
+            return null;
         } finally {
             lock.unlock();
         }
     }
 
+    /** Passes over the head when it is withdrawn (held or not); true when it did. */
+    private boolean skippedWithdrawnHead() {
+        long position = written + 1;
+        while (!withdrawals.isEmpty() && withdrawals.peek().upTo() < position) {
+            withdrawals.poll(); // everything it covers is behind
+        }
+        Outgoing head = queue.peek();
+        if (head != null) {
+            for (Withdrawal withdrawal : withdrawals) {
+                if (withdrawal.covers(head, position)) {
+                    writtenHead();
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void wroteHead() {
         lock.lock();
         try {
-            queue.poll();
-            written = written + 1; // this thread is the only writer
-            boolean wasHeld = held != null;
-            if (wasHeld) {
-                held = null;
-                outcomes++;
-            }
-            if (wasHeld || queue.isEmpty() || queue.size() == CAPACITY / 2) {
-                progress.signalAll();
-            }
+            writtenHead();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The head is written (or withdrawn): the next one's turn. Under the lock. */
+    private void writtenHead() {
+        queue.poll();
+        written = written + 1; // this thread is the only writer
+        writing = false;
+        boolean wasHeld = held != null;
+        if (wasHeld) {
+            held = null;
+            outcomes++;
+        }
+        if (wasHeld || queue.isEmpty() || queue.size() == CAPACITY / 2) {
+            progress.signalAll();
         }
     }
 
     private void hold(String reason) {
         lock.lock();
         try {
+            writing = false;
             held = reason;
             outcomes++;
             progress.signalAll();
@@ -255,6 +322,14 @@ final class SendingThread implements Outbox {
             progress.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Datagrams of {@code partitions} submitted up to the {@code upTo}-th are not to be written. */
+    private record Withdrawal(Set<Integer> partitions, long upTo) {
+        /** Whether the datagram submitted {@code position}-th (1-based) is one of them. */
+        boolean covers(Outgoing outgoing, long position) {
+            return position <= upTo && outgoing.record() != null && partitions.contains(outgoing.record().partition());
         }
     }
 }

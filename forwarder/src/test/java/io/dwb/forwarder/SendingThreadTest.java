@@ -155,6 +155,45 @@ class SendingThreadTest {
         assertThat(sink.taken).hasSize(SendingThread.CAPACITY + 1).endsWith("last");
     }
 
+    @Test
+    void datagramsOfPartitionsGivenUpAreNotWrittenAndCountAsWrittenInTheirTurn() throws Exception {
+        start();
+        sink.refuse = name -> true; // Wazuh down during a rebalance
+        sink.gate.release(1_000);
+        for (String name : List.of("a0", "b0", "a1", "b1")) {
+            sending.submit(outgoing(name, name.startsWith("a") ? 0 : 1));
+        }
+        sending.flush();
+        await().atMost(WAIT).until(() -> sink.attempts > 0); // a0 held
+
+        assertThat(sending.withdraw(List.of(0))).as("a0 (held) and a1").isEqualTo(2);
+        await().atMost(WAIT).until(() -> sink.attempts > 1); // a0 passed over without a write; b0 tried, held
+        assertThat(sending.written()).as("a0 counts, b0 held").isEqualTo(1);
+
+        sink.refuse = name -> false;
+        assertThat(sending.retryHeld()).isTrue();
+        sending.submit(outgoing("a2", 0)); // partition 0 assigned again: its new datagrams are written
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sink.taken).containsExactly("b0", "b1", "a2");
+        assertThat(sending.written()).isEqualTo(5).isEqualTo(sending.submitted());
+        assertThat(metrics.sentTotal()).isEqualTo(3);
+    }
+
+    @Test
+    void aDatagramOnItsWayToTheSinkWhenItsPartitionIsGivenUpIsWritten() throws Exception {
+        start();
+        sending.submit(outgoing("a0", 0));
+        sending.submit(outgoing("a1", 0));
+        sending.flush();
+        await().atMost(WAIT).until(() -> sink.attempts > 0); // a0 waits at the gate, in the sink's hands
+
+        assertThat(sending.withdraw(List.of(0))).isEqualTo(1);
+        sink.gate.release(1_000);
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sink.taken).containsExactly("a0");
+        assertThat(sending.written()).isEqualTo(2);
+    }
+
     private void start() {
         sending = SendingThread.start(new DatagramWriter(sink, new AlertPipeline.Mode.Live(
                 new DeadLetterQueue("events-dlq", new Properties(), deadLetters), new SilentHostWatch()), metrics,
@@ -164,8 +203,12 @@ class SendingThreadTest {
     private long offset;
 
     private Outbox.Outgoing outgoing(String name) {
+        return outgoing(name, 0);
+    }
+
+    private Outbox.Outgoing outgoing(String name, int partition) {
         byte[] value = name.getBytes(StandardCharsets.UTF_8);
-        return new Outbox.Outgoing(value, AlertPipeline.EVENT, new ConsumerRecord<>("events", 0, offset++,
+        return new Outbox.Outgoing(value, AlertPipeline.EVENT, new ConsumerRecord<>("events", partition, offset++,
                 System.currentTimeMillis(), TimestampType.CREATE_TIME, 0, value.length, new byte[0], value,
                 new RecordHeaders(), Optional.empty()));
     }
