@@ -5,20 +5,21 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 
 /**
- * Event ids computed one after another on one thread, as {@link EventId#of} computes them, without its garbage:
- * one digest reused, the material fed part by part (ASCII through a reused buffer) instead of joined into a String
- * and encoded, the hash written into a reused array. For the listener's reading thread, which computes one per event
- * (the join, its bytes and the digest's clone were a quarter of that thread's allocation). Not thread-safe.
+ * Computes {@link EventId}s, one after another on one thread without garbage: one digest reused, the material
+ * ({@code host-id|timeNano|Type|Action|Actor.ID}) fed part by part (ASCII through a reused buffer) instead of joined
+ * into a String and encoded, the hash written into a reused array. The listener's reading thread keeps one (it
+ * computes an id per event: the join, its bytes and the digest's clone were a quarter of that thread's allocation);
+ * {@link EventId#of} uses a new one each time. Not thread-safe.
  */
 public final class EventIds {
     private static final byte SEPARATOR = '|';
     private static final int DIGEST_BYTES = 32;
 
-    private final MessageDigest sha256 = EventId.sha256();
+    private final MessageDigest sha256 = EventId.fresh();
     private final byte[] hash = new byte[DIGEST_BYTES];
     private final byte[] ascii = new byte[256];
 
-    /** {@link EventId#of}'s id of these fields (null counts as empty). */
+    /** The id of these fields (null counts as empty). */
     public String of(String hostId, String timeNano, String type, String action, String actorId) {
         update(hostId);
         sha256.update(SEPARATOR);

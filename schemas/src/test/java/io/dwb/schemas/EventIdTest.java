@@ -2,6 +2,10 @@ package io.dwb.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -41,7 +45,7 @@ class EventIdTest {
     }
 
     @Test
-    void oneThreadsEventIdsAreEventIdsOwnOneAfterTheOther() {
+    void oneThreadsEventIdsAreTheContractsOneAfterTheOther() throws NoSuchAlgorithmException {
         EventIds ids = new EventIds();
         assertThat(ids.of("host-1", "1796124364274191856", "container", "start", "abc"))
                 .isEqualTo("70ea25a260ee31e68bd8ab824bb666df");
@@ -51,12 +55,19 @@ class EventIdTest {
                 "y".repeat(256), "z".repeat(257) + "é", "a|b", "\u007F\u0080");
         for (String a : odd) {
             for (String b : odd) {
-                assertThat(ids.of(a, "17", b, a, b)).as("%s / %s", a, b).isEqualTo(EventId.of(a, "17", b, a, b));
+                assertThat(ids.of(a, "17", b, a, b)).as("%s / %s", a, b).isEqualTo(joined(a, "17", b, a, b));
             }
         }
         EventIdentity identity = new EventIdentity("1796124364274191856", 1796124364274191856L, "container",
                 "start", "abc");
         assertThat(ids.of("host-1", identity)).isEqualTo(identity.id("host-1"));
+    }
+
+    /** The contract's definition spelled out: the fields joined by '|', UTF-8, SHA-256, 16 bytes in hex. */
+    private static String joined(String... fields) throws NoSuchAlgorithmException {
+        String material = String.join("|", fields);
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(hash, 0, 16);
     }
 
     private static String id(int i) {
