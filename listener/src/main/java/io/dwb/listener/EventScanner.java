@@ -134,20 +134,8 @@ final class EventScanner {
         return false;
     }
 
-    /** The identity fields read, by the rules of {@link EventIdentity}. */
-    EventIdentity identity() {
-        read();
-        return fields.identity();
-    }
-
-    /** {@code time} as written, null when missing. */
-    String timeText() {
-        read();
-        return fields.timeText();
-    }
-
-    /** The kept values read into {@link #fields}. */
-    private void read() {
+    /** The identity fields read (the kept values decoded), by the rules of {@link EventIdentity}. */
+    IdentityFields fields() {
         fields.clear();
         read(timeNano, "timeNano");
         read(time, "time");
@@ -156,6 +144,7 @@ final class EventScanner {
         if (actorId.kind != Kind.NONE) {
             fields.actorId(value(actorId).text());
         }
+        return fields;
     }
 
     private void read(RawValue raw, String name) {

@@ -213,11 +213,12 @@ public final class EventSplitter {
         if (refused != null) {
             // The parser stopped at the refusal: the scanner read the whole event.
             newParser();
-            EventIdentity identity = scanner.identity();
+            IdentityFields scanned = scanner.fields();
+            EventIdentity identity = scanned.identity();
             // Over the size limit it would be a stand-in whatever else is wrong with it: that is the reason given.
             report.standIn(oversize ? StandInReason.TOO_LARGE : refused, identity, eventSize, oversize
                     ? "longer than Kafka takes (" + maxEventBytes + " bytes), and " + refusal : refusal);
-            event = new CapturedEvent(StandIn.of(identity, scanner.timeText(), eventSize), identity,
+            event = new CapturedEvent(StandIn.of(identity, scanned.timeText(), eventSize), identity,
                     ids.of(hostId, identity));
         } else {
             EventIdentity identity = fields.identity();

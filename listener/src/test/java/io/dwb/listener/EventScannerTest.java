@@ -40,7 +40,7 @@ class EventScannerTest {
         }
 
         assertThat(closed).as("the object's end found").isTrue();
-        assertThat(scanner.identity()).isEqualTo(EventIdentity.of(TREE.readTree(bytes)));
+        assertThat(scanner.fields().identity()).isEqualTo(EventIdentity.of(TREE.readTree(bytes)));
     }
 
     @Property(tries = 2_000)
