@@ -223,7 +223,7 @@ public final class DeliveryLoop {
                         if (!proceed(pipeline.deliver(route))) {
                             return; // the routed records wait, as they are, for the next attempt
                         }
-                        progress.done(pipeline.submitted());
+                        progress.done(pipeline.submitted(), pipeline.written());
                         newest = Math.max(newest, route.record().timestamp());
                         progressed = true;
                     }

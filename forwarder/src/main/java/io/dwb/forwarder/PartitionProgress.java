@@ -49,10 +49,15 @@ final class PartitionProgress {
 
     /**
      * The head route is done: its offset and all before it may be committed once the outbox has written
-     * {@code submitted} datagrams (its count when the record was done, its own datagram included).
+     * {@code submitted} datagrams (its count when the record was done, its own datagram included); {@code written}
+     * is how many it has written now.
      */
-    void done(long submitted) {
+    void done(long submitted, long written) {
         long next = routed.poll().record().offset() + 1;
+        if (handed.isEmpty() && submitted <= written) {
+            delivered = Math.max(delivered, next); // written already (always, written at once): nothing to wait for
+            return;
+        }
         if (!handed.isEmpty() && handed.peekLast().submitted() == submitted) {
             handed.pollLast(); // no datagram since the one before: one entry for both
         }
