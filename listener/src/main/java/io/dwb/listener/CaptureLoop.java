@@ -127,25 +127,31 @@ public final class CaptureLoop {
                 return 0;
             }
         }
-        try (EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe())) {
+        Properties kafkaWithTimeouts = new Properties();
+        kafkaWithTimeouts.putAll(kafka);
+        kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
+        // The topics are checked while the engine is identified: neither needs the other.
+        try (EarlyTopicCheck topicCheck = EarlyTopicCheck.begin(() -> checkTopics(kafkaWithTimeouts));
+             EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe())) {
             HostIdentity host = firstConnection(engine);
             if (host == null) {
                 return 0;
             }
-            Properties kafkaWithTimeouts = new Properties();
-            kafkaWithTimeouts.putAll(kafka);
-            kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
-            RecordTimestamps timestamps;
-            // The admin client is for the start only: an idle listener keeps just its producer's connections.
-            try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
-                new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
-                        .ensure(settings.topics());
-                timestamps = RecordTimestamps.ofTopic(admin, settings.eventsTopic(), settings.kafkaTimeout(),
-                        System::currentTimeMillis);
-            }
+            RecordTimestamps timestamps = topicCheck.result();
             // No lock: the transactional id is one. A second listener of this engine fences this one, which exits.
             return capture(engine, host, kafkaWithTimeouts, new TopicRecords(host, settings.eventsTopic(),
                     settings.checkpointsTopic(), timestamps));
+        }
+    }
+
+    /** Creates or checks the topics; returns the events topic's timestamp policy. */
+    private RecordTimestamps checkTopics(Properties kafkaWithTimeouts) {
+        // The admin client is for the start only: an idle listener keeps just its producer's connections.
+        try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
+            new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
+                    .ensure(settings.topics());
+            return RecordTimestamps.ofTopic(admin, settings.eventsTopic(), settings.kafkaTimeout(),
+                    System::currentTimeMillis);
         }
     }
 

@@ -92,8 +92,9 @@ public final class ListenerCommand implements Callable<Integer> {
         }
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
-        // The heap is the listener's alone: collect it once quiet, so that what a burst took goes back to the host.
-        CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics, System::gc);
+        // The heap is the listener's alone: collect it once quiet, tightly, so that what a burst took goes back to
+        // the host.
+        CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics, new RestingCollection());
         // The loop commits what was read and call() returns 0.
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =
