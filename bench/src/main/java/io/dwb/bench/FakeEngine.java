@@ -54,24 +54,29 @@ public final class FakeEngine implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     /** Each event is written when the wall clock reaches its timeNano (a live host), not at once. */
     private final boolean paced;
-    /** Events from this index on wait for {@link #release()}: a flood on an engine that was quiet until then. */
-    private final int releasedAtStart;
-    private final CountDownLatch released = new CountDownLatch(1);
+    /**
+     * How many events a subscriber may have after 0, 1, 2... calls of {@link #release()} (all of them after more):
+     * a flood on an engine that was quiet until then, an event after a restart.
+     */
+    private final int[] stageEnds;
+    /** Guarded by this. */
+    private int releases;
 
     /**
      * @param events    the events in engine order, compact JSON without newline
      * @param timeNanos their timeNano, ascending
      */
     public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
-        this(socket, name, events, timeNanos, false, events.length);
+        this(socket, name, events, timeNanos, false, new int[] {events.length});
     }
 
     /**
-     * @param releasedAtStart how many events a subscriber gets at once; the rest only after {@link #release()}
+     * @param stageEnds how many events a subscriber gets at once, then after the first {@link #release()}, and so on;
+     *                  every event after one more release
      */
-    public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, int releasedAtStart)
+    public FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, int... stageEnds)
             throws Exception {
-        this(socket, name, events, timeNanos, false, releasedAtStart);
+        this(socket, name, events, timeNanos, false, stageEnds);
     }
 
     /**
@@ -79,13 +84,13 @@ public final class FakeEngine implements AutoCloseable {
      * reaches its timeNano, so a listener is idle until the first and then publishes at the sequence's rate.
      */
     public static FakeEngine paced(Path socket, String name, byte[][] events, long[] timeNanos) throws Exception {
-        return new FakeEngine(socket, name, events, timeNanos, true, events.length);
+        return new FakeEngine(socket, name, events, timeNanos, true, new int[] {events.length});
     }
 
     private FakeEngine(Path socket, String name, byte[][] events, long[] timeNanos, boolean paced,
-                       int releasedAtStart) throws Exception {
+                       int[] stageEnds) throws Exception {
         this.paced = paced;
-        this.releasedAtStart = releasedAtStart;
+        this.stageEnds = stageEnds.clone();
         this.socket = socket;
         this.name = name;
         this.events = new byte[events.length][];
@@ -166,7 +171,7 @@ public final class FakeEngine implements AutoCloseable {
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.flush(); // headers first, before any event, as the engine does
             for (int i = from; i < events.length; i++) {
-                if (paced && !awaitTime(timeNanos[i]) || i >= releasedAtStart && !awaitRelease()) {
+                if (paced && !awaitTime(timeNanos[i]) || !awaitReleased(i)) {
                     break;
                 }
                 firstWriteNanos.compareAndSet(0, System.nanoTime());
@@ -188,17 +193,19 @@ public final class FakeEngine implements AutoCloseable {
         }
     }
 
-    /** Lets every subscriber have the events held back so far, as fast as it reads them. */
-    public void release() {
-        released.countDown();
+    /** Lets every subscriber have the next stage of the events held back, as fast as it reads them. */
+    public synchronized void release() {
+        releases++;
+        notifyAll();
     }
 
-    /** False when the engine closes first. */
-    private boolean awaitRelease() throws InterruptedException {
-        while (!released.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+    /** Waits until event {@code index} is released; false when the engine closes first. */
+    private synchronized boolean awaitReleased(int index) throws InterruptedException {
+        while (index >= (releases < stageEnds.length ? stageEnds[releases] : events.length)) {
             if (closing.getCount() == 0) {
                 return false;
             }
+            wait(1_000);
         }
         return true;
     }
