@@ -83,6 +83,9 @@ public final class CheckpointStore {
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // It reads up to an end it knows: a fetch the broker holds for data to come (500 ms by default) only delays
+        // the close, which waits for the fetch that its last poll sent ahead (every restart with a checkpoint).
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -128,4 +128,27 @@ class CheckpointLookupTest {
         assertThat(none.checkpoint()).as("a first start").isEmpty();
         assertThat(none.recordsRead()).as("the bound: its whole partition, no more").isEqualTo(1_251);
     }
+
+    /**
+     * The lookup reads up to an end it knows, so it never waits for records to come: not even when the client
+     * configuration (a --kafka-config shared with a forwarder, say) makes the broker hold a fetch for long. The
+     * consumer's close waited for the fetch its last poll had sent ahead, held by the broker for fetch.max.wait.ms
+     * (500 ms by default: half a second of every restart that had a checkpoint).
+     */
+    @Test
+    void aLookupDoesNotWaitForRecordsThatAreNotComingWhateverTheClientsFetchWait(Broker broker) throws Exception {
+        String topic = createCheckpointTopic(broker);
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            write(producer, topic, "me", checkpoint(3)).get();
+        }
+        Properties client = client(broker);
+        client.put("fetch.max.wait.ms", "20000");
+
+        long started = System.nanoTime();
+        CheckpointStore.Lookup lookup = new CheckpointStore(client, topic).lookup(HostIdentity.fromHostName("me").id());
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(lookup.checkpoint()).contains(checkpoint(3));
+        assertThat(took).as("not held for the 20 s fetch wait").isLessThan(Duration.ofSeconds(10));
+    }
 }
