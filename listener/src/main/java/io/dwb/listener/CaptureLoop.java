@@ -148,10 +148,11 @@ public final class CaptureLoop {
     private RecordTimestamps checkTopics(Properties kafkaWithTimeouts) {
         // The admin client is for the start only: an idle listener keeps just its producer's connections.
         try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
-            new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"), settings.kafkaTimeout())
-                    .ensure(settings.topics());
-            return RecordTimestamps.ofTopic(admin, settings.eventsTopic(), settings.kafkaTimeout(),
-                    System::currentTimeMillis);
+            TopicProvisioner provisioner = new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"),
+                    settings.kafkaTimeout());
+            provisioner.ensure(settings.topics());
+            return RecordTimestamps.ofTopic(admin, provisioner.settingsRead(settings.eventsTopic()),
+                    settings.eventsTopic(), settings.kafkaTimeout(), System::currentTimeMillis);
         }
     }
 

@@ -3,6 +3,7 @@ package io.dwb.listener;
 import io.dwb.runtime.UntilTopicKnown;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -74,20 +75,21 @@ public final class RecordTimestamps {
         return tooFarAhead || tooFarBehind ? now : event;
     }
 
-    /** The topic's bounds; Kafka 4's defaults, with a warning, when the principal may not read them. */
-    static RecordTimestamps ofTopic(Admin admin, String topic, Duration timeout, LongSupplier wallClockMillis) {
+    /**
+     * The topic's bounds, from {@code known} settings (the topics' check read them) or asked for; Kafka 4's defaults,
+     * with a warning, when the principal may not read them.
+     */
+    static RecordTimestamps ofTopic(Admin admin, Optional<Config> known, String topic, Duration timeout,
+                                    LongSupplier wallClockMillis) {
+        if (known.isPresent()) {
+            return of(known.get(), wallClockMillis);
+        }
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
             // Asked again while the broker does not know the topic it has just created.
             Config config = UntilTopicKnown.ask("topic " + topic, () -> admin.describeConfigs(List.of(resource))
                     .values().get(resource).get(timeout.toMillis(), TimeUnit.MILLISECONDS), timeout, System::nanoTime);
-            if ("LogAppendTime".equals(value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG))) {
-                return eventTime();
-            }
-            return new RecordTimestamps(
-                    bound(config, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, KAFKA_DEFAULT_AFTER_MAX_MS),
-                    bound(config, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.MAX_VALUE),
-                    wallClockMillis);
+            return of(config, wallClockMillis);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof AuthorizationException)) {
                 throw new TransactionalPublisher.KafkaUnavailable("cannot read the settings of topic " + topic + ": "
@@ -104,6 +106,16 @@ public final class RecordTimestamps {
             Thread.currentThread().interrupt();
             throw new TransactionalPublisher.KafkaUnavailable("interrupted", e);
         }
+    }
+
+    private static RecordTimestamps of(Config config, LongSupplier wallClockMillis) {
+        if ("LogAppendTime".equals(value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG))) {
+            return eventTime();
+        }
+        return new RecordTimestamps(
+                bound(config, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, KAFKA_DEFAULT_AFTER_MAX_MS),
+                bound(config, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.MAX_VALUE),
+                wallClockMillis);
     }
 
     private static String value(Config config, String key) {

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +51,8 @@ public final class TopicProvisioner {
     private final String bootstrapServers;
     private final Duration timeout;
     private final LongSupplier nanoTime;
+    /** The settings of the existing topics, as the last check read them. */
+    private final Map<String, Config> settingsRead = new HashMap<>();
 
     public TopicProvisioner(Admin admin, String bootstrapServers, Duration timeout) {
         this(admin, bootstrapServers, timeout, System::nanoTime);
@@ -270,6 +273,7 @@ public final class TopicProvisioner {
         Map<ConfigResource, KafkaFuture<Config>> settings = admin.describeConfigs(resources).values();
         Map<String, TopicDescription> descriptions = get(described);
         Map<String, Config> configs = configs(resources, settings, problems);
+        settingsRead.putAll(configs);
         for (TopicSpec spec : specs) {
             TopicDescription d = descriptions.get(spec.name());
             int partitions = d.partitions().size();
@@ -283,6 +287,14 @@ public final class TopicProvisioner {
             problems.addAll(TopicChecks.size(spec, partitions, replicas, factor));
         }
         return problems;
+    }
+
+    /**
+     * The settings of {@code topic} as the last {@link #ensure} or {@link #inspect} read them, so that a caller that
+     * needs more of them does not ask again; empty for a topic it created or whose settings it could not read.
+     */
+    public Optional<Config> settingsRead(String topic) {
+        return Optional.ofNullable(settingsRead.get(topic));
     }
 
     /** The settings of {@code resources}; those the principal may not read are a warning and go unchecked. */

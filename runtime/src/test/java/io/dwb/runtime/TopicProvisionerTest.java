@@ -202,6 +202,23 @@ class TopicProvisionerTest {
                 .hasMessageContaining("topic " + events + " has min.insync.replicas=2 but 1 replica(s)");
     }
 
+    /** The listener takes its record timestamp bounds from these instead of asking the broker again. */
+    @Test
+    void theSettingsItReadOfExistingTopicsAreKeptAndThoseOfTopicsItCreatedAreNot(Broker broker) {
+        String existing = Broker.uniqueTopic("events");
+        String created = Broker.uniqueTopic("checkpoints");
+        broker.createTopic(existing, 12, Map.of(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, "3600000"));
+        try (Admin admin = broker.admin()) {
+            TopicProvisioner provisioner = new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT);
+            provisioner.ensure(plan(true, TopicSpec.events(existing, 12, Duration.ofDays(7), -1),
+                    TopicSpec.checkpoints(created, 12)));
+
+            assertThat(provisioner.settingsRead(existing)).hasValueSatisfying(c -> assertThat(
+                    c.get(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG).value()).isEqualTo("3600000"));
+            assertThat(provisioner.settingsRead(created)).as("created now: not read").isEmpty();
+        }
+    }
+
     @Test
     void fewerPartitionsThanAskedIsOnlyAWarning(Broker broker) {
         String events = Broker.uniqueTopic("events");
