@@ -94,7 +94,7 @@ public final class ListenerCommand implements Callable<Integer> {
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         // The heap is the listener's alone: collect it once quiet, tightly, so that what a burst took goes back to
         // the host.
-        CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics, new RestingCollection());
+        CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics, RestingCollection.forThisJvm());
         // The loop commits what was read and call() returns 0.
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =

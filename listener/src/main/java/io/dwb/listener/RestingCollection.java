@@ -24,9 +24,16 @@ final class RestingCollection implements Runnable {
     private final HotSpotDiagnosticMXBean vm;
     private final Runnable collect;
 
-    /** With the running JVM's flags and {@code System.gc()}. */
-    RestingCollection() {
-        this(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class), System::gc);
+    /** With the running JVM's flags and {@code System.gc()}; a plain {@code System.gc()} on a JVM without them. */
+    static Runnable forThisJvm() {
+        try {
+            return new RestingCollection(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class),
+                    System::gc);
+        } catch (RuntimeException | LinkageError e) { // not HotSpot: no such bean, or not even its interface
+            log.debug("no HotSpot diagnostic bean ({}): the idle collection leaves the heap's bounds as they are",
+                    e.toString());
+            return System::gc;
+        }
     }
 
     RestingCollection(HotSpotDiagnosticMXBean vm, Runnable collect) {

@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -29,15 +27,8 @@ class HeapAfterBurstTest {
     @Test
     void aBurstGrowsTheHeapAndTheQuietListenerShrinksItToWhatIsLivePlusAtMostThirtyPercent(
             SharedKafka.Broker broker) throws Exception {
-        long t0 = System.currentTimeMillis() * 1_000_000L;
-        String pad = "p".repeat(800);
-        List<ScriptedEngine.Event> events = new ArrayList<>();
-        for (int i = 0; i < EVENTS; i++) {
-            long t = t0 + i * 1_000L;
-            events.add(new ScriptedEngine.Event(("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":"
-                    + "\"burst-" + i + "\",\"Attributes\":{\"pad\":\"" + pad + "\"}},\"scope\":\"local\",\"time\":"
-                    + t / 1_000_000_000L + ",\"timeNano\":" + t + "}").getBytes(StandardCharsets.UTF_8), t));
-        }
+        List<ScriptedEngine.Event> events = ScriptedEngine.paddedContainerEvents(EVENTS, "start", "burst-",
+                "p".repeat(800), System.currentTimeMillis() * 1_000_000L);
         ListenerProcess listener = new ListenerProcess(broker);
         int metricsPort = ListenerProcess.freePort();
         AtomicLong peak = new AtomicLong();

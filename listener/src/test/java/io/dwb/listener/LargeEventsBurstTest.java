@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -36,14 +34,8 @@ class LargeEventsBurstTest {
     @Test
     void sixtyEventsOfOneMegabyteAtOnceFitTheLaunchersHeapAndAllReachTheTopicOnce(SharedKafka.Broker broker)
             throws Exception {
-        List<ScriptedEngine.Event> events = new ArrayList<>();
-        String pad = "x".repeat(PAD);
-        for (int i = 0; i < EVENTS; i++) {
-            long t = T0 + i * 1_000L;
-            events.add(new ScriptedEngine.Event(("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":"
-                    + "\"big-" + i + "\",\"Attributes\":{\"pad\":\"" + pad + "\"}},\"scope\":\"local\",\"time\":"
-                    + t / 1_000_000_000L + ",\"timeNano\":" + t + "}").getBytes(StandardCharsets.UTF_8), t));
-        }
+        List<ScriptedEngine.Event> events = ScriptedEngine.paddedContainerEvents(EVENTS, "create", "big-",
+                "x".repeat(PAD), T0);
         ListenerProcess listener = new ListenerProcess(broker);
         String clientId = "slow-" + listener.hostName;
         Path kafkaConfig = Files.createTempFile("dwb-kafka", ".properties");

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -53,6 +54,21 @@ final class ScriptedEngine implements AutoCloseable {
 
     ScriptedEngine(List<Event> events) throws IOException {
         this(events, "[]".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code count} events {@code action} of containers {@code <idPrefix>0}, {@code <idPrefix>1}..., each with one
+     * label {@code pad} = {@code pad}, 1 µs apart from {@code t0} (nanoseconds).
+     */
+    static List<Event> paddedContainerEvents(int count, String action, String idPrefix, String pad, long t0) {
+        List<Event> events = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long t = t0 + i * 1_000L;
+            events.add(new Event(("{\"Type\":\"container\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\""
+                    + idPrefix + i + "\",\"Attributes\":{\"pad\":\"" + pad + "\"}},\"scope\":\"local\",\"time\":"
+                    + t / 1_000_000_000L + ",\"timeNano\":" + t + "}").getBytes(StandardCharsets.UTF_8), t));
+        }
+        return events;
     }
 
     /** For {@code --docker-host}. */
