@@ -11,9 +11,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The class archives of the listener and the standalone (issue 15: their start), as {@code bin/listener} and
  * {@code bin/run} make and use them, against the real engine and a real broker: the first start writes the archive
  * from the module's class list ({@code <module>/src/main/jvm/<module>.classlist}), and the process then loads nearly
- * every class from it up to its first events. That share falls when a class list goes stale (new libraries, renamed
- * classes), so this test is also the class lists' check; with {@code DWB_WRITE_CLASS_LIST=1} it writes them again
- * instead, from the same runs: {@code DWB_WRITE_CLASS_LIST=1 bin/test -pl standalone -am
+ * every class from it up to its first events; so does a restart, which resumes from its checkpoint (the wodle and
+ * every upgrade restart the process; its checkpoint read loads classes a first start does not). That share falls when
+ * a class list goes stale (new libraries, renamed classes), so this test is also the class lists' check; with
+ * {@code DWB_WRITE_CLASS_LIST=1} it writes them again instead, from the same runs (the union of both): {@code DWB_WRITE_CLASS_LIST=1 bin/test -pl standalone -am
  * -Dtest=ClassArchivePackagedTest -Dsurefire.failIfNoSpecifiedTests=false}. Runs from a copy of bin/ and the jars,
  * without sources, so the launchers never rebuild during the test.
  */
@@ -44,10 +48,10 @@ class ClassArchivePackagedTest {
         String topic = SharedKafka.Broker.uniqueTopic("archive");
         Path launcher = copyLauncherTree("listener", "listener");
         String name = TestEngine.uniqueName("archive");
-        startAndStop("listener", List.of(launcher.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+        startAndRestart("listener", List.of(launcher.toString(), "--bootstrap-servers", broker.bootstrapServers(),
                 "--topic", topic, "--host-name", topic, "--topic-partitions", "1", "--checkpoint-partitions", "1"),
-                name, () -> CommittedRecords.readAll(broker.bootstrapServers(), topic).stream()
-                        .anyMatch(r -> new String(r.value()).contains(name)));
+                name, container -> () -> CommittedRecords.readAll(broker.bootstrapServers(), topic).stream()
+                        .anyMatch(r -> new String(r.value()).contains(container)));
     }
 
     /** The standalone, as bin/run and the wodle run it: its embedded broker, the listener and the forwarder. */
@@ -56,17 +60,38 @@ class ClassArchivePackagedTest {
         Path launcher = copyLauncherTree("standalone", "run");
         String name = TestEngine.uniqueName("archive");
         Path log = tree.resolve("standalone.log");
-        startAndStop("standalone", List.of(launcher.toString(), "--data-dir", tree.resolve("data").toString(),
-                "--kafka-port", "0", "--wazuh-queue", "-"), name, () -> contains(log, name));
+        startAndRestart("standalone", List.of(launcher.toString(), "--data-dir", tree.resolve("data").toString(),
+                "--kafka-port", "0", "--wazuh-queue", "-"), name, container -> () -> contains(log, container));
+    }
+
+    /**
+     * A first start, then a restart of the same command, each until a container's event has gone through (the
+     * container's name given to {@code through}); checks the archive after each, or writes the class list from both.
+     */
+    private void startAndRestart(String module, List<String> command, String container,
+                                 Function<String, BooleanSupplier> through) throws Exception {
+        Path first = startAndStop(module, command, container, through.apply(container), true);
+        Path restart = startAndStop(module, command, container + "-again", through.apply(container + "-again"), false);
+        if (WRITE_LIST) {
+            Path classList = ROOT.resolve(module + "/src/main/jvm/" + module + ".classlist");
+            Set<String> lines = new LinkedHashSet<>(Files.readAllLines(classList).stream()
+                    .takeWhile(l -> l.startsWith("#")).toList());
+            for (Path list : List.of(first, restart)) {
+                Files.readAllLines(list).stream().filter(l -> !l.startsWith("#")).forEach(lines::add);
+            }
+            Files.write(classList, lines);
+        }
     }
 
     /**
      * Runs the launcher with the JVM logging where each class came from (or, with DWB_WRITE_CLASS_LIST, writing the
-     * class list), until a container's event has gone through; then checks the archive.
+     * class list), until a container's event has gone through; then checks the archive. Returns the class list
+     * written, or the class-load log.
      */
-    private void startAndStop(String module, List<String> command, String container, BooleanSupplier through)
-            throws Exception {
-        Path loaded = tree.resolve(WRITE_LIST ? module + ".classlist" : module + "-class-load.log");
+    private Path startAndStop(String module, List<String> command, String container, BooleanSupplier through,
+                              boolean firstStart) throws Exception {
+        String run = firstStart ? "first" : "restart";
+        Path loaded = tree.resolve(module + "-" + run + (WRITE_LIST ? ".classlist" : "-class-load.log"));
         Path log = tree.resolve(module + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("DOCKER_HOST", System.getenv().getOrDefault("DOCKER_HOST",
@@ -90,15 +115,17 @@ class ClassArchivePackagedTest {
         } finally {
             process.destroyForcibly();
         }
-        assertThat(Files.readString(log)).contains("writing its class archive").doesNotContain("could not write");
+        String output = Files.readString(log);
+        if (firstStart) {
+            assertThat(output).contains("writing its class archive").doesNotContain("could not write");
+        } else {
+            assertThat(output).as("a restart maps the archive the first start wrote")
+                    .doesNotContain("writing its class archive").contains("resuming from checkpoint");
+        }
         assertThat(tree.resolve(module + "/target/" + module + ".jsa")).isNotEmptyFile();
         Path classList = ROOT.resolve(module + "/src/main/jvm/" + module + ".classlist");
         if (WRITE_LIST) {
-            List<String> lines = new ArrayList<>(Files.readAllLines(classList).stream()
-                    .takeWhile(l -> l.startsWith("#")).toList());
-            Files.readAllLines(loaded).stream().filter(l -> !l.startsWith("#")).forEach(lines::add);
-            Files.write(classList, lines);
-            return;
+            return loaded;
         }
         long fromArchive = 0;
         List<String> fromFiles = new ArrayList<>();
@@ -111,16 +138,20 @@ class ClassArchivePackagedTest {
         }
         assertThat(fromArchive).as("classes of the %s mapped from its archive", module).isPositive();
         assertThat((double) fromArchive / (fromArchive + fromFiles.size()))
-                .as("share of the %s's classes from its archive; loaded from files instead (%s is stale: write it "
-                        + "again, see this test's documentation): %s", module, classList.getFileName(),
+                .as("share of the %s's classes from its archive at its %s; loaded from files instead (%s is stale: "
+                        + "write it again, see this test's documentation): %s", module, run, classList.getFileName(),
                         fromFiles.subList(0, Math.min(20, fromFiles.size())))
                 .isGreaterThanOrEqualTo(FROM_ARCHIVE);
+        if (!firstStart) {
+            return loaded;
+        }
 
         // A second start maps the same archive: not written again.
         Process again = new ProcessBuilder(command.get(0), "--version").redirectErrorStream(true).start();
-        String output = new String(again.getInputStream().readAllBytes());
+        String version = new String(again.getInputStream().readAllBytes());
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(output).doesNotContain("writing its class archive").contains(module + " ");
+        assertThat(version).doesNotContain("writing its class archive").contains(module + " ");
+        return loaded;
     }
 
     private static boolean contains(Path file, String text) {
