@@ -93,7 +93,8 @@ public final class FootprintBench {
                             ResultsReport.yesNo(restRssKb <= REST_GOAL_KB)),
                     new Row(String.format(Locale.ROOT, "Listener RSS %d s after a flood of %,d events%s",
                             afterFlood.toSeconds(), floodEvents, floodCommitted < floodEvents ? String.format(
-                                    Locale.ROOT, " (cut at its time budget: %,d committed)", floodCommitted) : ""), ResultsReport.mb(afterFloodRssKb),
+                                    Locale.ROOT, " (cut at its time budget: %,d committed)", floodCommitted) : ""),
+                            ResultsReport.mb(afterFloodRssKb),
                             "peak " + ResultsReport.mb(peakRssKb) + ", flood captured at "
                                     + ResultsReport.rate(floodEventsPerSecond), "", "< 64 MB",
                             ResultsReport.yesNo(afterFloodRssKb < AFTER_FLOOD_GOAL_KB)),

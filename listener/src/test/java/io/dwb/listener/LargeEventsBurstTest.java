@@ -41,7 +41,8 @@ class LargeEventsBurstTest {
         Path kafkaConfig = Files.createTempFile("dwb-kafka", ".properties");
         Files.writeString(kafkaConfig, "bootstrap.servers=" + broker.bootstrapServers() + "\nclient.id=" + clientId
                 + "\n");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()))) {
             admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
                     new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
                     List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 2_000_000.0))))).all().get();

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * every class from it up to its first events; so does a restart, which resumes from its checkpoint (the wodle and
  * every upgrade restart the process; its checkpoint read loads classes a first start does not). That share falls when
  * a class list goes stale (new libraries, renamed classes), so this test is also the class lists' check; with
- * {@code DWB_WRITE_CLASS_LIST=1} it writes them again instead, from the same runs (the union of both): {@code DWB_WRITE_CLASS_LIST=1 bin/test -pl standalone -am
+ * {@code DWB_WRITE_CLASS_LIST=1} it writes them again instead, from the same runs (the union of both):
+ * {@code DWB_WRITE_CLASS_LIST=1 bin/test -pl standalone -am
  * -Dtest=ClassArchivePackagedTest -Dsurefire.failIfNoSpecifiedTests=false}. Runs from a copy of bin/ and the jars,
  * without sources, so the launchers never rebuild during the test.
  */
@@ -43,7 +44,7 @@ class ClassArchivePackagedTest {
     Path tree;
 
     @Test
-    void theListenersFirstStartWritesItsArchiveAndItLoadsItsClassesFromIt(SharedKafka.Broker broker)
+    void theListenersFirstStartWritesItsArchiveAndItAndARestartLoadTheirClassesFromIt(SharedKafka.Broker broker)
             throws Exception {
         String topic = SharedKafka.Broker.uniqueTopic("archive");
         Path launcher = copyLauncherTree("listener", "listener");
@@ -56,7 +57,7 @@ class ClassArchivePackagedTest {
 
     /** The standalone, as bin/run and the wodle run it: its embedded broker, the listener and the forwarder. */
     @Test
-    void theStandalonesFirstStartWritesItsArchiveAndItLoadsItsClassesFromIt() throws Exception {
+    void theStandalonesFirstStartWritesItsArchiveAndItAndARestartLoadTheirClassesFromIt() throws Exception {
         Path launcher = copyLauncherTree("standalone", "run");
         String name = TestEngine.uniqueName("archive");
         Path log = tree.resolve("standalone.log");
