@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.runtime.KafkaUnreachable;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -44,15 +46,16 @@ class EarlyTopicCheckTest {
             awaitLatch(waiting);
             throw new KafkaUnreachable("cannot reach Kafka at k:9092 (no answer within 30 s)", null);
         })) {
-            Thread release = new Thread(() -> {
-                sleep(200);
-                waiting.countDown();
-            });
-            release.start();
-            assertThatThrownBy(check::result).isInstanceOf(KafkaUnreachable.class)
+            FutureTask<RecordTimestamps> caller = new FutureTask<>(check::result);
+            Thread callerThread = new Thread(caller, "caller");
+            callerThread.start();
+            // The caller waits for the check's answer; only then does the check fail.
+            await().atMost(Duration.ofSeconds(5)).until(() -> callerThread.getState() == Thread.State.WAITING);
+            waiting.countDown();
+
+            assertThatThrownBy(() -> caller.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(KafkaUnreachable.class)
                     .hasMessageContaining("cannot reach Kafka at k:9092");
             assertThat(calls).as("not asked twice: the failure is as recent as the engine's answer").hasValue(1);
-            release.join();
         }
     }
 
@@ -76,15 +79,15 @@ class EarlyTopicCheckTest {
         EarlyTopicCheck check = EarlyTopicCheck.begin(() -> {
             started.countDown();
             try {
-                Thread.sleep(60_000);
+                new CountDownLatch(1).await(); // a check that never answers by itself
             } catch (InterruptedException e) {
                 interrupted.countDown();
             }
             throw new KafkaUnreachable("interrupted while contacting Kafka at k:9092", null);
         });
-        assertThat(started.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
         check.close();
-        assertThat(interrupted.await(5, java.util.concurrent.TimeUnit.SECONDS))
+        assertThat(interrupted.await(5, TimeUnit.SECONDS))
                 .as("the check's thread is interrupted, so its admin client closes").isTrue();
     }
 
@@ -95,14 +98,6 @@ class EarlyTopicCheckTest {
     private static void awaitLatch(CountDownLatch latch) {
         try {
             latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
