@@ -34,12 +34,13 @@ final class EarlyTopicCheck implements AutoCloseable {
      * thread, so that a Kafka that came up meanwhile is found as it would have been without the head start.
      */
     RecordTimestamps result() {
-        if (early.isDone() && failed()) {
-            return check.get();
-        }
+        boolean answeredBefore = early.isDone();
         try {
             return early.get();
         } catch (ExecutionException e) {
+            if (answeredBefore) {
+                return check.get();
+            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -56,18 +57,6 @@ final class EarlyTopicCheck implements AutoCloseable {
     /** Whether the check on its own thread has its answer. */
     boolean done() {
         return early.isDone();
-    }
-
-    private boolean failed() {
-        try {
-            early.get();
-            return false;
-        } catch (ExecutionException e) {
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
     }
 
     /** Stops a check whose answer is no longer wanted (a stop, or an engine that never answered). */

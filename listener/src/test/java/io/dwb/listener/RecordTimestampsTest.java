@@ -3,6 +3,11 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 
 /** The record timestamp policy against a fixed publish clock. */
@@ -39,5 +44,18 @@ class RecordTimestampsTest {
         assertThat(t.of(Long.MAX_VALUE)).isEqualTo(NOW_MS);
         assertThat(t.of(Long.MIN_VALUE)).isEqualTo(NOW_MS);
         assertThat(RecordTimestamps.eventTime().of(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / 1_000_000L);
+    }
+
+    /** Settings the topics' check read are used as they are: no admin client is asked (here there is none). */
+    @Test
+    void settingsAlreadyReadAreTakenWithoutAskingTheBroker() {
+        Config read = new Config(List.of(new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "7200000"),
+                new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, String.valueOf(HOUR))));
+        RecordTimestamps t = RecordTimestamps.ofTopic(null, Optional.of(read), "events", Duration.ofSeconds(1),
+                () -> NOW_MS);
+
+        assertThat(t.of((NOW_MS + HOUR + HOUR / 2) * 1_000_000L)).as("within the topic's 2 h ahead")
+                .isEqualTo(NOW_MS + HOUR + HOUR / 2);
+        assertThat(t.of((NOW_MS - 2 * HOUR) * 1_000_000L)).as("beyond its 1 h behind").isEqualTo(NOW_MS);
     }
 }
