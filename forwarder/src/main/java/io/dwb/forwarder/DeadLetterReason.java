@@ -17,7 +17,10 @@ public enum DeadLetterReason {
     BAD_UTF8("bad-utf8"),
     NOT_JSON("not-json"),
     NOT_OBJECT("not-object"),
-    /** Nested deeper than an alert may be ({@link EventFields#MAX_DEPTH}), or a number over 1000 digits. */
+    /**
+     * Nested deeper than an alert may be ({@link EventFields#MAX_DEPTH}), a number over 1000 digits, or one whose
+     * exponent is beyond an int.
+     */
     TOO_COMPLEX("too-complex"),
     /** An event without {@code Type}, {@code Action} or {@code timeNano}. */
     MISSING_FIELD("missing-field"),

@@ -85,7 +85,12 @@ public final class RecordClassifier {
             return new Classified.Event(value, fields, host, eventId);
         }
         // Rare (another producer than the listener): the tree gives the id's fields and the compact bytes.
-        ObjectNode json = parse(value);
+        ObjectNode json;
+        try {
+            json = parse(value);
+        } catch (NumberFormatException e) {
+            return beyondBigDecimal(e); // the streaming pass does not read numbers it skips
+        }
         return new Classified.Event(spliceable(value) ? value : ContractJson.write(json), fields, host,
                 eventId != null ? eventId : EventId.of(host.id(), json));
     }
@@ -97,6 +102,8 @@ public final class RecordClassifier {
             tree = READER.readTree(value);
         } catch (StreamConstraintsException e) {
             return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            return beyondBigDecimal(e);
         } catch (JsonProcessingException e) {
             return new Classified.Invalid(DeadLetterReason.NOT_JSON, e.getOriginalMessage());
         } catch (IOException e) {
@@ -152,6 +159,14 @@ public final class RecordClassifier {
 
     private static ObjectNode parse(byte[] value) {
         return EventFields.tree(value);
+    }
+
+    /**
+     * A number Jackson has no BigDecimal for (an exponent beyond an int: {@code 1e38650953348902859}): its parser
+     * throws this unchecked exception rather than a parse error, and the record would otherwise stop the loop.
+     */
+    private static Classified.Invalid beyondBigDecimal(NumberFormatException e) {
+        return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getMessage());
     }
 
     private static Classified.Invalid missingEventField(EventFields fields) {

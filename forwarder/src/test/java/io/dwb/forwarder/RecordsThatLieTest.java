@@ -9,6 +9,7 @@ import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Values the forwarder acts on are range-checked: a forged heartbeat, an inverted gap, an event from before 2000, a
- * record whose host-id header and key disagree go to the dead-letter topic with their reason, and the forged
- * heartbeat raises no {@code silent-host} (its interval, times three in nanoseconds, used to overflow).
+ * record whose host-id header and key disagree, numbers Jackson cannot hold go to the dead-letter topic with their
+ * reason, the forwarder goes on delivering after them, and the forged heartbeat raises no {@code silent-host} (its
+ * interval, times three in nanoseconds, used to overflow).
  */
 @ExtendWith(SharedKafka.class)
 class RecordsThatLieTest {
@@ -34,6 +36,7 @@ class RecordsThatLieTest {
     @Test
     void recordsWithImpossibleValuesAreDeadLetteredWithTheirReason(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "lie", 1);
+        String hugeExponent = "\"x\":1e38650953348902859";
         ProducerRecord<byte[], byte[]> otherHost = TestRecords.event(topic, "h", "h-id",
                 TestRecords.containerEvent("forged-host", NOW + 3));
         otherHost.headers().remove(HeaderNames.HOST_ID).add(HeaderNames.HOST_ID, HeaderNames.utf8("someone-else"));
@@ -47,6 +50,14 @@ class RecordsThatLieTest {
                         "inverted", null))),
                 TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent("ancient", 1_000_000_000L)),
                 otherHost,
+                // Numbers whose exponent is beyond an int: Jackson has no BigDecimal for them (the tree is read
+                // for every non-event record, for an event without its event-id header, and for a value that is
+                // not an object).
+                heartbeatWith(topic, hugeExponent),
+                TestRecords.event(topic, "h", "h-id", withField(ContractJson.write(TestRecords.containerEvent(
+                        "no-id", NOW + 5)), hugeExponent), null, NOW / 1_000_000L),
+                TestRecords.event(topic, "h", "h-id", ("[" + hugeExponent.split(":")[1] + "]")
+                        .getBytes(StandardCharsets.UTF_8), "an-id", NOW / 1_000_000L),
                 TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent("last", NOW + 4)));
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
@@ -57,7 +68,7 @@ class RecordsThatLieTest {
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
             assertThat(dead).extracting(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR).split(":")[0])
                     .containsExactly("invalid-heartbeat", "invalid-heartbeat", "out-of-range", "out-of-range",
-                            "host-mismatch");
+                            "host-mismatch", "too-complex", "too-complex", "too-complex");
             assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).contains("intervalSeconds");
             // Nothing else comes: no silent-host from the forged interval, no alert for the refused records.
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> receiver.count() == 2);
@@ -65,6 +76,17 @@ class RecordsThatLieTest {
                     .path("name").asText()).containsExactly("first", "last");
             run.assertAlive();
         }
+    }
+
+    private static ProducerRecord<byte[], byte[]> heartbeatWith(String topic, String field) {
+        return TestRecords.bridge(topic, "h", "h-id", "heartbeat", withField(ContractJson.write(new Heartbeat(
+                ContractJson.rfc3339(NOW), NOW, 30, true, null)), field));
+    }
+
+    /** The object {@code json} with {@code field} (its JSON text) last. */
+    private static byte[] withField(byte[] json, String field) {
+        String text = new String(json, StandardCharsets.UTF_8);
+        return (text.substring(0, text.length() - 1) + "," + field + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     private static ProducerRecord<byte[], byte[]> heartbeat(String topic, Heartbeat heartbeat) {

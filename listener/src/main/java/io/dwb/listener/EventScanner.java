@@ -1,5 +1,7 @@
 package io.dwb.listener;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
 import java.io.IOException;
@@ -171,11 +173,13 @@ final class EventScanner {
         Long exact = plainLong(raw);
         if (exact == null) {
             try {
-                BigInteger integer = new BigDecimal(text).toBigInteger();
+                BigDecimal decimal = new BigDecimal(text);
+                StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
+                BigInteger integer = decimal.toBigInteger();
                 text = integer.toString();
                 exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
-            } catch (NumberFormatException e) {
-                // true, false or garbage: its text
+            } catch (NumberFormatException | StreamConstraintsException e) {
+                // true, false, garbage, or an integer a tree would not make (1e999999999): its text
             }
         }
         return new Value(text, exact);

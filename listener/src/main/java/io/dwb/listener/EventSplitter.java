@@ -13,6 +13,7 @@ import io.dwb.schemas.EventIdentity;
 import io.dwb.schemas.EventIds;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -20,9 +21,9 @@ import java.util.function.Consumer;
 /**
  * Splits the body of GET /events into events as it arrives: each top-level JSON object becomes a
  * {@link CapturedEvent} with the engine's exact bytes and its event id, and the identity fields ({@code timeNano},
- * {@code time}, {@code Type}, {@code Action}, {@code Actor.ID}) are read on the way by Jackson's non-blocking
- * parser, without building a tree. A read is not an event: values may span reads, and several may share one. Not
- * thread-safe.
+ * {@code time}, {@code Type}, {@code Action}, {@code Actor.ID}) are read by Jackson's non-blocking parser, without
+ * building a tree. A read is not an event: values may span reads, and several may share one; the parser is given
+ * each event whole once its end is found (or as it comes, once it is over the size limit). Not thread-safe.
  *
  * <p>Whatever the bytes, the stream goes on: where an event ends is found by an {@link EventScanner}, which only
  * follows strings and brackets, and by the engine's way of writing one event per line (a newline inside an event
@@ -111,9 +112,18 @@ public final class EventSplitter {
                 }
             }
             boolean closed = scanner.step(b);
+            if (b == (byte) 0xff) {
+                // Never in UTF-8, and Jackson pads a name's last 4-byte group with it to look the name up: a key with
+                // it could be taken for one read before ("\xFFype" for "ype") and its bytes published unchecked.
+                refuse(StandInReason.MALFORMED, "the byte 0xFF, which UTF-8 never has, at byte "
+                        + (eventSize + i - from));
+            }
             if (closed || b == '\n') {
                 take(bytes, from, i + 1);
                 from = i + 1;
+                if (!oversize) {
+                    parse(kept, 0, keptLength);
+                }
                 if (!closed) {
                     refuse(StandInReason.CUT_BY_NEWLINE, "a newline inside the event, after " + eventSize
                             + " bytes");
@@ -149,24 +159,37 @@ public final class EventSplitter {
         fields.clear();
     }
 
-    /** The event's bytes [from, to) of {@code bytes}: kept while under the limit, and parsed. */
+    /**
+     * The event's bytes [from, to) of {@code bytes}: kept while it is under the limit (and parsed whole at its end),
+     * parsed as they come once it is over (only its identity fields are wanted then).
+     */
     private void take(byte[] bytes, int from, int to) {
         int length = to - from;
         eventSize += length;
         if (!oversize && eventSize > maxEventBytes) {
             oversize = true; // stop keeping its bytes; its identity is still read
+            parse(kept, 0, keptLength);
             keptLength = 0;
             if (kept.length > INITIAL_BUFFER) {
                 kept = new byte[INITIAL_BUFFER];
             }
         }
-        if (!oversize) {
-            if (keptLength + length > kept.length) {
-                kept = Arrays.copyOf(kept, Math.max(kept.length * 2, keptLength + length));
-            }
-            System.arraycopy(bytes, from, kept, keptLength, length);
-            keptLength += length;
+        if (oversize) {
+            parse(bytes, from, to);
+            return;
         }
+        if (keptLength + length > kept.length) {
+            kept = Arrays.copyOf(kept, Math.max(kept.length * 2, keptLength + length));
+        }
+        System.arraycopy(bytes, from, kept, keptLength, length);
+        keptLength += length;
+    }
+
+    /**
+     * Feeds the parser. An event published as it is reaches it in one piece: Jackson's non-blocking parser takes a
+     * trailing comma ({@code {"a":1,}}) when a feed ends between the comma and the brace.
+     */
+    private void parse(byte[] bytes, int from, int to) {
         if (refused != null) {
             return;
         }
@@ -181,6 +204,8 @@ public final class EventSplitter {
             }
         } catch (StreamConstraintsException e) {
             refuse(StandInReason.PARSER_LIMIT, e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            refuse(StandInReason.PARSER_LIMIT, e.getMessage()); // a number's text past what BigDecimal holds
         } catch (IOException e) {
             refuse(StandInReason.MALFORMED, e instanceof JsonProcessingException p ? p.getOriginalMessage()
                     : e.getMessage());
@@ -263,7 +288,15 @@ public final class EventSplitter {
             case FIELD_NAME -> field = parser.currentName();
             case VALUE_NULL -> value("", null);
             // Only the identity fields are read as text: the rest (labels mostly) are skipped without a String.
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+            case VALUE_NUMBER_INT -> {
+                if (identityField()) {
+                    number(token);
+                }
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                // The contract's parser reads every decimal as a BigDecimal and refuses some (an exponent beyond an
+                // int): read each here too, so that none reaches the forwarder. The engine writes none.
+                parser.getDecimalValue();
                 if (identityField()) {
                     number(token);
                 }
@@ -284,7 +317,10 @@ public final class EventSplitter {
             // The integer's text as a tree gives it ("-0" is 0), not as written.
             text = exact != null ? Long.toString(exact) : parser.getBigIntegerValue().toString();
         } else {
-            BigInteger integer = parser.getDecimalValue().toBigInteger();
+            BigDecimal decimal = parser.getDecimalValue();
+            // A tree refuses the integer of 1e999999999 (hundreds of megabytes): so does this, before making it.
+            StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
+            BigInteger integer = decimal.toBigInteger();
             text = integer.toString();
             exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
         }

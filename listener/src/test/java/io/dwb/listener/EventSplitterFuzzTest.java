@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventIdentity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,9 +27,10 @@ import net.jqwik.api.Provide;
 /**
  * The recorded engine stream (schemas' engine-events.ndjson) through {@link EventSplitter}: split at every byte
  * position, and mutated (bytes flipped, deleted, inserted; lines cut or replaced by random bytes; NUL, invalid UTF-8,
- * nesting 5,000 deep, a 60,000-character key, an oversize value inserted). Whatever the bytes: no exception, lines
- * do not affect each other, a line that is one valid event is published as it is, anything else as stand-ins or
- * nothing (a line not starting an object), and everything published is one JSON object the contract's parser reads.
+ * nesting 5,000 deep, a 60,000-character key, an oversize value, numbers a tree refuses inserted). Whatever the
+ * bytes: no exception, lines do not affect each other, a line that is one valid event is published as it is,
+ * anything else as stand-ins or nothing (a line not starting an object), and everything published is one JSON object
+ * the contract's parser reads.
  * The number of cases is jqwik.tries.default in src/test/resources/junit-platform.properties (300); the full run:
  * {@code -Djqwik.tries.default=100000}.
  */
@@ -49,7 +51,13 @@ class EventSplitterFuzzTest {
             ("\"deep\":" + "[".repeat(5_000) + "]".repeat(5_000)).getBytes(StandardCharsets.UTF_8),
             ("\"" + "k".repeat(60_000) + "\":\"v\"").getBytes(StandardCharsets.UTF_8),
             ("\"pad\":\"" + "p".repeat(MAX_EVENT_BYTES) + "\"").getBytes(StandardCharsets.UTF_8),
-            "\"esc\":\"\\u00e9\\\"\\\\\"".getBytes(StandardCharsets.UTF_8));
+            "\"esc\":\"\\u00e9\\\"\\\\\"".getBytes(StandardCharsets.UTF_8),
+            "\"n\":1e38650953348902859".getBytes(StandardCharsets.UTF_8));
+    /** Times a tree makes no integer of, or cannot read; last in the event, so that they are the ones read. */
+    private static final List<byte[]> HOSTILE_TIMES = List.of(
+            "\"timeNano\":1e200000".getBytes(StandardCharsets.UTF_8),
+            "\"time\":1e38650953348902859".getBytes(StandardCharsets.UTF_8),
+            "\"timeNano\":-17.5e-3".getBytes(StandardCharsets.UTF_8));
 
     @Example
     void theRecordedStreamSplitAtEveryBytePositionGivesEveryEventExactlyOnce() {
@@ -118,12 +126,22 @@ class EventSplitterFuzzTest {
                         .as((p, bytes) -> concat(Arrays.copyOf(e, p), bytes, Arrays.copyOfRange(e, p, e.length)))),
                 net.jqwik.api.Tuple.of(1, position.map(p -> Arrays.copyOf(e, p))),
                 net.jqwik.api.Tuple.of(3, Arbitraries.of(HOSTILE).map(h -> withAttribute(e, h))),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(HOSTILE_TIMES).map(h -> withLastAttribute(e, h))),
                 net.jqwik.api.Tuple.of(1, notNewline.array(byte[].class).ofMaxSize(64)));
     }
 
     /** The event with {@code attribute} first in its object (a label, for the engine). */
     private static byte[] withAttribute(byte[] e, byte[] attribute) {
         return concat(new byte[] {'{'}, attribute, new byte[] {','}, Arrays.copyOfRange(e, 1, e.length));
+    }
+
+    /** The event with {@code attribute} last in its object: a duplicate key's last value is the one read. */
+    private static byte[] withLastAttribute(byte[] e, byte[] attribute) {
+        int end = e.length - 1;
+        while (end > 0 && e[end] != '}') {
+            end--;
+        }
+        return concat(Arrays.copyOf(e, end), new byte[] {','}, attribute, Arrays.copyOfRange(e, end, e.length));
     }
 
     private static boolean isValidEvent(byte[] line) {
@@ -133,8 +151,10 @@ class EventSplitterFuzzTest {
         try {
             // Valid UTF-8 too: the blocking parser lets invalid UTF-8 in a name through, the listener does not.
             StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(line));
-            return STRICT.readTree(line).isObject();
-        } catch (IOException e) {
+            JsonNode tree = STRICT.readTree(line);
+            EventIdentity.of(tree); // refused for a time of 1e200000: its integer would have 200,001 digits
+            return tree.isObject();
+        } catch (IOException | NumberFormatException e) { // the latter for 1e38650953348902859
             return false;
         }
     }

@@ -146,6 +146,8 @@ class EventSplitterTest {
                 StandInReason.PARSER_LIMIT));
         cases.put("a NUL byte", Map.entry(refusedEvent("\"nul\":\"a\u0000b\""), StandInReason.MALFORMED));
         cases.put("invalid UTF-8", Map.entry(invalidUtf8, StandInReason.MALFORMED));
+        cases.put("a decimal with an exponent beyond an int", Map.entry(refusedEvent("\"x\":1e38650953348902859"),
+                StandInReason.PARSER_LIMIT));
         cases.put("a syntax error", Map.entry(refusedEvent("\"a\":\"b\" \"c\":1, \"d\":{\"e\":tru}"),
                 StandInReason.MALFORMED));
         cases.put("a 3 MB string", Map.entry(refusedEvent("\"huge\":\"" + "x".repeat(3_000_000) + "\""),
@@ -175,6 +177,70 @@ class EventSplitterTest {
                 assertThat(reported).as(c.getKey()).containsExactly(c.getValue().getValue());
             }
         }
+    }
+
+    @Test
+    void timesWhoseIntegersATreeWouldNotMakeGiveStandInsWithTheirTextAndTheNextEventIsIntact() throws IOException {
+        // 1e200000 as an integer is 200,001 digits (1e999999999: minutes and 400 MB); an exponent past an int has
+        // no BigDecimal. The contract's tree refuses both, so each event is a stand-in holding the time's text.
+        String longInteger = "{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"n-1\"},"
+                + "\"time\":1790000040,\"timeNano\":1e200000}";
+        String noDecimal = "{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"n-2\"},"
+                + "\"time\":1e38650953348902859}";
+        List<StandInReason> reported = new ArrayList<>();
+        List<CapturedEvent> events = split(body(List.of(longInteger, noDecimal, EVENTS.get(1)), "\n"), 16, 1 << 20,
+                reported);
+        assertThat(events).hasSize(3);
+        Map<String, String> written = Map.of("timeNano", "1e200000", "time", "1e38650953348902859");
+        for (int i = 0; i < 2; i++) {
+            JsonNode standIn = ContractJson.tree(events.get(i).json());
+            assertThat(standIn.get("truncated").asBoolean()).as("event %d", i).isTrue();
+            String field = i == 0 ? "timeNano" : "time";
+            assertThat(standIn.get(field).asText()).isEqualTo(written.get(field));
+            assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("n-" + (i + 1));
+            assertThat(EventIdentity.of(standIn).id(HOST_ID)).as("its own id").isEqualTo(events.get(i).id());
+        }
+        assertThat(events.get(1).identity().timeNano()).as("no time to checkpoint").isNull();
+        assertThat(reported).containsExactly(StandInReason.PARSER_LIMIT, StandInReason.PARSER_LIMIT);
+        assertThat(new String(events.get(2).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(1));
+    }
+
+    @Test
+    void aTrailingCommaIsRefusedWhereverAReadEnds() throws IOException {
+        // Jackson's non-blocking parser takes {"a":1,} when one feed ends at the comma and the next starts at "}".
+        byte[] body = body(List.of(EVENTS.get(0), "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":"
+                + "\"c-1\"},\"timeNano\":1790000050000000000,}"), "\n");
+        for (int at = 1; at < body.length; at++) {
+            List<StandInReason> reported = new ArrayList<>();
+            List<CapturedEvent> events = new ArrayList<>();
+            EventSplitter splitter = new EventSplitter(HOST_ID, 1 << 20,
+                    new StandInReport(reported::add, System::nanoTime, Duration.ofSeconds(10)));
+            splitter.feed(Arrays.copyOfRange(body, 0, at), at, events::add);
+            splitter.feed(Arrays.copyOfRange(body, at, body.length), body.length - at, events::add);
+            assertThat(events).as("split at %d", at).hasSize(2);
+            JsonNode standIn = ContractJson.tree(events.get(1).json());
+            assertThat(standIn.path("truncated").asBoolean()).as("split at %d", at).isTrue();
+            assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("c-1");
+            assertThat(reported).containsExactly(StandInReason.MALFORMED);
+        }
+    }
+
+    @Test
+    void aKeyWithTheByte0xFfIsRefusedEvenWhenItLooksLikeAKeyReadBefore() throws IOException {
+        // Jackson pads a name's last group of 4 bytes with 0xFF to look it up among the names read before: without
+        // its own check, "\xFFype" after "ype" was taken for "ype", and its invalid UTF-8 published as it was.
+        byte[] before = refusedEvent("\"ype\":\"1\"");
+        byte[] hostile = refusedEvent("\"_ype\":\"2\"");
+        hostile[new String(hostile, StandardCharsets.UTF_8).indexOf("_ype")] = (byte) 0xff;
+        List<StandInReason> reported = new ArrayList<>();
+        List<CapturedEvent> events = split(concat(before, "\n".getBytes(StandardCharsets.UTF_8), hostile), 1 << 10,
+                1 << 20, reported);
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0).json()).isEqualTo(before);
+        JsonNode standIn = ContractJson.tree(events.get(1).json());
+        assertThat(standIn.get("truncated").asBoolean()).as("a stand-in, not the invalid bytes").isTrue();
+        assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("bad-1");
+        assertThat(reported).containsExactly(StandInReason.MALFORMED);
     }
 
     @Test
