@@ -318,8 +318,17 @@ public final class EventSplitter {
             text = exact != null ? Long.toString(exact) : parser.getBigIntegerValue().toString();
         } else {
             BigDecimal decimal = parser.getDecimalValue();
-            // A tree refuses the integer of 1e999999999 (hundreds of megabytes): so does this, before making it.
-            StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
+            try {
+                // A tree refuses the integer of 1e999999999 (hundreds of megabytes) for an id's text: so does this,
+                // before making it.
+                StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
+            } catch (StreamConstraintsException e) {
+                if (depth == 1 && "time".equals(field)) {
+                    value(parser.getText(), null); // time is no id's text: a tree reads only its number, none here
+                    return;
+                }
+                throw e;
+            }
             BigInteger integer = decimal.toBigInteger();
             text = integer.toString();
             exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included

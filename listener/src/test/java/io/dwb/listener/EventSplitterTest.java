@@ -180,17 +180,20 @@ class EventSplitterTest {
     }
 
     @Test
-    void timesWhoseIntegersATreeWouldNotMakeGiveStandInsWithTheirTextAndTheNextEventIsIntact() throws IOException {
-        // 1e200000 as an integer is 200,001 digits (1e999999999: minutes and 400 MB); an exponent past an int has
-        // no BigDecimal. The contract's tree refuses both, so each event is a stand-in holding the time's text.
+    void timesATreeCannotReadGiveStandInsWithTheirTextAndTheOthersArePublishedAsTheyAre() throws IOException {
+        // 1e200000 as an integer is 200,001 digits (1e999999999: minutes and 400 MB): a tree refuses to make it for
+        // the id's text (timeNano), and reads time only as a number (none here). An exponent past an int has no
+        // BigDecimal at all.
         String longInteger = "{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"n-1\"},"
                 + "\"time\":1790000040,\"timeNano\":1e200000}";
         String noDecimal = "{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"n-2\"},"
                 + "\"time\":1e38650953348902859}";
+        String longTime = "{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"n-3\"},"
+                + "\"time\":1e200000,\"timeNano\":1790000041000000000}";
         List<StandInReason> reported = new ArrayList<>();
-        List<CapturedEvent> events = split(body(List.of(longInteger, noDecimal, EVENTS.get(1)), "\n"), 16, 1 << 20,
-                reported);
-        assertThat(events).hasSize(3);
+        List<CapturedEvent> events = split(body(List.of(longInteger, noDecimal, longTime, EVENTS.get(1)), "\n"), 16,
+                1 << 20, reported);
+        assertThat(events).hasSize(4);
         Map<String, String> written = Map.of("timeNano", "1e200000", "time", "1e38650953348902859");
         for (int i = 0; i < 2; i++) {
             JsonNode standIn = ContractJson.tree(events.get(i).json());
@@ -202,7 +205,9 @@ class EventSplitterTest {
         }
         assertThat(events.get(1).identity().timeNano()).as("no time to checkpoint").isNull();
         assertThat(reported).containsExactly(StandInReason.PARSER_LIMIT, StandInReason.PARSER_LIMIT);
-        assertThat(new String(events.get(2).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(1));
+        assertThat(new String(events.get(2).json(), StandardCharsets.UTF_8)).isEqualTo(longTime);
+        assertThat(events.get(2).identity()).isEqualTo(EventIdentity.of(ContractJson.tree(events.get(2).json())));
+        assertThat(new String(events.get(3).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(1));
     }
 
     @Test
