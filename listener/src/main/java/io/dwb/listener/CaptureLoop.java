@@ -137,10 +137,17 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            RecordTimestamps timestamps = topicCheck.result();
-            // No lock: the transactional id is one. A second listener of this engine fences this one, which exits.
-            return capture(engine, host, kafkaWithTimeouts, new TopicRecords(host, settings.eventsTopic(),
-                    settings.checkpointsTopic(), timestamps));
+            try (ProducerSource producers = new ProducerSource(kafkaWithTimeouts, host);
+                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic())) {
+                // Built while the check finishes; their first requests wait for it.
+                producers.prepare();
+                store.prepare();
+                RecordTimestamps timestamps = topicCheck.result();
+                // No lock: the transactional id is one. A second listener of this engine fences this one, which
+                // exits.
+                return capture(engine, host, producers, store, new TopicRecords(host, settings.eventsTopic(),
+                        settings.checkpointsTopic(), timestamps));
+            }
         }
     }
 
@@ -187,14 +194,14 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, Properties kafka, TopicRecords records) {
-        CheckpointStore store = new CheckpointStore(kafka, settings.checkpointsTopic());
+    private int capture(EngineConnection engine, HostIdentity host, ProducerSource producers, CheckpointStore store,
+                        TopicRecords records) {
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         boolean kafkaWarned = false;
         while (!stopping()) {
-            try (TransactionalPublisher publisher = new TransactionalPublisher(kafka, host, records,
-                    System::nanoTime)) {
+            try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), kafka,
+                    records, System::nanoTime)) {
                 metrics.producer(publisher::kafkaMetrics);
                 try {
                     publisher.init();

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * checkpoints, which compaction (and the topic's hourly segments) keeps to about one record per host of the
  * partition plus the last hour's. A host without a checkpoint reads its whole partition, as bounded.
  */
-public final class CheckpointStore {
+public final class CheckpointStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
     static final long STEP = 2_000;
 
@@ -53,6 +53,8 @@ public final class CheckpointStore {
     private final Properties clientConfig;
     private final String topic;
     private final long step;
+    /** The next lookup's consumer, built ahead. */
+    private KafkaConsumer<byte[], byte[]> ready;
 
     public CheckpointStore(Properties clientConfig, String topic) {
         this(clientConfig, topic, STEP);
@@ -77,7 +79,30 @@ public final class CheckpointStore {
         return lookup.stored();
     }
 
-    Lookup lookup(String hostId) {
+    /**
+     * Builds the next lookup's consumer now (it sends no request until the lookup): while the main thread waits for
+     * the topics' check. A configuration Kafka refuses is left for the lookup to report.
+     */
+    public void prepare() {
+        if (ready == null) {
+            try {
+                ready = consumer();
+            } catch (KafkaException e) {
+                log.debug("the checkpoint lookup's consumer could not be built ahead: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Closes a consumer built ahead and never used. */
+    @Override
+    public void close() {
+        if (ready != null) {
+            ready.close(Duration.ZERO);
+            ready = null;
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -88,8 +113,14 @@ public final class CheckpointStore {
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(p);
+    }
+
+    Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+        KafkaConsumer<byte[], byte[]> built = ready;
+        ready = null;
+        try (KafkaConsumer<byte[], byte[]> consumer = built != null ? built : consumer()) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);

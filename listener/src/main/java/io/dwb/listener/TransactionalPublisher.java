@@ -50,11 +50,13 @@ public final class TransactionalPublisher implements AutoCloseable {
     private long openedNanos;
 
     /**
-     * @param nanoClock monotonic nanoseconds (System::nanoTime), for the open transaction's age
+     * @param producer     from {@link #producer}: this closes it
+     * @param clientConfig what it was built with
+     * @param nanoClock    monotonic nanoseconds (System::nanoTime), for the open transaction's age
      */
-    public TransactionalPublisher(Properties clientConfig, HostIdentity host, TopicRecords records,
-                                  LongSupplier nanoClock) {
-        this(producer(clientConfig, host), records, nanoClock, transactionTimeoutMs(clientConfig));
+    TransactionalPublisher(Producer<byte[], byte[]> producer, Properties clientConfig, TopicRecords records,
+                           LongSupplier nanoClock) {
+        this(producer, records, nanoClock, transactionTimeoutMs(clientConfig));
     }
 
     /** Over any producer: the unit tests give Kafka's MockProducer. */
@@ -66,7 +68,8 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
     }
 
-    private static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+    /** The host's transactional producer, with the listener's settings where the user's Kafka file gives none. */
+    static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, host.transactionalId());

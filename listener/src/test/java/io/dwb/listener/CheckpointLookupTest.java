@@ -7,12 +7,14 @@ import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicRole;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.SharedKafka.Broker;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Future;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -150,5 +152,29 @@ class CheckpointLookupTest {
 
         assertThat(lookup.checkpoint()).contains(checkpoint(3));
         assertThat(took).as("not held for the 20 s fetch wait").isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aConsumerBuiltAheadIsTheOneTheLookupReadsWithAndOneNeverUsedIsClosed(Broker broker) throws Exception {
+        String topic = createCheckpointTopic(broker);
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            write(producer, topic, "me", checkpoint(5)).get();
+        }
+        int before = consumers();
+        try (CheckpointStore store = new CheckpointStore(client(broker), topic)) {
+            store.prepare();
+            assertThat(consumers()).as("built ahead").isEqualTo(before + 1);
+            assertThat(store.read(HostIdentity.fromHostName("me").id()).readable()).contains(checkpoint(5));
+            assertThat(consumers()).as("the lookup read with it and closed it").isEqualTo(before);
+            store.prepare();
+            assertThat(consumers()).isEqualTo(before + 1);
+        }
+        assertThat(consumers()).as("one never used is closed with the store").isEqualTo(before);
+    }
+
+    /** Kafka consumers open in this JVM: each registers its app-info MBean until it is closed. */
+    private static int consumers() throws Exception {
+        return ManagementFactory.getPlatformMBeanServer()
+                .queryNames(new ObjectName("kafka.consumer:type=app-info,id=*"), null).size();
     }
 }

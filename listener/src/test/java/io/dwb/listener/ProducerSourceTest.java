@@ -1,0 +1,43 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.Producer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The producer built ahead (while the topics are checked) is the one the first attempt takes, and one never taken
+ * is closed: its network thread ends. No broker: building a producer sends nothing.
+ */
+class ProducerSourceTest {
+    private static final HostIdentity HOST = HostIdentity.fromHostName("built-ahead");
+
+    @Test
+    void theProducerBuiltAheadIsTheOneTakenAndOneNeverTakenIsClosed() {
+        Properties config = new Properties();
+        config.put("bootstrap.servers", "127.0.0.1:9"); // nothing listens there, and nothing is asked before init
+        ProducerSource source = new ProducerSource(config, HOST);
+        source.prepare();
+        assertThat(networkThreads()).as("built ahead").hasSize(1);
+        Producer<byte[], byte[]> taken = source.take();
+        assertThat(networkThreads()).as("taken, not built again").hasSize(1);
+        taken.close(Duration.ZERO);
+        await().atMost(Duration.ofSeconds(10)).until(() -> networkThreads().isEmpty());
+
+        source.prepare();
+        assertThat(networkThreads()).hasSize(1);
+        source.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> networkThreads().isEmpty());
+    }
+
+    /** The live network threads of this host's producers: one per producer. */
+    private static List<Thread> networkThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> t.getName().equals("kafka-producer-network-thread | producer-" + HOST.transactionalId()))
+                .toList();
+    }
+}
