@@ -6,7 +6,7 @@ import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The transactional producers of one host, one per attempt at Kafka: the first can be built ahead, while the main
- * thread waits for the topics' check (a tenth of a restart). Building one sends no request; its
+ * thread waits for the topics' check (tens of milliseconds of a restart). Building one sends no request; its
  * {@code initTransactions}, which fences an older producer of the host, still comes after the check. Not
  * thread-safe.
  */
