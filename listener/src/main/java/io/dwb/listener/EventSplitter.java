@@ -77,17 +77,28 @@ public final class EventSplitter {
      * @param report        told of every stand-in
      */
     public EventSplitter(String hostId, int maxEventBytes, StandInReport report) {
+        this(hostId, maxEventBytes, report, parsers(maxEventBytes));
+    }
+
+    /** With the parsers of {@code factory}: a test's, that fails where Jackson might. */
+    EventSplitter(String hostId, int maxEventBytes, StandInReport report, JsonFactory factory) {
         this.hostId = hostId;
         this.maxEventBytes = maxEventBytes;
         this.report = report;
-        // The contract's parser limits (what the forwarder reads), except strings: the non-blocking parser holds a
-        // whole string token in memory, and a string longer than an event may be makes a stand-in anyway.
+        this.factory = factory;
+        newParser();
+    }
+
+    /**
+     * The contract's parser limits (what the forwarder reads), except strings: the non-blocking parser holds a whole
+     * string token in memory, and a string longer than an event may be makes a stand-in anyway.
+     */
+    private static JsonFactory parsers(int maxEventBytes) {
         StreamReadConstraints contract = ContractJson.MAPPER.getFactory().streamReadConstraints();
-        this.factory = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+        return JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
                 .maxNameLength(contract.getMaxNameLength()).maxNestingDepth(contract.getMaxNestingDepth())
                 .maxNumberLength(contract.getMaxNumberLength())
                 .maxStringLength(Math.min(contract.getMaxStringLength(), maxEventBytes)).build()).build();
-        newParser();
     }
 
     /** Takes the next {@code length} bytes of the body; hands each event completed by them to {@code sink}. */
@@ -209,6 +220,10 @@ public final class EventSplitter {
         } catch (IOException e) {
             refuse(StandInReason.MALFORMED, e instanceof JsonProcessingException p ? p.getOriginalMessage()
                     : e.getMessage());
+        } catch (RuntimeException e) {
+            // Whatever else fails on these bytes fails on them again after a reconnect from the checkpoint: the
+            // event is the parser's to refuse, not the stream's to end (that would blind the host from here on).
+            refuse(StandInReason.MALFORMED, "the parser failed: " + e);
         }
     }
 

@@ -3,6 +3,11 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.NonBlockingInputFeeder;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventId;
@@ -246,6 +251,52 @@ class EventSplitterTest {
         assertThat(standIn.get("truncated").asBoolean()).as("a stand-in, not the invalid bytes").isTrue();
         assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("bad-1");
         assertThat(reported).containsExactly(StandInReason.MALFORMED);
+    }
+
+    @Test
+    void aParserFailureNobodyForesawMakesAStandInAndTheStreamGoesOn() throws IOException {
+        // An unchecked exception out of the splitter ends the stream as an engine error; the reconnect from the
+        // checkpoint meets the same event again, for ever: the host would be blind from that event on.
+        JsonFactory failing = new JsonFactory() {
+            @Override
+            public String getFormatName() {
+                return FORMAT_NAME_JSON; // a subclass is otherwise refused non-blocking parsers
+            }
+
+            @Override
+            public JsonParser createNonBlockingByteArrayParser() throws IOException {
+                return new JsonParserDelegate(super.createNonBlockingByteArrayParser()) {
+                    @Override
+                    public NonBlockingInputFeeder getNonBlockingInputFeeder() {
+                        return delegate().getNonBlockingInputFeeder();
+                    }
+
+                    @Override
+                    public JsonToken nextToken() throws IOException {
+                        JsonToken token = super.nextToken();
+                        if (token == JsonToken.FIELD_NAME && "boom".equals(currentName())) {
+                            throw new IllegalStateException("a parser bug");
+                        }
+                        return token;
+                    }
+                };
+            }
+        };
+        byte[] body = concat(EVENTS.get(0).getBytes(StandardCharsets.UTF_8), "\n".getBytes(StandardCharsets.UTF_8),
+                refusedEvent("\"boom\":\"x\""), "\n".getBytes(StandardCharsets.UTF_8),
+                EVENTS.get(1).getBytes(StandardCharsets.UTF_8));
+        List<StandInReason> reported = new ArrayList<>();
+        List<CapturedEvent> events = new ArrayList<>();
+        new EventSplitter(HOST_ID, 1 << 20, new StandInReport(reported::add, System::nanoTime,
+                Duration.ofSeconds(10)), failing).feed(body, body.length, events::add);
+        assertThat(events).hasSize(3);
+        assertThat(new String(events.get(0).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(0));
+        JsonNode standIn = ContractJson.tree(events.get(1).json());
+        assertThat(standIn.get("truncated").asBoolean()).isTrue();
+        assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("bad-1");
+        assertThat(standIn.get("Action").asText()).isEqualTo("create");
+        assertThat(reported).containsExactly(StandInReason.MALFORMED);
+        assertThat(new String(events.get(2).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(1));
     }
 
     @Test
