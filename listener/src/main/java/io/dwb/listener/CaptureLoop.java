@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,7 +138,8 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            try (ProducerSource producers = new ProducerSource(kafkaWithTimeouts, host);
+            try (BuiltAhead<Producer<byte[], byte[]>> producers = TransactionalPublisher.producers(kafkaWithTimeouts,
+                    host);
                  CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic())) {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
@@ -194,14 +196,14 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, ProducerSource producers, CheckpointStore store,
-                        TopicRecords records) {
+    private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
+                        CheckpointStore store, TopicRecords records) {
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         boolean kafkaWarned = false;
         while (!stopping()) {
-            try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), kafka,
-                    records, System::nanoTime)) {
+            try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
+                    System::nanoTime, TransactionalPublisher.transactionTimeoutMs(kafka))) {
                 metrics.producer(publisher::kafkaMetrics);
                 try {
                     publisher.init();

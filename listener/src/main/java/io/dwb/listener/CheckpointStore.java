@@ -53,8 +53,9 @@ public final class CheckpointStore implements AutoCloseable {
     private final Properties clientConfig;
     private final String topic;
     private final long step;
-    /** The next lookup's consumer, built ahead. */
-    private KafkaConsumer<byte[], byte[]> ready;
+    /** The lookups' consumers, the next one built ahead. */
+    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(this::consumer,
+            c -> c.close(Duration.ZERO));
 
     public CheckpointStore(Properties clientConfig, String topic) {
         this(clientConfig, topic, STEP);
@@ -84,22 +85,17 @@ public final class CheckpointStore implements AutoCloseable {
      * the topics' check. A configuration Kafka refuses is left for the lookup to report.
      */
     public void prepare() {
-        if (ready == null) {
-            try {
-                ready = consumer();
-            } catch (KafkaException e) {
-                log.debug("the checkpoint lookup's consumer could not be built ahead: {}", e.getMessage());
-            }
+        try {
+            consumers.prepare();
+        } catch (KafkaException e) {
+            log.debug("the checkpoint lookup's consumer could not be built ahead: {}", e.getMessage());
         }
     }
 
     /** Closes a consumer built ahead and never used. */
     @Override
     public void close() {
-        if (ready != null) {
-            ready.close(Duration.ZERO);
-            ready = null;
-        }
+        consumers.close();
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
@@ -118,9 +114,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        KafkaConsumer<byte[], byte[]> built = ready;
-        ready = null;
-        try (KafkaConsumer<byte[], byte[]> consumer = built != null ? built : consumer()) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumers.take()) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);

@@ -50,16 +50,9 @@ public final class TransactionalPublisher implements AutoCloseable {
     private long openedNanos;
 
     /**
-     * @param producer     from {@link #producer}: this closes it
-     * @param clientConfig what it was built with
-     * @param nanoClock    monotonic nanoseconds (System::nanoTime), for the open transaction's age
+     * @param producer  from {@link #producers} (Kafka's MockProducer in unit tests): this closes it
+     * @param nanoClock monotonic nanoseconds (System::nanoTime), for the open transaction's age
      */
-    TransactionalPublisher(Producer<byte[], byte[]> producer, Properties clientConfig, TopicRecords records,
-                           LongSupplier nanoClock) {
-        this(producer, records, nanoClock, transactionTimeoutMs(clientConfig));
-    }
-
-    /** Over any producer: the unit tests give Kafka's MockProducer. */
     TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
                            long transactionTimeoutMs) {
         this.producer = producer;
@@ -68,8 +61,13 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
     }
 
+    /** The host's transactional producers, the first of them built ahead. */
+    static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host) {
+        return new BuiltAhead<>(() -> producer(clientConfig, host), p -> p.close(Duration.ZERO));
+    }
+
     /** The host's transactional producer, with the listener's settings where the user's Kafka file gives none. */
-    static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+    private static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, host.transactionalId());

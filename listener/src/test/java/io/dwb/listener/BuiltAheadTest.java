@@ -11,16 +11,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The producer built ahead (while the topics are checked) is the one the first attempt takes, and one never taken
- * is closed: its network thread ends. No broker: building a producer sends nothing.
+ * is closed: its network thread ends. No broker: building a producer sends nothing. (The checkpoint lookup's
+ * consumer built ahead: {@code CheckpointLookupTest}.)
  */
-class ProducerSourceTest {
+class BuiltAheadTest {
     private static final HostIdentity HOST = HostIdentity.fromHostName("built-ahead");
 
     @Test
     void theProducerBuiltAheadIsTheOneTakenAndOneNeverTakenIsClosed() {
         Properties config = new Properties();
         config.put("bootstrap.servers", "127.0.0.1:9"); // nothing listens there, and nothing is asked before init
-        ProducerSource source = new ProducerSource(config, HOST);
+        BuiltAhead<Producer<byte[], byte[]>> source = TransactionalPublisher.producers(config, HOST);
         source.prepare();
         assertThat(networkThreads()).as("built ahead").hasSize(1);
         Producer<byte[], byte[]> taken = source.take();
