@@ -1,6 +1,5 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
@@ -173,11 +172,9 @@ final class EventScanner {
         Long exact = plainLong(raw);
         if (exact == null) {
             try {
-                BigDecimal decimal = new BigDecimal(text);
-                StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
-                BigInteger integer = decimal.toBigInteger();
+                BigInteger integer = IdentityFields.integerOf(new BigDecimal(text));
                 text = integer.toString();
-                exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
+                exact = IdentityFields.exactLong(integer);
             } catch (NumberFormatException | StreamConstraintsException e) {
                 // true, false, garbage, or an integer a tree would not make (1e999999999): its text
             }

@@ -13,7 +13,6 @@ import io.dwb.schemas.EventIdentity;
 import io.dwb.schemas.EventIds;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -332,11 +331,9 @@ public final class EventSplitter {
             // The integer's text as a tree gives it ("-0" is 0), not as written.
             text = exact != null ? Long.toString(exact) : parser.getBigIntegerValue().toString();
         } else {
-            BigDecimal decimal = parser.getDecimalValue();
+            BigInteger integer;
             try {
-                // A tree refuses the integer of 1e999999999 (hundreds of megabytes) for an id's text: so does this,
-                // before making it.
-                StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
+                integer = IdentityFields.integerOf(parser.getDecimalValue());
             } catch (StreamConstraintsException e) {
                 if (depth == 1 && "time".equals(field)) {
                     value(parser.getText(), null); // time is no id's text: a tree reads only its number, none here
@@ -344,9 +341,8 @@ public final class EventSplitter {
                 }
                 throw e;
             }
-            BigInteger integer = decimal.toBigInteger();
             text = integer.toString();
-            exact = integer.bitLength() < Long.SIZE ? integer.longValue() : null; // Long.MIN_VALUE included
+            exact = IdentityFields.exactLong(integer);
         }
         value(text, exact);
     }

@@ -1,6 +1,10 @@
 package io.dwb.listener;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.dwb.schemas.EventIdentity;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 
 /**
  * The identity fields of one event as they are read one value at a time, by the splitter's parser or by the
@@ -36,6 +40,20 @@ final class IdentityFields {
             case "timeNano", "time", "Type", "Action" -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The integer a tree makes of a decimal identity value (its fraction dropped), refused where a tree refuses it:
+     * past Jackson's scale limit, where the integer of 1e999999999 would take minutes and hundreds of megabytes.
+     */
+    static BigInteger integerOf(BigDecimal decimal) throws StreamConstraintsException {
+        StreamReadConstraints.defaults().validateBigIntegerScale(decimal.scale());
+        return decimal.toBigInteger();
+    }
+
+    /** The integer as a long, null when it does not fit one (Long.MIN_VALUE fits). */
+    static Long exactLong(BigInteger integer) {
+        return integer.bitLength() < Long.SIZE ? integer.longValue() : null;
     }
 
     /** A top-level value: its text as a tree gives it, and for a number its value when it fits a long. */
