@@ -121,9 +121,18 @@ public final class AlertPipeline {
 
     /** Classifies {@code record}, once; an engine event's alert is formatted (and trimmed if needed) too. */
     public Route route(ConsumerRecord<byte[], byte[]> record) {
-        Classified classified = classifier.classify(record);
+        Classified classified;
+        try {
+            classified = classifier.classify(record);
+        } catch (RuntimeException e) {
+            return unforeseen(record, DeadLetterReason.CLASSIFY_ERROR, e);
+        }
         if (classified instanceof Classified.Event event) {
-            return fit(record, event);
+            try {
+                return fit(record, event);
+            } catch (RuntimeException e) {
+                return unforeseen(record, DeadLetterReason.FORMAT_ERROR, e);
+            }
         }
         if (classified instanceof Classified.Bridge bridge) {
             return new Route.Bridge(record, bridge);
@@ -146,6 +155,16 @@ public final class AlertPipeline {
     /** How many datagrams the pacer lets go now without waiting. */
     public int sendableNow() {
         return pacer.available();
+    }
+
+    /**
+     * A record on which reading or formatting failed in a way nobody foresaw (a bug, not bad input): dead-lettered
+     * with the exception, so that it neither stops delivery for its partition on every restart nor is lost.
+     */
+    private Route.Invalid unforeseen(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason,
+                                     RuntimeException e) {
+        changes.unforeseen(record, reason, e);
+        return new Route.Invalid(record, new Classified.Invalid(reason, StateChanges.describe(e)));
     }
 
     /**
@@ -197,9 +216,15 @@ public final class AlertPipeline {
                 return DONE;
             }
         }
-        byte[] datagram = formatter.bridge(bridge.kind().header(), bridge.json(), bridge.host(), replay, false);
-        if (datagram.length > AlertTrimmer.MAX_DATAGRAM && bridge.kind() == RecordKind.STATE) {
-            datagram = trimmedState(bridge);
+        byte[] datagram;
+        try {
+            datagram = formatter.bridge(bridge.kind().header(), bridge.json(), bridge.host(), replay, false);
+            if (datagram.length > AlertTrimmer.MAX_DATAGRAM && bridge.kind() == RecordKind.STATE) {
+                datagram = trimmedState(bridge);
+            }
+        } catch (RuntimeException e) {
+            Route.Invalid invalid = unforeseen(record, DeadLetterReason.FORMAT_ERROR, e);
+            return deadLetter(record, invalid.invalid());
         }
         if (datagram.length > AlertTrimmer.MAX_DATAGRAM) {
             return deadLetter(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,

@@ -38,7 +38,14 @@ public enum DeadLetterReason {
     /** A bridge record of a kind added after this forwarder was built, not matching its schema. */
     INVALID_RECORD("invalid-record"),
     /** The socket refused the datagram itself ({@code EMSGSIZE}). */
-    REJECTED("rejected", Stage.SEND);
+    REJECTED("rejected", Stage.SEND),
+    /**
+     * Reading the record failed in a way the forwarder does not foresee (a bug): the exception is in the error
+     * header, the log has its stack trace.
+     */
+    CLASSIFY_ERROR("classify-error"),
+    /** Making the record's alert failed in a way the forwarder does not foresee (a bug), as above. */
+    FORMAT_ERROR("format-error", Stage.FORMAT);
 
     /** Where delivery refused the record: its {@code dwb.error.stage} header. */
     public enum Stage {

@@ -24,9 +24,10 @@ import org.apache.kafka.common.header.Header;
 /**
  * Decides what a record of the events topic is: a deliverable engine event, one of the listener's own records, or
  * something for the dead-letter topic (with the reason). Checks only what delivery relies on; the event itself is
- * never changed. Not thread-safe (one per delivery loop).
+ * never changed. Not thread-safe (one per delivery loop). Not final only so that a test can make it fail the way a
+ * bug would.
  */
-public final class RecordClassifier {
+public class RecordClassifier {
     // Trailing bytes after the object would end up inside the alert when the value is spliced: refuse them.
     private static final ObjectReader READER = ContractJson.MAPPER.reader().with(EventFields.FACTORY)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -20,6 +20,7 @@ final class StateChanges {
 
     private final ForwarderMetrics metrics;
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
+    private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
 
     StateChanges(ForwarderMetrics metrics) {
         this.metrics = metrics;
@@ -73,6 +74,28 @@ final class StateChanges {
             log.warn("record {}-{}@{} sent to {}{} ({} so far for {}): {}", record.topic(), record.partition(),
                     record.offset(), topic, omitted.logText(), count, letter.reason().code(), letter.error());
         }
+    }
+
+    /**
+     * An exception nobody foresaw on one record: the stack trace of the first of each reason (what a bug report
+     * needs), then one line every {@link #DEAD_LETTER_LOG_EVERY}, as for dead letters.
+     */
+    void unforeseen(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, RuntimeException e) {
+        long count = unforeseenCounts.merge(reason, 1L, Long::sum);
+        if (count == 1) {
+            log.error("record {}-{}@{}: unexpected failure, a bug; the record goes to the dead-letter topic ({}), "
+                    + "please report it with this trace", record.topic(), record.partition(), record.offset(),
+                    reason.code(), e);
+        } else if (count % DEAD_LETTER_LOG_EVERY == 0) {
+            log.error("record {}-{}@{}: unexpected failure ({} so far for {}): {}", record.topic(),
+                    record.partition(), record.offset(), count, reason.code(), describe(e));
+        }
+    }
+
+    /** An exception's class and message, bounded: the message may quote the record, whose writer chose its size. */
+    static String describe(RuntimeException e) {
+        String text = e.toString();
+        return text.length() <= 300 ? text : text.substring(0, 300) + "... (" + text.length() + " characters)";
     }
 
     /** A replay passes over an invalid record: it was dead-lettered when first consumed. */

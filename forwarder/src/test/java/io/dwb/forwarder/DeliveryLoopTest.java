@@ -68,6 +68,7 @@ class DeliveryLoopTest {
     private static final long START = 1_000_000_000_000L;
     private static final long RECORD_TIME_MS = 1_764_000_000_000L;
     private long now = START;
+    private RecordClassifier classifier = new RecordClassifier(TestRecords.SCHEMAS);
 
     @Test
     void commitsOnlyThePrefixTheSinkAccepted() {
@@ -300,6 +301,35 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void aRecordOnWhichClassificationFailsUnforeseenIsDeadLetteredWithTheExceptionAndDeliveryGoesOn() {
+        classifier = new RecordClassifier(TestRecords.SCHEMAS) {
+            @Override
+            public Classified classify(ConsumerRecord<byte[], byte[]> record) {
+                if (record.offset() == 1) { // a bug nobody foresaw, as a number Jackson could not hold once was
+                    throw new IllegalStateException("x".repeat(1000));
+                }
+                return super.classify(record);
+            }
+        };
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b", "c");
+
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a", "c");
+        assertThat(committed(P0)).as("not stopped at the record, for ever").isEqualTo(3);
+        ProducerRecord<byte[], byte[]> letter = deadLetters.history().get(0);
+        assertThat(header(letter, HeaderNames.ERROR_REASON)).isEqualTo(DeadLetterReason.CLASSIFY_ERROR.code());
+        assertThat(header(letter, HeaderNames.ERROR_STAGE)).isEqualTo("classify");
+        assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("1");
+        assertThat(header(letter, HeaderNames.ERROR_MESSAGE)).startsWith("java.lang.IllegalStateException: xxx")
+                .as("bounded: the message may quote the record").hasSizeLessThan(400);
+        assertThat(metrics.deadLetteredTotal()).isEqualTo(1);
+    }
+
+    @Test
     void aDatagramTheSocketRefusesForWhatItIsIsDeadLetteredAtTheSendStage() {
         DeliveryLoop loop = live(0, 1000, P0);
         addEvents(P0, "a", "too-long", "b");
@@ -357,7 +387,7 @@ class DeliveryLoopTest {
 
     private DeliveryLoop live(AlertPipeline.Mode mode, Outbox outbox, int eps, int maxPending,
                               TopicPartition... assigned) {
-        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+        AlertPipeline pipeline = new AlertPipeline(classifier,
                 new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,

@@ -33,6 +33,11 @@ final class ForwarderRun implements AutoCloseable {
 
     /** Starts with {@code --bootstrap-servers}, {@code --topic}, {@code --wazuh-queue} plus {@code extra}. */
     static ForwarderRun start(String bootstrap, String topic, String queue, String... extra) {
+        return start(AlertOwners.NONE, bootstrap, topic, queue, extra);
+    }
+
+    /** As above, with the alerts' owners given (as {@code --agent-map} or {@code --agent-keys} would make them). */
+    static ForwarderRun start(AlertOwners owners, String bootstrap, String topic, String queue, String... extra) {
         List<String> args = new ArrayList<>(List.of("--bootstrap-servers", bootstrap, "--topic", topic,
                 "--wazuh-queue", queue, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
                 "--retry-max-delay", "1s"));
@@ -40,7 +45,7 @@ final class ForwarderRun implements AutoCloseable {
         if (!args.contains("--max-live-age")) {
             args.addAll(TestRecords.ANY_AGE);
         }
-        return new ForwarderRun(new Forwarder(settings(args.toArray(String[]::new))));
+        return new ForwarderRun(new Forwarder(settings(args.toArray(String[]::new)), owners));
     }
 
     Forwarder forwarder() {
