@@ -70,6 +70,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
      *
      * @throws IOException when it is not JSON, or has trailing tokens, or is nested too deep
      *                     ({@link com.fasterxml.jackson.core.exc.StreamConstraintsException})
+     * @throws NumberFormatException for a decimal Jackson has no BigDecimal for (see {@link #skip})
      * @throws NotAnObject when it is JSON but not an object (the caller says what it is)
      */
     public static EventFields read(byte[] value) throws IOException, NotAnObject {
@@ -117,7 +118,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     }
                     default -> { }
                 }
-                p.skipChildren();
+                skip(p);
             }
             // FIELD_NAME ended: the parser is at the object's end. Anything after it would end up in the alert.
             JsonToken trailing = p.nextToken();
@@ -125,6 +126,37 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                 throw new IOException("Trailing token (of type " + trailing + ") found after the event object");
             }
             return r.fields();
+        }
+    }
+
+    /**
+     * Past the value at the parser's token, as {@link JsonParser#skipChildren} would, decoding every decimal on the
+     * way: a tree reads each as a BigDecimal, and Jackson has none for an exponent beyond an int
+     * ({@code 1e38650953348902859}), so an event holding one is refused here as it would be there, whatever path
+     * its record takes. Decimals are rare in engine events: the cost is a token comparison.
+     *
+     * @throws NumberFormatException for such a decimal (unchecked, as Jackson throws it)
+     */
+    private static void skip(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+            p.getDecimalValue();
+            return;
+        }
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+            return;
+        }
+        for (int open = 1; open > 0; ) {
+            t = p.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                open++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                open--;
+            } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+                p.getDecimalValue();
+            } else if (t == null) {
+                return; // the input ended: the caller's next read says so
+            }
         }
     }
 
@@ -264,12 +296,12 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                             } else if (wrongTypes != null) {
                                 wrongTypes.remove("Actor.Attributes." + attribute);
                             }
-                            p.skipChildren();
+                            skip(p);
                         }
                         continue;
                     }
                 }
-                p.skipChildren();
+                skip(p);
             }
         }
 

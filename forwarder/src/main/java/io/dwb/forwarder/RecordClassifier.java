@@ -67,6 +67,8 @@ public class RecordClassifier {
                 return event(record, value, EventFields.read(value));
             } catch (StreamConstraintsException e) {
                 return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
+            } catch (NumberFormatException e) {
+                return beyondBigDecimal(e);
             } catch (IOException | EventFields.NotAnObject e) {
                 // Not an object: the tree says what it is instead, in the words it always used.
             }
@@ -86,12 +88,7 @@ public class RecordClassifier {
             return new Classified.Event(value, fields, host, eventId);
         }
         // Rare (another producer than the listener): the tree gives the id's fields and the compact bytes.
-        ObjectNode json;
-        try {
-            json = parse(value);
-        } catch (NumberFormatException e) {
-            return beyondBigDecimal(e); // the streaming pass does not read numbers it skips
-        }
+        ObjectNode json = parse(value); // every number in it was decoded once already, by EventFields.read
         return new Classified.Event(spliceable(value) ? value : ContractJson.write(json), fields, host,
                 eventId != null ? eventId : EventId.of(host.id(), json));
     }

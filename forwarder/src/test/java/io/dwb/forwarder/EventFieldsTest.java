@@ -103,9 +103,33 @@ class EventFieldsTest {
         assertThat(invalid.error()).contains("intervalSeconds");
     }
 
+    @Test
+    void aDecimalATreeCannotHoldIsRefusedWhetherOrNotTheTreeIsBuilt() {
+        RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
+        String prefix = "{\"Type\":\"container\",\"Action\":\"a\",\"timeNano\":1700000000000000001,\"x\":";
+        // An exponent beyond an int: Jackson has no BigDecimal for it. With its event-id header, an event is
+        // spliced without a tree: it used to be delivered so, and dead-lettered without the header.
+        String beyond = prefix + "{\"y\":[1,1e38650953348902859]}}";
+        assertThat(classifier.classify(withEventId(record(beyond))))
+                .isEqualTo(classifier.classify(record(beyond)))
+                .extracting(c -> ((Classified.Invalid) c).reason()).isEqualTo(DeadLetterReason.TOO_COMPLEX);
+        // Decimals a BigDecimal holds, however far from a double, are delivered as they are.
+        for (String held : List.of("1e200000", "2e308", "-1e-400", "[0.5,{\"z\":-0.0}]")) {
+            assertThat(classifier.classify(withEventId(record(prefix + held + "}")))).as(held)
+                    .isInstanceOf(Classified.Event.class);
+        }
+    }
+
     private static String reason(RecordClassifier classifier, String value) {
-        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0, null,
-                value.getBytes(StandardCharsets.UTF_8));
-        return ((Classified.Invalid) classifier.classify(record)).error();
+        return ((Classified.Invalid) classifier.classify(record(value))).error();
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(String value) {
+        return new ConsumerRecord<>("t", 0, 0, null, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static ConsumerRecord<byte[], byte[]> withEventId(ConsumerRecord<byte[], byte[]> record) {
+        record.headers().add(HeaderNames.EVENT_ID, HeaderNames.utf8("an-id"));
+        return record;
     }
 }

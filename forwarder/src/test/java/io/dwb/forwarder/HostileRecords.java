@@ -37,7 +37,11 @@ final class HostileRecords {
     /** What is done to the value. */
     enum Mutation {
         NONE, FLIP_BYTES, TRUNCATE, TRAILING_BYTES, REMOVE_FIELD, RENAME_FIELD, RETYPE_FIELD, HUGE_VALUE,
-        MANY_LABELS, DEEP_NESTING, INVALID_UTF8, RAW_CONTROL_BYTES, ESCAPED_NUL, LYING_TIME, RANDOM_BYTES, EMPTY
+        MANY_LABELS, DEEP_NESTING, INVALID_UTF8, RAW_CONTROL_BYTES, ESCAPED_NUL, LYING_TIME, RANDOM_BYTES, EMPTY,
+        /** A number written as text, which a tree cannot hold (or holds only at great cost), at a field read or not. */
+        RAW_NUMBER,
+        /** A comma before a closing brace or bracket: what a lenient parser takes. */
+        TRAILING_COMMA
     }
 
     /** What is done to the key and headers. */
@@ -191,6 +195,25 @@ final class HostileRecords {
                 yield bytes;
             }
             case EMPTY -> random.nextBoolean() ? null : new byte[0];
+            case RAW_NUMBER -> {
+                String number = pick(random, "1e38650953348902859", "-1e-2147483649", "1e200000", "1.5e999999999",
+                        "9".repeat(1001), "-" + "9".repeat(999), "1" + "0".repeat(400) + ".5", "1e-400", "2e308",
+                        "-0", "0e0", "123456789012345678901234567890");
+                String field = pick(random, "timeNano", "time", "fromNano", "toNano", "intervalSeconds", "id", "x");
+                String json = new String(ContractJson.write(tree), StandardCharsets.UTF_8);
+                String member = "\"" + field + "\":" + number;
+                // At the end of the root (a duplicate of a field there, if it exists: the last one counts), or as
+                // the value of a label.
+                yield (random.nextBoolean() || !json.contains("\"Attributes\":{\"")
+                        ? json.substring(0, json.length() - 1) + "," + member + "}"
+                        : json.replace("\"Attributes\":{", "\"Attributes\":{" + member + ","))
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            case TRAILING_COMMA -> {
+                String json = new String(ContractJson.write(tree), StandardCharsets.UTF_8);
+                yield (random.nextBoolean() ? json.substring(0, json.length() - 1) + ",}"
+                        : json.replaceFirst("([}\\]])", ",$1")).getBytes(StandardCharsets.UTF_8);
+            }
         };
     }
 
