@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -26,7 +27,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The dead-letter topic: a record the forwarder cannot turn into an alert, key, value and headers unchanged, plus
  * {@code dwb.error.reason}, {@code dwb.error.stage}, {@code dwb.error.topic}, {@code dwb.error.partition},
- * {@code dwb.error.offset}, {@code dwb.error.message} (one fact each), and the older {@code error} ({@code <code>:
+ * {@code dwb.error.offset}, {@code dwb.error.message}, {@code dwb.error.timestamp} (the record's own timestamp: the
+ * dead letter's is the time it was written) (one fact each), and the older {@code error} ({@code <code>:
  * <detail>}), {@code source-topic}, {@code source-partition}, {@code source-offset}. Each write is acknowledged
  * before the source offset may be committed, so a record is never both undelivered and committed.
  *
@@ -42,16 +44,19 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final String topic;
     private final Properties kafka;
     private final Producer<byte[], byte[]> producer;
+    private final LongSupplier wallMillis;
 
-    public DeadLetterQueue(String topic, Properties kafka) {
-        this(topic, kafka, new KafkaProducer<>(producerProperties(kafka)));
+    /** @param wallMillis the wall clock in milliseconds: a dead letter's timestamp */
+    public DeadLetterQueue(String topic, Properties kafka, LongSupplier wallMillis) {
+        this(topic, kafka, new KafkaProducer<>(producerProperties(kafka)), wallMillis);
     }
 
     /** With a producer of the caller's (a unit layer's MockProducer). */
-    DeadLetterQueue(String topic, Properties kafka, Producer<byte[], byte[]> producer) {
+    DeadLetterQueue(String topic, Properties kafka, Producer<byte[], byte[]> producer, LongSupplier wallMillis) {
         this.topic = topic;
         this.kafka = kafka;
         this.producer = producer;
+        this.wallMillis = wallMillis;
     }
 
     private static Properties producerProperties(Properties kafka) {
@@ -166,13 +171,21 @@ public final class DeadLetterQueue implements AutoCloseable {
         set(headers, HeaderNames.ERROR_PARTITION, partition);
         set(headers, HeaderNames.ERROR_OFFSET, offset);
         set(headers, HeaderNames.ERROR_MESSAGE, error.detail());
+        if (record.timestamp() >= 0) {
+            set(headers, HeaderNames.ERROR_TIMESTAMP, String.valueOf(record.timestamp()));
+        } else {
+            headers.remove(HeaderNames.ERROR_TIMESTAMP); // none (a record of the oldest message format)
+        }
         if (omitted != Omitted.NOTHING) {
             headers.remove(HeaderNames.OMITTED);
             headers.add(HeaderNames.OMITTED, HeaderNames.utf8(omitted.header()));
         }
         byte[] key = omitted == Omitted.VALUE_KEY_HEADERS ? null : record.key();
         byte[] value = omitted == Omitted.NOTHING ? record.value() : null;
-        return new ProducerRecord<>(topic, null, record.timestamp(), key, value, headers);
+        // Stamped now, not with the record's own time: the topic's retention then counts from the dead-lettering.
+        // A record stamped long ago (any producer picks its timestamps) made the broker roll a segment for its dead
+        // letter and delete it at the next retention check, minutes later.
+        return new ProducerRecord<>(topic, null, wallMillis.getAsLong(), key, value, headers);
     }
 
     private static void set(RecordHeaders headers, String name, String value) {

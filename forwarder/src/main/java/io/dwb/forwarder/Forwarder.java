@@ -39,7 +39,8 @@ public final class Forwarder implements AutoCloseable {
                 : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),
                         metrics::resent, nanoClock);
         this.consumer = new KafkaConsumer<>(consumerProperties(settings));
-        this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka());
+        this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),
+                System::currentTimeMillis);
         metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, consumer::metrics);
         if (deadLetters != null) {
             metrics.kafkaClient(ForwarderMetrics.KAFKA_DEAD_LETTERS, deadLetters::kafkaMetrics);

@@ -381,7 +381,8 @@ class DeliveryLoopTest {
     }
 
     private AlertPipeline.Mode mode() {
-        return new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(), deadLetters),
+        return new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(), deadLetters,
+                this::wallMillis),
                 new SilentHostWatch());
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Fuzz, end to end: generated hostile records ({@link HostileRecords}) through the real broker, a forwarder and a
  * real datagram socket. The forwarder stays up, the committed offset reaches the end of the topic, and every record
  * is one strictly valid datagram, one dead letter, or a duplicate. Count: {@code dwb.fuzz.broker-records}, 300 in
- * CI; {@code -Pfuzz}: 3,000.
+ * CI; {@code -Pfuzz}: 3,000. A failure prints its seed: {@code -Ddwb.fuzz.seed=N} makes the same records again.
  */
 @ExtendWith(SharedKafka.class)
 class RecordFuzzBrokerTest {
@@ -40,7 +40,8 @@ class RecordFuzzBrokerTest {
     void everyRecordIsDeliveredOrDeadLetteredAndTheOffsetsReachTheEnd(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "fuzz", 1);
         HostileRecords generator = new HostileRecords();
-        long seed = new Random().nextLong();
+        Long given = Long.getLong("dwb.fuzz.seed"); // -Ddwb.fuzz.seed=N: a failed run's records again
+        long seed = given != null ? given : new Random().nextLong();
         Random random = new Random(seed);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
@@ -70,7 +71,9 @@ class RecordFuzzBrokerTest {
             long forRecords = alerts.stream()
                     .filter(a -> !a.path("docker_bridge").path("event").asText().equals("silent-host")).count();
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
-            assertThat(forRecords + dead.size() + run.metrics().duplicatesTotal()).as("seed " + seed)
+            assertThat(forRecords + dead.size() + run.metrics().duplicatesTotal())
+                    .as("seed %d: %d alerts, %d dead letters (of %d written), %d duplicates", seed, forRecords,
+                            dead.size(), run.metrics().deadLetteredTotal(), run.metrics().duplicatesTotal())
                     .isEqualTo(expected);
             assertThat(receiver.datagrams()).allMatch(d -> d.length <= AlertTrimmer.MAX_DATAGRAM);
             assertThat(dead).allMatch(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR) != null

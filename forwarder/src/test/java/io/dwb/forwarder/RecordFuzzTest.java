@@ -45,7 +45,8 @@ class RecordFuzzTest {
     private final List<byte[]> sent = new ArrayList<>();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(
-            new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer), new SilentHostWatch());
+            new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer, System::currentTimeMillis),
+            new SilentHostWatch());
     private final AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
             new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(10_000),
             new DirectOutbox(new DatagramWriter(new CollectingSink(sent), mode, metrics, System::currentTimeMillis)),

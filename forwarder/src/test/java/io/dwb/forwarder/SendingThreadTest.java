@@ -116,7 +116,8 @@ class SendingThreadTest {
         MockProducer<byte[], byte[]> refusing = new MockProducer<>(false, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
         sending = SendingThread.start(new DatagramWriter(sink, new AlertPipeline.Mode.Live(
-                new DeadLetterQueue("events-dlq", new Properties(), refusing), new SilentHostWatch()), metrics,
+                new DeadLetterQueue("events-dlq", new Properties(), refusing, System::currentTimeMillis),
+                new SilentHostWatch()), metrics,
                 System::currentTimeMillis));
         sink.reject = name -> true;
         sink.gate.release(1_000);
@@ -197,7 +198,8 @@ class SendingThreadTest {
 
     private void start() {
         sending = SendingThread.start(new DatagramWriter(sink, new AlertPipeline.Mode.Live(
-                new DeadLetterQueue("events-dlq", new Properties(), deadLetters), new SilentHostWatch()), metrics,
+                new DeadLetterQueue("events-dlq", new Properties(), deadLetters, System::currentTimeMillis),
+                new SilentHostWatch()), metrics,
                 System::currentTimeMillis));
     }
 

@@ -37,6 +37,11 @@ public final class HeaderNames {
     public static final String ERROR_OFFSET = "dwb.error.offset";
     /** DLQ: the detail, in words (what follows the code in {@link #ERROR}). */
     public static final String ERROR_MESSAGE = "dwb.error.message";
+    /**
+     * DLQ: the record's own timestamp (epoch milliseconds); the dead letter's timestamp is when it was written, so
+     * that the topic's retention counts from then.
+     */
+    public static final String ERROR_TIMESTAMP = "dwb.error.timestamp";
 
     private HeaderNames() {}
 

@@ -56,7 +56,6 @@ public final class SharedKafka implements ParameterResolver {
         return startBroker(Map.of());
     }
 
-    /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
     /**
      * The container's command, instead of Testcontainers' own: that one {@code exec}s the start script as soon as it
      * appears, and on a busy engine the copy may still hold it open for writing, so the exec fails with "Text file
@@ -66,6 +65,7 @@ public final class SharedKafka implements ParameterResolver {
     public static final String[] START_COMMAND = {"sh", "-c", "while [ ! -s /tmp/testcontainers_start.sh ]; "
             + "do sleep 0.1; done; sleep 0.1; exec sh /tmp/testcontainers_start.sh"};
 
+    /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
     public static Broker startBroker(Map<String, String> settings) {
         String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
                 "apache/kafka:4.1.1"));
