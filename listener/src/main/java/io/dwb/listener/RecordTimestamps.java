@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code message.timestamp.before.max.ms} behind it (default unbounded), and a refused record fails its whole
  * transaction, again at every retry: an engine clock an hour ahead would stop capture for good. The bounds are the
  * topic's, read at start, less {@link #MARGIN_MS}; the event keeps its own {@code time}/{@code timeNano} in its
- * value either way.
+ * value either way. The topic's retention bounds how far behind too ({@link #keptBehind}).
  */
 public final class RecordTimestamps {
     private static final Logger log = LoggerFactory.getLogger(RecordTimestamps.class);
@@ -33,6 +33,8 @@ public final class RecordTimestamps {
      * time a record waits in the producer before the broker appends it.
      */
     static final long MARGIN_MS = 60_000;
+    /** The least time an event stays on the topic after its publication (see {@link #keptBehind}). */
+    static final long LEAST_STAY_MS = 3_600_000;
     /** Kafka 4's default {@code message.timestamp.after.max.ms}, used when the topic's cannot be read. */
     static final long KAFKA_DEFAULT_AFTER_MAX_MS = 3_600_000;
 
@@ -114,8 +116,23 @@ public final class RecordTimestamps {
         }
         return new RecordTimestamps(
                 bound(config, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, KAFKA_DEFAULT_AFTER_MAX_MS),
-                bound(config, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.MAX_VALUE),
+                Math.min(bound(config, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.MAX_VALUE),
+                        keptBehind(bound(config, TopicConfig.RETENTION_MS_CONFIG, -1))),
                 wallClockMillis);
+    }
+
+    /**
+     * How far behind the publish time an event's own time may be on a topic of this retention. The broker deletes
+     * a record once its timestamp is older than the retention, at its next check (every 5 minutes by default): an
+     * engine that replays events older than that (a quiet host whose listener was down longer) would have them
+     * deleted before a forwarder read them. Such an event takes the publish time, and stays at least
+     * {@link #LEAST_STAY_MS} (a forwarder paused for less still finds it); unbounded for a topic kept for ever.
+     */
+    static long keptBehind(long retentionMs) {
+        if (retentionMs <= 0) {
+            return Long.MAX_VALUE;
+        }
+        return retentionMs > 2 * LEAST_STAY_MS ? retentionMs - LEAST_STAY_MS : retentionMs / 2;
     }
 
     private static String value(Config config, String key) {

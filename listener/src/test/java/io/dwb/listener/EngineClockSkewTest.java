@@ -40,6 +40,14 @@ class EngineClockSkewTest {
     }
 
     @Test
+    void eventsOlderThanTheTopicsRetentionAreTimestampedWithTheirPublishTime(SharedKafka.Broker broker)
+            throws Exception {
+        // Stamped with their own time, the broker would delete them at its next retention check, unread.
+        assertReachTheTopicWithPublishTimes(broker, Duration.ofDays(-2),
+                Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis())));
+    }
+
+    @Test
     void eventsADayBehindOnAnUnboundedTopicKeepTheirEventTime(SharedKafka.Broker broker) throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
         String prefix = TestEngine.uniqueName("behind");

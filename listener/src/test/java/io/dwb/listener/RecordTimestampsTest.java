@@ -46,6 +46,21 @@ class RecordTimestampsTest {
         assertThat(RecordTimestamps.eventTime().of(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / 1_000_000L);
     }
 
+    @Test
+    void anEventOlderThanTheTopicsRetentionLessAnHourTakesThePublishTime() {
+        Config week = new Config(List.of(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG,
+                String.valueOf(7 * 24 * HOUR))));
+        RecordTimestamps t = RecordTimestamps.ofTopic(null, Optional.of(week), "events", Duration.ofSeconds(1),
+                () -> NOW_MS);
+        assertThat(t.of((NOW_MS - 6 * 24 * HOUR) * 1_000_000L)).as("kept a day more: its own time")
+                .isEqualTo(NOW_MS - 6 * 24 * HOUR);
+        assertThat(t.of((NOW_MS - 7 * 24 * HOUR + HOUR / 2) * 1_000_000L))
+                .as("it would be deleted within the hour").isEqualTo(NOW_MS);
+        assertThat(t.of((NOW_MS - 8 * 24 * HOUR) * 1_000_000L)).as("deleted at the next check").isEqualTo(NOW_MS);
+        assertThat(RecordTimestamps.keptBehind(-1)).as("kept for ever").isEqualTo(Long.MAX_VALUE);
+        assertThat(RecordTimestamps.keptBehind(HOUR)).as("a short retention: half of it").isEqualTo(HOUR / 2);
+    }
+
     /** Settings the topics' check read are used as they are: no admin client is asked (here there is none). */
     @Test
     void settingsAlreadyReadAreTakenWithoutAskingTheBroker() {
