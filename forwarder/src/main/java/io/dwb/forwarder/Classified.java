@@ -34,6 +34,19 @@ public sealed interface Classified {
 
     /** Not deliverable; goes to the dead-letter topic with {@link #error()} in its {@code error} header. */
     record Invalid(DeadLetterReason reason, String detail) implements Classified {
+        /** The most of a detail kept: it goes into two headers of the dead letter and into the log. */
+        static final int MAX_DETAIL = 1000;
+
+        /**
+         * The detail bounded: it may quote the record (a schema's messages, one per wrong element, were 17 times
+         * the record's size; as headers, they made even the smallest dead letter too large for the topic).
+         */
+        public Invalid {
+            if (detail != null && detail.length() > MAX_DETAIL) {
+                detail = detail.substring(0, MAX_DETAIL) + "... (" + detail.length() + " characters)";
+            }
+        }
+
         /** {@code <code>: <detail>}. */
         public String error() {
             return reason.code() + ": " + detail;

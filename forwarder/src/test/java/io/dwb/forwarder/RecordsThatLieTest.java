@@ -58,6 +58,10 @@ class RecordsThatLieTest {
                         "no-id", NOW + 5)), hugeExponent), null, NOW / 1_000_000L),
                 TestRecords.event(topic, "h", "h-id", ("[" + hugeExponent.split(":")[1] + "]")
                         .getBytes(StandardCharsets.UTF_8), "an-id", NOW / 1_000_000L),
+                // A state whose 100,000 containers each break its schema: a message each, 17 times the record.
+                TestRecords.bridge(topic, "h", "h-id", "state", ("{\"time\":\"" + ContractJson.rfc3339(NOW)
+                        + "\",\"timeNano\":" + NOW + ",\"containers\":[" + "{},".repeat(99_999) + "{}]}")
+                        .getBytes(StandardCharsets.UTF_8)),
                 TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent("last", NOW + 4)));
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
@@ -68,7 +72,7 @@ class RecordsThatLieTest {
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
             assertThat(dead).extracting(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR).split(":")[0])
                     .containsExactly("invalid-heartbeat", "invalid-heartbeat", "out-of-range", "out-of-range",
-                            "host-mismatch", "too-complex", "too-complex", "too-complex");
+                            "host-mismatch", "too-complex", "too-complex", "too-complex", "invalid-state");
             assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).contains("intervalSeconds");
             // Nothing else comes: no silent-host from the forged interval, no alert for the refused records.
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> receiver.count() == 2);
