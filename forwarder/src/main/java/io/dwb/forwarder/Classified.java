@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.runtime.LogText;
 import io.dwb.schemas.RecordKind;
 
 /** What a record on the events topic turned out to be, once checked. */
@@ -42,9 +43,7 @@ public sealed interface Classified {
          * the record's size; as headers, they made even the smallest dead letter too large for the topic).
          */
         public Invalid {
-            if (detail != null && detail.length() > MAX_DETAIL) {
-                detail = detail.substring(0, MAX_DETAIL) + "... (" + detail.length() + " characters)";
-            }
+            detail = LogText.bounded(detail, MAX_DETAIL);
         }
 
         /** {@code <code>: <detail>}. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.EpochNanos;
@@ -143,8 +144,7 @@ public class RecordClassifier {
 
     /** Text from a record for the error header: whoever wrote the record chose its length. */
     private static String quote(String text) {
-        return text == null || text.length() <= 100 ? text : text.substring(0, 100) + "... (" + text.length()
-                + " characters)";
+        return LogText.bounded(text, 100);
     }
 
     private static boolean isEvent(Header kindHeader) {

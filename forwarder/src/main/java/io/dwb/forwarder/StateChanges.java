@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import java.util.EnumMap;
 import java.util.Map;
@@ -94,8 +95,7 @@ final class StateChanges {
 
     /** An exception's class and message, bounded: the message may quote the record, whose writer chose its size. */
     static String describe(RuntimeException e) {
-        String text = e.toString();
-        return text.length() <= 300 ? text : text.substring(0, 300) + "... (" + text.length() + " characters)";
+        return LogText.bounded(e.toString(), 300);
     }
 
     /** A replay passes over an invalid record: it was dead-lettered when first consumed. */

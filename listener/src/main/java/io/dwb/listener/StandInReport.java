@@ -1,5 +1,6 @@
 package io.dwb.listener;
 
+import io.dwb.runtime.LogText;
 import io.dwb.schemas.EventIdentity;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StandInReport {
     private static final Logger log = LoggerFactory.getLogger(StandInReport.class);
+    /** The most of each field quoted in a log line. */
+    private static final int SHOWN_CHARS = 200;
     /** How often each reason is logged at most. */
     public static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
 
@@ -51,10 +54,15 @@ public final class StandInReport {
         counter.accept(reason);
         if (due(reason)) {
             log.warn("the engine sent a {} {} event of {} bytes for {} (timeNano {}) that cannot be published as it "
-                    + "is ({}: {}): publishing its identity only, marked truncated{}", identity.type(),
-                    identity.action(), size, identity.actorId(), identity.timeNanoText(), reason.code(), detail,
-                    suppressed(reason));
+                    + "is ({}: {}): publishing its identity only, marked truncated{}", shown(identity.type()),
+                    shown(identity.action()), size, shown(identity.actorId()), shown(identity.timeNanoText()),
+                    reason.code(), shown(detail), suppressed(reason));
         }
+    }
+
+    /** Whoever ran the container chose these (an exec's Action is its whole command line): a log line's worth. */
+    private static String shown(String text) {
+        return LogText.bounded(text, SHOWN_CHARS);
     }
 
     /** Bytes where an event belongs that do not start one: skipped. */

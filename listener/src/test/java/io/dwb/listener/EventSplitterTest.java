@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.StandIn;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -108,6 +109,26 @@ class EventSplitterTest {
                 assertThat(events.get(i).identity()).as("same identity, so the same event id")
                         .isEqualTo(EventIdentity.of(ContractJson.tree(big.getBytes(StandardCharsets.UTF_8))));
             }
+        }
+    }
+
+    @Test
+    void aStandInOfAnEventWithAHugeIdentityFitsTheLimitAndKeepsTheEventsId() throws IOException {
+        // docker exec with a command of 400,000 three-byte characters: the Action is 1.2 MB, in characters under
+        // the parser's string limit, so the stand-in held all of it.
+        String action = "exec_create: sh -c " + "\u20ac".repeat(400_000);
+        String event = "{\"Type\":\"container\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\"c1\"},"
+                + "\"time\":1790000010,\"timeNano\":1790000010000000007}";
+        byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+        int limit = 1 << 20;
+        for (int readSize : new int[] {65_536, bytes.length}) {
+            CapturedEvent standIn = split(bytes, readSize, limit).get(0);
+            assertThat(standIn.json().length).as("read size %d", readSize).isLessThan(64 * 1024);
+            JsonNode json = ContractJson.tree(standIn.json());
+            assertThat(json.get("truncated").asBoolean()).isTrue();
+            assertThat(json.get("Action").asText()).hasSize(StandIn.MAX_IDENTITY_CHARS).startsWith("exec_create: ");
+            assertThat(standIn.id()).as("the whole event's id")
+                    .isEqualTo(EventId.of(HOST_ID, ContractJson.tree(bytes)));
         }
     }
 

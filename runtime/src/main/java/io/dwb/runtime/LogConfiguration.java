@@ -3,11 +3,12 @@ package io.dwb.runtime;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     public static final String KAFKA_LEVEL_VARIABLE = "DWB_KAFKA_LOG_LEVEL";
 
     private static final String TEXT_PATTERN =
-            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{0} - %msg%n";
+            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{0} - %" + LogText.KEYWORD + "%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -55,8 +56,14 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
         Encoder<ILoggingEvent> encoder = switch (format) {
             case TEXT -> {
-                PatternLayoutEncoder text = new PatternLayoutEncoder();
-                text.setPattern(TEXT_PATTERN);
+                // One line a message, whatever it quotes (LogText); a stack trace still follows on lines of its own.
+                PatternLayout layout = new PatternLayout();
+                layout.getInstanceConverterMap().put(LogText.KEYWORD, LogText::new);
+                layout.setContext(context);
+                layout.setPattern(TEXT_PATTERN);
+                layout.start();
+                LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
+                text.setLayout(layout);
                 yield text;
             }
             case JSON -> {

@@ -29,7 +29,7 @@ class LogConfigurationTest {
     void jsonGivesOneObjectALineTheFailureIncluded() throws Exception {
         String output = run(Map.of("DWB_LOG_FORMAT", "json"), 1);
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : output.strip().split("\\R")) {
+        for (String line : output.strip().split("\\r?\\n")) { // a JSON string may hold U+2028 as it is
             lines.add(JSON.readTree(line)); // throws for a line that is not JSON
         }
         assertThat(lines).anySatisfy(l -> {
@@ -47,6 +47,16 @@ class LogConfigurationTest {
         String output = run(Map.of(), 1);
         assertThat(output).contains(" INFO ").contains("starting with \"quotes\"");
         assertThat(lines(output)).last().isEqualTo("error: the engine is away");
+    }
+
+    @Test
+    void aMessageQuotingALineBreakOrAnEscapeStaysOneLine() throws Exception {
+        String output = run(Map.of(), 1);
+        assertThat(lines(output)).filteredOn(l -> l.contains("a command"))
+                .containsExactly(lines(output).stream().filter(l -> l.contains(" WARN ") && l.contains("a command"))
+                        .findFirst().orElseThrow());
+        assertThat(output).contains("a command 'x\\n2026-01-01T00:00:00.000Z ERROR [main] Forwarder - forged"
+                + "\\u001b[2J\\u2028'").doesNotContain("\n2026-01-01").doesNotContain("\u001b");
     }
 
     @Test
@@ -103,6 +113,8 @@ class LogConfigurationTest {
         public Integer call() {
             LoggerFactory.getLogger("sample").info("starting with \"quotes\"\tand a tab");
             LoggerFactory.getLogger("sample").warn("careful");
+            LoggerFactory.getLogger("sample").warn("a command '{}'",
+                    "x\n2026-01-01T00:00:00.000Z ERROR [main] Forwarder - forged\u001b[2J\u2028");
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").info("kafka says this at INFO");
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("kafka says this at WARN");
             throw new IllegalStateException("the engine is away");

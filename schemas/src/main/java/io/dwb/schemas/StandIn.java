@@ -20,19 +20,32 @@ public final class StandIn {
     /** The length in bytes of the event a stand-in replaces. */
     public static final String ORIGINAL_SIZE = "originalSize";
 
+    /**
+     * The most characters of each identity field a stand-in keeps. Anyone who may run a container chooses them (an
+     * {@code exec_create} Action holds the whole command line): the parser's limit counts characters, and 400,000
+     * three-byte ones made a stand-in as long as the event, which Kafka refused, again at every retry. Three fields
+     * of this many characters, six bytes each at worst (escaped), stay well under the smallest event limit (64 KiB).
+     * The event id is the whole event's (the listener's {@code event-id} header).
+     */
+    public static final int MAX_IDENTITY_CHARS = 2048;
+
     private StandIn() {}
 
     /** @param timeText the event's {@code time} as it was written, null or "" when it had none */
     public static byte[] of(EventIdentity identity, String timeText, long originalSize) {
         ObjectNode json = ContractJson.MAPPER.createObjectNode();
-        json.put("Type", identity.type());
-        json.put("Action", identity.action());
-        json.putObject("Actor").put("ID", identity.actorId());
+        json.put("Type", bounded(identity.type()));
+        json.put("Action", bounded(identity.action()));
+        json.putObject("Actor").put("ID", bounded(identity.actorId()));
         putTime(json, "time", timeText);
         putTime(json, "timeNano", identity.timeNanoText());
         json.put(TRUNCATED, true);
         json.put(ORIGINAL_SIZE, originalSize);
         return ContractJson.write(json);
+    }
+
+    private static String bounded(String text) {
+        return text == null || text.length() <= MAX_IDENTITY_CHARS ? text : text.substring(0, MAX_IDENTITY_CHARS);
     }
 
     /** As a number when it is one (the engine's way), else as the text it was: the event id reads the same text. */

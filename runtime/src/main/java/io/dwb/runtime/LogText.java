@@ -1,0 +1,63 @@
+package io.dwb.runtime;
+
+import ch.qos.logback.classic.pattern.ClassicConverter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+
+/**
+ * Text that others chose, made fit for a log line. Messages quote container commands, label keys, record headers
+ * and parser messages: a newline in one made a line of its own that anyone who may run a container or write a
+ * record could forge, and a megabyte-long Action made a megabyte-long line. As a Logback converter ({@code
+ * %escapedMsg}, the text format's message) it escapes control characters in every message.
+ */
+public final class LogText extends ClassicConverter {
+    /** The pattern keyword of the escaped message. */
+    static final String KEYWORD = "escapedMsg";
+
+    @Override
+    public String convert(ILoggingEvent event) {
+        return escaped(event.getFormattedMessage());
+    }
+
+    /**
+     * {@code text} with control characters (C0 but the tab, DEL, C1, line and paragraph separators) as Java
+     * escapes: {@code \n}, {@code \r}, {@code \u001b}.
+     */
+    public static String escaped(String text) {
+        if (text == null) {
+            return null;
+        }
+        int first = 0;
+        while (first < text.length() && !control(text.charAt(first))) {
+            first++;
+        }
+        if (first == text.length()) {
+            return text; // the common case: no copy
+        }
+        StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
+        for (int i = first; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (control(c)) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** At most {@code max} characters of {@code text}, saying how long it was when cut. */
+    public static String bounded(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max) + "... (" + text.length()
+                + " characters)";
+    }
+
+    private static boolean control(char c) {
+        return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+    }
+}
