@@ -60,6 +60,9 @@ public class RecordClassifier {
             return new Classified.Invalid(DeadLetterReason.BAD_UTF8, "the value is not valid UTF-8");
         }
         Classified.Invalid forged = hostMismatch(record);
+        if (forged == null) {
+            forged = oversizeHost(record);
+        }
         if (forged != null) {
             return forged;
         }
@@ -140,6 +143,25 @@ public class RecordClassifier {
         }
         return new Classified.Invalid(DeadLetterReason.HOST_MISMATCH, "header host-id '" + quote(text(hostId))
                 + "' is not the record key '" + quote(new String(record.key(), StandardCharsets.UTF_8)) + "'");
+    }
+
+    /**
+     * A host name or id longer than any host has: the silent-host watch would keep it per host (a megabyte a record,
+     * with a new id each, filled the heap in forty heartbeats), and its alerts would not fit a datagram.
+     */
+    private static Classified.Invalid oversizeHost(ConsumerRecord<byte[], byte[]> record) {
+        Header hostId = record.headers().lastHeader(HeaderNames.HOST_ID);
+        Header host = record.headers().lastHeader(HeaderNames.HOST);
+        byte[] id = hostId != null ? hostId.value() : record.key(); // the key stands for a missing id
+        String which = id != null && id.length > HostRef.MAX_BYTES ? (hostId != null ? "header host-id" : "key")
+                : host != null && host.value() != null && host.value().length > HostRef.MAX_BYTES ? "header host"
+                : null;
+        if (which == null) {
+            return null;
+        }
+        int length = which.equals("header host") ? host.value().length : id.length;
+        return new Classified.Invalid(DeadLetterReason.INVALID_HOST, which + " of " + length + " bytes, over the "
+                + HostRef.MAX_BYTES + " a host's name or id may have");
     }
 
     /** Text from a record for the error header: whoever wrote the record chose its length. */

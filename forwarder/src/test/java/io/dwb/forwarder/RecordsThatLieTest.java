@@ -62,6 +62,10 @@ class RecordsThatLieTest {
                 TestRecords.bridge(topic, "h", "h-id", "state", ("{\"time\":\"" + ContractJson.rfc3339(NOW)
                         + "\",\"timeNano\":" + NOW + ",\"containers\":[" + "{},".repeat(99_999) + "{}]}")
                         .getBytes(StandardCharsets.UTF_8)),
+                // Host names and ids longer than any host has: kept per host by the silent-host watch.
+                TestRecords.bridge(topic, "h".repeat(300_000), "h-id", "heartbeat", ContractJson.write(
+                        new Heartbeat(ContractJson.rfc3339(NOW), NOW, 30, true, null))),
+                TestRecords.event(topic, "h", "i".repeat(257), TestRecords.containerEvent("long-id", NOW + 6)),
                 TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent("last", NOW + 4)));
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
@@ -72,7 +76,8 @@ class RecordsThatLieTest {
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
             assertThat(dead).extracting(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR).split(":")[0])
                     .containsExactly("invalid-heartbeat", "invalid-heartbeat", "out-of-range", "out-of-range",
-                            "host-mismatch", "too-complex", "too-complex", "too-complex", "invalid-state");
+                            "host-mismatch", "too-complex", "too-complex", "too-complex", "invalid-state", "invalid-host",
+                            "invalid-host");
             assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).contains("intervalSeconds");
             // Nothing else comes: no silent-host from the forged interval, no alert for the refused records.
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> receiver.count() == 2);
