@@ -6,11 +6,7 @@ package io.dwb.forwarder;
  */
 public record HostRef(String name, String id) {
     public static final HostRef UNKNOWN = new HostRef(null, null);
-    /**
-     * The longest host name or id a record may give (a host name has at most 253 characters, an engine id under
-     * 100): each is kept per host, put in alerts and logs, and anyone who may write a record chooses it.
-     */
-    public static final int MAX_BYTES = 256;
+
 
     public boolean known() {
         return name != null || id != null;

@@ -153,15 +153,15 @@ public class RecordClassifier {
         Header hostId = record.headers().lastHeader(HeaderNames.HOST_ID);
         Header host = record.headers().lastHeader(HeaderNames.HOST);
         byte[] id = hostId != null ? hostId.value() : record.key(); // the key stands for a missing id
-        String which = id != null && id.length > HostRef.MAX_BYTES ? (hostId != null ? "header host-id" : "key")
-                : host != null && host.value() != null && host.value().length > HostRef.MAX_BYTES ? "header host"
+        String which = id != null && id.length > HeaderNames.MAX_HOST_BYTES ? (hostId != null ? "header host-id" : "key")
+                : host != null && host.value() != null && host.value().length > HeaderNames.MAX_HOST_BYTES ? "header host"
                 : null;
         if (which == null) {
             return null;
         }
         int length = which.equals("header host") ? host.value().length : id.length;
         return new Classified.Invalid(DeadLetterReason.INVALID_HOST, which + " of " + length + " bytes, over the "
-                + HostRef.MAX_BYTES + " a host's name or id may have");
+                + HeaderNames.MAX_HOST_BYTES + " a host's name or id may have");
     }
 
     /** Text from a record for the error header: whoever wrote the record chose its length. */

@@ -4,6 +4,8 @@ import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.TopicPlan;
 import io.dwb.runtime.TopicRole;
+import io.dwb.schemas.HeaderNames;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -22,7 +24,8 @@ public final class CaptureOptions {
 
     @Option(names = "--host-name", paramLabel = "NAME",
             description = "Name for the host header (and the alerts' docker_host); the host id is then derived "
-                    + "from it (env: DWB_HOST_NAME). Default: the engine's Name and ID from GET /info.")
+                    + "from it; at most 256 bytes (env: DWB_HOST_NAME). Default: the engine's Name and ID from "
+                    + "GET /info.")
     String hostName;
 
     @Option(names = "--transaction-interval", paramLabel = "DURATION", defaultValue = "150ms",
@@ -122,6 +125,12 @@ public final class CaptureOptions {
         if (heartbeatInterval.compareTo(Duration.ofDays(1)) > 0) {
             // heartbeat.schema.json: a forwarder dead-letters a heartbeat with a longer interval as forged
             throw new ConfigurationError("--heartbeat-interval must be at most 1d, not " + heartbeatInterval);
+        }
+        if (hostName != null && (hostName.isBlank()
+                || hostName.getBytes(StandardCharsets.UTF_8).length > HeaderNames.MAX_HOST_BYTES)) {
+            // A forwarder dead-letters every record of a host with a longer name (invalid-host).
+            throw new ConfigurationError("--host-name must be 1 to " + HeaderNames.MAX_HOST_BYTES
+                    + " bytes long");
         }
         return new ListenerSettings(dockerHost, engineProbe(), hostName, topics.spec(TopicRole.EVENTS).name(),
                 topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,

@@ -52,6 +52,14 @@ class BadConfigurationTest {
         assertOneClearLine(o, "--heartbeat-interval must be at most 1d");
     }
 
+    /** A forwarder dead-letters records of a host whose name is longer than any host's (invalid-host). */
+    @Test
+    void aHostNameOver256BytesIsAUsageError() throws Exception {
+        Outcome o = run("--host-name", "\u00e9".repeat(129), "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertOneClearLine(o, "--host-name must be 1 to 256 bytes long");
+    }
+
     @Test
     void malformedOssecConfNamesTheFileAndLine(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("ossec.conf");

@@ -43,6 +43,13 @@ public final class HeaderNames {
      */
     public static final String ERROR_TIMESTAMP = "dwb.error.timestamp";
 
+    /**
+     * The longest {@code host} or {@code host-id} value, in UTF-8 bytes (a host name has at most 253 characters, an
+     * engine id under 100): the forwarder keeps both per host and puts them in alerts and logs, and dead-letters a
+     * record with a longer one; the listener refuses a longer {@code --host-name}.
+     */
+    public static final int MAX_HOST_BYTES = 256;
+
     private HeaderNames() {}
 
     /** The last value of header {@code name}, decoded as UTF-8, or null when absent. */
