@@ -291,6 +291,7 @@ public final class AlertPipeline {
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {
                 silentHost(silent);
             }
+            changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten());
         }
         Step step = null;
         while (!stateAlerts.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,9 +25,30 @@ import java.util.Map;
  */
 public final class SilentHostWatch {
     private static final int MISSED_INTERVALS = 3;
+    /**
+     * The most hosts one forwarder watches (a few hundred bytes each, against a 72 MB heap): a fleet's partitions
+     * are shared by the group's forwarders, but anyone who may write a heartbeat chooses its host id.
+     */
+    static final int MAX_WATCHED = 50_000;
+    /**
+     * A host reported silent and not heard for this long is forgotten: a fleet's hosts come and go, and each one
+     * kept costs memory for good. Heard again later, it is watched as a new host (no {@code host-back}).
+     */
+    static final long FORGET_AFTER_NANOS = Duration.ofDays(7).toNanos();
 
     private final Map<Integer, Progress> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
+    private final int maxWatched;
+    private long notWatched;
+    private long forgotten;
+
+    public SilentHostWatch() {
+        this(MAX_WATCHED);
+    }
+
+    SilentHostWatch(int maxWatched) {
+        this.maxWatched = maxWatched;
+    }
 
     /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's progress. */
     public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano) {}
@@ -65,6 +87,11 @@ public final class SilentHostWatch {
         Watched w = hosts.get(host.key());
         boolean known = w != null;
         if (!known) {
+            if (hosts.size() >= maxWatched) {
+                notWatched++;
+                progress(partition).recordNanos = Math.max(progress(partition).recordNanos, heartbeatTimeNano);
+                return null;
+            }
             w = new Watched();
             hosts.put(host.key(), w);
         }
@@ -110,9 +137,13 @@ public final class SilentHostWatch {
     /** Hosts that just crossed three missed intervals; each is returned once until it is heard again. */
     public List<Silent> newlySilent(long nowNanos) {
         List<Silent> silent = new ArrayList<>();
-        for (Watched w : hosts.values()) {
+        for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
+            Watched w = it.next();
             long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
-            if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
+            if (w.reported && quiet > FORGET_AFTER_NANOS) {
+                it.remove();
+                forgotten++;
+            } else if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
                 w.reported = true;
                 silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L,
                         w.lastHeartbeatNano));
@@ -131,6 +162,16 @@ public final class SilentHostWatch {
                 it.remove();
             }
         }
+    }
+
+    /** Heartbeats of hosts not watched, since the start: {@link #MAX_WATCHED} were watched already. */
+    public long notWatched() {
+        return notWatched;
+    }
+
+    /** Hosts forgotten since the start: reported silent, then not heard for {@link #FORGET_AFTER_NANOS}. */
+    public long forgotten() {
+        return forgotten;
     }
 
     /** How many hosts are watched (those heard in the partitions this process owns). */

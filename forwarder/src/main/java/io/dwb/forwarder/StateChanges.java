@@ -22,6 +22,8 @@ final class StateChanges {
     private final ForwarderMetrics metrics;
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
+    private long loggedNotWatched;
+    private long loggedForgotten;
 
     StateChanges(ForwarderMetrics metrics) {
         this.metrics = metrics;
@@ -53,6 +55,25 @@ final class StateChanges {
     void silentHost(SilentHostWatch.Silent silent) {
         log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
                 silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
+    }
+
+    /**
+     * The silent-host watch's bounds reached, said when their counts change: hosts not watched (it watches {@link
+     * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten.
+     */
+    void watchBounds(long notWatched, long forgotten) {
+        if (notWatched > loggedNotWatched && (loggedNotWatched == 0
+                || notWatched / DEAD_LETTER_LOG_EVERY > loggedNotWatched / DEAD_LETTER_LOG_EVERY)) {
+            log.warn("watching {} hosts for silence already, the most one forwarder does: {} heartbeats of other "
+                    + "hosts so far were not watched (their events are delivered); add forwarders to the group, or "
+                    + "look for a writer of forged heartbeats", SilentHostWatch.MAX_WATCHED, notWatched);
+            loggedNotWatched = notWatched;
+        }
+        if (forgotten > loggedForgotten) {
+            log.info("no longer watching {} host(s) reported silent and not heard for 7 days ({} so far)",
+                    forgotten - loggedForgotten, forgotten);
+            loggedForgotten = forgotten;
+        }
     }
 
     void hostBack(SilentHostWatch.Back back) {

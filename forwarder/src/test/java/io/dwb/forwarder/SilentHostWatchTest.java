@@ -38,6 +38,37 @@ class SilentHostWatchTest {
     }
 
     @Test
+    void hostsBeyondTheBoundAreNotWatchedAndTheirHeartbeatsStillMoveThePartitionOn() {
+        SilentHostWatch small = new SilentHostWatch(2);
+        small.heartbeat(0, A, 30, T0);
+        small.heartbeat(0, B, 30, T0);
+        for (int i = 0; i < 1000; i++) { // a writer of forged heartbeats, a new host id each
+            assertThat(small.heartbeat(0, new HostRef("forged", "F" + i), 30, T0 + i * S)).isNull();
+        }
+        assertThat(small.watched()).isEqualTo(2);
+        assertThat(small.notWatched()).isEqualTo(1000);
+        assertThat(small.newlySilent(0)).as("the partition's time moved on with them")
+                .extracting(SilentHostWatch.Silent::host).containsExactlyInAnyOrder(A, B);
+    }
+
+    @Test
+    void aHostSilentForAWeekIsForgottenAndWatchedAnewWhenHeard() {
+        watch.heartbeat(0, A, 30, T0);
+        watch.delivered(0, T0 + 100 * S);
+        assertThat(watch.newlySilent(0)).hasSize(1);
+        watch.delivered(0, T0 + SilentHostWatch.FORGET_AFTER_NANOS);
+        assertThat(watch.newlySilent(0)).isEmpty();
+        assertThat(watch.watched()).as("still kept: not heard for a week, not more").isEqualTo(1);
+        watch.delivered(0, T0 + S + SilentHostWatch.FORGET_AFTER_NANOS);
+        assertThat(watch.newlySilent(0)).isEmpty();
+        assertThat(watch.watched()).isZero();
+        assertThat(watch.forgotten()).isEqualTo(1);
+        assertThat(watch.heartbeat(0, A, 30, T0 + 102 * S + SilentHostWatch.FORGET_AFTER_NANOS))
+                .as("a new host: no host-back").isNull();
+        assertThat(watch.watched()).isEqualTo(1);
+    }
+
+    @Test
     void aSilenceReadBetweenTwoJudgementsIsReportedWhenTheHostSpeaksAgain() {
         // A backlog read within a second: no judgement ran while A's silence lay between these two heartbeats.
         watch.heartbeat(0, A, 30, T0);
