@@ -30,7 +30,10 @@ public enum DeadLetterReason {
     OUT_OF_RANGE("out-of-range"),
     /** Header {@code host-id} and the record key name different hosts. */
     HOST_MISMATCH("host-mismatch"),
-    /** Header {@code host} or {@code host-id}, or the key standing for the id, over {@link io.dwb.schemas.HeaderNames#MAX_HOST_BYTES}. */
+    /**
+     * Header {@code host} or {@code host-id}, or the key standing for the id, over
+     * {@link io.dwb.schemas.HeaderNames#MAX_HOST_BYTES}.
+     */
     INVALID_HOST("invalid-host"),
     INVALID_GAP("invalid-gap"),
     INVALID_HEARTBEAT("invalid-heartbeat"),

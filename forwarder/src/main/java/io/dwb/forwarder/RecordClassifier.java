@@ -153,13 +153,16 @@ public class RecordClassifier {
         Header hostId = record.headers().lastHeader(HeaderNames.HOST_ID);
         Header host = record.headers().lastHeader(HeaderNames.HOST);
         byte[] id = hostId != null ? hostId.value() : record.key(); // the key stands for a missing id
-        String which = id != null && id.length > HeaderNames.MAX_HOST_BYTES ? (hostId != null ? "header host-id" : "key")
-                : host != null && host.value() != null && host.value().length > HeaderNames.MAX_HOST_BYTES ? "header host"
-                : null;
-        if (which == null) {
-            return null;
+        if (id != null && id.length > HeaderNames.MAX_HOST_BYTES) {
+            return oversizeHost(hostId != null ? "header host-id" : "key", id.length);
         }
-        int length = which.equals("header host") ? host.value().length : id.length;
+        if (host != null && host.value() != null && host.value().length > HeaderNames.MAX_HOST_BYTES) {
+            return oversizeHost("header host", host.value().length);
+        }
+        return null;
+    }
+
+    private static Classified.Invalid oversizeHost(String which, int length) {
         return new Classified.Invalid(DeadLetterReason.INVALID_HOST, which + " of " + length + " bytes, over the "
                 + HeaderNames.MAX_HOST_BYTES + " a host's name or id may have");
     }

@@ -76,8 +76,8 @@ class RecordsThatLieTest {
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
             assertThat(dead).extracting(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR).split(":")[0])
                     .containsExactly("invalid-heartbeat", "invalid-heartbeat", "out-of-range", "out-of-range",
-                            "host-mismatch", "too-complex", "too-complex", "too-complex", "invalid-state", "invalid-host",
-                            "invalid-host");
+                            "host-mismatch", "too-complex", "too-complex", "too-complex", "invalid-state",
+                            "invalid-host", "invalid-host");
             assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).contains("intervalSeconds");
             // Nothing else comes: no silent-host from the forged interval, no alert for the refused records.
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> receiver.count() == 2);
