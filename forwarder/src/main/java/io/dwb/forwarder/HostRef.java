@@ -7,7 +7,6 @@ package io.dwb.forwarder;
 public record HostRef(String name, String id) {
     public static final HostRef UNKNOWN = new HostRef(null, null);
 
-
     public boolean known() {
         return name != null || id != null;
     }
