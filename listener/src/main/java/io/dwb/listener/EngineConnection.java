@@ -1,6 +1,9 @@
 package io.dwb.listener;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
@@ -25,6 +28,17 @@ import javax.net.ssl.SSLContext;
  * TLS comes from {@code DOCKER_TLS_VERIFY} / {@code DOCKER_CERT_PATH} as docker-java reads them. Thread-safe.
  */
 public final class EngineConnection implements AutoCloseable {
+    /**
+     * The engine's answers, read whole already, so Jackson's size limits guard nothing here; and names are kept in
+     * no table. Label keys are chosen by whoever runs a container: one over Jackson's 50,000 characters made the
+     * whole {@code /containers/json} answer unreadable, so no state snapshot followed any gap; and the contract
+     * mapper's name table would have kept such keys for the life of the process.
+     */
+    private static final ObjectReader ANSWERS = ContractJson.MAPPER.reader().with(ContractJson.MAPPER.getFactory()
+            .copy().configure(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES, false)
+            .setStreamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE)
+                    .maxStringLength(Integer.MAX_VALUE).build()));
+
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private final URI host;
     /** Short requests: bounded, so a hung engine is noticed. */
@@ -192,7 +206,7 @@ public final class EngineConnection implements AutoCloseable {
 
     private static JsonNode json(byte[] body) {
         try {
-            return ContractJson.tree(body);
+            return ANSWERS.readTree(body);
         } catch (IOException e) {
             throw new UncheckedIOException("the engine answered something that is not JSON", e);
         }

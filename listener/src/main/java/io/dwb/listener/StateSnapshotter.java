@@ -8,7 +8,9 @@ import io.dwb.schemas.StandIn;
 import io.dwb.schemas.StateSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -19,6 +21,8 @@ import java.util.UUID;
 final class StateSnapshotter {
     /** Room for a part's own fields (time, ids, part numbers) around its containers. */
     private static final int PART_OVERHEAD = 512;
+    private static final int MAX_NAME_LENGTH = ContractJson.MAPPER.getFactory().streamReadConstraints()
+            .getMaxNameLength();
 
     private final EngineConnection engine;
     private final int maxPartBytes;
@@ -43,7 +47,7 @@ final class StateSnapshotter {
         for (JsonNode container : containers) {
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
-            if (length > budget) {
+            if (length > budget || hasLongName(container)) {
                 kept = summary(container);
                 length = ContractJson.write(kept).length;
             }
@@ -63,7 +67,32 @@ final class StateSnapshotter {
         return snapshots;
     }
 
-    /** A container too large for a part alone: its summary fields, each cut to fit, marked truncated. */
+    /**
+     * Whether a field name in it (a label key: whoever runs a container chooses it) is longer than the contract's
+     * parser reads: a forwarder would dead-letter the whole part as {@code too-complex}.
+     */
+    private static boolean hasLongName(JsonNode node) {
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (field.getKey().length() > MAX_NAME_LENGTH || hasLongName(field.getValue())) {
+                    return true;
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (hasLongName(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A container too large for a part alone, or with a name the contract's parser refuses: its summary fields, each
+     * cut to fit, marked truncated.
+     */
     private static ObjectNode summary(JsonNode container) {
         ObjectNode summary = ContractJson.MAPPER.createObjectNode();
         for (String field : StateSnapshot.SUMMARY_FIELDS) {
