@@ -292,6 +292,7 @@ public final class AlertPipeline {
                 silentHost(silent);
             }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten());
+            metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());
         }
         Step step = null;
         while (!stateAlerts.isEmpty()) {

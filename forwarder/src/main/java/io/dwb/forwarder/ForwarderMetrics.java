@@ -50,6 +50,12 @@ public final class ForwarderMetrics {
             .help("1 while delivery waits for the Wazuh queue or the dead-letter topic").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
+    private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
+            .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")
+            .register(registry);
+    private final Counter unwatched = Counter.builder().name("dwb_forwarder_heartbeats_unwatched_total")
+            .help("Heartbeats of hosts the silent-host watch had no room for").register(registry);
+    private long unwatchedCounted;
     private final StageLatency deliveryLatency = new StageLatency(registry, "dwb_forwarder_delivery_latency_seconds",
             "From an event's record timestamp (its engine time, set by the listener) to the Wazuh queue accepting "
                     + "its alert (this host's clock); live delivery only");
@@ -116,6 +122,13 @@ public final class ForwarderMetrics {
 
     void replaySkipped() {
         skipped.inc();
+    }
+
+    /** The silent-host watch's size now, and its heartbeats not watched since the start. */
+    void watch(int watched, long notWatchedTotal) {
+        hostsWatched.set(watched);
+        unwatched.inc(notWatchedTotal - unwatchedCounted);
+        unwatchedCounted = notWatchedTotal;
     }
 
     void paused(boolean pausedNow) {

@@ -8,6 +8,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -355,6 +356,7 @@ class DeliveryLoopTest {
         tick(3 * HEARTBEAT_INTERVAL.toNanos());
         round(loop);
         assertThat(sink.accepted).as("three intervals, not more").isEmpty();
+        assertThat(gauge("dwb_forwarder_hosts_watched")).isEqualTo(1);
 
         tick(HEARTBEAT_INTERVAL.toNanos());
         round(loop);
@@ -411,6 +413,11 @@ class DeliveryLoopTest {
     /** The wall clock: at the test records' timestamp when the test starts, then moving with {@link #now}. */
     private long wallMillis() {
         return RECORD_TIME_MS + (now - START) / 1_000_000L;
+    }
+
+    private double gauge(String name) {
+        return metrics.registry().scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .map(s -> ((GaugeSnapshot) s).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
     }
 
     private HistogramSnapshot.HistogramDataPointSnapshot deliveryLatency() {
