@@ -12,14 +12,15 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Request;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
 import com.github.dockerjava.transport.SSLConfig;
+import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -122,7 +123,12 @@ public final class EngineConnection implements AutoCloseable {
         if (time == null) {
             return ContractJson.epochNanos(java.time.Instant.now());
         }
-        return ContractJson.epochNanos(OffsetDateTime.parse(time).toInstant());
+        try {
+            return ContractJson.epochNanos(OffsetDateTime.parse(time).toInstant());
+        } catch (DateTimeParseException e) {
+            throw new EngineUnavailable("the engine at " + host + " answered GET /info with a SystemTime that is no "
+                    + "time: '" + LogText.bounded(time, 100) + "'", e);
+        }
     }
 
     /** GET /containers/json?all=1, the engine's answer unchanged. */
@@ -208,7 +214,9 @@ public final class EngineConnection implements AutoCloseable {
         try {
             return ANSWERS.readTree(body);
         } catch (IOException e) {
-            throw new UncheckedIOException("the engine answered something that is not JSON", e);
+            // As for an engine away: retried with backoff (attempts permitting), never an unexpected exit.
+            throw new EngineUnavailable("the engine answered something that is not JSON ("
+                    + LogText.bounded(e.getMessage(), 200) + ")", e);
         }
     }
 

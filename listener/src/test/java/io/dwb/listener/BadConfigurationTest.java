@@ -100,6 +100,21 @@ class BadConfigurationTest {
         assertThat(o.output()).contains("attempt 1 of 3").contains("attempt 2 of 3");
     }
 
+    /** An answer that is no engine's (a proxy's error page) is retried as an engine away, then given up. */
+    @Test
+    void anEngineAnsweringInfoWithSomethingElseIsRetriedAsAnEngineAway() throws Exception {
+        for (String info : List.of("<html>502 Bad Gateway</html>", "[1,2]")) {
+            try (ScriptedEngine engine = new ScriptedEngine(List.of())) {
+                engine.answerInfo(info);
+                Outcome o = run("--docker-host", engine.dockerHost(), "--attempts", "2", "--bootstrap-servers",
+                        NO_KAFKA);
+                assertThat(o.exitCode()).as(info).isEqualTo(1);
+                assertOneClearLine(o, "gave up after 2 attempts");
+                assertThat(o.output()).as(info).contains("attempt 1 of 2");
+            }
+        }
+    }
+
     @Test
     void runOnStartNoWaitsOneIntervalBeforeTheFirstConnection(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("ossec.conf");

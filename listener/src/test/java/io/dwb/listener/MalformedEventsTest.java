@@ -79,6 +79,24 @@ class MalformedEventsTest {
         }
     }
 
+    /** The engine's clock is read once, for a first start's {@code since}: one that is no time is retried. */
+    @Test
+    void anEngineClockThatIsNoTimeIsRetriedAsAnEngineAwayUntilItIsOne(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(List.of(bytes(event("after", T0, "\"a\":\"b\""))))) {
+            engine.answerInfo("{\"ID\":\"CLOCKLESS\",\"Name\":\"scripted\",\"SystemTime\":\"soon\"}");
+            try (JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> process.output().contains(
+                        "SystemTime that is no time: 'soon'; reconnecting with backoff"));
+                assertThat(process.isAlive()).isTrue();
+                engine.answerInfo(null);
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                        assertThat(TopicView.read(broker, listener.topic).events()).hasSize(1));
+                assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+            }
+        }
+    }
+
     private static String event(String id, long timeNano, String attributes) {
         return "{\"status\":\"create\",\"id\":\"" + id + "\",\"Type\":\"container\",\"Action\":\"create\","
                 + "\"Actor\":{\"ID\":\"" + id + "\",\"Attributes\":{" + attributes + "}},\"scope\":\"local\","

@@ -35,6 +35,8 @@ final class ScriptedEngine implements AutoCloseable {
     private final AtomicInteger subscriptions = new AtomicInteger();
     /** Counted down when the open streams end: {@link #endStreams} or {@link #close}. */
     private volatile CountDownLatch streamsEnd = new CountDownLatch(1);
+    /** What {@code GET /info} answers instead of the engine's identity and clock; null for those. */
+    private volatile byte[] infoAnswer;
 
     /** @param containers the answer to {@code GET /containers/json} */
     ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
@@ -76,6 +78,11 @@ final class ScriptedEngine implements AutoCloseable {
         return "tcp://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** Makes {@code GET /info} answer {@code answer} (an engine behind a broken proxy); null for the real one. */
+    void answerInfo(String answer) {
+        infoAnswer = answer == null ? null : answer.getBytes(StandardCharsets.UTF_8);
+    }
+
     int subscriptions() {
         return subscriptions.get();
     }
@@ -92,7 +99,7 @@ final class ScriptedEngine implements AutoCloseable {
         String path = uri.getPath().replaceFirst("^/v[0-9.]+/", "/");
         switch (path) {
             case "/_ping" -> answer(exchange, "OK".getBytes(StandardCharsets.UTF_8));
-            case "/info" -> answer(exchange, ("{\"ID\":\"" + id + "\",\"Name\":\"scripted\",\"SystemTime\":\""
+            case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\"" + id + "\",\"Name\":\"scripted\",\"SystemTime\":\""
                     + ContractJson.rfc3339(clockNanos) + "\"}").getBytes(StandardCharsets.UTF_8));
             case "/containers/json" -> answer(exchange, containers);
             case "/events" -> stream(exchange, since(uri.getQuery()));
