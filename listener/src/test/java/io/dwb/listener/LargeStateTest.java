@@ -23,9 +23,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The state record after a gap, for an engine with 1,200 containers of 2 KB each, one with a 2 MB label (2.4 MB
- * in all, far over Kafka's 1 MiB record) and one with a label key of 60,000 characters: published in parts, each under the record limit and valid against the
- * schema, together every container in the engine's order, in the same transaction as the gap; the events after it
- * follow.
+ * in all, far over Kafka's 1 MiB record) and one with a label key of 60,000 characters: published in parts, each
+ * under the record limit and valid against the schema, together every container in the engine's order, in the same
+ * transaction as the gap; the events after it follow.
  */
 @ExtendWith(SharedKafka.class)
 class LargeStateTest {

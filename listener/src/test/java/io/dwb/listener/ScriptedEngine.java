@@ -99,8 +99,9 @@ final class ScriptedEngine implements AutoCloseable {
         String path = uri.getPath().replaceFirst("^/v[0-9.]+/", "/");
         switch (path) {
             case "/_ping" -> answer(exchange, "OK".getBytes(StandardCharsets.UTF_8));
-            case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\"" + id + "\",\"Name\":\"scripted\",\"SystemTime\":\""
-                    + ContractJson.rfc3339(clockNanos) + "\"}").getBytes(StandardCharsets.UTF_8));
+            case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\"" + id
+                    + "\",\"Name\":\"scripted\",\"SystemTime\":\"" + ContractJson.rfc3339(clockNanos) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
             case "/containers/json" -> answer(exchange, containers);
             case "/events" -> stream(exchange, since(uri.getQuery()));
             default -> {
