@@ -1,10 +1,12 @@
 package io.dwb.listener;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -131,13 +134,39 @@ public final class EngineConnection implements AutoCloseable {
         }
     }
 
-    /** GET /containers/json?all=1, the engine's answer unchanged. */
-    public ArrayNode containers() {
-        JsonNode node = json(get("/containers/json?all=1"));
-        if (!(node instanceof ArrayNode array)) {
-            throw new EngineUnavailable("GET /containers/json did not answer a JSON array");
+    /**
+     * GET /containers/json?all=1, each container as the engine wrote it, one at a time as the answer streams in:
+     * whoever runs a container chooses its labels, and six of 4 MB each, read whole and then as one tree, filled the
+     * listener's heap.
+     */
+    public void containers(Consumer<JsonNode> each) {
+        String path = "/containers/json?all=1";
+        Request request = Request.builder().method(Request.Method.GET).path(path).build();
+        try (Response response = requests.execute(request); InputStream in = response.getBody()) {
+            if (response.getStatusCode() != 200) {
+                throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
+                        + LogText.bounded(new String(in.readNBytes(1_000), StandardCharsets.UTF_8).strip(), 200));
+            }
+            try (JsonParser parser = ANSWERS.createParser(in)) {
+                if (parser.nextToken() != JsonToken.START_ARRAY) {
+                    throw new EngineUnavailable("GET /containers/json did not answer a JSON array");
+                }
+                for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+                    if (t == null) {
+                        throw new EngineUnavailable("GET /containers/json ended inside its array");
+                    }
+                    each.accept(ANSWERS.readTree(parser));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new EngineUnavailable("the engine answered something that is not JSON ("
+                    + LogText.bounded(e.getMessage(), 200) + ")", e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof EngineUnavailable u) {
+                throw u;
+            }
+            throw unavailable(e);
         }
-        return array;
     }
 
     /**

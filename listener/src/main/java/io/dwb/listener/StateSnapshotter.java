@@ -34,17 +34,23 @@ final class StateSnapshotter {
 
     List<StateSnapshot> take() {
         long now = ContractJson.epochNanos(Instant.now());
-        return split(ContractJson.rfc3339(now), now, UUID.randomUUID().toString(), engine.containers(), maxPartBytes);
+        Parts parts = new Parts(maxPartBytes - PART_OVERHEAD);
+        engine.containers(parts::add); // one container at a time: each may hold megabytes of labels
+        return parts.snapshots(ContractJson.rfc3339(now), now, UUID.randomUUID().toString());
     }
 
-    /** The parts of one snapshot: containers in the engine's order, each part's JSON within {@code maxPartBytes}. */
-    static List<StateSnapshot> split(String time, long timeNano, String snapshotId, ArrayNode containers,
-                                     int maxPartBytes) {
-        int budget = maxPartBytes - PART_OVERHEAD;
-        List<ArrayNode> parts = new ArrayList<>();
-        ArrayNode current = ContractJson.MAPPER.createArrayNode();
-        long size = 0;
-        for (JsonNode container : containers) {
+    /** The parts of one snapshot as its containers come: in the engine's order, each within the budget. */
+    private static final class Parts {
+        private final int budget;
+        private final List<ArrayNode> parts = new ArrayList<>();
+        private ArrayNode current = ContractJson.MAPPER.createArrayNode();
+        private long size;
+
+        Parts(int budget) {
+            this.budget = budget;
+        }
+
+        void add(JsonNode container) {
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
             if (length > budget || hasLongName(container)) {
@@ -59,12 +65,15 @@ final class StateSnapshotter {
             current.add(kept);
             size += length + 1;
         }
-        parts.add(current);
-        List<StateSnapshot> snapshots = new ArrayList<>(parts.size());
-        for (int i = 0; i < parts.size(); i++) {
-            snapshots.add(new StateSnapshot(time, timeNano, snapshotId, i + 1, parts.size(), parts.get(i)));
+
+        List<StateSnapshot> snapshots(String time, long timeNano, String snapshotId) {
+            parts.add(current);
+            List<StateSnapshot> snapshots = new ArrayList<>(parts.size());
+            for (int i = 0; i < parts.size(); i++) {
+                snapshots.add(new StateSnapshot(time, timeNano, snapshotId, i + 1, parts.size(), parts.get(i)));
+            }
+            return snapshots;
         }
-        return snapshots;
     }
 
     /**

@@ -103,4 +103,38 @@ class LargeStateTest {
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
         }
     }
+
+    /**
+     * Eight containers with a 4 MB label each (32 MB, which the engine accepts): the answer used to be read whole,
+     * then as one tree, and six such ran the launcher's 64 MB heap out. Now one container at a time: each is its
+     * summary, and the listener goes on.
+     */
+    @Test
+    void containersOfMegabytesOfLabelsAreReadOneAtATime(SharedKafka.Broker broker) throws Exception {
+        StringBuilder containers = new StringBuilder("[");
+        for (int i = 0; i < 8; i++) {
+            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
+                    .append("\",\"Names\":[\"/big-").append(i).append("\"],\"State\":\"running\",\"Labels\":")
+                    .append("{\"note\":\"").append("b".repeat(4_000_000)).append("\"}}");
+        }
+        long t = System.currentTimeMillis() * 1_000_000L;
+        List<ScriptedEngine.Event> events = List.of(new ScriptedEngine.Event(("{\"Type\":\"volume\",\"Action\":"
+                + "\"create\",\"Actor\":{\"ID\":\"v-big\"},\"scope\":\"local\",\"time\":" + t / 1_000_000_000L
+                + ",\"timeNano\":" + t + "}").getBytes(StandardCharsets.UTF_8), t));
+        ListenerProcess listener = new ListenerProcess(broker);
+        listener.writeCheckpointValue(broker, "garbage".getBytes(StandardCharsets.UTF_8)); // a gap at start
+        try (ScriptedEngine engine = new ScriptedEngine(events,
+                containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+             JavaProcess process = listener.startWithLauncherHeap("--docker-host", engine.dockerHost())) {
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                assertThat(process.isAlive()).as("alive; output:\n" + process.output()).isTrue();
+                assertThat(TopicView.read(broker, listener.topic).events()).hasSize(1);
+            });
+            List<TopicView.Published> parts = TopicView.read(broker, listener.topic).records().stream()
+                    .filter(p -> p.kind().equals("state")).toList();
+            assertThat(parts.stream().flatMap(p -> StreamSupport.stream(p.value().get("containers").spliterator(),
+                    false)).toList()).hasSize(8).allSatisfy(c -> assertThat(c.path("truncated").asBoolean()).isTrue());
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
 }
