@@ -140,13 +140,7 @@ public final class EngineConnection implements AutoCloseable {
      * listener's heap.
      */
     public void containers(Consumer<JsonNode> each) {
-        String path = "/containers/json?all=1";
-        Request request = Request.builder().method(Request.Method.GET).path(path).build();
-        try (Response response = requests.execute(request); InputStream in = response.getBody()) {
-            if (response.getStatusCode() != 200) {
-                throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
-                        + LogText.bounded(new String(in.readNBytes(1_000), StandardCharsets.UTF_8).strip(), 200));
-            }
+        read(requests, "/containers/json?all=1", in -> {
             try (JsonParser parser = ANSWERS.createParser(in)) {
                 if (parser.nextToken() != JsonToken.START_ARRAY) {
                     throw new EngineUnavailable("GET /containers/json did not answer a JSON array");
@@ -158,15 +152,8 @@ public final class EngineConnection implements AutoCloseable {
                     each.accept(ANSWERS.readTree(parser));
                 }
             }
-        } catch (JsonProcessingException e) {
-            throw new EngineUnavailable("the engine answered something that is not JSON ("
-                    + LogText.bounded(e.getMessage(), 200) + ")", e);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof EngineUnavailable u) {
-                throw u;
-            }
-            throw unavailable(e);
-        }
+            return null;
+        });
     }
 
     /**
@@ -203,23 +190,41 @@ public final class EngineConnection implements AutoCloseable {
     }
 
     private byte[] get(DockerHttpClient client, String path) {
+        return read(client, path, InputStream::readAllBytes);
+    }
+
+    /** What the engine answers to one request, as it streams in. */
+    @FunctionalInterface
+    private interface BodyReader<T> {
+        T read(InputStream body) throws IOException;
+    }
+
+    /**
+     * GET {@code path}, its body read by {@code reader} when the engine answers 200; any other answer, an answer that
+     * is not JSON, or a failed connection is an {@link EngineUnavailable}.
+     */
+    private <T> T read(DockerHttpClient client, String path, BodyReader<T> reader) {
         Request request = Request.builder().method(Request.Method.GET).path(path).build();
-        try (Response response = client.execute(request)) {
-            byte[] body;
-            try (InputStream in = response.getBody()) {
-                body = in.readAllBytes();
-            }
+        try (Response response = client.execute(request); InputStream in = response.getBody()) {
             if (response.getStatusCode() != 200) {
                 throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
-                        + new String(body, StandardCharsets.UTF_8).strip());
+                        + new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
             }
-            return body;
+            return reader.read(in);
+        } catch (JsonProcessingException e) {
+            throw notJson(e);
         } catch (IOException | RuntimeException e) {
             if (e instanceof EngineUnavailable u) {
                 throw u;
             }
             throw unavailable(e);
         }
+    }
+
+    /** As for an engine away: retried with backoff (attempts permitting), never an unexpected exit. */
+    private static EngineUnavailable notJson(IOException e) {
+        return new EngineUnavailable("the engine answered something that is not JSON ("
+                + LogText.bounded(e.getMessage(), 200) + ")", e);
     }
 
     private EngineUnavailable unavailable(Exception e) {
@@ -243,9 +248,7 @@ public final class EngineConnection implements AutoCloseable {
         try {
             return ANSWERS.readTree(body);
         } catch (IOException e) {
-            // As for an engine away: retried with backoff (attempts permitting), never an unexpected exit.
-            throw new EngineUnavailable("the engine answered something that is not JSON ("
-                    + LogText.bounded(e.getMessage(), 200) + ")", e);
+            throw notJson(e);
         }
     }
 
