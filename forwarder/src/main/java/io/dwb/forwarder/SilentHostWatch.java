@@ -84,12 +84,13 @@ public final class SilentHostWatch {
      * null.
      */
     public Back heartbeat(int partition, HostRef host, long intervalSeconds, long heartbeatTimeNano) {
+        Progress progress = progress(partition);
+        progress.recordNanos = Math.max(progress.recordNanos, heartbeatTimeNano); // watched or not, time moved on
         Watched w = hosts.get(host.key());
         boolean known = w != null;
         if (!known) {
             if (hosts.size() >= maxWatched) {
                 notWatched++;
-                progress(partition).recordNanos = Math.max(progress(partition).recordNanos, heartbeatTimeNano);
                 return null;
             }
             w = new Watched();
@@ -109,7 +110,6 @@ public final class SilentHostWatch {
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
         w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
         w.reported = false;
-        progress(partition).recordNanos = Math.max(progress(partition).recordNanos, heartbeatTimeNano);
         return back;
     }
 
