@@ -3,7 +3,9 @@
 # and starts it on a private socket. Functions print what they do on stderr, one line per step.
 
 DWB_ENGINE_SOCK=${DWB_ENGINE_SOCK:-/run/dwb/docker.sock}
-DWB_KAFKA_VERSION=${DWB_KAFKA_VERSION:-4.1.1}
+# The Kafka version: the build's (pom.xml's kafka.version), for the clients, the embedded broker and this image alike.
+DWB_KAFKA_VERSION=${DWB_KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' \
+  "$(dirname "${BASH_SOURCE[0]}")/../../pom.xml")}
 DWB_KAFKA_IMAGE=${DWB_KAFKA_IMAGE:-local/kafka:$DWB_KAFKA_VERSION}
 DWB_BUSYBOX_IMAGE=${DWB_BUSYBOX_IMAGE:-local/busybox:1}
 DWB_STARTED_ENGINE_PID=

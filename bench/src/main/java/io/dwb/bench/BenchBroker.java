@@ -20,7 +20,7 @@ public final class BenchBroker implements AutoCloseable {
     private final KafkaContainer container;
 
     public BenchBroker() {
-        String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.1.1");
+        String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.2.2");
         container = new KafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")

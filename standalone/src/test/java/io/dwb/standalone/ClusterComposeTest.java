@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterComposeTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.1.1");
+    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.2.2");
 
     @TempDir
     Path work;

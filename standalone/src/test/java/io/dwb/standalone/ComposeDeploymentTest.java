@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ComposeDeploymentTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.1.1");
+    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.2.2");
     private static final String JRE_IMAGE = System.getenv().getOrDefault("DWB_JRE_IMAGE", "local/jre:17");
     private static final String HAPROXY_IMAGE = System.getenv().getOrDefault("DWB_HAPROXY_IMAGE", "local/haproxy:2.6");
     /** Stands for the wazuh group of a real host: the only group (besides root) that may write the queue socket. */

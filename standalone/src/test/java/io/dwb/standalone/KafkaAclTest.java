@@ -54,7 +54,7 @@ import org.testcontainers.utility.MountableFile;
  */
 class KafkaAclTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.1.1");
+    private static final String IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.2.2");
     private static final Map<String, String> PASSWORDS = Map.of(
             "admin", "admin-secret", "dwb-listener", "listener-secret", "dwb-forwarder", "forwarder-secret");
 

@@ -121,7 +121,7 @@ public final class FleetCluster implements AutoCloseable {
         for (int id = 1; id <= BROKERS; id++) {
             env.put("KAFKA_" + id + "_PORT", String.valueOf(kafkaPorts.get(id - 1)));
         }
-        env.putIfAbsent("KAFKA_IMAGE", System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.1.1"));
+        env.putIfAbsent("KAFKA_IMAGE", System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.2.2"));
         Process process = builder.start();
         if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -68,7 +68,7 @@ public final class SharedKafka implements ParameterResolver {
     /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
     public static Broker startBroker(Map<String, String> settings) {
         String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
-                "apache/kafka:4.1.1"));
+                "apache/kafka:4.2.2"));
         KafkaContainer container = new KafkaContainer(
                 DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
