@@ -7,6 +7,10 @@ DWB_ENGINE_SOCK=${DWB_ENGINE_SOCK:-/run/dwb/docker.sock}
 DWB_KAFKA_VERSION=${DWB_KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' \
   "$(dirname "${BASH_SOURCE[0]}")/../../pom.xml")}
 DWB_KAFKA_IMAGE=${DWB_KAFKA_IMAGE:-local/kafka:$DWB_KAFKA_VERSION}
+# The oldest broker line tested (pom.xml's kafka.oldest.version): topics created on brokers that lack newer settings.
+DWB_KAFKA_OLDEST_VERSION=${DWB_KAFKA_OLDEST_VERSION:-$(sed -n \
+  's:.*<kafka.oldest.version>\(.*\)</kafka.oldest.version>.*:\1:p' "$(dirname "${BASH_SOURCE[0]}")/../../pom.xml")}
+DWB_KAFKA_OLDEST_IMAGE=${DWB_KAFKA_OLDEST_IMAGE:-local/kafka:$DWB_KAFKA_OLDEST_VERSION}
 DWB_BUSYBOX_IMAGE=${DWB_BUSYBOX_IMAGE:-local/busybox:1}
 DWB_STARTED_ENGINE_PID=
 
@@ -106,6 +110,13 @@ ensure_kafka_image() {
   image_exists "$DWB_KAFKA_IMAGE" && return 0
   say "building $DWB_KAFKA_IMAGE from Maven Central jars and the local JDK (about a minute)"
   "$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" "$DWB_KAFKA_VERSION" "$DWB_KAFKA_IMAGE" >&2
+}
+
+# The oldest broker line tested, as a second local image.
+ensure_oldest_kafka_image() {
+  image_exists "$DWB_KAFKA_OLDEST_IMAGE" && return 0
+  say "building $DWB_KAFKA_OLDEST_IMAGE, the oldest Kafka tested (about 30 s)"
+  "$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" "$DWB_KAFKA_OLDEST_VERSION" "$DWB_KAFKA_OLDEST_IMAGE" >&2
 }
 
 # --- Appended for the compose deployment test (standalone/ComposeDeploymentTest) ---

@@ -51,6 +51,37 @@ final class TopicChecks {
         return List.of();
     }
 
+    /**
+     * A topic that takes records decompressing beyond the bound asked
+     * ({@link TopicSpec#MAX_DECOMPRESSED_RECORD_BYTES}), or whose brokers cannot bound them (no such setting before Kafka 4.2.2): a warning, since it works; but one
+     * compressed record from anyone who may write it can make every reader exit on OutOfMemoryError.
+     */
+    static List<TopicProblem> decompressedBound(TopicSpec spec, String maxDecompressedBytes) {
+        String wanted = spec.configs().get(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
+        if (wanted == null) {
+            return List.of();
+        }
+        if (maxDecompressedBytes == null) {
+            return List.of(withoutDecompressedBound(spec, "the brokers of topic " + spec.name() + " do not know "
+                    + TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG));
+        }
+        if (Long.parseLong(maxDecompressedBytes.strip()) > Long.parseLong(wanted)) {
+            return List.of(withoutDecompressedBound(spec, "topic " + spec.name() + " has "
+                    + TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG + "=" + maxDecompressedBytes.strip()));
+        }
+        return List.of();
+    }
+
+    /** The warning for a topic without the bound on decompressed records, {@code why} first. */
+    static TopicProblem withoutDecompressedBound(TopicSpec spec, String why) {
+        String setting = TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG;
+        return new TopicProblem(spec.name(), setting, Severity.WARNING, why + ": a compressed record of a few "
+                + "kilobytes from anyone allowed to write it can inflate beyond a reader's heap, and every forwarder "
+                + "or listener that reads it exits on OutOfMemoryError (docs/security.md); on Kafka 4.2.2, 4.4.0 or "
+                + "later set it with kafka-configs.sh --alter --entity-type topics --entity-name " + spec.name()
+                + " --add-config " + setting + "=" + spec.configs().get(setting));
+    }
+
     /** Fewer partitions or replicas than asked: the topic works, with less parallelism or less safety. */
     static List<TopicProblem> size(TopicSpec spec, int partitions, int replicas, short factor) {
         List<TopicProblem> problems = new ArrayList<>();

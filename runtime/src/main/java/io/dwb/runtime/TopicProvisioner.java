@@ -112,7 +112,7 @@ public final class TopicProvisioner {
                     throw new ConfigurationError("--min-insync-replicas " + minInsync + " is more than the "
                             + "replication factor " + factor + ": every write would be refused");
                 }
-                Set<String> created = create(missing, factor, minInsync);
+                Set<String> created = create(missing, factor, minInsync, problems);
                 // Those another process created first are checked like any existing topic.
                 problems.addAll(check(missing.stream().filter(t -> !created.contains(t.name())).toList(), factor));
                 refuseIfAny(problems);
@@ -191,16 +191,32 @@ public final class TopicProvisioner {
         }
     }
 
-    /** Creates {@code specs}; returns the names this call created (not those another process created first). */
-    private Set<String> create(List<TopicSpec> specs, short factor, int minInsync)
+    /**
+     * Creates {@code specs}; returns the names this call created (not those another process created first). A topic
+     * the brokers refuse for a setting they are too old to know is created without it, and a warning added to
+     * {@code problems}.
+     */
+    private Set<String> create(List<TopicSpec> specs, short factor, int minInsync, List<TopicProblem> problems)
             throws ExecutionException, TimeoutException, InterruptedException {
-        List<NewTopic> topics = specs.stream().map(t -> new NewTopic(t.name(), t.partitions(), factor)
-                .configs(withMinInsync(t.configs(), minInsync))).toList();
-        Map<String, KafkaFuture<Void>> results = admin.createTopics(topics).values();
+        Map<String, KafkaFuture<Void>> results = admin.createTopics(specs.stream()
+                .map(t -> newTopic(t, factor, minInsync)).toList()).values();
         Set<String> created = new HashSet<>();
-        for (TopicSpec spec : specs) {
+        for (TopicSpec asked : specs) {
+            TopicSpec spec = asked;
+            KafkaFuture<Void> result = results.get(spec.name());
             try {
-                get(results.get(spec.name()));
+                try {
+                    get(result);
+                } catch (ExecutionException e) {
+                    if (!unknownToOlderBrokers(spec, e.getCause())) {
+                        throw e;
+                    }
+                    spec = spec.forOlderBrokers();
+                    get(admin.createTopics(List.of(newTopic(spec, factor, minInsync))).all());
+                    problems.add(TopicChecks.withoutDecompressedBound(asked, "Kafka at " + bootstrapServers
+                            + " does not know " + TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG + " ("
+                            + e.getCause().getMessage() + "): topic " + spec.name() + " was created without it"));
+                }
                 created.add(spec.name());
                 log.info("created topic {}: {}", spec.name(), spec.describe(factor, minInsync));
             } catch (ExecutionException e) {
@@ -223,6 +239,17 @@ public final class TopicProvisioner {
             }
         }
         return created;
+    }
+
+    private static NewTopic newTopic(TopicSpec spec, short factor, int minInsync) {
+        return new NewTopic(spec.name(), spec.partitions(), factor).configs(withMinInsync(spec.configs(), minInsync));
+    }
+
+    /** Refused for a setting of {@link TopicSpec#NOT_ON_OLDER_BROKERS} the brokers do not know. */
+    private static boolean unknownToOlderBrokers(TopicSpec spec, Throwable refusal) {
+        return refusal instanceof InvalidConfigurationException && refusal.getMessage() != null
+                && TopicSpec.NOT_ON_OLDER_BROKERS.stream()
+                        .anyMatch(k -> spec.configs().containsKey(k) && refusal.getMessage().contains(k));
     }
 
     private static Map<String, String> withMinInsync(Map<String, String> configs, int minInsync) {
@@ -283,6 +310,8 @@ public final class TopicProvisioner {
                 problems.addAll(TopicChecks.policy(spec, value(config, TopicConfig.CLEANUP_POLICY_CONFIG)));
                 problems.addAll(TopicChecks.minInsync(spec,
                         value(config, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), replicas));
+                problems.addAll(TopicChecks.decompressedBound(spec,
+                        value(config, TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG)));
             }
             problems.addAll(TopicChecks.size(spec, partitions, replicas, factor));
         }

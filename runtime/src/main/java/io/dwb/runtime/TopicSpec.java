@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.config.TopicConfig;
 
 /**
@@ -29,6 +30,20 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
      * lookup then reads each host's newest checkpoint plus at most about this much of recent ones.
      */
     static final Duration CHECKPOINT_SEGMENT_AGE = Duration.ofHours(1);
+    /**
+     * The largest record, once decompressed, the events and checkpoint topics take: the contract's longest value
+     * ({@code StandIn.MAX_VALUE_BYTES}, 1 MiB) with room for its key and headers. {@code max.message.bytes} bounds
+     * only the compressed batch, and a consumer allocates a record's decompressed size before anyone can check it:
+     * without this bound, one zstd record of a few kilobytes written by any principal that may write the topic
+     * inflates to hundreds of megabytes in every forwarder (or listener) that reads it, and each exits on
+     * OutOfMemoryError at the same offset.
+     */
+    public static final int MAX_DECOMPRESSED_RECORD_BYTES = 2 * 1024 * 1024;
+    /**
+     * Settings older brokers do not know (and refuse a topic for): such a topic is created without them, with a
+     * warning. {@code max.decompressed.message.bytes}: Kafka 4.2.2, 4.4.0 and later (not 4.3.0 or 4.3.1).
+     */
+    static final Set<String> NOT_ON_OLDER_BROKERS = Set.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
 
     public TopicSpec {
         if (partitions < 1) {
@@ -45,6 +60,7 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         if (retentionBytes > 0) {
             configs.put(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(retentionBytes));
         }
+        configs.put(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_DECOMPRESSED_RECORD_BYTES));
         return new TopicSpec(TopicRole.EVENTS, name, partitions, configs);
     }
 
@@ -53,6 +69,7 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         Map<String, String> configs = new LinkedHashMap<>();
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         configs.put(TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(CHECKPOINT_SEGMENT_AGE.toMillis()));
+        configs.put(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_DECOMPRESSED_RECORD_BYTES));
         return new TopicSpec(TopicRole.CHECKPOINTS, name, partitions, configs);
     }
 
@@ -69,6 +86,13 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         Map<String, String> more = new LinkedHashMap<>(configs);
         more.put(key, value);
         return new TopicSpec(role, name, partitions, more);
+    }
+
+    /** This spec without the settings older brokers do not know ({@link #NOT_ON_OLDER_BROKERS}). */
+    TopicSpec forOlderBrokers() {
+        Map<String, String> known = new LinkedHashMap<>(configs);
+        known.keySet().removeAll(NOT_ON_OLDER_BROKERS);
+        return new TopicSpec(role, name, partitions, known);
     }
 
     /** What an administrator must give when creating it by hand, e.g. in an error message. */

@@ -50,4 +50,24 @@ class TopicChecksTest {
         assertThat(TopicChecks.size(CHECKPOINTS, 1, 3, (short) 3)).singleElement()
                 .satisfies(p -> assertThat(p.message()).contains("never add partitions to it"));
     }
+
+    @Test
+    void eventsAndCheckpointsWithoutTheDecompressedBoundAreWarnings() {
+        String bound = String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES);
+        assertThat(TopicChecks.decompressedBound(EVENTS, bound)).isEmpty();
+        assertThat(TopicChecks.decompressedBound(CHECKPOINTS, "1048576")).as("a tighter bound is the owner's")
+                .isEmpty();
+        assertThat(TopicChecks.decompressedBound(EVENTS, "2147483639")).singleElement().satisfies(p -> {
+            assertThat(p.severity()).isEqualTo(Severity.WARNING);
+            assertThat(p.setting()).isEqualTo("max.decompressed.message.bytes");
+            assertThat(p.message()).startsWith("topic ev has max.decompressed.message.bytes=2147483639: ")
+                    .contains("OutOfMemoryError")
+                    .endsWith("--entity-name ev --add-config max.decompressed.message.bytes=" + bound);
+        });
+        assertThat(TopicChecks.decompressedBound(CHECKPOINTS, null)).singleElement()
+                .satisfies(p -> assertThat(p.message()).startsWith("the brokers of topic cp do not know "
+                        + "max.decompressed.message.bytes: "));
+        assertThat(TopicChecks.decompressedBound(DEAD_LETTERS, null)).as("no bound asked: read by people's tools")
+                .isEmpty();
+    }
 }

@@ -78,6 +78,10 @@ class TopicProvisionerTest {
                 .isEqualTo(String.valueOf(Duration.ofDays(2).toMillis()));
         assertThat(config(broker, events).get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
         assertThat(config(broker, checkpoints).get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
+        for (String readByUs : List.of(events, checkpoints)) {
+            assertThat(config(broker, readByUs).get(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG).value())
+                    .isEqualTo(String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES));
+        }
         assertThat(config(broker, checkpoints).get(TopicConfig.SEGMENT_MS_CONFIG).value()).isEqualTo("3600000");
         assertThat(config(broker, dlq).get(TopicConfig.RETENTION_MS_CONFIG).value())
                 .isEqualTo(String.valueOf(Duration.ofDays(30).toMillis()));

@@ -67,8 +67,24 @@ public final class SharedKafka implements ParameterResolver {
 
     /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
     public static Broker startBroker(Map<String, String> settings) {
-        String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
-                "apache/kafka:4.2.2"));
+        return startBroker(System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
+                "apache/kafka:4.2.2")), settings);
+    }
+
+    /**
+     * A broker of the oldest Kafka line tested ({@code -Ddwb.kafka.oldest.image}, pom.xml's
+     * {@code kafka.oldest.version}); close it at the end.
+     */
+    public static Broker startOldestBroker() {
+        String image = System.getProperty("dwb.kafka.oldest.image", System.getenv("DWB_KAFKA_OLDEST_IMAGE"));
+        if (image == null || image.isBlank()) {
+            throw new IllegalStateException("no image of the oldest Kafka tested: -Ddwb.kafka.oldest.image "
+                    + "(bin/test builds and gives it)");
+        }
+        return startBroker(image, Map.of());
+    }
+
+    private static Broker startBroker(String image, Map<String, String> settings) {
         KafkaContainer container = new KafkaContainer(
                 DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
