@@ -135,13 +135,21 @@ public final class EngineConnection implements AutoCloseable {
     }
 
     /**
-     * GET /containers/json?all=1, each container as the engine wrote it, one at a time as the answer streams in:
-     * whoever runs a container chooses its labels, and six of 4 MB each, read whole and then as one tree, filled the
-     * listener's heap.
+     * One container of GET /containers/json. {@code cut}: it was longer than asked (or held a longer string), so
+     * {@code json} is its beginning only.
      */
-    public void containers(Consumer<JsonNode> each) {
+    public record Container(JsonNode json, boolean cut) {}
+
+    /**
+     * GET /containers/json?all=1, each container as the engine wrote it, one at a time as the answer streams in, each
+     * cut to about {@code maxContainerBytes} before it is parsed ({@link ContainerListCap}): whoever runs a container
+     * chooses its labels, and six of 4 MB each, read whole and then as one tree, filled the listener's heap; then one
+     * 40 MB label, read as one string, did.
+     */
+    public void containers(int maxContainerBytes, Consumer<Container> each) {
         read(requests, "/containers/json?all=1", in -> {
-            try (JsonParser parser = ANSWERS.createParser(in)) {
+            ContainerListCap capped = new ContainerListCap(in, maxContainerBytes, maxContainerBytes);
+            try (JsonParser parser = ANSWERS.createParser(capped)) {
                 if (parser.nextToken() != JsonToken.START_ARRAY) {
                     throw new EngineUnavailable("GET /containers/json did not answer a JSON array");
                 }
@@ -149,7 +157,11 @@ public final class EngineConnection implements AutoCloseable {
                     if (t == null) {
                         throw new EngineUnavailable("GET /containers/json ended inside its array");
                     }
-                    each.accept(ANSWERS.readTree(parser));
+                    // A cut is counted as the bytes pass, before the container's end: the parser's read-ahead past
+                    // it is far shorter than any cut.
+                    long before = capped.cuts();
+                    JsonNode container = ANSWERS.readTree(parser);
+                    each.accept(new Container(container, capped.cuts() != before));
                 }
             }
             return null;

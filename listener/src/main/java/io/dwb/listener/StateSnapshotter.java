@@ -35,7 +35,8 @@ final class StateSnapshotter {
     List<StateSnapshot> take() {
         long now = ContractJson.epochNanos(Instant.now());
         Parts parts = new Parts(maxPartBytes - PART_OVERHEAD);
-        engine.containers(parts::add); // one container at a time: each may hold megabytes of labels
+        // One container at a time, each cut where it goes beyond what a part holds: its labels are anyone's.
+        engine.containers(maxPartBytes, parts::add);
         return parts.snapshots(ContractJson.rfc3339(now), now, UUID.randomUUID().toString());
     }
 
@@ -50,10 +51,11 @@ final class StateSnapshotter {
             this.budget = budget;
         }
 
-        void add(JsonNode container) {
+        void add(EngineConnection.Container read) {
+            JsonNode container = read.json();
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
-            if (length > budget || hasLongName(container)) {
+            if (read.cut() || length > budget || hasLongName(container)) {
                 kept = summary(container);
                 length = ContractJson.write(kept).length;
             }
@@ -99,8 +101,8 @@ final class StateSnapshotter {
     }
 
     /**
-     * A container too large for a part alone, or with a name the contract's parser refuses: its summary fields, each
-     * cut to fit, marked truncated.
+     * A container too large for a part alone (cut while read: only the summary fields before the cut), or with a
+     * name the contract's parser refuses: its summary fields, each cut to fit, marked truncated.
      */
     private static ObjectNode summary(JsonNode container) {
         ObjectNode summary = ContractJson.MAPPER.createObjectNode();

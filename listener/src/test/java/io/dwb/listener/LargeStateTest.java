@@ -137,4 +137,44 @@ class LargeStateTest {
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
         }
     }
+
+    /**
+     * One container with a 40 MB label, one with a million small ones: each was read as one tree (the label as one
+     * string) and ran the launcher's heap out at every state snapshot, so the listener exited after every gap. Each
+     * is now cut while it is read, before a parser sees it, and published as its summary.
+     */
+    @Test
+    void aLabelOfFortyMegabytesOrAMillionLabelsAreCutBeforeTheyAreParsed(SharedKafka.Broker broker) throws Exception {
+        StringBuilder manyLabels = new StringBuilder();
+        for (int i = 0; i < 1_000_000; i++) {
+            manyLabels.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+        }
+        byte[] containers = ("[{\"Id\":\"" + "a".repeat(64) + "\",\"Names\":[\"/long-label\"],\"Labels\":{\"note\":\""
+                + "b".repeat(40_000_000) + "\"},\"State\":\"running\"},{\"Id\":\"" + "c".repeat(64)
+                + "\",\"Names\":[\"/many-labels\"],\"Labels\":{" + manyLabels + "},\"State\":\"running\"}]")
+                .getBytes(StandardCharsets.UTF_8);
+        long t = System.currentTimeMillis() * 1_000_000L;
+        List<ScriptedEngine.Event> events = List.of(new ScriptedEngine.Event(("{\"Type\":\"volume\",\"Action\":"
+                + "\"create\",\"Actor\":{\"ID\":\"v-after\"},\"scope\":\"local\",\"time\":" + t / 1_000_000_000L
+                + ",\"timeNano\":" + t + "}").getBytes(StandardCharsets.UTF_8), t));
+        ListenerProcess listener = new ListenerProcess(broker);
+        listener.writeCheckpointValue(broker, "garbage".getBytes(StandardCharsets.UTF_8)); // a gap at start
+        try (ScriptedEngine engine = new ScriptedEngine(events, containers);
+             JavaProcess process = listener.startWithLauncherHeap("--docker-host", engine.dockerHost())) {
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                assertThat(process.isAlive()).as("alive; output:\n" + process.output()).isTrue();
+                assertThat(TopicView.read(broker, listener.topic).events()).hasSize(1);
+            });
+            List<JsonNode> published = TopicView.read(broker, listener.topic).records().stream()
+                    .filter(p -> p.kind().equals("state"))
+                    .flatMap(p -> StreamSupport.stream(p.value().get("containers").spliterator(), false)).toList();
+            assertThat(published).extracting(c -> c.path("Names").path(0).asText())
+                    .containsExactly("/long-label", "/many-labels");
+            assertThat(published).allSatisfy(c -> {
+                assertThat(c.path("truncated").asBoolean()).isTrue();
+                assertThat(c.has("Labels")).isFalse();
+            });
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
 }
