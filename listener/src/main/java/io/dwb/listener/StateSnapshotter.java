@@ -110,8 +110,9 @@ final class StateSnapshotter {
             JsonNode value = container.get(field);
             if (value != null) {
                 boolean small = ContractJson.write(value).length <= 4_096;
+                String text = value.isTextual() ? value.asText() : "";
                 summary.set(field, small ? value : ContractJson.MAPPER.getNodeFactory().textNode(
-                        value.isTextual() ? value.asText().substring(0, Math.min(1_024, value.asText().length())) : ""));
+                        text.substring(0, Math.min(1_024, text.length()))));
             }
         }
         summary.put(StandIn.TRUNCATED, true);
