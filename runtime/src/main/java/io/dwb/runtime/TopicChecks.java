@@ -53,8 +53,9 @@ final class TopicChecks {
 
     /**
      * A topic that takes records decompressing beyond the bound asked
-     * ({@link TopicSpec#MAX_DECOMPRESSED_RECORD_BYTES}), or whose brokers cannot bound them (no such setting before Kafka 4.2.2): a warning, since it works; but one
-     * compressed record from anyone who may write it can make every reader exit on OutOfMemoryError.
+     * ({@link TopicSpec#MAX_DECOMPRESSED_RECORD_BYTES}), or whose brokers cannot bound them (no such setting before
+     * Kafka 4.2.2): a warning, since it works; but one compressed record from anyone who may write it can make every
+     * reader exit on OutOfMemoryError.
      */
     static List<TopicProblem> decompressedBound(TopicSpec spec, String maxDecompressedBytes) {
         String wanted = spec.configs().get(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
