@@ -75,6 +75,10 @@ public final class Forwarder implements AutoCloseable {
         // The listener writes in transactions: aborted ones must never reach Wazuh.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // The listener creates the events topic as a fleet needs it (12 partitions, its settings). A forwarder
+        // started first on a cluster that creates topics on first use made it with the broker's defaults (one
+        // partition: one forwarder of the group for the whole fleet); it now waits for the topic instead.
+        p.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         if (settings.replay()) {
             p.remove(ConsumerConfig.GROUP_ID_CONFIG); // a replay must not move any group's offsets
         } else {

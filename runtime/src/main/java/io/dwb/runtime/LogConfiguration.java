@@ -27,7 +27,8 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     public static final String KAFKA_LEVEL_VARIABLE = "DWB_KAFKA_LOG_LEVEL";
 
     private static final String TEXT_PATTERN =
-            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{0} - %" + LogText.KEYWORD + "%n";
+            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{0} - %" + LogText.KEYWORD + "%n%"
+                    + EscapedThrowable.KEYWORD;
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -56,9 +57,11 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
         Encoder<ILoggingEvent> encoder = switch (format) {
             case TEXT -> {
-                // One line a message, whatever it quotes (LogText); a stack trace still follows on lines of its own.
+                // One line a message, whatever it quotes (LogText); a stack trace follows on lines of its own, each
+                // exception's message escaped too (EscapedThrowable).
                 PatternLayout layout = new PatternLayout();
                 layout.getInstanceConverterMap().put(LogText.KEYWORD, LogText::new);
+                layout.getInstanceConverterMap().put(EscapedThrowable.KEYWORD, EscapedThrowable::new);
                 layout.setContext(context);
                 layout.setPattern(TEXT_PATTERN);
                 layout.start();

@@ -60,6 +60,16 @@ class LogConfigurationTest {
     }
 
     @Test
+    void aStackTraceQuotingALineBreakKeepsItsMessagesOnTheirLines() throws Exception {
+        String output = run(Map.of(), 1);
+        assertThat(output).contains("java.io.IOException: a parser quoting 'x\\n2026-01-01T00:00:00.000Z ERROR "
+                + "[main] Forwarder - forged\\u2028'")
+                .contains("Caused by: java.lang.IllegalArgumentException: a cause quoting 'y\\r\\nforged too'")
+                .contains("\tat io.dwb.runtime.LogConfigurationTest$Failing.call")
+                .doesNotContain("\n2026-01-01").doesNotContain("\nforged too");
+    }
+
+    @Test
     void anUnknownFormatIsAConfigurationError() throws Exception {
         String output = run(Map.of("DWB_LOG_FORMAT", "xml"), 2);
         assertThat(lines(output)).contains("error: DWB_LOG_FORMAT must be text or json, not 'xml'");
@@ -115,6 +125,9 @@ class LogConfigurationTest {
             LoggerFactory.getLogger("sample").warn("careful");
             LoggerFactory.getLogger("sample").warn("a command '{}'",
                     "x\n2026-01-01T00:00:00.000Z ERROR [main] Forwarder - forged\u001b[2J\u2028");
+            LoggerFactory.getLogger("sample").error("a record could not be read", new java.io.IOException(
+                    "a parser quoting 'x\n2026-01-01T00:00:00.000Z ERROR [main] Forwarder - forged\u2028'",
+                    new IllegalArgumentException("a cause quoting 'y\r\nforged too'")));
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").info("kafka says this at INFO");
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("kafka says this at WARN");
             throw new IllegalStateException("the engine is away");
