@@ -128,7 +128,8 @@ class TopicProvisionerTest {
         // Listed as missing, created by another process, so ours is refused as existing; then described as unknown
         // three times, as by a broker whose metadata is behind its controller.
         try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), 3,
-                () -> broker.createTopic(events, 1, Map.of()))) {
+                () -> broker.createTopic(events, 1, Map.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG,
+                        String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES))))) {
             List<TopicProblem> warnings = new TopicProvisioner(admin, broker.bootstrapServers(), TIMEOUT)
                     .ensure(plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1)));
 
@@ -226,7 +227,8 @@ class TopicProvisionerTest {
     @Test
     void fewerPartitionsThanAskedIsOnlyAWarning(Broker broker) {
         String events = Broker.uniqueTopic("events");
-        broker.createTopic(events, 1, Map.of());
+        broker.createTopic(events, 1, Map.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG,
+                String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES)));
 
         List<TopicProblem> warnings = ensure(broker, plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1)));
 
@@ -248,7 +250,8 @@ class TopicProvisionerTest {
                 .isInstanceOf(ConfigurationError.class)
                 .hasMessage("topic " + checkpoints + " does not exist and --create-topics is false: create it with "
                         + "12 partitions, replication factor 1, min.insync.replicas=1, cleanup.policy=compact, "
-                        + "segment.ms=3600000 (docs/deployment.md), or name another with --checkpoint-topic");
+                        + "segment.ms=3600000, max.decompressed.message.bytes=2097152 (docs/deployment.md), or name "
+                        + "another with --checkpoint-topic");
         assertThat(exists(broker, checkpoints)).as("nothing created").isFalse();
     }
 
