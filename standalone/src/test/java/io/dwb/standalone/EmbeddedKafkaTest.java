@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dwb.runtime.KafkaClientConfig;
+import io.dwb.runtime.TopicSpec;
+import io.dwb.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,7 +26,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -233,6 +237,27 @@ class EmbeddedKafkaTest {
         p.setProperty("delivery.timeout.ms", "6000");
         p.setProperty("linger.ms", "0");
         return p;
+    }
+
+    /**
+     * A data directory of an earlier version (Kafka 4.1: topics without max.decompressed.message.bytes): the
+     * standalone sets the bound on its own broker's topics at start instead of warning at every start.
+     */
+    @Test
+    void topicsOfAnEarlierVersionGetTheDecompressedBound() throws Exception {
+        String setting = TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
+             Admin admin = Admin.create(kafka.clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 1, (short) 1),
+                    new NewTopic(Topics.CHECKPOINTS, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                            TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+            StandaloneTopics.ensure(kafka.clientProperties(), StandaloneTopics.plan(Duration.ofDays(7), 1L << 30));
+            for (String topic : List.of(Topics.EVENTS, Topics.CHECKPOINTS)) {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get(setting).value())
+                        .as(topic).isEqualTo(String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES));
+            }
+        }
     }
 
     private static KafkaProducer<String, String> transactionalProducer(EmbeddedKafka kafka) {
