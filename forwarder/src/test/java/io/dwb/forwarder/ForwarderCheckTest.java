@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
@@ -24,7 +25,8 @@ class ForwarderCheckTest {
 
     @Test
     void aReadyForwarderIsAllOkAndSendsNothing(SharedKafka.Broker broker) throws Exception {
-        String topic = TestRecords.topic(broker, "check", 3);
+        String topic = SharedKafka.Broker.uniqueTopic("check");
+        broker.createTopic(topic, 3, TopicSpec.events(topic, 3, Duration.ofDays(7), -1).configs()); // a listener's
         String group = "g-" + topic;
         try (DatagramReceiver wazuh = DatagramReceiver.bind(dir.resolve("queue"))) {
             List<String> lines = check(broker, 0, "--topic", topic, "--group", group, "--dlq-topic", topic + "-dlq",

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * A listener on the oldest Kafka tested (pom.xml's {@code kafka.oldest.version}), whose brokers do not know
  * {@code max.decompressed.message.bytes} and refuse a topic that sets it: the listener creates its topics without
  * that setting rather than not at all (it exited 2 with "Unknown topic config name" before), says at every start
- * what the cluster cannot bound, and publishes as on any broker.
+ * what the cluster cannot bound, and publishes (its heartbeats) as on any broker.
  */
 class OldestBrokerTest {
     private static final String SETTING = TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG;
@@ -23,7 +23,7 @@ class OldestBrokerTest {
     void topicsAreCreatedWithoutTheDecompressedBoundAndTheListenerSaysSo() throws Exception {
         try (SharedKafka.Broker broker = SharedKafka.startOldestBroker()) {
             ListenerProcess listener = new ListenerProcess(broker);
-            try (JavaProcess process = listener.start()) {
+            try (JavaProcess process = listener.start("--heartbeat-interval", "1s")) {
                 ListenerProcess.awaitConnected(process, 1);
                 assertThat(broker.topicConfig(listener.topic).get(TopicConfig.RETENTION_MS_CONFIG).value())
                         .isEqualTo(String.valueOf(Duration.ofDays(7).toMillis()));
@@ -33,7 +33,8 @@ class OldestBrokerTest {
                         .contains("--entity-name " + listener.topic + " --add-config " + SETTING + "="
                                 + TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES)
                         .contains("--entity-name " + listener.checkpointTopic + " --add-config " + SETTING);
-                await().atMost(Duration.ofSeconds(30)).until(() -> !broker.readAll(listener.topic).isEmpty());
+                await("a heartbeat published").atMost(Duration.ofSeconds(30))
+                        .until(() -> !broker.readAll(listener.topic).isEmpty());
                 assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
             }
             try (JavaProcess again = listener.start()) {

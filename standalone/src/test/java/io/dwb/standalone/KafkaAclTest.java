@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dwb.forwarder.ForwarderCommand;
+import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Topics;
 import io.dwb.schemas.testing.DatagramReceiver;
@@ -100,10 +101,13 @@ class KafkaAclTest {
         broker.start();
         try (Admin admin = Admin.create(client("admin"))) {
             // As an administrator would (docs/deployment.md#topics): the roles have no Create.
-            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 12, (short) 1),
+            String bound = String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES);
+            admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 12, (short) 1).configs(Map.of(
+                            TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, bound)),
                     new NewTopic(Topics.CHECKPOINTS, 12, (short) 1).configs(Map.of(
                             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                            TopicConfig.SEGMENT_MS_CONFIG, "3600000")),
+                            TopicConfig.SEGMENT_MS_CONFIG, "3600000",
+                            TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, bound)),
                     new NewTopic(Topics.DLQ, 3, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
         List<List<String>> commands = documentedAclCommands();
