@@ -80,6 +80,9 @@ final class ContainerListCap extends FilterInputStream {
 
     @Override
     public long skip(long n) throws IOException {
+        if (n <= 0) {
+            return 0;
+        }
         byte[] skipped = new byte[(int) Math.min(n, 8192)];
         int read = read(skipped, 0, skipped.length);
         return Math.max(read, 0);
