@@ -1,6 +1,5 @@
 package io.dwb.schemas.testing;
 
-import com.github.dockerjava.api.exception.NotFoundException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +27,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -83,11 +81,6 @@ public final class SharedKafka implements ParameterResolver {
             throw new IllegalStateException("no image of the oldest Kafka tested: -Ddwb.kafka.oldest.image "
                     + "(bin/test builds and gives it)");
         }
-        // bin/test builds it in the background while the first modules run.
-        Awaitility.await("image " + image + ", which bin/test builds in the background (see its output)")
-                .atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
-                .ignoreExceptionsInstanceOf(NotFoundException.class)
-                .until(() -> DockerClientFactory.instance().client().inspectImageCmd(image).exec() != null);
         return startBroker(image, Map.of());
     }
 
