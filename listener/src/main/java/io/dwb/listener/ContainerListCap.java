@@ -11,15 +11,15 @@ import java.util.Arrays;
  * it is asked to read, so one container with a 40 MB label, or with millions of small ones, ran the listener's heap
  * out at every state snapshot (a host blinded: each restart stopped there again).
  *
- * <p>It stays valid JSON: a string longer than {@code maxStringBytes} keeps its first bytes (whole characters and
- * escapes), and a container longer than {@code maxContainerBytes} is closed at the first comma past the bound, its
+ * <p>It stays valid JSON: a string longer than {@code maxBytes} keeps its first bytes (whole characters and
+ * escapes), and a container longer than that is closed at the first comma past the bound, its
  * open objects and arrays closed, the rest of it dropped. {@link #cuts()} counts both, so that the reader can tell
  * a container that was cut (it is then published as its summary, never as if it were whole). Only a container's
  * strings are chosen by its owner; the engine's structure around them is small and shallow.
  */
 final class ContainerListCap extends FilterInputStream {
-    private final int maxStringBytes;
-    private final int maxContainerBytes;
+    /** A container's bound, and so a string's: a longer string alone makes its container too long. */
+    private final int maxBytes;
     private final byte[] in = new byte[8192];
     /** What the next reads return; a cut adds at most the closers of what is open. */
     private byte[] out = new byte[8192 + 64];
@@ -38,10 +38,9 @@ final class ContainerListCap extends FilterInputStream {
     private boolean dropping;
     private long cuts;
 
-    ContainerListCap(InputStream answer, int maxStringBytes, int maxContainerBytes) {
+    ContainerListCap(InputStream answer, int maxBytes) {
         super(answer);
-        this.maxStringBytes = maxStringBytes;
-        this.maxContainerBytes = maxContainerBytes;
+        this.maxBytes = maxBytes;
     }
 
     /** Strings and containers cut so far. */
@@ -122,7 +121,7 @@ final class ContainerListCap extends FilterInputStream {
             return;
         } else {
             // Cut only where a character or an escape starts: what is kept stays valid UTF-8 and valid JSON.
-            if (!cutting && !dropping && stringBytes >= maxStringBytes && (b & 0xC0) != 0x80) {
+            if (!cutting && !dropping && stringBytes >= maxBytes && (b & 0xC0) != 0x80) {
                 cutting = true;
                 cuts++;
             }
@@ -154,7 +153,7 @@ final class ContainerListCap extends FilterInputStream {
                 emit(b);
             }
             case ',' -> {
-                if (depth >= 2 && containerBytes >= maxContainerBytes) {
+                if (depth >= 2 && containerBytes >= maxBytes) {
                     for (int d = depth - 1; d >= 1; d--) {
                         emit(open[d]); // this container's open objects and arrays, then the container itself
                     }

@@ -148,7 +148,7 @@ public final class EngineConnection implements AutoCloseable {
      */
     public void containers(int maxContainerBytes, Consumer<Container> each) {
         read(requests, "/containers/json?all=1", in -> {
-            ContainerListCap capped = new ContainerListCap(in, maxContainerBytes, maxContainerBytes);
+            ContainerListCap capped = new ContainerListCap(in, maxContainerBytes);
             try (JsonParser parser = ANSWERS.createParser(capped)) {
                 if (parser.nextToken() != JsonToken.START_ARRAY) {
                     throw new EngineUnavailable("GET /containers/json did not answer a JSON array");

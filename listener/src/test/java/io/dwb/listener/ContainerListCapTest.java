@@ -27,7 +27,7 @@ class ContainerListCapTest {
     private static final int CAP = 256;
 
     private static byte[] capped(byte[] answer, int cap, long[] cuts) throws IOException {
-        try (ContainerListCap in = new ContainerListCap(new ByteArrayInputStream(answer), cap, cap)) {
+        try (ContainerListCap in = new ContainerListCap(new ByteArrayInputStream(answer), cap)) {
             byte[] out = readInSmallPieces(in);
             cuts[0] = in.cuts();
             return out;
