@@ -63,13 +63,15 @@ class InflatingRecordTest {
         }
     }
 
-    /** A producer that sends what it is given: zstd, no size limit of its own. */
+    /**
+     * A producer that sends what it is given: zstd, no size limit of its own. It retries what is retriable (a new
+     * topic's leader not yet known failed the first send once); a refused record is not.
+     */
     private static KafkaProducer<byte[], byte[]> zstdProducer(Broker broker) {
         return new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-                ProducerConfig.RETRIES_CONFIG, 0,
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * INFLATED_BYTES,
                 ProducerConfig.BUFFER_MEMORY_CONFIG, 3L * INFLATED_BYTES),
                 new ByteArraySerializer(), new ByteArraySerializer());
