@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -79,11 +78,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path logDir = home.resolve("kafka");
         // Checked before the broker starts, so a busy port or data dir is one clear line, not the broker's traces.
         refuseIfLocked(logDir);
-        int clientPort = port == 0 ? freePort() : requireFree(port);
         // The controller's and the inter-broker ports are private to this JVM and not persisted (a static quorum):
-        // any free ones will do.
-        int controllerPort = freePort();
-        int internalPort = freePort();
+        // any free ones will do, as long as all three differ.
+        int clientPort;
+        int controllerPort;
+        int internalPort;
+        try (BrokerPorts ports = BrokerPorts.reserve(loopback(), port)) {
+            clientPort = ports.client();
+            controllerPort = ports.controller();
+            internalPort = ports.internal();
+        }
         PrivateFiles.directory(home);
         BrokerCredentials credentials = BrokerCredentials.loadOrCreate(home);
         Properties config = config(logDir, clientPort, controllerPort, internalPort, credentials);
@@ -268,15 +272,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int requireFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
-            return port;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the embedded Kafka broker on " + HOST + ":" + port + ": "
-                    + e.getMessage() + " (another Kafka there?); choose another --kafka-port, or 0 for any free one");
-        }
-    }
-
     /** The broker locks {@code <log dir>/.lock} while it runs: another standalone on the same data dir holds it. */
     private static void refuseIfLocked(Path logDir) {
         Path lockFile = logDir.resolve(".lock");
@@ -301,11 +296,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                 + "standalone process; stop it, or give this one another --data-dir");
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+    private static InetAddress loopback() {
+        try {
+            return InetAddress.getByName(HOST);
         } catch (IOException e) {
-            throw new IllegalStateException("no free port on " + HOST + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot resolve " + HOST + ": " + e.getMessage(), e);
         }
     }
 
