@@ -8,10 +8,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.FreePorts;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.TestEngine;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,9 +45,9 @@ class ClusterComposeTest {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("KAFKA_HEAP_OPTS", "-Xmx384m -Xms128m");
-        List<String> ports = List.of(freePort(), freePort(), freePort());
+        List<Integer> ports = FreePorts.distinct(3);
         for (int i = 0; i < 3; i++) {
-            env.put("KAFKA_" + (i + 1) + "_PORT", ports.get(i));
+            env.put("KAFKA_" + (i + 1) + "_PORT", Integer.toString(ports.get(i)));
         }
         String bootstrap = ports.stream().map(p -> "localhost:" + p).collect(Collectors.joining(","));
         List<String> compose = List.of("docker", "compose", "-p", "dwb-cluster-test-" + tag, "-f",
@@ -105,11 +104,5 @@ class ClusterComposeTest {
 
     private static Map<String, String> engineEnv() {
         return Map.of("DOCKER_HOST", System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock"));
-    }
-
-    private static String freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return Integer.toString(socket.getLocalPort());
-        }
     }
 }

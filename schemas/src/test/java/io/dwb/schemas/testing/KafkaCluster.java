@@ -6,8 +6,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,8 +64,9 @@ public final class KafkaCluster implements AutoCloseable {
         Map<Integer, GenericContainer<?>> nodes = new LinkedHashMap<>();
         String voters = java.util.stream.IntStream.rangeClosed(1, NODES)
                 .mapToObj(id -> id + "@" + alias(id) + ":9093").collect(Collectors.joining(","));
+        List<Integer> ports = FreePorts.distinct(NODES);
         for (int id = 1; id <= NODES; id++) {
-            int hostPort = freePort();
+            int hostPort = ports.get(id - 1);
             hostPorts.put(id, hostPort);
             nodes.put(id, node(image, network, id, hostPort, voters));
         }
@@ -127,14 +126,6 @@ public final class KafkaCluster implements AutoCloseable {
 
     private static String alias(int id) {
         return "kafka-" + id;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public String bootstrapServers() {
