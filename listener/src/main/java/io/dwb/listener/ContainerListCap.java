@@ -12,10 +12,13 @@ import java.util.Arrays;
  * out at every state snapshot (a host blinded: each restart stopped there again).
  *
  * <p>It stays valid JSON: a string longer than {@code maxBytes} keeps its first bytes (whole characters and
- * escapes), and a container longer than that is closed at the first comma past the bound, its
- * open objects and arrays closed, the rest of it dropped. {@link #cuts()} counts both, so that the reader can tell
- * a container that was cut (it is then published as its summary, never as if it were whole). Only a container's
- * strings are chosen by its owner; the engine's structure around them is small and shallow.
+ * escapes). Past that bound, a container's field whose value is an object or an array (its {@code Labels}) is
+ * closed at its next comma and the rest of that value dropped, and the container goes on with its next fields:
+ * the engine writes {@code State} and {@code Status} after {@code Labels}, and a label must not hide them. Past
+ * twice the bound the container itself is closed at the next comma, its open objects and arrays closed, the rest
+ * of it dropped. {@link #cuts()} counts every cut, so that the reader can tell a container that was cut (it is
+ * then published as its summary, never as if it were whole). Only a container's strings are chosen by its owner;
+ * the engine's structure around them is small and shallow.
  */
 final class ContainerListCap extends FilterInputStream {
     /** A container's bound, and so a string's: a longer string alone makes its container too long. */
@@ -34,8 +37,10 @@ final class ContainerListCap extends FilterInputStream {
     private boolean cutting;
     private long stringBytes;
     private long containerBytes;
-    /** After a container was closed early: its rest, read and dropped until its own closer. */
+    /** After a value or a container was closed early: its rest, read and dropped until its own closer. */
     private boolean dropping;
+    /** The depth at which dropping ends: 2 after a field's value (the container goes on), 1 after a container. */
+    private int dropEnd;
     private long cuts;
 
     ContainerListCap(InputStream answer, int maxBytes) {
@@ -153,12 +158,10 @@ final class ContainerListCap extends FilterInputStream {
                 emit(b);
             }
             case ',' -> {
-                if (depth >= 2 && containerBytes >= maxBytes) {
-                    for (int d = depth - 1; d >= 1; d--) {
-                        emit(open[d]); // this container's open objects and arrays, then the container itself
-                    }
-                    dropping = true;
-                    cuts++;
+                if (depth >= 2 && containerBytes >= 2L * maxBytes) {
+                    closeDownTo(1); // this container's open objects and arrays, then the container itself
+                } else if (depth >= 3 && containerBytes >= maxBytes) {
+                    closeDownTo(2); // the open objects and arrays of this field's value, and the value itself
                 } else {
                     emit(b);
                 }
@@ -167,14 +170,24 @@ final class ContainerListCap extends FilterInputStream {
         }
     }
 
-    /** The rest of a container closed early: strings and nesting followed, nothing kept. */
+    /** Writes the closers of what is open above {@code end}, and drops what follows until their own closers. */
+    private void closeDownTo(int end) {
+        for (int d = depth - 1; d >= end; d--) {
+            emit(open[d]);
+        }
+        dropping = true;
+        dropEnd = end;
+        cuts++;
+    }
+
+    /** The rest of a value or a container closed early: strings and nesting followed, nothing kept. */
     private void drop(byte b) {
         switch (b) {
             case '"' -> inString = true;
             case '{', '[' -> push(b);
             case '}', ']' -> {
                 depth--;
-                if (depth == 1) {
+                if (depth == dropEnd) {
                     dropping = false; // its own closer, already written
                 }
             }

@@ -83,12 +83,13 @@ class ContainerListCapTest {
     }
 
     @Test
-    void aContainerOfManySmallLabelsIsClosedPastTheBound() throws IOException {
+    void manySmallLabelsAreCutAndTheFieldsAfterThemKept() throws IOException {
         ArrayNode answer = ContractJson.MAPPER.createArrayNode();
         ObjectNode many = container(0, "x");
         for (int i = 0; i < 10_000; i++) {
             ((ObjectNode) many.get("Labels")).put("k" + i, "v");
         }
+        many.put("Status", "Up 2 hours");
         answer.add(many);
         answer.add(container(1, "y"));
         long[] cuts = new long[1];
@@ -98,8 +99,30 @@ class ContainerListCapTest {
         assertThat(read).hasSize(2);
         assertThat(read.get(0).get("Id")).isEqualTo(many.get("Id"));
         assertThat(read.get(0).get("Names")).isEqualTo(many.get("Names"));
-        assertThat(read.get(0).has("State")).as("after the cut").isFalse();
+        assertThat(read.get(0).get("Labels").size()).isBetween(1, 10_000 / 2);
+        assertThat(read.get(0).get("State")).as("after the labels").isEqualTo(many.get("State"));
+        assertThat(read.get(0).get("Status")).as("after the labels").isEqualTo(many.get("Status"));
         assertThat(ContractJson.write(read.get(0)).length).isLessThan(2 * CAP);
+        assertThat(read.get(1)).isEqualTo(answer.get(1));
+    }
+
+    @Test
+    void aContainerPastTwiceTheBoundIsClosedThereAndTheNextIsWhole() throws IOException {
+        ArrayNode answer = ContractJson.MAPPER.createArrayNode();
+        ObjectNode longFields = ContractJson.MAPPER.createObjectNode().put("Id", String.format("%064x", 0));
+        longFields.put("Image", "i".repeat(CAP * 4)).put("Command", "c".repeat(CAP * 4));
+        longFields.putObject("Labels").put("note", "n".repeat(CAP * 4));
+        longFields.put("State", "running");
+        answer.add(longFields);
+        answer.add(container(1, "y"));
+        long[] cuts = new long[1];
+        JsonNode read = ContractJson.MAPPER.readTree(capped(ContractJson.write(answer), CAP, cuts));
+        assertThat(read).hasSize(2);
+        assertThat(read.get(0).get("Id")).isEqualTo(longFields.get("Id"));
+        assertThat(read.get(0).has("Labels")).as("past twice the bound").isFalse();
+        assertThat(read.get(0).has("State")).as("past twice the bound").isFalse();
+        assertThat(ContractJson.write(read.get(0)).length).isLessThan(3 * CAP);
+        assertThat(cuts[0]).isEqualTo(3); // Image, Command, then the container
         assertThat(read.get(1)).isEqualTo(answer.get(1));
     }
 

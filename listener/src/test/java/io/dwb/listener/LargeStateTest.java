@@ -124,7 +124,8 @@ class LargeStateTest {
     /**
      * One container with a 40 MB label, one with a million small ones: each was read as one tree (the label as one
      * string) and ran the launcher's heap out at every state snapshot, so the listener exited after every gap. Each
-     * is now cut while it is read, before a parser sees it, and published as its summary.
+     * is now cut while it is read, before a parser sees it, and published as its summary, with the state the engine
+     * writes after the labels.
      */
     @Test
     void aLabelOfFortyMegabytesOrAMillionLabelsAreCutBeforeTheyAreParsed(SharedKafka.Broker broker) throws Exception {
@@ -142,6 +143,7 @@ class LargeStateTest {
         assertThat(published).allSatisfy(c -> {
             assertThat(c.path("truncated").asBoolean()).isTrue();
             assertThat(c.has("Labels")).isFalse();
+            assertThat(c.path("State").asText()).as("written after the labels").isEqualTo("running");
         });
     }
 
