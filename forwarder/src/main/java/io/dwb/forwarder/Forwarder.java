@@ -3,22 +3,28 @@ package io.dwb.forwarder;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One forwarder, wired from its settings: consumer, pipeline, outbox and sink, dead-letter producer, delivery
  * loop.
  */
 public final class Forwarder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+
     private final ForwarderSettings settings;
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -115,7 +121,14 @@ public final class Forwarder implements AutoCloseable {
 
     private void reachKafka() {
         try {
-            consumer.partitionsFor(settings.topic()); // bounded by the consumer's default.api.timeout.ms
+            // Bounded by the consumer's default.api.timeout.ms.
+            List<PartitionInfo> partitions = consumer.partitionsFor(settings.topic());
+            if (partitions == null || partitions.isEmpty()) {
+                // Else the only sign is the Kafka client's UNKNOWN_TOPIC_OR_PARTITION warnings.
+                log.warn("topic {} does not exist yet: waiting for a listener to create it (a forwarder does not "
+                        + "create it, which would give it the broker's defaults: one partition for the whole "
+                        + "fleet)", settings.topic());
+            }
         } catch (WakeupException e) {
             // stop() came first (a SIGTERM just after start): the loop sees it is not running and returns
         } catch (TimeoutException e) {

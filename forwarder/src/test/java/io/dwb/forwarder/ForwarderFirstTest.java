@@ -3,6 +3,9 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
@@ -15,13 +18,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * A forwarder started before any listener, on a cluster that creates topics on first use (Kafka's default,
  * {@code auto.create.topics.enable=true}): its subscription created the events topic with the broker's defaults
  * (one partition, no decompressed bound), so the listeners found it existing and used it, and the whole fleet's
- * events went through one partition, to one forwarder of the group. Now the forwarder waits for the topic and
- * delivers from the partitions its creator gave it.
+ * events went through one partition, to one forwarder of the group. Now the forwarder says it waits for the topic,
+ * and delivers from the partitions its creator gave it.
  */
 @ExtendWith(SharedKafka.class)
 class ForwarderFirstTest {
@@ -32,6 +36,10 @@ class ForwarderFirstTest {
     void aForwarderStartedBeforeTheTopicExistsDoesNotCreateItAndDeliversOnceItIsCreated(SharedKafka.Broker broker)
             throws Exception {
         String topic = SharedKafka.Broker.uniqueTopic("events-later");
+        Logger forwarderLog = (Logger) LoggerFactory.getLogger(Forwarder.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        forwarderLog.addAppender(logged);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString());
              Admin admin = broker.admin()) {
@@ -39,6 +47,9 @@ class ForwarderFirstTest {
                 run.assertAlive();
                 return !admin.listTopics().names().get().contains(topic);
             });
+            assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(line -> assertThat(line).startsWith("topic " + topic + " does not exist yet: "
+                            + "waiting for a listener to create it"));
             // As the listener creates it.
             TopicSpec spec = TopicSpec.events(topic, 6, Duration.ofDays(1), -1);
             admin.createTopics(List.of(new NewTopic(topic, spec.partitions(), (short) 1).configs(spec.configs())))
@@ -50,6 +61,8 @@ class ForwarderFirstTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> receiver.count() == 1);
             assertThat(broker.describeTopic(topic).partitions()).hasSize(6);
             run.assertAlive();
+        } finally {
+            forwarderLog.detachAppender(logged);
         }
     }
 }
