@@ -79,20 +79,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         // Checked before the broker starts, so a busy port or data dir is one clear line, not the broker's traces.
         refuseIfLocked(logDir);
         // The controller's and the inter-broker ports are private to this JVM and not persisted (a static quorum):
-        // any free ones will do, as long as all three differ.
-        int clientPort;
-        int controllerPort;
-        int internalPort;
-        try (BrokerPorts ports = BrokerPorts.reserve(loopback(), port)) {
-            clientPort = ports.client();
-            controllerPort = ports.controller();
-            internalPort = ports.internal();
-        }
-        PrivateFiles.directory(home);
-        BrokerCredentials credentials = BrokerCredentials.loadOrCreate(home);
-        Properties config = config(logDir, clientPort, controllerPort, internalPort, credentials);
-        KafkaConfig kafkaConfig = KafkaConfig.fromProps(config, false);
-        try {
+        // any free ones will do, as long as all three differ. Held until just before the broker binds them.
+        BrokerPorts ports = BrokerPorts.reserve(loopback(), port);
+        String bootstrap = HOST + ":" + ports.client();
+        int internalPort = ports.internal();
+        BrokerCredentials credentials;
+        KafkaConfig kafkaConfig;
+        try (ports) {
+            PrivateFiles.directory(home);
+            credentials = BrokerCredentials.loadOrCreate(home);
+            Properties config = config(logDir, ports.client(), ports.controller(), internalPort, credentials);
+            kafkaConfig = KafkaConfig.fromProps(config, false);
             Files.createDirectories(logDir);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(kafkaConfig, logDir);
@@ -101,7 +98,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("cannot create the Kafka data directory " + logDir + ": " + e.getMessage(), e);
         }
         KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
-        String bootstrap = HOST + ":" + clientPort;
         try {
             server.startup();
         } catch (RuntimeException e) {
