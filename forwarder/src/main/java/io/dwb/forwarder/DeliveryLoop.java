@@ -55,6 +55,7 @@ public final class DeliveryLoop {
     private final Feed feed;
     private final long commitIntervalNanos;
     private final int maxPending;
+    private final PollBudget budget;
     private final LongSupplier clock;
     /** No connection to any broker (the consumer's connection-count): sampled on this thread, read by /healthz. */
     private final Impairment kafkaUnreachable;
@@ -72,8 +73,8 @@ public final class DeliveryLoop {
 
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
-                 Duration commitInterval, int maxPending, Duration retryMaxDelay, Duration unhealthyAfter,
-                 LongSupplier clock) {
+                 Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
+                 Duration unhealthyAfter, LongSupplier clock) {
         this.consumer = consumer;
         this.pipeline = pipeline;
         this.metrics = metrics;
@@ -81,6 +82,7 @@ public final class DeliveryLoop {
         this.feed = feed;
         this.commitIntervalNanos = commitInterval.toNanos();
         this.maxPending = maxPending;
+        this.budget = budget;
         this.clock = clock;
         this.pause = new Pause(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
         this.kafkaUnreachable = new Impairment(unhealthyAfter);
@@ -122,6 +124,7 @@ public final class DeliveryLoop {
      * prefix (live). True when a replay's window is delivered.
      */
     boolean runOnce() {
+        budget.open(heldBytes());
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
         long now = clock.getAsLong();
         lastPollNanos = now;
@@ -173,16 +176,27 @@ public final class DeliveryLoop {
         return pendingCount() > 0 ? 0 : MAX_POLL_WAIT_NANOS;
     }
 
+    /**
+     * Takes the polled records up to each partition's first one {@link PollBudget deferred} (over the memory bound),
+     * and seeks that partition back to it: it and those after it are fetched again.
+     */
     private void accept(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition tp : records.partitions()) {
             PartitionProgress progress = partitions.computeIfAbsent(tp, k -> new PartitionProgress());
             List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
-            metrics.consumed(fetched.size());
+            int taken = 0;
             for (ConsumerRecord<byte[], byte[]> record : fetched) {
+                if (budget.deferred(record)) {
+                    consumer.seek(tp, record.offset());
+                    metrics.deferred(fetched.size() - taken);
+                    break;
+                }
+                taken++;
                 if (!(feed instanceof Feed.Replay replay) || replay.window().accepts(record)) {
                     progress.add(record);
                 }
             }
+            metrics.consumed(taken);
         }
     }
 
@@ -261,15 +275,16 @@ public final class DeliveryLoop {
     }
 
     /**
-     * Pauses fetching where records would only pile up: every partition while delivery is paused and records wait,
-     * a partition with {@code maxPending} waiting, a replay's partition whose window is fetched. While paused with
-     * nothing waiting (the refused record's partition was revoked), partitions fetch again: else no record would
-     * ever come to retry with, and delivery would stay paused for good.
+     * Pauses fetching where records would only pile up: every partition while delivery is paused and records wait
+     * or while the records held reach the memory bound, a partition with {@code maxPending} waiting, a replay's
+     * partition whose window is fetched. While paused with nothing waiting (the refused record's partition was
+     * revoked), partitions fetch again: else no record would ever come to retry with, and delivery would stay paused
+     * for good.
      */
     private void adjustPauses() {
         Set<TopicPartition> assignment = consumer.assignment();
         Set<TopicPartition> want = new HashSet<>();
-        boolean holding = pause.active() && pendingCount() > 0;
+        boolean holding = pause.active() && pendingCount() > 0 || heldBytes() >= budget.maxBytes();
         for (TopicPartition tp : assignment) {
             PartitionProgress progress = partitions.get(tp);
             int waiting = progress == null ? 0 : progress.waiting();
@@ -290,6 +305,14 @@ public final class DeliveryLoop {
         if (!toResume.isEmpty()) {
             consumer.resume(toResume);
         }
+    }
+
+    private long heldBytes() {
+        long n = 0;
+        for (PartitionProgress progress : partitions.values()) {
+            n += progress.bytes();
+        }
+        return n;
     }
 
     private int pendingCount() {

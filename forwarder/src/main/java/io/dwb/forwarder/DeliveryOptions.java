@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
@@ -20,6 +21,13 @@ public final class DeliveryOptions {
             + "alert JSON a line on standard output (env: DWB_WAZUH_QUEUE).";
     /** The first wait after Wazuh refuses a datagram; it doubles up to --retry-max-delay. */
     static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
+    /**
+     * Held records' bytes by default: with the dedup window, fetch buffers and the outbox, within the launcher's
+     * 72 MB heap (a 2,000-record poll of 1 MiB events is not).
+     */
+    static final long DEFAULT_MAX_PENDING_BYTES = 16L * 1024 * 1024;
+    /** Twice the largest record the topics take decompressed: one such record never waits for all to drain. */
+    static final long MIN_MAX_PENDING_BYTES = 2L * TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES;
 
     @Option(names = "--legacy-fields", paramLabel = "auto|always|never", defaultValue = "auto",
             description = "Add status/id/from to container and image events for Wazuh rulesets before 4.14.4: "
@@ -59,6 +67,13 @@ public final class DeliveryOptions {
             description = "Records held in memory per partition before fetching pauses (env: DWB_MAX_PENDING).")
     int maxPending;
 
+    @Option(names = "--max-pending-bytes", paramLabel = "BYTES", defaultValue = "" + DEFAULT_MAX_PENDING_BYTES,
+            description = "Bytes of records held in memory, all partitions together, polls included (keys, values, "
+                    + "headers and ~512 bytes a record): past it fetching pauses and what a poll brought beyond it "
+                    + "is fetched again later; a larger record is taken alone; at least "
+                    + MIN_MAX_PENDING_BYTES + " (env: DWB_MAX_PENDING_BYTES).")
+    long maxPendingBytes;
+
     @Option(names = "--max-live-age", paramLabel = "DURATION", defaultValue = "1h",
             converter = DurationArgument.Converter.class,
             description = "Where the group has no committed offset for a partition (a new group, or expired "
@@ -94,17 +109,19 @@ public final class DeliveryOptions {
                                       String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                       String instanceId) {
         if (dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
+                || maxPendingBytes < MIN_MAX_PENDING_BYTES
                 || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
                 || resendDatagrams < 0 || resendBytes < 0) {
             throw new ConfigurationError("--dedup-window 0 to "
-                    + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, "
+                    + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, --max-pending-bytes >= "
+                    + MIN_MAX_PENDING_BYTES + ", "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--resend-datagrams and --resend-bytes >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), pacing(wazuhQueue),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
-                maxPending, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
+                maxPending, maxPendingBytes, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 

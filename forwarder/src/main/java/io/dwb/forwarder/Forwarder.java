@@ -14,7 +14,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +43,8 @@ public final class Forwarder implements AutoCloseable {
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),
                         metrics::resent, nanoClock);
-        this.consumer = new KafkaConsumer<>(consumerProperties(settings));
+        PollBudget budget = new PollBudget(settings.maxPendingBytes());
+        this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),
                 System::currentTimeMillis);
         metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, consumer::metrics);
@@ -63,7 +63,7 @@ public final class Forwarder implements AutoCloseable {
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis));
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
-                settings.maxPending(), settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
+                settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {
@@ -76,8 +76,6 @@ public final class Forwarder implements AutoCloseable {
         // next fetch waits for the last of them. A poll as large as what the loop holds per partition returns a
         // whole fetch at once, so the next one travels while these are delivered.
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords(settings)));
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         // The listener writes in transactions: aborted ones must never reach Wazuh.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

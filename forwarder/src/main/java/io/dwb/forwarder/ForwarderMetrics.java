@@ -29,6 +29,9 @@ public final class ForwarderMetrics {
 
     private final Counter consumed = Counter.builder().name("dwb_forwarder_records_consumed_total")
             .help("Records read from the events topic").register(registry);
+    private final Counter refetched = Counter.builder().name("dwb_forwarder_records_refetched_total")
+            .help("Records polled past the memory bound (--max-pending-bytes), dropped and fetched again later")
+            .register(registry);
     private final Counter sent = Counter.builder().name("dwb_forwarder_alerts_sent_total")
             .help("Datagrams the Wazuh queue accepted, by alert kind").labelNames("kind").register(registry);
     private final Counter deadLettered = Counter.builder().name("dwb_forwarder_dlq_records_total")
@@ -82,6 +85,14 @@ public final class ForwarderMetrics {
 
     void consumed(int records) {
         consumed.inc(records);
+    }
+
+    void deferred(int records) {
+        refetched.inc(records);
+    }
+
+    public long refetchedTotal() {
+        return (long) refetched.get();
     }
 
     /** A datagram of {@code kind} ({@code event}, {@code gap}, {@code silent-host}…) the socket accepted. */

@@ -14,6 +14,7 @@ import java.util.Properties;
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
  * @param unhealthyAfter how long Kafka may be unreachable, or delivery blocked, before /healthz fails
+ * @param maxPendingBytes the bytes of records held at most, polls included ({@link PollBudget})
  * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
  *                     zero for no limit
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
@@ -24,14 +25,14 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
                                 LegacyFieldsMode legacyFields, Pacing pacing, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
-                                Duration maxLiveAge, String instanceId,
+                                long maxPendingBytes, Duration maxLiveAge, String instanceId,
                                 ResendWindow.Bound resend, boolean sendingThread) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, pacing, dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxLiveAge, instanceId, resend, sendingThread);
+                maxPendingBytes, maxLiveAge, instanceId, resend, sendingThread);
     }
 
     /** Datagrams a second at most; 0 for unpaced. */

@@ -21,14 +21,22 @@ final class PartitionProgress {
     private final ArrayDeque<Handed> handed = new ArrayDeque<>();
     private long delivered = NONE;
     private long committed = NONE;
+    /** The {@link PollBudget#size} of the records waiting. */
+    private long bytes;
 
     void add(ConsumerRecord<byte[], byte[]> record) {
         queued.add(record);
+        bytes += PollBudget.size(record);
     }
 
     /** Records fetched and not done. */
     int waiting() {
         return queued.size() + routed.size();
+    }
+
+    /** The bytes of the records waiting, as {@link PollBudget} counts them. */
+    long bytes() {
+        return bytes;
     }
 
     /**
@@ -53,7 +61,9 @@ final class PartitionProgress {
      * is how many it has written now.
      */
     void done(long submitted, long written) {
-        long next = routed.poll().record().offset() + 1;
+        ConsumerRecord<byte[], byte[]> record = routed.poll().record();
+        bytes -= PollBudget.size(record);
+        long next = record.offset() + 1;
         if (handed.isEmpty() && submitted <= written) {
             delivered = Math.max(delivered, next); // written already (always, written at once): nothing to wait for
             return;

@@ -10,6 +10,7 @@ import io.dwb.schemas.Heartbeat;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -70,6 +71,7 @@ class DeliveryLoopTest {
     private static final long RECORD_TIME_MS = 1_764_000_000_000L;
     private long now = START;
     private RecordClassifier classifier = new RecordClassifier(TestRecords.SCHEMAS);
+    private PollBudget budget = new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES);
 
     @Test
     void commitsOnlyThePrefixTheSinkAccepted() {
@@ -261,6 +263,45 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void recordsHeldUpToTheMemoryBoundPauseEveryPartitionUntilTheyDrain() {
+        budget = new PollBudget(3 * PollBudget.size(event(P0, 0, "a"))); // three of these records
+        DeliveryLoop loop = live(10, 1000, P0, P1);
+        addEvents(P0, "a", "b", "c", "d");
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a");
+        assertThat(consumer.paused()).as("3 records' bytes held: nothing more fetched, on any partition")
+                .containsExactlyInAnyOrder(P0, P1);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(consumer.paused()).as("2 held").isEmpty();
+    }
+
+    @Test
+    void aRecordDeferredByThePollsBudgetIsFetchedAgainFromItsOffsetAndNothingIsSkipped() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        PollBudget full = budget; // a poll that met the bound after b: the deserializers give markers from there
+        full.open(full.maxBytes());
+        byte[] deferred = full.values().deserialize(TOPIC, new RecordHeaders(), ByteBuffer.wrap(new byte[10]));
+        addEvents(P0, "a", "b");
+        consumer.addRecord(record(P0, 2, new RecordHeaders(), deferred));
+        consumer.addRecord(event(P0, 3, "d")); // after a deferred one: fetched again too
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a", "b");
+        assertThat(consumer.position(P0)).as("sought back to the first deferred record").isEqualTo(2);
+        assertThat(metrics.refetchedTotal()).isEqualTo(2);
+        assertThat(metrics.consumedTotal()).isEqualTo(2);
+
+        addEvents(P0, 2, "c", "d"); // fetched again, whole
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d");
+        assertThat(committed(P0)).isEqualTo(4);
+    }
+
+    @Test
     void aDuplicateIsNotSentAgainButIsCommitted() {
         DeliveryLoop loop = live(0, 1000, P0);
         addEvents(P0, "a", "a", "b"); // the same event twice (same host, time and id): the listener re-published it
@@ -395,7 +436,7 @@ class DeliveryLoopTest {
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L)), COMMIT_INTERVAL,
-                maxPending, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
+                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         loop.start();
         consumer.rebalance(List.of(assigned));
@@ -444,11 +485,15 @@ class DeliveryLoopTest {
     private void addEvents(TopicPartition tp, long firstOffset, String... names) {
         long offset = firstOffset;
         for (String name : names) {
-            // The same name is the same event (same time, so same id): a duplicate.
-            ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-a", "a".repeat(32),
-                    TestRecords.containerEvent(name, 1_764_000_000_000_000_000L + name.hashCode()));
-            consumer.addRecord(record(tp, offset++, produced.headers(), produced.value()));
+            consumer.addRecord(event(tp, offset++, name));
         }
+    }
+
+    /** The same name is the same event (same time, so same id): a duplicate. */
+    private static ConsumerRecord<byte[], byte[]> event(TopicPartition tp, long offset, String name) {
+        ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-a", "a".repeat(32),
+                TestRecords.containerEvent(name, 1_764_000_000_000_000_000L + name.hashCode()));
+        return record(tp, offset, produced.headers(), produced.value());
     }
 
     private static ConsumerRecord<byte[], byte[]> record(TopicPartition tp, long offset,

@@ -1,0 +1,139 @@
+package io.dwb.forwarder;
+
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Bounds the bytes of records the forwarder holds, polls included. {@code max.poll.records} bounds a poll by count
+ * only, and Kafka bounds a fetch by its compressed size: 1 MiB of lz4 batches of events with a megabyte label each
+ * decompressed to hundreds of them in one poll, and the forwarder exited on OutOfMemoryError, at the same offset
+ * after each restart (and so did each member of the group the partition moved to).
+ *
+ * <p>The consumer's key and value deserializers run on the loop's thread, record by record, as a poll is assembled.
+ * Before each poll the loop {@link #open opens} an allowance (the bound less what it holds); a record that would
+ * pass it is deferred: its key and value become markers, its headers are dropped (they are views of the record's
+ * whole decompressed buffer), and so is every record after it in that poll. The loop seeks each partition back to
+ * its first deferred record, which is fetched again once held records are delivered. The first record of a poll
+ * while nothing is held is always taken, so a record larger than the bound still goes through, alone.
+ */
+final class PollBudget {
+    /** What a record costs beyond its bytes (the record, its headers' objects, the deques' slots), estimated. */
+    static final int RECORD_OVERHEAD_BYTES = 512;
+
+    private final long maxBytes;
+    private final byte[] deferredKey = new byte[0]; // told apart by identity: a real empty key is another array
+    private final byte[] deferredValue = new byte[0];
+    private long allowance;
+    private boolean nothingHeld;
+    private long admitted;
+    /** {@link #admitted} before the record being read: zero for a poll's first record. */
+    private long recordStart;
+    /** The headers of the record whose key was read (and counted with them), or null. */
+    private Headers counted;
+    private boolean deferring;
+
+    PollBudget(long maxBytes) {
+        this.maxBytes = maxBytes;
+        open(0);
+    }
+
+    long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Before a poll: {@code heldBytes} are held (by {@link #size}), so the poll may bring the rest of the bound. */
+    void open(long heldBytes) {
+        allowance = maxBytes - heldBytes;
+        nothingHeld = heldBytes <= 0;
+        admitted = 0;
+        recordStart = 0;
+        counted = null;
+        deferring = false;
+    }
+
+    /** Whether this polled record was deferred: it is not the record, and it comes again after a seek. */
+    boolean deferred(ConsumerRecord<byte[], byte[]> record) {
+        return record.value() == deferredValue || record.key() == deferredKey;
+    }
+
+    /** The bytes a held record counts for: its key, value and headers, plus {@link #RECORD_OVERHEAD_BYTES}. */
+    static long size(ConsumerRecord<byte[], byte[]> record) {
+        return RECORD_OVERHEAD_BYTES + Math.max(0, record.serializedKeySize())
+                + Math.max(0, record.serializedValueSize()) + headerBytes(record.headers());
+    }
+
+    /** The consumer reads a record's key (when it has one) before its value, with the same headers object. */
+    Deserializer<byte[]> keys() {
+        return new Deserializer<>() {
+            @Override
+            public byte[] deserialize(String topic, byte[] data) {
+                return data; // not called by the consumer, which hands over buffers
+            }
+
+            @Override
+            public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
+                return data == null ? null : take(headers, data, true);
+            }
+        };
+    }
+
+    Deserializer<byte[]> values() {
+        return new Deserializer<>() {
+            @Override
+            public byte[] deserialize(String topic, byte[] data) {
+                return data;
+            }
+
+            @Override
+            public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
+                return data == null ? null : take(headers, data, false);
+            }
+        };
+    }
+
+    private byte[] take(Headers headers, ByteBuffer data, boolean key) {
+        boolean newRecord = key || headers != counted;
+        counted = key ? headers : null;
+        if (newRecord) {
+            recordStart = admitted;
+        }
+        if (deferring) {
+            return defer(headers, key);
+        }
+        // Reading the headers' bytes copies each out of the record's buffer.
+        long size = data.remaining() + (newRecord ? RECORD_OVERHEAD_BYTES + headerBytes(headers) : 0);
+        if (admitted + size > allowance && !(recordStart == 0 && nothingHeld)) {
+            return defer(headers, key);
+        }
+        admitted += size;
+        byte[] bytes = new byte[data.remaining()];
+        data.duplicate().get(bytes);
+        return bytes;
+    }
+
+    private byte[] defer(Headers headers, boolean key) {
+        deferring = true;
+        try {
+            for (Iterator<Header> it = headers.iterator(); it.hasNext(); ) {
+                it.next();
+                it.remove();
+            }
+        } catch (IllegalStateException e) {
+            // read-only headers: they stay until the loop drops the record, right after the poll
+        }
+        return key ? deferredKey : deferredValue;
+    }
+
+    private static long headerBytes(Headers headers) {
+        long n = 0;
+        for (Header h : headers) {
+            byte[] value = h.value();
+            n += h.key().length() + (value == null ? 0 : value.length);
+        }
+        return n;
+    }
+}
