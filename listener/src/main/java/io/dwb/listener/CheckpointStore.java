@@ -14,7 +14,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +51,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     private final Properties clientConfig;
     private final String topic;
+    private final CheckpointRecordBound bound = new CheckpointRecordBound();
     private final long step;
     /** The lookups' consumers, the next one built ahead. */
     private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(this::consumer,
@@ -107,9 +107,7 @@ public final class CheckpointStore implements AutoCloseable {
         // It reads up to an end it knows: a fetch the broker holds for data to come (500 ms by default) only delays
         // the close, which waits for the fetch that its last poll sent ahead (every restart with a checkpoint).
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return new KafkaConsumer<>(p);
+        return new KafkaConsumer<>(p, bound.keys(), bound.values());
     }
 
     Lookup lookup(String hostId) {
@@ -143,7 +141,7 @@ public final class CheckpointStore implements AutoCloseable {
     private record Step(Stored newest, long recordsRead) {}
 
     /** The host's newest value among offsets [from, to). */
-    private static Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
+    private Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
                                  byte[] key) {
         long read = 0;
         consumer.seek(tp, from);
@@ -159,7 +157,7 @@ public final class CheckpointStore implements AutoCloseable {
                 }
                 read++;
                 if (r.key() != null && Arrays.equals(r.key(), key) && r.value() != null) {
-                    last = parse(r);
+                    last = parse(r, bound.oversized(r));
                 }
             }
         }
@@ -167,8 +165,13 @@ public final class CheckpointStore implements AutoCloseable {
     }
 
     /** A value that is not a checkpoint (another producer, a bug, a forged record) is reported, not thrown. */
-    private static Stored parse(ConsumerRecord<byte[], byte[]> r) {
+    private static Stored parse(ConsumerRecord<byte[], byte[]> r, boolean oversized) {
         String why;
+        if (oversized) {
+            return new Stored(null, new Unreadable(new TopicPartition(r.topic(), r.partition()), r.offset(),
+                    r.timestamp(), "a value of " + r.serializedValueSize() + " bytes, over the "
+                            + CheckpointRecordBound.MAX_VALUE_BYTES + " a checkpoint can take"));
+        }
         try {
             Checkpoint c = ContractJson.read(r.value(), Checkpoint.class);
             if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()) {
