@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -20,7 +21,8 @@ public final class BenchBroker implements AutoCloseable {
     private final KafkaContainer container;
 
     public BenchBroker() {
-        String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.2.2");
+        String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
+                "apache/kafka:" + AppInfoParser.getVersion());
         container = new KafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")

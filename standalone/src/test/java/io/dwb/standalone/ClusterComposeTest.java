@@ -10,6 +10,7 @@ import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.FreePorts;
 import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.TestEngine;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterComposeTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.2.2");
+    private static final String KAFKA_IMAGE = KafkaImage.name();
 
     @TempDir
     Path work;

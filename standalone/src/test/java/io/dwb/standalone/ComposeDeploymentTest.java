@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
 import java.net.URI;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ComposeDeploymentTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String KAFKA_IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.2.2");
+    private static final String KAFKA_IMAGE = KafkaImage.name();
     private static final String JRE_IMAGE = System.getenv().getOrDefault("DWB_JRE_IMAGE", "local/jre:17");
     private static final String HAPROXY_IMAGE = System.getenv().getOrDefault("DWB_HAPROXY_IMAGE", "local/haproxy:2.6");
     /** Stands for the wazuh group of a real host: the only group (besides root) that may write the queue socket. */

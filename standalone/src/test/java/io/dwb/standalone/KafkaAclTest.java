@@ -9,6 +9,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Topics;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
@@ -55,7 +56,7 @@ import org.testcontainers.utility.MountableFile;
  */
 class KafkaAclTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String IMAGE = System.getProperty("dwb.kafka.image", "apache/kafka:4.2.2");
+    private static final String IMAGE = KafkaImage.name();
     private static final Map<String, String> PASSWORDS = Map.of(
             "admin", "admin-secret", "dwb-listener", "listener-secret", "dwb-forwarder", "forwarder-secret");
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.utils.AppInfoParser;
 
 /**
  * The shipped three-broker cluster (deploy/kafka-cluster.compose.yml) under a Compose project and ports of its own,
@@ -121,7 +122,8 @@ public final class FleetCluster implements AutoCloseable {
         for (int id = 1; id <= BROKERS; id++) {
             env.put("KAFKA_" + id + "_PORT", String.valueOf(kafkaPorts.get(id - 1)));
         }
-        env.putIfAbsent("KAFKA_IMAGE", System.getenv().getOrDefault("DWB_KAFKA_IMAGE", "apache/kafka:4.2.2"));
+        env.putIfAbsent("KAFKA_IMAGE", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
+                "apache/kafka:" + AppInfoParser.getVersion()));
         Process process = builder.start();
         if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -57,8 +57,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Starts three nodes at once (a voter waits for the quorum) and waits until all three are brokers. */
     public static KafkaCluster start() {
-        String image = System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
-                "apache/kafka:4.2.2"));
+        String image = KafkaImage.name();
         Network network = Network.newNetwork();
         Map<Integer, Integer> hostPorts = new LinkedHashMap<>();
         Map<Integer, GenericContainer<?>> nodes = new LinkedHashMap<>();

@@ -67,8 +67,7 @@ public final class SharedKafka implements ParameterResolver {
 
     /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
     public static Broker startBroker(Map<String, String> settings) {
-        return startBroker(System.getProperty("dwb.kafka.image", System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
-                "apache/kafka:4.2.2")), settings);
+        return startBroker(KafkaImage.name(), settings);
     }
 
     /**
