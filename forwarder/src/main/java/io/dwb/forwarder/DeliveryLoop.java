@@ -185,10 +185,12 @@ public final class DeliveryLoop {
             PartitionProgress progress = partitions.computeIfAbsent(tp, k -> new PartitionProgress());
             List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
             int taken = 0;
+            progress.deferred(0);
             for (ConsumerRecord<byte[], byte[]> record : fetched) {
                 if (budget.deferred(record)) {
                     consumer.seek(tp, record.offset());
                     metrics.deferred(fetched.size() - taken);
+                    progress.deferred(PollBudget.size(record));
                     break;
                 }
                 taken++;
@@ -276,19 +278,23 @@ public final class DeliveryLoop {
 
     /**
      * Pauses fetching where records would only pile up: every partition while delivery is paused and records wait
-     * or while the records held reach the memory bound, a partition with {@code maxPending} waiting, a replay's
-     * partition whose window is fetched. While paused with nothing waiting (the refused record's partition was
-     * revoked), partitions fetch again: else no record would ever come to retry with, and delivery would stay paused
-     * for good.
+     * or while the records held reach the memory bound, a partition with {@code maxPending} waiting or whose
+     * deferred record would not fit yet (else each poll would fetch it again; one larger than the bound pauses the
+     * others, for it is taken only first in a poll and with nothing held), a replay's partition whose window is
+     * fetched. While paused with nothing waiting (the refused record's partition was revoked), partitions fetch
+     * again: else no record would ever come to retry with, and delivery would stay paused for good.
      */
     private void adjustPauses() {
         Set<TopicPartition> assignment = consumer.assignment();
         Set<TopicPartition> want = new HashSet<>();
-        boolean holding = pause.active() && pendingCount() > 0 || heldBytes() >= budget.maxBytes();
+        long held = heldBytes();
+        boolean holding = pause.active() && pendingCount() > 0 || held >= budget.maxBytes();
+        TopicPartition alone = loneRecord(); // a record over the bound goes alone: the others wait for it
         for (TopicPartition tp : assignment) {
             PartitionProgress progress = partitions.get(tp);
             int waiting = progress == null ? 0 : progress.waiting();
-            if (holding || waiting >= maxPending
+            if (holding || waiting >= maxPending || (alone != null && !alone.equals(tp))
+                    || (progress != null && progress.awaitsRoom(budget.maxBytes() - held, held == 0))
                     || (feed instanceof Feed.Replay replay && replay.window().exhausted(consumer, tp))) {
                 want.add(tp);
             }
@@ -305,6 +311,16 @@ public final class DeliveryLoop {
         if (!toResume.isEmpty()) {
             consumer.resume(toResume);
         }
+    }
+
+    /** The partition whose deferred record is larger than the bound, which a poll takes only first and alone. */
+    private TopicPartition loneRecord() {
+        for (Map.Entry<TopicPartition, PartitionProgress> entry : partitions.entrySet()) {
+            if (entry.getValue().awaitsRoom(budget.maxBytes(), false)) {
+                return entry.getKey();
+            }
+        }
+        return null;
     }
 
     private long heldBytes() {

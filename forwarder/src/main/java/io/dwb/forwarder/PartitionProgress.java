@@ -23,6 +23,8 @@ final class PartitionProgress {
     private long committed = NONE;
     /** The {@link PollBudget#size} of the records waiting. */
     private long bytes;
+    /** The size of the record a poll deferred, until it is taken: 0 when none waits for room. */
+    private long deferredBytes;
 
     void add(ConsumerRecord<byte[], byte[]> record) {
         queued.add(record);
@@ -37,6 +39,19 @@ final class PartitionProgress {
     /** The bytes of the records waiting, as {@link PollBudget} counts them. */
     long bytes() {
         return bytes;
+    }
+
+    /** A poll deferred this partition's next record, of {@code size} bytes; 0: a poll took its records. */
+    void deferred(long size) {
+        deferredBytes = size;
+    }
+
+    /**
+     * Whether fetching this partition now would only bring its deferred record again and defer it again: it fits
+     * neither the room the bound leaves ({@code room}) nor alone (records are held).
+     */
+    boolean awaitsRoom(long room, boolean nothingHeld) {
+        return deferredBytes > room && !nothingHeld;
     }
 
     /**

@@ -302,6 +302,53 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void aPartitionWhoseDeferredRecordDoesNotFitYetIsPausedInsteadOfFetchingItAgainAtEachPoll() {
+        long one = PollBudget.size(event(P0, 0, "a"));
+        budget = new PollBudget(10 * one);
+        DeliveryLoop loop = live(10, 1000, P0, P1);
+        addEvents(P0, "a", "b", "c");
+        consumer.addRecord(deferred(P0, 3, 8 * one + 1)); // room for it once b is delivered, not before
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a");
+        assertThat(consumer.position(P0)).isEqualTo(3);
+        assertThat(consumer.paused()).as("b and c held: no room for it yet, P0 waits, P1 fetches")
+                .containsExactly(P0);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(consumer.paused()).as("c held: it fits").isEmpty();
+    }
+
+    @Test
+    void aDeferredRecordLargerThanTheBoundPausesEveryOtherPartitionUntilItIsTakenAlone() {
+        long one = PollBudget.size(event(P0, 0, "a"));
+        budget = new PollBudget(10 * one);
+        DeliveryLoop loop = live(10, 1000, P0, P1);
+        addEvents(P0, "a", "b");
+        consumer.addRecord(deferred(P0, 2, 20 * one));
+
+        round(loop);
+        assertThat(consumer.paused()).as("b held: the large one waits, and P1 with it")
+                .containsExactlyInAnyOrder(P0, P1);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(consumer.paused()).as("nothing held: only the large one's partition fetches").containsExactly(P1);
+        consumer.addRecord(event(P0, 2, "large")); // fetched again, taken first and alone
+        tick(100_000_000L);
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "large");
+        assertThat(consumer.paused()).isEmpty();
+    }
+
+    /** What a poll returns for a record the budget deferred: markers, its size as the broker's record had it. */
+    private ConsumerRecord<byte[], byte[]> deferred(TopicPartition tp, long offset, long size) {
+        budget.open(budget.maxBytes());
+        byte[] value = budget.values().deserialize(TOPIC, new RecordHeaders(), ByteBuffer.wrap(new byte[1]));
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS, TimestampType.CREATE_TIME,
+                0, (int) size - PollBudget.RECORD_OVERHEAD_BYTES, null, value, new RecordHeaders(), Optional.empty());
+    }
+
+    @Test
     void aDuplicateIsNotSentAgainButIsCommitted() {
         DeliveryLoop loop = live(0, 1000, P0);
         addEvents(P0, "a", "a", "b"); // the same event twice (same host, time and id): the listener re-published it

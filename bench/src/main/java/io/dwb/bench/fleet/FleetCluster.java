@@ -48,9 +48,10 @@ public final class FleetCluster implements AutoCloseable {
         List<Integer> jmxPorts = new ArrayList<>();
         StringBuilder yaml = new StringBuilder("# Written by bin/bench fleet: JMX on loopback for the broker "
                 + "metrics.\nservices:\n");
+        List<Integer> ports = freePorts(2 * BROKERS);
         for (int id = 1; id <= BROKERS; id++) {
-            kafkaPorts.add(freePort());
-            int jmx = freePort();
+            kafkaPorts.add(ports.get(2 * id - 2));
+            int jmx = ports.get(2 * id - 1);
             jmxPorts.add(jmx);
             // KAFKA_OPTS, not KAFKA_JMX_OPTS: both the official image and the local test image pass it to the JVM.
             // The RMI port is the registry's, and the stub names 127.0.0.1: reachable through the published port.
@@ -136,9 +137,21 @@ public final class FleetCluster implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** {@code n} distinct free ports: held open together until all are picked, so none is handed out twice. */
+    private static List<Integer> freePorts(int n) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ServerSocket socket = new ServerSocket(0);
+                sockets.add(socket);
+                ports.add(socket.getLocalPort());
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
         }
     }
 
