@@ -280,11 +280,8 @@ class DeliveryLoopTest {
     @Test
     void aRecordDeferredByThePollsBudgetIsFetchedAgainFromItsOffsetAndNothingIsSkipped() {
         DeliveryLoop loop = live(0, 1000, P0);
-        PollBudget full = budget; // a poll that met the bound after b: the deserializers give markers from there
-        full.open(full.maxBytes());
-        byte[] deferred = full.values().deserialize(TOPIC, new RecordHeaders(), ByteBuffer.wrap(new byte[10]));
         addEvents(P0, "a", "b");
-        consumer.addRecord(record(P0, 2, new RecordHeaders(), deferred));
+        consumer.addRecord(deferred(P0, 2, PollBudget.size(event(P0, 2, "c")))); // a poll that met the bound after b
         consumer.addRecord(event(P0, 3, "d")); // after a deferred one: fetched again too
 
         round(loop);

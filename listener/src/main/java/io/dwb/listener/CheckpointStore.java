@@ -142,7 +142,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** The host's newest value among offsets [from, to). */
     private Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                                 byte[] key) {
+                          byte[] key) {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
