@@ -1,11 +1,10 @@
 package io.dwb.forwarder;
 
+import io.dwb.schemas.RecordBufferDeserializer;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Bounds the bytes of records the forwarder holds, polls included. {@code max.poll.records} bounds a poll by count
@@ -67,32 +66,12 @@ final class PollBudget {
     }
 
     /** The consumer reads a record's key (when it has one) before its value, with the same headers object. */
-    Deserializer<byte[]> keys() {
-        return new Deserializer<>() {
-            @Override
-            public byte[] deserialize(String topic, byte[] data) {
-                return data; // not called by the consumer, which hands over buffers
-            }
-
-            @Override
-            public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
-                return data == null ? null : take(headers, data, true);
-            }
-        };
+    RecordBufferDeserializer keys() {
+        return (headers, data) -> take(headers, data, true);
     }
 
-    Deserializer<byte[]> values() {
-        return new Deserializer<>() {
-            @Override
-            public byte[] deserialize(String topic, byte[] data) {
-                return data;
-            }
-
-            @Override
-            public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
-                return data == null ? null : take(headers, data, false);
-            }
-        };
+    RecordBufferDeserializer values() {
+        return (headers, data) -> take(headers, data, false);
     }
 
     private byte[] take(Headers headers, ByteBuffer data, boolean key) {
@@ -110,21 +89,12 @@ final class PollBudget {
             return defer(headers, key);
         }
         admitted += size;
-        byte[] bytes = new byte[data.remaining()];
-        data.duplicate().get(bytes);
-        return bytes;
+        return RecordBufferDeserializer.copy(data);
     }
 
     private byte[] defer(Headers headers, boolean key) {
         deferring = true;
-        try {
-            for (Iterator<Header> it = headers.iterator(); it.hasNext(); ) {
-                it.next();
-                it.remove();
-            }
-        } catch (IllegalStateException e) {
-            // read-only headers: they stay until the loop drops the record, right after the poll
-        }
+        RecordBufferDeserializer.dropHeaders(headers);
         return key ? deferredKey : deferredValue;
     }
 

@@ -1,12 +1,8 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.HeaderNames;
-import java.nio.ByteBuffer;
-import java.util.Iterator;
+import io.dwb.schemas.RecordBufferDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * The checkpoint lookup's deserializers: they keep only what a checkpoint can be. A poll hands out up to
@@ -27,54 +23,17 @@ final class CheckpointRecordBound {
         return record.value() == oversized;
     }
 
-    Deserializer<byte[]> keys() {
-        return new Bounded() {
-            @Override
-            byte[] take(Headers headers, ByteBuffer data) {
-                return data.remaining() > HeaderNames.MAX_HOST_BYTES ? dropHeaders(headers, null) : copy(headers, data);
-            }
+    RecordBufferDeserializer keys() {
+        return (headers, data) -> {
+            RecordBufferDeserializer.dropHeaders(headers);
+            return data.remaining() > HeaderNames.MAX_HOST_BYTES ? null : RecordBufferDeserializer.copy(data);
         };
     }
 
-    Deserializer<byte[]> values() {
-        return new Bounded() {
-            @Override
-            byte[] take(Headers headers, ByteBuffer data) {
-                return data.remaining() > MAX_VALUE_BYTES ? dropHeaders(headers, oversized) : copy(headers, data);
-            }
+    RecordBufferDeserializer values() {
+        return (headers, data) -> {
+            RecordBufferDeserializer.dropHeaders(headers);
+            return data.remaining() > MAX_VALUE_BYTES ? oversized : RecordBufferDeserializer.copy(data);
         };
-    }
-
-    /** The consumer hands over buffers, never arrays. */
-    private abstract static class Bounded implements Deserializer<byte[]> {
-        abstract byte[] take(Headers headers, ByteBuffer data);
-
-        @Override
-        public byte[] deserialize(String topic, byte[] data) {
-            return data;
-        }
-
-        @Override
-        public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
-            return data == null ? null : take(headers, data);
-        }
-    }
-
-    private static byte[] copy(Headers headers, ByteBuffer data) {
-        byte[] bytes = new byte[data.remaining()];
-        data.duplicate().get(bytes);
-        return dropHeaders(headers, bytes);
-    }
-
-    private static byte[] dropHeaders(Headers headers, byte[] result) {
-        try {
-            for (Iterator<Header> it = headers.iterator(); it.hasNext(); ) {
-                it.next();
-                it.remove();
-            }
-        } catch (IllegalStateException e) {
-            // read-only headers: they go with the record, once the lookup has passed it
-        }
-        return result;
     }
 }
