@@ -16,6 +16,13 @@ import java.util.concurrent.TimeUnit;
  * SIGKILL it for real. Output goes to files (read with {@link #output()}), so a chatty process never blocks.
  */
 public final class JavaProcess implements AutoCloseable {
+    /**
+     * A test's process lives seconds to minutes, several at a time on a 2-core machine: C1 only and the serial
+     * collector (as the listener ships) spend far less CPU warming up than C2 and G1's threads would.
+     */
+    private static final List<String> TEST_FLAGS = List.of("-Xmx256m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1");
+
     private final Process process;
     private final Path log;
 
@@ -30,7 +37,7 @@ public final class JavaProcess implements AutoCloseable {
 
     public static JavaProcess start(Class<?> mainClass, Map<String, String> env, List<String> args)
             throws IOException {
-        return start(mainClass, List.of("-Xmx256m"), env, args);
+        return start(mainClass, TEST_FLAGS, env, args);
     }
 
     /** @param jvmOptions the JVM's flags, e.g. the launcher's heap ({@link #launcherFlags}) */

@@ -8,6 +8,13 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * read from the client on the class path), so that no test writes a version of its own.
  */
 public final class KafkaImage {
+    /**
+     * {@code KAFKA_JVM_PERFORMANCE_OPTS} for a broker a test starts for itself and stops within minutes: C1 only
+     * and the serial collector start it in far less CPU time than the image's G1 and C2, on a shared 2-core machine.
+     */
+    public static final String SHORT_LIVED_BROKER_JVM_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
+            + "-Djava.awt.headless=true";
+
     private KafkaImage() {}
 
     public static String name() {
