@@ -46,7 +46,7 @@ class ClusterComposeTest {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("KAFKA_HEAP_OPTS", "-Xmx384m -Xms128m");
-        env.put("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.SHORT_LIVED_BROKER_JVM_OPTS);
+        env.put("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS);
         List<Integer> ports = FreePorts.distinct(3);
         for (int i = 0; i < 3; i++) {
             env.put("KAFKA_" + (i + 1) + "_PORT", Integer.toString(ports.get(i)));

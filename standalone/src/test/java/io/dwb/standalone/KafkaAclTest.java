@@ -98,7 +98,7 @@ class KafkaAclTest {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
-                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.SHORT_LIVED_BROKER_JVM_OPTS)
+                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS)
                 .withStartupTimeout(Duration.ofMinutes(2));
         broker.start();
         try (Admin admin = Admin.create(client("admin"))) {

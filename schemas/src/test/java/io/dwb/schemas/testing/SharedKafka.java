@@ -48,8 +48,7 @@ public final class SharedKafka implements ParameterResolver {
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent("dwb-shared-kafka",
-                        key -> startBroker(KafkaImage.name(), Map.of(), false), Broker.class);
+                .getOrComputeIfAbsent("dwb-shared-kafka", key -> startBroker(), Broker.class);
     }
 
     /** A broker of its own, for tests that stop, pause or break it. Close it at the end of the test. */
@@ -68,7 +67,7 @@ public final class SharedKafka implements ParameterResolver {
 
     /** A broker of its own with extra settings ({@code KAFKA_*} environment variables); close it at the end. */
     public static Broker startBroker(Map<String, String> settings) {
-        return startBroker(KafkaImage.name(), settings, true);
+        return startBroker(KafkaImage.name(), settings);
     }
 
     /**
@@ -81,21 +80,18 @@ public final class SharedKafka implements ParameterResolver {
             throw new IllegalStateException("no image of the oldest Kafka tested: -Ddwb.kafka.oldest.image "
                     + "(bin/test builds and gives it)");
         }
-        return startBroker(image, Map.of(), true);
+        return startBroker(image, Map.of());
     }
 
-    /** @param shortLived started and stopped by one test (else the image's JIT and collector, for a whole run) */
-    private static Broker startBroker(String image, Map<String, String> settings, boolean shortLived) {
+    private static Broker startBroker(String image, Map<String, String> settings) {
         KafkaContainer container = new KafkaContainer(
                 DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withCommand(START_COMMAND)
+                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS)
                 .withStartupTimeout(Duration.ofMinutes(2));
-        if (shortLived) {
-            container.withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.SHORT_LIVED_BROKER_JVM_OPTS);
-        }
         settings.forEach(container::withEnv);
         container.start();
         return new Broker(container);
