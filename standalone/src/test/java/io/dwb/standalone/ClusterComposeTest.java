@@ -12,6 +12,7 @@ import io.dwb.schemas.testing.FreePorts;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.TestEngine;
+import io.dwb.schemas.testing.TestJvmFlags;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,7 +47,7 @@ class ClusterComposeTest {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("KAFKA_HEAP_OPTS", "-Xmx384m -Xms128m");
-        env.put("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS);
+        env.put("KAFKA_JVM_PERFORMANCE_OPTS", TestJvmFlags.kafkaPerformanceOpts());
         List<Integer> ports = FreePorts.distinct(3);
         for (int i = 0; i < 3; i++) {
             env.put("KAFKA_" + (i + 1) + "_PORT", Integer.toString(ports.get(i)));

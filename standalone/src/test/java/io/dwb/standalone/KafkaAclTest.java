@@ -12,6 +12,7 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
+import io.dwb.schemas.testing.TestJvmFlags;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,7 +99,7 @@ class KafkaAclTest {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
-                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS)
+                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", TestJvmFlags.kafkaPerformanceOpts())
                 .withStartupTimeout(Duration.ofMinutes(2));
         broker.start();
         try (Admin admin = Admin.create(client("admin"))) {

@@ -16,13 +16,6 @@ import java.util.concurrent.TimeUnit;
  * SIGKILL it for real. Output goes to files (read with {@link #output()}), so a chatty process never blocks.
  */
 public final class JavaProcess implements AutoCloseable {
-    /**
-     * A test's process lives seconds to minutes, several at a time on a 2-core machine: C1 only and the serial
-     * collector (as the listener ships) spend far less CPU warming up than C2 and G1's threads would.
-     */
-    private static final List<String> TEST_FLAGS = List.of("-Xmx256m", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1");
-
     private final Process process;
     private final Path log;
 
@@ -37,7 +30,9 @@ public final class JavaProcess implements AutoCloseable {
 
     public static JavaProcess start(Class<?> mainClass, Map<String, String> env, List<String> args)
             throws IOException {
-        return start(mainClass, TEST_FLAGS, env, args);
+        List<String> flags = new ArrayList<>(List.of("-Xmx256m"));
+        flags.addAll(TestJvmFlags.list()); // the test JVM's JIT and collector: less CPU than the defaults
+        return start(mainClass, flags, env, args);
     }
 
     /** @param jvmOptions the JVM's flags, e.g. the launcher's heap ({@link #launcherFlags}) */

@@ -110,7 +110,7 @@ public final class KafkaCluster implements AutoCloseable {
                 .withEnv("KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE", "false")
                 // Three JVMs on a small shared machine.
                 .withEnv("KAFKA_HEAP_OPTS", "-Xmx384m -Xms128m")
-                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS)
+                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", TestJvmFlags.kafkaPerformanceOpts())
                 .withCreateContainerCmdModifier(cmd -> {
                     ExposedPort port = ExposedPort.tcp(HOST_PORT);
                     cmd.withExposedPorts(port);

@@ -8,16 +8,6 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * read from the client on the class path), so that no test writes a version of its own.
  */
 public final class KafkaImage {
-    /**
-     * {@code KAFKA_JVM_PERFORMANCE_OPTS} for the brokers tests start: C1 only and the serial collector instead of the
-     * image's C2 and G1. The CPU of a 2-core machine is what a test run waits for, and a broker that serves one test,
-     * or one module's tests for ten minutes, spends less of it so (measured: the listener and forwarder modules'
-     * tests side by side 11:11 -> 10:30 with the shared broker so, the standalone module's 13:16 -> 11:18 with the
-     * processes and its own brokers so).
-     */
-    public static final String TEST_BROKER_JVM_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
-            + "-Djava.awt.headless=true";
-
     private KafkaImage() {}
 
     public static String name() {

@@ -90,7 +90,7 @@ public final class SharedKafka implements ParameterResolver {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withCommand(START_COMMAND)
-                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", KafkaImage.TEST_BROKER_JVM_OPTS)
+                .withEnv("KAFKA_JVM_PERFORMANCE_OPTS", TestJvmFlags.kafkaPerformanceOpts())
                 .withStartupTimeout(Duration.ofMinutes(2));
         settings.forEach(container::withEnv);
         container.start();
