@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The JIT and collector flags of the test JVMs ({@code -Ddwb.test.jvm.flags}: pom.xml gives its
- * {@code dwb.test.jvm.flags} to surefire's {@code argLine} and to the tests), for the processes and brokers the tests
- * start: the one place they are written. Unset (a test run outside Maven): none, the JVM's defaults.
+ * The JIT and collector flags of the test JVMs, for the processes and brokers the tests start. Written once, as
+ * pom.xml's {@code dwb.test.jvm.flags}, which is surefire's {@code argLine} and reaches the tests as the system
+ * property read here. Unset (a test run outside Maven): none, the JVM's defaults.
  */
 public final class TestJvmFlags {
     private TestJvmFlags() {}
