@@ -293,11 +293,17 @@ public final class BenchMain {
                 Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_IDLE_SECONDS", "60"))),
                 Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_AFTER_SECONDS", "60"))),
                 broker::createTopic);
-        FootprintBench.Outcome outcome = bench.run(Duration.ofSeconds(Integer.parseInt(
-                setting("DWB_BENCH_FOOTPRINT_FLOOD_TIMEOUT", "90"))));
+        Duration floodTimeout =
+                Duration.ofSeconds(Integer.parseInt(setting("DWB_BENCH_FOOTPRINT_FLOOD_TIMEOUT", "90")));
+        FootprintBench.Outcome outcome = bench.run(floodTimeout);
         say("footprint " + outcome);
-        outcome.rows().forEach(report::add);
+        FloorBench.Outcome floor = new FloorBench(context, outcome.floodEvents(), broker::createTopic)
+                .run(floodTimeout);
+        say("floor " + floor);
+        outcome.rows(floor).forEach(report::add);
         report.note("Footprint: " + outcome.memory() + ".");
+        report.note("Footprint's floor (what the runtime and Kafka's client cost before the listener does anything "
+                + "of its own): " + floor.summary() + ".");
         report.note("Footprint: wake-ups (context switches) and CPU of the idle listener's threads over the idle "
                 + outcome.idle().length().toSeconds() + " s: " + outcome.idle().threads().wakeups() + ".");
         report.note("Footprint: CPU of the listener's threads in the flood (release to last commit): "

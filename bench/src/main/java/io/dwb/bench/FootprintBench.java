@@ -2,7 +2,6 @@ package io.dwb.bench;
 
 import io.dwb.bench.ResultsReport.Row;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,19 +76,19 @@ public final class FootprintBench {
             return floodCommitted == 0 ? Double.NaN : floodCpuSeconds * 100_000 / floodCommitted;
         }
 
-        /** The six rows of bench/RESULTS.md, each against its goal. */
-        public List<Row> rows() {
+        /** The six rows of bench/RESULTS.md, each against its goal and beside its {@code floor}. */
+        public List<Row> rows(FloorBench.Outcome floor) {
             return List.of(
                     new Row("Listener start to first event on the topic (process start → record visible, "
                             + "read_committed; a first start, which creates its topics)",
-                            String.format(Locale.ROOT, "%.2f s", startSeconds), "", "",
+                            String.format(Locale.ROOT, "%.2f s", startSeconds), floor.start(), "",
                             "≤ 1 s", ResultsReport.yesNo(startSeconds <= START_GOAL_SECONDS)),
                     new Row("Listener restart to first event on the topic (stopped, started again: the wodle's and "
                             + "an upgrade's start, resuming from its checkpoint)",
-                            String.format(Locale.ROOT, "%.2f s", restartSeconds), "", "",
+                            String.format(Locale.ROOT, "%.2f s", restartSeconds), floor.start(), "",
                             "≤ 1 s", ResultsReport.yesNo(restartSeconds <= START_GOAL_SECONDS)),
                     new Row("Listener RSS at rest (2 s after the first event)", ResultsReport.mb(restRssKb),
-                            "anonymous " + ResultsReport.mb(restAnonKb), "", "≤ 48 MB",
+                            "anonymous " + ResultsReport.mb(restAnonKb) + "; " + floor.rest(), "", "≤ 48 MB",
                             ResultsReport.yesNo(restRssKb <= REST_GOAL_KB)),
                     new Row(String.format(Locale.ROOT, "Listener RSS %d s after a flood of %,d events%s",
                             afterFlood.toSeconds(), floodEvents, floodCommitted < floodEvents ? String.format(
@@ -108,8 +107,8 @@ public final class FootprintBench {
                     new Row("Listener CPU per 100,000 events, and its rate, in the flood (every event read, "
                             + "published and committed exactly once)", String.format(Locale.ROOT,
                             "%.2f s; %s", cpuPer100k(), ResultsReport.rate(floodEventsPerSecond)),
-                            String.format(Locale.ROOT, "%.2f s of CPU for %,d events", floodCpuSeconds,
-                                    floodCommitted), "", "≤ 1 s; ≥ 50,000 events/s",
+                            String.format(Locale.ROOT, "%.2f s of CPU for %,d events; %s", floodCpuSeconds,
+                                    floodCommitted, floor.flood()), "", "≤ 1 s; ≥ 50,000 events/s",
                             ResultsReport.yesNo(cpuPer100k() <= FLOOD_CPU_GOAL_SECONDS
                                     && floodEventsPerSecond >= FLOOD_RATE_GOAL)));
         }
@@ -194,7 +193,7 @@ public final class FootprintBench {
                 long idleEndRss = ProcessTasks.statusKb(pid, "VmRSS");
                 long idleNanos = System.nanoTime() - idleStart;
                 ProcessTasks after = ProcessTasks.of(pid);
-                long hz = ticksPerSecond();
+                long hz = ProcessTasks.ticksPerSecond();
                 Idle idleOutcome = new Idle(idle, (ticksAfter - ticksBefore) / (double) hz * 60e9 / idleNanos,
                         new ThreadProfile(after.since(before), hz), idleEndRss,
                         (ticksBefore - settlingTicks) / (double) hz);
@@ -277,19 +276,5 @@ public final class FootprintBench {
         Path out = context.logDir().resolve(name + ".nmt.txt");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         p.waitFor(30, TimeUnit.SECONDS);
-    }
-
-    private static long ticksPerSecond() {
-        try {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-            p.waitFor(5, TimeUnit.SECONDS);
-            return Long.parseLong(out);
-        } catch (IOException | RuntimeException e) {
-            return 100;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 100;
-        }
     }
 }

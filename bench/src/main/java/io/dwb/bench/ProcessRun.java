@@ -33,11 +33,17 @@ public final class ProcessRun implements AutoCloseable {
      */
     public static ProcessRun start(String label, String javaOpts, Path jar, String mainClass, Map<String, String> env,
                                    Path logDir, String... args) throws IOException {
+        return start(label, javaOpts, List.of(jar), mainClass, env, logDir, args);
+    }
+
+    /** The same with a class path of several entries, in order. */
+    public static ProcessRun start(String label, String javaOpts, List<Path> classPath, String mainClass,
+                                   Map<String, String> env, Path logDir, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
         command.add("-cp");
-        command.add(jar.toString());
+        command.add(String.join(":", classPath.stream().map(Path::toString).toList()));
         command.add(mainClass);
         command.addAll(Arrays.asList(args));
         Files.createDirectories(logDir);
@@ -47,6 +53,12 @@ public final class ProcessRun implements AutoCloseable {
         builder.environment().keySet().removeIf(k -> k.startsWith("DWB_"));
         builder.environment().putAll(env);
         return new ProcessRun(label, builder.start(), log);
+    }
+
+    /** Writes one line to the process's standard input. */
+    public void tell(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
     }
 
     public boolean alive() {

@@ -1,11 +1,13 @@
 package io.dwb.bench;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -90,6 +92,21 @@ public record ProcessTasks(Map<Long, Task> threads) {
             return -1;
         } catch (IOException e) {
             throw new IllegalStateException("process " + pid + " is gone: " + e.getMessage(), e);
+        }
+    }
+
+    /** The kernel's clock ticks per second (getconf CLK_TCK), 100 when it cannot be read. */
+    public static long ticksPerSecond() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
         }
     }
 }

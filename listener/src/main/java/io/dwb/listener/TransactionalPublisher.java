@@ -68,9 +68,23 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /** The host's transactional producer, with the listener's settings where the user's Kafka file gives none. */
     private static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+        try {
+            return new KafkaProducer<>(producerConfig(clientConfig, host.transactionalId()));
+        } catch (KafkaException e) {
+            throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
+     * The producer's configuration: the user's Kafka client properties, the listener's settings where they give
+     * none, and what exactly-once needs whatever they give. Public for the bench's floor, which measures Kafka's
+     * producer alone with these settings.
+     */
+    public static Properties producerConfig(Properties clientConfig, String transactionalId) {
         Properties p = new Properties();
         p.putAll(clientConfig);
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, host.transactionalId());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -87,12 +101,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "10");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try {
-            return new KafkaProducer<>(p);
-        } catch (KafkaException e) {
-            throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
-                    e);
-        }
+        return p;
     }
 
     /**
