@@ -29,8 +29,8 @@ import java.util.function.BiConsumer;
  *   <li>restart to first event: the listener is stopped (SIGTERM) and started again on the same topics, as the
  *       wodle and every upgrade do; the engine releases one more event as the process starts, and the time is from
  *       just before the start to the moment the consumer receives that event's record (a resume from the
- *       checkpoint, on topics that exist: the start users wait for, where the first start also creates
- *       topics).</li>
+ *       checkpoint, the start users wait for; the first start's topics exist too, made by the bench, but it has no
+ *       checkpoint and a transactional id new to the broker).</li>
  * </ol>
  * With {@code -XX:NativeMemoryTracking=summary} in the listener's flags (DWB_BENCH_EXTRA_JAVA_OPTS), the NMT
  * summary at rest (after the idle minute) and after the flood goes to the logs directory.
@@ -80,7 +80,7 @@ public final class FootprintBench {
         public List<Row> rows(FloorBench.Outcome floor) {
             return List.of(
                     new Row("Listener start to first event on the topic (process start → record visible, "
-                            + "read_committed; a first start, which creates its topics)",
+                            + "read_committed; a first start: no checkpoint, a transactional id new to the broker)",
                             String.format(Locale.ROOT, "%.2f s", startSeconds), floor.start(), "",
                             "≤ 1 s", ResultsReport.yesNo(startSeconds <= START_GOAL_SECONDS)),
                     new Row("Listener restart to first event on the topic (stopped, started again: the wodle's and "
