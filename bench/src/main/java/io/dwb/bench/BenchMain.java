@@ -307,7 +307,7 @@ public final class BenchMain {
         report.note("Footprint: wake-ups (context switches) and CPU of the idle listener's threads over the idle "
                 + outcome.idle().length().toSeconds() + " s: " + outcome.idle().threads().wakeups() + ".");
         report.note("Footprint: CPU of the listener's threads in the flood (release to last commit): "
-                + outcome.floodThreads().cpu() + ".");
+                + outcome.floodProfile() + ".");
     }
 
     private DeliveryBench.Outcome delivered(DeliveryBench bench, String label, int dedupWindow, Duration timeout,

@@ -66,11 +66,13 @@ public final class FootprintBench {
      * @param floodThreads what each thread did from the flood's release to its last event committed
      * @param floodCpuSeconds the listener's CPU (all threads, user and system) from the flood's release to its last
      *                        event committed
+     * @param floodSubscriptions subscriptions to the engine during the flood: each one after the first follows a
+     *                           full queue, and its reading thread replaces the one that ended
      */
     public record Outcome(double startSeconds, long restRssKb, long restAnonKb, Idle idle, long afterFloodRssKb,
                           long afterFloodAnonKb, long peakRssKb, Duration afterFlood, double floodEventsPerSecond,
                           int floodEvents, long floodCommitted, ThreadProfile floodThreads, double floodCpuSeconds,
-                          double restartSeconds) {
+                          int floodSubscriptions, double restartSeconds) {
         /** CPU per 100,000 events of the flood, in seconds. */
         public double cpuPer100k() {
             return floodCommitted == 0 ? Double.NaN : floodCpuSeconds * 100_000 / floodCommitted;
@@ -111,6 +113,16 @@ public final class FootprintBench {
                                     floodCommitted, floor.flood()), "", "≤ 1 s; ≥ 50,000 events/s",
                             ResultsReport.yesNo(cpuPer100k() <= FLOOD_CPU_GOAL_SECONDS
                                     && floodEventsPerSecond >= FLOOD_RATE_GOAL)));
+        }
+
+        /**
+         * For the notes: the flood's CPU per thread name, and what threads that ended during it used (the process's
+         * CPU less that of the threads alive at the end: /proc keeps no ended thread), with the reconnects behind it.
+         */
+        public String floodProfile() {
+            return String.format(Locale.ROOT, "%s; threads that ended during the flood %.2f s (%d subscriptions to the "
+                            + "engine: one more after each full queue, whose reading thread ends)", floodThreads.cpu(),
+                    Math.max(0, floodCpuSeconds - floodThreads.seconds()), floodSubscriptions);
         }
 
         /** For the notes: the resident memory over the run. */
@@ -202,6 +214,7 @@ public final class FootprintBench {
                 long floodTicksBefore = ProcessTasks.processTicks(pid);
                 ProcessTasks floodBefore = ProcessTasks.of(pid);
                 long floodStart = System.nanoTime();
+                int subscriptionsBefore = engine.subscriptions();
                 engine.release();
                 long floodEnd;
                 long floodDone = floodEvents;
@@ -221,6 +234,7 @@ public final class FootprintBench {
                 double floodRate = floodDone * 1e9 / (floodEnd - floodStart);
                 double floodCpu = (ProcessTasks.processTicks(pid) - floodTicksBefore) / (double) hz;
                 ThreadProfile floodThreads = new ThreadProfile(ProcessTasks.of(pid).since(floodBefore), hz);
+                int floodSubscriptions = engine.subscriptions() - subscriptionsBefore + 1;
                 Thread.sleep(afterFlood.toMillis());
                 long afterRss = ProcessTasks.statusKb(pid, "VmRSS");
                 long afterAnon = ProcessTasks.statusKb(pid, "RssAnon");
@@ -229,7 +243,7 @@ public final class FootprintBench {
                 double restartSeconds = restart(label, arguments, engine, restartEventSeen, floodDone == floodEvents);
                 return new Outcome(startSeconds, restRss, restAnon, idleOutcome, afterRss, afterAnon,
                         listener.peakRssKb(), afterFlood, floodRate, floodEvents, floodDone, floodThreads, floodCpu,
-                        restartSeconds);
+                        floodSubscriptions, restartSeconds);
             }
         }
     }

@@ -32,6 +32,11 @@ public record ThreadProfile(Map<String, ProcessTasks.Activity> byName, long tick
                 .collect(Collectors.joining(", "));
     }
 
+    /** The CPU of all its threads, in seconds. */
+    public double seconds() {
+        return byName.values().stream().mapToLong(ProcessTasks.Activity::ticks).sum() / (double) ticksPerSecond;
+    }
+
     private double seconds(ProcessTasks.Activity activity) {
         return activity.ticks() / (double) ticksPerSecond;
     }
