@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
@@ -101,15 +100,7 @@ public final class FloorBench {
             try (ProcessRun producer = ProcessRun.start("floor-producer", javaOpts, classPath,
                     PublishFloor.class.getName(), Map.of(), context.logDir(), "producer",
                     context.bootstrapServers(), topic)) {
-                long deadline = started + TimeUnit.SECONDS.toNanos(60);
-                while (firstSeen.get() == 0) {
-                    if (!producer.alive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the floor's first event was not committed within 60 s\n"
-                                + producer.logTail(20));
-                    }
-                    Thread.sleep(1);
-                }
-                double startSeconds = (firstSeen.get() - started) / 1e9;
+                double startSeconds = producer.secondsUntilSeen(firstSeen, started, "the floor's first event");
                 Thread.sleep(SETTLE.toMillis());
                 long pid = producer.pid();
                 long restRss = ProcessTasks.statusKb(pid, "VmRSS");

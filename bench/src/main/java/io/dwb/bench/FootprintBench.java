@@ -190,7 +190,7 @@ public final class FootprintBench {
             try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
                     BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), arguments)) {
                 long pid = listener.pid();
-                double startSeconds = secondsUntilSeen(firstSeen, started, listener, "the first event");
+                double startSeconds = listener.secondsUntilSeen(firstSeen, started, "the first event");
                 Thread.sleep(SETTLE.toMillis());
                 long restRss = ProcessTasks.statusKb(pid, "VmRSS");
                 long restAnon = ProcessTasks.statusKb(pid, "RssAnon");
@@ -261,22 +261,8 @@ public final class FootprintBench {
         try (ProcessRun listener = ProcessRun.start(label + "-restart", context.listenerJavaOpts(),
                 context.listenerJar(), BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), arguments)) {
             engine.release();
-            return secondsUntilSeen(eventSeen, started, listener, "the event after the restart");
+            return listener.secondsUntilSeen(eventSeen, started, "the event after the restart");
         }
-    }
-
-    /** Seconds from {@code started} until the consumer saw the record ({@code seen} set), within 60 s. */
-    private static double secondsUntilSeen(AtomicLong seen, long started, ProcessRun listener, String what)
-            throws InterruptedException {
-        long deadline = started + TimeUnit.SECONDS.toNanos(60);
-        while (seen.get() == 0) {
-            if (!listener.alive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException(what + " was not committed within 60 s"
-                        + (listener.alive() ? "" : " (the listener died)") + "\n" + listener.logTail(20));
-            }
-            Thread.sleep(1);
-        }
-        return (seen.get() - started) / 1e9;
     }
 
     /** The NMT summary into the logs directory, when the listener runs with native memory tracking. */

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One listener or forwarder as its own JVM, started as the launchers start it: {@code java <launch.sh's default
@@ -59,6 +60,24 @@ public final class ProcessRun implements AutoCloseable {
     public void tell(String line) throws IOException {
         process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().flush();
+    }
+
+    /**
+     * Seconds from {@code startedNanos} until {@code seenNanos} is set (System.nanoTime() of a record the bench's
+     * consumer saw, set by its thread), while this process lives, within 60 s.
+     *
+     * @param what the record, for the error
+     */
+    public double secondsUntilSeen(AtomicLong seenNanos, long startedNanos, String what) throws InterruptedException {
+        long deadline = startedNanos + TimeUnit.SECONDS.toNanos(60);
+        while (seenNanos.get() == 0) {
+            if (!alive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + " was not committed within 60 s"
+                        + (alive() ? "" : " (" + label + " died)") + "\n" + logTail(20));
+            }
+            Thread.sleep(1);
+        }
+        return (seenNanos.get() - startedNanos) / 1e9;
     }
 
     public boolean alive() {
