@@ -11,12 +11,7 @@ final class Utf8 {
 
     static boolean valid(byte[] bytes) {
         // Engine events are nearly always ASCII: a scan allocates nothing, where decoding builds a char copy.
-        for (byte b : bytes) {
-            if (b < 0) {
-                return decodes(bytes);
-            }
-        }
-        return true;
+        return ByteScan.printableAscii(bytes) || decodes(bytes);
     }
 
     private static boolean decodes(byte[] bytes) {

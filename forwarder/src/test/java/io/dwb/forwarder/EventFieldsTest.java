@@ -59,6 +59,31 @@ class EventFieldsTest {
                 + "}")).startsWith("out-of-range: timeNano ");
     }
 
+    /**
+     * Line breaks between tokens, ASCII or not, with the listener's id header: the alert is one line (the value is
+     * compacted, not spliced as it came), whatever else the value holds.
+     */
+    @Test
+    void anEventWithLineBreaksIsCompactedWhereverTheyAre() {
+        RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
+        String wide = OK.replace("\"c1\"", "\"c1-\u00e9t\u00e9\"");
+        for (String json : List.of(OK, wide)) {
+            for (int at = 1; at < json.length(); at++) {
+                if (json.charAt(at - 1) != ',' && json.charAt(at - 1) != '{') {
+                    continue; // between tokens only: inside a string a raw line break is not JSON
+                }
+                for (String lineBreak : List.of("\n", "\r", "\r\n")) {
+                    String broken = json.substring(0, at) + lineBreak + json.substring(at);
+                    ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 0,
+                            HeaderNames.utf8("HOST"), broken.getBytes(StandardCharsets.UTF_8));
+                    record.headers().add(HeaderNames.EVENT_ID, HeaderNames.utf8("id-1"));
+                    Classified.Event event = (Classified.Event) classifier.classify(record);
+                    assertThat(new String(event.value(), StandardCharsets.UTF_8)).as(broken).isEqualTo(json);
+                }
+            }
+        }
+    }
+
     @Test
     void anEventWithoutAnIdHeaderGetsTheListenersIdAndANonCompactValueIsCompacted() {
         RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
