@@ -26,9 +26,10 @@ final class PartitionProgress {
     /** The size of the record a poll deferred, until it is taken: 0 when none waits for room. */
     private long deferredBytes;
 
-    void add(ConsumerRecord<byte[], byte[]> record) {
+    /** Holds {@code record}, which counts for {@code size} bytes ({@link PollBudget#size}). */
+    void add(ConsumerRecord<byte[], byte[]> record, long size) {
         queued.add(record);
-        bytes += PollBudget.size(record);
+        bytes += size;
     }
 
     /** Records fetched and not done. */
