@@ -156,6 +156,9 @@ public final class BenchMain {
                         + "dedup off %,.0f, sending thread %,.0f, dedup on %,.0f events/s (the rows take the faster "
                         + "of each pair).", dedup1.eventsPerSecond(), threaded1.eventsPerSecond(),
                 plain.eventsPerSecond(), threaded2.eventsPerSecond(), dedup2.eventsPerSecond()));
+        report.note(String.format(Locale.ROOT, "Delivery: the forwarder's CPU (all threads, first datagram to last) "
+                        + "per 100,000 events, runs in their order: %s, %s, %s, %s, %s s.", cpu(dedup1), cpu(threaded1),
+                cpu(plain), cpu(threaded2), cpu(dedup2)));
         report.add(new Row("Delivery: forwarder, topic → datagrams (" + n + " events, default settings: dedup "
                 + "window 10,000; the faster of two runs)", ResultsReport.rate(dedup.eventsPerSecond()),
                 "raw datagram loop "
@@ -313,7 +316,8 @@ public final class BenchMain {
     private DeliveryBench.Outcome delivered(DeliveryBench bench, String label, int dedupWindow, Duration timeout,
                                             String... extra) throws Exception {
         DeliveryBench.Outcome outcome = bench.forwarder(label, dedupWindow, timeout, extra);
-        say(String.format(Locale.ROOT, "forwarder (%s) %,.0f/s", label, outcome.eventsPerSecond()));
+        say(String.format(Locale.ROOT, "forwarder (%s) %,.0f/s, %s s CPU per 100,000", label,
+                outcome.eventsPerSecond(), cpu(outcome)));
         return outcome;
     }
 
@@ -321,7 +325,12 @@ public final class BenchMain {
     private static DeliveryBench.Outcome faster(DeliveryBench.Outcome a, DeliveryBench.Outcome b) {
         DeliveryBench.Outcome best = a.eventsPerSecond() >= b.eventsPerSecond() ? a : b;
         return new DeliveryBench.Outcome(best.events(), best.eventsPerSecond(),
-                Math.max(a.peakRssKb(), b.peakRssKb()), best.complete());
+                Math.max(a.peakRssKb(), b.peakRssKb()), best.complete(), best.cpuSecondsPer100k());
+    }
+
+    private static String cpu(DeliveryBench.Outcome outcome) {
+        return Double.isNaN(outcome.cpuSecondsPer100k()) ? "not measured (cut)"
+                : String.format(Locale.ROOT, "%.2f", outcome.cpuSecondsPer100k());
     }
 
     private void cut(String run, boolean complete, long done, long total, Duration timeout) {

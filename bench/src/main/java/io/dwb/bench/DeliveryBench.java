@@ -20,8 +20,19 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * group join are not in it.
  */
 public final class DeliveryBench {
-    /** @param complete false when the time ran out: the rate is then over what arrived by then */
-    public record Outcome(long events, double eventsPerSecond, long peakRssKb, boolean complete) {}
+    /**
+     * @param complete         false when the time ran out: the rate is then over what arrived by then
+     * @param cpuSecondsPer100k the forwarder's CPU (all threads) from its first datagram to its last, per 100,000
+     *                          events: like the rate, without its start; NaN when the run was cut
+     */
+    public record Outcome(long events, double eventsPerSecond, long peakRssKb, boolean complete,
+                          double cpuSecondsPer100k) {}
+
+    /** The forwarder's CPU ticks and the datagrams counted when its first datagram was seen. */
+    private static final class FirstDatagram {
+        long ticks = -1;
+        long count;
+    }
 
     private static final String HOST_NAME = "bench-host";
     private static final String HOST_ID = "BENCH:DELIVERY:HOST";
@@ -94,9 +105,14 @@ public final class DeliveryBench {
             try (ProcessRun forwarder = ProcessRun.start(label, context.forwarderJavaOpts(), context.forwarderJar(),
                     BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(), args.toArray(String[]::new))) {
                 long end;
+                FirstDatagram first = new FirstDatagram();
                 try {
                     end = counter.awaitTarget(timeout, () -> {
                         forwarder.samplePeakRssKb();
+                        if (first.ticks < 0 && counter.count() > 0) { // checked every 5 ms
+                            first.ticks = ProcessTasks.processTicks(forwarder.pid());
+                            first.count = counter.count();
+                        }
                         return forwarder.alive();
                     });
                 } catch (IllegalStateException e) {
@@ -109,8 +125,11 @@ public final class DeliveryBench {
                     long arrived = counter.count();
                     forwarder.close();
                     return new Outcome(arrived, (arrived - 1) * 1e9 / (now - counter.firstNanos()),
-                            forwarder.peakRssKb(), false);
+                            forwarder.peakRssKb(), false, Double.NaN);
                 }
+                double cpu = first.ticks < 0 || first.count >= events ? Double.NaN
+                        : (ProcessTasks.processTicks(forwarder.pid()) - first.ticks)
+                        / (double) ProcessTasks.ticksPerSecond() / (events - first.count) * 100_000;
                 Thread.sleep(500); // anything beyond the target would be a duplicate
                 forwarder.samplePeakRssKb();
                 if (counter.count() != events) {
@@ -119,7 +138,7 @@ public final class DeliveryBench {
                 }
                 double rate = (events - 1) * 1e9 / (end - counter.firstNanos());
                 forwarder.close();
-                return new Outcome(events, rate, forwarder.peakRssKb(), true);
+                return new Outcome(events, rate, forwarder.peakRssKb(), true, cpu);
             }
         }
     }
