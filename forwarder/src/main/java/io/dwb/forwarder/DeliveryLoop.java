@@ -194,9 +194,8 @@ public final class DeliveryLoop {
                     break;
                 }
                 taken++;
-                long size = budget.heldSize(record); // each taken record, in the poll's order
                 if (!(feed instanceof Feed.Replay replay) || replay.window().accepts(record)) {
-                    progress.add(record, size);
+                    progress.add(record);
                 }
             }
             metrics.consumed(taken);

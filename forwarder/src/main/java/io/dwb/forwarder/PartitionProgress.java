@@ -26,10 +26,9 @@ final class PartitionProgress {
     /** The size of the record a poll deferred, until it is taken: 0 when none waits for room. */
     private long deferredBytes;
 
-    /** Holds {@code record}, which counts for {@code size} bytes ({@link PollBudget#size}). */
-    void add(ConsumerRecord<byte[], byte[]> record, long size) {
+    void add(ConsumerRecord<byte[], byte[]> record) {
         queued.add(record);
-        bytes += size;
+        bytes += PollBudget.size(record);
     }
 
     /** Records fetched and not done. */

@@ -2,7 +2,6 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.RecordBufferDeserializer;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -19,11 +18,6 @@ import org.apache.kafka.common.header.Headers;
  * whole decompressed buffer), and so is every record after it in that poll. The loop seeks each partition back to
  * its first deferred record, which is fetched again once held records are delivered. The first record of a poll
  * while nothing is held is always taken, so a record larger than the bound still goes through, alone.
- *
- * <p>It also remembers each taken record's size, in the order read, for the loop to {@link #heldSize take} when it
- * holds the record: counting it again then walks its headers long after the poll read them (10 % of the loop's
- * samples in a profile of delivery, docs/benchmarks.md). A record is matched by its value's identity; one not
- * matched (no value, or taken in another order than read) is counted again, so the figure never depends on it.
  */
 final class PollBudget {
     /** What a record costs beyond its bytes (the record, its headers' objects, the deques' slots), estimated. */
@@ -40,11 +34,6 @@ final class PollBudget {
     /** The headers of the record whose key was read (and counted with them), or null. */
     private Headers counted;
     private boolean deferring;
-    /** Values taken this poll and their records' sizes, in the order read, from {@link #next} to {@link #end}. */
-    private byte[][] values = new byte[256][];
-    private long[] sizes = new long[256];
-    private int next;
-    private int end;
 
     PollBudget(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -63,22 +52,6 @@ final class PollBudget {
         recordStart = 0;
         counted = null;
         deferring = false;
-        Arrays.fill(values, next, end, null); // taken by no loop (a rebalance, a stop): not kept another poll
-        next = 0;
-        end = 0;
-    }
-
-    /**
-     * {@link #size} of a record this poll took, as it counted it when it was read (the next one remembered, when it
-     * is that record); counted again otherwise. Records must be asked for in the poll's order.
-     */
-    long heldSize(ConsumerRecord<byte[], byte[]> record) {
-        byte[] value = record.value();
-        if (next < end && values[next] == value) { // never null from next to end
-            values[next] = null;
-            return sizes[next++];
-        }
-        return size(record);
     }
 
     /** Whether this polled record was deferred: it is not the record, and it comes again after a seek. */
@@ -116,20 +89,7 @@ final class PollBudget {
             return defer(headers, key);
         }
         admitted += size;
-        byte[] copy = RecordBufferDeserializer.copy(data);
-        if (!key) {
-            remember(copy, admitted - recordStart);
-        }
-        return copy;
-    }
-
-    private void remember(byte[] value, long size) {
-        if (end == values.length) {
-            values = Arrays.copyOf(values, end * 2);
-            sizes = Arrays.copyOf(sizes, end * 2);
-        }
-        values[end] = value;
-        sizes[end++] = size;
+        return RecordBufferDeserializer.copy(data);
     }
 
     private byte[] defer(Headers headers, boolean key) {

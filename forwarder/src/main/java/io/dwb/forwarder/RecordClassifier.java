@@ -56,8 +56,7 @@ public class RecordClassifier {
         if (kind.isEmpty()) {
             return new Classified.Invalid(DeadLetterReason.UNKNOWN_KIND, "'" + quote(text(kindHeader)) + "'");
         }
-        boolean printable = ByteScan.printableAscii(value); // nearly always: the one pass over the bytes
-        if (!printable && !Utf8.valid(value)) {
+        if (!Utf8.valid(value)) {
             return new Classified.Invalid(DeadLetterReason.BAD_UTF8, "the value is not valid UTF-8");
         }
         Classified.Invalid forged = hostMismatch(record);
@@ -69,7 +68,7 @@ public class RecordClassifier {
         }
         if (kind.get() == RecordKind.EVENT) {
             try {
-                return event(record, value, EventFields.read(value), printable);
+                return event(record, value, EventFields.read(value));
             } catch (StreamConstraintsException e) {
                 return new Classified.Invalid(DeadLetterReason.TOO_COMPLEX, e.getOriginalMessage());
             } catch (NumberFormatException e) {
@@ -82,21 +81,19 @@ public class RecordClassifier {
     }
 
     /** An event whose value {@link EventFields#read read} as one object: no tree is built for it. */
-    private Classified event(ConsumerRecord<byte[], byte[]> record, byte[] value, EventFields fields,
-                             boolean printable) {
+    private Classified event(ConsumerRecord<byte[], byte[]> record, byte[] value, EventFields fields) {
         HostRef host = hosts.of(record);
         Classified.Invalid missing = missingEventField(fields);
         if (missing != null) {
             return missing;
         }
         String eventId = HeaderNames.read(record.headers(), HeaderNames.EVENT_ID);
-        boolean spliceable = spliceable(value, printable);
-        if (spliceable && eventId != null) {
+        if (spliceable(value) && eventId != null) {
             return new Classified.Event(value, fields, host, eventId);
         }
         // Rare (another producer than the listener): the tree gives the id's fields and the compact bytes.
         ObjectNode json = parse(value); // every number in it was decoded once already, by EventFields.read
-        return new Classified.Event(spliceable ? value : ContractJson.write(json), fields, host,
+        return new Classified.Event(spliceable(value) ? value : ContractJson.write(json), fields, host,
                 eventId != null ? eventId : EventId.of(host.id(), json));
     }
 
@@ -121,7 +118,7 @@ public class RecordClassifier {
         ObjectNode json = (ObjectNode) tree;
         if (kind == RecordKind.EVENT) {
             // The streaming pass refused what the tree took: never expected, but the tree decides.
-            return event(record, value, EventFields.of(json), false);
+            return event(record, value, EventFields.of(json));
         }
         HostRef host = hosts.of(record);
         List<String> problems = schemas.validate(kind, json);
@@ -226,16 +223,10 @@ public class RecordClassifier {
         return null;
     }
 
-    /**
-     * Compact bytes of one object can be spliced into the alert as they are; anything else is re-serialized.
-     * {@code printable}: {@link ByteScan#printableAscii} found no byte below a space, so no line break.
-     */
-    private static boolean spliceable(byte[] value, boolean printable) {
+    /** Compact bytes of one object can be spliced into the alert as they are; anything else is re-serialized. */
+    private static boolean spliceable(byte[] value) {
         if (value[0] != '{' || value[value.length - 1] != '}') {
             return false;
-        }
-        if (printable) {
-            return true;
         }
         for (byte b : value) {
             if (b == '\n' || b == '\r') {

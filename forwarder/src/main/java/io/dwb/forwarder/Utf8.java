@@ -11,7 +11,12 @@ final class Utf8 {
 
     static boolean valid(byte[] bytes) {
         // Engine events are nearly always ASCII: a scan allocates nothing, where decoding builds a char copy.
-        return ByteScan.printableAscii(bytes) || decodes(bytes);
+        for (byte b : bytes) {
+            if (b < 0) {
+                return decodes(bytes);
+            }
+        }
+        return true;
     }
 
     private static boolean decodes(byte[] bytes) {

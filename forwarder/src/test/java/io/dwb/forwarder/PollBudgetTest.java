@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -73,42 +72,14 @@ class PollBudgetTest {
         assertThat(budget.deferred(record)).isTrue();
     }
 
-    /**
-     * The loop takes each record's size as the poll counted it (what {@link PollBudget#size} gives, which the loop
-     * takes off again when the record is done), without reading its headers again; a record asked for out of the
-     * poll's order, or from an earlier poll, is counted again. Headers added after the poll tell the two apart.
-     */
-    @Test
-    void theLoopTakesEachSizeAsThePollCountedItInThePollsOrderAndCountsAnyOtherAgain() {
-        budget.open(0);
-        ConsumerRecord<byte[], byte[]> a = poll(headers(), "host-1", 100);
-        ConsumerRecord<byte[], byte[]> b = poll(headers(), null, 200);
-        ConsumerRecord<byte[], byte[]> c = poll(headers(), "host-2", 300);
-        long sizeA = PollBudget.size(a);
-        long sizeB = PollBudget.size(b);
-        long sizeC = PollBudget.size(c);
-        for (ConsumerRecord<byte[], byte[]> record : List.of(a, b, c)) {
-            record.headers().add("later", new byte[1000]);
-        }
-
-        assertThat(budget.heldSize(a)).isEqualTo(sizeA);
-        assertThat(budget.heldSize(c)).as("out of order: counted again").isEqualTo(PollBudget.size(c))
-                .isEqualTo(sizeC + "later".length() + 1000);
-        assertThat(budget.heldSize(b)).as("no key: counted as read all the same").isEqualTo(sizeB);
-
-        budget.open(0);
-        assertThat(budget.heldSize(c)).as("a poll later: counted again").isEqualTo(PollBudget.size(c));
-    }
-
     /** As the consumer does: one headers object, the key's deserializer first, then the value's. */
     private ConsumerRecord<byte[], byte[]> poll(Headers headers, String key, int valueBytes) {
-        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        // The consumer calls no deserializer for a null key.
-        byte[] k = key == null ? null : keys.deserialize("t", headers, ByteBuffer.wrap(keyBytes));
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        byte[] k = keys.deserialize("t", headers, ByteBuffer.wrap(keyBytes));
         byte[] v = values.deserialize("t", headers, ByteBuffer.wrap("x".repeat(valueBytes).getBytes(
                 StandardCharsets.UTF_8)));
-        return new ConsumerRecord<>("t", 0, 0, 0, TimestampType.CREATE_TIME, k == null ? -1 : keyBytes.length,
-                valueBytes, k, v, headers, Optional.empty());
+        return new ConsumerRecord<>("t", 0, 0, 0, TimestampType.CREATE_TIME, keyBytes.length, valueBytes, k, v,
+                headers, Optional.empty());
     }
 
     private static Headers headers() {
