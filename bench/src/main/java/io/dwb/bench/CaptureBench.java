@@ -40,7 +40,7 @@ public final class CaptureBench {
 
     private long produce(int count) {
         String topic = "bench-raw-" + UUID.randomUUID().toString().substring(0, 8);
-        createTopic.accept(topic, Map.of());
+        createTopic.accept(topic, Kafka.eventsTopic());
         EventShapes shapes = new EventShapes(11, EpochClock.nowNanos(), 1_000L);
         ContractRecords records = new ContractRecords(topic, "bench-raw", "BENCH:RAW", shapes);
         return Kafka.produce(context.bootstrapServers(), count, records::record, 5, TransactionalPublisher.BATCH_BYTES);
@@ -51,8 +51,8 @@ public final class CaptureBench {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String topic = "bench-capture-" + suffix;
         String checkpoints = topic + "-checkpoints";
-        createTopic.accept(topic, Map.of());
-        createTopic.accept(checkpoints, Kafka.compacted());
+        createTopic.accept(topic, Kafka.eventsTopic());
+        createTopic.accept(checkpoints, Kafka.checkpointsTopic());
         // Times just before now: a first start subscribes with since = now - 2 s, so all of them are replayed.
         EventShapes shapes = new EventShapes(13, EpochClock.nowNanos() - 1_000_000_000L, 1_000L);
         byte[][] json = new byte[events][];

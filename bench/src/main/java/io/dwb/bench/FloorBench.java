@@ -92,7 +92,7 @@ public final class FloorBench {
             jvmRss = ProcessTasks.statusKb(jvm.pid(), "VmRSS");
         }
         String topic = "bench-floor-" + UUID.randomUUID().toString().substring(0, 8);
-        createTopic.accept(topic, Map.of());
+        createTopic.accept(topic, Kafka.eventsTopic());
         AtomicLong firstSeen = new AtomicLong();
         try (Kafka.CommittedEventCounter counter = new Kafka.CommittedEventCounter(context.bootstrapServers(), topic,
                 1 + floodEvents, r -> firstSeen.compareAndSet(0, System.nanoTime()))) {

@@ -160,8 +160,8 @@ public final class FootprintBench {
         String label = "footprint";
         String topic = "bench-footprint-" + UUID.randomUUID().toString().substring(0, 8);
         String checkpoints = topic + "-checkpoints";
-        createTopic.accept(topic, Map.of());
-        createTopic.accept(checkpoints, Kafka.compacted());
+        createTopic.accept(topic, Kafka.eventsTopic());
+        createTopic.accept(checkpoints, Kafka.checkpointsTopic());
         int total = 1 + floodEvents + 1; // one at start, the flood, one after the restart
         // Times just before now: a first start subscribes with since = now - 2 s, so all of them are replayed.
         EventShapes shapes = new EventShapes(17, EpochClock.nowNanos() - 1_000_000_000L, 1_000L);

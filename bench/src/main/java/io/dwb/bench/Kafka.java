@@ -1,5 +1,7 @@
 package io.dwb.bench;
 
+import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -158,7 +160,16 @@ public final class Kafka {
         }
     }
 
-    public static Map<String, String> compacted() {
-        return Map.of("cleanup.policy", "compact");
+    /**
+     * An events topic's settings as the listener creates its own (TopicSpec, the one source: the default retention
+     * and the decompressed-record bound, without which each listener start warns).
+     */
+    public static Map<String, String> eventsTopic() {
+        return TopicSpec.events("bench", 1, DurationArgument.parse(TopicSpec.DEFAULT_EVENTS_RETENTION), 0).configs();
+    }
+
+    /** A checkpoint topic's settings as the listener creates its own (TopicSpec: compacted, bounded). */
+    public static Map<String, String> checkpointsTopic() {
+        return TopicSpec.checkpoints("bench", 1).configs();
     }
 }

@@ -102,8 +102,8 @@ public final class LatencyBench {
 
     public Outcome run(Duration steady, Duration flat, BenchBroker broker) throws Exception {
         String topic = "bench-latency-" + UUID.randomUUID().toString().substring(0, 8);
-        broker.createTopic(topic, Map.of());
-        broker.createTopic(topic + "-checkpoints", Kafka.compacted());
+        broker.createTopic(topic, Kafka.eventsTopic());
+        broker.createTopic(topic + "-checkpoints", Kafka.checkpointsTopic());
         List<String> containers = new ArrayList<>();
         try (BenchContainers engine = new BenchContainers();
              DatagramCounter counter = new DatagramCounter(context.workDir().resolve("latency.sock"),
