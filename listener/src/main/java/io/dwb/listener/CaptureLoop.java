@@ -325,8 +325,8 @@ public final class CaptureLoop {
                     }
                     long sinceNanos = from != null ? from.timeNano() : firstSince;
                     since = sinceParameter(sinceNanos);
-                    stream = new EventStream(engine, since, new EventSplitter(host.id(), maxEventBytes, standIns),
-                            queue, metrics::read, settings.engineProbe());
+                    EventSplitter splitter = new EventSplitter(host.id(), maxEventBytes, standIns, nanoClock);
+                    stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe());
                     stream.start();
                 } catch (EngineUnavailable e) {
                     failures++;

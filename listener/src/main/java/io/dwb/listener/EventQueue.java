@@ -21,7 +21,7 @@ public final class EventQueue implements TransactionPump.EventSource {
      */
     public static final long DEFAULT_BYTES = 16L * 1024 * 1024;
     /** Put in the queue by {@link #wake}, taken out by the drain: no event, no bytes. */
-    private static final CapturedEvent WAKE = new CapturedEvent(new byte[0], null, null);
+    private static final CapturedEvent WAKE = new CapturedEvent(new byte[0], null, null, 0);
 
     private final ArrayBlockingQueue<CapturedEvent> events;
     private final int capacity;

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Splits the body of GET /events into events as it arrives: each top-level JSON object becomes a
@@ -39,6 +40,8 @@ public final class EventSplitter {
     private final String hostId;
     private final int maxEventBytes;
     private final StandInReport report;
+    /** Monotonic nanoseconds, read once per {@link #feed}: when its events were read. */
+    private final LongSupplier nanoClock;
     private final EventScanner scanner = new EventScanner();
     private JsonParser parser;
     private ByteArrayFeeder feeder;
@@ -47,6 +50,8 @@ public final class EventSplitter {
     private int keptLength;
     /** Offset in the stream of the next byte fed. */
     private long offset;
+    /** When the current feed's bytes were read. */
+    private long readNanos;
     private boolean inEvent;
     /** Skipping bytes that are not an event, up to the end of their line. */
     private boolean skippingLine;
@@ -64,9 +69,9 @@ public final class EventSplitter {
     private final IdentityFields fields = new IdentityFields();
     private final EventIds ids = new EventIds();
 
-    /** With a report that only logs. */
+    /** With a report that only logs, and the system's clock. */
     public EventSplitter(String hostId, int maxEventBytes) {
-        this(hostId, maxEventBytes, StandInReport.logOnly());
+        this(hostId, maxEventBytes, StandInReport.logOnly(), System::nanoTime);
     }
 
     /**
@@ -74,16 +79,19 @@ public final class EventSplitter {
      *                      SHA-256 would otherwise be the largest part of the publishing thread's work
      * @param maxEventBytes longer events become stand-ins
      * @param report        told of every stand-in
+     * @param nanoClock     monotonic nanoseconds: each event's {@link CapturedEvent#readNanos}
      */
-    public EventSplitter(String hostId, int maxEventBytes, StandInReport report) {
-        this(hostId, maxEventBytes, report, parsers(maxEventBytes));
+    public EventSplitter(String hostId, int maxEventBytes, StandInReport report, LongSupplier nanoClock) {
+        this(hostId, maxEventBytes, report, nanoClock, parsers(maxEventBytes));
     }
 
     /** With the parsers of {@code factory}: a test's, that fails where Jackson might. */
-    EventSplitter(String hostId, int maxEventBytes, StandInReport report, JsonFactory factory) {
+    EventSplitter(String hostId, int maxEventBytes, StandInReport report, LongSupplier nanoClock,
+                  JsonFactory factory) {
         this.hostId = hostId;
         this.maxEventBytes = maxEventBytes;
         this.report = report;
+        this.nanoClock = nanoClock;
         this.factory = factory;
         newParser();
     }
@@ -105,6 +113,7 @@ public final class EventSplitter {
 
     /** Takes the next {@code length} bytes of the body; hands each event completed by them to {@code sink}. */
     public void feed(byte[] bytes, int length, Consumer<CapturedEvent> sink) {
+        readNanos = nanoClock.getAsLong(); // an event is read when the read that completes it returns
         int from = 0; // the first byte of the current event not yet kept nor parsed
         for (int i = 0; i < length; i++) {
             byte b = bytes[i];
@@ -261,7 +270,7 @@ public final class EventSplitter {
             report.standIn(oversize ? StandInReason.TOO_LARGE : refused, identity, eventSize, oversize
                     ? "longer than Kafka takes (" + maxEventBytes + " bytes), and " + refusal : refusal);
             event = new CapturedEvent(StandIn.of(identity, scanned.timeText(), eventSize), identity,
-                    ids.of(hostId, identity));
+                    ids.of(hostId, identity), readNanos);
         } else {
             EventIdentity identity = fields.identity();
             byte[] json;
@@ -272,7 +281,7 @@ public final class EventSplitter {
             } else {
                 json = Arrays.copyOf(kept, keptLength);
             }
-            event = new CapturedEvent(json, identity, ids.of(hostId, identity));
+            event = new CapturedEvent(json, identity, ids.of(hostId, identity), readNanos);
         }
         if (kept.length > INITIAL_BUFFER) {
             kept = new byte[INITIAL_BUFFER]; // a big event's buffer is not kept for the small ones after it

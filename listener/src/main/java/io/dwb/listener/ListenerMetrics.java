@@ -30,7 +30,10 @@ public final class ListenerMetrics {
     private final Counter standIns;
     private final Counter idleCollections;
     private final Histogram commitSeconds;
+    private final Histogram commitStepSeconds;
     private final StageLatency publishLatency;
+    private final StageLatency readLatency;
+    private final StageLatency commitWait;
 
     /** With Kafka client metrics of its own (a listener process). */
     public ListenerMetrics(IntSupplier queueDepth) {
@@ -62,6 +65,20 @@ public final class ListenerMetrics {
                 .help("Time to commit one Kafka transaction (flush, checkpoint, EndTxn)")
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).classicOnly()
                 .register(registry);
+        commitStepSeconds = Histogram.builder().name("dwb_listener_commit_step_duration_seconds")
+                .help("A commit's two steps: records (until Kafka acknowledged the transaction's records, the "
+                        + "checkpoint's included), end (EndTxn to the transaction coordinator)").labelNames("step")
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).classicOnly()
+                .register(registry);
+        // An event's time split where it changes hands: the engine's (and the socket's) up to the read, the
+        // listener's queue and open transaction up to its commit, then the commit (above). Their sum is
+        // dwb_listener_publish_latency_seconds.
+        readLatency = new StageLatency(registry, "dwb_listener_read_latency_seconds",
+                "From an engine event's time (timeNano, the engine's clock) to the read that completed it (this "
+                        + "host's clock), for the events committed; events without a time are not measured");
+        commitWait = new StageLatency(registry, "dwb_listener_commit_wait_seconds",
+                "From reading an event to the start of the commit that published it: the queue, the open "
+                        + "transaction, a commit before it, a Kafka outage");
         publishLatency = new StageLatency(registry, "dwb_listener_publish_latency_seconds",
                 "From an engine event's time (timeNano, the engine's clock) to the commit of the transaction that "
                         + "published it (this host's clock); events without a time are not measured");
@@ -83,9 +100,14 @@ public final class ListenerMetrics {
         kafkaClients.register(KAFKA_CLIENT, metrics);
     }
 
-    /** An event committed {@code nanos} after its engine time. */
-    void publishLatency(long nanos) {
-        publishLatency.observeNanos(nanos);
+    /**
+     * An event committed: {@code publishNanos} after its engine time, {@code heldNanos} after it was read, of which
+     * the last {@code commitNanos} were its transaction's commit.
+     */
+    void committed(long publishNanos, long heldNanos, long commitNanos) {
+        publishLatency.observeNanos(publishNanos);
+        readLatency.observeNanos(publishNanos - heldNanos);
+        commitWait.observeNanos(heldNanos - commitNanos);
     }
 
     public void read(long n) {
@@ -112,8 +134,11 @@ public final class ListenerMetrics {
         idleCollections.inc();
     }
 
-    public void transaction(long commitNanos) {
+    /** A transaction committed in {@code commitNanos}, {@code steps} of it in Kafka's producer. */
+    public void transaction(long commitNanos, TransactionalPublisher.CommitTimes steps) {
         transactions.inc();
         commitSeconds.observe(commitNanos / 1e9);
+        commitStepSeconds.labelValues("records").observe(steps.recordsNanos() / 1e9);
+        commitStepSeconds.labelValues("end").observe(steps.endNanos() / 1e9);
     }
 }

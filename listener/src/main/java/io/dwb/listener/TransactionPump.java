@@ -212,12 +212,14 @@ final class TransactionPump {
     private void commit() {
         long commitStart = nanoClock.getAsLong();
         uncommitted.committing();
-        publisher.commit(uncommitted.checkpointToWrite());
-        metrics.transaction(nanoClock.getAsLong() - commitStart);
+        TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.checkpointToWrite());
+        long committed = nanoClock.getAsLong();
+        metrics.transaction(committed - commitStart, steps);
         long committedAt = epochNanos.getAsLong();
         for (Uncommitted.Held h : uncommitted.held()) {
-            if (h.event() && h.checkpoint() != null) {
-                metrics.publishLatency(committedAt - h.checkpoint().timeNano()); // engine time to committed
+            if (h.event() && h.checkpoint() != null) { // engine time to committed, split where the listener read it
+                metrics.committed(committedAt - h.checkpoint().timeNano(), committed - h.readNanos(),
+                        committed - commitStart);
             }
         }
         Uncommitted.Taken done = uncommitted.commit();

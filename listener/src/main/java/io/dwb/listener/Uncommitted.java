@@ -18,8 +18,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * bounds it. Outlives one producer; not thread-safe: the publishing thread owns it.
  */
 final class Uncommitted {
-    /** One record to publish again: for an event, its checkpoint (when it has a time) and its bytes. */
-    record Held(ProducerRecord<byte[], byte[]> record, boolean event, Checkpoint checkpoint, long bytes) {}
+    /**
+     * One record to publish again: for an event, its checkpoint (when it has a time), its bytes and when it was read
+     * ({@link CapturedEvent#readNanos}).
+     */
+    record Held(ProducerRecord<byte[], byte[]> record, boolean event, Checkpoint checkpoint, long bytes,
+                long readNanos) {}
 
     /** How the checkpoint a new producer found compares with what was held. */
     enum Reconciled {
@@ -53,14 +57,14 @@ final class Uncommitted {
 
     /** Keeps a record of the listener's own (gap, state). */
     void hold(ProducerRecord<byte[], byte[]> record) {
-        held.add(new Held(record, false, null, 0));
+        held.add(new Held(record, false, null, 0, 0));
     }
 
     /** Keeps an event's record; it becomes the pending checkpoint when it has a time. */
     void hold(ProducerRecord<byte[], byte[]> record, CapturedEvent event) {
         Checkpoint checkpoint = event.identity().timeNano() == null ? null
                 : new Checkpoint(event.identity().timeNano(), event.id());
-        held.add(new Held(record, true, checkpoint, event.json().length));
+        held.add(new Held(record, true, checkpoint, event.json().length, event.readNanos()));
         if (checkpoint != null) {
             pending = checkpoint;
         }

@@ -16,7 +16,7 @@ class ContinuityCheckTest {
         e.put("Type", "container").put("Action", action).put("timeNano", timeNano).put("time", timeNano / 1_000_000_000L);
         e.putObject("Actor").put("ID", actor);
         EventIdentity identity = EventIdentity.of(e);
-        return new CapturedEvent(ContractJson.write(e), identity, identity.id(HOST));
+        return new CapturedEvent(ContractJson.write(e), identity, identity.id(HOST), 0);
     }
 
     private static Checkpoint checkpointOf(CapturedEvent e) {

@@ -12,6 +12,7 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -91,10 +92,14 @@ class EngineEventsTest {
             String metrics = ListenerProcess.http(metricsPort, "/metrics").getValue();
             assertThat(metrics).contains("dwb_listener_events_read_total", "dwb_listener_gaps_total 0",
                     "dwb_listener_reconnects_total 0", "dwb_listener_queue_depth",
-                    "dwb_listener_commit_duration_seconds_count");
-            double publishedCount = metrics.lines().filter(l -> l.startsWith("dwb_listener_events_published_total "))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
-            assertThat(publishedCount).isGreaterThanOrEqualTo(reported.size());
+                    "dwb_listener_commit_duration_seconds_count",
+                    "dwb_listener_commit_step_duration_seconds_count{step=\"records\"}",
+                    "dwb_listener_commit_step_duration_seconds_count{step=\"end\"}");
+            assertThat(Arrays.asList(sample(metrics, "dwb_listener_read_latency_seconds_count"),
+                    sample(metrics, "dwb_listener_commit_wait_seconds_count")))
+                    .as("every event published is measured at each step")
+                    .containsOnly(sample(metrics, "dwb_listener_publish_latency_seconds_count"));
+            assertThat(sample(metrics, "dwb_listener_events_published_total")).isGreaterThanOrEqualTo(reported.size());
 
             assertThat(process.terminate(Duration.ofSeconds(30))).as("SIGTERM exits 0").isZero();
             assertThat(process.output()).contains("stopped").doesNotContain("Exception");
@@ -106,6 +111,12 @@ class EngineEventsTest {
             assertThat(last.get("eventId").asText()).as("the checkpoint is the last event published")
                     .isEqualTo(lastEvent.eventId());
         }
+    }
+
+    /** The value of the sample named {@code name} (with its labels, if any) in a /metrics text; -1 if missing. */
+    private static double sample(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     private static Set<String> fieldNames(JsonNode node) {

@@ -73,6 +73,6 @@ class EventQueueTest {
 
     private static CapturedEvent event(int size) {
         EventIdentity identity = new EventIdentity("1", 1L, "volume", "create", "v");
-        return new CapturedEvent("x".repeat(size).getBytes(StandardCharsets.UTF_8), identity, "id");
+        return new CapturedEvent("x".repeat(size).getBytes(StandardCharsets.UTF_8), identity, "id", 0);
     }
 }

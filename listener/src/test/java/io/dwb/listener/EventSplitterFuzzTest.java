@@ -161,7 +161,7 @@ class EventSplitterFuzzTest {
 
     private static List<CapturedEvent> split(byte[] body, int readSize) {
         EventSplitter splitter = new EventSplitter(HOST_ID, MAX_EVENT_BYTES,
-                new StandInReport(reason -> { }, System::nanoTime, Duration.ofHours(1)));
+                new StandInReport(reason -> { }, System::nanoTime, Duration.ofHours(1)), System::nanoTime);
         List<CapturedEvent> out = new ArrayList<>();
         byte[] read = new byte[readSize];
         for (int at = 0; at < body.length; at += readSize) {

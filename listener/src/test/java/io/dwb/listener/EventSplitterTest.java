@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -237,6 +238,22 @@ class EventSplitterTest {
     }
 
     @Test
+    void anEventIsReadWhenTheReadThatCompletesItReturns() {
+        byte[] body = body(EVENTS.subList(0, 2), "\n");
+        int secondStarts = EVENTS.get(0).length() + 1;
+        AtomicLong clock = new AtomicLong(1_000);
+        List<CapturedEvent> events = new ArrayList<>();
+        EventSplitter splitter = new EventSplitter(HOST_ID, 1 << 20, StandInReport.logOnly(), clock::get);
+        splitter.feed(Arrays.copyOfRange(body, 0, secondStarts + 5), secondStarts + 5, events::add);
+        clock.set(2_000);
+        splitter.feed(Arrays.copyOfRange(body, secondStarts + 5, body.length), body.length - secondStarts - 5,
+                events::add);
+
+        assertThat(events).extracting(CapturedEvent::readNanos).as("the second one ends in the second read")
+                .containsExactly(1_000L, 2_000L);
+    }
+
+    @Test
     void aTrailingCommaIsRefusedWhereverAReadEnds() throws IOException {
         // Jackson's non-blocking parser takes {"a":1,} when one feed ends at the comma and the next starts at "}".
         byte[] body = body(List.of(EVENTS.get(0), "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":"
@@ -245,7 +262,7 @@ class EventSplitterTest {
             List<StandInReason> reported = new ArrayList<>();
             List<CapturedEvent> events = new ArrayList<>();
             EventSplitter splitter = new EventSplitter(HOST_ID, 1 << 20,
-                    new StandInReport(reported::add, System::nanoTime, Duration.ofSeconds(10)));
+                    new StandInReport(reported::add, System::nanoTime, Duration.ofSeconds(10)), System::nanoTime);
             splitter.feed(Arrays.copyOfRange(body, 0, at), at, events::add);
             splitter.feed(Arrays.copyOfRange(body, at, body.length), body.length - at, events::add);
             assertThat(events).as("split at %d", at).hasSize(2);
@@ -309,7 +326,7 @@ class EventSplitterTest {
         List<StandInReason> reported = new ArrayList<>();
         List<CapturedEvent> events = new ArrayList<>();
         new EventSplitter(HOST_ID, 1 << 20, new StandInReport(reported::add, System::nanoTime,
-                Duration.ofSeconds(10)), failing).feed(body, body.length, events::add);
+                Duration.ofSeconds(10)), System::nanoTime, failing).feed(body, body.length, events::add);
         assertThat(events).hasSize(3);
         assertThat(new String(events.get(0).json(), StandardCharsets.UTF_8)).isEqualTo(EVENTS.get(0));
         JsonNode standIn = ContractJson.tree(events.get(1).json());
@@ -376,7 +393,7 @@ class EventSplitterTest {
     private static List<CapturedEvent> split(byte[] body, int readSize, int maxEventBytes,
                                              List<StandInReason> reported) throws IOException {
         EventSplitter splitter = new EventSplitter(HOST_ID, maxEventBytes,
-                new StandInReport(reported::add, System::nanoTime, Duration.ofSeconds(10)));
+                new StandInReport(reported::add, System::nanoTime, Duration.ofSeconds(10)), System::nanoTime);
         List<CapturedEvent> out = new ArrayList<>();
         byte[] read = new byte[readSize];
         for (int at = 0; at < body.length; at += readSize) {

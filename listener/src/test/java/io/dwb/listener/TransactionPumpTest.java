@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.dwb.listener.EventStream.End;
@@ -136,6 +137,45 @@ class TransactionPumpTest {
     }
 
     @Test
+    void anEventsLatencyIsSplitWhereTheListenerReadItAndWhereItsCommitBegan() {
+        MockProducer<byte[], byte[]> slowAcks = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            private boolean ending;
+
+            @Override
+            public synchronized void flush() {
+                if (!ending) { // MockProducer's commit flushes too
+                    clock.addAndGet(50_000_000L); // Kafka takes 50 ms to acknowledge the transaction's records
+                }
+                super.flush();
+            }
+
+            @Override
+            public synchronized void commitTransaction() {
+                ending = true;
+                clock.addAndGet(20_000_000L); // and 20 ms to end the transaction
+                super.commitTransaction();
+                ending = false;
+            }
+        };
+        queue.round(event(1, clock.get() - 300_000_000L)); // read 300 ms before the pump takes it
+        stream.endAfter(queue);
+
+        pump(new TransactionalPublisher(slowAcks, new TopicRecords(HOST, "events", "checkpoints"), clock::get,
+                60_000), new Uncommitted(null)).run(stream, new ContinuityCheck(null), CAUSE);
+
+        assertThat(histogram("dwb_listener_publish_latency_seconds").getSum()).as("engine time to committed: "
+                + "T0 + 1 s to T0 + 5 s").isEqualTo(4.0);
+        assertThat(histogram("dwb_listener_commit_wait_seconds").getSum()).isCloseTo(0.3, within(1e-9));
+        assertThat(histogram("dwb_listener_commit_step_duration_seconds", "records").getSum())
+                .isCloseTo(0.05, within(1e-9));
+        assertThat(histogram("dwb_listener_commit_step_duration_seconds", "end").getSum())
+                .isCloseTo(0.02, within(1e-9));
+        assertThat(histogram("dwb_listener_read_latency_seconds").getSum()).as("the rest is before the read")
+                .isCloseTo(4.0 - 0.3 - 0.05 - 0.02, within(1e-9));
+    }
+
+    @Test
     void whileEventsKeepComingTheTransactionGrowsToTheInterval() {
         for (int i = 1; i <= 12; i++) {
             int n = i;
@@ -239,9 +279,15 @@ class TransactionPumpTest {
     }
 
     private HistogramSnapshot.HistogramDataPointSnapshot publishLatency() {
-        return metrics.registry().scrape().stream()
-                .filter(s -> s.getMetadata().getName().equals("dwb_listener_publish_latency_seconds"))
-                .map(s -> ((HistogramSnapshot) s).getDataPoints().get(0)).findFirst().orElseThrow();
+        return histogram("dwb_listener_publish_latency_seconds");
+    }
+
+    /** The listener's histogram {@code name}: its only data point, or the one whose label is {@code label}. */
+    private HistogramSnapshot.HistogramDataPointSnapshot histogram(String name, String... label) {
+        return metrics.registry().scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .flatMap(s -> ((HistogramSnapshot) s).getDataPoints().stream())
+                .filter(p -> label.length == 0 || p.getLabels().getValue(0).equals(label[0])).findFirst()
+                .orElseThrow();
     }
 
     /** Observations at most {@code upperBound} seconds. */
@@ -355,12 +401,17 @@ class TransactionPumpTest {
 
     // ---- the fakes ----
 
+    /** Event {@code n}, of engine time T0 + n s, read at the monotonic clock's start. */
     private static CapturedEvent event(int n) {
+        return event(n, 1_000_000_000L);
+    }
+
+    private static CapturedEvent event(int n, long readNanos) {
         long timeNano = T0 + n * 1_000_000_000L;
         EventIdentity identity = new EventIdentity(String.valueOf(timeNano), timeNano, "container", "start",
                 "c" + n);
         return new CapturedEvent(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8), identity,
-                identity.id(HOST.id()));
+                identity.id(HOST.id()), readNanos);
     }
 
     private static Checkpoint checkpoint(int n) {

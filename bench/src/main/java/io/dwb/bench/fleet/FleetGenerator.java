@@ -196,7 +196,7 @@ public final class FleetGenerator implements AutoCloseable {
                     EventIdentity identity = EventIdentity.of(String.valueOf(timeNano), timeNano,
                             timeNano / 1_000_000_000L, id[0], id[1], id[2]);
                     String eventId = identity.id(hostId);
-                    out.add(c.records.event(new CapturedEvent(shapes.event(index, timeNano), identity, eventId)));
+                    out.add(c.records.event(new CapturedEvent(shapes.event(index, timeNano), identity, eventId, 0)));
                     keys.add(AlertKeys.event(eventId));
                     times.add(timeNano);
                     checkpoint = new Checkpoint(timeNano, eventId);

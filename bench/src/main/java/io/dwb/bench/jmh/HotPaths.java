@@ -72,7 +72,7 @@ public class HotPaths {
             out.write('\n');
             parsed[i] = (ObjectNode) ContractJson.tree(json);
             EventIdentity identity = EventIdentity.of(parsed[i]);
-            captured[i] = new CapturedEvent(json, identity, identity.id("BENCH:JMH"));
+            captured[i] = new CapturedEvent(json, identity, identity.id("BENCH:JMH"), 0);
             ProducerRecord<byte[], byte[]> p = contract.record(i);
             records[i] = new ConsumerRecord<>(p.topic(), 0, i, p.timestamp(), TimestampType.CREATE_TIME,
                     p.key().length, p.value().length, p.key(), p.value(), p.headers(), java.util.Optional.empty());
