@@ -225,7 +225,9 @@ public final class BenchMain {
                         p.name(), p.failedCalls(), p.lastFailure().replace('|', '/')));
             }
             report.note(String.format(Locale.ROOT, "Latency, %s: the listener's Kafka commits (its "
-                    + "dwb_listener_commit_duration_seconds): %s.", p.name(), p.commits()));
+                    + "dwb_listener_commit_duration_seconds): %s.", p.name(), p.listener().commitSummary()));
+            report.note(String.format(Locale.ROOT, "Latency, %s: in the listener (its histograms, as the bucket "
+                    + "bounds the quantiles fall under), %s.", p.name(), p.listener().breakdown()));
             OptionalLong added = p.bridgeAddedP99Micros();
             report.add(new Row("Latency, real engine, " + p.name() + String.format(Locale.ROOT,
                     " (%,d events reported by the engine, %.0f/s; %,d delivered, %,d duplicates)",

@@ -34,11 +34,11 @@ public final class LatencyBench {
      * @param datagram    timeNano to the datagram's arrival
      * @param engine      the engine's own stream (the bench's subscription): timeNano to arrival
      * @param committed   committed in Kafka (a read_committed consumer of the bench): timeNano to arrival
-     * @param commits     the listener's own commit durations during the phase (its /metrics)
+     * @param listener    the listener's own latency histograms over the phase (its /metrics)
      */
     public record Phase(String name, long generated, double generatedPerSecond, long engineCount,
                         long failedCalls, String lastFailure, long delivered, long duplicates,
-                        Quantiles datagram, Quantiles engine, Quantiles committed, String commits) {
+                        Quantiles datagram, Quantiles engine, Quantiles committed, ListenerHistograms listener) {
         /**
          * What the bridge adds to the tail (issue 15's measure): the datagrams' p99 minus the engine's own stream's,
          * so that a busy engine's slowness is not counted against the bridge; -1 when either is missing.
@@ -206,7 +206,7 @@ public final class LatencyBench {
     private Phase phase(String name, BenchContainers engine, List<String> containers, Duration length, int rate,
                         ProcessRun listener, ProcessRun forwarder, int metricsPort)
             throws InterruptedException, IOException {
-        CommitDurations commitsBefore = CommitDurations.read(metricsPort);
+        ListenerHistograms listenerBefore = ListenerHistograms.read(metricsPort);
         DockerClient docker = engine.client();
         AtomicLong generated = new AtomicLong();
         long duplicatesBefore = duplicates.get();
@@ -277,11 +277,11 @@ public final class LatencyBench {
         }
         listener.samplePeakRssKb();
         forwarder.samplePeakRssKb();
-        String commits = CommitDurations.read(metricsPort).since(commitsBefore).summary();
+        ListenerHistograms inListener = ListenerHistograms.read(metricsPort).since(listenerBefore);
         List<Long> latencies = inWindow(seen, startEpoch, endEpoch);
         return new Phase(name, generated.get(), expected / seconds, expected, failedCalls.get() - failedBefore,
                 lastFailure.get(), latencies.size(), duplicates.get() - duplicatesBefore, Quantiles.of(latencies),
-                Quantiles.of(engineLatencies), Quantiles.of(inWindow(committed, startEpoch, endEpoch)), commits);
+                Quantiles.of(engineLatencies), Quantiles.of(inWindow(committed, startEpoch, endEpoch)), inListener);
     }
 
     private static List<Long> inWindow(ConcurrentLinkedQueue<long[]> arrivals, long fromEpoch, long toEpoch) {
