@@ -2,6 +2,7 @@ package io.dwb.bench;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -15,12 +16,14 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * The bench's Kafka: one container (Testcontainers, image DWB_KAFKA_IMAGE) for the whole run, configured as the
  * tests' SharedKafka (single-node transaction log, no initial rebalance delay). The bench does not use the schemas
- * test-jar, so that bin/bench builds without compiling anyone's tests.
+ * test-jar, so that bin/bench builds without compiling anyone's tests. Settings may be added, to compare them
+ * (DWB_BENCH_BROKER_SETTINGS).
  */
 public final class BenchBroker implements AutoCloseable {
     private final KafkaContainer container;
 
-    public BenchBroker() {
+    /** @param settings broker properties to add, comma-separated {@code name=value}; blank for none */
+    public BenchBroker(String settings) {
         String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
                 "apache/kafka:" + AppInfoParser.getVersion());
         container = new KafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
@@ -28,6 +31,14 @@ public final class BenchBroker implements AutoCloseable {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withStartupTimeout(Duration.ofMinutes(2));
+        // Broker settings to compare, e.g. add.partitions.to.txn.retry.backoff.ms=5 (the image takes KAFKA_*).
+        for (String setting : settings.split(",")) {
+            int eq = setting.indexOf('=');
+            if (eq > 0) {
+                container.withEnv("KAFKA_" + setting.substring(0, eq).trim().toUpperCase(Locale.ROOT)
+                        .replace('.', '_'), setting.substring(eq + 1).trim());
+            }
+        }
         container.start();
     }
 

@@ -71,7 +71,12 @@ public final class BenchMain {
         if (only.contains("delivery") || only.contains("capture") || only.contains("latency")
                 || only.contains("footprint")) {
             say("starting the Kafka container");
-            try (BenchBroker broker = new BenchBroker()) {
+            String brokerSettings = setting("DWB_BENCH_BROKER_SETTINGS", "");
+            try (BenchBroker broker = new BenchBroker(brokerSettings)) {
+                if (!brokerSettings.isBlank()) {
+                    report.note("The broker ran with these settings added (DWB_BENCH_BROKER_SETTINGS): "
+                            + brokerSettings + ".");
+                }
                 BenchContext context = new BenchContext(broker.bootstrapServers(), listenerOpts, forwarderOpts,
                         Path.of(setting("DWB_BENCH_LISTENER_JAR", "listener/target/listener.jar")),
                         Path.of(setting("DWB_BENCH_FORWARDER_JAR", "forwarder/target/forwarder.jar")), work, logs);
