@@ -1,10 +1,12 @@
 package io.dwb.bench;
 
+import io.dwb.runtime.BrokerSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -16,8 +18,8 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * The bench's Kafka: one container (Testcontainers, image DWB_KAFKA_IMAGE) for the whole run, configured as the
  * tests' SharedKafka (single-node transaction log, no initial rebalance delay). The bench does not use the schemas
- * test-jar, so that bin/bench builds without compiling anyone's tests. Settings may be added, to compare them
- * (DWB_BENCH_BROKER_SETTINGS).
+ * test-jar, so that bin/bench builds without compiling anyone's tests. It has the settings the bridge recommends
+ * ({@link BrokerSettings}); others may be added or those replaced, to compare them (DWB_BENCH_BROKER_SETTINGS).
  */
 public final class BenchBroker implements AutoCloseable {
     private final KafkaContainer container;
@@ -31,14 +33,17 @@ public final class BenchBroker implements AutoCloseable {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withStartupTimeout(Duration.ofMinutes(2));
-        // Broker settings to compare, e.g. add.partitions.to.txn.retry.backoff.ms=5 (the image takes KAFKA_*).
+        // The broker as the bridge recommends it (docs/deployment.md), then the settings to compare, e.g.
+        // add.partitions.to.txn.retry.backoff.ms=20 (Kafka's default). The image takes KAFKA_NAME_OF_SETTING.
+        Map<String, String> all = new TreeMap<>(BrokerSettings.RECOMMENDED);
         for (String setting : settings.split(",")) {
             int eq = setting.indexOf('=');
             if (eq > 0) {
-                container.withEnv("KAFKA_" + setting.substring(0, eq).trim().toUpperCase(Locale.ROOT)
-                        .replace('.', '_'), setting.substring(eq + 1).trim());
+                all.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
             }
         }
+        all.forEach((name, value) -> container.withEnv("KAFKA_" + name.toUpperCase(Locale.ROOT).replace('.', '_'),
+                value));
         container.start();
     }
 

@@ -1,5 +1,6 @@
 package io.dwb.standalone;
 
+import io.dwb.runtime.BrokerSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -211,6 +212,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("min.insync.replicas", "1");
         p.setProperty("num.partitions", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
+        BrokerSettings.RECOMMENDED.forEach(p::setProperty);
         // Small machines: fewer threads than a production broker's defaults.
         p.setProperty("num.network.threads", "2");
         p.setProperty("num.io.threads", "2");

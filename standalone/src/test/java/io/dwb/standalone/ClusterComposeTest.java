@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dwb.forwarder.ForwarderCommand;
+import io.dwb.runtime.BrokerSettings;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.FreePorts;
 import io.dwb.schemas.testing.JavaProcess;
@@ -93,6 +94,11 @@ class ClusterComposeTest {
                 admin.describeConfigs(resources).all().get().forEach((resource, config) ->
                         assertThat(config.get("min.insync.replicas").value())
                                 .as("min.insync.replicas of %s", resource.name()).isEqualTo("2"));
+                Set<ConfigResource> brokers = Set.of("1", "2", "3").stream()
+                        .map(id -> new ConfigResource(ConfigResource.Type.BROKER, id)).collect(Collectors.toSet());
+                admin.describeConfigs(brokers).all().get().forEach((resource, config) ->
+                        BrokerSettings.RECOMMENDED.forEach((name, value) -> assertThat(config.get(name).value())
+                                .as("%s of broker %s", name, resource.name()).isEqualTo(value)));
             }
         } finally {
             runQuietly(concat(compose, "down", "-v", "--timeout", "20"), env);

@@ -3,6 +3,7 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dwb.runtime.BrokerSettings;
 import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.Topics;
@@ -88,6 +89,19 @@ class EmbeddedKafkaTest {
                 consumer.seekToBeginning(List.of(partition));
                 assertThat(readValues(consumer, 3)).containsExactly("committed-1", "committed-2", "after-restart");
             }
+        }
+    }
+
+    @Test
+    void theBrokerHasTheSettingsTheBridgeRecommends() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
+             Admin admin = Admin.create(kafka.clientProperties())) {
+            String node = String.valueOf(admin.describeCluster().nodes().get().iterator().next().id());
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
+            org.apache.kafka.clients.admin.Config config = admin.describeConfigs(List.of(broker)).all().get()
+                    .get(broker);
+            BrokerSettings.RECOMMENDED.forEach((name, value) ->
+                    assertThat(config.get(name).value()).as(name).isEqualTo(value));
         }
     }
 

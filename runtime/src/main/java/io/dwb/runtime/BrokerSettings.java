@@ -1,0 +1,26 @@
+package io.dwb.runtime;
+
+import java.util.Map;
+
+/**
+ * Broker settings the bridge recommends beyond Kafka's defaults, in one place: the standalone's embedded broker,
+ * the cluster of {@code deploy/kafka-cluster.compose.yml} and the bench's broker use them, and docs/deployment.md
+ * says why. They are the brokers' (a shared cluster's administrators decide): the bridge works without them.
+ */
+public final class BrokerSettings {
+    /**
+     * How long a broker waits before trying again to add a partition to a transaction whose previous one is still
+     * being completed (its markers not all written): Kafka's default is 20 ms. A listener whose events keep coming
+     * begins its next transaction as soon as the last one committed, and with transactions version 2 (Kafka 4.0+)
+     * its first records then often wait that retry: back-to-back transactions on one broker were acknowledged p99
+     * 23-33 ms after their send with 20 ms, 12-15 ms with 5 ms (docs/benchmarks.md). Each try is one request from the
+     * partition's leader to the transaction coordinator, so the value is not lower.
+     */
+    public static final String ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS = "5";
+
+    /** The settings by broker property name. */
+    public static final Map<String, String> RECOMMENDED = Map.of("add.partitions.to.txn.retry.backoff.ms",
+            ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS);
+
+    private BrokerSettings() {}
+}
