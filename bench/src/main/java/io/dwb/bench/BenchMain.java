@@ -220,6 +220,17 @@ public final class BenchMain {
     }
 
     private void latency(BenchContext context, BenchBroker broker) throws Exception {
+        broker.createTopic("turnaround-events", Kafka.eventsTopic());
+        broker.createTopic("turnaround-checkpoints", Kafka.checkpointsTopic());
+        TransactionTurnaround.Steps backToBack = TransactionTurnaround.measure(broker.bootstrapServers(),
+                "turnaround-events", "turnaround-checkpoints", 0);
+        TransactionTurnaround.Steps spaced = TransactionTurnaround.measure(broker.bootstrapServers(),
+                "turnaround-events", "turnaround-checkpoints", TransactionTurnaround.SPACED_MILLIS);
+        report.note(String.format(Locale.ROOT, "Latency: the broker's turnaround of %d transactions of an event and "
+                + "a checkpoint with the listener's producer settings, before the phases (no engine load): back to "
+                + "back, %s; %d ms apart, %s.", TransactionTurnaround.TRANSACTIONS, backToBack.text(),
+                TransactionTurnaround.SPACED_MILLIS, spaced.text()));
+        say("transaction turnaround: back to back " + backToBack.text() + "; spaced " + spaced.text());
         int seconds = Integer.parseInt(setting("DWB_BENCH_LATENCY_SECONDS", "15"));
         LatencyBench bench = new LatencyBench(context);
         LatencyBench.Outcome outcome = bench.run(Duration.ofSeconds(seconds), Duration.ofSeconds(seconds), broker);
