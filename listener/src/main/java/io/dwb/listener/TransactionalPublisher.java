@@ -5,7 +5,9 @@ import io.dwb.schemas.StandIn;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,6 +50,12 @@ public final class TransactionalPublisher implements AutoCloseable {
     private int sent;
     /** nanoClock when the open transaction began. */
     private long openedNanos;
+    /**
+     * nanoClock when Kafka last acknowledged a record (set on the producer's network thread, which acknowledges every
+     * record of a transaction before it ends it): where a commit's wait for its records ends.
+     */
+    private final AtomicLong lastAckNanos = new AtomicLong();
+    private final Callback acknowledged;
 
     /**
      * @param producer  from {@link #producers} (Kafka's MockProducer in unit tests): this closes it
@@ -60,6 +68,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.records = records;
         this.nanoClock = nanoClock;
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
+        this.acknowledged = (metadata, exception) -> lastAckNanos.set(nanoClock.getAsLong());
     }
 
     /** The host's transactional producers, the first of them built ahead. */
@@ -142,7 +151,7 @@ public final class TransactionalPublisher implements AutoCloseable {
                 producer.beginTransaction();
                 openedNanos = nanoClock.getAsLong();
             }
-            producer.send(record);
+            producer.send(record, acknowledged);
             sent++;
         } catch (KafkaException e) {
             throw failure(e);
@@ -160,16 +169,17 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
-     * How long a commit took, in two steps: until Kafka acknowledged the transaction's records (the producer's
-     * flush: its last batches, the checkpoint's), then the transaction's end (EndTxn to the coordinator).
+     * How long a commit took, in two steps: until Kafka acknowledged the transaction's last records (its last
+     * batches, the checkpoint's), then the transaction's end (EndTxn to the coordinator).
      */
     public record CommitTimes(long recordsNanos, long endNanos) {
         static final CommitTimes NONE = new CommitTimes(0, 0);
     }
 
     /**
-     * Ends the open transaction: the checkpoint last when it is not null, then the commit. The producer's flush
-     * first is what its commit would do anyway; apart, it says which step a slow commit waited on.
+     * Ends the open transaction: the checkpoint last when it is not null, then the commit, which Kafka bounds by
+     * {@code max.block.ms} (the producer's flush would wait up to {@code delivery.timeout.ms}: it is not called). The
+     * last acknowledgement says which of its steps a slow commit waited on.
      */
     public CommitTimes commit(Checkpoint checkpoint) {
         if (checkpoint != null) {
@@ -180,11 +190,11 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
         try {
             long start = nanoClock.getAsLong();
-            producer.flush();
-            long flushed = nanoClock.getAsLong();
             producer.commitTransaction();
+            long end = nanoClock.getAsLong();
             sent = 0;
-            return new CommitTimes(flushed - start, nanoClock.getAsLong() - flushed);
+            long acknowledgedAfter = Math.min(end - start, Math.max(0, lastAckNanos.get() - start));
+            return new CommitTimes(acknowledgedAfter, end - start - acknowledgedAfter);
         } catch (KafkaException e) {
             throw failure(e);
         }

@@ -138,24 +138,20 @@ class TransactionPumpTest {
 
     @Test
     void anEventsLatencyIsSplitWhereTheListenerReadItAndWhereItsCommitBegan() {
-        MockProducer<byte[], byte[]> slowAcks = new MockProducer<>(true, null, new ByteArraySerializer(),
+        // Records are acknowledged when the commit flushes them (autoComplete off), 50 ms into it, and the
+        // transaction ends 20 ms after that.
+        MockProducer<byte[], byte[]> slowAcks = new MockProducer<>(false, null, new ByteArraySerializer(),
                 new ByteArraySerializer()) {
-            private boolean ending;
-
             @Override
             public synchronized void flush() {
-                if (!ending) { // MockProducer's commit flushes too
-                    clock.addAndGet(50_000_000L); // Kafka takes 50 ms to acknowledge the transaction's records
-                }
                 super.flush();
+                clock.addAndGet(20_000_000L);
             }
 
             @Override
             public synchronized void commitTransaction() {
-                ending = true;
-                clock.addAndGet(20_000_000L); // and 20 ms to end the transaction
+                clock.addAndGet(50_000_000L);
                 super.commitTransaction();
-                ending = false;
             }
         };
         queue.round(event(1, clock.get() - 300_000_000L)); // read 300 ms before the pump takes it
