@@ -24,7 +24,10 @@ import org.testcontainers.utility.DockerImageName;
 public final class BenchBroker implements AutoCloseable {
     private final KafkaContainer container;
 
-    /** @param settings broker properties to add, comma-separated {@code name=value}; blank for none */
+    /**
+     * @param settings broker properties to add or to replace the recommended ones with, comma-separated
+     *                 {@code name=value}; blank for none
+     */
     public BenchBroker(String settings) {
         String image = System.getenv().getOrDefault("DWB_KAFKA_IMAGE",
                 "apache/kafka:" + AppInfoParser.getVersion());

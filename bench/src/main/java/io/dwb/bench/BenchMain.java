@@ -74,7 +74,8 @@ public final class BenchMain {
             String brokerSettings = setting("DWB_BENCH_BROKER_SETTINGS", "");
             try (BenchBroker broker = new BenchBroker(brokerSettings)) {
                 if (!brokerSettings.isBlank()) {
-                    report.note("The broker ran with these settings added (DWB_BENCH_BROKER_SETTINGS): "
+                    report.note("The broker ran with these settings added to or replacing the recommended ones "
+                            + "(DWB_BENCH_BROKER_SETTINGS): "
                             + brokerSettings + ".");
                 }
                 BenchContext context = new BenchContext(broker.bootstrapServers(), listenerOpts, forwarderOpts,
