@@ -95,6 +95,7 @@ class EngineEventsTest {
                     "dwb_listener_commit_duration_seconds_count",
                     "dwb_listener_commit_step_duration_seconds_count{step=\"records\"}",
                     "dwb_listener_commit_step_duration_seconds_count{step=\"end\"}");
+            assertThat(sample(metrics, "dwb_listener_publish_latency_seconds_count")).isPositive();
             assertThat(Arrays.asList(sample(metrics, "dwb_listener_read_latency_seconds_count"),
                     sample(metrics, "dwb_listener_commit_wait_seconds_count")))
                     .as("every event published is measured at each step")
