@@ -12,9 +12,9 @@ public final class BrokerSettings {
      * How long a broker waits before trying again to add a partition to a transaction whose previous one is still
      * being completed (its markers not all written): Kafka's default is 20 ms. A listener whose events keep coming
      * begins its next transaction as soon as the last one committed, and with transactions version 2 (Kafka 4.0+)
-     * its first records then often wait that retry: back-to-back transactions on one broker were acknowledged p99
-     * 23-33 ms after their send with 20 ms, 12-15 ms with 5 ms (docs/benchmarks.md). Each try is one request from the
-     * partition's leader to the transaction coordinator, so the value is not lower.
+     * its first records then often wait that retry: back-to-back transactions on the bench's broker had their records
+     * acknowledged p99 30-33 ms after the commit began with 20 ms, 11-23 ms with 5 ms (docs/benchmarks.md). Each try
+     * is one request from the partition's leader to the transaction coordinator, so the value is not lower.
      */
     public static final String ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS = "5";
 
