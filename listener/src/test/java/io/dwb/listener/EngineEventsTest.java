@@ -1,5 +1,6 @@
 package io.dwb.listener;
 
+import static io.dwb.listener.ListenerProcess.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -112,12 +113,6 @@ class EngineEventsTest {
             assertThat(last.get("eventId").asText()).as("the checkpoint is the last event published")
                     .isEqualTo(lastEvent.eventId());
         }
-    }
-
-    /** The value of the sample named {@code name} (with its labels, if any) in a /metrics text; -1 if missing. */
-    private static double sample(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     private static Set<String> fieldNames(JsonNode node) {

@@ -60,9 +60,6 @@ class HeapAfterBurstTest {
 
     /** One sample of the listener's /metrics, by its name and labels. */
     private static long metric(int metricsPort, String series) throws Exception {
-        return ListenerProcess.http(metricsPort, "/metrics").getValue().lines()
-                .filter(l -> l.startsWith(series + " "))
-                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + series + " on /metrics"));
+        return (long) ListenerProcess.sample(ListenerProcess.http(metricsPort, "/metrics").getValue(), series);
     }
 }

@@ -107,6 +107,13 @@ final class ListenerProcess {
         return java.util.Map.entry(response.statusCode(), response.body());
     }
 
+    /** The value of one sample of a /metrics text, by its name and labels; an assertion error when it has none. */
+    static double sample(String metrics, String series) {
+        return metrics.lines().filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + series + " on /metrics"));
+    }
+
     static int count(String text, String needle) {
         int n = 0;
         for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
