@@ -3,7 +3,6 @@ package io.dwb.bench;
 import io.dwb.runtime.BrokerSettings;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -37,7 +36,7 @@ public final class BenchBroker implements AutoCloseable {
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withStartupTimeout(Duration.ofMinutes(2));
         // The broker as the bridge recommends it (docs/deployment.md), then the settings to compare, e.g.
-        // add.partitions.to.txn.retry.backoff.ms=20 (Kafka's default). The image takes KAFKA_NAME_OF_SETTING.
+        // add.partitions.to.txn.retry.backoff.ms=20 (Kafka's default).
         Map<String, String> all = new TreeMap<>(BrokerSettings.RECOMMENDED);
         for (String setting : settings.split(",")) {
             int eq = setting.indexOf('=');
@@ -45,8 +44,7 @@ public final class BenchBroker implements AutoCloseable {
                 all.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
             }
         }
-        all.forEach((name, value) -> container.withEnv("KAFKA_" + name.toUpperCase(Locale.ROOT).replace('.', '_'),
-                value));
+        all.forEach((name, value) -> container.withEnv(BrokerSettings.imageVariable(name), value));
         container.start();
     }
 

@@ -14,9 +14,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * How long the bench's broker takes to commit a listener's transactions, apart from the engine and the listener's own
  * work: transactions of one event record and one checkpoint record, with the listener's producer settings
  * ({@link TransactionalPublisher#producerConfig}), each flushed (its records acknowledged) then committed (EndTxn):
- * the two steps of {@code TransactionalPublisher.commit}, which does not flush but waits for the same. Back to back, as while events keep coming (the next transaction
- * begins as the last one committed, when its markers may still be being written), and {@link #SPACED_MILLIS} apart,
- * as at 30 events/s. The broker's {@code add.partitions.to.txn.retry.backoff.ms} shows in the first
+ * the two steps of {@code TransactionalPublisher.commit}, which does not flush but waits for the same. Back to back,
+ * as while events keep coming (the next transaction begins as the last one committed, when its markers may still be
+ * being written), and {@link #SPACED_MILLIS} apart, as at 30 events/s. The broker's {@code add.partitions.to.txn.retry.backoff.ms} shows in the first
  * (docs/deployment.md, "Broker settings").
  */
 final class TransactionTurnaround {

@@ -1,5 +1,6 @@
 package io.dwb.runtime;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,4 +24,12 @@ public final class BrokerSettings {
             ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS);
 
     private BrokerSettings() {}
+
+    /**
+     * The environment variable of the apache/kafka image (the Compose files', the bench's) that sets broker property
+     * {@code name}: {@code KAFKA_}, then the name in upper case with dots as underscores.
+     */
+    public static String imageVariable(String name) {
+        return "KAFKA_" + name.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
 }

@@ -6,7 +6,6 @@ import io.dwb.runtime.BrokerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,7 +19,6 @@ class BrokerSettingsSourceTest {
     void theComposeFilesBrokersHaveTheRecommendedSettings(String file) throws IOException {
         String compose = Files.readString(Path.of("").toAbsolutePath().getParent().resolve(file));
         BrokerSettings.RECOMMENDED.forEach((name, value) -> assertThat(compose).as("%s sets %s", file, name)
-                .containsPattern("(?m)^\\s+KAFKA_" + name.toUpperCase(Locale.ROOT).replace('.', '_') + ": \"?"
-                        + value + "\"?$"));
+                .containsPattern("(?m)^\\s+" + BrokerSettings.imageVariable(name) + ": \"?" + value + "\"?$"));
     }
 }
