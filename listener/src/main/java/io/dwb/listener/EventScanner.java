@@ -29,6 +29,8 @@ final class EventScanner {
     private int depth;
     private boolean inString;
     private boolean escaped;
+    /** The last byte {@link #scan} stopped at closed the event's object. */
+    private boolean closed;
     /** Inside the object that is the value of the top-level {@code Actor} (at depth 2). */
     private boolean inActor;
     /** At an identity level (the top-level object, the Actor object): whether the next string is a key. */
@@ -53,6 +55,7 @@ final class EventScanner {
     /** A new event starts with the {@code '{'} given to the next {@link #step}. */
     void begin() {
         depth = 0;
+        closed = false;
         inString = false;
         escaped = false;
         inActor = false;
@@ -70,6 +73,37 @@ final class EventScanner {
     /** Whether the event is inside a string (a newline there cannot be JSON). */
     boolean inString() {
         return inString;
+    }
+
+    /**
+     * Takes the bytes {@code [from, to)} of the event as {@link #step} would, one after another, until one closes the
+     * event's object, is a newline or is 0xFF (where its reader decides what follows): returns that byte's index,
+     * having taken it, or -1 when none of them was such a byte. {@link #closed} then says whether it closed the
+     * object. A string's bytes between its quotes change nothing unless they are kept, so most of them are passed
+     * over in a loop of its own: this runs for every byte the engine sends.
+     */
+    int scan(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = bytes[i];
+            if (inString && !escaped && !capturing) {
+                while (b != '"' && b != '\\' && b != '\n' && b != (byte) 0xff) {
+                    if (++i == to) {
+                        return -1;
+                    }
+                    b = bytes[i];
+                }
+            }
+            closed = step(b);
+            if (closed || b == '\n' || b == (byte) 0xff) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the byte at which the last {@link #scan} stopped closed the event's object. */
+    boolean closed() {
+        return closed;
     }
 
     /** Takes the next byte of the event; true when it closed the event's object. */

@@ -133,7 +133,13 @@ public final class EventSplitter {
                     continue;
                 }
             }
-            boolean closed = scanner.step(b);
+            int stop = scanner.scan(bytes, i, length);
+            if (stop < 0) {
+                break; // the rest of the read is in the event
+            }
+            i = stop;
+            b = bytes[i];
+            boolean closed = scanner.closed();
             if (b == (byte) 0xff) {
                 // Never in UTF-8: refused here whatever the parser makes of it. (With its name table, Jackson padded
                 // a name's last 4-byte group with it to look the name up: "\xFFype" was taken for "ype", read before.)

@@ -17,6 +17,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * The scanner, and the splitter's parser, read the identity a parsed tree gives (the scanner's is what a stand-in
@@ -53,6 +54,52 @@ class EventScannerTest {
         assertThat(split).hasSize(1);
         assertThat(split.get(0).json()).as("published as it is, not as a stand-in").isEqualTo(bytes);
         assertThat(split.get(0).identity()).isEqualTo(EventIdentity.of(TREE.readTree(bytes)));
+    }
+
+    /**
+     * {@code scan}, which passes over a string's bytes in a loop of its own, against {@code step} byte by byte: the
+     * same bytes stopped at (closing the object, a newline, 0xFF) and the same identity, however the bytes are cut
+     * into reads, for bytes made of what changes the scanner's state (quotes, escapes, brackets, keys).
+     */
+    @Property(tries = 2_000)
+    void scanningStopsWhereSteppingByteByByteWould(@ForAll("structural") byte[] bytes,
+                                                    @ForAll @IntRange(min = 1, max = 64) int readSize) {
+        EventScanner stepped = new EventScanner();
+        stepped.begin();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < bytes.length; i++) {
+            boolean closed = stepped.step(bytes[i]);
+            if (closed || bytes[i] == '\n' || bytes[i] == (byte) 0xff) {
+                expected.add(i + (closed ? " closed" : ""));
+            }
+        }
+        EventScanner scanned = new EventScanner();
+        scanned.begin();
+        List<String> actual = new ArrayList<>();
+        for (int from = 0; from < bytes.length; from += readSize) {
+            int to = Math.min(bytes.length, from + readSize);
+            int stop;
+            for (int at = from; at < to && (stop = scanned.scan(bytes, at, to)) >= 0; at = stop + 1) {
+                actual.add(stop + (scanned.closed() ? " closed" : ""));
+            }
+        }
+
+        assertThat(actual).isEqualTo(expected);
+        assertThat(scanned.fields().identity()).isEqualTo(stepped.fields().identity());
+    }
+
+    @Provide
+    Arbitrary<byte[]> structural() {
+        Arbitrary<String> token = Arbitraries.oneOf(Arbitraries.of("{", "}", "[", "]", "\"", "\\", ":", ",", "\n", " ",
+                "a", "1", "\u00e9", "\"Type\"", "\"Actor\"", "\"ID\"", "\"timeNano\"", "\"x\":\"", "\\\""),
+                events());
+        return token.list().ofMaxSize(40).map(tokens -> {
+            byte[] text = ("{" + String.join("", tokens)).getBytes(StandardCharsets.UTF_8);
+            for (int i = 1; i < text.length; i += 17) {
+                text[i] = text[i] == 'a' ? (byte) 0xff : text[i]; // never in UTF-8: a byte the scan stops at
+            }
+            return text;
+        });
     }
 
     @Provide
