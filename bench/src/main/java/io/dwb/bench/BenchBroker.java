@@ -52,12 +52,25 @@ public final class BenchBroker implements AutoCloseable {
         return container.getBootstrapServers();
     }
 
-    /** A topic of one partition (one engine's events all go to one partition anyway). */
+    /** Partitions of the topics the bench creates: one engine's events all go to one partition anyway. */
+    public static final int PARTITIONS = 1;
+
+    /**
+     * The listener's arguments for topics the bench created: their names, and their partitions as the listener would
+     * ask for them (else it warns that the topics have fewer than its defaults).
+     */
+    public static List<String> listenerTopics(String events, String checkpoints) {
+        String partitions = String.valueOf(PARTITIONS);
+        return List.of("--topic", events, "--checkpoint-topic", checkpoints, "--topic-partitions", partitions,
+                "--checkpoint-partitions", partitions);
+    }
+
+    /** A topic of {@link #PARTITIONS} partitions. */
     public void createTopic(String name, Map<String, String> config) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(name, 1, (short) 1).configs(config))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1).configs(config))).all().get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
         } catch (InterruptedException e) {

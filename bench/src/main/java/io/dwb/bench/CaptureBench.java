@@ -3,6 +3,8 @@ package io.dwb.bench;
 import io.dwb.listener.TransactionalPublisher;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
@@ -65,14 +67,14 @@ public final class CaptureBench {
         try (FakeEngine engine = new FakeEngine(socket, "bench-" + label, json, times);
              Kafka.CommittedEventCounter counter = new Kafka.CommittedEventCounter(context.bootstrapServers(), topic,
                      events)) {
-            String[] args = transactionInterval == null
-                    ? new String[] {"--docker-host", engine.dockerHost(), "--bootstrap-servers",
-                            context.bootstrapServers(), "--topic", topic, "--checkpoint-topic", checkpoints}
-                    : new String[] {"--docker-host", engine.dockerHost(), "--bootstrap-servers",
-                            context.bootstrapServers(), "--topic", topic, "--checkpoint-topic", checkpoints,
-                            "--transaction-interval", transactionInterval};
+            List<String> args = new ArrayList<>(List.of("--docker-host", engine.dockerHost(), "--bootstrap-servers",
+                    context.bootstrapServers()));
+            args.addAll(BenchBroker.listenerTopics(topic, checkpoints));
+            if (transactionInterval != null) {
+                args.addAll(List.of("--transaction-interval", transactionInterval));
+            }
             try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
-                    BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), args)) {
+                    BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), args.toArray(String[]::new))) {
                 long end;
                 try {
                     end = counter.awaitTarget(timeout, () -> {

@@ -185,8 +185,10 @@ public final class FootprintBench {
                          }
                      })) {
             long started = System.nanoTime();
-            String[] arguments = {"--docker-host", engine.dockerHost(), "--bootstrap-servers",
-                    context.bootstrapServers(), "--topic", topic, "--checkpoint-topic", checkpoints};
+            List<String> listed = new ArrayList<>(List.of("--docker-host", engine.dockerHost(),
+                    "--bootstrap-servers", context.bootstrapServers()));
+            listed.addAll(BenchBroker.listenerTopics(topic, checkpoints));
+            String[] arguments = listed.toArray(String[]::new);
             try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
                     BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), arguments)) {
                 long pid = listener.pid();

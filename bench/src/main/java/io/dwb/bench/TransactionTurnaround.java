@@ -16,8 +16,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * ({@link TransactionalPublisher#producerConfig}), each flushed (its records acknowledged) then committed (EndTxn):
  * the two steps of {@code TransactionalPublisher.commit}, which does not flush but waits for the same. Back to back,
  * as while events keep coming (the next transaction begins as the last one committed, when its markers may still be
- * being written), and {@link #SPACED_MILLIS} apart, as at 30 events/s. The broker's {@code add.partitions.to.txn.retry.backoff.ms} shows in the first
- * (docs/deployment.md, "Broker settings").
+ * being written), and {@link #SPACED_MILLIS} apart, as at 30 events/s. The broker's
+ * {@code add.partitions.to.txn.retry.backoff.ms} shows in the first (docs/deployment.md, "Broker settings").
  */
 final class TransactionTurnaround {
     static final int TRANSACTIONS = 300;
