@@ -200,6 +200,7 @@ public final class CaptureLoop {
                         CheckpointStore store, TopicRecords records) {
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
+        InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         boolean kafkaWarned = false;
         while (!stopping()) {
             try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
@@ -231,6 +232,9 @@ public final class CaptureLoop {
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
+                    if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
+                        throw new Fenced(e); // refused again soon after: another listener takes the id back
+                    }
                     gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
                             + ")");
                     if (stopping()) {
@@ -241,8 +245,10 @@ public final class CaptureLoop {
                         return 0;
                     }
                     Duration wait = kafkaBackoff.next();
-                    boolean newFailure = e instanceof TransactionalPublisher.TransactionTimedOut || !kafkaWarned;
-                    if (e instanceof TransactionalPublisher.TransactionTimedOut) {
+                    boolean ownWords = e instanceof TransactionalPublisher.TransactionTimedOut
+                            || e instanceof TransactionalPublisher.InvalidState;
+                    boolean newFailure = ownWords || !kafkaWarned;
+                    if (ownWords) {
                         log.warn("{}", e.getMessage());
                     } else if (!kafkaWarned) {
                         log.warn("Kafka unavailable: {}; retrying with backoff", e.getMessage());

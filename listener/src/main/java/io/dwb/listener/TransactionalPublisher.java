@@ -219,12 +219,20 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + "producer, which publishes again what was read (a listener of this engine started meanwhile "
                     + "loses its transactional id to it and exits)", e);
         }
+        if (cause(e, ProducerFencedException.class) == null && cause(e, InvalidProducerEpochException.class) == null) {
+            return new InvalidState("Kafka refused the transaction as in an invalid state (" + e.getMessage()
+                    + "): either another listener of this engine took over its transactional id, or the broker "
+                    + "aborted the transaction itself (brokers before KAFKA-20785 answer both so); starting a new "
+                    + "producer, which publishes again what was read (if another listener took over, one of the two "
+                    + "exits at the next refusal)", e);
+        }
         return new Fenced(e);
     }
 
     /**
      * Kafka no longer accepts this producer's epoch: its transaction was aborted by a newer producer or by the
-     * broker's timeout. A transaction aborted under the producer's feet also shows as an invalid transaction state.
+     * broker's timeout. A transaction aborted under the producer's feet also shows as an invalid transaction state
+     * (with transactions version 2, before KAFKA-20785).
      */
     private static boolean lostEpoch(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -277,6 +285,18 @@ public final class TransactionalPublisher implements AutoCloseable {
     /** Kafka did not take the transaction; nothing of it is visible to read_committed readers. */
     public static class KafkaUnavailable extends RuntimeException {
         KafkaUnavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The coordinator refused the transaction's end as in an invalid state, which a broker answers both when a newer
+     * producer of the transactional id (another listener of this engine) aborted it and when it aborted it itself
+     * (KAFKA-20785; also seen once, without either, in a burst): a new producer resumes, and a second refusal soon
+     * after is taken as another listener ({@link InvalidStateRefusals}).
+     */
+    public static final class InvalidState extends KafkaUnavailable {
+        InvalidState(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -58,9 +58,17 @@ class TransactionalPublisherFailureTest {
                 .isInstanceOf(Fenced.class);
         assertThat(commitFailure(new InvalidProducerEpochException("old"), Duration.ofSeconds(59)))
                 .isInstanceOf(Fenced.class);
-        // What a newer producer's initTransactions does to an open transaction at its commit: not "Kafka unavailable"
-        assertThat(commitFailure(new InvalidTxnStateException("invalid state"), Duration.ofSeconds(1)))
-                .isInstanceOf(Fenced.class);
+    }
+
+    @Test
+    void anInvalidStateOfAYoungTransactionIsRefusedForEitherReason() {
+        // What a newer producer's initTransactions does to an open transaction at its commit, and a broker's own abort
+        RuntimeException e = commitFailure(new InvalidTxnStateException("invalid state"), Duration.ofSeconds(1));
+        assertThat(e).isInstanceOf(TransactionalPublisher.InvalidState.class).isInstanceOf(KafkaUnavailable.class)
+                .hasMessageContaining("another listener of this engine took over its transactional id, or the "
+                        + "broker aborted the transaction itself");
+        assertThat(commitFailure(new KafkaException("fatal", new InvalidTxnStateException("invalid state")),
+                Duration.ofSeconds(1))).isInstanceOf(TransactionalPublisher.InvalidState.class);
     }
 
     @Test
