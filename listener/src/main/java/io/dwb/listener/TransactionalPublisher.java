@@ -208,7 +208,11 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + "): this host's clock is further from the broker's than the events topic's "
                     + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
         }
-        if (!lostEpoch(e)) {
+        // Kafka no longer takes this producer's epoch: a newer producer or the broker's timeout aborted its
+        // transaction; with transactions version 2, before KAFKA-20785, either also shows as an invalid state alone.
+        boolean fenced = cause(e, ProducerFencedException.class) != null
+                || cause(e, InvalidProducerEpochException.class) != null;
+        if (!fenced && cause(e, InvalidTxnStateException.class) == null) {
             return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
         }
         long ageNanos = nanoClock.getAsLong() - openedNanos;
@@ -219,29 +223,14 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + "producer, which publishes again what was read (a listener of this engine started meanwhile "
                     + "loses its transactional id to it and exits)", e);
         }
-        if (cause(e, ProducerFencedException.class) == null && cause(e, InvalidProducerEpochException.class) == null) {
-            return new InvalidState("Kafka refused the transaction as in an invalid state (" + e.getMessage()
-                    + "): either another listener of this engine took over its transactional id, or the broker "
-                    + "aborted the transaction itself (brokers before KAFKA-20785 answer both so); starting a new "
-                    + "producer, which publishes again what was read (if another listener took over, one of the two "
-                    + "exits at the next refusal)", e);
+        if (fenced) {
+            return new Fenced(e);
         }
-        return new Fenced(e);
-    }
-
-    /**
-     * Kafka no longer accepts this producer's epoch: its transaction was aborted by a newer producer or by the
-     * broker's timeout. A transaction aborted under the producer's feet also shows as an invalid transaction state
-     * (with transactions version 2, before KAFKA-20785).
-     */
-    private static boolean lostEpoch(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
-                    || t instanceof InvalidTxnStateException) {
-                return true;
-            }
-        }
-        return false;
+        return new InvalidState("Kafka refused the transaction as in an invalid state (" + e.getMessage()
+                + "): either another listener of this engine took over its transactional id, or the broker "
+                + "aborted the transaction itself (brokers before KAFKA-20785 answer both so); starting a new "
+                + "producer, which publishes again what was read (if another listener took over, one of the two "
+                + "exits at the next refusal)", e);
     }
 
     private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
