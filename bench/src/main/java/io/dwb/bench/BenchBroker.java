@@ -2,6 +2,7 @@ package io.dwb.bench;
 
 import io.dwb.runtime.BrokerSettings;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -56,13 +57,17 @@ public final class BenchBroker implements AutoCloseable {
     public static final int PARTITIONS = 1;
 
     /**
-     * The listener's arguments for topics the bench created: their names, and their partitions as the listener would
-     * ask for them (else it warns that the topics have fewer than its defaults).
+     * A listener's arguments on the bench's topics: the engine, the broker, the topics and their partitions as the
+     * listener would ask for them (else it warns that the topics have fewer than its defaults), then {@code more}.
      */
-    public static List<String> listenerTopics(String events, String checkpoints) {
+    public static String[] listenerArguments(String dockerHost, String bootstrapServers, String events,
+                                             String checkpoints, String... more) {
         String partitions = String.valueOf(PARTITIONS);
-        return List.of("--topic", events, "--checkpoint-topic", checkpoints, "--topic-partitions", partitions,
-                "--checkpoint-partitions", partitions);
+        List<String> arguments = new ArrayList<>(List.of("--docker-host", dockerHost, "--bootstrap-servers",
+                bootstrapServers, "--topic", events, "--checkpoint-topic", checkpoints, "--topic-partitions",
+                partitions, "--checkpoint-partitions", partitions));
+        arguments.addAll(List.of(more));
+        return arguments.toArray(String[]::new);
     }
 
     /** A topic of {@link #PARTITIONS} partitions. */

@@ -3,8 +3,6 @@ package io.dwb.bench;
 import io.dwb.listener.TransactionalPublisher;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
@@ -67,14 +65,11 @@ public final class CaptureBench {
         try (FakeEngine engine = new FakeEngine(socket, "bench-" + label, json, times);
              Kafka.CommittedEventCounter counter = new Kafka.CommittedEventCounter(context.bootstrapServers(), topic,
                      events)) {
-            List<String> args = new ArrayList<>(List.of("--docker-host", engine.dockerHost(), "--bootstrap-servers",
-                    context.bootstrapServers()));
-            args.addAll(BenchBroker.listenerTopics(topic, checkpoints));
-            if (transactionInterval != null) {
-                args.addAll(List.of("--transaction-interval", transactionInterval));
-            }
+            String[] args = BenchBroker.listenerArguments(engine.dockerHost(), context.bootstrapServers(), topic,
+                    checkpoints, transactionInterval == null ? new String[0]
+                            : new String[] {"--transaction-interval", transactionInterval});
             try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
-                    BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), args.toArray(String[]::new))) {
+                    BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), args)) {
                 long end;
                 try {
                     end = counter.awaitTarget(timeout, () -> {

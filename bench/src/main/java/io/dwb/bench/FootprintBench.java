@@ -185,10 +185,8 @@ public final class FootprintBench {
                          }
                      })) {
             long started = System.nanoTime();
-            List<String> listed = new ArrayList<>(List.of("--docker-host", engine.dockerHost(),
-                    "--bootstrap-servers", context.bootstrapServers()));
-            listed.addAll(BenchBroker.listenerTopics(topic, checkpoints));
-            String[] arguments = listed.toArray(String[]::new);
+            String[] arguments = BenchBroker.listenerArguments(engine.dockerHost(), context.bootstrapServers(), topic,
+                    checkpoints);
             try (ProcessRun listener = ProcessRun.start(label, context.listenerJavaOpts(), context.listenerJar(),
                     BenchContext.LISTENER_MAIN, Map.of(), context.logDir(), arguments)) {
                 long pid = listener.pid();

@@ -118,12 +118,10 @@ public final class LatencyBench {
                 metricsPort = free.getLocalPort();
             }
             String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
-            List<String> listenerArguments = new ArrayList<>(List.of("--docker-host", dockerHost,
-                    "--bootstrap-servers", context.bootstrapServers(), "--metrics-port", String.valueOf(metricsPort)));
-            listenerArguments.addAll(BenchBroker.listenerTopics(topic, topic + "-checkpoints"));
             try (ProcessRun listener = ProcessRun.start("latency-listener", context.listenerJavaOpts(),
                     context.listenerJar(), BenchContext.LISTENER_MAIN, Map.of(), context.logDir(),
-                    listenerArguments.toArray(String[]::new));
+                    BenchBroker.listenerArguments(dockerHost, context.bootstrapServers(), topic,
+                            topic + "-checkpoints", "--metrics-port", String.valueOf(metricsPort)));
                  ProcessRun forwarder = ProcessRun.start("latency-forwarder", context.forwarderJavaOpts(),
                          context.forwarderJar(), BenchContext.FORWARDER_MAIN, Map.of(), context.logDir(),
                          "--bootstrap-servers", context.bootstrapServers(), "--topic", topic,
