@@ -50,6 +50,7 @@ public final class CaptureLoop {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final LongSupplier nanoClock;
     private final LongSupplier epochNanos;
+    private final TransactionalPublisher.ProducerSource producerSource;
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
 
@@ -80,17 +81,21 @@ public final class CaptureLoop {
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
                        Runnable quietCollection) {
         this(settings, kafka, queue, metrics, quietCollection, System::nanoTime,
-                () -> ContractJson.epochNanos(Instant.now()));
+                () -> ContractJson.epochNanos(Instant.now()), TransactionalPublisher::producer);
     }
 
     /**
-     * @param nanoClock  monotonic nanoseconds: transaction intervals, heartbeats, waits
-     * @param epochNanos the wall clock, nanoseconds since the epoch: the heartbeats' time
+     * @param nanoClock      monotonic nanoseconds: transaction intervals, heartbeats, waits
+     * @param epochNanos     the wall clock, nanoseconds since the epoch: the heartbeats' time
+     * @param producerSource builds each transactional producer (Kafka's MockProducer where a test needs a refusal
+     *                       no broker makes on demand)
      */
     CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos) {
+                Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos,
+                TransactionalPublisher.ProducerSource producerSource) {
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
+        this.producerSource = producerSource;
         this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
                 () -> {
                     quietCollection.run();
@@ -139,7 +144,7 @@ public final class CaptureLoop {
                 return 0;
             }
             try (BuiltAhead<Producer<byte[], byte[]>> producers = TransactionalPublisher.producers(kafkaWithTimeouts,
-                    host);
+                    host, producerSource);
                  CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic())) {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
@@ -204,7 +209,7 @@ public final class CaptureLoop {
         boolean kafkaWarned = false;
         while (!stopping()) {
             try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
-                    System::nanoTime, TransactionalPublisher.transactionTimeoutMs(kafka))) {
+                    nanoClock, TransactionalPublisher.transactionTimeoutMs(kafka))) {
                 metrics.producer(publisher::kafkaMetrics);
                 try {
                     publisher.init();

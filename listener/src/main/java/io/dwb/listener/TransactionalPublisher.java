@@ -73,11 +73,23 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /** The host's transactional producers, the first of them built ahead. */
     static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host) {
-        return new BuiltAhead<>(() -> producer(clientConfig, host), p -> p.close(Duration.ZERO));
+        return producers(clientConfig, host, TransactionalPublisher::producer);
+    }
+
+    /** The same from {@code build} (Kafka's MockProducer in a test of the loop's handling of a refusal). */
+    static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host,
+                                                          ProducerSource build) {
+        return new BuiltAhead<>(() -> build.producer(clientConfig, host), p -> p.close(Duration.ZERO));
+    }
+
+    /** Builds a host's transactional producer from the Kafka client properties. */
+    @FunctionalInterface
+    interface ProducerSource {
+        Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host);
     }
 
     /** The host's transactional producer, with the listener's settings where the user's Kafka file gives none. */
-    private static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+    static Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
         try {
             return new KafkaProducer<>(producerConfig(clientConfig, host.transactionalId()));
         } catch (KafkaException e) {
