@@ -12,6 +12,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state records that follow a gap: every container the engine knows, as GET /containers/json?all=1 says, in as
@@ -19,6 +21,14 @@ import java.util.UUID;
  * more than 1 MiB, which Kafka would refuse for good).
  */
 final class StateSnapshotter {
+    private static final Logger log = LoggerFactory.getLogger(StateSnapshotter.class);
+    /**
+     * The containers one snapshot keeps whole, their JSON bytes in all; past it each further container is its
+     * summary. A snapshot is held twice until committed (its containers, then its records), outside the queue's
+     * bound: forty containers with a label just under the part limit (anyone who may create a container makes them)
+     * ran the launcher's 64 MB heap out at every gap. 4 MiB is some 1,500 containers of typical size.
+     */
+    static final long WHOLE_BYTES = 4L * 1024 * 1024;
     /** Room for a part's own fields (time, ids, part numbers) around its containers. */
     private static final int PART_OVERHEAD = 512;
     private static final int MAX_NAME_LENGTH = ContractJson.MAPPER.getFactory().streamReadConstraints()
@@ -37,6 +47,11 @@ final class StateSnapshotter {
         Parts parts = new Parts(maxPartBytes - PART_OVERHEAD);
         // One container at a time, each cut where it goes beyond what a part holds: its labels are anyone's.
         engine.containers(maxPartBytes, parts::add);
+        if (parts.pastWholeBytes > 0) {
+            log.warn("the state snapshot gives {} of the engine's {} containers as their summary fields only: the "
+                    + "containers before them take the {} MiB a snapshot keeps whole", parts.pastWholeBytes,
+                    parts.containers, WHOLE_BYTES >> 20);
+        }
         return parts.snapshots(ContractJson.rfc3339(now), now, UUID.randomUUID().toString());
     }
 
@@ -46,6 +61,11 @@ final class StateSnapshotter {
         private final List<ArrayNode> parts = new ArrayList<>();
         private ArrayNode current = ContractJson.MAPPER.createArrayNode();
         private long size;
+        /** The bytes of the containers kept whole so far, against {@link #WHOLE_BYTES}. */
+        private long whole;
+        private int containers;
+        /** Containers given as their summary because those before them took {@link #WHOLE_BYTES}. */
+        private int pastWholeBytes;
 
         Parts(int budget) {
             this.budget = budget;
@@ -55,9 +75,16 @@ final class StateSnapshotter {
             JsonNode container = read.json();
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
+            containers++;
             if (read.cut() || length > budget || hasLongName(container)) {
                 kept = summary(container);
                 length = ContractJson.write(kept).length;
+            } else if (whole + length > WHOLE_BYTES) {
+                kept = summary(container);
+                length = ContractJson.write(kept).length;
+                pastWholeBytes++;
+            } else {
+                whole += length;
             }
             if (!current.isEmpty() && size + length + 1 > budget) {
                 parts.add(current);

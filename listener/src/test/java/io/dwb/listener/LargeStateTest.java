@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -117,8 +118,8 @@ class LargeStateTest {
                     .append("\",\"Names\":[\"/big-").append(i).append("\"],\"State\":\"running\",\"Labels\":")
                     .append("{\"note\":\"").append("b".repeat(4_000_000)).append("\"}}");
         }
-        assertThat(stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8)))
-                .hasSize(8).allSatisfy(c -> assertThat(c.path("truncated").asBoolean()).isTrue());
+        assertThat(stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8))
+                .containers()).hasSize(8).allSatisfy(c -> assertThat(c.path("truncated").asBoolean()).isTrue());
     }
 
     /**
@@ -137,7 +138,7 @@ class LargeStateTest {
                 + "b".repeat(40_000_000) + "\"},\"State\":\"running\"},{\"Id\":\"" + "c".repeat(64)
                 + "\",\"Names\":[\"/many-labels\"],\"Labels\":{" + manyLabels + "},\"State\":\"running\"}]")
                 .getBytes(StandardCharsets.UTF_8);
-        List<JsonNode> published = stateAfterAGap(broker, containers);
+        List<JsonNode> published = stateAfterAGap(broker, containers).containers();
         assertThat(published).extracting(c -> c.path("Names").path(0).asText())
                 .containsExactly("/long-label", "/many-labels");
         assertThat(published).allSatisfy(c -> {
@@ -148,10 +149,50 @@ class LargeStateTest {
     }
 
     /**
+     * Forty containers with a label of 900 KB each, just under what a part takes (36 MB in all: anyone who may create
+     * a container can make them): each was kept whole, the snapshot held twice until committed (its containers, then
+     * its records), and the launcher's 64 MB heap ran out at every gap. The containers within the bound a snapshot
+     * keeps whole are published whole, the rest as their summary, each once and in order, and a WARN says so.
+     */
+    @Test
+    void manyContainersJustUnderThePartLimitAreKeptWholeOnlyUpToTheSnapshotsBound(SharedKafka.Broker broker)
+            throws Exception {
+        int count = 40;
+        StringBuilder containers = new StringBuilder("[");
+        for (int i = 0; i < count; i++) {
+            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
+                    .append("\",\"Names\":[\"/near-").append(i).append("\"],\"Image\":\"local/busybox:1\",")
+                    .append("\"Labels\":{\"note\":\"").append("n".repeat(900_000)).append("\"},")
+                    .append("\"State\":\"running\",\"Status\":\"Up 2 hours\"}");
+        }
+        State state = stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+
+        assertThat(state.containers()).extracting(c -> c.path("Names").path(0).asText()).as("every one, in order")
+                .containsExactlyElementsOf(IntStream.range(0, count).mapToObj(i -> "/near-" + i).toList());
+        List<JsonNode> whole = state.containers().stream().takeWhile(c -> !c.path("truncated").asBoolean()).toList();
+        long wholeBytes = whole.stream().mapToLong(c -> ContractJson.write(c).length).sum();
+        assertThat(whole).as("the first ones whole").isNotEmpty()
+                .allSatisfy(c -> assertThat(c.path("Labels").path("note").asText()).hasSize(900_000));
+        assertThat(wholeBytes).as("up to the bound, and as near it as one more would not pass")
+                .isLessThanOrEqualTo(StateSnapshotter.WHOLE_BYTES)
+                .isGreaterThan(StateSnapshotter.WHOLE_BYTES - ContractJson.write(whole.get(0)).length);
+        assertThat(state.containers().subList(whole.size(), count)).as("the rest their summary").allSatisfy(c -> {
+            assertThat(c.path("truncated").asBoolean()).isTrue();
+            assertThat(c.has("Labels")).isFalse();
+            assertThat(c.path("State").asText()).isEqualTo("running");
+        });
+        assertThat(state.output()).contains("the state snapshot gives " + (count - whole.size()) + " of the engine's "
+                + count + " containers as their summary fields only");
+    }
+
+    /** What a listener published as state after a gap, and what it logged. */
+    private record State(List<JsonNode> containers, String output) {}
+
+    /**
      * The containers of the state records a listener in bin/listener's 64 MB heap publishes after a gap at start,
      * when the engine answers {@code containers} to GET /containers/json; it is alive and publishes the event after.
      */
-    private static List<JsonNode> stateAfterAGap(SharedKafka.Broker broker, byte[] containers) throws Exception {
+    private static State stateAfterAGap(SharedKafka.Broker broker, byte[] containers) throws Exception {
         long t = System.currentTimeMillis() * 1_000_000L;
         List<ScriptedEngine.Event> events = List.of(new ScriptedEngine.Event(("{\"Type\":\"volume\",\"Action\":"
                 + "\"create\",\"Actor\":{\"ID\":\"v-after\"},\"scope\":\"local\",\"time\":" + t / 1_000_000_000L
@@ -168,7 +209,7 @@ class LargeStateTest {
                     .filter(p -> p.kind().equals("state"))
                     .flatMap(p -> StreamSupport.stream(p.value().get("containers").spliterator(), false)).toList();
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
-            return published;
+            return new State(published, process.output());
         }
     }
 }
