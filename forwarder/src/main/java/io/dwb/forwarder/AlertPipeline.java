@@ -291,7 +291,8 @@ public final class AlertPipeline {
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {
                 silentHost(silent);
             }
-            changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten());
+            changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),
+                    live.silentHosts().ahead());
             metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());
         }
         Step step = null;

@@ -1,12 +1,15 @@
 package io.dwb.forwarder;
 
+import io.dwb.schemas.ContractJson;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Notices hosts whose listener stopped sending heartbeats: silent for three of its own intervals means the
@@ -22,6 +25,10 @@ import java.util.Map;
  * the listeners' times, so clock skew between a listener and the forwarder does not matter (skew between two hosts
  * of one partition larger than three intervals does). Hosts of partitions this process no longer owns are
  * forgotten; a new owner knows a host from its first heartbeat on.
+ *
+ * <p>A record's time is anyone's who may write the topic, so none counts as later than this process's wall clock
+ * plus {@link #AHEAD_NANOS}: one heartbeat dated 2099 moved its partition's progress there, and every host of the
+ * partition was reported silent, forgotten and reported again, interval after interval, until a restart.
  */
 public final class SilentHostWatch {
     private static final int MISSED_INTERVALS = 3;
@@ -35,19 +42,43 @@ public final class SilentHostWatch {
      * kept costs memory for good. Heard again later, it is watched as a new host (no {@code host-back}).
      */
     static final long FORGET_AFTER_NANOS = Duration.ofDays(7).toNanos();
+    /**
+     * How far ahead of this process's clock a record's time is taken as it is: listener hosts' clocks may run a
+     * little ahead; past that it counts as this clock plus this (a progress moved on by it makes no host of the
+     * default 30 s interval look silent).
+     */
+    static final long AHEAD_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final Map<Integer, Progress> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
     private final int maxWatched;
+    private final LongSupplier epochNanos;
     private long notWatched;
     private long forgotten;
+    private long ahead;
 
     public SilentHostWatch() {
-        this(MAX_WATCHED);
+        this(MAX_WATCHED, () -> ContractJson.epochNanos(Instant.now()));
     }
 
     SilentHostWatch(int maxWatched) {
+        this(maxWatched, () -> ContractJson.epochNanos(Instant.now()));
+    }
+
+    /** @param epochNanos the wall clock, nanoseconds since the epoch: the latest a record's time is taken as */
+    SilentHostWatch(int maxWatched, LongSupplier epochNanos) {
         this.maxWatched = maxWatched;
+        this.epochNanos = epochNanos;
+    }
+
+    /** {@code recordNanos}, or this clock plus {@link #AHEAD_NANOS} when it is later: counted. */
+    private long notAhead(long recordNanos) {
+        long latest = epochNanos.getAsLong() + AHEAD_NANOS;
+        if (recordNanos > latest) {
+            ahead++;
+            return latest;
+        }
+        return recordNanos;
     }
 
     /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's progress. */
@@ -83,7 +114,8 @@ public final class SilentHostWatch {
      * A heartbeat of {@code host} in {@code partition}; a {@link Back} when the host had been reported silent, else
      * null.
      */
-    public Back heartbeat(int partition, HostRef host, long intervalSeconds, long heartbeatTimeNano) {
+    public Back heartbeat(int partition, HostRef host, long intervalSeconds, long claimedTimeNano) {
+        long heartbeatTimeNano = notAhead(claimedTimeNano);
         Progress progress = progress(partition);
         progress.recordNanos = Math.max(progress.recordNanos, heartbeatTimeNano); // watched or not, time moved on
         Watched w = hosts.get(host.key());
@@ -116,7 +148,7 @@ public final class SilentHostWatch {
     /** Records of {@code partition} up to this record time were delivered. */
     public void delivered(int partition, long recordTimeNanos) {
         Progress p = progress(partition);
-        p.recordNanos = Math.max(p.recordNanos, recordTimeNanos);
+        p.recordNanos = Math.max(p.recordNanos, notAhead(recordTimeNanos));
     }
 
     /**
@@ -172,6 +204,11 @@ public final class SilentHostWatch {
     /** Hosts forgotten since the start: reported silent, then not heard for {@link #FORGET_AFTER_NANOS}. */
     public long forgotten() {
         return forgotten;
+    }
+
+    /** Record times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */
+    public long ahead() {
+        return ahead;
     }
 
     /** How many hosts are watched (those heard in the partitions this process owns). */

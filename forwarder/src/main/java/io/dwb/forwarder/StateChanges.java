@@ -24,6 +24,7 @@ final class StateChanges {
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
     private long loggedNotWatched;
     private long loggedForgotten;
+    private long loggedAhead;
 
     StateChanges(ForwarderMetrics metrics) {
         this.metrics = metrics;
@@ -59,9 +60,10 @@ final class StateChanges {
 
     /**
      * The silent-host watch's bounds reached, said when their counts change: hosts not watched (it watches {@link
-     * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten.
+     * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten,
+     * record times ahead of this clock (the first, then every {@link #DEAD_LETTER_LOG_EVERY}th).
      */
-    void watchBounds(long notWatched, long forgotten) {
+    void watchBounds(long notWatched, long forgotten, long ahead) {
         if (notWatched > loggedNotWatched && (loggedNotWatched == 0
                 || notWatched / DEAD_LETTER_LOG_EVERY > loggedNotWatched / DEAD_LETTER_LOG_EVERY)) {
             log.warn("watching {} hosts for silence already, the most one forwarder does: {} heartbeats of other "
@@ -73,6 +75,13 @@ final class StateChanges {
             log.info("no longer watching {} host(s) reported silent and not heard for 7 days ({} so far)",
                     forgotten - loggedForgotten, forgotten);
             loggedForgotten = forgotten;
+        }
+        if (ahead > loggedAhead && (loggedAhead == 0
+                || ahead / DEAD_LETTER_LOG_EVERY > loggedAhead / DEAD_LETTER_LOG_EVERY)) {
+            log.warn("{} record(s) so far were dated more than {} s ahead of this forwarder's clock: each counts as "
+                    + "this clock's time for silent hosts; look for a listener host whose clock is wrong, or a "
+                    + "writer of forged records", ahead, SilentHostWatch.AHEAD_NANOS / 1_000_000_000L);
+            loggedAhead = ahead;
         }
     }
 

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,33 @@ class SilentHostWatchTest {
         assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S))
                 .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S, null));
         assertThat(watch.heartbeat(0, A, 30, T0 + 630 * S)).as("back once").isNull();
+    }
+
+    /**
+     * A heartbeat dated 2099 (its writer chooses the time) moved the partition's progress there: its hundred honest
+     * hosts were reported silent, forgotten a second later and reported again at their next heartbeat, and a real
+     * host so dated was never reported silent. A time ahead of this clock counts as this clock plus a few seconds.
+     */
+    @Test
+    void aTimeAheadOfThisClockCountsAsThisClockPlusAFewSeconds() {
+        AtomicLong wallClock = new AtomicLong(T0 + 60 * S);
+        SilentHostWatch guarded = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, wallClock::get);
+        long year2099 = 4_070_908_800L * S;
+        for (int h = 0; h < 100; h++) {
+            guarded.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + 60 * S);
+        }
+        guarded.heartbeat(0, new HostRef("forged", "F"), 30, year2099);
+        assertThat(guarded.newlySilent(0)).as("nobody silent for one forged date").isEmpty();
+        guarded.delivered(0, T0 + 60 * S + 3_600 * S); // any record dated an hour ahead, as Kafka takes them
+        assertThat(guarded.newlySilent(0)).isEmpty();
+        assertThat(guarded.ahead()).isEqualTo(2);
+
+        guarded.heartbeat(0, A, 30, T0 + 60 * S);
+        guarded.heartbeat(0, A, 30, year2099); // a forged heartbeat of a real host
+        wallClock.set(T0 + 200 * S);
+        guarded.delivered(0, T0 + 200 * S); // the partition's honest records move on; A says nothing more
+        assertThat(guarded.newlySilent(0)).extracting(SilentHostWatch.Silent::host).as("A is silent all the same")
+                .contains(A);
     }
 
     @Test
