@@ -7,6 +7,7 @@ import io.dwb.schemas.RecordKind;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -189,7 +190,8 @@ public final class AlertPipeline {
             metrics.duplicate();
             return DONE;
         }
-        Step step = send(alert.datagram(), EVENT, alert.record());
+        Step step = send(alert.datagram(), EVENT, alert.record(), new Outbox.EventKey(alert.hostKey(),
+                alert.eventId()));
         if (step instanceof Step.Done) {
             duplicates.add(alert.hostKey(), alert.eventId());
             if (alert.truncated()) {
@@ -343,7 +345,13 @@ public final class AlertPipeline {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().forget(partitions);
         }
-        return outbox.withdraw(partitions);
+        List<Outbox.Outgoing> withdrawn = outbox.withdraw(partitions);
+        for (Outbox.Outgoing outgoing : withdrawn) {
+            if (outgoing.event() != null) { // not delivered: when the partition comes back here, it is no duplicate
+                duplicates.forget(outgoing.event().hostKey(), outgoing.event().eventId());
+            }
+        }
+        return withdrawn.size();
     }
 
     /**
@@ -351,12 +359,16 @@ public final class AlertPipeline {
      * has written it).
      */
     private Step send(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {
+        return send(datagram, kind, record, null);
+    }
+
+    private Step send(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record, Outbox.EventKey event) {
         long wait = pacer.waitNanos();
         if (wait > 0) {
             return new Step.Wait(wait);
         }
         try {
-            outbox.submit(new Outbox.Outgoing(datagram, kind, record));
+            outbox.submit(new Outbox.Outgoing(datagram, kind, record, event));
         } catch (Outbox.Refused e) {
             return new Step.Blocked(e.getMessage());
         }

@@ -75,7 +75,10 @@ public final class DuplicateWindow {
             return;
         }
         if (size == capacity) {
-            remove(find(high[oldest], low[oldest]));
+            int slot = find(high[oldest], low[oldest]);
+            if (slot >= 0 && index[slot] - 1 == oldest) { // not when forgotten (and perhaps added again since)
+                remove(slot);
+            }
             oldest = (oldest + 1) % capacity;
             size--;
         }
@@ -88,6 +91,22 @@ public final class DuplicateWindow {
         }
         index[slot] = position + 1;
         size++;
+    }
+
+    /**
+     * Takes back an id added but not delivered after all (withdrawn unwritten when its partition went): when the
+     * partition comes back to this process, its record is delivered, not dropped as its own duplicate. Its place in
+     * the ring stays until the oldest passes it.
+     */
+    public void forget(String hostKey, String eventId) {
+        if (capacity == 0) {
+            return;
+        }
+        key(hostKey, eventId);
+        int slot = find(keyHigh, keyLow);
+        if (slot >= 0) {
+            remove(slot);
+        }
     }
 
     /** Sets {@link #keyHigh} and {@link #keyLow} to the id's 128 bits, unless they are this id's already. */

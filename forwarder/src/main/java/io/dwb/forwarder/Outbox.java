@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -18,8 +19,17 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
      * @param kind   its alert kind, for the sent counter ({@code event}, {@code gap}, {@code silent-host}…)
      * @param record the record it came from (dead-lettered if the socket refuses the datagram for good); null for an
      *               alert of the forwarder's own (silent-host, host-back, history-skipped)
+     * @param event  an event's key in the duplicate window, which has it from the submit on: a withdrawn datagram's
+     *               key is taken out again
      */
-    record Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {}
+    record Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {
+        Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {
+            this(datagram, kind, record, null);
+        }
+    }
+
+    /** An event's key in the duplicate window: its host and event id; null for any other datagram. */
+    record EventKey(String hostKey, String eventId) {}
 
     /** The sink or the dead-letter topic cannot take a datagram now; the message says why. */
     final class Refused extends Exception {
@@ -46,9 +56,10 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
     /**
      * The loop no longer owns these partitions (revoked or lost; their progress is forgotten, never committed): their
      * datagrams submitted so far and not yet being written are not written, and count as written in their turn, so
-     * the counts stay in order. Their new owner delivers those records, from the last commit. Returns how many.
+     * the counts stay in order. Their new owner delivers those records, from the last commit (this process, when
+     * the partitions come back to it). Returns them.
      */
-    int withdraw(Collection<Integer> partitions);
+    List<Outgoing> withdraw(Collection<Integer> partitions);
 
     /** Starts writing what was submitted (the thread is woken once per run of datagrams, not for each). */
     void flush();

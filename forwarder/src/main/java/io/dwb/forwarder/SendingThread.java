@@ -2,7 +2,9 @@ package io.dwb.forwarder;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -111,25 +113,25 @@ final class SendingThread implements Outbox {
     }
 
     @Override
-    public int withdraw(Collection<Integer> partitions) {
+    public List<Outgoing> withdraw(Collection<Integer> partitions) {
         if (partitions.isEmpty()) {
-            return 0;
+            return List.of();
         }
         lock.lock();
         try {
             Withdrawal withdrawal = new Withdrawal(Set.copyOf(partitions), submitted);
             withdrawals.add(withdrawal);
             long position = written + 1;
-            int count = 0;
+            List<Outgoing> withdrawn = new ArrayList<>();
             for (Outgoing outgoing : queue) {
                 // The head may be on its way to the sink: written, not withdrawn.
                 if (!(position == written + 1 && writing) && withdrawal.covers(outgoing, position)) {
-                    count++;
+                    withdrawn.add(outgoing);
                 }
                 position++;
             }
             work.signal(); // a held head of theirs no longer stops the others
-            return count;
+            return withdrawn;
         } finally {
             lock.unlock();
         }

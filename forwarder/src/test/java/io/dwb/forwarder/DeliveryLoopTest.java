@@ -123,6 +123,43 @@ class DeliveryLoopTest {
         }
     }
 
+    /**
+     * With the sending thread an event's id enters the duplicate window when its datagram is handed over. Withdrawn
+     * unwritten at a revocation, it stayed there: when the partition came back to this process (an eager rebalance
+     * gives a member its partitions back), the records fetched again from the last commit were dropped as their own
+     * duplicates and committed, never delivered.
+     */
+    @Test
+    void withTheSendingThreadEventsWithdrawnAtARevocationAreDeliveredWhenThePartitionComesBack() {
+        sink.refuse = datagram -> true; // Wazuh is down
+        AlertPipeline.Mode mode = mode();
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P0);
+            addEvents(P0, "a", "b", "c");
+            round(loop);
+            assertThat(sending.submitted()).isEqualTo(3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // the head refused, held
+
+            consumer.rebalance(List.of()); // revoked: nothing written, nothing committed, all three withdrawn
+            consumer.rebalance(List.of(P0)); // and given back to this member
+            assertThat(committed(P0)).isEqualTo(-1);
+            sink.refuse = datagram -> false;
+            addEvents(P0, 0, "a", "b", "c"); // fetched again from the last commit: the beginning
+            for (int i = 0; i < 3; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+                assertThat(sending.awaitWritten(Duration.ofSeconds(10))).isTrue();
+            }
+            assertThat(names(sink.accepted)).as("delivered once each, not dropped as duplicates")
+                    .containsExactly("a", "b", "c");
+            assertThat(committed(P0)).isEqualTo(3);
+            assertThat(metrics.duplicatesTotal()).isZero();
+        } finally {
+            sending.close();
+        }
+    }
+
     @Test
     void anEventTrimmedToFitIsTrimmedOnceAndRetriedAsItIsWhileTheQueueRefuses() {
         DeliveryLoop loop = live(0, 1000, P0);
@@ -225,7 +262,8 @@ class DeliveryLoopTest {
         round(loop);
         tick(COMMIT_INTERVAL.toNanos());
         round(loop);
-        assertThat(names(sink.accepted)).as("P1's waiting records are left to its new owner").containsExactly("p1-ok", "p0");
+        assertThat(names(sink.accepted)).as("P1's waiting records are left to its new owner")
+                .containsExactly("p1-ok", "p0");
         assertThat(committed(P0)).isEqualTo(1);
         assertThat(committed(P1)).isEqualTo(1);
     }

@@ -16,6 +16,28 @@ class DuplicateWindowTest {
         return EventId.of("host-" + host, String.valueOf(n), "container", "start", "c" + n);
     }
 
+    /**
+     * An id taken back (its datagram withdrawn unwritten) is no longer a duplicate; added again, it stays when the
+     * oldest place passes its first, forgotten one.
+     */
+    @Test
+    void anIdForgottenIsNoDuplicateAndItsOldPlaceDoesNotTakeItsNewOneAlong() {
+        DuplicateWindow window = new DuplicateWindow(3);
+        window.add("host-1", id(1, 1));
+        window.add("host-1", id(1, 2));
+        window.forget("host-1", id(1, 1));
+        assertThat(window.contains("host-1", id(1, 1))).isFalse();
+        assertThat(window.contains("host-1", id(1, 2))).isTrue();
+
+        window.add("host-1", id(1, 1)); // delivered after all
+        window.add("host-1", id(1, 3)); // full: the oldest place (its first, forgotten id) goes
+        assertThat(window.contains("host-1", id(1, 1))).isTrue();
+        assertThat(window.contains("host-1", id(1, 2))).isTrue();
+        assertThat(window.contains("host-1", id(1, 3))).isTrue();
+        window.forget("host-9", id(9, 9)); // never added: nothing happens
+        assertThat(window.size()).isEqualTo(3);
+    }
+
     @Test
     void holdsAtMostItsCapacityAcrossHostsAndForgetsTheOldestDeliveredFirst() {
         DuplicateWindow window = new DuplicateWindow(3);
