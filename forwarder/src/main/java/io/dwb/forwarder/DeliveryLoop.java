@@ -17,8 +17,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -41,6 +39,11 @@ public final class DeliveryLoop {
     private static final long DELIVER_SLICE_NANOS = 200_000_000L;
     private static final long LAG_INTERVAL_NANOS = 1_000_000_000L;
     private static final long POLL_STALE_NANOS = Duration.ofSeconds(30).toNanos();
+    /**
+     * A partition counts as live only while the consumer's fetches were answered this recently (a fetch waits 500 ms
+     * by default): cut off from Kafka, its last known lag stays 0, and its hosts' silence was the forwarder's.
+     */
+    static final long FETCH_ANSWERED_NANOS = Duration.ofSeconds(10).toNanos();
     private static final int PER_PARTITION_TURN = 64;
     /**
      * How long a revocation or a stop waits for the sending thread to write what it took, before committing what
@@ -59,6 +62,9 @@ public final class DeliveryLoop {
     private final LongSupplier clock;
     /** No connection to any broker (the consumer's connection-count): sampled on this thread, read by /healthz. */
     private final Impairment kafkaUnreachable;
+    /** The consumer's count of fetch answers when it last moved, and when: see {@link #fetchesAnswered}. */
+    private double lastFetchTotal = Double.NaN;
+    private long lastFetchAnsweredNanos;
     /** Wazuh or the dead-letter topic refusing: delivery paused. */
     private final Impairment blocked;
 
@@ -90,6 +96,7 @@ public final class DeliveryLoop {
         this.lastPollNanos = clock.getAsLong();
         this.lastCommitNanos = lastPollNanos;
         this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
+        this.lastFetchAnsweredNanos = lastPollNanos;
     }
 
     /** Runs until {@link #stop()} (live) or until the replay window is delivered. */
@@ -422,6 +429,7 @@ public final class DeliveryLoop {
         }
         lastLagNanos = now;
         observeKafka(now);
+        boolean answered = fetchesAnswered(now);
         long lag = pendingCount();
         for (TopicPartition tp : consumer.assignment()) {
             OptionalLong l = consumer.currentLag(tp);
@@ -430,8 +438,8 @@ public final class DeliveryLoop {
             }
             PartitionProgress progress = partitions.get(tp);
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
-            pipeline.live(tp.partition(), !pause.active() && (progress == null || progress.waiting() == 0)
-                    && l.isPresent() && l.getAsLong() == 0, now);
+            pipeline.live(tp.partition(), answered && !pause.active()
+                    && (progress == null || progress.waiting() == 0) && l.isPresent() && l.getAsLong() == 0, now);
         }
         metrics.lag(lag);
     }
@@ -449,13 +457,21 @@ public final class DeliveryLoop {
     }
 
     private double connectionCount() {
-        for (Map.Entry<MetricName, ? extends Metric> entry : consumer.metrics().entrySet()) {
-            MetricName name = entry.getKey();
-            if (name.name().equals("connection-count") && name.group().equals("consumer-metrics")) {
-                return ((Number) entry.getValue().metricValue()).doubleValue();
-            }
+        double count = ConsumerMetric.CONNECTION_COUNT.of(consumer);
+        return Double.isNaN(count) ? 1 : count; // no such metric (a test double): no evidence of an outage
+    }
+
+    /**
+     * Once a second, with the lag: whether a fetch was answered within {@link #FETCH_ANSWERED_NANOS} (the consumer's
+     * count of fetch answers moved). A paused or unreachable broker may keep the connections counted.
+     */
+    private boolean fetchesAnswered(long now) {
+        double total = ConsumerMetric.FETCH_TOTAL.of(consumer);
+        if (Double.isNaN(total) || total != lastFetchTotal) { // no such metric (a test double): answered
+            lastFetchTotal = total;
+            lastFetchAnsweredNanos = now;
         }
-        return 1; // no such metric (a test double): no evidence of an outage
+        return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

@@ -27,6 +27,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -62,7 +64,28 @@ class DeliveryLoopTest {
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
             super.commitAsync(offsets, callback);
         }
+
+        /** With {@link #fetchAnswers} set, the consumer's count of fetch answers, as a KafkaConsumer has it. */
+        @Override
+        public synchronized Map<MetricName, ? extends Metric> metrics() {
+            if (fetchAnswers == null) {
+                return super.metrics();
+            }
+            MetricName name = new MetricName("fetch-total", "consumer-fetch-manager-metrics", "", Map.of());
+            return Map.of(name, new Metric() {
+                @Override
+                public MetricName metricName() {
+                    return name;
+                }
+
+                @Override
+                public Object metricValue() {
+                    return fetchAnswers;
+                }
+            });
+        }
     };
+    private volatile Double fetchAnswers;
     private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
             new ByteArraySerializer(), new ByteArraySerializer());
     private final ScriptedSink sink = new ScriptedSink();
@@ -466,6 +489,36 @@ class DeliveryLoopTest {
         assertThat(header(letter, HeaderNames.ERROR_REASON)).isEqualTo(DeadLetterReason.REJECTED.code());
         assertThat(header(letter, HeaderNames.ERROR_STAGE)).isEqualTo("send");
         assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("1");
+    }
+
+    /**
+     * Cut off from Kafka, a partition's last known lag stays 0: it counted as live, its time ran on with the clock,
+     * and three intervals later every host of the forwarder's partitions was reported silent (a fleet's thousands),
+     * though it was the forwarder that heard nothing. A partition is live only while fetches are answered.
+     */
+    @Test
+    void noHostIsReportedSilentWhileTheConsumersFetchesGoUnanswered() {
+        fetchAnswers = 0.0;
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        ProducerRecord<byte[], byte[]> produced = TestRecords.bridge(TOPIC, "host-a", "a".repeat(32), "heartbeat",
+                ContractJson.write(new Heartbeat(ContractJson.rfc3339(t0), t0, 30, true, null)), t0 / 1_000_000L);
+        consumer.addRecord(record(P0, 0, produced.headers(), produced.value())); // silent after 90 s
+        consumer.updateEndOffsets(Map.of(P0, 1L)); // all of P0 read
+
+        for (int i = 0; i < 40; i++) { // 200 s without one more fetch answered
+            round(loop);
+            tick(5_000_000_000L);
+        }
+        assertThat(sink.accepted).as("the forwarder heard nothing, the host said nothing: no verdict").isEmpty();
+
+        for (int i = 0; i < 20; i++) { // Kafka answers again; the host still says nothing
+            fetchAnswers = fetchAnswers + 1;
+            round(loop);
+            tick(5_000_000_000L);
+        }
+        assertThat(sink.accepted).as("silent after three intervals of answered time").singleElement()
+                .satisfies(d -> assertThat(d).contains("silent-host"));
     }
 
     @Test
