@@ -26,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * after the host's newest checkpoint, rounded up to a step: the host's partition share of other hosts' recent
  * checkpoints, which compaction (and the topic's hourly segments) keeps to about one record per host of the
  * partition plus the last hour's. A host without a checkpoint reads its whole partition, as bounded.
+ *
+ * <p>Read committed, a partition ends at its last stable offset: the first offset of the oldest transaction still
+ * open on it. Hundreds of hosts share a partition, and a listener killed between sending its checkpoint and
+ * committing leaves its transaction open until it times out; a newer checkpoint of this host, committed meanwhile,
+ * lies beyond that end. So a lookup first waits until every record written when it looked is decided (committed or
+ * aborted), up to {@link #TIMEOUT}; past that it fails as Kafka unavailable, and the listener tries again.
  */
 public final class CheckpointStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
@@ -53,18 +59,24 @@ public final class CheckpointStore implements AutoCloseable {
     private final String topic;
     private final CheckpointRecordBound bound = new CheckpointRecordBound();
     private final long step;
+    private final Duration stableWait;
     /** The lookups' consumers, the next one built ahead. */
-    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(this::consumer,
-            c -> c.close(Duration.ZERO));
+    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(
+            () -> consumer("read_committed"), c -> c.close(Duration.ZERO));
+    /** A read_uncommitted consumer for the partition's written end (its high watermark) only; built ahead too. */
+    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> writtenEnds = new BuiltAhead<>(
+            () -> consumer("read_uncommitted"), c -> c.close(Duration.ZERO));
 
     public CheckpointStore(Properties clientConfig, String topic) {
-        this(clientConfig, topic, STEP);
+        this(clientConfig, topic, STEP, TIMEOUT);
     }
 
-    CheckpointStore(Properties clientConfig, String topic, long step) {
+    /** @param stableWait how long a lookup waits for the transactions open on the partition when it looked */
+    CheckpointStore(Properties clientConfig, String topic, long step, Duration stableWait) {
         this.clientConfig = clientConfig;
         this.topic = topic;
         this.step = step;
+        this.stableWait = stableWait;
     }
 
     /** What a lookup found, where it looked, and how many records it read to find it. */
@@ -87,6 +99,7 @@ public final class CheckpointStore implements AutoCloseable {
     public void prepare() {
         try {
             consumers.prepare();
+            writtenEnds.prepare();
         } catch (KafkaException e) {
             log.debug("the checkpoint lookup's consumer could not be built ahead: {}", e.getMessage());
         }
@@ -96,13 +109,14 @@ public final class CheckpointStore implements AutoCloseable {
     @Override
     public void close() {
         consumers.close();
+        writtenEnds.close();
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer() {
+    private KafkaConsumer<byte[], byte[]> consumer(String isolation) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // It reads up to an end it knows: a fetch the broker holds for data to come (500 ms by default) only delays
         // the close, which waits for the fetch that its last poll sent ahead (every restart with a checkpoint).
@@ -112,7 +126,8 @@ public final class CheckpointStore implements AutoCloseable {
 
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (KafkaConsumer<byte[], byte[]> consumer = consumers.take()) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumers.take();
+             KafkaConsumer<byte[], byte[]> written = writtenEnds.take()) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);
@@ -121,7 +136,7 @@ public final class CheckpointStore implements AutoCloseable {
             TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
             consumer.assign(List.of(tp));
             long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
-            long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset under read_committed
+            long end = stableEnd(consumer, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
             long read = 0;
             for (long stepEnd = end; stepEnd > begin; stepEnd -= step) {
                 Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key);
@@ -134,6 +149,34 @@ public final class CheckpointStore implements AutoCloseable {
         } catch (KafkaException e) {
             throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The partition's last stable offset once it reaches {@code writtenEnd} (every record written when the lookup
+     * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}.
+     */
+    private long stableEnd(KafkaConsumer<byte[], byte[]> consumer, long writtenEnd, TopicPartition tp) {
+        long deadline = System.nanoTime() + stableWait.toNanos();
+        long pauseMillis = 10;
+        while (true) {
+            long stable = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset, read committed
+            if (stable >= writtenEnd) {
+                return stable;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new KafkaException("a transaction of another producer has been open on " + tp + " for over "
+                        + stableWait.toSeconds() + " s (offsets " + stable + " to " + writtenEnd + " undecided): "
+                        + "this host's newest checkpoint may be among them; trying again until it commits or times "
+                        + "out (transaction.timeout.ms of that producer)");
+            }
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted while waiting for the transactions open on " + tp, e);
+            }
+            pauseMillis = Math.min(200, pauseMillis * 2);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.Checkpoint;
 import io.dwb.runtime.TopicProvisioner;
@@ -12,12 +14,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -115,7 +124,7 @@ class CheckpointLookupTest {
                 write(producer, topic, host, checkpoint(8));
             }
         }
-        CheckpointStore store = new CheckpointStore(client(broker), topic, 100);
+        CheckpointStore store = new CheckpointStore(client(broker), topic, 100, Duration.ofSeconds(30));
 
         CheckpointStore.Lookup mine = store.lookup(HostIdentity.fromHostName("me").id());
         assertThat(mine.checkpoint()).contains(checkpoint(7));
@@ -163,13 +172,90 @@ class CheckpointLookupTest {
         int before = consumers();
         try (CheckpointStore store = new CheckpointStore(client(broker), topic)) {
             store.prepare();
-            assertThat(consumers()).as("built ahead").isEqualTo(before + 1);
+            assertThat(consumers()).as("built ahead: the reader and the one for the written end").isEqualTo(before + 2);
             assertThat(store.read(HostIdentity.fromHostName("me").id()).readable()).contains(checkpoint(5));
-            assertThat(consumers()).as("the lookup read with it and closed it").isEqualTo(before);
+            assertThat(consumers()).as("the lookup read with them and closed them").isEqualTo(before);
             store.prepare();
-            assertThat(consumers()).isEqualTo(before + 1);
+            assertThat(consumers()).isEqualTo(before + 2);
         }
         assertThat(consumers()).as("one never used is closed with the store").isEqualTo(before);
+    }
+
+    /**
+     * Another host's transaction open on the checkpoint partition (a listener killed between sending its checkpoint
+     * and committing: open until it times out) held the partition's last stable offset back, and this host's newer
+     * checkpoint, committed after that transaction began, lay beyond it: the lookup returned the older one (a resume
+     * that publishes again what was published) or none (a first start from now: the events in between lost, no
+     * gap). It waits until what was written when it looked is decided.
+     */
+    @Test
+    void aLookupWaitsForAnotherHostsOpenTransactionOnThePartitionAndFindsTheNewestCheckpoint(Broker broker)
+            throws Exception {
+        String topic = createCheckpointTopic(broker);
+        String neighbour = neighbourOf("me");
+        ExecutorService lookups = Executors.newSingleThreadExecutor();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer();
+             KafkaProducer<byte[], byte[]> killed = transactional(broker)) {
+            write(producer, topic, "me", checkpoint(1)).get();
+            killed.beginTransaction();
+            write(killed, topic, neighbour, checkpoint(9)).get(); // written, never committed
+            write(producer, topic, "me", checkpoint(2)).get(); // this host's newest, beyond the stable end
+
+            Future<CheckpointStore.Lookup> lookup = lookups.submit(() -> new CheckpointStore(client(broker), topic)
+                    .lookup(HostIdentity.fromHostName("me").id()));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> !lookup.isDone());
+            killed.abortTransaction(); // as the broker does once it times out
+
+            assertThat(lookup.get(30, TimeUnit.SECONDS).checkpoint()).contains(checkpoint(2));
+        } finally {
+            lookups.shutdownNow();
+        }
+    }
+
+    /**
+     * A transaction left open longer than the lookup waits: the lookup fails as Kafka unavailable, saying where (the
+     * listener logs it and tries again with backoff); it never resumes from what it can see.
+     */
+    @Test
+    void aTransactionOpenLongerThanTheLookupWaitsIsKafkaUnavailableNotAnOlderCheckpoint(Broker broker)
+            throws Exception {
+        String topic = createCheckpointTopic(broker);
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer();
+             KafkaProducer<byte[], byte[]> killed = transactional(broker)) {
+            write(producer, topic, "me", checkpoint(1)).get();
+            killed.beginTransaction();
+            write(killed, topic, neighbourOf("me"), checkpoint(9)).get();
+            write(producer, topic, "me", checkpoint(2)).get();
+
+            CheckpointStore store = new CheckpointStore(client(broker), topic, CheckpointStore.STEP,
+                    Duration.ofSeconds(2));
+            assertThatThrownBy(() -> store.lookup(HostIdentity.fromHostName("me").id()))
+                    .isInstanceOf(TransactionalPublisher.KafkaUnavailable.class)
+                    .hasMessageContaining("a transaction of another producer has been open on " + topic + "-")
+                    .hasMessageContaining("for over 2 s");
+            killed.commitTransaction();
+            assertThat(store.lookup(HostIdentity.fromHostName("me").id()).checkpoint()).contains(checkpoint(2));
+        }
+    }
+
+    /** A host whose checkpoints share {@code host}'s partition of 12. */
+    private static String neighbourOf(String host) {
+        int target = partitionOf(host, 12);
+        for (int h = 0; ; h++) {
+            if (partitionOf("host-" + h, 12) == target) {
+                return "host-" + h;
+            }
+        }
+    }
+
+    /** A transactional producer, its transactions initialised: another host's listener. */
+    private static KafkaProducer<byte[], byte[]> transactional(Broker broker) {
+        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "killed-" + UUID.randomUUID()),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        p.initTransactions();
+        return p;
     }
 
     /** Kafka consumers open in this JVM: each registers its app-info MBean until it is closed. */
