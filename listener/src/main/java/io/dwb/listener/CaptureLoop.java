@@ -43,8 +43,8 @@ public final class CaptureLoop {
     private final Properties kafka;
     private final ListenerMetrics metrics;
     private final EventQueue queue;
-    /** Longer events become stand-ins: Kafka would refuse them. */
-    private final int maxEventBytes;
+    /** Longer events become stand-ins: Kafka would refuse them. Set once the events topic's settings are read. */
+    private int maxEventBytes;
     /** One for the whole run: its log lines are rate-limited across subscriptions. */
     private final StandInReport standIns;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -149,23 +149,28 @@ public final class CaptureLoop {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
                 store.prepare();
-                RecordTimestamps timestamps = topicCheck.result();
+                EventsTopic eventsTopic = topicCheck.result();
+                maxEventBytes = TransactionalPublisher.maxEventBytes(kafka, eventsTopic.maxMessageBytes());
+                if (maxEventBytes < TransactionalPublisher.maxEventBytes(kafka)) {
+                    log.info("topic {} takes records up to {} bytes (max.message.bytes): longer events are "
+                            + "published as stand-ins", settings.eventsTopic(), eventsTopic.maxMessageBytes());
+                }
                 // No lock: the transactional id is one. A second listener of this engine fences this one, which
                 // exits.
                 return capture(engine, host, producers, store, new TopicRecords(host, settings.eventsTopic(),
-                        settings.checkpointsTopic(), timestamps));
+                        settings.checkpointsTopic(), eventsTopic.timestamps()));
             }
         }
     }
 
-    /** Creates or checks the topics; returns the events topic's timestamp policy. */
-    private RecordTimestamps checkTopics(Properties kafkaWithTimeouts) {
+    /** Creates or checks the topics; returns what the events topic takes. */
+    private EventsTopic checkTopics(Properties kafkaWithTimeouts) {
         // The admin client is for the start only: an idle listener keeps just its producer's connections.
         try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
             TopicProvisioner provisioner = new TopicProvisioner(admin, kafka.getProperty("bootstrap.servers"),
                     settings.kafkaTimeout());
             provisioner.ensure(settings.topics());
-            return RecordTimestamps.ofTopic(admin, provisioner.settingsRead(settings.eventsTopic()),
+            return EventsTopic.read(admin, provisioner.settingsRead(settings.eventsTopic()),
                     settings.eventsTopic(), settings.kafkaTimeout(), System::currentTimeMillis);
         }
     }

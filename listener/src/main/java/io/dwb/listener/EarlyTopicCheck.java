@@ -6,21 +6,20 @@ import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 
 /**
- * The part of the start that needs Kafka but not the engine (the topics' check and the events topic's timestamp
- * bounds: an admin client and a few round trips), begun on a thread of its own while the engine is pinged and
+ * The part of the start that needs Kafka but not the engine (the topics' check and what the events topic takes: an admin client and a few round trips), begun on a thread of its own while the engine is pinged and
  * identified; the start used to wait for one, then the other (issue 15: 0.05-0.15 s of a restart).
  */
 final class EarlyTopicCheck implements AutoCloseable {
-    private final Supplier<RecordTimestamps> check;
-    private final FutureTask<RecordTimestamps> early;
+    private final Supplier<EventsTopic> check;
+    private final FutureTask<EventsTopic> early;
 
-    private EarlyTopicCheck(Supplier<RecordTimestamps> check) {
+    private EarlyTopicCheck(Supplier<EventsTopic> check) {
         this.check = check;
         this.early = new FutureTask<>(check::get);
     }
 
     /** Starts {@code check} now; it throws what the start reports (a configuration error, Kafka unreachable). */
-    static EarlyTopicCheck begin(Supplier<RecordTimestamps> check) {
+    static EarlyTopicCheck begin(Supplier<EventsTopic> check) {
         EarlyTopicCheck started = new EarlyTopicCheck(check);
         Thread thread = new Thread(started.early, "topic-check");
         thread.setDaemon(true);
@@ -33,7 +32,7 @@ final class EarlyTopicCheck implements AutoCloseable {
      * engine answered, which can be long ago when the engine needed retries: the check is run again, on the calling
      * thread, so that a Kafka that came up meanwhile is found as it would have been without the head start.
      */
-    RecordTimestamps result() {
+    EventsTopic result() {
         boolean answeredBefore = early.isDone();
         try {
             return early.get();

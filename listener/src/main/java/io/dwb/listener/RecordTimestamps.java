@@ -1,21 +1,9 @@
 package io.dwb.listener;
 
-import io.dwb.runtime.UntilTopicKnown;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The record timestamp policy of the events topic. A record's timestamp is its event's time in milliseconds when the
@@ -27,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * value either way. The topic's retention bounds how far behind too ({@link #keptBehind}).
  */
 public final class RecordTimestamps {
-    private static final Logger log = LoggerFactory.getLogger(RecordTimestamps.class);
     /**
      * Room inside the broker's bounds for the difference between this host's clock and the broker's, and for the
      * time a record waits in the producer before the broker appends it.
@@ -77,40 +64,8 @@ public final class RecordTimestamps {
         return tooFarAhead || tooFarBehind ? now : event;
     }
 
-    /**
-     * The topic's bounds, from {@code known} settings (the topics' check read them) or asked for; Kafka 4's defaults,
-     * with a warning, when the principal may not read them.
-     */
-    static RecordTimestamps ofTopic(Admin admin, Optional<Config> known, String topic, Duration timeout,
-                                    LongSupplier wallClockMillis) {
-        if (known.isPresent()) {
-            return of(known.get(), wallClockMillis);
-        }
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        try {
-            // Asked again while the broker does not know the topic it has just created.
-            Config config = UntilTopicKnown.ask("topic " + topic, () -> admin.describeConfigs(List.of(resource))
-                    .values().get(resource).get(timeout.toMillis(), TimeUnit.MILLISECONDS), timeout, System::nanoTime);
-            return of(config, wallClockMillis);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof AuthorizationException)) {
-                throw new TransactionalPublisher.KafkaUnavailable("cannot read the settings of topic " + topic + ": "
-                        + e.getCause().getMessage(), e);
-            }
-            log.warn("cannot read the settings of topic {} ({}): record timestamps assume Kafka's defaults "
-                    + "(event time unless more than {} ms ahead of this host's clock)", topic,
-                    e.getCause().getMessage(), KAFKA_DEFAULT_AFTER_MAX_MS - MARGIN_MS);
-            return new RecordTimestamps(KAFKA_DEFAULT_AFTER_MAX_MS, Long.MAX_VALUE, wallClockMillis);
-        } catch (TimeoutException e) {
-            throw new TransactionalPublisher.KafkaUnavailable("cannot read the settings of topic " + topic
-                    + ": no answer within " + timeout.toSeconds() + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransactionalPublisher.KafkaUnavailable("interrupted", e);
-        }
-    }
-
-    private static RecordTimestamps of(Config config, LongSupplier wallClockMillis) {
+    /** The bounds of a topic with these settings ({@link EventsTopic#read} reads them). */
+    static RecordTimestamps of(Config config, LongSupplier wallClockMillis) {
         if ("LogAppendTime".equals(value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG))) {
             return eventTime();
         }

@@ -126,6 +126,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         return p;
     }
 
+    /** Room in a record for its key, headers and batch framing around the event's bytes. */
+    private static final int RECORD_ROOM_BYTES = 16 * 1024;
+
     /**
      * The longest event value to publish as it is: what the producer can send (its {@code max.request.size},
      * Kafka's default 1 MiB or the user's, less room for the record's key, headers and batch framing), and never
@@ -133,9 +136,19 @@ public final class TransactionalPublisher implements AutoCloseable {
      * become stand-ins.
      */
     public static int maxEventBytes(Properties clientConfig) {
+        return maxEventBytes(clientConfig, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The same, within what the events topic takes ({@code max.message.bytes}, less the same room): a record
+     * longer than that the broker refuses, and the transaction with it, at every retry.
+     */
+    public static int maxEventBytes(Properties clientConfig, int topicMaxMessageBytes) {
         String value = clientConfig.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576").trim();
         try {
-            return Math.min(StandIn.MAX_VALUE_BYTES, Math.max(64 * 1024, Integer.parseInt(value) - 16 * 1024));
+            int byRequest = Math.min(StandIn.MAX_VALUE_BYTES, Math.max(64 * 1024,
+                    Integer.parseInt(value) - RECORD_ROOM_BYTES));
+            return Math.min(byRequest, Math.max(RECORD_ROOM_BYTES, topicMaxMessageBytes - RECORD_ROOM_BYTES));
         } catch (NumberFormatException e) {
             throw new io.dwb.runtime.ConfigurationError("max.request.size in the Kafka configuration is not "
                     + "a number of bytes: " + value, e);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * the head start would have asked it then.
  */
 class EarlyTopicCheckTest {
-    private static final RecordTimestamps POLICY = RecordTimestamps.eventTime();
+    private static final EventsTopic POLICY = EventsTopic.withDefaults(RecordTimestamps.eventTime());
 
     @Test
     void aFailureFromBeforeTheEngineAnsweredIsAskedAgainAndItsNewAnswerUsed() {
@@ -46,7 +46,7 @@ class EarlyTopicCheckTest {
             awaitLatch(waiting);
             throw new KafkaUnreachable("cannot reach Kafka at k:9092 (no answer within 30 s)", null);
         })) {
-            FutureTask<RecordTimestamps> caller = new FutureTask<>(check::result);
+            FutureTask<EventsTopic> caller = new FutureTask<>(check::result);
             Thread callerThread = new Thread(caller, "caller");
             callerThread.start();
             // The caller waits for the check's answer; only then does the check fail.

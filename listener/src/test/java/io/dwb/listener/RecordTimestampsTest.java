@@ -50,8 +50,8 @@ class RecordTimestampsTest {
     void anEventOlderThanTheTopicsRetentionLessAnHourTakesThePublishTime() {
         Config week = new Config(List.of(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG,
                 String.valueOf(7 * 24 * HOUR))));
-        RecordTimestamps t = RecordTimestamps.ofTopic(null, Optional.of(week), "events", Duration.ofSeconds(1),
-                () -> NOW_MS);
+        RecordTimestamps t = EventsTopic.read(null, Optional.of(week), "events", Duration.ofSeconds(1),
+                () -> NOW_MS).timestamps();
         assertThat(t.of((NOW_MS - 6 * 24 * HOUR) * 1_000_000L)).as("kept a day more: its own time")
                 .isEqualTo(NOW_MS - 6 * 24 * HOUR);
         assertThat(t.of((NOW_MS - 7 * 24 * HOUR + HOUR / 2) * 1_000_000L))
@@ -66,8 +66,8 @@ class RecordTimestampsTest {
     void settingsAlreadyReadAreTakenWithoutAskingTheBroker() {
         Config read = new Config(List.of(new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "7200000"),
                 new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, String.valueOf(HOUR))));
-        RecordTimestamps t = RecordTimestamps.ofTopic(null, Optional.of(read), "events", Duration.ofSeconds(1),
-                () -> NOW_MS);
+        RecordTimestamps t = EventsTopic.read(null, Optional.of(read), "events", Duration.ofSeconds(1),
+                () -> NOW_MS).timestamps();
 
         assertThat(t.of((NOW_MS + HOUR + HOUR / 2) * 1_000_000L)).as("within the topic's 2 h ahead")
                 .isEqualTo(NOW_MS + HOUR + HOUR / 2);
