@@ -501,12 +501,12 @@ public final class DeliveryLoop {
             if (!assigned.isEmpty()) {
                 log.info("partitions assigned: {}", assigned);
             }
-            for (LiveStart.Skipped skipped : liveStart.position(consumer, assigned)) {
-                // Committed at the next interval, so a restart neither skips nor reports them again.
-                partitions.computeIfAbsent(skipped.partition(), k -> new PartitionProgress())
-                        .skippedTo(skipped.toOffset());
-                pipeline.historySkipped(skipped);
-            }
+            LiveStart.Placement placement = liveStart.position(consumer, assigned);
+            // Each start is committed at the next interval, whatever is delivered: a restart starts there, neither
+            // skipping as old what waited for Wazuh nor reporting a skip again.
+            placement.starts().forEach((tp, start) -> partitions.computeIfAbsent(tp, k -> new PartitionProgress())
+                    .skippedTo(start));
+            placement.skipped().forEach(pipeline::historySkipped);
         }
 
         private void forget(Collection<TopicPartition> gone) {

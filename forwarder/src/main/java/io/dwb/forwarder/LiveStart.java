@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * offsets expired after being idle longer than the broker's {@code offsets.retention.minutes}): at the first record
  * not older than {@code --max-live-age}, so old history never reaches Wazuh as live alerts. What it passes over is
  * returned, to be logged and reported; {@code --from} replays it. Partitions with a committed offset start there.
+ *
+ * <p>Each such partition's start is returned too, to be committed at once: a group that delivered nothing yet
+ * (Wazuh down since it first started) had no offset still when it restarted more than {@code --max-live-age}
+ * later, and the records it had been holding for Wazuh were passed over then as old history.
  */
 final class LiveStart {
     private static final Logger log = LoggerFactory.getLogger(LiveStart.class);
@@ -44,39 +48,54 @@ final class LiveStart {
     }
 
     /**
-     * Seeks the newly assigned partitions without a committed offset past their records older than the maximum
-     * age; returns what each one passes over (nothing for partitions whose records are all recent). Call from
-     * {@code onPartitionsAssigned}.
+     * Where the newly assigned partitions without a committed offset start (their offset to commit now), and what
+     * each passes over as older than the maximum age.
      */
-    List<Skipped> position(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
-        if (maxAgeMs <= 0 || assigned.isEmpty()) {
-            return List.of();
+    record Placement(Map<TopicPartition, Long> starts, List<Skipped> skipped) {
+        static final Placement NONE = new Placement(Map.of(), List.of());
+    }
+
+    /**
+     * Seeks the newly assigned partitions without a committed offset past their records older than the maximum
+     * age; returns where each starts and what each passes over (nothing for partitions whose records are all
+     * recent). Call from {@code onPartitionsAssigned}.
+     */
+    Placement position(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
+        if (assigned.isEmpty()) {
+            return Placement.NONE;
         }
         Set<TopicPartition> fresh = new HashSet<>(assigned);
-        Map<TopicPartition, Long> cutoffQuery = new HashMap<>();
-        Map<TopicPartition, Long> firstQuery = new HashMap<>();
-        long cutoff = wallClockMs.getAsLong() - maxAgeMs;
-        Map<TopicPartition, OffsetAndTimestamp> kept;
-        Map<TopicPartition, OffsetAndTimestamp> first;
-        Map<TopicPartition, Long> ends;
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(fresh, TIMEOUT);
             fresh.removeIf(tp -> committed.get(tp) != null);
             if (fresh.isEmpty()) {
-                return List.of();
+                return Placement.NONE;
             }
-            fresh.forEach(tp -> {
-                cutoffQuery.put(tp, cutoff);
-                firstQuery.put(tp, 0L);
-            });
-            kept = consumer.offsetsForTimes(cutoffQuery, TIMEOUT);
-            first = consumer.offsetsForTimes(firstQuery, TIMEOUT);
-            ends = consumer.endOffsets(fresh, TIMEOUT);
+            List<Skipped> skipped = maxAgeMs > 0 ? skipOld(consumer, fresh) : List.of();
+            Map<TopicPartition, Long> starts = new HashMap<>();
+            for (TopicPartition tp : fresh) {
+                starts.put(tp, consumer.position(tp, TIMEOUT)); // past what was skipped, else auto.offset.reset's
+            }
+            return new Placement(starts, skipped);
         } catch (KafkaException e) {
             log.warn("could not look up where {} start (delivering from auto.offset.reset): {}", fresh,
                     e.getMessage());
-            return List.of();
+            return Placement.NONE;
         }
+    }
+
+    /** Seeks {@code fresh} past their records older than the maximum age; returns what each passes over. */
+    private List<Skipped> skipOld(Consumer<?, ?> consumer, Set<TopicPartition> fresh) {
+        Map<TopicPartition, Long> cutoffQuery = new HashMap<>();
+        Map<TopicPartition, Long> firstQuery = new HashMap<>();
+        long cutoff = wallClockMs.getAsLong() - maxAgeMs;
+        fresh.forEach(tp -> {
+            cutoffQuery.put(tp, cutoff);
+            firstQuery.put(tp, 0L);
+        });
+        Map<TopicPartition, OffsetAndTimestamp> kept = consumer.offsetsForTimes(cutoffQuery, TIMEOUT);
+        Map<TopicPartition, OffsetAndTimestamp> first = consumer.offsetsForTimes(firstQuery, TIMEOUT);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(fresh, TIMEOUT);
         List<Skipped> skipped = new ArrayList<>();
         for (TopicPartition tp : fresh) {
             OffsetAndTimestamp oldest = first.get(tp);

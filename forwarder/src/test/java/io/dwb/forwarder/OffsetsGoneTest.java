@@ -17,6 +17,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,45 @@ class OffsetsGoneTest {
                         topic, oldest);
                 assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
             }
+        }
+    }
+
+    /**
+     * A new group that delivered nothing yet (Wazuh down since its first start) committed nothing, so when it
+     * restarted more than --max-live-age later it was new still, and the records it had been holding for Wazuh were
+     * passed over as old history. Where a partition starts is committed at once.
+     */
+    @Test
+    void recordsHeldForWazuhAreDeliveredByARestartLaterThanTheMaximumLiveAge(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "held", 1);
+        long sentMs = System.currentTimeMillis();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+            for (int i = 0; i < RECENT; i++) {
+                records.add(TestRecords.event(topic, "h", "H", TestRecords.containerEvent("held-" + i,
+                        sentMs * 1_000_000L + i)));
+            }
+            TestRecords.sendAll(producer, records);
+        }
+        String queue = dir.resolve("queue").toString();
+        try (ForwarderRun wazuhDown = ForwarderRun.start(broker.bootstrapServers(), topic, queue, "--max-live-age",
+                "10s")) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committed(broker, "g-" + topic)
+                    .containsKey(new TopicPartition(topic, 0)));
+            wazuhDown.assertAlive();
+        }
+        assertThat(TestRecords.committedTotal(broker, "g-" + topic)).as("where it starts: nothing delivered").isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> System.currentTimeMillis() > sentMs + 12_000);
+
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, queue, "--max-live-age",
+                     "10s")) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= RECENT);
+            TestRecords.awaitNothingMore(receiver, Duration.ofSeconds(2));
+            assertThat(TestRecords.alerts(receiver.datagrams())).extracting(a -> a.path("docker").path("Actor")
+                    .path("Attributes").path("name").asText()).as("delivered, not skipped as history")
+                    .containsExactly("held-0", "held-1", "held-2");
         }
     }
 
