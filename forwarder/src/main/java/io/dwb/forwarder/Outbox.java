@@ -22,11 +22,7 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
      * @param event  an event's key in the duplicate window, which has it from the submit on: a withdrawn datagram's
      *               key is taken out again
      */
-    record Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {
-        Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {
-            this(datagram, kind, record, null);
-        }
-    }
+    record Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {}
 
     /** An event's key in the duplicate window: its host and event id; null for any other datagram. */
     record EventKey(String hostKey, String eventId) {}

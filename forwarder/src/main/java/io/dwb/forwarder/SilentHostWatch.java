@@ -2,7 +2,6 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractJson;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -58,11 +57,11 @@ public final class SilentHostWatch {
     private long ahead;
 
     public SilentHostWatch() {
-        this(MAX_WATCHED, () -> ContractJson.epochNanos(Instant.now()));
+        this(MAX_WATCHED);
     }
 
     SilentHostWatch(int maxWatched) {
-        this(maxWatched, () -> ContractJson.epochNanos(Instant.now()));
+        this(maxWatched, ContractJson::epochNanosNow);
     }
 
     /** @param epochNanos the wall clock, nanoseconds since the epoch: the latest a record's time is taken as */

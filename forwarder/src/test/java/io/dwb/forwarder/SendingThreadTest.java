@@ -216,7 +216,7 @@ class SendingThreadTest {
         byte[] value = name.getBytes(StandardCharsets.UTF_8);
         return new Outbox.Outgoing(value, AlertPipeline.EVENT, new ConsumerRecord<>("events", partition, offset++,
                 System.currentTimeMillis(), TimestampType.CREATE_TIME, 0, value.length, new byte[0], value,
-                new RecordHeaders(), Optional.empty()));
+                new RecordHeaders(), Optional.empty()), null);
     }
 
     /** Takes a datagram only when the test lets one through the gate; refuses or rejects as the test says. */

@@ -13,7 +13,6 @@ import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +42,10 @@ public final class CaptureLoop {
     private final Properties kafka;
     private final ListenerMetrics metrics;
     private final EventQueue queue;
-    /** Longer events become stand-ins: Kafka would refuse them. Set once the events topic's settings are read. */
+    /**
+     * Longer events become stand-ins: Kafka would refuse them. The producer's bound at first (a bad
+     * {@code max.request.size} is refused at once), lowered to the events topic's once its settings are read.
+     */
     private int maxEventBytes;
     /** One for the whole run: its log lines are rate-limited across subscriptions. */
     private final StandInReport standIns;
@@ -81,7 +83,7 @@ public final class CaptureLoop {
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
                        Runnable quietCollection) {
         this(settings, kafka, queue, metrics, quietCollection, System::nanoTime,
-                () -> ContractJson.epochNanos(Instant.now()), TransactionalPublisher::producer);
+                ContractJson::epochNanosNow, TransactionalPublisher::producer);
     }
 
     /**
@@ -150,10 +152,11 @@ public final class CaptureLoop {
                 producers.prepare();
                 store.prepare();
                 EventsTopic eventsTopic = topicCheck.result();
-                maxEventBytes = TransactionalPublisher.maxEventBytes(kafka, eventsTopic.maxMessageBytes());
-                if (maxEventBytes < TransactionalPublisher.maxEventBytes(kafka)) {
+                int byTopic = TransactionalPublisher.maxEventBytes(kafka, eventsTopic.maxMessageBytes());
+                if (byTopic < maxEventBytes) {
                     log.info("topic {} takes records up to {} bytes (max.message.bytes): longer events are "
                             + "published as stand-ins", settings.eventsTopic(), eventsTopic.maxMessageBytes());
+                    maxEventBytes = byTopic;
                 }
                 // No lock: the transactional id is one. A second listener of this engine fences this one, which
                 // exits.

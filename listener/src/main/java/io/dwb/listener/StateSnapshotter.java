@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.StandIn;
 import io.dwb.schemas.StateSnapshot;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -43,7 +42,7 @@ final class StateSnapshotter {
     }
 
     List<StateSnapshot> take() {
-        long now = ContractJson.epochNanos(Instant.now());
+        long now = ContractJson.epochNanosNow();
         Parts parts = new Parts(maxPartBytes - PART_OVERHEAD);
         // One container at a time, each cut where it goes beyond what a part holds: its labels are anyone's.
         engine.containers(maxPartBytes, parts::add);
@@ -76,13 +75,12 @@ final class StateSnapshotter {
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
             containers++;
-            if (read.cut() || length > budget || hasLongName(container)) {
+            boolean tooLarge = read.cut() || length > budget || hasLongName(container);
+            boolean pastWhole = !tooLarge && whole + length > WHOLE_BYTES;
+            if (tooLarge || pastWhole) {
                 kept = summary(container);
                 length = ContractJson.write(kept).length;
-            } else if (whole + length > WHOLE_BYTES) {
-                kept = summary(container);
-                length = ContractJson.write(kept).length;
-                pastWholeBytes++;
+                pastWholeBytes += pastWhole ? 1 : 0;
             } else {
                 whole += length;
             }

@@ -71,12 +71,10 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.acknowledged = (metadata, exception) -> lastAckNanos.set(nanoClock.getAsLong());
     }
 
-    /** The host's transactional producers, the first of them built ahead. */
-    static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host) {
-        return producers(clientConfig, host, TransactionalPublisher::producer);
-    }
-
-    /** The same from {@code build} (Kafka's MockProducer in a test of the loop's handling of a refusal). */
+    /**
+     * The host's transactional producers, the first of them built ahead, from {@code build} ({@link #producer};
+     * Kafka's MockProducer in a test of the loop's handling of a refusal).
+     */
     static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host,
                                                           ProducerSource build) {
         return new BuiltAhead<>(() -> build.producer(clientConfig, host), p -> p.close(Duration.ZERO));

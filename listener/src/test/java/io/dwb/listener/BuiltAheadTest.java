@@ -21,7 +21,8 @@ class BuiltAheadTest {
     void theProducerBuiltAheadIsTheOneTakenAndOneNeverTakenIsClosed() {
         Properties config = new Properties();
         config.put("bootstrap.servers", "127.0.0.1:9"); // nothing listens there, and nothing is asked before init
-        BuiltAhead<Producer<byte[], byte[]>> source = TransactionalPublisher.producers(config, HOST);
+        BuiltAhead<Producer<byte[], byte[]>> source = TransactionalPublisher.producers(config, HOST,
+                TransactionalPublisher::producer);
         source.prepare();
         assertThat(networkThreads()).as("built ahead").hasSize(1);
         Producer<byte[], byte[]> taken = source.take();

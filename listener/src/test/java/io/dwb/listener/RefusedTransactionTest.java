@@ -13,7 +13,6 @@ import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
@@ -97,7 +96,7 @@ class RefusedTransactionTest {
         ListenerSettings settings = command.settings();
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
         return new CaptureLoop(settings, command.kafka.clientProperties(), queue, new ListenerMetrics(queue::size),
-                null, System::nanoTime, () -> ContractJson.epochNanos(Instant.now()), producers);
+                null, System::nanoTime, ContractJson::epochNanosNow, producers);
     }
 
     /** The values of the engine events among {@code records}: not heartbeats (never sent again), not checkpoints. */

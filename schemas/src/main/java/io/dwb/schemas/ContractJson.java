@@ -76,4 +76,9 @@ public final class ContractJson {
     public static long epochNanos(Instant instant) {
         return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
     }
+
+    /** The wall clock now, nanoseconds since the epoch: the clock the listener and the forwarder are given. */
+    public static long epochNanosNow() {
+        return epochNanos(Instant.now());
+    }
 }
