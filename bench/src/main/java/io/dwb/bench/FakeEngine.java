@@ -1,5 +1,6 @@
 package io.dwb.bench;
 
+import io.dwb.listener.ContinuityCheck;
 import io.dwb.schemas.ContractJson;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,9 +28,14 @@ import org.eclipse.jetty.util.Fields;
  * HTTP/1.1, one event JSON plus newline per chunk, as fast as the reader takes them. {@code since} is honoured like
  * the engine's replay (events with {@code timeNano >= since}), but over the whole prepared sequence instead of the
  * engine's last 256, so a listener that disconnects (queue full) resumes and proves continuity instead of losing
- * events. After the last event the stream stays open and idle, as the engine's does.
+ * events; as the engine's, a replay reaches back at most {@value #REPLAYED_BEFORE} events before the event a
+ * resuming listener looks for (its {@code since} is {@link ContinuityCheck#REORDER_NANOS} before it): a second of
+ * this sequence's events is far more than a real engine replays. After the last event the stream stays open and
+ * idle, as the engine's does.
  */
 public final class FakeEngine implements AutoCloseable {
+    /** The engine's buffer. */
+    static final int REPLAYED_BEFORE = 256;
     /** Unique per instance: the listener's transactional id and checkpoint key derive from it. */
     private final String engineId = "BENCH-" + java.util.UUID.randomUUID();
 
@@ -164,7 +170,9 @@ public final class FakeEngine implements AutoCloseable {
 
     private void events(Request request, Response response, Callback callback) {
         Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-        int from = firstAtOrAfter(since(query.getValue("since")));
+        long since = since(query.getValue("since"));
+        int from = since == Long.MIN_VALUE ? 0 : Math.max(firstAtOrAfter(since),
+                firstAtOrAfter(since + ContinuityCheck.REORDER_NANOS) - REPLAYED_BEFORE);
         subscriptions.incrementAndGet();
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put("Api-Version", "1.45");

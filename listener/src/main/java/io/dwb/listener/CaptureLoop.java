@@ -342,7 +342,7 @@ public final class CaptureLoop {
                     if (from == null && firstSince == null) {
                         firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
                     }
-                    long sinceNanos = from != null ? from.timeNano() : firstSince;
+                    long sinceNanos = from != null ? ContinuityCheck.since(from) : firstSince;
                     since = sinceParameter(sinceNanos);
                     EventSplitter splitter = new EventSplitter(host.id(), maxEventBytes, standIns, nanoClock);
                     stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe());

@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 
 class ContinuityCheckTest {
     private static final String HOST = "host-1";
+    private static final long S = 1_000_000_000L;
+    /** An event of 100 KB, half a second after the checkpoints of these tests. */
+    private static final CapturedEvent LARGE = event(200 * S + S / 2, "x".repeat(100_000), "big");
 
     private static CapturedEvent event(long timeNano, String action, String actor) {
         ObjectNode e = ContractJson.MAPPER.createObjectNode();
@@ -56,19 +59,67 @@ class ContinuityCheckTest {
     }
 
     @Test
-    void aLaterEventFirstMeansAGapFromTheCheckpointToThatEvent() {
-        CapturedEvent cp = event(200, "start", "a");
+    void anEventLaterThanTheCheckpointByMoreThanTheReorderBoundMeansAGapFromTheCheckpointToTheFirstKept() {
+        CapturedEvent cp = event(200 * S, "start", "a");
         Checkpoint checkpoint = checkpointOf(cp);
         ContinuityCheck check = new ContinuityCheck(checkpoint);
-        CapturedEvent sameTimeKept = event(200, "start", "z");
-        CapturedEvent later = event(900, "die", "b");
+        CapturedEvent sameTimeKept = event(200 * S, "start", "z");
+        CapturedEvent soonAfter = event(200 * S + S / 2, "stop", "z");
+        CapturedEvent later = event(900 * S, "die", "b");
         assertThat(check.offer(sameTimeKept).publish()).isEmpty();
+        assertThat(check.offer(soonAfter).publish()).as("may have been appended before the checkpointed event")
+                .isEmpty();
+        assertThat(check.decided()).isFalse();
         ContinuityCheck.Verdict v = check.offer(later);
-        assertThat(v.gap()).isEqualTo(new ContinuityCheck.GapWindow(200, 900, checkpoint.eventId()));
-        // the engine lost the checkpointed event but kept these: they are newer, so never published
-        assertThat(v.publish()).containsExactly(sameTimeKept, later);
+        assertThat(v.gap()).isEqualTo(new ContinuityCheck.GapWindow(200 * S, 200 * S, checkpoint.eventId()));
+        // the engine lost the checkpointed event but kept these: they came after it, so were never published
+        assertThat(v.publish()).containsExactly(sameTimeKept, soonAfter, later);
         assertThat(check.proven()).isFalse();
-        assertThat(check.offer(event(950, "x", "c")).gap()).isNull();
+        assertThat(check.offer(event(950 * S, "x", "c")).gap()).isNull();
+    }
+
+    @Test
+    void eventsAppendedBeforeTheCheckpointedEventButLaterInTimeAreSkippedWhenItComes() {
+        // The engine appends an event after reading its time: the one read later may be appended first.
+        CapturedEvent appendedBefore = event(200 * S + 150_000, "create", "b");
+        CapturedEvent cp = event(200 * S, "create", "a");
+        CapturedEvent next = event(200 * S + 300_000, "start", "a");
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        assertThat(check.offer(appendedBefore).publish()).isEmpty();
+        assertThat(check.offer(cp).gap()).isNull();
+        assertThat(check.proven()).isTrue();
+        ContinuityCheck.Verdict v = check.offer(next);
+        assertThat(v.gap()).isNull();
+        assertThat(v.publish()).containsExactly(next);
+    }
+
+    @Test
+    void anOlderEventAppendedAfterTheCheckpointedEventIsPublished() {
+        CapturedEvent before = event(199 * S, "create", "a");
+        CapturedEvent cp = event(200 * S, "create", "b");
+        CapturedEvent appendedAfter = event(200 * S - 144_000, "create", "c");
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        assertThat(ContinuityCheck.since(checkpointOf(cp))).as("the replay reaches back past the older event")
+                .isLessThan(appendedAfter.identity().timeNano());
+        assertThat(check.offer(before).publish()).isEmpty();
+        check.offer(cp);
+        assertThat(check.offer(appendedAfter).publish()).containsExactly(appendedAfter);
+    }
+
+    @Test
+    void aBurstHeldPastItsBoundDecidesTheGapRatherThanGrowing() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        int n = 0;
+        long held = 0;
+        while (held + LARGE.json().length < ContinuityCheck.HOLD_BYTES) {
+            assertThat(check.offer(LARGE).publish()).isEmpty();
+            held += LARGE.json().length;
+            n++;
+        }
+        ContinuityCheck.Verdict v = check.offer(LARGE);
+        assertThat(v.gap()).isNotNull();
+        assertThat(v.publish()).hasSize(n + 1);
     }
 
     @Test
@@ -86,8 +137,22 @@ class ContinuityCheckTest {
         ContinuityCheck.Verdict v = check.expire(5_000);
         assertThat(v.gap().fromNano()).isEqualTo(200);
         assertThat(v.gap().toNano()).isEqualTo(5_000);
+        assertThat(v.publish()).isEmpty();
         assertThat(check.decided()).isTrue();
         assertThat(check.expire(6_000).gap()).isNull();
+    }
+
+    @Test
+    void expiryPublishesTheEventsHeldAfterAGapEndingAtTheEarliest() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        CapturedEvent second = event(200 * S + 400, "stop", "b");
+        CapturedEvent first = event(200 * S + 300, "die", "b");
+        check.offer(second);
+        check.offer(first);
+        ContinuityCheck.Verdict v = check.expire(300 * S);
+        assertThat(v.gap().toNano()).isEqualTo(200 * S + 300);
+        assertThat(v.publish()).containsExactly(second, first);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,16 +19,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An engine API on 127.0.0.1 (the JDK's HTTP server) that streams prepared bytes as {@code GET /events}: for what the
  * real engine will not produce (invalid UTF-8, NUL bytes, deep nesting) or not fast enough (bursts of large events),
- * and for {@code /containers/json} answers of any size. {@code since} is honoured over the whole sequence, so a
- * listener that disconnects resumes and proves continuity. After the last event the stream stays open, as the
- * engine's does.
+ * and for {@code /containers/json} answers of any size. {@code since} is honoured as the engine's replay does: back
+ * from the last event, up to the first one older than it (in a sequence in time order, every event from {@code
+ * since} on; a listener that disconnects resumes and proves continuity). After the last event the stream stays open,
+ * as the engine's does; events {@linkplain #append appended} go to later subscriptions.
  */
 final class ScriptedEngine implements AutoCloseable {
     /** One event as sent: its bytes (without the newline) and the timeNano {@code since} compares. */
     record Event(byte[] bytes, long timeNano) {}
 
     private final HttpServer server;
-    private final List<Event> events;
+    private final List<Event> events = new CopyOnWriteArrayList<>();
     private final byte[] containers;
     private final String id = "SCRIPTED-" + UUID.randomUUID();
     /** The engine's clock: one second after the first event, so a first start replays the whole sequence. */
@@ -40,7 +42,7 @@ final class ScriptedEngine implements AutoCloseable {
 
     /** @param containers the answer to {@code GET /containers/json} */
     ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
-        this.events = events;
+        this.events.addAll(events);
         this.containers = containers;
         this.clockNanos = (events.isEmpty() ? 1_790_000_000_000_000_000L : events.get(0).timeNano())
                 + 1_000_000_000L;
@@ -83,6 +85,11 @@ final class ScriptedEngine implements AutoCloseable {
         infoAnswer = answer == null ? null : answer.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Adds events to the sequence, for the subscriptions that follow. */
+    void append(Event... more) {
+        events.addAll(List.of(more));
+    }
+
     int subscriptions() {
         return subscriptions.get();
     }
@@ -117,12 +124,15 @@ final class ScriptedEngine implements AutoCloseable {
         CountDownLatch end = streamsEnd;
         exchange.sendResponseHeaders(200, 0); // chunked, as the engine's
         try (OutputStream out = exchange.getResponseBody()) {
-            for (Event e : events) {
-                if (e.timeNano() >= since) {
-                    out.write(e.bytes());
-                    out.write('\n');
-                    out.flush();
-                }
+            List<Event> sequence = List.copyOf(events);
+            int from = sequence.size();
+            while (from > 0 && sequence.get(from - 1).timeNano() >= since) {
+                from--;
+            }
+            for (Event e : sequence.subList(from, sequence.size())) {
+                out.write(e.bytes());
+                out.write('\n');
+                out.flush();
             }
             end.await();
         } catch (IOException e) {
