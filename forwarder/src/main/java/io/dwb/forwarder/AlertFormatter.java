@@ -9,7 +9,9 @@ import java.util.Map;
 
 /**
  * Builds the Wazuh datagrams: {@code 1:Wazuh-Docker:} followed by the alert JSON, as the seed's wodle sent it
- * ({@code {"integration":"docker","docker":<event>}}) plus {@code docker_host} and the bridge's marks. The event's
+ * ({@code {"integration":"docker","docker":<event>}}) plus {@code docker_host} and the bridge's marks, which come
+ * before the event: Wazuh's JSON decoder keeps an alert's first 256 fields ({@code analysisd.decoder_order_size})
+ * and drops the rest, so after a container's 250 labels they were lost (which host, {@code truncated}). The event's
  * own bytes are spliced in, not re-serialized: the record value is already the compact JSON the engine sent. With
  * {@link AlertOwners} other than {@link AlertOwners#NONE}, a host's alerts start with its agent's location instead.
  */
@@ -17,9 +19,9 @@ public final class AlertFormatter {
     /** Queue {@code 1} (LOCALFILE_MQ), location {@code Wazuh-Docker}: what the seed wodle used. */
     public static final byte[] PREFIX = AgentLocation.unattributed();
 
-    private static final byte[] EVENT_HEAD = "{\"integration\":\"docker\",\"docker\":".getBytes(StandardCharsets.UTF_8);
-
-    private static final byte[] BRIDGE_HEAD = utf8("{\"integration\":\"docker\",\"docker_bridge\":");
+    private static final byte[] INTEGRATION = utf8("{\"integration\":\"docker\"");
+    private static final byte[] EVENT_KEY = utf8(",\"docker\":");
+    private static final byte[] BRIDGE_KEY = utf8(",\"docker_bridge\":");
     private static final byte[] REPLAY = utf8(",\"replay\":true");
     private static final byte[] TRUNCATED = utf8(",\"truncated\":true");
     private static final byte[] NONE = new byte[0];
@@ -58,17 +60,10 @@ public final class AlertFormatter {
         // With legacy fields the event's own '{' is not copied: the size is exact, so no byte is left unwritten
         // (a NUL after the JSON, which a strict reader of the alert refuses).
         int eventLength = legacyJson.length == 0 ? eventJson.length : legacyJson.length + eventJson.length - 1;
-        byte[] out = new byte[head.length + EVENT_HEAD.length + eventLength + hostJson.length
-                + (replay ? REPLAY.length : 0) + (truncated ? TRUNCATED.length : 0) + 1];
+        byte[] out = new byte[head.length + INTEGRATION.length + hostJson.length + (replay ? REPLAY.length : 0)
+                + (truncated ? TRUNCATED.length : 0) + EVENT_KEY.length + eventLength + 1];
         int at = put(out, 0, head);
-        at = put(out, at, EVENT_HEAD);
-        if (legacyJson.length == 0) {
-            at = put(out, at, eventJson);
-        } else {
-            at = put(out, at, legacyJson); // starts with the event's '{'
-            System.arraycopy(eventJson, 1, out, at, eventJson.length - 1); // eventJson starts with '{', never empty
-            at += eventJson.length - 1;
-        }
+        at = put(out, at, INTEGRATION);
         at = put(out, at, hostJson);
         if (replay) {
             at = put(out, at, REPLAY);
@@ -76,12 +71,20 @@ public final class AlertFormatter {
         if (truncated) {
             at = put(out, at, TRUNCATED);
         }
+        at = put(out, at, EVENT_KEY);
+        if (legacyJson.length == 0) {
+            at = put(out, at, eventJson);
+        } else {
+            at = put(out, at, legacyJson); // starts with the event's '{'
+            System.arraycopy(eventJson, 1, out, at, eventJson.length - 1); // eventJson starts with '{', never empty
+            at += eventJson.length - 1;
+        }
         out[at++] = '}';
         assert at == out.length : "datagram size computed wrong";
         return out;
     }
 
-    /** The datagram for one of the bridge's own alerts: {@code docker_bridge} = {@code {"event":<event>, ...fields}}. */
+    /** The datagram for one of the bridge's own alerts: {@code docker_bridge} = {@code {"event":<event>, ...}}. */
     public byte[] bridge(String event, ObjectNode fields, HostRef host, boolean replay, boolean truncated) {
         ObjectNode bridge = ContractJson.MAPPER.createObjectNode().put("event", event);
         fields.fields().forEachRemaining(field -> {
@@ -91,8 +94,7 @@ public final class AlertFormatter {
         });
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         out.writeBytes(owners.head(host));
-        out.writeBytes(BRIDGE_HEAD);
-        out.writeBytes(ContractJson.write(bridge));
+        out.writeBytes(INTEGRATION);
         out.writeBytes(hostJson(host));
         if (replay) {
             out.writeBytes(REPLAY);
@@ -100,6 +102,8 @@ public final class AlertFormatter {
         if (truncated) {
             out.writeBytes(TRUNCATED);
         }
+        out.writeBytes(BRIDGE_KEY);
+        out.writeBytes(ContractJson.write(bridge));
         out.write('}');
         return out.toByteArray();
     }

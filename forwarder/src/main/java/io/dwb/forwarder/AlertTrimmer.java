@@ -2,19 +2,25 @@ package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.StandIn;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Keeps every datagram within what Wazuh reads in one {@code recv} (65535 bytes, prefix included): a longer one is
- * cut by the reader and its JSON breaks. Trims the largest {@code Actor.Attributes} values (labels are what grows)
- * and marks the alert {@code "truncated":true}; an event that still does not fit cannot be delivered. The listener's
- * stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
+ * Keeps every datagram within what Wazuh takes of one: {@link #MAX_DATAGRAM} bytes, prefix included. A longer one is
+ * cut by analysisd's {@code recv} (its JSON breaks) or refused whole by wazuh-agentd. Trims the largest {@code
+ * Actor.Attributes} values (labels are what grows) and marks the alert {@code "truncated":true}; an event that still
+ * does not fit cannot be delivered. The identity fields are cut first, to the listener's stand-in bound, when one is
+ * longer: an {@code exec_start} Action holds the whole command line, and the legacy {@code status} repeats it, so a
+ * command of 33,000 characters left no alert at all (rule 87907 matches the Action's start, which is kept). The
+ * listener's stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
  *
  * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
  * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
@@ -23,7 +29,15 @@ import java.util.Optional;
  * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
-    public static final int MAX_DATAGRAM = 65535;
+    /**
+     * What wazuh-agentd forwards of one queue datagram: {@code OS_MAXSTR - OS_HEADER_SIZE} (65536 - 128); a longer
+     * one it refuses whole, logging "Incorrect message size" once an hour, while the forwarder counted it sent.
+     * analysisd on a manager reads up to 65536 bytes: the agent's bound fits both.
+     */
+    public static final int MAX_DATAGRAM = 65536 - 128;
+
+    /** The event's fields that may hold text of any length besides its attributes (the Action: a command line). */
+    private static final List<String> IDENTITY_FIELDS = List.of("Action", "status", "id", "from");
 
     /**
      * Serializations of the trimmed event at most. The arithmetic counts the bytes Jackson writes, so the first
@@ -58,6 +72,16 @@ public final class AlertTrimmer {
             return Optional.of(new Fitted(datagram, standIn));
         }
         ObjectNode copy = event.json(); // a new tree of its own: trimming changes it
+        Map<String, String> fittedLegacy = bounded(legacy);
+        boolean marked = standIn;
+        boolean identityCut = bounded(copy);
+        if (identityCut || fittedLegacy != legacy) {
+            datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
+            if (datagram.length <= limit) {
+                return Optional.of(new Fitted(datagram, true));
+            }
+            marked = true;
+        }
         if (!(copy.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
             return Optional.empty();
         }
@@ -67,7 +91,7 @@ public final class AlertTrimmer {
         List<Entry> largestFirst = new ArrayList<>(entries);
         largestFirst.sort(Comparator.comparingLong(Entry::bytes).reversed());
         // What must go: the untrimmed alert with its truncated mark, over the limit.
-        long excess = datagram.length + (standIn ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;
+        long excess = datagram.length + (marked ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             long cap = cap(valuesDescending, excess);
             if (cap >= 0) {
@@ -79,13 +103,47 @@ public final class AlertTrimmer {
             } else if (!leaveOut(attributes, largestFirst, excess)) {
                 return Optional.empty(); // not even without any attribute
             }
-            datagram = formatter.event(ContractJson.write(copy), legacy, event.host(), replay, true);
+            datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
             if (datagram.length <= limit) {
                 return Optional.of(new Fitted(datagram, true));
             }
             excess += datagram.length - limit;
         }
         return Optional.empty();
+    }
+
+    /** Cuts the event's identity fields and {@code Actor.ID} to the stand-in bound; true when one was longer. */
+    private static boolean bounded(ObjectNode event) {
+        boolean cut = false;
+        for (String name : IDENTITY_FIELDS) {
+            cut |= bounded(event, name);
+        }
+        if (event.get("Actor") instanceof ObjectNode actor) {
+            cut |= bounded(actor, "ID");
+        }
+        return cut;
+    }
+
+    private static boolean bounded(ObjectNode node, String name) {
+        if (node.get(name) instanceof TextNode text && tooLong(text.asText())) {
+            node.put(name, StandIn.bounded(text.asText()));
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean tooLong(String text) {
+        return text != null && text.length() > StandIn.MAX_IDENTITY_CHARS;
+    }
+
+    /** The legacy fields with each value cut to the stand-in bound: {@code legacy} itself when none is longer. */
+    private static Map<String, String> bounded(Map<String, String> legacy) {
+        if (legacy.values().stream().noneMatch(AlertTrimmer::tooLong)) {
+            return legacy;
+        }
+        Map<String, String> cut = new LinkedHashMap<>();
+        legacy.forEach((name, value) -> cut.put(name, StandIn.bounded(value)));
+        return cut;
     }
 
     /**

@@ -69,10 +69,10 @@ class AlertOwnershipTest {
                 String host = alertOf(text).path("docker_host").path("name").asText();
                 (host.equals("web-1") ? web : ci).add(text);
             }
-            assertThat(web).hasSize(5).allSatisfy(t -> assertThat(t)
-                    .startsWith("1:[001] (web-1) 10.0.0.5->Wazuh-Docker:{\"integration\":\"docker\",\"docker\":{"));
+            assertThat(web).hasSize(5).allSatisfy(t -> assertThat(t).startsWith(
+                    "1:[001] (web-1) 10.0.0.5->Wazuh-Docker:{\"integration\":\"docker\",\"docker_host\":{"));
             assertThat(ci).hasSize(5).allSatisfy(t -> assertThat(t)
-                    .startsWith("1:Wazuh-Docker:{\"integration\":\"docker\",\"docker\":{"));
+                    .startsWith("1:Wazuh-Docker:{\"integration\":\"docker\",\"docker_host\":{"));
 
             // ci-runner's agent is registered while the forwarder runs: its next alerts are that agent's.
             Files.writeString(keys, "001 web-1 10.0.0.5 " + KEY + "\n004 ci-runner any " + KEY + "\n");

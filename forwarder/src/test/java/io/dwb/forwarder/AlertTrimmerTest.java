@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What trimming leaves of an oversize alert: exactly one JSON document within 65535 bytes, marked truncated, the
+ * What trimming leaves of an oversize alert: exactly one JSON document within 65,408 bytes, marked truncated, the
  * largest values cut first and to the same length, the smaller ones whole. Its speed is measured by JMH
  * ({@code bench/.../jmh/Trimming.java}), not here.
  */
@@ -112,6 +112,32 @@ class AlertTrimmerTest {
         event.put("payload", "y".repeat(70_000));
         ((ObjectNode) event.path("Actor").path("Attributes")).put("label", "z".repeat(10_000));
         assertThat(trim(event)).isEmpty();
+    }
+
+    @Test
+    void aCommandLineLongerThanADatagramIsCutToItsStartAndTheAlertMarked() {
+        ObjectNode exec = TestRecords.containerEvent("web", 1_764_000_000_000_000_004L);
+        exec.remove(java.util.List.of("status", "id", "from"));
+        exec.put("Action", "exec_start: sh -c " + "x".repeat(70_000));
+        AlertTrimmer.Fitted fitted = trim(exec).orElseThrow();
+        assertThat(fitted.truncated()).isTrue();
+        ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).get("docker");
+        assertThat(sent.get("Action").asText()).hasSize(io.dwb.schemas.StandIn.MAX_IDENTITY_CHARS)
+                .startsWith("exec_start: sh -c xxx");
+        assertThat(sent.path("Actor").path("Attributes").path("name").asText()).isEqualTo("web");
+    }
+
+    @Test
+    void theLegacyStatusRepeatingALongCommandIsCutWithIt() {
+        ObjectNode exec = TestRecords.containerEvent("web", 1_764_000_000_000_000_005L);
+        exec.remove(java.util.List.of("status", "id", "from"));
+        String command = "exec_start: sh -c " + "x".repeat(40_000); // fits once, not twice
+        exec.put("Action", command);
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(
+                ContractJson.write(exec), exec, HOST, "id"), Map.of("status", command), false).orElseThrow();
+        ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).get("docker");
+        assertThat(sent.get("status").asText()).isEqualTo(sent.get("Action").asText()).startsWith("exec_start: sh");
+        assertThat(fitted.datagram().length).isLessThan(10_000).as("the command cut, not the attributes");
     }
 
     private static ObjectNode trimmed(ObjectNode event) {

@@ -85,7 +85,7 @@ class BridgeAlertsTest {
             int kept = stateAlert.get("docker_bridge").get("containers").size();
             assertThat(kept).isPositive();
             assertThat(stateAlert.get("docker_bridge").get("containersOmitted").asInt()).isEqualTo(2_000 - kept);
-            assertThat(receiver.datagrams().get(1).length).isLessThanOrEqualTo(65535);
+            assertThat(receiver.datagrams().get(1).length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE);
 
             JsonNode silent = alerts.get(2).get("docker_bridge");
             assertThat(silent.get("intervalSeconds").asLong()).isEqualTo(1);

@@ -55,7 +55,7 @@ class LargeRecordsTest {
             assertThat(receiver.count()).isEqualTo(EVENTS);
             Set<String> names = new HashSet<>();
             for (byte[] datagram : receiver.datagrams()) {
-                assertThat(datagram.length).isLessThanOrEqualTo(65535);
+                assertThat(datagram.length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE);
                 ObjectNode alert = TestRecords.alert(datagram);
                 assertThat(alert.path("truncated").asBoolean()).isTrue();
                 names.add(alert.path("docker").path("Actor").path("Attributes").path("name").asText());

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Acceptance 6: no datagram over 65535 bytes; huge labels are trimmed and the alert says so, as it does for the
- * listener's stand-in of an event longer than Kafka takes.
+ * Acceptance 6: no datagram over what Wazuh takes (65,408 bytes, wazuh-agentd's bound); huge labels are trimmed and
+ * the alert says so, as it does for the listener's stand-in of an event longer than Kafka takes.
  */
 @ExtendWith(SharedKafka.class)
 class OversizeTest {
@@ -55,7 +55,7 @@ class OversizeTest {
                     && run.metrics().deadLetteredTotal() >= 1);
 
             byte[] datagram = receiver.datagrams().get(0);
-            assertThat(datagram.length).isLessThanOrEqualTo(65535).isGreaterThan(60_000);
+            assertThat(datagram.length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE).isGreaterThan(60_000);
             ObjectNode alert = TestRecords.alert(datagram);
             assertThat(alert.get("truncated").asBoolean()).isTrue();
             ObjectNode sent = (ObjectNode) alert.get("docker");
@@ -84,6 +84,56 @@ class OversizeTest {
             assertThat(dead).hasSize(1);
             assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).startsWith("too-large-after-trim");
             assertThat(dead.get(0).value()).isEqualTo(ContractJson.write(untrimmable));
+        }
+    }
+
+    @Test
+    void aCommandLineOfFortyThousandCharactersIsStillAnExecAlertWithItsStart(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "oversize-exec", 1);
+        // Engine 29's form (no status): the default shim copies the Action into status, so it is there twice.
+        String command = "exec_start: sh -c " + "x".repeat(40_000) + "; id";
+        ObjectNode exec = TestRecords.containerEvent("web", 1_764_000_000_000_000_001L);
+        exec.remove(List.of("status", "id", "from"));
+        exec.put("Action", command);
+        ((ObjectNode) exec.path("Actor").path("Attributes")).put("execID", "e1");
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+            TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", exec)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 1
+                    || run.metrics().deadLetteredTotal() >= 1);
+            assertThat(run.metrics().deadLetteredTotal()).as("before: too-large-after-trim, no alert at all")
+                    .isZero();
+            byte[] datagram = receiver.datagrams().get(0);
+            assertThat(datagram.length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE);
+            ObjectNode alert = TestRecords.alert(datagram);
+            assertThat(alert.get("truncated").asBoolean()).isTrue();
+            ObjectNode sent = (ObjectNode) alert.get("docker");
+            // Rule 87907 (Command launched in container) matches "^exec_start: " on Action, or status before 4.14.4.
+            assertThat(sent.get("Action").asText()).startsWith("exec_start: sh -c xxx").hasSizeLessThan(5_000);
+            assertThat(sent.get("status").asText()).isEqualTo(sent.get("Action").asText());
+            assertThat(sent.path("Actor").path("Attributes").path("name").asText()).isEqualTo("web");
+        }
+    }
+
+    @Test
+    void aContainersThreeHundredLabelsLeaveItsHostWithinTheFieldsWazuhDecodes(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "oversize-fields", 1);
+        ObjectNode labelled = TestRecords.containerEvent("labelled", 1_764_000_000_000_000_001L);
+        for (int i = 0; i < 300; i++) {
+            ((ObjectNode) labelled.path("Actor").path("Attributes")).put("com.example.label-" + i, "v");
+        }
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+            TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", labelled)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 1);
+            List<String> decoded = WazuhJsonFields.decoded(TestRecords.alert(receiver.datagrams().get(0)));
+            // Before: docker_host came after the event's 300 labels, past the 256 fields Wazuh keeps.
+            assertThat(decoded).contains("integration", "docker_host.name", "docker_host.id", "docker.Action",
+                    "docker.status", "docker.Actor.Attributes.name");
         }
     }
 }

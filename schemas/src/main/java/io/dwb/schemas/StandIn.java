@@ -44,8 +44,14 @@ public final class StandIn {
         return ContractJson.write(json);
     }
 
-    private static String bounded(String text) {
-        return text == null || text.length() <= MAX_IDENTITY_CHARS ? text : text.substring(0, MAX_IDENTITY_CHARS);
+    /** {@code text} cut to {@link #MAX_IDENTITY_CHARS} (never between the two chars of a pair); null stays null. */
+    public static String bounded(String text) {
+        if (text != null && text.length() > MAX_IDENTITY_CHARS) {
+            int end = Character.isHighSurrogate(text.charAt(MAX_IDENTITY_CHARS - 1)) ? MAX_IDENTITY_CHARS - 1
+                    : MAX_IDENTITY_CHARS;
+            return text.substring(0, end);
+        }
+        return text;
     }
 
     /** As a number when it is one (the engine's way), else as the text it was: the event id reads the same text. */

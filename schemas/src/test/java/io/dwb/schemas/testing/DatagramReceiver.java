@@ -22,6 +22,11 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 public final class DatagramReceiver implements AutoCloseable {
     /** OS_MAXSTR in Wazuh: what its reader takes of one datagram. */
     public static final int WAZUH_MAX_DATAGRAM = 65536;
+    /**
+     * What wazuh-agentd forwards of one datagram (its CreateSecMSG: OS_MAXSTR - OS_HEADER_SIZE); a longer one it
+     * refuses whole. The bound every alert must keep, on a manager or an agent.
+     */
+    public static final int AGENT_MAX_MESSAGE = WAZUH_MAX_DATAGRAM - 128;
 
     private final Path path;
     private final AFUNIXDatagramSocket socket;
