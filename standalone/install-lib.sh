@@ -49,14 +49,21 @@ put_class_archive() {
   fi
 }
 
-# Writes standard input to $1 with mode $2: a new file in the same directory (mktemp: never an existing path),
-# renamed over $1 (rename replaces a link, never follows it).
+# Writes standard input to $1 with mode $2: a new file in the same directory, renamed over $1 (rename replaces a
+# link, never follows it). The file is created by the write itself (noclobber: O_EXCL, so never through a link planted
+# at its name) with its mode from the umask: $WAZUH_HOME/etc is the wazuh user's, who could swap the new file for a
+# link between a mktemp and a write or chmod by name, and root then wrote and chmodded any file. Execute bits, which
+# a umask cannot give, are set by name only in a directory no one else may write.
 put() {
-  local tmp
+  local tmp dir
   no_link "$1"
-  tmp=$(mktemp -- "$(dirname -- "$1")/.dwb-install.XXXXXX")
-  cat >"$tmp"
-  chmod "$2" -- "$tmp"
+  dir=$(dirname -- "$1")
+  tmp=$(mktemp -u -- "$dir/.dwb-install.XXXXXX")
+  (umask "$(printf '%04o' $(( 0777 & ~0$2 )))" && set -C && cat >"$tmp") || fail "cannot create $tmp"
+  if [ $(( 0$2 & 0111 )) != 0 ]; then
+    trusted "$dir"
+    chmod "$2" -- "$tmp"
+  fi
   mv -fT -- "$tmp" "$1"
 }
 

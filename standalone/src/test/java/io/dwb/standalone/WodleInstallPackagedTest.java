@@ -186,6 +186,42 @@ class WodleInstallPackagedTest {
     }
 
     @Test
+    void aLinkSwappedInForTheNewOptionsFileIsNeverWrittenThrough() throws Exception {
+        // The wazuh user may write WAZUH_HOME/etc: between the installer's choice of a new file's name and its write,
+        // they can put a link there. A mktemp that does it at once stands in for the race, won every time.
+        Path victim = Files.writeString(system.resolve("shadow"), "root:secret\n");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
+        Path bin = Files.createDirectories(system.resolve("attacker-bin"));
+        Path mktemp = bin.resolve("mktemp");
+        Files.writeString(mktemp, "#!/bin/sh\nname=$(/usr/bin/mktemp \"$@\") || exit 1\n"
+                + "case \"$name\" in */etc/.dwb-install.*) rm -f \"$name\"; ln -s \"$VICTIM\" \"$name\" ;; esac\n"
+                + "echo \"$name\"\n");
+        Files.setPosixFilePermissions(mktemp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()),
+                Map.of("PATH", bin + ":" + System.getenv("PATH"), "VICTIM", victim.toString()));
+        assertThat(install.code()).as(install.output()).isEqualTo(1);
+        assertThat(victim).hasContent("root:secret");
+        assertThat(Files.getPosixFilePermissions(victim)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void javaReadsTheOptionsFileTheLauncherCheckedNotOneRenamedOverItSince() throws Exception {
+        // A java that, as the wazuh user may do once the launcher has checked the file, renames its own options over
+        // it, then prints what it reads from the options file it was given.
+        Path java = wazuhHome.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nprintf 'docker-host=unix:///tmp/forged.sock\\n' >\"$WAZUH_HOME/etc/forged\"\n"
+                + "mv -f \"$WAZUH_HOME/etc/forged\" \"$WAZUH_HOME/etc/docker-wazuh-bridge.conf\"\n"
+                + "while [ $# -gt 0 ]; do if [ \"$1\" = --config ]; then cat \"$2\"; fi; shift; done\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of("JAVA", java.toString()));
+        assertThat(install.code()).as(install.output()).isZero();
+        Result started = run(List.of(wazuhHome.resolve("wodles/docker/DockerListener").toString()), Map.of());
+        assertThat(started.code()).as(started.output()).isZero();
+        assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
+                .contains("# docker-wazuh-bridge options for the docker-listener wodle").doesNotContain("forged");
+    }
+
+    @Test
     void rootRunsNothingAnotherUserCouldHaveChanged() throws Exception {
         Path wodles = Files.createDirectories(wazuhHome.resolve("wodles/docker"));
         Files.setPosixFilePermissions(wodles, PosixFilePermissions.fromString("rwxrwxrwx"));
