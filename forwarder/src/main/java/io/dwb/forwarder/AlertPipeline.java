@@ -74,6 +74,7 @@ public final class AlertPipeline {
     private static final String SILENT_HOST = "silent-host";
     private static final String HOST_BACK = "host-back";
     private static final String HISTORY_SKIPPED = "history-skipped";
+    private static final String DELETED_BEFORE_DELIVERY = "deleted-before-delivery";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
 
     private final RecordClassifier classifier;
@@ -321,6 +322,19 @@ public final class AlertPipeline {
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
         stateAlerts.add(new StateAlert(HISTORY_SKIPPED,
                 formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
+    }
+
+    /** Records Kafka deleted before they were delivered: lost, said once, in Wazuh and in the log. */
+    public void deletedBeforeDelivery(LiveStart.Deleted deleted) {
+        changes.deletedBeforeDelivery(deleted);
+        ObjectNode fields = ContractJson.MAPPER.createObjectNode()
+                .put("topic", deleted.partition().topic())
+                .put("partition", deleted.partition().partition())
+                .put("fromOffset", deleted.fromOffset())
+                .put("toOffset", deleted.toOffset())
+                .put("records", deleted.offsets());
+        stateAlerts.add(new StateAlert(DELETED_BEFORE_DELIVERY,
+                formatter.bridge(DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
     }
 
     /** Records of {@code partition} up to this timestamp (milliseconds, the contract's event time) were delivered. */

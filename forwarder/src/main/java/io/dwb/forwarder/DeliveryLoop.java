@@ -15,6 +15,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -132,7 +134,16 @@ public final class DeliveryLoop {
      */
     boolean runOnce() {
         budget.open(heldBytes());
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
+        } catch (OffsetOutOfRangeException e) {
+            outOfRange(e.offsetOutOfRangePartitions());
+            records = ConsumerRecords.empty();
+        } catch (NoOffsetForPartitionException e) {
+            reset().seek(consumer, e.partitions()); // a fresh partition whose start could not be looked up
+            records = ConsumerRecords.empty();
+        }
         long now = clock.getAsLong();
         lastPollNanos = now;
         accept(records);
@@ -148,6 +159,39 @@ public final class DeliveryLoop {
         updateLag(now);
         blocked.observe(pause.active(), now);
         return false;
+    }
+
+    /**
+     * Fetches asked for offsets the partitions no longer have. Below the first one kept, Kafka deleted them before
+     * they were delivered: reported, and delivery goes on from the first kept. Past the end (the topic recreated):
+     * from where {@code auto.offset.reset} says.
+     */
+    private void outOfRange(Map<TopicPartition, Long> asked) {
+        Map<TopicPartition, Long> firsts;
+        try {
+            firsts = consumer.beginningOffsets(asked.keySet());
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.warn("could not look up the first offsets of {} ({}); trying again", asked.keySet(), e.getMessage());
+            return; // the next poll fails the same way
+        }
+        asked.forEach((tp, offset) -> {
+            Long first = firsts.get(tp);
+            if (first != null && offset < first) {
+                pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
+                consumer.seek(tp, first);
+            } else {
+                log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
+                        + "auto.offset.reset {} says", offset, tp, reset());
+                reset().seek(consumer, List.of(tp));
+            }
+        });
+    }
+
+    /** The group's {@code auto.offset.reset}; a replay's window goes on from its first record kept. */
+    private OffsetReset reset() {
+        return feed instanceof Feed.Live live ? live.start().reset() : OffsetReset.EARLIEST;
     }
 
     /** Live: commits what was delivered (synchronously, before the consumer closes). */

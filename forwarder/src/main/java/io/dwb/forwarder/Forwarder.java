@@ -61,7 +61,8 @@ public final class Forwarder implements AutoCloseable {
                 metrics, settings.heartbeatAlerts(), nanoClock);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
-                : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis));
+                : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis,
+                        offsetReset(settings)));
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
@@ -69,8 +70,9 @@ public final class Forwarder implements AutoCloseable {
     static Properties consumerProperties(ForwarderSettings settings) {
         Properties p = KafkaClientConfig.with(settings.kafka(), new Properties());
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dwb-forwarder");
-        // A new group starts at the beginning: events published before the first start are delivered too.
-        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // The forwarder applies auto.offset.reset itself (OffsetReset: earliest unless set), so that it sees the
+        // consumer leave records Kafka deleted before their delivery, which the consumer's own reset did silently.
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         // The classic consumer fetches a partition again only once all its fetched records were returned by
         // poll: with the client's 500, a 1 MiB fetch (~1,500 events) is handed out over several polls and the
         // next fetch waits for the last of them. A poll as large as what the loop holds per partition returns a
@@ -91,6 +93,12 @@ public final class Forwarder implements AutoCloseable {
             p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
         }
         return p;
+    }
+
+    /** The {@code auto.offset.reset} of the Kafka client properties, which the forwarder applies itself. */
+    static OffsetReset offsetReset(ForwarderSettings settings) {
+        return OffsetReset.of(KafkaClientConfig.with(settings.kafka(), new Properties())
+                .getProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG));
     }
 
     /** The default {@code max.poll.records}: {@code --max-pending}, and never below the client's own 500. */

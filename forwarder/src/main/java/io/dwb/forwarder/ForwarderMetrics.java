@@ -50,6 +50,9 @@ public final class ForwarderMetrics {
             .register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
+    private final Counter deleted = Counter.builder().name("dwb_forwarder_deleted_before_delivery_total")
+            .help("Offsets of records Kafka deleted before they were delivered (retention, Wazuh down for longer)")
+            .register(registry);
     private final Gauge paused = Gauge.builder().name("dwb_forwarder_paused")
             .help("1 while delivery waits for the Wazuh queue or the dead-letter topic").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
@@ -134,6 +137,10 @@ public final class ForwarderMetrics {
 
     void replaySkipped() {
         skipped.inc();
+    }
+
+    void deletedBeforeDelivery(long offsets) {
+        deleted.inc(offsets);
     }
 
     /** The silent-host watch's size now, and its heartbeats not watched since the start. */

@@ -38,13 +38,27 @@ final class LiveStart {
         }
     }
 
+    /** Records {@code [fromOffset, toOffset)} of a partition, deleted by Kafka before they were delivered. */
+    record Deleted(TopicPartition partition, long fromOffset, long toOffset) {
+        long offsets() {
+            return toOffset - fromOffset;
+        }
+    }
+
     private final long maxAgeMs;
     private final LongSupplier wallClockMs;
+    private final OffsetReset reset;
 
-    /** @param maxAge zero: no limit, where a new group starts is left to {@code auto.offset.reset} */
-    LiveStart(Duration maxAge, LongSupplier wallClockMs) {
+    /** @param maxAge zero: no limit, where a new group starts is left to {@code reset} */
+    LiveStart(Duration maxAge, LongSupplier wallClockMs, OffsetReset reset) {
         this.maxAgeMs = maxAge.toMillis();
         this.wallClockMs = wallClockMs;
+        this.reset = reset;
+    }
+
+    /** The group's {@code auto.offset.reset}. */
+    OffsetReset reset() {
+        return reset;
     }
 
     /**
@@ -72,6 +86,9 @@ final class LiveStart {
                 return Placement.NONE;
             }
             List<Skipped> skipped = maxAgeMs > 0 ? skipOld(consumer, fresh) : List.of();
+            Set<TopicPartition> notSought = new HashSet<>(fresh);
+            skipped.forEach(s -> notSought.remove(s.partition()));
+            reset.seek(consumer, notSought);
             Map<TopicPartition, Long> starts = new HashMap<>();
             for (TopicPartition tp : fresh) {
                 starts.put(tp, consumer.position(tp, TIMEOUT)); // past what was skipped, else auto.offset.reset's

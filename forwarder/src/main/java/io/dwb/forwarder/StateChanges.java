@@ -97,6 +97,14 @@ final class StateChanges {
                 ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
     }
 
+    void deletedBeforeDelivery(LiveStart.Deleted deleted) {
+        metrics.deletedBeforeDelivery(deleted.offsets());
+        log.warn("lost up to {} records of {} (offsets {} to {}): Kafka deleted them before they were delivered "
+                        + "(the topic's retention.ms or retention.bytes passed while Wazuh was unreachable or the "
+                        + "forwarder stopped); delivering from offset {}", deleted.offsets(), deleted.partition(),
+                deleted.fromOffset(), deleted.toOffset() - 1, deleted.toOffset());
+    }
+
     void deadLettered(ConsumerRecord<byte[], byte[]> record, Classified.Invalid letter, String topic,
                       DeadLetterQueue.Omitted omitted) {
         metrics.deadLettered(letter.reason());

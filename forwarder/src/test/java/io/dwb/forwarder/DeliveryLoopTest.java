@@ -570,7 +570,7 @@ class DeliveryLoopTest {
                 new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
-                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L)), COMMIT_INTERVAL,
+                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST)), COMMIT_INTERVAL,
                 maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         loop.start();

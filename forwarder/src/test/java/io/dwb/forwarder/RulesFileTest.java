@@ -69,6 +69,8 @@ class RulesFileTest {
                 .put("to", "2026-11-27T02:00:00Z");
         ObjectNode back = ContractJson.MAPPER.createObjectNode().put("silentSeconds", 600)
                 .put("lastHeartbeat", "2026-11-27T03:00:00Z").put("heartbeat", "2026-11-27T03:10:00Z");
+        ObjectNode deleted = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 2)
+                .put("fromOffset", 0).put("toOffset", 10).put("records", 10);
         ObjectNode big = TestRecords.containerEvent("huge", 1_795_748_400_000_000_000L);
         ((ObjectNode) big.get("Actor").get("Attributes")).put("label", "x".repeat(70_000));
         Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
@@ -80,6 +82,8 @@ class RulesFileTest {
                 "host-back", TestRecords.alert(formatter.bridge("host-back", back, host, false, false)),
                 "history-skipped", TestRecords.alert(formatter.bridge("history-skipped", skipped, HostRef.UNKNOWN,
                         false, false)),
+                "deleted-before-delivery", TestRecords.alert(formatter.bridge("deleted-before-delivery", deleted,
+                        HostRef.UNKNOWN, false, false)),
                 "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()));
     }
 
@@ -106,6 +110,7 @@ class RulesFileTest {
         assertThat(rule(rules, "^silent-host$").level()).isEqualTo(8);
         assertThat(rule(rules, "^host-back$").level()).isEqualTo(3);
         assertThat(rule(rules, "^history-skipped$").level()).isEqualTo(5);
+        assertThat(rule(rules, "^deleted-before-delivery$").level()).isEqualTo(10);
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -116,7 +121,8 @@ class RulesFileTest {
         List<Rule> rules = rules();
         Map<String, ObjectNode> emitted = emitted();
         Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^host-back$",
-                "host-back", "^history-skipped$", "history-skipped", "^true$", "truncated");
+                "host-back", "^history-skipped$", "history-skipped", "^deleted-before-delivery$",
+                "deleted-before-delivery", "^true$", "truncated");
         for (Map.Entry<String, String> e : alertOf.entrySet()) {
             Rule rule = rule(rules, e.getKey());
             ObjectNode alert = emitted.get(e.getValue());

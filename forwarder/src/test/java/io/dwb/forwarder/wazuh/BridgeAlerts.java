@@ -35,6 +35,8 @@ public final class BridgeAlerts {
         ObjectNode skipped = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 2)
                 .put("fromOffset", 0).put("toOffset", 10).put("records", 10).put("from", "2026-11-20T00:00:00Z")
                 .put("to", "2026-11-27T02:00:00Z");
+        ObjectNode deleted = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 2)
+                .put("fromOffset", 0).put("toOffset", 10).put("records", 10);
         return List.of(
                 bridge(alerts, "gap", "gap", tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", "state", state, HOST),
@@ -42,6 +44,7 @@ public final class BridgeAlerts {
                 bridge(alerts, "silent-host", "silent-host", silent, HOST),
                 bridge(alerts, "host-back", "host-back", back, HOST),
                 bridge(alerts, "history-skipped", "history-skipped", skipped, HostRef.UNKNOWN),
+                bridge(alerts, "deleted-before-delivery", "deleted-before-delivery", deleted, HostRef.UNKNOWN),
                 trimmed(alerts, "container", "start"),
                 trimmed(alerts, "container", "health_status: healthy"),
                 trimmed(alerts, "volume", "mount"));

@@ -51,7 +51,7 @@ class WazuhDocsTest {
         assertThat(ids).containsEntry("gap", 110101).containsEntry("state (after a gap)", 110103)
                 .containsEntry("heartbeat (only with `--heartbeat-alerts`)", 110100)
                 .containsEntry("silent-host", 110102).containsEntry("host-back", 110105)
-                .containsEntry("history-skipped", 110106)
+                .containsEntry("history-skipped", 110106).containsEntry("deleted-before-delivery", 110107)
                 // the stand-in has no stock child rules: a trimmed event reaches 110104 (the stock table says which
                 // stock rule takes it first)
                 .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110104);
