@@ -73,7 +73,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param dataDir the standalone's data directory (created when missing)
      * @param port    the client port on 127.0.0.1; 0 picks a free one
      */
-    public static EmbeddedKafka start(Path dataDir, int port) {
+    public static EmbeddedKafka start(Path dataDir, BrokerPorts.ClientPort port) {
         BrokerLogging.quiet();
         Path home = dataDir.toAbsolutePath().normalize();
         Path logDir = home.resolve("kafka");

@@ -42,10 +42,11 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "its credentials (owner-only; client.properties there logs kafka tools in) (env: DWB_DATA_DIR).")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+    @Option(names = "--kafka-port", paramLabel = "PORT",
             description = "Port of the embedded broker on 127.0.0.1, for kcat / kafka-console-consumer with "
-                    + "<data-dir>/client.properties (SASL/SCRAM); 0 = any free port (env: DWB_KAFKA_PORT).")
-    int kafkaPort;
+                    + "<data-dir>/client.properties (SASL/SCRAM); 0 = any free port. Default: 9092, or a free "
+                    + "port (logged) when another process holds 9092 (env: DWB_KAFKA_PORT).")
+    Integer kafkaPort;
 
     @Mixin
     CaptureOptions capture;
@@ -93,7 +94,7 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafkaPort < 0 || kafkaPort > 65535 || retentionBytes < 1 << 20) {
+        if (kafkaPort != null && (kafkaPort < 0 || kafkaPort > 65535) || retentionBytes < 1 << 20) {
             throw new ConfigurationError("--kafka-port must be 0..65535 and --retention-bytes >= 1048576");
         }
         if (wazuhQueue.isBlank()) {
@@ -115,7 +116,8 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         probeEngine();
 
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
+                : BrokerPorts.ClientPort.asked(kafkaPort))) {
             log.info("Kafka broker on {} (data in {}); alerts to {}, {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
                             + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"),

@@ -22,7 +22,7 @@ class BrokerPortsTest {
         int client;
         int controller;
         int internal;
-        try (BrokerPorts ports = BrokerPorts.reserve(LOOPBACK, 0)) {
+        try (BrokerPorts ports = BrokerPorts.reserve(LOOPBACK, BrokerPorts.ClientPort.asked(0))) {
             client = ports.client();
             controller = ports.controller();
             internal = ports.internal();
@@ -43,7 +43,7 @@ class BrokerPortsTest {
         try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
             asked = probe.getLocalPort();
         }
-        try (BrokerPorts ports = BrokerPorts.reserve(LOOPBACK, asked)) {
+        try (BrokerPorts ports = BrokerPorts.reserve(LOOPBACK, BrokerPorts.ClientPort.asked(asked))) {
             assertThat(ports.client()).isEqualTo(asked);
             assertThat(ports.controller()).isNotEqualTo(asked);
             assertThat(ports.internal()).isNotEqualTo(asked);
@@ -53,10 +53,22 @@ class BrokerPortsTest {
     @Test
     void anAskedPortThatIsTakenNamesThePortAndTheOption() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
-            assertThatThrownBy(() -> BrokerPorts.reserve(LOOPBACK, taken.getLocalPort()))
+            assertThatThrownBy(() -> BrokerPorts.reserve(LOOPBACK, BrokerPorts.ClientPort.asked(taken.getLocalPort())))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(":" + taken.getLocalPort())
                     .hasMessageContaining("--kafka-port");
         }
+    }
+
+    @Test
+    void theDefaultPortHeldByAnotherProcessGivesWayToAFreeOne() throws IOException {
+        // Any local user may hold 127.0.0.1:9092: the standalone then did not start at all.
+        try (ServerSocket squatter = new ServerSocket(0, 1, LOOPBACK);
+             BrokerPorts ports = BrokerPorts.reserve(LOOPBACK,
+                     new BrokerPorts.ClientPort(squatter.getLocalPort(), false))) {
+            assertThat(ports.client()).isNotEqualTo(squatter.getLocalPort()).isPositive();
+            assertThat(Set.of(ports.client(), ports.controller(), ports.internal())).hasSize(3);
+        }
+        assertThat(BrokerPorts.ClientPort.DEFAULT).isEqualTo(new BrokerPorts.ClientPort(9092, false));
     }
 }

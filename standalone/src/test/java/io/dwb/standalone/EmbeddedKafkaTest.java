@@ -43,7 +43,7 @@ class EmbeddedKafkaTest {
     @Test
     void transactionsGroupsAndDataSurviveARestartOnTheSameDataDir() throws Exception {
         TopicPartition partition = new TopicPartition("t", 0);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
             try (Admin admin = Admin.create(kafka.clientProperties())) {
                 admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get();
@@ -67,7 +67,7 @@ class EmbeddedKafkaTest {
             }
         }
 
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             try (Admin admin = Admin.create(kafka.clientProperties())) {
                 assertThat(admin.listTopics().names().get()).contains("t");
             }
@@ -94,7 +94,7 @@ class EmbeddedKafkaTest {
 
     @Test
     void theBrokerHasTheSettingsTheBridgeRecommends() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
              Admin admin = Admin.create(kafka.clientProperties())) {
             String node = String.valueOf(admin.describeCluster().nodes().get().iterator().next().id());
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
@@ -109,18 +109,18 @@ class EmbeddedKafkaTest {
     void aPortInUseIsReportedWithThePortAndLeavesTheDataDirUsable() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getByName("127.0.0.1"))) {
-            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, taken.getLocalPort()))
+            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(taken.getLocalPort())))
                     .hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
         }
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
         }
     }
 
     @Test
     void aSecondBrokerOnTheSameDataDirIsRefusedAndTheFirstKeepsRunning() throws Exception {
-        try (EmbeddedKafka first = EmbeddedKafka.start(dataDir, 0)) {
-            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, 0)).hasMessageContaining(dataDir.toString());
+        try (EmbeddedKafka first = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))).hasMessageContaining(dataDir.toString());
             try (Admin admin = Admin.create(first.clientProperties())) {
                 admin.createTopics(List.of(new NewTopic("still-up", 1, (short) 1))).all().get();
             }
@@ -129,7 +129,7 @@ class EmbeddedKafkaTest {
 
     @Test
     void aClientWithoutTheCredentialsOrWithWrongOnesCannotListReadOrWrite() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             try (Admin admin = Admin.create(kafka.clientProperties())) {
                 admin.createTopics(List.of(new NewTopic("secret", 1, (short) 1))).all().get();
             }
@@ -183,7 +183,7 @@ class EmbeddedKafkaTest {
         Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
         Path clientProperties = dataDir.resolve(EmbeddedKafka.CLIENT_PROPERTIES);
         String first;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             first = Files.readString(credentials);
             assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
             assertThat(Files.getPosixFilePermissions(credentials))
@@ -193,7 +193,7 @@ class EmbeddedKafkaTest {
             assertThat(Files.readString(clientProperties)).contains("bootstrap.servers=" + kafka.bootstrapServers())
                     .contains("security.protocol=SASL_PLAINTEXT").contains("sasl.mechanism=SCRAM-SHA-512");
         }
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(Files.readString(credentials)).isEqualTo(first);
             // What an operator's tool reads, as is, logs in.
             Properties operator = quick(new Properties());
@@ -209,26 +209,26 @@ class EmbeddedKafkaTest {
     @Test
     void aDataDirOpenToOthersIsClosedAndACredentialsFileOpenToOthersIsRefused() throws Exception {
         Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         }
         Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
         Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-r--r--"));
-        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, 0))
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
                 .hasMessageContaining(credentials.toString()).hasMessageContaining("chmod 600");
     }
 
     @Test
     void deletedCredentialsAreMadeAnewTheOldPasswordIsRefusedAndTheDataStays() throws Exception {
         Properties before;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             before = kafka.clientProperties();
             try (Admin admin = Admin.create(kafka.clientProperties())) {
                 admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
             }
         }
         Files.delete(dataDir.resolve(BrokerCredentials.FILE_NAME));
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(kafka.clientProperties().getProperty(SaslConfigs.SASL_JAAS_CONFIG))
                     .isNotEqualTo(before.getProperty(SaslConfigs.SASL_JAAS_CONFIG));
             try (Admin admin = Admin.create(kafka.clientProperties())) {
@@ -260,7 +260,7 @@ class EmbeddedKafkaTest {
     @Test
     void topicsOfAnEarlierVersionGetTheDecompressedBound() throws Exception {
         String setting = TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
              Admin admin = Admin.create(kafka.clientProperties())) {
             admin.createTopics(List.of(new NewTopic(Topics.EVENTS, 1, (short) 1),
                     new NewTopic(Topics.CHECKPOINTS, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
