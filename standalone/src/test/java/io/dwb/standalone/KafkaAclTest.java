@@ -274,6 +274,8 @@ class KafkaAclTest {
         try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             client(user).store(out, "role " + user);
         }
+        // It holds the role's login: readable by its owner alone (one every user may read is refused).
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return file;
     }
 
