@@ -74,7 +74,9 @@ class ServiceInstallPackagedTest {
                 "Restart=on-failure",
                 "NoNewPrivileges=yes",
                 "ProtectSystem=strict",
-                "ReadWritePaths=" + dataDir() + " " + sockets,
+                "ReadWritePaths=" + dataDir(),
+                "ProtectProc=invisible",
+                "RemoveIPC=yes",
                 "ProtectHome=yes",
                 "PrivateTmp=yes",
                 "CapabilityBoundingSet=");
