@@ -67,6 +67,56 @@ class DeletedBeforeDeliveryTest {
         }
     }
 
+    @Test
+    void recordsDeletedWhileWazuhWasDownAreReportedWhenItIsBack(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "deleted-down", 1);
+        Path queue = dir.resolve("queue-down");
+        List<ProducerRecord<byte[], byte[]>> large = new ArrayList<>();
+        for (int i = 0; i < 60; i++) { // offsets 0 to 59, 100 KB each: more than the forwarder holds
+            ObjectNode event = TestRecords.containerEvent("e-" + i, T0 + i * 1_000L);
+            ((ObjectNode) event.path("Actor").path("Attributes")).put("pad", "x".repeat(100_000));
+            large.add(TestRecords.event(topic, "h", "h-id", event));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, large);
+        }
+        // Wazuh down (no socket), and the forwarder holding as few bytes as it may: the rest waits in the topic.
+        try (ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, queue.toString(),
+                "--max-pending-bytes", String.valueOf(DeliveryOptions.MIN_MAX_PENDING_BYTES))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.metrics().socketErrorsTotal() >= 1);
+            try (Admin admin = broker.admin()) {
+                admin.deleteRecords(Map.of(new TopicPartition(topic, 0), RecordsToDelete.beforeOffset(50))).all()
+                        .get();
+            }
+            try (DatagramReceiver receiver = DatagramReceiver.bind(queue)) { // Wazuh back
+                await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.alerts(receiver.datagrams()).stream()
+                        .anyMatch(a -> a.path("docker").path("Actor").path("Attributes").path("name").asText()
+                                .equals("e-59")));
+                TestRecords.awaitNothingMore(receiver, Duration.ofSeconds(1));
+                run.assertAlive();
+                List<ObjectNode> alerts = TestRecords.alerts(receiver.datagrams());
+                List<ObjectNode> deleted = alerts.stream().filter(a -> a.has("docker_bridge")).toList();
+                assertThat(deleted).as("before: nothing said").hasSize(1);
+                ObjectNode report = (ObjectNode) deleted.get(0).get("docker_bridge");
+                assertThat(report.get("event").asText()).isEqualTo("deleted-before-delivery");
+                assertThat(report.get("toOffset").asLong()).isEqualTo(50);
+                // What was held when the records were deleted is delivered, the loss is said, then the rest.
+                long held = report.get("fromOffset").asLong();
+                assertThat(held).isBetween(1L, 49L);
+                assertThat(report.get("records").asLong()).isEqualTo(50 - held);
+                List<String> delivered = alerts.stream().filter(a -> a.has("docker"))
+                        .map(a -> a.path("docker").path("Actor").path("Attributes").path("name").asText()).toList();
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < 60; i++) {
+                    if (i < held || i >= 50) {
+                        expected.add("e-" + i);
+                    }
+                }
+                assertThat(delivered).containsExactlyElementsOf(expected);
+            }
+        }
+    }
+
     private static List<ProducerRecord<byte[], byte[]>> events(String topic, String prefix, int count) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < count; i++) {
