@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What happens to one record: classified once into its {@link Route}, then de-duplicated, shimmed, trimmed, paced,
@@ -312,12 +313,7 @@ public final class AlertPipeline {
     /** Old history passed over where the group had no committed offset: said once, in Wazuh and in the log. */
     public void historySkipped(LiveStart.Skipped skipped) {
         changes.historySkipped(skipped);
-        ObjectNode fields = ContractJson.MAPPER.createObjectNode()
-                .put("topic", skipped.partition().topic())
-                .put("partition", skipped.partition().partition())
-                .put("fromOffset", skipped.fromOffset())
-                .put("toOffset", skipped.toOffset())
-                .put("records", skipped.records())
+        ObjectNode fields = offsets(skipped.partition(), skipped.fromOffset(), skipped.toOffset())
                 .put("from", ContractJson.rfc3339(skipped.fromMs() * 1_000_000L))
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
         stateAlerts.add(new StateAlert(HISTORY_SKIPPED,
@@ -327,14 +323,16 @@ public final class AlertPipeline {
     /** Records Kafka deleted before they were delivered: lost, said once, in Wazuh and in the log. */
     public void deletedBeforeDelivery(LiveStart.Deleted deleted) {
         changes.deletedBeforeDelivery(deleted);
-        ObjectNode fields = ContractJson.MAPPER.createObjectNode()
-                .put("topic", deleted.partition().topic())
-                .put("partition", deleted.partition().partition())
-                .put("fromOffset", deleted.fromOffset())
-                .put("toOffset", deleted.toOffset())
-                .put("records", deleted.offsets());
+        ObjectNode fields = offsets(deleted.partition(), deleted.fromOffset(), deleted.toOffset());
         stateAlerts.add(new StateAlert(DELETED_BEFORE_DELIVERY,
                 formatter.bridge(DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
+    }
+
+    /** The fields of an alert about offsets {@code [from, to)} of a partition. */
+    private static ObjectNode offsets(TopicPartition partition, long from, long to) {
+        return ContractJson.MAPPER.createObjectNode().put("topic", partition.topic())
+                .put("partition", partition.partition()).put("fromOffset", from).put("toOffset", to)
+                .put("records", to - from);
     }
 
     /** Records of {@code partition} up to this timestamp (milliseconds, the contract's event time) were delivered. */
