@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -137,6 +138,9 @@ public final class DeliveryLoop {
         ConsumerRecords<byte[], byte[]> records;
         try {
             records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
+        } catch (LogTruncationException e) {
+            truncated(e);
+            records = ConsumerRecords.empty();
         } catch (OffsetOutOfRangeException e) {
             outOfRange(e.offsetOutOfRangePartitions());
             records = ConsumerRecords.empty();
@@ -179,7 +183,13 @@ public final class DeliveryLoop {
         asked.forEach((tp, offset) -> {
             Long first = firsts.get(tp);
             if (first != null && offset < first) {
-                pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
+                if (feed instanceof Feed.Live) {
+                    pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
+                    partitions.computeIfAbsent(tp, k -> new PartitionProgress()).deletedTo(first);
+                } else { // history delivered live long ago, deleted since: nothing was lost
+                    log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
+                            offset, first - 1, tp);
+                }
                 consumer.seek(tp, first);
             } else {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
@@ -187,6 +197,24 @@ public final class DeliveryLoop {
                 reset().seek(consumer, List.of(tp));
             }
         });
+    }
+
+    /**
+     * A partition's log was truncated below what was fetched (an unclean leader election, a single broker that lost
+     * what it had not flushed): delivery goes on from the first offset known to diverge, as the consumer's own reset
+     * did; the rest as any offset out of range.
+     */
+    private void truncated(LogTruncationException e) {
+        Map<TopicPartition, Long> rest = new HashMap<>(e.offsetOutOfRangePartitions());
+        e.divergentOffsets().forEach((tp, divergent) -> {
+            log.warn("the log of {} was truncated (an unclean leader election, or a broker that lost records it had not"
+                    + " flushed): delivering again from offset {}, the first that may differ", tp, divergent.offset());
+            consumer.seek(tp, divergent.offset());
+            rest.remove(tp);
+        });
+        if (!rest.isEmpty()) {
+            outOfRange(rest);
+        }
     }
 
     /** The group's {@code auto.offset.reset}; a replay's window goes on from its first record kept. */

@@ -59,6 +59,10 @@ public final class Forwarder implements AutoCloseable {
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
+        if (!offsetReset(settings).appliedHere()) {
+            log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
+                    + "passed over without a report (earliest or latest would report them)");
+        }
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis,
@@ -72,7 +76,9 @@ public final class Forwarder implements AutoCloseable {
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dwb-forwarder");
         // The forwarder applies auto.offset.reset itself (OffsetReset: earliest unless set), so that it sees the
         // consumer leave records Kafka deleted before their delivery, which the consumer's own reset did silently.
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        if (offsetReset(settings).appliedHere()) {
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        }
         // The classic consumer fetches a partition again only once all its fetched records were returned by
         // poll: with the client's 500, a 1 MiB fetch (~1,500 events) is handed out over several polls and the
         // next fetch waits for the last of them. A poll as large as what the loop holds per partition returns a

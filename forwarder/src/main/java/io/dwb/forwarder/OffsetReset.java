@@ -1,6 +1,5 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.ConfigurationError;
 import java.util.Collection;
 import java.util.Locale;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -19,18 +18,29 @@ enum OffsetReset {
     /** From the next record written. */
     LATEST,
     /** Fail, as Kafka's {@code none} does. */
-    NONE;
+    NONE,
+    /**
+     * Another strategy of the client's ({@code by_duration:P1D}): left to the consumer, which then also moves past
+     * records deleted before delivery without a word.
+     */
+    CONSUMER;
 
     /** The value of {@code auto.offset.reset} in the Kafka client properties; null for the default. */
     static OffsetReset of(String value) {
         if (value == null || value.isBlank()) {
             return EARLIEST;
         }
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError("auto.offset.reset must be earliest, latest or none, not '" + value + "'");
-        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "earliest" -> EARLIEST;
+            case "latest" -> LATEST;
+            case "none" -> NONE;
+            default -> CONSUMER;
+        };
+    }
+
+    /** Whether the forwarder applies it (the consumer given {@code none}): it then sees records deleted unread. */
+    boolean appliedHere() {
+        return this != CONSUMER;
     }
 
     void seek(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
@@ -41,6 +51,7 @@ enum OffsetReset {
             case EARLIEST -> consumer.seekToBeginning(partitions);
             case LATEST -> consumer.seekToEnd(partitions);
             case NONE -> throw new NoOffsetForPartitionException(partitions);
+            case CONSUMER -> { } // the consumer's own strategy places them
         }
     }
 }

@@ -21,6 +21,8 @@ final class PartitionProgress {
     private final ArrayDeque<Handed> handed = new ArrayDeque<>();
     private long delivered = NONE;
     private long committed = NONE;
+    /** Records before it were deleted by Kafka before delivery: committable once what was fetched before is done. */
+    private long deletedTo = NONE;
     /** The {@link PollBudget#size} of the records waiting. */
     private long bytes;
     /** The size of the record a poll deferred, until it is taken: 0 when none waits for room. */
@@ -95,6 +97,14 @@ final class PartitionProgress {
     }
 
     /**
+     * Records before {@code offset} were deleted by Kafka before they were fetched: once the records fetched before
+     * them are done, it is committable, so that the loss is not found and reported again at the next assignment.
+     */
+    void deletedTo(long offset) {
+        deletedTo = Math.max(deletedTo, offset);
+    }
+
+    /**
      * The outbox has written {@code written} datagrams: the records done up to them are delivered. Called each round,
      * so that what waits here is about the outbox's queue, not a commit interval of records.
      */
@@ -107,6 +117,9 @@ final class PartitionProgress {
     /** The offset to commit once the outbox has written {@code written} datagrams, when it moved since the last. */
     OptionalLong uncommitted(long written) {
         settle(written);
+        if (deletedTo > delivered && waiting() == 0 && handed.isEmpty()) {
+            delivered = deletedTo; // nothing fetched before them is left undone
+        }
         return delivered != NONE && delivered != committed ? OptionalLong.of(delivered) : OptionalLong.empty();
     }
 

@@ -22,7 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -117,6 +119,36 @@ class DeliveryLoopTest {
 
         assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
         assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    @Test
+    void recordsDeletedUnreadAreSaidOnceAndCommittedPastSoThatNoRestartSaysItAgain() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.updateBeginningOffsets(Map.of(P0, 7L)); // retention deleted offsets 0 to 6 before any fetch
+        consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 0L)));
+        round(loop);
+        assertThat(consumer.position(P0)).isEqualTo(7);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).hasSize(1);
+        assertThat(TestRecords.alert(sink.accepted.get(0).getBytes(StandardCharsets.UTF_8)).path("docker_bridge")
+                .path("event").asText())
+                .isEqualTo("deleted-before-delivery");
+        assertThat(committed(P0)).as("nothing else came: committed past the loss all the same").isEqualTo(7);
+    }
+
+    @Test
+    void aTruncatedLogIsDeliveredAgainFromItsFirstDivergentOffsetWithoutALossReported() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        // An unclean leader election: the new leader's log ends at 40, below the 100 fetched.
+        consumer.setPollException(new LogTruncationException(Map.of(P0, 100L),
+                Map.of(P0, new OffsetAndMetadata(40))));
+        round(loop);
+        assertThat(consumer.position(P0)).as("before: the whole partition again, from 0").isEqualTo(40);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(sink.accepted).isEmpty();
     }
 
     @Test
@@ -570,7 +602,8 @@ class DeliveryLoopTest {
                 new LegacyFields(LegacyFieldsMode.AUTO), new AlertFormatter(), new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
-                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST)), COMMIT_INTERVAL,
+                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST)),
+                COMMIT_INTERVAL,
                 maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         loop.start();

@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Kafka client properties for a process: any property from {@code --kafka-config FILE} (SASL, TLS, timeouts: the
@@ -17,6 +20,7 @@ import java.util.Set;
  * Each process then sets what its contract requires (serializers, isolation, transactions) on top.
  */
 public final class KafkaClientConfig {
+    private static final Logger log = LoggerFactory.getLogger(KafkaClientConfig.class);
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
     private KafkaClientConfig() {}
@@ -35,7 +39,7 @@ public final class KafkaClientConfig {
                 throw new ConfigurationError("cannot read the Kafka client configuration " + kafkaConfigFile + ": "
                         + e.getMessage(), e);
             }
-            refuseSecretsOpenToEveryone(kafkaConfigFile, properties);
+            warnOfSecretsOpenToEveryone(kafkaConfigFile, properties);
         }
         if (bootstrapServers != null && !bootstrapServers.isBlank()) {
             properties.setProperty("bootstrap.servers", bootstrapServers);
@@ -45,11 +49,12 @@ public final class KafkaClientConfig {
     }
 
     /**
-     * A file every local user may read must not hold the fleet's Kafka login (the listener's may forge any host's
-     * events and fence its listener; the forwarder's reads every host's command lines): as ssh does with a key, it is
-     * refused. Readable by its group (the service's) is fine.
+     * A file every local user may read should not hold the fleet's Kafka login (the listener's may forge any host's
+     * events and fence its listener; the forwarder's reads every host's command lines): said at every start. Only
+     * said, not refused: in a container of one user a Kubernetes secret is mounted readable by all (0644) and is fine.
+     * Readable by its group (the service's) is fine too.
      */
-    private static void refuseSecretsOpenToEveryone(Path file, Properties properties) {
+    private static void warnOfSecretsOpenToEveryone(Path file, Properties properties) {
         Set<PosixFilePermission> permissions;
         try {
             permissions = Files.getPosixFilePermissions(file);
@@ -59,19 +64,24 @@ public final class KafkaClientConfig {
         if (!permissions.contains(PosixFilePermission.OTHERS_READ)) {
             return;
         }
-        List<String> secrets = properties.stringPropertyNames().stream().filter(KafkaClientConfig::isSecret)
-                .sorted().toList();
+        List<String> secrets = properties.stringPropertyNames().stream()
+                .filter(name -> isSecret(name, properties.getProperty(name))).sorted().toList();
         if (!secrets.isEmpty()) {
-            throw new ConfigurationError("the Kafka client configuration " + file + " holds " + String.join(", ",
-                    secrets) + " and every user may read it (" + PosixFilePermissions.toString(permissions)
-                    + "): chmod o-r " + file + " (its owner and group may read it)");
+            log.warn("the Kafka client configuration {} holds {} and every user of this host may read it ({}): "
+                    + "chmod o-r {} (its owner and group may read it)", file, String.join(", ", secrets),
+                    PosixFilePermissions.toString(permissions), file);
         }
     }
 
-    /** Kafka's client properties that hold a password or a key: SASL's login, TLS's passwords and keys. */
-    static boolean isSecret(String name) {
-        return name.equals("sasl.jaas.config") || name.endsWith(".password") || name.contains("secret")
-                || name.equals("ssl.keystore.key") || name.equals("ssl.keystore.certificate.chain");
+    /**
+     * Kafka's client properties that hold a password or a private key: a SASL login with a password, a keystore's
+     * or key's password, a private key, an OAuth client secret. Not a truststore's password (it guards public
+     * certificates), nor a login without a password (Kerberos keytab, AWS IAM).
+     */
+    static boolean isSecret(String name, String value) {
+        return name.equals("sasl.jaas.config") ? value.toLowerCase(Locale.ROOT).contains("password")
+                : name.equals("ssl.keystore.password") || name.equals("ssl.key.password")
+                || name.equals("ssl.keystore.key") || name.contains("secret");
     }
 
     /** A copy of {@code base} with {@code overrides} on top; neither is changed. */
