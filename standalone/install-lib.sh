@@ -50,10 +50,11 @@ put_class_archive() {
 }
 
 # Writes standard input to $1 with mode $2: a new file in the same directory, renamed over $1 (rename replaces a
-# link, never follows it). The file is created by the write itself (noclobber: O_EXCL, so never through a link planted
-# at its name) with its mode from the umask: $WAZUH_HOME/etc is the wazuh user's, who could swap the new file for a
-# link between a mktemp and a write or chmod by name, and root then wrote and chmodded any file. Execute bits, which
-# a umask cannot give, are set by name only in a directory no one else may write.
+# link, never follows it). The file is created by the write itself, under a random name no one knows before (bash's
+# noclobber opens a name that does not exist with O_EXCL) and with its mode from the umask: $WAZUH_HOME/etc is the
+# wazuh user's, who could swap the file mktemp had created for a link before the write or chmod by name, and root
+# then wrote and chmodded any file. Execute bits, which a umask cannot give, are set by name only in a directory no
+# one else may write.
 put() {
   local tmp dir
   no_link "$1"

@@ -219,6 +219,17 @@ class WodleInstallPackagedTest {
         assertThat(started.code()).as(started.output()).isZero();
         assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
                 .contains("# docker-wazuh-bridge options for the docker-listener wodle").doesNotContain("forged");
+
+        // Nor does root open what is not a regular file: a link to a FIFO would hang it, to a device could start it.
+        Path conf = wazuhHome.resolve("etc/docker-wazuh-bridge.conf");
+        Path fifo = system.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Files.delete(conf);
+        Files.createSymbolicLink(conf, fifo);
+        Result refused = run(List.of(wazuhHome.resolve("wodles/docker/DockerListener").toString()), Map.of());
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(Files.readString(logDir().resolve("docker-wazuh-bridge.log")))
+                .contains("error: " + conf + " is not a regular file root can read: refusing to run");
     }
 
     @Test
@@ -275,9 +286,13 @@ class WodleInstallPackagedTest {
         builder.environment().put("LOG_DIR", logDir().toString());
         builder.environment().put("LOGROTATE_DIR", system.resolve("logrotate.d").toString());
         builder.environment().putAll(env);
-        Process process = builder.start();
-        byte[] out = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+        Path out = Files.createTempFile(system, "run", ".out");
+        Process process = builder.redirectOutput(out.toFile()).start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) { // a launcher stuck (opening a FIFO, say) fails, not hangs
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new AssertionError(command + " did not end within 120 s");
+        }
+        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
     }
 }
