@@ -209,7 +209,8 @@ class WodleInstallPackagedTest {
         // A java that, as the wazuh user may do once the launcher has checked the file, renames its own options over
         // it, then prints what it reads from the options file it was given.
         Path java = wazuhHome.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf 'docker-host=unix:///tmp/forged.sock\\n' >\"$WAZUH_HOME/etc/forged\"\n"
+        Files.writeString(java, "#!/bin/sh\n"
+                + "printf 'docker-host=unix:///tmp/forged.sock\\n' >\"$WAZUH_HOME/etc/forged\"\n"
                 + "mv -f \"$WAZUH_HOME/etc/forged\" \"$WAZUH_HOME/etc/docker-wazuh-bridge.conf\"\n"
                 + "while [ $# -gt 0 ]; do if [ \"$1\" = --config ]; then cat \"$2\"; fi; shift; done\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
