@@ -55,4 +55,41 @@ class HostileValuesTest {
             run.assertAlive();
         }
     }
+
+    @Test
+    void aLoneSurrogateEscapedByAWriterOfTheTopicIsADeadLetterNotAnAlertWazuhRefuses(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "surrogates", 1);
+        String u = "\\" + "u"; // a backslash-u escape, kept apart from javac's own reading of them
+        long t = System.currentTimeMillis() * 1_000_000L;
+        // A label, then the actor's id (with the legacy shim copying it: its encoder threw, a format-error), then an
+        // escaped pair (an emoji): only the last is text.
+        String inLabel = event("c1", "x" + u + "d800y", t);
+        String inId = event(u + "dc00", "plain", t + 1);
+        String pair = event("c3", u + "d83d" + u + "de00", t + 2);
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(dir.resolve("queue-surrogates"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, wazuh.path().toString())) {
+            long now = System.currentTimeMillis();
+            TestRecords.sendAll(producer, List.of(
+                    TestRecords.event(topic, "h", "h-id", inLabel.getBytes(StandardCharsets.UTF_8), "s-1", now),
+                    TestRecords.event(topic, "h", "h-id", inId.getBytes(StandardCharsets.UTF_8), "s-2", now),
+                    TestRecords.event(topic, "h", "h-id", pair.getBytes(StandardCharsets.UTF_8), "s-3", now)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> wazuh.count() >= 1
+                    && run.metrics().deadLetteredTotal() >= 2);
+            assertThat(TestRecords.alerts(wazuh.datagrams())).singleElement().satisfies(a -> assertThat(
+                    a.path("docker").path("Actor").path("Attributes").path("note").asText()).isEqualTo("\uD83D\uDE00"));
+            List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead =
+                    broker.readAll(topic + "-dlq");
+            assertThat(dead).hasSize(2).allSatisfy(d -> assertThat(io.dwb.schemas.HeaderNames.read(d.headers(),
+                    io.dwb.schemas.HeaderNames.ERROR)).startsWith("bad-utf8"));
+            run.assertAlive();
+        }
+    }
+
+    private static String event(String id, String note, long timeNano) {
+        return "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" + id
+                + "\",\"Attributes\":{\"name\":\"web\",\"note\":\"" + note + "\"}},\"scope\":\"local\",\"time\":"
+                + timeNano / 1_000_000_000L + ",\"timeNano\":" + timeNano + "}";
+    }
 }
