@@ -59,14 +59,15 @@ public final class Forwarder implements AutoCloseable {
                 new LegacyFields(settings.legacyFields()), new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
-        if (!offsetReset(settings).appliedHere()) {
+        OffsetReset reset = offsetReset(settings);
+        if (!reset.appliedHere()) {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
                     + "passed over without a report (earliest or latest would report them)");
         }
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
-                : new Feed.Live(settings.topic(), new LiveStart(settings.maxLiveAge(), System::currentTimeMillis,
-                        offsetReset(settings)));
+                : new Feed.Live(settings.topic(),
+                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset));
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
