@@ -21,6 +21,7 @@ import java.util.Optional;
  * longer: an {@code exec_start} Action holds the whole command line, and the legacy {@code status} repeats it, so a
  * command of 33,000 characters left no alert at all (rule 87907 matches the Action's start, which is kept). The
  * listener's stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
+ * An event with hundreds of attributes is written in {@link WazuhFieldOrder}'s order before it is measured.
  *
  * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
  * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
@@ -67,11 +68,14 @@ public final class AlertTrimmer {
     public Optional<Fitted> datagram(Classified.Event event, Map<String, String> legacy, boolean replay) {
         // The listener's stand-in for an event longer than Kafka takes lost its attributes already: say so too.
         boolean standIn = event.fields().truncated();
-        byte[] datagram = formatter.event(event.value(), legacy, event.host(), replay, standIn);
+        // Hundreds of labels: the engine's own attributes first, where Wazuh still decodes them.
+        ObjectNode reordered = WazuhFieldOrder.needed(event.fields()) ? WazuhFieldOrder.reordered(event.json()) : null;
+        byte[] value = reordered == null ? event.value() : ContractJson.write(reordered);
+        byte[] datagram = formatter.event(value, legacy, event.host(), replay, standIn);
         if (datagram.length <= limit) {
             return Optional.of(new Fitted(datagram, standIn));
         }
-        ObjectNode copy = event.json(); // a new tree of its own: trimming changes it
+        ObjectNode copy = reordered != null ? reordered : event.json(); // a tree of its own: trimming changes it
         Map<String, String> fittedLegacy = bounded(legacy);
         boolean marked = standIn;
         boolean identityCut = bounded(copy);

@@ -26,12 +26,14 @@ import java.io.IOException;
  * @param image     {@code Actor.Attributes.image} when it is a string, else null
  * @param timeNano  {@code timeNano} when it is an integer ({@link Long#MIN_VALUE} when beyond a long), else 0
  * @param truncated {@code "truncated": true}: the listener's {@link StandIn} for an event longer than Kafka takes
+ * @param attributes how many entries {@code Actor.Attributes} has (labels and the engine's own), 0 when not an object
  * @param wrongType what is wrong with the first (by path) other field of docker-event.schema.json that has a value
  *                  of another type ({@code scope}, {@code time}, {@code Actor.Attributes.*}, ...), else null
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
                           Presence timeNanoPresence, long timeNano, String actorId, String image,
-                          boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated, String wrongType) {
+                          boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated, int attributes,
+                          String wrongType) {
 
     /** How a checked field appeared in the event. */
     public enum Presence {
@@ -194,6 +196,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
             r.expect(actorNode, "Attributes", "Actor.Attributes", JsonNode::isObject, AN_OBJECT);
             JsonNode attributes = actorNode.get("Attributes");
             if (attributes != null && attributes.isObject()) {
+                r.attributes = attributes.size();
                 attributes.fieldNames().forEachRemaining(a -> r.expect(attributes, a, "Actor.Attributes." + a,
                         JsonNode::isTextual, A_STRING));
             }
@@ -264,11 +267,13 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         boolean hasId;
         boolean hasFrom;
         boolean truncated;
+        int attributes;
 
         /** {@code Actor}: at its start token {@code t}; leaves the parser on its last token. */
         void actor(JsonParser p, JsonToken t) throws IOException {
             actorId = null; // a later Actor replaces an earlier one, as in the tree
             image = null;
+            attributes = 0;
             forget("Actor");
             expect("Actor", t == JsonToken.START_OBJECT, AN_OBJECT);
             if (t != JsonToken.START_OBJECT) {
@@ -282,11 +287,13 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     expect("Actor.ID", v == JsonToken.VALUE_STRING, A_STRING);
                 } else if (name.equals("Attributes")) {
                     image = null;
+                    attributes = 0;
                     forget("Actor.Attributes");
                     expect("Actor.Attributes", v == JsonToken.START_OBJECT, AN_OBJECT);
                     if (v == JsonToken.START_OBJECT) {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String attribute = p.currentName();
+                            attributes++;
                             JsonToken a = p.nextToken();
                             if (attribute.equals("image")) {
                                 image = a == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -307,7 +314,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
 
         EventFields fields() {
             return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, timeNano,
-                    actorId, image, hasStatus, hasId, hasFrom, truncated,
+                    actorId, image, hasStatus, hasId, hasFrom, truncated, attributes,
                     wrongTypes == null || wrongTypes.isEmpty() ? null : wrongTypes.firstEntry().getValue());
         }
     }

@@ -8,9 +8,11 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.WazuhJsonFields;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
@@ -122,18 +124,29 @@ class OversizeTest {
             throws Exception {
         String topic = TestRecords.topic(broker, "oversize-fields", 1);
         ObjectNode labelled = TestRecords.containerEvent("labelled", 1_764_000_000_000_000_001L);
+        // As the engine writes them: sorted by name, so the labels come before image and name.
+        java.util.TreeMap<String, String> attributes = new java.util.TreeMap<>(Map.of("image", "local/busybox:1",
+                "name", "labelled"));
         for (int i = 0; i < 300; i++) {
-            ((ObjectNode) labelled.path("Actor").path("Attributes")).put("com.example.label-" + i, "v");
+            attributes.put("com.example.label-" + i, "v");
         }
+        ObjectNode sorted = ((ObjectNode) labelled.path("Actor")).putObject("Attributes");
+        attributes.forEach(sorted::put);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", labelled)));
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 1);
-            List<String> decoded = WazuhJsonFields.decoded(TestRecords.alert(receiver.datagrams().get(0)));
-            // Before: docker_host came after the event's 300 labels, past the 256 fields Wazuh keeps.
+            ObjectNode alert = TestRecords.alert(receiver.datagrams().get(0));
+            List<String> decoded = WazuhJsonFields.decoded(alert);
+            // Before: docker_host came after the event's 300 labels, past the 256 fields Wazuh keeps; and so did
+            // the container's name and image, which every docker rule's description shows, and the event's time.
             assertThat(decoded).contains("integration", "docker_host.name", "docker_host.id", "docker.Action",
-                    "docker.status", "docker.Actor.Attributes.name");
+                    "docker.status", "docker.Actor.Attributes.name", "docker.Actor.Attributes.image",
+                    "docker.timeNano", "docker.scope");
+            // Nothing is cut: the labels past the bound are Wazuh's to drop, and the alert holds the whole event.
+            assertThat(alert.get("docker")).isEqualTo(labelled);
+            assertThat(alert.has("truncated")).isFalse();
         }
     }
 }

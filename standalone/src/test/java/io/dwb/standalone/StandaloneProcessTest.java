@@ -11,6 +11,7 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.TestEngine;
+import io.dwb.schemas.testing.WazuhJsonFields;
 import io.dwb.schemas.Topics;
 import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Files;
@@ -315,6 +316,36 @@ class StandaloneProcessTest {
     }
 
     @Test
+    void aContainerOfThreeHundredLabelsKeepsItsNameImageAndTimeWithinTheFieldsWazuhDecodes() throws Exception {
+        String name = TestEngine.uniqueName("standalone-labels");
+        try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
+            awaitSubscribed(process, 1);
+            long since = engine.engineNowNanos();
+            // Labels anyone who may create a container chooses; the engine writes them sorted, before image and name.
+            List<String> create = new ArrayList<>(List.of("docker", "create", "--network", "none", "--name", name));
+            for (int i = 0; i < 300; i++) {
+                create.addAll(List.of("--label", "com.example.label-" + i + "=v"));
+            }
+            create.addAll(List.of(TestEngine.BUSYBOX, "true"));
+            docker(create);
+            docker(List.of("docker", "rm", name));
+            List<JsonNode> events = engineEventsOf(name, since);
+            assertThat(events).extracting(e -> e.path("Action").asText()).containsExactly("create", "destroy");
+            await().atMost(Duration.ofSeconds(30)).until(() -> watch.alertsFor(name).size() >= events.size());
+
+            for (AlertWatch.Seen seen : watch.alertsFor(name)) {
+                // Before: 256 fields into the alert Wazuh's JSON decoder stopped among the labels.
+                assertThat(WazuhJsonFields.decoded(seen.alert())).contains("docker_host.id",
+                        "docker.Action", "docker.Actor.Attributes.name", "docker.Actor.Attributes.image",
+                        "docker.timeNano");
+            }
+            assertThat(watch.alertsFor(name)).extracting(s -> s.alert().get("docker"))
+                    .as("every label still in the alert").containsExactlyElementsOf(events);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    @Test
     void anErrorInAWorkerThreadEndsTheProcessWithExitOneAndOneErrorLine() throws Exception {
         try (JavaProcess process = JavaProcess.start(ForwarderErrorMain.class, Map.of("DOCKER_HOST", dockerHost()),
                 "--data-dir", dataDir.toString(), "--kafka-port", "0", "--wazuh-queue", "-")) {
@@ -377,8 +408,13 @@ class StandaloneProcessTest {
 
     /** {@code docker run --rm --network none --name NAME local/busybox:1 true}, with the real CLI. */
     private static void dockerRunTrue(String name) throws Exception {
-        Process run = new ProcessBuilder("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true",
-                "--name", name, TestEngine.BUSYBOX, "true").redirectErrorStream(true).start();
+        docker(List.of("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", name,
+                TestEngine.BUSYBOX, "true"));
+    }
+
+    /** Runs the real CLI; it must succeed within a minute. */
+    private static void docker(List<String> command) throws Exception {
+        Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(run.exitValue()).as(new String(run.getInputStream().readAllBytes())).isZero();
     }

@@ -1,4 +1,4 @@
-package io.dwb.forwarder;
+package io.dwb.schemas.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -10,12 +10,12 @@ import java.util.Map;
  * object is one field, named by its path joined with dots, in document order; past {@code
  * analysisd.decoder_order_size} (256 by default) the rest are dropped ("Too many fields for JSON decoder").
  */
-final class WazuhJsonFields {
-    static final int DECODER_ORDER_SIZE = 256;
+public final class WazuhJsonFields {
+    public static final int DECODER_ORDER_SIZE = 256;
 
     private WazuhJsonFields() {}
 
-    static List<String> decoded(JsonNode alert) {
+    public static List<String> decoded(JsonNode alert) {
         List<String> fields = new ArrayList<>();
         walk(alert, "", fields);
         return fields.subList(0, Math.min(fields.size(), DECODER_ORDER_SIZE));

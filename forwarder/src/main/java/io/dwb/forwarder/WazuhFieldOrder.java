@@ -1,0 +1,78 @@
+package io.dwb.forwarder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps what Wazuh shows of an event within the fields its JSON decoder keeps of an alert: the first 256
+ * ({@code analysisd.decoder_order_size}), in document order, the rest dropped ("Too many fields for JSON decoder").
+ * The engine writes {@code Actor.Attributes} sorted by name, a container's (or an image's) labels mixed with its own
+ * attributes, and {@code scope}, {@code time}, {@code timeNano} after them: 250 labels named before {@code image}
+ * (anyone who may create a container chooses them, and an image's LABELs count for every container of it) left the
+ * alert without the container's name and image, which every docker rule's description shows. An event with that
+ * many attributes is written with the engine's own attributes first and {@code Actor} last; the labels keep their
+ * order after those, and Wazuh drops what is past its bound of them. The alert's other fields are the bridge's own
+ * few and the event's, well within the room left.
+ */
+final class WazuhFieldOrder {
+    /**
+     * Attributes, at most, that leave the order as the engine wrote it: with the alert's other fields (the bridge's
+     * at most 5, the event's 9, the legacy ones' 3) they stay well under 256.
+     */
+    static final int ATTRIBUTES_IN_PLACE = 200;
+
+    /**
+     * The attributes the engine sets itself (moby's {@code daemon/events.go} and its callers; a label of the same
+     * name is overwritten by them), among them all those Wazuh's docker rules read; most used first.
+     */
+    static final List<String> ENGINE_ATTRIBUTES = List.of("name", "image", "exitCode", "signal", "execID",
+            "execDuration", "oldName", "height", "width", "comment", "imageID", "imageRef", "path", "driver",
+            "container", "destination", "propagation", "read/write", "type", "role.old", "role.new", "state.old",
+            "state.new", "availability.old", "availability.new", "replicas.old", "replicas.new", "image.old",
+            "image.new", "updatestate.old", "updatestate.new");
+
+    private WazuhFieldOrder() {}
+
+    /** Whether {@code fields}' event must be written in another order for its alert (rare: hundreds of labels). */
+    static boolean needed(EventFields fields) {
+        return fields.attributes() > ATTRIBUTES_IN_PLACE;
+    }
+
+    /** {@code event}'s fields with {@code Actor} last, and in its attributes the engine's own first. */
+    static ObjectNode reordered(ObjectNode event) {
+        ObjectNode out = ContractJson.MAPPER.createObjectNode();
+        for (Map.Entry<String, JsonNode> field : event.properties()) {
+            if (!field.getKey().equals("Actor")) {
+                out.set(field.getKey(), field.getValue());
+            }
+        }
+        if (event.get("Actor") instanceof ObjectNode actor) {
+            ObjectNode actorOut = out.putObject("Actor");
+            for (Map.Entry<String, JsonNode> field : actor.properties()) {
+                actorOut.set(field.getKey(), field.getKey().equals("Attributes")
+                        && field.getValue() instanceof ObjectNode attributes ? ownFirst(attributes) : field.getValue());
+            }
+        } else if (event.has("Actor")) {
+            out.set("Actor", event.get("Actor"));
+        }
+        return out;
+    }
+
+    private static ObjectNode ownFirst(ObjectNode attributes) {
+        ObjectNode out = ContractJson.MAPPER.createObjectNode();
+        for (String name : ENGINE_ATTRIBUTES) {
+            if (attributes.has(name)) {
+                out.set(name, attributes.get(name));
+            }
+        }
+        for (Map.Entry<String, JsonNode> field : attributes.properties()) {
+            if (!out.has(field.getKey())) {
+                out.set(field.getKey(), field.getValue());
+            }
+        }
+        return out;
+    }
+}

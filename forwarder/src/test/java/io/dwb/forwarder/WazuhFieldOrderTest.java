@@ -1,0 +1,93 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.WazuhJsonFields;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The fast layer under OversizeTest: which events are written in another order for Wazuh, and how. */
+class WazuhFieldOrderTest {
+    private static final HostRef HOST = new HostRef("h", "h-id");
+    private final AlertTrimmer trimmer = new AlertTrimmer(new AlertFormatter());
+
+    @Test
+    void anEventWithHundredsOfLabelsKeepsTheEnginesOwnAttributesAndTimesWithinWhatWazuhDecodes() throws Exception {
+        ObjectNode event = withLabels(400, "exitCode", "0", "signal", "9");
+
+        ObjectNode alert = alert(event);
+
+        assertThat(WazuhJsonFields.decoded(alert)).contains("docker.Actor.Attributes.name",
+                "docker.Actor.Attributes.image", "docker.Actor.Attributes.exitCode", "docker.Actor.Attributes.signal",
+                "docker.scope", "docker.time", "docker.timeNano", "docker.Actor.ID", "docker.Type", "docker.Action");
+        assertThat(alert.get("docker")).as("the same event, every label kept").isEqualTo(event);
+        assertThat(alert.path("docker").path("Actor").path("Attributes").fieldNames()).toIterable()
+                .startsWith("name", "image", "exitCode", "signal").contains("com.example.label-399");
+    }
+
+    @Test
+    void anEventWithFewerLabelsIsSentAsTheEngineWroteIt() throws Exception {
+        ObjectNode event = withLabels(WazuhFieldOrder.ATTRIBUTES_IN_PLACE - 2);
+        byte[] value = ContractJson.write(event);
+
+        byte[] datagram = trimmer.datagram(event(value), Map.of(), false).orElseThrow().datagram();
+
+        assertThat(new String(datagram, java.nio.charset.StandardCharsets.UTF_8))
+                .endsWith(",\"docker\":" + new String(value, java.nio.charset.StandardCharsets.UTF_8) + "}");
+        assertThat(WazuhJsonFields.decoded(TestRecords.alert(datagram))).contains("docker.Actor.Attributes.name");
+    }
+
+    @Test
+    void anEventTooLargeForADatagramIsTrimmedInTheNewOrder() throws Exception {
+        ObjectNode event = withLabels(300);
+        ObjectNode attributes = (ObjectNode) event.path("Actor").path("Attributes");
+        attributes.put("com.example.big", "x".repeat(AlertTrimmer.MAX_DATAGRAM));
+
+        ObjectNode alert = alert(event);
+
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        assertThat(WazuhJsonFields.decoded(alert)).contains("docker.Actor.Attributes.name",
+                "docker.Actor.Attributes.image", "docker.timeNano");
+        assertThat(alert.path("docker").path("Actor").path("Attributes").path("name").asText()).isEqualTo("many");
+    }
+
+    @Test
+    void theStreamingReadCountsTheLastAttributesObject() throws Exception {
+        byte[] twice = ("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1,\"Actor\":{\"ID\":\"a\","
+                + "\"Attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"},\"Attributes\":{\"d\":\"4\"}}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(EventFields.read(twice).attributes()).isEqualTo(1).isEqualTo(EventFields.of(
+                EventFields.tree(twice)).attributes());
+        assertThat(EventFields.read(ContractJson.write(withLabels(7))).attributes()).isEqualTo(9);
+    }
+
+    private ObjectNode alert(ObjectNode event) throws Exception {
+        Optional<AlertTrimmer.Fitted> fitted = trimmer.datagram(event(ContractJson.write(event)),
+                Map.of(), false);
+        return TestRecords.alert(fitted.orElseThrow().datagram());
+    }
+
+    private static Classified.Event event(byte[] value) throws Exception {
+        return new Classified.Event(value, EventFields.read(value), HOST, "id");
+    }
+
+    /** A container event with {@code labels} labels and {@code extra} attributes, sorted as the engine writes them. */
+    private static ObjectNode withLabels(int labels, String... extra) {
+        ObjectNode event = TestRecords.containerEvent("many", 1_764_000_000_000_000_001L);
+        TreeMap<String, String> attributes = new TreeMap<>(Map.of("image", "local/busybox:1", "name", "many"));
+        for (int i = 0; i < labels; i++) {
+            attributes.put("com.example.label-" + i, "v");
+        }
+        for (int i = 0; i < extra.length; i += 2) {
+            attributes.put(extra[i], extra[i + 1]);
+        }
+        ObjectNode sorted = ((ObjectNode) event.path("Actor")).putObject("Attributes");
+        attributes.forEach(sorted::put);
+        return event;
+    }
+}
