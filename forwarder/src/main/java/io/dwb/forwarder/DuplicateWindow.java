@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
@@ -27,6 +28,9 @@ public final class DuplicateWindow {
     private final long[] low;
     private final int[] index; // ring position + 1; 0 = empty
     private final int mask;
+    /** Keys of the table's hash: ids are chosen by whoever writes the topic, their slots are not. */
+    private final long seedHigh;
+    private final long seedLow;
     private int oldest;
     private int size;
     private String lastHostKey;
@@ -38,6 +42,13 @@ public final class DuplicateWindow {
     private long keyLow;
 
     public DuplicateWindow(int capacity) {
+        this(capacity, new SecureRandom().nextLong());
+    }
+
+    /** With the seed of the table's hash given (a test's; otherwise a secret of this process). */
+    DuplicateWindow(int capacity, long seed) {
+        this.seedHigh = mix(seed);
+        this.seedLow = mix(~seed);
         if (capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("capacity over " + MAX_CAPACITY + ": " + capacity);
         }
@@ -154,9 +165,25 @@ public final class DuplicateWindow {
         }
     }
 
+    /**
+     * The slot an id's probe starts from, keyed by this process's secret: with {@code hi ^ lo} alone, any writer of
+     * the topic could give every id one slot (32 hex characters, the same 16 twice), and each lookup walked all the
+     * ids before it: 52 s to fill the default window, then ~1 ms a record for every host of the forwarder.
+     */
     private int home(long hi, long lo) {
-        long h = (hi ^ lo) * 0x9E3779B97F4A7C15L; // ids are hashes already: spread what a foreign one may lack
-        return (int) (h ^ (h >>> 32)) & mask;
+        long h = mix(mix(hi ^ seedHigh) ^ lo ^ seedLow);
+        return (int) h & mask;
+    }
+
+    /** The longest run of occupied table slots: what one lookup may have to walk (for tests). */
+    int longestProbeRun() {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < index.length * 2; i++) { // twice round: a run may wrap past the end
+            run = index[i & mask] != 0 ? run + 1 : 0;
+            longest = Math.max(longest, Math.min(run, index.length));
+        }
+        return longest;
     }
 
     private long hostHigh(String hostKey, String eventId) {

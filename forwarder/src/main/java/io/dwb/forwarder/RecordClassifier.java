@@ -152,9 +152,11 @@ public class RecordClassifier {
     private static Classified.Invalid oversizeHost(ConsumerRecord<byte[], byte[]> record) {
         Header hostId = record.headers().lastHeader(HeaderNames.HOST_ID);
         Header host = record.headers().lastHeader(HeaderNames.HOST);
-        byte[] id = hostId != null ? hostId.value() : record.key(); // the key stands for a missing id
+        // The key stands for a missing id, or one without a value (as HostRefs reads it).
+        boolean fromHeader = hostId != null && hostId.value() != null;
+        byte[] id = fromHeader ? hostId.value() : record.key();
         if (id != null && id.length > HeaderNames.MAX_HOST_BYTES) {
-            return oversizeHost(hostId != null ? "header host-id" : "key", id.length);
+            return oversizeHost(fromHeader ? "header host-id" : "key", id.length);
         }
         if (host != null && host.value() != null && host.value().length > HeaderNames.MAX_HOST_BYTES) {
             return oversizeHost("header host", host.value().length);

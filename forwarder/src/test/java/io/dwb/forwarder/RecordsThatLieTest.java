@@ -40,6 +40,10 @@ class RecordsThatLieTest {
         ProducerRecord<byte[], byte[]> otherHost = TestRecords.event(topic, "h", "h-id",
                 TestRecords.containerEvent("forged-host", NOW + 3));
         otherHost.headers().remove(HeaderNames.HOST_ID).add(HeaderNames.HOST_ID, HeaderNames.utf8("someone-else"));
+        // A host-id header without a value: the key stands for the host id, so its length counts too.
+        ProducerRecord<byte[], byte[]> valuelessId = TestRecords.bridge(topic, "h", "k".repeat(300_000), "heartbeat",
+                ContractJson.write(new Heartbeat(ContractJson.rfc3339(NOW), NOW, 30, true, null)));
+        valuelessId.headers().remove(HeaderNames.HOST_ID).add(HeaderNames.HOST_ID, null);
         List<ProducerRecord<byte[], byte[]>> records = List.of(
                 TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent("first", NOW)),
                 heartbeat(topic, new Heartbeat(ContractJson.rfc3339(NOW), NOW, Long.MAX_VALUE / 1_000_000, true,
@@ -66,6 +70,7 @@ class RecordsThatLieTest {
                 TestRecords.bridge(topic, "h".repeat(300_000), "h-id", "heartbeat", ContractJson.write(
                         new Heartbeat(ContractJson.rfc3339(NOW), NOW, 30, true, null))),
                 TestRecords.event(topic, "h", "i".repeat(257), TestRecords.containerEvent("long-id", NOW + 6)),
+                valuelessId,
                 TestRecords.event(topic, "h", "h-id", TestRecords.containerEvent("last", NOW + 4)));
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
@@ -77,7 +82,7 @@ class RecordsThatLieTest {
             assertThat(dead).extracting(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR).split(":")[0])
                     .containsExactly("invalid-heartbeat", "invalid-heartbeat", "out-of-range", "out-of-range",
                             "host-mismatch", "too-complex", "too-complex", "too-complex", "invalid-state",
-                            "invalid-host", "invalid-host");
+                            "invalid-host", "invalid-host", "invalid-host");
             assertThat(HeaderNames.read(dead.get(0).headers(), HeaderNames.ERROR)).contains("intervalSeconds");
             // Nothing else comes: no silent-host from the forged interval, no alert for the refused records.
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> receiver.count() == 2);
