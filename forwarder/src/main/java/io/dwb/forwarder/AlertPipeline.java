@@ -30,7 +30,20 @@ public final class AlertPipeline {
 
         /** The Wazuh queue or the dead-letter topic cannot take it now. */
         record Blocked(String reason) implements Step {}
+
+        /**
+         * A heartbeat waits for the host-state alerts already queued ({@link #MAX_STATE_ALERTS}) to be sent; the
+         * other partitions' records may go meanwhile.
+         */
+        record Later() implements Step {}
     }
+
+    /**
+     * Host-state alerts queued at most before heartbeats wait: every heartbeat two more than three intervals after
+     * the one before makes a silent-host and a host-back alert, so forged ones (any writer of the topic: 10,000
+     * records, 20,000 alerts) queued without bound, sent before any other host's record.
+     */
+    static final int MAX_STATE_ALERTS = 256;
 
     /**
      * Where one record goes, decided once by {@link #route}: its classification and, for an engine event, its
@@ -71,6 +84,7 @@ public final class AlertPipeline {
     }
 
     static final Step DONE = new Step.Done();
+    private static final Step LATER = new Step.Later();
     static final String EVENT = "event";
     private static final String SILENT_HOST = "silent-host";
     private static final String HOST_BACK = "host-back";
@@ -206,6 +220,9 @@ public final class AlertPipeline {
     private Step bridge(ConsumerRecord<byte[], byte[]> record, Classified.Bridge bridge) {
         if (bridge.kind() == RecordKind.HEARTBEAT) {
             if (mode instanceof Mode.Live live) {
+                if (stateAlerts.size() >= MAX_STATE_ALERTS) {
+                    return LATER; // not yet taken by the watch: it is, once, when the queue has room
+                }
                 SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
                         bridge.json().path("intervalSeconds").asLong(30), bridge.json().path("timeNano").asLong());
                 if (back != null) {
@@ -283,11 +300,10 @@ public final class AlertPipeline {
     }
 
     /**
-     * Sends the silent-host, host-back and history-skipped alerts that became due; call once per loop iteration.
-     * Hosts are judged at most once a second. Null when there was nothing to send, so that "nothing" is not taken for
-     * a successful send that ends a pause.
+     * Judges the watched hosts, at most once a second: those that became silent get their alert queued. Call once per
+     * delivery round, before {@link #sendStateAlerts}.
      */
-    public Step flushStateAlerts() {
+    public void checkHosts() {
         long now = clock.getAsLong();
         formatter.refresh(now);
         if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
@@ -299,8 +315,16 @@ public final class AlertPipeline {
                     live.silentHosts().ahead());
             metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());
         }
+    }
+
+    /**
+     * Sends up to {@code max} of the queued silent-host, host-back, history-skipped and deleted-before-delivery
+     * alerts, oldest first: a turn of their own among the partitions' (see {@code DeliveryLoop}). Null when none was
+     * queued, so that "nothing" is not taken for a successful send that ends a pause.
+     */
+    public Step sendStateAlerts(int max) {
         Step step = null;
-        while (!stateAlerts.isEmpty()) {
+        for (int sent = 0; sent < max && !stateAlerts.isEmpty(); sent++) {
             step = send(stateAlerts.peek().datagram(), stateAlerts.peek().kind(), null);
             if (!(step instanceof Step.Done)) {
                 return step;

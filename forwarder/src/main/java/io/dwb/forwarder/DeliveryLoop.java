@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.Impairment;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -75,6 +76,8 @@ public final class DeliveryLoop {
     private final Pause pause;
     private volatile boolean running = true;
     private volatile long lastPollNanos;
+    /** Delivery rounds so far: where each starts its turns. */
+    private long rounds;
     /** The pacer's wait, from the last round: the next poll waits no longer. */
     private long waitHintNanos;
     private long lastCommitNanos;
@@ -293,42 +296,75 @@ public final class DeliveryLoop {
         }
     }
 
+    /**
+     * Turns go round: the partitions and the queued host-state alerts each send up to {@link #PER_PARTITION_TURN}
+     * in a turn, and each round starts one further on. Paced, a round sends a few datagrams only: always starting
+     * with the first partition gave it every one while it had a backlog, and the host-state alerts, always first,
+     * took them all while a writer of forged heartbeats kept them coming.
+     */
     private void deliverDue(long now) {
         AlertPipeline.Step held = pipeline.retryHeld();
         if (held != null && !proceed(held)) {
             return;
         }
-        AlertPipeline.Step silent = pipeline.flushStateAlerts();
-        if (silent != null && !proceed(silent)) {
-            return;
-        }
+        pipeline.checkHosts();
+        List<Map.Entry<TopicPartition, PartitionProgress>> turns = new ArrayList<>(partitions.entrySet());
+        int participants = turns.size() + 1; // the last: the host-state alerts
+        // The first round starts with the host-state alerts: what a start skipped is said before what it delivers.
+        int first = (int) Math.floorMod(rounds++ - 1, (long) participants);
         long deadline = now + DELIVER_SLICE_NANOS;
         boolean progressed = true;
         while (progressed && clock.getAsLong() < deadline) {
             progressed = false;
-            for (Map.Entry<TopicPartition, PartitionProgress> entry : partitions.entrySet()) {
-                PartitionProgress progress = entry.getValue();
-                long newest = Long.MIN_VALUE; // the latest record time delivered this turn: the partition's progress
-                try {
-                    for (int turn = 0; turn < PER_PARTITION_TURN && progress.waiting() > 0; turn++) {
-                        // A run of alerts formatted ahead, as many as the pacer lets go now (at least the head).
-                        progress.routeAhead(pipeline, Math.max(1, Math.min(PER_PARTITION_TURN - turn,
-                                pipeline.sendableNow())));
-                        AlertPipeline.Route route = progress.next();
-                        if (!proceed(pipeline.deliver(route))) {
-                            return; // the routed records wait, as they are, for the next attempt
-                        }
-                        progress.done(pipeline.submitted(), pipeline.written());
-                        newest = Math.max(newest, route.record().timestamp());
-                        progressed = true;
+            for (int k = 0; k < participants; k++) {
+                int turn = (first + k) % participants;
+                boolean went;
+                if (turn == participants - 1) {
+                    AlertPipeline.Step step = pipeline.sendStateAlerts(PER_PARTITION_TURN);
+                    if (step != null && !proceed(step)) {
+                        return;
                     }
-                } finally {
-                    if (newest != Long.MIN_VALUE) {
-                        pipeline.delivered(entry.getKey().partition(), newest);
+                    went = step != null;
+                } else {
+                    Boolean partitionWent = partitionTurn(turns.get(turn));
+                    if (partitionWent == null) {
+                        return; // the routed records wait, as they are, for the next attempt
                     }
-                    progress.settle(pipeline.written());
+                    went = partitionWent;
                 }
+                progressed |= went;
             }
+        }
+    }
+
+    /** One partition's turn: whether a record of it was done, or null when delivery may not go on now. */
+    private Boolean partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry) {
+        PartitionProgress progress = entry.getValue();
+        long newest = Long.MIN_VALUE; // the latest record time delivered this turn: the partition's progress
+        boolean went = false;
+        try {
+            for (int turn = 0; turn < PER_PARTITION_TURN && progress.waiting() > 0; turn++) {
+                // A run of alerts formatted ahead, as many as the pacer lets go now (at least the head).
+                progress.routeAhead(pipeline, Math.max(1, Math.min(PER_PARTITION_TURN - turn,
+                        pipeline.sendableNow())));
+                AlertPipeline.Route route = progress.next();
+                AlertPipeline.Step step = pipeline.deliver(route);
+                if (step instanceof AlertPipeline.Step.Later) {
+                    return went; // its turn ends; the record stays first
+                }
+                if (!proceed(step)) {
+                    return null;
+                }
+                progress.done(pipeline.submitted(), pipeline.written());
+                newest = Math.max(newest, route.record().timestamp());
+                went = true;
+            }
+            return went;
+        } finally {
+            if (newest != Long.MIN_VALUE) {
+                pipeline.delivered(entry.getKey().partition(), newest);
+            }
+            progress.settle(pipeline.written());
         }
     }
 

@@ -343,6 +343,60 @@ class DeliveryLoopTest {
         assertThat(sink.attempts).as("a paced record is never offered early").isEqualTo(3);
     }
 
+    /**
+     * Paced, the partitions take turns: the first partition of the assignment no longer takes every datagram the
+     * pacer lets go while it has a backlog (one host's restart loop held back every other host of the forwarder).
+     */
+    @Test
+    void pacedPartitionsTakeTurnsSoABacklogInOneDoesNotHoldBackTheOthers() {
+        DeliveryLoop loop = live(10, 1000, P0, P1);
+        addEvents(P0, "busy-0", "busy-1", "busy-2", "busy-3", "busy-4", "busy-5", "busy-6", "busy-7");
+        addEvents(P1, "quiet");
+
+        for (int i = 0; i < 4; i++) {
+            round(loop);
+            tick(100_000_000L);
+        }
+        assertThat(names(sink.accepted)).hasSize(4).contains("quiet");
+    }
+
+    /**
+     * Heartbeats of one host each more than three intervals after the one before (any writer of the topic can make
+     * them) make a silent-host and a host-back alert each: they no longer queue without bound, sent before every
+     * other partition's record; they wait while {@link AlertPipeline#MAX_STATE_ALERTS} are queued, and every alert
+     * still goes out.
+     */
+    @Test
+    void forgedHeartbeatsQueueBoundedAlertsThatTakeTurnsWithTheOtherPartitions() {
+        DeliveryLoop loop = live(10, 10_000, P0, P1);
+        long t0 = 1_764_000_000_000_000_000L;
+        int heartbeats = 300;
+        for (int i = 0; i < heartbeats; i++) {
+            consumer.addRecord(heartbeat(P0, i, t0 + i * 4 * HEARTBEAT_INTERVAL.toNanos()));
+        }
+        round(loop);
+        addEvents(P1, "quiet");
+
+        for (int i = 0; i < 4; i++) {
+            tick(100_000_000L);
+            round(loop);
+        }
+        assertThat(names(sink.accepted)).as("before: after the 598 host alerts, a minute at 10 a second")
+                .contains("quiet");
+        for (int i = 0; i < 20; i++) {
+            tick(100_000_000L);
+            round(loop);
+        }
+        assertThat(counter("dwb_forwarder_heartbeats")).as("heartbeats taken while their alerts wait")
+                .isLessThanOrEqualTo(AlertPipeline.MAX_STATE_ALERTS / 2 + sink.accepted.size());
+        for (int i = 0; i < 700 && sink.accepted.size() < 2 * (heartbeats - 1) + 1; i++) {
+            tick(100_000_000L);
+            round(loop);
+        }
+        assertThat(sink.accepted).filteredOn(d -> d.contains("\"host-back\"")).hasSize(heartbeats - 1);
+        assertThat(sink.accepted).filteredOn(d -> d.contains("\"silent-host\"")).hasSize(heartbeats - 1);
+    }
+
     @Test
     void aPartitionWithTooManyRecordsWaitingIsPausedUntilItDrains() {
         DeliveryLoop loop = live(10, 3, P0, P1);
@@ -622,6 +676,12 @@ class DeliveryLoopTest {
     /** The wall clock: at the test records' timestamp when the test starts, then moving with {@link #now}. */
     private long wallMillis() {
         return RECORD_TIME_MS + (now - START) / 1_000_000L;
+    }
+
+    private double counter(String name) {
+        return metrics.registry().scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .map(s -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) s).getDataPoints().get(0)
+                        .getValue()).findFirst().orElseThrow();
     }
 
     private double gauge(String name) {
