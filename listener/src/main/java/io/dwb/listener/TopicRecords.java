@@ -51,6 +51,15 @@ public final class TopicRecords {
         return new ProducerRecord<>(eventsTopic, null, timestamp, key, event.json(), headers);
     }
 
+    /**
+     * {@code record} as sent again now: stamped by the timestamp policy as of now ({@code timeNano} its own time,
+     * null to leave the stamp to the producer, as for an event without a time).
+     */
+    ProducerRecord<byte[], byte[]> restamped(ProducerRecord<byte[], byte[]> record, Long timeNano) {
+        return new ProducerRecord<>(record.topic(), record.partition(), timeNano == null ? null
+                : timestamps.of(timeNano), record.key(), record.value(), record.headers());
+    }
+
     public ProducerRecord<byte[], byte[]> gap(Gap gap) {
         return own(RecordKind.GAP, gap.toNano(), ContractJson.write(gap));
     }

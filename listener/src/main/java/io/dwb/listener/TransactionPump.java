@@ -238,7 +238,9 @@ final class TransactionPump {
                             : ContractJson.rfc3339(uncommitted.committed().timeNano()));
         }
         for (Uncommitted.Held h : uncommitted.held()) {
-            publisher.send(h.record());
+            // Stamped again by this send's clock: a broker that refused the old stamps (this host's clock was off,
+            // since fixed) would refuse them again at every retry, capture stuck until a restart.
+            publisher.send(records.restamped(h.record(), h.timeNano()));
         }
     }
 
@@ -302,11 +304,11 @@ final class TransactionPump {
      * an unreadable checkpoint) or the open one; returns how many records it held.
      */
     int holdGap(Gap gap) {
-        uncommitted.hold(records.gap(gap));
+        uncommitted.hold(records.gap(gap), gap.toNano());
         metrics.gap();
         int held = 1;
         for (StateSnapshot part : state.take()) {
-            uncommitted.hold(records.state(part));
+            uncommitted.hold(records.state(part), part.timeNano());
             held++;
         }
         return held;

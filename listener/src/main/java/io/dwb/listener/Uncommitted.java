@@ -19,11 +19,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class Uncommitted {
     /**
-     * One record to publish again: for an event, its checkpoint (when it has a time), its bytes and when it was read
-     * ({@link CapturedEvent#readNanos}).
+     * One record to publish again: its own time ({@code timeNano}, null for an event without one), from which a new
+     * send stamps it again ({@link TopicRecords#restamped}); for an event, its checkpoint (when it has a time), its
+     * bytes and when it was read ({@link CapturedEvent#readNanos}).
      */
-    record Held(ProducerRecord<byte[], byte[]> record, boolean event, Checkpoint checkpoint, long bytes,
-                long readNanos) {}
+    record Held(ProducerRecord<byte[], byte[]> record, Long timeNano, boolean event, Checkpoint checkpoint,
+                long bytes, long readNanos) {}
 
     /** How the checkpoint a new producer found compares with what was held. */
     enum Reconciled {
@@ -55,16 +56,17 @@ final class Uncommitted {
         this.pending = committed;
     }
 
-    /** Keeps a record of the listener's own (gap, state). */
-    void hold(ProducerRecord<byte[], byte[]> record) {
-        held.add(new Held(record, false, null, 0, 0));
+    /** Keeps a record of the listener's own (gap, state), of this time. */
+    void hold(ProducerRecord<byte[], byte[]> record, long timeNano) {
+        held.add(new Held(record, timeNano, false, null, 0, 0));
     }
 
     /** Keeps an event's record; it becomes the pending checkpoint when it has a time. */
     void hold(ProducerRecord<byte[], byte[]> record, CapturedEvent event) {
         Checkpoint checkpoint = event.identity().timeNano() == null ? null
                 : new Checkpoint(event.identity().timeNano(), event.id());
-        held.add(new Held(record, true, checkpoint, event.json().length, event.readNanos()));
+        held.add(new Held(record, event.identity().timeNano(), true, checkpoint, event.json().length,
+                event.readNanos()));
         if (checkpoint != null) {
             pending = checkpoint;
         }

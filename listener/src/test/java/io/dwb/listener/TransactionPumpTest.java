@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
@@ -70,16 +71,24 @@ class TransactionPumpTest {
     }
 
     private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted) {
-        return pump(publisher, uncommitted, null);
+        return pump(publisher, uncommitted, (IdleCollection) null);
+    }
+
+    private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted, TopicRecords records) {
+        return pump(publisher, uncommitted, null, records);
     }
 
     private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted,
                                  IdleCollection idleCollection) {
+        return pump(publisher, uncommitted, idleCollection, new TopicRecords(HOST, "events", "checkpoints"));
+    }
+
+    private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted,
+                                 IdleCollection idleCollection, TopicRecords records) {
         publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
-        return new TransactionPump(queue, publisher, new TopicRecords(HOST, "events", "checkpoints"),
-                metrics, uncommitted, () -> List.of(state),
+        return new TransactionPump(queue, publisher, records, metrics, uncommitted, () -> List.of(state),
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
                 CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true));
@@ -322,6 +331,39 @@ class TransactionPumpTest {
         assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "event 3", "event 4",
                 "checkpoint 4", "event 5", "checkpoint 5");
         assertThat(last).isEqualTo(checkpoint(5));
+    }
+
+    /**
+     * This host's clock two hours ahead of the broker's: the events' stamps (their own times) are refused, and the
+     * commit fails. Once the clock is fixed, what was held is stamped again by the fixed clock; before, each retry
+     * sent the refused stamps again, and capture stayed stuck until a restart.
+     */
+    @Test
+    void recordsHeldAcrossARefusedCommitAreStampedAgainByTheClockOfTheirNewSend() {
+        long twoHours = Duration.ofHours(2).toMillis();
+        AtomicLong wallMillis = new AtomicLong(T0 / 1_000_000L); // the events' own clock: this host's
+        TopicRecords stamped = new TopicRecords(HOST, "events", "checkpoints",
+                new RecordTimestamps(3_600_000L, Long.MAX_VALUE, wallMillis::get));
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new org.apache.kafka.common.errors.InvalidTimestampException(
+                "Timestamp 1800000001000 of message is out of range");
+
+        assertThatThrownBy(() -> pump(publisher, uncommitted, stamped).run(stream, check, CAUSE))
+                .isInstanceOf(TransactionalPublisher.KafkaUnavailable.class).hasMessageContaining("fix the clock");
+
+        wallMillis.addAndGet(-twoHours); // NTP steps this host's clock back to the broker's
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
+        stream.endAfter(queue);
+
+        pump(publisherOver(rebuilt), uncommitted, stamped).run(stream, check, CAUSE);
+
+        assertThat(rebuilt.history()).filteredOn(r -> r.topic().equals("events")).extracting(ProducerRecord::timestamp)
+                .as("the events, two hours ahead of the fixed clock, stamped with their publish time")
+                .containsExactly(wallMillis.get(), wallMillis.get());
     }
 
     @Test
