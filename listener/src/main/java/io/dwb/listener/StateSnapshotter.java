@@ -28,6 +28,13 @@ final class StateSnapshotter {
      * ran the launcher's 64 MB heap out at every gap. 4 MiB is some 1,500 containers of typical size.
      */
     static final long WHOLE_BYTES = 4L * 1024 * 1024;
+    /**
+     * The summaries one snapshot gives after those, their JSON bytes in all; past it further containers are left
+     * out. A summary keeps up to 4 KB of each field: thousands of containers with long command lines and image names
+     * (a CI host's exited ones, or anyone's) were 48 MB of summaries, and the 64 MB heap ran out at every gap.
+     * 2 MiB is some 5,000 summaries of typical size.
+     */
+    static final long SUMMARY_BYTES = 2L * 1024 * 1024;
     /** Room for a part's own fields (time, ids, part numbers) around its containers. */
     private static final int PART_OVERHEAD = 512;
     private static final int MAX_NAME_LENGTH = ContractJson.MAPPER.getFactory().streamReadConstraints()
@@ -51,6 +58,10 @@ final class StateSnapshotter {
                     + "containers before them take the {} MiB a snapshot keeps whole", parts.pastWholeBytes,
                     parts.containers, WHOLE_BYTES >> 20);
         }
+        if (parts.leftOut > 0) {
+            log.warn("the state snapshot leaves out {} of the engine's {} containers: the summaries before them take "
+                    + "the {} MiB a snapshot gives them", parts.leftOut, parts.containers, SUMMARY_BYTES >> 20);
+        }
         return parts.snapshots(ContractJson.rfc3339(now), now, UUID.randomUUID().toString());
     }
 
@@ -65,21 +76,34 @@ final class StateSnapshotter {
         private int containers;
         /** Containers given as their summary because those before them took {@link #WHOLE_BYTES}. */
         private int pastWholeBytes;
+        /** The bytes of the summaries so far, against {@link #SUMMARY_BYTES}. */
+        private long summaries;
+        /** Containers left out because the summaries before them took {@link #SUMMARY_BYTES}. */
+        private int leftOut;
 
         Parts(int budget) {
             this.budget = budget;
         }
 
         void add(EngineConnection.Container read) {
+            containers++;
+            if (leftOut > 0) {
+                leftOut++; // the first ones in the engine's order (the newest first): none after the first left out
+                return;
+            }
             JsonNode container = read.json();
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
-            containers++;
             boolean tooLarge = read.cut() || length > budget || hasLongName(container);
             boolean pastWhole = !tooLarge && whole + length > WHOLE_BYTES;
             if (tooLarge || pastWhole) {
                 kept = summary(container);
                 length = ContractJson.write(kept).length;
+                if (summaries + length > SUMMARY_BYTES) {
+                    leftOut++;
+                    return;
+                }
+                summaries += length;
                 pastWholeBytes += pastWhole ? 1 : 0;
             } else {
                 whole += length;

@@ -185,6 +185,35 @@ class LargeStateTest {
                 + count + " containers as their summary fields only");
     }
 
+    /**
+     * Thousands of containers whose summary fields are long (a CI host's exited containers, each with a 4 KB command
+     * line and image name; anyone who may create a container can make them): past the bound kept whole, each was
+     * still its summary, 8 KB each, 48 MB in all, and the launcher's 64 MB heap ran out at every gap. Past a second
+     * bound the rest are left out, and the WARN says how many.
+     */
+    @Test
+    void thousandsOfContainersWithLongSummaryFieldsAreListedOnlyUpToTheSnapshotsBound(SharedKafka.Broker broker)
+            throws Exception {
+        int count = 6_000;
+        StringBuilder containers = new StringBuilder("[");
+        for (int i = 0; i < count; i++) {
+            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
+                    .append("\",\"Names\":[\"/ci-").append(i).append("\"],\"Image\":\"").append("i".repeat(4_000))
+                    .append("\",\"Command\":\"sh -c '").append("c".repeat(4_000)).append("'\",")
+                    .append("\"State\":\"exited\",\"Status\":\"Exited (0) 2 hours ago\"}");
+        }
+        State state = stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+
+        int listed = state.containers().size();
+        assertThat(listed).as("the first ones, in order").isPositive().isLessThan(count);
+        assertThat(state.containers()).extracting(c -> c.path("Names").path(0).asText())
+                .containsExactlyElementsOf(IntStream.range(0, listed).mapToObj(i -> "/ci-" + i).toList());
+        assertThat(state.containers().stream().mapToLong(c -> ContractJson.write(c).length).sum())
+                .isLessThanOrEqualTo(StateSnapshotter.WHOLE_BYTES + StateSnapshotter.SUMMARY_BYTES);
+        assertThat(state.output()).contains("the state snapshot leaves out " + (count - listed) + " of the engine's "
+                + count + " containers");
+    }
+
     /** What a listener published as state after a gap, and what it logged. */
     private record State(List<JsonNode> containers, String output) {}
 
