@@ -111,18 +111,20 @@ public final class AlertPipeline {
     private long lastSilentCheck;
 
     /**
+     * @param labels          the labels of container and image events that go into their alerts
      * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed the silent-host
      *                        watch)
      * @param outbox          where datagrams go to be written (by the sending thread, or at once)
      * @param clock           monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock)
      */
-    public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, AlertFormatter formatter,
+    public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, LabelFilter labels,
+                         AlertFormatter formatter,
                          DuplicateWindow duplicates, Outbox outbox, Pacer pacer, Mode mode,
                          ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock) {
         this.classifier = classifier;
         this.legacyFields = legacyFields;
         this.formatter = formatter;
-        this.trimmer = new AlertTrimmer(formatter);
+        this.trimmer = new AlertTrimmer(formatter, labels);
         this.duplicates = duplicates;
         this.outbox = outbox;
         this.deadLetters = new DeadLettering(mode, metrics);

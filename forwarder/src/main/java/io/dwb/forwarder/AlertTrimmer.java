@@ -21,7 +21,8 @@ import java.util.Optional;
  * longer: an {@code exec_start} Action holds the whole command line, and the legacy {@code status} repeats it, so a
  * command of 33,000 characters left no alert at all (rule 87907 matches the Action's start, which is kept). The
  * listener's stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
- * An event with hundreds of attributes is written in {@link WazuhFieldOrder}'s order before it is measured.
+ * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), and one with
+ * hundreds of attributes is written in {@link WazuhFieldOrder}'s order.
  *
  * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
  * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
@@ -50,14 +51,21 @@ public final class AlertTrimmer {
     private static final int ENTRY_OVERHEAD = 4;
 
     private final AlertFormatter formatter;
+    private final LabelFilter labels;
     private final int limit;
 
+    /** With every label kept. */
     public AlertTrimmer(AlertFormatter formatter) {
-        this(formatter, MAX_DATAGRAM);
+        this(formatter, LabelFilter.ALL);
     }
 
-    AlertTrimmer(AlertFormatter formatter, int limit) {
+    public AlertTrimmer(AlertFormatter formatter, LabelFilter labels) {
+        this(formatter, labels, MAX_DATAGRAM);
+    }
+
+    AlertTrimmer(AlertFormatter formatter, LabelFilter labels, int limit) {
         this.formatter = formatter;
+        this.labels = labels;
         this.limit = limit;
     }
 
@@ -68,14 +76,25 @@ public final class AlertTrimmer {
     public Optional<Fitted> datagram(Classified.Event event, Map<String, String> legacy, boolean replay) {
         // The listener's stand-in for an event longer than Kafka takes lost its attributes already: say so too.
         boolean standIn = event.fields().truncated();
+        ObjectNode rewritten = null; // the event as the alert gives it, when not as the engine wrote it
+        int attributeCount = event.fields().attributes();
+        if (labels.applies(event.fields().type())) {
+            ObjectNode filtered = event.json();
+            if (labels.filter(filtered)) {
+                rewritten = filtered;
+                attributeCount = filtered.path("Actor").path("Attributes").size();
+            }
+        }
         // Hundreds of labels: the engine's own attributes first, where Wazuh still decodes them.
-        ObjectNode reordered = WazuhFieldOrder.needed(event.fields()) ? WazuhFieldOrder.reordered(event.json()) : null;
-        byte[] value = reordered == null ? event.value() : ContractJson.write(reordered);
+        if (WazuhFieldOrder.needed(attributeCount)) {
+            rewritten = WazuhFieldOrder.reordered(rewritten != null ? rewritten : event.json());
+        }
+        byte[] value = rewritten == null ? event.value() : ContractJson.write(rewritten);
         byte[] datagram = formatter.event(value, legacy, event.host(), replay, standIn);
         if (datagram.length <= limit) {
             return Optional.of(new Fitted(datagram, standIn));
         }
-        ObjectNode copy = reordered != null ? reordered : event.json(); // a tree of its own: trimming changes it
+        ObjectNode copy = rewritten != null ? rewritten : event.json(); // a tree of its own: trimming changes it
         Map<String, String> fittedLegacy = bounded(legacy);
         boolean marked = standIn;
         boolean identityCut = bounded(copy);

@@ -35,6 +35,13 @@ public final class DeliveryOptions {
                     + "never (env: DWB_LEGACY_FIELDS).")
     String legacyFields;
 
+    @Option(names = "--labels", paramLabel = "all|none|KEY,...", defaultValue = "all",
+            description = "Which container and image labels go into alerts, where each label key is a field of Wazuh "
+                    + "and of its indexer (whose mapping takes 10,000 fields a day): all (as the stock wodle), none, "
+                    + "or label keys, comma-separated, KEY* for every key starting with KEY. The engine's own "
+                    + "attributes (name, image, exitCode, ...) are always kept (env: DWB_LABELS).")
+    String labels;
+
     @Option(names = "--eps", paramLabel = "N|auto", defaultValue = Pacing.AUTO,
             description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90% of the Wazuh "
                     + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
@@ -119,7 +126,8 @@ public final class DeliveryOptions {
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--resend-datagrams and --resend-bytes >= 0");
         }
-        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), pacing(wazuhQueue),
+        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), labelFilter(),
+                pacing(wazuhQueue),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxPendingBytes, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
@@ -139,6 +147,14 @@ public final class DeliveryOptions {
             // reported below
         }
         throw new ConfigurationError("--eps must be auto or a number >= 0, not '" + eps + "'");
+    }
+
+    private LabelFilter labelFilter() {
+        try {
+            return LabelFilter.parse(labels);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError("--labels must be all, none or comma-separated label keys: " + e.getMessage());
+        }
     }
 
     private LegacyFieldsMode legacyFieldsMode() {

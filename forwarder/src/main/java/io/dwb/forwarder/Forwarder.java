@@ -56,7 +56,7 @@ public final class Forwarder implements AutoCloseable {
         DatagramWriter writer = new DatagramWriter(sink, mode, metrics, System::currentTimeMillis);
         this.outbox = settings.sendingThread() ? SendingThread.start(writer) : new DirectOutbox(writer);
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
-                new LegacyFields(settings.legacyFields()), new AlertFormatter(owners),
+                new LegacyFields(settings.legacyFields()), settings.labels(), new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
         OffsetReset reset = offsetReset(settings);

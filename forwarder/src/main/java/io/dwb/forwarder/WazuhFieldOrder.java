@@ -36,9 +36,9 @@ final class WazuhFieldOrder {
 
     private WazuhFieldOrder() {}
 
-    /** Whether {@code fields}' event must be written in another order for its alert (rare: hundreds of labels). */
-    static boolean needed(EventFields fields) {
-        return fields.attributes() > ATTRIBUTES_IN_PLACE;
+    /** Whether an event with this many attributes must be written in another order (rare: hundreds of labels). */
+    static boolean needed(int attributes) {
+        return attributes > ATTRIBUTES_IN_PLACE;
     }
 
     /** {@code event}'s fields with {@code Actor} last, and in its attributes the engine's own first. */

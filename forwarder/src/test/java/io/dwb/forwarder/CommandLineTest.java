@@ -68,6 +68,11 @@ class CommandLineTest {
         assertThat(exit(new String[] {"--eps", "-1"}, Map.of())).isEqualTo(2);
         assertThatThrownBy(() -> ForwarderRun.settings("--legacy-fields", "sometimes"))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("auto, always or never");
+        assertThat(exit(new String[] {"--labels", "team,,owner"}, Map.of())).isEqualTo(2);
+        assertThatThrownBy(() -> ForwarderRun.settings("--labels", "com.*.project"))
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("'com.*.project' is not a label key");
+        assertThat(ForwarderRun.settings().labels()).as("the stock wodle's alerts by default")
+                .isEqualTo(LabelFilter.ALL);
     }
 
     @Test

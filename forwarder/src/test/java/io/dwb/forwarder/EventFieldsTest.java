@@ -101,7 +101,8 @@ class EventFieldsTest {
     @Test
     void aPollReturnsAWholeFetchUnlessTheKafkaConfigSaysOtherwise() {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
-                LegacyFieldsMode.AUTO, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60), Duration.ofSeconds(1),
+                LegacyFieldsMode.AUTO, LabelFilter.ALL, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60),
+                Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, DeliveryOptions.DEFAULT_MAX_PENDING_BYTES, Duration.ZERO,
                 "test-instance",
                 ResendWindow.Bound.DEFAULT, false);

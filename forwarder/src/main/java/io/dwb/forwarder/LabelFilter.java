@@ -1,0 +1,93 @@
+package io.dwb.forwarder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which labels of a container or image event go into its alert ({@code --labels}). Each label key becomes a field in
+ * Wazuh and a mapped field of its indexer's daily index, whose mapping takes at most 10,000 (Wazuh's template): label
+ * keys are chosen by anyone who may create a container, so a fleet's hosts can fill it, and then every alert with a
+ * field new that day is refused by the indexer. The engine's own attributes ({@link WazuhFieldOrder#ENGINE_ATTRIBUTES}:
+ * name, image, exitCode, ...) are always kept; events of other types have no labels among their attributes and are
+ * left as they are.
+ *
+ * @param all      every label (the stock wodle's alerts)
+ * @param keys     label keys kept exactly
+ * @param prefixes label key prefixes kept (a key given as {@code prefix*})
+ */
+public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) {
+    public static final LabelFilter ALL = new LabelFilter(true, Set.of(), List.of());
+    public static final LabelFilter NONE = new LabelFilter(false, Set.of(), List.of());
+
+    private static final Set<String> ENGINE_ATTRIBUTES = Set.copyOf(WazuhFieldOrder.ENGINE_ATTRIBUTES);
+    /** The event types whose attributes hold labels (moby copies a container's or an image's labels into them). */
+    private static final Set<String> LABELLED_TYPES = Set.of("container", "image");
+
+    /**
+     * {@code all}, {@code none}, or comma-separated label keys, a key ending in {@code *} standing for every key
+     * with that prefix.
+     *
+     * @throws IllegalArgumentException for an empty key or a {@code *} elsewhere than at a key's end
+     */
+    public static LabelFilter parse(String text) {
+        String trimmed = text.trim();
+        if (trimmed.equalsIgnoreCase("all")) {
+            return ALL;
+        }
+        if (trimmed.equalsIgnoreCase("none")) {
+            return NONE;
+        }
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        List<String> prefixes = new ArrayList<>();
+        for (String part : trimmed.split(",", -1)) {
+            String key = part.trim();
+            if (key.isEmpty() || key.indexOf('*') >= 0 && key.indexOf('*') != key.length() - 1) {
+                throw new IllegalArgumentException("'" + part + "' is not a label key or a key prefix ending in *");
+            }
+            if (key.endsWith("*")) {
+                prefixes.add(key.substring(0, key.length() - 1));
+            } else {
+                keys.add(key);
+            }
+        }
+        return new LabelFilter(false, Set.copyOf(keys), List.copyOf(prefixes));
+    }
+
+    /** Whether an event of this type may have attributes this filter removes. */
+    boolean applies(String type) {
+        return !all && type != null && LABELLED_TYPES.contains(type);
+    }
+
+    /** Removes from {@code event}'s attributes the labels not kept; true when one was removed. */
+    boolean filter(ObjectNode event) {
+        if (!(event.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
+            return false;
+        }
+        boolean removed = false;
+        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+            String key = it.next().getKey();
+            if (!ENGINE_ATTRIBUTES.contains(key) && !kept(key)) {
+                it.remove();
+                removed = true;
+            }
+        }
+        return removed;
+    }
+
+    private boolean kept(String key) {
+        if (keys.contains(key)) {
+            return true;
+        }
+        for (String prefix : prefixes) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
