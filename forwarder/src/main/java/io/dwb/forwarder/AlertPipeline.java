@@ -39,7 +39,7 @@ public final class AlertPipeline {
     }
 
     /**
-     * Host-state alerts queued at most before heartbeats wait: every heartbeat two more than three intervals after
+     * Host-state alerts queued from which heartbeats wait (a heartbeat adds up to two): every heartbeat two more than three intervals after
      * the one before makes a silent-host and a host-back alert, so forged ones (any writer of the topic: 10,000
      * records, 20,000 alerts) queued without bound, sent before any other host's record.
      */
@@ -108,6 +108,8 @@ public final class AlertPipeline {
     private final LongSupplier clock;
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
+    /** How many of them say what Kafka lost or a start skipped: they go before the partitions' next records. */
+    private int notices;
     private long lastSilentCheck;
 
     /**
@@ -331,9 +333,25 @@ public final class AlertPipeline {
             if (!(step instanceof Step.Done)) {
                 return step;
             }
-            stateAlerts.poll();
+            String kind = stateAlerts.poll().kind();
+            if (kind.equals(HISTORY_SKIPPED) || kind.equals(DELETED_BEFORE_DELIVERY)) {
+                notices--;
+            }
         }
         return step;
+    }
+
+    /** How many host-state alerts wait to be sent. */
+    public int stateAlertsQueued() {
+        return stateAlerts.size();
+    }
+
+    /**
+     * Whether a {@code history-skipped} or {@code deleted-before-delivery} alert is queued: the host-state alerts
+     * then take the first turn, so that what Kafka lost or a start skipped is said before what follows it.
+     */
+    public boolean noticesQueued() {
+        return notices > 0;
     }
 
     /** Old history passed over where the group had no committed offset: said once, in Wazuh and in the log. */
@@ -344,6 +362,7 @@ public final class AlertPipeline {
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
         stateAlerts.add(new StateAlert(HISTORY_SKIPPED,
                 formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
+        notices++;
     }
 
     /** Records Kafka deleted before they were delivered: lost, said once, in Wazuh and in the log. */
@@ -352,6 +371,7 @@ public final class AlertPipeline {
         ObjectNode fields = offsets(deleted.partition(), deleted.fromOffset(), deleted.toOffset());
         stateAlerts.add(new StateAlert(DELETED_BEFORE_DELIVERY,
                 formatter.bridge(DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
+        notices++;
     }
 
     /** The fields of an alert about offsets {@code [from, to)} of a partition. */

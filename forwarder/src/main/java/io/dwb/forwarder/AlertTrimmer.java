@@ -7,11 +7,13 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.StandIn;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Keeps every datagram within what Wazuh takes of one: {@link #MAX_DATAGRAM} bytes, prefix included. A longer one is
@@ -27,7 +29,8 @@ import java.util.Optional;
  * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
  * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
  * cap are kept whole. When even empty values leave too much (thousands of labels: their names alone can exceed a
- * datagram), whole attributes are left out instead, the largest first, and the others kept whole. Trimming one
+ * datagram), whole attributes are left out instead, the largest labels first and the engine's own attributes (name,
+ * image) last, and the others kept whole, in their order. Trimming one
  * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
@@ -49,6 +52,8 @@ public final class AlertTrimmer {
 
     /** {@code "":} and {@code ,} around an attribute's name and value. */
     private static final int ENTRY_OVERHEAD = 4;
+
+    private static final Set<String> ENGINE_ATTRIBUTES = Set.copyOf(WazuhFieldOrder.ENGINE_ATTRIBUTES);
 
     private final AlertFormatter formatter;
     private final LabelFilter labels;
@@ -111,8 +116,10 @@ public final class AlertTrimmer {
         List<Entry> entries = entries(attributes);
         long[] valuesDescending = entries.stream().filter(e -> e.text() != null).mapToLong(e -> -e.valueBytes())
                 .sorted().map(b -> -b).toArray();
+        // Left out first: the labels, largest first; the engine's own attributes (name, image) only after them all.
         List<Entry> largestFirst = new ArrayList<>(entries);
-        largestFirst.sort(Comparator.comparingLong(Entry::bytes).reversed());
+        largestFirst.sort(Comparator.comparing((Entry e) -> ENGINE_ATTRIBUTES.contains(e.name()))
+                .thenComparing(Comparator.comparingLong(Entry::bytes).reversed()));
         // What must go: the untrimmed alert with its truncated mark, over the limit.
         long excess = datagram.length + (marked ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -123,7 +130,7 @@ public final class AlertTrimmer {
                         attributes.put(entry.name(), prefix(entry.text(), cap));
                     }
                 }
-            } else if (!leaveOut(attributes, largestFirst, excess)) {
+            } else if (!leaveOut(attributes, entries, largestFirst, excess)) {
                 return Optional.empty(); // not even without any attribute
             }
             datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
@@ -170,16 +177,23 @@ public final class AlertTrimmer {
     }
 
     /**
-     * Puts back every attribute, then removes the largest until at least {@code excess} bytes are gone; false when
-     * all of them are not enough.
+     * Sets the attributes to {@code entries} (as they were, in their order) without the first of {@code
+     * leaveOutFirst} that take at least {@code excess} bytes; false when all of them are not enough.
      */
-    private static boolean leaveOut(ObjectNode attributes, List<Entry> largestFirst, long excess) {
+    private static boolean leaveOut(ObjectNode attributes, List<Entry> entries, List<Entry> leaveOutFirst,
+                                    long excess) {
         long removed = 0;
-        for (Entry entry : largestFirst) {
-            if (removed < excess) {
-                attributes.remove(entry.name());
-                removed += entry.bytes();
-            } else {
+        Set<String> out = new HashSet<>();
+        for (Entry entry : leaveOutFirst) {
+            if (removed >= excess) {
+                break;
+            }
+            out.add(entry.name());
+            removed += entry.bytes();
+        }
+        attributes.removeAll();
+        for (Entry entry : entries) {
+            if (!out.contains(entry.name())) {
                 attributes.set(entry.name(), entry.value());
             }
         }

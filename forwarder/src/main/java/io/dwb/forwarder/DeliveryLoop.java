@@ -76,8 +76,8 @@ public final class DeliveryLoop {
     private final Pause pause;
     private volatile boolean running = true;
     private volatile long lastPollNanos;
-    /** Delivery rounds so far: where each starts its turns. */
-    private long rounds;
+    /** Where the next delivery round starts its turns: after the participant that last sent. */
+    private int nextTurn;
     /** The pacer's wait, from the last round: the next poll waits no longer. */
     private long waitHintNanos;
     private long lastCommitNanos;
@@ -298,9 +298,11 @@ public final class DeliveryLoop {
 
     /**
      * Turns go round: the partitions and the queued host-state alerts each send up to {@link #PER_PARTITION_TURN}
-     * in a turn, and each round starts one further on. Paced, a round sends a few datagrams only: always starting
-     * with the first partition gave it every one while it had a backlog, and the host-state alerts, always first,
-     * took them all while a writer of forged heartbeats kept them coming.
+     * in a turn, and a round starts after the last one that sent. Paced, a round sends a few datagrams only: always
+     * starting with the first partition gave it every one while it had a backlog, and the host-state alerts, always
+     * first, took them all while a writer of forged heartbeats kept them coming. (Starting one further on each round
+     * was not fair either: a round starting at an idle participant fell to the next busy one, which so had the
+     * turns of all the idle ones before it.) What Kafka lost or a start skipped is said first, though.
      */
     private void deliverDue(long now) {
         AlertPipeline.Step held = pipeline.retryHeld();
@@ -310,8 +312,7 @@ public final class DeliveryLoop {
         pipeline.checkHosts();
         List<Map.Entry<TopicPartition, PartitionProgress>> turns = new ArrayList<>(partitions.entrySet());
         int participants = turns.size() + 1; // the last: the host-state alerts
-        // The first round starts with the host-state alerts: what a start skipped is said before what it delivers.
-        int first = (int) Math.floorMod(rounds++ - 1, (long) participants);
+        int first = pipeline.noticesQueued() ? participants - 1 : nextTurn % participants;
         long deadline = now + DELIVER_SLICE_NANOS;
         boolean progressed = true;
         while (progressed && clock.getAsLong() < deadline) {
@@ -320,13 +321,17 @@ public final class DeliveryLoop {
                 int turn = (first + k) % participants;
                 boolean went;
                 if (turn == participants - 1) {
+                    int queued = pipeline.stateAlertsQueued();
                     AlertPipeline.Step step = pipeline.sendStateAlerts(PER_PARTITION_TURN);
+                    went = pipeline.stateAlertsQueued() < queued;
+                    if (went) {
+                        nextTurn = turn + 1; // the next round starts after the last one that sent
+                    }
                     if (step != null && !proceed(step)) {
                         return;
                     }
-                    went = step != null;
                 } else {
-                    Boolean partitionWent = partitionTurn(turns.get(turn));
+                    Boolean partitionWent = partitionTurn(turns.get(turn), turn);
                     if (partitionWent == null) {
                         return; // the routed records wait, as they are, for the next attempt
                     }
@@ -337,8 +342,11 @@ public final class DeliveryLoop {
         }
     }
 
-    /** One partition's turn: whether a record of it was done, or null when delivery may not go on now. */
-    private Boolean partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry) {
+    /**
+     * One partition's turn, the {@code index}th of the round's: whether a record of it was done, or null when
+     * delivery may not go on now.
+     */
+    private Boolean partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry, int index) {
         PartitionProgress progress = entry.getValue();
         long newest = Long.MIN_VALUE; // the latest record time delivered this turn: the partition's progress
         boolean went = false;
@@ -358,6 +366,7 @@ public final class DeliveryLoop {
                 progress.done(pipeline.submitted(), pipeline.written());
                 newest = Math.max(newest, route.record().timestamp());
                 went = true;
+                nextTurn = index + 1; // the next round starts after the last one that sent
             }
             return went;
         } finally {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.testing.WazuhJsonFields;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -55,6 +56,28 @@ class WazuhFieldOrderTest {
         assertThat(alert.path("docker").path("Actor").path("Attributes").path("name").asText()).isEqualTo("many");
     }
 
+    /**
+     * So many labels that even empty values leave the alert too large: whole attributes are left out, the labels
+     * first. Before, the largest went first, and an image name longer than each label was the first to go.
+     */
+    @Test
+    void labelsLeftOutToFitADatagramGoBeforeTheEnginesOwnAttributes() throws Exception {
+        ObjectNode event = withLabels(6_000);
+        ((ObjectNode) event.path("Actor").path("Attributes")).put("image", "registry.example.com/team/app:1.2.3");
+
+        ObjectNode alert = alert(event);
+
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        ObjectNode attributes = (ObjectNode) alert.path("docker").path("Actor").path("Attributes");
+        assertThat(attributes.path("image").asText()).isEqualTo("registry.example.com/team/app:1.2.3");
+        assertThat(attributes.path("name").asText()).isEqualTo("many");
+        assertThat(attributes.size()).isBetween(100, 6_000);
+        List<String> names = new java.util.ArrayList<>();
+        attributes.fieldNames().forEachRemaining(names::add);
+        assertThat(names).as("the engine's own first, then the labels kept in the engine's order")
+                .startsWith("name", "image").isSortedAccordingTo(WazuhFieldOrderTest::ownFirstThenByName);
+    }
+
     @Test
     void theStreamingReadCountsTheLastAttributesObject() throws Exception {
         byte[] twice = ("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1,\"Actor\":{\"ID\":\"a\","
@@ -64,6 +87,12 @@ class WazuhFieldOrderTest {
         assertThat(EventFields.read(twice).attributes()).isEqualTo(1).isEqualTo(EventFields.of(
                 EventFields.tree(twice)).attributes());
         assertThat(EventFields.read(ContractJson.write(withLabels(7))).attributes()).isEqualTo(9);
+    }
+
+    private static int ownFirstThenByName(String a, String b) {
+        boolean ownA = WazuhFieldOrder.ENGINE_ATTRIBUTES.contains(a);
+        boolean ownB = WazuhFieldOrder.ENGINE_ATTRIBUTES.contains(b);
+        return ownA != ownB ? (ownA ? -1 : 1) : ownA ? 0 : a.compareTo(b);
     }
 
     private ObjectNode alert(ObjectNode event) throws Exception {

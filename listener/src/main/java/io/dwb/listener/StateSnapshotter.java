@@ -29,8 +29,8 @@ final class StateSnapshotter {
      */
     static final long WHOLE_BYTES = 4L * 1024 * 1024;
     /**
-     * The summaries one snapshot gives after those, their JSON bytes in all; past it further containers are left
-     * out. A summary keeps up to 4 KB of each field: thousands of containers with long command lines and image names
+     * The summaries one snapshot gives, their JSON bytes in all; past it further containers that would be summaries
+     * are left out. A summary keeps up to 4 KB of each field: thousands of containers with long command lines and image names
      * (a CI host's exited ones, or anyone's) were 48 MB of summaries, and the 64 MB heap ran out at every gap.
      * 2 MiB is some 5,000 summaries of typical size.
      */
@@ -87,16 +87,16 @@ final class StateSnapshotter {
 
         void add(EngineConnection.Container read) {
             containers++;
-            if (leftOut > 0) {
-                leftOut++; // the first ones in the engine's order (the newest first): none after the first left out
-                return;
-            }
             JsonNode container = read.json();
             JsonNode kept = container;
             int length = ContractJson.write(kept).length;
             boolean tooLarge = read.cut() || length > budget || hasLongName(container);
             boolean pastWhole = !tooLarge && whole + length > WHOLE_BYTES;
             if (tooLarge || pastWhole) {
+                if (leftOut > 0) {
+                    leftOut++; // none after the first left out: the summaries given are of the newest containers
+                    return;
+                }
                 kept = summary(container);
                 length = ContractJson.write(kept).length;
                 if (summaries + length > SUMMARY_BYTES) {

@@ -214,6 +214,39 @@ class LargeStateTest {
                 + count + " containers");
     }
 
+    /**
+     * The summaries' bound reached by containers that are summaries whatever their place (a label key longer than
+     * the forwarder's parser reads), the small containers after them are still given whole: only would-be summaries
+     * are left out.
+     */
+    @Test
+    void containersThatFitWholeAreGivenAfterTheSummariesBoundIsReached(SharedKafka.Broker broker) throws Exception {
+        int odd = 300;
+        int small = 20;
+        StringBuilder containers = new StringBuilder("[");
+        for (int i = 0; i < odd + small; i++) {
+            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
+                    .append("\",\"Names\":[\"/c-").append(i).append("\"],\"State\":\"exited\"");
+            if (i < odd) {
+                containers.append(",\"Image\":\"").append("i".repeat(4_000)).append("\",\"Command\":\"")
+                        .append("c".repeat(4_000)).append("\",\"Labels\":{\"").append("k".repeat(60_000))
+                        .append("\":\"v\"}");
+            }
+            containers.append("}");
+        }
+        State state = stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+
+        List<String> names = state.containers().stream().map(c -> c.path("Names").path(0).asText()).toList();
+        assertThat(names).as("the small ones after the bound, whole")
+                .endsWith(IntStream.range(odd, odd + small).mapToObj(i -> "/c-" + i).toArray(String[]::new));
+        assertThat(state.containers().subList(names.size() - small, names.size()))
+                .noneMatch(c -> c.path("truncated").asBoolean());
+        int leftOut = odd + small - names.size();
+        assertThat(leftOut).isPositive();
+        assertThat(state.output()).contains("the state snapshot leaves out " + leftOut + " of the engine's "
+                + (odd + small) + " containers");
+    }
+
     /** What a listener published as state after a gap, and what it logged. */
     private record State(List<JsonNode> containers, String output) {}
 
