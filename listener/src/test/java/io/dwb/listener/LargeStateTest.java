@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -112,14 +113,10 @@ class LargeStateTest {
      */
     @Test
     void containersOfMegabytesOfLabelsAreReadOneAtATime(SharedKafka.Broker broker) throws Exception {
-        StringBuilder containers = new StringBuilder("[");
-        for (int i = 0; i < 8; i++) {
-            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
-                    .append("\",\"Names\":[\"/big-").append(i).append("\"],\"State\":\"running\",\"Labels\":")
-                    .append("{\"note\":\"").append("b".repeat(4_000_000)).append("\"}}");
-        }
-        assertThat(stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8))
-                .containers()).hasSize(8).allSatisfy(c -> assertThat(c.path("truncated").asBoolean()).isTrue());
+        byte[] containers = containersJson(8, "big", i -> ",\"State\":\"running\",\"Labels\":{\"note\":\""
+                + "b".repeat(4_000_000) + "\"}");
+        assertThat(stateAfterAGap(broker, containers).containers()).hasSize(8)
+                .allSatisfy(c -> assertThat(c.path("truncated").asBoolean()).isTrue());
     }
 
     /**
@@ -158,14 +155,9 @@ class LargeStateTest {
     void manyContainersJustUnderThePartLimitAreKeptWholeOnlyUpToTheSnapshotsBound(SharedKafka.Broker broker)
             throws Exception {
         int count = 40;
-        StringBuilder containers = new StringBuilder("[");
-        for (int i = 0; i < count; i++) {
-            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
-                    .append("\",\"Names\":[\"/near-").append(i).append("\"],\"Image\":\"local/busybox:1\",")
-                    .append("\"Labels\":{\"note\":\"").append("n".repeat(900_000)).append("\"},")
-                    .append("\"State\":\"running\",\"Status\":\"Up 2 hours\"}");
-        }
-        State state = stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+        State state = stateAfterAGap(broker, containersJson(count, "near", i -> ",\"Image\":\"local/busybox:1\","
+                + "\"Labels\":{\"note\":\"" + "n".repeat(900_000) + "\"},\"State\":\"running\","
+                + "\"Status\":\"Up 2 hours\""));
 
         assertThat(state.containers()).extracting(c -> c.path("Names").path(0).asText()).as("every one, in order")
                 .containsExactlyElementsOf(IntStream.range(0, count).mapToObj(i -> "/near-" + i).toList());
@@ -195,14 +187,9 @@ class LargeStateTest {
     void thousandsOfContainersWithLongSummaryFieldsAreListedOnlyUpToTheSnapshotsBound(SharedKafka.Broker broker)
             throws Exception {
         int count = 6_000;
-        StringBuilder containers = new StringBuilder("[");
-        for (int i = 0; i < count; i++) {
-            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
-                    .append("\",\"Names\":[\"/ci-").append(i).append("\"],\"Image\":\"").append("i".repeat(4_000))
-                    .append("\",\"Command\":\"sh -c '").append("c".repeat(4_000)).append("'\",")
-                    .append("\"State\":\"exited\",\"Status\":\"Exited (0) 2 hours ago\"}");
-        }
-        State state = stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+        State state = stateAfterAGap(broker, containersJson(count, "ci", i -> ",\"Image\":\"" + "i".repeat(4_000)
+                + "\",\"Command\":\"sh -c '" + "c".repeat(4_000) + "'\",\"State\":\"exited\",\"Status\":\"Exited (0) 2 "
+                + "hours ago\""));
 
         int listed = state.containers().size();
         assertThat(listed).as("the first ones, in order").isPositive().isLessThan(count);
@@ -223,18 +210,9 @@ class LargeStateTest {
     void containersThatFitWholeAreGivenAfterTheSummariesBoundIsReached(SharedKafka.Broker broker) throws Exception {
         int odd = 300;
         int small = 20;
-        StringBuilder containers = new StringBuilder("[");
-        for (int i = 0; i < odd + small; i++) {
-            containers.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
-                    .append("\",\"Names\":[\"/c-").append(i).append("\"],\"State\":\"exited\"");
-            if (i < odd) {
-                containers.append(",\"Image\":\"").append("i".repeat(4_000)).append("\",\"Command\":\"")
-                        .append("c".repeat(4_000)).append("\",\"Labels\":{\"").append("k".repeat(60_000))
-                        .append("\":\"v\"}");
-            }
-            containers.append("}");
-        }
-        State state = stateAfterAGap(broker, containers.append("]").toString().getBytes(StandardCharsets.UTF_8));
+        State state = stateAfterAGap(broker, containersJson(odd + small, "c", i -> ",\"State\":\"exited\"" + (i >= odd
+                ? "" : ",\"Image\":\"" + "i".repeat(4_000) + "\",\"Command\":\"" + "c".repeat(4_000)
+                + "\",\"Labels\":{\"" + "k".repeat(60_000) + "\":\"v\"}")));
 
         List<String> names = state.containers().stream().map(c -> c.path("Names").path(0).asText()).toList();
         assertThat(names).as("the small ones after the bound, whole")
@@ -245,6 +223,20 @@ class LargeStateTest {
         assertThat(leftOut).isPositive();
         assertThat(state.output()).contains("the state snapshot leaves out " + leftOut + " of the engine's "
                 + (odd + small) + " containers");
+    }
+
+    /**
+     * GET /containers/json's answer: {@code count} containers, the i-th with an id of i, the name {@code
+     * /<prefix>-<i>} and then {@code fields} of i (JSON members, each after a comma).
+     */
+    private static byte[] containersJson(int count, String prefix, IntFunction<String> fields) {
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < count; i++) {
+            out.append(i == 0 ? "" : ",").append("{\"Id\":\"").append(String.format("%064x", i))
+                    .append("\",\"Names\":[\"/").append(prefix).append('-').append(i).append("\"]")
+                    .append(fields.apply(i)).append('}');
+        }
+        return out.append(']').toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** What a listener published as state after a gap, and what it logged. */
