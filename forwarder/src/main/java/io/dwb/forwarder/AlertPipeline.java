@@ -39,9 +39,9 @@ public final class AlertPipeline {
     }
 
     /**
-     * Host-state alerts queued from which heartbeats wait (a heartbeat adds up to two): every heartbeat two more than three intervals after
-     * the one before makes a silent-host and a host-back alert, so forged ones (any writer of the topic: 10,000
-     * records, 20,000 alerts) queued without bound, sent before any other host's record.
+     * Host-state alerts queued from which heartbeats wait (one adds up to two): every heartbeat more than three
+     * intervals after the one before makes a silent-host and a host-back alert, so forged ones (any writer of the
+     * topic: 10,000 records, 20,000 alerts) queued without bound, sent before any other host's record.
      */
     static final int MAX_STATE_ALERTS = 256;
 

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
         if (trimmed.equalsIgnoreCase("none")) {
             return NONE;
         }
-        Set<String> keys = new java.util.LinkedHashSet<>();
+        Set<String> keys = new HashSet<>();
         List<String> prefixes = new ArrayList<>();
         for (String part : trimmed.split(",", -1)) {
             String key = part.trim();

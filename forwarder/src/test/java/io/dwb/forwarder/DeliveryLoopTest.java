@@ -676,8 +676,8 @@ class DeliveryLoopTest {
     private DeliveryLoop live(AlertPipeline.Mode mode, Outbox outbox, int eps, int maxPending,
                               TopicPartition... assigned) {
         AlertPipeline pipeline = new AlertPipeline(classifier,
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(), new DuplicateWindow(1000),
-                outbox,
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST)),

@@ -30,9 +30,9 @@ final class StateSnapshotter {
     static final long WHOLE_BYTES = 4L * 1024 * 1024;
     /**
      * The summaries one snapshot gives, their JSON bytes in all; past it further containers that would be summaries
-     * are left out. A summary keeps up to 4 KB of each field: thousands of containers with long command lines and image names
-     * (a CI host's exited ones, or anyone's) were 48 MB of summaries, and the 64 MB heap ran out at every gap.
-     * 2 MiB is some 5,000 summaries of typical size.
+     * are left out. A summary keeps up to 4 KB of each field: thousands of containers with long command lines and
+     * image names (a CI host's exited ones, or anyone's) were 48 MB of summaries, and the 64 MB heap ran out at every
+     * gap. 2 MiB is some 5,000 summaries of typical size.
      */
     static final long SUMMARY_BYTES = 2L * 1024 * 1024;
     /** Room for a part's own fields (time, ids, part numbers) around its containers. */
