@@ -217,7 +217,7 @@ public final class CaptureLoop {
         boolean kafkaWarned = false;
         while (!stopping()) {
             try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
-                    nanoClock, TransactionalPublisher.transactionTimeoutMs(kafka))) {
+                    nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka))) {
                 metrics.producer(publisher::kafkaMetrics);
                 try {
                     publisher.init();

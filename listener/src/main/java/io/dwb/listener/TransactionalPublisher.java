@@ -45,11 +45,14 @@ public final class TransactionalPublisher implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final TopicRecords records;
     private final LongSupplier nanoClock;
+    private final LongSupplier wallNanos;
     private final long transactionTimeoutNanos;
     /** Records in the open transaction; 0 when none is open. */
     private int sent;
     /** nanoClock when the open transaction began. */
     private long openedNanos;
+    /** wallNanos when the open transaction began. */
+    private long openedWallNanos;
     /**
      * nanoClock when Kafka last acknowledged a record (set on the producer's network thread, which acknowledges every
      * record of a transaction before it ends it): where a commit's wait for its records ends.
@@ -57,16 +60,25 @@ public final class TransactionalPublisher implements AutoCloseable {
     private final AtomicLong lastAckNanos = new AtomicLong();
     private final Callback acknowledged;
 
+    /** With one clock for both (a test's fake clock). */
+    TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
+                           long transactionTimeoutMs) {
+        this(producer, records, nanoClock, nanoClock, transactionTimeoutMs);
+    }
+
     /**
      * @param producer  from {@link #producers} (Kafka's MockProducer in unit tests): this closes it
      * @param nanoClock monotonic nanoseconds (System::nanoTime), for the open transaction's age and a
      *                  commit's steps
+     * @param wallNanos the wall clock in nanoseconds, for the open transaction's age too: the monotonic clock stops
+     *                  while the host is suspended, the broker's does not
      */
     TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
-                           long transactionTimeoutMs) {
+                           LongSupplier wallNanos, long transactionTimeoutMs) {
         this.producer = producer;
         this.records = records;
         this.nanoClock = nanoClock;
+        this.wallNanos = wallNanos;
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
         this.acknowledged = (metadata, exception) -> lastAckNanos.set(nanoClock.getAsLong());
     }
@@ -173,6 +185,7 @@ public final class TransactionalPublisher implements AutoCloseable {
             if (sent == 0) {
                 producer.beginTransaction();
                 openedNanos = nanoClock.getAsLong();
+                openedWallNanos = wallNanos.getAsLong();
             }
             producer.send(record, acknowledged);
             sent++;
@@ -238,7 +251,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         if (!fenced && cause(e, InvalidTxnStateException.class) == null) {
             return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
         }
-        long ageNanos = nanoClock.getAsLong() - openedNanos;
+        // The longer of the two: a host suspended with the transaction open (a laptop, a paused VM) stops the
+        // monotonic clock, and the broker's abort looked like a fence ("another listener"), an exit.
+        long ageNanos = Math.max(nanoClock.getAsLong() - openedNanos, wallNanos.getAsLong() - openedWallNanos);
         if (sent > 0 && ageNanos >= transactionTimeoutNanos) {
             return new TransactionTimedOut("the Kafka transaction was open " + Duration.ofNanos(ageNanos).toSeconds()
                     + " s, longer than transaction.timeout.ms (" + Duration.ofNanos(transactionTimeoutNanos)

@@ -52,6 +52,29 @@ class TransactionalPublisherFailureTest {
         }
     }
 
+    /**
+     * A host suspended with the transaction open: the monotonic clock stood still, the wall clock (and the broker's)
+     * went on past the timeout, and the broker aborted it. Before, it was taken for a fence and the listener exited,
+     * blaming another listener.
+     */
+    @Test
+    void aTransactionOpenAcrossASuspendTimedOut() {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        AtomicLong monotonic = new AtomicLong(1_000);
+        AtomicLong wall = new AtomicLong(1_800_000_000_000_000_000L);
+        TransactionalPublisher publisher = new TransactionalPublisher(producer, null, monotonic::get, wall::get,
+                TIMEOUT_MS);
+        publisher.init();
+        publisher.send(new ProducerRecord<>("events", "v".getBytes(StandardCharsets.UTF_8)));
+        monotonic.addAndGet(Duration.ofSeconds(1).toNanos());
+        wall.addAndGet(Duration.ofMinutes(10).toNanos());
+        producer.commitTransactionException = new ProducerFencedException("fenced");
+
+        assertThat(catchThrowable(() -> publisher.commit(null))).isInstanceOf(TransactionTimedOut.class)
+                .hasMessageContaining("open 600 s");
+    }
+
     @Test
     void aYoungTransactionIsFenced() {
         assertThat(commitFailure(new ProducerFencedException("fenced"), Duration.ofSeconds(5)))
