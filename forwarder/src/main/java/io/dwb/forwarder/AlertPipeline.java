@@ -108,8 +108,11 @@ public final class AlertPipeline {
     private final LongSupplier clock;
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
-    /** How many of them say what Kafka lost or a start skipped: they go before the partitions' next records. */
-    private int notices;
+    /**
+     * History-skipped and deleted-before-delivery alerts not yet accepted: what Kafka lost or a start skipped, sent
+     * before the other host-state alerts and before the partitions' next records.
+     */
+    private final ArrayDeque<StateAlert> notices = new ArrayDeque<>();
     private long lastSilentCheck;
 
     /**
@@ -328,22 +331,20 @@ public final class AlertPipeline {
      */
     public Step sendStateAlerts(int max) {
         Step step = null;
-        for (int sent = 0; sent < max && !stateAlerts.isEmpty(); sent++) {
-            step = send(stateAlerts.peek().datagram(), stateAlerts.peek().kind(), null);
+        for (int sent = 0; sent < max && stateAlertsQueued() > 0; sent++) {
+            ArrayDeque<StateAlert> queue = notices.isEmpty() ? stateAlerts : notices;
+            step = send(queue.peek().datagram(), queue.peek().kind(), null);
             if (!(step instanceof Step.Done)) {
                 return step;
             }
-            String kind = stateAlerts.poll().kind();
-            if (kind.equals(HISTORY_SKIPPED) || kind.equals(DELETED_BEFORE_DELIVERY)) {
-                notices--;
-            }
+            queue.poll();
         }
         return step;
     }
 
     /** How many host-state alerts wait to be sent. */
     public int stateAlertsQueued() {
-        return stateAlerts.size();
+        return notices.size() + stateAlerts.size();
     }
 
     /**
@@ -351,7 +352,7 @@ public final class AlertPipeline {
      * then take the first turn, so that what Kafka lost or a start skipped is said before what follows it.
      */
     public boolean noticesQueued() {
-        return notices > 0;
+        return !notices.isEmpty();
     }
 
     /** Old history passed over where the group had no committed offset: said once, in Wazuh and in the log. */
@@ -360,18 +361,16 @@ public final class AlertPipeline {
         ObjectNode fields = offsets(skipped.partition(), skipped.fromOffset(), skipped.toOffset())
                 .put("from", ContractJson.rfc3339(skipped.fromMs() * 1_000_000L))
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
-        stateAlerts.add(new StateAlert(HISTORY_SKIPPED,
+        notices.add(new StateAlert(HISTORY_SKIPPED,
                 formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
-        notices++;
     }
 
     /** Records Kafka deleted before they were delivered: lost, said once, in Wazuh and in the log. */
     public void deletedBeforeDelivery(LiveStart.Deleted deleted) {
         changes.deletedBeforeDelivery(deleted);
         ObjectNode fields = offsets(deleted.partition(), deleted.fromOffset(), deleted.toOffset());
-        stateAlerts.add(new StateAlert(DELETED_BEFORE_DELIVERY,
+        notices.add(new StateAlert(DELETED_BEFORE_DELIVERY,
                 formatter.bridge(DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
-        notices++;
     }
 
     /** The fields of an alert about offsets {@code [from, to)} of a partition. */

@@ -53,7 +53,6 @@ public final class AlertTrimmer {
     /** {@code "":} and {@code ,} around an attribute's name and value. */
     private static final int ENTRY_OVERHEAD = 4;
 
-    private static final Set<String> ENGINE_ATTRIBUTES = Set.copyOf(WazuhFieldOrder.ENGINE_ATTRIBUTES);
 
     private final AlertFormatter formatter;
     private final LabelFilter labels;
@@ -118,7 +117,7 @@ public final class AlertTrimmer {
                 .sorted().map(b -> -b).toArray();
         // Left out first: the labels, largest first; the engine's own attributes (name, image) only after them all.
         List<Entry> largestFirst = new ArrayList<>(entries);
-        largestFirst.sort(Comparator.comparing((Entry e) -> ENGINE_ATTRIBUTES.contains(e.name()))
+        largestFirst.sort(Comparator.comparing((Entry e) -> WazuhFieldOrder.engineAttribute(e.name()))
                 .thenComparing(Comparator.comparingLong(Entry::bytes).reversed()));
         // What must go: the untrimmed alert with its truncated mark, over the limit.
         long excess = datagram.length + (marked ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;

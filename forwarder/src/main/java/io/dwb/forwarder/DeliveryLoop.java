@@ -318,38 +318,47 @@ public final class DeliveryLoop {
         while (progressed && clock.getAsLong() < deadline) {
             progressed = false;
             for (int k = 0; k < participants; k++) {
-                int turn = (first + k) % participants;
-                boolean went;
-                if (turn == participants - 1) {
-                    int queued = pipeline.stateAlertsQueued();
-                    AlertPipeline.Step step = pipeline.sendStateAlerts(PER_PARTITION_TURN);
-                    went = pipeline.stateAlertsQueued() < queued;
-                    if (went) {
-                        nextTurn = turn + 1; // the next round starts after the last one that sent
-                    }
-                    if (step != null && !proceed(step)) {
-                        return;
-                    }
-                } else {
-                    Boolean partitionWent = partitionTurn(turns.get(turn), turn);
-                    if (partitionWent == null) {
-                        return; // the routed records wait, as they are, for the next attempt
-                    }
-                    went = partitionWent;
+                int index = (first + k) % participants;
+                Turn turn = index == participants - 1 ? stateAlertsTurn() : partitionTurn(turns.get(index));
+                if (turn.sent) {
+                    nextTurn = index + 1; // the next round starts after the last one that sent
                 }
-                progressed |= went;
+                if (turn.stopped) {
+                    return; // what waits stays as it is for the next attempt
+                }
+                progressed |= turn.sent;
             }
         }
     }
 
-    /**
-     * One partition's turn, the {@code index}th of the round's: whether a record of it was done, or null when
-     * delivery may not go on now.
-     */
-    private Boolean partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry, int index) {
+    /** How a participant's turn went: whether it sent anything, whether delivery may go on (paced, blocked). */
+    private enum Turn {
+        IDLE(false, false), SENT(true, false), STOPPED_IDLE(false, true), STOPPED(true, true);
+
+        final boolean sent;
+        final boolean stopped;
+
+        Turn(boolean sent, boolean stopped) {
+            this.sent = sent;
+            this.stopped = stopped;
+        }
+
+        static Turn of(boolean sent, boolean stopped) {
+            return stopped ? (sent ? STOPPED : STOPPED_IDLE) : (sent ? SENT : IDLE);
+        }
+    }
+
+    private Turn stateAlertsTurn() {
+        int queued = pipeline.stateAlertsQueued();
+        AlertPipeline.Step step = pipeline.sendStateAlerts(PER_PARTITION_TURN);
+        return Turn.of(pipeline.stateAlertsQueued() < queued, step != null && !proceed(step));
+    }
+
+    /** One partition's turn: up to {@link #PER_PARTITION_TURN} of its records. */
+    private Turn partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry) {
         PartitionProgress progress = entry.getValue();
         long newest = Long.MIN_VALUE; // the latest record time delivered this turn: the partition's progress
-        boolean went = false;
+        boolean sent = false;
         try {
             for (int turn = 0; turn < PER_PARTITION_TURN && progress.waiting() > 0; turn++) {
                 // A run of alerts formatted ahead, as many as the pacer lets go now (at least the head).
@@ -358,17 +367,16 @@ public final class DeliveryLoop {
                 AlertPipeline.Route route = progress.next();
                 AlertPipeline.Step step = pipeline.deliver(route);
                 if (step instanceof AlertPipeline.Step.Later) {
-                    return went; // its turn ends; the record stays first
+                    break; // its turn ends; the record stays first
                 }
                 if (!proceed(step)) {
-                    return null;
+                    return Turn.of(sent, true); // the routed records wait, as they are
                 }
                 progress.done(pipeline.submitted(), pipeline.written());
                 newest = Math.max(newest, route.record().timestamp());
-                went = true;
-                nextTurn = index + 1; // the next round starts after the last one that sent
+                sent = true;
             }
-            return went;
+            return Turn.of(sent, false);
         } finally {
             if (newest != Long.MIN_VALUE) {
                 pipeline.delivered(entry.getKey().partition(), newest);

@@ -25,7 +25,6 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
     public static final LabelFilter ALL = new LabelFilter(true, Set.of(), List.of());
     public static final LabelFilter NONE = new LabelFilter(false, Set.of(), List.of());
 
-    private static final Set<String> ENGINE_ATTRIBUTES = Set.copyOf(WazuhFieldOrder.ENGINE_ATTRIBUTES);
     /** The event types whose attributes hold labels (moby copies a container's or an image's labels into them). */
     private static final Set<String> LABELLED_TYPES = Set.of("container", "image");
 
@@ -72,7 +71,7 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
         boolean removed = false;
         for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
             String key = it.next().getKey();
-            if (!ENGINE_ATTRIBUTES.contains(key) && !kept(key)) {
+            if (!WazuhFieldOrder.engineAttribute(key) && !kept(key)) {
                 it.remove();
                 removed = true;
             }

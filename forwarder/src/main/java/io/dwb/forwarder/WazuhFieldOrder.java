@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps what Wazuh shows of an event within the fields its JSON decoder keeps of an alert: the first 256
@@ -33,8 +34,14 @@ final class WazuhFieldOrder {
             "container", "destination", "propagation", "read/write", "type", "role.old", "role.new", "state.old",
             "state.new", "availability.old", "availability.new", "replicas.old", "replicas.new", "image.old",
             "image.new", "updatestate.old", "updatestate.new");
+    private static final Set<String> ENGINE_ATTRIBUTE_SET = Set.copyOf(ENGINE_ATTRIBUTES);
 
     private WazuhFieldOrder() {}
+
+    /** Whether {@code name} is one of {@link #ENGINE_ATTRIBUTES} (else, in a container or image event, a label). */
+    static boolean engineAttribute(String name) {
+        return ENGINE_ATTRIBUTE_SET.contains(name);
+    }
 
     /** Whether an event with this many attributes must be written in another order (rare: hundreds of labels). */
     static boolean needed(int attributes) {

@@ -90,8 +90,8 @@ class WazuhFieldOrderTest {
     }
 
     private static int ownFirstThenByName(String a, String b) {
-        boolean ownA = WazuhFieldOrder.ENGINE_ATTRIBUTES.contains(a);
-        boolean ownB = WazuhFieldOrder.ENGINE_ATTRIBUTES.contains(b);
+        boolean ownA = WazuhFieldOrder.engineAttribute(a);
+        boolean ownB = WazuhFieldOrder.engineAttribute(b);
         return ownA != ownB ? (ownA ? -1 : 1) : ownA ? 0 : a.compareTo(b);
     }
 
