@@ -86,8 +86,8 @@ public final class AlertPipeline {
     static final Step DONE = new Step.Done();
     private static final Step LATER = new Step.Later();
     static final String EVENT = "event";
-    private static final String SILENT_HOST = "silent-host";
-    private static final String HOST_BACK = "host-back";
+    static final String SILENT_HOST = "silent-host";
+    static final String HOST_BACK = "host-back";
     private static final String HISTORY_SKIPPED = "history-skipped";
     private static final String DELETED_BEFORE_DELIVERY = "deleted-before-delivery";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
@@ -233,10 +233,11 @@ public final class AlertPipeline {
                 SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
                         bridge.json().path("intervalSeconds").asLong(30), bridge.json().path("timeNano").asLong());
                 if (back != null) {
+                    long now = clock.getAsLong();
                     if (back.missed() != null) {
-                        silentHost(back.missed());
+                        silentHost(back.missed(), now);
                     }
-                    hostBack(back);
+                    hostBack(back, now);
                 }
             }
             if (!heartbeatAlerts) { // a state, not a change: it feeds the silent-host watch only
@@ -284,8 +285,8 @@ public final class AlertPipeline {
 
     private record StateAlert(String kind, byte[] datagram) {}
 
-    private void silentHost(SilentHostWatch.Silent silent) {
-        changes.silentHost(silent);
+    private void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
+        changes.silentHost(silent, nowNanos);
         ObjectNode fields = ContractJson.MAPPER.createObjectNode()
                 .put("intervalSeconds", silent.intervalSeconds())
                 .put("silentSeconds", silent.silentSeconds())
@@ -295,8 +296,8 @@ public final class AlertPipeline {
                 false)));
     }
 
-    private void hostBack(SilentHostWatch.Back back) {
-        changes.hostBack(back);
+    private void hostBack(SilentHostWatch.Back back, long nowNanos) {
+        changes.hostBack(back, nowNanos);
         ObjectNode fields = ContractJson.MAPPER.createObjectNode()
                 .put("silentSeconds", back.silentSeconds())
                 .put("lastHeartbeat", ContractJson.rfc3339(back.lastHeartbeatNano()))
@@ -315,8 +316,9 @@ public final class AlertPipeline {
         formatter.refresh(now);
         if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
+            changes.hostLinesLeftOut(now); // first: a minute over is said before the next one starts
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {
-                silentHost(silent);
+                silentHost(silent, now);
             }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),
                     live.silentHosts().ahead());

@@ -19,7 +19,15 @@ final class StateChanges {
     /** A flood of bad records must not flood the log: the first of each reason, then every this many. */
     static final int DEAD_LETTER_LOG_EVERY = 1000;
 
+    /**
+     * Silent-host lines, and host-back lines, a minute at most each: a network partition of a fleet makes thousands
+     * at once (each still has its alert).
+     */
+    static final int HOST_LINES_PER_MINUTE = 20;
+
     private final ForwarderMetrics metrics;
+    private final LinesPerMinute silentLines = new LinesPerMinute();
+    private final LinesPerMinute backLines = new LinesPerMinute();
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
     private long loggedNotWatched;
@@ -53,9 +61,28 @@ final class StateChanges {
         log.info("Kafka reachable again");
     }
 
-    void silentHost(SilentHostWatch.Silent silent) {
-        log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
-                silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
+    /** A host became silent, at {@code nowNanos} (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. */
+    void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
+        if (silentLines.take(nowNanos)) {
+            log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
+                    silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
+        }
+    }
+
+    /**
+     * Says how many silent-host and host-back lines the last minute left out, once it is over. Call regularly (the
+     * silent-host check, every second).
+     */
+    void hostLinesLeftOut(long nowNanos) {
+        long silent = silentLines.leftOut(nowNanos);
+        long back = backLines.leftOut(nowNanos);
+        if (silent > 0 || back > 0) {
+            log.warn("{} more host(s) became silent and {} more came back within a minute than are logged one by one "
+                    + "({} a minute each): each has its alert in Wazuh, and {} and {} count them", silent, back,
+                    HOST_LINES_PER_MINUTE,
+                    "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.SILENT_HOST + "\"}",
+                    "{kind=\"" + AlertPipeline.HOST_BACK + "\"}");
+        }
     }
 
     /**
@@ -85,8 +112,51 @@ final class StateChanges {
         }
     }
 
-    void hostBack(SilentHostWatch.Back back) {
-        log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
+    /** A host is back, at {@code nowNanos} (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. */
+    void hostBack(SilentHostWatch.Back back, long nowNanos) {
+        if (backLines.take(nowNanos)) {
+            log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
+        }
+    }
+
+    /**
+     * Lines of one kind, at most {@link #HOST_LINES_PER_MINUTE} in a minute from the first; the rest counted until
+     * the minute is over.
+     */
+    private static final class LinesPerMinute {
+        private static final long MINUTE_NANOS = 60_000_000_000L;
+        private boolean open;
+        private long minuteStart;
+        private int logged;
+        private long leftOut;
+
+        boolean take(long nowNanos) {
+            if (open && leftOut == 0 && nowNanos - minuteStart >= MINUTE_NANOS) {
+                open = false; // one that left lines out ends when it says so (leftOut)
+            }
+            if (!open) {
+                open = true;
+                minuteStart = nowNanos;
+                logged = 0;
+            }
+            if (logged < HOST_LINES_PER_MINUTE) {
+                logged++;
+                return true;
+            }
+            leftOut++;
+            return false;
+        }
+
+        /** How many the minute left out, once it is over (then it ends); 0 before. */
+        long leftOut(long nowNanos) {
+            if (leftOut == 0 || nowNanos - minuteStart < MINUTE_NANOS) {
+                return 0;
+            }
+            long n = leftOut;
+            leftOut = 0;
+            open = false;
+            return n;
+        }
     }
 
     void historySkipped(LiveStart.Skipped skipped) {

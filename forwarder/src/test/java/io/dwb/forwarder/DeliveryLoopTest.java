@@ -3,6 +3,9 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
@@ -36,6 +39,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The delivery loop's rules, unit layer: one {@link DeliveryLoop#runOnce} at a time over Kafka's MockConsumer, a
@@ -418,6 +422,47 @@ class DeliveryLoopTest {
         }
         assertThat(sink.accepted).filteredOn(d -> d.contains("\"host-back\"")).hasSize(heartbeats - 1);
         assertThat(sink.accepted).filteredOn(d -> d.contains("\"silent-host\"")).hasSize(heartbeats - 1);
+    }
+
+    @Test
+    void aFloodOfSilentAndReturningHostsLogsTwentyLinesAMinuteOfEachThenHowManyMore() {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
+        changesLog.addAppender(logged);
+        try {
+            DeliveryLoop loop = live(10_000, 10_000, P0);
+            long t0 = 1_764_000_000_000_000_000L;
+            int heartbeats = 100; // each four intervals after the last: a silent-host and a host-back alert each
+            for (int i = 0; i < heartbeats; i++) {
+                consumer.addRecord(heartbeat(P0, i, t0 + i * 4 * HEARTBEAT_INTERVAL.toNanos()));
+            }
+            for (int i = 0; i < 20 && sink.accepted.size() < 2 * (heartbeats - 1); i++) {
+                tick(100_000_000L);
+                round(loop);
+            }
+            assertThat(sink.accepted).as("every alert sent").filteredOn(d -> d.contains("\"silent-host\""))
+                    .hasSize(heartbeats - 1);
+            assertThat(messages(logged, "is silent:")).hasSize(StateChanges.HOST_LINES_PER_MINUTE);
+            assertThat(messages(logged, "is back:")).hasSize(StateChanges.HOST_LINES_PER_MINUTE);
+            assertThat(messages(logged, "more host(s)")).as("not before the minute is over").isEmpty();
+
+            tick(60_000_000_000L);
+            round(loop);
+            assertThat(messages(logged, "more host(s)")).containsExactly("79 more host(s) became silent and 79 more "
+                    + "came back within a minute than are logged one by one (20 a minute each): each has its alert "
+                    + "in Wazuh, and dwb_forwarder_alerts_sent_total{kind=\"silent-host\"} and "
+                    + "{kind=\"host-back\"} count them");
+            assertThat(messages(logged, "is silent:")).as("the last heartbeat's host, silent in a new minute")
+                    .hasSize(StateChanges.HOST_LINES_PER_MINUTE + 1);
+        } finally {
+            changesLog.detachAppender(logged);
+        }
+    }
+
+    private static List<String> messages(ListAppender<ILoggingEvent> logged, String containing) {
+        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(containing))
+                .toList();
     }
 
     @Test

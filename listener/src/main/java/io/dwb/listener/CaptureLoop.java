@@ -15,7 +15,9 @@ import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import io.dwb.listener.TransactionPump.GapCause;
 import java.util.concurrent.CountDownLatch;
@@ -337,12 +339,14 @@ public final class CaptureLoop {
             } else {
                 EventStream stream;
                 String since;
+                ContinuityCheck.Replay replay;
                 try {
                     Checkpoint from = uncommitted.pending(); // the last event read, held or committed
                     if (from == null && firstSince == null) {
                         firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
                     }
-                    long sinceNanos = from != null ? ContinuityCheck.since(from) : firstSince;
+                    replay = from == null ? ContinuityCheck.Replay.SINCE_CHECKPOINT : replayFrom(engine, from);
+                    long sinceNanos = from != null ? replay.since(from) : firstSince;
                     since = sinceParameter(sinceNanos);
                     EventSplitter splitter = new EventSplitter(host.id(), maxEventBytes, standIns, nanoClock);
                     stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe());
@@ -372,7 +376,8 @@ public final class CaptureLoop {
                 if (unreadableCheckpoint != null) {
                     unreadableGap(pump, firstSince);
                 }
-                end = runPump(pump, new OpenSubscription(stream, new ContinuityCheck(uncommitted.pending())));
+                end = runPump(pump, new OpenSubscription(stream,
+                        new ContinuityCheck(uncommitted.pending(), uncommitted.published(), replay)));
             }
             if (stopping()) {
                 return;
@@ -387,6 +392,31 @@ public final class CaptureLoop {
                 idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
         }
+    }
+
+    /**
+     * How to replay from {@code from}: from its time, unless the engine's clock went back past that (a host clock
+     * stepped back while the listener was stopped or disconnected): then the events made since are older than the
+     * checkpoint, a replay from its time returns none of them, and the live ones would be taken for published. One
+     * GET /info a subscription (some 15 ms), within the probe timeout: without an answer in time, from its time.
+     */
+    private ContinuityCheck.Replay replayFrom(EngineConnection engine, Checkpoint from) {
+        OptionalLong now = engine.engineNowNanosWithinProbeTimeout();
+        if (now.isEmpty()) {
+            log.debug("the engine's clock was not read within the probe timeout: replaying from the checkpoint");
+            return ContinuityCheck.Replay.SINCE_CHECKPOINT;
+        }
+        long engineNow = now.getAsLong();
+        ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, engineNow);
+        if (replay == ContinuityCheck.Replay.WHOLE_BUFFER) {
+            String back = String.format(Locale.ROOT, "%.3f s", (from.timeNano() - engineNow) / 1e9);
+            log.warn("the engine's clock ({}) is {} behind the checkpointed event ({}): it went back; replaying "
+                    + "the engine's whole buffer and placing events by its order, not their times",
+                    ContractJson.rfc3339(engineNow), back, ContractJson.rfc3339(from.timeNano()));
+            gapCause = new GapCause(gapCause.reason(), gapCause.detail() + ", the engine's clock having gone back "
+                    + back + " past the checkpointed event");
+        }
+        return replay;
     }
 
     /**

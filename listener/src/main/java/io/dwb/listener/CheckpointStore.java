@@ -53,6 +53,7 @@ public final class CheckpointStore implements AutoCloseable {
     public record Unreadable(TopicPartition partition, long offset, long writtenAtMillis, String why) {}
 
     private static final Pattern EVENT_ID = Pattern.compile("[0-9a-f]{32}");
+    private static final Pattern EVENT_ID_DIGITS = Pattern.compile("[0-9a-f]+");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Properties clientConfig;
@@ -207,6 +208,11 @@ public final class CheckpointStore implements AutoCloseable {
         return new Step(last, read);
     }
 
+    private static boolean recentIdsValid(Checkpoint.Recent recent) {
+        return recent.ids().size() <= Checkpoint.RECENT_IDS && recent.ids().stream()
+                .allMatch(id -> id.length() == Checkpoint.RECENT_ID_DIGITS && EVENT_ID_DIGITS.matcher(id).matches());
+    }
+
     /** A value that is not a checkpoint (another producer, a bug, a forged record) is reported, not thrown. */
     private static Stored parse(ConsumerRecord<byte[], byte[]> r, boolean oversized) {
         String why;
@@ -217,10 +223,12 @@ public final class CheckpointStore implements AutoCloseable {
         }
         try {
             Checkpoint c = ContractJson.read(r.value(), Checkpoint.class);
-            if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()) {
+            if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()
+                    && (c.recent() == null || recentIdsValid(c.recent()))) {
                 return new Stored(c, null);
             }
-            why = "timeNano must be above 0 and eventId 32 hexadecimal digits";
+            why = "timeNano must be above 0, eventId 32 hexadecimal digits, and recent ids at most "
+                    + Checkpoint.RECENT_IDS + " of " + Checkpoint.RECENT_ID_DIGITS + " hexadecimal digits";
         } catch (RuntimeException e) {
             why = e.getMessage();
         }

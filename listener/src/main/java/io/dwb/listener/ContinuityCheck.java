@@ -7,9 +7,8 @@ import java.util.List;
 /**
  * Decides, for one subscription made with {@link #since}, which replayed events were already published and whether
  * continuity is proven. Continuity is proven only when the checkpointed event itself comes back (matched by event
- * id): everything before it is skipped. An event too late to come before it means the engine no longer had the
- * checkpointed event: a gap from the checkpoint to the first event kept. Not thread-safe: the publishing thread owns
- * it.
+ * id). An event too late to come before it means the engine no longer had the checkpointed event: a gap from the
+ * checkpoint to the first event kept. Not thread-safe: the publishing thread owns it.
  *
  * <p>The engine's events are not strictly in {@code timeNano} order: it reads an event's time before taking the lock
  * under which it appends the event to its buffer, so two events made at once can be appended in the other order
@@ -19,6 +18,13 @@ import java.util.List;
  * event never replayed), or replay events appended before it (published again, after a false gap). So the
  * subscription starts {@link #REORDER_NANOS} earlier, and an event decides a gap only when it is later than the
  * checkpoint by more than that; events between are held until then.
+ *
+ * <p>Nor does the engine hand events to a subscriber in its buffer's order: it appends under a lock, then publishes
+ * from a goroutine per subscriber, so where a replay returns an event, before or after the checkpointed one, does
+ * not say whether it was published. Within the checkpoint's {@link Checkpoint.Recent} window the event's id does:
+ * one in it is skipped wherever it comes, one not in it is published (after the proof or the gap). Before that
+ * window (and with a checkpoint of an earlier listener, which has none) order decides: what comes before the
+ * checkpointed event, or is older than it, was published.
  */
 public final class ContinuityCheck {
     /** How far the engine's buffer order may stray from time order; the replay starts this much before. */
@@ -29,6 +35,28 @@ public final class ContinuityCheck {
      */
     static final long HOLD_BYTES = 4L << 20;
 
+    /** Where a resumed subscription's replay starts, and so what an event's time can say about it. */
+    public enum Replay {
+        /** From {@link #REORDER_NANOS} before the checkpoint: the engine's clock has not gone back past that. */
+        SINCE_CHECKPOINT,
+        /**
+         * The engine's whole buffer: its clock went back past the checkpoint (a host clock stepped back), so the
+         * events made since are older than the checkpoint, and a replay from its time would return none of them.
+         * Only the buffer's order places an event before or after the checkpointed one.
+         */
+        WHOLE_BUFFER;
+
+        /** The replay for a subscription resuming from {@code checkpoint} when the engine's clock reads this. */
+        public static Replay of(Checkpoint checkpoint, long engineNowNanos) {
+            return engineNowNanos < SINCE_CHECKPOINT.since(checkpoint) ? WHOLE_BUFFER : SINCE_CHECKPOINT;
+        }
+
+        /** Its {@code since}, in nanoseconds since the epoch (1 ns for the whole buffer: the engine's zero is none). */
+        public long since(Checkpoint checkpoint) {
+            return this == WHOLE_BUFFER ? 1 : checkpoint.timeNano() - REORDER_NANOS;
+        }
+    }
+
     /** The window in which events may have been lost. */
     public record GapWindow(long fromNano, long toNano, String lastEventId) {}
 
@@ -38,25 +66,36 @@ public final class ContinuityCheck {
     }
 
     private final Checkpoint checkpoint;
+    /** The events published (or held) with a time from its {@code fromNano} on, as this subscription adds to them. */
+    private final RecentlyPublished published;
     private boolean decided;
     private boolean proven;
     /**
-     * Events not older than the checkpoint seen before the checkpointed event: published already if it comes (they
-     * were appended before it), never published if the engine forgot it (everything it kept came after it).
+     * Events seen before the checkpointed event and not known to be published: those in the recent window were not
+     * (published if it comes, or after the gap); those before it, not older than the checkpoint, were if it comes
+     * (they were appended before it) and were never published if the engine forgot it (everything it kept came after
+     * it).
      */
     private final List<CapturedEvent> held = new ArrayList<>();
     private long heldBytes;
+    /** The recent window when the subscription started; nothing is added to it before the decision. */
+    private final long recentFrom;
+    private final Replay replay;
 
-    /** @param checkpoint null for a first start: nothing to prove, everything is new */
-    public ContinuityCheck(Checkpoint checkpoint) {
+    /**
+     * @param checkpoint null for a first start: nothing to prove, everything is new
+     * @param published  the events published just before the checkpoint (none known before a checkpoint of an earlier
+     *                   listener: order alone decides), and those the subscription's own events add
+     * @param replay     how the subscription's replay was asked for
+     */
+    public ContinuityCheck(Checkpoint checkpoint, RecentlyPublished published, Replay replay) {
+        this.replay = replay;
         this.checkpoint = checkpoint;
         this.decided = checkpoint == null;
+        this.published = published;
+        this.recentFrom = published.fromNano();
     }
 
-    /** The {@code since} of a subscription resuming from {@code checkpoint}, in nanoseconds since the epoch. */
-    public static long since(Checkpoint checkpoint) {
-        return checkpoint.timeNano() - REORDER_NANOS;
-    }
 
     public boolean decided() {
         return decided;
@@ -68,28 +107,47 @@ public final class ContinuityCheck {
     }
 
     public Verdict offer(CapturedEvent event) {
+        if (!decided && event.id().equals(checkpoint.eventId())) {
+            decided = true;
+            proven = true;
+            // Those before the window were appended before the checkpointed event: published in its transaction or
+            // earlier. Those in it are not among the events published: handed over after it.
+            List<CapturedEvent> publish = held.stream().filter(this::inRecentWindow).toList();
+            held.clear();
+            heldBytes = 0;
+            return new Verdict(null, publish);
+        }
+        if (published.contains(event)) {
+            // Published, wherever the replay puts it; or handed over twice: by the replay and live, when the engine
+            // appended it before the subscription and published it after (it does both outside one lock).
+            return Verdict.NOTHING;
+        }
         if (decided) {
             return new Verdict(null, List.of(event));
         }
-        if (event.id().equals(checkpoint.eventId())) {
-            decided = true;
-            proven = true;
-            held.clear(); // appended before the checkpointed event: published in its transaction or earlier
-            return Verdict.NOTHING;
+        if (replay == Replay.WHOLE_BUFFER) {
+            // Times say nothing here: hold everything until the checkpointed event places it (before it: published)
+            // or the engine turns out to have forgotten it (everything it kept came after it).
+            return hold(event, 0);
         }
         long t = event.identity().time().orElse(Long.MAX_VALUE);
-        if (t < checkpoint.timeNano()) {
+        if (t < checkpoint.timeNano() && !inRecentWindow(event)) {
             // Published before the checkpoint; or, if the engine forgot it, one made with it and appended just after
             // it: kept only if the engine forgot the checkpointed event last of all, not worth holding the replay.
             return Verdict.NOTHING;
         }
+        // Later by more than that: too late to have been appended before the checkpointed event, which the engine
+        // therefore no longer had: its memory no longer reaches back far enough. What it kept came after it.
+        return hold(event, t - checkpoint.timeNano());
+    }
+
+    /** Holds an event {@code laterByNanos} than the checkpoint until the decision, or decides a gap. */
+    private Verdict hold(CapturedEvent event, long laterByNanos) {
         held.add(event);
         heldBytes += event.json().length;
-        if (t - checkpoint.timeNano() <= REORDER_NANOS && heldBytes < HOLD_BYTES) {
+        if (laterByNanos <= REORDER_NANOS && heldBytes < HOLD_BYTES) {
             return Verdict.NOTHING;
         }
-        // Too late to have been appended before the checkpointed event, which the engine therefore no longer had:
-        // its memory no longer reaches back far enough. What it kept came after it and was never published.
         return gap(Long.MAX_VALUE);
     }
 
@@ -104,12 +162,25 @@ public final class ContinuityCheck {
         return gap(Math.max(subscribedAtNanos, checkpoint.timeNano()));
     }
 
-    /** The gap up to the earliest event held, or {@code orElse} when none is; the events held published after it. */
+    private boolean inRecentWindow(CapturedEvent event) {
+        return event.identity().time().orElse(Long.MIN_VALUE) >= recentFrom;
+    }
+
+    /**
+     * The gap up to the earliest event held after the checkpoint (one held from the recent window may be older), or
+     * {@code orElse} when none is; the events held published after it.
+     */
     private Verdict gap(long orElse) {
         decided = true;
         long to = orElse;
         for (CapturedEvent e : held) {
-            to = Math.min(to, e.identity().time().orElse(Long.MAX_VALUE));
+            long t = e.identity().time().orElse(Long.MAX_VALUE);
+            if (t >= checkpoint.timeNano()) {
+                to = Math.min(to, t);
+            }
+        }
+        if (to == Long.MAX_VALUE) { // none after it by time: the engine's clock went back, or only recent ones
+            to = checkpoint.timeNano();
         }
         List<CapturedEvent> publish = List.copyOf(held);
         held.clear();

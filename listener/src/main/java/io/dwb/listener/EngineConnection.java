@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
@@ -126,6 +127,24 @@ public final class EngineConnection implements AutoCloseable {
         if (time == null) {
             return ContractJson.epochNanos(java.time.Instant.now());
         }
+        return systemTime(time);
+    }
+
+    /**
+     * The engine's clock as GET /info on the probes' connection gives it, within the probe timeout: a check that
+     * must not hold a subscription up (a half-open engine took the main connection's 30 s, and a busy engine's
+     * /info can take seconds). Empty when it does not answer in time or gives no time.
+     */
+    public OptionalLong engineNowNanosWithinProbeTimeout() {
+        try {
+            String time = json(get(probes, "/info")).path("SystemTime").asText(null);
+            return time == null ? OptionalLong.empty() : OptionalLong.of(systemTime(time));
+        } catch (EngineUnavailable e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private long systemTime(String time) {
         try {
             return ContractJson.epochNanos(OffsetDateTime.parse(time).toInstant());
         } catch (DateTimeParseException e) {

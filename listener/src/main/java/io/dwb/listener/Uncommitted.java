@@ -13,7 +13,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * had read after them. The next producer publishes them again, in order and before anything new, so a Kafka outage
  * loses nothing the listener had read, however far the engine has moved on meanwhile (it replays only its last 256
  * events). Heartbeats are not kept: the next one says the same. Also the checkpoints: the committed one (where a
- * restart resumes) and the pending one (the last held event that has a time: where the next subscription resumes).
+ * restart resumes) and the pending one (the last held event that has a time: where the next subscription resumes),
+ * with the ids of the events published just before it ({@link RecentlyPublished}).
  * The events' bytes stay counted in the {@link EventQueue}'s byte bound until committed or dropped, which is what
  * bounds it. Outlives one producer; not thread-safe: the publishing thread owns it.
  */
@@ -49,11 +50,13 @@ final class Uncommitted {
     /** The first this many held records are in the commit being attempted, which carries commitCheckpoint. */
     private int inCommit;
     private Checkpoint commitCheckpoint;
+    private final RecentlyPublished recent;
 
     /** @param committed null when no checkpoint was committed yet */
     Uncommitted(Checkpoint committed) {
-        this.committed = committed;
-        this.pending = committed;
+        this.committed = committed == null ? null : committed.position();
+        this.pending = this.committed;
+        this.recent = new RecentlyPublished(committed);
     }
 
     /** Keeps a record of the listener's own (gap, state), of this time. */
@@ -67,6 +70,7 @@ final class Uncommitted {
                 : new Checkpoint(event.identity().timeNano(), event.id());
         held.add(new Held(record, event.identity().timeNano(), true, checkpoint, event.json().length,
                 event.readNanos()));
+        recent.add(event);
         if (checkpoint != null) {
             pending = checkpoint;
         }
@@ -93,14 +97,23 @@ final class Uncommitted {
         return committed;
     }
 
-    /** Where the next subscription resumes: the last event held, or the committed checkpoint. */
+    /** Where the next subscription resumes: the last event held, or the committed checkpoint (a position). */
     Checkpoint pending() {
         return pending;
     }
 
-    /** The checkpoint record the commit carries: null when no event moved it since the last commit. */
+    /** The events published (or held) just before {@link #pending}: what a replay is checked against. */
+    RecentlyPublished published() {
+        return recent;
+    }
+
+    /**
+     * The checkpoint record the commit carries, with the events published just before it: null when no event moved
+     * it since the last commit. Everything held is in the commit, so the recent events are all committed with it.
+     */
     Checkpoint checkpointToWrite() {
-        return Objects.equals(pending, committed) ? null : pending;
+        return Objects.equals(pending, committed) ? null
+                : new Checkpoint(pending.timeNano(), pending.eventId(), recent.snapshot());
     }
 
     /** A commit of everything held is about to be attempted. */
@@ -122,9 +135,10 @@ final class Uncommitted {
      * of the committed checkpoint: decides what is still to publish. A commit whose answer was lost may have gone
      * through; another listener of the engine may have published meanwhile: either way nothing is published twice.
      *
-     * @param stored the checkpoint Kafka has (null when none or unreadable)
+     * @param found the checkpoint Kafka has (null when none or unreadable)
      */
-    Reconciliation reconcile(Checkpoint stored) {
+    Reconciliation reconcile(Checkpoint found) {
+        Checkpoint stored = found == null ? null : found.position();
         Reconciliation r;
         if (Objects.equals(stored, committed)) {
             r = new Reconciliation(Reconciled.KEPT, new Taken(0, 0));
@@ -135,6 +149,7 @@ final class Uncommitted {
             r = new Reconciliation(Reconciled.DROPPED, take(held.size()));
             committed = stored;
             pending = stored;
+            recent.reset(found);
         }
         inCommit = 0;
         return r;

@@ -147,6 +147,26 @@ class CheckpointLookupTest {
      * (500 ms by default: half a second of every restart that had a checkpoint).
      */
     @Test
+    void theRecentEventsComeBackWithTheCheckpointAndIdsThatAreNotTheirsMakeItUnreadable(Broker broker)
+            throws Exception {
+        String topic = createCheckpointTopic(broker);
+        Checkpoint full = new Checkpoint(checkpoint(1).timeNano(), checkpoint(1).eventId(),
+                new Checkpoint.Recent(checkpoint(0).timeNano(), List.of("0000000000000001")));
+        Checkpoint wrongIds = new Checkpoint(checkpoint(2).timeNano(), checkpoint(2).eventId(),
+                new Checkpoint.Recent(checkpoint(0).timeNano(), List.of(checkpoint(2).eventId())));
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            write(producer, topic, "full", full).get();
+            write(producer, topic, "wrong", wrongIds).get();
+        }
+        try (CheckpointStore store = new CheckpointStore(client(broker), topic)) {
+            assertThat(store.read(HostIdentity.fromHostName("full").id()).readable()).contains(full);
+            CheckpointStore.Stored wrong = store.read(HostIdentity.fromHostName("wrong").id());
+            assertThat(wrong.readable()).isEmpty();
+            assertThat(wrong.unreadable().why()).contains("recent ids at most 128 of 16 hexadecimal digits");
+        }
+    }
+
+    @Test
     void aLookupDoesNotWaitForRecordsThatAreNotComingWhateverTheClientsFetchWait(Broker broker) throws Exception {
         String topic = createCheckpointTopic(broker);
         try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {

@@ -26,9 +26,15 @@ class ContinuityCheckTest {
         return new Checkpoint(e.identity().timeNano(), e.id());
     }
 
+    /** The check of a subscription resuming from {@code checkpoint} as a listener read it from Kafka. */
+    private static ContinuityCheck check(Checkpoint checkpoint) {
+        return new ContinuityCheck(checkpoint == null ? null : checkpoint.position(), new RecentlyPublished(checkpoint),
+                ContinuityCheck.Replay.SINCE_CHECKPOINT);
+    }
+
     @Test
     void firstStartWithoutCheckpointPublishesEverything() {
-        ContinuityCheck check = new ContinuityCheck(null);
+        ContinuityCheck check = check(null);
         assertThat(check.decided()).isTrue();
         CapturedEvent e = event(100, "start", "a");
         assertThat(check.offer(e).publish()).containsExactly(e);
@@ -40,7 +46,7 @@ class ContinuityCheckTest {
         CapturedEvent sameTimeBefore = event(200, "create", "a");
         CapturedEvent cp = event(200, "start", "a");
         CapturedEvent after = event(300, "die", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         assertThat(check.offer(sameTimeBefore).publish()).isEmpty();
         assertThat(check.offer(cp).publish()).isEmpty();
         assertThat(check.proven()).isTrue();
@@ -53,7 +59,7 @@ class ContinuityCheckTest {
     void sameTimeEventsAfterTheCheckpointArePublished() {
         CapturedEvent cp = event(200, "start", "a");
         CapturedEvent sameTimeAfter = event(200, "start", "b");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         check.offer(cp);
         assertThat(check.offer(sameTimeAfter).publish()).containsExactly(sameTimeAfter);
     }
@@ -62,7 +68,7 @@ class ContinuityCheckTest {
     void anEventLaterThanTheCheckpointByMoreThanTheReorderBoundMeansAGapFromTheCheckpointToTheFirstKept() {
         CapturedEvent cp = event(200 * S, "start", "a");
         Checkpoint checkpoint = checkpointOf(cp);
-        ContinuityCheck check = new ContinuityCheck(checkpoint);
+        ContinuityCheck check = check(checkpoint);
         CapturedEvent sameTimeKept = event(200 * S, "start", "z");
         CapturedEvent soonAfter = event(200 * S + S / 2, "stop", "z");
         CapturedEvent later = event(900 * S, "die", "b");
@@ -84,7 +90,7 @@ class ContinuityCheckTest {
         CapturedEvent appendedBefore = event(200 * S + 150_000, "create", "b");
         CapturedEvent cp = event(200 * S, "create", "a");
         CapturedEvent next = event(200 * S + 300_000, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         assertThat(check.offer(appendedBefore).publish()).isEmpty();
         assertThat(check.offer(cp).gap()).isNull();
         assertThat(check.proven()).isTrue();
@@ -98,9 +104,9 @@ class ContinuityCheckTest {
         CapturedEvent before = event(199 * S, "create", "a");
         CapturedEvent cp = event(200 * S, "create", "b");
         CapturedEvent appendedAfter = event(200 * S - 144_000, "create", "c");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
-        assertThat(ContinuityCheck.since(checkpointOf(cp))).as("the replay reaches back past the older event")
-                .isLessThan(appendedAfter.identity().timeNano());
+        ContinuityCheck check = check(checkpointOf(cp));
+        assertThat(ContinuityCheck.Replay.SINCE_CHECKPOINT.since(checkpointOf(cp)))
+                .as("the replay reaches back past the older event").isLessThan(appendedAfter.identity().timeNano());
         assertThat(check.offer(before).publish()).isEmpty();
         check.offer(cp);
         assertThat(check.offer(appendedAfter).publish()).containsExactly(appendedAfter);
@@ -109,7 +115,7 @@ class ContinuityCheckTest {
     @Test
     void aBurstHeldPastItsBoundDecidesTheGapRatherThanGrowing() {
         CapturedEvent cp = event(200 * S, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         int n = 0;
         long held = 0;
         while (held + LARGE.json().length < ContinuityCheck.HOLD_BYTES) {
@@ -125,7 +131,7 @@ class ContinuityCheckTest {
     @Test
     void olderEventsAreSkipped() {
         CapturedEvent cp = event(200, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         assertThat(check.offer(event(100, "create", "a")).publish()).isEmpty();
         assertThat(check.decided()).isFalse();
     }
@@ -133,7 +139,7 @@ class ContinuityCheckTest {
     @Test
     void aQuietEngineThatReplaysNothingExpiresIntoAGapUpToTheSubscription() {
         CapturedEvent cp = event(200, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         ContinuityCheck.Verdict v = check.expire(5_000);
         assertThat(v.gap().fromNano()).isEqualTo(200);
         assertThat(v.gap().toNano()).isEqualTo(5_000);
@@ -145,7 +151,7 @@ class ContinuityCheckTest {
     @Test
     void expiryPublishesTheEventsHeldAfterAGapEndingAtTheEarliest() {
         CapturedEvent cp = event(200 * S, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         CapturedEvent second = event(200 * S + 400, "stop", "b");
         CapturedEvent first = event(200 * S + 300, "die", "b");
         check.offer(second);
@@ -158,8 +164,78 @@ class ContinuityCheckTest {
     @Test
     void expiryAfterProofIsNothing() {
         CapturedEvent cp = event(200, "start", "a");
-        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp));
+        ContinuityCheck check = check(checkpointOf(cp));
         check.offer(cp);
         assertThat(check.expire(5_000).gap()).isNull();
+    }
+
+    /** The checkpoint of {@code cp} as the listener writes it: with the events published from {@code fromNano} on. */
+    private static Checkpoint checkpointWithRecent(CapturedEvent cp, long fromNano, CapturedEvent... published) {
+        return new Checkpoint(cp.identity().timeNano(), cp.id(), new Checkpoint.Recent(fromNano,
+                java.util.Arrays.stream(published).map(e -> Checkpoint.Recent.idOf(e.id())).toList()));
+    }
+
+    @Test
+    void withRecentEventsAnUnpublishedOneOlderThanTheCheckpointIsPublishedAfterAGapAndBoundsItNot() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        CapturedEvent unpublished = event(200 * S - 100_000, "create", "b"); // made with it, handed over after it
+        CapturedEvent late = event(203 * S, "die", "a");
+        ContinuityCheck check = check(checkpointWithRecent(cp, 199 * S, cp));
+        assertThat(check.offer(unpublished).publish()).isEmpty();
+        ContinuityCheck.Verdict v = check.offer(late);
+        assertThat(v.gap()).isEqualTo(new ContinuityCheck.GapWindow(200 * S, 203 * S, cp.id()));
+        assertThat(v.publish()).containsExactly(unpublished, late);
+    }
+
+    @Test
+    void withRecentEventsOnesBeforeTheirWindowAreStillDecidedByOrder() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        CapturedEvent beforeWindow = event(200 * S - 600_000_000L, "create", "c");
+        CapturedEvent inWindow = event(200 * S - 100_000, "create", "b");
+        ContinuityCheck check = check(checkpointWithRecent(cp, 200 * S - 500_000_000L, cp));
+        check.offer(beforeWindow);
+        check.offer(inWindow);
+        assertThat(check.offer(cp).publish()).as("only the one the window says was not published")
+                .containsExactly(inWindow);
+    }
+
+    @Test
+    void withRecentEventsAPublishedOneIsSkippedEvenAfterAGap() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        CapturedEvent late = event(203 * S, "die", "a");
+        ContinuityCheck check = check(checkpointWithRecent(cp, 199 * S, cp));
+        assertThat(check.offer(late).gap()).isNotNull();
+        assertThat(check.offer(cp).publish()).as("the checkpointed event, come after all").isEmpty();
+    }
+
+    @Test
+    void aReplayOfTheWholeBufferIsPlacedByOrderNotByTime() {
+        CapturedEvent before = event(200 * S - 10, "create", "a");
+        CapturedEvent cp = event(200 * S, "start", "a");
+        CapturedEvent afterTheStep = event(100 * S, "die", "a"); // the clock went back 100 s
+        Checkpoint checkpoint = checkpointOf(cp);
+        assertThat(ContinuityCheck.Replay.of(checkpoint, 101 * S)).isEqualTo(ContinuityCheck.Replay.WHOLE_BUFFER);
+        assertThat(ContinuityCheck.Replay.of(checkpoint, 199 * S + 1)).isEqualTo(
+                ContinuityCheck.Replay.SINCE_CHECKPOINT);
+        ContinuityCheck check = new ContinuityCheck(checkpoint, new RecentlyPublished(checkpoint),
+                ContinuityCheck.Replay.WHOLE_BUFFER);
+        assertThat(check.offer(before).publish()).isEmpty();
+        assertThat(check.offer(cp).publish()).isEmpty();
+        assertThat(check.offer(afterTheStep).publish()).containsExactly(afterTheStep);
+    }
+
+    @Test
+    void aReplayOfTheWholeBufferWithoutTheCheckpointedEventIsAGapAfterWhichAllOfItIsPublished() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        CapturedEvent one = event(100 * S, "create", "b");
+        CapturedEvent two = event(100 * S + 1, "start", "b");
+        ContinuityCheck check = new ContinuityCheck(checkpointOf(cp), new RecentlyPublished(checkpointOf(cp)),
+                ContinuityCheck.Replay.WHOLE_BUFFER);
+        assertThat(check.offer(one).publish()).isEmpty();
+        assertThat(check.offer(two).publish()).isEmpty();
+        ContinuityCheck.Verdict v = check.expire(100 * S + 5);
+        assertThat(v.gap()).as("nothing after it by time: from and to at the checkpoint")
+                .isEqualTo(new ContinuityCheck.GapWindow(200 * S, 200 * S, cp.id()));
+        assertThat(v.publish()).containsExactly(one, two);
     }
 }

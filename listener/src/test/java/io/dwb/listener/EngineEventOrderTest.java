@@ -16,7 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * at once can be appended out of time order (the real engine does it: 144 µs back, once in 960 volume events of
  * eight concurrent loops; not on demand, hence an engine API that replays a scripted buffer as the engine does: back
  * from the newest event to the first one older than {@code since}). A listener stopped next to such a pair resumes
- * with neither a false gap, nor an event published twice, nor one lost.
+ * with neither a false gap, nor an event published twice, nor one lost. Nor does the engine hand events over in its
+ * buffer's order (it appends under a lock, then publishes from a goroutine per subscriber): an event made with the
+ * checkpointed one may come after it live and before it in the replay, or the other way round.
  */
 @ExtendWith(SharedKafka.class)
 class EngineEventOrderTest {
@@ -45,6 +47,88 @@ class EngineEventOrderTest {
         // Before: the later event replayed first was taken for a gap, and both events were published again after it.
         assertThat(published).containsExactly("event first", "event later-before", "event checkpointed",
                 "event next");
+    }
+
+    @Test
+    void anEventHandedOverAfterTheCheckpointedOneButReplayedBeforeItIsPublishedOnResume(SharedKafka.Broker broker)
+            throws Exception {
+        ScriptedEngine.Event first = event("first", T0);
+        ScriptedEngine.Event appendedBefore = event("appended-before", T0 + 2 * MS - 50_000);
+        ScriptedEngine.Event checkpointed = event("checkpointed", T0 + 2 * MS);
+        List<String> published = acrossARestartReplaying(broker, List.of(first, checkpointed),
+                List.of(first, appendedBefore, checkpointed, event("next", T0 + 5 * MS)));
+        // Before: appended before the checkpointed event, it was taken for published: lost, without a gap.
+        assertThat(published).containsExactly("event first", "event checkpointed", "event appended-before",
+                "event next");
+    }
+
+    @Test
+    void anEventHandedOverBeforeTheCheckpointedOneButReplayedAfterItIsNotPublishedAgain(SharedKafka.Broker broker)
+            throws Exception {
+        ScriptedEngine.Event first = event("first", T0);
+        ScriptedEngine.Event appendedAfter = event("appended-after", T0 + 2 * MS + 50_000);
+        ScriptedEngine.Event checkpointed = event("checkpointed", T0 + 2 * MS);
+        List<String> published = acrossARestartReplaying(broker, List.of(first, appendedAfter, checkpointed),
+                List.of(first, checkpointed, appendedAfter, event("next", T0 + 5 * MS)));
+        // Before: after the checkpointed event in the replay, it was published again.
+        assertThat(published).containsExactly("event first", "event appended-after", "event checkpointed",
+                "event next");
+    }
+
+    @Test
+    void anEventHandedOverTwiceAtASubscriptionsStartIsPublishedOnce(SharedKafka.Broker broker) throws Exception {
+        // The engine appends under its lock and publishes after it: an event appended just before a subscription
+        // and published just after is in the subscription's replay and comes live too.
+        ScriptedEngine.Event twice = event("twice", T0 + MS);
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(List.of(event("first", T0), twice, twice,
+                event("checkpointed", T0 + 2 * MS)))) {
+            runUntilPublished(listener, engine, broker, "checkpointed");
+        }
+        assertThat(published(broker, listener)).containsExactly("event first", "event twice", "event checkpointed");
+    }
+
+    @Test
+    void eventsMadeAfterTheHostClockSteppedBackWhileStoppedArePublishedOnResume(SharedKafka.Broker broker)
+            throws Exception {
+        ScriptedEngine.Event first = event("first", T0);
+        ScriptedEngine.Event checkpointed = event("checkpointed", T0 + 2 * MS);
+        long hourBack = T0 - 3_600_000 * MS;
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(List.of(first, checkpointed))) {
+            runUntilPublished(listener, engine, broker, "checkpointed");
+            // NTP steps the host's clock an hour back; the engine makes two events, then the listener starts again.
+            engine.rebuffer(List.of(first, checkpointed, event("after-the-step", hourBack),
+                    event("next", hourBack + MS)));
+            engine.clock(hourBack + 1_000 * MS);
+            try (JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+                ListenerProcess.awaitConnected(process, 1);
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        published(broker, listener).contains("event next"));
+                assertThat(process.output()).contains("the engine's clock (").contains("it went back");
+                assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+            }
+        }
+        // Before: the replay from the checkpoint's time returned neither, and a gap "between T and T" followed.
+        assertThat(published(broker, listener)).containsExactly("event first", "event checkpointed",
+                "event after-the-step", "event next");
+    }
+
+    /**
+     * A listener is handed {@code handedOver} (the last of them, {@code checkpointed}, is its checkpoint) and stops; a
+     * listener started again is replayed {@code buffer} (the engine's buffer, ending with {@code next}) and publishes
+     * up to it. What the topic then holds, as {@link #published}.
+     */
+    private static List<String> acrossARestartReplaying(SharedKafka.Broker broker,
+                                                        List<ScriptedEngine.Event> handedOver,
+                                                        List<ScriptedEngine.Event> buffer) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(handedOver)) {
+            runUntilPublished(listener, engine, broker, "checkpointed");
+            engine.rebuffer(buffer);
+            runUntilPublished(listener, engine, broker, "next");
+        }
+        return published(broker, listener);
     }
 
     /**

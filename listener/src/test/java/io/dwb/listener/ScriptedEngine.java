@@ -33,7 +33,7 @@ final class ScriptedEngine implements AutoCloseable {
     private final byte[] containers;
     private final String id = "SCRIPTED-" + UUID.randomUUID();
     /** The engine's clock: one second after the first event, so a first start replays the whole sequence. */
-    private final long clockNanos;
+    private volatile long clockNanos;
     private final AtomicInteger subscriptions = new AtomicInteger();
     /** Counted down when the open streams end: {@link #endStreams} or {@link #close}. */
     private volatile CountDownLatch streamsEnd = new CountDownLatch(1);
@@ -80,6 +80,11 @@ final class ScriptedEngine implements AutoCloseable {
         return "tcp://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** Sets the engine's clock, which {@code GET /info} answers: a host clock stepped back, say. */
+    void clock(long nanos) {
+        clockNanos = nanos;
+    }
+
     /** Makes {@code GET /info} answer {@code answer} (an engine behind a broken proxy); null for the real one. */
     void answerInfo(String answer) {
         infoAnswer = answer == null ? null : answer.getBytes(StandardCharsets.UTF_8);
@@ -88,6 +93,15 @@ final class ScriptedEngine implements AutoCloseable {
     /** Adds events to the sequence, for the subscriptions that follow. */
     void append(Event... more) {
         events.addAll(List.of(more));
+    }
+
+    /**
+     * Makes later subscriptions replay {@code buffer} instead: the engine's buffer in another order than it handed
+     * the events to an earlier subscriber (it appends under a lock, then publishes from a goroutine per subscriber).
+     */
+    void rebuffer(List<Event> buffer) {
+        events.clear();
+        events.addAll(buffer);
     }
 
     int subscriptions() {

@@ -63,11 +63,14 @@ class TransactionPumpTest {
 
     /** One subscription run from {@code committed}, a first start when null. */
     private Checkpoint run(Checkpoint committed) {
-        return pump(committed).run(stream, new ContinuityCheck(committed), CAUSE);
+        Uncommitted uncommitted = new Uncommitted(committed);
+        return pump(publisher, uncommitted).run(stream, check(uncommitted), CAUSE);
     }
 
-    private TransactionPump pump(Checkpoint committed) {
-        return pump(publisher, new Uncommitted(committed));
+    /** The continuity check of a subscription resuming from where {@code uncommitted} says, as the capture loop's. */
+    private static ContinuityCheck check(Uncommitted uncommitted) {
+        return new ContinuityCheck(uncommitted.pending(), uncommitted.published(),
+                ContinuityCheck.Replay.SINCE_CHECKPOINT);
     }
 
     private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted) {
@@ -122,7 +125,8 @@ class TransactionPumpTest {
         queue.round(); // nothing: then the next heartbeat
         stream.endAfter(queue);
 
-        pump(publisher, new Uncommitted(null), idle).run(stream, new ContinuityCheck(null), CAUSE);
+        Uncommitted uncommitted = new Uncommitted(null);
+        pump(publisher, uncommitted, idle).run(stream, check(uncommitted), CAUSE);
 
         assertThat(collectedAt).containsExactly(start + IdleCollection.QUIET.toNanos());
         assertThat(queue.waits).as("a stop or the stream's end wakes the drain: no wait for them")
@@ -165,9 +169,10 @@ class TransactionPumpTest {
         };
         queue.round(event(1, clock.get() - 300_000_000L)); // read 300 ms before the pump takes it
         stream.endAfter(queue);
+        Uncommitted firstStart = new Uncommitted(null);
 
         pump(new TransactionalPublisher(slowAcks, new TopicRecords(HOST, "events", "checkpoints"), clock::get,
-                60_000), new Uncommitted(null)).run(stream, new ContinuityCheck(null), CAUSE);
+                60_000), firstStart).run(stream, check(firstStart), CAUSE);
 
         assertThat(histogram("dwb_listener_publish_latency_seconds").getSum()).as("engine time to committed: "
                 + "T0 + 1 s to T0 + 5 s").isEqualTo(4.0);
@@ -309,7 +314,7 @@ class TransactionPumpTest {
     @Test
     void afterAFailedCommitTheNextProducerPublishesWhatWasReadOnceInOrderBeforeAnythingNew() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
-        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
         queue.round(event(0), event(1), event(2)); // the replay proves continuity on event 0
         producer.commitTransactionException = new TimeoutException("no answer");
 
@@ -345,7 +350,7 @@ class TransactionPumpTest {
         TopicRecords stamped = new TopicRecords(HOST, "events", "checkpoints",
                 new RecordTimestamps(3_600_000L, Long.MAX_VALUE, wallMillis::get));
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
-        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
         queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new org.apache.kafka.common.errors.InvalidTimestampException(
                 "Timestamp 1800000001000 of message is out of range");
@@ -369,7 +374,7 @@ class TransactionPumpTest {
     @Test
     void aCommitThatWentThroughAfterAllIsNotPublishedTwice() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
-        ContinuityCheck check = new ContinuityCheck(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
         queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new TimeoutException("no answer");
         catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
@@ -393,7 +398,7 @@ class TransactionPumpTest {
         producer.sendException = new TimeoutException("no buffer");
         queue.round(event(1), event(2), event(3));
 
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(null), CAUSE));
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check(uncommitted), CAUSE));
 
         assertThat(uncommitted.held()).extracting(h -> new String(h.record().value(), StandardCharsets.UTF_8))
                 .containsExactly("{\"n\":1}", "{\"n\":2}", "{\"n\":3}");
@@ -405,7 +410,7 @@ class TransactionPumpTest {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(checkpoint(0)), CAUSE));
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check(uncommitted), CAUSE));
         uncommitted.reconcile(checkpoint(0));
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
@@ -422,7 +427,7 @@ class TransactionPumpTest {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         queue.round(event(0), event(1), event(2));
         producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, new ContinuityCheck(checkpoint(0)), CAUSE));
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check(uncommitted), CAUSE));
 
         Uncommitted.Reconciliation r = uncommitted.reconcile(checkpoint(9));
 
@@ -430,6 +435,44 @@ class TransactionPumpTest {
         assertThat(r.taken().events()).isEqualTo(2);
         assertThat(uncommitted.isEmpty()).isTrue();
         assertThat(uncommitted.pending()).as("resumes from the other listener's checkpoint").isEqualTo(checkpoint(9));
+    }
+
+    @Test
+    void anEventHandedOverAfterTheCheckpointedOneButReplayedBeforeItIsPublishedAfterARestart() {
+        // The engine appended 1 then 2, made at once, and handed 2 over first: the listener stopped before 1 came.
+        CapturedEvent one = eventNear(1, 10_000);
+        CapturedEvent two = eventNear(2, 10_100);
+        queue.round(two);
+        stream.endAfter(queue);
+        run(null);
+        Checkpoint stored = ContractJson.read(producer.history().get(1).value(), Checkpoint.class);
+        assertThat(stored.recent()).as("the checkpoint as Kafka keeps it").isNotNull();
+
+        MockProducer<byte[], byte[]> next = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        Uncommitted restarted = new Uncommitted(null);
+        restarted.reconcile(stored);
+        queue.round(one, two, eventNear(3, 500_000_000)); // the replay: the engine's buffer order
+        pump(publisherOver(next), restarted).run(stream, check(restarted), CAUSE);
+
+        assertThat(kinds(next.history())).containsExactly("event 1", "event 3", "checkpoint 0");
+    }
+
+    @Test
+    void anEventHandedOverBeforeTheCheckpointedOneButReplayedAfterItIsNotPublishedAgainOnAReconnect() {
+        // The engine appended 1 then 2, made at once, and handed 2 over first; then the subscription ended (a full
+        // queue, say), and the same process resumes from 1.
+        Uncommitted uncommitted = new Uncommitted(null);
+        TransactionPump pump = pump(publisher, uncommitted);
+        queue.round(eventNear(2, 10_100), eventNear(1, 10_000));
+        stream.endAfter(queue);
+        pump.run(stream, check(uncommitted), CAUSE);
+
+        queue.round(eventNear(1, 10_000), eventNear(2, 10_100), eventNear(3, 500_000_000));
+        pump.run(stream, check(uncommitted), CAUSE);
+
+        assertThat(kinds(producer.history())).containsExactly("event 2", "event 1", "checkpoint 0", "event 3",
+                "checkpoint 0");
     }
 
     private TransactionalPublisher publisherOver(MockProducer<byte[], byte[]> producer) {
@@ -450,6 +493,15 @@ class TransactionPumpTest {
                 "c" + n);
         return new CapturedEvent(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8), identity,
                 identity.id(HOST.id()), readNanos);
+    }
+
+    /** Event {@code n}, of engine time T0 + {@code nanos}: events made at once, less than a second apart. */
+    private static CapturedEvent eventNear(int n, long nanos) {
+        long timeNano = T0 + nanos;
+        EventIdentity identity = new EventIdentity(String.valueOf(timeNano), timeNano, "volume", "create",
+                "v" + n);
+        return new CapturedEvent(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8), identity,
+                identity.id(HOST.id()), 1_000_000_000L);
     }
 
     private static Checkpoint checkpoint(int n) {

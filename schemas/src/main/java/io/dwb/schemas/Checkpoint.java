@@ -1,10 +1,46 @@
 package io.dwb.schemas;
 
+import java.util.List;
+
 /**
  * The listener's resume point: the last engine event it published. Value of the compacted checkpoints topic, key
  * host id, committed in the same transaction as the events it covers.
  *
  * @param timeNano the event's {@code timeNano}: the {@code since} of the next subscription
  * @param eventId  the event's {@link EventId}: seeing it replayed is what proves continuity
+ * @param recent   the events published just before it, which a replay may return in another order; null in a
+ *                 checkpoint written before it was kept (and in a position that does not carry it)
  */
-public record Checkpoint(long timeNano, String eventId) {}
+public record Checkpoint(long timeNano, String eventId, Recent recent) {
+    /** How many event ids {@link Recent} keeps at most: the value stays under 4 KiB. */
+    public static final int RECENT_IDS = 128;
+    /** How many hexadecimal digits of an {@link EventId} {@link Recent} keeps. */
+    public static final int RECENT_ID_DIGITS = 16;
+
+    /** A position only: where to resume, without the events published before it. */
+    public Checkpoint(long timeNano, String eventId) {
+        this(timeNano, eventId, null);
+    }
+
+    /** This checkpoint as a position: what two checkpoints of the same event have in common. */
+    public Checkpoint position() {
+        return recent == null ? this : new Checkpoint(timeNano, eventId);
+    }
+
+    /**
+     * Every event published with a {@code timeNano} from {@code fromNano} on, up to the checkpoint, as the first
+     * {@link #RECENT_ID_DIGITS} hexadecimal digits of its {@link EventId}. The engine hands concurrent events to a
+     * subscriber in another order than it keeps them for a replay, so where a replay returns an event (before or
+     * after the checkpointed one) does not say whether it was published; within this window its id does.
+     */
+    public record Recent(long fromNano, List<String> ids) {
+        public Recent {
+            ids = List.copyOf(ids);
+        }
+
+        /** The {@link Recent} form of an event id. */
+        public static String idOf(String eventId) {
+            return eventId.substring(0, Math.min(RECENT_ID_DIGITS, eventId.length()));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.EventIdentity;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RecentlyPublishedTest {
+    private static final long T0 = 1_800_000_000_000_000_000L;
+    private static final long MS = 1_000_000L;
+
+    private static CapturedEvent event(int n, long timeNano) {
+        EventIdentity identity = new EventIdentity(String.valueOf(timeNano), timeNano, "volume", "create", "v" + n);
+        return new CapturedEvent("{}".getBytes(StandardCharsets.UTF_8), identity, identity.id("host"), 0);
+    }
+
+    private static String idOf(CapturedEvent e) {
+        return Checkpoint.Recent.idOf(e.id());
+    }
+
+    @Test
+    void keepsTheEventsOfTheReplaysReachBeforeTheNewestAndSaysFromWhen() {
+        RecentlyPublished recent = new RecentlyPublished(null);
+        CapturedEvent old = event(1, T0);
+        CapturedEvent near = event(2, T0 + 600 * MS);
+        CapturedEvent newest = event(3, T0 + 1_500 * MS);
+        recent.add(old);
+        recent.add(near);
+        recent.add(newest);
+
+        Checkpoint.Recent r = recent.snapshot();
+        assertThat(r.ids()).containsExactly(idOf(near), idOf(newest));
+        assertThat(r.fromNano()).isEqualTo(T0 + 500 * MS);
+    }
+
+    @Test
+    void aBusyHostKeepsTheLatestIdsItMayAndCoversLessThanTheReach() {
+        RecentlyPublished recent = new RecentlyPublished(null);
+        int n = Checkpoint.RECENT_IDS + 10;
+        for (int i = 0; i < n; i++) {
+            recent.add(event(i, T0 + i * MS));
+        }
+        Checkpoint.Recent r = recent.snapshot();
+        assertThat(r.ids()).hasSize(Checkpoint.RECENT_IDS).first().isEqualTo(idOf(event(10, T0 + 10 * MS)));
+        assertThat(r.fromNano()).as("the first dropped is not covered").isEqualTo(T0 + 9 * MS + 1);
+    }
+
+    @Test
+    void aCheckpointOfAnEarlierListenerCoversNothingWithinAReplaysReachAfterIt() {
+        RecentlyPublished recent = new RecentlyPublished(new Checkpoint(T0, "0123456789abcdef0123456789abcdef"));
+        recent.add(event(1, T0 + 10 * MS)); // published; an earlier one of the same time may be too, unknown
+        assertThat(recent.snapshot().ids()).isEmpty();
+        assertThat(recent.snapshot().fromNano()).isGreaterThan(T0 + ContinuityCheck.REORDER_NANOS);
+
+        CapturedEvent later = event(2, T0 + 3_000 * MS);
+        recent.add(later);
+        assertThat(recent.snapshot().ids()).containsExactly(idOf(later));
+    }
+
+    @Test
+    void aRestartGoesOnFromTheCheckpointsRecentEvents() {
+        RecentlyPublished before = new RecentlyPublished(null);
+        CapturedEvent a = event(1, T0);
+        CapturedEvent b = event(2, T0 + 100 * MS);
+        before.add(a);
+        before.add(b);
+        Checkpoint stored = new Checkpoint(b.identity().timeNano(), b.id(), before.snapshot());
+
+        RecentlyPublished after = new RecentlyPublished(stored);
+        CapturedEvent c = event(3, T0 + 200 * MS);
+        after.add(c);
+        assertThat(after.snapshot().ids()).containsExactlyInAnyOrder(idOf(a), idOf(b), idOf(c));
+        assertThat(after.snapshot().fromNano()).as("a still covered").isLessThanOrEqualTo(T0);
+    }
+}
