@@ -99,7 +99,7 @@ class EventFieldsTest {
     }
 
     @Test
-    void aPollReturnsAWholeFetchUnlessTheKafkaConfigSaysOtherwise() {
+    void aPollReturnsAsManyRecordsOfTheLargestSizeAsTheMemoryBoundHoldsUnlessTheKafkaConfigSaysOtherwise() {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
                 LegacyFieldsMode.AUTO, LabelFilter.ALL, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
@@ -107,7 +107,7 @@ class EventFieldsTest {
                 "test-instance",
                 ResendWindow.Bound.DEFAULT, false);
         assertThat(Forwarder.consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG))
-                .isEqualTo("2000");
+                .as("16 MiB of records of 2 MiB").isEqualTo("8");
         Properties user = new Properties();
         user.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
         assertThat(Forwarder.consumerProperties(settings.withKafka(user))

@@ -9,10 +9,17 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +68,51 @@ class LargeRecordsTest {
                 names.add(alert.path("docker").path("Actor").path("Attributes").path("name").asText());
             }
             assertThat(names).as("each event once").hasSize(EVENTS);
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    /**
+     * Records of headers alone (neither key nor value: the consumer calls no deserializer for them, so the memory
+     * bound never saw one during a poll), a megabyte and a half of them each, lz4 (a few kilobytes on the wire):
+     * 120 of them in one poll were 180 MB, and the forwarder exited on OutOfMemoryError at the same offset after
+     * each restart. Any writer of the topic (every listener's principal) can make them.
+     */
+    @Test
+    void recordsOfHeadersAloneAreDeadLetteredWithinTheLaunchersHeap(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "headers-only", 1);
+        int records = 120;
+        try (KafkaProducer<byte[], byte[]> producer = TestRecords.bigProducer(broker)) {
+            for (int i = 0; i < records; i++) {
+                RecordHeaders headers = new RecordHeaders();
+                headers.add("pad", new byte[1_500_000]);
+                producer.send(new ProducerRecord<>(topic, 0, null, null, null, headers));
+            }
+            producer.send(TestRecords.event(topic, "host-a", "host-id-a",
+                    TestRecords.containerEvent("after", System.currentTimeMillis() * 1_000_000L)));
+            producer.flush();
+        }
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
+                     JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
+                             "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
+                             "--wazuh-queue", receiver.path().toString()));
+             Admin admin = broker.admin()) {
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> receiver.count() >= 1 || !forwarder.isAlive());
+            assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
+                    .isTrue();
+            assertThat(TestRecords.alert(receiver.datagrams().get(0)).path("docker").path("Actor")
+                    .path("Attributes").path("name").asText()).isEqualTo("after");
+            String dlq = topic + "-dlq";
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            admin.describeTopics(List.of(dlq)).allTopicNames().get().get(dlq).partitions()
+                    .forEach(p -> ends.put(new TopicPartition(dlq, p.partition()), OffsetSpec.latest()));
+            long deadLetters = 0;
+            for (var end : admin.listOffsets(ends).all().get().values()) {
+                deadLetters += end.offset();
+            }
+            assertThat(deadLetters).as("each record of headers alone dead-lettered").isEqualTo(records);
             assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
         }
     }
