@@ -339,14 +339,15 @@ public final class CaptureLoop {
             } else {
                 EventStream stream;
                 String since;
-                ContinuityCheck.Replay replay;
+                Resume resume;
                 try {
                     Checkpoint from = uncommitted.pending(); // the last event read, held or committed
                     if (from == null && firstSince == null) {
                         firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
                     }
-                    replay = from == null ? ContinuityCheck.Replay.SINCE_CHECKPOINT : replayFrom(engine, from);
-                    long sinceNanos = from != null ? replay.since(from) : firstSince;
+                    resume = from == null ? new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null)
+                            : resumeFrom(engine, from);
+                    long sinceNanos = from != null ? resume.replay().since(from) : firstSince;
                     since = sinceParameter(sinceNanos);
                     EventSplitter splitter = new EventSplitter(host.id(), maxEventBytes, standIns, nanoClock);
                     stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe());
@@ -377,7 +378,8 @@ public final class CaptureLoop {
                     unreadableGap(pump, firstSince);
                 }
                 end = runPump(pump, new OpenSubscription(stream,
-                        new ContinuityCheck(uncommitted.pending(), uncommitted.published(), replay)));
+                        new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay()),
+                        resume.clockBack()));
             }
             if (stopping()) {
                 return;
@@ -395,29 +397,33 @@ public final class CaptureLoop {
     }
 
     /**
-     * How to replay from {@code from}: from its time, unless the engine's clock went back past that (a host clock
-     * stepped back while the listener was stopped or disconnected): then the events made since are older than the
-     * checkpoint, a replay from its time returns none of them, and the live ones would be taken for published. One
-     * GET /info a subscription (some 15 ms), within the probe timeout: without an answer in time, from its time.
+     * How to replay from {@code from}: from its time, unless the engine's clock went back past the latest event
+     * published (a host clock stepped back while the listener was stopped or disconnected): then the events made
+     * since are older than the checkpoint, a replay from its time returns none of them, and the live ones would be
+     * taken for published. One GET /info a subscription (some 15 ms), within the probe timeout: without an answer in
+     * time, from its time.
      */
-    private ContinuityCheck.Replay replayFrom(EngineConnection engine, Checkpoint from) {
+    private Resume resumeFrom(EngineConnection engine, Checkpoint from) {
         OptionalLong now = engine.engineNowNanosWithinProbeTimeout();
         if (now.isEmpty()) {
             log.debug("the engine's clock was not read within the probe timeout: replaying from the checkpoint");
-            return ContinuityCheck.Replay.SINCE_CHECKPOINT;
+            return new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null);
         }
         long engineNow = now.getAsLong();
-        ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, engineNow);
-        if (replay == ContinuityCheck.Replay.WHOLE_BUFFER) {
-            String back = String.format(Locale.ROOT, "%.3f s", (from.timeNano() - engineNow) / 1e9);
-            log.warn("the engine's clock ({}) is {} behind the checkpointed event ({}): it went back; replaying "
-                    + "the engine's whole buffer and placing events by its order, not their times",
-                    ContractJson.rfc3339(engineNow), back, ContractJson.rfc3339(from.timeNano()));
-            gapCause = new GapCause(gapCause.reason(), gapCause.detail() + ", the engine's clock having gone back "
-                    + back + " past the checkpointed event");
+        long latest = Math.max(from.timeNano(), uncommitted.published().latestNano());
+        ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, latest, engineNow);
+        if (replay == ContinuityCheck.Replay.SINCE_CHECKPOINT) {
+            return new Resume(replay, null);
         }
-        return replay;
+        String back = String.format(Locale.ROOT, "%.3f s", (latest - engineNow) / 1e9);
+        log.warn("the engine's clock ({}) is {} behind the latest event published ({}): it went back; replaying the "
+                + "engine's whole buffer and placing events by its order, not their times",
+                ContractJson.rfc3339(engineNow), back, ContractJson.rfc3339(latest));
+        return new Resume(replay, back);
     }
+
+    /** How a subscription resumes, and how far the engine's clock went back when it did ({@code clockBack}). */
+    private record Resume(ContinuityCheck.Replay replay, String clockBack) {}
 
     /**
      * One subscription into the pump until it has ended and what it read is committed; returns why it ended. When
@@ -427,7 +433,10 @@ public final class CaptureLoop {
     private End runPump(TransactionPump pump, OpenSubscription subscription) {
         kept = null;
         try {
-            pump.run(subscription.stream(), subscription.check(), gapCause);
+            GapCause cause = subscription.clockBack() == null ? gapCause : new GapCause(gapCause.reason(),
+                    gapCause.detail() + ", the engine's clock having gone back " + subscription.clockBack()
+                            + " past the latest event published");
+            pump.run(subscription.stream(), subscription.check(), cause);
             return subscription.stream().end();
         } catch (KafkaUnavailable e) {
             kept = subscription;
@@ -524,7 +533,8 @@ public final class CaptureLoop {
     }
 
     /** A subscription and the continuity check of its start, which go on together across a Kafka failure. */
-    private record OpenSubscription(EventStream stream, ContinuityCheck check) {}
+    /** {@code clockBack}: how far the engine's clock had gone back when it was opened, or null. */
+    private record OpenSubscription(EventStream stream, ContinuityCheck check, String clockBack) {}
 
     /** The configured number of consecutive engine connection attempts failed. */
     static final class EngineGaveUp extends RuntimeException {

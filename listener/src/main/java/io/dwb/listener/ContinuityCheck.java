@@ -2,7 +2,9 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Decides, for one subscription made with {@link #since}, which replayed events were already published and whether
@@ -46,9 +48,16 @@ public final class ContinuityCheck {
          */
         WHOLE_BUFFER;
 
-        /** The replay for a subscription resuming from {@code checkpoint} when the engine's clock reads this. */
-        public static Replay of(Checkpoint checkpoint, long engineNowNanos) {
-            return engineNowNanos < SINCE_CHECKPOINT.since(checkpoint) ? WHOLE_BUFFER : SINCE_CHECKPOINT;
+        /**
+         * The replay for a subscription resuming from {@code checkpoint} when the engine's clock reads this. Behind
+         * the latest event published, not only the checkpoint: after a step back, the checkpoint is an event made
+         * after it, and the engine's buffer still holds those made before, later by the step (a replay from the
+         * checkpoint's time returns them all, before it, as if the engine had forgotten it: a false gap, and every one
+         * published again).
+         */
+        static Replay of(Checkpoint checkpoint, long latestPublishedNanos, long engineNowNanos) {
+            long latest = Math.max(checkpoint.timeNano(), latestPublishedNanos);
+            return engineNowNanos < latest - REORDER_NANOS ? WHOLE_BUFFER : SINCE_CHECKPOINT;
         }
 
         /** Its {@code since}, in nanoseconds since the epoch (1 ns for the whole buffer: the engine's zero is none). */
@@ -77,6 +86,7 @@ public final class ContinuityCheck {
      * it).
      */
     private final List<CapturedEvent> held = new ArrayList<>();
+    private final Set<String> heldIds = new HashSet<>();
     private long heldBytes;
     /** The recent window when the subscription started; nothing is added to it before the decision. */
     private final long recentFrom;
@@ -114,6 +124,7 @@ public final class ContinuityCheck {
             // earlier. Those in it are not among the events published: handed over after it.
             List<CapturedEvent> publish = held.stream().filter(this::inRecentWindow).toList();
             held.clear();
+            heldIds.clear();
             heldBytes = 0;
             return new Verdict(null, publish);
         }
@@ -143,6 +154,10 @@ public final class ContinuityCheck {
 
     /** Holds an event {@code laterByNanos} than the checkpoint until the decision, or decides a gap. */
     private Verdict hold(CapturedEvent event, long laterByNanos) {
+        String id = RecentlyPublished.idOf(event);
+        if (id != null && !heldIds.add(id)) {
+            return Verdict.NOTHING; // handed over twice, in the replay and live: held once
+        }
         held.add(event);
         heldBytes += event.json().length;
         if (laterByNanos <= REORDER_NANOS && heldBytes < HOLD_BYTES) {
@@ -184,6 +199,7 @@ public final class ContinuityCheck {
         }
         List<CapturedEvent> publish = List.copyOf(held);
         held.clear();
+        heldIds.clear();
         heldBytes = 0;
         return new Verdict(new GapWindow(checkpoint.timeNano(), to, checkpoint.eventId()), publish);
     }

@@ -140,20 +140,16 @@ class CheckpointLookupTest {
         assertThat(none.recordsRead()).as("the bound: its whole partition, no more").isEqualTo(1_251);
     }
 
-    /**
-     * The lookup reads up to an end it knows, so it never waits for records to come: not even when the client
-     * configuration (a --kafka-config shared with a forwarder, say) makes the broker hold a fetch for long. The
-     * consumer's close waited for the fetch its last poll had sent ahead, held by the broker for fetch.max.wait.ms
-     * (500 ms by default: half a second of every restart that had a checkpoint).
-     */
     @Test
     void theRecentEventsComeBackWithTheCheckpointAndIdsThatAreNotTheirsMakeItUnreadable(Broker broker)
             throws Exception {
         String topic = createCheckpointTopic(broker);
         Checkpoint full = new Checkpoint(checkpoint(1).timeNano(), checkpoint(1).eventId(),
-                new Checkpoint.Recent(checkpoint(0).timeNano(), List.of("0000000000000001")));
+                new Checkpoint.Recent(checkpoint(0).timeNano(), checkpoint(1).timeNano(),
+                        List.of("0000000000000001")));
         Checkpoint wrongIds = new Checkpoint(checkpoint(2).timeNano(), checkpoint(2).eventId(),
-                new Checkpoint.Recent(checkpoint(0).timeNano(), List.of(checkpoint(2).eventId())));
+                new Checkpoint.Recent(checkpoint(0).timeNano(), checkpoint(2).timeNano(),
+                        List.of(checkpoint(2).eventId())));
         try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
             write(producer, topic, "full", full).get();
             write(producer, topic, "wrong", wrongIds).get();
@@ -166,6 +162,12 @@ class CheckpointLookupTest {
         }
     }
 
+    /**
+     * The lookup reads up to an end it knows, so it never waits for records to come: not even when the client
+     * configuration (a --kafka-config shared with a forwarder, say) makes the broker hold a fetch for long. The
+     * consumer's close waited for the fetch its last poll had sent ahead, held by the broker for fetch.max.wait.ms
+     * (500 ms by default: half a second of every restart that had a checkpoint).
+     */
     @Test
     void aLookupDoesNotWaitForRecordsThatAreNotComingWhateverTheClientsFetchWait(Broker broker) throws Exception {
         String topic = createCheckpointTopic(broker);

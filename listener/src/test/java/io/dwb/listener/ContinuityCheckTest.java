@@ -14,6 +14,11 @@ class ContinuityCheckTest {
     /** An event of 100 KB, half a second after the checkpoints of these tests. */
     private static final CapturedEvent LARGE = event(200 * S + S / 2, "x".repeat(100_000), "big");
 
+    /** A {@link #LARGE} event of its own, {@code n} ns later. */
+    private static CapturedEvent large(int n) {
+        return event(LARGE.identity().timeNano() + n, "x".repeat(100_000), "big");
+    }
+
     private static CapturedEvent event(long timeNano, String action, String actor) {
         ObjectNode e = ContractJson.MAPPER.createObjectNode();
         e.put("Type", "container").put("Action", action).put("timeNano", timeNano).put("time", timeNano / 1_000_000_000L);
@@ -119,11 +124,11 @@ class ContinuityCheckTest {
         int n = 0;
         long held = 0;
         while (held + LARGE.json().length < ContinuityCheck.HOLD_BYTES) {
-            assertThat(check.offer(LARGE).publish()).isEmpty();
+            assertThat(check.offer(large(n)).publish()).isEmpty();
             held += LARGE.json().length;
             n++;
         }
-        ContinuityCheck.Verdict v = check.offer(LARGE);
+        ContinuityCheck.Verdict v = check.offer(large(n));
         assertThat(v.gap()).isNotNull();
         assertThat(v.publish()).hasSize(n + 1);
     }
@@ -172,7 +177,8 @@ class ContinuityCheckTest {
     /** The checkpoint of {@code cp} as the listener writes it: with the events published from {@code fromNano} on. */
     private static Checkpoint checkpointWithRecent(CapturedEvent cp, long fromNano, CapturedEvent... published) {
         return new Checkpoint(cp.identity().timeNano(), cp.id(), new Checkpoint.Recent(fromNano,
-                java.util.Arrays.stream(published).map(e -> Checkpoint.Recent.idOf(e.id())).toList()));
+                cp.identity().timeNano(), java.util.Arrays.stream(published).map(e -> Checkpoint.Recent.idOf(e.id()))
+                .toList()));
     }
 
     @Test
@@ -214,9 +220,12 @@ class ContinuityCheckTest {
         CapturedEvent cp = event(200 * S, "start", "a");
         CapturedEvent afterTheStep = event(100 * S, "die", "a"); // the clock went back 100 s
         Checkpoint checkpoint = checkpointOf(cp);
-        assertThat(ContinuityCheck.Replay.of(checkpoint, 101 * S)).isEqualTo(ContinuityCheck.Replay.WHOLE_BUFFER);
-        assertThat(ContinuityCheck.Replay.of(checkpoint, 199 * S + 1)).isEqualTo(
+        assertThat(ContinuityCheck.Replay.of(checkpoint, 0, 101 * S)).isEqualTo(ContinuityCheck.Replay.WHOLE_BUFFER);
+        assertThat(ContinuityCheck.Replay.of(checkpoint, 0, 199 * S + 1)).isEqualTo(
                 ContinuityCheck.Replay.SINCE_CHECKPOINT);
+        assertThat(ContinuityCheck.Replay.of(new Checkpoint(100 * S, cp.id()), 200 * S, 101 * S))
+                .as("a checkpoint made after the step, the buffer still holding what was made before it")
+                .isEqualTo(ContinuityCheck.Replay.WHOLE_BUFFER);
         ContinuityCheck check = new ContinuityCheck(checkpoint, new RecentlyPublished(checkpoint),
                 ContinuityCheck.Replay.WHOLE_BUFFER);
         assertThat(check.offer(before).publish()).isEmpty();
@@ -237,5 +246,15 @@ class ContinuityCheckTest {
         assertThat(v.gap()).as("nothing after it by time: from and to at the checkpoint")
                 .isEqualTo(new ContinuityCheck.GapWindow(200 * S, 200 * S, cp.id()));
         assertThat(v.publish()).containsExactly(one, two);
+    }
+
+    @Test
+    void anEventHandedOverTwiceBeforeTheDecisionIsHeldOnce() {
+        CapturedEvent cp = event(200 * S, "start", "a");
+        CapturedEvent twice = event(200 * S + 10, "create", "b");
+        ContinuityCheck check = check(checkpointOf(cp));
+        check.offer(twice);
+        check.offer(twice); // in the replay, and live
+        assertThat(check.expire(201 * S).publish()).containsExactly(twice);
     }
 }

@@ -74,4 +74,46 @@ class RecentlyPublishedTest {
         assertThat(after.snapshot().ids()).containsExactlyInAnyOrder(idOf(a), idOf(b), idOf(c));
         assertThat(after.snapshot().fromNano()).as("a still covered").isLessThanOrEqualTo(T0);
     }
+
+    @Test
+    void aClockSteppedBackClaimsNothingUntilTimesPassTheLatestAgain() {
+        RecentlyPublished recent = new RecentlyPublished(null);
+        recent.add(event(1, T0));
+        recent.add(event(2, T0 - 3_600_000 * MS)); // an hour back
+        Checkpoint.Recent r = recent.snapshot();
+        assertThat(r.ids()).isEmpty();
+        assertThat(r.fromNano()).as("the events made after the step are not claimed").isGreaterThan(T0);
+        assertThat(r.latestNano()).as("what the next resume compares the engine's clock with").isEqualTo(T0);
+
+        CapturedEvent caughtUp = event(3, T0 + MS);
+        recent.add(caughtUp);
+        assertThat(recent.snapshot().ids()).containsExactly(idOf(caughtUp));
+    }
+
+    @Test
+    void idsComeBackAtTheLatestTimeSoOneMadeAfterTheCheckpointedEventIsKeptAsLongAsItWas() {
+        // b appended first, a made 100 µs later and handed over first: the checkpoint is b, a published before it.
+        CapturedEvent a = event(1, T0 + 100_000);
+        CapturedEvent b = event(2, T0);
+        RecentlyPublished before = new RecentlyPublished(null);
+        before.add(a);
+        before.add(b);
+        RecentlyPublished after = new RecentlyPublished(new Checkpoint(T0, b.id(), before.snapshot()));
+        after.add(event(3, T0 + ContinuityCheck.REORDER_NANOS + 50_000)); // a second later than b, not than a
+        assertThat(after.contains(a)).isTrue();
+        assertThat(after.snapshot().fromNano()).isLessThanOrEqualTo(a.identity().timeNano());
+    }
+
+    @Test
+    void anEventWithoutTheEnginesTimeNanoIsNeverKept() {
+        // Its id hashes no time: two such events of one container's action would share it.
+        EventIdentity identity = EventIdentity.of("", null, T0 / 1_000_000_000L, "volume", "create", "v");
+        CapturedEvent secondsOnly = new CapturedEvent("{}".getBytes(StandardCharsets.UTF_8), identity,
+                identity.id("host"), 0);
+        RecentlyPublished recent = new RecentlyPublished(null);
+        recent.add(event(1, T0));
+        recent.add(secondsOnly);
+        assertThat(recent.contains(secondsOnly)).isFalse();
+        assertThat(recent.snapshot().ids()).hasSize(1);
+    }
 }

@@ -28,12 +28,13 @@ public record Checkpoint(long timeNano, String eventId, Recent recent) {
     }
 
     /**
-     * Every event published with a {@code timeNano} from {@code fromNano} on, up to the checkpoint, as the first
-     * {@link #RECENT_ID_DIGITS} hexadecimal digits of its {@link EventId}. The engine hands concurrent events to a
-     * subscriber in another order than it keeps them for a replay, so where a replay returns an event (before or
-     * after the checkpointed one) does not say whether it was published; within this window its id does.
+     * Every event published with a {@code timeNano} from {@code fromNano} on, as the first {@link #RECENT_ID_DIGITS}
+     * hexadecimal digits of its {@link EventId}; {@code latestNano} is the latest time of any event published (after
+     * a clock stepped back, later than the checkpoint's). The engine hands concurrent events to a subscriber in
+     * another order than it keeps them for a replay, so where a replay returns an event (before or after the
+     * checkpointed one) does not say whether it was published; within this window its id does.
      */
-    public record Recent(long fromNano, List<String> ids) {
+    public record Recent(long fromNano, long latestNano, List<String> ids) {
         public Recent {
             ids = List.copyOf(ids);
         }

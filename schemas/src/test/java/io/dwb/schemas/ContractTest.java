@@ -137,8 +137,8 @@ class ContractTest {
         assertThat(schemas.validateCheckpoint(tree(checkpoint))).isEmpty();
         assertThat(ContractJson.read(ContractJson.write(checkpoint), Checkpoint.class)).isEqualTo(checkpoint);
         Checkpoint withRecent = new Checkpoint(1538650953348902859L, "0123456789abcdef0123456789abcdef",
-                new Checkpoint.Recent(1538650952348902859L, java.util.Collections.nCopies(Checkpoint.RECENT_IDS,
-                        "0123456789abcdef")));
+                new Checkpoint.Recent(1538650952348902859L, 1538650953348902859L,
+                        java.util.Collections.nCopies(Checkpoint.RECENT_IDS, "0123456789abcdef")));
         assertThat(schemas.validateCheckpoint(tree(withRecent))).isEmpty();
         assertThat(ContractJson.read(ContractJson.write(withRecent), Checkpoint.class)).isEqualTo(withRecent);
         assertThat(ContractJson.write(withRecent).length).as("under the lookup's bound of a value")
