@@ -5,6 +5,7 @@ import io.dwb.runtime.TopicSpec;
 import io.dwb.runtime.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -60,6 +61,7 @@ public final class Forwarder implements AutoCloseable {
                 new LegacyFields(settings.legacyFields()), settings.labels(), new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
+        maxPollRecordsWarning(settings).ifPresent(log::warn);
         OffsetReset reset = offsetReset(settings);
         if (!reset.appliedHere()) {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
@@ -117,6 +119,24 @@ public final class Forwarder implements AutoCloseable {
     static int maxPollRecords(ForwarderSettings settings) {
         return (int) Math.min(Integer.MAX_VALUE,
                 Math.max(1, settings.maxPendingBytes() / TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES));
+    }
+
+    /** What to say when {@code --kafka-config} raises {@code max.poll.records} past {@link #maxPollRecords}. */
+    static Optional<String> maxPollRecordsWarning(ForwarderSettings settings) {
+        String given = KafkaClientConfig.with(settings.kafka(), new Properties())
+                .getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+        int bound = maxPollRecords(settings);
+        try {
+            if (given == null || Integer.parseInt(given.strip()) <= bound) {
+                return Optional.empty();
+            }
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // the consumer refuses it with its own error
+        }
+        return Optional.of("max.poll.records " + given.strip() + " in the Kafka client properties lets one poll take "
+                + "that many records of headers alone (up to 2 MiB each; no deserializer sees them, so "
+                + "--max-pending-bytes does not bound them): " + bound + " or fewer keeps them within it "
+                + "(docs/forwarder.md)");
     }
 
     /**

@@ -112,6 +112,11 @@ class EventFieldsTest {
         user.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
         assertThat(Forwarder.consumerProperties(settings.withKafka(user))
                 .getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)).isEqualTo("100");
+        assertThat(Forwarder.maxPollRecordsWarning(settings.withKafka(user))).as("past the bound")
+                .hasValueSatisfying(w -> assertThat(w).contains("max.poll.records 100").contains("headers alone"));
+        user.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "8");
+        assertThat(Forwarder.maxPollRecordsWarning(settings.withKafka(user))).isEmpty();
+        assertThat(Forwarder.maxPollRecordsWarning(settings)).isEmpty();
     }
 
     @Test
