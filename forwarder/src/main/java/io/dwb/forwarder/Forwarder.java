@@ -1,8 +1,8 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractSchemas;
-import io.dwb.runtime.TopicSpec;
 import io.dwb.runtime.KafkaClientConfig;
+import io.dwb.runtime.TopicSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -532,8 +532,10 @@ public final class CaptureLoop {
         }
     }
 
-    /** A subscription and the continuity check of its start, which go on together across a Kafka failure. */
-    /** {@code clockBack}: how far the engine's clock had gone back when it was opened, or null. */
+    /**
+     * A subscription and the continuity check of its start, which go on together across a Kafka failure;
+     * {@code clockBack}: how far the engine's clock had gone back when it was opened, or null.
+     */
     private record OpenSubscription(EventStream stream, ContinuityCheck check, String clockBack) {}
 
     /** The configured number of consecutive engine connection attempts failed. */

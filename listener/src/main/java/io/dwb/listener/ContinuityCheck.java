@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Decides, for one subscription made with {@link #since}, which replayed events were already published and whether
- * continuity is proven. Continuity is proven only when the checkpointed event itself comes back (matched by event
- * id). An event too late to come before it means the engine no longer had the checkpointed event: a gap from the
- * checkpoint to the first event kept. Not thread-safe: the publishing thread owns it.
+ * Decides, for one subscription made with {@link Replay#since}, which replayed events were already published and
+ * whether continuity is proven. Continuity is proven only when the checkpointed event itself comes back (matched by
+ * event id). An event too late to come before it means the engine no longer had the checkpointed event: a gap from
+ * the checkpoint to the first event kept. Not thread-safe: the publishing thread owns it.
  *
  * <p>The engine's events are not strictly in {@code timeNano} order: it reads an event's time before taking the lock
  * under which it appends the event to its buffer, so two events made at once can be appended in the other order
@@ -106,7 +106,6 @@ public final class ContinuityCheck {
         this.recentFrom = published.fromNano();
     }
 
-
     public boolean decided() {
         return decided;
     }
@@ -147,8 +146,9 @@ public final class ContinuityCheck {
             // it: kept only if the engine forgot the checkpointed event last of all, not worth holding the replay.
             return Verdict.NOTHING;
         }
-        // Later by more than that: too late to have been appended before the checkpointed event, which the engine
-        // therefore no longer had: its memory no longer reaches back far enough. What it kept came after it.
+        // Held until the decision. Later than the checkpoint by more than REORDER_NANOS: too late to have been
+        // appended before the checkpointed event, which the engine therefore no longer had (what it kept came after
+        // it): a gap.
         return hold(event, t - checkpoint.timeNano());
     }
 
