@@ -6,6 +6,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -174,6 +175,23 @@ public final class AlertPipeline {
         }
         Route.Invalid invalid = (Route.Invalid) route;
         return deadLetter(invalid.record(), invalid.invalid());
+    }
+
+    /** What a run of dead letters came to: how many records are done, in order, and the step of the next. */
+    public record DeadLettered(int done, Step step) {}
+
+    /**
+     * Dead-letters a run of consecutive invalid records at once (one round trip to the topic, not one each): done in
+     * order up to the first the topic cannot take now, whose step is {@link Step.Blocked}.
+     */
+    public DeadLettered deadLetter(List<Route.Invalid> run) {
+        List<DeadLetterQueue.Letter> letters = new ArrayList<>(run.size());
+        for (Route.Invalid invalid : run) {
+            letters.add(new DeadLetterQueue.Letter(invalid.record(), invalid.invalid()));
+        }
+        DeadLetterQueue.Written written = deadLetters.deadLetterAll(letters);
+        return new DeadLettered(written.omitted().size(), written.unavailable() == null ? DONE
+                : new Step.Blocked(written.unavailable().getMessage()));
     }
 
     /** How many datagrams the pacer lets go now without waiting. */

@@ -2,10 +2,12 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.HeaderNames;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -15,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -110,6 +113,15 @@ public final class DeadLetterQueue implements AutoCloseable {
         }
     }
 
+    /** A record to write to the dead-letter topic, and why it is refused. */
+    public record Letter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error) {}
+
+    /**
+     * What {@link #publishAll} wrote: what each of the first letters had to leave out, in order; and why the next
+     * could not be written now (null when all were).
+     */
+    public record Written(List<Omitted> omitted, DeadLetterUnavailable unavailable) {}
+
     /**
      * Writes {@code record} with why it is refused and waits for the broker's acknowledgement; returns what had to
      * be left out.
@@ -119,9 +131,49 @@ public final class DeadLetterQueue implements AutoCloseable {
      */
     public Omitted publish(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error)
             throws DeadLetterUnavailable {
+        return publish(new Letter(record, error), null);
+    }
+
+    /**
+     * Writes a run of letters: all sent at once, then their acknowledgements awaited in order, so that a run of
+     * invalid records costs the broker's round trip once, not once each (a writer of the topic could otherwise cap
+     * delivery at one round trip a record with a flood of them). Stops at the first one the topic cannot take now;
+     * those after it may have been written all the same, and are written again when retried (a dead letter may come
+     * twice after an outage of the topic, never not at all).
+     *
+     * @throws DeadLetterTopicRefused the topic will never take one (missing, not allowed, or too small a limit)
+     */
+    public Written publishAll(List<Letter> letters) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(letters.size());
+        for (Letter l : letters) {
+            try {
+                sent.add(producer.send(letter(l.record(), l.error(), Omitted.NOTHING)));
+            } catch (KafkaException e) {
+                break; // the rest are sent one by one below, where the failure is told apart
+            }
+        }
+        List<Omitted> omitted = new ArrayList<>(letters.size());
+        for (int i = 0; i < letters.size(); i++) {
+            try {
+                omitted.add(publish(letters.get(i), i < sent.size() ? sent.get(i) : null));
+            } catch (DeadLetterUnavailable e) {
+                return new Written(omitted, e);
+            }
+        }
+        return new Written(omitted, null);
+    }
+
+    /**
+     * One letter, whole, then without its value, then without its key and headers, until the topic takes it.
+     *
+     * @param sent the letter whole, already sent; null to send it here
+     */
+    private Omitted publish(Letter l, Future<RecordMetadata> sent) throws DeadLetterUnavailable {
         for (Omitted omitted : Omitted.values()) {
             try {
-                send(letter(record, error, omitted));
+                Future<RecordMetadata> written = omitted == Omitted.NOTHING && sent != null ? sent
+                        : producer.send(letter(l.record(), l.error(), omitted));
+                written.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 return omitted;
             } catch (ExecutionException | TimeoutException | KafkaException e) {
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -146,11 +198,6 @@ public final class DeadLetterQueue implements AutoCloseable {
         }
         throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " refuses even a record of a few hundred "
                 + "bytes as too large: raise its max.message.bytes; nothing past the record was committed");
-    }
-
-    private void send(ProducerRecord<byte[], byte[]> letter)
-            throws ExecutionException, TimeoutException, InterruptedException {
-        producer.send(letter).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private ProducerRecord<byte[], byte[]> letter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error,

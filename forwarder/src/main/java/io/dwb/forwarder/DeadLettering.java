@@ -1,5 +1,7 @@
 package io.dwb.forwarder;
 
+import java.util.Collections;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -14,6 +16,24 @@ final class DeadLettering {
     DeadLettering(AlertPipeline.Mode mode, ForwarderMetrics metrics) {
         this.mode = mode;
         this.changes = new StateChanges(metrics);
+    }
+
+    /**
+     * A run of consecutive records, written at once (one round trip); returns how many were done, in order, and why
+     * the next could not be (null when all were): nothing may pass that one.
+     */
+    DeadLetterQueue.Written deadLetterAll(List<DeadLetterQueue.Letter> letters) {
+        if (!(mode instanceof AlertPipeline.Mode.Live live)) {
+            letters.forEach(l -> changes.replaySkipped());
+            return new DeadLetterQueue.Written(Collections.nCopies(letters.size(), DeadLetterQueue.Omitted.NOTHING),
+                    null);
+        }
+        DeadLetterQueue.Written written = live.deadLetters().publishAll(letters);
+        for (int i = 0; i < written.omitted().size(); i++) {
+            changes.deadLettered(letters.get(i).record(), letters.get(i).error(), live.deadLetters().topic(),
+                    written.omitted().get(i));
+        }
+        return written;
     }
 
     /** @throws DeadLetterQueue.DeadLetterUnavailable the topic cannot take it now: nothing may pass the record */

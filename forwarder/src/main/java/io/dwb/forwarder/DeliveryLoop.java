@@ -365,6 +365,20 @@ public final class DeliveryLoop {
                 progress.routeAhead(pipeline, Math.max(1, Math.min(PER_PARTITION_TURN - turn,
                         pipeline.sendableNow())));
                 AlertPipeline.Route route = progress.next();
+                if (route instanceof AlertPipeline.Route.Invalid) {
+                    AlertPipeline.DeadLettered run = pipeline.deadLetter(
+                            progress.invalidRun(pipeline, PER_PARTITION_TURN - turn));
+                    for (int i = 0; i < run.done(); i++) {
+                        newest = Math.max(newest, progress.next().record().timestamp());
+                        progress.done(pipeline.submitted(), pipeline.written());
+                        sent = true;
+                    }
+                    turn += Math.max(0, run.done() - 1);
+                    if (!proceed(run.step())) {
+                        return Turn.of(sent, true);
+                    }
+                    continue;
+                }
                 AlertPipeline.Step step = pipeline.deliver(route);
                 if (step instanceof AlertPipeline.Step.Later) {
                     break; // its turn ends; the record stays first

@@ -1,6 +1,8 @@
 package io.dwb.forwarder;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -65,6 +67,29 @@ final class PartitionProgress {
                 && (routed.isEmpty() || routed.peekLast() instanceof AlertPipeline.Route.Alert)) {
             routed.add(pipeline.route(queued.poll()));
         }
+    }
+
+    /**
+     * The run of invalid records at the head, up to {@code max}, routing further queued records while they are
+     * invalid too: dead-lettered together, in one round trip to the topic. Empty when the head is not invalid.
+     */
+    List<AlertPipeline.Route.Invalid> invalidRun(AlertPipeline pipeline, int max) {
+        List<AlertPipeline.Route.Invalid> run = new ArrayList<>();
+        for (AlertPipeline.Route route : routed) {
+            if (!(route instanceof AlertPipeline.Route.Invalid invalid) || run.size() >= max) {
+                return run;
+            }
+            run.add(invalid);
+        }
+        while (run.size() < max && !queued.isEmpty()) {
+            AlertPipeline.Route route = pipeline.route(queued.poll());
+            routed.add(route);
+            if (!(route instanceof AlertPipeline.Route.Invalid invalid)) {
+                break;
+            }
+            run.add(invalid);
+        }
+        return run;
     }
 
     /** The next route to deliver; null when none is routed. */

@@ -22,7 +22,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.LogTruncationException;
@@ -32,6 +36,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -572,6 +577,118 @@ class DeliveryLoopTest {
         assertThat(names(sink.accepted)).containsExactly("a", "b");
         assertThat(metrics.duplicatesTotal()).isEqualTo(1);
         assertThat(committed(P0)).isEqualTo(3);
+    }
+
+    @Test
+    void aRunOfInvalidRecordsIsDeadLetteredInOneRoundTripNotOneEach() {
+        SendsBeforeFirstWait dlq = new SendsBeforeFirstWait();
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                dlq, this::wallMillis), new SilentHostWatch());
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P1);
+        int invalid = 50; // a writer's flood of records that are not events, in a partition's turn (64)
+        for (int i = 0; i < invalid; i++) {
+            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        }
+        addEvents(P1, invalid, "after");
+
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(dlq.history()).hasSize(invalid);
+        assertThat(dlq.sentBeforeFirstWait).as("all sent before the first acknowledgement was awaited")
+                .isEqualTo(invalid);
+        assertThat(names(sink.accepted)).containsExactly("after");
+        assertThat(committed(P1)).isEqualTo(invalid + 1);
+    }
+
+    @Test
+    void aRunCutByAnOutageOfTheTopicIsWrittenOnceTheTopicIsBackNothingSkipped() {
+        int invalid = 5;
+        MockProducer<byte[], byte[]> dlq = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            private int sends;
+
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+                if (++sends == 3) { // the third letter of the first run: the topic's broker is gone for a moment
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.NetworkException("broker gone"));
+                }
+                return super.send(record);
+            }
+        };
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                dlq, this::wallMillis), new SilentHostWatch());
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P1);
+        for (int i = 0; i < invalid; i++) {
+            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        }
+        addEvents(P1, invalid, "after");
+
+        round(loop);
+        assertThat(names(sink.accepted)).as("paused at the letter not written").isEmpty();
+        for (int i = 0; i < 20 && committed(P1) < invalid + 1; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+
+        assertThat(names(sink.accepted)).containsExactly("after");
+        assertThat(committed(P1)).isEqualTo(invalid + 1);
+        assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.ERROR_OFFSET))
+                .as("the first run's two, its last two (written all the same), then the rest again from the third")
+                .containsExactly("0", "1", "3", "4", "2", "3", "4");
+    }
+
+    /** A dead-letter producer that notes how many records were sent when the forwarder first waited for one. */
+    private static final class SendsBeforeFirstWait extends MockProducer<byte[], byte[]> {
+        int sentBeforeFirstWait = -1;
+
+        SendsBeforeFirstWait() {
+            super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            Future<RecordMetadata> sent = super.send(record);
+            return new Future<>() {
+                @Override
+                public boolean cancel(boolean mayInterruptIfRunning) {
+                    return sent.cancel(mayInterruptIfRunning);
+                }
+
+                @Override
+                public boolean isCancelled() {
+                    return sent.isCancelled();
+                }
+
+                @Override
+                public boolean isDone() {
+                    return sent.isDone();
+                }
+
+                @Override
+                public RecordMetadata get() throws InterruptedException, ExecutionException {
+                    waited();
+                    return sent.get();
+                }
+
+                @Override
+                public RecordMetadata get(long timeout, TimeUnit unit)
+                        throws InterruptedException, ExecutionException, TimeoutException {
+                    waited();
+                    return sent.get(timeout, unit);
+                }
+            };
+        }
+
+        private synchronized void waited() {
+            if (sentBeforeFirstWait < 0) {
+                sentBeforeFirstWait = history().size();
+            }
+        }
     }
 
     @Test
