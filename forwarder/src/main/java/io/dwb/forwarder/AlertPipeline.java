@@ -177,8 +177,11 @@ public final class AlertPipeline {
         return deadLetter(invalid.record(), invalid.invalid());
     }
 
-    /** What a run of dead letters came to: how many records are done, in order, and the step of the next. */
-    public record DeadLettered(int done, Step step) {}
+    /**
+     * What a run of dead letters came to: how many records are done, in order; the step of the next; and, when the
+     * topic will never take it, why (the forwarder stops, once the records done are marked so).
+     */
+    public record DeadLettered(int done, Step step, DeadLetterQueue.DeadLetterTopicRefused refused) {}
 
     /**
      * Dead-letters a run of consecutive invalid records at once (one round trip to the topic, not one each): done in
@@ -191,7 +194,7 @@ public final class AlertPipeline {
         }
         DeadLetterQueue.Written written = deadLetters.deadLetterAll(letters);
         return new DeadLettered(written.omitted().size(), written.unavailable() == null ? DONE
-                : new Step.Blocked(written.unavailable().getMessage()));
+                : new Step.Blocked(written.unavailable().getMessage()), written.refused());
     }
 
     /** How many datagrams the pacer lets go now without waiting. */

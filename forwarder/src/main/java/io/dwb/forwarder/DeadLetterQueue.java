@@ -118,9 +118,9 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     /**
      * What {@link #publishAll} wrote: what each of the first letters had to leave out, in order; and why the next
-     * could not be written now (null when all were).
+     * could not be written, now ({@code unavailable}) or ever ({@code refused}); both null when all were.
      */
-    public record Written(List<Omitted> omitted, DeadLetterUnavailable unavailable) {}
+    public record Written(List<Omitted> omitted, DeadLetterUnavailable unavailable, DeadLetterTopicRefused refused) {}
 
     /**
      * Writes {@code record} with why it is refused and waits for the broker's acknowledgement; returns what had to
@@ -139,17 +139,23 @@ public final class DeadLetterQueue implements AutoCloseable {
      * invalid records costs the broker's round trip once, not once each (a writer of the topic could otherwise cap
      * delivery at one round trip a record with a flood of them). Stops at the first one the topic cannot take now;
      * those after it may have been written all the same, and are written again when retried (a dead letter may come
-     * twice after an outage of the topic, never not at all).
-     *
-     * @throws DeadLetterTopicRefused the topic will never take one (missing, not allowed, or too small a limit)
+     * twice after an outage of the topic, never not at all). Sending ahead stops at a send answered at once (Kafka's
+     * producer answers so only a failure): one that waited for the topic's metadata ({@code max.block.ms}) and gave
+     * up would otherwise be followed by as many waits as letters, and the delivery thread must poll within the 30 s
+     * its health check allows.
      */
     public Written publishAll(List<Letter> letters) {
         List<Future<RecordMetadata>> sent = new ArrayList<>(letters.size());
         for (Letter l : letters) {
+            Future<RecordMetadata> f;
             try {
-                sent.add(producer.send(letter(l.record(), l.error(), Omitted.NOTHING)));
+                f = producer.send(letter(l.record(), l.error(), Omitted.NOTHING));
             } catch (KafkaException e) {
                 break; // the rest are sent one by one below, where the failure is told apart
+            }
+            sent.add(f);
+            if (f.isDone()) {
+                break; // answered at once: a failure (an acknowledgement takes a round trip)
             }
         }
         List<Omitted> omitted = new ArrayList<>(letters.size());
@@ -157,10 +163,12 @@ public final class DeadLetterQueue implements AutoCloseable {
             try {
                 omitted.add(publish(letters.get(i), i < sent.size() ? sent.get(i) : null));
             } catch (DeadLetterUnavailable e) {
-                return new Written(omitted, e);
+                return new Written(omitted, e, null);
+            } catch (DeadLetterTopicRefused e) {
+                return new Written(omitted, null, e); // those before it are written: done before the forwarder stops
             }
         }
-        return new Written(omitted, null);
+        return new Written(omitted, null, null);
     }
 
     /**

@@ -20,13 +20,13 @@ final class DeadLettering {
 
     /**
      * A run of consecutive records, written at once (one round trip); returns how many were done, in order, and why
-     * the next could not be (null when all were): nothing may pass that one.
+     * the next could not be (none when all were): nothing may pass that one.
      */
     DeadLetterQueue.Written deadLetterAll(List<DeadLetterQueue.Letter> letters) {
         if (!(mode instanceof AlertPipeline.Mode.Live live)) {
             letters.forEach(l -> changes.replaySkipped());
             return new DeadLetterQueue.Written(Collections.nCopies(letters.size(), DeadLetterQueue.Omitted.NOTHING),
-                    null);
+                    null, null);
         }
         DeadLetterQueue.Written written = live.deadLetters().publishAll(letters);
         for (int i = 0; i < written.omitted().size(); i++) {

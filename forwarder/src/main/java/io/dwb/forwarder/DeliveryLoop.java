@@ -373,6 +373,9 @@ public final class DeliveryLoop {
                         progress.done(pipeline.submitted(), pipeline.written());
                         sent = true;
                     }
+                    if (run.refused() != null) {
+                        throw run.refused();
+                    }
                     turn += Math.max(0, run.done() - 1);
                     if (!proceed(run.step())) {
                         return Turn.of(sent, true);

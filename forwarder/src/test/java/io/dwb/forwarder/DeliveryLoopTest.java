@@ -581,7 +581,7 @@ class DeliveryLoopTest {
 
     @Test
     void aRunOfInvalidRecordsIsDeadLetteredInOneRoundTripNotOneEach() {
-        SendsBeforeFirstWait dlq = new SendsBeforeFirstWait();
+        PipelinedProducer dlq = new PipelinedProducer(0);
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
                 dlq, this::wallMillis), new SilentHostWatch());
         DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
@@ -606,19 +606,7 @@ class DeliveryLoopTest {
     @Test
     void aRunCutByAnOutageOfTheTopicIsWrittenOnceTheTopicIsBackNothingSkipped() {
         int invalid = 5;
-        MockProducer<byte[], byte[]> dlq = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            private int sends;
-
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-                if (++sends == 3) { // the third letter of the first run: the topic's broker is gone for a moment
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.NetworkException("broker gone"));
-                }
-                return super.send(record);
-            }
-        };
+        PipelinedProducer dlq = new PipelinedProducer(3); // the first run's third letter: its broker gone a moment
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
                 dlq, this::wallMillis), new SilentHostWatch());
         DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
@@ -642,18 +630,96 @@ class DeliveryLoopTest {
                 .containsExactly("0", "1", "3", "4", "2", "3", "4");
     }
 
-    /** A dead-letter producer that notes how many records were sent when the forwarder first waited for one. */
-    private static final class SendsBeforeFirstWait extends MockProducer<byte[], byte[]> {
+    @Test
+    void aRunStopsSendingAheadAtASendThatFailedAtOnce() {
+        int invalid = 50;
+        java.util.concurrent.atomic.AtomicBoolean topicBack = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger failedSends = new java.util.concurrent.atomic.AtomicInteger();
+        MockProducer<byte[], byte[]> dlq = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+                if (!topicBack.get()) {
+                    // What Kafka's producer answers after waiting max.block.ms (10 s) for the topic's metadata.
+                    failedSends.incrementAndGet();
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
+                }
+                return super.send(record);
+            }
+        };
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                dlq, this::wallMillis), new SilentHostWatch());
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P1);
+        for (int i = 0; i < invalid; i++) {
+            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        }
+
+        round(loop);
+        assertThat(failedSends.get()).as("one wait for the metadata, not one a letter").isEqualTo(1);
+
+        topicBack.set(true);
+        for (int i = 0; i < 20 && committed(P1) < invalid; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(committed(P1)).isEqualTo(invalid);
+        assertThat(dlq.history()).hasSize(invalid);
+    }
+
+    @Test
+    void theLettersWrittenBeforeOneTheTopicRefusesForGoodAreCommittedAsTheForwarderStops() {
+        MockProducer<byte[], byte[]> dlq = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+                if (history().size() == 1) { // the second: the forwarder's principal may no longer write the topic
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
+                }
+                return super.send(record);
+            }
+        };
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                dlq, this::wallMillis), new SilentHostWatch());
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P1);
+        for (int i = 0; i < 3; i++) {
+            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
+                .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
+        loop.finish();
+
+        assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
+    }
+
+    /**
+     * A dead-letter producer whose acknowledgements take a round trip, as Kafka's do: a send's future is not done
+     * until it is waited for. Notes how many records were sent when the forwarder first waited; fails the send numbered
+     * {@code failSend} (from 1) with an outage.
+     */
+    private static final class PipelinedProducer extends MockProducer<byte[], byte[]> {
+        final int failSend;
+        int sends;
         int sentBeforeFirstWait = -1;
 
-        SendsBeforeFirstWait() {
+        PipelinedProducer(int failSend) {
             super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+            this.failSend = failSend;
         }
 
         @Override
         public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            Future<RecordMetadata> sent = super.send(record);
+            Future<RecordMetadata> sent = ++sends == failSend
+                    ? java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.NetworkException("broker gone"))
+                    : super.send(record);
             return new Future<>() {
+                private boolean waited;
+
                 @Override
                 public boolean cancel(boolean mayInterruptIfRunning) {
                     return sent.cancel(mayInterruptIfRunning);
@@ -666,28 +732,29 @@ class DeliveryLoopTest {
 
                 @Override
                 public boolean isDone() {
-                    return sent.isDone();
+                    return waited;
                 }
 
                 @Override
                 public RecordMetadata get() throws InterruptedException, ExecutionException {
-                    waited();
+                    waited = waited();
                     return sent.get();
                 }
 
                 @Override
                 public RecordMetadata get(long timeout, TimeUnit unit)
                         throws InterruptedException, ExecutionException, TimeoutException {
-                    waited();
+                    waited = waited();
                     return sent.get(timeout, unit);
                 }
             };
         }
 
-        private synchronized void waited() {
+        private synchronized boolean waited() {
             if (sentBeforeFirstWait < 0) {
                 sentBeforeFirstWait = history().size();
             }
+            return true;
         }
     }
 
