@@ -582,14 +582,9 @@ class DeliveryLoopTest {
     @Test
     void aRunOfInvalidRecordsIsDeadLetteredInOneRoundTripNotOneEach() {
         PipelinedProducer dlq = new PipelinedProducer(0);
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                dlq, this::wallMillis), new SilentHostWatch());
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
-                1000, P1);
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
         int invalid = 50; // a writer's flood of records that are not events, in a partition's turn (64)
-        for (int i = 0; i < invalid; i++) {
-            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
-        }
+        addNotJson(P1, invalid);
         addEvents(P1, invalid, "after");
 
         round(loop);
@@ -607,13 +602,8 @@ class DeliveryLoopTest {
     void aRunCutByAnOutageOfTheTopicIsWrittenOnceTheTopicIsBackNothingSkipped() {
         int invalid = 5;
         PipelinedProducer dlq = new PipelinedProducer(3); // the first run's third letter: its broker gone a moment
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                dlq, this::wallMillis), new SilentHostWatch());
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
-                1000, P1);
-        for (int i = 0; i < invalid; i++) {
-            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
-        }
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, invalid);
         addEvents(P1, invalid, "after");
 
         round(loop);
@@ -648,13 +638,8 @@ class DeliveryLoopTest {
                 return super.send(record);
             }
         };
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                dlq, this::wallMillis), new SilentHostWatch());
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
-                1000, P1);
-        for (int i = 0; i < invalid; i++) {
-            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
-        }
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, invalid);
 
         round(loop);
         assertThat(failedSends.get()).as("one wait for the metadata, not one a letter").isEqualTo(1);
@@ -681,19 +666,28 @@ class DeliveryLoopTest {
                 return super.send(record);
             }
         };
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                dlq, this::wallMillis), new SilentHostWatch());
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
-                1000, P1);
-        for (int i = 0; i < 3; i++) {
-            consumer.addRecord(record(P1, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
-        }
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 3);
 
         org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
                 .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
         loop.finish();
 
         assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
+    }
+
+    /** A live loop of partition 1 whose dead letters go to {@code dlq}. */
+    private DeliveryLoop liveWithDeadLetters(MockProducer<byte[], byte[]> dlq) {
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                dlq, this::wallMillis), new SilentHostWatch());
+        return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0, 1000, P1);
+    }
+
+    /** {@code n} records that are not JSON, from offset 0. */
+    private void addNotJson(TopicPartition tp, int n) {
+        for (int i = 0; i < n; i++) {
+            consumer.addRecord(record(tp, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        }
     }
 
     /**
