@@ -173,8 +173,11 @@ public final class AlertPipeline {
         if (route instanceof Route.Bridge bridge) {
             return bridge(bridge.record(), bridge.bridge());
         }
-        Route.Invalid invalid = (Route.Invalid) route;
-        return deadLetter(invalid.record(), invalid.invalid());
+        DeadLettered letter = deadLetter(List.of((Route.Invalid) route)); // one way to dead-letter a route
+        if (letter.refused() != null) {
+            throw letter.refused();
+        }
+        return letter.step();
     }
 
     /**

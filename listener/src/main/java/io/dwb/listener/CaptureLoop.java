@@ -410,11 +410,12 @@ public final class CaptureLoop {
             return new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null);
         }
         long engineNow = now.getAsLong();
-        long latest = Math.max(from.timeNano(), uncommitted.published().latestNano());
-        ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, latest, engineNow);
+        ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, uncommitted.published().latestNano(),
+                engineNow);
         if (replay == ContinuityCheck.Replay.SINCE_CHECKPOINT) {
             return new Resume(replay, null);
         }
+        long latest = Math.max(from.timeNano(), uncommitted.published().latestNano());
         String back = String.format(Locale.ROOT, "%.3f s", (latest - engineNow) / 1e9);
         log.warn("the engine's clock ({}) is {} behind the latest event published ({}): it went back; replaying the "
                 + "engine's whole buffer and placing events by its order, not their times",
