@@ -99,7 +99,8 @@ public final class AlertPipeline {
     private final AlertTrimmer trimmer;
     private final DuplicateWindow duplicates;
     private final Outbox outbox;
-    private final DeadLettering deadLetters;
+    /** The loop's dead letters not yet acknowledged (live); null in a replay, which writes none. */
+    private final LettersInFlight letters;
     private final Pacer pacer;
     private final Mode mode;
     private final boolean replay;
@@ -133,12 +134,12 @@ public final class AlertPipeline {
         this.trimmer = new AlertTrimmer(formatter, labels);
         this.duplicates = duplicates;
         this.outbox = outbox;
-        this.deadLetters = new DeadLettering(mode, metrics);
         this.pacer = pacer;
         this.mode = mode;
         this.replay = mode instanceof Mode.Replay;
         this.metrics = metrics;
         this.changes = new StateChanges(metrics);
+        this.letters = mode instanceof Mode.Live live ? new LettersInFlight(live.deadLetters(), changes, clock) : null;
         this.heartbeatAlerts = heartbeatAlerts;
         this.clock = clock;
         this.lastSilentCheck = clock.getAsLong();
@@ -173,31 +174,27 @@ public final class AlertPipeline {
         if (route instanceof Route.Bridge bridge) {
             return bridge(bridge.record(), bridge.bridge());
         }
-        DeadLettered letter = deadLetter(List.of((Route.Invalid) route)); // one way to dead-letter a route
-        if (letter.refused() != null) {
-            throw letter.refused();
-        }
-        return letter.step();
+        return deadLetter((Route.Invalid) route);
     }
 
     /**
-     * What a run of dead letters came to: how many records are done, in order; the step of the next; and, when the
-     * topic will never take it, why (the forwarder stops, once the records done are marked so).
+     * Live: sends the record's letter without waiting for it ({@link LettersInFlight}): done, committable once
+     * acknowledged; blocked while the topic cannot take letters, later while too many are unacknowledged. A replay
+     * passes it over (it was dead-lettered when first consumed).
      */
-    public record DeadLettered(int done, Step step, DeadLetterQueue.DeadLetterTopicRefused refused) {}
-
-    /**
-     * Dead-letters a run of consecutive invalid records at once (one round trip to the topic, not one each): done in
-     * order up to the first the topic cannot take now, whose step is {@link Step.Blocked}.
-     */
-    public DeadLettered deadLetter(List<Route.Invalid> run) {
-        List<DeadLetterQueue.Letter> letters = new ArrayList<>(run.size());
-        for (Route.Invalid invalid : run) {
-            letters.add(new DeadLetterQueue.Letter(invalid.record(), invalid.invalid()));
+    private Step deadLetter(Route.Invalid invalid) {
+        if (letters == null) {
+            changes.replaySkipped();
+            return DONE;
         }
-        DeadLetterQueue.Written written = deadLetters.deadLetterAll(letters);
-        return new DeadLettered(written.omitted().size(), written.unavailable() == null ? DONE
-                : new Step.Blocked(written.unavailable().getMessage()), written.refused());
+        if (letters.unavailable() != null) {
+            return new Step.Blocked(letters.unavailable());
+        }
+        if (letters.full()) {
+            return LATER;
+        }
+        letters.send(new DeadLetterQueue.Letter(invalid.record(), invalid.invalid()));
+        return DONE;
     }
 
     /** How many datagrams the pacer lets go now without waiting. */
@@ -277,11 +274,11 @@ public final class AlertPipeline {
             }
         } catch (RuntimeException e) {
             Route.Invalid invalid = unforeseen(record, DeadLetterReason.FORMAT_ERROR, e);
-            return deadLetter(record, invalid.invalid());
+            return deadLetter(invalid);
         }
         if (datagram.length > AlertTrimmer.MAX_DATAGRAM) {
-            return deadLetter(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,
-                    "the " + bridge.kind().header() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes"));
+            return deadLetter(new Route.Invalid(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,
+                    "the " + bridge.kind().header() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes")));
         }
         return send(datagram, bridge.kind().header(), record);
     }
@@ -427,6 +424,7 @@ public final class AlertPipeline {
     public int forget(Collection<Integer> partitions) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().forget(partitions);
+            letters.forget(partitions);
         }
         List<Outbox.Outgoing> withdrawn = outbox.withdraw(partitions);
         for (Outbox.Outgoing outgoing : withdrawn) {
@@ -459,15 +457,6 @@ public final class AlertPipeline {
         return DONE;
     }
 
-    private Step deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid) {
-        try {
-            deadLetters.deadLetter(record, invalid);
-        } catch (DeadLetterQueue.DeadLetterUnavailable e) {
-            return new Step.Blocked(e.getMessage());
-        }
-        return DONE;
-    }
-
     /**
      * A datagram the outbox holds because the sink refused it, tried again now: null when none is held, done when
      * it went through, blocked when it is still refused.
@@ -495,8 +484,48 @@ public final class AlertPipeline {
         return outbox.written();
     }
 
-    /** Waits up to {@code timeout} for the outbox to write what it took (not while held); true when all written. */
+    /**
+     * Waits up to {@code timeout} for the outbox to write what it took (not while held), then as long again for the
+     * dead letters sent to be acknowledged; true when all are.
+     */
     public boolean awaitWritten(Duration timeout) {
-        return outbox.awaitWritten(timeout);
+        boolean written = outbox.awaitWritten(timeout);
+        return (letters == null || letters.awaitAcknowledged(timeout)) && written;
+    }
+
+    /** Dead letters sent: a record dead-lettered now is committable once {@link #lettersAcknowledged()} reaches it. */
+    public long lettersSent() {
+        return letters == null ? 0 : letters.sent();
+    }
+
+    /** Dead letters acknowledged, in the order sent. */
+    public long lettersAcknowledged() {
+        return letters == null ? 0 : letters.acknowledged();
+    }
+
+    /**
+     * Takes the dead letters' acknowledgements come in (each round).
+     *
+     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take one: the forwarder stops
+     */
+    public void settleLetters() {
+        if (letters != null) {
+            letters.settle();
+        }
+    }
+
+    /**
+     * At a retry of paused delivery: null when the dead letters do not hold it; done when the one the topic could not
+     * take has been acknowledged since; blocked while it is not (the failed letters were sent again).
+     */
+    public Step retryLetters() {
+        if (letters == null) {
+            return null;
+        }
+        return switch (letters.retry()) {
+            case CLEAR -> null;
+            case THROUGH -> DONE;
+            case BLOCKED -> new Step.Blocked(letters.unavailable());
+        };
     }
 }

@@ -2,10 +2,10 @@ package io.dwb.forwarder;
 
 import io.dwb.schemas.HeaderNames;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +33,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code dwb.error.offset}, {@code dwb.error.message}, {@code dwb.error.timestamp} (the record's own timestamp: the
  * dead letter's is the time it was written) (one fact each), and the older {@code error} ({@code <code>:
  * <detail>}), {@code source-topic}, {@code source-partition}, {@code source-offset}. Each write is acknowledged
- * before the source offset may be committed, so a record is never both undelivered and committed.
+ * before the source offset may be committed, so a record is never both undelivered and committed (the delivery loop
+ * sends letters without waiting and commits past them once acknowledged: {@link LettersInFlight}).
  *
  * <p>What the topic refuses for good is decided here, never waited for: a record over the topic's size limit is
  * written without its value (then without its key and original headers too), saying so in {@code omitted}; a topic
@@ -117,95 +118,83 @@ public final class DeadLetterQueue implements AutoCloseable {
     public record Letter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error) {}
 
     /**
-     * What {@link #publishAll} wrote: what each of the first letters had to leave out, in order; and why the next
-     * could not be written, now ({@code unavailable}) or ever ({@code refused}); both null when all were.
-     */
-    public record Written(List<Omitted> omitted, DeadLetterUnavailable unavailable, DeadLetterTopicRefused refused) {}
-
-    /**
      * Writes {@code record} with why it is refused and waits for the broker's acknowledgement; returns what had to
-     * be left out.
+     * be left out. For the rare letters of a thread that may wait (the sending thread's); the delivery loop sends
+     * its letters with {@link #send} and does not wait for them ({@link LettersInFlight}).
      *
      * @throws DeadLetterUnavailable  the topic cannot take it now (broker unreachable): retry later
      * @throws DeadLetterTopicRefused the topic will never take it (missing, not allowed, or too small a limit)
      */
     public Omitted publish(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error)
             throws DeadLetterUnavailable {
-        return publish(new Letter(record, error), null);
-    }
-
-    /**
-     * Writes a run of letters: all sent at once, then their acknowledgements awaited in order, so that a run of
-     * invalid records costs the broker's round trip once, not once each (a writer of the topic could otherwise cap
-     * delivery at one round trip a record with a flood of them). Stops at the first one the topic cannot take now;
-     * those after it may have been written all the same, and are written again when retried (a dead letter may come
-     * twice after an outage of the topic, never not at all). Sending ahead stops at a send answered at once (Kafka's
-     * producer answers so only a failure): one that waited for the topic's metadata ({@code max.block.ms}) and gave
-     * up would otherwise be followed by as many waits as letters, and the delivery thread must poll within the 30 s
-     * its health check allows.
-     */
-    public Written publishAll(List<Letter> letters) {
-        List<Future<RecordMetadata>> sent = new ArrayList<>(letters.size());
-        for (Letter l : letters) {
-            Future<RecordMetadata> f;
+        Letter l = new Letter(record, error);
+        for (Omitted omitted = Omitted.NOTHING; ; omitted = smaller(omitted)) {
             try {
-                f = producer.send(letter(l.record(), l.error(), Omitted.NOTHING));
-            } catch (KafkaException e) {
-                break; // the rest are sent one by one below, where the failure is told apart
-            }
-            sent.add(f);
-            if (f.isDone()) {
-                break; // answered at once: a failure (an acknowledgement takes a round trip)
-            }
-        }
-        List<Omitted> omitted = new ArrayList<>(letters.size());
-        for (int i = 0; i < letters.size(); i++) {
-            try {
-                omitted.add(publish(letters.get(i), i < sent.size() ? sent.get(i) : null));
-            } catch (DeadLetterUnavailable e) {
-                return new Written(omitted, e, null);
-            } catch (DeadLetterTopicRefused e) {
-                return new Written(omitted, null, e); // those before it are written: done before the forwarder stops
-            }
-        }
-        return new Written(omitted, null, null);
-    }
-
-    /**
-     * One letter, whole, then without its value, then without its key and headers, until the topic takes it.
-     *
-     * @param sent the letter whole, already sent; null to send it here
-     */
-    private Omitted publish(Letter l, Future<RecordMetadata> sent) throws DeadLetterUnavailable {
-        for (Omitted omitted : Omitted.values()) {
-            try {
-                Future<RecordMetadata> written = omitted == Omitted.NOTHING && sent != null ? sent
-                        : producer.send(letter(l.record(), l.error(), omitted));
-                written.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                send(l, omitted).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 return omitted;
-            } catch (ExecutionException | TimeoutException | KafkaException e) {
-                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                if (cause instanceof RecordTooLargeException) {
-                    continue;
+            } catch (ExecutionException | TimeoutException e) {
+                if (!tooLarge(e)) {
+                    throw unavailable(e);
                 }
-                if (cause instanceof AuthorizationException) {
-                    throw new DeadLetterTopicRefused("not allowed to write to the dead-letter topic " + topic + " ("
-                            + cause.getMessage() + "): grant the forwarder's principal WRITE on it, or set "
-                            + "--dlq-topic; nothing past the record was committed");
-                }
-                if (missing()) {
-                    throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " does not exist and the "
-                            + "broker does not create it: create it (see docs/deployment.md), or set --dlq-topic; "
-                            + "nothing past the record was committed");
-                }
-                throw new DeadLetterUnavailable("dead-letter topic " + topic + " unavailable: " + cause.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DeadLetterUnavailable("interrupted while writing to the dead-letter topic " + topic);
             }
         }
-        throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " refuses even a record of a few hundred "
-                + "bytes as too large: raise its max.message.bytes; nothing past the record was committed");
+    }
+
+    /**
+     * Sends {@code l}, leaving out what {@code omitted} says, without waiting: the broker's answer is the future's
+     * (failed at once when the producer refuses it before sending, as after {@code max.block.ms} without the topic's
+     * metadata).
+     */
+    Future<RecordMetadata> send(Letter l, Omitted omitted) {
+        try {
+            return producer.send(letter(l.record(), l.error(), omitted));
+        } catch (KafkaException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A letter's send failed with {@code failure}: true when the topic refused it as too large (send it again with
+     * less, {@link #smaller}).
+     */
+    static boolean tooLarge(Throwable failure) {
+        return cause(failure) instanceof RecordTooLargeException;
+    }
+
+    /** What to leave out of a letter the topic refused as too large with {@code omitted} left out. */
+    Omitted smaller(Omitted omitted) {
+        if (omitted == Omitted.VALUE_KEY_HEADERS) {
+            throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " refuses even a record of a few "
+                    + "hundred bytes as too large: raise its max.message.bytes; nothing past the record was committed");
+        }
+        return Omitted.values()[omitted.ordinal() + 1];
+    }
+
+    /**
+     * A letter's send failed with {@code failure}, not for its size: the topic cannot take it now (returned: retry
+     * later), or will never take it (thrown: the forwarder stops). A failure that could be either asks the broker
+     * whether the topic exists.
+     */
+    DeadLetterUnavailable unavailable(Throwable failure) {
+        Throwable cause = cause(failure);
+        if (cause instanceof AuthorizationException) {
+            throw new DeadLetterTopicRefused("not allowed to write to the dead-letter topic " + topic + " ("
+                    + cause.getMessage() + "): grant the forwarder's principal WRITE on it, or set "
+                    + "--dlq-topic; nothing past the record was committed");
+        }
+        if (missing()) {
+            throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " does not exist and the "
+                    + "broker does not create it: create it (see docs/deployment.md), or set --dlq-topic; "
+                    + "nothing past the record was committed");
+        }
+        return new DeadLetterUnavailable("dead-letter topic " + topic + " unavailable: " + cause.getMessage());
+    }
+
+    private static Throwable cause(Throwable failure) {
+        return failure instanceof ExecutionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private ProducerRecord<byte[], byte[]> letter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error,

@@ -154,12 +154,13 @@ public final class DeliveryLoop {
         long now = clock.getAsLong();
         lastPollNanos = now;
         accept(records);
+        pipeline.settleLetters();
         deliver(now);
         adjustPauses();
         if (feed instanceof Feed.Live) {
             commit(now);
         } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
-                && ((Feed.Replay) feed).window().allExhausted(consumer)) {
+                && pipeline.lettersAcknowledged() == pipeline.lettersSent() && ((Feed.Replay) feed).window().allExhausted(consumer)) {
             log.info("replay done: window delivered");
             return true;
         }
@@ -309,6 +310,10 @@ public final class DeliveryLoop {
         if (held != null && !proceed(held)) {
             return;
         }
+        AlertPipeline.Step letters = pipeline.retryLetters();
+        if (letters != null && !proceed(letters)) {
+            return;
+        }
         pipeline.checkHosts();
         List<Map.Entry<TopicPartition, PartitionProgress>> turns = new ArrayList<>(partitions.entrySet());
         int participants = turns.size() + 1; // the last: the host-state alerts
@@ -365,23 +370,6 @@ public final class DeliveryLoop {
                 progress.routeAhead(pipeline, Math.max(1, Math.min(PER_PARTITION_TURN - turn,
                         pipeline.sendableNow())));
                 AlertPipeline.Route route = progress.next();
-                if (route instanceof AlertPipeline.Route.Invalid) {
-                    AlertPipeline.DeadLettered run = pipeline.deadLetter(
-                            progress.invalidRun(pipeline, PER_PARTITION_TURN - turn));
-                    for (int i = 0; i < run.done(); i++) {
-                        newest = Math.max(newest, progress.next().record().timestamp());
-                        progress.done(pipeline.submitted(), pipeline.written());
-                        sent = true;
-                    }
-                    if (run.refused() != null) {
-                        throw run.refused();
-                    }
-                    turn += Math.max(0, run.done() - 1);
-                    if (!proceed(run.step())) {
-                        return Turn.of(sent, true);
-                    }
-                    continue;
-                }
                 AlertPipeline.Step step = pipeline.deliver(route);
                 if (step instanceof AlertPipeline.Step.Later) {
                     break; // its turn ends; the record stays first
@@ -389,7 +377,8 @@ public final class DeliveryLoop {
                 if (!proceed(step)) {
                     return Turn.of(sent, true); // the routed records wait, as they are
                 }
-                progress.done(pipeline.submitted(), pipeline.written());
+                progress.done(pipeline.submitted(), pipeline.written(), pipeline.lettersSent(),
+                        pipeline.lettersAcknowledged());
                 newest = Math.max(newest, route.record().timestamp());
                 sent = true;
             }
@@ -398,7 +387,7 @@ public final class DeliveryLoop {
             if (newest != Long.MIN_VALUE) {
                 pipeline.delivered(entry.getKey().partition(), newest);
             }
-            progress.settle(pipeline.written());
+            progress.settle(pipeline.written(), pipeline.lettersAcknowledged());
         }
     }
 
@@ -519,10 +508,11 @@ public final class DeliveryLoop {
 
     private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned) {
         long written = pipeline.written();
+        long acknowledged = pipeline.lettersAcknowledged();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : owned) {
             PartitionProgress progress = partitions.get(tp);
-            OptionalLong next = progress == null ? OptionalLong.empty() : progress.uncommitted(written);
+            OptionalLong next = progress == null ? OptionalLong.empty() : progress.uncommitted(written, acknowledged);
             if (next.isPresent()) {
                 offsets.put(tp, new OffsetAndMetadata(next.getAsLong()));
             }
@@ -532,12 +522,14 @@ public final class DeliveryLoop {
 
     /**
      * Commits the delivered position of {@code owned}, once the sending thread has written what it took (or is
-     * held, or the wait is over); a failure is logged, the records come again later.
+     * held, or the wait is over) and the dead letters sent are acknowledged (or that wait is over); a failure is
+     * logged, the records come again later.
      */
     private void commit(Collection<TopicPartition> owned) {
         if (!pipeline.awaitWritten(WRITTEN_WAIT)) {
-            log.info("committing what was written; {} datagrams not written yet will be delivered again",
-                    pipeline.submitted() - pipeline.written());
+            log.info("committing what was written; {} datagrams not written and {} dead letters not acknowledged yet:"
+                    + " their records will be delivered again", pipeline.submitted() - pipeline.written(),
+                    pipeline.lettersSent() - pipeline.lettersAcknowledged());
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(owned);
         if (offsets.isEmpty()) {

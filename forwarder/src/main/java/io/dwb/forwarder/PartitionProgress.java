@@ -1,17 +1,15 @@
 package io.dwb.forwarder;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One assigned partition's delivery: the records fetched and not yet done (the head of them already routed), the
- * records done whose datagrams the outbox may not have written yet, the offset after the last record done and
- * written (delivered, dead-lettered, skipped or a duplicate: committable), and the offset last committed. Records are
- * done strictly in order and the outbox writes in order, so the committable offset never passes an undelivered
- * record.
+ * records done whose datagrams the outbox may not have written yet or whose dead letters are not acknowledged yet, the
+ * offset after the last record done and written (delivered, dead-lettered, skipped or a duplicate: committable), and
+ * the offset last committed. Records are done strictly in order, and the outbox's writes and the letters'
+ * acknowledgements are counted in order, so the committable offset never passes an undelivered record.
  */
 final class PartitionProgress {
     private static final long NONE = -1;
@@ -69,29 +67,6 @@ final class PartitionProgress {
         }
     }
 
-    /**
-     * The run of invalid records at the head, up to {@code max}, routing further queued records while they are
-     * invalid too: dead-lettered together, in one round trip to the topic. Empty when the head is not invalid.
-     */
-    List<AlertPipeline.Route.Invalid> invalidRun(AlertPipeline pipeline, int max) {
-        List<AlertPipeline.Route.Invalid> run = new ArrayList<>();
-        for (AlertPipeline.Route route : routed) {
-            if (!(route instanceof AlertPipeline.Route.Invalid invalid) || run.size() >= max) {
-                return run;
-            }
-            run.add(invalid);
-        }
-        while (run.size() < max && !queued.isEmpty()) {
-            AlertPipeline.Route route = pipeline.route(queued.poll());
-            routed.add(route);
-            if (!(route instanceof AlertPipeline.Route.Invalid invalid)) {
-                break;
-            }
-            run.add(invalid);
-        }
-        return run;
-    }
-
     /** The next route to deliver; null when none is routed. */
     AlertPipeline.Route next() {
         return routed.peek();
@@ -99,21 +74,23 @@ final class PartitionProgress {
 
     /**
      * The head route is done: its offset and all before it may be committed once the outbox has written
-     * {@code submitted} datagrams (its count when the record was done, its own datagram included); {@code written}
-     * is how many it has written now.
+     * {@code submitted} datagrams and the dead-letter topic acknowledged {@code letters} letters (the counts when the
+     * record was done, its own datagram or letter included); {@code written} and {@code acknowledged} are the counts
+     * now. Until then its bytes stay counted: a letter in flight holds the record.
      */
-    void done(long submitted, long written) {
+    void done(long submitted, long written, long letters, long acknowledged) {
         ConsumerRecord<byte[], byte[]> record = routed.poll().record();
-        bytes -= PollBudget.size(record);
+        long size = PollBudget.size(record);
         long next = record.offset() + 1;
-        if (handed.isEmpty() && submitted <= written) {
+        if (handed.isEmpty() && submitted <= written && letters <= acknowledged) {
+            bytes -= size;
             delivered = Math.max(delivered, next); // written already (always, written at once): nothing to wait for
             return;
         }
-        if (!handed.isEmpty() && handed.peekLast().submitted() == submitted) {
-            handed.pollLast(); // no datagram since the one before: one entry for both
+        if (!handed.isEmpty() && handed.peekLast().submitted() == submitted && handed.peekLast().letters() == letters) {
+            size += handed.pollLast().bytes(); // no datagram nor letter since the one before: one entry for both
         }
-        handed.add(new Handed(submitted, next));
+        handed.add(new Handed(submitted, letters, next, size));
     }
 
     /** Records before {@code offset} were passed over (history older than {@code --max-live-age}). */
@@ -130,18 +107,21 @@ final class PartitionProgress {
     }
 
     /**
-     * The outbox has written {@code written} datagrams: the records done up to them are delivered. Called each round,
-     * so that what waits here is about the outbox's queue, not a commit interval of records.
+     * The outbox has written {@code written} datagrams and the topic acknowledged {@code acknowledged} letters: the
+     * records done up to them are delivered. Called each round, so that what waits here is about the outbox's queue
+     * and the letters' round trip, not a commit interval of records.
      */
-    void settle(long written) {
-        while (!handed.isEmpty() && handed.peek().submitted() <= written) {
-            delivered = Math.max(delivered, handed.poll().nextOffset());
+    void settle(long written, long acknowledged) {
+        while (!handed.isEmpty() && handed.peek().submitted() <= written && handed.peek().letters() <= acknowledged) {
+            Handed h = handed.poll();
+            bytes -= h.bytes();
+            delivered = Math.max(delivered, h.nextOffset());
         }
     }
 
-    /** The offset to commit once the outbox has written {@code written} datagrams, when it moved since the last. */
-    OptionalLong uncommitted(long written) {
-        settle(written);
+    /** The offset to commit with {@code written} datagrams and {@code acknowledged} letters, when it moved. */
+    OptionalLong uncommitted(long written, long acknowledged) {
+        settle(written, acknowledged);
         if (deletedTo > delivered && waiting() == 0 && handed.isEmpty()) {
             delivered = deletedTo; // nothing fetched before them is left undone
         }
@@ -152,5 +132,5 @@ final class PartitionProgress {
         committed = Math.max(committed, offset);
     }
 
-    private record Handed(long submitted, long nextOffset) {}
+    private record Handed(long submitted, long letters, long nextOffset, long bytes) {}
 }

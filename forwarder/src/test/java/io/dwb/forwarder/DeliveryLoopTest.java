@@ -580,48 +580,102 @@ class DeliveryLoopTest {
     }
 
     @Test
-    void aRunOfInvalidRecordsIsDeadLetteredInOneRoundTripNotOneEach() {
-        PipelinedProducer dlq = new PipelinedProducer(0);
+    void invalidRecordsBetweenEventsAreDeadLetteredWithoutWaitingForEachAcknowledgementAndCommittedOnceAcknowledged() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer(); // acknowledgements come when the test says
         DeliveryLoop loop = liveWithDeadLetters(dlq);
-        int invalid = 50; // a writer's flood of records that are not events, in a partition's turn (64)
-        addNotJson(P1, invalid);
-        addEvents(P1, invalid, "after");
+        int pairs = 20; // a writer of the topic puts a record that is not JSON before each event
+        for (int i = 0; i < pairs; i++) {
+            addNotJson(P1, 2 * i, 1);
+            addEvents(P1, 2 * i + 1, "e" + i);
+        }
 
         round(loop);
+        assertThat(names(sink.accepted)).as("every event delivered while the letters are in flight").hasSize(pairs);
+        assertThat(dlq.history()).as("every letter sent, none acknowledged yet").hasSize(pairs);
         tick(COMMIT_INTERVAL.toNanos());
         round(loop);
+        assertThat(committed(P1)).as("nothing past the first letter not acknowledged: its start").isEqualTo(0);
 
+        for (int i = 0; i < 10; i++) {
+            dlq.completeNext();
+        }
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P1)).as("up to the eleventh letter, at offset 20").isEqualTo(20);
+
+        while (dlq.completeNext()) {
+            // the rest acknowledged
+        }
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P1)).isEqualTo(2 * pairs);
+        assertThat(metrics.deadLetteredTotal()).isEqualTo(pairs);
+    }
+
+    @Test
+    void atMostTwoHundredFiftySixLettersAreInFlightTheNextInvalidRecordWaitsForRoom() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        int invalid = LettersInFlight.MAX + 44;
+        addNotJson(P1, 0, invalid);
+        addEvents(P1, invalid, "after");
+
+        for (int i = 0; i < 10; i++) {
+            round(loop);
+        }
+        assertThat(dlq.history()).hasSize(LettersInFlight.MAX);
+        assertThat(sink.accepted).as("the event after them waits its turn").isEmpty();
+
+        while (dlq.completeNext()) {
+            // acknowledged
+        }
+        round(loop);
+        while (dlq.completeNext()) {
+            // the rest, acknowledged
+        }
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
         assertThat(dlq.history()).hasSize(invalid);
-        assertThat(dlq.sentBeforeFirstWait).as("all sent before the first acknowledgement was awaited")
-                .isEqualTo(invalid);
         assertThat(names(sink.accepted)).containsExactly("after");
         assertThat(committed(P1)).isEqualTo(invalid + 1);
     }
 
     @Test
-    void aRunCutByAnOutageOfTheTopicIsWrittenOnceTheTopicIsBackNothingSkipped() {
-        int invalid = 5;
-        PipelinedProducer dlq = new PipelinedProducer(3); // the first run's third letter: its broker gone a moment
+    void anOutageOfTheTopicPausesDeliveryAndSendsTheFailedLetterAgainNothingSkipped() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
         DeliveryLoop loop = liveWithDeadLetters(dlq);
-        addNotJson(P1, invalid);
-        addEvents(P1, invalid, "after");
-
+        addEvents(P1, 0, "a");
+        addNotJson(P1, 1, 1);
+        addEvents(P1, 2, "b");
+        addNotJson(P1, 3, 1);
+        addEvents(P1, 4, "c");
         round(loop);
-        assertThat(names(sink.accepted)).as("paused at the letter not written").isEmpty();
-        for (int i = 0; i < 20 && committed(P1) < invalid + 1; i++) {
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c");
+
+        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // after its retries
+        dlq.completeNext();
+        addEvents(P1, 5, "d");
+        for (int i = 0; i < 3; i++) {
             tick(COMMIT_INTERVAL.toNanos());
             round(loop);
         }
-
-        assertThat(names(sink.accepted)).containsExactly("after");
-        assertThat(committed(P1)).isEqualTo(invalid + 1);
+        assertThat(names(sink.accepted)).as("paused while the letter is not written").containsExactly("a", "b", "c");
+        assertThat(committed(P1)).as("not past the letter not written").isEqualTo(1);
         assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.ERROR_OFFSET))
-                .as("the first run's two, its last two (written all the same), then the rest again from the third")
-                .containsExactly("0", "1", "3", "4", "2", "3", "4");
+                .as("sent again at the retry, once").containsExactly("1", "3", "1");
+
+        dlq.completeNext(); // the topic is back
+        for (int i = 0; i < 20 && committed(P1) < 6; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d");
+        assertThat(committed(P1)).isEqualTo(6);
+        assertThat(dlq.history()).hasSize(3);
     }
 
     @Test
-    void aRunStopsSendingAheadAtASendThatFailedAtOnce() {
+    void aSendRefusedAtOnceStopsTheLettersUntilTheTopicIsBack() {
         int invalid = 50;
         java.util.concurrent.atomic.AtomicBoolean topicBack = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger failedSends = new java.util.concurrent.atomic.AtomicInteger();
@@ -639,7 +693,7 @@ class DeliveryLoopTest {
             }
         };
         DeliveryLoop loop = liveWithDeadLetters(dlq);
-        addNotJson(P1, invalid);
+        addNotJson(P1, 0, invalid);
 
         round(loop);
         assertThat(failedSends.get()).as("one wait for the metadata, not one a letter").isEqualTo(1);
@@ -654,7 +708,7 @@ class DeliveryLoopTest {
     }
 
     @Test
-    void theLettersWrittenBeforeOneTheTopicRefusesForGoodAreCommittedAsTheForwarderStops() {
+    void theLettersAcknowledgedBeforeOneTheTopicRefusesForGoodAreCommittedAsTheForwarderStops() {
         MockProducer<byte[], byte[]> dlq = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer()) {
             @Override
@@ -667,13 +721,43 @@ class DeliveryLoopTest {
             }
         };
         DeliveryLoop loop = liveWithDeadLetters(dlq);
-        addNotJson(P1, 3);
+        addNotJson(P1, 0, 3);
 
         org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
                 .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
         loop.finish();
 
         assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
+    }
+
+    @Test
+    void aRevokedPartitionsLettersInFlightAreLeftToItsNewOwnerAndHoldNothingElse() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                dlq, this::wallMillis), new SilentHostWatch());
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)),
+                0, 1000, P0, P1);
+        addNotJson(P0, 0, 1); // its letter not written: the topic's broker for it gone
+        addEvents(P0, 1, "p0");
+        addNotJson(P1, 0, 1);
+        addEvents(P1, 1, "p1");
+        round(loop);
+        for (ProducerRecord<byte[], byte[]> letter : List.copyOf(dlq.history())) {
+            if ("0".equals(header(letter, HeaderNames.ERROR_PARTITION))) {
+                dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
+            } else {
+                dlq.completeNext();
+            }
+        }
+
+        consumer.rebalance(List.of(P1)); // P0 goes to another forwarder, its letter not written
+        addEvents(P1, 2, "p1-later");
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(committed(P0)).as("P0's record was not dead-lettered here: its new owner does it").isEqualTo(0);
+        assertThat(names(sink.accepted)).containsExactly("p0", "p1", "p1-later");
+        assertThat(committed(P1)).isEqualTo(3);
     }
 
     /** A live loop of partition 1 whose dead letters go to {@code dlq}. */
@@ -683,72 +767,15 @@ class DeliveryLoopTest {
         return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0, 1000, P1);
     }
 
-    /** {@code n} records that are not JSON, from offset 0. */
-    private void addNotJson(TopicPartition tp, int n) {
-        for (int i = 0; i < n; i++) {
-            consumer.addRecord(record(tp, i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
-        }
+    /** A dead-letter producer whose sends are acknowledged (or fail) only when the test says, in order. */
+    private static MockProducer<byte[], byte[]> pendingProducer() {
+        return new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /**
-     * A dead-letter producer whose acknowledgements take a round trip, as Kafka's do: a send's future is not done
-     * until it is waited for. Notes how many records were sent when the forwarder first waited; fails the send numbered
-     * {@code failSend} (from 1) with an outage.
-     */
-    private static final class PipelinedProducer extends MockProducer<byte[], byte[]> {
-        final int failSend;
-        int sends;
-        int sentBeforeFirstWait = -1;
-
-        PipelinedProducer(int failSend) {
-            super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-            this.failSend = failSend;
-        }
-
-        @Override
-        public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            Future<RecordMetadata> sent = ++sends == failSend
-                    ? java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.NetworkException("broker gone"))
-                    : super.send(record);
-            return new Future<>() {
-                private boolean waited;
-
-                @Override
-                public boolean cancel(boolean mayInterruptIfRunning) {
-                    return sent.cancel(mayInterruptIfRunning);
-                }
-
-                @Override
-                public boolean isCancelled() {
-                    return sent.isCancelled();
-                }
-
-                @Override
-                public boolean isDone() {
-                    return waited;
-                }
-
-                @Override
-                public RecordMetadata get() throws InterruptedException, ExecutionException {
-                    waited = waited();
-                    return sent.get();
-                }
-
-                @Override
-                public RecordMetadata get(long timeout, TimeUnit unit)
-                        throws InterruptedException, ExecutionException, TimeoutException {
-                    waited = waited();
-                    return sent.get(timeout, unit);
-                }
-            };
-        }
-
-        private synchronized boolean waited() {
-            if (sentBeforeFirstWait < 0) {
-                sentBeforeFirstWait = history().size();
-            }
-            return true;
+    /** {@code n} records that are not JSON, from offset {@code first}. */
+    private void addNotJson(TopicPartition tp, long first, int n) {
+        for (int i = 0; i < n; i++) {
+            consumer.addRecord(record(tp, first + i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
         }
     }
 
