@@ -109,6 +109,12 @@ public final class JavaProcess implements AutoCloseable {
         }
     }
 
+    /** The last {@code chars} characters of {@link #output()}: what a failure message can carry. */
+    public String outputTail(int chars) {
+        String all = output();
+        return all.length() <= chars ? all : "..." + all.substring(all.length() - chars);
+    }
+
     /** SIGTERM, then the exit code; fails if the process has not exited within {@code timeout}. */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
