@@ -498,6 +498,11 @@ public final class AlertPipeline {
         return letters == null ? 0 : letters.sent();
     }
 
+    /** Whether as many dead letters as may be are unacknowledged: an invalid record waits for room. */
+    public boolean lettersFull() {
+        return letters != null && letters.full();
+    }
+
     /** Dead letters acknowledged, in the order sent. */
     public long lettersAcknowledged() {
         return letters == null ? 0 : letters.acknowledged();

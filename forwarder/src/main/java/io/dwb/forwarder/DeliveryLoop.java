@@ -41,6 +41,8 @@ public final class DeliveryLoop {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
     private static final long MAX_POLL_WAIT_NANOS = 200_000_000L;
     private static final long DELIVER_SLICE_NANOS = 200_000_000L;
+    /** How long a poll waits while the dead letters in flight leave no room: about a round trip to a broker. */
+    private static final long LETTERS_FULL_WAIT_NANOS = 10_000_000L;
     private static final long LAG_INTERVAL_NANOS = 1_000_000_000L;
     private static final long POLL_STALE_NANOS = Duration.ofSeconds(30).toNanos();
     /**
@@ -255,6 +257,9 @@ public final class DeliveryLoop {
         }
         if (waitHintNanos > 0) {
             return Math.min(waitHintNanos, MAX_POLL_WAIT_NANOS);
+        }
+        if (pipeline.lettersFull()) {
+            return LETTERS_FULL_WAIT_NANOS; // else the loop would spin, asking for room until an acknowledgement
         }
         return pendingCount() > 0 ? 0 : MAX_POLL_WAIT_NANOS;
     }

@@ -116,6 +116,9 @@ final class LettersInFlight {
                     return;
                 }
                 changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
+            } else if (head.future.isDone() && failure(head) == null) {
+                // Written after all: in the topic, and again by the partition's new owner.
+                changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
             }
             letters.poll();
             acknowledged++;
@@ -125,7 +128,12 @@ final class LettersInFlight {
         }
     }
 
-    /** At a retry of paused delivery: what the letters say, each failed one sent again while they are unavailable. */
+    /**
+     * At a retry of paused delivery: what the letters say. While they are unavailable, the first failed letter's
+     * failure is judged again (the topic may have gone for good since: then it stops the forwarder), and the failed
+     * letters are sent again, in order, until one is answered at once (a failure: the rest wait for the next retry,
+     * else each would wait {@code max.block.ms} in turn); one refused as too large goes again with less.
+     */
     Retry retry() {
         settle();
         if (blockedBy == null) {
@@ -133,12 +141,27 @@ final class LettersInFlight {
             retriedBlocked = false;
             return through ? Retry.THROUGH : Retry.CLEAR;
         }
+        retriedBlocked = true;
+        boolean judged = false;
         for (InFlight l : letters) {
-            if (!l.withdrawn && failure(l) != null) {
+            Throwable failure = l.withdrawn ? null : failure(l);
+            if (failure == null) {
+                continue;
+            }
+            if (DeadLetterQueue.tooLarge(failure)) {
+                l.send(queue.smaller(l.omitted));
+            } else {
+                if (!judged) {
+                    unavailable = queue.unavailable(failure).getMessage();
+                    judged = true;
+                }
                 l.send(l.omitted);
             }
+            Throwable now = failure(l);
+            if (now != null && !DeadLetterQueue.tooLarge(now)) {
+                break;
+            }
         }
-        retriedBlocked = true;
         return Retry.BLOCKED;
     }
 

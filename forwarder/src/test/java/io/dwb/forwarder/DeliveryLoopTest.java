@@ -625,6 +625,7 @@ class DeliveryLoopTest {
         }
         assertThat(dlq.history()).hasSize(LettersInFlight.MAX);
         assertThat(sink.accepted).as("the event after them waits its turn").isEmpty();
+        assertThat(consumer.lastPollTimeout()).as("the loop waits for room, it does not spin").isPositive();
 
         while (dlq.completeNext()) {
             // acknowledged
@@ -713,7 +714,7 @@ class DeliveryLoopTest {
 
     @Test
     void theLettersAcknowledgedBeforeOneTheTopicRefusesForGoodAreCommittedAsTheForwarderStops() {
-        MockProducer<byte[], byte[]> dlq = new MockProducer<>(true, null, new ByteArraySerializer(),
+        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
                 new ByteArraySerializer()) {
             @Override
             public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
@@ -729,13 +730,82 @@ class DeliveryLoopTest {
 
         org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
                 .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
+        dlq.completeNext(); // the first letter, acknowledged as the forwarder stops
         loop.finish();
 
         assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
     }
 
     @Test
-    void aRevokedPartitionsLettersInFlightAreLeftToItsNewOwnerAndHoldNothingElse() {
+    void afterAnOutageTheFailedLettersAreSentAgainUntilOneIsRefusedAtOnceNotEachWaitingInTurn() {
+        java.util.concurrent.atomic.AtomicBoolean metadataGone = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger failedAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+                if (metadataGone.get()) { // what Kafka's producer answers after waiting max.block.ms (10 s)
+                    failedAtOnce.incrementAndGet();
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
+                }
+                return super.send(record);
+            }
+        };
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        int invalid = 3;
+        addNotJson(P1, 0, invalid);
+        round(loop);
+        for (int i = 0; i < invalid; i++) {
+            dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // after its retries
+        }
+        metadataGone.set(true);
+        round(loop);
+        assertThat(failedAtOnce.get()).as("one wait for the metadata at the retry, not one a letter").isEqualTo(1);
+
+        metadataGone.set(false);
+        for (int i = 0; i < 20 && committed(P1) < invalid; i++) {
+            while (dlq.completeNext()) {
+                // acknowledged
+            }
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(committed(P1)).isEqualTo(invalid);
+        assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.ERROR_OFFSET))
+                .as("each failed letter sent again once").containsExactly("0", "1", "2", "0", "1", "2");
+    }
+
+    @Test
+    void aTopicThatRefusesForGoodAfterAnOutageStopsTheForwarderInsteadOfPausingForever() {
+        java.util.concurrent.atomic.AtomicBoolean denied = new java.util.concurrent.atomic.AtomicBoolean();
+        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+                if (denied.get()) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
+                }
+                return super.send(record);
+            }
+        };
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 0, 1);
+        round(loop);
+        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
+        denied.set(true); // meanwhile the forwarder's WRITE on the topic was taken away
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+            for (int i = 0; i < 20; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+        }).isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class).hasMessageContaining("not allowed");
+    }
+
+    @Test
+    void aRevokedPartitionsLetterNotWrittenIsLeftToItsNewOwnerAndHoldsNothingElse() {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
                 dlq, this::wallMillis), new SilentHostWatch());
@@ -762,6 +832,7 @@ class DeliveryLoopTest {
         assertThat(committed(P0)).as("P0's record was not dead-lettered here: its new owner does it").isEqualTo(0);
         assertThat(names(sink.accepted)).containsExactly("p0", "p1", "p1-later");
         assertThat(committed(P1)).isEqualTo(3);
+        assertThat(dlq.history()).as("P0's letter not sent again here").hasSize(2);
     }
 
     /** A live loop of partition 1 whose dead letters go to {@code dlq}. */
