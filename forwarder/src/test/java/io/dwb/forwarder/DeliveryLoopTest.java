@@ -679,52 +679,26 @@ class DeliveryLoopTest {
     void aSendRefusedAtOnceStopsTheLettersUntilTheTopicIsBack() {
         int invalid = 50;
         java.util.concurrent.atomic.AtomicBoolean topicBack = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicInteger failedSends = new java.util.concurrent.atomic.AtomicInteger();
-        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-                if (!history().isEmpty() && !topicBack.get()) {
-                    // What Kafka's producer answers after waiting max.block.ms (10 s) for the topic's metadata.
-                    failedSends.incrementAndGet();
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
-                }
-                return super.send(record);
-            }
-        };
+        // After the first letter: what Kafka's producer answers after waiting max.block.ms (10 s) for the metadata.
+        RefusingProducer dlq = new RefusingProducer(sent -> sent > 0 && !topicBack.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
         DeliveryLoop loop = liveWithDeadLetters(dlq);
         addNotJson(P1, 0, invalid);
 
         round(loop);
-        assertThat(failedSends.get()).as("behind a letter in flight: one wait for the metadata, not one a letter")
+        assertThat(dlq.refused).as("behind a letter in flight: one wait for the metadata, not one a letter")
                 .isEqualTo(1);
 
         topicBack.set(true);
-        for (int i = 0; i < 20 && committed(P1) < invalid; i++) {
-            while (dlq.completeNext()) {
-                // acknowledged
-            }
-            tick(COMMIT_INTERVAL.toNanos());
-            round(loop);
-        }
+        acknowledgeUntilCommitted(loop, dlq, invalid);
         assertThat(committed(P1)).isEqualTo(invalid);
         assertThat(dlq.history()).hasSize(invalid);
     }
 
     @Test
     void theLettersAcknowledgedBeforeOneTheTopicRefusesForGoodAreCommittedAsTheForwarderStops() {
-        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-                if (history().size() == 1) { // the second: the forwarder's principal may no longer write the topic
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
-                }
-                return super.send(record);
-            }
-        };
+        RefusingProducer dlq = new RefusingProducer(sent -> sent == 1, // the forwarder's WRITE taken away
+                () -> new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
         DeliveryLoop loop = liveWithDeadLetters(dlq);
         addNotJson(P1, 0, 3);
 
@@ -739,19 +713,9 @@ class DeliveryLoopTest {
     @Test
     void afterAnOutageTheFailedLettersAreSentAgainUntilOneIsRefusedAtOnceNotEachWaitingInTurn() {
         java.util.concurrent.atomic.AtomicBoolean metadataGone = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicInteger failedAtOnce = new java.util.concurrent.atomic.AtomicInteger();
-        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-                if (metadataGone.get()) { // what Kafka's producer answers after waiting max.block.ms (10 s)
-                    failedAtOnce.incrementAndGet();
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
-                }
-                return super.send(record);
-            }
-        };
+        // What Kafka's producer answers after waiting max.block.ms (10 s) for the topic's metadata.
+        RefusingProducer dlq = new RefusingProducer(sent -> metadataGone.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
         DeliveryLoop loop = liveWithDeadLetters(dlq);
         int invalid = 3;
         addNotJson(P1, 0, invalid);
@@ -761,16 +725,10 @@ class DeliveryLoopTest {
         }
         metadataGone.set(true);
         round(loop);
-        assertThat(failedAtOnce.get()).as("one wait for the metadata at the retry, not one a letter").isEqualTo(1);
+        assertThat(dlq.refused).as("one wait for the metadata at the retry, not one a letter").isEqualTo(1);
 
         metadataGone.set(false);
-        for (int i = 0; i < 20 && committed(P1) < invalid; i++) {
-            while (dlq.completeNext()) {
-                // acknowledged
-            }
-            tick(COMMIT_INTERVAL.toNanos());
-            round(loop);
-        }
+        acknowledgeUntilCommitted(loop, dlq, invalid);
         assertThat(committed(P1)).isEqualTo(invalid);
         assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.ERROR_OFFSET))
                 .as("each failed letter sent again once").containsExactly("0", "1", "2", "0", "1", "2");
@@ -779,17 +737,8 @@ class DeliveryLoopTest {
     @Test
     void aTopicThatRefusesForGoodAfterAnOutageStopsTheForwarderInsteadOfPausingForever() {
         java.util.concurrent.atomic.AtomicBoolean denied = new java.util.concurrent.atomic.AtomicBoolean();
-        MockProducer<byte[], byte[]> dlq = new MockProducer<>(false, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-                if (denied.get()) {
-                    return java.util.concurrent.CompletableFuture.failedFuture(
-                            new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
-                }
-                return super.send(record);
-            }
-        };
+        RefusingProducer dlq = new RefusingProducer(sent -> denied.get(),
+                () -> new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
         DeliveryLoop loop = liveWithDeadLetters(dlq);
         addNotJson(P1, 0, 1);
         round(loop);
@@ -835,6 +784,17 @@ class DeliveryLoopTest {
         assertThat(dlq.history()).as("P0's letter not sent again here").hasSize(2);
     }
 
+    /** Acknowledges every letter sent, round after round (the retries' backoff passing), until P1 is committed so far. */
+    private void acknowledgeUntilCommitted(DeliveryLoop loop, MockProducer<byte[], byte[]> dlq, long offset) {
+        for (int i = 0; i < 20 && committed(P1) < offset; i++) {
+            while (dlq.completeNext()) {
+                // acknowledged
+            }
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+    }
+
     /** A live loop of partition 1 whose dead letters go to {@code dlq}. */
     private DeliveryLoop liveWithDeadLetters(MockProducer<byte[], byte[]> dlq) {
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
@@ -845,6 +805,32 @@ class DeliveryLoopTest {
     /** A dead-letter producer whose sends are acknowledged (or fail) only when the test says, in order. */
     private static MockProducer<byte[], byte[]> pendingProducer() {
         return new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * A dead-letter producer whose sends are acknowledged (or fail) when the test says, in order, except those it
+     * refuses at once with {@code failure} while {@code refuses} says so of the number of sends it took before.
+     */
+    private static final class RefusingProducer extends MockProducer<byte[], byte[]> {
+        private final java.util.function.IntPredicate refuses;
+        private final java.util.function.Supplier<RuntimeException> failure;
+        int refused;
+
+        RefusingProducer(java.util.function.IntPredicate refuses,
+                         java.util.function.Supplier<RuntimeException> failure) {
+            super(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+            this.refuses = refuses;
+            this.failure = failure;
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            if (refuses.test(history().size())) {
+                refused++;
+                return java.util.concurrent.CompletableFuture.failedFuture(failure.get());
+            }
+            return super.send(record);
+        }
     }
 
     /** {@code n} records that are not JSON, from offset {@code first}. */
