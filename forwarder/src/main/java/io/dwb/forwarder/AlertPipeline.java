@@ -6,7 +6,6 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -21,6 +20,14 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class AlertPipeline {
 
+    /** What refused a record: what a pause waits for. */
+    public enum Refuser {
+        /** The outbox: the Wazuh queue (or, for a datagram the socket refused for its size, the dead-letter topic). */
+        OUTBOX,
+        /** The dead-letter topic, for the letters in flight ({@link LettersInFlight}). */
+        LETTERS
+    }
+
     /** The result of one attempt. */
     public sealed interface Step {
         /** Delivered, dead-lettered or dropped as a duplicate: its offset may be committed. */
@@ -29,8 +36,8 @@ public final class AlertPipeline {
         /** The pacer allows no datagram for {@code nanos}; try again then. */
         record Wait(long nanos) implements Step {}
 
-        /** The Wazuh queue or the dead-letter topic cannot take it now. */
-        record Blocked(String reason) implements Step {}
+        /** The Wazuh queue or the dead-letter topic cannot take it now; {@code by} says which part refused. */
+        record Blocked(Refuser by, String reason) implements Step {}
 
         /**
          * A heartbeat waits for the host-state alerts already queued ({@link #MAX_STATE_ALERTS}) to be sent; the
@@ -188,7 +195,7 @@ public final class AlertPipeline {
             return DONE;
         }
         if (letters.unavailable() != null) {
-            return new Step.Blocked(letters.unavailable());
+            return new Step.Blocked(Refuser.LETTERS, letters.unavailable());
         }
         if (letters.full()) {
             return LATER;
@@ -451,7 +458,7 @@ public final class AlertPipeline {
         try {
             outbox.submit(new Outbox.Outgoing(datagram, kind, record, event));
         } catch (Outbox.Refused e) {
-            return new Step.Blocked(e.getMessage());
+            return new Step.Blocked(Refuser.OUTBOX, e.getMessage());
         }
         pacer.take();
         return DONE;
@@ -465,7 +472,7 @@ public final class AlertPipeline {
         try {
             return outbox.retryHeld() ? DONE : null;
         } catch (Outbox.Refused e) {
-            return new Step.Blocked(e.getMessage());
+            return new Step.Blocked(Refuser.OUTBOX, e.getMessage());
         }
     }
 
@@ -520,17 +527,17 @@ public final class AlertPipeline {
     }
 
     /**
-     * At a retry of paused delivery: null when the dead letters do not hold it; done when the one the topic could not
-     * take has been acknowledged since; blocked while it is not (the failed letters were sent again).
+     * At a retry of delivery: null when the dead letters do not hold it; done when they held it and none is left
+     * failed; blocked while one is (sent again when {@code resend}: a pause's retry is due).
      */
-    public Step retryLetters() {
+    public Step retryLetters(boolean resend) {
         if (letters == null) {
             return null;
         }
-        return switch (letters.retry()) {
+        return switch (letters.retry(resend)) {
             case CLEAR -> null;
             case THROUGH -> DONE;
-            case BLOCKED -> new Step.Blocked(letters.unavailable());
+            case BLOCKED -> new Step.Blocked(Refuser.LETTERS, letters.unavailable());
         };
     }
 }

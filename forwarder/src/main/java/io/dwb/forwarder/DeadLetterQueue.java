@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,9 +47,9 @@ public final class DeadLetterQueue implements AutoCloseable {
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     private final String topic;
-    private final Properties kafka;
     private final Producer<byte[], byte[]> producer;
     private final LongSupplier wallMillis;
+    private final BooleanSupplier topicMissing;
 
     /** @param wallMillis the wall clock in milliseconds: a dead letter's timestamp */
     public DeadLetterQueue(String topic, Properties kafka, LongSupplier wallMillis) {
@@ -57,10 +58,19 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     /** With a producer of the caller's (a unit layer's MockProducer). */
     DeadLetterQueue(String topic, Properties kafka, Producer<byte[], byte[]> producer, LongSupplier wallMillis) {
+        this(topic, producer, wallMillis, () -> missing(topic, kafka));
+    }
+
+    /**
+     * @param topicMissing asks the broker whether the topic is missing (an Admin call of up to 10 s; a unit layer
+     *                     counts them)
+     */
+    DeadLetterQueue(String topic, Producer<byte[], byte[]> producer, LongSupplier wallMillis,
+                    BooleanSupplier topicMissing) {
         this.topic = topic;
-        this.kafka = kafka;
         this.producer = producer;
         this.wallMillis = wallMillis;
+        this.topicMissing = topicMissing;
     }
 
     private static Properties producerProperties(Properties kafka) {
@@ -185,7 +195,7 @@ public final class DeadLetterQueue implements AutoCloseable {
                     + cause.getMessage() + "): grant the forwarder's principal WRITE on it, or set "
                     + "--dlq-topic; nothing past the record was committed");
         }
-        if (missing()) {
+        if (topicMissing.getAsBoolean()) {
             throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " does not exist and the "
                     + "broker does not create it: create it (see docs/deployment.md), or set --dlq-topic; "
                     + "nothing past the record was committed");
@@ -238,8 +248,8 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     /** Whether the broker says the topic does not exist (false when it cannot be asked: that is an outage). */
-    private boolean missing() {
-        try (Admin admin = Admin.create(adminProperties())) {
+    private static boolean missing(String topic, Properties kafka) {
+        try (Admin admin = Admin.create(adminProperties(kafka))) {
             admin.describeTopics(List.of(topic)).allTopicNames().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return false;
         } catch (ExecutionException e) {
@@ -252,7 +262,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         }
     }
 
-    private Properties adminProperties() {
+    private static Properties adminProperties(Properties kafka) {
         Properties p = new Properties();
         p.putAll(kafka);
         p.putIfAbsent("request.timeout.ms", String.valueOf(CHECK_TIMEOUT.toMillis()));

@@ -315,7 +315,11 @@ public final class DeliveryLoop {
         if (held != null && !proceed(held)) {
             return;
         }
-        AlertPipeline.Step letters = pipeline.retryLetters();
+        // The letters sent again only at a pause's retry: not in the round that found them failed.
+        AlertPipeline.Step letters = pipeline.retryLetters(pause.active());
+        if (letters instanceof AlertPipeline.Step.Done && !pause.by(AlertPipeline.Refuser.LETTERS)) {
+            letters = null; // through, but the pause is the outbox's: a record the outbox takes ends it
+        }
         if (letters != null && !proceed(letters)) {
             return;
         }
@@ -410,8 +414,9 @@ public final class DeliveryLoop {
             waitHintNanos = wait.nanos();
             return false;
         }
-        String reason = ((AlertPipeline.Step.Blocked) step).reason();
-        switch (pause.refused(reason, now)) {
+        AlertPipeline.Step.Blocked refused = (AlertPipeline.Step.Blocked) step;
+        String reason = refused.reason();
+        switch (pause.refused(refused.by(), reason, now)) {
             case STARTED -> changes.paused(reason, pendingCount());
             case REASON_CHANGED -> changes.pausedFor(reason);
             case NONE -> { }

@@ -3,7 +3,6 @@ package io.dwb.forwarder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +19,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  *
  * <p>A letter the topic refuses as too large is sent again with less ({@link DeadLetterQueue#smaller}). One the topic
  * cannot take now makes the letters {@link #unavailable}: the loop pauses delivery as for an unavailable Wazuh queue,
- * and each {@link #retry} sends the failed letters again, until that one is acknowledged. One the topic will never
- * take stops the forwarder ({@link DeadLetterQueue.DeadLetterTopicRefused}), what was acknowledged before it
+ * and each {@link #retry} of the pause sends the failed letters again, until none is left failed. One the topic will
+ * never take stops the forwarder ({@link DeadLetterQueue.DeadLetterTopicRefused}), what was acknowledged before it
  * committed. A letter of a partition revoked meanwhile is passed over: its new owner dead-letters the record again.
+ *
+ * <p>Each failure is judged once, on the loop's thread ({@link DeadLetterQueue#unavailable}, which may ask the broker
+ * for up to 10 s whether the topic exists): never twice, and never in a rebalance callback or at the stop, which only
+ * take the acknowledgements come in.
  */
 final class LettersInFlight {
     /** At most this many letters unacknowledged: the next invalid record waits for room. */
@@ -32,9 +35,9 @@ final class LettersInFlight {
     enum Retry {
         /** The letters are not what holds delivery. */
         CLEAR,
-        /** The letter that made them unavailable was acknowledged since a retry found them so. */
+        /** They held it, and none is left failed: the letters sent again were acknowledged (or passed over). */
         THROUGH,
-        /** Still unavailable: the failed letters were sent again. */
+        /** Still unavailable. */
         BLOCKED
     }
 
@@ -44,11 +47,12 @@ final class LettersInFlight {
     private final ArrayDeque<InFlight> letters = new ArrayDeque<>();
     private long sent;
     private long acknowledged;
-    /** The letter the topic could not take now, until it is acknowledged; null when none. */
+    /** The first letter the topic could not take now, until it is acknowledged or passed over; null when none. */
     private InFlight blockedBy;
+    /** Why, as last judged. */
     private String unavailable;
-    /** A retry found the letters unavailable, and none since found them through. */
-    private boolean retriedBlocked;
+    /** The letters have been unavailable since a retry last found them clear: the next clear one is THROUGH. */
+    private boolean held;
 
     /** @param clock monotonic nanoseconds, for the waits of {@link #awaitAcknowledged} */
     LettersInFlight(DeadLetterQueue queue, StateChanges changes, LongSupplier clock) {
@@ -61,14 +65,17 @@ final class LettersInFlight {
      * Sends a letter without waiting for it. A send refused at once (Kafka's producer answers so only a failure, as
      * after waiting {@code max.block.ms} for the topic's metadata) makes the letters unavailable at once: sending on
      * would wait as long again for each letter.
+     *
+     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take it
      */
     void send(DeadLetterQueue.Letter letter) {
-        InFlight l = new InFlight(letter, queue.send(letter, DeadLetterQueue.Omitted.NOTHING));
+        InFlight l = new InFlight(letter);
         letters.add(l);
         sent++;
-        Throwable failure = failure(l);
+        Throwable failure = l.failure();
         if (failure != null && blockedBy == null && !DeadLetterQueue.tooLarge(failure)) {
-            block(l, failure);
+            judge(l, failure);
+            block(l);
         }
         settle();
     }
@@ -93,71 +100,49 @@ final class LettersInFlight {
     }
 
     /**
-     * Takes the acknowledgements come in, in order, up to the first letter not acknowledged.
+     * Takes the acknowledgements come in, in order, up to the first letter not acknowledged; a first failure not
+     * judged yet is judged (the loop's, each round).
      *
      * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take that letter
      */
     void settle() {
-        while (!letters.isEmpty()) {
-            InFlight head = letters.peek();
-            if (!head.withdrawn) {
-                if (!head.future.isDone()) {
-                    return;
-                }
-                Throwable failure = failure(head);
-                if (failure != null) {
-                    if (DeadLetterQueue.tooLarge(failure)) {
-                        head.send(queue.smaller(head.omitted));
-                        continue;
-                    }
-                    if (blockedBy == null) {
-                        block(head, failure);
-                    }
-                    return;
-                }
-                changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
-            } else if (head.future.isDone() && failure(head) == null) {
-                // Written after all: in the topic, and again by the partition's new owner.
-                changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
-            }
-            letters.poll();
-            acknowledged++;
-            if (head == blockedBy) {
-                blockedBy = null;
-            }
-        }
+        settle(true);
     }
 
     /**
-     * At a retry of paused delivery: what the letters say. While they are unavailable, the first failed letter's
-     * failure is judged again (the topic may have gone for good since: then it stops the forwarder), and the failed
-     * letters are sent again, in order, until one is answered at once (a failure: the rest wait for the next retry,
-     * else each would wait {@code max.block.ms} in turn); one refused as too large goes again with less.
+     * At a retry of paused delivery: what the letters say. While they are unavailable and {@code resend} (a pause's
+     * retry is due: not in the round that found them so, which has just judged the failure), the failed letters are
+     * sent again, in order, until one is answered at once (a failure: the rest wait for the next retry, else each
+     * would wait {@code max.block.ms} in turn); one refused as too large goes again with less.
+     *
+     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take a letter
      */
-    Retry retry() {
-        settle();
+    Retry retry(boolean resend) {
+        settle(true);
         if (blockedBy == null) {
-            boolean through = retriedBlocked;
-            retriedBlocked = false;
+            boolean through = held;
+            held = false;
             return through ? Retry.THROUGH : Retry.CLEAR;
         }
-        retriedBlocked = true;
+        if (!resend) {
+            return Retry.BLOCKED;
+        }
         boolean judged = false;
         for (InFlight l : letters) {
-            Throwable failure = l.withdrawn ? null : failure(l);
+            Throwable failure = l.withdrawn ? null : l.failure();
             if (failure == null) {
                 continue;
             }
             if (DeadLetterQueue.tooLarge(failure)) {
                 l.send(queue.smaller(l.omitted));
             } else {
-                if (!judged) {
-                    unavailable = queue.unavailable(failure).getMessage();
-                    judged = true;
+                if (!judged && !l.judged) {
+                    judge(l, failure); // a failure of the last retry's send: the topic may have gone for good since
                 }
+                judged = true;
                 l.send(l.omitted);
             }
-            Throwable now = failure(l);
+            Throwable now = l.failure();
             if (now != null && !DeadLetterQueue.tooLarge(now)) {
                 break;
             }
@@ -167,27 +152,28 @@ final class LettersInFlight {
 
     /**
      * Waits up to {@code timeout} for the letters sent to be acknowledged (a revocation, a stop); true when all are.
-     * A letter refused meanwhile ends the wait: what was acknowledged before it stays so.
+     * One refused as too large goes again with less meanwhile; one the topic cannot take now ends the wait (only a
+     * retry sends it again): what was acknowledged before it stays so.
      */
     boolean awaitAcknowledged(Duration timeout) {
         long deadline = clock.getAsLong() + timeout.toNanos();
-        try {
-            for (InFlight l : List.copyOf(letters)) {
-                long left = deadline - clock.getAsLong();
-                if (l.withdrawn || left <= 0) {
-                    continue;
-                }
-                l.future.get(left, TimeUnit.NANOSECONDS);
+        boolean waited = false;
+        while (settleQuietly() && !letters.isEmpty()) {
+            Future<RecordMetadata> head = letters.peek().future;
+            long left = deadline - clock.getAsLong();
+            if (waited || head.isDone() || left <= 0) {
+                return false;
             }
-        } catch (ExecutionException | TimeoutException e) {
-            // settled below as far as it goes
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            settle();
-        } catch (DeadLetterQueue.DeadLetterTopicRefused e) {
-            return false; // the loop's next settle says it, if the loop goes on
+            try {
+                head.get(left, TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                // settled next turn
+            } catch (TimeoutException e) {
+                waited = true; // the deadline passed, whatever the clock given says
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                waited = true;
+            }
         }
         return letters.isEmpty();
     }
@@ -199,49 +185,115 @@ final class LettersInFlight {
                 l.withdrawn = true;
             }
         }
-        try {
-            settle();
-        } catch (DeadLetterQueue.DeadLetterTopicRefused e) {
-            // said by the loop's next settle
+        if (blockedBy != null && blockedBy.withdrawn) {
+            blockedBy = firstFailed();
         }
+        settleQuietly();
+    }
+
+    /**
+     * Takes the acknowledgements come in, in order: a letter refused as too large is sent again with less; one
+     * failed otherwise stops the settling there, judged when {@code judge} (else by the loop's next settle).
+     */
+    private void settle(boolean judge) {
+        while (!letters.isEmpty()) {
+            InFlight head = letters.peek();
+            if (!head.withdrawn) {
+                if (!head.future.isDone()) {
+                    return;
+                }
+                Throwable failure = head.failure();
+                if (failure != null) {
+                    if (DeadLetterQueue.tooLarge(failure)) {
+                        head.send(queue.smaller(head.omitted));
+                        continue;
+                    }
+                    if (judge && !head.judged) {
+                        judge(head, failure);
+                    }
+                    if (blockedBy == null && head.judged) {
+                        block(head);
+                    }
+                    return;
+                }
+                changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
+            } else if (head.future.isDone() && head.failure() == null) {
+                // Written after all: in the topic, and again by the partition's new owner.
+                changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
+            }
+            letters.poll();
+            acknowledged++;
+            if (head == blockedBy) {
+                blockedBy = firstFailed(); // a letter failed behind it holds delivery as long
+            }
+        }
+    }
+
+    /** {@link #settle(boolean)} without judging, for a revocation or the stop; false when a letter is refused. */
+    private boolean settleQuietly() {
+        try {
+            settle(false);
+            return true;
+        } catch (DeadLetterQueue.DeadLetterTopicRefused e) {
+            return false; // too large even without its value: the loop's next settle says it, if it goes on
+        }
+    }
+
+    /** The first letter not passed over whose send failed, not for its size; null when none. */
+    private InFlight firstFailed() {
+        for (InFlight l : letters) {
+            Throwable failure = l.withdrawn ? null : l.failure();
+            if (failure != null && !DeadLetterQueue.tooLarge(failure)) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /** Judges a letter's failure, not for its size: unavailable now (kept), or refused for good (thrown). */
-    private void block(InFlight l, Throwable failure) {
+    private void judge(InFlight l, Throwable failure) {
+        l.judged = true;
         unavailable = queue.unavailable(failure).getMessage();
-        blockedBy = l;
     }
 
-    /** The failure of a letter's send, once answered; null while unanswered or when acknowledged. */
-    private static Throwable failure(InFlight l) {
-        if (!l.future.isDone()) {
-            return null;
-        }
-        try {
-            l.future.get();
-            return null;
-        } catch (ExecutionException e) {
-            return e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return e;
-        }
+    private void block(InFlight l) {
+        blockedBy = l;
+        held = true;
     }
 
     private final class InFlight {
         final DeadLetterQueue.Letter letter;
-        DeadLetterQueue.Omitted omitted = DeadLetterQueue.Omitted.NOTHING;
+        DeadLetterQueue.Omitted omitted;
         Future<RecordMetadata> future;
+        /** The failure of this send was judged. */
+        boolean judged;
         boolean withdrawn;
 
-        InFlight(DeadLetterQueue.Letter letter, Future<RecordMetadata> future) {
+        InFlight(DeadLetterQueue.Letter letter) {
             this.letter = letter;
-            this.future = future;
+            send(DeadLetterQueue.Omitted.NOTHING);
         }
 
         void send(DeadLetterQueue.Omitted less) {
             omitted = less;
             future = queue.send(letter, less);
+            judged = false;
+        }
+
+        /** The failure of the send, once answered; null while unanswered or when acknowledged. */
+        Throwable failure() {
+            if (!future.isDone()) {
+                return null;
+            }
+            try {
+                future.get();
+                return null;
+            } catch (ExecutionException e) {
+                return e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return e;
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ final class Pause {
 
     private final Backoff backoff;
     private String reason;
+    private AlertPipeline.Refuser by;
     private long since;
     private long retryAt;
 
@@ -22,6 +23,11 @@ final class Pause {
 
     boolean active() {
         return reason != null;
+    }
+
+    /** Whether the last refusal came from {@code refuser}. */
+    boolean by(AlertPipeline.Refuser refuser) {
+        return reason != null && by == refuser;
     }
 
     /** Whether a retry may go at {@code now}: not paused, or the backoff has passed. */
@@ -34,13 +40,14 @@ final class Pause {
         return Math.max(0, retryAt - now);
     }
 
-    /** Refused at {@code now} for {@code why}: the next retry backs off further. */
-    Change refused(String why, long now) {
+    /** Refused at {@code now} by {@code refuser} for {@code why}: the next retry backs off further. */
+    Change refused(AlertPipeline.Refuser refuser, String why, long now) {
         Change change = reason == null ? Change.STARTED : why.equals(reason) ? Change.NONE : Change.REASON_CHANGED;
         if (reason == null) {
             since = now;
         }
         reason = why;
+        by = refuser;
         retryAt = now + backoff.next().toNanos();
         return change;
     }

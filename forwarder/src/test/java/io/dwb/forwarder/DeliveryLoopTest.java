@@ -99,6 +99,8 @@ class DeliveryLoopTest {
         }
     };
     private volatile Double fetchAnswers;
+    /** How many times the loop asked the broker whether the dead-letter topic exists. */
+    private int topicChecks;
     private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
             new ByteArraySerializer(), new ByteArraySerializer());
     private final ScriptedSink sink = new ScriptedSink();
@@ -704,8 +706,9 @@ class DeliveryLoopTest {
 
         org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
                 .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
-        dlq.completeNext(); // the first letter, acknowledged as the forwarder stops
+        Thread acknowledging = later(200, dlq::completeNext); // the first letter, acknowledged while the stop waits
         loop.finish();
+        join(acknowledging);
 
         assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
     }
@@ -725,7 +728,12 @@ class DeliveryLoopTest {
         }
         metadataGone.set(true);
         round(loop);
+        assertThat(dlq.refused).as("not sent again in the round that found them failed").isZero();
+        assertThat(topicChecks).as("the failure judged once").isEqualTo(1);
+        tick(FIRST_RETRY);
+        round(loop);
         assertThat(dlq.refused).as("one wait for the metadata at the retry, not one a letter").isEqualTo(1);
+        assertThat(topicChecks).as("a failure judged is not judged again").isEqualTo(1);
 
         metadataGone.set(false);
         acknowledgeUntilCommitted(loop, dlq, invalid);
@@ -756,10 +764,7 @@ class DeliveryLoopTest {
     @Test
     void aRevokedPartitionsLetterNotWrittenIsLeftToItsNewOwnerAndHoldsNothingElse() {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                dlq, this::wallMillis), new SilentHostWatch());
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)),
-                0, 1000, P0, P1);
+        DeliveryLoop loop = liveWithDeadLetters(dlq, P0, P1);
         addNotJson(P0, 0, 1); // its letter not written: the topic's broker for it gone
         addEvents(P0, 1, "p0");
         addNotJson(P1, 0, 1);
@@ -779,9 +784,117 @@ class DeliveryLoopTest {
         round(loop);
 
         assertThat(committed(P0)).as("P0's record was not dead-lettered here: its new owner does it").isEqualTo(0);
-        assertThat(names(sink.accepted)).containsExactly("p0", "p1", "p1-later");
+        assertThat(names(sink.accepted)).containsExactlyInAnyOrder("p0", "p1", "p1-later").endsWith("p1-later");
         assertThat(committed(P1)).isEqualTo(3);
         assertThat(dlq.history()).as("P0's letter not sent again here").hasSize(2);
+    }
+
+    @Test
+    void aLetterFailedBehindOneSentAgainKeepsDeliveryPausedUntilItIsWrittenToo() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 0, 2);
+        round(loop);
+        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the first letter
+        addEvents(P1, 2, "after");
+        round(loop);
+        assertThat(names(sink.accepted)).as("paused").isEmpty();
+        tick(FIRST_RETRY);
+        round(loop); // the first letter sent again; the second still in flight
+        assertThat(dlq.history()).hasSize(3);
+
+        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the second letter
+        dlq.completeNext(); // the first, written at last
+        for (int i = 0; i < 3; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(names(sink.accepted)).as("still paused: the second letter is not written").isEmpty();
+        assertThat(metrics.pausedNow()).isEqualTo(1);
+        assertThat(committed(P1)).isEqualTo(1);
+
+        acknowledgeUntilCommitted(loop, dlq, 3);
+        assertThat(names(sink.accepted)).containsExactly("after");
+        assertThat(metrics.pausedNow()).isZero();
+    }
+
+    @Test
+    void aRevokedPartitionsLetterThatPausedDeliveryHoldsTheOthersNoLonger() {
+        java.util.concurrent.atomic.AtomicBoolean metadataGone = new java.util.concurrent.atomic.AtomicBoolean();
+        RefusingProducer dlq = new RefusingProducer(sent -> metadataGone.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
+        DeliveryLoop loop = liveWithDeadLetters(dlq, P0, P1);
+        addNotJson(P1, 0, 1); // its letter in flight, neither acknowledged nor failed for a long while
+        round(loop);
+        metadataGone.set(true);
+        addNotJson(P0, 0, 2); // the first refused at once, the second waits for the topic
+        round(loop);
+        assertThat(dlq.refused).isEqualTo(1);
+        assertThat(metrics.pausedNow()).isEqualTo(1);
+
+        consumer.rebalance(List.of(P1)); // P0 goes to another forwarder, which dead-letters its records again
+        addEvents(P1, 1, "p1");
+        for (int i = 0; i < 3; i++) {
+            tick(FIRST_RETRY);
+            round(loop);
+        }
+        assertThat(names(sink.accepted)).as("nothing of P1 holds it").containsExactly("p1");
+        assertThat(metrics.pausedNow()).isZero();
+        assertThat(dlq.refused).as("P0's letters not sent again here").isEqualTo(1);
+    }
+
+    @Test
+    void aPauseTheLettersStartedEndsWhenTheirPartitionIsRevokedEvenWithNoRecordLeftToDeliver() {
+        RefusingProducer dlq = new RefusingProducer(sent -> true,
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
+        DeliveryLoop loop = liveWithDeadLetters(dlq, P0, P1);
+        addNotJson(P0, 0, 2); // the first refused at once; the second, blocked, starts the pause
+        round(loop);
+        assertThat(metrics.pausedNow()).isEqualTo(1);
+
+        consumer.rebalance(List.of(P1));
+        for (int i = 0; i < 3; i++) {
+            tick(FIRST_RETRY);
+            round(loop);
+        }
+        assertThat(metrics.pausedNow()).as("nothing left here that the topic refuses").isZero();
+        tick(Duration.ofSeconds(60).toNanos());
+        round(loop);
+        assertThat(loop.healthy()).isTrue();
+    }
+
+    @Test
+    void theStopWaitsForALetterTheTopicRefusedAsTooLargeToBeSentAgainWithLessAndAcknowledged() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 0, 1);
+        round(loop);
+
+        Thread broker = later(200, () -> {
+            dlq.errorNext(new org.apache.kafka.common.errors.RecordTooLargeException("over max.message.bytes"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> dlq.history().size() == 2); // sent again, no value
+            dlq.completeNext();
+        });
+        loop.finish();
+        join(broker);
+
+        assertThat(header(dlq.history().get(1), HeaderNames.OMITTED)).isEqualTo("value");
+        assertThat(committed(P1)).isEqualTo(1);
+    }
+
+    @Test
+    void theStopCommitsWhatWasAcknowledgedWithoutAskingTheBrokerWhetherTheTopicExists() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 0, 2);
+        round(loop);
+        dlq.completeNext();
+        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
+
+        loop.finish();
+
+        assertThat(topicChecks).as("no wait of up to 10 s at a stop").isZero();
+        assertThat(committed(P1)).isEqualTo(1);
     }
 
     /** Acknowledges every letter sent, round after round (the retries' backoff passing), until P1 is committed so far. */
@@ -797,9 +910,44 @@ class DeliveryLoopTest {
 
     /** A live loop of partition 1 whose dead letters go to {@code dlq}. */
     private DeliveryLoop liveWithDeadLetters(MockProducer<byte[], byte[]> dlq) {
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                dlq, this::wallMillis), new SilentHostWatch());
-        return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0, 1000, P1);
+        return liveWithDeadLetters(dlq, P1);
+    }
+
+    /**
+     * A live loop whose dead letters go to {@code dlq}; the topic exists, each time the loop asks the broker
+     * ({@link #topicChecks}).
+     */
+    private DeliveryLoop liveWithDeadLetters(MockProducer<byte[], byte[]> dlq, TopicPartition... assigned) {
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", dlq,
+                this::wallMillis, () -> {
+                    topicChecks++;
+                    return false;
+                }), new SilentHostWatch());
+        return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0, 1000,
+                assigned);
+    }
+
+    /** Runs {@code action} on a thread of its own after {@code millis} (while the loop waits, at a stop). */
+    private static Thread later(long millis, Runnable action) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            action.run();
+        });
+        t.start();
+        return t;
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertThat(t.isAlive()).isFalse();
     }
 
     /** A dead-letter producer whose sends are acknowledged (or fail) only when the test says, in order. */
