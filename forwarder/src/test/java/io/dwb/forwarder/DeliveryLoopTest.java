@@ -790,30 +790,35 @@ class DeliveryLoopTest {
     }
 
     @Test
-    void aLetterFailedBehindOneSentAgainKeepsDeliveryPausedUntilItIsWrittenToo() {
-        MockProducer<byte[], byte[]> dlq = pendingProducer();
+    void aLetterFailedBehindOnesSentAgainKeepsDeliveryPausedUntilItIsWrittenToo() {
+        java.util.concurrent.atomic.AtomicBoolean topicBack = new java.util.concurrent.atomic.AtomicBoolean();
+        // The third letter, sent again after the first two, waits max.block.ms for the metadata and is refused.
+        RefusingProducer dlq = new RefusingProducer(sent -> sent == 5 && !topicBack.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
         DeliveryLoop loop = liveWithDeadLetters(dlq);
-        addNotJson(P1, 0, 2);
+        addNotJson(P1, 0, 3);
         round(loop);
-        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the first letter
-        addEvents(P1, 2, "after");
-        round(loop);
-        assertThat(names(sink.accepted)).as("paused").isEmpty();
-        tick(FIRST_RETRY);
-        round(loop); // the first letter sent again; the second still in flight
-        assertThat(dlq.history()).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // after its retries
+        }
+        addEvents(P1, 3, "after");
+        for (int i = 0; i < 3 && dlq.refused == 0; i++) {
+            tick(FIRST_RETRY);
+            round(loop);
+        }
+        assertThat(dlq.refused).as("the first two sent again, the third refused").isEqualTo(1);
 
-        dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the second letter
-        dlq.completeNext(); // the first, written at last
+        dlq.completeNext(); // the first sent again, written; the second still in flight
         for (int i = 0; i < 3; i++) {
             tick(COMMIT_INTERVAL.toNanos());
             round(loop);
         }
-        assertThat(names(sink.accepted)).as("still paused: the second letter is not written").isEmpty();
+        assertThat(names(sink.accepted)).as("still paused: the third letter is not written").isEmpty();
         assertThat(metrics.pausedNow()).isEqualTo(1);
         assertThat(committed(P1)).isEqualTo(1);
 
-        acknowledgeUntilCommitted(loop, dlq, 3);
+        topicBack.set(true);
+        acknowledgeUntilCommitted(loop, dlq, 4);
         assertThat(names(sink.accepted)).containsExactly("after");
         assertThat(metrics.pausedNow()).isZero();
     }
