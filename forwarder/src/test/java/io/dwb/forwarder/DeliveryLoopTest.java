@@ -869,6 +869,41 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void lettersNoLongerFailedDoNotEndAPauseOfTheWazuhQueueWhichStillRefuses() {
+        RefusingProducer dlq = new RefusingProducer(sent -> true,
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata"));
+        DeliveryLoop loop = liveWithDeadLetters(dlq, P0, P1);
+        sink.refuseFrom = 0; // Wazuh is down
+        addNotJson(P0, 0, 1); // its letter refused at once
+        addEvents(P0, 1, "a"); // refused by the queue: delivery paused
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
+        changesLog.addAppender(logged);
+        try {
+            round(loop);
+            assertThat(messages(logged, "paused:")).hasSize(1);
+
+            consumer.rebalance(List.of(P1)); // the letter's partition goes to another forwarder
+            addEvents(P1, 0, "b");
+            for (int i = 0; i < 3; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(messages(logged, "resumed")).as("the queue still refuses: the pause goes on").isEmpty();
+            assertThat(messages(logged, "paused:")).hasSize(1);
+
+            sink.refuseFrom = Integer.MAX_VALUE; // back
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("b");
+            assertThat(messages(logged, "resumed")).hasSize(1);
+        } finally {
+            changesLog.detachAppender(logged);
+        }
+    }
+
+    @Test
     void theStopWaitsForALetterTheTopicRefusedAsTooLargeToBeSentAgainWithLessAndAcknowledged() {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
         DeliveryLoop loop = liveWithDeadLetters(dlq);
