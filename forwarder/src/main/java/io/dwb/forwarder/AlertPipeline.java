@@ -349,7 +349,7 @@ public final class AlertPipeline {
                 silentHost(silent, now);
             }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),
-                    live.silentHosts().ahead());
+                    live.silentHosts().replaced(), live.silentHosts().ahead());
             metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());
         }
     }

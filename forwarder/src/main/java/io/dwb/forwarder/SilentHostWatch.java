@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,7 +35,9 @@ public final class SilentHostWatch {
     private static final int MISSED_INTERVALS = 3;
     /**
      * The most hosts one forwarder watches (a few hundred bytes each, against a 72 MB heap): a fleet's partitions
-     * are shared by the group's forwarders, but anyone who may write a heartbeat chooses its host id.
+     * are shared by the group's forwarders, but anyone who may write a heartbeat chooses its host id. When full, a
+     * new host takes the place of the one reported silent longest; with none reported, it is not watched. A host
+     * still heard is never put out for a new one: else a writer of new host ids could hide a host's silence.
      */
     static final int MAX_WATCHED = 50_000;
     /**
@@ -50,10 +54,13 @@ public final class SilentHostWatch {
 
     private final Map<Integer, Progress> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
+    /** The keys of the hosts reported silent and not heard since, in the order reported. */
+    private final Set<String> reportedSilent = new LinkedHashSet<>();
     private final int maxWatched;
     private final LongSupplier epochNanos;
     private long notWatched;
     private long forgotten;
+    private long replaced;
     private long ahead;
 
     public SilentHostWatch() {
@@ -120,7 +127,7 @@ public final class SilentHostWatch {
         Watched w = hosts.get(host.key());
         boolean known = w != null;
         if (!known) {
-            if (hosts.size() >= maxWatched) {
+            if (hosts.size() >= maxWatched && !forgetLongestSilent()) {
                 notWatched++;
                 return null;
             }
@@ -140,6 +147,9 @@ public final class SilentHostWatch {
         w.partition = partition;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
         w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
+        if (w.reported) {
+            reportedSilent.remove(host.key());
+        }
         w.reported = false;
         return back;
     }
@@ -173,9 +183,11 @@ public final class SilentHostWatch {
             long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
+                reportedSilent.remove(w.host.key());
                 forgotten++;
             } else if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
                 w.reported = true;
+                reportedSilent.add(w.host.key());
                 silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L,
                         w.lastHeartbeatNano));
             }
@@ -189,13 +201,30 @@ public final class SilentHostWatch {
             partitions.remove(partition);
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
-            if (revoked.contains(it.next().partition)) {
+            Watched w = it.next();
+            if (revoked.contains(w.partition)) {
                 it.remove();
+                reportedSilent.remove(w.host.key());
             }
         }
     }
 
-    /** Heartbeats of hosts not watched, since the start: {@link #MAX_WATCHED} were watched already. */
+    /** Makes room for a new host: forgets the one reported silent longest; false when none is. */
+    private boolean forgetLongestSilent() {
+        Iterator<String> longest = reportedSilent.iterator();
+        if (!longest.hasNext()) {
+            return false;
+        }
+        hosts.remove(longest.next());
+        longest.remove();
+        replaced++;
+        return true;
+    }
+
+    /**
+     * Heartbeats of hosts not watched, since the start: {@link #MAX_WATCHED} were watched already, none of them
+     * reported silent.
+     */
     public long notWatched() {
         return notWatched;
     }
@@ -203,6 +232,11 @@ public final class SilentHostWatch {
     /** Hosts forgotten since the start: reported silent, then not heard for {@link #FORGET_AFTER_NANOS}. */
     public long forgotten() {
         return forgotten;
+    }
+
+    /** Hosts reported silent forgotten since the start to watch a new one, the watch being full. */
+    public long replaced() {
+        return replaced;
     }
 
     /** Record times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */

@@ -32,6 +32,7 @@ final class StateChanges {
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
     private long loggedNotWatched;
     private long loggedForgotten;
+    private long loggedReplaced;
     private long loggedAhead;
 
     StateChanges(ForwarderMetrics metrics) {
@@ -88,20 +89,30 @@ final class StateChanges {
     /**
      * The silent-host watch's bounds reached, said when their counts change: hosts not watched (it watches {@link
      * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten,
-     * record times ahead of this clock (the first, then every {@link #DEAD_LETTER_LOG_EVERY}th).
+     * hosts reported silent forgotten for new ones and record times ahead of this clock (both: the first, then every
+     * {@link #DEAD_LETTER_LOG_EVERY}th).
      */
-    void watchBounds(long notWatched, long forgotten, long ahead) {
+    void watchBounds(long notWatched, long forgotten, long replaced, long ahead) {
         if (notWatched > loggedNotWatched && (loggedNotWatched == 0
                 || notWatched / DEAD_LETTER_LOG_EVERY > loggedNotWatched / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("watching {} hosts for silence already, the most one forwarder does: {} heartbeats of other "
-                    + "hosts so far were not watched (their events are delivered); add forwarders to the group, or "
-                    + "look for a writer of forged heartbeats", SilentHostWatch.MAX_WATCHED, notWatched);
+            log.warn("watching {} hosts for silence already, the most one forwarder does, none of them reported "
+                    + "silent: {} heartbeats of other hosts so far were not watched (their events are delivered); add "
+                    + "forwarders to the group, or look for a writer of forged heartbeats", SilentHostWatch.MAX_WATCHED,
+                    notWatched);
             loggedNotWatched = notWatched;
         }
         if (forgotten > loggedForgotten) {
             log.info("no longer watching {} host(s) reported silent and not heard for 7 days ({} so far)",
                     forgotten - loggedForgotten, forgotten);
             loggedForgotten = forgotten;
+        }
+        if (replaced > loggedReplaced && (loggedReplaced == 0
+                || replaced / DEAD_LETTER_LOG_EVERY > loggedReplaced / DEAD_LETTER_LOG_EVERY)) {
+            log.warn("watching {} hosts for silence already, the most one forwarder does: {} host(s) reported silent "
+                    + "so far were forgotten to watch new ones (heard again, each is watched as a new host, without "
+                    + "host-back); add forwarders to the group, or look for a writer of forged heartbeats",
+                    SilentHostWatch.MAX_WATCHED, replaced);
+            loggedReplaced = replaced;
         }
         if (ahead > loggedAhead && (loggedAhead == 0
                 || ahead / DEAD_LETTER_LOG_EVERY > loggedAhead / DEAD_LETTER_LOG_EVERY)) {

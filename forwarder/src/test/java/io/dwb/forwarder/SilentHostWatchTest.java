@@ -79,6 +79,43 @@ class SilentHostWatchTest {
                 .extracting(SilentHostWatch.Silent::host).containsExactlyInAnyOrder(A, B);
     }
 
+    /**
+     * Hosts reported silent made no room: 50,000 forged host ids, each claiming a day's interval, kept every new
+     * host of the forwarder's partitions unwatched for ten days (three intervals, then a week before forgotten).
+     */
+    @Test
+    void aFullWatchTakesANewHostInThePlaceOfTheOneReportedSilentLongestNeverOfOneStillHeard() {
+        long day = 86_400 * S;
+        HostRef forged1 = new HostRef("forged", "F1");
+        HostRef forged2 = new HostRef("forged", "F2");
+        HostRef late = new HostRef("late", "N");
+        SilentHostWatch small = new SilentHostWatch(3);
+        small.heartbeat(0, forged1, 86_400, T0);
+        small.heartbeat(0, forged2, 86_400, T0 + 100 * S);
+        small.heartbeat(0, A, 30, T0 + 200 * S);
+        assertThat(small.heartbeat(0, late, 30, T0 + 201 * S)).isNull();
+        assertThat(small.notWatched()).as("full, nobody reported silent").isEqualTo(1);
+
+        small.heartbeat(0, A, 30, T0 + 3 * day + 50 * S); // A speaks on; three days pass
+        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(forged1);
+        small.heartbeat(0, A, 30, T0 + 3 * day + 300 * S);
+        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(forged2);
+        assertThat(small.heartbeat(0, forged2, 86_400, T0 + 3 * day + 301 * S)).as("heard again").isNotNull();
+
+        small.heartbeat(0, late, 30, T0 + 3 * day + 302 * S);
+        assertThat(small.replaced()).as("the late host took the place of the one silent longest").isEqualTo(1);
+        assertThat(small.heartbeat(0, forged1, 86_400, T0 + 3 * day + 303 * S))
+                .as("forgotten: a new host, not watched, no host-back").isNull();
+        assertThat(small.notWatched()).as("none left reported silent: A, F2 and the late host heard").isEqualTo(2);
+        assertThat(small.watched()).isEqualTo(3);
+
+        small.heartbeat(0, late, 30, T0 + 3 * day + 400 * S); // A stopped at +300 s: no new host put it out
+        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        assertThat(small.heartbeat(0, late, 30, T0 + 3 * day + 401 * S)).isNull();
+        assertThat(small.heartbeat(0, new HostRef("later", "L"), 30, T0 + 3 * day + 402 * S)).isNull();
+        assertThat(small.replaced()).as("A, reported silent, made room").isEqualTo(2);
+    }
+
     @Test
     void aHostSilentForAWeekIsForgottenAndWatchedAnewWhenHeard() {
         watch.heartbeat(0, A, 30, T0);
