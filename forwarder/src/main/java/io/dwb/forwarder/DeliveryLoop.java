@@ -312,15 +312,18 @@ public final class DeliveryLoop {
      */
     private void deliverDue(long now) {
         AlertPipeline.Step held = pipeline.retryHeld();
-        if (held != null && !proceed(held)) {
-            return;
-        }
-        // The letters sent again only at a pause's retry: not in the round that found them failed.
+        // The failed letters are sent again only at a pause's retry, not in the round that starts the pause.
         AlertPipeline.Step letters = pipeline.retryLetters(pause.active());
-        if (letters instanceof AlertPipeline.Step.Done && !pause.by(AlertPipeline.Refuser.LETTERS)) {
-            letters = null; // through, but the pause is the outbox's: a record the outbox takes ends it
+        // What still refuses is said first: the pause ends only once neither the outbox nor the letters refuse.
+        boolean go = !(held instanceof AlertPipeline.Step.Blocked) || proceed(held);
+        go &= !(letters instanceof AlertPipeline.Step.Blocked) || proceed(letters);
+        if (held instanceof AlertPipeline.Step.Done) {
+            through(AlertPipeline.Refuser.OUTBOX);
         }
-        if (letters != null && !proceed(letters)) {
+        if (letters instanceof AlertPipeline.Step.Done) {
+            through(AlertPipeline.Refuser.LETTERS);
+        }
+        if (!go) {
             return;
         }
         pipeline.checkHosts();
@@ -397,6 +400,15 @@ public final class DeliveryLoop {
                 pipeline.delivered(entry.getKey().partition(), newest);
             }
             progress.settle(pipeline.written(), pipeline.lettersAcknowledged());
+        }
+    }
+
+    /** What {@code refuser} held went through: the pause ends if nothing else refuses. */
+    private void through(AlertPipeline.Refuser refuser) {
+        long now = clock.getAsLong();
+        long paused = pause.through(refuser, now);
+        if (paused >= 0) {
+            changes.resumed(paused);
         }
     }
 

@@ -23,9 +23,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * never take stops the forwarder ({@link DeadLetterQueue.DeadLetterTopicRefused}), what was acknowledged before it
  * committed. A letter of a partition revoked meanwhile is passed over: its new owner dead-letters the record again.
  *
- * <p>Each failure is judged once, on the loop's thread ({@link DeadLetterQueue#unavailable}, which may ask the broker
- * for up to 10 s whether the topic exists): never twice, and never in a rebalance callback or at the stop, which only
- * take the acknowledgements come in.
+ * <p>A failure is judged on the loop's thread ({@link DeadLetterQueue#unavailable}, which may ask the broker for up to
+ * 10 s whether the topic exists): the first failed letter's, at most once, and at most one a round (when the topic
+ * starts failing, then at each retry of the pause); never in a rebalance callback or at the stop, which only take the
+ * acknowledgements come in.
  */
 final class LettersInFlight {
     /** At most this many letters unacknowledged: the next invalid record waits for room. */
@@ -208,7 +209,8 @@ final class LettersInFlight {
                         head.send(queue.smaller(head.omitted));
                         continue;
                     }
-                    if (judge && !head.judged) {
+                    if (blockedBy == null && judge && !head.judged) {
+                        // Not when blocked already: the retry judges then (one Admin call a round at most).
                         judge(head, failure);
                     }
                     if (blockedBy == null && head.judged) {
@@ -252,8 +254,8 @@ final class LettersInFlight {
 
     /** Judges a letter's failure, not for its size: unavailable now (kept), or refused for good (thrown). */
     private void judge(InFlight l, Throwable failure) {
-        l.judged = true;
         unavailable = queue.unavailable(failure).getMessage();
+        l.judged = true;
     }
 
     private void block(InFlight l) {

@@ -876,31 +876,117 @@ class DeliveryLoopTest {
         sink.refuseFrom = 0; // Wazuh is down
         addNotJson(P0, 0, 1); // its letter refused at once
         addEvents(P0, 1, "a"); // refused by the queue: delivery paused
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
-        changesLog.addAppender(logged);
-        try {
+        try (ChangesLog log = new ChangesLog()) {
             round(loop);
-            assertThat(messages(logged, "paused:")).hasSize(1);
+            assertThat(log.containing("paused:")).hasSize(1);
 
             consumer.rebalance(List.of(P1)); // the letter's partition goes to another forwarder
+            assertThat(topicChecks).as("a revocation judges no failure").isEqualTo(1);
             addEvents(P1, 0, "b");
             for (int i = 0; i < 3; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(messages(logged, "resumed")).as("the queue still refuses: the pause goes on").isEmpty();
-            assertThat(messages(logged, "paused:")).hasSize(1);
+            assertThat(log.containing("resumed")).as("the queue still refuses: the pause goes on").isEmpty();
+            assertThat(log.containing("paused:")).hasSize(1);
 
             sink.refuseFrom = Integer.MAX_VALUE; // back
             tick(COMMIT_INTERVAL.toNanos());
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("b");
-            assertThat(messages(logged, "resumed")).hasSize(1);
-        } finally {
-            changesLog.detachAppender(logged);
+            assertThat(log.containing("resumed")).hasSize(1);
         }
+    }
+
+    @Test
+    void aPauseBothTheWazuhQueueAndTheLettersHoldEndsOnlyOnceBothTakeAgain() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq, P0, P1);
+        addNotJson(P1, 0, 1);
+        round(loop); // its letter in flight
+        try (ChangesLog log = new ChangesLog()) {
+            sink.refuseFrom = 0; // Wazuh goes down
+            addEvents(P0, 0, "a");
+            round(loop);
+            dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // and the letter fails
+            tick(FIRST_RETRY);
+            round(loop);
+            assertThat(log.containing("still paused, now: dead-letter topic")).as("the letters hold it too").hasSize(1);
+
+            dlq.completeNext(); // the letter, sent again, written
+            for (int i = 0; i < 3; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(log.containing("resumed")).as("Wazuh still refuses").isEmpty();
+            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(metrics.pausedNow()).isEqualTo(1);
+
+            sink.refuseFrom = Integer.MAX_VALUE; // back
+            tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("a");
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
+    }
+
+    @Test
+    void withTheSendingThreadADatagramWrittenAtLastDoesNotEndAPauseTheLettersStillHold() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        AlertPipeline.Mode mode = deadLetterMode(dlq);
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try (ChangesLog log = new ChangesLog()) {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P1);
+            addNotJson(P1, 0, 1);
+            round(loop); // its letter in flight
+            sink.refuse = datagram -> true; // Wazuh goes down
+            addEvents(P1, 1, "a");
+            round(loop);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // refused, held by the thread
+            dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the letter fails
+            tick(FIRST_RETRY);
+            round(loop);
+            assertThat(log.containing("paused:")).hasSize(1);
+            round(loop);
+            assertThat(consumer.lastPollTimeout()).as("both refused at one retry: the backoff doubles once")
+                    .isEqualTo(DeliveryOptions.FIRST_RETRY_DELAY);
+
+            sink.refuse = datagram -> false; // Wazuh back; the letter, sent again, not written yet
+            for (int i = 0; i < 3; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(names(sink.accepted)).containsExactly("a");
+            assertThat(log.containing("resumed")).as("the letters still hold it").isEmpty();
+            assertThat(log.containing("paused:")).hasSize(1);
+
+            dlq.completeNext();
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(log.containing("resumed")).hasSize(1);
+        } finally {
+            sending.close();
+        }
+    }
+
+    @Test
+    void aRoundAsksTheBrokerAboutTheTopicOnceWhenALetterFailsWhileAnotherWaitsForTheMetadata() {
+        java.util.concurrent.atomic.AtomicReference<MockProducer<byte[], byte[]>> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        RefusingProducer dlq = new RefusingProducer(sent -> sent == 1, () -> {
+            // While the second letter's send waits max.block.ms for the metadata, the first one fails.
+            self.get().errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
+            return new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata");
+        });
+        self.set(dlq);
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 0, 1);
+        round(loop);
+        addNotJson(P1, 1, 1);
+        round(loop);
+
+        assertThat(dlq.refused).isEqualTo(1);
+        assertThat(topicChecks).as("one check of up to 10 s in the round, not one a failure").isEqualTo(1);
     }
 
     @Test
@@ -958,13 +1044,36 @@ class DeliveryLoopTest {
      * ({@link #topicChecks}).
      */
     private DeliveryLoop liveWithDeadLetters(MockProducer<byte[], byte[]> dlq, TopicPartition... assigned) {
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", dlq,
-                this::wallMillis, () -> {
-                    topicChecks++;
-                    return false;
-                }), new SilentHostWatch());
+        AlertPipeline.Mode mode = deadLetterMode(dlq);
         return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0, 1000,
                 assigned);
+    }
+
+    private AlertPipeline.Mode deadLetterMode(MockProducer<byte[], byte[]> dlq) {
+        return new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", dlq, this::wallMillis, () -> {
+            topicChecks++;
+            return false;
+        }), new SilentHostWatch());
+    }
+
+    /** The state changes' log lines (paused, resumed, ...) while open. */
+    private static final class ChangesLog implements AutoCloseable {
+        private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        private final Logger logger = (Logger) LoggerFactory.getLogger(StateChanges.class);
+
+        ChangesLog() {
+            lines.start();
+            logger.addAppender(lines);
+        }
+
+        List<String> containing(String text) {
+            return messages(lines, text);
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(lines);
+        }
     }
 
     /** Runs {@code action} on a thread of its own after {@code millis} (while the loop waits, at a stop). */
