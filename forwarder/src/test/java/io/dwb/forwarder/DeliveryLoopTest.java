@@ -970,6 +970,34 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void withTheSendingThreadLettersFailingAsTheHeldDatagramIsWrittenKeepThePauseOn() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        AlertPipeline.Mode mode = deadLetterMode(dlq);
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try (ChangesLog log = new ChangesLog()) {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P1);
+            addNotJson(P1, 0, 1);
+            round(loop); // its letter in flight
+            sink.refuse = datagram -> true; // Wazuh goes down
+            addEvents(P1, 1, "a");
+            round(loop);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // refused, held by the thread
+            tick(FIRST_RETRY);
+            round(loop); // paused for Wazuh alone
+
+            sink.refuse = datagram -> false; // Wazuh back, as the letter fails
+            dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("a");
+            assertThat(log.containing("resumed")).as("the letters hold it now").isEmpty();
+            assertThat(log.containing("paused:")).hasSize(1);
+        } finally {
+            sending.close();
+        }
+    }
+
+    @Test
     void aRoundAsksTheBrokerAboutTheTopicOnceWhenALetterFailsWhileAnotherWaitsForTheMetadata() {
         java.util.concurrent.atomic.AtomicReference<MockProducer<byte[], byte[]>> self =
                 new java.util.concurrent.atomic.AtomicReference<>();
