@@ -510,6 +510,11 @@ public final class AlertPipeline {
         return letters != null && letters.full();
     }
 
+    /** What the dead letters in flight hold: counted in the memory bound with the records held. */
+    public long lettersBytes() {
+        return letters == null ? 0 : letters.bytes();
+    }
+
     /** Dead letters acknowledged, in the order sent. */
     public long lettersAcknowledged() {
         return letters == null ? 0 : letters.acknowledged();

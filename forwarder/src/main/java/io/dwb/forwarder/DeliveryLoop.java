@@ -483,8 +483,9 @@ public final class DeliveryLoop {
         return null;
     }
 
+    /** What the records held and the dead letters in flight take, against {@code --max-pending-bytes}. */
     private long heldBytes() {
-        long n = 0;
+        long n = pipeline.lettersBytes();
         for (PartitionProgress progress : partitions.values()) {
             n += progress.bytes();
         }

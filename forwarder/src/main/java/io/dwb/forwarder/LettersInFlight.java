@@ -48,6 +48,8 @@ final class LettersInFlight {
     private final ArrayDeque<InFlight> letters = new ArrayDeque<>();
     private long sent;
     private long acknowledged;
+    /** What the letters not yet settled hold: the producer's copy of each record, counted as the record is. */
+    private long bytes;
     /** The first letter the topic could not take now, until it is acknowledged or passed over; null when none. */
     private InFlight blockedBy;
     /** Why, as last judged. */
@@ -73,6 +75,7 @@ final class LettersInFlight {
         InFlight l = new InFlight(letter);
         letters.add(l);
         sent++;
+        bytes += l.bytes;
         Throwable failure = l.failure();
         if (failure != null && blockedBy == null && !DeadLetterQueue.tooLarge(failure)) {
             judge(l, failure);
@@ -93,6 +96,15 @@ final class LettersInFlight {
 
     boolean full() {
         return letters.size() >= MAX;
+    }
+
+    /**
+     * What the letters in flight hold, by {@link PollBudget#size}: the delivery loop counts it in the memory bound
+     * beside the records held (each letter's record stays held too, until acknowledged), or 256 letters of records of
+     * large headers ran the forwarder's heap out.
+     */
+    long bytes() {
+        return bytes;
     }
 
     /** Why the topic cannot take a letter now; null when it can. */
@@ -225,6 +237,7 @@ final class LettersInFlight {
             }
             letters.poll();
             acknowledged++;
+            bytes -= head.bytes;
             if (head == blockedBy) {
                 blockedBy = firstFailed(); // a letter failed behind it holds delivery as long
             }
@@ -265,6 +278,7 @@ final class LettersInFlight {
 
     private final class InFlight {
         final DeadLetterQueue.Letter letter;
+        final long bytes;
         DeadLetterQueue.Omitted omitted;
         Future<RecordMetadata> future;
         /** The failure of this send was judged. */
@@ -273,6 +287,7 @@ final class LettersInFlight {
 
         InFlight(DeadLetterQueue.Letter letter) {
             this.letter = letter;
+            this.bytes = PollBudget.size(letter.record());
             send(DeadLetterQueue.Omitted.NOTHING);
         }
 

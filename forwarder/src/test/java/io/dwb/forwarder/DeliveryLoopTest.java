@@ -643,6 +643,27 @@ class DeliveryLoopTest {
         assertThat(committed(P1)).isEqualTo(invalid + 1);
     }
 
+    /**
+     * Each letter in flight is a copy of its record in the producer's buffer, beside the record itself (held until
+     * the letter is acknowledged): uncounted, records of 1.5 MB of headers ran the launcher's heap out
+     * ({@code LargeRecordsTest}).
+     */
+    @Test
+    void aLetterInFlightCountsInTheMemoryBoundBesideItsRecord() {
+        budget = new PollBudget(10_000);
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        consumer.addRecord(record(P1, 0, new RecordHeaders(), new byte[6_000])); // not JSON
+        round(loop);
+        round(loop);
+        assertThat(consumer.paused()).as("the record and its letter: 13 KB of the 10 KB bound").contains(P1);
+
+        dlq.completeNext();
+        round(loop);
+        round(loop);
+        assertThat(consumer.paused()).isEmpty();
+    }
+
     @Test
     void anOutageOfTheTopicPausesDeliveryAndSendsTheFailedLetterAgainNothingSkipped() {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
