@@ -36,8 +36,9 @@ public final class SilentHostWatch {
     /**
      * The most hosts one forwarder watches (a few hundred bytes each, against a 72 MB heap): a fleet's partitions
      * are shared by the group's forwarders, but anyone who may write a heartbeat chooses its host id. When full, a
-     * new host takes the place of the one reported silent longest; with none reported, it is not watched. A host
-     * still heard is never put out for a new one: else a writer of new host ids could hide a host's silence.
+     * new host takes the place of the one reported silent longest, once silent for {@link #REPLACEABLE_AFTER_NANOS};
+     * with none so, it is not watched. A host still heard is never put out for a new one (else a writer of new host
+     * ids could hide a host's silence), nor one just silent (a reboot would lose its place for good).
      */
     static final int MAX_WATCHED = 50_000;
     /**
@@ -45,6 +46,8 @@ public final class SilentHostWatch {
      * kept costs memory for good. Heard again later, it is watched as a new host (no {@code host-back}).
      */
     static final long FORGET_AFTER_NANOS = Duration.ofDays(7).toNanos();
+    /** A host reported silent and not heard for this long may give its place to a new host when the watch is full. */
+    static final long REPLACEABLE_AFTER_NANOS = Duration.ofDays(1).toNanos();
     /**
      * How far ahead of this process's clock a record's time is taken as it is: listener hosts' clocks may run a
      * little ahead; past that it counts as this clock plus this (a progress moved on by it makes no host of the
@@ -54,8 +57,8 @@ public final class SilentHostWatch {
 
     private final Map<Integer, Progress> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
-    /** The keys of the hosts reported silent and not heard since, in the order reported. */
-    private final Set<String> reportedSilent = new LinkedHashSet<>();
+    /** The keys of the hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, in the order they became so. */
+    private final Set<String> replaceable = new LinkedHashSet<>();
     private final int maxWatched;
     private final LongSupplier epochNanos;
     private long notWatched;
@@ -103,6 +106,8 @@ public final class SilentHostWatch {
         long intervalNanos;
         long lastHeartbeatNano;
         boolean reported;
+        /** In {@link #replaceable}. */
+        boolean replaceable;
     }
 
     private static final class Progress {
@@ -147,10 +152,11 @@ public final class SilentHostWatch {
         w.partition = partition;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
         w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
-        if (w.reported) {
-            reportedSilent.remove(host.key());
+        if (w.replaceable) {
+            replaceable.remove(host.key());
         }
         w.reported = false;
+        w.replaceable = false;
         return back;
     }
 
@@ -183,13 +189,18 @@ public final class SilentHostWatch {
             long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
-                reportedSilent.remove(w.host.key());
+                replaceable.remove(w.host.key());
                 forgotten++;
-            } else if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
+                continue;
+            }
+            if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
                 w.reported = true;
-                reportedSilent.add(w.host.key());
                 silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L,
                         w.lastHeartbeatNano));
+            }
+            if (w.reported && !w.replaceable && quiet > REPLACEABLE_AFTER_NANOS) {
+                w.replaceable = true;
+                replaceable.add(w.host.key());
             }
         }
         return silent;
@@ -204,14 +215,14 @@ public final class SilentHostWatch {
             Watched w = it.next();
             if (revoked.contains(w.partition)) {
                 it.remove();
-                reportedSilent.remove(w.host.key());
+                replaceable.remove(w.host.key());
             }
         }
     }
 
-    /** Makes room for a new host: forgets the one reported silent longest; false when none is. */
+    /** Makes room for a new host: forgets the one silent longest, if silent for a day; false when none is. */
     private boolean forgetLongestSilent() {
-        Iterator<String> longest = reportedSilent.iterator();
+        Iterator<String> longest = replaceable.iterator();
         if (!longest.hasNext()) {
             return false;
         }
@@ -223,7 +234,7 @@ public final class SilentHostWatch {
 
     /**
      * Heartbeats of hosts not watched, since the start: {@link #MAX_WATCHED} were watched already, none of them
-     * reported silent.
+     * silent for {@link #REPLACEABLE_AFTER_NANOS}.
      */
     public long notWatched() {
         return notWatched;
@@ -234,7 +245,7 @@ public final class SilentHostWatch {
         return forgotten;
     }
 
-    /** Hosts reported silent forgotten since the start to watch a new one, the watch being full. */
+    /** Hosts silent for a day forgotten since the start to watch a new one, the watch being full. */
     public long replaced() {
         return replaced;
     }

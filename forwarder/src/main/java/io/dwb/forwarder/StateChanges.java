@@ -89,14 +89,14 @@ final class StateChanges {
     /**
      * The silent-host watch's bounds reached, said when their counts change: hosts not watched (it watches {@link
      * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten,
-     * hosts reported silent forgotten for new ones and record times ahead of this clock (both: the first, then every
+     * hosts silent for a day forgotten for new ones and record times ahead of this clock (both: the first, then every
      * {@link #DEAD_LETTER_LOG_EVERY}th).
      */
     void watchBounds(long notWatched, long forgotten, long replaced, long ahead) {
         if (notWatched > loggedNotWatched && (loggedNotWatched == 0
                 || notWatched / DEAD_LETTER_LOG_EVERY > loggedNotWatched / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("watching {} hosts for silence already, the most one forwarder does, none of them reported "
-                    + "silent: {} heartbeats of other hosts so far were not watched (their events are delivered); add "
+            log.warn("watching {} hosts for silence already, the most one forwarder does, none of them silent for a "
+                    + "day: {} heartbeats of other hosts so far were not watched (their events are delivered); add "
                     + "forwarders to the group, or look for a writer of forged heartbeats", SilentHostWatch.MAX_WATCHED,
                     notWatched);
             loggedNotWatched = notWatched;
@@ -108,10 +108,10 @@ final class StateChanges {
         }
         if (replaced > loggedReplaced && (loggedReplaced == 0
                 || replaced / DEAD_LETTER_LOG_EVERY > loggedReplaced / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("watching {} hosts for silence already, the most one forwarder does: {} host(s) reported silent "
-                    + "so far were forgotten to watch new ones (heard again, each is watched as a new host, without "
-                    + "host-back); add forwarders to the group, or look for a writer of forged heartbeats",
-                    SilentHostWatch.MAX_WATCHED, replaced);
+            log.warn("watching {} hosts for silence already, the most one forwarder does: {} host(s) silent for a day "
+                    + "so far were forgotten to watch new ones (heard again, each is a new host, watched if there is "
+                    + "room, without host-back); add forwarders to the group, or look for a writer of forged "
+                    + "heartbeats", SilentHostWatch.MAX_WATCHED, replaced);
             loggedReplaced = replaced;
         }
         if (ahead > loggedAhead && (loggedAhead == 0

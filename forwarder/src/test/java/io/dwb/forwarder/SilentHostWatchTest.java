@@ -84,7 +84,7 @@ class SilentHostWatchTest {
      * host of the forwarder's partitions unwatched for ten days (three intervals, then a week before forgotten).
      */
     @Test
-    void aFullWatchTakesANewHostInThePlaceOfTheOneReportedSilentLongestNeverOfOneStillHeard() {
+    void aFullWatchTakesANewHostInThePlaceOfOneSilentForADayNeverOfOneHeardOrJustSilent() {
         long day = 86_400 * S;
         HostRef forged1 = new HostRef("forged", "F1");
         HostRef forged2 = new HostRef("forged", "F2");
@@ -94,7 +94,7 @@ class SilentHostWatchTest {
         small.heartbeat(0, forged2, 86_400, T0 + 100 * S);
         small.heartbeat(0, A, 30, T0 + 200 * S);
         assertThat(small.heartbeat(0, late, 30, T0 + 201 * S)).isNull();
-        assertThat(small.notWatched()).as("full, nobody reported silent").isEqualTo(1);
+        assertThat(small.notWatched()).as("full, nobody silent").isEqualTo(1);
 
         small.heartbeat(0, A, 30, T0 + 3 * day + 50 * S); // A speaks on; three days pass
         assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(forged1);
@@ -106,14 +106,43 @@ class SilentHostWatchTest {
         assertThat(small.replaced()).as("the late host took the place of the one silent longest").isEqualTo(1);
         assertThat(small.heartbeat(0, forged1, 86_400, T0 + 3 * day + 303 * S))
                 .as("forgotten: a new host, not watched, no host-back").isNull();
-        assertThat(small.notWatched()).as("none left reported silent: A, F2 and the late host heard").isEqualTo(2);
+        assertThat(small.notWatched()).as("none silent for a day: A, F2 and the late host heard").isEqualTo(2);
         assertThat(small.watched()).isEqualTo(3);
 
-        small.heartbeat(0, late, 30, T0 + 3 * day + 400 * S); // A stopped at +300 s: no new host put it out
+        small.heartbeat(0, late, 30, T0 + 3 * day + 400 * S); // A stopped at +300 s (a reboot, say)
         assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
-        assertThat(small.heartbeat(0, late, 30, T0 + 3 * day + 401 * S)).isNull();
-        assertThat(small.heartbeat(0, new HostRef("later", "L"), 30, T0 + 3 * day + 402 * S)).isNull();
-        assertThat(small.replaced()).as("A, reported silent, made room").isEqualTo(2);
+        small.heartbeat(0, new HostRef("later", "L1"), 30, T0 + 3 * day + 401 * S);
+        assertThat(small.replaced()).as("A, silent for minutes, keeps its place").isEqualTo(1);
+        assertThat(small.heartbeat(0, A, 30, T0 + 3 * day + 900 * S)).as("watched still: back").isNotNull();
+
+        small.heartbeat(0, late, 30, T0 + 4 * day + 1000 * S); // A silent again, now for a day
+        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        small.heartbeat(0, new HostRef("later", "L2"), 30, T0 + 4 * day + 1001 * S);
+        assertThat(small.replaced()).as("A, silent for a day, made room").isEqualTo(2);
+    }
+
+    @Test
+    void hostsSilentForADayThenForgottenOrRevokedMakeNoRoomAfterwards() {
+        long day = 86_400 * S;
+        for (boolean revoked : new boolean[] {false, true}) {
+            SilentHostWatch small = new SilentHostWatch(2);
+            small.heartbeat(1, A, 30, T0);
+            small.heartbeat(1, B, 30, T0);
+            small.delivered(1, T0 + day + S);
+            assertThat(small.newlySilent(0)).hasSize(2); // both silent for a day: either could make room
+            if (revoked) {
+                small.forget(List.of(1));
+            } else {
+                small.delivered(1, T0 + 8 * day);
+                assertThat(small.newlySilent(0)).isEmpty();
+                assertThat(small.forgotten()).isEqualTo(2);
+            }
+            for (String id : List.of("C", "D", "E")) {
+                small.heartbeat(0, new HostRef(id.toLowerCase(), id), 30, T0 + 8 * day);
+            }
+            assertThat(small.watched()).as("never more than the bound").isEqualTo(2);
+            assertThat(small.replaced()).isZero();
+        }
     }
 
     @Test
