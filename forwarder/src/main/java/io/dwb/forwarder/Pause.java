@@ -2,8 +2,8 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.Backoff;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why, since when, and when to
@@ -15,8 +15,8 @@ final class Pause {
     enum Change { STARTED, REASON_CHANGED, NONE }
 
     private final Backoff backoff;
-    private final Set<AlertPipeline.Refuser> refusing = EnumSet.noneOf(AlertPipeline.Refuser.class);
-    private String reason;
+    /** What refuses, and why: a line each time one's reason changes, not each time the other refuses again. */
+    private final Map<AlertPipeline.Refuser, String> refusing = new EnumMap<>(AlertPipeline.Refuser.class);
     private long since;
     private long retryAt;
 
@@ -44,15 +44,14 @@ final class Pause {
      */
     Change refused(AlertPipeline.Refuser refuser, String why, long now) {
         Change change = refusing.isEmpty() ? Change.STARTED
-                : why.equals(reason) ? Change.NONE : Change.REASON_CHANGED;
+                : why.equals(refusing.get(refuser)) ? Change.NONE : Change.REASON_CHANGED;
         if (change == Change.STARTED) {
             since = now;
         }
         if (change == Change.STARTED || now >= retryAt) {
             retryAt = now + backoff.next().toNanos();
         }
-        refusing.add(refuser);
-        reason = why;
+        refusing.put(refuser, why);
         return change;
     }
 
@@ -70,11 +69,10 @@ final class Pause {
      * there was no pause) -1.
      */
     long through(AlertPipeline.Refuser refuser, long now) {
-        return refusing.remove(refuser) && refusing.isEmpty() ? endedNow(now) : -1;
+        return refusing.remove(refuser) != null && refusing.isEmpty() ? endedNow(now) : -1;
     }
 
     private long endedNow(long now) {
-        reason = null;
         backoff.reset();
         return now - since;
     }

@@ -87,6 +87,16 @@ final class SendingThread implements Outbox {
         }
     }
 
+    /** Whether a refusal holds the head now. */
+    boolean holding() {
+        lock.lock();
+        try {
+            return held != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public boolean retryHeld() throws Refused {
         lock.lock();

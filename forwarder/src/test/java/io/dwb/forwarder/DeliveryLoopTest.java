@@ -963,7 +963,7 @@ class DeliveryLoopTest {
             sink.refuse = datagram -> true; // Wazuh goes down
             addEvents(P1, 1, "a");
             round(loop);
-            await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // refused, held by the thread
+            await().atMost(Duration.ofSeconds(10)).until(sending::holding); // refused, held by the thread
             dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the letter fails
             tick(FIRST_RETRY);
             round(loop);
@@ -971,6 +971,12 @@ class DeliveryLoopTest {
             round(loop);
             assertThat(consumer.lastPollTimeout()).as("both refused at one retry: the backoff doubles once")
                     .isEqualTo(DeliveryOptions.FIRST_RETRY_DELAY);
+            for (int i = 0; i < 3; i++) { // both refuse at each retry
+                tick(Duration.ofSeconds(10).toNanos());
+                round(loop);
+            }
+            assertThat(log.containing("still paused, now:")).as("said as the letters joined, not at each retry")
+                    .hasSize(1);
 
             sink.refuse = datagram -> false; // Wazuh back; the letter, sent again, not written yet
             for (int i = 0; i < 3; i++) {
@@ -982,7 +988,7 @@ class DeliveryLoopTest {
             assertThat(log.containing("paused:")).hasSize(1);
 
             dlq.completeNext();
-            tick(COMMIT_INTERVAL.toNanos());
+            tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
             round(loop);
             assertThat(log.containing("resumed")).hasSize(1);
         } finally {
@@ -1002,7 +1008,7 @@ class DeliveryLoopTest {
             sink.refuse = datagram -> true; // Wazuh goes down
             addEvents(P1, 1, "a");
             round(loop);
-            await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // refused, held by the thread
+            await().atMost(Duration.ofSeconds(10)).until(sending::holding); // refused, held by the thread
             tick(FIRST_RETRY);
             round(loop); // paused for Wazuh alone
 
