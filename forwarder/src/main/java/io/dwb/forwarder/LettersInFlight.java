@@ -123,8 +123,8 @@ final class LettersInFlight {
     }
 
     /**
-     * At a retry of paused delivery: what the letters say. While they are unavailable and {@code resend} (a pause's
-     * retry is due: not in the round that found them so, which has just judged the failure), the failed letters are
+     * At a retry of delivery: what the letters say. While they are unavailable and {@code resend} (a pause's retry is
+     * due: not in the round that starts the pause, which has just judged the failure), the failed letters are
      * sent again, in order, until one is answered at once (a failure: the rest wait for the next retry, else each
      * would wait {@code max.block.ms} in turn); one refused as too large goes again with less.
      *

@@ -7,8 +7,10 @@ import java.util.Map;
 
 /**
  * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why, since when, and when to
- * try again (capped exponential backoff, from the first refusal; reset when a record goes through). It lasts until
- * nothing that refused still does: the letters going through do not end a pause the Wazuh queue still holds.
+ * try again (capped exponential backoff, from the first refusal; reset when it ends). It lasts until nothing that
+ * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a record is
+ * delivered: one that needs no datagram (a dead letter, a heartbeat, a duplicate) ends a pause of the Wazuh queue
+ * too, the next datagram trying it again.
  */
 final class Pause {
     /** What a refusal changed. */
