@@ -73,6 +73,46 @@ class LargeRecordsTest {
     }
 
     /**
+     * Label keys are chosen by whoever runs a container, each event may bring new ones, and Jackson's name table
+     * (the contract's factory kept it on) kept every field name parsed for the life of the process: events of twenty
+     * new 45,000-character keys each ran the forwarder's 72 MB heap out, at the same offset after each restart.
+     */
+    @Test
+    void eventsOfNewLongLabelKeysEachAreDeliveredWithinTheLaunchersHeap(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "label-keys", 1);
+        int events = 80;
+        long t0 = System.currentTimeMillis() * 1_000_000L;
+        try (KafkaProducer<byte[], byte[]> producer = TestRecords.bigProducer(broker)) {
+            for (int i = 0; i < events; i++) {
+                ObjectNode event = TestRecords.containerEvent("keys-" + i, t0 + i);
+                ObjectNode labels = (ObjectNode) event.path("Actor").path("Attributes");
+                for (int k = 0; k < 20; k++) {
+                    labels.put(String.format("%05d-%02d-", i, k) + "k".repeat(45_000), "v");
+                }
+                producer.send(TestRecords.event(topic, "host-a", "host-id-a", event));
+            }
+            producer.flush();
+        }
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
+                     JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
+                             "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
+                             "--wazuh-queue", receiver.path().toString()))) {
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> receiver.count() >= events || !forwarder.isAlive());
+            assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
+                    .isTrue();
+            Set<String> names = new HashSet<>();
+            for (byte[] datagram : receiver.datagrams()) {
+                names.add(TestRecords.alert(datagram).path("docker").path("Actor").path("Attributes").path("name")
+                        .asText());
+            }
+            assertThat(names).as("each event once, its labels left out to fit").hasSize(events);
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    /**
      * Records of headers alone (neither key nor value: the consumer calls no deserializer for them, so the memory
      * bound never saw one during a poll), a megabyte and a half of them each, lz4 (a few kilobytes on the wire):
      * 120 of them in one poll were 180 MB, and the forwarder exited on OutOfMemoryError at the same offset after

@@ -20,7 +20,12 @@ public final class ContractJson {
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     // Field names come from whoever labels a container: String.intern of thousands of distinct
                     // label names was most of the time spent on such an event, and fills the JVM's string table.
-                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build())
+                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                    // Nor a table of the names read: the factory's table lives as long as the process and keeps up to
+                    // 6,000 names of up to 50,000 characters (events of twenty new 45,000-character label keys ran
+                    // the forwarder's 72 MB heap out; a writer of another host's checkpoints could do it to a
+                    // listener's lookup).
+                    .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build())
             // timeNano does not fit a double: keep integers and decimals exact.
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .nodeFactory(new LongIntegers())
