@@ -345,7 +345,8 @@ public final class AlertPipeline {
         if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
             changes.hostLinesLeftOut(now); // first: a minute over is said before the next one starts
-            for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now)) {
+            int room = Math.max(0, MAX_STATE_ALERTS - stateAlerts.size()); // the rest at later checks
+            for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now, room)) {
                 silentHost(silent, now);
             }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),

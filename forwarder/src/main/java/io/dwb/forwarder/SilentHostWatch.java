@@ -181,8 +181,17 @@ public final class SilentHostWatch {
         p.live = live;
     }
 
-    /** Hosts that just crossed three missed intervals; each is returned once until it is heard again. */
+    /** Hosts that just crossed three missed intervals, all of them; each is returned once until heard again. */
     public List<Silent> newlySilent(long nowNanos) {
+        return newlySilent(nowNanos, Integer.MAX_VALUE);
+    }
+
+    /**
+     * At most {@code max} hosts that crossed three missed intervals; each is returned once until it is heard again.
+     * Those past {@code max} stay to be returned by a later call: their alerts are not lost, only delayed, while
+     * the ones before them are sent (50,000 forged hosts made silent at once queued 50,000 formatted alerts).
+     */
+    public List<Silent> newlySilent(long nowNanos, int max) {
         List<Silent> silent = new ArrayList<>();
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
@@ -193,7 +202,7 @@ public final class SilentHostWatch {
                 forgotten++;
                 continue;
             }
-            if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos) {
+            if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos && silent.size() < max) {
                 w.reported = true;
                 silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L,
                         w.lastHeartbeatNano));

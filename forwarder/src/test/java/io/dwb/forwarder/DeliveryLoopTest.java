@@ -99,6 +99,8 @@ class DeliveryLoopTest {
         }
     };
     private volatile Double fetchAnswers;
+    /** The pipeline of the loop {@code live} made last. */
+    private AlertPipeline pipeline;
     /** How many times the loop asked the broker whether the dead-letter topic exists. */
     private int topicChecks;
     private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
@@ -429,6 +431,30 @@ class DeliveryLoopTest {
         }
         assertThat(sink.accepted).filteredOn(d -> d.contains("\"host-back\"")).hasSize(heartbeats - 1);
         assertThat(sink.accepted).filteredOn(d -> d.contains("\"silent-host\"")).hasSize(heartbeats - 1);
+    }
+
+    /**
+     * A writer of the topic made 50,000 hosts silent at once (heartbeats of new host ids, dated an hour before the
+     * partition's other records): each check queued every one's alert, formatted, up to 165 MB of them.
+     */
+    @Test
+    void aMassSilenceQueuesNoMoreHostAlertsThanTheBoundAndSendsEachOneInTime() {
+        DeliveryLoop loop = live(1000, 10_000, P0);
+        int hosts = 1000;
+        long t0 = RECORD_TIME_MS * 1_000_000L;
+        for (int i = 0; i < hosts; i++) {
+            consumer.addRecord(heartbeat(P0, i, t0 - Duration.ofHours(1).toNanos(), "h" + i));
+        }
+        addEvents(P0, hosts, "now"); // the partition's time moves on an hour
+        round(loop);
+        int mostQueued = 0;
+        for (int i = 0; i < 200 && sink.accepted.size() < hosts + 1; i++) {
+            tick(100_000_000L);
+            round(loop);
+            mostQueued = Math.max(mostQueued, pipeline.stateAlertsQueued());
+        }
+        assertThat(mostQueued).isPositive().isLessThanOrEqualTo(AlertPipeline.MAX_STATE_ALERTS);
+        assertThat(sink.accepted).filteredOn(d -> d.contains("\"silent-host\"")).hasSize(hosts);
     }
 
     @Test
@@ -1338,7 +1364,7 @@ class DeliveryLoopTest {
 
     private DeliveryLoop live(AlertPipeline.Mode mode, Outbox outbox, int eps, int maxPending,
                               TopicPartition... assigned) {
-        AlertPipeline pipeline = new AlertPipeline(classifier,
+        pipeline = new AlertPipeline(classifier,
                 new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
                 new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
@@ -1421,11 +1447,17 @@ class DeliveryLoopTest {
     }
 
     private static ConsumerRecord<byte[], byte[]> heartbeat(TopicPartition tp, long offset, long timeNano) {
+        return heartbeat(tp, offset, timeNano, "a".repeat(32));
+    }
+
+    private static ConsumerRecord<byte[], byte[]> heartbeat(TopicPartition tp, long offset, long timeNano,
+                                                            String hostId) {
         byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(timeNano), timeNano,
                 HEARTBEAT_INTERVAL.toSeconds(), true, null));
-        ProducerRecord<byte[], byte[]> produced = TestRecords.bridge(TOPIC, "host-a", "a".repeat(32), "heartbeat",
+        ProducerRecord<byte[], byte[]> produced = TestRecords.bridge(TOPIC, "host-" + hostId, hostId, "heartbeat",
                 value, timeNano / 1_000_000L);
-        return record(tp, offset, produced.headers(), produced.value());
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS, TimestampType.CREATE_TIME,
+                produced.key().length, value.length, produced.key(), value, produced.headers(), Optional.empty());
     }
 
     private long committed(TopicPartition tp) {
