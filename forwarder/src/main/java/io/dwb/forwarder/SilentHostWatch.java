@@ -34,13 +34,20 @@ import java.util.function.LongSupplier;
 public final class SilentHostWatch {
     private static final int MISSED_INTERVALS = 3;
     /**
-     * The most hosts one forwarder watches (a few hundred bytes each, against a 72 MB heap): a fleet's partitions
+     * The most hosts one forwarder watches, and at most {@link #MAX_WATCHED_BYTES} of them: a fleet's partitions
      * are shared by the group's forwarders, but anyone who may write a heartbeat chooses its host id. When full, a
      * new host takes the place of the one reported silent longest, once silent for {@link #REPLACEABLE_AFTER_NANOS};
      * with none so, it is not watched. A host still heard is never put out for a new one (else a writer of new host
      * ids could hide a host's silence), nor one just silent (a reboot would lose its place for good).
      */
     static final int MAX_WATCHED = 50_000;
+    /**
+     * What the hosts watched may take of the forwarder's 72 MB heap, by {@link #bytes}: hosts of 256-byte names and
+     * ids take about a kilobyte each (50,000 of them 50 MB); ~400 bytes is usual, so the count bounds first.
+     */
+    static final long MAX_WATCHED_BYTES = 20L * 1024 * 1024;
+    /** What a host watched takes beyond its strings (the entry, the host, the strings' headers), estimated. */
+    private static final int HOST_OVERHEAD_BYTES = 256;
     /**
      * A host reported silent and not heard for this long is forgotten: a fleet's hosts come and go, and each one
      * kept costs memory for good. Heard again later, it is watched as a new host (no {@code host-back}).
@@ -60,6 +67,8 @@ public final class SilentHostWatch {
     /** The keys of the hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, in the order they became so. */
     private final Set<String> replaceable = new LinkedHashSet<>();
     private final int maxWatched;
+    private final long maxWatchedBytes;
+    private long watchedBytes;
     private final LongSupplier epochNanos;
     private long notWatched;
     private long forgotten;
@@ -74,9 +83,14 @@ public final class SilentHostWatch {
         this(maxWatched, ContractJson::epochNanosNow);
     }
 
-    /** @param epochNanos the wall clock, nanoseconds since the epoch: the latest a record's time is taken as */
     SilentHostWatch(int maxWatched, LongSupplier epochNanos) {
+        this(maxWatched, MAX_WATCHED_BYTES, epochNanos);
+    }
+
+    /** @param epochNanos the wall clock, nanoseconds since the epoch: the latest a record's time is taken as */
+    SilentHostWatch(int maxWatched, long maxWatchedBytes, LongSupplier epochNanos) {
         this.maxWatched = maxWatched;
+        this.maxWatchedBytes = maxWatchedBytes;
         this.epochNanos = epochNanos;
     }
 
@@ -108,6 +122,8 @@ public final class SilentHostWatch {
         boolean reported;
         /** In {@link #replaceable}. */
         boolean replaceable;
+        /** {@link #bytes} of its host. */
+        long bytes;
     }
 
     private static final class Progress {
@@ -131,10 +147,13 @@ public final class SilentHostWatch {
         progress.recordNanos = Math.max(progress.recordNanos, heartbeatTimeNano); // watched or not, time moved on
         Watched w = hosts.get(host.key());
         boolean known = w != null;
+        long bytes = bytes(host);
         if (!known) {
-            if (hosts.size() >= maxWatched && !forgetLongestSilent()) {
-                notWatched++;
-                return null;
+            while (hosts.size() >= maxWatched || watchedBytes + bytes > maxWatchedBytes) {
+                if (!forgetLongestSilent()) {
+                    notWatched++;
+                    return null;
+                }
             }
             w = new Watched();
             hosts.put(host.key(), w);
@@ -149,6 +168,8 @@ public final class SilentHostWatch {
                 ? new Back(host, gap / 1_000_000_000L, w.lastHeartbeatNano, heartbeatTimeNano, missed)
                 : null;
         w.host = host;
+        watchedBytes += bytes - w.bytes; // a host's name may change from one heartbeat to the next
+        w.bytes = bytes;
         w.partition = partition;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
         w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
@@ -198,6 +219,7 @@ public final class SilentHostWatch {
             long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
+                watchedBytes -= w.bytes;
                 replaceable.remove(w.host.key());
                 forgotten++;
                 continue;
@@ -217,13 +239,15 @@ public final class SilentHostWatch {
 
     /** Partitions revoked or lost: their hosts are the new owner's to watch. */
     public void forget(Collection<Integer> revoked) {
-        for (Integer partition : revoked) {
+        Set<Integer> gone = Set.copyOf(revoked); // a list's contains for each of 50,000 hosts, in a rebalance
+        for (Integer partition : gone) {
             partitions.remove(partition);
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
-            if (revoked.contains(w.partition)) {
+            if (gone.contains(w.partition)) {
                 it.remove();
+                watchedBytes -= w.bytes;
                 replaceable.remove(w.host.key());
             }
         }
@@ -235,10 +259,17 @@ public final class SilentHostWatch {
         if (!longest.hasNext()) {
             return false;
         }
-        hosts.remove(longest.next());
+        watchedBytes -= hosts.remove(longest.next()).bytes;
         longest.remove();
         replaced++;
         return true;
+    }
+
+    /** What watching {@code host} takes, estimated: its strings (two bytes a character at most) and the entry. */
+    private static long bytes(HostRef host) {
+        String key = host.key();
+        return HOST_OVERHEAD_BYTES + 2L * ((host.name() == null ? 0 : host.name().length())
+                + (host.id() == null ? 0 : host.id().length()) + (key.equals(host.id()) ? 0 : key.length()));
     }
 
     /**

@@ -145,6 +145,39 @@ class SilentHostWatchTest {
         }
     }
 
+    /**
+     * Host names and ids of 256 bytes each (any writer of the topic chooses them) took about a kilobyte a host:
+     * 50,000 of them, 50 MB of the forwarder's 72 MB heap. The watch is bounded by its bytes too.
+     */
+    @Test
+    void hostsOfLongNamesFillTheWatchByItsBytesBeforeItsCountAndFreeThemWhenForgotten() {
+        AtomicLong wall = new AtomicLong(T0);
+        SilentHostWatch longNames = new SilentHostWatch(1000, 10_000, wall::get);
+        for (int i = 0; i < 100; i++) {
+            longNames.heartbeat(0, new HostRef(String.format("%03d", i) + "n".repeat(253),
+                    String.format("%03d", i) + "i".repeat(253)), 30, T0);
+        }
+        assertThat(longNames.watched()).as("about a kilobyte each, at most 10 KB").isBetween(5, 10);
+        SilentHostWatch shortNames = new SilentHostWatch(1000, 10_000, wall::get);
+        for (int i = 0; i < 100; i++) {
+            shortNames.heartbeat(0, new HostRef("web-" + i, "id-" + i), 30, T0);
+        }
+        assertThat(shortNames.watched()).isGreaterThan(3 * longNames.watched());
+
+        int watched = longNames.watched();
+        wall.set(T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS);
+        longNames.delivered(0, T0 + SilentHostWatch.FORGET_AFTER_NANOS);
+        assertThat(longNames.newlySilent(0)).hasSize(watched);
+        longNames.delivered(0, T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS);
+        longNames.newlySilent(0);
+        assertThat(longNames.watched()).isZero();
+        for (int i = 0; i < 100; i++) {
+            longNames.heartbeat(0, new HostRef(String.format("%03d", i) + "m".repeat(253),
+                    String.format("%03d", i) + "j".repeat(253)), 30, T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS);
+        }
+        assertThat(longNames.watched()).as("the bytes of those forgotten given back").isEqualTo(watched);
+    }
+
     @Test
     void aHostSilentForAWeekIsForgottenAndWatchedAnewWhenHeard() {
         watch.heartbeat(0, A, 30, T0);
