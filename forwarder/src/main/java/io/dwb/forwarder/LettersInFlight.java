@@ -100,8 +100,8 @@ final class LettersInFlight {
 
     /**
      * What the letters in flight hold, by {@link PollBudget#size}: the delivery loop counts it in the memory bound
-     * beside the records held (each letter's record stays held too, until acknowledged), or 256 letters of records of
-     * large headers ran the forwarder's heap out.
+     * beside the records held (each letter's record stays held too, until acknowledged); else the producer's copies
+     * of 256 letters of large records could hold as much again as the bound.
      */
     long bytes() {
         return bytes;

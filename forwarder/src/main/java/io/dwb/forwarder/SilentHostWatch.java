@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,11 +64,17 @@ public final class SilentHostWatch {
 
     private final Map<Integer, Progress> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
-    /** The keys of the hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, in the order they became so. */
-    private final Set<String> replaceable = new LinkedHashSet<>();
+    /** The hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, by key, in the order they became so. */
+    private final Map<String, Watched> replaceable = new LinkedHashMap<>();
+    /**
+     * The hosts found silent that a check had no room to report, by key, in the order found: reported first at the
+     * next checks, so that new silent hosts, however many, do not hold one back for good.
+     */
+    private final Map<String, Watched> unreported = new LinkedHashMap<>();
     private final int maxWatched;
     private final long maxWatchedBytes;
     private long watchedBytes;
+    private long replaceableBytes;
     private final LongSupplier epochNanos;
     private long notWatched;
     private long forgotten;
@@ -115,15 +121,18 @@ public final class SilentHostWatch {
     public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {}
 
     private static final class Watched {
+        final String key;
         HostRef host;
         int partition;
         long intervalNanos;
         long lastHeartbeatNano;
         boolean reported;
-        /** In {@link #replaceable}. */
-        boolean replaceable;
         /** {@link #bytes} of its host. */
         long bytes;
+
+        Watched(String key) {
+            this.key = key;
+        }
     }
 
     private static final class Progress {
@@ -149,14 +158,12 @@ public final class SilentHostWatch {
         boolean known = w != null;
         long bytes = bytes(host);
         if (!known) {
-            while (hosts.size() >= maxWatched || watchedBytes + bytes > maxWatchedBytes) {
-                if (!forgetLongestSilent()) {
-                    notWatched++;
-                    return null;
-                }
+            if (!makeRoom(1, bytes)) {
+                notWatched++;
+                return null;
             }
-            w = new Watched();
-            hosts.put(host.key(), w);
+            w = new Watched(host.key());
+            hosts.put(w.key, w);
         }
         long gap = heartbeatTimeNano - w.lastHeartbeatNano;
         // Two heartbeats of one host further apart in its own time than three intervals: it was silent in between,
@@ -167,17 +174,17 @@ public final class SilentHostWatch {
         Back back = w.reported || missed != null
                 ? new Back(host, gap / 1_000_000_000L, w.lastHeartbeatNano, heartbeatTimeNano, missed)
                 : null;
-        w.host = host;
-        watchedBytes += bytes - w.bytes; // a host's name may change from one heartbeat to the next
-        w.bytes = bytes;
+        unmark(w); // heard: neither to be reported nor to be put out
+        // A host's name may change from one heartbeat to the next; one that grows past the bound keeps its last.
+        if (bytes <= w.bytes || makeRoom(0, bytes - w.bytes)) {
+            w.host = host;
+            watchedBytes += bytes - w.bytes;
+            w.bytes = bytes;
+        }
         w.partition = partition;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
         w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
-        if (w.replaceable) {
-            replaceable.remove(host.key());
-        }
         w.reported = false;
-        w.replaceable = false;
         return back;
     }
 
@@ -209,32 +216,44 @@ public final class SilentHostWatch {
 
     /**
      * At most {@code max} hosts that crossed three missed intervals; each is returned once until it is heard again.
-     * Those past {@code max} stay to be returned by a later call: their alerts are not lost, only delayed, while
-     * the ones before them are sent (50,000 forged hosts made silent at once queued 50,000 formatted alerts).
+     * Those past {@code max} are returned by the next calls first, in the order found: their alerts are delayed, not
+     * lost, and no number of new silent hosts keeps one back for good (50,000 forged hosts made silent at once queued
+     * 50,000 formatted alerts).
      */
     public List<Silent> newlySilent(long nowNanos, int max) {
         List<Silent> silent = new ArrayList<>();
+        for (Iterator<Watched> it = unreported.values().iterator(); it.hasNext() && silent.size() < max; ) {
+            Watched w = it.next();
+            it.remove();
+            report(w, nowNanos, silent);
+        }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
             long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
-                watchedBytes -= w.bytes;
-                replaceable.remove(w.host.key());
+                dropped(w);
                 forgotten++;
                 continue;
             }
-            if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos && silent.size() < max) {
-                w.reported = true;
-                silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L,
-                        w.lastHeartbeatNano));
+            if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos && !unreported.containsKey(w.key)) {
+                if (silent.size() < max) {
+                    report(w, nowNanos, silent);
+                } else {
+                    unreported.put(w.key, w);
+                }
             }
-            if (w.reported && !w.replaceable && quiet > REPLACEABLE_AFTER_NANOS) {
-                w.replaceable = true;
-                replaceable.add(w.host.key());
+            if (w.reported && quiet > REPLACEABLE_AFTER_NANOS && replaceable.putIfAbsent(w.key, w) == null) {
+                replaceableBytes += w.bytes;
             }
         }
         return silent;
+    }
+
+    private void report(Watched w, long nowNanos, List<Silent> silent) {
+        long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
+        w.reported = true;
+        silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L, w.lastHeartbeatNano));
     }
 
     /** Partitions revoked or lost: their hosts are the new owner's to watch. */
@@ -247,22 +266,41 @@ public final class SilentHostWatch {
             Watched w = it.next();
             if (gone.contains(w.partition)) {
                 it.remove();
-                watchedBytes -= w.bytes;
-                replaceable.remove(w.host.key());
+                dropped(w);
             }
         }
     }
 
-    /** Makes room for a new host: forgets the one silent longest, if silent for a day; false when none is. */
-    private boolean forgetLongestSilent() {
-        Iterator<String> longest = replaceable.iterator();
-        if (!longest.hasNext()) {
-            return false;
+    /**
+     * Room for {@code count} more hosts and {@code bytes} more: made by forgetting the hosts silent longest, if
+     * silent for a day, and only when that is enough (else none is forgotten for nothing); false when it is not.
+     */
+    private boolean makeRoom(int count, long bytes) {
+        if (hosts.size() + count > maxWatched && replaceable.isEmpty()
+                || watchedBytes - replaceableBytes + bytes > maxWatchedBytes) {
+            return hosts.size() + count <= maxWatched && watchedBytes + bytes <= maxWatchedBytes;
         }
-        watchedBytes -= hosts.remove(longest.next()).bytes;
-        longest.remove();
-        replaced++;
+        while (hosts.size() + count > maxWatched || watchedBytes + bytes > maxWatchedBytes) {
+            Watched longest = replaceable.values().iterator().next();
+            hosts.remove(longest.key);
+            dropped(longest);
+            replaced++;
+        }
         return true;
+    }
+
+    /** A host no longer watched: its bytes given back, and nothing left to do about it. */
+    private void dropped(Watched w) {
+        watchedBytes -= w.bytes;
+        unmark(w);
+    }
+
+    /** A host neither to be put out for a new one nor to be reported later (heard again, or dropped). */
+    private void unmark(Watched w) {
+        if (replaceable.remove(w.key) != null) {
+            replaceableBytes -= w.bytes;
+        }
+        unreported.remove(w.key);
     }
 
     /** What watching {@code host} takes, estimated: its strings (two bytes a character at most) and the entry. */

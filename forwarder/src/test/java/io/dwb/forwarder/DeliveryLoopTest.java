@@ -983,13 +983,7 @@ class DeliveryLoopTest {
         AlertPipeline.Mode mode = deadLetterMode(dlq);
         SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
         try (ChangesLog log = new ChangesLog()) {
-            DeliveryLoop loop = live(mode, sending, 0, 1000, P1);
-            addNotJson(P1, 0, 1);
-            round(loop); // its letter in flight
-            sink.refuse = datagram -> true; // Wazuh goes down
-            addEvents(P1, 1, "a");
-            round(loop);
-            await().atMost(Duration.ofSeconds(10)).until(sending::holding); // refused, held by the thread
+            DeliveryLoop loop = letterInFlightThenHeld(mode, sending);
             dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the letter fails
             tick(FIRST_RETRY);
             round(loop);
@@ -1028,13 +1022,7 @@ class DeliveryLoopTest {
         AlertPipeline.Mode mode = deadLetterMode(dlq);
         SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
         try (ChangesLog log = new ChangesLog()) {
-            DeliveryLoop loop = live(mode, sending, 0, 1000, P1);
-            addNotJson(P1, 0, 1);
-            round(loop); // its letter in flight
-            sink.refuse = datagram -> true; // Wazuh goes down
-            addEvents(P1, 1, "a");
-            round(loop);
-            await().atMost(Duration.ofSeconds(10)).until(sending::holding); // refused, held by the thread
+            DeliveryLoop loop = letterInFlightThenHeld(mode, sending);
             tick(FIRST_RETRY);
             round(loop); // paused for Wazuh alone
 
@@ -1135,6 +1123,21 @@ class DeliveryLoopTest {
             topicChecks++;
             return false;
         }), new SilentHostWatch());
+    }
+
+    /**
+     * A loop of partition 1 with the sending thread: a letter in flight, then Wazuh down and the event "a" after it
+     * held by the thread.
+     */
+    private DeliveryLoop letterInFlightThenHeld(AlertPipeline.Mode mode, SendingThread sending) {
+        DeliveryLoop loop = live(mode, sending, 0, 1000, P1);
+        addNotJson(P1, 0, 1);
+        round(loop); // its letter in flight
+        sink.refuse = datagram -> true; // Wazuh goes down
+        addEvents(P1, 1, "a");
+        round(loop);
+        await().atMost(Duration.ofSeconds(10)).until(sending::holding); // refused, held by the thread
+        return loop;
     }
 
     /** The state changes' log lines (paused, resumed, ...) while open. */

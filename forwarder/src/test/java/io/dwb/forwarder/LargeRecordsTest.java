@@ -51,14 +51,8 @@ class LargeRecordsTest {
             producer.flush();
         }
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
-             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
-                     JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
-                             "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
-                             "--wazuh-queue", receiver.path().toString()))) {
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> receiver.count() >= EVENTS || !forwarder.isAlive());
-            assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
-                    .isTrue();
+             JavaProcess forwarder = launched(broker, topic, receiver)) {
+            awaitDatagrams(forwarder, receiver, EVENTS);
             assertThat(receiver.count()).isEqualTo(EVENTS);
             Set<String> names = new HashSet<>();
             for (byte[] datagram : receiver.datagrams()) {
@@ -94,14 +88,8 @@ class LargeRecordsTest {
             producer.flush();
         }
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
-             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
-                     JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
-                             "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
-                             "--wazuh-queue", receiver.path().toString()))) {
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> receiver.count() >= events || !forwarder.isAlive());
-            assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
-                    .isTrue();
+             JavaProcess forwarder = launched(broker, topic, receiver)) {
+            awaitDatagrams(forwarder, receiver, events);
             Set<String> names = new HashSet<>();
             for (byte[] datagram : receiver.datagrams()) {
                 names.add(TestRecords.alert(datagram).path("docker").path("Actor").path("Attributes").path("name")
@@ -133,15 +121,9 @@ class LargeRecordsTest {
             producer.flush();
         }
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
-             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
-                     JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
-                             "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
-                             "--wazuh-queue", receiver.path().toString()));
+             JavaProcess forwarder = launched(broker, topic, receiver);
              Admin admin = broker.admin()) {
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> receiver.count() >= 1 || !forwarder.isAlive());
-            assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
-                    .isTrue();
+            awaitDatagrams(forwarder, receiver, 1);
             assertThat(TestRecords.alert(receiver.datagrams().get(0)).path("docker").path("Actor")
                     .path("Attributes").path("name").asText()).isEqualTo("after");
             String dlq = topic + "-dlq";
@@ -155,5 +137,22 @@ class LargeRecordsTest {
             assertThat(deadLetters).as("each record of headers alone dead-lettered").isEqualTo(records);
             assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
         }
+    }
+
+    /** The forwarder as {@code bin/forwarder} starts it (its 72 MB heap), from the topic to {@code receiver}. */
+    private static JavaProcess launched(SharedKafka.Broker broker, String topic, DatagramReceiver receiver)
+            throws java.io.IOException {
+        return JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
+                JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
+                        "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
+                        "--wazuh-queue", receiver.path().toString()));
+    }
+
+    /** Waits for {@code count} datagrams; the forwarder still running (not out of memory) when they came. */
+    private static void awaitDatagrams(JavaProcess forwarder, DatagramReceiver receiver, int count) {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                .until(() -> receiver.count() >= count || !forwarder.isAlive());
+        assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
+                .isTrue();
     }
 }

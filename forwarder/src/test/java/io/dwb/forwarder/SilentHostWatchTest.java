@@ -178,6 +178,78 @@ class SilentHostWatchTest {
         assertThat(longNames.watched()).as("the bytes of those forgotten given back").isEqualTo(watched);
     }
 
+    /**
+     * A check reports as many silent hosts as the alerts queued leave room for. Taken in the watch's map order, new
+     * silent hosts (heartbeats of new ids dated back, any writer of the topic) that sort before a real host kept it
+     * from being reported for as long as they kept coming.
+     */
+    @Test
+    void aHostFoundSilentIsReportedBeforeTheHostsFoundSilentAfterItHoweverManyCome() {
+        SilentHostWatch small = new SilentHostWatch(10_000);
+        String last = null; // an id the map iterates last, whatever its size: its spread hash's low bits all set
+        for (int i = 0; last == null; i++) {
+            if ((spread("V" + i) & 0x3FF) == 0x3FF) {
+                last = "V" + i;
+            }
+        }
+        HostRef real = new HostRef("real", last);
+        small.heartbeat(0, real, 30, T0);
+        small.delivered(0, T0 + 100 * S); // the real host is silent
+        int next = 0;
+        boolean reported = false;
+        for (int check = 0; check < 20 && !reported; check++) {
+            for (int k = 0; k < 10; next++) { // ten new silent hosts a check, each sorting before it
+                if ((spread("F" + next) & 0x3FF) != 0x3FF) {
+                    small.heartbeat(0, new HostRef("forged", "F" + next), 30, T0 - 1000 * S);
+                    k++;
+                }
+            }
+            reported = small.newlySilent(0, 5).stream().anyMatch(silent -> silent.host().equals(real));
+            assertThat(check).as("reported within three checks").isLessThan(3);
+        }
+        assertThat(reported).isTrue();
+    }
+
+    /** HashMap's bucket hash of a key. */
+    private static int spread(String key) {
+        int h = key.hashCode();
+        return h ^ (h >>> 16);
+    }
+
+    @Test
+    void aWatchedHostWhoseNameGrowsPastTheBytesKeepsItsEarlierName() {
+        SilentHostWatch small = new SilentHostWatch(1000, 10_000, () -> T0 + 1000 * S);
+        for (int i = 0; i < 30; i++) {
+            small.heartbeat(0, new HostRef(null, String.format("%03d", i)), 30, T0); // ~260 bytes each
+        }
+        for (int i = 0; i < 30; i++) { // then each names itself with 250 characters: ~500 bytes more each
+            small.heartbeat(0, new HostRef("n".repeat(250), String.format("%03d", i)), 30, T0 + S);
+        }
+        small.delivered(0, T0 + 100 * S);
+        List<SilentHostWatch.Silent> silent = small.newlySilent(0);
+        assertThat(silent).hasSize(30);
+        assertThat(silent).filteredOn(h -> h.host().name() != null).as("as many renamed as the bytes allow")
+                .hasSizeBetween(1, 5);
+    }
+
+    @Test
+    void noHostIsPutOutForANewOneThatWouldNotFitEvenThen() {
+        long day = 86_400 * S;
+        AtomicLong wall = new AtomicLong(T0);
+        SilentHostWatch small = new SilentHostWatch(1000, 3_300, wall::get);
+        small.heartbeat(1, new HostRef(null, "s1"), 30, T0); // ~260 bytes each
+        small.heartbeat(1, new HostRef(null, "s2"), 30, T0);
+        small.heartbeat(0, new HostRef("n".repeat(250), "l".repeat(250)), 30, T0); // ~1,250 bytes
+        wall.set(T0 + 2 * day);
+        small.delivered(1, T0 + 2 * day);
+        assertThat(small.newlySilent(0)).hasSize(2); // the two short ones silent for a day: replaceable
+
+        small.heartbeat(0, new HostRef("m".repeat(250), "k".repeat(250)), 30, T0 + 2 * day); // fits beside them
+        assertThat(small.heartbeat(0, new HostRef("o".repeat(250), "p".repeat(250)), 30, T0 + 2 * day)).isNull();
+        assertThat(small.replaced()).as("putting out both would not make room: neither is put out").isZero();
+        assertThat(small.watched()).isEqualTo(4);
+    }
+
     @Test
     void aHostSilentForAWeekIsForgottenAndWatchedAnewWhenHeard() {
         watch.heartbeat(0, A, 30, T0);
