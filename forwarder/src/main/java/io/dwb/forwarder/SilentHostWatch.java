@@ -43,7 +43,8 @@ public final class SilentHostWatch {
     static final int MAX_WATCHED = 50_000;
     /**
      * What the hosts watched may take of the forwarder's 72 MB heap, by {@link #bytes}: hosts of 256-byte names and
-     * ids take about a kilobyte each (50,000 of them 50 MB); ~400 bytes is usual, so the count bounds first.
+     * ids take about a kilobyte each (50,000 of them 50 MB); 400-450 bytes is usual (a 64-character id and a host
+     * name), so this bounds a fleet's watch from about 45,000 hosts, before the count.
      */
     static final long MAX_WATCHED_BYTES = 20L * 1024 * 1024;
     /** What a host watched takes beyond its strings (the entry, the host, the strings' headers), estimated. */
@@ -311,8 +312,8 @@ public final class SilentHostWatch {
     }
 
     /**
-     * Heartbeats of hosts not watched, since the start: {@link #MAX_WATCHED} were watched already, none of them
-     * silent for {@link #REPLACEABLE_AFTER_NANOS}.
+     * Heartbeats of hosts not watched, since the start: {@link #MAX_WATCHED} or {@link #MAX_WATCHED_BYTES} were
+     * watched already, not enough of them silent for {@link #REPLACEABLE_AFTER_NANOS} to make room.
      */
     public long notWatched() {
         return notWatched;

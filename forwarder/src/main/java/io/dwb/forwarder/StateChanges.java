@@ -95,9 +95,10 @@ final class StateChanges {
     void watchBounds(long notWatched, long forgotten, long replaced, long ahead) {
         if (notWatched > loggedNotWatched && (loggedNotWatched == 0
                 || notWatched / DEAD_LETTER_LOG_EVERY > loggedNotWatched / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("watching {} hosts for silence already, the most one forwarder does, none of them silent for a "
-                    + "day: {} heartbeats of other hosts so far were not watched (their events are delivered); add "
-                    + "forwarders to the group, or look for a writer of forged heartbeats", SilentHostWatch.MAX_WATCHED,
+            log.warn("the silent-host watch is full (at most {} hosts or {} MiB of their names and ids a forwarder), "
+                    + "not enough of them silent for a day to make room: {} heartbeats of other hosts so far were not "
+                    + "watched (their events are delivered); add forwarders to the group, or look for a writer of "
+                    + "forged heartbeats", SilentHostWatch.MAX_WATCHED, SilentHostWatch.MAX_WATCHED_BYTES >> 20,
                     notWatched);
             loggedNotWatched = notWatched;
         }
@@ -108,10 +109,12 @@ final class StateChanges {
         }
         if (replaced > loggedReplaced && (loggedReplaced == 0
                 || replaced / DEAD_LETTER_LOG_EVERY > loggedReplaced / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("watching {} hosts for silence already, the most one forwarder does: {} host(s) silent for a day "
-                    + "so far were forgotten to watch new ones (heard again, each is a new host, watched if there is "
-                    + "room, without host-back); add forwarders to the group, or look for a writer of forged "
-                    + "heartbeats", SilentHostWatch.MAX_WATCHED, replaced);
+            log.warn("the silent-host watch is full (at most {} hosts or {} MiB of their names and ids a forwarder): "
+                    + "{} host(s) silent for a day so far were forgotten to watch new ones (heard again, each is a new "
+                    + "host, watched if there is room, without host-back); add forwarders to the group, or look for a "
+                    + "writer of forged heartbeats", SilentHostWatch.MAX_WATCHED,
+                    SilentHostWatch.MAX_WATCHED_BYTES >> 20,
+                    replaced);
             loggedReplaced = replaced;
         }
         if (ahead > loggedAhead && (loggedAhead == 0
