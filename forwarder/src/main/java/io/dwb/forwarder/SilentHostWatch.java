@@ -177,7 +177,7 @@ public final class SilentHostWatch {
                 : null;
         unmark(w); // heard: neither to be reported nor to be put out
         // A host's name may change from one heartbeat to the next; one that grows past the bound keeps its last.
-        if (bytes <= w.bytes || makeRoom(0, bytes - w.bytes)) {
+        if (!known || bytes <= w.bytes || makeRoom(0, bytes - w.bytes)) {
             w.host = host;
             watchedBytes += bytes - w.bytes;
             w.bytes = bytes;
