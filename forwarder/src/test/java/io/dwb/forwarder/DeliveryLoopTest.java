@@ -753,7 +753,7 @@ class DeliveryLoopTest {
 
         org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
                 .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
-        Thread acknowledging = later(200, dlq::completeNext); // the first letter, acknowledged while the stop waits
+        Thread acknowledging = whileWaiting(dlq::completeNext); // the first letter, acknowledged as the stop waits
         loop.finish();
         join(acknowledging);
 
@@ -1065,7 +1065,7 @@ class DeliveryLoopTest {
         addNotJson(P1, 0, 1);
         round(loop);
 
-        Thread broker = later(200, () -> {
+        Thread broker = whileWaiting(() -> {
             dlq.errorNext(new org.apache.kafka.common.errors.RecordTooLargeException("over max.message.bytes"));
             await().atMost(Duration.ofSeconds(5)).until(() -> dlq.history().size() == 2); // sent again, no value
             dlq.completeNext();
@@ -1160,14 +1160,15 @@ class DeliveryLoopTest {
         }
     }
 
-    /** Runs {@code action} on a thread of its own after {@code millis} (while the loop waits, at a stop). */
-    private static Thread later(long millis, Runnable action) {
+    /**
+     * Runs {@code action} on a thread of its own once the calling thread waits with a timeout (the stop waiting for
+     * an acknowledgement, called next), so that what the action does happens during that wait.
+     */
+    private static Thread whileWaiting(Runnable action) {
+        Thread caller = Thread.currentThread();
         Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                return;
-            }
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> caller.getState() == Thread.State.TIMED_WAITING);
             action.run();
         });
         t.start();

@@ -1,6 +1,5 @@
 package io.dwb.listener;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -34,14 +33,12 @@ import javax.net.ssl.SSLContext;
  */
 public final class EngineConnection implements AutoCloseable {
     /**
-     * The engine's answers, read whole already, so Jackson's size limits guard nothing here; and names are kept in
-     * no table. Label keys are chosen by whoever runs a container: one over Jackson's 50,000 characters made the
-     * whole {@code /containers/json} answer unreadable, so no state snapshot followed any gap; and the contract
-     * mapper's name table would have kept such keys for the life of the process.
+     * The engine's answers, read whole already, so Jackson's size limits guard nothing here (the contract's factory
+     * keeps no table of names either). Label keys are chosen by whoever runs a container: one over Jackson's 50,000
+     * characters made the whole {@code /containers/json} answer unreadable, so no state snapshot followed any gap.
      */
     private static final ObjectReader ANSWERS = ContractJson.MAPPER.reader().with(ContractJson.MAPPER.getFactory()
-            .copy().configure(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES, false)
-            .setStreamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE)
+            .copy().setStreamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE)
                     .maxStringLength(Integer.MAX_VALUE).build()));
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
