@@ -30,8 +30,12 @@ public final class AlertPipeline {
 
     /** The result of one attempt. */
     public sealed interface Step {
-        /** Delivered, dead-lettered or dropped as a duplicate: its offset may be committed. */
-        record Done() implements Step {}
+        /**
+         * Delivered, dead-lettered or dropped as a duplicate: its offset may be committed. {@code datagram}: the
+         * outbox took a datagram for it, so the Wazuh queue takes them again; a record done without one (a duplicate,
+         * a heartbeat, a dead letter) says nothing about the queue.
+         */
+        record Done(boolean datagram) implements Step {}
 
         /** The pacer allows no datagram for {@code nanos}; try again then. */
         record Wait(long nanos) implements Step {}
@@ -91,7 +95,10 @@ public final class AlertPipeline {
         record Replay() implements Mode {}
     }
 
-    static final Step DONE = new Step.Done();
+    /** Done without a datagram. */
+    static final Step DONE = new Step.Done(false);
+    /** Done, its datagram taken by the outbox. */
+    static final Step SENT = new Step.Done(true);
     private static final Step LATER = new Step.Later();
     static final String EVENT = "event";
     static final String SILENT_HOST = "silent-host";
@@ -462,7 +469,7 @@ public final class AlertPipeline {
             return new Step.Blocked(Refuser.OUTBOX, e.getMessage());
         }
         pacer.take();
-        return DONE;
+        return SENT;
     }
 
     /**
@@ -471,7 +478,7 @@ public final class AlertPipeline {
      */
     public Step retryHeld() {
         try {
-            return outbox.retryHeld() ? DONE : null;
+            return outbox.retryHeld() ? SENT : null;
         } catch (Outbox.Refused e) {
             return new Step.Blocked(Refuser.OUTBOX, e.getMessage());
         }

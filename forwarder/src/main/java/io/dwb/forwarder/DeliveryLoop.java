@@ -295,10 +295,15 @@ public final class DeliveryLoop {
         if (!pause.due(now)) {
             return;
         }
+        pause.roundStarted();
         try {
             deliverDue(now);
         } finally {
             pipeline.flush();
+        }
+        long paused = pause.roundOver(clock.getAsLong());
+        if (paused >= 0) {
+            changes.resumed(paused);
         }
     }
 
@@ -415,7 +420,11 @@ public final class DeliveryLoop {
     /** Applies a pipeline step to the loop's state; true when delivery may go on. */
     private boolean proceed(AlertPipeline.Step step) {
         long now = clock.getAsLong();
-        if (step instanceof AlertPipeline.Step.Done) {
+        if (step instanceof AlertPipeline.Step.Done done) {
+            if (!done.datagram()) {
+                pause.passedUnsent(); // says nothing about the Wazuh queue
+                return true;
+            }
             long paused = pause.ended(now);
             if (paused >= 0) {
                 changes.resumed(paused);

@@ -8,9 +8,11 @@ import java.util.Map;
 /**
  * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why, since when, and when to
  * try again (capped exponential backoff, from the first refusal; reset when it ends). It lasts until nothing that
- * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a record is
- * delivered: one that needs no datagram (a dead letter, a heartbeat, a duplicate) ends a pause of the Wazuh queue
- * too, the next datagram trying it again.
+ * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a datagram is
+ * taken. Records that need none (heartbeats, duplicates, dead letters) go on at each retry and end it only at the end
+ * of a round in which nothing was refused (the refused record's partition revoked): else, in a fleet, each retry's
+ * heartbeats ended the pause and the next datagram started it again, a log line each and the backoff back at its first
+ * step, for as long as Wazuh was down.
  */
 final class Pause {
     /** What a refusal changed. */
@@ -21,6 +23,9 @@ final class Pause {
     private final Map<AlertPipeline.Refuser, String> refusing = new EnumMap<>(AlertPipeline.Refuser.class);
     private long since;
     private long retryAt;
+    /** In the delivery round now: whether a record went through without a datagram, whether anything refused. */
+    private boolean passedUnsent;
+    private boolean refusedInRound;
 
     Pause(Duration firstRetry, Duration maxRetry) {
         this.backoff = new Backoff(firstRetry, maxRetry);
@@ -45,6 +50,7 @@ final class Pause {
      * when both the outbox and the letters refuse at it).
      */
     Change refused(AlertPipeline.Refuser refuser, String why, long now) {
+        refusedInRound = true;
         Change change = refusing.isEmpty() ? Change.STARTED
                 : why.equals(refusing.get(refuser)) ? Change.NONE : Change.REASON_CHANGED;
         if (change == Change.STARTED) {
@@ -57,7 +63,26 @@ final class Pause {
         return change;
     }
 
-    /** A record went through: how long the pause lasted in nanoseconds, or -1 when there was none. */
+    /** A delivery round starts. */
+    void roundStarted() {
+        passedUnsent = false;
+        refusedInRound = false;
+    }
+
+    /** A record went through that needed no datagram: it ends the pause only with its round (see the class). */
+    void passedUnsent() {
+        passedUnsent = true;
+    }
+
+    /**
+     * The round is over: how long the pause lasted when records went through without a datagram and nothing refused,
+     * else -1.
+     */
+    long roundOver(long now) {
+        return passedUnsent && !refusedInRound ? ended(now) : -1;
+    }
+
+    /** A datagram was taken: how long the pause lasted in nanoseconds, or -1 when there was none. */
     long ended(long now) {
         if (refusing.isEmpty()) {
             return -1;

@@ -315,6 +315,56 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void recordsThatNeedNoDatagramGoOnWhileTheWazuhQueueRefusesWithoutEndingThePauseOrResettingItsBackoff() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a", "b");
+        long t0 = 1_764_000_000_000_000_000L;
+        for (int i = 0; i < 256; i++) { // a fleet's heartbeats, four turns of them
+            consumer.addRecord(heartbeat(P1, i, t0 + i * 1_000_000L, "%032x".formatted(i)));
+        }
+        sink.refuseFrom = 1; // "a" taken, then Wazuh is down: the next round starts with P1's turn
+        try (ChangesLog log = new ChangesLog()) {
+            round(loop);
+            assertThat(log.containing("paused:")).hasSize(1);
+            for (int i = 0; i < 4; i++) {
+                tick(FIRST_RETRY);
+                round(loop);
+            }
+            assertThat(sink.attempts).as("a, b, then retries at 100 and 300 ms: the backoff doubles").isEqualTo(4);
+            assertThat(metrics.heartbeatsTotal()).as("they need no Wazuh: a turn of them went at the first retry")
+                    .isEqualTo(64);
+            assertThat(log.containing("resumed")).as("no datagram went through").isEmpty();
+            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(metrics.pausedNow()).isEqualTo(1);
+
+            sink.refuseFrom = Integer.MAX_VALUE;
+            tick(4 * FIRST_RETRY);
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("a", "b");
+            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(metrics.pausedNow()).isZero();
+        }
+    }
+
+    @Test
+    void aPauseOfTheWazuhQueueWhoseRefusedRecordWasRevokedEndsWhenTheNextRoundRefusesNothing() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a");
+        sink.refuseFrom = 0;
+        try (ChangesLog log = new ChangesLog()) {
+            round(loop);
+            assertThat(log.containing("paused:")).hasSize(1);
+            consumer.rebalance(List.of(P1)); // "a" is another forwarder's now
+            consumer.addRecord(heartbeat(P1, 0, 1_764_000_000_000_000_000L));
+            tick(FIRST_RETRY);
+            round(loop);
+            round(loop);
+            assertThat(log.containing("resumed")).as("nothing left here refuses: not paused for good").hasSize(1);
+            assertThat(metrics.pausedNow()).isZero();
+        }
+    }
+
+    @Test
     void aRevokedPartitionIsCommittedUpToWhatWasDeliveredAndItsWaitingRecordsAreForgotten() {
         DeliveryLoop loop = live(0, 1000, P0, P1);
         addEvents(P1, "p1-ok", "p1-blocked", "p1-blocked-too");
