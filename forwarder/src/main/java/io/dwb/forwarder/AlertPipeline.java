@@ -441,13 +441,20 @@ public final class AlertPipeline {
             live.silentHosts().forget(partitions);
             letters.forget(partitions);
         }
-        List<Outbox.Outgoing> withdrawn = outbox.withdraw(partitions);
-        for (Outbox.Outgoing outgoing : withdrawn) {
-            if (outgoing.event() != null) { // not delivered: when the partition comes back here, it is no duplicate
-                duplicates.forget(outgoing.event().hostKey(), outgoing.event().eventId());
-            }
+        Outbox.Withdrawn withdrawn = outbox.withdraw(partitions);
+        for (Outbox.Outgoing outgoing : withdrawn.unwritten()) {
+            forgetEvent(outgoing); // not delivered: when the partition comes back here, it is no duplicate
         }
-        return withdrawn.size();
+        // Perhaps not delivered either (its write may fail, and it is then passed over): delivered twice rather than
+        // dropped as its own duplicate if the partition comes back.
+        forgetEvent(withdrawn.onItsWay());
+        return withdrawn.unwritten().size();
+    }
+
+    private void forgetEvent(Outbox.Outgoing outgoing) {
+        if (outgoing != null && outgoing.event() != null) {
+            duplicates.forget(outgoing.event().hostKey(), outgoing.event().eventId());
+        }
     }
 
     /**

@@ -422,8 +422,7 @@ public final class DeliveryLoop {
         long now = clock.getAsLong();
         if (step instanceof AlertPipeline.Step.Done done) {
             if (!done.datagram()) {
-                pause.passedUnsent(); // says nothing about the Wazuh queue
-                return true;
+                return true; // says nothing about the Wazuh queue
             }
             long paused = pause.ended(now);
             if (paused >= 0) {

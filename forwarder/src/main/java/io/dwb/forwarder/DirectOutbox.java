@@ -2,7 +2,6 @@ package io.dwb.forwarder;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 
 /** Writes each datagram at once, on the caller's thread: nothing is ever queued or held (the unit layer's). */
 final class DirectOutbox implements Outbox {
@@ -23,8 +22,8 @@ final class DirectOutbox implements Outbox {
     }
 
     @Override
-    public List<Outgoing> withdraw(Collection<Integer> partitions) {
-        return List.of(); // nothing is ever queued
+    public Withdrawn withdraw(Collection<Integer> partitions) {
+        return Withdrawn.NONE; // nothing is ever queued
     }
 
     @Override

@@ -53,9 +53,20 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
      * The loop no longer owns these partitions (revoked or lost; their progress is forgotten, never committed): their
      * datagrams submitted so far and not yet being written are not written, and count as written in their turn, so
      * the counts stay in order. Their new owner delivers those records, from the last commit (this process, when
-     * the partitions come back to it). Returns them.
+     * the partitions come back to it). Returns them, and the one of theirs on its way to the sink, if any.
      */
-    List<Outgoing> withdraw(Collection<Integer> partitions);
+    Withdrawn withdraw(Collection<Integer> partitions);
+
+    /**
+     * What a {@link #withdraw} took back.
+     *
+     * @param unwritten the datagrams that will not be written
+     * @param onItsWay  the one being written as they were withdrawn, whose write may still fail (it is then passed
+     *                  over as withdrawn); null when none of theirs was
+     */
+    record Withdrawn(List<Outgoing> unwritten, Outgoing onItsWay) {
+        static final Withdrawn NONE = new Withdrawn(List.of(), null);
+    }
 
     /** Starts writing what was submitted (the thread is woken once per run of datagrams, not for each). */
     void flush();

@@ -9,10 +9,10 @@ import java.util.Map;
  * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why, since when, and when to
  * try again (capped exponential backoff, from the first refusal; reset when it ends). It lasts until nothing that
  * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a datagram is
- * taken. Records that need none (heartbeats, duplicates, dead letters) go on at each retry and end it only at the end
- * of a round in which nothing was refused (the refused record's partition revoked): else, in a fleet, each retry's
- * heartbeats ended the pause and the next datagram started it again, a log line each and the backoff back at its first
- * step, for as long as Wazuh was down.
+ * taken, or a retry's round refuses nothing (the refused record's partition was revoked: with nothing left to try,
+ * the pause would last until a record came). Records that need no datagram (heartbeats, duplicates, dead letters) go
+ * on at each retry without ending it: else, in a fleet, each retry's heartbeats ended the pause and the next datagram
+ * started it again, a log line each and the backoff back at its first step, for as long as Wazuh was down.
  */
 final class Pause {
     /** What a refusal changed. */
@@ -23,8 +23,7 @@ final class Pause {
     private final Map<AlertPipeline.Refuser, String> refusing = new EnumMap<>(AlertPipeline.Refuser.class);
     private long since;
     private long retryAt;
-    /** In the delivery round now: whether a record went through without a datagram, whether anything refused. */
-    private boolean passedUnsent;
+    /** Whether anything refused in the delivery round now. */
     private boolean refusedInRound;
 
     Pause(Duration firstRetry, Duration maxRetry) {
@@ -63,23 +62,14 @@ final class Pause {
         return change;
     }
 
-    /** A delivery round starts. */
+    /** A delivery round starts (the pause, if any, is due). */
     void roundStarted() {
-        passedUnsent = false;
         refusedInRound = false;
     }
 
-    /** A record went through that needed no datagram: it ends the pause only with its round (see the class). */
-    void passedUnsent() {
-        passedUnsent = true;
-    }
-
-    /**
-     * The round is over: how long the pause lasted when records went through without a datagram and nothing refused,
-     * else -1.
-     */
+    /** The round is over: how long the pause lasted when nothing refused in it, else (or with no pause) -1. */
     long roundOver(long now) {
-        return passedUnsent && !refusedInRound ? ended(now) : -1;
+        return refusedInRound ? -1 : ended(now);
     }
 
     /** A datagram was taken: how long the pause lasted in nanoseconds, or -1 when there was none. */

@@ -123,9 +123,9 @@ final class SendingThread implements Outbox {
     }
 
     @Override
-    public List<Outgoing> withdraw(Collection<Integer> partitions) {
+    public Withdrawn withdraw(Collection<Integer> partitions) {
         if (partitions.isEmpty()) {
-            return List.of();
+            return Withdrawn.NONE;
         }
         lock.lock();
         try {
@@ -133,15 +133,20 @@ final class SendingThread implements Outbox {
             withdrawals.add(withdrawal);
             long position = written + 1;
             List<Outgoing> withdrawn = new ArrayList<>();
+            Outgoing onItsWay = null;
             for (Outgoing outgoing : queue) {
-                // The head may be on its way to the sink: written, not withdrawn.
-                if (!(position == written + 1 && writing) && withdrawal.covers(outgoing, position)) {
-                    withdrawn.add(outgoing);
+                if (withdrawal.covers(outgoing, position)) {
+                    // The head may be on its way to the sink: written if its write succeeds, else passed over.
+                    if (position == written + 1 && writing) {
+                        onItsWay = outgoing;
+                    } else {
+                        withdrawn.add(outgoing);
+                    }
                 }
                 position++;
             }
             work.signal(); // a held head of theirs no longer stops the others
-            return withdrawn;
+            return new Withdrawn(withdrawn, onItsWay);
         } finally {
             lock.unlock();
         }

@@ -230,6 +230,43 @@ class DeliveryLoopTest {
         }
     }
 
+    /**
+     * The datagram the thread is writing as its partition is revoked is not withdrawn (it may be written). When that
+     * write then failed, the thread passed it over as withdrawn, but its id stayed in the duplicate window: when the
+     * partition came back, its record was dropped as its own duplicate and committed, never delivered.
+     */
+    @Test
+    void withTheSendingThreadADatagramOnItsWayAsItsPartitionIsRevokedAndThenRefusedIsDeliveredWhenItComesBack() {
+        sink.entry = new Semaphore(0); // the write of "a" waits in the socket...
+        sink.refuse = datagram -> true; // ...and is refused then: Wazuh went away meanwhile
+        AlertPipeline.Mode mode = mode();
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P0);
+            addEvents(P0, "a");
+            round(loop);
+            await().atMost(Duration.ofSeconds(10)).until(sink.entry::hasQueuedThreads);
+
+            consumer.rebalance(List.of()); // revoked while "a" is on its way (waits 2 s for it, in vain)
+            sink.entry.release(Integer.MAX_VALUE / 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sending.written() == 1); // refused, passed over
+            consumer.rebalance(List.of(P0)); // and given back to this member
+            assertThat(committed(P0)).as("nothing past the start").isZero();
+            sink.refuse = datagram -> false;
+            addEvents(P0, 0, "a"); // fetched again from the last commit
+            for (int i = 0; i < 2; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+                assertThat(sending.awaitWritten(Duration.ofSeconds(10))).isTrue();
+            }
+            assertThat(names(sink.accepted)).as("delivered, not dropped as its own duplicate").containsExactly("a");
+            assertThat(committed(P0)).isEqualTo(1);
+            assertThat(metrics.duplicatesTotal()).isZero();
+        } finally {
+            sending.close();
+        }
+    }
+
     @Test
     void anEventTrimmedToFitIsTrimmedOnceAndRetriedAsItIsWhileTheQueueRefuses() {
         DeliveryLoop loop = live(0, 1000, P0);
@@ -346,21 +383,26 @@ class DeliveryLoopTest {
         }
     }
 
+    /**
+     * With no record left to try (the refused one's partition went to another member, and the partitions left are
+     * quiet, or none is left), the pause lasted until a record came, /healthz unhealthy meanwhile.
+     */
     @Test
-    void aPauseOfTheWazuhQueueWhoseRefusedRecordWasRevokedEndsWhenTheNextRoundRefusesNothing() {
+    void aPauseOfTheWazuhQueueWhoseRefusedRecordWasRevokedEndsAtTheNextRetryEvenWithNothingToDeliver() {
         DeliveryLoop loop = live(0, 1000, P0, P1);
         addEvents(P0, "a");
         sink.refuseFrom = 0;
         try (ChangesLog log = new ChangesLog()) {
             round(loop);
             assertThat(log.containing("paused:")).hasSize(1);
-            consumer.rebalance(List.of(P1)); // "a" is another forwarder's now
-            consumer.addRecord(heartbeat(P1, 0, 1_764_000_000_000_000_000L));
+            consumer.rebalance(List.of(P1)); // "a" is another forwarder's now; P1 has no record
             tick(FIRST_RETRY);
-            round(loop);
             round(loop);
             assertThat(log.containing("resumed")).as("nothing left here refuses: not paused for good").hasSize(1);
             assertThat(metrics.pausedNow()).isZero();
+            tick(Duration.ofSeconds(60).toNanos()); // the loop's unhealthy-after
+            round(loop);
+            assertThat(loop.healthy()).isTrue();
         }
     }
 
@@ -973,13 +1015,13 @@ class DeliveryLoopTest {
         sink.refuseFrom = 0; // Wazuh is down
         addNotJson(P0, 0, 1); // its letter refused at once
         addEvents(P0, 1, "a"); // refused by the queue: delivery paused
+        addEvents(P1, 0, "b"); // waits meanwhile
         try (ChangesLog log = new ChangesLog()) {
             round(loop);
             assertThat(log.containing("paused:")).hasSize(1);
 
             consumer.rebalance(List.of(P1)); // the letter's partition goes to another forwarder
             assertThat(topicChecks).as("a revocation judges no failure").isEqualTo(1);
-            addEvents(P1, 0, "b");
             for (int i = 0; i < 3; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
@@ -1536,6 +1578,8 @@ class DeliveryLoopTest {
         final List<byte[]> attempted = new CopyOnWriteArrayList<>();
         /** When set, each datagram taken waits for a permit (a socket whose reader is slow). */
         Semaphore gate;
+        /** When set, each send waits for a permit before it is taken or refused (a write on its way). */
+        Semaphore entry;
         int attempts;
         /** Refuses (unavailable) once this many datagrams were accepted. */
         int refuseFrom = Integer.MAX_VALUE;
@@ -1544,6 +1588,9 @@ class DeliveryLoopTest {
 
         @Override
         public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
+            if (entry != null) {
+                entry.acquireUninterruptibly();
+            }
             attempts++;
             attempted.add(datagram);
             String text = new String(datagram, StandardCharsets.UTF_8);

@@ -170,7 +170,7 @@ class SendingThreadTest {
         sending.flush();
         assertThat(sending.awaitWritten(WAIT)).as("a0 held").isFalse();
 
-        assertThat(sending.withdraw(List.of(0))).as("a0 (held) and a1").hasSize(2);
+        assertThat(sending.withdraw(List.of(0)).unwritten()).as("a0 (held) and a1").hasSize(2);
         await().atMost(WAIT).until(() -> sending.written() == 1); // a0 passed over, counted
         assertThat(sending.awaitWritten(WAIT)).as("b0 tried and held").isFalse();
         assertThat(sink.attempts).as("a0 not tried again").isEqualTo(2);
@@ -192,7 +192,9 @@ class SendingThreadTest {
         sending.flush();
         await().atMost(WAIT).until(() -> sink.attempts > 0); // a0 waits at the gate, in the sink's hands
 
-        assertThat(sending.withdraw(List.of(0))).hasSize(1);
+        Outbox.Withdrawn withdrawn = sending.withdraw(List.of(0));
+        assertThat(withdrawn.unwritten()).hasSize(1);
+        assertThat(withdrawn.onItsWay()).as("a0, written if the sink takes it").isNotNull();
         sink.gate.release(1_000);
         assertThat(sending.awaitWritten(WAIT)).isTrue();
         assertThat(sink.taken).containsExactly("a0");

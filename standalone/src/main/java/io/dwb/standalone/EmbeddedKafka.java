@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -25,6 +26,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.Uuid;
@@ -141,7 +144,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     /**
      * Creates (or renews) the SCRAM user of the clients, over the inter-broker listener with the broker's own
      * login: SCRAM users live in the cluster metadata, so this also secures a data dir formatted before there
-     * were credentials.
+     * were credentials. Every other SCRAM login is removed: the broker has no authorizer, so whoever had the
+     * credentials once (a credentials file someone widened, a data dir of a version without them) could add a user
+     * of their own, and new credentials would not have shut them out.
      */
     private void authorizeClientUser(String internalBootstrap) {
         Properties p = new Properties();
@@ -154,6 +159,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(credentials.clientUser(),
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
                     credentials.clientPassword()))).all().get(30, TimeUnit.SECONDS);
+            removeOtherLogins(admin);
         } catch (ExecutionException | TimeoutException e) {
             close();
             throw new IllegalStateException("cannot create the client user on the embedded Kafka broker: "
@@ -162,6 +168,23 @@ public final class EmbeddedKafka implements AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
+        }
+    }
+
+    private void removeOtherLogins(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
+        List<UserScramCredentialAlteration> deletions = new ArrayList<>();
+        admin.describeUserScramCredentials().all().get(30, TimeUnit.SECONDS).forEach((user, description) -> {
+            for (ScramCredentialInfo info : description.credentialInfos()) {
+                if (!user.equals(credentials.clientUser()) || info.mechanism() != ScramMechanism.SCRAM_SHA_512) {
+                    deletions.add(new UserScramCredentialDeletion(user, info.mechanism()));
+                    log.warn("removed the SCRAM login {} ({}) from the embedded broker: only the bridge's own user "
+                            + "may log in; someone who had its credentials may have added it", user,
+                            info.mechanism().mechanismName());
+                }
+            }
+        });
+        if (!deletions.isEmpty()) {
+            admin.alterUserScramCredentials(deletions).all().get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -1,11 +1,14 @@
 package io.dwb.standalone;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -43,14 +46,29 @@ final class PrivateFiles {
         }
     }
 
-    /** Writes {@code text} to {@code file} mode 0600, replacing it atomically (a reader sees the old or the new). */
+    /**
+     * Writes {@code text} to {@code file} mode 0600, replacing it atomically (a reader sees the old or the new) and
+     * durably: flushed to disk before the rename, and the rename flushed too. Else a power loss soon after the first
+     * start could leave the credentials file empty under its new name (ext4 journals a rename before the data of a
+     * new file), and every start after it would fail until someone deleted it.
+     */
     static void write(Path file, String text) {
         Path temporary = file.resolveSibling("." + file.getFileName() + ".new");
         try {
             Files.deleteIfExists(temporary);
             Files.createFile(temporary, PosixFilePermissions.asFileAttribute(FILE));
-            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                out.force(true);
+            }
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(),
+                    StandardOpenOption.READ)) {
+                directory.force(true);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -19,6 +19,9 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -239,6 +242,41 @@ class EmbeddedKafkaTest {
             try (Admin admin = Admin.create(old)) {
                 assertThatThrownBy(() -> admin.listTopics().names().get())
                         .hasCauseInstanceOf(AuthenticationException.class);
+            }
+        }
+    }
+
+    @Test
+    void aLoginSomeoneAddedWithTheCredentialsIsRemovedAtTheNextStart() throws Exception {
+        Properties intruder;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            try (Admin admin = Admin.create(kafka.clientProperties())) { // someone who read the credentials once
+                admin.alterUserScramCredentials(List.of(
+                        new UserScramCredentialUpsertion("intruder",
+                                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "their-own"),
+                        new UserScramCredentialUpsertion(BrokerCredentials.CLIENT_USER,
+                                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "their-own"))).all().get();
+            }
+            intruder = quick(kafka.clientProperties());
+            intruder.setProperty(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram."
+                    + "ScramLoginModule required username=\"intruder\" password=\"their-own\";");
+            try (Admin admin = Admin.create(intruder)) {
+                assertThat(admin.listTopics().names().get()).as("the login works while it exists").isNotNull();
+            }
+        }
+        Files.delete(dataDir.resolve(BrokerCredentials.FILE_NAME)); // what the docs say to do then
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            intruder.setProperty("bootstrap.servers", kafka.bootstrapServers());
+            try (Admin admin = Admin.create(intruder)) {
+                assertThatThrownBy(() -> admin.listTopics().names().get())
+                        .hasCauseInstanceOf(AuthenticationException.class);
+            }
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                assertThat(admin.describeUserScramCredentials().all().get().keySet())
+                        .containsExactly(BrokerCredentials.CLIENT_USER);
+                assertThat(admin.describeUserScramCredentials().all().get().get(BrokerCredentials.CLIENT_USER)
+                        .credentialInfos()).extracting(ScramCredentialInfo::mechanism)
+                        .containsExactly(ScramMechanism.SCRAM_SHA_512);
             }
         }
     }
