@@ -160,8 +160,9 @@ final class StateSnapshotter {
             if (value != null) {
                 boolean small = ContractJson.write(value).length <= 4_096;
                 String text = value.isTextual() ? value.asText() : "";
+                // Never between the two chars of a pair: a lone half got the whole part dead-lettered as bad-utf8.
                 summary.set(field, small ? value : ContractJson.MAPPER.getNodeFactory().textNode(
-                        text.substring(0, Math.min(1_024, text.length()))));
+                        ContractJson.prefix(text, 1_024)));
             }
         }
         summary.put(StandIn.TRUNCATED, true);

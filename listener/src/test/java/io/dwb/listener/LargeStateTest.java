@@ -226,6 +226,24 @@ class LargeStateTest {
     }
 
     /**
+     * A container given as its summary (here for a label key longer than the forwarder reads) has its long fields cut
+     * to 1,024 chars. A cut between the two chars of a pair (a command line of emoji, anyone's to choose) left a lone
+     * half, which the forwarder refuses as bad UTF-8: the whole part, the state after every gap, dead-lettered.
+     */
+    @Test
+    void aSummaryFieldCutIsNeverCutBetweenTheTwoHalvesOfACharacter(SharedKafka.Broker broker) throws Exception {
+        String command = "sh -c a" + "\uD83D\uDE00".repeat(600); // a pair's first half at char 1,023
+        State state = stateAfterAGap(broker, containersJson(1, "emoji", i -> ",\"Command\":\"" + command
+                + "\",\"Labels\":{\"" + "k".repeat(60_000) + "\":\"v\"}"));
+
+        assertThat(state.containers()).hasSize(1);
+        String cut = state.containers().get(0).path("Command").asText();
+        assertThat(cut).as("cut before the pair, not inside it").hasSize(1_023).isEqualTo(command.substring(0, 1_023));
+        assertThat(cut.codePoints()).as("no lone half")
+                .noneMatch(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE);
+    }
+
+    /**
      * GET /containers/json's answer: {@code count} containers, the i-th with an id of i, the name {@code
      * /<prefix>-<i>} and then {@code fields} of i (JSON members, each after a comma).
      */

@@ -72,6 +72,18 @@ public final class ContractJson {
         return MAPPER.readTree(json);
     }
 
+    /**
+     * At most the first {@code maxChars} chars of {@code text}, never ending between the two chars of a pair: a lone
+     * half is no character (Jackson writes it as an escape no UTF-8 text has), and the forwarder dead-letters the
+     * record that holds one. Null stays null.
+     */
+    public static String prefix(String text, int maxChars) {
+        if (text == null || text.length() <= maxChars) {
+            return text;
+        }
+        return text.substring(0, Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars);
+    }
+
     /** RFC 3339 with nanoseconds, UTC, for a time in nanoseconds since the epoch. */
     public static String rfc3339(long epochNanos) {
         return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),

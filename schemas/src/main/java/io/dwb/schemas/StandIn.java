@@ -46,12 +46,7 @@ public final class StandIn {
 
     /** {@code text} cut to {@link #MAX_IDENTITY_CHARS} (never between the two chars of a pair); null stays null. */
     public static String bounded(String text) {
-        if (text != null && text.length() > MAX_IDENTITY_CHARS) {
-            int end = Character.isHighSurrogate(text.charAt(MAX_IDENTITY_CHARS - 1)) ? MAX_IDENTITY_CHARS - 1
-                    : MAX_IDENTITY_CHARS;
-            return text.substring(0, end);
-        }
-        return text;
+        return ContractJson.prefix(text, MAX_IDENTITY_CHARS);
     }
 
     /** As a number when it is one (the engine's way), else as the text it was: the event id reads the same text. */
