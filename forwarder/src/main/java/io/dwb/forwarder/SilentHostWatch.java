@@ -87,7 +87,10 @@ public final class SilentHostWatch {
     }
 
     SilentHostWatch(int maxWatched) {
-        this(maxWatched, ContractJson::epochNanosNow);
+        // Never back: after this host's clock stepped back, every heartbeat looked ahead of it and was taken as it
+        // plus a few seconds, each host's last heartbeat stood still while its partition moved on, and every host was
+        // reported silent, then back at its next heartbeat, then silent again, for as long as the step.
+        this(maxWatched, new SteadyWallClock(ContractJson::epochNanosNow, System::nanoTime));
     }
 
     SilentHostWatch(int maxWatched, LongSupplier epochNanos) {

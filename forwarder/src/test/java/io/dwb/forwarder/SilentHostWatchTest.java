@@ -65,6 +65,33 @@ class SilentHostWatchTest {
                 .contains(A);
     }
 
+    /**
+     * This host's clock stepped an hour back (NTP, a VM restored): every heartbeat then looked an hour ahead, was taken
+     * as this clock plus a few seconds, and each host's last heartbeat stood still while its live partition moved on:
+     * every host silent, back at its next heartbeat, silent again, for the hour.
+     */
+    @Test
+    void theForwardersClockSteppedBackMakesNoHostSilent() {
+        AtomicLong monotonic = new AtomicLong(0);
+        AtomicLong wall = new AtomicLong(T0);
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED,
+                new SteadyWallClock(wall::get, monotonic::get));
+        watch.heartbeat(0, A, 30, T0);
+        watch.live(0, true, monotonic.get());
+        wall.addAndGet(-3_600 * S);
+        for (int i = 1; i <= 10; i++) {
+            monotonic.addAndGet(30 * S);
+            wall.addAndGet(30 * S);
+            assertThat(watch.heartbeat(0, A, 30, T0 + i * 30 * S)).as("never back: never silent").isNull();
+            assertThat(watch.newlySilent(monotonic.get())).isEmpty();
+        }
+        assertThat(watch.ahead()).as("its heartbeats are not ahead of the time it knows").isZero();
+
+        monotonic.addAndGet(120 * S); // and A's silence is still seen
+        wall.addAndGet(120 * S);
+        assertThat(watch.newlySilent(monotonic.get())).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+    }
+
     @Test
     void hostsBeyondTheBoundAreNotWatchedAndTheirHeartbeatsStillMoveThePartitionOn() {
         SilentHostWatch small = new SilentHostWatch(2);
