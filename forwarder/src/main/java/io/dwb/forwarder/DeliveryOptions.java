@@ -45,8 +45,8 @@ public final class DeliveryOptions {
     @Option(names = "--eps", paramLabel = "N|auto", defaultValue = Pacing.AUTO,
             description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90% of the Wazuh "
                     + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
-                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it; otherwise "
-                    + "unpaced (env: DWB_EPS).")
+                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it (10% for a "
+                    + "replay, which runs beside the live forwarder); otherwise unpaced (env: DWB_EPS).")
     String eps;
 
     @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "200000",
@@ -128,16 +128,16 @@ public final class DeliveryOptions {
                     + "--resend-datagrams and --resend-bytes >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), labelFilter(),
-                pacing(wazuhQueue),
+                pacing(wazuhQueue, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxPendingBytes, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 
-    /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue}. */
-    private Pacing pacing(String wazuhQueue) {
+    /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue} (a replay's share). */
+    private Pacing pacing(String wazuhQueue, boolean replay) {
         if (eps.strip().equalsIgnoreCase(Pacing.AUTO)) {
-            return Pacing.auto(wazuhQueue);
+            return Pacing.auto(wazuhQueue, replay);
         }
         try {
             int n = Integer.parseInt(eps.strip());

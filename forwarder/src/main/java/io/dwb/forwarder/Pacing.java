@@ -13,7 +13,8 @@ import org.w3c.dom.Element;
  * An agent's wazuh-agentd moves what arrives on the queue socket into its anti-flooding bucket ({@code
  * <client_buffer>}: 5,000 events, drained at {@code events_per_second}, 500 by default) and drops what overflows, after
  * the forwarder committed it; the bucket also takes the agent's own modules' events, so the bridge keeps to
- * {@value #SHARE_PERCENT} % of that rate. A manager's queue is read by analysisd, which has no such bucket:
+ * {@value #SHARE_PERCENT} % of that rate. A replay takes {@value #REPLAY_SHARE_PERCENT} %: it runs beside the live
+ * forwarder, which does not know of it, and the two at 90 % each overflowed the bucket. A manager's queue is read by analysisd, which has no such bucket:
  * unpaced. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says so.
  *
  * @param eps    datagrams a second at most; 0 for unpaced
@@ -24,6 +25,8 @@ public record Pacing(int eps, String reason) {
     /** wazuh-agentd's events_per_second when ossec.conf does not set it. */
     static final int AGENT_EVENTS_PER_SECOND = 500;
     static final int SHARE_PERCENT = 90;
+    /** What a replay takes: what the live forwarder's share leaves. */
+    static final int REPLAY_SHARE_PERCENT = 100 - SHARE_PERCENT;
 
     /** {@code --eps N}: N a second at most, 0 for unpaced. */
     static Pacing given(int eps) {
@@ -46,8 +49,16 @@ public record Pacing(int eps, String reason) {
         return home.resolve("etc").resolve("ossec.conf");
     }
 
-    /** From {@code --wazuh-queue} = {@code <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}. */
+    /** Live delivery's: {@link #auto(String, boolean)}. */
     static Pacing auto(String wazuhQueue) {
+        return auto(wazuhQueue, false);
+    }
+
+    /**
+     * From {@code --wazuh-queue} = {@code <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}; a replay's
+     * share when {@code replay}.
+     */
+    static Pacing auto(String wazuhQueue, boolean replay) {
         if ("-".equals(wazuhQueue)) {
             return new Pacing(0, "unpaced (alerts go to standard output)");
         }
@@ -84,9 +95,11 @@ public record Pacing(int eps, String reason) {
                         + "0, not '" + rate.strip() + "'; or give --eps");
             }
         }
-        int eps = Math.max(1, agentRate * SHARE_PERCENT / 100);
-        return new Pacing(eps, "at most " + eps + " alerts/s: " + SHARE_PERCENT + " % of the agent's "
+        int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
+        int eps = Math.max(1, agentRate * share / 100);
+        return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of the agent's "
                 + "<client_buffer><events_per_second> " + agentRate + (rate == null ? " (Wazuh's default)" : "")
-                + " in " + conf + ", which drops what exceeds it");
+                + " in " + conf + ", which drops what exceeds it" + (replay ? " (a replay: the live forwarder keeps "
+                + SHARE_PERCENT + " %; give --eps for more while it is stopped)" : ""));
     }
 }

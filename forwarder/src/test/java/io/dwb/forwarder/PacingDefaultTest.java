@@ -39,6 +39,22 @@ class PacingDefaultTest {
         assertThat(settings(queue).eps()).as("--eps auto is the default").isEqualTo(180);
     }
 
+    /**
+     * A replay runs beside the live forwarder, which does not know of it: both at 90 % of the agent's rate, together
+     * 180 %, overflowed the agent's bucket, which dropped what the two had already committed or passed.
+     */
+    @Test
+    void aReplayBesideTheLiveForwarderTakesOnlyWhatTheLiveOneLeaves() throws IOException {
+        String queue = install(AGENT.formatted(""));
+        ForwarderSettings live = settings(queue);
+        ForwarderSettings replay = replaySettings(queue);
+        assertThat(live.eps() + replay.eps()).as("together, within the agent's 500 a second").isEqualTo(500);
+        assertThat(replay.eps()).isEqualTo(50);
+        assertThat(replay.pacing().reason()).contains("a replay: the live forwarder keeps 90 %")
+                .contains("give --eps");
+        assertThat(replaySettings(queue, "--eps", "300").eps()).as("given, as given").isEqualTo(300);
+    }
+
     @Test
     void anAgentWithoutClientBufferSettingsHasWazuhsDefault() throws IOException {
         String queue = install(AGENT.formatted(""));
@@ -107,9 +123,18 @@ class PacingDefaultTest {
     }
 
     private static ForwarderSettings settings(String queue, String... args) {
+        return settings(queue, null, args);
+    }
+
+    /** A replay's (from a day back). */
+    private static ForwarderSettings replaySettings(String queue, String... args) {
+        return settings(queue, 1_764_000_000_000_000_000L, args);
+    }
+
+    private static ForwarderSettings settings(String queue, Long fromNanos, String... args) {
         Delivery command = new Delivery();
         new CommandLine(command).parseArgs(args);
-        return command.options.settings(new Properties(), "events", "g", "dlq", queue, null, null,
+        return command.options.settings(new Properties(), "events", "g", "dlq", queue, fromNanos, null,
                 Duration.ofSeconds(60), null);
     }
 }
