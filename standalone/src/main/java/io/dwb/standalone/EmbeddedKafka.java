@@ -91,6 +91,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaConfig kafkaConfig;
         try (ports) {
             PrivateFiles.directory(home);
+            PrivateFiles.ownedSubdirectory(home, logDir.getFileName().toString());
             credentials = BrokerCredentials.loadOrCreate(home);
             Properties config = config(logDir, ports.client(), ports.controller(), internalPort, credentials);
             kafkaConfig = KafkaConfig.fromProps(config, false);

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,36 @@ final class PrivateFiles {
     }
 
     /**
+     * An existing directory {@code name} in the private directory {@code parent}, checked before it is used: it must
+     * be a directory of the parent's owner, not a link (restricted to 0700 when open to others). When the parent was
+     * open to others before a start restricted it, another user could have made it theirs, and the broker would
+     * have written every event into a directory they own (and read what they planted there).
+     */
+    static void ownedSubdirectory(Path parent, String name) {
+        Path dir = parent.resolve(name);
+        try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            UserPrincipal owner = Files.getOwner(parent);
+            UserPrincipal dirOwner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS);
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !owner.equals(dirOwner)) {
+                throw new IllegalStateException(dir + " is " + (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        ? "owned by " + dirOwner.getName() + ", not by " + owner.getName() + " who owns " + parent
+                        : "not a directory") + ": another user may have put it there while " + parent + " was open "
+                        + "to them; check what it holds and remove it");
+            }
+            Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+            if (!DIRECTORY.containsAll(now)) {
+                Files.setPosixFilePermissions(dir, DIRECTORY);
+                log.info("restricted {} to its owner (it was {})", dir, PosixFilePermissions.toString(now));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalStateException("cannot check " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Writes {@code text} to {@code file} mode 0600, replacing it atomically (a reader sees the old or the new) and
      * durably: flushed to disk before the rename, and the rename flushed too. Else a power loss soon after the first
      * start could leave the credentials file empty under its new name (ext4 journals a rename before the data of a
@@ -74,7 +105,10 @@ final class PrivateFiles {
         }
     }
 
-    /** Refuses a secret others may read or change, as ssh does: someone else may have read it already. */
+    /**
+     * Refuses a secret others may read or change, as ssh does: someone else may have read it already; or one that is
+     * not its directory's owner's (another user may have put it there, knowing what it says).
+     */
     static void requireOwnerOnly(Path file) {
         try {
             Set<PosixFilePermission> now = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
@@ -82,6 +116,13 @@ final class PrivateFiles {
                 throw new IllegalStateException(file + " is open to other users (" + PosixFilePermissions.toString(now)
                         + "): its credentials may be known; delete it (new ones are made at the next start) or "
                         + "chmod 600 it");
+            }
+            UserPrincipal owner = Files.getOwner(file.toAbsolutePath().getParent());
+            UserPrincipal fileOwner = Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
+            if (!owner.equals(fileOwner)) {
+                throw new IllegalStateException(file + " is owned by " + fileOwner.getName() + ", not by "
+                        + owner.getName() + " who owns its directory: its credentials may be another user's; delete it "
+                        + "(new ones are made at the next start)");
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);

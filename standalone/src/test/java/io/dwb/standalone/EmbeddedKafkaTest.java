@@ -221,6 +221,31 @@ class EmbeddedKafkaTest {
                 .hasMessageContaining(credentials.toString()).hasMessageContaining("chmod 600");
     }
 
+    /**
+     * A data directory open to others before a start: another user may have made its {@code kafka} directory, which
+     * stayed theirs after the start restricted the data directory (they kept every event written there).
+     */
+    @Test
+    void aKafkaDirectoryOrCredentialsAnotherUserMadeAreRefusedTheOwnersKafkaDirectoryIsRestricted() throws Exception {
+        Path kafka = Files.createDirectory(dataDir.resolve("kafka"));
+        Files.setPosixFilePermissions(kafka, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setOwner(kafka, dataDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                .hasMessageContaining(kafka + " is owned by nobody").hasMessageContaining("remove it");
+        assertThat(Files.list(kafka)).as("nothing written into it").isEmpty();
+
+        Files.setOwner(kafka, Files.getOwner(dataDir));
+        try (EmbeddedKafka ignored = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            assertThat(Files.getPosixFilePermissions(kafka)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        }
+
+        Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME); // the same for a credentials file
+        Files.setOwner(credentials, kafka.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName("nobody"));
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                .hasMessageContaining(credentials + " is owned by nobody");
+    }
+
     @Test
     void deletedCredentialsAreMadeAnewTheOldPasswordIsRefusedAndTheDataStays() throws Exception {
         Properties before;
