@@ -150,7 +150,12 @@ public final class DeliveryLoop {
             outOfRange(e.offsetOutOfRangePartitions());
             records = ConsumerRecords.empty();
         } catch (NoOffsetForPartitionException e) {
-            reset().seek(consumer, e.partitions()); // a fresh partition whose start could not be looked up
+            // A fresh partition whose start could not be looked up when it was assigned: looked up again.
+            if (feed instanceof Feed.Live live) {
+                place(live.start(), e.partitions());
+            } else {
+                reset().seek(consumer, e.partitions());
+            }
             records = ConsumerRecords.empty();
         }
         long now = clock.getAsLong();
@@ -639,6 +644,16 @@ public final class DeliveryLoop {
         return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
     }
 
+    /** Places the partitions without a committed offset ({@link LiveStart}), and says what each start skipped. */
+    private void place(LiveStart liveStart, Collection<TopicPartition> assigned) {
+        LiveStart.Placement placement = liveStart.position(consumer, assigned);
+        // Each start is committed at the next interval, whatever is delivered: a restart starts there, neither
+        // skipping as old what waited for Wazuh nor reporting a skip again.
+        placement.starts().forEach((tp, start) -> partitions.computeIfAbsent(tp, k -> new PartitionProgress())
+                .skippedTo(start));
+        placement.skipped().forEach(pipeline::historySkipped);
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         private final LiveStart liveStart;
 
@@ -666,12 +681,7 @@ public final class DeliveryLoop {
             if (!assigned.isEmpty()) {
                 log.info("partitions assigned: {}", assigned);
             }
-            LiveStart.Placement placement = liveStart.position(consumer, assigned);
-            // Each start is committed at the next interval, whatever is delivered: a restart starts there, neither
-            // skipping as old what waited for Wazuh nor reporting a skip again.
-            placement.starts().forEach((tp, start) -> partitions.computeIfAbsent(tp, k -> new PartitionProgress())
-                    .skippedTo(start));
-            placement.skipped().forEach(pipeline::historySkipped);
+            place(liveStart, assigned);
         }
 
         private void forget(Collection<TopicPartition> gone) {

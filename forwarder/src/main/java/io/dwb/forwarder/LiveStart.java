@@ -79,26 +79,34 @@ final class LiveStart {
             return Placement.NONE;
         }
         Set<TopicPartition> fresh = new HashSet<>(assigned);
+        List<Skipped> skipped;
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(fresh, TIMEOUT);
             fresh.removeIf(tp -> committed.get(tp) != null);
             if (fresh.isEmpty()) {
                 return Placement.NONE;
             }
-            List<Skipped> skipped = maxAgeMs > 0 ? skipOld(consumer, fresh) : List.of();
-            Set<TopicPartition> notSought = new HashSet<>(fresh);
-            skipped.forEach(s -> notSought.remove(s.partition()));
-            reset.seek(consumer, notSought);
-            Map<TopicPartition, Long> starts = new HashMap<>();
+            skipped = maxAgeMs > 0 ? skipOld(consumer, fresh) : List.of();
+        } catch (KafkaException e) {
+            // Nothing sought: the consumer has no position for them (auto.offset.reset is none), so the next poll
+            // asks again (NoOffsetForPartitionException). Starting them from auto.offset.reset's end delivered a new
+            // group's whole history as live alerts, past --max-live-age.
+            log.warn("could not look up where {} start: they wait, and are looked up again at the next poll ({})",
+                    fresh, e.getMessage());
+            return Placement.NONE;
+        }
+        Set<TopicPartition> notSought = new HashSet<>(fresh);
+        skipped.forEach(s -> notSought.remove(s.partition()));
+        reset.seek(consumer, notSought);
+        Map<TopicPartition, Long> starts = new HashMap<>();
+        try {
             for (TopicPartition tp : fresh) {
                 starts.put(tp, consumer.position(tp, TIMEOUT)); // past what was skipped, else auto.offset.reset's
             }
-            return new Placement(starts, skipped);
-        } catch (KafkaException e) {
-            log.warn("could not look up where {} start (delivering from auto.offset.reset): {}", fresh,
-                    e.getMessage());
-            return Placement.NONE;
+        } catch (KafkaException e) { // they are sought: what was skipped is still said; the starts are committed later
+            log.warn("could not look up the start offsets of {} to commit them now: {}", fresh, e.getMessage());
         }
+        return new Placement(starts, skipped);
     }
 
     /** Seeks {@code fresh} past their records older than the maximum age; returns what each passes over. */

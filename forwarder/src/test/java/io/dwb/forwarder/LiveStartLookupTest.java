@@ -1,0 +1,121 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new group's partition (no committed offset) starts past its records older than {@code --max-live-age}, even when
+ * Kafka could not answer where that is at its assignment. The consumer's own {@code auto.offset.reset} is none (the
+ * forwarder's), as a real forwarder's is; the broker's answers are the test's.
+ */
+class LiveStartLookupTest {
+    private static final String TOPIC = "events";
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+    private static final long NOW_MS = 1_764_000_000_000L;
+    private static final long HOUR_MS = 3_600_000L;
+
+    private final long now = 1_000_000_000_000L;
+    private boolean lookupFails = true;
+    private final List<ConsumerRecord<byte[], byte[]>> log = new ArrayList<>();
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none") {
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions,
+                                                                             Duration timeout) {
+            if (lookupFails) { // a broker too busy to answer within the timeout, once
+                lookupFails = false;
+                throw new TimeoutException("Timeout of 30000ms expired before the last committed offset for "
+                        + "partitions " + partitions + " could be determined");
+            }
+            return super.committed(partitions, timeout);
+        }
+
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> times,
+                                                                                   Duration timeout) {
+            Map<TopicPartition, OffsetAndTimestamp> found = new HashMap<>();
+            times.forEach((tp, time) -> log.stream().filter(r -> r.timestamp() >= time).findFirst()
+                    .ifPresent(r -> found.put(tp, new OffsetAndTimestamp(r.offset(), r.timestamp()))));
+            return found;
+        }
+    };
+    private final List<String> received = new CopyOnWriteArrayList<>();
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+
+    @Test
+    void aFreshPartitionWhoseStartCouldNotBeLookedUpIsLookedUpAgainNotDeliveredFromItsOldestRecord() {
+        DeliveryLoop loop = loop();
+        loop.start();
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.rebalance(List.of(P0)); // the lookup fails here
+        for (int i = 0; i < 5; i++) { // three events of three hours ago, two of a minute ago
+            long time = (i < 3 ? NOW_MS - 3 * HOUR_MS : NOW_MS - 60_000L) + i;
+            ConsumerRecord<byte[], byte[]> record = event(i, i < 3 ? "old-" + i : "new-" + i, time);
+            log.add(record);
+            consumer.addRecord(record);
+        }
+        consumer.updateEndOffsets(Map.of(P0, 5L));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(loop.runOnce()).isFalse();
+        }
+        assertThat(received).as(String.join("\n", received)).hasSize(3);
+        assertThat(received.get(0)).as("what was skipped, said first").contains("history-skipped");
+        assertThat(received.subList(1, 3)).as("then only the records within --max-live-age")
+                .allSatisfy(datagram -> assertThat(datagram).contains("new-"))
+                .noneSatisfy(datagram -> assertThat(datagram).contains("old-"));
+    }
+
+    private DeliveryLoop loop() {
+        AlertSink sink = new AlertSink() {
+            @Override
+            public void send(byte[] datagram) {
+                received.add(new String(datagram, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), () -> NOW_MS),
+                new SilentHostWatch());
+        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new DuplicateWindow(1000), new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> NOW_MS)),
+                new Pacer(0, () -> now), mode, metrics, false, () -> now);
+        return new DeliveryLoop(consumer, pipeline, metrics,
+                new Feed.Live(TOPIC, new LiveStart(Duration.ofHours(1), () -> NOW_MS, OffsetReset.EARLIEST)),
+                Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
+                Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> event(long offset, String name, long timeMs) {
+        ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-a", "a".repeat(32),
+                TestRecords.containerEvent(name, timeMs * 1_000_000L));
+        return new ConsumerRecord<>(TOPIC, 0, offset, timeMs, TimestampType.CREATE_TIME, produced.key().length,
+                produced.value().length, produced.key(), produced.value(),
+                new RecordHeaders(produced.headers().toArray()), Optional.empty());
+    }
+}
