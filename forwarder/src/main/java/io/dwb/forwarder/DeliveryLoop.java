@@ -306,10 +306,31 @@ public final class DeliveryLoop {
         } finally {
             pipeline.flush();
         }
-        long paused = pause.roundOver(clock.getAsLong());
-        if (paused >= 0) {
-            changes.resumed(paused);
+        if (pause.active()) {
+            long paused = pause.roundOver(clock.getAsLong(), nothingLeft());
+            if (paused >= 0) {
+                changes.resumed(paused);
+            }
         }
+    }
+
+    /**
+     * Nothing to try the Wazuh queue with: no record held, no datagram the outbox has yet to write, and every
+     * partition's lag known and 0. A partition whose fetching the pause stopped keeps its records in Kafka: after the
+     * refused record's partition was revoked, a round with nothing to try ended the pause, which the next record
+     * fetched started again.
+     */
+    private boolean nothingLeft() {
+        if (pendingCount() > 0 || pipeline.written() != pipeline.submitted() || pipeline.stateAlertsQueued() > 0) {
+            return false;
+        }
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isEmpty() || lag.getAsLong() > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -45,7 +45,7 @@ public final class DeliveryOptions {
     @Option(names = "--eps", paramLabel = "N|auto", defaultValue = Pacing.AUTO,
             description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90% of the Wazuh "
                     + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
-                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it (10% for a "
+                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it (5% for a "
                     + "replay, which runs beside the live forwarder); otherwise unpaced (env: DWB_EPS).")
     String eps;
 

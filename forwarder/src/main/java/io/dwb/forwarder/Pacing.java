@@ -14,7 +14,8 @@ import org.w3c.dom.Element;
  * <client_buffer>}: 5,000 events, drained at {@code events_per_second}, 500 by default) and drops what overflows, after
  * the forwarder committed it; the bucket also takes the agent's own modules' events, so the bridge keeps to
  * {@value #SHARE_PERCENT} % of that rate. A replay takes {@value #REPLAY_SHARE_PERCENT} %: it runs beside the live
- * forwarder, which does not know of it, and the two at 90 % each overflowed the bucket. A manager's queue is read by analysisd, which has no such bucket:
+ * forwarder, which does not know of it, and the two at 90 % each overflowed the bucket; together they leave the
+ * agent's modules 5 %. A manager's queue is read by analysisd, which has no such bucket:
  * unpaced. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says so.
  *
  * @param eps    datagrams a second at most; 0 for unpaced
@@ -25,8 +26,8 @@ public record Pacing(int eps, String reason) {
     /** wazuh-agentd's events_per_second when ossec.conf does not set it. */
     static final int AGENT_EVENTS_PER_SECOND = 500;
     static final int SHARE_PERCENT = 90;
-    /** What a replay takes: what the live forwarder's share leaves. */
-    static final int REPLAY_SHARE_PERCENT = 100 - SHARE_PERCENT;
+    /** What a replay takes: half of what the live forwarder's share leaves, the other half the agent's modules'. */
+    static final int REPLAY_SHARE_PERCENT = (100 - SHARE_PERCENT) / 2;
 
     /** {@code --eps N}: N a second at most, 0 for unpaced. */
     static Pacing given(int eps) {

@@ -9,8 +9,8 @@ import java.util.Map;
  * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why, since when, and when to
  * try again (capped exponential backoff, from the first refusal; reset when it ends). It lasts until nothing that
  * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a datagram is
- * taken, or a retry's round refuses nothing (the refused record's partition was revoked: with nothing left to try,
- * the pause would last until a record came). Records that need no datagram (heartbeats, duplicates, dead letters) go
+ * taken, or a retry's round refuses nothing with nothing left to try (the refused record's partition was revoked and
+ * the others have no record waiting, in memory or in Kafka: else the pause would last until a record came). Records that need no datagram (heartbeats, duplicates, dead letters) go
  * on at each retry without ending it: else, in a fleet, each retry's heartbeats ended the pause and the next datagram
  * started it again, a log line each and the backoff back at its first step, for as long as Wazuh was down.
  */
@@ -67,9 +67,12 @@ final class Pause {
         refusedInRound = false;
     }
 
-    /** The round is over: how long the pause lasted when nothing refused in it, else (or with no pause) -1. */
-    long roundOver(long now) {
-        return refusedInRound ? -1 : ended(now);
+    /**
+     * The round is over: how long the pause lasted when nothing refused in it and {@code nothingLeft} (no record
+     * held nor known to be waiting in Kafka), else (or with no pause) -1.
+     */
+    long roundOver(long now, boolean nothingLeft) {
+        return refusedInRound || !nothingLeft ? -1 : ended(now);
     }
 
     /** A datagram was taken: how long the pause lasted in nanoseconds, or -1 when there was none. */

@@ -384,6 +384,40 @@ class DeliveryLoopTest {
     }
 
     /**
+     * The refused record's partition revoked, another's records still in Kafka (its fetching stopped by the pause):
+     * a round with nothing to try ended the pause, and the next record fetched started it again (two lines, the
+     * backoff back at 100 ms, /healthz's bound started over: at each rebalance of an outage).
+     */
+    @Test
+    void aPauseGoesOnWhenTheRefusedRecordsPartitionIsRevokedWhileAnotherHasRecordsLeftInKafka() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a");
+        sink.refuseFrom = 0;
+        try (ChangesLog log = new ChangesLog()) {
+            round(loop);
+            assertThat(consumer.paused()).as("fetching stops").contains(P1);
+            consumer.updateEndOffsets(Map.of(P1, 1L)); // "b" is in Kafka, not fetched
+            consumer.rebalance(List.of(P1));
+            tick(FIRST_RETRY);
+            round(loop); // a retry with nothing to try
+            addEvents(P1, 0, "b"); // (the mock keeps a record only for the next poll)
+            for (int i = 0; i < 3; i++) {
+                tick(4 * FIRST_RETRY);
+                round(loop);
+            }
+            assertThat(log.containing("resumed")).as("Wazuh still refuses, and b waited in Kafka").isEmpty();
+            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(sink.attempts).as("a, then b").isGreaterThan(1);
+
+            sink.refuseFrom = Integer.MAX_VALUE;
+            tick(Duration.ofSeconds(10).toNanos()); // the longest backoff
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("b");
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
+    }
+
+    /**
      * With no record left to try (the refused one's partition went to another member, and the partitions left are
      * quiet, or none is left), the pause lasted until a record came, /healthz unhealthy meanwhile.
      */
@@ -1015,13 +1049,14 @@ class DeliveryLoopTest {
         sink.refuseFrom = 0; // Wazuh is down
         addNotJson(P0, 0, 1); // its letter refused at once
         addEvents(P0, 1, "a"); // refused by the queue: delivery paused
-        addEvents(P1, 0, "b"); // waits meanwhile
         try (ChangesLog log = new ChangesLog()) {
             round(loop);
             assertThat(log.containing("paused:")).hasSize(1);
 
             consumer.rebalance(List.of(P1)); // the letter's partition goes to another forwarder
             assertThat(topicChecks).as("a revocation judges no failure").isEqualTo(1);
+            addEvents(P1, 0, "b"); // in Kafka, not fetched while paused
+            consumer.updateEndOffsets(Map.of(P1, 1L));
             for (int i = 0; i < 3; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);

@@ -48,8 +48,9 @@ class PacingDefaultTest {
         String queue = install(AGENT.formatted(""));
         ForwarderSettings live = settings(queue);
         ForwarderSettings replay = replaySettings(queue);
-        assertThat(live.eps() + replay.eps()).as("together, within the agent's 500 a second").isEqualTo(500);
-        assertThat(replay.eps()).isEqualTo(50);
+        assertThat(live.eps() + replay.eps()).as("together, within the agent's 500 a second, some left for its "
+                + "own modules").isEqualTo(475);
+        assertThat(replay.eps()).isEqualTo(25);
         assertThat(replay.pacing().reason()).contains("a replay: the live forwarder keeps 90 %")
                 .contains("give --eps");
         assertThat(replaySettings(queue, "--eps", "300").eps()).as("given, as given").isEqualTo(300);
