@@ -87,6 +87,16 @@ final class SendingThread implements Outbox {
         }
     }
 
+    /** Whether the writer waits for datagrams (for tests: a round's run is then all submitted before it writes). */
+    boolean idle() {
+        lock.lock();
+        try {
+            return idle && queue.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether a refusal holds the head now. */
     boolean holding() {
         lock.lock();

@@ -207,6 +207,7 @@ class DeliveryLoopTest {
         try {
             DeliveryLoop loop = live(mode, sending, 0, 1000, P0);
             addEvents(P0, "a", "b", "c");
+            await().atMost(Duration.ofSeconds(10)).until(sending::idle); // else it may refuse "a" before b is handed
             round(loop);
             assertThat(sending.submitted()).isEqualTo(3);
             await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // the head refused, held
