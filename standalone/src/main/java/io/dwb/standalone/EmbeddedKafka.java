@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +26,15 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -56,6 +62,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
     private static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
     private static final int SCRAM_ITERATIONS = 8192;
+    /**
+     * Broker settings Kafka keeps in the cluster metadata itself: {@code min.insync.replicas} at the cluster level,
+     * written when the storage is formatted with eligible leader replicas, which it refuses to remove.
+     */
+    private static final Set<String> KAFKA_OWN_DYNAMIC_CONFIGS = Set.of("min.insync.replicas");
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -161,6 +172,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
                     credentials.clientPassword()))).all().get(30, TimeUnit.SECONDS);
             removeOtherLogins(admin);
+            removeDynamicBrokerConfigs(admin);
         } catch (ExecutionException | TimeoutException e) {
             close();
             throw new IllegalStateException("cannot create the client user on the embedded Kafka broker: "
@@ -169,6 +181,41 @@ public final class EmbeddedKafka implements AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
+        }
+    }
+
+    /**
+     * Every broker setting changed at run time (kept in the cluster metadata, over the settings given at start) is
+     * undone: whoever had the credentials once could have opened a listener of their own (listeners, their
+     * mechanisms and logins are such settings), and new credentials would not have closed it. Kept: what Kafka sets
+     * itself ({@link #KAFKA_OWN_DYNAMIC_CONFIGS}). One that Kafka refuses to remove is said, and the start goes on.
+     */
+    private void removeDynamicBrokerConfigs(Admin admin)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        List<ConfigResource> brokers = List.of(new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(NODE_ID)),
+                new ConfigResource(ConfigResource.Type.BROKER, "")); // this broker's, and every broker's default
+        for (Map.Entry<ConfigResource, Config> described
+                : admin.describeConfigs(brokers).all().get(30, TimeUnit.SECONDS).entrySet()) {
+            ConfigResource resource = described.getKey();
+            String where = resource.name().isEmpty() ? "every broker's default" : "broker " + resource.name();
+            for (ConfigEntry entry : described.getValue().entries()) {
+                boolean dynamic = entry.source() == ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG
+                        || entry.source() == ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+                if (!dynamic || KAFKA_OWN_DYNAMIC_CONFIGS.contains(entry.name())) {
+                    continue;
+                }
+                try {
+                    admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                            new ConfigEntry(entry.name(), ""), AlterConfigOp.OpType.DELETE))))
+                            .all().get(30, TimeUnit.SECONDS);
+                    log.warn("removed the broker setting {} ({}) changed at run time on the embedded broker: only "
+                            + "the settings the standalone gives it apply; someone who had its credentials may have "
+                            + "changed it", entry.name(), where);
+                } catch (ExecutionException e) {
+                    log.warn("the broker setting {} ({}) was changed at run time on the embedded broker, and Kafka "
+                            + "refuses to remove it: {}", entry.name(), where, e.getCause().getMessage());
+                }
+            }
         }
     }
 

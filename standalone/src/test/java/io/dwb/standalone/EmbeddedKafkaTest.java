@@ -18,6 +18,9 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -303,6 +306,34 @@ class EmbeddedKafkaTest {
                         .credentialInfos()).extracting(ScramCredentialInfo::mechanism)
                         .containsExactly(ScramMechanism.SCRAM_SHA_512);
             }
+        }
+    }
+
+    @Test
+    void brokerSettingsSomeoneChangedWithTheCredentialsAreUndoneAtTheNextStart() throws Exception {
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        ConfigResource everyBroker = new ConfigResource(ConfigResource.Type.BROKER, "");
+        String mechanisms = "listener.name.client.sasl.enabled.mechanisms";
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
+             Admin admin = Admin.create(kafka.clientProperties())) { // someone who read the credentials once
+            admin.incrementalAlterConfigs(Map.of(
+                    broker, List.of(new AlterConfigOp(new ConfigEntry(mechanisms, "SCRAM-SHA-512,PLAIN"),
+                            AlterConfigOp.OpType.SET)),
+                    everyBroker, List.of(new AlterConfigOp(new ConfigEntry("log.retention.ms", "1000"),
+                            AlterConfigOp.OpType.SET)))).all().get();
+            assertThat(admin.describeConfigs(List.of(broker)).all().get().get(broker).get(mechanisms).value())
+                    .as("taken at run time").isEqualTo("SCRAM-SHA-512,PLAIN");
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
+             Admin admin = Admin.create(kafka.clientProperties())) {
+            Map<ConfigResource, Config> configs = admin.describeConfigs(List.of(broker, everyBroker)).all().get();
+            assertThat(configs.get(broker).get(mechanisms).value()).isEqualTo(EmbeddedKafka.SCRAM_MECHANISM);
+            assertThat(configs.get(broker).get("log.retention.ms").value()).isNotEqualTo("1000");
+            assertThat(configs.values()).flatExtracting(Config::entries)
+                    .filteredOn(e -> e.source() == ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG
+                            || e.source() == ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
+                    .extracting(ConfigEntry::name).as("nothing changed at run time is left but what Kafka sets")
+                    .containsOnly("min.insync.replicas");
         }
     }
 
