@@ -10,9 +10,10 @@ import java.util.Map;
  * try again (capped exponential backoff, from the first refusal; reset when it ends). It lasts until nothing that
  * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a datagram is
  * taken, or a retry's round refuses nothing with nothing left to try (the refused record's partition was revoked and
- * the others have no record waiting, in memory or in Kafka: else the pause would last until a record came). Records that need no datagram (heartbeats, duplicates, dead letters) go
- * on at each retry without ending it: else, in a fleet, each retry's heartbeats ended the pause and the next datagram
- * started it again, a log line each and the backoff back at its first step, for as long as Wazuh was down.
+ * the others have no record waiting, in memory or in Kafka: else the pause would last until a record came). Records
+ * that need no datagram (heartbeats, duplicates, dead letters) go on at each retry without ending it: else, in a
+ * fleet, each retry's heartbeats ended the pause and the next datagram started it again, a log line each and the
+ * backoff back at its first step, for as long as Wazuh was down.
  */
 final class Pause {
     /** What a refusal changed. */

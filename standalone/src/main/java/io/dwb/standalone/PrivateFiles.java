@@ -35,12 +35,7 @@ final class PrivateFiles {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY));
                 return;
             }
-            // Followed when it is a link: the operator chose where the data lives.
-            Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir);
-            if (!DIRECTORY.containsAll(now)) {
-                Files.setPosixFilePermissions(dir, DIRECTORY);
-                log.info("restricted {} to its owner (it was {})", dir, PosixFilePermissions.toString(now));
-            }
+            restrict(dir); // followed when it is a link: the operator chose where the data lives
         } catch (IOException | UnsupportedOperationException e) {
             throw new IllegalStateException("cannot make the data directory " + dir + " private to its owner: "
                     + e.getMessage(), e);
@@ -59,19 +54,12 @@ final class PrivateFiles {
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
-            UserPrincipal owner = Files.getOwner(parent);
-            UserPrincipal dirOwner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS);
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !owner.equals(dirOwner)) {
-                throw new IllegalStateException(dir + " is " + (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                        ? "owned by " + dirOwner.getName() + ", not by " + owner.getName() + " who owns " + parent
-                        : "not a directory") + ": another user may have put it there while " + parent + " was open "
-                        + "to them; check what it holds and remove it");
+            String foreign = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? foreignOwner(dir) : "not a directory";
+            if (foreign != null) {
+                throw new IllegalStateException(dir + " is " + foreign + ": another user may have put it there while "
+                        + parent + " was open to them; check what it holds and remove it");
             }
-            Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-            if (!DIRECTORY.containsAll(now)) {
-                Files.setPosixFilePermissions(dir, DIRECTORY);
-                log.info("restricted {} to its owner (it was {})", dir, PosixFilePermissions.toString(now));
-            }
+            restrict(dir, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException e) {
             throw new IllegalStateException("cannot check " + dir + ": " + e.getMessage(), e);
         }
@@ -105,6 +93,24 @@ final class PrivateFiles {
         }
     }
 
+    /** Restricts {@code dir} to 0700 when it is open to others, saying so. */
+    private static void restrict(Path dir, LinkOption... options) throws IOException {
+        Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir, options);
+        if (!DIRECTORY.containsAll(now)) {
+            Files.setPosixFilePermissions(dir, DIRECTORY);
+            log.info("restricted {} to its owner (it was {})", dir, PosixFilePermissions.toString(now));
+        }
+    }
+
+    /** "owned by X, not by Y who owns <its directory>" when its owner is not its directory's; else null. */
+    private static String foreignOwner(Path path) throws IOException {
+        Path parent = path.toAbsolutePath().getParent();
+        UserPrincipal owner = Files.getOwner(parent);
+        UserPrincipal pathOwner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS);
+        return owner.equals(pathOwner) ? null
+                : "owned by " + pathOwner.getName() + ", not by " + owner.getName() + " who owns " + parent;
+    }
+
     /**
      * Refuses a secret others may read or change, as ssh does: someone else may have read it already; or one that is
      * not its directory's owner's (another user may have put it there, knowing what it says).
@@ -117,12 +123,10 @@ final class PrivateFiles {
                         + "): its credentials may be known; delete it (new ones are made at the next start) or "
                         + "chmod 600 it");
             }
-            UserPrincipal owner = Files.getOwner(file.toAbsolutePath().getParent());
-            UserPrincipal fileOwner = Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
-            if (!owner.equals(fileOwner)) {
-                throw new IllegalStateException(file + " is owned by " + fileOwner.getName() + ", not by "
-                        + owner.getName() + " who owns its directory: its credentials may be another user's; delete it "
-                        + "(new ones are made at the next start)");
+            String foreign = foreignOwner(file);
+            if (foreign != null) {
+                throw new IllegalStateException(file + " is " + foreign + ": its credentials may be another user's; "
+                        + "delete it (new ones are made at the next start)");
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
