@@ -58,8 +58,11 @@ public final class CaptureLoop {
     private volatile boolean kafkaReady;
     private volatile EventStream currentStream;
 
-    /** The since of a first start, kept so a reconnect before the first commit does not skip ahead. */
-    private Long firstSince;
+    /**
+     * The start of a first start's watch, kept so a reconnect before the first event was read does not skip ahead,
+     * and checks what the engine kept since ({@link ContinuityCheck#sinceWatchStart}).
+     */
+    private Watch watch;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
     private GapCause gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "the listener was not running");
     private HeartbeatClock heartbeats;
@@ -342,13 +345,18 @@ public final class CaptureLoop {
                 Resume resume;
                 try {
                     Checkpoint from = uncommitted.pending(); // the last event read, held or committed
-                    if (from == null && firstSince == null) {
-                        firstSince = engine.engineNowNanos() - FIRST_START_LOOKBACK_NANOS;
+                    if (from != null) {
+                        resume = resumeFrom(engine, from);
+                        since = sinceParameter(resume.replay().since(from));
+                    } else if (watch == null) {
+                        long engineNow = engine.engineNowNanos();
+                        watch = new Watch(engineNow - FIRST_START_LOOKBACK_NANOS, engineNow, nanoClock.getAsLong());
+                        resume = new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null, null);
+                        since = sinceParameter(watch.fromNanos());
+                    } else {
+                        resume = resumeWatch(engine);
+                        since = sinceParameter(resume.replay().since(null));
                     }
-                    resume = from == null ? new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null)
-                            : resumeFrom(engine, from);
-                    long sinceNanos = from != null ? resume.replay().since(from) : firstSince;
-                    since = sinceParameter(sinceNanos);
                     EventSplitter splitter = new EventSplitter(host.id(), maxEventBytes, standIns, nanoClock);
                     stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe());
                     stream.start();
@@ -375,10 +383,10 @@ public final class CaptureLoop {
                 }
                 log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
                 if (unreadableCheckpoint != null) {
-                    unreadableGap(pump, firstSince);
+                    unreadableGap(pump, watch.fromNanos());
                 }
-                end = runPump(pump, new OpenSubscription(stream,
-                        new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay()),
+                end = runPump(pump, new OpenSubscription(stream, resume.check() != null ? resume.check()
+                        : new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay()),
                         resume.clockBack()));
             }
             if (stopping()) {
@@ -407,24 +415,59 @@ public final class CaptureLoop {
         OptionalLong now = engine.engineNowNanosWithinProbeTimeout();
         if (now.isEmpty()) {
             log.debug("the engine's clock was not read within the probe timeout: replaying from the checkpoint");
-            return new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null);
+            return new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null, null);
         }
         long engineNow = now.getAsLong();
         ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, uncommitted.published().latestNano(),
                 engineNow);
         if (replay == ContinuityCheck.Replay.SINCE_CHECKPOINT) {
-            return new Resume(replay, null);
+            return new Resume(replay, null, null);
         }
         long latest = Math.max(from.timeNano(), uncommitted.published().latestNano());
         String back = String.format(Locale.ROOT, "%.3f s", (latest - engineNow) / 1e9);
         log.warn("the engine's clock ({}) is {} behind the latest event published ({}): it went back; replaying the "
                 + "engine's whole buffer and placing events by its order, not their times",
                 ContractJson.rfc3339(engineNow), back, ContractJson.rfc3339(latest));
-        return new Resume(replay, back);
+        return new Resume(replay, back, null);
     }
 
-    /** How a subscription resumes, and how far the engine's clock went back when it did ({@code clockBack}). */
-    private record Resume(ContinuityCheck.Replay replay, String clockBack) {}
+    /**
+     * How to subscribe again before any event was read: the engine's whole buffer, which proves continuity when it
+     * still holds an event from before the watch. Unless the engine's clock is behind where the watch says it should
+     * be (it went back): then times cannot tell the events made since from those made before.
+     */
+    private Resume resumeWatch(EngineConnection engine) {
+        OptionalLong now = engine.engineNowNanosWithinProbeTimeout();
+        long back = now.isEmpty() ? 0 : watch.engineNowNanos(nanoClock.getAsLong()) - now.getAsLong();
+        boolean clockWentBack = back > ContinuityCheck.REORDER_NANOS;
+        String clockBack = null;
+        if (clockWentBack) {
+            clockBack = String.format(Locale.ROOT, "%.3f s", back / 1e9);
+            log.warn("the engine's clock ({}) is {} behind where it was since the listener began watching ({}): it "
+                    + "went back; no event read yet to resume from, so everything the engine kept is published, "
+                    + "after a gap", ContractJson.rfc3339(now.getAsLong()), clockBack,
+                    ContractJson.rfc3339(watch.fromNanos()));
+        }
+        return new Resume(ContinuityCheck.Replay.WHOLE_BUFFER, clockBack,
+                ContinuityCheck.sinceWatchStart(watch.fromNanos(), clockWentBack, uncommitted.published()));
+    }
+
+    /**
+     * How a subscription resumes, how far the engine's clock went back when it did ({@code clockBack}), and its
+     * continuity check when it is not the checkpoint's ({@code check}, else null).
+     */
+    private record Resume(ContinuityCheck.Replay replay, String clockBack, ContinuityCheck check) {}
+
+    /**
+     * A first start's watch: from when ({@code fromNanos}, the engine's clock less the look-back), and the engine's
+     * clock against this process's monotonic one when it began.
+     */
+    private record Watch(long fromNanos, long startEngineNanos, long startMonoNanos) {
+        /** Where the engine's clock should be now, had it not been stepped. */
+        long engineNowNanos(long monoNanos) {
+            return startEngineNanos + (monoNanos - startMonoNanos);
+        }
+    }
 
     /**
      * One subscription into the pump until it has ended and what it read is committed; returns why it ended. When

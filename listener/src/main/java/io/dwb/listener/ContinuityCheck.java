@@ -27,6 +27,11 @@ import java.util.Set;
  * one in it is skipped wherever it comes, one not in it is published (after the proof or the gap). Before that
  * window (and with a checkpoint of an earlier listener, which has none) order decides: what comes before the
  * checkpointed event, or is older than it, was published.
+ *
+ * <p>A subscription made again before any event was read has no checkpoint: {@link #sinceWatchStart} asks the
+ * engine's whole buffer, and an event older than the start of the watch proves it (the engine's buffer still reaches
+ * back before the listener began watching: it did not restart and dropped nothing since); such events were made
+ * before the watch and are never published.
  */
 public final class ContinuityCheck {
     /** How far the engine's buffer order may stray from time order; the replay starts this much before. */
@@ -66,7 +71,10 @@ public final class ContinuityCheck {
         }
     }
 
-    /** The window in which events may have been lost. */
+    /**
+     * The window in which events may have been lost; {@code lastEventId} is the checkpointed event's, null when the
+     * subscription had none (a reconnection before any event was read: the window starts with the watch).
+     */
     public record GapWindow(long fromNano, long toNano, String lastEventId) {}
 
     /** What to do with what arrived: publish these events, after a gap record when there is one. */
@@ -74,7 +82,10 @@ public final class ContinuityCheck {
         static final Verdict NOTHING = new Verdict(null, List.of());
     }
 
+    /** Null when resuming from the start of the watch instead ({@link #sinceWatchStart}). */
     private final Checkpoint checkpoint;
+    /** The checkpoint's time, or the start of the watch: where a gap starts, what an event is later than. */
+    private final long fromNano;
     /** The events published (or held) with a time from its {@code fromNano} on, as this subscription adds to them. */
     private final RecentlyPublished published;
     private boolean decided;
@@ -91,6 +102,8 @@ public final class ContinuityCheck {
     /** The recent window when the subscription started; nothing is added to it before the decision. */
     private final long recentFrom;
     private final Replay replay;
+    /** Without a checkpoint: the engine's clock went back past the watch's start, so times prove nothing. */
+    private final boolean clockWentBack;
 
     /**
      * @param checkpoint null for a first start: nothing to prove, everything is new
@@ -99,23 +112,56 @@ public final class ContinuityCheck {
      * @param replay     how the subscription's replay was asked for
      */
     public ContinuityCheck(Checkpoint checkpoint, RecentlyPublished published, Replay replay) {
+        this(checkpoint, checkpoint == null ? Long.MIN_VALUE : checkpoint.timeNano(), checkpoint == null, false,
+                published, replay);
+    }
+
+    private ContinuityCheck(Checkpoint checkpoint, long fromNano, boolean decided, boolean clockWentBack,
+                            RecentlyPublished published, Replay replay) {
         this.replay = replay;
+        this.clockWentBack = clockWentBack;
         this.checkpoint = checkpoint;
-        this.decided = checkpoint == null;
+        this.fromNano = fromNano;
+        this.decided = decided;
         this.published = published;
         this.recentFrom = published.fromNano();
+    }
+
+    /**
+     * For a subscription made again before any event was read (a reconnection, the engine restarted or the
+     * connection lost): nothing was published to resume from, but the listener has watched since {@code
+     * watchFromNanos} and seen nothing. It asks the engine's whole buffer ({@link Replay#WHOLE_BUFFER}): an event
+     * older than that proves continuity; the first one later by more than {@link #REORDER_NANOS}, or none in the
+     * continuity wait, means the engine no longer had what it made before the watch (it restarted, or the events made
+     * meanwhile filled its buffer): a gap from the start of the watch.
+     *
+     * @param clockWentBack the engine's clock is behind the start of the watch (a host clock stepped back): the events
+     *                      made since are older than it too, so no time proves anything: a gap at the first event,
+     *                      and everything the engine kept is published (events from before the watch with it)
+     */
+    public static ContinuityCheck sinceWatchStart(long watchFromNanos, boolean clockWentBack,
+                                                  RecentlyPublished published) {
+        return new ContinuityCheck(null, watchFromNanos, false, clockWentBack, published, Replay.WHOLE_BUFFER);
+    }
+
+    /** False for {@link #sinceWatchStart}: no checkpointed event to prove continuity with. */
+    public boolean fromCheckpoint() {
+        return checkpoint != null;
     }
 
     public boolean decided() {
         return decided;
     }
 
-    /** True once the checkpointed event was replayed. */
+    /** True once the checkpointed event was replayed (without a checkpoint: an event from before the watch). */
     public boolean proven() {
         return proven;
     }
 
     public Verdict offer(CapturedEvent event) {
+        if (checkpoint == null) {
+            return offerSinceWatchStart(event);
+        }
         if (!decided && event.id().equals(checkpoint.eventId())) {
             decided = true;
             proven = true;
@@ -152,6 +198,30 @@ public final class ContinuityCheck {
         return hold(event, t - checkpoint.timeNano());
     }
 
+    /** {@link #offer} without a checkpoint: before the watch, never published; after it, published once decided. */
+    private Verdict offerSinceWatchStart(CapturedEvent event) {
+        long t = event.identity().time().orElse(Long.MAX_VALUE);
+        if (clockWentBack) {
+            return decided ? new Verdict(null, List.of(event)) : hold(event, Long.MAX_VALUE);
+        }
+        if (t < fromNano) {
+            if (decided) {
+                return Verdict.NOTHING;
+            }
+            decided = true;
+            proven = true;
+            List<CapturedEvent> publish = List.copyOf(held);
+            held.clear();
+            heldIds.clear();
+            heldBytes = 0;
+            return new Verdict(null, publish);
+        }
+        if (decided) {
+            return new Verdict(null, List.of(event));
+        }
+        return hold(event, t - fromNano);
+    }
+
     /** Holds an event {@code laterByNanos} than the checkpoint until the decision, or decides a gap. */
     private Verdict hold(CapturedEvent event, long laterByNanos) {
         String id = RecentlyPublished.idOf(event);
@@ -174,7 +244,7 @@ public final class ContinuityCheck {
         if (decided) {
             return Verdict.NOTHING;
         }
-        return gap(Math.max(subscribedAtNanos, checkpoint.timeNano()));
+        return gap(Math.max(subscribedAtNanos, fromNano));
     }
 
     private boolean inRecentWindow(CapturedEvent event) {
@@ -190,17 +260,17 @@ public final class ContinuityCheck {
         long to = orElse;
         for (CapturedEvent e : held) {
             long t = e.identity().time().orElse(Long.MAX_VALUE);
-            if (t >= checkpoint.timeNano()) {
+            if (t >= fromNano) {
                 to = Math.min(to, t);
             }
         }
         if (to == Long.MAX_VALUE) { // none after it by time: the engine's clock went back, or only recent ones
-            to = checkpoint.timeNano();
+            to = fromNano;
         }
         List<CapturedEvent> publish = List.copyOf(held);
         held.clear();
         heldIds.clear();
         heldBytes = 0;
-        return new Verdict(new GapWindow(checkpoint.timeNano(), to, checkpoint.eventId()), publish);
+        return new Verdict(new GapWindow(fromNano, to, checkpoint == null ? null : checkpoint.eventId()), publish);
     }
 }

@@ -151,7 +151,10 @@ final class TransactionPump {
                     boolean wasDecided = check.decided();
                     ContinuityCheck.Verdict verdict = check.offer(drained.get(offered++));
                     if (!wasDecided && check.proven()) {
-                        log.info("resumed: the engine replayed the checkpointed event, continuity proven");
+                        log.info(check.fromCheckpoint()
+                                ? "resumed: the engine replayed the checkpointed event, continuity proven"
+                                : "resumed: the engine still had events from before the listener began watching, "
+                                        + "continuity proven");
                     }
                     sendLast(hold(verdict, cause));
                 }
@@ -279,9 +282,11 @@ final class TransactionPump {
             String to = ContractJson.rfc3339(w.toNano());
             log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, cause.reason().code(),
                     cause.detail());
-            held += holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), "The engine did not "
-                    + "replay the checkpointed event after " + cause.detail() + ": events between " + from + " and "
-                    + to + " may be lost.", w.lastEventId()));
+            String notReplayed = w.lastEventId() != null ? "The engine did not replay the checkpointed event"
+                    : "The engine replayed no event from before the listener began watching (no event read yet)";
+            held += holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), notReplayed
+                    + " after " + cause.detail() + ": events between " + from + " and " + to + " may be lost.",
+                    w.lastEventId()));
         }
         for (CapturedEvent event : verdict.publish()) {
             uncommitted.hold(records.event(event), event);

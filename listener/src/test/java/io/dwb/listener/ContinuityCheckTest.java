@@ -257,4 +257,68 @@ class ContinuityCheckTest {
         check.offer(twice); // in the replay, and live
         assertThat(check.expire(201 * S).publish()).containsExactly(twice);
     }
+
+    /** The check of a subscription made again before any event was read, the watch having begun at 200 s. */
+    private static ContinuityCheck sinceWatchStart(boolean clockWentBack) {
+        return ContinuityCheck.sinceWatchStart(200 * S, clockWentBack, new RecentlyPublished(null));
+    }
+
+    @Test
+    void withoutAnEventReadAnEventFromBeforeTheWatchProvesContinuityAndIsNeverPublished() {
+        ContinuityCheck check = sinceWatchStart(false);
+        CapturedEvent before = event(150 * S, "create", "old");
+        CapturedEvent madeWhileAway = event(230 * S, "create", "new");
+        CapturedEvent alsoBefore = event(199 * S, "destroy", "old");
+        assertThat(check.decided()).isFalse();
+        assertThat(check.fromCheckpoint()).isFalse();
+        assertThat(check.offer(before)).isEqualTo(new ContinuityCheck.Verdict(null, java.util.List.of()));
+        assertThat(check.proven()).isTrue();
+        assertThat(check.offer(madeWhileAway)).isEqualTo(new ContinuityCheck.Verdict(null,
+                java.util.List.of(madeWhileAway)));
+        assertThat(check.offer(alsoBefore).publish()).as("made before the watch").isEmpty();
+    }
+
+    @Test
+    void withoutAnEventReadEventsHeldWithinTheReorderBoundArePublishedOnceAnOlderOneProvesContinuity() {
+        ContinuityCheck check = sinceWatchStart(false);
+        CapturedEvent justAfter = event(200 * S + S / 2, "create", "new");
+        CapturedEvent appendedAfterIt = event(199 * S + S / 2, "create", "old");
+        assertThat(check.offer(justAfter).publish()).isEmpty();
+        assertThat(check.decided()).isFalse();
+        ContinuityCheck.Verdict v = check.offer(appendedAfterIt);
+        assertThat(v.gap()).isNull();
+        assertThat(v.publish()).containsExactly(justAfter);
+    }
+
+    @Test
+    void withoutAnEventReadAReplayOfOnlyNewerEventsIsAGapFromTheStartOfTheWatch() {
+        // The engine restarted, or what was made while the listener was away filled its buffer.
+        ContinuityCheck check = sinceWatchStart(false);
+        CapturedEvent first = event(205 * S, "create", "new");
+        CapturedEvent second = event(206 * S, "destroy", "new");
+        ContinuityCheck.Verdict v = check.offer(first);
+        assertThat(v.gap()).isEqualTo(new ContinuityCheck.GapWindow(200 * S, 205 * S, null));
+        assertThat(v.publish()).containsExactly(first);
+        assertThat(check.proven()).isFalse();
+        assertThat(check.offer(second)).isEqualTo(new ContinuityCheck.Verdict(null, java.util.List.of(second)));
+    }
+
+    @Test
+    void withoutAnEventReadAQuietEngineThatReplayedNothingIsAGapFromTheStartOfTheWatchToTheSubscription() {
+        ContinuityCheck check = sinceWatchStart(false);
+        assertThat(check.expire(260 * S).gap()).isEqualTo(new ContinuityCheck.GapWindow(200 * S, 260 * S, null));
+        assertThat(check.decided()).isTrue();
+    }
+
+    @Test
+    void withoutAnEventReadAndTheEngineClockGoneBackNoTimeProvesContinuity() {
+        // Made after the step back: older than the watch by its time, yet new.
+        ContinuityCheck check = sinceWatchStart(true);
+        CapturedEvent madeAfterTheStep = event(120 * S, "create", "new");
+        ContinuityCheck.Verdict v = check.offer(madeAfterTheStep);
+        assertThat(v.gap()).isEqualTo(new ContinuityCheck.GapWindow(200 * S, 200 * S, null));
+        assertThat(v.publish()).containsExactly(madeAfterTheStep);
+        CapturedEvent next = event(121 * S, "start", "new");
+        assertThat(check.offer(next).publish()).containsExactly(next);
+    }
 }
