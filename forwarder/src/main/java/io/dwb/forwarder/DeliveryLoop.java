@@ -111,6 +111,10 @@ public final class DeliveryLoop {
     public void run() {
         try {
             start();
+            if (feed instanceof Feed.Replay replay && replay.window().isEmpty()) {
+                log.info("replay done: nothing in the window");
+                return;
+            }
             while (running) {
                 if (runOnce()) {
                     return;

@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,11 +34,18 @@ public final class ReplayWindow {
         this.toNanos = toNanos == null ? Long.MAX_VALUE : toNanos;
     }
 
-    /** Assigns and positions {@code consumer} on the window; afterwards only the window's partitions are assigned. */
+    /**
+     * Assigns and positions {@code consumer} on the window; afterwards only the window's partitions are assigned,
+     * none when it holds nothing ({@link #isEmpty}).
+     *
+     * @throws ConfigurationError when the topic does not exist (a misspelt {@code --topic})
+     */
     public void start(Consumer<byte[], byte[]> consumer) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        List<TopicPartition> partitions = infos == null ? List.of()
-                : infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        if (infos == null || infos.isEmpty()) {
+            throw new ConfigurationError("topic " + topic + " does not exist: nothing to replay (--topic)");
+        }
+        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
         Map<TopicPartition, Long> query = new HashMap<>();
         partitions.forEach(tp -> query.put(tp, Math.floorDiv(fromNanos, 1_000_000L)));
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
@@ -53,11 +61,18 @@ public final class ReplayWindow {
                 records += end - start.offset();
             }
         }
-        consumer.assign(ends.keySet());
-        seeks.forEach(consumer::seek);
+        if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
+            consumer.assign(ends.keySet());
+            seeks.forEach(consumer::seek);
+        }
         log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
                 ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
                         : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+    }
+
+    /** True when no partition has a record in the window: nothing to replay. */
+    public boolean isEmpty() {
+        return ends.isEmpty();
     }
 
     /** Whether a fetched record belongs to the window (inside the time range, before the end seen at start). */

@@ -75,4 +75,37 @@ class ReplayTest {
         }
         assertThat(TestRecords.committed(broker, group)).isEqualTo(before);
     }
+
+    @Test
+    void aWindowWithNothingInItIsDoneAtOnceWithExit0AndNothingSent(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "replay-empty", 3);
+        long anHourAgo = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "host-0", "host-0-id",
+                    TestRecords.containerEvent("old", anHourAgo))));
+        }
+        long from = anHourAgo + 600 * 1_000_000_000L; // after every record: a quiet window
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("empty"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                     "--wazuh-queue", receiver.path().toString(), "--from", ContractJson.rfc3339(from))) {
+            assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isZero();
+            assertThat(replay.output()).contains("0 of 3 partitions, at most 0 records")
+                    .contains("replay done: nothing in the window");
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200));
+            assertThat(receiver.datagrams()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReplayOfATopicThatDoesNotExistIsABadConfiguration(SharedKafka.Broker broker) throws Exception {
+        String topic = "no-such-topic-" + System.nanoTime();
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("missing"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                     "--wazuh-queue", receiver.path().toString(), "--from", "2026-01-01T00:00:00Z")) {
+            assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isEqualTo(2);
+            assertThat(replay.output()).contains("error: topic " + topic + " does not exist: nothing to replay");
+        }
+    }
 }
