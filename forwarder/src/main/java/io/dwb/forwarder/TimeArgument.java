@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import picocli.CommandLine;
@@ -11,12 +12,16 @@ public final class TimeArgument implements CommandLine.ITypeConverter<Long> {
     /** Nanoseconds since the epoch. */
     public static long parseNanos(String text) {
         String t = text.trim();
-        if (t.matches("-?\\d+(\\.\\d+)?")) {
-            return new BigDecimal(t).movePointRight(9).longValue();
-        }
         try {
+            if (t.matches("-?\\d+(\\.\\d+)?")) {
+                return new BigDecimal(t).movePointRight(9).setScale(0, RoundingMode.FLOOR).longValueExact();
+            }
             OffsetDateTime time = OffsetDateTime.parse(t);
-            return time.toEpochSecond() * 1_000_000_000L + time.getNano();
+            return Math.addExact(Math.multiplyExact(time.toEpochSecond(), 1_000_000_000L), time.getNano());
+        } catch (ArithmeticException e) {
+            // Nanoseconds since the epoch end in 2262; a number this large is most often epoch milliseconds.
+            throw new IllegalArgumentException("'" + text + "' is past 2262, the last time this takes (epoch "
+                    + "seconds, not milliseconds)");
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("'" + text
                     + "' is neither RFC 3339 (2026-11-27T03:00:00Z) nor epoch seconds (1795748400)");

@@ -40,6 +40,12 @@ class CommandLineTest {
         assertThat(TimeArgument.parseNanos("2026-11-27T04:00:00+01:00")).isEqualTo(1_795_748_400_000_000_000L);
         assertThat(Forwarder.consumerProperties(s)).doesNotContainKey("group.id");
         assertThatThrownBy(() -> TimeArgument.parseNanos("yesterday")).hasMessageContaining("RFC 3339");
+        // Epoch milliseconds where seconds are meant: past what nanoseconds since the epoch hold, refused (it wrapped
+        // to another time)
+        assertThatThrownBy(() -> TimeArgument.parseNanos("1795748400000")).hasMessageContaining("not milliseconds");
+        assertThatThrownBy(() -> TimeArgument.parseNanos("9999-12-31T00:00:00Z")).hasMessageContaining("past 2262");
+        assertThat(TimeArgument.parseNanos("1795748400.0000000019")).as("below a nanosecond: cut")
+                .isEqualTo(1_795_748_400_000_000_001L);
     }
 
     @Test
