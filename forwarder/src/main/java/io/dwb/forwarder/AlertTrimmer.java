@@ -34,12 +34,24 @@ import java.util.Set;
  * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
+    /** Wazuh's {@code OS_MAXSTR}: its buffers for one message, ending NUL included. */
+    private static final int OS_MAXSTR = 65536;
     /**
-     * What wazuh-agentd forwards of one queue datagram: {@code OS_MAXSTR - OS_HEADER_SIZE} (65536 - 128); a longer
-     * one it refuses whole, logging "Incorrect message size" once an hour, while the forwarder counted it sent.
-     * analysisd on a manager reads up to 65536 bytes: the agent's bound fits both.
+     * The longest origin the manager's remoted writes before an agent's event, with its {@code ->}: {@code "[id]
+     * (name) ip"}, an id of up to 8 digits, a name of up to 128 characters (Wazuh's bound), an IPv6 address with its
+     * prefix length and each {@code :} escaped as {@code |:} (50).
      */
-    public static final int MAX_DATAGRAM = 65536 - 128;
+    private static final int REMOTED_ORIGIN_MAX = 1 + 8 + 3 + 128 + 2 + 50 + 2;
+    /**
+     * What reaches analysisd whole of one queue datagram, on the longest path. wazuh-agentd forwards up to {@code
+     * OS_MAXSTR - OS_HEADER_SIZE} (65,408; a longer one it refuses whole, logging "Incorrect message size" once an
+     * hour, while the forwarder counted it sent), and the manager's remoted then writes the agent's origin before it
+     * into {@code OS_MAXSTR} bytes ending with a NUL ({@code SendMSG}'s {@code snprintf}), cutting the rest silently:
+     * the JSON broken, no rule fired. An alert of 65,408 bytes lost its end from an agent name of about 113
+     * characters (70 with an IPv6 address), so one with labels that size could hide its own container's start.
+     * analysisd on a manager reads up to 65536 bytes: this bound fits every path.
+     */
+    public static final int MAX_DATAGRAM = OS_MAXSTR - 1 - REMOTED_ORIGIN_MAX;
 
     /** The event's fields that may hold text of any length besides its attributes (the Action: a command line). */
     private static final List<String> IDENTITY_FIELDS = List.of("Action", "status", "id", "from");

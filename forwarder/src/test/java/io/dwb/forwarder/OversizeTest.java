@@ -59,6 +59,11 @@ class OversizeTest {
             byte[] datagram = receiver.datagrams().get(0);
             assertThat(datagram.length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE).isGreaterThan(60_000);
             ObjectNode alert = TestRecords.alert(datagram);
+            // Through an agent of the longest name and address, the manager's remoted keeps it whole.
+            String atTheManager = DatagramReceiver.asRemotedForwardsIt(datagram,
+                    DatagramReceiver.LONGEST_AGENT_ORIGIN);
+            String afterOrigin = "->" + new String(datagram, java.nio.charset.StandardCharsets.UTF_8).substring(2);
+            assertThat(atTheManager).endsWith(afterOrigin);
             assertThat(alert.get("truncated").asBoolean()).isTrue();
             ObjectNode sent = (ObjectNode) alert.get("docker");
             assertThat(sent.path("Actor").path("Attributes").path("com.example.small").asText())

@@ -27,6 +27,13 @@ public final class DatagramReceiver implements AutoCloseable {
      * refuses whole. The bound every alert must keep, on a manager or an agent.
      */
     public static final int AGENT_MAX_MESSAGE = WAZUH_MAX_DATAGRAM - 128;
+    /**
+     * The longest origin the manager's remoted writes before an agent's event ({@code "[id] (name) ip"}): an id of 8
+     * digits, a name of 128 characters (Wazuh's bound on agent names) and an IPv6 address with its prefix length,
+     * each {@code :} escaped as {@code |:}.
+     */
+    public static final String LONGEST_AGENT_ORIGIN = "[" + "9".repeat(8) + "] (" + "n".repeat(128) + ") "
+            + "ffff|:".repeat(7) + "ffff/128";
 
     private final Path path;
     private final AFUNIXDatagramSocket socket;
@@ -87,6 +94,17 @@ public final class DatagramReceiver implements AutoCloseable {
         if (reading.compareAndSet(false, true)) {
             resume.countDown();
         }
+    }
+
+    /**
+     * What analysisd reads of an agent's datagram on the manager: remoted's {@code SendMSG} writes the queue
+     * character, {@code :}, the agent's origin, {@code ->} and the datagram after its own queue character and colon,
+     * into {@code OS_MAXSTR} bytes ending with a NUL (a {@code snprintf}: whatever is longer is cut, silently).
+     */
+    public static String asRemotedForwardsIt(byte[] datagram, String origin) {
+        String text = new String(datagram, StandardCharsets.UTF_8);
+        byte[] written = (text.charAt(0) + ":" + origin + "->" + text.substring(2)).getBytes(StandardCharsets.UTF_8);
+        return new String(written, 0, Math.min(written.length, WAZUH_MAX_DATAGRAM - 1), StandardCharsets.UTF_8);
     }
 
     /** Every datagram received so far, as bytes. */
