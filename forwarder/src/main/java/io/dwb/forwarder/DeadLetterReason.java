@@ -38,7 +38,7 @@ public enum DeadLetterReason {
     INVALID_GAP("invalid-gap"),
     INVALID_HEARTBEAT("invalid-heartbeat"),
     INVALID_STATE("invalid-state"),
-    /** The alert does not fit 65,408 bytes even without any of its attributes. */
+    /** The alert does not fit 65,341 bytes even without any of its attributes. */
     TOO_LARGE_AFTER_TRIM("too-large-after-trim", Stage.FORMAT),
     /** A bridge record of a kind added after this forwarder was built, not matching its schema. */
     INVALID_RECORD("invalid-record"),

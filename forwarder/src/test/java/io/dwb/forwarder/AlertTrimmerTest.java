@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What trimming leaves of an oversize alert: exactly one JSON document within 65,408 bytes, marked truncated, the
+ * What trimming leaves of an oversize alert: exactly one JSON document within 65,341 bytes, marked truncated, the
  * largest values cut first and to the same length, the smaller ones whole. Its speed is measured by JMH
  * ({@code bench/.../jmh/Trimming.java}), not here.
  */

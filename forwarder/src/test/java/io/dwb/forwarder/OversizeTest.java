@@ -20,8 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Acceptance 6: no datagram over what Wazuh takes (65,408 bytes, wazuh-agentd's bound); huge labels are trimmed and
- * the alert says so, as it does for the listener's stand-in of an event longer than Kafka takes.
+ * Acceptance 6: no datagram over what Wazuh takes (65,341 bytes: wazuh-agentd's bound less the origin the manager's
+ * remoted writes before it); huge labels are trimmed and the alert says so, as it does for the listener's stand-in
+ * of an event longer than Kafka takes.
  */
 @ExtendWith(SharedKafka.class)
 class OversizeTest {

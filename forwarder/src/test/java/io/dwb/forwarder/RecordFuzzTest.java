@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Fuzz, unit layer: generated hostile records ({@link HostileRecords}) through the classifier and the whole
  * pipeline, as the delivery loop drives them (routed, then delivered). Each is delivered as one strictly
- * valid alert of at most 65,408 bytes, or dead-lettered with a known reason and its coordinates, or dropped as a
+ * valid alert of at most 65,341 bytes, or dead-lettered with a known reason and its coordinates, or dropped as a
  * duplicate; never an exception, never a wait. The dead-letter producer is Kafka's MockProducer (the real broker
  * is {@link RecordFuzzBrokerTest}'s). Tries: {@code jqwik.tries.default}, 2,000 in CI; {@code -Pfuzz}: 100,000.
  */
