@@ -626,7 +626,11 @@ public final class DeliveryLoop {
         observeKafka(now);
         boolean answered = fetchesAnswered(now);
         long lag = pendingCount();
-        for (TopicPartition tp : consumer.assignment()) {
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (feed instanceof Feed.Live live) {
+            live.writtenEnds().watch(assignment);
+        }
+        for (TopicPartition tp : assignment) {
             OptionalLong l = consumer.currentLag(tp);
             if (l.isPresent()) {
                 lag += l.getAsLong();
@@ -634,9 +638,22 @@ public final class DeliveryLoop {
             PartitionProgress progress = partitions.get(tp);
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
             pipeline.live(tp.partition(), answered && !pause.active()
-                    && (progress == null || progress.waiting() == 0) && l.isPresent() && l.getAsLong() == 0, now);
+                    && (progress == null || progress.waiting() == 0) && l.isPresent() && l.getAsLong() == 0
+                    && readToItsWrittenEnd(tp), now);
         }
         metrics.lag(lag);
+    }
+
+    /**
+     * Whether the consumer's position has reached the partition's written end as last read: nothing written waits
+     * behind a transaction left open (the lag, measured to the last stable offset, cannot say). Not for a replay.
+     */
+    private boolean readToItsWrittenEnd(TopicPartition tp) {
+        if (!(feed instanceof Feed.Live live)) {
+            return false;
+        }
+        OptionalLong end = live.writtenEnds().of(tp);
+        return end.isPresent() && consumer.position(tp) >= end.getAsLong();
     }
 
     /** Once a second, with the lag: whether the consumer has a connection to any broker at all. */

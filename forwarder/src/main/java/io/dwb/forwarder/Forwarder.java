@@ -30,6 +30,8 @@ public final class Forwarder implements AutoCloseable {
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterQueue deadLetters;
+    /** Live only: what the delivery consumer's lag cannot see (null in a replay). */
+    private final WrittenEndWatch writtenEnds;
     private final AlertSink sink;
     private final Outbox outbox;
     private final DeliveryLoop loop;
@@ -67,10 +69,11 @@ public final class Forwarder implements AutoCloseable {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
                     + "passed over without a report (earliest or latest would report them)");
         }
+        this.writtenEnds = settings.replay() ? null : WrittenEndWatch.start(consumerProperties(settings), nanoClock);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(),
-                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset));
+                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset), writtenEnds);
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
@@ -204,6 +207,9 @@ public final class Forwarder implements AutoCloseable {
                     ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             if (deadLetters != null) {
                 deadLetters.close();
+            }
+            if (writtenEnds != null) {
+                writtenEnds.close();
             }
         }
     }

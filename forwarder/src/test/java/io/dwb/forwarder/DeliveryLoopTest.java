@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -99,6 +101,20 @@ class DeliveryLoopTest {
         }
     };
     private volatile Double fetchAnswers;
+    /** Partitions written further than the consumer can read (a transaction left open): their written end. */
+    private final Map<TopicPartition, Long> writtenAhead = new HashMap<>();
+    /** The written ends the loop sees: each partition's position, unless {@link #writtenAhead} says more. */
+    private final WrittenEnds writtenEnds = new WrittenEnds() {
+        @Override
+        public void watch(Set<TopicPartition> partitions) {
+        }
+
+        @Override
+        public OptionalLong of(TopicPartition partition) {
+            Long ahead = writtenAhead.get(partition);
+            return OptionalLong.of(ahead != null ? ahead : consumer.position(partition));
+        }
+    };
     /** The pipeline of the loop {@code live} made last. */
     private AlertPipeline pipeline;
     /** How many times the loop asked the broker whether the dead-letter topic exists. */
@@ -1451,6 +1467,34 @@ class DeliveryLoopTest {
                 .satisfies(d -> assertThat(d).contains("silent-host"));
     }
 
+    /**
+     * A transaction left open on the partition (a listener gone while publishing) holds its last stable offset: the
+     * lag reads 0 while what its other hosts publish waits, written, behind it. Not live then: its time does not run
+     * with the clock, and no host of it is reported silent for heartbeats it cannot read yet.
+     */
+    @Test
+    void aPartitionWrittenFurtherThanItsStableEndIsNotLiveAndItsHostsAreNotReportedSilent() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L)); // all of P0 read up to its stable end
+        writtenAhead.put(P0, 40L); // and more written behind an open transaction
+
+        for (int i = 0; i < 10; i++) {
+            round(loop);
+            tick(HEARTBEAT_INTERVAL.toNanos());
+        }
+        assertThat(sink.accepted).as("ten intervals behind an open transaction: no verdict").isEmpty();
+
+        writtenAhead.remove(P0); // the transaction aborted, nothing more written: the host indeed said nothing
+        for (int i = 0; i < 5; i++) {
+            round(loop);
+            tick(HEARTBEAT_INTERVAL.toNanos());
+        }
+        assertThat(sink.accepted).as("silent after three intervals of live time").singleElement()
+                .satisfies(d -> assertThat(d).contains("silent-host"));
+    }
+
     @Test
     void aHostWhoseHeartbeatsStopIsReportedSilentAfterThreeIntervalsOfTheInjectedClockAndBackWhenHeardAgain() {
         DeliveryLoop loop = live(0, 1000, P0);
@@ -1501,7 +1545,8 @@ class DeliveryLoopTest {
                 new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
-                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST)),
+                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST),
+                        writtenEnds),
                 COMMIT_INTERVAL,
                 maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L, P2, 0L, P3, 0L));

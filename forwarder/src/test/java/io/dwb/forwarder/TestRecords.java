@@ -179,4 +179,18 @@ final class TestRecords {
         int seen = receiver.count();
         Awaitility.await().during(quiet).atMost(quiet.plusSeconds(10)).until(() -> receiver.count() == seen);
     }
+
+    /** Written ends as {@code consumer}'s positions: nothing written waits behind a transaction left open. */
+    static WrittenEnds writtenEndsAt(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+        return new WrittenEnds() {
+            @Override
+            public void watch(java.util.Set<TopicPartition> partitions) {
+            }
+
+            @Override
+            public java.util.OptionalLong of(TopicPartition partition) {
+                return java.util.OptionalLong.of(consumer.position(partition));
+            }
+        };
+    }
 }
