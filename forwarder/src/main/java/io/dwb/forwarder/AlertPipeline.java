@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
 import java.time.Duration;
@@ -266,7 +267,8 @@ public final class AlertPipeline {
                     return LATER; // not yet taken by the watch: it is, once, when the queue has room
                 }
                 SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
-                        bridge.json().path("intervalSeconds").asLong(30), bridge.json().path("timeNano").asLong());
+                        HostPartition.hash(record.key()), bridge.json().path("intervalSeconds").asLong(30),
+                        bridge.json().path("timeNano").asLong());
                 if (back != null) {
                     long now = clock.getAsLong();
                     if (back.missed() != null) {
@@ -357,7 +359,7 @@ public final class AlertPipeline {
                 silentHost(silent, now);
             }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),
-                    live.silentHosts().replaced(), live.silentHosts().ahead());
+                    live.silentHosts().replaced(), live.silentHosts().ahead(), live.silentHosts().moved());
             metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());
         }
     }
@@ -422,6 +424,13 @@ public final class AlertPipeline {
     public void delivered(int partition, long timestampMs) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().delivered(partition, timestampMs * 1_000_000L);
+        }
+    }
+
+    /** The events topic's partition count now (see {@link SilentHostWatch#partitionCount}). */
+    public void partitionCount(int count) {
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().partitionCount(count);
         }
     }
 

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -629,6 +630,9 @@ public final class DeliveryLoop {
         Set<TopicPartition> assignment = consumer.assignment();
         if (feed instanceof Feed.Live live) {
             live.writtenEnds().watch(assignment);
+            if (!assignment.isEmpty()) {
+                pipeline.partitionCount(partitionCount(live.topic()));
+            }
         }
         for (TopicPartition tp : assignment) {
             OptionalLong l = consumer.currentLag(tp);
@@ -642,6 +646,16 @@ public final class DeliveryLoop {
                     && readToItsWrittenEnd(tp), now);
         }
         metrics.lag(lag);
+    }
+
+    /** The topic's partition count in the consumer's metadata (known: it is assigned some); 0 when not. */
+    private int partitionCount(String topic) {
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ZERO);
+            return infos == null ? 0 : infos.size();
+        } catch (KafkaException e) {
+            return 0; // not in the metadata this instant: the next second
+        }
     }
 
     /**

@@ -100,6 +100,10 @@ public final class Forwarder implements AutoCloseable {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
             // Static membership: a restart after SIGKILL takes the partitions back at once (docs/forwarder.md).
             p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
+            // Partitions added to the events topic are seen within 30 s (Kafka's default: 5 min): their records are
+            // delivered that much sooner, and the silent-host watch forgets the hosts that moved before any of them
+            // looks silent in its old partition (three intervals, 90 s by default).
+            p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
         }
         return p;
     }

@@ -1,10 +1,12 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HostPartition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +83,10 @@ public final class SilentHostWatch {
     private long forgotten;
     private long replaced;
     private long ahead;
+    private long moved;
+    /** The topic's partition count (0: not known yet), and those it had before in this process's life. */
+    private int partitionCount;
+    private final Set<Integer> earlierCounts = new HashSet<>();
 
     public SilentHostWatch() {
         this(MAX_WATCHED);
@@ -128,6 +134,8 @@ public final class SilentHostWatch {
         final String key;
         HostRef host;
         int partition;
+        /** Its records' key's {@link HostPartition#hash}, -1 when not known. */
+        int keyHash = -1;
         long intervalNanos;
         long lastHeartbeatNano;
         boolean reported;
@@ -155,10 +163,27 @@ public final class SilentHostWatch {
      * null.
      */
     public Back heartbeat(int partition, HostRef host, long intervalSeconds, long claimedTimeNano) {
+        return heartbeat(partition, host, -1, intervalSeconds, claimedTimeNano);
+    }
+
+    /**
+     * As above, with the record key's {@link HostPartition#hash}: a heartbeat in a partition its host moved away from
+     * (partitions were added since) is not watched there.
+     */
+    public Back heartbeat(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano) {
         long heartbeatTimeNano = notAhead(claimedTimeNano);
         Progress progress = progress(partition);
         progress.recordNanos = Math.max(progress.recordNanos, heartbeatTimeNano); // watched or not, time moved on
         Watched w = hosts.get(host.key());
+        if (movedAway(keyHash, partition)) {
+            // One its listener wrote before it learnt of the new partitions: the host is its new partition's now.
+            if (w != null && w.partition == partition) {
+                hosts.remove(w.key);
+                dropped(w);
+                moved++;
+            }
+            return null;
+        }
         boolean known = w != null;
         long bytes = bytes(host);
         if (!known) {
@@ -186,6 +211,7 @@ public final class SilentHostWatch {
             w.bytes = bytes;
         }
         w.partition = partition;
+        w.keyHash = keyHash;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
         w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
         w.reported = false;
@@ -258,6 +284,48 @@ public final class SilentHostWatch {
         long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
         w.reported = true;
         silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L, w.lastHeartbeatNano));
+    }
+
+    /**
+     * The topic's partition count as the consumer's metadata says now. When it changed (partitions were added), each
+     * host whose key the default partitioner now puts in another partition than the one it was watched in, and put
+     * there before, has moved: forgotten (the new partition's owner watches it from its next heartbeat). Else its
+     * heartbeats stopped in the old partition, which went on with the other hosts: reported silent, and never back,
+     * by the forwarder owning it while another heard it. A host watched where the partitioner never put it (written
+     * with a partitioner of its own) stays.
+     */
+    public void partitionCount(int count) {
+        if (count <= 0 || count == partitionCount) {
+            return;
+        }
+        if (partitionCount > 0) {
+            earlierCounts.add(partitionCount);
+        }
+        partitionCount = count;
+        for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
+            Watched w = it.next();
+            if (movedAway(w.keyHash, w.partition)) {
+                it.remove();
+                dropped(w);
+                moved++;
+            }
+        }
+    }
+
+    /**
+     * Whether a host of this key hash, in this partition, was put there under an earlier partition count and is put
+     * elsewhere under the current one.
+     */
+    private boolean movedAway(int keyHash, int partition) {
+        if (keyHash < 0 || earlierCounts.isEmpty() || keyHash % partitionCount == partition) {
+            return false;
+        }
+        for (int earlier : earlierCounts) {
+            if (keyHash % earlier == partition) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Partitions revoked or lost: their hosts are the new owner's to watch. */
@@ -333,6 +401,11 @@ public final class SilentHostWatch {
     }
 
     /** Record times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */
+    /** Hosts forgotten because they moved to another partition when partitions were added. */
+    public long moved() {
+        return moved;
+    }
+
     public long ahead() {
         return ahead;
     }

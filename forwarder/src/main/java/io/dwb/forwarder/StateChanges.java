@@ -34,6 +34,7 @@ final class StateChanges {
     private long loggedForgotten;
     private long loggedReplaced;
     private long loggedAhead;
+    private long loggedMoved;
 
     StateChanges(ForwarderMetrics metrics) {
         this.metrics = metrics;
@@ -92,7 +93,13 @@ final class StateChanges {
      * hosts silent for a day forgotten for new ones and record times ahead of this clock (both: the first, then every
      * {@link #DEAD_LETTER_LOG_EVERY}th).
      */
-    void watchBounds(long notWatched, long forgotten, long replaced, long ahead) {
+    void watchBounds(long notWatched, long forgotten, long replaced, long ahead, long moved) {
+        if (moved > loggedMoved) {
+            log.info("{} host(s) moved to another partition as partitions were added to the events topic ({} so "
+                    + "far): no longer watched here, their new partition's owner watches them", moved - loggedMoved,
+                    moved);
+            loggedMoved = moved;
+        }
         if (notWatched > loggedNotWatched && (loggedNotWatched == 0
                 || notWatched / DEAD_LETTER_LOG_EVERY > loggedNotWatched / DEAD_LETTER_LOG_EVERY)) {
             log.warn("the silent-host watch is full (at most {} hosts or {} MiB of their names and ids a forwarder), "

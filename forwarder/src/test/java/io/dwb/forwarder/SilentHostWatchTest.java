@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -357,5 +358,62 @@ class SilentHostWatchTest {
         watch.heartbeat(1, B, 30, T0);
         watch.delivered(1, T0 + 1_000 * S);
         assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(B);
+    }
+
+    /**
+     * Partitions added to the events topic: each host's listener puts its records in the partition its key now maps
+     * to, and the partition it left goes on with the others. The forwarder owning the old one reported every host
+     * that moved silent (and never back: another forwarder heard it). A host that moved is forgotten where it was; a
+     * heartbeat its listener wrote there before it learnt of the new partitions is not watched there.
+     */
+    @Test
+    void hostsThatMovedWhenPartitionsWereAddedAreForgottenWhereTheyWereAndNotReportedSilent() {
+        List<HostRef> hosts = new ArrayList<>();
+        for (int h = 0; h < 40; h++) {
+            hosts.add(new HostRef("h" + h, "H" + h));
+        }
+        watch.partitionCount(1);
+        for (HostRef host : hosts) {
+            watch.heartbeat(0, host, hash(host), 30, T0);
+        }
+        watch.partitionCount(4); // three partitions added; this forwarder keeps partition 0
+        List<HostRef> stayed = hosts.stream().filter(h -> hash(h) % 4 == 0).toList();
+        assertThat(stayed).hasSizeBetween(1, 39);
+        assertThat(watch.watched()).isEqualTo(stayed.size());
+        assertThat(watch.moved()).isEqualTo(hosts.size() - stayed.size());
+
+        HostRef late = hosts.stream().filter(h -> hash(h) % 4 != 0).findFirst().orElseThrow();
+        assertThat(watch.heartbeat(0, late, hash(late), 30, T0 + 10 * S)).isNull(); // written before it learnt
+        for (long t = 30; t <= 300; t += 30) {
+            for (HostRef host : stayed) {
+                watch.heartbeat(0, host, hash(host), 30, T0 + t * S);
+            }
+        }
+        watch.delivered(0, T0 + 300 * S);
+        assertThat(watch.newlySilent(0)).as("the hosts that moved are not this partition's any more").isEmpty();
+        assertThat(watch.watched()).isEqualTo(stayed.size());
+
+        // The hosts that stayed are still watched: one that stops is reported.
+        watch.delivered(0, T0 + 400 * S);
+        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host)
+                .containsExactlyInAnyOrderElementsOf(stayed);
+    }
+
+    @Test
+    void aHostInAPartitionTheDefaultPartitionerNeverGaveItStaysWatchedWhenPartitionsAreAdded() {
+        watch.partitionCount(2);
+        assertThat(hash(A) % 2).isZero();
+        assertThat(hash(A) % 4).isEqualTo(2);
+        int elsewhere = 1; // its listener's own partitioner put it there
+        watch.heartbeat(elsewhere, A, hash(A), 30, T0);
+        watch.partitionCount(4);
+        assertThat(watch.watched()).isEqualTo(1);
+        assertThat(watch.moved()).isZero();
+        watch.delivered(elsewhere, T0 + 100 * S);
+        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+    }
+
+    private static int hash(HostRef host) {
+        return io.dwb.schemas.HostPartition.hash(host.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

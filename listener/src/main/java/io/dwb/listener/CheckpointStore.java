@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HostPartition;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +15,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,8 +133,7 @@ public final class CheckpointStore implements AutoCloseable {
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);
             }
-            // The producer's default partitioner for a keyed record.
-            TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
+            TopicPartition tp = new TopicPartition(topic, HostPartition.of(key, partitions.size()));
             consumer.assign(List.of(tp));
             long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
             long end = stableEnd(consumer, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
