@@ -574,9 +574,8 @@ public final class DeliveryLoop {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : owned) {
             PartitionProgress progress = partitions.get(tp);
-            OptionalLong next = progress == null ? OptionalLong.empty() : progress.uncommitted(written, acknowledged);
-            if (next.isPresent()) {
-                offsets.put(tp, new OffsetAndMetadata(next.getAsLong()));
+            if (progress != null) {
+                progress.uncommitted(written, acknowledged).ifPresent(next -> offsets.put(tp, next));
             }
         }
         return offsets;

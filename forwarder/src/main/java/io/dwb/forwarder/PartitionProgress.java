@@ -1,8 +1,9 @@
 package io.dwb.forwarder;
 
 import java.util.ArrayDeque;
-import java.util.OptionalLong;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 
 /**
  * One assigned partition's delivery: the records fetched and not yet done (the head of them already routed), the
@@ -20,6 +21,13 @@ final class PartitionProgress {
     /** Records done, by the outbox's count when they were: committable once it has written that many. */
     private final ArrayDeque<Handed> handed = new ArrayDeque<>();
     private long delivered = NONE;
+    /**
+     * The leader epoch of the record before {@link #delivered}, committed with it: after a restart or a reassignment,
+     * the consumer checks the position against the log with it, and a log truncated below it (an unclean leader
+     * election, brokers that lost unflushed data) is found as such. Without it, the fetch was out of range, taken
+     * for a topic recreated, and the partition delivered again from its start as live alerts. Empty when not known.
+     */
+    private Optional<Integer> deliveredEpoch = Optional.empty();
     private long committed = NONE;
     /** Records before it were deleted by Kafka before delivery: committable once what was fetched before is done. */
     private long deletedTo = NONE;
@@ -84,18 +92,25 @@ final class PartitionProgress {
         long next = record.offset() + 1;
         if (handed.isEmpty() && submitted <= written && letters <= acknowledged) {
             bytes -= size;
-            delivered = Math.max(delivered, next); // written already (always, written at once): nothing to wait for
+            deliveredTo(next, record.leaderEpoch()); // written already (always, written at once): nothing to wait for
             return;
         }
         if (!handed.isEmpty() && handed.peekLast().submitted() == submitted && handed.peekLast().letters() == letters) {
             size += handed.pollLast().bytes(); // no datagram nor letter since the one before: one entry for both
         }
-        handed.add(new Handed(submitted, letters, next, size));
+        handed.add(new Handed(submitted, letters, next, record.leaderEpoch(), size));
     }
 
     /** Records before {@code offset} were passed over (history older than {@code --max-live-age}). */
     void skippedTo(long offset) {
-        delivered = Math.max(delivered, offset);
+        deliveredTo(offset, Optional.empty());
+    }
+
+    private void deliveredTo(long offset, Optional<Integer> epoch) {
+        if (offset > delivered) {
+            delivered = offset;
+            deliveredEpoch = epoch;
+        }
     }
 
     /**
@@ -115,22 +130,26 @@ final class PartitionProgress {
         while (!handed.isEmpty() && handed.peek().submitted() <= written && handed.peek().letters() <= acknowledged) {
             Handed h = handed.poll();
             bytes -= h.bytes();
-            delivered = Math.max(delivered, h.nextOffset());
+            deliveredTo(h.nextOffset(), h.epoch());
         }
     }
 
-    /** The offset to commit with {@code written} datagrams and {@code acknowledged} letters, when it moved. */
-    OptionalLong uncommitted(long written, long acknowledged) {
+    /**
+     * The offset to commit with {@code written} datagrams and {@code acknowledged} letters, with the leader epoch of
+     * the record before it when known, when it moved.
+     */
+    Optional<OffsetAndMetadata> uncommitted(long written, long acknowledged) {
         settle(written, acknowledged);
         if (deletedTo > delivered && waiting() == 0 && handed.isEmpty()) {
-            delivered = deletedTo; // nothing fetched before them is left undone
+            deliveredTo(deletedTo, Optional.empty()); // nothing fetched before them is left undone
         }
-        return delivered != NONE && delivered != committed ? OptionalLong.of(delivered) : OptionalLong.empty();
+        return delivered != NONE && delivered != committed
+                ? Optional.of(new OffsetAndMetadata(delivered, deliveredEpoch, "")) : Optional.empty();
     }
 
     void committed(long offset) {
         committed = Math.max(committed, offset);
     }
 
-    private record Handed(long submitted, long letters, long nextOffset, long bytes) {}
+    private record Handed(long submitted, long letters, long nextOffset, Optional<Integer> epoch, long bytes) {}
 }

@@ -152,6 +152,30 @@ class DeliveryLoopTest {
         assertThat(committed(P0)).isEqualTo(5);
     }
 
+    /**
+     * The committed offset carries the leader epoch of the record before it, as the consumer's own commits do: after
+     * a restart or a reassignment the consumer checks the position against the log with it, so a log truncated below
+     * it is found as a truncation (delivered again from where it diverged). Without it, the fetch was out of range,
+     * taken for a topic recreated, and the partition delivered again from its start as live alerts.
+     */
+    @Test
+    void theCommittedOffsetCarriesTheLeaderEpochOfTheLastRecordDelivered() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.addRecord(withEpoch(event(P0, 0, "a"), 5));
+        consumer.addRecord(withEpoch(event(P0, 1, "b"), 7)); // a new leader since
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        OffsetAndMetadata committed = consumer.committed(Set.of(P0)).get(P0);
+        assertThat(committed.offset()).isEqualTo(2);
+        assertThat(committed.leaderEpoch()).contains(7);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> withEpoch(ConsumerRecord<byte[], byte[]> r, int epoch) {
+        return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
+                r.serializedKeySize(), r.serializedValueSize(), r.key(), r.value(), r.headers(), Optional.of(epoch));
+    }
+
     @Test
     void recordsDeletedUnreadAreSaidOnceAndCommittedPastSoThatNoRestartSaysItAgain() {
         DeliveryLoop loop = live(0, 1000, P0);
