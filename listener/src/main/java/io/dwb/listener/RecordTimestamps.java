@@ -61,7 +61,9 @@ public final class RecordTimestamps {
         boolean tooFarAhead = event > now && (ahead < 0 || ahead > aheadMs);
         long behind = now - event;
         boolean tooFarBehind = event < now && (behind < 0 || behind > behindMs);
-        return tooFarAhead || tooFarBehind ? now : event;
+        // Before 1970: no record may carry it (the producer refuses a negative timestamp, which ended the listener,
+        // again at each restart as the engine replayed the event), whatever the topic's bounds.
+        return tooFarAhead || tooFarBehind || event < 0 ? now : event;
     }
 
     /** The bounds of a topic with these settings ({@link EventsTopic#read} reads them). */

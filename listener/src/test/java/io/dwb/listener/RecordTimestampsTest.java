@@ -46,6 +46,23 @@ class RecordTimestampsTest {
         assertThat(RecordTimestamps.eventTime().of(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / 1_000_000L);
     }
 
+    /**
+     * An event dated before 1970 (an engine fault): no record may carry that, and the producer's refusal ended the
+     * listener, again at every restart as the engine replayed it. Even where nothing bounds how far behind (a topic
+     * kept for ever, Kafka's default before-bound; or LogAppendTime) it takes the publish time.
+     */
+    @Test
+    void anEventBeforeNineteenSeventyTakesThePublishTimeWhateverTheBounds() {
+        assertThat(new RecordTimestamps(HOUR, Long.MAX_VALUE, () -> NOW_MS).of(-1_000_000_000L)).isEqualTo(NOW_MS);
+        assertThat(new RecordTimestamps(HOUR, Long.MAX_VALUE, () -> NOW_MS).of(Long.MIN_VALUE)).isEqualTo(NOW_MS);
+        long now = System.currentTimeMillis();
+        assertThat(RecordTimestamps.eventTime().of(-5L)).isBetween(now, now + 60_000);
+        Long stamp = new RecordTimestamps(HOUR, Long.MAX_VALUE, () -> NOW_MS).of(-1_000_000_000L);
+        assertThat(new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>("t", null, stamp, null, null)
+                .timestamp())
+                .as("a record takes it").isEqualTo(NOW_MS);
+    }
+
     @Test
     void anEventOlderThanTheTopicsRetentionLessAnHourTakesThePublishTime() {
         Config week = new Config(List.of(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG,
