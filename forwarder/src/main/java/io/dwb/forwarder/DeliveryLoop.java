@@ -78,6 +78,7 @@ public final class DeliveryLoop {
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
     private volatile boolean running = true;
+    private volatile boolean replayDone;
     private volatile long lastPollNanos;
     /** Where the next delivery round starts its turns: after the participant that last sent. */
     private int nextTurn;
@@ -114,10 +115,12 @@ public final class DeliveryLoop {
             start();
             if (feed instanceof Feed.Replay replay && replay.window().isEmpty()) {
                 log.info("replay done: nothing in the window");
+                replayDone = true;
                 return;
             }
             while (running) {
                 if (runOnce()) {
+                    replayDone = true;
                     return;
                 }
             }
@@ -173,7 +176,9 @@ public final class DeliveryLoop {
             commit(now);
         } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent() && ((Feed.Replay) feed).window().allExhausted(consumer)) {
-            log.info("replay done: window delivered");
+            log.info("replay done: window delivered ({} alerts sent, {} duplicates left out, {} invalid records "
+                    + "skipped, {} offsets deleted by Kafka before they were read)", metrics.sentTotal(),
+                    metrics.duplicatesTotal(), metrics.replaySkippedTotal(), metrics.deletedBeforeDeliveryTotal());
             return true;
         }
         updateLag(now);
@@ -243,6 +248,11 @@ public final class DeliveryLoop {
         if (feed instanceof Feed.Live) {
             finalCommit();
         }
+    }
+
+    /** Whether {@link #run()} returned because a replay's window was delivered (not stopped before its end). */
+    public boolean replayDone() {
+        return replayDone;
     }
 
     /** Thread-safe: makes {@link #run()} commit what was delivered and return. */

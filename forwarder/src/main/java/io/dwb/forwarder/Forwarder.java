@@ -189,6 +189,11 @@ public final class Forwarder implements AutoCloseable {
         loop.stop();
     }
 
+    /** A replay only: whether its window was delivered to the end (else it was stopped before). */
+    public boolean replayDone() {
+        return loop.replayDone();
+    }
+
     public boolean healthy() {
         return loop.healthy();
     }

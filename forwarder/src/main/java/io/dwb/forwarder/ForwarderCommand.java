@@ -179,7 +179,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
             // partitions move at once; then call() returns 0.
             StopSignal.onStop(() -> {
-                log.info("stopping: committing what was delivered");
+                log.info(settings.replay() ? "stopping the replay" : "stopping: committing what was delivered");
                 forwarder.stop();
             });
             if (stopRequested.getCount() == 0) {
@@ -190,6 +190,13 @@ public final class ForwarderCommand implements Callable<Integer> {
                     ", " + settings.pacing().reason() + (owners instanceof AgentAttribution attribution
                             ? "; alerts attributed to Wazuh agents: " + attribution.summary() : ""));
             forwarder.run();
+            if (settings.replay() && !forwarder.replayDone()) {
+                // A script must not take a part for the whole: run the same replay again for the rest (what was sent
+                // is sent again: a replay commits nothing).
+                log.warn("replay stopped before the end of its window: {} alerts sent; run it again to deliver "
+                        + "the whole window", forwarder.metrics().sentTotal());
+                return Launcher.EXIT_FAILURE;
+            }
         }
         log.info("stopped");
         return Launcher.EXIT_OK;

@@ -178,6 +178,14 @@ public final class ForwarderMetrics {
         return (long) heartbeats.get();
     }
 
+    public long replaySkippedTotal() {
+        return (long) skipped.get();
+    }
+
+    public long deletedBeforeDeliveryTotal() {
+        return (long) deleted.get();
+    }
+
     public long truncatedTotal() {
         return (long) truncated.get();
     }

@@ -71,7 +71,8 @@ class ReplayTest {
             }
             assertThat(alerts).hasSize(100);
             assertThat(times).isEqualTo(expected);
-            assertThat(replay.output()).contains("replay done");
+            assertThat(replay.output()).contains("replay done: window delivered (100 alerts sent, 0 duplicates left "
+                    + "out, 0 invalid records skipped, 0 offsets deleted by Kafka before they were read)");
         }
         assertThat(TestRecords.committed(broker, group)).isEqualTo(before);
     }
@@ -106,6 +107,33 @@ class ReplayTest {
                      "--wazuh-queue", receiver.path().toString(), "--from", "2026-01-01T00:00:00Z")) {
             assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isEqualTo(2);
             assertThat(replay.output()).contains("error: topic " + topic + " does not exist: nothing to replay");
+        }
+    }
+
+    /** A replay stopped before its end says so and exits 1: a script must not take the part for the whole window. */
+    @Test
+    void aReplayStoppedBeforeTheEndOfItsWindowSaysSoAndExits1(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "replay-stopped", 1);
+        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            records.add(TestRecords.event(topic, "host-0", "host-0-id",
+                    TestRecords.containerEvent("s" + i, t0 + i * 1_000_000_000L)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, records);
+        }
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("stopped"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                     "--wazuh-queue", receiver.path().toString(), "--eps", "20",
+                     "--from", ContractJson.rfc3339(t0))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5); // 10 s of the window's 200
+            assertThat(replay.terminate(Duration.ofSeconds(30))).as(replay.output()).isEqualTo(1);
+            assertThat(replay.output()).contains("stopping the replay")
+                    .contains("replay stopped before the end of its window")
+                    .doesNotContain("replay done").doesNotContain("committing");
+            assertThat(receiver.count()).isLessThan(200);
         }
     }
 }
