@@ -98,7 +98,8 @@ public final class ForwarderCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "TIME", converter = TimeArgument.class,
             description = "Replay: deliver the events from TIME (RFC 3339 or epoch seconds) from every "
-                    + "partition, marked replay, without committing; exit 0 when done (env: DWB_FROM).")
+                    + "partition, marked replay, without committing; exit 0 when done, 1 when stopped before "
+                    + "(env: DWB_FROM).")
     Long from;
 
     @Option(names = "--to", paramLabel = "TIME", converter = TimeArgument.class,
