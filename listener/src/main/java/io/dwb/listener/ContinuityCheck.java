@@ -200,6 +200,9 @@ public final class ContinuityCheck {
 
     /** {@link #offer} without a checkpoint: before the watch, never published; after it, published once decided. */
     private Verdict offerSinceWatchStart(CapturedEvent event) {
+        if (published.contains(event)) {
+            return Verdict.NOTHING; // handed over twice: by the replay and live
+        }
         long t = event.identity().time().orElse(Long.MAX_VALUE);
         if (clockWentBack) {
             return decided ? new Verdict(null, List.of(event)) : hold(event, Long.MAX_VALUE);

@@ -38,6 +38,16 @@ class ContinuityCheckTest {
     }
 
     @Test
+    void anEventHandedOverTwiceAtAFirstStartIsPublishedOnce() {
+        RecentlyPublished published = new RecentlyPublished(null);
+        ContinuityCheck check = new ContinuityCheck(null, published, ContinuityCheck.Replay.SINCE_CHECKPOINT);
+        CapturedEvent twice = event(100 * S, "start", "a");
+        assertThat(check.offer(twice).publish()).containsExactly(twice);
+        published.add(twice); // as the pump holds it
+        assertThat(check.offer(twice).publish()).as("in the replay, and live").isEmpty();
+    }
+
+    @Test
     void firstStartWithoutCheckpointPublishesEverything() {
         ContinuityCheck check = check(null);
         assertThat(check.decided()).isTrue();
