@@ -11,6 +11,7 @@ import io.dwb.schemas.testing.TestEngine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -68,7 +69,7 @@ class ReconnectBeforeFirstEventTest {
                 assertThat(gap.get("lastEventId").isNull()).as("no event read to name").isTrue();
                 assertThat(gap.get("detail").asText()).contains("no event from before the listener began watching");
                 // The window starts with the watch, before anything made while away, and ends at the first event kept.
-                assertThat(gap.get("fromNano").asLong()).isLessThan(away.cutAtNanos());
+                assertThat(gap.get("fromNano").asLong()).isLessThan(away.cutAtNanos().get());
                 List<TopicView.Published> all = view.records();
                 int at = all.indexOf(gaps.get(0));
                 TopicView.Published firstAfter = all.subList(at, all.size()).stream()
@@ -89,8 +90,8 @@ class ReconnectBeforeFirstEventTest {
         }
     }
 
-    /** The listener and the proxy it reaches the engine through. */
-    private record Away(BlackHoleProxy proxy, JavaProcess process, long cutAtNanos) implements AutoCloseable {
+    /** The listener, the proxy it reaches the engine through, and the engine's clock when it was cut off. */
+    private record Away(BlackHoleProxy proxy, JavaProcess process, AtomicLong cutAtNanos) implements AutoCloseable {
         @Override
         public void close() throws Exception {
             try (proxy) {
@@ -112,12 +113,13 @@ class ReconnectBeforeFirstEventTest {
         BlackHoleProxy proxy = BlackHoleProxy.to(System.getenv("DOCKER_HOST"));
         JavaProcess process = listener.start("--docker-host", proxy.dockerHost(), "--engine-probe-interval", "2s",
                 "--engine-probe-timeout", "1s", "--heartbeat-interval", "1s");
-        Away away = new Away(proxy, process, engine.engineNowNanos());
+        Away away = new Away(proxy, process, new AtomicLong());
         try {
             ListenerProcess.awaitConnected(process, 1);
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     !TopicView.read(broker, listener.topic).ofKind("heartbeat").isEmpty());
             assertThat(TopicView.read(broker, listener.topic).events()).as("no event read before the cut").isEmpty();
+            away.cutAtNanos().set(engine.engineNowNanos()); // the engine's clock when the listener is cut off
             proxy.blackHole();
             for (int i = 0; i < volumes; i++) {
                 engine.client().createVolumeCmd().withName(prefix + "-away-" + i).exec(); // straight to the engine
