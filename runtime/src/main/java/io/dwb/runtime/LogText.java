@@ -19,34 +19,41 @@ public final class LogText extends ClassicConverter {
     }
 
     /**
-     * {@code text} with control characters (C0 but the tab, DEL, C1, line and paragraph separators) as Java
-     * escapes: {@code \n}, {@code \r}, {@code \u001b}.
+     * {@code text} with control characters (C0 but the tab, DEL, C1, line and paragraph separators) and format
+     * characters (bidirectional overrides and isolates, zero-width ones, the byte-order mark, tag characters: they
+     * reorder or hide what a terminal or viewer shows, U+202E turning a quoted name around) as Java escapes: a newline
+     * as backslash-n, a carriage return as backslash-r, others as backslash-u and four hexadecimal digits for each UTF-16
+     * unit (U+E0041, a tag character, as two).
      */
     public static String escaped(String text) {
         if (text == null) {
             return null;
         }
         int first = 0;
-        while (first < text.length() && !control(text.charAt(first))) {
+        while (first < text.length() && !shown(text.charAt(first))) {
             first++;
         }
         if (first == text.length()) {
             return text; // the common case: no copy
         }
         StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
-        for (int i = first; i < text.length(); i++) {
-            char c = text.charAt(i);
+        for (int i = first; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            int n = Character.charCount(c);
             switch (c) {
                 case '\n' -> out.append("\\n");
                 case '\r' -> out.append("\\r");
                 default -> {
-                    if (control(c)) {
-                        out.append(String.format("\\u%04x", (int) c));
+                    if (control(c) || Character.getType(c) == Character.FORMAT) {
+                        for (int k = i; k < i + n; k++) {
+                            out.append(String.format("\\u%04x", (int) text.charAt(k)));
+                        }
                     } else {
-                        out.append(c);
+                        out.append(text, i, i + n);
                     }
                 }
             }
+            i += n;
         }
         return out.toString();
     }
@@ -57,7 +64,12 @@ public final class LogText extends ClassicConverter {
                 + " characters)";
     }
 
-    private static boolean control(char c) {
+    /** Whether {@code c} may need escaping: a control or format character, or half of a pair (a tag character). */
+    private static boolean shown(char c) {
+        return control(c) || Character.getType(c) == Character.FORMAT || Character.isSurrogate(c);
+    }
+
+    private static boolean control(int c) {
         return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
     }
 }

@@ -60,6 +60,13 @@ class LogConfigurationTest {
     }
 
     @Test
+    void aMessageQuotingCharactersThatReorderOrHideTextShowsThemEscaped() throws Exception {
+        String output = run(Map.of(), 1);
+        assertThat(output).contains("a label '\\u202eexe.txt\\u200b\\udb40\\udc41 é \ud83d\ude00'")
+                .doesNotContain("\u202e").doesNotContain("\u200b").doesNotContain("\udb40\udc41");
+    }
+
+    @Test
     void aStackTraceQuotingALineBreakKeepsItsMessagesOnTheirLines() throws Exception {
         String output = run(Map.of(), 1);
         assertThat(output).contains("java.io.IOException: a parser quoting 'x\\n2026-01-01T00:00:00.000Z ERROR "
@@ -125,6 +132,9 @@ class LogConfigurationTest {
             LoggerFactory.getLogger("sample").warn("careful");
             LoggerFactory.getLogger("sample").warn("a command '{}'",
                     "x\n2026-01-01T00:00:00.000Z ERROR [main] Forwarder - forged\u001b[2J\u2028");
+            // A name that a terminal shows reversed ("exe.txt" for "txt.exe"), a zero-width space, a hidden tag
+            // character; the text around them, an emoji (a pair too) and accents stay as they are.
+            LoggerFactory.getLogger("sample").warn("a label '{}'", "\u202eexe.txt\u200b\udb40\udc41 é \ud83d\ude00");
             LoggerFactory.getLogger("sample").error("a record could not be read", new java.io.IOException(
                     "a parser quoting 'x\n2026-01-01T00:00:00.000Z ERROR [main] Forwarder - forged\u2028'",
                     new IllegalArgumentException("a cause quoting 'y\r\nforged too'")));
