@@ -43,7 +43,8 @@ public final class Launcher {
             return EXIT_USAGE;
         }
         // The one line a failure ends with: plain for people, or a log event like every other line for shippers.
-        Consumer<String> errorLine = format == LogFormat.JSON ? log::error : line -> err.println("error: " + line);
+        Consumer<String> errorLine = format == LogFormat.JSON ? log::error
+                : line -> err.println("error: " + LogText.escaped(line)); // it may quote what others chose
         CommandLine cli = new CommandLine(command);
         CommandSpec spec = cli.getCommandSpec();
         spec.name(processName);

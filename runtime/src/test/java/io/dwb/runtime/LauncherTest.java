@@ -46,6 +46,9 @@ class LauncherTest {
             if ("runtime".equals(fail)) {
                 throw new IllegalStateException("Kafka at localhost:1 did not answer\nwithin 30 s");
             }
+            if ("quoting".equals(fail)) { // a failure quoting text others chose (a record's header, a label key)
+                throw new IllegalStateException("cannot read 'x\u001b[2J\u202ey'");
+            }
             return 0;
         }
     }
@@ -117,6 +120,11 @@ class LauncherTest {
         assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "runtime"}, Map.of()))
                 .isEqualTo(Launcher.EXIT_FAILURE);
         assertThat(err().strip()).isEqualTo("error: Kafka at localhost:1 did not answer within 30 s");
+        err.reset();
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "quoting"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_FAILURE);
+        assertThat(err().strip()).as("escaped as in every log line")
+                .isEqualTo("error: cannot read 'x\\u001b[2J\\u202ey'");
     }
 
     @Test
