@@ -2,13 +2,14 @@ package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.RecordKind;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -427,10 +428,13 @@ public final class AlertPipeline {
         }
     }
 
-    /** The events topic's partition count now (see {@link SilentHostWatch#partitionCount}). */
-    public void partitionCount(int count) {
+    /**
+     * The events topic's partition count now, and the partitions this forwarder is assigned (see {@link
+     * SilentHostWatch#partitionCount}).
+     */
+    public void partitionCount(int count, Set<Integer> assigned) {
         if (mode instanceof Mode.Live live) {
-            live.silentHosts().partitionCount(count);
+            live.silentHosts().partitionCount(count, assigned);
         }
     }
 

@@ -638,9 +638,11 @@ public final class DeliveryLoop {
         long lag = pendingCount();
         Set<TopicPartition> assignment = consumer.assignment();
         if (feed instanceof Feed.Live live) {
-            live.writtenEnds().watch(assignment);
+            live.openTransactions().watch(assignment);
             if (!assignment.isEmpty()) {
-                pipeline.partitionCount(partitionCount(live.topic()));
+                Set<Integer> mine = new HashSet<>();
+                assignment.forEach(tp -> mine.add(tp.partition()));
+                pipeline.partitionCount(partitionCount(live.topic()), mine);
             }
         }
         for (TopicPartition tp : assignment) {
@@ -652,7 +654,7 @@ public final class DeliveryLoop {
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
             pipeline.live(tp.partition(), answered && !pause.active()
                     && (progress == null || progress.waiting() == 0) && l.isPresent() && l.getAsLong() == 0
-                    && readToItsWrittenEnd(tp), now);
+                    && !heldBack(tp), now);
         }
         metrics.lag(lag);
     }
@@ -668,15 +670,11 @@ public final class DeliveryLoop {
     }
 
     /**
-     * Whether the consumer's position has reached the partition's written end as last read: nothing written waits
-     * behind a transaction left open (the lag, measured to the last stable offset, cannot say). Not for a replay.
+     * Whether records are written past the partition's stable end (a transaction open on it): its lag, measured to
+     * the stable end, cannot say that they wait. Never for a replay, which has no silent-host watch.
      */
-    private boolean readToItsWrittenEnd(TopicPartition tp) {
-        if (!(feed instanceof Feed.Live live)) {
-            return false;
-        }
-        OptionalLong end = live.writtenEnds().of(tp);
-        return end.isPresent() && consumer.position(tp) >= end.getAsLong();
+    private boolean heldBack(TopicPartition tp) {
+        return feed instanceof Feed.Live live && live.openTransactions().holdBack(tp);
     }
 
     /** Once a second, with the lag: whether the consumer has a connection to any broker at all. */

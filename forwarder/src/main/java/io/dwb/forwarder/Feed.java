@@ -6,10 +6,10 @@ sealed interface Feed {
     /**
      * Live delivery in the consumer group: offsets committed for what was delivered.
      *
-     * @param start       where partitions without a committed offset start
-     * @param writtenEnds the partitions' written ends, which a partition must have been read up to to be live
+     * @param start            where partitions without a committed offset start
+     * @param openTransactions which partitions have records written past their stable end: not live meanwhile
      */
-    record Live(String topic, LiveStart start, WrittenEnds writtenEnds) implements Feed {}
+    record Live(String topic, LiveStart start, OpenTransactions openTransactions) implements Feed {}
 
     /** {@code --from}/{@code --to}: the window's records, no group, nothing committed; done at the window's end. */
     record Replay(ReplayWindow window) implements Feed {}

@@ -31,7 +31,7 @@ public final class Forwarder implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterQueue deadLetters;
     /** Live only: what the delivery consumer's lag cannot see (null in a replay). */
-    private final WrittenEndWatch writtenEnds;
+    private final OpenTransactionWatch openTransactions;
     private final AlertSink sink;
     private final Outbox outbox;
     private final DeliveryLoop loop;
@@ -69,11 +69,11 @@ public final class Forwarder implements AutoCloseable {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
                     + "passed over without a report (earliest or latest would report them)");
         }
-        this.writtenEnds = settings.replay() ? null : WrittenEndWatch.start(consumerProperties(settings), nanoClock);
+        this.openTransactions = settings.replay() ? null : OpenTransactionWatch.start(settings.kafka(), nanoClock);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(),
-                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset), writtenEnds);
+                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset), openTransactions);
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
@@ -102,7 +102,8 @@ public final class Forwarder implements AutoCloseable {
             p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
             // Partitions added to the events topic are seen within 30 s (Kafka's default: 5 min): their records are
             // delivered that much sooner, and the silent-host watch forgets the hosts that moved before any of them
-            // looks silent in its old partition (three intervals, 90 s by default).
+            // looks silent in its old partition, as long as three of their heartbeat intervals exceed 30 s (90 s by
+            // default).
             p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
         }
         return p;
@@ -208,7 +209,7 @@ public final class Forwarder implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try (AlertSink s = sink) {
+        try (AlertSink s = sink; AutoCloseable watch = openTransactions == null ? () -> { } : openTransactions) {
             outbox.close(); // after the loop's last commit; what it did not write was not committed
             // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
             // for good hands its partitions to the others at once, as a dynamic member did.
@@ -216,9 +217,6 @@ public final class Forwarder implements AutoCloseable {
                     ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             if (deadLetters != null) {
                 deadLetters.close();
-            }
-            if (writtenEnds != null) {
-                writtenEnds.close();
             }
         }
     }

@@ -87,6 +87,8 @@ public final class SilentHostWatch {
     /** The topic's partition count (0: not known yet), and those it had before in this process's life. */
     private int partitionCount;
     private final Set<Integer> earlierCounts = new HashSet<>();
+    /** The partitions of the topic this forwarder is assigned, as of the last {@link #partitionCount}. */
+    private Set<Integer> assigned = Set.of();
 
     public SilentHostWatch() {
         this(MAX_WATCHED);
@@ -294,7 +296,8 @@ public final class SilentHostWatch {
      * by the forwarder owning it while another heard it. A host watched where the partitioner never put it (written
      * with a partitioner of its own) stays.
      */
-    public void partitionCount(int count) {
+    public void partitionCount(int count, Set<Integer> assigned) {
+        this.assigned = Set.copyOf(assigned);
         if (count <= 0 || count == partitionCount) {
             return;
         }
@@ -314,10 +317,12 @@ public final class SilentHostWatch {
 
     /**
      * Whether a host of this key hash, in this partition, was put there under an earlier partition count and is put
-     * elsewhere under the current one.
+     * elsewhere under the current one, in a partition of another forwarder (one of this forwarder's own hears it
+     * there, and the watch follows it: its {@code host-back} too).
      */
     private boolean movedAway(int keyHash, int partition) {
-        if (keyHash < 0 || earlierCounts.isEmpty() || keyHash % partitionCount == partition) {
+        if (keyHash < 0 || earlierCounts.isEmpty() || keyHash % partitionCount == partition
+                || assigned.contains(keyHash % partitionCount)) {
             return false;
         }
         for (int earlier : earlierCounts) {
@@ -400,12 +405,12 @@ public final class SilentHostWatch {
         return replaced;
     }
 
-    /** Record times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */
-    /** Hosts forgotten because they moved to another partition when partitions were added. */
+    /** Hosts forgotten because they moved to another forwarder's partition when partitions were added. */
     public long moved() {
         return moved;
     }
 
+    /** Record times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */
     public long ahead() {
         return ahead;
     }

@@ -12,20 +12,29 @@ public final class TimeArgument implements CommandLine.ITypeConverter<Long> {
     /** Nanoseconds since the epoch. */
     public static long parseNanos(String text) {
         String t = text.trim();
-        try {
-            if (t.matches("-?\\d+(\\.\\d+)?")) {
-                return new BigDecimal(t).movePointRight(9).setScale(0, RoundingMode.FLOOR).longValueExact();
+        BigDecimal seconds;
+        if (t.matches("-?\\d+(\\.\\d+)?")) {
+            seconds = new BigDecimal(t);
+        } else {
+            try {
+                OffsetDateTime time = OffsetDateTime.parse(t);
+                seconds = BigDecimal.valueOf(time.toEpochSecond()).add(BigDecimal.valueOf(time.getNano(), 9));
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("'" + text
+                        + "' is neither RFC 3339 (2026-11-27T03:00:00Z) nor epoch seconds (1795748400)");
             }
-            OffsetDateTime time = OffsetDateTime.parse(t);
-            return Math.addExact(Math.multiplyExact(time.toEpochSecond(), 1_000_000_000L), time.getNano());
-        } catch (ArithmeticException e) {
-            // Nanoseconds since the epoch end in 2262; a number this large is most often epoch milliseconds.
-            throw new IllegalArgumentException("'" + text + "' is past 2262, the last time this takes (epoch "
-                    + "seconds, not milliseconds)");
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text
-                    + "' is neither RFC 3339 (2026-11-27T03:00:00Z) nor epoch seconds (1795748400)");
         }
+        BigDecimal nanos = seconds.movePointRight(9).setScale(0, RoundingMode.FLOOR);
+        // Nanoseconds since the epoch span 1677 to 2262 (before, a value outside wrapped silently to another time); a
+        // number past the end is most often epoch milliseconds.
+        if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is past 2262, the last time this takes (epoch seconds, "
+                    + "not milliseconds)");
+        }
+        if (nanos.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) < 0) {
+            throw new IllegalArgumentException("'" + text + "' is before 1677, the first time this takes");
+        }
+        return nanos.longValueExact();
     }
 
     @Override

@@ -44,6 +44,8 @@ class CommandLineTest {
         // to another time)
         assertThatThrownBy(() -> TimeArgument.parseNanos("1795748400000")).hasMessageContaining("not milliseconds");
         assertThatThrownBy(() -> TimeArgument.parseNanos("9999-12-31T00:00:00Z")).hasMessageContaining("past 2262");
+        assertThatThrownBy(() -> TimeArgument.parseNanos("-99999999999")).hasMessageContaining("before 1677");
+        assertThatThrownBy(() -> TimeArgument.parseNanos("0001-01-01T00:00:00Z")).hasMessageContaining("before 1677");
         assertThat(TimeArgument.parseNanos("1795748400.0000000019")).as("below a nanosecond: cut")
                 .isEqualTo(1_795_748_400_000_000_001L);
     }

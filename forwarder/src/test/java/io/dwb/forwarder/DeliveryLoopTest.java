@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -101,18 +102,16 @@ class DeliveryLoopTest {
         }
     };
     private volatile Double fetchAnswers;
-    /** Partitions written further than the consumer can read (a transaction left open): their written end. */
-    private final Map<TopicPartition, Long> writtenAhead = new HashMap<>();
-    /** The written ends the loop sees: each partition's position, unless {@link #writtenAhead} says more. */
-    private final WrittenEnds writtenEnds = new WrittenEnds() {
+    /** Partitions with records written past their stable end (a transaction left open on them). */
+    private final Set<TopicPartition> heldBack = new HashSet<>();
+    private final OpenTransactions openTransactions = new OpenTransactions() {
         @Override
         public void watch(Set<TopicPartition> partitions) {
         }
 
         @Override
-        public OptionalLong of(TopicPartition partition) {
-            Long ahead = writtenAhead.get(partition);
-            return OptionalLong.of(ahead != null ? ahead : consumer.position(partition));
+        public boolean holdBack(TopicPartition partition) {
+            return heldBack.contains(partition);
         }
     };
     /** The pipeline of the loop {@code live} made last. */
@@ -1502,7 +1501,7 @@ class DeliveryLoopTest {
         long t0 = 1_764_000_000_000_000_000L;
         consumer.addRecord(heartbeat(P0, 0, t0));
         consumer.updateEndOffsets(Map.of(P0, 1L)); // all of P0 read up to its stable end
-        writtenAhead.put(P0, 40L); // and more written behind an open transaction
+        heldBack.add(P0); // and more written behind an open transaction
 
         for (int i = 0; i < 10; i++) {
             round(loop);
@@ -1510,7 +1509,7 @@ class DeliveryLoopTest {
         }
         assertThat(sink.accepted).as("ten intervals behind an open transaction: no verdict").isEmpty();
 
-        writtenAhead.remove(P0); // the transaction aborted, nothing more written: the host indeed said nothing
+        heldBack.remove(P0); // the transaction aborted, nothing more written: the host indeed said nothing
         for (int i = 0; i < 5; i++) {
             round(loop);
             tick(HEARTBEAT_INTERVAL.toNanos());
@@ -1570,7 +1569,7 @@ class DeliveryLoopTest {
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST),
-                        writtenEnds),
+                        openTransactions),
                 COMMIT_INTERVAL,
                 maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L, P2, 0L, P3, 0L));

@@ -107,7 +107,7 @@ class LiveStartLookupTest {
                 new Pacer(0, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ofHours(1), () -> NOW_MS, OffsetReset.EARLIEST),
-                        TestRecords.writtenEndsAt(consumer)),
+                        TestRecords.NO_OPEN_TRANSACTIONS),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -372,11 +373,11 @@ class SilentHostWatchTest {
         for (int h = 0; h < 40; h++) {
             hosts.add(new HostRef("h" + h, "H" + h));
         }
-        watch.partitionCount(1);
+        watch.partitionCount(1, Set.of(0));
         for (HostRef host : hosts) {
             watch.heartbeat(0, host, hash(host), 30, T0);
         }
-        watch.partitionCount(4); // three partitions added; this forwarder keeps partition 0
+        watch.partitionCount(4, Set.of(0)); // three partitions added, another forwarder's; this one keeps 0
         List<HostRef> stayed = hosts.stream().filter(h -> hash(h) % 4 == 0).toList();
         assertThat(stayed).hasSizeBetween(1, 39);
         assertThat(watch.watched()).isEqualTo(stayed.size());
@@ -399,14 +400,30 @@ class SilentHostWatchTest {
                 .containsExactlyInAnyOrderElementsOf(stayed);
     }
 
+    /** A forwarder that owns the new partition too (the only one of its group) follows the host there. */
+    @Test
+    void aHostThatMovedToAPartitionOfThisForwarderStaysWatchedAndComesBackThere() {
+        assertThat(hash(A) % 4).isEqualTo(2);
+        watch.partitionCount(1, Set.of(0));
+        watch.heartbeat(0, A, hash(A), 30, T0);
+        watch.heartbeat(0, B, hash(B), 30, T0 + 100 * S); // A silent
+        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        watch.partitionCount(4, Set.of(0, 1, 2, 3));
+        assertThat(watch.watched()).isEqualTo(2);
+        assertThat(watch.heartbeat(0, A, hash(A), 30, T0 + 110 * S)).as("heard where it was, still watched")
+                .isNotNull();
+        assertThat(watch.heartbeat(2, A, hash(A), 30, T0 + 140 * S)).as("then where it went").isNull();
+        assertThat(watch.moved()).isZero();
+    }
+
     @Test
     void aHostInAPartitionTheDefaultPartitionerNeverGaveItStaysWatchedWhenPartitionsAreAdded() {
-        watch.partitionCount(2);
+        watch.partitionCount(2, Set.of(1));
         assertThat(hash(A) % 2).isZero();
         assertThat(hash(A) % 4).isEqualTo(2);
         int elsewhere = 1; // its listener's own partitioner put it there
         watch.heartbeat(elsewhere, A, hash(A), 30, T0);
-        watch.partitionCount(4);
+        watch.partitionCount(4, Set.of(1));
         assertThat(watch.watched()).isEqualTo(1);
         assertThat(watch.moved()).isZero();
         watch.delivered(elsewhere, T0 + 100 * S);

@@ -180,17 +180,15 @@ final class TestRecords {
         Awaitility.await().during(quiet).atMost(quiet.plusSeconds(10)).until(() -> receiver.count() == seen);
     }
 
-    /** Written ends as {@code consumer}'s positions: nothing written waits behind a transaction left open. */
-    static WrittenEnds writtenEndsAt(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
-        return new WrittenEnds() {
-            @Override
-            public void watch(java.util.Set<TopicPartition> partitions) {
-            }
+    /** No transaction open on any partition. */
+    static final OpenTransactions NO_OPEN_TRANSACTIONS = new OpenTransactions() {
+        @Override
+        public void watch(java.util.Set<TopicPartition> partitions) {
+        }
 
-            @Override
-            public java.util.OptionalLong of(TopicPartition partition) {
-                return java.util.OptionalLong.of(consumer.position(partition));
-            }
-        };
-    }
+        @Override
+        public boolean holdBack(TopicPartition partition) {
+            return false;
+        }
+    };
 }

@@ -351,7 +351,7 @@ public final class CaptureLoop {
                     } else if (watch == null) {
                         long engineNow = engine.engineNowNanos();
                         watch = new Watch(engineNow - FIRST_START_LOOKBACK_NANOS, engineNow, nanoClock.getAsLong());
-                        resume = new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null, null);
+                        resume = new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null, null, null);
                         since = sinceParameter(watch.fromNanos());
                     } else {
                         resume = resumeWatch(engine);
@@ -385,9 +385,12 @@ public final class CaptureLoop {
                 if (unreadableCheckpoint != null) {
                     unreadableGap(pump, watch.fromNanos());
                 }
-                end = runPump(pump, new OpenSubscription(stream, resume.check() != null ? resume.check()
-                        : new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay()),
-                        resume.clockBack()));
+                ContinuityCheck check = resume.check() != null ? resume.check()
+                        : new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay());
+                end = runPump(pump, new OpenSubscription(stream, check, resume.clockBack()));
+                if (resume.next() != null && check.decided() && uncommitted.pending() == null) {
+                    watch = resume.next(); // still nothing read: what came before is proven or already in a gap
+                }
             }
             if (stopping()) {
                 return;
@@ -415,20 +418,20 @@ public final class CaptureLoop {
         OptionalLong now = engine.engineNowNanosWithinProbeTimeout();
         if (now.isEmpty()) {
             log.debug("the engine's clock was not read within the probe timeout: replaying from the checkpoint");
-            return new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null, null);
+            return new Resume(ContinuityCheck.Replay.SINCE_CHECKPOINT, null, null, null);
         }
         long engineNow = now.getAsLong();
         ContinuityCheck.Replay replay = ContinuityCheck.Replay.of(from, uncommitted.published().latestNano(),
                 engineNow);
         if (replay == ContinuityCheck.Replay.SINCE_CHECKPOINT) {
-            return new Resume(replay, null, null);
+            return new Resume(replay, null, null, null);
         }
         long latest = Math.max(from.timeNano(), uncommitted.published().latestNano());
         String back = String.format(Locale.ROOT, "%.3f s", (latest - engineNow) / 1e9);
         log.warn("the engine's clock ({}) is {} behind the latest event published ({}): it went back; replaying the "
                 + "engine's whole buffer and placing events by its order, not their times",
                 ContractJson.rfc3339(engineNow), back, ContractJson.rfc3339(latest));
-        return new Resume(replay, back, null);
+        return new Resume(replay, back + " past the latest event published", null, null);
     }
 
     /**
@@ -438,7 +441,8 @@ public final class CaptureLoop {
      */
     private Resume resumeWatch(EngineConnection engine) {
         OptionalLong now = engine.engineNowNanosWithinProbeTimeout();
-        long back = now.isEmpty() ? 0 : watch.engineNowNanos(nanoClock.getAsLong()) - now.getAsLong();
+        long mono = nanoClock.getAsLong();
+        long back = now.isEmpty() ? 0 : watch.engineNowNanos(mono) - now.getAsLong();
         boolean clockWentBack = back > ContinuityCheck.REORDER_NANOS;
         String clockBack = null;
         if (clockWentBack) {
@@ -448,15 +452,19 @@ public final class CaptureLoop {
                     + "after a gap", ContractJson.rfc3339(now.getAsLong()), clockBack,
                     ContractJson.rfc3339(watch.fromNanos()));
         }
-        return new Resume(ContinuityCheck.Replay.WHOLE_BUFFER, clockBack,
-                ContinuityCheck.sinceWatchStart(watch.fromNanos(), clockWentBack, uncommitted.published()));
+        return new Resume(ContinuityCheck.Replay.WHOLE_BUFFER,
+                clockBack == null ? null : clockBack + " behind where it was since the listener began watching",
+                ContinuityCheck.sinceWatchStart(watch.fromNanos(), clockWentBack, uncommitted.published()),
+                now.isEmpty() ? null : new Watch(now.getAsLong() - FIRST_START_LOOKBACK_NANOS, now.getAsLong(), mono));
     }
 
     /**
-     * How a subscription resumes, how far the engine's clock went back when it did ({@code clockBack}), and its
-     * continuity check when it is not the checkpoint's ({@code check}, else null).
+     * How a subscription resumes: how far the engine's clock went back when it did, and from what ({@code clockBack},
+     * or null); its continuity check when it is not the checkpoint's ({@code check}, else null); and, for one made
+     * again before any event was read, the watch that begins with it once its check is decided ({@code next}: the
+     * next reconnection's gap, if any, reaches back to it, not to the first start), else null.
      */
-    private record Resume(ContinuityCheck.Replay replay, String clockBack, ContinuityCheck check) {}
+    private record Resume(ContinuityCheck.Replay replay, String clockBack, ContinuityCheck check, Watch next) {}
 
     /**
      * A first start's watch: from when ({@code fromNanos}, the engine's clock less the look-back), and the engine's
@@ -478,8 +486,7 @@ public final class CaptureLoop {
         kept = null;
         try {
             GapCause cause = subscription.clockBack() == null ? gapCause : new GapCause(gapCause.reason(),
-                    gapCause.detail() + ", the engine's clock having gone back " + subscription.clockBack()
-                            + " past the latest event published");
+                    gapCause.detail() + ", the engine's clock having gone back " + subscription.clockBack());
             pump.run(subscription.stream(), subscription.check(), cause);
             return subscription.stream().end();
         } catch (KafkaUnavailable e) {
@@ -578,7 +585,7 @@ public final class CaptureLoop {
 
     /**
      * A subscription and the continuity check of its start, which go on together across a Kafka failure;
-     * {@code clockBack}: how far the engine's clock had gone back when it was opened, or null.
+     * {@code clockBack}: how far the engine's clock had gone back when it was opened, and from what, or null.
      */
     private record OpenSubscription(EventStream stream, ContinuityCheck check, String clockBack) {}
 

@@ -135,9 +135,10 @@ public final class ContinuityCheck {
      * continuity wait, means the engine no longer had what it made before the watch (it restarted, or the events made
      * meanwhile filled its buffer): a gap from the start of the watch.
      *
-     * @param clockWentBack the engine's clock is behind the start of the watch (a host clock stepped back): the events
-     *                      made since are older than it too, so no time proves anything: a gap at the first event,
-     *                      and everything the engine kept is published (events from before the watch with it)
+     * @param clockWentBack the engine's clock is behind where it should be since the watch began (a host clock
+     *                      stepped back): the events made since may be older than its start too, so no time proves
+     *                      anything: a gap at the first event, and everything the engine kept is published (events
+     *                      from before the watch with it)
      */
     public static ContinuityCheck sinceWatchStart(long watchFromNanos, boolean clockWentBack,
                                                   RecentlyPublished published) {

@@ -1,0 +1,22 @@
+package io.dwb.forwarder;
+
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Which partitions have records written past their last stable offset: a transaction open on them. The delivery
+ * loop reads committed records only, so its lag is measured to the stable end, which a transaction left open (a
+ * listener gone while publishing: power lost, network cut, killed) holds back until the broker aborts it (the
+ * listener's transaction timeout, then the broker's next check: over a minute). Everything the partition's other
+ * hosts publish meanwhile waits behind it, written, while the lag reads 0.
+ */
+interface OpenTransactions {
+    /** The partitions to look at from now on: the consumer's assignment. */
+    void watch(Set<TopicPartition> partitions);
+
+    /**
+     * Whether {@code partition} had records written past its stable end when last looked at, within the last few
+     * seconds; false when not known (then the lag alone says whether its records are all read, as before).
+     */
+    boolean holdBack(TopicPartition partition);
+}
