@@ -31,7 +31,7 @@ class ReconnectBeforeFirstEventTest {
             throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
         String prefix = TestEngine.uniqueName("nocheckpoint-kept");
-        try (TestEngine engine = new TestEngine()) {
+        try (PrivateEngine engine = PrivateEngine.start()) { // nobody else's events in its buffer
             try (Away away = awayBeforeTheFirstEvent(engine, broker, listener, prefix, 3)) {
                 JavaProcess process = away.process();
                 await().atMost(Duration.ofSeconds(60)).until(() ->
@@ -55,7 +55,7 @@ class ReconnectBeforeFirstEventTest {
         ListenerProcess listener = new ListenerProcess(broker);
         String prefix = TestEngine.uniqueName("nocheckpoint-lost");
         int volumes = 150; // create + destroy each: 300 events, more than the engine's 256
-        try (TestEngine engine = new TestEngine()) {
+        try (PrivateEngine engine = PrivateEngine.start()) {
             try (Away away = awayBeforeTheFirstEvent(engine, broker, listener, prefix, volumes)) {
                 JavaProcess process = away.process();
                 await().atMost(Duration.ofSeconds(60)).until(() ->
@@ -105,12 +105,12 @@ class ReconnectBeforeFirstEventTest {
      * before it read any event, {@code volumes} volumes made and removed meanwhile (created only, for 3 or fewer),
      * then the proxy healed: returns the listener, reconnected.
      */
-    private static Away awayBeforeTheFirstEvent(TestEngine engine, SharedKafka.Broker broker,
+    private static Away awayBeforeTheFirstEvent(PrivateEngine engine, SharedKafka.Broker broker,
                                                        ListenerProcess listener, String prefix, int volumes)
             throws Exception {
         engine.client().createVolumeCmd().withName(prefix + "-before").exec();
         Thread.sleep(BEFORE_THE_WATCH.toMillis()); // older than the first start's look-back
-        BlackHoleProxy proxy = BlackHoleProxy.to(System.getenv("DOCKER_HOST"));
+        BlackHoleProxy proxy = BlackHoleProxy.to(engine.dockerHost());
         JavaProcess process = listener.start("--docker-host", proxy.dockerHost(), "--engine-probe-interval", "2s",
                 "--engine-probe-timeout", "1s", "--heartbeat-interval", "1s");
         Away away = new Away(proxy, process, new AtomicLong());
@@ -119,7 +119,7 @@ class ReconnectBeforeFirstEventTest {
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     !TopicView.read(broker, listener.topic).ofKind("heartbeat").isEmpty());
             assertThat(TopicView.read(broker, listener.topic).events()).as("no event read before the cut").isEmpty();
-            away.cutAtNanos().set(engine.engineNowNanos()); // the engine's clock when the listener is cut off
+            away.cutAtNanos().set(ContractJson.epochNanosNow()); // the engine's clock (this host's) at the cut
             proxy.blackHole();
             for (int i = 0; i < volumes; i++) {
                 engine.client().createVolumeCmd().withName(prefix + "-away-" + i).exec(); // straight to the engine
@@ -153,14 +153,14 @@ class ReconnectBeforeFirstEventTest {
         }).size();
     }
 
-    private static void removeVolumes(TestEngine engine, String prefix, int volumes) {
+    private static void removeVolumes(PrivateEngine engine, String prefix, int volumes) {
         removeQuietly(engine, prefix + "-before");
         for (int i = 0; i < volumes; i++) {
             removeQuietly(engine, prefix + "-away-" + i);
         }
     }
 
-    private static void removeQuietly(TestEngine engine, String volume) {
+    private static void removeQuietly(PrivateEngine engine, String volume) {
         try {
             engine.client().removeVolumeCmd(volume).exec();
         } catch (RuntimeException e) {
