@@ -175,7 +175,8 @@ public final class DeliveryLoop {
         if (feed instanceof Feed.Live) {
             commit(now);
         } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
-                && pipeline.lettersAcknowledged() == pipeline.lettersSent() && ((Feed.Replay) feed).window().allExhausted(consumer)) {
+                && pipeline.lettersAcknowledged() == pipeline.lettersSent()
+                && ((Feed.Replay) feed).window().allExhausted(consumer)) {
             log.info("replay done: window delivered ({} alerts sent, {} duplicates left out, {} invalid records "
                     + "skipped, {} offsets deleted by Kafka before they were read)", metrics.sentTotal(),
                     metrics.duplicatesTotal(), metrics.replaySkippedTotal(), metrics.deletedBeforeDeliveryTotal());

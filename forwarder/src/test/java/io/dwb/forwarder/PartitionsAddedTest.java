@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.ContractJson;
-import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.Heartbeat;
+import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +72,8 @@ class PartitionsAddedTest {
                     >= 2L * HOSTS);
 
             broker.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
-            // The forwarders take the new partitions (each of them two); the listeners still write to partition 0.
+            // The forwarders take the new partitions: the range assignor, first of the consumer's default list, gives
+            // a (its instance id sorts first) partitions 0 and 1, b 2 and 3. The listeners still write to 0.
             await().atMost(Duration.ofSeconds(60)).until(() ->
                     TestRecords.committed(broker, "g-" + topic).size() == 4);
             Thread.sleep(2L * INTERVAL_SECONDS * 1000); // heartbeats of every host heard in partition 0 again

@@ -22,8 +22,8 @@ public final class LogText extends ClassicConverter {
      * {@code text} with control characters (C0 but the tab, DEL, C1, line and paragraph separators) and format
      * characters (bidirectional overrides and isolates, zero-width ones, the byte-order mark, tag characters: they
      * reorder or hide what a terminal or viewer shows, U+202E turning a quoted name around) as Java escapes: a newline
-     * as backslash-n, a carriage return as backslash-r, others as backslash-u and four hexadecimal digits for each UTF-16
-     * unit (U+E0041, a tag character, as two).
+     * as backslash-n, a carriage return as backslash-r, others as backslash-u and four hexadecimal digits for each
+     * UTF-16 unit (U+E0041, a tag character, as two). The zero-width joiner of an emoji sequence shows escaped too.
      */
     public static String escaped(String text) {
         if (text == null) {
