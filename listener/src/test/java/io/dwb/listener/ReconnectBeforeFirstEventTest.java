@@ -90,6 +90,41 @@ class ReconnectBeforeFirstEventTest {
         }
     }
 
+    /**
+     * The engine restarted under a listener that has read nothing (a quiet host just after its first start): what the
+     * engine made before it went down is gone with it, unseen, and a gap says so; restarted again, the next gap
+     * reaches back to when the last one was decided, not to the first start.
+     */
+    @Test
+    void aQuietEngineRestartedBeforeAnyEventIsAGapEachTimeFromTheLastOneOn(SharedKafka.Broker broker)
+            throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (PrivateEngine engine = PrivateEngine.start();
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+            ListenerProcess.awaitConnected(process, 1);
+            long started = ContractJson.epochNanosNow();
+            for (int restart = 1; restart <= 2; restart++) {
+                engine.stopDaemon();
+                engine.startDaemon();
+                ListenerProcess.awaitConnected(process, restart + 1);
+                int gaps = restart;
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        TopicView.read(broker, listener.topic).ofKind("gap").size() == gaps);
+            }
+            List<TopicView.Published> gaps = TopicView.read(broker, listener.topic).ofKind("gap");
+            JsonNode first = gaps.get(0).value();
+            JsonNode second = gaps.get(1).value();
+            assertThat(first.get("reason").asText()).isEqualTo("engine-restarted");
+            assertThat(first.get("fromNano").asLong()).as("from the first start's watch").isLessThan(started);
+            assertThat(first.get("lastEventId").isNull()).isTrue();
+            assertThat(second.get("fromNano").asLong()).as("from when the first gap was decided, less the look-back")
+                    .isGreaterThan(first.get("toNano").asLong() - 3_000_000_000L)
+                    .isGreaterThan(first.get("fromNano").asLong());
+            assertThat(TopicView.read(broker, listener.topic).events()).isEmpty();
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
     /** The listener, the proxy it reaches the engine through, and the engine's clock when it was cut off. */
     private record Away(BlackHoleProxy proxy, JavaProcess process, AtomicLong cutAtNanos) implements AutoCloseable {
         @Override
