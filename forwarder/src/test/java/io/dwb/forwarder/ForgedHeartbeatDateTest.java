@@ -9,9 +9,6 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,18 +32,10 @@ class ForgedHeartbeatDateTest {
     @Test
     void aHeartbeatDatedFarAheadMakesNoSpeakingHostSilent(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "forged-date", 1);
-        ScheduledExecutorService listeners = Executors.newSingleThreadScheduledExecutor();
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
-             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
-            listeners.scheduleAtFixedRate(() -> {
-                long now = System.currentTimeMillis() * 1_000_000L;
-                byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(now), now, INTERVAL_SECONDS,
-                        true, null));
-                for (int h = 0; h < HOSTS; h++) {
-                    producer.send(TestRecords.bridge(topic, "host-" + h, "HOST-" + h, "heartbeat", value));
-                }
-            }, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString());
+             HeartbeatingHosts hosts = HeartbeatingHosts.start(topic, HOSTS, INTERVAL_SECONDS, () -> producer)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
                     >= HOSTS);
 
@@ -64,8 +53,6 @@ class ForgedHeartbeatDateTest {
             assertThat(receiver.alerts()).extracting(a -> a.path("docker_bridge").path("event").asText() + " "
                     + a.path("docker_host").path("id").asText()).containsExactly("silent-host FORGER");
             run.assertAlive();
-        } finally {
-            listeners.shutdownNow();
         }
     }
 }

@@ -3,7 +3,6 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
@@ -11,9 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,19 +36,11 @@ class OpenTransactionSilenceTest {
     void hostsWhoseHeartbeatsWaitBehindAnotherListenersOpenTransactionAreNotReportedSilent(SharedKafka.Broker broker)
             throws Exception {
         String topic = TestRecords.topic(broker, "open-txn", 1);
-        ScheduledExecutorService listeners = Executors.newSingleThreadScheduledExecutor();
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              KafkaProducer<byte[], byte[]> dying = transactional(broker, "dying-listener-" + topic);
-             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
-            listeners.scheduleAtFixedRate(() -> {
-                long now = System.currentTimeMillis() * 1_000_000L;
-                byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(now), now, INTERVAL_SECONDS,
-                        true, null));
-                for (int h = 0; h < HOSTS; h++) {
-                    producer.send(TestRecords.bridge(topic, "host-" + h, "HOST-" + h, "heartbeat", value));
-                }
-            }, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString());
+             HeartbeatingHosts hosts = HeartbeatingHosts.start(topic, HOSTS, INTERVAL_SECONDS, () -> producer)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
                     >= 2L * HOSTS);
 
@@ -75,8 +63,6 @@ class OpenTransactionSilenceTest {
             await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(receiver.texts()).as("alerts once it is aborted").isEmpty());
             run.assertAlive();
-        } finally {
-            listeners.shutdownNow();
         }
     }
 

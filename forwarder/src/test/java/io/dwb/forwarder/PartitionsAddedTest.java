@@ -3,7 +3,6 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.testing.DatagramReceiver;
@@ -14,9 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,7 +48,6 @@ class PartitionsAddedTest {
                 .filter(h -> HostPartition.of(("HOST-" + h).getBytes(StandardCharsets.UTF_8), 4) >= 2).count();
         assertThat(moving).as("hosts that will move to partitions 2 and 3").isBetween(1L, HOSTS - 1L);
 
-        ScheduledExecutorService listeners = Executors.newSingleThreadScheduledExecutor();
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> before = producer(broker);
              ForwarderRun a = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString(),
@@ -60,42 +55,34 @@ class PartitionsAddedTest {
              ForwarderRun b = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString(),
                      "--instance-id", "b", "--kafka-config", kafkaConfig.toString())) {
             AtomicReference<KafkaProducer<byte[], byte[]>> writer = new AtomicReference<>(before);
-            listeners.scheduleAtFixedRate(() -> {
-                long now = System.currentTimeMillis() * 1_000_000L;
-                byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(now), now, INTERVAL_SECONDS,
-                        true, null));
-                for (int h = 0; h < HOSTS; h++) {
-                    writer.get().send(TestRecords.bridge(topic, "host-" + h, "HOST-" + h, "heartbeat", value));
+            try (HeartbeatingHosts hosts = HeartbeatingHosts.start(topic, HOSTS, INTERVAL_SECONDS, writer::get)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
+                        >= 2L * HOSTS);
+
+                broker.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
+                // The forwarders take the new partitions: the range assignor, first of the consumer's default list,
+                // gives a (its instance id sorts first) partitions 0 and 1, b 2 and 3. The listeners still write to 0.
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        TestRecords.committed(broker, "g-" + topic).size() == 4);
+                Thread.sleep(2L * INTERVAL_SECONDS * 1000); // heartbeats of every host heard in partition 0 again
+
+                try (KafkaProducer<byte[], byte[]> after = producer(broker)) { // the listeners learn of them
+                    writer.set(after);
+                    long movedAt = TestRecords.committedTotal(broker, "g-" + topic);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> TestRecords.committed(broker, "g-" + topic)
+                            .entrySet().stream().filter(e -> e.getKey().partition() >= 2)
+                            .mapToLong(e -> e.getValue().offset()).sum() >= moving);
+                    // Four intervals and more: the hosts that moved speak in partitions 2 and 3, to the other
+                    // forwarder.
+                    await().during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                            assertThat(receiver.texts()).as("alerts after the hosts moved").isEmpty());
+                    assertThat(TestRecords.committedTotal(broker, "g-" + topic)).isGreaterThan(movedAt);
+                    a.assertAlive();
+                    b.assertAlive();
+                } finally {
+                    writer.set(before); // the heartbeats go on through a producer still open
                 }
-            }, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
-                    >= 2L * HOSTS);
-
-            broker.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
-            // The forwarders take the new partitions: the range assignor, first of the consumer's default list, gives
-            // a (its instance id sorts first) partitions 0 and 1, b 2 and 3. The listeners still write to 0.
-            await().atMost(Duration.ofSeconds(60)).until(() ->
-                    TestRecords.committed(broker, "g-" + topic).size() == 4);
-            Thread.sleep(2L * INTERVAL_SECONDS * 1000); // heartbeats of every host heard in partition 0 again
-
-            try (KafkaProducer<byte[], byte[]> after = producer(broker)) { // the listeners learn of them
-                writer.set(after);
-                long movedAt = TestRecords.committedTotal(broker, "g-" + topic);
-                await().atMost(Duration.ofSeconds(30)).until(() -> TestRecords.committed(broker, "g-" + topic)
-                        .entrySet().stream().filter(e -> e.getKey().partition() >= 2)
-                        .mapToLong(e -> e.getValue().offset()).sum() >= moving);
-                // Four intervals and more: the hosts that moved speak in partitions 2 and 3, to the other forwarder.
-                await().during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                        assertThat(receiver.texts()).as("alerts after the hosts moved").isEmpty());
-                assertThat(TestRecords.committedTotal(broker, "g-" + topic)).isGreaterThan(movedAt);
-                a.assertAlive();
-                b.assertAlive();
-            } finally {
-                listeners.shutdownNow();
-                listeners.awaitTermination(10, TimeUnit.SECONDS);
             }
-        } finally {
-            listeners.shutdownNow();
         }
     }
 
