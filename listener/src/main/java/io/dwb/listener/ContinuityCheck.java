@@ -102,7 +102,7 @@ public final class ContinuityCheck {
     /** The recent window when the subscription started; nothing is added to it before the decision. */
     private final long recentFrom;
     private final Replay replay;
-    /** Without a checkpoint: the engine's clock went back past the watch's start, so times prove nothing. */
+    /** Without a checkpoint: the engine's clock went back since the watch began, so times prove nothing. */
     private final boolean clockWentBack;
 
     /**
