@@ -7,6 +7,7 @@ import io.dwb.listener.TransactionalPublisher.Fenced;
 import io.dwb.listener.TransactionalPublisher.KafkaUnavailable;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.StateSnapshot;
@@ -524,10 +525,12 @@ public final class CaptureLoop {
      */
     private void unreadableGap(TransactionPump pump, long subscribedFromNanos) {
         CheckpointStore.Unreadable u = unreadableCheckpoint;
-        long fromNano = Math.min(u.writtenAtMillis() * 1_000_000L, subscribedFromNanos);
+        // Within the contract's times, as TransactionPump's gaps: an engine clock before 2000 is no time to it.
+        long toNano = EpochNanos.nearest(subscribedFromNanos);
+        long fromNano = EpochNanos.nearest(Math.min(u.writtenAtMillis() * 1_000_000L, subscribedFromNanos));
         String from = ContractJson.rfc3339(fromNano);
-        String to = ContractJson.rfc3339(subscribedFromNanos);
-        Gap gap = new Gap(from, to, fromNano, subscribedFromNanos, GapReason.CHECKPOINT_UNREADABLE.code(),
+        String to = ContractJson.rfc3339(toNano);
+        Gap gap = new Gap(from, to, fromNano, toNano, GapReason.CHECKPOINT_UNREADABLE.code(),
                 "The listener's checkpoint (" + u.partition() + " offset " + u.offset() + ") is not a checkpoint ("
                         + u.why() + "): where capture stopped is unknown, events before " + to + " may be lost, "
                         + "since " + from + " at least.", null);

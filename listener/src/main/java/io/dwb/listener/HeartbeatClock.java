@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.Heartbeat;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -38,10 +39,16 @@ final class HeartbeatClock {
         return true;
     }
 
-    /** The heartbeat of now: whether the engine is connected, and the checkpoint capture has reached. */
+    /**
+     * The heartbeat of now: whether the engine is connected, and the checkpoint capture has reached: its time, unless
+     * the engine dated that event outside the contract's 2000-2100 (a forwarder dead-letters a heartbeat carrying
+     * such a time, and the host would look silent while it heartbeats).
+     */
     Heartbeat heartbeat(boolean engineConnected, Checkpoint checkpoint) {
         long now = epochNanos.getAsLong();
+        Long lastEvent = checkpoint == null || !EpochNanos.inRange(checkpoint.timeNano()) ? null
+                : checkpoint.timeNano();
         return new Heartbeat(ContractJson.rfc3339(now), now, Math.max(1, interval.toSeconds()), engineConnected,
-                checkpoint == null ? null : checkpoint.timeNano());
+                lastEvent);
     }
 }

@@ -3,6 +3,7 @@ package io.dwb.listener;
 import io.dwb.listener.EventStream.End;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.StateSnapshot;
@@ -82,6 +83,7 @@ final class TransactionPump {
     private final Runnable requestStop;
     /** Outlives this pump: what a failed transaction held is published again by the next producer's pump. */
     private final Uncommitted uncommitted;
+    private final EventTimeWarning eventTimes = new EventTimeWarning();
 
     /**
      * @param idleCollection the full collection once quiet after the heap grew; null for none
@@ -278,17 +280,25 @@ final class TransactionPump {
         int held = 0;
         if (verdict.gap() != null) {
             ContinuityCheck.GapWindow w = verdict.gap();
-            String from = ContractJson.rfc3339(w.fromNano());
-            String to = ContractJson.rfc3339(w.toNano());
+            // An engine clock outside the contract's range (a host booted without one) would have the gap
+            // dead-lettered, not alerted: it is given from the range's nearest time, and says so.
+            long fromNano = EpochNanos.nearest(w.fromNano());
+            long toNano = EpochNanos.nearest(w.toNano());
+            String from = ContractJson.rfc3339(fromNano);
+            String to = ContractJson.rfc3339(toNano);
             log.warn("gap: events between {} and {} may be lost ({}: {})", from, to, cause.reason().code(),
                     cause.detail());
             String notReplayed = w.lastEventId() != null ? "The engine did not replay the checkpointed event"
                     : "The engine replayed no event from before the listener began watching (no event read yet)";
-            held += holdGap(new Gap(from, to, w.fromNano(), w.toNano(), cause.reason().code(), notReplayed
-                    + " after " + cause.detail() + ": events between " + from + " and " + to + " may be lost.",
-                    w.lastEventId()));
+            String outside = fromNano == w.fromNano() && toNano == w.toNano() ? ""
+                    : " The engine's clock gave " + ContractJson.rfc3339(w.fromNano()) + " to "
+                            + ContractJson.rfc3339(w.toNano()) + ", outside 2000-2100: is the host's clock set?";
+            held += holdGap(new Gap(from, to, fromNano, toNano, cause.reason().code(), notReplayed
+                    + " after " + cause.detail() + ": events between " + from + " and " + to + " may be lost."
+                    + outside, w.lastEventId()));
         }
         for (CapturedEvent event : verdict.publish()) {
+            eventTimes.published(event);
             uncommitted.hold(records.event(event), event);
             queue.hold(event.json().length);
             held++;

@@ -3,10 +3,14 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -84,6 +88,52 @@ class EngineClockSkewTest {
             awaitEventsOnce(broker, listener, prefix, process);
             assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
         }
+    }
+
+    @Test
+    void anEngineClockBefore2000KeepsTheHeartbeatsAndTheGapWithinTheContract(SharedKafka.Broker broker)
+            throws Exception {
+        // A host that booted without a clock (no RTC, before NTP): its engine dates events in 1970. The forwarder
+        // dead-letters a heartbeat or a gap carrying such a time (the contract's times lie in 2000-2100): the host
+        // would look silent while it heartbeats, and the gap would never reach Wazuh.
+        ListenerProcess listener = new ListenerProcess(broker);
+        long unset = ContractJson.epochNanos(Instant.parse("1970-01-01T01:00:00Z"))
+                - ContractJson.epochNanos(Instant.now());
+        String first = TestEngine.uniqueName("unset");
+        String firstOutput;
+        try (SkewedClockEngine engine = new SkewedClockEngine(first, VOLUMES, unset);
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost(), "--heartbeat-interval", "1s")) {
+            awaitEventsOnce(broker, listener, first, process);
+            await().atMost(Duration.ofSeconds(30)).until(() -> heartbeatsAfter(broker, listener, first) >= 2);
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+            firstOutput = process.output();
+        }
+        // Another engine as unset (its buffer gone, as after the host's next boot): the checkpointed event is not
+        // replayed, and the gap starts at it.
+        String second = TestEngine.uniqueName("unset");
+        try (SkewedClockEngine engine = new SkewedClockEngine(second, VOLUMES, unset + Duration.ofMinutes(1).toNanos());
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost(), "--heartbeat-interval", "1s")) {
+            awaitEventsOnce(broker, listener, second, process);
+            await().atMost(Duration.ofSeconds(30)).until(() -> heartbeatsAfter(broker, listener, second) >= 1);
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+        TopicView topic = TopicView.read(broker, listener.topic);
+        assertThat(topic.ofKind("gap")).hasSize(1);
+        ContractSchemas schemas = new ContractSchemas();
+        for (String kind : List.of("heartbeat", "gap", "state")) {
+            RecordKind recordKind = RecordKind.fromHeader(kind).orElseThrow();
+            assertThat(topic.ofKind(kind)).allSatisfy(r -> assertThat(schemas.validate(recordKind, r.value()))
+                    .as(kind + " " + r.value()).isEmpty());
+        }
+        assertThat(firstOutput).contains("the engine dates its events outside 2000-2100");
+    }
+
+    /** Heartbeats on the topic after the last event named {@code prefix}. */
+    private static long heartbeatsAfter(SharedKafka.Broker broker, ListenerProcess listener, String prefix) {
+        List<TopicView.Published> records = TopicView.read(broker, listener.topic).records();
+        long last = records.stream().filter(r -> "event".equals(r.kind()) && TopicView.named(prefix).test(r.value()))
+                .mapToLong(TopicView.Published::offset).max().orElse(Long.MAX_VALUE);
+        return records.stream().filter(r -> "heartbeat".equals(r.kind()) && r.offset() > last).count();
     }
 
     private static void assertReachTheTopicWithPublishTimes(SharedKafka.Broker broker, Duration skew,

@@ -16,4 +16,9 @@ public final class EpochNanos {
     public static boolean inRange(long nanos) {
         return nanos >= MIN && nanos < MAX;
     }
+
+    /** The time of the range nearest {@code nanos}: {@code nanos} itself when it is in range. */
+    public static long nearest(long nanos) {
+        return Math.max(MIN, Math.min(MAX - 1, nanos));
+    }
 }
