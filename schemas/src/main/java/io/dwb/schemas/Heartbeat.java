@@ -8,7 +8,8 @@ package io.dwb.schemas;
  * @param timeNano         the same in nanoseconds since the epoch
  * @param intervalSeconds  the listener's heartbeat interval
  * @param engineConnected  whether the listener is subscribed to the engine right now
- * @param lastEventNano    {@code timeNano} of the last event published, null before the first
+ * @param lastEventNano    {@code timeNano} of the last event published, null before the first (and while that time
+ *                         is outside {@link EpochNanos}'s range: an engine clock not set)
  */
 public record Heartbeat(String time, long timeNano, long intervalSeconds, boolean engineConnected,
                         Long lastEventNano) {}
