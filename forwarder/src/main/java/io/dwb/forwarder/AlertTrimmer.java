@@ -101,8 +101,8 @@ public final class AlertTrimmer {
                 attributeCount = filtered.path("Actor").path("Attributes").size();
             }
         }
-        // Hundreds of labels: the engine's own attributes first, where Wazuh still decodes them.
-        if (WazuhFieldOrder.needed(attributeCount)) {
+        // Hundreds of labels, or one Wazuh reads as the container's name: the engine's own attributes first.
+        if (WazuhFieldOrder.needed(attributeCount, event.fields().lookalikeAttribute())) {
             rewritten = WazuhFieldOrder.reordered(rewritten != null ? rewritten : event.json());
         }
         byte[] value = rewritten == null ? event.value() : ContractJson.write(rewritten);

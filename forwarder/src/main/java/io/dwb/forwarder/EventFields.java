@@ -27,13 +27,15 @@ import java.io.IOException;
  * @param timeNano  {@code timeNano} when it is an integer ({@link Long#MIN_VALUE} when beyond a long), else 0
  * @param truncated {@code "truncated": true}: the listener's {@link StandIn} for an event longer than Kafka takes
  * @param attributes how many entries {@code Actor.Attributes} has (labels and the engine's own), 0 when not an object
+ * @param lookalikeAttribute whether a key of {@code Actor.Attributes} is one Wazuh reads as one of the engine's own
+ *                  attributes without being it ({@link WazuhFieldOrder#lookalike}: a label {@code Name})
  * @param wrongType what is wrong with the first (by path) other field of docker-event.schema.json that has a value
  *                  of another type ({@code scope}, {@code time}, {@code Actor.Attributes.*}, ...), else null
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
                           Presence timeNanoPresence, long timeNano, String actorId, String image,
                           boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated, int attributes,
-                          String wrongType) {
+                          boolean lookalikeAttribute, String wrongType) {
 
     /** How a checked field appeared in the event. */
     public enum Presence {
@@ -197,8 +199,10 @@ public record EventFields(String type, Presence typePresence, String action, Pre
             JsonNode attributes = actorNode.get("Attributes");
             if (attributes != null && attributes.isObject()) {
                 r.attributes = attributes.size();
-                attributes.fieldNames().forEachRemaining(a -> r.expect(attributes, a, "Actor.Attributes." + a,
-                        JsonNode::isTextual, A_STRING));
+                attributes.fieldNames().forEachRemaining(a -> {
+                    r.expect(attributes, a, "Actor.Attributes." + a, JsonNode::isTextual, A_STRING);
+                    r.lookalike |= WazuhFieldOrder.lookalike(a);
+                });
             }
         }
         return r.fields();
@@ -268,12 +272,14 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         boolean hasFrom;
         boolean truncated;
         int attributes;
+        boolean lookalike;
 
         /** {@code Actor}: at its start token {@code t}; leaves the parser on its last token. */
         void actor(JsonParser p, JsonToken t) throws IOException {
             actorId = null; // a later Actor replaces an earlier one, as in the tree
             image = null;
             attributes = 0;
+            lookalike = false;
             forget("Actor");
             expect("Actor", t == JsonToken.START_OBJECT, AN_OBJECT);
             if (t != JsonToken.START_OBJECT) {
@@ -288,12 +294,14 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                 } else if (name.equals("Attributes")) {
                     image = null;
                     attributes = 0;
+                    lookalike = false;
                     forget("Actor.Attributes");
                     expect("Actor.Attributes", v == JsonToken.START_OBJECT, AN_OBJECT);
                     if (v == JsonToken.START_OBJECT) {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String attribute = p.currentName();
                             attributes++;
+                            lookalike |= WazuhFieldOrder.lookalike(attribute);
                             JsonToken a = p.nextToken();
                             if (attribute.equals("image")) {
                                 image = a == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -314,7 +322,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
 
         EventFields fields() {
             return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, timeNano,
-                    actorId, image, hasStatus, hasId, hasFrom, truncated, attributes,
+                    actorId, image, hasStatus, hasId, hasFrom, truncated, attributes, lookalike,
                     wrongTypes == null || wrongTypes.isEmpty() ? null : wrongTypes.firstEntry().getValue());
         }
     }

@@ -35,6 +35,12 @@ final class WazuhFieldOrder {
             "state.new", "availability.old", "availability.new", "replicas.old", "replicas.new", "image.old",
             "image.new", "updatestate.old", "updatestate.new");
     private static final Set<String> ENGINE_ATTRIBUTE_SET = Set.copyOf(ENGINE_ATTRIBUTES);
+    /** The first letters of {@link #ENGINE_ATTRIBUTES}: most label keys ({@code com.}, {@code org.}) end there. */
+    private static final boolean[] FIRST_LETTERS = new boolean[128];
+
+    static {
+        ENGINE_ATTRIBUTES.forEach(name -> FIRST_LETTERS[name.charAt(0)] = true);
+    }
 
     private WazuhFieldOrder() {}
 
@@ -43,9 +49,57 @@ final class WazuhFieldOrder {
         return ENGINE_ATTRIBUTE_SET.contains(name);
     }
 
-    /** Whether an event with this many attributes must be written in another order (rare: hundreds of labels). */
-    static boolean needed(int attributes) {
-        return attributes > ATTRIBUTES_IN_PLACE;
+    /**
+     * Whether an event must be written in another order: it has hundreds of attributes, or a {@link #lookalike}
+     * (both rare).
+     */
+    static boolean needed(int attributes, boolean lookalike) {
+        return attributes > ATTRIBUTES_IN_PLACE || lookalike;
+    }
+
+    /**
+     * Whether Wazuh reads the attribute {@code key} as one of the engine's own without it being one: analysisd's
+     * field lookup ({@code FindField}: {@code strcasecmp}, first match) ignores ASCII case, its cJSON ends a key at an
+     * escaped NUL, and alerts.json nests a dotted name under the field before it. The engine writes attributes sorted,
+     * capitals first, so a label {@code Name} came before the container's {@code name}: rules and descriptions read
+     * the label as its name, and alerts.json kept the label in its place. Such an event is written with the engine's
+     * own attributes first.
+     */
+    static boolean lookalike(String key) {
+        if (key.isEmpty() || ENGINE_ATTRIBUTE_SET.contains(key)) {
+            return false;
+        }
+        char first = fold(key.charAt(0));
+        if (first >= FIRST_LETTERS.length || !FIRST_LETTERS[first]) {
+            return false;
+        }
+        int nul = key.indexOf('\0');
+        return readAs(key, nul < 0 ? key.length() : nul);
+    }
+
+    /** Whether the key's first {@code length} characters name an engine attribute, or one's parent or child. */
+    private static boolean readAs(String key, int length) {
+        for (String own : ENGINE_ATTRIBUTES) {
+            int common = Math.min(length, own.length());
+            if (asciiEqualIgnoringCase(key, own, common) && (length == own.length()
+                    || (length > own.length() ? key.charAt(common) == '.' : own.charAt(common) == '.'))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean asciiEqualIgnoringCase(String a, String b, int length) {
+        for (int i = 0; i < length; i++) {
+            if (fold(a.charAt(i)) != fold(b.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char fold(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
     }
 
     /** {@code event}'s fields with {@code Actor} last, and in its attributes the engine's own first. */

@@ -78,6 +78,41 @@ class WazuhFieldOrderTest {
                 .startsWith("name", "image").isSortedAccordingTo(WazuhFieldOrderTest::ownFirstThenByName);
     }
 
+    /**
+     * Wazuh's field lookup ignores ASCII case and takes the first match, and the engine writes attributes sorted, capitals
+     * first: a label {@code Name} (or {@code IMAGE}) was what rules and descriptions read as the container's name (or
+     * image), and alerts.json kept it in place of the real one.
+     */
+    @Test
+    void labelsWazuhWouldReadAsTheEnginesOwnAttributesComeAfterThem() throws Exception {
+        ObjectNode event = withLabels(3, "Name", "trusted-web", "IMAGE", "nginx:official", "Image.tag", "1",
+                "Name\0", "x");
+
+        ObjectNode alert = alert(event);
+
+        assertThat(WazuhJsonFields.find(alert, "docker.Actor.Attributes.name")).contains("many");
+        assertThat(WazuhJsonFields.find(alert, "docker.Actor.Attributes.image")).contains("local/busybox:1");
+        assertThat(alert.get("docker")).as("the same event, every label kept").isEqualTo(event);
+        assertThat(EventFields.read(ContractJson.write(event)).lookalikeAttribute()).isTrue()
+                .isEqualTo(EventFields.of(event).lookalikeAttribute());
+    }
+
+    @Test
+    void attributeKeysWazuhReadsAsTheEnginesOwn() {
+        assertThat(List.of("Name", "NAME", "nAme", "Image", "Name\0evil", "name\0", "Name.x", "IMAGE.tag",
+                "Role", "ExitCode", "Role.Old"))
+                .allMatch(WazuhFieldOrder::lookalike);
+        assertThat(List.of("name", "image", "exitCode", "role.old", "names", "name_x", "com.example.name", "Named",
+                "", "\0", "imageX"))
+                .noneMatch(WazuhFieldOrder::lookalike);
+    }
+
+    @Test
+    void anEventWithoutLookalikeLabelsIsNotFlagged() throws Exception {
+        assertThat(EventFields.read(ContractJson.write(withLabels(5, "com.example.Name", "x"))).lookalikeAttribute())
+                .isFalse();
+    }
+
     @Test
     void theStreamingReadCountsTheLastAttributesObject() throws Exception {
         byte[] twice = ("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1,\"Actor\":{\"ID\":\"a\","
