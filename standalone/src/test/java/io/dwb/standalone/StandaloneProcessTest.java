@@ -346,6 +346,32 @@ class StandaloneProcessTest {
     }
 
     @Test
+    void aContainerLabelledNameOrImageInCapitalsIsNamedInWazuhByItsOwnNameAndImage() throws Exception {
+        String name = TestEngine.uniqueName("standalone-lookalike");
+        try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
+            awaitSubscribed(process, 1);
+            long since = engine.engineNowNanos();
+            // Wazuh's field lookup ignores case and takes the first match; the engine writes these labels first.
+            docker(List.of("docker", "create", "--network", "none", "--name", name, "--label", "Name=trusted-web",
+                    "--label", "IMAGE=nginx:official", "--label", "Name.x=1", TestEngine.BUSYBOX, "true"));
+            docker(List.of("docker", "rm", name));
+            List<JsonNode> events = engineEventsOf(name, since);
+            assertThat(events).extracting(e -> e.path("Action").asText()).containsExactly("create", "destroy");
+            await().atMost(Duration.ofSeconds(30)).until(() -> watch.alertsFor(name).size() >= events.size());
+
+            for (AlertWatch.Seen seen : watch.alertsFor(name)) {
+                // Before: "trusted-web" and "nginx:official", in every rule, description and alerts.json.
+                assertThat(WazuhJsonFields.find(seen.alert(), "docker.Actor.Attributes.name")).contains(name);
+                assertThat(WazuhJsonFields.find(seen.alert(), "docker.Actor.Attributes.image"))
+                        .contains(TestEngine.BUSYBOX);
+            }
+            assertThat(watch.alertsFor(name)).extracting(s -> s.alert().get("docker"))
+                    .as("every label still in the alert").containsExactlyElementsOf(events);
+            assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
+    @Test
     void anErrorInAWorkerThreadEndsTheProcessWithExitOneAndOneErrorLine() throws Exception {
         try (JavaProcess process = JavaProcess.start(ForwarderErrorMain.class, Map.of("DOCKER_HOST", dockerHost()),
                 "--data-dir", dataDir.toString(), "--kafka-port", "0", "--wazuh-queue", "-")) {
