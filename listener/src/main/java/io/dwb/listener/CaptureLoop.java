@@ -230,9 +230,11 @@ public final class CaptureLoop {
                     CheckpointStore.Stored stored = store.read(host.id());
                     Optional<Checkpoint> checkpoint = stored.readable();
                     boolean retrying = !uncommitted.isEmpty();
-                    boolean stillHeld = reconcile(checkpoint.orElse(null)) == Uncommitted.Reconciled.KEPT;
-                    // A gap held from before the failure already reports an unreadable checkpoint.
-                    unreadableCheckpoint = retrying && stillHeld ? null : stored.unreadable();
+                    Uncommitted.Reconciled outcome = reconcile(checkpoint.orElse(null));
+                    // A gap held from before the failure already reports an unreadable checkpoint; and one made
+                    // unreadable since this listener committed its own is overwritten by the next commit.
+                    unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
+                            || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null : stored.unreadable();
                     kafkaReady = true;
                     kafkaBackoff.reset();
                     log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
@@ -311,6 +313,9 @@ public final class CaptureLoop {
                 log.info("the commit that failed went through after all: {} events published, {} still to publish",
                         r.taken().events(), uncommitted.events());
             }
+            case CHECKPOINT_LOST -> log.warn("Kafka has no readable checkpoint for this host, where it committed one (the "
+                    + "checkpoints topic deleted or emptied, or another cluster at the same address): publishing the "
+                    + "{} events held and writing the checkpoint again with the next commit", held);
             case DROPPED -> {
                 if (held > 0) {
                     log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "

@@ -33,6 +33,12 @@ final class Uncommitted {
         KEPT,
         /** The failed commit went through after all: only what was read after it is published again. */
         COMMITTED_LATE,
+        /**
+         * Kafka has no checkpoint where one was committed (its topic deleted and created again, or the bootstrap
+         * address now another cluster's): nothing else published, everything held is published again and the
+         * checkpoint written again with the next commit.
+         */
+        CHECKPOINT_LOST,
         /** Kafka's checkpoint is neither (another listener published meanwhile): what was held is dropped. */
         DROPPED
     }
@@ -142,6 +148,9 @@ final class Uncommitted {
         Reconciliation r;
         if (Objects.equals(stored, committed)) {
             r = new Reconciliation(Reconciled.KEPT, new Taken(0, 0));
+        } else if (stored == null) {
+            r = new Reconciliation(Reconciled.CHECKPOINT_LOST, new Taken(0, 0));
+            committed = null; // so that the next commit writes it, even one without a new event
         } else if (inCommit > 0 && Objects.equals(stored, commitCheckpoint)) {
             r = new Reconciliation(Reconciled.COMMITTED_LATE, take(inCommit));
             committed = stored;

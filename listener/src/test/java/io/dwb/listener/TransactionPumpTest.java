@@ -371,6 +371,41 @@ class TransactionPumpTest {
                 .containsExactly(wallMillis.get(), wallMillis.get());
     }
 
+    /**
+     * The checkpoints topic deleted and created again, or the bootstrap address now another cluster's: the new
+     * producer finds no checkpoint where this listener had committed one. What was held is still to publish, and the
+     * checkpoint written again; before, it was taken for another listener's, the held events were dropped, and the
+     * next subscription was a first start: what was made before its 2 s look-back was lost, without a gap.
+     */
+    @Test
+    void aCheckpointGoneFromKafkaKeepsWhatWasHeldAndWritesTheCheckpointAgain() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+
+        assertThat(uncommitted.reconcile(null).outcome()).isEqualTo(Uncommitted.Reconciled.CHECKPOINT_LOST);
+        assertThat(uncommitted.pending()).isEqualTo(checkpoint(2));
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        stream.endAfter(queue);
+
+        pump(publisherOver(rebuilt), uncommitted).run(stream, check, CAUSE);
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "checkpoint 2");
+    }
+
+    @Test
+    void aCheckpointGoneFromKafkaWithNothingHeldIsWrittenAgainAtTheNextCommit() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+
+        assertThat(uncommitted.reconcile(null).outcome()).isEqualTo(Uncommitted.Reconciled.CHECKPOINT_LOST);
+
+        assertThat(uncommitted.checkpointToWrite()).isNotNull().extracting(Checkpoint::position)
+                .isEqualTo(checkpoint(0));
+    }
+
     @Test
     void aCommitThatWentThroughAfterAllIsNotPublishedTwice() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
