@@ -36,12 +36,18 @@ class CheckpointTopicLostTest {
             Path config = Files.createTempFile("dwb-kafka-", ".properties");
             Files.writeString(config, "bootstrap.servers=" + broker.bootstrapServers() + "\n"
                     + "transaction.timeout.ms=3000\nmax.block.ms=3000\n");
+            try (JavaProcess first = listener.startWithKafkaConfig(config)) {
+                ListenerProcess.awaitConnected(first, 1);
+                engine.client().createVolumeCmd().withName(prefix + "-first").exec();
+                await().atMost(Duration.ofSeconds(60)).until(() -> !broker.readAll(listener.checkpointTopic).isEmpty());
+                assertThat(first.terminate(Duration.ofSeconds(60))).isZero();
+            }
+            // A listener that resumed from its checkpoint: no first start's watch to fall back on.
             try (JavaProcess process = listener.startWithKafkaConfig(config)) {
                 ListenerProcess.awaitConnected(process, 1);
                 engine.client().createVolumeCmd().withName(prefix + "-before").exec();
                 await().atMost(Duration.ofSeconds(60)).until(() ->
-                        TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)).size() == 1
-                                && !broker.readAll(listener.checkpointTopic).isEmpty());
+                        TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)).size() == 2);
                 int partitions;
                 try (Admin admin = broker.admin()) {
                     partitions = admin.describeTopics(List.of(listener.checkpointTopic)).allTopicNames().get()
@@ -62,7 +68,7 @@ class CheckpointTopicLostTest {
                 broker.createTopic(listener.checkpointTopic, partitions, Map.of("cleanup.policy", "compact"));
                 engine.client().createVolumeCmd().withName(prefix + "-after").exec();
 
-                int expected = 1 + 2 * VOLUMES + 1;
+                int expected = 2 + 2 * VOLUMES + 1;
                 await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
                     assertThat(process.isAlive()).as(process.output()).isTrue();
                     assertThat(TopicView.read(broker, listener.topic).eventValues(TopicView.named(prefix)))
@@ -72,7 +78,7 @@ class CheckpointTopicLostTest {
                 Map<String, Long> mine = view.events().stream().filter(e -> TopicView.named(prefix).test(e.value()))
                         .collect(Collectors.groupingBy(e -> e.value().path("Actor").path("ID").asText() + " "
                                 + e.value().path("Action").asText(), Collectors.counting()));
-                assertThat(mine).as("every event once").hasSize(expected).allSatisfy((k, n) ->
+                assertThat(mine).as("every event once; the listener said:\n" + process.output()).hasSize(expected).allSatisfy((k, n) ->
                         assertThat(n).as(k).isEqualTo(1L));
                 assertThat(process.output()).contains("Kafka has no readable checkpoint for this host")
                         .doesNotContain("dropping the");
