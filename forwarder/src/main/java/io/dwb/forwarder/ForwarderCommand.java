@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -126,8 +127,31 @@ public final class ForwarderCommand implements Callable<Integer> {
         if (to != null && to <= from) {
             throw new ConfigurationError("--to must be after --from");
         }
-        return delivery.settings(kafka.clientProperties(), topic, group, dlqTopic, wazuhQueue, from, to,
-                metrics.unhealthyAfter(), instanceId);
+        Properties client = kafka.clientProperties();
+        String fileInstanceId = client.getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        if (from == null) {
+            sameAsOption(client.getProperty(ConsumerConfig.GROUP_ID_CONFIG), group, "--group", "DWB_GROUP");
+            if (instanceId != null) {
+                sameAsOption(fileInstanceId, instanceId, "--instance-id", "DWB_INSTANCE_ID");
+            }
+        }
+        return delivery.settings(client, topic, group, dlqTopic, wazuhQueue, from, to,
+                metrics.unhealthyAfter(), instanceId != null ? instanceId : fileInstanceId);
+    }
+
+    /**
+     * The group (and static member id) are the options': a {@code group.id} in the client properties that says
+     * otherwise was replaced without a word, and a second deployment that set its own there joined the first one's
+     * group, each Wazuh getting part of the partitions.
+     */
+    private static void sameAsOption(String inFile, String option, String name, String env) {
+        String property = name.equals("--group") ? ConsumerConfig.GROUP_ID_CONFIG
+                : ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
+        if (inFile != null && !inFile.equals(option)) {
+            throw new ConfigurationError(property + "=" + inFile + " in --kafka-config is not " + name + " " + option
+                    + " (env: " + env + "), which the forwarder uses: give " + name + " " + inFile + ", or leave "
+                    + property + " out of the file");
+        }
     }
 
     /**

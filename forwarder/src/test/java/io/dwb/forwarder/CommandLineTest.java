@@ -136,4 +136,30 @@ class CommandLineTest {
         assertThatThrownBy(() -> ForwarderRun.settings("--instance-id", "a b"))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("--instance-id must be");
     }
+
+    /**
+     * A second deployment (another Wazuh) that set {@code group.id} in its client properties joined the first one's
+     * group, the file's value replaced without a word: each Wazuh got part of the partitions.
+     */
+    @Test
+    void aGroupInTheClientPropertiesThatIsNotTheOptionsIsRefusedAndAnInstanceIdThereIsUsed() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("dwb-forwarder-", ".properties");
+        java.nio.file.Files.writeString(file, "bootstrap.servers=k:9092\ngroup.id=wazuh-b\n");
+
+        assertThatThrownBy(() -> ForwarderRun.settings("--kafka-config", file.toString()))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessage("group.id=wazuh-b in --kafka-config is not --group wazuh-forwarder (env: DWB_GROUP), which "
+                        + "the forwarder uses: give --group wazuh-b, or leave group.id out of the file");
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString(), "--group",
+                "wazuh-b"))).containsEntry("group.id", "wazuh-b");
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString(), "--from",
+                "1795748400"))).as("a replay joins no group").doesNotContainKey("group.id");
+
+        java.nio.file.Files.writeString(file, "bootstrap.servers=k:9092\ngroup.instance.id=fw-file\n");
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString())))
+                .containsEntry("group.instance.id", "fw-file");
+        assertThatThrownBy(() -> ForwarderRun.settings("--kafka-config", file.toString(), "--instance-id", "fw-a"))
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("group.instance.id=fw-file");
+        java.nio.file.Files.delete(file);
+    }
 }
