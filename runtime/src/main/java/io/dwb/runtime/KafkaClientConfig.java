@@ -79,7 +79,8 @@ public final class KafkaClientConfig {
      * certificates), nor a login without a password (Kerberos keytab, AWS IAM).
      */
     static boolean isSecret(String name, String value) {
-        return name.equals("sasl.jaas.config") ? value.toLowerCase(Locale.ROOT).contains("password")
+        String lower = value.toLowerCase(Locale.ROOT);
+        return name.equals("sasl.jaas.config") ? lower.contains("password") || lower.contains("secret")
                 : name.equals("ssl.keystore.password") || name.equals("ssl.key.password")
                 || name.equals("ssl.keystore.key") || name.contains("secret");
     }

@@ -48,6 +48,15 @@ class KafkaClientConfigTest {
     }
 
     @Test
+    void anOAuthClientSecretEveryUserMayReadIsSaid() throws IOException {
+        file("rw-r--r--", "sasl.mechanism=OAUTHBEARER\nsasl.jaas.config=org.apache.kafka.common.security.oauthbearer."
+                + "OAuthBearerLoginModule required clientId=\"dwb\" clientSecret=\"s3cret\";\n");
+        KafkaClientConfig.load(null, dir.resolve("client.properties"));
+        assertThat(warnings()).singleElement().asString().contains("holds sasl.jaas.config and every user")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
     void aLoginItsOwnerAndGroupMayReadIsNotSaid() throws IOException {
         KafkaClientConfig.load(null, file("rw-r-----", LOGIN));
         assertThat(warnings()).isEmpty();
