@@ -3,7 +3,8 @@ package io.dwb.runtime;
 import sun.misc.Signal;
 
 /**
- * SIGTERM and SIGINT as a stop request instead of the JVM's immediate exit: {@code stop} asks the process's loop to
+ * SIGTERM, SIGINT and SIGHUP as a stop request instead of the JVM's immediate exit (SIGHUP: the terminal of a process
+ * run by hand closed; the bridge has nothing to reload): {@code stop} asks the process's loop to
  * finish (commit what it has), the command's {@code call()} then returns and {@link Launcher} exits with its code,
  * 0 after a requested stop. A signal handler rather than a shutdown hook, because a hook runs while the JVM is
  * already exiting (with 143) and would have to halt it to report 0.
@@ -15,5 +16,6 @@ public final class StopSignal {
     public static void onStop(Runnable stop) {
         Signal.handle(new Signal("TERM"), signal -> stop.run());
         Signal.handle(new Signal("INT"), signal -> stop.run());
+        Signal.handle(new Signal("HUP"), signal -> stop.run());
     }
 }
