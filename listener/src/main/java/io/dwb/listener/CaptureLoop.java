@@ -290,7 +290,9 @@ public final class CaptureLoop {
                 // The launcher prints this as the one error line.
                 throw new IllegalStateException("fenced: another listener for Docker engine " + host.name()
                         + " took over transactional id " + host.transactionalId()
-                        + "; exiting without publishing more (run one listener per engine)", e);
+                        + "; exiting without publishing more (run one listener per engine; machines cloned from one "
+                        + "image share its engine ID, /var/lib/docker/engine-id: remove it on the clone and restart "
+                        + "dockerd, or give each listener --host-name)", e);
             }
         }
         endKeptSubscription();
