@@ -47,8 +47,13 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         root.setLevel(Level.toLevel(environment.get(LEVEL_VARIABLE), Level.INFO));
         root.addAppender(stderr);
         // Libraries say a lot at INFO that a person running the bridge does not need.
-        context.getLogger("org.apache.kafka")
-                .setLevel(Level.toLevel(environment.get(KAFKA_LEVEL_VARIABLE), Level.WARN));
+        String kafkaLevel = environment.get(KAFKA_LEVEL_VARIABLE);
+        context.getLogger("org.apache.kafka").setLevel(Level.toLevel(kafkaLevel, Level.WARN));
+        if (kafkaLevel == null) {
+            // A WARN at each reconnection to a broker that is down, about one a second for each client of each
+            // process: a fleet's logs flooded while one broker was. The bridge says once that Kafka is unavailable.
+            context.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(Level.ERROR);
+        }
         context.getLogger("com.github.dockerjava").setLevel(Level.WARN);
         context.getLogger("org.apache.hc").setLevel(Level.WARN);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
