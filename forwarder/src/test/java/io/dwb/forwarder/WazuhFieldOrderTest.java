@@ -79,9 +79,9 @@ class WazuhFieldOrderTest {
     }
 
     /**
-     * Wazuh's field lookup ignores ASCII case and takes the first match, and the engine writes attributes sorted, capitals
-     * first: a label {@code Name} (or {@code IMAGE}) was what rules and descriptions read as the container's name (or
-     * image), and alerts.json kept it in place of the real one.
+     * Wazuh's field lookup ignores ASCII case and takes the first match, and the engine writes attributes sorted,
+     * capitals first: a label {@code Name} (or {@code IMAGE}) was what rules and descriptions read as the container's
+     * name (or image), and alerts.json kept it in place of the real one.
      */
     @Test
     void labelsWazuhWouldReadAsTheEnginesOwnAttributesComeAfterThem() throws Exception {

@@ -315,9 +315,9 @@ public final class CaptureLoop {
                 log.info("the commit that failed went through after all: {} events published, {} still to publish",
                         r.taken().events(), uncommitted.events());
             }
-            case CHECKPOINT_LOST -> log.warn("Kafka has no readable checkpoint for this host, where it committed one (the "
-                    + "checkpoints topic deleted or emptied, or another cluster at the same address): publishing the "
-                    + "{} events held and writing the checkpoint again with the next commit", held);
+            case CHECKPOINT_LOST -> log.warn("Kafka has no readable checkpoint for this host, where it committed one "
+                    + "(the checkpoints topic deleted or emptied, or another cluster at the same address): publishing "
+                    + "the {} events held and writing the checkpoint again with the next commit", held);
             case DROPPED -> {
                 if (held > 0) {
                     log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "

@@ -78,8 +78,8 @@ class CheckpointTopicLostTest {
                 Map<String, Long> mine = view.events().stream().filter(e -> TopicView.named(prefix).test(e.value()))
                         .collect(Collectors.groupingBy(e -> e.value().path("Actor").path("ID").asText() + " "
                                 + e.value().path("Action").asText(), Collectors.counting()));
-                assertThat(mine).as("every event once; the listener said:\n" + process.output()).hasSize(expected).allSatisfy((k, n) ->
-                        assertThat(n).as(k).isEqualTo(1L));
+                assertThat(mine).as("every event once; the listener said:\n" + process.output()).hasSize(expected)
+                        .allSatisfy((k, n) -> assertThat(n).as(k).isEqualTo(1L));
                 assertThat(process.output()).contains("Kafka has no readable checkpoint for this host")
                         .doesNotContain("dropping the");
                 await().atMost(Duration.ofSeconds(30)).until(() ->
