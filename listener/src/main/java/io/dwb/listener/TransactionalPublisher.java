@@ -236,6 +236,19 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Why, when the producer's words do not say: after a failure it answers every call with "in an error state",
+     * the reason (an ACL revoked, a topic deleted) only in the cause.
+     */
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
+                ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+
     private RuntimeException failure(KafkaException e) {
         Throwable refusedTime = cause(e, InvalidTimestampException.class);
         if (refusedTime != null) {
@@ -249,7 +262,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         boolean fenced = cause(e, ProducerFencedException.class) != null
                 || cause(e, InvalidProducerEpochException.class) != null;
         if (!fenced && cause(e, InvalidTxnStateException.class) == null) {
-            return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage(), e);
+            return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage() + rootCause(e), e);
         }
         // The longer of the two: a host suspended with the transaction open (a laptop, a paused VM) stops the
         // monotonic clock, and the broker's abort looked like a fence ("another listener"), an exit.

@@ -75,6 +75,20 @@ class TransactionalPublisherFailureTest {
                 .hasMessageContaining("open 600 s");
     }
 
+    /**
+     * The producer's own words for a transaction it cannot go on with ("in an error state") hide why: an ACL revoked,
+     * a topic deleted. The line a person reads names the cause too.
+     */
+    @Test
+    void aFailureInTheProducersErrorStateNamesItsCause() {
+        RuntimeException e = commitFailure(new KafkaException("Cannot execute transactional method because we are in "
+                + "an error state", new org.apache.kafka.common.errors.TopicAuthorizationException(
+                "Not authorized to access topics: [events]")), Duration.ofSeconds(1));
+        assertThat(e).isInstanceOf(KafkaUnavailable.class).hasMessage("Kafka transaction failed: Cannot execute "
+                + "transactional method because we are in an error state (TopicAuthorizationException: Not "
+                + "authorized to access topics: [events])");
+    }
+
     @Test
     void aYoungTransactionIsFenced() {
         assertThat(commitFailure(new ProducerFencedException("fenced"), Duration.ofSeconds(5)))
