@@ -103,6 +103,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return new KafkaProducer<>(producerConfig(clientConfig, host.transactionalId()));
         } catch (KafkaException e) {
+            if (!io.dwb.runtime.ConfigurationError.refusedByKafka(e)) {
+                throw e; // a server name that does not resolve yet: a failure, which a restart may mend
+            }
             throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);
         }
