@@ -307,6 +307,8 @@ public final class TopicProvisioner {
                         value(config, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), replicas));
                 problems.addAll(TopicChecks.decompressedBound(spec,
                         value(config, TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG)));
+                problems.addAll(TopicChecks.uncleanElection(spec,
+                        value(config, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG)));
             }
             problems.addAll(TopicChecks.size(spec, partitions, replicas, factor));
         }
