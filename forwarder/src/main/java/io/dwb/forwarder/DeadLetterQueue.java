@@ -1,5 +1,7 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.ClientTimeouts;
+import io.dwb.runtime.TopicProvisioner;
 import io.dwb.schemas.HeaderNames;
 import java.time.Duration;
 import java.util.List;
@@ -83,8 +85,9 @@ public final class DeadLetterQueue implements AutoCloseable {
         // Dead letters include records over 1 MiB; compressed they usually fit the default topic limit.
         p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
         p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
+        // Given up within publish()'s wait, unless the user's request.timeout.ms needs longer (Kafka refuses less).
+        ClientTimeouts.deliveryTimeout(p, SEND_TIMEOUT);
         // A missing topic makes send() wait for its metadata this long: the delivery thread must poll well within
         // the 30 s its health check allows.
         p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
@@ -249,7 +252,7 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     /** Whether the broker says the topic does not exist (false when it cannot be asked: that is an outage). */
     private static boolean missing(String topic, Properties kafka) {
-        try (Admin admin = Admin.create(adminProperties(kafka))) {
+        try (Admin admin = TopicProvisioner.admin(kafka, CHECK_TIMEOUT)) {
             admin.describeTopics(List.of(topic)).allTopicNames().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return false;
         } catch (ExecutionException e) {
@@ -260,14 +263,6 @@ public final class DeadLetterQueue implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
-    }
-
-    private static Properties adminProperties(Properties kafka) {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        p.putIfAbsent("request.timeout.ms", String.valueOf(CHECK_TIMEOUT.toMillis()));
-        p.putIfAbsent("default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT.toMillis()));
-        return p;
     }
 
     @Override

@@ -141,6 +141,7 @@ public final class CaptureLoop {
                 return 0;
             }
         }
+        TransactionalPublisher.warnOfIgnoredPlacement(kafka);
         Properties kafkaWithTimeouts = new Properties();
         kafkaWithTimeouts.putAll(kafka);
         kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));

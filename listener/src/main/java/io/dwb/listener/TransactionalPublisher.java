@@ -1,8 +1,10 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.StandIn;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +23,8 @@ import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transactional producer: records are {@link #send sent} as they come, in a transaction begun by the first one,
@@ -36,11 +40,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * TransactionTimedOut the caller rebuilds the producer and resumes from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
+
     /** The producer's {@code batch.size} unless the Kafka configuration file gives one. */
     public static final int BATCH_BYTES = 128 * 1024;
 
     /** The producer's {@code transaction.timeout.ms} when the Kafka configuration file gives none. */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
+    /**
+     * Settings of the Kafka configuration file the producer ignores: a host's records go to the partition of its key,
+     * as Kafka's default partitioner puts them ({@link HostPartition}): where the checkpoint lookup reads, and by which
+     * the forwarders' silent-host watch tells which hosts moved when partitions were added.
+     */
+    static final List<String> KEY_PLACEMENT = List.of(ProducerConfig.PARTITIONER_CLASS_CONFIG,
+            ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG);
 
     private final Producer<byte[], byte[]> producer;
     private final TopicRecords records;
@@ -103,6 +117,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return new KafkaProducer<>(producerConfig(clientConfig, host.transactionalId()));
         } catch (KafkaException e) {
+            if (!io.dwb.runtime.ConfigurationError.refusedByKafka(e)) {
+                throw e; // a server name that does not resolve yet: a failure, which a restart may mend
+            }
             throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);
         }
@@ -110,12 +127,13 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /**
      * The producer's configuration: the user's Kafka client properties, the listener's settings where they give
-     * none, and what exactly-once needs whatever they give. Public for the bench's floor, which measures Kafka's
-     * producer alone with these settings.
+     * none, and what exactly-once and the records' placement by key ({@link #KEY_PLACEMENT}) need whatever they
+     * give. Public for the bench's floor, which measures Kafka's producer alone with these settings.
      */
     public static Properties producerConfig(Properties clientConfig, String transactionalId) {
         Properties p = new Properties();
         p.putAll(clientConfig);
+        KEY_PLACEMENT.forEach(p::remove);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -134,6 +152,19 @@ public final class TransactionalPublisher implements AutoCloseable {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return p;
+    }
+
+    /** Says which settings of the Kafka configuration file the producer ignores ({@link #KEY_PLACEMENT}). */
+    static void warnOfIgnoredPlacement(Properties clientConfig) {
+        for (String setting : KEY_PLACEMENT) {
+            String value = clientConfig.getProperty(setting);
+            if (value != null && !(setting.equals(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG)
+                    && value.strip().equalsIgnoreCase("false"))) {
+                log.warn("the Kafka client configuration sets {}={}: ignored, the listener puts each host's records "
+                        + "in the partition of its key (murmur2), where its checkpoint is looked up at start and "
+                        + "where the forwarders expect them", setting, value);
+            }
+        }
     }
 
     /** Room in a record for its key, headers and batch framing around the event's bytes. */

@@ -138,6 +138,14 @@ class BadConfigurationTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
     }
 
+    /** DNS may answer at the next start (a boot that starts the listener before the network): systemd restarts it. */
+    @Test
+    void aKafkaServerNameThatDoesNotResolveIsAFailureNotAConfigurationError() throws Exception {
+        Outcome o = run("--bootstrap-servers", "kafka.invalid:9092", "--host-name", "unresolved-kafka");
+        assertThat(o.exitCode()).as(o.output()).isEqualTo(1);
+        assertOneClearLine(o, "No resolvable bootstrap urls given in bootstrap.servers");
+    }
+
     @Test
     void helpExplainsEveryOptionWithItsEnvironmentVariable() throws Exception {
         Outcome o = run("--help");

@@ -68,7 +68,8 @@ public final class Launcher {
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             log.debug("{} failed", processName, ex);
             errorLine.accept(oneLine(ex));
-            return ex instanceof ConfigurationError ? EXIT_USAGE : EXIT_FAILURE;
+            return ex instanceof ConfigurationError || ConfigurationError.refusedByKafka(ex) ? EXIT_USAGE
+                    : EXIT_FAILURE;
         });
         try {
             Path configFile = configFile(args, environment);
@@ -93,14 +94,31 @@ public final class Launcher {
         return fromEnvironment == null || fromEnvironment.isBlank() ? null : Path.of(fromEnvironment);
     }
 
-    /** The exception's own message, or its cause's, on one line: what a person needs to fix the problem. */
+    /**
+     * The exception's own message, or its cause's, then its root cause's when that says more, on one line: what a
+     * person needs to fix the problem. A Kafka client's own failure ({@code Failed to construct kafka producer})
+     * says why only in its root cause.
+     */
     static String oneLine(Throwable ex) {
         Throwable t = ex;
         while (t.getMessage() == null && t.getCause() != null) {
             t = t.getCause();
         }
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String root = rootCause(ex).getMessage();
+        if (root != null && !message.contains(root)) {
+            message = message + ": " + root;
+        }
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    private static Throwable rootCause(Throwable ex) {
+        Throwable t = ex;
+        for (int depth = 0; t.getCause() != null && t.getCause() != t && depth < ConfigurationError.MAX_CAUSES;
+             depth++) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private static String version() {

@@ -83,6 +83,24 @@ final class TopicChecks {
                 + " --add-config " + setting + "=" + spec.configs().get(setting));
     }
 
+    /**
+     * A topic that allows unclean leader election when the bridge would create it without ({@link
+     * TopicSpec#CLEAN_LEADERS_ONLY}): a warning, since it works; but a broker failure may lose acknowledged records.
+     */
+    static List<TopicProblem> uncleanElection(TopicSpec spec, String uncleanLeaderElection) {
+        String setting = TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG;
+        String wanted = spec.configs().get(setting);
+        if (wanted == null || uncleanLeaderElection == null
+                || uncleanLeaderElection.strip().equalsIgnoreCase(wanted)) {
+            return List.of();
+        }
+        return List.of(new TopicProblem(spec.name(), setting, Severity.WARNING, "topic " + spec.name() + " has "
+                + setting + "=" + uncleanLeaderElection.strip() + ": a replica that missed acknowledged records may "
+                + "become its leader when a broker fails, and those records are lost without a gap record; set it "
+                + "with kafka-configs.sh --alter --entity-type topics --entity-name " + spec.name() + " --add-config "
+                + setting + "=" + wanted));
+    }
+
     /** Fewer partitions or replicas than asked: the topic works, with less parallelism or less safety. */
     static List<TopicProblem> size(TopicSpec spec, int partitions, int replicas, short factor) {
         List<TopicProblem> problems = new ArrayList<>();

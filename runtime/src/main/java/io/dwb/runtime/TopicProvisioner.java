@@ -18,7 +18,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -65,16 +64,12 @@ public final class TopicProvisioner {
         this.nanoTime = nanoTime;
     }
 
-    /** An admin client whose calls give up after {@code timeout} (unless the client configuration says otherwise). */
+    /**
+     * An admin client whose calls give up after {@code timeout}, unless the client configuration says otherwise
+     * ({@link ClientTimeouts#admin}).
+     */
     public static Admin admin(Properties clientConfig, Duration timeout) {
-        Properties p = new Properties();
-        p.putAll(clientConfig);
-        p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
-        // The admin client refuses a request timeout above an explicitly set default.api.timeout.ms.
-        long apiTimeout = Long.parseLong(p.getProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG).trim());
-        p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                String.valueOf(Math.min(Math.min(timeout.toMillis(), 30_000), apiTimeout)));
-        return Admin.create(p);
+        return Admin.create(ClientTimeouts.admin(clientConfig, timeout));
     }
 
     /**
@@ -312,6 +307,8 @@ public final class TopicProvisioner {
                         value(config, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), replicas));
                 problems.addAll(TopicChecks.decompressedBound(spec,
                         value(config, TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG)));
+                problems.addAll(TopicChecks.uncleanElection(spec,
+                        value(config, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG)));
             }
             problems.addAll(TopicChecks.size(spec, partitions, replicas, factor));
         }

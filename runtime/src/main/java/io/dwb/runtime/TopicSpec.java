@@ -44,6 +44,13 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
      * warning. {@code max.decompressed.message.bytes}: Kafka 4.2.2, 4.4.0 and later (not 4.3.0 or 4.3.1).
      */
     static final Set<String> NOT_ON_OLDER_BROKERS = Set.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
+    /**
+     * Every topic of the bridge's: no unclean leader election, whatever the cluster's default. An out-of-sync replica
+     * made leader truncates what the others had acknowledged: events the listener committed (and checkpointed past)
+     * or dead letters the forwarder committed past, gone without a gap record.
+     */
+    static final Map<String, String> CLEAN_LEADERS_ONLY = Map.of(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
+            "false");
 
     public TopicSpec {
         if (partitions < 1) {
@@ -61,6 +68,7 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
             configs.put(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(retentionBytes));
         }
         configs.put(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_DECOMPRESSED_RECORD_BYTES));
+        configs.putAll(CLEAN_LEADERS_ONLY);
         return new TopicSpec(TopicRole.EVENTS, name, partitions, configs);
     }
 
@@ -70,6 +78,7 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         configs.put(TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(CHECKPOINT_SEGMENT_AGE.toMillis()));
         configs.put(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_DECOMPRESSED_RECORD_BYTES));
+        configs.putAll(CLEAN_LEADERS_ONLY);
         return new TopicSpec(TopicRole.CHECKPOINTS, name, partitions, configs);
     }
 
@@ -78,6 +87,7 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         Map<String, String> configs = new LinkedHashMap<>();
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        configs.putAll(CLEAN_LEADERS_ONLY);
         return new TopicSpec(TopicRole.DEAD_LETTERS, name, partitions, configs);
     }
 

@@ -15,10 +15,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +55,25 @@ class LauncherTest {
             if ("quoting".equals(fail)) { // a failure quoting text others chose (a record's header, a label key)
                 throw new IllegalStateException("cannot read 'x\u001b[2J\u202ey'");
             }
+            if ("kafka".equals(fail)) { // a configuration the Kafka client refuses: it says why in its cause only
+                producer(Map.of("request.timeout.ms", "60000", "delivery.timeout.ms", "30000"));
+            }
+            if ("kafka-quoting".equals(fail)) { // a reason quoting a value of the user's
+                throw new KafkaException("Failed to create new KafkaAdminClient",
+                        new ConfigException("Invalid value x\u001b[2J for configuration sasl.mechanism"));
+            }
+            if ("dns".equals(fail)) { // .invalid never resolves (RFC 2606)
+                producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka.invalid:9092"));
+            }
             return 0;
+        }
+
+        private static void producer(Map<String, Object> settings) {
+            Map<String, Object> all = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()));
+            all.putAll(settings);
+            new KafkaProducer<byte[], byte[]>(all).close();
         }
     }
 
@@ -125,6 +149,29 @@ class LauncherTest {
                 .isEqualTo(Launcher.EXIT_FAILURE);
         assertThat(err().strip()).as("escaped as in every log line")
                 .isEqualTo("error: cannot read 'x\\u001b[2J\\u202ey'");
+    }
+
+    @Test
+    void aConfigurationTheKafkaClientRefusesIsOneLineWithItsReasonAndExitTwo() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "kafka"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).isEqualTo("error: Failed to construct kafka producer: delivery.timeout.ms should "
+                + "be equal to or larger than linger.ms + request.timeout.ms");
+        err.reset();
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "kafka-quoting"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).as("the reason escaped as every log line")
+                .isEqualTo("error: Failed to create new KafkaAdminClient: Invalid value x\\u001b[2J for "
+                        + "configuration sasl.mechanism");
+    }
+
+    @Test
+    void aKafkaServerNameThatDoesNotResolveMayResolveAtTheNextStartExitOne() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "dns"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_FAILURE);
+        assertThat(err().strip().lines()).as("after the Kafka client's own WARN").last()
+                .isEqualTo("error: Failed to construct kafka producer: No resolvable bootstrap urls given in "
+                        + "bootstrap.servers");
     }
 
     @Test

@@ -52,6 +52,19 @@ class TopicChecksTest {
     }
 
     @Test
+    void uncleanLeaderElectionOnAnyOfTheTopicsIsAWarning() {
+        for (TopicSpec spec : new TopicSpec[] {EVENTS, CHECKPOINTS, DEAD_LETTERS}) {
+            assertThat(TopicChecks.uncleanElection(spec, "false")).isEmpty();
+            assertThat(TopicChecks.uncleanElection(spec, null)).as("not said: not checked").isEmpty();
+            assertThat(TopicChecks.uncleanElection(spec, "true")).singleElement().satisfies(p -> {
+                assertThat(p.severity()).isEqualTo(Severity.WARNING);
+                assertThat(p.setting()).isEqualTo("unclean.leader.election.enable");
+                assertThat(p.message()).contains("lost without a gap record");
+            });
+        }
+    }
+
+    @Test
     void eventsAndCheckpointsWithoutTheDecompressedBoundAreWarnings() {
         String bound = String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES);
         assertThat(TopicChecks.decompressedBound(EVENTS, bound)).isEmpty();

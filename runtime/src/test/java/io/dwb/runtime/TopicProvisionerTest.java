@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -85,6 +86,13 @@ class TopicProvisionerTest {
         assertThat(config(broker, checkpoints).get(TopicConfig.SEGMENT_MS_CONFIG).value()).isEqualTo("3600000");
         assertThat(config(broker, dlq).get(TopicConfig.RETENTION_MS_CONFIG).value())
                 .isEqualTo(String.valueOf(Duration.ofDays(30).toMillis()));
+        for (String topic : List.of(events, checkpoints, dlq)) {
+            assertThat(config(broker, topic).get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG))
+                    .as("set on the topic, whatever the cluster's default").satisfies(c -> {
+                        assertThat(c.value()).isEqualTo("false");
+                        assertThat(c.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+                    });
+        }
 
         assertThat(ensure(broker, plan(true, TopicSpec.events(events, 6, Duration.ofDays(2), -1))))
                 .as("a second start finds them as it left them").isEmpty();
@@ -240,6 +248,21 @@ class TopicProvisionerTest {
     }
 
     @Test
+    void anExistingTopicThatAllowsUncleanLeaderElectionIsAWarning(Broker broker) {
+        String dlq = Broker.uniqueTopic("dlq");
+        broker.createTopic(dlq, 3, Map.of(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "true"));
+
+        List<TopicProblem> warnings = ensure(broker, plan(true, TopicSpec.deadLetters(dlq, 3, Duration.ofDays(30))));
+
+        assertThat(warnings).singleElement().satisfies(w -> {
+            assertThat(w.severity()).isEqualTo(Severity.WARNING);
+            assertThat(w.setting()).isEqualTo(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG);
+            assertThat(w.message()).startsWith("topic " + dlq + " has unclean.leader.election.enable=true: ")
+                    .endsWith("--add-config unclean.leader.election.enable=false");
+        });
+    }
+
+    @Test
     void neverCreatingAMissingTopicIsAClearError(Broker broker) throws Exception {
         String events = Broker.uniqueTopic("events");
         String checkpoints = Broker.uniqueTopic("checkpoints");
@@ -250,8 +273,9 @@ class TopicProvisionerTest {
                 .isInstanceOf(ConfigurationError.class)
                 .hasMessage("topic " + checkpoints + " does not exist and --create-topics is false: create it with "
                         + "12 partitions, replication factor 1, min.insync.replicas=1, cleanup.policy=compact, "
-                        + "segment.ms=3600000, max.decompressed.message.bytes=2097152 (docs/deployment.md), or name "
-                        + "another with --checkpoint-topic");
+                        + "segment.ms=3600000, max.decompressed.message.bytes=2097152, "
+                        + "unclean.leader.election.enable=false (docs/deployment.md), or name another with "
+                        + "--checkpoint-topic");
         assertThat(exists(broker, checkpoints)).as("nothing created").isFalse();
     }
 
