@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.Topics;
+import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.KafkaOptions;
@@ -236,8 +237,7 @@ public final class ForwarderCommand implements Callable<Integer> {
      */
     private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, CountDownLatch stop) {
         String servers = settings.kafka().getProperty("bootstrap.servers");
-        String apiTimeoutMs = settings.kafka().getProperty(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
-        Duration timeout = Duration.ofMillis(Long.parseLong(apiTimeoutMs.trim()));
+        Duration timeout = ClientTimeouts.apiTimeout(settings.kafka());
         try (Admin admin = TopicProvisioner.admin(settings.kafka(), timeout)) {
             new TopicProvisioner(admin, servers, timeout).ensure(plan);
             return true;
@@ -246,7 +246,7 @@ public final class ForwarderCommand implements Callable<Integer> {
                 return false;
             }
             throw new IllegalStateException("cannot reach Kafka at " + servers + " (no answer within "
-                    + "default.api.timeout.ms, " + apiTimeoutMs.trim() + " ms): " + e.getMessage(), e);
+                    + "default.api.timeout.ms, " + timeout.toMillis() + " ms): " + e.getMessage(), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.KafkaPreflight;
 import io.dwb.runtime.Preflight;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
@@ -46,8 +46,7 @@ final class ForwarderPreflight {
                    PrintStream out) {
         List<Preflight.Check> checks = new ArrayList<>();
         String servers = settings.kafka().getProperty("bootstrap.servers");
-        Duration timeout = Duration.ofMillis(Long.parseLong(settings.kafka()
-                .getProperty(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000").trim()));
+        Duration timeout = ClientTimeouts.apiTimeout(settings.kafka());
         try (Admin admin = TopicProvisioner.admin(settings.kafka(), timeout)) {
             KafkaPreflight kafka = new KafkaPreflight(admin, servers, timeout);
             checks.add(kafka.cluster());

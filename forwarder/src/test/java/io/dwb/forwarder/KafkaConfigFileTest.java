@@ -53,6 +53,25 @@ class KafkaConfigFileTest {
         }
     }
 
+    /**
+     * A duration where Kafka takes milliseconds ({@code default.api.timeout.ms=60s}): a configuration error naming
+     * the property, exit 2 (systemd does not restart it). Before: {@code error: For input string: "60s"}, exit 1.
+     */
+    @Test
+    void aTimeoutThatIsNoNumberIsAConfigurationErrorNamingIt(SharedKafka.Broker broker) throws Exception {
+        Path config = Files.writeString(dir.resolve("client.properties"), "bootstrap.servers="
+                + broker.bootstrapServers() + "\ndefault.api.timeout.ms=60s\n");
+        for (List<String> extra : List.of(List.<String>of(), List.of("--check"))) {
+            List<String> args = new ArrayList<>(List.of("--kafka-config", config.toString(), "--wazuh-queue", "-"));
+            args.addAll(extra);
+            try (JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+                assertThat(forwarder.waitFor(Duration.ofSeconds(60))).as(forwarder.output()).isEqualTo(2);
+                assertThat(forwarder.output()).contains("default.api.timeout.ms in the Kafka client configuration "
+                        + "is not a number of milliseconds: 60s");
+            }
+        }
+    }
+
     /** Standard output and error are interleaved in the process log; alerts are the lines that are JSON. */
     private static List<String> alertLines(JavaProcess process) {
         return Arrays.stream(process.output().split("\n")).filter(l -> l.startsWith("{\"integration\"")).toList();

@@ -53,6 +53,13 @@ public final class ClientTimeouts {
                 String.valueOf(Math.max(wanted.toMillis(), floor)));
     }
 
+    /** How long a call of a client may take: its {@code default.api.timeout.ms}, or Kafka's default (60 s). */
+    public static Duration apiTimeout(Properties clientConfig) {
+        String key = AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG;
+        return Duration.ofMillis(clientConfig.containsKey(key) ? millis(clientConfig, key)
+                : ((Number) AdminClientConfig.configDef().defaultValues().get(key)).longValue());
+    }
+
     private static long millisOrDefault(Properties producer, String key) {
         return producer.containsKey(key) ? millis(producer, key)
                 : ((Number) ProducerConfig.configDef().defaultValues().get(key)).longValue();
