@@ -42,10 +42,11 @@ public final class DeliveryOptions {
                     + "attributes (name, image, exitCode, ...) are always kept (env: DWB_LABELS).")
     String labels;
 
+    // picocli formats descriptions (String.format): a lone % would be a format error, so it is written %%.
     @Option(names = "--eps", paramLabel = "N|auto", defaultValue = Pacing.AUTO,
-            description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90% of the Wazuh "
+            description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90%% of the Wazuh "
                     + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
-                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it (5% for a "
+                    + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it (5%% for a "
                     + "replay, which runs beside the live forwarder); otherwise unpaced (env: DWB_EPS).")
     String eps;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.Launcher;
+import io.dwb.schemas.testing.JavaProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -99,6 +100,18 @@ class CommandLineTest {
                 "--from", "--to", "--metrics-port", "--commit-interval", "--retry-max-delay", "--max-pending");
         // DWB_EPS=abc is read (and refused) like --eps abc.
         assertThat(exit(new String[] {}, Map.of("DWB_EPS", "abc"))).isEqualTo(2);
+    }
+
+    /**
+     * picocli reads each description as a format string: a lone {@code %} ("90% of") made {@code --help} print
+     * {@code [picocli WARN] Could not format ...} on standard error. Run as users run it, with stderr kept.
+     */
+    @Test
+    void helpPrintsNoWarnings() throws Exception {
+        try (JavaProcess p = JavaProcess.start(ForwarderCommand.class, Map.of(), "--help")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+            assertThat(p.output()).contains("--eps").contains("90% of").doesNotContain("[picocli WARN]");
+        }
     }
 
     @Test

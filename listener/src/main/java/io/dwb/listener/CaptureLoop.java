@@ -147,7 +147,7 @@ public final class CaptureLoop {
         kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
         // The topics are checked while the engine is identified: neither needs the other.
         try (EarlyTopicCheck topicCheck = EarlyTopicCheck.begin(() -> checkTopics(kafkaWithTimeouts));
-             EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe())) {
+             EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
             HostIdentity host = firstConnection(engine);
             if (host == null) {
                 return 0;

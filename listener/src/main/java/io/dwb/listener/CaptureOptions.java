@@ -18,8 +18,10 @@ public final class CaptureOptions {
     private static final Duration FIRST_RECONNECT_WAIT = Duration.ofSeconds(1);
 
     @Option(names = "--docker-host", paramLabel = "URL",
-            description = "Docker engine address (env: DWB_DOCKER_HOST). Default: $DOCKER_HOST, else "
-                    + "unix:///var/run/docker.sock. TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.")
+            description = "Docker engine address: unix:///path or tcp://host[:port], port 2375 by default "
+                    + "(env: DWB_DOCKER_HOST). Default: $DOCKER_HOST, else unix:///var/run/docker.sock (no docker "
+                    + "contexts). TLS for tcp:// as the docker CLI: DOCKER_TLS_VERIFY set to anything, files from "
+                    + "DOCKER_CERT_PATH, else DOCKER_CONFIG, else ~/.docker.")
     String dockerHost;
 
     @Option(names = "--host-name", paramLabel = "NAME",
@@ -88,9 +90,9 @@ public final class CaptureOptions {
             description = "How long one GET /_ping probe may take (env: DWB_ENGINE_PROBE_TIMEOUT).")
     Duration engineProbeTimeout;
 
-    /** The {@code --docker-host} option; null for docker-java's default. */
-    public String dockerHost() {
-        return dockerHost;
+    /** Where {@code --docker-host}, else DOCKER_HOST, else the default socket says the engine is. */
+    public EngineAddress engineAddress() {
+        return EngineAddress.resolve(dockerHost);
     }
 
     /** The {@code --engine-probe-*} options, for an {@link EngineConnection}. */
@@ -132,7 +134,7 @@ public final class CaptureOptions {
             throw new ConfigurationError("--host-name must be 1 to " + HeaderNames.MAX_HOST_BYTES
                     + " bytes long");
         }
-        return new ListenerSettings(dockerHost, engineProbe(), hostName, topics.spec(TopicRole.EVENTS).name(),
+        return new ListenerSettings(engineAddress(), engineProbe(), hostName, topics.spec(TopicRole.EVENTS).name(),
                 topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,
                 queueBytes, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout,
                 continuityWait, topics);

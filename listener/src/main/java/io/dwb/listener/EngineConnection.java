@@ -6,8 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.LocalDirectorySSLConfig;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Request;
@@ -19,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -29,7 +29,7 @@ import javax.net.ssl.SSLContext;
 /**
  * The Docker engine, through docker-java's low-level HTTP client so that every event keeps the exact JSON the
  * engine sent. Only read-only endpoints: {@code /_ping}, {@code /info}, {@code /events}, {@code /containers/json}.
- * TLS comes from {@code DOCKER_TLS_VERIFY} / {@code DOCKER_CERT_PATH} as docker-java reads them. Thread-safe.
+ * Where it is and its TLS: {@link EngineAddress}. Thread-safe.
  */
 public final class EngineConnection implements AutoCloseable {
     /**
@@ -57,24 +57,14 @@ public final class EngineConnection implements AutoCloseable {
      * @param probe how long one liveness probe ({@link #probe}) may take; also the TCP keepalive of the events
      *              connection on {@code tcp://} engines (first probe after the interval, then every timeout)
      */
-    public EngineConnection(String dockerHost, EngineProbe.Settings probe) {
-        DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
-        if (dockerHost != null && !dockerHost.isBlank()) {
-            builder.withDockerHost(dockerHost);
-        }
-        DockerClientConfig config;
-        try {
-            config = builder.build();
-        } catch (RuntimeException e) {
-            throw new io.dwb.runtime.ConfigurationError("bad Docker engine address or TLS settings: "
-                    + e.getMessage(), e);
-        }
-        host = config.getDockerHost();
+    public EngineConnection(EngineAddress address, EngineProbe.Settings probe) {
+        host = address.uri();
         this.probe = probe;
-        ssl = sslContext(config);
+        SSLContext context = address.tls() ? sslContext(address.tlsDirectory()) : null;
+        ssl = context;
         // For tcp:// docker-java chooses https or http by whether it has TLS settings: only a socket gets UnusedTls.
-        transportTls = config.getSSLConfig() == null && "unix".equals(host.getScheme())
-                ? UnusedTls.CONFIG : config.getSSLConfig();
+        // The context is made once, here, for every client.
+        transportTls = context != null ? () -> context : "unix".equals(host.getScheme()) ? UnusedTls.CONFIG : null;
         Duration probeTimeout = probe.timeout();
         requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
                 .connectionTimeout(CONNECT_TIMEOUT).responseTimeout(Duration.ofSeconds(30)).build();
@@ -82,16 +72,20 @@ public final class EngineConnection implements AutoCloseable {
                 .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
     }
 
-    private static SSLContext sslContext(DockerClientConfig config) {
-        if (config.getSSLConfig() == null) {
-            return null;
-        }
+    private static SSLContext sslContext(Path directory) {
+        SSLContext context;
         try {
-            return config.getSSLConfig().getSSLContext();
-        } catch (java.security.GeneralSecurityException | RuntimeException e) {
-            throw new io.dwb.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine "
-                    + "(DOCKER_CERT_PATH): " + e.getMessage(), e);
+            context = new LocalDirectorySSLConfig(directory.toString()).getSSLContext();
+        } catch (RuntimeException e) { // docker-java's unreadable key or certificate
+            throw new io.dwb.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine from "
+                    + directory + ": " + e.getMessage(), e);
         }
+        if (context == null) {
+            // docker-java's answer when a file is missing: it would have spoken plain HTTP.
+            throw new io.dwb.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine: "
+                    + directory + " must hold " + String.join(", ", EngineAddress.TLS_FILES));
+        }
+        return context;
     }
 
     public URI host() {

@@ -32,7 +32,7 @@ final class ListenerPreflight {
         List<Preflight.Check> checks = new ArrayList<>();
         AtomicReference<HostIdentity> host = new AtomicReference<>();
         checks.add(Preflight.check("docker engine", () -> {
-            try (EngineConnection engine = new EngineConnection(settings.dockerHost(), settings.engineProbe())) {
+            try (EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
                 engine.ping();
                 HostIdentity identity = engine.identity();
                 host.set(settings.hostName() != null ? HostIdentity.fromHostName(settings.hostName()) : identity);

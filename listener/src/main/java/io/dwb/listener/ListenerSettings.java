@@ -7,7 +7,7 @@ import java.time.Duration;
  * Everything the capture loop needs to know, resolved from the command line, the environment, the config file and
  * ossec.conf.
  *
- * @param dockerHost          engine address, null for docker-java's default ({@code DOCKER_HOST}, else the socket)
+ * @param engine              where the engine is, and its TLS
  * @param engineProbe         how often and how patiently the engine is probed while subscribed (half-open
  *                            connections)
  * @param hostName            {@code --host-name}, null to use the engine's own Name and ID
@@ -26,7 +26,7 @@ import java.time.Duration;
  * @param continuityWait      how long to wait for a replay that proves continuity on a quiet engine
  * @param topics              the events and checkpoint topics: how to create them, whether to
  */
-public record ListenerSettings(String dockerHost, EngineProbe.Settings engineProbe, String hostName,
+public record ListenerSettings(EngineAddress engine, EngineProbe.Settings engineProbe, String hostName,
                                String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
                                long queueBytes,
@@ -36,7 +36,7 @@ public record ListenerSettings(String dockerHost, EngineProbe.Settings enginePro
     /** These settings with another reconnection policy (ossec.conf's interval, attempts and run_on_start). */
     public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
                                         Duration startDelay) {
-        return new ListenerSettings(dockerHost, engineProbe, hostName, eventsTopic, checkpointsTopic,
+        return new ListenerSettings(engine, engineProbe, hostName, eventsTopic, checkpointsTopic,
                 transactionInterval, heartbeatInterval, queueCapacity, queueBytes, backoffInitial, backoffMax,
                 attempts, startDelay, kafkaTimeout, continuityWait, topics);
     }

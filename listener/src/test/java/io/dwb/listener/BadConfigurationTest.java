@@ -1,12 +1,19 @@
 package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dwb.schemas.testing.JavaProcess;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +31,11 @@ class BadConfigurationTest {
     }
 
     private static Outcome run(String... args) throws Exception {
-        try (JavaProcess p = JavaProcess.start(Main.class, Map.of(), args)) {
+        return run(Map.of(), args);
+    }
+
+    private static Outcome run(Map<String, String> env, String... args) throws Exception {
+        try (JavaProcess p = JavaProcess.start(Main.class, env, args)) {
             int code = p.waitFor(Duration.ofSeconds(90));
             return new Outcome(code, p.output());
         }
@@ -86,6 +97,62 @@ class BadConfigurationTest {
         Outcome o = run("--docker-host", host, "--bootstrap-servers", NO_KAFKA);
         assertThat(o.exitCode()).isEqualTo(1);
         assertOneClearLine(o, "cannot reach the Docker engine at " + host);
+    }
+
+    /** As the docker CLI: {@code tcp://host} is port 2375 (it was 80, HTTP's), and the error names the port. */
+    @Test
+    void aTcpAddressWithoutAPortIsTheDockerPort2375() throws Exception {
+        for (String host : List.of("127.0.0.1", "[::1]")) {
+            assumeTrue(nothingListens(host.replaceAll("[\\[\\]]", ""), 2375), "something listens on port 2375");
+            Outcome o = run("--docker-host", "tcp://" + host, "--bootstrap-servers", NO_KAFKA);
+            assertThat(o.exitCode()).as(o.output()).isEqualTo(1);
+            assertOneClearLine(o, "cannot reach the Docker engine at tcp://" + host + ":2375: ");
+        }
+    }
+
+    /**
+     * docker-java has no ssh transport: an {@code ssh://} address was an unexpected failure (exit 1, which systemd
+     * restarts), not a configuration to fix (exit 2).
+     */
+    @Test
+    void anSshAddressIsAUsageErrorSayingWhatToDoInstead() throws Exception {
+        Outcome o = run("--docker-host", "ssh://dwb@engine.example", "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).as(o.output()).isEqualTo(2);
+        assertOneClearLine(o, "--docker-host ssh://dwb@engine.example: ssh:// is not supported");
+        assertThat(o.errorLines().get(0)).contains("unix://").contains("tcp://").contains("DOCKER_TLS_VERIFY");
+    }
+
+    /**
+     * As the docker CLI, any value of DOCKER_TLS_VERIFY turns TLS on (docker-java took only 1 and true, and spoke
+     * plain HTTP otherwise); without the CA's certificate TLS cannot verify the engine.
+     */
+    @Test
+    void tlsWithoutTheCaCertificateIsAUsageErrorNamingTheFile(@TempDir Path dir) throws Exception {
+        Outcome o = run(Map.of("DOCKER_TLS_VERIFY", "yes", "DOCKER_CERT_PATH", dir.toString()),
+                "--docker-host", "tcp://127.0.0.1:1", "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).as(o.output()).isEqualTo(2);
+        assertOneClearLine(o, "DOCKER_TLS_VERIFY is set but " + dir.resolve("ca.pem") + " is missing");
+    }
+
+    /**
+     * The engine is --docker-host, else DOCKER_HOST, else the default socket: not the docker CLI's current context
+     * (which docker-java followed, TLS settings left behind), nor a malformed config.json of the user's home.
+     */
+    @Test
+    void theDockerCliContextIsNotFollowed(@TempDir Path dir) throws Exception {
+        Path meta = dir.resolve("contexts/meta/" + sha256("remote") + "/meta.json");
+        Files.createDirectories(meta.getParent());
+        Files.writeString(meta, "{\"Name\":\"remote\",\"Metadata\":{},\"Endpoints\":{\"docker\":"
+                + "{\"Host\":\"tcp://127.0.0.1:9\",\"SkipTLSVerify\":false}}}");
+        Files.writeString(dir.resolve("config.json"), "{\"currentContext\":\"remote\"}");
+        Outcome o = run(Map.of("DOCKER_HOST", "", "DOCKER_CONFIG", dir.toString()), "--bootstrap-servers",
+                NO_KAFKA, "--kafka-timeout", "3s");
+        assertThat(o.output()).contains("unix:///var/run/docker.sock").doesNotContain("tcp://127.0.0.1:9");
+
+        Files.writeString(dir.resolve("config.json"), "{\"currentContext\":");
+        o = run(Map.of("DOCKER_HOST", "", "DOCKER_CONFIG", dir.toString()), "--bootstrap-servers", NO_KAFKA,
+                "--kafka-timeout", "3s");
+        assertThat(o.output()).contains("unix:///var/run/docker.sock").doesNotContain("configuration file");
     }
 
     @Test
@@ -161,5 +228,19 @@ class BadConfigurationTest {
             }
         }
         assertThat(o.output()).contains("DOCKER_HOST").contains("localhost:9092");
+    }
+
+    private static boolean nothingListens(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 2000);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

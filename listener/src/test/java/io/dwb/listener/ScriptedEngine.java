@@ -2,6 +2,9 @@ package io.dwb.listener;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.dwb.schemas.ContractJson;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,20 +18,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
- * An engine API on 127.0.0.1 (the JDK's HTTP server) that streams prepared bytes as {@code GET /events}: for what the
- * real engine will not produce (invalid UTF-8, NUL bytes, deep nesting) or not fast enough (bursts of large events),
- * and for {@code /containers/json} answers of any size. {@code since} is honoured as the engine's replay does: back
- * from the last event, up to the first one older than it (in a sequence in time order, every event from {@code
- * since} on; a listener that disconnects resumes and proves continuity). After the last event the stream stays open,
- * as the engine's does; events {@linkplain #append appended} go to later subscriptions.
+ * An engine API on 127.0.0.1 (the JDK's HTTP server; or on another address, or over TLS) that streams prepared bytes
+ * as {@code GET /events}: for what the real engine will not produce (invalid UTF-8, NUL bytes, deep nesting) or not
+ * fast enough (bursts of large events), and for {@code /containers/json} answers of any size. {@code since} is
+ * honoured as the engine's replay does: back from the last event, up to the first one older than it (in a sequence in
+ * time order, every event from {@code since} on; a listener that disconnects resumes and proves continuity). After the
+ * last event the stream stays open, as the engine's does; events {@linkplain #append appended} go to later
+ * subscriptions.
  */
 final class ScriptedEngine implements AutoCloseable {
     /** One event as sent: its bytes (without the newline) and the timeNano {@code since} compares. */
     record Event(byte[] bytes, long timeNano) {}
 
     private final HttpServer server;
+    /** Where it listens, as given: {@code 127.0.0.1}, {@code ::1}. */
+    private final String address;
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final byte[] containers;
     private final String id = "SCRIPTED-" + UUID.randomUUID();
@@ -42,11 +50,38 @@ final class ScriptedEngine implements AutoCloseable {
 
     /** @param containers the answer to {@code GET /containers/json} */
     ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
+        this(events, containers, "127.0.0.1", null);
+    }
+
+    /**
+     * An engine on {@code address} (an IPv6 literal such as {@code ::1}, say), speaking TLS with {@code tls} (as
+     * {@code dockerd --tlsverify} does: the client must show a certificate) unless it is null.
+     */
+    ScriptedEngine(List<Event> events, String address, SSLContext tls) throws IOException {
+        this(events, "[]".getBytes(StandardCharsets.UTF_8), address, tls);
+    }
+
+    private ScriptedEngine(List<Event> events, byte[] containers, String address, SSLContext tls) throws IOException {
         this.events.addAll(events);
         this.containers = containers;
         this.clockNanos = (events.isEmpty() ? 1_790_000_000_000_000_000L : events.get(0).timeNano())
                 + 1_000_000_000L;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this.address = address;
+        InetSocketAddress bind = new InetSocketAddress(address, 0);
+        if (tls == null) {
+            server = HttpServer.create(bind, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(bind, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    SSLParameters ssl = tls.getDefaultSSLParameters();
+                    ssl.setNeedClientAuth(true);
+                    params.setSSLParameters(ssl);
+                }
+            });
+            server = https;
+        }
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "scripted-engine");
             t.setDaemon(true);
@@ -77,7 +112,11 @@ final class ScriptedEngine implements AutoCloseable {
 
     /** For {@code --docker-host}. */
     String dockerHost() {
-        return "tcp://127.0.0.1:" + server.getAddress().getPort();
+        return "tcp://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     /** Sets the engine's clock, which {@code GET /info} answers: a host clock stepped back, say. */

@@ -114,7 +114,7 @@ public final class StandaloneCommand implements Callable<Integer> {
                 log.warn(warning);
             }
         }
-        probeEngine();
+        probeEngine(listenerSettings);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
                 : BrokerPorts.ClientPort.asked(kafkaPort))) {
@@ -143,8 +143,8 @@ public final class StandaloneCommand implements Callable<Integer> {
     }
 
     /** One line, before anything starts, when no engine answers: where it looked and how to point elsewhere. */
-    private void probeEngine() {
-        try (EngineConnection engine = new EngineConnection(capture.dockerHost(), capture.engineProbe())) {
+    private static void probeEngine(ListenerSettings settings) {
+        try (EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
             try {
                 engine.ping();
             } catch (RuntimeException e) {

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dwb.forwarder.ForwarderCommand;
 import io.dwb.listener.ListenerCommand;
 import io.dwb.runtime.Launcher;
+import io.dwb.schemas.testing.JavaProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -55,6 +57,26 @@ class HelpMatchesDocsTest {
         assertThat(helpOptions(process, command))
                 .as("options of `%s --help` against the README's configuration reference", process)
                 .isEqualTo(documented);
+    }
+
+    /**
+     * picocli reads each description as a format string: a lone {@code %} ("90% of") made {@code --help} print
+     * {@code [picocli WARN] Could not format ...} on standard error. Each process as users run it, stderr kept.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mains")
+    void helpPrintsNoWarnings(String process, Class<?> main) throws Exception {
+        try (JavaProcess p = JavaProcess.start(main, Map.of(), "--help")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isZero();
+            assertThat(p.output()).contains("Usage: " + process).doesNotContain("[picocli WARN]");
+        }
+    }
+
+    static Stream<Arguments> mains() {
+        return Stream.of(
+                Arguments.of("standalone", Main.class),
+                Arguments.of("listener", io.dwb.listener.Main.class),
+                Arguments.of("forwarder", ForwarderCommand.class));
     }
 
     private static Set<String> helpOptions(String process, Callable<Integer> command) {

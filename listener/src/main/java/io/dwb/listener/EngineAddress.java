@@ -1,0 +1,162 @@
+package io.dwb.listener;
+
+import io.dwb.runtime.ConfigurationError;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where the Docker engine listens and whether it speaks TLS, resolved as the docker CLI resolves {@code -H},
+ * {@code DOCKER_HOST}, {@code DOCKER_TLS_VERIFY} and {@code DOCKER_CERT_PATH}: {@code --docker-host}, else
+ * {@code DOCKER_HOST}, else {@code unix:///var/run/docker.sock}. Nothing else: not docker-java's other sources (the
+ * CLI's current context, {@code ~/.docker-java.properties}, system properties), so that a service's engine is what
+ * its configuration says, whatever the home directory of its user holds.
+ *
+ * @param uri          {@code unix:///path} or {@code tcp://host:port}, the port always given
+ * @param tlsDirectory for a {@code tcp://} engine with TLS, the directory of {@code ca.pem}, {@code cert.pem} and
+ *                     {@code key.pem}; null for none
+ */
+public record EngineAddress(URI uri, Path tlsDirectory) {
+    public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
+    /**
+     * The docker CLI's port for {@code tcp://host}, with TLS as without (its 2376 is for no DOCKER_HOST at all with
+     * TLS on, tcp://localhost:2376, where the listener takes the default socket).
+     */
+    public static final int DEFAULT_TCP_PORT = 2375;
+    static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
+
+    /** From the {@code --docker-host} option (null or blank when not given) and this process's environment. */
+    public static EngineAddress resolve(String option) {
+        return resolve(option, System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * @param userHome where {@code ~/.docker} is when the environment has no {@code HOME}
+     * @throws ConfigurationError for an address the listener cannot reach an engine at, or TLS without its files
+     */
+    static EngineAddress resolve(String option, Map<String, String> env, String userHome) {
+        String source = "--docker-host";
+        String given = option;
+        if (blank(given)) {
+            source = "DOCKER_HOST";
+            given = env.get("DOCKER_HOST");
+        }
+        if (blank(given)) {
+            return new EngineAddress(URI.create(DEFAULT_HOST), null);
+        }
+        given = given.strip();
+        int separator = given.indexOf("://");
+        String scheme = separator < 0 ? "" : given.substring(0, separator).toLowerCase(Locale.ROOT);
+        String rest = separator < 0 ? given : given.substring(separator + 3);
+        String where = source + " " + given + ": ";
+        return switch (scheme) {
+            case "unix" -> new EngineAddress(unix(where, rest.isEmpty() ? "/var/run/docker.sock" : rest), null);
+            // TLS only over TCP: a Unix socket is a file, and its permissions are its protection.
+            case "tcp" -> new EngineAddress(tcp(where, rest), tlsDirectory(env, userHome));
+            // docker-java, which the listener reads the engine with, has no ssh transport.
+            case "ssh" -> throw new ConfigurationError(where + "ssh:// is not supported: forward the engine's socket "
+                    + "over ssh and give its local end (ssh -NL /run/dwb/engine.sock:/var/run/docker.sock " + rest
+                    + ", then unix:///run/dwb/engine.sock), or let the engine listen on tcp:// with TLS "
+                    + "(DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)");
+            default -> throw new ConfigurationError(where + "not an engine address: give unix:///path/to/docker.sock "
+                    + "or tcp://host[:port]");
+        };
+    }
+
+    public boolean tls() {
+        return tlsDirectory != null;
+    }
+
+    private static URI unix(String where, String path) {
+        // docker-java would read the first part of a relative path as a host name.
+        if (!path.startsWith("/")) {
+            throw new ConfigurationError(where + "not a socket: its path is absolute, unix:///path/to/docker.sock");
+        }
+        return uri(where, "unix://" + path);
+    }
+
+    /** {@code host[:port][/path]} of a {@code tcp://} address, the port defaulted as the docker CLI does. */
+    private static URI tcp(String where, String rest) {
+        int slash = rest.indexOf('/');
+        String authority = slash < 0 ? rest : rest.substring(0, slash);
+        String path = slash < 0 ? "" : rest.substring(slash);
+        String host;
+        String port;
+        if (authority.startsWith("[")) {
+            int end = authority.indexOf(']');
+            String after = end < 0 ? "" : authority.substring(end + 1);
+            if (end < 0 || !(after.isEmpty() || after.startsWith(":"))) {
+                throw new ConfigurationError(where + "not a host: an IPv6 address is written tcp://[::1]:2375");
+            }
+            host = authority.substring(0, end + 1);
+            port = after.isEmpty() ? "" : after.substring(1);
+        } else {
+            int colon = authority.lastIndexOf(':');
+            if (colon != authority.indexOf(':')) {
+                throw new ConfigurationError(where + "not a host: an IPv6 address is written tcp://[::1]:2375");
+            }
+            host = colon < 0 ? authority : authority.substring(0, colon);
+            port = colon < 0 ? "" : authority.substring(colon + 1);
+        }
+        URI uri = uri(where, "tcp://" + (host.isEmpty() ? "localhost" : host) + ":"
+                + (port.isEmpty() ? DEFAULT_TCP_PORT : port) + path);
+        if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65_535) {
+            throw new ConfigurationError(where + "not a host and port (tcp://host:port, the port from 1 to 65535)");
+        }
+        return uri;
+    }
+
+    private static URI uri(String where, String text) {
+        try {
+            return new URI(text);
+        } catch (URISyntaxException e) {
+            throw new ConfigurationError(where + "not an address: " + e.getReason());
+        }
+    }
+
+    /**
+     * As the docker CLI: TLS when DOCKER_TLS_VERIFY has any value at all ({@code 0} and {@code false} too; docker-java
+     * took only {@code 1} and {@code true}, and spoke plain HTTP to the engine otherwise), with the files of
+     * DOCKER_CERT_PATH, else of the CLI's configuration directory: DOCKER_CONFIG, else {@code ~/.docker}.
+     */
+    private static Path tlsDirectory(Map<String, String> env, String userHome) {
+        if (empty(env.get("DOCKER_TLS_VERIFY"))) {
+            return null;
+        }
+        Path dir;
+        if (!empty(env.get("DOCKER_CERT_PATH"))) {
+            dir = Path.of(env.get("DOCKER_CERT_PATH"));
+        } else if (!empty(env.get("DOCKER_CONFIG"))) {
+            dir = Path.of(env.get("DOCKER_CONFIG"));
+        } else {
+            dir = Path.of(empty(env.get("HOME")) ? userHome : env.get("HOME"), ".docker");
+        }
+        // docker-java needs all three (the CLI goes without a client certificate); it made no TLS at all, silently,
+        // when one was missing.
+        for (String name : TLS_FILES) {
+            if (!Files.isRegularFile(dir.resolve(name))) {
+                throw new ConfigurationError("DOCKER_TLS_VERIFY is set but " + dir.resolve(name) + " is missing: "
+                        + "the directory of DOCKER_CERT_PATH (else of DOCKER_CONFIG, else ~/.docker) holds the "
+                        + "engine's CA as ca.pem and the client's certificate and key as cert.pem and key.pem");
+            }
+        }
+        return dir;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static boolean empty(String s) {
+        return s == null || s.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return uri.toString();
+    }
+}

@@ -1,0 +1,135 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dwb.runtime.ConfigurationError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --docker-host, DOCKER_HOST and the TLS variables, read as the docker CLI reads them (docker 28 checked). */
+class EngineAddressTest {
+    private static final String NO_HOME = "/nonexistent-home";
+
+    private static String resolved(String option, String... env) {
+        return resolve(option, env).uri().toString();
+    }
+
+    private static EngineAddress resolve(String option, String... env) {
+        Map<String, String> variables = new HashMap<>();
+        for (int i = 0; i < env.length; i += 2) {
+            variables.put(env[i], env[i + 1]);
+        }
+        return EngineAddress.resolve(option, variables, NO_HOME);
+    }
+
+    @Test
+    void aTcpAddressWithoutAPortIsPort2375WithTlsAsWithout(@TempDir Path certs) throws IOException {
+        assertThat(resolved("tcp://engine.example")).isEqualTo("tcp://engine.example:2375");
+        assertThat(resolved("tcp://10.0.0.5:")).isEqualTo("tcp://10.0.0.5:2375");
+        assertThat(resolved("tcp://[::1]")).isEqualTo("tcp://[::1]:2375");
+        assertThat(resolved("tcp://[fd00::2]/prefix")).isEqualTo("tcp://[fd00::2]:2375/prefix");
+        assertThat(resolved("tcp://")).isEqualTo("tcp://localhost:2375");
+        assertThat(resolved("tcp://:2377")).isEqualTo("tcp://localhost:2377");
+        writeTlsFiles(certs);
+        EngineAddress tls = resolve("tcp://engine.example", "DOCKER_TLS_VERIFY", "1",
+                "DOCKER_CERT_PATH", certs.toString());
+        assertThat(tls.uri().toString()).isEqualTo("tcp://engine.example:2375");
+        assertThat(tls.tlsDirectory()).isEqualTo(certs);
+    }
+
+    @Test
+    void aGivenPortOrSocketIsKept() {
+        assertThat(resolved("tcp://engine.example:2376")).isEqualTo("tcp://engine.example:2376");
+        assertThat(resolved("tcp://[::1]:12345")).isEqualTo("tcp://[::1]:12345");
+        assertThat(resolved(" unix:///run/user/1000/docker.sock ")).isEqualTo("unix:///run/user/1000/docker.sock");
+        assertThat(resolved("unix://")).isEqualTo("unix:///var/run/docker.sock");
+    }
+
+    @Test
+    void theOptionElseDockerHostElseTheSocketAndNoContext() {
+        assertThat(resolved("tcp://a:1", "DOCKER_HOST", "tcp://b:2")).isEqualTo("tcp://a:1");
+        assertThat(resolved(null, "DOCKER_HOST", "tcp://b:2")).isEqualTo("tcp://b:2");
+        assertThat(resolved(" ", "DOCKER_HOST", "tcp://b:2")).isEqualTo("tcp://b:2");
+        assertThat(resolved(null, "DOCKER_HOST", "", "DOCKER_CONTEXT", "remote"))
+                .isEqualTo("unix:///var/run/docker.sock");
+        assertThat(resolved(null)).isEqualTo("unix:///var/run/docker.sock");
+    }
+
+    @Test
+    void addressesTheListenerCannotUseAreConfigurationErrors() {
+        assertThatThrownBy(() -> resolve("ssh://dwb@engine.example")).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--docker-host ssh://dwb@engine.example: ssh:// is not supported")
+                .hasMessageContaining("ssh -NL /run/dwb/engine.sock:/var/run/docker.sock dwb@engine.example")
+                .hasMessageContaining("unix:///run/dwb/engine.sock").hasMessageContaining("tcp:// with TLS");
+        assertThatThrownBy(() -> resolve(null, "DOCKER_HOST", "ssh://engine.example"))
+                .hasMessageStartingWith("DOCKER_HOST ssh://engine.example: ssh:// is not supported");
+        for (String bad : new String[] {"npipe:////./pipe/docker_engine", "http://engine.example:2375",
+                "engine.example:2375", "/var/run/docker.sock"}) {
+            assertThatThrownBy(() -> resolve(bad)).as(bad).isInstanceOf(ConfigurationError.class)
+                    .hasMessage("--docker-host " + bad + ": not an engine address: give unix:///path/to/docker.sock "
+                            + "or tcp://host[:port]");
+        }
+        for (String bad : new String[] {"tcp://engine.example:http", "tcp://engine.example:0",
+                "tcp://engine.example:65536", "tcp://::1", "tcp://[::1", "tcp://[::1]2375", "unix://docker.sock"}) {
+            assertThatThrownBy(() -> resolve(bad)).as(bad).isInstanceOf(ConfigurationError.class)
+                    .hasMessageStartingWith("--docker-host " + bad + ": not a");
+        }
+    }
+
+    /** The docker CLI: TLS whenever DOCKER_TLS_VERIFY is not empty; docker-java took only 1 and true. */
+    @Test
+    void anyValueOfDockerTlsVerifyTurnsTlsOnForTcp(@TempDir Path certs) throws IOException {
+        writeTlsFiles(certs);
+        for (String value : new String[] {"1", "true", "yes", "0", "false"}) {
+            assertThat(resolve("tcp://e:2376", "DOCKER_TLS_VERIFY", value, "DOCKER_CERT_PATH", certs.toString())
+                    .tlsDirectory()).as(value).isEqualTo(certs);
+        }
+        assertThat(resolve("tcp://e:2376", "DOCKER_TLS_VERIFY", "", "DOCKER_CERT_PATH", certs.toString()).tls())
+                .isFalse();
+        assertThat(resolve("tcp://e:2376", "DOCKER_CERT_PATH", certs.toString()).tls()).isFalse();
+        // A socket is a file: no TLS, and no files looked for.
+        assertThat(resolve("unix:///var/run/docker.sock", "DOCKER_TLS_VERIFY", "1").tls()).isFalse();
+    }
+
+    @Test
+    void theFilesAreDockerCertPathElseDockerConfigElseDotDockerInTheHome(@TempDir Path dir) throws IOException {
+        Path certPath = writeTlsFiles(dir.resolve("cert-path"));
+        Path config = writeTlsFiles(dir.resolve("config"));
+        Path home = dir.resolve("home");
+        writeTlsFiles(home.resolve(".docker"));
+        assertThat(resolve("tcp://e", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certPath.toString(),
+                "DOCKER_CONFIG", config.toString(), "HOME", home.toString()).tlsDirectory()).isEqualTo(certPath);
+        assertThat(resolve("tcp://e", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", "",
+                "DOCKER_CONFIG", config.toString(), "HOME", home.toString()).tlsDirectory()).isEqualTo(config);
+        assertThat(resolve("tcp://e", "DOCKER_TLS_VERIFY", "1", "HOME", home.toString()).tlsDirectory())
+                .isEqualTo(home.resolve(".docker"));
+        assertThat(EngineAddress.resolve("tcp://e", Map.of("DOCKER_TLS_VERIFY", "1"), home.toString())
+                .tlsDirectory()).as("no HOME: the user's home").isEqualTo(home.resolve(".docker"));
+    }
+
+    /** docker-java made no TLS at all when a file was missing: the engine was spoken to in plain HTTP. */
+    @Test
+    void tlsWithAFileMissingIsAConfigurationErrorNamingIt(@TempDir Path certs) throws IOException {
+        writeTlsFiles(certs);
+        Files.delete(certs.resolve("key.pem"));
+        assertThatThrownBy(() -> resolve("tcp://e", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString()))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("DOCKER_TLS_VERIFY is set but " + certs.resolve("key.pem") + " is missing");
+        assertThatThrownBy(() -> resolve("tcp://e", "DOCKER_TLS_VERIFY", "1"))
+                .hasMessageStartingWith("DOCKER_TLS_VERIFY is set but " + NO_HOME + "/.docker/ca.pem is missing");
+    }
+
+    private static Path writeTlsFiles(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : EngineAddress.TLS_FILES) {
+            Files.writeString(dir.resolve(name), "not read here");
+        }
+        return dir;
+    }
+}
