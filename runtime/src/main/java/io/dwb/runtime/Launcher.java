@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -95,9 +96,9 @@ public final class Launcher {
     }
 
     /**
-     * The exception's own message, or its cause's, then its root cause's when that says more, on one line: what a
-     * person needs to fix the problem. A Kafka client's own failure ({@code Failed to construct kafka producer})
-     * says why only in its root cause.
+     * The exception's own message, or its cause's, then its root cause's when that is Kafka's and says more, on one
+     * line: what a person needs to fix the problem. A Kafka client's own failure ({@code Failed to construct kafka
+     * producer}) says why only in its root cause.
      */
     static String oneLine(Throwable ex) {
         Throwable t = ex;
@@ -105,8 +106,10 @@ public final class Launcher {
             t = t.getCause();
         }
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        String root = rootCause(ex).getMessage();
-        if (root != null && !message.contains(root)) {
+        Throwable rootCause = rootCause(ex);
+        String root = rootCause.getMessage();
+        // Kafka's, as "Failed to construct kafka producer", say why only there; the bridge's own words are whole.
+        if (rootCause instanceof KafkaException && root != null && !message.contains(root)) {
             message = message + ": " + root;
         }
         return message.replaceAll("\\s*\\R\\s*", " ").strip();

@@ -165,6 +165,15 @@ class LauncherTest {
                         + "configuration sasl.mechanism");
     }
 
+    /** The bridge's own words are whole: a cause that is not Kafka's (a number Java could not read) adds nothing. */
+    @Test
+    void theLineOfAnErrorInTheBridgesOwnWordsIsNotFollowedByItsCause() {
+        assertThat(Launcher.oneLine(new ConfigurationError("default.api.timeout.ms in the Kafka client configuration "
+                + "is not a number of milliseconds: 60s", new NumberFormatException("For input string: \"60s\""))))
+                .isEqualTo("default.api.timeout.ms in the Kafka client configuration is not a number of "
+                        + "milliseconds: 60s");
+    }
+
     @Test
     void aKafkaServerNameThatDoesNotResolveMayResolveAtTheNextStartExitOne() {
         assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "dns"}, Map.of()))
