@@ -50,9 +50,10 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         String kafkaLevel = environment.get(KAFKA_LEVEL_VARIABLE);
         context.getLogger("org.apache.kafka").setLevel(Level.toLevel(kafkaLevel, Level.WARN));
         if (kafkaLevel == null) {
-            // A WARN at each reconnection to a broker that is down, about one a second for each client of each
-            // process: a fleet's logs flooded while one broker was. The bridge says once that Kafka is unavailable.
-            context.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(Level.ERROR);
+            ReconnectionWarnings reconnections = new ReconnectionWarnings();
+            reconnections.setContext(context);
+            reconnections.start();
+            context.addTurboFilter(reconnections);
         }
         context.getLogger("com.github.dockerjava").setLevel(Level.WARN);
         context.getLogger("org.apache.hc").setLevel(Level.WARN);

@@ -89,7 +89,10 @@ class LogConfigurationTest {
                 .contains("kafka says this at WARN");
         assertThat(run(Map.of(), 1)).as("Kafka's level is WARN by default")
                 .doesNotContain("kafka says this at INFO").contains("kafka says this at WARN");
-        assertThat(run(Map.of("DWB_KAFKA_LOG_LEVEL", "INFO"), 1)).contains("kafka says this at INFO");
+        assertThat(run(Map.of("DWB_KAFKA_LOG_LEVEL", "INFO"), 1)).contains("kafka says this at INFO")
+                .as("asked for, every reconnection").contains("could not be established");
+        assertThat(run(Map.of(), 1)).as("not each reconnection (a line a second for each client) by default")
+                .doesNotContain("could not be established");
         assertThat(run(Map.of("DWB_LOG_LEVEL", "no-such-level"), 1)).as("an unknown level is INFO")
                 .contains("starting with").doesNotContain("DEBUG");
     }
@@ -140,6 +143,8 @@ class LogConfigurationTest {
                     new IllegalArgumentException("a cause quoting 'y\r\nforged too'")));
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").info("kafka says this at INFO");
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("kafka says this at WARN");
+            LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("[Producer clientId={}] Connection "
+                    + "to node {} ({}) could not be established. Node may not be available.", "p", -1, "k/1.2.3.4:9");
             throw new IllegalStateException("the engine is away");
         }
 
