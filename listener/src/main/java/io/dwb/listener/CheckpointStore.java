@@ -119,6 +119,9 @@ public final class CheckpointStore implements AutoCloseable {
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // A lookup of a checkpoints topic deleted under the listener must not bring it back with the broker's
+        // defaults (deleting checkpoints after a week, where it must compact them).
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         // It reads up to an end it knows: a fetch the broker holds for data to come (500 ms by default) only delays
         // the close, which waits for the fetch that its last poll sent ahead (every restart with a checkpoint).
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
