@@ -129,15 +129,22 @@ public final class ForwarderCommand implements Callable<Integer> {
             throw new ConfigurationError("--to must be after --from");
         }
         Properties client = kafka.clientProperties();
-        String fileInstanceId = client.getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        String fileInstanceId = fromFile(client, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         if (from == null) {
-            sameAsOption(client.getProperty(ConsumerConfig.GROUP_ID_CONFIG), group, "--group", "DWB_GROUP");
+            sameAsOption(client, ConsumerConfig.GROUP_ID_CONFIG, group, "--group", "DWB_GROUP");
             if (instanceId != null) {
-                sameAsOption(fileInstanceId, instanceId, "--instance-id", "DWB_INSTANCE_ID");
+                sameAsOption(client, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId, "--instance-id",
+                        "DWB_INSTANCE_ID");
             }
         }
         return delivery.settings(client, topic, group, dlqTopic, wazuhQueue, from, to,
                 metrics.unhealthyAfter(), instanceId != null ? instanceId : fileInstanceId);
+    }
+
+    /** A string property of the client file as Kafka reads it: trimmed. */
+    private static String fromFile(Properties client, String property) {
+        String value = client.getProperty(property);
+        return value == null ? null : value.strip();
     }
 
     /**
@@ -145,9 +152,8 @@ public final class ForwarderCommand implements Callable<Integer> {
      * otherwise was replaced without a word, and a second deployment that set its own there joined the first one's
      * group, each Wazuh getting part of the partitions.
      */
-    private static void sameAsOption(String inFile, String option, String name, String env) {
-        String property = name.equals("--group") ? ConsumerConfig.GROUP_ID_CONFIG
-                : ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
+    private static void sameAsOption(Properties client, String property, String option, String name, String env) {
+        String inFile = fromFile(client, property);
         if (inFile != null && !inFile.equals(option)) {
             throw new ConfigurationError(property + "=" + inFile + " in --kafka-config is not " + name + " " + option
                     + " (env: " + env + "), which the forwarder uses: give " + name + " " + inFile + ", or leave "

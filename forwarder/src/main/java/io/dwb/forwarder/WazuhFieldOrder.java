@@ -6,6 +6,7 @@ import io.dwb.schemas.ContractJson;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Keeps what Wazuh shows of an event within the fields its JSON decoder keeps of an alert: the first 256
@@ -36,12 +37,9 @@ final class WazuhFieldOrder {
             "state.new", "availability.old", "availability.new", "replicas.old", "replicas.new", "image.old",
             "image.new", "updatestate.old", "updatestate.new");
     private static final Set<String> ENGINE_ATTRIBUTE_SET = Set.copyOf(ENGINE_ATTRIBUTES);
-    /** The first letters of {@link #ENGINE_ATTRIBUTES}: most label keys ({@code com.}, {@code org.}) end there. */
-    private static final boolean[] FIRST_LETTERS = new boolean[128];
-
-    static {
-        ENGINE_ATTRIBUTES.forEach(name -> FIRST_LETTERS[name.charAt(0)] = true);
-    }
+    /** The first letters of {@link #ENGINE_ATTRIBUTES}: a key starting otherwise needs no further look. */
+    private static final Set<Character> FIRST_LETTERS = ENGINE_ATTRIBUTES.stream().map(name -> name.charAt(0))
+            .collect(Collectors.toUnmodifiableSet());
 
     private WazuhFieldOrder() {}
 
@@ -70,8 +68,7 @@ final class WazuhFieldOrder {
         if (key.isEmpty() || ENGINE_ATTRIBUTE_SET.contains(key)) {
             return false;
         }
-        char first = fold(key.charAt(0));
-        if (first >= FIRST_LETTERS.length || !FIRST_LETTERS[first]) {
+        if (!FIRST_LETTERS.contains(fold(key.charAt(0)))) {
             return false;
         }
         int nul = key.indexOf('\0');

@@ -165,6 +165,9 @@ class CommandLineTest {
                         + "the forwarder uses: give --group wazuh-b, or leave group.id out of the file");
         assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString(), "--group",
                 "wazuh-b"))).containsEntry("group.id", "wazuh-b");
+        java.nio.file.Files.writeString(file, "bootstrap.servers=k:9092\ngroup.id=wazuh-forwarder \n");
+        assertThat(ForwarderRun.settings("--kafka-config", file.toString()).group()).as("trimmed, as Kafka reads it")
+                .isEqualTo("wazuh-forwarder");
         assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString(), "--from",
                 "1795748400"))).as("a replay joins no group").doesNotContainKey("group.id");
 
