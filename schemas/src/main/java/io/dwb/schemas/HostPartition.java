@@ -3,8 +3,8 @@ package io.dwb.schemas;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * Where a host's records go: the listener leaves the partition to its producers' default partitioner (whatever
- * partitioner its Kafka client file names), which puts a keyed record (the key is the host id) in murmur2 of the key
+ * Where a host's records go: the listener leaves the partition to its producers' default partitioner (a partitioner
+ * its Kafka client file names is ignored), which puts a keyed record (the key is the host id) in murmur2 of the key
  * modulo the topic's partition count. The listener's checkpoint lookup reads there; the forwarder's silent-host watch
  * tells by it which hosts moved when partitions were added.
  */
