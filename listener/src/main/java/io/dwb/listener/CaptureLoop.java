@@ -223,10 +223,12 @@ public final class CaptureLoop {
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         boolean kafkaWarned = false;
         while (!stopping()) {
-            try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
-                    nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka))) {
-                metrics.producer(publisher::kafkaMetrics);
-                try {
+            try {
+                // The producer's build is a Kafka failure too: a server name that stopped resolving (a headless
+                // service's records go while its brokers are down) ended the listener, and what it held with it.
+                try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
+                        nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka))) {
+                    metrics.producer(publisher::kafkaMetrics);
                     publisher.init();
                     CheckpointStore.Stored stored = store.read(host.id());
                     Optional<Checkpoint> checkpoint = stored.readable();

@@ -118,7 +118,8 @@ public final class TransactionalPublisher implements AutoCloseable {
             return new KafkaProducer<>(producerConfig(clientConfig, host.transactionalId()));
         } catch (KafkaException e) {
             if (!io.dwb.runtime.ConfigurationError.refusedByKafka(e)) {
-                throw e; // a server name that does not resolve yet: a failure, which a restart may mend
+                // A server name that does not resolve (yet, or any more): waited for as Kafka unavailable.
+                throw new KafkaUnavailable("cannot build a Kafka producer: " + e.getMessage(), e);
             }
             throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);

@@ -87,7 +87,34 @@ class RefusedTransactionTest {
         }
     }
 
-    private static CaptureLoop loop(Broker broker, Producers producers) {
+    /**
+     * Producers whose first one's commit gets no answer, the second of which cannot be built (Kafka's server name
+     * stopped resolving: a headless service's records go while its brokers are down), then ones that work.
+     */
+    private static final class UnresolvedOnce implements TransactionalPublisher.ProducerSource {
+        final List<MockProducer<byte[], byte[]>> built = new CopyOnWriteArrayList<>();
+        private int calls;
+
+        @Override
+        public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+            if (++calls == 2) {
+                throw new TransactionalPublisher.KafkaUnavailable("cannot build a Kafka producer: No resolvable "
+                        + "bootstrap urls given in bootstrap.servers", null);
+            }
+            MockProducer<byte[], byte[]> p = calls > 2 ? new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) : new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                        @Override
+                        public void commitTransaction() {
+                            throw new org.apache.kafka.common.errors.TimeoutException("no answer");
+                        }
+                    };
+            built.add(p);
+            return p;
+        }
+    }
+
+    private static CaptureLoop loop(Broker broker, TransactionalPublisher.ProducerSource producers) {
         ListenerCommand command = new ListenerCommand();
         String tag = UUID.randomUUID().toString().substring(0, 8);
         new CommandLine(command).parseArgs("--bootstrap-servers", broker.bootstrapServers(),
@@ -142,6 +169,20 @@ class RefusedTransactionTest {
         assertThat(refused).isNotEmpty();
         assertThat(published).startsWith(refused.toArray(String[]::new)).doesNotHaveDuplicates();
         assertThat(producers.built).hasSize(2).allSatisfy(p -> assertThat(p.closed()).isTrue());
+    }
+
+    /** Before, the failure to build the next producer ended the listener, and what it held was lost with it. */
+    @Test
+    void aKafkaServerNameThatStopsResolvingWhileRunningIsWaitedFor(Broker broker) throws Exception {
+        UnresolvedOnce producers = new UnresolvedOnce();
+        CaptureLoop loop = loop(broker, producers);
+        Future<Integer> run = loopThread.submit(loop::run);
+        String volume = twoEventsOnceSubscribed(loop, run);
+        await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 2
+                && mentions(volume, events(producers.built.get(1).history())) == 2);
+        assertThat(run.isDone()).as("the listener still runs").isFalse();
+        loop.requestStop();
+        assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
     }
 
     @Test
