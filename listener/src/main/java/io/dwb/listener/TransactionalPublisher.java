@@ -1,5 +1,7 @@
 package io.dwb.listener;
 
+import io.dwb.runtime.Causes;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.StandIn;
@@ -117,11 +119,11 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return new KafkaProducer<>(producerConfig(clientConfig, host.transactionalId()));
         } catch (KafkaException e) {
-            if (!io.dwb.runtime.ConfigurationError.refusedByKafka(e)) {
+            if (!ConfigurationError.refusedByKafka(e)) {
                 // A server name that does not resolve (yet, or any more): waited for as Kafka unavailable.
                 throw new KafkaUnavailable("cannot build a Kafka producer: " + e.getMessage(), e);
             }
-            throw new io.dwb.runtime.ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
+            throw new ConfigurationError("bad Kafka producer configuration: " + e.getMessage(),
                     e);
         }
     }
@@ -192,7 +194,7 @@ public final class TransactionalPublisher implements AutoCloseable {
                     Integer.parseInt(value) - RECORD_ROOM_BYTES));
             return Math.min(byRequest, Math.max(RECORD_ROOM_BYTES, topicMaxMessageBytes - RECORD_ROOM_BYTES));
         } catch (NumberFormatException e) {
-            throw new io.dwb.runtime.ConfigurationError("max.request.size in the Kafka configuration is not "
+            throw new ConfigurationError("max.request.size in the Kafka configuration is not "
                     + "a number of bytes: " + value, e);
         }
     }
@@ -204,7 +206,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             throw new Fenced(e);
         } catch (TransactionalIdAuthorizationException e) {
-            throw new io.dwb.runtime.ConfigurationError("not authorized to use transactional id: "
+            throw new ConfigurationError("not authorized to use transactional id: "
                     + e.getMessage(), e);
         } catch (KafkaException e) {
             throw new KafkaUnavailable("cannot start a Kafka transaction: " + e.getMessage(), e);
@@ -273,10 +275,7 @@ public final class TransactionalPublisher implements AutoCloseable {
      * the reason (an ACL revoked, a topic deleted) only in the cause.
      */
     private static String rootCause(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = Causes.root(e);
         return root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
                 ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
     }
@@ -333,7 +332,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             return Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw new io.dwb.runtime.ConfigurationError("transaction.timeout.ms in the Kafka configuration "
+            throw new ConfigurationError("transaction.timeout.ms in the Kafka configuration "
                     + "is not a number of milliseconds: " + value, e);
         }
     }

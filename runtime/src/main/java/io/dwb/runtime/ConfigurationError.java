@@ -9,9 +9,6 @@ import org.apache.kafka.common.config.ConfigException;
 public class ConfigurationError extends RuntimeException {
     /** How Kafka's ConfigException for bootstrap servers none of which resolves begins. */
     private static final String UNRESOLVED_SERVERS = "No resolvable bootstrap urls";
-    /** How deep a chain of causes is looked into (a chain may loop). */
-    static final int MAX_CAUSES = 32;
-
     public ConfigurationError(String message) {
         super(message);
     }
@@ -28,7 +25,7 @@ public class ConfigurationError extends RuntimeException {
      */
     public static boolean refusedByKafka(Throwable failure) {
         int depth = 0;
-        for (Throwable t = failure; t != null && depth < MAX_CAUSES; t = t.getCause(), depth++) {
+        for (Throwable t = failure; t != null && depth < Causes.MAX_DEPTH; t = t.getCause(), depth++) {
             if (t instanceof ConfigException && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)) {
                 return true;
             }

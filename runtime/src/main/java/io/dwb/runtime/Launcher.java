@@ -106,22 +106,13 @@ public final class Launcher {
             t = t.getCause();
         }
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        Throwable rootCause = rootCause(ex);
+        Throwable rootCause = Causes.root(ex);
         String root = rootCause.getMessage();
         // Kafka's, as "Failed to construct kafka producer", say why only there; the bridge's own words are whole.
         if (rootCause instanceof KafkaException && root != null && !message.contains(root)) {
             message = message + ": " + root;
         }
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
-    }
-
-    private static Throwable rootCause(Throwable ex) {
-        Throwable t = ex;
-        for (int depth = 0; t.getCause() != null && t.getCause() != t && depth < ConfigurationError.MAX_CAUSES;
-             depth++) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private static String version() {
