@@ -75,14 +75,15 @@ public final class KafkaClientConfig {
 
     /**
      * Kafka's client properties that hold a password or a private key: a SASL login with a password, a keystore's
-     * or key's password, a private key, an OAuth client secret. Not a truststore's password (it guards public
-     * certificates), nor a login without a password (Kerberos keytab, AWS IAM).
+     * or key's password, a private key, an OAuth client secret or its assertion key's passphrase (Kafka 4.1). Not a
+     * truststore's password (it guards public certificates), nor a login without a password (Kerberos keytab, AWS
+     * IAM).
      */
     static boolean isSecret(String name, String value) {
         String lower = value.toLowerCase(Locale.ROOT);
         return name.equals("sasl.jaas.config") ? lower.contains("password") || lower.contains("secret")
                 : name.equals("ssl.keystore.password") || name.equals("ssl.key.password")
-                || name.equals("ssl.keystore.key") || name.contains("secret");
+                || name.equals("ssl.keystore.key") || name.contains("secret") || name.endsWith(".passphrase");
     }
 
     /** A copy of {@code base} with {@code overrides} on top; neither is changed. */

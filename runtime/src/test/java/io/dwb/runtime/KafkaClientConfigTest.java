@@ -57,6 +57,15 @@ class KafkaClientConfigTest {
     }
 
     @Test
+    void anOAuthAssertionKeysPassphraseEveryUserMayReadIsSaid() throws IOException {
+        file("rw-r--r--", "sasl.mechanism=OAUTHBEARER\n"
+                + "sasl.oauthbearer.assertion.private.key.passphrase=s3cret\n");
+        KafkaClientConfig.load(null, dir.resolve("client.properties"));
+        assertThat(warnings()).singleElement().asString()
+                .contains("holds sasl.oauthbearer.assertion.private.key.passphrase").doesNotContain("s3cret");
+    }
+
+    @Test
     void aLoginItsOwnerAndGroupMayReadIsNotSaid() throws IOException {
         KafkaClientConfig.load(null, file("rw-r-----", LOGIN));
         assertThat(warnings()).isEmpty();
