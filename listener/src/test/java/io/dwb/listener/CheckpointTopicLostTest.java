@@ -59,12 +59,12 @@ class CheckpointTopicLostTest {
                 for (int i = 0; i < VOLUMES; i++) {
                     engine.client().createVolumeCmd().withName(prefix + "-" + i).exec();
                     engine.client().removeVolumeCmd(prefix + "-" + i).exec();
-                    Thread.sleep(1_000);
                 }
-                // The producer rebuilt after a failure, the checkpoint looked up while the topic is gone.
+                // The producer rebuilt after a failure, the checkpoint looked up while the topic is gone: not before
+                // the broker aborted the transaction holding those events (3 s), so they are older than a first
+                // start's 2 s look-back by then.
                 await().atMost(Duration.ofSeconds(90)).until(() -> process.output().substring(deletedAt)
                         .contains("Kafka ready"));
-                Thread.sleep(3_000); // past the look-back of a first start
                 broker.createTopic(listener.checkpointTopic, partitions, Map.of("cleanup.policy", "compact"));
                 engine.client().createVolumeCmd().withName(prefix + "-after").exec();
 
