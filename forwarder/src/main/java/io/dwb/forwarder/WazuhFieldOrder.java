@@ -68,7 +68,9 @@ final class WazuhFieldOrder {
         if (key.isEmpty() || ENGINE_ATTRIBUTE_SET.contains(key)) {
             return false;
         }
-        if (!FIRST_LETTERS.contains(fold(key.charAt(0)))) {
+        char first = fold(key.charAt(0));
+        // Every engine attribute starts with an ASCII letter: a key starting otherwise is not boxed to be looked up.
+        if (first > 0x7f || !FIRST_LETTERS.contains(first)) {
             return false;
         }
         int nul = key.indexOf('\0');
