@@ -381,9 +381,7 @@ class TransactionPumpTest {
     void aCheckpointGoneFromKafkaKeepsWhatWasHeldAndWritesTheCheckpointAgain() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         ContinuityCheck check = check(uncommitted);
-        queue.round(event(0), event(1), event(2));
-        producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+        commitFailsAfterTwoEvents(uncommitted, check);
 
         assertThat(uncommitted.reconcile(null).outcome()).isEqualTo(Uncommitted.Reconciled.CHECKPOINT_LOST);
         assertThat(uncommitted.pending()).isEqualTo(checkpoint(2));
@@ -410,9 +408,7 @@ class TransactionPumpTest {
     void aCommitThatWentThroughAfterAllIsNotPublishedTwice() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         ContinuityCheck check = check(uncommitted);
-        queue.round(event(0), event(1), event(2));
-        producer.commitTransactionException = new TimeoutException("no answer");
-        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+        commitFailsAfterTwoEvents(uncommitted, check);
 
         // The new producer's initTransactions completed that commit: Kafka's checkpoint is the failed one's.
         assertThat(uncommitted.reconcile(checkpoint(2)).outcome())
@@ -518,6 +514,13 @@ class TransactionPumpTest {
     // ---- the fakes ----
 
     /** Event {@code n}, of engine time T0 + n s, read at the monotonic clock's start. */
+    /** The replay proves continuity on event 0; events 1 and 2 are held by a commit that gets no answer. */
+    private void commitFailsAfterTwoEvents(Uncommitted uncommitted, ContinuityCheck check) {
+        queue.round(event(0), event(1), event(2));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+    }
+
     private static CapturedEvent event(int n) {
         return event(n, 1_000_000_000L);
     }
