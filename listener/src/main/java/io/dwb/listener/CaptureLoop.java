@@ -71,6 +71,7 @@ public final class CaptureLoop {
     private final IdleCollection idleCollection;
     /** What was read since the last commit, kept across producers: a failed transaction's records are sent again. */
     private final Uncommitted uncommitted = new Uncommitted(null);
+    private final TransactionBudget budget = new TransactionBudget();
     /** The subscription Kafka failed during, kept reading while the producer is rebuilt; null when none. */
     private OpenSubscription kept;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
@@ -268,6 +269,15 @@ public final class CaptureLoop {
                         endKeptSubscription();
                         return 0;
                     }
+                    TransactionalPublisher.Progress outOfTime = e.outOfTime();
+                    if (outOfTime != null && budget.tooSlow(outOfTime)) {
+                        log.warn("the broker took {} of the transaction's {} records before {}: it takes this "
+                                + "listener's records more slowly than that (a client quota, a slow link?); the next "
+                                + "transactions hold at most {} records, more again once they commit in time",
+                                outOfTime.acknowledged(), outOfTime.sent(), outOfTime.abortedByBroker()
+                                        ? "it aborted it (transaction.timeout.ms)"
+                                        : "the producer's wait ran out (max.block.ms)", budget.records());
+                    }
                     Duration wait = kafkaBackoff.next();
                     boolean ownWords = e instanceof TransactionalPublisher.TransactionTimedOut
                             || e instanceof TransactionalPublisher.InvalidState;
@@ -336,7 +346,7 @@ public final class CaptureLoop {
     /** Subscriptions, one after the other, until a stop is requested (then returns) or Kafka fails (throws). */
     private void subscribeForever(EngineConnection engine, HostIdentity host, TransactionalPublisher publisher,
                                   TopicRecords records) {
-        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted,
+        TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted, budget,
                 () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
                 epochNanos, this::stopping, this::requestStop);
@@ -520,7 +530,7 @@ public final class CaptureLoop {
         s.stream().stop();
         List<CapturedEvent> rest = new ArrayList<>();
         try {
-            while (queue.drainTo(rest, TransactionPump.MAX_BATCH, 0) > 0) {
+            while (queue.drainTo(rest, TransactionBudget.MAX_RECORDS, 0) > 0) {
                 queue.release(rest);
                 rest.clear();
             }

@@ -6,17 +6,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * When the open transaction commits: as soon as the queue was drained empty (the engine went quiet), so an event is
  * never held for the rest of an interval; while events keep arriving, at the latest every {@code interval}; and at
- * {@code maxRecords} whatever the time, so one transaction stays small in a burst. Not thread-safe: the publishing
+ * the {@link TransactionBudget}'s records whatever the time, so one transaction stays small in a burst. Not thread-safe: the publishing
  * thread owns it. Times are the caller's monotonic nanoseconds.
  */
 final class CommitPolicy {
     private final long intervalNanos;
-    private final int maxRecords;
+    private final TransactionBudget budget;
     private long nextCommit;
 
-    CommitPolicy(Duration interval, int maxRecords, long nowNanos) {
+    CommitPolicy(Duration interval, TransactionBudget budget, long nowNanos) {
         this.intervalNanos = interval.toNanos();
-        this.maxRecords = maxRecords;
+        this.budget = budget;
         this.nextCommit = nowNanos + intervalNanos;
     }
 
@@ -27,12 +27,12 @@ final class CommitPolicy {
 
     /** Records that may still join the open transaction holding {@code sent}. */
     int room(int sent) {
-        return maxRecords - sent;
+        return budget.records() - sent;
     }
 
     /** Whether to commit a transaction holding {@code sent} records now. */
     boolean due(long nowNanos, int sent, boolean drainedAll) {
-        return sent > 0 && (nowNanos - nextCommit >= 0 || drainedAll || sent >= maxRecords);
+        return sent > 0 && (nowNanos - nextCommit >= 0 || drainedAll || sent >= budget.records());
     }
 
     /** After a round: a commit, or an interval that ended with nothing to commit, starts the next interval. */

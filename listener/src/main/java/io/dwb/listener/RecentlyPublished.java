@@ -67,15 +67,17 @@ final class RecentlyPublished {
         }
     }
 
-    /** An event was published, or held to be. */
-    void add(CapturedEvent event) {
+    /** An event was published, or held to be; returns the id it is kept by ({@link #idOf}). */
+    String add(CapturedEvent event) {
         String id = idOf(event);
         if (id != null) {
             add(event.identity().timeNano(), id);
         }
+        return id;
     }
 
-    private void add(long timeNano, String id) {
+    /** An event of this time and {@link #idOf id} was published, or held to be. */
+    void add(long timeNano, String id) {
         if (latestNano != Long.MIN_VALUE && timeNano < latestNano - ContinuityCheck.REORDER_NANOS) {
             // The clock went back (a host clock stepped back): the events made since are older than those published
             // before, whose ids are no longer kept. Nothing is claimed until times pass the latest again.

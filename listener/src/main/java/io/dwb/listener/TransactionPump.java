@@ -26,8 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TransactionPump {
     private static final Logger log = LoggerFactory.getLogger(TransactionPump.class);
-    /** Records per transaction at most, so one transaction stays small whatever the burst. */
-    static final int MAX_BATCH = 5_000;
     /** Where events come from: the bounded queue the reading thread fills ({@link EventQueue}). */
     interface EventSource {
         /** Moves up to {@code max} events into {@code into}, waiting up to {@code waitMillis} for the first. */
@@ -83,6 +81,8 @@ final class TransactionPump {
     private final Runnable requestStop;
     /** Outlives this pump: what a failed transaction held is published again by the next producer's pump. */
     private final Uncommitted uncommitted;
+    /** Outlives this pump: a transaction that took too long makes the next producer's smaller. */
+    private final TransactionBudget budget;
     private final EventTimeWarning eventTimes = new EventTimeWarning();
 
     /**
@@ -92,7 +92,7 @@ final class TransactionPump {
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
-                    Uncommitted uncommitted, StateSource state, HeartbeatClock heartbeats,
+                    Uncommitted uncommitted, TransactionBudget budget, StateSource state, HeartbeatClock heartbeats,
                     IdleCollection idleCollection, Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
                     Runnable requestStop) {
@@ -110,6 +110,7 @@ final class TransactionPump {
         this.stopping = stopping;
         this.requestStop = requestStop;
         this.uncommitted = uncommitted;
+        this.budget = budget;
     }
 
     /**
@@ -127,7 +128,7 @@ final class TransactionPump {
         int offered = 0;
         boolean released = true;
         long opened = nanoClock.getAsLong();
-        CommitPolicy policy = new CommitPolicy(transactionInterval, MAX_BATCH, opened);
+        CommitPolicy policy = new CommitPolicy(transactionInterval, budget, opened);
         boolean stopRequested = false;
         try {
             publishHeld();
@@ -142,8 +143,11 @@ final class TransactionPump {
                 offered = 0;
                 long wait = stopRequested || end != null ? 0
                         : waitMillis(publisher.sent() > 0, policy, check, opened, nanoClock.getAsLong());
+                int room = policy.room(publisher.sent());
                 try {
-                    queue.drainTo(drained, policy.room(publisher.sent()), wait);
+                    if (room > 0) { // none: the open transaction (what was held) is full, committed this round
+                        queue.drainTo(drained, room, wait);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     requestStop.run();
@@ -179,7 +183,7 @@ final class TransactionPump {
                 }
                 boolean commit = policy.due(now, publisher.sent(), drainedAll);
                 if (commit) {
-                    commit();
+                    commit(uncommitted.held().size());
                 }
                 policy.roundEnded(now, commit);
                 if (finished) {
@@ -209,19 +213,23 @@ final class TransactionPump {
     void commitHeld() {
         if (!uncommitted.isEmpty()) {
             publishHeld();
-            commit();
+            commit(uncommitted.held().size());
         }
     }
 
-    /** Commits the open transaction with the checkpoint of the last event held; what it held is then released. */
-    private void commit() {
+    /**
+     * Commits the open transaction, which holds the first {@code n} records held, with the checkpoint of the last of
+     * them with a time; they are then released.
+     */
+    private void commit(int n) {
         long commitStart = nanoClock.getAsLong();
-        uncommitted.committing();
-        TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.checkpointToWrite());
+        int records = publisher.sent();
+        TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.committing(n));
         long committed = nanoClock.getAsLong();
+        budget.committed(records);
         metrics.transaction(committed - commitStart, steps);
         long committedAt = epochNanos.getAsLong();
-        for (Uncommitted.Held h : uncommitted.held()) {
+        for (Uncommitted.Held h : uncommitted.held().subList(0, n)) {
             if (h.event() && h.checkpoint() != null) { // engine time to committed, split where the listener read it
                 metrics.committed(committedAt - h.checkpoint().timeNano(), committed - h.readNanos(),
                         committed - commitStart);
@@ -232,20 +240,34 @@ final class TransactionPump {
         queue.release(done.bytes());
     }
 
-    /** The records held from a failed transaction, in a new one, before anything new. */
+    /**
+     * The records held from a failed transaction, before anything new: in transactions of the {@link TransactionBudget}
+     * at most, each but the last committed here with its checkpoint (the last stays open for new events to join).
+     * In one transaction, a backlog the broker takes too slowly failed again at every retry.
+     */
     private void publishHeld() {
         if (uncommitted.isEmpty()) {
             return;
         }
         if (uncommitted.events() > 0) {
-            log.info("publishing again the {} events read since checkpoint {} that Kafka did not commit",
+            log.info("publishing again the {} events read since checkpoint {} that Kafka did not commit{}",
                     uncommitted.events(), uncommitted.committed() == null ? "(none)"
-                            : ContractJson.rfc3339(uncommitted.committed().timeNano()));
+                            : ContractJson.rfc3339(uncommitted.committed().timeNano()),
+                    uncommitted.held().size() <= budget.records() ? ""
+                            : ", in transactions of " + budget.records() + " records at most");
         }
-        for (Uncommitted.Held h : uncommitted.held()) {
-            // Stamped again by this send's clock: a broker that refused the old stamps (this host's clock was off,
-            // since fixed) would refuse them again at every retry, capture stuck until a restart.
-            publisher.send(records.restamped(h.record(), h.timeNano()));
+        while (true) {
+            List<Uncommitted.Held> held = uncommitted.held();
+            int n = Math.min(held.size(), budget.records());
+            for (Uncommitted.Held h : held.subList(0, n)) {
+                // Stamped again by this send's clock: a broker that refused the old stamps (this host's clock was
+                // off, since fixed) would refuse them again at every retry, capture stuck until a restart.
+                publisher.send(records.restamped(h.record(), h.timeNano()));
+            }
+            if (n == held.size()) {
+                return;
+            }
+            commit(n);
         }
     }
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Callback;
@@ -23,6 +24,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -74,6 +76,8 @@ public final class TransactionalPublisher implements AutoCloseable {
      * record of a transaction before it ends it): where a commit's wait for its records ends.
      */
     private final AtomicLong lastAckNanos = new AtomicLong();
+    /** Records of the open transaction the broker acknowledged (counted on the producer's network thread). */
+    private final AtomicInteger acknowledgedCount = new AtomicInteger();
     private final Callback acknowledged;
 
     /** With one clock for both (a test's fake clock). */
@@ -96,7 +100,12 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.wallNanos = wallNanos;
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
-        this.acknowledged = (metadata, exception) -> lastAckNanos.set(nanoClock.getAsLong());
+        this.acknowledged = (metadata, exception) -> {
+            lastAckNanos.set(nanoClock.getAsLong());
+            if (exception == null) {
+                acknowledgedCount.incrementAndGet();
+            }
+        };
     }
 
     /**
@@ -218,6 +227,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         try {
             if (sent == 0) {
                 producer.beginTransaction();
+                acknowledgedCount.set(0);
                 openedNanos = nanoClock.getAsLong();
                 openedWallNanos = wallNanos.getAsLong();
             }
@@ -288,12 +298,16 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + "): this host's clock is further from the broker's than the events topic's "
                     + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
         }
+        Progress outOfTime = new Progress(sent, acknowledgedCount.get(), false);
         // Kafka no longer takes this producer's epoch: a newer producer or the broker's timeout aborted its
         // transaction; with transactions version 2, before KAFKA-20785, either also shows as an invalid state alone.
         boolean fenced = cause(e, ProducerFencedException.class) != null
                 || cause(e, InvalidProducerEpochException.class) != null;
         if (!fenced && cause(e, InvalidTxnStateException.class) == null) {
-            return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage() + rootCause(e), e);
+            // A wait of the producer's ran out (max.block.ms: a commit, or room in its buffer): an outage, or a
+            // transaction the broker takes more slowly than that (TransactionBudget tells which).
+            return new KafkaUnavailable("Kafka transaction failed: " + e.getMessage() + rootCause(e), e,
+                    sent > 0 && cause(e, TimeoutException.class) != null ? outOfTime : null);
         }
         // The longer of the two: a host suspended with the transaction open (a laptop, a paused VM) stops the
         // monotonic clock, and the broker's abort looked like a fence ("another listener"), an exit.
@@ -303,7 +317,8 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + " s, longer than transaction.timeout.ms (" + Duration.ofNanos(transactionTimeoutNanos)
                     .toMillis() + " ms), and the broker aborted it (" + e.getMessage() + "); starting a new "
                     + "producer, which publishes again what was read (a listener of this engine started meanwhile "
-                    + "loses its transactional id to it and exits)", e);
+                    + "loses its transactional id to it and exits)", e,
+                    new Progress(outOfTime.sent(), outOfTime.acknowledged(), true));
         }
         if (fenced) {
             return new Fenced(e);
@@ -353,10 +368,29 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * A transaction that failed for taking too long: its records, those of them the broker acknowledged meanwhile,
+     * and whether the broker aborted it after {@code transaction.timeout.ms} (otherwise a wait of the producer's,
+     * {@code max.block.ms}, ran out).
+     */
+    public record Progress(int sent, int acknowledged, boolean abortedByBroker) {}
+
     /** Kafka did not take the transaction; nothing of it is visible to read_committed readers. */
     public static class KafkaUnavailable extends RuntimeException {
+        private final transient Progress outOfTime;
+
         KafkaUnavailable(String message, Throwable cause) {
+            this(message, cause, null);
+        }
+
+        KafkaUnavailable(String message, Throwable cause, Progress outOfTime) {
             super(message, cause);
+            this.outOfTime = outOfTime;
+        }
+
+        /** The transaction's progress when it failed for taking too long; null for any other failure. */
+        public Progress outOfTime() {
+            return outOfTime;
         }
     }
 
@@ -377,8 +411,8 @@ public final class TransactionalPublisher implements AutoCloseable {
      * listener took over. Nothing of the transaction is visible to read_committed readers; a new producer resumes.
      */
     public static final class TransactionTimedOut extends KafkaUnavailable {
-        TransactionTimedOut(String message, Throwable cause) {
-            super(message, cause);
+        TransactionTimedOut(String message, Throwable cause, Progress progress) {
+            super(message, cause, progress);
         }
     }
 }

@@ -21,11 +21,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class Uncommitted {
     /**
      * One record to publish again: its own time ({@code timeNano}, null for an event without one), from which a new
-     * send stamps it again ({@link TopicRecords#restamped}); for an event, its checkpoint (when it has a time), its
-     * bytes and when it was read ({@link CapturedEvent#readNanos}).
+     * send stamps it again ({@link TopicRecords#restamped}); for an event, its checkpoint (when it has a time), the
+     * id a checkpoint's recent events keep of it ({@link RecentlyPublished#idOf}; null when none), its bytes and
+     * when it was read ({@link CapturedEvent#readNanos}).
      */
     record Held(ProducerRecord<byte[], byte[]> record, Long timeNano, boolean event, Checkpoint checkpoint,
-                long bytes, long readNanos) {}
+                String recentId, long bytes, long readNanos) {}
 
     /** How the checkpoint a new producer found compares with what was held. */
     enum Reconciled {
@@ -52,31 +53,37 @@ final class Uncommitted {
     private final List<Held> held = new ArrayList<>();
     private final List<Held> heldView = Collections.unmodifiableList(held);
     private Checkpoint committed;
+    /** The last checkpoint record written (or found), with its recent events: what a part's checkpoint adds to. */
+    private Checkpoint written;
     private Checkpoint pending;
-    /** The first this many held records are in the commit being attempted, which carries commitCheckpoint. */
+    /**
+     * The first this many held records are in the commit being attempted, which moves the committed checkpoint to
+     * commitCheckpoint and writes commitWriting (null: no record, nothing moved it).
+     */
     private int inCommit;
     private Checkpoint commitCheckpoint;
+    private Checkpoint commitWriting;
     private final RecentlyPublished recent;
 
     /** @param committed null when no checkpoint was committed yet */
     Uncommitted(Checkpoint committed) {
         this.committed = committed == null ? null : committed.position();
+        this.written = committed;
         this.pending = this.committed;
         this.recent = new RecentlyPublished(committed);
     }
 
     /** Keeps a record of the listener's own (gap, state), of this time. */
     void hold(ProducerRecord<byte[], byte[]> record, long timeNano) {
-        held.add(new Held(record, timeNano, false, null, 0, 0));
+        held.add(new Held(record, timeNano, false, null, null, 0, 0));
     }
 
     /** Keeps an event's record; it becomes the pending checkpoint when it has a time. */
     void hold(ProducerRecord<byte[], byte[]> record, CapturedEvent event) {
         Checkpoint checkpoint = event.identity().timeNano() == null ? null
                 : new Checkpoint(event.identity().timeNano(), event.id());
-        held.add(new Held(record, event.identity().timeNano(), true, checkpoint, event.json().length,
-                event.readNanos()));
-        recent.add(event);
+        held.add(new Held(record, event.identity().timeNano(), true, checkpoint, recent.add(event),
+                event.json().length, event.readNanos()));
         if (checkpoint != null) {
             pending = checkpoint;
         }
@@ -114,25 +121,45 @@ final class Uncommitted {
     }
 
     /**
-     * The checkpoint record the commit carries, with the events published just before it: null when no event moved
-     * it since the last commit. Everything held is in the commit, so the recent events are all committed with it.
+     * A commit of the first {@code n} records held is about to be attempted; returns the checkpoint record it carries,
+     * null when no event moved the checkpoint since the last commit. With everything held in it, the pending
+     * checkpoint, with the recent events of all that was published. With fewer (the first part of what a failed
+     * transaction held, {@link TransactionBudget}), that of its last event with a time, with the recent events up to
+     * that one: what a start from it needs, were the rest never committed.
      */
-    Checkpoint checkpointToWrite() {
-        return Objects.equals(pending, committed) ? null
-                : new Checkpoint(pending.timeNano(), pending.eventId(), recent.snapshot());
+    Checkpoint committing(int n) {
+        inCommit = n;
+        if (n == held.size()) {
+            commitCheckpoint = pending;
+            commitWriting = Objects.equals(pending, committed) ? null
+                    : new Checkpoint(pending.timeNano(), pending.eventId(), recent.snapshot());
+            return commitWriting;
+        }
+        RecentlyPublished upTo = new RecentlyPublished(written);
+        Checkpoint last = written == null ? null : written.position();
+        for (Held h : held.subList(0, n)) {
+            if (h.recentId() != null) {
+                upTo.add(h.timeNano(), h.recentId());
+            }
+            if (h.checkpoint() != null) {
+                last = h.checkpoint();
+            }
+        }
+        commitCheckpoint = last;
+        commitWriting = last == null || Objects.equals(last, committed) ? null
+                : new Checkpoint(last.timeNano(), last.eventId(), upTo.snapshot());
+        return commitWriting;
     }
 
-    /** A commit of everything held is about to be attempted. */
-    void committing() {
-        inCommit = held.size();
-        commitCheckpoint = pending;
-    }
-
-    /** The commit went through: the pending checkpoint is now where a restart resumes. */
+    /** The commit went through: its checkpoint is now where a restart resumes. */
     Taken commit() {
         Taken taken = take(inCommit);
         committed = commitCheckpoint;
+        if (commitWriting != null) {
+            written = commitWriting;
+        }
         inCommit = 0;
+        commitWriting = null;
         return taken;
     }
 
@@ -154,13 +181,16 @@ final class Uncommitted {
         } else if (inCommit > 0 && Objects.equals(stored, commitCheckpoint)) {
             r = new Reconciliation(Reconciled.COMMITTED_LATE, take(inCommit));
             committed = stored;
+            written = commitWriting;
         } else {
             r = new Reconciliation(Reconciled.DROPPED, take(held.size()));
             committed = stored;
+            written = found;
             pending = stored;
             recent.reset(found);
         }
         inCommit = 0;
+        commitWriting = null;
         return r;
     }
 

@@ -60,6 +60,7 @@ class TransactionPumpTest {
     /** The wall clock: still, so that each event's latency is known. */
     private final AtomicLong epochNanos = new AtomicLong(T0 + 5_000_000_000L);
     private final ListenerMetrics metrics = new ListenerMetrics(queue::size);
+    private final TransactionBudget budget = new TransactionBudget();
 
     /** One subscription run from {@code committed}, a first start when null. */
     private Checkpoint run(Checkpoint committed) {
@@ -91,7 +92,7 @@ class TransactionPumpTest {
         publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
-        return new TransactionPump(queue, publisher, records, metrics, uncommitted, () -> List.of(state),
+        return new TransactionPump(queue, publisher, records, metrics, uncommitted, budget, () -> List.of(state),
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
                 CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true));
@@ -215,8 +216,8 @@ class TransactionPumpTest {
         assertThat(producer.commitCount()).isEqualTo(3);
         List<String> kinds = kinds(producer.history());
         assertThat(kinds).hasSize(12_003);
-        assertThat(kinds.get(TransactionPump.MAX_BATCH)).isEqualTo("checkpoint " + TransactionPump.MAX_BATCH);
-        assertThat(kinds.get(2 * TransactionPump.MAX_BATCH + 1)).isEqualTo("checkpoint 10000");
+        assertThat(kinds.get(TransactionBudget.MAX_RECORDS)).isEqualTo("checkpoint " + TransactionBudget.MAX_RECORDS);
+        assertThat(kinds.get(2 * TransactionBudget.MAX_RECORDS + 1)).isEqualTo("checkpoint 10000");
         assertThat(kinds.get(12_002)).isEqualTo("checkpoint 12000");
     }
 
@@ -372,6 +373,51 @@ class TransactionPumpTest {
     }
 
     /**
+     * What a failed transaction held, more than the budget allows since the broker took that transaction too slowly:
+     * published again in transactions of the budget, each committed with the checkpoint of its last event, whose
+     * recent events end there (a start from it must not take the later ones, not yet committed, for published).
+     * Before, it all went again in one transaction, which the slow broker failed again at every retry.
+     */
+    @Test
+    void whatAFailedTransactionHeldIsPublishedAgainInTransactionsOfTheBudgetEachWithItsOwnCheckpoint() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
+        List<CapturedEvent> backlog = new ArrayList<>();
+        for (int n = 1; n <= 7; n++) {
+            backlog.add(eventNear(n, 1_000_000_000L + n * 10_000_000L)); // within a second: all recent
+        }
+        queue.round(event(0)); // the replay proves continuity
+        queue.round(backlog.toArray(CapturedEvent[]::new));
+        producer.commitTransactionException = new TimeoutException("commit took too long");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
+        assertThat(uncommitted.events()).isEqualTo(7);
+        budget.tooSlow(new TransactionalPublisher.Progress(7, 6, false));
+        assertThat(budget.records()).isEqualTo(3);
+        assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        stream.endAfter(queue);
+
+        Checkpoint last = pump(publisherOver(rebuilt), uncommitted).run(stream, check, CAUSE);
+
+        List<ProducerRecord<byte[], byte[]>> history = rebuilt.history();
+        assertThat(kinds(history)).containsExactly("event 1", "event 2", "event 3", "checkpoint 1", "event 4",
+                "event 5", "event 6", "event 7", "checkpoint 1");
+        assertThat(rebuilt.commitCount()).isEqualTo(2);
+        Checkpoint first = ContractJson.read(history.get(3).value(), Checkpoint.class);
+        assertThat(first.position()).isEqualTo(position(backlog.get(2)));
+        assertThat(first.recent().latestNano()).isEqualTo(backlog.get(2).identity().timeNano());
+        assertThat(first.recent().ids()).containsExactlyInAnyOrderElementsOf(backlog.subList(0, 3).stream()
+                .map(RecentlyPublished::idOf).toList());
+        assertThat(last).isEqualTo(position(backlog.get(6)));
+        assertThat(budget.records()).as("the full transaction committed in time doubled it").isEqualTo(6);
+    }
+
+    private static Checkpoint position(CapturedEvent e) {
+        return new Checkpoint(e.identity().timeNano(), e.id());
+    }
+
+    /**
      * The checkpoints topic deleted and created again, or the bootstrap address now another cluster's: the new
      * producer finds no checkpoint where this listener had committed one. What was held is still to publish, and the
      * checkpoint written again; before, it was taken for another listener's, the held events were dropped, and the
@@ -400,7 +446,7 @@ class TransactionPumpTest {
 
         assertThat(uncommitted.reconcile(null).outcome()).isEqualTo(Uncommitted.Reconciled.CHECKPOINT_LOST);
 
-        assertThat(uncommitted.checkpointToWrite()).isNotNull().extracting(Checkpoint::position)
+        assertThat(uncommitted.committing(0)).isNotNull().extracting(Checkpoint::position)
                 .isEqualTo(checkpoint(0));
     }
 

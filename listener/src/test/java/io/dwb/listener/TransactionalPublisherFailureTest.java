@@ -53,6 +53,26 @@ class TransactionalPublisherFailureTest {
     }
 
     /**
+     * A commit whose wait ran out (max.block.ms) while the broker was taking its records says how many it took, so
+     * that the next transactions can be smaller (TransactionBudget); a timed-out transaction says so too; any other
+     * failure says nothing of the kind.
+     */
+    @Test
+    void aTransactionThatRanOutOfTimeSaysHowManyOfItsRecordsTheBrokerTook() {
+        RuntimeException waitRanOut = commitFailure(new TimeoutException("commit took too long"),
+                Duration.ofSeconds(30));
+        RuntimeException aborted = commitFailure(new InvalidProducerEpochException("old epoch"),
+                Duration.ofSeconds(61));
+        RuntimeException other = commitFailure(new KafkaException("broken"), Duration.ofSeconds(1));
+
+        assertThat(((KafkaUnavailable) waitRanOut).outOfTime())
+                .isEqualTo(new TransactionalPublisher.Progress(1, 1, false));
+        assertThat(((KafkaUnavailable) aborted).outOfTime())
+                .isEqualTo(new TransactionalPublisher.Progress(1, 1, true));
+        assertThat(((KafkaUnavailable) other).outOfTime()).isNull();
+    }
+
+    /**
      * A host suspended with the transaction open: the monotonic clock stood still, the wall clock (and the broker's)
      * went on past the timeout, and the broker aborted it. Before, it was taken for a fence and the listener exited,
      * blaming another listener.
