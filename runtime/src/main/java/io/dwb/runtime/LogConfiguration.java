@@ -50,10 +50,10 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         String kafkaLevel = environment.get(KAFKA_LEVEL_VARIABLE);
         context.getLogger("org.apache.kafka").setLevel(Level.toLevel(kafkaLevel, Level.WARN));
         if (kafkaLevel == null) {
-            ReconnectionWarnings reconnections = new ReconnectionWarnings();
-            reconnections.setContext(context);
-            reconnections.start();
-            context.addTurboFilter(reconnections);
+            BenignKafkaWarnings benign = new BenignKafkaWarnings();
+            benign.setContext(context);
+            benign.start();
+            context.addTurboFilter(benign);
         }
         context.getLogger("com.github.dockerjava").setLevel(Level.WARN);
         context.getLogger("org.apache.hc").setLevel(Level.WARN);

@@ -92,7 +92,10 @@ class LogConfigurationTest {
         assertThat(run(Map.of("DWB_KAFKA_LOG_LEVEL", "INFO"), 1)).contains("kafka says this at INFO")
                 .as("asked for, every reconnection").contains("could not be established");
         assertThat(run(Map.of(), 1)).as("not each reconnection (a line a second for each client) by default")
-                .doesNotContain("could not be established");
+                .doesNotContain("could not be established")
+                .as("nor a late offsets answer, at every listener start (KAFKA-20449)")
+                .doesNotContain("Not updating high watermark");
+        assertThat(run(Map.of("DWB_KAFKA_LOG_LEVEL", "WARN"), 1)).contains("Not updating high watermark");
         assertThat(run(Map.of("DWB_LOG_LEVEL", "no-such-level"), 1)).as("an unknown level is INFO")
                 .contains("starting with").doesNotContain("DEBUG");
     }
@@ -145,6 +148,8 @@ class LogConfigurationTest {
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("kafka says this at WARN");
             LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient").warn("[Producer clientId={}] Connection "
                     + "to node {} ({}) could not be established. Node may not be available.", "p", -1, "k/1.2.3.4:9");
+            LoggerFactory.getLogger("org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils").warn(
+                    "Not updating high watermark for partition {} as it is no longer assigned", "checkpoints-2");
             throw new IllegalStateException("the engine is away");
         }
 
