@@ -22,10 +22,12 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTxnTimeoutException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,6 +220,14 @@ public final class TransactionalPublisher implements AutoCloseable {
             throw new ConfigurationError("not authorized to use transactional id: "
                     + e.getMessage(), e);
         } catch (KafkaException e) {
+            if (cause(e, InvalidTxnTimeoutException.class) != null || String.valueOf(e.getMessage())
+                    .contains(Errors.INVALID_TRANSACTION_TIMEOUT.message())) {
+                // Refused at every start, whatever the wait: not an outage. Kafka 4.2's producer gives the broker's
+                // error as its words only ("Unexpected error in InitProducerIdResponse; …"), without the exception.
+                throw new ConfigurationError("transaction.timeout.ms in the Kafka configuration ("
+                        + Duration.ofNanos(transactionTimeoutNanos).toMillis() + " ms) is above what the broker "
+                        + "allows (its transaction.max.timeout.ms, 15 minutes by default): " + e.getMessage(), e);
+            }
             throw new KafkaUnavailable("cannot start a Kafka transaction: " + e.getMessage(), e);
         }
     }

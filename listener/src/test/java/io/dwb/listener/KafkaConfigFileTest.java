@@ -40,6 +40,23 @@ class KafkaConfigFileTest {
     }
 
     /**
+     * A {@code transaction.timeout.ms} above what the broker allows ({@code transaction.max.timeout.ms}, 15 minutes
+     * by default) is refused at every {@code initTransactions}: a configuration error, exit 2, which systemd does not
+     * restart, with the broker's reason. Before, it was taken for Kafka unavailable and tried again for ever, the
+     * listener never publishing.
+     */
+    @Test
+    void aTransactionTimeoutAboveTheBrokersMaximumIsAConfigurationError(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        Path config = clientFile(broker, "transaction.timeout.ms=3600000\n");
+        try (TestEngine engine = new TestEngine(); JavaProcess process = listener.startWithKafkaConfig(config)) {
+            assertThat(process.waitFor(Duration.ofSeconds(60))).as(process.output()).isEqualTo(2);
+            assertThat(process.output()).contains("transaction.timeout.ms").contains("transaction.max.timeout.ms")
+                    .doesNotContain("Kafka unavailable");
+        }
+    }
+
+    /**
      * A partitioner of the user's put checkpoints where the lookup does not read (the partition of the host's key):
      * a restart found none, and started after a gap.
      */
