@@ -4,6 +4,7 @@ import io.dwb.schemas.Topics;
 import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaOptions;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.Launcher;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
@@ -198,11 +198,11 @@ public final class ForwarderCommand implements Callable<Integer> {
             System.out.println("ok    configuration: valid");
             return ForwarderPreflight.run(settings, deadLetterTopic, topicCreation, System.out);
         }
-        // A signal before the forwarder runs is kept here, and honoured once it does.
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        StopSignal.onStop(stopRequested::countDown);
+        // A signal before the forwarder runs cuts short the dead-letter topic's check, and is honoured once it runs.
+        InterruptOnStop stopRequested = new InterruptOnStop();
+        StopSignal.onStop(stopRequested::stop);
         if (!settings.replay() && !ensureDeadLetterTopic(settings, deadLetterTopic, stopRequested)) {
-            log.info("stopped before Kafka answered");
+            log.info("stopped before Kafka answered: nothing was read, so nothing is committed");
             return Launcher.EXIT_OK;
         }
         try (Forwarder forwarder = new Forwarder(settings, owners);
@@ -214,7 +214,7 @@ public final class ForwarderCommand implements Callable<Integer> {
                 log.info(settings.replay() ? "stopping the replay" : "stopping: committing what was delivered");
                 forwarder.stop();
             });
-            if (stopRequested.getCount() == 0) {
+            if (stopRequested.stopped()) {
                 forwarder.stop();
             }
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
@@ -239,20 +239,25 @@ public final class ForwarderCommand implements Callable<Integer> {
      * consumer's {@code default.api.timeout.ms} is the same failure as for the events topic (README: exit 1 with
      * one {@code error:} line, as the listener does); a topic that cannot work ends the process too.
      *
-     * @return false when a stop was requested while Kafka was being asked
+     * @return false when a stop was requested while Kafka was being asked: the stop cuts the wait short (it lasted
+     *         until the timeout, 60 s by default, as long as systemd waits for a stop)
      */
-    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, CountDownLatch stop) {
+    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, InterruptOnStop stop) {
         String servers = settings.kafka().getProperty("bootstrap.servers");
         Duration timeout = ClientTimeouts.apiTimeout(settings.kafka());
-        try (Admin admin = TopicProvisioner.admin(settings.kafka(), timeout)) {
-            new TopicProvisioner(admin, servers, timeout).ensure(plan);
+        Admin admin = TopicProvisioner.admin(settings.kafka(), timeout);
+        try {
+            stop.during(() -> new TopicProvisioner(admin, servers, timeout).ensure(plan));
             return true;
         } catch (KafkaUnreachable e) {
-            if (stop.getCount() == 0) {
+            if (stop.stopped()) {
                 return false;
             }
             throw new IllegalStateException("cannot reach Kafka at " + servers + " (no answer within "
                     + "default.api.timeout.ms, " + timeout.toMillis() + " ms): " + e.getMessage(), e);
+        } finally {
+            // After a stop, the calls still pending would hold the close until their timeout: dropped at once.
+            admin.close(stop.stopped() ? Duration.ZERO : Duration.ofMillis(Long.MAX_VALUE));
         }
     }
 }

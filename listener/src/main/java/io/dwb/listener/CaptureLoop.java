@@ -12,6 +12,8 @@ import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
+import io.dwb.runtime.InterruptOnStop;
+import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +55,11 @@ public final class CaptureLoop {
     /** One for the whole run: its log lines are rate-limited across subscriptions. */
     private final StandInReport standIns;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
+    /**
+     * The waits on Kafka before a producer is ready (the topics' check, {@code initTransactions}, the checkpoint
+     * lookup), up to {@code --kafka-timeout} each: a stop cuts them short, none of them being a commit it owes.
+     */
+    private final InterruptOnStop kafkaWaits = new InterruptOnStop();
     private final LongSupplier nanoClock;
     private final LongSupplier epochNanos;
     private final TransactionalPublisher.ProducerSource producerSource;
@@ -121,6 +128,7 @@ public final class CaptureLoop {
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
     public void requestStop() {
         stopSignal.countDown();
+        kafkaWaits.stop();
         queue.wake();
     }
 
@@ -159,7 +167,15 @@ public final class CaptureLoop {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
                 store.prepare();
-                EventsTopic eventsTopic = topicCheck.result();
+                EventsTopic eventsTopic;
+                try {
+                    eventsTopic = kafkaWaits.during(topicCheck::result);
+                } catch (KafkaUnavailable | KafkaUnreachable e) {
+                    if (stopping()) {
+                        return stoppedBeforeKafka();
+                    }
+                    throw e;
+                }
                 int byTopic = TransactionalPublisher.maxEventBytes(kafka, eventsTopic.maxMessageBytes());
                 if (byTopic < maxEventBytes) {
                     log.info("topic {} takes records up to {} bytes (max.message.bytes): longer events are "
@@ -172,6 +188,16 @@ public final class CaptureLoop {
                         settings.checkpointsTopic(), eventsTopic.timestamps()));
             }
         }
+    }
+
+    /**
+     * A stop before Kafka was ready (it cut the wait on Kafka short, which lasted up to {@code --kafka-timeout}): the
+     * engine was not subscribed to yet, so nothing was read that a commit would owe.
+     */
+    private int stoppedBeforeKafka() {
+        log.info("stopping before Kafka at {} was ready: nothing was read from the Docker engine, so nothing is lost",
+                kafka.getProperty("bootstrap.servers"));
+        return 0;
     }
 
     /** Creates or checks the topics; returns what the events topic takes. */
@@ -230,8 +256,10 @@ public final class CaptureLoop {
                 try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
                         nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka))) {
                     metrics.producer(publisher::kafkaMetrics);
-                    publisher.init();
-                    CheckpointStore.Stored stored = store.read(host.id());
+                    CheckpointStore.Stored stored = kafkaWaits.during(() -> {
+                        publisher.init();
+                        return store.read(host.id());
+                    });
                     Optional<Checkpoint> checkpoint = stored.readable();
                     boolean retrying = !uncommitted.isEmpty();
                     Uncommitted.Reconciled outcome = reconcile(checkpoint.orElse(null));
@@ -262,6 +290,9 @@ public final class CaptureLoop {
                     }
                     gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
                             + ")");
+                    if (stopping() && subscriptions == 0) {
+                        return stoppedBeforeKafka();
+                    }
                     if (stopping()) {
                         log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not "
                                 + "published (the next start replays them from the engine if it still has them)",
