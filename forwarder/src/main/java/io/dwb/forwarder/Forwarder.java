@@ -11,6 +11,8 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -105,8 +107,28 @@ public final class Forwarder implements AutoCloseable {
             // looks silent in its old partition, as long as three of their heartbeat intervals exceed 30 s (90 s by
             // default).
             p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
+            cooperativeUnlessChosen(p);
         }
         return p;
+    }
+
+    /**
+     * Incremental cooperative rebalancing, unless the client properties choose the assignors or the group protocol
+     * of KIP-848 ({@code group.protocol=consumer}, whose assignors run on the broker and which refuses the setting).
+     * Kafka's default list, [RangeAssignor, CooperativeStickyAssignor], makes the group eager: each forwarder
+     * started or stopped took every partition from every forwarder of the group, which committed, forgot the hosts
+     * it watched and was given back mostly the same partitions. With only the cooperative assignor, a rebalance
+     * takes from a forwarder just the partitions that move. A group of forwarders of both kinds agrees on it too
+     * (docs/forwarder.md, "Rebalances move only the partitions that change hands").
+     */
+    private static void cooperativeUnlessChosen(Properties p) {
+        Object protocol = p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        boolean brokerAssigns = protocol != null
+                && GroupProtocol.CONSUMER.name().equalsIgnoreCase(protocol.toString().strip());
+        if (!brokerAssigns) {
+            p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    CooperativeStickyAssignor.class.getName());
+        }
     }
 
     /** The {@code auto.offset.reset} of the Kafka client properties, which the forwarder applies itself. */

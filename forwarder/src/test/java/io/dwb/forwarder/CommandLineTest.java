@@ -11,6 +11,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /** Options, their defaults, environment variables, and the errors a user sees for bad values. */
@@ -176,6 +182,28 @@ class CommandLineTest {
                 .containsEntry("group.instance.id", "fw-file");
         assertThatThrownBy(() -> ForwarderRun.settings("--kafka-config", file.toString(), "--instance-id", "fw-a"))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("group.instance.id=fw-file");
+        java.nio.file.Files.delete(file);
+    }
+
+    /**
+     * The group rebalances cooperatively (a forwarder joining or leaving takes from the others only the partitions
+     * that move: {@code RebalanceKeepsWatchTest}) unless the client properties choose the assignors, or KIP-848's
+     * protocol, whose assignors run on the broker and whose consumer refuses the setting.
+     */
+    @Test
+    void theGroupRebalancesCooperativelyUnlessTheClientPropertiesChooseOtherwise() throws Exception {
+        String strategy = ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG;
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings()))
+                .containsEntry(strategy, CooperativeStickyAssignor.class.getName());
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("dwb-forwarder-", ".properties");
+        java.nio.file.Files.writeString(file, strategy + "=" + RangeAssignor.class.getName() + "\n");
+        assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString())))
+                .containsEntry(strategy, RangeAssignor.class.getName());
+
+        java.nio.file.Files.writeString(file, "group.protocol= Consumer \n"); // Kafka trims it, ignoring case
+        Properties kip848 = Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString()));
+        assertThat(kip848).doesNotContainKey(strategy);
+        new KafkaConsumer<>(kip848, new ByteArrayDeserializer(), new ByteArrayDeserializer()).close();
         java.nio.file.Files.delete(file);
     }
 }

@@ -60,8 +60,9 @@ class PartitionsAddedTest {
                         >= 2L * HOSTS);
 
                 broker.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
-                // The forwarders take the new partitions: the range assignor, first of the consumer's default list,
-                // gives a (its instance id sorts first) partitions 0 and 1, b 2 and 3. The listeners still write to 0.
+                // The forwarders share the new partitions (cooperatively: the one holding 0 keeps it and takes one
+                // more, the other takes two); the owner of 0 follows each host that moves to one of its own and
+                // forgets the others. The listeners still write to 0.
                 await().atMost(Duration.ofSeconds(60)).until(() ->
                         TestRecords.committed(broker, "g-" + topic).size() == 4);
                 Thread.sleep(2L * INTERVAL_SECONDS * 1000); // heartbeats of every host heard in partition 0 again
