@@ -78,7 +78,7 @@ public final class CaptureLoop {
     private final IdleCollection idleCollection;
     /** What was read since the last commit, kept across producers: a failed transaction's records are sent again. */
     private final Uncommitted uncommitted = new Uncommitted(null);
-    private final TransactionBudget budget = new TransactionBudget();
+    private final TransactionBudget budget;
     /** The subscription Kafka failed during, kept reading while the producer is rebuilt; null when none. */
     private OpenSubscription kept;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
@@ -119,6 +119,7 @@ public final class CaptureLoop {
                 }, IdleCollection.QUIET, nanoClock.getAsLong());
         this.settings = settings;
         this.kafka = kafka;
+        this.budget = new TransactionBudget(transactionLimit(kafka, settings.kafkaTimeout()));
         this.queue = queue;
         this.metrics = metrics;
         this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
@@ -198,6 +199,23 @@ public final class CaptureLoop {
         log.info("stopping before Kafka at {} was ready: nothing was read from the Docker engine, so nothing is lost",
                 kafka.getProperty("bootstrap.servers"));
         return 0;
+    }
+
+    /**
+     * How long a transaction may take: the shorter of the producer's {@code max.block.ms} (its commit's wait;
+     * {@code --kafka-timeout} unless the client file sets it) and {@code transaction.timeout.ms}.
+     */
+    private static Duration transactionLimit(Properties kafka, Duration kafkaTimeout) {
+        long blockMs = kafkaTimeout.toMillis();
+        String block = kafka.getProperty("max.block.ms");
+        if (block != null) {
+            try {
+                blockMs = Long.parseLong(block.strip());
+            } catch (NumberFormatException e) {
+                // the producer refuses it, with Kafka's words, when it is built
+            }
+        }
+        return Duration.ofMillis(Math.min(blockMs, TransactionalPublisher.transactionTimeoutMs(kafka)));
     }
 
     /** Creates or checks the topics; returns what the events topic takes. */

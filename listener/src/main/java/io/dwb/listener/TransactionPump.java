@@ -131,7 +131,7 @@ final class TransactionPump {
         CommitPolicy policy = new CommitPolicy(transactionInterval, budget, opened);
         boolean stopRequested = false;
         try {
-            publishHeld();
+            publishHeld(stream.connected());
             while (true) {
                 if (stopping.getAsBoolean() && !stopRequested) {
                     log.info("stopping: disconnecting from the engine and committing what was read");
@@ -212,7 +212,7 @@ final class TransactionPump {
      */
     void commitHeld() {
         if (!uncommitted.isEmpty()) {
-            publishHeld();
+            publishHeld(false);
             commit(uncommitted.held().size());
         }
     }
@@ -224,9 +224,10 @@ final class TransactionPump {
     private void commit(int n) {
         long commitStart = nanoClock.getAsLong();
         int records = publisher.sent();
+        long opened = publisher.openedNanos();
         TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.committing(n));
         long committed = nanoClock.getAsLong();
-        budget.committed(records);
+        budget.committed(records, committed - opened);
         metrics.transaction(committed - commitStart, steps);
         long committedAt = epochNanos.getAsLong();
         for (Uncommitted.Held h : uncommitted.held().subList(0, n)) {
@@ -242,10 +243,14 @@ final class TransactionPump {
 
     /**
      * The records held from a failed transaction, before anything new: in transactions of the {@link TransactionBudget}
-     * at most, each but the last committed here with its checkpoint (the last stays open for new events to join).
-     * In one transaction, a backlog the broker takes too slowly failed again at every retry.
+     * at most, each but the last committed here with its checkpoint (the last stays open for new events to join),
+     * never one ending between a gap and its state records (the contract has them in one transaction), and a heartbeat
+     * between them when one is due (a long republish looked like a silent host). In one transaction, a backlog the
+     * broker takes too slowly failed again at every retry.
+     *
+     * @param connected whether the engine subscription is open, for the heartbeats
      */
-    private void publishHeld() {
+    private void publishHeld(boolean connected) {
         if (uncommitted.isEmpty()) {
             return;
         }
@@ -259,6 +264,9 @@ final class TransactionPump {
         while (true) {
             List<Uncommitted.Held> held = uncommitted.held();
             int n = Math.min(held.size(), budget.records());
+            while (n < held.size() && !held.get(n).event()) {
+                n++; // a gap's state records (or a gap) stay with what precedes them
+            }
             for (Uncommitted.Held h : held.subList(0, n)) {
                 // Stamped again by this send's clock: a broker that refused the old stamps (this host's clock was
                 // off, since fixed) would refuse them again at every retry, capture stuck until a restart.
@@ -268,6 +276,10 @@ final class TransactionPump {
                 return;
             }
             commit(n);
+            long now = nanoClock.getAsLong();
+            if (heartbeats.due(now)) {
+                publisher.send(records.heartbeat(heartbeats.heartbeat(connected, uncommitted.pending())));
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import io.dwb.listener.TransactionPump.GapCause;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.StateSnapshot;
@@ -60,7 +61,7 @@ class TransactionPumpTest {
     /** The wall clock: still, so that each event's latency is known. */
     private final AtomicLong epochNanos = new AtomicLong(T0 + 5_000_000_000L);
     private final ListenerMetrics metrics = new ListenerMetrics(queue::size);
-    private final TransactionBudget budget = new TransactionBudget();
+    private final TransactionBudget budget = new TransactionBudget(Duration.ofSeconds(30));
 
     /** One subscription run from {@code committed}, a first start when null. */
     private Checkpoint run(Checkpoint committed) {
@@ -391,7 +392,7 @@ class TransactionPumpTest {
         producer.commitTransactionException = new TimeoutException("commit took too long");
         catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
         assertThat(uncommitted.events()).isEqualTo(7);
-        budget.tooSlow(new TransactionalPublisher.Progress(7, 6, false));
+        budget.tooSlow(new TransactionalPublisher.Progress(7, 6, 0, false));
         assertThat(budget.records()).isEqualTo(3);
         assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
@@ -411,6 +412,58 @@ class TransactionPumpTest {
                 .map(RecentlyPublished::idOf).toList());
         assertThat(last).isEqualTo(position(backlog.get(6)));
         assertThat(budget.records()).as("the full transaction committed in time doubled it").isEqualTo(6);
+    }
+
+    /**
+     * A part of what was held never ends between a gap and its state records, which the contract has in one
+     * transaction (a restart between the two commits published the gap twice, the first without its state).
+     */
+    @Test
+    void aPartOfWhatWasHeldNeverEndsBetweenAGapAndItsState() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        TopicRecords records = new TopicRecords(HOST, "events", "checkpoints");
+        MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        TransactionPump pump = pump(publisherOver(rebuilt), uncommitted);
+        uncommitted.hold(records.event(event(1)), event(1));
+        pump.holdGap(new Gap(ContractJson.rfc3339(T0), ContractJson.rfc3339(T0 + 1), T0, T0 + 1,
+                GapReason.ENGINE_RESTARTED.code(), "the engine restarted", null));
+        uncommitted.hold(records.event(event(2)), event(2));
+        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, 0, false));
+        assertThat(budget.records()).isEqualTo(1);
+
+        pump.commitHeld();
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "gap", "state", "checkpoint 1", "event 2",
+                "checkpoint 2");
+    }
+
+    /**
+     * A republish in parts, each taking long (a slow broker), sends the heartbeats due meanwhile: without them, a
+     * republish longer than three intervals looked like a silent host to the forwarders.
+     */
+    @Test
+    void aLongRepublishInPartsSendsTheHeartbeatsDueMeanwhile() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        TopicRecords records = new TopicRecords(HOST, "events", "checkpoints");
+        MockProducer<byte[], byte[]> slow = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized void commitTransaction() {
+                clock.addAndGet(HEARTBEAT.toNanos() + 1); // a heartbeat interval for each part
+                super.commitTransaction();
+            }
+        };
+        TransactionPump pump = pump(publisherOver(slow), uncommitted);
+        for (int n = 1; n <= 3; n++) {
+            uncommitted.hold(records.event(event(n)), event(n));
+        }
+        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, 0, false));
+
+        pump.commitHeld();
+
+        assertThat(kinds(slow.history())).containsExactly("event 1", "checkpoint 1", "heartbeat", "event 2",
+                "checkpoint 2", "heartbeat", "event 3", "checkpoint 3");
     }
 
     private static Checkpoint position(CapturedEvent e) {
