@@ -228,9 +228,11 @@ public final class TransactionalPublisher implements AutoCloseable {
                     .contains(Errors.INVALID_TRANSACTION_TIMEOUT.message())) {
                 // Refused at every start, whatever the wait: not an outage. Kafka 4.2's producer gives the broker's
                 // error as its words only ("Unexpected error in InitProducerIdResponse; …"), without the exception.
-                throw new ConfigurationError("transaction.timeout.ms in the Kafka configuration ("
-                        + Duration.ofNanos(transactionTimeoutNanos).toMillis() + " ms) is above what the broker "
-                        + "allows (its transaction.max.timeout.ms, 15 minutes by default): " + e.getMessage(), e);
+                long ms = Duration.ofNanos(transactionTimeoutNanos).toMillis();
+                throw new ConfigurationError("transaction.timeout.ms (" + ms + " ms"
+                        + (ms == DEFAULT_TRANSACTION_TIMEOUT_MS ? ", the producer's default" : "")
+                        + ") is above what the broker allows (its transaction.max.timeout.ms, 15 minutes by default): "
+                        + "set a smaller one in the Kafka client configuration; " + e.getMessage(), e);
             }
             throw new KafkaUnavailable("cannot start a Kafka transaction: " + e.getMessage(), e);
         }
