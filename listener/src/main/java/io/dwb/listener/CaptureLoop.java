@@ -320,11 +320,11 @@ public final class CaptureLoop {
                     }
                     TransactionalPublisher.Progress outOfTime = e.outOfTime();
                     if (outOfTime != null && budget.tooSlow(outOfTime)) {
-                        log.warn("the broker took {} of the transaction's {} records before {}: it takes this "
-                                + "listener's records more slowly than that (a client quota, a slow link?); the next "
-                                + "transactions hold at most {} records, more again once they commit in time",
-                                outOfTime.acknowledged(), outOfTime.sent(), outOfTime.abortedByBroker()
-                                        ? "it aborted it (transaction.timeout.ms)"
+                        log.warn("a transaction of {} records ({} acknowledged by the broker) did not end before {}: "
+                                + "the broker took this listener's records more slowly than that (a client quota, a "
+                                + "slow link, or Kafka gone meanwhile); the next transactions hold at most {} records, "
+                                + "more again once they commit well in time", outOfTime.sent(), outOfTime.acknowledged(),
+                                outOfTime.abortedByBroker() ? "the broker aborted it (transaction.timeout.ms)"
                                         : "the producer's wait ran out (max.block.ms)", budget.records());
                     }
                     Duration wait = kafkaBackoff.next();

@@ -4,14 +4,15 @@ import java.time.Duration;
 
 /**
  * How many records one transaction may hold: {@link #MAX_RECORDS}, so that one stays small whatever the burst; less
- * after a transaction failed for taking longer than Kafka allowed while the broker was still taking its records (a
- * client quota on a shared cluster, a slow link). Publishing again everything held in one transaction would fail the
- * same way at every retry, capture stuck for good; so the next ones hold half of what the broker acknowledged in
- * time. A full transaction committed within a quarter of the {@linkplain #limit time a transaction may take} doubles
- * the budget again, up to the maximum: one committed in more would fail at twice its size, and a doubling at every
- * commit failed every other transaction. A failure with every record acknowledged, or none, or none lately, is an
- * outage, not a slow broker: the budget stays. Outlives the producers; not thread-safe: the publishing thread owns
- * it.
+ * after a transaction failed for taking longer than Kafka allowed while the broker answered (it acknowledged some of
+ * its records: a client quota on a shared cluster, whose throttling also holds back the transaction's end, or a slow
+ * link). Publishing again everything held in one transaction would fail the same way at every retry, capture stuck
+ * for good; so the next ones hold half of what the broker acknowledged in time (half of all when it acknowledged
+ * all). A full transaction committed within a quarter of the time a transaction may take doubles the budget again,
+ * up to the maximum: one committed in more would fail at twice its size, and a doubling at every commit failed every
+ * other transaction. A failure with nothing acknowledged is an outage: the budget stays (one after some records were
+ * acknowledged shrinks it too, which the next quick commits undo). Outlives the producers; not thread-safe: the
+ * publishing thread owns it.
  */
 final class TransactionBudget {
     /** Records per transaction at most (about 3 MB of typical events). */
@@ -34,18 +35,14 @@ final class TransactionBudget {
     }
 
     /**
-     * A transaction failed for taking too long ({@code failed}: its records, those the broker acknowledged, and how
-     * long before the failure it acknowledged the last). It was too large for the broker only if the broker was
-     * still taking its records: some, not all, the last in the second half of the wait. Returns whether the budget
-     * shrank.
+     * A transaction failed for taking too long ({@code failed}: its records and those the broker acknowledged).
+     * Returns whether the budget shrank.
      */
     boolean tooSlow(TransactionalPublisher.Progress failed) {
-        boolean takingRecords = failed.acknowledged() > 0 && failed.acknowledged() < failed.sent()
-                && failed.sinceLastAcknowledgedNanos() < limitNanos / 2;
-        if (!takingRecords) {
+        if (failed.acknowledged() == 0) {
             return false;
         }
-        int shrunk = Math.max(1, Math.min(records, failed.acknowledged() / 2));
+        int shrunk = Math.max(1, Math.min(records, Math.min(failed.acknowledged(), failed.sent()) / 2));
         boolean shrank = shrunk < records;
         records = shrunk;
         return shrank;

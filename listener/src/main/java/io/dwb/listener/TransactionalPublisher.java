@@ -80,8 +80,6 @@ public final class TransactionalPublisher implements AutoCloseable {
     private final AtomicLong lastAckNanos = new AtomicLong();
     /** Records of the open transaction the broker acknowledged (counted on the producer's network thread). */
     private final AtomicInteger acknowledgedCount = new AtomicInteger();
-    /** nanoClock when the broker last took a record of the open transaction (an acknowledgement without error). */
-    private final AtomicLong lastTakenNanos = new AtomicLong();
     private final Callback acknowledged;
 
     /** With one clock for both (a test's fake clock). */
@@ -105,11 +103,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.wallNanos = wallNanos;
         this.transactionTimeoutNanos = Duration.ofMillis(transactionTimeoutMs).toNanos();
         this.acknowledged = (metadata, exception) -> {
-            long now = nanoClock.getAsLong();
-            lastAckNanos.set(now);
+            lastAckNanos.set(nanoClock.getAsLong());
             if (exception == null) {
                 acknowledgedCount.incrementAndGet();
-                lastTakenNanos.set(now);
             }
         };
     }
@@ -245,7 +241,6 @@ public final class TransactionalPublisher implements AutoCloseable {
                 producer.beginTransaction();
                 acknowledgedCount.set(0);
                 openedNanos = nanoClock.getAsLong();
-                lastTakenNanos.set(openedNanos);
                 openedWallNanos = wallNanos.getAsLong();
             }
             producer.send(record, acknowledged);
@@ -320,8 +315,7 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + "): this host's clock is further from the broker's than the events topic's "
                     + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
         }
-        Progress outOfTime = new Progress(sent, acknowledgedCount.get(),
-                nanoClock.getAsLong() - lastTakenNanos.get(), false);
+        Progress outOfTime = new Progress(sent, acknowledgedCount.get(), false);
         // Kafka no longer takes this producer's epoch: a newer producer or the broker's timeout aborted its
         // transaction; with transactions version 2, before KAFKA-20785, either also shows as an invalid state alone.
         boolean fenced = cause(e, ProducerFencedException.class) != null
@@ -341,8 +335,7 @@ public final class TransactionalPublisher implements AutoCloseable {
                     .toMillis() + " ms), and the broker aborted it (" + e.getMessage() + "); starting a new "
                     + "producer, which publishes again what was read (a listener of this engine started meanwhile "
                     + "loses its transactional id to it and exits)", e,
-                    new Progress(outOfTime.sent(), outOfTime.acknowledged(), outOfTime.sinceLastAcknowledgedNanos(),
-                            true));
+                    new Progress(outOfTime.sent(), outOfTime.acknowledged(), true));
         }
         if (fenced) {
             return new Fenced(e);
@@ -394,11 +387,10 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /**
      * A transaction that failed for taking too long: its records, those of them the broker acknowledged meanwhile,
-     * how long before the failure it acknowledged the last (since the transaction began when none), and whether the
-     * broker aborted it after {@code transaction.timeout.ms} (otherwise a wait of the producer's, {@code max.block.ms},
-     * ran out).
+     * and whether the broker aborted it after {@code transaction.timeout.ms} (otherwise a wait of the producer's,
+     * {@code max.block.ms}, ran out).
      */
-    public record Progress(int sent, int acknowledged, long sinceLastAcknowledgedNanos, boolean abortedByBroker) {}
+    public record Progress(int sent, int acknowledged, boolean abortedByBroker) {}
 
     /** Kafka did not take the transaction; nothing of it is visible to read_committed readers. */
     public static class KafkaUnavailable extends RuntimeException {

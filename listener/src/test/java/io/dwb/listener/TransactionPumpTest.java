@@ -392,7 +392,7 @@ class TransactionPumpTest {
         producer.commitTransactionException = new TimeoutException("commit took too long");
         catchThrowable(() -> pump(publisher, uncommitted).run(stream, check, CAUSE));
         assertThat(uncommitted.events()).isEqualTo(7);
-        budget.tooSlow(new TransactionalPublisher.Progress(7, 6, 0, false));
+        budget.tooSlow(new TransactionalPublisher.Progress(7, 6, false));
         assertThat(budget.records()).isEqualTo(3);
         assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
@@ -429,7 +429,7 @@ class TransactionPumpTest {
         pump.holdGap(new Gap(ContractJson.rfc3339(T0), ContractJson.rfc3339(T0 + 1), T0, T0 + 1,
                 GapReason.ENGINE_RESTARTED.code(), "the engine restarted", null));
         uncommitted.hold(records.event(event(2)), event(2));
-        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, 0, false));
+        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, false));
         assertThat(budget.records()).isEqualTo(1);
 
         pump.commitHeld();
@@ -458,7 +458,7 @@ class TransactionPumpTest {
         for (int n = 1; n <= 3; n++) {
             uncommitted.hold(records.event(event(n)), event(n));
         }
-        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, 0, false));
+        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, false));
 
         pump.commitHeld();
 
