@@ -66,7 +66,7 @@ final class StateChanges {
     /** A host became silent, at {@code nowNanos} (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. */
     void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
         if (silentLines.take(nowNanos)) {
-            log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
+            log.warn("host {} is silent: no heartbeat for {} s of its partition's time (interval {} s)",
                     silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
         }
     }
@@ -90,8 +90,8 @@ final class StateChanges {
     /**
      * The silent-host watch's bounds reached, said when their counts change: hosts not watched (it watches {@link
      * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten,
-     * hosts silent for a day forgotten for new ones and record times ahead of this clock (both: the first, then every
-     * {@link #DEAD_LETTER_LOG_EVERY}th).
+     * hosts silent for a day forgotten for new ones and heartbeat times ahead of this clock (both: the first, then
+     * every {@link #DEAD_LETTER_LOG_EVERY}th).
      */
     void watchBounds(long notWatched, long forgotten, long replaced, long ahead, long moved) {
         if (moved > loggedMoved) {
@@ -126,8 +126,8 @@ final class StateChanges {
         }
         if (ahead > loggedAhead && (loggedAhead == 0
                 || ahead / DEAD_LETTER_LOG_EVERY > loggedAhead / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("{} record(s) so far were dated more than {} s ahead of this forwarder's clock: each counts as "
-                    + "this clock's time for silent hosts; look for a listener host whose clock is wrong, or a "
+            log.warn("{} heartbeat(s) so far were dated more than {} s ahead of this forwarder's clock: each counts "
+                    + "as this clock's time for silent hosts; look for a listener host whose clock is wrong, or a "
                     + "writer of forged records", ahead, SilentHostWatch.AHEAD_NANOS / 1_000_000_000L);
             loggedAhead = ahead;
         }
