@@ -16,6 +16,10 @@ final class PartitionTime {
     private boolean anchored;
     private long anchorRecordNanos;
     private long anchorLocalNanos;
+    /** The host whose leap (see {@link #leap}) waits for another's, and how far it claimed, until when. */
+    private String leapBy;
+    private long leapNanos;
+    private long leapUntilNanos;
 
     boolean known() {
         return known;
@@ -30,6 +34,28 @@ final class PartitionTime {
     void reach(long timeNanos, long nowNanos) {
         recordNanos = known ? Math.max(recordNanos, timeNanos) : timeNanos;
         known = true;
+    }
+
+    /**
+     * A heartbeat of {@code host} claims the partition got to {@code claimedNanos}, more than one of its intervals past
+     * its time, {@code furthestNanos}: either every host there was silent and they come back (their clocks say so
+     * alike), or this host's clock stepped ahead (a host booted with its hardware clock on local time), which dragged
+     * every other host there into silence. It moves as far as another host claimed within {@code windowNanos} of the
+     * partition's time, else to {@code furthestNanos} only. Returns the host whose claim this one bore out (its own
+     * reading to be moved on as well), else null.
+     */
+    String leap(String host, long claimedNanos, long furthestNanos, long windowNanos, long nowNanos) {
+        if (leapBy != null && !leapBy.equals(host) && leapNanos > furthestNanos && at(nowNanos) <= leapUntilNanos) {
+            reach(Math.min(claimedNanos, leapNanos), nowNanos);
+            String confirmed = leapBy;
+            leapBy = null;
+            return confirmed;
+        }
+        reach(furthestNanos, nowNanos);
+        leapBy = host;
+        leapNanos = claimedNanos;
+        leapUntilNanos = at(nowNanos) + windowNanos;
+        return null;
     }
 
     /**

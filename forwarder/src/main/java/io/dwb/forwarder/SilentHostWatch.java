@@ -29,10 +29,12 @@ import java.util.function.LongSupplier;
  * partition's time when its host's previous heartbeat was read plus what the host's own clock counted between the
  * two. So only differences of each host's clock count, as only differences of this process's clock do: a host whose
  * clock runs ahead does not drag its partition with it (one 5 min fast made every other host of its partition
- * silent, then back, at each heartbeat of a backlog). The first heartbeat of a host, and those of hosts not
- * watched, move nothing: they only give a partition that has no time yet its first. Events do not move it either,
- * being dated by their host's clock with no heartbeat to bound them. Hosts of partitions this process no longer
- * owns are forgotten; a new owner knows a host from its first heartbeat on.
+ * silent, then back, at each heartbeat of a backlog). Nor does one whose clock steps ahead: a heartbeat moves the
+ * partition's time more than one interval on only when another host says as much ({@link PartitionTime#leap}). The
+ * first heartbeat of a host, and those of hosts not watched, move nothing: they only give a partition that has no
+ * time yet its first. Events do not move it either, being dated by their host's clock with no heartbeat to bound
+ * them. Hosts of partitions this process no longer owns are forgotten; a new owner knows a host from its first
+ * heartbeat on.
  *
  * <p>A heartbeat's time is anyone's who may write the topic, so none counts as later than this process's wall clock
  * plus {@link #AHEAD_NANOS}: one heartbeat dated 2099 moved its partition's time there, and every host of the
@@ -226,8 +228,10 @@ public final class SilentHostWatch {
     /**
      * Moves {@code time} on with a heartbeat of a watched host: to its time, but no further than the partition's time
      * at its previous heartbeat plus what the host's clock counted since (a clock stepped back counts nothing until it
-     * is past its latest time again). Returns how far the partition's time got since that heartbeat: the host's
-     * silence.
+     * is past its latest time again); more than one of its intervals past where the partition is only when another
+     * host says as much ({@link PartitionTime#leap}). Returns the host's silence: how far the partition's time got
+     * since its previous heartbeat, or what its clock counted when it claims more than one interval (a host alone in
+     * its partition, heard again after a silence, has no one else to say it).
      */
     private long heard(Watched w, int partition, PartitionTime time, long heartbeatTimeNano, long nowNanos) {
         if (w.partition != partition) {
@@ -236,8 +240,18 @@ public final class SilentHostWatch {
             return partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
         }
         long counted = heartbeatTimeNano - w.lastHeartbeatNano;
-        time.reach(Math.min(heartbeatTimeNano, w.heardAtNanos + counted), nowNanos);
-        return time.at(nowNanos) - w.heardAtNanos;
+        long claimed = Math.min(heartbeatTimeNano, w.heardAtNanos + counted);
+        long furthest = time.at(nowNanos) + w.intervalNanos;
+        if (claimed <= furthest) {
+            time.reach(claimed, nowNanos);
+            return time.at(nowNanos) - w.heardAtNanos;
+        }
+        Watched confirmed = hosts.get(time.leap(w.key, claimed, furthest, MISSED_INTERVALS * w.intervalNanos,
+                nowNanos));
+        if (confirmed != null && confirmed.partition == partition) {
+            confirmed.heardAtNanos = Math.max(confirmed.heardAtNanos, time.at(nowNanos)); // its claim borne out
+        }
+        return Math.max(time.at(nowNanos) - w.heardAtNanos, counted);
     }
 
     /**

@@ -142,6 +142,61 @@ class SilentHostWatchTest {
         }
     }
 
+    /**
+     * A host whose clock steps two hours ahead within a backlog (it rebooted with its hardware clock on local time)
+     * and back five minutes later (NTP): its heartbeat moved its partition's time two hours on, and every other host
+     * there was reported silent, then back. A heartbeat moves its partition's time one interval past where it was at
+     * most; the host itself gets one pair (its clock said it was silent for two hours; alone in its partition, that
+     * would be the only word of a real silence).
+     */
+    @Test
+    void aHostWhoseClockStepsHoursAheadInABacklogMakesNoOtherHostSilent() {
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, () -> T0 + 7_200 * S);
+        HostRef stepped = new HostRef("stepped", "STEPPED");
+        List<HostRef> silent = new ArrayList<>();
+        List<SilentHostWatch.Back> back = new ArrayList<>();
+        for (long t = 0; t < 3_600; t += 30) {
+            for (int h = 0; h < 50; h++) {
+                back.addAll(nonNull(watch.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + t * S, 0)));
+            }
+            long step = t >= 1_200 && t < 1_500 ? 7_200 * S : 0;
+            back.addAll(nonNull(watch.heartbeat(0, stepped, 30, T0 + t * S + step, 0)));
+            watch.newlySilent(0).forEach(s -> silent.add(s.host()));
+        }
+        assertThat(silent).isEmpty();
+        assertThat(back).singleElement().satisfies(b -> {
+            assertThat(b.host()).isEqualTo(stepped);
+            assertThat(b.missed()).as("its silent-host alert, sent before").isNotNull();
+        });
+    }
+
+    /**
+     * Every host of a partition down for an hour (a power cut) while the forwarder reads a backlog; most come back.
+     * The first heartbeat back claims an hour at once: no other host has said so yet, so it might be a clock stepped
+     * ahead; the second bears it out, and the partition's time takes the leap. The hosts still down are reported at
+     * once, and each host back gets its one pair of alerts, no more.
+     */
+    @Test
+    void hostsBackAfterTheirWholePartitionWasSilentLetTheOnesStillDownBeReported() {
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, () -> T0 + 7_200 * S);
+        List<HostRef> silent = new ArrayList<>();
+        List<SilentHostWatch.Back> back = new ArrayList<>();
+        for (long t = 0; t <= 5_400; t += 30) {
+            for (int h = 0; h < 20; h++) {
+                boolean down = t > 600 && t < 4_200 || h >= 17 && t > 600;
+                if (!down) {
+                    back.addAll(nonNull(watch.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + (t + h) * S,
+                            0)));
+                }
+            }
+            watch.newlySilent(0).forEach(host -> silent.add(host.host()));
+        }
+        assertThat(silent).containsExactlyInAnyOrder(new HostRef("h17", "H17"), new HostRef("h18", "H18"),
+                new HostRef("h19", "H19"));
+        assertThat(back).extracting(SilentHostWatch.Back::host).doesNotHaveDuplicates().hasSize(17);
+        assertThat(back).allSatisfy(b -> assertThat(b.missed()).as("its silence, said first").isNotNull());
+    }
+
     private static List<SilentHostWatch.Back> nonNull(SilentHostWatch.Back back) {
         return back == null ? List.of() : List.of(back);
     }
