@@ -34,6 +34,11 @@ final class PartitionTime {
     void reach(long timeNanos, long nowNanos) {
         recordNanos = known ? Math.max(recordNanos, timeNanos) : timeNanos;
         known = true;
+        if (live && !anchored) {
+            // Live before its first record (a quiet partition after a restart, a new one): the clock counts from
+            // here. It counted from 0 before, which no record time is below: the hosts there were never reported.
+            anchor(nowNanos);
+        }
     }
 
     /**
@@ -63,7 +68,7 @@ final class PartitionTime {
      * mean its hosts said nothing.
      */
     void live(boolean isLive, long nowNanos) {
-        if (isLive && !live) {
+        if (isLive && !live && known) {
             anchor(nowNanos);
         } else if (!isLive && live) {
             recordNanos = at(nowNanos); // time that passed while live stays passed

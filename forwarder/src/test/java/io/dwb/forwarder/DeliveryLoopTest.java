@@ -1553,6 +1553,33 @@ class DeliveryLoopTest {
     }
 
     /**
+     * A partition found caught up (lag 0) before its first record was delivered, as a quiet one is after a restart or
+     * a rebalance, and a new one always: its time counted the clock from 0, below any record's time, so its hosts
+     * were never reported silent (none in ten minutes after its one host's last heartbeat).
+     */
+    @Test
+    void aQuietPartitionLiveBeforeItsFirstRecordReportsItsHostSilentOnceAfterThreeIntervals() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.updateEndOffsets(Map.of(P0, 0L)); // assigned with nothing to read
+        for (int i = 0; i < 3; i++) {
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        consumer.addRecord(heartbeat(P0, 0, 1_764_000_000_000_000_000L)); // its one host speaks once, then stops
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        for (int i = 0; i < 15; i++) { // a round a second, as the forwarder runs them when idle
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        assertThat(sink.accepted).as("three intervals, not more").isEmpty();
+        for (int i = 0; i < 600; i++) {
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        assertThat(hostAlerts()).containsExactly("silent-host host-" + "a".repeat(32));
+    }
+
+    /**
      * A backlog (Wazuh was down ten minutes) of ten hosts' heartbeats and one host's heartbeats and events, its clock
      * a minute fast (four intervals): its records moved their partition's time a minute past every other host's
      * heartbeats, and each of those hosts was reported silent at each judgement, and back at its next heartbeat. Now

@@ -197,6 +197,23 @@ class SilentHostWatchTest {
         assertThat(back).allSatisfy(b -> assertThat(b.missed()).as("its silence, said first").isNotNull());
     }
 
+    /**
+     * A partition found live before its first record (a quiet one after a restart or a rebalance, one just added)
+     * counted this clock from time 0, below any record's time: its hosts were never reported silent.
+     */
+    @Test
+    void aPartitionLiveBeforeItsFirstRecordReportsItsHostSilentThreeIntervalsAfterItsLastHeartbeat() {
+        watch.live(0, true, 1_000 * S);
+        watch.heartbeat(0, A, 30, T0, 1_005 * S); // its one host, heard once
+        for (long now = 1_005 * S; now <= 1_095 * S; now += S) {
+            watch.live(0, true, now);
+            assertThat(watch.newlySilent(now)).isEmpty();
+        }
+        watch.live(0, true, 1_096 * S);
+        assertThat(watch.newlySilent(1_096 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+        assertThat(watch.newlySilent(1_700 * S)).as("once").isEmpty();
+    }
+
     private static List<SilentHostWatch.Back> nonNull(SilentHostWatch.Back back) {
         return back == null ? List.of() : List.of(back);
     }
