@@ -359,6 +359,9 @@ public final class AlertPipeline {
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now, room)) {
                 silentHost(silent, now);
             }
+            for (SilentHostWatch.ClockSkew skew : live.silentHosts().skewedClocks()) {
+                changes.clockSkew(skew, now);
+            }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),
                     live.silentHosts().replaced(), live.silentHosts().ahead(), live.silentHosts().moved());
             metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());

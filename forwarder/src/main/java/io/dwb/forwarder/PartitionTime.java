@@ -25,6 +25,10 @@ final class PartitionTime {
         return known;
     }
 
+    boolean live() {
+        return live;
+    }
+
     /** Its time at {@code nowNanos} (the monotonic clock); meaningless until {@link #known}. */
     long at(long nowNanos) {
         return anchored ? Math.max(recordNanos, anchorRecordNanos + (nowNanos - anchorLocalNanos)) : recordNanos;

@@ -70,6 +70,14 @@ public final class SilentHostWatch {
      * little ahead; past that it counts as this clock plus this.
      */
     static final long AHEAD_NANOS = Duration.ofSeconds(5).toNanos();
+    /**
+     * How far from this process's clock a host's heartbeats, read as soon as they are written, may be dated before the
+     * host's clock is said to be wrong (its records' times are in its alerts); beyond a listener's slowest commit.
+     */
+    static final long CLOCK_SKEW_NANOS = Duration.ofSeconds(60).toNanos();
+    /** Hosts' clocks found wrong that may wait to be said; past that, a host is found again at its next heartbeat. */
+    static final int MAX_SKEWS_WAITING = 100;
+    private static final long NOT_SKEWED = Long.MIN_VALUE;
 
     private final Map<Integer, PartitionTime> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
@@ -80,6 +88,7 @@ public final class SilentHostWatch {
      * next checks, so that new silent hosts, however many, do not hold one back for good.
      */
     private final Map<String, Watched> unreported = new LinkedHashMap<>();
+    private final List<ClockSkew> skews = new ArrayList<>();
     private final int maxWatched;
     private final long maxWatchedBytes;
     private long watchedBytes;
@@ -138,6 +147,12 @@ public final class SilentHostWatch {
      */
     public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {}
 
+    /**
+     * A host whose heartbeats, read while its partition is live, stayed dated {@code skewNanos} from this process's
+     * wall clock (ahead: positive) for three of its intervals: its clock, or this one, is wrong.
+     */
+    public record ClockSkew(HostRef host, long skewNanos) {}
+
     private static final class Watched {
         final String key;
         HostRef host;
@@ -150,6 +165,9 @@ public final class SilentHostWatch {
         /** Its partition's time when its last heartbeat was read: what its silence is measured from. */
         long heardAtNanos;
         boolean reported;
+        /** Since when (this process's monotonic clock) its heartbeats are dated too far from this clock, if so. */
+        long skewedSinceNanos = NOT_SKEWED;
+        boolean skewSaid;
         /** {@link #bytes} of its host. */
         long bytes;
 
@@ -222,6 +240,9 @@ public final class SilentHostWatch {
         w.lastHeartbeatNano = known ? Math.max(w.lastHeartbeatNano, heartbeatTimeNano) : heartbeatTimeNano;
         w.heardAtNanos = time.at(nowNanos);
         w.reported = false;
+        if (time.live()) {
+            checkClock(w, claimedTimeNano, nowNanos);
+        }
         return back;
     }
 
@@ -252,6 +273,34 @@ public final class SilentHostWatch {
             confirmed.heardAtNanos = Math.max(confirmed.heardAtNanos, time.at(nowNanos)); // its claim borne out
         }
         return Math.max(time.at(nowNanos) - w.heardAtNanos, counted);
+    }
+
+    /**
+     * Whether the heartbeat of {@code w}, read as soon as it was written (its partition live), is dated too far from
+     * this clock: said once, when it has been so for three of its intervals (a burst a listener held while Kafka was
+     * away is read within moments, not for three intervals).
+     */
+    private void checkClock(Watched w, long claimedTimeNano, long nowNanos) {
+        long skew = claimedTimeNano - epochNanos.getAsLong();
+        if (Math.abs(skew) <= CLOCK_SKEW_NANOS) {
+            w.skewedSinceNanos = NOT_SKEWED;
+            w.skewSaid = false; // right again: said again if it goes wrong again
+            return;
+        }
+        if (w.skewedSinceNanos == NOT_SKEWED) {
+            w.skewedSinceNanos = nowNanos;
+        } else if (!w.skewSaid && nowNanos - w.skewedSinceNanos >= MISSED_INTERVALS * w.intervalNanos
+                && skews.size() < MAX_SKEWS_WAITING) {
+            skews.add(new ClockSkew(w.host, skew));
+            w.skewSaid = true;
+        }
+    }
+
+    /** The hosts whose clocks were found wrong since the last call, each once. */
+    public List<ClockSkew> skewedClocks() {
+        List<ClockSkew> found = List.copyOf(skews);
+        skews.clear();
+        return found;
     }
 
     /**

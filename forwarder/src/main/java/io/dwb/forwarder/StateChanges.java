@@ -28,6 +28,7 @@ final class StateChanges {
     private final ForwarderMetrics metrics;
     private final LinesPerMinute silentLines = new LinesPerMinute();
     private final LinesPerMinute backLines = new LinesPerMinute();
+    private final LinesPerMinute skewLines = new LinesPerMinute();
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
     private long loggedNotWatched;
@@ -72,8 +73,8 @@ final class StateChanges {
     }
 
     /**
-     * Says how many silent-host and host-back lines the last minute left out, once it is over. Call regularly (the
-     * silent-host check, every second).
+     * Says how many silent-host, host-back and wrong-clock lines the last minute left out, once it is over. Call
+     * regularly (the silent-host check, every second).
      */
     void hostLinesLeftOut(long nowNanos) {
         long silent = silentLines.leftOut(nowNanos);
@@ -84,6 +85,26 @@ final class StateChanges {
                     HOST_LINES_PER_MINUTE,
                     "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.SILENT_HOST + "\"}",
                     "{kind=\"" + AlertPipeline.HOST_BACK + "\"}");
+        }
+        long skewed = skewLines.leftOut(nowNanos);
+        if (skewed > 0) {
+            log.warn("{} more host(s) within a minute date their heartbeats over {} s from this forwarder's clock than "
+                    + "are logged one by one ({} a minute); when it is most of them, check this forwarder's clock",
+                    skewed, SilentHostWatch.CLOCK_SKEW_NANOS / 1_000_000_000L, HOST_LINES_PER_MINUTE);
+        }
+    }
+
+    /**
+     * A host whose heartbeats stay dated far from this forwarder's clock as they arrive, at {@code nowNanos}
+     * (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. Silence is measured without the hosts' clocks,
+     * but an operator wants to know that this host's events carry wrong times.
+     */
+    void clockSkew(SilentHostWatch.ClockSkew skew, long nowNanos) {
+        if (skewLines.take(nowNanos)) {
+            log.warn("host {} dates its heartbeats {} s {} this forwarder's clock as they arrive: its clock (or this "
+                    + "one) is wrong, or its records reach Kafka that late; the times of its events in Wazuh are its "
+                    + "clock's (silent hosts are judged without it)", skew.host().label(),
+                    Math.abs(skew.skewNanos()) / 1_000_000_000L, skew.skewNanos() > 0 ? "ahead of" : "behind");
         }
     }
 

@@ -214,6 +214,31 @@ class SilentHostWatchTest {
         assertThat(watch.newlySilent(1_700 * S)).as("once").isEmpty();
     }
 
+    /**
+     * A host whose heartbeats, read as they are written, stay dated 100 s behind this clock for three intervals: its
+     * clock is said to be wrong, once in an hour of them. Heartbeats a listener held while Kafka was away, read at
+     * once and dated minutes back, are no wrong clock.
+     */
+    @Test
+    void aClockMinutesOffIsSaidOnceAndHeartbeatsReadLateInOneBurstAreNot() {
+        AtomicLong wall = new AtomicLong(T0 + 600 * S);
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, wall::get);
+        watch.heartbeat(0, A, 30, T0 + 300 * S, 0);
+        watch.live(0, true, 0);
+        for (long t = 330; t <= 600; t += 30) {
+            watch.heartbeat(0, A, 30, T0 + t * S, S);
+        }
+        assertThat(watch.skewedClocks()).as("a burst read late").isEmpty();
+
+        List<SilentHostWatch.ClockSkew> skews = new ArrayList<>();
+        for (long t = 630; t <= 4_200; t += 30) { // its clock now 100 s behind, for an hour
+            wall.set(T0 + (t + 100) * S);
+            watch.heartbeat(0, A, 30, T0 + t * S, (t - 600 + 1) * S);
+            skews.addAll(watch.skewedClocks());
+        }
+        assertThat(skews).containsExactly(new SilentHostWatch.ClockSkew(A, -100 * S));
+    }
+
     private static List<SilentHostWatch.Back> nonNull(SilentHostWatch.Back back) {
         return back == null ? List.of() : List.of(back);
     }
