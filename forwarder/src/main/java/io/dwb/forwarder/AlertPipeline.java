@@ -267,11 +267,11 @@ public final class AlertPipeline {
                 if (stateAlerts.size() >= MAX_STATE_ALERTS) {
                     return LATER; // not yet taken by the watch: it is, once, when the queue has room
                 }
+                long now = clock.getAsLong();
                 SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
                         HostPartition.hash(record.key()), bridge.json().path("intervalSeconds").asLong(30),
-                        bridge.json().path("timeNano").asLong());
+                        bridge.json().path("timeNano").asLong(), now);
                 if (back != null) {
-                    long now = clock.getAsLong();
                     if (back.missed() != null) {
                         silentHost(back.missed(), now);
                     }
@@ -359,6 +359,9 @@ public final class AlertPipeline {
             for (SilentHostWatch.Silent silent : live.silentHosts().newlySilent(now, room)) {
                 silentHost(silent, now);
             }
+            for (SilentHostWatch.ClockSkew skew : live.silentHosts().skewedClocks()) {
+                changes.clockSkew(skew, now);
+            }
             changes.watchBounds(live.silentHosts().notWatched(), live.silentHosts().forgotten(),
                     live.silentHosts().replaced(), live.silentHosts().ahead(), live.silentHosts().moved());
             metrics.watch(live.silentHosts().watched(), live.silentHosts().notWatched());
@@ -419,13 +422,6 @@ public final class AlertPipeline {
         return ContractJson.MAPPER.createObjectNode().put("topic", partition.topic())
                 .put("partition", partition.partition()).put("fromOffset", from).put("toOffset", to)
                 .put("records", to - from);
-    }
-
-    /** Records of {@code partition} up to this timestamp (milliseconds, the contract's event time) were delivered. */
-    public void delivered(int partition, long timestampMs) {
-        if (mode instanceof Mode.Live live) {
-            live.silentHosts().delivered(partition, timestampMs * 1_000_000L);
-        }
     }
 
     /**

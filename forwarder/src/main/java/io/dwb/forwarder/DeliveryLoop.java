@@ -421,7 +421,6 @@ public final class DeliveryLoop {
     /** One partition's turn: up to {@link #PER_PARTITION_TURN} of its records. */
     private Turn partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry) {
         PartitionProgress progress = entry.getValue();
-        long newest = Long.MIN_VALUE; // the latest record time delivered this turn: the partition's progress
         boolean sent = false;
         try {
             for (int turn = 0; turn < PER_PARTITION_TURN && progress.waiting() > 0; turn++) {
@@ -438,14 +437,10 @@ public final class DeliveryLoop {
                 }
                 progress.done(pipeline.submitted(), pipeline.written(), pipeline.lettersSent(),
                         pipeline.lettersAcknowledged());
-                newest = Math.max(newest, route.record().timestamp());
                 sent = true;
             }
             return Turn.of(sent, false);
         } finally {
-            if (newest != Long.MIN_VALUE) {
-                pipeline.delivered(entry.getKey().partition(), newest);
-            }
             progress.settle(pipeline.written(), pipeline.lettersAcknowledged());
         }
     }

@@ -19,18 +19,25 @@ import java.util.function.LongSupplier;
  * listener, its host or its link to Kafka is down, and events may be piling up or being lost there. Raised once;
  * when the host is heard again, a {@link Back} says so.
  *
- * <p>A host is judged by its records' own times against the progress of the partition it lives in, never by when
- * this process consumed them: a forwarder that lags (pacing, a backlog, a new owner after a rebalance) reads old
- * heartbeats next to records just as old, so nobody looks silent. A partition's progress is the latest record time
- * delivered from it; while the forwarder has delivered everything of the partition (nothing fetched waits, no lag)
- * and Wazuh takes datagrams, the partition is live and its progress also advances with this process's monotonic
- * clock, so the last host of a quiet partition is reported too. Only differences of the local clock are added to
- * the listeners' times, so clock skew between a listener and the forwarder does not matter (skew between two hosts
- * of one partition larger than three intervals does). Hosts of partitions this process no longer owns are
- * forgotten; a new owner knows a host from its first heartbeat on.
+ * <p>A host is judged against the {@link PartitionTime} of the partition it lives in, never by when this process
+ * consumed its records: a forwarder that lags (pacing, a backlog, a new owner after a rebalance) reads old heartbeats
+ * next to records just as old, so nobody looks silent. Its silence is how far that time got since its last heartbeat
+ * was read, not how far it is from the time the heartbeat carries: a host's clock may be minutes off, and one
+ * 120 s slow was reported silent after each of its heartbeats, and back at the next.
  *
- * <p>A record's time is anyone's who may write the topic, so none counts as later than this process's wall clock
- * plus {@link #AHEAD_NANOS}: one heartbeat dated 2099 moved its partition's progress there, and every host of the
+ * <p>The partition's time moves with its watched hosts' heartbeats, each one to its time but no further than the
+ * partition's time when its host's previous heartbeat was read plus what the host's own clock counted between the
+ * two. So only differences of each host's clock count, as only differences of this process's clock do: a host whose
+ * clock runs ahead does not drag its partition with it (one 5 min fast made every other host of its partition
+ * silent, then back, at each heartbeat of a backlog). Nor does one whose clock steps ahead: a heartbeat moves the
+ * partition's time more than one interval on only when another host says as much ({@link PartitionTime#leap}). The
+ * first heartbeat of a host, and those of hosts not watched, move nothing: they only give a partition that has no
+ * time yet its first. Events do not move it either, being dated by their host's clock with no heartbeat to bound
+ * them. Hosts of partitions this process no longer owns are forgotten; a new owner knows a host from its first
+ * heartbeat on.
+ *
+ * <p>A heartbeat's time is anyone's who may write the topic, so none counts as later than this process's wall clock
+ * plus {@link #AHEAD_NANOS}: one heartbeat dated 2099 moved its partition's time there, and every host of the
  * partition was reported silent, forgotten and reported again, interval after interval, until a restart.
  */
 public final class SilentHostWatch {
@@ -59,13 +66,20 @@ public final class SilentHostWatch {
     /** A host reported silent and not heard for this long may give its place to a new host when the watch is full. */
     static final long REPLACEABLE_AFTER_NANOS = Duration.ofDays(1).toNanos();
     /**
-     * How far ahead of this process's clock a record's time is taken as it is: listener hosts' clocks may run a
-     * little ahead; past that it counts as this clock plus this (a progress moved on by it makes no host of the
-     * default 30 s interval look silent).
+     * How far ahead of this process's clock a heartbeat's time is taken as it is: listener hosts' clocks may run a
+     * little ahead; past that it counts as this clock plus this.
      */
     static final long AHEAD_NANOS = Duration.ofSeconds(5).toNanos();
+    /**
+     * How far from this process's clock a host's heartbeats, read as soon as they are written, may be dated before the
+     * host's clock is said to be wrong (its records' times are in its alerts); beyond a listener's slowest commit.
+     */
+    static final long CLOCK_SKEW_NANOS = Duration.ofSeconds(60).toNanos();
+    /** Hosts' clocks found wrong that may wait to be said; past that, a host is found again at its next heartbeat. */
+    static final int MAX_SKEWS_WAITING = 100;
+    private static final long NOT_SKEWED = Long.MIN_VALUE;
 
-    private final Map<Integer, Progress> partitions = new HashMap<>();
+    private final Map<Integer, PartitionTime> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
     /** The hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, by key, in the order they became so. */
     private final Map<String, Watched> replaceable = new LinkedHashMap<>();
@@ -74,6 +88,7 @@ public final class SilentHostWatch {
      * next checks, so that new silent hosts, however many, do not hold one back for good.
      */
     private final Map<String, Watched> unreported = new LinkedHashMap<>();
+    private final List<ClockSkew> skews = new ArrayList<>();
     private final int maxWatched;
     private final long maxWatchedBytes;
     private long watchedBytes;
@@ -122,7 +137,7 @@ public final class SilentHostWatch {
         return recordNanos;
     }
 
-    /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's progress. */
+    /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's time. */
     public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano) {}
 
     /**
@@ -132,6 +147,12 @@ public final class SilentHostWatch {
      */
     public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {}
 
+    /**
+     * A host whose heartbeats, read while its partition is live, stayed dated {@code skewNanos} from this process's
+     * wall clock (ahead: positive) for three of its intervals: its clock, or this one, is wrong.
+     */
+    public record ClockSkew(HostRef host, long skewNanos) {}
+
     private static final class Watched {
         final String key;
         HostRef host;
@@ -139,8 +160,14 @@ public final class SilentHostWatch {
         /** Its records' key's {@link HostPartition#hash}, -1 when not known. */
         int keyHash = -1;
         long intervalNanos;
+        /** The latest time its heartbeats carried (its clock's). */
         long lastHeartbeatNano;
+        /** Its partition's time when its last heartbeat was read: what its silence is measured from. */
+        long heardAtNanos;
         boolean reported;
+        /** Since when (this process's monotonic clock) its heartbeats are dated too far from this clock, if so. */
+        long skewedSinceNanos = NOT_SKEWED;
+        boolean skewSaid;
         /** {@link #bytes} of its host. */
         long bytes;
 
@@ -149,33 +176,25 @@ public final class SilentHostWatch {
         }
     }
 
-    private static final class Progress {
-        long recordNanos;
-        boolean live;
-        long liveSinceRecordNanos;
-        long liveSinceLocalNanos;
-
-        long at(long nowNanos) {
-            return live ? Math.max(recordNanos, liveSinceRecordNanos + (nowNanos - liveSinceLocalNanos)) : recordNanos;
-        }
-    }
-
     /**
-     * A heartbeat of {@code host} in {@code partition}; a {@link Back} when the host had been reported silent, else
-     * null.
+     * A heartbeat of {@code host} in {@code partition}, read at {@code nowNanos} (the monotonic clock); a {@link Back}
+     * when the host had been reported silent, else null.
      */
-    public Back heartbeat(int partition, HostRef host, long intervalSeconds, long claimedTimeNano) {
-        return heartbeat(partition, host, -1, intervalSeconds, claimedTimeNano);
+    public Back heartbeat(int partition, HostRef host, long intervalSeconds, long claimedTimeNano, long nowNanos) {
+        return heartbeat(partition, host, -1, intervalSeconds, claimedTimeNano, nowNanos);
     }
 
     /**
      * As above, with the record key's {@link HostPartition#hash}: a heartbeat in a partition its host moved away from
      * (partitions were added since) is not watched there.
      */
-    public Back heartbeat(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano) {
+    public Back heartbeat(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano,
+                          long nowNanos) {
         long heartbeatTimeNano = notAhead(claimedTimeNano);
-        Progress progress = progress(partition);
-        progress.recordNanos = Math.max(progress.recordNanos, heartbeatTimeNano); // watched or not, time moved on
+        PartitionTime time = partitionTime(partition);
+        if (!time.known()) {
+            time.reach(heartbeatTimeNano, nowNanos); // its first time, whoever gives it
+        }
         Watched w = hosts.get(host.key());
         if (movedAway(keyHash, partition)) {
             // One its listener wrote before it learnt of the new partitions: the host is its new partition's now.
@@ -196,15 +215,18 @@ public final class SilentHostWatch {
             w = new Watched(host.key());
             hosts.put(w.key, w);
         }
-        long gap = heartbeatTimeNano - w.lastHeartbeatNano;
-        // Two heartbeats of one host further apart in its own time than three intervals: it was silent in between,
-        // whenever this process happened to read them.
-        Silent missed = known && !w.reported && gap > MISSED_INTERVALS * w.intervalNanos
-                ? new Silent(host, w.intervalNanos / 1_000_000_000L, gap / 1_000_000_000L, w.lastHeartbeatNano)
-                : null;
-        Back back = w.reported || missed != null
-                ? new Back(host, gap / 1_000_000_000L, w.lastHeartbeatNano, heartbeatTimeNano, missed)
-                : null;
+        Back back = null;
+        if (known) {
+            long silence = heard(w, partition, time, heartbeatTimeNano, nowNanos);
+            // A silence of more than three intervals that no judgement saw (a backlog read between two of them):
+            // reported now, before the host is said back.
+            Silent missed = !w.reported && silence > MISSED_INTERVALS * w.intervalNanos
+                    ? new Silent(host, w.intervalNanos / 1_000_000_000L, silence / 1_000_000_000L, w.lastHeartbeatNano)
+                    : null;
+            back = w.reported || missed != null
+                    ? new Back(host, silence / 1_000_000_000L, w.lastHeartbeatNano, heartbeatTimeNano, missed)
+                    : null;
+        }
         unmark(w); // heard: neither to be reported nor to be put out
         // A host's name may change from one heartbeat to the next; one that grows past the bound keeps its last.
         if (!known || bytes <= w.bytes || makeRoom(0, bytes - w.bytes)) {
@@ -215,15 +237,70 @@ public final class SilentHostWatch {
         w.partition = partition;
         w.keyHash = keyHash;
         w.intervalNanos = Math.max(1, intervalSeconds) * 1_000_000_000L;
-        w.lastHeartbeatNano = Math.max(w.lastHeartbeatNano, heartbeatTimeNano);
+        w.lastHeartbeatNano = known ? Math.max(w.lastHeartbeatNano, heartbeatTimeNano) : heartbeatTimeNano;
+        w.heardAtNanos = time.at(nowNanos);
         w.reported = false;
+        if (time.live()) {
+            checkClock(w, claimedTimeNano, nowNanos);
+        }
         return back;
     }
 
-    /** Records of {@code partition} up to this record time were delivered. */
-    public void delivered(int partition, long recordTimeNanos) {
-        Progress p = progress(partition);
-        p.recordNanos = Math.max(p.recordNanos, notAhead(recordTimeNanos));
+    /**
+     * Moves {@code time} on with a heartbeat of a watched host: to its time, but no further than the partition's time
+     * at its previous heartbeat plus what the host's clock counted since (a clock stepped back counts nothing until it
+     * is past its latest time again); more than one of its intervals past where the partition is only when another
+     * host says as much ({@link PartitionTime#leap}). Returns the host's silence: how far the partition's time got
+     * since its previous heartbeat, or what its clock counted when it claims more than one interval (a host alone in
+     * its partition, heard again after a silence, has no one else to say it).
+     */
+    private long heard(Watched w, int partition, PartitionTime time, long heartbeatTimeNano, long nowNanos) {
+        if (w.partition != partition) {
+            // It moved here from another partition of this forwarder, whose time is another count: its silence is
+            // measured there, and it moves nothing here before it was read here once.
+            return partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
+        }
+        long counted = heartbeatTimeNano - w.lastHeartbeatNano;
+        long claimed = Math.min(heartbeatTimeNano, w.heardAtNanos + counted);
+        long furthest = time.at(nowNanos) + w.intervalNanos;
+        if (claimed <= furthest) {
+            time.reach(claimed, nowNanos);
+            return time.at(nowNanos) - w.heardAtNanos;
+        }
+        Watched confirmed = hosts.get(time.leap(w.key, claimed, furthest, MISSED_INTERVALS * w.intervalNanos,
+                nowNanos));
+        if (confirmed != null && confirmed.partition == partition) {
+            confirmed.heardAtNanos = Math.max(confirmed.heardAtNanos, time.at(nowNanos)); // its claim borne out
+        }
+        return Math.max(time.at(nowNanos) - w.heardAtNanos, counted);
+    }
+
+    /**
+     * Whether the heartbeat of {@code w}, read as soon as it was written (its partition live), is dated too far from
+     * this clock: said once, when it has been so for three of its intervals (a burst a listener held while Kafka was
+     * away is read within moments, not for three intervals).
+     */
+    private void checkClock(Watched w, long claimedTimeNano, long nowNanos) {
+        long skew = claimedTimeNano - epochNanos.getAsLong();
+        if (Math.abs(skew) <= CLOCK_SKEW_NANOS) {
+            w.skewedSinceNanos = NOT_SKEWED;
+            w.skewSaid = false; // right again: said again if it goes wrong again
+            return;
+        }
+        if (w.skewedSinceNanos == NOT_SKEWED) {
+            w.skewedSinceNanos = nowNanos;
+        } else if (!w.skewSaid && nowNanos - w.skewedSinceNanos >= MISSED_INTERVALS * w.intervalNanos
+                && skews.size() < MAX_SKEWS_WAITING) {
+            skews.add(new ClockSkew(w.host, skew));
+            w.skewSaid = true;
+        }
+    }
+
+    /** The hosts whose clocks were found wrong since the last call, each once. */
+    public List<ClockSkew> skewedClocks() {
+        List<ClockSkew> found = List.copyOf(skews);
+        skews.clear();
+        return found;
     }
 
     /**
@@ -231,14 +308,7 @@ public final class SilentHostWatch {
      * records mean the hosts there said nothing.
      */
     public void live(int partition, boolean live, long nowNanos) {
-        Progress p = progress(partition);
-        if (live && !p.live) {
-            p.liveSinceRecordNanos = p.recordNanos;
-            p.liveSinceLocalNanos = nowNanos;
-        } else if (!live && p.live) {
-            p.recordNanos = p.at(nowNanos); // time that passed while live stays passed
-        }
-        p.live = live;
+        partitionTime(partition).live(live, nowNanos);
     }
 
     /** Hosts that just crossed three missed intervals, all of them; each is returned once until heard again. */
@@ -261,7 +331,7 @@ public final class SilentHostWatch {
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
-            long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
+            long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
                 dropped(w);
@@ -283,7 +353,7 @@ public final class SilentHostWatch {
     }
 
     private void report(Watched w, long nowNanos, List<Silent> silent) {
-        long quiet = progress(w.partition).at(nowNanos) - w.lastHeartbeatNano;
+        long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
         w.reported = true;
         silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L, w.lastHeartbeatNano));
     }
@@ -410,7 +480,7 @@ public final class SilentHostWatch {
         return moved;
     }
 
-    /** Record times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */
+    /** Heartbeat times taken as this clock plus {@link #AHEAD_NANOS} since the start: they were later. */
     public long ahead() {
         return ahead;
     }
@@ -420,7 +490,7 @@ public final class SilentHostWatch {
         return hosts.size();
     }
 
-    private Progress progress(int partition) {
-        return partitions.computeIfAbsent(partition, k -> new Progress());
+    private PartitionTime partitionTime(int partition) {
+        return partitions.computeIfAbsent(partition, k -> new PartitionTime());
     }
 }

@@ -28,6 +28,7 @@ final class StateChanges {
     private final ForwarderMetrics metrics;
     private final LinesPerMinute silentLines = new LinesPerMinute();
     private final LinesPerMinute backLines = new LinesPerMinute();
+    private final LinesPerMinute skewLines = new LinesPerMinute();
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
     private long loggedNotWatched;
@@ -66,14 +67,14 @@ final class StateChanges {
     /** A host became silent, at {@code nowNanos} (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. */
     void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
         if (silentLines.take(nowNanos)) {
-            log.warn("host {} is silent: no heartbeat for {} s of its partition's records (interval {} s)",
+            log.warn("host {} is silent: no heartbeat for {} s of its partition's time (interval {} s)",
                     silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
         }
     }
 
     /**
-     * Says how many silent-host and host-back lines the last minute left out, once it is over. Call regularly (the
-     * silent-host check, every second).
+     * Says how many silent-host, host-back and wrong-clock lines the last minute left out, once it is over. Call
+     * regularly (the silent-host check, every second).
      */
     void hostLinesLeftOut(long nowNanos) {
         long silent = silentLines.leftOut(nowNanos);
@@ -85,13 +86,33 @@ final class StateChanges {
                     "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.SILENT_HOST + "\"}",
                     "{kind=\"" + AlertPipeline.HOST_BACK + "\"}");
         }
+        long skewed = skewLines.leftOut(nowNanos);
+        if (skewed > 0) {
+            log.warn("{} more host(s) within a minute date their heartbeats over {} s from this forwarder's clock than "
+                    + "are logged one by one ({} a minute); when it is most of them, check this forwarder's clock",
+                    skewed, SilentHostWatch.CLOCK_SKEW_NANOS / 1_000_000_000L, HOST_LINES_PER_MINUTE);
+        }
+    }
+
+    /**
+     * A host whose heartbeats stay dated far from this forwarder's clock as they arrive, at {@code nowNanos}
+     * (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. Silence is measured without the hosts' clocks,
+     * but an operator wants to know that this host's events carry wrong times.
+     */
+    void clockSkew(SilentHostWatch.ClockSkew skew, long nowNanos) {
+        if (skewLines.take(nowNanos)) {
+            log.warn("host {} dates its heartbeats {} s {} this forwarder's clock as they arrive: its clock (or this "
+                    + "one) is wrong, or its records reach Kafka that late; the times of its events in Wazuh are its "
+                    + "clock's (silent hosts are judged without it)", skew.host().label(),
+                    Math.abs(skew.skewNanos()) / 1_000_000_000L, skew.skewNanos() > 0 ? "ahead of" : "behind");
+        }
     }
 
     /**
      * The silent-host watch's bounds reached, said when their counts change: hosts not watched (it watches {@link
      * SilentHostWatch#MAX_WATCHED} already; the first, then every {@link #DEAD_LETTER_LOG_EVERY}th), hosts forgotten,
-     * hosts silent for a day forgotten for new ones and record times ahead of this clock (both: the first, then every
-     * {@link #DEAD_LETTER_LOG_EVERY}th).
+     * hosts silent for a day forgotten for new ones and heartbeat times ahead of this clock (both: the first, then
+     * every {@link #DEAD_LETTER_LOG_EVERY}th).
      */
     void watchBounds(long notWatched, long forgotten, long replaced, long ahead, long moved) {
         if (moved > loggedMoved) {
@@ -126,8 +147,8 @@ final class StateChanges {
         }
         if (ahead > loggedAhead && (loggedAhead == 0
                 || ahead / DEAD_LETTER_LOG_EVERY > loggedAhead / DEAD_LETTER_LOG_EVERY)) {
-            log.warn("{} record(s) so far were dated more than {} s ahead of this forwarder's clock: each counts as "
-                    + "this clock's time for silent hosts; look for a listener host whose clock is wrong, or a "
+            log.warn("{} heartbeat(s) so far were dated more than {} s ahead of this forwarder's clock: each counts "
+                    + "as this clock's time for silent hosts; look for a listener host whose clock is wrong, or a "
                     + "writer of forged records", ahead, SilentHostWatch.AHEAD_NANOS / 1_000_000_000L);
             loggedAhead = ahead;
         }

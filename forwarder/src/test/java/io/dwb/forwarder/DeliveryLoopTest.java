@@ -600,8 +600,8 @@ class DeliveryLoopTest {
     }
 
     /**
-     * A writer of the topic made 50,000 hosts silent at once (heartbeats of new host ids, dated an hour before the
-     * partition's other records): each check queued every one's alert, formatted, up to 165 MB of them.
+     * A writer of the topic made 50,000 hosts silent at once (heartbeats of new host ids, heard once): each check
+     * queued every one's alert, formatted, up to 165 MB of them.
      */
     @Test
     void aMassSilenceQueuesNoMoreHostAlertsThanTheBoundAndSendsEachOneInTime() {
@@ -609,12 +609,15 @@ class DeliveryLoopTest {
         int hosts = 1000;
         long t0 = RECORD_TIME_MS * 1_000_000L;
         for (int i = 0; i < hosts; i++) {
-            consumer.addRecord(heartbeat(P0, i, t0 - Duration.ofHours(1).toNanos(), "h" + i));
+            consumer.addRecord(heartbeat(P0, i, t0, "h" + i));
         }
-        addEvents(P0, hosts, "now"); // the partition's time moves on an hour
+        consumer.updateEndOffsets(Map.of(P0, (long) hosts)); // all read: the partition's time runs with the clock
         round(loop);
+        tick(1_000_000_000L);
+        round(loop);
+        tick(Duration.ofHours(1).toNanos()); // and none of them says anything more for an hour
         int mostQueued = 0;
-        for (int i = 0; i < 200 && sink.accepted.size() < hosts + 1; i++) {
+        for (int i = 0; i < 200 && sink.accepted.size() < hosts; i++) {
             tick(100_000_000L);
             round(loop);
             mostQueued = Math.max(mostQueued, pipeline.stateAlertsQueued());
@@ -1547,6 +1550,87 @@ class DeliveryLoopTest {
         round(loop);
         assertThat(sink.accepted).hasSize(2);
         assertThat(sink.accepted.get(1)).contains("host-back");
+    }
+
+    /**
+     * A partition found caught up (lag 0) before its first record was delivered, as a quiet one is after a restart or
+     * a rebalance, and a new one always: its time counted the clock from 0, below any record's time, so its hosts
+     * were never reported silent (none in ten minutes after its one host's last heartbeat).
+     */
+    @Test
+    void aQuietPartitionLiveBeforeItsFirstRecordReportsItsHostSilentOnceAfterThreeIntervals() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.updateEndOffsets(Map.of(P0, 0L)); // assigned with nothing to read
+        for (int i = 0; i < 3; i++) {
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        consumer.addRecord(heartbeat(P0, 0, 1_764_000_000_000_000_000L)); // its one host speaks once, then stops
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        for (int i = 0; i < 15; i++) { // a round a second, as the forwarder runs them when idle
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        assertThat(sink.accepted).as("three intervals, not more").isEmpty();
+        for (int i = 0; i < 600; i++) {
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        assertThat(hostAlerts()).containsExactly("silent-host host-" + "a".repeat(32));
+    }
+
+    /**
+     * A backlog (Wazuh was down ten minutes) of ten hosts' heartbeats and one host's heartbeats and events, its clock
+     * a minute fast (four intervals): its records moved their partition's time a minute past every other host's
+     * heartbeats, and each of those hosts was reported silent at each judgement, and back at its next heartbeat. Now
+     * none is, and a host that stops within the backlog is reported, once.
+     */
+    @Test
+    void aHostWhoseClockIsFastMakesNoOtherHostSilentInABacklog() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        long fast = Duration.ofMinutes(1).toNanos();
+        long offset = 0;
+        for (long t = 0; t < 600; t += HEARTBEAT_INTERVAL.toSeconds()) { // a judgement each 5 s of the backlog
+            long time = t0 + t * 1_000_000_000L;
+            for (int h = 0; h < 10; h++) {
+                if (h != 3 || t <= 300) { // h3's listener stops halfway
+                    consumer.addRecord(stamped(P0, offset++, heartbeatOf("h" + h, time)));
+                }
+            }
+            consumer.addRecord(stamped(P0, offset++, heartbeatOf("fast", time + fast)));
+            consumer.addRecord(stamped(P0, offset++, TestRecords.event(TOPIC, "host-fast", "fast",
+                    TestRecords.containerEvent("c" + t, time + fast))));
+            round(loop);
+            tick(1_000_000_000L);
+        }
+        assertThat(names(sink.accepted)).as("the fast host's events delivered").filteredOn(n -> n.startsWith("c"))
+                .hasSize(120);
+        assertThat(hostAlerts()).containsExactly("silent-host host-h3");
+    }
+
+    /** The silent-host and host-back alerts sent, as "event host". */
+    private List<String> hostAlerts() {
+        return sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
+                .filter(a -> List.of(AlertPipeline.SILENT_HOST, AlertPipeline.HOST_BACK)
+                        .contains(a.path("docker_bridge").path("event").asText()))
+                .map(a -> a.path("docker_bridge").path("event").asText() + " "
+                        + a.path("docker_host").path("name").asText())
+                .toList();
+    }
+
+    private static ProducerRecord<byte[], byte[]> heartbeatOf(String hostId, long timeNano) {
+        return TestRecords.bridge(TOPIC, "host-" + hostId, hostId, "heartbeat", ContractJson.write(new Heartbeat(
+                ContractJson.rfc3339(timeNano), timeNano, HEARTBEAT_INTERVAL.toSeconds(), true, null)),
+                timeNano / 1_000_000L);
+    }
+
+    /** {@code produced} as Kafka hands it over, stamped as its producer stamped it (the listener's clock). */
+    private static ConsumerRecord<byte[], byte[]> stamped(TopicPartition tp, long offset,
+                                                          ProducerRecord<byte[], byte[]> produced) {
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, produced.timestamp(),
+                TimestampType.CREATE_TIME, produced.key().length, produced.value().length, produced.key(),
+                produced.value(), produced.headers(), Optional.empty());
     }
 
     private DeliveryLoop live(int eps, int maxPending, TopicPartition... assigned) {

@@ -22,22 +22,22 @@ class SilentHostWatchTest {
 
     @Test
     void aHostWhoseHeartbeatsStopWhileItsPartitionMovesOnIsSilentOnceThenBack() {
-        watch.heartbeat(0, A, 30, T0);
+        watch.heartbeat(0, A, 30, T0, 0);
         for (long t = 0; t <= 90; t += 30) { // B keeps speaking on the same partition; A said nothing after T0
-            watch.heartbeat(0, B, 30, T0 + t * S);
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
         }
         assertThat(watch.newlySilent(0)).isEmpty(); // 90 s of the partition's time: not yet more than three
-        watch.delivered(0, T0 + 91 * S);
+        watch.heartbeat(0, B, 30, T0 + 91 * S, 0);
 
         List<SilentHostWatch.Silent> silent = watch.newlySilent(0);
         assertThat(silent).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
-        watch.delivered(0, T0 + 500 * S);
-        assertThat(watch.newlySilent(0)).as("raised once").extracting(SilentHostWatch.Silent::host)
-                .containsExactly(B); // B stopped too, at T0 + 90 s
+        watch.live(0, true, 0); // B stopped too, at T0 + 91 s; everything delivered, the clock carries time on
+        assertThat(watch.newlySilent(409 * S)).as("raised once").extracting(SilentHostWatch.Silent::host)
+                .containsExactly(B);
 
-        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S))
+        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S, 409 * S))
                 .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S, null));
-        assertThat(watch.heartbeat(0, A, 30, T0 + 630 * S)).as("back once").isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 630 * S, 409 * S)).as("back once").isNull();
     }
 
     /**
@@ -51,20 +51,196 @@ class SilentHostWatchTest {
         SilentHostWatch guarded = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, wallClock::get);
         long year2099 = 4_070_908_800L * S;
         for (int h = 0; h < 100; h++) {
-            guarded.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + 60 * S);
+            guarded.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + 30 * S, 0);
+            guarded.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + 60 * S, 0);
         }
-        guarded.heartbeat(0, new HostRef("forged", "F"), 30, year2099);
+        guarded.heartbeat(0, new HostRef("forged", "F"), 30, year2099, 0);
         assertThat(guarded.newlySilent(0)).as("nobody silent for one forged date").isEmpty();
-        guarded.delivered(0, T0 + 60 * S + 3_600 * S); // any record dated an hour ahead, as Kafka takes them
+        guarded.heartbeat(0, new HostRef("h0", "H0"), 30, T0 + 60 * S + 3_600 * S, 0); // an hour ahead
         assertThat(guarded.newlySilent(0)).isEmpty();
         assertThat(guarded.ahead()).isEqualTo(2);
 
-        guarded.heartbeat(0, A, 30, T0 + 60 * S);
-        guarded.heartbeat(0, A, 30, year2099); // a forged heartbeat of a real host
-        wallClock.set(T0 + 200 * S);
-        guarded.delivered(0, T0 + 200 * S); // the partition's honest records move on; A says nothing more
-        assertThat(guarded.newlySilent(0)).extracting(SilentHostWatch.Silent::host).as("A is silent all the same")
-                .contains(A);
+        guarded.heartbeat(0, A, 30, T0 + 60 * S, 0);
+        guarded.heartbeat(0, A, 30, year2099, 0); // a forged heartbeat of a real host
+        for (long t = 90; t <= 180; t += 30) { // the partition's honest hosts speak on; A says nothing more
+            wallClock.set(T0 + t * S);
+            for (int h = 0; h < 100; h++) {
+                guarded.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + t * S, 0);
+            }
+        }
+        assertThat(guarded.newlySilent(0)).extracting(SilentHostWatch.Silent::host)
+                .as("A is silent all the same, as the forger's host is").containsExactlyInAnyOrder(A,
+                        new HostRef("forged", "F"));
+    }
+
+    /**
+     * A host whose clock is 2 minutes slow, among 50 whose clocks are right, its partition live. Judged by how far its
+     * heartbeats' times were behind its partition's, it was silent right after each of them and back at the next: 120
+     * silent-host and 119 host-back alerts an hour. Judged by how far its partition's time got since its heartbeat
+     * was read, it is silent once, when it stops; its clock put right meanwhile (NTP stepping it 2 minutes on) raises
+     * nothing.
+     */
+    @Test
+    void aHostWhoseClockIsMinutesSlowIsReportedSilentOnlyWhenItStops() {
+        AtomicLong wall = new AtomicLong(T0);
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, wall::get);
+        HostRef slow = new HostRef("slow", "SLOW");
+        List<SilentHostWatch.Silent> silent = new ArrayList<>();
+        List<SilentHostWatch.Back> back = new ArrayList<>();
+        for (long sec = 0; sec < 3_800; sec++) { // a judgement a second, as the forwarder makes them
+            wall.set(T0 + sec * S);
+            if (sec % 30 == 0) {
+                for (int h = 0; h < 50; h++) {
+                    back.addAll(nonNull(watch.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + sec * S,
+                            sec * S)));
+                }
+                long slowClock = sec < 1_800 ? T0 + (sec - 120) * S : T0 + sec * S; // put right after 30 min
+                if (sec <= 3_570) { // then it stops
+                    back.addAll(nonNull(watch.heartbeat(0, slow, 30, slowClock, sec * S)));
+                }
+            }
+            watch.live(0, true, sec * S);
+            silent.addAll(watch.newlySilent(sec * S));
+        }
+        assertThat(silent).as("once, 91 s after its last heartbeat was read")
+                .containsExactly(new SilentHostWatch.Silent(slow, 30, 91, T0 + 3_570 * S));
+        assertThat(back).isEmpty();
+        assertThat(watch.heartbeat(0, slow, 30, T0 + 3_800 * S, 3_800 * S)).as("back once it speaks").isNotNull();
+    }
+
+    /**
+     * A backlog of an hour (Wazuh was down, the forwarder reads it within moments) of 800 hosts and one whose clock is
+     * 5 minutes fast: its heartbeats moved their partition's time 5 minutes past every other host's heartbeats, and
+     * each of those was reported silent, then back at its next heartbeat, at each judgement: 96,000 silent-host
+     * alerts with a judgement a round. It moves the partition's time only as far as its own clock counts from where
+     * that time was, whether it is read first or last in a round; a host that stops within the backlog is reported.
+     */
+    @Test
+    void aHostWhoseClockIsMinutesFastMakesNoOtherHostSilentInABacklog() {
+        HostRef fast = new HostRef("fast", "FAST");
+        HostRef stops = new HostRef("h7", "H7");
+        for (boolean fastFirst : new boolean[] {true, false}) {
+            SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, () -> T0 + 7_200 * S);
+            List<HostRef> silent = new ArrayList<>();
+            List<SilentHostWatch.Back> back = new ArrayList<>();
+            for (long t = 0; t < 3_600; t += 30) {
+                if (fastFirst) {
+                    back.addAll(nonNull(watch.heartbeat(0, fast, 30, T0 + (t + 300) * S, 0)));
+                }
+                for (int h = 0; h < 800; h++) {
+                    if (h != 7 || t <= 1_800) {
+                        back.addAll(nonNull(watch.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + t * S, 0)));
+                    }
+                }
+                if (!fastFirst) {
+                    back.addAll(nonNull(watch.heartbeat(0, fast, 30, T0 + (t + 300) * S, 0)));
+                }
+                watch.newlySilent(0).forEach(s -> silent.add(s.host()));
+            }
+            assertThat(silent).as("fast clock read first: %s", fastFirst).containsExactly(stops);
+            assertThat(back).as("fast clock read first: %s", fastFirst).isEmpty();
+        }
+    }
+
+    /**
+     * A host whose clock steps two hours ahead within a backlog (it rebooted with its hardware clock on local time)
+     * and back five minutes later (NTP): its heartbeat moved its partition's time two hours on, and every other host
+     * there was reported silent, then back. A heartbeat moves its partition's time one interval past where it was at
+     * most; the host itself gets one pair (its clock said it was silent for two hours; alone in its partition, that
+     * would be the only word of a real silence).
+     */
+    @Test
+    void aHostWhoseClockStepsHoursAheadInABacklogMakesNoOtherHostSilent() {
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, () -> T0 + 7_200 * S);
+        HostRef stepped = new HostRef("stepped", "STEPPED");
+        List<HostRef> silent = new ArrayList<>();
+        List<SilentHostWatch.Back> back = new ArrayList<>();
+        for (long t = 0; t < 3_600; t += 30) {
+            for (int h = 0; h < 50; h++) {
+                back.addAll(nonNull(watch.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + t * S, 0)));
+            }
+            long step = t >= 1_200 && t < 1_500 ? 7_200 * S : 0;
+            back.addAll(nonNull(watch.heartbeat(0, stepped, 30, T0 + t * S + step, 0)));
+            watch.newlySilent(0).forEach(s -> silent.add(s.host()));
+        }
+        assertThat(silent).isEmpty();
+        assertThat(back).singleElement().satisfies(b -> {
+            assertThat(b.host()).isEqualTo(stepped);
+            assertThat(b.missed()).as("its silent-host alert, sent before").isNotNull();
+        });
+    }
+
+    /**
+     * Every host of a partition down for an hour (a power cut) while the forwarder reads a backlog; most come back.
+     * The first heartbeat back claims an hour at once: no other host has said so yet, so it might be a clock stepped
+     * ahead; the second bears it out, and the partition's time takes the leap. The hosts still down are reported at
+     * once, and each host back gets its one pair of alerts, no more.
+     */
+    @Test
+    void hostsBackAfterTheirWholePartitionWasSilentLetTheOnesStillDownBeReported() {
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, () -> T0 + 7_200 * S);
+        List<HostRef> silent = new ArrayList<>();
+        List<SilentHostWatch.Back> back = new ArrayList<>();
+        for (long t = 0; t <= 5_400; t += 30) {
+            for (int h = 0; h < 20; h++) {
+                boolean down = t > 600 && t < 4_200 || h >= 17 && t > 600;
+                if (!down) {
+                    back.addAll(nonNull(watch.heartbeat(0, new HostRef("h" + h, "H" + h), 30, T0 + (t + h) * S,
+                            0)));
+                }
+            }
+            watch.newlySilent(0).forEach(host -> silent.add(host.host()));
+        }
+        assertThat(silent).containsExactlyInAnyOrder(new HostRef("h17", "H17"), new HostRef("h18", "H18"),
+                new HostRef("h19", "H19"));
+        assertThat(back).extracting(SilentHostWatch.Back::host).doesNotHaveDuplicates().hasSize(17);
+        assertThat(back).allSatisfy(b -> assertThat(b.missed()).as("its silence, said first").isNotNull());
+    }
+
+    /**
+     * A partition found live before its first record (a quiet one after a restart or a rebalance, one just added)
+     * counted this clock from time 0, below any record's time: its hosts were never reported silent.
+     */
+    @Test
+    void aPartitionLiveBeforeItsFirstRecordReportsItsHostSilentThreeIntervalsAfterItsLastHeartbeat() {
+        watch.live(0, true, 1_000 * S);
+        watch.heartbeat(0, A, 30, T0, 1_005 * S); // its one host, heard once
+        for (long now = 1_005 * S; now <= 1_095 * S; now += S) {
+            watch.live(0, true, now);
+            assertThat(watch.newlySilent(now)).isEmpty();
+        }
+        watch.live(0, true, 1_096 * S);
+        assertThat(watch.newlySilent(1_096 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+        assertThat(watch.newlySilent(1_700 * S)).as("once").isEmpty();
+    }
+
+    /**
+     * A host whose heartbeats, read as they are written, stay dated 100 s behind this clock for three intervals: its
+     * clock is said to be wrong, once in an hour of them. Heartbeats a listener held while Kafka was away, read at
+     * once and dated minutes back, are no wrong clock.
+     */
+    @Test
+    void aClockMinutesOffIsSaidOnceAndHeartbeatsReadLateInOneBurstAreNot() {
+        AtomicLong wall = new AtomicLong(T0 + 600 * S);
+        SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED, wall::get);
+        watch.heartbeat(0, A, 30, T0 + 300 * S, 0);
+        watch.live(0, true, 0);
+        for (long t = 330; t <= 600; t += 30) {
+            watch.heartbeat(0, A, 30, T0 + t * S, S);
+        }
+        assertThat(watch.skewedClocks()).as("a burst read late").isEmpty();
+
+        List<SilentHostWatch.ClockSkew> skews = new ArrayList<>();
+        for (long t = 630; t <= 4_200; t += 30) { // its clock now 100 s behind, for an hour
+            wall.set(T0 + (t + 100) * S);
+            watch.heartbeat(0, A, 30, T0 + t * S, (t - 600 + 1) * S);
+            skews.addAll(watch.skewedClocks());
+        }
+        assertThat(skews).containsExactly(new SilentHostWatch.ClockSkew(A, -100 * S));
+    }
+
+    private static List<SilentHostWatch.Back> nonNull(SilentHostWatch.Back back) {
+        return back == null ? List.of() : List.of(back);
     }
 
     /**
@@ -78,13 +254,14 @@ class SilentHostWatchTest {
         AtomicLong wall = new AtomicLong(T0);
         SilentHostWatch watch = new SilentHostWatch(SilentHostWatch.MAX_WATCHED,
                 new SteadyWallClock(wall::get, monotonic::get));
-        watch.heartbeat(0, A, 30, T0);
+        watch.heartbeat(0, A, 30, T0, monotonic.get());
         watch.live(0, true, monotonic.get());
         wall.addAndGet(-3_600 * S);
         for (int i = 1; i <= 10; i++) {
             monotonic.addAndGet(30 * S);
             wall.addAndGet(30 * S);
-            assertThat(watch.heartbeat(0, A, 30, T0 + i * 30 * S)).as("never back: never silent").isNull();
+            assertThat(watch.heartbeat(0, A, 30, T0 + i * 30 * S, monotonic.get())).as("never back: never silent")
+                    .isNull();
             assertThat(watch.newlySilent(monotonic.get())).isEmpty();
         }
         assertThat(watch.ahead()).as("its heartbeats are not ahead of the time it knows").isZero();
@@ -94,17 +271,23 @@ class SilentHostWatchTest {
         assertThat(watch.newlySilent(monotonic.get())).extracting(SilentHostWatch.Silent::host).containsExactly(A);
     }
 
+    /**
+     * Heartbeats of hosts not watched moved their partition's time to theirs: a writer of new host ids dated ahead
+     * made every host there silent. They are not bounded by a previous heartbeat of theirs, so they move nothing.
+     */
     @Test
-    void hostsBeyondTheBoundAreNotWatchedAndTheirHeartbeatsStillMoveThePartitionOn() {
+    void hostsBeyondTheBoundAreNotWatchedAndTheirHeartbeatsDoNotMoveThePartitionOn() {
         SilentHostWatch small = new SilentHostWatch(2);
-        small.heartbeat(0, A, 30, T0);
-        small.heartbeat(0, B, 30, T0);
+        small.heartbeat(0, A, 30, T0, 0);
+        small.heartbeat(0, B, 30, T0, 0);
         for (int i = 0; i < 1000; i++) { // a writer of forged heartbeats, a new host id each
-            assertThat(small.heartbeat(0, new HostRef("forged", "F" + i), 30, T0 + i * S)).isNull();
+            assertThat(small.heartbeat(0, new HostRef("forged", "F" + i), 30, T0 + i * S, 0)).isNull();
         }
         assertThat(small.watched()).isEqualTo(2);
         assertThat(small.notWatched()).isEqualTo(1000);
-        assertThat(small.newlySilent(0)).as("the partition's time moved on with them")
+        assertThat(small.newlySilent(0)).isEmpty();
+        small.live(0, true, 0);
+        assertThat(small.newlySilent(91 * S)).as("the hosts watched are judged all the same")
                 .extracting(SilentHostWatch.Silent::host).containsExactlyInAnyOrder(A, B);
     }
 
@@ -119,34 +302,39 @@ class SilentHostWatchTest {
         HostRef forged2 = new HostRef("forged", "F2");
         HostRef late = new HostRef("late", "N");
         SilentHostWatch small = new SilentHostWatch(3);
-        small.heartbeat(0, forged1, 86_400, T0);
-        small.heartbeat(0, forged2, 86_400, T0 + 100 * S);
-        small.heartbeat(0, A, 30, T0 + 200 * S);
-        assertThat(small.heartbeat(0, late, 30, T0 + 201 * S)).isNull();
+        small.heartbeat(0, forged1, 86_400, T0, 0);
+        small.live(0, true, 0); // the clock carries the partition's time on: three days pass
+        small.heartbeat(0, forged2, 86_400, T0 + 100 * S, 100 * S);
+        small.heartbeat(0, A, 30, T0 + 200 * S, 200 * S);
+        assertThat(small.heartbeat(0, late, 30, T0 + 201 * S, 201 * S)).isNull();
         assertThat(small.notWatched()).as("full, nobody silent").isEqualTo(1);
 
-        small.heartbeat(0, A, 30, T0 + 3 * day + 50 * S); // A speaks on; three days pass
-        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(forged1);
-        small.heartbeat(0, A, 30, T0 + 3 * day + 300 * S);
-        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(forged2);
-        assertThat(small.heartbeat(0, forged2, 86_400, T0 + 3 * day + 301 * S)).as("heard again").isNotNull();
+        small.heartbeat(0, A, 30, T0 + 3 * day + 50 * S, 3 * day + 50 * S);
+        assertThat(small.newlySilent(3 * day + 50 * S)).extracting(SilentHostWatch.Silent::host)
+                .containsExactly(forged1);
+        small.heartbeat(0, A, 30, T0 + 3 * day + 300 * S, 3 * day + 300 * S);
+        assertThat(small.newlySilent(3 * day + 300 * S)).extracting(SilentHostWatch.Silent::host)
+                .containsExactly(forged2);
+        assertThat(small.heartbeat(0, forged2, 86_400, T0 + 3 * day + 301 * S, 3 * day + 301 * S))
+                .as("heard again").isNotNull();
 
-        small.heartbeat(0, late, 30, T0 + 3 * day + 302 * S);
+        small.heartbeat(0, late, 30, T0 + 3 * day + 302 * S, 3 * day + 302 * S);
         assertThat(small.replaced()).as("the late host took the place of the one silent longest").isEqualTo(1);
-        assertThat(small.heartbeat(0, forged1, 86_400, T0 + 3 * day + 303 * S))
+        assertThat(small.heartbeat(0, forged1, 86_400, T0 + 3 * day + 303 * S, 3 * day + 303 * S))
                 .as("forgotten: a new host, not watched, no host-back").isNull();
         assertThat(small.notWatched()).as("none silent for a day: A, F2 and the late host heard").isEqualTo(2);
         assertThat(small.watched()).isEqualTo(3);
 
-        small.heartbeat(0, late, 30, T0 + 3 * day + 400 * S); // A stopped at +300 s (a reboot, say)
-        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
-        small.heartbeat(0, new HostRef("later", "L1"), 30, T0 + 3 * day + 401 * S);
+        small.heartbeat(0, late, 30, T0 + 3 * day + 400 * S, 3 * day + 400 * S); // A stopped at +300 s (a reboot)
+        assertThat(small.newlySilent(3 * day + 400 * S)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        small.heartbeat(0, new HostRef("later", "L1"), 30, T0 + 3 * day + 401 * S, 3 * day + 401 * S);
         assertThat(small.replaced()).as("A, silent for minutes, keeps its place").isEqualTo(1);
-        assertThat(small.heartbeat(0, A, 30, T0 + 3 * day + 900 * S)).as("watched still: back").isNotNull();
+        assertThat(small.heartbeat(0, A, 30, T0 + 3 * day + 900 * S, 3 * day + 900 * S))
+                .as("watched still: back").isNotNull();
 
-        small.heartbeat(0, late, 30, T0 + 4 * day + 1000 * S); // A silent again, now for a day
-        assertThat(small.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
-        small.heartbeat(0, new HostRef("later", "L2"), 30, T0 + 4 * day + 1001 * S);
+        small.heartbeat(0, late, 30, T0 + 4 * day + 1000 * S, 4 * day + 1000 * S); // A silent again, for a day
+        assertThat(small.newlySilent(4 * day + 1000 * S)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        small.heartbeat(0, new HostRef("later", "L2"), 30, T0 + 4 * day + 1001 * S, 4 * day + 1001 * S);
         assertThat(small.replaced()).as("A, silent for a day, made room").isEqualTo(2);
     }
 
@@ -155,19 +343,18 @@ class SilentHostWatchTest {
         long day = 86_400 * S;
         for (boolean revoked : new boolean[] {false, true}) {
             SilentHostWatch small = new SilentHostWatch(2);
-            small.heartbeat(1, A, 30, T0);
-            small.heartbeat(1, B, 30, T0);
-            small.delivered(1, T0 + day + S);
-            assertThat(small.newlySilent(0)).hasSize(2); // both silent for a day: either could make room
+            small.heartbeat(1, A, 30, T0, 0);
+            small.heartbeat(1, B, 30, T0, 0);
+            small.live(1, true, 0);
+            assertThat(small.newlySilent(day + S)).hasSize(2); // both silent for a day: either could make room
             if (revoked) {
                 small.forget(List.of(1));
             } else {
-                small.delivered(1, T0 + 8 * day);
-                assertThat(small.newlySilent(0)).isEmpty();
+                assertThat(small.newlySilent(8 * day)).isEmpty();
                 assertThat(small.forgotten()).isEqualTo(2);
             }
             for (String id : List.of("C", "D", "E")) {
-                small.heartbeat(0, new HostRef(id.toLowerCase(), id), 30, T0 + 8 * day);
+                small.heartbeat(0, new HostRef(id.toLowerCase(), id), 30, T0 + 8 * day, 8 * day);
             }
             assertThat(small.watched()).as("never more than the bound").isEqualTo(2);
             assertThat(small.replaced()).isZero();
@@ -184,32 +371,32 @@ class SilentHostWatchTest {
         SilentHostWatch longNames = new SilentHostWatch(1000, 10_000, wall::get);
         for (int i = 0; i < 100; i++) {
             longNames.heartbeat(0, new HostRef(String.format("%03d", i) + "n".repeat(253),
-                    String.format("%03d", i) + "i".repeat(253)), 30, T0);
+                    String.format("%03d", i) + "i".repeat(253)), 30, T0, 0);
         }
         assertThat(longNames.watched()).as("about a kilobyte each, at most 10 KB").isBetween(5, 10);
         SilentHostWatch shortNames = new SilentHostWatch(1000, 10_000, wall::get);
         for (int i = 0; i < 100; i++) {
-            shortNames.heartbeat(0, new HostRef("web-" + i, "id-" + i), 30, T0);
+            shortNames.heartbeat(0, new HostRef("web-" + i, "id-" + i), 30, T0, 0);
         }
         assertThat(shortNames.watched()).isGreaterThan(3 * longNames.watched());
 
         int watched = longNames.watched();
         wall.set(T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS);
-        longNames.delivered(0, T0 + SilentHostWatch.FORGET_AFTER_NANOS);
-        assertThat(longNames.newlySilent(0)).hasSize(watched);
-        longNames.delivered(0, T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS);
-        longNames.newlySilent(0);
+        longNames.live(0, true, 0);
+        assertThat(longNames.newlySilent(SilentHostWatch.FORGET_AFTER_NANOS)).hasSize(watched);
+        longNames.newlySilent(2 * SilentHostWatch.FORGET_AFTER_NANOS);
         assertThat(longNames.watched()).isZero();
         for (int i = 0; i < 100; i++) {
             longNames.heartbeat(0, new HostRef(String.format("%03d", i) + "m".repeat(253),
-                    String.format("%03d", i) + "j".repeat(253)), 30, T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS);
+                    String.format("%03d", i) + "j".repeat(253)), 30, T0 + 2 * SilentHostWatch.FORGET_AFTER_NANOS,
+                    2 * SilentHostWatch.FORGET_AFTER_NANOS);
         }
         assertThat(longNames.watched()).as("the bytes of those forgotten given back").isEqualTo(watched);
     }
 
     /**
      * A check reports as many silent hosts as the alerts queued leave room for. Taken in the watch's map order, new
-     * silent hosts (heartbeats of new ids dated back, any writer of the topic) that sort before a real host kept it
+     * silent hosts (heartbeats of new ids, heard once: any writer of the topic) that sort before a real host kept it
      * from being reported for as long as they kept coming.
      */
     @Test
@@ -222,18 +409,20 @@ class SilentHostWatchTest {
             }
         }
         HostRef real = new HostRef("real", last);
-        small.heartbeat(0, real, 30, T0);
-        small.delivered(0, T0 + 100 * S); // the real host is silent
+        small.heartbeat(0, real, 30, T0, 0);
+        small.live(0, true, 0); // the real host is silent from the first check on
+        long now = 0;
         int next = 0;
         boolean reported = false;
         for (int check = 0; check < 20 && !reported; check++) {
-            for (int k = 0; k < 10; next++) { // ten new silent hosts a check, each sorting before it
+            for (int k = 0; k < 10; next++) { // ten new hosts a check, each sorting before it, silent at the check
                 if ((spread("F" + next) & 0x3FF) != 0x3FF) {
-                    small.heartbeat(0, new HostRef("forged", "F" + next), 30, T0 - 1000 * S);
+                    small.heartbeat(0, new HostRef("forged", "F" + next), 30, T0, now);
                     k++;
                 }
             }
-            reported = small.newlySilent(0, 5).stream().anyMatch(silent -> silent.host().equals(real));
+            now += 100 * S;
+            reported = small.newlySilent(now, 5).stream().anyMatch(silent -> silent.host().equals(real));
             assertThat(check).as("reported within three checks").isLessThan(3);
         }
         assertThat(reported).isTrue();
@@ -249,13 +438,13 @@ class SilentHostWatchTest {
     void aWatchedHostWhoseNameGrowsPastTheBytesKeepsItsEarlierName() {
         SilentHostWatch small = new SilentHostWatch(1000, 10_000, () -> T0 + 1000 * S);
         for (int i = 0; i < 30; i++) {
-            small.heartbeat(0, new HostRef(null, String.format("%03d", i)), 30, T0); // ~260 bytes each
+            small.heartbeat(0, new HostRef(null, String.format("%03d", i)), 30, T0, 0); // ~260 bytes each
         }
         for (int i = 0; i < 30; i++) { // then each names itself with 250 characters: ~500 bytes more each
-            small.heartbeat(0, new HostRef("n".repeat(250), String.format("%03d", i)), 30, T0 + S);
+            small.heartbeat(0, new HostRef("n".repeat(250), String.format("%03d", i)), 30, T0 + S, 0);
         }
-        small.delivered(0, T0 + 100 * S);
-        List<SilentHostWatch.Silent> silent = small.newlySilent(0);
+        small.live(0, true, 0);
+        List<SilentHostWatch.Silent> silent = small.newlySilent(100 * S);
         assertThat(silent).hasSize(30);
         assertThat(silent).filteredOn(h -> h.host().name() != null).as("as many renamed as the bytes allow")
                 .hasSizeBetween(1, 5);
@@ -266,57 +455,56 @@ class SilentHostWatchTest {
         long day = 86_400 * S;
         AtomicLong wall = new AtomicLong(T0);
         SilentHostWatch small = new SilentHostWatch(1000, 3_300, wall::get);
-        small.heartbeat(1, new HostRef(null, "s1"), 30, T0); // ~260 bytes each
-        small.heartbeat(1, new HostRef(null, "s2"), 30, T0);
-        small.heartbeat(0, new HostRef("n".repeat(250), "l".repeat(250)), 30, T0); // ~1,250 bytes
+        small.heartbeat(1, new HostRef(null, "s1"), 30, T0, 0); // ~260 bytes each
+        small.heartbeat(1, new HostRef(null, "s2"), 30, T0, 0);
+        small.heartbeat(0, new HostRef("n".repeat(250), "l".repeat(250)), 30, T0, 0); // ~1,250 bytes
         wall.set(T0 + 2 * day);
-        small.delivered(1, T0 + 2 * day);
-        assertThat(small.newlySilent(0)).hasSize(2); // the two short ones silent for a day: replaceable
+        small.live(1, true, 0);
+        assertThat(small.newlySilent(2 * day)).hasSize(2); // the two short ones silent for a day: replaceable
 
-        small.heartbeat(0, new HostRef("m".repeat(250), "k".repeat(250)), 30, T0 + 2 * day); // fits beside them
-        assertThat(small.heartbeat(0, new HostRef("o".repeat(250), "p".repeat(250)), 30, T0 + 2 * day)).isNull();
+        small.heartbeat(0, new HostRef("m".repeat(250), "k".repeat(250)), 30, T0 + 2 * day, 2 * day); // fits
+        assertThat(small.heartbeat(0, new HostRef("o".repeat(250), "p".repeat(250)), 30, T0 + 2 * day, 2 * day))
+                .isNull();
         assertThat(small.replaced()).as("putting out both would not make room: neither is put out").isZero();
         assertThat(small.watched()).isEqualTo(4);
     }
 
     @Test
     void aHostSilentForAWeekIsForgottenAndWatchedAnewWhenHeard() {
-        watch.heartbeat(0, A, 30, T0);
-        watch.delivered(0, T0 + 100 * S);
-        assertThat(watch.newlySilent(0)).hasSize(1);
-        watch.delivered(0, T0 + SilentHostWatch.FORGET_AFTER_NANOS);
-        assertThat(watch.newlySilent(0)).isEmpty();
+        watch.heartbeat(0, A, 30, T0, 0);
+        watch.live(0, true, 0);
+        assertThat(watch.newlySilent(100 * S)).hasSize(1);
+        assertThat(watch.newlySilent(SilentHostWatch.FORGET_AFTER_NANOS)).isEmpty();
         assertThat(watch.watched()).as("still kept: not heard for a week, not more").isEqualTo(1);
-        watch.delivered(0, T0 + S + SilentHostWatch.FORGET_AFTER_NANOS);
-        assertThat(watch.newlySilent(0)).isEmpty();
+        assertThat(watch.newlySilent(S + SilentHostWatch.FORGET_AFTER_NANOS)).isEmpty();
         assertThat(watch.watched()).isZero();
         assertThat(watch.forgotten()).isEqualTo(1);
-        assertThat(watch.heartbeat(0, A, 30, T0 + 102 * S + SilentHostWatch.FORGET_AFTER_NANOS))
-                .as("a new host: no host-back").isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 102 * S + SilentHostWatch.FORGET_AFTER_NANOS,
+                S + SilentHostWatch.FORGET_AFTER_NANOS)).as("a new host: no host-back").isNull();
         assertThat(watch.watched()).isEqualTo(1);
     }
 
     @Test
     void aSilenceReadBetweenTwoJudgementsIsReportedWhenTheHostSpeaksAgain() {
         // A backlog read within a second: no judgement ran while A's silence lay between these two heartbeats.
-        watch.heartbeat(0, A, 30, T0);
-        assertThat(watch.heartbeat(0, A, 30, T0 + 30 * S)).isNull();
-        assertThat(watch.heartbeat(0, A, 30, T0 + 120 * S)).as("90 s: three intervals, not more").isNull();
-        assertThat(watch.heartbeat(0, A, 30, T0 + 215 * S)).isEqualTo(new SilentHostWatch.Back(A, 95, T0 + 120 * S,
+        watch.heartbeat(0, A, 30, T0, 0);
+        assertThat(watch.heartbeat(0, A, 30, T0 + 30 * S, 0)).isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 120 * S, 0)).as("90 s: three intervals, not more").isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 215 * S, 0)).isEqualTo(new SilentHostWatch.Back(A, 95, T0 + 120 * S,
                 T0 + 215 * S, new SilentHostWatch.Silent(A, 30, 95, T0 + 120 * S)));
         assertThat(watch.newlySilent(0)).as("not raised twice").isEmpty();
-        assertThat(watch.heartbeat(0, A, 30, T0 + 245 * S)).isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 245 * S, 0)).isNull();
         // The first heartbeat a new owner reads is no silence, however old the host's previous one was.
         watch.forget(List.of(0));
-        assertThat(watch.heartbeat(0, A, 30, T0 + 900 * S)).isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 900 * S, 0)).isNull();
     }
 
     @Test
     void aLaggingForwarderJudgesByRecordTimesNotByWhenItConsumedThem() {
         long now = 0;
         for (long t = 0; t < 3_600; t += 30) { // an hour of backlog, delivered over ten hours of this clock
-            watch.heartbeat(0, A, 30, T0 + t * S);
-            watch.delivered(0, T0 + (t + 29) * S);
+            watch.heartbeat(0, A, 30, T0 + t * S, now);
+            watch.heartbeat(0, B, 30, T0 + (t + 29) * S, now);
             watch.live(0, false, now);
             now += 300 * S;
             assertThat(watch.newlySilent(now)).isEmpty();
@@ -325,7 +513,7 @@ class SilentHostWatchTest {
 
     @Test
     void onALivePartitionTimeWithoutRecordsIsSilence() {
-        watch.heartbeat(0, A, 30, T0);
+        watch.heartbeat(0, A, 30, T0, 0);
         watch.live(0, true, 1_000 * S); // everything delivered: the local clock carries the partition on
         assertThat(watch.newlySilent(1_090 * S)).isEmpty();
         assertThat(watch.newlySilent(1_091 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
@@ -333,7 +521,7 @@ class SilentHostWatchTest {
 
     @Test
     void whileNotLiveTheLocalClockDoesNotCountAndWhatPassedWhileLiveStays() {
-        watch.heartbeat(0, A, 30, T0);
+        watch.heartbeat(0, A, 30, T0, 0);
         watch.live(0, true, 0);
         watch.live(0, false, 60 * S); // Wazuh stopped taking datagrams, or records wait: 60 s counted so far
         assertThat(watch.newlySilent(10_000 * S)).isEmpty();
@@ -344,21 +532,21 @@ class SilentHostWatchTest {
 
     @Test
     void hostsOfRevokedPartitionsAreForgottenAndANewOwnerKnowsThemFromTheirFirstHeartbeat() {
-        watch.heartbeat(0, A, 30, T0);
-        watch.heartbeat(1, B, 30, T0);
+        watch.heartbeat(0, A, 30, T0, 0);
+        watch.heartbeat(1, B, 30, T0, 0);
         watch.forget(List.of(0));
-        watch.delivered(0, T0 + 1_000 * S); // partition 0 came back later, from another owner's commit
-        watch.delivered(1, T0 + 1_000 * S);
-        assertThat(watch.newlySilent(0)).containsExactly(new SilentHostWatch.Silent(B, 30, 1_000, T0));
+        watch.live(0, true, 0); // partition 0 came back later, from another owner's commit
+        watch.live(1, true, 0);
+        assertThat(watch.newlySilent(1_000 * S)).containsExactly(new SilentHostWatch.Silent(B, 30, 1_000, T0));
         assertThat(watch.watched()).isEqualTo(1);
     }
 
     @Test
-    void aPartitionsProgressDoesNotJudgeHostsOfAnotherPartition() {
-        watch.heartbeat(0, A, 30, T0);
-        watch.heartbeat(1, B, 30, T0);
-        watch.delivered(1, T0 + 1_000 * S);
-        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(B);
+    void aPartitionsTimeDoesNotJudgeHostsOfAnotherPartition() {
+        watch.heartbeat(0, A, 30, T0, 0);
+        watch.heartbeat(1, B, 30, T0, 0);
+        watch.live(1, true, 0);
+        assertThat(watch.newlySilent(1_000 * S)).extracting(SilentHostWatch.Silent::host).containsExactly(B);
     }
 
     /**
@@ -375,7 +563,7 @@ class SilentHostWatchTest {
         }
         watch.partitionCount(1, Set.of(0));
         for (HostRef host : hosts) {
-            watch.heartbeat(0, host, hash(host), 30, T0);
+            watch.heartbeat(0, host, hash(host), 30, T0, 0);
         }
         watch.partitionCount(4, Set.of(0)); // three partitions added, another forwarder's; this one keeps 0
         List<HostRef> stayed = hosts.stream().filter(h -> hash(h) % 4 == 0).toList();
@@ -384,19 +572,18 @@ class SilentHostWatchTest {
         assertThat(watch.moved()).isEqualTo(hosts.size() - stayed.size());
 
         HostRef late = hosts.stream().filter(h -> hash(h) % 4 != 0).findFirst().orElseThrow();
-        assertThat(watch.heartbeat(0, late, hash(late), 30, T0 + 10 * S)).isNull(); // written before it learnt
+        assertThat(watch.heartbeat(0, late, hash(late), 30, T0 + 10 * S, 0)).isNull(); // written before it learnt
         for (long t = 30; t <= 300; t += 30) {
             for (HostRef host : stayed) {
-                watch.heartbeat(0, host, hash(host), 30, T0 + t * S);
+                watch.heartbeat(0, host, hash(host), 30, T0 + t * S, 0);
             }
         }
-        watch.delivered(0, T0 + 300 * S);
         assertThat(watch.newlySilent(0)).as("the hosts that moved are not this partition's any more").isEmpty();
         assertThat(watch.watched()).isEqualTo(stayed.size());
 
         // The hosts that stayed are still watched: one that stops is reported.
-        watch.delivered(0, T0 + 400 * S);
-        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host)
+        watch.live(0, true, 0);
+        assertThat(watch.newlySilent(100 * S)).extracting(SilentHostWatch.Silent::host)
                 .containsExactlyInAnyOrderElementsOf(stayed);
     }
 
@@ -405,14 +592,16 @@ class SilentHostWatchTest {
     void aHostThatMovedToAPartitionOfThisForwarderStaysWatchedAndComesBackThere() {
         assertThat(hash(A) % 4).isEqualTo(2);
         watch.partitionCount(1, Set.of(0));
-        watch.heartbeat(0, A, hash(A), 30, T0);
-        watch.heartbeat(0, B, hash(B), 30, T0 + 100 * S); // A silent
+        watch.heartbeat(0, A, hash(A), 30, T0, 0);
+        for (long t = 0; t <= 100; t += 25) {
+            watch.heartbeat(0, B, hash(B), 30, T0 + t * S, 0); // A silent
+        }
         assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
         watch.partitionCount(4, Set.of(0, 1, 2, 3));
         assertThat(watch.watched()).isEqualTo(2);
-        assertThat(watch.heartbeat(0, A, hash(A), 30, T0 + 110 * S)).as("heard where it was, still watched")
+        assertThat(watch.heartbeat(0, A, hash(A), 30, T0 + 110 * S, 0)).as("heard where it was, still watched")
                 .isNotNull();
-        assertThat(watch.heartbeat(2, A, hash(A), 30, T0 + 140 * S)).as("then where it went").isNull();
+        assertThat(watch.heartbeat(2, A, hash(A), 30, T0 + 140 * S, 0)).as("then where it went").isNull();
         assertThat(watch.moved()).isZero();
     }
 
@@ -422,12 +611,12 @@ class SilentHostWatchTest {
         assertThat(hash(A) % 2).isZero();
         assertThat(hash(A) % 4).isEqualTo(2);
         int elsewhere = 1; // its listener's own partitioner put it there
-        watch.heartbeat(elsewhere, A, hash(A), 30, T0);
+        watch.heartbeat(elsewhere, A, hash(A), 30, T0, 0);
         watch.partitionCount(4, Set.of(1));
         assertThat(watch.watched()).isEqualTo(1);
         assertThat(watch.moved()).isZero();
-        watch.delivered(elsewhere, T0 + 100 * S);
-        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        watch.live(elsewhere, true, 0);
+        assertThat(watch.newlySilent(100 * S)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
     }
 
     private static int hash(HostRef host) {
