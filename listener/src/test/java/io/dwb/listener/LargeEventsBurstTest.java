@@ -5,16 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.quota.ClientQuotaAlteration;
-import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -37,16 +31,7 @@ class LargeEventsBurstTest {
         List<ScriptedEngine.Event> events = ScriptedEngine.paddedContainerEvents(EVENTS, "create", "big-",
                 "x".repeat(PAD), T0);
         ListenerProcess listener = new ListenerProcess(broker);
-        String clientId = "slow-" + listener.hostName;
-        Path kafkaConfig = Files.createTempFile("dwb-kafka", ".properties");
-        Files.writeString(kafkaConfig, "bootstrap.servers=" + broker.bootstrapServers() + "\nclient.id=" + clientId
-                + "\n");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers()))) {
-            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
-                    new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
-                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 2_000_000.0))))).all().get();
-        }
+        Path kafkaConfig = listener.quotaKafkaConfig(2_000_000);
         try (ScriptedEngine engine = new ScriptedEngine(events);
              JavaProcess process = listener.startWithLauncherHeap("--docker-host", engine.dockerHost(),
                      "--kafka-config", kafkaConfig.toString())) {

@@ -5,11 +5,17 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +47,24 @@ final class ListenerProcess {
 
     HostIdentity identity() {
         return HostIdentity.fromHostName(hostName);
+    }
+
+    /**
+     * A {@code --kafka-config} file (deleted at exit) whose own client id the broker takes at most
+     * {@code bytesPerSecond} from: a client quota, as a shared cluster sets.
+     */
+    Path quotaKafkaConfig(double bytesPerSecond) throws Exception {
+        String clientId = "quota-" + hostName;
+        Path file = Files.createTempFile("dwb-kafka", ".properties");
+        file.toFile().deleteOnExit();
+        Files.writeString(file, "bootstrap.servers=" + bootstrapServers + "\nclient.id=" + clientId
+                + "\n");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
+                    new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", bytesPerSecond))))).all().get();
+        }
+        return file;
     }
 
     JavaProcess start(String... extra) throws IOException {

@@ -9,13 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.quota.ClientQuotaAlteration;
-import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -48,16 +43,7 @@ class ThrottledTransactionTest {
                 StringBuilder::append).toString();
         List<ScriptedEngine.Event> events = ScriptedEngine.paddedContainerEvents(EVENTS, "create", "slow-", pad, T0);
         ListenerProcess listener = new ListenerProcess(broker);
-        String clientId = "throttled-" + listener.hostName;
-        Path kafkaConfig = Files.createTempFile("dwb-kafka", ".properties");
-        Files.writeString(kafkaConfig, "bootstrap.servers=" + broker.bootstrapServers() + "\nclient.id=" + clientId
-                + "\n");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers()))) {
-            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
-                    new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
-                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", BYTES_PER_SECOND))))).all().get();
-        }
+        Path kafkaConfig = listener.quotaKafkaConfig(BYTES_PER_SECOND);
         try (ScriptedEngine engine = new ScriptedEngine(events);
              JavaProcess process = listener.start("--docker-host", engine.dockerHost(),
                      "--kafka-config", kafkaConfig.toString(), "--kafka-timeout", "3s")) {
