@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link OpenTransactions} looked at once a second on a thread of its own, so that a slow or hung broker never holds
  * up delivery: each partition's written end (its high watermark) against its stable end, two ListOffsets requests to
- * each leader (an admin client of the forwarder's Kafka settings). A partition whose leader does not answer is not
- * known; a reading older than {@link #FRESH_NANOS} says nothing.
+ * each leader (an admin client of the forwarder's Kafka settings). A partition whose leader does not answer while
+ * others' do is held back too: this process is cut off from that broker, so its consumer's lag for the partition is
+ * the last one it read (0, perhaps) and says nothing. When no leader answers, nothing is known; a reading older than
+ * {@link #FRESH_NANOS} says nothing.
  */
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
@@ -59,7 +61,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         p.putAll(kafka);
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, p.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG,
                 "dwb-forwarder") + "-open-transactions");
-        OpenTransactionWatch watch = new OpenTransactionWatch(TopicProvisioner.admin(p, TIMEOUT), clock);
+        return start(TopicProvisioner.admin(p, TIMEOUT), clock);
+    }
+
+    /** Starts the watch asking {@code admin}, which it closes. */
+    static OpenTransactionWatch start(Admin admin, LongSupplier clock) {
+        OpenTransactionWatch watch = new OpenTransactionWatch(admin, clock);
         watch.thread.start();
         return watch;
     }
@@ -105,8 +112,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     }
 
     /**
-     * The partitions whose written end is past their stable end, of those whose leaders answered; fails only when
-     * none did.
+     * The partitions whose written end is past their stable end, and those whose leaders did not answer in time when
+     * others did (a broker this process is cut off from: before, one leader that did not answer failed the whole
+     * reading, and the lag alone, 0 for a partition no longer fetched, made every host it leads look silent); fails
+     * only when none answered.
      */
     private Set<TopicPartition> read(Set<TopicPartition> partitions) throws ExecutionException, TimeoutException,
             InterruptedException {
@@ -116,23 +125,27 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         ListOffsetsResult stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED));
         long deadline = clock.getAsLong() + TIMEOUT.toNanos();
         Set<TopicPartition> heldBack = new HashSet<>();
-        ExecutionException failure = null;
-        int known = 0;
+        Set<TopicPartition> unanswered = new HashSet<>();
+        Exception failure = null;
         for (TopicPartition tp : partitions) {
             try {
                 long w = written.partitionResult(tp).get(left(deadline), TimeUnit.NANOSECONDS).offset();
                 long s = stable.partitionResult(tp).get(left(deadline), TimeUnit.NANOSECONDS).offset();
-                known++;
                 if (w > s) {
                     heldBack.add(tp);
                 }
-            } catch (ExecutionException e) {
-                failure = e; // its leader did not answer: not known
+            } catch (ExecutionException | TimeoutException e) {
+                failure = e; // its leader did not answer
+                unanswered.add(tp);
             }
         }
-        if (known == 0 && failure != null) {
-            throw failure;
+        if (unanswered.size() == partitions.size() && failure != null) {
+            if (failure instanceof TimeoutException t) {
+                throw t;
+            }
+            throw (ExecutionException) failure;
         }
+        heldBack.addAll(unanswered);
         return Set.copyOf(heldBack);
     }
 

@@ -16,7 +16,8 @@ interface OpenTransactions {
 
     /**
      * Whether {@code partition} had records written past its stable end when last looked at, within the last few
-     * seconds; false when not known (then the lag alone says whether its records are all read, as before).
+     * seconds, or its leader did not answer while the others' did (this process is cut off from it); false when not
+     * known (then the lag alone says whether its records are all read, as before).
      */
     boolean holdBack(TopicPartition partition);
 }
