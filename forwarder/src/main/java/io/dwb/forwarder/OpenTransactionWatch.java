@@ -97,7 +97,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                         log.info("the partitions' open transactions are looked at again");
                         failing = false;
                     }
-                } catch (ExecutionException | TimeoutException e) {
+                } catch (ExecutionException e) {
                     if (!failing) {
                         log.warn("the partitions' written and stable ends cannot be read ({}): until they are, "
                                 + "the lag alone says whether a quiet partition's records are all read, and a "
@@ -117,35 +117,31 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * reading, and the lag alone, 0 for a partition no longer fetched, made every host it leads look silent); fails
      * only when none answered.
      */
-    private Set<TopicPartition> read(Set<TopicPartition> partitions) throws ExecutionException, TimeoutException,
-            InterruptedException {
+    private Set<TopicPartition> read(Set<TopicPartition> partitions) throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         ListOffsetsResult written = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED));
         ListOffsetsResult stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED));
         long deadline = clock.getAsLong() + TIMEOUT.toNanos();
         Set<TopicPartition> heldBack = new HashSet<>();
-        Set<TopicPartition> unanswered = new HashSet<>();
-        Exception failure = null;
+        Exception unanswered = null;
+        int answered = 0;
         for (TopicPartition tp : partitions) {
             try {
                 long w = written.partitionResult(tp).get(left(deadline), TimeUnit.NANOSECONDS).offset();
                 long s = stable.partitionResult(tp).get(left(deadline), TimeUnit.NANOSECONDS).offset();
+                answered++;
                 if (w > s) {
                     heldBack.add(tp);
                 }
             } catch (ExecutionException | TimeoutException e) {
-                failure = e; // its leader did not answer
-                unanswered.add(tp);
+                unanswered = e;
+                heldBack.add(tp); // its leader did not answer
             }
         }
-        if (unanswered.size() == partitions.size() && failure != null) {
-            if (failure instanceof TimeoutException t) {
-                throw t;
-            }
-            throw (ExecutionException) failure;
+        if (answered == 0) {
+            throw new ExecutionException(unanswered.getMessage(), unanswered);
         }
-        heldBack.addAll(unanswered);
         return Set.copyOf(heldBack);
     }
 

@@ -12,6 +12,7 @@ import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
+import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProvisioner;
@@ -28,6 +29,7 @@ import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -206,15 +208,7 @@ public final class CaptureLoop {
      * {@code --kafka-timeout} unless the client file sets it) and {@code transaction.timeout.ms}.
      */
     private static Duration transactionLimit(Properties kafka, Duration kafkaTimeout) {
-        long blockMs = kafkaTimeout.toMillis();
-        String block = kafka.getProperty("max.block.ms");
-        if (block != null) {
-            try {
-                blockMs = Long.parseLong(block.strip());
-            } catch (NumberFormatException e) {
-                // the producer refuses it, with Kafka's words, when it is built
-            }
-        }
+        long blockMs = ClientTimeouts.timeout(kafka, ProducerConfig.MAX_BLOCK_MS_CONFIG, kafkaTimeout).toMillis();
         return Duration.ofMillis(Math.min(blockMs, TransactionalPublisher.transactionTimeoutMs(kafka)));
     }
 

@@ -170,10 +170,7 @@ final class TransactionPump {
                 if (!check.decided() && !stopRequested && end == null && now - opened > continuityWait.toNanos()) {
                     sendLast(hold(check.expire(stream.openedAtNanos()), cause));
                 }
-                if (heartbeats.due(now)) {
-                    publisher.send(records.heartbeat(heartbeats.heartbeat(stream.connected(),
-                            uncommitted.pending())));
-                }
+                heartbeatIfDue(stream.connected(), now);
                 boolean drainedAll = queue.isEmpty();
                 boolean finished = (stopRequested || end != null) && drainedAll;
                 if (idleCollection != null && !drained.isEmpty()) {
@@ -276,10 +273,14 @@ final class TransactionPump {
                 return;
             }
             commit(n);
-            long now = nanoClock.getAsLong();
-            if (heartbeats.due(now)) {
-                publisher.send(records.heartbeat(heartbeats.heartbeat(connected, uncommitted.pending())));
-            }
+            heartbeatIfDue(connected, nanoClock.getAsLong());
+        }
+    }
+
+    /** Sends a heartbeat in the open transaction (or a new one) when one is due at {@code now}. */
+    private void heartbeatIfDue(boolean connected, long now) {
+        if (heartbeats.due(now)) {
+            publisher.send(records.heartbeat(heartbeats.heartbeat(connected, uncommitted.pending())));
         }
     }
 

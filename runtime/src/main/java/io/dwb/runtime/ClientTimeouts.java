@@ -53,6 +53,11 @@ public final class ClientTimeouts {
                 String.valueOf(Math.max(wanted.toMillis(), floor)));
     }
 
+    /** A timeout of the client configuration, or {@code otherwise} when it gives none. */
+    public static Duration timeout(Properties clientConfig, String key, Duration otherwise) {
+        return clientConfig.containsKey(key) ? Duration.ofMillis(millis(clientConfig, key)) : otherwise;
+    }
+
     /** How long a call of a client may take: its {@code default.api.timeout.ms}, or Kafka's default (60 s). */
     public static Duration apiTimeout(Properties clientConfig) {
         String key = AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG;
