@@ -105,6 +105,7 @@ public final class AlertPipeline {
     static final String EVENT = "event";
     static final String SILENT_HOST = "silent-host";
     static final String HOST_BACK = "host-back";
+    static final String LISTENER_STOPPED = "listener-stopped";
     private static final String HISTORY_SKIPPED = "history-skipped";
     private static final String DELETED_BEFORE_DELIVERY = "deleted-before-delivery";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
@@ -270,12 +271,15 @@ public final class AlertPipeline {
                 long now = clock.getAsLong();
                 SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
                         HostPartition.hash(record.key()), bridge.json().path("intervalSeconds").asLong(30),
-                        bridge.json().path("timeNano").asLong(), now);
+                        bridge.json().path("timeNano").asLong(), bridge.json().path("stopping").asBoolean(false),
+                        now);
                 if (back != null) {
                     if (back.missed() != null) {
                         silentHost(back.missed(), now);
                     }
-                    hostBack(back, now);
+                    if (back.said()) {
+                        hostBack(back, now);
+                    }
                 }
             }
             if (!heartbeatAlerts) { // a state, not a change: it feeds the silent-host watch only
@@ -323,6 +327,7 @@ public final class AlertPipeline {
 
     private record StateAlert(String kind, byte[] datagram) {}
 
+    /** A host silent, or stopped when its listener's last heartbeat said it was stopping. */
     private void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
         changes.silentHost(silent, nowNanos);
         ObjectNode fields = ContractJson.MAPPER.createObjectNode()
@@ -330,8 +335,8 @@ public final class AlertPipeline {
                 .put("silentSeconds", silent.silentSeconds())
                 .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
                 .put("lastHeartbeatNano", silent.lastHeartbeatNano());
-        stateAlerts.add(new StateAlert(SILENT_HOST, formatter.bridge(SILENT_HOST, fields, silent.host(), false,
-                false)));
+        String kind = silent.stopped() ? LISTENER_STOPPED : SILENT_HOST;
+        stateAlerts.add(new StateAlert(kind, formatter.bridge(kind, fields, silent.host(), false, false)));
     }
 
     private void hostBack(SilentHostWatch.Back back, long nowNanos) {

@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.HostPartition;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +18,10 @@ import java.util.function.LongSupplier;
 /**
  * Notices hosts whose listener stopped sending heartbeats: silent for three of its own intervals means the
  * listener, its host or its link to Kafka is down, and events may be piling up or being lost there. Raised once;
- * when the host is heard again, a {@link Back} says so.
+ * when the host is heard again, a {@link Back} says so. A listener told to stop says so in its last heartbeat
+ * ({@code stopping}): if it does not start again within those three intervals it is reported {@link Silent#stopped}
+ * instead, and forgotten (a fleet's hosts are scaled in and out every day: each one a level-8 alert, and a place in
+ * the watch for a week, before); if it does, nothing is said.
  *
  * <p>A host is judged against the {@link PartitionTime} of the partition it lives in, never by when this process
  * consumed its records: a forwarder that lags (pacing, a backlog, a new owner after a rebalance) reads old heartbeats
@@ -41,7 +45,7 @@ import java.util.function.LongSupplier;
  * partition was reported silent, forgotten and reported again, interval after interval, until a restart.
  */
 public final class SilentHostWatch {
-    private static final int MISSED_INTERVALS = 3;
+    private static final int MISSED_INTERVALS = Heartbeat.MISSED_INTERVALS;
     /**
      * The most hosts one forwarder watches, and at most {@link #MAX_WATCHED_BYTES} of them: a fleet's partitions
      * are shared by the group's forwarders, but anyone who may write a heartbeat chooses its host id. When full, a
@@ -137,15 +141,24 @@ public final class SilentHostWatch {
         return recordNanos;
     }
 
-    /** A host that went silent: no heartbeat for {@code silentSeconds} of its partition's time. */
-    public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano) {}
+    /**
+     * A host that went silent: no heartbeat for {@code silentSeconds} of its partition's time. {@code stopped}: its
+     * last heartbeat said its listener was stopping (it is no longer watched, and will not be said back).
+     */
+    public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano,
+                         boolean stopped) {}
 
     /**
      * A host silent whose heartbeat came again, {@code silentSeconds} after the one before. {@code missed}: the
      * silence was not reported while it lasted (both heartbeats were read between two judgements, e.g. from a
      * backlog read fast), so it is to be reported now, before the host is said back; null when it was reported.
      */
-    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {}
+    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {
+        /** Whether the host is to be said back: not when its listener had said it was stopping (it started again). */
+        public boolean said() {
+            return missed == null || !missed.stopped();
+        }
+    }
 
     /**
      * A host whose heartbeats, read while its partition is live, stayed dated {@code skewNanos} from this process's
@@ -165,6 +178,8 @@ public final class SilentHostWatch {
         /** Its partition's time when its last heartbeat was read: what its silence is measured from. */
         long heardAtNanos;
         boolean reported;
+        /** Its last heartbeat said its listener was stopping. */
+        boolean stopping;
         /** Since when (this process's monotonic clock) its heartbeats are dated too far from this clock, if so. */
         long skewedSinceNanos = NOT_SKEWED;
         boolean skewSaid;
@@ -181,7 +196,7 @@ public final class SilentHostWatch {
      * when the host had been reported silent, else null.
      */
     public Back heartbeat(int partition, HostRef host, long intervalSeconds, long claimedTimeNano, long nowNanos) {
-        return heartbeat(partition, host, -1, intervalSeconds, claimedTimeNano, nowNanos);
+        return heartbeat(partition, host, -1, intervalSeconds, claimedTimeNano, false, nowNanos);
     }
 
     /**
@@ -190,6 +205,12 @@ public final class SilentHostWatch {
      */
     public Back heartbeat(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano,
                           long nowNanos) {
+        return heartbeat(partition, host, keyHash, intervalSeconds, claimedTimeNano, false, nowNanos);
+    }
+
+    /** As above; {@code stopping}: the heartbeat says its listener is stopping, and none follows until it starts. */
+    public Back heartbeat(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano,
+                          boolean stopping, long nowNanos) {
         long heartbeatTimeNano = notAhead(claimedTimeNano);
         PartitionTime time = partitionTime(partition);
         if (!time.known()) {
@@ -221,7 +242,8 @@ public final class SilentHostWatch {
             // A silence of more than three intervals that no judgement saw (a backlog read between two of them):
             // reported now, before the host is said back.
             Silent missed = !w.reported && silence > MISSED_INTERVALS * w.intervalNanos
-                    ? new Silent(host, w.intervalNanos / 1_000_000_000L, silence / 1_000_000_000L, w.lastHeartbeatNano)
+                    ? new Silent(host, w.intervalNanos / 1_000_000_000L, silence / 1_000_000_000L, w.lastHeartbeatNano,
+                            w.stopping)
                     : null;
             back = w.reported || missed != null
                     ? new Back(host, silence / 1_000_000_000L, w.lastHeartbeatNano, heartbeatTimeNano, missed)
@@ -240,6 +262,7 @@ public final class SilentHostWatch {
         w.lastHeartbeatNano = known ? Math.max(w.lastHeartbeatNano, heartbeatTimeNano) : heartbeatTimeNano;
         w.heardAtNanos = time.at(nowNanos);
         w.reported = false;
+        w.stopping = stopping;
         if (time.live()) {
             checkClock(w, claimedTimeNano, nowNanos);
         }
@@ -324,10 +347,11 @@ public final class SilentHostWatch {
      */
     public List<Silent> newlySilent(long nowNanos, int max) {
         List<Silent> silent = new ArrayList<>();
+        List<Watched> stopped = new ArrayList<>();
         for (Iterator<Watched> it = unreported.values().iterator(); it.hasNext() && silent.size() < max; ) {
             Watched w = it.next();
             it.remove();
-            report(w, nowNanos, silent);
+            report(w, nowNanos, silent, stopped);
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
@@ -340,7 +364,7 @@ public final class SilentHostWatch {
             }
             if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos && !unreported.containsKey(w.key)) {
                 if (silent.size() < max) {
-                    report(w, nowNanos, silent);
+                    report(w, nowNanos, silent, stopped);
                 } else {
                     unreported.put(w.key, w);
                 }
@@ -349,13 +373,22 @@ public final class SilentHostWatch {
                 replaceableBytes += w.bytes;
             }
         }
+        for (Watched w : stopped) { // reported once, and not to be said back: nothing left to watch
+            hosts.remove(w.key);
+            dropped(w);
+        }
         return silent;
     }
 
-    private void report(Watched w, long nowNanos, List<Silent> silent) {
+    /** Reports {@code w} into {@code silent}; one whose listener said it was stopping also into {@code stopped}. */
+    private void report(Watched w, long nowNanos, List<Silent> silent, List<Watched> stopped) {
         long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
         w.reported = true;
-        silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L, w.lastHeartbeatNano));
+        silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L, w.lastHeartbeatNano,
+                w.stopping));
+        if (w.stopping) {
+            stopped.add(w);
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ final class StateChanges {
     private final ForwarderMetrics metrics;
     private final LinesPerMinute silentLines = new LinesPerMinute();
     private final LinesPerMinute backLines = new LinesPerMinute();
+    private final LinesPerMinute stoppedLines = new LinesPerMinute();
     private final LinesPerMinute skewLines = new LinesPerMinute();
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
@@ -64,8 +65,19 @@ final class StateChanges {
         log.info("Kafka reachable again");
     }
 
-    /** A host became silent, at {@code nowNanos} (monotonic): logged within {@link #HOST_LINES_PER_MINUTE}. */
+    /**
+     * A host became silent, or its listener stopped, at {@code nowNanos} (monotonic): logged within {@link
+     * #HOST_LINES_PER_MINUTE} each.
+     */
     void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
+        if (silent.stopped()) {
+            if (stoppedLines.take(nowNanos)) {
+                log.info("host {} stopped: its listener said so in its last heartbeat, {}, and has not started again "
+                        + "in {} s", silent.host().label(), ContractJson.rfc3339(silent.lastHeartbeatNano()),
+                        silent.silentSeconds());
+            }
+            return;
+        }
         if (silentLines.take(nowNanos)) {
             log.warn("host {} is silent: no heartbeat for {} s of its partition's time (interval {} s)",
                     silent.host().label(), silent.silentSeconds(), silent.intervalSeconds());
@@ -85,6 +97,12 @@ final class StateChanges {
                     HOST_LINES_PER_MINUTE,
                     "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.SILENT_HOST + "\"}",
                     "{kind=\"" + AlertPipeline.HOST_BACK + "\"}");
+        }
+        long stopped = stoppedLines.leftOut(nowNanos);
+        if (stopped > 0) {
+            log.info("{} more host(s) whose listener stopped within a minute than are logged one by one ({} a minute): "
+                    + "each has its alert in Wazuh, and {} counts them", stopped, HOST_LINES_PER_MINUTE,
+                    "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.LISTENER_STOPPED + "\"}");
         }
         long skewed = skewLines.leftOut(nowNanos);
         if (skewed > 0) {

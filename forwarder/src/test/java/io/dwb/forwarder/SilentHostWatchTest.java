@@ -30,7 +30,7 @@ class SilentHostWatchTest {
         watch.heartbeat(0, B, 30, T0 + 91 * S, 0);
 
         List<SilentHostWatch.Silent> silent = watch.newlySilent(0);
-        assertThat(silent).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+        assertThat(silent).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0, false));
         watch.live(0, true, 0); // B stopped too, at T0 + 91 s; everything delivered, the clock carries time on
         assertThat(watch.newlySilent(409 * S)).as("raised once").extracting(SilentHostWatch.Silent::host)
                 .containsExactly(B);
@@ -38,6 +38,61 @@ class SilentHostWatchTest {
         assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S, 409 * S))
                 .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S, null));
         assertThat(watch.heartbeat(0, A, 30, T0 + 630 * S, 409 * S)).as("back once").isNull();
+    }
+
+    /**
+     * A listener told to stop says so in its last heartbeat. Not started again within three intervals: reported
+     * once as stopped, not silent, and forgotten (a fleet scales hosts in and out every day; before, each one was a
+     * level-8 silent-host alert and a place in the watch for a week). Heard again later, it is a new host: no
+     * host-back.
+     */
+    @Test
+    void aListenerThatSaidItWasStoppingIsReportedStoppedOnceAndForgotten() {
+        watch.heartbeat(0, A, -1, 30, T0, true, 0);
+        for (long t = 0; t <= 91; t += 1) { // B keeps speaking on the same partition
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.newlySilent(0)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0, true));
+        assertThat(watch.watched()).as("A forgotten, B watched").isEqualTo(1);
+        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S, 0)).as("a new start, not a host back").isNull();
+        assertThat(watch.watched()).isEqualTo(2);
+        for (long t = 92; t <= 700; t += 30) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.newlySilent(0)).as("A watched again, as any host").extracting(SilentHostWatch.Silent::stopped)
+                .containsExactly(false);
+    }
+
+    /** A restart (an upgrade, a reboot) within three intervals says nothing, and the host is watched as before. */
+    @Test
+    void aListenerThatStartsAgainSoonAfterItsStopIsNeitherStoppedNorSilent() {
+        watch.heartbeat(0, A, -1, 30, T0, true, 0);
+        watch.heartbeat(0, B, 30, T0, 0);
+        watch.heartbeat(0, B, 30, T0 + 30 * S, 0);
+        assertThat(watch.heartbeat(0, A, 30, T0 + 40 * S, 0)).isNull();
+        for (long t = 60; t <= 130; t += 10) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.newlySilent(0)).isEmpty();
+        watch.heartbeat(0, B, 30, T0 + 131 * S, 0);
+        assertThat(watch.newlySilent(0)).as("its next silence is a silence again")
+                .containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0 + 40 * S, false));
+    }
+
+    /**
+     * A stop and the next start read between two judgements (a backlog read fast): the stop is reported then, as a
+     * stop, and the start is not said back.
+     */
+    @Test
+    void aStopAndAStartReadFromABacklogAreReportedAsAStopAlone() {
+        watch.heartbeat(0, A, -1, 30, T0, true, 0);
+        for (long t = 30; t <= 600; t += 30) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        SilentHostWatch.Back start = watch.heartbeat(0, A, 30, T0 + 600 * S, 0);
+        assertThat(start.missed()).isEqualTo(new SilentHostWatch.Silent(A, 30, 600, T0, true));
+        assertThat(start.said()).isFalse();
+        assertThat(watch.newlySilent(0)).isEmpty();
     }
 
     /**
@@ -103,7 +158,7 @@ class SilentHostWatchTest {
             silent.addAll(watch.newlySilent(sec * S));
         }
         assertThat(silent).as("once, 91 s after its last heartbeat was read")
-                .containsExactly(new SilentHostWatch.Silent(slow, 30, 91, T0 + 3_570 * S));
+                .containsExactly(new SilentHostWatch.Silent(slow, 30, 91, T0 + 3_570 * S, false));
         assertThat(back).isEmpty();
         assertThat(watch.heartbeat(0, slow, 30, T0 + 3_800 * S, 3_800 * S)).as("back once it speaks").isNotNull();
     }
@@ -210,7 +265,7 @@ class SilentHostWatchTest {
             assertThat(watch.newlySilent(now)).isEmpty();
         }
         watch.live(0, true, 1_096 * S);
-        assertThat(watch.newlySilent(1_096 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+        assertThat(watch.newlySilent(1_096 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0, false));
         assertThat(watch.newlySilent(1_700 * S)).as("once").isEmpty();
     }
 
@@ -491,7 +546,7 @@ class SilentHostWatchTest {
         assertThat(watch.heartbeat(0, A, 30, T0 + 30 * S, 0)).isNull();
         assertThat(watch.heartbeat(0, A, 30, T0 + 120 * S, 0)).as("90 s: three intervals, not more").isNull();
         assertThat(watch.heartbeat(0, A, 30, T0 + 215 * S, 0)).isEqualTo(new SilentHostWatch.Back(A, 95, T0 + 120 * S,
-                T0 + 215 * S, new SilentHostWatch.Silent(A, 30, 95, T0 + 120 * S)));
+                T0 + 215 * S, new SilentHostWatch.Silent(A, 30, 95, T0 + 120 * S, false)));
         assertThat(watch.newlySilent(0)).as("not raised twice").isEmpty();
         assertThat(watch.heartbeat(0, A, 30, T0 + 245 * S, 0)).isNull();
         // The first heartbeat a new owner reads is no silence, however old the host's previous one was.
@@ -516,7 +571,7 @@ class SilentHostWatchTest {
         watch.heartbeat(0, A, 30, T0, 0);
         watch.live(0, true, 1_000 * S); // everything delivered: the local clock carries the partition on
         assertThat(watch.newlySilent(1_090 * S)).isEmpty();
-        assertThat(watch.newlySilent(1_091 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0));
+        assertThat(watch.newlySilent(1_091 * S)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0, false));
     }
 
     @Test
@@ -537,7 +592,7 @@ class SilentHostWatchTest {
         watch.forget(List.of(0));
         watch.live(0, true, 0); // partition 0 came back later, from another owner's commit
         watch.live(1, true, 0);
-        assertThat(watch.newlySilent(1_000 * S)).containsExactly(new SilentHostWatch.Silent(B, 30, 1_000, T0));
+        assertThat(watch.newlySilent(1_000 * S)).containsExactly(new SilentHostWatch.Silent(B, 30, 1_000, T0, false));
         assertThat(watch.watched()).isEqualTo(1);
     }
 

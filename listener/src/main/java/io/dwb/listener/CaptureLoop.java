@@ -10,6 +10,7 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
+import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
 import io.dwb.runtime.ClientTimeouts;
@@ -457,7 +458,7 @@ public final class CaptureLoop {
                 }
             }
             if (stopping()) {
-                return;
+                break;
             }
             log.warn("disconnected from the Docker engine: {}", end.detail());
             if (end.reason() == EndReason.QUEUE_FULL) {
@@ -469,6 +470,18 @@ public final class CaptureLoop {
                 idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
         }
+        try {
+            pump.sayStopping();
+        } catch (KafkaUnavailable e) {
+            if (!uncommitted.isEmpty()) {
+                throw e; // the caller says what was not published
+            }
+            log.warn("could not publish the heartbeat that says this listener is stopping ({}): forwarders will "
+                    + "report host {} silent", e.getMessage(), host.name());
+            return;
+        }
+        log.info("published the last heartbeat: forwarders report host {} stopped, not silent, unless it starts "
+                + "again within {} s", host.name(), Heartbeat.MISSED_INTERVALS * settings.heartbeatInterval().toSeconds());
     }
 
     /**

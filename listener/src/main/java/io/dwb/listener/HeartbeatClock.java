@@ -45,10 +45,22 @@ final class HeartbeatClock {
      * such a time, and the host would look silent while it heartbeats).
      */
     Heartbeat heartbeat(boolean engineConnected, Checkpoint checkpoint) {
+        return heartbeat(engineConnected, checkpoint, null);
+    }
+
+    /**
+     * The last heartbeat before a requested stop: it says none follows until the listener starts again, so that a
+     * forwarder tells a stop (a scale-in, a reboot, an upgrade) from a listener gone silent.
+     */
+    Heartbeat last(Checkpoint checkpoint) {
+        return heartbeat(false, checkpoint, true);
+    }
+
+    private Heartbeat heartbeat(boolean engineConnected, Checkpoint checkpoint, Boolean stopping) {
         long now = epochNanos.getAsLong();
         Long lastEvent = checkpoint == null || !EpochNanos.inRange(checkpoint.timeNano()) ? null
                 : checkpoint.timeNano();
         return new Heartbeat(ContractJson.rfc3339(now), now, Math.max(1, interval.toSeconds()), engineConnected,
-                lastEvent);
+                lastEvent, stopping);
     }
 }

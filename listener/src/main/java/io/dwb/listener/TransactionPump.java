@@ -215,6 +215,16 @@ final class TransactionPump {
     }
 
     /**
+     * The listener's last transaction before a requested stop: what a failed transaction still holds, then the
+     * heartbeat that says it is stopping ({@link HeartbeatClock#last}).
+     */
+    void sayStopping() {
+        publishHeld(false);
+        publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
+        commit(uncommitted.held().size());
+    }
+
+    /**
      * Commits the open transaction, which holds the first {@code n} records held, with the checkpoint of the last of
      * them with a time; they are then released.
      */

@@ -130,6 +130,13 @@ class ContractTest {
         long now = 1_764_000_000_000_000_005L;
         Heartbeat heartbeat = new Heartbeat(ContractJson.rfc3339(now), now, 30, true, null);
         assertThat(schemas.validate(RecordKind.HEARTBEAT, tree(heartbeat))).isEmpty();
+        assertThat(new String(ContractJson.write(heartbeat), java.nio.charset.StandardCharsets.UTF_8))
+                .as("what forwarders from before the field take (their schema refuses any other field)")
+                .doesNotContain("stopping");
+        Heartbeat last = new Heartbeat(ContractJson.rfc3339(now), now, 30, false, null, true);
+        assertThat(schemas.validate(RecordKind.HEARTBEAT, tree(last))).isEmpty();
+        assertThat(ContractJson.read(ContractJson.write(last), Heartbeat.class)).isEqualTo(last);
+        assertThat(ContractJson.read(ContractJson.write(heartbeat), Heartbeat.class)).isEqualTo(heartbeat);
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(now), now, ContractJson.MAPPER.createArrayNode()
                 .add(ContractJson.MAPPER.createObjectNode().put("Id", "abc").put("State", "running")));
         assertThat(schemas.validate(RecordKind.STATE, tree(state))).isEmpty();

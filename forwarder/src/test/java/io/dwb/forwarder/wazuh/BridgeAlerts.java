@@ -29,6 +29,7 @@ public final class BridgeAlerts {
         ObjectNode silent = ContractJson.MAPPER.createObjectNode().put("intervalSeconds", 30)
                 .put("silentSeconds", 95).put("lastHeartbeat", "2026-11-27T03:00:00Z")
                 .put("lastHeartbeatNano", 1_795_748_400_000_000_000L);
+        ObjectNode stopped = silent.deepCopy().put("silentSeconds", 92);
         ObjectNode back = ContractJson.MAPPER.createObjectNode().put("silentSeconds", 600)
                 .put("lastHeartbeat", "2026-11-27T03:00:00Z").put("lastHeartbeatNano", 1_795_748_400_000_000_000L)
                 .put("heartbeat", "2026-11-27T03:10:00Z").put("heartbeatNano", 1_795_749_000_000_000_000L);
@@ -43,6 +44,7 @@ public final class BridgeAlerts {
                 bridge(alerts, "heartbeat (only with `--heartbeat-alerts`)", "heartbeat", tree(heartbeat), HOST),
                 bridge(alerts, "silent-host", "silent-host", silent, HOST),
                 bridge(alerts, "host-back", "host-back", back, HOST),
+                bridge(alerts, "listener-stopped", "listener-stopped", stopped, HOST),
                 bridge(alerts, "history-skipped", "history-skipped", skipped, HostRef.UNKNOWN),
                 bridge(alerts, "deleted-before-delivery", "deleted-before-delivery", deleted, HostRef.UNKNOWN),
                 trimmed(alerts, "container", "start"),

@@ -1,0 +1,102 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Heartbeat;
+import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.SharedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A listener told to stop says so in its last heartbeat. Before, a fleet's every planned stop (a scale-in, a CI
+ * runner's teardown) raised a level-8 {@code silent-host} three intervals later and kept the host in the watch for a
+ * week. Now: a stop not followed by a start is one {@code listener-stopped} (level 3), a restart within three
+ * intervals (an upgrade) says nothing, a start after the report is no {@code host-back}, and a listener that just goes
+ * quiet is still {@code silent-host}.
+ */
+@ExtendWith(SharedKafka.class)
+class ListenerStoppedTest {
+    private static final int INTERVAL_SECONDS = 2; // silent after 6 s: above a loaded test machine's hiccups
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStopIsReportedAsAStopARestartIsNotReportedAndASilenceIsStillASilence(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "stopped", 1);
+        Set<String> speaking = ConcurrentHashMap.newKeySet();
+        speaking.addAll(List.of("STEADY", "SILENT", "STOPPED", "RESTARTED"));
+        Set<String> stopping = ConcurrentHashMap.newKeySet();
+        AtomicInteger ticks = new AtomicInteger();
+        ScheduledExecutorService listeners = Executors.newSingleThreadScheduledExecutor();
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committed(broker, "g-" + topic)
+                    .containsKey(new TopicPartition(topic, 0)));
+            listeners.scheduleAtFixedRate(() -> {
+                int tick = ticks.incrementAndGet();
+                if (tick == 4) { // the SIGTERM of two listeners, and one that just goes quiet
+                    speaking.removeAll(List.of("SILENT", "STOPPED", "RESTARTED"));
+                    stopping.addAll(List.of("STOPPED", "RESTARTED"));
+                } else if (tick == 6) { // started again 4 s after its stop, within the 6 s
+                    speaking.add("RESTARTED");
+                }
+                long now = System.currentTimeMillis() * 1_000_000L;
+                for (String id : Set.copyOf(speaking)) {
+                    producer.send(heartbeat(topic, id, now, null));
+                }
+                for (String id : Set.copyOf(stopping)) {
+                    producer.send(heartbeat(topic, id, now, true));
+                    stopping.remove(id);
+                }
+            }, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 2);
+            TestRecords.awaitNothingMore(receiver, Duration.ofSeconds(3 * INTERVAL_SECONDS + 2));
+            assertThat(receiver.alerts()).extracting(a -> a.path("docker_bridge").path("event").asText() + " "
+                    + a.path("docker_host").path("id").asText())
+                    .containsExactlyInAnyOrder("silent-host SILENT", "listener-stopped STOPPED");
+            assertThat(receiver.alerts()).filteredOn(a -> a.path("docker_bridge").path("event").asText()
+                    .equals("listener-stopped")).singleElement().satisfies(a -> {
+                        assertThat(a.path("docker_bridge").path("intervalSeconds").asLong()).isEqualTo(INTERVAL_SECONDS);
+                        assertThat(a.path("docker_bridge").path("silentSeconds").asLong())
+                                .isGreaterThanOrEqualTo(3 * INTERVAL_SECONDS);
+                    });
+
+            speaking.add("STOPPED"); // its host boots again: a new start, not a host back
+            int seen = receiver.count();
+            int from = ticks.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> ticks.get() >= from + 2);
+            TestRecords.awaitNothingMore(receiver, Duration.ofSeconds(3 * INTERVAL_SECONDS + 2));
+            assertThat(receiver.count()).as("no host-back for a listener that said it stopped").isEqualTo(seen);
+            run.assertAlive();
+        } finally {
+            listeners.shutdownNow();
+            listeners.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> heartbeat(String topic, String id, long now, Boolean stopping) {
+        return TestRecords.bridge(topic, "host-" + id, id, "heartbeat", ContractJson.write(new Heartbeat(
+                ContractJson.rfc3339(now), now, INTERVAL_SECONDS, stopping == null, null, stopping)),
+                now / 1_000_000L);
+    }
+}
