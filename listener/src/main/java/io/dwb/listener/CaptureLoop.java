@@ -166,7 +166,8 @@ public final class CaptureLoop {
             }
             try (BuiltAhead<Producer<byte[], byte[]>> producers = TransactionalPublisher.producers(kafkaWithTimeouts,
                     host, producerSource);
-                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic())) {
+                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic(),
+                         host.transactionalId())) {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
                 store.prepare();
