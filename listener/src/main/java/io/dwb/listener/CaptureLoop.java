@@ -87,6 +87,8 @@ public final class CaptureLoop {
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
+    /** What the log says of Kafka outages: each once, however many producers it takes. */
+    private final KafkaOutageReport outage = new KafkaOutageReport(log);
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
         this(settings, kafka, queue, metrics, null);
@@ -167,7 +169,8 @@ public final class CaptureLoop {
             }
             try (BuiltAhead<Producer<byte[], byte[]>> producers = TransactionalPublisher.producers(kafkaWithTimeouts,
                     host, producerSource);
-                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic())) {
+                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic(),
+                         host.transactionalId())) {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
                 store.prepare();
@@ -261,13 +264,13 @@ public final class CaptureLoop {
         Backoff kafkaBackoff = backoff();
         heartbeats = new HeartbeatClock(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
-        boolean kafkaWarned = false;
         while (!stopping()) {
             try {
                 // The producer's build is a Kafka failure too: a server name that stopped resolving (a headless
                 // service's records go while its brokers are down) ended the listener, and what it held with it.
                 try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
-                        nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka))) {
+                        nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka),
+                        outage::committed)) {
                     metrics.producer(publisher::kafkaMetrics);
                     CheckpointStore.Stored stored = kafkaWaits.during(() -> {
                         publisher.init();
@@ -282,9 +285,10 @@ public final class CaptureLoop {
                             || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null : stored.unreadable();
                     kafkaReady = true;
                     kafkaBackoff.reset();
-                    log.info("Kafka ready at {}: transactional id {}, {}", kafka.getProperty("bootstrap.servers"),
-                            host.transactionalId(), checkpoint.map(c -> "resuming from checkpoint "
-                                    + ContractJson.rfc3339(c.timeNano()) + " (event " + c.eventId() + ")")
+                    log.atLevel(outage.ready()).log("Kafka ready at {}: transactional id {}, {}",
+                            kafka.getProperty("bootstrap.servers"), host.transactionalId(), checkpoint.map(c ->
+                                    "resuming from checkpoint " + ContractJson.rfc3339(c.timeNano()) + " (event "
+                                    + c.eventId() + ")")
                                     .orElse(unreadableCheckpoint != null ? "the checkpoint is unreadable"
                                             : "no checkpoint yet (first start)"));
                     if (unreadableCheckpoint != null) {
@@ -293,7 +297,6 @@ public final class CaptureLoop {
                                 unreadableCheckpoint.partition(), unreadableCheckpoint.offset(),
                                 unreadableCheckpoint.why());
                     }
-                    kafkaWarned = false;
                     subscribeForever(engine, host, publisher, records);
                     return 0;
                 } catch (KafkaUnavailable e) {
@@ -325,14 +328,13 @@ public final class CaptureLoop {
                     Duration wait = kafkaBackoff.next();
                     boolean ownWords = e instanceof TransactionalPublisher.TransactionTimedOut
                             || e instanceof TransactionalPublisher.InvalidState;
-                    boolean newFailure = ownWords || !kafkaWarned;
+                    boolean newFailure;
                     if (ownWords) {
                         log.warn("{}", e.getMessage());
-                    } else if (!kafkaWarned) {
-                        log.warn("Kafka unavailable: {}; retrying with backoff", e.getMessage());
-                        kafkaWarned = true;
+                        outage.failedInOwnWords();
+                        newFailure = true;
                     } else {
-                        log.debug("Kafka still unavailable: {}; next try in {}", e.getMessage(), wait);
+                        newFailure = outage.unavailable(e.getMessage(), wait);
                     }
                     if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
                         log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",
@@ -393,7 +395,7 @@ public final class CaptureLoop {
         TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted, budget,
                 () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
-                epochNanos, this::stopping, this::requestStop);
+                epochNanos, this::stopping, this::requestStop, outage);
         Backoff engineBackoff = backoff();
         int failures = 0;
         boolean engineWarned = false;
@@ -401,8 +403,8 @@ public final class CaptureLoop {
             End end;
             if (kept != null) {
                 // Kafka failed during this subscription, which went on reading meanwhile: go on with it.
-                log.info("Kafka is back: publishing what was read while it was away, then going on with the same "
-                        + "subscription");
+                log.atLevel(outage.returnLevel()).log("Kafka is back: publishing what was read while it was away, "
+                        + "then going on with the same subscription");
                 end = runPump(pump, kept);
             } else {
                 EventStream stream;

@@ -58,24 +58,42 @@ public final class CheckpointStore implements AutoCloseable {
 
     private final Properties clientConfig;
     private final String topic;
+    /** Whose lookups these are ({@link HostIdentity#transactionalId}), in the consumers' client ids. */
+    private final String owner;
     private final CheckpointRecordBound bound = new CheckpointRecordBound();
     private final long step;
     private final Duration stableWait;
     /** The lookups' consumers, the next one built ahead. */
     private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(
-            () -> consumer("read_committed"), c -> c.close(Duration.ZERO));
+            () -> consumer(Reader.LOOKUP), c -> c.close(Duration.ZERO));
     /** A read_uncommitted consumer for the partition's written end (its high watermark) only; built ahead too. */
     private final BuiltAhead<KafkaConsumer<byte[], byte[]>> writtenEnds = new BuiltAhead<>(
-            () -> consumer("read_uncommitted"), c -> c.close(Duration.ZERO));
+            () -> consumer(Reader.WRITTEN_END), c -> c.close(Duration.ZERO));
 
-    public CheckpointStore(Properties clientConfig, String topic) {
-        this(clientConfig, topic, STEP, TIMEOUT);
+    /** A lookup's two consumers: what each reads with, and what its client id calls it. */
+    enum Reader {
+        LOOKUP("read_committed", "checkpoint-lookup-"),
+        WRITTEN_END("read_uncommitted", "checkpoint-written-end-");
+
+        final String isolation;
+        final String clientIdPrefix;
+
+        Reader(String isolation, String clientIdPrefix) {
+            this.isolation = isolation;
+            this.clientIdPrefix = clientIdPrefix;
+        }
+    }
+
+    /** @param owner the listener's transactional id, which the consumers' client ids name */
+    public CheckpointStore(Properties clientConfig, String topic, String owner) {
+        this(clientConfig, topic, owner, STEP, TIMEOUT);
     }
 
     /** @param stableWait how long a lookup waits for the transactions open on the partition when it looked */
-    CheckpointStore(Properties clientConfig, String topic, long step, Duration stableWait) {
+    CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait) {
         this.clientConfig = clientConfig;
         this.topic = topic;
+        this.owner = owner;
         this.step = step;
         this.stableWait = stableWait;
     }
@@ -113,11 +131,19 @@ public final class CheckpointStore implements AutoCloseable {
         writtenEnds.close();
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer(String isolation) {
+    private KafkaConsumer<byte[], byte[]> consumer(Reader reader) {
+        return new KafkaConsumer<>(consumerConfig(reader), bound.keys(), bound.values());
+    }
+
+    /** A lookup consumer's configuration: the user's Kafka client properties, and what the lookup needs. */
+    Properties consumerConfig(Reader reader) {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        // Without a group or a client id, Kafka called it consumer-null-N in its log lines and metrics. A client id
+        // of the user's file is kept, as the producer and the admin client keep it (a quota on it, say).
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, reader.clientIdPrefix + owner);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, reader.isolation);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // A lookup of a checkpoints topic deleted under the listener must not bring it back with the broker's
         // defaults (deleting checkpoints after a week, where it must compact them).
@@ -125,7 +151,7 @@ public final class CheckpointStore implements AutoCloseable {
         // It reads up to an end it knows: a fetch the broker holds for data to come (500 ms by default) only delays
         // the close, which waits for the fetch that its last poll sent ahead (every restart with a checkpoint).
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
-        return new KafkaConsumer<>(p, bound.keys(), bound.values());
+        return p;
     }
 
     Lookup lookup(String hostId) {

@@ -84,18 +84,21 @@ final class TransactionPump {
     /** Outlives this pump: a transaction that took too long makes the next producer's smaller. */
     private final TransactionBudget budget;
     private final EventTimeWarning eventTimes = new EventTimeWarning();
+    /** Outlives this pump: whether Kafka's return, and so the records published again, is said at INFO. */
+    private final KafkaOutageReport outage;
 
     /**
      * @param idleCollection the full collection once quiet after the heap grew; null for none
      * @param nanoClock   monotonic nanoseconds
      * @param stopping    whether a stop was requested (then the subscription is stopped and what it read committed)
      * @param requestStop asks for the stop, when the publishing thread is interrupted
+     * @param outage      what the log says of Kafka outages (the level of "publishing again")
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
                     Uncommitted uncommitted, TransactionBudget budget, StateSource state, HeartbeatClock heartbeats,
                     IdleCollection idleCollection, Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
-                    Runnable requestStop) {
+                    Runnable requestStop, KafkaOutageReport outage) {
         this.queue = queue;
         this.publisher = publisher;
         this.records = records;
@@ -111,6 +114,7 @@ final class TransactionPump {
         this.requestStop = requestStop;
         this.uncommitted = uncommitted;
         this.budget = budget;
+        this.outage = outage;
     }
 
     /**
@@ -262,7 +266,8 @@ final class TransactionPump {
             return;
         }
         if (uncommitted.events() > 0) {
-            log.info("publishing again the {} events read since checkpoint {} that Kafka did not commit{}",
+            log.atLevel(outage.returnLevel()).log("publishing again the {} events read since checkpoint {} that Kafka "
+                    + "did not commit{}",
                     uncommitted.events(), uncommitted.committed() == null ? "(none)"
                             : ContractJson.rfc3339(uncommitted.committed().timeNano()),
                     uncommitted.held().size() <= budget.records() ? ""

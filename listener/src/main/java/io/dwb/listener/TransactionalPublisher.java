@@ -81,6 +81,7 @@ public final class TransactionalPublisher implements AutoCloseable {
     /** Records of the open transaction the broker acknowledged (counted on the producer's network thread). */
     private final AtomicInteger acknowledgedCount = new AtomicInteger();
     private final Callback acknowledged;
+    private final Runnable committed;
 
     /** With one clock for both (a test's fake clock). */
     TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
@@ -97,7 +98,14 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
                            LongSupplier wallNanos, long transactionTimeoutMs) {
+        this(producer, records, nanoClock, wallNanos, transactionTimeoutMs, () -> { });
+    }
+
+    /** @param committed told of each transaction Kafka committed (the end of an outage) */
+    TransactionalPublisher(Producer<byte[], byte[]> producer, TopicRecords records, LongSupplier nanoClock,
+                           LongSupplier wallNanos, long transactionTimeoutMs, Runnable committed) {
         this.producer = producer;
+        this.committed = committed;
         this.records = records;
         this.nanoClock = nanoClock;
         this.wallNanos = wallNanos;
@@ -290,6 +298,7 @@ public final class TransactionalPublisher implements AutoCloseable {
             producer.commitTransaction();
             long end = nanoClock.getAsLong();
             sent = 0;
+            committed.run();
             long acknowledgedAfter = Math.min(end - start, Math.max(0, lastAckNanos.get() - start));
             return new CommitTimes(acknowledgedAfter, end - start - acknowledgedAfter);
         } catch (KafkaException e) {

@@ -38,6 +38,9 @@ import picocli.CommandLine;
  */
 @ExtendWith(SharedKafka.class)
 class CheckpointLookupTest {
+    /** The listener the lookups are for, in their consumers' client ids. */
+    private static final String OWNER = HostIdentity.fromHostName("lookup-test").transactionalId();
+
     /** The checkpoint topic as the listener creates it with its default options. */
     private static String createCheckpointTopic(Broker broker) {
         String topic = Broker.uniqueTopic("checkpoints");
@@ -93,7 +96,7 @@ class CheckpointLookupTest {
             inMyPartition += f.get().partition() == myPartition ? 1 : 0;
         }
 
-        CheckpointStore.Lookup lookup = new CheckpointStore(client(broker), topic)
+        CheckpointStore.Lookup lookup = new CheckpointStore(client(broker), topic, OWNER)
                 .lookup(HostIdentity.fromHostName("me").id());
 
         assertThat(lookup.checkpoint()).contains(checkpoint(2));
@@ -124,7 +127,7 @@ class CheckpointLookupTest {
                 write(producer, topic, host, checkpoint(8));
             }
         }
-        CheckpointStore store = new CheckpointStore(client(broker), topic, 100, Duration.ofSeconds(30));
+        CheckpointStore store = new CheckpointStore(client(broker), topic, OWNER, 100, Duration.ofSeconds(30));
 
         CheckpointStore.Lookup mine = store.lookup(HostIdentity.fromHostName("me").id());
         assertThat(mine.checkpoint()).contains(checkpoint(7));
@@ -154,7 +157,7 @@ class CheckpointLookupTest {
             write(producer, topic, "full", full).get();
             write(producer, topic, "wrong", wrongIds).get();
         }
-        try (CheckpointStore store = new CheckpointStore(client(broker), topic)) {
+        try (CheckpointStore store = new CheckpointStore(client(broker), topic, OWNER)) {
             assertThat(store.read(HostIdentity.fromHostName("full").id()).readable()).contains(full);
             CheckpointStore.Stored wrong = store.read(HostIdentity.fromHostName("wrong").id());
             assertThat(wrong.readable()).isEmpty();
@@ -178,7 +181,8 @@ class CheckpointLookupTest {
         client.put("fetch.max.wait.ms", "20000");
 
         long started = System.nanoTime();
-        CheckpointStore.Lookup lookup = new CheckpointStore(client, topic).lookup(HostIdentity.fromHostName("me").id());
+        CheckpointStore.Lookup lookup = new CheckpointStore(client, topic, OWNER)
+                .lookup(HostIdentity.fromHostName("me").id());
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(lookup.checkpoint()).contains(checkpoint(3));
@@ -192,7 +196,7 @@ class CheckpointLookupTest {
             write(producer, topic, "me", checkpoint(5)).get();
         }
         int before = consumers();
-        try (CheckpointStore store = new CheckpointStore(client(broker), topic)) {
+        try (CheckpointStore store = new CheckpointStore(client(broker), topic, OWNER)) {
             store.prepare();
             assertThat(consumers()).as("built ahead: the reader and the one for the written end").isEqualTo(before + 2);
             assertThat(store.read(HostIdentity.fromHostName("me").id()).readable()).contains(checkpoint(5));
@@ -223,8 +227,8 @@ class CheckpointLookupTest {
             write(killed, topic, neighbour, checkpoint(9)).get(); // written, never committed
             write(producer, topic, "me", checkpoint(2)).get(); // this host's newest, beyond the stable end
 
-            Future<CheckpointStore.Lookup> lookup = lookups.submit(() -> new CheckpointStore(client(broker), topic)
-                    .lookup(HostIdentity.fromHostName("me").id()));
+            Future<CheckpointStore.Lookup> lookup = lookups.submit(() -> new CheckpointStore(client(broker), topic,
+                    OWNER).lookup(HostIdentity.fromHostName("me").id()));
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> !lookup.isDone());
             killed.abortTransaction(); // as the broker does once it times out
 
@@ -249,7 +253,7 @@ class CheckpointLookupTest {
             write(killed, topic, neighbourOf("me"), checkpoint(9)).get();
             write(producer, topic, "me", checkpoint(2)).get();
 
-            CheckpointStore store = new CheckpointStore(client(broker), topic, CheckpointStore.STEP,
+            CheckpointStore store = new CheckpointStore(client(broker), topic, OWNER, CheckpointStore.STEP,
                     Duration.ofSeconds(2));
             assertThatThrownBy(() -> store.lookup(HostIdentity.fromHostName("me").id()))
                     .isInstanceOf(TransactionalPublisher.KafkaUnavailable.class)

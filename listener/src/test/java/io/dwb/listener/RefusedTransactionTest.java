@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
@@ -26,11 +30,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -114,6 +121,35 @@ class RefusedTransactionTest {
         }
     }
 
+    /**
+     * Producers that Kafka takes (initTransactions, the checkpoint lookup is the broker's) and whose commits it fails,
+     * the first {@code failing} of them, as when the events topic's ACL was revoked; then ones that work.
+     */
+    private static final class FailingCommits implements TransactionalPublisher.ProducerSource {
+        private final int failing;
+        final List<MockProducer<byte[], byte[]>> built = new CopyOnWriteArrayList<>();
+
+        FailingCommits(int failing) {
+            this.failing = failing;
+        }
+
+        @Override
+        public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+            MockProducer<byte[], byte[]> p = built.size() >= failing ? new MockProducer<>(true, null,
+                    new ByteArraySerializer(), new ByteArraySerializer()) : new MockProducer<>(true, null,
+                    new ByteArraySerializer(), new ByteArraySerializer()) {
+                        @Override
+                        public void commitTransaction() {
+                            throw new KafkaException("Cannot execute transactional method because we are in an "
+                                    + "error state", new TopicAuthorizationException("Not authorized to access "
+                                    + "topics: [events]"));
+                        }
+                    };
+            built.add(p);
+            return p;
+        }
+    }
+
     private static CaptureLoop loop(Broker broker, TransactionalPublisher.ProducerSource producers) {
         ListenerCommand command = new ListenerCommand();
         String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -183,6 +219,40 @@ class RefusedTransactionTest {
         assertThat(run.isDone()).as("the listener still runs").isFalse();
         loop.requestStop();
         assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+    }
+
+    /**
+     * Each producer made ready and each of its transactions failed, four times over: the outage is said once, then
+     * that Kafka was back, then that it failed again once; the other retries are DEBUG, until a transaction commits.
+     * Before, a producer made ready ended the outage in the log: a WARN and "Kafka ready" for each retry, for ever.
+     */
+    @Test
+    void aKafkaThatTakesEachProducerAndFailsItsTransactionsIsOneOutageInTheLog(Broker broker) throws Exception {
+        FailingCommits producers = new FailingCommits(4);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
+        loopLog.addAppender(lines);
+        try {
+            CaptureLoop loop = loop(broker, producers);
+            Future<Integer> run = loopThread.submit(loop::run);
+            String volume = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 5
+                    && mentions(volume, events(producers.built.get(4).history())) == 2);
+            loop.requestStop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+        } finally {
+            loopLog.detachAppender(lines);
+        }
+
+        List<String> warnings = lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).hasSize(2).allSatisfy(w -> assertThat(w).contains("TopicAuthorizationException"));
+        assertThat(warnings.get(0)).startsWith("Kafka unavailable: ");
+        assertThat(warnings.get(1)).startsWith("Kafka unavailable again before a transaction committed: ");
+        // The start's, and the first return's.
+        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.INFO
+                && e.getFormattedMessage().startsWith("Kafka ready at "))).hasSize(2);
     }
 
     @Test

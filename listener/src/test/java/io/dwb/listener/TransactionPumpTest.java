@@ -33,6 +33,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.slf4j.LoggerFactory;
 
 /**
  * The capture loop's transaction rules, under the process tests and in milliseconds: Kafka's MockProducer, a queue
@@ -96,7 +97,8 @@ class TransactionPumpTest {
         return new TransactionPump(queue, publisher, records, metrics, uncommitted, budget, () -> List.of(state),
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
                 CONTINUITY_WAIT,
-                clock::get, epochNanos::get, stopping::get, () -> stopping.set(true));
+                clock::get, epochNanos::get, stopping::get, () -> stopping.set(true),
+                new KafkaOutageReport(LoggerFactory.getLogger(TransactionPumpTest.class)));
     }
 
     @Test

@@ -1,0 +1,53 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checkpoint lookup's consumers say in Kafka's log lines and metrics what they are and whose they are: without a
+ * group or a client id, Kafka called them {@code consumer-null-N}. No broker: a consumer sends nothing until used.
+ */
+class CheckpointConsumerNamesTest {
+    private static final HostIdentity HOST = HostIdentity.fromHostName("names");
+
+    private static Properties client() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:9");
+        return p;
+    }
+
+    /** The client id Kafka's consumer took from {@code reader}'s configuration: the one its metrics carry. */
+    private static String clientId(CheckpointStore store, CheckpointStore.Reader reader) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(store.consumerConfig(reader),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            return consumer.metrics().keySet().stream().map(n -> n.tags().get("client-id")).filter(Objects::nonNull)
+                    .findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void eachConsumerOfTheLookupIsNamedForWhatItReadsAndTheListenerItServes() {
+        CheckpointStore store = new CheckpointStore(client(), "checkpoints", HOST.transactionalId());
+
+        assertThat(clientId(store, CheckpointStore.Reader.LOOKUP))
+                .isEqualTo("checkpoint-lookup-docker-listener-" + HOST.id());
+        assertThat(clientId(store, CheckpointStore.Reader.WRITTEN_END))
+                .isEqualTo("checkpoint-written-end-docker-listener-" + HOST.id());
+    }
+
+    /** As the producer and the admin client keep it: a client-id quota of the cluster counts the lookups too. */
+    @Test
+    void aClientIdOfTheKafkaConfigurationIsKept() {
+        Properties client = client();
+        client.put("client.id", "site-a-listeners");
+        CheckpointStore store = new CheckpointStore(client, "checkpoints", HOST.transactionalId());
+
+        assertThat(clientId(store, CheckpointStore.Reader.LOOKUP)).isEqualTo("site-a-listeners");
+        assertThat(clientId(store, CheckpointStore.Reader.WRITTEN_END)).isEqualTo("site-a-listeners");
+    }
+}
