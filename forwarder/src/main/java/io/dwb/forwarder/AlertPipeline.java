@@ -277,9 +277,7 @@ public final class AlertPipeline {
                     if (back.missed() != null) {
                         silentHost(back.missed(), now);
                     }
-                    if (back.said()) {
-                        hostBack(back, now);
-                    }
+                    hostBack(back, now);
                 }
             }
             if (!heartbeatAlerts) { // a state, not a change: it feeds the silent-host watch only

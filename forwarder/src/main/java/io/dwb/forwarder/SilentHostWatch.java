@@ -20,8 +20,8 @@ import java.util.function.LongSupplier;
  * listener, its host or its link to Kafka is down, and events may be piling up or being lost there. Raised once;
  * when the host is heard again, a {@link Back} says so. A listener told to stop says so in its last heartbeat
  * ({@code stopping}): if it does not start again within those three intervals it is reported {@link Silent#stopped}
- * instead, and forgotten (a fleet's hosts are scaled in and out every day: each one a level-8 alert, and a place in
- * the watch for a week, before); if it does, nothing is said.
+ * instead (a fleet's hosts are scaled in and out every day: each one was a level-8 alert), and may give its place in
+ * a full watch to a new host at once; if it does, nothing is said.
  *
  * <p>A host is judged against the {@link PartitionTime} of the partition it lives in, never by when this process
  * consumed its records: a forwarder that lags (pacing, a backlog, a new owner after a rebalance) reads old heartbeats
@@ -143,7 +143,7 @@ public final class SilentHostWatch {
 
     /**
      * A host that went silent: no heartbeat for {@code silentSeconds} of its partition's time. {@code stopped}: its
-     * last heartbeat said its listener was stopping (it is no longer watched, and will not be said back).
+     * last heartbeat said its listener was stopping.
      */
     public record Silent(HostRef host, long intervalSeconds, long silentSeconds, long lastHeartbeatNano,
                          boolean stopped) {}
@@ -153,12 +153,7 @@ public final class SilentHostWatch {
      * silence was not reported while it lasted (both heartbeats were read between two judgements, e.g. from a
      * backlog read fast), so it is to be reported now, before the host is said back; null when it was reported.
      */
-    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {
-        /** Whether the host is to be said back: not when its listener had said it was stopping (it started again). */
-        public boolean said() {
-            return missed == null || !missed.stopped();
-        }
-    }
+    public record Back(HostRef host, long silentSeconds, long lastHeartbeatNano, long heartbeatNano, Silent missed) {}
 
     /**
      * A host whose heartbeats, read while its partition is live, stayed dated {@code skewNanos} from this process's
@@ -347,11 +342,10 @@ public final class SilentHostWatch {
      */
     public List<Silent> newlySilent(long nowNanos, int max) {
         List<Silent> silent = new ArrayList<>();
-        List<Watched> stopped = new ArrayList<>();
         for (Iterator<Watched> it = unreported.values().iterator(); it.hasNext() && silent.size() < max; ) {
             Watched w = it.next();
             it.remove();
-            report(w, nowNanos, silent, stopped);
+            report(w, nowNanos, silent);
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
@@ -364,31 +358,25 @@ public final class SilentHostWatch {
             }
             if (!w.reported && quiet > MISSED_INTERVALS * w.intervalNanos && !unreported.containsKey(w.key)) {
                 if (silent.size() < max) {
-                    report(w, nowNanos, silent, stopped);
+                    report(w, nowNanos, silent);
                 } else {
                     unreported.put(w.key, w);
                 }
             }
-            if (w.reported && quiet > REPLACEABLE_AFTER_NANOS && replaceable.putIfAbsent(w.key, w) == null) {
+            // A host whose listener said it stopped (a scale-in) may give its place at once, not after a day.
+            if (w.reported && (w.stopping || quiet > REPLACEABLE_AFTER_NANOS)
+                    && replaceable.putIfAbsent(w.key, w) == null) {
                 replaceableBytes += w.bytes;
             }
-        }
-        for (Watched w : stopped) { // reported once, and not to be said back: nothing left to watch
-            hosts.remove(w.key);
-            dropped(w);
         }
         return silent;
     }
 
-    /** Reports {@code w} into {@code silent}; one whose listener said it was stopping also into {@code stopped}. */
-    private void report(Watched w, long nowNanos, List<Silent> silent, List<Watched> stopped) {
+    private void report(Watched w, long nowNanos, List<Silent> silent) {
         long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
         w.reported = true;
         silent.add(new Silent(w.host, w.intervalNanos / 1_000_000_000L, quiet / 1_000_000_000L, w.lastHeartbeatNano,
                 w.stopping));
-        if (w.stopping) {
-            stopped.add(w);
-        }
     }
 
     /**

@@ -42,25 +42,43 @@ class SilentHostWatchTest {
 
     /**
      * A listener told to stop says so in its last heartbeat. Not started again within three intervals: reported
-     * once as stopped, not silent, and forgotten (a fleet scales hosts in and out every day; before, each one was a
-     * level-8 silent-host alert and a place in the watch for a week). Heard again later, it is a new host: no
-     * host-back.
+     * once as stopped, not silent (a fleet scales hosts in and out every day; each one was a level-8 silent-host
+     * alert). Heard again later (a restart that failed for a while), it is back, as a silent host is.
      */
     @Test
-    void aListenerThatSaidItWasStoppingIsReportedStoppedOnceAndForgotten() {
+    void aListenerThatSaidItWasStoppingIsReportedStoppedOnceThenBackWhenItStartsAgain() {
         watch.heartbeat(0, A, -1, 30, T0, true, 0);
         for (long t = 0; t <= 91; t += 1) { // B keeps speaking on the same partition
             watch.heartbeat(0, B, 30, T0 + t * S, 0);
         }
         assertThat(watch.newlySilent(0)).containsExactly(new SilentHostWatch.Silent(A, 30, 91, T0, true));
-        assertThat(watch.watched()).as("A forgotten, B watched").isEqualTo(1);
-        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S, 0)).as("a new start, not a host back").isNull();
-        assertThat(watch.watched()).isEqualTo(2);
+        assertThat(watch.newlySilent(0)).as("once").isEmpty();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S, 0))
+                .isEqualTo(new SilentHostWatch.Back(A, 600, T0, T0 + 600 * S, null));
         for (long t = 92; t <= 700; t += 30) {
             watch.heartbeat(0, B, 30, T0 + t * S, 0);
         }
-        assertThat(watch.newlySilent(0)).as("A watched again, as any host").extracting(SilentHostWatch.Silent::stopped)
-                .containsExactly(false);
+        assertThat(watch.newlySilent(0)).as("its next silence, without a last word, is a silence")
+                .extracting(SilentHostWatch.Silent::stopped).containsExactly(false);
+    }
+
+    /**
+     * A full watch takes a new host in the place of one whose listener said it stopped as soon as it is reported (a
+     * scale-in's host), where a silent host keeps its place for a day (it may be rebooting).
+     */
+    @Test
+    void aFullWatchTakesANewHostInThePlaceOfAStoppedOneAtOnce() {
+        SilentHostWatch full = new SilentHostWatch(2);
+        full.heartbeat(0, A, -1, 30, T0, true, 0);
+        for (long t = 0; t <= 91; t += 1) {
+            full.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(full.newlySilent(0)).extracting(SilentHostWatch.Silent::stopped).containsExactly(true);
+        HostRef c = new HostRef("c", "C");
+        full.heartbeat(0, c, 30, T0 + 92 * S, 0);
+        assertThat(full.replaced()).isEqualTo(1);
+        assertThat(full.notWatched()).isZero();
+        assertThat(full.watched()).isEqualTo(2);
     }
 
     /** A restart (an upgrade, a reboot) within three intervals says nothing, and the host is watched as before. */
@@ -81,17 +99,17 @@ class SilentHostWatchTest {
 
     /**
      * A stop and the next start read between two judgements (a backlog read fast): the stop is reported then, as a
-     * stop, and the start is not said back.
+     * stop, before the host is said back, as when read live.
      */
     @Test
-    void aStopAndAStartReadFromABacklogAreReportedAsAStopAlone() {
+    void aStopAndAStartReadFromABacklogAreReportedAsAStopThenBack() {
         watch.heartbeat(0, A, -1, 30, T0, true, 0);
+        watch.heartbeat(0, B, 30, T0, 0);
         for (long t = 30; t <= 600; t += 30) {
             watch.heartbeat(0, B, 30, T0 + t * S, 0);
         }
-        SilentHostWatch.Back start = watch.heartbeat(0, A, 30, T0 + 600 * S, 0);
-        assertThat(start.missed()).isEqualTo(new SilentHostWatch.Silent(A, 30, 600, T0, true));
-        assertThat(start.said()).isFalse();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 600 * S, 0)).isEqualTo(new SilentHostWatch.Back(A, 600, T0,
+                T0 + 600 * S, new SilentHostWatch.Silent(A, 30, 600, T0, true)));
         assertThat(watch.newlySilent(0)).isEmpty();
     }
 

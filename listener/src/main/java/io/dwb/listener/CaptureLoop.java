@@ -262,7 +262,7 @@ public final class CaptureLoop {
     private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
                         CheckpointStore store, TopicRecords records) {
         Backoff kafkaBackoff = backoff();
-        heartbeats = new HeartbeatClock(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
+        heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         while (!stopping()) {
             try {
@@ -475,11 +475,13 @@ public final class CaptureLoop {
         try {
             pump.sayStopping();
         } catch (KafkaUnavailable e) {
-            if (!uncommitted.isEmpty()) {
-                throw e; // the caller says what was not published
-            }
             log.warn("could not publish the heartbeat that says this listener is stopping ({}): forwarders will "
                     + "report host {} silent", e.getMessage(), host.name());
+            return;
+        } catch (Fenced e) {
+            // A listener started before this one stopped (an overlapping restart) took the id: it speaks for the host.
+            log.info("not saying this listener is stopping: another listener for Docker engine {} took over "
+                    + "transactional id {} and speaks for the host now", host.name(), host.transactionalId());
             return;
         }
         log.info("published the last heartbeat: forwarders report host {} stopped, not silent, unless it starts "

@@ -19,10 +19,23 @@ final class HeartbeatClock {
      * @param epochNanos the wall clock, nanoseconds since the epoch, for the heartbeat's time
      */
     HeartbeatClock(Duration interval, long nowNanos, LongSupplier epochNanos) {
+        this(interval, epochNanos, nowNanos + interval.toNanos());
+    }
+
+    private HeartbeatClock(Duration interval, LongSupplier epochNanos, long firstDue) {
         this.interval = interval;
         this.intervalNanos = interval.toNanos();
         this.epochNanos = epochNanos;
-        this.nextDue = nowNanos + intervalNanos;
+        this.nextDue = firstDue;
+    }
+
+    /**
+     * A clock whose first heartbeat is due at once: a listener started again is heard as soon as Kafka takes it, not
+     * an interval later, so a forwarder that heard its last heartbeat say it was stopping (a restart, an upgrade)
+     * does not take the restart for a stop when it lasted more than two intervals less the start.
+     */
+    static HeartbeatClock startingNow(Duration interval, long nowNanos, LongSupplier epochNanos) {
+        return new HeartbeatClock(interval, epochNanos, nowNanos);
     }
 
     /** Nanoseconds until the next heartbeat is due (0 or less: due now). */
@@ -30,7 +43,7 @@ final class HeartbeatClock {
         return nextDue - nowNanos;
     }
 
-    /** True once per interval; the first heartbeat comes one interval after start. */
+    /** True once per interval; the first heartbeat comes one interval after start, or at once ({@link #startingNow}). */
     boolean due(long nowNanos) {
         if (nowNanos - nextDue < 0) {
             return false;

@@ -86,6 +86,8 @@ final class TransactionPump {
     private final EventTimeWarning eventTimes = new EventTimeWarning();
     /** Outlives this pump: whether Kafka's return, and so the records published again, is said at INFO. */
     private final KafkaOutageReport outage;
+    /** The heartbeat that says the listener is stopping was sent (in the last transaction of a stopped run). */
+    private boolean saidStopping;
 
     /**
      * @param idleCollection the full collection once quiet after the heap grew; null for none
@@ -182,6 +184,11 @@ final class TransactionPump {
                 } else if (idleCollection != null && drainedAll && publisher.sent() == 0 && !finished) {
                     idleCollection.quiet(now);
                 }
+                if (finished && stopRequested && publisher.sent() > 0) {
+                    // The last transaction of a requested stop carries the heartbeat that says so: no commit more.
+                    publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
+                    saidStopping = true;
+                }
                 boolean commit = policy.due(now, publisher.sent(), drainedAll);
                 if (commit) {
                     commit(uncommitted.held().size());
@@ -219,13 +226,15 @@ final class TransactionPump {
     }
 
     /**
-     * The listener's last transaction before a requested stop: what a failed transaction still holds, then the
-     * heartbeat that says it is stopping ({@link HeartbeatClock#last}).
+     * The heartbeat that says the listener is stopping ({@link HeartbeatClock#last}), in a transaction of its own
+     * unless the last one of a stopped subscription carried it already. Call once everything held is committed.
      */
     void sayStopping() {
-        publishHeld(false);
-        publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
-        commit(uncommitted.held().size());
+        if (!saidStopping) {
+            publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
+            saidStopping = true;
+            commit(uncommitted.held().size());
+        }
     }
 
     /**

@@ -272,12 +272,35 @@ class TransactionPumpTest {
         queue.roundWoken(() -> stopping.set(true));
         queue.available(List.of(event(2), event(3)));
 
-        Checkpoint last = run(null);
+        Uncommitted uncommitted = new Uncommitted(null);
+        TransactionPump pump = pump(publisher, uncommitted);
+        Checkpoint last = pump.run(stream, check(uncommitted), CAUSE);
 
         assertThat(stream.stopped).isTrue();
-        assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "event 2", "event 3",
-                "checkpoint 3");
+        assertThat(kinds(producer.history())).as("the last transaction says the listener stops: no commit more")
+                .containsExactly("event 1", "checkpoint 1", "event 2", "event 3", "heartbeat", "checkpoint 3");
+        assertThat(new String(producer.history().get(4).value(), StandardCharsets.UTF_8))
+                .contains("\"stopping\":true", "\"lastEventNano\":" + checkpoint(3).timeNano());
         assertThat(last).isEqualTo(checkpoint(3));
+        pump.sayStopping();
+        assertThat(producer.history()).as("said once").hasSize(6);
+    }
+
+    /** A stop with nothing left to commit (the engine away, an idle stream): the last heartbeat on its own. */
+    @Test
+    void aStopWithNothingToCommitSaysItInATransactionOfItsOwn() {
+        queue.round(event(1));
+        queue.roundWoken(() -> stopping.set(true));
+        Uncommitted uncommitted = new Uncommitted(null);
+        TransactionPump pump = pump(publisher, uncommitted);
+        pump.run(stream, check(uncommitted), CAUSE);
+        assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1");
+
+        pump.sayStopping();
+
+        assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "heartbeat");
+        assertThat(new String(producer.history().get(2).value(), StandardCharsets.UTF_8))
+                .contains("\"stopping\":true", "\"engineConnected\":false");
     }
 
     @Test
