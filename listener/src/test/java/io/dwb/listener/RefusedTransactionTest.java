@@ -150,6 +150,76 @@ class RefusedTransactionTest {
         }
     }
 
+    /**
+     * Producers whose commits work until {@code failWith} is set, then fail with what it gives: the last heartbeat's
+     * transaction of a stop meets a Kafka gone, or a newer listener's fence.
+     */
+    private static final class FailingAtStop implements TransactionalPublisher.ProducerSource {
+        volatile RuntimeException failWith;
+        final List<MockProducer<byte[], byte[]>> built = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+            MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public void commitTransaction() {
+                    if (failWith != null) {
+                        throw failWith;
+                    }
+                    super.commitTransaction();
+                }
+            };
+            built.add(p);
+            return p;
+        }
+    }
+
+    /**
+     * An idle listener told to stop whose last heartbeat Kafka does not take: no answer (a WARN says its host will be
+     * reported silent), or a fence (a listener started before this one stopped speaks for the host now). Either way
+     * a requested stop exits 0; a fence at this point exited 1 as a takeover would at any other commit.
+     */
+    @Test
+    void aLastHeartbeatKafkaDoesNotTakeLeavesTheStopClean(Broker broker) throws Exception {
+        for (RuntimeException failure : List.of(new org.apache.kafka.common.errors.TimeoutException("no answer"),
+                new org.apache.kafka.common.errors.ProducerFencedException("a newer producer took the id"))) {
+            FailingAtStop producers = new FailingAtStop();
+            ListAppender<ILoggingEvent> lines = new ListAppender<>();
+            lines.start();
+            Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
+            loopLog.addAppender(lines);
+            try {
+                CaptureLoop loop = loop(broker, producers);
+                Future<Integer> run = loopThread.submit(loop::run);
+                await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || loop.healthy()
+                        && producers.built.get(0).history().stream().anyMatch(r -> isHeartbeat(r)));
+                producers.failWith = failure;
+                loop.requestStop();
+                assertThat(run.get(30, TimeUnit.SECONDS)).as(failure.getClass().getSimpleName()).isZero();
+                assertThat(producers.built.get(0).history()).filteredOn(r -> isHeartbeat(r))
+                        .as("only the start's heartbeat committed").hasSize(1);
+            } finally {
+                loopLog.detachAppender(lines);
+            }
+            List<String> said = lines.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(said).noneMatch(l -> l.startsWith("published the last heartbeat"));
+            if (failure instanceof org.apache.kafka.common.errors.TimeoutException) {
+                assertThat(said).anyMatch(l -> l.startsWith("could not publish the heartbeat that says this "
+                        + "listener is stopping"));
+            } else {
+                assertThat(said).anyMatch(l -> l.startsWith("not saying this listener is stopping: another "
+                        + "listener"));
+            }
+        }
+    }
+
+    private static boolean isHeartbeat(ProducerRecord<byte[], byte[]> r) {
+        return r.headers().lastHeader(HeaderNames.KIND) != null && Arrays.equals(r.headers()
+                .lastHeader(HeaderNames.KIND).value(), RecordKind.HEARTBEAT.header().getBytes(StandardCharsets.UTF_8));
+    }
+
     private static CaptureLoop loop(Broker broker, TransactionalPublisher.ProducerSource producers) {
         ListenerCommand command = new ListenerCommand();
         String tag = UUID.randomUUID().toString().substring(0, 8);
