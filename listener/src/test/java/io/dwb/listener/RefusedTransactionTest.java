@@ -56,7 +56,10 @@ class RefusedTransactionTest {
         loopThread.shutdownNow();
     }
 
-    /** A MockProducer whose commits are refused while {@code refusing}; keeps what each refused commit held. */
+    /**
+     * A MockProducer whose commits of events are refused while {@code refusing} (a heartbeat's alone, as at the
+     * start, goes through); keeps what each refused commit held.
+     */
     private static final class RefusingProducer extends MockProducer<byte[], byte[]> {
         private final boolean refusing;
         final List<ProducerRecord<byte[], byte[]>> refused = new CopyOnWriteArrayList<>();
@@ -68,7 +71,7 @@ class RefusedTransactionTest {
 
         @Override
         public void commitTransaction() {
-            if (refusing) {
+            if (refusing && !events(uncommittedRecords()).isEmpty()) {
                 refused.addAll(uncommittedRecords());
                 throw new InvalidTxnStateException("The producer attempted a transactional operation in an invalid "
                         + "state.");
@@ -189,8 +192,9 @@ class RefusedTransactionTest {
             lines.start();
             Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
             loopLog.addAppender(lines);
-            try {
-                CaptureLoop loop = loop(broker, producers);
+            // An engine with no event: nothing can join the stop's last transaction, which is the heartbeat alone.
+            try (ScriptedEngine quiet = new ScriptedEngine(List.of())) {
+                CaptureLoop loop = loop(broker, producers, "--docker-host", quiet.dockerHost());
                 Future<Integer> run = loopThread.submit(loop::run);
                 await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || loop.healthy()
                         && producers.built.get(0).history().stream().anyMatch(r -> isHeartbeat(r)));
@@ -220,12 +224,15 @@ class RefusedTransactionTest {
                 .lastHeader(HeaderNames.KIND).value(), RecordKind.HEARTBEAT.header().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static CaptureLoop loop(Broker broker, TransactionalPublisher.ProducerSource producers) {
+    private static CaptureLoop loop(Broker broker, TransactionalPublisher.ProducerSource producers,
+                                    String... extra) {
         ListenerCommand command = new ListenerCommand();
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        new CommandLine(command).parseArgs("--bootstrap-servers", broker.bootstrapServers(),
+        List<String> args = new java.util.ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(),
                 "--topic", "events-" + tag, "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "refused-" + tag,
-                "--transaction-interval", "100ms", "--continuity-wait", "3s", "--reconnect-max-wait", "1s");
+                "--transaction-interval", "100ms", "--continuity-wait", "3s", "--reconnect-max-wait", "1s"));
+        args.addAll(List.of(extra));
+        new CommandLine(command).parseArgs(args.toArray(String[]::new));
         ListenerSettings settings = command.settings();
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
         return new CaptureLoop(settings, command.kafka.clientProperties(), queue, new ListenerMetrics(queue::size),
@@ -337,9 +344,9 @@ class RefusedTransactionTest {
         assertThat(exit.getCause()).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("fenced: another listener for Docker engine refused-")
                 .hasMessageContaining("run one listener per engine");
-        // The second producer was refused what the first was, and nothing was published: the listener exits with
+        // The second producer was refused what the first was, and no event was published: the listener exits with
         // those events unpublished, and its next start replays them from the engine (its checkpoint did not move).
-        assertThat(producers.built).hasSize(2).allSatisfy(p -> assertThat(p.history()).isEmpty());
+        assertThat(producers.built).hasSize(2).allSatisfy(p -> assertThat(events(p.history())).isEmpty());
         List<String> refusedFirst = events(producers.built.get(0).refused);
         assertThat(refusedFirst).isNotEmpty();
         assertThat(events(producers.built.get(1).refused)).startsWith(refusedFirst.toArray(String[]::new));

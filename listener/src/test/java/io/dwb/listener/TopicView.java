@@ -38,6 +38,11 @@ record TopicView(List<Published> records) {
         return records.stream().filter(p -> kind.equals(p.kind())).toList();
     }
 
+    /** Every record but the heartbeats, whose place among the others is the clock's (the first comes at start). */
+    List<Published> withoutHeartbeats() {
+        return records.stream().filter(p -> !"heartbeat".equals(p.kind())).toList();
+    }
+
     List<Published> events() {
         return ofKind("event");
     }

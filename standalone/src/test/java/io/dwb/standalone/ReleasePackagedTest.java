@@ -49,7 +49,10 @@ class ReleasePackagedTest {
     static void release() throws Exception {
         Map<String, String> env = Map.of("MAVEN_REPO_LOCAL", System.getProperty("maven.repo.local",
                 System.getProperty("user.home") + "/.m2/repository"));
-        Commands.run(List.of(ROOT.resolve("bin/release").toString(), "--no-build", "--out", out.toString()), env, SLOW);
+        // Under a umask that lets the group write (Debian's default for a user with a group of their own): what it
+        // ships must not depend on the builder's umask.
+        Commands.run(List.of("sh", "-c", "umask 0002 && exec \"$0\" \"$@\"", ROOT.resolve("bin/release").toString(),
+                "--no-build", "--out", out.toString()), env, SLOW);
         version = Commands.run(List.of("unzip", "-p", "target/standalone.jar", "META-INF/MANIFEST.MF"), Map.of(),
                         Duration.ofSeconds(30)).lines().filter(l -> l.startsWith("Implementation-Version: "))
                 .map(l -> l.substring("Implementation-Version: ".length()).strip()).findFirst().orElseThrow();
@@ -166,6 +169,26 @@ class ReleasePackagedTest {
      * broker, the listener on this machine's engine, the forwarder): the runtime holds every module they need.
      * SIGTERM, what systemctl stop sends, stops it cleanly.
      */
+    /**
+     * Built under a umask of 0002, the packages and tarballs shipped group-writable files (group root in the .deb),
+     * among them what root runs: the maintainer scripts, the launcher the unit starts, its options file.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"listener", "forwarder", "standalone"})
+    void nothingShippedIsWritableButByItsOwnerWhateverTheBuildersUmask(String process) throws Exception {
+        Path deb = out.resolve("docker-wazuh-bridge-" + process + "_" + version.replace("-SNAPSHOT", "~SNAPSHOT")
+                + "_amd64.deb");
+        Path tarball = out.resolve("docker-wazuh-bridge-" + process + "-" + version + "-linux-amd64.tar.gz");
+        String listed = Commands.run(List.of("dpkg-deb", "--contents", deb.toString()), Map.of(), SLOW)
+                + Commands.run(List.of("tar", "-tvzf", tarball.toString()), Map.of(), SLOW)
+                + Commands.run(List.of("sh", "-c", "dpkg-deb --ctrl-tarfile \"$0\" | tar -tv", deb.toString()),
+                        Map.of(), SLOW);
+        List<String> writable = listed.lines().filter(l -> l.length() > 9 && "-dl".indexOf(l.charAt(0)) >= 0)
+                .filter(l -> l.charAt(0) != 'l' && (l.charAt(5) == 'w' || l.charAt(8) == 'w')).toList();
+        assertThat(listed).contains("bin/" + process);
+        assertThat(writable).isEmpty();
+    }
+
     @Test
     void theStandalonePackagesCommandRunsTheBridgeOnItsOwnRuntime() throws Exception {
         Path deb = out.resolve("docker-wazuh-bridge-standalone_" + version.replace("-SNAPSHOT", "~SNAPSHOT") + "_amd64.deb");
