@@ -136,6 +136,8 @@ stage_process() {
   third_party "$process" "$bom" >"$dir/THIRD-PARTY.txt"
   licence_files "$bom" "$dir/licenses"
   cp -a "$runtime" "$dir/runtime"
+  # Whatever modes a jar's entries carried (licence files unzipped as rw-rw-r--): writable by the owner only.
+  chmod -R go-w "$dir"
 }
 
 # THIRD-PARTY.txt: every component the jar holds, with its licences and where their texts are, from the SBOM (the
