@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * the data directory, owner-only), the broker's internal listeners (controller, inter-broker, on private loopback
  * ports chosen at each start) with PLAIN and a password only the broker knows. A client without the credentials
  * is disconnected before it can list, read or write anything. {@code <data dir>/client.properties} (mode 0600)
- * holds what kafka tools need to connect.
+ * holds what kafka tools need to connect. Any local user may still open connections: each listener takes a bounded
+ * number, and reads little before a login, so they cannot run this process out of descriptors or heap.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -67,18 +68,42 @@ public final class EmbeddedKafka implements AutoCloseable {
      * written when the storage is formatted with eligible leader replicas, which it refuses to remove.
      */
     private static final Set<String> KAFKA_OWN_DYNAMIC_CONFIGS = Set.of("min.insync.replicas");
+    /**
+     * Connections the client listener holds at once. The bridge's own clients use about ten, and an operator's tools
+     * a few more; past it the broker accepts no more until one closes (they wait in the kernel's backlog, holding
+     * nothing of this JVM). Any local user may connect: unbounded, each connection cost a descriptor and heap.
+     */
+    static final int CLIENT_MAX_CONNECTIONS = 200;
+    /** The same for each of the broker's own listeners (inter-broker, controller): it uses fewer than ten on each. */
+    static final int BROKER_LISTENER_MAX_CONNECTIONS = 50;
+    /**
+     * A connection idle this long is closed, on every listener: one that never logs in gives its place back within a
+     * minute (Kafka's default is ten). The bridge's clients are busier (a heartbeat every 30 s, polls, the
+     * consumer's heartbeats), and a client reconnects when it needs a connection the broker closed.
+     */
+    static final long CONNECTIONS_MAX_IDLE_MS = 60_000;
+    /**
+     * The largest request the broker reads before a login (its API versions, the SASL handshake and tokens: a few
+     * hundred bytes). Kafka allocates the length a request announces at once, 512 KiB by default: 200 connections
+     * announcing it would hold 100 MB of this JVM's 256 MB heap.
+     */
+    static final int MAX_RECEIVE_BEFORE_LOGIN = 16 * 1024;
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path logDir;
     private final BrokerCredentials credentials;
+    private final int internalPort;
+    private final int controllerPort;
 
     private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir,
-                          BrokerCredentials credentials) {
+                          BrokerCredentials credentials, int internalPort, int controllerPort) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.logDir = logDir;
         this.credentials = credentials;
+        this.internalPort = internalPort;
+        this.controllerPort = controllerPort;
     }
 
     /**
@@ -98,20 +123,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         BrokerPorts ports = BrokerPorts.reserve(loopback(), port);
         String bootstrap = HOST + ":" + ports.client();
         int internalPort = ports.internal();
+        int controllerPort = ports.controller();
         BrokerCredentials credentials;
         KafkaConfig kafkaConfig;
         try (ports) {
             PrivateFiles.directory(home);
             PrivateFiles.ownedSubdirectory(home, logDir.getFileName().toString());
             credentials = BrokerCredentials.loadOrCreate(home);
-            Properties config = config(logDir, ports.client(), ports.controller(), internalPort, credentials);
+            Properties config = config(logDir, ports.client(), controllerPort, internalPort, credentials);
             kafkaConfig = KafkaConfig.fromProps(config, false);
-            Files.createDirectories(logDir);
+            PrivateFiles.directory(logDir); // owner-only from the first start, not from the second
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(kafkaConfig, logDir);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create the Kafka data directory " + logDir + ": " + e.getMessage(), e);
         }
         KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
         try {
@@ -121,7 +145,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("the embedded Kafka broker did not start on " + bootstrap + " (data "
                     + logDir + "): " + e.getMessage(), e);
         }
-        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir, credentials);
+        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir, credentials, internalPort, controllerPort);
         kafka.authorizeClientUser(HOST + ":" + internalPort);
         kafka.awaitReady(kafka.clientProperties());
         PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
@@ -245,6 +269,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         return logDir;
     }
 
+    /** The port of the broker's own inter-broker listener (on 127.0.0.1, as every listener). */
+    int internalPort() {
+        return internalPort;
+    }
+
+    /** The port of the broker's own controller listener. */
+    int controllerPort() {
+        return controllerPort;
+    }
+
     static Properties config(Path logDir, int clientPort, int controllerPort, int internalPort,
                              BrokerCredentials credentials) {
         Properties p = new Properties();
@@ -271,6 +305,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("listener.name.internal.plain.sasl.jaas.config", credentials.brokerJaas());
         p.setProperty("listener.name.controller.plain.sasl.jaas.config", credentials.brokerJaas());
         p.setProperty("log.dirs", logDir.toString());
+        // Each listener its own cap: Kafka's broker-wide max.connections does not bound the inter-broker listener (it
+        // closes other listeners' connections to make room for it), so a cap there would leave it open and could
+        // close the bridge's own client connections instead.
+        p.setProperty("listener.name.client.max.connections", String.valueOf(CLIENT_MAX_CONNECTIONS));
+        p.setProperty("listener.name.internal.max.connections", String.valueOf(BROKER_LISTENER_MAX_CONNECTIONS));
+        p.setProperty("listener.name.controller.max.connections", String.valueOf(BROKER_LISTENER_MAX_CONNECTIONS));
+        p.setProperty("connections.max.idle.ms", String.valueOf(CONNECTIONS_MAX_IDLE_MS));
+        p.setProperty("sasl.server.max.receive.size", String.valueOf(MAX_RECEIVE_BEFORE_LOGIN));
         // One node: every internal topic has one replica; few partitions keep the first start quick.
         p.setProperty("offsets.topic.replication.factor", "1");
         p.setProperty("offsets.topic.num.partitions", "1");

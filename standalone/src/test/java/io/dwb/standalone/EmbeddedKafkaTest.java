@@ -192,6 +192,9 @@ class EmbeddedKafkaTest {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             first = Files.readString(credentials);
             assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            // Made by this first start: owner-only already (it was 0755, its segments 0644, until the next start).
+            assertThat(Files.getPosixFilePermissions(kafka.logDir())).as("the kafka directory")
+                    .isEqualTo(PosixFilePermissions.fromString("rwx------"));
             assertThat(Files.getPosixFilePermissions(credentials))
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.getPosixFilePermissions(clientProperties))
