@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,8 +47,7 @@ class ListenerStoppedTest {
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committed(broker, "g-" + topic)
-                    .containsKey(new TopicPartition(topic, 0)));
+            TestRecords.awaitPlaced(broker, topic);
             listeners.scheduleAtFixedRate(() -> {
                 int tick = ticks.incrementAndGet();
                 if (tick == 4) { // the SIGTERM of two listeners, and one that just goes quiet

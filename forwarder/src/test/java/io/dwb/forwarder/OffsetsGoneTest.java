@@ -17,7 +17,6 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,8 +109,7 @@ class OffsetsGoneTest {
         String queue = dir.resolve("queue").toString();
         try (ForwarderRun wazuhDown = ForwarderRun.start(broker.bootstrapServers(), topic, queue, "--max-live-age",
                 "10s")) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committed(broker, "g-" + topic)
-                    .containsKey(new TopicPartition(topic, 0)));
+            TestRecords.awaitPlaced(broker, topic);
             wazuhDown.assertAlive();
         }
         assertThat(TestRecords.committedTotal(broker, "g-" + topic)).as("where it starts: nothing delivered").isZero();

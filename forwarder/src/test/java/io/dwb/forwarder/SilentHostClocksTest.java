@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,8 +44,7 @@ class SilentHostClocksTest {
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             // Assigned and placed at the partition's start (a new group commits it at once): nothing to read yet.
-            await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committed(broker, "g-" + topic)
-                    .containsKey(new TopicPartition(topic, 0)));
+            TestRecords.awaitPlaced(broker, topic);
             listeners.scheduleAtFixedRate(() -> {
                 if (speaking.get()) {
                     long now = System.currentTimeMillis() * 1_000_000L;

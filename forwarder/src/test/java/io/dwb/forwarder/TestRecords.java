@@ -172,6 +172,15 @@ final class TestRecords {
     }
 
     /**
+     * Waits until a forwarder of group {@code g-<topic>} (as {@link ForwarderRun} names it) was assigned partition 0
+     * and placed at its start: a new group commits that at once, before anything is read.
+     */
+    static void awaitPlaced(SharedKafka.Broker broker, String topic) {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> committed(broker, "g-" + topic)
+                .containsKey(new TopicPartition(topic, 0)));
+    }
+
+    /**
      * Waits until nothing more reaches {@code receiver} for {@code quiet} (Awaitility's {@code during}): a datagram
      * that should not come (a duplicate, one too many) would have come by then. Fails if one comes.
      */

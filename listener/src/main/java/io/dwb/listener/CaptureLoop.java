@@ -310,11 +310,7 @@ public final class CaptureLoop {
                         return stoppedBeforeKafka();
                     }
                     if (stopping()) {
-                        log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not "
-                                + "published (the next start replays them from the engine if it still has them)",
-                                uncommitted.events() + queue.size());
-                        endKeptSubscription();
-                        return 0;
+                        return stoppedWithKafkaUnavailable(host);
                     }
                     TransactionalPublisher.Progress outOfTime = e.outOfTime();
                     if (outOfTime != null && budget.tooSlow(outOfTime)) {
@@ -346,6 +342,14 @@ public final class CaptureLoop {
             } catch (Fenced e) {
                 kafkaReady = false;
                 endKeptSubscription();
+                if (stopping()) {
+                    // A listener started before this one stopped took the id (an overlapping restart): not an error.
+                    log.info("stopping: another listener for Docker engine {} took over transactional id {} (a "
+                            + "restart that overlapped this stop); the {} events read since the last commit are its "
+                            + "to publish: it resumes from the checkpoint", host.name(), host.transactionalId(),
+                            uncommitted.events() + queue.size());
+                    return 0;
+                }
                 // The launcher prints this as the one error line.
                 throw new IllegalStateException("fenced: another listener for Docker engine " + host.name()
                         + " took over transactional id " + host.transactionalId()
@@ -354,6 +358,14 @@ public final class CaptureLoop {
                         + "dockerd, or give each listener --host-name)", e);
             }
         }
+        // Stopped while waiting to try Kafka again.
+        return subscriptions == 0 ? stoppedBeforeKafka() : stoppedWithKafkaUnavailable(host);
+    }
+
+    private int stoppedWithKafkaUnavailable(HostIdentity host) {
+        log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not published (the "
+                + "next start replays them from the engine if it still has them); forwarders will report host {} "
+                + "silent", uncommitted.events() + queue.size(), host.name());
         endKeptSubscription();
         return 0;
     }
@@ -477,11 +489,6 @@ public final class CaptureLoop {
         } catch (KafkaUnavailable e) {
             log.warn("could not publish the heartbeat that says this listener is stopping ({}): forwarders will "
                     + "report host {} silent", e.getMessage(), host.name());
-            return;
-        } catch (Fenced e) {
-            // A listener started before this one stopped (an overlapping restart) took the id: it speaks for the host.
-            log.info("not saying this listener is stopping: another listener for Docker engine {} took over "
-                    + "transactional id {} and speaks for the host now", host.name(), host.transactionalId());
             return;
         }
         log.info("published the last heartbeat: forwarders report host {} stopped, not silent, unless it starts "

@@ -72,15 +72,15 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** A lookup's two consumers: what each reads with, and what its client id calls it. */
     enum Reader {
-        LOOKUP("read_committed", "checkpoint-lookup-"),
-        WRITTEN_END("read_uncommitted", "checkpoint-written-end-");
+        LOOKUP("read_committed", "checkpoint-lookup"),
+        WRITTEN_END("read_uncommitted", "checkpoint-written-end");
 
         final String isolation;
-        final String clientIdPrefix;
+        final String name;
 
-        Reader(String isolation, String clientIdPrefix) {
+        Reader(String isolation, String name) {
             this.isolation = isolation;
-            this.clientIdPrefix = clientIdPrefix;
+            this.name = name;
         }
     }
 
@@ -141,8 +141,11 @@ public final class CheckpointStore implements AutoCloseable {
         p.putAll(clientConfig);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         // Without a group or a client id, Kafka called it consumer-null-N in its log lines and metrics. A client id
-        // of the user's file is kept, as the producer and the admin client keep it (a quota on it, say).
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, reader.clientIdPrefix + owner);
+        // of the user's file leads, as Kafka Streams names its clients: the two consumers are open together, and
+        // one id for both made Kafka WARN of its metrics bean at every lookup.
+        String userId = p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, userId == null || userId.isEmpty() ? reader.name + "-" + owner
+                : userId + "-" + reader.name);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, reader.isolation);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // A lookup of a checkpoints topic deleted under the listener must not bring it back with the broker's

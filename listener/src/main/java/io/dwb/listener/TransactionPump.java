@@ -226,11 +226,13 @@ final class TransactionPump {
     }
 
     /**
-     * The heartbeat that says the listener is stopping ({@link HeartbeatClock#last}), in a transaction of its own
-     * unless the last one of a stopped subscription carried it already. Call once everything held is committed.
+     * The heartbeat that says the listener is stopping ({@link HeartbeatClock#last}), after what a failed transaction
+     * still holds (a stop between a new producer's start and its first run), unless the last transaction of a stopped
+     * subscription carried it already.
      */
     void sayStopping() {
         if (!saidStopping) {
+            publishHeld(false); // else its checkpoint, past them, would be committed without them
             publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
             saidStopping = true;
             commit(uncommitted.held().size());

@@ -40,14 +40,19 @@ class CheckpointConsumerNamesTest {
                 .isEqualTo("checkpoint-written-end-docker-listener-" + HOST.id());
     }
 
-    /** As the producer and the admin client keep it: a client-id quota of the cluster counts the lookups too. */
+    /**
+     * A client id of the Kafka configuration leads, and each consumer adds what it is, as Kafka Streams names its
+     * clients: the two are open together, and one id for both made Kafka WARN, with a stack trace, at every lookup
+     * (each start, each retry) that its metrics bean was registered already.
+     */
     @Test
-    void aClientIdOfTheKafkaConfigurationIsKept() {
+    void aClientIdOfTheKafkaConfigurationLeadsEachConsumersOwn() {
         Properties client = client();
         client.put("client.id", "site-a-listeners");
         CheckpointStore store = new CheckpointStore(client, "checkpoints", HOST.transactionalId());
 
-        assertThat(clientId(store, CheckpointStore.Reader.LOOKUP)).isEqualTo("site-a-listeners");
-        assertThat(clientId(store, CheckpointStore.Reader.WRITTEN_END)).isEqualTo("site-a-listeners");
+        assertThat(clientId(store, CheckpointStore.Reader.LOOKUP)).isEqualTo("site-a-listeners-checkpoint-lookup");
+        assertThat(clientId(store, CheckpointStore.Reader.WRITTEN_END))
+                .isEqualTo("site-a-listeners-checkpoint-written-end");
     }
 }

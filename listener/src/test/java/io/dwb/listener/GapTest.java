@@ -70,6 +70,9 @@ class GapTest {
                     List<TopicView.Published> after = new TopicView(all.subList(publishedBefore, all.size()))
                             .withoutHeartbeats();
                     assertThat(after.stream().filter(p -> p.kind().equals("gap"))).as("one gap").hasSize(1);
+                    List<String> kinds = all.stream().map(TopicView.Published::kind).toList();
+                    assertThat(kinds.get(kinds.indexOf("gap") + 1)).as("its state right after it, nothing between")
+                            .isEqualTo("state");
                     assertThat(after.get(0).kind()).as("the gap comes first").isEqualTo("gap");
                     JsonNode gap = after.get(0).value();
                     ContractSchemas schemas = new ContractSchemas();

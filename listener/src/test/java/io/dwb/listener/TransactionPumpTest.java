@@ -286,6 +286,29 @@ class TransactionPumpTest {
         assertThat(producer.history()).as("said once").hasSize(6);
     }
 
+    /**
+     * A stop between a new producer's start and its first run (what a failed transaction held not yet published
+     * again): the last heartbeat's transaction carries them first. Without them, it committed their checkpoint alone:
+     * the next start resumed past events never published, without a gap.
+     */
+    @Test
+    void aStopWithRecordsHeldFromAFailedTransactionPublishesThemBeforeTheLastHeartbeat() {
+        queue.round(event(1), event(2));
+        stream.endAfter(queue);
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        producer.commitTransactionException = new TimeoutException("no answer");
+        catchThrowable(() -> pump(publisher, uncommitted).run(stream, check(uncommitted), CAUSE));
+        assertThat(uncommitted.events()).isEqualTo(2);
+        MockProducer<byte[], byte[]> next = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+
+        pump(publisherOver(next), uncommitted).sayStopping();
+
+        assertThat(kinds(next.history())).containsExactly("gap", "state", "event 1", "event 2", "heartbeat",
+                "checkpoint 2");
+        assertThat(uncommitted.isEmpty()).isTrue();
+    }
+
     /** A stop with nothing left to commit (the engine away, an idle stream): the last heartbeat on its own. */
     @Test
     void aStopWithNothingToCommitSaysItInATransactionOfItsOwn() {

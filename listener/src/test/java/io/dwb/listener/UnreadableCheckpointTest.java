@@ -39,7 +39,11 @@ class UnreadableCheckpointTest {
                 } finally {
                     engine.client().removeVolumeCmd(volume).exec();
                 }
-                List<TopicView.Published> records = TopicView.read(broker, listener.topic).withoutHeartbeats();
+                TopicView topic = TopicView.read(broker, listener.topic);
+                List<String> kinds = topic.records().stream().map(TopicView.Published::kind).toList();
+                assertThat(kinds.get(kinds.indexOf("gap") + 1)).as("its state right after it, nothing between")
+                        .isEqualTo("state");
+                List<TopicView.Published> records = topic.withoutHeartbeats();
                 assertThat(records.get(0).kind()).as("the gap first").isEqualTo("gap");
                 JsonNode gap = records.get(0).value();
                 assertThat(new ContractSchemas().validate(RecordKind.GAP, gap)).isEmpty();

@@ -24,7 +24,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -61,7 +60,7 @@ class BrokerConnectionLimitsTest {
             TopicPartition before = new TopicPartition("before", 0);
             consumer.assign(List.of(before));
             consumer.seekToBeginning(List.of(before));
-            assertThat(readValues(consumer, 1)).containsExactly("first");
+            assertThat(EmbeddedKafkaTest.readValues(consumer, 1)).containsExactly("first");
 
             List<SocketChannel> flood = new ArrayList<>();
             try {
@@ -74,7 +73,7 @@ class BrokerConnectionLimitsTest {
                 TopicPartition during = new TopicPartition("during", 0);
                 consumer.assign(List.of(during));
                 consumer.seekToBeginning(List.of(during));
-                assertThat(readValues(consumer, 1)).containsExactly("second");
+                assertThat(EmbeddedKafkaTest.readValues(consumer, 1)).containsExactly("second");
             } finally {
                 closeAll(flood);
             }
@@ -234,17 +233,5 @@ class BrokerConnectionLimitsTest {
         Properties p = kafka.clientProperties();
         p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
-    }
-
-    /** Polls until {@code count} values arrived, or 30 s passed. */
-    private static List<String> readValues(KafkaConsumer<String, String> consumer, int count) {
-        List<String> values = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (values.size() < count && System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                values.add(r.value());
-            }
-        }
-        return values;
     }
 }

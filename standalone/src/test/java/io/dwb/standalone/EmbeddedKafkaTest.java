@@ -386,7 +386,7 @@ class EmbeddedKafkaTest {
     }
 
     /** Polls until {@code count} values arrived, or 30 s passed; then polls once more to catch any extra. */
-    private static List<String> readValues(KafkaConsumer<String, String> consumer, int count) {
+    static List<String> readValues(KafkaConsumer<String, String> consumer, int count) {
         List<String> values = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (values.size() < count && System.nanoTime() < deadline) {
