@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A listener told to stop says so in its last heartbeat. Before, a fleet's every planned stop (a scale-in, a CI
- * runner's teardown) raised a level-8 {@code silent-host} three intervals later. Now: a stop not followed by a start is one {@code listener-stopped} (level 3), a restart within three
- * intervals (an upgrade) says nothing, a start after the report is a {@code host-back}, and a listener that just goes
- * quiet is still {@code silent-host}. Every alert is checked against the alert contract.
+ * runner's teardown) raised a level-8 {@code silent-host} three intervals later. Now: a stop not followed by a start
+ * is one {@code listener-stopped} (level 3), a restart within three intervals (an upgrade) says nothing, a start after
+ * the report is a {@code host-back}, and a listener that just goes quiet is still {@code silent-host}. Every alert is
+ * checked against the alert contract.
  */
 @ExtendWith(SharedKafka.class)
 class ListenerStoppedTest {
@@ -73,7 +74,8 @@ class ListenerStoppedTest {
                     .containsExactlyInAnyOrder("silent-host SILENT", "listener-stopped STOPPED");
             assertThat(receiver.alerts()).filteredOn(a -> a.path("docker_bridge").path("event").asText()
                     .equals("listener-stopped")).singleElement().satisfies(a -> {
-                        assertThat(a.path("docker_bridge").path("intervalSeconds").asLong()).isEqualTo(INTERVAL_SECONDS);
+                        assertThat(a.path("docker_bridge").path("intervalSeconds").asLong())
+                                .isEqualTo(INTERVAL_SECONDS);
                         assertThat(a.path("docker_bridge").path("silentSeconds").asLong())
                                 .isGreaterThanOrEqualTo(3 * INTERVAL_SECONDS);
                     });

@@ -492,7 +492,8 @@ public final class CaptureLoop {
             return;
         }
         log.info("published the last heartbeat: forwarders report host {} stopped, not silent, unless it starts "
-                + "again within {} s", host.name(), Heartbeat.MISSED_INTERVALS * settings.heartbeatInterval().toSeconds());
+                + "again within {} s", host.name(),
+                Heartbeat.MISSED_INTERVALS * settings.heartbeatInterval().toSeconds());
     }
 
     /**

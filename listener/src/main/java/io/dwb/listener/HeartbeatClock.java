@@ -43,7 +43,7 @@ final class HeartbeatClock {
         return nextDue - nowNanos;
     }
 
-    /** True once per interval; the first heartbeat comes one interval after start, or at once ({@link #startingNow}). */
+    /** True once per interval; the first heartbeat comes an interval after start, or at once ({@link #startingNow}). */
     boolean due(long nowNanos) {
         if (nowNanos - nextDue < 0) {
             return false;
