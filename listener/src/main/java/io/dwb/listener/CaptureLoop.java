@@ -347,7 +347,7 @@ public final class CaptureLoop {
                     log.info("stopping: another listener for Docker engine {} took over transactional id {} (a "
                             + "restart that overlapped this stop); the {} events read since the last commit are its "
                             + "to publish: it resumes from the checkpoint", host.name(), host.transactionalId(),
-                            uncommitted.events() + queue.size());
+                            unpublishedEvents());
                     return 0;
                 }
                 // The launcher prints this as the one error line.
@@ -365,9 +365,14 @@ public final class CaptureLoop {
     private int stoppedWithKafkaUnavailable(HostIdentity host) {
         log.warn("stopping with Kafka unavailable: the {} events read since the last commit were not published (the "
                 + "next start replays them from the engine if it still has them); forwarders will report host {} "
-                + "silent", uncommitted.events() + queue.size(), host.name());
+                + "silent", unpublishedEvents(), host.name());
         endKeptSubscription();
         return 0;
+    }
+
+    /** Events read and not committed: held from a failed transaction, and still in the queue. */
+    private int unpublishedEvents() {
+        return uncommitted.events() + queue.size();
     }
 
     /**

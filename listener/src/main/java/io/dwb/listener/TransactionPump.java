@@ -185,9 +185,7 @@ final class TransactionPump {
                     idleCollection.quiet(now);
                 }
                 if (finished && stopRequested && publisher.sent() > 0) {
-                    // The last transaction of a requested stop carries the heartbeat that says so: no commit more.
-                    publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
-                    saidStopping = true;
+                    sendLastHeartbeat(); // the last transaction of a requested stop carries it: no commit more
                 }
                 boolean commit = policy.due(now, publisher.sent(), drainedAll);
                 if (commit) {
@@ -233,10 +231,14 @@ final class TransactionPump {
     void sayStopping() {
         if (!saidStopping) {
             publishHeld(false); // else its checkpoint, past them, would be committed without them
-            publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
-            saidStopping = true;
+            sendLastHeartbeat();
             commit(uncommitted.held().size());
         }
+    }
+
+    private void sendLastHeartbeat() {
+        publisher.send(records.heartbeat(heartbeats.last(uncommitted.pending())));
+        saidStopping = true;
     }
 
     /**

@@ -26,11 +26,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +48,7 @@ class BrokerConnectionLimitsTest {
     void connectionsPastTheClientCapStayOutOfTheProcessAndTheBridgesClientsKeepWorking() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
              Admin admin = Admin.create(kafka.clientProperties());
-             KafkaProducer<String, String> producer = transactionalProducer(kafka);
+             KafkaProducer<String, String> producer = EmbeddedKafkaTest.transactionalProducer(kafka);
              KafkaConsumer<String, String> consumer = reader(kafka)) {
             int clientPort = port(kafka.bootstrapServers());
             // The bridge's clients connect at its start, before anyone else can flood the port.
@@ -221,12 +219,6 @@ class BrokerConnectionLimitsTest {
         producer.beginTransaction();
         producer.send(new ProducerRecord<>(topic, "k", value));
         producer.commitTransaction();
-    }
-
-    private static KafkaProducer<String, String> transactionalProducer(EmbeddedKafka kafka) {
-        Properties p = kafka.clientProperties();
-        p.setProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "connection-limits-test");
-        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
     private static KafkaConsumer<String, String> reader(EmbeddedKafka kafka) {

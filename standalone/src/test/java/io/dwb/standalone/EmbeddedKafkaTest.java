@@ -371,7 +371,7 @@ class EmbeddedKafkaTest {
         }
     }
 
-    private static KafkaProducer<String, String> transactionalProducer(EmbeddedKafka kafka) {
+    static KafkaProducer<String, String> transactionalProducer(EmbeddedKafka kafka) {
         Properties p = kafka.clientProperties();
         p.setProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "embedded-test");
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
