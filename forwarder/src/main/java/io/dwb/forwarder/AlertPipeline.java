@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.RecordKind;
 import java.time.Duration;
@@ -78,6 +79,12 @@ public final class AlertPipeline {
 
         /** Not deliverable: to the dead-letter topic (live), or skipped (replay). */
         record Invalid(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid) implements Route {}
+
+        /**
+         * Delivered by the partition's previous owner, read again for the silent-host watch ({@link WatchHandover}):
+         * {@code heartbeat} feeds it, when it is one; nothing else is done with it.
+         */
+        record Heard(ConsumerRecord<byte[], byte[]> record, Classified.Bridge heartbeat) implements Route {}
     }
 
     /** What differs between live delivery and a replay. */
@@ -109,6 +116,7 @@ public final class AlertPipeline {
     private static final String HISTORY_SKIPPED = "history-skipped";
     private static final String DELETED_BEFORE_DELIVERY = "deleted-before-delivery";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
+    private static final String HEARTBEAT = RecordKind.HEARTBEAT.header();
 
     private final RecordClassifier classifier;
     private final LegacyFields legacyFields;
@@ -183,6 +191,24 @@ public final class AlertPipeline {
         return new Route.Invalid(record, (Classified.Invalid) classified);
     }
 
+    /**
+     * A record the partition's previous owner delivered, read again only to feed the silent-host watch: a valid
+     * heartbeat is classified, anything else passed over unread.
+     */
+    public Route heard(ConsumerRecord<byte[], byte[]> record) {
+        if (mode instanceof Mode.Live && HEARTBEAT.equals(HeaderNames.read(record.headers(), HeaderNames.KIND))) {
+            try {
+                if (classifier.classify(record) instanceof Classified.Bridge bridge
+                        && bridge.kind() == RecordKind.HEARTBEAT) {
+                    return new Route.Heard(record, bridge);
+                }
+            } catch (RuntimeException e) {
+                // dead-lettered, with its reason, by the owner that delivered it
+            }
+        }
+        return new Route.Heard(record, null);
+    }
+
     /** Delivers a routed record: sent, dead-lettered, skipped or dropped as a duplicate, or not now. */
     public Step deliver(Route route) {
         if (route instanceof Route.Alert alert) {
@@ -190,6 +216,13 @@ public final class AlertPipeline {
         }
         if (route instanceof Route.Bridge bridge) {
             return bridge(bridge.record(), bridge.bridge());
+        }
+        if (route instanceof Route.Heard heard) {
+            if (heard.heartbeat() != null) {
+                // Its silent-host or host-back alert, if any, was the previous owner's to send.
+                watch(heard.record(), heard.heartbeat(), clock.getAsLong());
+            }
+            return DONE;
         }
         return deadLetter((Route.Invalid) route);
     }
@@ -269,10 +302,7 @@ public final class AlertPipeline {
                     return LATER; // not yet taken by the watch: it is, once, when the queue has room
                 }
                 long now = clock.getAsLong();
-                SilentHostWatch.Back back = live.silentHosts().heartbeat(record.partition(), bridge.host(),
-                        HostPartition.hash(record.key()), bridge.json().path("intervalSeconds").asLong(30),
-                        bridge.json().path("timeNano").asLong(), bridge.json().path("stopping").asBoolean(false),
-                        now);
+                SilentHostWatch.Back back = watch(record, bridge, now);
                 if (back != null) {
                     if (back.missed() != null) {
                         silentHost(back.missed(), now);
@@ -300,6 +330,16 @@ public final class AlertPipeline {
                     "the " + bridge.kind().header() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes")));
         }
         return send(datagram, bridge.kind().header(), record);
+    }
+
+    /** Feeds a heartbeat to the silent-host watch (live only); a host back, when it is one. */
+    private SilentHostWatch.Back watch(ConsumerRecord<byte[], byte[]> record, Classified.Bridge heartbeat, long now) {
+        if (!(mode instanceof Mode.Live live)) {
+            return null;
+        }
+        return live.silentHosts().heartbeat(record.partition(), heartbeat.host(), HostPartition.hash(record.key()),
+                heartbeat.json().path("intervalSeconds").asLong(30), heartbeat.json().path("timeNano").asLong(),
+                heartbeat.json().path("stopping").asBoolean(false), now);
     }
 
     /** A state snapshot of many containers: as many as fit, with the count of those left out. */
@@ -434,6 +474,31 @@ public final class AlertPipeline {
     public void partitionCount(int count, Set<Integer> assigned) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().partitionCount(count, assigned);
+        }
+    }
+
+    /**
+     * {@code partition} is read again from before its previous owner's position: its hosts are not judged until
+     * {@link #handedOver} (see {@link WatchHandover}).
+     */
+    public void handingOver(int partition) {
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().handingOver(partition);
+        }
+    }
+
+    /**
+     * The time {@code partition} got to, in milliseconds since the epoch, as the silent-host watch measures it (by its
+     * hosts' heartbeats, not by any one host's clock); -1 when not known (no heartbeat read yet, a replay).
+     */
+    public long partitionTimeMs(int partition) {
+        return mode instanceof Mode.Live live ? live.silentHosts().timeMs(partition, clock.getAsLong()) : -1;
+    }
+
+    /** What the previous owner of {@code partition} delivered is read again: its hosts are judged from now on. */
+    public void handedOver(int partition) {
+        if (mode instanceof Mode.Live live) {
+            changes.handedOver(partition, live.silentHosts().handedOver(partition, clock.getAsLong()));
         }
     }
 

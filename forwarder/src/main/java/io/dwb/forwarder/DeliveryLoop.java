@@ -57,6 +57,12 @@ public final class DeliveryLoop {
      * it wrote: a queue's worth takes milliseconds; a held one is not waited for (its records come again).
      */
     private static final Duration WRITTEN_WAIT = Duration.ofSeconds(2);
+    /**
+     * How long a revocation's or a stop's commit waits for Kafka: the consumer's default.api.timeout.ms (60 s) made a
+     * stop while Kafka was away outlast systemd's TimeoutStopSec (60 s), and the forwarder was killed. What it could
+     * not commit is delivered again by the partitions' next owner.
+     */
+    static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
 
     private final Consumer<byte[], byte[]> consumer;
     private final AlertPipeline pipeline;
@@ -562,6 +568,7 @@ public final class DeliveryLoop {
         }
         consumer.commitAsync(offsets, (done, e) -> {
             if (e == null) {
+                changes.committed();
                 done.forEach((tp, o) -> {
                     PartitionProgress progress = partitions.get(tp);
                     if (progress != null) { // still ours: not revoked while the commit was in flight
@@ -569,7 +576,7 @@ public final class DeliveryLoop {
                     }
                 });
             } else {
-                log.warn("commit failed ({}); retried at the next interval", e.getMessage());
+                changes.commitFailed(e.getMessage());
             }
         });
     }
@@ -581,7 +588,10 @@ public final class DeliveryLoop {
         for (TopicPartition tp : owned) {
             PartitionProgress progress = partitions.get(tp);
             if (progress != null) {
-                progress.uncommitted(written, acknowledged).ifPresent(next -> offsets.put(tp, next));
+                // With the partition's time: where its next owner starts reading its heartbeats again.
+                progress.uncommitted(written, acknowledged).ifPresent(next -> offsets.put(tp, new OffsetAndMetadata(
+                        next.offset(), next.leaderEpoch(),
+                        WatchHandover.metadata(pipeline.partitionTimeMs(tp.partition())))));
             }
         }
         return offsets;
@@ -603,7 +613,7 @@ public final class DeliveryLoop {
             return;
         }
         try {
-            consumer.commitSync(offsets);
+            consumer.commitSync(offsets, COMMIT_WAIT);
             offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
         } catch (WakeupException e) {
             throw e;
@@ -647,12 +657,24 @@ public final class DeliveryLoop {
                 lag += l.getAsLong();
             }
             PartitionProgress progress = partitions.get(tp);
+            if (progress != null && progress.handingOver()) {
+                progress.positionAt(position(tp), pipeline, tp.partition());
+            }
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
             pipeline.live(tp.partition(), answered && !pause.active()
                     && (progress == null || progress.waiting() == 0) && l.isPresent() && l.getAsLong() == 0
                     && !heldBack(tp), now);
         }
         metrics.lag(lag);
+    }
+
+    /** The consumer's position in {@code tp}, -1 when it has none now (not sought yet). */
+    private long position(TopicPartition tp) {
+        try {
+            return consumer.position(tp, Duration.ZERO);
+        } catch (KafkaException e) {
+            return -1;
+        }
     }
 
     /** The topic's partition count in the consumer's metadata (known: it is assigned some); 0 when not. */
@@ -711,6 +733,10 @@ public final class DeliveryLoop {
         placement.starts().forEach((tp, start) -> partitions.computeIfAbsent(tp, k -> new PartitionProgress())
                 .skippedTo(start));
         placement.skipped().forEach(pipeline::historySkipped);
+        placement.handedOver().forEach((tp, committed) -> {
+            partitions.computeIfAbsent(tp, k -> new PartitionProgress()).handOver(committed);
+            pipeline.handingOver(tp.partition());
+        });
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

@@ -91,6 +91,14 @@ public final class DeliveryOptions {
                     + "auto.offset.reset decides (env: DWB_MAX_LIVE_AGE).")
     Duration maxLiveAge;
 
+    @Option(names = "--watch-handover", paramLabel = "DURATION", defaultValue = "2m",
+            converter = DurationArgument.Converter.class,
+            description = "How far before its previous owner's position a newly assigned partition is read again, "
+                    + "for its hosts' heartbeats only (nothing is delivered again), so that a host silent or stopped "
+                    + "just before a rebalance is still reported: four intervals of the listeners' heartbeats "
+                    + "(default: four of the default 30s); 0 = off (env: DWB_WATCH_HANDOVER).")
+    Duration watchHandover;
+
     @Option(names = "--resend-datagrams", paramLabel = "N", defaultValue = "" + ResendWindow.DEFAULT_DATAGRAMS,
             description = "After a Wazuh restart (its queue socket replaced), send the last N datagrams again: the "
                     + "old socket's unread queue (net.unix.max_dgram_qlen + 1 at most) is lost with it; 0 = off "
@@ -120,18 +128,18 @@ public final class DeliveryOptions {
         if (dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
                 || maxPendingBytes < MIN_MAX_PENDING_BYTES
                 || commitInterval.toMillis() < 1
-                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
+                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative() || watchHandover.isNegative()
                 || resendDatagrams < 0 || resendBytes < 0) {
             throw new ConfigurationError("--dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, --max-pending-bytes >= "
                     + MIN_MAX_PENDING_BYTES + ", "
-                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
+                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, --watch-handover >= 0, "
                     + "--resend-datagrams and --resend-bytes >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), labelFilter(),
                 pacing(wazuhQueue, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
-                maxPending, maxPendingBytes, maxLiveAge, InstanceId.resolve(instanceId, group, wazuhQueue),
+                maxPending, maxPendingBytes, maxLiveAge, watchHandover, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 

@@ -4,6 +4,7 @@ import io.dwb.schemas.ContractSchemas;
 import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.TopicSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -27,6 +28,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Forwarder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+    /**
+     * How long closing the consumer may take (leaving the group, with its revocation's commit, {@link
+     * DeliveryLoop#COMMIT_WAIT}): Kafka's 30 s, after the last commit's wait, made a stop while Kafka was away outlast
+     * systemd's TimeoutStopSec (60 s). The group drops a member that did not leave after its session timeout.
+     */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private final ForwarderSettings settings;
     private final ForwarderMetrics metrics = new ForwarderMetrics();
@@ -75,7 +82,9 @@ public final class Forwarder implements AutoCloseable {
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(),
-                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset), openTransactions);
+                        new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset,
+                                new WatchHandover(settings.watchHandover(), System::currentTimeMillis)),
+                        openTransactions);
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
     }
@@ -236,7 +245,8 @@ public final class Forwarder implements AutoCloseable {
             // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
             // for good hands its partitions to the others at once, as a dynamic member did.
             consumer.close(CloseOptions.groupMembershipOperation(settings.replay()
-                    ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+                    ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(CLOSE_WAIT));
             if (deadLetters != null) {
                 deadLetters.close();
             }

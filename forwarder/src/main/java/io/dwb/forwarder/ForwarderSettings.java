@@ -18,6 +18,8 @@ import java.util.Properties;
  * @param maxPendingBytes the bytes of records held at most, polls included ({@link PollBudget})
  * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
  *                     zero for no limit
+ * @param watchHandover how far before its previous owner's position a newly assigned partition is read again for its
+ *                     hosts' heartbeats ({@link WatchHandover}); zero for not at all
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
  * @param sendingThread whether datagrams are written by a thread of their own ({@link SendingThread})
@@ -26,7 +28,8 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
                                 LegacyFieldsMode legacyFields, LabelFilter labels, Pacing pacing, int dedupWindow,
                                 boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
-                                long maxPendingBytes, Duration maxLiveAge, String instanceId,
+                                long maxPendingBytes, Duration maxLiveAge, Duration watchHandover,
+                                String instanceId,
                                 ResendWindow.Bound resend, boolean sendingThread) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
@@ -34,7 +37,7 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, labels, pacing,
                 dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxPendingBytes, maxLiveAge, instanceId, resend, sendingThread);
+                maxPendingBytes, maxLiveAge, watchHandover, instanceId, resend, sendingThread);
     }
 
     /** Datagrams a second at most; 0 for unpaced. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Each such partition's start is returned too, to be committed at once: a group that delivered nothing yet
  * (Wazuh down since it first started) had no offset still when it restarted more than {@code --max-live-age}
  * later, and the records it had been holding for Wazuh were passed over then as old history.
+ *
+ * <p>A partition with a committed offset is read again from a little before it, to hand its hosts' watch over
+ * ({@link WatchHandover}); returned with it, so that nothing before it is delivered or committed again.
  */
 final class LiveStart {
     private static final Logger log = LoggerFactory.getLogger(LiveStart.class);
@@ -48,12 +52,14 @@ final class LiveStart {
     private final long maxAgeMs;
     private final LongSupplier wallClockMs;
     private final OffsetReset reset;
+    private final WatchHandover handover;
 
     /** @param maxAge zero: no limit, where a new group starts is left to {@code reset} */
-    LiveStart(Duration maxAge, LongSupplier wallClockMs, OffsetReset reset) {
+    LiveStart(Duration maxAge, LongSupplier wallClockMs, OffsetReset reset, WatchHandover handover) {
         this.maxAgeMs = maxAge.toMillis();
         this.wallClockMs = wallClockMs;
         this.reset = reset;
+        this.handover = handover;
     }
 
     /** The group's {@code auto.offset.reset}. */
@@ -62,17 +68,19 @@ final class LiveStart {
     }
 
     /**
-     * Where the newly assigned partitions without a committed offset start (their offset to commit now), and what
-     * each passes over as older than the maximum age.
+     * Where the newly assigned partitions without a committed offset start (their offset to commit now), what each
+     * passes over as older than the maximum age, and the committed offsets of those read again from before them.
      */
-    record Placement(Map<TopicPartition, Long> starts, List<Skipped> skipped) {
-        static final Placement NONE = new Placement(Map.of(), List.of());
+    record Placement(Map<TopicPartition, Long> starts, List<Skipped> skipped,
+                     Map<TopicPartition, OffsetAndMetadata> handedOver) {
+        static final Placement NONE = new Placement(Map.of(), List.of(), Map.of());
     }
 
     /**
      * Seeks the newly assigned partitions without a committed offset past their records older than the maximum
-     * age; returns where each starts and what each passes over (nothing for partitions whose records are all
-     * recent). Call from {@code onPartitionsAssigned}.
+     * age, and those with one back to before it ({@link WatchHandover}); returns where each starts, what each passes
+     * over (nothing for partitions whose records are all recent) and what is read again. Call from
+     * {@code onPartitionsAssigned}.
      */
     Placement position(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
         if (assigned.isEmpty()) {
@@ -80,11 +88,14 @@ final class LiveStart {
         }
         Set<TopicPartition> fresh = new HashSet<>(assigned);
         List<Skipped> skipped;
+        Map<TopicPartition, OffsetAndMetadata> handedOver = Map.of();
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(fresh, TIMEOUT);
-            fresh.removeIf(tp -> committed.get(tp) != null);
+            Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>(consumer.committed(fresh, TIMEOUT));
+            committed.values().removeIf(Objects::isNull);
+            fresh.removeAll(committed.keySet());
+            handedOver = handover.seekBack(consumer, committed);
             if (fresh.isEmpty()) {
-                return Placement.NONE;
+                return new Placement(Map.of(), List.of(), handedOver);
             }
             skipped = maxAgeMs > 0 ? skipOld(consumer, fresh) : List.of();
         } catch (KafkaException e) {
@@ -93,7 +104,7 @@ final class LiveStart {
             // group's whole history as live alerts, past --max-live-age.
             log.warn("could not look up where {} start: they wait, and are looked up again at the next poll ({})",
                     fresh, e.getMessage());
-            return Placement.NONE;
+            return new Placement(Map.of(), List.of(), handedOver); // those sought back are read again all the same
         }
         Set<TopicPartition> notSought = new HashSet<>(fresh);
         skipped.forEach(s -> notSought.remove(s.partition()));
@@ -106,7 +117,7 @@ final class LiveStart {
         } catch (KafkaException e) { // they are sought: what was skipped is still said; the starts are committed later
             log.warn("could not look up the start offsets of {} to commit them now: {}", fresh, e.getMessage());
         }
-        return new Placement(starts, skipped);
+        return new Placement(starts, skipped, handedOver);
     }
 
     /** Seeks {@code fresh} past their records older than the maximum age; returns what each passes over. */

@@ -29,6 +29,11 @@ final class PartitionProgress {
      */
     private Optional<Integer> deliveredEpoch = Optional.empty();
     private long committed = NONE;
+    /**
+     * Records before it were delivered by the partition's previous owner: read again only to feed the silent-host
+     * watch ({@link AlertPipeline#heard}); NONE once a record at or past it is routed, or the position passed it.
+     */
+    private long handOverTo = NONE;
     /** Records before it were deleted by Kafka before delivery: committable once what was fetched before is done. */
     private long deletedTo = NONE;
     /** The {@link PollBudget#size} of the records waiting. */
@@ -71,7 +76,44 @@ final class PartitionProgress {
     void routeAhead(AlertPipeline pipeline, int max) {
         while (routed.size() < max && !queued.isEmpty()
                 && (routed.isEmpty() || routed.peekLast() instanceof AlertPipeline.Route.Alert)) {
-            routed.add(pipeline.route(queued.poll()));
+            ConsumerRecord<byte[], byte[]> record = queued.poll();
+            if (record.offset() < handOverTo) {
+                routed.add(pipeline.heard(record)); // not an alert: routed alone, done before the next is routed
+                continue;
+            }
+            if (handOverTo != NONE) { // every record before it is done: the watch has all the previous owner read
+                handOverTo = NONE;
+                pipeline.handedOver(record.partition());
+            }
+            routed.add(pipeline.route(record));
+        }
+    }
+
+    /**
+     * The partition was assigned at {@code committed}, its previous owner's position, and is read again from before
+     * it: the records before it only feed the silent-host watch, and nothing before it is ever committed (committing
+     * a lower offset would make the next owner deliver them again).
+     */
+    void handOver(OffsetAndMetadata committed) {
+        handOverTo = committed.offset();
+        delivered = committed.offset();
+        deliveredEpoch = committed.leaderEpoch();
+        this.committed = committed.offset();
+    }
+
+    /** Whether the records delivered by the previous owner are still being read again. */
+    boolean handingOver() {
+        return handOverTo != NONE;
+    }
+
+    /**
+     * The consumer's position is {@code position}: once none waits and it reached the previous owner's (its last
+     * records may be transaction markers, or none may follow it yet), the hand-over is over, and the watch told so.
+     */
+    void positionAt(long position, AlertPipeline pipeline, int partition) {
+        if (handOverTo != NONE && position >= handOverTo && waiting() == 0) {
+            handOverTo = NONE;
+            pipeline.handedOver(partition);
         }
     }
 

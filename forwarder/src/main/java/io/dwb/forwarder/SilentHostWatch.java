@@ -37,8 +37,10 @@ import java.util.function.LongSupplier;
  * partition's time more than one interval on only when another host says as much ({@link PartitionTime#leap}). The
  * first heartbeat of a host, and those of hosts not watched, move nothing: they only give a partition that has no
  * time yet its first. Events do not move it either, being dated by their host's clock with no heartbeat to bound
- * them. Hosts of partitions this process no longer owns are forgotten; a new owner knows a host from its first
- * heartbeat on.
+ * them. Hosts of partitions this process no longer owns are forgotten. A new owner learns the hosts of a partition
+ * from the heartbeats its previous owner delivered last, re-read before delivery resumes ({@link #handingOver}): else
+ * a host silent or stopped just before a rebalance (a forwarder's restart, a scale-out) was never reported by anyone,
+ * and one already reported was never said back.
  *
  * <p>A heartbeat's time is anyone's who may write the topic, so none counts as later than this process's wall clock
  * plus {@link #AHEAD_NANOS}: one heartbeat dated 2099 moved its partition's time there, and every host of the
@@ -108,6 +110,8 @@ public final class SilentHostWatch {
     private final Set<Integer> earlierCounts = new HashSet<>();
     /** The partitions of the topic this forwarder is assigned, as of the last {@link #partitionCount}. */
     private Set<Integer> assigned = Set.of();
+    /** Partitions whose previous owner's last heartbeats are being re-read: their hosts are not judged yet. */
+    private final Set<Integer> handingOver = new HashSet<>();
 
     public SilentHostWatch() {
         this(MAX_WATCHED);
@@ -349,6 +353,9 @@ public final class SilentHostWatch {
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
+            if (handingOver.contains(w.partition)) {
+                continue; // judged once its previous owner's last heartbeats are read (handedOver)
+            }
             long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
@@ -424,11 +431,59 @@ public final class SilentHostWatch {
         return false;
     }
 
+    /**
+     * {@code partition} was just assigned, and the heartbeats its previous owner delivered last are read again before
+     * its first record to deliver: until {@link #handedOver}, they only tell who its hosts are and when each was heard
+     * (the pipeline drops what {@link #heartbeat} returns for them), and none of its hosts is judged.
+     */
+    public void handingOver(int partition) {
+        handingOver.add(partition);
+    }
+
+    /**
+     * What the previous owner of {@code partition} delivered is read again: its hosts are judged from now on. One
+     * silent for more than {@link Heartbeat#MISSED_INTERVALS} and one more of its intervals was reported by that
+     * owner, which judged it at the same records: it is taken as reported (said back when heard, not reported
+     * again). One silent for less is reported here if its silence goes on, so that a host silent or stopped just
+     * before the rebalance is reported by one of them at least (both, at worst, when its silence crossed the line
+     * as the partition moved). Returns how many of its hosts are watched, and how many of those were taken as
+     * reported.
+     */
+    public HandedOver handedOver(int partition, long nowNanos) {
+        if (!handingOver.remove(partition)) {
+            return new HandedOver(0, 0);
+        }
+        long time = partitionTime(partition).at(nowNanos);
+        int watched = 0;
+        int reported = 0;
+        for (Watched w : hosts.values()) {
+            if (w.partition != partition) {
+                continue;
+            }
+            watched++;
+            if (time - w.heardAtNanos > (MISSED_INTERVALS + 1) * w.intervalNanos) {
+                w.reported = true;
+                reported++;
+            }
+        }
+        return new HandedOver(watched, reported);
+    }
+
+    /** {@code partition}'s {@link PartitionTime} at {@code nowNanos}, in milliseconds; -1 when it has none. */
+    public long timeMs(int partition, long nowNanos) {
+        PartitionTime time = partitions.get(partition);
+        return time != null && time.known() ? time.at(nowNanos) / 1_000_000L : -1;
+    }
+
+    /** What {@link #handedOver} found in a partition: its hosts watched, those taken as reported silent already. */
+    public record HandedOver(int hosts, int reportedBefore) {}
+
     /** Partitions revoked or lost: their hosts are the new owner's to watch. */
     public void forget(Collection<Integer> revoked) {
         Set<Integer> gone = Set.copyOf(revoked); // a list's contains for each of 50,000 hosts, in a rebalance
         for (Integer partition : gone) {
             partitions.remove(partition);
+            handingOver.remove(partition);
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();

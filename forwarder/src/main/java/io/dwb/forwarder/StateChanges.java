@@ -37,6 +37,8 @@ final class StateChanges {
     private long loggedReplaced;
     private long loggedAhead;
     private long loggedMoved;
+    /** Periodic commits failed in a row: said at the first, and once one succeeds again. */
+    private long commitFailures;
 
     StateChanges(ForwarderMetrics metrics) {
         this.metrics = metrics;
@@ -63,6 +65,24 @@ final class StateChanges {
 
     void kafkaReachable() {
         log.info("Kafka reachable again");
+    }
+
+    /**
+     * A periodic commit failed: said once, not at every interval while Kafka is away (an hour's outage was 3,600
+     * WARN lines a forwarder; the delivered records stay uncommitted, and are committed by the next commit that goes).
+     */
+    void commitFailed(String reason) {
+        if (commitFailures++ == 0) {
+            log.warn("commit failed ({}); retried at each interval, said again when one succeeds", reason);
+        }
+    }
+
+    /** A periodic commit succeeded: said when the ones before it failed. */
+    void committed() {
+        if (commitFailures > 0) {
+            log.info("commit succeeded after {} failed attempts", commitFailures);
+            commitFailures = 0;
+        }
     }
 
     /**
@@ -217,6 +237,12 @@ final class StateChanges {
             open = false;
             return n;
         }
+    }
+
+    /** The hosts of {@code partition}'s previous owner's last heartbeats are watched here now. */
+    void handedOver(int partition, SilentHostWatch.HandedOver handedOver) {
+        log.info("partition {}: watching {} hosts heard before its previous owner's position ({} of them silent then, "
+                + "taken as reported by it)", partition, handedOver.hosts(), handedOver.reportedBefore());
     }
 
     void historySkipped(LiveStart.Skipped skipped) {

@@ -36,6 +36,7 @@ import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -64,6 +65,7 @@ class DeliveryLoopTest {
     private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
     private static final long FIRST_RETRY = DeliveryOptions.FIRST_RETRY_DELAY.toNanos();
     private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+    private static final Duration LOOK_BACK = Duration.ofMinutes(2);
 
     /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
     private final Map<TopicPartition, Long> commits = new HashMap<>();
@@ -79,6 +81,17 @@ class DeliveryLoopTest {
                                              OffsetCommitCallback callback) {
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
             super.commitAsync(offsets, callback);
+        }
+
+        /** The first offset of {@link #firstAtTime} for each partition asked that has one, as Kafka's time index. */
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> times,
+                                                                                  Duration timeout) {
+            Map<TopicPartition, OffsetAndTimestamp> found = new HashMap<>();
+            times.forEach((tp, time) -> found.put(tp, firstAtTime.containsKey(tp)
+                    ? new OffsetAndTimestamp(firstAtTime.get(tp), time) : null));
+            timesAsked.putAll(times);
+            return found;
         }
 
         /** With {@link #fetchAnswers} set, the consumer's count of fetch answers, as a KafkaConsumer has it. */
@@ -102,6 +115,9 @@ class DeliveryLoopTest {
         }
     };
     private volatile Double fetchAnswers;
+    /** Where the consumer's time look-up finds each partition's first record at or after any time asked. */
+    private final Map<TopicPartition, Long> firstAtTime = new HashMap<>();
+    private final Map<TopicPartition, Long> timesAsked = new HashMap<>();
     /** Partitions with records written past their stable end (a transaction left open on them). */
     private final Set<TopicPartition> heldBack = new HashSet<>();
     private final OpenTransactions openTransactions = new OpenTransactions() {
@@ -1609,6 +1625,38 @@ class DeliveryLoopTest {
         assertThat(hostAlerts()).containsExactly("silent-host host-h3");
     }
 
+    /**
+     * A partition assigned at its previous owner's position is read again from a little before it, for its hosts'
+     * heartbeats only: a host whose last heartbeat the previous owner delivered just before the rebalance is reported
+     * silent by the new owner (it was by nobody), and nothing before that position is delivered or committed again.
+     */
+    @Test
+    void aPartitionAssignedAtItsPreviousOwnersPositionIsReadAgainBeforeItForItsHostsHeartbeatsOnly() {
+        long t0 = 1_764_000_000_000_000_000L;
+        DeliveryLoop loop = live(0, 1000); // subscribed, nothing assigned yet
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(3, WatchHandover.metadata(RECORD_TIME_MS - 1000))));
+        commits.clear(); // the previous owner's
+        firstAtTime.put(P0, 1L);
+        consumer.rebalance(List.of(P0));
+        assertThat(timesAsked).as("the look-back, before the partition's time at the previous owner's position")
+                .containsEntry(P0, RECORD_TIME_MS - 1000 - LOOK_BACK.toMillis());
+        consumer.addRecord(heartbeat(P0, 1, t0, "silent")); // the last heartbeat of a host going silent
+        consumer.addRecord(event(P0, 2, "old")); // delivered by the previous owner
+        consumer.addRecord(event(P0, 3, "new"));
+        consumer.addRecord(heartbeat(P0, 4, t0 + HEARTBEAT_INTERVAL.toNanos(), "speaking"));
+        consumer.updateEndOffsets(Map.of(P0, 5L));
+        for (int i = 0; i < 6; i++) {
+            round(loop);
+            assertThat(commits.values()).as("nothing below the previous owner's position committed")
+                    .allSatisfy(offset -> assertThat(offset).isGreaterThanOrEqualTo(3));
+            tick(HEARTBEAT_INTERVAL.toNanos());
+        }
+        assertThat(names(sink.accepted)).as("delivered by the previous owner: not again").doesNotContain("old")
+                .contains("new");
+        assertThat(hostAlerts()).as("the host silent since before the rebalance").contains("silent-host host-silent");
+        assertThat(committed(P0)).isEqualTo(5);
+    }
+
     /** The silent-host and host-back alerts sent, as "event host". */
     private List<String> hostAlerts() {
         return sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
@@ -1652,7 +1700,8 @@ class DeliveryLoopTest {
                 new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
-                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> now / 1_000_000L, OffsetReset.EARLIEST),
+                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, this::wallMillis, OffsetReset.EARLIEST,
+                        new WatchHandover(LOOK_BACK, this::wallMillis)),
                         openTransactions),
                 COMMIT_INTERVAL,
                 maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);

@@ -3,8 +3,6 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dwb.schemas.ContractJson;
-import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
@@ -17,7 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,10 +56,10 @@ class ListenerStoppedTest {
                 }
                 long now = System.currentTimeMillis() * 1_000_000L;
                 for (String id : Set.copyOf(speaking)) {
-                    producer.send(heartbeat(topic, id, now, null));
+                    producer.send(TestRecords.heartbeat(topic, id, now, INTERVAL_SECONDS, null));
                 }
                 for (String id : Set.copyOf(stopping)) {
-                    producer.send(heartbeat(topic, id, now, true));
+                    producer.send(TestRecords.heartbeat(topic, id, now, INTERVAL_SECONDS, true));
                     stopping.remove(id);
                 }
             }, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
@@ -91,11 +88,5 @@ class ListenerStoppedTest {
             listeners.shutdownNow();
             listeners.awaitTermination(10, TimeUnit.SECONDS);
         }
-    }
-
-    private static ProducerRecord<byte[], byte[]> heartbeat(String topic, String id, long now, Boolean stopping) {
-        return TestRecords.bridge(topic, "host-" + id, id, "heartbeat", ContractJson.write(new Heartbeat(
-                ContractJson.rfc3339(now), now, INTERVAL_SECONDS, stopping == null, null, stopping)),
-                now / 1_000_000L);
     }
 }

@@ -106,7 +106,8 @@ class LiveStartLookupTest {
                 new DuplicateWindow(1000), new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> NOW_MS)),
                 new Pacer(0, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(consumer, pipeline, metrics,
-                new Feed.Live(TOPIC, new LiveStart(Duration.ofHours(1), () -> NOW_MS, OffsetReset.EARLIEST),
+                new Feed.Live(TOPIC, new LiveStart(Duration.ofHours(1), () -> NOW_MS, OffsetReset.EARLIEST,
+                        new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
                         TestRecords.NO_OPEN_TRANSACTIONS),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);

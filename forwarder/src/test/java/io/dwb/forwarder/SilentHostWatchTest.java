@@ -614,6 +614,52 @@ class SilentHostWatchTest {
         assertThat(watch.watched()).isEqualTo(1);
     }
 
+    /**
+     * A partition newly assigned is read again from a little before its previous owner's position: while it is, none
+     * of its hosts is judged (those heartbeats were the previous owner's to judge). Then one silent for more than four
+     * intervals is taken as reported by it (no second alert; back when heard), one silent for less is reported here
+     * when its silence passes three, and one whose listener said it was stopping is reported stopped.
+     */
+    @Test
+    void aPartitionHandedOverJudgesItsHostsFromItsPreviousOwnersPositionOn() {
+        HostRef c = new HostRef("c", "C");
+        HostRef d = new HostRef("d", "D");
+        watch.handingOver(0);
+        watch.heartbeat(0, A, 30, T0, 0); // silent since: 150 s at the previous owner's position
+        for (long t = 0; t <= 150; t += 10) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+            if (t == 100) {
+                watch.heartbeat(0, c, 30, T0 + t * S, 0); // 50 s
+            } else if (t == 110) {
+                watch.heartbeat(0, d, -1, 30, T0 + t * S, true, 0); // stopping, 40 s
+            }
+        }
+        assertThat(watch.newlySilent(0)).as("not judged while read again").isEmpty();
+
+        assertThat(watch.handedOver(0, 0)).isEqualTo(new SilentHostWatch.HandedOver(4, 1));
+        assertThat(watch.newlySilent(0)).as("A taken as reported by the previous owner").isEmpty();
+        for (long t = 160; t <= 210; t += 10) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.newlySilent(0)).containsExactlyInAnyOrder(
+                new SilentHostWatch.Silent(c, 30, 110, T0 + 100 * S, false),
+                new SilentHostWatch.Silent(d, 30, 100, T0 + 110 * S, true));
+        assertThat(watch.heartbeat(0, A, 30, T0 + 220 * S, 0)).as("A said back")
+                .isEqualTo(new SilentHostWatch.Back(A, 220, T0, T0 + 220 * S, null));
+    }
+
+    @Test
+    void aPartitionRevokedWhileHandedOverIsNotHeldBackWhenItComesBack() {
+        watch.handingOver(0);
+        watch.forget(List.of(0));
+        watch.heartbeat(0, A, 30, T0, 0);
+        for (long t = 0; t <= 100; t += 10) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+        assertThat(watch.handedOver(0, 0)).isEqualTo(new SilentHostWatch.HandedOver(0, 0));
+    }
+
     @Test
     void aPartitionsTimeDoesNotJudgeHostsOfAnotherPartition() {
         watch.heartbeat(0, A, 30, T0, 0);

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.HeaderNames;
@@ -71,6 +72,17 @@ final class TestRecords {
         headers.add(HeaderNames.HOST_ID, HeaderNames.utf8(hostId));
         headers.add(HeaderNames.KIND, HeaderNames.utf8(kind));
         return new ProducerRecord<>(topic, null, timestampMs, HeaderNames.utf8(hostId), value, headers);
+    }
+
+    /**
+     * A heartbeat of host {@code id} (named "host-" + id) at {@code nowNano}, as its listener writes it; {@code
+     * stopping} true for the last one of a listener told to stop, null for any other.
+     */
+    static ProducerRecord<byte[], byte[]> heartbeat(String topic, String id, long nowNano, long intervalSeconds,
+                                                    Boolean stopping) {
+        return bridge(topic, "host-" + id, id, "heartbeat", ContractJson.write(new Heartbeat(
+                ContractJson.rfc3339(nowNano), nowNano, intervalSeconds, stopping == null, null, stopping)),
+                nowNano / 1_000_000L);
     }
 
     /** A small container event of host {@code hostId}, number {@code seq} (distinct timeNano, so distinct id). */

@@ -1,0 +1,102 @@
+package io.dwb.forwarder;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands a partition's silent-host watch from its previous owner to this forwarder: a newly assigned partition with a
+ * committed offset is read again from {@code --watch-handover} before it, its records there only feeding the watch
+ * (they were delivered). Without it, a new owner knew a host only from its next heartbeat: a host silent or stopped
+ * just before a rebalance (a forwarder's restart or upgrade, a scale-out) was reported by nobody, and one reported
+ * silent before it was never said back.
+ *
+ * <p>Where the previous owner stopped is dated by the offset's metadata: the partition's time as its watch measured
+ * it ({@link SilentHostWatch#timeMs}), from its hosts' heartbeats and bounded against any one host's clock, which
+ * every commit carries ({@link #metadata}). A commit without it (a forwarder from before, a start that skipped
+ * history, a partition without heartbeats) is dated by this process's clock: a group lagging more than the look-back
+ * then re-reads nothing.
+ */
+final class WatchHandover {
+    private static final Logger log = LoggerFactory.getLogger(WatchHandover.class);
+    /**
+     * At most this many offsets of a partition are read again, whatever the times say: a record dated far ahead by
+     * a writer of the topic makes Kafka's time index find it first, however old it is.
+     */
+    static final long MAX_OFFSETS = 200_000;
+    private static final String PREFIX = "dwb-partition-time-ms=";
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final long lookBackMs;
+    private final LongSupplier wallClockMs;
+
+    /** @param lookBack how far before the previous owner's position heartbeats are read again; zero: not at all */
+    WatchHandover(Duration lookBack, LongSupplier wallClockMs) {
+        this.lookBackMs = lookBack.toMillis();
+        this.wallClockMs = wallClockMs;
+    }
+
+    /** The offset's metadata of a commit made when its partition's time was {@code partitionTimeMs} (-1: unknown). */
+    static String metadata(long partitionTimeMs) {
+        return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs;
+    }
+
+    /** The partition's time a commit's metadata carries, if it carries one. */
+    static OptionalLong partitionTime(OffsetAndMetadata committed) {
+        String metadata = committed.metadata();
+        if (metadata == null || !metadata.startsWith(PREFIX)) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(metadata.substring(PREFIX.length())));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty(); // not ours: another tool committed for the group
+        }
+    }
+
+    /**
+     * Seeks each of {@code committed}'s partitions back to its first record of the look-back before its committed
+     * offset, when there is one; returns the committed offsets of those sought back. Kafka not answering: none is,
+     * and their hosts are known from their next heartbeats (said in the log).
+     */
+    Map<TopicPartition, OffsetAndMetadata> seekBack(Consumer<?, ?> consumer,
+                                                    Map<TopicPartition, OffsetAndMetadata> committed) {
+        if (committed.isEmpty() || lookBackMs == 0) {
+            return Map.of();
+        }
+        long now = wallClockMs.getAsLong();
+        Map<TopicPartition, Long> query = new HashMap<>();
+        committed.forEach((tp, offset) -> query.put(tp,
+                Math.max(0, Math.min(partitionTime(offset).orElse(now), now) - lookBackMs)));
+        Map<TopicPartition, OffsetAndTimestamp> found;
+        try {
+            found = consumer.offsetsForTimes(query, TIMEOUT);
+        } catch (KafkaException e) {
+            log.warn("could not look up where the heartbeats before {} start ({}): their hosts are watched from their "
+                    + "next heartbeats, and one silent now is not reported", committed.keySet(), e.getMessage());
+            return Map.of();
+        }
+        Map<TopicPartition, OffsetAndMetadata> handedOver = new HashMap<>();
+        committed.forEach((tp, offset) -> {
+            OffsetAndTimestamp first = found.get(tp);
+            if (first == null) {
+                return; // nothing in the look-back, nor after it
+            }
+            long from = Math.max(first.offset(), offset.offset() - MAX_OFFSETS);
+            if (from < offset.offset()) {
+                consumer.seek(tp, from);
+                handedOver.put(tp, offset);
+            }
+        });
+        return handedOver;
+    }
+}
