@@ -45,6 +45,18 @@ public final class CaptureLoop {
     private static final Logger log = LoggerFactory.getLogger(CaptureLoop.class);
     /** A little before "now" on a first start: the engine writes the response headers before it subscribes. */
     private static final long FIRST_START_LOOKBACK_NANOS = 2_000_000_000L;
+    /**
+     * The first wait, in seconds, before a new producer after a Kafka failure (a transaction that failed, timed out or
+     * was refused, a producer that could not be built or made ready); it doubles up to {@link
+     * #KAFKA_RETRY_MAX_SECONDS} while Kafka keeps failing and starts again from here once a producer is ready. Kafka's
+     * own: the engine's reconnection settings ({@code --reconnect-max-wait}, or the wodle's fixed {@code interval},
+     * 60 s by default) are for an engine that is away. Taken from them, a wodle-run listener waited a whole interval
+     * after any Kafka failure, publishing no heartbeat (its host reported silent after 90 s) while the subscription
+     * filled the queue. Constants of the language, so that {@code --help} ({@link CaptureOptions}) names them too.
+     */
+    static final long KAFKA_RETRY_FIRST_SECONDS = 1;
+    /** The longest wait, in seconds, between two producers while Kafka keeps failing. */
+    static final long KAFKA_RETRY_MAX_SECONDS = 30;
 
     private final ListenerSettings settings;
     private final Properties kafka;
@@ -230,7 +242,7 @@ public final class CaptureLoop {
 
     /** Ping and identify the engine, with the configured attempts; null when stopped while waiting. */
     private HostIdentity firstConnection(EngineConnection engine) {
-        Backoff backoff = backoff();
+        Backoff backoff = engineBackoff();
         int failures = 0;
         while (!stopping()) {
             try {
@@ -261,7 +273,8 @@ public final class CaptureLoop {
 
     private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
                         CheckpointStore store, TopicRecords records) {
-        Backoff kafkaBackoff = backoff();
+        Backoff kafkaBackoff = new Backoff(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
+                Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS));
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         while (!stopping()) {
@@ -413,7 +426,7 @@ public final class CaptureLoop {
                 () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
                 epochNanos, this::stopping, this::requestStop, outage);
-        Backoff engineBackoff = backoff();
+        Backoff engineBackoff = engineBackoff();
         int failures = 0;
         boolean engineWarned = false;
         while (!stopping()) {
@@ -665,8 +678,9 @@ public final class CaptureLoop {
         return String.format("%d.%09d", Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 
-    private Backoff backoff() {
-        return new Backoff(settings.backoffInitial(), settings.backoffMax());
+    /** Between attempts to reach the engine: the options' backoff, or the wodle's fixed interval. */
+    private Backoff engineBackoff() {
+        return new Backoff(settings.reconnectInitial(), settings.reconnectMax());
     }
 
     /** True when a stop was requested during the wait. */

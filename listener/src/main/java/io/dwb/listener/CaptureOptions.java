@@ -56,7 +56,9 @@ public final class CaptureOptions {
 
     @Option(names = "--reconnect-max-wait", paramLabel = "DURATION", defaultValue = "30s",
             converter = DurationArgument.Converter.class,
-            description = "Longest wait between reconnection attempts; waits start at 1 s and double "
+            description = "Longest wait between reconnection attempts to the Docker engine; waits start at 1 s "
+                    + "and double. Kafka's retries have their own backoff, " + CaptureLoop.KAFKA_RETRY_FIRST_SECONDS
+                    + " s doubling up to " + CaptureLoop.KAFKA_RETRY_MAX_SECONDS + " s "
                     + "(env: DWB_RECONNECT_MAX_WAIT).")
     Duration reconnectMaxWait;
 
@@ -101,8 +103,8 @@ public final class CaptureOptions {
     }
 
     /**
-     * The validated settings, with the reconnection policy of the options (ossec.conf may replace it: {@link
-     * ListenerSettings#withRetries}).
+     * The validated settings, with the engine reconnection policy of the options (ossec.conf may replace it: {@link
+     * ListenerSettings#withEngineRetries}).
      *
      * @param topics the events and checkpoint topics
      * @throws ConfigurationError naming the option whose value cannot work

@@ -64,7 +64,8 @@ public final class ListenerCommand implements Callable<Integer> {
 
     @Option(names = "--ossec-conf", paramLabel = "FILE",
             description = "Wazuh ossec.conf whose <wodle name=\"docker-listener\"> sets disabled, run_on_start, "
-                    + "interval and attempts (env: DWB_OSSEC_CONF). Overrides --reconnect-max-wait and --attempts.")
+                    + "interval and attempts (env: DWB_OSSEC_CONF). Overrides --reconnect-max-wait and --attempts, which "
+                    + "are the engine's; Kafka's retries keep their own backoff.")
     Path ossecConf;
 
     @Mixin
@@ -119,8 +120,10 @@ public final class ListenerCommand implements Callable<Integer> {
             log.info("the docker-listener wodle is disabled in {}: nothing to do", ossecConf);
             return null;
         }
-        // Wazuh's interval is the wait between attempts: the same fixed wait every time.
-        return settings.withRetries(wodle.interval(), wodle.interval(), wodle.attempts(),
+        // Wazuh's interval is the wait between attempts to run the listener, which reaches the engine: the same
+        // fixed wait every time. The wodle knew no Kafka: a failed transaction is retried with Kafka's own backoff,
+        // not after a whole interval (60 s by default) without heartbeats while the queue fills.
+        return settings.withEngineRetries(wodle.interval(), wodle.interval(), wodle.attempts(),
                 wodle.runOnStart() ? Duration.ZERO : wodle.interval());
     }
 }

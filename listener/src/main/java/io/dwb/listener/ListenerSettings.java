@@ -17,8 +17,9 @@ import java.time.Duration;
  * @param heartbeatInterval   how often a heartbeat record is published
  * @param queueCapacity       events read and not yet published before the reader disconnects
  * @param queueBytes          their bytes before the reader disconnects
- * @param backoffInitial      first wait after the engine is lost
- * @param backoffMax          longest wait between reconnection attempts
+ * @param reconnectInitial    first wait after the engine is lost (or cannot be reached at start); the engine's
+ *                            alone: Kafka's retries have a backoff of their own ({@code CaptureLoop.KAFKA_RETRY_*})
+ * @param reconnectMax        longest wait between reconnection attempts to the engine
  * @param attempts            consecutive failed connection attempts before exiting; 0 = forever once connected,
  *                            but the very first connection must succeed
  * @param startDelay          wait before the first connection ({@code run_on_start=no}), zero for none
@@ -30,14 +31,17 @@ public record ListenerSettings(EngineAddress engine, EngineProbe.Settings engine
                                String eventsTopic, String checkpointsTopic,
                                Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
                                long queueBytes,
-                               Duration backoffInitial, Duration backoffMax, int attempts, Duration startDelay,
+                               Duration reconnectInitial, Duration reconnectMax, int attempts, Duration startDelay,
                                Duration kafkaTimeout, Duration continuityWait, TopicPlan topics) {
 
-    /** These settings with another reconnection policy (ossec.conf's interval, attempts and run_on_start). */
-    public ListenerSettings withRetries(Duration backoffInitial, Duration backoffMax, int attempts,
-                                        Duration startDelay) {
+    /**
+     * These settings with another policy for reaching the engine (ossec.conf's interval, attempts and run_on_start);
+     * Kafka's retries keep theirs.
+     */
+    public ListenerSettings withEngineRetries(Duration reconnectInitial, Duration reconnectMax, int attempts,
+                                              Duration startDelay) {
         return new ListenerSettings(engine, engineProbe, hostName, eventsTopic, checkpointsTopic,
-                transactionInterval, heartbeatInterval, queueCapacity, queueBytes, backoffInitial, backoffMax,
+                transactionInterval, heartbeatInterval, queueCapacity, queueBytes, reconnectInitial, reconnectMax,
                 attempts, startDelay, kafkaTimeout, continuityWait, topics);
     }
 }

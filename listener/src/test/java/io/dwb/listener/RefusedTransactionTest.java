@@ -16,6 +16,8 @@ import io.dwb.schemas.testing.SharedKafka.Broker;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -37,6 +39,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -63,6 +66,8 @@ class RefusedTransactionTest {
     private static final class RefusingProducer extends MockProducer<byte[], byte[]> {
         private final boolean refusing;
         final List<ProducerRecord<byte[], byte[]>> refused = new CopyOnWriteArrayList<>();
+        /** When it first refused a commit ({@link System#nanoTime}), 0 before. */
+        volatile long firstRefusalNanos;
 
         RefusingProducer(boolean refusing) {
             super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
@@ -72,6 +77,9 @@ class RefusedTransactionTest {
         @Override
         public void commitTransaction() {
             if (refusing && !events(uncommittedRecords()).isEmpty()) {
+                if (firstRefusalNanos == 0) {
+                    firstRefusalNanos = System.nanoTime();
+                }
                 refused.addAll(uncommittedRecords());
                 throw new InvalidTxnStateException("The producer attempted a transactional operation in an invalid "
                         + "state.");
@@ -84,6 +92,8 @@ class RefusedTransactionTest {
     private static final class Producers implements TransactionalPublisher.ProducerSource {
         private final int refusals;
         final List<RefusingProducer> built = new CopyOnWriteArrayList<>();
+        /** When each was built ({@link System#nanoTime}): the loop asks for the next one once it has waited. */
+        final List<Long> builtAtNanos = new CopyOnWriteArrayList<>();
 
         Producers(int refusals) {
             this.refusals = refusals;
@@ -92,6 +102,7 @@ class RefusedTransactionTest {
         @Override
         public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
             RefusingProducer p = new RefusingProducer(built.size() < refusals);
+            builtAtNanos.add(System.nanoTime());
             built.add(p);
             return p;
         }
@@ -225,6 +236,11 @@ class RefusedTransactionTest {
 
     private static CaptureLoop loop(Broker broker, TransactionalPublisher.ProducerSource producers,
                                     String... extra) {
+        return loop(command(broker, extra), producers);
+    }
+
+    /** The listener command line of these tests, parsed, plus {@code extra}. */
+    private static ListenerCommand command(Broker broker, String... extra) {
         ListenerCommand command = new ListenerCommand();
         String tag = UUID.randomUUID().toString().substring(0, 8);
         List<String> args = new java.util.ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(),
@@ -232,6 +248,10 @@ class RefusedTransactionTest {
                 "--transaction-interval", "100ms", "--continuity-wait", "3s", "--reconnect-max-wait", "1s"));
         args.addAll(List.of(extra));
         new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        return command;
+    }
+
+    private static CaptureLoop loop(ListenerCommand command, TransactionalPublisher.ProducerSource producers) {
         ListenerSettings settings = command.settings();
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
         return new CaptureLoop(settings, command.kafka.clientProperties(), queue, new ListenerMetrics(queue::size),
@@ -281,6 +301,46 @@ class RefusedTransactionTest {
         assertThat(refused).isNotEmpty();
         assertThat(published).startsWith(refused.toArray(String[]::new)).doesNotHaveDuplicates();
         assertThat(producers.built).hasSize(2).allSatisfy(p -> assertThat(p.closed()).isTrue());
+    }
+
+    /**
+     * Run as the wodle (--ossec-conf), whose interval (30 s here, 60 s by default) is the wait between attempts to
+     * reach the engine: a refused transaction still gets its new producer after Kafka's own first wait (1 s), and the
+     * events it held are committed. Before, Kafka's retries took the engine's reconnection settings, and a wodle-run
+     * listener waited the whole interval before its next producer: no heartbeat meanwhile (its host reported silent
+     * after 90 s), the subscription filling the queue.
+     */
+    @Test
+    void theWodlesIntervalDoesNotDelayTheNewProducerAfterAKafkaFailure(Broker broker, @TempDir Path dir)
+            throws Exception {
+        Path ossecConf = dir.resolve("ossec.conf");
+        Files.writeString(ossecConf, """
+                <ossec_config>
+                  <wodle name="docker-listener">
+                    <interval>30s</interval>
+                    <attempts>5</attempts>
+                    <run_on_start>yes</run_on_start>
+                    <disabled>no</disabled>
+                  </wodle>
+                </ossec_config>
+                """);
+        ListenerCommand command = command(broker, "--ossec-conf", ossecConf.toString());
+        assertThat(command.settings().reconnectMax()).as("the engine's wait: the wodle's interval")
+                .isEqualTo(Duration.ofSeconds(30));
+        Producers producers = new Producers(1);
+        CaptureLoop loop = loop(command, producers);
+        Future<Integer> run = loopThread.submit(loop::run);
+        String volume = twoEventsOnceSubscribed(loop, run);
+        await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 2
+                && mentions(volume, events(producers.built.get(1).history())) == 2);
+        loop.requestStop();
+        assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+
+        Duration waited = Duration.ofNanos(producers.builtAtNanos.get(1) - producers.built.get(0).firstRefusalNanos);
+        assertThat(waited).as("from the refused commit to the next producer (the wodle's interval is 30 s)")
+                .isPositive().isLessThan(Duration.ofSeconds(10));
+        assertThat(events(producers.built.get(1).history()))
+                .startsWith(events(producers.built.get(0).refused).toArray(String[]::new)).doesNotHaveDuplicates();
     }
 
     /** Before, the failure to build the next producer ended the listener, and what it held was lost with it. */
