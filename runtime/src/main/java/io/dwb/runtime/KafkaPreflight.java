@@ -11,9 +11,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -33,12 +33,14 @@ public final class KafkaPreflight {
         this.timeout = timeout;
     }
 
-    /** The cluster answers: its brokers and id. */
+    /** The cluster answers: its brokers (those down named: they count for the topics' replicas) and id. */
     public Preflight.Check cluster() {
         return Preflight.check("kafka", () -> {
-            DescribeClusterResult cluster = admin.describeCluster();
-            int brokers = get(cluster.nodes()).size();
-            return brokers + " broker(s) at " + bootstrapServers + ", cluster id " + get(cluster.clusterId());
+            KafkaFuture<String> id = admin.describeCluster().clusterId();
+            Brokers brokers = Brokers.describe(admin, timeout);
+            return brokers.count() + " broker(s) at " + bootstrapServers
+                    + (brokers.down().isEmpty() ? "" : " (" + brokers.downText() + " down)") + ", cluster id "
+                    + get(id);
         });
     }
 
@@ -119,7 +121,7 @@ public final class KafkaPreflight {
         return operations.stream().sorted().map(o -> o.name()).collect(Collectors.joining(", "));
     }
 
-    private <T> T get(org.apache.kafka.common.KafkaFuture<T> future) throws Exception {
+    private <T> T get(KafkaFuture<T> future) throws Exception {
         return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

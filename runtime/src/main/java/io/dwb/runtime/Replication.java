@@ -3,7 +3,10 @@ package io.dwb.runtime;
 /**
  * Replicas of the topics a process creates and how many must hold a record before it counts as written. Null
  * means the default for the cluster: a replication factor of min(3, brokers) and min.insync.replicas of
- * min(2, replication factor), so one broker can fail without losing an acknowledged record or refusing writes.
+ * min(2, replication factor), so one broker can fail without losing an acknowledged record or refusing writes. The
+ * brokers are all those of the cluster, those down or restarting included ({@link Brokers}): counted from those up
+ * alone, a topic created during a rolling restart of three brokers had 2 replicas and min.insync.replicas 2, and
+ * refused writes at every later restart of one of them.
  */
 public record Replication(Integer factor, Integer minInsyncReplicas) {
     static final int DEFAULT_MAX_FACTOR = 3;
@@ -27,6 +30,7 @@ public record Replication(Integer factor, Integer minInsyncReplicas) {
         return new Replication(1, 1);
     }
 
+    /** @param brokers the cluster's brokers, up or down ({@link Brokers#count}) */
     public short factorFor(int brokers) {
         return (short) (factor != null ? factor : Math.max(1, Math.min(DEFAULT_MAX_FACTOR, brokers)));
     }

@@ -113,7 +113,9 @@ final class TopicChecks {
         if (replicas < factor) {
             problems.add(new TopicProblem(spec.name(), "--replication-factor", Severity.WARNING,
                     "topic " + spec.name() + " has " + replicas + " replica(s), " + factor + " wanted "
-                            + "(--replication-factor): losing a broker makes it unavailable, or loses records"));
+                            + "(--replication-factor): losing a broker makes it unavailable, or loses records; add "
+                            + "replicas with kafka-reassign-partitions.sh (docs/deployment.md, a topic with fewer "
+                            + "replicas than wanted)"));
         }
         return problems;
     }

@@ -13,7 +13,8 @@ public final class TopicCreationOptions {
 
     @Option(names = "--replication-factor", paramLabel = "N",
             description = "Replicas of each topic this process creates (env: DWB_REPLICATION_FACTOR). Default: "
-                    + "min(3, brokers).")
+                    + "min(3, brokers), counting the brokers down or restarting: a topic created while one is down "
+                    + "gets as many replicas as when it is up.")
     Integer replicationFactor;
 
     @Option(names = "--min-insync-replicas", paramLabel = "N",

@@ -23,7 +23,6 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -83,8 +82,8 @@ public final class TopicProvisioner {
     public List<TopicProblem> ensure(TopicPlan plan) {
         return asking("describe or create topics", () -> {
             Cluster cluster = cluster();
-            int brokers = cluster.brokers();
-            short factor = plan.replication().factorFor(brokers);
+            Brokers brokers = cluster.brokers();
+            short factor = plan.replication().factorFor(brokers.count());
             int minInsync = plan.replication().minInsyncFor(factor);
             Set<String> existing = cluster.topics();
             List<TopicSpec> missing = plan.topics().stream().filter(t -> !existing.contains(t.name())).toList();
@@ -99,13 +98,18 @@ public final class TopicProvisioner {
                             + " (docs/deployment.md), or name another with " + t.role().nameOption())
                             .collect(Collectors.joining("; ")));
                 }
-                if (factor > brokers) {
-                    throw new ConfigurationError("--replication-factor " + factor + " is more than the " + brokers
-                            + " broker(s) of the cluster at " + bootstrapServers);
+                if (factor > brokers.count()) {
+                    throw new ConfigurationError("--replication-factor " + factor + " is more than the "
+                            + brokers.count() + " broker(s) of the cluster at " + bootstrapServers);
                 }
                 if (minInsync > factor) {
                     throw new ConfigurationError("--min-insync-replicas " + minInsync + " is more than the "
                             + "replication factor " + factor + ": every write would be refused");
+                }
+                if (factor > brokers.up().size()) {
+                    log.info("{} of the cluster at {} down: creating topic(s) {} with replication factor {} all "
+                            + "the same; the replicas Kafka places there catch up once it is back",
+                            brokers.downText(), bootstrapServers, String.join(", ", names(missing)), factor);
                 }
                 Set<String> created = create(missing, factor, minInsync, problems);
                 // Those another process created first are checked like any existing topic.
@@ -131,7 +135,7 @@ public final class TopicProvisioner {
     public List<TopicProblem> inspect(TopicPlan plan) {
         return asking("describe topics", () -> {
             Cluster cluster = cluster();
-            int brokers = cluster.brokers();
+            int brokers = cluster.brokers().count();
             short factor = plan.replication().factorFor(brokers);
             int minInsync = plan.replication().minInsyncFor(factor);
             Set<String> existing = cluster.topics();
@@ -189,31 +193,54 @@ public final class TopicProvisioner {
     /**
      * Creates {@code specs}; returns the names this call created (not those another process created first). A topic
      * the brokers refuse for a setting they are too old to know is created without it, and a warning added to
-     * {@code problems}.
+     * {@code problems}. One whose replicas Kafka cannot place for now (a broker in controlled shutdown is no place
+     * for a new replica, a broker down is) is asked again until the timeout, never created with fewer replicas.
      */
     private Set<String> create(List<TopicSpec> specs, short factor, int minInsync, List<TopicProblem> problems)
             throws ExecutionException, TimeoutException, InterruptedException {
         Map<String, KafkaFuture<Void>> results = admin.createTopics(specs.stream()
                 .map(t -> newTopic(t, factor, minInsync)).toList()).values();
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
+        boolean waited = false; // said once
         Set<String> created = new HashSet<>();
         for (TopicSpec asked : specs) {
             TopicSpec spec = asked;
-            KafkaFuture<Void> result = results.get(spec.name());
             try {
-                try {
-                    get(result);
-                } catch (ExecutionException e) {
-                    if (!unknownToOlderBrokers(spec, e.getCause())) {
-                        throw e;
+                String unknownSetting = null; // older brokers' refusal of a setting the topic was then created without
+                Backoff backoff = new Backoff(UntilTopicKnown.FIRST_RETRY, UntilTopicKnown.MAX_RETRY);
+                for (ExecutionException refused = refusal(results.get(spec.name())); refused != null;
+                        refused = refusal(admin.createTopics(List.of(newTopic(spec, factor, minInsync))).all())) {
+                    Throwable cause = refused.getCause();
+                    if (unknownToOlderBrokers(spec, cause)) {
+                        unknownSetting = cause.getMessage();
+                        spec = spec.forOlderBrokers();
+                    } else if (cause instanceof InvalidReplicationFactorException) {
+                        Duration wait = backoff.next();
+                        if (nanoTime.getAsLong() + wait.toNanos() - deadline > 0) {
+                            throw new KafkaUnreachable("Kafka at " + bootstrapServers + " could not place the "
+                                    + factor + " replicas of topic " + spec.name() + " within "
+                                    + timeout.toSeconds() + " s (" + cause.getMessage() + "): it is not created "
+                                    + "with fewer; asked again at the next start", refused);
+                        }
+                        if (!waited) {
+                            waited = true;
+                            log.warn("Kafka at {} cannot place the {} replicas of topic {} now ({}): a broker is "
+                                    + "stopping, or none is up; asking again for up to {} s rather than creating it "
+                                    + "with fewer",
+                                    bootstrapServers, factor, spec.name(), cause.getMessage(), timeout.toSeconds());
+                        }
+                        Thread.sleep(wait.toMillis());
+                    } else {
+                        throw refused;
                     }
-                    spec = spec.forOlderBrokers();
-                    get(admin.createTopics(List.of(newTopic(spec, factor, minInsync))).all());
-                    problems.add(TopicChecks.withoutDecompressedBound(asked, "Kafka at " + bootstrapServers
-                            + " does not know " + TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG + " ("
-                            + e.getCause().getMessage() + "): topic " + spec.name() + " was created without it"));
                 }
                 created.add(spec.name());
                 log.info("created topic {}: {}", spec.name(), spec.describe(factor, minInsync));
+                if (unknownSetting != null) {
+                    problems.add(TopicChecks.withoutDecompressedBound(asked, "Kafka at " + bootstrapServers
+                            + " does not know " + TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG + " ("
+                            + unknownSetting + "): topic " + spec.name() + " was created without it"));
+                }
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof TopicExistsException) {
@@ -224,8 +251,7 @@ public final class TopicProvisioner {
                             + cause.getMessage() + "): grant CREATE on it, or create it with "
                             + spec.describe(factor, minInsync) + " and give --create-topics false", cause);
                 }
-                if (cause instanceof InvalidReplicationFactorException || cause instanceof PolicyViolationException
-                        || cause instanceof InvalidConfigurationException
+                if (cause instanceof PolicyViolationException || cause instanceof InvalidConfigurationException
                         || cause instanceof InvalidPartitionsException) {
                     throw new ConfigurationError("Kafka refused to create topic " + spec.name() + " with "
                             + spec.describe(factor, minInsync) + ": " + cause.getMessage(), cause);
@@ -234,6 +260,16 @@ public final class TopicProvisioner {
             }
         }
         return created;
+    }
+
+    /** The failure of a creation, null once it succeeded. */
+    private ExecutionException refusal(KafkaFuture<Void> creation) throws TimeoutException, InterruptedException {
+        try {
+            get(creation);
+            return null;
+        } catch (ExecutionException e) {
+            return e;
+        }
     }
 
     private static NewTopic newTopic(TopicSpec spec, short factor, int minInsync) {
@@ -352,14 +388,14 @@ public final class TopicProvisioner {
         return specs.stream().map(TopicSpec::name).toList();
     }
 
-    /** How many brokers, and which topics: asked at once, one round trip of every start instead of two. */
+    /** Which brokers, and which topics: asked at once, one round trip of every start instead of two. */
     private Cluster cluster() throws ExecutionException, TimeoutException, InterruptedException {
-        KafkaFuture<Collection<Node>> nodes = admin.describeCluster().nodes();
         KafkaFuture<Set<String>> names = admin.listTopics().names();
-        return new Cluster(get(nodes).size(), get(names));
+        Brokers brokers = Brokers.describe(admin, timeout);
+        return new Cluster(brokers, get(names));
     }
 
-    private record Cluster(int brokers, Set<String> topics) {}
+    private record Cluster(Brokers brokers, Set<String> topics) {}
 
     private <T> T get(KafkaFuture<T> future) throws ExecutionException, TimeoutException, InterruptedException {
         return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class UntilTopicKnown {
     private static final Logger log = LoggerFactory.getLogger(UntilTopicKnown.class);
-    private static final Duration FIRST_RETRY = Duration.ofMillis(50);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(1);
+    /** The backoff between tries, also of a topic's creation while Kafka cannot place its replicas for now. */
+    static final Duration FIRST_RETRY = Duration.ofMillis(50);
+    static final Duration MAX_RETRY = Duration.ofSeconds(1);
 
     /** One request to Kafka's admin client, waited for. */
     @FunctionalInterface
