@@ -45,7 +45,8 @@ class OversizeTest {
         ObjectNode normal = TestRecords.containerEvent("normal", 1_764_000_000_000_000_003L);
         // What the listener publishes for an event over Kafka's limit (listener's EventSplitter).
         ObjectNode standIn = (ObjectNode) ContractJson.tree(("{\"Type\":\"container\",\"Action\":\"create\","
-                + "\"Actor\":{\"ID\":\"stand-in\"},\"time\":1764000000,\"timeNano\":1764000000000000004,"
+                + "\"Actor\":{\"ID\":\"stand-in\",\"Attributes\":{\"image\":\"evil/miner\",\"name\":\"miner\"}},"
+                + "\"time\":1764000000,\"timeNano\":1764000000000000004,"
                 + "\"truncated\":true,\"originalSize\":1100321}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
@@ -83,7 +84,9 @@ class OversizeTest {
 
             ObjectNode third = TestRecords.alert(receiver.datagrams().get(2));
             ObjectNode sentStandIn = ((ObjectNode) third.get("docker")).deepCopy();
-            sentStandIn.remove(List.of("status", "id")); // the legacy fields, added as to any Engine 29 event
+            // The legacy fields, added as to any Engine 29 event: from is the image the stand-in kept.
+            assertThat(sentStandIn.path("from").asText()).isEqualTo("evil/miner");
+            sentStandIn.remove(List.of("status", "id", "from"));
             assertThat(sentStandIn).isEqualTo(standIn);
             assertThat(third.get("truncated").asBoolean()).as("rule 110104 fires for a stand-in too").isTrue();
             assertThat(run.metrics().truncatedTotal()).isEqualTo(2);

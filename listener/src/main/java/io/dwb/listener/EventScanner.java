@@ -3,6 +3,7 @@ package io.dwb.listener;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -12,18 +13,31 @@ import java.nio.charset.StandardCharsets;
  * The structure of one event read byte by byte, whatever the bytes are: where the top-level object ends (strings,
  * escapes and brackets followed, nothing else checked) and the identity fields, for an event the JSON parser refuses
  * (too long a name, too deep, invalid UTF-8, a NUL byte). It keeps no more than {@link #MAX_TEXT} bytes of any
- * value, so an event of any size costs nothing here. Not thread-safe; one per stream, {@link #begin} per event.
+ * value ({@link StandIn#MAX_NAME_CHARS} of a name or image), so an event of any size costs nothing here. Not
+ * thread-safe; one per stream, {@link #begin} per event.
+ *
+ * <p>One made {@link #withNames()} also reads {@code Actor.Attributes.name} and {@code .image}, for a stand-in: the
+ * engine's own attributes, which it sets after copying the labels in (a label called {@code name} is overwritten),
+ * so the last of each is the engine's, as in a tree. That costs a step per byte of every label key, so the
+ * splitter's scanner, which sees every event, does without.
  */
 final class EventScanner {
     /** Longer keys match no identity field, longer identity values are cut: the engine's are ids and words. */
     static final int MAX_TEXT = 256;
-    /** The keys that matter in the event's object and in its Actor. */
+    /** The keys that matter in the event's object, in its Actor and in the Actor's Attributes. */
     private static final String[] TOP_LEVEL_NAMES = {"Actor", "timeNano", "time", "Type", "Action"};
-    private static final String[] ACTOR_NAMES = {"ID"};
+    private static final String[] ACTOR_NAMES = {"ID", "Attributes"};
+    private static final String[] ATTRIBUTE_NAMES = {"name", "image"};
 
-    /** The current identity key or value's bytes (the first {@link #MAX_TEXT}); a plain array: this is per byte. */
-    private final byte[] text = new byte[MAX_TEXT];
+    /** Whether {@code Actor.Attributes.name} and {@code .image} are read too. */
+    private final boolean readNames;
+    /**
+     * The current identity key or value's bytes (the first {@link #MAX_TEXT}, or {@link StandIn#MAX_NAME_CHARS} of
+     * a name or image: no character takes fewer than one byte); a plain array: this is per byte.
+     */
+    private final byte[] text;
     private int textLength;
+    private int textLimit;
     private boolean textOverflow;
     /** Open objects and arrays; 0 once the event's object closed. */
     private int depth;
@@ -33,6 +47,8 @@ final class EventScanner {
     private boolean closed;
     /** Inside the object that is the value of the top-level {@code Actor} (at depth 2). */
     private boolean inActor;
+    /** Inside the object that is the value of the Actor's {@code Attributes} (at depth 3), when reading names. */
+    private boolean inAttributes;
     /** At an identity level (the top-level object, the Actor object): whether the next string is a key. */
     private boolean expectKey;
     /** The current string or bare value is an identity key or an identity field's value, kept in {@link #text}. */
@@ -41,16 +57,36 @@ final class EventScanner {
     private boolean bare;
     private String key;
     private String actorKey;
+    private String attributeKey;
     /**
      * The last value of each identity field, as its bytes: read into Strings and numbers only when {@link #identity}
      * is asked for, which is only for an event the parser refused; the others cost a copy of a few bytes here.
      */
-    private final RawValue timeNano = new RawValue();
-    private final RawValue time = new RawValue();
-    private final RawValue type = new RawValue();
-    private final RawValue action = new RawValue();
-    private final RawValue actorId = new RawValue();
+    private final RawValue timeNano = new RawValue(MAX_TEXT);
+    private final RawValue time = new RawValue(MAX_TEXT);
+    private final RawValue type = new RawValue(MAX_TEXT);
+    private final RawValue action = new RawValue(MAX_TEXT);
+    private final RawValue actorId = new RawValue(MAX_TEXT);
+    private final RawValue actorName;
+    private final RawValue actorImage;
     private final IdentityFields fields = new IdentityFields();
+
+    /** A scanner of the identity fields only. */
+    EventScanner() {
+        this(false);
+    }
+
+    private EventScanner(boolean readNames) {
+        this.readNames = readNames;
+        text = new byte[readNames ? Math.max(MAX_TEXT, StandIn.MAX_NAME_CHARS) : MAX_TEXT];
+        actorName = new RawValue(readNames ? StandIn.MAX_NAME_CHARS : 0);
+        actorImage = new RawValue(readNames ? StandIn.MAX_NAME_CHARS : 0);
+    }
+
+    /** A scanner that also reads {@code Actor.Attributes.name} and {@code .image}: {@link #names()}. */
+    static EventScanner withNames() {
+        return new EventScanner(true);
+    }
 
     /** A new event starts with the {@code '{'} given to the next {@link #step}. */
     void begin() {
@@ -59,15 +95,19 @@ final class EventScanner {
         inString = false;
         escaped = false;
         inActor = false;
+        inAttributes = false;
         bare = false;
         capturing = false;
         key = null;
         actorKey = null;
+        attributeKey = null;
         timeNano.clear();
         time.clear();
         type.clear();
         action.clear();
         actorId.clear();
+        actorName.clear();
+        actorImage.clear();
     }
 
     /** Whether the event is inside a string (a newline there cannot be JSON). */
@@ -99,6 +139,20 @@ final class EventScanner {
             }
         }
         return -1;
+    }
+
+    /**
+     * Takes the bytes {@code [from, to)} of the event, all of them, as {@link #step} would: for a scanner read only
+     * for what it keeps, given bytes the splitter already knows to be the event's.
+     */
+    void takeAll(byte[] bytes, int from, int to) {
+        for (int at = from; at < to; ) {
+            int stop = scan(bytes, at, to);
+            if (stop < 0) {
+                return;
+            }
+            at = stop + 1;
+        }
     }
 
     /** Whether the byte at which the last {@link #scan} stopped closed the event's object. */
@@ -139,9 +193,16 @@ final class EventScanner {
                 startText();
             }
             case '{', '[' -> {
+                if (readNames) {
+                    replacingNames();
+                }
                 if (depth == 1 && !expectKey && b == '{' && "Actor".equals(key)) {
                     inActor = true;
                     actorKey = null;
+                } else if (readNames && depth == 2 && inActor && !expectKey && b == '{'
+                        && "Attributes".equals(actorKey)) {
+                    inAttributes = true;
+                    attributeKey = null;
                 } else if (identityLevel() && !expectKey) {
                     raw(Kind.EMPTY); // a container where a scalar identity field belongs counts as empty, as in a tree
                 }
@@ -152,6 +213,8 @@ final class EventScanner {
                 depth--;
                 if (depth == 1) {
                     inActor = false;
+                } else if (depth == 2) {
+                    inAttributes = false;
                 }
                 expectKey = false;
                 return depth <= 0;
@@ -180,6 +243,42 @@ final class EventScanner {
             fields.actorId(value(actorId).text());
         }
         return fields;
+    }
+
+    /**
+     * {@code Actor.Attributes.name} and {@code .image} as read (each null unless its last value was a string; at
+     * most {@link StandIn#MAX_NAME_CHARS} bytes of it as the engine wrote it, decoded), for a scanner made {@link
+     * #withNames()}.
+     */
+    StandIn.Names names() {
+        return new StandIn.Names(string(actorName), string(actorImage));
+    }
+
+    /** The string's text; one cut at its bound ends before an escape or a character the bound split. */
+    private static String string(RawValue raw) {
+        if (raw.kind != Kind.STRING) {
+            return null;
+        }
+        return unescaped(raw.bytes, raw.overflow ? whole(raw.bytes, raw.length) : raw.length);
+    }
+
+    /**
+     * How many of the first {@code length} bytes of a string's text end after a whole escape and a whole UTF-8
+     * character: the half of one would be read as a backslash or as U+FFFD, which the engine did not write.
+     */
+    private static int whole(byte[] text, int length) {
+        int end = 0; // after the last whole escape or character
+        for (int i = 0; i < length; ) {
+            int b = text[i] & 0xff;
+            int size = b == '\\' ? (i + 1 < length && text[i + 1] == 'u' ? 6 : 2)
+                    : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+            if (i + size > length) {
+                break;
+            }
+            i += size;
+            end = i;
+        }
+        return end;
     }
 
     private void read(RawValue raw, String name) {
@@ -221,28 +320,46 @@ final class EventScanner {
     }
 
     private boolean identityLevel() {
-        return depth == 1 || depth == 2 && inActor;
+        return depth == 1 || depth == 2 && inActor || depth == 3 && inAttributes;
+    }
+
+    /**
+     * A value of {@code Actor}, or of its {@code Attributes}, starts: it replaces the one before (only another
+     * producer than the engine writes a key twice), and with it the names read there, as in a tree. Called only
+     * when reading names: this is per value of every event otherwise.
+     */
+    private void replacingNames() {
+        if (!expectKey && (depth == 1 && "Actor".equals(key)
+                || depth == 2 && inActor && "Attributes".equals(actorKey))) {
+            actorName.clear();
+            actorImage.clear();
+        }
     }
 
     private void startText() {
+        if (readNames) {
+            replacingNames();
+        }
         capturing = identityLevel() && (expectKey || identityValue());
         textLength = 0;
+        textLimit = inAttributes && depth == 3 && !expectKey ? StandIn.MAX_NAME_CHARS : MAX_TEXT;
         textOverflow = false;
     }
 
     /** Whether the value about to start is one of the identity fields (the others are not kept). */
     private boolean identityValue() {
-        if (depth == 2) {
-            return "ID".equals(actorKey);
-        }
-        return IdentityFields.isTopLevel(key);
+        return switch (depth) {
+            case 1 -> IdentityFields.isTopLevel(key);
+            case 2 -> "ID".equals(actorKey);
+            default -> attributeKey != null;
+        };
     }
 
     private void keep(byte b) {
         if (!capturing) {
             return;
         }
-        if (textLength < MAX_TEXT) {
+        if (textLength < textLimit) {
             text[textLength++] = b;
         } else {
             textOverflow = true;
@@ -252,10 +369,10 @@ final class EventScanner {
     private void string() {
         capturing = false;
         if (expectKey) {
-            if (depth == 1) {
-                key = identityName(TOP_LEVEL_NAMES);
-            } else {
-                actorKey = identityName(ACTOR_NAMES);
+            switch (depth) {
+                case 1 -> key = identityName(TOP_LEVEL_NAMES);
+                case 2 -> actorKey = identityName(ACTOR_NAMES);
+                default -> attributeKey = identityName(ATTRIBUTE_NAMES);
             }
             return;
         }
@@ -299,6 +416,9 @@ final class EventScanner {
 
     /** The identity field at the current position, or null. */
     private RawValue slot() {
+        if (depth == 3 && inAttributes) {
+            return "name".equals(attributeKey) ? actorName : "image".equals(attributeKey) ? actorImage : null;
+        }
         if (depth == 2 && inActor) {
             return "ID".equals(actorKey) ? actorId : null;
         }
@@ -363,12 +483,16 @@ final class EventScanner {
     /** What an identity field's last value was. */
     private enum Kind { NONE, STRING, BARE, EMPTY }
 
-    /** One identity field's last value: its kind and its first {@link #MAX_TEXT} bytes. */
+    /** One identity field's last value: its kind and its first bytes (as many as it has room for). */
     private static final class RawValue {
-        private final byte[] bytes = new byte[MAX_TEXT];
+        private final byte[] bytes;
         private Kind kind = Kind.NONE;
         private int length;
         private boolean overflow;
+
+        RawValue(int capacity) {
+            bytes = new byte[capacity];
+        }
 
         void clear() {
             kind = Kind.NONE;

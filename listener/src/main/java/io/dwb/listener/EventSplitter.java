@@ -29,9 +29,9 @@ import java.util.function.LongSupplier;
  * follows strings and brackets, and by the engine's way of writing one event per line (a newline inside an event
  * ends it). An event the parser refuses (over the contract parser's limits, not valid JSON, cut by a newline) or
  * longer than {@code maxEventBytes} (Kafka would refuse it) is not published as it is: it becomes a {@link StandIn}
- * holding its identity fields and {@code "truncated": true}, so the forwarder still alerts on who did what and when,
- * and the {@link StandInReport} counts and logs it. Bytes that do not start an object are skipped to the end of
- * their line.
+ * holding its identity fields, its Actor's name and image and {@code "truncated": true}, so the forwarder still
+ * alerts on who did what and when, and the {@link StandInReport} counts and logs it. Bytes that do not start an
+ * object are skipped to the end of their line.
  */
 public final class EventSplitter {
     private static final int INITIAL_BUFFER = 64 * 1024;
@@ -43,6 +43,14 @@ public final class EventSplitter {
     /** Monotonic nanoseconds, read once per {@link #feed}: when its events were read. */
     private final LongSupplier nanoClock;
     private final EventScanner scanner = new EventScanner();
+    /**
+     * Reads a stand-in's {@code Actor.Attributes.name} and {@code .image}, only for an event that becomes one: it
+     * steps through every label key, which the scanner of every event does not. Jackson cannot read them: it stops
+     * at what it refuses, and a label sorts before {@code name} (the engine writes attributes in key order).
+     */
+    private final EventScanner names = EventScanner.withNames();
+    /** {@link #names} has been given the current event's bytes so far (it is over the limit, or ended refused). */
+    private boolean readingNames;
     private JsonParser parser;
     private ByteArrayFeeder feeder;
     /** The current event's bytes so far, while it is not over the limit. */
@@ -184,6 +192,7 @@ public final class EventSplitter {
         depth = 0;
         field = null;
         inActor = false;
+        readingNames = false;
         fields.clear();
     }
 
@@ -195,8 +204,9 @@ public final class EventSplitter {
         int length = to - from;
         eventSize += length;
         if (!oversize && eventSize > maxEventBytes) {
-            oversize = true; // stop keeping its bytes; its identity is still read
+            oversize = true; // stop keeping its bytes; its identity is still read, and its names
             parse(kept, 0, keptLength);
+            readNames(kept, 0, keptLength);
             keptLength = 0;
             if (kept.length > INITIAL_BUFFER) {
                 kept = new byte[INITIAL_BUFFER];
@@ -204,6 +214,7 @@ public final class EventSplitter {
         }
         if (oversize) {
             parse(bytes, from, to);
+            readNames(bytes, from, to);
             return;
         }
         if (keptLength + length > kept.length) {
@@ -244,6 +255,23 @@ public final class EventSplitter {
         }
     }
 
+    /** Gives {@link #names} the event's next bytes, the first ones from the event's start. */
+    private void readNames(byte[] bytes, int from, int to) {
+        if (!readingNames) {
+            names.begin();
+            readingNames = true;
+        }
+        names.takeAll(bytes, from, to);
+    }
+
+    /** The stand-in's name and image: read as they came over the limit, else now, from the event's kept bytes. */
+    private StandIn.Names standInNames() {
+        if (!readingNames) {
+            readNames(kept, 0, keptLength);
+        }
+        return names.names();
+    }
+
     private void refuse(StandInReason reason, String why) {
         if (refused == null) {
             refused = reason;
@@ -272,18 +300,20 @@ public final class EventSplitter {
             newParser();
             IdentityFields scanned = scanner.fields();
             EventIdentity identity = scanned.identity();
+            StandIn.Names standInNames = standInNames();
             // Over the size limit it would be a stand-in whatever else is wrong with it: that is the reason given.
-            report.standIn(oversize ? StandInReason.TOO_LARGE : refused, identity, eventSize, oversize
+            report.standIn(oversize ? StandInReason.TOO_LARGE : refused, identity, standInNames, eventSize, oversize
                     ? "longer than Kafka takes (" + maxEventBytes + " bytes), and " + refusal : refusal);
-            event = new CapturedEvent(StandIn.of(identity, scanned.timeText(), eventSize), identity,
+            event = new CapturedEvent(StandIn.of(identity, scanned.timeText(), standInNames, eventSize), identity,
                     ids.of(hostId, identity), readNanos);
         } else {
             EventIdentity identity = fields.identity();
             byte[] json;
             if (oversize) {
-                report.standIn(StandInReason.TOO_LARGE, identity, eventSize, "longer than Kafka takes ("
-                        + maxEventBytes + " bytes)");
-                json = StandIn.of(identity, fields.timeText(), eventSize);
+                StandIn.Names standInNames = standInNames();
+                report.standIn(StandInReason.TOO_LARGE, identity, standInNames, eventSize,
+                        "longer than Kafka takes (" + maxEventBytes + " bytes)");
+                json = StandIn.of(identity, fields.timeText(), standInNames, eventSize);
             } else {
                 json = Arrays.copyOf(kept, keptLength);
             }

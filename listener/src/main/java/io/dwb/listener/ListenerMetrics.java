@@ -51,8 +51,8 @@ public final class ListenerMetrics {
         reconnects = Counter.builder().name("dwb_listener_reconnects_total")
                 .help("Subscriptions to GET /events after the first one").register(registry);
         standIns = Counter.builder().name("dwb_listener_stand_ins_total")
-                .help("Engine events published as their stand-in (identity only, truncated), by reason; "
-                        + "not-an-event counts lines skipped as not an event").labelNames("reason")
+                .help("Engine events published as their stand-in (identity, name and image only, truncated), by "
+                        + "reason; not-an-event counts lines skipped as not an event").labelNames("reason")
                 .register(registry);
         transactions = Counter.builder().name("dwb_listener_transactions_total")
                 .help("Kafka transactions committed").register(registry);

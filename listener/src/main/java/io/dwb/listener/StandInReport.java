@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.runtime.LogText;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.StandIn;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -50,13 +51,15 @@ public final class StandInReport {
      * @param size   its length in bytes
      * @param detail why, in words (the parser's message, the limit)
      */
-    public void standIn(StandInReason reason, EventIdentity identity, long size, String detail) {
+    public void standIn(StandInReason reason, EventIdentity identity, StandIn.Names names, long size,
+                        String detail) {
         counter.accept(reason);
         if (due(reason)) {
-            log.warn("the engine sent a {} {} event of {} bytes for {} (timeNano {}) that cannot be published as it "
-                    + "is ({}: {}): publishing its identity only, marked truncated{}", shown(identity.type()),
-                    shown(identity.action()), size, shown(identity.actorId()), shown(identity.timeNanoText()),
-                    reason.code(), shown(detail), suppressed(reason));
+            log.warn("the engine sent a {} {} event of {} bytes for {} (name {}, image {}, timeNano {}) that cannot "
+                    + "be published as it is ({}: {}): publishing its identity, name and image only, marked "
+                    + "truncated{}", shown(identity.type()), shown(identity.action()), size,
+                    shown(identity.actorId()), shown(names.name()), shown(names.image()),
+                    shown(identity.timeNanoText()), reason.code(), shown(detail), suppressed(reason));
         }
     }
 

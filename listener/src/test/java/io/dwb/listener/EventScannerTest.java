@@ -3,9 +3,11 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +56,48 @@ class EventScannerTest {
         assertThat(split).hasSize(1);
         assertThat(split.get(0).json()).as("published as it is, not as a stand-in").isEqualTo(bytes);
         assertThat(split.get(0).identity()).isEqualTo(EventIdentity.of(TREE.readTree(bytes)));
+    }
+
+    /**
+     * A stand-in's names, read by a scanner {@link EventScanner#withNames()}, are the tree's {@code
+     * Actor.Attributes.name} and {@code .image} when they are strings: keys escaped or not, duplicated (the last
+     * wins, of Actor and of Attributes too), the same names elsewhere (top level, in the Actor, in a label's object),
+     * values of any kind.
+     */
+    @Property(tries = 2_000)
+    void theNamesAreTheTreesForAnyWayOfWritingThem(@ForAll("eventsWithNames") String event) throws IOException {
+        byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+        EventScanner scanner = EventScanner.withNames();
+        scanner.begin();
+        scanner.takeAll(bytes, 0, bytes.length);
+
+        JsonNode attributes = TREE.readTree(bytes).path("Actor").path("Attributes");
+        assertThat(scanner.names()).isEqualTo(new StandIn.Names(text(attributes.get("name")),
+                text(attributes.get("image"))));
+    }
+
+    private static String text(JsonNode node) {
+        return node != null && node.isTextual() ? node.asText() : null;
+    }
+
+    @Provide
+    Arbitrary<String> eventsWithNames() {
+        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(20).map(EventScannerTest::quoted);
+        Arbitrary<String> value = Arbitraries.oneOf(text, text, Arbitraries.of("null", "1", "true", "{}",
+                "[\"x\"]", "{\"name\":\"inner\",\"image\":\"inner\"}"));
+        Arbitrary<String> entry = Combinators.combine(Arbitraries.of("name", "image", "Name", "other", "ID"),
+                Arbitraries.of(true, false), value).as((name, escaped, v) -> key(name, escaped) + ":" + v);
+        Arbitrary<String> attributes = Arbitraries.oneOf(entry.list().ofMaxSize(6)
+                .map(entries -> "{" + String.join(",", entries) + "}"), value);
+        Arbitrary<String> actorEntry = Arbitraries.oneOf(
+                Combinators.combine(Arbitraries.of(true, false), attributes)
+                        .as((escaped, a) -> key("Attributes", escaped) + ":" + a),
+                entry);
+        Arbitrary<String> actor = Arbitraries.oneOf(actorEntry.list().ofMaxSize(4)
+                .map(entries -> "{" + String.join(",", entries) + "}"), value);
+        Arbitrary<String> topEntry = Arbitraries.oneOf(actor.map(a -> "\"Actor\":" + a), entry,
+                value.map(v -> "\"Type\":" + v));
+        return topEntry.list().ofMaxSize(4).map(entries -> "{" + String.join(",", entries) + "}");
     }
 
     /**

@@ -206,6 +206,79 @@ class EventSplitterTest {
         }
     }
 
+    /**
+     * One {@code docker run -l "$(head -c 50001 /dev/zero | tr '\0' k)=x" evil/miner}: its stand-ins showed no
+     * container name and no image (the alert's name empty, no legacy {@code from}, no image rule). The engine writes
+     * the attributes in key order, a label's copy first, then sets {@code name} and {@code image} itself: a label
+     * called {@code name} is overwritten. Here the hostile labels of each kind come between {@code image} and {@code
+     * name}, after duplicates of both (only another producer writes duplicates): the last of each is kept, as in a
+     * tree, and nothing of the same name elsewhere (a top-level {@code name}, the Actor's, a label's object).
+     */
+    @Test
+    void aStandInKeepsTheEnginesNameAndImageWhateverMadeItOne() throws IOException {
+        Map<String, Map.Entry<String, StandInReason>> hostile = new LinkedHashMap<>();
+        hostile.put("a 50,001-character label key", Map.entry("\"" + "k".repeat(50_001) + "\":\"x\"",
+                StandInReason.PARSER_LIMIT));
+        hostile.put("a NUL byte", Map.entry("\"l\":\"a\u0000b\"", StandInReason.MALFORMED));
+        hostile.put("a 3 MB label", Map.entry("\"l\":\"" + "x".repeat(3_000_000) + "\"", StandInReason.TOO_LARGE));
+        hostile.put("labels over this splitter's limit, each one within the parser's", Map.entry(String.join(",",
+                java.util.Collections.nCopies(5, "\"l\":\"" + "x".repeat(30_000) + "\"")), StandInReason.TOO_LARGE));
+        hostile.put("a 50,001-character key and a 3 MB label", Map.entry("\"" + "k".repeat(50_001) + "\":\"x\","
+                + "\"l\":\"" + "x".repeat(3_000_000) + "\"", StandInReason.TOO_LARGE));
+        for (Map.Entry<String, Map.Entry<String, StandInReason>> c : hostile.entrySet()) {
+            String event = "{\"name\":\"top-level\",\"Type\":\"container\",\"Action\":\"create\","
+                    + "\"Actor\":{\"name\":\"actor\",\"ID\":\"c-9\",\"Attributes\":{"
+                    + "\"image\":\"label/image\",\"name\":\"label-name\","
+                    + "\"a\":{\"name\":\"nested\",\"image\":\"nested\"},\"escaped \\\"name\\\"\":\"x\","
+                    + "\"image\":\"evil/miner\"," + c.getValue().getKey() + ",\"n\\u0061me\":\"caf\\u00e9-1\"}},"
+                    + "\"scope\":\"local\",\"time\":1790000030,\"timeNano\":1790000030000000003}";
+            byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+            for (int readSize : new int[] {7, 16 * 1024, bytes.length}) {
+                List<StandInReason> reported = new ArrayList<>();
+                List<CapturedEvent> events = split(bytes, readSize, 100_000, reported);
+                assertThat(reported).as(c.getKey()).containsExactly(c.getValue().getValue());
+                JsonNode standIn = ContractJson.tree(events.get(0).json());
+                assertThat(standIn.path("Actor").path("Attributes")).as("%s, read size %d", c.getKey(), readSize)
+                        .isEqualTo(ContractJson.tree("{\"image\":\"evil/miner\",\"name\":\"café-1\"}"
+                                .getBytes(StandardCharsets.UTF_8)));
+                assertThat(standIn.has("name")).isFalse();
+                assertThat(standIn.path("Actor").path("ID").asText()).isEqualTo("c-9");
+                assertThat(events.get(0).id()).as("still the event's own id")
+                        .isEqualTo(EventId.of(HOST_ID, "1790000030000000003", "container", "create", "c-9"));
+            }
+        }
+    }
+
+    @Test
+    void aStandInCutsALongNameToItsStartAndLeavesOutWhatIsNoString() throws IOException {
+        String start = "n".repeat(StandIn.MAX_NAME_CHARS - 1);
+        List<String> events = List.of(
+                refusedEventWith("\"name\":\"" + start + "\\u00e9" + "tail".repeat(1_000) + "\""),
+                refusedEventWith("\"name\":\"" + start + "\u00e9" + "tail".repeat(1_000) + "\""),
+                refusedEventWith("\"image\":\"" + "i".repeat(StandIn.MAX_NAME_CHARS + 1) + "\""),
+                refusedEventWith("\"image\":{\"not\":\"text\"},\"name\":null"),
+                refusedEventWith("\"other\":\"x\""));
+        List<CapturedEvent> split = split(body(events, "\n"), 1000, 1 << 20);
+        for (int i = 0; i < 2; i++) {
+            JsonNode cut = ContractJson.tree(split.get(i).json()).path("Actor").path("Attributes");
+            assertThat(cut.path("name").asText()).as("the first 1,024 bytes as written, less the escape or "
+                    + "character they end inside (event %d)", i).isEqualTo(start);
+            assertThat(cut.has("image")).isFalse();
+        }
+        assertThat(ContractJson.tree(split.get(2).json()).path("Actor").path("Attributes").path("image").asText())
+                .isEqualTo("i".repeat(StandIn.MAX_NAME_CHARS));
+        for (int i = 3; i < 5; i++) {
+            assertThat(ContractJson.tree(split.get(i).json()).path("Actor").has("Attributes")).as("event %d", i)
+                    .isFalse();
+        }
+    }
+
+    /** A container event the parser refuses (a 60,000-character key), with these attributes after the bad one. */
+    private static String refusedEventWith(String attributes) {
+        return "{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"c-1\",\"Attributes\":{\""
+                + "k".repeat(60_000) + "\":\"v\"," + attributes + "}},\"timeNano\":1790000031000000000}";
+    }
+
     @Test
     void timesATreeCannotReadGiveStandInsWithTheirTextAndTheOthersArePublishedAsTheyAre() throws IOException {
         // 1e200000 as an integer is 200,001 digits (1e999999999: minutes and 400 MB): a tree refuses to make it for

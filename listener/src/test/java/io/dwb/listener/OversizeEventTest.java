@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.model.HostConfig;
+import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An event larger than Kafka takes (a container with a 1.1 MB label: the engine copies labels into every event of
- * the container) is published as a stand-in with its identity and {@code truncated: true}; it does not block the
- * events after it, and nothing is retried forever.
+ * the container) is published as a stand-in with its identity, its container's name and image and {@code truncated:
+ * true}; it does not block the events after it, and nothing is retried forever.
  */
 @ExtendWith(SharedKafka.class)
 class OversizeEventTest {
@@ -89,6 +90,9 @@ class OversizeEventTest {
                     assertThat(standIn.get("Action")).isEqualTo(e.get("Action"));
                     assertThat(standIn.get("timeNano")).isEqualTo(e.get("timeNano"));
                     assertThat(standIn.path("Actor").get("ID")).isEqualTo(e.path("Actor").get("ID"));
+                    assertThat(standIn.path("Actor").path("Attributes")).as("the engine's name and image")
+                            .isEqualTo(ContractJson.MAPPER.createObjectNode().put("image", TestEngine.BUSYBOX)
+                                    .put("name", big));
                     assertThat(EventId.of(host.id(), standIn)).as("the stand-in keeps the event id")
                             .isEqualTo(eventId);
                 }

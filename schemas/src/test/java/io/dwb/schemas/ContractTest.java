@@ -82,6 +82,40 @@ class ContractTest {
         assertThat(schemas.validate(RecordKind.EVENT, event)).isEmpty();
     }
 
+    /**
+     * The listener's stand-in is an event of the same schema, marked truncated, with no attribute but the engine's
+     * name and image, each within {@link StandIn#MAX_NAME_CHARS}: a longer one is cut to its start.
+     */
+    @Test
+    void aStandInConformsWithTheEnginesNameAndImageAndNoOtherAttribute() throws IOException {
+        EventIdentity identity = EventIdentity.of("1790000000000000001", 1_790_000_000_000_000_001L, null,
+                "container", "create", "c-1");
+        String longName = "n".repeat(StandIn.MAX_NAME_CHARS) + "-cut";
+        JsonNode standIn = ContractJson.tree(StandIn.of(identity, "1790000000",
+                new StandIn.Names(longName, "evil/miner:1"), 2_000_000));
+        assertThat(schemas.validate(RecordKind.EVENT, standIn)).isEmpty();
+        assertThat(standIn.path("Actor").path("Attributes")).isEqualTo(ContractJson.MAPPER.createObjectNode()
+                .put("image", "evil/miner:1").put("name", "n".repeat(StandIn.MAX_NAME_CHARS)));
+        assertThat(EventIdentity.of(standIn)).as("the same identity, so the same event id").isEqualTo(identity);
+        JsonNode withoutNames = ContractJson.tree(StandIn.of(identity, "1790000000",
+                new StandIn.Names(null, null), 2_000_000));
+        assertThat(schemas.validate(RecordKind.EVENT, withoutNames)).isEmpty();
+        assertThat(withoutNames.path("Actor").has("Attributes")).isFalse();
+        JsonNode onlyName = ContractJson.tree(StandIn.of(identity, "1790000000",
+                new StandIn.Names("web-1", null), 2_000_000));
+        assertThat(onlyName.path("Actor").path("Attributes")).isEqualTo(ContractJson.MAPPER.createObjectNode()
+                .put("name", "web-1"));
+
+        ObjectNode withALabel = standIn.deepCopy();
+        ((ObjectNode) withALabel.path("Actor").path("Attributes")).put("com.example.label", "x");
+        assertThat(schemas.validate(RecordKind.EVENT, withALabel)).as("a label in a stand-in").isNotEmpty();
+        ObjectNode tooLong = standIn.deepCopy();
+        ((ObjectNode) tooLong.path("Actor").path("Attributes")).put("image", "i".repeat(StandIn.MAX_NAME_CHARS + 1));
+        assertThat(schemas.validate(RecordKind.EVENT, tooLong)).as("an image over the bound").isNotEmpty();
+        ObjectNode notAStandIn = withALabel.deepCopy().put("truncated", false);
+        assertThat(schemas.validate(RecordKind.EVENT, notAStandIn)).as("an event's labels").isEmpty();
+    }
+
     @Test
     void eventIdIsSha256OfTheFiveFieldsTruncatedTo32Hex() throws IOException {
         JsonNode seedStart = engineEvents().get(0);
