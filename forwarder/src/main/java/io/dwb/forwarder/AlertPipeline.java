@@ -8,8 +8,12 @@ import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.RecordKind;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,8 +51,8 @@ public final class AlertPipeline {
         record Blocked(Refuser by, String reason) implements Step {}
 
         /**
-         * A heartbeat waits for the host-state alerts already queued ({@link #MAX_STATE_ALERTS}) to be sent; the
-         * other partitions' records may go meanwhile.
+         * A heartbeat waits for the host-state alerts already queued ({@link #MAX_STATE_ALERTS}), or its own, to be
+         * sent; the other partitions' records may go meanwhile.
          */
         record Later() implements Step {}
     }
@@ -135,6 +139,17 @@ public final class AlertPipeline {
     private final LongSupplier clock;
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
     private final ArrayDeque<StateAlert> stateAlerts = new ArrayDeque<>();
+    /** Host-state alerts ever queued, and ever taken by the outbox: which of them a heartbeat waits for. */
+    private long stateAlertsQueuedTotal;
+    private long stateAlertsSentTotal;
+    /**
+     * Heartbeats that made host-state alerts (a host back, a silence no judgement saw), with the count of alerts
+     * queued that they wait for: done, and so committable, only once those are sent. Done at once, a heartbeat was
+     * committed while its {@code host-back} waited for Wazuh (restarting, or pacing a burst): a stop then, or a crash,
+     * lost the alert, and Wazuh was never told the host was back. The same records, by identity: the delivery loop
+     * retries the route it keeps (one head record a partition at most).
+     */
+    private final Map<ConsumerRecord<byte[], byte[]>, Long> heartbeatsWaiting = new IdentityHashMap<>();
     /**
      * History-skipped and deleted-before-delivery alerts not yet accepted: what Kafka lost or a start skipped, sent
      * before the other host-state alerts and before the partitions' next records.
@@ -297,7 +312,13 @@ public final class AlertPipeline {
 
     private Step bridge(ConsumerRecord<byte[], byte[]> record, Classified.Bridge bridge) {
         if (bridge.kind() == RecordKind.HEARTBEAT) {
-            if (mode instanceof Mode.Live live) {
+            Long waitsFor = heartbeatsWaiting.get(record);
+            if (waitsFor != null) {
+                if (stateAlertsSentTotal < waitsFor) {
+                    return LATER; // its alerts not sent yet
+                }
+                heartbeatsWaiting.remove(record);
+            } else if (mode instanceof Mode.Live) {
                 if (stateAlerts.size() >= MAX_STATE_ALERTS) {
                     return LATER; // not yet taken by the watch: it is, once, when the queue has room
                 }
@@ -308,6 +329,8 @@ public final class AlertPipeline {
                         silentHost(back.missed(), now);
                     }
                     hostBack(back, now);
+                    heartbeatsWaiting.put(record, stateAlertsQueuedTotal);
+                    return LATER; // done once they are sent
                 }
             }
             if (!heartbeatAlerts) { // a state, not a change: it feeds the silent-host watch only
@@ -342,24 +365,51 @@ public final class AlertPipeline {
                 heartbeat.json().path("stopping").asBoolean(false), now);
     }
 
-    /** A state snapshot of many containers: as many as fit, with the count of those left out. */
+    /**
+     * A state snapshot of many containers: as many as fit, the largest left out first, with the count of those left
+     * out. Cut from the end, one container listed first (the engine lists the newest first) with a 70 KB label or
+     * command, which whoever starts it chooses, left every other one out: the alert after a gap said nothing of what
+     * ran during it.
+     */
     private byte[] trimmedState(Classified.Bridge bridge) {
         ObjectNode copy = bridge.json().deepCopy();
         ArrayNode containers = (ArrayNode) copy.get("containers");
         int total = containers.size();
+        int[] sizes = new int[total];
+        long sum = 0;
+        for (int i = 0; i < total; i++) {
+            sizes[i] = ContractJson.write(containers.get(i)).length + 1; // its comma
+            sum += sizes[i];
+        }
+        // The order they go in: the largest first, the later first among equals.
+        Integer[] leaving = new Integer[total];
+        for (int i = 0; i < total; i++) {
+            leaving[i] = i;
+        }
+        Arrays.sort(leaving, Comparator.<Integer>comparingInt(i -> sizes[i]).thenComparing(i -> i).reversed());
+        // What fits is estimated from the sizes first (serializing a big array once per removed element would be
+        // quadratic), then checked.
         byte[] datagram = formatter.bridge("state", copy, bridge.host(), replay, true);
-        // Cut in proportion first (serializing a big array once per removed element would be quadratic).
-        int keep = (int) ((long) total * AlertTrimmer.MAX_DATAGRAM * 9 / 10 / datagram.length);
-        while (containers.size() > keep) {
-            containers.remove(containers.size() - 1);
+        long room = AlertTrimmer.MAX_DATAGRAM * 9L / 10 - (datagram.length - sum);
+        boolean[] left = new boolean[total];
+        int out = 0;
+        while (out < total && sum > room) {
+            left[leaving[out]] = true;
+            sum -= sizes[leaving[out++]];
         }
         while (true) {
-            copy.put("containersOmitted", total - containers.size());
+            ArrayNode kept = copy.putArray("containers");
+            for (int i = 0; i < total; i++) {
+                if (!left[i]) {
+                    kept.add(containers.get(i));
+                }
+            }
+            copy.put("containersOmitted", out);
             datagram = formatter.bridge("state", copy, bridge.host(), replay, true);
-            if (datagram.length <= AlertTrimmer.MAX_DATAGRAM || containers.isEmpty()) {
+            if (datagram.length <= AlertTrimmer.MAX_DATAGRAM || out == total) {
                 return datagram;
             }
-            containers.remove(containers.size() - 1);
+            left[leaving[out++]] = true;
         }
     }
 
@@ -374,7 +424,7 @@ public final class AlertPipeline {
                 .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
                 .put("lastHeartbeatNano", silent.lastHeartbeatNano());
         String kind = silent.stopped() ? LISTENER_STOPPED : SILENT_HOST;
-        stateAlerts.add(new StateAlert(kind, formatter.bridge(kind, fields, silent.host(), false, false)));
+        queueStateAlert(new StateAlert(kind, formatter.bridge(kind, fields, silent.host(), false, false)));
     }
 
     private void hostBack(SilentHostWatch.Back back, long nowNanos) {
@@ -385,7 +435,12 @@ public final class AlertPipeline {
                 .put("lastHeartbeatNano", back.lastHeartbeatNano())
                 .put("heartbeat", ContractJson.rfc3339(back.heartbeatNano()))
                 .put("heartbeatNano", back.heartbeatNano());
-        stateAlerts.add(new StateAlert(HOST_BACK, formatter.bridge(HOST_BACK, fields, back.host(), false, false)));
+        queueStateAlert(new StateAlert(HOST_BACK, formatter.bridge(HOST_BACK, fields, back.host(), false, false)));
+    }
+
+    private void queueStateAlert(StateAlert alert) {
+        stateAlerts.add(alert);
+        stateAlertsQueuedTotal++;
     }
 
     /**
@@ -425,6 +480,9 @@ public final class AlertPipeline {
                 return step;
             }
             queue.poll();
+            if (queue == stateAlerts) {
+                stateAlertsSentTotal++;
+            }
         }
         return step;
     }
@@ -518,6 +576,8 @@ public final class AlertPipeline {
             live.silentHosts().forget(partitions);
             letters.forget(partitions);
         }
+        // Their new owner delivers them again (their alerts stay queued here: sent twice rather than never).
+        heartbeatsWaiting.keySet().removeIf(record -> partitions.contains(record.partition()));
         Outbox.Withdrawn withdrawn = outbox.withdraw(partitions);
         for (Outbox.Outgoing outgoing : withdrawn.unwritten()) {
             forgetEvent(outgoing); // not delivered: when the partition comes back here, it is no duplicate

@@ -6,10 +6,13 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
+import io.dwb.schemas.StateSnapshot;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
@@ -1623,6 +1626,71 @@ class DeliveryLoopTest {
         assertThat(names(sink.accepted)).as("the fast host's events delivered").filteredOn(n -> n.startsWith("c"))
                 .hasSize(120);
         assertThat(hostAlerts()).containsExactly("silent-host host-h3");
+    }
+
+    /**
+     * A state snapshot too large for a datagram leaves out its largest containers first: one container listed first
+     * (the newest) with a 70 KB label, which whoever starts it chooses, left every other one out when the list was
+     * cut from the end, and the alert after a gap said nothing of what ran.
+     */
+    @Test
+    void aStateTooLargeForADatagramLeavesOutItsLargestContainersFirst() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        ArrayNode containers = ContractJson.MAPPER.createArrayNode();
+        containers.addObject().put("Id", "%064d".formatted(0)).put("Image", "evil/miner").put("State", "running")
+                .putObject("Labels").put("filler", "x".repeat(70_000));
+        for (int i = 1; i <= 20; i++) {
+            containers.addObject().put("Id", "%064d".formatted(i)).put("Image", "local/busybox:1")
+                    .put("State", "running").putArray("Names").add("/container-" + i);
+        }
+        ProducerRecord<byte[], byte[]> state = TestRecords.bridge(TOPIC, "host-a", "a".repeat(32), "state",
+                ContractJson.write(new StateSnapshot(ContractJson.rfc3339(t0), t0, containers)), t0 / 1_000_000L);
+        consumer.addRecord(record(P0, 0, state.headers(), state.value()));
+        round(loop);
+
+        JsonNode alert = TestRecords.alert(sink.accepted.get(0).getBytes(StandardCharsets.UTF_8));
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        assertThat(alert.path("docker_bridge").path("containers")).extracting(c -> c.path("Image").asText())
+                .hasSize(20).containsOnly("local/busybox:1");
+        assertThat(alert.path("docker_bridge").path("containersOmitted").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * A host back while Wazuh refuses: its heartbeat is not done, and so not committed, until its {@code host-back}
+     * is sent. Before, the heartbeat was committed as soon as the alert was queued: a stop then (a rolling restart)
+     * lost the alert, and Wazuh was never told the host was back.
+     */
+    @Test
+    void aHeartbeatThatMadeAHostBackIsCommittedOnlyOnceTheAlertIsSent() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        round(loop);
+        tick(4 * HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(hostAlerts()).containsExactly("silent-host host-" + "a".repeat(32));
+
+        sink.refuse = datagram -> true; // Wazuh restarting when the host comes back
+        consumer.addRecord(heartbeat(P0, 1, t0 + 14 * HEARTBEAT_INTERVAL.toNanos()));
+        consumer.addRecord(event(P0, 2, "after"));
+        consumer.updateEndOffsets(Map.of(P0, 3L));
+        for (int i = 0; i < 5; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(committed(P0)).as("not past the heartbeat whose host-back waits").isEqualTo(1);
+
+        sink.refuse = datagram -> false;
+        for (int i = 0; i < 5; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(hostAlerts()).containsExactly("silent-host host-" + "a".repeat(32),
+                "host-back host-" + "a".repeat(32));
+        assertThat(names(sink.accepted)).contains("after");
+        assertThat(committed(P0)).isEqualTo(3);
     }
 
     /**
