@@ -537,11 +537,12 @@ public final class AlertPipeline {
 
     /**
      * {@code partition} is read again from before its previous owner's position: its hosts are not judged until
-     * {@link #handedOver} (see {@link WatchHandover}).
+     * {@link #handedOver} (see {@link WatchHandover}). {@code previousTimeMs}: how far that owner's watch had got in it
+     * at its last commit, -1 when its commit did not say.
      */
-    public void handingOver(int partition) {
+    public void handingOver(int partition, long previousTimeMs) {
         if (mode instanceof Mode.Live live) {
-            live.silentHosts().handingOver(partition);
+            live.silentHosts().handingOver(partition, previousTimeMs);
         }
     }
 
@@ -551,6 +552,14 @@ public final class AlertPipeline {
      */
     public long partitionTimeMs(int partition) {
         return mode instanceof Mode.Live live ? live.silentHosts().timeMs(partition, clock.getAsLong()) : -1;
+    }
+
+    /**
+     * A record of {@code partition} before its previous owner's position {@code handOverTo} was written after it (the
+     * log was cut and written again): delivered, from {@code offset} on.
+     */
+    public void rewrittenBelow(int partition, long handOverTo, long offset) {
+        changes.rewrittenBelow(partition, handOverTo, offset);
     }
 
     /** What the previous owner of {@code partition} delivered is read again: its hosts are judged from now on. */

@@ -58,9 +58,11 @@ public final class DeliveryLoop {
      */
     private static final Duration WRITTEN_WAIT = Duration.ofSeconds(2);
     /**
-     * How long a revocation's or a stop's commit waits for Kafka: the consumer's default.api.timeout.ms (60 s) made a
-     * stop while Kafka was away outlast systemd's TimeoutStopSec (60 s), and the forwarder was killed. What it could
-     * not commit is delivered again by the partitions' next owner.
+     * How long a stop's commits (the last one, and the revocation's as the consumer closes) wait for Kafka: the
+     * consumer's default.api.timeout.ms (60 s) made a stop while Kafka was away outlast systemd's TimeoutStopSec
+     * (60 s), and the forwarder was killed. What they could not commit is delivered again by the partitions' next
+     * owner. A revocation while running keeps Kafka's wait: a group coordinator moving or slow to answer would
+     * otherwise make the next owner deliver again what was delivered.
      */
     static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
 
@@ -210,6 +212,20 @@ public final class DeliveryLoop {
         }
         asked.forEach((tp, offset) -> {
             Long first = firsts.get(tp);
+            PartitionProgress handingOver = handingOver(tp);
+            if (handingOver != null) {
+                // Read again from before the previous owner's position: what Kafka deleted there was delivered. From
+                // that position on, as before the hand-over, the consumer checking it against the log.
+                OffsetAndMetadata previous = handingOver.abandonHandOver(pipeline, tp.partition());
+                if (first != null && first > previous.offset()) {
+                    pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, previous.offset(), first));
+                    handingOver.deletedTo(first);
+                    consumer.seek(tp, first);
+                } else {
+                    consumer.seek(tp, previous);
+                }
+                return;
+            }
             if (first != null && offset < first) {
                 if (feed instanceof Feed.Live) {
                     pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
@@ -235,6 +251,10 @@ public final class DeliveryLoop {
     private void truncated(LogTruncationException e) {
         Map<TopicPartition, Long> rest = new HashMap<>(e.offsetOutOfRangePartitions());
         e.divergentOffsets().forEach((tp, divergent) -> {
+            PartitionProgress handingOver = handingOver(tp);
+            if (handingOver != null) {
+                handingOver.abandonHandOver(pipeline, tp.partition()); // from the divergence on, records are new
+            }
             log.warn("the log of {} was truncated (an unclean leader election, or a broker that lost records it had not"
                     + " flushed): delivering again from offset {}, the first that may differ", tp, divergent.offset());
             consumer.seek(tp, divergent.offset());
@@ -243,6 +263,12 @@ public final class DeliveryLoop {
         if (!rest.isEmpty()) {
             outOfRange(rest);
         }
+    }
+
+    /** The partition's progress while it is read again for the silent-host watch (see {@link WatchHandover}). */
+    private PartitionProgress handingOver(TopicPartition tp) {
+        PartitionProgress progress = partitions.get(tp);
+        return progress != null && progress.handingOver() ? progress : null;
     }
 
     /** The group's {@code auto.offset.reset}; a replay's window goes on from its first record kept. */
@@ -613,7 +639,11 @@ public final class DeliveryLoop {
             return;
         }
         try {
-            consumer.commitSync(offsets, COMMIT_WAIT);
+            if (running) {
+                consumer.commitSync(offsets);
+            } else {
+                consumer.commitSync(offsets, COMMIT_WAIT);
+            }
             offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
         } catch (WakeupException e) {
             throw e;
@@ -735,7 +765,7 @@ public final class DeliveryLoop {
         placement.skipped().forEach(pipeline::historySkipped);
         placement.handedOver().forEach((tp, committed) -> {
             partitions.computeIfAbsent(tp, k -> new PartitionProgress()).handOver(committed);
-            pipeline.handingOver(tp.partition());
+            pipeline.handingOver(tp.partition(), WatchHandover.partitionTime(committed).orElse(-1));
         });
     }
 

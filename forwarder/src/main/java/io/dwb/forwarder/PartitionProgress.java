@@ -34,6 +34,8 @@ final class PartitionProgress {
      * watch ({@link AlertPipeline#heard}); NONE once a record at or past it is routed, or the position passed it.
      */
     private long handOverTo = NONE;
+    /** The leader epoch committed with {@link #handOverTo}: a record before it of a later epoch was written since. */
+    private Optional<Integer> handOverEpoch = Optional.empty();
     /** Records before it were deleted by Kafka before delivery: committable once what was fetched before is done. */
     private long deletedTo = NONE;
     /** The {@link PollBudget#size} of the records waiting. */
@@ -77,13 +79,15 @@ final class PartitionProgress {
         while (routed.size() < max && !queued.isEmpty()
                 && (routed.isEmpty() || routed.peekLast() instanceof AlertPipeline.Route.Alert)) {
             ConsumerRecord<byte[], byte[]> record = queued.poll();
-            if (record.offset() < handOverTo) {
+            if (record.offset() < handOverTo && !writtenSince(record)) {
                 routed.add(pipeline.heard(record)); // not an alert: routed alone, done before the next is routed
                 continue;
             }
             if (handOverTo != NONE) { // every record before it is done: the watch has all the previous owner read
-                handOverTo = NONE;
-                pipeline.handedOver(record.partition());
+                if (record.offset() < handOverTo) {
+                    pipeline.rewrittenBelow(record.partition(), handOverTo, record.offset());
+                }
+                endHandOver(pipeline, record.partition());
             }
             routed.add(pipeline.route(record));
         }
@@ -96,9 +100,20 @@ final class PartitionProgress {
      */
     void handOver(OffsetAndMetadata committed) {
         handOverTo = committed.offset();
+        handOverEpoch = committed.leaderEpoch();
         delivered = committed.offset();
         deliveredEpoch = committed.leaderEpoch();
         this.committed = committed.offset();
+    }
+
+    /**
+     * Whether {@code record}, before the previous owner's position, is of a later leader epoch than the record before
+     * it: the log was cut below that position (an unclean leader election, a broker that lost what it had not
+     * flushed) and written again, so it is new, not delivered.
+     */
+    private boolean writtenSince(ConsumerRecord<byte[], byte[]> record) {
+        return record.leaderEpoch().isPresent() && handOverEpoch.isPresent()
+                && record.leaderEpoch().get() > handOverEpoch.get();
     }
 
     /** Whether the records delivered by the previous owner are still being read again. */
@@ -107,14 +122,33 @@ final class PartitionProgress {
     }
 
     /**
+     * The previous owner's position, with its leader epoch, while handing over: where to go on from when the position
+     * read again from jumped (an offset out of range, a truncation), so that the consumer checks it against the log
+     * as it did before the hand-over, and nothing before it is taken as delivered any more. Ends the hand-over.
+     */
+    OffsetAndMetadata abandonHandOver(AlertPipeline pipeline, int partition) {
+        OffsetAndMetadata previous = new OffsetAndMetadata(handOverTo, handOverEpoch, "");
+        for (ConsumerRecord<byte[], byte[]> record : queued) { // fetched before the jump: fetched again if needed
+            bytes -= PollBudget.size(record);
+        }
+        queued.clear();
+        endHandOver(pipeline, partition);
+        return previous;
+    }
+
+    /**
      * The consumer's position is {@code position}: once none waits and it reached the previous owner's (its last
      * records may be transaction markers, or none may follow it yet), the hand-over is over, and the watch told so.
      */
     void positionAt(long position, AlertPipeline pipeline, int partition) {
         if (handOverTo != NONE && position >= handOverTo && waiting() == 0) {
-            handOverTo = NONE;
-            pipeline.handedOver(partition);
+            endHandOver(pipeline, partition);
         }
+    }
+
+    private void endHandOver(AlertPipeline pipeline, int partition) {
+        handOverTo = NONE;
+        pipeline.handedOver(partition);
     }
 
     /** The next route to deliver; null when none is routed. */

@@ -110,8 +110,17 @@ public final class SilentHostWatch {
     private final Set<Integer> earlierCounts = new HashSet<>();
     /** The partitions of the topic this forwarder is assigned, as of the last {@link #partitionCount}. */
     private Set<Integer> assigned = Set.of();
-    /** Partitions whose previous owner's last heartbeats are being re-read: their hosts are not judged yet. */
-    private final Set<Integer> handingOver = new HashSet<>();
+    /**
+     * Partitions whose previous owner's last heartbeats are being re-read, their hosts not judged yet, with the time
+     * that owner's watch had got to (its commit's, nanoseconds; {@link #NOT_KNOWN} when it did not say).
+     */
+    private final Map<Integer, Long> handingOver = new HashMap<>();
+    private static final long NOT_KNOWN = Long.MIN_VALUE;
+    /**
+     * How long a host may have been over three missed intervals at the previous owner's last commit and still not
+     * reported by it: it judges once a second, and commits what it read at most a second before.
+     */
+    static final long JUDGED_WITHIN_NANOS = Duration.ofSeconds(2).toNanos();
 
     public SilentHostWatch() {
         this(MAX_WATCHED);
@@ -353,7 +362,7 @@ public final class SilentHostWatch {
         }
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
-            if (handingOver.contains(w.partition)) {
+            if (handingOver.containsKey(w.partition)) {
                 continue; // judged once its previous owner's last heartbeats are read (handedOver)
             }
             long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
@@ -435,25 +444,31 @@ public final class SilentHostWatch {
      * {@code partition} was just assigned, and the heartbeats its previous owner delivered last are read again before
      * its first record to deliver: until {@link #handedOver}, they only tell who its hosts are and when each was heard
      * (the pipeline drops what {@link #heartbeat} returns for them), and none of its hosts is judged.
+     *
+     * @param previousTimeMs the time the previous owner's watch had got to in it when it last committed, in
+     *                       milliseconds; negative when not known
      */
-    public void handingOver(int partition) {
-        handingOver.add(partition);
+    public void handingOver(int partition, long previousTimeMs) {
+        handingOver.put(partition, previousTimeMs < 0 ? NOT_KNOWN : previousTimeMs * 1_000_000L);
     }
 
     /**
      * What the previous owner of {@code partition} delivered is read again: its hosts are judged from now on. One
-     * silent for more than {@link Heartbeat#MISSED_INTERVALS} and one more of its intervals was reported by that
-     * owner, which judged it at the same records: it is taken as reported (said back when heard, not reported
-     * again). One silent for less is reported here if its silence goes on, so that a host silent or stopped just
-     * before the rebalance is reported by one of them at least (both, at worst, when its silence crossed the line
-     * as the partition moved). Returns how many of its hosts are watched, and how many of those were taken as
-     * reported.
+     * silent for more than {@link Heartbeat#MISSED_INTERVALS} at the previous owner's last commit (by its time, which
+     * ran on with its clock while the partition was live; by this one's when not known), {@link #JUDGED_WITHIN_NANOS}
+     * aside, was reported by that owner: it is taken as reported (said back when heard, not reported again). One
+     * silent for less is reported here if its silence goes on, so that a host silent or stopped just before the
+     * rebalance is reported by one of them at least (both, at worst, when its silence crossed the line within those
+     * two seconds). Returns how many of its hosts are watched, and how many of those were taken as reported.
      */
     public HandedOver handedOver(int partition, long nowNanos) {
-        if (!handingOver.remove(partition)) {
+        Long previous = handingOver.remove(partition);
+        if (previous == null) {
             return new HandedOver(0, 0);
         }
-        long time = partitionTime(partition).at(nowNanos);
+        // Anyone who may commit for the group writes that time: no later than this clock allows a heartbeat's.
+        long time = Math.max(partitionTime(partition).at(nowNanos),
+                Math.min(previous, epochNanos.getAsLong() + AHEAD_NANOS));
         int watched = 0;
         int reported = 0;
         for (Watched w : hosts.values()) {
@@ -461,7 +476,7 @@ public final class SilentHostWatch {
                 continue;
             }
             watched++;
-            if (time - w.heardAtNanos > (MISSED_INTERVALS + 1) * w.intervalNanos) {
+            if (time - w.heardAtNanos > MISSED_INTERVALS * w.intervalNanos + JUDGED_WITHIN_NANOS) {
                 w.reported = true;
                 reported++;
             }

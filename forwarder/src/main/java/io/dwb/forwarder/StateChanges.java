@@ -239,6 +239,12 @@ final class StateChanges {
         }
     }
 
+    void rewrittenBelow(int partition, long handOverTo, long offset) {
+        log.warn("partition {} was cut below its previous owner's position {} and written again (an unclean leader "
+                + "election, or a broker that lost records it had not flushed): delivering from offset {}", partition,
+                handOverTo, offset);
+    }
+
     /** The hosts of {@code partition}'s previous owner's last heartbeats are watched here now. */
     void handedOver(int partition, SilentHostWatch.HandedOver handedOver) {
         log.info("partition {}: watching {} hosts heard before its previous owner's position ({} of them silent then, "

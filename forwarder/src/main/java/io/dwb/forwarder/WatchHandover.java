@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -93,7 +94,9 @@ final class WatchHandover {
             }
             long from = Math.max(first.offset(), offset.offset() - MAX_OFFSETS);
             if (from < offset.offset()) {
-                consumer.seek(tp, from);
+                // With its leader epoch when known, so that the consumer checks the position against the log.
+                consumer.seek(tp, new OffsetAndMetadata(from, from == first.offset() ? first.leaderEpoch()
+                        : Optional.empty(), ""));
                 handedOver.put(tp, offset);
             }
         });

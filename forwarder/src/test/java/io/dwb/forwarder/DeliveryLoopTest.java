@@ -19,6 +19,7 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -77,6 +78,14 @@ class DeliveryLoopTest {
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             super.commitSync(offsets);
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+            commitWaits.add(Optional.empty());
+        }
+
+        @Override
+        public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+            super.commitSync(offsets);
+            offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+            commitWaits.add(Optional.of(timeout));
         }
 
         @Override
@@ -121,6 +130,8 @@ class DeliveryLoopTest {
     /** Where the consumer's time look-up finds each partition's first record at or after any time asked. */
     private final Map<TopicPartition, Long> firstAtTime = new HashMap<>();
     private final Map<TopicPartition, Long> timesAsked = new HashMap<>();
+    /** How long each synchronous commit was allowed to wait (empty: the consumer's default.api.timeout.ms). */
+    private final List<Optional<Duration>> commitWaits = new ArrayList<>();
     /** Partitions with records written past their stable end (a transaction left open on them). */
     private final Set<TopicPartition> heldBack = new HashSet<>();
     private final OpenTransactions openTransactions = new OpenTransactions() {
@@ -1723,6 +1734,71 @@ class DeliveryLoopTest {
                 .contains("new");
         assertThat(hostAlerts()).as("the host silent since before the rebalance").contains("silent-host host-silent");
         assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    /**
+     * The log was cut below the previous owner's position and written again (an unclean leader election): the records
+     * written since, of a later leader epoch, are new and delivered. Taken as read by the previous owner, they were
+     * lost without a word.
+     */
+    @Test
+    void recordsWrittenAgainBelowThePreviousOwnersPositionAreDelivered() {
+        DeliveryLoop loop = live(0, 1000);
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(4, Optional.of(5),
+                WatchHandover.metadata(RECORD_TIME_MS - 1000))));
+        commits.clear();
+        firstAtTime.put(P0, 1L);
+        consumer.rebalance(List.of(P0));
+        consumer.addRecord(withEpoch(event(P0, 1, "old"), 5)); // delivered by the previous owner
+        consumer.addRecord(withEpoch(event(P0, 2, "written-again-1"), 6)); // the log cut to 2, then written
+        consumer.addRecord(withEpoch(event(P0, 3, "written-again-2"), 6));
+        consumer.addRecord(withEpoch(event(P0, 4, "next"), 6));
+        consumer.updateEndOffsets(Map.of(P0, 5L));
+        for (int i = 0; i < 4; i++) {
+            round(loop);
+            tick(COMMIT_INTERVAL.toNanos());
+        }
+        assertThat(names(sink.accepted)).containsExactly("written-again-1", "written-again-2", "next");
+    }
+
+    /**
+     * The look-back's first records deleted by Kafka before they were read again: they were delivered by the previous
+     * owner, so nothing is reported lost, and delivery goes on from the previous owner's position.
+     */
+    @Test
+    void aLookBackDeletedBeforeItIsReadAgainIsNoLoss() {
+        DeliveryLoop loop = live(0, 1000);
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10, WatchHandover.metadata(RECORD_TIME_MS - 1000))));
+        commits.clear();
+        firstAtTime.put(P0, 2L);
+        consumer.rebalance(List.of(P0));
+        consumer.updateBeginningOffsets(Map.of(P0, 5L));
+        consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 2L)));
+        round(loop);
+        addEvents(P0, 10, "next");
+        consumer.updateEndOffsets(Map.of(P0, 11L));
+        round(loop);
+        assertThat(names(sink.accepted)).as("no deleted-before-delivery alert; the next record delivered")
+                .containsExactly("next");
+        assertThat(metrics.deletedBeforeDeliveryTotal()).isZero();
+    }
+
+    /**
+     * A revocation while running waits for Kafka as long as the consumer does (a coordinator moving or slow: giving
+     * up makes the next owner deliver again what was delivered); only a stop's commits are bounded (systemd's 60 s).
+     */
+    @Test
+    void onlyAStopsCommitsWaitLessThanKafkasOwnTimeout() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a");
+        addEvents(P1, "b");
+        round(loop);
+        consumer.rebalance(List.of(P1)); // P0 goes to another member, "a" not committed yet
+        assertThat(commitWaits).as("the revocation's commit").containsExactly(Optional.empty());
+        loop.stop();
+        loop.finish();
+        assertThat(commitWaits).as("the stop's").containsExactly(Optional.empty(),
+                Optional.of(DeliveryLoop.COMMIT_WAIT));
     }
 
     /** The silent-host and host-back alerts sent, as "event host". */

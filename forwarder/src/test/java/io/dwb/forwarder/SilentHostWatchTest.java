@@ -624,7 +624,7 @@ class SilentHostWatchTest {
     void aPartitionHandedOverJudgesItsHostsFromItsPreviousOwnersPositionOn() {
         HostRef c = new HostRef("c", "C");
         HostRef d = new HostRef("d", "D");
-        watch.handingOver(0);
+        watch.handingOver(0, -1);
         watch.heartbeat(0, A, 30, T0, 0); // silent since: 150 s at the previous owner's position
         for (long t = 0; t <= 150; t += 10) {
             watch.heartbeat(0, B, 30, T0 + t * S, 0);
@@ -648,9 +648,30 @@ class SilentHostWatchTest {
                 .isEqualTo(new SilentHostWatch.Back(A, 220, T0, T0 + 220 * S, null));
     }
 
+    /**
+     * The previous owner reported A silent at 91 s of its partition's time, which ran on with its clock (the
+     * partition live) past B's last heartbeat, at 90 s; the partition moved at 100 s. By the heartbeats read again, A
+     * is silent 90 s only, not over three intervals; by the previous owner's time, which its commit carries, it is:
+     * taken as reported, not reported again, and said back when heard.
+     */
+    @Test
+    void aHostThePreviousOwnerReportedIsNotReportedAgainWhateverTheHeartbeatsReadAgainSay() {
+        watch.handingOver(0, (T0 + 100 * S) / 1_000_000L); // its time at its last commit
+        watch.heartbeat(0, A, 30, T0, 0);
+        for (long t = 0; t <= 90; t += 15) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.handedOver(0, 0)).isEqualTo(new SilentHostWatch.HandedOver(2, 1));
+        assertThat(watch.newlySilent(0)).as("reported by the previous owner already").isEmpty();
+        watch.heartbeat(0, B, 30, T0 + 105 * S, 0);
+        assertThat(watch.newlySilent(0)).as("nor later").isEmpty();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 120 * S, 0)).as("said back when heard")
+                .extracting(SilentHostWatch.Back::host).isEqualTo(A);
+    }
+
     @Test
     void aPartitionRevokedWhileHandedOverIsNotHeldBackWhenItComesBack() {
-        watch.handingOver(0);
+        watch.handingOver(0, -1);
         watch.forget(List.of(0));
         watch.heartbeat(0, A, 30, T0, 0);
         for (long t = 0; t <= 100; t += 10) {
