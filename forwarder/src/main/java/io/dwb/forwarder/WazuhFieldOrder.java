@@ -28,8 +28,9 @@ final class WazuhFieldOrder {
     static final int ATTRIBUTES_IN_PLACE = 200;
 
     /**
-     * The attributes the engine sets itself (moby's {@code daemon/events.go} and its callers; a label of the same
-     * name is overwritten by them), among them all those Wazuh's docker rules read; most used first.
+     * The attributes the engine sets itself (moby's {@code daemon/events.go} and its callers), among them all those
+     * Wazuh's docker rules read; most used first. A container's label of the same name overwrites them in its events,
+     * but for {@code name} and {@code image}, set after the labels (docs/security.md).
      */
     static final List<String> ENGINE_ATTRIBUTES = List.of("name", "image", "exitCode", "signal", "execID",
             "execDuration", "oldName", "height", "width", "comment", "imageID", "imageRef", "path", "driver",
