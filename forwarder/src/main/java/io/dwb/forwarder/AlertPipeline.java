@@ -537,12 +537,11 @@ public final class AlertPipeline {
 
     /**
      * {@code partition} is read again from before its previous owner's position: its hosts are not judged until
-     * {@link #handedOver} (see {@link WatchHandover}). {@code previousTimeMs}: how far that owner's watch had got in it
-     * at its last commit, -1 when its commit did not say.
+     * {@link #handedOver} (see {@link WatchHandover}). {@code previous}: what that owner's last commit said.
      */
-    public void handingOver(int partition, long previousTimeMs) {
+    public void handingOver(int partition, WatchHandover.Mark previous) {
         if (mode instanceof Mode.Live live) {
-            live.silentHosts().handingOver(partition, previousTimeMs);
+            live.silentHosts().handingOver(partition, previous);
         }
     }
 

@@ -588,7 +588,7 @@ public final class DeliveryLoop {
             return;
         }
         lastCommitNanos = now;
-        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions.keySet());
+        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions.keySet(), false);
         if (offsets.isEmpty()) {
             return;
         }
@@ -607,17 +607,24 @@ public final class DeliveryLoop {
         });
     }
 
-    private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned) {
+    /**
+     * The offsets of {@code owned} to commit, those that moved, or all ({@code evenUnmoved}: a partition's last commit
+     * here, at its revocation or the stop, says what its next owner is to know even when the offset did not move).
+     */
+    private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned,
+                                                               boolean evenUnmoved) {
         long written = pipeline.written();
         long acknowledged = pipeline.lettersAcknowledged();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : owned) {
             PartitionProgress progress = partitions.get(tp);
             if (progress != null) {
-                // With the partition's time: where its next owner starts reading its heartbeats again.
-                progress.uncommitted(written, acknowledged).ifPresent(next -> offsets.put(tp, new OffsetAndMetadata(
+                // With the partition's time (where its next owner starts reading its heartbeats again), and whether
+                // host-state alerts wait: what the next owner may take as reported.
+                progress.uncommitted(written, acknowledged, evenUnmoved).ifPresent(next -> offsets.put(tp, new OffsetAndMetadata(
                         next.offset(), next.leaderEpoch(),
-                        WatchHandover.metadata(pipeline.partitionTimeMs(tp.partition())))));
+                        new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()),
+                                pipeline.stateAlertsQueued() > 0).metadata())));
             }
         }
         return offsets;
@@ -634,7 +641,7 @@ public final class DeliveryLoop {
                     + " their records will be delivered again", pipeline.submitted() - pipeline.written(),
                     pipeline.lettersSent() - pipeline.lettersAcknowledged());
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(owned);
+        Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(owned, true);
         if (offsets.isEmpty()) {
             return;
         }
@@ -765,7 +772,7 @@ public final class DeliveryLoop {
         placement.skipped().forEach(pipeline::historySkipped);
         placement.handedOver().forEach((tp, committed) -> {
             partitions.computeIfAbsent(tp, k -> new PartitionProgress()).handOver(committed);
-            pipeline.handingOver(tp.partition(), WatchHandover.partitionTime(committed).orElse(-1));
+            pipeline.handingOver(tp.partition(), WatchHandover.Mark.of(committed));
         });
     }
 

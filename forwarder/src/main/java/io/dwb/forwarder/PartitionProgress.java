@@ -212,14 +212,14 @@ final class PartitionProgress {
 
     /**
      * The offset to commit with {@code written} datagrams and {@code acknowledged} letters, with the leader epoch of
-     * the record before it when known, when it moved.
+     * the record before it when known, when it moved (or, {@code evenUnmoved}, whenever there is one).
      */
-    Optional<OffsetAndMetadata> uncommitted(long written, long acknowledged) {
+    Optional<OffsetAndMetadata> uncommitted(long written, long acknowledged, boolean evenUnmoved) {
         settle(written, acknowledged);
         if (deletedTo > delivered && waiting() == 0 && handed.isEmpty()) {
             deliveredTo(deletedTo, Optional.empty()); // nothing fetched before them is left undone
         }
-        return delivered != NONE && delivered != committed
+        return delivered != NONE && (evenUnmoved || delivered != committed)
                 ? Optional.of(new OffsetAndMetadata(delivered, deliveredEpoch, "")) : Optional.empty();
     }
 

@@ -111,11 +111,10 @@ public final class SilentHostWatch {
     /** The partitions of the topic this forwarder is assigned, as of the last {@link #partitionCount}. */
     private Set<Integer> assigned = Set.of();
     /**
-     * Partitions whose previous owner's last heartbeats are being re-read, their hosts not judged yet, with the time
-     * that owner's watch had got to (its commit's, nanoseconds; {@link #NOT_KNOWN} when it did not say).
+     * Partitions whose previous owner's last heartbeats are being re-read, their hosts not judged yet, with what
+     * that owner's last commit said ({@link WatchHandover.Mark}).
      */
-    private final Map<Integer, Long> handingOver = new HashMap<>();
-    private static final long NOT_KNOWN = Long.MIN_VALUE;
+    private final Map<Integer, WatchHandover.Mark> handingOver = new HashMap<>();
     /**
      * How long a host may have been over three missed intervals at the previous owner's last commit and still not
      * reported by it: it judges once a second, and commits what it read at most a second before.
@@ -445,30 +444,33 @@ public final class SilentHostWatch {
      * its first record to deliver: until {@link #handedOver}, they only tell who its hosts are and when each was heard
      * (the pipeline drops what {@link #heartbeat} returns for them), and none of its hosts is judged.
      *
-     * @param previousTimeMs the time the previous owner's watch had got to in it when it last committed, in
-     *                       milliseconds; negative when not known
+     * @param previous what the previous owner's last commit said: how far its watch had got in the partition, and
+     *                 whether host-state alerts it queued waited to be sent
      */
-    public void handingOver(int partition, long previousTimeMs) {
-        handingOver.put(partition, previousTimeMs < 0 ? NOT_KNOWN : previousTimeMs * 1_000_000L);
+    public void handingOver(int partition, WatchHandover.Mark previous) {
+        handingOver.put(partition, previous);
     }
 
     /**
      * What the previous owner of {@code partition} delivered is read again: its hosts are judged from now on. One
      * silent for more than {@link Heartbeat#MISSED_INTERVALS} at the previous owner's last commit (by its time, which
      * ran on with its clock while the partition was live; by this one's when not known), {@link #JUDGED_WITHIN_NANOS}
-     * aside, was reported by that owner: it is taken as reported (said back when heard, not reported again). One
-     * silent for less is reported here if its silence goes on, so that a host silent or stopped just before the
-     * rebalance is reported by one of them at least (both, at worst, when its silence crossed the line within those
-     * two seconds). Returns how many of its hosts are watched, and how many of those were taken as reported.
+     * aside, was reported by that owner: it is taken as reported (said back when heard, not reported again), unless
+     * that owner's host-state alerts waited to be sent then (Wazuh down at its stop: they were lost with it), when
+     * every silent host is reported again. One silent for less is reported here if its silence goes on, so that a host
+     * silent or stopped just before the rebalance is reported by one of them at least (both, at worst, when its
+     * silence crossed the line within those two seconds). Returns how many of its hosts are watched, and how many of
+     * those were taken as reported.
      */
     public HandedOver handedOver(int partition, long nowNanos) {
-        Long previous = handingOver.remove(partition);
+        WatchHandover.Mark previous = handingOver.remove(partition);
         if (previous == null) {
             return new HandedOver(0, 0);
         }
         // Anyone who may commit for the group writes that time: no later than this clock allows a heartbeat's.
-        long time = Math.max(partitionTime(partition).at(nowNanos),
-                Math.min(previous, epochNanos.getAsLong() + AHEAD_NANOS));
+        long time = previous.partitionTimeMs() < 0 ? partitionTime(partition).at(nowNanos)
+                : Math.max(partitionTime(partition).at(nowNanos),
+                        Math.min(previous.partitionTimeMs() * 1_000_000L, epochNanos.getAsLong() + AHEAD_NANOS));
         int watched = 0;
         int reported = 0;
         for (Watched w : hosts.values()) {
@@ -476,7 +478,8 @@ public final class SilentHostWatch {
                 continue;
             }
             watched++;
-            if (time - w.heardAtNanos > MISSED_INTERVALS * w.intervalNanos + JUDGED_WITHIN_NANOS) {
+            if (!previous.alertsUnsent()
+                    && time - w.heardAtNanos > MISSED_INTERVALS * w.intervalNanos + JUDGED_WITHIN_NANOS) {
                 w.reported = true;
                 reported++;
             }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -46,22 +45,39 @@ final class WatchHandover {
         this.wallClockMs = wallClockMs;
     }
 
-    /** The offset's metadata of a commit made when its partition's time was {@code partitionTimeMs} (-1: unknown). */
-    static String metadata(long partitionTimeMs) {
-        return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs;
+    /**
+     * What a commit tells the partition's next owner, as its offset's metadata: how far its watch had got in the
+     * partition ({@code partitionTimeMs}, -1 when not known), and whether host-state alerts it queued were not sent
+     * yet ({@code alertsUnsent}: Wazuh refusing, or pacing a burst). The next owner takes the hosts silent by then as
+     * reported by this one, unless they may be among those.
+     */
+    record Mark(long partitionTimeMs, boolean alertsUnsent) {
+        static final Mark NONE = new Mark(-1, false);
+        private static final String UNSENT = ";dwb-host-alerts-unsent";
+
+        /** The metadata to commit: empty when there is nothing to tell. */
+        String metadata() {
+            return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs + (alertsUnsent ? UNSENT : "");
+        }
+
+        /** What a commit's metadata says; {@link #NONE} when it says nothing of ours (a forwarder from before). */
+        static Mark of(OffsetAndMetadata committed) {
+            String metadata = committed.metadata();
+            if (metadata == null || !metadata.startsWith(PREFIX)) {
+                return NONE;
+            }
+            boolean unsent = metadata.endsWith(UNSENT);
+            String time = metadata.substring(PREFIX.length(), metadata.length() - (unsent ? UNSENT.length() : 0));
+            try {
+                return new Mark(Long.parseLong(time), unsent);
+            } catch (NumberFormatException e) {
+                return NONE; // not ours: another tool committed for the group
+            }
+        }
     }
 
-    /** The partition's time a commit's metadata carries, if it carries one. */
-    static OptionalLong partitionTime(OffsetAndMetadata committed) {
-        String metadata = committed.metadata();
-        if (metadata == null || !metadata.startsWith(PREFIX)) {
-            return OptionalLong.empty();
-        }
-        try {
-            return OptionalLong.of(Long.parseLong(metadata.substring(PREFIX.length())));
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty(); // not ours: another tool committed for the group
-        }
+    private static long timeOr(Mark mark, long otherwise) {
+        return mark.partitionTimeMs() < 0 ? otherwise : mark.partitionTimeMs();
     }
 
     /**
@@ -77,7 +93,7 @@ final class WatchHandover {
         long now = wallClockMs.getAsLong();
         Map<TopicPartition, Long> query = new HashMap<>();
         committed.forEach((tp, offset) -> query.put(tp,
-                Math.max(0, Math.min(partitionTime(offset).orElse(now), now) - lookBackMs)));
+                Math.max(0, Math.min(timeOr(Mark.of(offset), now), now) - lookBackMs)));
         Map<TopicPartition, OffsetAndTimestamp> found;
         try {
             found = consumer.offsetsForTimes(query, TIMEOUT);

@@ -1640,6 +1640,35 @@ class DeliveryLoopTest {
     }
 
     /**
+     * A stop while a host's silent-host alert waits for Wazuh: the commit tells the partition's next owner that
+     * host-state alerts were not sent, so that it reports its silent hosts again rather than take them as reported.
+     */
+    @Test
+    void aCommitSaysWhetherHostStateAlertsWaitedToBeSent() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(WatchHandover.Mark.of(committedMetadata(P0)).alertsUnsent()).isFalse();
+
+        sink.refuse = datagram -> true; // Wazuh down as the host goes silent
+        consumer.addRecord(event(P0, 1, "a"));
+        consumer.updateEndOffsets(Map.of(P0, 2L));
+        tick(4 * HEARTBEAT_INTERVAL.toNanos());
+        round(loop);
+        sink.refuse = datagram -> false;
+        loop.stop();
+        loop.finish(); // "a" was refused too: nothing new to commit but the stop's mark
+        assertThat(pipeline.stateAlertsQueued()).isOne();
+        WatchHandover.Mark mark = WatchHandover.Mark.of(committedMetadata(P0));
+        assertThat(mark.partitionTimeMs()).isPositive();
+        assertThat(mark.alertsUnsent()).isTrue();
+    }
+
+    /**
      * A state snapshot too large for a datagram leaves out its largest containers first: one container listed first
      * (the newest) with a 70 KB label, which whoever starts it chooses, left every other one out when the list was
      * cut from the end, and the alert after a gap said nothing of what ran.
@@ -1713,7 +1742,7 @@ class DeliveryLoopTest {
     void aPartitionAssignedAtItsPreviousOwnersPositionIsReadAgainBeforeItForItsHostsHeartbeatsOnly() {
         long t0 = 1_764_000_000_000_000_000L;
         DeliveryLoop loop = live(0, 1000); // subscribed, nothing assigned yet
-        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(3, WatchHandover.metadata(RECORD_TIME_MS - 1000))));
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(3, new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata())));
         commits.clear(); // the previous owner's
         firstAtTime.put(P0, 1L);
         consumer.rebalance(List.of(P0));
@@ -1745,7 +1774,7 @@ class DeliveryLoopTest {
     void recordsWrittenAgainBelowThePreviousOwnersPositionAreDelivered() {
         DeliveryLoop loop = live(0, 1000);
         consumer.commitSync(Map.of(P0, new OffsetAndMetadata(4, Optional.of(5),
-                WatchHandover.metadata(RECORD_TIME_MS - 1000))));
+                new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata())));
         commits.clear();
         firstAtTime.put(P0, 1L);
         consumer.rebalance(List.of(P0));
@@ -1768,7 +1797,7 @@ class DeliveryLoopTest {
     @Test
     void aLookBackDeletedBeforeItIsReadAgainIsNoLoss() {
         DeliveryLoop loop = live(0, 1000);
-        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10, WatchHandover.metadata(RECORD_TIME_MS - 1000))));
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10, new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata())));
         commits.clear();
         firstAtTime.put(P0, 2L);
         consumer.rebalance(List.of(P0));
@@ -1935,6 +1964,10 @@ class DeliveryLoopTest {
                 value, timeNano / 1_000_000L);
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS, TimestampType.CREATE_TIME,
                 produced.key().length, value.length, produced.key(), value, produced.headers(), Optional.empty());
+    }
+
+    private OffsetAndMetadata committedMetadata(TopicPartition tp) {
+        return consumer.committed(Set.of(tp)).get(tp);
     }
 
     private long committed(TopicPartition tp) {

@@ -624,7 +624,7 @@ class SilentHostWatchTest {
     void aPartitionHandedOverJudgesItsHostsFromItsPreviousOwnersPositionOn() {
         HostRef c = new HostRef("c", "C");
         HostRef d = new HostRef("d", "D");
-        watch.handingOver(0, -1);
+        watch.handingOver(0, WatchHandover.Mark.NONE);
         watch.heartbeat(0, A, 30, T0, 0); // silent since: 150 s at the previous owner's position
         for (long t = 0; t <= 150; t += 10) {
             watch.heartbeat(0, B, 30, T0 + t * S, 0);
@@ -656,7 +656,7 @@ class SilentHostWatchTest {
      */
     @Test
     void aHostThePreviousOwnerReportedIsNotReportedAgainWhateverTheHeartbeatsReadAgainSay() {
-        watch.handingOver(0, (T0 + 100 * S) / 1_000_000L); // its time at its last commit
+        watch.handingOver(0, new WatchHandover.Mark((T0 + 100 * S) / 1_000_000L, false)); // its last commit's
         watch.heartbeat(0, A, 30, T0, 0);
         for (long t = 0; t <= 90; t += 15) {
             watch.heartbeat(0, B, 30, T0 + t * S, 0);
@@ -669,9 +669,25 @@ class SilentHostWatchTest {
                 .extracting(SilentHostWatch.Back::host).isEqualTo(A);
     }
 
+    /**
+     * The previous owner's last commit said host-state alerts it queued were not sent (Wazuh down at its stop): they
+     * were lost with it, so a host silent by then is reported again, not taken as reported.
+     */
+    @Test
+    void aHostSilentWhenThePreviousOwnerStoppedWithAlertsUnsentIsReportedAgain() {
+        watch.handingOver(0, new WatchHandover.Mark((T0 + 100 * S) / 1_000_000L, true));
+        watch.heartbeat(0, A, 30, T0, 0);
+        for (long t = 0; t <= 90; t += 15) {
+            watch.heartbeat(0, B, 30, T0 + t * S, 0);
+        }
+        assertThat(watch.handedOver(0, 0)).isEqualTo(new SilentHostWatch.HandedOver(2, 0));
+        watch.heartbeat(0, B, 30, T0 + 105 * S, 0);
+        assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+    }
+
     @Test
     void aPartitionRevokedWhileHandedOverIsNotHeldBackWhenItComesBack() {
-        watch.handingOver(0, -1);
+        watch.handingOver(0, WatchHandover.Mark.NONE);
         watch.forget(List.of(0));
         watch.heartbeat(0, A, 30, T0, 0);
         for (long t = 0; t <= 100; t += 10) {
