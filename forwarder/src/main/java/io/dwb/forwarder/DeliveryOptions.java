@@ -99,6 +99,26 @@ public final class DeliveryOptions {
                     + "(default: four of the default 30s); 0 = off (env: DWB_WATCH_HANDOVER).")
     Duration watchHandover;
 
+    /**
+     * {@code --stalled-after}'s default: above every stall an ordinary listener makes. A listener's transaction lasts
+     * its {@code --transaction-interval} (150 ms) and its commit, which waits at most {@code --kafka-timeout} (30 s,
+     * its producer's {@code max.block.ms}); one that dies mid-transaction (power lost, killed) holds its partition's
+     * stable end until the broker aborts it: the producer's {@code transaction.timeout.ms}, 60 s unless its Kafka
+     * configuration sets more (TransactionalPublisher.DEFAULT_TRANSACTION_TIMEOUT_MS), plus the broker's next check
+     * for expired transactions (every 10 s by default), about 70 s. Twice the listener's transaction timeout leaves
+     * room for that and a slow broker, and still says within minutes that records wait behind a transaction nobody
+     * ends (a writer that keeps one open, up to the broker's transaction.max.timeout.ms, 15 min, and opens the next).
+     */
+    static final String DEFAULT_STALLED_AFTER = "2m";
+
+    @Option(names = "--stalled-after", paramLabel = "DURATION", defaultValue = DEFAULT_STALLED_AFTER,
+            converter = DurationArgument.Converter.class,
+            description = "How long a partition's stable end may stand still while records are written past it (a "
+                    + "transaction left open, which holds them from this read_committed forwarder) before a WARN "
+                    + "names the partition and dwb_forwarder_partitions_stalled counts it; keep it above the "
+                    + "listeners' transaction.timeout.ms (60s by default), at least 1s (env: DWB_STALLED_AFTER).")
+    Duration stalledAfter;
+
     @Option(names = "--resend-datagrams", paramLabel = "N", defaultValue = "" + ResendWindow.DEFAULT_DATAGRAMS,
             description = "After a Wazuh restart (its queue socket replaced), send the last N datagrams again: the "
                     + "old socket's unread queue (net.unix.max_dgram_qlen + 1 at most) is lost with it; 0 = off "
@@ -129,17 +149,18 @@ public final class DeliveryOptions {
                 || maxPendingBytes < MIN_MAX_PENDING_BYTES
                 || commitInterval.toMillis() < 1
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative() || watchHandover.isNegative()
+                || stalledAfter.compareTo(Duration.ofSeconds(1)) < 0
                 || resendDatagrams < 0 || resendBytes < 0) {
             throw new ConfigurationError("--dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, --max-pending-bytes >= "
                     + MIN_MAX_PENDING_BYTES + ", "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, --watch-handover >= 0, "
-                    + "--resend-datagrams and --resend-bytes >= 0");
+                    + "--stalled-after >= 1s, --resend-datagrams and --resend-bytes >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), labelFilter(),
                 pacing(wazuhQueue, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
-                maxPending, maxPendingBytes, maxLiveAge, watchHandover, InstanceId.resolve(instanceId, group, wazuhQueue),
+                maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 

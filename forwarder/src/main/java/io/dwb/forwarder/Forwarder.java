@@ -78,7 +78,8 @@ public final class Forwarder implements AutoCloseable {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
                     + "passed over without a report (earliest or latest would report them)");
         }
-        this.openTransactions = settings.replay() ? null : OpenTransactionWatch.start(settings.kafka(), nanoClock);
+        this.openTransactions = settings.replay() ? null : OpenTransactionWatch.start(settings.kafka(), nanoClock,
+                settings.stalledAfter(), metrics);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
                 : new Feed.Live(settings.topic(),

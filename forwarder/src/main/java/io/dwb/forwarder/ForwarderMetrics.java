@@ -57,6 +57,16 @@ public final class ForwarderMetrics {
             .help("1 while delivery waits for the Wazuh queue or the dead-letter topic").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
+    private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
+            .help("Assigned partitions whose stable end has not moved for --stalled-after while records were written "
+                    + "past it: a transaction left open holds their records from this read_committed forwarder")
+            .register(registry);
+    private final Gauge stallSeconds = Gauge.builder().name("dwb_forwarder_stall_seconds")
+            .help("How long the longest of those stalls has held its partition's stable end; 0 when none")
+            .register(registry);
+    private final Gauge stalledRecords = Gauge.builder().name("dwb_forwarder_stalled_records")
+            .help("Records written past the stable end of the stalled partitions (not in dwb_forwarder_consumer_lag, "
+                    + "which is measured to the stable end)").register(registry);
     private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
             .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")
             .register(registry);
@@ -148,6 +158,16 @@ public final class ForwarderMetrics {
         hostsWatched.set(watched);
         unwatched.inc(notWatchedTotal - unwatchedCounted);
         unwatchedCounted = notWatchedTotal;
+    }
+
+    /**
+     * The partitions stalled behind an open transaction now (thread-safe: the open-transaction watch's thread), how
+     * long the longest has been, and the records waiting past their stable ends.
+     */
+    void stalls(int partitions, long longestNanos, long records) {
+        partitionsStalled.set(partitions);
+        stallSeconds.set(longestNanos / 1e9);
+        stalledRecords.set(records);
     }
 
     void paused(boolean pausedNow) {

@@ -20,6 +20,8 @@ import java.util.Properties;
  *                     zero for no limit
  * @param watchHandover how far before its previous owner's position a newly assigned partition is read again for its
  *                     hosts' heartbeats ({@link WatchHandover}); zero for not at all
+ * @param stalledAfter how long a partition's stable end may stand still, records written past it (a transaction left
+ *                     open), before it is reported stalled ({@link StalledPartitions})
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
  * @param sendingThread whether datagrams are written by a thread of their own ({@link SendingThread})
@@ -29,7 +31,7 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
                                 boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 long maxPendingBytes, Duration maxLiveAge, Duration watchHandover,
-                                String instanceId,
+                                Duration stalledAfter, String instanceId,
                                 ResendWindow.Bound resend, boolean sendingThread) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
@@ -37,7 +39,7 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, labels, pacing,
                 dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxPendingBytes, maxLiveAge, watchHandover, instanceId, resend, sendingThread);
+                maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, instanceId, resend, sendingThread);
     }
 
     /** Datagrams a second at most; 0 for unpaced. */

@@ -4,6 +4,7 @@ import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -29,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * others' do is held back too: this process is cut off from that broker, so its consumer's lag for the partition is
  * the last one it read (0, perhaps) and says nothing. When no leader answers, nothing is known; a reading older than
  * {@link #FRESH_NANOS} says nothing.
+ *
+ * <p>The same readings show a partition stalled behind a transaction nobody ends ({@link StalledPartitions}): its
+ * stable end standing still for {@code --stalled-after} while records are written past it. Its lag, measured to the
+ * stable end, reads 0 and nothing else would say that its hosts' alerts wait: a WARN line names it, once a stall, an
+ * INFO line says when it moves again ({@link #LINES_PER_MINUTE} a minute each, then a count), and the metrics count
+ * the partitions stalled, the longest stall and the records waiting.
  */
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
@@ -37,36 +44,60 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     static final long FRESH_NANOS = 3 * INTERVAL.toNanos();
     /** How long one reading may take. */
     private static final Duration TIMEOUT = INTERVAL.multipliedBy(2);
+    /**
+     * Stall lines, and lines of stalls released, a minute at most each: a writer holding transactions open on every
+     * partition of a forwarder with hundreds would otherwise make hundreds at once (the metrics count them all).
+     */
+    static final int LINES_PER_MINUTE = 10;
 
-    /** One reading: the partitions found with records past their stable end, and when it was asked (monotonic). */
+    /**
+     * One reading: the partitions found with records past their stable end (or whose leader did not answer), and
+     * when it was asked (monotonic).
+     */
     private record Reading(Set<TopicPartition> heldBack, long askedAtNanos) {}
+
+    /** What the leaders answered: each answered partition's ends, and the partitions to hold back. */
+    private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack) {}
 
     private final Admin admin;
     private final LongSupplier clock;
     private final Thread thread;
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final StalledPartitions stalls;
+    private final ForwarderMetrics metrics;
+    private final LinesPerMinute stalledLines = new LinesPerMinute(LINES_PER_MINUTE);
+    private final LinesPerMinute releasedLines = new LinesPerMinute(LINES_PER_MINUTE);
     private volatile Set<TopicPartition> watched = Set.of();
     private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
 
-    private OpenTransactionWatch(Admin admin, LongSupplier clock) {
+    private OpenTransactionWatch(Admin admin, LongSupplier clock, Duration stalledAfter, ForwarderMetrics metrics) {
         this.admin = admin;
         this.clock = clock;
+        this.stalls = new StalledPartitions(stalledAfter.toNanos());
+        this.metrics = metrics;
         this.thread = new Thread(this::run, "open-transactions");
         thread.setDaemon(true);
     }
 
-    /** Starts the watch with the forwarder's Kafka client settings ({@code client.id} suffixed). */
-    static OpenTransactionWatch start(Properties kafka, LongSupplier clock) {
+    /**
+     * Starts the watch with the forwarder's Kafka client settings ({@code client.id} suffixed).
+     *
+     * @param stalledAfter how long a stable end may stand still, records past it, before its partition is stalled
+     * @param metrics      where the stalls are counted
+     */
+    static OpenTransactionWatch start(Properties kafka, LongSupplier clock, Duration stalledAfter,
+                                      ForwarderMetrics metrics) {
         Properties p = new Properties();
         p.putAll(kafka);
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, p.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG,
                 "dwb-forwarder") + "-open-transactions");
-        return start(TopicProvisioner.admin(p, TIMEOUT), clock);
+        return start(TopicProvisioner.admin(p, TIMEOUT), clock, stalledAfter, metrics);
     }
 
     /** Starts the watch asking {@code admin}, which it closes. */
-    static OpenTransactionWatch start(Admin admin, LongSupplier clock) {
-        OpenTransactionWatch watch = new OpenTransactionWatch(admin, clock);
+    static OpenTransactionWatch start(Admin admin, LongSupplier clock, Duration stalledAfter,
+                                      ForwarderMetrics metrics) {
+        OpenTransactionWatch watch = new OpenTransactionWatch(admin, clock, stalledAfter, metrics);
         watch.thread.start();
         return watch;
     }
@@ -87,12 +118,15 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         try {
             do {
                 Set<TopicPartition> partitions = watched;
+                long askedAt = clock.getAsLong();
                 if (partitions.isEmpty()) {
+                    stalled(stalls.read(Map.of(), partitions, askedAt), askedAt); // none assigned: none stalled here
                     continue;
                 }
-                long askedAt = clock.getAsLong();
                 try {
-                    last = new Reading(read(partitions), askedAt);
+                    Answers answers = read(partitions);
+                    last = new Reading(answers.heldBack(), askedAt);
+                    stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
                     if (failing) {
                         log.info("the partitions' open transactions are looked at again");
                         failing = false;
@@ -111,19 +145,63 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         }
     }
 
+    /** Says what a reading at {@code nowNanos} changed, within {@link #LINES_PER_MINUTE}, and counts the stalls. */
+    private void stalled(List<StalledPartitions.Change> changes, long nowNanos) {
+        for (StalledPartitions.Change change : changes) {
+            if (change instanceof StalledPartitions.Stalled s) {
+                if (stalledLines.take(nowNanos)) {
+                    TopicPartition tp = s.partition();
+                    log.warn("partition {} stalled: its stable end has stood at offset {} for {} s with {} record(s) "
+                            + "written past it, which this forwarder (read_committed) cannot read until the "
+                            + "transaction open there ends: the alerts of every host of the partition wait, and their "
+                            + "silences are not judged meanwhile. A listener that died mid-transaction holds one until "
+                            + "its transaction.timeout.ms (60 s unless its Kafka configuration sets more) and the "
+                            + "broker's next check; past that, another producer keeps a transaction open there (a "
+                            + "listener's credentials used by someone else, a stuck client), or the broker left one "
+                            + "hanging: kafka-transactions.sh describe-producers --topic {} "
+                            + "--partition {} names it (docs/security.md)", tp, s.stableOffset(),
+                            seconds(s.heldNanos()), s.waiting(), tp.topic(), tp.partition());
+                }
+            } else if (change instanceof StalledPartitions.Released r && releasedLines.take(nowNanos)) {
+                if (r.moved()) {
+                    log.info("partition {} moves again: its stable end, held at offset {} for {} s, is now {} (the "
+                            + "transaction open there ended)", r.partition(), r.stableOffset(),
+                            seconds(r.heldNanos()), r.nowStable());
+                } else {
+                    log.info("partition {} is no longer this forwarder's, its stable end held at offset {} for {} s: "
+                            + "its new owner says whether it moves", r.partition(), r.stableOffset(),
+                            seconds(r.heldNanos()));
+                }
+            }
+        }
+        long stalledLeftOut = stalledLines.leftOut(nowNanos);
+        long releasedLeftOut = releasedLines.leftOut(nowNanos);
+        if (stalledLeftOut > 0 || releasedLeftOut > 0) {
+            log.warn("{} more partition(s) stalled and {} more released within a minute than are logged one by one "
+                    + "({} a minute each): dwb_forwarder_partitions_stalled counts those stalled now",
+                    stalledLeftOut, releasedLeftOut, LINES_PER_MINUTE);
+        }
+        metrics.stalls(stalls.stalled(), stalls.longestNanos(nowNanos), stalls.waiting());
+    }
+
+    private static long seconds(long nanos) {
+        return nanos / 1_000_000_000L;
+    }
+
     /**
-     * The partitions whose written end is past their stable end, and those whose leaders did not answer in time when
-     * others did (a broker this process is cut off from: before, one leader that did not answer failed the whole
-     * reading, and the lag alone, 0 for a partition no longer fetched, made every host it leads look silent); fails
-     * only when none answered.
+     * Each answered partition's ends; to hold back: the partitions whose written end is past their stable end, and
+     * those whose leaders did not answer in time when others did (a broker this process is cut off from: before, one
+     * leader that did not answer failed the whole reading, and the lag alone, 0 for a partition no longer fetched,
+     * made every host it leads look silent); fails only when none answered.
      */
-    private Set<TopicPartition> read(Set<TopicPartition> partitions) throws ExecutionException, InterruptedException {
+    private Answers read(Set<TopicPartition> partitions) throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         ListOffsetsResult written = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED));
         ListOffsetsResult stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED));
         long deadline = clock.getAsLong() + TIMEOUT.toNanos();
         Set<TopicPartition> heldBack = new HashSet<>();
+        Map<TopicPartition, StalledPartitions.Ends> ends = new HashMap<>();
         Exception unanswered = null;
         int answered = 0;
         for (TopicPartition tp : partitions) {
@@ -131,6 +209,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 long w = written.partitionResult(tp).get(left(deadline), TimeUnit.NANOSECONDS).offset();
                 long s = stable.partitionResult(tp).get(left(deadline), TimeUnit.NANOSECONDS).offset();
                 answered++;
+                ends.put(tp, new StalledPartitions.Ends(w, s));
                 if (w > s) {
                     heldBack.add(tp);
                 }
@@ -142,7 +221,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         if (answered == 0) {
             throw new ExecutionException(unanswered.getMessage(), unanswered);
         }
-        return Set.copyOf(heldBack);
+        return new Answers(ends, Set.copyOf(heldBack));
     }
 
     private long left(long deadline) {

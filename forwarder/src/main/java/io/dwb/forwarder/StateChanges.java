@@ -26,10 +26,10 @@ final class StateChanges {
     static final int HOST_LINES_PER_MINUTE = 20;
 
     private final ForwarderMetrics metrics;
-    private final LinesPerMinute silentLines = new LinesPerMinute();
-    private final LinesPerMinute backLines = new LinesPerMinute();
-    private final LinesPerMinute stoppedLines = new LinesPerMinute();
-    private final LinesPerMinute skewLines = new LinesPerMinute();
+    private final LinesPerMinute silentLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
+    private final LinesPerMinute backLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
+    private final LinesPerMinute stoppedLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
+    private final LinesPerMinute skewLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
     private long loggedNotWatched;
@@ -196,46 +196,6 @@ final class StateChanges {
     void hostBack(SilentHostWatch.Back back, long nowNanos) {
         if (backLines.take(nowNanos)) {
             log.info("host {} is back: heartbeat again after {} s", back.host().label(), back.silentSeconds());
-        }
-    }
-
-    /**
-     * Lines of one kind, at most {@link #HOST_LINES_PER_MINUTE} in a minute from the first; the rest counted until
-     * the minute is over.
-     */
-    private static final class LinesPerMinute {
-        private static final long MINUTE_NANOS = 60_000_000_000L;
-        private boolean open;
-        private long minuteStart;
-        private int logged;
-        private long leftOut;
-
-        boolean take(long nowNanos) {
-            if (open && leftOut == 0 && nowNanos - minuteStart >= MINUTE_NANOS) {
-                open = false; // one that left lines out ends when it says so (leftOut)
-            }
-            if (!open) {
-                open = true;
-                minuteStart = nowNanos;
-                logged = 0;
-            }
-            if (logged < HOST_LINES_PER_MINUTE) {
-                logged++;
-                return true;
-            }
-            leftOut++;
-            return false;
-        }
-
-        /** How many the minute left out, once it is over (then it ends); 0 before. */
-        long leftOut(long nowNanos) {
-            if (leftOut == 0 || nowNanos - minuteStart < MINUTE_NANOS) {
-                return 0;
-            }
-            long n = leftOut;
-            leftOut = 0;
-            open = false;
-            return n;
         }
     }
 

@@ -104,7 +104,7 @@ class EventFieldsTest {
                 LegacyFieldsMode.AUTO, LabelFilter.ALL, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, DeliveryOptions.DEFAULT_MAX_PENDING_BYTES, Duration.ZERO,
-                Duration.ZERO, "test-instance",
+                Duration.ZERO, Duration.ofMinutes(2), "test-instance",
                 ResendWindow.Bound.DEFAULT, false);
         assertThat(Forwarder.consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG))
                 .as("16 MiB of records of 2 MiB").isEqualTo("8");

@@ -3,12 +3,21 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -19,6 +28,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.internals.KafkaFutureImpl;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which partitions the open-transaction watch holds back from counting as live (the unit layer under
@@ -33,9 +43,18 @@ class OpenTransactionWatchTest {
 
     /** The leader of UNREACHABLE never answers ({@code hung}) or refuses at once; the others answer. */
     private static Admin leaders(boolean hung) {
+        return leaders(hung, new AtomicLong(90), new AtomicInteger());
+    }
+
+    /**
+     * As above, OPEN's stable end at {@code openStable} (its written end 100) and each call of listOffsets counted in
+     * {@code calls} (a reading makes two).
+     */
+    private static Admin leaders(boolean hung, AtomicLong openStable, AtomicInteger calls) {
         return (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "listOffsets" -> {
+                        calls.incrementAndGet();
                         @SuppressWarnings("unchecked")
                         Map<TopicPartition, OffsetSpec> asked = (Map<TopicPartition, OffsetSpec>) args[0];
                         boolean committed = ((ListOffsetsOptions) args[1]).isolationLevel()
@@ -49,7 +68,7 @@ class OpenTransactionWatchTest {
                                     answer.completeExceptionally(new TimeoutException("no answer from its leader"));
                                 }
                             } else {
-                                long end = tp.equals(OPEN) && committed ? 90 : 100; // a transaction open at 90
+                                long end = tp.equals(OPEN) && committed ? openStable.get() : 100; // open at 90
                                 answer.complete(new ListOffsetsResult.ListOffsetsResultInfo(end, -1, Optional.empty()));
                             }
                             answers.put(tp, answer);
@@ -64,7 +83,8 @@ class OpenTransactionWatchTest {
     @Test
     void aPartitionWhoseLeaderDoesNotAnswerWhileTheOthersDoIsHeldBack() {
         for (boolean hung : new boolean[] {true, false}) {
-            try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(hung), System::nanoTime)) {
+            try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(hung), System::nanoTime,
+                    Duration.ofMinutes(2), new ForwarderMetrics())) {
                 watch.watch(Set.of(CAUGHT_UP, UNREACHABLE, OPEN));
 
                 await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
@@ -78,10 +98,92 @@ class OpenTransactionWatchTest {
     /** No leader answers: nothing is known, the lag alone judges, as when the ends cannot be read at all. */
     @Test
     void noPartitionIsHeldBackWhenNoLeaderAnswers() {
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(false), System::nanoTime)) {
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(false), System::nanoTime,
+                Duration.ofMinutes(2), new ForwarderMetrics())) {
             watch.watch(Set.of(UNREACHABLE));
             await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                     .until(() -> !watch.holdBack(UNREACHABLE));
         }
+    }
+
+    /**
+     * A stable end that stands still, records written past it, for --stalled-after is said once, in a WARN line naming
+     * the partition, where its stable end stands, for how long and how many records wait behind it, and counted in
+     * the metrics; when it moves, an INFO line says how long it was held. Before, nothing said it: the lag read 0,
+     * /healthz 200, and every host of the partition had its alerts delayed silently.
+     */
+    @Test
+    void aStableEndThatStandsStillPastTheThresholdIsSaidOnceAndCountedUntilItMoves() {
+        AtomicLong clock = new AtomicLong(1_000 * SECOND);
+        AtomicLong openStable = new AtomicLong(90);
+        AtomicInteger calls = new AtomicInteger();
+        ForwarderMetrics metrics = new ForwarderMetrics();
+        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        watchLog.addAppender(logged);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(false, openStable, calls), clock::get,
+                Duration.ofMinutes(2), metrics)) {
+            watch.watch(Set.of(CAUGHT_UP, UNREACHABLE, OPEN));
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
+
+            clock.addAndGet(119 * SECOND);
+            awaitReadings(calls, 1);
+            assertThat(stallLines(logged)).as("within the threshold").isEmpty();
+            assertThat(gauge(metrics, "dwb_forwarder_partitions_stalled")).isZero();
+
+            clock.addAndGet(SECOND);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stallLines(logged).isEmpty());
+            assertThat(stallLines(logged)).singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage()).startsWith("partition events-2 stalled: its stable end has stood "
+                        + "at offset 90 for 120 s with 10 record(s) written past it").contains(
+                        "kafka-transactions.sh describe-producers --topic events --partition 2");
+            });
+            assertThat(gauge(metrics, "dwb_forwarder_partitions_stalled")).isEqualTo(1);
+            assertThat(gauge(metrics, "dwb_forwarder_stalled_records")).isEqualTo(10);
+            assertThat(gauge(metrics, "dwb_forwarder_stall_seconds")).isEqualTo(120);
+
+            clock.addAndGet(600 * SECOND);
+            awaitReadings(calls, 2);
+            assertThat(stallLines(logged)).as("said once a stall, a leader that does not answer none").hasSize(1);
+            assertThat(gauge(metrics, "dwb_forwarder_stall_seconds")).isGreaterThanOrEqualTo(720);
+
+            openStable.set(100);
+            clock.addAndGet(SECOND);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stallLines(logged).size() == 2);
+            assertThat(stallLines(logged).get(1)).satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.INFO);
+                assertThat(e.getFormattedMessage()).startsWith("partition events-2 moves again: its stable end, held "
+                        + "at offset 90 for 721 s, is now 100");
+            });
+            assertThat(gauge(metrics, "dwb_forwarder_partitions_stalled")).isZero();
+            assertThat(gauge(metrics, "dwb_forwarder_stall_seconds")).isZero();
+            assertThat(gauge(metrics, "dwb_forwarder_stalled_records")).isZero();
+        } finally {
+            watchLog.detachAppender(logged);
+        }
+    }
+
+    private static final long SECOND = 1_000_000_000L;
+
+    /** Waits until the watch has made {@code readings} more readings (two calls each) after the present one. */
+    private static void awaitReadings(AtomicInteger calls, int readings) {
+        int target = (calls.get() / 2 + 1 + readings) * 2;
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() >= target);
+    }
+
+    private static List<ILoggingEvent> stallLines(ListAppender<ILoggingEvent> logged) {
+        return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().startsWith("partition "))
+                .toList();
+    }
+
+    private static double gauge(ForwarderMetrics metrics, String name) {
+        for (MetricSnapshot s : metrics.registry().scrape()) {
+            if (s.getMetadata().getPrometheusName().equals(name)) {
+                return ((GaugeSnapshot) s).getDataPoints().get(0).getValue();
+            }
+        }
+        throw new AssertionError("no metric " + name);
     }
 }
