@@ -48,11 +48,12 @@ public final class CaptureLoop {
     /**
      * The first wait, in seconds, before a new producer after a Kafka failure (a transaction that failed, timed out or
      * was refused, a producer that could not be built or made ready); it doubles up to {@link
-     * #KAFKA_RETRY_MAX_SECONDS} while Kafka keeps failing and starts again from here once a producer is ready. Kafka's
-     * own: the engine's reconnection settings ({@code --reconnect-max-wait}, or the wodle's fixed {@code interval},
-     * 60 s by default) are for an engine that is away. Taken from them, a wodle-run listener waited a whole interval
-     * after any Kafka failure, publishing no heartbeat (its host reported silent after 90 s) while the subscription
-     * filled the queue. Constants of the language, so that {@code --help} ({@link CaptureOptions}) names them too.
+     * #KAFKA_RETRY_MAX_SECONDS} while Kafka keeps failing and starts again from here once a transaction commits, not
+     * once a producer is ready ({@link KafkaRetryWait}). Kafka's own: the engine's reconnection settings ({@code
+     * --reconnect-max-wait}, or the wodle's fixed {@code interval}, 60 s by default) are for an engine that is away.
+     * Taken from them, a wodle-run listener waited a whole interval after any Kafka failure, publishing no heartbeat
+     * (its host reported silent after 90 s) while the subscription filled the queue. Constants of the language, so
+     * that {@code --help} ({@link CaptureOptions}) names them too.
      */
     static final long KAFKA_RETRY_FIRST_SECONDS = 1;
     /** The longest wait, in seconds, between two producers while Kafka keeps failing. */
@@ -101,6 +102,9 @@ public final class CaptureLoop {
     private int subscriptions;
     /** What the log says of Kafka outages: each once, however many producers it takes. */
     private final KafkaOutageReport outage = new KafkaOutageReport(log);
+    /** The wait before the next producer after a Kafka failure: started over by a commit, as an outage is ended. */
+    private final KafkaRetryWait kafkaRetries = new KafkaRetryWait(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
+            Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS));
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
         this(settings, kafka, queue, metrics, null);
@@ -273,8 +277,6 @@ public final class CaptureLoop {
 
     private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
                         CheckpointStore store, TopicRecords records) {
-        Backoff kafkaBackoff = new Backoff(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
-                Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS));
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         while (!stopping()) {
@@ -283,7 +285,7 @@ public final class CaptureLoop {
                 // service's records go while its brokers are down) ended the listener, and what it held with it.
                 try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
                         nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka),
-                        outage::committed)) {
+                        this::kafkaCommitted)) {
                     metrics.producer(publisher::kafkaMetrics);
                     CheckpointStore.Stored stored = kafkaWaits.during(() -> {
                         publisher.init();
@@ -296,8 +298,7 @@ public final class CaptureLoop {
                     // unreadable since this listener committed its own is overwritten by the next commit.
                     unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
                             || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null : stored.unreadable();
-                    kafkaReady = true;
-                    kafkaBackoff.reset();
+                    kafkaReady = true; // the retries' wait is started over by a commit, not here
                     log.atLevel(outage.ready()).log("Kafka ready at {}: transactional id {}, {}",
                             kafka.getProperty("bootstrap.servers"), host.transactionalId(), checkpoint.map(c ->
                                     "resuming from checkpoint " + ContractJson.rfc3339(c.timeNano()) + " (event "
@@ -334,7 +335,7 @@ public final class CaptureLoop {
                                 outOfTime.abortedByBroker() ? "the broker aborted it (transaction.timeout.ms)"
                                         : "the producer's wait ran out (max.block.ms)", budget.records());
                     }
-                    Duration wait = kafkaBackoff.next();
+                    Duration wait = kafkaRetries.failed();
                     boolean ownWords = e instanceof TransactionalPublisher.TransactionTimedOut
                             || e instanceof TransactionalPublisher.InvalidState;
                     boolean newFailure;
@@ -373,6 +374,15 @@ public final class CaptureLoop {
         }
         // Stopped while waiting to try Kafka again.
         return subscriptions == 0 ? stoppedBeforeKafka() : stoppedWithKafkaUnavailable(host);
+    }
+
+    /**
+     * A transaction committed, on the publishing thread: Kafka takes them again. The outage is over in the log, and
+     * the next failure is retried after the first wait again.
+     */
+    private void kafkaCommitted() {
+        outage.committed();
+        kafkaRetries.committed();
     }
 
     private int stoppedWithKafkaUnavailable(HostIdentity host) {

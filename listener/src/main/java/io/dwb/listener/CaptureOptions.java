@@ -58,7 +58,7 @@ public final class CaptureOptions {
             converter = DurationArgument.Converter.class,
             description = "Longest wait between reconnection attempts to the Docker engine; waits start at 1 s "
                     + "and double. Kafka's retries have their own backoff, " + CaptureLoop.KAFKA_RETRY_FIRST_SECONDS
-                    + " s doubling up to " + CaptureLoop.KAFKA_RETRY_MAX_SECONDS + " s "
+                    + " s doubling up to " + CaptureLoop.KAFKA_RETRY_MAX_SECONDS + " s until a transaction commits "
                     + "(env: DWB_RECONNECT_MAX_WAIT).")
     Duration reconnectMaxWait;
 

@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -137,11 +138,18 @@ class RefusedTransactionTest {
 
     /**
      * Producers that Kafka takes (initTransactions, the checkpoint lookup is the broker's) and whose commits it fails,
-     * the first {@code failing} of them, as when the events topic's ACL was revoked; then ones that work.
+     * the first {@code failing} of them, as when the events topic's ACL was revoked; then ones that work, but for one
+     * commit of events once {@link #failOnce} is set.
      */
     private static final class FailingCommits implements TransactionalPublisher.ProducerSource {
         private final int failing;
         final List<MockProducer<byte[], byte[]>> built = new CopyOnWriteArrayList<>();
+        /** When each was built ({@link System#nanoTime}): the loop asks for the next one once it has waited. */
+        final List<Long> builtAtNanos = new CopyOnWriteArrayList<>();
+        /** Set: the next commit with events fails, whichever producer makes it. */
+        final AtomicBoolean failOnce = new AtomicBoolean();
+        /** When a commit last failed ({@link System#nanoTime}). */
+        volatile long failedAtNanos;
 
         FailingCommits(int failing) {
             this.failing = failing;
@@ -149,16 +157,21 @@ class RefusedTransactionTest {
 
         @Override
         public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
-            MockProducer<byte[], byte[]> p = built.size() >= failing ? new MockProducer<>(true, null,
-                    new ByteArraySerializer(), new ByteArraySerializer()) : new MockProducer<>(true, null,
-                    new ByteArraySerializer(), new ByteArraySerializer()) {
-                        @Override
-                        public void commitTransaction() {
-                            throw new KafkaException("Cannot execute transactional method because we are in an "
-                                    + "error state", new TopicAuthorizationException("Not authorized to access "
-                                    + "topics: [events]"));
-                        }
-                    };
+            boolean fails = built.size() < failing;
+            MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public void commitTransaction() {
+                    if (fails || !events(uncommittedRecords()).isEmpty() && failOnce.getAndSet(false)) {
+                        failedAtNanos = System.nanoTime();
+                        throw new KafkaException("Cannot execute transactional method because we are in an error "
+                                + "state", new TopicAuthorizationException("Not authorized to access topics: "
+                                + "[events]"));
+                    }
+                    super.commitTransaction();
+                }
+            };
+            builtAtNanos.add(System.nanoTime());
             built.add(p);
             return p;
         }
@@ -358,13 +371,19 @@ class RefusedTransactionTest {
     }
 
     /**
-     * Each producer made ready and each of its transactions failed, four times over: the outage is said once, then
-     * that Kafka was back, then that it failed again once; the other retries are DEBUG, until a transaction commits.
-     * Before, a producer made ready ended the outage in the log: a WARN and "Kafka ready" for each retry, for ever.
+     * Each producer made ready and each of its transactions failed, three times over (a revoked WRITE ACL, a topic
+     * whose min.insync.replicas cannot be met): the wait before the next producer doubles (1 s, 2 s, 4 s) until a
+     * transaction commits, and the outage is said once, then that Kafka was back, then that it failed again once (the
+     * other retries are DEBUG). Once a transaction committed, a failure is a new outage, retried after 1 s again.
+     * Before, a producer made ready started the backoff over, so each listener built a producer, asked the
+     * transaction coordinator (initTransactions) and looked up its checkpoint every second for as long as the
+     * transactions failed: a fleet's thousands a second on the cluster in trouble. (And earlier, it ended the outage
+     * in the log too: a WARN and "Kafka ready" for each retry.)
      */
     @Test
-    void aKafkaThatTakesEachProducerAndFailsItsTransactionsIsOneOutageInTheLog(Broker broker) throws Exception {
-        FailingCommits producers = new FailingCommits(4);
+    void aKafkaThatTakesEachProducerAndFailsItsTransactionsIsOneOutageRetriedLessAndLessOften(Broker broker)
+            throws Exception {
+        FailingCommits producers = new FailingCommits(3);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
         Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
@@ -373,22 +392,43 @@ class RefusedTransactionTest {
             CaptureLoop loop = loop(broker, producers);
             Future<Integer> run = loopThread.submit(loop::run);
             String volume = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 4
+                    && mentions(volume, events(producers.built.get(3).history())) == 2);
+            // Kafka works again (the 4th producer committed); one more failure.
+            producers.failOnce.set(true);
+            String later = twoEventsOnceSubscribed(loop, run);
             await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 5
-                    && mentions(volume, events(producers.built.get(4).history())) == 2);
+                    && mentions(later, events(producers.built.get(4).history())) == 2);
             loop.requestStop();
             assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
         } finally {
             loopLog.detachAppender(lines);
         }
 
+        // A failed commit, then the loop's wait, then the next producer: the time between two is at least that wait.
+        List<Long> at = producers.builtAtNanos;
+        assertThat(at).hasSize(5);
+        for (int i = 1; i < 4; i++) {
+            assertThat(Duration.ofNanos(at.get(i) - at.get(i - 1))).as("from producer %d to producer %d", i, i + 1)
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(CaptureLoop.KAFKA_RETRY_FIRST_SECONDS << (i - 1)));
+        }
+        assertThat(Duration.ofNanos(at.get(3) - at.get(0))).as("the 4th producer after the first: 1 + 2 + 4 s")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+        assertThat(Duration.ofNanos(at.get(4) - producers.failedAtNanos))
+                .as("the failure after a commit: retried after the first wait, not the 8 s that came next")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(CaptureLoop.KAFKA_RETRY_FIRST_SECONDS))
+                .isLessThan(Duration.ofSeconds(5));
+
+        // (MockProducers write no checkpoint to the broker: the last producer's lookup WARNs that it found none.)
         List<String> warnings = lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage).toList();
-        assertThat(warnings).hasSize(2).allSatisfy(w -> assertThat(w).contains("TopicAuthorizationException"));
+                .map(ILoggingEvent::getFormattedMessage).filter(l -> l.startsWith("Kafka unavailable")).toList();
+        assertThat(warnings).hasSize(3).allSatisfy(w -> assertThat(w).contains("TopicAuthorizationException"));
         assertThat(warnings.get(0)).startsWith("Kafka unavailable: ");
         assertThat(warnings.get(1)).startsWith("Kafka unavailable again before a transaction committed: ");
-        // The start's, and the first return's.
+        assertThat(warnings.get(2)).as("after a commit, a new outage").startsWith("Kafka unavailable: ");
+        // The start's, the first outage's first return, the second outage's return.
         assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.INFO
-                && e.getFormattedMessage().startsWith("Kafka ready at "))).hasSize(2);
+                && e.getFormattedMessage().startsWith("Kafka ready at "))).hasSize(3);
     }
 
     @Test
