@@ -99,6 +99,10 @@ public final class Forwarder implements AutoCloseable {
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         }
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords(settings)));
+        // What the consumer fetched waits in it, out of PollBudget's sight, until polls take it: bounded too.
+        p.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(fetchMaxBytes(settings)));
+        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                String.valueOf(maxPartitionFetchBytes(settings)));
         // The listener writes in transactions: aborted ones must never reach Wazuh.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -159,6 +163,28 @@ public final class Forwarder implements AutoCloseable {
     static int maxPollRecords(ForwarderSettings settings) {
         return (int) Math.min(Integer.MAX_VALUE,
                 Math.max(1, settings.maxPendingBytes() / TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES));
+    }
+
+    /**
+     * The default {@code fetch.max.bytes}: a quarter of {@code --max-pending-bytes} (4 MiB by default), the most one
+     * fetch response from a broker brings (compressed), unless its first batch is larger (Kafka then sends that batch
+     * alone). The consumer reads a response into one buffer and holds it until every partition's part of it is
+     * polled; with Kafka's 50 MiB (1 MiB a partition) a forwarder assigned 48 partitions with a backlog (a Wazuh
+     * outage, or the survivor of a scale-in) asked for one buffer of 48 MiB, larger than either generation of its
+     * 72 MB heap (32 MB each), and exited on OutOfMemoryError before its first datagram, at the same offsets after
+     * each restart (32 partitions too; 24 after a few datagrams: {@code FetchMemoryTest}, docs/forwarder.md).
+     */
+    static int fetchMaxBytes(ForwarderSettings settings) {
+        return (int) Math.min(Integer.MAX_VALUE, settings.maxPendingBytes() / 4);
+    }
+
+    /**
+     * The default {@code max.partition.fetch.bytes}: a sixteenth of {@code --max-pending-bytes} (1 MiB by default,
+     * Kafka's own), so that a response holds data of at least four partitions; a partition's first batch comes whole
+     * even when it is larger.
+     */
+    static int maxPartitionFetchBytes(ForwarderSettings settings) {
+        return (int) Math.min(Integer.MAX_VALUE, settings.maxPendingBytes() / 16);
     }
 
     /** What to say when {@code --kafka-config} raises {@code max.poll.records} past {@link #maxPollRecords}. */
