@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.SplittableRandom;
 import io.dwb.listener.TransactionPump.GapCause;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
@@ -104,7 +105,7 @@ public final class CaptureLoop {
     private final KafkaOutageReport outage = new KafkaOutageReport(log);
     /** The wait before the next producer after a Kafka failure: started over by a commit, as an outage is ended. */
     private final KafkaRetryWait kafkaRetries = new KafkaRetryWait(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
-            Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS));
+            Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS), new SplittableRandom()::nextDouble);
 
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
         this(settings, kafka, queue, metrics, null);

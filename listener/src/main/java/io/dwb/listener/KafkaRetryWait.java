@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.runtime.Backoff;
 import java.time.Duration;
+import java.util.function.DoubleSupplier;
 
 /**
  * How long the listener waits after a Kafka failure before its next producer: {@code first} after a failure that
@@ -18,11 +19,13 @@ final class KafkaRetryWait {
     private final Backoff backoff;
 
     /**
-     * @param first the wait after a failure that follows a commit
-     * @param max   the longest wait, while no transaction commits
+     * @param first   the wait after a failure that follows a commit
+     * @param max     the longest wait, while no transaction commits
+     * @param uniform values in [0, 1): each wait is up to {@link Backoff#SPREAD} longer by them, so that a fleet's
+     *                listeners that failed together (their cluster away) do not all come back at the same instants
      */
-    KafkaRetryWait(Duration first, Duration max) {
-        this.backoff = new Backoff(first, max);
+    KafkaRetryWait(Duration first, Duration max, DoubleSupplier uniform) {
+        this.backoff = new Backoff(first, max).spread(uniform);
     }
 
     /**

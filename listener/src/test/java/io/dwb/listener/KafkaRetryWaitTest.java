@@ -15,7 +15,15 @@ class KafkaRetryWaitTest {
     private static final Duration FIRST = Duration.ofSeconds(CaptureLoop.KAFKA_RETRY_FIRST_SECONDS);
     private static final Duration MAX = Duration.ofSeconds(CaptureLoop.KAFKA_RETRY_MAX_SECONDS);
 
-    private final KafkaRetryWait waits = new KafkaRetryWait(FIRST, MAX);
+    private final KafkaRetryWait waits = new KafkaRetryWait(FIRST, MAX, () -> 0); // no spread: the bare waits
+
+    /** Each wait is up to a quarter longer at random: a fleet failing together does not come back as one herd. */
+    @Test
+    void eachWaitIsSpreadUpToAQuarterLonger() {
+        KafkaRetryWait spread = new KafkaRetryWait(FIRST, MAX, () -> 0.5);
+        assertThat(spread.failed()).isEqualTo(Duration.ofMillis(1_125));
+        assertThat(spread.failed()).isEqualTo(Duration.ofMillis(2_250));
+    }
 
     @Test
     void aSingleFailureIsRetriedAfterTheFirstWait() {

@@ -47,6 +47,13 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
     }
 
+    /** The address or port cannot be listened on now: perhaps not for long (exit 1). */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /**
      * @param registry     the process's own metrics
      * @param kafkaClients its Kafka clients, served once however many stages share them
@@ -56,16 +63,19 @@ public final class MetricsEndpoint implements AutoCloseable {
         if (binding.port() == 0) {
             return new MetricsEndpoint(null);
         }
+        // Exit 1, which systemd restarts, not 2 (a configuration error, which it does not): at boot, an address may
+        // not be this host's yet (an IPv6 address still tentative, a VIP not assigned, a name not resolving yet) and a
+        // port may still be held by the process this one replaces; exit 2 left the host without capture for good.
         HttpServer server;
         try {
             InetSocketAddress address = new InetSocketAddress(binding.address(), binding.port());
             if (address.isUnresolved()) {
-                throw new ConfigurationError("cannot listen for metrics on " + binding.address()
-                        + ": not an address of this host");
+                throw new Unavailable("cannot listen for metrics on " + binding.address()
+                        + ": the name does not resolve to an address of this host", null);
             }
             server = HttpServer.create(address, 16);
         } catch (IOException e) {
-            throw new ConfigurationError("cannot listen for metrics on " + binding.address() + " port "
+            throw new Unavailable("cannot listen for metrics on " + binding.address() + " port "
                     + binding.port() + ": " + e.getMessage(), e);
         }
         // The process's own metrics, its Kafka clients', then the JVM's and the process's (memory, GC, threads, CPU,
