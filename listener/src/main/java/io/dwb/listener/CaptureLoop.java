@@ -13,7 +13,9 @@ import io.dwb.schemas.GapReason;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
+import io.dwb.runtime.Causes;
 import io.dwb.runtime.ClientTimeouts;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProvisioner;
@@ -81,6 +83,12 @@ public final class CaptureLoop {
     private final LongSupplier epochNanos;
     private final TransactionalPublisher.ProducerSource producerSource;
     private volatile boolean kafkaReady;
+    /**
+     * Kafka took this listener's transactional id once in this process (a producer's {@code initTransactions}): a
+     * refusal of it afterwards is an ACL removed for a while, retried, not a configuration error (exit 2, which
+     * systemd does not restart).
+     */
+    private boolean transactionalIdTaken;
     private volatile EventStream currentStream;
 
     /**
@@ -290,6 +298,7 @@ public final class CaptureLoop {
                     metrics.producer(publisher::kafkaMetrics);
                     CheckpointStore.Stored stored = kafkaWaits.during(() -> {
                         publisher.init();
+                        transactionalIdTaken = true;
                         return store.read(host.id());
                     });
                     Optional<Checkpoint> checkpoint = stored.readable();
@@ -316,6 +325,15 @@ public final class CaptureLoop {
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
+                    boolean idRefused = e instanceof TransactionalPublisher.TransactionalIdRefused;
+                    if (idRefused && !transactionalIdTaken && !stopping()) {
+                        // Refused from the start: the ACL is missing, the operator's to add (exit 2).
+                        throw new ConfigurationError("not authorized to use transactional id "
+                                + host.transactionalId() + " (" + Causes.root(e).getMessage() + "): grant this "
+                                + "listener's principal Write and Describe on transactional id "
+                                + host.transactionalId() + " (a prefixed ACL on docker-listener-, docs/security.md)",
+                                e);
+                    }
                     if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
                         throw new Fenced(e); // refused again soon after: another listener takes the id back
                     }
@@ -345,7 +363,12 @@ public final class CaptureLoop {
                         outage.failedInOwnWords();
                         newFailure = true;
                     } else {
-                        newFailure = outage.unavailable(e.getMessage(), wait);
+                        // A refused transactional id once taken: an ACL removed for a while (re-applied, an
+                        // authorizer that cannot reach its policy server), retried as a refused topic ACL is; before,
+                        // the next producer's refusal exited 2, which systemd does not restart, for the whole fleet.
+                        newFailure = outage.unavailable(idRefused ? e.getMessage() + ": check the ACLs of this "
+                                + "listener's principal: Write and Describe on transactional id "
+                                + host.transactionalId() + " (docs/security.md)" : e.getMessage(), wait);
                     }
                     if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
                         log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",

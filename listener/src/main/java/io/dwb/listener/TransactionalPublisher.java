@@ -225,8 +225,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             throw new Fenced(e);
         } catch (TransactionalIdAuthorizationException e) {
-            throw new ConfigurationError("not authorized to use transactional id: "
-                    + e.getMessage(), e);
+            // Whether an operator's to fix (refused from the start) or a moment's (taken before): the caller's to say.
+            throw new TransactionalIdRefused("Kafka refused this listener's principal its transactional id when "
+                    + "starting a producer (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         } catch (KafkaException e) {
             if (cause(e, InvalidTxnTimeoutException.class) != null || String.valueOf(e.getMessage())
                     .contains(Errors.INVALID_TRANSACTION_TIMEOUT.message())) {
@@ -323,6 +324,10 @@ public final class TransactionalPublisher implements AutoCloseable {
             return new KafkaUnavailable("the broker refused a record timestamp (" + refusedTime.getMessage()
                     + "): this host's clock is further from the broker's than the events topic's "
                     + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
+        }
+        if (cause(e, TransactionalIdAuthorizationException.class) != null) {
+            return new TransactionalIdRefused("Kafka refused the transaction: this listener's principal may not use "
+                    + "its transactional id (" + e.getMessage() + rootCause(e) + ")", e);
         }
         Progress outOfTime = new Progress(sent, acknowledgedCount.get(), false);
         // Kafka no longer takes this producer's epoch: a newer producer or the broker's timeout aborted its
@@ -428,6 +433,17 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     public static final class InvalidState extends KafkaUnavailable {
         InvalidState(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Kafka refused the listener's principal its transactional id (a {@code TransactionalIdAuthorizationException}):
+     * its ACL missing. From the start, a configuration to fix; once the id was taken in this process, an ACL removed
+     * for a while (re-applied, an authorizer that cannot reach its policy), retried as any Kafka failure.
+     */
+    public static final class TransactionalIdRefused extends KafkaUnavailable {
+        TransactionalIdRefused(String message, Throwable cause) {
             super(message, cause);
         }
     }

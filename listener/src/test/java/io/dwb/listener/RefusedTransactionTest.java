@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
@@ -36,6 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -175,6 +177,116 @@ class RefusedTransactionTest {
             built.add(p);
             return p;
         }
+    }
+
+    /**
+     * The transactional id's ACL missing for a while (removed and added again by Terraform, an authorizer that cannot
+     * reach its policy server, a move to per-host literal ACLs): the first {@code refusedFirst} producers cannot be
+     * made ready (initTransactions refused), then one works whose commits of events are refused, the next one's
+     * initTransactions is refused too, and the ones after it work.
+     */
+    private static final class TransactionalIdRevoked implements TransactionalPublisher.ProducerSource {
+        private final int refusedFirst;
+        final List<MockProducer<byte[], byte[]>> built = new CopyOnWriteArrayList<>();
+        /** What the producer whose commits were refused held. */
+        final List<ProducerRecord<byte[], byte[]>> refused = new CopyOnWriteArrayList<>();
+        /** When each was built ({@link System#nanoTime}): the loop asks for the next one once it has waited. */
+        final List<Long> builtAtNanos = new CopyOnWriteArrayList<>();
+
+        TransactionalIdRevoked(int refusedFirst) {
+            this.refusedFirst = refusedFirst;
+        }
+
+        @Override
+        public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+            int n = built.size() - refusedFirst;
+            MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public void initTransactions() {
+                    if (n < 0 || n == 1) {
+                        throw new TransactionalIdAuthorizationException("Transactional Id authorization failed.");
+                    }
+                    super.initTransactions();
+                }
+
+                @Override
+                public void commitTransaction() {
+                    if (n == 0 && !events(uncommittedRecords()).isEmpty()) {
+                        refused.addAll(uncommittedRecords());
+                        throw new KafkaException("Cannot execute transactional method because we are in an error "
+                                + "state", new TransactionalIdAuthorizationException("Transactional Id "
+                                + "authorization failed."));
+                    }
+                    super.commitTransaction();
+                }
+            };
+            builtAtNanos.add(System.nanoTime());
+            built.add(p);
+            return p;
+        }
+    }
+
+    /**
+     * A listener that took its transactional id, then had it refused for a while (a commit refused, the next
+     * producer's initTransactions refused too) goes on: a WARN says what is refused and which ACL to check, the next
+     * producer comes after the Kafka retries' wait, and it publishes what was held, once. Before, the second refusal
+     * was a configuration error: exit 2, which systemd does not restart (RestartPreventExitStatus=2), the events held
+     * lost, every listener that committed in that window (a heartbeat at least every 30 s) stopped for good.
+     */
+    @Test
+    void aTransactionalIdRefusedForAWhileAfterTheStartIsRetried(Broker broker) throws Exception {
+        TransactionalIdRevoked producers = new TransactionalIdRevoked(0);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
+        loopLog.addAppender(lines);
+        String volume;
+        try {
+            CaptureLoop loop = loop(broker, producers);
+            Future<Integer> run = loopThread.submit(loop::run);
+            volume = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 3
+                    && mentions(volume, events(producers.built.get(2).history())) == 2);
+            assertThat(run.isDone()).as("the listener still runs").isFalse();
+            loop.requestStop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+        } finally {
+            loopLog.detachAppender(lines);
+        }
+
+        List<String> refused = events(producers.refused);
+        assertThat(refused).isNotEmpty();
+        assertThat(events(producers.built.get(2).history())).startsWith(refused.toArray(String[]::new))
+                .doesNotHaveDuplicates();
+        assertThat(producers.built).hasSize(3);
+        // The refused commit, the first wait (1 s), producer 2 refused, the next wait (2 s), producer 3.
+        assertThat(Duration.ofNanos(producers.builtAtNanos.get(2) - producers.builtAtNanos.get(1)))
+                .as("from the refused producer to the next").isGreaterThanOrEqualTo(Duration.ofSeconds(
+                        CaptureLoop.KAFKA_RETRY_FIRST_SECONDS << 1));
+        List<String> warnings = lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).filter(l -> l.startsWith("Kafka unavailable")).toList();
+        assertThat(warnings).hasSize(1).allSatisfy(w -> assertThat(w)
+                .contains("TransactionalIdAuthorizationException")
+                .contains("Write and Describe on transactional id docker-listener-")
+                .contains("docs/security.md"));
+    }
+
+    /**
+     * Refused from the start, by Kafka that never took the id in this process: the ACL is missing, an operator's to
+     * add; the listener exits 2 (a configuration error, which systemd does not restart) saying which ACL.
+     */
+    @Test
+    void aTransactionalIdRefusedFromTheStartIsAConfigurationError(Broker broker) throws Exception {
+        TransactionalIdRevoked producers = new TransactionalIdRevoked(1);
+        CaptureLoop loop = loop(broker, producers);
+        Future<Integer> run = loopThread.submit(loop::run);
+        Throwable exit = catchThrowable(() -> run.get(60, TimeUnit.SECONDS));
+        assertThat(exit).isInstanceOf(ExecutionException.class);
+        assertThat(exit.getCause()).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("not authorized to use transactional id docker-listener-")
+                .hasMessageContaining("Write and Describe").hasMessageContaining("docs/security.md");
+        assertThat(producers.built).hasSize(1);
     }
 
     /**
