@@ -41,7 +41,8 @@ final class NativeCodecFailure {
                 + "compression.type) cannot load (" + detail + "); it is loaded from a copy written to the "
                 + "temporary directory (java.io.tmpdir=" + System.getProperty("java.io.tmpdir") + "), which must "
                 + "allow exec: mount /tmp with exec (Compose: tmpfs \"/tmp:exec,mode=1777\", docker run: --tmpfs "
-                + "/tmp:exec), or point -Djava.io.tmpdir (JAVA_OPTS) at a writable directory that allows exec",
+                + "/tmp:exec), or set -Djava.io.tmpdir to a writable directory that allows exec (JAVA_OPTS "
+                + "replaces all the flags of jvm.options: keep them)",
                 failure);
     }
 
