@@ -1,5 +1,6 @@
 package io.dwb.listener;
 
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HostPartition;
@@ -179,8 +180,20 @@ public final class CheckpointStore implements AutoCloseable {
             }
             return new Lookup(Stored.NONE, tp, read);
         } catch (KafkaException e) {
+            // zstd's failure to load its native library comes wrapped: a configuration error, not Kafka away.
+            ConfigurationError codec = NativeCodecFailure.of(e, "the checkpoints topic " + topic);
+            if (codec != null) {
+                throw codec;
+            }
             throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
                     + e.getMessage(), e);
+        } catch (LinkageError | RuntimeException e) {
+            // snappy's comes raw, an Error no caller catches ("Exception in thread main", exit 1, restarted for ever).
+            ConfigurationError codec = NativeCodecFailure.of(e, "the checkpoints topic " + topic);
+            if (codec != null) {
+                throw codec;
+            }
+            throw e;
         }
     }
 
