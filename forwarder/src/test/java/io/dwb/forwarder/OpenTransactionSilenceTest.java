@@ -8,11 +8,7 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +34,7 @@ class OpenTransactionSilenceTest {
         String topic = TestRecords.topic(broker, "open-txn", 1);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
-             KafkaProducer<byte[], byte[]> dying = transactional(broker, "dying-listener-" + topic);
+             KafkaProducer<byte[], byte[]> dying = TestRecords.transactional(broker, "dying-listener-" + topic);
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString());
              HeartbeatingHosts hosts = HeartbeatingHosts.start(topic, HOSTS, INTERVAL_SECONDS, () -> producer)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
@@ -64,13 +60,5 @@ class OpenTransactionSilenceTest {
                     assertThat(receiver.texts()).as("alerts once it is aborted").isEmpty());
             run.assertAlive();
         }
-    }
-
-    private static KafkaProducer<byte[], byte[]> transactional(SharedKafka.Broker broker, String id) {
-        Properties p = new Properties();
-        p.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
-                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "60000"));
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 }

@@ -14,11 +14,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +46,7 @@ class OpenTransactionStallTest {
         watchLog.addAppender(logged);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
-             KafkaProducer<byte[], byte[]> holder = transactional(broker, "holder-" + topic);
+             KafkaProducer<byte[], byte[]> holder = TestRecords.transactional(broker, "holder-" + topic);
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString(),
                      "--stalled-after", "3s")) {
             long now = System.currentTimeMillis() * 1_000_000L;
@@ -115,14 +111,5 @@ class OpenTransactionStallTest {
             }
         }
         throw new AssertionError("no metric " + name);
-    }
-
-    /** A transactional producer whose transaction the broker would abort only after a minute. */
-    private static KafkaProducer<byte[], byte[]> transactional(SharedKafka.Broker broker, String id) {
-        Properties p = new Properties();
-        p.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
-                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "60000"));
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 }

@@ -115,6 +115,15 @@ final class TestRecords {
         return name;
     }
 
+    /** A transactional producer whose transaction the broker would abort only after a minute. */
+    static KafkaProducer<byte[], byte[]> transactional(SharedKafka.Broker broker, String id) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "60000"));
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     /** A producer for records up to 4 MiB (compressed), as a careless or hostile producer may write them. */
     static KafkaProducer<byte[], byte[]> bigProducer(SharedKafka.Broker broker) {
         java.util.Properties p = new java.util.Properties();
