@@ -621,10 +621,10 @@ public final class DeliveryLoop {
             if (progress != null) {
                 // With the partition's time (where its next owner starts reading its heartbeats again), and whether
                 // host-state alerts wait: what the next owner may take as reported.
-                progress.uncommitted(written, acknowledged, evenUnmoved).ifPresent(next -> offsets.put(tp, new OffsetAndMetadata(
-                        next.offset(), next.leaderEpoch(),
-                        new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()),
-                                pipeline.stateAlertsQueued() > 0).metadata())));
+                String mark = new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()),
+                        pipeline.stateAlertsQueued() > 0).metadata();
+                progress.uncommitted(written, acknowledged, evenUnmoved).ifPresent(next -> offsets.put(tp,
+                        new OffsetAndMetadata(next.offset(), next.leaderEpoch(), mark)));
             }
         }
         return offsets;

@@ -149,19 +149,22 @@ public final class DeliveryOptions {
         if (dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
                 || maxPendingBytes < MIN_MAX_PENDING_BYTES
                 || commitInterval.toMillis() < 1
-                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative() || watchHandover.isNegative()
+                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
+                || watchHandover.isNegative()
                 || stalledAfter.compareTo(Duration.ofSeconds(1)) < 0
                 || resendDatagrams < 0 || resendBytes < 0) {
             throw new ConfigurationError("--dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, --max-pending-bytes >= "
                     + MIN_MAX_PENDING_BYTES + ", "
-                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, --watch-handover >= 0, "
+                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
+                    + "--watch-handover >= 0, "
                     + "--stalled-after >= 1s, --resend-datagrams and --resend-bytes >= 0");
         }
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), labelFilter(),
                 pacing(wazuhQueue, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
-                maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, InstanceId.resolve(instanceId, group, wazuhQueue),
+                maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter,
+                InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 

@@ -1742,7 +1742,7 @@ class DeliveryLoopTest {
     void aPartitionAssignedAtItsPreviousOwnersPositionIsReadAgainBeforeItForItsHostsHeartbeatsOnly() {
         long t0 = 1_764_000_000_000_000_000L;
         DeliveryLoop loop = live(0, 1000); // subscribed, nothing assigned yet
-        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(3, new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata())));
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(3, previousOwnersMark())));
         commits.clear(); // the previous owner's
         firstAtTime.put(P0, 1L);
         consumer.rebalance(List.of(P0));
@@ -1774,7 +1774,7 @@ class DeliveryLoopTest {
     void recordsWrittenAgainBelowThePreviousOwnersPositionAreDelivered() {
         DeliveryLoop loop = live(0, 1000);
         consumer.commitSync(Map.of(P0, new OffsetAndMetadata(4, Optional.of(5),
-                new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata())));
+                previousOwnersMark())));
         commits.clear();
         firstAtTime.put(P0, 1L);
         consumer.rebalance(List.of(P0));
@@ -1797,7 +1797,7 @@ class DeliveryLoopTest {
     @Test
     void aLookBackDeletedBeforeItIsReadAgainIsNoLoss() {
         DeliveryLoop loop = live(0, 1000);
-        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10, new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata())));
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10, previousOwnersMark())));
         commits.clear();
         firstAtTime.put(P0, 2L);
         consumer.rebalance(List.of(P0));
@@ -1964,6 +1964,11 @@ class DeliveryLoopTest {
                 value, timeNano / 1_000_000L);
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS, TimestampType.CREATE_TIME,
                 produced.key().length, value.length, produced.key(), value, produced.headers(), Optional.empty());
+    }
+
+    /** What a previous owner's commit says: its partition's time a second before the records' time, alerts sent. */
+    private static String previousOwnersMark() {
+        return new WatchHandover.Mark(RECORD_TIME_MS - 1000, false).metadata();
     }
 
     private OffsetAndMetadata committedMetadata(TopicPartition tp) {

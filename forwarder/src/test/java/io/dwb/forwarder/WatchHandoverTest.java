@@ -61,10 +61,12 @@ class WatchHandoverTest {
                     long time = System.currentTimeMillis() * 1_000_000L;
                     try {
                         for (String id : Set.copyOf(speaking)) {
-                            end.set(producer.send(TestRecords.heartbeat(topic, id, time, INTERVAL_SECONDS, null)).get().offset() + 1);
+                            end.set(producer.send(TestRecords.heartbeat(topic, id, time, INTERVAL_SECONDS, null))
+                                    .get().offset() + 1);
                         }
                         for (String id : Set.copyOf(stopping)) {
-                            end.set(producer.send(TestRecords.heartbeat(topic, id, time, INTERVAL_SECONDS, true)).get().offset() + 1);
+                            end.set(producer.send(TestRecords.heartbeat(topic, id, time, INTERVAL_SECONDS, true))
+                                    .get().offset() + 1);
                             stopping.remove(id);
                         }
                     } catch (InterruptedException e) {
