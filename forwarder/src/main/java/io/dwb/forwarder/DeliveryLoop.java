@@ -265,6 +265,15 @@ public final class DeliveryLoop {
         }
     }
 
+    /**
+     * What a commit of {@code tp} tells its next owner: the partition's time (where it starts reading heartbeats
+     * again) and whether host-state alerts wait (which hosts it may take as reported).
+     */
+    private String mark(TopicPartition tp) {
+        return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()), pipeline.stateAlertsQueued() > 0)
+                .metadata();
+    }
+
     /** The partition's progress while it is read again for the silent-host watch (see {@link WatchHandover}). */
     private PartitionProgress handingOver(TopicPartition tp) {
         PartitionProgress progress = partitions.get(tp);
@@ -619,12 +628,8 @@ public final class DeliveryLoop {
         for (TopicPartition tp : owned) {
             PartitionProgress progress = partitions.get(tp);
             if (progress != null) {
-                // With the partition's time (where its next owner starts reading its heartbeats again), and whether
-                // host-state alerts wait: what the next owner may take as reported.
-                String mark = new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()),
-                        pipeline.stateAlertsQueued() > 0).metadata();
                 progress.uncommitted(written, acknowledged, evenUnmoved).ifPresent(next -> offsets.put(tp,
-                        new OffsetAndMetadata(next.offset(), next.leaderEpoch(), mark)));
+                        new OffsetAndMetadata(next.offset(), next.leaderEpoch(), mark(tp))));
             }
         }
         return offsets;

@@ -55,6 +55,11 @@ final class WatchHandover {
         static final Mark NONE = new Mark(-1, false);
         private static final String UNSENT = ";dwb-host-alerts-unsent";
 
+        /** {@link #partitionTimeMs}, or {@code otherwise} when not known. */
+        long timeMsOr(long otherwise) {
+            return partitionTimeMs < 0 ? otherwise : partitionTimeMs;
+        }
+
         /** The metadata to commit: empty when there is nothing to tell. */
         String metadata() {
             return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs + (alertsUnsent ? UNSENT : "");
@@ -76,10 +81,6 @@ final class WatchHandover {
         }
     }
 
-    private static long timeOr(Mark mark, long otherwise) {
-        return mark.partitionTimeMs() < 0 ? otherwise : mark.partitionTimeMs();
-    }
-
     /**
      * Seeks each of {@code committed}'s partitions back to its first record of the look-back before its committed
      * offset, when there is one; returns the committed offsets of those sought back. Kafka not answering: none is,
@@ -93,7 +94,7 @@ final class WatchHandover {
         long now = wallClockMs.getAsLong();
         Map<TopicPartition, Long> query = new HashMap<>();
         committed.forEach((tp, offset) -> query.put(tp,
-                Math.max(0, Math.min(timeOr(Mark.of(offset), now), now) - lookBackMs)));
+                Math.max(0, Math.min(Mark.of(offset).timeMsOr(now), now) - lookBackMs)));
         Map<TopicPartition, OffsetAndTimestamp> found;
         try {
             found = consumer.offsetsForTimes(query, TIMEOUT);

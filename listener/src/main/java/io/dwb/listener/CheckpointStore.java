@@ -179,19 +179,16 @@ public final class CheckpointStore implements AutoCloseable {
                 }
             }
             return new Lookup(Stored.NONE, tp, read);
-        } catch (KafkaException e) {
-            // zstd's failure to load its native library comes wrapped: a configuration error, not Kafka away.
+        } catch (LinkageError | RuntimeException e) {
+            // A codec's native library that cannot load is a configuration error, not Kafka away: zstd's failure comes
+            // wrapped in a KafkaException, snappy's raw, an Error no caller catches ("Exception in thread main").
             ConfigurationError codec = NativeCodecFailure.of(e, "the checkpoints topic " + topic);
             if (codec != null) {
                 throw codec;
             }
-            throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
-                    + e.getMessage(), e);
-        } catch (LinkageError | RuntimeException e) {
-            // snappy's comes raw, an Error no caller catches ("Exception in thread main", exit 1, restarted for ever).
-            ConfigurationError codec = NativeCodecFailure.of(e, "the checkpoints topic " + topic);
-            if (codec != null) {
-                throw codec;
+            if (e instanceof KafkaException) {
+                throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
+                        + e.getMessage(), e);
             }
             throw e;
         }

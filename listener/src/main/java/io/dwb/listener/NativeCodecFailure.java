@@ -17,20 +17,12 @@ import io.dwb.runtime.ConfigurationError;
  * "Kafka unavailable" for ever.
  */
 final class NativeCodecFailure {
-    private static final int MAX_DEPTH = 32;
-
     private NativeCodecFailure() {}
 
     /** The configuration error that says what {@code failure} means and how to mend it, or null if it is not one. */
     static ConfigurationError of(Throwable failure, String reading) {
-        Throwable codec = null;
-        int depth = 0;
-        for (Throwable t = failure; t != null && depth < MAX_DEPTH; t = t.getCause(), depth++) {
-            if (t instanceof LinkageError || t.getClass().getName().equals("org.xerial.snappy.SnappyError")) {
-                codec = t;
-                break;
-            }
-        }
+        Throwable codec = Causes.find(failure, t -> t instanceof LinkageError
+                || t.getClass().getName().equals("org.xerial.snappy.SnappyError"));
         if (codec == null) {
             return null;
         }
@@ -44,11 +36,5 @@ final class NativeCodecFailure {
                 + "/tmp:exec), or set -Djava.io.tmpdir to a writable directory that allows exec (JAVA_OPTS "
                 + "replaces all the flags of jvm.options: keep them)",
                 failure);
-    }
-
-    /** {@code failure} as {@link #of}, or {@code failure} itself when it is no codec's. */
-    static RuntimeException orElse(RuntimeException failure, String reading) {
-        ConfigurationError e = of(failure, reading);
-        return e == null ? failure : e;
     }
 }

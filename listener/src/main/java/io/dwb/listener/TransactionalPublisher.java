@@ -362,12 +362,7 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return t;
-            }
-        }
-        return null;
+        return Causes.find(e, type::isInstance);
     }
 
     static long transactionTimeoutMs(Properties clientConfig) {

@@ -24,12 +24,7 @@ public class ConfigurationError extends RuntimeException {
      * the name may resolve at the next start (DNS still coming up at boot).
      */
     public static boolean refusedByKafka(Throwable failure) {
-        int depth = 0;
-        for (Throwable t = failure; t != null && depth < Causes.MAX_DEPTH; t = t.getCause(), depth++) {
-            if (t instanceof ConfigException && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.find(failure, t -> t instanceof ConfigException
+                && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)) != null;
     }
 }
