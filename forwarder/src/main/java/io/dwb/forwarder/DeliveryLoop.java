@@ -176,10 +176,10 @@ public final class DeliveryLoop {
         }
         long now = clock.getAsLong();
         lastPollNanos = now;
-        accept(records);
+        boolean deferred = accept(records);
         pipeline.settleLetters();
         deliver(now);
-        adjustPauses();
+        adjustPauses(deferred);
         if (feed instanceof Feed.Live) {
             commit(now);
         } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
@@ -328,9 +328,10 @@ public final class DeliveryLoop {
 
     /**
      * Takes the polled records up to each partition's first one {@link PollBudget deferred} (over the memory bound),
-     * and seeks that partition back to it: it and those after it are fetched again.
+     * and seeks that partition back to it: it and those after it are fetched again. True when a record was deferred.
      */
-    private void accept(ConsumerRecords<byte[], byte[]> records) {
+    private boolean accept(ConsumerRecords<byte[], byte[]> records) {
+        boolean deferred = false;
         for (TopicPartition tp : records.partitions()) {
             PartitionProgress progress = partitions.computeIfAbsent(tp, k -> new PartitionProgress());
             List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
@@ -341,6 +342,7 @@ public final class DeliveryLoop {
                     consumer.seek(tp, record.offset());
                     metrics.deferred(fetched.size() - taken);
                     progress.deferred(PollBudget.size(record));
+                    deferred = true;
                     break;
                 }
                 taken++;
@@ -350,6 +352,7 @@ public final class DeliveryLoop {
             }
             metrics.consumed(taken);
         }
+        return deferred;
     }
 
     private void deliver(long now) {
@@ -524,17 +527,17 @@ public final class DeliveryLoop {
 
     /**
      * Pauses fetching where records would only pile up: every partition while delivery is paused and records wait
-     * or while the records held reach the memory bound, a partition with {@code maxPending} waiting or whose
-     * deferred record would not fit yet (else each poll would fetch it again; one larger than the bound pauses the
-     * others, for it is taken only first in a poll and with nothing held), a replay's partition whose window is
-     * fetched. While paused with nothing waiting (the refused record's partition was revoked), partitions fetch
+     * or from the records held meeting the memory bound until a fetch's worth is free ({@link PollBudget#full}), a
+     * partition with {@code maxPending} waiting or whose deferred record would not fit yet (else each poll would
+     * fetch it again; one larger than the bound pauses the others, for it is taken only first in a poll and with
+     * nothing held), a replay's partition whose window is fetched. While paused with nothing waiting (the refused record's partition was revoked), partitions fetch
      * again: else no record would ever come to retry with, and delivery would stay paused for good.
      */
-    private void adjustPauses() {
+    private void adjustPauses(boolean deferred) {
         Set<TopicPartition> assignment = consumer.assignment();
         Set<TopicPartition> want = new HashSet<>();
         long held = heldBytes();
-        boolean holding = pause.active() && pendingCount() > 0 || held >= budget.maxBytes();
+        boolean holding = budget.full(held, deferred) || pause.active() && pendingCount() > 0;
         TopicPartition alone = loneRecord(); // a record over the bound goes alone: the others wait for it
         for (TopicPartition tp : assignment) {
             PartitionProgress progress = partitions.get(tp);

@@ -175,7 +175,7 @@ public final class Forwarder implements AutoCloseable {
      * each restart (32 partitions too; 24 after a few datagrams: {@code FetchMemoryTest}, docs/forwarder.md).
      */
     static int fetchMaxBytes(ForwarderSettings settings) {
-        return (int) Math.min(Integer.MAX_VALUE, settings.maxPendingBytes() / 4);
+        return (int) Math.min(Integer.MAX_VALUE, PollBudget.fetchBytes(settings.maxPendingBytes()));
     }
 
     /**

@@ -725,6 +725,46 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void fetchingPausedAtTheMemoryBoundResumesOnlyOnceAQuarterOfTheBoundIsDelivered() {
+        // Resumed as soon as one record was delivered, a paced forwarder holding a backlog fetched a response of up to
+        // a quarter of the bound for each record it sent, took one and paused again: 34 MB/s of fetch buffers at
+        // 50 alerts/s, a full collection every half second (FetchMemoryTest's backlog).
+        budget = new PollBudget(8 * PollBudget.size(event(P0, 0, "a"))); // eight of these records
+        DeliveryLoop loop = live(10, 1000, P0, P1); // paced: one record a round of 100 ms
+        addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+
+        round(loop);
+        assertThat(consumer.paused()).as("9 records held: past the bound").containsExactlyInAnyOrder(P0, P1);
+        tick(100_000_000L);
+        round(loop);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c");
+        assertThat(consumer.paused()).as("7 held: under the bound, above three quarters of it")
+                .containsExactlyInAnyOrder(P0, P1);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(consumer.paused()).as("6 held: three quarters of the bound").isEmpty();
+    }
+
+    @Test
+    void aPollThatDeferredARecordNearTheBoundPausesFetchingUntilAQuarterOfTheBoundIsDelivered() {
+        long one = PollBudget.size(event(P0, 0, "a"));
+        budget = new PollBudget(12 * one);
+        DeliveryLoop loop = live(10, 1000, P0, P1);
+        addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k");
+        consumer.addRecord(deferred(P0, 11, 2 * one)); // the poll's allowance met: 11 held, no room for 2 more
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("a");
+        assertThat(consumer.paused()).as("10 held, under the bound, but a poll met it: nothing fetched")
+                .containsExactlyInAnyOrder(P0, P1);
+        tick(100_000_000L);
+        round(loop);
+        assertThat(consumer.paused()).as("9 held: three quarters of the bound").isEmpty();
+    }
+
+    @Test
     void aRecordDeferredByThePollsBudgetIsFetchedAgainFromItsOffsetAndNothingIsSkipped() {
         DeliveryLoop loop = live(0, 1000, P0);
         addEvents(P0, "a", "b");
