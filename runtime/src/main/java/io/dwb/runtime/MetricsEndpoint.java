@@ -1,6 +1,7 @@
 package io.dwb.runtime;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -12,7 +13,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.LoggerFactory;
 
@@ -41,17 +46,24 @@ public final class MetricsEndpoint implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
+    /** How long after a failed bind it is tried again. */
+    static final Duration BIND_RETRY = Duration.ofSeconds(30);
+    private static final org.slf4j.Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
 
-    private MetricsEndpoint(HttpServer server) {
-        this.server = server;
-    }
+    private final Binding binding;
+    private final HttpHandler metrics;
+    private final HttpHandler health;
+    /** Tries the bind again while it fails; null when it did not fail, or when disabled. */
+    private final ScheduledExecutorService retries;
+    private volatile HttpServer server;
+    private boolean closed;
 
-    /** The address or port cannot be listened on now: perhaps not for long (exit 1). */
-    public static final class Unavailable extends RuntimeException {
-        Unavailable(String message, Throwable cause) {
-            super(message, cause);
-        }
+    private MetricsEndpoint(Binding binding, HttpHandler metrics, HttpHandler health,
+                            ScheduledExecutorService retries) {
+        this.binding = binding;
+        this.metrics = metrics;
+        this.health = health;
+        this.retries = retries;
     }
 
     /**
@@ -60,23 +72,20 @@ public final class MetricsEndpoint implements AutoCloseable {
      */
     public static MetricsEndpoint start(Binding binding, PrometheusRegistry registry, KafkaClientMetrics kafkaClients,
                                         BooleanSupplier healthy) {
+        return start(binding, registry, kafkaClients, healthy, BIND_RETRY);
+    }
+
+    /**
+     * An address or port that cannot be listened on is an ERROR, not a stop: the process goes on without {@code
+     * /metrics} and {@code /healthz} and tries again every {@code retryEvery} until it can. At boot an address may not
+     * be this host's yet (an IPv6 address still tentative, a VIP not assigned, a name not resolving yet), a port may
+     * still be held by the process this one replaces, and any local user may take the port first: exit 1 left the
+     * host without capture for as long as someone held it (exit 2, before, for good).
+     */
+    static MetricsEndpoint start(Binding binding, PrometheusRegistry registry, KafkaClientMetrics kafkaClients,
+                                 BooleanSupplier healthy, Duration retryEvery) {
         if (binding.port() == 0) {
-            return new MetricsEndpoint(null);
-        }
-        // Exit 1, which systemd restarts, not 2 (a configuration error, which it does not): at boot, an address may
-        // not be this host's yet (an IPv6 address still tentative, a VIP not assigned, a name not resolving yet) and a
-        // port may still be held by the process this one replaces; exit 2 left the host without capture for good.
-        HttpServer server;
-        try {
-            InetSocketAddress address = new InetSocketAddress(binding.address(), binding.port());
-            if (address.isUnresolved()) {
-                throw new Unavailable("cannot listen for metrics on " + binding.address()
-                        + ": the name does not resolve to an address of this host", null);
-            }
-            server = HttpServer.create(address, 16);
-        } catch (IOException e) {
-            throw new Unavailable("cannot listen for metrics on " + binding.address() + " port "
-                    + binding.port() + ": " + e.getMessage(), e);
+            return new MetricsEndpoint(binding, null, null, null);
         }
         // The process's own metrics, its Kafka clients', then the JVM's and the process's (memory, GC, threads, CPU,
         // resident memory): registered only when the endpoint runs, so a process without one loads none of their
@@ -86,30 +95,72 @@ public final class MetricsEndpoint implements AutoCloseable {
         served.register(kafkaClients);
         JvmMetrics.builder().register(served);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-        server.createContext("/metrics", exchange -> {
+        HttpHandler metrics = exchange -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             writer.write(body, served.scrape());
             respond(exchange, 200, writer.getContentType(), body.toByteArray());
-        });
-        server.createContext("/healthz", exchange -> {
+        };
+        HttpHandler health = exchange -> {
             boolean ok = healthy.getAsBoolean();
             respond(exchange, ok ? 200 : 503, "text/plain; charset=utf-8",
                     (ok ? "ok\n" : "unhealthy\n").getBytes(StandardCharsets.UTF_8));
+        };
+        MetricsEndpoint endpoint = new MetricsEndpoint(binding, metrics, health, null);
+        try {
+            endpoint.listen();
+            return endpoint;
+        } catch (IOException e) {
+            log.error("cannot listen for metrics on {} port {}: {}; running without /metrics and /healthz, trying "
+                    + "again every {}", binding.address(), binding.port(), e.getMessage(),
+                    retryEvery.toString().substring(2).toLowerCase(Locale.ROOT)); // PT30S: 30s
+        }
+        ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "metrics-endpoint-bind");
+            t.setDaemon(true);
+            return t;
         });
-        server.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
+        endpoint = new MetricsEndpoint(binding, metrics, health, retries);
+        retries.scheduleWithFixedDelay(endpoint::retry, retryEvery.toMillis(), retryEvery.toMillis(),
+                TimeUnit.MILLISECONDS);
+        return endpoint;
+    }
+
+    private void retry() {
+        try {
+            listen();
+            retries.shutdown();
+        } catch (IOException e) {
+            log.debug("metrics on {} port {} still cannot be listened on: {}", binding.address(), binding.port(),
+                    e.getMessage());
+        }
+    }
+
+    private synchronized void listen() throws IOException {
+        if (closed) {
+            return;
+        }
+        InetSocketAddress address = new InetSocketAddress(binding.address(), binding.port());
+        if (address.isUnresolved()) {
+            throw new IOException("the name does not resolve to an address of this host");
+        }
+        HttpServer bound = HttpServer.create(address, 16);
+        bound.createContext("/metrics", metrics);
+        bound.createContext("/healthz", health);
+        bound.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "metrics-endpoint");
             t.setDaemon(true);
             return t;
         }));
-        server.start();
-        LoggerFactory.getLogger(MetricsEndpoint.class).info("metrics on {} port {}: /metrics and /healthz",
-                server.getAddress().getAddress().getHostAddress(), server.getAddress().getPort());
-        return new MetricsEndpoint(server);
+        bound.start();
+        server = bound;
+        log.info("metrics on {} port {}: /metrics and /healthz",
+                bound.getAddress().getAddress().getHostAddress(), bound.getAddress().getPort());
     }
 
-    /** The address it listens on; null when disabled. */
+    /** The address it listens on; null when disabled, or while it cannot listen. */
     public InetSocketAddress address() {
-        return server == null ? null : server.getAddress();
+        HttpServer bound = server;
+        return bound == null ? null : bound.getAddress();
     }
 
     private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) {
@@ -123,7 +174,11 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
+        if (retries != null) {
+            retries.shutdownNow();
+        }
         if (server != null) {
             server.stop(0);
         }

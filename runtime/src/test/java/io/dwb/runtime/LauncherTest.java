@@ -63,16 +63,6 @@ class LauncherTest {
                 throw new KafkaException("Failed to create new KafkaAdminClient",
                         new ConfigException("Invalid value x\u001b[2J for configuration sasl.mechanism"));
             }
-            if ("metrics-port-held".equals(fail)) { // the process this one replaces still holds it, say
-                try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                     MetricsEndpoint endpoint = MetricsEndpoint.start(
-                             MetricsEndpoint.Binding.loopback(held.getLocalPort()), new PrometheusRegistry(),
-                             new KafkaClientMetrics(), () -> true)) {
-                    return 0;
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
             if ("dns".equals(fail)) { // .invalid never resolves (RFC 2606)
                 producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka.invalid:9092"));
             }
@@ -192,19 +182,6 @@ class LauncherTest {
         assertThat(err().strip().lines()).as("after the Kafka client's own WARN").last()
                 .isEqualTo("error: Failed to construct kafka producer: No resolvable bootstrap urls given in "
                         + "bootstrap.servers");
-    }
-
-    /**
-     * The metrics port held (the process this one replaces still exiting), or an address not this host's yet at boot
-     * (an IPv6 address still tentative, a VIP not assigned): exit 1, which systemd restarts. It was exit 2, which the
-     * units never restart: the host stayed without capture for good, for want of its metrics.
-     */
-    @Test
-    void aMetricsPortThatCannotBeListenedOnNowMayBeFreeAtTheNextStartExitOne() {
-        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "metrics-port-held"}, Map.of()))
-                .isEqualTo(Launcher.EXIT_FAILURE);
-        assertThat(err().strip()).startsWith("error: cannot listen for metrics on 127.0.0.1 port ")
-                .contains("Address already in use");
     }
 
     @Test

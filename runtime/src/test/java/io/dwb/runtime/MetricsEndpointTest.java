@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -107,6 +112,37 @@ class MetricsEndpointTest {
             for (Socket socket : stalled) {
                 socket.close();
             }
+        }
+    }
+
+    /**
+     * A port held by someone else (any local user may take it first, or the process this one replaces still holds
+     * it): an ERROR, and the process goes on, the endpoint listening once the port is free. It was exit 1: the
+     * listener never started while someone held the port, and its host had no capture.
+     */
+    @Test
+    void aPortHeldBySomeoneElseIsAnErrorThenListenedOnOnceFree() throws Exception {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(MetricsEndpoint.class);
+        logger.addAppender(logged);
+        ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        int port = held.getLocalPort();
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port),
+                new PrometheusRegistry(), new KafkaClientMetrics(), () -> true, Duration.ofMillis(100))) {
+            assertThat(endpoint.address()).as("not listening while the port is held").isNull();
+            assertThat(logged.list).singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+                assertThat(e.getFormattedMessage()).startsWith("cannot listen for metrics on 127.0.0.1 port " + port
+                        + ": ").contains("Address already in use").endsWith("running without /metrics and "
+                        + "/healthz, trying again every 0.1s");
+            });
+            held.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.address() != null);
+            assertThat(health(port, Duration.ofSeconds(2)).statusCode()).isEqualTo(200);
+        } finally {
+            held.close();
+            logger.detachAppender(logged);
         }
     }
 
