@@ -1,0 +1,129 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Wazuh agent cut off from its manager keeps taking datagrams into its buffer and drops each one past its
+ * queue_size: delivery waits, by agentd's own state file, while the agent is not connected or its buffer is half full.
+ */
+class AgentStateGateTest {
+    private static final String AGENT = "<ossec_config>\n  <client>\n    <server><address>10.0.0.1</address></server>\n"
+            + "  </client>\n%s</ossec_config>\n";
+
+    @TempDir
+    Path home;
+    private final List<String> sent = new ArrayList<>();
+    private final AlertSink recording = new AlertSink() {
+        @Override
+        public void send(byte[] datagram) {
+            sent.add(new String(datagram, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private long now;
+
+    @BeforeEach
+    void install() throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        Files.createDirectories(home.resolve("queue/sockets"));
+        Files.createDirectories(home.resolve("var/run"));
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(""));
+    }
+
+    @Test
+    void anAgentNotConnectedToItsManagerHoldsDeliveryUntilItIs() throws Exception {
+        state("disconnected", "12");
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).isInstanceOf(AlertSink.SinkUnavailableException.class)
+                .hasMessage("the Wazuh agent is not connected to its manager (status 'disconnected' in "
+                        + home.resolve(AgentStateGate.STATE_FILE) + "): it would hold alerts only until its buffer "
+                        + "of 5000 is full, then drop them");
+        state("connected", "0");
+        now += 500_000_000L;
+        assertThatThrownBy(() -> gate.send(bytes("a"))).as("read again at most once a second")
+                .isInstanceOf(AlertSink.SinkUnavailableException.class);
+        now += 500_000_000L;
+        gate.send(bytes("a"));
+        assertThat(sent).containsExactly("a");
+        state("pending", "0"); // connecting again: its dispatcher waits meanwhile
+        now += 1_000_000_000L;
+        assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("status 'pending'");
+    }
+
+    @Test
+    void anAgentWhoseBufferIsHalfFullHoldsDelivery() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n"));
+        state("connected", "500");
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).isInstanceOf(AlertSink.SinkUnavailableException.class)
+                .hasMessage("the Wazuh agent's buffer holds 500 of its 1000 events ("
+                        + home.resolve(AgentStateGate.STATE_FILE) + "): its manager is not taking them as fast as "
+                        + "they come");
+        state("connected", "499");
+        now += 1_000_000_000L;
+        gate.send(bytes("a"));
+        state("connected", ""); // the buffer disabled since: nothing to go by but the status
+        now += 1_000_000_000L;
+        gate.send(bytes("b"));
+        assertThat(sent).containsExactly("a", "b");
+    }
+
+    @Test
+    void aManagerAnAgentWithoutItsBufferOrWithoutAReadableStateAreNotGated() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(""));
+        assertThat(AgentStateGate.around(recording, queue(), () -> now)).as("no state file").isSameAs(recording);
+        state("disconnected", "0");
+        assertThat(AgentStateGate.around(recording, queue(), () -> now)).isInstanceOf(AgentStateGate.class);
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
+        assertThat(AgentStateGate.around(recording, queue(), () -> now)).as("events forwarded at once")
+                .isSameAs(recording);
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><remote><connection>secure</connection>"
+                + "</remote></ossec_config>");
+        assertThat(AgentStateGate.around(recording, queue(), () -> now)).as("a manager").isSameAs(recording);
+        assertThat(AgentStateGate.around(recording, "-", () -> now)).isSameAs(recording);
+    }
+
+    private AlertSink gate() {
+        AlertSink gate = AgentStateGate.around(recording, queue(), () -> now);
+        assertThat(gate).isInstanceOf(AgentStateGate.class);
+        return gate;
+    }
+
+    private String queue() {
+        return home.resolve("queue/sockets/queue").toString();
+    }
+
+    /** What wazuh-agentd writes (4.x), with the values that matter here. */
+    private void state(String status, String buffered) throws IOException {
+        Files.writeString(home.resolve(AgentStateGate.STATE_FILE), "# State file for wazuh-agentd\n\n"
+                + "# Agent status:\n# - pending:      waiting for get connected.\n"
+                + "# - connected:    connection established with manager in the last 30 minutes.\n"
+                + "# - disconnected: connection lost or no ACK received in the last 30 minutes.\n"
+                + "status='" + status + "'\n\n# Last time a keepalive was sent\nlast_keepalive='2026-12-05 01:00:00'\n\n"
+                + "# Last time a control message was received\nlast_ack='2026-12-05 01:00:00'\n\n"
+                + "# Number of generated events\nmsg_count='12579'\n\n"
+                + "# Number of messages (events + control messages) sent to the manager\nmsg_sent='12928'\n\n"
+                + "# Number of events currently buffered\n# Empty if anti-flooding mechanism is disabled\n"
+                + "msg_buffer='" + buffered + "'\n");
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
