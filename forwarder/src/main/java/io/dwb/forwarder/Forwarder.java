@@ -55,7 +55,7 @@ public final class Forwarder implements AutoCloseable {
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : new WazuhQueue(Path.of(settings.wazuhQueue()), new ResendWindow(settings.resend()),
-                        metrics::resent, nanoClock);
+                        metrics::resent, metrics::resendRefused, nanoClock);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),

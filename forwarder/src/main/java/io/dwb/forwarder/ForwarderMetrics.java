@@ -48,6 +48,9 @@ public final class ForwarderMetrics {
     private final Counter resent = Counter.builder().name("dwb_forwarder_alerts_resent_total")
             .help("Datagrams sent again to a new Wazuh queue socket after a restart (possible duplicates)")
             .register(registry);
+    private final Counter resendRefused = Counter.builder().name("dwb_forwarder_resend_refused_total")
+            .help("Datagrams of the resend window a new Wazuh queue socket refused for their size, left out")
+            .register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
     private final Counter deleted = Counter.builder().name("dwb_forwarder_deleted_before_delivery_total")
@@ -145,6 +148,10 @@ public final class ForwarderMetrics {
         resent.inc();
     }
 
+    void resendRefused() {
+        resendRefused.inc();
+    }
+
     void replaySkipped() {
         skipped.inc();
     }
@@ -216,6 +223,10 @@ public final class ForwarderMetrics {
 
     public long resentTotal() {
         return (long) resent.get();
+    }
+
+    public long resendRefusedTotal() {
+        return (long) resendRefused.get();
     }
 
     /** 1 while delivery is paused. */
