@@ -43,6 +43,7 @@ public final class WazuhQueue implements AlertSink {
     private final Runnable onResendRefused;
     private final LongSupplier nanoClock;
     private final ChannelSetup setup;
+    private final SocketPath.Attributes attributes;
     private AFUNIXDatagramChannel channel;
     /** Holds {@link #channel} registered for OP_WRITE; opened and closed with it. */
     private Selector writable;
@@ -65,18 +66,22 @@ public final class WazuhQueue implements AlertSink {
      */
     public WazuhQueue(Path path, ResendWindow window, Runnable onResent, Runnable onResendRefused,
                       LongSupplier nanoClock) {
-        this(path, window, onResent, onResendRefused, nanoClock, channel -> { });
+        this(path, window, onResent, onResendRefused, nanoClock, channel -> { }, SocketPath.Attributes.FILES);
     }
 
-    /** @param setup applied to each channel opened, before it connects (a test's smaller send buffer) */
+    /**
+     * @param setup      applied to each channel opened, before it connects (a test's smaller send buffer)
+     * @param attributes how the socket file is looked at before connecting (a test's permission denied)
+     */
     WazuhQueue(Path path, ResendWindow window, Runnable onResent, Runnable onResendRefused, LongSupplier nanoClock,
-               ChannelSetup setup) {
+               ChannelSetup setup, SocketPath.Attributes attributes) {
         this.path = path;
         this.nanoClock = nanoClock;
         this.window = window;
         this.onResent = onResent;
         this.onResendRefused = onResendRefused;
         this.setup = setup;
+        this.attributes = attributes;
     }
 
     /** What is done to a channel before it connects. */
@@ -198,8 +203,12 @@ public final class WazuhQueue implements AlertSink {
     }
 
     private AFUNIXDatagramChannel open() throws IOException, SinkUnavailableException {
-        if (!Files.exists(path)) {
-            throw new SinkUnavailableException("socket missing: " + path + " does not exist (is Wazuh running?)");
+        SocketPath found = SocketPath.of(path, attributes);
+        if (found == SocketPath.MISSING) {
+            throw new SinkUnavailableException("socket missing: " + found.problem(path));
+        }
+        if (found == SocketPath.DENIED) {
+            throw new SinkUnavailableException("socket not reachable: " + found.problem(path));
         }
         AFUNIXDatagramChannel opened = AFUNIXDatagramChannel.open();
         try {

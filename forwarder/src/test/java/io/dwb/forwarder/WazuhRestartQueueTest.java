@@ -121,7 +121,7 @@ class WazuhRestartQueueTest {
                     if (opened.incrementAndGet() > 1) { // the new socket's: 4 KiB (8 KiB as the kernel doubles it)
                         channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4096);
                     }
-                })) {
+                }, SocketPath.Attributes.FILES)) {
             try (DatagramReceiver old = DatagramReceiver.bind(path)) {
                 queue.send(datagram(0));
                 queue.send(large);
