@@ -186,8 +186,9 @@ public final class DeliveryLoop {
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent()
                 && ((Feed.Replay) feed).window().allExhausted(consumer)) {
             log.info("replay done: window delivered ({} alerts sent, {} duplicates left out, {} invalid records "
-                    + "skipped, {} offsets deleted by Kafka before they were read)", metrics.sentTotal(),
-                    metrics.duplicatesTotal(), metrics.replaySkippedTotal(), metrics.deletedBeforeDeliveryTotal());
+                    + "skipped, {} alerts refused by the Wazuh queue, not delivered, {} offsets deleted by Kafka "
+                    + "before they were read)", metrics.sentTotal(), metrics.duplicatesTotal(),
+                    metrics.replaySkippedTotal(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal());
             return true;
         }
         updateLag(now);

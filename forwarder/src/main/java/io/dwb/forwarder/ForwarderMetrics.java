@@ -53,6 +53,8 @@ public final class ForwarderMetrics {
             .register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
+    private final Counter replayRefused = Counter.builder().name("dwb_forwarder_replay_refused_total")
+            .help("Replay: records whose alert the Wazuh queue refused for its size, not delivered").register(registry);
     private final Counter deleted = Counter.builder().name("dwb_forwarder_deleted_before_delivery_total")
             .help("Offsets of records Kafka deleted before they were delivered (retention, Wazuh down for longer)")
             .register(registry);
@@ -156,6 +158,10 @@ public final class ForwarderMetrics {
         skipped.inc();
     }
 
+    void replayRefused() {
+        replayRefused.inc();
+    }
+
     void deletedBeforeDelivery(long offsets) {
         deleted.inc(offsets);
     }
@@ -207,6 +213,10 @@ public final class ForwarderMetrics {
 
     public long replaySkippedTotal() {
         return (long) skipped.get();
+    }
+
+    public long replayRefusedTotal() {
+        return (long) replayRefused.get();
     }
 
     public long deletedBeforeDeliveryTotal() {
