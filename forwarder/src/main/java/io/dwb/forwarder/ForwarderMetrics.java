@@ -55,6 +55,9 @@ public final class ForwarderMetrics {
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
     private final Counter replayRefused = Counter.builder().name("dwb_forwarder_replay_refused_total")
             .help("Replay: records whose alert the Wazuh queue refused for its size, not delivered").register(registry);
+    private final Counter commitFailures = Counter.builder().name("dwb_forwarder_commit_failures_total")
+            .help("Offset commits that failed (what was delivered since the last good one is delivered again after a "
+                    + "restart or rebalance)").register(registry);
     private final Counter deleted = Counter.builder().name("dwb_forwarder_deleted_before_delivery_total")
             .help("Offsets of records Kafka deleted before they were delivered (retention, Wazuh down for longer)")
             .register(registry);
@@ -162,6 +165,10 @@ public final class ForwarderMetrics {
         replayRefused.inc();
     }
 
+    void commitFailed() {
+        commitFailures.inc();
+    }
+
     void deletedBeforeDelivery(long offsets) {
         deleted.inc(offsets);
     }
@@ -217,6 +224,10 @@ public final class ForwarderMetrics {
 
     public long replayRefusedTotal() {
         return (long) replayRefused.get();
+    }
+
+    public long commitFailuresTotal() {
+        return (long) commitFailures.get();
     }
 
     public long deletedBeforeDeliveryTotal() {

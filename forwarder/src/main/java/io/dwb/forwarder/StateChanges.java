@@ -73,8 +73,10 @@ final class StateChanges {
     /**
      * A periodic commit failed: said once, not at every interval while Kafka is away (an hour's outage was 3,600
      * WARN lines a forwarder; the delivered records stay uncommitted, and are committed by the next commit that goes).
+     * Each is counted: the metric, and /healthz once they have failed for longer than its bound, say it goes on.
      */
     void commitFailed(String reason) {
+        metrics.commitFailed();
         if (commitFailures++ == 0) {
             log.warn("commit failed ({}); retried at each interval, said again when one succeeds", reason);
         }
