@@ -11,6 +11,8 @@ final class DatagramWriter {
     private final AlertSink sink;
     private final DeadLettering deadLetters;
     private final ForwarderMetrics metrics;
+    /** This thread's own: the writer runs on the sending thread or the loop's. */
+    private final StateChanges changes;
     private final boolean measureLatency;
     /** The wall clock in milliseconds: an event's latency is from its record's timestamp to the socket's accepting. */
     private final LongSupplier epochMillis;
@@ -19,6 +21,7 @@ final class DatagramWriter {
         this.sink = sink;
         this.deadLetters = new DeadLettering(mode, metrics);
         this.metrics = metrics;
+        this.changes = new StateChanges(metrics);
         this.measureLatency = mode instanceof AlertPipeline.Mode.Live;
         this.epochMillis = epochMillis;
     }
@@ -36,7 +39,9 @@ final class DatagramWriter {
             throw new Outbox.Refused(e.getMessage());
         } catch (AlertSink.SinkRejectedException e) {
             metrics.socketError();
-            if (outgoing.record() != null) {
+            if (outgoing.record() == null) {
+                changes.stateAlertRefused(outgoing.kind(), outgoing.datagram().length, e.getMessage());
+            } else {
                 try {
                     deadLetters.deadLetter(outgoing.record(),
                             new Classified.Invalid(DeadLetterReason.REJECTED, e.getMessage()));

@@ -21,7 +21,11 @@ final class DeadLettering {
     void deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid)
             throws DeadLetterQueue.DeadLetterUnavailable {
         if (!(mode instanceof AlertPipeline.Mode.Live live)) {
-            changes.replaySkipped();
+            if (invalid.reason() == DeadLetterReason.REJECTED) {
+                changes.replayRefused(record, invalid.error()); // valid, never delivered: not an invalid one skipped
+            } else {
+                changes.replaySkipped();
+            }
             return;
         }
         DeadLetterQueue.Omitted omitted = live.deadLetters().publish(record, invalid);

@@ -82,6 +82,11 @@ public final class DeliveryLoop {
     private long lastFetchAnsweredNanos;
     /** Wazuh or the dead-letter topic refusing: delivery paused. */
     private final Impairment blocked;
+    /**
+     * The periodic commits failing, each since the last that went: what was delivered meanwhile is delivered again
+     * after a restart or a rebalance, however long it lasts.
+     */
+    private final Impairment commitsFailing;
 
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
@@ -111,6 +116,7 @@ public final class DeliveryLoop {
         this.pause = new Pause(DeliveryOptions.FIRST_RETRY_DELAY, retryMaxDelay);
         this.kafkaUnreachable = new Impairment(unhealthyAfter);
         this.blocked = new Impairment(unhealthyAfter);
+        this.commitsFailing = new Impairment(unhealthyAfter);
         this.lastPollNanos = clock.getAsLong();
         this.lastCommitNanos = lastPollNanos;
         this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
@@ -186,8 +192,9 @@ public final class DeliveryLoop {
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent()
                 && ((Feed.Replay) feed).window().allExhausted(consumer)) {
             log.info("replay done: window delivered ({} alerts sent, {} duplicates left out, {} invalid records "
-                    + "skipped, {} offsets deleted by Kafka before they were read)", metrics.sentTotal(),
-                    metrics.duplicatesTotal(), metrics.replaySkippedTotal(), metrics.deletedBeforeDeliveryTotal());
+                    + "skipped, {} alerts refused by the Wazuh queue, not delivered, {} offsets deleted by Kafka "
+                    + "before they were read)", metrics.sentTotal(), metrics.duplicatesTotal(),
+                    metrics.replaySkippedTotal(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal());
             return true;
         }
         updateLag(now);
@@ -305,12 +312,13 @@ public final class DeliveryLoop {
 
     /**
      * For /healthz: the loop polled recently (it polls at least every 200 ms, paused or not), and neither Kafka has
-     * been unreachable nor delivery paused (Wazuh or the dead-letter topic refusing) for longer than the bound.
+     * been unreachable, nor delivery paused (Wazuh or the dead-letter topic refusing), nor every commit failed, for
+     * longer than the bound.
      */
     public boolean healthy() {
         long now = clock.getAsLong();
         return running && now - lastPollNanos < POLL_STALE_NANOS
-                && !kafkaUnreachable.exceeded(now) && !blocked.exceeded(now);
+                && !kafkaUnreachable.exceeded(now) && !blocked.exceeded(now) && !commitsFailing.exceeded(now);
     }
 
     private long pollWaitNanos(long now) {
@@ -605,6 +613,7 @@ public final class DeliveryLoop {
             return;
         }
         consumer.commitAsync(offsets, (done, e) -> {
+            commitsFailing.observe(e != null, clock.getAsLong());
             if (e == null) {
                 changes.committed();
                 done.forEach((tp, o) -> {
@@ -663,6 +672,7 @@ public final class DeliveryLoop {
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {
+            metrics.commitFailed();
             log.warn("commit failed ({}); the uncommitted records will be delivered again after a rebalance",
                     e.getMessage());
         }

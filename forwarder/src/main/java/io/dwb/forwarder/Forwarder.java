@@ -55,8 +55,8 @@ public final class Forwarder implements AutoCloseable {
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
-                        new ResendWindow(settings.resend()), metrics::resent, nanoClock), settings.wazuhQueue(),
-                        nanoClock);
+                        new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
+                        settings.wazuhQueue(), nanoClock);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),

@@ -48,8 +48,16 @@ public final class ForwarderMetrics {
     private final Counter resent = Counter.builder().name("dwb_forwarder_alerts_resent_total")
             .help("Datagrams sent again to a new Wazuh queue socket after a restart (possible duplicates)")
             .register(registry);
+    private final Counter resendRefused = Counter.builder().name("dwb_forwarder_resend_refused_total")
+            .help("Datagrams of the resend window a new Wazuh queue socket refused for their size, left out")
+            .register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
+    private final Counter replayRefused = Counter.builder().name("dwb_forwarder_replay_refused_total")
+            .help("Replay: records whose alert the Wazuh queue refused for its size, not delivered").register(registry);
+    private final Counter commitFailures = Counter.builder().name("dwb_forwarder_commit_failures_total")
+            .help("Offset commits that failed (what was delivered since the last good one is delivered again after a "
+                    + "restart or rebalance)").register(registry);
     private final Counter deleted = Counter.builder().name("dwb_forwarder_deleted_before_delivery_total")
             .help("Offsets of records Kafka deleted before they were delivered (retention, Wazuh down for longer)")
             .register(registry);
@@ -145,8 +153,20 @@ public final class ForwarderMetrics {
         resent.inc();
     }
 
+    void resendRefused() {
+        resendRefused.inc();
+    }
+
     void replaySkipped() {
         skipped.inc();
+    }
+
+    void replayRefused() {
+        replayRefused.inc();
+    }
+
+    void commitFailed() {
+        commitFailures.inc();
     }
 
     void deletedBeforeDelivery(long offsets) {
@@ -202,6 +222,14 @@ public final class ForwarderMetrics {
         return (long) skipped.get();
     }
 
+    public long replayRefusedTotal() {
+        return (long) replayRefused.get();
+    }
+
+    public long commitFailuresTotal() {
+        return (long) commitFailures.get();
+    }
+
     public long deletedBeforeDeliveryTotal() {
         return (long) deleted.get();
     }
@@ -216,6 +244,10 @@ public final class ForwarderMetrics {
 
     public long resentTotal() {
         return (long) resent.get();
+    }
+
+    public long resendRefusedTotal() {
+        return (long) resendRefused.get();
     }
 
     /** 1 while delivery is paused. */

@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.net.SocketException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
@@ -98,7 +97,15 @@ final class ForwarderPreflight {
             return "standard output";
         }
         Path path = Path.of(queue);
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+        return wazuhQueue(path, SocketPath.of(path));
+    }
+
+    static String wazuhQueue(Path path, SocketPath found) throws IOException {
+        if (found == SocketPath.DENIED) {
+            throw new IllegalStateException(found.problem(path) + "; the forwarder would wait for it, keeping "
+                    + "everything in Kafka");
+        }
+        if (found == SocketPath.MISSING) {
             throw new IllegalStateException(path + " does not exist: is the Wazuh agent (or manager) running? "
                     + "The forwarder would wait for it, keeping everything in Kafka");
         }

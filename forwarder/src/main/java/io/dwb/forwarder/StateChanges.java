@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -32,6 +33,8 @@ final class StateChanges {
     private final LinesPerMinute skewLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
+    private final Map<String, Long> refusedStateAlerts = new HashMap<>();
+    private long replayRefusals;
     private long loggedNotWatched;
     private long loggedForgotten;
     private long loggedReplaced;
@@ -70,8 +73,10 @@ final class StateChanges {
     /**
      * A periodic commit failed: said once, not at every interval while Kafka is away (an hour's outage was 3,600
      * WARN lines a forwarder; the delivered records stay uncommitted, and are committed by the next commit that goes).
+     * Each is counted: the metric, and /healthz once they have failed for longer than its bound, say it goes on.
      */
     void commitFailed(String reason) {
+        metrics.commitFailed();
         if (commitFailures++ == 0) {
             log.warn("commit failed ({}); retried at each interval, said again when one succeeds", reason);
         }
@@ -256,6 +261,32 @@ final class StateChanges {
     /** An exception's class and message, bounded: the message may quote the record, whose writer chose its size. */
     static String describe(RuntimeException e) {
         return LogText.bounded(e.toString(), 300);
+    }
+
+    /**
+     * A replay's alert the Wazuh queue refused for its size: not delivered, and not dead-lettered (a replay writes no
+     * dead letters). Said for the first, then every {@link #DEAD_LETTER_LOG_EVERY}th; before, only counted among the
+     * invalid records skipped.
+     */
+    void replayRefused(ConsumerRecord<byte[], byte[]> record, String error) {
+        metrics.replayRefused();
+        if (++replayRefusals == 1 || replayRefusals % DEAD_LETTER_LOG_EVERY == 0) {
+            log.warn("replay: record {}-{}@{} not delivered, the Wazuh queue refused its alert ({} so far): {}",
+                    record.topic(), record.partition(), record.offset(), replayRefusals, LogText.bounded(error, 300));
+        }
+    }
+
+    /**
+     * A host-state alert (silent-host, host-back, gap…) the Wazuh queue refused for what it is: it has no record to
+     * dead-letter, so it is lost. Said for the first of each kind, then every {@link #DEAD_LETTER_LOG_EVERY}th.
+     */
+    void stateAlertRefused(String kind, int bytes, String error) {
+        long count = refusedStateAlerts.merge(kind, 1L, Long::sum);
+        if (count == 1 || count % DEAD_LETTER_LOG_EVERY == 0) {
+            log.warn("a {} alert ({} bytes) was refused by the Wazuh queue and is lost, it has no record to "
+                    + "dead-letter ({} {} alert(s) so far): {}", kind, bytes, count, kind,
+                    LogText.bounded(error, 300));
+        }
     }
 
     /** A replay passes over an invalid record: it was dead-lettered when first consumed. */

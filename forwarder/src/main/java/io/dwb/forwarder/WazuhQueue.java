@@ -1,8 +1,10 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.LogText;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Files;
@@ -38,7 +40,10 @@ public final class WazuhQueue implements AlertSink {
     private final Path path;
     private final ResendWindow window;
     private final Runnable onResent;
+    private final Runnable onResendRefused;
     private final LongSupplier nanoClock;
+    private final ChannelSetup setup;
+    private final SocketPath.Attributes attributes;
     private AFUNIXDatagramChannel channel;
     /** Holds {@link #channel} registered for OP_WRITE; opened and closed with it. */
     private Selector writable;
@@ -51,18 +56,38 @@ public final class WazuhQueue implements AlertSink {
 
     /** A queue that sends nothing again after a restart (for tests of other behaviour). */
     WazuhQueue(Path path) {
-        this(path, new ResendWindow(new ResendWindow.Bound(0, 0)), () -> { }, System::nanoTime);
+        this(path, new ResendWindow(new ResendWindow.Bound(0, 0)), () -> { }, () -> { }, System::nanoTime);
     }
 
     /**
-     * @param onResent  called for each datagram sent again to a new socket (a possible duplicate)
-     * @param nanoClock monotonic nanoseconds, for the grace a full queue is given
+     * @param onResent        called for each datagram sent again to a new socket (a possible duplicate)
+     * @param onResendRefused called for each of them the new socket refused for its size (left out, and logged)
+     * @param nanoClock       monotonic nanoseconds, for the grace a full queue is given
      */
-    public WazuhQueue(Path path, ResendWindow window, Runnable onResent, LongSupplier nanoClock) {
+    public WazuhQueue(Path path, ResendWindow window, Runnable onResent, Runnable onResendRefused,
+                      LongSupplier nanoClock) {
+        this(path, window, onResent, onResendRefused, nanoClock, channel -> { }, SocketPath.Attributes.FILES);
+    }
+
+    /**
+     * @param setup      applied to each channel opened, before it connects (a test's smaller send buffer)
+     * @param attributes how the socket file is looked at before connecting (a test's permission denied)
+     */
+    WazuhQueue(Path path, ResendWindow window, Runnable onResent, Runnable onResendRefused, LongSupplier nanoClock,
+               ChannelSetup setup, SocketPath.Attributes attributes) {
         this.path = path;
         this.nanoClock = nanoClock;
         this.window = window;
         this.onResent = onResent;
+        this.onResendRefused = onResendRefused;
+        this.setup = setup;
+        this.attributes = attributes;
+    }
+
+    /** What is done to a channel before it connects. */
+    @FunctionalInterface
+    interface ChannelSetup {
+        void apply(AFUNIXDatagramChannel channel) throws IOException;
     }
 
     @Override
@@ -79,11 +104,7 @@ public final class WazuhQueue implements AlertSink {
                 }
                 socketLost = false;
             }
-            while (!resending.isEmpty()) {
-                write(resending.peek());
-                resending.poll();
-                onResent.run();
-            }
+            resend();
             write(datagram);
             window.accepted(datagram);
         } catch (SinkUnavailableException e) {
@@ -93,7 +114,7 @@ public final class WazuhQueue implements AlertSink {
             throw new SinkUnavailableException("interrupted while waiting for " + path);
         } catch (IOException e) {
             String message = String.valueOf(e.getMessage());
-            boolean tooLong = message.contains("too long") || message.contains("EMSGSIZE");
+            boolean tooLong = tooLong(e);
             if (channel != null && !tooLong) {
                 lost(); // refused or reset: its reader closed it, and the kernel dropped its queue
             }
@@ -104,6 +125,36 @@ public final class WazuhQueue implements AlertSink {
             }
             throw new SinkUnavailableException(describe(e));
         }
+    }
+
+    /**
+     * Sends what is left of the window again. One the new socket refuses for its size (a smaller send buffer than
+     * the old one's) is left out and said: it was the one refused, not the datagram being sent, and kept at the head
+     * it refused every later send, so each new alert was dead-lettered until a restart.
+     */
+    private void resend() throws IOException, SinkUnavailableException, InterruptedException {
+        while (!resending.isEmpty()) {
+            byte[] head = resending.peek();
+            try {
+                write(head);
+                onResent.run();
+            } catch (IOException e) {
+                if (!tooLong(e)) {
+                    throw e;
+                }
+                onResendRefused.run();
+                log.warn("{} refused a datagram sent again after the restart for its size ({} bytes: {}); it is "
+                        + "left out (the old socket had accepted it, its record is committed; Wazuh has it only if "
+                        + "the old one was read): {}", path, head.length, e.getMessage(),
+                        LogText.bounded(new String(head, 0, Math.min(head.length, 300), StandardCharsets.UTF_8), 300));
+            }
+            resending.poll();
+        }
+    }
+
+    private static boolean tooLong(IOException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.contains("too long") || message.contains("EMSGSIZE");
     }
 
     /** Writes one datagram, waiting up to the grace while the queue is full. */
@@ -152,12 +203,17 @@ public final class WazuhQueue implements AlertSink {
     }
 
     private AFUNIXDatagramChannel open() throws IOException, SinkUnavailableException {
-        if (!Files.exists(path)) {
-            throw new SinkUnavailableException("socket missing: " + path + " does not exist (is Wazuh running?)");
+        SocketPath found = SocketPath.of(path, attributes);
+        if (found == SocketPath.MISSING) {
+            throw new SinkUnavailableException("socket missing: " + found.problem(path));
+        }
+        if (found == SocketPath.DENIED) {
+            throw new SinkUnavailableException("socket not reachable: " + found.problem(path));
         }
         AFUNIXDatagramChannel opened = AFUNIXDatagramChannel.open();
         try {
             opened.configureBlocking(false);
+            setup.apply(opened);
             socketKey = fileKey(); // before connecting: a replacement in between is seen as one later
             opened.connect(AFUNIXSocketAddress.of(path));
             return opened;

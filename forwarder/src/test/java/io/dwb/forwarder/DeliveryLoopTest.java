@@ -91,6 +91,10 @@ class DeliveryLoopTest {
         @Override
         public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
                                              OffsetCommitCallback callback) {
+            if (commitFailure != null) {
+                callback.onComplete(offsets, commitFailure);
+                return;
+            }
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
             super.commitAsync(offsets, callback);
         }
@@ -127,6 +131,8 @@ class DeliveryLoopTest {
         }
     };
     private volatile Double fetchAnswers;
+    /** When set, each asynchronous commit fails with it (the group coordinator unreachable). */
+    private volatile Exception commitFailure;
     /** Where the consumer's time look-up finds each partition's first record at or after any time asked. */
     private final Map<TopicPartition, Long> firstAtTime = new HashMap<>();
     private final Map<TopicPartition, Long> timesAsked = new HashMap<>();
@@ -179,6 +185,38 @@ class DeliveryLoopTest {
 
         assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
         assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    /**
+     * Commits that keep failing are counted, and make /healthz fail once they have failed for longer than its bound
+     * (60 s here), as Kafka unreachable does: everything delivered since the last good commit is delivered again
+     * after a restart. Before, one WARN line said the first failure, and /healthz stayed 200 for ever.
+     */
+    @Test
+    void commitsFailingForLongerThanTheBoundAreCountedAndMakeTheForwarderUnhealthyUntilOneSucceeds() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b");
+        commitFailure = new org.apache.kafka.clients.consumer.RetriableCommitFailedException("coordinator gone");
+        round(loop);
+        for (int i = 0; i < 60; i++) { // a failed commit every interval, for 60 s
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(loop.healthy()).as("within the bound, at %d s", i + 1).isTrue();
+        }
+        assertThat(metrics.commitFailuresTotal()).isEqualTo(60);
+        assertThat(counter("dwb_forwarder_commit_failures")).isEqualTo(60);
+        assertThat(committed(P0)).isEqualTo(-1);
+
+        tick(2 * COMMIT_INTERVAL.toNanos()); // 61 s since the first failure
+        round(loop);
+        assertThat(loop.healthy()).as("failing for longer than the bound").isFalse();
+
+        commitFailure = null;
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(loop.healthy()).as("a commit went").isTrue();
+        assertThat(metrics.commitFailuresTotal()).isEqualTo(61);
     }
 
     /**

@@ -72,7 +72,8 @@ class ReplayTest {
             assertThat(alerts).hasSize(100);
             assertThat(times).isEqualTo(expected);
             assertThat(replay.output()).contains("replay done: window delivered (100 alerts sent, 0 duplicates left "
-                    + "out, 0 invalid records skipped, 0 offsets deleted by Kafka before they were read)");
+                    + "out, 0 invalid records skipped, 0 alerts refused by the Wazuh queue, not delivered, 0 offsets "
+                    + "deleted by Kafka before they were read)");
         }
         assertThat(TestRecords.committed(broker, group)).isEqualTo(before);
     }

@@ -25,6 +25,7 @@ class WazuhRestartQueueTest {
     Path dir;
 
     private final AtomicInteger resent = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     private static byte[] datagram(int n) {
         return ("1:Wazuh-Docker:{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8);
@@ -36,7 +37,7 @@ class WazuhRestartQueueTest {
 
     private WazuhQueue queue(Path path) {
         return new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT), resent::incrementAndGet,
-                System::nanoTime);
+                refused::incrementAndGet, System::nanoTime);
     }
 
     /** Sends from {@code first} until the socket is full; returns the numbers it accepted. */
@@ -100,6 +101,40 @@ class WazuhRestartQueueTest {
                 queue.send(datagram(5001));
                 await().atMost(Duration.ofSeconds(5)).until(() -> restarted.texts().contains(text(5001)));
                 assertThat(resent.get()).as("sent again once, not at every send").isEqualTo(got.size() - 1);
+            }
+        }
+    }
+
+    /**
+     * A datagram of the window that the new socket refuses for its size (sent with a smaller send buffer than the
+     * old socket took it with) is left out, counted and logged, and the rest goes on. Before, the refusal was taken
+     * for the datagram being sent, which was rejected (dead-lettered), and the refused one stayed at the head: every
+     * later send was rejected the same way until a restart.
+     */
+    @Test
+    void aResentDatagramTheNewSocketRefusesForItsSizeIsLeftOutAndTheRestGoesOn() throws Exception {
+        Path path = dir.resolve("queue");
+        AtomicInteger opened = new AtomicInteger();
+        byte[] large = ("1:Wazuh-Docker:{\"large\":\"" + "x".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        try (WazuhQueue queue = new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT),
+                resent::incrementAndGet, refused::incrementAndGet, System::nanoTime, channel -> {
+                    if (opened.incrementAndGet() > 1) { // the new socket's: 4 KiB (8 KiB as the kernel doubles it)
+                        channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4096);
+                    }
+                }, SocketPath.Attributes.FILES)) {
+            try (DatagramReceiver old = DatagramReceiver.bind(path)) {
+                queue.send(datagram(0));
+                queue.send(large);
+                queue.send(datagram(1));
+                await().atMost(Duration.ofSeconds(5)).until(() -> old.count() == 3);
+            }
+            try (DatagramReceiver restarted = DatagramReceiver.bind(path)) {
+                sendAfterRestart(queue, 2);
+                queue.send(datagram(3));
+                await().atMost(Duration.ofSeconds(5)).until(() -> restarted.texts().contains(text(3)));
+                assertThat(restarted.texts()).containsExactly(text(0), text(1), text(2), text(3));
+                assertThat(refused.get()).isEqualTo(1);
+                assertThat(resent.get()).isEqualTo(2);
             }
         }
     }
