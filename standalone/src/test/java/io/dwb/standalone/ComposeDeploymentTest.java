@@ -65,10 +65,15 @@ class ComposeDeploymentTest {
                 ROOT.resolve("deploy/engine-proxy").toString()), Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(5));
 
         // As on a Wazuh host: the sockets directory and the queue socket belong to the wazuh group, mode 770 / 660
-        // (the group may create and unlink sockets there).
+        // (the group may create and unlink sockets there); an agent's ossec.conf, 660 root:wazuh, paces delivery.
         Path queueDir = Files.createDirectories(work.resolve("queue-sockets"));
         Files.setAttribute(queueDir, "unix:gid", WAZUH_GID);
         Files.setPosixFilePermissions(queueDir, PosixFilePermissions.fromString("rwxrwx---"));
+        Path ossecConf = Files.writeString(work.resolve("ossec.conf"), "<ossec_config><client><server><address>"
+                + "10.0.0.1</address></server></client><client_buffer><events_per_second>200</events_per_second>"
+                + "</client_buffer></ossec_config>\n");
+        Files.setAttribute(ossecConf, "unix:gid", WAZUH_GID);
+        Files.setPosixFilePermissions(ossecConf, PosixFilePermissions.fromString("rw-rw----"));
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("LISTENER_IMAGE", listenerImage);
@@ -78,6 +83,7 @@ class ComposeDeploymentTest {
         env.put("DOCKER_GID", String.valueOf(Files.getAttribute(Path.of(engineSocket()), "unix:gid")));
         env.put("WAZUH_GID", String.valueOf(WAZUH_GID));
         env.put("WAZUH_QUEUE_DIR", queueDir.toString());
+        env.put("WAZUH_OSSEC_CONF", ossecConf.toString());
         env.put("EVENTS_PARTITIONS", "3");
         List<String> compose = List.of("docker", "compose", "-p", project, "-f", ROOT.resolve("docker-compose.yml").toString());
         try (DatagramReceiver wazuh = DatagramReceiver.bind(queueDir.resolve("queue"))) {
@@ -97,6 +103,13 @@ class ComposeDeploymentTest {
                     ": > /var/ossec/queue/sockets/replaced"), env)).as("creating a file in the sockets directory")
                     .isNotZero();
             assertThat(queueDir.resolve("replaced")).doesNotExist();
+            // The agent's bucket drops what exceeds its events_per_second: paced at 90 % of it, as the service does.
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).until(
+                    () -> run(concat(compose, "logs", "forwarder"), env, Duration.ofSeconds(60))
+                            .contains("forwarding "));
+            assertThat(run(concat(compose, "logs", "forwarder"), env, Duration.ofSeconds(60)))
+                    .contains("at most 180 alerts/s: 90 % of the agent's <client_buffer><events_per_second> 200 in "
+                            + "/var/ossec/etc/ossec.conf");
             String proxy = "http://" + containerAddress(compose, env, "engine-proxy") + ":2375";
             assertThat(status(proxy, "GET", "/_ping")).isEqualTo(200);
             assertThat(status(proxy, "GET", "/v1.44/containers/json?all=1")).isEqualTo(200);
