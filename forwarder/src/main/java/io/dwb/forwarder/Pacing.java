@@ -5,6 +5,8 @@ import io.dwb.runtime.OssecConf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
 /**
@@ -16,12 +18,15 @@ import org.w3c.dom.Element;
  * {@value #SHARE_PERCENT} % of that rate. A replay takes {@value #REPLAY_SHARE_PERCENT} %: it runs beside the live
  * forwarder, which does not know of it, and the two at 90 % each overflowed the bucket; together they leave the
  * agent's modules 5 %. A manager's queue is read by analysisd, which has no such bucket:
- * unpaced. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says so.
+ * unpaced. A queue socket laid out as Wazuh's whose ossec.conf cannot be read: paced as an agent of Wazuh's default
+ * rate, with a WARN. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says
+ * so.
  *
  * @param eps    datagrams a second at most; 0 for unpaced
  * @param reason for the log line
  */
 public record Pacing(int eps, String reason) {
+    private static final Logger log = LoggerFactory.getLogger(Pacing.class);
     static final String AUTO = "auto";
     /** wazuh-agentd's events_per_second when ossec.conf does not set it. */
     static final int AGENT_EVENTS_PER_SECOND = 500;
@@ -70,8 +75,16 @@ public record Pacing(int eps, String reason) {
                     + "(<home>/queue/sockets/queue); give --eps to pace");
         }
         if (!Files.isRegularFile(conf) || !Files.isReadable(conf)) {
-            return new Pacing(0, "unpaced: no readable " + conf + " to take the agent's events_per_second "
-                    + "from; give --eps to pace");
+            // Most likely an agent (a container given only the sockets directory): unpaced, a backlog after an
+            // outage would overflow its bucket, which drops what was committed. A manager is paced needlessly.
+            int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
+            int eps = AGENT_EVENTS_PER_SECOND * share / 100;
+            log.warn("no readable {} to take the agent's events_per_second from: pacing at {} % of Wazuh's default "
+                    + "{}, {} alerts/s; give --eps (0 for a manager: unpaced), or make it readable", conf, share,
+                    AGENT_EVENTS_PER_SECOND, eps);
+            return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of Wazuh's default "
+                    + "<client_buffer><events_per_second> " + AGENT_EVENTS_PER_SECOND + ", as there is no readable "
+                    + conf + "; give --eps to pace otherwise");
         }
         OssecConf ossec = OssecConf.read(conf);
         if (ossec.last("client") == null) {

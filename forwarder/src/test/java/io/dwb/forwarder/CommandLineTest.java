@@ -31,7 +31,8 @@ class CommandLineTest {
         assertThat(s.dlqTopic()).isEqualTo("docker-events-dlq");
         assertThat(s.wazuhQueue()).isEqualTo("/var/ossec/queue/sockets/queue");
         assertThat(s.legacyFields()).isEqualTo(LegacyFieldsMode.AUTO);
-        assertThat(s.eps()).isZero();
+        // The default queue has Wazuh's layout; no readable ossec.conf here: paced at 90 % of Wazuh's default.
+        assertThat(s.eps()).isEqualTo(450);
         assertThat(s.replay()).isFalse();
         assertThat(Forwarder.consumerProperties(s)).containsEntry("isolation.level", "read_committed")
                 .containsEntry("enable.auto.commit", "false").containsEntry("group.id", "wazuh-forwarder");

@@ -3,6 +3,10 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.ConfigurationError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +15,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,9 +88,40 @@ class PacingDefaultTest {
         Pacing elsewhere = Pacing.auto(home.resolve("wazuh.sock").toString());
         assertThat(elsewhere.eps()).isZero();
         assertThat(elsewhere.reason()).contains("give --eps");
-        Files.delete(home.resolve("etc/ossec.conf"));
-        assertThat(Pacing.auto(home.resolve("queue/sockets/queue").toString()).reason())
-                .contains("no readable " + home.resolve("etc/ossec.conf"));
+    }
+
+    /**
+     * A queue socket laid out as Wazuh's without a readable ossec.conf is most likely an agent's (a container given
+     * only the sockets directory): unpaced, a backlog after an outage overflowed its bucket, which dropped what the
+     * forwarder had committed. Paced at Wazuh's default instead, with a WARN.
+     */
+    @Test
+    void aWazuhQueueWithoutAReadableOssecConfIsPacedAtWazuhsDefaultWithAWarning() throws IOException {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(Pacing.class);
+        logger.addAppender(logged);
+        try {
+            Files.createDirectories(home.resolve("queue/sockets"));
+            String queue = home.resolve("queue/sockets/queue").toString();
+            Pacing auto = Pacing.auto(queue);
+            assertThat(auto.eps()).isEqualTo(450);
+            assertThat(auto.reason()).contains("90 % of Wazuh's default <client_buffer><events_per_second> 500")
+                    .contains("no readable " + home.resolve("etc/ossec.conf"));
+            assertThat(logged.list).singleElement().satisfies(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                assertThat(event.getFormattedMessage()).contains("no readable " + home.resolve("etc/ossec.conf"))
+                        .contains("pacing at 90 % of Wazuh's default 500, 450 alerts/s").contains("give --eps");
+            });
+            Files.createDirectories(home.resolve("etc/ossec.conf")); // not a file: what a bind mount of none makes
+            assertThat(Pacing.auto(queue).eps()).isEqualTo(450);
+            assertThat(replaySettings(queue).eps()).as("a replay's share of it").isEqualTo(25);
+            logged.list.clear();
+            assertThat(settings(queue, "--eps", "0").eps()).as("--eps, as given").isZero();
+            assertThat(logged.list).isEmpty();
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 
     @Test

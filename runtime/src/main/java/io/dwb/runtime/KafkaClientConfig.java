@@ -4,13 +4,18 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +27,12 @@ import org.slf4j.LoggerFactory;
 public final class KafkaClientConfig {
     private static final Logger log = LoggerFactory.getLogger(KafkaClientConfig.class);
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    /** Properties naming a file that holds a private key or a credential (not a truststore: public certificates). */
+    private static final List<String> SECRET_FILES = List.of("ssl.keystore.location",
+            "sasl.oauthbearer.assertion.private.key.file", "sasl.oauthbearer.assertion.file");
+    /** A Kerberos login's keytab in the JAAS configuration: {@code keyTab="/etc/x.keytab"}, quoted or not. */
+    private static final Pattern KEYTAB = Pattern.compile("\\bkeyTab\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))",
+            Pattern.CASE_INSENSITIVE);
 
     private KafkaClientConfig() {}
 
@@ -40,6 +51,7 @@ public final class KafkaClientConfig {
                         + e.getMessage(), e);
             }
             warnOfSecretsOpenToEveryone(kafkaConfigFile, properties);
+            warnOfSecretFilesOpenToEveryone(kafkaConfigFile, properties);
         }
         if (bootstrapServers != null && !bootstrapServers.isBlank()) {
             properties.setProperty("bootstrap.servers", bootstrapServers);
@@ -50,16 +62,23 @@ public final class KafkaClientConfig {
 
     /**
      * A file every local user may read should not hold the fleet's Kafka login (the listener's may forge any host's
-     * events and fence its listener; the forwarder's reads every host's command lines): said at every start. Only
-     * said, not refused: in a container of one user a Kubernetes secret is mounted readable by all (0644) and is fine.
+     * events and fence its listener; the forwarder's reads every host's command lines); nor should one that users
+     * besides its owner may write: they choose the brokers this process trusts and logs in to (with
+     * sasl.mechanism=PLAIN, theirs receive the password, whichever file holds it). Said at every start. Only said,
+     * not refused: in a container of one user a Kubernetes secret is mounted readable by all (0644) and is fine.
      * Readable by its group (the service's) is fine too.
      */
     private static void warnOfSecretsOpenToEveryone(Path file, Properties properties) {
-        Set<PosixFilePermission> permissions;
-        try {
-            permissions = Files.getPosixFilePermissions(file);
-        } catch (UnsupportedOperationException | IOException e) {
+        Set<PosixFilePermission> permissions = permissions(file);
+        if (permissions == null) {
             return; // not a POSIX file system: nothing to say about others
+        }
+        if (permissions.contains(PosixFilePermission.GROUP_WRITE)
+                || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+            log.warn("the Kafka client configuration {} may be written by {} ({}): whoever writes it chooses the "
+                    + "Kafka brokers this process trusts and logs in to, and can have its login sent to theirs: "
+                    + "chmod go-w {}", file, permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "every user of "
+                    + "this host" : "its group", PosixFilePermissions.toString(permissions), file);
         }
         if (!permissions.contains(PosixFilePermission.OTHERS_READ)) {
             return;
@@ -70,6 +89,48 @@ public final class KafkaClientConfig {
             log.warn("the Kafka client configuration {} holds {} and every user of this host may read it ({}): "
                     + "chmod o-r {} (its owner and group may read it)", file, String.join(", ", secrets),
                     PosixFilePermissions.toString(permissions), file);
+        }
+    }
+
+    /**
+     * The files the configuration names that hold a private key or a login (a keystore, a Kerberos keytab, an OAuth
+     * assertion or its key): said at every start when every local user may read one, as for the configuration.
+     * A relative path is the client's: from the working directory. A file that cannot be read is the client's to
+     * report.
+     */
+    private static void warnOfSecretFilesOpenToEveryone(Path file, Properties properties) {
+        Map<String, String> named = new LinkedHashMap<>(); // what names it: the file
+        for (String name : SECRET_FILES) {
+            String value = properties.getProperty(name);
+            if (value != null && !value.isBlank()) {
+                named.put(name, value.strip());
+            }
+        }
+        String jaas = properties.getProperty("sasl.jaas.config");
+        Matcher keyTab = KEYTAB.matcher(jaas == null ? "" : jaas);
+        while (keyTab.find()) {
+            named.put("sasl.jaas.config's keyTab", keyTab.group(1) != null ? keyTab.group(1) : keyTab.group(2));
+        }
+        named.forEach((setting, path) -> {
+            Set<PosixFilePermission> permissions;
+            try {
+                permissions = permissions(Path.of(path));
+            } catch (InvalidPathException e) {
+                return; // the client's to report
+            }
+            if (permissions != null && permissions.contains(PosixFilePermission.OTHERS_READ)) {
+                log.warn("{} in the Kafka client configuration {} is {}, which every user of this host may read "
+                        + "({}): chmod o-r {}", setting, file, path, PosixFilePermissions.toString(permissions), path);
+            }
+        });
+    }
+
+    /** A file's permissions; null when it has none to say (not a POSIX file system, or no such file). */
+    private static Set<PosixFilePermission> permissions(Path file) {
+        try {
+            return Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException | IOException e) {
+            return null;
         }
     }
 

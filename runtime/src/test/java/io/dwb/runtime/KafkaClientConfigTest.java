@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** A --kafka-config file that holds the fleet's Kafka login is said at start when every local user may read it. */
+/**
+ * A --kafka-config file that holds the fleet's Kafka login, or a file it names that holds a key or a login, is said at
+ * start when every local user may read it; the configuration also when others than its owner may write it.
+ */
 class KafkaClientConfigTest {
     private static final String LOGIN = "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
             + "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"l\" "
@@ -77,6 +80,51 @@ class KafkaClientConfigTest {
         KafkaClientConfig.load(null, file("rw-r--r--", "bootstrap.servers=kafka-1:9092\nssl.truststore.password=x\n"
                 + "sasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true;\n"));
         assertThat(warnings()).isEmpty();
+    }
+
+    /** Whoever writes it may point bootstrap.servers at their broker, with sasl.mechanism=PLAIN: the password. */
+    @Test
+    void aConfigurationItsGroupOrEveryUserMayWriteIsSaid() throws IOException {
+        Path file = file("rw-rw----", LOGIN);
+        KafkaClientConfig.load(null, file);
+        assertThat(warnings()).singleElement().asString().contains(file + " may be written by its group (rw-rw----)")
+                .contains("chooses the Kafka brokers").contains("chmod go-w " + file).doesNotContain("s3cret");
+        logged.list.clear();
+        KafkaClientConfig.load(null, file("rw-r---w-", "bootstrap.servers=kafka-1:9092\n"));
+        assertThat(warnings()).singleElement().asString().contains("may be written by every user of this host");
+    }
+
+    @Test
+    void aKeystoreAKeytabOrAnOAuthKeyEveryUserMayReadIsSaidNamingTheSettingAndTheFile() throws IOException {
+        Path keystore = secret("client.p12", "rw-r--r--");
+        Path keytab = secret("dwb.keytab", "rw-r--r--");
+        Path assertionKey = secret("assertion.pem", "rw----r--");
+        Path truststore = secret("truststore.p12", "rw-r--r--");
+        Path file = file("rw-r-----", "ssl.keystore.location=" + keystore + "\nssl.truststore.location=" + truststore
+                + "\nsasl.oauthbearer.assertion.private.key.file=" + assertionKey + "\nsasl.jaas.config=com.sun."
+                + "security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=\"" + keytab + "\" "
+                + "principal=\"dwb@EXAMPLE.COM\";\n");
+        KafkaClientConfig.load(null, file);
+        assertThat(warnings()).hasSize(3).noneMatch(w -> w.contains("truststore"));
+        assertThat(warnings().get(0)).contains("ssl.keystore.location in the Kafka client configuration " + file
+                + " is " + keystore + ", which every user of this host may read (rw-r--r--): chmod o-r " + keystore);
+        assertThat(warnings().get(1)).startsWith("sasl.oauthbearer.assertion.private.key.file").contains("rw----r--");
+        assertThat(warnings().get(2)).startsWith("sasl.jaas.config's keyTab").contains("is " + keytab + ",");
+    }
+
+    @Test
+    void secretFilesOnlyTheirOwnerAndGroupMayReadOrThatAreMissingAreNotSaid() throws IOException {
+        Path keystore = secret("client.p12", "rw-r-----");
+        KafkaClientConfig.load(null, file("rw-r-----", "ssl.keystore.location=" + keystore + "\nsasl.jaas.config=com."
+                + "sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=" + dir.resolve("missing")
+                + " principal=\"dwb@EXAMPLE.COM\";\n"));
+        assertThat(warnings()).isEmpty();
+    }
+
+    private Path secret(String name, String mode) throws IOException {
+        Path secret = Files.writeString(dir.resolve(name), "secret");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString(mode));
+        return secret;
     }
 
     private List<String> warnings() {

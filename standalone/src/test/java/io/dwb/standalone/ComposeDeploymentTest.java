@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * base image made without a registry, deploy/jre-image/build, and an HAProxy base made from Debian's package,
  * deploy/engine-proxy/build-base), Kafka from the test image; a container run on the engine shows up as alerts on a
  * datagram receiver in the directory mounted as Wazuh's queue directory, whose socket only Wazuh's group may write.
- * No service of the bridge runs as root, and the listener reaches the engine only through the allow-list proxy,
- * which refuses everything but the listener's read calls.
+ * No service of the bridge runs as root, the listener reaches the engine only through the allow-list proxy, which
+ * refuses everything but the listener's read calls, and the forwarder, in Wazuh's group, cannot replace the socket.
  */
 class ComposeDeploymentTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -63,10 +64,16 @@ class ComposeDeploymentTest {
         run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + HAPROXY_IMAGE, "-t", proxyImage,
                 ROOT.resolve("deploy/engine-proxy").toString()), Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(5));
 
-        // As on a Wazuh host: the sockets directory and the queue socket belong to the wazuh group, mode 750 / 660.
+        // As on a Wazuh host: the sockets directory and the queue socket belong to the wazuh group, mode 770 / 660
+        // (the group may create and unlink sockets there); an agent's ossec.conf, 660 root:wazuh, paces delivery.
         Path queueDir = Files.createDirectories(work.resolve("queue-sockets"));
         Files.setAttribute(queueDir, "unix:gid", WAZUH_GID);
-        Files.setPosixFilePermissions(queueDir, PosixFilePermissions.fromString("rwxr-x---"));
+        Files.setPosixFilePermissions(queueDir, PosixFilePermissions.fromString("rwxrwx---"));
+        Path ossecConf = Files.writeString(work.resolve("ossec.conf"), "<ossec_config><client><server><address>"
+                + "10.0.0.1</address></server></client><client_buffer><events_per_second>200</events_per_second>"
+                + "</client_buffer></ossec_config>\n");
+        Files.setAttribute(ossecConf, "unix:gid", WAZUH_GID);
+        Files.setPosixFilePermissions(ossecConf, PosixFilePermissions.fromString("rw-rw----"));
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("LISTENER_IMAGE", listenerImage);
@@ -76,6 +83,7 @@ class ComposeDeploymentTest {
         env.put("DOCKER_GID", String.valueOf(Files.getAttribute(Path.of(engineSocket()), "unix:gid")));
         env.put("WAZUH_GID", String.valueOf(WAZUH_GID));
         env.put("WAZUH_QUEUE_DIR", queueDir.toString());
+        env.put("WAZUH_OSSEC_CONF", ossecConf.toString());
         env.put("EVENTS_PARTITIONS", "3");
         List<String> compose = List.of("docker", "compose", "-p", project, "-f", ROOT.resolve("docker-compose.yml").toString());
         try (DatagramReceiver wazuh = DatagramReceiver.bind(queueDir.resolve("queue"))) {
@@ -89,6 +97,19 @@ class ComposeDeploymentTest {
                 assertThat(processUids(compose, env, service)).as("uids of the processes of %s", service)
                         .isNotEmpty().doesNotContain("0");
             }
+            // Mounted read-only: in Wazuh's group the forwarder could otherwise unlink the agent's socket and bind
+            // its own in its place.
+            assertThat(exitCode(concat(compose, "exec", "-T", "forwarder", "sh", "-c",
+                    ": > /var/ossec/queue/sockets/replaced"), env)).as("creating a file in the sockets directory")
+                    .isNotZero();
+            assertThat(queueDir.resolve("replaced")).doesNotExist();
+            // The agent's bucket drops what exceeds its events_per_second: paced at 90 % of it, as the service does.
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).until(
+                    () -> run(concat(compose, "logs", "forwarder"), env, Duration.ofSeconds(60))
+                            .contains("forwarding "));
+            assertThat(run(concat(compose, "logs", "forwarder"), env, Duration.ofSeconds(60)))
+                    .contains("at most 180 alerts/s: 90 % of the agent's <client_buffer><events_per_second> 200 in "
+                            + "/var/ossec/etc/ossec.conf");
             String proxy = "http://" + containerAddress(compose, env, "engine-proxy") + ":2375";
             assertThat(status(proxy, "GET", "/_ping")).isEqualTo(200);
             assertThat(status(proxy, "GET", "/v1.44/containers/json?all=1")).isEqualTo(200);
@@ -166,6 +187,16 @@ class ComposeDeploymentTest {
             }
         }
         return uids;
+    }
+
+    /** The exit code of a command (its output is not kept). */
+    private static int exitCode(List<String> command, Map<String, String> env) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s ended", command).isTrue();
+        return process.exitValue();
     }
 
     /** The address of a Compose service's container on the project network (the engine runs on this machine). */
