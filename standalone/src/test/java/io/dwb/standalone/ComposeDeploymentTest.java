@@ -74,6 +74,14 @@ class ComposeDeploymentTest {
                 + "</client_buffer></ossec_config>\n");
         Files.setAttribute(ossecConf, "unix:gid", WAZUH_GID);
         Files.setPosixFilePermissions(ossecConf, PosixFilePermissions.fromString("rw-rw----"));
+        // agentd's state, in a directory of Wazuh's group (agentd replaces the file at each write).
+        Path runDir = Files.createDirectories(work.resolve("var-run"));
+        Files.setAttribute(runDir, "unix:gid", WAZUH_GID);
+        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxrwx---"));
+        Path agentState = Files.writeString(runDir.resolve("wazuh-agentd.state"), "status='connected'\n"
+                + "msg_buffer='0'\n");
+        Files.setAttribute(agentState, "unix:gid", WAZUH_GID);
+        Files.setPosixFilePermissions(agentState, PosixFilePermissions.fromString("rw-r-----"));
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_IMAGE", KAFKA_IMAGE);
         env.put("LISTENER_IMAGE", listenerImage);
@@ -84,6 +92,7 @@ class ComposeDeploymentTest {
         env.put("WAZUH_GID", String.valueOf(WAZUH_GID));
         env.put("WAZUH_QUEUE_DIR", queueDir.toString());
         env.put("WAZUH_OSSEC_CONF", ossecConf.toString());
+        env.put("WAZUH_RUN_DIR", runDir.toString());
         env.put("EVENTS_PARTITIONS", "3");
         List<String> compose = List.of("docker", "compose", "-p", project, "-f", ROOT.resolve("docker-compose.yml").toString());
         try (DatagramReceiver wazuh = DatagramReceiver.bind(queueDir.resolve("queue"))) {
@@ -109,7 +118,8 @@ class ComposeDeploymentTest {
                             .contains("forwarding "));
             assertThat(run(concat(compose, "logs", "forwarder"), env, Duration.ofSeconds(60)))
                     .contains("at most 180 alerts/s: 90 % of the agent's <client_buffer><events_per_second> 200 in "
-                            + "/var/ossec/etc/ossec.conf");
+                            + "/var/ossec/etc/ossec.conf")
+                    .contains("delivery follows the Wazuh agent's state (/var/ossec/var/run/wazuh-agentd.state)");
             String proxy = "http://" + containerAddress(compose, env, "engine-proxy") + ":2375";
             assertThat(status(proxy, "GET", "/_ping")).isEqualTo(200);
             assertThat(status(proxy, "GET", "/v1.44/containers/json?all=1")).isEqualTo(200);
