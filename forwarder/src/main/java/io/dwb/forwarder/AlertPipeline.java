@@ -119,6 +119,8 @@ public final class AlertPipeline {
     static final String LISTENER_STOPPED = "listener-stopped";
     private static final String HISTORY_SKIPPED = "history-skipped";
     private static final String DELETED_BEFORE_DELIVERY = "deleted-before-delivery";
+    private static final String PARTITION_STALLED = "partition-stalled";
+    private static final String PARTITION_MOVING = "partition-moving";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
     private static final String HEARTBEAT = RecordKind.HEARTBEAT.header();
 
@@ -151,8 +153,8 @@ public final class AlertPipeline {
      */
     private final Map<ConsumerRecord<byte[], byte[]>, Long> heartbeatsWaiting = new IdentityHashMap<>();
     /**
-     * History-skipped and deleted-before-delivery alerts not yet accepted: what Kafka lost or a start skipped, sent
-     * before the other host-state alerts and before the partitions' next records.
+     * History-skipped, deleted-before-delivery and partition-stalled/-moving alerts not yet accepted: what Kafka lost,
+     * a start skipped or a transaction holds, sent before the other host-state alerts and the partitions' next records.
      */
     private final ArrayDeque<StateAlert> notices = new ArrayDeque<>();
     private long lastSilentCheck;
@@ -516,6 +518,36 @@ public final class AlertPipeline {
         ObjectNode fields = offsets(deleted.partition(), deleted.fromOffset(), deleted.toOffset());
         notices.add(new StateAlert(DELETED_BEFORE_DELIVERY,
                 formatter.bridge(DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
+    }
+
+    /**
+     * A partition stalled behind a transaction left open (every alert of its hosts waits), or moving again: said in
+     * Wazuh as in the log ({@link OpenTransactionWatch}), before what follows. A partition no longer this forwarder's
+     * is said by its new owner.
+     */
+    public void stall(StalledPartitions.Change change) {
+        Map.Entry<String, ObjectNode> alert = stallAlert(change);
+        if (alert != null) {
+            notices.add(new StateAlert(alert.getKey(),
+                    formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false)));
+        }
+    }
+
+    /**
+     * A stall's alert: its kind ({@code partition-stalled}, {@code partition-moving}) and fields; null for a stall
+     * released because the partition is no longer watched here.
+     */
+    public static Map.Entry<String, ObjectNode> stallAlert(StalledPartitions.Change change) {
+        TopicPartition tp = change.partition();
+        ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
+                .put("partition", tp.partition());
+        if (change instanceof StalledPartitions.Stalled s) {
+            return Map.entry(PARTITION_STALLED, fields.put("stableOffset", s.stableOffset()).put("records", s.waiting())
+                    .put("stalledSeconds", s.heldNanos() / 1_000_000_000L));
+        }
+        StalledPartitions.Released r = (StalledPartitions.Released) change;
+        return r.moved() ? Map.entry(PARTITION_MOVING, fields.put("stableOffset", r.stableOffset())
+                .put("nowStableOffset", r.nowStable()).put("stalledSeconds", r.heldNanos() / 1_000_000_000L)) : null;
     }
 
     /** The fields of an alert about offsets {@code [from, to)} of a partition. */

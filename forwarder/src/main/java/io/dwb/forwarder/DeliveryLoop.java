@@ -183,6 +183,9 @@ public final class DeliveryLoop {
         long now = clock.getAsLong();
         lastPollNanos = now;
         boolean deferred = accept(records);
+        if (feed instanceof Feed.Live live) {
+            live.openTransactions().takeSaid().forEach(pipeline::stall);
+        }
         pipeline.settleLetters();
         deliver(now);
         adjustPauses(deferred);

@@ -2,12 +2,15 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * stable end standing still for {@code --stalled-after} while records are written past it. Its lag, measured to the
  * stable end, reads 0 and nothing else would say that its hosts' alerts wait: a WARN line names it, once a stall, an
  * INFO line says when it moves again ({@link #LINES_PER_MINUTE} a minute each, then a count), and the metrics count
- * the partitions stalled, the longest stall and the records waiting.
+ * the partitions stalled, the longest stall and the records waiting. What the lines say is handed to the delivery
+ * loop too ({@link #takeSaid}), which sends it to Wazuh: a security team watches Wazuh, not this process's log.
  */
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
@@ -67,6 +71,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private final ForwarderMetrics metrics;
     private final LinesPerMinute stalledLines = new LinesPerMinute(LINES_PER_MINUTE);
     private final LinesPerMinute releasedLines = new LinesPerMinute(LINES_PER_MINUTE);
+    /** Stalls and their ends said in the log, until the delivery loop takes them. */
+    private final Queue<StalledPartitions.Change> said = new ConcurrentLinkedQueue<>();
     private volatile Set<TopicPartition> watched = Set.of();
     private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
 
@@ -105,6 +111,15 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     @Override
     public void watch(Set<TopicPartition> partitions) {
         watched = Set.copyOf(partitions);
+    }
+
+    @Override
+    public List<StalledPartitions.Change> takeSaid() {
+        List<StalledPartitions.Change> taken = new ArrayList<>();
+        for (StalledPartitions.Change c = said.poll(); c != null; c = said.poll()) {
+            taken.add(c);
+        }
+        return taken;
     }
 
     @Override
@@ -150,6 +165,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         for (StalledPartitions.Change change : changes) {
             if (change instanceof StalledPartitions.Stalled s) {
                 if (stalledLines.take(nowNanos)) {
+                    said.add(s);
                     TopicPartition tp = s.partition();
                     log.warn("partition {} stalled: its stable end has stood at offset {} for {} s with {} record(s) "
                             + "written past it, which this forwarder (read_committed) cannot read until the "
@@ -164,6 +180,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 }
             } else if (change instanceof StalledPartitions.Released r && releasedLines.take(nowNanos)) {
                 if (r.moved()) {
+                    said.add(r);
                     log.info("partition {} moves again: its stable end, held at offset {} for {} s, is now {} (the "
                             + "transaction open there ended)", r.partition(), r.stableOffset(),
                             seconds(r.heldNanos()), r.nowStable());

@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 
@@ -20,4 +21,9 @@ interface OpenTransactions {
      * known (then the lag alone says whether its records are all read, as before).
      */
     boolean holdBack(TopicPartition partition);
+
+    /** Stalls said since the last call (begun, or moving again), to be said in Wazuh too; none by default. */
+    default List<StalledPartitions.Change> takeSaid() {
+        return List.of();
+    }
 }

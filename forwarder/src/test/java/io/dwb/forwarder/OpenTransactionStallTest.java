@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.SharedKafka;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -25,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * client, a listener that died mid-transaction) holds every record written after it from the read_committed
  * forwarder until the transaction ends: up to the broker's transaction.max.timeout.ms (15 min), and again with the
  * next one. The forwarder said nothing: its lag, measured to the stable end, read 0, /healthz 200, no log line, while
- * every host of the partition had its alerts delayed. Now the stall is said in a WARN line and counted in the metrics
- * ({@code --stalled-after} lowered to 3 s here), and its end in an INFO line; /healthz stays 200 (not the forwarder's
- * fault: restarting it changes nothing).
+ * every host of the partition had its alerts delayed. Now the stall is said in a WARN line, in a {@code
+ * partition-stalled} alert to Wazuh and counted in the metrics ({@code --stalled-after} lowered to 3 s here), and its
+ * end in an INFO line and a {@code partition-moving} alert; /healthz stays 200 (not the forwarder's fault: restarting
+ * it changes nothing).
  */
 @ExtendWith(SharedKafka.class)
 class OpenTransactionStallTest {
@@ -77,7 +79,16 @@ class OpenTransactionStallTest {
             assertThat(gauge(run, "dwb_forwarder_partitions_stalled")).isEqualTo(1);
             assertThat(gauge(run, "dwb_forwarder_stalled_records")).isEqualTo(WAITING + 1);
             assertThat(gauge(run, "dwb_forwarder_stall_seconds")).isGreaterThanOrEqualTo(3);
-            assertThat(receiver.count()).as("the alerts behind it wait").isEqualTo(1);
+            // Said in Wazuh too, where a security team looks: the partition, where it stands, what waits.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !bridgeAlerts(receiver, "partition-stalled").isEmpty());
+            assertThat(bridgeAlerts(receiver, "partition-stalled")).singleElement().satisfies(a -> {
+                assertThat(a.get("topic").asText()).isEqualTo(topic);
+                assertThat(a.get("partition").asInt()).isZero();
+                assertThat(a.get("stableOffset").asLong()).isEqualTo(stableOffset);
+                assertThat(a.get("records").asLong()).isEqualTo(WAITING + 1);
+                assertThat(a.get("stalledSeconds").asLong()).isGreaterThanOrEqualTo(3);
+            });
+            assertThat(events(receiver)).as("the alerts behind it wait").isEqualTo(1);
             assertThat(run.forwarder().healthy()).as("/healthz: not this forwarder's fault").isTrue();
 
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
@@ -90,13 +101,28 @@ class OpenTransactionStallTest {
                 assertThat(e.getFormattedMessage()).startsWith("partition " + topic + "-0 moves again: its stable "
                         + "end, held at offset " + stableOffset + " for ");
             });
-            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.count() == 1 + WAITING);
+            await().atMost(Duration.ofSeconds(20)).until(() -> events(receiver) == 1 + WAITING);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !bridgeAlerts(receiver, "partition-moving").isEmpty());
+            assertThat(bridgeAlerts(receiver, "partition-moving")).singleElement().satisfies(a ->
+                    assertThat(a.get("nowStableOffset").asLong()).isGreaterThan(stableOffset));
+            assertThat(bridgeAlerts(receiver, "partition-stalled")).as("once a stall").hasSize(1);
             assertThat(gauge(run, "dwb_forwarder_partitions_stalled")).isZero();
             assertThat(gauge(run, "dwb_forwarder_stalled_records")).isZero();
             run.assertAlive();
         } finally {
             watchLog.detachAppender(logged);
         }
+    }
+
+    /** The docker_bridge parts of the alerts of {@code kind} received. */
+    private static List<JsonNode> bridgeAlerts(DatagramReceiver receiver, String kind) {
+        return TestRecords.alerts(receiver.datagrams()).stream().map(a -> a.path("docker_bridge"))
+                .filter(b -> b.path("event").asText().equals(kind)).toList();
+    }
+
+    /** Engine events' alerts received. */
+    private static long events(DatagramReceiver receiver) {
+        return TestRecords.alerts(receiver.datagrams()).stream().filter(a -> a.has("docker")).count();
     }
 
     private static List<ILoggingEvent> stallLines(ListAppender<ILoggingEvent> logged) {

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -25,6 +26,8 @@ import org.w3c.dom.NodeList;
 
 /** The shipped Wazuh rules parse, use the custom id range, and match the fields the forwarder really emits. */
 class RulesFileTest {
+    private static final TopicPartition STALLED = new TopicPartition("docker-events", 3);
+
     static final Path RULES = Path.of("src/main/wazuh/docker-wazuh-bridge_rules.xml");
 
     record Rule(String id, int level, String parent, Map<String, String> fields, String description) {}
@@ -84,7 +87,17 @@ class RulesFileTest {
                         false, false)),
                 "deleted-before-delivery", TestRecords.alert(formatter.bridge("deleted-before-delivery", deleted,
                         HostRef.UNKNOWN, false, false)),
-                "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()));
+                "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()),
+                "partition-stalled", stallAlert(formatter, new StalledPartitions.Stalled(STALLED, 41, 7,
+                        150_000_000_000L)),
+                "partition-moving", stallAlert(formatter, new StalledPartitions.Released(STALLED, 41, 48,
+                        200_000_000_000L, true)));
+    }
+
+    /** What the forwarder sends for a stall (AlertPipeline's own fields). */
+    private static ObjectNode stallAlert(AlertFormatter formatter, StalledPartitions.Change change) {
+        Map.Entry<String, ObjectNode> alert = AlertPipeline.stallAlert(change);
+        return TestRecords.alert(formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false));
     }
 
     private static JsonNode path(JsonNode alert, String dotted) {
@@ -111,6 +124,8 @@ class RulesFileTest {
         assertThat(rule(rules, "^host-back$").level()).isEqualTo(3);
         assertThat(rule(rules, "^history-skipped$").level()).isEqualTo(5);
         assertThat(rule(rules, "^deleted-before-delivery$").level()).isEqualTo(10);
+        assertThat(rule(rules, "^partition-stalled$").level()).isEqualTo(8);
+        assertThat(rule(rules, "^partition-moving$").level()).isEqualTo(3);
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -122,7 +137,8 @@ class RulesFileTest {
         Map<String, ObjectNode> emitted = emitted();
         Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^host-back$",
                 "host-back", "^history-skipped$", "history-skipped", "^deleted-before-delivery$",
-                "deleted-before-delivery", "^true$", "truncated");
+                "deleted-before-delivery", "^true$", "truncated", "^partition-stalled$", "partition-stalled",
+                "^partition-moving$", "partition-moving");
         for (Map.Entry<String, String> e : alertOf.entrySet()) {
             Rule rule = rule(rules, e.getKey());
             ObjectNode alert = emitted.get(e.getValue());

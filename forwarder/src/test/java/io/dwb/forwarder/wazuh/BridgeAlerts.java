@@ -38,6 +38,10 @@ public final class BridgeAlerts {
                 .put("to", "2026-11-27T02:00:00Z");
         ObjectNode deleted = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 2)
                 .put("fromOffset", 0).put("toOffset", 10).put("records", 10);
+        ObjectNode stalled = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
+                .put("stableOffset", 41).put("records", 7).put("stalledSeconds", 150);
+        ObjectNode moving = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
+                .put("stableOffset", 41).put("nowStableOffset", 48).put("stalledSeconds", 200);
         return List.of(
                 bridge(alerts, "gap", "gap", tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", "state", state, HOST),
@@ -47,6 +51,8 @@ public final class BridgeAlerts {
                 bridge(alerts, "listener-stopped", "listener-stopped", stopped, HOST),
                 bridge(alerts, "history-skipped", "history-skipped", skipped, HostRef.UNKNOWN),
                 bridge(alerts, "deleted-before-delivery", "deleted-before-delivery", deleted, HostRef.UNKNOWN),
+                bridge(alerts, "partition-stalled", "partition-stalled", stalled, HostRef.UNKNOWN),
+                bridge(alerts, "partition-moving", "partition-moving", moving, HostRef.UNKNOWN),
                 trimmed(alerts, "container", "start"),
                 trimmed(alerts, "container", "health_status: healthy"),
                 trimmed(alerts, "volume", "mount"));
