@@ -541,8 +541,9 @@ public final class DeliveryLoop {
      * or from the records held meeting the memory bound until a fetch's worth is free ({@link PollBudget#full}), a
      * partition with {@code maxPending} waiting or whose deferred record would not fit yet (else each poll would
      * fetch it again; one larger than the bound pauses the others, for it is taken only first in a poll and with
-     * nothing held), a replay's partition whose window is fetched. While paused with nothing waiting (the refused record's partition was revoked), partitions fetch
-     * again: else no record would ever come to retry with, and delivery would stay paused for good.
+     * nothing held), a replay's partition whose window is fetched. While paused with nothing waiting (the refused
+     * record's partition was revoked), partitions fetch again: else no record would ever come to retry with, and
+     * delivery would stay paused for good.
      */
     private void adjustPauses(boolean deferred) {
         Set<TopicPartition> assignment = consumer.assignment();

@@ -59,10 +59,10 @@ class DatagramWriterTest {
         assertThat(metrics.replayRefusedTotal()).isEqualTo(StateChanges.DEAD_LETTER_LOG_EVERY);
         assertThat(metrics.replaySkippedTotal()).as("not an invalid record").isZero();
         assertThat(warnings("replay: record")).as("the first, then every 1000th").containsExactly(
-                "replay: record events-3@41 not delivered, the Wazuh queue refused its alert (1 so far): rejected: the socket "
-                        + "refused the datagram (10 bytes): Message too long",
-                "replay: record events-3@1040 not delivered, the Wazuh queue refused its alert (1000 so far): rejected: the "
-                        + "socket refused the datagram (10 bytes): Message too long");
+                "replay: record events-3@41 not delivered, the Wazuh queue refused its alert (1 so far): rejected: "
+                        + "the socket refused the datagram (10 bytes): Message too long",
+                "replay: record events-3@1040 not delivered, the Wazuh queue refused its alert (1000 so far): "
+                        + "rejected: the socket refused the datagram (10 bytes): Message too long");
     }
 
     @Test
