@@ -61,9 +61,11 @@ final class AgentStateGate implements AlertSink {
         }
         Path state = conf.getParent().getParent().resolve(STATE_FILE);
         if (!Files.isReadable(state)) {
-            log.warn("cannot read the Wazuh agent's state ({}): if the agent loses its manager, delivery goes on "
-                    + "and the agent drops what its buffer cannot hold; give this process read access to it (in "
-                    + "a container, mount it)", state);
+            log.warn("{} the Wazuh agent's state ({}): if the agent loses its manager, delivery goes on and the agent "
+                    + "drops what its buffer cannot hold; {}", Files.exists(state) ? "cannot read" : "no file holds",
+                    state, Files.exists(state) ? "give this process read access to it (in a container, mount its "
+                    + "directory)" : "agentd writes it unless its agent.state_interval is 0 (in a container, mount "
+                    + "its directory)");
             return sink;
         }
         int queueSize = queueSize(buffer);
