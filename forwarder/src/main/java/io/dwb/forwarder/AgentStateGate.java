@@ -61,11 +61,11 @@ final class AgentStateGate implements AlertSink {
         }
         Path state = conf.getParent().getParent().resolve(STATE_FILE);
         if (!Files.isReadable(state)) {
+            boolean missing = SocketPath.of(state) == SocketPath.MISSING; // not when a directory is not searchable
             log.warn("{} the Wazuh agent's state ({}): if the agent loses its manager, delivery goes on and the agent "
-                    + "drops what its buffer cannot hold; {}", Files.exists(state) ? "cannot read" : "no file holds",
-                    state, Files.exists(state) ? "give this process read access to it (in a container, mount its "
-                    + "directory)" : "agentd writes it unless its agent.state_interval is 0 (in a container, mount "
-                    + "its directory)");
+                    + "drops what its buffer cannot hold; {}", missing ? "no file holds" : "cannot read", state,
+                    missing ? "agentd writes it unless its agent.state_interval is 0 (in a container, mount its "
+                    + "directory)" : "give this process read access to it (in a container, mount its directory)");
             return sink;
         }
         int queueSize = queueSize(buffer);
