@@ -11,44 +11,58 @@ import java.util.function.LongSupplier;
 import org.w3c.dom.Element;
 
 /**
- * On a Wazuh agent, holds delivery while wazuh-agentd cannot pass events on to its manager. Its anti-flooding buffer
- * ({@code <client_buffer>}, {@code queue_size} 5,000 by default) keeps taking datagrams from the queue socket while
- * the agent is cut off from its manager (its dispatcher waits for the connection), and drops each one past {@code
- * queue_size}: the forwarder sent and committed alerts the agent then dropped, as the stock wodle did. agentd writes
- * its state ({@code <home>/var/run/wazuh-agentd.state}: {@code status}, {@code msg_buffer}) every {@code
- * agent.state_interval} (5 s by default); it is read again at most once a second, and delivery waits (a refusal of
- * the socket, so the delivery loop's pause: records stay in Kafka, uncommitted) while the status is not {@code
- * connected} or the buffer holds half its {@code queue_size} or more. Not thread-safe: one writer sends.
+ * On a Wazuh agent, holds delivery while wazuh-agentd's anti-flooding buffer ({@code <client_buffer>}, {@code
+ * queue_size} 5,000 by default) is filling or agentd is not connected to its manager. agentd moves each datagram of
+ * the queue socket into that buffer and drops it when the buffer is full, after the forwarder committed it; the buffer
+ * fills when the manager takes events more slowly than they come (its dispatcher waits on a slow or lost connection
+ * until agentd notices) and with the agent's other modules' events. agentd writes its state ({@code
+ * <home>/var/run/wazuh-agentd.state}: {@code status}, {@code msg_buffer}) every {@code agent.state_interval} (5 s by
+ * default); it is read again at most once a second, and delivery waits (a refusal of the socket, so the delivery
+ * loop's pause: records stay in Kafka, uncommitted) while the status is not {@code connected} or the buffer holds half
+ * its {@code queue_size} or more. A state file missing, unreadable or not written for {@link #STALE_AFTER_MILLIS}
+ * (agentd stopped, or a longer state interval) says nothing: delivery goes on as without the gate. Not thread-safe:
+ * one writer sends; the clocks are passed in.
  */
 final class AgentStateGate implements AlertSink {
     static final String STATE_FILE = "var/run/wazuh-agentd.state";
     /** wazuh-agentd's {@code <client_buffer><queue_size>} when ossec.conf does not set it. */
     static final int DEFAULT_QUEUE_SIZE = 5000;
+    /** A state file older than this is not gone by: agentd rewrites it every 5 s by default. */
+    static final long STALE_AFTER_MILLIS = 120_000;
     private static final long READ_EVERY_NANOS = 1_000_000_000L;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentStateGate.class);
+
+    /** What a reading of the state file says. */
+    private enum Said { FOLLOWED, MISSING, STALE }
 
     private final AlertSink sink;
     private final Path stateFile;
     private final int queueSize;
+    /** Buffered events from which delivery waits: half the buffer, at least one. */
+    private final int fullFrom;
     private final LongSupplier nanoClock;
+    private final LongSupplier wallMillis;
     private boolean read;
     private long readAtNanos;
-    /** Why delivery waits, as last read; null when the agent takes events. */
+    /** Why delivery waits, as last read; null when it may go on. */
     private String refusal;
+    private Said said = Said.FOLLOWED;
 
-    AgentStateGate(AlertSink sink, Path stateFile, int queueSize, LongSupplier nanoClock) {
+    AgentStateGate(AlertSink sink, Path stateFile, int queueSize, LongSupplier nanoClock, LongSupplier wallMillis) {
         this.sink = sink;
         this.stateFile = stateFile;
         this.queueSize = queueSize;
+        this.fullFrom = Math.max(1, (queueSize + 1) / 2);
         this.nanoClock = nanoClock;
+        this.wallMillis = wallMillis;
     }
 
     /**
      * {@code sink} behind a gate when {@code wazuhQueue} is an agent's ({@code <home>/queue/sockets/queue}, its
-     * ossec.conf with a {@code <client>} block and an anti-flooding buffer), else {@code sink} itself. One line says
-     * which, for an agent.
+     * ossec.conf with a {@code <client>} block and the anti-flooding buffer on), else {@code sink} itself. One line
+     * says it, for an agent; a WARN when the state cannot be read now (it is followed once it can).
      */
-    static AlertSink around(AlertSink sink, String wazuhQueue, LongSupplier nanoClock) {
+    static AlertSink around(AlertSink sink, String wazuhQueue, LongSupplier nanoClock, LongSupplier wallMillis) {
         Path conf = "-".equals(wazuhQueue) ? null : Pacing.ossecConf(wazuhQueue);
         if (conf == null || !Files.isRegularFile(conf) || !Files.isReadable(conf)) {
             return sink;
@@ -60,18 +74,14 @@ final class AgentStateGate implements AlertSink {
             return sink; // a manager (analysisd reads the queue), or an agent that forwards at once
         }
         Path state = conf.getParent().getParent().resolve(STATE_FILE);
-        if (!Files.isReadable(state)) {
-            boolean missing = SocketPath.of(state) == SocketPath.MISSING; // not when a directory is not searchable
-            log.warn("{} the Wazuh agent's state ({}): if the agent loses its manager, delivery goes on and the agent "
-                    + "drops what its buffer cannot hold; {}", missing ? "no file holds" : "cannot read", state,
-                    missing ? "agentd writes it unless its agent.state_interval is 0 (in a container, mount its "
-                    + "directory)" : "give this process read access to it (in a container, mount its directory)");
-            return sink;
-        }
-        int queueSize = queueSize(buffer);
+        AgentStateGate gate = new AgentStateGate(sink, state, queueSize(buffer), nanoClock, wallMillis);
         log.info("delivery follows the Wazuh agent's state ({}): it waits while the agent is not connected to its "
-                + "manager or its buffer holds {} of its {} events or more", state, queueSize / 2, queueSize);
-        return new AgentStateGate(sink, state, queueSize, nanoClock);
+                + "manager or its buffer holds {} of its {} events or more", state, gate.fullFrom, gate.queueSize);
+        if (!Files.isReadable(state)) {
+            gate.unreadable();
+            gate.said = Said.MISSING;
+        }
+        return gate;
     }
 
     private static int queueSize(Element buffer) {
@@ -98,10 +108,20 @@ final class AgentStateGate implements AlertSink {
         sink.send(datagram);
     }
 
-    /** Its {@code key='value'} lines; empty when it cannot be read (agentd restarting: the socket tells the rest). */
+    /** Its {@code key='value'} lines; null when it says nothing now (missing, unreadable, stale), said once. */
     private Map<String, String> readState() {
         Map<String, String> values = new HashMap<>();
         try {
+            long age = wallMillis.getAsLong() - Files.getLastModifiedTime(stateFile).toMillis();
+            if (age > STALE_AFTER_MILLIS) {
+                if (said != Said.STALE) {
+                    log.warn("the Wazuh agent's state ({}) was last written {} s ago: delivery no longer follows it "
+                            + "until agentd writes it again (agentd stopped, or its agent.state_interval is over {} s)",
+                            stateFile, age / 1000, STALE_AFTER_MILLIS / 1000);
+                    said = Said.STALE;
+                }
+                return null;
+            }
             for (String line : Files.readAllLines(stateFile, StandardCharsets.UTF_8)) {
                 int eq = line.indexOf('=');
                 if (eq > 0 && line.length() >= eq + 3 && line.charAt(eq + 1) == '\'' && line.endsWith("'")) {
@@ -109,12 +129,31 @@ final class AgentStateGate implements AlertSink {
                 }
             }
         } catch (IOException e) {
-            log.debug("cannot read {}: {}", stateFile, e.toString());
+            if (said != Said.MISSING) {
+                unreadable();
+                said = Said.MISSING;
+            }
+            return null;
+        }
+        if (said != Said.FOLLOWED) {
+            log.info("delivery follows the Wazuh agent's state ({}) again", stateFile);
+            said = Said.FOLLOWED;
         }
         return values;
     }
 
+    private void unreadable() {
+        boolean missing = SocketPath.of(stateFile) == SocketPath.MISSING; // not when a directory is not searchable
+        log.warn("{} the Wazuh agent's state ({}): until it can be read, delivery does not wait for an agent whose "
+                + "buffer is full, which drops what it cannot hold; {}", missing ? "no file holds" : "cannot read",
+                stateFile, missing ? "agentd writes it unless its agent.state_interval is 0 (in a container, mount "
+                + "its directory)" : "give this process read access to it (in a container, mount its directory)");
+    }
+
     private String refusal(Map<String, String> state) {
+        if (state == null) {
+            return null;
+        }
         String status = state.get("status");
         if (status != null && !status.equals("connected")) {
             return "the Wazuh agent is not connected to its manager (status '" + status + "' in " + stateFile
@@ -124,7 +163,7 @@ final class AgentStateGate implements AlertSink {
         if (buffered != null && !buffered.isEmpty()) {
             try {
                 int held = Integer.parseInt(buffered);
-                if (held >= queueSize / 2) {
+                if (held >= fullFrom) {
                     return "the Wazuh agent's buffer holds " + held + " of its " + queueSize + " events (" + stateFile
                             + "): its manager is not taking them as fast as they come";
                 }

@@ -614,6 +614,7 @@ public final class DeliveryLoop {
         lastCommitNanos = now;
         Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions.keySet(), false);
         if (offsets.isEmpty()) {
+            commitsFailing.observe(false, now); // all delivered is committed (a revocation's commit, perhaps)
             return;
         }
         consumer.commitAsync(offsets, (done, e) -> {
@@ -673,6 +674,7 @@ public final class DeliveryLoop {
                 consumer.commitSync(offsets, COMMIT_WAIT);
             }
             offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
+            commitsFailing.observe(false, clock.getAsLong());
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {

@@ -56,7 +56,7 @@ public final class Forwarder implements AutoCloseable {
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
                         new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
-                        settings.wazuhQueue(), nanoClock);
+                        settings.wazuhQueue(), nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A forwarder writing to a Wazuh agent's queue while the agent is cut off from its manager: wazuh-agentd would take
- * each datagram into its buffer and drop what passes its queue_size, after the forwarder committed it. Delivery waits
- * while agentd's state file says it is not connected, nothing committed, and goes on once it is: every event once.
+ * A forwarder writing to a Wazuh agent's queue while agentd's state file says it is not connected to its manager:
+ * agentd drops what its buffer cannot hold, after the forwarder committed it. Delivery waits, nothing committed, and
+ * goes on once the state says connected: every event once.
  */
 @ExtendWith(SharedKafka.class)
 class AgentDisconnectedTest {

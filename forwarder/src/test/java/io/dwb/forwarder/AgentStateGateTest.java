@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,23 +85,64 @@ class AgentStateGateTest {
     }
 
     @Test
-    void aManagerAnAgentWithoutItsBufferOrWithoutAReadableStateAreNotGated() throws Exception {
-        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(""));
-        assertThat(AgentStateGate.around(recording, queue(), () -> now)).as("no state file").isSameAs(recording);
+    void aManagerOrAnAgentWithoutItsBufferAreNotGated() throws Exception {
         state("disconnected", "0");
-        assertThat(AgentStateGate.around(recording, queue(), () -> now)).isInstanceOf(AgentStateGate.class);
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, queue(), () -> now)).as("events forwarded at once")
-                .isSameAs(recording);
+        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+                .as("events forwarded at once").isSameAs(recording);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><remote><connection>secure</connection>"
                 + "</remote></ossec_config>");
-        assertThat(AgentStateGate.around(recording, queue(), () -> now)).as("a manager").isSameAs(recording);
-        assertThat(AgentStateGate.around(recording, "-", () -> now)).isSameAs(recording);
+        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis)).as("a manager")
+                .isSameAs(recording);
+        assertThat(AgentStateGate.around(recording, "-", () -> now, System::currentTimeMillis)).isSameAs(recording);
+    }
+
+    /**
+     * A state file missing at start (a fresh agent, the forwarder started first) is followed once agentd writes it:
+     * the gate was decided once, at start, and stayed off until a restart.
+     */
+    @Test
+    void aStateFileWrittenAfterTheStartIsFollowedFromThen() throws Exception {
+        AlertSink gate = gate();
+        gate.send(bytes("a"));
+        state("disconnected", "0");
+        now += 1_000_000_000L;
+        assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("status 'disconnected'");
+        assertThat(sent).containsExactly("a");
+    }
+
+    /**
+     * agentd never removes its state file: one left saying disconnected (agentd stopped, its state interval set to 0
+     * since) held delivery for ever. Not written for two minutes, it says nothing.
+     */
+    @Test
+    void aStaleStateFileIsNotGoneBy() throws Exception {
+        state("disconnected", "0");
+        Files.setLastModifiedTime(home.resolve(AgentStateGate.STATE_FILE), FileTime.fromMillis(
+                System.currentTimeMillis() - AgentStateGate.STALE_AFTER_MILLIS - 10_000));
+        AlertSink gate = gate();
+        gate.send(bytes("a"));
+        state("disconnected", "0"); // written again
+        now += 1_000_000_000L;
+        assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("status 'disconnected'");
+    }
+
+    /** Wazuh takes a queue_size from 1: half of it, rounded down, was 0, and an empty buffer held delivery for ever. */
+    @Test
+    void aBufferOfOneHoldsDeliveryOnlyWhenItHoldsAnEvent() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><queue_size>1</queue_size></client_buffer>\n"));
+        state("connected", "0");
+        AlertSink gate = gate();
+        gate.send(bytes("a"));
+        state("connected", "1");
+        now += 1_000_000_000L;
+        assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("holds 1 of its 1 events");
     }
 
     private AlertSink gate() {
-        AlertSink gate = AgentStateGate.around(recording, queue(), () -> now);
+        AlertSink gate = AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis);
         assertThat(gate).isInstanceOf(AgentStateGate.class);
         return gate;
     }

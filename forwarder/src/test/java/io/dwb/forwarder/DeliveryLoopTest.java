@@ -40,6 +40,7 @@ import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -225,6 +226,29 @@ class DeliveryLoopTest {
      * it is found as a truncation (delivered again from where it diverged). Without it, the fetch was out of range,
      * taken for a topic recreated, and the partition delivered again from its start as live alerts.
      */
+    /**
+     * A failed periodic commit, then a revocation whose commit goes (this member left a standby, or with partitions
+     * that have nothing new): no periodic commit follows to clear it, and /healthz said 503 for good, which an
+     * orchestrator answers by restarting a healthy forwarder again and again.
+     */
+    @Test
+    void aCommitFailureFollowedByARevocationsCommitThatGoesIsOver() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a", "b");
+        commitFailure = new RetriableCommitFailedException("rebalance in progress");
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop); // the periodic commit fails
+        commitFailure = null;
+        consumer.rebalance(List.of()); // both revoked: the revocation's commit goes
+        assertThat(committed(P0)).isEqualTo(2);
+        for (int i = 0; i < 120; i++) { // two idle minutes: nothing left to commit
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(loop.healthy()).as("nothing fails any more").isTrue();
+    }
+
     @Test
     void theCommittedOffsetCarriesTheLeaderEpochOfTheLastRecordDelivered() {
         DeliveryLoop loop = live(0, 1000, P0);
