@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -65,14 +66,19 @@ final class WatchHandover {
             return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs + (alertsUnsent ? UNSENT : "");
         }
 
-        /** What a commit's metadata says; {@link #NONE} when it says nothing of ours (a forwarder from before). */
+        /**
+         * What a commit's metadata says; {@link #NONE} when it says nothing of ours (a forwarder from before). Parts
+         * after the time that it does not know ({@code ;…}, a later version's) are passed over: a forwarder that took
+         * the whole rest for the time, as the first did, read a later mark as none (a rollback lost what it said).
+         */
         static Mark of(OffsetAndMetadata committed) {
             String metadata = committed.metadata();
             if (metadata == null || !metadata.startsWith(PREFIX)) {
                 return NONE;
             }
-            boolean unsent = metadata.endsWith(UNSENT);
-            String time = metadata.substring(PREFIX.length(), metadata.length() - (unsent ? UNSENT.length() : 0));
+            int end = metadata.indexOf(';', PREFIX.length());
+            String time = metadata.substring(PREFIX.length(), end < 0 ? metadata.length() : end);
+            boolean unsent = end >= 0 && List.of(metadata.substring(end).split(";")).contains(UNSENT.substring(1));
             try {
                 return new Mark(Long.parseLong(time), unsent);
             } catch (NumberFormatException e) {

@@ -129,9 +129,9 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             listen();
             retries.shutdown();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // a RuntimeException would end the retries without a word
             log.debug("metrics on {} port {} still cannot be listened on: {}", binding.address(), binding.port(),
-                    e.getMessage());
+                    e.toString());
         }
     }
 
