@@ -5,8 +5,6 @@ import io.dwb.runtime.OssecConf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
 /**
@@ -22,11 +20,16 @@ import org.w3c.dom.Element;
  * rate, with a WARN. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says
  * so.
  *
- * @param eps    datagrams a second at most; 0 for unpaced
- * @param reason for the log line
+ * @param eps        datagrams a second at most; 0 for unpaced
+ * @param reason     for the log line
+ * @param assumption what was assumed for want of the installation's settings, for a WARN when delivery starts (not
+ *                   at parsing: a start that fails for another reason says only that); null when nothing was
  */
-public record Pacing(int eps, String reason) {
-    private static final Logger log = LoggerFactory.getLogger(Pacing.class);
+public record Pacing(int eps, String reason, String assumption) {
+    Pacing(int eps, String reason) {
+        this(eps, reason, null);
+    }
+
     static final String AUTO = "auto";
     /** wazuh-agentd's events_per_second when ossec.conf does not set it. */
     static final int AGENT_EVENTS_PER_SECOND = 500;
@@ -79,12 +82,11 @@ public record Pacing(int eps, String reason) {
             // outage would overflow its bucket, which drops what was committed. A manager is paced needlessly.
             int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
             int eps = AGENT_EVENTS_PER_SECOND * share / 100;
-            log.warn("no readable {} to take the agent's events_per_second from: pacing at {} % of Wazuh's default "
-                    + "{}, {} alerts/s; give --eps (0 for a manager: unpaced), or make it readable", conf, share,
-                    AGENT_EVENTS_PER_SECOND, eps);
             return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of Wazuh's default "
                     + "<client_buffer><events_per_second> " + AGENT_EVENTS_PER_SECOND + ", as there is no readable "
-                    + conf + "; give --eps to pace otherwise");
+                    + conf + "; give --eps to pace otherwise", "no readable " + conf + " to take the agent's "
+                    + "events_per_second from: pacing at " + share + " % of Wazuh's default " + AGENT_EVENTS_PER_SECOND
+                    + ", " + eps + " alerts/s; give --eps (0 for a manager: unpaced), or make it readable");
         }
         OssecConf ossec = OssecConf.read(conf);
         if (ossec.last("client") == null) {

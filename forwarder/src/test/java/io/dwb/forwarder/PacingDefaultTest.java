@@ -97,31 +97,23 @@ class PacingDefaultTest {
      */
     @Test
     void aWazuhQueueWithoutAReadableOssecConfIsPacedAtWazuhsDefaultWithAWarning() throws IOException {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(Pacing.class);
-        logger.addAppender(logged);
-        try {
-            Files.createDirectories(home.resolve("queue/sockets"));
-            String queue = home.resolve("queue/sockets/queue").toString();
-            Pacing auto = Pacing.auto(queue);
-            assertThat(auto.eps()).isEqualTo(450);
-            assertThat(auto.reason()).contains("90 % of Wazuh's default <client_buffer><events_per_second> 500")
-                    .contains("no readable " + home.resolve("etc/ossec.conf"));
-            assertThat(logged.list).singleElement().satisfies(event -> {
-                assertThat(event.getLevel()).isEqualTo(Level.WARN);
-                assertThat(event.getFormattedMessage()).contains("no readable " + home.resolve("etc/ossec.conf"))
-                        .contains("pacing at 90 % of Wazuh's default 500, 450 alerts/s").contains("give --eps");
-            });
-            Files.createDirectories(home.resolve("etc/ossec.conf")); // not a file: what a bind mount of none makes
-            assertThat(Pacing.auto(queue).eps()).isEqualTo(450);
-            assertThat(replaySettings(queue).eps()).as("a replay's share of it").isEqualTo(25);
-            logged.list.clear();
-            assertThat(settings(queue, "--eps", "0").eps()).as("--eps, as given").isZero();
-            assertThat(logged.list).isEmpty();
-        } finally {
-            logger.detachAppender(logged);
-        }
+        Files.createDirectories(home.resolve("queue/sockets"));
+        String queue = home.resolve("queue/sockets/queue").toString();
+        Pacing auto = Pacing.auto(queue);
+        assertThat(auto.eps()).isEqualTo(450);
+        assertThat(auto.reason()).contains("90 % of Wazuh's default <client_buffer><events_per_second> 500")
+                .contains("no readable " + home.resolve("etc/ossec.conf"));
+        assertThat(auto.assumption()).as("said as a WARN when delivery starts")
+                .contains("no readable " + home.resolve("etc/ossec.conf"))
+                .contains("pacing at 90 % of Wazuh's default 500, 450 alerts/s").contains("give --eps");
+        Files.createDirectories(home.resolve("etc/ossec.conf")); // not a file: what a bind mount of none makes
+        assertThat(Pacing.auto(queue).eps()).isEqualTo(450);
+        assertThat(replaySettings(queue).eps()).as("a replay's share of it").isEqualTo(25);
+        assertThat(settings(queue, "--eps", "0").pacing().assumption()).as("--eps, as given").isNull();
+        assertThat(settings(queue, "--eps", "0").eps()).isZero();
+        Files.delete(home.resolve("etc/ossec.conf"));
+        install(AGENT.formatted(""));
+        assertThat(Pacing.auto(queue).assumption()).as("an agent's own settings: nothing assumed").isNull();
     }
 
     @Test

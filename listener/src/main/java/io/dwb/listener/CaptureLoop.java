@@ -15,7 +15,6 @@ import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.ClientTimeouts;
-import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProvisioner;
@@ -85,10 +84,11 @@ public final class CaptureLoop {
     private volatile boolean kafkaReady;
     /**
      * Kafka took this listener's transactional id once in this process (a producer's {@code initTransactions}): a
-     * refusal of it afterwards is an ACL removed for a while, retried, not a configuration error (exit 2, which
-     * systemd does not restart).
+     * refusal before that is said as an ERROR (the ACL may be missing), and any is retried.
      */
     private boolean transactionalIdTaken;
+    /** The ERROR of a transactional id refused before Kafka ever took it was said. */
+    private boolean idRefusedSaid;
     private volatile EventStream currentStream;
 
     /**
@@ -326,13 +326,15 @@ public final class CaptureLoop {
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
                     boolean idRefused = e instanceof TransactionalPublisher.TransactionalIdRefused;
-                    if (idRefused && !transactionalIdTaken && !stopping()) {
-                        // Refused from the start: the ACL is missing, the operator's to add (exit 2).
-                        throw new ConfigurationError("not authorized to use transactional id "
-                                + host.transactionalId() + " (" + Causes.root(e).getMessage() + "): grant this "
-                                + "listener's principal Write and Describe on transactional id "
-                                + host.transactionalId() + " (a prefixed ACL on docker-listener-, docs/security.md)",
-                                e);
+                    if (idRefused && !transactionalIdTaken && !idRefusedSaid && !stopping()) {
+                        // Refused from the start: the ACL is missing, or gone for a while (re-applied while this
+                        // host rebooted). Retried as later refusals are: exit 2, which systemd does not restart,
+                        // left a host that restarted in an ACL gap without capture for good.
+                        log.error("not authorized to use transactional id {} ({}): grant this listener's principal "
+                                + "Write and Describe on transactional id {} (a prefixed ACL on docker-listener-, "
+                                + "docs/security.md); nothing is published until then, tried again with backoff",
+                                host.transactionalId(), Causes.root(e).getMessage(), host.transactionalId());
+                        idRefusedSaid = true;
                     }
                     if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
                         throw new Fenced(e); // refused again soon after: another listener takes the id back
