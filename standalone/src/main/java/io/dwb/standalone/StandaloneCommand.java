@@ -115,6 +115,10 @@ public final class StandaloneCommand implements Callable<Integer> {
                 log.warn(warning);
             }
         }
+        String otherInstall = OtherInstallData.warning(dataDir, OtherInstallData.KNOWN);
+        if (otherInstall != null) {
+            log.warn(otherInstall);
+        }
         probeEngine(listenerSettings);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
