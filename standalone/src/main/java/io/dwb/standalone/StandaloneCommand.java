@@ -63,11 +63,12 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     @Option(names = "--retention", paramLabel = "DURATION", defaultValue = "7d",
             converter = DurationArgument.Converter.class,
-            description = "How long events stay in the embedded broker, for replay (env: DWB_RETENTION).")
+            description = "How long events stay in the embedded broker, for replay; applied at each start, to the "
+                    + "topic of an earlier start too (env: DWB_RETENTION).")
     Duration retention;
 
     @Option(names = "--retention-bytes", paramLabel = "BYTES", defaultValue = "1073741824",
-            description = "At most this many bytes of events are kept; older ones go first "
+            description = "At most this many bytes of events are kept; older ones go first; applied at each start "
                     + "(env: DWB_RETENTION_BYTES).")
     long retentionBytes;
 
@@ -113,6 +114,10 @@ public final class StandaloneCommand implements Callable<Integer> {
             if (warning != null) {
                 log.warn(warning);
             }
+        }
+        String otherInstall = OtherInstallData.warning(dataDir, OtherInstallData.KNOWN);
+        if (otherInstall != null) {
+            log.warn(otherInstall);
         }
         probeEngine(listenerSettings);
 
