@@ -115,11 +115,11 @@ public final class StandaloneCommand implements Callable<Integer> {
                 log.warn(warning);
             }
         }
-        String otherInstall = OtherInstallData.warning(dataDir, OtherInstallData.KNOWN);
+        probeEngine(listenerSettings);
+        String otherInstall = OtherInstallData.warning(dataDir, OtherInstallData.KNOWN); // before the broker formats it
         if (otherInstall != null) {
             log.warn(otherInstall);
         }
-        probeEngine(listenerSettings);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
                 : BrokerPorts.ClientPort.asked(kafkaPort))) {
