@@ -489,6 +489,14 @@ public final class AlertPipeline {
         return step;
     }
 
+    /**
+     * How many alerts about hosts wait (silent-host, host-back, listener-stopped): what a hand-over's mark says, for
+     * the next owner to report again. Not the partitions' notices (history, deletions, stalls).
+     */
+    public int hostAlertsQueued() {
+        return stateAlerts.size();
+    }
+
     /** How many host-state alerts wait to be sent. */
     public int stateAlertsQueued() {
         return notices.size() + stateAlerts.size();

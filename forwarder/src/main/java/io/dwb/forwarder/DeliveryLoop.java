@@ -184,7 +184,15 @@ public final class DeliveryLoop {
         lastPollNanos = now;
         boolean deferred = accept(records);
         if (feed instanceof Feed.Live live) {
-            live.openTransactions().takeSaid().forEach(pipeline::stall);
+            List<StalledPartitions.Change> stalls = live.openTransactions().takeSaid();
+            if (!stalls.isEmpty()) {
+                Set<TopicPartition> assigned = consumer.assignment();
+                for (StalledPartitions.Change said : stalls) {
+                    if (assigned.contains(said.partition())) { // one revoked meanwhile: its new owner says it
+                        pipeline.stall(said);
+                    }
+                }
+            }
         }
         pipeline.settleLetters();
         deliver(now);
@@ -280,7 +288,7 @@ public final class DeliveryLoop {
      * again) and whether host-state alerts wait (which hosts it may take as reported).
      */
     private String mark(TopicPartition tp) {
-        return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()), pipeline.stateAlertsQueued() > 0)
+        return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()), pipeline.hostAlertsQueued() > 0)
                 .metadata();
     }
 

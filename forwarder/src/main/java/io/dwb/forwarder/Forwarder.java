@@ -74,6 +74,9 @@ public final class Forwarder implements AutoCloseable {
                 new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
         maxPollRecordsWarning(settings).ifPresent(log::warn);
+        if (settings.pacing().assumption() != null) { // said here, as delivery starts, not while options are parsed
+            log.warn("{}", settings.pacing().assumption());
+        }
         OffsetReset reset = offsetReset(settings);
         if (!reset.appliedHere()) {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "

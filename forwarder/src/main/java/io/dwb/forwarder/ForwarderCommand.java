@@ -217,9 +217,6 @@ public final class ForwarderCommand implements Callable<Integer> {
             if (stopRequested.stopped()) {
                 forwarder.stop();
             }
-            if (settings.pacing().assumption() != null) {
-                log.warn("{}", settings.pacing().assumption());
-            }
             log.info("forwarding {} (group {}) to {}{}", settings.topic(),
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
                     ", " + settings.pacing().reason() + (owners instanceof AgentAttribution attribution

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * stable end standing still for {@code --stalled-after} while records are written past it. Its lag, measured to the
  * stable end, reads 0 and nothing else would say that its hosts' alerts wait: a WARN line names it, once a stall, an
  * INFO line says when it moves again ({@link #LINES_PER_MINUTE} a minute each, then a count), and the metrics count
- * the partitions stalled, the longest stall and the records waiting. What the lines say is handed to the delivery
- * loop too ({@link #takeSaid}), which sends it to Wazuh: a security team watches Wazuh, not this process's log.
+ * the partitions stalled, the longest stall and the records waiting. Each stall, and the end of each one so said, is
+ * handed to the delivery loop too ({@link #takeSaid}), which sends it to Wazuh: a security team watches Wazuh, not
+ * this process's log.
  */
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
@@ -71,8 +72,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private final ForwarderMetrics metrics;
     private final LinesPerMinute stalledLines = new LinesPerMinute(LINES_PER_MINUTE);
     private final LinesPerMinute releasedLines = new LinesPerMinute(LINES_PER_MINUTE);
-    /** Stalls and their ends said in the log, until the delivery loop takes them. */
+    /** Stalls and the ends of those, for Wazuh, until the delivery loop takes them. */
     private final Queue<StalledPartitions.Change> said = new ConcurrentLinkedQueue<>();
+    /** The partitions whose stall went to {@link #said} and has not ended (the watch's thread alone). */
+    private final Set<TopicPartition> inWazuh = new HashSet<>();
     private volatile Set<TopicPartition> watched = Set.of();
     private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
 
@@ -164,8 +167,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private void stalled(List<StalledPartitions.Change> changes, long nowNanos) {
         for (StalledPartitions.Change change : changes) {
             if (change instanceof StalledPartitions.Stalled s) {
+                // Every stall goes to Wazuh (at most one a partition at a time), whatever the log's limit.
+                said.add(s);
+                inWazuh.add(s.partition());
                 if (stalledLines.take(nowNanos)) {
-                    said.add(s);
                     TopicPartition tp = s.partition();
                     log.warn("partition {} stalled: its stable end has stood at offset {} for {} s with {} record(s) "
                             + "written past it, which this forwarder (read_committed) cannot read until the "
@@ -178,9 +183,14 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                             + "--partition {} names it (docs/security.md)", tp, s.stableOffset(),
                             seconds(s.heldNanos()), s.waiting(), tp.topic(), tp.partition());
                 }
-            } else if (change instanceof StalledPartitions.Released r && releasedLines.take(nowNanos)) {
+            } else if (change instanceof StalledPartitions.Released r) {
+                if (inWazuh.remove(r.partition()) && r.moved()) {
+                    said.add(r); // the end of a stall Wazuh was told of
+                }
+                if (!releasedLines.take(nowNanos)) {
+                    continue;
+                }
                 if (r.moved()) {
-                    said.add(r);
                     log.info("partition {} moves again: its stable end, held at offset {} for {} s, is now {} (the "
                             + "transaction open there ended)", r.partition(), r.stableOffset(),
                             seconds(r.heldNanos()), r.nowStable());

@@ -150,7 +150,16 @@ class DeliveryLoopTest {
         public boolean holdBack(TopicPartition partition) {
             return heldBack.contains(partition);
         }
+
+        @Override
+        public List<StalledPartitions.Change> takeSaid() {
+            List<StalledPartitions.Change> taken = List.copyOf(stallsSaid);
+            stallsSaid.clear();
+            return taken;
+        }
     };
+    /** What the open-transaction watch said since the loop last asked (stalls, and their ends). */
+    private final List<StalledPartitions.Change> stallsSaid = new ArrayList<>();
     /** The pipeline of the loop {@code live} made last. */
     private AlertPipeline pipeline;
     /** How many times the loop asked the broker whether the dead-letter topic exists. */
@@ -221,12 +230,6 @@ class DeliveryLoopTest {
     }
 
     /**
-     * The committed offset carries the leader epoch of the record before it, as the consumer's own commits do: after
-     * a restart or a reassignment the consumer checks the position against the log with it, so a log truncated below
-     * it is found as a truncation (delivered again from where it diverged). Without it, the fetch was out of range,
-     * taken for a topic recreated, and the partition delivered again from its start as live alerts.
-     */
-    /**
      * A failed periodic commit, then a revocation whose commit goes (this member left a standby, or with partitions
      * that have nothing new): no periodic commit follows to clear it, and /healthz said 503 for good, which an
      * orchestrator answers by restarting a healthy forwarder again and again.
@@ -249,6 +252,12 @@ class DeliveryLoopTest {
         assertThat(loop.healthy()).as("nothing fails any more").isTrue();
     }
 
+    /**
+     * The committed offset carries the leader epoch of the record before it, as the consumer's own commits do: after
+     * a restart or a reassignment the consumer checks the position against the log with it, so a log truncated below
+     * it is found as a truncation (delivered again from where it diverged). Without it, the fetch was out of range,
+     * taken for a topic recreated, and the partition delivered again from its start as live alerts.
+     */
     @Test
     void theCommittedOffsetCarriesTheLeaderEpochOfTheLastRecordDelivered() {
         DeliveryLoop loop = live(0, 1000, P0);
@@ -1912,6 +1921,33 @@ class DeliveryLoopTest {
         assertThat(names(sink.accepted)).as("no deleted-before-delivery alert; the next record delivered")
                 .containsExactly("next");
         assertThat(metrics.deletedBeforeDeliveryTotal()).isZero();
+    }
+
+    /**
+     * A stall goes to Wazuh from the partition's owner only: one said by the watch just before its partition was
+     * revoked is the new owner's to say (twice otherwise, or an end never said). A stall waiting to be sent is not a
+     * host alert: a hand-over's mark does not tell the next owner to report its hosts again.
+     */
+    @Test
+    void aStallIsSaidInWazuhByThePartitionsOwnerAndIsNoHostAlertOfAHandOver() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        round(loop);
+        stallsSaid.add(new StalledPartitions.Stalled(P1, 7, 3, 150_000_000_000L)); // P1: not this forwarder's
+        stallsSaid.add(new StalledPartitions.Stalled(P0, 41, 9, 150_000_000_000L));
+        sink.refuseFrom = 0; // Wazuh refusing: the stall waits
+        round(loop);
+        consumer.rebalance(List.of()); // revoked while it waits: the revocation's commit carries the mark
+        assertThat(WatchHandover.Mark.of(committedMetadata(P0)).alertsUnsent()).as("no host alert waits").isFalse();
+        sink.refuseFrom = Integer.MAX_VALUE;
+        tick(1_000_000_000L);
+        round(loop);
+        List<JsonNode> alerts = sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8))
+                .path("docker_bridge")).toList();
+        assertThat(alerts).singleElement().satisfies(a -> {
+            assertThat(a.path("event").asText()).isEqualTo("partition-stalled");
+            assertThat(a.path("partition").asInt()).isEqualTo(P0.partition());
+            assertThat(a.path("stableOffset").asLong()).isEqualTo(41);
+        });
     }
 
     /**

@@ -11,7 +11,9 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -162,6 +164,70 @@ class OpenTransactionWatchTest {
             assertThat(gauge(metrics, "dwb_forwarder_stalled_records")).isZero();
         } finally {
             watchLog.detachAppender(logged);
+        }
+    }
+
+    /**
+     * Every stall goes to Wazuh, not only the 10 a minute the log says one by one; and the end of each one that went,
+     * not of a partition no longer watched here (its new owner says it). Sharing the log's limit, stalls past it never
+     * reached Wazuh, while their ends could.
+     */
+    @Test
+    void everyStallAndTheEndOfEachGoToWazuhWhateverTheLogsLimit() {
+        AtomicLong clock = new AtomicLong(1_000 * SECOND);
+        AtomicLong stable = new AtomicLong(90);
+        AtomicInteger calls = new AtomicInteger();
+        Set<TopicPartition> many = new HashSet<>();
+        for (int p = 0; p < OpenTransactionWatch.LINES_PER_MINUTE + 3; p++) {
+            many.add(new TopicPartition("events", p));
+        }
+        Admin allOpen = (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "listOffsets" -> {
+                        calls.incrementAndGet();
+                        @SuppressWarnings("unchecked")
+                        Map<TopicPartition, OffsetSpec> asked = (Map<TopicPartition, OffsetSpec>) args[0];
+                        boolean committed = ((ListOffsetsOptions) args[1]).isolationLevel()
+                                == IsolationLevel.READ_COMMITTED;
+                        Map<TopicPartition, KafkaFuture<ListOffsetsResult.ListOffsetsResultInfo>> answers =
+                                new HashMap<>();
+                        for (TopicPartition tp : asked.keySet()) {
+                            answers.put(tp, KafkaFuture.completedFuture(new ListOffsetsResult.ListOffsetsResultInfo(
+                                    committed ? stable.get() : 100, -1, Optional.empty())));
+                        }
+                        yield new ListOffsetsResult(answers);
+                    }
+                    case "close" -> null;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(allOpen, clock::get, Duration.ofMinutes(2),
+                new ForwarderMetrics())) {
+            watch.watch(many);
+            awaitReadings(calls, 1);
+            clock.addAndGet(120 * SECOND);
+            List<StalledPartitions.Change> said = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                said.addAll(watch.takeSaid());
+                return said.size() >= many.size();
+            });
+            assertThat(said).allMatch(c -> c instanceof StalledPartitions.Stalled)
+                    .extracting(StalledPartitions.Change::partition).containsExactlyInAnyOrderElementsOf(many);
+
+            TopicPartition revoked = new TopicPartition("events", 0);
+            Set<TopicPartition> kept = new HashSet<>(many);
+            kept.remove(revoked);
+            watch.watch(kept);
+            awaitReadings(calls, 1);
+            stable.set(100);
+            said.clear();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                said.addAll(watch.takeSaid());
+                return said.size() >= kept.size();
+            });
+            awaitReadings(calls, 1);
+            said.addAll(watch.takeSaid());
+            assertThat(said).allMatch(c -> c instanceof StalledPartitions.Released r && r.moved())
+                    .extracting(StalledPartitions.Change::partition).containsExactlyInAnyOrderElementsOf(kept);
         }
     }
 

@@ -116,6 +116,25 @@ class PacingDefaultTest {
         assertThat(Pacing.auto(queue).assumption()).as("an agent's own settings: nothing assumed").isNull();
     }
 
+    /** The assumption is said as a WARN when the forwarder is built to deliver, once. */
+    @Test
+    void theAssumedPaceIsAWarningWhenDeliveryStarts() throws Exception {
+        Files.createDirectories(home.resolve("queue/sockets"));
+        String queue = home.resolve("queue/sockets/queue").toString();
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(Forwarder.class);
+        logger.addAppender(logged);
+        try (Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
+                "--wazuh-queue", queue))) {
+            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("no readable "
+                            + home.resolve("etc/ossec.conf")).contains("450 alerts/s"));
+        } finally {
+            logger.detachAppender(logged);
+        }
+    }
+
     @Test
     void anExplicitEpsWinsAndABadOneIsNamed() throws IOException {
         String queue = install(AGENT.formatted(""));

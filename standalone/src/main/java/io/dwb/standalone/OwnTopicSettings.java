@@ -2,6 +2,7 @@ package io.dwb.standalone;
 
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicPlan;
+import io.dwb.runtime.TopicRole;
 import io.dwb.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,11 +32,13 @@ import org.slf4j.LoggerFactory;
 final class OwnTopicSettings {
     private static final Logger log = LoggerFactory.getLogger(OwnTopicSettings.class);
     /**
-     * The settings that follow the options at each start. {@code max.decompressed.message.bytes}: a data directory
-     * of Kafka 4.1 holds topics without it. The others: {@code --retention}, {@code --retention-bytes}, and the
-     * segment size derived from them (deletion goes a segment at a time).
+     * The settings that follow the options at each start. {@code max.decompressed.message.bytes}, on every topic: a
+     * data directory of Kafka 4.1 holds topics without it. On the events topic only, what the options set: {@code
+     * --retention}, {@code --retention-bytes}, and the segment size derived from them (deletion goes a segment at a
+     * time); the other topics' retention is left as an operator may have set it.
      */
-    static final Set<String> FOLLOWED = Set.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG,
+    static final Set<String> FOLLOWED = Set.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
+    static final Set<String> FOLLOWED_BY_EVENTS = Set.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG,
             TopicConfig.RETENTION_MS_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG, TopicConfig.SEGMENT_BYTES_CONFIG);
 
     private OwnTopicSettings() {}
@@ -59,7 +62,7 @@ final class OwnTopicSettings {
             Map<ConfigResource, List<String>> said = new HashMap<>();
             specs.forEach((topic, spec) -> {
                 for (Map.Entry<String, String> setting : spec.configs().entrySet()) {
-                    if (!FOLLOWED.contains(setting.getKey())) {
+                    if (!(spec.role() == TopicRole.EVENTS ? FOLLOWED_BY_EVENTS : FOLLOWED).contains(setting.getKey())) {
                         continue;
                     }
                     ConfigEntry now = current.get(topic).get(setting.getKey());

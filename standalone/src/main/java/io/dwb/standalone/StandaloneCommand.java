@@ -123,9 +123,6 @@ public final class StandaloneCommand implements Callable<Integer> {
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
                 : BrokerPorts.ClientPort.asked(kafkaPort))) {
-            if (forwarderSettings.pacing().assumption() != null) {
-                log.warn("{}", forwarderSettings.pacing().assumption());
-            }
             log.info("Kafka broker on {} (data in {}); alerts to {}, {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
                             + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"),

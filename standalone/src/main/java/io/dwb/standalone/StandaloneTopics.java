@@ -25,10 +25,18 @@ final class StandaloneTopics {
     static TopicPlan plan(Duration retention, long maxBytes) {
         return new TopicPlan(List.of(
                 TopicSpec.events(Topics.EVENTS, 1, retention, maxBytes)
-                        .withConfig(TopicConfig.SEGMENT_BYTES_CONFIG,
-                                String.valueOf(Math.min(maxBytes / 4, 64L << 20))),
+                        .withConfig(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes(maxBytes))),
                 TopicSpec.checkpoints(Topics.CHECKPOINTS, 1),
                 TopicSpec.deadLetters(Topics.DLQ, 1, Duration.ofDays(30))), Replication.single(), true);
+    }
+
+    /**
+     * A quarter of {@code maxBytes} (deletion goes a segment at a time), at most 64 MiB, and at least the 1 MiB Kafka
+     * takes: a {@code --retention-bytes} under 4 MiB made a segment Kafka refused, at a first start and (since the
+     * options apply at each start) at a restart, exit 1 restarted for ever.
+     */
+    static long segmentBytes(long maxBytes) {
+        return Math.max(1L << 20, Math.min(maxBytes / 4, 64L << 20));
     }
 
     static void ensure(Properties client, TopicPlan plan) {
