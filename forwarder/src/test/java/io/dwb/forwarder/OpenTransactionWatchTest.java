@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -53,6 +54,21 @@ class OpenTransactionWatchTest {
      * {@code calls} (a reading makes two).
      */
     private static Admin leaders(boolean hung, AtomicLong openStable, AtomicInteger calls) {
+        return answering(calls, (tp, committed) -> tp.equals(UNREACHABLE) ? (hung ? HUNG : REFUSED)
+                : tp.equals(OPEN) && committed ? openStable.get() : 100); // open at 90
+    }
+
+    /** An end for {@link #answering}: the leader never answers. */
+    private static final long HUNG = -2;
+    /** An end for {@link #answering}: the leader fails the request at once. */
+    private static final long REFUSED = -3;
+
+    /**
+     * An admin client whose leaders answer each partition's written end ({@code committed} false) or stable end as
+     * {@code end} says ({@link #HUNG}, {@link #REFUSED}: no answer); each call of listOffsets counted in {@code calls}
+     * (a reading makes two).
+     */
+    private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end) {
         return (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "listOffsets" -> {
@@ -65,13 +81,11 @@ class OpenTransactionWatchTest {
                                 new HashMap<>();
                         for (TopicPartition tp : asked.keySet()) {
                             KafkaFutureImpl<ListOffsetsResult.ListOffsetsResultInfo> answer = new KafkaFutureImpl<>();
-                            if (tp.equals(UNREACHABLE)) {
-                                if (!hung) {
-                                    answer.completeExceptionally(new TimeoutException("no answer from its leader"));
-                                }
-                            } else {
-                                long end = tp.equals(OPEN) && committed ? openStable.get() : 100; // open at 90
-                                answer.complete(new ListOffsetsResult.ListOffsetsResultInfo(end, -1, Optional.empty()));
+                            long at = end.apply(tp, committed);
+                            if (at == REFUSED) {
+                                answer.completeExceptionally(new TimeoutException("no answer from its leader"));
+                            } else if (at != HUNG) {
+                                answer.complete(new ListOffsetsResult.ListOffsetsResultInfo(at, -1, Optional.empty()));
                             }
                             answers.put(tp, answer);
                         }
@@ -181,25 +195,7 @@ class OpenTransactionWatchTest {
         for (int p = 0; p < OpenTransactionWatch.LINES_PER_MINUTE + 3; p++) {
             many.add(new TopicPartition("events", p));
         }
-        Admin allOpen = (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "listOffsets" -> {
-                        calls.incrementAndGet();
-                        @SuppressWarnings("unchecked")
-                        Map<TopicPartition, OffsetSpec> asked = (Map<TopicPartition, OffsetSpec>) args[0];
-                        boolean committed = ((ListOffsetsOptions) args[1]).isolationLevel()
-                                == IsolationLevel.READ_COMMITTED;
-                        Map<TopicPartition, KafkaFuture<ListOffsetsResult.ListOffsetsResultInfo>> answers =
-                                new HashMap<>();
-                        for (TopicPartition tp : asked.keySet()) {
-                            answers.put(tp, KafkaFuture.completedFuture(new ListOffsetsResult.ListOffsetsResultInfo(
-                                    committed ? stable.get() : 100, -1, Optional.empty())));
-                        }
-                        yield new ListOffsetsResult(answers);
-                    }
-                    case "close" -> null;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        Admin allOpen = answering(calls, (tp, committed) -> committed ? stable.get() : 100);
         try (OpenTransactionWatch watch = OpenTransactionWatch.start(allOpen, clock::get, Duration.ofMinutes(2),
                 new ForwarderMetrics())) {
             watch.watch(many);
