@@ -118,6 +118,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
 
     @Override
     public List<StalledPartitions.Change> takeSaid() {
+        if (said.isEmpty()) {
+            return List.of(); // asked every delivery round: nothing allocated while no stall is said
+        }
         List<StalledPartitions.Change> taken = new ArrayList<>();
         for (StalledPartitions.Change c = said.poll(); c != null; c = said.poll()) {
             taken.add(c);

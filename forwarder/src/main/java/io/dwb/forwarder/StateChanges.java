@@ -236,7 +236,7 @@ final class StateChanges {
                       DeadLetterQueue.Omitted omitted) {
         metrics.deadLettered(letter.reason());
         long count = deadLetterCounts.merge(letter.reason(), 1L, Long::sum);
-        if (count == 1 || count % DEAD_LETTER_LOG_EVERY == 0) {
+        if (firstOrEvery(count)) {
             log.warn("record {}-{}@{} sent to {}{} ({} so far for {}): {}", record.topic(), record.partition(),
                     record.offset(), topic, omitted.logText(), count, letter.reason().code(), letter.error());
         }
@@ -270,7 +270,7 @@ final class StateChanges {
      */
     void replayRefused(ConsumerRecord<byte[], byte[]> record, String error) {
         metrics.replayRefused();
-        if (++replayRefusals == 1 || replayRefusals % DEAD_LETTER_LOG_EVERY == 0) {
+        if (firstOrEvery(++replayRefusals)) {
             log.warn("replay: record {}-{}@{} not delivered, the Wazuh queue refused its alert ({} so far): {}",
                     record.topic(), record.partition(), record.offset(), replayRefusals, LogText.bounded(error, 300));
         }
@@ -282,7 +282,7 @@ final class StateChanges {
      */
     void stateAlertRefused(String kind, int bytes, String error) {
         long count = refusedStateAlerts.merge(kind, 1L, Long::sum);
-        if (count == 1 || count % DEAD_LETTER_LOG_EVERY == 0) {
+        if (firstOrEvery(count)) {
             log.warn("a {} alert ({} bytes) was refused by the Wazuh queue and is lost, it has no record to "
                     + "dead-letter ({} {} alert(s) so far): {}", kind, bytes, count, kind,
                     LogText.bounded(error, 300));
@@ -292,5 +292,10 @@ final class StateChanges {
     /** A replay passes over an invalid record: it was dead-lettered when first consumed. */
     void replaySkipped() {
         metrics.replaySkipped();
+    }
+
+    /** Whether the {@code count}th of a kind is logged: the first, then every {@link #DEAD_LETTER_LOG_EVERY}th. */
+    private static boolean firstOrEvery(long count) {
+        return count == 1 || count % DEAD_LETTER_LOG_EVERY == 0;
     }
 }
