@@ -50,7 +50,13 @@ public enum DeadLetterReason {
      */
     CLASSIFY_ERROR("classify-error"),
     /** Making the record's alert failed in a way the forwarder does not foresee (a bug), as above. */
-    FORMAT_ERROR("format-error", Stage.FORMAT);
+    FORMAT_ERROR("format-error", Stage.FORMAT),
+    /**
+     * Offsets no poll could read within the forwarder's memory (a record of very many headers, and the records after
+     * it in its batch): {@link UnreadableRecord}. The letter has nothing of the record's; its
+     * {@code dwb.error.offset} is the range's last offset, and its error header says the range.
+     */
+    UNREADABLE("unreadable");
 
     /** Where delivery refused the record: its {@code dwb.error.stage} header. */
     public enum Stage {

@@ -88,6 +88,10 @@ public final class DeliveryLoop {
      */
     private final Impairment commitsFailing;
 
+    /** What a poll out of memory could not read: {@link #unreadable}. */
+    private final UnreadableRecordSearch search;
+    private final ClientThreads clientThreads = new ClientThreads();
+
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
     private volatile boolean running = true;
@@ -103,8 +107,9 @@ public final class DeliveryLoop {
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
                  Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
-                 Duration unhealthyAfter, LongSupplier clock) {
+                 Duration unhealthyAfter, UnreadableRecordSearch search, LongSupplier clock) {
         this.consumer = consumer;
+        this.search = search;
         this.pipeline = pipeline;
         this.metrics = metrics;
         this.changes = new StateChanges(metrics);
@@ -179,6 +184,16 @@ public final class DeliveryLoop {
                 reset().seek(consumer, e.partitions());
             }
             records = ConsumerRecords.empty();
+        } catch (OutOfMemoryError e) {
+            records = unreadable(e);
+        } catch (RuntimeException e) {
+            if (!(e.getCause() instanceof OutOfMemoryError)) {
+                throw e;
+            }
+            // The consumer's heartbeat thread ran out of memory during a poll out of memory, and ended; Kafka starts
+            // another at the next poll, as it says.
+            log.warn("the Kafka consumer's heartbeat thread ended on the shortage of memory; it is started again");
+            records = ConsumerRecords.empty();
         }
         long now = clock.getAsLong();
         lastPollNanos = now;
@@ -238,9 +253,10 @@ public final class DeliveryLoop {
                 if (first != null && first > previous.offset()) {
                     pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, previous.offset(), first));
                     handingOver.deletedTo(first);
-                    consumer.seek(tp, first);
+                    seek(tp, first);
                 } else {
                     consumer.seek(tp, previous);
+                    handingOver.fetchedTo(previous.offset());
                 }
                 return;
             }
@@ -252,13 +268,86 @@ public final class DeliveryLoop {
                     log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
                             offset, first - 1, tp);
                 }
-                consumer.seek(tp, first);
+                seek(tp, first);
             } else {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
                 reset().seek(consumer, List.of(tp));
+                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedTo(-1); // where, Kafka says
             }
         });
+    }
+
+    /** Seeks {@code tp} to {@code offset}, which is where it is read again after a poll out of memory. */
+    private void seek(TopicPartition tp, long offset) {
+        consumer.seek(tp, offset);
+        partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedTo(offset);
+    }
+
+    /**
+     * A poll ran out of memory: Kafka's consumer built a record too large for the heap (a record of very many
+     * headers). The partitions it read are read again by {@link UnreadableRecordSearch}, which finds what cannot be
+     * read; that is dead-lettered ({@code unreadable}) and delivery goes on past it, with the records the search read
+     * before it. The poll may have moved positions past records it read and never returned: every partition it read
+     * is sought back to where the loop had it. When nothing explains the shortage, or a Kafka client's thread died
+     * of it too, the error is thrown on: the forwarder exits (3), as on any other OutOfMemoryError.
+     */
+    private ConsumerRecords<byte[], byte[]> unreadable(OutOfMemoryError error) {
+        Map<TopicPartition, Long> from = readAgainFrom();
+        log.error("a poll of {} ran out of memory: reading them again one record at a time, to find what cannot be "
+                + "read", from.keySet());
+        List<UnreadableRecordSearch.Found> found = search.find(from);
+        if (found.isEmpty() || clientThreads.anyDied()) {
+            log.error(found.isEmpty() ? "no record explains the shortage of memory: exiting"
+                    : "a Kafka client's thread died of the shortage of memory: exiting, to start again whole");
+            throw error;
+        }
+        from.forEach(consumer::seek);
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = new HashMap<>();
+        for (UnreadableRecordSearch.Found f : found) {
+            List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(f.before());
+            list.add(f.unreadable());
+            records.put(f.partition(), list);
+            consumer.seek(f.partition(), f.unreadable().offset() + 1);
+            log.error("{} {}: dead-lettered as unreadable, delivery goes on after it", f.partition(),
+                    f.unreadable().detail());
+        }
+        return new ConsumerRecords<>(records, Map.of());
+    }
+
+    /**
+     * Where to read each partition the failed poll may have read (assigned, not paused) again: where the loop left
+     * it, else its start here, else (live) its committed offset.
+     */
+    private Map<TopicPartition, Long> readAgainFrom() {
+        Set<TopicPartition> read = new HashSet<>(consumer.assignment());
+        read.removeAll(consumer.paused());
+        Map<TopicPartition, Long> from = new LinkedHashMap<>();
+        Set<TopicPartition> unknown = new HashSet<>();
+        for (TopicPartition tp : read) {
+            PartitionProgress progress = partitions.get(tp);
+            long offset = progress == null ? -1 : progress.readAgainFrom();
+            if (offset >= 0) {
+                from.put(tp, offset);
+            } else {
+                unknown.add(tp);
+            }
+        }
+        if (!unknown.isEmpty() && feed instanceof Feed.Live) {
+            try {
+                consumer.committed(unknown).forEach((tp, committed) -> {
+                    if (committed != null) {
+                        from.put(tp, committed.offset());
+                    }
+                });
+            } catch (KafkaException e) {
+                log.warn("could not look up the committed offsets of {} ({}): not read again", unknown,
+                        e.getMessage());
+            }
+        } else if (!unknown.isEmpty()) {
+            ((Feed.Replay) feed).window().starts(unknown).forEach(from::put);
+        }
+        return from;
     }
 
     /**
@@ -275,7 +364,7 @@ public final class DeliveryLoop {
             }
             log.warn("the log of {} was truncated (an unclean leader election, or a broker that lost records it had not"
                     + " flushed): delivering again from offset {}, the first that may differ", tp, divergent.offset());
-            consumer.seek(tp, divergent.offset());
+            seek(tp, divergent.offset());
             rest.remove(tp);
         });
         if (!rest.isEmpty()) {
@@ -359,11 +448,13 @@ public final class DeliveryLoop {
             for (ConsumerRecord<byte[], byte[]> record : fetched) {
                 if (budget.deferred(record)) {
                     consumer.seek(tp, record.offset());
+                    progress.fetchedTo(record.offset());
                     metrics.deferred(fetched.size() - taken);
                     progress.deferred(PollBudget.size(record));
                     deferred = true;
                     break;
                 }
+                progress.fetchedTo(record.offset() + 1);
                 taken++;
                 if (!(feed instanceof Feed.Replay replay) || replay.window().accepts(record)) {
                     progress.add(record);
@@ -708,6 +799,7 @@ public final class DeliveryLoop {
             return;
         }
         lastLagNanos = now;
+        clientThreads.observe();
         observeKafka(now);
         boolean answered = fetchesAnswered(now);
         long lag = pendingCount();

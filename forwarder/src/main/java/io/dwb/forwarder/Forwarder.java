@@ -19,6 +19,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +92,31 @@ public final class Forwarder implements AutoCloseable {
                                 new WatchHandover(settings.watchHandover(), System::currentTimeMillis)),
                         openTransactions);
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
-                settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(), nanoClock);
+                settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(),
+                new UnreadableRecordSearch(() -> new KafkaConsumer<>(searchProperties(settings),
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer()), pollRecords(settings)),
+                nanoClock);
+    }
+
+    /**
+     * The consumer of {@link UnreadableRecordSearch}: the delivery consumer's settings, without its group, one
+     * record a poll.
+     */
+    static Properties searchProperties(ForwarderSettings settings) {
+        Properties p = consumerProperties(settings);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        p.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-search");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+        return p;
+    }
+
+    /** The delivery consumer's {@code max.poll.records}: the most one poll reads of a partition. */
+    private static int pollRecords(ForwarderSettings settings) {
+        return Integer.parseInt(consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)
+                .strip());
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {

@@ -118,6 +118,7 @@ public final class ForwarderCommand implements Callable<Integer> {
     boolean check;
 
     public static void main(String[] args) {
+        OutOfMemoryExit.install();
         Launcher.run("forwarder", new ForwarderCommand(), args);
     }
 

@@ -38,6 +38,12 @@ final class PartitionProgress {
     private Optional<Integer> handOverEpoch = Optional.empty();
     /** Records before it were deleted by Kafka before delivery: committable once what was fetched before is done. */
     private long deletedTo = NONE;
+    /**
+     * Where the consumer's position was left by this partition's last poll that returned records, or by the loop's
+     * last seek of it: where to read again after a poll that ran out of memory ({@link UnreadableRecordSearch}), which
+     * may have moved the position past records it read and never returned. NONE when not known.
+     */
+    private long fetchedTo = NONE;
     /** The {@link PollBudget#size} of the records waiting. */
     private long bytes;
     /** The size of the record a poll deferred, until it is taken: 0 when none waits for room. */
@@ -46,6 +52,19 @@ final class PartitionProgress {
     void add(ConsumerRecord<byte[], byte[]> record) {
         queued.add(record);
         bytes += PollBudget.size(record);
+    }
+
+    /** The consumer's position after this partition's records last taken, or its last seek here. */
+    void fetchedTo(long offset) {
+        fetchedTo = offset;
+    }
+
+    /**
+     * Where to read this partition again after a poll that ran out of memory: where the loop left the position, or
+     * else where it started (the start placed at its assignment); -1 when neither is known (its committed offset).
+     */
+    long readAgainFrom() {
+        return fetchedTo != NONE ? fetchedTo : delivered;
     }
 
     /** Records fetched and not done. */

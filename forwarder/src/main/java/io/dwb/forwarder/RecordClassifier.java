@@ -44,6 +44,9 @@ public class RecordClassifier {
     }
 
     public Classified classify(ConsumerRecord<byte[], byte[]> record) {
+        if (record instanceof UnreadableRecord unreadable) {
+            return new Classified.Invalid(DeadLetterReason.UNREADABLE, unreadable.detail());
+        }
         byte[] value = record.value();
         if (value == null || value.length == 0) {
             return new Classified.Invalid(DeadLetterReason.EMPTY, "the record has no value");

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ public final class ReplayWindow {
     private final long fromNanos;
     private final long toNanos;
     private final Map<TopicPartition, Long> ends = new HashMap<>();
+    private final Map<TopicPartition, Long> firsts = new HashMap<>();
 
     /** @param toNanos null for "up to the end of the topic as it is when the replay starts" */
     public ReplayWindow(String topic, long fromNanos, Long toNanos) {
@@ -50,24 +52,35 @@ public final class ReplayWindow {
         partitions.forEach(tp -> query.put(tp, Math.floorDiv(fromNanos, 1_000_000L)));
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
         Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-        Map<TopicPartition, Long> seeks = new HashMap<>();
         long records = 0;
         for (TopicPartition tp : partitions) {
             OffsetAndTimestamp start = starts.get(tp);
             Long end = endOffsets.get(tp);
             if (start != null && end != null && start.offset() < end) {
                 ends.put(tp, end);
-                seeks.put(tp, start.offset());
+                firsts.put(tp, start.offset());
                 records += end - start.offset();
             }
         }
         if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
             consumer.assign(ends.keySet());
-            seeks.forEach(consumer::seek);
+            firsts.forEach(consumer::seek);
         }
         log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
                 ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
                         : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+    }
+
+    /** The window's first offsets of {@code partitions} (those of the window). */
+    Map<TopicPartition, Long> starts(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> of = new HashMap<>();
+        partitions.forEach(tp -> {
+            Long start = firsts.get(tp);
+            if (start != null) {
+                of.put(tp, start);
+            }
+        });
+        return of;
     }
 
     /** True when no partition has a record in the window: nothing to replay. */

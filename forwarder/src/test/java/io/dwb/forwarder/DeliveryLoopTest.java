@@ -72,6 +72,10 @@ class DeliveryLoopTest {
     private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
     private static final Duration LOOK_BACK = Duration.ofMinutes(2);
 
+    /** What the loop's poll out of memory reads again with: by default a probe that reads nothing. */
+    private UnreadableRecordSearch search = TestRecords.unreadableSearch();
+    /** Thrown by the consumer's next poll, once, after it took what it had: a poll out of memory. */
+    private OutOfMemoryError pollOutOfMemory;
     /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
     private final Map<TopicPartition, Long> commits = new HashMap<>();
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
@@ -2015,7 +2019,7 @@ class DeliveryLoopTest {
                         new WatchHandover(LOOK_BACK, this::wallMillis)),
                         openTransactions),
                 COMMIT_INTERVAL,
-                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), () -> now);
+                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L, P2, 0L, P3, 0L));
         loop.start();
         consumer.rebalance(List.of(assigned));
