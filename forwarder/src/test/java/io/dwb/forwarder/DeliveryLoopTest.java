@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
@@ -102,6 +103,18 @@ class DeliveryLoopTest {
             }
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
             super.commitAsync(offsets, callback);
+        }
+
+        /** With {@link #pollOutOfMemory} set, a poll that read what it had (positions moved) and then ran out. */
+        @Override
+        public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+            ConsumerRecords<byte[], byte[]> polled = super.poll(timeout);
+            OutOfMemoryError error = pollOutOfMemory;
+            if (error != null) {
+                pollOutOfMemory = null;
+                throw error;
+            }
+            return polled;
         }
 
         /** The first offset of {@link #firstAtTime} for each partition asked that has one, as Kafka's time index. */
@@ -1534,6 +1547,73 @@ class DeliveryLoopTest {
     private void addNotJson(TopicPartition tp, long first, int n) {
         for (int i = 0; i < n; i++) {
             consumer.addRecord(record(tp, first + i, new RecordHeaders(), "not json".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /**
+     * A poll ran out of memory on a record of P1 after it had read P0's records and moved P0's position past them:
+     * P0 is read again from where the loop had it (else its records were passed over and committed past), the record
+     * the search cannot read is dead-lettered {@code unreadable}, and P1's records around it are delivered.
+     */
+    @Test
+    void aPollOutOfMemoryLosesNothingItReadAndDeadLettersWhatCannotBeRead() {
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> onBroker = Map.of(
+                P0, List.of(event(P0, 0, "p0-a"), event(P0, 1, "p0-b")),
+                P1, List.of(event(P1, 0, "p1-a"), event(P1, 2, "p1-b")));
+        search = new UnreadableRecordSearch(() -> new OneRecordAPoll(onBroker, P1, 1), 8);
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "p0-a", "p0-b");
+        addEvents(P1, "p1-a");
+        pollOutOfMemory = new OutOfMemoryError("Java heap space");
+
+        round(loop);
+        addEvents(P0, "p0-a", "p0-b"); // what the broker serves again to a consumer sought back
+        addEvents(P1, 2, "p1-b");
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactlyInAnyOrder("p0-a", "p0-b", "p1-a", "p1-b");
+        assertThat(deadLetters.history()).hasSize(1);
+        ProducerRecord<byte[], byte[]> letter = deadLetters.history().get(0);
+        assertThat(header(letter, HeaderNames.ERROR_REASON)).isEqualTo(DeadLetterReason.UNREADABLE.code());
+        assertThat(header(letter, HeaderNames.ERROR_PARTITION)).isEqualTo("1");
+        assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("1");
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(committed(P1)).as("past the unreadable record, its letter acknowledged").isEqualTo(3);
+    }
+
+    /**
+     * The search's consumer: one record a poll, as {@code max.poll.records=1} makes it, from {@code onBroker}; a poll
+     * at {@code unreadable} of {@code partition} runs out of memory, as Kafka's does on a record of a million headers.
+     */
+    private static final class OneRecordAPoll extends MockConsumer<byte[], byte[]> {
+        private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> onBroker;
+        private final TopicPartition partition;
+        private final long unreadable;
+
+        OneRecordAPoll(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> onBroker, TopicPartition partition,
+                       long unreadable) {
+            super("earliest");
+            this.onBroker = onBroker;
+            this.partition = partition;
+            this.unreadable = unreadable;
+        }
+
+        @Override
+        public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+            TopicPartition tp = assignment().iterator().next();
+            long at = position(tp);
+            if (tp.equals(partition) && at == unreadable) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : onBroker.getOrDefault(tp, List.of())) {
+                if (r.offset() >= at) {
+                    seek(tp, r.offset() + 1);
+                    return new ConsumerRecords<>(Map.of(tp, List.of(r)), Map.of());
+                }
+            }
+            return ConsumerRecords.empty();
         }
     }
 
