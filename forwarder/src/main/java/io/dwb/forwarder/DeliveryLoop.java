@@ -273,7 +273,7 @@ public final class DeliveryLoop {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
                 reset().seek(consumer, List.of(tp));
-                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedTo(-1); // where, Kafka says
+                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedToUnknown(); // Kafka's reset
             }
         });
     }
@@ -293,35 +293,42 @@ public final class DeliveryLoop {
      * of it too, the error is thrown on: the forwarder exits (3), as on any other OutOfMemoryError.
      */
     private ConsumerRecords<byte[], byte[]> unreadable(OutOfMemoryError error) {
-        Map<TopicPartition, Long> from = readAgainFrom();
+        Set<TopicPartition> read = new HashSet<>(consumer.assignment());
+        read.removeAll(consumer.paused());
+        Map<TopicPartition, Long> from = readAgainFrom(read);
         log.error("a poll of {} ran out of memory: reading them again one record at a time, to find what cannot be "
-                + "read", from.keySet());
-        List<UnreadableRecordSearch.Found> found = search.find(from);
-        if (found.isEmpty() || clientThreads.anyDied()) {
-            log.error(found.isEmpty() ? "no record explains the shortage of memory: exiting"
-                    : "a Kafka client's thread died of the shortage of memory: exiting, to start again whole");
+                + "read", read);
+        if (from.size() < read.size()) {
+            log.error("where the loop had {} is not known: exiting", read.stream().filter(tp -> !from.containsKey(tp))
+                    .toList());
+            throw error;
+        }
+        UnreadableRecordSearch.Result result = search.find(from);
+        if (!result.explained() || clientThreads.anyDied()) {
+            log.error(!result.found().isEmpty() && result.unsearched().isEmpty()
+                    ? "a Kafka client's thread died of the shortage of memory: exiting, to start again whole"
+                    : result.unsearched().isEmpty() ? "no record explains the shortage of memory: exiting"
+                    : "could not read " + result.unsearched() + " again: exiting");
             throw error;
         }
         from.forEach(consumer::seek);
         Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = new HashMap<>();
-        for (UnreadableRecordSearch.Found f : found) {
+        for (UnreadableRecordSearch.Found f : result.found()) {
             List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(f.before());
             list.add(f.unreadable());
             records.put(f.partition(), list);
             consumer.seek(f.partition(), f.unreadable().offset() + 1);
-            log.error("{} {}: dead-lettered as unreadable, delivery goes on after it", f.partition(),
-                    f.unreadable().detail());
+            log.error("{} {}: passed over as unreadable (dead-lettered, unless its previous owner did), delivery goes "
+                    + "on after it", f.partition(), f.unreadable().detail());
         }
         return new ConsumerRecords<>(records, Map.of());
     }
 
     /**
-     * Where to read each partition the failed poll may have read (assigned, not paused) again: where the loop left
-     * it, else its start here, else (live) its committed offset.
+     * Where to read each of {@code read} again: where the loop left it, else its start here, else (live) its
+     * committed offset; a partition of none is left out.
      */
-    private Map<TopicPartition, Long> readAgainFrom() {
-        Set<TopicPartition> read = new HashSet<>(consumer.assignment());
-        read.removeAll(consumer.paused());
+    private Map<TopicPartition, Long> readAgainFrom(Set<TopicPartition> read) {
         Map<TopicPartition, Long> from = new LinkedHashMap<>();
         Set<TopicPartition> unknown = new HashSet<>();
         for (TopicPartition tp : read) {
@@ -340,12 +347,13 @@ public final class DeliveryLoop {
                         from.put(tp, committed.offset());
                     }
                 });
+            } catch (WakeupException e) {
+                throw e;
             } catch (KafkaException e) {
-                log.warn("could not look up the committed offsets of {} ({}): not read again", unknown,
-                        e.getMessage());
+                log.warn("could not look up the committed offsets of {} ({})", unknown, e.getMessage());
             }
         } else if (!unknown.isEmpty()) {
-            ((Feed.Replay) feed).window().starts(unknown).forEach(from::put);
+            from.putAll(((Feed.Replay) feed).window().starts(unknown));
         }
         return from;
     }
@@ -456,7 +464,9 @@ public final class DeliveryLoop {
                 }
                 progress.fetchedTo(record.offset() + 1);
                 taken++;
-                if (!(feed instanceof Feed.Replay replay) || replay.window().accepts(record)) {
+                record = UnreadableRecord.orItself(record); // not held: a heap holds a few at most
+                if (!(feed instanceof Feed.Replay replay) || replay.window().accepts(record)
+                        || record instanceof UnreadableRecord) { // a replay counts it as skipped
                     progress.add(record);
                 }
             }
@@ -800,6 +810,10 @@ public final class DeliveryLoop {
         }
         lastLagNanos = now;
         clientThreads.observe();
+        if (clientThreads.anyDied()) {
+            throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "
+                    + "nothing it sends would go; exiting, to start again whole");
+        }
         observeKafka(now);
         boolean answered = fetchesAnswered(now);
         long lag = pendingCount();
@@ -894,9 +908,11 @@ public final class DeliveryLoop {
         placement.starts().forEach((tp, start) -> partitions.computeIfAbsent(tp, k -> new PartitionProgress())
                 .skippedTo(start));
         placement.skipped().forEach(pipeline::historySkipped);
-        placement.handedOver().forEach((tp, committed) -> {
-            partitions.computeIfAbsent(tp, k -> new PartitionProgress()).handOver(committed);
-            pipeline.handingOver(tp.partition(), WatchHandover.Mark.of(committed));
+        placement.handedOver().forEach((tp, sought) -> {
+            PartitionProgress progress = partitions.computeIfAbsent(tp, k -> new PartitionProgress());
+            progress.handOver(sought.committed());
+            progress.fetchedTo(sought.from()); // read again from there after a poll out of memory
+            pipeline.handingOver(tp.partition(), WatchHandover.Mark.of(sought.committed()));
         });
     }
 

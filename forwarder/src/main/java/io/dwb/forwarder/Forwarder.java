@@ -108,6 +108,7 @@ public final class Forwarder implements AutoCloseable {
         p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         p.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
         p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        p.remove(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-search");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
         return p;

@@ -72,7 +72,7 @@ final class LiveStart {
      * passes over as older than the maximum age, and the committed offsets of those read again from before them.
      */
     record Placement(Map<TopicPartition, Long> starts, List<Skipped> skipped,
-                     Map<TopicPartition, OffsetAndMetadata> handedOver) {
+                     Map<TopicPartition, WatchHandover.SoughtBack> handedOver) {
         static final Placement NONE = new Placement(Map.of(), List.of(), Map.of());
     }
 
@@ -88,7 +88,7 @@ final class LiveStart {
         }
         Set<TopicPartition> fresh = new HashSet<>(assigned);
         List<Skipped> skipped;
-        Map<TopicPartition, OffsetAndMetadata> handedOver = Map.of();
+        Map<TopicPartition, WatchHandover.SoughtBack> handedOver = Map.of();
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>(consumer.committed(fresh, TIMEOUT));
             committed.values().removeIf(Objects::isNull);

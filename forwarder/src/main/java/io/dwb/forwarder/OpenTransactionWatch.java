@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
     static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** What the watch's admin client adds to the forwarder's {@code client.id}. */
+    static final String CLIENT_ID_SUFFIX = "-open-transactions";
     /** How long a reading is judged by: three intervals. */
     static final long FRESH_NANOS = 3 * INTERVAL.toNanos();
     /** How long one reading may take. */
@@ -99,7 +101,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         Properties p = new Properties();
         p.putAll(kafka);
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, p.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG,
-                "dwb-forwarder") + "-open-transactions");
+                "dwb-forwarder") + CLIENT_ID_SUFFIX);
         return start(TopicProvisioner.admin(p, TIMEOUT), clock, stalledAfter, metrics);
     }
 
@@ -159,6 +161,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                                 + "transaction left open can make its hosts look silent", e.getMessage());
                         failing = true;
                     }
+                } catch (OutOfMemoryError e) {
+                    // The delivery loop's poll of a record too large to read filled the heap for a moment (it
+                    // survives that: UnreadableRecordSearch): this reading is skipped, the next one a second later.
+                    log.warn("a reading of the partitions' open transactions was skipped: the heap was full");
                 }
             } while (!stop.await(INTERVAL.toNanos(), TimeUnit.NANOSECONDS));
         } catch (InterruptedException e) {

@@ -1,13 +1,19 @@
 package io.dwb.forwarder;
 
+import java.util.Set;
+
 /**
- * Exits the JVM (3, as {@code -XX:+ExitOnOutOfMemoryError} does) on an OutOfMemoryError no thread caught. The
- * forwarder does without that flag, so that its delivery loop may survive a poll of a record too large to read
- * ({@link UnreadableRecordSearch}); everywhere else an OutOfMemoryError still ends the process, for a clean start.
- * Kafka's own threads keep their handler, which logs: {@link ClientThreads} checks them.
+ * The forwarder's handler of what no thread caught. It runs without {@code -XX:+ExitOnOutOfMemoryError}, so that its
+ * delivery loop may survive a poll of a record too large to read ({@link UnreadableRecordSearch}); while that poll
+ * fills the heap, another thread may run out too. An OutOfMemoryError that ends the delivery loop's thread or one the
+ * forwarder cannot do without (the sending thread) exits the JVM with 3, as the flag did; one that ends a thread of a
+ * library's pool (the metrics library's scheduler, whose pool starts another) is logged. Kafka's threads keep their
+ * own handler, which logs: {@link ClientThreads} checks them.
  */
 final class OutOfMemoryExit implements Thread.UncaughtExceptionHandler {
     static final int STATUS = 3;
+    /** Threads without which the forwarder does not work, beside the delivery loop's ({@code main}). */
+    private static final Set<String> VITAL = Set.of("main", SendingThread.NAME);
 
     /** Makes this the handler of every thread that has none of its own. */
     static void install() {
@@ -16,7 +22,7 @@ final class OutOfMemoryExit implements Thread.UncaughtExceptionHandler {
 
     @Override
     public void uncaughtException(Thread t, Throwable e) {
-        if (e instanceof OutOfMemoryError) {
+        if (e instanceof OutOfMemoryError && VITAL.contains(t.getName())) {
             System.err.println("Terminating due to " + e + " (thread " + t.getName() + ")");
             System.err.flush();
             Runtime.getRuntime().halt(STATUS);

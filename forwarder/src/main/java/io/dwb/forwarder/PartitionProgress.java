@@ -14,6 +14,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
  */
 final class PartitionProgress {
     private static final long NONE = -1;
+    /** {@link #fetchedTo} after a seek to where Kafka's reset says: no offset of the partition's own tells it. */
+    private static final long UNKNOWN = -2;
 
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> queued = new ArrayDeque<>();
     /** The next records to deliver, classified and formatted once; retried as they are after a pause. */
@@ -59,12 +61,17 @@ final class PartitionProgress {
         fetchedTo = offset;
     }
 
+    /** The consumer placed the partition where Kafka's {@code auto.offset.reset} says: not known here. */
+    void fetchedToUnknown() {
+        fetchedTo = UNKNOWN;
+    }
+
     /**
      * Where to read this partition again after a poll that ran out of memory: where the loop left the position, or
      * else where it started (the start placed at its assignment); -1 when neither is known (its committed offset).
      */
     long readAgainFrom() {
-        return fetchedTo != NONE ? fetchedTo : delivered;
+        return fetchedTo == UNKNOWN ? -1 : fetchedTo != NONE ? fetchedTo : delivered;
     }
 
     /** Records fetched and not done. */

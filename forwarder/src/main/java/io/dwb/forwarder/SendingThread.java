@@ -22,6 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * dropped, and nothing counts as {@link #written()} before the sink took it.
  */
 final class SendingThread implements Outbox {
+    /** The thread's name (a vital one: {@link OutOfMemoryExit}). */
+    static final String NAME = "wazuh-sender";
     static final int CAPACITY = 256;
     /** The writer is woken when this many wait, or at a flush: once per run of datagrams, not for each one. */
     private static final int WAKE_AT = 32;
@@ -57,7 +59,7 @@ final class SendingThread implements Outbox {
 
     private SendingThread(DatagramWriter writer) {
         this.writer = writer;
-        this.thread = new Thread(this::run, "wazuh-sender");
+        this.thread = new Thread(this::run, NAME);
         thread.setDaemon(true);
     }
 

@@ -3,14 +3,16 @@ package io.dwb.forwarder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,21 +25,35 @@ import org.slf4j.LoggerFactory;
  * <p>Each partition the poll read is read again alone, from where the loop had it, one record a poll, by a consumer of
  * its own (no group; made for the search and closed after it), up to as many records as a poll takes (the poll that
  * failed read no further). What it cannot read either (its poll runs out of memory too), or a record of more headers
- * than {@link #MAX_HEADERS} (read alone, but not a poll's worth of them), is passed over. Kafka reads a batch's records
- * in order from its first, so every record after an unreadable one in its batch is unreadable too: from there, starts
- * further on are tried, the step doubling, then halved between the last start that failed and the first that read
- * (each failed try is one more OutOfMemoryError, at most {@link #MAX_FAILED_TRIES}), and the offsets before the first
- * start that reads are passed over as one {@link UnreadableRecord}.
+ * than {@link UnreadableRecord#MAX_HEADERS} (read alone, but not a poll's worth of them), is passed over. Kafka reads a
+ * batch's records in order from its first, so every record after an unreadable one in its batch is unreadable too:
+ * from there, starts further on are tried, the step doubling, then halved between the last start that failed and the
+ * first that read (each failed try is one more OutOfMemoryError: about twice the logarithm of the range), and the
+ * offsets before the first start that reads are passed over as one {@link UnreadableRecord}. A readable batch between
+ * two unreadable ones that the doubling jumped over is passed over with them (inside the range the letter names):
+ * telling it apart would take a try, and an OutOfMemoryError, an offset.
  */
 final class UnreadableRecordSearch {
     private static final Logger log = LoggerFactory.getLogger(UnreadableRecordSearch.class);
-    /** Far more than any writer of the contract puts on a record (the listener puts fewer than ten). */
-    static final int MAX_HEADERS = 1_000;
     private static final Duration POLL_WAIT = Duration.ofSeconds(3);
-    private static final int MAX_FAILED_TRIES = 12;
+    private static final Duration END_WAIT = Duration.ofSeconds(10);
+    /** Enough to gallop across, then halve, any range of offsets (2 x 31 steps), each a full collection or two. */
+    private static final int MAX_FAILED_TRIES = 64;
 
     /** A partition's offsets passed over, and the records the search read before them (delivered as polled). */
     record Found(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> before, UnreadableRecord unreadable) {}
+
+    /**
+     * What a search found: the unreadable offsets of each partition, and the partitions it could not read again to
+     * the end of what a poll takes (Kafka not answering): those may hold what the poll could not read, and their
+     * consumer's half-read fetch must not be taken up again where it stopped.
+     */
+    record Result(List<Found> found, Set<TopicPartition> unsearched) {
+        /** Whether every partition was read again, and something found. */
+        boolean explained() {
+            return !found.isEmpty() && unsearched.isEmpty();
+        }
+    }
 
     private final Supplier<Consumer<byte[], byte[]>> probes;
     private final int recordsPerPartition;
@@ -51,60 +67,83 @@ final class UnreadableRecordSearch {
         this.recordsPerPartition = recordsPerPartition;
     }
 
-    /** What cannot be read in each partition from its offset in {@code from}; empty when nothing was found. */
-    List<Found> find(Map<TopicPartition, Long> from) {
+    /**
+     * What cannot be read in each partition from its offset in {@code from}; empty when nothing was found (nor could
+     * be: Kafka not answering).
+     */
+    Result find(Map<TopicPartition, Long> from) {
         List<Found> found = new ArrayList<>();
+        Set<TopicPartition> unsearched = new HashSet<>(from.keySet());
         try (Consumer<byte[], byte[]> probe = probes.get()) {
-            from.forEach((tp, start) -> {
-                Found f = search(probe, tp, start);
-                if (f != null) {
-                    found.add(f);
+            // Up to each partition's end only (its last stable offset): a poll past it would wait its whole time.
+            Map<TopicPartition, Long> ends = probe.endOffsets(from.keySet(), END_WAIT);
+            for (Map.Entry<TopicPartition, Long> e : from.entrySet()) {
+                TopicPartition tp = e.getKey();
+                Long end = ends.get(tp);
+                if (end == null) {
+                    continue;
                 }
-            });
+                try {
+                    Optional<Found> f = e.getValue() >= end ? Optional.empty()
+                            : search(probe, tp, e.getValue(), end);
+                    f.ifPresent(found::add);
+                    unsearched.remove(tp);
+                } catch (Unsearched u) {
+                    log.warn("could not read {} again from offset {}: {}", tp, e.getValue(), u.getMessage());
+                }
+            }
+        } catch (KafkaException e) {
+            log.warn("could not read the partitions again ({})", e.getMessage());
         }
-        return found;
+        return new Result(found, unsearched);
     }
 
-    private Found search(Consumer<byte[], byte[]> probe, TopicPartition tp, long start) {
+    /** A partition could not be read again (Kafka not answering). */
+    private static final class Unsearched extends Exception {
+        Unsearched(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** What cannot be read of {@code tp} from {@code start}, as far as a poll reads; empty when it all reads. */
+    private Optional<Found> search(Consumer<byte[], byte[]> probe, TopicPartition tp, long start, long end)
+            throws Unsearched {
         probe.assign(List.of(tp));
         probe.seek(tp, start);
         List<ConsumerRecord<byte[], byte[]>> before = new ArrayList<>();
         long at = start;
-        while (before.size() < recordsPerPartition) {
+        while (before.size() < recordsPerPartition && at < end) {
             ConsumerRecords<byte[], byte[]> polled;
             try {
                 polled = probe.poll(POLL_WAIT);
             } catch (OutOfMemoryError e) {
-                return new Found(tp, before, passOver(probe, tp, at));
+                return Optional.of(new Found(tp, before, passOver(probe, tp, at, end)));
             } catch (KafkaException e) {
-                log.warn("could not read {} again from offset {} ({}): not searched", tp, at, e.getMessage());
-                return null;
+                throw new Unsearched(e.getMessage());
             }
             if (polled.isEmpty()) {
-                return null;
+                throw new Unsearched("no record within " + POLL_WAIT.toSeconds() + " s at offset " + at
+                        + ", before its end " + end);
             }
             for (ConsumerRecord<byte[], byte[]> record : polled) { // one a poll, unless max.poll.records was set
-                int headers = count(record);
-                if (headers > MAX_HEADERS) {
-                    return new Found(tp, before, new UnreadableRecord(tp, record.offset(), record.offset(),
-                            "offset " + record.offset() + ": " + headers + " headers, over the " + MAX_HEADERS
-                                    + " any record of the contract has; a poll cannot hold as many such records as "
-                                    + "it takes"));
+                ConsumerRecord<byte[], byte[]> read = UnreadableRecord.orItself(record);
+                if (read instanceof UnreadableRecord unreadable) {
+                    return Optional.of(new Found(tp, before, unreadable));
                 }
                 before.add(record);
                 at = record.offset() + 1;
             }
         }
-        return null;
+        return Optional.empty();
     }
 
     /** The offsets from {@code at}, where no poll can read, up to the first start that reads. */
-    private UnreadableRecord passOver(Consumer<byte[], byte[]> probe, TopicPartition tp, long at) {
+    private UnreadableRecord passOver(Consumer<byte[], byte[]> probe, TopicPartition tp, long at, long end) {
         long failed = at;
         long reads = -1;
         int fails = 1;
         for (long step = 1; fails < MAX_FAILED_TRIES; step *= 2) {
-            if (readsFrom(probe, tp, at + step)) {
+            if (readsFrom(probe, tp, at + step, end)) {
                 reads = at + step;
                 break;
             }
@@ -113,7 +152,7 @@ final class UnreadableRecordSearch {
         }
         while (reads > failed + 1 && fails < MAX_FAILED_TRIES) {
             long mid = failed + (reads - failed) / 2;
-            if (readsFrom(probe, tp, mid)) {
+            if (readsFrom(probe, tp, mid, end)) {
                 reads = mid;
             } else {
                 failed = mid;
@@ -127,8 +166,11 @@ final class UnreadableRecordSearch {
                 + "with the records after it in its batch; or transaction markers before it)");
     }
 
-    /** Whether a poll from {@code start} reads without running out of memory. */
-    private static boolean readsFrom(Consumer<byte[], byte[]> probe, TopicPartition tp, long start) {
+    /** Whether a poll from {@code start} reads without running out of memory (from the end: nothing to read). */
+    private static boolean readsFrom(Consumer<byte[], byte[]> probe, TopicPartition tp, long start, long end) {
+        if (start >= end) {
+            return true;
+        }
         probe.seek(tp, start);
         try {
             probe.poll(POLL_WAIT);
@@ -138,13 +180,5 @@ final class UnreadableRecordSearch {
         } catch (KafkaException e) {
             return true; // past the end (out of range), or Kafka away: not known to fail
         }
-    }
-
-    private static int count(ConsumerRecord<byte[], byte[]> record) {
-        int n = 0;
-        for (Header ignored : record.headers()) {
-            n++;
-        }
-        return n;
     }
 }

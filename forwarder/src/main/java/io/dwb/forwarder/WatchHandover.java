@@ -87,13 +87,16 @@ final class WatchHandover {
         }
     }
 
+    /** A partition handed over: its previous owner's committed offset, and where it is read again from. */
+    record SoughtBack(OffsetAndMetadata committed, long from) {}
+
     /**
      * Seeks each of {@code committed}'s partitions back to its first record of the look-back before its committed
-     * offset, when there is one; returns the committed offsets of those sought back. Kafka not answering: none is,
-     * and their hosts are known from their next heartbeats (said in the log).
+     * offset, when there is one; returns the committed offsets of those sought back, and where. Kafka not answering:
+     * none is, and their hosts are known from their next heartbeats (said in the log).
      */
-    Map<TopicPartition, OffsetAndMetadata> seekBack(Consumer<?, ?> consumer,
-                                                    Map<TopicPartition, OffsetAndMetadata> committed) {
+    Map<TopicPartition, SoughtBack> seekBack(Consumer<?, ?> consumer,
+                                             Map<TopicPartition, OffsetAndMetadata> committed) {
         if (committed.isEmpty() || lookBackMs == 0) {
             return Map.of();
         }
@@ -109,7 +112,7 @@ final class WatchHandover {
                     + "next heartbeats, and one silent now is not reported", committed.keySet(), e.getMessage());
             return Map.of();
         }
-        Map<TopicPartition, OffsetAndMetadata> handedOver = new HashMap<>();
+        Map<TopicPartition, SoughtBack> handedOver = new HashMap<>();
         committed.forEach((tp, offset) -> {
             OffsetAndTimestamp first = found.get(tp);
             if (first == null) {
@@ -120,7 +123,7 @@ final class WatchHandover {
                 // With its leader epoch when known, so that the consumer checks the position against the log.
                 consumer.seek(tp, new OffsetAndMetadata(from, from == first.offset() ? first.leaderEpoch()
                         : Optional.empty(), ""));
-                handedOver.put(tp, offset);
+                handedOver.put(tp, new SoughtBack(offset, from));
             }
         });
         return handedOver;

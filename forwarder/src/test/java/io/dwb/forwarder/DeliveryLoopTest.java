@@ -1598,6 +1598,9 @@ class DeliveryLoopTest {
             this.onBroker = onBroker;
             this.partition = partition;
             this.unreadable = unreadable;
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            onBroker.forEach((tp, records) -> ends.put(tp, records.get(records.size() - 1).offset() + 1));
+            updateEndOffsets(ends);
         }
 
         @Override

@@ -124,12 +124,12 @@ final class TestRecords {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** A producer for records up to 4 MiB (compressed), as a careless or hostile producer may write them. */
     /** A search for unreadable records whose probe reads nothing (a unit layer's consumer never runs out of memory). */
     static UnreadableRecordSearch unreadableSearch() {
         return new UnreadableRecordSearch(() -> new org.apache.kafka.clients.consumer.MockConsumer<>("earliest"), 8);
     }
 
+    /** A producer for records up to 4 MiB (compressed), as a careless or hostile producer may write them. */
     static KafkaProducer<byte[], byte[]> bigProducer(SharedKafka.Broker broker) {
         java.util.Properties p = new java.util.Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
