@@ -1,28 +1,42 @@
 package io.dwb.forwarder;
 
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
- * The Kafka clients' network threads (the dead-letter producer's sends, the consumer's background work under
- * {@code group.protocol=consumer}, the open-transaction watch's admin client), as last seen alive. They end on an
- * Error, logging it only: after an OutOfMemoryError the loop survived, a client whose thread died of it too would never
- * send again, so the forwarder exits instead. (The classic consumer's heartbeat thread is not one of them: its end is
- * thrown at the next poll, which the loop survives, and Kafka starts another.)
+ * The network threads of the forwarder's long-lived Kafka clients (the dead-letter producer's, the open-transaction
+ * watch's admin client's), by their exact names, as last seen alive. They end on an Error, logging it only: after an
+ * OutOfMemoryError the loop survived, a client whose thread died of it too would never send again, so the forwarder
+ * exits instead. (The classic consumer's heartbeat thread is not one of them: its end is thrown at the next poll,
+ * which the loop survives, and Kafka starts another.) Exact names, so that other clients of the same JVM (the
+ * standalone's listener) may start and close theirs.
  */
 final class ClientThreads {
-    private static final List<String> PREFIXES = List.of("kafka-producer-network-thread",
-            "consumer_background_thread");
-    /** The watch's admin client lives as long as the forwarder; the dead-letter topic's checks' do not. */
-    private static final String ADMIN_PREFIX = "kafka-admin-client-thread";
-    private static final String WATCH_SUFFIX = OpenTransactionWatch.CLIENT_ID_SUFFIX;
+    static final ClientThreads NONE = new ClientThreads(Set.of());
 
-    /** Every client thread ever seen: one that died between two looks is still found. */
+    private final Set<String> names;
+    /** Every such thread ever seen: one that died between two looks is still found. */
     private final Set<Thread> seen = new HashSet<>();
+
+    ClientThreads(Set<String> names) {
+        this.names = Set.copyOf(names);
+    }
+
+    /** The network thread of the producer whose {@code client.id} is {@code clientId}. */
+    static String producer(String clientId) {
+        return "kafka-producer-network-thread | " + clientId;
+    }
+
+    /** The network thread of the admin client whose {@code client.id} is {@code clientId}. */
+    static String admin(String clientId) {
+        return "kafka-admin-client-thread | " + clientId;
+    }
 
     /** Notes the clients' threads alive now (once a second: a thread list of a few dozen, no stack traces). */
     void observe() {
+        if (names.isEmpty()) {
+            return;
+        }
         ThreadGroup root = Thread.currentThread().getThreadGroup();
         while (root.getParent() != null) {
             root = root.getParent();
@@ -30,12 +44,8 @@ final class ClientThreads {
         Thread[] threads = new Thread[root.activeCount() + 16];
         int n = root.enumerate(threads, true);
         for (int i = 0; i < n; i++) {
-            String name = threads[i].getName();
-            for (String prefix : PREFIXES) {
-                if (name.startsWith(prefix) || name.startsWith(ADMIN_PREFIX) && name.endsWith(WATCH_SUFFIX)) {
-                    seen.add(threads[i]);
-                    break;
-                }
+            if (names.contains(threads[i].getName())) {
+                seen.add(threads[i]);
             }
         }
     }

@@ -98,6 +98,17 @@ public final class DeadLetterQueue implements AutoCloseable {
         return topic;
     }
 
+    /** The producer's {@code client.id} (Kafka's own when none is set), as its metrics are tagged. */
+    String clientId() {
+        for (MetricName name : producer.metrics().keySet()) {
+            String id = name.tags().get("client-id");
+            if (id != null) {
+                return id;
+            }
+        }
+        return "";
+    }
+
     /** The producer's own metrics (Kafka's {@code metrics()}), for {@code /metrics}. */
     public Map<MetricName, ? extends Metric> kafkaMetrics() {
         return producer.metrics();

@@ -90,7 +90,7 @@ public final class DeliveryLoop {
 
     /** What a poll out of memory could not read: {@link #unreadable}. */
     private final UnreadableRecordSearch search;
-    private final ClientThreads clientThreads = new ClientThreads();
+    private final ClientThreads clientThreads;
 
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
@@ -107,9 +107,11 @@ public final class DeliveryLoop {
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
                  Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
-                 Duration unhealthyAfter, UnreadableRecordSearch search, LongSupplier clock) {
+                 Duration unhealthyAfter, UnreadableRecordSearch search, ClientThreads clientThreads,
+                 LongSupplier clock) {
         this.consumer = consumer;
         this.search = search;
+        this.clientThreads = clientThreads;
         this.pipeline = pipeline;
         this.metrics = metrics;
         this.changes = new StateChanges(metrics);

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -95,6 +96,9 @@ public final class Forwarder implements AutoCloseable {
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(),
                 new UnreadableRecordSearch(() -> new KafkaConsumer<>(searchProperties(settings),
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()), pollRecords(settings)),
+                new ClientThreads(settings.replay() ? Set.of() : Set.of(
+                        ClientThreads.producer(deadLetters.clientId()),
+                        ClientThreads.admin(OpenTransactionWatch.clientId(settings.kafka())))),
                 nanoClock);
     }
 

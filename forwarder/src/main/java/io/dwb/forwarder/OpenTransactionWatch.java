@@ -46,7 +46,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
     static final Duration INTERVAL = Duration.ofSeconds(1);
     /** What the watch's admin client adds to the forwarder's {@code client.id}. */
-    static final String CLIENT_ID_SUFFIX = "-open-transactions";
+    private static final String CLIENT_ID_SUFFIX = "-open-transactions";
     /** How long a reading is judged by: three intervals. */
     static final long FRESH_NANOS = 3 * INTERVAL.toNanos();
     /** How long one reading may take. */
@@ -100,9 +100,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                                       ForwarderMetrics metrics) {
         Properties p = new Properties();
         p.putAll(kafka);
-        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, p.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG,
-                "dwb-forwarder") + CLIENT_ID_SUFFIX);
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId(kafka));
         return start(TopicProvisioner.admin(p, TIMEOUT), clock, stalledAfter, metrics);
+    }
+
+    /** The {@code client.id} of the watch's admin client, for the forwarder's Kafka settings {@code kafka}. */
+    static String clientId(Properties kafka) {
+        return kafka.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG, "dwb-forwarder") + CLIENT_ID_SUFFIX;
     }
 
     /** Starts the watch asking {@code admin}, which it closes. */

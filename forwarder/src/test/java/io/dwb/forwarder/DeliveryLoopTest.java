@@ -2102,7 +2102,8 @@ class DeliveryLoopTest {
                         new WatchHandover(LOOK_BACK, this::wallMillis)),
                         openTransactions),
                 COMMIT_INTERVAL,
-                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, () -> now);
+                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, ClientThreads.NONE,
+                () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L, P2, 0L, P3, 0L));
         loop.start();
         consumer.rebalance(List.of(assigned));
