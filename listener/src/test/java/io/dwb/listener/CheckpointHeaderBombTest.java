@@ -86,7 +86,7 @@ class CheckpointHeaderBombTest {
                 assertThat(gap.get("fromNano").asLong()).as("the gap covers the time the listener was down")
                         .isLessThanOrEqualTo(downAt);
                 assertThat(process.output()).doesNotContain("java.lang.OutOfMemoryError")
-                        .contains("offset " + bomb).contains("checkpoint-unreadable");
+                        .containsPattern(offsets(bomb)).contains("checkpoint-unreadable");
                 await().atMost(Duration.ofSeconds(30)).until(() -> !ownCheckpointsAfter(broker, partition, bomb, own)
                         .isEmpty());
                 assertThat(process.terminate(Duration.ofSeconds(30))).as("exit code").isZero();
@@ -99,7 +99,7 @@ class CheckpointHeaderBombTest {
                 awaitReady(process);
                 assertThat(process.isAlive()).as("the listener runs; its output:%n%s", process.outputTail(20_000))
                         .isTrue();
-                assertThat(process.output()).contains("resuming from checkpoint").contains("offset " + bomb);
+                assertThat(process.output()).contains("resuming from checkpoint", "passed over").containsPattern(offsets(bomb));
                 await().atMost(Duration.ofSeconds(60)).until(() -> !TopicView.read(broker, listener.topic)
                         .eventValues(TopicView.named(down2)).isEmpty());
                 assertThat(TopicView.read(broker, listener.topic).ofKind("gap")).as("no new gap").hasSize(1);
@@ -108,6 +108,11 @@ class CheckpointHeaderBombTest {
                 assertThat(process.terminate(Duration.ofSeconds(30))).as("exit code").isZero();
             }
         }
+    }
+
+    /** The unreadable offsets as the log says them: the record's, maybe after a transaction marker's. */
+    private static String offsets(long bomb) {
+        return "offsets? (\\d+ to )?" + bomb + "\\b";
     }
 
     private static void volume(TestEngine engine, String name) {
