@@ -99,7 +99,8 @@ class CheckpointHeaderBombTest {
                 awaitReady(process);
                 assertThat(process.isAlive()).as("the listener runs; its output:%n%s", process.outputTail(20_000))
                         .isTrue();
-                assertThat(process.output()).contains("resuming from checkpoint", "passed over").containsPattern(offsets(bomb));
+                assertThat(process.output()).contains("resuming from checkpoint", "passed over")
+                        .containsPattern(offsets(bomb));
                 await().atMost(Duration.ofSeconds(60)).until(() -> !TopicView.read(broker, listener.topic)
                         .eventValues(TopicView.named(down2)).isEmpty());
                 assertThat(TopicView.read(broker, listener.topic).ofKind("gap")).as("no new gap").hasSize(1);
