@@ -266,8 +266,9 @@ public final class CheckpointStore implements AutoCloseable {
      * deserializer runs). The step is read again one record a poll, by a consumer of its own, to find the offsets no
      * poll can read. Their keys cannot be read either: a range after the host's newest value read (or in a step
      * without one) may hold a newer one, so the host's value is reported unreadable (where capture stopped is
-     * unknown); a range before it is passed over. When nothing explains the shortage, or a Kafka producer's network
-     * thread died of it, the error is thrown on: the listener exits (3), as on any other OutOfMemoryError.
+     * unknown); a range before it is passed over. When every record of the step reads alone, that reading stands
+     * (the poll held too many at once). When a Kafka producer's network thread died of the shortage, the error is
+     * thrown on: the listener exits (3), as on any other OutOfMemoryError.
      */
     private Step searched(TopicPartition tp, long from, long to, byte[] key, KafkaNetworkThreads producers,
                           OutOfMemoryError error) {
@@ -280,6 +281,7 @@ public final class CheckpointStore implements AutoCloseable {
         long lastWrittenMillis = -1; // of the last record read, whoever's
         try (Probe probe = new Probe(tp)) {
             probe.seek(from);
+            // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
             long at = from;
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (at < to && probe.consumer().position(tp, TIMEOUT) < to) {
@@ -300,6 +302,9 @@ public final class CheckpointStore implements AutoCloseable {
                     probe.seek(at);
                     deadline = System.nanoTime() + TIMEOUT.toNanos();
                     continue;
+                } catch (RuntimeException e) {
+                    exitIfAProducerDied(producers, error);
+                    throw e;
                 }
                 for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) { // one a poll
                     if (r.offset() >= to) {
@@ -315,14 +320,11 @@ public final class CheckpointStore implements AutoCloseable {
                 }
             }
         }
-        String died = producers.died();
-        if (passed.isEmpty() || died != null) {
-            log.error(passed.isEmpty() ? "no record of " + tp + " explains the shortage of memory: exiting"
-                    : "a Kafka producer's thread (" + died + ") died of the shortage of memory: exiting, to start "
-                    + "again whole");
-            throw error;
-        }
-        if (after != null) {
+        exitIfAProducerDied(producers, error);
+        if (passed.isEmpty()) {
+            log.warn("every record of {} offsets {} to {} reads alone: the lookup's poll held too many at once; "
+                    + "the checkpoint is looked up from that reading", tp, from, to - 1);
+        } else if (after != null) {
             log.error("{} {} cannot be read within the listener's memory (a record of very many headers, with the "
                     + "records after it in its batch): this host's newest checkpoint may be among them", tp,
                     after.offsets());
@@ -336,6 +338,19 @@ public final class CheckpointStore implements AutoCloseable {
                     range.offsets());
         }
         return new Step(last, read);
+    }
+
+    /**
+     * A Kafka producer's network thread ended since the lookup began (Kafka's threads end on an Error, logging it
+     * only): the transactional producer would never send again, so the error is thrown on and the listener exits (3).
+     */
+    private static void exitIfAProducerDied(KafkaNetworkThreads producers, OutOfMemoryError error) {
+        String died = producers.died();
+        if (died != null) {
+            log.error("a Kafka producer's thread ({}) died of the shortage of memory: exiting, to start again whole",
+                    died);
+            throw error;
+        }
     }
 
     /**
