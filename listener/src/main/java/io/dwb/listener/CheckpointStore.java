@@ -5,6 +5,7 @@ import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HostPartition;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
@@ -37,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
     static final long STEP = 2_000;
+    /** The most polls out of memory one unreadable range costs to bound (each a second or two of collections). */
+    private static final int MAX_FAILED_TRIES = 12;
 
     /**
      * What the topic holds for a host: its last checkpoint, or where its last value is and why it is not one (then
@@ -160,6 +164,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        KafkaNetworkThreads producers = KafkaNetworkThreads.alive();
         try (KafkaConsumer<byte[], byte[]> consumer = consumers.take();
              KafkaConsumer<byte[], byte[]> written = writtenEnds.take()) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
@@ -172,7 +177,7 @@ public final class CheckpointStore implements AutoCloseable {
             long end = stableEnd(consumer, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
             long read = 0;
             for (long stepEnd = end; stepEnd > begin; stepEnd -= step) {
-                Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key);
+                Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key, producers);
                 read += found.recordsRead();
                 if (found.newest() != null) {
                     return new Lookup(found.newest(), tp, read);
@@ -227,7 +232,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** The host's newest value among offsets [from, to). */
     private Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                          byte[] key) {
+                          byte[] key, KafkaNetworkThreads producers) {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
@@ -236,7 +241,13 @@ public final class CheckpointStore implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new KafkaException("timed out reading " + tp);
             }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200)).records(tp)) {
+            ConsumerRecords<byte[], byte[]> polled;
+            try {
+                polled = consumer.poll(Duration.ofMillis(200));
+            } catch (OutOfMemoryError e) {
+                return searched(tp, from, to, key, producers, e);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
                 if (r.offset() >= to) {
                     break;
                 }
@@ -247,6 +258,201 @@ public final class CheckpointStore implements AutoCloseable {
             }
         }
         return new Step(last, read);
+    }
+
+    /**
+     * A poll of the step [from, to) ran out of memory: Kafka's consumer built a record too large for the heap (a
+     * record of a million empty headers is 2 MB, within the topics' bound, and ~61 MB of its objects, before any
+     * deserializer runs). The step is read again one record a poll, by a consumer of its own, to find the offsets no
+     * poll can read. Their keys cannot be read either: a range after the host's newest value read (or in a step
+     * without one) may hold a newer one, so the host's value is reported unreadable (where capture stopped is
+     * unknown); a range before it is passed over. When every record of the step reads alone, that reading stands
+     * (the poll held too many at once). When a Kafka producer's network thread died of the shortage, the error is
+     * thrown on: the listener exits (3), as on any other OutOfMemoryError.
+     */
+    private Step searched(TopicPartition tp, long from, long to, byte[] key, KafkaNetworkThreads producers,
+                          OutOfMemoryError error) {
+        log.error("the checkpoint lookup ran out of memory reading {} offsets {} to {}: reading them again one record "
+                + "at a time, to find what cannot be read", tp, from, to - 1);
+        long read = 0;
+        Stored last = null;
+        UnreadableRange after = null; // the first range past the host's newest value read
+        List<UnreadableRange> passed = new ArrayList<>();
+        long lastWrittenMillis = -1; // of the last record read, whoever's
+        try (Probe probe = new Probe(tp)) {
+            probe.seek(from);
+            // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
+            long at = from;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (at < to && probe.consumer().position(tp, TIMEOUT) < to) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaException("timed out reading " + tp + " again one record at a time");
+                }
+                ConsumerRecords<byte[], byte[]> polled;
+                try {
+                    polled = probe.consumer().poll(Duration.ofMillis(200));
+                } catch (OutOfMemoryError e) {
+                    probe.renew();
+                    UnreadableRange range = passOver(probe, at, lastWrittenMillis);
+                    if (after == null) {
+                        after = range;
+                    }
+                    passed.add(range);
+                    at = range.last() + 1;
+                    probe.seek(at);
+                    deadline = System.nanoTime() + TIMEOUT.toNanos();
+                    continue;
+                } catch (RuntimeException e) {
+                    exitIfAProducerDied(producers, error);
+                    throw e;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) { // one a poll
+                    if (r.offset() >= to) {
+                        break;
+                    }
+                    read++;
+                    lastWrittenMillis = r.timestamp();
+                    at = r.offset() + 1;
+                    if (r.key() != null && Arrays.equals(r.key(), key) && r.value() != null) {
+                        last = parse(r, bound.oversized(r));
+                        after = null;
+                    }
+                }
+            }
+        }
+        exitIfAProducerDied(producers, error);
+        if (passed.isEmpty()) {
+            log.warn("every record of {} offsets {} to {} reads alone: the lookup's poll held too many at once; "
+                    + "the checkpoint is looked up from that reading", tp, from, to - 1);
+        } else if (after != null) {
+            log.error("{} {} cannot be read within the listener's memory (a record of very many headers, with the "
+                    + "records after it in its batch): this host's newest checkpoint may be among them", tp,
+                    after.offsets());
+            return new Step(new Stored(null, new Unreadable(tp, after.first(), after.writtenAfterMillis(),
+                    after.offsets() + " cannot be read within the listener's memory (a record of very many headers)"
+                            + ", this host's newest checkpoint may be among them")), read);
+        }
+        for (UnreadableRange range : passed) {
+            log.warn("{} {} cannot be read within the listener's memory (a record of very many headers, with the "
+                    + "records after it in its batch): passed over, this host's checkpoint is after them", tp,
+                    range.offsets());
+        }
+        return new Step(last, read);
+    }
+
+    /**
+     * A Kafka producer's network thread ended since the lookup began (Kafka's threads end on an Error, logging it
+     * only): the transactional producer would never send again, so the error is thrown on and the listener exits (3).
+     */
+    private static void exitIfAProducerDied(KafkaNetworkThreads producers, OutOfMemoryError error) {
+        String died = producers.died();
+        if (died != null) {
+            log.error("a Kafka producer's thread ({}) died of the shortage of memory: exiting, to start again whole",
+                    died);
+            throw error;
+        }
+    }
+
+    /**
+     * Offsets no poll can read, {@code first} to {@code last}; written after {@code writtenAfterMillis} (the record
+     * read before them; 0 when none was: how far back is unknown).
+     */
+    private record UnreadableRange(long first, long last, long writtenAfterMillis) {
+        String offsets() {
+            return first == last ? "offset " + first : "offsets " + first + " to " + last;
+        }
+    }
+
+    /**
+     * The offsets from {@code at}, where no poll can read, up to the first start that reads (Kafka reads a batch's
+     * records in order from its first: the records after such a record in its batch cannot be read either). Starts
+     * further on are tried, the step doubling, then halved between the last start that failed and the first that
+     * read; each failed try is another OutOfMemoryError, at most {@value #MAX_FAILED_TRIES}.
+     */
+    private static UnreadableRange passOver(Probe probe, long at, long writtenAfterMillis) {
+        long failed = at;
+        long reads = -1;
+        int fails = 1;
+        for (long step = 1; fails < MAX_FAILED_TRIES; step *= 2) {
+            if (readsFrom(probe, at + step)) {
+                reads = at + step;
+                break;
+            }
+            failed = at + step;
+            fails++;
+        }
+        while (reads > failed + 1 && fails < MAX_FAILED_TRIES) {
+            long mid = failed + (reads - failed) / 2;
+            if (readsFrom(probe, mid)) {
+                reads = mid;
+            } else {
+                failed = mid;
+                fails++;
+            }
+        }
+        return new UnreadableRange(at, failed, Math.max(0, writtenAfterMillis));
+    }
+
+    /** Whether a poll from {@code start} reads without running out of memory. */
+    private static boolean readsFrom(Probe probe, long start) {
+        probe.seek(start);
+        try {
+            probe.consumer().poll(Duration.ofMillis(200));
+            return true;
+        } catch (OutOfMemoryError e) {
+            probe.renew();
+            return false;
+        } catch (KafkaException e) {
+            return true; // past the end (out of range), or Kafka away: not known to fail
+        }
+    }
+
+    /**
+     * The search's consumer of one partition. After a poll out of memory it is replaced: Kafka's consumer keeps the
+     * fetch it failed in, marked corrupt, and answers a poll from that fetch's next offset with a KafkaException
+     * instead of reading (a transaction marker just before the record had moved that offset past it, and a start
+     * there read as readable).
+     */
+    private final class Probe implements AutoCloseable {
+        private final TopicPartition tp;
+        private KafkaConsumer<byte[], byte[]> consumer;
+
+        Probe(TopicPartition tp) {
+            this.tp = tp;
+            this.consumer = open();
+        }
+
+        private KafkaConsumer<byte[], byte[]> open() {
+            KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(searchConfig(), bound.keys(), bound.values());
+            c.assign(List.of(tp));
+            return c;
+        }
+
+        KafkaConsumer<byte[], byte[]> consumer() {
+            return consumer;
+        }
+
+        void seek(long offset) {
+            consumer.seek(tp, offset);
+        }
+
+        void renew() {
+            consumer.close(Duration.ZERO);
+            consumer = open();
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ZERO);
+        }
+    }
+
+    /** The search's consumer: the lookup's settings, one record a poll. */
+    Properties searchConfig() {
+        Properties p = consumerConfig(Reader.LOOKUP);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-search");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+        return p;
     }
 
     private static boolean recentIdsValid(Checkpoint.Recent recent) {

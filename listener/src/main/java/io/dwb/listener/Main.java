@@ -24,6 +24,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        OutOfMemoryExit.install();
         if (System.getenv(LogConfiguration.KAFKA_LEVEL_VARIABLE) == null
                 && LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
             for (String name : RETRY_CHATTER) {
