@@ -11,6 +11,7 @@ import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsEndpoint;
 import io.dwb.runtime.MetricsOption;
 import io.dwb.runtime.OssecConf;
+import io.dwb.runtime.OutOfMemoryExit;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicCreationOptions;
 import io.dwb.runtime.TopicPlan;
@@ -21,7 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
@@ -117,8 +120,15 @@ public final class ForwarderCommand implements Callable<Integer> {
             + "all are ok, 1 otherwise. Joins no group, commits and sends nothing.")
     boolean check;
 
+    /**
+     * The threads whose OutOfMemoryError ends the forwarder (3): the delivery loop's and the sending thread. While a
+     * poll of a record too large to read fills the heap, a library pool's worker may run out too (its pool replaces
+     * it); Kafka's threads have handlers of their own ({@link ClientThreads}).
+     */
+    static final Predicate<String> VITAL_THREADS = Set.of("main", SendingThread.NAME)::contains;
+
     public static void main(String[] args) {
-        OutOfMemoryExit.install();
+        OutOfMemoryExit.install(VITAL_THREADS);
         Launcher.run("forwarder", new ForwarderCommand(), args);
     }
 

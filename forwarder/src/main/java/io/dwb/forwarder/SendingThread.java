@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * dropped, and nothing counts as {@link #written()} before the sink took it.
  */
 final class SendingThread implements Outbox {
-    /** The thread's name (a vital one: {@link OutOfMemoryExit}). */
+    /** The thread's name (a vital one: {@link ForwarderCommand#VITAL_THREADS}). */
     static final String NAME = "wazuh-sender";
     static final int CAPACITY = 256;
     /** The writer is woken when this many wait, or at a flush: once per run of datagrams, not for each one. */

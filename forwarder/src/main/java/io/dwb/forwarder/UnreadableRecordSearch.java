@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.UnreadableOffsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,9 +75,9 @@ final class UnreadableRecordSearch {
     Result find(Map<TopicPartition, Long> from) {
         List<Found> found = new ArrayList<>();
         Set<TopicPartition> unsearched = new HashSet<>(from.keySet());
-        try (Consumer<byte[], byte[]> probe = probes.get()) {
+        try (Probe probe = new Probe()) {
             // Up to each partition's end only (its last stable offset): a poll past it would wait its whole time.
-            Map<TopicPartition, Long> ends = probe.endOffsets(from.keySet(), END_WAIT);
+            Map<TopicPartition, Long> ends = probe.consumer().endOffsets(from.keySet(), END_WAIT);
             for (Map.Entry<TopicPartition, Long> e : from.entrySet()) {
                 TopicPartition tp = e.getKey();
                 Long end = ends.get(tp);
@@ -106,17 +107,17 @@ final class UnreadableRecordSearch {
     }
 
     /** What cannot be read of {@code tp} from {@code start}, as far as a poll reads; empty when it all reads. */
-    private Optional<Found> search(Consumer<byte[], byte[]> probe, TopicPartition tp, long start, long end)
-            throws Unsearched {
-        probe.assign(List.of(tp));
-        probe.seek(tp, start);
+    private Optional<Found> search(Probe probe, TopicPartition tp, long start, long end) throws Unsearched {
+        probe.assign(tp);
+        probe.seek(start);
         List<ConsumerRecord<byte[], byte[]>> before = new ArrayList<>();
         long at = start;
         while (before.size() < recordsPerPartition && at < end) {
             ConsumerRecords<byte[], byte[]> polled;
             try {
-                polled = probe.poll(POLL_WAIT);
+                polled = probe.consumer().poll(POLL_WAIT);
             } catch (OutOfMemoryError e) {
+                probe.renew();
                 return Optional.of(new Found(tp, before, passOver(probe, tp, at, end)));
             } catch (KafkaException e) {
                 throw new Unsearched(e.getMessage());
@@ -138,28 +139,8 @@ final class UnreadableRecordSearch {
     }
 
     /** The offsets from {@code at}, where no poll can read, up to the first start that reads. */
-    private UnreadableRecord passOver(Consumer<byte[], byte[]> probe, TopicPartition tp, long at, long end) {
-        long failed = at;
-        long reads = -1;
-        int fails = 1;
-        for (long step = 1; fails < MAX_FAILED_TRIES; step *= 2) {
-            if (readsFrom(probe, tp, at + step, end)) {
-                reads = at + step;
-                break;
-            }
-            failed = at + step;
-            fails++;
-        }
-        while (reads > failed + 1 && fails < MAX_FAILED_TRIES) {
-            long mid = failed + (reads - failed) / 2;
-            if (readsFrom(probe, tp, mid, end)) {
-                reads = mid;
-            } else {
-                failed = mid;
-                fails++;
-            }
-        }
-        // Not found within the tries: what is known to fail is passed over, and the next poll goes on from there.
+    private UnreadableRecord passOver(Probe probe, TopicPartition tp, long at, long end) {
+        long failed = UnreadableOffsets.lastOf(at, start -> readsFrom(probe, start, end), MAX_FAILED_TRIES);
         String offsets = failed == at ? "offset " + at : "offsets " + at + " to " + failed;
         return new UnreadableRecord(tp, at, failed, offsets + ": no poll can read "
                 + (failed == at ? "it" : "them") + " within the forwarder's memory (a record of very many headers, "
@@ -167,18 +148,53 @@ final class UnreadableRecordSearch {
     }
 
     /** Whether a poll from {@code start} reads without running out of memory (from the end: nothing to read). */
-    private static boolean readsFrom(Consumer<byte[], byte[]> probe, TopicPartition tp, long start, long end) {
+    private static boolean readsFrom(Probe probe, long start, long end) {
         if (start >= end) {
             return true;
         }
-        probe.seek(tp, start);
+        probe.seek(start);
         try {
-            probe.poll(POLL_WAIT);
+            probe.consumer().poll(POLL_WAIT);
             return true;
         } catch (OutOfMemoryError e) {
+            probe.renew();
             return false;
         } catch (KafkaException e) {
             return true; // past the end (out of range), or Kafka away: not known to fail
+        }
+    }
+
+    /**
+     * The search's consumer, of one partition at a time. After a poll out of memory it is replaced: Kafka's consumer
+     * keeps the fetch it failed in, marked corrupt, and answers a poll from that fetch's next offset with a
+     * KafkaException instead of reading (a transaction marker just before the record moves that offset past it).
+     */
+    private final class Probe implements AutoCloseable {
+        private Consumer<byte[], byte[]> consumer = probes.get();
+        private TopicPartition tp;
+
+        Consumer<byte[], byte[]> consumer() {
+            return consumer;
+        }
+
+        void assign(TopicPartition partition) {
+            tp = partition;
+            consumer.assign(List.of(partition));
+        }
+
+        void seek(long offset) {
+            consumer.seek(tp, offset);
+        }
+
+        void renew() {
+            consumer.close(Duration.ZERO);
+            consumer = probes.get();
+            consumer.assign(List.of(tp));
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ZERO);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.UnreadableOffsets;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HostPartition;
@@ -364,33 +365,12 @@ public final class CheckpointStore implements AutoCloseable {
     }
 
     /**
-     * The offsets from {@code at}, where no poll can read, up to the first start that reads (Kafka reads a batch's
-     * records in order from its first: the records after such a record in its batch cannot be read either). Starts
-     * further on are tried, the step doubling, then halved between the last start that failed and the first that
-     * read; each failed try is another OutOfMemoryError, at most {@value #MAX_FAILED_TRIES}.
+     * The offsets from {@code at}, where no poll can read, up to the first start that reads ({@link
+     * UnreadableOffsets}: each failed try is another OutOfMemoryError, at most {@value #MAX_FAILED_TRIES}).
      */
     private static UnreadableRange passOver(Probe probe, long at, long writtenAfterMillis) {
-        long failed = at;
-        long reads = -1;
-        int fails = 1;
-        for (long step = 1; fails < MAX_FAILED_TRIES; step *= 2) {
-            if (readsFrom(probe, at + step)) {
-                reads = at + step;
-                break;
-            }
-            failed = at + step;
-            fails++;
-        }
-        while (reads > failed + 1 && fails < MAX_FAILED_TRIES) {
-            long mid = failed + (reads - failed) / 2;
-            if (readsFrom(probe, mid)) {
-                reads = mid;
-            } else {
-                failed = mid;
-                fails++;
-            }
-        }
-        return new UnreadableRange(at, failed, Math.max(0, writtenAfterMillis));
+        long last = UnreadableOffsets.lastOf(at, start -> readsFrom(probe, start), MAX_FAILED_TRIES);
+        return new UnreadableRange(at, last, Math.max(0, writtenAfterMillis));
     }
 
     /** Whether a poll from {@code start} reads without running out of memory. */

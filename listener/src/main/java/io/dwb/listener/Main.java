@@ -3,6 +3,8 @@ package io.dwb.listener;
 import ch.qos.logback.classic.Level;
 import io.dwb.runtime.Launcher;
 import io.dwb.runtime.LogConfiguration;
+import io.dwb.runtime.OutOfMemoryExit;
+import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
 /** Entry point of the listener process ({@code bin/listener}, {@code listener.jar}). */
@@ -23,8 +25,11 @@ public final class Main {
 
     private Main() {}
 
+    /** Every thread of the listener: an OutOfMemoryError it does not catch ends the process (3). */
+    static final Predicate<String> VITAL_THREADS = name -> true;
+
     public static void main(String[] args) {
-        OutOfMemoryExit.install();
+        OutOfMemoryExit.install(VITAL_THREADS);
         if (System.getenv(LogConfiguration.KAFKA_LEVEL_VARIABLE) == null
                 && LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
             for (String name : RETRY_CHATTER) {

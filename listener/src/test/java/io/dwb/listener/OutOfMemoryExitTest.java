@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dwb.runtime.OutOfMemoryExit;
 import io.dwb.schemas.testing.JavaProcess;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +33,7 @@ class OutOfMemoryExitTest {
     /** Runs out of heap on the main thread, or on another that keeps running a while after. */
     static final class OutOfMemoryMain {
         public static void main(String[] args) throws Exception {
-            OutOfMemoryExit.install();
+            OutOfMemoryExit.install(Main.VITAL_THREADS);
             Runnable exhaust = () -> {
                 List<long[]> held = new java.util.ArrayList<>();
                 while (true) {
