@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ final class UnreadableRecordSearch {
     Result find(Map<TopicPartition, Long> from) {
         List<Found> found = new ArrayList<>();
         Set<TopicPartition> unsearched = new HashSet<>(from.keySet());
-        try (Probe probe = new Probe()) {
+        try (SearchConsumer probe = new SearchConsumer(probes)) {
             // Up to each partition's end only (its last stable offset): a poll past it would wait its whole time.
             Map<TopicPartition, Long> ends = probe.consumer().endOffsets(from.keySet(), END_WAIT);
             for (Map.Entry<TopicPartition, Long> e : from.entrySet()) {
@@ -107,7 +108,8 @@ final class UnreadableRecordSearch {
     }
 
     /** What cannot be read of {@code tp} from {@code start}, as far as a poll reads; empty when it all reads. */
-    private Optional<Found> search(Probe probe, TopicPartition tp, long start, long end) throws Unsearched {
+    private Optional<Found> search(SearchConsumer probe, TopicPartition tp, long start, long end)
+            throws Unsearched {
         probe.assign(tp);
         probe.seek(start);
         List<ConsumerRecord<byte[], byte[]>> before = new ArrayList<>();
@@ -139,62 +141,13 @@ final class UnreadableRecordSearch {
     }
 
     /** The offsets from {@code at}, where no poll can read, up to the first start that reads. */
-    private UnreadableRecord passOver(Probe probe, TopicPartition tp, long at, long end) {
-        long failed = UnreadableOffsets.lastOf(at, start -> readsFrom(probe, start, end), MAX_FAILED_TRIES);
+    private UnreadableRecord passOver(SearchConsumer probe, TopicPartition tp, long at, long end) {
+        long failed = UnreadableOffsets.lastOf(at, start -> probe.readsFrom(start, end, POLL_WAIT),
+                MAX_FAILED_TRIES);
         String offsets = failed == at ? "offset " + at : "offsets " + at + " to " + failed;
         return new UnreadableRecord(tp, at, failed, offsets + ": no poll can read "
                 + (failed == at ? "it" : "them") + " within the forwarder's memory (a record of very many headers, "
                 + "with the records after it in its batch; or transaction markers before it)");
     }
 
-    /** Whether a poll from {@code start} reads without running out of memory (from the end: nothing to read). */
-    private static boolean readsFrom(Probe probe, long start, long end) {
-        if (start >= end) {
-            return true;
-        }
-        probe.seek(start);
-        try {
-            probe.consumer().poll(POLL_WAIT);
-            return true;
-        } catch (OutOfMemoryError e) {
-            probe.renew();
-            return false;
-        } catch (KafkaException e) {
-            return true; // past the end (out of range), or Kafka away: not known to fail
-        }
-    }
-
-    /**
-     * The search's consumer, of one partition at a time. After a poll out of memory it is replaced: Kafka's consumer
-     * keeps the fetch it failed in, marked corrupt, and answers a poll from that fetch's next offset with a
-     * KafkaException instead of reading (a transaction marker just before the record moves that offset past it).
-     */
-    private final class Probe implements AutoCloseable {
-        private Consumer<byte[], byte[]> consumer = probes.get();
-        private TopicPartition tp;
-
-        Consumer<byte[], byte[]> consumer() {
-            return consumer;
-        }
-
-        void assign(TopicPartition partition) {
-            tp = partition;
-            consumer.assign(List.of(partition));
-        }
-
-        void seek(long offset) {
-            consumer.seek(tp, offset);
-        }
-
-        void renew() {
-            consumer.close(Duration.ZERO);
-            consumer = probes.get();
-            consumer.assign(List.of(tp));
-        }
-
-        @Override
-        public void close() {
-            consumer.close(Duration.ZERO);
-        }
-    }
 }

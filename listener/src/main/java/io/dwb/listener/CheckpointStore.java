@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
@@ -42,6 +43,7 @@ public final class CheckpointStore implements AutoCloseable {
     static final long STEP = 2_000;
     /** The most polls out of memory one unreadable range costs to bound (each a second or two of collections). */
     private static final int MAX_FAILED_TRIES = 12;
+    private static final Duration SEARCH_POLL_WAIT = Duration.ofSeconds(3);
 
     /**
      * What the topic holds for a host: its last checkpoint, or where its last value is and why it is not one (then
@@ -280,7 +282,9 @@ public final class CheckpointStore implements AutoCloseable {
         UnreadableRange after = null; // the first range past the host's newest value read
         List<UnreadableRange> passed = new ArrayList<>();
         long lastWrittenMillis = -1; // of the last record read, whoever's
-        try (Probe probe = new Probe(tp)) {
+        try (SearchConsumer probe = new SearchConsumer(
+                () -> new KafkaConsumer<>(searchConfig(), bound.keys(), bound.values()))) {
+            probe.assign(tp);
             probe.seek(from);
             // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
             long at = from;
@@ -294,7 +298,7 @@ public final class CheckpointStore implements AutoCloseable {
                     polled = probe.consumer().poll(Duration.ofMillis(200));
                 } catch (OutOfMemoryError e) {
                     probe.renew();
-                    UnreadableRange range = passOver(probe, at, lastWrittenMillis);
+                    UnreadableRange range = passOver(probe, at, to, lastWrittenMillis);
                     if (after == null) {
                         after = range;
                     }
@@ -368,63 +372,12 @@ public final class CheckpointStore implements AutoCloseable {
      * The offsets from {@code at}, where no poll can read, up to the first start that reads ({@link
      * UnreadableOffsets}: each failed try is another OutOfMemoryError, at most {@value #MAX_FAILED_TRIES}).
      */
-    private static UnreadableRange passOver(Probe probe, long at, long writtenAfterMillis) {
-        long last = UnreadableOffsets.lastOf(at, start -> readsFrom(probe, start), MAX_FAILED_TRIES);
+    private static UnreadableRange passOver(SearchConsumer probe, long at, long to, long writtenAfterMillis) {
+        // A new consumer's first poll connects and fetches: a wait as short as the lookup's took many for readable.
+        // From the step's end on, the records read (the later steps were read before this one).
+        long last = UnreadableOffsets.lastOf(at, start -> probe.readsFrom(start, to, SEARCH_POLL_WAIT),
+                MAX_FAILED_TRIES);
         return new UnreadableRange(at, last, Math.max(0, writtenAfterMillis));
-    }
-
-    /** Whether a poll from {@code start} reads without running out of memory. */
-    private static boolean readsFrom(Probe probe, long start) {
-        probe.seek(start);
-        try {
-            probe.consumer().poll(Duration.ofMillis(200));
-            return true;
-        } catch (OutOfMemoryError e) {
-            probe.renew();
-            return false;
-        } catch (KafkaException e) {
-            return true; // past the end (out of range), or Kafka away: not known to fail
-        }
-    }
-
-    /**
-     * The search's consumer of one partition. After a poll out of memory it is replaced: Kafka's consumer keeps the
-     * fetch it failed in, marked corrupt, and answers a poll from that fetch's next offset with a KafkaException
-     * instead of reading (a transaction marker just before the record had moved that offset past it, and a start
-     * there read as readable).
-     */
-    private final class Probe implements AutoCloseable {
-        private final TopicPartition tp;
-        private KafkaConsumer<byte[], byte[]> consumer;
-
-        Probe(TopicPartition tp) {
-            this.tp = tp;
-            this.consumer = open();
-        }
-
-        private KafkaConsumer<byte[], byte[]> open() {
-            KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(searchConfig(), bound.keys(), bound.values());
-            c.assign(List.of(tp));
-            return c;
-        }
-
-        KafkaConsumer<byte[], byte[]> consumer() {
-            return consumer;
-        }
-
-        void seek(long offset) {
-            consumer.seek(tp, offset);
-        }
-
-        void renew() {
-            consumer.close(Duration.ZERO);
-            consumer = open();
-        }
-
-        @Override
-        public void close() {
-            consumer.close(Duration.ZERO);
-        }
     }
 
     /** The search's consumer: the lookup's settings, one record a poll. */
