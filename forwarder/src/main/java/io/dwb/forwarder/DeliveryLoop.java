@@ -169,37 +169,9 @@ public final class DeliveryLoop {
      */
     boolean runOnce() {
         budget.open(heldBytes());
-        ConsumerRecords<byte[], byte[]> records;
-        try {
-            records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
-        } catch (LogTruncationException e) {
-            truncated(e);
-            records = ConsumerRecords.empty();
-        } catch (OffsetOutOfRangeException e) {
-            outOfRange(e.offsetOutOfRangePartitions());
-            records = ConsumerRecords.empty();
-        } catch (NoOffsetForPartitionException e) {
-            // A fresh partition whose start could not be looked up when it was assigned: looked up again.
-            if (feed instanceof Feed.Live live) {
-                place(live.start(), e.partitions());
-            } else {
-                reset().seek(consumer, e.partitions());
-            }
-            records = ConsumerRecords.empty();
-        } catch (OutOfMemoryError e) {
-            records = unreadable(e);
-        } catch (RuntimeException e) {
-            if (!(e.getCause() instanceof OutOfMemoryError)) {
-                throw e;
-            }
-            // The consumer's heartbeat thread ran out of memory during a poll out of memory, and ended; Kafka starts
-            // another at the next poll, as it says.
-            log.warn("the Kafka consumer's heartbeat thread ended on the shortage of memory; it is started again");
-            records = ConsumerRecords.empty();
-        }
+        boolean deferred = accept(poll());
         long now = clock.getAsLong();
         lastPollNanos = now;
-        boolean deferred = accept(records);
         if (feed instanceof Feed.Live live) {
             List<StalledPartitions.Change> stalls = live.openTransactions().takeSaid();
             if (!stalls.isEmpty()) {
@@ -228,6 +200,44 @@ public final class DeliveryLoop {
         updateLag(now);
         blocked.observe(pause.active(), now);
         return false;
+    }
+
+    /**
+     * The round's poll, and what each way it fails leaves to deliver. Its records are referenced by nothing once
+     * {@link #accept} has taken them: a record of a million headers, replaced there by its stand-in, is garbage before
+     * the round goes on.
+     */
+    private ConsumerRecords<byte[], byte[]> poll() {
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
+        } catch (LogTruncationException e) {
+            truncated(e);
+            records = ConsumerRecords.empty();
+        } catch (OffsetOutOfRangeException e) {
+            outOfRange(e.offsetOutOfRangePartitions());
+            records = ConsumerRecords.empty();
+        } catch (NoOffsetForPartitionException e) {
+            // A fresh partition whose start could not be looked up when it was assigned: looked up again.
+            if (feed instanceof Feed.Live live) {
+                place(live.start(), e.partitions());
+            } else {
+                reset().seek(consumer, e.partitions());
+            }
+            records = ConsumerRecords.empty();
+        } catch (OutOfMemoryError e) {
+            records = unreadable(e);
+        } catch (RuntimeException e) {
+            if (!(e.getCause() instanceof OutOfMemoryError)) {
+                throw e;
+            }
+            // The consumer's heartbeat thread ran out of memory during a poll out of memory, and ended. Kafka starts
+            // another when the member joins again: asked for at once, else the group would expel it (45 s).
+            log.warn("the Kafka consumer's heartbeat thread ended on the shortage of memory: joining the group again");
+            consumer.enforceRebalance("heartbeat thread ended on OutOfMemoryError");
+            records = ConsumerRecords.empty();
+        }
+        return records;
     }
 
     /**
@@ -305,12 +315,12 @@ public final class DeliveryLoop {
                     .toList());
             throw error;
         }
-        UnreadableRecordSearch.Result result = search.find(from);
-        if (!result.explained() || clientThreads.anyDied()) {
-            log.error(!result.found().isEmpty() && result.unsearched().isEmpty()
-                    ? "a Kafka client's thread died of the shortage of memory: exiting, to start again whole"
-                    : result.unsearched().isEmpty() ? "no record explains the shortage of memory: exiting"
-                    : "could not read " + result.unsearched() + " again: exiting");
+        UnreadableRecordSearch.Result result = search.find(from, Math.max(0, budget.maxBytes() - heldBytes()));
+        boolean nothing = result.found().isEmpty() && result.clean().isEmpty();
+        if (!result.unsearched().isEmpty() || nothing || clientThreads.anyDied()) {
+            log.error(!result.unsearched().isEmpty() ? "could not read " + result.unsearched() + " again: exiting"
+                    : nothing ? "no record explains the shortage of memory: exiting"
+                    : "a Kafka client's thread died of the shortage of memory: exiting, to start again whole");
             throw error;
         }
         from.forEach(consumer::seek);
@@ -322,6 +332,13 @@ public final class DeliveryLoop {
             consumer.seek(f.partition(), f.unreadable().offset() + 1);
             log.error("{} {}: passed over as unreadable (dead-lettered, unless its previous owner did), delivery goes "
                     + "on after it", f.partition(), f.unreadable().detail());
+        }
+        if (records.isEmpty()) { // every record read alone: the poll held more than the heap could at once
+            result.clean().forEach((tp, readAlone) -> {
+                records.put(tp, readAlone);
+                consumer.seek(tp, readAlone.get(readAlone.size() - 1).offset() + 1);
+            });
+            log.warn("every record of {} read alone: delivered as read one at a time", result.clean().keySet());
         }
         return new ConsumerRecords<>(records, Map.of());
     }

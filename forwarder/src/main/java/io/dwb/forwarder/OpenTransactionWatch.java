@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
     static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** The watch's thread's name. */
+    static final String THREAD = "open-transactions";
     /** What the watch's admin client adds to the forwarder's {@code client.id}. */
     private static final String CLIENT_ID_SUFFIX = "-open-transactions";
     /** How long a reading is judged by: three intervals. */
@@ -86,7 +88,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         this.clock = clock;
         this.stalls = new StalledPartitions(stalledAfter.toNanos());
         this.metrics = metrics;
-        this.thread = new Thread(this::run, "open-transactions");
+        this.thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,6 +40,8 @@ final class UnreadableRecordSearch {
     private static final Logger log = LoggerFactory.getLogger(UnreadableRecordSearch.class);
     private static final Duration POLL_WAIT = Duration.ofSeconds(3);
     private static final Duration END_WAIT = Duration.ofSeconds(10);
+    /** Polls that bring nothing before a partition's end, in a row, before it counts as not read again. */
+    private static final int EMPTY_POLLS = 3;
     /** Enough to gallop across, then halve, any range of offsets (2 x 31 steps), each a full collection or two. */
     private static final int MAX_FAILED_TRIES = 64;
 
@@ -46,16 +49,13 @@ final class UnreadableRecordSearch {
     record Found(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> before, UnreadableRecord unreadable) {}
 
     /**
-     * What a search found: the unreadable offsets of each partition, and the partitions it could not read again to
-     * the end of what a poll takes (Kafka not answering): those may hold what the poll could not read, and their
-     * consumer's half-read fetch must not be taken up again where it stopped.
+     * What a search found: the unreadable offsets of each partition; the records of partitions that all read (within
+     * the room given); and the partitions it could not read again to the end of what a poll takes (Kafka not
+     * answering): those may hold what the poll could not read, and their consumer's half-read fetch must not be taken
+     * up again where it stopped.
      */
-    record Result(List<Found> found, Set<TopicPartition> unsearched) {
-        /** Whether every partition was read again, and something found. */
-        boolean explained() {
-            return !found.isEmpty() && unsearched.isEmpty();
-        }
-    }
+    record Result(List<Found> found, Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> clean,
+                  Set<TopicPartition> unsearched) {}
 
     private final Supplier<Consumer<byte[], byte[]>> probes;
     private final int recordsPerPartition;
@@ -70,11 +70,14 @@ final class UnreadableRecordSearch {
     }
 
     /**
-     * What cannot be read in each partition from its offset in {@code from}; empty when nothing was found (nor could
-     * be: Kafka not answering).
+     * What cannot be read in each partition from its offset in {@code from} and, of the partitions that all read, the
+     * records read, as many as {@code roomBytes} holds ({@link PollBudget#size}; one partition's at least), to be
+     * delivered as read when nothing is found (the poll held more than the heap could at once).
      */
-    Result find(Map<TopicPartition, Long> from) {
+    Result find(Map<TopicPartition, Long> from, long roomBytes) {
         List<Found> found = new ArrayList<>();
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> clean = new LinkedHashMap<>();
+        long cleanBytes = 0;
         Set<TopicPartition> unsearched = new HashSet<>(from.keySet());
         try (SearchConsumer probe = new SearchConsumer(probes)) {
             // Up to each partition's end only (its last stable offset): a poll past it would wait its whole time.
@@ -86,10 +89,18 @@ final class UnreadableRecordSearch {
                     continue;
                 }
                 try {
-                    Optional<Found> f = e.getValue() >= end ? Optional.empty()
+                    Read read = e.getValue() >= end ? new Read(List.of(), null)
                             : search(probe, tp, e.getValue(), end);
-                    f.ifPresent(found::add);
                     unsearched.remove(tp);
+                    if (read.unreadable() != null) {
+                        found.add(new Found(tp, read.records(), read.unreadable()));
+                        continue;
+                    }
+                    long bytes = read.records().stream().mapToLong(PollBudget::size).sum();
+                    if (!read.records().isEmpty() && (clean.isEmpty() || cleanBytes + bytes <= roomBytes)) {
+                        clean.put(tp, read.records());
+                        cleanBytes += bytes;
+                    }
                 } catch (Unsearched u) {
                     log.warn("could not read {} again from offset {}: {}", tp, e.getValue(), u.getMessage());
                 }
@@ -97,7 +108,7 @@ final class UnreadableRecordSearch {
         } catch (KafkaException e) {
             log.warn("could not read the partitions again ({})", e.getMessage());
         }
-        return new Result(found, unsearched);
+        return new Result(found, clean, unsearched);
     }
 
     /** A partition could not be read again (Kafka not answering). */
@@ -107,37 +118,53 @@ final class UnreadableRecordSearch {
         }
     }
 
-    /** What cannot be read of {@code tp} from {@code start}, as far as a poll reads; empty when it all reads. */
-    private Optional<Found> search(SearchConsumer probe, TopicPartition tp, long start, long end)
-            throws Unsearched {
+    /** What the search read of a partition: the records, up to what cannot be read ({@code null}: none). */
+    private record Read(List<ConsumerRecord<byte[], byte[]>> records, UnreadableRecord unreadable) {}
+
+    /**
+     * What {@code tp} holds from {@code start}, as far as a poll reads (up to its end: the stable end may lie past a
+     * transaction's marker, which is read, not returned).
+     */
+    private Read search(SearchConsumer probe, TopicPartition tp, long start, long end) throws Unsearched {
         probe.assign(tp);
         probe.seek(start);
-        List<ConsumerRecord<byte[], byte[]>> before = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
         long at = start;
-        while (before.size() < recordsPerPartition && at < end) {
+        int empty = 0;
+        while (read.size() < recordsPerPartition && position(probe, tp) < end) {
             ConsumerRecords<byte[], byte[]> polled;
             try {
                 polled = probe.consumer().poll(POLL_WAIT);
             } catch (OutOfMemoryError e) {
                 probe.renew();
-                return Optional.of(new Found(tp, before, passOver(probe, tp, at, end)));
+                return new Read(read, passOver(probe, tp, at, end));
             } catch (KafkaException e) {
                 throw new Unsearched(e.getMessage());
             }
             if (polled.isEmpty()) {
-                throw new Unsearched("no record within " + POLL_WAIT.toSeconds() + " s at offset " + at
-                        + ", before its end " + end);
+                if (++empty == EMPTY_POLLS) {
+                    throw new Unsearched("no record in " + EMPTY_POLLS + " polls of " + POLL_WAIT.toSeconds()
+                            + " s at offset " + at + ", before its end " + end);
+                }
+                continue;
             }
             for (ConsumerRecord<byte[], byte[]> record : polled) { // one a poll, unless max.poll.records was set
-                ConsumerRecord<byte[], byte[]> read = UnreadableRecord.orItself(record);
-                if (read instanceof UnreadableRecord unreadable) {
-                    return Optional.of(new Found(tp, before, unreadable));
+                if (UnreadableRecord.orItself(record) instanceof UnreadableRecord unreadable) {
+                    return new Read(read, unreadable);
                 }
-                before.add(record);
+                read.add(record);
                 at = record.offset() + 1;
             }
         }
-        return Optional.empty();
+        return new Read(read, null);
+    }
+
+    private static long position(SearchConsumer probe, TopicPartition tp) throws Unsearched {
+        try {
+            return probe.consumer().position(tp, POLL_WAIT);
+        } catch (KafkaException e) {
+            throw new Unsearched(e.getMessage());
+        }
     }
 
     /** The offsets from {@code at}, where no poll can read, up to the first start that reads. */

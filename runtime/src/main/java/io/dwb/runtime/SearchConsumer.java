@@ -55,7 +55,10 @@ public final class SearchConsumer implements AutoCloseable {
         }
         seek(start);
         try {
-            consumer.poll(wait);
+            int polls = 0;
+            while (consumer.poll(wait).isEmpty() && consumer.position(tp, wait) < end && ++polls < 3) {
+                // nothing yet, before the end: a fetch not back (a new consumer's first connects); polled again
+            }
             return true;
         } catch (OutOfMemoryError e) {
             renew();
