@@ -301,8 +301,9 @@ public final class DeliveryLoop {
      * headers). The partitions it read are read again by {@link UnreadableRecordSearch}, which finds what cannot be
      * read; that is dead-lettered ({@code unreadable}) and delivery goes on past it, with the records the search read
      * before it. The poll may have moved positions past records it read and never returned: every partition it read
-     * is sought back to where the loop had it. When nothing explains the shortage, or a Kafka client's thread died
-     * of it too, the error is thrown on: the forwarder exits (3), as on any other OutOfMemoryError.
+     * is sought back to where the loop had it. When every record the search read could be read alone, they are
+     * delivered as read. When the search read nothing, could not read a partition again, or a Kafka client's thread
+     * died of the shortage too, the error is thrown on: the forwarder exits (3), as on any other OutOfMemoryError.
      */
     private ConsumerRecords<byte[], byte[]> unreadable(OutOfMemoryError error) {
         Set<TopicPartition> read = new HashSet<>(consumer.assignment());
