@@ -124,8 +124,8 @@ class HeaderBombTest {
                         || again.output().contains("passed over as unreadable"));
                 assertThat(again.output()).as("the hand-over read the records again and went past them: %s",
                         again.outputTail(20_000)).contains("passed over as unreadable");
-                Thread.sleep(5_000);
-                assertThat(again.isAlive()).as("still running: %s", again.outputTail(20_000)).isTrue();
+                await("still running").during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                        .until(again::isAlive);
                 assertThat(again.terminate(Duration.ofSeconds(60))).as(again.outputTail(20_000)).isZero();
             }
             assertThat(receiver.count()).as("nothing delivered again").isEqualTo(10);

@@ -30,7 +30,7 @@ class OutOfMemoryExitTest {
         }
     }
 
-    /** Runs out of heap on the main thread, or on another that keeps running a while after. */
+    /** Runs out of heap on the main thread, or on another the main thread waits for. */
     static final class OutOfMemoryMain {
         public static void main(String[] args) throws Exception {
             OutOfMemoryExit.install(Main.VITAL_THREADS);
@@ -45,8 +45,7 @@ class OutOfMemoryExitTest {
             } else {
                 Thread t = new Thread(exhaust, "exhaust");
                 t.start();
-                t.join();
-                Thread.sleep(10_000);
+                t.join(); // the handler halts the JVM on the dying thread, before it has ended
             }
             System.out.println("not reached");
         }
