@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import io.dwb.runtime.Impairment;
+import io.dwb.runtime.KafkaClientThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,8 +19,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
-import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -90,7 +91,7 @@ public final class DeliveryLoop {
 
     /** What a poll out of memory could not read: {@link #unreadable}. */
     private final UnreadableRecordSearch search;
-    private final ClientThreads clientThreads;
+    private final KafkaClientThreads clientThreads;
 
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
@@ -107,7 +108,7 @@ public final class DeliveryLoop {
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
                  Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
-                 Duration unhealthyAfter, UnreadableRecordSearch search, ClientThreads clientThreads,
+                 Duration unhealthyAfter, UnreadableRecordSearch search, KafkaClientThreads clientThreads,
                  LongSupplier clock) {
         this.consumer = consumer;
         this.search = search;
@@ -318,7 +319,7 @@ public final class DeliveryLoop {
         }
         UnreadableRecordSearch.Result result = search.find(from, Math.max(0, budget.maxBytes() - heldBytes()));
         boolean nothing = result.found().isEmpty() && result.clean().isEmpty();
-        if (!result.unsearched().isEmpty() || nothing || clientThreads.anyDied()) {
+        if (!result.unsearched().isEmpty() || nothing || clientThreads.died() != null) {
             log.error(!result.unsearched().isEmpty() ? "could not read " + result.unsearched() + " again: exiting"
                     : nothing ? "no record explains the shortage of memory: exiting"
                     : "a Kafka client's thread died of the shortage of memory: exiting, to start again whole");
@@ -830,7 +831,7 @@ public final class DeliveryLoop {
         }
         lastLagNanos = now;
         clientThreads.observe();
-        if (clientThreads.anyDied()) {
+        if (clientThreads.died() != null) {
             throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "
                     + "nothing it sends would go; exiting, to start again whole");
         }

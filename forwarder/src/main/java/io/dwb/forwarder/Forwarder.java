@@ -1,8 +1,9 @@
 package io.dwb.forwarder;
 
-import io.dwb.schemas.ContractSchemas;
 import io.dwb.runtime.KafkaClientConfig;
+import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.TopicSpec;
+import io.dwb.schemas.ContractSchemas;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -96,9 +97,9 @@ public final class Forwarder implements AutoCloseable {
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(),
                 new UnreadableRecordSearch(() -> new KafkaConsumer<>(searchProperties(settings),
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()), pollRecords(settings)),
-                new ClientThreads(settings.replay() ? Set.of() : Set.of(
-                        ClientThreads.producer(deadLetters.clientId()),
-                        ClientThreads.admin(OpenTransactionWatch.clientId(settings.kafka())))),
+                KafkaClientThreads.named(settings.replay() ? Set.of() : Set.of(
+                        KafkaClientThreads.producer(deadLetters.clientId()),
+                        KafkaClientThreads.admin(OpenTransactionWatch.clientId(settings.kafka())))),
                 nanoClock);
     }
 

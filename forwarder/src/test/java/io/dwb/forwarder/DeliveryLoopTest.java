@@ -1,6 +1,8 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.KafkaClientThreads;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
@@ -32,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -47,6 +50,7 @@ import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -75,6 +79,8 @@ class DeliveryLoopTest {
 
     /** What the loop's poll out of memory reads again with: by default a probe that reads nothing. */
     private UnreadableRecordSearch search = TestRecords.unreadableSearch();
+    /** The Kafka client threads the loop checks each second: by default none. */
+    private KafkaClientThreads clientThreads = KafkaClientThreads.NONE;
     /** Thrown by the consumer's next poll, once, after it took what it had: a poll out of memory. */
     private OutOfMemoryError pollOutOfMemory;
     /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
@@ -1583,6 +1589,56 @@ class DeliveryLoopTest {
         assertThat(committed(P1)).as("past the unreadable record, its letter acknowledged").isEqualTo(3);
     }
 
+    @Test
+    void aHeartbeatThreadEndedOnTheShortageMakesTheConsumerJoinAgainAndDeliveryGoesOn() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a");
+        // Kafka's classic consumer throws its heartbeat thread's Error wrapped, at the next poll.
+        consumer.setPollException(new KafkaException(new OutOfMemoryError("Java heap space")));
+
+        round(loop);
+        assertThat(consumer.shouldRebalance()).as("rejoin asked for at once, not expelled 45 s later").isTrue();
+        round(loop);
+
+        assertThat(names(sink.accepted)).containsExactly("a");
+    }
+
+    @Test
+    void aPollFailingForAnotherReasonIsNotTakenForTheHeartbeatThread() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.setPollException(new KafkaException("unexpected error", new IllegalStateException("bug")));
+
+        assertThatThrownBy(() -> round(loop)).isInstanceOf(KafkaException.class).hasMessage("unexpected error");
+        assertThat(consumer.shouldRebalance()).isFalse();
+    }
+
+    @Test
+    void aKafkaClientThreadThatEndedStopsTheLoopWithinASecond() throws InterruptedException {
+        CountDownLatch end = new CountDownLatch(1);
+        Thread network = new Thread(() -> {
+            try {
+                end.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, KafkaClientThreads.producer("dwb-forwarder-dlq"));
+        network.start();
+        clientThreads = KafkaClientThreads.named(Set.of(KafkaClientThreads.producer("dwb-forwarder-dlq")));
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a");
+        round(loop);
+        tick(TimeUnit.SECONDS.toNanos(1));
+        round(loop);
+        assertThat(names(sink.accepted)).as("alive: delivery goes on").containsExactly("a");
+
+        end.countDown();
+        network.join();
+        tick(TimeUnit.SECONDS.toNanos(1));
+
+        assertThatThrownBy(() -> round(loop)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("a Kafka client's network thread ended");
+    }
+
     /**
      * The search's consumer: one record a poll, as {@code max.poll.records=1} makes it, from {@code onBroker}; a poll
      * at {@code unreadable} of {@code partition} runs out of memory, as Kafka's does on a record of a million headers.
@@ -2102,7 +2158,7 @@ class DeliveryLoopTest {
                         new WatchHandover(LOOK_BACK, this::wallMillis)),
                         openTransactions),
                 COMMIT_INTERVAL,
-                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, ClientThreads.NONE,
+                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, clientThreads,
                 () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L, P2, 0L, P3, 0L));
         loop.start();

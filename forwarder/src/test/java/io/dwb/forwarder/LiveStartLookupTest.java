@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.KafkaClientThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,7 @@ class LiveStartLookupTest {
                         new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
                         TestRecords.NO_OPEN_TRANSACTIONS),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
-                Duration.ofSeconds(10), Duration.ofSeconds(60), TestRecords.unreadableSearch(), ClientThreads.NONE,
+                Duration.ofSeconds(10), Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.NONE,
                 () -> now);
     }
 

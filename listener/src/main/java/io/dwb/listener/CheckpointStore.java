@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
 import io.dwb.schemas.Checkpoint;
@@ -167,7 +168,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        KafkaNetworkThreads producers = KafkaNetworkThreads.alive();
+        KafkaClientThreads producers = KafkaClientThreads.producers().observe();
         try (KafkaConsumer<byte[], byte[]> consumer = consumers.take();
              KafkaConsumer<byte[], byte[]> written = writtenEnds.take()) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
@@ -235,7 +236,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** The host's newest value among offsets [from, to). */
     private Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                          byte[] key, KafkaNetworkThreads producers) {
+                          byte[] key, KafkaClientThreads producers) {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
@@ -273,7 +274,7 @@ public final class CheckpointStore implements AutoCloseable {
      * (the poll held too many at once). When a Kafka producer's network thread died of the shortage, the error is
      * thrown on: the listener exits (3), as on any other OutOfMemoryError.
      */
-    private Step searched(TopicPartition tp, long from, long to, byte[] key, KafkaNetworkThreads producers,
+    private Step searched(TopicPartition tp, long from, long to, byte[] key, KafkaClientThreads producers,
                           OutOfMemoryError error) {
         log.error("the checkpoint lookup ran out of memory reading {} offsets {} to {}: reading them again one record "
                 + "at a time, to find what cannot be read", tp, from, to - 1);
@@ -349,7 +350,7 @@ public final class CheckpointStore implements AutoCloseable {
      * A Kafka producer's network thread ended since the lookup began (Kafka's threads end on an Error, logging it
      * only): the transactional producer would never send again, so the error is thrown on and the listener exits (3).
      */
-    private static void exitIfAProducerDied(KafkaNetworkThreads producers, OutOfMemoryError error) {
+    private static void exitIfAProducerDied(KafkaClientThreads producers, OutOfMemoryError error) {
         String died = producers.died();
         if (died != null) {
             log.error("a Kafka producer's thread ({}) died of the shortage of memory: exiting, to start again whole",
