@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryLoop {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
     private static final long MAX_POLL_WAIT_NANOS = 200_000_000L;
+    /** A round this long after the last one was held: its time is not counted as the hosts' silence. */
+    static final long HELD_NANOS = 2_000_000_000L;
     private static final long DELIVER_SLICE_NANOS = 200_000_000L;
     /** How long a poll waits while the dead letters in flight leave no room: about a round trip to a broker. */
     private static final long LETTERS_FULL_WAIT_NANOS = 10_000_000L;
@@ -172,6 +174,14 @@ public final class DeliveryLoop {
         budget.open(heldBytes());
         boolean deferred = accept(poll());
         long now = clock.getAsLong();
+        if (feed instanceof Feed.Live && now - lastPollNanos > HELD_NANOS) {
+            // The loop was held (a revocation's commit waits up to a minute, a lookup 30 s, a long collection, a
+            // frozen VM): the records of that time are not read yet, so it is no silence of the hosts. Each partition's
+            // time stops where the last round left it, until this round's end says which are live again.
+            for (TopicPartition tp : consumer.assignment()) {
+                pipeline.live(tp.partition(), false, lastPollNanos);
+            }
+        }
         lastPollNanos = now;
         if (feed instanceof Feed.Live live) {
             List<StalledPartitions.Change> stalls = live.openTransactions().takeSaid();

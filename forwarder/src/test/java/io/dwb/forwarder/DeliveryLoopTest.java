@@ -779,6 +779,7 @@ class DeliveryLoopTest {
                     + "came back within a minute than are logged one by one (20 a minute each): each has its alert "
                     + "in Wazuh, and dwb_forwarder_alerts_sent_total{kind=\"silent-host\"} and "
                     + "{kind=\"host-back\"} count them");
+            runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
             assertThat(messages(logged, "is silent:")).as("the last heartbeat's host, silent in a new minute")
                     .hasSize(StateChanges.HOST_LINES_PER_MINUTE + 1);
         } finally {
@@ -1764,14 +1765,14 @@ class DeliveryLoopTest {
 
         for (int i = 0; i < 40; i++) { // 200 s without one more fetch answered
             round(loop);
-            tick(5_000_000_000L);
+            runFor(loop, 5_000_000_000L);
         }
         assertThat(sink.accepted).as("the forwarder heard nothing, the host said nothing: no verdict").isEmpty();
 
         for (int i = 0; i < 20; i++) { // Kafka answers again; the host still says nothing
             fetchAnswers = fetchAnswers + 1;
             round(loop);
-            tick(5_000_000_000L);
+            runFor(loop, 5_000_000_000L);
         }
         assertThat(sink.accepted).as("silent after three intervals of answered time").singleElement()
                 .satisfies(d -> assertThat(d).contains("silent-host"));
@@ -1792,14 +1793,14 @@ class DeliveryLoopTest {
 
         for (int i = 0; i < 10; i++) {
             round(loop);
-            tick(HEARTBEAT_INTERVAL.toNanos());
+            runFor(loop, HEARTBEAT_INTERVAL.toNanos());
         }
         assertThat(sink.accepted).as("ten intervals behind an open transaction: no verdict").isEmpty();
 
         heldBack.remove(P0); // the transaction aborted, nothing more written: the host indeed said nothing
         for (int i = 0; i < 5; i++) {
             round(loop);
-            tick(HEARTBEAT_INTERVAL.toNanos());
+            runFor(loop, HEARTBEAT_INTERVAL.toNanos());
         }
         assertThat(sink.accepted).as("silent after three intervals of live time").singleElement()
                 .satisfies(d -> assertThat(d).contains("silent-host"));
@@ -1813,17 +1814,14 @@ class DeliveryLoopTest {
         consumer.updateEndOffsets(Map.of(P0, 1L)); // all of P0 read: its time now runs with the clock
 
         round(loop);
-        tick(3 * HEARTBEAT_INTERVAL.toNanos());
-        round(loop);
+        runFor(loop, 3 * HEARTBEAT_INTERVAL.toNanos());
         assertThat(sink.accepted).as("three intervals, not more").isEmpty();
         assertThat(gauge("dwb_forwarder_hosts_watched")).isEqualTo(1);
 
-        tick(HEARTBEAT_INTERVAL.toNanos());
-        round(loop);
+        runFor(loop, HEARTBEAT_INTERVAL.toNanos());
         assertThat(sink.accepted).hasSize(1);
         assertThat(sink.accepted.get(0)).contains("silent-host");
-        tick(10 * HEARTBEAT_INTERVAL.toNanos());
-        round(loop);
+        runFor(loop, 10 * HEARTBEAT_INTERVAL.toNanos());
         assertThat(sink.accepted).as("raised once").hasSize(1);
 
         consumer.addRecord(heartbeat(P0, 1, t0 + 14 * HEARTBEAT_INTERVAL.toNanos()));
@@ -1909,9 +1907,9 @@ class DeliveryLoopTest {
         assertThat(WatchHandover.Mark.of(committedMetadata(P0)).alertsUnsent()).isFalse();
 
         sink.refuse = datagram -> true; // Wazuh down as the host goes silent
+        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
         consumer.addRecord(event(P0, 1, "a"));
         consumer.updateEndOffsets(Map.of(P0, 2L));
-        tick(4 * HEARTBEAT_INTERVAL.toNanos());
         round(loop);
         sink.refuse = datagram -> false;
         loop.stop();
@@ -1962,8 +1960,7 @@ class DeliveryLoopTest {
         consumer.addRecord(heartbeat(P0, 0, t0));
         consumer.updateEndOffsets(Map.of(P0, 1L));
         round(loop);
-        tick(4 * HEARTBEAT_INTERVAL.toNanos());
-        round(loop);
+        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
         assertThat(hostAlerts()).containsExactly("silent-host host-" + "a".repeat(32));
 
         sink.refuse = datagram -> true; // Wazuh restarting when the host comes back
@@ -2011,7 +2008,7 @@ class DeliveryLoopTest {
             round(loop);
             assertThat(commits.values()).as("nothing below the previous owner's position committed")
                     .allSatisfy(offset -> assertThat(offset).isGreaterThanOrEqualTo(3));
-            tick(HEARTBEAT_INTERVAL.toNanos());
+            runFor(loop, HEARTBEAT_INTERVAL.toNanos());
         }
         assertThat(names(sink.accepted)).as("delivered by the previous owner: not again").doesNotContain("old")
                 .contains("new");
@@ -2111,6 +2108,63 @@ class DeliveryLoopTest {
                 Optional.of(DeliveryLoop.COMMIT_WAIT));
     }
 
+    /**
+     * The loop's thread held four intervals (a revocation's commit waits up to a minute, a lookup 30 s, a collection,
+     * a frozen VM) while the hosts heartbeated: the records of those seconds were not read yet, so the partition's
+     * time did not run through the hold; the first judgement after it, made before the poll's heartbeats are read,
+     * reported every host silent, then back.
+     */
+    @Test
+    void aLoopHeldWhileItsHostsHeartbeatReportsNoHostSilent() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        long interval = HEARTBEAT_INTERVAL.toNanos();
+        long offset = 0;
+        for (int beat = 0; beat < 6; beat++) { // 30 s of two hosts heartbeating, read as written
+            for (String h : List.of("h1", "h2")) {
+                consumer.addRecord(stamped(P0, offset++, heartbeatOf(h, t0 + beat * interval)));
+            }
+            consumer.updateEndOffsets(Map.of(P0, offset));
+            for (int i = 0; i < 5; i++) {
+                round(loop);
+                tick(TimeUnit.SECONDS.toNanos(1));
+            }
+        }
+        assertThat(hostAlerts()).isEmpty();
+        for (int beat = 6; beat < 10; beat++) { // written while the loop was held
+            for (String h : List.of("h1", "h2")) {
+                consumer.addRecord(stamped(P0, offset++, heartbeatOf(h, t0 + beat * interval)));
+            }
+        }
+        consumer.updateEndOffsets(Map.of(P0, offset));
+        tick(4 * interval);
+        round(loop);
+        round(loop);
+
+        assertThat(hostAlerts()).as("every host heartbeated throughout").isEmpty();
+    }
+
+    /** A partition truly quiet through a held loop: its hosts are reported once the loop looks again. */
+    @Test
+    void aHostSilentThroughAHeldLoopIsReportedOnceTheLoopRunsAgain() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(stamped(P0, 0, heartbeatOf("h1", t0)));
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        round(loop);
+        tick(TimeUnit.SECONDS.toNanos(1));
+        round(loop); // live from here
+        tick(4 * HEARTBEAT_INTERVAL.toNanos()); // held, nothing written meanwhile
+        round(loop);
+        assertThat(hostAlerts()).as("the hold counts no silence").isEmpty();
+
+        for (int s = 0; s < 4 * HEARTBEAT_INTERVAL.toSeconds(); s++) {
+            tick(TimeUnit.SECONDS.toNanos(1));
+            round(loop);
+        }
+        assertThat(hostAlerts()).containsExactly("silent-host host-h1");
+    }
+
     /** The silent-host and host-back alerts sent, as "event host". */
     private List<String> hostAlerts() {
         return sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
@@ -2168,6 +2222,17 @@ class DeliveryLoopTest {
 
     private void round(DeliveryLoop loop) {
         assertThat(loop.runOnce()).as("live delivery never ends by itself").isFalse();
+    }
+
+    /**
+     * The loop running for {@code nanos}, a round a second, as it does when nothing holds it ({@link #tick} alone is
+     * a loop held that long: a time it does not count as its hosts' silence).
+     */
+    private void runFor(DeliveryLoop loop, long nanos) {
+        for (long left = nanos; left > 0; left -= TimeUnit.SECONDS.toNanos(1)) {
+            tick(Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+            round(loop);
+        }
     }
 
     private void tick(long nanos) {
