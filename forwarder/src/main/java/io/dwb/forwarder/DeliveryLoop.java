@@ -328,6 +328,13 @@ public final class DeliveryLoop {
             throw error;
         }
         UnreadableRecordSearch.Result result = search.find(from, Math.max(0, budget.maxBytes() - heldBytes()));
+        if (result.stopped()) {
+            // Told to stop meanwhile: nothing of the search stands; the next start reads them again, and searches.
+            from.forEach(consumer::seek);
+            log.info("stopped while searching {} for what cannot be read: they are read again at the next start",
+                    from.keySet());
+            return ConsumerRecords.empty();
+        }
         boolean nothing = result.found().isEmpty() && result.clean().isEmpty();
         if (!result.unsearched().isEmpty() || nothing || clientThreads.died() != null) {
             log.error(!result.unsearched().isEmpty() ? "could not read " + result.unsearched() + " again: exiting"
@@ -447,6 +454,7 @@ public final class DeliveryLoop {
     public void stop() {
         running = false;
         consumer.wakeup();
+        search.stop();
     }
 
     /**

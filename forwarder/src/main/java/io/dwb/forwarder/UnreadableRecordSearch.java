@@ -55,10 +55,15 @@ final class UnreadableRecordSearch {
      * up again where it stopped.
      */
     record Result(List<Found> found, Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> clean,
-                  Set<TopicPartition> unsearched) {}
+                  Set<TopicPartition> unsearched, boolean stopped) {
+        /** A search ended by {@link #stop}: nothing of it stands. */
+        static final Result STOPPED = new Result(List.of(), Map.of(), Set.of(), true);
+    }
 
     private final Supplier<Consumer<byte[], byte[]>> probes;
     private final int recordsPerPartition;
+    /** Set by the stop's thread: a search ends before its next try. */
+    private volatile boolean stopping;
 
     /**
      * @param probes              a new consumer of the topic, without a group, taking one record a poll
@@ -67,6 +72,28 @@ final class UnreadableRecordSearch {
     UnreadableRecordSearch(Supplier<Consumer<byte[], byte[]>> probes, int recordsPerPartition) {
         this.probes = probes;
         this.recordsPerPartition = recordsPerPartition;
+    }
+
+    /**
+     * Ends a search under way before its next try (each may take seconds, a poll out of memory and its collections,
+     * and a search up to {@value #MAX_FAILED_TRIES} of them: longer than systemd waits for a stop), and any later one
+     * at once. Any thread.
+     */
+    void stop() {
+        stopping = true;
+    }
+
+    /** A try asked for after {@link #stop}. */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("stopped", null, false, false);
+        }
+    }
+
+    private void checkStop() {
+        if (stopping) {
+            throw new Stopped();
+        }
     }
 
     /**
@@ -107,8 +134,10 @@ final class UnreadableRecordSearch {
             }
         } catch (KafkaException e) {
             log.warn("could not read the partitions again ({})", e.getMessage());
+        } catch (Stopped s) {
+            return Result.STOPPED;
         }
-        return new Result(found, clean, unsearched);
+        return new Result(found, clean, unsearched, false);
     }
 
     /** A partition could not be read again (Kafka not answering). */
@@ -132,6 +161,7 @@ final class UnreadableRecordSearch {
         long at = start;
         int empty = 0;
         while (read.size() < recordsPerPartition && position(probe, tp) < end) {
+            checkStop();
             ConsumerRecords<byte[], byte[]> polled;
             try {
                 polled = probe.consumer().poll(POLL_WAIT);
@@ -169,8 +199,10 @@ final class UnreadableRecordSearch {
 
     /** The offsets from {@code at}, where no poll can read, up to the first start that reads. */
     private UnreadableRecord passOver(SearchConsumer probe, TopicPartition tp, long at, long end) {
-        long failed = UnreadableOffsets.lastOf(at, start -> probe.readsFrom(start, end, POLL_WAIT),
-                MAX_FAILED_TRIES);
+        long failed = UnreadableOffsets.lastOf(at, start -> {
+            checkStop();
+            return probe.readsFrom(start, end, POLL_WAIT);
+        }, MAX_FAILED_TRIES);
         String offsets = failed == at ? "offset " + at : "offsets " + at + " to " + failed;
         return new UnreadableRecord(tp, at, failed, offsets + ": no poll can read "
                 + (failed == at ? "it" : "them") + " within the forwarder's memory (a record of very many headers, "

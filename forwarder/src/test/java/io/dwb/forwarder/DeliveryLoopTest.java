@@ -37,6 +37,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -1638,6 +1640,47 @@ class DeliveryLoopTest {
 
         assertThatThrownBy(() -> round(loop)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("a Kafka client's network thread ended");
+    }
+
+    /**
+     * A stop (SIGTERM) while a poll out of memory is searched: the search ends before its next try (each a poll out of
+     * memory and its collections, up to 64 of them: longer than systemd waits), nothing of it is delivered, lettered
+     * or committed, and the next start reads the partition again.
+     */
+    @Test
+    void aStopDuringTheSearchForWhatCannotBeReadEndsItBeforeItsNextTry() {
+        AtomicReference<DeliveryLoop> running = new AtomicReference<>();
+        AtomicInteger probePolls = new AtomicInteger();
+        search = new UnreadableRecordSearch(() -> new MockConsumer<>("earliest") {
+            {
+                updateEndOffsets(Map.of(P0, 1000L));
+            }
+
+            @Override
+            public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+                if (probePolls.incrementAndGet() == 2) {
+                    running.get().stop(); // the SIGTERM's thread, while the search is under way
+                }
+                throw new OutOfMemoryError("Java heap space"); // offsets 1 to 999, one batch no poll can read
+            }
+        }, 8);
+        DeliveryLoop loop = live(0, 1000, P0);
+        running.set(loop);
+        addEvents(P0, "a");
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P0)).isEqualTo(1);
+        consumer.addRecord(event(P0, 1, "bomb"));
+        pollOutOfMemory = new OutOfMemoryError("Java heap space");
+
+        round(loop);
+        loop.finish();
+
+        assertThat(probePolls).as("the try under way when stopped, then none").hasValue(2);
+        assertThat(deadLetters.history()).isEmpty();
+        assertThat(names(sink.accepted)).containsExactly("a");
+        assertThat(committed(P0)).as("read again at the next start").isEqualTo(1);
     }
 
     /**
