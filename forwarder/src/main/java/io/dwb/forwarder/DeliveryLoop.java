@@ -784,6 +784,7 @@ public final class DeliveryLoop {
     /**
      * The offsets of {@code owned} to commit, those that moved, or all ({@code evenUnmoved}: a partition's last commit
      * here, at its revocation or the stop, says what its next owner is to know even when the offset did not move).
+     * None of a partition still handed over: its previous owner's mark stands ({@link PartitionProgress#uncommitted}).
      */
     private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned,
                                                                boolean evenUnmoved) {

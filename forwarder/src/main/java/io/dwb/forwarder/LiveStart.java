@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,10 @@ final class LiveStart {
                 return new Placement(Map.of(), List.of(), handedOver);
             }
             skipped = maxAgeMs > 0 ? skipOld(consumer, fresh) : List.of();
+        } catch (WakeupException e) {
+            // A stop, a KafkaException too: taken for Kafka not answering, it was said in a misleading WARN, and the
+            // look-ups after it ran un-woken (30 s each) into the stop's time. The assignment ends here.
+            throw e;
         } catch (KafkaException e) {
             // Nothing sought: the consumer has no position for them (auto.offset.reset is none), so the next poll
             // asks again (NoOffsetForPartitionException). Starting them from auto.offset.reset's end delivered a new
@@ -114,6 +119,8 @@ final class LiveStart {
             for (TopicPartition tp : fresh) {
                 starts.put(tp, consumer.position(tp, TIMEOUT)); // past what was skipped, else auto.offset.reset's
             }
+        } catch (WakeupException e) {
+            throw e; // a stop, as above
         } catch (KafkaException e) { // they are sought: what was skipped is still said; the starts are committed later
             log.warn("could not look up the start offsets of {} to commit them now: {}", fresh, e.getMessage());
         }

@@ -122,7 +122,8 @@ final class PartitionProgress {
     /**
      * The partition was assigned at {@code committed}, its previous owner's position, and is read again from before
      * it: the records before it only feed the silent-host watch, and nothing before it is ever committed (committing
-     * a lower offset would make the next owner deliver them again).
+     * a lower offset would make the next owner deliver them again), nor anything until it is read ({@link
+     * #uncommitted}).
      */
     void handOver(OffsetAndMetadata committed) {
         handOverTo = committed.offset();
@@ -238,10 +239,17 @@ final class PartitionProgress {
 
     /**
      * The offset to commit with {@code written} datagrams and {@code acknowledged} letters, with the leader epoch of
-     * the record before it when known, when it moved (or, {@code evenUnmoved}, whenever there is one).
+     * the record before it when known, when it moved (or, {@code evenUnmoved}, whenever there is one). None while
+     * handing over (a revocation or a stop before the look-back reached the previous owner's position): nothing is
+     * delivered then, and that owner's commit stands, its mark with it. Committed again at its offset with this
+     * forwarder's mark (a time before that owner's, or none, and its own alerts unsent), it made the next owner take
+     * as reported hosts that owner never reported (Wazuh down, its alerts unsent).
      */
     Optional<OffsetAndMetadata> uncommitted(long written, long acknowledged, boolean evenUnmoved) {
         settle(written, acknowledged);
+        if (handingOver()) {
+            return Optional.empty();
+        }
         if (deletedTo > delivered && waiting() == 0 && handed.isEmpty()) {
             deliveredTo(deletedTo, Optional.empty()); // nothing fetched before them is left undone
         }

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +108,8 @@ final class WatchHandover {
         Map<TopicPartition, OffsetAndTimestamp> found;
         try {
             found = consumer.offsetsForTimes(query, TIMEOUT);
+        } catch (WakeupException e) {
+            throw e; // a stop (a KafkaException too): not Kafka failing to answer, and the assignment ends here
         } catch (KafkaException e) {
             log.warn("could not look up where the heartbeats before {} start ({}): their hosts are watched from their "
                     + "next heartbeats, and one silent now is not reported", committed.keySet(), e.getMessage());

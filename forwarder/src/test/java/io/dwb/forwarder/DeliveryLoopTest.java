@@ -87,11 +87,17 @@ class DeliveryLoopTest {
     private OutOfMemoryError pollOutOfMemory;
     /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
     private final Map<TopicPartition, Long> commits = new HashMap<>();
+    /**
+     * What was last committed for each partition, its metadata with it, whoever committed it: MockConsumer's own
+     * {@code committed} answers offset 0 for a partition no longer assigned.
+     */
+    private final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             super.commitSync(offsets);
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+            lastCommitted.putAll(offsets);
             commitWaits.add(Optional.empty());
         }
 
@@ -99,6 +105,7 @@ class DeliveryLoopTest {
         public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
             super.commitSync(offsets);
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+            lastCommitted.putAll(offsets);
             commitWaits.add(Optional.of(timeout));
         }
 
@@ -110,6 +117,7 @@ class DeliveryLoopTest {
                 return;
             }
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+            lastCommitted.putAll(offsets);
             super.commitAsync(offsets, callback);
         }
 
@@ -2104,6 +2112,84 @@ class DeliveryLoopTest {
         assertThat(names(sink.accepted)).as("no deleted-before-delivery alert; the next record delivered")
                 .containsExactly("next");
         assertThat(metrics.deletedBeforeDeliveryTotal()).isZero();
+    }
+
+    /**
+     * A partition handed over to this forwarder and revoked again before its look-back reached the previous owner's
+     * position (a rolling restart moving it twice within seconds; a Wazuh outage, which pauses fetching while a record
+     * waits) is not committed: the previous owner's commit stands, its mark with it. Committed again at that offset
+     * with this forwarder's mark (a time before that owner's, or none, and alerts unsent not said), it made the next
+     * owner take every host silent by then as reported, those whose alerts that owner never sent too.
+     */
+    @Test
+    void aPartitionRevokedBeforeItsLookBackReachedThePreviousOwnersPositionKeepsThatOwnersCommit() {
+        handedOverAndPartlyReadAgain();
+        consumer.rebalance(List.of());
+        assertThat(lastCommitted.get(P0)).as("the previous owner's commit, its mark included")
+                .isEqualTo(UNSENT_AT_3);
+        assertThat(commits).as("nothing committed for it").doesNotContainKey(P0);
+    }
+
+    /** The same at a stop: its last commit leaves a partition still handed over as the previous owner left it. */
+    @Test
+    void aStopBeforeTheLookBackReachedThePreviousOwnersPositionKeepsThatOwnersCommit() {
+        DeliveryLoop loop = handedOverAndPartlyReadAgain();
+        loop.stop();
+        loop.finish();
+        assertThat(lastCommitted.get(P0)).as("the previous owner's commit, its mark included")
+                .isEqualTo(UNSENT_AT_3);
+        assertThat(commits).as("nothing committed for it").doesNotContainKey(P0);
+    }
+
+    /**
+     * What that cost, end to end: an owner stopped while Wazuh was down, a host's silent-host alert queued and never
+     * sent; the partition went to a forwarder that gave it up before reading it again, then to one that keeps it,
+     * which reports the host. Before, nobody did.
+     */
+    @Test
+    void aHostWhoseAlertThePreviousOwnerNeverSentIsReportedAfterAHandOverCutShort() {
+        long t0 = RECORD_TIME_MS * 1_000_000L;
+        long interval = HEARTBEAT_INTERVAL.toNanos();
+        DeliveryLoop loop = live(0, 1000); // subscribed, nothing assigned yet
+        // Silent for 25 s (five intervals) at the owner's stop: its silent-host alert queued, unsent.
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(7,
+                new WatchHandover.Mark(RECORD_TIME_MS + 25_000, true).metadata())));
+        firstAtTime.put(P0, 1L);
+        consumer.rebalance(List.of(P0)); // a forwarder takes it, and gives it up before reading anything again
+        consumer.rebalance(List.of());
+        consumer.rebalance(List.of(P0)); // the one that keeps it
+        consumer.addRecord(heartbeat(P0, 1, t0, "silent"));
+        for (int k = 1; k <= 6; k++) { // offsets 2-7: another host, every interval, up to and past the position
+            consumer.addRecord(heartbeat(P0, k + 1, t0 + k * interval, "speaking"));
+        }
+        consumer.updateEndOffsets(Map.of(P0, 8L));
+        for (int i = 0; i < 4; i++) {
+            round(loop);
+            tick(interval);
+        }
+        assertThat(hostAlerts()).contains("silent-host host-silent");
+    }
+
+    /** What an owner stopped while Wazuh was down committed: its partition's time, host-state alerts unsent. */
+    private static final OffsetAndMetadata UNSENT_AT_3 = new OffsetAndMetadata(3,
+            new WatchHandover.Mark(RECORD_TIME_MS - 1000, true).metadata());
+
+    /**
+     * P0 handed over at {@link #UNSENT_AT_3} and read again from offset 1 up to offset 2 only (a heartbeat 20 s before
+     * that owner's time: this forwarder's mark would say that time), a commit interval past.
+     */
+    private DeliveryLoop handedOverAndPartlyReadAgain() {
+        DeliveryLoop loop = live(0, 1000); // subscribed, nothing assigned yet
+        consumer.commitSync(Map.of(P0, UNSENT_AT_3));
+        commits.clear(); // the previous owner's
+        firstAtTime.put(P0, 1L);
+        consumer.rebalance(List.of(P0));
+        consumer.addRecord(heartbeat(P0, 1, (RECORD_TIME_MS - 20_000) * 1_000_000L, "speaking"));
+        consumer.updateEndOffsets(Map.of(P0, 5L));
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        return loop;
     }
 
     /**
