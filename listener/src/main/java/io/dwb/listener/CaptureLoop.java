@@ -97,7 +97,7 @@ public final class CaptureLoop {
      */
     private Watch watch;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
-    private GapCause gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "the listener was not running");
+    private final PendingGapCause gapCause = new PendingGapCause();
     private HeartbeatClock heartbeats;
     /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
     private final IdleCollection idleCollection;
@@ -339,8 +339,7 @@ public final class CaptureLoop {
                     if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
                         throw new Fenced(e); // refused again soon after: another listener takes the id back
                     }
-                    gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
-                            + ")");
+                    gapCause.kafkaFailed(e.getMessage());
                     if (stopping() && subscriptions == 0) {
                         return stoppedBeforeKafka();
                     }
@@ -530,11 +529,11 @@ public final class CaptureLoop {
             }
             log.warn("disconnected from the Docker engine: {}", end.detail());
             if (end.reason() == EndReason.QUEUE_FULL) {
-                gapCause = new GapCause(GapReason.QUEUE_OVERFLOW,
-                        "the listener disconnected because its queue was full (Kafka too slow)");
+                gapCause.disconnected(new GapCause(GapReason.QUEUE_OVERFLOW,
+                        "the listener disconnected because its queue was full (Kafka too slow)"));
             } else {
-                gapCause = new GapCause(GapReason.ENGINE_RESTARTED,
-                        "the engine connection was lost (" + end.detail() + ")");
+                gapCause.disconnected(new GapCause(GapReason.ENGINE_RESTARTED,
+                        "the engine connection was lost (" + end.detail() + ")"));
                 idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
         }
@@ -628,14 +627,18 @@ public final class CaptureLoop {
     private End runPump(TransactionPump pump, OpenSubscription subscription) {
         kept = null;
         try {
-            GapCause cause = subscription.clockBack() == null ? gapCause : new GapCause(gapCause.reason(),
-                    gapCause.detail() + ", the engine's clock having gone back " + subscription.clockBack());
+            GapCause pending = gapCause.cause();
+            GapCause cause = subscription.clockBack() == null ? pending : new GapCause(pending.reason(),
+                    pending.detail() + ", the engine's clock having gone back " + subscription.clockBack());
             pump.run(subscription.stream(), subscription.check(), cause);
             return subscription.stream().end();
         } catch (KafkaUnavailable e) {
             kept = subscription;
             throw e;
         } finally {
+            if (subscription.check().decided()) {
+                gapCause.decided();
+            }
             if (kept == null) {
                 subscription.stream().stop();
             }
