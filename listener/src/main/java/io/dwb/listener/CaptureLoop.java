@@ -303,7 +303,7 @@ public final class CaptureLoop {
                     });
                     Optional<Checkpoint> checkpoint = stored.readable();
                     boolean retrying = !uncommitted.isEmpty();
-                    Uncommitted.Reconciled outcome = reconcile(checkpoint.orElse(null));
+                    Uncommitted.Reconciled outcome = reconcile(stored);
                     // A gap held from before the failure already reports an unreadable checkpoint; and one made
                     // unreadable since this listener committed its own is overwritten by the next commit.
                     unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
@@ -427,9 +427,9 @@ public final class CaptureLoop {
      * A new producer found {@code stored} committed: keep what is still to publish, or drop what Kafka has or what a
      * listener that published meanwhile makes stale (then the engine's replay from its checkpoint is all there is).
      */
-    private Uncommitted.Reconciled reconcile(Checkpoint stored) {
+    private Uncommitted.Reconciled reconcile(CheckpointStore.Stored stored) {
         int held = uncommitted.events();
-        Uncommitted.Reconciliation r = uncommitted.reconcile(stored);
+        Uncommitted.Reconciliation r = uncommitted.reconcile(stored.readable().orElse(null));
         queue.release(r.taken().bytes());
         switch (r.outcome()) {
             case KEPT -> {
@@ -439,9 +439,7 @@ public final class CaptureLoop {
                 log.info("the commit that failed went through after all: {} events published, {} still to publish",
                         r.taken().events(), uncommitted.events());
             }
-            case CHECKPOINT_LOST -> log.warn("Kafka has no readable checkpoint for this host, where it committed one "
-                    + "(the checkpoints topic deleted or emptied, or another cluster at the same address): publishing "
-                    + "the {} events held and writing the checkpoint again with the next commit", held);
+            case CHECKPOINT_LOST -> log.warn("{}", checkpointLost(stored.unreadable(), held));
             case DROPPED -> {
                 if (held > 0) {
                     log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "
@@ -452,6 +450,21 @@ public final class CaptureLoop {
             }
         }
         return r.outcome();
+    }
+
+    /**
+     * The WARN of a retry that finds no readable checkpoint where this listener committed one, {@code unreadable}
+     * the host's value that is not a checkpoint (null when Kafka has none).
+     */
+    static String checkpointLost(CheckpointStore.Unreadable unreadable, int held) {
+        // A value that is there and unreadable is no deleted topic: named, as at start, so the reader looks for it.
+        String found = unreadable == null ? "Kafka has no readable checkpoint for this host, where it committed one "
+                + "(the checkpoints topic deleted or emptied, or another cluster at the same address)"
+                : "Kafka's checkpoint of this host, where it committed one, is unreadable: the value at "
+                        + unreadable.partition() + " offset " + unreadable.offset() + " is not a checkpoint ("
+                        + unreadable.why() + ")";
+        return found + ": publishing the " + held + " events held and writing the checkpoint again with the next "
+                + "commit";
     }
 
     /** Subscriptions, one after the other, until a stop is requested (then returns) or Kafka fails (throws). */
