@@ -97,7 +97,7 @@ public final class CaptureLoop {
      */
     private Watch watch;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
-    private GapCause gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "the listener was not running");
+    private final PendingGapCause gapCause = new PendingGapCause();
     private HeartbeatClock heartbeats;
     /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
     private final IdleCollection idleCollection;
@@ -303,7 +303,7 @@ public final class CaptureLoop {
                     });
                     Optional<Checkpoint> checkpoint = stored.readable();
                     boolean retrying = !uncommitted.isEmpty();
-                    Uncommitted.Reconciled outcome = reconcile(checkpoint.orElse(null));
+                    Uncommitted.Reconciled outcome = reconcile(stored);
                     // A gap held from before the failure already reports an unreadable checkpoint; and one made
                     // unreadable since this listener committed its own is overwritten by the next commit.
                     unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
@@ -339,8 +339,7 @@ public final class CaptureLoop {
                     if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
                         throw new Fenced(e); // refused again soon after: another listener takes the id back
                     }
-                    gapCause = new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED, "Kafka failed (" + e.getMessage()
-                            + ")");
+                    gapCause.kafkaFailed(e.getMessage());
                     if (stopping() && subscriptions == 0) {
                         return stoppedBeforeKafka();
                     }
@@ -428,9 +427,9 @@ public final class CaptureLoop {
      * A new producer found {@code stored} committed: keep what is still to publish, or drop what Kafka has or what a
      * listener that published meanwhile makes stale (then the engine's replay from its checkpoint is all there is).
      */
-    private Uncommitted.Reconciled reconcile(Checkpoint stored) {
+    private Uncommitted.Reconciled reconcile(CheckpointStore.Stored stored) {
         int held = uncommitted.events();
-        Uncommitted.Reconciliation r = uncommitted.reconcile(stored);
+        Uncommitted.Reconciliation r = uncommitted.reconcile(stored.readable().orElse(null));
         queue.release(r.taken().bytes());
         switch (r.outcome()) {
             case KEPT -> {
@@ -440,9 +439,7 @@ public final class CaptureLoop {
                 log.info("the commit that failed went through after all: {} events published, {} still to publish",
                         r.taken().events(), uncommitted.events());
             }
-            case CHECKPOINT_LOST -> log.warn("Kafka has no readable checkpoint for this host, where it committed one "
-                    + "(the checkpoints topic deleted or emptied, or another cluster at the same address): publishing "
-                    + "the {} events held and writing the checkpoint again with the next commit", held);
+            case CHECKPOINT_LOST -> log.warn("{}", checkpointLost(stored.unreadable(), held));
             case DROPPED -> {
                 if (held > 0) {
                     log.warn("dropping the {} events held since the last commit: Kafka's checkpoint moved meanwhile "
@@ -453,6 +450,21 @@ public final class CaptureLoop {
             }
         }
         return r.outcome();
+    }
+
+    /**
+     * The WARN of a retry that finds no readable checkpoint where this listener committed one, {@code unreadable}
+     * the host's value that is not a checkpoint (null when Kafka has none).
+     */
+    static String checkpointLost(CheckpointStore.Unreadable unreadable, int held) {
+        // A value that is there and unreadable is no deleted topic: named, as at start, so the reader looks for it.
+        String found = unreadable == null ? "Kafka has no readable checkpoint for this host, where it committed one "
+                + "(the checkpoints topic deleted or emptied, or another cluster at the same address)"
+                : "Kafka's checkpoint of this host, where it committed one, is unreadable: the value at "
+                        + unreadable.partition() + " offset " + unreadable.offset() + " is not a checkpoint ("
+                        + unreadable.why() + ")";
+        return found + ": publishing the " + held + " events held and writing the checkpoint again with the next "
+                + "commit";
     }
 
     /** Subscriptions, one after the other, until a stop is requested (then returns) or Kafka fails (throws). */
@@ -530,11 +542,11 @@ public final class CaptureLoop {
             }
             log.warn("disconnected from the Docker engine: {}", end.detail());
             if (end.reason() == EndReason.QUEUE_FULL) {
-                gapCause = new GapCause(GapReason.QUEUE_OVERFLOW,
-                        "the listener disconnected because its queue was full (Kafka too slow)");
+                gapCause.disconnected(new GapCause(GapReason.QUEUE_OVERFLOW,
+                        "the listener disconnected because its queue was full (Kafka too slow)"));
             } else {
-                gapCause = new GapCause(GapReason.ENGINE_RESTARTED,
-                        "the engine connection was lost (" + end.detail() + ")");
+                gapCause.disconnected(new GapCause(GapReason.ENGINE_RESTARTED,
+                        "the engine connection was lost (" + end.detail() + ")"));
                 idle(publisher, records, uncommitted.pending(), engineBackoff.next());
             }
         }
@@ -628,14 +640,18 @@ public final class CaptureLoop {
     private End runPump(TransactionPump pump, OpenSubscription subscription) {
         kept = null;
         try {
-            GapCause cause = subscription.clockBack() == null ? gapCause : new GapCause(gapCause.reason(),
-                    gapCause.detail() + ", the engine's clock having gone back " + subscription.clockBack());
+            GapCause pending = gapCause.cause();
+            GapCause cause = subscription.clockBack() == null ? pending : new GapCause(pending.reason(),
+                    pending.detail() + ", the engine's clock having gone back " + subscription.clockBack());
             pump.run(subscription.stream(), subscription.check(), cause);
             return subscription.stream().end();
         } catch (KafkaUnavailable e) {
             kept = subscription;
             throw e;
         } finally {
+            if (subscription.check().decided()) {
+                gapCause.decided();
+            }
             if (kept == null) {
                 subscription.stream().stop();
             }

@@ -268,9 +268,9 @@ final class TransactionPump {
     /**
      * The records held from a failed transaction, before anything new: in transactions of the {@link TransactionBudget}
      * at most, each but the last committed here with its checkpoint (the last stays open for new events to join),
-     * never one ending between a gap and its state records (the contract has them in one transaction), and a heartbeat
-     * between them when one is due (a long republish looked like a silent host). In one transaction, a backlog the
-     * broker takes too slowly failed again at every retry.
+     * a gap and its state records together when they fit one ({@link #partEnd}), and a heartbeat between them when one
+     * is due (a long republish looked like a silent host). In one transaction, a backlog the broker takes too slowly
+     * failed again at every retry.
      *
      * @param connected whether the engine subscription is open, for the heartbeats
      */
@@ -288,10 +288,7 @@ final class TransactionPump {
         }
         while (true) {
             List<Uncommitted.Held> held = uncommitted.held();
-            int n = Math.min(held.size(), budget.records());
-            while (n < held.size() && !held.get(n).event()) {
-                n++; // a gap's state records (or a gap) stay with what precedes them
-            }
+            int n = partEnd(held, budget.records());
             for (Uncommitted.Held h : held.subList(0, n)) {
                 // Stamped again by this send's clock: a broker that refused the old stamps (this host's clock was
                 // off, since fixed) would refuse them again at every retry, capture stuck until a restart.
@@ -303,6 +300,31 @@ final class TransactionPump {
             commit(n);
             heartbeatIfDue(connected, nanoClock.getAsLong());
         }
+    }
+
+    /**
+     * How many of the records held the next part of a republish takes: {@code budget} at most, ending before a gap
+     * rather than between it and its state records when the gap and its state fit a part of their own (the contract
+     * has them in one transaction when it can). A gap with more state records than the budget is split: its state
+     * parts go in the transactions after it. Kept whole, such a group (a state of up to ~6 MB, each part up to ~1 MB)
+     * outlived the commit's wait at every retry under a client quota, and nothing was published any more, heartbeats
+     * included. Split, a crash between its transactions publishes the gap again at the next start (the checkpoint
+     * moves with events only, so the gap is found again, with a new state), the first one's state incomplete.
+     */
+    private static int partEnd(List<Uncommitted.Held> held, int budget) {
+        int n = Math.min(held.size(), budget);
+        if (n == held.size() || held.get(n).event()) {
+            return n;
+        }
+        int start = n; // n falls within a run of the listener's own records: a gap and its state
+        while (start > 0 && !held.get(start - 1).event()) {
+            start--;
+        }
+        int end = n;
+        while (end < held.size() && !held.get(end).event()) {
+            end++;
+        }
+        return start > 0 && end - start <= budget ? start : n;
     }
 
     /** Sends a heartbeat in the open transaction (or a new one) when one is due at {@code now}. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.dwb.listener.EventStream.End;
 import io.dwb.listener.EventStream.EndReason;
@@ -24,10 +25,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -49,6 +54,8 @@ class TransactionPumpTest {
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
     private static final long T0 = 1_800_000_000_000_000_000L;
     private static final HostIdentity HOST = new HostIdentity("pump-host", "0123456789abcdef0123456789abcdef");
+    /** A client quota on a shared cluster ({@code ThrottledTransactionTest}'s). */
+    private static final long QUOTA_BYTES_PER_SECOND = 20_000;
     private static final GapCause CAUSE = new GapCause(GapReason.ENGINE_RESTARTED, "the engine restarted");
 
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
@@ -91,10 +98,16 @@ class TransactionPumpTest {
 
     private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted,
                                  IdleCollection idleCollection, TopicRecords records) {
-        publisher.init();
         StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
                 JsonNodeFactory.instance.arrayNode());
-        return new TransactionPump(queue, publisher, records, metrics, uncommitted, budget, () -> List.of(state),
+        return pump(publisher, uncommitted, idleCollection, records, () -> List.of(state));
+    }
+
+    private TransactionPump pump(TransactionalPublisher publisher, Uncommitted uncommitted,
+                                 IdleCollection idleCollection, TopicRecords records,
+                                 TransactionPump.StateSource state) {
+        publisher.init();
+        return new TransactionPump(queue, publisher, records, metrics, uncommitted, budget, state,
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
                 CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true),
@@ -463,11 +476,12 @@ class TransactionPumpTest {
     }
 
     /**
-     * A part of what was held never ends between a gap and its state records, which the contract has in one
-     * transaction (a restart between the two commits published the gap twice, the first without its state).
+     * A part of what was held ends before a gap rather than between it and its state records when the two fit a part
+     * of their own: the contract has them in one transaction when it can (a restart between the two commits published
+     * the gap twice, the first without its state).
      */
     @Test
-    void aPartOfWhatWasHeldNeverEndsBetweenAGapAndItsState() {
+    void aPartOfWhatWasHeldEndsBeforeAGapWhoseStateFitsThePartAfterIt() {
         Uncommitted uncommitted = new Uncommitted(checkpoint(0));
         TopicRecords records = new TopicRecords(HOST, "events", "checkpoints");
         MockProducer<byte[], byte[]> rebuilt = new MockProducer<>(true, null, new ByteArraySerializer(),
@@ -477,13 +491,48 @@ class TransactionPumpTest {
         pump.holdGap(new Gap(ContractJson.rfc3339(T0), ContractJson.rfc3339(T0 + 1), T0, T0 + 1,
                 GapReason.ENGINE_RESTARTED.code(), "the engine restarted", null));
         uncommitted.hold(records.event(event(2)), event(2));
-        budget.tooSlow(new TransactionalPublisher.Progress(10, 2, false));
-        assertThat(budget.records()).isEqualTo(1);
+        budget.tooSlow(new TransactionalPublisher.Progress(10, 4, false));
+        assertThat(budget.records()).isEqualTo(2);
 
         pump.commitHeld();
 
-        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "gap", "state", "checkpoint 1", "event 2",
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "checkpoint 1", "gap", "state", "event 2",
                 "checkpoint 2");
+        assertThat(rebuilt.commitCount()).as("event 1; the gap and its state; event 2").isEqualTo(3);
+    }
+
+    /**
+     * A gap with more state records than a part may hold is split at the budget, its state in the parts after it:
+     * kept whole, the group went again at every retry, however small the budget (capture stuck for good when the
+     * broker could not take it within one commit's wait).
+     */
+    @Test
+    void aGapWithMoreStateThanAPartMayHoldIsSplitItsStateInTheNextParts() {
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        TopicRecords records = new TopicRecords(HOST, "events", "checkpoints");
+        MockProducer<byte[], byte[]> slow = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized void commitTransaction() {
+                clock.addAndGet(Duration.ofSeconds(8).toNanos()); // over a quarter of 30 s: the budget stays
+                super.commitTransaction();
+            }
+        };
+        TransactionPump pump = pump(publisherOver(slow), uncommitted, null, records, () -> IntStream.rangeClosed(1, 3)
+                .mapToObj(part -> new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", part, 3,
+                        JsonNodeFactory.instance.arrayNode())).toList());
+        uncommitted.hold(records.event(event(1)), event(1));
+        pump.holdGap(new Gap(ContractJson.rfc3339(T0), ContractJson.rfc3339(T0 + 1), T0, T0 + 1,
+                GapReason.ENGINE_RESTARTED.code(), "the engine restarted", null));
+        uncommitted.hold(records.event(event(2)), event(2));
+        budget.tooSlow(new TransactionalPublisher.Progress(10, 4, false));
+        assertThat(budget.records()).isEqualTo(2);
+
+        pump.commitHeld();
+
+        assertThat(kinds(slow.history())).containsExactly("event 1", "gap", "checkpoint 1", "state", "state",
+                "state", "event 2", "checkpoint 2");
+        assertThat(slow.commitCount()).as("event 1 and the gap; two state parts; the third and event 2").isEqualTo(3);
     }
 
     /**
@@ -512,6 +561,107 @@ class TransactionPumpTest {
 
         assertThat(kinds(slow.history())).containsExactly("event 1", "checkpoint 1", "heartbeat", "event 2",
                 "checkpoint 2", "heartbeat", "event 3", "checkpoint 3");
+    }
+
+    /**
+     * A gap whose state is more than the broker takes within one commit's wait (a client quota of 20 kB/s on a shared
+     * cluster, 30 s of {@code max.block.ms}: 600 kB; the state of a few hundred containers, which any local user can
+     * create, is three parts of 300 kB here). The first transaction fails and the next ones hold fewer records; the
+     * gap goes first, and its state parts in the transactions after it, each its own when the budget is down to one,
+     * then the events, and capture goes on. Before, a part never ended between a gap and its state: every producer
+     * sent the same 900 kB transaction again, which failed the same way, for good; nothing more was published, not
+     * even heartbeats (the host reported silent), and a restart rebuilt the same transaction.
+     */
+    @Test
+    void aGapWhoseStateIsMoreThanTheBrokerTakesInOneCommitIsPublishedInPartsAndCaptureGoesOn() {
+        ArrayNode containers = JsonNodeFactory.instance.arrayNode();
+        containers.addObject().put("Id", "x".repeat(300_000));
+        List<StateSnapshot> parts = IntStream.rangeClosed(1, 3).mapToObj(part -> new StateSnapshot(
+                ContractJson.rfc3339(T0), T0, "large", part, 3, containers)).toList();
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
+        queue.round(event(30)); // the engine no longer had the checkpointed event: a gap, its state, then event 30
+        queue.round(event(31), event(32)); // read while Kafka failed: capture goes on
+        stream.endAfter(queue);
+        List<ProducerRecord<byte[], byte[]>> committed = new ArrayList<>();
+
+        Checkpoint last = null;
+        int producers = 0;
+        while (last == null && producers < 10) { // the capture loop's producers, one after each failure
+            producers++;
+            try {
+                last = pump(publisherOver(quotaBroker(committed)), uncommitted, null,
+                        new TopicRecords(HOST, "events", "checkpoints"), () -> parts).run(stream, check, CAUSE);
+            } catch (TransactionalPublisher.KafkaUnavailable e) {
+                if (e.outOfTime() != null) {
+                    budget.tooSlow(e.outOfTime());
+                }
+                uncommitted.reconcile(lastCheckpoint(committed));
+            }
+        }
+
+        assertThat(last).as("everything read committed, %d producers; committed: %s, budget %d, still held %d",
+                producers, kinds(committed), budget.records(), uncommitted.held().size()).isEqualTo(checkpoint(32));
+        assertThat(producers).as("the failures before it").isLessThanOrEqualTo(3);
+        assertThat(kinds(committed)).filteredOn(k -> !k.equals("heartbeat") && !k.startsWith("checkpoint"))
+                .as("each once, in order").containsExactly("gap", "state", "state", "state", "event 30", "event 31",
+                        "event 32");
+        assertThat(committed).filteredOn(r -> "state".equals(HeaderNames.read(r.headers(), HeaderNames.KIND)))
+                .extracting(r -> ContractJson.read(r.value(), StateSnapshot.class).part()).containsExactly(1, 2, 3);
+    }
+
+    /** Kafka's checkpoint after these commits: the last one committed, else event 0's. */
+    private static Checkpoint lastCheckpoint(List<ProducerRecord<byte[], byte[]>> committed) {
+        Checkpoint found = checkpoint(0);
+        for (ProducerRecord<byte[], byte[]> r : committed) {
+            if (r.topic().equals("checkpoints")) {
+                found = ContractJson.read(r.value(), Checkpoint.class);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * A broker that takes this listener's records at {@link #QUOTA_BYTES_PER_SECOND} where a commit may wait 30 s: it
+     * acknowledges a transaction's records, in the time they take at that rate, up to what that rate moves in 30 s; a
+     * transaction of more does not end before the producer's wait ({@code max.block.ms}) runs out. Committed records
+     * are added to {@code committed}.
+     */
+    private MockProducer<byte[], byte[]> quotaBroker(List<ProducerRecord<byte[], byte[]>> committed) {
+        long takesBytes = QUOTA_BYTES_PER_SECOND * 30;
+        return new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            private long bytes;
+            private final List<ProducerRecord<byte[], byte[]>> open = new ArrayList<>();
+
+            @Override
+            public synchronized void beginTransaction() {
+                super.beginTransaction();
+                bytes = 0;
+                open.clear();
+            }
+
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                Future<RecordMetadata> sent = super.send(record, callback);
+                open.add(record);
+                bytes += record.value().length;
+                if (bytes <= takesBytes) {
+                    clock.addAndGet(record.value().length * 1_000_000_000L / QUOTA_BYTES_PER_SECOND);
+                    completeNext();
+                }
+                return sent;
+            }
+
+            @Override
+            public synchronized void commitTransaction() {
+                if (bytes > takesBytes) {
+                    clock.addAndGet(Duration.ofSeconds(30).toNanos());
+                    throw new TimeoutException("Timeout expired after 30000ms while awaiting EndTxn(true)");
+                }
+                super.commitTransaction();
+                committed.addAll(open);
+            }
+        };
     }
 
     private static Checkpoint position(CapturedEvent e) {
