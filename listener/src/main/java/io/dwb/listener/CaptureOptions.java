@@ -48,10 +48,10 @@ public final class CaptureOptions {
     int queueCapacity;
 
     @Option(names = "--queue-bytes", paramLabel = "BYTES", defaultValue = "" + EventQueue.DEFAULT_BYTES,
-            description = "Bytes of the events read and not yet published (the engine's JSON, until Kafka has "
-                    + "them); when reached, the listener disconnects and resumes from the checkpoint, as when "
-                    + "--queue-capacity is reached. The default fits bin/listener's 64 MB heap "
-                    + "(env: DWB_QUEUE_BYTES).")
+            description = "Bytes of the events read and not yet published (the engine's JSON and the identity "
+                    + "fields kept with it, until Kafka has them); when reached, the listener disconnects and resumes "
+                    + "from the checkpoint, as when --queue-capacity is reached. The default fits bin/listener's 64 MB "
+                    + "heap (env: DWB_QUEUE_BYTES).")
     long queueBytes;
 
     @Option(names = "--reconnect-max-wait", paramLabel = "DURATION", defaultValue = "30s",

@@ -37,8 +37,9 @@ public final class ContinuityCheck {
     /** How far the engine's buffer order may stray from time order; the replay starts this much before. */
     public static final long REORDER_NANOS = 1_000_000_000L;
     /**
-     * Events held undecided in bytes at most: only a burst right after a checkpointed event the engine forgot (a gap
-     * anyway) comes near it, so the gap is decided once it is reached rather than holding the burst.
+     * Events held undecided at most, in {@link CapturedEvent#bytes}: only a burst right after a checkpointed event
+     * the engine forgot (a gap anyway) comes near it, so the gap is decided once it is reached rather than holding
+     * the burst.
      */
     static final long HOLD_BYTES = 4L << 20;
 
@@ -233,7 +234,7 @@ public final class ContinuityCheck {
             return Verdict.NOTHING; // handed over twice, in the replay and live: held once
         }
         held.add(event);
-        heldBytes += event.json().length;
+        heldBytes += event.bytes();
         if (laterByNanos <= REORDER_NANOS && heldBytes < HOLD_BYTES) {
             return Verdict.NOTHING;
         }

@@ -37,9 +37,13 @@ public final class EventQueue implements TransactionPump.EventSource {
         this.events = new ArrayBlockingQueue<>(capacity);
     }
 
-    /** False when full, by count or by bytes (an event larger than the bound goes in alone). */
+    /**
+     * False when full, by count or by bytes (an event larger than the bound goes in alone). A queued event counts
+     * its {@link CapturedEvent#bytes}, identity included; once the publisher made its record, what it holds counts
+     * the JSON alone ({@link #hold}): the record keeps no identity.
+     */
     public boolean offer(CapturedEvent event) {
-        long size = event.json().length;
+        long size = event.bytes();
         long held = bytes.get();
         if (held > 0 && held + size > capacityBytes) {
             return false;
@@ -56,7 +60,7 @@ public final class EventQueue implements TransactionPump.EventSource {
     public void release(List<CapturedEvent> taken) {
         long size = 0;
         for (CapturedEvent e : taken) {
-            size += e.json().length;
+            size += e.bytes();
         }
         bytes.addAndGet(-size);
     }

@@ -317,8 +317,10 @@ public final class EventSplitter {
             } else {
                 json = Arrays.copyOf(kept, keptLength);
             }
+            // The id from the whole fields (an exec's Action is its whole command line); the event keeps them cut.
             event = new CapturedEvent(json, identity, ids.of(hostId, identity), readNanos);
         }
+        fields.clear(); // not kept until the next event: an Action may be megabytes
         if (kept.length > INITIAL_BUFFER) {
             kept = new byte[INITIAL_BUFFER]; // a big event's buffer is not kept for the small ones after it
         }

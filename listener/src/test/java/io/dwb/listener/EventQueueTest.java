@@ -19,12 +19,13 @@ class EventQueueTest {
 
     @Test
     void eventsKeptForKafkaCountAgainstTheBoundUntilReleased() throws InterruptedException {
-        EventQueue queue = new EventQueue(100, 250);
+        long each = event(100).bytes();
+        EventQueue queue = new EventQueue(100, 2 * each + 50);
         assertThat(queue.offer(event(100))).isTrue();
         assertThat(queue.offer(event(100))).isTrue();
         List<CapturedEvent> taken = new ArrayList<>();
         queue.drainTo(taken, 10, 0);
-        queue.hold(200); // sent in the open transaction, or kept after it failed
+        queue.hold(200); // their records (JSON, no identity), sent in the open transaction, or kept after it failed
         queue.release(taken);
 
         assertThat(queue.offer(event(100))).as("kept events still fill the bound").isFalse();
@@ -32,7 +33,31 @@ class EventQueueTest {
 
         queue.release(200); // committed
         assertThat(queue.offer(event(100))).isTrue();
-        assertThat(queue.bytes()).isEqualTo(100);
+        assertThat(queue.bytes()).isEqualTo(each);
+    }
+
+    /**
+     * A queued event holds its identity beside its JSON, and the bound counts both: a command line of a million
+     * characters in an exec's Action, kept whole, was 2 MB of heap the bound did not see. It keeps the start.
+     */
+    @Test
+    void aQueuedEventCountsTheIdentityItKeepsAsWellAsItsJson() throws InterruptedException {
+        String command = "exec_create: sh " + "\u20ac".repeat(1_000_000);
+        EventIdentity identity = new EventIdentity("1790000010000000007", 1_790_000_010_000_000_007L, "container",
+                command, "c1");
+        CapturedEvent standIn = new CapturedEvent(new byte[6_000], identity, identity.id("host-1"), 0);
+        EventQueue queue = new EventQueue(100, 1L << 20);
+
+        assertThat(queue.offer(standIn)).isTrue();
+        long identityChars = 19 + "container".length() + CapturedEvent.IDENTITY_CHARS + "c1".length();
+        assertThat(queue.bytes()).as("its JSON, and its identity at two bytes a character")
+                .isEqualTo(6_000 + 2 * identityChars);
+        assertThat(standIn.identity().action()).isEqualTo(command.substring(0, CapturedEvent.IDENTITY_CHARS));
+        assertThat(standIn.identity().timeNano()).isEqualTo(1_790_000_010_000_000_007L);
+        List<CapturedEvent> taken = new ArrayList<>();
+        queue.drainTo(taken, 10, 0);
+        queue.release(taken);
+        assertThat(queue.bytes()).isZero();
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +132,33 @@ class EventSplitterTest {
             assertThat(standIn.id()).as("the whole event's id")
                     .isEqualTo(EventId.of(HOST_ID, ContractJson.tree(bytes)));
         }
+    }
+
+    /**
+     * An exec's Action is its whole command line, which anyone who may run {@code docker exec} chooses. The event's
+     * id is the whole event's, and what it keeps beside its bytes is the start of the command: a stand-in of a
+     * million three-byte characters kept 2 MB of String for its 6 KB, which the queue did not count.
+     */
+    @Test
+    void anExecEventKeepsTheWholeEventsIdButOnlyTheStartOfItsCommand() throws IOException {
+        int limit = TransactionalPublisher.maxEventBytes(new Properties());
+        String huge = "exec_create: sh " + "\u20ac".repeat(1_000_000); // 3 MB: a stand-in
+        String large = "exec_create: sh " + "x".repeat(900_000); // under the limit: published as it is
+        for (String action : List.of(huge, large)) {
+            byte[] bytes = ("{\"Type\":\"container\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\"c1\"},"
+                    + "\"time\":1790000010,\"timeNano\":1790000010000000007}\n").getBytes(StandardCharsets.UTF_8);
+            CapturedEvent event = split(bytes, 16 * 1024, limit).get(0);
+            EventIdentity whole = EventIdentity.of(ContractJson.tree(Arrays.copyOf(bytes, bytes.length - 1)));
+
+            assertThat(event.id()).as("the whole event's id").isEqualTo(whole.id(HOST_ID));
+            assertThat(event.identity().timeNano()).isEqualTo(1_790_000_010_000_000_007L);
+            assertThat(event.identity().action()).hasSize(CapturedEvent.IDENTITY_CHARS)
+                    .isEqualTo(action.substring(0, CapturedEvent.IDENTITY_CHARS));
+            assertThat(event.bytes()).as("what the queue counts: its JSON, and its identity's few hundred chars")
+                    .isLessThanOrEqualTo(event.json().length + 2L * 4 * CapturedEvent.IDENTITY_CHARS);
+        }
+        assertThat(split(("{\"Action\":\"" + huge + "\"}").getBytes(StandardCharsets.UTF_8), 16 * 1024, limit)
+                .get(0).bytes()).as("a stand-in's few KB").isLessThan(10_000);
     }
 
     @Test
