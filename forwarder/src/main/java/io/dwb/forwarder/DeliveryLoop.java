@@ -854,8 +854,8 @@ public final class DeliveryLoop {
             throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "
                     + "nothing it sends would go; exiting, to start again whole");
         }
-        observeKafka(now);
         boolean answered = fetchesAnswered(now);
+        observeKafka(answered, now);
         long lag = pendingCount();
         Set<TopicPartition> assignment = consumer.assignment();
         if (feed instanceof Feed.Live live) {
@@ -910,9 +910,15 @@ public final class DeliveryLoop {
         return feed instanceof Feed.Live live && live.openTransactions().holdBack(tp);
     }
 
-    /** Once a second, with the lag: whether the consumer has a connection to any broker at all. */
-    private void observeKafka(long now) {
-        boolean unreachable = connectionCount() == 0;
+    /**
+     * Once a second, with the lag: whether Kafka is reachable: the consumer has a connection to some broker and, while
+     * it fetches, a fetch was answered lately. A connection being attempted counts as one, and so does one open to a
+     * broker that no longer answers (packets dropped by a firewall, a host gone, a broker hung): cut off so, the count
+     * stayed 1 and the forwarder said nothing, /healthz 200, while no record came.
+     */
+    private void observeKafka(boolean answered, long now) {
+        boolean unreachable = connectionCount() == 0 || !answered;
+        metrics.kafkaUnreachable(unreachable);
         if (kafkaUnreachable.observe(unreachable, now)) {
             if (unreachable) {
                 changes.kafkaUnreachable();
@@ -933,11 +939,19 @@ public final class DeliveryLoop {
      */
     private boolean fetchesAnswered(long now) {
         double total = ConsumerMetric.FETCH_TOTAL.of(consumer);
-        if (Double.isNaN(total) || total != lastFetchTotal) { // no such metric (a test double): answered
+        if (Double.isNaN(total) || total != lastFetchTotal || !fetching()) {
+            // No such metric (a test double), a new answer, or nothing asked (no partition, all paused: Wazuh
+            // refusing, the memory bound): the window starts again when fetching does.
             lastFetchTotal = total;
             lastFetchAnsweredNanos = now;
         }
         return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
+    }
+
+    /** Whether the consumer asks for records: some partition assigned and not paused. */
+    private boolean fetching() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        return !assigned.isEmpty() && !consumer.paused().containsAll(assigned);
     }
 
     /** Places the partitions without a committed offset ({@link LiveStart}), and says what each start skipped. */

@@ -63,6 +63,9 @@ public final class ForwarderMetrics {
             .register(registry);
     private final Gauge paused = Gauge.builder().name("dwb_forwarder_paused")
             .help("1 while delivery waits for the Wazuh queue or the dead-letter topic").register(registry);
+    private final Gauge kafkaUnreachable = Gauge.builder().name("dwb_forwarder_kafka_unreachable")
+            .help("1 while no Kafka broker is connected, or none answered a fetch for 10 s while the forwarder "
+                    + "fetches").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
@@ -192,6 +195,10 @@ public final class ForwarderMetrics {
 
     void paused(boolean pausedNow) {
         paused.set(pausedNow ? 1 : 0);
+    }
+
+    void kafkaUnreachable(boolean unreachable) {
+        kafkaUnreachable.set(unreachable ? 1 : 0);
     }
 
     void lag(long records) {

@@ -63,7 +63,8 @@ final class StateChanges {
     }
 
     void kafkaUnreachable() {
-        log.warn("Kafka unreachable: no connection to any broker; retrying");
+        log.warn("Kafka unreachable: no broker connected, or none answered a fetch for {} s; retrying",
+                DeliveryLoop.FETCH_ANSWERED_NANOS / 1_000_000_000L);
     }
 
     void kafkaReachable() {

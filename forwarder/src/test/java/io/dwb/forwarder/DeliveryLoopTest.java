@@ -231,6 +231,48 @@ class DeliveryLoopTest {
     }
 
     /**
+     * Cut off from Kafka with a connection still counted (packets dropped by a firewall, a broker host gone, a broker
+     * hung: Kafka counts a connection being attempted, or open and unanswered, as one): no fetch answered for 10 s is
+     * Kafka unreachable, and /healthz fails once that lasted longer than its bound (60 s here). Before, the count
+     * said connected, /healthz stayed 200 and nothing was said, while no record came.
+     */
+    @Test
+    void aForwarderCutOffFromKafkaWithAConnectionCountedIsUnhealthyAfterTheBound() {
+        fetchAnswers = 1.0;
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a");
+        runFor(loop, TimeUnit.SECONDS.toNanos(10));
+        assertThat(gauge("dwb_forwarder_kafka_unreachable")).isZero();
+
+        runFor(loop, TimeUnit.SECONDS.toNanos(65)); // no fetch answered since
+        assertThat(gauge("dwb_forwarder_kafka_unreachable")).isOne();
+        assertThat(loop.healthy()).as("unanswered for longer than the bound").isFalse();
+
+        fetchAnswers = 2.0; // answered again
+        runFor(loop, TimeUnit.SECONDS.toNanos(1));
+        assertThat(gauge("dwb_forwarder_kafka_unreachable")).isZero();
+        assertThat(loop.healthy()).isTrue();
+    }
+
+    /** A forwarder that asks for nothing (every partition paused: Wazuh refusing) gets no answer, and is not cut off. */
+    @Test
+    void aForwarderWhosePartitionsArePausedIsNotTakenForCutOffFromKafka() {
+        fetchAnswers = 1.0;
+        DeliveryLoop loop = live(0, 1000, P0);
+        sink.refuse = datagram -> true;
+        addEvents(P0, "a");
+        runFor(loop, TimeUnit.SECONDS.toNanos(30));
+        assertThat(consumer.paused()).contains(P0);
+        assertThat(gauge("dwb_forwarder_kafka_unreachable")).isZero();
+
+        sink.refuse = datagram -> false; // fetching again, answered at once
+        fetchAnswers = 2.0;
+        runFor(loop, TimeUnit.SECONDS.toNanos(12)); // the next retry within 10 s
+        assertThat(names(sink.accepted)).containsExactly("a");
+        assertThat(gauge("dwb_forwarder_kafka_unreachable")).isZero();
+    }
+
+    /**
      * Commits that keep failing are counted, and make /healthz fail once they have failed for longer than its bound
      * (60 s here), as Kafka unreachable does: everything delivered since the last good commit is delivered again
      * after a restart. Before, one WARN line said the first failure, and /healthz stayed 200 for ever.
