@@ -587,10 +587,11 @@ public final class AlertPipeline {
 
     /**
      * The time {@code partition} got to, in milliseconds since the epoch, as the silent-host watch measures it (by its
-     * hosts' heartbeats, not by any one host's clock); -1 when not known (no heartbeat read yet, a replay).
+     * hosts' heartbeats, not by any one host's clock) at {@code nowNanos}; -1 when not known (no heartbeat read yet,
+     * a replay).
      */
-    public long partitionTimeMs(int partition) {
-        return mode instanceof Mode.Live live ? live.silentHosts().timeMs(partition, clock.getAsLong()) : -1;
+    public long partitionTimeMs(int partition, long nowNanos) {
+        return mode instanceof Mode.Live live ? live.silentHosts().timeMs(partition, nowNanos) : -1;
     }
 
     /**

@@ -423,7 +423,11 @@ public final class DeliveryLoop {
      * again) and whether host-state alerts wait (which hosts it may take as reported).
      */
     private String mark(TopicPartition tp) {
-        return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition()), pipeline.hostAlertsQueued() > 0)
+        // Dated at the last round, what the loop knew: a commit that ends a hold (a revocation or a stop in a poll
+        // held by a collection, a frozen VM; a revocation's wait for the writes) would put the hold in the time, and
+        // the next owner would take hosts silent for that long as reported.
+        return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition(), lastPollNanos),
+                pipeline.hostAlertsQueued() > 0)
                 .metadata();
     }
 

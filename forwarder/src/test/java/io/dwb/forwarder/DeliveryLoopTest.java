@@ -1,6 +1,5 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.KafkaClientThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
@@ -26,15 +26,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.Set;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,11 +44,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
-import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -60,6 +60,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -82,7 +84,7 @@ class DeliveryLoopTest {
     /** What the loop's poll out of memory reads again with: by default a probe that reads nothing. */
     private UnreadableRecordSearch search = TestRecords.unreadableSearch();
     /** The Kafka client threads the loop checks each second: by default none. */
-    private KafkaClientThreads clientThreads = KafkaClientThreads.NONE;
+    private KafkaClientThreads clientThreads = KafkaClientThreads.none();
     /** Thrown by the consumer's next poll, once, after it took what it had: a poll out of memory. */
     private OutOfMemoryError pollOutOfMemory;
     /** What the loop committed, by partition (MockConsumer answers 0 for a partition no longer assigned). */
@@ -791,7 +793,7 @@ class DeliveryLoopTest {
         round(loop);
         tick(1_000_000_000L);
         round(loop);
-        tick(Duration.ofHours(1).toNanos()); // and none of them says anything more for an hour
+        runFor(loop, 3 * HEARTBEAT_INTERVAL.toNanos()); // and none of them says anything more: silent just after
         int mostQueued = 0;
         for (int i = 0; i < 200 && sink.accepted.size() < hosts; i++) {
             tick(100_000_000L);
@@ -2313,6 +2315,52 @@ class DeliveryLoopTest {
         round(loop);
 
         assertThat(hostAlerts()).as("every host heartbeated throughout").isEmpty();
+    }
+
+    /**
+     * The commit that ends a hold (a revocation or a stop in a held poll; a revocation's wait for the writes) dates
+     * its mark at the last round, what the loop knew: dated at the commit, the hold was in it, and the next owner took
+     * the hosts heartbeating throughout as reported silent (their next heartbeats false host-backs), and one truly
+     * silent for less than the hold more than three intervals as reported by a forwarder that never reported it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"revoked", "stopped", "afterARound"})
+    void theMarkOfACommitEndingAHoldCountsNoHold(String how) {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        long t0 = 1_764_000_000_000_000_000L;
+        long interval = HEARTBEAT_INTERVAL.toNanos();
+        long offset = 0;
+        for (int beat = 0; beat < 6; beat++) {
+            for (String h : List.of("h1", "h2")) {
+                consumer.addRecord(stamped(P0, offset++, heartbeatOf(h, t0 + beat * interval)));
+            }
+            consumer.updateEndOffsets(Map.of(P0, offset, P1, 0L));
+            runFor(loop, interval);
+        }
+        long lastRoundTimeMs = pipeline.partitionTimeMs(0, now);
+        tick(4 * interval); // held; the heartbeats of those 20 s written, not read
+        switch (how) {
+            case "revoked" -> consumer.rebalance(List.of(P1)); // within the held poll
+            case "stopped" -> { // a stop's wake-up ends the held poll
+                loop.stop();
+                loop.finish();
+            }
+            default -> {
+                round(loop);
+                loop.stop();
+                loop.finish();
+            }
+        }
+        WatchHandover.Mark mark = WatchHandover.Mark.of(lastCommitted.get(P0));
+        SilentHostWatch next = new SilentHostWatch(); // the next owner: both hosts heartbeated throughout
+        next.handingOver(0, mark);
+        for (String h : List.of("h1", "h2")) {
+            next.heartbeat(0, new HostRef("host-" + h, h), HEARTBEAT_INTERVAL.toSeconds(), t0 + 5 * interval, 0);
+        }
+
+        assertThat(mark.partitionTimeMs() - lastRoundTimeMs).as("the hold in the mark")
+                .isLessThan(TimeUnit.NANOSECONDS.toMillis(DeliveryLoop.HELD_NANOS));
+        assertThat(next.handedOver(0, 0).reportedBefore()).as("live hosts taken as reported silent").isZero();
     }
 
     /** A partition truly quiet through a held loop: its hosts are reported once the loop looks again. */

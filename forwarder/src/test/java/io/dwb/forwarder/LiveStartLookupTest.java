@@ -1,8 +1,8 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.KafkaClientThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dwb.runtime.KafkaClientThreads;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +111,7 @@ class LiveStartLookupTest {
                         new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
                         TestRecords.NO_OPEN_TRANSACTIONS),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
-                Duration.ofSeconds(10), Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.NONE,
+                Duration.ofSeconds(10), Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(),
                 () -> now);
     }
 

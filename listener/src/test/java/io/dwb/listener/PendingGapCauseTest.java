@@ -52,10 +52,25 @@ class PendingGapCauseTest {
                 "Kafka failed (no answer)"));
     }
 
+    /**
+     * A host rebooted with Kafka not reachable yet: the first producer fails before the first subscription decides,
+     * and the gap it finds is the listener's not running, not Kafka's.
+     */
+    @Test
+    void aKafkaFailureBeforeTheFirstSubscriptionDecidedLeavesTheStartsCause() {
+        PendingGapCause pending = new PendingGapCause();
+
+        pending.kafkaFailed("no answer");
+
+        assertThat(pending.cause()).isEqualTo(new GapCause(GapReason.CHECKPOINT_NOT_REPLAYED,
+                "the listener was not running"));
+    }
+
     /** The next disconnection's cause replaces a Kafka failure's. */
     @Test
     void aDisconnectionAfterAKafkaFailureIsTheCause() {
         PendingGapCause pending = new PendingGapCause();
+        pending.decided();
         pending.kafkaFailed("no answer");
 
         pending.disconnected(RESTARTED);

@@ -11,9 +11,6 @@ import java.util.function.Predicate;
  * kept: one that died between two looks is still found.
  */
 public final class KafkaClientThreads {
-    /** Watches nothing: nothing ever died. */
-    public static final KafkaClientThreads NONE = new KafkaClientThreads(name -> false);
-
     private static final String PRODUCER_PREFIX = "kafka-producer-network-thread";
 
     private final Predicate<String> watched;
@@ -29,7 +26,12 @@ public final class KafkaClientThreads {
      */
     public static KafkaClientThreads named(Set<String> names) {
         Set<String> exact = Set.copyOf(names);
-        return exact.isEmpty() ? NONE : new KafkaClientThreads(exact::contains);
+        return new KafkaClientThreads(exact::contains);
+    }
+
+    /** Watches nothing: nothing ever dies. */
+    public static KafkaClientThreads none() {
+        return named(Set.of());
     }
 
     /** Every producer's network thread. */
@@ -49,9 +51,6 @@ public final class KafkaClientThreads {
 
     /** Notes the watched threads alive now (a thread list of a few dozen, no stack traces); this, for chaining. */
     public KafkaClientThreads observe() {
-        if (this == NONE) {
-            return this;
-        }
         ThreadGroup root = Thread.currentThread().getThreadGroup();
         while (root.getParent() != null) {
             root = root.getParent();

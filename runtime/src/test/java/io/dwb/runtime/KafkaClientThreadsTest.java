@@ -42,7 +42,7 @@ class KafkaClientThreadsTest {
         Running late = Running.named(dlq);
         late.end();
         assertThat(threads.died()).isNull();
-        assertThat(KafkaClientThreads.NONE.observe().died()).isNull();
+        assertThat(KafkaClientThreads.none().observe().died()).isNull();
     }
 
     /** A thread of a given name that runs until ended. */
