@@ -60,6 +60,42 @@ class ObservabilityKitTest {
         assertThat(metricsIn(expressions)).isSubsetOf(servedSampleNames());
     }
 
+    /**
+     * A process that is gone serves no series, so only Prometheus' own {@code up} can say it: a rule on it, and the
+     * jobs of the scrape example in docs/deployment.md matched by every job selector of the rules (Prometheus
+     * anchors {@code =~} as Java's {@code matches} does).
+     */
+    @Test
+    void aProcessDownIsAlertedOnForTheJobsTheDocsScrape() throws IOException {
+        String rulesText = Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
+        JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(rulesText);
+        List<String> down = new ArrayList<>();
+        for (JsonNode group : rules.path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (rule.path("expr").asText().startsWith("up{")) {
+                    down.add(rule.path("alert").asText());
+                }
+            }
+        }
+        assertThat(down).containsExactly("DwbProcessDown");
+        Set<String> jobs = new TreeSet<>();
+        Matcher job = Pattern.compile("job_name: ([a-z0-9-]+)").matcher(
+                Files.readString(ROOT.resolve("docs/deployment.md")));
+        while (job.find()) {
+            jobs.add(job.group(1));
+        }
+        assertThat(jobs).containsExactly("dwb-forwarder", "dwb-listener");
+        Matcher selector = Pattern.compile("job=~\"([^\"]+)\"").matcher(rulesText);
+        int selectors = 0;
+        while (selector.find()) {
+            selectors++;
+            for (String name : jobs) {
+                assertThat(name).as("job selector " + selector.group(1)).matches(selector.group(1));
+            }
+        }
+        assertThat(selectors).as("the process rules' job selectors").isGreaterThanOrEqualTo(2);
+    }
+
     @Test
     void everyDashboardPanelQueriesServedMetrics() throws IOException {
         JsonNode dashboard = new ObjectMapper()
