@@ -154,6 +154,7 @@ public final class CaptureLoop {
         this.metrics = metrics;
         this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
         this.standIns = new StandInReport(metrics::standIn, nanoClock, StandInReport.LOG_INTERVAL);
+        metrics.engineConnection(this::engineConnected);
     }
 
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
@@ -169,8 +170,13 @@ public final class CaptureLoop {
 
     /** For /healthz: subscribed to the engine and able to commit to Kafka. */
     public boolean healthy() {
+        return kafkaReady && engineConnected();
+    }
+
+    /** The engine subscription is open ({@code dwb_listener_engine_connected}). */
+    private boolean engineConnected() {
         EventStream s = currentStream;
-        return kafkaReady && s != null && s.connected();
+        return s != null && s.connected();
     }
 
     /** @return the exit code: 0 after a requested stop */
@@ -516,7 +522,7 @@ public final class CaptureLoop {
                         engineWarned = true;
                     }
                     pump.commitHeld(); // what a failed transaction held need not wait for the engine
-                    idle(publisher, records, uncommitted.pending(), wait);
+                    idle(pump, wait);
                     continue;
                 }
                 failures = 0;
@@ -547,7 +553,7 @@ public final class CaptureLoop {
             } else {
                 gapCause.disconnected(new GapCause(GapReason.ENGINE_RESTARTED,
                         "the engine connection was lost (" + end.detail() + ")"));
-                idle(publisher, records, uncommitted.pending(), engineBackoff.next());
+                idle(pump, engineBackoff.next());
             }
         }
         try {
@@ -708,8 +714,11 @@ public final class CaptureLoop {
         }
     }
 
-    /** Waits while the engine is away, still publishing heartbeats (engineConnected=false). */
-    private void idle(TransactionalPublisher publisher, TopicRecords records, Checkpoint checkpoint, Duration wait) {
+    /**
+     * Waits while the engine is away, still publishing heartbeats (engineConnected=false), each committed and counted
+     * as every transaction is ({@link TransactionPump#heartbeatWhileAway}).
+     */
+    private void idle(TransactionPump pump, Duration wait) {
         long deadline = nanoClock.getAsLong() + wait.toNanos();
         while (!stopping()) {
             long now = nanoClock.getAsLong();
@@ -717,10 +726,7 @@ public final class CaptureLoop {
             if (left <= 0) {
                 return;
             }
-            if (heartbeats.due(now)) {
-                publisher.send(records.heartbeat(heartbeats.heartbeat(false, checkpoint)));
-                publisher.commit(null);
-            }
+            pump.heartbeatWhileAway(now);
             waitOrStop(Duration.ofNanos(Math.min(left, 1_000_000_000L)));
         }
     }

@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
@@ -34,6 +35,8 @@ public final class ListenerMetrics {
     private final StageLatency publishLatency;
     private final StageLatency readLatency;
     private final StageLatency commitWait;
+    /** Whether the engine subscription is open: the capture loop's, once it runs. */
+    private volatile BooleanSupplier engineConnected = () -> false;
 
     /** With Kafka client metrics of its own (a listener process). */
     public ListenerMetrics(IntSupplier queueDepth) {
@@ -55,7 +58,12 @@ public final class ListenerMetrics {
                         + "reason; not-an-event counts lines skipped as not an event").labelNames("reason")
                 .register(registry);
         transactions = Counter.builder().name("dwb_listener_transactions_total")
-                .help("Kafka transactions committed").register(registry);
+                .help("Kafka transactions committed: events, checkpoints, gaps and heartbeats, a heartbeat every "
+                        + "--heartbeat-interval whether the engine is quiet or unreachable").register(registry);
+        GaugeWithCallback.builder().name("dwb_listener_engine_connected")
+                .help("1 while the subscription to the engine's GET /events is open, 0 while the engine is "
+                        + "unreachable or being reconnected to (and before the first connection)")
+                .callback(cb -> cb.call(engineConnected.getAsBoolean() ? 1 : 0)).register(registry);
         idleCollections = Counter.builder().name("dwb_listener_idle_collections_total")
                 .help("Full collections run once quiet after the heap grew, to give memory back to the host")
                 .register(registry);
@@ -93,6 +101,11 @@ public final class ListenerMetrics {
 
     public KafkaClientMetrics kafkaClients() {
         return kafkaClients;
+    }
+
+    /** Where {@code dwb_listener_engine_connected} is read from: whether the engine subscription is open. */
+    void engineConnection(BooleanSupplier connected) {
+        engineConnected = connected;
     }
 
     /** The producer now publishing (a new one after a Kafka failure replaces the old one). */
@@ -134,7 +147,10 @@ public final class ListenerMetrics {
         idleCollections.inc();
     }
 
-    /** A transaction committed in {@code commitNanos}, {@code steps} of it in Kafka's producer. */
+    /**
+     * A transaction committed in {@code commitNanos}, {@code steps} of it in Kafka's producer: every one, a heartbeat's
+     * alone while the engine is away included (DwbListenerStalled: nothing reaches Kafka).
+     */
     public void transaction(long commitNanos, TransactionalPublisher.CommitTimes steps) {
         transactions.inc();
         commitSeconds.observe(commitNanos / 1e9);

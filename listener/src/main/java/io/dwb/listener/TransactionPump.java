@@ -224,6 +224,20 @@ final class TransactionPump {
     }
 
     /**
+     * While the engine is away (no subscription: it is unreachable, or being reconnected to), the heartbeat due at
+     * {@code now}, if any, with {@code engineConnected} false, in a transaction of its own. Nothing is held then
+     * ({@link #commitHeld} ran, or the subscription's run committed everything): the transaction is the heartbeat
+     * alone, without a checkpoint unless one is still to write.
+     */
+    void heartbeatWhileAway(long now) {
+        if (heartbeats.due(now)) {
+            publishHeld(false); // nothing is held here; anything that were would go first, as in sayStopping
+            publisher.send(records.heartbeat(heartbeats.heartbeat(false, uncommitted.pending())));
+            commit(uncommitted.held().size());
+        }
+    }
+
+    /**
      * The heartbeat that says the listener is stopping ({@link HeartbeatClock#last}), after what a failed transaction
      * still holds (a stop between a new producer's start and its first run), unless the last transaction of a stopped
      * subscription carried it already.

@@ -68,6 +68,52 @@ class IdleListenerTest {
         }
     }
 
+    /**
+     * The engine gone, the listener says so (dwb_listener_engine_connected 0, /healthz 503) and still commits a
+     * heartbeat every interval, each counted in dwb_listener_transactions_total: DwbListenerStalled is Kafka's (or a
+     * stuck process'), DwbListenerEngineUnreachable the engine's. Before, the gauge did not exist and the heartbeats of
+     * an engine away were committed uncounted.
+     */
+    @Test
+    void anEngineGoneIsSaidByItsGaugeWhileItsHeartbeatsAreStillCounted(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        int metricsPort = ListenerProcess.freePort();
+        ScriptedEngine engine = oneEvent();
+        boolean engineClosed = false;
+        try (JavaProcess process = listener.start("--docker-host", engine.dockerHost(), "--heartbeat-interval", "2s",
+                "--metrics-port", String.valueOf(metricsPort))) {
+            ListenerProcess.awaitConnected(process, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    TopicView.read(broker, listener.topic).events().size() == 1);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    metric(metricsPort, "dwb_listener_engine_connected") == 1);
+
+            engine.close();
+            engineClosed = true;
+
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    metric(metricsPort, "dwb_listener_engine_connected") == 0);
+            assertThat(ListenerProcess.http(metricsPort, "/healthz").getKey()).isEqualTo(503);
+            double committed = metric(metricsPort, "dwb_listener_transactions_total");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(metric(metricsPort, "dwb_listener_transactions_total"))
+                            .as("the heartbeats of an engine away, each a transaction").isGreaterThanOrEqualTo(
+                                    committed + 2));
+            assertThat(TopicView.read(broker, listener.topic).ofKind("heartbeat"))
+                    .anySatisfy(h -> assertThat(h.value().path("engineConnected").asBoolean()).isFalse());
+            assertThat(metric(metricsPort, "dwb_listener_engine_connected")).as("still away").isZero();
+            assertThat(process.terminate(Duration.ofSeconds(15))).as("SIGTERM exits 0").isZero();
+        } finally {
+            if (!engineClosed) {
+                engine.close();
+            }
+        }
+    }
+
+    private static double metric(int metricsPort, String series) throws Exception {
+        return ListenerProcess.sample(ListenerProcess.http(metricsPort, "/metrics").getValue(), series);
+    }
+
     private static ScriptedEngine oneEvent() throws java.io.IOException {
         long t0 = System.currentTimeMillis() * 1_000_000L;
         String event = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"idle-1\",\"Attributes\":{}},"

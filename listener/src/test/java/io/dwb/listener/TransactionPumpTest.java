@@ -18,6 +18,7 @@ import io.dwb.schemas.GapReason;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.StateSnapshot;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -337,6 +338,42 @@ class TransactionPumpTest {
         assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "heartbeat");
         assertThat(new String(producer.history().get(2).value(), StandardCharsets.UTF_8))
                 .contains("\"stopping\":true", "\"engineConnected\":false");
+    }
+
+    /**
+     * While the engine is away the listener still commits a heartbeat every interval, each a transaction: counted as
+     * every commit is. They were not (the capture loop committed them on the publisher itself), so
+     * dwb_listener_transactions_total stood still through an engine outage with Kafka taking every heartbeat, and
+     * DwbListenerStalled, "neither events nor heartbeats reach Kafka", said otherwise.
+     */
+    @Test
+    void aHeartbeatWhileTheEngineIsAwayIsATransactionCounted() {
+        queue.round(event(1));
+        stream.endAfter(queue);
+        Uncommitted uncommitted = new Uncommitted(null);
+        TransactionPump pump = pump(publisher, uncommitted);
+        pump.run(stream, check(uncommitted), CAUSE);
+        double before = transactions();
+
+        pump.heartbeatWhileAway(clock.get()); // the interval has not passed
+        assertThat(producer.commitCount()).as("nothing due").isEqualTo(1);
+        clock.addAndGet(HEARTBEAT.toNanos());
+        pump.heartbeatWhileAway(clock.get());
+        clock.addAndGet(HEARTBEAT.toNanos());
+        pump.heartbeatWhileAway(clock.get());
+
+        assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "heartbeat", "heartbeat");
+        assertThat(producer.commitCount()).isEqualTo(3);
+        assertThat(new String(producer.history().get(2).value(), StandardCharsets.UTF_8))
+                .contains("\"engineConnected\":false");
+        assertThat(transactions() - before).as("each heartbeat's transaction counted").isEqualTo(2);
+        assertThat(histogram("dwb_listener_commit_duration_seconds").getCount()).as("and timed").isEqualTo(3);
+    }
+
+    private double transactions() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("dwb_listener_transactions"))
+                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream()).findFirst().orElseThrow().getValue();
     }
 
     @Test

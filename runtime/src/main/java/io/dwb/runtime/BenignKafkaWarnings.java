@@ -21,6 +21,14 @@ final class BenignKafkaWarnings extends TurboFilter {
          */
         RECONNECTION("org.apache.kafka.clients.NetworkClient", "could not be established"),
         /**
+         * {@code Bootstrap broker … disconnected}, the other line of each failed try of a client that knows its
+         * bootstrap brokers only (a new one, or one that went back to them): with Kafka down, ~1.4 lines a second for
+         * each such client, and the listener builds a new producer every 60 s at most through an outage. The bridge
+         * says it once in its own words: the listener's {@code Kafka unavailable: …}, the forwarder's
+         * {@code Kafka unreachable: …}, or at the start {@code cannot reach Kafka at …}.
+         */
+        BOOTSTRAP_DISCONNECTED("org.apache.kafka.clients.NetworkClient", "Bootstrap broker"),
+        /**
          * {@code Not updating high watermark for partition … as it is no longer assigned} (and its last-stable-offset
          * twin): an offsets answer that came after the partition was let go, a race of the client's own. Kafka 4.2
          * says it at WARN at every listener start (its checkpoint lookup) and at rebalances; Kafka 4.4 says it at

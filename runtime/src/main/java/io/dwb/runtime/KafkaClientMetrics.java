@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
@@ -25,17 +26,28 @@ import org.apache.kafka.common.MetricName;
  * client, one per process) and {@code client_id}. Only the {@link #SELECTED} client-level metrics: no per-node,
  * per-topic or per-partition series, so a forwarder with hundreds of partitions serves as few as one with one.
  * Nothing is copied or kept: a client registered here is read when Prometheus scrapes (Kafka's clients allow that
- * from any thread), and a client rebuilt after a failure replaces the old one under the same name.
+ * from any thread), and a client rebuilt after a failure replaces the old one under the same name. One exception: a
+ * closed client's network metrics, its connection count among them, are removed with its connections, so the
+ * connection count a registered client served last is served as 0 once it serves none ({@link #CONNECTION_COUNT}): the listener closes its producer after a Kafka failure and waits
+ * up to 30 s before the next, and without a series meanwhile an alert on {@code connection_count == 0} never held
+ * through an outage.
  */
 public final class KafkaClientMetrics implements MultiCollector {
     /** The metrics served, as Kafka names them: group, then the metrics of that group. */
     public static final Map<String, List<String>> SELECTED = selected();
 
     private static final Set<String> CLIENT_LEVEL = Set.of("client-id");
+    /** The metric served as 0 for a registered client that serves none (closed): it has no connections. */
+    static final String CONNECTION_COUNT = "connection-count";
     private static final String TOTAL = "-total";
 
     /** Sorted by name: the series come in the same order at every scrape. */
     private final Map<String, Supplier<Map<MetricName, ? extends Metric>>> clients = new ConcurrentSkipListMap<>();
+    /** Per client, the connection count it served last: what its 0 is served as once it serves none. */
+    private final Map<String, LastConnections> lastConnections = new ConcurrentHashMap<>();
+
+    /** A client's connection-count series: its metric name (a producer's or a consumer's), help and client id. */
+    private record LastConnections(String name, String help, String clientId) {}
 
     private static Map<String, List<String>> selected() {
         Map<String, List<String>> m = new LinkedHashMap<>();
@@ -72,17 +84,30 @@ public final class KafkaClientMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         Map<String, Family> families = new LinkedHashMap<>();
-        clients.forEach((client, source) -> source.get().forEach((name, metric) -> {
-            List<String> wanted = SELECTED.get(name.group());
-            if (wanted == null || !wanted.contains(name.name()) || !name.tags().keySet().equals(CLIENT_LEVEL)
-                    || !(metric.metricValue() instanceof Number value)) {
-                return;
+        clients.forEach((client, source) -> {
+            boolean[] connections = {false};
+            source.get().forEach((name, metric) -> {
+                List<String> wanted = SELECTED.get(name.group());
+                if (wanted == null || !wanted.contains(name.name()) || !name.tags().keySet().equals(CLIENT_LEVEL)
+                        || !(metric.metricValue() instanceof Number value)) {
+                    return;
+                }
+                String prometheusName = prometheusName(name.group(), name.name());
+                String clientId = name.tags().get("client-id");
+                families.computeIfAbsent(prometheusName,
+                        n -> new Family(n, name.description(), name.name().endsWith(TOTAL)))
+                        .add(Labels.of("client", client, "client_id", clientId), value.doubleValue());
+                if (name.name().equals(CONNECTION_COUNT)) {
+                    connections[0] = true;
+                    lastConnections.put(client, new LastConnections(prometheusName, name.description(), clientId));
+                }
+            });
+            LastConnections last = lastConnections.get(client);
+            if (!connections[0] && last != null) { // closed, the next one not built yet: no connection
+                families.computeIfAbsent(last.name(), n -> new Family(n, last.help(), false))
+                        .add(Labels.of("client", client, "client_id", last.clientId()), 0);
             }
-            families.computeIfAbsent(prometheusName(name.group(), name.name()),
-                    n -> new Family(n, name.description(), name.name().endsWith(TOTAL)))
-                    .add(Labels.of("client", client, "client_id", name.tags().get("client-id")),
-                            value.doubleValue());
-        }));
+        });
         List<MetricSnapshot> snapshots = new ArrayList<>();
         families.values().forEach(f -> snapshots.add(f.snapshot()));
         return new MetricSnapshots(snapshots);

@@ -58,6 +58,42 @@ class KafkaClientMetricsTest {
         }
     }
 
+    /**
+     * The listener closes its producer after a Kafka failure and waits up to 30 s before the next one; a closed
+     * producer's network metrics, its connection count among them, are removed with its connections. Without a
+     * connection count meanwhile, {@code kafka_producer_connection_count{client="listener"} == 0} was no longer true
+     * between producers, and the alert on it, pending for 5 minutes, started over at each of them: it never fired in
+     * an outage.
+     */
+    @Test
+    void aClosedRegisteredProducerServesNoConnectionsRatherThanNoSeries() {
+        KafkaProducer<byte[], byte[]> producer = producer();
+        clients.register("listener", producer::metrics);
+        assertThat(served().get("kafka_producer_connection_count")).as("open").isNotNull();
+        producer.close(Duration.ZERO);
+
+        Map<String, MetricSnapshot> served = served();
+        assertThat(served.get("kafka_producer_connection_count")).as("closed").isInstanceOf(GaugeSnapshot.class);
+        GaugeSnapshot connections = (GaugeSnapshot) served.get("kafka_producer_connection_count");
+        assertThat(connections.getDataPoints()).singleElement().satisfies(d -> {
+            assertThat(d.getValue()).isZero();
+            assertThat(d.getLabels().get("client")).isEqualTo("listener");
+            assertThat(d.getLabels().get("client_id")).isEqualTo("test-producer");
+        });
+
+        try (KafkaProducer<byte[], byte[]> next = producer()) {
+            clients.register("listener", next::metrics);
+            assertThat(served().get("kafka_producer_connection_count").getDataPoints())
+                    .as("the next producer's own count, once").hasSize(1);
+        }
+    }
+
+    @Test
+    void aClientThatNeverServedAConnectionCountGetsNone() {
+        clients.register("dead-letters", Map::of);
+        assertThat(served()).isEmpty();
+    }
+
     @Test
     void perPartitionPerTopicAndPerNodeMetricsAreLeftOutSoSeriesStayBounded() {
         Map<MetricName, Metric> metrics = new HashMap<>();

@@ -55,7 +55,45 @@ class ObservabilityKitTest {
             }
         }
         assertThat(expressions).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(expressions).as("arithmetic of one metric's series only").allSatisfy(
+                ObservabilityKitTest::assertArithmeticOfOneMetric);
         assertThat(metricsIn(expressions)).isSubsetOf(servedSampleNames());
+    }
+
+    /**
+     * A process that is gone serves no series, so only Prometheus' own {@code up} can say it: a rule on it, and the
+     * jobs of the scrape example in docs/deployment.md matched by every job selector of the rules (Prometheus
+     * anchors {@code =~} as Java's {@code matches} does).
+     */
+    @Test
+    void aProcessDownIsAlertedOnForTheJobsTheDocsScrape() throws IOException {
+        String rulesText = Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
+        JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(rulesText);
+        List<String> down = new ArrayList<>();
+        for (JsonNode group : rules.path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (rule.path("expr").asText().startsWith("up{")) {
+                    down.add(rule.path("alert").asText());
+                }
+            }
+        }
+        assertThat(down).containsExactly("DwbProcessDown");
+        Set<String> jobs = new TreeSet<>();
+        Matcher job = Pattern.compile("job_name: ([a-z0-9-]+)").matcher(
+                Files.readString(ROOT.resolve("docs/deployment.md")));
+        while (job.find()) {
+            jobs.add(job.group(1));
+        }
+        assertThat(jobs).containsExactly("dwb-forwarder", "dwb-listener");
+        Matcher selector = Pattern.compile("job=~\"([^\"]+)\"").matcher(rulesText);
+        int selectors = 0;
+        while (selector.find()) {
+            selectors++;
+            for (String name : jobs) {
+                assertThat(name).as("job selector " + selector.group(1)).matches(selector.group(1));
+            }
+        }
+        assertThat(selectors).as("the process rules' job selectors").isGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -68,6 +106,8 @@ class ObservabilityKitTest {
             assertThat(panel.path("targets").size()).as(panel.path("title").asText()).isPositive();
             panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
         }
+        assertThat(expressions).as("arithmetic of one metric's series only").allSatisfy(
+                ObservabilityKitTest::assertArithmeticOfOneMetric);
         Set<String> used = metricsIn(expressions);
         assertThat(used).isSubsetOf(servedSampleNames());
         assertThat(used).as("the bridge's own metrics all on the dashboard (a histogram by its buckets)")
@@ -107,6 +147,62 @@ class ObservabilityKitTest {
             assertThat(compose.path("services").path(service).has("ports")).as(service + " publishes no port")
                     .isFalse();
         }
+    }
+
+    /**
+     * Binary arithmetic ({@code + - * /}) in {@code expression} is between series of one metric (a histogram's bucket
+     * and count): between two metrics it matches their series by their whole label sets, and the bridge's metrics of
+     * two kinds do not share them. The Kafka clients' connections panel added the producers' count to the consumer's,
+     * both {@code by (instance, client)}: a producer is client listener or dead-letters, the consumer forwarder, so
+     * the sum had no series, ever ({@code or} shows both).
+     */
+    private static void assertArithmeticOfOneMetric(String expression) {
+        List<String> operands = topLevelOperands(expression);
+        if (operands.size() < 2) {
+            return; // no arithmetic: "or", comparisons with a number
+        }
+        Set<String> families = new TreeSet<>();
+        for (String operand : operands) {
+            Set<String> names = metricsIn(List.of(operand));
+            if (!names.isEmpty()) { // a number is no series
+                names.forEach(n -> families.add(n.replaceAll("_(bucket|count|sum)$", "")));
+            }
+        }
+        assertThat(families).as("metrics combined by arithmetic in: " + expression).hasSizeLessThanOrEqualTo(1);
+    }
+
+    /** {@code expression} split at its binary arithmetic outside parentheses, braces, brackets and quotes. */
+    static List<String> topLevelOperands(String expression) {
+        List<String> operands = new ArrayList<>();
+        int depth = 0;
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < expression.length(); i++) {
+            char c = expression.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '(' || c == '{' || c == '[')) {
+                depth++;
+            } else if (!quoted && (c == ')' || c == '}' || c == ']')) {
+                depth--;
+            } else if (!quoted && depth == 0 && "+-*/".indexOf(c) >= 0 && i > 0 && i + 1 < expression.length()
+                    && expression.charAt(i - 1) == ' ' && expression.charAt(i + 1) == ' ') {
+                operands.add(expression.substring(start, i));
+                start = i + 1;
+            }
+        }
+        operands.add(expression.substring(start));
+        return operands;
+    }
+
+    @Test
+    void theArithmeticCheckFindsTwoMetricsAddedUp() {
+        assertThat(topLevelOperands("sum by (instance) (rate(a_bucket{le=\"1.0\"}[5m])) / sum by (instance) "
+                + "(rate(a_count[5m]))")).hasSize(2);
+        assertThat(topLevelOperands("process_resident_memory_bytes{job=~\"dwb-.*\"} > 250e6")).hasSize(1);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> assertArithmeticOfOneMetric(
+                "sum by (instance, client) (kafka_producer_connection_count) + sum by (instance, client) "
+                        + "(kafka_consumer_connection_count)"))).isInstanceOf(AssertionError.class);
     }
 
     private static Set<String> metricsIn(List<String> expressions) {

@@ -1,0 +1,79 @@
+package io.dwb.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What reaches the log, past {@link BenignKafkaWarnings}, from a real Kafka client whose Kafka is down (nothing listens
+ * at its bootstrap address): none of the client's warnings of each try, about one a second for each client; the
+ * bridge says the outage in its own words, once.
+ */
+class BenignKafkaWarningsTest {
+
+    /**
+     * A new client knows its bootstrap brokers only, and each refused try was two WARN lines: "Connection to node -1
+     * … could not be established" (left out already) and "Bootstrap broker … disconnected", which flooded the journal
+     * through a Kafka outage (~1.4 lines a second a client, the listener building a new producer every 60 s at most).
+     */
+    @Test
+    void aClientWhoseKafkaIsDownWarnsOfNothing() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        // Installed by LogConfiguration unless DWB_KAFKA_LOG_LEVEL is set: installed here whatever the environment.
+        BenignKafkaWarnings benign = null;
+        if (context.getTurboFilterList().stream().noneMatch(f -> f instanceof BenignKafkaWarnings)) {
+            benign = new BenignKafkaWarnings();
+            benign.setContext(context);
+            benign.start();
+            context.addTurboFilter(benign);
+        }
+        Logger network = context.getLogger("org.apache.kafka.clients.NetworkClient");
+        Level level = network.getLevel();
+        network.setLevel(Level.WARN);
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
+        seen.start();
+        network.addAppender(seen);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:9"); // refused: Kafka down
+        p.put("key.serializer", ByteArraySerializer.class.getName());
+        p.put("value.serializer", ByteArraySerializer.class.getName());
+        p.put("max.block.ms", "5000");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            assertThatThrownBy(() -> producer.partitionsFor("events")).isInstanceOf(TimeoutException.class);
+        } finally {
+            network.detachAppender(seen);
+            network.setLevel(level);
+            if (benign != null) {
+                context.getTurboFilterList().remove(benign);
+            }
+        }
+        List<String> kept = seen.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(kept).as("the client's WARN lines kept in 5 s of refused tries").isEmpty();
+    }
+
+    @Test
+    void onlyTheClientsWarningsOfEachTryAreLeftOut() {
+        BenignKafkaWarnings benign = new BenignKafkaWarnings();
+        Logger network = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient");
+        assertThat(benign.decide(null, network, Level.WARN, "[Producer clientId=p] Bootstrap broker {} disconnected",
+                null, null)).as("a bootstrap broker disconnected").hasToString("DENY");
+        assertThat(benign.decide(null, network, Level.WARN, "[Producer clientId=p] Connection to node {} ({}) "
+                + "failed authentication due to: {}", null, null)).as("an authentication failure").hasToString(
+                "NEUTRAL");
+        assertThat(benign.decide(null, network, Level.ERROR, "[Producer clientId=p] Bootstrap broker {} disconnected",
+                null, null)).as("not at WARN").hasToString("NEUTRAL");
+    }
+}
