@@ -97,9 +97,9 @@ public final class Forwarder implements AutoCloseable {
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(),
                 new UnreadableRecordSearch(() -> new KafkaConsumer<>(searchProperties(settings),
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()), pollRecords(settings)),
-                KafkaClientThreads.named(settings.replay() ? Set.of() : Set.of(
-                        KafkaClientThreads.producer(deadLetters.clientId()),
-                        KafkaClientThreads.admin(OpenTransactionWatch.clientId(settings.kafka())))),
+                // The open-transaction watch takes another admin client when its thread dies: not watched here.
+                KafkaClientThreads.named(settings.replay() ? Set.of()
+                        : Set.of(KafkaClientThreads.producer(deadLetters.clientId()))),
                 nanoClock);
     }
 

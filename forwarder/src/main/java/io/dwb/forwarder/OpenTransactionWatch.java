@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -68,7 +70,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     /** What the leaders answered: each answered partition's ends, and the partitions to hold back. */
     private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack) {}
 
-    private final Admin admin;
+    /** A new admin client of the forwarder's settings: after its thread died, the watch takes another. */
+    private final Supplier<Admin> admins;
+    /** The admin client's network thread, by name: to tell a reading failed because it died. */
+    private final String adminThread;
+    private volatile Admin admin;
+    private KafkaClientThreads adminThreads;
     private final LongSupplier clock;
     private final Thread thread;
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -83,8 +90,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private volatile Set<TopicPartition> watched = Set.of();
     private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
 
-    private OpenTransactionWatch(Admin admin, LongSupplier clock, Duration stalledAfter, ForwarderMetrics metrics) {
-        this.admin = admin;
+    private OpenTransactionWatch(Supplier<Admin> admins, String adminThread, LongSupplier clock,
+                                 Duration stalledAfter, ForwarderMetrics metrics) {
+        this.admins = admins;
+        this.adminThread = adminThread;
+        this.admin = admins.get();
+        this.adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
         this.clock = clock;
         this.stalls = new StalledPartitions(stalledAfter.toNanos());
         this.metrics = metrics;
@@ -103,7 +114,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         Properties p = new Properties();
         p.putAll(kafka);
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId(kafka));
-        return start(TopicProvisioner.admin(p, TIMEOUT), clock, stalledAfter, metrics);
+        return start(() -> TopicProvisioner.admin(p, TIMEOUT), KafkaClientThreads.admin(clientId(kafka)), clock,
+                stalledAfter, metrics);
     }
 
     /** The {@code client.id} of the watch's admin client, for the forwarder's Kafka settings {@code kafka}. */
@@ -114,7 +126,16 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     /** Starts the watch asking {@code admin}, which it closes. */
     static OpenTransactionWatch start(Admin admin, LongSupplier clock, Duration stalledAfter,
                                       ForwarderMetrics metrics) {
-        OpenTransactionWatch watch = new OpenTransactionWatch(admin, clock, stalledAfter, metrics);
+        return start(() -> admin, "", clock, stalledAfter, metrics);
+    }
+
+    /**
+     * Starts the watch asking the admin clients of {@code admins}, which it closes: another when the network thread
+     * of the one it asks, named {@code adminThread}, has died.
+     */
+    static OpenTransactionWatch start(Supplier<Admin> admins, String adminThread, LongSupplier clock,
+                                      Duration stalledAfter, ForwarderMetrics metrics) {
+        OpenTransactionWatch watch = new OpenTransactionWatch(admins, adminThread, clock, stalledAfter, metrics);
         watch.thread.start();
         return watch;
     }
@@ -144,38 +165,74 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
 
     private void run() {
         boolean failing = false;
+        boolean skipped = false;
+        long waitNanos = 0; // the first reading at once
         try {
-            do {
-                Set<TopicPartition> partitions = watched;
-                long askedAt = clock.getAsLong();
-                if (partitions.isEmpty()) {
-                    stalled(stalls.read(Map.of(), partitions, askedAt), askedAt); // none assigned: none stalled here
-                    continue;
-                }
+            while (!stop.await(waitNanos, TimeUnit.NANOSECONDS)) {
+                waitNanos = INTERVAL.toNanos();
                 try {
-                    Answers answers = read(partitions);
-                    last = new Reading(answers.heldBack(), askedAt);
-                    stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
-                    if (failing) {
-                        log.info("the partitions' open transactions are looked at again");
-                        failing = false;
+                    if (skipped) {
+                        log.warn("readings of the partitions' open transactions were skipped: the heap was full");
+                        skipped = false;
                     }
-                } catch (ExecutionException e) {
-                    if (!failing) {
-                        log.warn("the partitions' written and stable ends cannot be read ({}): until they are, "
-                                + "the lag alone says whether a quiet partition's records are all read, and a "
-                                + "transaction left open can make its hosts look silent", e.getMessage());
-                        failing = true;
+                    if (renewedAdmin()) {
+                        continue; // read with the new client at the next interval
                     }
+                    failing = readOnce(failing);
                 } catch (OutOfMemoryError e) {
                     // The delivery loop's poll of a record too large to read filled the heap for a moment (it
-                    // survives that: UnreadableRecordSearch): this reading is skipped, the next one a second later.
-                    log.warn("a reading of the partitions' open transactions was skipped: the heap was full");
+                    // survives that: UnreadableRecordSearch): this reading is skipped, and said at the next one
+                    // (nothing allocated here: a log line now could run out too, and end this thread).
+                    skipped = true;
                 }
-            } while (!stop.await(INTERVAL.toNanos(), TimeUnit.NANOSECONDS));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** One reading of the watched partitions' ends; returns whether readings fail (said once, until one goes). */
+    private boolean readOnce(boolean failing) throws InterruptedException {
+        Set<TopicPartition> partitions = watched;
+        long askedAt = clock.getAsLong();
+        if (partitions.isEmpty()) {
+            stalled(stalls.read(Map.of(), partitions, askedAt), askedAt); // none assigned: none stalled here
+            return failing;
+        }
+        try {
+            Answers answers = read(partitions);
+            last = new Reading(answers.heldBack(), askedAt);
+            stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
+            if (failing) {
+                log.info("the partitions' open transactions are looked at again");
+            }
+            return false;
+        } catch (ExecutionException e) {
+            if (!failing && !renewedAdmin()) {
+                log.warn("the partitions' written and stable ends cannot be read ({}): until they are, "
+                        + "the lag alone says whether a quiet partition's records are all read, and a "
+                        + "transaction left open can make its hosts look silent", e.getMessage());
+                return true;
+            }
+            return failing;
+        }
+    }
+
+    /**
+     * Whether the admin client's network thread had died (Kafka's threads end on an Error, logging it only: the
+     * shortage of memory of a poll of a record too large to read, which the delivery loop survives) and another
+     * client was taken: the watch's, which the forwarder does not need to deliver, need not end it.
+     */
+    private boolean renewedAdmin() {
+        String died = adminThreads.died();
+        if (died == null) {
+            return false;
+        }
+        log.warn("the Kafka admin client of the open-transaction watch lost its thread ({}): using a new one", died);
+        admin.close(Duration.ZERO);
+        admin = admins.get();
+        adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
+        return true;
     }
 
     /** Says what a reading at {@code nowNanos} changed, within {@link #LINES_PER_MINUTE}, and counts the stalls. */

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaClientThreads;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.lang.reflect.Proxy;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -108,6 +110,38 @@ class OpenTransactionWatchTest {
                 assertThat(watch.holdBack(UNREACHABLE)).as("hung: " + hung).isTrue();
                 assertThat(watch.holdBack(CAUGHT_UP)).as("hung: " + hung).isFalse();
             }
+        }
+    }
+
+    /**
+     * The admin client's network thread died (Kafka's threads end on an Error: the shortage of memory of a poll of a
+     * record too large to read, which the delivery loop survives): the watch takes another client and reads on.
+     * Before, every reading failed for good, and the forwarder exited at its per-second check of that thread.
+     */
+    @Test
+    void anAdminClientWhoseThreadDiedIsReplaced() throws InterruptedException {
+        String threadName = KafkaClientThreads.admin("dwb-forwarder-open-transactions");
+        CountDownLatch end = new CountDownLatch(1);
+        Thread network = new Thread(() -> {
+            try {
+                end.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, threadName);
+        network.setDaemon(true);
+        network.start();
+        AtomicInteger built = new AtomicInteger();
+        Admin dead = answering(new AtomicInteger(), (tp, committed) -> REFUSED); // "The AdminClient thread has exited"
+        Admin next = leaders(false);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> built.incrementAndGet() == 1 ? dead : next,
+                threadName, System::nanoTime, Duration.ofMinutes(2), new ForwarderMetrics())) {
+            end.countDown();
+            network.join();
+            watch.watch(Set.of(CAUGHT_UP, OPEN));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
+            assertThat(built).hasValue(2);
         }
     }
 
