@@ -75,6 +75,19 @@ class PacingDefaultTest {
         assertThat(Pacing.auto(queue).eps()).isEqualTo(900);
     }
 
+    /**
+     * wazuh-agentd starts with an ossec.conf whose command line holds "&&" or "2>&1" (os_xml has no entities), or
+     * whose comment holds "--": the forwarder stopped on it, exit 2, and its unit kept it down.
+     */
+    @Test
+    void anOssecConfWazuhAcceptsIsReadWithItsAmpersandsAndCommentedOutOptions() throws IOException {
+        String queue = install(AGENT.formatted("  <localfile>\n    <log_format>full_command</log_format>\n"
+                + "    <command>systemctl is-active docker && docker ps -q 2>&1 | wc -l</command>\n  </localfile>\n"
+                + "  <!-- <localfile><command>docker ps --format '{{.Names}}'</command></localfile> -->\n"
+                + "  <client_buffer><events_per_second>300</events_per_second></client_buffer>\n"));
+        assertThat(Pacing.auto(queue).eps()).isEqualTo(270);
+    }
+
     @Test
     void aDisabledBucketAManagerStandardOutputOrNoInstallationAreUnpaced() throws IOException {
         assertThat(Pacing.auto(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
