@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import org.w3c.dom.Element;
 
 /**
  * On a Wazuh agent, holds delivery while wazuh-agentd's anti-flooding buffer ({@code <client_buffer>}, {@code
@@ -81,9 +80,8 @@ final class AgentStateGate implements AlertSink {
                     + "can read", e.getMessage());
             return sink;
         }
-        Element buffer = ossec.last("client_buffer");
-        String disabled = buffer == null ? null : OssecConf.child(buffer, "disabled");
-        if (ossec.last("client") == null || disabled != null && disabled.strip().equalsIgnoreCase("yes")) {
+        ClientBuffer buffer = ClientBuffer.of(ossec); // every block, field by field, as agentd reads them
+        if (ossec.last("client") == null || buffer.off()) {
             return sink; // a manager (analysisd reads the queue), or an agent that forwards at once
         }
         Path state = conf.getParent().getParent().resolve(STATE_FILE);
@@ -97,8 +95,8 @@ final class AgentStateGate implements AlertSink {
         return gate;
     }
 
-    private static int queueSize(Element buffer) {
-        String given = buffer == null ? null : OssecConf.child(buffer, "queue_size");
+    private static int queueSize(ClientBuffer buffer) {
+        String given = buffer.queueSize();
         try {
             int size = given == null ? DEFAULT_QUEUE_SIZE : Integer.parseInt(given.strip());
             return size > 0 ? size : DEFAULT_QUEUE_SIZE;

@@ -146,6 +146,26 @@ class AgentStateGateTest {
         assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("holds 1 of its 1 events");
     }
 
+    /**
+     * wazuh-agentd reads every {@code <client_buffer>} block, each setting only what it names: a queue_size in an
+     * earlier block than the last one is the buffer's size (the gate took the last block whole, and 5,000).
+     */
+    @Test
+    void aQueueSizeInAnEarlierClientBufferBlockIsTheBuffersSize() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n")
+                + "<ossec_config>\n  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n"
+                + "</ossec_config>\n");
+        state("connected", "500");
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("holds 500 of its 1000 events");
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><disabled>yes</disabled></client_buffer>\n"
+                + "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n"));
+        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+                .as("disabled in an earlier block, not enabled again: events forwarded at once").isSameAs(recording);
+    }
+
     /** An ossec.conf agentd starts with (os_xml: '&' is text, "--" in a comment too) puts the gate on as any other. */
     @Test
     void anOssecConfWithAmpersandsAndDoubleDashCommentsIsAnAgentsAsWazuhReadsIt() throws Exception {
