@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import org.w3c.dom.Element;
 
 /**
  * On a Wazuh agent, holds delivery while wazuh-agentd's anti-flooding buffer ({@code <client_buffer>}, {@code
@@ -60,17 +60,28 @@ final class AgentStateGate implements AlertSink {
     /**
      * {@code sink} behind a gate when {@code wazuhQueue} is an agent's ({@code <home>/queue/sockets/queue}, its
      * ossec.conf with a {@code <client>} block and the anti-flooding buffer on), else {@code sink} itself. One line
-     * says it, for an agent; a WARN when the state cannot be read now (it is followed once it can).
+     * says it, for an agent; a WARN when the state cannot be read now (it is followed once it can). An ossec.conf that
+     * cannot be read or parsed is a WARN and no gate, not a stop: with {@code --eps} given nothing else reads it.
      */
     static AlertSink around(AlertSink sink, String wazuhQueue, LongSupplier nanoClock, LongSupplier wallMillis) {
         Path conf = "-".equals(wazuhQueue) ? null : Pacing.ossecConf(wazuhQueue);
-        if (conf == null || !Files.isRegularFile(conf) || !Files.isReadable(conf)) {
+        if (conf == null || !Files.isRegularFile(conf)) {
+            return sink; // no installation, or a container given only the sockets directory
+        }
+        OssecConf ossec;
+        try {
+            ossec = OssecConf.read(conf);
+        } catch (ConfigurationError e) {
+            // Malformed: only with --eps given, as --eps auto read the same file first and stopped on it. Not
+            // readable: --eps auto paced at Wazuh's default with a WARN of its own. Nothing else needs the file, and
+            // a stop (exit 2) is one the units do not restart from: the agent's buffer is then not watched.
+            log.warn("{}: delivery does not follow the Wazuh agent's state (it would wait while the agent's buffer "
+                    + "is filling or it is not connected to its manager) until the forwarder starts with a file it "
+                    + "can read", e.getMessage());
             return sink;
         }
-        OssecConf ossec = OssecConf.read(conf);
-        Element buffer = ossec.last("client_buffer");
-        String disabled = buffer == null ? null : OssecConf.child(buffer, "disabled");
-        if (ossec.last("client") == null || disabled != null && disabled.strip().equalsIgnoreCase("yes")) {
+        ClientBuffer buffer = ClientBuffer.of(ossec); // every block, field by field, as agentd reads them
+        if (ossec.last("client") == null || buffer.off()) {
             return sink; // a manager (analysisd reads the queue), or an agent that forwards at once
         }
         Path state = conf.getParent().getParent().resolve(STATE_FILE);
@@ -84,8 +95,8 @@ final class AgentStateGate implements AlertSink {
         return gate;
     }
 
-    private static int queueSize(Element buffer) {
-        String given = buffer == null ? null : OssecConf.child(buffer, "queue_size");
+    private static int queueSize(ClientBuffer buffer) {
+        String given = buffer.queueSize();
         try {
             int size = given == null ? DEFAULT_QUEUE_SIZE : Integer.parseInt(given.strip());
             return size > 0 ? size : DEFAULT_QUEUE_SIZE;

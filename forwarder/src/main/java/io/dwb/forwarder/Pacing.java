@@ -4,8 +4,6 @@ import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
-import org.w3c.dom.Element;
 
 /**
  * How fast delivery goes ({@code --eps}), and why, for the line that starts delivery. {@code --eps auto} (the
@@ -93,13 +91,12 @@ public record Pacing(int eps, String reason, String assumption) {
             return new Pacing(0, "unpaced: " + conf + " is a manager's (no <client> block): analysisd reads "
                     + "the queue and has no bucket that drops");
         }
-        Element buffer = ossec.last("client_buffer");
-        String disabled = buffer == null ? null : OssecConf.child(buffer, "disabled");
-        if (disabled != null && disabled.strip().toLowerCase(Locale.ROOT).equals("yes")) {
+        ClientBuffer buffer = ClientBuffer.of(ossec); // every block, field by field, as agentd reads them
+        if (buffer.off()) {
             return new Pacing(0, "unpaced: the agent's <client_buffer> is disabled in " + conf);
         }
         int agentRate = AGENT_EVENTS_PER_SECOND;
-        String rate = buffer == null ? null : OssecConf.child(buffer, "events_per_second");
+        String rate = buffer.eventsPerSecond();
         if (rate != null) {
             try {
                 agentRate = Integer.parseInt(rate.strip());

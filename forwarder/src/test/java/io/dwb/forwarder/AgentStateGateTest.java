@@ -3,6 +3,10 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Wazuh agent cut off from its manager keeps taking datagrams into its buffer and drops each one past its
@@ -139,6 +144,66 @@ class AgentStateGateTest {
         state("connected", "1");
         now += 1_000_000_000L;
         assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("holds 1 of its 1 events");
+    }
+
+    /**
+     * wazuh-agentd reads every {@code <client_buffer>} block, each setting only what it names: a queue_size in an
+     * earlier block than the last one is the buffer's size (the gate took the last block whole, and 5,000).
+     */
+    @Test
+    void aQueueSizeInAnEarlierClientBufferBlockIsTheBuffersSize() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n")
+                + "<ossec_config>\n  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n"
+                + "</ossec_config>\n");
+        state("connected", "500");
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("holds 500 of its 1000 events");
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><disabled>yes</disabled></client_buffer>\n"
+                + "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n"));
+        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+                .as("disabled in an earlier block, not enabled again: events forwarded at once").isSameAs(recording);
+    }
+
+    /** An ossec.conf agentd starts with (os_xml: '&' is text, "--" in a comment too) puts the gate on as any other. */
+    @Test
+    void anOssecConfWithAmpersandsAndDoubleDashCommentsIsAnAgentsAsWazuhReadsIt() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted("  <localfile>\n"
+                + "    <log_format>full_command</log_format>\n"
+                + "    <command>systemctl is-active docker && docker ps -q | wc -l</command>\n  </localfile>\n"
+                + "  <!-- <localfile><command>docker ps --format '{{.Names}}'</command></localfile> -->\n"));
+        state("disconnected", "0");
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("status 'disconnected'");
+    }
+
+    /**
+     * With {@code --eps} given nothing else needs ossec.conf: one the forwarder cannot read is a WARN and no gate, not
+     * a stop (exit 2, which the units' RestartPreventExitStatus=2 kept down) while building the forwarder.
+     */
+    @Test
+    void withEpsGivenAnOssecConfThatCannotBeReadLeavesTheGateOffWithAWarning() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config>\n  <client>\n</ossec_config>\n");
+        state("disconnected", "0");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(AgentStateGate.class);
+        logger.addAppender(logged);
+        try {
+            assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+                    .isSameAs(recording);
+            try (Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
+                    "--wazuh-queue", queue(), "--eps", "400"))) {
+                assertThat(forwarder).isNotNull();
+            }
+            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(2).allSatisfy(e ->
+                    assertThat(e.getFormattedMessage()).startsWith("malformed ossec.conf "
+                            + home.resolve("etc/ossec.conf") + ": line 3").contains("does not follow the Wazuh "
+                            + "agent's state"));
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 
     private AlertSink gate() {

@@ -68,11 +68,40 @@ class PacingDefaultTest {
         assertThat(Pacing.auto(queue).reason()).contains("500 (Wazuh's default)");
     }
 
+    /**
+     * wazuh-agentd reads every {@code <client_buffer>} block in file order (Read_ClientBuffer, once a block), each
+     * setting only the fields it names: a later block that leaves events_per_second out keeps the earlier one's. Taking
+     * the last block whole paced at 450/s an agent draining 100/s, which dropped the rest after it was committed.
+     */
     @Test
-    void theLastClientBufferBlockWinsAsInWazuh() throws IOException {
+    void clientBufferBlocksMergeFieldByFieldAsInWazuh() throws IOException {
         String queue = install(AGENT.formatted("  <client_buffer><events_per_second>100</events_per_second>"
                 + "</client_buffer>\n  <client_buffer><events_per_second>1000</events_per_second></client_buffer>\n"));
-        assertThat(Pacing.auto(queue).eps()).isEqualTo(900);
+        assertThat(Pacing.auto(queue).eps()).as("a field given twice: the last value").isEqualTo(900);
+        install(AGENT.formatted("  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n")
+                + "<ossec_config>\n  <client_buffer><queue_size>2000</queue_size></client_buffer>\n</ossec_config>\n");
+        Pacing merged = Pacing.auto(queue);
+        assertThat(merged.eps()).as("90 % of the 100/s agentd drains at").isEqualTo(90);
+        assertThat(merged.reason()).contains("events_per_second> 100 in");
+        install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"
+                + "  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n"));
+        assertThat(Pacing.auto(queue).eps()).as("still disabled: the later block does not say otherwise").isZero();
+        install(AGENT.formatted("  <client_buffer><disable>yes</disable><length>900</length></client_buffer>\n"
+                + "  <client_buffer><disabled>no</disabled></client_buffer>\n"));
+        assertThat(Pacing.auto(queue).eps()).as("<disable>, Wazuh's older name, is the same field").isEqualTo(450);
+    }
+
+    /**
+     * wazuh-agentd starts with an ossec.conf whose command line holds "&&" or "2>&1" (os_xml has no entities), or
+     * whose comment holds "--": the forwarder stopped on it, exit 2, and its unit kept it down.
+     */
+    @Test
+    void anOssecConfWazuhAcceptsIsReadWithItsAmpersandsAndCommentedOutOptions() throws IOException {
+        String queue = install(AGENT.formatted("  <localfile>\n    <log_format>full_command</log_format>\n"
+                + "    <command>systemctl is-active docker && docker ps -q 2>&1 | wc -l</command>\n  </localfile>\n"
+                + "  <!-- <localfile><command>docker ps --format '{{.Names}}'</command></localfile> -->\n"
+                + "  <client_buffer><events_per_second>300</events_per_second></client_buffer>\n"));
+        assertThat(Pacing.auto(queue).eps()).isEqualTo(270);
     }
 
     @Test

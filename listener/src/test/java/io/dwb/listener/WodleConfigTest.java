@@ -44,6 +44,27 @@ class WodleConfigTest {
         assertThat(c).isEqualTo(new WodleConfig(false, true, Duration.ofSeconds(60), 5));
     }
 
+    /**
+     * The wodle's settings are read as Wazuh reads ossec.conf (os_xml): a bare '&' in another block's command line and
+     * a "--" in a comment, which wazuh-agentd starts with, stopped the listener (exit 2, kept down by its unit).
+     */
+    @Test
+    void anOssecConfWithAmpersandsAndDoubleDashCommentsIsReadAsWazuhReadsIt() {
+        WodleConfig c = WodleConfig.parse("""
+                <ossec_config>
+                  <localfile>
+                    <log_format>full_command</log_format>
+                    <command>systemctl is-active docker && docker ps -q 2>&1 | wc -l</command>
+                  </localfile>
+                  <!-- <localfile><command>docker ps --format '{{.Names}}'</command></localfile> -->
+                  <wodle name="docker-listener">
+                    <interval>2m</interval>
+                  </wodle>
+                </ossec_config>
+                """, "ossec.conf");
+        assertThat(c).isEqualTo(new WodleConfig(false, true, Duration.ofMinutes(2), 5));
+    }
+
     @Test
     void disabledYes() {
         WodleConfig c = WodleConfig.parse("<ossec_config><wodle name=\"docker-listener\"><disabled>yes</disabled>"

@@ -5,6 +5,8 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -18,7 +20,12 @@ import org.xml.sax.SAXParseException;
 
 /**
  * A Wazuh {@code ossec.conf} read as Wazuh reads it: several {@code <ossec_config>} roots (not one XML document)
- * taken together, and for an element given more than once, the last one wins. No DTD, no entity expansion.
+ * taken together, and for an element given more than once, the last one wins (a caller that merges repeated blocks as
+ * Wazuh does reads {@link #all}). Wazuh's reader is not an XML parser but its own (os_xml, {@code
+ * src/shared/os_xml/os_xml.c}), and a file it takes must be taken here too: wazuh-agentd runs with it, while the
+ * forwarder and the listener stopped on it (exit 2, which their units' RestartPreventExitStatus=2 keeps down). So the
+ * text is turned into the XML that means what os_xml reads ({@link #asOsXmlReadsIt}) before it is parsed; what os_xml
+ * refuses (an element or a comment not closed) is refused.
  */
 public final class OssecConf {
     private final Document document;
@@ -32,7 +39,9 @@ public final class OssecConf {
     /** @throws ConfigurationError when the file cannot be read or is not well-formed */
     public static OssecConf read(Path file) {
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            // Decoded leniently (a byte that is not UTF-8 becomes U+FFFD): os_xml reads bytes, and a Latin-1 accent in
+            // a comment must not stop what agentd runs with.
+            return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString());
         } catch (IOException e) {
             throw new ConfigurationError("cannot read ossec.conf " + file + ": " + e.getMessage(), e);
         }
@@ -40,7 +49,7 @@ public final class OssecConf {
 
     /** {@code source} names the file in messages. */
     public static OssecConf parse(String text, String source) {
-        String body = text.replaceFirst("^\\s*<\\?xml[^>]*\\?>", "");
+        String body = asOsXmlReadsIt(text.replaceFirst("^\\s*<\\?xml[^>]*\\?>", ""), source);
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
@@ -57,6 +66,76 @@ public final class OssecConf {
         }
     }
 
+    /**
+     * {@code text} as XML 1.0 that says what os_xml reads in it, on the same lines (for messages):
+     * <ul>
+     * <li>os_xml has no entities: every {@code &} is a character ({@code &&} and {@code 2>&1} in a {@code <command>},
+     * but also {@code &amp;}, which agentd reads as those five characters), so each becomes {@code &amp;}. No DTD or
+     * entity can then reach the parser.</li>
+     * <li>os_xml takes {@code <!} anywhere for the start of a comment and ends it at the first {@code -->} or
+     * {@code !>} ({@code _oscomment}); a {@code --} inside it is text (XML 1.0 refuses it: a commented-out {@code
+     * docker ps --format}). Comments are dropped here, but their line ends kept; one not closed is malformed, as for
+     * os_xml. A {@code <!DOCTYPE} or {@code <![CDATA[} is such a comment for os_xml, and here too.</li>
+     * <li>A {@code ]]>} in text is text for os_xml (no CDATA sections); XML 1.0 refuses it outside one.</li>
+     * </ul>
+     * What os_xml does beyond this (a {@code \<} in a value kept as text, a {@code <!} inside an attribute's value not
+     * a comment) is not followed: rare enough, and such a file is still refused, never misread quietly.
+     */
+    static String asOsXmlReadsIt(String text, String source) {
+        StringBuilder xml = new StringBuilder(text.length() + 64);
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '<' && text.startsWith("!", i + 1)) {
+                int end = commentEnd(text, i + 2);
+                if (end < 0) {
+                    throw new ConfigurationError("malformed ossec.conf " + source + ": line " + lineAt(text, i)
+                            + ": a comment is not closed (Wazuh ends one at the first --> or !>)");
+                }
+                for (int k = i; k < end; k++) {
+                    if (text.charAt(k) == '\n') {
+                        xml.append('\n');
+                    }
+                }
+                i = end;
+                continue;
+            }
+            if (c == '&') {
+                xml.append("&amp;");
+            } else if (c == '>' && xml.length() >= 2 && xml.charAt(xml.length() - 1) == ']'
+                    && xml.charAt(xml.length() - 2) == ']') {
+                xml.append("&gt;");
+            } else {
+                xml.append(c);
+            }
+            i++;
+        }
+        return xml.toString();
+    }
+
+    /** Where the comment whose text starts at {@code from} ends (just past its {@code -->} or {@code !>}); -1 if not. */
+    private static int commentEnd(String text, int from) {
+        int dashes = text.indexOf("-->", from);
+        int bang = text.indexOf("!>", from);
+        if (dashes < 0 && bang < 0) {
+            return -1;
+        }
+        if (bang < 0 || dashes >= 0 && dashes < bang) { // the two never overlap: the first one read ends it
+            return dashes + 3;
+        }
+        return bang + 2;
+    }
+
+    private static int lineAt(String text, int index) {
+        int line = 1;
+        for (int k = 0; k < index; k++) {
+            if (text.charAt(k) == '\n') {
+                line++;
+            }
+        }
+        return line;
+    }
+
     /** The file, for messages. */
     public String source() {
         return source;
@@ -71,6 +150,16 @@ public final class OssecConf {
             if (name == null || name.equals(e.getAttribute("name"))) {
                 found = e;
             }
+        }
+        return found;
+    }
+
+    /** Every element named {@code tag} anywhere in the file, in file order. */
+    public List<Element> all(String tag) {
+        NodeList all = document.getElementsByTagName(tag);
+        List<Element> found = new ArrayList<>(all.getLength());
+        for (int i = 0; i < all.getLength(); i++) {
+            found.add((Element) all.item(i));
         }
         return found;
     }
