@@ -11,6 +11,7 @@ import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsEndpoint;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,29 +23,44 @@ import org.slf4j.LoggerFactory;
 /**
  * The listener and the forwarder running side by side on their own threads, against one broker. Either stopping
  * on its own (the engine gone for good, a fatal error, an {@link Error} too) stops the other; a requested stop
- * stops the listener first (it commits what it read), then the forwarder (it commits what Wazuh accepted).
+ * asks both at once (the listener commits what it read, the forwarder what Wazuh accepted: neither needs the
+ * other, only the broker, which is closed after them), and the whole of it, the resources' close included, is held
+ * to one deadline: {@code stopTimeout} from the request. Before, the forwarder was asked only once the listener had
+ * ended (up to 30 s), then waited for up to 30 s more, so a listener slow to stop used up the wodle's 10 s before
+ * SIGKILL, or systemd's 60 s, before the forwarder's last commit and the broker's close.
  */
 final class Bridge {
     private static final Logger log = LoggerFactory.getLogger(Bridge.class);
-    private static final long STOP_WAIT_SECONDS = 30;
 
     private final Stage listener;
     private final Stage forwarder;
     private final AutoCloseable resources;
+    private final Duration stopTimeout;
     private final Thread listenerThread;
     private final Thread forwarderThread;
     private final CountDownLatch somethingEnded = new CountDownLatch(1);
     private final AtomicReference<Integer> listenerExit = new AtomicReference<>();
     private final AtomicReference<StageFailure> failure = new AtomicReference<>();
     private volatile boolean stopping;
+    /** {@link System#nanoTime} of the first stop request, or of the first stage's end: what the deadline counts from. */
+    private long stopAskedAt;
+    private boolean stopAsked;
+
+    /** With the service's stop timeout ({@link StopBudget#SERVICE}'s share of it). */
+    Bridge(Stage listener, Stage forwarder, AutoCloseable resources) {
+        this(listener, forwarder, resources, StopBudget.SERVICE.bridge());
+    }
 
     /**
-     * @param resources closed once both stages stopped (the forwarder's clients, the metrics endpoint)
+     * @param resources   closed once the forwarder stopped, or once {@code stopTimeout} passed (the forwarder's
+     *                    clients, the metrics endpoint: nothing the listener uses)
+     * @param stopTimeout how long the stop may take, from its request to the resources' close
      */
-    Bridge(Stage listener, Stage forwarder, AutoCloseable resources) {
+    Bridge(Stage listener, Stage forwarder, AutoCloseable resources, Duration stopTimeout) {
         this.listener = listener;
         this.forwarder = forwarder;
         this.resources = resources;
+        this.stopTimeout = stopTimeout;
         this.listenerThread = new Thread(() -> run(listener, true), listener.name());
         this.forwarderThread = new Thread(() -> run(forwarder, false), forwarder.name());
     }
@@ -55,7 +71,7 @@ final class Bridge {
      * @param stages applied to each stage before it starts: the identity, except where a test injects a fault
      */
     static Bridge start(ListenerSettings listenerSettings, ForwarderSettings forwarderSettings, Properties kafka,
-                        MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages) {
+                        MetricsEndpoint.Binding metricsBinding, UnaryOperator<Stage> stages, Duration stopTimeout) {
         EventQueue queue = new EventQueue(listenerSettings.queueCapacity(), listenerSettings.queueBytes());
         Forwarder forwarder = new Forwarder(forwarderSettings);
         // One set of Kafka client metrics for both stages (the forwarder's, which the listener's producer joins):
@@ -89,7 +105,7 @@ final class Bridge {
                 () -> {
                     closeQuietly(forwarder);
                     endpoint.close();
-                });
+                }, stopTimeout);
         bridge.start();
         return bridge;
     }
@@ -99,40 +115,73 @@ final class Bridge {
         listenerThread.start();
     }
 
-    /** Thread-safe, from a signal handler too. */
+    /** Thread-safe, from a signal handler too: asks both stages at once. */
     void requestStop() {
+        stopAskedAt();
         stopping = true;
         listener.stop().run();
+        forwarder.stop().run();
         somethingEnded.countDown();
     }
 
     /**
-     * Blocks until a stop is requested or one side ends, then stops both in order.
+     * Blocks until a stop is requested or one side ends, then stops both, waiting for them and for the resources'
+     * close up to the stop's deadline ({@code stopTimeout} from the request): what is still running then is left to
+     * the broker's close and the process's exit.
      *
      * @return the listener's exit code (0 after a requested stop)
      * @throws StageFailure what ended either side, if it failed
      */
     int awaitStopped() throws InterruptedException {
         somethingEnded.await();
+        long deadline = stopAskedAt() + stopTimeout.toNanos();
         stopping = true;
         listener.stop().run();
-        listenerThread.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
         forwarder.stop().run();
-        forwarderThread.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
-        try {
-            resources.close();
-        } catch (Exception e) {
-            log.debug("closing the bridge's resources", e);
+        // The resources are the forwarder's (and the metrics endpoint): closed once it stopped, while the listener
+        // may still be finishing its last transaction.
+        joinUntil(forwarderThread, deadline);
+        Thread closing = new Thread(() -> {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                log.debug("closing the bridge's resources", e);
+            }
+        }, "bridge-close");
+        closing.setDaemon(true);
+        closing.start();
+        joinUntil(listenerThread, deadline);
+        joinUntil(closing, deadline);
+        for (Stage stage : new Stage[] {listener, forwarder}) {
+            if ((stage == listener ? listenerThread : forwarderThread).isAlive()) {
+                log.warn("the {} did not stop within the stop's {} ms: left to the broker's close and the exit",
+                        stage.name(), stopTimeout.toMillis());
+            }
         }
-        if (listenerThread.isAlive() || forwarderThread.isAlive()) {
-            log.warn("the {} did not stop within {} s", listenerThread.isAlive() ? listener.name() : forwarder.name(),
-                    STOP_WAIT_SECONDS);
+        if (closing.isAlive()) {
+            log.warn("the forwarder's clients and the metrics endpoint did not close within the stop's {} ms: left to "
+                    + "the broker's close and the exit", stopTimeout.toMillis());
         }
         if (failure.get() != null) {
             throw failure.get();
         }
         Integer code = listenerExit.get();
         return code == null ? Launcher.EXIT_OK : code;
+    }
+
+    private synchronized long stopAskedAt() {
+        if (!stopAsked) {
+            stopAsked = true;
+            stopAskedAt = System.nanoTime();
+        }
+        return stopAskedAt;
+    }
+
+    private static void joinUntil(Thread thread, long deadlineNanos) throws InterruptedException {
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            TimeUnit.NANOSECONDS.timedJoin(thread, left);
+        }
     }
 
     /** Any Throwable: an Error left to the thread would end it silently and the process with exit 0. */

@@ -22,6 +22,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * holds what kafka tools need to connect. Any local user may still open connections: each listener takes a bounded
  * number, and reads little before a login, so they cannot run this process out of descriptors or heap.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements StandaloneCommand.Broker {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
     private static final String HOST = "127.0.0.1";
@@ -113,6 +114,15 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param port    the client port on 127.0.0.1; 0 picks a free one
      */
     public static EmbeddedKafka start(Path dataDir, BrokerPorts.ClientPort port) {
+        return start(dataDir, port, () -> false);
+    }
+
+    /**
+     * As {@link #start(Path, BrokerPorts.ClientPort)}, returning early, the broker running but maybe not ready for
+     * clients, once {@code stopRequested} is true: the caller closes it. Kafka's own start (its log recovery
+     * included) is not cut short: stopped midway, the next start would recover again.
+     */
+    static EmbeddedKafka start(Path dataDir, BrokerPorts.ClientPort port, BooleanSupplier stopRequested) {
         BrokerLogging.quiet();
         Path home = dataDir.toAbsolutePath().normalize();
         Path logDir = home.resolve("kafka");
@@ -146,10 +156,37 @@ public final class EmbeddedKafka implements AutoCloseable {
                     + logDir + "): " + e.getMessage(), e);
         }
         EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir, credentials, internalPort, controllerPort);
-        kafka.authorizeClientUser(HOST + ":" + internalPort);
-        kafka.awaitReady(kafka.clientProperties());
-        PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
+        // Whatever fails from here on (a SCRAM call, the wait for readiness, client.properties on a full disk or a
+        // read-only directory) closes the running broker: before, a failed write left it running, never closed.
+        closedOnFailure(kafka, () -> {
+            if (!stopRequested.getAsBoolean()) {
+                kafka.authorizeClientUser(HOST + ":" + internalPort, stopRequested);
+            }
+            if (!stopRequested.getAsBoolean()) {
+                kafka.awaitReady(kafka.clientProperties(), stopRequested);
+            }
+            if (!stopRequested.getAsBoolean()) {
+                PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
+            }
+        });
         return kafka;
+    }
+
+    /**
+     * Runs the rest of a start once {@code broker} runs; when it fails, closes the broker (a failure to close is
+     * added to the start's) and rethrows.
+     */
+    static void closedOnFailure(AutoCloseable broker, Runnable rest) {
+        try {
+            rest.run();
+        } catch (RuntimeException | Error e) {
+            try {
+                broker.close();
+            } catch (Exception | Error closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -184,13 +221,16 @@ public final class EmbeddedKafka implements AutoCloseable {
      * credentials once (a credentials file someone widened, a data dir of a version without them) could add a user
      * of their own, and new credentials would not have shut them out.
      */
-    private void authorizeClientUser(String internalBootstrap) {
+    private void authorizeClientUser(String internalBootstrap, BooleanSupplier stopRequested) {
         Properties p = new Properties();
         p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrap);
         p.setProperty(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, SASL_PLAINTEXT);
         p.setProperty(SaslConfigs.SASL_MECHANISM, "PLAIN");
         p.setProperty(SaslConfigs.SASL_JAAS_CONFIG, credentials.brokerJaas());
-        awaitReady(p);
+        awaitReady(p, stopRequested);
+        if (stopRequested.getAsBoolean()) {
+            return;
+        }
         try (Admin admin = Admin.create(p)) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(credentials.clientUser(),
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
@@ -198,12 +238,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             removeOtherLogins(admin);
             removeDynamicBrokerConfigs(admin);
         } catch (ExecutionException | TimeoutException e) {
-            close();
             throw new IllegalStateException("cannot create the client user on the embedded Kafka broker: "
                     + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close();
             throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
         }
     }
@@ -356,19 +394,19 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * startup() returns before the broker is unfenced, and a new SCRAM user reaches the broker's cache a moment
-     * after the controller accepted it; clients connecting earlier only see retries or a refused login.
+     * after the controller accepted it; clients connecting earlier only see retries or a refused login. Returns
+     * early, not ready, once a stop is requested.
      */
-    private void awaitReady(Properties client) {
+    private void awaitReady(Properties client, BooleanSupplier stopRequested) {
         try (Admin admin = Admin.create(client)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
+            while (!stopRequested.getAsBoolean()) {
                 try {
                     if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
                         return;
                     }
                 } catch (Exception e) {
                     if (System.nanoTime() > deadline) {
-                        close();
                         throw new IllegalStateException("the embedded Kafka broker on " + client.getProperty(
                                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
                                 + " did not become ready within 60 s: " + e.getMessage(), e);
@@ -378,7 +416,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close();
             throw new IllegalStateException("interrupted while the embedded Kafka broker started", e);
         }
     }

@@ -10,6 +10,7 @@ import io.dwb.schemas.Topics;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.KafkaClientConfig;
+import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsOption;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicPlan;
@@ -19,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,10 +82,20 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "check (env: DWB_WAZUH_HOME).")
     Path wazuhHome;
 
+    @Option(names = "--stop-timeout", paramLabel = "DURATION", converter = DurationArgument.Converter.class,
+            description = "How long a stop (SIGTERM) may take, the broker's close included: what is still running "
+                    + "then is left to the broker's close and the exit. Default: 8s when wazuh-modulesd started the "
+                    + "process (the wodle: it kills it 10 s after SIGTERM, wazuh_modules.kill_timeout), 55s "
+                    + "otherwise (the units' TimeoutStopSec=60s) (env: DWB_STOP_TIMEOUT).")
+    Duration stopTimeout;
+
     @Mixin
     MetricsOption metrics;
 
     private final UnaryOperator<Stage> stages;
+    private final Consumer<Runnable> onStop;
+    private final Consumer<ListenerSettings> engineProbe;
+    private final BrokerStart brokerStart;
 
     public StandaloneCommand() {
         this(UnaryOperator.identity());
@@ -90,7 +103,36 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     /** @param stages applied to the listener's and the forwarder's stage: how a test injects a fault into them */
     StandaloneCommand(UnaryOperator<Stage> stages) {
+        this(stages, StopSignal::onStop, StandaloneCommand::probeEngine, EmbeddedKafka::start);
+    }
+
+    /**
+     * @param onStop      sets the stop signal's handler ({@link StopSignal#onStop}; a test's, which keeps it)
+     * @param engineProbe the ping of the engine before anything starts
+     * @param brokerStart {@link EmbeddedKafka#start(Path, BrokerPorts.ClientPort, BooleanSupplier)}, or a test's
+     */
+    StandaloneCommand(UnaryOperator<Stage> stages, Consumer<Runnable> onStop, Consumer<ListenerSettings> engineProbe,
+                      BrokerStart brokerStart) {
         this.stages = stages;
+        this.onStop = onStop;
+        this.engineProbe = engineProbe;
+        this.brokerStart = brokerStart;
+    }
+
+    /** What the command needs of its broker. */
+    interface Broker extends AutoCloseable {
+        String bootstrapServers();
+
+        Properties clientProperties();
+
+        @Override
+        void close();
+    }
+
+    /** Starts the broker; returns early, maybe not ready, once {@code stopRequested} is true (the caller closes it). */
+    @FunctionalInterface
+    interface BrokerStart {
+        Broker start(Path dataDir, BrokerPorts.ClientPort port, BooleanSupplier stopRequested);
     }
 
     @Override
@@ -109,26 +151,44 @@ public final class StandaloneCommand implements Callable<Integer> {
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
                 ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, metrics.unhealthyAfter(),
                 null);
+        // Before anything starts (once the options are known good): a stop during the start (the broker's log
+        // recovery, its SCRAM and admin calls, the topics) is a stop, the broker closed, exit 0; without a handler
+        // yet, the JVM ended at once with 143, the broker unclosed.
+        StopRequest stop = new StopRequest();
+        onStop.accept(stop::request);
+        StopBudget budget = StopBudget.of(stopTimeout, StopBudget.parentCommand());
         if (wazuhHome != null) {
             String warning = StockWodle.warning(wazuhHome);
             if (warning != null) {
                 log.warn(warning);
             }
         }
-        probeEngine(listenerSettings);
+        engineProbe.accept(listenerSettings);
+        if (stop.getAsBoolean()) {
+            log.info("stopped before the broker started");
+            return Launcher.EXIT_OK;
+        }
         String otherInstall = OtherInstallData.warning(dataDir, OtherInstallData.KNOWN); // before the broker formats it
         if (otherInstall != null) {
             log.warn(otherInstall);
         }
 
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
-                : BrokerPorts.ClientPort.asked(kafkaPort))) {
+        try (Broker kafka = brokerStart.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
+                : BrokerPorts.ClientPort.asked(kafkaPort), stop)) {
+            if (stop.getAsBoolean()) {
+                log.info("stop requested while the broker started: closing it");
+                return Launcher.EXIT_OK;
+            }
             log.info("Kafka broker on {} (data in {}); alerts to {}, {}", kafka.bootstrapServers(),
                     dataDir.toAbsolutePath().normalize(), toStandardOutput ? "standard output" : wazuhQueue
                             + (Files.exists(Path.of(wazuhQueue)) ? "" : " (not there yet: they wait until it is)"),
                     forwarderSettings.pacing().reason());
             Properties clients = kafka.clientProperties();
             StandaloneTopics.ensure(clients, topics);
+            if (stop.getAsBoolean()) {
+                log.info("stop requested while the broker started: closing it");
+                return Launcher.EXIT_OK;
+            }
             // The broker is in this JVM: a retry (CONCURRENT_TRANSACTIONS while the previous transaction's markers
             // are written) costs nothing, so retry soon rather than after the default 100 ms .. 1 s backoff.
             clients.setProperty("retry.backoff.ms", "10");
@@ -137,10 +197,11 @@ public final class StandaloneCommand implements Callable<Integer> {
             Properties forwarderClients = KafkaClientConfig.with(clients, new Properties());
             forwarderClients.setProperty("fetch.max.wait.ms", "100");
             Bridge bridge = Bridge.start(listenerSettings, forwarderSettings.withKafka(forwarderClients), clients,
-                    metrics.binding(), stages);
-            // The listener commits its transaction, the forwarder its offsets, then the broker stops, and call()
-            // returns 0.
-            StopSignal.onStop(bridge::requestStop);
+                    metrics.binding(), stages, budget.bridge());
+            // Both asked at once: the listener commits its transaction, the forwarder its offsets, within the
+            // budget's share; then the broker stops in what remains of it, and call() returns 0. A stop asked
+            // since the broker's start, at once.
+            stop.handTo(bridge::requestStop);
             return bridge.awaitStopped();
         } finally {
             log.info("stopped");
