@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * {@code analysisd.state_interval} (5 s by default); it is read again at most once a second while the forwarder
  * sends, and delivery waits (a refusal, so the delivery loop's pause: records stay in Kafka, uncommitted) while {@code
  * event_queue_usage} is {@value #FULL_FROM} or more. Each rise of {@code events_dropped} (a count since analysisd
- * started from Wazuh 4.4, per state interval before: a file with {@code *_edps} fields) goes to {@code dropped} (a
+ * started in the later 4.x files, marked "will be deprecated"; a count per state interval, zeroed after each write, in
+ * older ones, which have {@code *_edps} fields) goes to {@code dropped} (a
  * metric) and to a WARN, at most one a minute: drops of any source, the bridge's among them or not. A state file
  * missing, unreadable, not a regular file, or not written for {@link #STALE_AFTER_MILLIS} says nothing: delivery goes
  * on as without the gate (with a WARN). Not thread-safe: one writer sends; the clocks are passed in.
@@ -200,7 +201,7 @@ final class AnalysisdStateGate implements AlertSink {
         } catch (NumberFormatException e) {
             return;
         }
-        boolean perInterval = values.keySet().stream().anyMatch(k -> k.endsWith("_edps")); // before Wazuh 4.4
+        boolean perInterval = values.keySet().stream().anyMatch(k -> k.endsWith("_edps")); // older files: zeroed after each write
         long since = droppedThen < 0 ? 0 : perInterval || total < droppedThen ? total : total - droppedThen;
         droppedThen = total;
         countedWrite = state.modifiedMillis();

@@ -88,7 +88,7 @@ class AnalysisdStateGateTest {
     }
 
     /**
-     * From Wazuh 4.4, events_dropped counts from analysisd's start: the first reading is a baseline (drops before this
+     * In later 4.x state files (marked "will be deprecated"), events_dropped counts from analysisd's start: the first reading is a baseline (drops before this
      * forwarder watched), each rise after it is counted, a fall is a restarted analysisd. One WARN at once, then at
      * most one a minute with what came meanwhile.
      */
@@ -121,9 +121,9 @@ class AnalysisdStateGateTest {
         assertThat(sent).containsExactly("a", "b", "c", "d", "e");
     }
 
-    /** Before Wazuh 4.4 analysisd zeroed its counters after each write: each write's events_dropped is new drops. */
+    /** Older analysisd zeroed its counters after each write (with _edps rates): each write's events_dropped is new. */
     @Test
-    void beforeWazuh44EachWritesEventsDroppedAreNewDrops() throws Exception {
+    void inOlderStateFilesEachWritesEventsDroppedAreNewDrops() throws Exception {
         oldState("0.00", 7);
         AlertSink gate = gate();
         gate.send(bytes("a"));
@@ -229,7 +229,7 @@ class AnalysisdStateGateTest {
         return home.resolve(AnalysisdStateGate.STATE_FILE);
     }
 
-    /** What wazuh-analysisd writes (4.4 and later: counts since its start), the values that matter here. */
+    /** What wazuh-analysisd writes (later 4.x: counts since its start), the values that matter here. */
     private void state(String eventQueueUsage, long eventsDropped) throws IOException {
         write("# State file for wazuh-analysisd\n# THIS FILE WILL BE DEPRECATED IN FUTURE VERSIONS\n\n"
                 + "# Total events decoded\ntotal_events_decoded='1200'\n\n"
@@ -245,7 +245,7 @@ class AnalysisdStateGateTest {
                 + "# Rule matching queue size\nrule_matching_queue_size='16384'\n");
     }
 
-    /** What wazuh-analysisd wrote before 4.4: counters zeroed after each write, with per-second rates ({@code _edps}). */
+    /** What older wazuh-analysisd wrote: counters zeroed after each write, with per-second rates ({@code _edps}). */
     private void oldState(String eventQueueUsage, long eventsDropped) throws IOException {
         write("# State file for wazuh-analysisd\n\n# Total events decoded\ntotal_events_decoded='120'\n\n"
                 + "# Syscheck events decoded\nsyscheck_events_decoded='0'\nsyscheck_edps='0'\n\n"
