@@ -116,7 +116,7 @@ class PacingDefaultTest {
 
     /**
      * A manager's analysisd reads the socket without ever stopping and drops each event that finds its event queue
-     * (16,384) full: unpaced, a backlog after an outage (86,000 alerts/s) overflowed it within a second, after the
+     * (16,384) full: unpaced, a backlog after an outage (tens of thousands of alerts/s) overflowed it within a second, after the
      * forwarder committed every alert. Paced so that the state gate, which sees the queue every 5 s, stops in time.
      */
     @Test
