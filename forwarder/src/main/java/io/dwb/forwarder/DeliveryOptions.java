@@ -47,7 +47,9 @@ public final class DeliveryOptions {
             description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90%% of the Wazuh "
                     + "agent's <client_buffer><events_per_second> (500 unless its ossec.conf says otherwise) when "
                     + "--wazuh-queue is an agent's <home>/queue/sockets/queue, which drops beyond it (5%% for a "
-                    + "replay, which runs beside the live forwarder); otherwise unpaced (env: DWB_EPS).")
+                    + "replay, which runs beside the live forwarder); a manager's: 1000 (250 for a replay), or 90%% "
+                    + "of analysisd's <global><limits><eps><maximum> when lower, as analysisd drops what overflows "
+                    + "its event queue; otherwise unpaced (env: DWB_EPS).")
     String eps;
 
     @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "200000",

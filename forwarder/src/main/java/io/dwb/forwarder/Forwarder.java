@@ -57,9 +57,10 @@ public final class Forwarder implements AutoCloseable {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
-                : AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
+                : AnalysisdStateGate.around(AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
                         new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
-                        settings.wazuhQueue(), nanoClock, System::currentTimeMillis);
+                        settings.wazuhQueue(), nanoClock, System::currentTimeMillis),
+                        settings.wazuhQueue(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),

@@ -51,6 +51,10 @@ public final class ForwarderMetrics {
     private final Counter resendRefused = Counter.builder().name("dwb_forwarder_resend_refused_total")
             .help("Datagrams of the resend window a new Wazuh queue socket refused for their size, left out")
             .register(registry);
+    private final Counter wazuhDropped = Counter.builder().name("dwb_forwarder_wazuh_events_dropped_total")
+            .help("Events wazuh-analysisd reported dropping (its input queues full; events_dropped of its state "
+                    + "file, on a manager, while the forwarder sends): of every source, the bridge's alerts among "
+                    + "them or not").register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
     private final Counter replayRefused = Counter.builder().name("dwb_forwarder_replay_refused_total")
@@ -158,6 +162,15 @@ public final class ForwarderMetrics {
 
     void resendRefused() {
         resendRefused.inc();
+    }
+
+    /** {@code events} more that wazuh-analysisd says it dropped. */
+    void wazuhDropped(long events) {
+        wazuhDropped.inc(events);
+    }
+
+    public long wazuhDroppedTotal() {
+        return (long) wazuhDropped.get();
     }
 
     void replaySkipped() {

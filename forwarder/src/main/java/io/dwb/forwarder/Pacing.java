@@ -4,6 +4,7 @@ import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.w3c.dom.Element;
 
 /**
  * How fast delivery goes ({@code --eps}), and why, for the line that starts delivery. {@code --eps auto} (the
@@ -13,9 +14,14 @@ import java.nio.file.Path;
  * the forwarder committed it; the bucket also takes the agent's own modules' events, so the bridge keeps to
  * {@value #SHARE_PERCENT} % of that rate. A replay takes {@value #REPLAY_SHARE_PERCENT} %: it runs beside the live
  * forwarder, which does not know of it, and the two at 90 % each overflowed the bucket; together they leave the
- * agent's modules 5 %. A manager's queue is read by analysisd, which has no such bucket:
- * unpaced. A queue socket laid out as Wazuh's whose ossec.conf cannot be read: paced as an agent of Wazuh's default
- * rate, with a WARN. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says
+ * agent's modules 5 %. A manager's queue is read by analysisd, whose input thread never stops reading and drops each
+ * event that finds its event queue ({@code analysisd.decode_event_queue_size}, 16,384 by default) full: paced at
+ * {@value #MANAGER_EPS} a second ({@value #MANAGER_REPLAY_EPS} for a replay), which {@link AnalysisdStateGate} can
+ * stop in time (it reads analysisd's state, written every 5 s: 6 s at {@value #MANAGER_EPS}/s and the 250/s of a
+ * replay beside it fill 7,500 of the half of the queue it keeps free, were analysisd to take none), or at
+ * {@value #SHARE_PERCENT} % ({@value #REPLAY_SHARE_PERCENT} % for a replay) of its {@code <global><limits><eps>
+ * <maximum>} (Wazuh 4.4+) when that is lower: analysisd decodes no faster, and holds the rest in that queue. A queue
+ * socket laid out as Wazuh's whose ossec.conf cannot be read: paced as an agent of Wazuh's default rate, with a WARN. Standard output, or a socket with no Wazuh installation around it: unpaced, and the reason says
  * so.
  *
  * @param eps        datagrams a second at most; 0 for unpaced
@@ -34,6 +40,10 @@ public record Pacing(int eps, String reason, String assumption) {
     static final int SHARE_PERCENT = 90;
     /** What a replay takes: half of what the live forwarder's share leaves, the other half the agent's modules'. */
     static final int REPLAY_SHARE_PERCENT = (100 - SHARE_PERCENT) / 2;
+    /** A manager's pace, unless its analysisd EPS limit is lower: see the class comment. */
+    static final int MANAGER_EPS = 1000;
+    /** A replay's, to a manager: beside the live forwarder's {@link #MANAGER_EPS}. */
+    static final int MANAGER_REPLAY_EPS = 250;
 
     /** {@code --eps N}: N a second at most, 0 for unpaced. */
     static Pacing given(int eps) {
@@ -84,12 +94,11 @@ public record Pacing(int eps, String reason, String assumption) {
                     + "<client_buffer><events_per_second> " + AGENT_EVENTS_PER_SECOND + ", as there is no readable "
                     + conf + "; give --eps to pace otherwise", "no readable " + conf + " to take the agent's "
                     + "events_per_second from: pacing at " + share + " % of Wazuh's default " + AGENT_EVENTS_PER_SECOND
-                    + ", " + eps + " alerts/s; give --eps (0 for a manager: unpaced), or make it readable");
+                    + ", " + eps + " alerts/s; give --eps (" + MANAGER_EPS + " for a manager), or make it readable");
         }
         OssecConf ossec = OssecConf.read(conf);
         if (ossec.last("client") == null) {
-            return new Pacing(0, "unpaced: " + conf + " is a manager's (no <client> block): analysisd reads "
-                    + "the queue and has no bucket that drops");
+            return manager(ossec, conf, replay);
         }
         ClientBuffer buffer = ClientBuffer.of(ossec); // every block, field by field, as agentd reads them
         if (buffer.off()) {
@@ -114,5 +123,50 @@ public record Pacing(int eps, String reason, String assumption) {
                 + "<client_buffer><events_per_second> " + agentRate + (rate == null ? " (Wazuh's default)" : "")
                 + " in " + conf + ", which drops what exceeds it" + (replay ? " (a replay: the live forwarder keeps "
                 + SHARE_PERCENT + " %; give --eps for more while it is stopped)" : ""));
+    }
+
+    /** A manager's ({@code conf} without a {@code <client>} block): see the class comment. */
+    private static Pacing manager(OssecConf ossec, Path conf, boolean replay) {
+        int most = replay ? MANAGER_REPLAY_EPS : MANAGER_EPS;
+        String why = conf + " is a manager's (no <client> block): analysisd drops each event that finds its event "
+                + "queue full (16,384 events by default), and its state file, written every 5 s, says it is filling "
+                + "too late to stop a faster burst";
+        String more = replay ? " (a replay: the live forwarder keeps " + MANAGER_EPS + "; give --eps for more while "
+                + "it is stopped)" : "; give --eps for more (--eps 0: unpaced)";
+        int limit = analysisdEpsLimit(ossec);
+        if (limit > 0) {
+            int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
+            int eps = Math.max(1, limit * share / 100);
+            if (eps < most) {
+                return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of analysisd's <global><limits>"
+                        + "<eps><maximum> " + limit + " in " + conf + ", which holds what exceeds it in its event queue "
+                        + "and drops what finds that full" + (replay ? " (a replay: the live forwarder keeps "
+                        + SHARE_PERCENT + " %; give --eps for more while it is stopped)" : ""));
+            }
+        }
+        return new Pacing(most, "at most " + most + " alerts/s: " + why + more);
+    }
+
+    /**
+     * wazuh-analysisd's events-per-second limit (Wazuh 4.4+, {@code Read_Global_limits_eps}): the last {@code
+     * <global><limits><eps>} block's {@code <maximum>}; 0 when none, when that block has none (analysisd: "EPS limit
+     * disabled"), or when it is 0 or not a number (analysisd refuses the latter; the socket will say so).
+     */
+    static int analysisdEpsLimit(OssecConf ossec) {
+        String maximum = null;
+        for (Element eps : ossec.all("eps")) {
+            if (eps.getParentNode() instanceof Element limits && limits.getTagName().equals("limits")
+                    && limits.getParentNode() instanceof Element global && global.getTagName().equals("global")) {
+                maximum = OssecConf.child(eps, "maximum");
+            }
+        }
+        if (maximum == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(maximum.strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 }

@@ -105,18 +105,64 @@ class PacingDefaultTest {
     }
 
     @Test
-    void aDisabledBucketAManagerStandardOutputOrNoInstallationAreUnpaced() throws IOException {
+    void aDisabledBucketStandardOutputOrNoInstallationAreUnpaced() throws IOException {
         assertThat(Pacing.auto(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
                 + "</client_buffer>\n"))).eps()).isZero();
-        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><jsonout_output>yes"
-                + "</jsonout_output></global><remote><connection>secure</connection></remote></ossec_config>");
-        Pacing manager = Pacing.auto(home.resolve("queue/sockets/queue").toString());
-        assertThat(manager.eps()).isZero();
-        assertThat(manager.reason()).contains("manager's");
         assertThat(Pacing.auto("-").eps()).isZero();
         Pacing elsewhere = Pacing.auto(home.resolve("wazuh.sock").toString());
         assertThat(elsewhere.eps()).isZero();
         assertThat(elsewhere.reason()).contains("give --eps");
+    }
+
+    /**
+     * A manager's analysisd reads the socket without ever stopping and drops each event that finds its event queue
+     * (16,384) full: unpaced, a backlog after an outage (tens of thousands of alerts/s) overflowed it within a second, after the
+     * forwarder committed every alert. Paced so that the state gate, which sees the queue every 5 s, stops in time.
+     */
+    @Test
+    void aManagerIsPacedSoThatAnalysisdsStateCanHoldDeliveryInTime() throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><jsonout_output>yes"
+                + "</jsonout_output></global><remote><connection>secure</connection></remote></ossec_config>");
+        String queue = home.resolve("queue/sockets/queue").toString();
+        Pacing manager = Pacing.auto(queue);
+        assertThat(manager.eps()).isEqualTo(1000);
+        assertThat(manager.reason()).contains("manager's").contains("--eps 0: unpaced");
+        assertThat(manager.assumption()).isNull();
+        assertThat(settings(queue).eps()).as("--eps auto is the default").isEqualTo(1000);
+        assertThat(replaySettings(queue).eps()).isEqualTo(250);
+        assertThat((1000 + 250) * 6).as("6 s (a state interval and a read) "
+                + "of both, were analysisd to take none, fit in the half of its queue the gate keeps free")
+                .isLessThan(16_384 / 2);
+        assertThat(settings(queue, "--eps", "0").eps()).as("as before, when asked").isZero();
+    }
+
+    /**
+     * Wazuh 4.4's {@code <global><limits><eps>}: analysisd decodes at most {@code maximum} a second and holds the rest
+     * in its event queue, dropping what finds it full: a manager is paced below it, as an agent below its bucket.
+     */
+    @Test
+    void aManagersAnalysisdEpsLimitPacesBelowIt() throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        String queue = home.resolve("queue/sockets/queue").toString();
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>500"
+                + "</maximum><timeframe>10</timeframe></eps></limits></global></ossec_config>");
+        Pacing limited = Pacing.auto(queue);
+        assertThat(limited.eps()).isEqualTo(450);
+        assertThat(limited.reason()).contains("90 % of analysisd's <global><limits><eps><maximum> 500 in "
+                + home.resolve("etc/ossec.conf"));
+        assertThat(replaySettings(queue).eps()).isEqualTo(25);
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>50000"
+                + "</maximum></eps></limits></global></ossec_config>");
+        assertThat(Pacing.auto(queue).eps()).as("a limit above the manager's pace").isEqualTo(1000);
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>100"
+                + "</maximum></eps></limits></global></ossec_config>\n<ossec_config><global><limits><eps><timeframe>5"
+                + "</timeframe></eps></limits></global></ossec_config>");
+        assertThat(Pacing.auto(queue).eps()).as("the last block has no maximum: analysisd's limit is disabled")
+                .isEqualTo(1000);
+        Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>0"
+                + "</maximum></eps></limits></global></ossec_config>");
+        assertThat(Pacing.auto(queue).eps()).as("0: no limit").isEqualTo(1000);
     }
 
     /**

@@ -1,0 +1,231 @@
+package io.dwb.forwarder;
+
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.OssecConf;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * On a Wazuh manager, holds delivery while wazuh-analysisd's event queue is half full or more, and says what analysisd
+ * drops. A manager's queue socket is read by analysisd's input thread ({@code ad_input_main}, {@code
+ * src/analysisd/analysisd.c}), which never stops reading: an event that finds the decode event queue ({@code
+ * analysisd.decode_event_queue_size}, 16,384 by default) full is dropped ({@code "Input queue is full"} once in
+ * ossec.log, {@code events_dropped} counted), after the forwarder committed it; the socket never fills, so the
+ * forwarder never sees a refusal. The queue fills when alerts come faster than analysisd decodes them (a backlog after
+ * an outage, unpaced), with the manager's other sources (agents' events through remoted), and from 4.4 under a {@code
+ * <global><limits><eps>} limit, which holds events in that queue. analysisd writes its state ({@code
+ * <home>/var/run/wazuh-analysisd.state}: {@code event_queue_usage}, a fraction, and {@code events_dropped}) every
+ * {@code analysisd.state_interval} (5 s by default); it is read again at most once a second while the forwarder
+ * sends, and delivery waits (a refusal, so the delivery loop's pause: records stay in Kafka, uncommitted) while {@code
+ * event_queue_usage} is {@value #FULL_FROM} or more. Each rise of {@code events_dropped} (a count since analysisd
+ * started in the later 4.x files, marked "will be deprecated"; a count per state interval, zeroed after each write, in
+ * older ones, which have {@code *_edps} fields) goes to {@code dropped} (a
+ * metric) and to a WARN, at most one a minute: drops of any source, the bridge's among them or not. A state file
+ * missing, unreadable, not a regular file, or not written for {@link #STALE_AFTER_MILLIS} says nothing: delivery goes
+ * on as without the gate (with a WARN). Not thread-safe: one writer sends; the clocks are passed in.
+ */
+final class AnalysisdStateGate implements AlertSink {
+    static final String STATE_FILE = "var/run/wazuh-analysisd.state";
+    /** The share of the event queue from which delivery waits. */
+    static final double FULL_FROM = 0.5;
+    /** A state file older than this is not gone by: analysisd rewrites it every 5 s by default. */
+    static final long STALE_AFTER_MILLIS = 120_000;
+    static final long WARN_EVERY_NANOS = 60_000_000_000L;
+    private static final long READ_EVERY_NANOS = 1_000_000_000L;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AnalysisdStateGate.class);
+
+    /** What a reading of the state file says. */
+    private enum Said { FOLLOWED, MISSING, STALE }
+
+    private final AlertSink sink;
+    private final Path stateFile;
+    private final LongConsumer dropped;
+    private final LongSupplier nanoClock;
+    private final LongSupplier wallMillis;
+    private boolean read;
+    private long readAtNanos;
+    /** Why delivery waits, as last read; null when it may go on. */
+    private String refusal;
+    private Said said = Said.FOLLOWED;
+    /** The write last counted (its modification time), and its {@code events_dropped}; none before the first. */
+    private long countedWrite;
+    private long droppedThen = -1;
+    private long unwarnedDrops;
+    private long warnedAtNanos;
+    private boolean warned;
+
+    AnalysisdStateGate(AlertSink sink, Path stateFile, LongConsumer dropped, LongSupplier nanoClock,
+                       LongSupplier wallMillis) {
+        this.sink = sink;
+        this.stateFile = stateFile;
+        this.dropped = dropped;
+        this.nanoClock = nanoClock;
+        this.wallMillis = wallMillis;
+    }
+
+    /**
+     * {@code sink} behind a gate when {@code wazuhQueue} is a manager's ({@code <home>/queue/sockets/queue}, its
+     * ossec.conf readable and without a {@code <client>} block), else {@code sink} itself. One line says it; a WARN
+     * when the state cannot be read now (it is followed once it can). An ossec.conf that cannot be read or parsed: no
+     * gate, said by {@link AgentStateGate} (whether it is a manager's cannot be told).
+     *
+     * @param dropped takes each count of events analysisd newly reports dropped
+     */
+    static AlertSink around(AlertSink sink, String wazuhQueue, LongConsumer dropped, LongSupplier nanoClock,
+                            LongSupplier wallMillis) {
+        Path conf = "-".equals(wazuhQueue) ? null : Pacing.ossecConf(wazuhQueue);
+        if (conf == null || !Files.isRegularFile(conf)) {
+            return sink; // no installation, or a container given only the sockets directory: paced as an agent
+        }
+        OssecConf ossec;
+        try {
+            ossec = OssecConf.read(conf);
+        } catch (ConfigurationError e) {
+            return sink; // AgentStateGate.around says it, once
+        }
+        if (ossec.last("client") != null) {
+            return sink; // an agent: AgentStateGate
+        }
+        Path state = conf.getParent().getParent().resolve(STATE_FILE);
+        AnalysisdStateGate gate = new AnalysisdStateGate(sink, state, dropped, nanoClock, wallMillis);
+        log.info("delivery follows wazuh-analysisd's state ({}): it waits while analysisd's event queue is half full "
+                + "or more (analysisd drops each event that finds it full), and says what analysisd drops", state);
+        try {
+            WazuhStateFile.modifiedMillis(state);
+        } catch (IOException e) {
+            gate.unreadable(e);
+            gate.said = Said.MISSING;
+        }
+        return gate;
+    }
+
+    @Override
+    public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
+        long now = nanoClock.getAsLong();
+        if (!read || now - readAtNanos >= READ_EVERY_NANOS) {
+            WazuhStateFile.Reading state = readState();
+            refusal = refusal(state);
+            count(state);
+            warnDrops(now);
+            readAtNanos = now;
+            read = true;
+        }
+        if (refusal != null) {
+            throw new SinkUnavailableException(refusal);
+        }
+        sink.send(datagram);
+    }
+
+    /** The state file now; null when it says nothing (missing, unreadable, stale), said once. */
+    private WazuhStateFile.Reading readState() {
+        WazuhStateFile.Reading state;
+        try {
+            state = WazuhStateFile.read(stateFile);
+        } catch (IOException e) {
+            if (said != Said.MISSING) {
+                unreadable(e);
+                said = Said.MISSING;
+            }
+            return null;
+        }
+        long age = wallMillis.getAsLong() - state.modifiedMillis();
+        if (age > STALE_AFTER_MILLIS) {
+            if (said != Said.STALE) {
+                log.warn("wazuh-analysisd's state ({}) was last written {} s ago: delivery no longer follows it "
+                        + "until analysisd writes it again (analysisd stopped, or its analysisd.state_interval is over "
+                        + "{} s)", stateFile, age / 1000, STALE_AFTER_MILLIS / 1000);
+                said = Said.STALE;
+            }
+            return null;
+        }
+        if (said != Said.FOLLOWED) {
+            log.info("delivery follows wazuh-analysisd's state ({}) again", stateFile);
+            said = Said.FOLLOWED;
+        }
+        return state;
+    }
+
+    private void unreadable(IOException e) {
+        String what;
+        if (e instanceof NoSuchFileException || SocketPath.of(stateFile) == SocketPath.MISSING) {
+            what = "no file holds wazuh-analysisd's state (" + stateFile + ")";
+        } else if (e instanceof WazuhStateFile.NotRegularFile) {
+            what = e.getMessage() + ": wazuh-analysisd's state is not read from it";
+        } else if (e instanceof AccessDeniedException) {
+            what = "cannot read wazuh-analysisd's state (" + stateFile + "): give this process read access to it";
+        } else {
+            what = "cannot read wazuh-analysisd's state (" + stateFile + "): " + e.getMessage();
+        }
+        log.warn("{}; until it can be read, delivery does not wait for analysisd's event queue, which drops what it "
+                + "cannot hold, and what analysisd drops is not counted (analysisd writes it unless its "
+                + "analysisd.state_interval is 0; in a container, mount its directory)", what);
+    }
+
+    private String refusal(WazuhStateFile.Reading state) {
+        if (state == null) {
+            return null;
+        }
+        String usage = state.values().get("event_queue_usage");
+        if (usage == null) {
+            return null;
+        }
+        double share;
+        try {
+            share = Double.parseDouble(usage.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (!(share >= FULL_FROM)) {
+            return null;
+        }
+        String size = state.values().get("event_queue_size");
+        return "wazuh-analysisd's event queue is " + Math.round(share * 100) + " % full (" + stateFile
+                + (size == null ? "" : ", of " + size + " events") + "): it drops every event that finds it full";
+    }
+
+    /** Counts what analysisd dropped since the write last counted (the first write read is only a baseline). */
+    private void count(WazuhStateFile.Reading state) {
+        if (state == null || (droppedThen >= 0 && state.modifiedMillis() == countedWrite)) {
+            return; // nothing said, or the same write as before
+        }
+        Map<String, String> values = state.values();
+        long total;
+        try {
+            total = Long.parseLong(values.getOrDefault("events_dropped", "").strip());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        boolean perInterval = values.keySet().stream().anyMatch(k -> k.endsWith("_edps")); // older files: zeroed after each write
+        long since = droppedThen < 0 ? 0 : perInterval || total < droppedThen ? total : total - droppedThen;
+        droppedThen = total;
+        countedWrite = state.modifiedMillis();
+        if (since > 0) {
+            dropped.accept(since);
+            unwarnedDrops += since;
+        }
+    }
+
+    /** What analysisd dropped and no WARN said yet, said: at once the first time, then at most once a minute. */
+    private void warnDrops(long now) {
+        if (unwarnedDrops > 0 && (!warned || now - warnedAtNanos >= WARN_EVERY_NANOS)) {
+            log.warn("wazuh-analysisd dropped {} events{} (events_dropped in {}): its input queues were full. "
+                    + "Whatever source they came from is lost, alerts this forwarder sent and committed possibly "
+                    + "among them; delivery waits while its event queue is half full, and --eps paces it below that",
+                    unwarnedDrops, warned ? " in the last minute or so" : "", stateFile);
+            warned = true;
+            warnedAtNanos = now;
+            unwarnedDrops = 0;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        sink.close();
+    }
+}
