@@ -2,18 +2,26 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +49,7 @@ class AgentStateGateTest {
         }
     };
     private long now;
+    private final List<Path> fifos = new ArrayList<>();
 
     @BeforeEach
     void install() throws IOException {
@@ -204,6 +213,106 @@ class AgentStateGateTest {
         } finally {
             logger.detachAppender(logged);
         }
+    }
+
+    /**
+     * var/run is the wazuh group's, who may put anything there: a FIFO as the state file blocked delivery in its open
+     * (until someone wrote to it), a link was followed, by root in the wodle, to whatever it named (a device: its open
+     * can start it). Neither is opened: the state is unreadable (the WARN says what is there), delivery goes on.
+     */
+    @Test
+    void aStateFileThatIsAFifoOrALinkIsNeverOpened() throws Exception {
+        Path state = home.resolve(AgentStateGate.STATE_FILE);
+        Path fifo = fifo(home.resolve("fifo"));
+        Path elsewhere = Files.writeString(home.resolve("elsewhere"), "status='disconnected'\n");
+        ListAppender<ILoggingEvent> logged = logged();
+        try {
+            fifo(state);
+            AlertSink bare = gate();
+            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> bare.send(bytes("a")), "a FIFO");
+            Files.delete(state);
+            Files.createSymbolicLink(state, fifo);
+            AlertSink linkedToAFifo = gate();
+            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> linkedToAFifo.send(bytes("b")), "a link to a FIFO");
+            Files.delete(state);
+            Files.createSymbolicLink(state, elsewhere); // a file saying disconnected, as a device stands for
+            AlertSink linked = gate();
+            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> linked.send(bytes("c")), "a link");
+            assertThat(sent).containsExactly("a", "b", "c");
+            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(3).allSatisfy(e ->
+                    assertThat(e.getFormattedMessage()).isEqualTo("cannot read the Wazuh agent's state (" + state
+                            + "): until it can be read, delivery does not wait for an agent whose buffer is full, "
+                            + "which drops what it cannot hold; it is not a regular file (a link, a FIFO: agentd "
+                            + "writes a regular file), which is never read: remove it"));
+        } finally {
+            ((Logger) LoggerFactory.getLogger(AgentStateGate.class)).detachAppender(logged);
+        }
+    }
+
+    /**
+     * A FIFO renamed over the state file between the gate's look at it and its open: Java opens none without waiting
+     * for a writer, so the reading waits on a thread of its own, and delivery only {@link
+     * AgentStateGate#READ_WITHIN_MILLIS}, once. The wall clock, read between the look and the open, stands in for the
+     * race, won every time.
+     */
+    @Test
+    void aFifoRenamedOverTheStateFileAfterItsLookDoesNotHoldDelivery() throws Exception {
+        Path state = home.resolve(AgentStateGate.STATE_FILE);
+        Path fifo = fifo(home.resolve("var/run/fifo"));
+        state("disconnected", "0");
+        AlertSink gate = AgentStateGate.around(recording, queue(), () -> now, () -> {
+            try {
+                if (Files.exists(fifo, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(fifo, state, StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return System.currentTimeMillis();
+        });
+        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> gate.send(bytes("a")), "the first reading");
+        now += 1_000_000_000L;
+        assertTimeoutPreemptively(Duration.ofMillis(500), () -> gate.send(bytes("b")), "while it still waits");
+        assertThat(sent).containsExactly("a", "b");
+
+        // Once that reading ends (a writer came), agentd's file is followed again.
+        release(state);
+        Files.delete(state);
+        state("disconnected", "0");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            now += 1_000_000_000L;
+            assertThatThrownBy(() -> gate.send(bytes("c"))).hasMessageContaining("status 'disconnected'");
+        });
+        gate.close();
+    }
+
+    /** Whoever is still blocked opening a FIFO of this test (a reading without the fix) is let go. */
+    @AfterEach
+    void releaseFifos() throws IOException {
+        for (Path fifo : fifos) {
+            release(fifo);
+        }
+    }
+
+    /** Opened for reading and writing, which never waits (Linux): a reader blocked in its open goes on, to its end. */
+    private static void release(Path fifo) throws IOException {
+        if (Files.exists(fifo, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(fifo, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isSymbolicLink(fifo)) {
+            new RandomAccessFile(fifo.toFile(), "rw").close();
+        }
+    }
+
+    private Path fifo(Path path) throws IOException, InterruptedException {
+        assertThat(new ProcessBuilder("mkfifo", path.toString()).start().waitFor()).isZero();
+        fifos.add(path);
+        return path;
+    }
+
+    private static ListAppender<ILoggingEvent> logged() {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        ((Logger) LoggerFactory.getLogger(AgentStateGate.class)).addAppender(logged);
+        return logged;
     }
 
     private AlertSink gate() {

@@ -7,10 +7,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -234,6 +238,77 @@ class WodleInstallPackagedTest {
     }
 
     @Test
+    void anOptionsFileThatIsOrBecomesAFifoOrALinkNeverHoldsTheRootLauncher() throws Exception {
+        // wm_docker waits on the launcher's output: a launcher blocked opening a FIFO held the wodle (no log, no
+        // alerts) until the agent restarted. Each start must end within 2 s, whatever the wazuh user puts there.
+        Path java = wazuhHome.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of("JAVA", java.toString()));
+        assertThat(install.code()).as(install.output()).isZero();
+        List<String> launcher = List.of(wazuhHome.resolve("wodles/docker/DockerListener").toString());
+        Path conf = wazuhHome.resolve("etc/docker-wazuh-bridge.conf");
+        Path log = logDir().resolve("docker-wazuh-bridge.log");
+        Path regular = Files.copy(conf, wazuhHome.resolve("etc/regular"));
+        Path fifo = wazuhHome.resolve("etc/fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        assertThat(run(launcher, Map.of(), Duration.ofSeconds(2)).code()).isZero();
+
+        // Put there before the start: a FIFO, a link to one.
+        Files.delete(conf);
+        Files.createLink(conf, fifo);
+        Result bare = run(launcher, Map.of(), Duration.ofSeconds(2));
+        assertThat(bare.code()).isEqualTo(1);
+        assertThat(Files.readString(log)).contains("error: " + conf + " is not a regular file root can read: "
+                + "refusing to run (a FIFO)");
+        Files.delete(conf);
+        Files.createSymbolicLink(conf, fifo);
+        assertThat(run(launcher, Map.of(), Duration.ofSeconds(2)).code()).isEqualTo(1);
+        assertThat(Files.readString(log)).contains("error: " + conf + " is not a regular file root can read: "
+                + "refusing to run (a symbolic link)");
+
+        // Renamed over it while the launcher starts, between any look at the path and its open: the wazuh user
+        // renames a FIFO, a link to one and a regular file over it in turn, as fast as it can.
+        AtomicBoolean racing = new AtomicBoolean(true);
+        AtomicReference<Throwable> raceFailed = new AtomicReference<>();
+        Thread racer = new Thread(() -> {
+            Path next = wazuhHome.resolve("etc/next");
+            try {
+                while (racing.get()) {
+                    Files.createLink(next, fifo);
+                    Files.move(next, conf, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createSymbolicLink(next, fifo);
+                    Files.move(next, conf, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createLink(next, regular);
+                    Files.move(next, conf, StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (Throwable e) {
+                raceFailed.set(e);
+            }
+        }, "racer");
+        racer.start();
+        try {
+            int started = 0;
+            int refused = 0;
+            for (int i = 0; i < 150; i++) {
+                Result raced = run(launcher, Map.of(), Duration.ofSeconds(2));
+                assertThat(raced.code()).as(raced.output()).isIn(0, 1);
+                if (raced.code() == 0) {
+                    started++;
+                } else {
+                    refused++;
+                }
+            }
+            assertThat(refused).as("starts refused (what the wazuh user put there was seen)").isPositive();
+            assertThat(started + refused).isEqualTo(150);
+        } finally {
+            racing.set(false);
+            racer.join();
+        }
+        assertThat(raceFailed.get()).isNull();
+    }
+
+    @Test
     void rootRunsNothingAnotherUserCouldHaveChanged() throws Exception {
         Path wodles = Files.createDirectories(wazuhHome.resolve("wodles/docker"));
         Files.setPosixFilePermissions(wodles, PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -281,6 +356,11 @@ class WodleInstallPackagedTest {
     private record Result(int code, String output) {}
 
     private Result run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+        return run(command, env, Duration.ofSeconds(120));
+    }
+
+    private Result run(List<String> command, Map<String, String> env, Duration within)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("WAZUH_HOME", wazuhHome.toString());
         builder.environment().put("DATA_DIR", dataDir().toString());
@@ -289,10 +369,10 @@ class WodleInstallPackagedTest {
         builder.environment().putAll(env);
         Path out = Files.createTempFile(system, "run", ".out");
         Process process = builder.redirectOutput(out.toFile()).start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) { // a launcher stuck (opening a FIFO, say) fails, not hangs
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
+        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) { // a launcher stuck (opening a FIFO, say)
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // fails, not hangs
             process.destroyForcibly();
-            throw new AssertionError(command + " did not end within 120 s");
+            throw new AssertionError(command + " did not end within " + within.toMillis() + " ms");
         }
         return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
     }
