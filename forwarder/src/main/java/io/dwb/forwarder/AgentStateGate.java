@@ -3,24 +3,14 @@ package io.dwb.forwarder;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
@@ -43,10 +33,6 @@ final class AgentStateGate implements AlertSink {
     /** A state file older than this is not gone by: agentd rewrites it every 5 s by default. */
     static final long STALE_AFTER_MILLIS = 120_000;
     private static final long READ_EVERY_NANOS = 1_000_000_000L;
-    /** agentd's state file is about 1 KB: more than this of a file there is not read. */
-    static final int MAX_STATE_BYTES = 64 * 1024;
-    /** How long delivery waits for a reading of the state file: a regular file's takes well under a millisecond. */
-    static final long READ_WITHIN_MILLIS = 1000;
     static final String READER_THREAD = "agent-state-reader";
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentStateGate.class);
 
@@ -65,13 +51,13 @@ final class AgentStateGate implements AlertSink {
     /** Why delivery waits, as last read; null when it may go on. */
     private String refusal;
     private Said said = Said.FOLLOWED;
-    /** The thread that reads the state file, from the first reading; the last reading given to it. */
-    private ExecutorService reader;
-    private Future<byte[]> reading;
+    /** Reads it safely: never through a link, never held by a FIFO. */
+    private final WazuhStateFile stateReader;
 
     AgentStateGate(AlertSink sink, Path stateFile, int queueSize, LongSupplier nanoClock, LongSupplier wallMillis) {
         this.sink = sink;
         this.stateFile = stateFile;
+        this.stateReader = new WazuhStateFile(stateFile, READER_THREAD);
         this.queueSize = queueSize;
         this.fullFrom = Math.max(1, (queueSize + 1) / 2);
         this.nanoClock = nanoClock;
@@ -144,7 +130,7 @@ final class AgentStateGate implements AlertSink {
      * Its {@code key='value'} lines; null when it says nothing now (missing, unreadable, stale), said once. Its
      * directory ({@code var/run}) is the wazuh group's: anything they put there is not a state file. Only a regular
      * file is read, never through a link (the wodle runs the forwarder as root: a link to a device opened it as
-     * root), and a FIFO renamed there between the look and the open does not hold delivery (see {@link #read}).
+     * root), and a FIFO renamed there between the look and the open does not hold delivery ({@link WazuhStateFile}).
      */
     private Map<String, String> readState() {
         Map<String, String> values = new HashMap<>();
@@ -164,7 +150,7 @@ final class AgentStateGate implements AlertSink {
                 }
                 return null;
             }
-            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(read())).toString();
+            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(stateReader.bytes())).toString();
             for (String line : (Iterable<String>) text.lines()::iterator) {
                 int eq = line.indexOf('=');
                 if (eq > 0 && line.length() >= eq + 3 && line.charAt(eq + 1) == '\'' && line.endsWith("'")) {
@@ -183,50 +169,6 @@ final class AgentStateGate implements AlertSink {
             said = Said.FOLLOWED;
         }
         return values;
-    }
-
-    /**
-     * The state file's bytes, {@link #MAX_STATE_BYTES} at most: opened without following a link ({@code O_NOFOLLOW}),
-     * read only when the open file is one a position can be taken in (a regular file: a FIFO's is refused, {@code
-     * ESPIPE}), on a thread of its own that delivery waits for {@link #READ_WITHIN_MILLIS} at most: a FIFO renamed
-     * over the file after it was looked at blocks its open (Java opens none with {@code O_NONBLOCK}), and only that
-     * thread waits on it, while the next readings find it busy and say the file unreadable.
-     */
-    private byte[] read() throws IOException {
-        if (reading != null && !reading.isDone()) {
-            throw new IOException("an earlier reading of " + stateFile + " has not ended");
-        }
-        if (reader == null) {
-            reader = Executors.newSingleThreadExecutor(task -> {
-                Thread thread = new Thread(task, READER_THREAD);
-                thread.setDaemon(true);
-                return thread;
-            });
-        }
-        Path file = stateFile;
-        reading = reader.submit(() -> {
-            try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ,
-                    LinkOption.NOFOLLOW_LINKS)) {
-                channel.position(); // ESPIPE unless a regular file (or a device, which no link leads to now)
-                ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), MAX_STATE_BYTES));
-                while (bytes.hasRemaining()) { // to the size it had at the open, or its end
-                    if (channel.read(bytes) < 0) {
-                        break;
-                    }
-                }
-                return Arrays.copyOf(bytes.array(), bytes.position());
-            }
-        });
-        try {
-            return reading.get(READ_WITHIN_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IOException(stateFile + " was not read within " + READ_WITHIN_MILLIS + " ms");
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException cause ? cause : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted reading " + stateFile);
-        }
     }
 
     private void unreadable() {
@@ -271,9 +213,7 @@ final class AgentStateGate implements AlertSink {
         try {
             sink.close();
         } finally {
-            if (reader != null) {
-                reader.shutdownNow();
-            }
+            stateReader.close();
         }
     }
 }

@@ -32,6 +32,7 @@ import java.util.function.LongSupplier;
  */
 final class AnalysisdStateGate implements AlertSink {
     static final String STATE_FILE = "var/run/wazuh-analysisd.state";
+    static final String READER_THREAD = "analysisd-state-reader";
     /** The share of the event queue from which delivery waits. */
     static final double FULL_FROM = 0.5;
     /** A state file older than this is not gone by: analysisd rewrites it every 5 s by default. */
@@ -44,7 +45,7 @@ final class AnalysisdStateGate implements AlertSink {
     private enum Said { FOLLOWED, MISSING, STALE }
 
     private final AlertSink sink;
-    private final Path stateFile;
+    private final WazuhStateFile stateFile;
     private final LongConsumer dropped;
     private final LongSupplier nanoClock;
     private final LongSupplier wallMillis;
@@ -63,7 +64,7 @@ final class AnalysisdStateGate implements AlertSink {
     AnalysisdStateGate(AlertSink sink, Path stateFile, LongConsumer dropped, LongSupplier nanoClock,
                        LongSupplier wallMillis) {
         this.sink = sink;
-        this.stateFile = stateFile;
+        this.stateFile = new WazuhStateFile(stateFile, READER_THREAD);
         this.dropped = dropped;
         this.nanoClock = nanoClock;
         this.wallMillis = wallMillis;
@@ -97,7 +98,7 @@ final class AnalysisdStateGate implements AlertSink {
         log.info("delivery follows wazuh-analysisd's state ({}): it waits while analysisd's event queue is half full "
                 + "or more (analysisd drops each event that finds it full), and says what analysisd drops", state);
         try {
-            WazuhStateFile.modifiedMillis(state);
+            gate.stateFile.modifiedMillis();
         } catch (IOException e) {
             gate.unreadable(e);
             gate.said = Said.MISSING;
@@ -126,7 +127,7 @@ final class AnalysisdStateGate implements AlertSink {
     private WazuhStateFile.Reading readState() {
         WazuhStateFile.Reading state;
         try {
-            state = WazuhStateFile.read(stateFile);
+            state = stateFile.read();
         } catch (IOException e) {
             if (said != Said.MISSING) {
                 unreadable(e);
@@ -139,13 +140,13 @@ final class AnalysisdStateGate implements AlertSink {
             if (said != Said.STALE) {
                 log.warn("wazuh-analysisd's state ({}) was last written {} s ago: delivery no longer follows it "
                         + "until analysisd writes it again (analysisd stopped, or its analysisd.state_interval is over "
-                        + "{} s)", stateFile, age / 1000, STALE_AFTER_MILLIS / 1000);
+                        + "{} s)", stateFile.path(), age / 1000, STALE_AFTER_MILLIS / 1000);
                 said = Said.STALE;
             }
             return null;
         }
         if (said != Said.FOLLOWED) {
-            log.info("delivery follows wazuh-analysisd's state ({}) again", stateFile);
+            log.info("delivery follows wazuh-analysisd's state ({}) again", stateFile.path());
             said = Said.FOLLOWED;
         }
         return state;
@@ -153,14 +154,15 @@ final class AnalysisdStateGate implements AlertSink {
 
     private void unreadable(IOException e) {
         String what;
-        if (e instanceof NoSuchFileException || SocketPath.of(stateFile) == SocketPath.MISSING) {
-            what = "no file holds wazuh-analysisd's state (" + stateFile + ")";
+        if (e instanceof NoSuchFileException || SocketPath.of(stateFile.path()) == SocketPath.MISSING) {
+            what = "no file holds wazuh-analysisd's state (" + stateFile.path() + ")";
         } else if (e instanceof WazuhStateFile.NotRegularFile) {
             what = e.getMessage() + ": wazuh-analysisd's state is not read from it";
         } else if (e instanceof AccessDeniedException) {
-            what = "cannot read wazuh-analysisd's state (" + stateFile + "): give this process read access to it";
+            what = "cannot read wazuh-analysisd's state (" + stateFile.path()
+                    + "): give this process read access to it";
         } else {
-            what = "cannot read wazuh-analysisd's state (" + stateFile + "): " + e.getMessage();
+            what = "cannot read wazuh-analysisd's state (" + stateFile.path() + "): " + e.getMessage();
         }
         log.warn("{}; until it can be read, delivery does not wait for analysisd's event queue, which drops what it "
                 + "cannot hold, and what analysisd drops is not counted (analysisd writes it unless its "
@@ -185,7 +187,7 @@ final class AnalysisdStateGate implements AlertSink {
             return null;
         }
         String size = state.values().get("event_queue_size");
-        return "wazuh-analysisd's event queue is " + Math.round(share * 100) + " % full (" + stateFile
+        return "wazuh-analysisd's event queue is " + Math.round(share * 100) + " % full (" + stateFile.path()
                 + (size == null ? "" : ", of " + size + " events") + "): it drops every event that finds it full";
     }
 
@@ -201,7 +203,8 @@ final class AnalysisdStateGate implements AlertSink {
         } catch (NumberFormatException e) {
             return;
         }
-        boolean perInterval = values.keySet().stream().anyMatch(k -> k.endsWith("_edps")); // older files: zeroed after each write
+        // Older files (with *_edps rates) zero their counts after each write; later ones count from the start.
+        boolean perInterval = values.keySet().stream().anyMatch(k -> k.endsWith("_edps"));
         long since = droppedThen < 0 ? 0 : perInterval || total < droppedThen ? total : total - droppedThen;
         droppedThen = total;
         countedWrite = state.modifiedMillis();
@@ -217,7 +220,7 @@ final class AnalysisdStateGate implements AlertSink {
             log.warn("wazuh-analysisd dropped {} events{} (events_dropped in {}): its input queues were full. "
                     + "Whatever source they came from is lost, alerts this forwarder sent and committed possibly "
                     + "among them; delivery waits while its event queue is half full, and --eps paces it below that",
-                    unwarnedDrops, warned ? " in the last minute or so" : "", stateFile);
+                    unwarnedDrops, warned ? " in the last minute or so" : "", stateFile.path());
             warned = true;
             warnedAtNanos = now;
             unwarnedDrops = 0;
@@ -226,6 +229,10 @@ final class AnalysisdStateGate implements AlertSink {
 
     @Override
     public void close() throws IOException {
-        sink.close();
+        try {
+            sink.close();
+        } finally {
+            stateFile.close();
+        }
     }
 }

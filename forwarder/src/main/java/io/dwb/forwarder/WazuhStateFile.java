@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -9,18 +10,28 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Wazuh daemon's state file ({@code <home>/var/run/<daemon>.state}: {@code key='value'} lines, rewritten whole every
- * state interval through a rename), read without following a symbolic link: the path must name a regular file itself
- * (checked without following, then opened with {@code O_NOFOLLOW}), so a link planted there cannot make the forwarder
- * read, or block on, another file (a FIFO, a device). At most {@link #MAX_BYTES} are read: Wazuh's are a few KiB.
+ * state interval through a rename). Its directory is the wazuh group's, and the forwarder may run as root (the
+ * wodle): only a regular file is read, never through a link (checked without following, then opened with {@code
+ * O_NOFOLLOW}: a link planted there made the forwarder open another file, a device, as root), and a FIFO renamed there
+ * between the look and the open does not hold delivery (see {@link #bytes}). At most {@link #MAX_BYTES} are read:
+ * Wazuh's are a few KiB. Not thread-safe: the delivery thread reads.
  */
 final class WazuhStateFile {
     static final int MAX_BYTES = 64 * 1024;
+    /** How long delivery waits for a reading: a regular file's takes well under a millisecond. */
+    static final long READ_WITHIN_MILLIS = 1000;
 
     /** What one reading found: its values, and when it was last written. */
     record Reading(Map<String, String> values, long modifiedMillis) {
@@ -33,11 +44,24 @@ final class WazuhStateFile {
         }
     }
 
-    private WazuhStateFile() {
+    private final Path file;
+    private final String readerThread;
+    /** The thread that reads the file, from the first reading; the last reading given to it. */
+    private ExecutorService reader;
+    private Future<byte[]> reading;
+
+    /** @param readerThread the name of the thread that opens and reads it */
+    WazuhStateFile(Path file, String readerThread) {
+        this.file = file;
+        this.readerThread = readerThread;
+    }
+
+    Path path() {
+        return file;
     }
 
     /** Its modification time, without following a link; the file must be a regular one. */
-    static long modifiedMillis(Path file) throws IOException {
+    long modifiedMillis() throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
         if (!attributes.isRegularFile()) {
@@ -46,17 +70,61 @@ final class WazuhStateFile {
         return attributes.lastModifiedTime().toMillis();
     }
 
-    /** Reads {@code file}; an {@link IOException} when it is missing, unreadable or not a regular file. */
-    static Reading read(Path file) throws IOException {
-        long modified = modifiedMillis(file);
-        ByteBuffer bytes = ByteBuffer.allocate(MAX_BYTES);
-        try (SeekableByteChannel channel = Files.newByteChannel(file, Set.of(StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS))) {
-            while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
-                // until the end, or MAX_BYTES
-            }
+    /** Reads it; an {@link IOException} when it is missing, unreadable or not a regular file. */
+    Reading read() throws IOException {
+        long modified = modifiedMillis();
+        return new Reading(values(new String(bytes(), StandardCharsets.UTF_8)), modified);
+    }
+
+    /**
+     * Its bytes, {@link #MAX_BYTES} at most: opened without following a link ({@code O_NOFOLLOW}), read only when the
+     * open file is one a position can be taken in (a regular file: a FIFO's is refused, {@code ESPIPE}), on a thread
+     * of its own that delivery waits for {@link #READ_WITHIN_MILLIS} at most: a FIFO renamed over the file after it
+     * was looked at blocks its open (Java opens none with {@code O_NONBLOCK}), and only that thread waits on it, while
+     * the next readings find it busy and say the file unreadable.
+     */
+    byte[] bytes() throws IOException {
+        if (reading != null && !reading.isDone()) {
+            throw new IOException("an earlier reading of " + file + " has not ended");
         }
-        return new Reading(values(new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8)), modified);
+        if (reader == null) {
+            reader = Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, readerThread);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        Path path = file;
+        reading = reader.submit(() -> {
+            try (SeekableByteChannel channel = Files.newByteChannel(path, StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                channel.position(); // ESPIPE unless a regular file (or a device, which no link leads to now)
+                ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), MAX_BYTES));
+                while (bytes.hasRemaining()) { // to the size it had at the open, or its end
+                    if (channel.read(bytes) < 0) {
+                        break;
+                    }
+                }
+                return Arrays.copyOf(bytes.array(), bytes.position());
+            }
+        });
+        try {
+            return reading.get(READ_WITHIN_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException(file + " was not read within " + READ_WITHIN_MILLIS + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException cause ? cause : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted reading " + file);
+        }
+    }
+
+    /** Ends the reading thread (one held by a FIFO's open stays until it ends: a daemon thread). */
+    void close() {
+        if (reader != null) {
+            reader.shutdownNow();
+        }
     }
 
     /** Its {@code key='value'} lines; comments and anything else left out. */

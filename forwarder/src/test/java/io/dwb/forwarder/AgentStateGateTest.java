@@ -252,7 +252,7 @@ class AgentStateGateTest {
     /**
      * A FIFO renamed over the state file between the gate's look at it and its open: Java opens none without waiting
      * for a writer, so the reading waits on a thread of its own, and delivery only {@link
-     * AgentStateGate#READ_WITHIN_MILLIS}, once. The wall clock, read between the look and the open, stands in for the
+     * WazuhStateFile#READ_WITHIN_MILLIS}, once. The wall clock, read between the look and the open, stands in for the
      * race, won every time.
      */
     @Test

@@ -1,0 +1,78 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The state files of Wazuh's daemons lie in a directory the wazuh group writes, and the forwarder may read them as
+ * root (the wodle): what agentd's and analysisd's gates read through this class is never read through a link, and a
+ * FIFO put there never holds delivery.
+ */
+class WazuhStateFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRegularFileIsReadAsKeyValueLines() throws IOException {
+        Path file = Files.writeString(dir.resolve("wazuh-analysisd.state"),
+                "# State file\nevent_queue_usage='0.25'\nevents_dropped='7'\n");
+        WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
+        try {
+            assertThat(state.read().values()).isEqualTo(Map.of("event_queue_usage", "0.25", "events_dropped", "7"));
+        } finally {
+            state.close();
+        }
+    }
+
+    /**
+     * A FIFO renamed over the file between the look (a regular file) and the open: Java opens none without waiting
+     * for a writer, so the reading waits on a thread of its own and the caller a second at most, then the next
+     * reading finds that thread busy. Before (analysisd's gate), the delivery thread blocked in the open until someone
+     * wrote to the FIFO.
+     */
+    @Test
+    void aFifoRenamedOverTheFileAfterItsLookDoesNotHoldTheReader() throws Exception {
+        Path file = Files.writeString(dir.resolve("wazuh-analysisd.state"), "event_queue_usage='0.25'\n");
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
+        try {
+            state.modifiedMillis(); // the look: a regular file
+            Files.move(fifo, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+
+            assertTimeoutPreemptively(Duration.ofSeconds(3), () -> assertThatThrownBy(state::bytes)
+                    .isInstanceOf(IOException.class).hasMessageContaining("was not read within"));
+            assertTimeoutPreemptively(Duration.ofSeconds(1), () -> assertThatThrownBy(state::bytes)
+                    .isInstanceOf(IOException.class).hasMessageContaining("has not ended"));
+        } finally {
+            state.close();
+            // the reading thread stays in the FIFO's open until a writer comes: one does, and it ends
+            try (var writer = Files.newOutputStream(file)) {
+                writer.write('\n');
+            }
+        }
+    }
+
+    @Test
+    void aLinkIsNotFollowed() throws IOException {
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere"), "event_queue_usage='0.90'\n");
+        Path file = Files.createSymbolicLink(dir.resolve("wazuh-analysisd.state"), elsewhere);
+        WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
+        try {
+            assertThatThrownBy(state::read).isInstanceOf(WazuhStateFile.NotRegularFile.class);
+            assertThatThrownBy(state::bytes).isInstanceOf(IOException.class); // O_NOFOLLOW: ELOOP
+        } finally {
+            state.close();
+        }
+    }
+}
