@@ -76,6 +76,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private final String adminThread;
     private volatile Admin admin;
     private KafkaClientThreads adminThreads;
+    /** A new admin client could not be made yet (said once). */
+    private boolean renewing;
     private final LongSupplier clock;
     private final Thread thread;
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -228,9 +230,24 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         if (died == null) {
             return false;
         }
-        log.warn("the Kafka admin client of the open-transaction watch lost its thread ({}): using a new one", died);
+        if (!renewing) {
+            log.warn("the Kafka admin client of the open-transaction watch lost its thread ({}): using a new one",
+                    died);
+        }
         admin.close(Duration.ZERO);
-        admin = admins.get();
+        try {
+            admin = admins.get();
+        } catch (RuntimeException e) {
+            // (a bootstrap address that does not resolve now): tried again at the next interval; thrown, it ended
+            // this thread, a vital one
+            if (!renewing) {
+                log.warn("no new admin client for the open-transaction watch now ({}): trying again each second",
+                        e.getMessage());
+                renewing = true;
+            }
+            return true;
+        }
+        renewing = false;
         adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
         return true;
     }

@@ -32,6 +32,8 @@ final class WazuhStateFile {
     static final int MAX_BYTES = 64 * 1024;
     /** How long delivery waits for a reading: a regular file's takes well under a millisecond. */
     static final long READ_WITHIN_MILLIS = 1000;
+    /** Reading threads left in a FIFO's open before the file is no longer read at all (each holds one thread). */
+    static final int MAX_ABANDONED = 3;
 
     /** What one reading found: its values, and when it was last written. */
     record Reading(Map<String, String> values, long modifiedMillis) {
@@ -49,6 +51,8 @@ final class WazuhStateFile {
     /** The thread that reads the file, from the first reading; the last reading given to it. */
     private ExecutorService reader;
     private Future<byte[]> reading;
+    /** Reading threads left waiting in an open that never ended. */
+    private int abandoned;
 
     /** @param readerThread the name of the thread that opens and reads it */
     WazuhStateFile(Path file, String readerThread) {
@@ -80,12 +84,15 @@ final class WazuhStateFile {
      * Its bytes, {@link #MAX_BYTES} at most: opened without following a link ({@code O_NOFOLLOW}), read only when the
      * open file is one a position can be taken in (a regular file: a FIFO's is refused, {@code ESPIPE}), on a thread
      * of its own that delivery waits for {@link #READ_WITHIN_MILLIS} at most: a FIFO renamed over the file after it
-     * was looked at blocks its open (Java opens none with {@code O_NONBLOCK}), and only that thread waits on it, while
-     * the next readings find it busy and say the file unreadable.
+     * was looked at blocks its open (Java opens none with {@code O_NONBLOCK}), and only that thread waits on it: it is
+     * left there, and the next reading takes a new thread, so that the daemon's next write (a regular file renamed in)
+     * is read again; after {@link #MAX_ABANDONED} such threads the file is not read any more (a writer of that
+     * directory at work: each costs a thread).
      */
     byte[] bytes() throws IOException {
-        if (reading != null && !reading.isDone()) {
-            throw new IOException("an earlier reading of " + file + " has not ended");
+        if (abandoned >= MAX_ABANDONED) {
+            throw new IOException(file + " is not read any more: " + abandoned + " readings of it were held in the "
+                    + "open of a FIFO put in its place");
         }
         if (reader == null) {
             reader = Executors.newSingleThreadExecutor(task -> {
@@ -111,6 +118,9 @@ final class WazuhStateFile {
         try {
             return reading.get(READ_WITHIN_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            reader.shutdownNow(); // its thread stays in the open until a writer comes; the next reading takes another
+            reader = null;
+            abandoned++;
             throw new IOException(file + " was not read within " + READ_WITHIN_MILLIS + " ms");
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException cause ? cause : new IOException(e.getCause());

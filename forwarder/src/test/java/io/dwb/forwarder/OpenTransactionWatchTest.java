@@ -23,11 +23,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -116,7 +118,8 @@ class OpenTransactionWatchTest {
     /**
      * The admin client's network thread died (Kafka's threads end on an Error: the shortage of memory of a poll of a
      * record too large to read, which the delivery loop survives): the watch takes another client and reads on.
-     * Before, every reading failed for good, and the forwarder exited at its per-second check of that thread.
+     * Before, every reading failed for good, and the forwarder exited at its per-second check of that thread. A new
+     * client that cannot be made at once (an address that does not resolve now) is tried again, not the thread's end.
      */
     @Test
     void anAdminClientWhoseThreadDiedIsReplaced() throws InterruptedException {
@@ -134,14 +137,19 @@ class OpenTransactionWatchTest {
         AtomicInteger built = new AtomicInteger();
         Admin dead = answering(new AtomicInteger(), (tp, committed) -> REFUSED); // "The AdminClient thread has exited"
         Admin next = leaders(false);
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> built.incrementAndGet() == 1 ? dead : next,
-                threadName, System::nanoTime, Duration.ofMinutes(2), new ForwarderMetrics())) {
+        Supplier<Admin> admins = () -> switch (built.incrementAndGet()) {
+            case 1 -> dead;
+            case 2 -> throw new KafkaException("No resolvable bootstrap urls given in bootstrap.servers"); // retried
+            default -> next;
+        };
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admins, threadName, System::nanoTime,
+                Duration.ofMinutes(2), new ForwarderMetrics())) {
             end.countDown();
             network.join();
             watch.watch(Set.of(CAUGHT_UP, OPEN));
 
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
-            assertThat(built).hasValue(2);
+            assertThat(built).hasValue(3);
         }
     }
 

@@ -36,9 +36,9 @@ class WazuhStateFileTest {
 
     /**
      * A FIFO renamed over the file between the look (a regular file) and the open: Java opens none without waiting
-     * for a writer, so the reading waits on a thread of its own and the caller a second at most, then the next
-     * reading finds that thread busy. Before (analysisd's gate), the delivery thread blocked in the open until someone
-     * wrote to the FIFO.
+     * for a writer, so the reading waits on a thread of its own and the caller a second at most; the daemon's next
+     * write (a regular file renamed in) is read again. Before (analysisd's gate), the delivery thread blocked in the
+     * open until someone wrote to the FIFO; then one such FIFO kept every later reading from the file for good.
      */
     @Test
     void aFifoRenamedOverTheFileAfterItsLookDoesNotHoldTheReader() throws Exception {
@@ -52,14 +52,19 @@ class WazuhStateFileTest {
 
             assertTimeoutPreemptively(Duration.ofSeconds(3), () -> assertThatThrownBy(state::bytes)
                     .isInstanceOf(IOException.class).hasMessageContaining("was not read within"));
-            assertTimeoutPreemptively(Duration.ofSeconds(1), () -> assertThatThrownBy(state::bytes)
-                    .isInstanceOf(IOException.class).hasMessageContaining("has not ended"));
-        } finally {
-            state.close();
-            // the reading thread stays in the FIFO's open until a writer comes: one does, and it ends
-            try (var writer = Files.newOutputStream(file)) {
+            Path held = dir.resolve("held-fifo");
+            Files.move(file, held, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(dir.resolve("next"), "event_queue_usage='0.50'\n");
+            Files.move(dir.resolve("next"), file, StandardCopyOption.ATOMIC_MOVE); // the daemon's next write
+
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(3), state::read).values())
+                    .containsEntry("event_queue_usage", "0.50");
+            // the reading thread left in the FIFO's open ends once a writer comes
+            try (var writer = Files.newOutputStream(held)) {
                 writer.write('\n');
             }
+        } finally {
+            state.close();
         }
     }
 

@@ -79,7 +79,8 @@ public final class OssecConf {
      * <li>A {@code ]]>} in text is text for os_xml (no CDATA sections); XML 1.0 refuses it outside one.</li>
      * </ul>
      * What os_xml does beyond this (a {@code \<} in a value kept as text, a {@code <!} inside an attribute's value not
-     * a comment) is not followed: rare enough, and such a file is still refused, never misread quietly.
+     * a comment) is not followed: such a file is refused when the escaped tag is unbalanced, and read with an element
+     * of that name when it is balanced, in a value no caller here reads.
      */
     static String asOsXmlReadsIt(String text, String source) {
         StringBuilder xml = new StringBuilder(text.length() + 64);

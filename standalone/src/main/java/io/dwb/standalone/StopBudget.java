@@ -40,7 +40,9 @@ record StopBudget(Duration total) {
 
     /** wazuh-modulesd (ossec-modulesd before Wazuh 4.2) runs the wodles: the launcher execs java in their place. */
     private static boolean isModulesd(String command) {
-        Path name = Path.of(command).getFileName();
+        // A binary replaced on disk (a Wazuh upgrade before modulesd restarts) is "… (deleted)" in /proc/<pid>/exe.
+        Path name = Path.of(command.endsWith(" (deleted)") ? command.substring(0, command.length() - 10) : command)
+                .getFileName();
         return name != null && (name.toString().equals("wazuh-modulesd") || name.toString().equals("ossec-modulesd"));
     }
 

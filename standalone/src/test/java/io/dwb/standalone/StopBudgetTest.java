@@ -14,6 +14,8 @@ class StopBudgetTest {
         assertThat(wodle.total()).isEqualTo(Duration.ofSeconds(8)).isLessThan(Duration.ofSeconds(10));
         assertThat(wodle.bridge()).isEqualTo(Duration.ofSeconds(6)); // 2 s for the broker's close
         assertThat(StopBudget.of(null, Optional.of("/var/ossec/bin/ossec-modulesd"))).isEqualTo(wodle);
+        assertThat(StopBudget.of(null, Optional.of("/var/ossec/bin/wazuh-modulesd (deleted)")))
+                .as("modulesd's binary replaced by an upgrade, modulesd not restarted yet").isEqualTo(wodle);
     }
 
     @Test
