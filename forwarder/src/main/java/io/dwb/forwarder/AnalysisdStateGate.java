@@ -191,7 +191,10 @@ final class AnalysisdStateGate implements AlertSink {
                 + (size == null ? "" : ", of " + size + " events") + "): it drops every event that finds it full";
     }
 
-    /** Counts what analysisd dropped since the write last counted (the first write read is only a baseline). */
+    /**
+     * Counts what analysisd dropped since the write last counted: in a count since analysisd's start, the first write
+     * read is only a baseline; in an older file's count of its interval alone, every write read is new drops.
+     */
     private void count(WazuhStateFile.Reading state) {
         if (state == null || (droppedThen >= 0 && state.modifiedMillis() == countedWrite)) {
             return; // nothing said, or the same write as before
@@ -205,7 +208,7 @@ final class AnalysisdStateGate implements AlertSink {
         }
         // Older files (with *_edps rates) zero their counts after each write; later ones count from the start.
         boolean perInterval = values.keySet().stream().anyMatch(k -> k.endsWith("_edps"));
-        long since = droppedThen < 0 ? 0 : perInterval || total < droppedThen ? total : total - droppedThen;
+        long since = perInterval ? total : droppedThen < 0 ? 0 : total < droppedThen ? total : total - droppedThen;
         droppedThen = total;
         countedWrite = state.modifiedMillis();
         if (since > 0) {
