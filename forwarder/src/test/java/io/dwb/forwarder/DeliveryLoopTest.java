@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.NamedThread;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
@@ -31,7 +32,6 @@ import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
@@ -1669,15 +1669,7 @@ class DeliveryLoopTest {
 
     @Test
     void aKafkaClientThreadThatEndedStopsTheLoopWithinASecond() throws InterruptedException {
-        CountDownLatch end = new CountDownLatch(1);
-        Thread network = new Thread(() -> {
-            try {
-                end.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, KafkaClientThreads.producer("dwb-forwarder-dlq"));
-        network.start();
+        NamedThread network = NamedThread.running(KafkaClientThreads.producer("dwb-forwarder-dlq"));
         clientThreads = KafkaClientThreads.named(Set.of(KafkaClientThreads.producer("dwb-forwarder-dlq")));
         DeliveryLoop loop = live(0, 1000, P0);
         addEvents(P0, "a");
@@ -1686,8 +1678,7 @@ class DeliveryLoopTest {
         round(loop);
         assertThat(names(sink.accepted)).as("alive: delivery goes on").containsExactly("a");
 
-        end.countDown();
-        network.join();
+        network.end();
         tick(TimeUnit.SECONDS.toNanos(1));
 
         assertThatThrownBy(() -> round(loop)).isInstanceOf(IllegalStateException.class)

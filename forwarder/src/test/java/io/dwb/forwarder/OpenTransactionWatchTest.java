@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.NamedThread;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.lang.reflect.Proxy;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -124,16 +124,7 @@ class OpenTransactionWatchTest {
     @Test
     void anAdminClientWhoseThreadDiedIsReplaced() throws InterruptedException {
         String threadName = KafkaClientThreads.admin("dwb-forwarder-open-transactions");
-        CountDownLatch end = new CountDownLatch(1);
-        Thread network = new Thread(() -> {
-            try {
-                end.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, threadName);
-        network.setDaemon(true);
-        network.start();
+        NamedThread network = NamedThread.running(threadName);
         AtomicInteger built = new AtomicInteger();
         Admin dead = answering(new AtomicInteger(), (tp, committed) -> REFUSED); // "The AdminClient thread has exited"
         Admin next = leaders(false);
@@ -144,8 +135,7 @@ class OpenTransactionWatchTest {
         };
         try (OpenTransactionWatch watch = OpenTransactionWatch.start(admins, threadName, System::nanoTime,
                 Duration.ofMinutes(2), new ForwarderMetrics())) {
-            end.countDown();
-            network.join();
+            network.end();
             watch.watch(Set.of(CAUGHT_UP, OPEN));
 
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
