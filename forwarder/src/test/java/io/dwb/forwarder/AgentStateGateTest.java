@@ -176,8 +176,8 @@ class AgentStateGateTest {
     }
 
     /**
-     * A centrally managed agent's buffer is the size its group's agent.conf says (agentd reads it after ossec.conf): the
-     * gate waited at half of ossec.conf's 5,000 while agentd dropped past 1,000.
+     * A centrally managed agent's buffer is the size its group's agent.conf says (agentd reads it after ossec.conf):
+     * the gate waited at half of ossec.conf's 5,000 while agentd dropped past 1,000.
      */
     @Test
     void aGroupsAgentConfSetsTheBuffersSize() throws Exception {
