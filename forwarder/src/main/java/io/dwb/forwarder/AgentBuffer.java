@@ -54,8 +54,8 @@ record AgentBuffer(ClientBuffer local, ClientBuffer buffer, String from, String 
             central = OssecConf.read(agentConf, "agent.conf");
         } catch (ConfigurationError e) {
             return new AgentBuffer(local, local, "", e.getMessage() + "; ignored: the agent's <client_buffer> is "
-                    + "taken from " + conf + " alone (a centrally managed agent's group may set a lower events_per_second or "
-                    + "queue_size there; give --eps, or make it readable)");
+                    + "taken from " + conf + " alone (a centrally managed agent's group may set a lower "
+                    + "events_per_second or queue_size there; give --eps, or make it readable)");
         }
         return merge(local, conf, agentConf, central);
     }

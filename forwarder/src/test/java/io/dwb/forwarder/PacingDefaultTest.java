@@ -260,8 +260,8 @@ class PacingDefaultTest {
 
     /**
      * {@code <agent_config name="…" os="…" profile="…">} applies only to the agents it matches, which the
-     * forwarder does not decide (agentd matches the name in client.keys, as a pattern): a filtered block's rate may be the
-     * agent's, so the lowest one that may be is taken. Slower than agentd drains is safe; faster drops.
+     * forwarder does not decide (agentd matches the name in client.keys, as a pattern): a filtered block's rate may
+     * be the agent's, so the lowest one that may be is taken. Slower than agentd drains is safe; faster drops.
      */
     @Test
     void aFilteredAgentConfigBlockMayBeTheAgentsSoItsLowerRateIsTaken() throws IOException {
@@ -326,7 +326,7 @@ class PacingDefaultTest {
         assertThat(Pacing.auto(queue).reason()).as("none: an agent not centrally managed").doesNotContain("agent.conf");
     }
 
-    /** {@code agent.remote_conf=0} (local_internal_options.conf): agentd does not read agent.conf, nor the forwarder. */
+    /** {@code agent.remote_conf=0} (local_internal_options.conf): neither agentd nor the forwarder reads agent.conf. */
     @Test
     void anAgentThatDoesNotTakeItsGroupsConfigurationIsPacedByOssecConfAlone() throws IOException {
         String queue = install(AGENT.formatted(""));
