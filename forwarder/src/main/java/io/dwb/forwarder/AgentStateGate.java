@@ -87,14 +87,22 @@ final class AgentStateGate implements AlertSink {
                     + "can read", e.getMessage());
             return sink;
         }
-        ClientBuffer buffer = ClientBuffer.of(ossec); // every block, field by field, as agentd reads them
-        if (ossec.last("client") == null || buffer.off()) {
-            return sink; // a manager (analysisd reads the queue), or an agent that forwards at once
+        if (ossec.last("client") == null) {
+            return sink; // a manager: analysisd reads the queue
+        }
+        AgentBuffer agent = AgentBuffer.of(conf, ossec); // ossec.conf's, and a centrally managed agent's agent.conf
+        if (agent.warning() != null) {
+            log.warn("{}", agent.warning());
+        }
+        ClientBuffer buffer = agent.buffer();
+        if (buffer.off()) {
+            return sink; // an agent that forwards at once
         }
         Path state = conf.getParent().getParent().resolve(STATE_FILE);
         AgentStateGate gate = new AgentStateGate(sink, state, queueSize(buffer), nanoClock, wallMillis);
         log.info("delivery follows the Wazuh agent's state ({}): it waits while the agent is not connected to its "
-                + "manager or its buffer holds {} of its {} events or more", state, gate.fullFrom, gate.queueSize);
+                + "manager or its buffer holds {} of its {} events or more{}", state, gate.fullFrom, gate.queueSize,
+                agent.from().isEmpty() ? "" : " (" + agent.from() + ")");
         if (!Files.isReadable(state)) {
             gate.unreadable();
             gate.said = Said.MISSING;

@@ -100,29 +100,34 @@ public record Pacing(int eps, String reason, String assumption) {
         if (ossec.last("client") == null) {
             return manager(ossec, conf, replay);
         }
-        ClientBuffer buffer = ClientBuffer.of(ossec); // every block, field by field, as agentd reads them
+        String ownRate = ClientBuffer.of(ossec).eventsPerSecond(); // every block, field by field, as agentd reads them
+        if (ownRate != null && rate(ownRate) < 1) {
+            throw new ConfigurationError(conf + ": <client_buffer><events_per_second> must be a number above "
+                    + "0, not '" + ownRate.strip() + "'; or give --eps");
+        }
+        AgentBuffer agent = AgentBuffer.of(conf, ossec); // and a centrally managed agent's agent.conf over it
+        String central = (agent.from().isEmpty() ? "" : "; " + agent.from())
+                + (agent.warning() == null ? "" : "; " + agent.warning());
+        ClientBuffer buffer = agent.buffer();
         if (buffer.off()) {
-            return new Pacing(0, "unpaced: the agent's <client_buffer> is disabled in " + conf);
+            return new Pacing(0, "unpaced: the agent's <client_buffer> is disabled in " + conf + central);
         }
-        int agentRate = AGENT_EVENTS_PER_SECOND;
         String rate = buffer.eventsPerSecond();
-        if (rate != null) {
-            try {
-                agentRate = Integer.parseInt(rate.strip());
-            } catch (NumberFormatException e) {
-                agentRate = 0;
-            }
-            if (agentRate < 1) {
-                throw new ConfigurationError(conf + ": <client_buffer><events_per_second> must be a number above "
-                        + "0, not '" + rate.strip() + "'; or give --eps");
-            }
-        }
+        int agentRate = rate == null ? AGENT_EVENTS_PER_SECOND : rate(rate);
         int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
         int eps = Math.max(1, agentRate * share / 100);
         return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of the agent's "
                 + "<client_buffer><events_per_second> " + agentRate + (rate == null ? " (Wazuh's default)" : "")
                 + " in " + conf + ", which drops what exceeds it" + (replay ? " (a replay: the live forwarder keeps "
-                + SHARE_PERCENT + " %; give --eps for more while it is stopped)" : ""));
+                + SHARE_PERCENT + " %; give --eps for more while it is stopped)" : "") + central);
+    }
+
+    private static int rate(String text) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** A manager's ({@code conf} without a {@code <client>} block): see the class comment. */

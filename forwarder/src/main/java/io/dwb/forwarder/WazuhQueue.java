@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.LogText;
 import java.io.IOException;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.SelectionKey;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * closed it) or was replaced (a full queue, and the path now names another socket), the first send on the next
  * socket is preceded by the datagrams of the {@link ResendWindow}, counted by {@code onResent}: at least once, the
  * duplicates bounded by the window. The window keeps the arrays passed to {@link #send}: callers must not reuse them.
+ * Each channel's send buffer is raised to hold the largest alert ({@link #raiseSendBuffer}).
  */
 public final class WazuhQueue implements AlertSink {
     private static final Logger log = LoggerFactory.getLogger(WazuhQueue.class);
@@ -70,7 +72,8 @@ public final class WazuhQueue implements AlertSink {
     }
 
     /**
-     * @param setup      applied to each channel opened, before it connects (a test's smaller send buffer)
+     * @param setup      applied to each channel opened, after its send buffer is raised ({@link #raiseSendBuffer}) and
+     *                   before it connects (a test's smaller send buffer)
      * @param attributes how the socket file is looked at before connecting (a test's permission denied)
      */
     WazuhQueue(Path path, ResendWindow window, Runnable onResent, Runnable onResendRefused, LongSupplier nanoClock,
@@ -213,6 +216,7 @@ public final class WazuhQueue implements AlertSink {
         AFUNIXDatagramChannel opened = AFUNIXDatagramChannel.open();
         try {
             opened.configureBlocking(false);
+            raiseSendBuffer(opened);
             setup.apply(opened);
             socketKey = fileKey(); // before connecting: a replacement in between is seen as one later
             opened.connect(AFUNIXSocketAddress.of(path));
@@ -220,6 +224,37 @@ public final class WazuhQueue implements AlertSink {
         } catch (IOException e) {
             opened.close();
             throw e;
+        }
+    }
+
+    /**
+     * What each channel's send buffer ({@code SO_SNDBUF}) holds at least: the largest alert ({@link
+     * AlertTrimmer#MAX_DATAGRAM}) and the kernel's own per-datagram overhead, with room to spare. Linux refuses a
+     * datagram above the buffer less 32 bytes (EMSGSIZE, which the forwarder takes for this alert's fault and
+     * dead-letters as 'rejected'): a host whose {@code net.core.wmem_default} is lower refused alerts within the bound.
+     */
+    static final int SEND_BUFFER = AlertTrimmer.MAX_DATAGRAM + 4096;
+
+    /**
+     * Raises {@code channel}'s send buffer to {@link #SEND_BUFFER} when it is below, as Wazuh's own senders do; never
+     * lowers it (the default, 212,992 bytes on most hosts, lets more datagrams wait in the reader's queue). The kernel
+     * doubles what is asked for and caps it at {@code net.core.wmem_max}: a buffer that stays lower is no error (the
+     * alerts that do not fit are refused as before), said at DEBUG.
+     */
+    static void raiseSendBuffer(AFUNIXDatagramChannel channel) {
+        try {
+            int before = channel.getOption(StandardSocketOptions.SO_SNDBUF);
+            if (before >= SEND_BUFFER) {
+                return;
+            }
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
+            int after = channel.getOption(StandardSocketOptions.SO_SNDBUF);
+            if (after < SEND_BUFFER) {
+                log.debug("the Wazuh queue's send buffer is {} bytes, below the {} asked for (net.core.wmem_max): "
+                        + "an alert near {} bytes may be refused", after, SEND_BUFFER, AlertTrimmer.MAX_DATAGRAM);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("cannot raise the Wazuh queue's send buffer to {} bytes: {}", SEND_BUFFER, e.toString());
         }
     }
 

@@ -175,6 +175,46 @@ class AgentStateGateTest {
                 .as("disabled in an earlier block, not enabled again: events forwarded at once").isSameAs(recording);
     }
 
+    /**
+     * A centrally managed agent's buffer is the size its group's agent.conf says (agentd reads it after ossec.conf):
+     * the gate waited at half of ossec.conf's 5,000 while agentd dropped past 1,000.
+     */
+    @Test
+    void aGroupsAgentConfSetsTheBuffersSize() throws Exception {
+        Files.createDirectories(home.resolve("etc/shared"));
+        Files.writeString(home.resolve("etc/shared/agent.conf"), "<agent_config name=\"web-01\">\n"
+                + "  <client_buffer><disabled>no</disabled><queue_size>1000</queue_size></client_buffer>\n"
+                + "</agent_config>\n");
+        state("connected", "500");
+        ListAppender<ILoggingEvent> logged = logged();
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("holds 500 of its 1000 events");
+        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
+                assertThat(e.getFormattedMessage()).contains(home.resolve("etc/shared/agent.conf").toString()));
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
+        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+                .as("disabled in ossec.conf, on again in a block that may be the agent's: gated")
+                .isInstanceOf(AgentStateGate.class);
+        Files.writeString(home.resolve("etc/local_internal_options.conf"), "agent.remote_conf=0\n");
+        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+                .as("agent.remote_conf=0: agentd does not read agent.conf").isSameAs(recording);
+    }
+
+    /** An agent.conf that cannot be parsed: one WARN, and the gate as ossec.conf says. */
+    @Test
+    void anAgentConfThatCannotBeParsedIsAWarningAndIgnored() throws Exception {
+        Files.createDirectories(home.resolve("etc/shared"));
+        Files.writeString(home.resolve("etc/shared/agent.conf"), "<agent_config>\n  <client_buffer>\n");
+        state("connected", "2500");
+        ListAppender<ILoggingEvent> logged = logged();
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("holds 2500 of its 5000 events");
+        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(e ->
+                assertThat(e.getFormattedMessage()).contains("malformed agent.conf "
+                        + home.resolve("etc/shared/agent.conf")).contains("ignored"));
+    }
+
     /** An ossec.conf agentd starts with (os_xml: '&' is text, "--" in a comment too) puts the gate on as any other. */
     @Test
     void anOssecConfWithAmpersandsAndDoubleDashCommentsIsAnAgentsAsWazuhReadsIt() throws Exception {

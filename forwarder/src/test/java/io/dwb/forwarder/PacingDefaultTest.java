@@ -231,6 +231,122 @@ class PacingDefaultTest {
                 .hasMessageStartingWith("malformed ossec.conf " + home.resolve("etc/ossec.conf"));
     }
 
+    /**
+     * A centrally managed agent: wazuh-agentd reads {@code <home>/etc/shared/agent.conf} after ossec.conf (its group's
+     * configuration, when {@code agent.remote_conf} is on, the default). A group that lowers events_per_second to 100
+     * made an agent that drains 100/s, while the forwarder paced at 450/s from ossec.conf's 500: agentd dropped the
+     * rest after the forwarder committed it.
+     */
+    @Test
+    void aCentrallyManagedAgentIsPacedBelowItsGroupsEventsPerSecond() throws IOException {
+        String queue = install(AGENT.formatted("  <client_buffer><events_per_second>500</events_per_second>"
+                + "</client_buffer>\n"));
+        assertThat(Pacing.auto(queue).eps()).as("ossec.conf alone").isEqualTo(450);
+        Path agentConf = agentConf("<agent_config>\n  <client_buffer>\n    <events_per_second>100"
+                + "</events_per_second>\n  </client_buffer>\n</agent_config>\n");
+        Pacing central = Pacing.auto(queue);
+        assertThat(central.eps()).as("90 % of the 100/s agentd drains at").isEqualTo(90);
+        assertThat(central.reason()).contains("events_per_second> 100").contains(agentConf.toString());
+        assertThat(settings(queue).eps()).as("--eps auto is the default").isEqualTo(90);
+        assertThat(replaySettings(queue).eps()).as("a replay's share of it").isEqualTo(5);
+        agentConf("<agent_config><client_buffer><queue_size>900</queue_size></client_buffer></agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("agent.conf without events_per_second: ossec.conf's")
+                .isEqualTo(450);
+        agentConf("<agent_config><client_buffer><events_per_second>800</events_per_second></client_buffer>"
+                + "</agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("a block for every agent sets it, after ossec.conf: agentd's rate")
+                .isEqualTo(720);
+    }
+
+    /**
+     * {@code <agent_config name="…" os="…" profile="…">} applies only to the agents it matches, which the
+     * forwarder does not decide (agentd matches the name in client.keys, as a pattern): a filtered block's rate may
+     * be the agent's, so the lowest one that may be is taken. Slower than agentd drains is safe; faster drops.
+     */
+    @Test
+    void aFilteredAgentConfigBlockMayBeTheAgentsSoItsLowerRateIsTaken() throws IOException {
+        String queue = install(AGENT.formatted(""));
+        agentConf("<agent_config name=\"web-01|web-02\">\n  <client_buffer><events_per_second>100"
+                + "</events_per_second></client_buffer>\n</agent_config>\n<agent_config os=\"Windows\">\n"
+                + "  <client_buffer><events_per_second>200</events_per_second></client_buffer>\n</agent_config>\n");
+        Pacing filtered = Pacing.auto(queue);
+        assertThat(filtered.eps()).as("the lowest that may apply").isEqualTo(90);
+        assertThat(filtered.reason()).contains("events_per_second> 100").contains("agent.conf");
+        agentConf("<agent_config name=\"web-01\"><client_buffer><events_per_second>100</events_per_second>"
+                + "</client_buffer></agent_config>\n<agent_config><client_buffer><events_per_second>400"
+                + "</events_per_second></client_buffer></agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("a later block for every agent sets it whatever the filtered one "
+                + "did").isEqualTo(360);
+        agentConf("<agent_config><client_buffer><events_per_second>1000</events_per_second></client_buffer>"
+                + "</agent_config>\n<agent_config profile=\"docker\"><client_buffer><events_per_second>300"
+                + "</events_per_second></client_buffer></agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("a filtered block after it may lower it").isEqualTo(270);
+        agentConf("<agent_config os=\"Linux\"><client_buffer><disabled>yes</disabled></client_buffer>"
+                + "</agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("a filtered block that disables the buffer may not apply: paced")
+                .isEqualTo(450);
+        agentConf("<agent_config><client_buffer><disabled>yes</disabled></client_buffer></agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("disabled for every agent: unpaced, as agentd forwards at once")
+                .isZero();
+        install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
+        agentConf("<agent_config name=\"web-01\"><client_buffer><disabled>no</disabled></client_buffer>"
+                + "</agent_config>\n");
+        Pacing mayBeOn = Pacing.auto(queue);
+        assertThat(mayBeOn.eps()).as("disabled in ossec.conf, enabled again for some agents: may be on").isEqualTo(450);
+        assertThat(mayBeOn.reason()).contains("agent.conf");
+        agentConf("<agent_config name=\"web-01\"><client_buffer><disabled>yes</disabled></client_buffer>"
+                + "</agent_config>\n");
+        assertThat(Pacing.auto(queue).eps()).as("disabled in ossec.conf and in every block that says").isZero();
+    }
+
+    /**
+     * An agent.conf the forwarder cannot read or parse is ignored, said in the start line (and a WARN by the agent's
+     * gate): ossec.conf's pace, not a stop.
+     */
+    @Test
+    void anAgentConfThatCannotBeReadIsIgnoredAndSaid() throws IOException {
+        String queue = install(AGENT.formatted("  <client_buffer><events_per_second>200</events_per_second>"
+                + "</client_buffer>\n"));
+        Path agentConf = agentConf("<agent_config>\n  <client_buffer><events_per_second>100</events_per_second>\n"
+                + "</agent_config>\n");
+        Pacing malformed = Pacing.auto(queue);
+        assertThat(malformed.eps()).isEqualTo(180);
+        assertThat(malformed.reason()).contains("malformed agent.conf " + agentConf).contains("ignored");
+        agentConf("<agent_config><client_buffer><events_per_second>lots</events_per_second></client_buffer>"
+                + "</agent_config>\n<agent_config><client_buffer><events_per_second>150</events_per_second>"
+                + "</client_buffer></agent_config>\n");
+        Pacing unusable = Pacing.auto(queue);
+        assertThat(unusable.eps()).as("an unusable value is ignored, the others taken").isEqualTo(135);
+        assertThat(unusable.reason()).contains("'lots'");
+        Files.delete(agentConf);
+        Files.createDirectories(agentConf); // what a bind mount of none makes
+        assertThat(Pacing.auto(queue).eps()).isEqualTo(180);
+        assertThat(Pacing.auto(queue).reason()).contains(agentConf.toString()).contains("ignored");
+        Files.delete(agentConf);
+        assertThat(Pacing.auto(queue).reason()).as("none: an agent not centrally managed").doesNotContain("agent.conf");
+    }
+
+    /** {@code agent.remote_conf=0} (local_internal_options.conf): neither agentd nor the forwarder reads agent.conf. */
+    @Test
+    void anAgentThatDoesNotTakeItsGroupsConfigurationIsPacedByOssecConfAlone() throws IOException {
+        String queue = install(AGENT.formatted(""));
+        agentConf("<agent_config><client_buffer><events_per_second>100</events_per_second></client_buffer>"
+                + "</agent_config>\n");
+        Files.writeString(home.resolve("etc/local_internal_options.conf"), "# local\nagent.remote_conf=0\n");
+        assertThat(Pacing.auto(queue).eps()).isEqualTo(450);
+        Files.writeString(home.resolve("etc/local_internal_options.conf"), "agent.remote_conf=1\n");
+        Files.writeString(home.resolve("etc/internal_options.conf"), "agent.remote_conf=0\n");
+        assertThat(Pacing.auto(queue).eps()).as("local_internal_options.conf overrides internal_options.conf")
+                .isEqualTo(90);
+        Files.delete(home.resolve("etc/local_internal_options.conf"));
+        assertThat(Pacing.auto(queue).eps()).as("internal_options.conf alone").isEqualTo(450);
+    }
+
+    private Path agentConf(String text) throws IOException {
+        Files.createDirectories(home.resolve("etc/shared"));
+        return Files.writeString(home.resolve("etc/shared/agent.conf"), text);
+    }
+
     /** An installation at {@code home}: its ossec.conf, and the path of its queue socket. */
     private String install(String ossecConf) throws IOException {
         Files.createDirectories(home.resolve("etc"));

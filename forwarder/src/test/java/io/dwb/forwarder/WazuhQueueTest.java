@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dwb.schemas.testing.DatagramReceiver;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -21,6 +25,42 @@ class WazuhQueueTest {
 
     private static byte[] datagram(String text) {
         return ("1:Wazuh-Docker:" + text).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A host whose {@code net.core.wmem_default} is below the largest alert (65,341 bytes and the kernel's overhead)
+     * refused each alert that size with EMSGSIZE, and the forwarder dead-lettered it 'rejected', while Wazuh's own
+     * senders raise their send buffer. The channel's buffer is set as such a host's (4 KiB, 8 KiB as the kernel doubles
+     * it), then raised as the queue raises each channel it opens; the largest alert then goes through.
+     */
+    @Test
+    void aSendBufferBelowTheLargestAlertIsRaisedSoThatTheAlertIsNotRefused() throws Exception {
+        Path path = dir.resolve("queue");
+        byte[] largest = datagram("\"" + "x".repeat(AlertTrimmer.MAX_DATAGRAM - datagram("\"\"").length) + "\"");
+        assertThat(largest).hasSize(AlertTrimmer.MAX_DATAGRAM);
+        try (DatagramReceiver receiver = DatagramReceiver.bind(path);
+             AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open()) {
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, 4096);
+            assertThat(channel.getOption(StandardSocketOptions.SO_SNDBUF)).as("as on a host with a small default")
+                    .isLessThan(AlertTrimmer.MAX_DATAGRAM);
+            WazuhQueue.raiseSendBuffer(channel);
+            assertThat(channel.getOption(StandardSocketOptions.SO_SNDBUF)).as("raised (this host's wmem_max "
+                    + "permitting)").isGreaterThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM + 1024);
+            channel.connect(AFUNIXSocketAddress.of(path));
+            assertThat(channel.write(ByteBuffer.wrap(largest))).as("not EMSGSIZE").isEqualTo(largest.length);
+            await().atMost(Duration.ofSeconds(5)).until(() -> receiver.count() == 1);
+        }
+        // Each channel the queue opens: at least that, whatever this host's default (here, possibly above it already).
+        AtomicInteger seen = new AtomicInteger();
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue2"));
+             WazuhQueue queue = new WazuhQueue(dir.resolve("queue2"), new ResendWindow(ResendWindow.Bound.DEFAULT),
+                     () -> { }, () -> { }, System::nanoTime,
+                     channel -> seen.set(channel.getOption(StandardSocketOptions.SO_SNDBUF)),
+                     SocketPath.Attributes.FILES)) {
+            queue.send(largest);
+            await().atMost(Duration.ofSeconds(5)).until(() -> receiver.count() == 1);
+            assertThat(seen.get()).isGreaterThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM + 1024);
+        }
     }
 
     @Test

@@ -38,18 +38,32 @@ public final class OssecConf {
 
     /** @throws ConfigurationError when the file cannot be read or is not well-formed */
     public static OssecConf read(Path file) {
+        return read(file, "ossec.conf");
+    }
+
+    /**
+     * Another file Wazuh reads with os_xml (an agent's {@code etc/shared/agent.conf}); {@code what} names its kind in
+     * messages.
+     *
+     * @throws ConfigurationError when the file cannot be read or is not well-formed
+     */
+    public static OssecConf read(Path file, String what) {
         try {
             // Decoded leniently (a byte that is not UTF-8 becomes U+FFFD): os_xml reads bytes, and a Latin-1 accent in
             // a comment must not stop what agentd runs with.
-            return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString());
+            return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString(), what);
         } catch (IOException e) {
-            throw new ConfigurationError("cannot read ossec.conf " + file + ": " + e.getMessage(), e);
+            throw new ConfigurationError("cannot read " + what + " " + file + ": " + e.getMessage(), e);
         }
     }
 
     /** {@code source} names the file in messages. */
     public static OssecConf parse(String text, String source) {
-        String body = asOsXmlReadsIt(text.replaceFirst("^\\s*<\\?xml[^>]*\\?>", ""), source);
+        return parse(text, source, "ossec.conf");
+    }
+
+    private static OssecConf parse(String text, String source, String what) {
+        String body = asOsXmlReadsIt(text.replaceFirst("^\\s*<\\?xml[^>]*\\?>", ""), source, what);
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
@@ -59,10 +73,10 @@ public final class OssecConf {
             return new OssecConf(builder.parse(new InputSource(new StringReader(
                     "<ossec_conf_file>" + body + "</ossec_conf_file>"))), source);
         } catch (SAXParseException e) {
-            throw new ConfigurationError("malformed ossec.conf " + source + ": line " + e.getLineNumber() + ": "
+            throw new ConfigurationError("malformed " + what + " " + source + ": line " + e.getLineNumber() + ": "
                     + e.getMessage());
         } catch (SAXException | IOException | ParserConfigurationException e) {
-            throw new ConfigurationError("malformed ossec.conf " + source + ": " + e.getMessage(), e);
+            throw new ConfigurationError("malformed " + what + " " + source + ": " + e.getMessage(), e);
         }
     }
 
@@ -83,6 +97,10 @@ public final class OssecConf {
      * of that name when it is balanced, in a value no caller here reads.
      */
     static String asOsXmlReadsIt(String text, String source) {
+        return asOsXmlReadsIt(text, source, "ossec.conf");
+    }
+
+    private static String asOsXmlReadsIt(String text, String source, String what) {
         StringBuilder xml = new StringBuilder(text.length() + 64);
         int i = 0;
         while (i < text.length()) {
@@ -90,7 +108,7 @@ public final class OssecConf {
             if (c == '<' && text.startsWith("!", i + 1)) {
                 int end = commentEnd(text, i + 2);
                 if (end < 0) {
-                    throw new ConfigurationError("malformed ossec.conf " + source + ": line " + lineAt(text, i)
+                    throw new ConfigurationError("malformed " + what + " " + source + ": line " + lineAt(text, i)
                             + ": a comment is not closed (Wazuh ends one at the first --> or !>)");
                 }
                 for (int k = i; k < end; k++) {

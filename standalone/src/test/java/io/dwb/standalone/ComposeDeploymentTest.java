@@ -74,6 +74,10 @@ class ComposeDeploymentTest {
                 + "</client_buffer></ossec_config>\n");
         Files.setAttribute(ossecConf, "unix:gid", WAZUH_GID);
         Files.setPosixFilePermissions(ossecConf, PosixFilePermissions.fromString("rw-rw----"));
+        // The agent's etc/shared, Wazuh's group's: no agent.conf (an agent not centrally managed).
+        Path sharedDir = Files.createDirectories(work.resolve("etc-shared"));
+        Files.setAttribute(sharedDir, "unix:gid", WAZUH_GID);
+        Files.setPosixFilePermissions(sharedDir, PosixFilePermissions.fromString("rwxrwx---"));
         // agentd's state, in a directory of Wazuh's group (agentd replaces the file at each write).
         Path runDir = Files.createDirectories(work.resolve("var-run"));
         Files.setAttribute(runDir, "unix:gid", WAZUH_GID);
@@ -92,6 +96,7 @@ class ComposeDeploymentTest {
         env.put("WAZUH_GID", String.valueOf(WAZUH_GID));
         env.put("WAZUH_QUEUE_DIR", queueDir.toString());
         env.put("WAZUH_OSSEC_CONF", ossecConf.toString());
+        env.put("WAZUH_SHARED_DIR", sharedDir.toString());
         env.put("WAZUH_RUN_DIR", runDir.toString());
         env.put("EVENTS_PARTITIONS", "3");
         List<String> compose = List.of("docker", "compose", "-p", project, "-f", ROOT.resolve("docker-compose.yml").toString());
