@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -141,14 +139,9 @@ final class AgentStateGate implements AlertSink {
      * root), and a FIFO renamed there between the look and the open does not hold delivery ({@link WazuhStateFile}).
      */
     private Map<String, String> readState() {
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values;
         try {
-            BasicFileAttributes seen = Files.readAttributes(stateFile, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (!seen.isRegularFile()) {
-                throw new IOException(stateFile + " is not a regular file");
-            }
-            long age = wallMillis.getAsLong() - seen.lastModifiedTime().toMillis();
+            long age = wallMillis.getAsLong() - stateReader.modifiedMillis();
             if (age > STALE_AFTER_MILLIS) {
                 if (said != Said.STALE) {
                     log.warn("the Wazuh agent's state ({}) was last written {} s ago: delivery no longer follows it "
@@ -158,13 +151,9 @@ final class AgentStateGate implements AlertSink {
                 }
                 return null;
             }
-            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(stateReader.bytes())).toString();
-            for (String line : (Iterable<String>) text.lines()::iterator) {
-                int eq = line.indexOf('=');
-                if (eq > 0 && line.length() >= eq + 3 && line.charAt(eq + 1) == '\'' && line.endsWith("'")) {
-                    values.put(line.substring(0, eq).strip(), line.substring(eq + 2, line.length() - 1));
-                }
-            }
+            // Decoded strictly: bytes that are not UTF-8 are not agentd's file.
+            values = WazuhStateFile.values(StandardCharsets.UTF_8.newDecoder()
+                    .decode(ByteBuffer.wrap(stateReader.bytes())).toString());
         } catch (IOException e) {
             if (said != Said.MISSING) {
                 unreadable();

@@ -85,12 +85,13 @@ public final class KafkaClientMetrics implements MultiCollector {
     public MetricSnapshots collect() {
         Map<String, Family> families = new LinkedHashMap<>();
         clients.forEach((client, source) -> {
-            boolean[] connections = {false};
-            source.get().forEach((name, metric) -> {
+            boolean connections = false;
+            for (Map.Entry<MetricName, ? extends Metric> served : source.get().entrySet()) {
+                MetricName name = served.getKey();
                 List<String> wanted = SELECTED.get(name.group());
                 if (wanted == null || !wanted.contains(name.name()) || !name.tags().keySet().equals(CLIENT_LEVEL)
-                        || !(metric.metricValue() instanceof Number value)) {
-                    return;
+                        || !(served.getValue().metricValue() instanceof Number value)) {
+                    continue;
                 }
                 String prometheusName = prometheusName(name.group(), name.name());
                 String clientId = name.tags().get("client-id");
@@ -98,12 +99,12 @@ public final class KafkaClientMetrics implements MultiCollector {
                         n -> new Family(n, name.description(), name.name().endsWith(TOTAL)))
                         .add(Labels.of("client", client, "client_id", clientId), value.doubleValue());
                 if (name.name().equals(CONNECTION_COUNT)) {
-                    connections[0] = true;
+                    connections = true;
                     lastConnections.put(client, new LastConnections(prometheusName, name.description(), clientId));
                 }
-            });
+            }
             LastConnections last = lastConnections.get(client);
-            if (!connections[0] && last != null) { // closed, the next one not built yet: no connection
+            if (!connections && last != null) { // closed, the next one not built yet: no connection
                 families.computeIfAbsent(last.name(), n -> new Family(n, last.help(), false))
                         .add(Labels.of("client", client, "client_id", last.clientId()), 0);
             }
