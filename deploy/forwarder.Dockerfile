@@ -11,6 +11,10 @@ COPY forwarder.jar jvm.options /opt/docker-wazuh-bridge/
 # `docker run --user 10001:<that gid>` / Compose `user:` (docker-compose.yml does it with WAZUH_GID).
 ARG DWB_UID=10001
 ARG WAZUH_GID=10001
+# Where the Compose deployment mounts its Kafka login (docker-compose.yml, kafka-login): an empty volume takes this
+# directory's owner and mode, so the files in it are this user's alone.
+RUN mkdir -p /etc/docker-wazuh-bridge/kafka-login && chown ${DWB_UID}:${WAZUH_GID} /etc/docker-wazuh-bridge/kafka-login \
+    && chmod 0700 /etc/docker-wazuh-bridge/kafka-login
 USER ${DWB_UID}:${WAZUH_GID}
 # The JVM flags are bin/forwarder's: forwarder/src/main/jvm/jvm.options, given to java as an argument file; JAVA_OPTS
 # replaces them. Options: DWB_* variables (docs/forwarder.md) or arguments after the image name.

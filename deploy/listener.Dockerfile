@@ -14,10 +14,14 @@ RUN java -Xshare:dump -Xlog:disable -Xlog:all=error:stderr \
       -XX:SharedClassListFile=/opt/docker-wazuh-bridge/listener.classlist \
       -XX:SharedArchiveFile=/opt/docker-wazuh-bridge/listener.jsa -cp /opt/docker-wazuh-bridge/listener.jar
 # Not root: the listener needs no file of the host. It reads the engine through the allow-list proxy
-# (deploy/engine-proxy, tcp://...:2375). Mounting the engine socket itself instead needs the socket's group:
+# (deploy/engine-proxy, a Unix socket in a volume: unix:///run/engine-api/docker.sock). Mounting the engine socket itself instead needs the socket's group:
 # `docker run --group-add "$(stat -c %g /var/run/docker.sock)" ...` (full API access: avoid).
 ARG DWB_UID=10001
 ARG DWB_GID=10001
+# Where the Compose deployment mounts its Kafka login (docker-compose.yml, kafka-login): an empty volume takes this
+# directory's owner and mode, so the files in it are this user's alone.
+RUN mkdir -p /etc/docker-wazuh-bridge/kafka-login && chown ${DWB_UID}:${DWB_GID} /etc/docker-wazuh-bridge/kafka-login \
+    && chmod 0700 /etc/docker-wazuh-bridge/kafka-login
 USER ${DWB_UID}:${DWB_GID}
 # The JVM flags are bin/listener's: listener/src/main/jvm/jvm.options, given to java as an argument file; JAVA_OPTS
 # replaces them. Options: DWB_* variables (docs/listener.md) or arguments after the image name.

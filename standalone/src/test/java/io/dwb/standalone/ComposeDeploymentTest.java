@@ -10,10 +10,13 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,7 +26,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * datagram receiver in the directory mounted as Wazuh's queue directory, whose socket only Wazuh's group may write.
  * No service of the bridge runs as root, the listener reaches the engine only through the allow-list proxy, which
  * refuses everything but the listener's read calls, and the forwarder, in Wazuh's group, cannot replace the socket.
+ * What a local user of the host reaches at the containers' bridge addresses: Kafka only with the bridge's SCRAM login
+ * (made at the first start), not its controller, not the proxy (a Unix socket in a volume that user cannot enter).
  */
 class ComposeDeploymentTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -42,6 +51,8 @@ class ComposeDeploymentTest {
     private static final String HAPROXY_IMAGE = System.getenv().getOrDefault("DWB_HAPROXY_IMAGE", "local/haproxy:2.6");
     /** Stands for the wazuh group of a real host: the only group (besides root) that may write the queue socket. */
     private static final int WAZUH_GID = 4242;
+    /** Stands for a local user of the host with no business with the bridge. */
+    private static final int OTHER_LOCAL_USER = 4243;
 
     @TempDir
     Path work;
@@ -125,7 +136,10 @@ class ComposeDeploymentTest {
                     .contains("at most 180 alerts/s: 90 % of the agent's <client_buffer><events_per_second> 200 in "
                             + "/var/ossec/etc/ossec.conf")
                     .contains("delivery follows the Wazuh agent's state (/var/ossec/var/run/wazuh-agentd.state)");
-            String proxy = "http://" + containerAddress(compose, env, "engine-proxy") + ":2375";
+            // The engine proxy has no port: it serves on a Unix socket in a volume, under the engine's data root.
+            String proxyAddress = containerAddress(compose, env, "engine-proxy");
+            assertThat(refusesConnections(proxyAddress, 2375)).as("the engine proxy at its bridge address").isTrue();
+            Path proxy = volumePath(project + "_engine-api").resolve("docker.sock");
             assertThat(status(proxy, "GET", "/_ping")).isEqualTo(200);
             assertThat(status(proxy, "GET", "/v1.44/containers/json?all=1")).isEqualTo(200);
             assertThat(status(proxy, "POST", "/containers/create")).isEqualTo(403);
@@ -133,6 +147,30 @@ class ComposeDeploymentTest {
             assertThat(status(proxy, "DELETE", "/containers/x")).isEqualTo(403);
             assertThat(status(proxy, "GET", "/secrets")).isEqualTo(403);
             assertThat(status(proxy, "GET", "/containers/x/json")).as("inspect shows env variables").isEqualTo(403);
+            assertThat(connectsAs(OTHER_LOCAL_USER, proxy)).as("another local user connecting to the proxy's socket")
+                    .isFalse();
+            assertThat(connectsAs(0, proxy)).as("root connecting to the proxy's socket (the check above works)")
+                    .isTrue();
+            // Kafka takes clients at its bridge address only with the bridge's SCRAM login; its controller and
+            // inter-broker listeners are not there at all.
+            String kafkaAddress = containerAddress(compose, env, "kafka");
+            assertThat(refusesConnections(kafkaAddress, 9092)).as("Kafka's client port").isFalse();
+            assertThat(refusesConnections(kafkaAddress, 9093)).as("Kafka's controller port").isTrue();
+            assertThat(refusesConnections(kafkaAddress, 9094)).as("Kafka's inter-broker port").isTrue();
+            assertThat(topicsListedWith(kafkaAddress, Map.of())).as("Kafka without a login")
+                    .isInstanceOf(TimeoutException.class);
+            assertThat(topicsListedWith(kafkaAddress, Map.of(
+                    "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                    "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                            + "username=\"dwb\" password=\"guessed\";")))
+                    .as("Kafka with the bridge's user and another password")
+                    .isInstanceOf(SaslAuthenticationException.class);
+            // The login the services read: their user's alone, in a directory of their user's.
+            Path login = volumePath(project + "_kafka-login");
+            assertThat(Files.getAttribute(login, "unix:uid")).isEqualTo(10001);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(login))).isEqualTo("rwx------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    login.resolve("client.properties")))).isEqualTo("rw-------");
 
             String name = TestEngine.uniqueName("compose");
             run(List.of("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", name,
@@ -222,11 +260,58 @@ class ComposeDeploymentTest {
                 env, Duration.ofSeconds(60)).strip();
     }
 
-    /** The HTTP status the proxy answers to {@code method path}. */
-    private static int status(String proxy, String method, String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(proxy + path)).timeout(Duration.ofSeconds(30))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    /** The HTTP status the proxy answers on its Unix socket to {@code method path}. */
+    private static int status(Path socket, String method, String path) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            channel.write(ByteBuffer.wrap((method + " " + path + " HTTP/1.0\r\nHost: engine\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer head = ByteBuffer.allocate(64);
+            while (head.position() < 12) { // the status line's first 12 characters: "HTTP/1.x NNN"
+                if (channel.read(head) < 0) {
+                    break;
+                }
+            }
+            String line = new String(head.array(), 0, head.position(), StandardCharsets.US_ASCII);
+            assertThat(line).as("status line from %s", socket).startsWith("HTTP/1.");
+            return Integer.parseInt(line.substring(9, 12));
+        }
+    }
+
+    /** Whether a process of {@code uid} (no groups) connects to the Unix socket {@code socket}. */
+    private static boolean connectsAs(int uid, Path socket) throws Exception {
+        return exitCode(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "perl",
+                "-MIO::Socket::UNIX", "-e", "exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 1)",
+                socket.toString()), Map.of()) == 0;
+    }
+
+    /** Whether a TCP connection to {@code address:port} from this host is refused (nothing listens there). */
+    private static boolean refusesConnections(String address, int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 10_000);
+            return false;
+        } catch (ConnectException refused) {
+            return true;
+        }
+    }
+
+    /** What listing Kafka's topics at {@code address:9092} with {@code login} fails with (null: it succeeded). */
+    private static Throwable topicsListedWith(String address, Map<String, Object> login) throws InterruptedException {
+        Map<String, Object> config = new HashMap<>(login);
+        config.put("bootstrap.servers", address + ":9092");
+        config.put("default.api.timeout.ms", 10_000);
+        config.put("request.timeout.ms", 5_000);
+        try (Admin admin = Admin.create(config)) {
+            admin.listTopics().names().get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    /** Where a volume's files are on this host (as root, the test may read them). */
+    private static Path volumePath(String volume) throws Exception {
+        return Path.of(run(List.of("docker", "volume", "inspect", "-f", "{{.Mountpoint}}", volume), Map.of(),
+                Duration.ofSeconds(60)).strip());
     }
 
     /** The engine's socket path on this machine, to mount into the listener's container. */
