@@ -3,8 +3,6 @@ package io.dwb.forwarder;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -141,7 +139,8 @@ final class AgentStateGate implements AlertSink {
     private Map<String, String> readState() {
         Map<String, String> values;
         try {
-            long age = wallMillis.getAsLong() - stateReader.modifiedMillis();
+            long modified = stateReader.modifiedMillis();
+            long age = wallMillis.getAsLong() - modified;
             if (age > STALE_AFTER_MILLIS) {
                 if (said != Said.STALE) {
                     log.warn("the Wazuh agent's state ({}) was last written {} s ago: delivery no longer follows it "
@@ -151,9 +150,7 @@ final class AgentStateGate implements AlertSink {
                 }
                 return null;
             }
-            // Decoded strictly: bytes that are not UTF-8 are not agentd's file.
-            values = WazuhStateFile.values(StandardCharsets.UTF_8.newDecoder()
-                    .decode(ByteBuffer.wrap(stateReader.bytes())).toString());
+            values = stateReader.values();
         } catch (IOException e) {
             if (said != Said.MISSING) {
                 unreadable();

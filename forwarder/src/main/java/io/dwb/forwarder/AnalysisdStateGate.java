@@ -123,25 +123,29 @@ final class AnalysisdStateGate implements AlertSink {
         sink.send(datagram);
     }
 
-    /** The state file now; null when it says nothing (missing, unreadable, stale), said once. */
+    /**
+     * The state file now; null when it says nothing (missing, unreadable, stale), said once. A stale file is not read:
+     * its look says so (as the agent's gate).
+     */
     private WazuhStateFile.Reading readState() {
         WazuhStateFile.Reading state;
         try {
-            state = stateFile.read();
+            long modified = stateFile.modifiedMillis();
+            long age = wallMillis.getAsLong() - modified;
+            if (age > STALE_AFTER_MILLIS) {
+                if (said != Said.STALE) {
+                    log.warn("wazuh-analysisd's state ({}) was last written {} s ago: delivery no longer follows it "
+                            + "until analysisd writes it again (analysisd stopped, or its analysisd.state_interval is "
+                            + "over {} s)", stateFile.path(), age / 1000, STALE_AFTER_MILLIS / 1000);
+                    said = Said.STALE;
+                }
+                return null;
+            }
+            state = new WazuhStateFile.Reading(stateFile.values(), modified);
         } catch (IOException e) {
             if (said != Said.MISSING) {
                 unreadable(e);
                 said = Said.MISSING;
-            }
-            return null;
-        }
-        long age = wallMillis.getAsLong() - state.modifiedMillis();
-        if (age > STALE_AFTER_MILLIS) {
-            if (said != Said.STALE) {
-                log.warn("wazuh-analysisd's state ({}) was last written {} s ago: delivery no longer follows it "
-                        + "until analysisd writes it again (analysisd stopped, or its analysisd.state_interval is over "
-                        + "{} s)", stateFile.path(), age / 1000, STALE_AFTER_MILLIS / 1000);
-                said = Said.STALE;
             }
             return null;
         }

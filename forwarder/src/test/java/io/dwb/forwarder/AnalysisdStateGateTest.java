@@ -187,6 +187,27 @@ class AnalysisdStateGateTest {
         assertThat(sent).containsExactly("a", "b");
     }
 
+    /**
+     * A stale file is not read, only looked at: said stale even when it could not be read (as the agent's gate); a
+     * fresh one that is not UTF-8 is not analysisd's, and cannot be read.
+     */
+    @Test
+    void aStaleStateFileIsNotReadAndOneNotUtf8IsUnreadable() throws Exception {
+        Files.write(stateFile(), "event_queue_usage='\u00ff'\n".getBytes(StandardCharsets.ISO_8859_1));
+        Files.setLastModifiedTime(stateFile(), FileTime.fromMillis(wall - AnalysisdStateGate.STALE_AFTER_MILLIS
+                - 10_000));
+        AlertSink gate = gate();
+        gate.send(bytes("a"));
+        assertThat(warnings()).singleElement().satisfies(w -> assertThat(w).startsWith("wazuh-analysisd's state ("
+                + stateFile() + ") was last written 130 s ago"));
+        Files.setLastModifiedTime(stateFile(), FileTime.fromMillis(wall));
+        now += SECOND;
+        gate.send(bytes("b"));
+        assertThat(warnings()).hasSize(2).last().satisfies(w -> assertThat(w).startsWith("cannot read "
+                + "wazuh-analysisd's state (" + stateFile() + "): Input length = 1"));
+        assertThat(sent).containsExactly("a", "b");
+    }
+
     @Test
     void anAgentStandardOutputOrNoInstallationAreNotGatedByAnalysisd() throws Exception {
         state("0.90", 0);
