@@ -3,8 +3,6 @@ package io.dwb.forwarder;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -20,37 +18,31 @@ import java.util.function.LongSupplier;
  * <home>/var/run/wazuh-agentd.state}: {@code status}, {@code msg_buffer}) every {@code agent.state_interval} (5 s by
  * default); it is read again at most once a second, and delivery waits (a refusal of the socket, so the delivery
  * loop's pause: records stay in Kafka, uncommitted) while the status is not {@code connected} or the buffer holds half
- * its {@code queue_size} or more. A state file missing, unreadable or not written for {@link #STALE_AFTER_MILLIS}
- * (agentd stopped, or a longer state interval) says nothing: delivery goes on as without the gate. Not thread-safe:
- * one writer sends; the clocks are passed in.
+ * its {@code queue_size} or more. A state file missing, unreadable or not written for {@link
+ * FollowedStateFile#STALE_AFTER_MILLIS} (agentd stopped, or a longer state interval) says nothing: delivery goes on as
+ * without the gate ({@link FollowedStateFile}). Not thread-safe: one writer sends; the clocks are passed in.
  */
 final class AgentStateGate implements AlertSink {
     static final String STATE_FILE = "var/run/wazuh-agentd.state";
     /** wazuh-agentd's {@code <client_buffer><queue_size>} when ossec.conf does not set it. */
     static final int DEFAULT_QUEUE_SIZE = 5000;
-    /** A state file older than this is not gone by: agentd rewrites it every 5 s by default. */
-    static final long STALE_AFTER_MILLIS = 120_000;
-    private static final long READ_EVERY_NANOS = 1_000_000_000L;
     static final String READER_THREAD = "agent-state-reader";
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentStateGate.class);
-
-    /** What a reading of the state file says. */
-    private enum Said { FOLLOWED, MISSING, STALE }
+    private static final FollowedStateFile.Lines LINES = new FollowedStateFile.Lines(log, "the Wazuh agent's state",
+            "agentd", "agent");
 
     private final AlertSink sink;
     private final Path stateFile;
     private final int queueSize;
     /** Buffered events from which delivery waits: half the buffer, at least one. */
     private final int fullFrom;
-    private final LongSupplier nanoClock;
-    private final LongSupplier wallMillis;
-    private boolean read;
-    private long readAtNanos;
-    /** Why delivery waits, as last read; null when it may go on. */
-    private String refusal;
-    private Said said = Said.FOLLOWED;
-    /** Reads it safely: never through a link, never held by a FIFO. */
+    /**
+     * Reads it safely. Its directory ({@code var/run}) is the wazuh group's: anything they put there is not a state
+     * file. Only a regular file is read, never through a link (the wodle runs the forwarder as root: a link to a device
+     * opened it as root), and a FIFO renamed there between the look and the open does not hold delivery.
+     */
     private final WazuhStateFile stateReader;
+    private final FollowedStateFile followed;
 
     AgentStateGate(AlertSink sink, Path stateFile, int queueSize, LongSupplier nanoClock, LongSupplier wallMillis) {
         this.sink = sink;
@@ -58,8 +50,8 @@ final class AgentStateGate implements AlertSink {
         this.stateReader = new WazuhStateFile(stateFile, READER_THREAD);
         this.queueSize = queueSize;
         this.fullFrom = Math.max(1, (queueSize + 1) / 2);
-        this.nanoClock = nanoClock;
-        this.wallMillis = wallMillis;
+        this.followed = new FollowedStateFile(stateReader, LINES, e -> unreadable(), (state, now) -> refusal(state),
+                nanoClock, wallMillis);
     }
 
     /**
@@ -103,7 +95,7 @@ final class AgentStateGate implements AlertSink {
                 agent.from().isEmpty() ? "" : " (" + agent.from() + ")");
         if (!Files.isReadable(state)) {
             gate.unreadable();
-            gate.said = Said.MISSING;
+            gate.followed.saidUnreadable();
         }
         return gate;
     }
@@ -120,52 +112,8 @@ final class AgentStateGate implements AlertSink {
 
     @Override
     public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
-        long now = nanoClock.getAsLong();
-        if (!read || now - readAtNanos >= READ_EVERY_NANOS) {
-            refusal = refusal(readState());
-            readAtNanos = now;
-            read = true;
-        }
-        if (refusal != null) {
-            throw new SinkUnavailableException(refusal);
-        }
+        followed.admit();
         sink.send(datagram);
-    }
-
-    /**
-     * Its {@code key='value'} lines; null when it says nothing now (missing, unreadable, stale), said once. Its
-     * directory ({@code var/run}) is the wazuh group's: anything they put there is not a state file. Only a regular
-     * file is read, never through a link (the wodle runs the forwarder as root: a link to a device opened it as
-     * root), and a FIFO renamed there between the look and the open does not hold delivery ({@link WazuhStateFile}).
-     */
-    private Map<String, String> readState() {
-        Map<String, String> values;
-        try {
-            long age = wallMillis.getAsLong() - stateReader.modifiedMillis();
-            if (age > STALE_AFTER_MILLIS) {
-                if (said != Said.STALE) {
-                    log.warn("the Wazuh agent's state ({}) was last written {} s ago: delivery no longer follows it "
-                            + "until agentd writes it again (agentd stopped, or its agent.state_interval is over {} s)",
-                            stateFile, age / 1000, STALE_AFTER_MILLIS / 1000);
-                    said = Said.STALE;
-                }
-                return null;
-            }
-            // Decoded strictly: bytes that are not UTF-8 are not agentd's file.
-            values = WazuhStateFile.values(StandardCharsets.UTF_8.newDecoder()
-                    .decode(ByteBuffer.wrap(stateReader.bytes())).toString());
-        } catch (IOException e) {
-            if (said != Said.MISSING) {
-                unreadable();
-                said = Said.MISSING;
-            }
-            return null;
-        }
-        if (said != Said.FOLLOWED) {
-            log.info("delivery follows the Wazuh agent's state ({}) again", stateFile);
-            said = Said.FOLLOWED;
-        }
-        return values;
     }
 
     private void unreadable() {
@@ -181,10 +129,11 @@ final class AgentStateGate implements AlertSink {
                 + "its directory)");
     }
 
-    private String refusal(Map<String, String> state) {
-        if (state == null) {
+    private String refusal(WazuhStateFile.Reading reading) {
+        if (reading == null) {
             return null;
         }
+        Map<String, String> state = reading.values();
         String status = state.get("status");
         if (status != null && !status.equals("connected")) {
             return "the Wazuh agent is not connected to its manager (status '" + status + "' in " + stateFile

@@ -27,33 +27,24 @@ import java.util.function.LongSupplier;
  * started in the later 4.x files, marked "will be deprecated"; a count per state interval, zeroed after each write, in
  * older ones, which have {@code *_edps} fields) goes to {@code dropped} (a
  * metric) and to a WARN, at most one a minute: drops of any source, the bridge's among them or not. A state file
- * missing, unreadable, not a regular file, or not written for {@link #STALE_AFTER_MILLIS} says nothing: delivery goes
- * on as without the gate (with a WARN). Not thread-safe: one writer sends; the clocks are passed in.
+ * missing, unreadable, not a regular file, or not written for {@link FollowedStateFile#STALE_AFTER_MILLIS} says
+ * nothing: delivery goes on as without the gate (with a WARN; {@link FollowedStateFile}). Not thread-safe: one writer
+ * sends; the clocks are passed in.
  */
 final class AnalysisdStateGate implements AlertSink {
     static final String STATE_FILE = "var/run/wazuh-analysisd.state";
     static final String READER_THREAD = "analysisd-state-reader";
     /** The share of the event queue from which delivery waits. */
     static final double FULL_FROM = 0.5;
-    /** A state file older than this is not gone by: analysisd rewrites it every 5 s by default. */
-    static final long STALE_AFTER_MILLIS = 120_000;
     static final long WARN_EVERY_NANOS = 60_000_000_000L;
-    private static final long READ_EVERY_NANOS = 1_000_000_000L;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AnalysisdStateGate.class);
-
-    /** What a reading of the state file says. */
-    private enum Said { FOLLOWED, MISSING, STALE }
+    private static final FollowedStateFile.Lines LINES = new FollowedStateFile.Lines(log, "wazuh-analysisd's state",
+            "analysisd", "analysisd");
 
     private final AlertSink sink;
     private final WazuhStateFile stateFile;
+    private final FollowedStateFile followed;
     private final LongConsumer dropped;
-    private final LongSupplier nanoClock;
-    private final LongSupplier wallMillis;
-    private boolean read;
-    private long readAtNanos;
-    /** Why delivery waits, as last read; null when it may go on. */
-    private String refusal;
-    private Said said = Said.FOLLOWED;
     /** The write last counted (its modification time), and its {@code events_dropped}; none before the first. */
     private long countedWrite;
     private long droppedThen = -1;
@@ -65,9 +56,9 @@ final class AnalysisdStateGate implements AlertSink {
                        LongSupplier wallMillis) {
         this.sink = sink;
         this.stateFile = new WazuhStateFile(stateFile, READER_THREAD);
+        this.followed = new FollowedStateFile(this.stateFile, LINES, this::unreadable, this::read, nanoClock,
+                wallMillis);
         this.dropped = dropped;
-        this.nanoClock = nanoClock;
-        this.wallMillis = wallMillis;
     }
 
     /**
@@ -101,55 +92,23 @@ final class AnalysisdStateGate implements AlertSink {
             gate.stateFile.modifiedMillis();
         } catch (IOException e) {
             gate.unreadable(e);
-            gate.said = Said.MISSING;
+            gate.followed.saidUnreadable();
         }
         return gate;
     }
 
     @Override
     public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
-        long now = nanoClock.getAsLong();
-        if (!read || now - readAtNanos >= READ_EVERY_NANOS) {
-            WazuhStateFile.Reading state = readState();
-            refusal = refusal(state);
-            count(state);
-            warnDrops(now);
-            readAtNanos = now;
-            read = true;
-        }
-        if (refusal != null) {
-            throw new SinkUnavailableException(refusal);
-        }
+        followed.admit();
         sink.send(datagram);
     }
 
-    /** The state file now; null when it says nothing (missing, unreadable, stale), said once. */
-    private WazuhStateFile.Reading readState() {
-        WazuhStateFile.Reading state;
-        try {
-            state = stateFile.read();
-        } catch (IOException e) {
-            if (said != Said.MISSING) {
-                unreadable(e);
-                said = Said.MISSING;
-            }
-            return null;
-        }
-        long age = wallMillis.getAsLong() - state.modifiedMillis();
-        if (age > STALE_AFTER_MILLIS) {
-            if (said != Said.STALE) {
-                log.warn("wazuh-analysisd's state ({}) was last written {} s ago: delivery no longer follows it "
-                        + "until analysisd writes it again (analysisd stopped, or its analysisd.state_interval is over "
-                        + "{} s)", stateFile.path(), age / 1000, STALE_AFTER_MILLIS / 1000);
-                said = Said.STALE;
-            }
-            return null;
-        }
-        if (said != Said.FOLLOWED) {
-            log.info("delivery follows wazuh-analysisd's state ({}) again", stateFile.path());
-            said = Said.FOLLOWED;
-        }
-        return state;
+    /** What a reading makes: the refusal, what analysisd dropped counted, and said. */
+    private String read(WazuhStateFile.Reading state, long nowNanos) {
+        String refusal = refusal(state);
+        count(state);
+        warnDrops(nowNanos);
+        return refusal;
     }
 
     private void unreadable(IOException e) {

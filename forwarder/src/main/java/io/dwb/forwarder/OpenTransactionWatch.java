@@ -177,6 +177,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                         log.warn("readings of the partitions' open transactions were skipped: the heap was full");
                         skipped = false;
                     }
+                    // Before each reading, not only after a failed one: none is made while no partition is watched,
+                    // the catch does not look once readings fail, and a client that could not be made is tried
+                    // again here
                     if (renewedAdmin()) {
                         continue; // read with the new client at the next interval
                     }
@@ -210,6 +213,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             }
             return false;
         } catch (ExecutionException e) {
+            // Again: a thread that died during this reading failed it ("The AdminClient thread has exited"), not Kafka
             if (!failing && !renewedAdmin()) {
                 log.warn("the partitions' written and stable ends cannot be read ({}): until they are, "
                         + "the lag alone says whether a quiet partition's records are all read, and a "

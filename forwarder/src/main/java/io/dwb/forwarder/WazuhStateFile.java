@@ -35,7 +35,7 @@ final class WazuhStateFile {
     /** Reading threads left in a FIFO's open before the file is no longer read at all (each holds one thread). */
     static final int MAX_ABANDONED = 3;
 
-    /** What one reading found: its values, and when it was last written. */
+    /** What one reading found: its values, and when it was last written (its look's). */
     record Reading(Map<String, String> values, long modifiedMillis) {
     }
 
@@ -74,10 +74,12 @@ final class WazuhStateFile {
         return attributes.lastModifiedTime().toMillis();
     }
 
-    /** Reads it; an {@link IOException} when it is missing, unreadable or not a regular file. */
-    Reading read() throws IOException {
-        long modified = modifiedMillis();
-        return new Reading(values(new String(bytes(), StandardCharsets.UTF_8)), modified);
+    /**
+     * Its {@code key='value'} lines, read by {@link #bytes}; an {@link IOException} when it is missing, unreadable, not
+     * a regular file, or not UTF-8 (decoded strictly: such bytes are not a daemon's file).
+     */
+    Map<String, String> values() throws IOException {
+        return values(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes())).toString());
     }
 
     /**

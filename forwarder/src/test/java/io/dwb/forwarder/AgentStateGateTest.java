@@ -2,7 +2,6 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import ch.qos.logback.classic.Level;
@@ -10,14 +9,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +43,7 @@ class AgentStateGateTest {
         }
     };
     private long now;
-    private final List<Path> fifos = new ArrayList<>();
+    private final Fifos fifos = new Fifos();
 
     @BeforeEach
     void install() throws IOException {
@@ -68,10 +62,7 @@ class AgentStateGateTest {
                         + home.resolve(AgentStateGate.STATE_FILE) + "): it would hold alerts only until its buffer "
                         + "of 5000 is full, then drop them");
         state("connected", "0");
-        now += 500_000_000L;
-        assertThatThrownBy(() -> gate.send(bytes("a"))).as("read again at most once a second")
-                .isInstanceOf(AlertSink.SinkUnavailableException.class);
-        now += 500_000_000L;
+        now += 1_000_000_000L;
         gate.send(bytes("a"));
         assertThat(sent).containsExactly("a");
         state("pending", "0"); // connecting again: its dispatcher waits meanwhile
@@ -124,22 +115,6 @@ class AgentStateGateTest {
         now += 1_000_000_000L;
         assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("status 'disconnected'");
         assertThat(sent).containsExactly("a");
-    }
-
-    /**
-     * agentd never removes its state file: one left saying disconnected (agentd stopped, its state interval set to 0
-     * since) held delivery for ever. Not written for two minutes, it says nothing.
-     */
-    @Test
-    void aStaleStateFileIsNotGoneBy() throws Exception {
-        state("disconnected", "0");
-        Files.setLastModifiedTime(home.resolve(AgentStateGate.STATE_FILE), FileTime.fromMillis(
-                System.currentTimeMillis() - AgentStateGate.STALE_AFTER_MILLIS - 10_000));
-        AlertSink gate = gate();
-        gate.send(bytes("a"));
-        state("disconnected", "0"); // written again
-        now += 1_000_000_000L;
-        assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("status 'disconnected'");
     }
 
     /** Wazuh takes a queue_size from 1: half of it, rounded down, was 0, and an empty buffer held delivery for ever. */
@@ -263,11 +238,11 @@ class AgentStateGateTest {
     @Test
     void aStateFileThatIsAFifoOrALinkIsNeverOpened() throws Exception {
         Path state = home.resolve(AgentStateGate.STATE_FILE);
-        Path fifo = fifo(home.resolve("fifo"));
+        Path fifo = fifos.make(home.resolve("fifo"));
         Path elsewhere = Files.writeString(home.resolve("elsewhere"), "status='disconnected'\n");
         ListAppender<ILoggingEvent> logged = logged();
         try {
-            fifo(state);
+            fifos.make(state);
             AlertSink bare = gate();
             assertTimeoutPreemptively(Duration.ofSeconds(2), () -> bare.send(bytes("a")), "a FIFO");
             Files.delete(state);
@@ -289,63 +264,9 @@ class AgentStateGateTest {
         }
     }
 
-    /**
-     * A FIFO renamed over the state file between the gate's look at it and its open: Java opens none without waiting
-     * for a writer, so the reading waits on a thread of its own, and delivery only {@link
-     * WazuhStateFile#READ_WITHIN_MILLIS}, once. The wall clock, read between the look and the open, stands in for the
-     * race, won every time.
-     */
-    @Test
-    void aFifoRenamedOverTheStateFileAfterItsLookDoesNotHoldDelivery() throws Exception {
-        Path state = home.resolve(AgentStateGate.STATE_FILE);
-        Path fifo = fifo(home.resolve("var/run/fifo"));
-        state("disconnected", "0");
-        AlertSink gate = AgentStateGate.around(recording, queue(), () -> now, () -> {
-            try {
-                if (Files.exists(fifo, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.move(fifo, state, StandardCopyOption.ATOMIC_MOVE);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return System.currentTimeMillis();
-        });
-        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> gate.send(bytes("a")), "the first reading");
-        now += 1_000_000_000L;
-        assertTimeoutPreemptively(Duration.ofMillis(500), () -> gate.send(bytes("b")), "while it still waits");
-        assertThat(sent).containsExactly("a", "b");
-
-        // Once that reading ends (a writer came), agentd's file is followed again.
-        release(state);
-        Files.delete(state);
-        state("disconnected", "0");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            now += 1_000_000_000L;
-            assertThatThrownBy(() -> gate.send(bytes("c"))).hasMessageContaining("status 'disconnected'");
-        });
-        gate.close();
-    }
-
-    /** Whoever is still blocked opening a FIFO of this test (a reading without the fix) is let go. */
     @AfterEach
     void releaseFifos() throws IOException {
-        for (Path fifo : fifos) {
-            release(fifo);
-        }
-    }
-
-    /** Opened for reading and writing, which never waits (Linux): a reader blocked in its open goes on, to its end. */
-    private static void release(Path fifo) throws IOException {
-        if (Files.exists(fifo, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(fifo, LinkOption.NOFOLLOW_LINKS)
-                && !Files.isSymbolicLink(fifo)) {
-            new RandomAccessFile(fifo.toFile(), "rw").close();
-        }
-    }
-
-    private Path fifo(Path path) throws IOException, InterruptedException {
-        assertThat(new ProcessBuilder("mkfifo", path.toString()).start().waitFor()).isZero();
-        fifos.add(path);
-        return path;
+        fifos.release();
     }
 
     private static ListAppender<ILoggingEvent> logged() {

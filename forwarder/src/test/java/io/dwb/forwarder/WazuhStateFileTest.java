@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,7 +30,20 @@ class WazuhStateFileTest {
                 "# State file\nevent_queue_usage='0.25'\nevents_dropped='7'\n");
         WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
         try {
-            assertThat(state.read().values()).isEqualTo(Map.of("event_queue_usage", "0.25", "events_dropped", "7"));
+            assertThat(state.values()).isEqualTo(Map.of("event_queue_usage", "0.25", "events_dropped", "7"));
+        } finally {
+            state.close();
+        }
+    }
+
+    /** Bytes that are not UTF-8 are not a daemon's file: unreadable, not read as text with stand-ins. */
+    @Test
+    void bytesThatAreNotUtf8AreNotRead() throws IOException {
+        Path file = Files.write(dir.resolve("wazuh-analysisd.state"),
+                "event_queue_usage='\u00ff'\n".getBytes(StandardCharsets.ISO_8859_1));
+        WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
+        try {
+            assertThatThrownBy(state::values).isInstanceOf(CharacterCodingException.class);
         } finally {
             state.close();
         }
@@ -57,8 +72,8 @@ class WazuhStateFileTest {
             Files.writeString(dir.resolve("next"), "event_queue_usage='0.50'\n");
             Files.move(dir.resolve("next"), file, StandardCopyOption.ATOMIC_MOVE); // the daemon's next write
 
-            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(3), state::read).values())
-                    .containsEntry("event_queue_usage", "0.50");
+            Map<String, String> next = assertTimeoutPreemptively(Duration.ofSeconds(3), () -> state.values());
+            assertThat(next).containsEntry("event_queue_usage", "0.50");
             // the reading thread left in the FIFO's open ends once a writer comes (and, interrupted, closes its end:
             // the write may find no reader)
             try (var writer = Files.newOutputStream(held)) {
@@ -77,7 +92,7 @@ class WazuhStateFileTest {
         Path file = Files.createSymbolicLink(dir.resolve("wazuh-analysisd.state"), elsewhere);
         WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
         try {
-            assertThatThrownBy(state::read).isInstanceOf(WazuhStateFile.NotRegularFile.class);
+            assertThatThrownBy(state::modifiedMillis).isInstanceOf(WazuhStateFile.NotRegularFile.class);
             assertThatThrownBy(state::bytes).isInstanceOf(IOException.class); // O_NOFOLLOW: ELOOP
         } finally {
             state.close();
