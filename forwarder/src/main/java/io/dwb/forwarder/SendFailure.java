@@ -29,7 +29,8 @@ enum SendFailure {
     /**
      * EMSGSIZE: longer than the channel's send buffer takes (Linux refuses a datagram above {@code SO_SNDBUF} less
      * {@link #UNIX_DATAGRAM_OVERHEAD}, before it looks at the receiver). Refused for what it is: dead-lettered, or
-     * said. The window is kept: the datagrams after it go on, each once, and nothing is sent again.
+     * said. The channel and the window are kept: the datagrams after it go on, each once, and a restart after it is
+     * still seen by the next send, as after any other.
      */
     TOO_LONG("the socket refused the datagram", false),
     /**

@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * The Wazuh queue socket ({@code /var/ossec/queue/sockets/queue}): AF_UNIX SOCK_DGRAM through junixsocket (the JDK
  * has no AF_UNIX datagrams). One connected, non-blocking channel is reused; a would-block send means the reader is
  * not keeping up (socket full): the sender waits for writability on a selector (the kernel wakes it as soon as the
- * reader frees a slot) for up to a short grace, then reports the queue unavailable instead of hanging. After any
- * other failure ({@link SendFailure}) the channel is reopened on the next send, so a Wazuh restart (a new socket at the
- * same path) is picked up.
+ * reader frees a slot) for up to a short grace, then reports the queue unavailable instead of hanging. What each
+ * failure does is its {@link SendFailure}'s: one that loses the socket closes the channel, and the next send opens
+ * another, so a Wazuh restart (a new socket at the same path) is picked up; a full queue or a datagram refused for its
+ * size keeps the channel, and with it the sight of that socket's end.
  *
  * <p>A restart also discards what the old socket's queue held: datagrams the kernel accepted, whose records were
  * then committed, but which Wazuh never read. So when the connected socket is gone (a send is refused: its reader
@@ -108,12 +109,10 @@ public final class WazuhQueue implements AlertSink {
         } catch (Failed failed) {
             if (failed.failure.losesSocket() && channel != null) {
                 lost(); // its reader closed it, or it was replaced: the kernel dropped (or nobody reads) its queue
-            }
-            if (failed.failure != SendFailure.FULL) {
                 closeQuietly();
             }
             if (failed.failure == SendFailure.TOO_LONG) {
-                throw new SinkRejectedException(failed.getMessage());
+                throw new SinkRejectedException(failed.getMessage()); // the channel is kept: nothing else is wrong
             }
             throw new SinkUnavailableException(failed.getMessage());
         }

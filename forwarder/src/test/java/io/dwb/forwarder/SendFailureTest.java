@@ -127,6 +127,48 @@ class SendFailureTest {
     }
 
     /**
+     * EMSGSIZE keeps the channel, so a Wazuh restart after it is seen as after any other datagram: the old socket's
+     * unread datagrams go to the new one. Before, the refusal closed the channel without taking the socket for lost;
+     * the next send connected to the new socket straight away, and what the old one held unread was lost without a
+     * word (here two alerts, whose records were committed).
+     */
+    @Test
+    void aWazuhRestartAfterADatagramRefusedForItsSizeStillGetsTheWindowAgain() throws Exception {
+        Path path = dir.resolve("queue");
+        try (WazuhQueue queue = smallBufferQueue(path, new AtomicInteger())) {
+            DatagramWriter writer = writer(queue);
+            try (DatagramReceiver old = DatagramReceiver.bind(path)) {
+                old.stopReading(); // Wazuh busy: what it is sent waits in its socket's queue
+                writer.write(outgoing(datagram("a", 0)));
+                writer.write(outgoing(datagram("b", 0)));
+                writer.write(outgoing(datagram("too-long", 10_000)));
+                assertThat(deadLetters.history()).hasSize(1);
+            } // Wazuh restarts: the kernel drops what its socket held unread
+            try (DatagramReceiver restarted = DatagramReceiver.bind(path)) {
+                Outbox.Outgoing c = outgoing(datagram("c", 0));
+                List<String> refusals = new ArrayList<>();
+                try {
+                    writer.write(c);
+                } catch (Outbox.Refused onTheOldSocket) {
+                    refusals.add(onTheOldSocket.getMessage());
+                    writer.write(c); // the loop's retry
+                }
+                writer.write(outgoing(datagram("d", 0)));
+
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(names(restarted))
+                        .as("before: c and d only").containsExactly("a", "b", "c", "d"));
+                assertThat(refusals).singleElement().asString()
+                        .startsWith("socket refusing: nothing reads " + path);
+                assertThat(resent.get()).as("sent again once, to the new socket").isEqualTo(2);
+                assertThat(warnings("is a new socket")).hasSize(1);
+                assertThat(deadLetters.history()).as("the refused one, once").hasSize(1);
+                assertThat(metrics.socketErrorsTotal()).as("the refusal for its size, then the closed socket")
+                        .isEqualTo(2);
+            }
+        }
+    }
+
+    /**
      * A queue full through the grace (EAGAIN; ENOBUFS and ENOMEM come back from junixsocket the same way): the same
      * datagram is refused for now and taken later on the same socket, once; nothing is sent again, nothing
      * dead-lettered.
