@@ -2,7 +2,6 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.LogText;
 import java.io.IOException;
-import java.net.SocketException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * The Wazuh queue socket ({@code /var/ossec/queue/sockets/queue}): AF_UNIX SOCK_DGRAM through junixsocket (the JDK
  * has no AF_UNIX datagrams). One connected, non-blocking channel is reused; a would-block send means the reader is
  * not keeping up (socket full): the sender waits for writability on a selector (the kernel wakes it as soon as the
- * reader frees a slot) for up to a short grace, then reports the queue unavailable instead of hanging. After any
- * failure the channel is reopened on the next send, so a Wazuh restart (a new socket at the same path) is picked up.
+ * reader frees a slot) for up to a short grace, then reports the queue unavailable instead of hanging. What each
+ * failure does is its {@link SendFailure}'s: one that loses the socket closes the channel, and the next send opens
+ * another, so a Wazuh restart (a new socket at the same path) is picked up; a full queue or a datagram refused for its
+ * size keeps the channel, and with it the sight of that socket's end.
  *
  * <p>A restart also discards what the old socket's queue held: datagrams the kernel accepted, whose records were
  * then committed, but which Wazuh never read. So when the connected socket is gone (a send is refused: its reader
@@ -97,37 +98,61 @@ public final class WazuhQueue implements AlertSink {
     public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
         try {
             if (channel == null) {
-                channel = open();
-                writable = AFUNIXSelectorProvider.provider().openSelector();
-                channel.register(writable, SelectionKey.OP_WRITE);
-                if (socketLost && window.size() > 0) {
-                    resending.addAll(window.datagrams());
-                    log.warn("{} is a new socket (Wazuh restarted): sending the last {} datagrams again, which the "
-                            + "old one may have held unread", path, resending.size());
-                }
-                socketLost = false;
+                connect();
             }
             resend();
             write(datagram);
             window.accepted(datagram);
-        } catch (SinkUnavailableException e) {
-            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SinkUnavailableException("interrupted while waiting for " + path);
-        } catch (IOException e) {
-            String message = String.valueOf(e.getMessage());
-            boolean tooLong = tooLong(e);
-            if (channel != null && !tooLong) {
-                lost(); // refused or reset: its reader closed it, and the kernel dropped its queue
+        } catch (Failed failed) {
+            if (failed.failure.losesSocket() && channel != null) {
+                lost(); // its reader closed it, or it was replaced: the kernel dropped (or nobody reads) its queue
+                closeQuietly();
             }
-            closeQuietly();
-            if (tooLong) {
-                throw new SinkRejectedException("the socket refused the datagram (" + datagram.length
-                        + " bytes): " + message);
+            if (failed.failure == SendFailure.TOO_LONG) {
+                throw new SinkRejectedException(failed.getMessage()); // the channel is kept: nothing else is wrong
             }
-            throw new SinkUnavailableException(describe(e));
+            throw new SinkUnavailableException(failed.getMessage());
         }
+    }
+
+    /** A send that did not go through, and why. */
+    private static final class Failed extends Exception {
+        private final SendFailure failure;
+
+        Failed(SendFailure failure, String detail) {
+            super(failure.words() + ": " + detail, null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    private void connect() throws Failed {
+        SocketPath found = SocketPath.of(path, attributes);
+        if (found != SocketPath.PRESENT) {
+            throw new Failed(SendFailure.ofConnect(found, false), found.problem(path));
+        }
+        try {
+            channel = open();
+            writable = AFUNIXSelectorProvider.provider().openSelector();
+            channel.register(writable, SelectionKey.OP_WRITE);
+        } catch (IOException e) {
+            closeQuietly();
+            SocketPath now = SocketPath.of(path, attributes);
+            SendFailure failure = SendFailure.ofConnect(now, Files.isWritable(path));
+            throw new Failed(failure, switch (failure) {
+                case REFUSING -> "nothing reads " + path + " (" + text(e) + ")";
+                case MISSING, UNREACHABLE -> now.problem(path);
+                default -> path + ": " + text(e);
+            });
+        }
+        if (socketLost && window.size() > 0) {
+            resending.addAll(window.datagrams());
+            log.warn("{} is a new socket (Wazuh restarted): sending the last {} datagrams again, which the "
+                    + "old one may have held unread", path, resending.size());
+        }
+        socketLost = false;
     }
 
     /**
@@ -135,55 +160,96 @@ public final class WazuhQueue implements AlertSink {
      * the old one's) is left out and said: it was the one refused, not the datagram being sent, and kept at the head
      * it refused every later send, so each new alert was dead-lettered until a restart.
      */
-    private void resend() throws IOException, SinkUnavailableException, InterruptedException {
+    private void resend() throws Failed, InterruptedException {
         while (!resending.isEmpty()) {
             byte[] head = resending.peek();
             try {
                 write(head);
                 onResent.run();
-            } catch (IOException e) {
-                if (!tooLong(e)) {
-                    throw e;
+            } catch (Failed failed) {
+                if (failed.failure != SendFailure.TOO_LONG) {
+                    throw failed;
                 }
                 onResendRefused.run();
-                log.warn("{} refused a datagram sent again after the restart for its size ({} bytes: {}); it is "
-                        + "left out (the old socket had accepted it, its record is committed; Wazuh has it only if "
-                        + "the old one was read): {}", path, head.length, e.getMessage(),
+                log.warn("{} refused a datagram sent again after the restart for its size ({}); it is left out "
+                        + "(the old socket had accepted it, its record is committed; Wazuh has it only if the old one "
+                        + "was read): {}", path, failed.getMessage(),
                         LogText.bounded(new String(head, 0, Math.min(head.length, 300), StandardCharsets.UTF_8), 300));
             }
             resending.poll();
         }
     }
 
-    private static boolean tooLong(IOException e) {
-        String message = String.valueOf(e.getMessage());
-        return message.contains("too long") || message.contains("EMSGSIZE");
-    }
-
     /** Writes one datagram, waiting up to the grace while the queue is full. */
-    private void write(byte[] datagram) throws IOException, SinkUnavailableException, InterruptedException {
+    private void write(byte[] datagram) throws Failed, InterruptedException {
         ByteBuffer buffer = ByteBuffer.wrap(datagram);
         long giveUp = nanoClock.getAsLong() + FULL_GRACE_NANOS;
         // The receiver's queue is short (net.unix.max_dgram_qlen, often 10): a reading Wazuh frees it within
         // milliseconds, so a brief wait is flow control, not an outage; only a lasting full queue pauses.
-        while (channel.write(buffer) == 0) {
+        while (attempt(buffer, datagram.length) == 0) {
             long remaining = giveUp - nanoClock.getAsLong();
             if (remaining <= 0) {
-                if (replaced()) {
-                    lost(); // a hung Wazuh's socket, unlinked: what it holds will not be read
-                    closeQuietly();
-                    throw new SinkUnavailableException("socket replaced: " + path + " is a new socket; the old "
-                            + "one is full and not being read");
+                if (replaced()) { // a hung Wazuh's socket, unlinked: what it holds will not be read
+                    throw new Failed(SendFailure.REPLACED, path + " is a new socket; the old one is full and not "
+                            + "being read");
                 }
-                throw new SinkUnavailableException("queue full: " + path + " is not being read");
+                throw new Failed(SendFailure.FULL, path + " is not being read");
             }
             // select(0) would wait forever: wait at least 1 ms, at most what is left of the grace
-            writable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+            try {
+                writable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+            } catch (IOException e) {
+                throw new Failed(SendFailure.ERROR, path + ": " + text(e));
+            }
             writable.selectedKeys().clear();
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
         }
+    }
+
+    /**
+     * One non-blocking write of a datagram of {@code length} bytes: the bytes taken, 0 when the kernel cannot take
+     * them now (junixsocket then leaves the buffer as it was; after an exception it is not: its position has moved).
+     */
+    private int attempt(ByteBuffer buffer, int length) throws Failed {
+        try {
+            return channel.write(buffer);
+        } catch (IOException e) {
+            int sendBuffer = sendBuffer();
+            SendFailure failure = SendFailure.ofSend(length, sendBuffer, disconnected());
+            throw new Failed(failure, switch (failure) {
+                case TOO_LONG -> length + " bytes, more than its send buffer takes (" + sendBuffer + " bytes less "
+                        + SendFailure.UNIX_DATAGRAM_OVERHEAD + "; EMSGSIZE: " + text(e) + ")";
+                case REFUSING -> "nothing reads " + path + " (" + text(e) + ")";
+                default -> path + ": " + text(e);
+            });
+        }
+    }
+
+    /** The channel's send buffer as the kernel holds it; -1 if it cannot be read (a channel closed under the send). */
+    private int sendBuffer() {
+        try {
+            return channel.getOption(StandardSocketOptions.SO_SNDBUF);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Whether the kernel disconnected the channel, which it does when a send finds the peer closed (its peer's name,
+     * read anew from the kernel, is then none); not when the channel itself was closed under the send.
+     */
+    private boolean disconnected() {
+        try {
+            return channel.isOpen() && channel.getRemoteAddress() == null;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String text(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private void lost() {
@@ -205,14 +271,7 @@ public final class WazuhQueue implements AlertSink {
         }
     }
 
-    private AFUNIXDatagramChannel open() throws IOException, SinkUnavailableException {
-        SocketPath found = SocketPath.of(path, attributes);
-        if (found == SocketPath.MISSING) {
-            throw new SinkUnavailableException("socket missing: " + found.problem(path));
-        }
-        if (found == SocketPath.DENIED) {
-            throw new SinkUnavailableException("socket not reachable: " + found.problem(path));
-        }
+    private AFUNIXDatagramChannel open() throws IOException {
         AFUNIXDatagramChannel opened = AFUNIXDatagramChannel.open();
         try {
             opened.configureBlocking(false);
@@ -256,14 +315,6 @@ public final class WazuhQueue implements AlertSink {
         } catch (IOException | UnsupportedOperationException e) {
             log.debug("cannot raise the Wazuh queue's send buffer to {} bytes: {}", SEND_BUFFER, e.toString());
         }
-    }
-
-    private String describe(IOException e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof SocketException && message.toLowerCase().contains("refused")) {
-            return "socket refusing: nothing reads " + path + " (" + message + ")";
-        }
-        return "socket error on " + path + ": " + message;
     }
 
     private void closeQuietly() {
