@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * A single-node Kafka (KRaft broker and controller in one) inside this JVM, for one host's standalone bridge.
  * Its storage lives under {@code <data dir>/kafka}: formatted on first start (the cluster id is kept there, in
  * meta.properties), reused as is afterwards, so topics, committed offsets and the listener's checkpoint survive a
- * restart. It listens on 127.0.0.1 only; internal topics have one replica so transactions and groups work.
+ * restart; a log whose meta.properties is gone is refused, never formatted over ({@link BrokerStorage}). It
+ * listens on 127.0.0.1 only; internal topics have one replica so transactions and groups work.
  *
  * <p>Every listener authenticates: clients with SCRAM-SHA-512 as the user of {@link BrokerCredentials} (kept in
  * the data directory, owner-only), the broker's internal listeners (controller, inter-broker, on private loopback
@@ -128,6 +129,11 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         Path logDir = home.resolve("kafka");
         // Checked before the broker starts, so a busy port or data dir is one clear line, not the broker's traces.
         refuseIfLocked(logDir);
+        // Before anything is written: a log that lost its meta.properties is refused as it is, not formatted over.
+        BrokerStorage storage = BrokerStorage.of(logDir);
+        if (storage == BrokerStorage.LOG_WITHOUT_META_PROPERTIES) {
+            throw BrokerStorage.refusal(logDir);
+        }
         // The controller's and the inter-broker ports are private to this JVM and not persisted (a static quorum):
         // any free ones will do, as long as all three differ. Held until just before the broker binds them.
         BrokerPorts ports = BrokerPorts.reserve(loopback(), port);
@@ -143,7 +149,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
             Properties config = config(logDir, ports.client(), controllerPort, internalPort, credentials);
             kafkaConfig = KafkaConfig.fromProps(config, false);
             PrivateFiles.directory(logDir); // owner-only from the first start, not from the second
-            if (!Files.exists(logDir.resolve("meta.properties"))) {
+            if (storage == BrokerStorage.NEW) {
                 format(kafkaConfig, logDir);
             }
         }

@@ -22,8 +22,8 @@ final class OtherInstallData {
     /** The WARN line for {@code dataDir} before the broker starts (and formats it), or null. */
     static String warning(Path dataDir, List<Path> known) {
         Path own = dataDir.toAbsolutePath().normalize();
-        if (Files.exists(own.resolve(BROKER))) {
-            return null;
+        if (BrokerStorage.of(own.resolve("kafka")) != BrokerStorage.NEW) {
+            return null; // its own broker, or its own log, which the start refuses without meta.properties
         }
         for (Path other : known) {
             if (other.equals(own) || !Files.isDirectory(other)) {

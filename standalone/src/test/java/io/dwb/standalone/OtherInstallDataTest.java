@@ -40,6 +40,15 @@ class OtherInstallDataTest {
         assertThat(OtherInstallData.warning(service, List.of(service))).as("its own layout").isNull();
     }
 
+    @Test
+    void aDataDirWhoseLogLostItsMetaPropertiesIsNotNew() throws IOException {
+        Path service = broker(root.resolve("docker-wazuh-bridge"));
+        Path packaged = Files.createDirectories(root.resolve("dwb-standalone/kafka/__cluster_metadata-0"))
+                .getParent().getParent();
+        assertThat(OtherInstallData.warning(packaged, List.of(service, packaged)))
+                .as("the start refuses it (LostMetaPropertiesTest): it is no new data dir").isNull();
+    }
+
     private static Path broker(Path dataDir) throws IOException {
         Files.createDirectories(dataDir.resolve("kafka"));
         Files.writeString(dataDir.resolve("kafka/meta.properties"), "version=1\n");

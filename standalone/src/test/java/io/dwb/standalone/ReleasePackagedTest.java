@@ -107,16 +107,16 @@ class ReleasePackagedTest {
         String installed = dpkg(root, "--install", deb.toString());
         assertThat(installed).contains("set its options in /etc/default/" + unitName);
 
-        // Its own system user, no login, in exactly the groups its sockets need.
+        // Its own system user, no login, a member of no group: the groups its sockets need are the unit's, for the
+        // service alone (SupplementaryGroups=, as standalone/service/install gives them), not the user's.
         assertThat(Files.readAllLines(root.resolve("etc/passwd")))
                 .anySatisfy(l -> assertThat(l).startsWith(unitName + ":").endsWith(":/nonexistent:/usr/sbin/nologin"));
-        Set<String> groups = Files.readAllLines(root.resolve("etc/group")).stream()
-                .filter(l -> Arrays.asList(l.substring(l.lastIndexOf(':') + 1).split(",")).contains(unitName))
-                .map(l -> l.substring(0, l.indexOf(':'))).collect(Collectors.toSet());
-        assertThat(groups).isEqualTo(switch (process) {
-            case "listener" -> Set.of("docker");
-            case "forwarder" -> Set.of("wazuh");
-            default -> Set.of("docker", "wazuh");
+        assertThat(memberships(root, unitName)).isEmpty();
+        Path groupsDropIn = groupsDropIn(root, unitName);
+        assertThat(unitSettings(groupsDropIn).get("SupplementaryGroups")).containsExactly(switch (process) {
+            case "listener" -> "docker";
+            case "forwarder" -> "wazuh";
+            default -> "docker wazuh";
         });
 
         Path unitFile = root.resolve("lib/systemd/system/" + unitName + ".service");
@@ -134,6 +134,8 @@ class ReleasePackagedTest {
         Path rooted = work.resolve(unitName + ".service");
         Files.writeString(rooted, Files.readString(unitFile)
                 .replace("ExecStart=/", "ExecStart=" + root + "/").replace("EnvironmentFile=/", "EnvironmentFile=" + root + "/"));
+        // With the groups' drop-in beside it, where systemd-analyze reads drop-ins of a unit given by its path.
+        Files.copy(groupsDropIn, Files.createDirectories(work.resolve(unitName + ".service.d")).resolve("groups.conf"));
         assertThat(Commands.run(List.of("systemd-analyze", "verify", rooted.toString()), Map.of(), SLOW)).isBlank();
 
         // Its command, with the environment the unit gives it, answers without any Java on the PATH.
@@ -157,11 +159,54 @@ class ReleasePackagedTest {
         Files.writeString(conffile, "DWB_METRICS_PORT=9464\n", java.nio.file.StandardOpenOption.APPEND);
         dpkg(root, "--remove", "docker-wazuh-bridge-" + process);
         assertThat(unitFile).doesNotExist();
+        assertThat(groupsDropIn.getParent()).doesNotExist();
         assertThat(root.resolve("opt/docker-wazuh-bridge/" + process)).doesNotExist();
         assertThat(Files.readString(conffile)).endsWith("DWB_METRICS_PORT=9464\n");
         assertThat(Files.readString(root.resolve("etc/passwd"))).contains(unitName + ":");
         dpkg(root, "--purge", "docker-wazuh-bridge-" + process);
         assertThat(conffile).doesNotExist();
+    }
+
+    /**
+     * Before, postinst made the user a member of {@code docker} and {@code wazuh} (usermod -aG), so the groups counted
+     * for any process of the user ({@code docker}'s is as good as root), where standalone/service/install gives them to
+     * its unit alone. Now the package does as the installer: a drop-in's SupplementaryGroups=, with the groups that
+     * exist (systemd would not start a unit naming one that does not); an upgrade takes back the memberships an earlier
+     * version gave, and a group made later is granted at the next configure (dpkg-reconfigure; here the same
+     * package installed again, which runs the same postinst configure). No systemd runs here: that the service then
+     * has the groups is systemd's SupplementaryGroups=, not checked.
+     */
+    @Test
+    void theGroupsAreTheUnitsOnlyAnUpgradeTakesBackTheUsersAndAGroupMadeLaterIsGrantedAtTheNextConfigure()
+            throws Exception {
+        Path deb = out.resolve("docker-wazuh-bridge-standalone_" + version.replace("-SNAPSHOT", "~SNAPSHOT") + "_amd64.deb");
+        Path root = throwawayRoot(deb);
+        // What an earlier version's postinst left: its user, a member of docker; and no wazuh group yet.
+        Path etc = root.resolve("etc");
+        Files.writeString(etc.resolve("passwd"), "dwb-standalone:x:998:998:docker-wazuh-bridge standalone:"
+                + "/nonexistent:/usr/sbin/nologin\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(etc.resolve("shadow"), "dwb-standalone:!:20000::::::\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(etc.resolve("group"), "root:x:0:\ndocker:x:990:dwb-standalone\ndwb-standalone:x:998:\n");
+        Files.writeString(etc.resolve("gshadow"), "root:*::\ndocker:!::dwb-standalone\ndwb-standalone:!::\n");
+
+        String installed = dpkg(root, "--install", deb.toString());
+        assertThat(installed).contains("dwb-standalone is no longer a member of 'docker': dwb-standalone.service has "
+                        + "it as SupplementaryGroups=")
+                .contains("no group 'wazuh' yet").contains("once there: dpkg-reconfigure docker-wazuh-bridge-standalone");
+        assertThat(memberships(root, "dwb-standalone")).isEmpty();
+        assertThat(Files.readString(etc.resolve("gshadow"))).contains("docker:!::\n");
+        assertThat(unitSettings(groupsDropIn(root, "dwb-standalone")).get("SupplementaryGroups"))
+                .containsExactly("docker");
+
+        Files.writeString(etc.resolve("group"), "wazuh:x:991:\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(etc.resolve("gshadow"), "wazuh:!::\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(dpkg(root, "--install", deb.toString())).doesNotContain("no group").doesNotContain("no longer");
+        assertThat(unitSettings(groupsDropIn(root, "dwb-standalone")).get("SupplementaryGroups"))
+                .containsExactly("docker wazuh");
+        assertThat(memberships(root, "dwb-standalone")).isEmpty();
+
+        dpkg(root, "--purge", "docker-wazuh-bridge-standalone");
+        assertThat(root.resolve("etc/systemd/system/dwb-standalone.service.d")).doesNotExist();
     }
 
     /**
@@ -246,6 +291,18 @@ class ReleasePackagedTest {
         Files.writeString(etc.resolve("group"), "root:x:0:\ndocker:x:990:\nwazuh:x:991:\n");
         Files.writeString(etc.resolve("gshadow"), "root:*::\ndocker:!::\nwazuh:!::\n");
         return root;
+    }
+
+    /** The groups of the root's /etc/group that list {@code user} as a member. */
+    private static Set<String> memberships(Path root, String user) throws Exception {
+        return Files.readAllLines(root.resolve("etc/group")).stream()
+                .filter(l -> Arrays.asList(l.substring(l.lastIndexOf(':') + 1).split(",")).contains(user))
+                .map(l -> l.substring(0, l.indexOf(':'))).collect(Collectors.toSet());
+    }
+
+    /** The drop-in postinst writes with the unit's SupplementaryGroups=. */
+    private static Path groupsDropIn(Path root, String unitName) {
+        return root.resolve("etc/systemd/system/" + unitName + ".service.d/groups.conf");
     }
 
     /** The class-load log line of the process's main class mapped from its class archive, not read from its jar. */
