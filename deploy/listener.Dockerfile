@@ -18,10 +18,12 @@ RUN java -Xshare:dump -Xlog:disable -Xlog:all=error:stderr \
 # `docker run --group-add "$(stat -c %g /var/run/docker.sock)" ...` (full API access: avoid).
 ARG DWB_UID=10001
 ARG DWB_GID=10001
-# Where the Compose deployment mounts its Kafka login (docker-compose.yml, kafka-login): an empty volume takes this
-# directory's owner and mode, so the files in it are this user's alone.
-RUN mkdir -p /etc/docker-wazuh-bridge/kafka-login && chown ${DWB_UID}:${DWB_GID} /etc/docker-wazuh-bridge/kafka-login \
-    && chmod 0700 /etc/docker-wazuh-bridge/kafka-login
+# Where the Compose deployment mounts its Kafka login, and its broker's data (docker-compose.yml, kafka-login, which
+# runs this image first): an empty volume takes the directory's owner and mode, so the files in it are this user's
+# alone (the broker runs as this user too).
+RUN mkdir -p /etc/docker-wazuh-bridge/kafka-login /var/lib/docker-wazuh-bridge/kafka \
+    && chown ${DWB_UID}:${DWB_GID} /etc/docker-wazuh-bridge/kafka-login /var/lib/docker-wazuh-bridge/kafka \
+    && chmod 0700 /etc/docker-wazuh-bridge/kafka-login /var/lib/docker-wazuh-bridge/kafka
 USER ${DWB_UID}:${DWB_GID}
 # The JVM flags are bin/listener's: listener/src/main/jvm/jvm.options, given to java as an argument file; JAVA_OPTS
 # replaces them. Options: DWB_* variables (docs/listener.md) or arguments after the image name.

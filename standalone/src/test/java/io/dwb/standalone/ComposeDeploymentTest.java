@@ -118,7 +118,7 @@ class ComposeDeploymentTest {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(
                     () -> run(concat(compose, "logs", "listener"), env, Duration.ofSeconds(60))
                             .contains("subscribed to GET /events"));
-            for (String service : List.of("engine-proxy", "listener", "forwarder")) {
+            for (String service : List.of("kafka", "engine-proxy", "listener", "forwarder")) {
                 assertThat(processUids(compose, env, service)).as("uids of the processes of %s", service)
                         .isNotEmpty().doesNotContain("0");
             }
@@ -140,6 +140,8 @@ class ComposeDeploymentTest {
             String proxyAddress = containerAddress(compose, env, "engine-proxy");
             assertThat(refusesConnections(proxyAddress, 2375)).as("the engine proxy at its bridge address").isTrue();
             Path proxy = volumePath(project + "_engine-api").resolve("docker.sock");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(proxy))).isEqualTo("rw-rw----");
+            assertThat(Files.getAttribute(proxy, "unix:gid")).as("the socket's group: the listener's").isEqualTo(10001);
             assertThat(status(proxy, "GET", "/_ping")).isEqualTo(200);
             assertThat(status(proxy, "GET", "/v1.44/containers/json?all=1")).isEqualTo(200);
             assertThat(status(proxy, "POST", "/containers/create")).isEqualTo(403);
@@ -165,12 +167,23 @@ class ComposeDeploymentTest {
                             + "username=\"dwb\" password=\"guessed\";")))
                     .as("Kafka with the bridge's user and another password")
                     .isInstanceOf(SaslAuthenticationException.class);
-            // The login the services read: their user's alone, in a directory of their user's.
+            // The login the services read, and the broker's log: their user's alone, in directories of their user's.
             Path login = volumePath(project + "_kafka-login");
-            assertThat(Files.getAttribute(login, "unix:uid")).isEqualTo(10001);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(login))).isEqualTo("rwx------");
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                    login.resolve("client.properties")))).isEqualTo("rw-------");
+            Path brokerData = volumePath(project + "_kafka-data");
+            for (Path path : List.of(login, login.resolve("password"), login.resolve("scram.properties"),
+                    login.resolve("client.properties"), brokerData, brokerData.resolve("log"))) {
+                assertThat(Files.getAttribute(path, "unix:uid")).as("owner of %s", path).isEqualTo(10001);
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).as("mode of %s", path)
+                        .isIn("rwx------", "rw-------");
+            }
+            // ... and never in a command line, an environment or a log line, which other local users may see.
+            String password = Files.readString(login.resolve("password")).strip();
+            assertThat(password).hasSize(64);
+            String ids = run(concat(compose, "ps", "-a", "-q"), env, Duration.ofSeconds(60)).strip();
+            List<String> inspect = concat(List.of("docker", "inspect"), ids.split("\\s+"));
+            assertThat(run(inspect, env, Duration.ofSeconds(60))).as("docker inspect of every container")
+                    .contains("kafka-login").doesNotContain(password);
+            assertThat(run(concat(compose, "logs"), env, Duration.ofSeconds(60))).doesNotContain(password);
 
             String name = TestEngine.uniqueName("compose");
             run(List.of("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", name,
