@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -53,6 +54,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final String CLIENT_ID_SUFFIX = "-open-transactions";
     /** How long a reading is judged by: three intervals. */
     static final long FRESH_NANOS = 3 * INTERVAL.toNanos();
+    private static final long INTERVAL_NANOS = INTERVAL.toNanos();
     /** How long one reading may take. */
     private static final Duration TIMEOUT = INTERVAL.multipliedBy(2);
     /**
@@ -66,6 +68,16 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * when it was asked (monotonic).
      */
     private record Reading(Set<TopicPartition> heldBack, long askedAtNanos) {}
+
+    /**
+     * How the watch waits between readings for its stop: {@code stop}'s await, which may itself run out of memory
+     * (parking allocates the waiter's node) while a poll fills the heap.
+     */
+    @FunctionalInterface
+    interface Wait {
+        /** Whether {@code stop} came within {@code nanos}. */
+        boolean stopped(CountDownLatch stop, long nanos) throws InterruptedException;
+    }
 
     /** What the leaders answered: each answered partition's ends, and the partitions to hold back. */
     private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack) {}
@@ -81,6 +93,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private final LongSupplier clock;
     private final Thread thread;
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final Wait wait;
     private final StalledPartitions stalls;
     private final ForwarderMetrics metrics;
     private final LinesPerMinute stalledLines = new LinesPerMinute(LINES_PER_MINUTE);
@@ -93,8 +106,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
 
     private OpenTransactionWatch(Supplier<Admin> admins, String adminThread, LongSupplier clock,
-                                 Duration stalledAfter, ForwarderMetrics metrics) {
+                                 Duration stalledAfter, ForwarderMetrics metrics, Wait wait) {
         this.admins = admins;
+        this.wait = wait;
         this.adminThread = adminThread;
         this.admin = admins.get();
         this.adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
@@ -137,7 +151,15 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      */
     static OpenTransactionWatch start(Supplier<Admin> admins, String adminThread, LongSupplier clock,
                                       Duration stalledAfter, ForwarderMetrics metrics) {
-        OpenTransactionWatch watch = new OpenTransactionWatch(admins, adminThread, clock, stalledAfter, metrics);
+        return start(admins, adminThread, clock, stalledAfter, metrics,
+                (stop, nanos) -> stop.await(nanos, TimeUnit.NANOSECONDS));
+    }
+
+    /** As above, waiting between readings with {@code wait}. */
+    static OpenTransactionWatch start(Supplier<Admin> admins, String adminThread, LongSupplier clock,
+                                      Duration stalledAfter, ForwarderMetrics metrics, Wait wait) {
+        OpenTransactionWatch watch = new OpenTransactionWatch(admins, adminThread, clock, stalledAfter, metrics,
+                wait);
         watch.thread.start();
         return watch;
     }
@@ -169,30 +191,34 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         boolean failing = false;
         boolean skipped = false;
         long waitNanos = 0; // the first reading at once
-        try {
-            while (!stop.await(waitNanos, TimeUnit.NANOSECONDS)) {
-                waitNanos = INTERVAL.toNanos();
-                try {
-                    if (skipped) {
-                        log.warn("readings of the partitions' open transactions were skipped: the heap was full");
-                        skipped = false;
-                    }
-                    // Before each reading, not only after a failed one: none is made while no partition is watched,
-                    // the catch does not look once readings fail, and a client that could not be made is tried
-                    // again here
-                    if (renewedAdmin()) {
-                        continue; // read with the new client at the next interval
-                    }
-                    failing = readOnce(failing);
-                } catch (OutOfMemoryError e) {
-                    // The delivery loop's poll of a record too large to read filled the heap for a moment (it
-                    // survives that: UnreadableRecordSearch): this reading is skipped, and said at the next one
-                    // (nothing allocated here: a log line now could run out too, and end this thread).
-                    skipped = true;
+        while (true) {
+            try {
+                if (wait.stopped(stop, waitNanos)) {
+                    return;
                 }
+                waitNanos = INTERVAL_NANOS;
+                if (skipped) {
+                    log.warn("readings of the partitions' open transactions were skipped: the heap was full");
+                    skipped = false;
+                }
+                // Before each reading, not only after a failed one: none is made while no partition is watched,
+                // the catch does not look once readings fail, and a client that could not be made is tried again here
+                if (renewedAdmin()) {
+                    continue; // read with the new client at the next interval
+                }
+                failing = readOnce(failing);
+            } catch (OutOfMemoryError e) {
+                // The delivery loop's poll of a record too large to read filled the heap for a moment (it survives
+                // that: UnreadableRecordSearch): this round is skipped, and said at the next one. Anywhere in it:
+                // the wait too, whose parking allocates (a CI run ended the forwarder so). Nothing allocated here (a
+                // log line now could run out too); parking this thread allocates nothing, and close() unparks it.
+                skipped = true;
+                waitNanos = INTERVAL_NANOS;
+                LockSupport.parkNanos(INTERVAL_NANOS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -351,6 +377,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     @Override
     public void close() {
         stop.countDown();
+        LockSupport.unpark(thread); // parked after a shortage of memory
         try {
             thread.join(TIMEOUT.multipliedBy(2).toMillis());
         } catch (InterruptedException e) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -140,6 +141,40 @@ class OpenTransactionWatchTest {
 
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
             assertThat(built).hasValue(3);
+        }
+    }
+
+    /**
+     * The heap filled by a poll of a record too large to read (which the delivery loop survives) while the watch waits
+     * between readings: parking allocates, so the wait itself runs out. The watch skips that round, says so at the
+     * next, and reads on. Before, the OutOfMemoryError ended its thread, and the forwarder with it (a CI run's
+     * HeaderBombTest: "Terminating due to java.lang.OutOfMemoryError: Java heap space (thread open-transactions)").
+     */
+    @Test
+    void aShortageOfMemoryInTheWaitBetweenReadingsSkipsARoundAndTheWatchReadsOn() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger waits = new AtomicInteger();
+        OpenTransactionWatch.Wait runsOutOnce = (stop, nanos) -> {
+            if (waits.incrementAndGet() == 2) { // the first wait after a reading
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return stop.await(nanos, TimeUnit.NANOSECONDS);
+        };
+        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        watchLog.addAppender(logged);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> leaders(false, new AtomicLong(90), calls),
+                "", System::nanoTime, Duration.ofMinutes(2), new ForwarderMetrics(), runsOutOnce)) {
+            watch.watch(Set.of(CAUGHT_UP, OPEN));
+            await().atMost(Duration.ofSeconds(10)).until(() -> waits.get() >= 2);
+
+            awaitReadings(calls, 2);
+            assertThat(watch.holdBack(OPEN)).as("read on after the shortage").isTrue();
+            assertThat(List.copyOf(logged.list)).extracting(ILoggingEvent::getFormattedMessage)
+                    .contains("readings of the partitions' open transactions were skipped: the heap was full");
+        } finally {
+            watchLog.detachAppender(logged);
         }
     }
 
