@@ -288,8 +288,7 @@ public final class DeliveryLoop {
                     pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
                     partitions.computeIfAbsent(tp, k -> new PartitionProgress()).deletedTo(first);
                 } else { // history delivered live long ago, deleted since: nothing was lost
-                    log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
-                            offset, first - 1, tp);
+                    changes.replayDeleted(new LiveStart.Deleted(tp, offset, first));
                 }
                 seek(tp, first);
             } else {

@@ -233,6 +233,16 @@ final class StateChanges {
                 deleted.fromOffset(), deleted.toOffset() - 1, deleted.toOffset());
     }
 
+    /**
+     * Offsets of a replay's window Kafka deleted before the replay read them: counted as live delivery counts its
+     * losses, for the replay's end line says how many (it said 0 whatever a WARN had said).
+     */
+    void replayDeleted(LiveStart.Deleted deleted) {
+        metrics.deletedBeforeDelivery(deleted.offsets());
+        log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
+                deleted.fromOffset(), deleted.toOffset() - 1, deleted.partition());
+    }
+
     void deadLettered(ConsumerRecord<byte[], byte[]> record, Classified.Invalid letter, String topic,
                       DeadLetterQueue.Omitted omitted) {
         metrics.deadLettered(letter.reason());

@@ -1,0 +1,119 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaClientThreads;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replay's edges, unit layer: the delivery loop over {@link PartitionLogConsumer} (offsetsForTimes, first kept and
+ * stable end offsets as a broker answers them), one {@link DeliveryLoop#runOnce} at a time, a clock that moves only
+ * when the test moves it. What a replay cannot read (deleted by retention, held by a transaction) is said, and its
+ * end line says what it delivered.
+ */
+class ReplayLoopTest {
+    private static final String TOPIC = "events";
+    /** The records' time: whole seconds after it. */
+    private static final long T_MS = 1_764_000_000_000L;
+    private static final List<Class<?>> LOGGERS = List.of(DeliveryLoop.class, ReplayWindow.class,
+            StateChanges.class);
+
+    private final List<String> sent = new ArrayList<>();
+    private final AlertSink sink = new AlertSink() {
+        @Override
+        public void send(byte[] datagram) {
+            sent.add(new String(datagram, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    private long now = 1_000_000_000_000L;
+
+    @BeforeEach
+    void capture() {
+        lines.start();
+        LOGGERS.forEach(c -> ((Logger) LoggerFactory.getLogger(c)).addAppender(lines));
+    }
+
+    @AfterEach
+    void release() {
+        LOGGERS.forEach(c -> ((Logger) LoggerFactory.getLogger(c)).detachAppender(lines));
+    }
+
+    @Test
+    void offsetsKafkaDeletesDuringAReplayAreCountedInItsEndLine() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 10; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+        kafka.deleteBefore(0, 5); // retention, before the replay reads them
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(5);
+        assertThat(logged("WARN")).anyMatch(l -> l.contains("offsets 0 to 4 of events-0 were deleted by Kafka"));
+        assertThat(doneLine()).contains("5 alerts sent").contains("5 offsets deleted by Kafka before they were read");
+        assertThat(metrics.deletedBeforeDeliveryTotal()).isEqualTo(5);
+    }
+
+    /** An event of host-a at {@code s} seconds after {@link #T_MS}, timestamped with its time as the listener does. */
+    static ProducerRecord<byte[], byte[]> event(String name, long s) {
+        return TestRecords.event(TOPIC, "host-a", "a".repeat(32), TestRecords.containerEvent(name, seconds(s)));
+    }
+
+    /** {@code s} seconds after {@link #T_MS}, in nanoseconds since the epoch. */
+    static long seconds(long s) {
+        return (T_MS + s * 1000) * 1_000_000L;
+    }
+
+    private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos) {
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
+        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new DuplicateWindow(1000),
+                new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
+                new Pacer(0, () -> now), mode, metrics, false, () -> now);
+        return new DeliveryLoop(kafka, pipeline, metrics,
+                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos)), Duration.ofSeconds(1), 1000,
+                new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
+    }
+
+    /** Rounds of a started replay, 10 ms apart, until its window is delivered (true) or 1,000 rounds went by. */
+    private boolean runToEnd(DeliveryLoop loop) {
+        for (int i = 0; i < 1000; i++) {
+            now += 10_000_000L;
+            if (loop.runOnce()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<String> logged(String level) {
+        return lines.list.stream().filter(e -> e.getLevel().toString().equals(level))
+                .map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    private String doneLine() {
+        return lines.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(l -> l.startsWith("replay done")).findFirst().orElseThrow();
+    }
+}
