@@ -202,10 +202,10 @@ public final class DeliveryLoop {
         } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent()
                 && ((Feed.Replay) feed).window().allExhausted(consumer)) {
-            log.info("replay done: window delivered ({} alerts sent, {} duplicates left out, {} invalid records "
-                    + "skipped, {} alerts refused by the Wazuh queue, not delivered, {} offsets deleted by Kafka "
-                    + "before they were read)", metrics.sentTotal(), metrics.duplicatesTotal(),
-                    metrics.replaySkippedTotal(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal());
+            ReplayWindow window = ((Feed.Replay) feed).window();
+            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(), metrics.replaySkippedTotal(),
+                    metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(), window.partitionCount(),
+                    window.cut()).line());
             return true;
         }
         updateLag(now);

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,10 @@ public final class ReplayWindow {
     private final long toNanos;
     private final Map<TopicPartition, Long> ends = new HashMap<>();
     private final Map<TopicPartition, Long> firsts = new HashMap<>();
+    /** The topic's partitions, known at start. */
+    private int partitionCount;
+    /** Partitions whose window's start retention may have deleted, known at start. */
+    private List<RetentionCut> cut = List.of();
 
     /** @param toNanos null for "up to the end of the topic as it is when the replay starts" */
     public ReplayWindow(String topic, long fromNanos, Long toNanos) {
@@ -52,7 +57,9 @@ public final class ReplayWindow {
         partitions.forEach(tp -> query.put(tp, Math.floorDiv(fromNanos, 1_000_000L)));
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
         Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> firstsKept = consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
         long records = 0;
+        List<RetentionCut> cuts = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             OffsetAndTimestamp start = starts.get(tp);
             Long end = endOffsets.get(tp);
@@ -61,7 +68,10 @@ public final class ReplayWindow {
                 firsts.put(tp, start.offset());
                 records += end - start.offset();
             }
+            RetentionCut.of(tp, start, firstsKept.get(tp), Math.floorDiv(fromNanos, 1_000_000L)).ifPresent(cuts::add);
         }
+        partitionCount = partitions.size();
+        cut = List.copyOf(cuts);
         if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
             consumer.assign(ends.keySet());
             firsts.forEach(consumer::seek);
@@ -69,6 +79,22 @@ public final class ReplayWindow {
         log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
                 ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
                         : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+        if (!cut.isEmpty()) {
+            log.warn("replay: the start of the window may be gone from {} of {} partitions: retention deleted their "
+                    + "records before a first one kept dated after --from, and those may have been of the window "
+                    + "(not delivered): {}", cut.size(), partitions.size(),
+                    NamedPartitions.of(cut, RetentionCut::described));
+        }
+    }
+
+    /** The topic's partitions, once started. */
+    int partitionCount() {
+        return partitionCount;
+    }
+
+    /** The partitions whose window's start retention may have deleted before the replay began. */
+    List<RetentionCut> cut() {
+        return cut;
     }
 
     /** The window's first offsets of {@code partitions} (those of the window). */

@@ -73,9 +73,57 @@ class ReplayLoopTest {
         assertThat(metrics.deletedBeforeDeliveryTotal()).isEqualTo(5);
     }
 
-    /** An event of host-a at {@code s} seconds after {@link #T_MS}, timestamped with its time as the listener does. */
+    @Test
+    void aWindowWhoseStartRetentionDeletedIsSaidCutAtStartAndAtItsEnd() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 300; s++) {
+            kafka.append(0, event("e" + s, s));
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(0, 100); // partition 0 keeps its records from 100 s on; partition 1 all of them
+        // The window [10 s, 50 s): deleted from partition 0, kept in partition 1.
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(40); // partition 1's
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 2 partitions")
+                .contains("events-0 from offset 100 (dated 2025-11-24T16:01:40Z)")
+                .doesNotContain("events-1");
+        assertThat(doneLine()).contains("40 alerts sent")
+                .endsWith("; its start may have been deleted by retention before the replay began in 1 of 2 "
+                        + "partitions (named at start)");
+    }
+
+    @Test
+    void aWindowStartingBeforeThePartitionsFirstRecordOrInsideWhatIsKeptIsNotSaidCut() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 100; s < 200; s++) {
+            kafka.append(0, event("e" + s, s)); // nothing deleted: the window starts before its first record
+        }
+        for (int s = 0; s < 200; s++) {
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(1, 5); // partition 1 keeps records from 5 s on: from before the window
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(120));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(logged("WARN")).isEmpty();
+        assertThat(doneLine()).contains("130 alerts sent").endsWith("before they were read)");
+    }
+
+    /**
+     * An event of a host named after its first letter at {@code s} seconds after {@link #T_MS}, timestamped with its
+     * time as the listener does.
+     */
     static ProducerRecord<byte[], byte[]> event(String name, long s) {
-        return TestRecords.event(TOPIC, "host-a", "a".repeat(32), TestRecords.containerEvent(name, seconds(s)));
+        String host = name.substring(0, 1);
+        return TestRecords.event(TOPIC, "host-" + host, host.repeat(32),
+                TestRecords.containerEvent(name, seconds(s)));
     }
 
     /** {@code s} seconds after {@link #T_MS}, in nanoseconds since the epoch. */

@@ -1,0 +1,26 @@
+package io.dwb.forwarder;
+
+import java.util.List;
+
+/**
+ * What a replay says when its window is delivered: what it sent, left out and could not deliver, and what of the
+ * window Kafka no longer held for it.
+ *
+ * @param partitions the topic's partitions
+ * @param cut        partitions whose window's start retention may have deleted before the replay began
+ */
+record ReplayEnd(long sent, long duplicates, long skipped, long refused, long deleted, int partitions,
+                 List<RetentionCut> cut) {
+
+    String line() {
+        StringBuilder line = new StringBuilder("replay done: window delivered (").append(sent).append(" alerts sent, ")
+                .append(duplicates).append(" duplicates left out, ").append(skipped).append(" invalid records skipped, ")
+                .append(refused).append(" alerts refused by the Wazuh queue, not delivered, ").append(deleted)
+                .append(" offsets deleted by Kafka before they were read)");
+        if (!cut.isEmpty()) {
+            line.append("; its start may have been deleted by retention before the replay began in ")
+                    .append(cut.size()).append(" of ").append(partitions).append(" partitions (named at start)");
+        }
+        return line.toString();
+    }
+}
