@@ -205,7 +205,7 @@ public final class DeliveryLoop {
             ReplayWindow window = ((Feed.Replay) feed).window();
             log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(), metrics.replaySkippedTotal(),
                     metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(), window.partitionCount(),
-                    window.cut()).line());
+                    window.cut(), window.held()).line());
             return true;
         }
         updateLag(now);

@@ -4,13 +4,14 @@ import java.util.List;
 
 /**
  * What a replay says when its window is delivered: what it sent, left out and could not deliver, and what of the
- * window Kafka no longer held for it.
+ * window Kafka did not let it read.
  *
  * @param partitions the topic's partitions
  * @param cut        partitions whose window's start retention may have deleted before the replay began
+ * @param held       partitions whose records past their stable end (a transaction open there) it did not read
  */
 record ReplayEnd(long sent, long duplicates, long skipped, long refused, long deleted, int partitions,
-                 List<RetentionCut> cut) {
+                 List<RetentionCut> cut, List<HeldPartition> held) {
 
     String line() {
         StringBuilder line = new StringBuilder("replay done: window delivered (").append(sent).append(" alerts sent, ")
@@ -20,6 +21,11 @@ record ReplayEnd(long sent, long duplicates, long skipped, long refused, long de
         if (!cut.isEmpty()) {
             line.append("; its start may have been deleted by retention before the replay began in ")
                     .append(cut.size()).append(" of ").append(partitions).append(" partitions (named at start)");
+        }
+        if (!held.isEmpty()) {
+            line.append("; ").append(held.stream().mapToLong(HeldPartition::waiting).sum())
+                    .append(" record(s) written past the stable end of ").append(held.size())
+                    .append(" partition(s), held by open transactions, were not read (named at start)");
         }
         return line.toString();
     }

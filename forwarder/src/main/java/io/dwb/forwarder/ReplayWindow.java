@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -33,12 +34,19 @@ public final class ReplayWindow {
     private int partitionCount;
     /** Partitions whose window's start retention may have deleted, known at start. */
     private List<RetentionCut> cut = List.of();
+    /** Partitions with records past their stable end at start, which the replay does not read. */
+    private List<HeldPartition> held = List.of();
+    private final WrittenEnds writtenEnds;
 
-    /** @param toNanos null for "up to the end of the topic as it is when the replay starts" */
-    public ReplayWindow(String topic, long fromNanos, Long toNanos) {
+    /**
+     * @param toNanos     null for "up to the end of the topic as it is when the replay starts"
+     * @param writtenEnds the partitions' written ends, to tell those a transaction holds at start
+     */
+    public ReplayWindow(String topic, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
         this.topic = topic;
         this.fromNanos = fromNanos;
         this.toNanos = toNanos == null ? Long.MAX_VALUE : toNanos;
+        this.writtenEnds = writtenEnds;
     }
 
     /**
@@ -72,6 +80,7 @@ public final class ReplayWindow {
         }
         partitionCount = partitions.size();
         cut = List.copyOf(cuts);
+        held = held(partitions, endOffsets);
         if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
             consumer.assign(ends.keySet());
             firsts.forEach(consumer::seek);
@@ -85,6 +94,45 @@ public final class ReplayWindow {
                     + "(not delivered): {}", cut.size(), partitions.size(),
                     NamedPartitions.of(cut, RetentionCut::described));
         }
+    }
+
+    /**
+     * The partitions whose written end is past their stable end ({@code stableEnds}, a read_committed consumer's end
+     * offsets), each said: the replay stops at the stable end, and nothing else would say that it leaves records out.
+     */
+    private List<HeldPartition> held(List<TopicPartition> partitions, Map<TopicPartition, Long> stableEnds) {
+        Map<TopicPartition, Long> written;
+        try {
+            written = writtenEnds.of(partitions);
+        } catch (KafkaException e) {
+            log.warn("replay: the partitions' written ends could not be read ({}): a transaction open on one, whose "
+                    + "records past it this replay does not read, cannot be said", e.getMessage());
+            return List.of();
+        }
+        List<HeldPartition> holds = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            HeldPartition.of(tp, stableEnds.get(tp), written.get(tp)).ifPresent(holds::add);
+        }
+        for (HeldPartition h : holds.subList(0, Math.min(holds.size(), NamedPartitions.MAX_NAMED))) {
+            log.warn("replay: partition {} is held at its stable offset {} by a transaction open there: the {} "
+                    + "record(s) written past it are not read by this replay (it reads committed records, up to the "
+                    + "stable ends at its start), and those of the window among them are not delivered; "
+                    + "kafka-transactions.sh describe-producers --topic {} --partition {} names the producer "
+                    + "(docs/security.md)", h.partition(), h.stableOffset(), h.waiting(), h.partition().topic(),
+                    h.partition().partition());
+        }
+        if (holds.size() > NamedPartitions.MAX_NAMED) {
+            List<HeldPartition> rest = holds.subList(NamedPartitions.MAX_NAMED, holds.size());
+            log.warn("replay: {} more partitions are held so, {} record(s) past their stable ends: {}", rest.size(),
+                    rest.stream().mapToLong(HeldPartition::waiting).sum(),
+                    NamedPartitions.of(rest, h -> h.partition() + " at " + h.stableOffset()));
+        }
+        return List.copyOf(holds);
+    }
+
+    /** The partitions a transaction held at start, whose records past their stable end the replay did not read. */
+    List<HeldPartition> held() {
+        return held;
     }
 
     /** The topic's partitions, once started. */

@@ -116,6 +116,48 @@ class ReplayLoopTest {
         assertThat(doneLine()).contains("130 alerts sent").endsWith("before they were read)");
     }
 
+    @Test
+    void aPartitionATransactionHoldsAtStartIsSaidWithItsStableOffsetAndTheRecordsPastIt() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 10; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        for (int s = 10; s < 13; s++) {
+            kafka.appendOpen(0, event("e" + s, s)); // a transaction left open: read_committed stops before it
+        }
+        for (int s = 0; s < 5; s++) {
+            kafka.append(1, event("f" + s, s));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), seconds(60));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(15);
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("partition events-0 is held at its stable offset 10 by a transaction open there: the 3 "
+                        + "record(s) written past it are not read by this replay")
+                .contains("kafka-transactions.sh describe-producers --topic events --partition 0");
+        assertThat(doneLine()).contains("15 alerts sent").endsWith("; 3 record(s) written past the stable end of 1 "
+                + "partition(s), held by open transactions, were not read (named at start)");
+    }
+
+    @Test
+    void writtenEndsKafkaDoesNotGiveAreSaidAndTheReplayGoesOn() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e0", 0));
+        DeliveryLoop loop = replay(kafka, seconds(0), null, partitions -> {
+            throw new org.apache.kafka.common.errors.TimeoutException("no answer");
+        });
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(1);
+        assertThat(logged("WARN")).singleElement().asString()
+                .startsWith("replay: the partitions' written ends could not be read (no answer)");
+    }
+
     /**
      * An event of a host named after its first letter at {@code s} seconds after {@link #T_MS}, timestamped with its
      * time as the listener does.
@@ -132,6 +174,10 @@ class ReplayLoopTest {
     }
 
     private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos) {
+        return replay(kafka, fromNanos, toNanos, kafka::writtenEnds);
+    }
+
+    private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
                 new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
@@ -139,7 +185,7 @@ class ReplayLoopTest {
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
                 new Pacer(0, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(kafka, pipeline, metrics,
-                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos)), Duration.ofSeconds(1), 1000,
+                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, writtenEnds)), Duration.ofSeconds(1), 1000,
                 new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
     }
