@@ -162,14 +162,18 @@ public final class ReplayWindow {
         return ends.isEmpty();
     }
 
-    /** Whether a fetched record belongs to the window (inside the time range, before the end seen at start). */
-    public boolean accepts(ConsumerRecord<?, ?> record) {
+    /**
+     * Whether a fetched record belongs to the window (before the end seen at start, and inside the time range, or a
+     * gap covering some of it: a gap is dated at its end, and the replay reads past {@code --to} anyway).
+     */
+    public boolean accepts(ConsumerRecord<byte[], byte[]> record) {
         Long end = ends.get(new TopicPartition(record.topic(), record.partition()));
         if (end == null || record.offset() >= end) {
             return false;
         }
         long nanos = record.timestamp() * 1_000_000L;
-        return nanos >= fromNanos && nanos < toNanos;
+        return nanos >= fromNanos && nanos < toNanos
+                || GapSpan.of(record).filter(gap -> gap.overlaps(fromNanos, toNanos)).isPresent();
     }
 
     /** Whether everything of this partition's window has been fetched. */

@@ -6,6 +6,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Gap;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,6 +158,45 @@ class ReplayLoopTest {
         assertThat(sent).hasSize(1);
         assertThat(logged("WARN")).singleElement().asString()
                 .startsWith("replay: the partitions' written ends could not be read (no answer)");
+    }
+
+    @Test
+    void aGapThatBeganInTheWindowAndEndsAfterItIsDelivered() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e5", 5));
+        kafka.append(0, gap(10, 3600)); // the host's listener lost track from 10 s to 1 h, dated at its end
+        kafka.append(0, gap(2000, 2500)); // after the window
+        DeliveryLoop loop = replay(kafka, seconds(0), seconds(1800));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(2);
+        assertThat(TestRecords.alert(sent.get(1).getBytes(StandardCharsets.UTF_8)).path("docker_bridge")
+                .path("fromNano").asLong()).isEqualTo(seconds(10));
+        assertThat(doneLine()).contains("2 alerts sent");
+    }
+
+    @Test
+    void aWindowWhollyInsideAGapDeliversTheGap() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e5", 5));
+        kafka.append(0, gap(10, 3600));
+        DeliveryLoop loop = replay(kafka, seconds(1200), seconds(2400));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).singleElement().asString().contains("\"event\":\"gap\"").contains("\"replay\":true");
+        assertThat(doneLine()).contains("1 alerts sent");
+    }
+
+    /** A gap of host g's listener from {@code from} to {@code to} seconds after {@link #T_MS}, dated at its end. */
+    static ProducerRecord<byte[], byte[]> gap(long from, long to) {
+        byte[] value = ContractJson.write(new Gap(ContractJson.rfc3339(seconds(from)), ContractJson.rfc3339(seconds(to)),
+                seconds(from), seconds(to), "checkpoint-not-replayed", "the engine did not replay the checkpoint",
+                null));
+        return TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap", value, seconds(to) / 1_000_000L);
     }
 
     /**
