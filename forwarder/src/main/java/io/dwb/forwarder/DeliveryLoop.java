@@ -203,7 +203,7 @@ public final class DeliveryLoop {
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent()
                 && ((Feed.Replay) feed).window().allExhausted(consumer)) {
             ReplayWindow window = ((Feed.Replay) feed).window();
-            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(), metrics.replaySkippedTotal(),
+            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(), metrics.replaySkippedByReason(),
                     metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(), window.partitionCount(),
                     window.cut(), window.held()).line());
             return true;

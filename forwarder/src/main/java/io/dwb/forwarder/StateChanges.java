@@ -26,7 +26,11 @@ final class StateChanges {
      */
     static final int HOST_LINES_PER_MINUTE = 20;
 
+    /** Invalid records a replay skips, named a minute at most: the end line counts them all. */
+    static final int REPLAY_SKIPPED_LINES_PER_MINUTE = 10;
+
     private final ForwarderMetrics metrics;
+    private final LinesPerMinute replaySkippedLines = new LinesPerMinute(REPLAY_SKIPPED_LINES_PER_MINUTE);
     private final LinesPerMinute silentLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final LinesPerMinute backLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final LinesPerMinute stoppedLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
@@ -300,9 +304,27 @@ final class StateChanges {
         }
     }
 
-    /** A replay passes over an invalid record: it was dead-lettered when first consumed. */
-    void replaySkipped() {
-        metrics.replaySkipped();
+    /**
+     * A replay passes over an invalid record, at {@code nowNanos} (monotonic): named within {@link
+     * #REPLAY_SKIPPED_LINES_PER_MINUTE}, counted by reason for its end line. It writes no dead letter, and the record
+     * may have none: the live forwarder never read one its start passed over as history ({@code history-skipped}).
+     */
+    void replaySkipped(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid, long nowNanos) {
+        metrics.replaySkipped(invalid.reason());
+        replaySkippedLeftOut(nowNanos); // a minute over is said before the next one starts
+        if (replaySkippedLines.take(nowNanos)) {
+            log.warn("replay: record {}-{}@{} skipped, not deliverable: {}", record.topic(), record.partition(),
+                    record.offset(), invalid.error());
+        }
+    }
+
+    /** Says how many skipped records the last minute did not name, once it is over. Call regularly (each round). */
+    void replaySkippedLeftOut(long nowNanos) {
+        long leftOut = replaySkippedLines.leftOut(nowNanos);
+        if (leftOut > 0) {
+            log.warn("replay: {} more invalid records skipped within a minute than are named one by one ({} a "
+                    + "minute): the end line counts them all by reason", leftOut, REPLAY_SKIPPED_LINES_PER_MINUTE);
+        }
     }
 
     /** Whether the {@code count}th of a kind is logged: the first, then every {@link #DEAD_LETTER_LOG_EVERY}th. */

@@ -45,6 +45,8 @@ class ReplayLoopTest {
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
     private long now = 1_000_000_000_000L;
+    /** The replay's alerts a second, 0 unpaced. */
+    private int eps;
 
     @BeforeEach
     void capture() {
@@ -191,6 +193,67 @@ class ReplayLoopTest {
         assertThat(doneLine()).contains("1 alerts sent");
     }
 
+    @Test
+    void invalidRecordsAReplaySkipsAreNamedWithTheirReasonAndCountedByReasonAtTheEnd() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e0", 0));
+        kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32), "not json".getBytes(StandardCharsets.UTF_8),
+                null, seconds(1) / 1_000_000L));
+        kafka.append(0, TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap", "{}".getBytes(StandardCharsets.UTF_8),
+                seconds(2) / 1_000_000L));
+        kafka.append(0, event("e3", 3));
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(2);
+        assertThat(logged("WARN")).hasSize(2).satisfiesExactly(
+                l -> assertThat(l).startsWith("replay: record events-0@1 skipped, not deliverable: not-json: "),
+                l -> assertThat(l).startsWith("replay: record events-0@2 skipped, not deliverable: invalid-gap: "));
+        assertThat(doneLine()).contains("2 invalid records skipped (not-json 1, invalid-gap 1), 0 alerts refused");
+    }
+
+    @Test
+    void aFloodOfInvalidRecordsIsNamedTenAMinuteAndCountedWhole() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 25; s++) {
+            kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32),
+                    "not json".getBytes(StandardCharsets.UTF_8), null, seconds(s) / 1_000_000L));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(logged("WARN")).hasSize(StateChanges.REPLAY_SKIPPED_LINES_PER_MINUTE)
+                .allMatch(l -> l.contains("skipped, not deliverable: not-json"));
+        assertThat(doneLine()).contains("25 invalid records skipped (not-json 25)");
+        assertThat(metrics.replaySkippedTotal()).isEqualTo(25);
+    }
+
+    @Test
+    void theInvalidRecordsLeftUnnamedInAMinuteAreCountedOnceItIsOver() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 25; s++) {
+            kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32),
+                    "not json".getBytes(StandardCharsets.UTF_8), null, seconds(s) / 1_000_000L));
+        }
+        for (int s = 25; s < 100; s++) {
+            kafka.append(0, event("e" + s, s)); // at 1 alert a second, the replay goes on for over a minute
+        }
+        eps = 1;
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(logged("WARN")).hasSize(StateChanges.REPLAY_SKIPPED_LINES_PER_MINUTE + 1)
+                .last().asString().isEqualTo("replay: 15 more invalid records skipped within a minute than are named "
+                        + "one by one (10 a minute): the end line counts them all by reason");
+        assertThat(sent).hasSize(75);
+    }
+
     /** A gap of host g's listener from {@code from} to {@code to} seconds after {@link #T_MS}, dated at its end. */
     static ProducerRecord<byte[], byte[]> gap(long from, long to) {
         byte[] value = ContractJson.write(new Gap(ContractJson.rfc3339(seconds(from)), ContractJson.rfc3339(seconds(to)),
@@ -224,17 +287,17 @@ class ReplayLoopTest {
                 new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
                 new DuplicateWindow(1000),
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
-                new Pacer(0, () -> now), mode, metrics, false, () -> now);
+                new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(kafka, pipeline, metrics,
                 new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, writtenEnds)), Duration.ofSeconds(1), 1000,
                 new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
     }
 
-    /** Rounds of a started replay, 10 ms apart, until its window is delivered (true) or 1,000 rounds went by. */
+    /** Rounds of a started replay, 100 ms apart, until its window is delivered (true) or 10,000 rounds went by. */
     private boolean runToEnd(DeliveryLoop loop) {
-        for (int i = 0; i < 1000; i++) {
-            now += 10_000_000L;
+        for (int i = 0; i < 10_000; i++) {
+            now += 100_000_000L;
             if (loop.runOnce()) {
                 return true;
             }
