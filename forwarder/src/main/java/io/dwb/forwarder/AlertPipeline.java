@@ -518,7 +518,7 @@ public final class AlertPipeline {
     public void historySkipped(LiveStart.Skipped skipped) {
         changes.historySkipped(skipped);
         ObjectNode fields = offsets(skipped.partition(), skipped.fromOffset(), skipped.toOffset())
-                .put("from", ContractJson.rfc3339(skipped.fromMs() * 1_000_000L))
+                .put("from", ContractJson.rfc3339(skipped.firstMs() * 1_000_000L)) // the first's, not the oldest
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
         notices.add(new StateAlert(HISTORY_SKIPPED,
                 formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));

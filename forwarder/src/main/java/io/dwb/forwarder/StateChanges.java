@@ -221,12 +221,18 @@ final class StateChanges {
                 + "taken as reported by it)", partition, handedOver.hosts(), handedOver.reportedBefore());
     }
 
+    /**
+     * The advice is {@code --from 0}: the oldest of the records skipped is not known without reading them (the first
+     * one's date said before, and a replay from it missed those after it dated earlier).
+     */
     void historySkipped(LiveStart.Skipped skipped) {
-        log.warn("skipped {} records of {} (offsets {} to {}, times {} to {}): older than --max-live-age where the "
-                        + "group had no committed offset; replay them with --from if needed", skipped.records(),
-                skipped.partition(), skipped.fromOffset(), skipped.toOffset() - 1,
-                ContractJson.rfc3339(skipped.fromMs() * 1_000_000L),
-                ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
+        String cutoff = ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L);
+        log.warn("skipped {} records of {} (offsets {} to {}, all dated before {}, the first {}; later ones may be "
+                        + "older): older than --max-live-age where the group had no committed offset; replay them if "
+                        + "needed with --from 0 --to {} (a partition is not in time order: from the first one's date "
+                        + "would miss those dated before it)", skipped.records(), skipped.partition(),
+                skipped.fromOffset(), skipped.toOffset() - 1, cutoff,
+                ContractJson.rfc3339(skipped.firstMs() * 1_000_000L), cutoff);
     }
 
     void deletedBeforeDelivery(LiveStart.Deleted deleted) {
