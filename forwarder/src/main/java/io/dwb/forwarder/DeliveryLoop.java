@@ -97,6 +97,8 @@ public final class DeliveryLoop {
 
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
+    /** A replay's: when it says how far it got. */
+    private final ReplayProgress replayProgress = new ReplayProgress();
     private volatile boolean running = true;
     private volatile boolean replayDone;
     private volatile long lastPollNanos;
@@ -199,17 +201,34 @@ public final class DeliveryLoop {
         adjustPauses(deferred);
         if (feed instanceof Feed.Live) {
             commit(now);
-        } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
-                && pipeline.lettersAcknowledged() == pipeline.lettersSent()
-                && ((Feed.Replay) feed).window().allExhausted(consumer)) {
-            ReplayWindow window = ((Feed.Replay) feed).window();
+        } else if (replayEnded(((Feed.Replay) feed).window(), now)) {
+            return true;
+        }
+        updateLag(now);
+        blocked.observe(pause.active(), now);
+        return false;
+    }
+
+    /** Whether the replay's window is delivered, said then; its progress said once a minute before. */
+    private boolean replayEnded(ReplayWindow window, long now) {
+        if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
+                && pipeline.lettersAcknowledged() == pipeline.lettersSent() && window.allExhausted(consumer)) {
             log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(), metrics.replaySkippedByReason(),
                     metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(), window.partitionCount(),
                     window.cut(), window.held()).line());
             return true;
         }
-        updateLag(now);
-        blocked.observe(pause.active(), now);
+        if (replayProgress.due(now)) {
+            int done = 0;
+            for (TopicPartition tp : consumer.assignment()) {
+                PartitionProgress progress = partitions.get(tp);
+                if (window.exhausted(consumer, tp) && (progress == null || progress.waiting() == 0)) {
+                    done++;
+                }
+            }
+            log.info("replay: {} of at most {} records read, {} alerts sent, {} of {} partitions done",
+                    metrics.consumedTotal(), window.records(), metrics.sentTotal(), done, window.size());
+        }
         return false;
     }
 

@@ -32,6 +32,8 @@ public final class ReplayWindow {
     private final Map<TopicPartition, Long> firsts = new HashMap<>();
     /** The topic's partitions, known at start. */
     private int partitionCount;
+    /** The most records the window's partitions hold from its start to their ends, known at start. */
+    private long records;
     /** Partitions whose window's start retention may have deleted, known at start. */
     private List<RetentionCut> cut = List.of();
     /** Partitions with records past their stable end at start, which the replay does not read. */
@@ -79,6 +81,7 @@ public final class ReplayWindow {
             RetentionCut.of(tp, start, firstsKept.get(tp), Math.floorDiv(fromNanos, 1_000_000L)).ifPresent(cuts::add);
         }
         partitionCount = partitions.size();
+        this.records = records;
         cut = List.copyOf(cuts);
         held = held(partitions, endOffsets);
         if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
@@ -133,6 +136,16 @@ public final class ReplayWindow {
     /** The partitions a transaction held at start, whose records past their stable end the replay did not read. */
     List<HeldPartition> held() {
         return held;
+    }
+
+    /** The most records the replay reads: from the window's start to the ends seen at start, once started. */
+    long records() {
+        return records;
+    }
+
+    /** The partitions the window has records in, once started. */
+    int size() {
+        return ends.size();
     }
 
     /** The topic's partitions, once started. */

@@ -254,6 +254,31 @@ class ReplayLoopTest {
         assertThat(sent).hasSize(75);
     }
 
+    @Test
+    void aLongReplaySaysHowFarItGotOnceAMinute() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 150; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.append(1, event("f0", 0));
+        eps = 1; // 151 alerts, one a second: over two minutes
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        List<String> progress = logged("INFO").stream().filter(l -> l.startsWith("replay: ")).toList();
+        assertThat(progress).hasSize(2).allMatch(l -> l.matches("replay: 151 of at most 151 records read, \\d+ alerts "
+                + "sent, 1 of 2 partitions done"));
+        assertThat(sentIn(progress.get(0))).isBetween(40L, 61L);
+        assertThat(sentIn(progress.get(1))).isBetween(100L, 121L);
+        assertThat(sent).hasSize(151);
+    }
+
+    private static long sentIn(String progress) {
+        return Long.parseLong(progress.replaceAll(".*read, (\\d+) alerts sent.*", "$1"));
+    }
+
     /** A gap of host g's listener from {@code from} to {@code to} seconds after {@link #T_MS}, dated at its end. */
     static ProducerRecord<byte[], byte[]> gap(long from, long to) {
         byte[] value = ContractJson.write(new Gap(ContractJson.rfc3339(seconds(from)), ContractJson.rfc3339(seconds(to)),
