@@ -213,9 +213,9 @@ public final class DeliveryLoop {
     private boolean replayEnded(ReplayWindow window, long now) {
         if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent() && window.allExhausted(consumer)) {
-            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(), metrics.replaySkippedByReason(),
-                    metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(), window.partitionCount(),
-                    window.cut(), window.held()).line());
+            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(),
+                    metrics.replaySkippedByReason(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(),
+                    window.partitionCount(), window.cut(), window.held()).line());
             return true;
         }
         if (replayProgress.due(now)) {

@@ -199,8 +199,8 @@ class ReplayLoopTest {
         kafka.append(0, event("e0", 0));
         kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32), "not json".getBytes(StandardCharsets.UTF_8),
                 null, seconds(1) / 1_000_000L));
-        kafka.append(0, TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap", "{}".getBytes(StandardCharsets.UTF_8),
-                seconds(2) / 1_000_000L));
+        kafka.append(0, TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap",
+                "{}".getBytes(StandardCharsets.UTF_8), seconds(2) / 1_000_000L));
         kafka.append(0, event("e3", 3));
         DeliveryLoop loop = replay(kafka, seconds(0), null);
         loop.start();
@@ -281,9 +281,9 @@ class ReplayLoopTest {
 
     /** A gap of host g's listener from {@code from} to {@code to} seconds after {@link #T_MS}, dated at its end. */
     static ProducerRecord<byte[], byte[]> gap(long from, long to) {
-        byte[] value = ContractJson.write(new Gap(ContractJson.rfc3339(seconds(from)), ContractJson.rfc3339(seconds(to)),
-                seconds(from), seconds(to), "checkpoint-not-replayed", "the engine did not replay the checkpoint",
-                null));
+        byte[] value = ContractJson.write(new Gap(ContractJson.rfc3339(seconds(from)),
+                ContractJson.rfc3339(seconds(to)), seconds(from), seconds(to), "checkpoint-not-replayed",
+                "the engine did not replay the checkpoint", null));
         return TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap", value, seconds(to) / 1_000_000L);
     }
 
