@@ -215,7 +215,7 @@ public final class DeliveryLoop {
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent() && window.allExhausted(consumer)) {
             log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(),
                     metrics.replaySkippedByReason(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(),
-                    window.partitionCount(), window.cut(), window.held()).line());
+                    window.partitionCount(), window.cut(), window.held(consumer)).line());
             return true;
         }
         if (replayProgress.due(now)) {

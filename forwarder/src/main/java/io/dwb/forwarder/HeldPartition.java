@@ -4,9 +4,10 @@ import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A partition whose records past its stable end a replay does not read: a transaction open there (a listener that
- * died mid-transaction, for its timeout; a writer that keeps one open, or one the broker left hanging) holds them
- * from read_committed consumers, and the replay's ends are the stable ends when it starts.
+ * A partition whose records past its stable end a replay does not read: a transaction open there (a listener's
+ * ordinary one in flight, for a moment; a listener that died mid-transaction, for its timeout; a writer that keeps
+ * one open, or one the broker left hanging) holds them from read_committed consumers, and the replay's ends are the
+ * stable ends when it starts.
  *
  * @param stableOffset where the replay stops in it
  * @param waiting      records written past it

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * @param skipped    invalid records skipped, by reason
  * @param partitions the topic's partitions
  * @param cut        partitions whose window's start retention may have deleted before the replay began
- * @param held       partitions whose records past their stable end (a transaction open there) it did not read
+ * @param held       partitions a transaction held from its start to its end, whose records past their stable end
+ *                   it did not read
  */
 record ReplayEnd(long sent, long duplicates, Map<DeadLetterReason, Long> skipped, long refused, long deleted,
                  int partitions, List<RetentionCut> cut, List<HeldPartition> held) {
@@ -33,7 +34,7 @@ record ReplayEnd(long sent, long duplicates, Map<DeadLetterReason, Long> skipped
         if (!held.isEmpty()) {
             line.append("; ").append(held.stream().mapToLong(HeldPartition::waiting).sum())
                     .append(" record(s) written past the stable end of ").append(held.size())
-                    .append(" partition(s), held by open transactions, were not read (named at start)");
+                    .append(" partition(s), held by open transactions, were not read (named above)");
         }
         return line.toString();
     }

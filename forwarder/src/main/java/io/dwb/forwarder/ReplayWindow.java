@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,9 @@ public final class ReplayWindow {
     /** Partitions whose window's start retention may have deleted, known at start. */
     private List<RetentionCut> cut = List.of();
     /** Partitions with records past their stable end at start, which the replay does not read. */
-    private List<HeldPartition> held = List.of();
+    private List<HeldPartition> pastStable = List.of();
+    /** Those of them a transaction held to the replay's end: known once asked ({@link #held(Consumer)}). */
+    private List<HeldPartition> held;
     private final WrittenEnds writtenEnds;
 
     /**
@@ -83,7 +86,7 @@ public final class ReplayWindow {
         partitionCount = partitions.size();
         this.records = records;
         cut = List.copyOf(cuts);
-        held = held(partitions, endOffsets);
+        pastStable = pastStable(partitions, endOffsets);
         if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
             consumer.assign(ends.keySet());
             firsts.forEach(consumer::seek);
@@ -100,10 +103,11 @@ public final class ReplayWindow {
     }
 
     /**
-     * The partitions whose written end is past their stable end ({@code stableEnds}, a read_committed consumer's end
-     * offsets), each said: the replay stops at the stable end, and nothing else would say that it leaves records out.
+     * The partitions whose written end is past their stable end at start ({@code stableEnds}, a read_committed
+     * consumer's end offsets): a transaction is open on each. Not said yet: a listener's ordinary one (150 ms, several
+     * a second on a busy partition) is open at most starts, and ends at once ({@link #held(Consumer)}).
      */
-    private List<HeldPartition> held(List<TopicPartition> partitions, Map<TopicPartition, Long> stableEnds) {
+    private List<HeldPartition> pastStable(List<TopicPartition> partitions, Map<TopicPartition, Long> stableEnds) {
         Map<TopicPartition, Long> written;
         try {
             written = writtenEnds.of(partitions);
@@ -112,29 +116,56 @@ public final class ReplayWindow {
                     + "records past it this replay does not read, cannot be said", e.getMessage());
             return List.of();
         }
-        List<HeldPartition> holds = new ArrayList<>();
+        List<HeldPartition> open = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            HeldPartition.of(tp, stableEnds.get(tp), written.get(tp)).ifPresent(holds::add);
+            HeldPartition.of(tp, stableEnds.get(tp), written.get(tp)).ifPresent(open::add);
         }
-        for (HeldPartition h : holds.subList(0, Math.min(holds.size(), NamedPartitions.MAX_NAMED))) {
-            log.warn("replay: partition {} is held at its stable offset {} by a transaction open there: the {} "
-                    + "record(s) written past it are not read by this replay (it reads committed records, up to the "
-                    + "stable ends at its start), and those of the window among them are not delivered; "
-                    + "kafka-transactions.sh describe-producers --topic {} --partition {} names the producer "
-                    + "(docs/security.md)", h.partition(), h.stableOffset(), h.waiting(), h.partition().topic(),
-                    h.partition().partition());
+        return List.copyOf(open);
+    }
+
+    /**
+     * The partitions a transaction held from the replay's start to now, its end, each said (ten, then one line for
+     * the rest): those with records past their stable end at start whose stable end has not moved since (it stays at
+     * the first offset of the oldest transaction open). The replay stops at the stable ends of its start, so what
+     * was past them is not read; a transaction that ended meanwhile was one in flight as it began, its records
+     * published then, and is not said. Asked once, at the end.
+     */
+    List<HeldPartition> held(Consumer<?, ?> consumer) {
+        if (held != null) {
+            return held;
         }
-        if (holds.size() > NamedPartitions.MAX_NAMED) {
-            List<HeldPartition> rest = holds.subList(NamedPartitions.MAX_NAMED, holds.size());
-            log.warn("replay: {} more partitions are held so, {} record(s) past their stable ends: {}", rest.size(),
+        held = List.of();
+        if (pastStable.isEmpty()) {
+            return held;
+        }
+        Map<TopicPartition, Long> stableNow;
+        try {
+            stableNow = consumer.endOffsets(pastStable.stream().map(HeldPartition::partition).toList(),
+                    Duration.ofSeconds(30));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.warn("replay: {} partition(s) had records past their stable end when it started (a transaction open "
+                    + "there), not read; whether it held them to the end is not known ({}): {}", pastStable.size(),
+                    e.getMessage(), NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset()));
+            return held;
+        }
+        held = pastStable.stream().filter(h -> Long.valueOf(h.stableOffset()).equals(stableNow.get(h.partition())))
+                .toList();
+        for (HeldPartition h : held.subList(0, Math.min(held.size(), NamedPartitions.MAX_NAMED))) {
+            log.warn("replay: partition {} was held at its stable offset {} by a transaction open there from the "
+                    + "replay's start to its end: the {} record(s) written past it were not read (it reads committed "
+                    + "records, up to the stable ends at its start), and those of the window among them not "
+                    + "delivered; kafka-transactions.sh describe-producers --topic {} --partition {} names the "
+                    + "producer (docs/security.md)", h.partition(), h.stableOffset(), h.waiting(),
+                    h.partition().topic(), h.partition().partition());
+        }
+        if (held.size() > NamedPartitions.MAX_NAMED) {
+            List<HeldPartition> rest = held.subList(NamedPartitions.MAX_NAMED, held.size());
+            log.warn("replay: {} more partitions were held so, {} record(s) past their stable ends: {}", rest.size(),
                     rest.stream().mapToLong(HeldPartition::waiting).sum(),
                     NamedPartitions.of(rest, h -> h.partition() + " at " + h.stableOffset()));
         }
-        return List.copyOf(holds);
-    }
-
-    /** The partitions a transaction held at start, whose records past their stable end the replay did not read. */
-    List<HeldPartition> held() {
         return held;
     }
 

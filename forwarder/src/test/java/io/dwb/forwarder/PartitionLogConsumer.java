@@ -77,6 +77,13 @@ final class PartitionLogConsumer extends MockConsumer<byte[], byte[]> {
         return written;
     }
 
+    /** The transaction open on partition {@code p} commits: its stable end moves to its written end. */
+    synchronized void commitOpen(int p) {
+        long written = logs.get(partition(p)).size();
+        stableEnds.put(partition(p), written);
+        updateEndOffsets(Map.of(partition(p), written));
+    }
+
     /** Retention: the records of {@code p} before {@code offset} are deleted. */
     synchronized void deleteBefore(int p, long offset) {
         firsts.put(partition(p), offset);
