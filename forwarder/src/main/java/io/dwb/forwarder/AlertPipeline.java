@@ -102,8 +102,9 @@ public final class AlertPipeline {
         record Live(DeadLetterQueue deadLetters, SilentHostWatch silentHosts) implements Mode {}
 
         /**
-         * A replay of a past window: invalid records were dead-lettered when first consumed, so they are skipped;
-         * old heartbeats say nothing about hosts now; alerts are marked as replayed.
+         * A replay of a past window: invalid records are skipped and named, not dead-lettered (a replay may run beside
+         * the live forwarder, whose letters they were when it read them); old heartbeats say nothing about hosts now;
+         * alerts are marked as replayed.
          */
         record Replay() implements Mode {}
     }
@@ -247,11 +248,11 @@ public final class AlertPipeline {
     /**
      * Live: sends the record's letter without waiting for it ({@link LettersInFlight}): done, committable once
      * acknowledged; blocked while the topic cannot take letters, later while too many are unacknowledged. A replay
-     * passes it over (it was dead-lettered when first consumed).
+     * passes it over, naming it in the log.
      */
     private Step deadLetter(Route.Invalid invalid) {
         if (letters == null) {
-            changes.replaySkipped();
+            changes.replaySkipped(invalid.record(), invalid.invalid(), clock.getAsLong());
             return DONE;
         }
         if (letters.unavailable() != null) {
@@ -452,6 +453,9 @@ public final class AlertPipeline {
     public void checkHosts() {
         long now = clock.getAsLong();
         formatter.refresh(now);
+        if (replay) {
+            changes.replaySkippedLeftOut(now);
+        }
         if (mode instanceof Mode.Live live && now - lastSilentCheck >= SILENT_CHECK_NANOS) {
             lastSilentCheck = now;
             changes.hostLinesLeftOut(now); // first: a minute over is said before the next one starts
@@ -514,7 +518,7 @@ public final class AlertPipeline {
     public void historySkipped(LiveStart.Skipped skipped) {
         changes.historySkipped(skipped);
         ObjectNode fields = offsets(skipped.partition(), skipped.fromOffset(), skipped.toOffset())
-                .put("from", ContractJson.rfc3339(skipped.fromMs() * 1_000_000L))
+                .put("from", ContractJson.rfc3339(skipped.firstMs() * 1_000_000L)) // the first's, not the oldest
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
         notices.add(new StateAlert(HISTORY_SKIPPED,
                 formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));

@@ -4,7 +4,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What becomes of a record that cannot be an alert: written to the dead-letter topic (live), or passed over (a
- * replay: it was dead-lettered when first consumed), waiting for the topic's acknowledgement: for datagrams the socket
+ * replay writes no dead letters), waiting for the topic's acknowledgement: for datagrams the socket
  * refuses for what they are, on the thread that writes them (the sending thread's, or the loop's). The loop's own
  * letters, of records that are invalid, are not waited for: {@link LettersInFlight}.
  */
@@ -23,8 +23,8 @@ final class DeadLettering {
         if (!(mode instanceof AlertPipeline.Mode.Live live)) {
             if (invalid.reason() == DeadLetterReason.REJECTED) {
                 changes.replayRefused(record, invalid.error()); // valid, never delivered: not an invalid one skipped
-            } else {
-                changes.replaySkipped();
+            } else { // none comes here (DatagramWriter refers only REJECTED): counted, as the loop's are
+                changes.replaySkipped(record, invalid, System.nanoTime());
             }
             return;
         }

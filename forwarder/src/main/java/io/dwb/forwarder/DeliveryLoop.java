@@ -97,6 +97,8 @@ public final class DeliveryLoop {
 
     private final Map<TopicPartition, PartitionProgress> partitions = new LinkedHashMap<>();
     private final Pause pause;
+    /** A replay's: when it says how far it got. */
+    private final ReplayProgress replayProgress = new ReplayProgress();
     private volatile boolean running = true;
     private volatile boolean replayDone;
     private volatile long lastPollNanos;
@@ -199,17 +201,34 @@ public final class DeliveryLoop {
         adjustPauses(deferred);
         if (feed instanceof Feed.Live) {
             commit(now);
-        } else if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
-                && pipeline.lettersAcknowledged() == pipeline.lettersSent()
-                && ((Feed.Replay) feed).window().allExhausted(consumer)) {
-            log.info("replay done: window delivered ({} alerts sent, {} duplicates left out, {} invalid records "
-                    + "skipped, {} alerts refused by the Wazuh queue, not delivered, {} offsets deleted by Kafka "
-                    + "before they were read)", metrics.sentTotal(), metrics.duplicatesTotal(),
-                    metrics.replaySkippedTotal(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal());
+        } else if (replayEnded(((Feed.Replay) feed).window(), now)) {
             return true;
         }
         updateLag(now);
         blocked.observe(pause.active(), now);
+        return false;
+    }
+
+    /** Whether the replay's window is delivered, said then; its progress said once a minute before. */
+    private boolean replayEnded(ReplayWindow window, long now) {
+        if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
+                && pipeline.lettersAcknowledged() == pipeline.lettersSent() && window.allExhausted(consumer)) {
+            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(),
+                    metrics.replaySkippedByReason(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(),
+                    window.partitionCount(), window.cut(), window.held(consumer)).line());
+            return true;
+        }
+        if (replayProgress.due(now)) {
+            int done = 0;
+            for (TopicPartition tp : consumer.assignment()) {
+                PartitionProgress progress = partitions.get(tp);
+                if (window.exhausted(consumer, tp) && (progress == null || progress.waiting() == 0)) {
+                    done++;
+                }
+            }
+            log.info("replay: {} of at most {} records read, {} alerts sent, {} of {} partitions done",
+                    metrics.consumedTotal(), window.records(), metrics.sentTotal(), done, window.size());
+        }
         return false;
     }
 
@@ -288,8 +307,7 @@ public final class DeliveryLoop {
                     pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
                     partitions.computeIfAbsent(tp, k -> new PartitionProgress()).deletedTo(first);
                 } else { // history delivered live long ago, deleted since: nothing was lost
-                    log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
-                            offset, first - 1, tp);
+                    changes.replayDeleted(new LiveStart.Deleted(tp, offset, first));
                 }
                 seek(tp, first);
             } else {

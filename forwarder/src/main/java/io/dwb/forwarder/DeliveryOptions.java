@@ -90,7 +90,8 @@ public final class DeliveryOptions {
             converter = DurationArgument.Converter.class,
             description = "Where the group has no committed offset for a partition (a new group, or expired "
                     + "offsets), records older than this are skipped, with a log line and a history-skipped alert, "
-                    + "instead of delivered as live alerts (replay them with --from); 0 = no limit, "
+                    + "instead of delivered as live alerts (replay them with --from 0 --to the cutoff the line "
+                    + "gives); 0 = no limit, "
                     + "auto.offset.reset decides (env: DWB_MAX_LIVE_AGE).")
     Duration maxLiveAge;
 

@@ -89,7 +89,8 @@ public final class Forwarder implements AutoCloseable {
         this.openTransactions = settings.replay() ? null : OpenTransactionWatch.start(settings.kafka(), nanoClock,
                 settings.stalledAfter(), metrics);
         Feed feed = settings.replay()
-                ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos()))
+                ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos(),
+                        WrittenEnds.admin(settings.kafka())))
                 : new Feed.Live(settings.topic(),
                         new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset,
                                 new WatchHandover(settings.watchHandover(), System::currentTimeMillis)),

@@ -6,6 +6,8 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
@@ -56,7 +58,8 @@ public final class ForwarderMetrics {
                     + "file, on a manager, while the forwarder sends): of every source, the bridge's alerts among "
                     + "them or not").register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
-            .help("Replay: invalid records skipped (they were dead-lettered when first consumed)").register(registry);
+            .help("Replay: invalid records skipped, not delivered nor dead-lettered, by reason").labelNames("reason")
+            .register(registry);
     private final Counter replayRefused = Counter.builder().name("dwb_forwarder_replay_refused_total")
             .help("Replay: records whose alert the Wazuh queue refused for its size, not delivered").register(registry);
     private final Counter commitFailures = Counter.builder().name("dwb_forwarder_commit_failures_total")
@@ -173,8 +176,8 @@ public final class ForwarderMetrics {
         return (long) wazuhDropped.get();
     }
 
-    void replaySkipped() {
-        skipped.inc();
+    void replaySkipped(DeadLetterReason reason) {
+        skipped.labelValues(reason.code()).inc();
     }
 
     void replayRefused() {
@@ -239,7 +242,21 @@ public final class ForwarderMetrics {
     }
 
     public long replaySkippedTotal() {
-        return (long) skipped.get();
+        return (long) skipped.collect().getDataPoints().stream().mapToDouble(d -> d.getValue()).sum();
+    }
+
+    /** A replay's invalid records skipped so far, by reason (those of none left out), in the reasons' order. */
+    Map<DeadLetterReason, Long> replaySkippedByReason() {
+        Map<String, Long> byCode = new HashMap<>(); // read, not asked by label: that would make a series of each
+        skipped.collect().getDataPoints().forEach(d -> byCode.put(d.getLabels().get("reason"), (long) d.getValue()));
+        Map<DeadLetterReason, Long> by = new EnumMap<>(DeadLetterReason.class);
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            long n = byCode.getOrDefault(reason.code(), 0L);
+            if (n > 0) {
+                by.put(reason, n);
+            }
+        }
+        return by;
     }
 
     public long replayRefusedTotal() {

@@ -36,8 +36,13 @@ final class LiveStart {
     private static final Logger log = LoggerFactory.getLogger(LiveStart.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** Records {@code [fromOffset, toOffset)} of a partition, times from {@code fromMs}, older than {@code cutoffMs}. */
-    record Skipped(TopicPartition partition, long fromOffset, long toOffset, long fromMs, long cutoffMs) {
+    /**
+     * Records {@code [fromOffset, toOffset)} of a partition, all dated before {@code cutoffMs} (the first dated at or
+     * after it is where delivery starts). {@code firstMs} is the first one's date, not the oldest: a partition is not
+     * in time order (hosts' clocks differ, a listener's backlog is published late), and the oldest is not known
+     * without reading them all.
+     */
+    record Skipped(TopicPartition partition, long fromOffset, long toOffset, long firstMs, long cutoffMs) {
         long records() {
             return toOffset - fromOffset;
         }

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -10,8 +11,10 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +31,27 @@ public final class ReplayWindow {
     private final long toNanos;
     private final Map<TopicPartition, Long> ends = new HashMap<>();
     private final Map<TopicPartition, Long> firsts = new HashMap<>();
+    /** The topic's partitions, known at start. */
+    private int partitionCount;
+    /** The most records the window's partitions hold from its start to their ends, known at start. */
+    private long records;
+    /** Partitions whose window's start retention may have deleted, known at start. */
+    private List<RetentionCut> cut = List.of();
+    /** Partitions with records past their stable end at start, which the replay does not read. */
+    private List<HeldPartition> pastStable = List.of();
+    /** Those of them a transaction held to the replay's end: known once asked ({@link #held(Consumer)}). */
+    private List<HeldPartition> held;
+    private final WrittenEnds writtenEnds;
 
-    /** @param toNanos null for "up to the end of the topic as it is when the replay starts" */
-    public ReplayWindow(String topic, long fromNanos, Long toNanos) {
+    /**
+     * @param toNanos     null for "up to the end of the topic as it is when the replay starts"
+     * @param writtenEnds the partitions' written ends, to tell those a transaction holds at start
+     */
+    public ReplayWindow(String topic, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
         this.topic = topic;
         this.fromNanos = fromNanos;
         this.toNanos = toNanos == null ? Long.MAX_VALUE : toNanos;
+        this.writtenEnds = writtenEnds;
     }
 
     /**
@@ -52,7 +70,9 @@ public final class ReplayWindow {
         partitions.forEach(tp -> query.put(tp, Math.floorDiv(fromNanos, 1_000_000L)));
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
         Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> firstsKept = consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
         long records = 0;
+        List<RetentionCut> cuts = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             OffsetAndTimestamp start = starts.get(tp);
             Long end = endOffsets.get(tp);
@@ -61,7 +81,12 @@ public final class ReplayWindow {
                 firsts.put(tp, start.offset());
                 records += end - start.offset();
             }
+            RetentionCut.of(tp, start, firstsKept.get(tp), Math.floorDiv(fromNanos, 1_000_000L)).ifPresent(cuts::add);
         }
+        partitionCount = partitions.size();
+        this.records = records;
+        cut = List.copyOf(cuts);
+        pastStable = pastStable(partitions, endOffsets);
         if (!ends.isEmpty()) { // an empty assignment is none at all, which poll refuses: the loop ends before it
             consumer.assign(ends.keySet());
             firsts.forEach(consumer::seek);
@@ -69,6 +94,99 @@ public final class ReplayWindow {
         log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
                 ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
                         : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+        if (!cut.isEmpty()) {
+            log.warn("replay: the start of the window may be gone from {} of {} partitions: retention deleted their "
+                    + "records before a first one kept dated after --from, and those may have been of the window "
+                    + "(not delivered): {}", cut.size(), partitions.size(),
+                    NamedPartitions.of(cut, RetentionCut::described));
+        }
+    }
+
+    /**
+     * The partitions whose written end is past their stable end at start ({@code stableEnds}, a read_committed
+     * consumer's end offsets): a transaction is open on each. Not said yet: a listener's ordinary one (150 ms, several
+     * a second on a busy partition) is open at most starts, and ends at once ({@link #held(Consumer)}).
+     */
+    private List<HeldPartition> pastStable(List<TopicPartition> partitions, Map<TopicPartition, Long> stableEnds) {
+        Map<TopicPartition, Long> written;
+        try {
+            written = writtenEnds.of(partitions);
+        } catch (KafkaException e) {
+            log.warn("replay: the partitions' written ends could not be read ({}): a transaction open on one, whose "
+                    + "records past it this replay does not read, cannot be said", e.getMessage());
+            return List.of();
+        }
+        List<HeldPartition> open = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            HeldPartition.of(tp, stableEnds.get(tp), written.get(tp)).ifPresent(open::add);
+        }
+        return List.copyOf(open);
+    }
+
+    /**
+     * The partitions a transaction held from the replay's start to now, its end, each said (ten, then one line for
+     * the rest): those with records past their stable end at start whose stable end has not moved since (it stays at
+     * the first offset of the oldest transaction open). The replay stops at the stable ends of its start, so what
+     * was past them is not read; a transaction that ended meanwhile was one in flight as it began, its records
+     * published then, and is not said. Asked once, at the end.
+     */
+    List<HeldPartition> held(Consumer<?, ?> consumer) {
+        if (held != null) {
+            return held;
+        }
+        held = List.of();
+        if (pastStable.isEmpty()) {
+            return held;
+        }
+        Map<TopicPartition, Long> stableNow;
+        try {
+            stableNow = consumer.endOffsets(pastStable.stream().map(HeldPartition::partition).toList(),
+                    Duration.ofSeconds(30));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.warn("replay: {} partition(s) had records past their stable end when it started (a transaction open "
+                    + "there), not read; whether it held them to the end is not known ({}): {}", pastStable.size(),
+                    e.getMessage(), NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset()));
+            return held;
+        }
+        held = pastStable.stream().filter(h -> Long.valueOf(h.stableOffset()).equals(stableNow.get(h.partition())))
+                .toList();
+        for (HeldPartition h : held.subList(0, Math.min(held.size(), NamedPartitions.MAX_NAMED))) {
+            log.warn("replay: partition {} was held at its stable offset {} by a transaction open there from the "
+                    + "replay's start to its end: the {} record(s) written past it were not read (it reads committed "
+                    + "records, up to the stable ends at its start), and those of the window among them not "
+                    + "delivered; kafka-transactions.sh describe-producers --topic {} --partition {} names the "
+                    + "producer (docs/security.md)", h.partition(), h.stableOffset(), h.waiting(),
+                    h.partition().topic(), h.partition().partition());
+        }
+        if (held.size() > NamedPartitions.MAX_NAMED) {
+            List<HeldPartition> rest = held.subList(NamedPartitions.MAX_NAMED, held.size());
+            log.warn("replay: {} more partitions were held so, {} record(s) past their stable ends: {}", rest.size(),
+                    rest.stream().mapToLong(HeldPartition::waiting).sum(),
+                    NamedPartitions.of(rest, h -> h.partition() + " at " + h.stableOffset()));
+        }
+        return held;
+    }
+
+    /** The most records the replay reads: from the window's start to the ends seen at start, once started. */
+    long records() {
+        return records;
+    }
+
+    /** The partitions the window has records in, once started. */
+    int size() {
+        return ends.size();
+    }
+
+    /** The topic's partitions, once started. */
+    int partitionCount() {
+        return partitionCount;
+    }
+
+    /** The partitions whose window's start retention may have deleted before the replay began. */
+    List<RetentionCut> cut() {
+        return cut;
     }
 
     /** The window's first offsets of {@code partitions} (those of the window). */
@@ -88,14 +206,18 @@ public final class ReplayWindow {
         return ends.isEmpty();
     }
 
-    /** Whether a fetched record belongs to the window (inside the time range, before the end seen at start). */
-    public boolean accepts(ConsumerRecord<?, ?> record) {
+    /**
+     * Whether a fetched record belongs to the window (before the end seen at start, and inside the time range, or a
+     * gap covering some of it: a gap is dated at its end, and the replay reads past {@code --to} anyway).
+     */
+    public boolean accepts(ConsumerRecord<byte[], byte[]> record) {
         Long end = ends.get(new TopicPartition(record.topic(), record.partition()));
         if (end == null || record.offset() >= end) {
             return false;
         }
         long nanos = record.timestamp() * 1_000_000L;
-        return nanos >= fromNanos && nanos < toNanos;
+        return nanos >= fromNanos && nanos < toNanos
+                || GapSpan.of(record).filter(gap -> gap.overlaps(fromNanos, toNanos)).isPresent();
     }
 
     /** Whether everything of this partition's window has been fetched. */

@@ -26,7 +26,11 @@ final class StateChanges {
      */
     static final int HOST_LINES_PER_MINUTE = 20;
 
+    /** Invalid records a replay skips, named a minute at most: the end line counts them all. */
+    static final int REPLAY_SKIPPED_LINES_PER_MINUTE = 10;
+
     private final ForwarderMetrics metrics;
+    private final LinesPerMinute replaySkippedLines = new LinesPerMinute(REPLAY_SKIPPED_LINES_PER_MINUTE);
     private final LinesPerMinute silentLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final LinesPerMinute backLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final LinesPerMinute stoppedLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
@@ -217,12 +221,18 @@ final class StateChanges {
                 + "taken as reported by it)", partition, handedOver.hosts(), handedOver.reportedBefore());
     }
 
+    /**
+     * The advice is {@code --from 0}: the oldest of the records skipped is not known without reading them (the first
+     * one's date said before, and a replay from it missed those after it dated earlier).
+     */
     void historySkipped(LiveStart.Skipped skipped) {
-        log.warn("skipped {} records of {} (offsets {} to {}, times {} to {}): older than --max-live-age where the "
-                        + "group had no committed offset; replay them with --from if needed", skipped.records(),
-                skipped.partition(), skipped.fromOffset(), skipped.toOffset() - 1,
-                ContractJson.rfc3339(skipped.fromMs() * 1_000_000L),
-                ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
+        String cutoff = ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L);
+        log.warn("skipped {} records of {} (offsets {} to {}, all dated before {}, the first {}; later ones may be "
+                        + "older): older than --max-live-age where the group had no committed offset; replay them if "
+                        + "needed with --from 0 --to {} (a partition is not in time order: from the first one's date "
+                        + "would miss those dated before it)", skipped.records(), skipped.partition(),
+                skipped.fromOffset(), skipped.toOffset() - 1, cutoff,
+                ContractJson.rfc3339(skipped.firstMs() * 1_000_000L), cutoff);
     }
 
     void deletedBeforeDelivery(LiveStart.Deleted deleted) {
@@ -231,6 +241,16 @@ final class StateChanges {
                         + "(the topic's retention.ms or retention.bytes passed while Wazuh was unreachable or the "
                         + "forwarder stopped); delivering from offset {}", deleted.offsets(), deleted.partition(),
                 deleted.fromOffset(), deleted.toOffset() - 1, deleted.toOffset());
+    }
+
+    /**
+     * Offsets of a replay's window Kafka deleted before the replay read them: counted as live delivery counts its
+     * losses, for the replay's end line says how many (it said 0 whatever a WARN had said).
+     */
+    void replayDeleted(LiveStart.Deleted deleted) {
+        metrics.deletedBeforeDelivery(deleted.offsets());
+        log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
+                deleted.fromOffset(), deleted.toOffset() - 1, deleted.partition());
     }
 
     void deadLettered(ConsumerRecord<byte[], byte[]> record, Classified.Invalid letter, String topic,
@@ -290,9 +310,27 @@ final class StateChanges {
         }
     }
 
-    /** A replay passes over an invalid record: it was dead-lettered when first consumed. */
-    void replaySkipped() {
-        metrics.replaySkipped();
+    /**
+     * A replay passes over an invalid record, at {@code nowNanos} (monotonic): named within {@link
+     * #REPLAY_SKIPPED_LINES_PER_MINUTE}, counted by reason for its end line. It writes no dead letter, and the record
+     * may have none: the live forwarder never read one its start passed over as history ({@code history-skipped}).
+     */
+    void replaySkipped(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid, long nowNanos) {
+        metrics.replaySkipped(invalid.reason());
+        replaySkippedLeftOut(nowNanos); // a minute over is said before the next one starts
+        if (replaySkippedLines.take(nowNanos)) {
+            log.warn("replay: record {}-{}@{} skipped, not deliverable: {}", record.topic(), record.partition(),
+                    record.offset(), invalid.error());
+        }
+    }
+
+    /** Says how many skipped records the last minute did not name, once it is over. Call regularly (each round). */
+    void replaySkippedLeftOut(long nowNanos) {
+        long leftOut = replaySkippedLines.leftOut(nowNanos);
+        if (leftOut > 0) {
+            log.warn("replay: {} more invalid records skipped within a minute than are named one by one ({} a "
+                    + "minute): the end line counts them all by reason", leftOut, REPLAY_SKIPPED_LINES_PER_MINUTE);
+        }
     }
 
     /** Whether the {@code count}th of a kind is logged: the first, then every {@link #DEAD_LETTER_LOG_EVERY}th. */

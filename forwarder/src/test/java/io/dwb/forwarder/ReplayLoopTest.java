@@ -1,0 +1,360 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.Gap;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replay's edges, unit layer: the delivery loop over {@link PartitionLogConsumer} (offsetsForTimes, first kept and
+ * stable end offsets as a broker answers them), one {@link DeliveryLoop#runOnce} at a time, a clock that moves only
+ * when the test moves it. What a replay cannot read (deleted by retention, held by a transaction) is said, and its
+ * end line says what it delivered.
+ */
+class ReplayLoopTest {
+    private static final String TOPIC = "events";
+    /** The records' time: whole seconds after it. */
+    private static final long T_MS = 1_764_000_000_000L;
+    private static final List<Class<?>> LOGGERS = List.of(DeliveryLoop.class, ReplayWindow.class,
+            StateChanges.class);
+
+    private final List<String> sent = new ArrayList<>();
+    private final AlertSink sink = new AlertSink() {
+        @Override
+        public void send(byte[] datagram) {
+            sent.add(new String(datagram, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    private long now = 1_000_000_000_000L;
+    /** The replay's alerts a second, 0 unpaced. */
+    private int eps;
+
+    @BeforeEach
+    void capture() {
+        lines.start();
+        LOGGERS.forEach(c -> ((Logger) LoggerFactory.getLogger(c)).addAppender(lines));
+    }
+
+    @AfterEach
+    void release() {
+        LOGGERS.forEach(c -> ((Logger) LoggerFactory.getLogger(c)).detachAppender(lines));
+    }
+
+    @Test
+    void offsetsKafkaDeletesDuringAReplayAreCountedInItsEndLine() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 10; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+        kafka.deleteBefore(0, 5); // retention, before the replay reads them
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(5);
+        assertThat(logged("WARN")).anyMatch(l -> l.contains("offsets 0 to 4 of events-0 were deleted by Kafka"));
+        assertThat(doneLine()).contains("5 alerts sent").contains("5 offsets deleted by Kafka before they were read");
+        assertThat(metrics.deletedBeforeDeliveryTotal()).isEqualTo(5);
+    }
+
+    @Test
+    void aWindowWhoseStartRetentionDeletedIsSaidCutAtStartAndAtItsEnd() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 300; s++) {
+            kafka.append(0, event("e" + s, s));
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(0, 100); // partition 0 keeps its records from 100 s on; partition 1 all of them
+        // The window [10 s, 50 s): deleted from partition 0, kept in partition 1.
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(40); // partition 1's
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 2 partitions")
+                .contains("events-0 from offset 100 (dated 2025-11-24T16:01:40Z)")
+                .doesNotContain("events-1");
+        assertThat(doneLine()).contains("40 alerts sent")
+                .endsWith("; its start may have been deleted by retention before the replay began in 1 of 2 "
+                        + "partitions (named at start)");
+    }
+
+    @Test
+    void aWindowStartingBeforeThePartitionsFirstRecordOrInsideWhatIsKeptIsNotSaidCut() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 100; s < 200; s++) {
+            kafka.append(0, event("e" + s, s)); // nothing deleted: the window starts before its first record
+        }
+        for (int s = 0; s < 200; s++) {
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(1, 5); // partition 1 keeps records from 5 s on: from before the window
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(120));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(logged("WARN")).isEmpty();
+        assertThat(doneLine()).contains("130 alerts sent").endsWith("before they were read)");
+    }
+
+    @Test
+    void aPartitionATransactionHoldsFromTheReplaysStartToItsEndIsSaidWithItsStableOffsetAndTheRecordsPastIt() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 10; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        for (int s = 10; s < 13; s++) {
+            kafka.appendOpen(0, event("e" + s, s)); // a transaction left open: read_committed stops before it
+        }
+        for (int s = 0; s < 5; s++) {
+            kafka.append(1, event("f" + s, s));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), seconds(60));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(15);
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("partition events-0 was held at its stable offset 10 by a transaction open there from the "
+                        + "replay's start to its end: the 3 record(s) written past it were not read")
+                .contains("kafka-transactions.sh describe-producers --topic events --partition 0");
+        assertThat(doneLine()).contains("15 alerts sent").endsWith("; 3 record(s) written past the stable end of 1 "
+                + "partition(s), held by open transactions, were not read (named above)");
+    }
+
+    @Test
+    void aTransactionInFlightWhenTheReplayStartsThatEndsDuringItIsNotSaidToHoldItsPartition() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 10; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.appendOpen(0, event("e10", 10)); // a listener's ordinary transaction, a few hundred ms long
+        DeliveryLoop loop = replay(kafka, seconds(0), seconds(60));
+        loop.start();
+        kafka.commitOpen(0);
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(10); // its record is past the ends seen at start, as any published later
+        assertThat(logged("WARN")).isEmpty();
+        assertThat(doneLine()).endsWith("before they were read)");
+    }
+
+    @Test
+    void writtenEndsKafkaDoesNotGiveAreSaidAndTheReplayGoesOn() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e0", 0));
+        DeliveryLoop loop = replay(kafka, seconds(0), null, partitions -> {
+            throw new org.apache.kafka.common.errors.TimeoutException("no answer");
+        });
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(1);
+        assertThat(logged("WARN")).singleElement().asString()
+                .startsWith("replay: the partitions' written ends could not be read (no answer)");
+    }
+
+    @Test
+    void aGapThatBeganInTheWindowAndEndsAfterItIsDelivered() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e5", 5));
+        kafka.append(0, gap(10, 3600)); // the host's listener lost track from 10 s to 1 h, dated at its end
+        kafka.append(0, gap(2000, 2500)); // after the window
+        DeliveryLoop loop = replay(kafka, seconds(0), seconds(1800));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(2);
+        assertThat(TestRecords.alert(sent.get(1).getBytes(StandardCharsets.UTF_8)).path("docker_bridge")
+                .path("fromNano").asLong()).isEqualTo(seconds(10));
+        assertThat(doneLine()).contains("2 alerts sent");
+    }
+
+    @Test
+    void aWindowWhollyInsideAGapDeliversTheGap() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e5", 5));
+        kafka.append(0, gap(10, 3600));
+        DeliveryLoop loop = replay(kafka, seconds(1200), seconds(2400));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).singleElement().asString().contains("\"event\":\"gap\"").contains("\"replay\":true");
+        assertThat(doneLine()).contains("1 alerts sent");
+    }
+
+    @Test
+    void invalidRecordsAReplaySkipsAreNamedWithTheirReasonAndCountedByReasonAtTheEnd() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e0", 0));
+        kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32), "not json".getBytes(StandardCharsets.UTF_8),
+                null, seconds(1) / 1_000_000L));
+        kafka.append(0, TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap",
+                "{}".getBytes(StandardCharsets.UTF_8), seconds(2) / 1_000_000L));
+        kafka.append(0, event("e3", 3));
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(2);
+        assertThat(logged("WARN")).hasSize(2).satisfiesExactly(
+                l -> assertThat(l).startsWith("replay: record events-0@1 skipped, not deliverable: not-json: "),
+                l -> assertThat(l).startsWith("replay: record events-0@2 skipped, not deliverable: invalid-gap: "));
+        assertThat(doneLine()).contains("2 invalid records skipped (not-json 1, invalid-gap 1), 0 alerts refused");
+    }
+
+    @Test
+    void aFloodOfInvalidRecordsIsNamedTenAMinuteAndCountedWhole() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 25; s++) {
+            kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32),
+                    "not json".getBytes(StandardCharsets.UTF_8), null, seconds(s) / 1_000_000L));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(logged("WARN")).hasSize(StateChanges.REPLAY_SKIPPED_LINES_PER_MINUTE)
+                .allMatch(l -> l.contains("skipped, not deliverable: not-json"));
+        assertThat(doneLine()).contains("25 invalid records skipped (not-json 25)");
+        assertThat(metrics.replaySkippedTotal()).isEqualTo(25);
+    }
+
+    @Test
+    void theInvalidRecordsLeftUnnamedInAMinuteAreCountedOnceItIsOver() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 25; s++) {
+            kafka.append(0, TestRecords.event(TOPIC, "host-e", "e".repeat(32),
+                    "not json".getBytes(StandardCharsets.UTF_8), null, seconds(s) / 1_000_000L));
+        }
+        for (int s = 25; s < 100; s++) {
+            kafka.append(0, event("e" + s, s)); // at 1 alert a second, the replay goes on for over a minute
+        }
+        eps = 1;
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(logged("WARN")).hasSize(StateChanges.REPLAY_SKIPPED_LINES_PER_MINUTE + 1)
+                .last().asString().isEqualTo("replay: 15 more invalid records skipped within a minute than are named "
+                        + "one by one (10 a minute): the end line counts them all by reason");
+        assertThat(sent).hasSize(75);
+    }
+
+    @Test
+    void aLongReplaySaysHowFarItGotOnceAMinute() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 150; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.append(1, event("f0", 0));
+        eps = 1; // 151 alerts, one a second: over two minutes
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        List<String> progress = logged("INFO").stream().filter(l -> l.startsWith("replay: ")).toList();
+        assertThat(progress).hasSize(2).allMatch(l -> l.matches("replay: 151 of at most 151 records read, \\d+ alerts "
+                + "sent, 1 of 2 partitions done"));
+        assertThat(sentIn(progress.get(0))).isBetween(40L, 61L);
+        assertThat(sentIn(progress.get(1))).isBetween(100L, 121L);
+        assertThat(sent).hasSize(151);
+    }
+
+    private static long sentIn(String progress) {
+        return Long.parseLong(progress.replaceAll(".*read, (\\d+) alerts sent.*", "$1"));
+    }
+
+    /** A gap of host g's listener from {@code from} to {@code to} seconds after {@link #T_MS}, dated at its end. */
+    static ProducerRecord<byte[], byte[]> gap(long from, long to) {
+        byte[] value = ContractJson.write(new Gap(ContractJson.rfc3339(seconds(from)),
+                ContractJson.rfc3339(seconds(to)), seconds(from), seconds(to), "checkpoint-not-replayed",
+                "the engine did not replay the checkpoint", null));
+        return TestRecords.bridge(TOPIC, "host-g", "g".repeat(32), "gap", value, seconds(to) / 1_000_000L);
+    }
+
+    /**
+     * An event of a host named after its first letter at {@code s} seconds after {@link #T_MS}, timestamped with its
+     * time as the listener does.
+     */
+    static ProducerRecord<byte[], byte[]> event(String name, long s) {
+        String host = name.substring(0, 1);
+        return TestRecords.event(TOPIC, "host-" + host, host.repeat(32),
+                TestRecords.containerEvent(name, seconds(s)));
+    }
+
+    /** {@code s} seconds after {@link #T_MS}, in nanoseconds since the epoch. */
+    static long seconds(long s) {
+        return (T_MS + s * 1000) * 1_000_000L;
+    }
+
+    private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos) {
+        return replay(kafka, fromNanos, toNanos, kafka::writtenEnds);
+    }
+
+    private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
+        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new DuplicateWindow(1000),
+                new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
+                new Pacer(eps, () -> now), mode, metrics, false, () -> now);
+        return new DeliveryLoop(kafka, pipeline, metrics,
+                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, writtenEnds)), Duration.ofSeconds(1), 1000,
+                new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
+    }
+
+    /** Rounds of a started replay, 100 ms apart, until its window is delivered (true) or 10,000 rounds went by. */
+    private boolean runToEnd(DeliveryLoop loop) {
+        for (int i = 0; i < 10_000; i++) {
+            now += 100_000_000L;
+            if (loop.runOnce()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<String> logged(String level) {
+        return lines.list.stream().filter(e -> e.getLevel().toString().equals(level))
+                .map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    private String doneLine() {
+        return lines.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(l -> l.startsWith("replay done")).findFirst().orElseThrow();
+    }
+}
