@@ -140,6 +140,7 @@ public final class DeliveryLoop {
         try {
             start();
             if (feed instanceof Feed.Replay replay && replay.window().isEmpty()) {
+                replay.window().sayPastStable(); // records held by an open transaction may be the window's
                 log.info("replay done: nothing in the window");
                 replayDone = true;
                 return;
@@ -214,7 +215,7 @@ public final class DeliveryLoop {
         if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent() && window.allExhausted(consumer)) {
             log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(),
-                    metrics.replaySkippedByReason(), metrics.replayRefusedTotal(), metrics.deletedBeforeDeliveryTotal(),
+                    metrics.replaySkippedByReason(), metrics.replayRefusedTotal(), changes.replayDeletedOffsets(),
                     window.partitionCount(), window.cut(), window.held(consumer)).line());
             return true;
         }
@@ -306,8 +307,13 @@ public final class DeliveryLoop {
                 if (feed instanceof Feed.Live) {
                     pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, offset, first));
                     partitions.computeIfAbsent(tp, k -> new PartitionProgress()).deletedTo(first);
-                } else { // history delivered live long ago, deleted since: nothing was lost
-                    changes.replayDeleted(new LiveStart.Deleted(tp, offset, first));
+                } else if (feed instanceof Feed.Replay replay) {
+                    // history delivered live long ago, deleted since: nothing was lost; of the window only (what was
+                    // published after the replay began is not its)
+                    long to = Math.min(first, replay.window().end(tp));
+                    if (to > offset) {
+                        changes.replayDeleted(new LiveStart.Deleted(tp, offset, to));
+                    }
                 }
                 seek(tp, first);
             } else {

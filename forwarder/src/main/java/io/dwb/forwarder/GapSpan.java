@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
+import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,8 +22,9 @@ record GapSpan(long fromNano, long toNano) {
      * is, the classifier says if it is delivered).
      */
     static Optional<GapSpan> of(ConsumerRecord<byte[], byte[]> record) {
-        if (record.value() == null || !GAP.equals(HeaderNames.read(record.headers(), HeaderNames.KIND))) {
-            return Optional.empty();
+        if (record.value() == null || record.value().length > StandIn.MAX_VALUE_BYTES
+                || !GAP.equals(HeaderNames.read(record.headers(), HeaderNames.KIND))) {
+            return Optional.empty(); // a value over the contract's limit is the classifier's to refuse, not parsed here
         }
         JsonNode json;
         try {
@@ -33,7 +35,13 @@ record GapSpan(long fromNano, long toNano) {
         if (json == null || !json.path("fromNano").isIntegralNumber() || !json.path("toNano").isIntegralNumber()) {
             return Optional.empty();
         }
-        return Optional.of(new GapSpan(json.get("fromNano").asLong(), json.get("toNano").asLong()));
+        long from = json.get("fromNano").asLong();
+        long to = json.get("toNano").asLong();
+        if (!json.get("fromNano").canConvertToLong() || !json.get("toNano").canConvertToLong() || from < 0
+                || to < from) {
+            return Optional.empty(); // no span a listener writes: taken by its date, and refused by the classifier
+        }
+        return Optional.of(new GapSpan(from, to));
     }
 
     /** Whether the gap covers some of {@code [fromNanos, toNanos)}. */

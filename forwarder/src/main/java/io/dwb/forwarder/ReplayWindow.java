@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -143,7 +144,12 @@ public final class ReplayWindow {
             stableNow = consumer.endOffsets(pastStable.stream().map(HeldPartition::partition).toList(),
                     Duration.ofSeconds(30));
         } catch (WakeupException e) {
-            throw e;
+            // A stop after the window was delivered: the replay is done (exit 0), only this look is not made; thrown,
+            // it made a delivered window "stopped, run it again", and a second run delivered it twice
+            log.warn("replay: stopping: whether the {} partition(s) with records past their stable end at start were "
+                    + "held to the end is not looked at: {}", pastStable.size(),
+                    NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset()));
+            return held;
         } catch (KafkaException e) {
             log.warn("replay: {} partition(s) had records past their stable end when it started (a transaction open "
                     + "there), not read; whether it held them to the end is not known ({}): {}", pastStable.size(),
@@ -167,6 +173,24 @@ public final class ReplayWindow {
                     NamedPartitions.of(rest, h -> h.partition() + " at " + h.stableOffset()));
         }
         return held;
+    }
+
+    /** The end offset of {@code tp} the replay reads to (the stable end seen at start); 0 when not the window's. */
+    long end(TopicPartition tp) {
+        return ends.getOrDefault(tp, 0L);
+    }
+
+    /**
+     * Says the partitions with records past their stable end at start, for a window found empty: those records, not
+     * read, may be all it has (a one-host deployment replaying its last minutes while a transaction hangs).
+     */
+    void sayPastStable() {
+        if (!pastStable.isEmpty()) {
+            log.warn("replay: {} partition(s) had records past their stable end when it started (a transaction open "
+                    + "there), not read, which may be of the window: {}", pastStable.size(),
+                    NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset() + " ("
+                            + h.waiting() + " past it)"));
+        }
     }
 
     /** The most records the replay reads: from the window's start to the ends seen at start, once started. */
@@ -215,9 +239,18 @@ public final class ReplayWindow {
         if (end == null || record.offset() >= end) {
             return false;
         }
-        long nanos = record.timestamp() * 1_000_000L;
-        return nanos >= fromNanos && nanos < toNanos
-                || GapSpan.of(record).filter(gap -> gap.overlaps(fromNanos, toNanos)).isPresent();
+        // A gap by the time it covers (dated at its end, it was left out of the window it began in), not by its date:
+        // a window that holds its date but none of its time does not take it. Anything else by its date.
+        Optional<GapSpan> gap = GapSpan.of(record);
+        if (gap.isPresent()) {
+            return gap.get().overlaps(fromNanos, toNanos);
+        }
+        long millis = record.timestamp();
+        if (millis > Long.MAX_VALUE / 1_000_000L || millis < Long.MIN_VALUE / 1_000_000L) {
+            return false; // past 2262: in nanoseconds it wrapped into any window its writer chose
+        }
+        long nanos = millis * 1_000_000L;
+        return nanos >= fromNanos && nanos < toNanos;
     }
 
     /** Whether everything of this partition's window has been fetched. */

@@ -30,6 +30,8 @@ final class StateChanges {
     static final int REPLAY_SKIPPED_LINES_PER_MINUTE = 10;
 
     private final ForwarderMetrics metrics;
+    /** A replay's window's offsets Kafka deleted before it read them (its end line's). */
+    private long replayDeletedOffsets;
     private final LinesPerMinute replaySkippedLines = new LinesPerMinute(REPLAY_SKIPPED_LINES_PER_MINUTE);
     private final LinesPerMinute silentLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final LinesPerMinute backLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
@@ -244,13 +246,19 @@ final class StateChanges {
     }
 
     /**
-     * Offsets of a replay's window Kafka deleted before the replay read them: counted as live delivery counts its
-     * losses, for the replay's end line says how many (it said 0 whatever a WARN had said).
+     * Offsets of a replay's window Kafka deleted before the replay read them: counted for the replay's end line (it
+     * said 0 whatever a WARN had said), not in {@code dwb_forwarder_deleted_before_delivery_total}, whose rule says
+     * events were lost: this history was delivered live.
      */
     void replayDeleted(LiveStart.Deleted deleted) {
-        metrics.deletedBeforeDelivery(deleted.offsets());
+        replayDeletedOffsets += deleted.offsets();
         log.warn("replay: offsets {} to {} of {} were deleted by Kafka before the replay reached them",
                 deleted.fromOffset(), deleted.toOffset() - 1, deleted.partition());
+    }
+
+    /** The offsets of a replay's window Kafka deleted before the replay read them, so far. */
+    long replayDeletedOffsets() {
+        return replayDeletedOffsets;
     }
 
     void deadLettered(ConsumerRecord<byte[], byte[]> record, Classified.Invalid letter, String topic,

@@ -50,12 +50,27 @@ interface WrittenEnds {
                 partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
                 ListOffsetsResult written = admin.listOffsets(latest,
                         new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED));
+                // Each partition on its own, as OpenTransactionWatch reads them: one leader that does not answer
+                // leaves out its partitions, not every one (all() failed them all)
                 Map<TopicPartition, Long> ends = new HashMap<>();
-                written.all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                        .forEach((tp, info) -> ends.put(tp, info.offset()));
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                ExecutionException failed = null;
+                for (TopicPartition tp : latest.keySet()) {
+                    try {
+                        ends.put(tp, written.partitionResult(tp).get(Math.max(0, deadline - System.nanoTime()),
+                                TimeUnit.NANOSECONDS).offset());
+                    } catch (ExecutionException e) {
+                        failed = e;
+                    } catch (TimeoutException e) {
+                        break; // the time is up for the rest too
+                    }
+                }
+                if (ends.isEmpty()) {
+                    throw new KafkaException("the partitions' written ends were not read"
+                            + (failed == null ? " within " + TIMEOUT.toSeconds() + " s" : ": " + failed.getMessage()),
+                            failed);
+                }
                 return ends;
-            } catch (ExecutionException | TimeoutException e) {
-                throw new KafkaException("the partitions' written ends were not read: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new KafkaException("interrupted while reading the partitions' written ends", e);
