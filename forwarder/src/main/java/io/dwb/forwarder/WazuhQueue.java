@@ -137,15 +137,14 @@ public final class WazuhQueue implements AlertSink {
             channel = open();
             writable = AFUNIXSelectorProvider.provider().openSelector();
             channel.register(writable, SelectionKey.OP_WRITE);
-        } catch (IOException e) {
+        } catch (Failed e) {
             closeQuietly();
-            SocketPath now = SocketPath.of(path, attributes);
-            SendFailure failure = SendFailure.ofConnect(now, Files.isWritable(path));
-            throw new Failed(failure, switch (failure) {
-                case REFUSING -> "nothing reads " + path + " (" + text(e) + ")";
-                case MISSING, UNREACHABLE -> now.problem(path);
-                default -> path + ": " + text(e);
-            });
+            throw e;
+        } catch (IOException e) {
+            // Not the connect's (a socket or selector this process could not have: EMFILE, say): nothing said of
+            // the socket file; it said "nothing reads" it, which told the operator Wazuh was down
+            closeQuietly();
+            throw new Failed(SendFailure.ERROR, path + ": " + text(e));
         }
         if (socketLost && window.size() > 0) {
             resending.addAll(window.datagrams());
@@ -271,16 +270,28 @@ public final class WazuhQueue implements AlertSink {
         }
     }
 
-    private AFUNIXDatagramChannel open() throws IOException {
+    private AFUNIXDatagramChannel open() throws IOException, Failed {
         AFUNIXDatagramChannel opened = AFUNIXDatagramChannel.open();
         try {
             opened.configureBlocking(false);
             raiseSendBuffer(opened);
             setup.apply(opened);
             socketKey = fileKey(); // before connecting: a replacement in between is seen as one later
-            opened.connect(AFUNIXSocketAddress.of(path));
+            try {
+                opened.connect(AFUNIXSocketAddress.of(path));
+            } catch (IOException e) {
+                // The connect's own failure: what the path shows after it says why (gone, unreachable, not this
+                // user's to write to, or nothing reads it)
+                SocketPath now = SocketPath.of(path, attributes);
+                SendFailure failure = SendFailure.ofConnect(now, Files.isWritable(path));
+                throw new Failed(failure, switch (failure) {
+                    case REFUSING -> "nothing reads " + path + " (" + text(e) + ")";
+                    case MISSING, UNREACHABLE -> now.problem(path);
+                    default -> path + ": " + text(e);
+                });
+            }
             return opened;
-        } catch (IOException e) {
+        } catch (IOException | Failed e) {
             opened.close();
             throw e;
         }

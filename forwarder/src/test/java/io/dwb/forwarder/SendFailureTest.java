@@ -11,7 +11,9 @@ import ch.qos.logback.core.read.ListAppender;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.testing.DatagramReceiver;
 import java.net.StandardSocketOptions;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,6 +207,34 @@ class SendFailureTest {
             assertThat(deadLetters.history()).isEmpty();
             assertThat(metrics.socketErrorsTotal()).isEqualTo(1);
             assertThat(metrics.sentTotal()).isEqualTo(expected.size());
+        }
+    }
+
+    /**
+     * A channel this process cannot set up (EMFILE, say) is a socket error, not "nothing reads" the socket, which told
+     * the operator Wazuh was down; a socket file nobody reads is still said so.
+     */
+    @Test
+    void aChannelThatCannotBeSetUpIsASocketErrorAndASocketNobodyReadsIsSaidRefusing() throws Exception {
+        Path path = dir.resolve("queue");
+        try (DatagramReceiver receiver = DatagramReceiver.bind(path);
+             WazuhQueue queue = new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT),
+                     resent::incrementAndGet, () -> { }, System::nanoTime, channel -> {
+                         throw new IOException("Too many open files");
+                     }, SocketPath.Attributes.FILES)) {
+            assertThatThrownBy(() -> queue.send(datagram("a", 0)))
+                    .isInstanceOf(AlertSink.SinkUnavailableException.class)
+                    .hasMessage("socket error: " + path + ": Too many open files");
+        }
+        Path nobody = dir.resolve("queue-nobody-reads");
+        try (DatagramReceiver gone = DatagramReceiver.bind(dir.resolve("queue-gone"))) {
+            Files.createLink(nobody, gone.path()); // a second name: the socket file stays once its reader is gone
+        }
+        try (WazuhQueue queue = new WazuhQueue(nobody, new ResendWindow(ResendWindow.Bound.DEFAULT),
+                resent::incrementAndGet, () -> { }, System::nanoTime)) {
+            assertThatThrownBy(() -> queue.send(datagram("a", 0)))
+                    .isInstanceOf(AlertSink.SinkUnavailableException.class)
+                    .hasMessageStartingWith("socket refusing: nothing reads " + nobody);
         }
     }
 
