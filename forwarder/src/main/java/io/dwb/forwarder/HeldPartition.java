@@ -21,4 +21,9 @@ record HeldPartition(TopicPartition partition, long stableOffset, long waiting) 
         }
         return Optional.of(new HeldPartition(partition, stable, written - stable));
     }
+
+    /** How a line names it. */
+    String described() {
+        return partition + " at " + stableOffset;
+    }
 }

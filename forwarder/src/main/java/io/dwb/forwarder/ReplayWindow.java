@@ -148,12 +148,12 @@ public final class ReplayWindow {
             // it made a delivered window "stopped, run it again", and a second run delivered it twice
             log.warn("replay: stopping: whether the {} partition(s) with records past their stable end at start were "
                     + "held to the end is not looked at: {}", pastStable.size(),
-                    NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset()));
+                    NamedPartitions.of(pastStable, HeldPartition::described));
             return held;
         } catch (KafkaException e) {
             log.warn("replay: {} partition(s) had records past their stable end when it started (a transaction open "
                     + "there), not read; whether it held them to the end is not known ({}): {}", pastStable.size(),
-                    e.getMessage(), NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset()));
+                    e.getMessage(), NamedPartitions.of(pastStable, HeldPartition::described));
             return held;
         }
         held = pastStable.stream().filter(h -> Long.valueOf(h.stableOffset()).equals(stableNow.get(h.partition())))
@@ -170,7 +170,7 @@ public final class ReplayWindow {
             List<HeldPartition> rest = held.subList(NamedPartitions.MAX_NAMED, held.size());
             log.warn("replay: {} more partitions were held so, {} record(s) past their stable ends: {}", rest.size(),
                     rest.stream().mapToLong(HeldPartition::waiting).sum(),
-                    NamedPartitions.of(rest, h -> h.partition() + " at " + h.stableOffset()));
+                    NamedPartitions.of(rest, HeldPartition::described));
         }
         return held;
     }
@@ -188,7 +188,7 @@ public final class ReplayWindow {
         if (!pastStable.isEmpty()) {
             log.warn("replay: {} partition(s) had records past their stable end when it started (a transaction open "
                     + "there), not read, which may be of the window: {}", pastStable.size(),
-                    NamedPartitions.of(pastStable, h -> h.partition() + " at " + h.stableOffset() + " ("
+                    NamedPartitions.of(pastStable, h -> h.described() + " ("
                             + h.waiting() + " past it)"));
         }
     }
