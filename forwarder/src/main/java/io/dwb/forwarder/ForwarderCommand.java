@@ -122,7 +122,8 @@ public final class ForwarderCommand implements Callable<Integer> {
 
     /**
      * The threads whose OutOfMemoryError ends the forwarder (3): the delivery loop's, the sending thread, the
-     * open-transaction watch (which survives one while reading) and the metrics server's dispatcher (/healthz). While
+     * open-transaction watch (only when no thread can take its place: its own handler replaces it) and the metrics
+     * server's dispatcher (/healthz). While
      * a poll of a record too large to read fills the heap, a library pool's worker may run out too (its pool replaces
      * it); Kafka's threads have handlers of their own ({@link io.dwb.runtime.KafkaClientThreads}).
      */

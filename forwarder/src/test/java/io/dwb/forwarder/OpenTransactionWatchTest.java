@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -173,6 +174,51 @@ class OpenTransactionWatchTest {
             assertThat(watch.holdBack(OPEN)).as("read on after the shortage").isTrue();
             assertThat(List.copyOf(logged.list)).extracting(ILoggingEvent::getFormattedMessage)
                     .contains("readings of the partitions' open transactions were skipped: the heap was full");
+        } finally {
+            watchLog.detachAppender(logged);
+        }
+    }
+
+    /**
+     * An error the watch's loop does not catch ends its thread (HotSpot can throw an OutOfMemoryError past a catch when
+     * it cannot re-allocate a deoptimised frame's objects on a full heap: a CI run's HeaderBombTest ended the forwarder
+     * so, its whole round inside the catch). Another thread takes its place and reads on; the error is logged; closing
+     * ends the new one. Before, the thread ended: the forwarder with it (exit 3) on an OutOfMemoryError, and readings
+     * silently on any other error.
+     */
+    @Test
+    void anErrorThatEndsTheWatchsThreadIsSurvivedByAnotherThread() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger waits = new AtomicInteger();
+        Set<Thread> watchThreads = ConcurrentHashMap.newKeySet();
+        OpenTransactionWatch.Wait failsOnce = (stop, nanos) -> {
+            watchThreads.add(Thread.currentThread());
+            if (waits.incrementAndGet() == 2) {
+                throw new StackOverflowError("past the loop's catch");
+            }
+            return stop.await(nanos, TimeUnit.NANOSECONDS);
+        };
+        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        watchLog.addAppender(logged);
+        try {
+            try (OpenTransactionWatch watch = OpenTransactionWatch.start(
+                    () -> leaders(false, new AtomicLong(90), calls), "", System::nanoTime, Duration.ofMinutes(2),
+                    new ForwarderMetrics(), failsOnce)) {
+                watch.watch(Set.of(CAUGHT_UP, OPEN));
+                await().atMost(Duration.ofSeconds(10)).until(() -> waits.get() >= 2);
+
+                awaitReadings(calls, 2);
+                assertThat(watch.holdBack(OPEN)).as("read on by another thread").isTrue();
+                assertThat(List.copyOf(logged.list)).anySatisfy(e -> {
+                    assertThat(e.getFormattedMessage()).startsWith("the open-transaction watch's thread failed");
+                    assertThat(e.getThrowableProxy().getMessage()).isEqualTo("past the loop's catch");
+                });
+            }
+            assertThat(watchThreads).as("another thread").hasSize(2)
+                    .allSatisfy(t -> assertThat(t.getName()).isEqualTo(OpenTransactionWatch.THREAD))
+                    .as("closed: none left").noneMatch(Thread::isAlive);
         } finally {
             watchLog.detachAppender(logged);
         }
