@@ -142,6 +142,52 @@ class ReplayLoopTest {
                         + "partitions (named at start)");
     }
 
+    /**
+     * Retention deleted every record of partition 0: Kafka finds no offset for {@code --from} there, yet the window's
+     * records may have been among those deleted. Said as a partial cut is; partition 2, never written, is not.
+     */
+    @Test
+    void aPartitionWhoseEveryRecordRetentionDeletedIsSaidCut() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 3);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(40); // partition 1's
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 3 partitions")
+                .contains("events-0 wholly (every record below offset 100 deleted, none kept)")
+                .doesNotContain("events-1").doesNotContain("events-2");
+        assertThat(doneLine()).endsWith("; its start may have been deleted by retention before the replay began in 1 "
+                + "of 3 partitions (named at start)");
+    }
+
+    /** Every partition's records deleted: the window is found empty, and its end line says why it may be. */
+    @Test
+    void aWindowFoundEmptyForRetentionDeletedAllItHadSaysItAtItsEnd() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+
+        loop.run();
+
+        assertThat(sent).isEmpty();
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 1 partitions")
+                .contains("events-0 wholly (every record below offset 100 deleted, none kept)");
+        assertThat(doneLine()).isEqualTo("replay done: nothing in the window; its start may have been deleted by "
+                + "retention before the replay began in 1 of 1 partitions (named at start)");
+    }
+
     @Test
     void aWindowStartingBeforeThePartitionsFirstRecordOrInsideWhatIsKeptIsNotSaidCut() {
         PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
