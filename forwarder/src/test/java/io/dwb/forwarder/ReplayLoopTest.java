@@ -47,6 +47,7 @@ class ReplayLoopTest {
     private long now = 1_000_000_000_000L;
     /** The replay's alerts a second, 0 unpaced. */
     private int eps;
+    private AlertFormatter formatter = new AlertFormatter();
 
     @BeforeEach
     void capture() {
@@ -333,6 +334,35 @@ class ReplayLoopTest {
         assertThat(doneLine()).contains("2 invalid records skipped (not-json 1, invalid-gap 1), 0 alerts refused");
     }
 
+    /** A failure nobody foresaw (a bug) on one record: a replay skips it as an invalid one, and its ERROR says so. */
+    @Test
+    void aRecordWhoseAlertFailsUnforeseenIsSaidSkippedNotDeadLettered() {
+        formatter = new AlertFormatter(host -> {
+            if ("host-b".equals(host.name())) {
+                throw new IllegalArgumentException("a bug in attribution for " + host.name());
+            }
+            return AlertOwners.NONE.head(host);
+        });
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e0", 0));
+        kafka.append(0, event("b1", 1));
+        kafka.append(0, event("e2", 2));
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(2);
+        assertThat(logged("ERROR")).singleElement().asString()
+                .isEqualTo("record events-0@1: unexpected failure, a bug; the replay skips the record (format-error), "
+                        + "it writes no dead letters; please report it with this trace")
+                .doesNotContain("dead-letter topic");
+        assertThat(logged("WARN")).singleElement().asString()
+                .isEqualTo("replay: record events-0@1 skipped, not deliverable: format-error: "
+                        + "java.lang.IllegalArgumentException: a bug in attribution for host-b");
+        assertThat(doneLine()).contains("1 invalid records skipped (format-error 1)");
+    }
+
     @Test
     void aFloodOfInvalidRecordsIsNamedTenAMinuteAndCountedWhole() {
         PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
@@ -428,7 +458,7 @@ class ReplayLoopTest {
     private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, formatter,
                 new DuplicateWindow(1000),
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
