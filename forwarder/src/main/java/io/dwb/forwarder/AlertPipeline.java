@@ -272,11 +272,12 @@ public final class AlertPipeline {
 
     /**
      * A record on which reading or formatting failed in a way nobody foresaw (a bug, not bad input): dead-lettered
-     * with the exception, so that it neither stops delivery for its partition on every restart nor is lost.
+     * with the exception, so that it neither stops delivery for its partition on every restart nor is lost; a replay
+     * skips it, as any invalid record.
      */
     private Route.Invalid unforeseen(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason,
                                      RuntimeException e) {
-        changes.unforeseen(record, reason, e);
+        changes.unforeseen(record, reason, e, replay);
         return new Route.Invalid(record, new Classified.Invalid(reason, StateChanges.describe(e)));
     }
 

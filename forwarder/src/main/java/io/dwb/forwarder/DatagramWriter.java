@@ -43,8 +43,7 @@ final class DatagramWriter {
                 changes.stateAlertRefused(outgoing.kind(), outgoing.datagram().length, e.getMessage());
             } else {
                 try {
-                    deadLetters.deadLetter(outgoing.record(),
-                            new Classified.Invalid(DeadLetterReason.REJECTED, e.getMessage()));
+                    deadLetters.rejected(outgoing.record(), e.getMessage());
                 } catch (DeadLetterQueue.DeadLetterUnavailable unavailable) {
                     throw new Outbox.Refused(unavailable.getMessage());
                 }

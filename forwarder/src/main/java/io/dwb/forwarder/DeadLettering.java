@@ -3,10 +3,10 @@ package io.dwb.forwarder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * What becomes of a record that cannot be an alert: written to the dead-letter topic (live), or passed over (a
- * replay writes no dead letters), waiting for the topic's acknowledgement: for datagrams the socket
- * refuses for what they are, on the thread that writes them (the sending thread's, or the loop's). The loop's own
- * letters, of records that are invalid, are not waited for: {@link LettersInFlight}.
+ * What becomes of a record whose alert the socket refuses for what it is, on the thread that writes it (the sending
+ * thread's, or the loop's): written to the dead-letter topic, waiting for the topic's acknowledgement (live), or
+ * counted as refused (a replay writes no dead letters). The loop's own letters, of records that are invalid, are not
+ * waited for ({@link LettersInFlight}); a replay skips those in {@link AlertPipeline}, on the loop's clock.
  */
 final class DeadLettering {
     private final AlertPipeline.Mode mode;
@@ -17,15 +17,16 @@ final class DeadLettering {
         this.changes = new StateChanges(metrics);
     }
 
-    /** @throws DeadLetterQueue.DeadLetterUnavailable the topic cannot take it now: nothing may pass the record */
-    void deadLetter(ConsumerRecord<byte[], byte[]> record, Classified.Invalid invalid)
-            throws DeadLetterQueue.DeadLetterUnavailable {
+    /**
+     * The record whose alert the socket refused for what it is ({@link DeadLetterReason#REJECTED}, the only letter
+     * written here): dead-lettered live; a replay counts and says it refused, apart from the invalid records it skips.
+     *
+     * @throws DeadLetterQueue.DeadLetterUnavailable the topic cannot take it now: nothing may pass the record
+     */
+    void rejected(ConsumerRecord<byte[], byte[]> record, String error) throws DeadLetterQueue.DeadLetterUnavailable {
+        Classified.Invalid invalid = new Classified.Invalid(DeadLetterReason.REJECTED, error);
         if (!(mode instanceof AlertPipeline.Mode.Live live)) {
-            if (invalid.reason() == DeadLetterReason.REJECTED) {
-                changes.replayRefused(record, invalid.error()); // valid, never delivered: not an invalid one skipped
-            } else { // none comes here (DatagramWriter refers only REJECTED): counted, as the loop's are
-                changes.replaySkipped(record, invalid, System.nanoTime());
-            }
+            changes.replayRefused(record, invalid.error()); // valid, never delivered: not an invalid one skipped
             return;
         }
         DeadLetterQueue.Omitted omitted = live.deadLetters().publish(record, invalid);

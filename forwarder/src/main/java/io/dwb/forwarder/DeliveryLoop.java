@@ -141,7 +141,8 @@ public final class DeliveryLoop {
             start();
             if (feed instanceof Feed.Replay replay && replay.window().isEmpty()) {
                 replay.window().sayPastStable(); // records held by an open transaction may be the window's
-                log.info("replay done: nothing in the window");
+                log.info("replay done: nothing in the window{}",
+                        ReplayEnd.cutSaid(replay.window().cut(), replay.window().partitionCount()));
                 replayDone = true;
                 return;
             }

@@ -6,8 +6,10 @@ import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /**
  * The time a listener's {@code gap} record covers, {@code [fromNano, toNano)}: events of it may be lost. The record
@@ -15,16 +17,23 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * window and ended after it, and a window wholly inside a gap delivered nothing and said "window delivered".
  */
 record GapSpan(long fromNano, long toNano) {
-    private static final String GAP = RecordKind.GAP.header();
+    /**
+     * The gap kind's header value, compared byte for byte: a replay asks this of every record it reads, and decoding
+     * each one's kind made a String a record. Only these bytes decode to {@code gap} (UTF-8 has one encoding of it).
+     */
+    private static final byte[] GAP = HeaderNames.utf8(RecordKind.GAP.header());
 
     /**
      * The span of {@code record} when it is a gap whose value gives both ends as integers; none otherwise (what it
      * is, the classifier says if it is delivered).
      */
     static Optional<GapSpan> of(ConsumerRecord<byte[], byte[]> record) {
-        if (record.value() == null || record.value().length > StandIn.MAX_VALUE_BYTES
-                || !GAP.equals(HeaderNames.read(record.headers(), HeaderNames.KIND))) {
+        if (record.value() == null || record.value().length > StandIn.MAX_VALUE_BYTES) {
             return Optional.empty(); // a value over the contract's limit is the classifier's to refuse, not parsed here
+        }
+        Header kind = record.headers().lastHeader(HeaderNames.KIND); // the kind HeaderNames.read gives
+        if (kind == null || !Arrays.equals(kind.value(), GAP)) {
+            return Optional.empty();
         }
         JsonNode json;
         try {

@@ -27,15 +27,21 @@ record ReplayEnd(long sent, long duplicates, Map<DeadLetterReason, Long> skipped
         }
         line.append(", ").append(refused).append(" alerts refused by the Wazuh queue, not delivered, ").append(deleted)
                 .append(" offsets deleted by Kafka before they were read)");
-        if (!cut.isEmpty()) {
-            line.append("; its start may have been deleted by retention before the replay began in ")
-                    .append(cut.size()).append(" of ").append(partitions).append(" partitions (named at start)");
-        }
+        line.append(cutSaid(cut, partitions));
         if (!held.isEmpty()) {
             line.append("; ").append(held.stream().mapToLong(HeldPartition::waiting).sum())
                     .append(" record(s) written past the stable end of ").append(held.size())
                     .append(" partition(s), held by open transactions, were not read (named above)");
         }
         return line.toString();
+    }
+
+    /**
+     * What the end line says of {@code cut}, of {@code partitions}: nothing when none is; said too by a window found
+     * empty, which a partition whose every record retention deleted may make.
+     */
+    static String cutSaid(List<RetentionCut> cut, int partitions) {
+        return cut.isEmpty() ? "" : "; its start may have been deleted by retention before the replay began in "
+                + cut.size() + " of " + partitions + " partitions (named at start)";
     }
 }

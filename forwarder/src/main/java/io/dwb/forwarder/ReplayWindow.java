@@ -82,7 +82,8 @@ public final class ReplayWindow {
                 firsts.put(tp, start.offset());
                 records += end - start.offset();
             }
-            RetentionCut.of(tp, start, firstsKept.get(tp), Math.floorDiv(fromNanos, 1_000_000L)).ifPresent(cuts::add);
+            RetentionCut.of(tp, start, firstsKept.get(tp), end, Math.floorDiv(fromNanos, 1_000_000L))
+                    .ifPresent(cuts::add);
         }
         partitionCount = partitions.size();
         this.records = records;
@@ -97,8 +98,8 @@ public final class ReplayWindow {
                         : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
         if (!cut.isEmpty()) {
             log.warn("replay: the start of the window may be gone from {} of {} partitions: retention deleted their "
-                    + "records before a first one kept dated after --from, and those may have been of the window "
-                    + "(not delivered): {}", cut.size(), partitions.size(),
+                    + "records before a first one kept dated after --from, or all of them, and those may have been of "
+                    + "the window (not delivered): {}", cut.size(), partitions.size(),
                     NamedPartitions.of(cut, RetentionCut::described));
         }
     }

@@ -273,14 +273,17 @@ final class StateChanges {
 
     /**
      * An exception nobody foresaw on one record: the stack trace of the first of each reason (what a bug report
-     * needs), then one line every {@link #DEAD_LETTER_LOG_EVERY}, as for dead letters.
+     * needs), then one line every {@link #DEAD_LETTER_LOG_EVERY}, as for dead letters. A {@code replay} skips the
+     * record as an invalid one, writing no dead letters: said so, not the live forwarder's dead-letter topic.
      */
-    void unforeseen(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, RuntimeException e) {
+    void unforeseen(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, RuntimeException e,
+                    boolean replay) {
         long count = unforeseenCounts.merge(reason, 1L, Long::sum);
         if (count == 1) {
-            log.error("record {}-{}@{}: unexpected failure, a bug; the record goes to the dead-letter topic ({}), "
-                    + "please report it with this trace", record.topic(), record.partition(), record.offset(),
-                    reason.code(), e);
+            log.error("record {}-{}@{}: unexpected failure, a bug; {} ({}){}; please report it with this trace",
+                    record.topic(), record.partition(), record.offset(),
+                    replay ? "the replay skips the record" : "the record goes to the dead-letter topic", reason.code(),
+                    replay ? ", it writes no dead letters" : "", e);
         } else if (count % DEAD_LETTER_LOG_EVERY == 0) {
             log.error("record {}-{}@{}: unexpected failure ({} so far for {}): {}", record.topic(),
                     record.partition(), record.offset(), count, reason.code(), describe(e));

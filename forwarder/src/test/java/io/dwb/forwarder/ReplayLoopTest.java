@@ -47,6 +47,7 @@ class ReplayLoopTest {
     private long now = 1_000_000_000_000L;
     /** The replay's alerts a second, 0 unpaced. */
     private int eps;
+    private AlertFormatter formatter = new AlertFormatter();
 
     @BeforeEach
     void capture() {
@@ -140,6 +141,52 @@ class ReplayLoopTest {
         assertThat(doneLine()).contains("40 alerts sent")
                 .endsWith("; its start may have been deleted by retention before the replay began in 1 of 2 "
                         + "partitions (named at start)");
+    }
+
+    /**
+     * Retention deleted every record of partition 0: Kafka finds no offset for {@code --from} there, yet the window's
+     * records may have been among those deleted. Said as a partial cut is; partition 2, never written, is not.
+     */
+    @Test
+    void aPartitionWhoseEveryRecordRetentionDeletedIsSaidCut() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 3);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(40); // partition 1's
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 3 partitions")
+                .contains("events-0 wholly (every record below offset 100 deleted, none kept)")
+                .doesNotContain("events-1").doesNotContain("events-2");
+        assertThat(doneLine()).endsWith("; its start may have been deleted by retention before the replay began in 1 "
+                + "of 3 partitions (named at start)");
+    }
+
+    /** Every partition's records deleted: the window is found empty, and its end line says why it may be. */
+    @Test
+    void aWindowFoundEmptyForRetentionDeletedAllItHadSaysItAtItsEnd() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+
+        loop.run();
+
+        assertThat(sent).isEmpty();
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 1 partitions")
+                .contains("events-0 wholly (every record below offset 100 deleted, none kept)");
+        assertThat(doneLine()).isEqualTo("replay done: nothing in the window; its start may have been deleted by "
+                + "retention before the replay began in 1 of 1 partitions (named at start)");
     }
 
     @Test
@@ -287,6 +334,35 @@ class ReplayLoopTest {
         assertThat(doneLine()).contains("2 invalid records skipped (not-json 1, invalid-gap 1), 0 alerts refused");
     }
 
+    /** A failure nobody foresaw (a bug) on one record: a replay skips it as an invalid one, and its ERROR says so. */
+    @Test
+    void aRecordWhoseAlertFailsUnforeseenIsSaidSkippedNotDeadLettered() {
+        formatter = new AlertFormatter(host -> {
+            if ("host-b".equals(host.name())) {
+                throw new IllegalArgumentException("a bug in attribution for " + host.name());
+            }
+            return AlertOwners.NONE.head(host);
+        });
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        kafka.append(0, event("e0", 0));
+        kafka.append(0, event("b1", 1));
+        kafka.append(0, event("e2", 2));
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(2);
+        assertThat(logged("ERROR")).singleElement().asString()
+                .isEqualTo("record events-0@1: unexpected failure, a bug; the replay skips the record (format-error), "
+                        + "it writes no dead letters; please report it with this trace")
+                .doesNotContain("dead-letter topic");
+        assertThat(logged("WARN")).singleElement().asString()
+                .isEqualTo("replay: record events-0@1 skipped, not deliverable: format-error: "
+                        + "java.lang.IllegalArgumentException: a bug in attribution for host-b");
+        assertThat(doneLine()).contains("1 invalid records skipped (format-error 1)");
+    }
+
     @Test
     void aFloodOfInvalidRecordsIsNamedTenAMinuteAndCountedWhole() {
         PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
@@ -382,7 +458,7 @@ class ReplayLoopTest {
     private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, formatter,
                 new DuplicateWindow(1000),
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
