@@ -189,7 +189,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue socket, not "
                     + "standard output");
         }
-        Path conf = Pacing.ossecConf(wazuhQueue);
+        Path conf = WazuhInstallationReader.ossecConf(Path.of(wazuhQueue).toAbsolutePath().normalize());
         if (conf != null && Files.isReadable(conf) && OssecConf.read(conf).last("client") != null) {
             throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue socket, but "
                     + conf + " is an agent's (it has a <client> block): the agent would forward every alert under "
