@@ -5,9 +5,10 @@ import java.nio.file.Path;
 /**
  * The Wazuh installation whose queue socket {@code --wazuh-queue} is, as read once at start ({@link
  * WazuhInstallationReader}): an agent's or a manager's, or what could not be told. {@link Pacing} ({@code --eps auto}),
- * {@link AgentStateGate} and {@link AnalysisdStateGate} take this one value. When each read ossec.conf on its own, a
- * file changed between the reads could pace as an agent a manager the gates took for one, or the other way round. A
- * file changed later is taken when the forwarder starts again.
+ * {@link AgentStateGate}, {@link AnalysisdStateGate} and {@code --agent-map}'s check ({@code ForwarderCommand.owners})
+ * take this one value. When each read ossec.conf on its own, a file changed between the reads could pace as an agent
+ * a manager the gates took for one, or the other way round. A file changed later is taken when the forwarder starts
+ * again.
  *
  * @param kind              what the installation is, as far as it can be told
  * @param queue             the queue socket's absolute path; null for standard output

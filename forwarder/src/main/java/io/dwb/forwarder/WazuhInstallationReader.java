@@ -10,7 +10,7 @@ import org.w3c.dom.Element;
  * Reads the Wazuh installation around {@code --wazuh-queue} = {@code <home>/queue/sockets/queue} once: {@code
  * <home>/etc/ossec.conf}, a {@code <client>} block making it an agent's, and what pacing and the gates need of it. It
  * says nothing and stops nothing: a file that cannot be read is a kind, and what to make of it (a stop, a WARN, an
- * assumed pace) is each user's ({@link Pacing}, {@link AgentStateGate}).
+ * assumed pace) is each user's ({@link Pacing}, {@link AgentStateGate}, {@code ForwarderCommand.owners}).
  */
 final class WazuhInstallationReader {
     private WazuhInstallationReader() {}

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * Whether the queue socket is an agent's or a manager's is decided once, at start, from one reading of ossec.conf:
@@ -93,6 +94,19 @@ class WazuhInstallationTest {
         assertThat(manager.kind()).isEqualTo(WazuhInstallation.Kind.MANAGER);
         assertThat(Pacing.auto(manager, false).reason()).contains("is a manager's");
         assertThat(gates(manager)).containsExactly(AnalysisdStateGate.class);
+    }
+
+    /** --agent-map and --agent-keys, which only a manager's queue honours, go by the same reading. */
+    @Test
+    void attributionIsRefusedOnAnAgentsQueueByTheSameReading() throws Exception {
+        Path keys = Files.writeString(home.resolve("client.keys"), "001 web-1 any 0123456789abcdef\n");
+        ossecConf(AGENT);
+        ForwarderCommand command = new ForwarderCommand();
+        new CommandLine(command).parseArgs("--agent-keys", keys.toString(), "--wazuh-queue", queue());
+        ForwarderSettings settings = command.settings();
+        ossecConf(MANAGER);
+        assertThatThrownBy(() -> command.owners(settings.wazuh(), 0)).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("is an agent's");
     }
 
     /** Every kind the reading can tell: the pace it makes, and at most one gate, the one for that kind. */
