@@ -1,7 +1,5 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.ConfigurationError;
-import io.dwb.runtime.OssecConf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -55,32 +53,33 @@ final class AgentStateGate implements AlertSink {
     }
 
     /**
-     * {@code sink} behind a gate when {@code wazuhQueue} is an agent's ({@code <home>/queue/sockets/queue}, its
-     * ossec.conf with a {@code <client>} block and the anti-flooding buffer on), else {@code sink} itself. One line
-     * says it, for an agent; a WARN when the state cannot be read now (it is followed once it can). An ossec.conf that
-     * cannot be read or parsed is a WARN and no gate, not a stop: with {@code --eps} given nothing else reads it.
+     * {@code sink} behind a gate when {@code wazuh} is an agent's ({@code <home>/queue/sockets/queue}, its ossec.conf
+     * with a {@code <client>} block and the anti-flooding buffer on), else {@code sink} itself. One line says it, for
+     * an agent; a WARN when the state cannot be read now (it is followed once it can). An ossec.conf that could not be
+     * read or parsed is a WARN and no gate, not a stop: with {@code --eps} given nothing else reads it.
      */
-    static AlertSink around(AlertSink sink, String wazuhQueue, LongSupplier nanoClock, LongSupplier wallMillis) {
-        Path conf = "-".equals(wazuhQueue) ? null : Pacing.ossecConf(wazuhQueue);
-        if (conf == null || !Files.isRegularFile(conf)) {
-            return sink; // no installation, or a container given only the sockets directory
-        }
-        OssecConf ossec;
-        try {
-            ossec = OssecConf.read(conf);
-        } catch (ConfigurationError e) {
-            // Malformed: only with --eps given, as --eps auto read the same file first and stopped on it. Not
-            // readable: --eps auto paced at Wazuh's default with a WARN of its own. Nothing else needs the file, and
-            // a stop (exit 2) is one the units do not restart from: the agent's buffer is then not watched.
-            log.warn("{}: delivery does not follow the Wazuh agent's state (it would wait while the agent's buffer "
-                    + "is filling or it is not connected to its manager) until the forwarder starts with a file it "
-                    + "can read", e.getMessage());
-            return sink;
-        }
-        if (ossec.last("client") == null) {
-            return sink; // a manager: analysisd reads the queue
-        }
-        AgentBuffer agent = AgentBuffer.of(conf, ossec); // ossec.conf's, and a centrally managed agent's agent.conf
+    static AlertSink around(AlertSink sink, WazuhInstallation wazuh, LongSupplier nanoClock, LongSupplier wallMillis) {
+        return switch (wazuh.kind()) {
+            // No installation, a container given only the sockets directory, or a manager (analysisd reads the queue)
+            case STANDARD_OUTPUT, NONE, NO_CONF, MANAGER -> sink;
+            case UNREADABLE, MALFORMED -> unread(sink, wazuh);
+            case AGENT -> agent(sink, wazuh, nanoClock, wallMillis);
+        };
+    }
+
+    private static AlertSink unread(AlertSink sink, WazuhInstallation wazuh) {
+        // Malformed: only with --eps given, as --eps auto stopped on the same reading. Not readable: --eps auto paced
+        // at Wazuh's default with a WARN of its own. Nothing else needs the file, and a stop (exit 2) is one the units
+        // do not restart from: the agent's buffer is then not watched.
+        log.warn("{}: delivery does not follow the Wazuh agent's state (it would wait while the agent's buffer "
+                + "is filling or it is not connected to its manager) until the forwarder starts with a file it "
+                + "can read", wazuh.problem());
+        return sink;
+    }
+
+    private static AlertSink agent(AlertSink sink, WazuhInstallation wazuh, LongSupplier nanoClock,
+                                   LongSupplier wallMillis) {
+        AgentBuffer agent = wazuh.agent(); // ossec.conf's, and a centrally managed agent's agent.conf
         if (agent.warning() != null) {
             log.warn("{}", agent.warning());
         }
@@ -88,7 +87,7 @@ final class AgentStateGate implements AlertSink {
         if (buffer.off()) {
             return sink; // an agent that forwards at once
         }
-        Path state = conf.getParent().getParent().resolve(STATE_FILE);
+        Path state = wazuh.home().resolve(STATE_FILE);
         AgentStateGate gate = new AgentStateGate(sink, state, queueSize(buffer), nanoClock, wallMillis);
         log.info("delivery follows the Wazuh agent's state ({}): it waits while the agent is not connected to its "
                 + "manager or its buffer holds {} of its {} events or more{}", state, gate.fullFrom, gate.queueSize,

@@ -1,7 +1,5 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.ConfigurationError;
-import io.dwb.runtime.OssecConf;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -62,29 +60,21 @@ final class AnalysisdStateGate implements AlertSink {
     }
 
     /**
-     * {@code sink} behind a gate when {@code wazuhQueue} is a manager's ({@code <home>/queue/sockets/queue}, its
-     * ossec.conf readable and without a {@code <client>} block), else {@code sink} itself. One line says it; a WARN
-     * when the state cannot be read now (it is followed once it can). An ossec.conf that cannot be read or parsed: no
-     * gate, said by {@link AgentStateGate} (whether it is a manager's cannot be told).
+     * {@code sink} behind a gate when {@code wazuh} is a manager's ({@code <home>/queue/sockets/queue}, its ossec.conf
+     * readable and without a {@code <client>} block), else {@code sink} itself. One line says it; a WARN when the state
+     * cannot be read now (it is followed once it can). An ossec.conf that could not be read or parsed: no gate, said by
+     * {@link AgentStateGate} (whether it is a manager's cannot be told).
      *
      * @param dropped takes each count of events analysisd newly reports dropped
      */
-    static AlertSink around(AlertSink sink, String wazuhQueue, LongConsumer dropped, LongSupplier nanoClock,
+    static AlertSink around(AlertSink sink, WazuhInstallation wazuh, LongConsumer dropped, LongSupplier nanoClock,
                             LongSupplier wallMillis) {
-        Path conf = "-".equals(wazuhQueue) ? null : Pacing.ossecConf(wazuhQueue);
-        if (conf == null || !Files.isRegularFile(conf)) {
-            return sink; // no installation, or a container given only the sockets directory: paced as an agent
+        if (wazuh.kind() != WazuhInstallation.Kind.MANAGER) {
+            // No installation, a container given only the sockets directory (paced as an agent), an ossec.conf not
+            // read (AgentStateGate.around says it, once), or an agent (AgentStateGate)
+            return sink;
         }
-        OssecConf ossec;
-        try {
-            ossec = OssecConf.read(conf);
-        } catch (ConfigurationError e) {
-            return sink; // AgentStateGate.around says it, once
-        }
-        if (ossec.last("client") != null) {
-            return sink; // an agent: AgentStateGate
-        }
-        Path state = conf.getParent().getParent().resolve(STATE_FILE);
+        Path state = wazuh.home().resolve(STATE_FILE);
         AnalysisdStateGate gate = new AnalysisdStateGate(sink, state, dropped, nanoClock, wallMillis);
         log.info("delivery follows wazuh-analysisd's state ({}): it waits while analysisd's event queue is half full "
                 + "or more (analysisd drops each event that finds it full), and says what analysisd drops", state);

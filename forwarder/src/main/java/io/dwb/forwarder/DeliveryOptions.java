@@ -163,18 +163,20 @@ public final class DeliveryOptions {
                     + "--watch-handover >= 0, "
                     + "--stalled-after >= 1s, --resend-datagrams and --resend-bytes >= 0");
         }
-        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, legacyFieldsMode(), labelFilter(),
-                pacing(wazuhQueue, fromNanos != null),
+        // Read once, here: --eps auto's pace and the forwarder's gates are decided from this one reading.
+        WazuhInstallation wazuh = WazuhInstallationReader.read(wazuhQueue);
+        return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFieldsMode(),
+                labelFilter(), pacing(wazuh, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter,
                 InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }
 
-    /** {@code --eps}: a number, or auto's from the Wazuh installation of {@code wazuhQueue} (a replay's share). */
-    private Pacing pacing(String wazuhQueue, boolean replay) {
+    /** {@code --eps}: a number, or auto's from the Wazuh installation {@code wazuh} (a replay's share). */
+    private Pacing pacing(WazuhInstallation wazuh, boolean replay) {
         if (eps.strip().equalsIgnoreCase(Pacing.AUTO)) {
-            return Pacing.auto(wazuhQueue, replay);
+            return Pacing.auto(wazuh, replay);
         }
         try {
             int n = Integer.parseInt(eps.strip());

@@ -59,8 +59,8 @@ public final class Forwarder implements AutoCloseable {
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
                 : AnalysisdStateGate.around(AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
                         new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
-                        settings.wazuhQueue(), nanoClock, System::currentTimeMillis),
-                        settings.wazuhQueue(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
+                        settings.wazuh(), nanoClock, System::currentTimeMillis),
+                        settings.wazuh(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),

@@ -10,14 +10,12 @@ import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsEndpoint;
 import io.dwb.runtime.MetricsOption;
-import io.dwb.runtime.OssecConf;
 import io.dwb.runtime.OutOfMemoryExit;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicCreationOptions;
 import io.dwb.runtime.TopicPlan;
 import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicSpec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -177,23 +175,24 @@ public final class ForwarderCommand implements Callable<Integer> {
 
     /**
      * Who owns each host's alerts: {@link AlertOwners#NONE} unless {@code --agent-map} or {@code --agent-keys} is
-     * given, which only a manager's queue honours (an agent forwards every event under its own id).
+     * given, which only a manager's queue honours (an agent forwards every event under its own id). Whose queue it is
+     * comes from {@code wazuh}, the reading the pace and the gates are decided from.
      *
-     * @throws ConfigurationError for standard output, an agent's queue, or a file that cannot be read
+     * @throws ConfigurationError for standard output, an agent's queue, an ossec.conf readable but malformed, or a
+     *                            file that cannot be read
      */
-    AlertOwners owners(long nowNanos) {
+    AlertOwners owners(WazuhInstallation wazuh, long nowNanos) {
         if (agentMap == null && agentKeys == null) {
             return AlertOwners.NONE;
         }
-        if ("-".equals(wazuhQueue)) {
-            throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue socket, not "
-                    + "standard output");
-        }
-        Path conf = Pacing.ossecConf(wazuhQueue);
-        if (conf != null && Files.isReadable(conf) && OssecConf.read(conf).last("client") != null) {
-            throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue socket, but "
-                    + conf + " is an agent's (it has a <client> block): the agent would forward every alert under "
-                    + "its own id, with the other agent's location inside its own");
+        switch (wazuh.kind()) {
+            case STANDARD_OUTPUT -> throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh "
+                    + "manager's queue socket, not standard output");
+            case AGENT -> throw new ConfigurationError("--agent-map and --agent-keys need a Wazuh manager's queue "
+                    + "socket, but " + wazuh.ossecConf() + " is an agent's (it has a <client> block): the agent would "
+                    + "forward every alert under its own id, with the other agent's location inside its own");
+            case MALFORMED -> throw new ConfigurationError(wazuh.problem()); // whose it is cannot be told
+            default -> { } // a manager's; or no ossec.conf to tell by (not readable, none, no installation)
         }
         return AgentAttribution.load(agentMap, agentKeys, nowNanos);
     }
@@ -207,7 +206,7 @@ public final class ForwarderCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
         TopicPlan deadLetterTopic = deadLetterTopic();
-        AlertOwners owners = owners(System.nanoTime());
+        AlertOwners owners = owners(settings.wazuh(), System.nanoTime());
         if (check) {
             System.out.println("ok    configuration: valid");
             return ForwarderPreflight.run(settings, deadLetterTopic, topicCreation, System.out);

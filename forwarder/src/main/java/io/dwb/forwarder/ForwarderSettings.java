@@ -8,6 +8,7 @@ import java.util.Properties;
  *
  * @param kafka        Kafka client properties ({@code --kafka-config} plus {@code --bootstrap-servers})
  * @param wazuhQueue   the queue socket path, or {@code -} for standard output
+ * @param wazuh        the Wazuh installation around it, read once: what pacing and the gates are decided from
  * @param labels       the labels of container and image events that go into their alerts ({@code --labels})
  * @param pacing       datagrams a second at most (0 for unpaced), and why
  * @param dedupWindow  event ids remembered, all hosts together; 0 disables duplicate dropping
@@ -27,8 +28,9 @@ import java.util.Properties;
  * @param sendingThread whether datagrams are written by a thread of their own ({@link SendingThread})
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
-                                LegacyFieldsMode legacyFields, LabelFilter labels, Pacing pacing, int dedupWindow,
-                                boolean heartbeatAlerts, Long fromNanos, Long toNanos, Duration unhealthyAfter,
+                                WazuhInstallation wazuh, LegacyFieldsMode legacyFields, LabelFilter labels,
+                                Pacing pacing, int dedupWindow, boolean heartbeatAlerts, Long fromNanos, Long toNanos,
+                                Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 long maxPendingBytes, Duration maxLiveAge, Duration watchHandover,
                                 Duration stalledAfter, String instanceId,
@@ -36,7 +38,8 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
-        return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, legacyFields, labels, pacing,
+        return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFields, labels,
+                pacing,
                 dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
                 maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, instanceId, resend, sendingThread);

@@ -1,10 +1,7 @@
 package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
-import io.dwb.runtime.OssecConf;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.w3c.dom.Element;
 
 /**
  * How fast delivery goes ({@code --eps}), and why, for the line that starts delivery. {@code --eps auto} (the
@@ -51,61 +48,47 @@ public record Pacing(int eps, String reason, String assumption) {
     }
 
     /**
-     * {@code <home>/etc/ossec.conf} of the installation whose queue socket {@code wazuhQueue} is ({@code
-     * <home>/queue/sockets/queue}), whether it exists or not; null for any other path.
+     * {@code --eps auto}: from the installation {@code wazuh} read around {@code --wazuh-queue} ({@code
+     * <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}); a replay's share when {@code replay}.
+     *
+     * @throws ConfigurationError for an ossec.conf that is readable but malformed, or an unusable events_per_second
      */
-    static Path ossecConf(String wazuhQueue) {
-        Path queue = Path.of(wazuhQueue).toAbsolutePath().normalize();
-        Path sockets = queue.getParent();
-        Path queueDir = sockets == null ? null : sockets.getParent();
-        Path home = queueDir == null ? null : queueDir.getParent();
-        if (home == null || !sockets.getFileName().toString().equals("sockets")
-                || !queueDir.getFileName().toString().equals("queue")) {
-            return null;
-        }
-        return home.resolve("etc").resolve("ossec.conf");
+    static Pacing auto(WazuhInstallation wazuh, boolean replay) {
+        Path conf = wazuh.ossecConf();
+        return switch (wazuh.kind()) {
+            case STANDARD_OUTPUT -> new Pacing(0, "unpaced (alerts go to standard output)");
+            case NONE -> new Pacing(0, "unpaced: " + wazuh.queue() + " is not the queue socket of a Wazuh "
+                    + "installation (<home>/queue/sockets/queue); give --eps to pace");
+            case NO_CONF, UNREADABLE -> assumedAgent(conf, replay);
+            case MALFORMED -> throw new ConfigurationError(wazuh.problem());
+            case MANAGER -> manager(wazuh.analysisdEpsLimit(), conf, replay);
+            case AGENT -> agent(wazuh.agent(), conf, replay);
+        };
     }
 
-    /** Live delivery's: {@link #auto(String, boolean)}. */
-    static Pacing auto(String wazuhQueue) {
-        return auto(wazuhQueue, false);
+    /** No readable {@code conf}: paced as an agent of Wazuh's default rate, with a WARN. */
+    private static Pacing assumedAgent(Path conf, boolean replay) {
+        // Most likely an agent (a container given only the sockets directory): unpaced, a backlog after an outage
+        // would overflow its bucket, which drops what was committed. A manager is paced needlessly.
+        int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
+        int eps = AGENT_EVENTS_PER_SECOND * share / 100;
+        return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of Wazuh's default "
+                + "<client_buffer><events_per_second> " + AGENT_EVENTS_PER_SECOND + ", as there is no readable "
+                + conf + "; give --eps to pace otherwise", "no readable " + conf + " to take the agent's "
+                + "events_per_second from: pacing at " + share + " % of Wazuh's default " + AGENT_EVENTS_PER_SECOND
+                + ", " + eps + " alerts/s; give --eps (" + MANAGER_EPS + " for a manager), or make it readable");
     }
 
     /**
-     * From {@code --wazuh-queue} = {@code <home>/queue/sockets/queue}: {@code <home>/etc/ossec.conf}; a replay's
-     * share when {@code replay}.
+     * An agent's ({@code conf} with a {@code <client>} block): its buffer as ossec.conf sets it, and a centrally
+     * managed agent's agent.conf over it. See the class comment.
      */
-    static Pacing auto(String wazuhQueue, boolean replay) {
-        if ("-".equals(wazuhQueue)) {
-            return new Pacing(0, "unpaced (alerts go to standard output)");
-        }
-        Path queue = Path.of(wazuhQueue).toAbsolutePath().normalize();
-        Path conf = ossecConf(wazuhQueue);
-        if (conf == null) {
-            return new Pacing(0, "unpaced: " + queue + " is not the queue socket of a Wazuh installation "
-                    + "(<home>/queue/sockets/queue); give --eps to pace");
-        }
-        if (!Files.isRegularFile(conf) || !Files.isReadable(conf)) {
-            // Most likely an agent (a container given only the sockets directory): unpaced, a backlog after an
-            // outage would overflow its bucket, which drops what was committed. A manager is paced needlessly.
-            int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
-            int eps = AGENT_EVENTS_PER_SECOND * share / 100;
-            return new Pacing(eps, "at most " + eps + " alerts/s: " + share + " % of Wazuh's default "
-                    + "<client_buffer><events_per_second> " + AGENT_EVENTS_PER_SECOND + ", as there is no readable "
-                    + conf + "; give --eps to pace otherwise", "no readable " + conf + " to take the agent's "
-                    + "events_per_second from: pacing at " + share + " % of Wazuh's default " + AGENT_EVENTS_PER_SECOND
-                    + ", " + eps + " alerts/s; give --eps (" + MANAGER_EPS + " for a manager), or make it readable");
-        }
-        OssecConf ossec = OssecConf.read(conf);
-        if (ossec.last("client") == null) {
-            return manager(ossec, conf, replay);
-        }
-        String ownRate = ClientBuffer.of(ossec).eventsPerSecond(); // every block, field by field, as agentd reads them
+    private static Pacing agent(AgentBuffer agent, Path conf, boolean replay) {
+        String ownRate = agent.local().eventsPerSecond(); // every block, field by field, as agentd reads them
         if (ownRate != null && rate(ownRate) < 1) {
             throw new ConfigurationError(conf + ": <client_buffer><events_per_second> must be a number above "
                     + "0, not '" + ownRate.strip() + "'; or give --eps");
         }
-        AgentBuffer agent = AgentBuffer.of(conf, ossec); // and a centrally managed agent's agent.conf over it
         String central = (agent.from().isEmpty() ? "" : "; " + agent.from())
                 + (agent.warning() == null ? "" : "; " + agent.warning());
         ClientBuffer buffer = agent.buffer();
@@ -131,15 +114,14 @@ public record Pacing(int eps, String reason, String assumption) {
     }
 
     /** A manager's ({@code conf} without a {@code <client>} block): see the class comment. */
-    private static Pacing manager(OssecConf ossec, Path conf, boolean replay) {
+    private static Pacing manager(int limit, Path conf, boolean replay) {
         int most = replay ? MANAGER_REPLAY_EPS : MANAGER_EPS;
         String why = conf + " is a manager's (no <client> block): analysisd drops each event that finds its event "
                 + "queue full (16,384 events by default), and its state file, written every 5 s, says it is filling "
                 + "too late to stop a faster burst";
         String more = replay ? " (a replay: the live forwarder keeps " + MANAGER_EPS + "; give --eps for more while "
                 + "it is stopped)" : "; give --eps for more (--eps 0: unpaced)";
-        int limit = analysisdEpsLimit(ossec);
-        if (limit > 0) {
+        if (limit > 0) { // analysisd's EPS limit: WazuhInstallationReader.analysisdEpsLimit
             int share = replay ? REPLAY_SHARE_PERCENT : SHARE_PERCENT;
             int eps = Math.max(1, limit * share / 100);
             if (eps < most) {
@@ -150,28 +132,5 @@ public record Pacing(int eps, String reason, String assumption) {
             }
         }
         return new Pacing(most, "at most " + most + " alerts/s: " + why + more);
-    }
-
-    /**
-     * wazuh-analysisd's events-per-second limit (Wazuh 4.4+, {@code Read_Global_limits_eps}): the last {@code
-     * <global><limits><eps>} block's {@code <maximum>}; 0 when none, when that block has none (analysisd: "EPS limit
-     * disabled"), or when it is 0 or not a number (analysisd refuses the latter; the socket will say so).
-     */
-    static int analysisdEpsLimit(OssecConf ossec) {
-        String maximum = null;
-        for (Element eps : ossec.all("eps")) {
-            if (eps.getParentNode() instanceof Element limits && limits.getTagName().equals("limits")
-                    && limits.getParentNode() instanceof Element global && global.getTagName().equals("global")) {
-                maximum = OssecConf.child(eps, "maximum");
-            }
-        }
-        if (maximum == null) {
-            return 0;
-        }
-        try {
-            return Math.max(0, Integer.parseInt(maximum.strip()));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }

@@ -94,13 +94,14 @@ class AgentStateGateTest {
         state("disconnected", "0");
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
                 .as("events forwarded at once").isSameAs(recording);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><remote><connection>secure</connection>"
                 + "</remote></ossec_config>");
-        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis)).as("a manager")
-                .isSameAs(recording);
-        assertThat(AgentStateGate.around(recording, "-", () -> now, System::currentTimeMillis)).isSameAs(recording);
+        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
+                .as("a manager").isSameAs(recording);
+        assertThat(AgentStateGate.around(recording, WazuhInstallationReader.read("-"), () -> now,
+                System::currentTimeMillis)).isSameAs(recording);
     }
 
     /**
@@ -146,7 +147,7 @@ class AgentStateGateTest {
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"
                 + "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
                 .as("disabled in an earlier block, not enabled again: events forwarded at once").isSameAs(recording);
     }
 
@@ -168,11 +169,11 @@ class AgentStateGateTest {
                 assertThat(e.getFormattedMessage()).contains(home.resolve("etc/shared/agent.conf").toString()));
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
                 .as("disabled in ossec.conf, on again in a block that may be the agent's: gated")
                 .isInstanceOf(AgentStateGate.class);
         Files.writeString(home.resolve("etc/local_internal_options.conf"), "agent.remote_conf=0\n");
-        assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
                 .as("agent.remote_conf=0: agentd does not read agent.conf").isSameAs(recording);
     }
 
@@ -215,7 +216,7 @@ class AgentStateGateTest {
         Logger logger = (Logger) LoggerFactory.getLogger(AgentStateGate.class);
         logger.addAppender(logged);
         try {
-            assertThat(AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis))
+            assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
                     .isSameAs(recording);
             try (Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
                     "--wazuh-queue", queue(), "--eps", "400"))) {
@@ -277,13 +278,18 @@ class AgentStateGateTest {
     }
 
     private AlertSink gate() {
-        AlertSink gate = AgentStateGate.around(recording, queue(), () -> now, System::currentTimeMillis);
+        AlertSink gate = AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis);
         assertThat(gate).isInstanceOf(AgentStateGate.class);
         return gate;
     }
 
     private String queue() {
         return home.resolve("queue/sockets/queue").toString();
+    }
+
+    /** The installation at {@code home}, read now. */
+    private WazuhInstallation installation() {
+        return WazuhInstallationReader.read(queue());
     }
 
     /** What wazuh-agentd writes (4.x), with the values that matter here. */

@@ -118,7 +118,7 @@ class AlertOwnershipTest {
     private static AlertOwners owners(String... args) {
         ForwarderCommand command = new ForwarderCommand();
         new CommandLine(command).parseArgs(args);
-        return command.owners(0);
+        return command.owners(WazuhInstallationReader.read(command.wazuhQueue), 0);
     }
 
     /** The JSON after the datagram's head, whichever head it has. */

@@ -186,12 +186,13 @@ class AnalysisdStateGateTest {
         state("0.90", 0);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config>\n  <client><server><address>10.0.0.1"
                 + "</address></server></client>\n</ossec_config>\n");
-        assertThat(AnalysisdStateGate.around(recording, queue(), dropped::add, () -> now, () -> wall))
+        assertThat(AnalysisdStateGate.around(recording, installation(), dropped::add, () -> now, () -> wall))
                 .as("an agent: AgentStateGate's").isSameAs(recording);
-        assertThat(AnalysisdStateGate.around(recording, "-", dropped::add, () -> now, () -> wall))
+        assertThat(AnalysisdStateGate.around(recording, WazuhInstallationReader.read("-"), dropped::add, () -> now,
+                () -> wall))
                 .isSameAs(recording);
         Files.delete(home.resolve("etc/ossec.conf"));
-        assertThat(AnalysisdStateGate.around(recording, queue(), dropped::add, () -> now, () -> wall))
+        assertThat(AnalysisdStateGate.around(recording, installation(), dropped::add, () -> now, () -> wall))
                 .as("no ossec.conf: paced as an agent").isSameAs(recording);
     }
 
@@ -208,7 +209,7 @@ class AnalysisdStateGateTest {
     }
 
     private AlertSink gate() {
-        AlertSink gate = AnalysisdStateGate.around(recording, queue(), dropped::add, () -> now, () -> wall);
+        AlertSink gate = AnalysisdStateGate.around(recording, installation(), dropped::add, () -> now, () -> wall);
         assertThat(gate).isInstanceOf(AnalysisdStateGate.class);
         return gate;
     }
@@ -220,6 +221,11 @@ class AnalysisdStateGateTest {
 
     private String queue() {
         return home.resolve("queue/sockets/queue").toString();
+    }
+
+    /** The installation at {@code home}, read now. */
+    private WazuhInstallation installation() {
+        return WazuhInstallationReader.read(queue());
     }
 
     private Path stateFile() {

@@ -101,6 +101,7 @@ class EventFieldsTest {
     @Test
     void aPollReturnsAsManyRecordsOfTheLargestSizeAsTheMemoryBoundHoldsUnlessTheKafkaConfigSaysOtherwise() {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
+                WazuhInstallationReader.read("-"),
                 LegacyFieldsMode.AUTO, LabelFilter.ALL, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, DeliveryOptions.DEFAULT_MAX_PENDING_BYTES, Duration.ZERO,

@@ -37,7 +37,7 @@ class PacingDefaultTest {
         String queue = install(AGENT.formatted("  <client_buffer>\n    <disabled>no</disabled>\n"
                 + "    <queue_size>5000</queue_size>\n    <events_per_second>200</events_per_second>\n"
                 + "  </client_buffer>\n"));
-        Pacing auto = Pacing.auto(queue);
+        Pacing auto = auto(queue);
         assertThat(auto.eps()).isEqualTo(180);
         assertThat(auto.reason()).contains("events_per_second> 200").contains(home.resolve("etc/ossec.conf")
                 .toString());
@@ -64,8 +64,8 @@ class PacingDefaultTest {
     @Test
     void anAgentWithoutClientBufferSettingsHasWazuhsDefault() throws IOException {
         String queue = install(AGENT.formatted(""));
-        assertThat(Pacing.auto(queue)).isEqualTo(new Pacing(450, Pacing.auto(queue).reason()));
-        assertThat(Pacing.auto(queue).reason()).contains("500 (Wazuh's default)");
+        assertThat(auto(queue)).isEqualTo(new Pacing(450, auto(queue).reason()));
+        assertThat(auto(queue).reason()).contains("500 (Wazuh's default)");
     }
 
     /**
@@ -77,18 +77,18 @@ class PacingDefaultTest {
     void clientBufferBlocksMergeFieldByFieldAsInWazuh() throws IOException {
         String queue = install(AGENT.formatted("  <client_buffer><events_per_second>100</events_per_second>"
                 + "</client_buffer>\n  <client_buffer><events_per_second>1000</events_per_second></client_buffer>\n"));
-        assertThat(Pacing.auto(queue).eps()).as("a field given twice: the last value").isEqualTo(900);
+        assertThat(auto(queue).eps()).as("a field given twice: the last value").isEqualTo(900);
         install(AGENT.formatted("  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n")
                 + "<ossec_config>\n  <client_buffer><queue_size>2000</queue_size></client_buffer>\n</ossec_config>\n");
-        Pacing merged = Pacing.auto(queue);
+        Pacing merged = auto(queue);
         assertThat(merged.eps()).as("90 % of the 100/s agentd drains at").isEqualTo(90);
         assertThat(merged.reason()).contains("events_per_second> 100 in");
         install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"
                 + "  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n"));
-        assertThat(Pacing.auto(queue).eps()).as("still disabled: the later block does not say otherwise").isZero();
+        assertThat(auto(queue).eps()).as("still disabled: the later block does not say otherwise").isZero();
         install(AGENT.formatted("  <client_buffer><disable>yes</disable><length>900</length></client_buffer>\n"
                 + "  <client_buffer><disabled>no</disabled></client_buffer>\n"));
-        assertThat(Pacing.auto(queue).eps()).as("<disable>, Wazuh's older name, is the same field").isEqualTo(450);
+        assertThat(auto(queue).eps()).as("<disable>, Wazuh's older name, is the same field").isEqualTo(450);
     }
 
     /**
@@ -101,15 +101,15 @@ class PacingDefaultTest {
                 + "    <command>systemctl is-active docker && docker ps -q 2>&1 | wc -l</command>\n  </localfile>\n"
                 + "  <!-- <localfile><command>docker ps --format '{{.Names}}'</command></localfile> -->\n"
                 + "  <client_buffer><events_per_second>300</events_per_second></client_buffer>\n"));
-        assertThat(Pacing.auto(queue).eps()).isEqualTo(270);
+        assertThat(auto(queue).eps()).isEqualTo(270);
     }
 
     @Test
     void aDisabledBucketStandardOutputOrNoInstallationAreUnpaced() throws IOException {
-        assertThat(Pacing.auto(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
+        assertThat(auto(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
                 + "</client_buffer>\n"))).eps()).isZero();
-        assertThat(Pacing.auto("-").eps()).isZero();
-        Pacing elsewhere = Pacing.auto(home.resolve("wazuh.sock").toString());
+        assertThat(auto("-").eps()).isZero();
+        Pacing elsewhere = auto(home.resolve("wazuh.sock").toString());
         assertThat(elsewhere.eps()).isZero();
         assertThat(elsewhere.reason()).contains("give --eps");
     }
@@ -125,7 +125,7 @@ class PacingDefaultTest {
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><jsonout_output>yes"
                 + "</jsonout_output></global><remote><connection>secure</connection></remote></ossec_config>");
         String queue = home.resolve("queue/sockets/queue").toString();
-        Pacing manager = Pacing.auto(queue);
+        Pacing manager = auto(queue);
         assertThat(manager.eps()).isEqualTo(1000);
         assertThat(manager.reason()).contains("manager's").contains("--eps 0: unpaced");
         assertThat(manager.assumption()).isNull();
@@ -147,22 +147,22 @@ class PacingDefaultTest {
         String queue = home.resolve("queue/sockets/queue").toString();
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>500"
                 + "</maximum><timeframe>10</timeframe></eps></limits></global></ossec_config>");
-        Pacing limited = Pacing.auto(queue);
+        Pacing limited = auto(queue);
         assertThat(limited.eps()).isEqualTo(450);
         assertThat(limited.reason()).contains("90 % of analysisd's <global><limits><eps><maximum> 500 in "
                 + home.resolve("etc/ossec.conf"));
         assertThat(replaySettings(queue).eps()).isEqualTo(25);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>50000"
                 + "</maximum></eps></limits></global></ossec_config>");
-        assertThat(Pacing.auto(queue).eps()).as("a limit above the manager's pace").isEqualTo(1000);
+        assertThat(auto(queue).eps()).as("a limit above the manager's pace").isEqualTo(1000);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>100"
                 + "</maximum></eps></limits></global></ossec_config>\n<ossec_config><global><limits><eps><timeframe>5"
                 + "</timeframe></eps></limits></global></ossec_config>");
-        assertThat(Pacing.auto(queue).eps()).as("the last block has no maximum: analysisd's limit is disabled")
+        assertThat(auto(queue).eps()).as("the last block has no maximum: analysisd's limit is disabled")
                 .isEqualTo(1000);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><global><limits><eps><maximum>0"
                 + "</maximum></eps></limits></global></ossec_config>");
-        assertThat(Pacing.auto(queue).eps()).as("0: no limit").isEqualTo(1000);
+        assertThat(auto(queue).eps()).as("0: no limit").isEqualTo(1000);
     }
 
     /**
@@ -174,7 +174,7 @@ class PacingDefaultTest {
     void aWazuhQueueWithoutAReadableOssecConfIsPacedAtWazuhsDefaultWithAWarning() throws IOException {
         Files.createDirectories(home.resolve("queue/sockets"));
         String queue = home.resolve("queue/sockets/queue").toString();
-        Pacing auto = Pacing.auto(queue);
+        Pacing auto = auto(queue);
         assertThat(auto.eps()).isEqualTo(450);
         assertThat(auto.reason()).contains("90 % of Wazuh's default <client_buffer><events_per_second> 500")
                 .contains("no readable " + home.resolve("etc/ossec.conf"));
@@ -182,13 +182,13 @@ class PacingDefaultTest {
                 .contains("no readable " + home.resolve("etc/ossec.conf"))
                 .contains("pacing at 90 % of Wazuh's default 500, 450 alerts/s").contains("give --eps");
         Files.createDirectories(home.resolve("etc/ossec.conf")); // not a file: what a bind mount of none makes
-        assertThat(Pacing.auto(queue).eps()).isEqualTo(450);
+        assertThat(auto(queue).eps()).isEqualTo(450);
         assertThat(replaySettings(queue).eps()).as("a replay's share of it").isEqualTo(25);
         assertThat(settings(queue, "--eps", "0").pacing().assumption()).as("--eps, as given").isNull();
         assertThat(settings(queue, "--eps", "0").eps()).isZero();
         Files.delete(home.resolve("etc/ossec.conf"));
         install(AGENT.formatted(""));
-        assertThat(Pacing.auto(queue).assumption()).as("an agent's own settings: nothing assumed").isNull();
+        assertThat(auto(queue).assumption()).as("an agent's own settings: nothing assumed").isNull();
     }
 
     /** The assumption is said as a WARN when the forwarder is built to deliver, once. */
@@ -241,20 +241,20 @@ class PacingDefaultTest {
     void aCentrallyManagedAgentIsPacedBelowItsGroupsEventsPerSecond() throws IOException {
         String queue = install(AGENT.formatted("  <client_buffer><events_per_second>500</events_per_second>"
                 + "</client_buffer>\n"));
-        assertThat(Pacing.auto(queue).eps()).as("ossec.conf alone").isEqualTo(450);
+        assertThat(auto(queue).eps()).as("ossec.conf alone").isEqualTo(450);
         Path agentConf = agentConf("<agent_config>\n  <client_buffer>\n    <events_per_second>100"
                 + "</events_per_second>\n  </client_buffer>\n</agent_config>\n");
-        Pacing central = Pacing.auto(queue);
+        Pacing central = auto(queue);
         assertThat(central.eps()).as("90 % of the 100/s agentd drains at").isEqualTo(90);
         assertThat(central.reason()).contains("events_per_second> 100").contains(agentConf.toString());
         assertThat(settings(queue).eps()).as("--eps auto is the default").isEqualTo(90);
         assertThat(replaySettings(queue).eps()).as("a replay's share of it").isEqualTo(5);
         agentConf("<agent_config><client_buffer><queue_size>900</queue_size></client_buffer></agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("agent.conf without events_per_second: ossec.conf's")
+        assertThat(auto(queue).eps()).as("agent.conf without events_per_second: ossec.conf's")
                 .isEqualTo(450);
         agentConf("<agent_config><client_buffer><events_per_second>800</events_per_second></client_buffer>"
                 + "</agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("a block for every agent sets it, after ossec.conf: agentd's rate")
+        assertThat(auto(queue).eps()).as("a block for every agent sets it, after ossec.conf: agentd's rate")
                 .isEqualTo(720);
     }
 
@@ -269,34 +269,34 @@ class PacingDefaultTest {
         agentConf("<agent_config name=\"web-01|web-02\">\n  <client_buffer><events_per_second>100"
                 + "</events_per_second></client_buffer>\n</agent_config>\n<agent_config os=\"Windows\">\n"
                 + "  <client_buffer><events_per_second>200</events_per_second></client_buffer>\n</agent_config>\n");
-        Pacing filtered = Pacing.auto(queue);
+        Pacing filtered = auto(queue);
         assertThat(filtered.eps()).as("the lowest that may apply").isEqualTo(90);
         assertThat(filtered.reason()).contains("events_per_second> 100").contains("agent.conf");
         agentConf("<agent_config name=\"web-01\"><client_buffer><events_per_second>100</events_per_second>"
                 + "</client_buffer></agent_config>\n<agent_config><client_buffer><events_per_second>400"
                 + "</events_per_second></client_buffer></agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("a later block for every agent sets it whatever the filtered one "
+        assertThat(auto(queue).eps()).as("a later block for every agent sets it whatever the filtered one "
                 + "did").isEqualTo(360);
         agentConf("<agent_config><client_buffer><events_per_second>1000</events_per_second></client_buffer>"
                 + "</agent_config>\n<agent_config profile=\"docker\"><client_buffer><events_per_second>300"
                 + "</events_per_second></client_buffer></agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("a filtered block after it may lower it").isEqualTo(270);
+        assertThat(auto(queue).eps()).as("a filtered block after it may lower it").isEqualTo(270);
         agentConf("<agent_config os=\"Linux\"><client_buffer><disabled>yes</disabled></client_buffer>"
                 + "</agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("a filtered block that disables the buffer may not apply: paced")
+        assertThat(auto(queue).eps()).as("a filtered block that disables the buffer may not apply: paced")
                 .isEqualTo(450);
         agentConf("<agent_config><client_buffer><disabled>yes</disabled></client_buffer></agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("disabled for every agent: unpaced, as agentd forwards at once")
+        assertThat(auto(queue).eps()).as("disabled for every agent: unpaced, as agentd forwards at once")
                 .isZero();
         install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
         agentConf("<agent_config name=\"web-01\"><client_buffer><disabled>no</disabled></client_buffer>"
                 + "</agent_config>\n");
-        Pacing mayBeOn = Pacing.auto(queue);
+        Pacing mayBeOn = auto(queue);
         assertThat(mayBeOn.eps()).as("disabled in ossec.conf, enabled again for some agents: may be on").isEqualTo(450);
         assertThat(mayBeOn.reason()).contains("agent.conf");
         agentConf("<agent_config name=\"web-01\"><client_buffer><disabled>yes</disabled></client_buffer>"
                 + "</agent_config>\n");
-        assertThat(Pacing.auto(queue).eps()).as("disabled in ossec.conf and in every block that says").isZero();
+        assertThat(auto(queue).eps()).as("disabled in ossec.conf and in every block that says").isZero();
     }
 
     /**
@@ -309,21 +309,21 @@ class PacingDefaultTest {
                 + "</client_buffer>\n"));
         Path agentConf = agentConf("<agent_config>\n  <client_buffer><events_per_second>100</events_per_second>\n"
                 + "</agent_config>\n");
-        Pacing malformed = Pacing.auto(queue);
+        Pacing malformed = auto(queue);
         assertThat(malformed.eps()).isEqualTo(180);
         assertThat(malformed.reason()).contains("malformed agent.conf " + agentConf).contains("ignored");
         agentConf("<agent_config><client_buffer><events_per_second>lots</events_per_second></client_buffer>"
                 + "</agent_config>\n<agent_config><client_buffer><events_per_second>150</events_per_second>"
                 + "</client_buffer></agent_config>\n");
-        Pacing unusable = Pacing.auto(queue);
+        Pacing unusable = auto(queue);
         assertThat(unusable.eps()).as("an unusable value is ignored, the others taken").isEqualTo(135);
         assertThat(unusable.reason()).contains("'lots'");
         Files.delete(agentConf);
         Files.createDirectories(agentConf); // what a bind mount of none makes
-        assertThat(Pacing.auto(queue).eps()).isEqualTo(180);
-        assertThat(Pacing.auto(queue).reason()).contains(agentConf.toString()).contains("ignored");
+        assertThat(auto(queue).eps()).isEqualTo(180);
+        assertThat(auto(queue).reason()).contains(agentConf.toString()).contains("ignored");
         Files.delete(agentConf);
-        assertThat(Pacing.auto(queue).reason()).as("none: an agent not centrally managed").doesNotContain("agent.conf");
+        assertThat(auto(queue).reason()).as("none: an agent not centrally managed").doesNotContain("agent.conf");
     }
 
     /** {@code agent.remote_conf=0} (local_internal_options.conf): neither agentd nor the forwarder reads agent.conf. */
@@ -333,13 +333,18 @@ class PacingDefaultTest {
         agentConf("<agent_config><client_buffer><events_per_second>100</events_per_second></client_buffer>"
                 + "</agent_config>\n");
         Files.writeString(home.resolve("etc/local_internal_options.conf"), "# local\nagent.remote_conf=0\n");
-        assertThat(Pacing.auto(queue).eps()).isEqualTo(450);
+        assertThat(auto(queue).eps()).isEqualTo(450);
         Files.writeString(home.resolve("etc/local_internal_options.conf"), "agent.remote_conf=1\n");
         Files.writeString(home.resolve("etc/internal_options.conf"), "agent.remote_conf=0\n");
-        assertThat(Pacing.auto(queue).eps()).as("local_internal_options.conf overrides internal_options.conf")
+        assertThat(auto(queue).eps()).as("local_internal_options.conf overrides internal_options.conf")
                 .isEqualTo(90);
         Files.delete(home.resolve("etc/local_internal_options.conf"));
-        assertThat(Pacing.auto(queue).eps()).as("internal_options.conf alone").isEqualTo(450);
+        assertThat(auto(queue).eps()).as("internal_options.conf alone").isEqualTo(450);
+    }
+
+    /** Live delivery's pace from the installation read now. */
+    private static Pacing auto(String queue) {
+        return Pacing.auto(WazuhInstallationReader.read(queue), false);
     }
 
     private Path agentConf(String text) throws IOException {
