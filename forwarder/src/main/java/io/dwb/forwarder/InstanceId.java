@@ -1,22 +1,34 @@
 package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The forwarder's {@code group.instance.id} (static group membership): a forwarder restarted with the same id takes
  * its partitions back at once, instead of waiting for the dead process's session ({@code session.timeout.ms}) to
  * expire. By default it is this host's name and a hash of the group and the Wazuh queue, so it is the same across
- * restarts and differs between forwarders of one host that feed different queues.
+ * restarts and differs between forwarders of one host that feed different queues. A host's name must tell hosts apart
+ * for that: one that does not resolve is the kernel's, and a host named {@code localhost} (the default of some VM
+ * images) is told by its machine id, else every such forwarder of a group had the same id and fenced the others.
  */
 final class InstanceId {
+    private static final Logger log = LoggerFactory.getLogger(InstanceId.class);
+    private static final Path KERNEL_HOST_NAME = Path.of("/proc/sys/kernel/hostname");
+    private static final Path MACHINE_ID = Path.of("/etc/machine-id");
+    /** Of a machine id, what names the host: 48 bits of its 128 random ones. */
+    private static final int MACHINE_ID_CHARS = 12;
     /** What the broker accepts in a group instance id. */
     private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final Pattern ILLEGAL_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
@@ -33,7 +45,7 @@ final class InstanceId {
             }
             return given;
         }
-        return of(hostName(), group, wazuhQueue);
+        return of(hostName(InstanceId::resolvedHostName, KERNEL_HOST_NAME, MACHINE_ID), group, wazuhQueue);
     }
 
     /** {@code <host name>-<8 hex digits of SHA-256 of group and queue>}, with what the broker refuses replaced. */
@@ -54,11 +66,52 @@ final class InstanceId {
         }
     }
 
-    private static String hostName() {
+    /** Where this host's name comes from first: the JDK's, which fails when the name does not resolve. */
+    @FunctionalInterface
+    interface ResolvedHostName {
+        String get() throws UnknownHostException;
+    }
+
+    /**
+     * This host's name: {@code resolved}, else the kernel's ({@code kernelHostName}); one that is {@code localhost}
+     * (or {@code localhost.<domain>}), as every host of some VM images is, or none: {@code machine-<12 hex digits of
+     * machineId>}; without one, {@code localhost} and a WARN.
+     */
+    static String hostName(ResolvedHostName resolved, Path kernelHostName, Path machineId) {
+        String name;
         try {
-            return InetAddress.getLocalHost().getHostName();
+            name = resolved.get();
         } catch (UnknownHostException e) {
-            return "localhost"; // no resolvable name: still stable across restarts on this host
+            name = firstLine(kernelHostName); // the same name, which only its lookup failed
         }
+        if (name != null && !name.isBlank() && !isLocalhost(name)) {
+            return name;
+        }
+        String machine = firstLine(machineId);
+        if (machine != null && machine.length() >= MACHINE_ID_CHARS) {
+            return "machine-" + machine.substring(0, MACHINE_ID_CHARS);
+        }
+        log.warn("this host has no name of its own (localhost) and no {}: every forwarder of the group on such a host "
+                + "takes the same instance id and fences the others; give each its own --instance-id", machineId);
+        return "localhost";
+    }
+
+    private static boolean isLocalhost(String name) {
+        String n = name.strip().toLowerCase(Locale.ROOT);
+        return n.equals("localhost") || n.startsWith("localhost.");
+    }
+
+    /** The file's first line, stripped; null when it cannot be read or is empty. */
+    private static String firstLine(Path file) {
+        try {
+            String line = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("").strip();
+            return line.isEmpty() ? null : line;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String resolvedHostName() throws UnknownHostException {
+        return InetAddress.getLocalHost().getHostName();
     }
 }
