@@ -38,8 +38,9 @@ public final class DeliveryOptions {
     @Option(names = "--labels", paramLabel = "all|none|KEY,...", defaultValue = "all",
             description = "Which container and image labels go into alerts, where each label key is a field of Wazuh "
                     + "and of its indexer (whose mapping takes 10,000 fields a day): all (as the stock wodle), none, "
-                    + "or label keys, comma-separated, KEY* for every key starting with KEY. The engine's own "
-                    + "attributes (name, image, exitCode, ...) are always kept (env: DWB_LABELS).")
+                    + "or label keys, comma-separated, KEY* for every key starting with KEY. The attributes the "
+                    + "engine sets itself for the event's type and action (name, image, a die's exitCode, ...) are "
+                    + "always kept; any other key is a label (env: DWB_LABELS).")
     String labels;
 
     // picocli formats descriptions (String.format): a lone % would be a format error, so it is written %%.

@@ -7,15 +7,18 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Which labels of a container or image event go into its alert ({@code --labels}). Each label key becomes a field in
  * Wazuh and a mapped field of its indexer's daily index, whose mapping takes at most 10,000 (Wazuh's template): label
  * keys are chosen by anyone who may create a container, so a fleet's hosts can fill it, and then every alert with a
- * field new that day is refused by the indexer. The engine's own attributes ({@link WazuhFieldOrder#ENGINE_ATTRIBUTES}:
- * name, image, exitCode, ...) are always kept; events of other types have no labels among their attributes and are
- * left as they are.
+ * field new that day is refused by the indexer. The attributes the engine sets itself in that event's Type and Action
+ * ({@link EngineAttributes}: a container's name and image, a die's exitCode, ...) are always kept; any other key is a
+ * label, even one named as an attribute of another type's events (a container label {@code driver}, {@code type} or
+ * {@code container}, which volume and network events have). Events of other types have no labels among their
+ * attributes and are left as they are.
  *
  * @param all      every label (the stock wodle's alerts)
  * @param keys     label keys kept exactly
@@ -24,9 +27,6 @@ import java.util.Set;
 public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) {
     public static final LabelFilter ALL = new LabelFilter(true, Set.of(), List.of());
     public static final LabelFilter NONE = new LabelFilter(false, Set.of(), List.of());
-
-    /** The event types whose attributes hold labels (moby copies a container's or an image's labels into them). */
-    private static final Set<String> LABELLED_TYPES = Set.of("container", "image");
 
     /**
      * {@code all}, {@code none}, or comma-separated label keys, a key ending in {@code *} standing for every key
@@ -60,23 +60,32 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
 
     /** Whether an event of this type may have attributes this filter removes. */
     boolean applies(String type) {
-        return !all && type != null && LABELLED_TYPES.contains(type);
+        return !all && EngineAttributes.of(type).isPresent();
     }
 
-    /** Removes from {@code event}'s attributes the labels not kept; true when one was removed. */
+    /**
+     * Removes from {@code event}'s attributes the labels not kept: every key but those the engine sets itself for the
+     * event's {@code Type} and {@code Action}; true when one was removed.
+     */
     boolean filter(ObjectNode event) {
-        if (!(event.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
+        Optional<EngineAttributes> engine = EngineAttributes.of(text(event.get("Type")));
+        if (all || engine.isEmpty() || !(event.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
             return false;
         }
+        String action = text(event.get("Action"));
         boolean removed = false;
         for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
             String key = it.next().getKey();
-            if (!WazuhFieldOrder.engineAttribute(key) && !kept(key)) {
+            if (!engine.get().own(action, key) && !kept(key)) {
                 it.remove();
                 removed = true;
             }
         }
         return removed;
+    }
+
+    private static String text(JsonNode node) {
+        return node != null && node.isTextual() ? node.asText() : null;
     }
 
     private boolean kept(String key) {

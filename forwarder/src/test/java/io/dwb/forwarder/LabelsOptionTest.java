@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --labels}: each label key anyone gives a container becomes a field of Wazuh's indexer, whose daily mapping
- * takes 10,000; a forwarder can keep only the labels its rules and dashboards use. The engine's own attributes stay,
- * events of other types are as the engine wrote them, and the default keeps every label, as the stock wodle did.
+ * takes 10,000; a forwarder can keep only the labels its rules and dashboards use. The engine's own attributes for the
+ * event's Type and Action stay (a die's exitCode), events of other types are as the engine wrote them, and the default
+ * keeps every label, as the stock wodle did. Which keys of which event are the engine's: {@link LabelFilterTest}.
  */
 @ExtendWith(SharedKafka.class)
 class LabelsOptionTest {
@@ -35,6 +36,7 @@ class LabelsOptionTest {
         ObjectNode died = container("web-1", Map.of("com.docker.compose.project", "shop",
                 "com.docker.compose.service", "web", "team", "payments", "x-chosen-by-anyone-1", "v",
                 "exitCode", "137"));
+        died.put("status", "die").put("Action", "die");
         ObjectNode network = TestRecords.containerEvent("ignored", T + 1);
         network.put("Type", "network").put("Action", "connect").remove(List.of("status", "id", "from"));
         ((ObjectNode) network.path("Actor")).putObject("Attributes").put("container", "c0ffee").put("name", "bridge")

@@ -1,0 +1,146 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EventIdentity;
+import io.dwb.schemas.StandIn;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --labels} without a broker: the alert an {@link AlertTrimmer} makes of one event. What the engine sets itself
+ * depends on the event's Type and Action ({@link EngineAttributes}); in a container's events, a key named as a volume's
+ * or a network's attribute ({@code driver}, {@code container}, {@code type}, ...) is one of its labels, and {@code
+ * --labels none} leaves it out. The broker-level test is {@code LabelsOptionTest}.
+ */
+class LabelFilterTest {
+    private static final long T = 1_764_000_000_000_000_001L;
+    private static final HostRef HOST = new HostRef("h", "h-id");
+    /** Labels named as the engine's attributes of other types' events (volume, network). */
+    private static final Map<String, String> OTHER_TYPES_NAMES = Map.of("driver", "{\"a\":1}", "destination", "/etc",
+            "type", "overlay", "path", "/secret", "container", "c0ffee");
+
+    @Test
+    void noneLeavesOutOfAContainersEventItsLabelsNamedAsOtherTypesAttributes() {
+        TreeMap<String, String> labels = new TreeMap<>(OTHER_TYPES_NAMES);
+        labels.put("com.example.secret", "s3cr3t");
+        ObjectNode started = container("start", labels, Map.of());
+
+        assertThat(attributes(alert(started, LabelFilter.NONE)).fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("image", "name");
+        assertThat(attributes(alert(started, LabelFilter.NONE)).path("name").asText()).isEqualTo("web-1");
+    }
+
+    @Test
+    void noneKeepsWhatTheEngineSetsForTheAction() {
+        ObjectNode died = container("die", OTHER_TYPES_NAMES, Map.of("exitCode", "137", "execDuration", "12"));
+        assertThat(attributes(alert(died, LabelFilter.NONE)).fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("image", "name", "exitCode", "execDuration");
+
+        ObjectNode exec = container("exec_start: sh -c id", OTHER_TYPES_NAMES, Map.of("execID", "e1"));
+        assertThat(attributes(alert(exec, LabelFilter.NONE)).fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("image", "name", "execID");
+
+        ObjectNode killed = container("kill", OTHER_TYPES_NAMES, Map.of("signal", "15"));
+        assertThat(attributes(alert(killed, LabelFilter.NONE)).fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("image", "name", "signal");
+    }
+
+    @Test
+    void aLabelNamedAsAnotherActionsAttributeIsALabel() {
+        ObjectNode started = container("start", Map.of("exitCode", "0", "signal", "9"), Map.of());
+        assertThat(attributes(alert(started, LabelFilter.NONE)).fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("image", "name");
+    }
+
+    @Test
+    void anAllowListKeepsTheLabelsItNamesWhateverTheirName() {
+        ObjectNode started = container("start", OTHER_TYPES_NAMES, Map.of());
+        assertThat(attributes(alert(started, LabelFilter.parse("driver, team"))).fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("image", "name", "driver");
+    }
+
+    @Test
+    void volumeAndNetworkEventsAreLeftAsTheEngineWroteThem() {
+        ObjectNode created = event("volume", "create");
+        ((ObjectNode) created.get("Actor")).putObject("Attributes").put("driver", "local");
+        assertThat(alert(created, LabelFilter.NONE).get("docker")).isEqualTo(created);
+
+        ObjectNode connected = event("network", "connect");
+        ((ObjectNode) connected.get("Actor")).putObject("Attributes").put("container", "c0ffee").put("name", "bridge")
+                .put("type", "bridge");
+        assertThat(alert(connected, LabelFilter.NONE).get("docker")).isEqualTo(connected);
+    }
+
+    @Test
+    void anImagesEventKeepsItsNameAndAPruneItsReclaimedSpace() {
+        ObjectNode tagged = event("image", "tag");
+        ((ObjectNode) tagged.get("Actor")).putObject("Attributes").put("image", "a label").put("name", "web:1")
+                .put("org.opencontainers.image.source", "x");
+        assertThat(attributes(alert(tagged, LabelFilter.NONE)).fieldNames()).toIterable()
+                .containsExactly("name");
+
+        for (String type : new String[] {"container", "image"}) {
+            ObjectNode pruned = event(type, "prune");
+            ((ObjectNode) pruned.get("Actor")).putObject("Attributes").put("reclaimed", "1024");
+            assertThat(alert(pruned, LabelFilter.NONE).get("docker")).as(type).isEqualTo(pruned);
+        }
+    }
+
+    @Test
+    void aStandInKeepsTheNameAndImageTheListenerKept() {
+        ObjectNode standIn = ContractJson.read(StandIn.of(
+                new EventIdentity(String.valueOf(T), T, "container", "start", "c0ffee"),
+                String.valueOf(T / 1_000_000_000L), new StandIn.Names("web-1", "local/busybox:1"), 2_000_000),
+                ObjectNode.class);
+        ObjectNode alert = alert(standIn, LabelFilter.NONE);
+        assertThat(alert.get("docker")).isEqualTo(standIn);
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+    }
+
+    @Test
+    void everyContainerOrImageAttributeOfTheEngineIsOneWazuhFieldOrderPutsFirst() {
+        for (EngineAttributes type : EngineAttributes.values()) {
+            for (String name : type.all()) {
+                if (!name.equals("reclaimed")) { // a prune event's only attribute: no label to come before it
+                    assertThat(WazuhFieldOrder.engineAttribute(name)).as(name).isTrue();
+                }
+            }
+        }
+    }
+
+    /** A container event of {@code action}, its attributes sorted as the engine writes them. */
+    private static ObjectNode container(String action, Map<String, String> labels, Map<String, String> own) {
+        ObjectNode event = event("container", action);
+        TreeMap<String, String> attributes = new TreeMap<>(labels);
+        attributes.putAll(own);
+        attributes.put("image", "local/busybox:1");
+        attributes.put("name", "web-1");
+        ObjectNode sorted = ((ObjectNode) event.get("Actor")).putObject("Attributes");
+        attributes.forEach(sorted::put);
+        return event;
+    }
+
+    private static ObjectNode event(String type, String action) {
+        ObjectNode event = ContractJson.MAPPER.createObjectNode();
+        event.put("Type", type).put("Action", action);
+        event.putObject("Actor").put("ID", "c0ffee");
+        event.put("scope", "local").put("time", T / 1_000_000_000L).put("timeNano", T);
+        return event;
+    }
+
+    private static ObjectNode alert(ObjectNode event, LabelFilter labels) {
+        byte[] value = ContractJson.write(event);
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), labels)
+                .datagram(new Classified.Event(value, event, HOST, "id"), Map.of(), false).orElseThrow();
+        return TestRecords.alert(fitted.datagram());
+    }
+
+    private static JsonNode attributes(ObjectNode alert) {
+        return alert.path("docker").path("Actor").path("Attributes");
+    }
+}
