@@ -574,9 +574,16 @@ public final class AlertPipeline {
      * The events topic's partition count now, and the partitions this forwarder is assigned (see {@link
      * SilentHostWatch#partitionCount}).
      */
-    public void partitionCount(int count, Set<Integer> assigned) {
+    public void partitionCount(int count, Set<Integer> assigned, long nowNanos) {
         if (mode instanceof Mode.Live live) {
-            live.silentHosts().partitionCount(count, assigned);
+            live.silentHosts().partitionCount(count, assigned, nowNanos);
+        }
+    }
+
+    /** A rebalance ended: a partition count seen before it is reflected in the assignment. */
+    public void rebalanced() {
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().rebalanced();
         }
     }
 

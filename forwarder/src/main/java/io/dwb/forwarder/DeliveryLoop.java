@@ -892,7 +892,7 @@ public final class DeliveryLoop {
             if (!assignment.isEmpty()) {
                 Set<Integer> mine = new HashSet<>();
                 assignment.forEach(tp -> mine.add(tp.partition()));
-                pipeline.partitionCount(partitionCount(live.topic()), mine);
+                pipeline.partitionCount(partitionCount(live.topic()), mine, now);
             }
         }
         for (TopicPartition tp : assignment) {
@@ -1021,11 +1021,17 @@ public final class DeliveryLoop {
             log.warn("partitions lost (their records will be delivered by their new owner): {}", lost);
         }
 
+        /**
+         * Called at the end of every rebalance with the cooperative protocol, even with nothing added: a partition
+         * count the metadata showed before it is now reflected in the assignment ({@link
+         * SilentHostWatch#partitionCount}).
+         */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
             if (!assigned.isEmpty()) {
                 log.info("partitions assigned: {}", assigned);
             }
+            pipeline.rebalanced();
             place(liveStart, assigned);
         }
 

@@ -111,6 +111,25 @@ public final class SilentHostWatch {
     /** The partitions of the topic this forwarder is assigned, as of the last {@link #partitionCount}. */
     private Set<Integer> assigned = Set.of();
     /**
+     * A new partition count the metadata shows and the assignment may not reflect yet (0: none): the rebalance that
+     * assigns the new partitions comes after it. Until then its moving hosts are kept, not judged ({@link #moving}).
+     */
+    private int pendingCount;
+    /** The counts seen before {@link #pendingCount} not applied yet: {@link #partitionCount} and any in between. */
+    private final Set<Integer> pendingEarlier = new HashSet<>();
+    /** The count seen just before {@link #pendingCount}: an assigned partition at or past it reflects the change. */
+    private int pendingFrom;
+    private long pendingSinceNanos;
+    /** A rebalance ended ({@link #rebalanced}) since {@link #pendingCount} was seen. */
+    private boolean rebalancedSincePending;
+    /**
+     * How long a new partition count waits, at most, for the assignment to reflect it. The group's leader sees it at
+     * its next metadata refresh (the forwarder's {@code metadata.max.age.ms}, 30 s unless set; Kafka's default is
+     * 5 min) and the rebalance follows; a forwarder whose own metadata showed it only after that rebalance, and that
+     * was given none of the new partitions, hears of no further one.
+     */
+    static final long PENDING_COUNT_NANOS = Duration.ofMinutes(5).toNanos();
+    /**
      * Partitions whose previous owner's last heartbeats are being re-read, their hosts not judged yet, with what
      * that owner's last commit said ({@link WatchHandover.Mark}).
      */
@@ -364,6 +383,9 @@ public final class SilentHostWatch {
             if (handingOver.containsKey(w.partition)) {
                 continue; // judged once its previous owner's last heartbeats are read (handedOver)
             }
+            if (moving(w)) {
+                continue; // judged, or forgotten, once the assignment reflects the new partition count
+            }
             long quiet = partitionTime(w.partition).at(nowNanos) - w.heardAtNanos;
             if (w.reported && quiet > FORGET_AFTER_NANOS) {
                 it.remove();
@@ -395,22 +417,63 @@ public final class SilentHostWatch {
     }
 
     /**
-     * The topic's partition count as the consumer's metadata says now. When it changed (partitions were added), each
-     * host whose key the default partitioner now puts in another partition than the one it was watched in, and put
-     * there before, has moved: forgotten (the new partition's owner watches it from its next heartbeat). Else its
+     * The topic's partition count as the consumer's metadata says now, and the partitions this forwarder is assigned
+     * now. When it changed (partitions were added), each host whose key the default partitioner now puts in another
+     * partition than the one it was watched in, and put there before, has moved: forgotten when that partition is
+     * another forwarder's (its owner watches it from its next heartbeat), followed when it is this one's. Else its
      * heartbeats stopped in the old partition, which went on with the other hosts: reported silent, and never back,
      * by the forwarder owning it while another heard it. A host watched where the partitioner never put it (written
      * with a partitioner of its own) stays.
+     *
+     * <p>The metadata shows the new count before the rebalance that assigns the new partitions (in a classic group
+     * only the leader rebalances on it, at its own metadata refresh; a lone forwarder a rejoin later): judged against
+     * the assignment of that moment, a host moving to a partition this forwarder was about to be given was forgotten,
+     * and got no {@code host-back} there. So the count is applied once the assignment reflects it: after a rebalance
+     * ended ({@link #rebalanced}) since it was seen, when a partition at or past the count before is assigned, or
+     * after {@link #PENDING_COUNT_NANOS}. Meanwhile the hosts that would move to a partition not assigned here are kept
+     * but not judged, as during a hand-over.
      */
-    public void partitionCount(int count, Set<Integer> assigned) {
+    public void partitionCount(int count, Set<Integer> assigned, long nowNanos) {
         this.assigned = Set.copyOf(assigned);
-        if (count <= 0 || count == partitionCount) {
-            return;
+        int latest = pendingCount > 0 ? pendingCount : partitionCount;
+        if (count > 0 && count != latest) {
+            if (partitionCount == 0) {
+                partitionCount = count; // the first count known: no host was placed under another yet
+                return;
+            }
+            if (pendingCount > 0) {
+                pendingEarlier.add(pendingCount);
+            }
+            pendingEarlier.add(partitionCount);
+            pendingFrom = latest;
+            pendingCount = count;
+            pendingSinceNanos = nowNanos;
+            rebalancedSincePending = false;
         }
-        if (partitionCount > 0) {
-            earlierCounts.add(partitionCount);
+        if (pendingCount > 0 && (rebalancedSincePending || nowNanos - pendingSinceNanos >= PENDING_COUNT_NANOS
+                || this.assigned.stream().anyMatch(p -> p >= pendingFrom))) {
+            applyPendingCount();
         }
-        partitionCount = count;
+    }
+
+    /**
+     * A rebalance ended (the consumer's {@code onPartitionsAssigned}, called at the end of each one with the
+     * cooperative protocol, even with nothing added): a partition count seen before it is reflected in the
+     * assignment, applied at the next {@link #partitionCount}.
+     */
+    public void rebalanced() {
+        if (pendingCount > 0) {
+            rebalancedSincePending = true;
+        }
+    }
+
+    private void applyPendingCount() {
+        earlierCounts.addAll(pendingEarlier);
+        earlierCounts.remove(pendingCount);
+        pendingEarlier.clear();
+        partitionCount = pendingCount;
+        pendingCount = 0;
+        rebalancedSincePending = false;
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
             if (movedAway(w.keyHash, w.partition)) {
@@ -427,12 +490,30 @@ public final class SilentHostWatch {
      * there, and the watch follows it: its {@code host-back} too).
      */
     private boolean movedAway(int keyHash, int partition) {
-        if (keyHash < 0 || earlierCounts.isEmpty() || keyHash % partitionCount == partition
-                || assigned.contains(keyHash % partitionCount)) {
+        return movesAway(keyHash, partition, partitionCount, earlierCounts);
+    }
+
+    /**
+     * Whether {@code w} moves, under a partition count not applied yet, to a partition not assigned here now: kept
+     * until the assignment reflects the count, not judged meanwhile (its heartbeats may have gone on in its new
+     * partition, or be about to: the rebalance may give this forwarder that partition).
+     */
+    private boolean moving(Watched w) {
+        if (pendingCount == 0) {
             return false;
         }
-        for (int earlier : earlierCounts) {
-            if (keyHash % earlier == partition) {
+        if (movesAway(w.keyHash, w.partition, pendingCount, pendingEarlier)) {
+            return true;
+        }
+        return movesAway(w.keyHash, w.partition, pendingCount, earlierCounts);
+    }
+
+    private boolean movesAway(int keyHash, int partition, int count, Set<Integer> earlier) {
+        if (keyHash < 0 || earlier.isEmpty() || keyHash % count == partition || assigned.contains(keyHash % count)) {
+            return false;
+        }
+        for (int c : earlier) {
+            if (keyHash % c == partition) {
                 return true;
             }
         }

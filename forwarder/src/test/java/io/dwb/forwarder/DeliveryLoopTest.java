@@ -55,6 +55,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -1921,6 +1922,43 @@ class DeliveryLoopTest {
     }
 
     /**
+     * Partitions added to the events topic: the consumer's metadata shows the new count before the rebalance that
+     * assigns the new partitions (a non-leader of a classic group sees it up to a metadata refresh before the leader
+     * does; a lone forwarder, a rejoin before). A host reported silent whose key maps under the new count to a
+     * partition this forwarder is about to own was forgotten at the first check of the new count, against the
+     * assignment as it stood: its heartbeat in its new partition, once assigned, made no {@code host-back}.
+     */
+    @Test
+    void aHostSilentBeforePartitionsWereAddedIsSaidBackInItsNewPartitionAssignedAfterTheCountWasSeen() {
+        SilentHostWatch watch = new SilentHostWatch();
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                deadLetters, this::wallMillis), watch);
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P0, P1);
+        String host = "A"; // murmur2 of its key: partition 0 of 2, partition 2 of 4
+        assertThat(io.dwb.schemas.HostPartition.of(host.getBytes(StandardCharsets.UTF_8), 2)).isZero();
+        assertThat(io.dwb.schemas.HostPartition.of(host.getBytes(StandardCharsets.UTF_8), 4)).isEqualTo(2);
+        consumer.updatePartitions(TOPIC, partitionInfos(2));
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0, host));
+        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L));
+        round(loop);
+        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
+        assertThat(hostAlerts()).containsExactly("silent-host host-A");
+
+        consumer.updatePartitions(TOPIC, partitionInfos(4)); // the metadata shows the new count first
+        runFor(loop, TimeUnit.SECONDS.toNanos(1)); // a round, its check of the count included
+        consumer.rebalance(List.of(P0, P1, P2, P3)); // then the rebalance gives this forwarder the new ones
+        consumer.addRecord(heartbeat(P2, 0, t0 + 10 * HEARTBEAT_INTERVAL.toNanos(), host));
+        consumer.updateEndOffsets(Map.of(P2, 1L, P3, 0L));
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+
+        assertThat(hostAlerts()).containsExactly("silent-host host-A", "host-back host-A");
+        assertThat(watch.moved()).as("it moved to this forwarder's partition: followed, not forgotten").isZero();
+        assertThat(watch.watched()).isEqualTo(1);
+    }
+
+    /**
      * A partition found caught up (lag 0) before its first record was delivered, as a quiet one is after a restart or
      * a rebalance, and a new one always: its time counted the clock from 0, below any record's time, so its hosts
      * were never reported silent (none in ten minutes after its one host's last heartbeat).
@@ -2373,6 +2411,15 @@ class DeliveryLoopTest {
             round(loop);
         }
         assertThat(hostAlerts()).containsExactly("silent-host host-h1");
+    }
+
+    /** The events topic's partitions, as the consumer's metadata lists them. */
+    private static List<PartitionInfo> partitionInfos(int count) {
+        List<PartitionInfo> infos = new ArrayList<>();
+        for (int p = 0; p < count; p++) {
+            infos.add(new PartitionInfo(TOPIC, p, null, null, null));
+        }
+        return infos;
     }
 
     /** The silent-host and host-back alerts sent, as "event host". */

@@ -717,11 +717,14 @@ class SilentHostWatchTest {
         for (int h = 0; h < 40; h++) {
             hosts.add(new HostRef("h" + h, "H" + h));
         }
-        watch.partitionCount(1, Set.of(0));
+        watch.partitionCount(1, Set.of(0), 0);
         for (HostRef host : hosts) {
             watch.heartbeat(0, host, hash(host), 30, T0, 0);
         }
-        watch.partitionCount(4, Set.of(0)); // three partitions added, another forwarder's; this one keeps 0
+        watch.partitionCount(4, Set.of(0), 0); // three partitions added; the rebalance assigning them is to come
+        assertThat(watch.watched()).as("not before the assignment reflects the count").isEqualTo(hosts.size());
+        watch.rebalanced(); // they went to another forwarder; this one keeps 0
+        watch.partitionCount(4, Set.of(0), S);
         List<HostRef> stayed = hosts.stream().filter(h -> hash(h) % 4 == 0).toList();
         assertThat(stayed).hasSizeBetween(1, 39);
         assertThat(watch.watched()).isEqualTo(stayed.size());
@@ -747,13 +750,13 @@ class SilentHostWatchTest {
     @Test
     void aHostThatMovedToAPartitionOfThisForwarderStaysWatchedAndComesBackThere() {
         assertThat(hash(A) % 4).isEqualTo(2);
-        watch.partitionCount(1, Set.of(0));
+        watch.partitionCount(1, Set.of(0), 0);
         watch.heartbeat(0, A, hash(A), 30, T0, 0);
         for (long t = 0; t <= 100; t += 25) {
             watch.heartbeat(0, B, hash(B), 30, T0 + t * S, 0); // A silent
         }
         assertThat(watch.newlySilent(0)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
-        watch.partitionCount(4, Set.of(0, 1, 2, 3));
+        watch.partitionCount(4, Set.of(0, 1, 2, 3), 0);
         assertThat(watch.watched()).isEqualTo(2);
         assertThat(watch.heartbeat(0, A, hash(A), 30, T0 + 110 * S, 0)).as("heard where it was, still watched")
                 .isNotNull();
@@ -763,16 +766,84 @@ class SilentHostWatchTest {
 
     @Test
     void aHostInAPartitionTheDefaultPartitionerNeverGaveItStaysWatchedWhenPartitionsAreAdded() {
-        watch.partitionCount(2, Set.of(1));
+        watch.partitionCount(2, Set.of(1), 0);
         assertThat(hash(A) % 2).isZero();
         assertThat(hash(A) % 4).isEqualTo(2);
         int elsewhere = 1; // its listener's own partitioner put it there
         watch.heartbeat(elsewhere, A, hash(A), 30, T0, 0);
-        watch.partitionCount(4, Set.of(1));
+        watch.partitionCount(4, Set.of(1), 0);
+        watch.rebalanced();
+        watch.partitionCount(4, Set.of(1), S);
         assertThat(watch.watched()).isEqualTo(1);
         assertThat(watch.moved()).isZero();
         watch.live(elsewhere, true, 0);
         assertThat(watch.newlySilent(100 * S)).extracting(SilentHostWatch.Silent::host).containsExactly(A);
+    }
+
+    /**
+     * The metadata shows the new count before the rebalance that assigns the new partitions (in a classic group only
+     * the leader rebalances on it, at its own metadata refresh: up to 30 s later). A host moving to a new partition
+     * was forgotten against the assignment of that moment, though the rebalance gave this forwarder its partition:
+     * reported silent before, it got no host-back there; silent and not reported yet, it was never reported. It is
+     * kept, not judged, until the assignment reflects the count, then followed, or forgotten.
+     */
+    @Test
+    void aHostMovingWhenPartitionsAreAddedIsKeptUnjudgedUntilTheRebalanceThenFollowedOrForgotten() {
+        assertThat(hash(A) % 4).isEqualTo(2);
+        assertThat(hash(B) % 4).isZero();
+        for (Set<Integer> given : List.of(Set.of(0, 1, 2, 3), Set.of(0, 1))) {
+            SilentHostWatch watch = new SilentHostWatch();
+            watch.partitionCount(2, Set.of(0, 1), 0);
+            watch.heartbeat(0, A, hash(A), 30, T0, 0);
+            watch.heartbeat(0, B, hash(B), 30, T0, 0);
+            watch.live(0, true, 0);
+            watch.partitionCount(4, Set.of(0, 1), S); // seen before the rebalance
+            assertThat(watch.newlySilent(100 * S)).as("B judged; A, moving, not yet")
+                    .extracting(SilentHostWatch.Silent::host).containsExactly(B);
+            assertThat(watch.watched()).isEqualTo(2);
+            assertThat(watch.moved()).isZero();
+
+            watch.partitionCount(4, Set.of(0, 1), 10 * S);
+            assertThat(watch.watched()).as("no rebalance yet").isEqualTo(2);
+            watch.rebalanced();
+            watch.partitionCount(4, given, 11 * S);
+            if (given.contains(2)) {
+                assertThat(watch.moved()).isZero();
+                assertThat(watch.newlySilent(101 * S)).as("its new partition is this forwarder's: judged again")
+                        .extracting(SilentHostWatch.Silent::host).containsExactly(A);
+                assertThat(watch.heartbeat(2, A, hash(A), 30, T0 + 200 * S, 101 * S)).as("and back there")
+                        .isNotNull();
+            } else {
+                assertThat(watch.moved()).isEqualTo(1);
+                assertThat(watch.watched()).isEqualTo(1);
+                assertThat(watch.newlySilent(1000 * S)).as("another forwarder's: forgotten, never judged").isEmpty();
+            }
+        }
+    }
+
+    /**
+     * A forwarder whose metadata shows the new count only after the rebalance that gave the new partitions to others
+     * hears of no further rebalance: the count is applied after {@link SilentHostWatch#PENDING_COUNT_NANOS}. One given
+     * a new partition applies it at once.
+     */
+    @Test
+    void aNewPartitionCountIsAppliedWhenANewPartitionIsAssignedOrAfterItsBoundWithoutARebalance() {
+        watch.partitionCount(2, Set.of(0), 0);
+        watch.heartbeat(0, A, hash(A), 30, T0, 0);
+        watch.partitionCount(4, Set.of(0), S);
+        watch.partitionCount(4, Set.of(0), S + SilentHostWatch.PENDING_COUNT_NANOS - 1);
+        assertThat(watch.moved()).isZero();
+        watch.partitionCount(4, Set.of(0), S + SilentHostWatch.PENDING_COUNT_NANOS);
+        assertThat(watch.moved()).isEqualTo(1);
+
+        SilentHostWatch given = new SilentHostWatch();
+        given.partitionCount(2, Set.of(0), 0);
+        given.heartbeat(0, A, hash(A), 30, T0, 0);
+        given.heartbeat(0, B, hash(B), 30, T0, 0);
+        given.partitionCount(4, Set.of(0), S);
+        given.partitionCount(4, Set.of(0, 3), 2 * S); // a partition past the count before: the assignment has it
+        assertThat(given.moved()).as("A's partition 2 is another forwarder's").isEqualTo(1);
+        assertThat(given.watched()).isEqualTo(1);
     }
 
     private static int hash(HostRef host) {
