@@ -171,9 +171,6 @@ public final class TransactionalPublisher implements AutoCloseable {
         // finds the coordinator, then retries its request once the coordinator's connection is up, which waited the
         // whole backoff, a tenth of the listener's start on every restart.
         p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "10");
-        // 30 s instead of 5 min: partitions added to the events topic are learnt that much sooner, so the host's
-        // records leave its old partition, where the forwarder owning it stops watching it, within 30 s of it.
-        p.putIfAbsent(ProducerConfig.METADATA_MAX_AGE_CONFIG, "30000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return p;
