@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads a host's last committed checkpoint from the compacted checkpoints topic (read_committed, so a checkpoint
  * of an aborted transaction never counts). Only the partition the host's key maps to is read (the producer's
- * default partitioner: murmur2 of the key), backwards from its end in steps of {@value #STEP} records, stopping at
+ * default partitioner: murmur2 of the key), backwards from its end in steps of {@value #STEP} offsets, stopping at
  * the newest step that holds one of the host's checkpoints. So a lookup reads the records of that partition written
- * after the host's newest checkpoint, rounded up to a step: the host's partition share of other hosts' recent
- * checkpoints, which compaction (and the topic's hourly segments) keeps to about one record per host of the
- * partition plus the last hour's. A host without a checkpoint reads its whole partition, as bounded.
+ * after the host's newest checkpoint, rounded up to a step; a listener's checkpoint takes two offsets (its record and
+ * its transaction's commit marker), and compaction keeps offsets (a step of compacted offsets holds few records, and
+ * still costs a fetch). A running listener writes its checkpoint at least every {@link Uncommitted#REWRITE_AFTER}
+ * (and again after a start), so its newest is within what the partition took in that time and a heartbeat interval;
+ * a listener stopped longer reads everything the partition took since, and a host without a checkpoint its whole
+ * partition.
  *
  * <p>Read committed, a partition ends at its last stable offset: the first offset of the oldest transaction still
  * open on it. Hundreds of hosts share a partition, and a listener killed between sending its checkpoint and

@@ -263,7 +263,7 @@ final class TransactionPump {
         long commitStart = nanoClock.getAsLong();
         int records = publisher.sent();
         long opened = publisher.openedNanos();
-        TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.committing(n));
+        TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.committing(n, commitStart));
         long committed = nanoClock.getAsLong();
         budget.committed(records, committed - opened);
         metrics.transaction(committed - commitStart, steps);

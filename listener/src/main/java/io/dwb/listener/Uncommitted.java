@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,7 +15,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * loses nothing the listener had read, however far the engine has moved on meanwhile (it replays only its last 256
  * events). Heartbeats are not kept: the next one says the same. Also the checkpoints: the committed one (where a
  * restart resumes) and the pending one (the last held event that has a time: where the next subscription resumes),
- * with the ids of the events published just before it ({@link RecentlyPublished}).
+ * with the ids of the events published just before it ({@link RecentlyPublished}). A checkpoint not written for
+ * {@link #REWRITE_AFTER} is written again, unchanged, by the next commit that moves nothing (a heartbeat's).
  * The events' bytes stay counted in the {@link EventQueue}'s byte bound until committed or dropped, which is what
  * bounds it. Outlives one producer; not thread-safe: the publishing thread owns it.
  */
@@ -50,6 +52,21 @@ final class Uncommitted {
     /** The outcome of {@link #reconcile} and what it took off (published by the late commit, or dropped). */
     record Reconciliation(Reconciled outcome, Taken taken) {}
 
+    /**
+     * How long the checkpoint may go unwritten: a commit that moves nothing (a heartbeat's transaction, a gap's)
+     * writes it again, the same record, once this long has passed since this process last committed it, and at its
+     * first such commit when it found it at start (or after another listener moved it) rather than wrote it. A
+     * lookup reads its host's checkpoint partition back from the end until it meets the host's newest checkpoint:
+     * that of a quiet host, written only when an event moved it, sat behind everything the partition's other hosts
+     * wrote since (hours of a fleet's checkpoints, or days of compacted offsets), read at every start and after every
+     * Kafka failure, by every quiet listener of a fleet at once after an outage. Written again, it is never further
+     * back than what the partition takes in this interval and a heartbeat interval. Shorter costs more records (one
+     * per idle host per interval: at 10,000 hosts about 33 a second, a tenth of their heartbeats), longer makes
+     * lookups longer; 5 minutes keeps both small.
+     */
+    static final Duration REWRITE_AFTER = Duration.ofMinutes(5);
+    private static final long REWRITE_AFTER_NANOS = REWRITE_AFTER.toNanos();
+
     private final List<Held> held = new ArrayList<>();
     private final List<Held> heldView = Collections.unmodifiableList(held);
     private Checkpoint committed;
@@ -63,6 +80,14 @@ final class Uncommitted {
     private int inCommit;
     private Checkpoint commitCheckpoint;
     private Checkpoint commitWriting;
+    /** The monotonic clock when the commit being attempted began. */
+    private long commitNanos;
+    /**
+     * The monotonic clock when this process last committed {@link #written} (the commit's start), when {@link
+     * #writtenAtKnown}; not known for one found in Kafka (at start, or moved by another listener).
+     */
+    private long writtenAtNanos;
+    private boolean writtenAtKnown;
     private final RecentlyPublished recent;
 
     /** @param committed null when no checkpoint was committed yet */
@@ -121,34 +146,50 @@ final class Uncommitted {
     }
 
     /**
-     * A commit of the first {@code n} records held is about to be attempted; returns the checkpoint record it carries,
-     * null when no event moved the checkpoint since the last commit. With everything held in it, the pending
-     * checkpoint, with the recent events of all that was published. With fewer (the first part of what a failed
-     * transaction held, {@link TransactionBudget}), that of its last event with a time, with the recent events up to
-     * that one: what a start from it needs, were the rest never committed.
+     * A commit of the first {@code n} records held is about to be attempted at {@code nowNanos} (the monotonic
+     * clock); returns the checkpoint record it carries, null when no event moved the checkpoint since the last commit
+     * and it was written less than {@link #REWRITE_AFTER} ago. With everything held in it, the pending checkpoint,
+     * with the recent events of all that was published. With fewer (the first part of what a failed transaction
+     * held, {@link TransactionBudget}), that of its last event with a time, with the recent events up to that one:
+     * what a start from it needs, were the rest never committed. When nothing moved it and it is due again, the last
+     * checkpoint written (or found), exactly: the committed one, never the pending one.
      */
-    Checkpoint committing(int n) {
+    Checkpoint committing(int n, long nowNanos) {
         inCommit = n;
+        commitNanos = nowNanos;
         if (n == held.size()) {
             commitCheckpoint = pending;
             commitWriting = Objects.equals(pending, committed) ? null
                     : new Checkpoint(pending.timeNano(), pending.eventId(), recent.snapshot());
-            return commitWriting;
-        }
-        RecentlyPublished upTo = new RecentlyPublished(written);
-        Checkpoint last = written == null ? null : written.position();
-        for (Held h : held.subList(0, n)) {
-            if (h.recentId() != null) {
-                upTo.add(h.timeNano(), h.recentId());
+        } else {
+            RecentlyPublished upTo = new RecentlyPublished(written);
+            Checkpoint last = written == null ? null : written.position();
+            for (Held h : held.subList(0, n)) {
+                if (h.recentId() != null) {
+                    upTo.add(h.timeNano(), h.recentId());
+                }
+                if (h.checkpoint() != null) {
+                    last = h.checkpoint();
+                }
             }
-            if (h.checkpoint() != null) {
-                last = h.checkpoint();
-            }
+            commitCheckpoint = last;
+            commitWriting = last == null || Objects.equals(last, committed) ? null
+                    : new Checkpoint(last.timeNano(), last.eventId(), upTo.snapshot());
         }
-        commitCheckpoint = last;
-        commitWriting = last == null || Objects.equals(last, committed) ? null
-                : new Checkpoint(last.timeNano(), last.eventId(), upTo.snapshot());
+        if (commitWriting == null && rewriteDue(nowNanos)) {
+            commitWriting = written;
+        }
         return commitWriting;
+    }
+
+    /**
+     * The commit being attempted moves nothing, and the committed checkpoint was last written {@link #REWRITE_AFTER}
+     * ago or by someone else ({@link #written} is it: the same position; its recent events as they were written).
+     */
+    private boolean rewriteDue(long nowNanos) {
+        return committed != null && written != null && committed.equals(commitCheckpoint)
+                && committed.equals(written.position())
+                && (!writtenAtKnown || nowNanos - writtenAtNanos >= REWRITE_AFTER_NANOS);
     }
 
     /** The commit went through: its checkpoint is now where a restart resumes. */
@@ -156,7 +197,7 @@ final class Uncommitted {
         Taken taken = take(inCommit);
         committed = commitCheckpoint;
         if (commitWriting != null) {
-            written = commitWriting;
+            writtenBy(commitWriting);
         }
         inCommit = 0;
         commitWriting = null;
@@ -181,17 +222,25 @@ final class Uncommitted {
         } else if (inCommit > 0 && Objects.equals(stored, commitCheckpoint)) {
             r = new Reconciliation(Reconciled.COMMITTED_LATE, take(inCommit));
             committed = stored;
-            written = commitWriting;
+            writtenBy(commitWriting); // not null: it moved the checkpoint
         } else {
             r = new Reconciliation(Reconciled.DROPPED, take(held.size()));
             committed = stored;
             written = found;
+            writtenAtKnown = false; // by another listener, or found at start: written again by the next idle commit
             pending = stored;
             recent.reset(found);
         }
         inCommit = 0;
         commitWriting = null;
         return r;
+    }
+
+    /** The commit being attempted, which wrote {@code checkpoint}, went through. */
+    private void writtenBy(Checkpoint checkpoint) {
+        written = checkpoint;
+        writtenAtNanos = commitNanos;
+        writtenAtKnown = true;
     }
 
     private Taken take(int n) {

@@ -3,11 +3,17 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -107,6 +113,69 @@ class IdleListenerTest {
             if (!engineClosed) {
                 engine.close();
             }
+        }
+    }
+
+    /**
+     * A quiet host's checkpoint, written once by its one event, then 5,000 checkpoints of other hosts in its partition
+     * (a fleet's, for a while): its lookup read them all back, and did so again at every start and after every Kafka
+     * failure, as long as the host stayed quiet. Started again, the idle listener writes the checkpoint it found again,
+     * unchanged, with its first heartbeat: the next lookup reads one step, and finds the same checkpoint.
+     */
+    @Test
+    void aQuietHostsCheckpointFoundBehindOtherHostsIsWrittenAgainSoTheNextLookupReadsOneStep(
+            SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        int others = 5_000;
+        try (ScriptedEngine engine = oneEvent()) {
+            try (JavaProcess first = listener.start("--docker-host", engine.dockerHost(), "--heartbeat-interval",
+                    "1h")) {
+                ListenerProcess.awaitConnected(first, 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> lookup(broker, listener).checkpoint().isPresent());
+                assertThat(first.terminate(Duration.ofSeconds(15))).as("SIGTERM exits 0").isZero();
+            }
+            CheckpointStore.Lookup written = lookup(broker, listener);
+            try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+                for (int h = 0; h < others; h++) {
+                    Checkpoint theirs = new Checkpoint(1_700_000_000_000_000_000L + h, String.format("%032x", h));
+                    producer.send(new ProducerRecord<>(listener.checkpointTopic, written.partition().partition(),
+                            HostIdentity.fromHostName("other-" + h).id().getBytes(StandardCharsets.UTF_8),
+                            ContractJson.write(theirs)));
+                }
+            }
+            CheckpointStore.Lookup behind = lookup(broker, listener);
+            assertThat(behind.checkpoint()).isEqualTo(written.checkpoint());
+            assertThat(behind.recordsRead()).as("everything written after it: three steps")
+                    .isGreaterThan(others);
+
+            try (JavaProcess second = listener.start("--docker-host", engine.dockerHost(), "--heartbeat-interval",
+                    "1h")) {
+                ListenerProcess.awaitConnected(second, 1);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(lookup(broker, listener)
+                        .recordsRead()).as("written again at the end").isLessThanOrEqualTo(CheckpointStore.STEP));
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(second.output())
+                        .contains("resumed: the engine replayed the checkpointed event, continuity proven"));
+                assertThat(second.terminate(Duration.ofSeconds(15))).as("SIGTERM exits 0").isZero();
+            }
+            CheckpointStore.Lookup after = lookup(broker, listener);
+            assertThat(after.checkpoint()).as("the same checkpoint, its recent events too")
+                    .isEqualTo(written.checkpoint());
+            assertThat(after.checkpoint().orElseThrow().recent()).isNotNull();
+            assertThat(after.recordsRead()).isLessThanOrEqualTo(CheckpointStore.STEP);
+            byte[] own = listener.identity().id().getBytes(StandardCharsets.UTF_8);
+            assertThat(broker.readAll(listener.checkpointTopic)).filteredOn(r -> Arrays.equals(r.key(), own))
+                    .as("the first run's, and the second's at its start only (not at its stop)").hasSize(2);
+            TopicView topic = TopicView.read(broker, listener.topic);
+            assertThat(topic.events()).as("the replayed event is not published again").hasSize(1);
+            assertThat(topic.ofKind("gap")).isEmpty();
+        }
+    }
+
+    private static CheckpointStore.Lookup lookup(SharedKafka.Broker broker, ListenerProcess listener) {
+        Properties client = new Properties();
+        client.put("bootstrap.servers", broker.bootstrapServers());
+        try (CheckpointStore store = new CheckpointStore(client, listener.checkpointTopic, "idle-listener-test")) {
+            return store.lookup(listener.identity().id());
         }
     }
 

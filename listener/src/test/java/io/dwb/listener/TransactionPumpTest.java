@@ -152,6 +152,61 @@ class TransactionPumpTest {
         assertThat(kinds(producer.history())).containsExactly("event 1", "checkpoint 1", "heartbeat", "heartbeat");
     }
 
+    /**
+     * A quiet host's checkpoint, written only when an event moved it, fell behind everything the other hosts of its
+     * partition wrote since, and its listener's lookup (every start, every Kafka failure) read all that back. An idle
+     * listener writes it again, the same record, in its first heartbeat transaction once it went unwritten for
+     * {@link Uncommitted#REWRITE_AFTER}: every tenth heartbeat at 30 s, not one before.
+     */
+    @Test
+    void anIdleListenersHeartbeatTransactionWritesItsCheckpointAgainOnceItWentUnwrittenForTheInterval() {
+        assertThat(Uncommitted.REWRITE_AFTER).isEqualTo(HEARTBEAT.multipliedBy(10));
+        queue.round(event(1));
+        for (int i = 0; i < 21; i++) {
+            queue.round(); // nothing: the next heartbeat, 30 s on
+        }
+        stream.endAfter(queue);
+
+        run(null);
+
+        List<String> expected = new ArrayList<>(List.of("event 1", "checkpoint 1"));
+        for (int heartbeat = 1; heartbeat <= 21; heartbeat++) {
+            expected.add("heartbeat");
+            if (heartbeat % 10 == 0) { // 300 s, 600 s after the event's commit
+                expected.add("checkpoint 1");
+            }
+        }
+        assertThat(kinds(producer.history())).containsExactlyElementsOf(expected);
+        List<byte[]> checkpoints = producer.history().stream().filter(r -> r.topic().equals("checkpoints"))
+                .map(ProducerRecord::value).toList();
+        assertThat(checkpoints).as("the checkpoint committed, exactly, its recent events too").hasSize(3)
+                .allSatisfy(c -> assertThat(c).isEqualTo(checkpoints.get(0)));
+        assertThat(producer.commitCount()).as("in the heartbeats' own transactions: no commit more").isEqualTo(22);
+    }
+
+    /**
+     * The checkpoint a start found (when it was written is unknown: maybe long ago, behind a partition's worth of
+     * other hosts' checkpoints) is written again, as found, by the first heartbeat's transaction, not an interval
+     * later: the next start (a crash loop, a rolling restart) finds it near the end.
+     */
+    @Test
+    void theCheckpointAStartFoundIsWrittenAgainAsFoundByItsFirstHeartbeatTransaction() {
+        Checkpoint found = new Checkpoint(checkpoint(7).timeNano(), checkpoint(7).eventId(),
+                new Checkpoint.Recent(checkpoint(7).timeNano(), checkpoint(7).timeNano(),
+                        List.of(Checkpoint.Recent.idOf(checkpoint(7).eventId()))));
+        Uncommitted uncommitted = new Uncommitted(null);
+        uncommitted.reconcile(found);
+        queue.round(event(7)); // the replay proves continuity: nothing to publish
+        queue.round(); // nothing: the heartbeat
+        queue.round(); // nothing: the next one
+        stream.endAfter(queue);
+
+        pump(publisher, uncommitted).run(stream, check(uncommitted), CAUSE);
+
+        assertThat(kinds(producer.history())).containsExactly("heartbeat", "checkpoint 7", "heartbeat");
+        assertThat(ContractJson.read(producer.history().get(1).value(), Checkpoint.class)).isEqualTo(found);
+    }
+
     @Test
     void eachCommittedEventIsMeasuredFromItsEngineTimeToTheCommit() {
         queue.round(event(1), event(2), event(3));
@@ -248,7 +303,10 @@ class TransactionPumpTest {
 
         Checkpoint last = run(committed);
 
-        assertThat(kinds(producer.history())).containsExactly("gap", "state", "event 30", "checkpoint 30");
+        // The gap's transaction moves nothing: it writes again the checkpoint the start found, as the first heartbeat
+        // would have.
+        assertThat(kinds(producer.history())).containsExactly("gap", "state", "checkpoint 7", "event 30",
+                "checkpoint 30");
         assertThat(new String(producer.history().get(0).value(), StandardCharsets.UTF_8))
                 .contains("\"reason\":\"engine-restarted\"").contains("after the engine restarted")
                 .contains("\"toNano\":" + stream.openedAt);
@@ -734,7 +792,7 @@ class TransactionPumpTest {
 
         assertThat(uncommitted.reconcile(null).outcome()).isEqualTo(Uncommitted.Reconciled.CHECKPOINT_LOST);
 
-        assertThat(uncommitted.committing(0)).isNotNull().extracting(Checkpoint::position)
+        assertThat(uncommitted.committing(0, clock.get())).isNotNull().extracting(Checkpoint::position)
                 .isEqualTo(checkpoint(0));
     }
 

@@ -16,9 +16,10 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
     /** Events are keyed by host: partitions bound how many forwarders of a group share the work. */
     public static final int DEFAULT_EVENTS_PARTITIONS = 12;
     /**
-     * Checkpoints are keyed by host and a listener reads only its host's partition at start: 12 partitions keep each
-     * to about 1/12 of the hosts (some 830 live keys at 10,000 hosts, well under one 2,000-record lookup step), divide
-     * evenly over 1, 2, 3, 4 or 6 brokers, and cost a broker little.
+     * Checkpoints are keyed by host and a listener reads only its host's partition at start, back from its end to the
+     * host's newest checkpoint (which a listener writes at least every 5 minutes): 12 partitions keep each to about
+     * 1/12 of the hosts and of their checkpoints (some 830 hosts at 10,000), divide evenly over 1, 2, 3, 4 or 6
+     * brokers, and cost a broker little.
      */
     public static final int DEFAULT_CHECKPOINT_PARTITIONS = 12;
     /** Dead letters are rare: a few partitions spread them over the brokers. */
@@ -26,8 +27,10 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
     public static final String DEFAULT_EVENTS_RETENTION = "7d";
     public static final String DEFAULT_DLQ_RETENTION = "30d";
     /**
-     * The checkpoint topic's active segment, which compaction never touches, rolls at least this often: a listener's
-     * lookup then reads each host's newest checkpoint plus at most about this much of recent ones.
+     * The checkpoint topic's active segment, which compaction never touches, rolls at least this often: a partition
+     * then holds about one record per host plus about this much of recent checkpoints. (What a lookup reads is bounded
+     * otherwise: a running listener writes its checkpoint at least every 5 minutes, so it finds it within what its
+     * partition took in that time.)
      */
     static final Duration CHECKPOINT_SEGMENT_AGE = Duration.ofHours(1);
     /**
