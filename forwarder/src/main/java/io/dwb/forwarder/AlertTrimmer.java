@@ -26,11 +26,13 @@ import java.util.Set;
  * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), and one with
  * hundreds of attributes is written in {@link WazuhFieldOrder}'s order.
  *
- * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
- * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
- * cap are kept whole. When even empty values leave too much (thousands of labels: their names alone can exceed a
- * datagram), whole attributes are left out instead, the largest labels first and the engine's own attributes (name,
- * image) last, and the others kept whole, in their order. Trimming one
+ * <p>Linear in the event's size (plus one sort): every label longer than one common cap is cut to it, the cap chosen
+ * from the labels' encoded sizes so that just the excess goes; the largest labels lose the most, labels under the
+ * cap are kept whole. The engine's own attributes ({@link WazuhFieldOrder#ENGINE_ATTRIBUTES}) are never cut to the
+ * cap, only to the identity fields' bound: thousands of small labels brought the cap to a few bytes, and the
+ * container's name and image arrived empty. When even empty labels leave too much (thousands of them: their names
+ * alone can exceed a datagram), whole attributes are left out instead, the largest labels first and the engine's own
+ * attributes last, and the others kept whole, in their order. Trimming one
  * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
@@ -125,7 +127,9 @@ public final class AlertTrimmer {
             return Optional.empty();
         }
         List<Entry> entries = entries(attributes);
-        long[] valuesDescending = entries.stream().filter(e -> e.text() != null).mapToLong(e -> -e.valueBytes())
+        // Only labels are cut to the cap: thousands of small ones brought it to a few bytes, and the container's
+        // name and image, cut with them, arrived empty (which Wazuh leaves out of alerts.json).
+        long[] valuesDescending = entries.stream().filter(Entry::cuttable).mapToLong(e -> -e.valueBytes())
                 .sorted().map(b -> -b).toArray();
         // Left out first: the labels, largest first; the engine's own attributes (name, image) only after them all.
         List<Entry> largestFirst = new ArrayList<>(entries);
@@ -137,7 +141,7 @@ public final class AlertTrimmer {
             long cap = cap(valuesDescending, excess);
             if (cap >= 0) {
                 for (Entry entry : entries) {
-                    if (entry.text() != null && entry.valueBytes() > cap) {
+                    if (entry.cuttable() && entry.valueBytes() > cap) {
                         attributes.put(entry.name(), prefix(entry.text(), cap));
                     }
                 }
@@ -153,7 +157,11 @@ public final class AlertTrimmer {
         return Optional.empty();
     }
 
-    /** Cuts the event's identity fields and {@code Actor.ID} to the stand-in bound; true when one was longer. */
+    /**
+     * Cuts the event's identity fields, {@code Actor.ID} and the engine's own attributes to the stand-in bound; true
+     * when one was longer. The engine's attributes are never cut to the labels' cap: this bound keeps the start of
+     * one that can be long (a commit's {@code comment}, a mount's {@code destination}) rather than leaving it out.
+     */
     private static boolean bounded(ObjectNode event) {
         boolean cut = false;
         for (String name : IDENTITY_FIELDS) {
@@ -161,6 +169,11 @@ public final class AlertTrimmer {
         }
         if (event.get("Actor") instanceof ObjectNode actor) {
             cut |= bounded(actor, "ID");
+            if (actor.get("Attributes") instanceof ObjectNode attributes) {
+                for (String name : WazuhFieldOrder.ENGINE_ATTRIBUTES) {
+                    cut |= bounded(attributes, name);
+                }
+            }
         }
         return cut;
     }
@@ -215,7 +228,12 @@ public final class AlertTrimmer {
      * An attribute as it was: its value, its text when a string (else null), and the bytes of its JSON encoding
      * (without quotes for the value; the whole {@code "name":value,} for the entry).
      */
-    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes) {}
+    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes) {
+        /** A label's text: what the common cap cuts (the engine's own attributes only to their bound). */
+        boolean cuttable() {
+            return text != null && !WazuhFieldOrder.engineAttribute(name);
+        }
+    }
 
     private static List<Entry> entries(ObjectNode attributes) {
         List<Entry> entries = new ArrayList<>(attributes.size());

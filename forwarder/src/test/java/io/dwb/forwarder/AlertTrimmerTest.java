@@ -72,6 +72,38 @@ class AlertTrimmerTest {
         assertThat(smallestLeftOut).isGreaterThanOrEqualTo(largestKept);
     }
 
+    /**
+     * A published image's thousands of small labels (short keys, short values): the common cap fell to a few
+     * bytes, and the engine's own attributes were cut with the labels: {@code name} and {@code image} arrived empty
+     * (Wazuh leaves empty values out of alerts.json, and a rule on the image reads nothing), {@code exitCode} 137 as
+     * {@code 13}.
+     */
+    @Test
+    void manySmallLabelsNeverCutTheEnginesOwnAttributes() {
+        for (String value : new String[] {"v", "vvvvvv"}) {
+            ObjectNode die = minerDying(value.equals("v") ? 6_000 : 5_000, value);
+            ObjectNode sent = (ObjectNode) trimmed(die).get("docker").path("Actor").path("Attributes");
+            assertThat(sent.path("name").asText()).as(value).isEqualTo("cryptominer-prod-7");
+            assertThat(sent.path("image").asText()).as(value).isEqualTo("xmrig/xmrig:6.21.0");
+            assertThat(sent.path("exitCode").asText()).as(value).isEqualTo("137");
+        }
+    }
+
+    /** A {@code die} of a miner whose image carries {@code count} labels {@code %04x=value}, as the engine sorts. */
+    private static ObjectNode minerDying(int count, String value) {
+        ObjectNode die = TestRecords.containerEvent("cryptominer-prod-7", 1_764_000_000_000_000_006L);
+        die.put("Action", "die").put("status", "die").put("from", "xmrig/xmrig:6.21.0");
+        java.util.TreeMap<String, String> attributes = new java.util.TreeMap<>(Map.of("name",
+                "cryptominer-prod-7", "image", "xmrig/xmrig:6.21.0", "exitCode", "137"));
+        for (int i = 0; i < count; i++) {
+            attributes.put(String.format("%04x", i), value);
+        }
+        ObjectNode sorted = ((ObjectNode) die.path("Actor")).putObject("Attributes");
+        attributes.forEach(sorted::put);
+        assertThat(ContractJson.write(die).length).isGreaterThan(AlertTrimmer.MAX_DATAGRAM);
+        return die;
+    }
+
     /** A container event with {@code count} labels of 0 to {@code longest - 1} characters; its attributes. */
     private ObjectNode labelled(int count, int longest) {
         labelledEvent = TestRecords.containerEvent("many-labels", 1_764_000_000_000_000_001L);
