@@ -89,6 +89,22 @@ class AlertTrimmerTest {
         }
     }
 
+    /** An attribute of the engine's own longer than a datagram keeps its start, as a command line does. */
+    @Test
+    void aCommitCommentLongerThanADatagramKeepsItsStart() {
+        ObjectNode commit = TestRecords.containerEvent("web", 1_764_000_000_000_000_007L);
+        commit.put("Action", "commit").put("status", "commit");
+        ((ObjectNode) commit.path("Actor").path("Attributes")).put("comment", "c".repeat(70_000))
+                .put("com.example.label", "kept");
+        AlertTrimmer.Fitted fitted = trim(commit).orElseThrow();
+        assertThat(fitted.truncated()).isTrue();
+        ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).path("docker").path("Actor")
+                .path("Attributes");
+        assertThat(sent.path("comment").asText()).hasSize(io.dwb.schemas.StandIn.MAX_IDENTITY_CHARS);
+        assertThat(sent.path("com.example.label").asText()).isEqualTo("kept");
+        assertThat(sent.path("name").asText()).isEqualTo("web");
+    }
+
     /** A {@code die} of a miner whose image carries {@code count} labels {@code %04x=value}, as the engine sorts. */
     private static ObjectNode minerDying(int count, String value) {
         ObjectNode die = TestRecords.containerEvent("cryptominer-prod-7", 1_764_000_000_000_000_006L);
