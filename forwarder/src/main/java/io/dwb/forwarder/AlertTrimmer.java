@@ -23,8 +23,9 @@ import java.util.Set;
  * longer: an {@code exec_start} Action holds the whole command line, and the legacy {@code status} repeats it, so a
  * command of 33,000 characters left no alert at all (rule 87907 matches the Action's start, which is kept). The
  * listener's stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
- * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), and one with
- * hundreds of attributes is written in {@link WazuhFieldOrder}'s order.
+ * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), one with
+ * hundreds of attributes is written in {@link WazuhFieldOrder}'s order, and one with more fields than Wazuh's JSON
+ * decoder takes loses the labels past them ({@link FieldBudget}, {@code --max-fields}), marked truncated.
  *
  * <p>Linear in the event's size (plus one sort): every label longer than one common cap is cut to it, the cap chosen
  * from the labels' encoded sizes so that just the excess goes; the largest labels lose the most, labels under the
@@ -70,24 +71,26 @@ public final class AlertTrimmer {
 
     private final AlertFormatter formatter;
     private final LabelFilter labels;
+    private final FieldBudget fields;
     private final int limit;
 
-    /** With every label kept. */
+    /** With every label kept, within Wazuh's default field budget. */
     public AlertTrimmer(AlertFormatter formatter) {
-        this(formatter, LabelFilter.ALL);
+        this(formatter, LabelFilter.ALL, FieldBudget.DEFAULT);
     }
 
-    public AlertTrimmer(AlertFormatter formatter, LabelFilter labels) {
-        this(formatter, labels, MAX_DATAGRAM);
+    public AlertTrimmer(AlertFormatter formatter, LabelFilter labels, FieldBudget fields) {
+        this(formatter, labels, fields, MAX_DATAGRAM);
     }
 
-    AlertTrimmer(AlertFormatter formatter, LabelFilter labels, int limit) {
+    AlertTrimmer(AlertFormatter formatter, LabelFilter labels, FieldBudget fields, int limit) {
         this.formatter = formatter;
         this.labels = labels;
+        this.fields = fields;
         this.limit = limit;
     }
 
-    /** A datagram that fits, and whether attributes were trimmed for it. */
+    /** A datagram that fits, and whether attributes were trimmed or left out for it. */
     public record Fitted(byte[] datagram, boolean truncated) {}
 
     /** The datagram for {@code event}, trimmed if needed; empty when no trimming of attributes makes it fit. */
@@ -107,14 +110,24 @@ public final class AlertTrimmer {
         if (WazuhFieldOrder.needed(attributeCount, event.fields().lookalikeAttribute())) {
             rewritten = WazuhFieldOrder.reordered(rewritten != null ? rewritten : event.json());
         }
+        boolean marked = standIn;
+        // More fields than Wazuh's decoder takes: the labels past them are left out here, not by analysisd with an
+        // ERROR line each. The count as written bounds the tree's (a key given twice counts twice), so an ordinary
+        // event builds no tree for it.
+        int around = AlertFormatter.fieldsAround(legacy, event.host(), replay, standIn);
+        int aroundMarked = AlertFormatter.fieldsAround(legacy, event.host(), replay, true);
+        if (fields.exceededBy((long) around + event.fields().fields())) {
+            rewritten = rewritten != null ? rewritten : event.json();
+            marked |= fields.fit(rewritten, around, aroundMarked);
+        }
         byte[] value = rewritten == null ? event.value() : ContractJson.write(rewritten);
-        byte[] datagram = formatter.event(value, legacy, event.host(), replay, standIn);
+        byte[] datagram = formatter.event(value, legacy, event.host(), replay, marked);
         if (datagram.length <= limit) {
-            return Optional.of(new Fitted(datagram, standIn));
+            return Optional.of(new Fitted(datagram, marked));
         }
         ObjectNode copy = rewritten != null ? rewritten : event.json(); // a tree of its own: trimming changes it
+        fields.fit(copy, aroundMarked, aroundMarked); // marked from here on: its mark is one field more
         Map<String, String> fittedLegacy = bounded(legacy);
-        boolean marked = standIn;
         boolean identityCut = bounded(copy);
         if (identityCut || fittedLegacy != legacy) {
             datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);

@@ -10,6 +10,7 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AlertTrimmerTest {
     private static final HostRef HOST = new HostRef("h", "h-id");
+    /**
+     * Wazuh's field budget out of the way: these tests are about bytes ({@link FieldBudgetTest} about fields). With
+     * {@code --max-fields 1024}, a thousand labels with long keys reach the same paths.
+     */
+    private static final FieldBudget BYTES_ONLY = new FieldBudget(Integer.MAX_VALUE);
 
     @TempDir
     Path dir;
@@ -86,6 +92,18 @@ class AlertTrimmerTest {
             assertThat(sent.path("name").asText()).as(value).isEqualTo("cryptominer-prod-7");
             assertThat(sent.path("image").asText()).as(value).isEqualTo("xmrig/xmrig:6.21.0");
             assertThat(sent.path("exitCode").asText()).as(value).isEqualTo("137");
+
+            // As the forwarder runs by default: the labels past Wazuh's 256 fields go first.
+            AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(
+                    ContractJson.write(die), die, HOST, "id"), Map.of(), false).orElseThrow();
+            assertThat(fitted.truncated()).isTrue();
+            assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
+            ObjectNode alert = TestRecords.alert(fitted.datagram());
+            assertThat(alert.path("truncated").asBoolean()).isTrue();
+            JsonNode attributes = alert.path("docker").path("Actor").path("Attributes");
+            assertThat(List.of(attributes.path("name").asText(), attributes.path("image").asText(),
+                    attributes.path("exitCode").asText())).as(value)
+                    .containsExactly("cryptominer-prod-7", "xmrig/xmrig:6.21.0", "137");
         }
     }
 
@@ -181,8 +199,9 @@ class AlertTrimmerTest {
         exec.remove(java.util.List.of("status", "id", "from"));
         String command = "exec_start: sh -c " + "x".repeat(40_000); // fits once, not twice
         exec.put("Action", command);
-        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(
-                ContractJson.write(exec), exec, HOST, "id"), Map.of("status", command), false).orElseThrow();
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, BYTES_ONLY).datagram(
+                new Classified.Event(ContractJson.write(exec), exec, HOST, "id"), Map.of("status", command), false)
+                .orElseThrow();
         ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).get("docker");
         assertThat(sent.get("status").asText()).isEqualTo(sent.get("Action").asText()).startsWith("exec_start: sh");
         assertThat(fitted.datagram().length).as("the command cut, not the attributes").isLessThan(10_000);
@@ -205,7 +224,7 @@ class AlertTrimmerTest {
 
     private static Optional<AlertTrimmer.Fitted> trim(ObjectNode event) {
         byte[] value = ContractJson.write(event);
-        return new AlertTrimmer(new AlertFormatter()).datagram(
+        return new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, BYTES_ONLY).datagram(
                 new Classified.Event(value, event, HOST, "id"), Map.of(), false);
     }
 
