@@ -84,6 +84,15 @@ public final class AlertFormatter {
         return out;
     }
 
+    /**
+     * The fields Wazuh's JSON decoder makes of an event's alert besides the event's own ({@link FieldBudget}):
+     * {@code integration}, {@code docker_host}'s, the marks and the legacy fields, as {@link #event} writes them.
+     */
+    static int fieldsAround(Map<String, String> legacy, HostRef host, boolean replay, boolean truncated) {
+        int hostFields = host.known() ? (host.name() != null ? 1 : 0) + (host.id() != null ? 1 : 0) : 0;
+        return 1 + hostFields + (replay ? 1 : 0) + (truncated ? 1 : 0) + legacy.size();
+    }
+
     /** The datagram for one of the bridge's own alerts: {@code docker_bridge} = {@code {"event":<event>, ...}}. */
     public byte[] bridge(String event, ObjectNode fields, HostRef host, boolean replay, boolean truncated) {
         ObjectNode bridge = ContractJson.MAPPER.createObjectNode().put("event", event);

@@ -162,19 +162,20 @@ public final class AlertPipeline {
 
     /**
      * @param labels          the labels of container and image events that go into their alerts
+     * @param fields          the fields of an alert at most, as Wazuh's JSON decoder takes them
      * @param heartbeatAlerts whether heartbeats are also sent to Wazuh (by default they only feed the silent-host
      *                        watch)
      * @param outbox          where datagrams go to be written (by the sending thread, or at once)
      * @param clock           monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock)
      */
     public AlertPipeline(RecordClassifier classifier, LegacyFields legacyFields, LabelFilter labels,
-                         AlertFormatter formatter,
+                         FieldBudget fields, AlertFormatter formatter,
                          DuplicateWindow duplicates, Outbox outbox, Pacer pacer, Mode mode,
                          ForwarderMetrics metrics, boolean heartbeatAlerts, LongSupplier clock) {
         this.classifier = classifier;
         this.legacyFields = legacyFields;
         this.formatter = formatter;
-        this.trimmer = new AlertTrimmer(formatter, labels);
+        this.trimmer = new AlertTrimmer(formatter, labels, fields);
         this.duplicates = duplicates;
         this.outbox = outbox;
         this.pacer = pacer;

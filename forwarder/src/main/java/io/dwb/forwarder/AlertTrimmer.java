@@ -23,14 +23,17 @@ import java.util.Set;
  * longer: an {@code exec_start} Action holds the whole command line, and the legacy {@code status} repeats it, so a
  * command of 33,000 characters left no alert at all (rule 87907 matches the Action's start, which is kept). The
  * listener's stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
- * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), and one with
- * hundreds of attributes is written in {@link WazuhFieldOrder}'s order.
+ * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), one with
+ * hundreds of attributes is written in {@link WazuhFieldOrder}'s order, and one with more fields than Wazuh's JSON
+ * decoder takes loses the labels past them ({@link FieldBudget}, {@code --max-fields}), marked truncated.
  *
- * <p>Linear in the event's size (plus one sort): every value longer than one common cap is cut to it, the cap chosen
- * from the values' encoded sizes so that just the excess goes; the largest values lose the most, values under the
- * cap are kept whole. When even empty values leave too much (thousands of labels: their names alone can exceed a
- * datagram), whole attributes are left out instead, the largest labels first and the engine's own attributes (name,
- * image) last, and the others kept whole, in their order. Trimming one
+ * <p>Linear in the event's size (plus one sort): every label longer than one common cap is cut to it, the cap chosen
+ * from the labels' encoded sizes so that just the excess goes; the largest labels lose the most, labels under the
+ * cap are kept whole. The engine's own attributes ({@link WazuhFieldOrder#ENGINE_ATTRIBUTES}) are never cut to the
+ * cap, only to the identity fields' bound: thousands of small labels brought the cap to a few bytes, and the
+ * container's name and image arrived empty. When even empty labels leave too much (thousands of them: their names
+ * alone can exceed a datagram), whole attributes are left out instead, the largest labels first and the engine's own
+ * attributes last, and the others kept whole, in their order. Trimming one
  * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
@@ -68,24 +71,26 @@ public final class AlertTrimmer {
 
     private final AlertFormatter formatter;
     private final LabelFilter labels;
+    private final FieldBudget fields;
     private final int limit;
 
-    /** With every label kept. */
+    /** With every label kept, within Wazuh's default field budget. */
     public AlertTrimmer(AlertFormatter formatter) {
-        this(formatter, LabelFilter.ALL);
+        this(formatter, LabelFilter.ALL, FieldBudget.DEFAULT);
     }
 
-    public AlertTrimmer(AlertFormatter formatter, LabelFilter labels) {
-        this(formatter, labels, MAX_DATAGRAM);
+    public AlertTrimmer(AlertFormatter formatter, LabelFilter labels, FieldBudget fields) {
+        this(formatter, labels, fields, MAX_DATAGRAM);
     }
 
-    AlertTrimmer(AlertFormatter formatter, LabelFilter labels, int limit) {
+    AlertTrimmer(AlertFormatter formatter, LabelFilter labels, FieldBudget fields, int limit) {
         this.formatter = formatter;
         this.labels = labels;
+        this.fields = fields;
         this.limit = limit;
     }
 
-    /** A datagram that fits, and whether attributes were trimmed for it. */
+    /** A datagram that fits, and whether attributes were trimmed or left out for it. */
     public record Fitted(byte[] datagram, boolean truncated) {}
 
     /** The datagram for {@code event}, trimmed if needed; empty when no trimming of attributes makes it fit. */
@@ -105,14 +110,24 @@ public final class AlertTrimmer {
         if (WazuhFieldOrder.needed(attributeCount, event.fields().lookalikeAttribute())) {
             rewritten = WazuhFieldOrder.reordered(rewritten != null ? rewritten : event.json());
         }
+        boolean marked = standIn;
+        // More fields than Wazuh's decoder takes: the labels past them are left out here, not by analysisd with an
+        // ERROR line each. The count as written bounds the tree's (a key given twice counts twice), so an ordinary
+        // event builds no tree for it.
+        int around = AlertFormatter.fieldsAround(legacy, event.host(), replay, standIn);
+        int aroundMarked = AlertFormatter.fieldsAround(legacy, event.host(), replay, true);
+        if (fields.exceededBy((long) around + event.fields().fields())) {
+            rewritten = rewritten != null ? rewritten : event.json();
+            marked |= fields.fit(rewritten, around, aroundMarked);
+        }
         byte[] value = rewritten == null ? event.value() : ContractJson.write(rewritten);
-        byte[] datagram = formatter.event(value, legacy, event.host(), replay, standIn);
+        byte[] datagram = formatter.event(value, legacy, event.host(), replay, marked);
         if (datagram.length <= limit) {
-            return Optional.of(new Fitted(datagram, standIn));
+            return Optional.of(new Fitted(datagram, marked));
         }
         ObjectNode copy = rewritten != null ? rewritten : event.json(); // a tree of its own: trimming changes it
+        fields.fit(copy, aroundMarked, aroundMarked); // marked from here on: its mark is one field more
         Map<String, String> fittedLegacy = bounded(legacy);
-        boolean marked = standIn;
         boolean identityCut = bounded(copy);
         if (identityCut || fittedLegacy != legacy) {
             datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
@@ -125,7 +140,9 @@ public final class AlertTrimmer {
             return Optional.empty();
         }
         List<Entry> entries = entries(attributes);
-        long[] valuesDescending = entries.stream().filter(e -> e.text() != null).mapToLong(e -> -e.valueBytes())
+        // Only labels are cut to the cap: thousands of small ones brought it to a few bytes, and the container's
+        // name and image, cut with them, arrived empty (which Wazuh leaves out of alerts.json).
+        long[] valuesDescending = entries.stream().filter(Entry::cuttable).mapToLong(e -> -e.valueBytes())
                 .sorted().map(b -> -b).toArray();
         // Left out first: the labels, largest first; the engine's own attributes (name, image) only after them all.
         List<Entry> largestFirst = new ArrayList<>(entries);
@@ -137,7 +154,7 @@ public final class AlertTrimmer {
             long cap = cap(valuesDescending, excess);
             if (cap >= 0) {
                 for (Entry entry : entries) {
-                    if (entry.text() != null && entry.valueBytes() > cap) {
+                    if (entry.cuttable() && entry.valueBytes() > cap) {
                         attributes.put(entry.name(), prefix(entry.text(), cap));
                     }
                 }
@@ -153,7 +170,11 @@ public final class AlertTrimmer {
         return Optional.empty();
     }
 
-    /** Cuts the event's identity fields and {@code Actor.ID} to the stand-in bound; true when one was longer. */
+    /**
+     * Cuts the event's identity fields, {@code Actor.ID} and the engine's own attributes to the stand-in bound; true
+     * when one was longer. The engine's attributes are never cut to the labels' cap: this bound keeps the start of
+     * one that can be long (a commit's {@code comment}, a mount's {@code destination}) rather than leaving it out.
+     */
     private static boolean bounded(ObjectNode event) {
         boolean cut = false;
         for (String name : IDENTITY_FIELDS) {
@@ -161,6 +182,11 @@ public final class AlertTrimmer {
         }
         if (event.get("Actor") instanceof ObjectNode actor) {
             cut |= bounded(actor, "ID");
+            if (actor.get("Attributes") instanceof ObjectNode attributes) {
+                for (String name : WazuhFieldOrder.ENGINE_ATTRIBUTES) {
+                    cut |= bounded(attributes, name);
+                }
+            }
         }
         return cut;
     }
@@ -215,7 +241,12 @@ public final class AlertTrimmer {
      * An attribute as it was: its value, its text when a string (else null), and the bytes of its JSON encoding
      * (without quotes for the value; the whole {@code "name":value,} for the entry).
      */
-    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes) {}
+    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes) {
+        /** A label's text: what the common cap cuts (the engine's own attributes only to their bound). */
+        boolean cuttable() {
+            return text != null && !WazuhFieldOrder.engineAttribute(name);
+        }
+    }
 
     private static List<Entry> entries(ObjectNode attributes) {
         List<Entry> entries = new ArrayList<>(attributes.size());

@@ -43,6 +43,13 @@ public final class DeliveryOptions {
                     + "always kept; any other key is a label (env: DWB_LABELS).")
     String labels;
 
+    @Option(names = "--max-fields", paramLabel = "N", defaultValue = "" + FieldBudget.WAZUH_DEFAULT,
+            description = "Fields of one alert at most: Wazuh's analysisd.decoder_order_size (256 unless the "
+                    + "manager's local_internal_options.conf sets it, " + FieldBudget.WAZUH_MIN + " to "
+                    + FieldBudget.WAZUH_MAX + "). The labels past it are left out and the alert marked truncated, "
+                    + "where analysisd would drop them with an ERROR line each (env: DWB_MAX_FIELDS).")
+    int maxFields;
+
     // picocli formats descriptions (String.format): a lone % would be a format error, so it is written %%.
     @Option(names = "--eps", paramLabel = "N|auto", defaultValue = Pacing.AUTO,
             description = "At most N datagrams a second, without dropping; 0 = unpaced. auto: 90%% of the Wazuh "
@@ -156,18 +163,20 @@ public final class DeliveryOptions {
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
                 || watchHandover.isNegative()
                 || stalledAfter.compareTo(Duration.ofSeconds(1)) < 0
-                || resendDatagrams < 0 || resendBytes < 0) {
+                || resendDatagrams < 0 || resendBytes < 0
+                || maxFields < FieldBudget.WAZUH_MIN || maxFields > FieldBudget.WAZUH_MAX) {
             throw new ConfigurationError("--dedup-window 0 to "
                     + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, --max-pending-bytes >= "
                     + MIN_MAX_PENDING_BYTES + ", "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--watch-handover >= 0, "
-                    + "--stalled-after >= 1s, --resend-datagrams and --resend-bytes >= 0");
+                    + "--stalled-after >= 1s, --resend-datagrams and --resend-bytes >= 0, --max-fields "
+                    + FieldBudget.WAZUH_MIN + " to " + FieldBudget.WAZUH_MAX);
         }
         // Read once, here: --eps auto's pace and the forwarder's gates are decided from this one reading.
         WazuhInstallation wazuh = WazuhInstallationReader.read(wazuhQueue);
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFieldsMode(),
-                labelFilter(), pacing(wazuh, fromNanos != null),
+                labelFilter(), new FieldBudget(maxFields), pacing(wazuh, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
                 maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter,
                 InstanceId.resolve(instanceId, group, wazuhQueue),

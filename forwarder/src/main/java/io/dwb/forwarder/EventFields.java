@@ -31,11 +31,13 @@ import java.io.IOException;
  *                  attributes without being it ({@link WazuhFieldOrder#lookalike}: a label {@code Name})
  * @param wrongType what is wrong with the first (by path) other field of docker-event.schema.json that has a value
  *                  of another type ({@code scope}, {@code time}, {@code Actor.Attributes.*}, ...), else null
+ * @param fields    the fields Wazuh's JSON decoder makes of the event as written ({@link FieldBudget#fields}); a key
+ *                  given twice counts twice, as the decoder's cJSON keeps both: never fewer than its tree has
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
                           Presence timeNanoPresence, long timeNano, String actorId, String image,
                           boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated, int attributes,
-                          boolean lookalikeAttribute, String wrongType) {
+                          boolean lookalikeAttribute, String wrongType, int fields) {
 
     /** How a checked field appeared in the event. */
     public enum Presence {
@@ -122,7 +124,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     }
                     default -> { }
                 }
-                skip(p);
+                r.fields += skip(p);
             }
             // FIELD_NAME ended: the parser is at the object's end. Anything after it would end up in the alert.
             JsonToken trailing = p.nextToken();
@@ -137,31 +139,48 @@ public record EventFields(String type, Presence typePresence, String action, Pre
      * Past the value at the parser's token, as {@link JsonParser#skipChildren} would, decoding every decimal on the
      * way: a tree reads each as a BigDecimal, and Jackson has none for an exponent beyond an int
      * ({@code 1e38650953348902859}), so an event holding one is refused here as it would be there, whatever path
-     * its record takes. Decimals are rare in engine events: the cost is a token comparison.
+     * its record takes. Decimals are rare in engine events: the cost is a token comparison. Returns the fields
+     * Wazuh's JSON decoder makes of the value ({@link FieldBudget#fields}); 0 at the end of one the caller read.
      *
      * @throws NumberFormatException for such a decimal (unchecked, as Jackson throws it)
      */
-    private static void skip(JsonParser p) throws IOException {
+    private static int skip(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NUMBER_FLOAT) {
             p.getDecimalValue();
-            return;
+            return 1;
+        }
+        if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+            return 0;
         }
         if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
-            return;
+            return 1;
         }
+        // An array is one field; nothing inside one (objects included) is a field of its own.
+        int arrays = t == JsonToken.START_ARRAY ? 1 : 0;
+        int fields = arrays;
         for (int open = 1; open > 0; ) {
             t = p.nextToken();
-            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+            if (t == JsonToken.START_OBJECT) {
                 open++;
-            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+            } else if (t == JsonToken.START_ARRAY) {
+                open++;
+                fields += arrays++ == 0 ? 1 : 0;
+            } else if (t == JsonToken.END_OBJECT) {
                 open--;
-            } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-                p.getDecimalValue();
+            } else if (t == JsonToken.END_ARRAY) {
+                open--;
+                arrays--;
             } else if (t == null) {
-                return; // the input ended: the caller's next read says so
+                return fields; // the input ended: the caller's next read says so
+            } else if (t != JsonToken.FIELD_NAME) {
+                if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+                    p.getDecimalValue();
+                }
+                fields += arrays == 0 ? 1 : 0;
             }
         }
+        return fields;
     }
 
     /** The same fields read from a parsed event (for callers that already hold the tree). */
@@ -191,6 +210,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         r.expect(event, "time", "time", JsonNode::isIntegralNumber, AN_INTEGER);
         r.expect(event, "originalSize", "originalSize", JsonNode::isIntegralNumber, AN_INTEGER);
         r.expect(event, StandIn.TRUNCATED, StandIn.TRUNCATED, JsonNode::isBoolean, A_BOOLEAN);
+        r.fields = FieldBudget.fields(event);
         JsonNode actorNode = event.get("Actor");
         r.expect(event, "Actor", "Actor", JsonNode::isObject, AN_OBJECT);
         if (actorNode != null && actorNode.isObject()) {
@@ -273,6 +293,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         boolean truncated;
         int attributes;
         boolean lookalike;
+        int fields;
 
         /** {@code Actor}: at its start token {@code t}; leaves the parser on its last token. */
         void actor(JsonParser p, JsonToken t) throws IOException {
@@ -311,19 +332,19 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                             } else if (wrongTypes != null) {
                                 wrongTypes.remove("Actor.Attributes." + attribute);
                             }
-                            skip(p);
+                            fields += skip(p);
                         }
                         continue;
                     }
                 }
-                skip(p);
+                fields += skip(p);
             }
         }
 
         EventFields fields() {
             return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, timeNano,
                     actorId, image, hasStatus, hasId, hasFrom, truncated, attributes, lookalike,
-                    wrongTypes == null || wrongTypes.isEmpty() ? null : wrongTypes.firstEntry().getValue());
+                    wrongTypes == null || wrongTypes.isEmpty() ? null : wrongTypes.firstEntry().getValue(), fields);
         }
     }
 }

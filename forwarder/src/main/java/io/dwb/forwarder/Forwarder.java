@@ -74,7 +74,8 @@ public final class Forwarder implements AutoCloseable {
         DatagramWriter writer = new DatagramWriter(sink, mode, metrics, System::currentTimeMillis);
         this.outbox = settings.sendingThread() ? SendingThread.start(writer) : new DirectOutbox(writer);
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
-                new LegacyFields(settings.legacyFields()), settings.labels(), new AlertFormatter(owners),
+                new LegacyFields(settings.legacyFields()), settings.labels(), settings.fields(),
+                new AlertFormatter(owners),
                 new DuplicateWindow(settings.dedupWindow()), outbox, new Pacer(settings.eps(), nanoClock), mode,
                 metrics, settings.heartbeatAlerts(), nanoClock);
         maxPollRecordsWarning(settings).ifPresent(log::warn);

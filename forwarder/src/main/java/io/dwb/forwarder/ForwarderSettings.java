@@ -10,6 +10,7 @@ import java.util.Properties;
  * @param wazuhQueue   the queue socket path, or {@code -} for standard output
  * @param wazuh        the Wazuh installation around it, read once: what pacing and the gates are decided from
  * @param labels       the labels of container and image events that go into their alerts ({@code --labels})
+ * @param fields       the fields of an alert at most, as Wazuh's JSON decoder takes them ({@code --max-fields})
  * @param pacing       datagrams a second at most (0 for unpaced), and why
  * @param dedupWindow  event ids remembered, all hosts together; 0 disables duplicate dropping
  * @param heartbeatAlerts whether heartbeats are sent to Wazuh too (they always feed silent-host detection)
@@ -29,7 +30,7 @@ import java.util.Properties;
  */
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 WazuhInstallation wazuh, LegacyFieldsMode legacyFields, LabelFilter labels,
-                                Pacing pacing, int dedupWindow, boolean heartbeatAlerts, Long fromNanos, Long toNanos,
+                                FieldBudget fields, Pacing pacing, int dedupWindow, boolean heartbeatAlerts, Long fromNanos, Long toNanos,
                                 Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 long maxPendingBytes, Duration maxLiveAge, Duration watchHandover,
@@ -39,7 +40,7 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFields, labels,
-                pacing,
+                fields, pacing,
                 dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
                 maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, instanceId, resend, sendingThread);

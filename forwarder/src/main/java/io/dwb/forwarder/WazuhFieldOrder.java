@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * (anyone who may create a container chooses them, and an image's LABELs count for every container of it) left the
  * alert without the container's name and image, which every docker rule's description shows. An event with that
  * many attributes is written with the engine's own attributes first and {@code Actor} last; the labels keep their
- * order after those, and Wazuh drops what is past its bound of them. The alert's other fields are the bridge's own
+ * order after those, and those past Wazuh's bound are left out ({@link FieldBudget}). The alert's other fields are the bridge's own
  * few and the event's, well within the room left. An event with a label Wazuh takes for one of the engine's own
  * attributes ({@link #lookalike}) is written in the same order.
  */

@@ -10,6 +10,7 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AlertTrimmerTest {
     private static final HostRef HOST = new HostRef("h", "h-id");
+    /**
+     * Wazuh's field budget out of the way: these tests are about bytes ({@link FieldBudgetTest} about fields). With
+     * {@code --max-fields 1024}, a thousand labels with long keys reach the same paths.
+     */
+    private static final FieldBudget BYTES_ONLY = new FieldBudget(Integer.MAX_VALUE);
 
     @TempDir
     Path dir;
@@ -70,6 +76,66 @@ class AlertTrimmerTest {
         }
         assertThat(sent.size()).isBetween(100, 9_000);
         assertThat(smallestLeftOut).isGreaterThanOrEqualTo(largestKept);
+    }
+
+    /**
+     * A published image's thousands of small labels (short keys, short values): the common cap fell to a few
+     * bytes, and the engine's own attributes were cut with the labels: {@code name} and {@code image} arrived empty
+     * (Wazuh leaves empty values out of alerts.json, and a rule on the image reads nothing), {@code exitCode} 137 as
+     * {@code 13}.
+     */
+    @Test
+    void manySmallLabelsNeverCutTheEnginesOwnAttributes() {
+        for (String value : new String[] {"v", "vvvvvv"}) {
+            ObjectNode die = minerDying(value.equals("v") ? 6_000 : 5_000, value);
+            ObjectNode sent = (ObjectNode) trimmed(die).get("docker").path("Actor").path("Attributes");
+            assertThat(sent.path("name").asText()).as(value).isEqualTo("cryptominer-prod-7");
+            assertThat(sent.path("image").asText()).as(value).isEqualTo("xmrig/xmrig:6.21.0");
+            assertThat(sent.path("exitCode").asText()).as(value).isEqualTo("137");
+
+            // As the forwarder runs by default: the labels past Wazuh's 256 fields go first.
+            AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(
+                    ContractJson.write(die), die, HOST, "id"), Map.of(), false).orElseThrow();
+            assertThat(fitted.truncated()).isTrue();
+            assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
+            ObjectNode alert = TestRecords.alert(fitted.datagram());
+            assertThat(alert.path("truncated").asBoolean()).isTrue();
+            JsonNode attributes = alert.path("docker").path("Actor").path("Attributes");
+            assertThat(List.of(attributes.path("name").asText(), attributes.path("image").asText(),
+                    attributes.path("exitCode").asText())).as(value)
+                    .containsExactly("cryptominer-prod-7", "xmrig/xmrig:6.21.0", "137");
+        }
+    }
+
+    /** An attribute of the engine's own longer than a datagram keeps its start, as a command line does. */
+    @Test
+    void aCommitCommentLongerThanADatagramKeepsItsStart() {
+        ObjectNode commit = TestRecords.containerEvent("web", 1_764_000_000_000_000_007L);
+        commit.put("Action", "commit").put("status", "commit");
+        ((ObjectNode) commit.path("Actor").path("Attributes")).put("comment", "c".repeat(70_000))
+                .put("com.example.label", "kept");
+        AlertTrimmer.Fitted fitted = trim(commit).orElseThrow();
+        assertThat(fitted.truncated()).isTrue();
+        ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).path("docker").path("Actor")
+                .path("Attributes");
+        assertThat(sent.path("comment").asText()).hasSize(io.dwb.schemas.StandIn.MAX_IDENTITY_CHARS);
+        assertThat(sent.path("com.example.label").asText()).isEqualTo("kept");
+        assertThat(sent.path("name").asText()).isEqualTo("web");
+    }
+
+    /** A {@code die} of a miner whose image carries {@code count} labels {@code %04x=value}, as the engine sorts. */
+    private static ObjectNode minerDying(int count, String value) {
+        ObjectNode die = TestRecords.containerEvent("cryptominer-prod-7", 1_764_000_000_000_000_006L);
+        die.put("Action", "die").put("status", "die").put("from", "xmrig/xmrig:6.21.0");
+        java.util.TreeMap<String, String> attributes = new java.util.TreeMap<>(Map.of("name",
+                "cryptominer-prod-7", "image", "xmrig/xmrig:6.21.0", "exitCode", "137"));
+        for (int i = 0; i < count; i++) {
+            attributes.put(String.format("%04x", i), value);
+        }
+        ObjectNode sorted = ((ObjectNode) die.path("Actor")).putObject("Attributes");
+        attributes.forEach(sorted::put);
+        assertThat(ContractJson.write(die).length).isGreaterThan(AlertTrimmer.MAX_DATAGRAM);
+        return die;
     }
 
     /** A container event with {@code count} labels of 0 to {@code longest - 1} characters; its attributes. */
@@ -133,8 +199,9 @@ class AlertTrimmerTest {
         exec.remove(java.util.List.of("status", "id", "from"));
         String command = "exec_start: sh -c " + "x".repeat(40_000); // fits once, not twice
         exec.put("Action", command);
-        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(
-                ContractJson.write(exec), exec, HOST, "id"), Map.of("status", command), false).orElseThrow();
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, BYTES_ONLY).datagram(
+                new Classified.Event(ContractJson.write(exec), exec, HOST, "id"), Map.of("status", command), false)
+                .orElseThrow();
         ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).get("docker");
         assertThat(sent.get("status").asText()).isEqualTo(sent.get("Action").asText()).startsWith("exec_start: sh");
         assertThat(fitted.datagram().length).as("the command cut, not the attributes").isLessThan(10_000);
@@ -157,7 +224,7 @@ class AlertTrimmerTest {
 
     private static Optional<AlertTrimmer.Fitted> trim(ObjectNode event) {
         byte[] value = ContractJson.write(event);
-        return new AlertTrimmer(new AlertFormatter()).datagram(
+        return new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, BYTES_ONLY).datagram(
                 new Classified.Event(value, event, HOST, "id"), Map.of(), false);
     }
 

@@ -92,6 +92,15 @@ class CommandLineTest {
     }
 
     @Test
+    void maxFieldsIsWazuhsDecoderBoundWithinTheRangeWazuhTakes() {
+        assertThat(ForwarderRun.settings().fields()).as("analysisd.decoder_order_size's default")
+                .isEqualTo(new FieldBudget(256));
+        assertThat(ForwarderRun.settings("--max-fields", "1024").fields()).isEqualTo(new FieldBudget(1024));
+        assertThat(exit(new String[] {"--max-fields", "31"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {}, Map.of("DWB_MAX_FIELDS", "1025"))).isEqualTo(2);
+    }
+
+    @Test
     void helpListsEveryOptionAndOptionsComeFromTheEnvironment() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream saved = System.out;

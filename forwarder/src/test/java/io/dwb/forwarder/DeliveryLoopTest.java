@@ -2461,7 +2461,7 @@ class DeliveryLoopTest {
     private DeliveryLoop live(AlertPipeline.Mode mode, Outbox outbox, int eps, int maxPending,
                               TopicPartition... assigned) {
         pipeline = new AlertPipeline(classifier,
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, FieldBudget.DEFAULT, new AlertFormatter(),
                 new DuplicateWindow(1000), outbox,
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,

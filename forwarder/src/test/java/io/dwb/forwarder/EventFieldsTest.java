@@ -35,8 +35,11 @@ class EventFieldsTest {
                 "{\"Type\":\"container\",\"Action\":\"create\",\"truncated\":true,\"timeNano\":1}",
                 "{\"Type\":\"container\",\"truncated\":\"true\",\"timeNano\":1}")) {
             byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-            assertThat(EventFields.read(bytes)).as(json)
-                    .isEqualTo(EventFields.of((ObjectNode) ContractJson.tree(bytes)));
+            EventFields streamed = EventFields.read(bytes);
+            EventFields tree = EventFields.of((ObjectNode) ContractJson.tree(bytes));
+            // But the fields Wazuh decodes: a key given twice is two fields of the bytes sent, one of the tree.
+            assertThat(streamed).as(json).usingRecursiveComparison().ignoringFields("fields").isEqualTo(tree);
+            assertThat(streamed.fields()).as(json).isGreaterThanOrEqualTo(tree.fields());
         }
     }
 
@@ -102,7 +105,8 @@ class EventFieldsTest {
     void aPollReturnsAsManyRecordsOfTheLargestSizeAsTheMemoryBoundHoldsUnlessTheKafkaConfigSaysOtherwise() {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
                 WazuhInstallationReader.read("-"),
-                LegacyFieldsMode.AUTO, LabelFilter.ALL, Pacing.given(0), 0, false, null, null, Duration.ofSeconds(60),
+                LegacyFieldsMode.AUTO, LabelFilter.ALL, FieldBudget.DEFAULT, Pacing.given(0), 0, false, null, null,
+                Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, DeliveryOptions.DEFAULT_MAX_PENDING_BYTES, Duration.ZERO,
                 Duration.ZERO, Duration.ofMinutes(2), "test-instance",

@@ -103,7 +103,7 @@ class LiveStartLookupTest {
                 new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), () -> NOW_MS),
                 new SilentHostWatch());
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, FieldBudget.DEFAULT, new AlertFormatter(),
                 new DuplicateWindow(1000), new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> NOW_MS)),
                 new Pacer(0, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(consumer, pipeline, metrics,

@@ -48,7 +48,8 @@ class RecordFuzzTest {
             new DeadLetterQueue(TOPIC + "-dlq", new Properties(), producer, System::currentTimeMillis),
             new SilentHostWatch());
     private final AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-            new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, new AlertFormatter(), new DuplicateWindow(10_000),
+            new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, FieldBudget.DEFAULT, new AlertFormatter(),
+            new DuplicateWindow(10_000),
             new DirectOutbox(new DatagramWriter(new CollectingSink(sent), mode, metrics, System::currentTimeMillis)),
             new Pacer(0, System::nanoTime), mode,
             // Heartbeats as alerts too (--heartbeat-alerts): every record then ends as an alert, a dead letter or a

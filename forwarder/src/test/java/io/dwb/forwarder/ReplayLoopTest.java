@@ -458,7 +458,7 @@ class ReplayLoopTest {
     private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, formatter,
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, FieldBudget.DEFAULT, formatter,
                 new DuplicateWindow(1000),
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);

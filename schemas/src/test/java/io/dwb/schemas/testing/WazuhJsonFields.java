@@ -34,6 +34,16 @@ public final class WazuhJsonFields {
         return fields(alert).stream().filter(f -> asciiLower(f.name()).equals(wanted)).findFirst().map(Field::value);
     }
 
+    /**
+     * How many fields the decoder makes of {@code alert}, those past {@link #DECODER_ORDER_SIZE} included: each one
+     * past it is an ERROR line in analysisd's log.
+     */
+    public static int count(JsonNode alert) {
+        List<Field> fields = new ArrayList<>();
+        walk(alert, "", fields);
+        return fields.size();
+    }
+
     public static List<Field> fields(JsonNode alert) {
         List<Field> fields = new ArrayList<>();
         walk(alert, "", fields);

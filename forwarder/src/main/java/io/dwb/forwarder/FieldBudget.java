@@ -1,0 +1,86 @@
+package io.dwb.forwarder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fields of one alert Wazuh's JSON decoder takes ({@code --max-fields}): analysisd's {@code
+ * decoder_order_size}, 256 unless {@code local_internal_options.conf} sets it (32 to 1024). Past it analysisd drops
+ * each further field and logs {@code Too many fields for JSON decoder.} at ERROR for each one ({@code fillData} in
+ * {@code json_decoder.c}): an image with 8,000 small labels made about 7,750 ERROR lines (600 KB of ossec.log) for
+ * every event of its containers, an exec health check's too, and the fields past the bound never reached alerts.json.
+ * An alert with more fields keeps its other fields and the engine's own attributes, and of the labels those that
+ * come first (in {@link WazuhFieldOrder}'s order, what Wazuh would have kept); the rest are left out and the alert is
+ * marked {@code truncated}.
+ *
+ * <p>A field, as the decoder counts them: every value that is not an object, an array as one (what is inside an array
+ * is never a field of its own). A {@code null} counts too, as some decoders keep it; so an empty array, which the
+ * decoder passes over: a bound, never less than what it counts.
+ *
+ * @param max the fields of an alert at most
+ */
+public record FieldBudget(int max) {
+    /** Wazuh's default {@code analysisd.decoder_order_size}. */
+    static final int WAZUH_DEFAULT = 256;
+    /** The least and the most {@code analysisd.decoder_order_size} Wazuh takes ({@code internal_options.conf}). */
+    static final int WAZUH_MIN = 32;
+    static final int WAZUH_MAX = 1024;
+
+    public static final FieldBudget DEFAULT = new FieldBudget(WAZUH_DEFAULT);
+
+    /** Whether an alert of {@code fields} fields is over the budget. */
+    boolean exceededBy(long fields) {
+        return fields > max;
+    }
+
+    /**
+     * Leaves out of {@code event}'s {@code Actor.Attributes} the labels (attributes not among {@link
+     * WazuhFieldOrder#ENGINE_ATTRIBUTES}) past the budget, in their order; true when one was left out.
+     *
+     * @param around    the alert's fields outside the event as it would be sent unchanged
+     * @param aroundCut the same once marked {@code truncated}
+     */
+    boolean fit(ObjectNode event, int around, int aroundCut) {
+        int fields = fields(event);
+        if (!exceededBy((long) around + fields)
+                || !(event.path("Actor").get("Attributes") instanceof ObjectNode attributes)) {
+            return false;
+        }
+        int labels = 0;
+        for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
+            if (!WazuhFieldOrder.engineAttribute(attribute.getKey())) {
+                labels += fields(attribute.getValue());
+            }
+        }
+        long room = (long) max - aroundCut - (fields - labels);
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
+            if (!WazuhFieldOrder.engineAttribute(attribute.getKey())) {
+                int size = fields(attribute.getValue());
+                // Those after the first that does not fit go too, as Wazuh drops every field past its bound.
+                if (!out.isEmpty() || size > room) {
+                    out.add(attribute.getKey());
+                } else {
+                    room -= size;
+                }
+            }
+        }
+        attributes.remove(out);
+        return !out.isEmpty();
+    }
+
+    /** The fields the decoder makes of {@code value} (see the class comment). */
+    static int fields(JsonNode value) {
+        if (!value.isObject()) {
+            return 1;
+        }
+        int fields = 0;
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
+            fields += fields(field.getValue());
+        }
+        return fields;
+    }
+}

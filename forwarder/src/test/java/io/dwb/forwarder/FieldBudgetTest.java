@@ -1,0 +1,162 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.testing.WazuhJsonFields;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No alert has more fields than Wazuh's JSON decoder takes ({@code analysisd.decoder_order_size}): past them it logs
+ * an ERROR line for each one it drops. An image with 8,000 small labels made about 7,750 such lines for every event
+ * of its containers (an exec health check's every second too), and the labels past the bound never reached
+ * alerts.json anyway. Every field of the alert is counted here, not only the 256 Wazuh keeps.
+ */
+class FieldBudgetTest {
+    private static final HostRef HOST = new HostRef("h", "h-id");
+    /** Fields of {@link TestRecords#containerEvent}'s alert besides its labels: 11 of the event, 2 of its host. */
+    private static final int OTHER_FIELDS = 14;
+
+    @Test
+    void eightThousandSmallLabelsAreCutToWhatWazuhDecodesTheEnginesOwnKept() throws Exception {
+        AlertTrimmer.Fitted fitted = fit(withLabels(8_000, ""), FieldBudget.DEFAULT);
+
+        assertWithinBudget(fitted, 256, 256 - OTHER_FIELDS - 1);
+    }
+
+    @Test
+    void twoThousandLabelsNoDatagramTrimsAreCutTooInTheOrderWazuhKeepsThem() throws Exception {
+        ObjectNode event = withLabels(2_000, "v");
+        assertThat(ContractJson.write(event).length).as("fits a datagram untrimmed")
+                .isLessThan(AlertTrimmer.MAX_DATAGRAM / 2);
+
+        AlertTrimmer.Fitted fitted = fit(event, FieldBudget.DEFAULT);
+
+        assertWithinBudget(fitted, 256, 256 - OTHER_FIELDS - 1);
+    }
+
+    @Test
+    void aManagerThatDecodesMoreFieldsGetsMoreLabels() throws Exception {
+        AlertTrimmer.Fitted fitted = fit(withLabels(2_000, "v"), new FieldBudget(1024));
+
+        assertWithinBudget(fitted, 1024, 1024 - OTHER_FIELDS - 1);
+    }
+
+    @Test
+    void anAlertOfExactlyTheBudgetKeepsEveryLabelAndOneMoreIsCut() throws Exception {
+        ObjectNode event = withLabels(256 - OTHER_FIELDS, "v");
+        AlertTrimmer.Fitted whole = fit(event, FieldBudget.DEFAULT);
+        assertThat(whole.truncated()).isFalse();
+        ObjectNode alert = TestRecords.alert(whole.datagram());
+        assertThat(alert.get("docker")).as("every label, in WazuhFieldOrder's order").isEqualTo(event);
+        assertThat(WazuhJsonFields.count(alert)).isEqualTo(256);
+
+        AlertTrimmer.Fitted cut = fit(withLabels(256 - OTHER_FIELDS + 1, "v"), FieldBudget.DEFAULT);
+        assertWithinBudget(cut, 256, 256 - OTHER_FIELDS - 1);
+    }
+
+    /** Trimmed for its size, an alert is marked truncated: the mark is one field more, so one label less. */
+    @Test
+    void anAlertOfExactlyTheBudgetTrimmedForItsSizeMakesRoomForItsMark() throws Exception {
+        ObjectNode event = withLabels(256 - OTHER_FIELDS, "v");
+        ((ObjectNode) event.path("Actor").path("Attributes")).put("0000", "x".repeat(AlertTrimmer.MAX_DATAGRAM));
+
+        AlertTrimmer.Fitted fitted = fit(event, FieldBudget.DEFAULT);
+
+        assertWithinBudget(fitted, 256, 256 - OTHER_FIELDS - 1);
+        assertThat(TestRecords.alert(fitted.datagram()).path("docker").path("Actor").path("Attributes").path("0000")
+                .asText()).as("cut, not left out").startsWith("xxx");
+    }
+
+    @Test
+    void anEventWithFewLabelsIsUnchanged() throws Exception {
+        ObjectNode event = withLabels(3, "v");
+        byte[] value = ContractJson.write(event);
+
+        AlertTrimmer.Fitted fitted = fit(event, FieldBudget.DEFAULT);
+
+        assertThat(fitted.truncated()).isFalse();
+        assertThat(new String(fitted.datagram(), StandardCharsets.UTF_8))
+                .endsWith(",\"docker\":" + new String(value, StandardCharsets.UTF_8) + "}");
+    }
+
+    @Test
+    void theLegacyFieldsAndTheReplayMarkCountToo() throws Exception {
+        ObjectNode event = withLabels(2_000, "v");
+        event.remove(List.of("status", "id", "from"));
+        byte[] value = ContractJson.write(event);
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(value,
+                EventFields.read(value), HOST, "id"), Map.of("status", "start", "id", "x", "from", "y"), true)
+                .orElseThrow();
+
+        ObjectNode alert = TestRecords.alert(fitted.datagram());
+        assertThat(WazuhJsonFields.count(alert)).isEqualTo(256);
+        assertThat(alert.path("replay").asBoolean()).isTrue();
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        assertThat(alert.path("docker").path("status").asText()).isEqualTo("start");
+    }
+
+    @Test
+    void theStreamingCountIsTheTreesAndCountsAKeyGivenTwiceTwice() throws Exception {
+        byte[] value = ("{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1,\"x\":{\"a\":[1,[2],{\"b\":3}],"
+                + "\"c\":{},\"d\":null,\"e\":1.5,\"f\":{\"g\":true}},\"Actor\":{\"ID\":\"a\",\"Attributes\":{"
+                + "\"name\":\"n\",\"l\":\"v\"}}}").getBytes(StandardCharsets.UTF_8);
+        ObjectNode tree = EventFields.tree(value);
+
+        assertThat(EventFields.read(value).fields()).isEqualTo(FieldBudget.fields(tree)).isEqualTo(10)
+                .isEqualTo(EventFields.of(tree).fields())
+                .isEqualTo(WazuhJsonFields.count(tree));
+        byte[] twice = "{\"Type\":\"container\",\"Type\":\"image\",\"Actor\":{\"ID\":\"a\"}}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(EventFields.read(twice).fields()).isEqualTo(3);
+    }
+
+    /**
+     * Within {@code budget} fields, every one counted; marked truncated; the container's name, image and times there;
+     * and of the labels the first {@code labels} in the engine's order, the rest left out.
+     */
+    private static void assertWithinBudget(AlertTrimmer.Fitted fitted, int budget, int labels) {
+        assertThat(fitted.truncated()).isTrue();
+        assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
+        ObjectNode alert = TestRecords.alert(fitted.datagram());
+        assertThat(WazuhJsonFields.count(alert)).isLessThanOrEqualTo(budget);
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        ObjectNode attributes = (ObjectNode) alert.path("docker").path("Actor").path("Attributes");
+        assertThat(attributes.path("name").asText()).isEqualTo("cryptominer-prod-7");
+        assertThat(attributes.path("image").asText()).isEqualTo("xmrig/xmrig:6.21.0");
+        assertThat(alert.path("docker").path("timeNano").isIntegralNumber()).isTrue();
+        List<String> kept = new ArrayList<>();
+        attributes.fieldNames().forEachRemaining(kept::add);
+        List<String> expected = new ArrayList<>(List.of("name", "image"));
+        for (int i = 0; i < labels; i++) {
+            expected.add(String.format("%04x", i));
+        }
+        assertThat(kept).as("the engine's own first, then the first labels in the engine's order")
+                .containsExactlyElementsOf(expected);
+    }
+
+    private static AlertTrimmer.Fitted fit(ObjectNode event, FieldBudget budget) throws Exception {
+        byte[] value = ContractJson.write(event);
+        return new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, budget).datagram(
+                new Classified.Event(value, EventFields.read(value), HOST, "id"), Map.of(), false).orElseThrow();
+    }
+
+    /** A container's event with {@code count} labels {@code %04x=value}, sorted as the engine writes them. */
+    private static ObjectNode withLabels(int count, String value) {
+        ObjectNode event = TestRecords.containerEvent("cryptominer-prod-7", 1_764_000_000_000_000_001L);
+        TreeMap<String, String> attributes = new TreeMap<>(Map.of("name", "cryptominer-prod-7", "image",
+                "xmrig/xmrig:6.21.0"));
+        for (int i = 0; i < count; i++) {
+            attributes.put(String.format("%04x", i), value);
+        }
+        ObjectNode sorted = ((ObjectNode) event.path("Actor")).putObject("Attributes");
+        attributes.forEach(sorted::put);
+        return event;
+    }
+}
