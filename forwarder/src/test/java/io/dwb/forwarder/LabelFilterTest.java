@@ -135,7 +135,7 @@ class LabelFilterTest {
 
     private static ObjectNode alert(ObjectNode event, LabelFilter labels) {
         byte[] value = ContractJson.write(event);
-        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), labels)
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), labels, FieldBudget.DEFAULT)
                 .datagram(new Classified.Event(value, event, HOST, "id"), Map.of(), false).orElseThrow();
         return TestRecords.alert(fitted.datagram());
     }
