@@ -29,6 +29,8 @@ final class InstanceId {
     private static final Path MACHINE_ID = Path.of("/etc/machine-id");
     /** Of a machine id, what names the host: 48 bits of its 128 random ones. */
     private static final int MACHINE_ID_CHARS = 12;
+    /** A machine id as systemd writes it; {@code uninitialized} (its first boot's marker) names no host. */
+    private static final Pattern MACHINE_ID_FORMAT = Pattern.compile("[0-9a-f]{32}");
     /** What the broker accepts in a group instance id. */
     private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final Pattern ILLEGAL_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
@@ -88,7 +90,7 @@ final class InstanceId {
             return name;
         }
         String machine = firstLine(machineId);
-        if (machine != null && machine.length() >= MACHINE_ID_CHARS) {
+        if (machine != null && MACHINE_ID_FORMAT.matcher(machine).matches()) {
             return "machine-" + machine.substring(0, MACHINE_ID_CHARS);
         }
         log.warn("this host has no name of its own (localhost) and no {}: every forwarder of the group on such a host "

@@ -256,7 +256,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             thread = next;
             next.start();
         } catch (Throwable e) {
-            ended.getThreadGroup().uncaughtException(ended, error);
+            // No thread could be made (none now for want of memory, say): as a vital thread's error, so that its
+            // handler ends the process on the shortage (exit 3) rather than run on without the watch
+            ended.getThreadGroup().uncaughtException(ended, e instanceof OutOfMemoryError ? e : error);
         }
     }
 

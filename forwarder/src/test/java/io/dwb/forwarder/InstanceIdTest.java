@@ -47,9 +47,11 @@ class InstanceIdTest {
     }
 
     @Test
-    void withoutANameOrAMachineIdItIsLocalhostStill() {
+    void withoutANameOrAMachineIdItIsLocalhostStill() throws Exception {
         assertThat(InstanceId.hostName(() -> "localhost", dir.resolve("none"), dir.resolve("none")))
                 .isEqualTo("localhost");
+        assertThat(InstanceId.hostName(() -> "localhost", dir.resolve("none"), file("first-boot", "uninitialized\n")))
+                .as("systemd's first-boot marker names no host").isEqualTo("localhost");
     }
 
     private Path file(String name, String content) throws Exception {
