@@ -23,6 +23,12 @@ class FieldBudgetTest {
     /** Fields of {@link TestRecords#containerEvent}'s alert besides its labels: 11 of the event, 2 of its host. */
     private static final int OTHER_FIELDS = 14;
 
+    /** The default is what the stand-in for Wazuh's decoder models: its decoder_order_size unless a manager raises it. */
+    @Test
+    void theDefaultBudgetIsWazuhsDecoderDefault() {
+        assertThat(FieldBudget.DEFAULT.max()).isEqualTo(WazuhJsonFields.DECODER_ORDER_SIZE);
+    }
+
     @Test
     void eightThousandSmallLabelsAreCutToWhatWazuhDecodesTheEnginesOwnKept() throws Exception {
         AlertTrimmer.Fitted fitted = fit(withLabels(8_000, ""), FieldBudget.DEFAULT);
