@@ -28,15 +28,12 @@ final class WazuhFieldOrder {
     static final int ATTRIBUTES_IN_PLACE = 200;
 
     /**
-     * The attributes the engine sets itself (moby's {@code daemon/events.go} and its callers), among them all those
-     * Wazuh's docker rules read; most used first. A container's label of the same name overwrites them in its events,
-     * but for {@code name} and {@code image}, set after the labels (docs/security.md).
+     * The attributes the engine sets itself in any type's events ({@link EngineAttributes#EVERY}, moby's {@code
+     * daemon/events.go} and its callers), among them all those Wazuh's docker rules read; most used first. A
+     * container's label of the same name overwrites them in its events, but for {@code name} and {@code image}, set
+     * after the labels (docs/security.md).
      */
-    static final List<String> ENGINE_ATTRIBUTES = List.of("name", "image", "exitCode", "signal", "execID",
-            "execDuration", "oldName", "height", "width", "comment", "imageID", "imageRef", "path", "driver",
-            "container", "destination", "propagation", "read/write", "type", "role.old", "role.new", "state.old",
-            "state.new", "availability.old", "availability.new", "replicas.old", "replicas.new", "image.old",
-            "image.new", "updatestate.old", "updatestate.new");
+    static final List<String> ENGINE_ATTRIBUTES = EngineAttributes.EVERY.names();
     private static final Set<String> ENGINE_ATTRIBUTE_SET = Set.copyOf(ENGINE_ATTRIBUTES);
     /** The first letters of {@link #ENGINE_ATTRIBUTES}: a key starting otherwise needs no further look. */
     private static final Set<Character> FIRST_LETTERS = ENGINE_ATTRIBUTES.stream().map(name -> name.charAt(0))
