@@ -25,7 +25,9 @@ import java.util.stream.Collectors;
  * exec events ({@code execID}; {@code exec_die} also {@code exitCode}), {@code rename} ({@code oldName}), {@code
  * resize} ({@code height}, {@code width}), {@code commit} ({@code comment}, {@code imageID}, {@code imageRef}); a
  * {@code prune} event is the daemon's own, no container's or image's, and has only {@code reclaimed}. An Action
- * followed by {@code ": ..."} ({@code exec_start: bash}, {@code health_status: healthy}) is read up to its colon.
+ * followed by {@code ": ..."} ({@code exec_start: bash}, {@code health_status: healthy}) is read up to its colon. A
+ * container's label of the same name as one of them overwrites it in its events, but for {@code name} and {@code
+ * image}, set after the labels (docs/security.md).
  *
  * <p>Events of the other types carry no labels among their attributes (checked against Engine 29's events and moby's
  * callers): for them, and for a type not listed here, the engine's own are those of every type ({@link #EVERY}), as
