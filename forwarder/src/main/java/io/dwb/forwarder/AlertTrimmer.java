@@ -29,12 +29,13 @@ import java.util.Set;
  *
  * <p>Linear in the event's size (plus one sort): every label longer than one common cap is cut to it, the cap chosen
  * from the labels' encoded sizes so that just the excess goes; the largest labels lose the most, labels under the
- * cap are kept whole. The engine's own attributes ({@link WazuhFieldOrder#ENGINE_ATTRIBUTES}) are never cut to the
- * cap, only to the identity fields' bound: thousands of small labels brought the cap to a few bytes, and the
- * container's name and image arrived empty. When even empty labels leave too much (thousands of them: their names
- * alone can exceed a datagram), whole attributes are left out instead, the largest labels first and the engine's own
- * attributes last, and the others kept whole, in their order. Trimming one
- * value per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
+ * cap are kept whole. The engine's own attributes (those it sets in the event's Type and Action, {@link
+ * EngineAttributes}) are never cut to the cap, only to the identity fields' bound: thousands of small labels brought
+ * the cap to a few bytes, and the container's name and image arrived empty. A container label named as a volume's
+ * attribute ({@code driver}, {@code path}) is a label, cut with the others. When even empty labels leave too much
+ * (thousands of them: their names alone can exceed a datagram), whole attributes are left out instead, the largest
+ * labels first and the engine's own attributes last, and the others kept whole, in their order. Trimming one value
+ * per serialization, as before, was quadratic: seconds for a 1 MB event with thousands of labels.
  */
 public final class AlertTrimmer {
     /** Wazuh's {@code OS_MAXSTR}: its buffers for one message, ending NUL included. */
@@ -127,8 +128,9 @@ public final class AlertTrimmer {
         }
         ObjectNode copy = rewritten != null ? rewritten : event.json(); // a tree of its own: trimming changes it
         fields.fit(copy, aroundMarked, aroundMarked); // marked from here on: its mark is one field more
+        EngineAttributes.Own own = EngineAttributes.in(copy); // before its Action is cut
         Map<String, String> fittedLegacy = bounded(legacy);
-        boolean identityCut = bounded(copy);
+        boolean identityCut = bounded(copy, own);
         if (identityCut || fittedLegacy != legacy) {
             datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
             if (datagram.length <= limit) {
@@ -139,14 +141,14 @@ public final class AlertTrimmer {
         if (!(copy.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
             return Optional.empty();
         }
-        List<Entry> entries = entries(attributes);
+        List<Entry> entries = entries(attributes, own);
         // Only labels are cut to the cap: thousands of small ones brought it to a few bytes, and the container's
         // name and image, cut with them, arrived empty (which Wazuh leaves out of alerts.json).
         long[] valuesDescending = entries.stream().filter(Entry::cuttable).mapToLong(e -> -e.valueBytes())
                 .sorted().map(b -> -b).toArray();
         // Left out first: the labels, largest first; the engine's own attributes (name, image) only after them all.
         List<Entry> largestFirst = new ArrayList<>(entries);
-        largestFirst.sort(Comparator.comparing((Entry e) -> WazuhFieldOrder.engineAttribute(e.name()))
+        largestFirst.sort(Comparator.comparing(Entry::own)
                 .thenComparing(Comparator.comparingLong(Entry::bytes).reversed()));
         // What must go: the untrimmed alert with its truncated mark, over the limit.
         long excess = datagram.length + (marked ? 0 : AlertFormatter.TRUNCATED_MARK_BYTES) - (long) limit;
@@ -171,11 +173,12 @@ public final class AlertTrimmer {
     }
 
     /**
-     * Cuts the event's identity fields, {@code Actor.ID} and the engine's own attributes to the stand-in bound; true
-     * when one was longer. The engine's attributes are never cut to the labels' cap: this bound keeps the start of
-     * one that can be long (a commit's {@code comment}, a mount's {@code destination}) rather than leaving it out.
+     * Cuts the event's identity fields, {@code Actor.ID} and the engine's own attributes ({@code own}) to the stand-in
+     * bound; true when one was longer. The engine's attributes are never cut to the labels' cap: this bound keeps the
+     * start of one that can be long (a commit's {@code comment}, a mount's {@code destination}) rather than leaving it
+     * out.
      */
-    private static boolean bounded(ObjectNode event) {
+    private static boolean bounded(ObjectNode event, EngineAttributes.Own own) {
         boolean cut = false;
         for (String name : IDENTITY_FIELDS) {
             cut |= bounded(event, name);
@@ -183,7 +186,7 @@ public final class AlertTrimmer {
         if (event.get("Actor") instanceof ObjectNode actor) {
             cut |= bounded(actor, "ID");
             if (actor.get("Attributes") instanceof ObjectNode attributes) {
-                for (String name : WazuhFieldOrder.ENGINE_ATTRIBUTES) {
+                for (String name : own.names()) {
                     cut |= bounded(attributes, name);
                 }
             }
@@ -238,17 +241,17 @@ public final class AlertTrimmer {
     }
 
     /**
-     * An attribute as it was: its value, its text when a string (else null), and the bytes of its JSON encoding
-     * (without quotes for the value; the whole {@code "name":value,} for the entry).
+     * An attribute as it was: its value, its text when a string (else null), the bytes of its JSON encoding (without
+     * quotes for the value; the whole {@code "name":value,} for the entry), and whether the engine set it itself.
      */
-    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes) {
+    private record Entry(String name, JsonNode value, String text, long valueBytes, long bytes, boolean own) {
         /** A label's text: what the common cap cuts (the engine's own attributes only to their bound). */
         boolean cuttable() {
-            return text != null && !WazuhFieldOrder.engineAttribute(name);
+            return text != null && !own;
         }
     }
 
-    private static List<Entry> entries(ObjectNode attributes) {
+    private static List<Entry> entries(ObjectNode attributes, EngineAttributes.Own own) {
         List<Entry> entries = new ArrayList<>(attributes.size());
         for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
@@ -256,7 +259,7 @@ public final class AlertTrimmer {
             String text = value.isTextual() ? value.asText() : null;
             long valueBytes = text != null ? encodedLength(text) + 2 : ContractJson.write(value).length;
             entries.add(new Entry(field.getKey(), value, text, text != null ? valueBytes - 2 : valueBytes,
-                    encodedLength(field.getKey()) + valueBytes + ENTRY_OVERHEAD));
+                    encodedLength(field.getKey()) + valueBytes + ENTRY_OVERHEAD, own.contains(field.getKey())));
         }
         return entries;
     }

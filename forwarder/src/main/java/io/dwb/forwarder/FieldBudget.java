@@ -12,9 +12,9 @@ import java.util.Map;
  * each further field and logs {@code Too many fields for JSON decoder.} at ERROR for each one ({@code fillData} in
  * {@code json_decoder.c}): an image with 8,000 small labels made about 7,750 ERROR lines (600 KB of ossec.log) for
  * every event of its containers, an exec health check's too, and the fields past the bound never reached alerts.json.
- * An alert with more fields keeps its other fields and the engine's own attributes, and of the labels those that
- * come first (in {@link WazuhFieldOrder}'s order, what Wazuh would have kept); the rest are left out and the alert is
- * marked {@code truncated}.
+ * An alert with more fields keeps its other fields and the engine's own attributes (those it sets in the event's
+ * Type and Action, {@link EngineAttributes}), and of the labels those that come first (in {@link WazuhFieldOrder}'s
+ * order, what Wazuh would have kept); the rest are left out and the alert is marked {@code truncated}.
  *
  * <p>A field, as the decoder counts them: every value that is not an object, an array as one (what is inside an array
  * is never a field of its own). A {@code null} counts too, as some decoders keep it; so an empty array, which the
@@ -37,8 +37,9 @@ public record FieldBudget(int max) {
     }
 
     /**
-     * Leaves out of {@code event}'s {@code Actor.Attributes} the labels (attributes not among {@link
-     * WazuhFieldOrder#ENGINE_ATTRIBUTES}) past the budget, in their order; true when one was left out.
+     * Leaves out of {@code event}'s {@code Actor.Attributes} the labels (attributes the engine does not set itself in
+     * the event's Type and Action, {@link EngineAttributes#in}) past the budget, in their order; true when one was
+     * left out.
      *
      * @param around    the alert's fields outside the event as it would be sent unchanged
      * @param aroundCut the same once marked {@code truncated}
@@ -49,16 +50,17 @@ public record FieldBudget(int max) {
                 || !(event.path("Actor").get("Attributes") instanceof ObjectNode attributes)) {
             return false;
         }
+        EngineAttributes.Own own = EngineAttributes.in(event);
         int labels = 0;
         for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
-            if (!WazuhFieldOrder.engineAttribute(attribute.getKey())) {
+            if (!own.contains(attribute.getKey())) {
                 labels += fields(attribute.getValue());
             }
         }
         long room = (long) max - aroundCut - (fields - labels);
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
-            if (!WazuhFieldOrder.engineAttribute(attribute.getKey())) {
+            if (!own.contains(attribute.getKey())) {
                 int size = fields(attribute.getValue());
                 // Those after the first that does not fit go too, as Wazuh drops every field past its bound.
                 if (!out.isEmpty() || size > room) {

@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -60,7 +59,7 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
 
     /** Whether an event of this type may have attributes this filter removes. */
     boolean applies(String type) {
-        return !all && EngineAttributes.of(type).isPresent();
+        return !all && EngineAttributes.labelled(type);
     }
 
     /**
@@ -68,15 +67,16 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
      * event's {@code Type} and {@code Action}; true when one was removed.
      */
     boolean filter(ObjectNode event) {
-        Optional<EngineAttributes> engine = EngineAttributes.of(text(event.get("Type")));
-        if (all || engine.isEmpty() || !(event.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
+        String type = text(event.get("Type"));
+        if (all || !EngineAttributes.labelled(type)
+                || !(event.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
             return false;
         }
-        String action = text(event.get("Action"));
+        EngineAttributes.Own own = EngineAttributes.in(type, text(event.get("Action")));
         boolean removed = false;
         for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
             String key = it.next().getKey();
-            if (!engine.get().own(action, key) && !kept(key)) {
+            if (!own.contains(key) && !kept(key)) {
                 it.remove();
                 removed = true;
             }

@@ -3,7 +3,6 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -16,9 +15,11 @@ import java.util.stream.Collectors;
  * (anyone who may create a container chooses them, and an image's LABELs count for every container of it) left the
  * alert without the container's name and image, which every docker rule's description shows. An event with that
  * many attributes is written with the engine's own attributes first and {@code Actor} last; the labels keep their
- * order after those, and those past Wazuh's bound are left out ({@link FieldBudget}). The alert's other fields are the bridge's own
- * few and the event's, well within the room left. An event with a label Wazuh takes for one of the engine's own
- * attributes ({@link #lookalike}) is written in the same order.
+ * order after those, and those past Wazuh's bound are left out ({@link FieldBudget}). The engine's own are those it
+ * sets in the event's Type and Action ({@link EngineAttributes}): a container label {@code driver} or {@code path}
+ * stays among the labels. The alert's other fields are the bridge's own few and the event's, well within the room
+ * left. An event with a label Wazuh takes for one of the engine's own attributes ({@link #lookalike}) is written in
+ * the same order.
  */
 final class WazuhFieldOrder {
     /**
@@ -28,26 +29,15 @@ final class WazuhFieldOrder {
     static final int ATTRIBUTES_IN_PLACE = 200;
 
     /**
-     * The attributes the engine sets itself (moby's {@code daemon/events.go} and its callers), among them all those
-     * Wazuh's docker rules read; most used first. A container's label of the same name overwrites them in its events,
-     * but for {@code name} and {@code image}, set after the labels (docs/security.md).
+     * The first letters of every engine attribute of any type ({@link EngineAttributes#EVERY}): a key starting
+     * otherwise needs no further look.
      */
-    static final List<String> ENGINE_ATTRIBUTES = List.of("name", "image", "exitCode", "signal", "execID",
-            "execDuration", "oldName", "height", "width", "comment", "imageID", "imageRef", "path", "driver",
-            "container", "destination", "propagation", "read/write", "type", "role.old", "role.new", "state.old",
-            "state.new", "availability.old", "availability.new", "replicas.old", "replicas.new", "image.old",
-            "image.new", "updatestate.old", "updatestate.new");
-    private static final Set<String> ENGINE_ATTRIBUTE_SET = Set.copyOf(ENGINE_ATTRIBUTES);
-    /** The first letters of {@link #ENGINE_ATTRIBUTES}: a key starting otherwise needs no further look. */
-    private static final Set<Character> FIRST_LETTERS = ENGINE_ATTRIBUTES.stream().map(name -> name.charAt(0))
-            .collect(Collectors.toUnmodifiableSet());
+    private static final Set<Character> FIRST_LETTERS = EngineAttributes.EVERY.names().stream()
+            .map(name -> name.charAt(0)).collect(Collectors.toUnmodifiableSet());
+    /** {@link EngineAttributes#EVERY}'s names, looped over per attribute key of a flagged first letter. */
+    private static final String[] EVERY_NAMES = EngineAttributes.EVERY.names().toArray(String[]::new);
 
     private WazuhFieldOrder() {}
-
-    /** Whether {@code name} is one of {@link #ENGINE_ATTRIBUTES} (else, in a container or image event, a label). */
-    static boolean engineAttribute(String name) {
-        return ENGINE_ATTRIBUTE_SET.contains(name);
-    }
 
     /**
      * Whether an event must be written in another order: it has hundreds of attributes, or a {@link #lookalike}
@@ -63,10 +53,12 @@ final class WazuhFieldOrder {
      * escaped NUL, and alerts.json nests a dotted name under the field before it. The engine writes attributes sorted,
      * capitals first, so a label {@code Name} came before the container's {@code name}: rules and descriptions read
      * the label as its name, and alerts.json kept the label in its place. Such an event is written with the engine's
-     * own attributes first.
+     * own attributes first. Read against every type's attributes ({@link EngineAttributes#EVERY}): the streaming read
+     * that asks need not have seen the event's Type yet, and a key flagged where it mimics nothing of its event's
+     * (a container label {@code Driver}) only costs that event a tree.
      */
     static boolean lookalike(String key) {
-        if (key.isEmpty() || ENGINE_ATTRIBUTE_SET.contains(key)) {
+        if (key.isEmpty() || EngineAttributes.EVERY.contains(key)) {
             return false;
         }
         char first = fold(key.charAt(0));
@@ -80,7 +72,7 @@ final class WazuhFieldOrder {
 
     /** Whether the key's first {@code length} characters name an engine attribute, or one's parent or child. */
     private static boolean readAs(String key, int length) {
-        for (String own : ENGINE_ATTRIBUTES) {
+        for (String own : EVERY_NAMES) {
             int common = Math.min(length, own.length());
             if (asciiEqualIgnoringCase(key, own, common) && (length == own.length()
                     || (length > own.length() ? key.charAt(common) == '.' : own.charAt(common) == '.'))) {
@@ -103,8 +95,12 @@ final class WazuhFieldOrder {
         return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
     }
 
-    /** {@code event}'s fields with {@code Actor} last, and in its attributes the engine's own first. */
+    /**
+     * {@code event}'s fields with {@code Actor} last, and in its attributes the engine's own first: those it sets in
+     * that Type and Action ({@link EngineAttributes#in}), the labels after them in their order.
+     */
     static ObjectNode reordered(ObjectNode event) {
+        EngineAttributes.Own own = EngineAttributes.in(event);
         ObjectNode out = ContractJson.MAPPER.createObjectNode();
         for (Map.Entry<String, JsonNode> field : event.properties()) {
             if (!field.getKey().equals("Actor")) {
@@ -115,7 +111,7 @@ final class WazuhFieldOrder {
             ObjectNode actorOut = out.putObject("Actor");
             for (Map.Entry<String, JsonNode> field : actor.properties()) {
                 actorOut.set(field.getKey(), field.getKey().equals("Attributes")
-                        && field.getValue() instanceof ObjectNode attributes ? ownFirst(attributes) : field.getValue());
+                        && field.getValue() instanceof ObjectNode attributes ? ownFirst(attributes, own) : field.getValue());
             }
         } else if (event.has("Actor")) {
             out.set("Actor", event.get("Actor"));
@@ -123,9 +119,9 @@ final class WazuhFieldOrder {
         return out;
     }
 
-    private static ObjectNode ownFirst(ObjectNode attributes) {
+    private static ObjectNode ownFirst(ObjectNode attributes, EngineAttributes.Own own) {
         ObjectNode out = ContractJson.MAPPER.createObjectNode();
-        for (String name : ENGINE_ATTRIBUTES) {
+        for (String name : own.names()) {
             if (attributes.has(name)) {
                 out.set(name, attributes.get(name));
             }

@@ -123,6 +123,79 @@ class AlertTrimmerTest {
         assertThat(sent.path("name").asText()).isEqualTo("web");
     }
 
+    /**
+     * A container label named as a volume's or a network's attribute ({@code driver}, {@code path}) is a label: cut
+     * to the labels' common cap, not kept to 2,048 characters as if the engine had set it.
+     */
+    @Test
+    void aContainersLabelsNamedAsOtherTypesAttributesAreCutAsLabels() {
+        ObjectNode start = TestRecords.containerEvent("web", 1_764_000_000_000_000_008L);
+        ObjectNode attributes = (ObjectNode) start.path("Actor").path("Attributes");
+        for (int i = 0; i < 100; i++) {
+            attributes.put(String.format("com.example.label-%03d", i), "v".repeat(1_000));
+        }
+        attributes.put("driver", "d".repeat(30_000)).put("path", "p".repeat(30_000));
+
+        ObjectNode sent = (ObjectNode) trimmed(start).get("docker").path("Actor").path("Attributes");
+
+        int cap = sent.path("com.example.label-000").asText().length();
+        assertThat(cap).isLessThan(1_000);
+        assertThat(sent.path("driver").asText()).as("cut to the labels' cap").hasSize(cap).matches("d+");
+        assertThat(sent.path("path").asText()).as("cut to the labels' cap").hasSize(cap).matches("p+");
+        assertThat(sent.path("name").asText()).isEqualTo("web");
+        assertThat(sent.path("image").asText()).isEqualTo("local/busybox:1");
+    }
+
+    /** Left out whole to fit, such labels go with the other labels, the largest first: before the name and image. */
+    @Test
+    void aContainersLabelsNamedAsOtherTypesAttributesAreLeftOutBeforeItsName() {
+        ObjectNode start = TestRecords.containerEvent("web", 1_764_000_000_000_000_009L);
+        ObjectNode attributes = (ObjectNode) start.path("Actor").path("Attributes");
+        for (int i = 0; i < 8_000; i++) {
+            attributes.put("com.example.label-" + i, "");
+        }
+        attributes.put("driver", "d".repeat(1_500)).put("path", "p".repeat(1_500));
+
+        ObjectNode sent = (ObjectNode) trimmed(start).get("docker").path("Actor").path("Attributes");
+
+        assertThat(sent.size()).isBetween(100, 7_999);
+        assertThat(sent.has("driver")).isFalse();
+        assertThat(sent.has("path")).isFalse();
+        assertThat(sent.path("name").asText()).isEqualTo("web");
+        assertThat(sent.path("image").asText()).isEqualTo("local/busybox:1");
+    }
+
+    /**
+     * A volume's events hold no labels: its {@code driver}, {@code destination}, ... are the engine's own, kept whole
+     * and first however many other attributes the event has (none from the engine; here to make it too large).
+     */
+    @Test
+    void aVolumeEventsDriverAndDestinationComeThroughWhole() throws Exception {
+        ObjectNode mount = ContractJson.MAPPER.createObjectNode();
+        mount.put("Type", "volume").put("Action", "mount");
+        ObjectNode attributes = mount.putObject("Actor").put("ID", "data").putObject("Attributes");
+        String destination = "/srv/" + "d".repeat(1_000);
+        attributes.put("container", "c0ffee").put("destination", destination).put("driver", "local")
+                .put("propagation", "").put("read/write", "true");
+        for (int i = 0; i < 300; i++) {
+            attributes.put(String.format("x-%03d", i), "x".repeat(300));
+        }
+        mount.put("scope", "local").put("time", 1_764_000_000L).put("timeNano", 1_764_000_000_000_000_010L);
+        byte[] value = ContractJson.write(mount);
+
+        AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(value,
+                EventFields.read(value), HOST, "id"), Map.of(), false).orElseThrow();
+
+        assertThat(fitted.truncated()).isTrue();
+        assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
+        JsonNode sent = TestRecords.alert(fitted.datagram()).path("docker").path("Actor").path("Attributes");
+        assertThat(sent.path("driver").asText()).isEqualTo("local");
+        assertThat(sent.path("destination").asText()).isEqualTo(destination);
+        assertThat(sent.path("container").asText()).isEqualTo("c0ffee");
+        assertThat(sent.path("x-000").asText()).as("the others cut").hasSizeLessThan(300);
+        assertThat(sent.has("x-299")).as("and past the field budget left out").isFalse();
+    }
+
     /** A {@code die} of a miner whose image carries {@code count} labels {@code %04x=value}, as the engine sorts. */
     private static ObjectNode minerDying(int count, String value) {
         ObjectNode die = TestRecords.containerEvent("cryptominer-prod-7", 1_764_000_000_000_000_006L);

@@ -80,6 +80,21 @@ class FieldBudgetTest {
                 .asText()).as("cut, not left out").startsWith("xxx");
     }
 
+    /**
+     * A container label named as a volume's or a network's attribute is a label: past the budget it is left out,
+     * where before it was kept first with the container's name and image.
+     */
+    @Test
+    void labelsNamedAsOtherTypesAttributesArePastTheBudgetAsLabels() throws Exception {
+        ObjectNode event = withLabels(400, "v");
+        ((ObjectNode) event.path("Actor").path("Attributes")).put("driver", "d".repeat(300))
+                .put("path", "p".repeat(300));
+
+        AlertTrimmer.Fitted fitted = fit(event, FieldBudget.DEFAULT);
+
+        assertWithinBudget(fitted, 256, 256 - OTHER_FIELDS - 1);
+    }
+
     @Test
     void anEventWithFewLabelsIsUnchanged() throws Exception {
         ObjectNode event = withLabels(3, "v");

@@ -102,15 +102,43 @@ class LabelFilterTest {
         assertThat(alert.path("truncated").asBoolean()).isTrue();
     }
 
+    /**
+     * What {@code --labels} keeps is what {@link WazuhFieldOrder} puts first, trimming and the field budget keep: in
+     * each Action of a container or an image, exactly what the engine sets for it, and a key named as any other
+     * Action's or type's attribute stays among the labels, in the engine's order.
+     */
     @Test
-    void everyContainerOrImageAttributeOfTheEngineIsOneWazuhFieldOrderPutsFirst() {
+    void wazuhFieldOrderPutsFirstWhatTheEngineSetsForTheTypeAndActionOnly() {
         for (EngineAttributes type : EngineAttributes.values()) {
-            for (String name : type.all()) {
-                if (!name.equals("reclaimed")) { // a prune event's only attribute: no label to come before it
-                    assertThat(WazuhFieldOrder.engineAttribute(name)).as(name).isTrue();
+            if (!EngineAttributes.labelled(type.type())) {
+                continue;
+            }
+            java.util.List<String> actions = new java.util.ArrayList<>(type.actions());
+            actions.addAll(java.util.List.of("start", "exec_start: sh -c id", "tag"));
+            for (String action : actions) {
+                ObjectNode event = event(type.type(), action);
+                TreeMap<String, String> sorted = new TreeMap<>();
+                EngineAttributes.EVERY.names().forEach(name -> sorted.put(name, "v"));
+                for (int i = 0; i < 300; i++) {
+                    sorted.put("com.example.label-" + i, "v");
                 }
+                ObjectNode attributes = ((ObjectNode) event.get("Actor")).putObject("Attributes");
+                sorted.forEach(attributes::put);
+                java.util.List<String> own = EngineAttributes.in(type.type(), action).names();
+                java.util.List<String> labels = sorted.keySet().stream().filter(k -> !own.contains(k)).toList();
+
+                java.util.List<String> order = new java.util.ArrayList<>();
+                WazuhFieldOrder.reordered(event).path("Actor").path("Attributes").fieldNames()
+                        .forEachRemaining(order::add);
+
+                java.util.List<String> expected = new java.util.ArrayList<>(own);
+                expected.addAll(labels);
+                assertThat(order).as(type + " " + action).containsExactlyElementsOf(expected);
             }
         }
+        assertThat(EngineAttributes.in("container", "start").names()).containsExactly("name", "image");
+        assertThat(EngineAttributes.in("container", "exec_die").names())
+                .containsExactly("name", "image", "execID", "exitCode");
     }
 
     /** A container event of {@code action}, its attributes sorted as the engine writes them. */

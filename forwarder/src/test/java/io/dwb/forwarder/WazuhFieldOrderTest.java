@@ -16,21 +16,27 @@ class WazuhFieldOrderTest {
     private static final HostRef HOST = new HostRef("h", "h-id");
     private final AlertTrimmer trimmer = new AlertTrimmer(new AlertFormatter());
 
+    /**
+     * The engine's own are those of the event's Action ({@link EngineAttributes}): a {@code die}'s {@code exitCode}
+     * first, a label {@code signal} (the engine sets one on a {@code kill}) among the labels, here past the budget.
+     */
     @Test
     void anEventWithHundredsOfLabelsKeepsTheEnginesOwnAttributesAndTimesWithinWhatWazuhDecodes() throws Exception {
-        ObjectNode event = withLabels(400, "exitCode", "0", "signal", "9");
+        ObjectNode event = withLabels(400, "exitCode", "0", "execDuration", "12", "signal", "9");
+        event.put("status", "die").put("Action", "die");
 
         ObjectNode alert = alert(event);
 
         assertThat(WazuhJsonFields.decoded(alert)).contains("docker.Actor.Attributes.name",
-                "docker.Actor.Attributes.image", "docker.Actor.Attributes.exitCode", "docker.Actor.Attributes.signal",
-                "docker.scope", "docker.time", "docker.timeNano", "docker.Actor.ID", "docker.Type", "docker.Action");
+                "docker.Actor.Attributes.image", "docker.Actor.Attributes.exitCode",
+                "docker.Actor.Attributes.execDuration", "docker.scope", "docker.time", "docker.timeNano",
+                "docker.Actor.ID", "docker.Type", "docker.Action");
         // The labels past Wazuh's 256 fields are left out here (FieldBudget), the first in this order kept.
         assertThat(WazuhJsonFields.count(alert)).isEqualTo(WazuhJsonFields.DECODER_ORDER_SIZE);
         assertThat(alert.path("truncated").asBoolean()).isTrue();
         assertThat(alert.path("docker").path("Actor").path("Attributes").fieldNames()).toIterable()
-                .startsWith("name", "image", "exitCode", "signal", "com.example.label-0", "com.example.label-1",
-                        "com.example.label-10").doesNotContain("com.example.label-99");
+                .startsWith("name", "image", "exitCode", "execDuration", "com.example.label-0", "com.example.label-1",
+                        "com.example.label-10").doesNotContain("com.example.label-99", "signal");
     }
 
     @Test
@@ -128,8 +134,9 @@ class WazuhFieldOrderTest {
     }
 
     private static int ownFirstThenByName(String a, String b) {
-        boolean ownA = WazuhFieldOrder.engineAttribute(a);
-        boolean ownB = WazuhFieldOrder.engineAttribute(b);
+        EngineAttributes.Own own = EngineAttributes.in("container", "start");
+        boolean ownA = own.contains(a);
+        boolean ownB = own.contains(b);
         return ownA != ownB ? (ownA ? -1 : 1) : ownA ? 0 : a.compareTo(b);
     }
 
