@@ -13,7 +13,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -75,12 +78,12 @@ public final class CheckpointStore implements AutoCloseable {
     private final CheckpointRecordBound bound = new CheckpointRecordBound();
     private final long step;
     private final Duration stableWait;
+    /** Monotonic nanoseconds (System::nanoTime): the lookup's deadlines. */
+    private final LongSupplier nanoClock;
     /** The lookups' consumers, the next one built ahead. */
-    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(
-            () -> consumer(Reader.LOOKUP), c -> c.close(Duration.ZERO));
+    private final BuiltAhead<Consumer<byte[], byte[]>> consumers;
     /** A read_uncommitted consumer for the partition's written end (its high watermark) only; built ahead too. */
-    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> writtenEnds = new BuiltAhead<>(
-            () -> consumer(Reader.WRITTEN_END), c -> c.close(Duration.ZERO));
+    private final BuiltAhead<Consumer<byte[], byte[]>> writtenEnds;
 
     /** A lookup's two consumers: what each reads with, and what its client id calls it. */
     enum Reader {
@@ -103,11 +106,25 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** @param stableWait how long a lookup waits for the transactions open on the partition when it looked */
     CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait) {
+        this(clientConfig, topic, owner, step, stableWait, null, System::nanoTime);
+    }
+
+    /**
+     * @param readers   builds the lookup's consumers (null: Kafka's, of {@code clientConfig}); the search for
+     *                  unreadable records builds Kafka's always
+     * @param nanoClock monotonic nanoseconds (System::nanoTime), for the lookup's deadlines
+     */
+    CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait,
+                    Function<Reader, Consumer<byte[], byte[]>> readers, LongSupplier nanoClock) {
         this.clientConfig = clientConfig;
         this.topic = topic;
         this.owner = owner;
         this.step = step;
         this.stableWait = stableWait;
+        this.nanoClock = nanoClock;
+        Function<Reader, Consumer<byte[], byte[]>> build = readers != null ? readers : this::consumer;
+        this.consumers = new BuiltAhead<>(() -> build.apply(Reader.LOOKUP), c -> c.close(Duration.ZERO));
+        this.writtenEnds = new BuiltAhead<>(() -> build.apply(Reader.WRITTEN_END), c -> c.close(Duration.ZERO));
     }
 
     /** What a lookup found, where it looked, and how many records it read to find it. */
@@ -143,7 +160,7 @@ public final class CheckpointStore implements AutoCloseable {
         writtenEnds.close();
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer(Reader reader) {
+    private Consumer<byte[], byte[]> consumer(Reader reader) {
         return new KafkaConsumer<>(consumerConfig(reader), bound.keys(), bound.values());
     }
 
@@ -172,8 +189,8 @@ public final class CheckpointStore implements AutoCloseable {
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         KafkaClientThreads producers = KafkaClientThreads.producers().observe();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumers.take();
-             KafkaConsumer<byte[], byte[]> written = writtenEnds.take()) {
+        try (Consumer<byte[], byte[]> consumer = consumers.take();
+             Consumer<byte[], byte[]> written = writtenEnds.take()) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);
@@ -183,8 +200,8 @@ public final class CheckpointStore implements AutoCloseable {
             long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
             long end = stableEnd(consumer, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
             long read = 0;
-            for (long stepEnd = end; stepEnd > begin; stepEnd -= step) {
-                Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key, producers);
+            for (LookupSteps steps = new LookupSteps(begin, end, step); steps.hasNext(); steps.missed()) {
+                Step found = newestIn(consumer, tp, steps.from(), steps.to(), key, producers);
                 read += found.recordsRead();
                 if (found.newest() != null) {
                     return new Lookup(found.newest(), tp, read);
@@ -210,15 +227,15 @@ public final class CheckpointStore implements AutoCloseable {
      * The partition's last stable offset once it reaches {@code writtenEnd} (every record written when the lookup
      * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}.
      */
-    private long stableEnd(KafkaConsumer<byte[], byte[]> consumer, long writtenEnd, TopicPartition tp) {
-        long deadline = System.nanoTime() + stableWait.toNanos();
+    private long stableEnd(Consumer<byte[], byte[]> consumer, long writtenEnd, TopicPartition tp) {
+        long deadline = nanoClock.getAsLong() + stableWait.toNanos();
         long pauseMillis = 10;
         while (true) {
             long stable = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset, read committed
             if (stable >= writtenEnd) {
                 return stable;
             }
-            if (System.nanoTime() - deadline > 0) {
+            if (nanoClock.getAsLong() - deadline > 0) {
                 throw new KafkaException("a transaction of another producer has been open on " + tp + " for over "
                         + stableWait.toSeconds() + " s (offsets " + stable + " to " + writtenEnd + " undecided): "
                         + "this host's newest checkpoint may be among them; trying again until it commits or times "
@@ -238,14 +255,14 @@ public final class CheckpointStore implements AutoCloseable {
     private record Step(Stored newest, long recordsRead) {}
 
     /** The host's newest value among offsets [from, to). */
-    private Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
+    private Step newestIn(Consumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
                           byte[] key, KafkaClientThreads producers) {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        long deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
         while (consumer.position(tp, TIMEOUT) < to) {
-            if (System.nanoTime() > deadline) {
+            if (nanoClock.getAsLong() - deadline > 0) {
                 throw new KafkaException("timed out reading " + tp);
             }
             ConsumerRecords<byte[], byte[]> polled;
@@ -292,9 +309,9 @@ public final class CheckpointStore implements AutoCloseable {
             probe.seek(from);
             // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
             long at = from;
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            long deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
             while (at < to && probe.consumer().position(tp, TIMEOUT) < to) {
-                if (System.nanoTime() > deadline) {
+                if (nanoClock.getAsLong() - deadline > 0) {
                     throw new KafkaException("timed out reading " + tp + " again one record at a time");
                 }
                 ConsumerRecords<byte[], byte[]> polled;
@@ -309,7 +326,7 @@ public final class CheckpointStore implements AutoCloseable {
                     passed.add(range);
                     at = range.last() + 1;
                     probe.seek(at);
-                    deadline = System.nanoTime() + TIMEOUT.toNanos();
+                    deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
                     continue;
                 } catch (RuntimeException e) {
                     exitIfAProducerDied(producers, error);
