@@ -30,14 +30,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads a host's last committed checkpoint from the compacted checkpoints topic (read_committed, so a checkpoint
  * of an aborted transaction never counts). Only the partition the host's key maps to is read (the producer's
- * default partitioner: murmur2 of the key), backwards from its end in steps of {@value #STEP} offsets, stopping at
- * the newest step that holds one of the host's checkpoints. So a lookup reads the records of that partition written
- * after the host's newest checkpoint, rounded up to a step; a listener's checkpoint takes two offsets (its record and
- * its transaction's commit marker), and compaction keeps offsets (a step of compacted offsets holds few records, and
- * still costs a fetch). A running listener writes its checkpoint at least every {@link Uncommitted#REWRITE_AFTER}
- * (and again after a start), so its newest is within what the partition took in that time and a heartbeat interval;
- * a listener stopped longer reads everything the partition took since, and a host without a checkpoint its whole
- * partition.
+ * default partitioner: murmur2 of the key), backwards from its end in ranges ({@link LookupSteps}): the first
+ * {@value #STEP} offsets long, each after a miss twice as long, stopping at the newest range that holds one of the
+ * host's checkpoints. A listener's checkpoint takes two offsets (its record and its transaction's commit marker), and
+ * compaction keeps offsets (a months-old partition is tens of millions of offsets holding few records), so a miss over
+ * N offsets costs about log2(N / {@value #STEP}) seeks, each a fetch at least (fixed steps took N / {@value #STEP}),
+ * plus the fetches of the records it reads; a hit reads the records of at most twice the offsets written after the
+ * host's newest checkpoint, plus a step. A range longer than a step that a poll cannot read (out of memory) is read
+ * again in steps: the search for records no poll can read covers a step at most. A running listener writes its
+ * checkpoint at least every {@link Uncommitted#REWRITE_AFTER} (and again after a start), so its newest is within what
+ * the partition took in that time and a heartbeat interval (the first range, or a few); a listener stopped longer
+ * reads about everything the partition took since, and a host without a checkpoint its whole partition, in few
+ * ranges.
  *
  * <p>Read committed, a partition ends at its last stable offset: the first offset of the oldest transaction still
  * open on it. Hundreds of hosts share a partition, and a listener killed between sending its checkpoint and
@@ -189,22 +193,32 @@ public final class CheckpointStore implements AutoCloseable {
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         KafkaClientThreads producers = KafkaClientThreads.producers().observe();
-        try (Consumer<byte[], byte[]> consumer = consumers.take();
+        try (LookupConsumer consumer = new LookupConsumer();
              Consumer<byte[], byte[]> written = writtenEnds.take()) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
+            List<PartitionInfo> partitions = consumer.now.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);
             }
             TopicPartition tp = new TopicPartition(topic, HostPartition.of(key, partitions.size()));
-            consumer.assign(List.of(tp));
-            long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
-            long end = stableEnd(consumer, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
+            consumer.now.assign(List.of(tp));
+            long begin = consumer.now.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
+            long end = stableEnd(consumer.now, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
             long read = 0;
-            for (LookupSteps steps = new LookupSteps(begin, end, step); steps.hasNext(); steps.missed()) {
-                Step found = newestIn(consumer, tp, steps.from(), steps.to(), key, producers);
+            LookupSteps steps = new LookupSteps(begin, end, step);
+            while (steps.hasNext()) {
+                Step found = newestIn(consumer.now, tp, steps.from(), steps.to(), key, producers,
+                        steps.searchable());
                 read += found.recordsRead();
-                if (found.newest() != null) {
+                if (found.outOfMemory() != null) {
+                    exitIfAProducerDied(producers, found.outOfMemory());
+                    log.warn("the checkpoint lookup ran out of memory reading {} offsets {} to {}: reading them "
+                            + "again in steps of {} offsets, from the newest", tp, steps.from(), steps.to() - 1, step);
+                    consumer.renew(tp);
+                    steps.split();
+                } else if (found.newest() != null) {
                     return new Lookup(found.newest(), tp, read);
+                } else {
+                    steps.missed();
                 }
             }
             return new Lookup(Stored.NONE, tp, read);
@@ -251,12 +265,47 @@ public final class CheckpointStore implements AutoCloseable {
         }
     }
 
-    /** One step of a lookup: the host's newest value in it (null if none), and the records read. */
-    private record Step(Stored newest, long recordsRead) {}
+    /**
+     * The lookup's consumer, replaced after a poll out of memory: Kafka's keeps the fetch that failed, marked corrupt,
+     * and answers a poll from its next offset with an exception (where a step read again may begin).
+     */
+    private final class LookupConsumer implements AutoCloseable {
+        private Consumer<byte[], byte[]> now = consumers.take();
 
-    /** The host's newest value among offsets [from, to). */
+        void renew(TopicPartition tp) {
+            Consumer<byte[], byte[]> failed = now;
+            now = null;
+            failed.close(Duration.ZERO);
+            now = consumers.take();
+            now.assign(List.of(tp));
+        }
+
+        @Override
+        public void close() {
+            if (now != null) {
+                now.close();
+            }
+        }
+    }
+
+    /**
+     * One range of a lookup: the host's newest value in it (null if none), the records read, and, for a range
+     * longer than a step that a poll could not read, the error (to read it again in steps).
+     */
+    private record Step(Stored newest, long recordsRead, OutOfMemoryError outOfMemory) {
+        Step(Stored newest, long recordsRead) {
+            this(newest, recordsRead, null);
+        }
+    }
+
+    /**
+     * The host's newest value among offsets [from, to). After a poll out of memory the range is searched one record
+     * a poll when it is {@code searchable} (a step at most); else the error is returned, the range to be read again
+     * in steps. A poll holds what it holds whatever the range's length (at most {@code max.poll.records} records, each
+     * fetch at most {@code max.partition.fetch.bytes}), and of what it reads the lookup keeps the newest value only.
+     */
     private Step newestIn(Consumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                          byte[] key, KafkaClientThreads producers) {
+                          byte[] key, KafkaClientThreads producers, boolean searchable) {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
@@ -269,7 +318,7 @@ public final class CheckpointStore implements AutoCloseable {
             try {
                 polled = consumer.poll(Duration.ofMillis(200));
             } catch (OutOfMemoryError e) {
-                return searched(tp, from, to, key, producers, e);
+                return searchable ? searched(tp, from, to, key, producers, e) : new Step(null, read, e);
             }
             for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
                 if (r.offset() >= to) {
