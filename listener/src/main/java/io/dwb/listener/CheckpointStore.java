@@ -309,10 +309,18 @@ public final class CheckpointStore implements AutoCloseable {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
+        // A range's records take as many polls as they take (a grown range holds many): what times out is a
+        // position that stays, for TIMEOUT.
+        long at = from;
         long deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
-        while (consumer.position(tp, TIMEOUT) < to) {
-            if (nanoClock.getAsLong() - deadline > 0) {
-                throw new KafkaException("timed out reading " + tp);
+        for (long position; (position = consumer.position(tp, TIMEOUT)) < to; ) {
+            long now = nanoClock.getAsLong();
+            if (position != at) {
+                at = position;
+                deadline = now + TIMEOUT.toNanos();
+            } else if (now - deadline > 0) {
+                throw new KafkaException("timed out reading " + tp + ": no record for " + TIMEOUT.toSeconds()
+                        + " s at offset " + position);
             }
             ConsumerRecords<byte[], byte[]> polled;
             try {

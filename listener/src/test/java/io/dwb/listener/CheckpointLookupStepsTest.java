@@ -3,7 +3,10 @@ package io.dwb.listener;
 import static io.dwb.listener.CompactedPartition.checkpoint;
 import static io.dwb.listener.CompactedPartition.id;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,5 +98,37 @@ class CheckpointLookupStepsTest {
         assertThat(partition.lookups).as("the first closed, a new one for the steps").hasSize(2);
         assertThat(partition.lookups.get(0).closed()).isTrue();
         assertThat(partition.lookups.get(1).closed()).isTrue();
+    }
+
+    /**
+     * A range read for longer than the lookup's 30 s in all is not a timeout while its polls move on: a grown range
+     * holds many records (here 60,000, 120 polls, each a second by the test's clock). Its 30 s were those of the
+     * whole range, as they were of a step of 2,000 offsets: the lookup failed as Kafka unavailable, again at each try.
+     */
+    @Test
+    void aRangeThatKeepsMovingIsNotTimedOutHoweverLongItTakes() {
+        CompactedPartition partition = new CompactedPartition(0, 200_000).others("busy", 70_000, 60_000, 2)
+                .put(10_000, "me", 7);
+        AtomicLong clock = new AtomicLong();
+        partition.onPoll = () -> clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+
+        CheckpointStore.Lookup lookup = partition.store(STEP, clock::get).lookup(id("me"));
+
+        assertThat(lookup.checkpoint()).contains(checkpoint(7));
+        assertThat(partition.polls).isGreaterThan(120);
+    }
+
+    /** A poll that moves nothing for 30 s is Kafka unavailable: the listener tries again with its backoff. */
+    @Test
+    void aRangeThatStopsMovingFor30SecondsIsKafkaUnavailable() {
+        CompactedPartition partition = fleet();
+        AtomicLong clock = new AtomicLong();
+        partition.onPoll = () -> clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        partition.stalled = true;
+
+        assertThatThrownBy(() -> partition.store(STEP, clock::get).lookup(id("me")))
+                .isInstanceOf(TransactionalPublisher.KafkaUnavailable.class)
+                .hasMessageContaining("timed out reading checkpoints-0: no record for 30 s at offset " + (END - STEP));
+        assertThat(partition.polls).isBetween(30, 32);
     }
 }

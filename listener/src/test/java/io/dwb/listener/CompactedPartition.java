@@ -40,6 +40,10 @@ final class CompactedPartition {
     /** The lookup consumers built, in order. */
     final List<MockConsumer<byte[], byte[]>> lookups = new ArrayList<>();
     int polls;
+    /** Run at each poll (a test's clock moving on, say). */
+    Runnable onPoll = () -> { };
+    /** Kafka away: a poll reads nothing and the position stays. */
+    boolean stalled;
     /** A record no poll can read (it runs out of memory, as on a record of a million headers); -1 for none. */
     long unreadable = -1;
 
@@ -111,6 +115,10 @@ final class CompactedPartition {
             @Override
             public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
                 polls++;
+                onPoll.run();
+                if (stalled) {
+                    return ConsumerRecords.empty();
+                }
                 List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> r : log.subMap(position(TP), true, end, false).values()) {
                     if (out.size() == MAX_POLL_RECORDS) {
