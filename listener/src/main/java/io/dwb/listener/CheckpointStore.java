@@ -13,7 +13,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -27,14 +30,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads a host's last committed checkpoint from the compacted checkpoints topic (read_committed, so a checkpoint
  * of an aborted transaction never counts). Only the partition the host's key maps to is read (the producer's
- * default partitioner: murmur2 of the key), backwards from its end in steps of {@value #STEP} offsets, stopping at
- * the newest step that holds one of the host's checkpoints. So a lookup reads the records of that partition written
- * after the host's newest checkpoint, rounded up to a step; a listener's checkpoint takes two offsets (its record and
- * its transaction's commit marker), and compaction keeps offsets (a step of compacted offsets holds few records, and
- * still costs a fetch). A running listener writes its checkpoint at least every {@link Uncommitted#REWRITE_AFTER}
- * (and again after a start), so its newest is within what the partition took in that time and a heartbeat interval;
- * a listener stopped longer reads everything the partition took since, and a host without a checkpoint its whole
- * partition.
+ * default partitioner: murmur2 of the key), backwards from its end in ranges ({@link LookupSteps}): the first
+ * {@value #STEP} offsets long, each after a miss twice as long, stopping at the newest range that holds one of the
+ * host's checkpoints. A listener's checkpoint takes two offsets (its record and its transaction's commit marker), and
+ * compaction keeps offsets (a months-old partition is tens of millions of offsets holding few records), so a miss over
+ * N offsets costs about log2(N / {@value #STEP}) seeks, each a fetch at least (fixed steps took N / {@value #STEP}),
+ * plus the fetches of the records it reads; a hit reads the records of at most twice the offsets written after the
+ * host's newest checkpoint, plus a step. A range longer than a step that a poll cannot read (out of memory) is read
+ * again in steps: the search for records no poll can read covers a step at most. A running listener writes its
+ * checkpoint at least every {@link Uncommitted#REWRITE_AFTER} (and again after a start), so its newest is within what
+ * the partition took in that time and a heartbeat interval (the first range, or a few); a listener stopped longer
+ * reads about everything the partition took since, and a host without a checkpoint its whole partition, in few
+ * ranges.
  *
  * <p>Read committed, a partition ends at its last stable offset: the first offset of the oldest transaction still
  * open on it. Hundreds of hosts share a partition, and a listener killed between sending its checkpoint and
@@ -75,12 +82,12 @@ public final class CheckpointStore implements AutoCloseable {
     private final CheckpointRecordBound bound = new CheckpointRecordBound();
     private final long step;
     private final Duration stableWait;
+    /** Monotonic nanoseconds (System::nanoTime): the lookup's deadlines. */
+    private final LongSupplier nanoClock;
     /** The lookups' consumers, the next one built ahead. */
-    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> consumers = new BuiltAhead<>(
-            () -> consumer(Reader.LOOKUP), c -> c.close(Duration.ZERO));
+    private final BuiltAhead<Consumer<byte[], byte[]>> consumers;
     /** A read_uncommitted consumer for the partition's written end (its high watermark) only; built ahead too. */
-    private final BuiltAhead<KafkaConsumer<byte[], byte[]>> writtenEnds = new BuiltAhead<>(
-            () -> consumer(Reader.WRITTEN_END), c -> c.close(Duration.ZERO));
+    private final BuiltAhead<Consumer<byte[], byte[]>> writtenEnds;
 
     /** A lookup's two consumers: what each reads with, and what its client id calls it. */
     enum Reader {
@@ -103,11 +110,25 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** @param stableWait how long a lookup waits for the transactions open on the partition when it looked */
     CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait) {
+        this(clientConfig, topic, owner, step, stableWait, null, System::nanoTime);
+    }
+
+    /**
+     * @param readers   builds the lookup's consumers (null: Kafka's, of {@code clientConfig}); the search for
+     *                  unreadable records builds Kafka's always
+     * @param nanoClock monotonic nanoseconds (System::nanoTime), for the lookup's deadlines
+     */
+    CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait,
+                    Function<Reader, Consumer<byte[], byte[]>> readers, LongSupplier nanoClock) {
         this.clientConfig = clientConfig;
         this.topic = topic;
         this.owner = owner;
         this.step = step;
         this.stableWait = stableWait;
+        this.nanoClock = nanoClock;
+        Function<Reader, Consumer<byte[], byte[]>> build = readers != null ? readers : this::consumer;
+        this.consumers = new BuiltAhead<>(() -> build.apply(Reader.LOOKUP), c -> c.close(Duration.ZERO));
+        this.writtenEnds = new BuiltAhead<>(() -> build.apply(Reader.WRITTEN_END), c -> c.close(Duration.ZERO));
     }
 
     /** What a lookup found, where it looked, and how many records it read to find it. */
@@ -143,7 +164,7 @@ public final class CheckpointStore implements AutoCloseable {
         writtenEnds.close();
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer(Reader reader) {
+    private Consumer<byte[], byte[]> consumer(Reader reader) {
         return new KafkaConsumer<>(consumerConfig(reader), bound.keys(), bound.values());
     }
 
@@ -172,22 +193,32 @@ public final class CheckpointStore implements AutoCloseable {
     Lookup lookup(String hostId) {
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         KafkaClientThreads producers = KafkaClientThreads.producers().observe();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumers.take();
-             KafkaConsumer<byte[], byte[]> written = writtenEnds.take()) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, TIMEOUT);
+        try (LookupConsumer consumer = new LookupConsumer();
+             Consumer<byte[], byte[]> written = writtenEnds.take()) {
+            List<PartitionInfo> partitions = consumer.now.partitionsFor(topic, TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
                 return new Lookup(Stored.NONE, null, 0);
             }
             TopicPartition tp = new TopicPartition(topic, HostPartition.of(key, partitions.size()));
-            consumer.assign(List.of(tp));
-            long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
-            long end = stableEnd(consumer, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
+            consumer.now.assign(List.of(tp));
+            long begin = consumer.now.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
+            long end = stableEnd(consumer.now, written.endOffsets(List.of(tp), TIMEOUT).get(tp), tp);
             long read = 0;
-            for (long stepEnd = end; stepEnd > begin; stepEnd -= step) {
-                Step found = newestIn(consumer, tp, Math.max(begin, stepEnd - step), stepEnd, key, producers);
+            LookupSteps steps = new LookupSteps(begin, end, step);
+            while (steps.hasNext()) {
+                Step found = newestIn(consumer.now, tp, steps.from(), steps.to(), key, producers,
+                        steps.searchable());
                 read += found.recordsRead();
-                if (found.newest() != null) {
+                if (found.outOfMemory() != null) {
+                    exitIfAProducerDied(producers, found.outOfMemory());
+                    log.warn("the checkpoint lookup ran out of memory reading {} offsets {} to {}: reading them "
+                            + "again in steps of {} offsets, from the newest", tp, steps.from(), steps.to() - 1, step);
+                    consumer.renew(tp);
+                    steps.split();
+                } else if (found.newest() != null) {
                     return new Lookup(found.newest(), tp, read);
+                } else {
+                    steps.missed();
                 }
             }
             return new Lookup(Stored.NONE, tp, read);
@@ -210,15 +241,15 @@ public final class CheckpointStore implements AutoCloseable {
      * The partition's last stable offset once it reaches {@code writtenEnd} (every record written when the lookup
      * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}.
      */
-    private long stableEnd(KafkaConsumer<byte[], byte[]> consumer, long writtenEnd, TopicPartition tp) {
-        long deadline = System.nanoTime() + stableWait.toNanos();
+    private long stableEnd(Consumer<byte[], byte[]> consumer, long writtenEnd, TopicPartition tp) {
+        long deadline = nanoClock.getAsLong() + stableWait.toNanos();
         long pauseMillis = 10;
         while (true) {
             long stable = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset, read committed
             if (stable >= writtenEnd) {
                 return stable;
             }
-            if (System.nanoTime() - deadline > 0) {
+            if (nanoClock.getAsLong() - deadline > 0) {
                 throw new KafkaException("a transaction of another producer has been open on " + tp + " for over "
                         + stableWait.toSeconds() + " s (offsets " + stable + " to " + writtenEnd + " undecided): "
                         + "this host's newest checkpoint may be among them; trying again until it commits or times "
@@ -234,25 +265,68 @@ public final class CheckpointStore implements AutoCloseable {
         }
     }
 
-    /** One step of a lookup: the host's newest value in it (null if none), and the records read. */
-    private record Step(Stored newest, long recordsRead) {}
+    /**
+     * The lookup's consumer, replaced after a poll out of memory: Kafka's keeps the fetch that failed, marked corrupt,
+     * and answers a poll from its next offset with an exception (where a step read again may begin).
+     */
+    private final class LookupConsumer implements AutoCloseable {
+        private Consumer<byte[], byte[]> now = consumers.take();
 
-    /** The host's newest value among offsets [from, to). */
-    private Step newestIn(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
-                          byte[] key, KafkaClientThreads producers) {
+        void renew(TopicPartition tp) {
+            Consumer<byte[], byte[]> failed = now;
+            now = null;
+            failed.close(Duration.ZERO);
+            now = consumers.take();
+            now.assign(List.of(tp));
+        }
+
+        @Override
+        public void close() {
+            if (now != null) {
+                now.close();
+            }
+        }
+    }
+
+    /**
+     * One range of a lookup: the host's newest value in it (null if none), the records read, and, for a range
+     * longer than a step that a poll could not read, the error (to read it again in steps).
+     */
+    private record Step(Stored newest, long recordsRead, OutOfMemoryError outOfMemory) {
+        Step(Stored newest, long recordsRead) {
+            this(newest, recordsRead, null);
+        }
+    }
+
+    /**
+     * The host's newest value among offsets [from, to). After a poll out of memory the range is searched one record
+     * a poll when it is {@code searchable} (a step at most); else the error is returned, the range to be read again
+     * in steps. A poll holds what it holds whatever the range's length (at most {@code max.poll.records} records, each
+     * fetch at most {@code max.partition.fetch.bytes}), and of what it reads the lookup keeps the newest value only.
+     */
+    private Step newestIn(Consumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
+                          byte[] key, KafkaClientThreads producers, boolean searchable) {
         long read = 0;
         consumer.seek(tp, from);
         Stored last = null;
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (consumer.position(tp, TIMEOUT) < to) {
-            if (System.nanoTime() > deadline) {
-                throw new KafkaException("timed out reading " + tp);
+        // A range's records take as many polls as they take (a grown range holds many): what times out is a
+        // position that stays, for TIMEOUT.
+        long at = from;
+        long deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
+        for (long position; (position = consumer.position(tp, TIMEOUT)) < to; ) {
+            long now = nanoClock.getAsLong();
+            if (position != at) {
+                at = position;
+                deadline = now + TIMEOUT.toNanos();
+            } else if (now - deadline > 0) {
+                throw new KafkaException("timed out reading " + tp + ": no record for " + TIMEOUT.toSeconds()
+                        + " s at offset " + position);
             }
             ConsumerRecords<byte[], byte[]> polled;
             try {
                 polled = consumer.poll(Duration.ofMillis(200));
             } catch (OutOfMemoryError e) {
-                return searched(tp, from, to, key, producers, e);
+                return searchable ? searched(tp, from, to, key, producers, e) : new Step(null, read, e);
             }
             for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
                 if (r.offset() >= to) {
@@ -292,9 +366,9 @@ public final class CheckpointStore implements AutoCloseable {
             probe.seek(from);
             // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
             long at = from;
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            long deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
             while (at < to && probe.consumer().position(tp, TIMEOUT) < to) {
-                if (System.nanoTime() > deadline) {
+                if (nanoClock.getAsLong() - deadline > 0) {
                     throw new KafkaException("timed out reading " + tp + " again one record at a time");
                 }
                 ConsumerRecords<byte[], byte[]> polled;
@@ -309,7 +383,7 @@ public final class CheckpointStore implements AutoCloseable {
                     passed.add(range);
                     at = range.last() + 1;
                     probe.seek(at);
-                    deadline = System.nanoTime() + TIMEOUT.toNanos();
+                    deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
                     continue;
                 } catch (RuntimeException e) {
                     exitIfAProducerDied(producers, error);

@@ -1,0 +1,143 @@
+package io.dwb.listener;
+
+import io.dwb.schemas.Checkpoint;
+import io.dwb.schemas.ContractJson;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The one partition of a compacted checkpoints topic, held here: its records at the offsets compaction left (the
+ * others gone, as replaced records and commit markers are), and the consumers a lookup reads it with (Kafka's
+ * MockConsumer), answering as a read_committed consumer is answered: a poll from a position gives up to
+ * {@link #MAX_POLL_RECORDS} of the records at or after it and moves past the last; with none left before the end, it
+ * moves to the end. Counts what a lookup costs: its seeks (one a range it reads) and its polls (each a fetch at
+ * least).
+ */
+final class CompactedPartition {
+    static final String TOPIC = "checkpoints";
+    static final TopicPartition TP = new TopicPartition(TOPIC, 0);
+    /** Kafka's default {@code max.poll.records}. */
+    static final int MAX_POLL_RECORDS = 500;
+
+    private final NavigableMap<Long, ConsumerRecord<byte[], byte[]>> log = new TreeMap<>();
+    private final long begin;
+    private final long end;
+    /** Where the lookup's consumers were sought, in order: the first offset of each range it read. */
+    final List<Long> seeks = new ArrayList<>();
+    /** The lookup consumers built, in order. */
+    final List<MockConsumer<byte[], byte[]>> lookups = new ArrayList<>();
+    int polls;
+    /** Run at each poll (a test's clock moving on, say). */
+    Runnable onPoll = () -> { };
+    /** Kafka away: a poll reads nothing and the position stays. */
+    boolean stalled;
+    /** A record no poll can read (it runs out of memory, as on a record of a million headers); -1 for none. */
+    long unreadable = -1;
+
+    /** @param begin the partition's first offset; @param end its stable end (and written end) */
+    CompactedPartition(long begin, long end) {
+        this.begin = begin;
+        this.end = end;
+    }
+
+    /** {@code host}'s checkpoint {@code i} at {@code offset}. */
+    CompactedPartition put(long offset, String host, int i) {
+        if (offset < begin || offset >= end) {
+            throw new IllegalArgumentException("offset " + offset + " outside [" + begin + ", " + end + ")");
+        }
+        log.put(offset, new ConsumerRecord<>(TOPIC, 0, offset, key(host), ContractJson.write(checkpoint(i))));
+        return this;
+    }
+
+    /** Checkpoints of other hosts ({@code hosts}-0, -1, ...): {@code count}, from {@code from}, {@code every} apart. */
+    CompactedPartition others(String hosts, long from, int count, long every) {
+        for (int h = 0; h < count; h++) {
+            put(from + h * every, hosts + "-" + h, h);
+        }
+        return this;
+    }
+
+    /** The records at offsets [from, to). */
+    int records(long from, long to) {
+        return log.subMap(from, to).size();
+    }
+
+    int records() {
+        return log.size();
+    }
+
+    static String id(String host) {
+        return HostIdentity.fromHostName(host).id();
+    }
+
+    static Checkpoint checkpoint(int i) {
+        return new Checkpoint(1_700_000_000_000_000_000L + i, String.format("%032x", i));
+    }
+
+    private static byte[] key(String host) {
+        return id(host).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A store whose lookups read this partition, with {@code step} and the clock given. */
+    CheckpointStore store(long step, LongSupplier nanoClock) {
+        return new CheckpointStore(new Properties(), TOPIC, "compacted-partition-test", step,
+                Duration.ofSeconds(30), reader -> reader == CheckpointStore.Reader.LOOKUP ? lookup() : writtenEnd(),
+                nanoClock);
+    }
+
+    private MockConsumer<byte[], byte[]> writtenEnd() {
+        MockConsumer<byte[], byte[]> c = new MockConsumer<>("none");
+        c.updateEndOffsets(Map.of(TP, end));
+        return c;
+    }
+
+    private MockConsumer<byte[], byte[]> lookup() {
+        MockConsumer<byte[], byte[]> c = new MockConsumer<>("none") {
+            @Override
+            public synchronized void seek(TopicPartition tp, long offset) {
+                seeks.add(offset);
+                super.seek(tp, offset);
+            }
+
+            @Override
+            public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+                polls++;
+                onPoll.run();
+                if (stalled) {
+                    return ConsumerRecords.empty();
+                }
+                List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : log.subMap(position(TP), true, end, false).values()) {
+                    if (out.size() == MAX_POLL_RECORDS) {
+                        break;
+                    }
+                    if (r.offset() == unreadable) {
+                        throw new OutOfMemoryError("Java heap space (a record of a million headers, at "
+                                + r.offset() + ")");
+                    }
+                    out.add(r);
+                }
+                super.seek(TP, out.isEmpty() ? end : out.get(out.size() - 1).offset() + 1);
+                return new ConsumerRecords<>(out.isEmpty() ? Map.of() : Map.of(TP, out), Map.of());
+            }
+        };
+        c.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+        c.updateBeginningOffsets(Map.of(TP, begin));
+        c.updateEndOffsets(Map.of(TP, end));
+        lookups.add(c);
+        return c;
+    }
+}
