@@ -91,7 +91,8 @@ public final class Forwarder implements AutoCloseable {
                 settings.stalledAfter(), metrics);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos(),
-                        WrittenEnds.admin(settings.kafka())))
+                        WrittenEnds.admin(settings.kafka()), TopicRetention.Reader.admin(settings.kafka()),
+                        System::currentTimeMillis))
                 : new Feed.Live(settings.topic(),
                         new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset,
                                 new WatchHandover(settings.watchHandover(), System::currentTimeMillis)),

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -43,16 +44,23 @@ public final class ReplayWindow {
     /** Those of them a transaction held to the replay's end: known once asked ({@link #held(Consumer)}). */
     private List<HeldPartition> held;
     private final WrittenEnds writtenEnds;
+    private final TopicRetention.Reader retention;
+    private final LongSupplier wallClockMillis;
 
     /**
-     * @param toNanos     null for "up to the end of the topic as it is when the replay starts"
-     * @param writtenEnds the partitions' written ends, to tell those a transaction holds at start
+     * @param toNanos         null for "up to the end of the topic as it is when the replay starts"
+     * @param writtenEnds     the partitions' written ends, to tell those a transaction holds at start
+     * @param retention       the topic's retention, to tell whether what it deleted may be of the window
+     * @param wallClockMillis the wall clock, against which retention deletes
      */
-    public ReplayWindow(String topic, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
+    public ReplayWindow(String topic, long fromNanos, Long toNanos, WrittenEnds writtenEnds,
+                        TopicRetention.Reader retention, LongSupplier wallClockMillis) {
         this.topic = topic;
         this.fromNanos = fromNanos;
         this.toNanos = toNanos == null ? Long.MAX_VALUE : toNanos;
         this.writtenEnds = writtenEnds;
+        this.retention = retention;
+        this.wallClockMillis = wallClockMillis;
     }
 
     /**
@@ -72,6 +80,7 @@ public final class ReplayWindow {
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
         Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions, Duration.ofSeconds(30));
         Map<TopicPartition, Long> firstsKept = consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
+        long fromMs = Math.floorDiv(fromNanos, 1_000_000L);
         long records = 0;
         List<RetentionCut> cuts = new ArrayList<>();
         for (TopicPartition tp : partitions) {
@@ -82,9 +91,9 @@ public final class ReplayWindow {
                 firsts.put(tp, start.offset());
                 records += end - start.offset();
             }
-            RetentionCut.of(tp, start, firstsKept.get(tp), end, Math.floorDiv(fromNanos, 1_000_000L))
-                    .ifPresent(cuts::add);
+            RetentionCut.of(tp, start, firstsKept.get(tp), end, fromMs).ifPresent(cuts::add);
         }
+        String retentionUnread = cuts.isEmpty() ? null : ruleOut(cuts, fromMs);
         partitionCount = partitions.size();
         this.records = records;
         cut = List.copyOf(cuts);
@@ -99,9 +108,33 @@ public final class ReplayWindow {
         if (!cut.isEmpty()) {
             log.warn("replay: the start of the window may be gone from {} of {} partitions: retention deleted their "
                     + "records before a first one kept dated after --from, or all of them, and those may have been of "
-                    + "the window (not delivered): {}", cut.size(), partitions.size(),
-                    NamedPartitions.of(cut, RetentionCut::described));
+                    + "the window (not delivered): {}{}", cut.size(), partitions.size(),
+                    NamedPartitions.of(cut, RetentionCut::described), retentionUnread == null ? ""
+                            : "; the topic's retention.ms and retention.bytes could not be read (" + retentionUnread
+                            + "), which may tell that nothing of the window was deleted");
         }
+    }
+
+    /**
+     * Clears {@code cuts} when the topic's retention rules out that any record it deleted (before now: the first
+     * offsets kept were read before the clock) was of the window ({@link TopicRetention#deletedNothingFrom}): a
+     * partition emptied long ago, a retired host's, is then not said at every replay. Null when done, why the
+     * retention could not be read otherwise (the cuts are said as they are).
+     */
+    private String ruleOut(List<RetentionCut> cuts, long fromMs) {
+        TopicRetention set;
+        try {
+            set = retention.of(topic);
+        } catch (KafkaException e) {
+            return e.getMessage();
+        }
+        if (set.deletedNothingFrom(fromMs, wallClockMillis.getAsLong())) {
+            log.debug("replay: records deleted before the window's start in {} partition(s), all older than {} "
+                    + "(retention.ms {}, retention.bytes none): none of the window", cuts.size(),
+                    ContractJson.rfc3339(fromNanos), set.ms());
+            cuts.clear();
+        }
+        return null;
     }
 
     /**

@@ -10,7 +10,8 @@ import org.apache.kafka.common.TopicPartition;
  * offset kept, retention deleted the records before it, and that first record is dated after {@code --from}; or
  * retention deleted every record it had, none kept. The deleted records may have been dated in the window: not
  * delivered, and nothing else would say so (a window wholly before the retained log read every record kept and said
- * "window delivered"; one whose every partition was emptied said "nothing in the window").
+ * "window delivered"; one whose every partition was emptied said "nothing in the window"). {@link ReplayWindow} says
+ * none when the topic's retention rules that out ({@link TopicRetention#deletedNothingFrom}).
  *
  * @param firstKept   the partition's first offset kept, where the window starts; its end when none is kept
  * @param firstKeptMs that record's timestamp; null when none is kept

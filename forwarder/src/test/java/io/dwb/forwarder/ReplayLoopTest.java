@@ -48,6 +48,11 @@ class ReplayLoopTest {
     /** The replay's alerts a second, 0 unpaced. */
     private int eps;
     private AlertFormatter formatter = new AlertFormatter();
+    /** The wall clock the replay starts at: 30 days after the records, twice past the topic's retention by default. */
+    private long wallMs = T_MS + Duration.ofDays(30).toMillis();
+    /** The events topic's retention as the replay reads it: 7 days, no size bound, by default. */
+    private TopicRetention.Reader retention = topic -> new TopicRetention(Duration.ofDays(7).toMillis(), -1);
+    private int retentionAsked;
 
     @BeforeEach
     void capture() {
@@ -189,6 +194,143 @@ class ReplayLoopTest {
                 + "retention before the replay began in 1 of 1 partitions (named at start)");
     }
 
+    /**
+     * Retention deletes a segment once its newest record is older than {@code retention.ms}: every record it deleted
+     * is dated before the horizon {@code now - retention.ms}. A window starting after it (here two days after the
+     * records, 7 days kept) lost nothing: a partition emptied long ago (a retired host's) is not said cut.
+     */
+    @Test
+    void aPartitionWhollyEmptiedByTimeRetentionIsNotSaidForAWindowAfterItsHorizon() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+            kafka.append(1, event("f" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        wallMs = T_MS + Duration.ofDays(2).toMillis();
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(40);
+        assertThat(logged("WARN")).isEmpty();
+        assertThat(doneLine()).contains("40 alerts sent").endsWith("before they were read)");
+    }
+
+    /** So for a window found empty: its end line says nothing of retention. */
+    @Test
+    void aWindowFoundEmptyAfterTheRetentionHorizonSaysNothingOfRetention() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        wallMs = T_MS + Duration.ofDays(2).toMillis();
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+
+        loop.run();
+
+        assertThat(logged("WARN")).isEmpty();
+        assertThat(doneLine()).isEqualTo("replay done: nothing in the window");
+    }
+
+    /** By the same argument, a first record kept dated after --from: what was deleted before it is older. */
+    @Test
+    void aPartitionCutBeforeAWindowAfterTheRetentionHorizonIsNotSaidCut() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 300; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        wallMs = T_MS + Duration.ofDays(2).toMillis();
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(150));
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(50);
+        assertThat(logged("WARN")).isEmpty();
+        assertThat(doneLine()).endsWith("before they were read)");
+    }
+
+    /**
+     * A window starting before the horizon, or less than the margin for the broker's clock after it, may have lost
+     * records to retention: said as before.
+     */
+    @Test
+    void aPartitionWhollyEmptiedIsStillSaidForAWindowBeforeTheHorizonOrWithinTheMarginAfterIt() {
+        for (Duration after : List.of(Duration.ofDays(-1), TopicRetention.CLOCK_MARGIN.minusMillis(1))) {
+            lines.list.clear();
+            PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+            for (int s = 0; s < 100; s++) {
+                kafka.append(0, event("e" + s, s));
+            }
+            kafka.deleteBefore(0, 100);
+            // --from is 10 s after T_MS: the horizon, now - 7 days, is `after` before it
+            wallMs = T_MS + 10_000 + Duration.ofDays(7).toMillis() - after.toMillis();
+            DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+
+            loop.run();
+
+            assertThat(logged("WARN")).as("--from %s after the horizon", after).singleElement().asString()
+                    .contains("events-0 wholly (every record below offset 100 deleted, none kept)")
+                    .doesNotContain("could not be read");
+            assertThat(doneLine()).endsWith("its start may have been deleted by retention before the replay began in "
+                    + "1 of 1 partitions (named at start)");
+        }
+    }
+
+    /**
+     * What the topic's retention cannot rule out: a size bound ({@code retention.bytes} deletes whatever the dates),
+     * or no time retention at all ({@code retention.ms} -1: something else deleted them, DeleteRecords or an earlier
+     * setting).
+     */
+    @Test
+    void aPartitionWhollyEmptiedIsStillSaidWhenRetentionBytesIsSetOrTimeRetentionIsOff() {
+        for (TopicRetention set : List.of(new TopicRetention(Duration.ofDays(7).toMillis(), 1_000_000_000L),
+                new TopicRetention(-1, -1))) {
+            lines.list.clear();
+            PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+            for (int s = 0; s < 100; s++) {
+                kafka.append(0, event("e" + s, s));
+            }
+            kafka.deleteBefore(0, 100);
+            wallMs = T_MS + Duration.ofDays(2).toMillis();
+            retention = topic -> set;
+            DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+
+            loop.run();
+
+            assertThat(logged("WARN")).as("%s", set).singleElement().asString()
+                    .contains("events-0 wholly (every record below offset 100 deleted, none kept)");
+        }
+    }
+
+    /** Without the topic's settings (no DescribeConfigs on it, no answer) nothing rules it out: said as before. */
+    @Test
+    void aPartitionWhollyEmptiedIsStillSaidWhenTheTopicsRetentionCannotBeRead() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 100; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        kafka.deleteBefore(0, 100);
+        wallMs = T_MS + Duration.ofDays(2).toMillis();
+        retention = topic -> {
+            throw new org.apache.kafka.common.errors.TopicAuthorizationException("Not authorized to access topics");
+        };
+        DeliveryLoop loop = replay(kafka, seconds(10), seconds(50));
+
+        loop.run();
+
+        assertThat(logged("WARN")).singleElement().asString()
+                .contains("the start of the window may be gone from 1 of 1 partitions")
+                .contains("events-0 wholly (every record below offset 100 deleted, none kept)")
+                .contains("the topic's retention.ms and retention.bytes could not be read (Not authorized to access "
+                        + "topics)");
+        assertThat(doneLine()).endsWith("(named at start)");
+    }
+
     @Test
     void aWindowStartingBeforeThePartitionsFirstRecordOrInsideWhatIsKeptIsNotSaidCut() {
         PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
@@ -206,6 +348,7 @@ class ReplayLoopTest {
 
         assertThat(logged("WARN")).isEmpty();
         assertThat(doneLine()).contains("130 alerts sent").endsWith("before they were read)");
+        assertThat(retentionAsked).as("the topic's retention is read only for a partition it may have cut").isZero();
     }
 
     @Test
@@ -463,7 +606,10 @@ class ReplayLoopTest {
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(kafka, pipeline, metrics,
-                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, writtenEnds)), Duration.ofSeconds(1), 1000,
+                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, writtenEnds, topic -> {
+                    retentionAsked++;
+                    return retention.of(topic);
+                }, () -> wallMs)), Duration.ofSeconds(1), 1000,
                 new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
     }
