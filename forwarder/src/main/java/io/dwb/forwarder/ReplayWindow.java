@@ -118,7 +118,9 @@ public final class ReplayWindow {
     /**
      * Clears {@code cuts} when the topic's retention rules out that any record it deleted (before now: the first
      * offsets kept were read before the clock) was of the window ({@link TopicRetention#deletedNothingFrom}): a
-     * partition emptied long ago, a retired host's, is then not said at every replay. Null when done, why the
+     * partition emptied long ago, a retired host's, is then not a WARN at every replay. They are still named, at INFO:
+     * what retention cannot tell (records removed by DeleteRecords, or under a shorter retention.ms set earlier, or
+     * a clock here more than the margin behind the brokers') is left for a person to judge. Null when done, why the
      * retention could not be read otherwise (the cuts are said as they are).
      */
     private String ruleOut(List<RetentionCut> cuts, long fromMs) {
@@ -126,12 +128,14 @@ public final class ReplayWindow {
         try {
             set = retention.of(topic);
         } catch (KafkaException e) {
-            return e.getMessage();
+            return e.getMessage() != null ? e.getMessage() : e.toString();
         }
         if (set.deletedNothingFrom(fromMs, wallClockMillis.getAsLong())) {
-            log.debug("replay: records deleted before the window's start in {} partition(s), all older than {} "
-                    + "(retention.ms {}, retention.bytes none): none of the window", cuts.size(),
-                    ContractJson.rfc3339(fromNanos), set.ms());
+            log.info("replay: records were deleted before the window's start in {} partition(s): {}; the topic's "
+                    + "retention (retention.ms {}, no retention.bytes) deletes none dated after {} yet, so none of "
+                    + "the window, unless DeleteRecords or a shorter retention.ms set earlier removed them",
+                    cuts.size(), NamedPartitions.of(cuts, RetentionCut::described), set.ms(),
+                    ContractJson.rfc3339(fromNanos));
             cuts.clear();
         }
         return null;

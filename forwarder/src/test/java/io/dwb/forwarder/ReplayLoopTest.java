@@ -215,6 +215,9 @@ class ReplayLoopTest {
 
         assertThat(sent).hasSize(40);
         assertThat(logged("WARN")).isEmpty();
+        assertThat(logged("INFO")).as("named at INFO, what retention cannot tell left to a person")
+                .anyMatch(l -> l.startsWith("replay: records were deleted before the window's start in 1 partition(s): "
+                        + TOPIC + "-0 wholly"));
         assertThat(doneLine()).contains("40 alerts sent").endsWith("before they were read)");
     }
 
@@ -251,6 +254,9 @@ class ReplayLoopTest {
 
         assertThat(sent).hasSize(50);
         assertThat(logged("WARN")).isEmpty();
+        assertThat(logged("INFO")).as("named at INFO: here DeleteRecords, not retention, took e10 to e99")
+                .anyMatch(l -> l.startsWith("replay: records were deleted before the window's start in 1 partition(s): "
+                        + TOPIC + "-0 from offset 100"));
         assertThat(doneLine()).endsWith("before they were read)");
     }
 
