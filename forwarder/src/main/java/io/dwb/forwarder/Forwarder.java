@@ -131,7 +131,7 @@ public final class Forwarder implements AutoCloseable {
 
     static Properties consumerProperties(ForwarderSettings settings) {
         Properties p = KafkaClientConfig.with(settings.kafka(), new Properties());
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dwb-forwarder");
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, LookupAdmins.DEFAULT_CLIENT_ID);
         // The forwarder applies auto.offset.reset itself (OffsetReset: earliest unless set), so that it sees the
         // consumer leave records Kafka deleted before their delivery, which the consumer's own reset did silently.
         if (offsetReset(settings).appliedHere()) {

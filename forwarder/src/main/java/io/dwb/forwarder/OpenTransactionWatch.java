@@ -1,7 +1,6 @@
 package io.dwb.forwarder;
 
 import io.dwb.runtime.KafkaClientThreads;
-import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +18,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -140,16 +138,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      */
     static OpenTransactionWatch start(Properties kafka, LongSupplier clock, Duration stalledAfter,
                                       ForwarderMetrics metrics) {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId(kafka));
-        return start(() -> TopicProvisioner.admin(p, TIMEOUT), KafkaClientThreads.admin(clientId(kafka)), clock,
-                stalledAfter, metrics);
+        return start(() -> LookupAdmins.open(kafka, CLIENT_ID_SUFFIX, TIMEOUT),
+                KafkaClientThreads.admin(clientId(kafka)), clock, stalledAfter, metrics);
     }
 
     /** The {@code client.id} of the watch's admin client, for the forwarder's Kafka settings {@code kafka}. */
     static String clientId(Properties kafka) {
-        return kafka.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG, "dwb-forwarder") + CLIENT_ID_SUFFIX;
+        return LookupAdmins.clientId(kafka, CLIENT_ID_SUFFIX);
     }
 
     /** Starts the watch asking {@code admin}, which it closes. */

@@ -1,13 +1,11 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -66,11 +64,7 @@ record TopicRetention(long ms, long bytes) {
          */
         static Reader admin(Properties kafka) {
             return topic -> {
-                Properties p = new Properties();
-                p.putAll(kafka);
-                p.put(CommonClientConfigs.CLIENT_ID_CONFIG,
-                        kafka.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG, "dwb-forwarder") + "-retention");
-                Admin admin = TopicProvisioner.admin(p, TIMEOUT);
+                Admin admin = LookupAdmins.open(kafka, "-retention", TIMEOUT);
                 try {
                     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
                     return TopicRetention.of(admin.describeConfigs(List.of(resource)).values().get(resource)

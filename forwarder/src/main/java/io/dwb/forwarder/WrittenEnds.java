@@ -1,6 +1,5 @@
 package io.dwb.forwarder;
 
-import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -9,7 +8,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -40,11 +38,7 @@ interface WrittenEnds {
      */
     static WrittenEnds admin(Properties kafka) {
         return partitions -> {
-            Properties p = new Properties();
-            p.putAll(kafka);
-            p.put(CommonClientConfigs.CLIENT_ID_CONFIG,
-                    kafka.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG, "dwb-forwarder") + "-written-ends");
-            Admin admin = TopicProvisioner.admin(p, TIMEOUT);
+            Admin admin = LookupAdmins.open(kafka, "-written-ends", TIMEOUT);
             try {
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
                 partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
