@@ -136,8 +136,9 @@ class CheckpointLookupStepsTest {
 
     /**
      * A range read for longer than the lookup's 30 s in all is not a timeout while its polls move on: a grown range
-     * holds many records (here 60,000, 120 polls, each a second by the test's clock). Its 30 s were those of the
-     * whole range, as they were of a step of 2,000 offsets: the lookup failed as Kafka unavailable, again at each try.
+     * holds many records (here the largest, offsets 74,000 to 137,999, holds 32,000: 64 polls, each a second by the
+     * test's clock; the lookup reads 60,000 in over 120 polls). Its 30 s were those of the whole range, as they were
+     * of a step of 2,000 offsets: the lookup failed as Kafka unavailable, again at each try.
      */
     @Test
     void aRangeThatKeepsMovingIsNotTimedOutHoweverLongItTakes() {
