@@ -88,11 +88,17 @@ public final class CheckpointStore implements AutoCloseable {
     private final BuiltAhead<Consumer<byte[], byte[]>> consumers;
     /** A read_uncommitted consumer for the partition's written end (its high watermark) only; built ahead too. */
     private final BuiltAhead<Consumer<byte[], byte[]>> writtenEnds;
+    /** Builds each consumer of a lookup ({@link Reader}): Kafka's, or a test's. */
+    private final Function<Reader, Consumer<byte[], byte[]>> readers;
 
-    /** A lookup's two consumers: what each reads with, and what its client id calls it. */
+    /**
+     * A lookup's consumers: what each reads with, and what its client id calls it. The search for records no poll can
+     * read ({@link #searched}) reads as the lookup's, one record a poll, its client id the lookup's and "-search".
+     */
     enum Reader {
         LOOKUP("read_committed", "checkpoint-lookup"),
-        WRITTEN_END("read_uncommitted", "checkpoint-written-end");
+        WRITTEN_END("read_uncommitted", "checkpoint-written-end"),
+        SEARCH("read_committed", "checkpoint-lookup");
 
         final String isolation;
         final String name;
@@ -114,8 +120,8 @@ public final class CheckpointStore implements AutoCloseable {
     }
 
     /**
-     * @param readers   builds the lookup's consumers (null: Kafka's, of {@code clientConfig}); the search for
-     *                  unreadable records builds Kafka's always
+     * @param readers   builds the lookup's consumers, its search's for unreadable records too (null: Kafka's, of
+     *                  {@code clientConfig})
      * @param nanoClock monotonic nanoseconds (System::nanoTime), for the lookup's deadlines
      */
     CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait,
@@ -126,9 +132,10 @@ public final class CheckpointStore implements AutoCloseable {
         this.step = step;
         this.stableWait = stableWait;
         this.nanoClock = nanoClock;
-        Function<Reader, Consumer<byte[], byte[]>> build = readers != null ? readers : this::consumer;
-        this.consumers = new BuiltAhead<>(() -> build.apply(Reader.LOOKUP), c -> c.close(Duration.ZERO));
-        this.writtenEnds = new BuiltAhead<>(() -> build.apply(Reader.WRITTEN_END), c -> c.close(Duration.ZERO));
+        this.readers = readers != null ? readers : this::consumer;
+        this.consumers = new BuiltAhead<>(() -> this.readers.apply(Reader.LOOKUP), c -> c.close(Duration.ZERO));
+        this.writtenEnds = new BuiltAhead<>(() -> this.readers.apply(Reader.WRITTEN_END),
+                c -> c.close(Duration.ZERO));
     }
 
     /** What a lookup found, where it looked, and how many records it read to find it. */
@@ -187,6 +194,10 @@ public final class CheckpointStore implements AutoCloseable {
         // It reads up to an end it knows: a fetch the broker holds for data to come (500 ms by default) only delays
         // the close, which waits for the fetch that its last poll sent ahead (every restart with a checkpoint).
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
+        if (reader == Reader.SEARCH) { // the lookup's settings, one record a poll
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-search");
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+        }
         return p;
     }
 
@@ -360,8 +371,7 @@ public final class CheckpointStore implements AutoCloseable {
         UnreadableRange after = null; // the first range past the host's newest value read
         List<UnreadableRange> passed = new ArrayList<>();
         long lastWrittenMillis = -1; // of the last record read, whoever's
-        try (SearchConsumer probe = new SearchConsumer(
-                () -> new KafkaConsumer<>(searchConfig(), bound.keys(), bound.values()))) {
+        try (SearchConsumer probe = new SearchConsumer(() -> readers.apply(Reader.SEARCH))) {
             probe.assign(tp);
             probe.seek(from);
             // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
@@ -456,14 +466,6 @@ public final class CheckpointStore implements AutoCloseable {
         long last = UnreadableOffsets.lastOf(at, start -> probe.readsFrom(start, to, SEARCH_POLL_WAIT),
                 MAX_FAILED_TRIES);
         return new UnreadableRange(at, last, Math.max(0, writtenAfterMillis));
-    }
-
-    /** The search's consumer: the lookup's settings, one record a poll. */
-    Properties searchConfig() {
-        Properties p = consumerConfig(Reader.LOOKUP);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-search");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
-        return p;
     }
 
     private static boolean recentIdsValid(Checkpoint.Recent recent) {

@@ -38,6 +38,8 @@ class CheckpointConsumerNamesTest {
                 .isEqualTo("checkpoint-lookup-docker-listener-" + HOST.id());
         assertThat(clientId(store, CheckpointStore.Reader.WRITTEN_END))
                 .isEqualTo("checkpoint-written-end-docker-listener-" + HOST.id());
+        assertThat(clientId(store, CheckpointStore.Reader.SEARCH))
+                .isEqualTo("checkpoint-lookup-docker-listener-" + HOST.id() + "-search");
     }
 
     /**
@@ -54,5 +56,7 @@ class CheckpointConsumerNamesTest {
         assertThat(clientId(store, CheckpointStore.Reader.LOOKUP)).isEqualTo("site-a-listeners-checkpoint-lookup");
         assertThat(clientId(store, CheckpointStore.Reader.WRITTEN_END))
                 .isEqualTo("site-a-listeners-checkpoint-written-end");
+        assertThat(clientId(store, CheckpointStore.Reader.SEARCH))
+                .isEqualTo("site-a-listeners-checkpoint-lookup-search");
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.MockConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,9 +102,43 @@ class CheckpointLookupStepsTest {
     }
 
     /**
+     * The grown range out of memory is split, and the step that holds the unreadable record, out of memory too, is
+     * searched one record a poll by consumers of the search's own: that step only ([END - 14,000, END - 12,000)), not
+     * the grown range. The record cannot be read, nor its key: it is newer than the host's checkpoint, so the host's
+     * value is reported unreadable, where it is, not the older checkpoint.
+     */
+    @Test
+    void aStepOfASplitRangeOutOfMemoryIsSearchedAloneAndItsUnreadableRecordReported() {
+        CompactedPartition partition = fleet().put(END - 13_000, "me", 8);
+        partition.unreadable = END - 12_001; // another host's record, after the host's checkpoint, in the same step
+        partition.put(partition.unreadable, "bomb", 0);
+
+        CheckpointStore.Lookup lookup = partition.store(STEP, System::nanoTime).lookup(id("me"));
+
+        assertThat(lookup.checkpoint()).as("an older checkpoint, the record after it unreadable").isEmpty();
+        assertThat(lookup.stored().unreadable()).isNotNull();
+        assertThat(lookup.stored().unreadable().partition()).isEqualTo(CompactedPartition.TP);
+        assertThat(lookup.stored().unreadable().offset()).isEqualTo(END - 12_001);
+        assertThat(lookup.stored().unreadable().why()).contains("offset " + (END - 12_001)
+                + " cannot be read within the listener's memory");
+        assertThat(partition.seeks).as("the grown range [END - 14,000, END - 6,000) split in steps, newest first")
+                .containsExactly(END - 2_000, END - 6_000, END - 14_000, END - 8_000, END - 10_000, END - 12_000,
+                        END - 14_000);
+        assertThat(partition.lookups).as("the first closed after the grown range, a new one for the steps")
+                .hasSize(2).allMatch(MockConsumer::closed);
+        assertThat(partition.searchSeeks).as("the search: from the step's first offset; past the record, to its end")
+                .containsExactly(END - 14_000, END - 12_000);
+        assertThat(partition.searchPolls).as("one record a poll up to the unreadable one, which fails")
+                .isEqualTo(partition.records(END - 14_000, END - 12_001) + 1);
+        assertThat(partition.searches).as("a new consumer after the poll out of memory").hasSize(2)
+                .allMatch(MockConsumer::closed);
+    }
+
+    /**
      * A range read for longer than the lookup's 30 s in all is not a timeout while its polls move on: a grown range
-     * holds many records (here 60,000, 120 polls, each a second by the test's clock). Its 30 s were those of the
-     * whole range, as they were of a step of 2,000 offsets: the lookup failed as Kafka unavailable, again at each try.
+     * holds many records (here the largest, offsets 74,000 to 137,999, holds 32,000: 64 polls, each a second by the
+     * test's clock; the lookup reads 60,000 in over 120 polls). Its 30 s were those of the whole range, as they were
+     * of a step of 2,000 offsets: the lookup failed as Kafka unavailable, again at each try.
      */
     @Test
     void aRangeThatKeepsMovingIsNotTimedOutHoweverLongItTakes() {

@@ -24,7 +24,7 @@ import org.apache.kafka.common.TopicPartition;
  * MockConsumer), answering as a read_committed consumer is answered: a poll from a position gives up to
  * {@link #MAX_POLL_RECORDS} of the records at or after it and moves past the last; with none left before the end, it
  * moves to the end. Counts what a lookup costs: its seeks (one a range it reads) and its polls (each a fetch at
- * least).
+ * least); and, apart, those of its search for records no poll can read (consumers of one record a poll).
  */
 final class CompactedPartition {
     static final String TOPIC = "checkpoints";
@@ -40,6 +40,10 @@ final class CompactedPartition {
     /** The lookup consumers built, in order. */
     final List<MockConsumer<byte[], byte[]>> lookups = new ArrayList<>();
     int polls;
+    /** The search's consumers ({@link CheckpointStore.Reader#SEARCH}: one record a poll), their seeks and polls. */
+    final List<MockConsumer<byte[], byte[]>> searches = new ArrayList<>();
+    final List<Long> searchSeeks = new ArrayList<>();
+    int searchPolls;
     /** Run at each poll (a test's clock moving on, say). */
     Runnable onPoll = () -> { };
     /** Kafka away: a poll reads nothing and the position stays. */
@@ -94,8 +98,11 @@ final class CompactedPartition {
     /** A store whose lookups read this partition, with {@code step} and the clock given. */
     CheckpointStore store(long step, LongSupplier nanoClock) {
         return new CheckpointStore(new Properties(), TOPIC, "compacted-partition-test", step,
-                Duration.ofSeconds(30), reader -> reader == CheckpointStore.Reader.LOOKUP ? lookup() : writtenEnd(),
-                nanoClock);
+                Duration.ofSeconds(30), reader -> switch (reader) {
+                    case LOOKUP -> lookup();
+                    case SEARCH -> search();
+                    case WRITTEN_END -> writtenEnd();
+                }, nanoClock);
     }
 
     private MockConsumer<byte[], byte[]> writtenEnd() {
@@ -105,23 +112,35 @@ final class CompactedPartition {
     }
 
     private MockConsumer<byte[], byte[]> lookup() {
+        MockConsumer<byte[], byte[]> c = reader(MAX_POLL_RECORDS, seeks, () -> polls++);
+        lookups.add(c);
+        return c;
+    }
+
+    private MockConsumer<byte[], byte[]> search() {
+        MockConsumer<byte[], byte[]> c = reader(1, searchSeeks, () -> searchPolls++);
+        searches.add(c);
+        return c;
+    }
+
+    private MockConsumer<byte[], byte[]> reader(int maxPollRecords, List<Long> seeksTo, Runnable polled) {
         MockConsumer<byte[], byte[]> c = new MockConsumer<>("none") {
             @Override
             public synchronized void seek(TopicPartition tp, long offset) {
-                seeks.add(offset);
+                seeksTo.add(offset);
                 super.seek(tp, offset);
             }
 
             @Override
             public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
-                polls++;
+                polled.run();
                 onPoll.run();
                 if (stalled) {
                     return ConsumerRecords.empty();
                 }
                 List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> r : log.subMap(position(TP), true, end, false).values()) {
-                    if (out.size() == MAX_POLL_RECORDS) {
+                    if (out.size() == maxPollRecords) {
                         break;
                     }
                     if (r.offset() == unreadable) {
@@ -137,7 +156,6 @@ final class CompactedPartition {
         c.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
         c.updateBeginningOffsets(Map.of(TP, begin));
         c.updateEndOffsets(Map.of(TP, end));
-        lookups.add(c);
         return c;
     }
 }
