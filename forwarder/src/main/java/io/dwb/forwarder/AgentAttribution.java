@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * else engine id) and, for hosts it does not name, from the manager's {@code client.keys} ({@code --agent-keys}, by
  * agent name = Docker host name). Each file is read again when it changes (modification time, size or inode, looked at
  * every {@link #CHECK_NANOS}); a file that cannot be read then keeps its last mapping, with one WARN line.
+ *
+ * <p>A record's host name is what its writer says (any listener's credentials may write any host's records), so
+ * {@code --agent-keys} alone lets such a writer attribute alerts to any agent the manager registered, a database
+ * server's say. {@code --agent-keys-names} bounds which of client.keys' agents may be taken ({@link #agentNames}).
  */
 final class AgentAttribution implements AlertOwners {
     private static final Logger log = LoggerFactory.getLogger(AgentAttribution.class);
@@ -34,13 +40,16 @@ final class AgentAttribution implements AlertOwners {
     private static final class Source {
         final Path file;
         final AgentFile.Format format;
+        /** Which of the file's agents may be taken, by agent name. */
+        final Predicate<String> names;
         Stamp stamp;
         Map<String, byte[]> heads = Map.of();
         boolean failing;
 
-        Source(Path file, AgentFile.Format format) {
+        Source(Path file, AgentFile.Format format, Predicate<String> names) {
             this.file = file;
             this.format = format;
+            this.names = names;
         }
     }
 
@@ -54,15 +63,16 @@ final class AgentAttribution implements AlertOwners {
     /**
      * Reads the files once; null for either means none.
      *
+     * @param clientKeysNames which of client.keys' agents may be taken ({@link #agentNames})
      * @throws ConfigurationError when a file given cannot be read
      */
-    static AgentAttribution load(Path map, Path clientKeys, long nowNanos) {
+    static AgentAttribution load(Path map, Path clientKeys, Predicate<String> clientKeysNames, long nowNanos) {
         List<Source> sources = new ArrayList<>();
         if (map != null) {
-            sources.add(new Source(map, AgentFile.Format.MAP));
+            sources.add(new Source(map, AgentFile.Format.MAP, name -> true)); // each line written on purpose
         }
         if (clientKeys != null) {
-            sources.add(new Source(clientKeys, AgentFile.Format.CLIENT_KEYS));
+            sources.add(new Source(clientKeys, AgentFile.Format.CLIENT_KEYS, clientKeysNames));
         }
         for (Source source : sources) {
             try {
@@ -115,6 +125,24 @@ final class AgentAttribution implements AlertOwners {
         }
     }
 
+    /**
+     * {@code --agent-keys-names}: the agent names, a regular expression matching the whole name, that client.keys may
+     * attribute alerts to (every name when null).
+     *
+     * @throws ConfigurationError when it is not a regular expression
+     */
+    static Predicate<String> agentNames(String regex) {
+        if (regex == null) {
+            return name -> true;
+        }
+        try {
+            return Pattern.compile(regex).asMatchPredicate();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new ConfigurationError("--agent-keys-names is not a regular expression: "
+                    + e.getMessage().replace('\n', ' '));
+        }
+    }
+
     /** How many hosts each file maps, for the start line. */
     String summary() {
         StringBuilder out = new StringBuilder();
@@ -135,13 +163,21 @@ final class AgentAttribution implements AlertOwners {
                     skipped.problem().meaning());
         }
         Map<String, byte[]> heads = new HashMap<>();
-        parsed.agents().forEach((host, agent) -> heads.put(host, AgentLocation.of(agent)));
+        int unnamed = 0;
+        for (Map.Entry<String, WazuhAgent> agent : parsed.agents().entrySet()) {
+            if (source.names.test(agent.getKey())) {
+                heads.put(agent.getKey(), AgentLocation.of(agent.getValue()));
+            } else {
+                unnamed++;
+            }
+        }
         boolean first = source.stamp == null;
         source.heads = Map.copyOf(heads);
         source.stamp = stamp;
-        log.info("{} {}: {} agent(s){}{}", first ? "read the" : "read again the", source.format.label() + " "
+        log.info("{} {}: {} agent(s){}{}{}", first ? "read the" : "read again the", source.format.label() + " "
                 + source.file, heads.size(), parsed.skipped().isEmpty() ? "" : ", " + parsed.skipped().size()
-                + " line(s) skipped", parsed.removed() == 0 ? "" : ", " + parsed.removed() + " removed agent(s)");
+                + " line(s) skipped", parsed.removed() == 0 ? "" : ", " + parsed.removed() + " removed agent(s)",
+                unnamed == 0 ? "" : ", " + unnamed + " agent(s) not matching --agent-keys-names left out");
     }
 
     private static Stamp stamp(Path file) throws IOException {

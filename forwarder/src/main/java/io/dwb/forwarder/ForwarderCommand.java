@@ -97,6 +97,13 @@ public final class ForwarderCommand implements Callable<Integer> {
                     + "(env: DWB_AGENT_KEYS).")
     Path agentKeys;
 
+    @Option(names = "--agent-keys-names", paramLabel = "REGEX",
+            description = "With --agent-keys: only agents whose whole name matches REGEX (a Java regular "
+                    + "expression, e.g. 'docker-.*') may be given a Docker host's alerts. A record's host name is "
+                    + "what its writer says: without it, anyone holding a listener's Kafka credentials can pin "
+                    + "alerts on any registered agent. Default: every agent (env: DWB_AGENT_KEYS_NAMES).")
+    String agentKeysNames;
+
     @Mixin
     DeliveryOptions delivery;
 
@@ -183,6 +190,9 @@ public final class ForwarderCommand implements Callable<Integer> {
      *                            file that cannot be read
      */
     AlertOwners owners(WazuhInstallation wazuh, long nowNanos) {
+        if (agentKeysNames != null && agentKeys == null) {
+            throw new ConfigurationError("--agent-keys-names needs --agent-keys");
+        }
         if (agentMap == null && agentKeys == null) {
             return AlertOwners.NONE;
         }
@@ -195,7 +205,7 @@ public final class ForwarderCommand implements Callable<Integer> {
             case MALFORMED -> throw new ConfigurationError(wazuh.problem()); // whose it is cannot be told
             default -> { } // a manager's; or no ossec.conf to tell by (not readable, none, no installation)
         }
-        return AgentAttribution.load(agentMap, agentKeys, nowNanos);
+        return AgentAttribution.load(agentMap, agentKeys, AgentAttribution.agentNames(agentKeysNames), nowNanos);
     }
 
     /** The dead-letter topic this forwarder writes to, as it creates it when missing. */

@@ -24,11 +24,35 @@ class AgentAttributionTest {
     @TempDir
     Path dir;
 
+    private static final java.util.function.Predicate<String> EVERY_NAME = AgentAttribution.agentNames(null);
+
+    /**
+     * A record's host name is its writer's word: with --agent-keys alone, a writer of the events topic (any listener's
+     * credentials) could pin alerts on any registered agent, a database server's. --agent-keys-names bounds the agents
+     * client.keys may give; the explicit map is not bounded (each of its lines is written on purpose).
+     */
+    @Test
+    void agentKeysNamesBoundsWhichRegisteredAgentsAHostNameMayTake() throws Exception {
+        Path keys = write("client.keys", "001 docker-web-1 any " + KEY + "\n002 db-1 10.0.0.7 " + KEY + "\n");
+        Path map = write("agents.map", "db-2 011 db-2 10.0.0.8\n");
+        AgentAttribution owners = AgentAttribution.load(map, keys, AgentAttribution.agentNames("docker-.*"), 0);
+
+        assertThat(head(owners, new HostRef("docker-web-1", "AAAA:1111")))
+                .isEqualTo("1:[001] (docker-web-1) any->Wazuh-Docker:");
+        assertThat(head(owners, new HostRef("db-1", "AAAA:2222"))).as("a registered agent the names leave out")
+                .isEqualTo("1:Wazuh-Docker:");
+        assertThat(head(owners, new HostRef("db-2", "AAAA:3333"))).as("the map's own line")
+                .isEqualTo("1:[011] (db-2) 10.0.0.8->Wazuh-Docker:");
+        assertThat(AgentAttribution.agentNames("docker-").test("docker-web-1")).as("the whole name").isFalse();
+        assertThatThrownBy(() -> AgentAttribution.agentNames("docker-(")).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--agent-keys-names is not a regular expression");
+    }
+
     @Test
     void mappedHostsGetTheirAgentsHeadOthersTheSeedsAndTheExplicitMapComesFirst() throws Exception {
         Path keys = write("client.keys", "001 web-1 10.0.0.5 " + KEY + "\n002 web-2 any " + KEY + "\n");
         Path map = write("agents.map", "CCCC:DDDD 010 web-2-agent 10.0.0.9\n");
-        AgentAttribution owners = AgentAttribution.load(map, keys, 0);
+        AgentAttribution owners = AgentAttribution.load(map, keys, EVERY_NAME, 0);
         assertThat(head(owners, WEB_1)).isEqualTo("1:[001] (web-1) 10.0.0.5->Wazuh-Docker:");
         assertThat(head(owners, WEB_2)).as("by engine id, from the map").isEqualTo(
                 "1:[010] (web-2-agent) 10.0.0.9->Wazuh-Docker:");
@@ -41,7 +65,7 @@ class AgentAttributionTest {
     @Test
     void aChangedClientKeysIsReadAgainAtTheNextCheckAndAVanishedOneKeepsItsLastAgents() throws Exception {
         Path keys = write("client.keys", "001 web-1 any " + KEY + "\n");
-        AgentAttribution owners = AgentAttribution.load(null, keys, 0);
+        AgentAttribution owners = AgentAttribution.load(null, keys, EVERY_NAME, 0);
         assertThat(head(owners, WEB_2)).isEqualTo("1:Wazuh-Docker:");
 
         Files.writeString(keys, "001 web-1 any " + KEY + "\n002 web-2 10.0.0.6 " + KEY + "\n");
@@ -65,7 +89,7 @@ class AgentAttributionTest {
     @Test
     void theBridgesOwnAlertsAboutAHostAreItsAgentsTooAndAnAttributedAlertStillFitsADatagram() throws Exception {
         Path keys = write("client.keys", "001 web-1 2001:db8::5 " + KEY + "\n");
-        AlertFormatter formatter = new AlertFormatter(AgentAttribution.load(null, keys, 0));
+        AlertFormatter formatter = new AlertFormatter(AgentAttribution.load(null, keys, EVERY_NAME, 0));
         ObjectNode gap = ContractJson.MAPPER.createObjectNode().put("reason", "restart");
         assertThat(new String(formatter.bridge("gap", gap, WEB_1, false, false), StandardCharsets.UTF_8))
                 .startsWith("1:[001] (web-1) 2001|:db8|:|:5->Wazuh-Docker:{\"integration\":\"docker\",");
@@ -85,7 +109,7 @@ class AgentAttributionTest {
 
     @Test
     void aFileThatCannotBeReadAtStartIsAConfigurationError() {
-        assertThatThrownBy(() -> AgentAttribution.load(null, dir.resolve("missing.keys"), 0))
+        assertThatThrownBy(() -> AgentAttribution.load(null, dir.resolve("missing.keys"), EVERY_NAME, 0))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("client.keys")
                 .hasMessageContaining("missing.keys");
     }
