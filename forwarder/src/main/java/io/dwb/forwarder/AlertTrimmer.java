@@ -25,7 +25,8 @@ import java.util.Set;
  * listener's stand-in for an event over Kafka's limit (its own {@code "truncated": true}) is marked the same way.
  * Before it is measured, an event loses the labels {@code --labels} leaves out ({@link LabelFilter}), one with
  * hundreds of attributes is written in {@link WazuhFieldOrder}'s order, and one with more fields than Wazuh's JSON
- * decoder takes loses the labels past them ({@link FieldBudget}, {@code --max-fields}), marked truncated.
+ * decoder takes loses the labels past them ({@link FieldBudget}, {@code --max-fields}), marked truncated. Before
+ * those, it loses the labels whose key Wazuh's indexer refuses ({@link IndexerKeys}), marked truncated too.
  *
  * <p>Linear in the event's size (plus one sort): every label longer than one common cap is cut to it, the cap chosen
  * from the labels' encoded sizes so that just the excess goes; the largest labels lose the most, labels under the
@@ -107,15 +108,25 @@ public final class AlertTrimmer {
                 attributeCount = filtered.path("Actor").path("Attributes").size();
             }
         }
+        // A label key Wazuh's indexer refuses (x..y, 17 parts) made it refuse every alert of its container: left out,
+        // and said. The streaming read checked every key, so an ordinary event builds no tree for it.
+        boolean marked = standIn;
+        if (event.fields().indexerRefusedKey()) {
+            ObjectNode checked = rewritten != null ? rewritten : event.json();
+            if (IndexerKeys.leaveOut(checked)) {
+                rewritten = checked;
+                attributeCount = checked.path("Actor").path("Attributes").size();
+                marked = true;
+            }
+        }
         // Hundreds of labels, or one Wazuh reads as the container's name: the engine's own attributes first.
         if (WazuhFieldOrder.needed(attributeCount, event.fields().lookalikeAttribute())) {
             rewritten = WazuhFieldOrder.reordered(rewritten != null ? rewritten : event.json());
         }
-        boolean marked = standIn;
         // More fields than Wazuh's decoder takes: the labels past them are left out here, not by analysisd with an
         // ERROR line each. The count as written bounds the tree's (a key given twice counts twice), so an ordinary
         // event builds no tree for it.
-        int around = AlertFormatter.fieldsAround(legacy, event.host(), replay, standIn);
+        int around = AlertFormatter.fieldsAround(legacy, event.host(), replay, marked);
         int aroundMarked = AlertFormatter.fieldsAround(legacy, event.host(), replay, true);
         if (fields.exceededBy((long) around + event.fields().fields())) {
             rewritten = rewritten != null ? rewritten : event.json();

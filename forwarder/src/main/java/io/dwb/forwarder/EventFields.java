@@ -29,6 +29,9 @@ import java.io.IOException;
  * @param attributes how many entries {@code Actor.Attributes} has (labels and the engine's own), 0 when not an object
  * @param lookalikeAttribute whether a key of {@code Actor.Attributes} is one Wazuh reads as one of the engine's own
  *                  attributes without being it ({@link WazuhFieldOrder#lookalike}: a label {@code Name})
+ * @param indexerRefusedKey whether a key of {@code Actor.Attributes} is one Wazuh's indexer refuses ({@link
+ *                  IndexerKeys#refused}: {@code x..y}, 17 dot-separated parts); checked here so that an ordinary event
+ *                  builds no tree for it
  * @param wrongType what is wrong with the first (by path) other field of docker-event.schema.json that has a value
  *                  of another type ({@code scope}, {@code time}, {@code Actor.Attributes.*}, ...), else null
  * @param fields    the fields Wazuh's JSON decoder makes of the event as written ({@link FieldBudget#fields}); a key
@@ -37,7 +40,7 @@ import java.io.IOException;
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
                           Presence timeNanoPresence, long timeNano, String actorId, String image,
                           boolean hasStatus, boolean hasId, boolean hasFrom, boolean truncated, int attributes,
-                          boolean lookalikeAttribute, String wrongType, int fields) {
+                          boolean lookalikeAttribute, boolean indexerRefusedKey, String wrongType, int fields) {
 
     /** How a checked field appeared in the event. */
     public enum Presence {
@@ -222,6 +225,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                 attributes.fieldNames().forEachRemaining(a -> {
                     r.expect(attributes, a, "Actor.Attributes." + a, JsonNode::isTextual, A_STRING);
                     r.lookalike |= WazuhFieldOrder.lookalike(a);
+                    r.indexerRefused |= IndexerKeys.refused(a);
                 });
             }
         }
@@ -293,6 +297,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
         boolean truncated;
         int attributes;
         boolean lookalike;
+        boolean indexerRefused;
         int fields;
 
         /** {@code Actor}: at its start token {@code t}; leaves the parser on its last token. */
@@ -301,6 +306,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
             image = null;
             attributes = 0;
             lookalike = false;
+            indexerRefused = false;
             forget("Actor");
             expect("Actor", t == JsonToken.START_OBJECT, AN_OBJECT);
             if (t != JsonToken.START_OBJECT) {
@@ -316,6 +322,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     image = null;
                     attributes = 0;
                     lookalike = false;
+                    indexerRefused = false;
                     forget("Actor.Attributes");
                     expect("Actor.Attributes", v == JsonToken.START_OBJECT, AN_OBJECT);
                     if (v == JsonToken.START_OBJECT) {
@@ -323,6 +330,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                             String attribute = p.currentName();
                             attributes++;
                             lookalike |= WazuhFieldOrder.lookalike(attribute);
+                            indexerRefused |= IndexerKeys.refused(attribute);
                             JsonToken a = p.nextToken();
                             if (attribute.equals("image")) {
                                 image = a == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -343,7 +351,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
 
         EventFields fields() {
             return new EventFields(type, typePresence, action, actionPresence, timeNanoPresence, timeNano,
-                    actorId, image, hasStatus, hasId, hasFrom, truncated, attributes, lookalike,
+                    actorId, image, hasStatus, hasId, hasFrom, truncated, attributes, lookalike, indexerRefused,
                     wrongTypes == null || wrongTypes.isEmpty() ? null : wrongTypes.firstEntry().getValue(), fields);
         }
     }

@@ -43,7 +43,8 @@ public final class ForwarderMetrics {
     private final Counter heartbeats = Counter.builder().name("dwb_forwarder_heartbeats_total")
             .help("Heartbeat records read for silent-host detection and not sent to Wazuh").register(registry);
     private final Counter truncated = Counter.builder().name("dwb_forwarder_alerts_truncated_total")
-            .help("Alerts trimmed to fit the 65,341 bytes Wazuh takes (attributes, or a long command line)")
+            .help("Alerts marked truncated: trimmed to fit the 65,341 bytes Wazuh takes (attributes, or a long command "
+                    + "line), or labels left out past --max-fields or for a key Wazuh's indexer refuses")
             .register(registry);
     private final Counter socketErrors = Counter.builder().name("dwb_forwarder_socket_errors_total")
             .help("Failed sends to the Wazuh queue (missing, refusing, full)").register(registry);
