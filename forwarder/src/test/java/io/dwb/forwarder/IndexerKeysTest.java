@@ -132,6 +132,40 @@ class IndexerKeysTest {
                 .isEqualTo(EventFields.of(EventFields.tree(replaced)).indexerRefusedKey());
     }
 
+    /**
+     * A state alert's containers are an array of objects, which Wazuh's JSON decoder does not decode ({@code readJSON}
+     * in {@code json_decoder.c} passes over an array's objects; the alert's {@code data} holds only decoded fields):
+     * their labels are never field names of the indexed alert, only text in its {@code full_log}. So a label key the
+     * indexer would refuse as a field name is sent as it is, the alert neither changed nor marked.
+     */
+    @Test
+    void aStateAlertsLabelsAreNoFieldsOfTheIndexedAlertSoTheyAreSentAsTheyAre() {
+        ObjectNode state = ContractJson.MAPPER.createObjectNode().put("time", "2025-11-24T16:00:00Z")
+                .put("timeNano", 1_764_000_000_000_000_001L).put("snapshotId", "s1").put("part", 1).put("parts", 1);
+        ObjectNode labelled = state.putArray("containers").addObject().put("Id", "c1").put("State", "running");
+        labelled.putObject("Labels").put(SEVENTEEN_PARTS, "deep").put("x..y", "empty").put("com.example.team", "pay");
+        labelled.putObject("HostConfig").put("NetworkMode", "bridge").putObject("Annotations").put("x.", "v");
+        state.withArray("containers").addObject().put("Id", "c2").putObject("Labels").put("a", "b");
+        ProducerRecord<byte[], byte[]> r = TestRecords.bridge("events", "h", "h-id", "state",
+                ContractJson.write(state));
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(r.topic(), 0, 0, r.key(), r.value());
+        r.headers().forEach(h -> record.headers().add(h));
+
+        assertThat(pipeline.deliver(pipeline.route(record))).isInstanceOf(AlertPipeline.Step.Done.class);
+
+        ObjectNode alert = TestRecords.alert(sent.get(0));
+        assertThat(alert.path("docker_bridge").path("containers")).isEqualTo(state.get("containers"));
+        assertThat(alert.has("truncated")).isFalse();
+        assertThat(metrics.truncatedTotal()).isZero();
+        Map<String, String> decoded = io.dwb.forwarder.wazuh.DecodedFields.of(alert);
+        assertThat(decoded).containsEntry("docker_bridge.event", "state")
+                .allSatisfy((name, value) -> assertThat(name).doesNotStartWith("docker_bridge.containers"));
+        // What the indexer takes of each field name under data: at most 20 parts (index.mapping.depth.limit), none
+        // empty or blank.
+        assertThat(decoded.keySet()).allSatisfy(name -> assertThat(("data." + name).split("\\.", -1))
+                .hasSizeLessThanOrEqualTo(20).allSatisfy(part -> assertThat(part).isNotBlank()));
+    }
+
     /** The event's alert, as the pipeline sends it. */
     private ObjectNode deliver(ObjectNode event) {
         ProducerRecord<byte[], byte[]> r = TestRecords.event("events", "h", "h-id", event);
