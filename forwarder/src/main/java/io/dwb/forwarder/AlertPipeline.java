@@ -344,10 +344,12 @@ public final class AlertPipeline {
             }
         }
         byte[] datagram;
+        boolean trimmed = false;
         try {
             datagram = formatter.bridge(bridge.kind().header(), bridge.json(), bridge.host(), replay, false);
             if (datagram.length > AlertTrimmer.MAX_DATAGRAM && bridge.kind() == RecordKind.STATE) {
                 datagram = trimmedState(bridge);
+                trimmed = true;
             }
         } catch (RuntimeException e) {
             Route.Invalid invalid = unforeseen(record, DeadLetterReason.FORMAT_ERROR, e);
@@ -357,7 +359,11 @@ public final class AlertPipeline {
             return deadLetter(new Route.Invalid(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,
                     "the " + bridge.kind().header() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes")));
         }
-        return send(datagram, bridge.kind().header(), record);
+        Step step = send(datagram, bridge.kind().header(), record);
+        if (trimmed && step instanceof Step.Done) {
+            metrics.truncated(); // marked truncated as an event's alert is: counted as one
+        }
+        return step;
     }
 
     /** Feeds a heartbeat to the silent-host watch (live only); a host back, when it is one. */

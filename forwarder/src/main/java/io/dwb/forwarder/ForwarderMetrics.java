@@ -44,7 +44,8 @@ public final class ForwarderMetrics {
             .help("Heartbeat records read for silent-host detection and not sent to Wazuh").register(registry);
     private final Counter truncated = Counter.builder().name("dwb_forwarder_alerts_truncated_total")
             .help("Alerts marked truncated: trimmed to fit the 65,341 bytes Wazuh takes (attributes, or a long command "
-                    + "line), or labels left out past --max-fields or for a key Wazuh's indexer refuses")
+                    + "line), or labels left out past --max-fields or for a key Wazuh's indexer refuses; a state "
+                    + "alert with containers left out")
             .register(registry);
     private final Counter socketErrors = Counter.builder().name("dwb_forwarder_socket_errors_total")
             .help("Failed sends to the Wazuh queue (missing, refusing, full)").register(registry);

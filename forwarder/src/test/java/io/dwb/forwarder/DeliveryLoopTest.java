@@ -2070,6 +2070,7 @@ class DeliveryLoopTest {
         assertThat(alert.path("docker_bridge").path("containers")).extracting(c -> c.path("Image").asText())
                 .hasSize(20).containsOnly("local/busybox:1");
         assertThat(alert.path("docker_bridge").path("containersOmitted").asInt()).isEqualTo(1);
+        assertThat(metrics.truncatedTotal()).as("counted as every alert marked truncated").isEqualTo(1);
     }
 
     /**
