@@ -587,13 +587,6 @@ public final class AlertPipeline {
         }
     }
 
-    /** A rebalance ended: a partition count seen before it is reflected in the assignment. */
-    public void rebalanced() {
-        if (mode instanceof Mode.Live live) {
-            live.silentHosts().rebalanced();
-        }
-    }
-
     /**
      * {@code partition} is read again from before its previous owner's position: its hosts are not judged until
      * {@link #handedOver} (see {@link WatchHandover}). {@code previous}: what that owner's last commit said.

@@ -1022,16 +1022,15 @@ public final class DeliveryLoop {
         }
 
         /**
-         * Called at the end of every rebalance with the cooperative protocol, even with nothing added: a partition
-         * count the metadata showed before it is now reflected in the assignment ({@link
-         * SilentHostWatch#partitionCount}).
+         * Called at the end of every rebalance with the cooperative protocol, even with nothing added. Its end does not
+         * say that a partition count the metadata showed before is reflected in the assignment: the leader computed
+         * it from metadata of its own ({@link SilentHostWatch#partitionCount}).
          */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
             if (!assigned.isEmpty()) {
                 log.info("partitions assigned: {}", assigned);
             }
-            pipeline.rebalanced();
             place(liveStart, assigned);
         }
 

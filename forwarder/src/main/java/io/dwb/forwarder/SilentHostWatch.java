@@ -120,13 +120,11 @@ public final class SilentHostWatch {
     /** The count seen just before {@link #pendingCount}: an assigned partition at or past it reflects the change. */
     private int pendingFrom;
     private long pendingSinceNanos;
-    /** A rebalance ended ({@link #rebalanced}) since {@link #pendingCount} was seen. */
-    private boolean rebalancedSincePending;
     /**
      * How long a new partition count waits, at most, for the assignment to reflect it. The group's leader sees it at
      * its next metadata refresh (the forwarder's {@code metadata.max.age.ms}, 30 s unless set; Kafka's default is
-     * 5 min) and the rebalance follows; a forwarder whose own metadata showed it only after that rebalance, and that
-     * was given none of the new partitions, hears of no further one.
+     * 5 min) and the rebalance follows; a forwarder given none of the new partitions cannot tell that rebalance from
+     * any other (see {@link #partitionCount}), so it waits this long.
      */
     static final long PENDING_COUNT_NANOS = Duration.ofMinutes(5).toNanos();
     /**
@@ -428,10 +426,16 @@ public final class SilentHostWatch {
      * <p>The metadata shows the new count before the rebalance that assigns the new partitions (in a classic group
      * only the leader rebalances on it, at its own metadata refresh; a lone forwarder a rejoin later): judged against
      * the assignment of that moment, a host moving to a partition this forwarder was about to be given was forgotten,
-     * and got no {@code host-back} there. So the count is applied once the assignment reflects it: after a rebalance
-     * ended ({@link #rebalanced}) since it was seen, when a partition at or past the count before is assigned, or
-     * after {@link #PENDING_COUNT_NANOS}. Meanwhile the hosts that would move to a partition not assigned here are kept
-     * but not judged, as during a hand-over.
+     * and got no {@code host-back} there. So the count is applied once the assignment reflects it: when a partition at
+     * or past the count before is assigned, or after {@link #PENDING_COUNT_NANOS}. Meanwhile the hosts that would move
+     * to a partition not assigned here are kept but not judged, as during a hand-over.
+     *
+     * <p>A rebalance ending since the count was seen here does not say it: the leader computed it from its own
+     * metadata, refreshed on its own clock (up to {@code metadata.max.age.ms} after this member's, and a rebalance
+     * does not refresh it), so a rebalance under way, another forwarder joining (a cooperative one revoking first:
+     * two generations) or any other before the leader's refresh assigns the old partitions only, whatever its
+     * generation. Counted as the assignment reflecting the count, it forgot the hosts moving to a partition this
+     * forwarder was given next.
      */
     public void partitionCount(int count, Set<Integer> assigned, long nowNanos) {
         this.assigned = Set.copyOf(assigned);
@@ -448,22 +452,10 @@ public final class SilentHostWatch {
             pendingFrom = latest;
             pendingCount = count;
             pendingSinceNanos = nowNanos;
-            rebalancedSincePending = false;
         }
-        if (pendingCount > 0 && (rebalancedSincePending || nowNanos - pendingSinceNanos >= PENDING_COUNT_NANOS
+        if (pendingCount > 0 && (nowNanos - pendingSinceNanos >= PENDING_COUNT_NANOS
                 || this.assigned.stream().anyMatch(p -> p >= pendingFrom))) {
             applyPendingCount();
-        }
-    }
-
-    /**
-     * A rebalance ended (the consumer's {@code onPartitionsAssigned}, called at the end of each one with the
-     * cooperative protocol, even with nothing added): a partition count seen before it is reflected in the
-     * assignment, applied at the next {@link #partitionCount}.
-     */
-    public void rebalanced() {
-        if (pendingCount > 0) {
-            rebalancedSincePending = true;
         }
     }
 
@@ -473,7 +465,6 @@ public final class SilentHostWatch {
         pendingEarlier.clear();
         partitionCount = pendingCount;
         pendingCount = 0;
-        rebalancedSincePending = false;
         for (Iterator<Watched> it = hosts.values().iterator(); it.hasNext(); ) {
             Watched w = it.next();
             if (movedAway(w.keyHash, w.partition)) {

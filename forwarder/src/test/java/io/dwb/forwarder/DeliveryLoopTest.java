@@ -1959,6 +1959,52 @@ class DeliveryLoopTest {
     }
 
     /**
+     * A rebalance that ends after this forwarder's metadata showed the new count says nothing of the group leader's,
+     * which computed it: each member refreshes its metadata on its own clock (up to {@code metadata.max.age.ms}
+     * apart), and a rebalance under way, another forwarder joining (a cooperative one revoking first: two
+     * generations), or any other before the leader's refresh assigns the old partitions only. The count was applied
+     * at the first rebalance's end: the host moving to a partition this forwarder was about to be given was forgotten
+     * there, and its heartbeat there, once given, made no {@code host-back}. Now only a new partition assigned here,
+     * or the bound, applies it.
+     */
+    @Test
+    void rebalancesEndingBeforeTheLeaderSawTheNewCountDoNotForgetAHostMovingToANewPartition() {
+        SilentHostWatch watch = new SilentHostWatch();
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                deadLetters, this::wallMillis), watch);
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P0, P1);
+        String host = "A"; // murmur2 of its key: partition 0 of 2, partition 2 of 4
+        consumer.updatePartitions(TOPIC, partitionInfos(2));
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0, host));
+        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L));
+        round(loop);
+        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
+        assertThat(hostAlerts()).containsExactly("silent-host host-A");
+
+        consumer.updatePartitions(TOPIC, partitionInfos(4)); // this forwarder's metadata shows the new count
+        runFor(loop, TimeUnit.SECONDS.toNanos(1));
+        // A cooperative rebalance the leader computed from the old count: P1 revoked, then given back.
+        consumer.rebalance(List.of(P0));
+        runFor(loop, TimeUnit.SECONDS.toNanos(1));
+        consumer.rebalance(List.of(P0, P1));
+        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L));
+        runFor(loop, TimeUnit.SECONDS.toNanos(10));
+        assertThat(watch.moved()).as("the assignment does not reflect the count yet").isZero();
+        assertThat(watch.watched()).isEqualTo(1);
+
+        consumer.rebalance(List.of(P0, P1, P2, P3)); // the leader's refresh: the new partitions, some to this one
+        consumer.addRecord(heartbeat(P2, 0, t0 + 10 * HEARTBEAT_INTERVAL.toNanos(), host));
+        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L, P2, 1L, P3, 0L));
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+
+        assertThat(hostAlerts()).containsExactly("silent-host host-A", "host-back host-A");
+        assertThat(watch.moved()).isZero();
+        assertThat(watch.watched()).isEqualTo(1);
+    }
+
+    /**
      * A partition found caught up (lag 0) before its first record was delivered, as a quiet one is after a restart or
      * a rebalance, and a new one always: its time counted the clock from 0, below any record's time, so its hosts
      * were never reported silent (none in ten minutes after its one host's last heartbeat).

@@ -723,8 +723,8 @@ class SilentHostWatchTest {
         }
         watch.partitionCount(4, Set.of(0), 0); // three partitions added; the rebalance assigning them is to come
         assertThat(watch.watched()).as("not before the assignment reflects the count").isEqualTo(hosts.size());
-        watch.rebalanced(); // they went to another forwarder; this one keeps 0
-        watch.partitionCount(4, Set.of(0), S);
+        // They went to another forwarder; this one keeps 0, and applies the count after the bound.
+        watch.partitionCount(4, Set.of(0), SilentHostWatch.PENDING_COUNT_NANOS);
         List<HostRef> stayed = hosts.stream().filter(h -> hash(h) % 4 == 0).toList();
         assertThat(stayed).hasSizeBetween(1, 39);
         assertThat(watch.watched()).isEqualTo(stayed.size());
@@ -772,8 +772,7 @@ class SilentHostWatchTest {
         int elsewhere = 1; // its listener's own partitioner put it there
         watch.heartbeat(elsewhere, A, hash(A), 30, T0, 0);
         watch.partitionCount(4, Set.of(1), 0);
-        watch.rebalanced();
-        watch.partitionCount(4, Set.of(1), S);
+        watch.partitionCount(4, Set.of(1), SilentHostWatch.PENDING_COUNT_NANOS);
         assertThat(watch.watched()).isEqualTo(1);
         assertThat(watch.moved()).isZero();
         watch.live(elsewhere, true, 0);
@@ -805,8 +804,8 @@ class SilentHostWatchTest {
 
             watch.partitionCount(4, Set.of(0, 1), 10 * S);
             assertThat(watch.watched()).as("no rebalance yet").isEqualTo(2);
-            watch.rebalanced();
-            watch.partitionCount(4, given, 11 * S);
+            // Given a new partition, the assignment reflects the count; given none, the bound applies it.
+            watch.partitionCount(4, given, given.contains(2) ? 11 * S : S + SilentHostWatch.PENDING_COUNT_NANOS);
             if (given.contains(2)) {
                 assertThat(watch.moved()).isZero();
                 assertThat(watch.newlySilent(101 * S)).as("its new partition is this forwarder's: judged again")
@@ -822,16 +821,21 @@ class SilentHostWatchTest {
     }
 
     /**
-     * A forwarder whose metadata shows the new count only after the rebalance that gave the new partitions to others
-     * hears of no further rebalance: the count is applied after {@link SilentHostWatch#PENDING_COUNT_NANOS}. One given
-     * a new partition applies it at once.
+     * A forwarder given none of the new partitions cannot tell the rebalance that reflects the count from one the
+     * leader computed from the old count (any rebalance ending here: {@link SilentHostWatch#partitionCount}): the
+     * count is applied after {@link SilentHostWatch#PENDING_COUNT_NANOS}, its moving hosts kept unjudged until then.
+     * One given a new partition applies it at once.
      */
     @Test
     void aNewPartitionCountIsAppliedWhenANewPartitionIsAssignedOrAfterItsBoundWithoutARebalance() {
         watch.partitionCount(2, Set.of(0), 0);
         watch.heartbeat(0, A, hash(A), 30, T0, 0);
+        watch.live(0, true, 0);
         watch.partitionCount(4, Set.of(0), S);
         watch.partitionCount(4, Set.of(0), S + SilentHostWatch.PENDING_COUNT_NANOS - 1);
+        assertThat(watch.newlySilent(S + SilentHostWatch.PENDING_COUNT_NANOS - 1)).as("moving: kept, not judged")
+                .isEmpty();
+        assertThat(watch.watched()).isEqualTo(1);
         assertThat(watch.moved()).isZero();
         watch.partitionCount(4, Set.of(0), S + SilentHostWatch.PENDING_COUNT_NANOS);
         assertThat(watch.moved()).isEqualTo(1);
