@@ -158,6 +158,8 @@ public final class AlertPipeline {
      * a start skipped or a transaction holds, sent before the other host-state alerts and the partitions' next records.
      */
     private final ArrayDeque<StateAlert> notices = new ArrayDeque<>();
+    /** {@code --labels}: applied to a state snapshot's containers too. */
+    private final LabelFilter labels;
     private long lastSilentCheck;
 
     /**
@@ -176,6 +178,7 @@ public final class AlertPipeline {
         this.legacyFields = legacyFields;
         this.formatter = formatter;
         this.trimmer = new AlertTrimmer(formatter, labels, fields);
+        this.labels = labels;
         this.duplicates = duplicates;
         this.outbox = outbox;
         this.pacer = pacer;
@@ -346,9 +349,24 @@ public final class AlertPipeline {
         byte[] datagram;
         boolean trimmed = false;
         try {
-            datagram = formatter.bridge(bridge.kind().header(), bridge.json(), bridge.host(), replay, false);
+            ObjectNode json = bridge.json();
+            if (bridge.kind() == RecordKind.STATE) {
+                // On a copy, when it changes anything: a retry formats the record again
+                if (!labels.all()) {
+                    json = json.deepCopy();
+                    labels.filterContainers(json); // each label key a field of the indexer, as an event's
+                }
+                if (IndexerKeys.refusedAnywhere(json, IndexerKeys.BRIDGE_DEPTH)) {
+                    // A key a container chose (a label's, an annotation's, a network's name) that Wazuh's indexer
+                    // refuses made it refuse the whole state alert
+                    json = json == bridge.json() ? json.deepCopy() : json;
+                    IndexerKeys.leaveOutAnywhere(json, IndexerKeys.BRIDGE_DEPTH);
+                    trimmed = true;
+                }
+            }
+            datagram = formatter.bridge(bridge.kind().header(), json, bridge.host(), replay, trimmed);
             if (datagram.length > AlertTrimmer.MAX_DATAGRAM && bridge.kind() == RecordKind.STATE) {
-                datagram = trimmedState(bridge);
+                datagram = trimmedState(json, bridge.host());
                 trimmed = true;
             }
         } catch (RuntimeException e) {
@@ -382,8 +400,8 @@ public final class AlertPipeline {
      * command, which whoever starts it chooses, left every other one out: the alert after a gap said nothing of what
      * ran during it.
      */
-    private byte[] trimmedState(Classified.Bridge bridge) {
-        ObjectNode copy = bridge.json().deepCopy();
+    private byte[] trimmedState(ObjectNode state, HostRef host) {
+        ObjectNode copy = state.deepCopy();
         ArrayNode containers = (ArrayNode) copy.get("containers");
         int total = containers.size();
         int[] sizes = new int[total];
@@ -400,7 +418,7 @@ public final class AlertPipeline {
         Arrays.sort(leaving, Comparator.<Integer>comparingInt(i -> sizes[i]).thenComparing(i -> i).reversed());
         // What fits is estimated from the sizes first (serializing a big array once per removed element would be
         // quadratic), then checked.
-        byte[] datagram = formatter.bridge("state", copy, bridge.host(), replay, true);
+        byte[] datagram = formatter.bridge("state", copy, host, replay, true);
         long room = AlertTrimmer.MAX_DATAGRAM * 9L / 10 - (datagram.length - sum);
         boolean[] left = new boolean[total];
         int out = 0;
@@ -416,7 +434,7 @@ public final class AlertPipeline {
                 }
             }
             copy.put("containersOmitted", out);
-            datagram = formatter.bridge("state", copy, bridge.host(), replay, true);
+            datagram = formatter.bridge("state", copy, host, replay, true);
             if (datagram.length <= AlertTrimmer.MAX_DATAGRAM || out == total) {
                 return datagram;
             }

@@ -84,6 +84,32 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
         return removed;
     }
 
+    /**
+     * Removes from each container of a state snapshot ({@code containers[*].Labels}, as the engine lists them) the
+     * labels not kept. A state alert's containers are objects of the indexed alert (Wazuh's alerts.json writer parses
+     * an array back), so each label key is a mapped field there as an event's is.
+     */
+    void filterContainers(ObjectNode state) {
+        if (all) {
+            return;
+        }
+        for (JsonNode container : state.path("containers")) {
+            if (container.get("Labels") instanceof ObjectNode containerLabels) {
+                containerLabels.retain(kept(containerLabels));
+            }
+        }
+    }
+
+    private List<String> kept(ObjectNode labels) {
+        List<String> kept = new ArrayList<>();
+        labels.fieldNames().forEachRemaining(key -> {
+            if (kept(key)) {
+                kept.add(key);
+            }
+        });
+        return kept;
+    }
+
     private static String text(JsonNode node) {
         return node != null && node.isTextual() ? node.asText() : null;
     }

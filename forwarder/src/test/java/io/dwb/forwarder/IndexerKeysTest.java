@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import java.nio.charset.StandardCharsets;
@@ -133,18 +134,23 @@ class IndexerKeysTest {
     }
 
     /**
-     * A state alert's containers are an array of objects, which Wazuh's JSON decoder does not decode ({@code readJSON}
-     * in {@code json_decoder.c} passes over an array's objects; the alert's {@code data} holds only decoded fields):
-     * their labels are never field names of the indexed alert, only text in its {@code full_log}. So a label key the
-     * indexer would refuse as a field name is sent as it is, the alert neither changed nor marked.
+     * A state alert's containers are an array of objects. Wazuh 4's JSON decoder keeps an array as its JSON text (its
+     * default {@code json_array_structure}, {@code cJSON_Print}) and its alerts.json writer parses a value written as
+     * an array back into one: the containers are objects of the indexed alert at {@code data.docker_bridge.containers},
+     * their label keys, annotation keys and network names field names there, at the same depth as an event's labels
+     * (the root, {@code data}, {@code docker_bridge}, the container, {@code Labels}). A key the indexer refuses made it
+     * refuse the whole snapshot: left out, the alert marked truncated and counted; the rest as sent.
      */
     @Test
-    void aStateAlertsLabelsAreNoFieldsOfTheIndexedAlertSoTheyAreSentAsTheyAre() {
+    void aStateAlertLeavesOutTheKeysTheIndexerRefusesAnywhereInItsContainers() {
         ObjectNode state = ContractJson.MAPPER.createObjectNode().put("time", "2025-11-24T16:00:00Z")
                 .put("timeNano", 1_764_000_000_000_000_001L).put("snapshotId", "s1").put("part", 1).put("parts", 1);
         ObjectNode labelled = state.putArray("containers").addObject().put("Id", "c1").put("State", "running");
-        labelled.putObject("Labels").put(SEVENTEEN_PARTS, "deep").put("x..y", "empty").put("com.example.team", "pay");
-        labelled.putObject("HostConfig").put("NetworkMode", "bridge").putObject("Annotations").put("x.", "v");
+        labelled.putObject("Labels").put(SEVENTEEN_PARTS, "deep").put("x..y", "empty").put("com.example.team", "pay")
+                .put(SIXTEEN_PARTS, "fits").put("x.\u0000y", "cut at the NUL: 'x.' to Wazuh");
+        labelled.putObject("HostConfig").put("NetworkMode", "bridge").putObject("Annotations").put("x.", "v")
+                .put("a", "b");
+        labelled.putObject("NetworkSettings").putObject("Networks").putObject("net..work").put("IPAddress", "1.2.3.4");
         state.withArray("containers").addObject().put("Id", "c2").putObject("Labels").put("a", "b");
         ProducerRecord<byte[], byte[]> r = TestRecords.bridge("events", "h", "h-id", "state",
                 ContractJson.write(state));
@@ -154,16 +160,52 @@ class IndexerKeysTest {
         assertThat(pipeline.deliver(pipeline.route(record))).isInstanceOf(AlertPipeline.Step.Done.class);
 
         ObjectNode alert = TestRecords.alert(sent.get(0));
-        assertThat(alert.path("docker_bridge").path("containers")).isEqualTo(state.get("containers"));
-        assertThat(alert.has("truncated")).isFalse();
-        assertThat(metrics.truncatedTotal()).isZero();
-        Map<String, String> decoded = io.dwb.forwarder.wazuh.DecodedFields.of(alert);
-        assertThat(decoded).containsEntry("docker_bridge.event", "state")
-                .allSatisfy((name, value) -> assertThat(name).doesNotStartWith("docker_bridge.containers"));
-        // What the indexer takes of each field name under data: at most 20 parts (index.mapping.depth.limit), none
-        // empty or blank.
-        assertThat(decoded.keySet()).allSatisfy(name -> assertThat(("data." + name).split("\\.", -1))
-                .hasSizeLessThanOrEqualTo(20).allSatisfy(part -> assertThat(part).isNotBlank()));
+        JsonNode containers = alert.path("docker_bridge").path("containers");
+        assertThat(containers.get(0).path("Labels").fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("com.example.team", SIXTEEN_PARTS);
+        assertThat(containers.get(0).path("HostConfig").path("Annotations").fieldNames()).toIterable()
+                .containsExactly("a");
+        assertThat(containers.get(0).path("NetworkSettings").path("Networks").size()).isZero();
+        assertThat(containers.get(1)).isEqualTo(state.get("containers").get(1));
+        assertThat(alert.path("truncated").asBoolean()).isTrue();
+        assertThat(metrics.truncatedTotal()).isEqualTo(1);
+        assertThat(IndexerKeys.refusedAnywhere((ObjectNode) alert.get("docker_bridge"), IndexerKeys.BRIDGE_DEPTH))
+                .isFalse();
+    }
+
+    /**
+     * {@code --labels} applies to a state snapshot's containers too: their label keys are fields of the indexed alert
+     * as an event's are (before, every label of every container went in whatever {@code --labels} said).
+     */
+    @Test
+    void aStateAlertsContainersKeepOnlyTheLabelsLabelsNames() {
+        AlertPipeline named = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
+                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.parse("com.example.*"), FieldBudget.DEFAULT,
+                new AlertFormatter(), new DuplicateWindow(10_000),
+                new DirectOutbox(new DatagramWriter(new Collecting(sent), mode, metrics, System::currentTimeMillis)),
+                new Pacer(0, System::nanoTime), mode, metrics, false, System::nanoTime);
+        ObjectNode state = ContractJson.MAPPER.createObjectNode().put("time", "2025-11-24T16:00:00Z")
+                .put("timeNano", 1_764_000_000_000_000_001L).put("snapshotId", "s1").put("part", 1).put("parts", 1);
+        state.putArray("containers").addObject().put("Id", "c1").put("Image", "shop:1").putObject("Labels")
+                .put("com.example.team", "pay").put("secret.token", "t0k3n").put("maintainer", "me");
+        ProducerRecord<byte[], byte[]> r = TestRecords.bridge("events", "h", "h-id", "state",
+                ContractJson.write(state));
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(r.topic(), 0, 0, r.key(), r.value());
+        r.headers().forEach(h -> record.headers().add(h));
+
+        assertThat(named.deliver(named.route(record))).isInstanceOf(AlertPipeline.Step.Done.class);
+
+        JsonNode container = TestRecords.alert(sent.get(0)).path("docker_bridge").path("containers").get(0);
+        assertThat(container.path("Labels").fieldNames()).toIterable().containsExactly("com.example.team");
+        assertThat(container.path("Image").asText()).isEqualTo("shop:1");
+    }
+
+    /** Wazuh's parser ends a key at a NUL: what the indexer gets of {@code x.\u0000y} is {@code x.}. */
+    @Test
+    void aKeyIsReadUpToItsFirstNulAsWazuhReadsIt() {
+        assertThat(IndexerKeys.refused("x.\u0000y")).isTrue();
+        assertThat(IndexerKeys.refused("\u0000")).isTrue();
+        assertThat(IndexerKeys.refused("a\u0000..b")).as("'a' to Wazuh").isFalse();
     }
 
     /** The event's alert, as the pipeline sends it. */
