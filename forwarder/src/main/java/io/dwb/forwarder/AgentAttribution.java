@@ -135,6 +135,9 @@ final class AgentAttribution implements AlertOwners {
         if (regex == null) {
             return name -> true;
         }
+        if (regex.isBlank()) { // a DWB_AGENT_KEYS_NAMES left empty would take no agent at all, quietly
+            throw new ConfigurationError("--agent-keys-names is empty: give the agent names to take, or leave it out");
+        }
         try {
             return Pattern.compile(regex).asMatchPredicate();
         } catch (java.util.regex.PatternSyntaxException e) {

@@ -46,6 +46,8 @@ class AgentAttributionTest {
         assertThat(AgentAttribution.agentNames("docker-").test("docker-web-1")).as("the whole name").isFalse();
         assertThatThrownBy(() -> AgentAttribution.agentNames("docker-(")).isInstanceOf(ConfigurationError.class)
                 .hasMessageStartingWith("--agent-keys-names is not a regular expression");
+        assertThatThrownBy(() -> AgentAttribution.agentNames(" ")).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--agent-keys-names is empty");
     }
 
     @Test
