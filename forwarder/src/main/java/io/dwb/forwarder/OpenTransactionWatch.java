@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -60,6 +61,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * partition of a forwarder with hundreds would otherwise make hundreds at once (the metrics count them all).
      */
     static final int LINES_PER_MINUTE = 10;
+    /** Tries, a second apart, to start a thread in place of one that ended: a minute's. */
+    private static final int REPLACE_ATTEMPTS = 60;
 
     /**
      * One reading: the partitions found with records past their stable end (or whose leader did not answer), and
@@ -93,6 +96,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private volatile Thread thread;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Wait wait;
+    /** Makes the watch's thread, and each that replaces it. */
+    private final ThreadFactory threads;
     private final StalledPartitions stalls;
     private final ForwarderMetrics metrics;
     private final LinesPerMinute stalledLines = new LinesPerMinute(LINES_PER_MINUTE);
@@ -111,9 +116,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
 
     private OpenTransactionWatch(Supplier<Admin> admins, String adminThread, LongSupplier clock,
-                                 Duration stalledAfter, ForwarderMetrics metrics, Wait wait) {
+                                 Duration stalledAfter, ForwarderMetrics metrics, Wait wait, ThreadFactory threads) {
         this.admins = admins;
         this.wait = wait;
+        this.threads = threads;
         this.adminThread = adminThread;
         this.admin = admins.get();
         this.adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
@@ -124,7 +130,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     }
 
     private Thread newThread() {
-        Thread t = new Thread(this::run, THREAD);
+        Thread t = threads.newThread(this::run);
         t.setDaemon(true);
         t.setUncaughtExceptionHandler(this::replace);
         return t;
@@ -166,8 +172,15 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     /** As above, waiting between readings with {@code wait}. */
     static OpenTransactionWatch start(Supplier<Admin> admins, String adminThread, LongSupplier clock,
                                       Duration stalledAfter, ForwarderMetrics metrics, Wait wait) {
+        return start(admins, adminThread, clock, stalledAfter, metrics, wait, r -> new Thread(r, THREAD));
+    }
+
+    /** As above, its threads made by {@code threads} (named {@link #THREAD}). */
+    static OpenTransactionWatch start(Supplier<Admin> admins, String adminThread, LongSupplier clock,
+                                      Duration stalledAfter, ForwarderMetrics metrics, Wait wait,
+                                      ThreadFactory threads) {
         OpenTransactionWatch watch = new OpenTransactionWatch(admins, adminThread, clock, stalledAfter, metrics,
-                wait);
+                wait, threads);
         watch.thread.start();
         return watch;
     }
@@ -232,29 +245,38 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * second later, the stalls and readings kept. The catch in {@link #run} is not enough: a CI run's HeaderBombTest
      * still ended the forwarder with "OutOfMemoryError (thread open-transactions)" after the whole round was inside
      * it (likely HotSpot's deoptimisation, which cannot re-allocate an optimised frame's objects on a full heap and
-     * throws past its catch). The watch is not needed to deliver, so its thread's end need not end the forwarder; only
-     * when no other thread can be started now is the error handled as any vital thread's (OutOfMemoryExit: exit 3).
+     * throws past its catch). The watch is not needed to deliver, so its thread's end need not end the forwarder.
+     * While the heap is full no thread can be made either: tried each second, and only when none could be started
+     * for a minute is the error handled as any vital thread's (OutOfMemoryExit: exit 3).
      */
     private void replace(Thread ended, Throwable error) {
-        try {
-            if (stop.getCount() == 0) {
-                return; // closing: nothing to replace
+        Throwable failure = error;
+        // The heap a poll filled is full for a moment: a new thread cannot be made then (a CI run's HeaderBombTest
+        // exited so, on the first try), and is tried again each second, this dying thread parked meanwhile
+        for (int attempt = 0; attempt < REPLACE_ATTEMPTS; attempt++) {
+            try {
+                if (stop.getCount() == 0) {
+                    return; // closing: nothing to replace
+                }
+                if (attempt == 0 && error instanceof OutOfMemoryError) {
+                    skipped = true; // said by the next round: a line now could run out too
+                } else if (attempt == 0 && replacedLines.take(clock.getAsLong())) {
+                    log.error("the open-transaction watch's thread failed, another takes its place (a defect: "
+                            + "please report it)", error);
+                }
+                waitNanos = INTERVAL_NANOS;
+                Thread next = newThread();
+                thread = next;
+                next.start();
+                return;
+            } catch (Throwable e) {
+                failure = e;
+                LockSupport.parkNanos(INTERVAL_NANOS); // close() unparks it
             }
-            if (error instanceof OutOfMemoryError) {
-                skipped = true; // said by the next round: a line now could run out too
-            } else if (replacedLines.take(clock.getAsLong())) {
-                log.error("the open-transaction watch's thread failed, another takes its place (a defect: please "
-                        + "report it)", error);
-            }
-            waitNanos = INTERVAL_NANOS;
-            Thread next = newThread();
-            thread = next;
-            next.start();
-        } catch (Throwable e) {
-            // No thread could be made (none now for want of memory, say): as a vital thread's error, so that its
-            // handler ends the process on the shortage (exit 3) rather than run on without the watch
-            ended.getThreadGroup().uncaughtException(ended, e instanceof OutOfMemoryError ? e : error);
         }
+        // No thread could be made for a minute: as a vital thread's error, so that its handler ends the process on a
+        // shortage (exit 3) rather than run on without the watch
+        ended.getThreadGroup().uncaughtException(ended, failure instanceof OutOfMemoryError ? failure : error);
     }
 
     /** One reading of the watched partitions' ends; returns whether readings fail (said once, until one goes). */

@@ -224,6 +224,38 @@ class OpenTransactionWatchTest {
         }
     }
 
+    /**
+     * The shortage that ended the watch's thread may not have passed when it ends: no new thread can be made then
+     * either (a CI run's HeaderBombTest: the first try ran out of memory too, and the forwarder exited 3). The
+     * replacement is tried again a second later, and the watch reads on.
+     */
+    @Test
+    void aReplacementThatCannotBeMadeAtOnceIsTriedAgainAndTheWatchReadsOn() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger waits = new AtomicInteger();
+        AtomicInteger made = new AtomicInteger();
+        OpenTransactionWatch.Wait failsOnce = (stop, nanos) -> {
+            if (waits.incrementAndGet() == 2) {
+                throw new StackOverflowError("past the loop's catch");
+            }
+            return stop.await(nanos, TimeUnit.NANOSECONDS);
+        };
+        java.util.concurrent.ThreadFactory shortOnce = r -> {
+            if (made.incrementAndGet() == 2) { // the first replacement
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return new Thread(r, OpenTransactionWatch.THREAD);
+        };
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> leaders(false, new AtomicLong(90), calls),
+                "", System::nanoTime, Duration.ofMinutes(2), new ForwarderMetrics(), failsOnce, shortOnce)) {
+            watch.watch(Set.of(CAUGHT_UP, OPEN));
+            await().atMost(Duration.ofSeconds(10)).until(() -> made.get() >= 3);
+
+            awaitReadings(calls, 2);
+            assertThat(watch.holdBack(OPEN)).as("read on by the thread made at the second try").isTrue();
+        }
+    }
+
     /** No leader answers: nothing is known, the lag alone judges, as when the ends cannot be read at all. */
     @Test
     void noPartitionIsHeldBackWhenNoLeaderAnswers() {
