@@ -1921,6 +1921,30 @@ class DeliveryLoopTest {
         assertThat(sink.accepted.get(1)).contains("host-back");
     }
 
+    /** When host A's heartbeat (partition 0 of 2; partition 2 of 4) was written, before it went silent. */
+    private static final long T0_SILENT_A = 1_764_000_000_000_000_000L;
+
+    /**
+     * A live loop of {@code watch} on P0 and P1 of a topic of 2 partitions, host A heard once on P0 at {@link
+     * #T0_SILENT_A}, then reported silent.
+     */
+    private DeliveryLoop silentHostAOnP0Of2(SilentHostWatch watch) {
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
+                deadLetters, this::wallMillis), watch);
+        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
+                1000, P0, P1);
+        byte[] key = "A".getBytes(StandardCharsets.UTF_8); // murmur2: partition 0 of 2, partition 2 of 4
+        assertThat(io.dwb.schemas.HostPartition.of(key, 2)).isZero();
+        assertThat(io.dwb.schemas.HostPartition.of(key, 4)).isEqualTo(2);
+        consumer.updatePartitions(TOPIC, partitionInfos(2));
+        consumer.addRecord(heartbeat(P0, 0, T0_SILENT_A, "A"));
+        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L));
+        round(loop);
+        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
+        assertThat(hostAlerts()).containsExactly("silent-host host-A");
+        return loop;
+    }
+
     /**
      * Partitions added to the events topic: the consumer's metadata shows the new count before the rebalance that
      * assigns the new partitions (a non-leader of a classic group sees it up to a metadata refresh before the leader
@@ -1931,20 +1955,9 @@ class DeliveryLoopTest {
     @Test
     void aHostSilentBeforePartitionsWereAddedIsSaidBackInItsNewPartitionAssignedAfterTheCountWasSeen() {
         SilentHostWatch watch = new SilentHostWatch();
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                deadLetters, this::wallMillis), watch);
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
-                1000, P0, P1);
-        String host = "A"; // murmur2 of its key: partition 0 of 2, partition 2 of 4
-        assertThat(io.dwb.schemas.HostPartition.of(host.getBytes(StandardCharsets.UTF_8), 2)).isZero();
-        assertThat(io.dwb.schemas.HostPartition.of(host.getBytes(StandardCharsets.UTF_8), 4)).isEqualTo(2);
-        consumer.updatePartitions(TOPIC, partitionInfos(2));
-        long t0 = 1_764_000_000_000_000_000L;
-        consumer.addRecord(heartbeat(P0, 0, t0, host));
-        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L));
-        round(loop);
-        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
-        assertThat(hostAlerts()).containsExactly("silent-host host-A");
+        DeliveryLoop loop = silentHostAOnP0Of2(watch);
+        String host = "A";
+        long t0 = T0_SILENT_A;
 
         consumer.updatePartitions(TOPIC, partitionInfos(4)); // the metadata shows the new count first
         runFor(loop, TimeUnit.SECONDS.toNanos(1)); // a round, its check of the count included
@@ -1970,18 +1983,9 @@ class DeliveryLoopTest {
     @Test
     void rebalancesEndingBeforeTheLeaderSawTheNewCountDoNotForgetAHostMovingToANewPartition() {
         SilentHostWatch watch = new SilentHostWatch();
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                deadLetters, this::wallMillis), watch);
-        DeliveryLoop loop = live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0,
-                1000, P0, P1);
-        String host = "A"; // murmur2 of its key: partition 0 of 2, partition 2 of 4
-        consumer.updatePartitions(TOPIC, partitionInfos(2));
-        long t0 = 1_764_000_000_000_000_000L;
-        consumer.addRecord(heartbeat(P0, 0, t0, host));
-        consumer.updateEndOffsets(Map.of(P0, 1L, P1, 0L));
-        round(loop);
-        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
-        assertThat(hostAlerts()).containsExactly("silent-host host-A");
+        DeliveryLoop loop = silentHostAOnP0Of2(watch);
+        String host = "A";
+        long t0 = T0_SILENT_A;
 
         consumer.updatePartitions(TOPIC, partitionInfos(4)); // this forwarder's metadata shows the new count
         runFor(loop, TimeUnit.SECONDS.toNanos(1));
