@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -37,6 +38,11 @@ public final class Forwarder implements AutoCloseable {
      * systemd's TimeoutStopSec (60 s). The group drops a member that did not leave after its session timeout.
      */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    /**
+     * The consumer's {@code metadata.max.age.ms} unless the client properties set it (Kafka's default: 5 minutes):
+     * partitions added to the events topic are seen within it.
+     */
+    static final Duration METADATA_MAX_AGE = Duration.ofSeconds(30);
 
     private final ForwarderSettings settings;
     private final ForwarderMetrics metrics = new ForwarderMetrics();
@@ -62,7 +68,8 @@ public final class Forwarder implements AutoCloseable {
                         settings.wazuh(), nanoClock, System::currentTimeMillis),
                         settings.wazuh(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
-        this.consumer = new KafkaConsumer<>(consumerProperties(settings), budget.keys(), budget.values());
+        Properties consumerProperties = consumerProperties(settings);
+        this.consumer = new KafkaConsumer<>(consumerProperties, budget.keys(), budget.values());
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),
                 System::currentTimeMillis);
         metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, consumer::metrics);
@@ -70,7 +77,7 @@ public final class Forwarder implements AutoCloseable {
             metrics.kafkaClient(ForwarderMetrics.KAFKA_DEAD_LETTERS, deadLetters::kafkaMetrics);
         }
         AlertPipeline.Mode mode = settings.replay() ? new AlertPipeline.Mode.Replay()
-                : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch());
+                : new AlertPipeline.Mode.Live(deadLetters, new SilentHostWatch(metadataMaxAge(consumerProperties)));
         DatagramWriter writer = new DatagramWriter(sink, mode, metrics, System::currentTimeMillis);
         this.outbox = settings.sendingThread() ? SendingThread.start(writer) : new DirectOutbox(writer);
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(new ContractSchemas()),
@@ -129,6 +136,16 @@ public final class Forwarder implements AutoCloseable {
                 .strip());
     }
 
+    /**
+     * The consumer's {@code metadata.max.age.ms}, as Kafka reads it (a number or its text; set by
+     * {@link #consumerProperties} unless the client properties do).
+     */
+    static Duration metadataMaxAge(Properties consumerProperties) {
+        Object value = consumerProperties.get(ConsumerConfig.METADATA_MAX_AGE_CONFIG);
+        return value == null ? METADATA_MAX_AGE : Duration.ofMillis((Long) ConfigDef.parseType(
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, value, ConfigDef.Type.LONG));
+    }
+
     static Properties consumerProperties(ForwarderSettings settings) {
         Properties p = KafkaClientConfig.with(settings.kafka(), new Properties());
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, LookupAdmins.DEFAULT_CLIENT_ID);
@@ -159,7 +176,7 @@ public final class Forwarder implements AutoCloseable {
             // delivered that much sooner, and the silent-host watch forgets the hosts that moved before any of them
             // looks silent in its old partition, as long as three of their heartbeat intervals exceed 30 s (90 s by
             // default).
-            p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
+            p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, String.valueOf(METADATA_MAX_AGE.toMillis()));
             cooperativeUnlessChosen(p);
         }
         return p;

@@ -121,12 +121,18 @@ public final class SilentHostWatch {
     private int pendingFrom;
     private long pendingSinceNanos;
     /**
-     * How long a new partition count waits, at most, for the assignment to reflect it. The group's leader sees it at
-     * its next metadata refresh (the forwarder's {@code metadata.max.age.ms}, 30 s unless set; Kafka's default is
-     * 5 min) and the rebalance follows; a forwarder given none of the new partitions cannot tell that rebalance from
-     * any other (see {@link #partitionCount}), so it waits this long.
+     * How long a new partition count waits, at most, for the assignment to reflect it: {@link #pendingCountNanos}.
+     * A forwarder given none of the new partitions cannot tell the rebalance that reflects it from any other (see
+     * {@link #partitionCount}), so it waits this long.
      */
-    static final long PENDING_COUNT_NANOS = Duration.ofMinutes(5).toNanos();
+    private final long pendingCountNanos;
+    /**
+     * What a new partition count waits beyond the group leader's metadata refresh: the rebalance that follows it (a
+     * cooperative one takes two generations, each up to the members' next poll).
+     */
+    static final Duration REBALANCE_AFTER_REFRESH = Duration.ofSeconds(270);
+    /** {@link #pendingCountNanos} of a forwarder with the default {@code metadata.max.age.ms}: 5 minutes. */
+    static final long PENDING_COUNT_NANOS = pendingCountNanos(Forwarder.METADATA_MAX_AGE);
     /**
      * Partitions whose previous owner's last heartbeats are being re-read, their hosts not judged yet, with what
      * that owner's last commit said ({@link WatchHandover.Mark}).
@@ -138,14 +144,25 @@ public final class SilentHostWatch {
      */
     static final long JUDGED_WITHIN_NANOS = Duration.ofSeconds(2).toNanos();
 
+    /** With the forwarder's default {@code metadata.max.age.ms}. */
     public SilentHostWatch() {
-        this(MAX_WATCHED);
+        this(Forwarder.METADATA_MAX_AGE);
     }
 
-    SilentHostWatch(int maxWatched) {
+    /**
+     * @param metadataMaxAge the forwarder's {@code metadata.max.age.ms}, taken as the group leader's too (the
+     *                       forwarders of a group share their client properties): a new partition count waits that
+     *                       long, and the rebalance after it, for the assignment to reflect it
+     */
+    public SilentHostWatch(Duration metadataMaxAge) {
         // Never back: after this host's clock stepped back, every heartbeat looked ahead of it and was taken as it
         // plus a few seconds, each host's last heartbeat stood still while its partition moved on, and every host was
         // reported silent, then back at its next heartbeat, then silent again, for as long as the step.
+        this(MAX_WATCHED, MAX_WATCHED_BYTES, new SteadyWallClock(ContractJson::epochNanosNow, System::nanoTime),
+                pendingCountNanos(metadataMaxAge));
+    }
+
+    SilentHostWatch(int maxWatched) {
         this(maxWatched, new SteadyWallClock(ContractJson::epochNanosNow, System::nanoTime));
     }
 
@@ -153,11 +170,25 @@ public final class SilentHostWatch {
         this(maxWatched, MAX_WATCHED_BYTES, epochNanos);
     }
 
-    /** @param epochNanos the wall clock, nanoseconds since the epoch: the latest a record's time is taken as */
     SilentHostWatch(int maxWatched, long maxWatchedBytes, LongSupplier epochNanos) {
+        this(maxWatched, maxWatchedBytes, epochNanos, PENDING_COUNT_NANOS);
+    }
+
+    /** @param epochNanos the wall clock, nanoseconds since the epoch: the latest a record's time is taken as */
+    private SilentHostWatch(int maxWatched, long maxWatchedBytes, LongSupplier epochNanos, long pendingCountNanos) {
         this.maxWatched = maxWatched;
         this.maxWatchedBytes = maxWatchedBytes;
         this.epochNanos = epochNanos;
+        this.pendingCountNanos = pendingCountNanos;
+    }
+
+    /**
+     * How long a new partition count waits, at most, for the assignment to reflect it: the group's leader sees the
+     * count at its next metadata refresh, up to {@code metadataMaxAge} after this forwarder did, and the rebalance
+     * follows. With Kafka's default age (5 minutes) a fixed 5 minutes applied the count before the leader's rebalance.
+     */
+    static long pendingCountNanos(Duration metadataMaxAge) {
+        return metadataMaxAge.plus(REBALANCE_AFTER_REFRESH).toNanos();
     }
 
     /** {@code recordNanos}, or this clock plus {@link #AHEAD_NANOS} when it is later: counted. */
@@ -427,7 +458,7 @@ public final class SilentHostWatch {
      * only the leader rebalances on it, at its own metadata refresh; a lone forwarder a rejoin later): judged against
      * the assignment of that moment, a host moving to a partition this forwarder was about to be given was forgotten,
      * and got no {@code host-back} there. So the count is applied once the assignment reflects it: when a partition at
-     * or past the count before is assigned, or after {@link #PENDING_COUNT_NANOS}. Meanwhile the hosts that would move
+     * or past the count before is assigned, or after {@link #pendingCountNanos}. Meanwhile the hosts that would move
      * to a partition not assigned here are kept but not judged, as during a hand-over.
      *
      * <p>A rebalance ending since the count was seen here does not say it: the leader computed it from its own
@@ -453,7 +484,7 @@ public final class SilentHostWatch {
             pendingCount = count;
             pendingSinceNanos = nowNanos;
         }
-        if (pendingCount > 0 && (nowNanos - pendingSinceNanos >= PENDING_COUNT_NANOS
+        if (pendingCount > 0 && (nowNanos - pendingSinceNanos >= pendingCountNanos
                 || this.assigned.stream().anyMatch(p -> p >= pendingFrom))) {
             applyPendingCount();
         }

@@ -36,6 +36,7 @@ class CommandLineTest {
         assertThat(s.replay()).isFalse();
         assertThat(Forwarder.consumerProperties(s)).containsEntry("isolation.level", "read_committed")
                 .containsEntry("enable.auto.commit", "false").containsEntry("group.id", "wazuh-forwarder");
+        assertThat(Forwarder.metadataMaxAge(Forwarder.consumerProperties(s))).isEqualTo(Forwarder.METADATA_MAX_AGE);
     }
 
     @Test
@@ -192,6 +193,9 @@ class CommandLineTest {
                 .containsEntry("group.instance.id", "fw-file");
         assertThatThrownBy(() -> ForwarderRun.settings("--kafka-config", file.toString(), "--instance-id", "fw-a"))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("group.instance.id=fw-file");
+        java.nio.file.Files.writeString(file, "bootstrap.servers=k:9092\nmetadata.max.age.ms = 300000\n");
+        assertThat(Forwarder.metadataMaxAge(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config",
+                file.toString())))).as("the silent-host watch's bound follows it").isEqualTo(Duration.ofMinutes(5));
         java.nio.file.Files.delete(file);
     }
 

@@ -850,6 +850,29 @@ class SilentHostWatchTest {
         assertThat(given.watched()).isEqualTo(1);
     }
 
+    /**
+     * The group's leader sees a new count up to its {@code metadata.max.age.ms} after this forwarder did: with
+     * Kafka's default (5 minutes, set in {@code --kafka-config}) a fixed 5-minute bound applied the count, and forgot
+     * the moving hosts, before the leader's rebalance could have given this forwarder their partition.
+     */
+    @Test
+    void aLongerMetadataAgeHoldsANewCountThatMuchLonger() {
+        SilentHostWatch slow = new SilentHostWatch(java.time.Duration.ofMinutes(5));
+        slow.partitionCount(2, Set.of(0), 0);
+        slow.heartbeat(0, A, hash(A), 30, T0, 0);
+        slow.partitionCount(4, Set.of(0), S);
+        slow.partitionCount(4, Set.of(0), S + SilentHostWatch.PENDING_COUNT_NANOS);
+        assertThat(slow.moved()).as("the leader may not have seen the count yet").isZero();
+        assertThat(slow.watched()).isEqualTo(1);
+        long bound = java.time.Duration.ofMinutes(5).plus(SilentHostWatch.REBALANCE_AFTER_REFRESH).toNanos();
+        slow.partitionCount(4, Set.of(0), S + bound - 1);
+        assertThat(slow.moved()).isZero();
+        slow.partitionCount(4, Set.of(0), S + bound);
+        assertThat(slow.moved()).as("A's partition 2 is another forwarder's").isEqualTo(1);
+        assertThat(SilentHostWatch.PENDING_COUNT_NANOS).as("the default age, 30 s: 5 minutes")
+                .isEqualTo(java.time.Duration.ofMinutes(5).toNanos());
+    }
+
     private static int hash(HostRef host) {
         return io.dwb.schemas.HostPartition.hash(host.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
