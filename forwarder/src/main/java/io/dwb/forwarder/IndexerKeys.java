@@ -17,8 +17,8 @@ import java.util.Map;
  * </ul>
  * Label keys are anyone's who may run a container, so one label hid every alert of its container from the indexer.
  * The labels of container and image events ({@link EngineAttributes#labelled}) with such a key are left out of the
- * alert, which is marked {@code truncated}; the engine's own attributes ({@link EngineAttributes#in}) never are
- * (none of them is such a key), and events of other types hold no labels. The record on the topic keeps them.
+ * alert, which is marked {@code truncated}; the engine's own attributes ({@link EngineAttributes#in}) are none of
+ * them, and events of other types hold no labels. The record on the topic keeps them.
  */
 final class IndexerKeys {
     /** OpenSearch's {@code index.mapping.depth.limit} by default, which Wazuh's index template does not raise. */
@@ -80,7 +80,7 @@ final class IndexerKeys {
 
     /**
      * Leaves out of a container's or an image's {@code Actor.Attributes} the labels whose key the indexer refuses;
-     * true when one was left out. The engine's own attributes for the event's Type and Action stay, whatever their key.
+     * true when one was left out. No engine attribute has such a key ({@code IndexerKeysTest}), so only labels go.
      */
     static boolean leaveOut(ObjectNode event) {
         JsonNode type = event.get("Type");
@@ -88,11 +88,9 @@ final class IndexerKeys {
                 || !(event.path("Actor").get("Attributes") instanceof ObjectNode attributes)) {
             return false;
         }
-        EngineAttributes.Own own = EngineAttributes.in(event);
         boolean removed = false;
         for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
-            String key = it.next().getKey();
-            if (refused(key) && !own.contains(key)) {
+            if (refused(it.next().getKey())) {
                 it.remove();
                 removed = true;
             }
