@@ -7,11 +7,14 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +30,10 @@ final class InstanceId {
     private static final Logger log = LoggerFactory.getLogger(InstanceId.class);
     private static final Path KERNEL_HOST_NAME = Path.of("/proc/sys/kernel/hostname");
     private static final Path MACHINE_ID = Path.of("/etc/machine-id");
-    /** Of a machine id, what names the host: 48 bits of its 128 random ones. */
+    /** Of a machine id's {@link #appSpecific} hash, what names the host: 48 bits. */
     private static final int MACHINE_ID_CHARS = 12;
+    /** What the machine id is keyed to ({@link #appSpecific}): this use of it, and no other. */
+    private static final String APP_ID = "docker-wazuh-bridge forwarder group.instance.id";
     /** A machine id as systemd writes it; {@code uninitialized} (its first boot's marker) names no host. */
     private static final Pattern MACHINE_ID_FORMAT = Pattern.compile("[0-9a-f]{32}");
     /** What the broker accepts in a group instance id. */
@@ -77,7 +82,7 @@ final class InstanceId {
     /**
      * This host's name: {@code resolved}, else the kernel's ({@code kernelHostName}); one that is {@code localhost}
      * (or {@code localhost.<domain>}), as every host of some VM images is, or none: {@code machine-<12 hex digits of
-     * machineId>}; without one, {@code localhost} and a WARN.
+     * machineId's app-specific hash>}; without one, {@code localhost} and a WARN.
      */
     static String hostName(ResolvedHostName resolved, Path kernelHostName, Path machineId) {
         String name;
@@ -91,11 +96,26 @@ final class InstanceId {
         }
         String machine = firstLine(machineId);
         if (machine != null && MACHINE_ID_FORMAT.matcher(machine).matches()) {
-            return "machine-" + machine.substring(0, MACHINE_ID_CHARS);
+            return "machine-" + HexFormat.of().formatHex(appSpecific(machine), 0, MACHINE_ID_CHARS / 2);
         }
         log.warn("this host has no name of its own (localhost) and no {}: every forwarder of the group on such a host "
                 + "takes the same instance id and fences the others; give each its own --instance-id", machineId);
         return "localhost";
+    }
+
+    /**
+     * The machine id keyed to this use, as systemd's {@code sd_id128_get_machine_app_specific}: HMAC-SHA-256 of
+     * {@link #APP_ID} keyed by it. The id is sent to the brokers and shown to every principal that may describe the
+     * group, and machine-id(5) says not to let it out as it is (it identifies the host to other uses of it).
+     */
+    private static byte[] appSpecific(String machineId) {
+        try {
+            Mac hmac = Mac.getInstance("HmacSHA256");
+            hmac.init(new SecretKeySpec(HexFormat.of().parseHex(machineId), "HmacSHA256"));
+            return hmac.doFinal(APP_ID.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+        }
     }
 
     private static boolean isLocalhost(String name) {

@@ -40,8 +40,14 @@ class InstanceIdTest {
             throw new UnknownHostException("localhost");
         }, file("kernel", "localhost\n"), machineA);
 
-        assertThat(a).isEqualTo("machine-0f1e2d3c4b5a").isEqualTo(unresolvedToo);
-        assertThat(b).isEqualTo("machine-1234567890ab");
+        // HMAC-SHA-256 keyed by the machine id (Python's hmac module gives the same): machine-id(5) says not to send
+        // the id as it is, and the group's instance ids are every describing principal's to read
+        assertThat(a).isEqualTo("machine-1b6665485605").isEqualTo(unresolvedToo);
+        assertThat(b).isEqualTo("machine-00b357679a2c");
+        for (int i = 0; i + 6 <= 32; i++) {
+            assertThat(a).as("no part of the machine id").doesNotContain("0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+                    .substring(i, i + 6));
+        }
         assertThat(InstanceId.hostName(() -> "web-3", dir.resolve("none"), machineA)).as("a name of its own")
                 .isEqualTo("web-3");
     }
