@@ -345,6 +345,31 @@ class WodleInstallPackagedTest {
                 .contains("docker-wazuh-bridge.jsa belongs to uid 0 with mode 666");
     }
 
+    /**
+     * An earlier install's data under {@code $WAZUH_HOME/var} moves to the data directory once, and only when root's:
+     * one another user planted there (credentials of their own, which the broker would then take) is refused where it
+     * is. Before, it was moved first and refused after, so it stayed in the data directory.
+     */
+    @Test
+    void anEarlierInstallsDataMovesOnlyWhenRootsOwn() throws Exception {
+        Path old = Files.createDirectories(wazuhHome.resolve("var/docker-wazuh-bridge"));
+        Files.writeString(old.resolve("credentials.properties"), "password=planted\n");
+        Files.setAttribute(old, "unix:uid", 4321);
+
+        Result planted = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of());
+        assertThat(planted.code()).as(planted.output()).isEqualTo(1);
+        assertThat(planted.output()).contains(old + " belongs to uid 4321");
+        assertThat(old.resolve("credentials.properties")).as("left where it was").exists();
+        assertThat(dataDir()).doesNotExist();
+
+        Files.setAttribute(old, "unix:uid", 0);
+        Result moved = run(List.of(INSTALL.toString(), "--jar", JAR.toString()), Map.of());
+        assertThat(moved.code()).as(moved.output()).isZero();
+        assertThat(moved.output()).contains("moved the bridge's data from " + old);
+        assertThat(dataDir().resolve("credentials.properties")).hasContent("password=planted");
+        assertThat(old).doesNotExist();
+    }
+
     private Path dataDir() {
         return system.resolve("lib/docker-wazuh-bridge");
     }
