@@ -25,6 +25,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -214,6 +215,15 @@ public final class DeadLetterQueue implements AutoCloseable {
                     + "broker does not create it: create it (see docs/deployment.md), or set --dlq-topic; "
                     + "nothing past the record was committed");
         }
+        if (cause instanceof InvalidTimestampException) {
+            // A topic of before LogAppendTime (TopicSpec.deadLetters), and this host's clock off: waits until either
+            // is fixed, every alert behind the letter with it
+            return new DeadLetterUnavailable("the dead-letter topic " + topic + " refused the letter's timestamp ("
+                    + cause.getMessage() + "): this host's clock is further from the broker's than the topic's "
+                    + "message.timestamp.after.max.ms / before.max.ms allow; fix the clock (NTP), or let the broker "
+                    + "stamp letters: kafka-configs.sh --alter --entity-type topics --entity-name " + topic
+                    + " --add-config message.timestamp.type=LogAppendTime");
+        }
         return new DeadLetterUnavailable("dead-letter topic " + topic + " unavailable: " + cause.getMessage());
     }
 
@@ -252,7 +262,8 @@ public final class DeadLetterQueue implements AutoCloseable {
         byte[] value = omitted == Omitted.NOTHING ? record.value() : null;
         // Stamped now, not with the record's own time: the topic's retention then counts from the dead-lettering.
         // A record stamped long ago (any producer picks its timestamps) made the broker roll a segment for its dead
-        // letter and delete it at the next retention check, minutes later.
+        // letter and delete it at the next retention check, minutes later. A topic the bridge created replaces it
+        // with the broker's time (LogAppendTime), so that this host's clock does not matter either.
         return new ProducerRecord<>(topic, null, wallMillis.getAsLong(), key, value, headers);
     }
 

@@ -1,8 +1,10 @@
 package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.SharedKafka.Broker;
@@ -12,7 +14,10 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -47,8 +52,47 @@ class DeadLetterTopicTest {
             assertThat(config.get(TopicConfig.RETENTION_MS_CONFIG).value())
                     .isEqualTo(String.valueOf(Duration.ofDays(10).toMillis()));
             assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
+            assertThat(config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value()).isEqualTo("LogAppendTime");
             assertThat(forwarder.terminate(Duration.ofSeconds(30))).as(forwarder.output()).isZero();
         }
+    }
+
+    /**
+     * A forwarder whose clock is hours off (a host whose hardware clock keeps local time) still writes its dead
+     * letters: the topic the bridge creates has the broker stamp them. Before, the broker refused each letter's
+     * timestamp (Kafka's {@code message.timestamp.after.max.ms}, 1 h) and every alert of the forwarder waited behind
+     * it; on a topic made before (the producer's time), it still waits, and the reason says the clock and the fix.
+     */
+    @Test
+    void aForwarderWhoseClockIsHoursFastStillWritesItsDeadLetters(Broker broker) throws Exception {
+        String dlq = Broker.uniqueTopic("dlq");
+        String before = Broker.uniqueTopic("dlq-before");
+        broker.createTopic(dlq, 1, TopicSpec.deadLetters(dlq, 1, Duration.ofDays(30)).configs());
+        broker.createTopic(before, 1, Map.of(TopicConfig.RETENTION_MS_CONFIG, "2592000000"));
+        Properties kafka = new Properties();
+        kafka.put("bootstrap.servers", broker.bootstrapServers());
+        LongSupplier twoHoursFast = () -> System.currentTimeMillis() + Duration.ofHours(2).toMillis();
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("docker-events", 0, 7, "h-id".getBytes(),
+                "not json".getBytes());
+        Classified.Invalid invalid = new Classified.Invalid(DeadLetterReason.NOT_JSON, "not JSON");
+
+        long start = System.currentTimeMillis();
+        try (DeadLetterQueue letters = new DeadLetterQueue(dlq, kafka, twoHoursFast)) {
+            assertThat(letters.publish(record, invalid)).isEqualTo(DeadLetterQueue.Omitted.NOTHING);
+        }
+        assertThat(broker.readAll(dlq)).singleElement().satisfies(letter -> {
+            assertThat(letter.timestamp()).as("the broker's time").isBetween(start - 1_000,
+                    System.currentTimeMillis() + 1_000);
+            assertThat(new String(letter.value())).isEqualTo("not json");
+        });
+
+        try (DeadLetterQueue letters = new DeadLetterQueue(before, kafka, twoHoursFast)) {
+            assertThatThrownBy(() -> letters.publish(record, invalid)).isInstanceOf(DeadLetterQueue.DeadLetterUnavailable.class)
+                    .hasMessageContaining("this host's clock is further from the broker's")
+                    .hasMessageContaining("--entity-name " + before
+                            + " --add-config message.timestamp.type=LogAppendTime");
+        }
+        assertThat(broker.readAll(before)).isEmpty();
     }
 
     @Test

@@ -85,11 +85,17 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
         return new TopicSpec(TopicRole.CHECKPOINTS, name, partitions, configs);
     }
 
-    /** The dead-letter topic: kept {@code retention} for inspection. */
+    /**
+     * The dead-letter topic: kept {@code retention} for inspection, counted from when each letter was written, by
+     * the broker's clock ({@code LogAppendTime}): the forwarder's own clock, an hour or more off (a host whose hardware
+     * clock keeps local time), had every letter refused as out of range (Kafka's {@code
+     * message.timestamp.after.max.ms}, 1 h) and delivery waiting behind it.
+     */
     public static TopicSpec deadLetters(String name, int partitions, Duration retention) {
         Map<String, String> configs = new LinkedHashMap<>();
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        configs.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
         configs.putAll(CLEAN_LEADERS_ONLY);
         return new TopicSpec(TopicRole.DEAD_LETTERS, name, partitions, configs);
     }
