@@ -1,13 +1,19 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where the Docker engine listens and whether it speaks TLS, resolved as the docker CLI resolves {@code -H},
@@ -21,6 +27,7 @@ import java.util.Map;
  *                     {@code key.pem}; null for none
  */
 public record EngineAddress(URI uri, Path tlsDirectory) {
+    private static final Logger log = LoggerFactory.getLogger(EngineAddress.class);
     public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
     /**
      * The docker CLI's port for {@code tcp://host}, with TLS as without (its 2376 is for no DOCKER_HOST at all with
@@ -144,7 +151,59 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
                         + "engine's CA as ca.pem and the client's certificate and key as cert.pem and key.pem");
             }
         }
+        warnOfTlsFilesOpenToOthers(dir);
         return dir;
+    }
+
+    /**
+     * Said at every start, not refused (as for the Kafka client configuration's files): a {@code ca.pem} or
+     * {@code cert.pem} that users besides its owner may write (whoever writes the CA chooses the engine this process
+     * trusts, and so the events it takes for the engine's), a {@code key.pem} that they may read or write: the engine
+     * takes its holder for this process's client, and the engine's API is root on its host (the docker CLI's
+     * documentation makes it 0400). Nothing is said where the file system has no POSIX permissions.
+     */
+    private static void warnOfTlsFilesOpenToOthers(Path dir) {
+        for (String name : TLS_FILES) {
+            Path file = dir.resolve(name);
+            Set<PosixFilePermission> permissions;
+            try {
+                permissions = Files.getPosixFilePermissions(file);
+            } catch (UnsupportedOperationException | IOException e) {
+                continue; // not a POSIX file system: nothing to say about others
+            }
+            String mode = PosixFilePermissions.toString(permissions);
+            if (name.equals("key.pem")) {
+                String byOthers = access(permissions, PosixFilePermission.OTHERS_READ,
+                        PosixFilePermission.OTHERS_WRITE);
+                String byGroup = access(permissions, PosixFilePermission.GROUP_READ,
+                        PosixFilePermission.GROUP_WRITE);
+                if (byOthers != null || byGroup != null) {
+                    log.warn("the Docker engine's client key {} may be {} by {} ({}): whoever holds it is this "
+                            + "process to the engine, whose API is root on its host: chmod 600 {}", file,
+                            byOthers != null ? byOthers : byGroup,
+                            byOthers != null ? "every user of this host" : "its group", mode, file);
+                }
+                continue;
+            }
+            String writers = permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "every user of this host"
+                    : permissions.contains(PosixFilePermission.GROUP_WRITE) ? "its group" : null;
+            if (writers != null) {
+                log.warn(name.equals("ca.pem")
+                        ? "the Docker engine's CA {} may be written by {} ({}): whoever writes it chooses the engine "
+                                + "this process trusts, and so the events it takes for the engine's: chmod go-w {}"
+                        : "the Docker engine's client certificate {} may be written by {} ({}): whoever writes it "
+                                + "chooses the certificate this process shows the engine: chmod go-w {}",
+                        file, writers, mode, file);
+            }
+        }
+    }
+
+    /** "read and written", "read" or "written": what {@code read} and {@code write} allow; null for neither. */
+    private static String access(Set<PosixFilePermission> permissions, PosixFilePermission read,
+            PosixFilePermission write) {
+        boolean reads = permissions.contains(read);
+        boolean writes = permissions.contains(write);
+        return reads && writes ? "read and written" : reads ? "read" : writes ? "written" : null;
     }
 
     private static boolean blank(String s) {

@@ -3,18 +3,39 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.ConfigurationError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** --docker-host, DOCKER_HOST and the TLS variables, read as the docker CLI reads them (docker 28 checked). */
 class EngineAddressTest {
     private static final String NO_HOME = "/nonexistent-home";
+
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+    @BeforeEach
+    void listen() {
+        logged.start();
+        ((Logger) LoggerFactory.getLogger(EngineAddress.class)).addAppender(logged);
+    }
+
+    @AfterEach
+    void stopListening() {
+        ((Logger) LoggerFactory.getLogger(EngineAddress.class)).detachAppender(logged);
+    }
 
     private static String resolved(String option, String... env) {
         return resolve(option, env).uri().toString();
@@ -123,6 +144,71 @@ class EngineAddressTest {
                 .hasMessageStartingWith("DOCKER_TLS_VERIFY is set but " + certs.resolve("key.pem") + " is missing");
         assertThatThrownBy(() -> resolve("tcp://e", "DOCKER_TLS_VERIFY", "1"))
                 .hasMessageStartingWith("DOCKER_TLS_VERIFY is set but " + NO_HOME + "/.docker/ca.pem is missing");
+    }
+
+    /**
+     * Whoever writes ca.pem chooses the engine the listener trusts; whoever holds key.pem is the listener to the
+     * engine, whose API is root on its host. Said at start, not refused, as for the Kafka client configuration's files.
+     */
+    @Test
+    void tlsFilesOthersMayWriteAndAKeyOthersMayReadAreSaidNamingTheFileAndTheFix(@TempDir Path certs)
+            throws IOException {
+        writeTlsFiles(certs);
+        mode(certs.resolve("ca.pem"), "rw-rw-r--");
+        mode(certs.resolve("cert.pem"), "rw-r--rw-");
+        mode(certs.resolve("key.pem"), "rw-r--r--");
+        resolve("tcp://e:2376", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString());
+        assertThat(warnings()).hasSize(3);
+        assertThat(warnings().get(0)).isEqualTo("the Docker engine's CA " + certs.resolve("ca.pem") + " may be "
+                + "written by its group (rw-rw-r--): whoever writes it chooses the engine this process trusts, and so "
+                + "the events it takes for the engine's: chmod go-w " + certs.resolve("ca.pem"));
+        assertThat(warnings().get(1)).startsWith("the Docker engine's client certificate " + certs.resolve("cert.pem")
+                + " may be written by every user of this host (rw-r--rw-)")
+                .endsWith("chmod go-w " + certs.resolve("cert.pem"));
+        assertThat(warnings().get(2)).isEqualTo("the Docker engine's client key " + certs.resolve("key.pem")
+                + " may be read by every user of this host (rw-r--r--): whoever holds it is this process to the "
+                + "engine, whose API is root on its host: chmod 600 " + certs.resolve("key.pem"));
+        logged.list.clear();
+        mode(certs.resolve("ca.pem"), "rw-r--r--");
+        mode(certs.resolve("cert.pem"), "rw-r--r--");
+        for (String keyMode : new String[] {"rw-r-----", "rw--w----", "rw-rw----", "rw-r---w-"}) {
+            mode(certs.resolve("key.pem"), keyMode);
+            resolve("tcp://e:2376", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString());
+        }
+        assertThat(warnings()).containsExactly(
+                "the Docker engine's client key " + certs.resolve("key.pem") + " may be read by its group "
+                        + "(rw-r-----): whoever holds it is this process to the engine, whose API is root on its "
+                        + "host: chmod 600 " + certs.resolve("key.pem"),
+                "the Docker engine's client key " + certs.resolve("key.pem") + " may be written by its group "
+                        + "(rw--w----): whoever holds it is this process to the engine, whose API is root on its "
+                        + "host: chmod 600 " + certs.resolve("key.pem"),
+                "the Docker engine's client key " + certs.resolve("key.pem") + " may be read and written by its "
+                        + "group (rw-rw----): whoever holds it is this process to the engine, whose API is root on "
+                        + "its host: chmod 600 " + certs.resolve("key.pem"),
+                "the Docker engine's client key " + certs.resolve("key.pem") + " may be written by every user of "
+                        + "this host (rw-r---w-): whoever holds it is this process to the engine, whose API is root "
+                        + "on its host: chmod 600 " + certs.resolve("key.pem"));
+    }
+
+    /** The docker CLI's own modes: ca.pem and cert.pem 0444 (readable by all: public), key.pem 0400. */
+    @Test
+    void tlsFilesOnlyTheirOwnerMayWriteAndAKeyOnlyItsOwnerMayReadAreNotSaid(@TempDir Path certs) throws IOException {
+        writeTlsFiles(certs);
+        mode(certs.resolve("ca.pem"), "r--r--r--");
+        mode(certs.resolve("cert.pem"), "rw-r--r--");
+        mode(certs.resolve("key.pem"), "r--------");
+        resolve("tcp://e:2376", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString());
+        mode(certs.resolve("key.pem"), "rw-------");
+        resolve("tcp://e:2376", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString());
+        assertThat(warnings()).isEmpty();
+    }
+
+    private List<String> warnings() {
+        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    private static void mode(Path file, String mode) throws IOException {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
     }
 
     private static Path writeTlsFiles(Path dir) throws IOException {

@@ -5,6 +5,7 @@ import java.io.Writer;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
@@ -60,6 +61,8 @@ final class EngineCertificates {
         pem(dir.resolve("ca.pem"), ca);
         pem(dir.resolve("cert.pem"), client);
         pem(dir.resolve("key.pem"), clientKey.getPrivate());
+        // Owner-only, as the docker CLI's documentation makes it: the listener warns of a key others may read.
+        Files.setPosixFilePermissions(dir.resolve("key.pem"), PosixFilePermissions.fromString("rw-------"));
         return dir;
     }
 

@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaClientConfig {
     private static final Logger log = LoggerFactory.getLogger(KafkaClientConfig.class);
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
-    /** Properties naming a file that holds a private key or a credential (not a truststore: public certificates). */
+    /**
+     * Properties naming a file that holds a private key or a credential (not a truststore: public certificates; only
+     * who may write it is said).
+     */
     private static final List<String> SECRET_FILES = List.of("ssl.keystore.location",
             "sasl.oauthbearer.assertion.private.key.file", "sasl.oauthbearer.assertion.file");
     /** A Kerberos login's keytab in the JAAS configuration: {@code keyTab="/etc/x.keytab"}, quoted or not. */
@@ -52,6 +55,7 @@ public final class KafkaClientConfig {
             }
             warnOfSecretsOpenToEveryone(kafkaConfigFile, properties);
             warnOfSecretFilesOpenToEveryone(kafkaConfigFile, properties);
+            warnOfATruststoreOthersMayWrite(kafkaConfigFile, properties);
         }
         if (bootstrapServers != null && !bootstrapServers.isBlank()) {
             properties.setProperty("bootstrap.servers", bootstrapServers);
@@ -73,12 +77,11 @@ public final class KafkaClientConfig {
         if (permissions == null) {
             return; // not a POSIX file system: nothing to say about others
         }
-        if (permissions.contains(PosixFilePermission.GROUP_WRITE)
-                || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+        String writers = writers(permissions);
+        if (writers != null) {
             log.warn("the Kafka client configuration {} may be written by {} ({}): whoever writes it chooses the "
                     + "Kafka brokers this process trusts and logs in to, and can have its login sent to theirs: "
-                    + "chmod go-w {}", file, permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "every user of "
-                    + "this host" : "its group", PosixFilePermissions.toString(permissions), file);
+                    + "chmod go-w {}", file, writers, PosixFilePermissions.toString(permissions), file);
         }
         if (!permissions.contains(PosixFilePermission.OTHERS_READ)) {
             return;
@@ -123,6 +126,39 @@ public final class KafkaClientConfig {
                         + "({}): chmod o-r {}", setting, file, path, PosixFilePermissions.toString(permissions), path);
             }
         });
+    }
+
+    /**
+     * The truststore the configuration names ({@code ssl.truststore.location}): said at every start when users besides
+     * its owner may write it, as for the configuration. It holds no secret, but it is what chooses the brokers: whoever
+     * writes it adds their CA, and their broker is then trusted (with sasl.mechanism=PLAIN it receives the password).
+     * A relative path is the client's: from the working directory. A file that cannot be read is the client's to
+     * report.
+     */
+    private static void warnOfATruststoreOthersMayWrite(Path file, Properties properties) {
+        String path = properties.getProperty("ssl.truststore.location");
+        if (path == null || path.isBlank()) {
+            return;
+        }
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = permissions(Path.of(path.strip()));
+        } catch (InvalidPathException e) {
+            return; // the client's to report
+        }
+        String writers = permissions == null ? null : writers(permissions);
+        if (writers != null) {
+            log.warn("ssl.truststore.location in the Kafka client configuration {} is {}, which may be written by {} "
+                    + "({}): whoever writes it chooses the Kafka brokers this process trusts and logs in to: "
+                    + "chmod go-w {}", file, path.strip(), writers, PosixFilePermissions.toString(permissions),
+                    path.strip());
+        }
+    }
+
+    /** "every user of this host" or "its group" when users besides a file's owner may write it; else null. */
+    private static String writers(Set<PosixFilePermission> permissions) {
+        return permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "every user of this host"
+                : permissions.contains(PosixFilePermission.GROUP_WRITE) ? "its group" : null;
     }
 
     /** A file's permissions; null when it has none to say (not a POSIX file system, or no such file). */

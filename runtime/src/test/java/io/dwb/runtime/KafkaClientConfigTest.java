@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A --kafka-config file that holds the fleet's Kafka login, or a file it names that holds a key or a login, is said at
- * start when every local user may read it; the configuration also when others than its owner may write it.
+ * start when every local user may read it; the configuration and its truststore also when others than its owner may
+ * write them.
  */
 class KafkaClientConfigTest {
     private static final String LOGIN = "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
@@ -110,6 +111,31 @@ class KafkaClientConfigTest {
                 + " is " + keystore + ", which every user of this host may read (rw-r--r--): chmod o-r " + keystore);
         assertThat(warnings().get(1)).startsWith("sasl.oauthbearer.assertion.private.key.file").contains("rw----r--");
         assertThat(warnings().get(2)).startsWith("sasl.jaas.config's keyTab").contains("is " + keytab + ",");
+    }
+
+    /** Whoever writes the truststore adds their CA: their broker is trusted, with sasl.mechanism=PLAIN the password. */
+    @Test
+    void aTruststoreItsGroupOrEveryUserMayWriteIsSaidNamingTheSettingAndTheFile() throws IOException {
+        Path truststore = secret("truststore.p12", "rw-rw-r--");
+        Path file = file("rw-r-----", "ssl.truststore.location=" + truststore + "\n");
+        KafkaClientConfig.load(null, file);
+        assertThat(warnings()).singleElement().asString().isEqualTo("ssl.truststore.location in the Kafka client "
+                + "configuration " + file + " is " + truststore + ", which may be written by its group (rw-rw-r--): "
+                + "whoever writes it chooses the Kafka brokers this process trusts and logs in to: chmod go-w "
+                + truststore);
+        logged.list.clear();
+        Files.setPosixFilePermissions(truststore, PosixFilePermissions.fromString("rw-r--rw-"));
+        KafkaClientConfig.load(null, file);
+        assertThat(warnings()).singleElement().asString()
+                .contains(truststore + ", which may be written by every user of this host (rw-r--rw-)");
+    }
+
+    @Test
+    void aTruststoreOnlyItsOwnerMayWriteOrThatIsMissingIsNotSaid() throws IOException {
+        Path truststore = secret("truststore.p12", "rw-r--r--");
+        KafkaClientConfig.load(null, file("rw-r-----", "ssl.truststore.location=" + truststore + "\n"));
+        KafkaClientConfig.load(null, file("rw-r-----", "ssl.truststore.location=" + dir.resolve("missing") + "\n"));
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
