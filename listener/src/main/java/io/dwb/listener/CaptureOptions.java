@@ -18,10 +18,11 @@ public final class CaptureOptions {
     private static final Duration FIRST_RECONNECT_WAIT = Duration.ofSeconds(1);
 
     @Option(names = "--docker-host", paramLabel = "URL",
-            description = "Docker engine address: unix:///path or tcp://host[:port], port 2375 by default "
-                    + "(env: DWB_DOCKER_HOST). Default: $DOCKER_HOST, else unix:///var/run/docker.sock (no docker "
-                    + "contexts). TLS for tcp:// as the docker CLI: DOCKER_TLS_VERIFY set to anything, files from "
-                    + "DOCKER_CERT_PATH, else DOCKER_CONFIG, else ~/.docker.")
+            description = "Docker engine address: unix:///path or tcp://host[:port][/path], port 2375 by default, "
+                    + "a path the API's base path (env: DWB_DOCKER_HOST). Default: $DOCKER_HOST, else "
+                    + "unix:///var/run/docker.sock (no docker contexts). TLS for tcp:// as the docker CLI: "
+                    + "DOCKER_TLS_VERIFY set to anything, files from DOCKER_CERT_PATH, else DOCKER_CONFIG, else "
+                    + "~/.docker.")
     String dockerHost;
 
     @Option(names = "--host-name", paramLabel = "NAME",

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * CLI's current context, {@code ~/.docker-java.properties}, system properties), so that a service's engine is what
  * its configuration says, whatever the home directory of its user holds.
  *
- * @param uri          {@code unix:///path} or {@code tcp://host:port}, the port always given
+ * @param uri          {@code unix:///path} or {@code tcp://host:port[/path]}, the port always given; a path is the
+ *                     API's base path, every request made under it (docker-java's and {@link KeepAliveEventsClient})
  * @param tlsDirectory for a {@code tcp://} engine with TLS, the directory of {@code ca.pem}, {@code cert.pem} and
  *                     {@code key.pem}; null for none
  */

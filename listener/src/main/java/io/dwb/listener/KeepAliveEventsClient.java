@@ -28,6 +28,10 @@ import org.apache.hc.core5.util.Timeout;
  * The events connection to a {@code tcp://} engine with TCP keepalive, so that the kernel itself notices a peer
  * that vanished even when the engine still answers probes on other connections. httpclient5 (docker-java's own
  * transport) is used directly because docker-java's builder sets no socket options. GET only: all the listener asks.
+ * A path in the address ({@code tcp://host:port/prefix}, the docker CLI's API base path) prefixes every request, as
+ * docker-java prefixes {@code /_ping}, {@code /info} and {@code /containers/json} on the other connections: without
+ * it the events were asked of another path than the engine that answered the probes (a 404, retried forever, or
+ * behind a gateway routing by path, another engine's events under this host's id).
  */
 final class KeepAliveEventsClient implements DockerHttpClient {
     /** Unanswered keepalive probes before the kernel drops the connection. */
@@ -35,6 +39,8 @@ final class KeepAliveEventsClient implements DockerHttpClient {
 
     private final CloseableHttpClient http;
     private final HttpHost target;
+    /** The address's raw path without one trailing slash, as docker-java's: empty for none or {@code /}. */
+    private final String pathPrefix;
 
     /**
      * @param ssl       the TLS context of {@code DOCKER_TLS_VERIFY}/{@code DOCKER_CERT_PATH}, null for plain TCP
@@ -56,6 +62,16 @@ final class KeepAliveEventsClient implements DockerHttpClient {
         http = HttpClients.custom().setConnectionManager(connections.build()).disableAutomaticRetries()
                 .disableRedirectHandling().build();
         target = new HttpHost(ssl != null ? "https" : "http", dockerHost.getHost(), dockerHost.getPort());
+        pathPrefix = pathPrefix(dockerHost);
+    }
+
+    /** What docker-java's {@code ApacheDockerHttpClientImpl} puts before each path on a {@code tcp://} host. */
+    static String pathPrefix(URI dockerHost) {
+        String path = dockerHost.getRawPath();
+        if (path == null) {
+            return "";
+        }
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     private static int seconds(Duration d) {
@@ -67,7 +83,7 @@ final class KeepAliveEventsClient implements DockerHttpClient {
         if (!"GET".equals(request.method())) {
             throw new IllegalArgumentException("only GET is used on the events connection, not " + request.method());
         }
-        HttpGet get = new HttpGet(request.path());
+        HttpGet get = new HttpGet(URI.create(pathPrefix + request.path()));
         try {
             return new Opened(get, http.executeOpen(target, get, null));
         } catch (IOException e) {

@@ -37,6 +37,11 @@ final class ScriptedEngine implements AutoCloseable {
     private final HttpServer server;
     /** Where it listens, as given: {@code 127.0.0.1}, {@code ::1}. */
     private final String address;
+    /**
+     * The API's base path ({@code /prefix}, as behind a gateway routing by path), empty for none; a request outside
+     * it is answered 404.
+     */
+    private final String basePath;
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final byte[] containers;
     private final String id = "SCRIPTED-" + UUID.randomUUID();
@@ -50,7 +55,18 @@ final class ScriptedEngine implements AutoCloseable {
 
     /** @param containers the answer to {@code GET /containers/json} */
     ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
-        this(events, containers, "127.0.0.1", null);
+        this(events, containers, "127.0.0.1", null, "");
+    }
+
+    /**
+     * An engine on 127.0.0.1 whose API is under {@code basePath} ({@code /prefix}: {@code GET /prefix/events}, as
+     * the docker CLI asks of {@code tcp://host:port/prefix}); anything else is answered 404.
+     */
+    static ScriptedEngine underPath(List<Event> events, String basePath) throws IOException {
+        if (!basePath.startsWith("/") || basePath.endsWith("/")) {
+            throw new IllegalArgumentException("a base path is /name, not " + basePath);
+        }
+        return new ScriptedEngine(events, "[]".getBytes(StandardCharsets.UTF_8), "127.0.0.1", null, basePath);
     }
 
     /**
@@ -58,10 +74,12 @@ final class ScriptedEngine implements AutoCloseable {
      * {@code dockerd --tlsverify} does: the client must show a certificate) unless it is null.
      */
     ScriptedEngine(List<Event> events, String address, SSLContext tls) throws IOException {
-        this(events, "[]".getBytes(StandardCharsets.UTF_8), address, tls);
+        this(events, "[]".getBytes(StandardCharsets.UTF_8), address, tls, "");
     }
 
-    private ScriptedEngine(List<Event> events, byte[] containers, String address, SSLContext tls) throws IOException {
+    private ScriptedEngine(List<Event> events, byte[] containers, String address, SSLContext tls, String basePath)
+            throws IOException {
+        this.basePath = basePath;
         this.events.addAll(events);
         this.containers = containers;
         this.clockNanos = (events.isEmpty() ? 1_790_000_000_000_000_000L : events.get(0).timeNano())
@@ -87,7 +105,7 @@ final class ScriptedEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
-        server.createContext("/", this::handle);
+        server.createContext(basePath.isEmpty() ? "/" : basePath + "/", this::handle);
         server.start();
     }
 
@@ -110,9 +128,9 @@ final class ScriptedEngine implements AutoCloseable {
         return events;
     }
 
-    /** For {@code --docker-host}. */
+    /** For {@code --docker-host}: its base path included. */
     String dockerHost() {
-        return "tcp://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port();
+        return "tcp://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port() + basePath;
     }
 
     int port() {
@@ -156,7 +174,8 @@ final class ScriptedEngine implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         URI uri = exchange.getRequestURI();
-        String path = uri.getPath().replaceFirst("^/v[0-9.]+/", "/");
+        // The context is basePath + "/", so every path here begins with it.
+        String path = uri.getPath().substring(basePath.length()).replaceFirst("^/v[0-9.]+/", "/");
         switch (path) {
             case "/_ping" -> answer(exchange, "OK".getBytes(StandardCharsets.UTF_8));
             case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\"" + id
