@@ -1,6 +1,5 @@
 package io.dwb.listener;
 
-import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
@@ -236,7 +235,7 @@ public final class CheckpointStore implements AutoCloseable {
         } catch (LinkageError | RuntimeException e) {
             // A codec's native library that cannot load is a configuration error, not Kafka away: zstd's failure comes
             // wrapped in a KafkaException, snappy's raw, an Error no caller catches ("Exception in thread main").
-            ConfigurationError codec = NativeCodecFailure.of(e, "the checkpoints topic " + topic);
+            RuntimeException codec = NativeCodecFailure.of(e, "the checkpoints topic " + topic);
             if (codec != null) {
                 throw codec;
             }

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,14 +33,45 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ExtendWith(SharedKafka.class)
 class NativeCodecTest {
 
+    /**
+     * A temporary directory full when the codec's copy is written (here a 64 KiB tmpfs, filled): exit 1 saying so, so
+     * that systemd's {@code Restart=on-failure} starts it again and it loads once there is room. It was exit 2, which
+     * the units never restart ({@code RestartPreventExitStatus=2}), with advice about exec: the host's capture stayed
+     * off after the disk was freed.
+     */
     @ParameterizedTest
-    @CsvSource({
-        "snappy, -Dorg.xerial.snappy.use.systemlib=true",
-        "zstd, -DZstdTempFolder=/nonexistent-dwb-dir",
-    })
-    void anotherHostsCompressedBatchIsReadOrItsCodecNamedAsTheCause(String codec, String unloadable,
-                                                                   SharedKafka.Broker broker) throws Exception {
+    @CsvSource({"snappy", "zstd"})
+    void aFullTemporaryDirectoryIsExit1NamingItsFreeSpace(String codec, SharedKafka.Broker broker,
+                                                          @TempDir Path tmp) throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);
+        compressedCheckpointOfAnotherHost(broker, listener, codec);
+        Path full = Files.createDirectory(tmp.resolve("full"));
+        run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full.toString());
+        try {
+            try (OutputStream filler = Files.newOutputStream(full.resolve("filler"))) {
+                filler.write(new byte[128 * 1024]);
+            } catch (IOException expected) {
+                // No space left on device: full, as meant
+            }
+            try (JavaProcess process = listener.startWithJvmOptions(List.of("-Djava.io.tmpdir=" + full))) {
+                assertThat(process.waitFor(Duration.ofSeconds(60))).as(process.outputTail(4000)).isEqualTo(1);
+                assertThat(process.output()).contains("error: cannot decompress the records of the checkpoints topic")
+                        .contains("a copy written to " + full + ", which has 0 bytes free: free space there")
+                        .doesNotContain("must allow exec").doesNotContain("Exception in thread");
+            }
+        } finally {
+            run("umount", full.toString());
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+    }
+
+    private static void compressedCheckpointOfAnotherHost(SharedKafka.Broker broker, ListenerProcess listener,
+                                                          String codec) throws Exception {
         broker.createTopic(listener.checkpointTopic, 1,
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
@@ -47,6 +83,17 @@ class NativeCodecTest {
                     "another-host".getBytes(StandardCharsets.UTF_8),
                     "{\"timeNano\":1,\"eventId\":\"x\"}".getBytes(StandardCharsets.UTF_8))).get();
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "snappy, -Dorg.xerial.snappy.use.systemlib=true",
+        "zstd, -DZstdTempFolder=/nonexistent-dwb-dir",
+    })
+    void anotherHostsCompressedBatchIsReadOrItsCodecNamedAsTheCause(String codec, String unloadable,
+                                                                   SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        compressedCheckpointOfAnotherHost(broker, listener, codec);
 
         try (JavaProcess process = listener.startWithJvmOptions(List.of(unloadable))) {
             assertThat(process.waitFor(Duration.ofSeconds(60))).as(process.outputTail(4000)).isEqualTo(2);
