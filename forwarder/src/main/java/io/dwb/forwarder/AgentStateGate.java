@@ -9,14 +9,14 @@ import java.util.function.LongSupplier;
 
 /**
  * On a Wazuh agent, holds delivery while wazuh-agentd's anti-flooding buffer ({@code <client_buffer>}, {@code
- * queue_size} 5,000 by default) is filling or agentd is not connected to its manager. agentd moves each datagram of
- * the queue socket into that buffer and drops it when the buffer is full, after the forwarder committed it; the buffer
+ * queue_size} 5,000 by default) is filling or agentd is not connected to its manager. agentd moves each datagram of the
+ * queue socket into that buffer and drops it when the buffer is full, after the forwarder committed it; the buffer
  * fills when the manager takes events more slowly than they come (its dispatcher waits on a slow or lost connection
  * until agentd notices) and with the agent's other modules' events. agentd writes its state ({@code
  * <home>/var/run/wazuh-agentd.state}: {@code status}, {@code msg_buffer}) every {@code agent.state_interval} (5 s by
- * default); it is read again at most once a second, and delivery waits (a refusal of the socket, so the delivery
- * loop's pause: records stay in Kafka, uncommitted) while the status is not {@code connected} or the buffer holds half
- * its {@code queue_size} or more. A state file missing, unreadable or not written for {@link
+ * default); it is read again at most once a second, and delivery waits (a refusal, a {@link Refusal.Hold}: the delivery
+ * loop's pause, records staying in Kafka, uncommitted; no failed send) while the status is not {@code connected} or the
+ * buffer holds half its {@code queue_size} or more. A state file missing, unreadable or not written for {@link
  * FollowedStateFile#STALE_AFTER_MILLIS} (agentd stopped, or a longer state interval) says nothing: delivery goes on as
  * without the gate ({@link FollowedStateFile}). Not thread-safe: one writer sends; the clocks are passed in.
  */
@@ -128,23 +128,25 @@ final class AgentStateGate implements AlertSink {
                 + "its directory)");
     }
 
-    private String refusal(WazuhStateFile.Reading reading) {
+    private Refusal refusal(WazuhStateFile.Reading reading) {
         if (reading == null) {
             return null;
         }
         Map<String, String> state = reading.values();
         String status = state.get("status");
         if (status != null && !status.equals("connected")) {
-            return "the Wazuh agent is not connected to its manager (status '" + status + "' in " + stateFile
-                    + "): it would hold alerts only until its buffer of " + queueSize + " is full, then drop them";
+            return new Refusal(Refusal.Hold.AGENT_NOT_CONNECTED, "the Wazuh agent is not connected to its manager "
+                    + "(status '" + status + "' in " + stateFile + "): it would hold alerts only until its buffer of "
+                    + queueSize + " is full, then drop them");
         }
         String buffered = state.get("msg_buffer"); // empty when the agent's buffer is disabled
         if (buffered != null && !buffered.isEmpty()) {
             try {
                 int held = Integer.parseInt(buffered);
                 if (held >= fullFrom) {
-                    return "the Wazuh agent's buffer holds " + held + " of its " + queueSize + " events (" + stateFile
-                            + "): its manager is not taking them as fast as they come";
+                    return new Refusal(Refusal.Hold.AGENT_BUFFER_FILLING, "the Wazuh agent's buffer holds " + held
+                            + " of its " + queueSize + " events (" + stateFile + "): its manager is not taking them "
+                            + "as fast as they come");
                 }
             } catch (NumberFormatException e) {
                 return null;

@@ -47,8 +47,11 @@ public final class AlertPipeline {
         /** The pacer allows no datagram for {@code nanos}; try again then. */
         record Wait(long nanos) implements Step {}
 
-        /** The Wazuh queue or the dead-letter topic cannot take it now; {@code by} says which part refused. */
-        record Blocked(Refuser by, String reason) implements Step {}
+        /**
+         * The Wazuh queue or the dead-letter topic cannot take it now; {@code by} says which part refused, {@code
+         * refusal} why.
+         */
+        record Blocked(Refuser by, Refusal refusal) implements Step {}
 
         /**
          * A heartbeat waits for the host-state alerts already queued ({@link #MAX_STATE_ALERTS}), or its own, to be
@@ -689,7 +692,7 @@ public final class AlertPipeline {
         try {
             outbox.submit(new Outbox.Outgoing(datagram, kind, record, event));
         } catch (Outbox.Refused e) {
-            return new Step.Blocked(Refuser.OUTBOX, e.getMessage());
+            return new Step.Blocked(Refuser.OUTBOX, e.refusal());
         }
         pacer.take();
         return SENT;
@@ -703,7 +706,7 @@ public final class AlertPipeline {
         try {
             return outbox.retryHeld() ? SENT : null;
         } catch (Outbox.Refused e) {
-            return new Step.Blocked(Refuser.OUTBOX, e.getMessage());
+            return new Step.Blocked(Refuser.OUTBOX, e.refusal());
         }
     }
 

@@ -13,10 +13,21 @@ public interface AlertSink extends Closeable {
      */
     void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException;
 
-    /** Why delivery must wait; the message is what the "paused" log line says. */
+    /** Why delivery must wait: its refusal's cause, and its words, which the "paused" log line says (the message). */
     final class SinkUnavailableException extends Exception {
-        public SinkUnavailableException(String message) {
-            super(message);
+        private final Refusal refusal;
+
+        SinkUnavailableException(Refusal.Cause cause, String message) {
+            this(new Refusal(cause, message));
+        }
+
+        SinkUnavailableException(Refusal refusal) {
+            super(refusal.words());
+            this.refusal = refusal;
+        }
+
+        Refusal refusal() {
+            return refusal;
         }
     }
 

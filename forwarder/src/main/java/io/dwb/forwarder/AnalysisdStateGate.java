@@ -19,11 +19,11 @@ import java.util.function.LongSupplier;
  * an outage, unpaced), with the manager's other sources (agents' events through remoted), and from 4.4 under a {@code
  * <global><limits><eps>} limit, which holds events in that queue. analysisd writes its state ({@code
  * <home>/var/run/wazuh-analysisd.state}: {@code event_queue_usage}, a fraction, and {@code events_dropped}) every
- * {@code analysisd.state_interval} (5 s by default); it is read again at most once a second while the forwarder
- * sends, and delivery waits (a refusal, so the delivery loop's pause: records stay in Kafka, uncommitted) while {@code
- * event_queue_usage} is {@value #FULL_FROM} or more. Each rise of {@code events_dropped} (a count since analysisd
- * started in the later 4.x files, marked "will be deprecated"; a count per state interval, zeroed after each write, in
- * older ones, which have {@code *_edps} fields) goes to {@code dropped} (a
+ * {@code analysisd.state_interval} (5 s by default); it is read again at most once a second while the forwarder sends,
+ * and delivery waits (a refusal, a {@link Refusal.Hold}: the delivery loop's pause, records staying in Kafka,
+ * uncommitted; no failed send) while {@code event_queue_usage} is {@value #FULL_FROM} or more. Each rise of {@code
+ * events_dropped} (a count since analysisd started in the later 4.x files, marked "will be deprecated"; a count per
+ * state interval, zeroed after each write, in older ones, which have {@code *_edps} fields) goes to {@code dropped} (a
  * metric) and to a WARN, at most one a minute: drops of any source, the bridge's among them or not. A state file
  * missing, unreadable, not a regular file, or not written for {@link FollowedStateFile#STALE_AFTER_MILLIS} says
  * nothing: delivery goes on as without the gate (with a WARN; {@link FollowedStateFile}). Not thread-safe: one writer
@@ -94,8 +94,8 @@ final class AnalysisdStateGate implements AlertSink {
     }
 
     /** What a reading makes: the refusal, what analysisd dropped counted, and said. */
-    private String read(WazuhStateFile.Reading state, long nowNanos) {
-        String refusal = refusal(state);
+    private Refusal read(WazuhStateFile.Reading state, long nowNanos) {
+        Refusal refusal = refusal(state);
         count(state);
         warnDrops(nowNanos);
         return refusal;
@@ -118,7 +118,7 @@ final class AnalysisdStateGate implements AlertSink {
                 + "analysisd.state_interval is 0; in a container, mount its directory)", what);
     }
 
-    private String refusal(WazuhStateFile.Reading state) {
+    private Refusal refusal(WazuhStateFile.Reading state) {
         if (state == null) {
             return null;
         }
@@ -136,8 +136,9 @@ final class AnalysisdStateGate implements AlertSink {
             return null;
         }
         String size = state.values().get("event_queue_size");
-        return "wazuh-analysisd's event queue is " + Math.round(share * 100) + " % full (" + stateFile.path()
-                + (size == null ? "" : ", of " + size + " events") + "): it drops every event that finds it full";
+        return new Refusal(Refusal.Hold.ANALYSISD_QUEUE_FILLING, "wazuh-analysisd's event queue is "
+                + Math.round(share * 100) + " % full (" + stateFile.path() + (size == null ? "" : ", of " + size
+                + " events") + "): it drops every event that finds it full");
     }
 
     /**

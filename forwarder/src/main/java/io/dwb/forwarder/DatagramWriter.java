@@ -35,8 +35,10 @@ final class DatagramWriter {
         try {
             sink.send(outgoing.datagram());
         } catch (AlertSink.SinkUnavailableException e) {
-            metrics.socketError();
-            throw new Outbox.Refused(e.getMessage());
+            if (e.refusal().cause().sendFailed()) {
+                metrics.socketError(); // a gate's hold sent nothing: no socket error (dwb_forwarder_paused says it)
+            }
+            throw new Outbox.Refused(e.refusal());
         } catch (AlertSink.SinkRejectedException e) {
             metrics.socketError();
             if (outgoing.record() == null) {
@@ -45,7 +47,7 @@ final class DatagramWriter {
                 try {
                     deadLetters.rejected(outgoing.record(), e.getMessage());
                 } catch (DeadLetterQueue.DeadLetterUnavailable unavailable) {
-                    throw new Outbox.Refused(unavailable.getMessage());
+                    throw new Outbox.Refused(Refusal.Other.DEAD_LETTER_TOPIC, unavailable.getMessage());
                 }
             }
             return;

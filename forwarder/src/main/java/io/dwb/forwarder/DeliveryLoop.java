@@ -704,11 +704,11 @@ public final class DeliveryLoop {
             return false;
         }
         AlertPipeline.Step.Blocked refused = (AlertPipeline.Step.Blocked) step;
-        String reason = refused.reason();
-        switch (pause.refused(refused.by(), reason, now)) {
-            case STARTED -> changes.paused(reason, pendingCount());
-            case REASON_CHANGED -> changes.pausedFor(reason);
-            case NONE -> { }
+        Refusal refusal = refused.refusal();
+        switch (pause.refused(refused.by(), refusal.cause(), now)) {
+            case STARTED -> changes.paused(refusal.words(), pendingCount());
+            case CAUSE_CHANGED -> changes.pausedFor(refusal.words());
+            case NONE -> { } // the same cause, its words perhaps not (a state file's numbers): said at its start
         }
         return false;
     }

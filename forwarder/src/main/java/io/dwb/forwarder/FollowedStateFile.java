@@ -29,11 +29,12 @@ final class FollowedStateFile {
     @FunctionalInterface
     interface Rule {
         /**
-         * Why delivery waits by {@code state}, read at {@code nowNanos}; null when it may go on.
+         * Why delivery waits by {@code state}, read at {@code nowNanos} (a {@link Refusal.Hold}); null when it may go
+         * on.
          *
          * @param state null when the file says nothing now (missing, unreadable, stale)
          */
-        String refusal(WazuhStateFile.Reading state, long nowNanos);
+        Refusal refusal(WazuhStateFile.Reading state, long nowNanos);
     }
 
     /** What the last reading said of the file. */
@@ -48,7 +49,7 @@ final class FollowedStateFile {
     private boolean read;
     private long readAtNanos;
     /** Why delivery waits, as last read; null when it may go on. */
-    private String refusal;
+    private Refusal refusal;
     private Said said = Said.FOLLOWED;
 
     /**

@@ -48,7 +48,8 @@ public final class ForwarderMetrics {
                     + "alert with containers left out")
             .register(registry);
     private final Counter socketErrors = Counter.builder().name("dwb_forwarder_socket_errors_total")
-            .help("Failed sends to the Wazuh queue (missing, refusing, full)").register(registry);
+            .help("Failed sends to the Wazuh queue (missing, refusing, full); not delivery held on the Wazuh agent's "
+                    + "or analysisd's state, where nothing is sent (dwb_forwarder_paused)").register(registry);
     private final Counter resent = Counter.builder().name("dwb_forwarder_alerts_resent_total")
             .help("Datagrams sent again to a new Wazuh queue socket after a restart (possible duplicates)")
             .register(registry);
@@ -71,7 +72,8 @@ public final class ForwarderMetrics {
             .help("Offsets of records Kafka deleted before they were delivered (retention, Wazuh down for longer)")
             .register(registry);
     private final Gauge paused = Gauge.builder().name("dwb_forwarder_paused")
-            .help("1 while delivery waits for the Wazuh queue or the dead-letter topic").register(registry);
+            .help("1 while delivery waits for the Wazuh queue (its socket, or the agent's or analysisd's state) or the "
+                    + "dead-letter topic").register(registry);
     private final Gauge kafkaUnreachable = Gauge.builder().name("dwb_forwarder_kafka_unreachable")
             .help("1 while no Kafka broker is connected, or none answered a fetch for 10 s while the forwarder "
                     + "fetches").register(registry);
@@ -157,6 +159,7 @@ public final class ForwarderMetrics {
         truncated.inc();
     }
 
+    /** A send to the Wazuh queue failed (not a gate's hold: no send). */
     void socketError() {
         socketErrors.inc();
     }

@@ -53,7 +53,7 @@ final class LettersInFlight {
     /** The first letter the topic could not take now, until it is acknowledged or passed over; null when none. */
     private InFlight blockedBy;
     /** Why, as last judged. */
-    private String unavailable;
+    private Refusal unavailable;
     /** The letters have been unavailable since a retry last found them clear: the next clear one is THROUGH. */
     private boolean held;
 
@@ -108,7 +108,7 @@ final class LettersInFlight {
     }
 
     /** Why the topic cannot take a letter now; null when it can. */
-    String unavailable() {
+    Refusal unavailable() {
         return blockedBy == null ? null : unavailable;
     }
 
@@ -267,7 +267,7 @@ final class LettersInFlight {
 
     /** Judges a letter's failure, not for its size: unavailable now (kept), or refused for good (thrown). */
     private void judge(InFlight l, Throwable failure) {
-        unavailable = queue.unavailable(failure).getMessage();
+        unavailable = new Refusal(Refusal.Other.DEAD_LETTER_TOPIC, queue.unavailable(failure).getMessage());
         l.judged = true;
     }
 

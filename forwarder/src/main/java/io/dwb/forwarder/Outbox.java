@@ -27,10 +27,21 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
     /** An event's key in the duplicate window: its host and event id; null for any other datagram. */
     record EventKey(String hostKey, String eventId) {}
 
-    /** The sink or the dead-letter topic cannot take a datagram now; the message says why. */
+    /** The sink or the dead-letter topic cannot take a datagram now: its refusal says why (the message, its words). */
     final class Refused extends Exception {
-        Refused(String message) {
-            super(message);
+        private final Refusal refusal;
+
+        Refused(Refusal refusal) {
+            super(refusal.words());
+            this.refusal = refusal;
+        }
+
+        Refused(Refusal.Cause cause, String message) {
+            this(new Refusal(cause, message));
+        }
+
+        Refusal refusal() {
+            return refusal;
         }
     }
 

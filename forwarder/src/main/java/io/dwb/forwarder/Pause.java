@@ -6,22 +6,25 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why, since when, and when to
- * try again (capped exponential backoff, from the first refusal; reset when it ends). It lasts until nothing that
- * refused still does (the letters going through do not end a pause the Wazuh queue still holds), or a datagram is
- * taken, or a retry's round refuses nothing with nothing left to try (the refused record's partition was revoked and
- * the others have no record waiting, in memory or in Kafka: else the pause would last until a record came). Records
- * that need no datagram (heartbeats, duplicates, dead letters) go on at each retry without ending it: else, in a
- * fleet, each retry's heartbeats ended the pause and the next datagram started it again, a log line each and the
- * backoff back at its first step, for as long as Wazuh was down.
+ * Delivery held because the Wazuh queue or the dead-letter topic refuses: what refuses, why (its {@link
+ * Refusal.Cause}), since when, and when to try again (capped exponential backoff, from the first refusal; reset when
+ * it ends). It lasts until nothing that refused still does (the letters going through do not end a pause the Wazuh
+ * queue still holds), or a datagram is taken, or a retry's round refuses nothing with nothing left to try (the refused
+ * record's partition was revoked and the others have no record waiting, in memory or in Kafka: else the pause would
+ * last until a record came). Records that need no datagram (heartbeats, duplicates, dead letters) go on at each retry
+ * without ending it: else, in a fleet, each retry's heartbeats ended the pause and the next datagram started it again,
+ * a log line each and the backoff back at its first step, for as long as Wazuh was down.
  */
 final class Pause {
     /** What a refusal changed. */
-    enum Change { STARTED, REASON_CHANGED, NONE }
+    enum Change { STARTED, CAUSE_CHANGED, NONE }
 
     private final Backoff backoff;
-    /** What refuses, and why: a line each time one's reason changes, not each time the other refuses again. */
-    private final Map<AlertPipeline.Refuser, String> refusing = new EnumMap<>(AlertPipeline.Refuser.class);
+    /**
+     * What refuses, and its cause: a line each time one's cause changes, not each time the other refuses again, nor
+     * each time only its words do (a Wazuh state file's numbers, read again at each retry: a line every 5 s).
+     */
+    private final Map<AlertPipeline.Refuser, Refusal.Cause> refusing = new EnumMap<>(AlertPipeline.Refuser.class);
     private long since;
     private long retryAt;
     /** Whether anything refused in the delivery round now. */
@@ -46,20 +49,20 @@ final class Pause {
     }
 
     /**
-     * Refused at {@code now} by {@code refuser} for {@code why}: the next retry backs off further (once a retry,
+     * Refused at {@code now} by {@code refuser} for {@code cause}: the next retry backs off further (once a retry,
      * when both the outbox and the letters refuse at it).
      */
-    Change refused(AlertPipeline.Refuser refuser, String why, long now) {
+    Change refused(AlertPipeline.Refuser refuser, Refusal.Cause cause, long now) {
         refusedInRound = true;
         Change change = refusing.isEmpty() ? Change.STARTED
-                : why.equals(refusing.get(refuser)) ? Change.NONE : Change.REASON_CHANGED;
+                : cause.equals(refusing.get(refuser)) ? Change.NONE : Change.CAUSE_CHANGED;
         if (change == Change.STARTED) {
             since = now;
         }
         if (change == Change.STARTED || now >= retryAt) {
             retryAt = now + backoff.next().toNanos();
         }
-        refusing.put(refuser, why);
+        refusing.put(refuser, cause);
         return change;
     }
 

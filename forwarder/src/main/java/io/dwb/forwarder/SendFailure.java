@@ -8,7 +8,7 @@ package io.dwb.forwarder;
  * transient refusals it reports without an exception: a non-blocking send the kernel cannot take now (EAGAIN, and
  * ENOBUFS or ENOMEM under memory pressure) returns 0, which is {@link #FULL}, and it retries EINTR itself.
  */
-enum SendFailure {
+enum SendFailure implements Refusal.Cause {
     /** No socket file at the path: the same datagram later; the window waits for whatever socket comes. */
     MISSING("socket missing", false),
     /** A directory on the path is not searchable for this user ({@link SocketPath#DENIED}): as {@link #MISSING}. */
@@ -54,6 +54,12 @@ enum SendFailure {
     /** How the log and the dead letter begin to say it ({@code paused: queue full: …}). */
     String words() {
         return words;
+    }
+
+    /** A send was tried, and failed: each is counted in {@code dwb_forwarder_socket_errors_total}. */
+    @Override
+    public boolean sendFailed() {
+        return true;
     }
 
     /**

@@ -41,7 +41,7 @@ final class SendingThread implements Outbox {
     /** Submitted and not written; the head is being written, or held. Guarded by {@link #lock}, as below. */
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>(CAPACITY);
     /** Why the head is held; null while writing goes on. */
-    private String held;
+    private Refusal held;
     /** Attempts on a held head that ended, so that the loop tells its retry's outcome from an older one. */
     private long outcomes;
     private boolean retryAsked;
@@ -128,7 +128,7 @@ final class SendingThread implements Outbox {
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Refused("interrupted while waiting for the sending thread");
+            throw new Refused(Refusal.Other.INTERRUPTED, "interrupted while waiting for the sending thread");
         } finally {
             lock.unlock();
         }
@@ -233,7 +233,7 @@ final class SendingThread implements Outbox {
             throw new Refused(held);
         }
         if (closed) {
-            throw new Refused("the sending thread is closed");
+            throw new Refused(Refusal.Other.SENDER_CLOSED, "the sending thread is closed");
         }
     }
 
@@ -250,7 +250,7 @@ final class SendingThread implements Outbox {
                     writer.write(head);
                     wroteHead();
                 } catch (Refused e) {
-                    hold(e.getMessage());
+                    hold(e.refusal());
                 }
             }
         } catch (InterruptedException e) {
@@ -332,7 +332,7 @@ final class SendingThread implements Outbox {
         }
     }
 
-    private void hold(String reason) {
+    private void hold(Refusal reason) {
         lock.lock();
         try {
             writing = false;

@@ -18,7 +18,7 @@ public final class StandardOutputSink implements AlertSink {
         out.flush();
         if (out.checkError()) {
             // PrintStream swallows write errors: without this a closed pipe would be "delivered" and committed.
-            throw new SinkUnavailableException("standard output is closed or failing");
+            throw new SinkUnavailableException(Refusal.Other.OUTPUT_FAILING, "standard output is closed or failing");
         }
     }
 

@@ -58,7 +58,7 @@ final class StateChanges {
         metrics.paused(true);
     }
 
-    /** Still paused, for another reason than before. */
+    /** Still paused, for another cause than before (not only other words: {@link Pause}). */
     void pausedFor(String reason) {
         log.warn("still paused, now: {}", reason);
     }

@@ -105,7 +105,7 @@ public final class WazuhQueue implements AlertSink {
             window.accepted(datagram);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("interrupted while waiting for " + path);
+            throw new SinkUnavailableException(Refusal.Other.INTERRUPTED, "interrupted while waiting for " + path);
         } catch (Failed failed) {
             if (failed.failure.losesSocket() && channel != null) {
                 lost(); // its reader closed it, or it was replaced: the kernel dropped (or nobody reads) its queue
@@ -114,7 +114,7 @@ public final class WazuhQueue implements AlertSink {
             if (failed.failure == SendFailure.TOO_LONG) {
                 throw new SinkRejectedException(failed.getMessage()); // the channel is kept: nothing else is wrong
             }
-            throw new SinkUnavailableException(failed.getMessage());
+            throw new SinkUnavailableException(failed.failure, failed.getMessage());
         }
     }
 

@@ -19,8 +19,13 @@ import io.dwb.schemas.StateSnapshot;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,6 +66,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
@@ -656,6 +662,76 @@ class DeliveryLoopTest {
             tick(Duration.ofSeconds(60).toNanos()); // the loop's unhealthy-after
             round(loop);
             assertThat(loop.healthy()).isTrue();
+        }
+    }
+
+    /**
+     * A gate on a Wazuh daemon's state holds delivery for one cause while the numbers its words give change at each
+     * write (analysisd's queue 50, 51 … 67 % full, for 90 s): one {@code paused} line, not a {@code still paused,
+     * now:} line at each retry (the words were compared: one every 5 s, 720 an hour while the queue stayed half
+     * full), and no socket error, for nothing was sent (each hold was counted as a failed send).
+     */
+    @Test
+    void aGateHoldingDeliveryWhileOnlyItsNumbersChangeSaysOnePausedLineAndCountsNoSocketError(@TempDir Path run)
+            throws Exception {
+        Path state = run.resolve("wazuh-analysisd.state");
+        analysisdState(state, 50);
+        List<String> refusals = new ArrayList<>();
+        try (AlertSink gate = new AnalysisdStateGate(sink, state, dropped -> { }, () -> now, this::wallMillis);
+             ChangesLog log = new ChangesLog()) {
+            DeliveryLoop loop = live(noting(gate, refusals), P0);
+            addEvents(P0, "a");
+            for (int second = 0; second < 90; second++) {
+                if (second % 5 == 0) {
+                    analysisdState(state, 50 + second / 5); // analysisd writes its state every 5 s
+                }
+                round(loop);
+                tick(TimeUnit.SECONDS.toNanos(1));
+            }
+            assertThat(refusals.stream().distinct().count()).as("read again at the retries: other numbers each time")
+                    .isGreaterThanOrEqualTo(10);
+            assertThat(refusals).last().asString().contains("67 % full");
+            assertThat(log.containing("paused:")).singleElement().asString()
+                    .contains("wazuh-analysisd's event queue is 50 % full");
+            assertThat(log.containing("still paused")).as("the same cause throughout").isEmpty();
+            assertThat(metrics.pausedNow()).isOne();
+            assertThat(sink.attempts).as("nothing was sent").isZero();
+            assertThat(metrics.socketErrorsTotal()).as("a hold is no failed send").isZero();
+
+            analysisdState(state, 20);
+            tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
+            round(loop);
+            assertThat(names(sink.accepted)).containsExactly("a");
+            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(metrics.socketErrorsTotal()).isZero();
+        }
+    }
+
+    /**
+     * The cause changes (the agent's buffer filling, then the agent not connected, then its buffer filling again),
+     * while the buffer's count changes at each write: a {@code still paused, now:} line at each change of cause, and
+     * at no retry in between.
+     */
+    @Test
+    void aGateHoldingDeliveryForAnotherCauseSaysSoOnceAtEachChange(@TempDir Path run) throws Exception {
+        Path state = run.resolve("wazuh-agentd.state");
+        try (AlertSink gate = new AgentStateGate(sink, state, 5000, () -> now, this::wallMillis);
+             ChangesLog log = new ChangesLog()) {
+            DeliveryLoop loop = live(gate, P0);
+            addEvents(P0, "a");
+            for (int second = 0; second < 100; second++) {
+                if (second % 5 == 0) { // agentd writes its state every 5 s
+                    agentdState(state, second >= 30 && second < 60 ? "disconnected" : "connected", 2600 + 10 * second);
+                }
+                round(loop);
+                tick(TimeUnit.SECONDS.toNanos(1));
+            }
+            assertThat(log.containing("paused:")).singleElement().asString()
+                    .contains("the Wazuh agent's buffer holds 2600 of its 5000 events");
+            assertThat(log.containing("still paused, now:")).satisfiesExactly(
+                    line -> assertThat(line).contains("the Wazuh agent is not connected to its manager"),
+                    line -> assertThat(line).contains("the Wazuh agent's buffer holds"));
+            assertThat(metrics.socketErrorsTotal()).isZero();
         }
     }
 
@@ -2528,6 +2604,51 @@ class DeliveryLoopTest {
         return loop;
     }
 
+    /** A live loop whose datagrams go to {@code sink} (the test's own behind a gate), written at once. */
+    private DeliveryLoop live(AlertSink sink, TopicPartition... assigned) {
+        AlertPipeline.Mode mode = mode();
+        return live(mode, new DirectOutbox(new DatagramWriter(sink, mode, metrics, this::wallMillis)), 0, 1000,
+                assigned);
+    }
+
+    /** {@code sink}, the words of each of its refusals added to {@code refusals}. */
+    private static AlertSink noting(AlertSink sink, List<String> refusals) {
+        return new AlertSink() {
+            @Override
+            public void send(byte[] datagram) throws SinkUnavailableException, SinkRejectedException {
+                try {
+                    sink.send(datagram);
+                } catch (SinkUnavailableException e) {
+                    refusals.add(e.getMessage());
+                    throw e;
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** wazuh-analysisd's state, its event queue {@code percent} % full. */
+    private void analysisdState(Path file, int percent) throws IOException {
+        writeState(file, "events_dropped='0'\nevent_queue_usage='" + percent / 100.0
+                + "'\nevent_queue_size='16384'\n");
+    }
+
+    /** wazuh-agentd's state: its {@code status}, and its buffer holding {@code buffered} events. */
+    private void agentdState(Path file, String status, int buffered) throws IOException {
+        writeState(file, "status='" + status + "'\nmsg_buffer='" + buffered + "'\n");
+    }
+
+    /** Written as a Wazuh daemon writes its state (a whole new file), now by the test's wall clock. */
+    private void writeState(Path file, String text) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".temp");
+        Files.writeString(temp, text);
+        Files.setLastModifiedTime(temp, FileTime.fromMillis(wallMillis()));
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private void round(DeliveryLoop loop) {
         assertThat(loop.runOnce()).as("live delivery never ends by itself").isFalse();
     }
@@ -2669,7 +2790,7 @@ class DeliveryLoopTest {
             attempted.add(datagram);
             String text = new String(datagram, StandardCharsets.UTF_8);
             if (accepted.size() >= refuseFrom || refuse.test(text)) {
-                throw new SinkUnavailableException("socket missing: test");
+                throw new SinkUnavailableException(SendFailure.MISSING, "socket missing: test");
             }
             if (reject.test(text)) {
                 throw new SinkRejectedException("message too long");

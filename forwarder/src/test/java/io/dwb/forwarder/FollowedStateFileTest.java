@@ -193,7 +193,8 @@ class FollowedStateFileTest {
                 unreadable::add, (state, at) -> {
                     readings.add(state);
                     String hold = state == null ? null : state.values().get("hold");
-                    return hold == null || hold.isEmpty() ? null : hold;
+                    return hold == null || hold.isEmpty() ? null
+                            : new Refusal(Refusal.Hold.ANALYSISD_QUEUE_FILLING, hold);
                 }, () -> now, wallMillis);
     }
 

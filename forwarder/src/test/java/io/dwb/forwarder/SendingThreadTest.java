@@ -234,7 +234,7 @@ class SendingThreadTest {
             attempts++;
             String name = new String(datagram, StandardCharsets.UTF_8);
             if (refuse.test(name)) {
-                throw new SinkUnavailableException("socket missing: test");
+                throw new SinkUnavailableException(SendFailure.MISSING, "socket missing: test");
             }
             if (reject.test(name)) {
                 throw new SinkRejectedException("message too long");
@@ -243,7 +243,7 @@ class SendingThreadTest {
                 gate.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SinkUnavailableException("interrupted");
+                throw new SinkUnavailableException(Refusal.Other.INTERRUPTED, "interrupted");
             }
             taken.add(name);
         }
