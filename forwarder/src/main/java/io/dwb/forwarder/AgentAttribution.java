@@ -2,8 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -24,6 +22,14 @@ import org.slf4j.LoggerFactory;
  * agent name = Docker host name). Each file is read again when it changes (modification time, size or inode, looked at
  * every {@link #CHECK_NANOS}); a file that cannot be read then keeps its last mapping, with one WARN line.
  *
+ * <p>client.keys lies in the manager's {@code etc}, which the wazuh group writes (0770 root:wazuh, the file wazuh:wazuh
+ * 0660), and this runs on the delivery thread: each file is read as Wazuh's state files are ({@link WazuhStateFile},
+ * {@linkplain WazuhStateFile#whole whole}): never through a link, only a regular file (a FIFO renamed over it held the
+ * delivery thread in its open for good, nothing logged; a link to {@code /dev/zero} ran the heap out), at most {@link
+ * #MAX_FILE_BYTES}, on a reading thread of its own that delivery waits for {@link WazuhStateFile#READ_WITHIN_MILLIS}
+ * at most; and a file may give at most {@link #MAX_AGENTS} agents. A file refused so keeps its last mapping, as one
+ * that cannot be read, and is not read again until it changes; at start it is a configuration error.
+ *
  * <p>A record's host name is what its writer says (any listener's credentials may write any host's records), so
  * {@code --agent-keys} alone lets such a writer attribute alerts to any agent the manager registered, a database
  * server's say. {@code --agent-keys-names} bounds which of client.keys' agents may be taken ({@link #agentNames}).
@@ -31,6 +37,22 @@ import org.slf4j.LoggerFactory;
 final class AgentAttribution implements AlertOwners {
     private static final Logger log = LoggerFactory.getLogger(AgentAttribution.class);
     static final long CHECK_NANOS = 5_000_000_000L;
+    /**
+     * The largest file read. A manager of 100,000 agents has a client.keys of about 10 MB (a line of ~100 bytes: id,
+     * name, address, 64 hex digits of key); 16 MiB leaves it 60 % to grow (longer names). Not more: the file is read
+     * into one array on the forwarder's 72 MB heap (-Xmx72m, young and old generations of 32 MB), where 64 MiB could
+     * not be allocated at all. An agent map, written by hand, is far smaller.
+     */
+    static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
+    /**
+     * The most agents a file may give (hosts, for a map; with {@code --agent-keys-names}, the matching agents only:
+     * the others are counted, not held); past it, the file is refused. What the file holds, not its bytes, is what
+     * the heap keeps: 16 MiB of the shortest agent lines are a million agents. 20,000 agents of Wazuh's longest names
+     * and addresses (128 and 64 characters) were read, and read again beside the last mapping, by a process of a 32 MB
+     * heap (30,000 ran it out): the rest of the 72 MB is the forwarder's. A manager of more agents than that takes
+     * {@code --agent-keys-names}, which it should have anyway.
+     */
+    static final int MAX_AGENTS = 20_000;
 
     private final List<Source> sources;
     private final byte[] unattributed = AgentLocation.unattributed();
@@ -38,22 +60,33 @@ final class AgentAttribution implements AlertOwners {
 
     /** One file, with what was last read from it. */
     private static final class Source {
-        final Path file;
+        final WazuhStateFile file;
         final AgentFile.Format format;
         /** Which of the file's agents may be taken, by agent name. */
         final Predicate<String> names;
         Stamp stamp;
+        /** The file as it was when its content was refused (not UTF-8, too many agents): not read again as it is. */
+        Stamp refused;
         Map<String, byte[]> heads = Map.of();
         boolean failing;
 
         Source(Path file, AgentFile.Format format, Predicate<String> names) {
-            this.file = file;
+            this.file = WazuhStateFile.whole(file, format == AgentFile.Format.MAP ? "agent-map-reader"
+                    : "agent-keys-reader", MAX_FILE_BYTES);
             this.format = format;
             this.names = names;
         }
+
+        Path path() {
+            return file.path();
+        }
     }
 
-    private record Stamp(FileTime modified, long size, Object key) {}
+    private record Stamp(FileTime modified, long size, Object key) {
+        static Stamp of(BasicFileAttributes attributes) {
+            return new Stamp(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
+        }
+    }
 
     private AgentAttribution(List<Source> sources, long nowNanos) {
         this.sources = sources;
@@ -76,10 +109,10 @@ final class AgentAttribution implements AlertOwners {
         }
         for (Source source : sources) {
             try {
-                read(source);
+                read(source, Stamp.of(source.file.attributes()));
             } catch (IOException e) {
-                throw new ConfigurationError("cannot read the " + source.format.label() + " " + source.file + ": "
-                        + e.getMessage(), e);
+                throw new ConfigurationError("cannot read the " + source.format.label() + " " + source.path() + ": "
+                        + (e instanceof AgentFile.TooManyAgents ? reason(source, e) : e.getMessage()), e);
             }
         }
         return new AgentAttribution(List.copyOf(sources), nowNanos);
@@ -108,18 +141,22 @@ final class AgentAttribution implements AlertOwners {
         lastCheck = nowNanos;
         for (Source source : sources) {
             try {
-                if (!Objects.equals(stamp(source.file), source.stamp)) {
-                    read(source);
+                Stamp stamp = Stamp.of(source.file.attributes()); // a look: never through a link, never waits
+                if (stamp.equals(source.refused)) {
+                    continue; // still failing, said once: read again once it changes
+                }
+                if (!stamp.equals(source.stamp)) {
+                    read(source, stamp);
                 }
                 if (source.failing) {
                     source.failing = false;
-                    log.info("the {} {} is readable again", source.format.label(), source.file);
+                    log.info("the {} {} is readable again", source.format.label(), source.path());
                 }
             } catch (IOException e) {
                 if (!source.failing) {
                     source.failing = true;
                     log.warn("cannot read the {} {} ({}): keeping its last {} agent(s)", source.format.label(),
-                            source.file, e, source.heads.size());
+                            source.path(), reason(source, e), source.heads.size());
                 }
             }
         }
@@ -151,40 +188,53 @@ final class AgentAttribution implements AlertOwners {
         StringBuilder out = new StringBuilder();
         for (Source source : sources) {
             out.append(out.isEmpty() ? "" : ", ").append(source.heads.size()).append(" host(s) from the ")
-                    .append(source.format.label()).append(' ').append(source.file);
+                    .append(source.format.label()).append(' ').append(source.path());
         }
         return out.toString();
     }
 
-    private static void read(Source source) throws IOException {
-        Stamp stamp = stamp(source.file);
-        AgentFile.Parsed parsed = AgentFile.parse(Files.readString(source.file, StandardCharsets.UTF_8),
-                source.format);
+    /** Reads the file, which its look found as {@code stamp}; the mapping changes only once the whole file is taken. */
+    private static void read(Source source, Stamp stamp) throws IOException {
+        AgentFile.Parsed parsed;
+        try {
+            parsed = AgentFile.parse(source.file.bytes(), source.format, source.names, MAX_AGENTS);
+        } catch (CharacterCodingException | AgentFile.TooManyAgents e) {
+            // Its content, not a passing state (permissions, a rename under way): not read again as it is, if the file
+            // read is still the one looked at (not one renamed in between).
+            if (stamp.equals(Stamp.of(source.file.attributes()))) {
+                source.refused = stamp;
+            }
+            throw e;
+        }
         for (AgentFile.Skipped skipped : parsed.skipped()) {
             // The line number and the reason only: a client.keys line holds the agent's key.
-            log.warn("skipped line {} of the {} {}: {}", skipped.line(), source.format.label(), source.file,
+            log.warn("skipped line {} of the {} {}: {}", skipped.line(), source.format.label(), source.path(),
                     skipped.problem().meaning());
         }
         Map<String, byte[]> heads = new HashMap<>();
-        int unnamed = 0;
         for (Map.Entry<String, WazuhAgent> agent : parsed.agents().entrySet()) {
-            if (source.names.test(agent.getKey())) {
-                heads.put(agent.getKey(), AgentLocation.of(agent.getValue()));
-            } else {
-                unnamed++;
-            }
+            heads.put(agent.getKey(), AgentLocation.of(agent.getValue()));
         }
         boolean first = source.stamp == null;
         source.heads = Map.copyOf(heads);
         source.stamp = stamp;
+        source.refused = null;
+        int skipped = parsed.skippedLines();
         log.info("{} {}: {} agent(s){}{}{}", first ? "read the" : "read again the", source.format.label() + " "
-                + source.file, heads.size(), parsed.skipped().isEmpty() ? "" : ", " + parsed.skipped().size()
-                + " line(s) skipped", parsed.removed() == 0 ? "" : ", " + parsed.removed() + " removed agent(s)",
-                unnamed == 0 ? "" : ", " + unnamed + " agent(s) not matching --agent-keys-names left out");
+                + source.path(), heads.size(), skipped == 0 ? "" : ", " + skipped + " line(s) skipped"
+                + (skipped > parsed.skipped().size() ? " (the first " + parsed.skipped().size() + " said)" : ""),
+                parsed.removed() == 0 ? "" : ", " + parsed.removed() + " removed agent(s)",
+                parsed.leftOut() == 0 ? "" : ", " + parsed.leftOut()
+                        + " agent(s) not matching --agent-keys-names left out");
     }
 
-    private static Stamp stamp(Path file) throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        return new Stamp(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
+    /** Why a file is not read: the bridge's own refusals by their message, which names the file; others as they are. */
+    private static String reason(Source source, IOException e) {
+        if (e instanceof AgentFile.TooManyAgents) {
+            return e.getMessage() + (source.format == AgentFile.Format.CLIENT_KEYS ? " (--agent-keys-names keeps only "
+                    + "those a Docker host may take: the others are only counted)" : "");
+        }
+        return e instanceof WazuhStateFile.NotRegularFile || e instanceof WazuhStateFile.TooLarge ? e.getMessage()
+                : e.toString();
     }
 }

@@ -22,11 +22,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A Wazuh daemon's state file ({@code <home>/var/run/<daemon>.state}: {@code key='value'} lines, rewritten whole every
- * state interval through a rename). Its directory is the wazuh group's, and the forwarder may run as root (the
- * wodle): only a regular file is read, never through a link (checked without following, then opened with {@code
- * O_NOFOLLOW}: a link planted there made the forwarder open another file, a device, as root), and a FIFO renamed there
- * between the look and the open does not hold delivery (see {@link #bytes}). At most {@link #MAX_BYTES} are read:
- * Wazuh's are a few KiB. Not thread-safe: the delivery thread reads.
+ * state interval through a rename), or another file of Wazuh's the forwarder reads from a directory the wazuh group
+ * writes (the manager's {@code etc/client.keys}, {@code --agent-keys}: {@link AgentAttribution}). The forwarder may
+ * run as root (the wodle): only a regular file is read, never through a link (checked without following, then opened
+ * with {@code O_NOFOLLOW}: a link planted there made the forwarder open another file, a device, as root), and a FIFO
+ * renamed there between the look and the open does not hold delivery (see {@link #bytes}). At most {@link #MAX_BYTES}
+ * of a state file are read (Wazuh's are a few KiB); a file read {@linkplain #whole whole} is refused past its bound.
+ * Not thread-safe: the delivery thread reads.
  */
 final class WazuhStateFile {
     static final int MAX_BYTES = 64 * 1024;
@@ -46,18 +48,46 @@ final class WazuhStateFile {
         }
     }
 
+    /** Larger than a file read {@linkplain #whole whole} may be: not read. */
+    static final class TooLarge extends IOException {
+        TooLarge(Path path, long size, int maxBytes) {
+            super(path + " is " + size + " bytes, more than the " + maxBytes + " read of it: not read");
+        }
+    }
+
     private final Path file;
     private final String readerThread;
-    /** The thread that reads the file, from the first reading; the last reading given to it. */
+    /** The most read; past it, a file read whole is refused ({@link TooLarge}), a state file cut. */
+    private final int maxBytes;
+    private final boolean whole;
+    /** The thread that reads the file, from the first reading. */
     private ExecutorService reader;
-    private Future<byte[]> reading;
     /** Reading threads left waiting in an open that never ended. */
     private int abandoned;
 
-    /** @param readerThread the name of the thread that opens and reads it */
+    /**
+     * A state file: its first {@link #MAX_BYTES} read.
+     *
+     * @param readerThread the name of the thread that opens and reads it
+     */
     WazuhStateFile(Path file, String readerThread) {
+        this(file, readerThread, MAX_BYTES, false);
+    }
+
+    private WazuhStateFile(Path file, String readerThread, int maxBytes, boolean whole) {
         this.file = file;
         this.readerThread = readerThread;
+        this.maxBytes = maxBytes;
+        this.whole = whole;
+    }
+
+    /**
+     * A file read whole or not at all: one of more than {@code maxBytes} is refused ({@link TooLarge}) at the look and
+     * at the read, not cut (a part of client.keys drops its last agents, or cuts an address short); the caller picks
+     * the bound by what its heap may hold, the file being read into one array.
+     */
+    static WazuhStateFile whole(Path file, String readerThread, int maxBytes) {
+        return new WazuhStateFile(file, readerThread, maxBytes, true);
     }
 
     Path path() {
@@ -66,12 +96,23 @@ final class WazuhStateFile {
 
     /** Its modification time, without following a link; the file must be a regular one. */
     long modifiedMillis() throws IOException {
+        return attributes().lastModifiedTime().toMillis();
+    }
+
+    /**
+     * Its attributes, looked at without following a link (a look never waits: a FIFO's too); the file must be a
+     * regular one ({@link NotRegularFile}), and no larger than its bound when read whole ({@link TooLarge}).
+     */
+    BasicFileAttributes attributes() throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
         if (!attributes.isRegularFile()) {
             throw new NotRegularFile(file);
         }
-        return attributes.lastModifiedTime().toMillis();
+        if (whole && attributes.size() > maxBytes) {
+            throw new TooLarge(file, attributes.size(), maxBytes);
+        }
+        return attributes;
     }
 
     /**
@@ -83,7 +124,8 @@ final class WazuhStateFile {
     }
 
     /**
-     * Its bytes, {@link #MAX_BYTES} at most: opened without following a link ({@code O_NOFOLLOW}), read only when the
+     * Its bytes, its bound at most ({@link #MAX_BYTES} for a state file; a file read whole larger than its bound when
+     * opened is refused, {@link TooLarge}): opened without following a link ({@code O_NOFOLLOW}), read only when the
      * open file is one a position can be taken in (a regular file: a FIFO's is refused, {@code ESPIPE}), on a thread
      * of its own that delivery waits for {@link #READ_WITHIN_MILLIS} at most: a FIFO renamed over the file after it
      * was looked at blocks its open (Java opens none with {@code O_NONBLOCK}), and only that thread waits on it: it is
@@ -104,17 +146,25 @@ final class WazuhStateFile {
             });
         }
         Path path = file;
-        reading = reader.submit(() -> {
+        int bound = maxBytes;
+        boolean refuseLarger = whole;
+        // Not kept past this call: a field held the last reading's bytes until the next, a whole client.keys.
+        Future<byte[]> reading = reader.submit(() -> {
             try (SeekableByteChannel channel = Files.newByteChannel(path, StandardOpenOption.READ,
                     LinkOption.NOFOLLOW_LINKS)) {
                 channel.position(); // ESPIPE unless a regular file (or a device, which no link leads to now)
-                ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(channel.size(), MAX_BYTES));
+                long size = channel.size(); // the open file's: it may have been renamed in after the look
+                if (refuseLarger && size > bound) {
+                    throw new TooLarge(path, size, bound);
+                }
+                ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(size, bound));
                 while (bytes.hasRemaining()) { // to the size it had at the open, or its end
                     if (channel.read(bytes) < 0) {
                         break;
                     }
                 }
-                return Arrays.copyOf(bytes.array(), bytes.position());
+                // the array itself when whole (a file of megabytes is not held twice)
+                return bytes.hasRemaining() ? Arrays.copyOf(bytes.array(), bytes.position()) : bytes.array();
             }
         });
         try {

@@ -86,6 +86,34 @@ class WazuhStateFileTest {
         }
     }
 
+    /**
+     * A file read whole (client.keys) is refused past its bound, at the look and at the read (grown, or renamed in,
+     * after the look), not cut: a part of it is not the file. A state file is still read to its first 64 KiB.
+     */
+    @Test
+    void aFileReadWholeIsRefusedPastItsBoundNotCut() throws IOException {
+        Path file = Files.writeString(dir.resolve("client.keys"), "0123456789");
+        WazuhStateFile whole = WazuhStateFile.whole(file, "test-reader", 10);
+        try {
+            assertThat(whole.attributes().size()).isEqualTo(10);
+            assertThat(whole.bytes()).asString().isEqualTo("0123456789");
+            Files.writeString(file, "0123456789a"); // after the look
+            assertThatThrownBy(whole::bytes).isInstanceOf(WazuhStateFile.TooLarge.class)
+                    .hasMessage(file + " is 11 bytes, more than the 10 read of it: not read");
+            assertThatThrownBy(whole::attributes).isInstanceOf(WazuhStateFile.TooLarge.class);
+        } finally {
+            whole.close();
+        }
+        Files.writeString(file, "event_queue_usage='0.25'\n" + "#".repeat(WazuhStateFile.MAX_BYTES));
+        WazuhStateFile state = new WazuhStateFile(file, "test-state-reader");
+        try {
+            assertThat(state.bytes()).hasSize(WazuhStateFile.MAX_BYTES);
+            assertThat(state.values()).containsEntry("event_queue_usage", "0.25");
+        } finally {
+            state.close();
+        }
+    }
+
     @Test
     void aLinkIsNotFollowed() throws IOException {
         Path elsewhere = Files.writeString(dir.resolve("elsewhere"), "event_queue_usage='0.90'\n");
