@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.github.dockerjava.core.LocalDirectorySSLConfig;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Request;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -48,7 +46,7 @@ public final class EngineConnection implements AutoCloseable {
     /** Liveness probes: their own connection, with a timeout as short as the probe's. */
     private final DockerHttpClient probes;
     private final EngineProbe.Settings probe;
-    /** TLS of a {@code tcp://} engine, null for plain TCP. */
+    /** TLS of a {@code tcp://} engine ({@link CurrentTls}: renewed files for new connections), null for plain TCP. */
     private final SSLContext ssl;
     /** What docker-java's clients are given: the engine's TLS settings, or for a Unix socket {@link UnusedTls}. */
     private final SSLConfig transportTls;
@@ -60,32 +58,17 @@ public final class EngineConnection implements AutoCloseable {
     public EngineConnection(EngineAddress address, EngineProbe.Settings probe) {
         host = address.uri();
         this.probe = probe;
-        SSLContext context = address.tls() ? sslContext(address.tlsDirectory()) : null;
+        // Made of the files once here (an error at start), and made again at a new connection once they are renewed.
+        SSLContext context = address.tls() ? new CurrentTls(EngineTls.of(address.tlsDirectory())::current) : null;
         ssl = context;
         // For tcp:// docker-java chooses https or http by whether it has TLS settings: only a socket gets UnusedTls.
-        // The context is made once, here, for every client.
+        // One context for every client, each new connection of theirs with the files' latest.
         transportTls = context != null ? () -> context : "unix".equals(host.getScheme()) ? UnusedTls.CONFIG : null;
         Duration probeTimeout = probe.timeout();
         requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
                 .connectionTimeout(CONNECT_TIMEOUT).responseTimeout(Duration.ofSeconds(30)).build();
         probes = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
                 .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
-    }
-
-    private static SSLContext sslContext(Path directory) {
-        SSLContext context;
-        try {
-            context = new LocalDirectorySSLConfig(directory.toString()).getSSLContext();
-        } catch (RuntimeException e) { // docker-java's unreadable key or certificate
-            throw new io.dwb.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine from "
-                    + directory + ": " + e.getMessage(), e);
-        }
-        if (context == null) {
-            // docker-java's answer when a file is missing: it would have spoken plain HTTP.
-            throw new io.dwb.runtime.ConfigurationError("cannot load the TLS settings of the Docker engine: "
-                    + directory + " must hold " + String.join(", ", EngineAddress.TLS_FILES));
-        }
-        return context;
     }
 
     public URI host() {

@@ -52,6 +52,10 @@ final class ScriptedEngine implements AutoCloseable {
     private volatile CountDownLatch streamsEnd = new CountDownLatch(1);
     /** What {@code GET /info} answers instead of the engine's identity and clock; null for those. */
     private volatile byte[] infoAnswer;
+    /** The TLS of the next connection (the server's context asks it: {@link CurrentTls}); null for none. */
+    private volatile SSLContext tls;
+    /** Answers other than {@code /events} end their connection ({@link #oneRequestAConnection}). */
+    private volatile boolean closeAfterAnswer;
 
     /** @param containers the answer to {@code GET /containers/json} */
     ScriptedEngine(List<Event> events, byte[] containers) throws IOException {
@@ -89,11 +93,14 @@ final class ScriptedEngine implements AutoCloseable {
         if (tls == null) {
             server = HttpServer.create(bind, 0);
         } else {
+            this.tls = tls;
             HttpsServer https = HttpsServer.create(bind, 0);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            // The server keeps the context it is given: one that makes each connection with this.tls, so that
+            // tls(...) takes effect.
+            https.setHttpsConfigurator(new HttpsConfigurator(new CurrentTls(() -> this.tls)) {
                 @Override
                 public void configure(HttpsParameters params) {
-                    SSLParameters ssl = tls.getDefaultSSLParameters();
+                    SSLParameters ssl = ScriptedEngine.this.tls.getDefaultSSLParameters();
                     ssl.setNeedClientAuth(true);
                     params.setSSLParameters(ssl);
                 }
@@ -145,6 +152,25 @@ final class ScriptedEngine implements AutoCloseable {
     /** Makes {@code GET /info} answer {@code answer} (an engine behind a broken proxy); null for the real one. */
     void answerInfo(String answer) {
         infoAnswer = answer == null ? null : answer.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Speaks TLS with {@code next} from the next connection on, the client's certificate to be of its CA (dockerd
+     * restarted with certificates of another CA); connections open keep theirs. For an engine made with TLS.
+     */
+    void tls(SSLContext next) {
+        if (tls == null) {
+            throw new IllegalStateException("an engine made without TLS speaks none");
+        }
+        tls = next;
+    }
+
+    /**
+     * Makes every answer but {@code /events} end its connection ({@code Connection: close}): each request of a pooled
+     * client is a new connection, with a new TLS handshake, as the first after an engine restart is.
+     */
+    void oneRequestAConnection() {
+        closeAfterAnswer = true;
     }
 
     /** Adds events to the sequence, for the subscriptions that follow. */
@@ -225,8 +251,11 @@ final class ScriptedEngine implements AutoCloseable {
         return Long.MIN_VALUE;
     }
 
-    private static void answer(HttpExchange exchange, byte[] body) throws IOException {
+    private void answer(HttpExchange exchange, byte[] body) throws IOException {
         exchange.getResponseHeaders().add("Content-Type", "application/json");
+        if (closeAfterAnswer) {
+            exchange.getResponseHeaders().add("Connection", "close");
+        }
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
