@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +71,10 @@ public final class DeliveryLoop {
      */
     static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
 
-    private final Consumer<byte[], byte[]> consumer;
+    /** Another once the group refused this one's instance id ({@link #rejoin}); read by {@link #stop()}. */
+    private volatile Consumer<byte[], byte[]> consumer;
+    /** Live: the consumer's listener, once subscribed. */
+    private Rebalance rebalance;
     private final AlertPipeline pipeline;
     private final ForwarderMetrics metrics;
     private final StateChanges changes;
@@ -164,7 +169,8 @@ public final class DeliveryLoop {
     /** Subscribes (live) or assigns the window (replay). */
     void start() {
         if (feed instanceof Feed.Live live) {
-            consumer.subscribe(List.of(live.topic()), new Rebalance(live.start()));
+            rebalance = new Rebalance(live.start(), live.rejoin());
+            consumer.subscribe(List.of(live.topic()), rebalance);
         } else {
             ((Feed.Replay) feed).window().start(consumer);
         }
@@ -259,6 +265,9 @@ public final class DeliveryLoop {
             records = ConsumerRecords.empty();
         } catch (OutOfMemoryError e) {
             records = unreadable(e);
+        } catch (UnreleasedInstanceIdException e) {
+            rejoin(((Feed.Live) feed).rejoin(), e); // a replay has no group
+            records = ConsumerRecords.empty();
         } catch (RuntimeException e) {
             if (!(e.getCause() instanceof OutOfMemoryError)) {
                 throw e;
@@ -270,6 +279,33 @@ public final class DeliveryLoop {
             records = ConsumerRecords.empty();
         }
         return records;
+    }
+
+    /**
+     * The group refused this consumer's static member id as still another member's ({@link StaticRejoin}): the
+     * consumer is out of the group for good, so a new one joins in its place, after a wait. What it held is lost (the
+     * consumer, failed, does not say so): its new owner delivers it. Stopped meanwhile, the refused consumer stays, to
+     * be closed with the forwarder.
+     */
+    private void rejoin(StaticRejoin rejoin, UnreleasedInstanceIdException refused) {
+        if (!partitions.isEmpty()) {
+            rebalance.onPartitionsLost(List.copyOf(partitions.keySet()));
+        }
+        Consumer<byte[], byte[]> next = rejoin.next(refused);
+        if (next == null) {
+            return;
+        }
+        Consumer<byte[], byte[]> failed = consumer;
+        consumer = next;
+        failed.close(CloseOptions.timeout(COMMIT_WAIT)); // out of the group: nothing to leave, nothing to commit
+        start();
+        // Its connections are not made yet: Kafka's reachability is sampled once it has had its second.
+        lastLagNanos = clock.getAsLong();
+    }
+
+    /** The consumer polled now: another after the group refused the first one's instance id. */
+    Consumer<byte[], byte[]> consumer() {
+        return consumer;
     }
 
     /**
@@ -482,6 +518,9 @@ public final class DeliveryLoop {
     /** Thread-safe: makes {@link #run()} commit what was delivered and return. */
     public void stop() {
         running = false;
+        if (feed instanceof Feed.Live live) {
+            live.rejoin().stop();
+        }
         consumer.wakeup();
         search.stop();
     }
@@ -1001,9 +1040,11 @@ public final class DeliveryLoop {
 
     private final class Rebalance implements ConsumerRebalanceListener {
         private final LiveStart liveStart;
+        private final StaticRejoin rejoin;
 
-        Rebalance(LiveStart liveStart) {
+        Rebalance(LiveStart liveStart, StaticRejoin rejoin) {
             this.liveStart = liveStart;
+            this.rejoin = rejoin;
         }
 
         @Override
@@ -1028,6 +1069,7 @@ public final class DeliveryLoop {
          */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            rejoin.joined();
             if (!assigned.isEmpty()) {
                 log.info("partitions assigned: {}", assigned);
             }

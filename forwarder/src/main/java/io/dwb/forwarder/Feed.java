@@ -8,8 +8,10 @@ sealed interface Feed {
      *
      * @param start            where partitions without a committed offset start
      * @param openTransactions which partitions have records written past their stable end: not live meanwhile
+     * @param rejoin           a new consumer in the place of one the group refused (its instance id still held)
      */
-    record Live(String topic, LiveStart start, OpenTransactions openTransactions) implements Feed {}
+    record Live(String topic, LiveStart start, OpenTransactions openTransactions, StaticRejoin rejoin)
+            implements Feed {}
 
     /** {@code --from}/{@code --to}: the window's records, no group, nothing committed; done at the window's end. */
     record Replay(ReplayWindow window) implements Feed {}

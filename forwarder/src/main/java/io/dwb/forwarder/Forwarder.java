@@ -11,8 +11,10 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.GroupProtocol;
@@ -46,7 +48,6 @@ public final class Forwarder implements AutoCloseable {
 
     private final ForwarderSettings settings;
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterQueue deadLetters;
     /** Live only: what the delivery consumer's lag cannot see (null in a replay). */
     private final OpenTransactionWatch openTransactions;
@@ -69,10 +70,11 @@ public final class Forwarder implements AutoCloseable {
                         settings.wazuh(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         Properties consumerProperties = consumerProperties(settings);
-        this.consumer = new KafkaConsumer<>(consumerProperties, budget.keys(), budget.values());
+        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(consumerProperties, budget.keys(),
+                budget.values());
+        Consumer<byte[], byte[]> consumer = consumers.get();
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),
                 System::currentTimeMillis);
-        metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, consumer::metrics);
         if (deadLetters != null) {
             metrics.kafkaClient(ForwarderMetrics.KAFKA_DEAD_LETTERS, deadLetters::kafkaMetrics);
         }
@@ -103,7 +105,8 @@ public final class Forwarder implements AutoCloseable {
                 : new Feed.Live(settings.topic(),
                         new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset,
                                 new WatchHandover(settings.watchHandover(), System::currentTimeMillis)),
-                        openTransactions);
+                        openTransactions,
+                        new StaticRejoin(settings.group(), settings.instanceId(), consumers, nanoClock));
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(),
                 new UnreadableRecordSearch(() -> new KafkaConsumer<>(searchProperties(settings),
@@ -112,6 +115,8 @@ public final class Forwarder implements AutoCloseable {
                 KafkaClientThreads.named(settings.replay() ? Set.of()
                         : Set.of(KafkaClientThreads.producer(deadLetters.clientId()))),
                 nanoClock);
+        // The loop's consumer: another after the group refused the first one's instance id (StaticRejoin).
+        metrics.kafkaClient(ForwarderMetrics.KAFKA_CONSUMER, () -> loop.consumer().metrics());
     }
 
     /**
@@ -283,7 +288,7 @@ public final class Forwarder implements AutoCloseable {
     private void reachKafka() {
         try {
             // Bounded by the consumer's default.api.timeout.ms.
-            List<PartitionInfo> partitions = consumer.partitionsFor(settings.topic());
+            List<PartitionInfo> partitions = loop.consumer().partitionsFor(settings.topic());
             if (partitions == null || partitions.isEmpty()) {
                 // Else the only sign is the Kafka client's UNKNOWN_TOPIC_OR_PARTITION warnings.
                 log.warn("topic {} does not exist yet: waiting for a listener to create it (a forwarder does not "
@@ -327,7 +332,7 @@ public final class Forwarder implements AutoCloseable {
             outbox.close(); // after the loop's last commit; what it did not write was not committed
             // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
             // for good hands its partitions to the others at once, as a dynamic member did.
-            consumer.close(CloseOptions.groupMembershipOperation(settings.replay()
+            loop.consumer().close(CloseOptions.groupMembershipOperation(settings.replay()
                     ? CloseOptions.GroupMembershipOperation.DEFAULT : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(CLOSE_WAIT));
             if (deadLetters != null) {

@@ -57,7 +57,8 @@ public final class ForwarderCommand implements Callable<Integer> {
 
     @Option(names = "--instance-id", paramLabel = "ID",
             description = "This forwarder's static member id in the group, so a restart after a crash gets its "
-                    + "partitions back at once; two forwarders of one group must not share it (env: "
+                    + "partitions back at once (with group.protocol=consumer, once the dead process's session ends); "
+                    + "two forwarders of one group must not share it (env: "
                     + "DWB_INSTANCE_ID). Default: the host name (the kernel's when it does not resolve; on a host named localhost, "
                     + "a hash keyed by /etc/machine-id) and a hash of the group and --wazuh-queue.")
     String instanceId;

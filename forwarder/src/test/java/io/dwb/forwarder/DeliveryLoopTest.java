@@ -2594,7 +2594,7 @@ class DeliveryLoopTest {
         DeliveryLoop loop = new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, this::wallMillis, OffsetReset.EARLIEST,
                         new WatchHandover(LOOK_BACK, this::wallMillis)),
-                        openTransactions),
+                        openTransactions, TestRecords.neverRefused()),
                 COMMIT_INTERVAL,
                 maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, clientThreads,
                 () -> now);

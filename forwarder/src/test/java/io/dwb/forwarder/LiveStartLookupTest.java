@@ -109,7 +109,7 @@ class LiveStartLookupTest {
         return new DeliveryLoop(consumer, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ofHours(1), () -> NOW_MS, OffsetReset.EARLIEST,
                         new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
-                        TestRecords.NO_OPEN_TRANSACTIONS),
+                        TestRecords.NO_OPEN_TRANSACTIONS, TestRecords.neverRefused()),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(),
                 () -> now);

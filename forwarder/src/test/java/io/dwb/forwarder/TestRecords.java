@@ -129,6 +129,13 @@ final class TestRecords {
         return new UnreadableRecordSearch(() -> new org.apache.kafka.clients.consumer.MockConsumer<>("earliest"), 8);
     }
 
+    /** A group that never refuses the member's instance id: no consumer is made again. */
+    static StaticRejoin neverRefused() {
+        return new StaticRejoin("group", "instance", () -> {
+            throw new AssertionError("the group refused the instance id");
+        }, System::nanoTime);
+    }
+
     /** A producer for records up to 4 MiB (compressed), as a careless or hostile producer may write them. */
     static KafkaProducer<byte[], byte[]> bigProducer(SharedKafka.Broker broker) {
         java.util.Properties p = new java.util.Properties();
