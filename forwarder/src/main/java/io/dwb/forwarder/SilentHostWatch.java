@@ -188,7 +188,9 @@ public final class SilentHostWatch {
      * follows. With Kafka's default age (5 minutes) a fixed 5 minutes applied the count before the leader's rebalance.
      */
     static long pendingCountNanos(Duration metadataMaxAge) {
-        return metadataMaxAge.plus(REBALANCE_AFTER_REFRESH).toNanos();
+        // Saturated: an age of centuries (a refresh turned off) must not overflow into an exception or a past bound
+        return metadataMaxAge.compareTo(Duration.ofNanos(Long.MAX_VALUE).minus(REBALANCE_AFTER_REFRESH)) >= 0
+                ? Long.MAX_VALUE : metadataMaxAge.plus(REBALANCE_AFTER_REFRESH).toNanos();
     }
 
     /** {@code recordNanos}, or this clock plus {@link #AHEAD_NANOS} when it is later: counted. */

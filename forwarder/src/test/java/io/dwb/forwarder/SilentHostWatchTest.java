@@ -871,6 +871,8 @@ class SilentHostWatchTest {
         assertThat(slow.moved()).as("A's partition 2 is another forwarder's").isEqualTo(1);
         assertThat(SilentHostWatch.PENDING_COUNT_NANOS).as("the default age, 30 s: 5 minutes")
                 .isEqualTo(java.time.Duration.ofMinutes(5).toNanos());
+        assertThat(SilentHostWatch.pendingCountNanos(java.time.Duration.ofMillis(Long.MAX_VALUE)))
+                .as("a refresh turned off: never, not an overflow").isEqualTo(Long.MAX_VALUE);
     }
 
     private static int hash(HostRef host) {

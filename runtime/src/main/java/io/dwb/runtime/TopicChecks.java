@@ -101,6 +101,25 @@ final class TopicChecks {
                 + setting + "=" + wanted));
     }
 
+    /**
+     * A topic stamped with its producers' time where the bridge would have the broker stamp it (the dead-letter
+     * topic, {@link TopicSpec#deadLetters}): a warning, since it works while the writer's clock is right; a forwarder
+     * whose clock is off by more than the topic's {@code message.timestamp.after.max.ms} (1 h) or {@code
+     * before.max.ms} has every letter refused, and its delivery waits behind it.
+     */
+    static List<TopicProblem> timestampType(TopicSpec spec, String timestampType) {
+        String setting = TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG;
+        String wanted = spec.configs().get(setting);
+        if (wanted == null || timestampType == null || timestampType.strip().equalsIgnoreCase(wanted)) {
+            return List.of();
+        }
+        return List.of(new TopicProblem(spec.name(), setting, Severity.WARNING, "topic " + spec.name() + " has "
+                + setting + "=" + timestampType.strip() + ": a writer whose clock is off by more than the topic's "
+                + "message.timestamp.after.max.ms / before.max.ms has its records refused (a forwarder's dead "
+                + "letters, and its delivery waits behind them); let the broker stamp them: kafka-configs.sh --alter "
+                + "--entity-type topics --entity-name " + spec.name() + " --add-config " + setting + "=" + wanted));
+    }
+
     /** Fewer partitions or replicas than asked: the topic works, with less parallelism or less safety. */
     static List<TopicProblem> size(TopicSpec spec, int partitions, int replicas, short factor) {
         List<TopicProblem> problems = new ArrayList<>();

@@ -345,6 +345,8 @@ public final class TopicProvisioner {
                         value(config, TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG)));
                 problems.addAll(TopicChecks.uncleanElection(spec,
                         value(config, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG)));
+                problems.addAll(TopicChecks.timestampType(spec,
+                        value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG)));
             }
             problems.addAll(TopicChecks.size(spec, partitions, replicas, factor));
         }

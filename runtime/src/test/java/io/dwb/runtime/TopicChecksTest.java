@@ -64,6 +64,20 @@ class TopicChecksTest {
         }
     }
 
+    /** The dead-letter topic of an earlier install, stamped by its producers: said, with the command. */
+    @Test
+    void aDeadLetterTopicStampedByItsProducersIsAWarning() {
+        assertThat(TopicChecks.timestampType(DEAD_LETTERS, "LogAppendTime")).isEmpty();
+        assertThat(TopicChecks.timestampType(DEAD_LETTERS, null)).as("not said: not checked").isEmpty();
+        assertThat(TopicChecks.timestampType(EVENTS, "CreateTime")).as("the events keep the engine's time")
+                .isEmpty();
+        assertThat(TopicChecks.timestampType(DEAD_LETTERS, "CreateTime")).singleElement().satisfies(p -> {
+            assertThat(p.severity()).isEqualTo(Severity.WARNING);
+            assertThat(p.setting()).isEqualTo("message.timestamp.type");
+            assertThat(p.message()).endsWith("--entity-name dlq --add-config message.timestamp.type=LogAppendTime");
+        });
+    }
+
     @Test
     void eventsAndCheckpointsWithoutTheDecompressedBoundAreWarnings() {
         String bound = String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES);
