@@ -8,6 +8,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
@@ -30,10 +31,11 @@ import java.util.function.UnaryOperator;
  */
 final class NativeCodecFailure {
     /**
-     * Free space under which a codec's directory counts as full: the largest copy (zstd-jni's, ~1 MB on x86-64,
-     * more on other architectures) with room to spare.
+     * Free space under which a codec's directory counts as full: the largest copy (zstd-jni's, ~1 MB on x86-64) and
+     * some. With more free, the copy was written and something else stopped the load. Kept small: a small tmpfs (a
+     * container's {@code --tmpfs /tmp:size=8m}, noexec by Docker's default) is not full for being small.
      */
-    static final long FULL_BELOW_BYTES = 16L * 1024 * 1024;
+    static final long FULL_BELOW_BYTES = 4L * 1024 * 1024;
 
     private NativeCodecFailure() {}
 
@@ -43,15 +45,17 @@ final class NativeCodecFailure {
      * {@link #FULL_BELOW_BYTES} free.
      */
     static RuntimeException of(Throwable failure, String reading) {
-        return of(failure, reading, System::getProperty, NativeCodecFailure::usableBytes);
+        return of(failure, reading, System::getProperty, NativeCodecFailure::usableBytes,
+                directory -> MountOptions.of(MountOptions.MOUNTINFO, directory).contains("noexec"));
     }
 
     /**
      * @param properties  the JVM's system properties, by name (null when unset)
      * @param usableBytes free space of a directory for this process, -1 when it cannot be read
+     * @param noexec      whether a directory is on a mount that forbids exec: then never taken for full
      */
     static RuntimeException of(Throwable failure, String reading, UnaryOperator<String> properties,
-                               ToLongFunction<Path> usableBytes) {
+                               ToLongFunction<Path> usableBytes, Predicate<Path> noexec) {
         Throwable codec = Causes.find(failure, t -> t instanceof LinkageError
                 || t.getClass().getName().equals("org.xerial.snappy.SnappyError"));
         if (codec == null) {
@@ -60,7 +64,9 @@ final class NativeCodecFailure {
         Throwable root = Causes.root(codec);
         String detail = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
         String tmpdir = properties.apply("java.io.tmpdir");
-        for (Path directory : copyDirectories(tmpdir, properties)) {
+        Set<Path> directories = copyDirectories(tmpdir, properties);
+        boolean anyNoexec = directories.stream().anyMatch(noexec);
+        for (Path directory : anyNoexec ? Set.<Path>of() : directories) {
             long free = usableBytes.applyAsLong(directory);
             if (free >= 0 && free < FULL_BELOW_BYTES) {
                 return new TemporaryDirectoryFull("cannot decompress the records of " + reading + ": a compression "
