@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>client.keys lies in the manager's {@code etc}, which the wazuh group writes (0770 root:wazuh, the file wazuh:wazuh
  * 0660), and this runs on the delivery thread: each file is read as Wazuh's state files are ({@link WazuhStateFile},
- * {@linkplain WazuhStateFile#whole whole}): never through a link, only a regular file (a FIFO renamed over it held the
- * delivery thread in its open for good, nothing logged; a link to {@code /dev/zero} ran the heap out), at most {@link
- * #MAX_FILE_BYTES}, on a reading thread of its own that delivery waits for {@link WazuhStateFile#READ_WITHIN_MILLIS}
- * at most; and a file may give at most {@link #MAX_AGENTS} agents. A file refused so keeps its last mapping, as one
+ * {@linkplain WazuhStateFile#whole whole}): never through a link (the map, the operator's, through its links to a
+ * regular file), only a regular file (a FIFO renamed over it held the delivery thread in its open for good, nothing
+ * logged; a link to {@code /dev/zero} ran the heap out), at most {@link #MAX_FILE_BYTES}, on a reading thread of its
+ * own that delivery waits for {@link WazuhStateFile#WHOLE_READ_WITHIN_MILLIS} at most; and a file may give at most {@link #MAX_AGENTS} agents. A file refused so keeps its last mapping, as one
  * that cannot be read, and is not read again until it changes; at start it is a configuration error.
  *
  * <p>A record's host name is what its writer says (any listener's credentials may write any host's records), so
@@ -71,8 +71,11 @@ final class AgentAttribution implements AlertOwners {
         boolean failing;
 
         Source(Path file, AgentFile.Format format, Predicate<String> names) {
-            this.file = WazuhStateFile.whole(file, format == AgentFile.Format.MAP ? "agent-map-reader"
-                    : "agent-keys-reader", MAX_FILE_BYTES);
+            // The map is the operator's (a ConfigMap's file is a link); client.keys is in etc/, which the wazuh
+            // group writes: never through a link there
+            this.file = format == AgentFile.Format.MAP
+                    ? WazuhStateFile.wholeFollowingLinks(file, "agent-map-reader", MAX_FILE_BYTES)
+                    : WazuhStateFile.whole(file, "agent-keys-reader", MAX_FILE_BYTES);
             this.format = format;
             this.names = names;
         }

@@ -34,6 +34,11 @@ final class WazuhStateFile {
     static final int MAX_BYTES = 64 * 1024;
     /** How long delivery waits for a reading: a regular file's takes well under a millisecond. */
     static final long READ_WITHIN_MILLIS = 1000;
+    /**
+     * How long delivery waits for a file read {@linkplain #whole whole}: megabytes (a 100,000-agent client.keys is
+     * ~10 MB), from a cold cache or a loaded disk; a timeout at start is a refusal of the file.
+     */
+    static final long WHOLE_READ_WITHIN_MILLIS = 5000;
     /** Reading threads left in a FIFO's open before the file is no longer read at all (each holds one thread). */
     static final int MAX_ABANDONED = 3;
 
@@ -60,6 +65,11 @@ final class WazuhStateFile {
     /** The most read; past it, a file read whole is refused ({@link TooLarge}), a state file cut. */
     private final int maxBytes;
     private final boolean whole;
+    /**
+     * Whether a link at the path is followed to the file it names (looked at and opened there, that file's last
+     * component without following): for a file the operator gives, never one of a directory the wazuh group writes.
+     */
+    private final boolean followLinks;
     /** The thread that reads the file, from the first reading. */
     private ExecutorService reader;
     /** Reading threads left waiting in an open that never ended. */
@@ -71,14 +81,15 @@ final class WazuhStateFile {
      * @param readerThread the name of the thread that opens and reads it
      */
     WazuhStateFile(Path file, String readerThread) {
-        this(file, readerThread, MAX_BYTES, false);
+        this(file, readerThread, MAX_BYTES, false, false);
     }
 
-    private WazuhStateFile(Path file, String readerThread, int maxBytes, boolean whole) {
+    private WazuhStateFile(Path file, String readerThread, int maxBytes, boolean whole, boolean followLinks) {
         this.file = file;
         this.readerThread = readerThread;
         this.maxBytes = maxBytes;
         this.whole = whole;
+        this.followLinks = followLinks;
     }
 
     /**
@@ -87,7 +98,20 @@ final class WazuhStateFile {
      * the bound by what its heap may hold, the file being read into one array.
      */
     static WazuhStateFile whole(Path file, String readerThread, int maxBytes) {
-        return new WazuhStateFile(file, readerThread, maxBytes, true);
+        return new WazuhStateFile(file, readerThread, maxBytes, true, false);
+    }
+
+    /**
+     * As {@link #whole}, a link at the path followed (a Kubernetes ConfigMap's file is one, {@code map -> ..data/map}):
+     * the file it leads to is looked at and opened as {@link #whole}'s is.
+     */
+    static WazuhStateFile wholeFollowingLinks(Path file, String readerThread, int maxBytes) {
+        return new WazuhStateFile(file, readerThread, maxBytes, true, true);
+    }
+
+    /** The path looked at and opened: the file's, or where its links lead. */
+    private Path target() throws IOException {
+        return followLinks ? file.toRealPath() : file;
     }
 
     Path path() {
@@ -104,10 +128,11 @@ final class WazuhStateFile {
      * regular one ({@link NotRegularFile}), and no larger than its bound when read whole ({@link TooLarge}).
      */
     BasicFileAttributes attributes() throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+        Path target = target();
+        BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
         if (!attributes.isRegularFile()) {
-            throw new NotRegularFile(file);
+            throw new NotRegularFile(target);
         }
         if (whole && attributes.size() > maxBytes) {
             throw new TooLarge(file, attributes.size(), maxBytes);
@@ -145,7 +170,7 @@ final class WazuhStateFile {
                 return thread;
             });
         }
-        Path path = file;
+        Path path = target();
         int bound = maxBytes;
         boolean refuseLarger = whole;
         // Not kept past this call: a field held the last reading's bytes until the next, a whole client.keys.
@@ -167,13 +192,14 @@ final class WazuhStateFile {
                 return bytes.hasRemaining() ? Arrays.copyOf(bytes.array(), bytes.position()) : bytes.array();
             }
         });
+        long within = whole ? WHOLE_READ_WITHIN_MILLIS : READ_WITHIN_MILLIS;
         try {
-            return reading.get(READ_WITHIN_MILLIS, TimeUnit.MILLISECONDS);
+            return reading.get(within, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             reader.shutdownNow(); // its thread stays in the open until a writer comes; the next reading takes another
             reader = null;
             abandoned++;
-            throw new IOException(file + " was not read within " + READ_WITHIN_MILLIS + " ms");
+            throw new IOException(file + " was not read within " + within + " ms");
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException cause ? cause : new IOException(e.getCause());
         } catch (InterruptedException e) {

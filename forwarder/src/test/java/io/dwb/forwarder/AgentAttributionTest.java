@@ -199,7 +199,12 @@ class AgentAttributionTest {
                 + " read of it: not read): keeping its last 1 agent(s)");
     }
 
-    /** At start, as a missing file: a FIFO (not waited on), a link (not followed) or a file over the bound. */
+    /**
+     * At start, as a missing file: a FIFO (not waited on), a link as client.keys (not followed: its directory is the
+     * wazuh group's) or a file over the bound. An agent map that is a link (a Kubernetes ConfigMap's file, {@code map
+     * -> ..data/map}) is the operator's: followed, to a regular file only (a review found the first version refusing
+     * it, exit 2 at start).
+     */
     @Test
     void aFifoALinkOrAFileOverTheBoundAtStartIsAConfigurationError() throws Exception {
         Path fifo = fifos.make(dir.resolve("fifo.keys"));
@@ -209,9 +214,16 @@ class AgentAttributionTest {
                         + "link, a directory or a FIFO is not read)"));
         Path link = Files.createSymbolicLink(dir.resolve("link.keys"), write("client.keys", "001 web-1 any "
                 + KEY + "\n"));
-        assertThatThrownBy(() -> AgentAttribution.load(link, null, EVERY_NAME, 0))
-                .isInstanceOf(ConfigurationError.class).hasMessageStartingWith("cannot read the agent map " + link)
+        assertThatThrownBy(() -> AgentAttribution.load(null, link, EVERY_NAME, 0))
+                .isInstanceOf(ConfigurationError.class).hasMessageStartingWith("cannot read the client.keys " + link)
                 .hasMessageContaining("is not a regular file");
+        Path configMap = Files.createSymbolicLink(dir.resolve("map"), write("..data-map", "web-1 001 web-1 10.0.0.7\n"));
+        assertThat(AgentAttribution.load(configMap, null, EVERY_NAME, 0).head(WEB_1))
+                .as("the map's link followed").isNotNull();
+        Path toFifo = Files.createSymbolicLink(dir.resolve("map-to-fifo"), fifos.make(dir.resolve("fifo.map")));
+        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> assertThatThrownBy(() ->
+                AgentAttribution.load(toFifo, null, EVERY_NAME, 0)).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("is not a regular file"));
         Path large = sparse("large.keys", AgentAttribution.MAX_FILE_BYTES + 1L);
         assertThatThrownBy(() -> AgentAttribution.load(null, large, EVERY_NAME, 0))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("more than the "
