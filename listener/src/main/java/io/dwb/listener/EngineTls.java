@@ -32,15 +32,34 @@ final class EngineTls {
         this.context = context;
     }
 
-    /** @throws ConfigurationError when the files make no context at start: there is no earlier one to keep */
+    /**
+     * @throws ConfigurationError when the files cannot be looked at (exit 2)
+     * @throws FilesUnusableAtStart when they make no context at start (exit 1, restarted): there is no earlier one
+     *                              to keep, and they may be a renewal under way (a start between the writes of
+     *                              {@code cert.pem} and {@code key.pem}), which exit 2 would have stopped for good
+     */
     static EngineTls of(Path directory) {
+        TlsFilesIdentity identity;
         try {
             // The stat first: files renewed while they are read are read again at the next connection.
-            TlsFilesIdentity identity = TlsFilesIdentity.of(directory);
-            return new EngineTls(directory, identity, EngineTlsFiles.load(directory));
-        } catch (IOException | EngineTlsFiles.Unusable e) {
+            identity = TlsFilesIdentity.of(directory);
+        } catch (IOException e) {
             throw new ConfigurationError("cannot load the TLS settings of the Docker engine from " + directory + ": "
                     + e.getMessage(), e);
+        }
+        try {
+            return new EngineTls(directory, identity, EngineTlsFiles.load(directory));
+        } catch (EngineTlsFiles.Unusable e) {
+            throw new FilesUnusableAtStart("cannot load the TLS settings of the Docker engine from " + directory
+                    + ": " + e.getMessage() + " (exit 1, to be started again: a renewal under way ends; files to fix "
+                    + "if this lasts)", e);
+        }
+    }
+
+    /** The TLS files make no context at start: not a configuration error, a restart may find them renewed. */
+    static final class FilesUnusableAtStart extends RuntimeException {
+        FilesUnusableAtStart(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
