@@ -19,7 +19,10 @@ import java.util.Set;
  * would then stop before the checkpointed event when an event appended after it is older (a false gap, and that
  * event never replayed), or replay events appended before it (published again, after a false gap). So the
  * subscription starts {@link #REORDER_NANOS} earlier, and an event decides a gap only when it is later than the
- * checkpoint by more than that; events between are held until then.
+ * checkpoint by more than that; events between are held until then. Later than the latest event published, when that
+ * is later than the checkpoint: on a swarm manager a service, node, secret or config event carries the time the raft
+ * leader gave its object, seconds before local events handed over ahead of it, and the checkpoint is then that event.
+ * Only the engine's clock, read before the subscription ({@link Replay#of}), says a host clock went back.
  *
  * <p>Nor does the engine hand events to a subscriber in its buffer's order: it appends under a lock, then publishes
  * from a goroutine per subscriber, so where a replay returns an event, before or after the checkpointed one, does
@@ -87,6 +90,15 @@ public final class ContinuityCheck {
     private final Checkpoint checkpoint;
     /** The checkpoint's time, or the start of the watch: where a gap starts, what an event is later than. */
     private final long fromNano;
+    /**
+     * What an event held before the checkpointed one must be later than, by more than {@link #REORDER_NANOS}, to
+     * decide a gap: the latest time of any event published, when later than the checkpoint's. The checkpoint is the
+     * last event published, not always the latest: a swarm event stamped by the raft leader seconds before local
+     * events handed over ahead of it. The engine appended those before it, and its replay returns them before it;
+     * measured from the checkpoint's own time, the first of them more than a second later decided a false gap, and
+     * every one of them was published again after it.
+     */
+    private final long gapAfterNano;
     /** The events published (or held) with a time from its {@code fromNano} on, as this subscription adds to them. */
     private final RecentlyPublished published;
     private boolean decided;
@@ -123,6 +135,7 @@ public final class ContinuityCheck {
         this.clockWentBack = clockWentBack;
         this.checkpoint = checkpoint;
         this.fromNano = fromNano;
+        this.gapAfterNano = checkpoint == null ? fromNano : Math.max(fromNano, published.latestNano());
         this.decided = decided;
         this.published = published;
         this.recentFrom = published.fromNano();
@@ -194,10 +207,10 @@ public final class ContinuityCheck {
             // it: kept only if the engine forgot the checkpointed event last of all, not worth holding the replay.
             return Verdict.NOTHING;
         }
-        // Held until the decision. Later than the checkpoint by more than REORDER_NANOS: too late to have been
-        // appended before the checkpointed event, which the engine therefore no longer had (what it kept came after
-        // it): a gap.
-        return hold(event, t - checkpoint.timeNano());
+        // Held until the decision. Later than the checkpoint (or than the latest event published, when that is
+        // later) by more than REORDER_NANOS: too late to have been appended before the checkpointed event, which the
+        // engine therefore no longer had (what it kept came after it): a gap.
+        return hold(event, t - gapAfterNano);
     }
 
     /** {@link #offer} without a checkpoint: before the watch, never published; after it, published once decided. */
@@ -227,7 +240,7 @@ public final class ContinuityCheck {
         return hold(event, t - fromNano);
     }
 
-    /** Holds an event {@code laterByNanos} than the checkpoint until the decision, or decides a gap. */
+    /** Holds an event {@code laterByNanos} than {@link #gapAfterNano} until the decision, or decides a gap. */
     private Verdict hold(CapturedEvent event, long laterByNanos) {
         String id = RecentlyPublished.idOf(event);
         if (id != null && !heldIds.add(id)) {

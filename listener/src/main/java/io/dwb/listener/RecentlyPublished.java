@@ -18,13 +18,17 @@ import java.util.TreeSet;
  * {@link #fromNano} on: no further back than the replay's {@link ContinuityCheck#REORDER_NANOS} before the latest,
  * and the {@link Checkpoint#RECENT_IDS} latest at most (a busy host then covers less than that second). Only events
  * with the engine's {@code timeNano} count: the id of one without it hashes no time, and two such events of one
- * container's action would share it. Not thread-safe: the publishing thread owns it, through {@link Uncommitted}.
+ * container's action would share it. An event stamped before that second (a swarm event the raft leader dated, or one
+ * made after a host clock stepped back) is kept too, as of the latest time: its id says it was published wherever a
+ * replay puts it, and it moves neither the window nor the latest time. Not thread-safe: the publishing thread owns
+ * it, through {@link Uncommitted}.
  */
 final class RecentlyPublished {
-    private record Entry(long timeNano, String id) {}
+    /** {@code seq}: the order kept in, which of two of the same time is dropped first. */
+    private record Entry(long timeNano, long seq, String id) {}
 
     private static final Comparator<Entry> BY_TIME = Comparator.comparingLong(Entry::timeNano)
-            .thenComparing(Entry::id);
+            .thenComparingLong(Entry::seq);
 
     private final TreeSet<Entry> entries = new TreeSet<>(BY_TIME);
     private final Set<String> ids = new HashSet<>();
@@ -32,6 +36,8 @@ final class RecentlyPublished {
     private long fromNano;
     /** The latest time of any event published. */
     private long latestNano;
+    /** The next {@link Entry#seq}. */
+    private long nextSeq;
 
     /** What was published before a start from {@code committed} (null: nothing, a first start). */
     RecentlyPublished(Checkpoint committed) {
@@ -61,8 +67,9 @@ final class RecentlyPublished {
             fromNano = committed.recent().fromNano();
             latestNano = Math.max(committed.timeNano(), committed.recent().latestNano());
             for (String id : committed.recent().ids()) {
-                // Their own times are not kept: none is later than the latest, so kept as long as it would be.
-                add(latestNano, id);
+                // Their own times are not kept: none is later than the latest, so kept as long as it would be (one
+                // stamped before the window was kept as of the latest already).
+                keep(latestNano, id);
             }
         }
     }
@@ -76,21 +83,37 @@ final class RecentlyPublished {
         return id;
     }
 
-    /** An event of this time and {@link #idOf id} was published, or held to be. */
+    /**
+     * An event of this time and {@link #idOf id} was published, or held to be. One stamped more than {@link
+     * ContinuityCheck#REORDER_NANOS} before the latest is kept as of the latest time (as of its own, before the
+     * window, it would be dropped at once), and moves neither the window nor the latest: on a swarm manager a
+     * service, node, secret or config event carries the time the raft leader gave its object (moby's {@code
+     * eventTimestamp}: its {@code CreatedAt} or {@code UpdatedAt}), seconds before local events handed over ahead of
+     * it when the cluster is loaded or the leader's clock is behind this one's. Events made after a host clock stepped
+     * back are stamped so too: only the engine's clock, read at the next resume ({@link ContinuityCheck.Replay#of}),
+     * tells them apart, and the replay is then placed by the buffer's order; until then they are kept alike.
+     */
     void add(long timeNano, String id) {
         if (latestNano != Long.MIN_VALUE && timeNano < latestNano - ContinuityCheck.REORDER_NANOS) {
-            // The clock went back (a host clock stepped back): the events made since are older than those published
-            // before, whose ids are no longer kept. Nothing is claimed until times pass the latest again.
-            entries.clear();
-            ids.clear();
-            fromNano = Math.max(fromNano, latestNano + 1);
+            // Before, taken for a clock step: the ids kept were dropped, the window moved past the latest, and this
+            // one not kept; an event a replay returned after the checkpointed one (handed over before it) was
+            // published again.
+            keep(latestNano, id);
             return;
         }
         latestNano = Math.max(latestNano, timeNano);
-        if (timeNano < fromNano || !ids.add(id)) {
+        if (timeNano < fromNano) {
             return;
         }
-        entries.add(new Entry(timeNano, id));
+        keep(timeNano, id);
+    }
+
+    /** Keeps an id as of {@code timeNano}, then drops what is out of the replay's reach or past the bound. */
+    private void keep(long timeNano, String id) {
+        if (!ids.add(id)) {
+            return;
+        }
+        entries.add(new Entry(timeNano, nextSeq++, id));
         long reach = latestNano - ContinuityCheck.REORDER_NANOS;
         while (!entries.isEmpty() && (entries.first().timeNano() < reach || entries.size() > Checkpoint.RECENT_IDS)) {
             Entry dropped = entries.pollFirst();

@@ -103,7 +103,13 @@ final class Uncommitted {
         held.add(new Held(record, timeNano, false, null, null, 0, 0));
     }
 
-    /** Keeps an event's record; it becomes the pending checkpoint when it has a time. */
+    /**
+     * Keeps an event's record; it becomes the pending checkpoint when it has a time, however it is stamped: the last
+     * event read, not the latest by time. A swarm event the raft leader dated seconds before local events read ahead
+     * of it is the last the engine appended, the first its replay meets walking back from the newest: a replay from a
+     * second before the latest time would stop at it at once, before the event checkpointed. What was published after its time is
+     * told by {@link ContinuityCheck} from the latest time published ({@link RecentlyPublished#latestNano}).
+     */
     void hold(ProducerRecord<byte[], byte[]> record, CapturedEvent event) {
         Checkpoint checkpoint = event.identity().timeNano() == null ? null
                 : new Checkpoint(event.identity().timeNano(), event.id());

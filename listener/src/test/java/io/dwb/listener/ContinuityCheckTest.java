@@ -224,6 +224,46 @@ class ContinuityCheckTest {
         assertThat(check.offer(cp).publish()).as("the checkpointed event, come after all").isEmpty();
     }
 
+    /**
+     * The checkpoint of a swarm event the raft leader dated 2 s before the local events handed over ahead of it (the
+     * latest at 202.5 s, the recent window from 202 s): the engine appended those before it, and a replay returns them
+     * before it.
+     */
+    private static Checkpoint lateStampedCheckpoint(CapturedEvent cp, CapturedEvent... published) {
+        return new Checkpoint(cp.identity().timeNano(), cp.id(), new Checkpoint.Recent(202 * S, 202 * S + S / 2,
+                java.util.Arrays.stream(published).map(e -> Checkpoint.Recent.idOf(e.id())).toList()));
+    }
+
+    @Test
+    void eventsPublishedBeforeALateStampedCheckpointedEventAreHeldUntilItNotTakenForAGap() {
+        CapturedEvent cp = event(200 * S + S / 2, "update", "service");
+        CapturedEvent a = event(201 * S, "create", "a");
+        CapturedEvent b = event(201 * S + 3 * S / 4, "create", "b"); // more than a second after the checkpoint
+        CapturedEvent c = event(202 * S + S / 2, "create", "c");
+        ContinuityCheck check = check(lateStampedCheckpoint(cp, c, cp));
+        // Before: b, later than the checkpoint by more than a second, decided a gap, and a and b were published again
+        // after it.
+        assertThat(check.offer(a).publish()).isEmpty();
+        assertThat(check.offer(b).gap()).isNull();
+        assertThat(check.offer(c).publish()).as("in the recent window, by id").isEmpty();
+        ContinuityCheck.Verdict v = check.offer(cp);
+        assertThat(check.proven()).isTrue();
+        assertThat(v.publish()).as("appended before it: published").isEmpty();
+    }
+
+    @Test
+    void anEventLaterThanTheLatestPublishedByMoreThanTheReorderBoundStillDecidesAGap() {
+        CapturedEvent cp = event(200 * S + S / 2, "update", "service");
+        CapturedEvent held = event(201 * S, "create", "a");
+        CapturedEvent later = event(203 * S + S / 2 + 1, "create", "d");
+        ContinuityCheck check = check(lateStampedCheckpoint(cp, cp));
+        assertThat(check.offer(held).publish()).isEmpty();
+        ContinuityCheck.Verdict v = check.offer(later);
+        assertThat(v.gap()).as("the engine no longer had the checkpointed event: a gap from its time")
+                .isEqualTo(new ContinuityCheck.GapWindow(200 * S + S / 2, 201 * S, cp.id()));
+        assertThat(v.publish()).as("what a forgetful engine kept came after it").containsExactly(held, later);
+    }
+
     @Test
     void aReplayOfTheWholeBufferIsPlacedByOrderNotByTime() {
         CapturedEvent before = event(200 * S - 10, "create", "a");

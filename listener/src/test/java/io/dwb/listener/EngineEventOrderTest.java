@@ -116,6 +116,39 @@ class EngineEventOrderTest {
                 "event after-the-step", "event next", "event again");
     }
 
+    @Test
+    void aSwarmEventStampedBeforeEventsPublishedEarlierIsNeitherAGapNorPublishedAgainOnResume(
+            SharedKafka.Broker broker) throws Exception {
+        // On a swarm manager, a service update carries the time the raft leader gave it (its UpdatedAt), not the
+        // time this engine appended it: local events up to T0 + 5 s, then the update stamped 2 s before the last of
+        // them, handed over last (and the last event the first run commits).
+        List<ScriptedEngine.Event> handedOver = new java.util.ArrayList<>();
+        for (int i = 0; i <= 10; i++) {
+            handedOver.add(event("local-" + i, T0 + i * 500 * MS));
+        }
+        handedOver.add(swarmEvent("late-service", T0 + 3_000 * MS));
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(handedOver)) { // its clock T0 + 1 s: a first start gets all
+            runUntilPublished(listener, engine, broker, "late-service");
+            engine.append(event("next", T0 + 6_000 * MS));
+            engine.clock(T0 + 6_500 * MS);
+            String second = runUntilPublished(listener, engine, broker, "next");
+            assertThat(second).contains("continuity proven").doesNotContain("gap:")
+                    .doesNotContain("it went back");
+        }
+        // Before: the update was the checkpoint and the ids of the events published before it were dropped as for a
+        // clock step; the replay from a second before it returned the local events after its time, and the first one
+        // more than a second later (local-9) decided a gap and a state snapshot, after which local-6 to local-10 and
+        // the update were published again.
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i <= 10; i++) {
+            expected.add("event local-" + i);
+        }
+        expected.add("event late-service");
+        expected.add("event next");
+        assertThat(published(broker, listener)).isEqualTo(expected);
+    }
+
     /**
      * A listener is handed {@code handedOver} (the last of them, {@code checkpointed}, is its checkpoint) and stops; a
      * listener started again is replayed {@code buffer} (the engine's buffer, ending with {@code next}) and publishes
@@ -172,6 +205,14 @@ class EngineEventOrderTest {
                 .map(p -> p.kind() + ("event".equals(p.kind()) ? " " + p.value().path("Actor").path("ID").asText()
                         : ""))
                 .toList();
+    }
+
+    /** A service update as a swarm manager's engine gives it: stamped by the raft leader, scope swarm. */
+    private static ScriptedEngine.Event swarmEvent(String service, long timeNano) {
+        return new ScriptedEngine.Event(("{\"Type\":\"service\",\"Action\":\"update\",\"Actor\":{\"ID\":\"" + service
+                + "\",\"Attributes\":{\"name\":\"" + service + "\"}},\"scope\":\"swarm\",\"time\":"
+                + timeNano / 1_000_000_000L + ",\"timeNano\":" + timeNano + "}").getBytes(StandardCharsets.UTF_8),
+                timeNano);
     }
 
     private static ScriptedEngine.Event event(String volume, long timeNano) {

@@ -76,18 +76,49 @@ class RecentlyPublishedTest {
     }
 
     @Test
-    void aClockSteppedBackClaimsNothingUntilTimesPassTheLatestAgain() {
+    void anEventStampedBeforeTheReachIsKeptByIdAndMovesNeitherTheWindowNorTheLatest() {
+        // A swarm event the raft leader dated 2 s before a local event handed over ahead of it. Before, it was taken
+        // for a clock step: the ids kept were dropped and its own not kept, so a replay that returned it after the
+        // checkpointed event published it again (and the events before, after a false gap).
         RecentlyPublished recent = new RecentlyPublished(null);
-        recent.add(event(1, T0));
-        recent.add(event(2, T0 - 3_600_000 * MS)); // an hour back
+        CapturedEvent local = event(1, T0);
+        CapturedEvent swarm = event(2, T0 - 2_000 * MS);
+        recent.add(local);
+        Checkpoint.Recent before = recent.snapshot();
+        recent.add(swarm);
         Checkpoint.Recent r = recent.snapshot();
-        assertThat(r.ids()).isEmpty();
-        assertThat(r.fromNano()).as("the events made after the step are not claimed").isGreaterThan(T0);
+        assertThat(r.ids()).containsExactly(idOf(local), idOf(swarm));
+        assertThat(recent.contains(swarm)).isTrue();
+        assertThat(r.fromNano()).as("the window, which its own time is before").isEqualTo(before.fromNano());
         assertThat(r.latestNano()).as("what the next resume compares the engine's clock with").isEqualTo(T0);
 
-        CapturedEvent caughtUp = event(3, T0 + MS);
+        RecentlyPublished restarted = new RecentlyPublished(new Checkpoint(T0 - 2_000 * MS, swarm.id(), r));
+        assertThat(restarted.contains(swarm)).as("after a restart from its checkpoint").isTrue();
+        assertThat(restarted.contains(local)).isTrue();
+        assertThat(restarted.latestNano()).isEqualTo(T0);
+    }
+
+    @Test
+    void eventsMadeAfterAClockSteppedBackAreKeptAsTheyComeTheFirstDroppedFirst() {
+        // Only the engine's clock says the host's went back, at the next resume (ContinuityCheck.Replay.of): until
+        // then, what comes is kept as it is published, the latest unchanged until times pass it again.
+        RecentlyPublished recent = new RecentlyPublished(null);
+        recent.add(event(0, T0));
+        long hourBack = T0 - 3_600_000 * MS;
+        int n = Checkpoint.RECENT_IDS + 5;
+        for (int i = 1; i <= n; i++) {
+            recent.add(event(i, hourBack + i * MS));
+        }
+        Checkpoint.Recent r = recent.snapshot();
+        assertThat(r.latestNano()).isEqualTo(T0);
+        assertThat(r.ids()).hasSize(Checkpoint.RECENT_IDS).doesNotContain(idOf(event(0, T0)))
+                .first().isEqualTo(idOf(event(6, hourBack + 6 * MS)));
+        assertThat(r.ids()).last().isEqualTo(idOf(event(n, hourBack + n * MS)));
+
+        CapturedEvent caughtUp = event(n + 1, T0 + 2_000 * MS);
         recent.add(caughtUp);
         assertThat(recent.snapshot().ids()).containsExactly(idOf(caughtUp));
+        assertThat(recent.snapshot().latestNano()).isEqualTo(T0 + 2_000 * MS);
     }
 
     @Test

@@ -32,7 +32,10 @@ public record Checkpoint(long timeNano, String eventId, Recent recent) {
      * hexadecimal digits of its {@link EventId}; {@code latestNano} is the latest time of any event published (after
      * a clock stepped back, later than the checkpoint's). The engine hands concurrent events to a subscriber in
      * another order than it keeps them for a replay, so where a replay returns an event (before or after the
-     * checkpointed one) does not say whether it was published; within this window its id does.
+     * checkpointed one) does not say whether it was published; within this window its id does. The ids may also hold
+     * events stamped before {@code fromNano}, published when the latest time was already within that second (a swarm
+     * event the raft leader dated seconds before local events published ahead of it, or one made after a host clock
+     * stepped back): published too, wherever a replay puts them.
      */
     public record Recent(long fromNano, long latestNano, List<String> ids) {
         public Recent {
