@@ -250,7 +250,8 @@ class TopicProvisionerTest {
     @Test
     void anExistingTopicThatAllowsUncleanLeaderElectionIsAWarning(Broker broker) {
         String dlq = Broker.uniqueTopic("dlq");
-        broker.createTopic(dlq, 3, Map.of(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "true"));
+        broker.createTopic(dlq, 3, Map.of(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "true",
+                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
 
         List<TopicProblem> warnings = ensure(broker, plan(true, TopicSpec.deadLetters(dlq, 3, Duration.ofDays(30))));
 
