@@ -8,13 +8,11 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +21,11 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -225,23 +221,7 @@ class StaticRejoinTest {
     }
 
     private DeliveryLoop loop(MockConsumer<byte[], byte[]> first, StaticRejoin rejoin) {
-        AlertSink sink = new AlertSink() {
-            @Override
-            public void send(byte[] datagram) {
-                received.add(new String(datagram, StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", new Properties(),
-                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), () -> NOW_MS),
-                new SilentHostWatch());
-        AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
-                new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, FieldBudget.DEFAULT, new AlertFormatter(),
-                new DuplicateWindow(1000), new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> NOW_MS)),
-                new Pacer(0, () -> now), mode, metrics, false, () -> now);
+        AlertPipeline pipeline = TestRecords.livePipeline(TOPIC, received, metrics, NOW_MS, () -> now);
         return new DeliveryLoop(first, pipeline, metrics,
                 new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> NOW_MS, OffsetReset.EARLIEST,
                         new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),

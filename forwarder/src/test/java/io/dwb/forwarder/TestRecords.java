@@ -32,6 +32,31 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Records as the listener publishes them, fixtures, and reading what the receiver got. */
 final class TestRecords {
     static final ContractSchemas SCHEMAS = new ContractSchemas();
+
+    /**
+     * A live pipeline of the default settings whose datagrams go to {@code received} as text, its dead letters to a
+     * {@code MockProducer}; {@code nowMs} the wall clock, {@code nanos} the monotonic one.
+     */
+    static AlertPipeline livePipeline(String topic, List<String> received, ForwarderMetrics metrics, long nowMs,
+                                      java.util.function.LongSupplier nanos) {
+        AlertSink sink = new AlertSink() {
+            @Override
+            public void send(byte[] datagram) {
+                received.add(new String(datagram, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        AlertPipeline.Mode mode = new AlertPipeline.Mode.Live(new DeadLetterQueue(topic + "-dlq",
+                new java.util.Properties(), new org.apache.kafka.clients.producer.MockProducer<>(true, null,
+                new ByteArraySerializer(), new ByteArraySerializer()), () -> nowMs), new SilentHostWatch());
+        return new AlertPipeline(new RecordClassifier(SCHEMAS), new LegacyFields(LegacyFieldsMode.AUTO),
+                LabelFilter.ALL, FieldBudget.DEFAULT, new AlertFormatter(), new DuplicateWindow(1000),
+                new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> nowMs)), new Pacer(0, nanos), mode,
+                metrics, false, nanos);
+    }
     static final String PREFIX = AlertJson.PREFIX;
     /**
      * Options for forwarders of tests whose records carry fixed event times (2025 and earlier): a new group delivers
