@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * A single-node Kafka (KRaft broker and controller in one) inside this JVM, for one host's standalone bridge.
  * Its storage lives under {@code <data dir>/kafka}: formatted on first start (the cluster id is kept there, in
  * meta.properties), reused as is afterwards, so topics, committed offsets and the listener's checkpoint survive a
- * restart; a log whose meta.properties is gone is refused, never formatted over ({@link BrokerStorage}). It
- * listens on 127.0.0.1 only; internal topics have one replica so transactions and groups work.
+ * restart; a log whose meta.properties is gone is refused, never formatted over ({@link BrokerStorage}). The data
+ * directory must be the running user's, and is this process's alone from before the start reads it until the broker
+ * has stopped ({@link DataDirLock}). It listens on 127.0.0.1 only; internal topics have one replica so transactions
+ * and groups work.
  *
  * <p>Every listener authenticates: clients with SCRAM-SHA-512 as the user of {@link BrokerCredentials} (kept in
  * the data directory, owner-only), the broker's internal listeners (controller, inter-broker, on private loopback
@@ -64,6 +66,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     static final String CLIENT_PROPERTIES = "client.properties";
     static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
     private static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final int SCRAM_ITERATIONS = 8192;
     /**
      * Broker settings Kafka keeps in the cluster metadata itself: {@code min.insync.replicas} at the cluster level,
@@ -97,15 +100,17 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     private final BrokerCredentials credentials;
     private final int internalPort;
     private final int controllerPort;
+    private final DataDirLock lock;
 
     private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir,
-                          BrokerCredentials credentials, int internalPort, int controllerPort) {
+                          BrokerCredentials credentials, int internalPort, int controllerPort, DataDirLock lock) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.logDir = logDir;
         this.credentials = credentials;
         this.internalPort = internalPort;
         this.controllerPort = controllerPort;
+        this.lock = lock;
     }
 
     /**
@@ -126,9 +131,43 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     static EmbeddedKafka start(Path dataDir, BrokerPorts.ClientPort port, BooleanSupplier stopRequested) {
         BrokerLogging.quiet();
         Path home = dataDir.toAbsolutePath().normalize();
+        // First of all, before anything in the data dir is read or written: the directory must be this user's, and
+        // this process the only standalone on it, until the broker has stopped (close()).
+        DataDirLock lock = DataDirLock.acquire(home);
+        EmbeddedKafka kafka;
+        try {
+            kafka = startLocked(home, port, lock);
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
+        // Whatever fails from here on (a SCRAM call, the wait for readiness, client.properties on a full disk or a
+        // read-only directory) closes the running broker: before, a failed write left it running, never closed.
+        closedOnFailure(kafka, () -> {
+            if (!stopRequested.getAsBoolean()) {
+                kafka.authorizeClientUser(HOST + ":" + kafka.internalPort, stopRequested);
+            }
+            if (!stopRequested.getAsBoolean()) {
+                kafka.awaitReady(kafka.clientProperties(), stopRequested);
+            }
+            if (!stopRequested.getAsBoolean()) {
+                PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
+            }
+        });
+        return kafka;
+    }
+
+    /** The start up to a running broker, {@code home} locked; closes nothing when it fails but what it started. */
+    private static EmbeddedKafka startLocked(Path home, BrokerPorts.ClientPort port, DataDirLock lock) {
         Path logDir = home.resolve("kafka");
-        // Checked before the broker starts, so a busy port or data dir is one clear line, not the broker's traces.
+        // Kafka's own lock, held by its broker while it runs: a standalone of an earlier version, which takes no
+        // lock of the data dir, may run there. Checked before the broker starts, so a busy port or data dir is one
+        // clear line, not the broker's traces.
         refuseIfLocked(logDir);
+        String otherInstall = OtherInstallData.warning(home, OtherInstallData.KNOWN); // before the broker formats it
+        if (otherInstall != null) {
+            log.warn(otherInstall);
+        }
         // Before anything is written: a log that lost its meta.properties is refused as it is, not formatted over.
         BrokerStorage storage = BrokerStorage.of(logDir);
         if (storage == BrokerStorage.LOG_WITHOUT_META_PROPERTIES) {
@@ -143,7 +182,6 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         BrokerCredentials credentials;
         KafkaConfig kafkaConfig;
         try (ports) {
-            PrivateFiles.directory(home);
             PrivateFiles.ownedSubdirectory(home, logDir.getFileName().toString());
             credentials = BrokerCredentials.loadOrCreate(home);
             Properties config = config(logDir, ports.client(), controllerPort, internalPort, credentials);
@@ -151,6 +189,8 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
             PrivateFiles.directory(logDir); // owner-only from the first start, not from the second
             if (storage == BrokerStorage.NEW) {
                 format(kafkaConfig, logDir);
+            } else {
+                BootstrapCheckpoint.mend(logDir, kafkaConfig.nodeId(), CONTROLLER_LISTENER);
             }
         }
         KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
@@ -161,21 +201,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
             throw new IllegalStateException("the embedded Kafka broker did not start on " + bootstrap + " (data "
                     + logDir + "): " + e.getMessage(), e);
         }
-        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir, credentials, internalPort, controllerPort);
-        // Whatever fails from here on (a SCRAM call, the wait for readiness, client.properties on a full disk or a
-        // read-only directory) closes the running broker: before, a failed write left it running, never closed.
-        closedOnFailure(kafka, () -> {
-            if (!stopRequested.getAsBoolean()) {
-                kafka.authorizeClientUser(HOST + ":" + internalPort, stopRequested);
-            }
-            if (!stopRequested.getAsBoolean()) {
-                kafka.awaitReady(kafka.clientProperties(), stopRequested);
-            }
-            if (!stopRequested.getAsBoolean()) {
-                PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
-            }
-        });
-        return kafka;
+        return new EmbeddedKafka(server, bootstrap, logDir, credentials, internalPort, controllerPort, lock);
     }
 
     /**
@@ -335,7 +361,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
                 + internalPort);
         p.setProperty("listener.security.protocol.map", "CLIENT:" + SASL_PLAINTEXT + ",INTERNAL:" + SASL_PLAINTEXT
                 + ",CONTROLLER:" + SASL_PLAINTEXT);
-        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("controller.listener.names", CONTROLLER_LISTENER);
         p.setProperty("inter.broker.listener.name", "INTERNAL");
         // Clients: SCRAM (the password never crosses the socket); users live in the cluster metadata.
         p.setProperty("listener.name.client.sasl.enabled.mechanisms", SCRAM_MECHANISM);
@@ -380,6 +406,12 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         return p;
     }
 
+    /**
+     * Formats new storage with Kafka's formatter, then forces what it wrote to disk: it writes bootstrap.checkpoint
+     * without forcing it (meta.properties, written after, it forces), so a power loss soon after could leave the
+     * first empty under its name while the second stayed, and every later start failed until someone acted
+     * ({@link BootstrapCheckpoint} mends such a file now).
+     */
     private static void format(KafkaConfig config, Path logDir) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String clusterId = Uuid.randomUuid().toString();
@@ -388,13 +420,17 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
                     .setPrintStream(print)
                     .setNodeId(config.nodeId())
                     .setClusterId(clusterId)
-                    .setControllerListenerName("CONTROLLER")
+                    .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .setDirectories(List.of(logDir.toString()))
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("cannot format the Kafka storage in " + logDir + ": " + e.getMessage(), e);
         }
+        PrivateFiles.force(logDir.resolve(BootstrapCheckpoint.FILE_NAME));
+        PrivateFiles.force(logDir.resolve(BrokerStorage.META_PROPERTIES));
+        PrivateFiles.force(logDir);
+        PrivateFiles.force(logDir.getParent()); // the kafka directory's own entry, made by this start
         log.info("formatted new Kafka storage in {} (cluster id {})", logDir, clusterId);
     }
 
@@ -426,7 +462,11 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         }
     }
 
-    /** The broker locks {@code <log dir>/.lock} while it runs: another standalone on the same data dir holds it. */
+    /**
+     * The broker locks {@code <log dir>/.lock} while it runs: another standalone on the same data dir holds it. Only
+     * opened when this JVM holds the data dir's lock ({@link DataDirLock}), so never while a broker of this JVM holds
+     * it (closing the file would drop its lock).
+     */
     private static void refuseIfLocked(Path logDir) {
         Path lockFile = logDir.resolve(".lock");
         if (!Files.exists(lockFile)) {
@@ -435,19 +475,14 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
             FileLock lock = channel.tryLock();
             if (lock == null) {
-                throw inUse(logDir);
+                throw DataDirLock.inUse(logDir.getParent());
             }
             lock.release();
         } catch (OverlappingFileLockException e) {
-            throw inUse(logDir);
+            throw DataDirLock.inUse(logDir.getParent());
         } catch (IOException e) {
             throw new IllegalStateException("cannot use the data directory " + logDir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static IllegalStateException inUse(Path logDir) {
-        return new IllegalStateException("the data directory " + logDir.getParent() + " is in use by another "
-                + "standalone process; stop it, or give this one another --data-dir");
     }
 
     private static InetAddress loopback() {
@@ -467,10 +502,14 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         }
     }
 
-    /** Stops the broker: flushes its logs and releases the data directory's lock. */
+    /** Stops the broker (it flushes its logs), then releases the data directory's lock. */
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            lock.close();
+        }
     }
 }

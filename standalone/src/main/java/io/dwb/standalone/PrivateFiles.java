@@ -84,12 +84,21 @@ final class PrivateFiles {
                 out.force(true);
             }
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(),
-                    StandardOpenOption.READ)) {
-                directory.force(true);
-            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        force(file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Forces {@code path} to disk: a file's content, or a directory's entries (a file created or renamed in it is
+     * there after a power loss only once its directory was forced too).
+     */
+    static void force(Path path) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + path + " to disk: " + e.getMessage(), e);
         }
     }
 

@@ -168,11 +168,6 @@ public final class StandaloneCommand implements Callable<Integer> {
             log.info("stopped before the broker started");
             return Launcher.EXIT_OK;
         }
-        String otherInstall = OtherInstallData.warning(dataDir, OtherInstallData.KNOWN); // before the broker formats it
-        if (otherInstall != null) {
-            log.warn(otherInstall);
-        }
-
         try (Broker kafka = brokerStart.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
                 : BrokerPorts.ClientPort.asked(kafkaPort), stop)) {
             if (stop.getAsBoolean()) {

@@ -1,0 +1,238 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.Launcher;
+import io.dwb.schemas.testing.JavaProcess;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One standalone per data directory, and only as the directory's owner. Before, the only check was whether Kafka's
+ * {@code kafka/.lock} was held, which its broker takes as it starts, after the controller already runs on the metadata
+ * log: a second process on the same directory (the wodle launcher, re-enabled, beside the service at boot) got past
+ * it, ran its own controller on the shared metadata log and, on a new directory, wrote credentials and formatted,
+ * before it failed; and root was let start on the service user's directory, leaving files the service could not open.
+ * Now {@code <data dir>/.standalone.lock} is held from before anything there is read until the broker stopped, and a
+ * directory of another user is refused, exit 2, left as it was. The real broker, in this JVM; another process is a
+ * {@link LockHolderMain}.
+ */
+class DataDirLockTest {
+    /** The lock's file, as the docs name it. */
+    private static final String LOCK_FILE = ".standalone.lock";
+
+    @TempDir
+    Path root;
+
+    @Test
+    void twoStartsAtOnceOnANewDataDirOneRunsTheOtherIsRefusedWritingNothing() throws Exception {
+        Path dataDir = root.resolve("data");
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService starts = Executors.newFixedThreadPool(2);
+        List<Future<EmbeddedKafka>> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                started.add(starts.submit(() -> {
+                    go.await();
+                    return EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
+                }));
+            }
+            go.countDown();
+            List<EmbeddedKafka> running = new ArrayList<>();
+            List<Throwable> refused = new ArrayList<>();
+            for (Future<EmbeddedKafka> start : started) {
+                try {
+                    running.add(start.get(120, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    refused.add(e.getCause());
+                }
+            }
+            try {
+                assertThat(refused).as("the start refused").hasSize(1);
+                assertThat(refused.get(0)).isInstanceOf(IllegalStateException.class)
+                        .isNotInstanceOf(ConfigurationError.class).hasMessage(inUse(dataDir));
+                EmbeddedKafka kafka = running.get(0);
+                // What the directory holds is the running broker's: its credentials, its cluster.
+                Properties credentials = properties(dataDir.resolve(BrokerCredentials.FILE_NAME));
+                assertThat(kafka.clientProperties().getProperty(SaslConfigs.SASL_JAAS_CONFIG))
+                        .contains("password=\"" + credentials.getProperty("client.password") + "\"");
+                try (Admin admin = Admin.create(kafka.clientProperties())) {
+                    assertThat(properties(dataDir.resolve("kafka/meta.properties")).getProperty("cluster.id"))
+                            .isEqualTo(admin.describeCluster().clusterId().get());
+                }
+            } finally {
+                running.forEach(EmbeddedKafka::close);
+            }
+        } finally {
+            starts.shutdownNow();
+        }
+        try (EmbeddedKafka again = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0));
+             Admin admin = Admin.create(again.clientProperties())) {
+            assertThat(admin.listTopics().names().get()).as("the directory starts again as it was").isNotNull();
+        }
+    }
+
+    /** Another process between taking the lock and formatting: the start is refused before it reads anything. */
+    @Test
+    void aStartWhileAnotherProcessHoldsTheLockIsRefusedWithTheInUseLineAndWritesNothing() throws Exception {
+        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
+                PrivateFiles.DIRECTORY));
+        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
+                dataDir.resolve(LOCK_FILE).toString())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+            Map<String, String> before = tree(dataDir);
+
+            String ran = run("--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0");
+
+            assertThat(ran).startsWith(Launcher.EXIT_FAILURE + ": ").contains("error: " + inUse(dataDir));
+            assertThat(tree(dataDir)).as("nothing written").isEqualTo(before)
+                    .containsOnlyKeys("", LOCK_FILE);
+            assertThat(other.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void aRunningStandaloneHoldsItsDataDirAgainstOtherProcessesUntilItsBrokerStopped() throws Exception {
+        Path dataDir = root.resolve("data");
+        Path lock = dataDir.resolve(LOCK_FILE);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            assertThat(tryLock(lock)).isEqualTo("held");
+            assertThat(Files.getPosixFilePermissions(lock)).isEqualTo(PrivateFiles.FILE);
+            // Refused in this JVM too, and that refusal leaves the lock held for other processes.
+            assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                    .hasMessage(inUse(dataDir));
+            Path link = Files.createSymbolicLink(root.resolve("link"), dataDir);
+            assertThatThrownBy(() -> EmbeddedKafka.start(link, BrokerPorts.ClientPort.asked(0)))
+                    .as("the same directory through a link").hasMessage(inUse(link));
+            assertThat(tryLock(lock)).isEqualTo("held");
+        }
+        assertThat(tryLock(lock)).isEqualTo("free");
+    }
+
+    @Test
+    void aDataDirOfAnotherUserIsRefusedWithExit2NamingItsOwnerAndLeftAsItWas() throws Exception {
+        Path dataDir = Files.createDirectory(root.resolve("data"));
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setAttribute(dataDir, "unix:uid", 4321);
+        Map<String, String> before = tree(dataDir);
+
+        String ran = run("--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0");
+
+        String user = System.getProperty("user.name");
+        assertThat(ran).startsWith(Launcher.EXIT_USAGE + ": ").contains("error: the data directory " + dataDir
+                + " is owned by 4321, not by " + user + " who runs this process: run the standalone as 4321")
+                .doesNotContain("Exception");
+        assertThat(tree(dataDir)).as("nothing written, its mode kept").isEqualTo(before);
+        assertThat(Files.getAttribute(dataDir, "unix:uid")).isEqualTo(4321);
+
+        Files.setAttribute(dataDir, "unix:uid", Files.getAttribute(root, "unix:uid")); // given back: its start runs
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            assertThat(Files.getPosixFilePermissions(dataDir)).isEqualTo(PrivateFiles.DIRECTORY);
+        }
+    }
+
+    @Test
+    void aLockFileThatIsALinkOrAnotherUsersIsRefusedItsTargetLeftAlone() throws Exception {
+        Path dataDir = Files.createDirectory(root.resolve("data"));
+        Path target = Files.writeString(root.resolve("target"), "someone else's");
+        Path lock = Files.createSymbolicLink(dataDir.resolve(LOCK_FILE), target);
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                .isInstanceOf(ConfigurationError.class).hasMessageStartingWith(lock + " is not a regular file of ");
+        assertThat(target).hasContent("someone else's");
+        assertThat(dataDir.resolve("kafka")).doesNotExist();
+
+        Files.delete(lock);
+        Files.writeString(lock, "");
+        Files.setAttribute(lock, "unix:uid", 4321, LinkOption.NOFOLLOW_LINKS);
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("(owner 4321)")
+                .hasMessageContaining("remove it");
+        assertThat(dataDir.resolve("kafka")).doesNotExist();
+    }
+
+    static String inUse(Path dataDir) {
+        return "the data directory " + dataDir + " is in use by another standalone process; stop it, or give this "
+                + "one another --data-dir";
+    }
+
+    /** What another process finds of {@code lock}: "held" or "free". */
+    private static String tryLock(Path lock) throws Exception {
+        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "try", lock.toString())) {
+            assertThat(other.waitFor(Duration.ofSeconds(30))).as(other.output()).isZero();
+            return other.output().strip();
+        }
+    }
+
+    /**
+     * "exit code: standard error" of the standalone's command on its real broker. Its engine probe passes, and the
+     * engine it names is nowhere: a start that went on fails at the engine, never reaching one.
+     */
+    static String run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            StandaloneCommand command = new StandaloneCommand(UnaryOperator.identity(), handler -> { },
+                    settings -> { }, EmbeddedKafka::start);
+            int code = Launcher.execute("standalone", command, args,
+                    Map.of("DWB_DOCKER_HOST", "unix:///nonexistent/docker.sock", "DWB_ATTEMPTS", "1"));
+            return code + ": " + err.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    /** Every path under {@code dir}: its owner and mode, and a file's time and digest. */
+    static Map<String, String> tree(Path dir) throws Exception {
+        Map<String, String> tree = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.toList()) {
+                String entry = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS) + " "
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+                if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                    entry += " " + Files.getLastModifiedTime(path) + " " + HexFormat.of().formatHex(
+                            MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(path)));
+                }
+                tree.put(dir.relativize(path).toString(), entry);
+            }
+        }
+        return tree;
+    }
+
+    private static Properties properties(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file)) {
+            p.load(in);
+        }
+        return p;
+    }
+}
