@@ -124,7 +124,7 @@ public final class AlertTrimmer {
             rewritten = WazuhFieldOrder.reordered(rewritten != null ? rewritten : event.json());
         }
         // More fields than Wazuh's decoder takes: the labels past them are left out here, not by analysisd with an
-        // ERROR line each. The count as written bounds the tree's (a key given twice counts twice), so an ordinary
+        // ERROR line each. The count as written is the tree's (no key is given twice: EventFields), so an ordinary
         // event builds no tree for it.
         int around = AlertFormatter.fieldsAround(legacy, event.host(), replay, marked);
         int aroundMarked = AlertFormatter.fieldsAround(legacy, event.host(), replay, true);

@@ -15,6 +15,10 @@ public enum DeadLetterReason {
     /** A {@code kind} header of no {@link RecordKind}. */
     UNKNOWN_KIND("unknown-kind"),
     BAD_UTF8("bad-utf8"),
+    /**
+     * Not one JSON value, or bytes after it, or a key given twice in one object (I-JSON's rule, RFC 7493: Wazuh's
+     * reader takes the first of two such keys, Jackson the last; {@link EventFields}).
+     */
     NOT_JSON("not-json"),
     NOT_OBJECT("not-object"),
     /**

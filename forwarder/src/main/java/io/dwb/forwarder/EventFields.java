@@ -18,7 +18,10 @@ import java.io.IOException;
  * whole value is one JSON object: an event is spliced into its alert as the engine sent it, so building a tree of
  * every field (the most of the per-record work and garbage) is only done when an alert must be trimmed.
  *
- * <p>A field given twice counts as the tree would read it: the last one wins.
+ * <p>A key given twice in one object, anywhere in the event, is refused ({@link #FACTORY}): the event is spliced into
+ * its alert as it came, and Wazuh's JSON reader (cJSON) reads the first of two such keys where Jackson's tree reads the
+ * last, so the checks here (Type, Action, the field budget, the label keys) would judge another event than the one
+ * Wazuh's rules see. The engine never writes one (Go's encoder): such a record is forged.
  *
  * @param type      {@code Type} when it is a string, else null
  * @param action    {@code Action} when it is a string, else null
@@ -34,8 +37,7 @@ import java.io.IOException;
  *                  builds no tree for it
  * @param wrongType what is wrong with the first (by path) other field of docker-event.schema.json that has a value
  *                  of another type ({@code scope}, {@code time}, {@code Actor.Attributes.*}, ...), else null
- * @param fields    the fields Wazuh's JSON decoder makes of the event as written ({@link FieldBudget#fields}); a key
- *                  given twice counts twice, as the decoder's cJSON keeps both: never fewer than its tree has
+ * @param fields    the fields Wazuh's JSON decoder makes of the event as written ({@link FieldBudget#fields})
  */
 public record EventFields(String type, Presence typePresence, String action, Presence actionPresence,
                           Presence timeNanoPresence, long timeNano, String actorId, String image,
@@ -58,8 +60,14 @@ public record EventFields(String type, Presence typePresence, String action, Pre
      */
     public static final int MAX_DEPTH = 998;
 
-    /** The contract's JSON factory, refusing records nested deeper than {@link #MAX_DEPTH}. */
+    /**
+     * The contract's JSON factory, refusing records nested deeper than {@link #MAX_DEPTH}, and a key given twice in
+     * one object ({@code Duplicate field 'Action'}, a {@link com.fasterxml.jackson.core.JsonParseException}: the
+     * classifier's {@code not-json}). Its tree reader reads every record of the topic, the listener's own (gap,
+     * state, heartbeat) too, which Jackson writes, never with such a key.
+     */
     static final JsonFactory FACTORY = ContractJson.MAPPER.getFactory().copy()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
 
     /** Builds an event's tree for the rare work that needs one (trimming, an event without an id header). */
@@ -77,8 +85,8 @@ public record EventFields(String type, Presence typePresence, String action, Pre
     /**
      * Reads {@code value}, which must be one JSON object and nothing after it.
      *
-     * @throws IOException when it is not JSON, or has trailing tokens, or is nested too deep
-     *                     ({@link com.fasterxml.jackson.core.exc.StreamConstraintsException})
+     * @throws IOException when it is not JSON, or has trailing tokens, or a key given twice in one object, or is
+     *                     nested too deep ({@link com.fasterxml.jackson.core.exc.StreamConstraintsException})
      * @throws NumberFormatException for a decimal Jackson has no BigDecimal for (see {@link #skip})
      * @throws NotAnObject when it is JSON but not an object (the caller says what it is)
      */
@@ -254,7 +262,7 @@ public record EventFields(String type, Presence typePresence, String action, Pre
 
     /** What one pass has seen so far. */
     private static final class Reader {
-        /** Path to what is wrong with it; a later duplicate of a field replaces the earlier, as in the tree. */
+        /** Path to what is wrong with it (no path is read twice: no key is given twice). */
         java.util.TreeMap<String, String> wrongTypes;
 
         void expect(String path, boolean ok, String what) {
@@ -263,8 +271,6 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     wrongTypes = new java.util.TreeMap<>();
                 }
                 wrongTypes.put(path, path + " must be " + what);
-            } else if (wrongTypes != null) {
-                wrongTypes.remove(path);
             }
         }
 
@@ -273,13 +279,6 @@ public record EventFields(String type, Presence typePresence, String action, Pre
             JsonNode value = parent.get(name);
             if (value != null) {
                 expect(path, ok.test(value), what);
-            }
-        }
-
-        /** A field given again: what was wrong under its earlier value no longer counts. */
-        void forget(String prefix) {
-            if (wrongTypes != null) {
-                wrongTypes.keySet().removeIf(path -> path.equals(prefix) || path.startsWith(prefix + "."));
             }
         }
 
@@ -302,12 +301,6 @@ public record EventFields(String type, Presence typePresence, String action, Pre
 
         /** {@code Actor}: at its start token {@code t}; leaves the parser on its last token. */
         void actor(JsonParser p, JsonToken t) throws IOException {
-            actorId = null; // a later Actor replaces an earlier one, as in the tree
-            image = null;
-            attributes = 0;
-            lookalike = false;
-            indexerRefused = false;
-            forget("Actor");
             expect("Actor", t == JsonToken.START_OBJECT, AN_OBJECT);
             if (t != JsonToken.START_OBJECT) {
                 return;
@@ -319,11 +312,6 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                     actorId = v == JsonToken.VALUE_STRING ? p.getText() : null;
                     expect("Actor.ID", v == JsonToken.VALUE_STRING, A_STRING);
                 } else if (name.equals("Attributes")) {
-                    image = null;
-                    attributes = 0;
-                    lookalike = false;
-                    indexerRefused = false;
-                    forget("Actor.Attributes");
                     expect("Actor.Attributes", v == JsonToken.START_OBJECT, AN_OBJECT);
                     if (v == JsonToken.START_OBJECT) {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -337,8 +325,6 @@ public record EventFields(String type, Presence typePresence, String action, Pre
                             }
                             if (a != JsonToken.VALUE_STRING) {
                                 expect("Actor.Attributes." + attribute, false, A_STRING);
-                            } else if (wrongTypes != null) {
-                                wrongTypes.remove("Actor.Attributes." + attribute);
                             }
                             fields += skip(p);
                         }

@@ -2,8 +2,7 @@ package io.dwb.forwarder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -58,20 +57,24 @@ public record FieldBudget(int max) {
             }
         }
         long room = (long) max - aroundCut - (fields - labels);
-        List<String> out = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
+        // Removed through the iterator, as they come: Jackson's remove(Collection) of a list of the keys is the key
+        // set's removeAll, a list's contains for each key when every attribute goes (no engine attribute among
+        // them), which took 9 s of the delivery thread for an event of 108,000 labels.
+        boolean cut = false;
+        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> attribute = it.next();
             if (!own.contains(attribute.getKey())) {
                 int size = fields(attribute.getValue());
                 // Those after the first that does not fit go too, as Wazuh drops every field past its bound.
-                if (!out.isEmpty() || size > room) {
-                    out.add(attribute.getKey());
+                if (cut || size > room) {
+                    it.remove();
+                    cut = true;
                 } else {
                     room -= size;
                 }
             }
         }
-        attributes.remove(out);
-        return !out.isEmpty();
+        return cut;
     }
 
     /** The fields the decoder makes of {@code value} (see the class comment). */

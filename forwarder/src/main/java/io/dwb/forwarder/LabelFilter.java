@@ -95,19 +95,16 @@ public record LabelFilter(boolean all, Set<String> keys, List<String> prefixes) 
         }
         for (JsonNode container : state.path("containers")) {
             if (container.get("Labels") instanceof ObjectNode containerLabels) {
-                containerLabels.retain(kept(containerLabels));
+                // Through the iterator: Jackson's retain(Collection) of a list of the kept keys is the key set's
+                // retainAll, a list's contains for each key (5 s or more for one container of 83,685 labels kept,
+                // again at each retry of its state alert).
+                for (Iterator<Map.Entry<String, JsonNode>> it = containerLabels.fields(); it.hasNext(); ) {
+                    if (!kept(it.next().getKey())) {
+                        it.remove();
+                    }
+                }
             }
         }
-    }
-
-    private List<String> kept(ObjectNode labels) {
-        List<String> kept = new ArrayList<>();
-        labels.fieldNames().forEachRemaining(key -> {
-            if (kept(key)) {
-                kept.add(key);
-            }
-        });
-        return kept;
     }
 
     private static String text(JsonNode node) {

@@ -202,8 +202,8 @@ final class HostileRecords {
                 String field = pick(random, "timeNano", "time", "fromNano", "toNano", "intervalSeconds", "id", "x");
                 String json = new String(ContractJson.write(tree), StandardCharsets.UTF_8);
                 String member = "\"" + field + "\":" + number;
-                // At the end of the root (a duplicate of a field there, if it exists: the last one counts), or as
-                // the value of a label.
+                // At the end of the root (a duplicate of a field there, if it exists: not-json), or as the value of
+                // a label.
                 yield (random.nextBoolean() || !json.contains("\"Attributes\":{\"")
                         ? json.substring(0, json.length() - 1) + "," + member + "}"
                         : json.replace("\"Attributes\":{", "\"Attributes\":{" + member + ","))
