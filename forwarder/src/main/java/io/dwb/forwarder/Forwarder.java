@@ -70,8 +70,12 @@ public final class Forwarder implements AutoCloseable {
                         settings.wazuh(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         Properties consumerProperties = consumerProperties(settings);
-        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(consumerProperties, budget.keys(),
-                budget.values());
+        // Each consumer after the first (StaticRejoin's) gets a client id of its own: made while the refused one is
+        // still open, one id shared made Kafka log a stack trace for its JMX names at each try, and the refused one's
+        // close took the live one's JMX names with it
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(rejoinClientId(consumerProperties,
+                made.getAndIncrement()), budget.keys(), budget.values());
         Consumer<byte[], byte[]> consumer = consumers.get();
         this.deadLetters = settings.replay() ? null : new DeadLetterQueue(settings.dlqTopic(), settings.kafka(),
                 System::currentTimeMillis);
@@ -139,6 +143,21 @@ public final class Forwarder implements AutoCloseable {
     private static int pollRecords(ForwarderSettings settings) {
         return Integer.parseInt(consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)
                 .strip());
+    }
+
+    /**
+     * {@code consumerProperties} for the {@code n}th consumer of the delivery loop: the first as they are, each later
+     * one ({@link StaticRejoin}) with {@code -rejoin-<n>} after its client id.
+     */
+    static Properties rejoinClientId(Properties consumerProperties, int n) {
+        if (n == 0) {
+            return consumerProperties;
+        }
+        Properties p = new Properties();
+        p.putAll(consumerProperties);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerProperties.getProperty(ConsumerConfig.CLIENT_ID_CONFIG)
+                + "-rejoin-" + n);
+        return p;
     }
 
     /**

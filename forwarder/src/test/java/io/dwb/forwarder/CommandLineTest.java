@@ -37,6 +37,11 @@ class CommandLineTest {
         assertThat(Forwarder.consumerProperties(s)).containsEntry("isolation.level", "read_committed")
                 .containsEntry("enable.auto.commit", "false").containsEntry("group.id", "wazuh-forwarder");
         assertThat(Forwarder.metadataMaxAge(Forwarder.consumerProperties(s))).isEqualTo(Forwarder.METADATA_MAX_AGE);
+        assertThat(Forwarder.rejoinClientId(Forwarder.consumerProperties(s), 0)).containsEntry("client.id",
+                "dwb-forwarder");
+        assertThat(Forwarder.rejoinClientId(Forwarder.consumerProperties(s), 2)).as("a consumer of StaticRejoin's: "
+                + "its own JMX names beside the refused one").containsEntry("client.id", "dwb-forwarder-rejoin-2")
+                .containsEntry("group.id", "wazuh-forwarder");
     }
 
     @Test

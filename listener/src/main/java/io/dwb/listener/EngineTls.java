@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ final class EngineTls {
     }
 
     /**
-     * @throws ConfigurationError when the files cannot be looked at (exit 2)
+     * @throws ConfigurationError when the files cannot be looked at or read (exit 2)
      * @throws FilesUnusableAtStart when they make no context at start (exit 1, restarted): there is no earlier one
      *                              to keep, and they may be a renewal under way (a start between the writes of
      *                              {@code cert.pem} and {@code key.pem}), which exit 2 would have stopped for good
@@ -46,6 +47,13 @@ final class EngineTls {
         } catch (IOException e) {
             throw new ConfigurationError("cannot load the TLS settings of the Docker engine from " + directory + ": "
                     + e.getMessage(), e);
+        }
+        for (String name : EngineAddress.TLS_FILES) {
+            if (!Files.isReadable(directory.resolve(name))) {
+                // No renewal makes a file readable: a configuration error (exit 2), as a missing one is
+                throw new ConfigurationError("cannot load the TLS settings of the Docker engine from " + directory
+                        + ": " + name + " cannot be read by this process (its user or group may not read it)");
+            }
         }
         try {
             return new EngineTls(directory, identity, EngineTlsFiles.load(directory));
