@@ -1,5 +1,6 @@
 package io.dwb.standalone;
 
+import io.dwb.runtime.ConfigurationError;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -56,7 +57,7 @@ final class PrivateFiles {
             }
             String foreign = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? foreignOwner(dir) : "not a directory";
             if (foreign != null) {
-                throw new IllegalStateException(dir + " is " + foreign + ": another user may have put it there while "
+                throw new ConfigurationError(dir + " is " + foreign + ": another user may have put it there while "
                         + parent + " was open to them; check what it holds and remove it");
             }
             restrict(dir, LinkOption.NOFOLLOW_LINKS);
@@ -128,13 +129,13 @@ final class PrivateFiles {
         try {
             Set<PosixFilePermission> now = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
             if (!FILE.containsAll(now) || Files.isSymbolicLink(file)) {
-                throw new IllegalStateException(file + " is open to other users (" + PosixFilePermissions.toString(now)
+                throw new ConfigurationError(file + " is open to other users (" + PosixFilePermissions.toString(now)
                         + "): its credentials may be known; delete it (new ones are made at the next start) or "
                         + "chmod 600 it");
             }
             String foreign = foreignOwner(file);
             if (foreign != null) {
-                throw new IllegalStateException(file + " is " + foreign + ": its credentials may be another user's; "
+                throw new ConfigurationError(file + " is " + foreign + ": its credentials may be another user's; "
                         + "delete it (new ones are made at the next start)");
             }
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dwb.runtime.BrokerSettings;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.Topics;
@@ -225,6 +226,7 @@ class EmbeddedKafkaTest {
         Path credentials = dataDir.resolve(BrokerCredentials.FILE_NAME);
         Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                .isInstanceOf(ConfigurationError.class)
                 .hasMessageContaining(credentials.toString()).hasMessageContaining("chmod 600");
     }
 
@@ -237,7 +239,9 @@ class EmbeddedKafkaTest {
         Path kafka = Files.createDirectory(dataDir.resolve("kafka"));
         Files.setPosixFilePermissions(kafka, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setOwner(kafka, dataDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        // A configuration error (exit 2): the units would restart an exit 1 every 10 s for ever, and no restart mends it
         assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
+                .isInstanceOf(ConfigurationError.class)
                 .hasMessageContaining(kafka + " is owned by nobody").hasMessageContaining("remove it");
         assertThat(Files.list(kafka)).as("nothing written into it").isEmpty();
 
@@ -250,7 +254,7 @@ class EmbeddedKafkaTest {
         Files.setOwner(credentials, kafka.getFileSystem().getUserPrincipalLookupService()
                 .lookupPrincipalByName("nobody"));
         assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
-                .hasMessageContaining(credentials + " is owned by nobody");
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining(credentials + " is owned by nobody");
     }
 
     @Test
