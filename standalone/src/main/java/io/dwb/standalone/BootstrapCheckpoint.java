@@ -65,7 +65,7 @@ final class BootstrapCheckpoint {
         }
         String size = size(file);
         boolean versionInLog = metadataLogHoldsVersion(logDir.resolve(METADATA_LOG));
-        List<String> logs = logs(logDir).stream().filter(name -> !name.equals(METADATA_LOG)).toList();
+        List<String> logs = BrokerStorage.logs(logDir).stream().filter(name -> !name.equals(METADATA_LOG)).toList();
         if (!versionInLog && !logs.isEmpty()) {
             throw new ConfigurationError(file + " cannot be read (" + size + ": " + problem + ") and the metadata "
                     + "log holds no metadata.version, while " + logDir + " holds logs (" + String.join(", ", logs)
@@ -188,17 +188,6 @@ final class BootstrapCheckpoint {
             records.closeHandlers(); // not close(): it flushes and trims, writes this read-only look must not make
         } catch (IOException e) {
             log.debug("closing {}", records.file(), e);
-        }
-    }
-
-    /** The directories in {@code logDir} (each a partition's log), sorted. */
-    private static List<String> logs(Path logDir) {
-        try (Stream<Path> entries = Files.list(logDir)) {
-            return entries.filter(entry -> Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
-                    .map(entry -> entry.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the embedded broker's log directory " + logDir + ": "
-                    + e.getMessage(), e);
         }
     }
 

@@ -54,7 +54,7 @@ enum BrokerStorage {
     }
 
     /** The directories in {@code logDir} (each a partition's log), sorted; none when it does not exist. */
-    private static List<String> logs(Path logDir) {
+    static List<String> logs(Path logDir) {
         if (!Files.isDirectory(logDir)) {
             return List.of();
         }

@@ -109,7 +109,8 @@ class BootstrapCheckpointTest {
         Files.write(bootstrap, new byte[0]);
         Map<String, String> before = DataDirLockTest.tree(logDir);
 
-        String ran = DataDirLockTest.run("--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0");
+        String ran = Commands.standalone("--data-dir", dataDir.toString(), "--wazuh-queue", "-",
+                "--kafka-port", "0");
 
         assertThat(ran).startsWith(Launcher.EXIT_USAGE + ": ")
                 .contains("error: " + bootstrap + " cannot be read (empty: No FeatureLevelRecord for metadata.version")

@@ -1,5 +1,9 @@
 package io.dwb.standalone;
 
+import io.dwb.runtime.Launcher;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** External commands (docker compose, docker) run by the deployment tests, with their output kept for failures. */
 final class Commands {
@@ -46,6 +51,26 @@ final class Commands {
             run(command, env, Duration.ofMinutes(2));
         } catch (Exception | AssertionError e) {
             System.err.println("cleanup: " + e.getMessage());
+        }
+    }
+
+    /**
+     * "exit code: standard error" of the standalone's command (its {@code EmbeddedKafka}, a real broker, in this JVM).
+     * Its engine probe passes, and the engine it names is nowhere: a start that went on fails at the engine, never
+     * reaching one.
+     */
+    static String standalone(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            StandaloneCommand command = new StandaloneCommand(UnaryOperator.identity(), handler -> { },
+                    settings -> { }, EmbeddedKafka::start);
+            int code = Launcher.execute("standalone", command, args,
+                    Map.of("DWB_DOCKER_HOST", "unix:///nonexistent/docker.sock", "DWB_ATTEMPTS", "1"));
+            return code + ": " + err.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setErr(saved);
         }
     }
 }

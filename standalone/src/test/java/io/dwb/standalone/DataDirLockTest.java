@@ -7,11 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.Launcher;
 import io.dwb.schemas.testing.JavaProcess;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -29,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.SaslConfigs;
@@ -111,7 +107,8 @@ class DataDirLockTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
             Map<String, String> before = tree(dataDir);
 
-            String ran = run("--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0");
+            String ran = Commands.standalone("--data-dir", dataDir.toString(), "--wazuh-queue", "-",
+                    "--kafka-port", "0");
 
             assertThat(ran).startsWith(Launcher.EXIT_FAILURE + ": ").contains("error: " + inUse(dataDir));
             assertThat(tree(dataDir)).as("nothing written").isEqualTo(before)
@@ -145,7 +142,8 @@ class DataDirLockTest {
         Files.setAttribute(dataDir, "unix:uid", 4321);
         Map<String, String> before = tree(dataDir);
 
-        String ran = run("--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0");
+        String ran = Commands.standalone("--data-dir", dataDir.toString(), "--wazuh-queue", "-",
+                "--kafka-port", "0");
 
         String user = System.getProperty("user.name");
         assertThat(ran).startsWith(Launcher.EXIT_USAGE + ": ").contains("error: the data directory " + dataDir
@@ -192,24 +190,6 @@ class DataDirLockTest {
         }
     }
 
-    /**
-     * "exit code: standard error" of the standalone's command on its real broker. Its engine probe passes, and the
-     * engine it names is nowhere: a start that went on fails at the engine, never reaching one.
-     */
-    static String run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            StandaloneCommand command = new StandaloneCommand(UnaryOperator.identity(), handler -> { },
-                    settings -> { }, EmbeddedKafka::start);
-            int code = Launcher.execute("standalone", command, args,
-                    Map.of("DWB_DOCKER_HOST", "unix:///nonexistent/docker.sock", "DWB_ATTEMPTS", "1"));
-            return code + ": " + err.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setErr(saved);
-        }
-    }
 
     /** Every path under {@code dir}: its owner and mode, and a file's time and digest. */
     static Map<String, String> tree(Path dir) throws Exception {

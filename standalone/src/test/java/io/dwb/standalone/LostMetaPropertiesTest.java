@@ -3,10 +3,7 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.runtime.Launcher;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -56,7 +52,8 @@ class LostMetaPropertiesTest {
         Map<String, String> before = tree(dataDir);
         assertThat(before).containsKeys("kafka/__cluster_metadata-0", "kafka/" + TOPIC + "-0");
 
-        String ran = run("--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0");
+        String ran = Commands.standalone("--data-dir", dataDir.toString(), "--wazuh-queue", "-",
+                "--kafka-port", "0");
 
         assertThat(ran).startsWith(Launcher.EXIT_USAGE + ": ").contains("error: " + logDir)
                 .contains("no meta.properties").contains("__cluster_metadata-0")
@@ -88,24 +85,6 @@ class LostMetaPropertiesTest {
         assertThat(dataDir.resolve("kafka.lost/" + TOPIC + "-0")).isDirectory();
     }
 
-    /**
-     * "exit code: standard error" of the standalone's command on its real broker. Its engine probe passes, and the
-     * engine it names is nowhere: a start that went on (the fault, before) fails at the engine, never reaching one.
-     */
-    private static String run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            StandaloneCommand command = new StandaloneCommand(UnaryOperator.identity(), handler -> { },
-                    settings -> { }, EmbeddedKafka::start);
-            int code = Launcher.execute("standalone", command, args,
-                    Map.of("DWB_DOCKER_HOST", "unix:///nonexistent/docker.sock", "DWB_ATTEMPTS", "1"));
-            return code + ": " + err.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setErr(saved);
-        }
-    }
 
     /** Every file and directory under {@code root}: its mode, and a file's size, time and digest. */
     private static Map<String, String> tree(Path root) throws IOException {
