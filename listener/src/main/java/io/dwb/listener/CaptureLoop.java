@@ -67,7 +67,8 @@ public final class CaptureLoop {
     private final EventQueue queue;
     /**
      * Longer events become stand-ins: Kafka would refuse them. The producer's bound at first (a bad
-     * {@code max.request.size} is refused at once), lowered to the events topic's once its settings are read.
+     * {@code max.request.size} is refused at once), lowered to the events topic's once its settings are read, and
+     * follows them when they are read again after a refusal ({@link EventsTopicLimits}).
      */
     private int maxEventBytes;
     /** One for the whole run: its log lines are rate-limited across subscriptions. */
@@ -214,16 +215,22 @@ public final class CaptureLoop {
                     }
                     throw e;
                 }
-                int byTopic = TransactionalPublisher.maxEventBytes(kafka, eventsTopic.maxMessageBytes());
+                // The publishing thread's own report of stand-ins: those made when max.message.bytes was lowered.
+                TopicRecords records = new TopicRecords(host, settings.eventsTopic(), settings.checkpointsTopic(),
+                        eventsTopic.timestamps(), new StandInReport(metrics::standIn, nanoClock,
+                        StandInReport.LOG_INTERVAL), nanoClock);
+                EventsTopicLimits topicLimits = new EventsTopicLimits(eventsTopic,
+                        () -> kafkaWaits.during(() -> readEventsTopicAgain(kafkaWithTimeouts)), records,
+                        topicMax -> TransactionalPublisher.maxEventBytes(kafka, topicMax));
+                int byTopic = topicLimits.maxEventBytes();
                 if (byTopic < maxEventBytes) {
                     log.info("topic {} takes records up to {} bytes (max.message.bytes): longer events are "
                             + "published as stand-ins", settings.eventsTopic(), eventsTopic.maxMessageBytes());
-                    maxEventBytes = byTopic;
                 }
+                maxEventBytes = byTopic;
                 // No lock: the transactional id is one. A second listener of this engine fences this one, which
                 // exits.
-                return capture(engine, host, producers, store, new TopicRecords(host, settings.eventsTopic(),
-                        settings.checkpointsTopic(), eventsTopic.timestamps()));
+                return capture(engine, host, producers, store, records, topicLimits);
             }
         }
     }
@@ -259,6 +266,17 @@ public final class CaptureLoop {
         }
     }
 
+    /**
+     * The events topic's settings read again, after the broker refused a record for them ({@link EventsTopicLimits}):
+     * an admin client of its own, as at start, each wait bounded by {@code --kafka-timeout}; throws on any failure.
+     */
+    private EventsTopic readEventsTopicAgain(Properties kafkaWithTimeouts) {
+        try (Admin admin = TopicProvisioner.admin(kafkaWithTimeouts, settings.kafkaTimeout())) {
+            return EventsTopic.readAgain(admin, settings.eventsTopic(), settings.kafkaTimeout(),
+                    System::currentTimeMillis);
+        }
+    }
+
     /** Ping and identify the engine, with the configured attempts; null when stopped while waiting. */
     private HostIdentity firstConnection(EngineConnection engine) {
         Backoff backoff = engineBackoff();
@@ -291,7 +309,7 @@ public final class CaptureLoop {
     }
 
     private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
-                        CheckpointStore store, TopicRecords records) {
+                        CheckpointStore store, TopicRecords records, EventsTopicLimits topicLimits) {
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         while (!stopping()) {
@@ -345,7 +363,16 @@ public final class CaptureLoop {
                     if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
                         throw new Fenced(e); // refused again soon after: another listener takes the id back
                     }
-                    gapCause.kafkaFailed(e.getMessage());
+                    String why = e.getMessage();
+                    boolean topicChanged = false;
+                    if (e instanceof TransactionalPublisher.TopicRefused refused && !stopping()) {
+                        // Before the next attempt: the records it sends again follow the settings as they are now.
+                        EventsTopicLimits.Reread reread = topicLimits.refused(refused);
+                        why = reread.message();
+                        topicChanged = reread.changed();
+                        maxEventBytes = topicLimits.maxEventBytes(); // the next subscription's and state's bound
+                    }
+                    gapCause.kafkaFailed(why);
                     if (stopping() && subscriptions == 0) {
                         return stoppedBeforeKafka();
                     }
@@ -363,10 +390,10 @@ public final class CaptureLoop {
                     }
                     Duration wait = kafkaRetries.failed();
                     boolean ownWords = e instanceof TransactionalPublisher.TransactionTimedOut
-                            || e instanceof TransactionalPublisher.InvalidState;
+                            || e instanceof TransactionalPublisher.InvalidState || topicChanged;
                     boolean newFailure;
                     if (ownWords) {
-                        log.warn("{}", e.getMessage());
+                        log.warn("{}", why);
                         outage.failedInOwnWords();
                         newFailure = true;
                     } else {
@@ -375,7 +402,7 @@ public final class CaptureLoop {
                         // the next producer's refusal exited 2, which systemd does not restart, for the whole fleet.
                         newFailure = outage.unavailable(idRefused ? e.getMessage() + ": check the ACLs of this "
                                 + "listener's principal: Write and Describe on transactional id "
-                                + host.transactionalId() + " (docs/security.md)" : e.getMessage(), wait);
+                                + host.transactionalId() + " (docs/security.md)" : why, wait);
                     }
                     if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
                         log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",

@@ -2,7 +2,11 @@ package io.dwb.listener;
 
 import io.dwb.runtime.UntilTopicKnown;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,21 +22,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the events topic takes, read at start: a record the broker refuses fails its whole transaction, again at
- * every retry, so what it would refuse is never sent. Its record timestamps ({@link RecordTimestamps}), and its
- * largest record ({@code max.message.bytes}, the broker's {@code message.max.bytes} unless the topic sets its own):
- * an event that would make a longer record becomes a stand-in.
+ * What the events topic takes, read at start (and again after the broker refused a record for it: {@link
+ * EventsTopicLimits}): a record the broker refuses fails its whole transaction, again at every retry, so what it
+ * would refuse is never sent. Its record timestamps ({@link RecordTimestamps}), and its largest record
+ * ({@code max.message.bytes}, the broker's {@code message.max.bytes} unless the topic sets its own): an event that
+ * would make a longer record becomes a stand-in.
  *
  * @param maxMessageBytes the largest record batch the topic takes
+ * @param settings        the {@link #SETTINGS} as read, by name (none when they could not be read: Kafka's defaults)
  */
-record EventsTopic(RecordTimestamps timestamps, int maxMessageBytes) {
+record EventsTopic(RecordTimestamps timestamps, int maxMessageBytes, Map<String, String> settings) {
     private static final Logger log = LoggerFactory.getLogger(EventsTopic.class);
     /** Kafka's default {@code message.max.bytes}, used when the topic's settings cannot be read. */
     static final int KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    /** The topic's settings the listener's records follow: what a change of is said, old and new. */
+    static final List<String> SETTINGS = List.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
+            TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
+            TopicConfig.RETENTION_MS_CONFIG, TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+
+    EventsTopic {
+        settings = Map.copyOf(settings);
+    }
 
     /** A topic with Kafka's defaults and the timestamps given. */
     static EventsTopic withDefaults(RecordTimestamps timestamps) {
-        return new EventsTopic(timestamps, KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+        return new EventsTopic(timestamps, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, Map.of());
     }
 
     /**
@@ -44,12 +58,8 @@ record EventsTopic(RecordTimestamps timestamps, int maxMessageBytes) {
         if (known.isPresent()) {
             return of(known.get(), wallClockMillis);
         }
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
-            // Asked again while the broker does not know the topic it has just created.
-            Config config = UntilTopicKnown.ask("topic " + topic, () -> admin.describeConfigs(List.of(resource))
-                    .values().get(resource).get(timeout.toMillis(), TimeUnit.MILLISECONDS), timeout, System::nanoTime);
-            return of(config, wallClockMillis);
+            return of(describe(admin, topic, timeout), wallClockMillis);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof AuthorizationException)) {
                 throw new TransactionalPublisher.KafkaUnavailable("cannot read the settings of topic " + topic + ": "
@@ -71,7 +81,35 @@ record EventsTopic(RecordTimestamps timestamps, int maxMessageBytes) {
         }
     }
 
-    private static EventsTopic of(Config config, LongSupplier wallClockMillis) {
+    /**
+     * The topic's settings asked for again, within {@code timeout}: any failure, a refused DescribeConfigs too, is
+     * thrown ({@link TransactionalPublisher.KafkaUnavailable}), so that the caller keeps what it read before rather
+     * than take Kafka's defaults for the topic's.
+     */
+    static EventsTopic readAgain(Admin admin, String topic, Duration timeout, LongSupplier wallClockMillis) {
+        try {
+            return of(describe(admin, topic, timeout), wallClockMillis);
+        } catch (ExecutionException e) {
+            throw new TransactionalPublisher.KafkaUnavailable(e.getCause().getClass().getSimpleName() + ": "
+                    + e.getCause().getMessage(), e);
+        } catch (TimeoutException e) {
+            throw new TransactionalPublisher.KafkaUnavailable("no answer within " + timeout.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransactionalPublisher.KafkaUnavailable("interrupted", e);
+        }
+    }
+
+    private static Config describe(Admin admin, String topic, Duration timeout)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        // Asked again while the broker does not know the topic it has just created.
+        return UntilTopicKnown.ask("topic " + topic, () -> admin.describeConfigs(List.of(resource))
+                .values().get(resource).get(timeout.toMillis(), TimeUnit.MILLISECONDS), timeout, System::nanoTime);
+    }
+
+    /** The topic of these settings ({@code config} as DescribeConfigs gives it). */
+    static EventsTopic of(Config config, LongSupplier wallClockMillis) {
         ConfigEntry max = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
         int maxMessageBytes = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
         if (max != null && max.value() != null) {
@@ -82,6 +120,33 @@ record EventsTopic(RecordTimestamps timestamps, int maxMessageBytes) {
                         max.value(), KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
             }
         }
-        return new EventsTopic(RecordTimestamps.of(config, wallClockMillis), maxMessageBytes);
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String name : SETTINGS) {
+            ConfigEntry entry = config.get(name);
+            if (entry != null && entry.value() != null) {
+                settings.put(name, entry.value());
+            }
+        }
+        return new EventsTopic(RecordTimestamps.of(config, wallClockMillis), maxMessageBytes, settings);
+    }
+
+    /**
+     * The {@link #SETTINGS} that differ from {@code before}'s, each as {@code name old → new} ({@code (not read)}
+     * for one Kafka's defaults were assumed for); none when they are the same.
+     */
+    List<String> changesFrom(EventsTopic before) {
+        List<String> changes = new ArrayList<>();
+        for (String name : SETTINGS) {
+            String was = before.settings().get(name);
+            String now = settings.get(name);
+            if (!Objects.equals(was, now)) {
+                changes.add(name + " " + shown(was) + " → " + shown(now));
+            }
+        }
+        return changes;
+    }
+
+    private static String shown(String value) {
+        return value == null ? "(not read)" : value;
     }
 }

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Says what became of engine events the listener could not publish as the engine sent them: each is counted (the
  * caller's counter, a metric) and logged as a WARN line, at most one per reason per interval, so that a container
- * whose every event is refused cannot flood the log; the next line says how many were not logged. Used by the
- * reading thread only.
+ * whose every event is refused cannot flood the log; the next line says how many were not logged. Each is used by
+ * one thread: the reading thread's, and the publishing thread's own ({@link EventBound}: events read before the
+ * topic's largest record was lowered).
  */
 public final class StandInReport {
     private static final Logger log = LoggerFactory.getLogger(StandInReport.class);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -303,10 +304,17 @@ final class TransactionPump {
         while (true) {
             List<Uncommitted.Held> held = uncommitted.held();
             int n = partEnd(held, budget.records());
-            for (Uncommitted.Held h : held.subList(0, n)) {
-                // Stamped again by this send's clock: a broker that refused the old stamps (this host's clock was
-                // off, since fixed) would refuse them again at every retry, capture stuck until a restart.
-                publisher.send(records.restamped(h.record(), h.timeNano()));
+            for (int i = 0; i < n; i++) {
+                Uncommitted.Held h = held.get(i);
+                // Stamped again by this send's clock and the topic's settings as last read: a broker that refused
+                // the old stamps (this host's clock was off, since fixed; the topic's before.max.ms lowered) would
+                // refuse them again at every retry, capture stuck until a restart. So would an event longer than a
+                // lowered max.message.bytes: it goes as its stand-in, kept as such for any retry after this one.
+                ProducerRecord<byte[], byte[]> again = records.again(h.record(), h.timeNano(), h.event());
+                if (again.value() != h.record().value()) {
+                    uncommitted.standIn(i, again.value());
+                }
+                publisher.send(again);
             }
             if (n == held.size()) {
                 return;

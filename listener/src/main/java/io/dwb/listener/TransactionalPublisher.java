@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTxnTimeoutException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.protocol.Errors;
@@ -320,10 +321,20 @@ public final class TransactionalPublisher implements AutoCloseable {
     private RuntimeException failure(KafkaException e) {
         Throwable refusedTime = cause(e, InvalidTimestampException.class);
         if (refusedTime != null) {
-            // RecordTimestamps keeps event times within the topic's bounds: only this host's own clock is left.
-            return new KafkaUnavailable("the broker refused a record timestamp (" + refusedTime.getMessage()
-                    + "): this host's clock is further from the broker's than the events topic's "
-                    + "message.timestamp.before.max.ms / after.max.ms allow; fix the clock (NTP)", e);
+            // RecordTimestamps keeps event times within the topic's bounds as read: either they changed since (the
+            // caller reads them again and says so: EventsTopicLimits), or this host's own clock is off.
+            return new TopicRefused(TopicRefused.Bound.TIMESTAMP, refusedTime.getMessage(), "the broker refused a "
+                    + "record timestamp (" + refusedTime.getMessage() + "): this host's clock is further from the "
+                    + "broker's than the events topic's message.timestamp.before.max.ms / after.max.ms allow; fix "
+                    + "the clock (NTP)", e);
+        }
+        Throwable tooLarge = cause(e, RecordTooLargeException.class);
+        if (tooLarge != null) {
+            // Events, state parts and gaps are kept under the topic's max.message.bytes as read: it was lowered since
+            // (the caller reads it again: EventsTopicLimits), or the broker's message.max.bytes, which it follows.
+            return new TopicRefused(TopicRefused.Bound.SIZE, tooLarge.getMessage(), "Kafka transaction failed: the "
+                    + "broker refused a record as larger than the events topic takes (" + tooLarge.getMessage()
+                    + ")", e);
         }
         if (cause(e, TransactionalIdAuthorizationException.class) != null) {
             return new TransactionalIdRefused("Kafka refused the transaction: this listener's principal may not use "
@@ -417,6 +428,50 @@ public final class TransactionalPublisher implements AutoCloseable {
         /** The transaction's progress when it failed for taking too long; null for any other failure. */
         public Progress outOfTime() {
             return outOfTime;
+        }
+    }
+
+    /**
+     * The broker refused a record for a setting of the events topic, which the listener's records follow as it read
+     * them: its timestamp ({@code message.timestamp.type}, {@code .before.max.ms}, {@code .after.max.ms}) or its size
+     * ({@code max.message.bytes}). The caller reads the settings again ({@link EventsTopicLimits}): changed since,
+     * the next transaction's records follow the new ones; unchanged, the message says what else is left (for a
+     * timestamp, this host's clock).
+     */
+    public static final class TopicRefused extends KafkaUnavailable {
+        /** What the broker refused the record for. */
+        enum Bound {
+            TIMESTAMP("a record timestamp"),
+            SIZE("a record as larger than the events topic takes");
+
+            private final String refused;
+
+            Bound(String refused) {
+                this.refused = refused;
+            }
+
+            /** What the broker refused, in words: "the broker refused …". */
+            String refused() {
+                return refused;
+            }
+        }
+
+        private final Bound bound;
+        private final String brokerWords;
+
+        TopicRefused(Bound bound, String brokerWords, String message, Throwable cause) {
+            super(message, cause);
+            this.bound = bound;
+            this.brokerWords = brokerWords;
+        }
+
+        Bound bound() {
+            return bound;
+        }
+
+        /** The broker's own words for the refusal. */
+        String brokerWords() {
+            return brokerWords;
         }
     }
 

@@ -23,7 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class Uncommitted {
     /**
      * One record to publish again: its own time ({@code timeNano}, null for an event without one), from which a new
-     * send stamps it again ({@link TopicRecords#restamped}); for an event, its checkpoint (when it has a time), the
+     * send stamps it again ({@link TopicRecords#again}); for an event, its checkpoint (when it has a time), the
      * id a checkpoint's recent events keep of it ({@link RecentlyPublished#idOf}; null when none), its bytes and
      * when it was read ({@link CapturedEvent#readNanos}).
      */
@@ -118,6 +118,17 @@ final class Uncommitted {
         if (checkpoint != null) {
             pending = checkpoint;
         }
+    }
+
+    /**
+     * The {@code index}th record held is an event now sent as its stand-in, {@code value} ({@link EventBound}): so it
+     * is held, its bytes still counted as read (as the queue holds them) until committed.
+     */
+    void standIn(int index, byte[] value) {
+        Held h = held.get(index);
+        ProducerRecord<byte[], byte[]> r = h.record();
+        held.set(index, new Held(new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), value,
+                r.headers()), h.timeNano(), h.event(), h.checkpoint(), h.recentId(), h.bytes(), h.readNanos()));
     }
 
     /** The records held, in order (a view: read it before anything is held or taken off). */

@@ -51,6 +51,51 @@ class EngineClockSkewTest {
                 Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis())));
     }
 
+    /**
+     * The topic made as the listener makes it (Kafka's unbounded {@code message.timestamp.before.max.ms}, read so at
+     * its start); an operator lowers the bound to an hour while it runs, and the engine then replays events two hours
+     * old. Stamped with their own times by the settings of the start, they are refused; the listener reads the
+     * settings again before its next attempt, and each event is committed once, stamped with its publish time; the
+     * WARN names the setting's change, not this host's clock. Before, every retry was refused the same way, "fix the
+     * clock (NTP)", until a restart.
+     */
+    @Test
+    void eventsOlderThanABeforeMaxMsLoweredWhileTheListenerRunsAreTimestampedWithTheirPublishTime(
+            SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("lowered");
+        try (SkewedClockEngine engine = new SkewedClockEngine(prefix, VOLUMES, Duration.ofHours(-2).toNanos(), true);
+             JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> process.output().contains(
+                    "subscribed to GET /events"));
+            try (Admin admin = broker.admin()) {
+                ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, listener.topic);
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                        new ConfigEntry("message.timestamp.before.max.ms", "3600000"), AlterConfigOp.OpType.SET))))
+                        .all().get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> "3600000".equals(admin.describeConfigs(
+                        List.of(topic)).all().get().get(topic).get("message.timestamp.before.max.ms").value()));
+            }
+            long before = System.currentTimeMillis();
+            engine.release(); // replayed now: two hours old
+
+            List<TopicView.Published> events = awaitEventsOnce(broker, listener, prefix, process);
+
+            long after = System.currentTimeMillis();
+            assertThat(events).extracting(TopicView.Published::timestamp)
+                    .as("publish times, within the new hour").allMatch(t -> t >= before && t <= after);
+            assertThat(events).extracting(e -> e.value().path("timeNano").asLong())
+                    .as("the event keeps its own time").containsExactlyElementsOf(engine.timeNanos());
+            // The arrow between old and new is left out: a JVM without a UTF-8 locale prints it as '?'.
+            assertThat(process.output()).contains("the broker refused a record timestamp")
+                    .contains("the events topic's settings changed since the listener read them: "
+                            + "message.timestamp.before.max.ms 9223372036854775807 ")
+                    .contains(" 3600000; the next transaction's records follow the new ones")
+                    .doesNotContain("fix the clock");
+            assertThat(process.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
     @Test
     void eventsADayBehindOnAnUnboundedTopicKeepTheirEventTime(SharedKafka.Broker broker) throws Exception {
         ListenerProcess listener = new ListenerProcess(broker);

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * An engine-API event source on 127.0.0.1 (JDK HTTP server, chunked like the engine) with a clock of its own: its
  * {@code /info} SystemTime and its events' {@code time}/{@code timeNano} are the real time plus {@code skew}. Its
  * events are volume create/destroy pairs prepared at construction; {@code /events?since=} streams those at or after
- * {@code since}, then stays open, as the engine's stream does.
+ * {@code since}, then stays open, as the engine's stream does; a held engine streams them only once {@link
+ * #release}d (the subscription open and empty until then).
  */
 final class SkewedClockEngine implements AutoCloseable {
     private final HttpServer server;
@@ -29,9 +30,17 @@ final class SkewedClockEngine implements AutoCloseable {
     /** Fixed one second after the first event: a first start (since = now - 2 s) replays them all. */
     private final long clockNanos;
     private final CountDownLatch closing = new CountDownLatch(1);
+    /** Counted down: the events are streamed. */
+    private final CountDownLatch released;
 
     /** {@code volumes} volumes named {@code prefix-i}, created and destroyed, 1 ms apart, at real time + skew. */
     SkewedClockEngine(String prefix, int volumes, long skewNanos) throws IOException {
+        this(prefix, volumes, skewNanos, false);
+    }
+
+    /** @param held its events are streamed once {@link #release}d, not at once */
+    SkewedClockEngine(String prefix, int volumes, long skewNanos, boolean held) throws IOException {
+        released = new CountDownLatch(held ? 1 : 0);
         long start = ContractJson.epochNanos(java.time.Instant.now()) + skewNanos;
         for (int i = 0; i < volumes; i++) {
             for (String action : List.of("create", "destroy")) {
@@ -52,6 +61,11 @@ final class SkewedClockEngine implements AutoCloseable {
 
     String dockerHost() {
         return "tcp://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** A held engine streams its events, to subscriptions open and to come. */
+    void release() {
+        released.countDown();
     }
 
     /** The events' timeNano, in order. */
@@ -100,6 +114,12 @@ final class SkewedClockEngine implements AutoCloseable {
         exchange.sendResponseHeaders(200, 0); // chunked
         try (OutputStream out = exchange.getResponseBody()) {
             out.flush();
+            while (!released.await(1, TimeUnit.SECONDS)) {
+                if (closing.getCount() == 0) {
+                    return;
+                }
+                out.flush(); // open and empty; a gone subscriber shows as an IOException here
+            }
             for (int i = 0; i < events.size(); i++) {
                 if (timeNanos.get(i) >= since) {
                     out.write(events.get(i));

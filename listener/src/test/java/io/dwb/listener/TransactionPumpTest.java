@@ -25,15 +25,23 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -527,6 +535,166 @@ class TransactionPumpTest {
         assertThat(rebuilt.history()).filteredOn(r -> r.topic().equals("events")).extracting(ProducerRecord::timestamp)
                 .as("the events, two hours ahead of the fixed clock, stamped with their publish time")
                 .containsExactly(wallMillis.get(), wallMillis.get());
+    }
+
+    /**
+     * The events topic made with Kafka's unbounded {@code message.timestamp.before.max.ms}, read so at start; an
+     * operator then lowers it to an hour while the listener runs, and the engine replays events two hours old. Stamped
+     * with their own times by the settings read at start, they are refused; the settings, read again before the next
+     * attempt, say an hour, and the retry stamps them with the publish time, which the broker takes; the refusal is
+     * said as the setting's change, not as this host's clock. Before, every retry sent the same stamps, refused the
+     * same way ("fix the clock (NTP)", the clock being fine), until a restart.
+     */
+    @Test
+    void anEventOlderThanABeforeMaxMsLoweredSinceTheStartIsRetriedWithAStampWithinTheNewBound() {
+        AtomicLong wallMillis = new AtomicLong(T0 / 1_000_000L + Duration.ofHours(2).toMillis());
+        Map<String, String> topic = new HashMap<>(KAFKA_TOPIC_DEFAULTS);
+        TopicRecords records = new TopicRecords(HOST, "events", "checkpoints");
+        EventsTopicLimits limits = new EventsTopicLimits(settingsOf(topic, wallMillis), () -> settingsOf(topic,
+                wallMillis), records, max -> TransactionalPublisher.maxEventBytes(new Properties(), max));
+        topic.put("message.timestamp.before.max.ms", "3600000"); // kafka-configs.sh --alter, while it runs
+        TopicBroker broker = new TopicBroker(topic, wallMillis);
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
+        queue.round(event(0), event(1), event(2)); // replayed: two hours old
+
+        Throwable refusal = catchThrowable(() -> pump(publisherOver(broker), uncommitted, records)
+                .run(stream, check, CAUSE));
+
+        assertThat(refusal).isInstanceOf(TransactionalPublisher.TopicRefused.class);
+        EventsTopicLimits.Reread reread = limits.refused((TransactionalPublisher.TopicRefused) refusal);
+        assertThat(reread.changed()).isTrue();
+        assertThat(reread.message()).contains("the broker refused a record timestamp")
+                .contains("message.timestamp.before.max.ms 9223372036854775807 → 3600000")
+                .doesNotContain("clock");
+        TopicBroker rebuilt = new TopicBroker(topic, wallMillis);
+        assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
+        stream.endAfter(queue);
+
+        pump(publisherOver(rebuilt), uncommitted, records).run(stream, check, CAUSE);
+
+        assertThat(kinds(rebuilt.history())).containsExactly("event 1", "event 2", "checkpoint 2");
+        assertThat(rebuilt.history()).filteredOn(r -> r.topic().equals("events")).extracting(ProducerRecord::timestamp)
+                .as("within the new hour: the publish time").containsExactly(wallMillis.get(), wallMillis.get());
+    }
+
+    /**
+     * The events topic's {@code max.message.bytes} lowered from Kafka's default to 100,000 while the listener runs: an
+     * event of 300 KB it read by the bound of the start (held, and another still queued) is refused with the
+     * transaction. Read again, the settings bound events to 100,000 less the record's room: the retry sends each as
+     * its stand-in (its identity, name and image, truncated, with its event id), which the broker takes. Before,
+     * every retry sent the same record, refused the same way, until a restart.
+     */
+    @Test
+    void anEventLongerThanAMaxMessageBytesLoweredSinceTheStartIsRetriedAsItsStandIn() {
+        AtomicLong wallMillis = new AtomicLong(T0 / 1_000_000L);
+        Map<String, String> topic = new HashMap<>(KAFKA_TOPIC_DEFAULTS);
+        TopicRecords records = new TopicRecords(HOST, "events", "checkpoints");
+        EventsTopicLimits limits = new EventsTopicLimits(settingsOf(topic, wallMillis), () -> settingsOf(topic,
+                wallMillis), records, max -> TransactionalPublisher.maxEventBytes(new Properties(), max));
+        int readBound = limits.maxEventBytes();
+        CapturedEvent big1 = largeEvent(1, 300_000, readBound);
+        CapturedEvent big2 = largeEvent(2, 300_000, readBound);
+        assertThat(big1.json()).as("read whole, by the bound of the start").hasSizeGreaterThan(300_000);
+        topic.put("max.message.bytes", "100000"); // kafka-configs.sh --alter, while it runs
+        TopicBroker broker = new TopicBroker(topic, wallMillis);
+        Uncommitted uncommitted = new Uncommitted(checkpoint(0));
+        ContinuityCheck check = check(uncommitted);
+        queue.round(event(0), big1);
+
+        Throwable refusal = catchThrowable(() -> pump(publisherOver(broker), uncommitted, records)
+                .run(stream, check, CAUSE));
+
+        assertThat(refusal).isInstanceOf(TransactionalPublisher.TopicRefused.class);
+        EventsTopicLimits.Reread reread = limits.refused((TransactionalPublisher.TopicRefused) refusal);
+        assertThat(reread.message()).contains("max.message.bytes 1048588 → 100000");
+        assertThat(limits.maxEventBytes()).isEqualTo(100_000 - 16 * 1024);
+        TopicBroker rebuilt = new TopicBroker(topic, wallMillis);
+        assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
+        queue.round(big2); // read by the subscription that went on meanwhile, by the bound of the start
+        stream.endAfter(queue);
+
+        pump(publisherOver(rebuilt), uncommitted, records).run(stream, check, CAUSE);
+
+        List<ProducerRecord<byte[], byte[]>> events = rebuilt.history().stream()
+                .filter(r -> r.topic().equals("events")).toList();
+        assertThat(events).hasSize(2).allSatisfy(r -> {
+            assertThat(r.value()).hasSizeLessThan(100_000);
+            assertThat(ContractJson.MAPPER.readTree(r.value()).path("truncated").asBoolean()).isTrue();
+            assertThat(ContractJson.MAPPER.readTree(r.value()).path("Actor").path("Attributes").path("name")
+                    .asText()).isEqualTo("web");
+        });
+        assertThat(events).extracting(r -> HeaderNames.read(r.headers(), HeaderNames.EVENT_ID))
+                .as("each keeps its event id").containsExactly(big1.id(), big2.id());
+    }
+
+    /** Kafka 4's settings of a topic made without any: what DescribeConfigs gives. */
+    private static final Map<String, String> KAFKA_TOPIC_DEFAULTS = Map.of(
+            "message.timestamp.type", "CreateTime",
+            "message.timestamp.before.max.ms", String.valueOf(Long.MAX_VALUE),
+            "message.timestamp.after.max.ms", "3600000",
+            "retention.ms", "604800000",
+            "max.message.bytes", "1048588");
+
+    /** The topic's settings as DescribeConfigs would give them now. */
+    private static EventsTopic settingsOf(Map<String, String> topic, AtomicLong wallMillis) {
+        return EventsTopic.of(new Config(topic.entrySet().stream().map(e -> new ConfigEntry(e.getKey(), e.getValue()))
+                .toList()), wallMillis::get);
+    }
+
+    /**
+     * Event {@code n} (engine time T0 + n s) of a container with a label of {@code labelBytes}, read by a splitter of
+     * bound {@code maxEventBytes}.
+     */
+    private static CapturedEvent largeEvent(int n, int labelBytes, int maxEventBytes) {
+        long timeNano = T0 + n * 1_000_000_000L;
+        byte[] json = ("{\"status\":\"start\",\"id\":\"c" + n + "\",\"Type\":\"container\",\"Action\":\"start\","
+                + "\"Actor\":{\"ID\":\"c" + n + "\",\"Attributes\":{\"big\":\"" + "x".repeat(labelBytes)
+                + "\",\"image\":\"nginx\",\"name\":\"web\"}},\"scope\":\"local\",\"time\":"
+                + timeNano / 1_000_000_000L + ",\"timeNano\":" + timeNano + "}\n").getBytes(StandardCharsets.UTF_8);
+        List<CapturedEvent> read = new ArrayList<>();
+        new EventSplitter(HOST.id(), maxEventBytes).feed(json, json.length, read::add);
+        assertThat(read).hasSize(1);
+        return read.get(0);
+    }
+
+    /**
+     * A broker's refusals by the events topic's settings ({@code topic}, which a test changes as an operator would):
+     * a record stamped further behind its clock than {@code message.timestamp.before.max.ms}, or longer than {@code
+     * max.message.bytes}, fails its transaction at the commit, in the producer's words.
+     */
+    private static final class TopicBroker extends MockProducer<byte[], byte[]> {
+        private final Map<String, String> topic;
+        private final AtomicLong wallMillis;
+
+        TopicBroker(Map<String, String> topic, AtomicLong wallMillis) {
+            super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+            this.topic = topic;
+            this.wallMillis = wallMillis;
+        }
+
+        @Override
+        public synchronized void commitTransaction() {
+            long beforeMax = Long.parseLong(topic.get("message.timestamp.before.max.ms"));
+            int maxBytes = Integer.parseInt(topic.get("max.message.bytes"));
+            for (ProducerRecord<byte[], byte[]> r : uncommittedRecords()) {
+                if (!r.topic().equals("events")) {
+                    continue;
+                }
+                if (r.timestamp() != null && wallMillis.get() - r.timestamp() > beforeMax) {
+                    throw new KafkaException("Cannot execute transactional method because we are in an error state",
+                            new InvalidTimestampException("Timestamp " + r.timestamp() + " of message with offset 0 "
+                                    + "is out of range. The timestamp should be within [" + (wallMillis.get()
+                                    - beforeMax) + ", " + (wallMillis.get() + 3_600_000L) + "]"));
+                }
+                if (r.value().length > maxBytes) {
+                    throw new KafkaException("Cannot execute transactional method because we are in an error state",
+                            new RecordTooLargeException("The request included a message larger than the max "
+                                    + "message size the server will accept."));
+                }
+            }
+            super.commitTransaction();
+        }
     }
 
     /**

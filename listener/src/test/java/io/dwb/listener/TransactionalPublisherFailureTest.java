@@ -16,6 +16,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -132,10 +133,28 @@ class TransactionalPublisherFailureTest {
     void otherFailuresAreKafkaUnavailable() {
         RuntimeException e = commitFailure(new TimeoutException("no answer"), Duration.ofMinutes(5));
         assertThat(e).isExactlyInstanceOf(KafkaUnavailable.class).hasMessageContaining("no answer");
+    }
+
+    /**
+     * A record refused for the events topic's settings (its timestamp, its size) is told apart, so that the capture
+     * loop reads them again before the next attempt (EventsTopicLimits); a timestamp's refusal names the clock until
+     * then, the one thing left if the settings did not change.
+     */
+    @Test
+    void aRecordRefusedForTheTopicsSettingsIsToldApart() {
         RuntimeException refused = commitFailure(new KafkaException("error state",
                 new InvalidTimestampException("timestamp out of range")), Duration.ofSeconds(1));
-        assertThat(refused).isExactlyInstanceOf(KafkaUnavailable.class)
+        assertThat(refused).isInstanceOf(TransactionalPublisher.TopicRefused.class)
+                .isInstanceOf(KafkaUnavailable.class)
                 .hasMessageContaining("the broker refused a record timestamp (timestamp out of range)")
                 .hasMessageContaining("fix the clock");
+        assertThat(((TransactionalPublisher.TopicRefused) refused).bound())
+                .isEqualTo(TransactionalPublisher.TopicRefused.Bound.TIMESTAMP);
+        RuntimeException tooLarge = commitFailure(new KafkaException("error state",
+                new RecordTooLargeException("larger than the server will accept")), Duration.ofSeconds(1));
+        assertThat(tooLarge).isInstanceOf(TransactionalPublisher.TopicRefused.class)
+                .hasMessageContaining("larger than the events topic takes (larger than the server will accept)");
+        assertThat(((TransactionalPublisher.TopicRefused) tooLarge).bound())
+                .isEqualTo(TransactionalPublisher.TopicRefused.Bound.SIZE);
     }
 }
