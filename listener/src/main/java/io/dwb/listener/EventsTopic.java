@@ -140,7 +140,7 @@ record EventsTopic(RecordTimestamps timestamps, int maxMessageBytes, Map<String,
             String was = before.settings().get(name);
             String now = settings.get(name);
             if (!Objects.equals(was, now)) {
-                changes.add(name + " " + shown(was) + " → " + shown(now));
+                changes.add(name + " " + shown(was) + " -> " + shown(now));
             }
         }
         return changes;

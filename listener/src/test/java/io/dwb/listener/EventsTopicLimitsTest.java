@@ -84,8 +84,8 @@ class EventsTopicLimitsTest {
         assertThat(reread.changed()).isTrue();
         assertThat(reread.message()).startsWith("the broker refused a record timestamp (Timestamp 1 of message with "
                         + "offset 0 is out of range): the events topic's settings changed since the listener read "
-                        + "them: message.timestamp.before.max.ms 9223372036854775807 → 3600000, max.message.bytes "
-                        + "1048588 → 200000; ")
+                        + "them: message.timestamp.before.max.ms 9223372036854775807 -> 3600000, max.message.bytes "
+                        + "1048588 -> 200000; ")
                 .doesNotContain("clock");
         assertThat(stampOfAnEventTwoHoursOld()).as("the publish time").isEqualTo(wallMillis.get());
         assertThat(limits.maxEventBytes()).isEqualTo(200_000 - 16 * 1024);
@@ -116,11 +116,11 @@ class EventsTopicLimitsTest {
     void aChangeFromSettingsNotReadAtStartSaysSo() {
         EventsTopic defaults = EventsTopic.withDefaults(RecordTimestamps.eventTime());
         assertThat(read().changesFrom(defaults)).containsExactly(
-                "message.timestamp.type (not read) → CreateTime",
-                "message.timestamp.before.max.ms (not read) → 9223372036854775807",
-                "message.timestamp.after.max.ms (not read) → 3600000",
-                "retention.ms (not read) → 604800000",
-                "max.message.bytes (not read) → 1048588");
+                "message.timestamp.type (not read) -> CreateTime",
+                "message.timestamp.before.max.ms (not read) -> 9223372036854775807",
+                "message.timestamp.after.max.ms (not read) -> 3600000",
+                "retention.ms (not read) -> 604800000",
+                "max.message.bytes (not read) -> 1048588");
         assertThat(read().changesFrom(read())).isEmpty();
     }
 

@@ -71,7 +71,7 @@ final class OwnTopicSettings {
                         changes.computeIfAbsent(topic, t -> new ArrayList<>()).add(new AlterConfigOp(
                                 new ConfigEntry(setting.getKey(), setting.getValue()), AlterConfigOp.OpType.SET));
                         said.computeIfAbsent(topic, t -> new ArrayList<>()).add(setting.getKey() + " "
-                                + (old == null ? "unset" : old) + " → " + setting.getValue());
+                                + (old == null ? "unset" : old) + " -> " + setting.getValue());
                     }
                 }
             });

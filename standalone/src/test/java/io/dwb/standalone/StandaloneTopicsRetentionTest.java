@@ -43,9 +43,9 @@ class StandaloneTopicsRetentionTest {
                     .containsEntry(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(100L << 20))
                     .containsEntry(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(25L << 20));
             assertThat(infoLines(logged)).anySatisfy(line -> assertThat(line).contains(Topics.EVENTS)
-                    .contains("retention.bytes 1073741824 → 104857600")
-                    .contains("retention.ms 604800000 → 86400000")
-                    .contains("segment.bytes 67108864 → 26214400"));
+                    .contains("retention.bytes 1073741824 -> 104857600")
+                    .contains("retention.ms 604800000 -> 86400000")
+                    .contains("segment.bytes 67108864 -> 26214400"));
             logged.list.clear();
             start(Duration.ofDays(1), 100L << 20);
             assertThat(infoLines(logged)).as("nothing changed, nothing said").noneMatch(l -> l.contains("→"));
