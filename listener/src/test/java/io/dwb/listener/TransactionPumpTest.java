@@ -565,7 +565,7 @@ class TransactionPumpTest {
         EventsTopicLimits.Reread reread = limits.refused((TransactionalPublisher.TopicRefused) refusal);
         assertThat(reread.changed()).isTrue();
         assertThat(reread.message()).contains("the broker refused a record timestamp")
-                .contains("message.timestamp.before.max.ms 9223372036854775807 → 3600000")
+                .contains("message.timestamp.before.max.ms 9223372036854775807 -> 3600000")
                 .doesNotContain("clock");
         TopicBroker rebuilt = new TopicBroker(topic, wallMillis);
         assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
@@ -607,7 +607,7 @@ class TransactionPumpTest {
 
         assertThat(refusal).isInstanceOf(TransactionalPublisher.TopicRefused.class);
         EventsTopicLimits.Reread reread = limits.refused((TransactionalPublisher.TopicRefused) refusal);
-        assertThat(reread.message()).contains("max.message.bytes 1048588 → 100000");
+        assertThat(reread.message()).contains("max.message.bytes 1048588 -> 100000");
         assertThat(limits.maxEventBytes()).isEqualTo(100_000 - 16 * 1024);
         TopicBroker rebuilt = new TopicBroker(topic, wallMillis);
         assertThat(uncommitted.reconcile(checkpoint(0)).outcome()).isEqualTo(Uncommitted.Reconciled.KEPT);
