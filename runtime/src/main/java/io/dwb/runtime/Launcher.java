@@ -1,6 +1,8 @@
 package io.dwb.runtime;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,7 +37,8 @@ public final class Launcher {
     public static int execute(String processName, Callable<Integer> command, String[] args,
                               Map<String, String> environment) {
         Logger log = LoggerFactory.getLogger(processName);
-        PrintWriter err = new PrintWriter(System.err, true);
+        // UTF-8 as the log (LogConfiguration): a unit's JVM has no locale, and its default charset is US-ASCII
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         LogFormat format;
         try {
             format = LogFormat.of(environment.get(LogFormat.VARIABLE));

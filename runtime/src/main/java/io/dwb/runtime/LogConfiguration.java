@@ -10,6 +10,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.slf4j.Logger;
 
@@ -73,6 +74,9 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
                 layout.start();
                 LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
                 text.setLayout(layout);
+                // UTF-8 whatever the JVM's default: a unit's JVM has no locale, Java 17 then takes US-ASCII, and a
+                // container's name with an accent reached the journal as '?' (the JSON encoder writes UTF-8 already)
+                text.setCharset(StandardCharsets.UTF_8);
                 yield text;
             }
             case JSON -> {

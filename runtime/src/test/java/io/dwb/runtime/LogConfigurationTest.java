@@ -66,6 +66,38 @@ class LogConfigurationTest {
                 .doesNotContain("\u202e").doesNotContain("\u200b").doesNotContain("\udb40\udc41");
     }
 
+    /**
+     * A service's JVM has no locale (systemd gives none unless told: Java 17 then takes US-ASCII for its default
+     * charset, here forced by {@code file.encoding}): the text log is UTF-8 all the same. It was written in the default
+     * charset, and a container's name or label with an accent or an emoji reached the journal as {@code ?}.
+     */
+    @Test
+    void textIsUtf8WhateverTheJvmsDefaultCharset() throws Exception {
+        try (JavaProcess p = JavaProcess.start(Failing.class, List.of("-Dfile.encoding=US-ASCII"), Map.of(),
+                List.of())) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isEqualTo(1);
+            assertThat(p.output()).contains(" é \ud83d\ude00'");
+        }
+        try (JavaProcess p = JavaProcess.start(FailingOnAName.class, List.of("-Dfile.encoding=US-ASCII"), Map.of(),
+                List.of())) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isEqualTo(1);
+            assertThat(p.output()).contains("error: no container café");
+        }
+    }
+
+    /** A process whose one error line names what someone chose, an accent in it. */
+    @Command(name = "sample")
+    public static final class FailingOnAName implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("no container café");
+        }
+
+        public static void main(String[] args) {
+            Launcher.run("sample", new FailingOnAName(), args);
+        }
+    }
+
     @Test
     void aStackTraceQuotingALineBreakKeepsItsMessagesOnTheirLines() throws Exception {
         String output = run(Map.of(), 1);
