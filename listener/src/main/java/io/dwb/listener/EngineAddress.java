@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.FileAudience;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -186,8 +187,7 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
                 }
                 continue;
             }
-            String writers = permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "every user of this host"
-                    : permissions.contains(PosixFilePermission.GROUP_WRITE) ? "its group" : null;
+            String writers = FileAudience.writers(permissions);
             if (writers != null) {
                 log.warn(name.equals("ca.pem")
                         ? "the Docker engine's CA {} may be written by {} ({}): whoever writes it chooses the engine "

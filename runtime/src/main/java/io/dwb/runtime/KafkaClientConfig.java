@@ -77,7 +77,7 @@ public final class KafkaClientConfig {
         if (permissions == null) {
             return; // not a POSIX file system: nothing to say about others
         }
-        String writers = writers(permissions);
+        String writers = FileAudience.writers(permissions);
         if (writers != null) {
             log.warn("the Kafka client configuration {} may be written by {} ({}): whoever writes it chooses the "
                     + "Kafka brokers this process trusts and logs in to, and can have its login sent to theirs: "
@@ -146,19 +146,13 @@ public final class KafkaClientConfig {
         } catch (InvalidPathException e) {
             return; // the client's to report
         }
-        String writers = permissions == null ? null : writers(permissions);
+        String writers = permissions == null ? null : FileAudience.writers(permissions);
         if (writers != null) {
             log.warn("ssl.truststore.location in the Kafka client configuration {} is {}, which may be written by {} "
                     + "({}): whoever writes it chooses the Kafka brokers this process trusts and logs in to: "
                     + "chmod go-w {}", file, path.strip(), writers, PosixFilePermissions.toString(permissions),
                     path.strip());
         }
-    }
-
-    /** "every user of this host" or "its group" when users besides a file's owner may write it; else null. */
-    private static String writers(Set<PosixFilePermission> permissions) {
-        return permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "every user of this host"
-                : permissions.contains(PosixFilePermission.GROUP_WRITE) ? "its group" : null;
     }
 
     /** A file's permissions; null when it has none to say (not a POSIX file system, or no such file). */
