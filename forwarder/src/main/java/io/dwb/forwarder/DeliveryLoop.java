@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.Impairment;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.runtime.RefusedFetch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -264,11 +266,22 @@ public final class DeliveryLoop {
             }
             records = ConsumerRecords.empty();
         } catch (OutOfMemoryError e) {
-            records = unreadable(e);
+            records = readAgain(null);
+            if (records == null) {
+                throw e;
+            }
         } catch (UnreleasedInstanceIdException e) {
             rejoin(((Feed.Live) feed).rejoin(), e); // a replay has no group
             records = ConsumerRecords.empty();
         } catch (RuntimeException e) {
+            Optional<String> refused = RefusedFetch.reason(e);
+            if (refused.isPresent()) {
+                records = readAgain(refused.get());
+                if (records == null) {
+                    throw e;
+                }
+                return records;
+            }
             if (!(e.getCause() instanceof OutOfMemoryError)) {
                 throw e;
             }
@@ -369,24 +382,31 @@ public final class DeliveryLoop {
     }
 
     /**
-     * A poll ran out of memory: Kafka's consumer built a record too large for the heap (a record of very many
-     * headers). The partitions it read are read again by {@link UnreadableRecordSearch}, which finds what cannot be
-     * read; that is dead-lettered ({@code unreadable}) and delivery goes on past it, with the records the search read
-     * before it. The poll may have moved positions past records it read and never returned: every partition it read
-     * is sought back to where the loop had it. When every record the search read could be read alone, they are
-     * delivered as read. When the search read nothing, could not read a partition again, or a Kafka client's thread
-     * died of the shortage too, the error is thrown on: the forwarder exits (3), as on any other OutOfMemoryError.
+     * A poll ran out of memory (Kafka's consumer built a record too large for the heap: a record of very many headers),
+     * or Kafka's consumer refused records it fetched ({@code refused}, its reason: {@link RefusedFetch}, a corrupt
+     * batch). The partitions it read are read again by {@link UnreadableRecordSearch}, which finds what cannot be read;
+     * that is dead-lettered ({@code unreadable}) and delivery goes on past it, with the records the search read before
+     * it. The poll may have moved positions past records it read and never returned: every partition it read is sought
+     * back to where the loop had it. When every record the search read could be read alone, they are delivered as read
+     * (out of memory: the poll held more than the heap could at once). Null when the error is to be thrown on, which
+     * exits the forwarder: the search read nothing, could not read a partition again, a Kafka client's thread died of
+     * the shortage too, or no record explains a refusal.
      */
-    private ConsumerRecords<byte[], byte[]> unreadable(OutOfMemoryError error) {
+    private ConsumerRecords<byte[], byte[]> readAgain(String refused) {
         Set<TopicPartition> read = new HashSet<>(consumer.assignment());
         read.removeAll(consumer.paused());
         Map<TopicPartition, Long> from = readAgainFrom(read);
-        log.error("a poll of {} ran out of memory: reading them again one record at a time, to find what cannot be "
-                + "read", read);
+        if (refused == null) {
+            log.error("a poll of {} ran out of memory: reading them again one record at a time, to find what cannot be "
+                    + "read", read);
+        } else {
+            log.error("Kafka's consumer refused records of {} ({}): reading them again one record at a time, to find "
+                    + "which", read, refused);
+        }
         if (from.size() < read.size()) {
             log.error("where the loop had {} is not known: exiting", read.stream().filter(tp -> !from.containsKey(tp))
                     .toList());
-            throw error;
+            return null;
         }
         UnreadableRecordSearch.Result result = search.find(from, Math.max(0, budget.maxBytes() - heldBytes()));
         if (result.stopped()) {
@@ -396,12 +416,14 @@ public final class DeliveryLoop {
                     from.keySet());
             return ConsumerRecords.empty();
         }
-        boolean nothing = result.found().isEmpty() && result.clean().isEmpty();
+        boolean nothing = result.found().isEmpty() && (refused != null || result.clean().isEmpty());
         if (!result.unsearched().isEmpty() || nothing || clientThreads.died() != null) {
             log.error(!result.unsearched().isEmpty() ? "could not read " + result.unsearched() + " again: exiting"
+                    : nothing && refused != null ? "every record of " + from.keySet() + " reads again: nothing "
+                            + "explains the refusal, exiting"
                     : nothing ? "no record explains the shortage of memory: exiting"
                     : "a Kafka client's thread died of the shortage of memory: exiting, to start again whole");
-            throw error;
+            return null;
         }
         from.forEach(consumer::seek);
         Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.RefusedFetch;
 import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -20,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * After a poll ran out of memory: finds what it could not read. Kafka's consumer builds an object and a buffer view
+ * After a poll ran out of memory, or was refused: finds what it could not read. Kafka's consumer builds an object and a buffer view
  * for each header of a record before any deserializer runs, and bounds neither their count nor their cost: a record
  * of a million empty headers (2 MB decompressed, within the topics' bound) is ~61 MB of objects, more than the
  * forwarder's heap holds beside the rest.
@@ -35,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * offsets before the first start that reads are passed over as one {@link UnreadableRecord}. A readable batch between
  * two unreadable ones that the doubling jumped over is passed over with them (inside the range the letter names):
  * telling it apart would take a try, and an OutOfMemoryError, an offset.
+ *
+ * <p>After a poll Kafka's consumer refused ({@link RefusedFetch}: a batch whose CRC does not match, served so by the
+ * partition's leader at every fetch) the search is the same, a refused poll standing for one out of memory: a start
+ * within the batch is refused, the first offset after the batch reads.
  */
 final class UnreadableRecordSearch {
     private static final Logger log = LoggerFactory.getLogger(UnreadableRecordSearch.class);
@@ -167,9 +173,15 @@ final class UnreadableRecordSearch {
                 polled = probe.consumer().poll(POLL_WAIT);
             } catch (OutOfMemoryError e) {
                 probe.renew();
-                return new Read(read, passOver(probe, tp, at, end));
+                return new Read(read, passOver(probe, tp, at, end, them -> "no poll can read " + them + " within "
+                        + "the forwarder's memory (a record of very many headers, with the records after it in its "
+                        + "batch; or transaction markers before it)"));
             } catch (KafkaException e) {
-                throw new Unsearched(e.getMessage());
+                String refused = RefusedFetch.reason(e).orElseThrow(() -> new Unsearched(e.getMessage()));
+                probe.renew();
+                return new Read(read, passOver(probe, tp, at, end, them -> "Kafka's consumer refuses " + them
+                        + " (" + refused + "): a batch damaged on the partition leader's disk, or a record that does "
+                        + "not parse; a replica whose copy is whole, made the leader, serves them again to a replay"));
             }
             if (polled.isEmpty()) {
                 if (++empty == EMPTY_POLLS) {
@@ -197,16 +209,18 @@ final class UnreadableRecordSearch {
         }
     }
 
-    /** The offsets from {@code at}, where no poll can read, up to the first start that reads. */
-    private UnreadableRecord passOver(SearchConsumer probe, TopicPartition tp, long at, long end) {
+    /**
+     * The offsets from {@code at}, where no poll can read, up to the first start that reads; {@code why} says why, of
+     * "it" or "them".
+     */
+    private UnreadableRecord passOver(SearchConsumer probe, TopicPartition tp, long at, long end,
+                                      UnaryOperator<String> why) {
         long failed = UnreadableOffsets.lastOf(at, start -> {
             checkStop();
             return probe.readsFrom(start, end, POLL_WAIT);
         }, MAX_FAILED_TRIES);
         String offsets = failed == at ? "offset " + at : "offsets " + at + " to " + failed;
-        return new UnreadableRecord(tp, at, failed, offsets + ": no poll can read "
-                + (failed == at ? "it" : "them") + " within the forwarder's memory (a record of very many headers, "
-                + "with the records after it in its batch; or transaction markers before it)");
+        return new UnreadableRecord(tp, at, failed, offsets + ": " + why.apply(failed == at ? "it" : "them"));
     }
 
 }

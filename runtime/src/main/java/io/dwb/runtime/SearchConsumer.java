@@ -9,7 +9,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The consumer of a search for offsets no poll can read ({@link UnreadableOffsets}), reading one partition at a
- * time, replaced after each poll out of memory: Kafka's consumer keeps the fetch it failed in, marked corrupt, and
+ * time, replaced after each poll out of memory or refused ({@link RefusedFetch}): Kafka's consumer keeps the fetch it
+ * failed in, marked corrupt, and
  * answers a poll from that fetch's next offset with a KafkaException instead of reading (a transaction marker just
  * before the record moves that offset past it, and a start there was taken for one that reads).
  */
@@ -38,7 +39,7 @@ public final class SearchConsumer implements AutoCloseable {
         consumer.seek(tp, offset);
     }
 
-    /** After a poll out of memory: a new consumer of the same partition (to be sought). */
+    /** After a poll out of memory or refused: a new consumer of the same partition (to be sought). */
     public void renew() {
         consumer.close(Duration.ZERO);
         consumer = consumers.get();
@@ -46,8 +47,9 @@ public final class SearchConsumer implements AutoCloseable {
     }
 
     /**
-     * Whether a poll from {@code start} reads without running out of memory; from {@code end} on there is nothing to
-     * read. A KafkaException (past the end, Kafka away) is taken as reading: not known to fail.
+     * Whether a poll from {@code start} reads without running out of memory or being refused ({@link RefusedFetch}:
+     * a corrupt batch); from {@code end} on there is nothing to read. Another KafkaException (past the end, Kafka
+     * away) is taken as reading: not known to fail.
      */
     public boolean readsFrom(long start, long end, Duration wait) {
         if (start >= end) {
@@ -64,6 +66,10 @@ public final class SearchConsumer implements AutoCloseable {
             renew();
             return false;
         } catch (KafkaException e) {
+            if (RefusedFetch.reason(e).isPresent()) {
+                renew();
+                return false;
+            }
             return true;
         }
     }
