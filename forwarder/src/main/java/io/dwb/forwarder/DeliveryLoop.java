@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -27,6 +29,9 @@ import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -72,6 +77,11 @@ public final class DeliveryLoop {
      * otherwise make the next owner deliver again what was delivered.
      */
     static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
+    /**
+     * Between two polls Kafka refused ({@link KafkaRefusal}): a refused poll returns at once, and the loop would ask
+     * again in a tight loop. An ACL or a credential is fixed by a person: 5 s is soon enough after that.
+     */
+    static final Duration REFUSED_WAIT = Duration.ofSeconds(5);
 
     /** Another once the group refused this one's instance id ({@link #rejoin}); read by {@link #stop()}. */
     private volatile Consumer<byte[], byte[]> consumer;
@@ -97,6 +107,14 @@ public final class DeliveryLoop {
      * after a restart or a rebalance, however long it lasts.
      */
     private final Impairment commitsFailing;
+    /** Kafka refusing the polls (an ACL, credentials): the last refusal, null once a poll fetched again. */
+    private KafkaRefusal refusal;
+    private final Impairment kafkaRefusing;
+    /** The consumer's count of fetch answers at the last refusal: a poll that fetched since went through. */
+    private double refusedFetchTotal;
+    /** Counted down by {@link #stop()}: ends the wait after a refused poll. */
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private final StaticRejoin.Sleep sleep;
 
     /** What a poll out of memory could not read: {@link #unreadable}. */
     private final UnreadableRecordSearch search;
@@ -121,7 +139,17 @@ public final class DeliveryLoop {
                  Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
                  Duration unhealthyAfter, UnreadableRecordSearch search, KafkaClientThreads clientThreads,
                  LongSupplier clock) {
+        this(consumer, pipeline, metrics, feed, commitInterval, maxPending, budget, retryMaxDelay, unhealthyAfter,
+                search, clientThreads, clock, (stopped, nanos) -> stopped.await(nanos, TimeUnit.NANOSECONDS));
+    }
+
+    /** @param sleep the wait after a poll Kafka refused (a test's: its fake clock's) */
+    DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
+                 Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
+                 Duration unhealthyAfter, UnreadableRecordSearch search, KafkaClientThreads clientThreads,
+                 LongSupplier clock, StaticRejoin.Sleep sleep) {
         this.consumer = consumer;
+        this.sleep = sleep;
         this.search = search;
         this.clientThreads = clientThreads;
         this.pipeline = pipeline;
@@ -136,6 +164,7 @@ public final class DeliveryLoop {
         this.kafkaUnreachable = new Impairment(unhealthyAfter);
         this.blocked = new Impairment(unhealthyAfter);
         this.commitsFailing = new Impairment(unhealthyAfter);
+        this.kafkaRefusing = new Impairment(unhealthyAfter);
         this.lastPollNanos = clock.getAsLong();
         this.lastCommitNanos = lastPollNanos;
         this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
@@ -251,6 +280,12 @@ public final class DeliveryLoop {
         ConsumerRecords<byte[], byte[]> records;
         try {
             records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
+            if (refusal != null && (!records.isEmpty() || fetchedSinceRefused())) {
+                accepted();
+            }
+        } catch (AuthorizationException | AuthenticationException e) {
+            refused(e);
+            records = ConsumerRecords.empty();
         } catch (LogTruncationException e) {
             truncated(e);
             records = ConsumerRecords.empty();
@@ -292,6 +327,44 @@ public final class DeliveryLoop {
             records = ConsumerRecords.empty();
         }
         return records;
+    }
+
+    /**
+     * A poll Kafka refused ({@link KafkaRefusal}): an ACL removed, credentials or a certificate no longer accepted.
+     * The forwarder exited 1 on it, and so did its restarts and each member of the group its partitions moved to, a
+     * rebalance each time, against the promise that Kafka lost while running is waited for. Now it stays in its group
+     * and polls again after {@link #REFUSED_WAIT}: an ERROR when the refusal starts or changes kind, the gauge 1 and,
+     * after the bound, /healthz 503; what was fetched before is still delivered meanwhile.
+     */
+    private void refused(ApiException e) {
+        KafkaRefusal kind = KafkaRefusal.of(e);
+        long now = clock.getAsLong();
+        kafkaRefusing.observe(true, now);
+        metrics.kafkaRefused(true);
+        if (kind != refusal) {
+            changes.kafkaRefused(kind.line(e.getMessage()), REFUSED_WAIT);
+        }
+        refusal = kind;
+        refusedFetchTotal = ConsumerMetric.FETCH_TOTAL.of(consumer);
+        try {
+            sleep.sleep(stopping, REFUSED_WAIT.toNanos());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the consumer had a fetch answered since the last refusal (no such metric, a test double: it did). */
+    private boolean fetchedSinceRefused() {
+        double total = ConsumerMetric.FETCH_TOTAL.of(consumer);
+        return Double.isNaN(total) || total != refusedFetchTotal;
+    }
+
+    /** A poll went through after refusals: fetches answered, or records returned. */
+    private void accepted() {
+        refusal = null;
+        kafkaRefusing.observe(false, clock.getAsLong());
+        metrics.kafkaRefused(false);
+        changes.kafkaAccepted();
     }
 
     /**
@@ -540,6 +613,7 @@ public final class DeliveryLoop {
     /** Thread-safe: makes {@link #run()} commit what was delivered and return. */
     public void stop() {
         running = false;
+        stopping.countDown();
         if (feed instanceof Feed.Live live) {
             live.rejoin().stop();
         }
@@ -549,13 +623,14 @@ public final class DeliveryLoop {
 
     /**
      * For /healthz: the loop polled recently (it polls at least every 200 ms, paused or not), and neither Kafka has
-     * been unreachable, nor delivery paused (Wazuh or the dead-letter topic refusing), nor every commit failed, for
-     * longer than the bound.
+     * been unreachable or refusing the polls, nor delivery paused (Wazuh or the dead-letter topic refusing), nor every
+     * commit failed, for longer than the bound.
      */
     public boolean healthy() {
         long now = clock.getAsLong();
         return running && now - lastPollNanos < POLL_STALE_NANOS
-                && !kafkaUnreachable.exceeded(now) && !blocked.exceeded(now) && !commitsFailing.exceeded(now);
+                && !kafkaUnreachable.exceeded(now) && !kafkaRefusing.exceeded(now) && !blocked.exceeded(now)
+                && !commitsFailing.exceeded(now);
     }
 
     private long pollWaitNanos(long now) {

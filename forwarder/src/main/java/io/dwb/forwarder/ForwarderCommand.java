@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -267,6 +268,13 @@ public final class ForwarderCommand implements Callable<Integer> {
      * @return false when a stop was requested while Kafka was being asked: the stop cuts the wait short (it lasted
      *         until the timeout, 60 s by default, as long as systemd waits for a stop)
      */
+    /** Whether Kafka did not answer in time, rather than answered with a refusal. */
+    private static boolean noAnswer(KafkaUnreachable e) {
+        return e.getCause() instanceof java.util.concurrent.TimeoutException
+                || e.getCause() instanceof ExecutionException x
+                        && x.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
+    }
+
     private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, InterruptOnStop stop) {
         String servers = settings.kafka().getProperty("bootstrap.servers");
         Duration timeout = ClientTimeouts.apiTimeout(settings.kafka());
@@ -277,6 +285,9 @@ public final class ForwarderCommand implements Callable<Integer> {
         } catch (KafkaUnreachable e) {
             if (stop.stopped()) {
                 return false;
+            }
+            if (!noAnswer(e)) { // a refusal (an ACL, credentials) says itself: "no answer" would mislead
+                throw new IllegalStateException(e.getMessage(), e);
             }
             throw new IllegalStateException("cannot reach Kafka at " + servers + " (no answer within "
                     + "default.api.timeout.ms, " + timeout.toMillis() + " ms): " + e.getMessage(), e);

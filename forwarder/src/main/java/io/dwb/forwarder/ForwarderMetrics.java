@@ -77,6 +77,9 @@ public final class ForwarderMetrics {
     private final Gauge kafkaUnreachable = Gauge.builder().name("dwb_forwarder_kafka_unreachable")
             .help("1 while no Kafka broker is connected, or none answered a fetch for 10 s while the forwarder "
                     + "fetches").register(registry);
+    private final Gauge kafkaRefused = Gauge.builder().name("dwb_forwarder_kafka_refused")
+            .help("1 while Kafka refuses the forwarder's polls: an ACL on the topic or the group removed, credentials "
+                    + "or a certificate no longer accepted").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
@@ -220,6 +223,10 @@ public final class ForwarderMetrics {
 
     void kafkaUnreachable(boolean unreachable) {
         kafkaUnreachable.set(unreachable ? 1 : 0);
+    }
+
+    void kafkaRefused(boolean refused) {
+        kafkaRefused.set(refused ? 1 : 0);
     }
 
     void lag(long records) {

@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -75,6 +76,16 @@ final class StateChanges {
 
     void kafkaReachable() {
         log.info("Kafka reachable again");
+    }
+
+    /** Kafka refusing the polls: said when it starts and when its kind changes, not at each retry. */
+    void kafkaRefused(String line, Duration retry) {
+        log.error("Kafka refuses the forwarder, {}; polling again every {} s, delivery waits", line,
+                retry.toSeconds());
+    }
+
+    void kafkaAccepted() {
+        log.info("Kafka accepts the forwarder's polls again");
     }
 
     /**

@@ -237,6 +237,82 @@ class KafkaAclTest {
     }
 
     /** The arguments after {@code kafka-acls.sh $ADMIN} of each command in docs/security.md's ACL block. */
+    /**
+     * Read on the events topic taken from the forwarder's principal while it runs, and given back: it exited 1 at the
+     * next poll (TopicAuthorizationException), as did its restarts and each member its partitions moved to. Now it
+     * waits, says so once in an ERROR naming the fix, and delivers what was captured meanwhile once granted again.
+     */
+    @Test
+    void aForwarderWhoseReadIsRevokedWaitsAndDeliversOnceItIsGrantedAgain() throws Exception {
+        String before = TestEngine.uniqueName("acl-before");
+        String during = TestEngine.uniqueName("acl-during");
+        List<String> read = List.of("--allow-principal", "User:dwb-forwarder", "--operation", "Read", "--topic",
+                Topics.EVENTS);
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("revoked-queue"));
+             JavaProcess listener = JavaProcess.start(io.dwb.listener.Main.class, Map.of(), List.of(
+                     "--kafka-config", clientFile("dwb-listener").toString(), "--create-topics", "false",
+                     "--host-name", "acl-revoked-" + UUID.randomUUID().toString().substring(0, 8),
+                     "--transaction-interval", "100ms"));
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), List.of(
+                     "--kafka-config", clientFile("dwb-forwarder").toString(), "--create-topics", "false",
+                     "--wazuh-queue", work.resolve("revoked-queue").toString()))) {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> listener.output().contains("subscribed to GET /events") || !listener.isAlive());
+            run("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", before,
+                    TestEngine.BUSYBOX, "true");
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                assertThat(forwarder.isAlive()).as("forwarder output:%n%s", forwarder.output()).isTrue();
+                return actionsFor(wazuh, before).contains("destroy");
+            });
+
+            acl("--remove", read);
+            try {
+                run("docker", "run", "--rm", "--network", "none", "--label", "dwb.test=true", "--name", during,
+                        TestEngine.BUSYBOX, "true");
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    assertThat(forwarder.isAlive()).as("forwarder output:%n%s", forwarder.output()).isTrue();
+                    return forwarder.output().contains("Kafka refuses the forwarder, not allowed to read the topic");
+                });
+                await("still running, waiting").during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15))
+                        .until(forwarder::isAlive);
+                assertThat(actionsFor(wazuh, during)).isEmpty();
+            } finally {
+                acl("--add", read);
+            }
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                assertThat(forwarder.isAlive()).as("forwarder output:%n%s", forwarder.output()).isTrue();
+                return actionsFor(wazuh, during).contains("destroy");
+            });
+            assertThat(forwarder.output()).contains("Kafka accepts the forwarder's polls again");
+            assertThat(forwarder.output().split("not allowed to read the topic", -1)).as("said once").hasSize(2);
+        }
+    }
+
+    /**
+     * A forwarder whose password the broker refuses: exit 1 at start with Kafka's refusal; its line said "no answer
+     * within default.api.timeout.ms" before, sending the operator to the network instead of the credentials.
+     */
+    @Test
+    void aRefusalAtStartIsSaidAsARefusalNotAsNoAnswer() throws Exception {
+        Path file = clientFile("dwb-forwarder");
+        Files.writeString(file, Files.readString(file).replace(PASSWORDS.get("dwb-forwarder"), "not-the-password"));
+        try (JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), List.of(
+                "--kafka-config", file.toString(), "--create-topics", "false",
+                "--wazuh-queue", work.resolve("refused-queue").toString()))) {
+            assertThat(forwarder.waitFor(Duration.ofSeconds(90))).as(forwarder.output()).isEqualTo(1);
+            assertThat(forwarder.output()).contains("error: Kafka at " + broker.getBootstrapServers() + " refused to ")
+                    .contains("Authentication failed").doesNotContain("no answer");
+        }
+    }
+
+    private static void acl(String change, List<String> acl) throws Exception {
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx128m", "-cp", "/opt/kafka/libs/*",
+                "org.apache.kafka.tools.AclCommand", "--bootstrap-server", "localhost:9093", change, "--force"));
+        command.addAll(acl);
+        Container.ExecResult result = broker.execInContainer(command.toArray(String[]::new));
+        assertThat(result.getExitCode()).as("%s:%n%s%s", command, result.getStdout(), result.getStderr()).isZero();
+    }
+
     private static List<List<String>> documentedAclCommands() throws IOException {
         String doc = Files.readString(ROOT.resolve("docs/security.md"));
         int begin = doc.indexOf("<!-- acls:begin");

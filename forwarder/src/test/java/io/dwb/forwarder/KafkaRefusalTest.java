@@ -1,0 +1,152 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaClientThreads;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka refusing a running forwarder's polls (an ACL removed, credentials no longer accepted): Kafka's consumer throws
+ * it from each poll. The forwarder exited 1, and so did its restarts and each member the partitions moved to. Now the
+ * loop stays, polls again every {@link DeliveryLoop#REFUSED_WAIT} (the fake clock's), says each kind once, is unhealthy
+ * after the bound, and delivers once a poll goes through.
+ */
+class KafkaRefusalTest {
+    private static final String TOPIC = "events";
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+    private static final long NOW_MS = 1_764_000_000_000L;
+    private static final Duration UNHEALTHY_AFTER = Duration.ofSeconds(60);
+
+    private long now = 1_000_000_000_000L;
+    private final List<String> received = new CopyOnWriteArrayList<>();
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private final Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private final List<Long> waits = new ArrayList<>();
+
+    @BeforeEach
+    void listen() {
+        logged.start();
+        changesLog.addAppender(logged);
+    }
+
+    @AfterEach
+    void stopListening() {
+        changesLog.detachAppender(logged);
+    }
+
+    @Test
+    void aRevokedAclIsWaitedForSaidOnceAndDeliveryGoesOnOnceItIsGrantedAgain() {
+        DeliveryLoop loop = loop();
+        loop.start();
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.rebalance(List.of(P0));
+        consumer.addRecord(event(0, "before"));
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(received).hasSize(1);
+        assertThat(gauge()).isZero();
+
+        // Read on the topic removed for two minutes, then Read on the group: each poll throws.
+        long revoked = now;
+        while (now - revoked < Duration.ofMinutes(2).toNanos()) {
+            consumer.setPollException(new TopicAuthorizationException("Not authorized to access topics: [events]"));
+            assertThat(loop.runOnce()).as("no exit").isFalse();
+        }
+        assertThat(waits).as("a poll every 5 s, not a tight loop").hasSize(24)
+                .allMatch(w -> w == DeliveryLoop.REFUSED_WAIT.toNanos());
+        assertThat(gauge()).isOne();
+        assertThat(loop.healthy()).as("/healthz 503 after the bound").isFalse();
+        consumer.setPollException(new GroupAuthorizationException("Not authorized to access group: wazuh-forwarder"));
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(errors()).as("one line a kind, with the fix").containsExactly(
+                "Kafka refuses the forwarder, not allowed to read the topic (Not authorized to access topics: "
+                        + "[events]): grant the forwarder's principal READ and DESCRIBE on the topic; polling again "
+                        + "every 5 s, delivery waits",
+                "Kafka refuses the forwarder, not allowed to use the consumer group (Not authorized to access group: "
+                        + "wazuh-forwarder): grant the forwarder's principal READ and DESCRIBE on the group; polling "
+                        + "again every 5 s, delivery waits");
+
+        consumer.addRecord(event(1, "after"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(loop.runOnce()).isFalse();
+        }
+        assertThat(received).as("delivered once a poll goes through").hasSize(2);
+        assertThat(received.get(1)).contains("after");
+        assertThat(gauge()).isZero();
+        assertThat(loop.healthy()).isTrue();
+        assertThat(logged.list).anyMatch(e -> e.getLevel() == Level.INFO
+                && e.getFormattedMessage().equals("Kafka accepts the forwarder's polls again"));
+    }
+
+    @Test
+    void refusedCredentialsNameTheFileAndTheRestart() {
+        DeliveryLoop loop = loop();
+        loop.start();
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.rebalance(List.of(P0));
+        consumer.setPollException(new SaslAuthenticationException("Authentication failed: Invalid username or "
+                + "password"));
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(errors()).singleElement().asString().contains("its credentials refused (Authentication failed: "
+                + "Invalid username or password): fix the SASL credentials, keystore or truststore in --kafka-config "
+                + "and restart the forwarder, which reads the file at start");
+    }
+
+    private List<String> errors() {
+        return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR).map(ILoggingEvent::getFormattedMessage)
+                .toList();
+    }
+
+    private double gauge() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("dwb_forwarder_kafka_refused"))
+                .map(s -> ((GaugeSnapshot) s).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
+    }
+
+    private DeliveryLoop loop() {
+        AlertPipeline pipeline = TestRecords.livePipeline(TOPIC, received, metrics, NOW_MS, () -> now);
+        return new DeliveryLoop(consumer, pipeline, metrics,
+                new Feed.Live(TOPIC, new LiveStart(Duration.ZERO, () -> NOW_MS, OffsetReset.EARLIEST,
+                        new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
+                        TestRecords.NO_OPEN_TRANSACTIONS, TestRecords.neverRefused()),
+                Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
+                Duration.ofSeconds(10), UNHEALTHY_AFTER, TestRecords.unreadableSearch(), KafkaClientThreads.none(),
+                () -> now, (stopped, nanos) -> {
+                    waits.add(nanos);
+                    now += nanos;
+                    return false;
+                });
+    }
+
+    private static ConsumerRecord<byte[], byte[]> event(long offset, String name) {
+        ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-a", "a".repeat(32),
+                TestRecords.containerEvent(name, (NOW_MS - 1_000L) * 1_000_000L + offset));
+        return new ConsumerRecord<>(TOPIC, 0, offset, NOW_MS - 1_000L, TimestampType.CREATE_TIME,
+                produced.key().length, produced.value().length, produced.key(), produced.value(),
+                new RecordHeaders(produced.headers().toArray()), Optional.empty());
+    }
+}
