@@ -168,7 +168,33 @@ class ObservabilityKitTest {
                 names.forEach(n -> families.add(n.replaceAll("_(bucket|count|sum)$", "")));
             }
         }
+        if (families.size() > 1 && sameLabels(families)) {
+            return;
+        }
         assertThat(families).as("metrics combined by arithmetic in: " + expression).hasSizeLessThanOrEqualTo(1);
+    }
+
+    /**
+     * Whether {@code families} are the bridge's own metrics of one process (all the listener's, or all the
+     * forwarder's), each serving one series without labels: a target's series of them carry the same labels (job,
+     * instance), and match one to one (DwbListenerStalled: the time since the last commit against three heartbeat
+     * intervals).
+     */
+    static boolean sameLabels(Set<String> families) {
+        Set<String> processes = new TreeSet<>();
+        for (String family : families) {
+            if (!family.startsWith("dwb_listener_") && !family.startsWith("dwb_forwarder_")) {
+                return false;
+            }
+            processes.add(family.substring(0, family.indexOf('_', "dwb_".length())));
+            List<MetricSnapshot> own = ownMetrics().stream()
+                    .filter(s -> sampleNames(List.of(s)).contains(family)).toList();
+            if (own.size() != 1 || own.get(0).getDataPoints().size() != 1
+                    || !own.get(0).getDataPoints().get(0).getLabels().isEmpty()) {
+                return false;
+            }
+        }
+        return processes.size() == 1;
     }
 
     /** {@code expression} split at its binary arithmetic outside parentheses, braces, brackets and quotes. */
@@ -203,6 +229,46 @@ class ObservabilityKitTest {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> assertArithmeticOfOneMetric(
                 "sum by (instance, client) (kafka_producer_connection_count) + sum by (instance, client) "
                         + "(kafka_consumer_connection_count)"))).isInstanceOf(AssertionError.class);
+        assertThat(sameLabels(Set.of("dwb_listener_last_commit_timestamp_seconds",
+                "dwb_listener_heartbeat_interval_seconds"))).as("one listener's two gauges without labels").isTrue();
+        assertThat(sameLabels(Set.of("dwb_listener_queue_depth", "dwb_forwarder_paused")))
+                .as("two processes' gauges").isFalse();
+        assertThat(sameLabels(Set.of("dwb_listener_queue_depth", "dwb_listener_stand_ins_total")))
+                .as("a counter by reason").isFalse();
+    }
+
+    /**
+     * A listener is stalled when it has committed nothing for longer than its heartbeats allow: three intervals,
+     * whatever --heartbeat-interval says (1 s to 1 d), never under 10 minutes. A rate over a fixed window, as the
+     * rule was (nothing in 5 minutes, for 5 minutes), fired on every quiet listener whose interval is about 10
+     * minutes or more, between its heartbeats.
+     */
+    @Test
+    void theListenerStalledRuleFollowsTheHeartbeatInterval() throws IOException {
+        JsonNode rule = rule("DwbListenerStalled");
+        assertThat(rule.path("labels").path("severity").asText()).isEqualTo("critical");
+        assertThat(rule.path("expr").asText()).isEqualTo("time() - dwb_listener_last_commit_timestamp_seconds > "
+                + "clamp_min(3 * dwb_listener_heartbeat_interval_seconds, 600)");
+        assertThat(rule.has("for")).as("the time since the last commit grows until one: nothing to wait for")
+                .isFalse();
+        assertThat(rulesText()).as("no rule of a fixed window over the listener's transactions")
+                .doesNotContain("dwb_listener_transactions_total[");
+    }
+
+    private static String rulesText() throws IOException {
+        return Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
+    }
+
+    /** The alerting rule named {@code alert}. */
+    static JsonNode rule(String alert) throws IOException {
+        for (JsonNode group : new ObjectMapper(new YAMLFactory()).readTree(rulesText()).path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (rule.path("alert").asText().equals(alert)) {
+                    return rule;
+                }
+            }
+        }
+        throw new AssertionError("no rule " + alert);
     }
 
     private static Set<String> metricsIn(List<String> expressions) {
@@ -229,9 +295,16 @@ class ObservabilityKitTest {
         return names;
     }
 
+    /**
+     * The bridge's own metrics, those of a listener that started its capture as its capture loop does (the gauges
+     * that have no sample before then serve one).
+     */
     private static List<MetricSnapshot> ownMetrics() {
         List<MetricSnapshot> own = new ArrayList<>();
-        new ListenerMetrics(() -> 0).registry().scrape().forEach(own::add);
+        ListenerMetrics listener = new ListenerMetrics(() -> 0);
+        listener.heartbeatInterval(java.time.Duration.ofSeconds(30));
+        listener.captureStarted(System.currentTimeMillis() * 1_000_000L);
+        listener.registry().scrape().forEach(own::add);
         new ForwarderMetrics().registry().scrape().forEach(own::add);
         return own;
     }
