@@ -255,6 +255,19 @@ class ObservabilityKitTest {
                 .doesNotContain("dwb_listener_transactions_total[");
     }
 
+    /**
+     * A quiet listener's producer is idle between its heartbeats, and the standalone's broker closes a connection idle
+     * for a minute ({@link EmbeddedKafka#CONNECTIONS_MAX_IDLE_MS}): with a --heartbeat-interval over a minute its
+     * connection count is 0 most of the time, healthy. The rule on it fires only once a heartbeat is overdue too.
+     */
+    @Test
+    void noKafkaConnectionIsAFaultOnlyOnceAHeartbeatIsOverdue() throws IOException {
+        JsonNode rule = rule("DwbKafkaClientDisconnected");
+        assertThat(rule.path("expr").asText()).isEqualTo("kafka_producer_connection_count{client=\"listener\"} == 0 "
+                + "and on(job, instance) (time() - dwb_listener_last_commit_timestamp_seconds > "
+                + "dwb_listener_heartbeat_interval_seconds + 60)");
+    }
+
     private static String rulesText() throws IOException {
         return Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
     }
