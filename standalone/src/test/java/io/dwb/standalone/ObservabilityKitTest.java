@@ -268,6 +268,48 @@ class ObservabilityKitTest {
                 + "dwb_listener_heartbeat_interval_seconds + 60)");
     }
 
+    /**
+     * Each process's memory rule is above what its jvm.options let the heap, the metaspace and the code cache take:
+     * the standalone's flags (-Xmx256m, 160m of metaspace, 64m of code) allow twice the listener's and forwarder's
+     * 250 MB threshold, which fired on a standalone whose heap was merely full. The standalone is told apart by
+     * serving both processes' metrics, whatever its job's name.
+     */
+    @Test
+    void eachProcessesMemoryRuleIsAboveWhatItsJvmFlagsAllow() throws IOException {
+        double single = threshold(rule("DwbProcessMemoryHigh"));
+        for (String module : List.of("listener", "forwarder")) {
+            assertThat(jvmFlagsBound(module)).as(module).isLessThan(single);
+        }
+        double standalone = threshold(rule("DwbStandaloneMemoryHigh"));
+        assertThat(jvmFlagsBound("standalone")).as("standalone").isGreaterThan(single).isLessThan(standalone);
+        assertThat(rule("DwbProcessMemoryHigh").path("expr").asText()).as("the standalone left out").endsWith(
+                " unless on(job, instance) (dwb_listener_queue_depth and on(job, instance) dwb_forwarder_paused)");
+        assertThat(rule("DwbStandaloneMemoryHigh").path("expr").asText()).as("the standalone alone").endsWith(
+                " and on(job, instance) dwb_listener_queue_depth and on(job, instance) dwb_forwarder_paused");
+    }
+
+    /** The bytes of {@code rule}'s {@code process_resident_memory_bytes{...} > N}. */
+    private static double threshold(JsonNode rule) {
+        Matcher m = Pattern.compile("^process_resident_memory_bytes\\{[^}]*\\} > ([0-9.e]+)\\b")
+                .matcher(rule.path("expr").asText());
+        assertThat(m.find()).as(rule.path("expr").asText()).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** The heap, metaspace and code cache that {@code module}'s jvm.options allow, in bytes. */
+    private static double jvmFlagsBound(String module) throws IOException {
+        double bytes = 0;
+        int flags = 0;
+        Matcher m = Pattern.compile("^-(?:Xmx|XX:MaxMetaspaceSize=|XX:ReservedCodeCacheSize=)([0-9]+)m$",
+                Pattern.MULTILINE).matcher(Files.readString(ROOT.resolve(module + "/src/main/jvm/jvm.options")));
+        while (m.find()) {
+            bytes += Long.parseLong(m.group(1)) << 20;
+            flags++;
+        }
+        assertThat(flags).as(module + "'s heap, metaspace and code cache flags").isEqualTo(3);
+        return bytes;
+    }
+
     private static String rulesText() throws IOException {
         return Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
     }
