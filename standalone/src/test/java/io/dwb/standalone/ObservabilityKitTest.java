@@ -310,6 +310,22 @@ class ObservabilityKitTest {
         return bytes;
     }
 
+    /**
+     * dwb_listener_stand_ins_total counts events published as their stand-in (truncated=true at Wazuh) and, as
+     * not-an-event, bytes skipped and never published: each has its rule, whose text says which.
+     */
+    @Test
+    void standInsAndSkippedBytesAreToldApart() throws IOException {
+        assertThat(rule("DwbListenerStandIns").path("expr").asText())
+                .contains("dwb_listener_stand_ins_total{reason!=\"not-an-event\"}");
+        assertThat(rule("DwbListenerStandIns").path("annotations").path("description").asText())
+                .contains("truncated=true");
+        assertThat(rule("DwbListenerSkippedBytes").path("expr").asText())
+                .contains("dwb_listener_stand_ins_total{reason=\"not-an-event\"}");
+        assertThat(rule("DwbListenerSkippedBytes").path("annotations").path("description").asText())
+                .contains("nothing published").doesNotContain("truncated");
+    }
+
     private static String rulesText() throws IOException {
         return Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
     }
