@@ -326,6 +326,21 @@ class ObservabilityKitTest {
                 .contains("nothing published").doesNotContain("truncated");
     }
 
+    /** deployment.md's summary of the rules names each: four forwarder rules were missing from it. */
+    @Test
+    void everyAlertIsNamedInTheDeploymentDocs() throws IOException {
+        String docs = Files.readString(ROOT.resolve("docs/deployment.md"));
+        List<String> missing = new ArrayList<>();
+        for (JsonNode group : new ObjectMapper(new YAMLFactory()).readTree(rulesText()).path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (!docs.contains("`" + rule.path("alert").asText() + "`")) {
+                    missing.add(rule.path("alert").asText());
+                }
+            }
+        }
+        assertThat(missing).as("alerts not named in docs/deployment.md").isEmpty();
+    }
+
     private static String rulesText() throws IOException {
         return Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
     }
