@@ -144,9 +144,10 @@ public final class DeliveryOptions {
 
     @Option(names = "--sending-thread", defaultValue = "false",
             description = "Write datagrams on a thread of their own while the next records are fetched and "
-                    + "formatted (offsets are still committed only for what was written). Slower on a 2-core "
-                    + "machine shared with Kafka and Wazuh (docs/benchmarks.md); for a forwarder with cores to "
-                    + "spare (env: DWB_SENDING_THREAD).")
+                    + "formatted (offsets are still committed only for what was written). On the 2-core bench "
+                    + "machine, shared with Kafka and the Wazuh reader: 1.10x of one thread in the last bench run "
+                    + "(bench/RESULTS.md), no clear difference in the runs before (docs/benchmarks.md); for a "
+                    + "forwarder with cores to spare (env: DWB_SENDING_THREAD).")
     boolean sendingThread;
 
     /**

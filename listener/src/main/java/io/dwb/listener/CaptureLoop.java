@@ -156,6 +156,7 @@ public final class CaptureLoop {
         this.maxEventBytes = TransactionalPublisher.maxEventBytes(kafka);
         this.standIns = new StandInReport(metrics::standIn, nanoClock, StandInReport.LOG_INTERVAL);
         metrics.engineConnection(this::engineConnected);
+        metrics.heartbeatInterval(settings.heartbeatInterval());
     }
 
     /** From a signal handler: finish the current transaction with what was read, then return 0 from {@link #run}. */
@@ -188,6 +189,7 @@ public final class CaptureLoop {
                 return 0;
             }
         }
+        metrics.captureStarted(epochNanos.getAsLong());
         TransactionalPublisher.warnOfIgnoredPlacement(kafka);
         Properties kafkaWithTimeouts = new Properties();
         kafkaWithTimeouts.putAll(kafka);

@@ -35,7 +35,7 @@ public final class CaptureOptions {
             converter = DurationArgument.Converter.class,
             description = "The longest events wait before a Kafka transaction commits them with the checkpoint; a "
                     + "commit happens earlier when the engine goes quiet (env: DWB_TRANSACTION_INTERVAL). "
-                    + "Suffixes ms, s, m, h.")
+                    + "Suffixes ms, s, m, h, d, w; a bare number is seconds.")
     Duration transactionInterval;
 
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "30s",

@@ -6,6 +6,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -37,6 +38,13 @@ public final class ListenerMetrics {
     private final StageLatency commitWait;
     /** Whether the engine subscription is open: the capture loop's, once it runs. */
     private volatile BooleanSupplier engineConnected = () -> false;
+    /** {@code --heartbeat-interval} in seconds, once the capture loop is built; NaN before (no sample). */
+    private volatile double heartbeatIntervalSeconds = Double.NaN;
+    /**
+     * The wall clock's time, in seconds since the epoch, of the last transaction committed, or of the capture's start
+     * before the first; NaN before the capture starts (no sample).
+     */
+    private volatile double lastCommitSeconds = Double.NaN;
 
     /** With Kafka client metrics of its own (a listener process). */
     public ListenerMetrics(IntSupplier queueDepth) {
@@ -90,9 +98,27 @@ public final class ListenerMetrics {
         publishLatency = new StageLatency(registry, "dwb_listener_publish_latency_seconds",
                 "From an engine event's time (timeNano, the engine's clock) to the commit of the transaction that "
                         + "published it (this host's clock); events without a time are not measured");
+        // DwbListenerStalled's two: time() - the last commit against three heartbeat intervals (the forwarders'
+        // silent-host bound), which --heartbeat-interval sets between 1 s and 1 d; a rate over a fixed window took a
+        // quiet listener whose interval is about 10 minutes or more for a stalled one.
+        GaugeWithCallback.builder().name("dwb_listener_heartbeat_interval_seconds")
+                .help("--heartbeat-interval: a heartbeat transaction is committed at least this often, events or not, "
+                        + "engine connected or not")
+                .callback(cb -> call(cb, heartbeatIntervalSeconds)).register(registry);
+        GaugeWithCallback.builder().name("dwb_listener_last_commit_timestamp_seconds")
+                .help("When the last Kafka transaction was committed (this host's clock, seconds since the epoch); "
+                        + "before the first, when the capture started (after run_on_start=no's wait)")
+                .callback(cb -> call(cb, lastCommitSeconds)).register(registry);
         GaugeWithCallback.builder().name("dwb_listener_queue_depth")
                 .help("Events read from the engine and not yet published")
                 .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
+    }
+
+    /** A sample of {@code value}, none while it is unknown (NaN). */
+    private static void call(GaugeWithCallback.Callback cb, double value) {
+        if (!Double.isNaN(value)) {
+            cb.call(value);
+        }
     }
 
     public PrometheusRegistry registry() {
@@ -106,6 +132,20 @@ public final class ListenerMetrics {
     /** Where {@code dwb_listener_engine_connected} is read from: whether the engine subscription is open. */
     void engineConnection(BooleanSupplier connected) {
         engineConnected = connected;
+    }
+
+    /** {@code dwb_listener_heartbeat_interval_seconds}: the capture loop's heartbeat interval. */
+    public void heartbeatInterval(Duration interval) {
+        heartbeatIntervalSeconds = interval.toNanos() / 1e9;
+    }
+
+    /**
+     * The capture starts ({@code epochNanos} on the wall clock), after run_on_start=no's wait: what {@code
+     * dwb_listener_last_commit_timestamp_seconds} serves until the first commit, so that a listener that never commits
+     * is said stalled as one that stopped committing is.
+     */
+    public void captureStarted(long epochNanos) {
+        lastCommitSeconds = epochNanos / 1e9;
     }
 
     /** The producer now publishing (a new one after a Kafka failure replaces the old one). */
@@ -148,11 +188,13 @@ public final class ListenerMetrics {
     }
 
     /**
-     * A transaction committed in {@code commitNanos}, {@code steps} of it in Kafka's producer: every one, a heartbeat's
-     * alone while the engine is away included (DwbListenerStalled: nothing reaches Kafka).
+     * A transaction committed in {@code commitNanos}, {@code steps} of it in Kafka's producer, at {@code
+     * committedEpochNanos} on the wall clock: every one, a heartbeat's alone while the engine is away included
+     * (DwbListenerStalled: nothing reaches Kafka).
      */
-    public void transaction(long commitNanos, TransactionalPublisher.CommitTimes steps) {
+    public void transaction(long commitNanos, TransactionalPublisher.CommitTimes steps, long committedEpochNanos) {
         transactions.inc();
+        lastCommitSeconds = committedEpochNanos / 1e9;
         commitSeconds.observe(commitNanos / 1e9);
         commitStepSeconds.labelValues("records").observe(steps.recordsNanos() / 1e9);
         commitStepSeconds.labelValues("end").observe(steps.endNanos() / 1e9);

@@ -267,8 +267,8 @@ final class TransactionPump {
         TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.committing(n, commitStart));
         long committed = nanoClock.getAsLong();
         budget.committed(records, committed - opened);
-        metrics.transaction(committed - commitStart, steps);
         long committedAt = epochNanos.getAsLong();
+        metrics.transaction(committed - commitStart, steps, committedAt);
         for (Uncommitted.Held h : uncommitted.held().subList(0, n)) {
             if (h.event() && h.checkpoint() != null) { // engine time to committed, split where the listener read it
                 metrics.committed(committedAt - h.checkpoint().timeNano(), committed - h.readNanos(),

@@ -436,6 +436,34 @@ class TransactionPumpTest {
         assertThat(histogram("dwb_listener_commit_duration_seconds").getCount()).as("and timed").isEqualTo(3);
     }
 
+    /**
+     * Each commit, a heartbeat's alone included, moves dwb_listener_last_commit_timestamp_seconds to the wall clock's
+     * time of its end: DwbListenerStalled's clock, against three heartbeat intervals.
+     */
+    @Test
+    void eachCommitIsTheLastCommitsTime() {
+        queue.round(event(1));
+        stream.endAfter(queue);
+        Uncommitted uncommitted = new Uncommitted(null);
+        TransactionPump pump = pump(publisher, uncommitted);
+        pump.run(stream, check(uncommitted), CAUSE);
+        assertThat(lastCommit()).as("the event's transaction").isEqualTo(epochNanos.get() / 1e9);
+
+        clock.addAndGet(HEARTBEAT.toNanos());
+        epochNanos.addAndGet(HEARTBEAT.toNanos());
+        pump.heartbeatWhileAway(clock.get());
+
+        assertThat(producer.commitCount()).isEqualTo(2);
+        assertThat(lastCommit()).as("the heartbeat's").isEqualTo((T0 + 35_000_000_000L) / 1e9);
+    }
+
+    private double lastCommit() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("dwb_listener_last_commit_timestamp_seconds"))
+                .flatMap(s -> ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) s).getDataPoints().stream())
+                .findFirst().orElseThrow().getValue();
+    }
+
     private double transactions() {
         return metrics.registry().scrape().stream()
                 .filter(s -> s.getMetadata().getName().equals("dwb_listener_transactions"))

@@ -168,7 +168,33 @@ class ObservabilityKitTest {
                 names.forEach(n -> families.add(n.replaceAll("_(bucket|count|sum)$", "")));
             }
         }
+        if (families.size() > 1 && sameLabels(families)) {
+            return;
+        }
         assertThat(families).as("metrics combined by arithmetic in: " + expression).hasSizeLessThanOrEqualTo(1);
+    }
+
+    /**
+     * Whether {@code families} are the bridge's own metrics of one process (all the listener's, or all the
+     * forwarder's), each serving one series without labels: a target's series of them carry the same labels (job,
+     * instance), and match one to one (DwbListenerStalled: the time since the last commit against three heartbeat
+     * intervals).
+     */
+    static boolean sameLabels(Set<String> families) {
+        Set<String> processes = new TreeSet<>();
+        for (String family : families) {
+            if (!family.startsWith("dwb_listener_") && !family.startsWith("dwb_forwarder_")) {
+                return false;
+            }
+            processes.add(family.substring(0, family.indexOf('_', "dwb_".length())));
+            List<MetricSnapshot> own = ownMetrics().stream()
+                    .filter(s -> sampleNames(List.of(s)).contains(family)).toList();
+            if (own.size() != 1 || own.get(0).getDataPoints().size() != 1
+                    || !own.get(0).getDataPoints().get(0).getLabels().isEmpty()) {
+                return false;
+            }
+        }
+        return processes.size() == 1;
     }
 
     /** {@code expression} split at its binary arithmetic outside parentheses, braces, brackets and quotes. */
@@ -203,6 +229,132 @@ class ObservabilityKitTest {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> assertArithmeticOfOneMetric(
                 "sum by (instance, client) (kafka_producer_connection_count) + sum by (instance, client) "
                         + "(kafka_consumer_connection_count)"))).isInstanceOf(AssertionError.class);
+        assertThat(sameLabels(Set.of("dwb_listener_last_commit_timestamp_seconds",
+                "dwb_listener_heartbeat_interval_seconds"))).as("one listener's two gauges without labels").isTrue();
+        assertThat(sameLabels(Set.of("dwb_listener_queue_depth", "dwb_forwarder_paused")))
+                .as("two processes' gauges").isFalse();
+        assertThat(sameLabels(Set.of("dwb_listener_queue_depth", "dwb_listener_stand_ins_total")))
+                .as("a counter by reason").isFalse();
+    }
+
+    /**
+     * A listener is stalled when it has committed nothing for longer than its heartbeats allow: three intervals,
+     * whatever --heartbeat-interval says (1 s to 1 d), never under 10 minutes. A rate over a fixed window, as the
+     * rule was (nothing in 5 minutes, for 5 minutes), fired on every quiet listener whose interval is about 10
+     * minutes or more, between its heartbeats.
+     */
+    @Test
+    void theListenerStalledRuleFollowsTheHeartbeatInterval() throws IOException {
+        JsonNode rule = rule("DwbListenerStalled");
+        assertThat(rule.path("labels").path("severity").asText()).isEqualTo("critical");
+        assertThat(rule.path("expr").asText()).isEqualTo("time() - dwb_listener_last_commit_timestamp_seconds > "
+                + "clamp_min(3 * dwb_listener_heartbeat_interval_seconds, 600)");
+        assertThat(rule.has("for")).as("the time since the last commit grows until one: nothing to wait for")
+                .isFalse();
+        assertThat(rulesText()).as("no rule of a fixed window over the listener's transactions")
+                .doesNotContain("dwb_listener_transactions_total[");
+    }
+
+    /**
+     * A quiet listener's producer is idle between its heartbeats, and the standalone's broker closes a connection idle
+     * for a minute ({@link EmbeddedKafka#CONNECTIONS_MAX_IDLE_MS}): with a --heartbeat-interval over a minute its
+     * connection count is 0 most of the time, healthy. The rule on it fires only once a heartbeat is overdue too.
+     */
+    @Test
+    void noKafkaConnectionIsAFaultOnlyOnceAHeartbeatIsOverdue() throws IOException {
+        JsonNode rule = rule("DwbKafkaClientDisconnected");
+        assertThat(rule.path("expr").asText()).isEqualTo("kafka_producer_connection_count{client=\"listener\"} == 0 "
+                + "and on(job, instance) (time() - dwb_listener_last_commit_timestamp_seconds > "
+                + "dwb_listener_heartbeat_interval_seconds + 60)");
+    }
+
+    /**
+     * Each process's memory rule is above what its jvm.options let the heap, the metaspace and the code cache take:
+     * the standalone's flags (-Xmx256m, 160m of metaspace, 64m of code) allow twice the listener's and forwarder's
+     * 250 MB threshold, which fired on a standalone whose heap was merely full. The standalone is told apart by
+     * serving both processes' metrics, whatever its job's name.
+     */
+    @Test
+    void eachProcessesMemoryRuleIsAboveWhatItsJvmFlagsAllow() throws IOException {
+        double single = threshold(rule("DwbProcessMemoryHigh"));
+        for (String module : List.of("listener", "forwarder")) {
+            assertThat(jvmFlagsBound(module)).as(module).isLessThan(single);
+        }
+        double standalone = threshold(rule("DwbStandaloneMemoryHigh"));
+        assertThat(jvmFlagsBound("standalone")).as("standalone").isGreaterThan(single).isLessThan(standalone);
+        assertThat(rule("DwbProcessMemoryHigh").path("expr").asText()).as("the standalone left out").endsWith(
+                " unless on(job, instance) (dwb_listener_queue_depth and on(job, instance) dwb_forwarder_paused)");
+        assertThat(rule("DwbStandaloneMemoryHigh").path("expr").asText()).as("the standalone alone").endsWith(
+                " and on(job, instance) dwb_listener_queue_depth and on(job, instance) dwb_forwarder_paused");
+    }
+
+    /** The bytes of {@code rule}'s {@code process_resident_memory_bytes{...} > N}. */
+    private static double threshold(JsonNode rule) {
+        Matcher m = Pattern.compile("^process_resident_memory_bytes\\{[^}]*\\} > ([0-9.e]+)\\b")
+                .matcher(rule.path("expr").asText());
+        assertThat(m.find()).as(rule.path("expr").asText()).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** The heap, metaspace and code cache that {@code module}'s jvm.options allow, in bytes. */
+    private static double jvmFlagsBound(String module) throws IOException {
+        double bytes = 0;
+        int flags = 0;
+        Matcher m = Pattern.compile("^-(?:Xmx|XX:MaxMetaspaceSize=|XX:ReservedCodeCacheSize=)([0-9]+)m$",
+                Pattern.MULTILINE).matcher(Files.readString(ROOT.resolve(module + "/src/main/jvm/jvm.options")));
+        while (m.find()) {
+            bytes += Long.parseLong(m.group(1)) << 20;
+            flags++;
+        }
+        assertThat(flags).as(module + "'s heap, metaspace and code cache flags").isEqualTo(3);
+        return bytes;
+    }
+
+    /**
+     * dwb_listener_stand_ins_total counts events published as their stand-in (truncated=true at Wazuh) and, as
+     * not-an-event, bytes skipped and never published: each has its rule, whose text says which.
+     */
+    @Test
+    void standInsAndSkippedBytesAreToldApart() throws IOException {
+        assertThat(rule("DwbListenerStandIns").path("expr").asText())
+                .contains("dwb_listener_stand_ins_total{reason!=\"not-an-event\"}");
+        assertThat(rule("DwbListenerStandIns").path("annotations").path("description").asText())
+                .contains("truncated=true");
+        assertThat(rule("DwbListenerSkippedBytes").path("expr").asText())
+                .contains("dwb_listener_stand_ins_total{reason=\"not-an-event\"}");
+        assertThat(rule("DwbListenerSkippedBytes").path("annotations").path("description").asText())
+                .contains("nothing published").doesNotContain("truncated");
+    }
+
+    /** deployment.md's summary of the rules names each: four forwarder rules were missing from it. */
+    @Test
+    void everyAlertIsNamedInTheDeploymentDocs() throws IOException {
+        String docs = Files.readString(ROOT.resolve("docs/deployment.md"));
+        List<String> missing = new ArrayList<>();
+        for (JsonNode group : new ObjectMapper(new YAMLFactory()).readTree(rulesText()).path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (!docs.contains("`" + rule.path("alert").asText() + "`")) {
+                    missing.add(rule.path("alert").asText());
+                }
+            }
+        }
+        assertThat(missing).as("alerts not named in docs/deployment.md").isEmpty();
+    }
+
+    private static String rulesText() throws IOException {
+        return Files.readString(ROOT.resolve("deploy/prometheus/docker-wazuh-bridge.rules.yml"));
+    }
+
+    /** The alerting rule named {@code alert}. */
+    static JsonNode rule(String alert) throws IOException {
+        for (JsonNode group : new ObjectMapper(new YAMLFactory()).readTree(rulesText()).path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (rule.path("alert").asText().equals(alert)) {
+                    return rule;
+                }
+            }
+        }
+        throw new AssertionError("no rule " + alert);
     }
 
     private static Set<String> metricsIn(List<String> expressions) {
@@ -229,9 +381,16 @@ class ObservabilityKitTest {
         return names;
     }
 
+    /**
+     * The bridge's own metrics, those of a listener that started its capture as its capture loop does (the gauges
+     * that have no sample before then serve one).
+     */
     private static List<MetricSnapshot> ownMetrics() {
         List<MetricSnapshot> own = new ArrayList<>();
-        new ListenerMetrics(() -> 0).registry().scrape().forEach(own::add);
+        ListenerMetrics listener = new ListenerMetrics(() -> 0);
+        listener.heartbeatInterval(java.time.Duration.ofSeconds(30));
+        listener.captureStarted(System.currentTimeMillis() * 1_000_000L);
+        listener.registry().scrape().forEach(own::add);
         new ForwarderMetrics().registry().scrape().forEach(own::add);
         return own;
     }
