@@ -54,6 +54,11 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final LongSupplier wallMillis;
     private final BooleanSupplier topicMissing;
+    /**
+     * The last letter {@link #publish} could not write found the topic missing: the next asks the broker first, rather
+     * than wait {@code max.block.ms} for metadata it does not have. Its caller's thread only (one writer a forwarder).
+     */
+    private boolean publishFoundMissing;
 
     /** @param wallMillis the wall clock in milliseconds: a dead letter's timestamp */
     public DeadLetterQueue(String topic, Properties kafka, LongSupplier wallMillis) {
@@ -158,6 +163,10 @@ public final class DeadLetterQueue implements AutoCloseable {
      */
     public Omitted publish(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error)
             throws DeadLetterUnavailable {
+        if (publishFoundMissing && missing()) {
+            throw new DeadLetterUnavailable(missingRefusal());
+        }
+        publishFoundMissing = false;
         Letter l = new Letter(record, error);
         for (Omitted omitted = Omitted.NOTHING; ; omitted = omitted.less()) {
             try {
@@ -165,7 +174,9 @@ public final class DeadLetterQueue implements AutoCloseable {
                 return omitted;
             } catch (ExecutionException | TimeoutException e) {
                 if (!goesWithLess(e, omitted)) {
-                    throw unavailable(e);
+                    DeadLetterUnavailable unavailable = unavailable(e);
+                    publishFoundMissing = unavailable.refusal().cause() == Refusal.Other.DEAD_LETTER_TOPIC_MISSING;
+                    throw unavailable;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

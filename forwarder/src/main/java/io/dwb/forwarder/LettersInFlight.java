@@ -21,8 +21,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * topic does not take otherwise makes the letters {@link #unavailable}: the loop pauses delivery as for an unavailable
  * Wazuh queue, and each {@link #retry} of the pause sends the failed letters again, until none is left failed. So does
  * one the topic refuses until a person acts ({@link Refusal#forGood}: WRITE denied, the topic missing, its limit below
- * even the smallest letter), which is sent again whole, as it would have gone at first. A letter of a partition
- * revoked meanwhile is passed over: its new owner dead-letters the record again.
+ * even the smallest letter), which is sent again whole, as it would have gone at first; a topic the broker says is
+ * missing is asked about again at each retry instead (a send would wait {@code max.block.ms} for its metadata). A
+ * letter of a partition revoked meanwhile is passed over: its new owner dead-letters the record again.
  *
  * <p>A failure is judged on the loop's thread ({@link DeadLetterQueue#unavailable}, which may ask the broker for up to
  * 10 s whether the topic exists): the first failed letter's, at most once, and at most one a round (when the topic
@@ -123,7 +124,8 @@ final class LettersInFlight {
      * At a retry of delivery: what the letters say. While they are unavailable and {@code resend} (a pause's retry is
      * due: not in the round that starts the pause, which has just judged the failure), the failed letters are
      * sent again, in order, until one is answered at once (a failure: the rest wait for the next retry, else each
-     * would wait {@code max.block.ms} in turn); one refused as too large goes again with less.
+     * would wait {@code max.block.ms} in turn); one refused as too large goes again with less. While the topic was
+     * judged missing, none is sent until the broker says it exists.
      */
     Retry retry(boolean resend) {
         settle(true);
@@ -146,6 +148,9 @@ final class LettersInFlight {
             } else {
                 if (!judged && !l.judged) {
                     judge(l, failure); // a failure of the last retry's send: the topic may have gone for good since
+                } else if (!judged && unavailable.cause() == Refusal.Other.DEAD_LETTER_TOPIC_MISSING
+                        && queue.missing()) {
+                    break; // still missing: asked instead of sent, as judging it was
                 }
                 judged = true;
                 // Refused as too large even with the least: the limit is raised now, or the letter fails the same.

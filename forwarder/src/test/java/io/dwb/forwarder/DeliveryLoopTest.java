@@ -1259,10 +1259,12 @@ class DeliveryLoopTest {
 
     /**
      * A dead-letter topic deleted while the forwarder runs (the broker creates none): paused as for a denied write,
-     * until the topic is there again.
+     * until the topic is there again. While the broker says it does not exist, a retry asks it (one Admin call)
+     * rather than send again: a send would hold the delivery thread for {@code max.block.ms} (10 s) waiting for the
+     * topic's metadata, at every retry for as long as nobody creates it.
      */
     @Test
-    void aDeadLetterTopicDeletedPausesDeliveryInAnErrorLineUntilItIsBack() {
+    void aDeadLetterTopicDeletedPausesDeliveryInAnErrorLineAndAsksTheBrokerAtEachRetryUntilItIsBack() {
         java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean(true);
         RefusingProducer dlq = new RefusingProducer(sent -> gone.get(),
                 () -> new org.apache.kafka.common.errors.TimeoutException("Topic " + TOPIC + "-dlq not present in "
@@ -1278,6 +1280,9 @@ class DeliveryLoopTest {
             }
             assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
                     .singleElement().asString().contains("create it (see docs/deployment.md), or set --dlq-topic");
+            assertThat(dlq.refused).as("sent once, not again while the broker says the topic does not exist")
+                    .isEqualTo(1);
+            assertThat(topicChecks).as("asked again at the retries").isGreaterThan(1);
             assertThat(committed(P1)).isZero();
 
             gone.set(false); // created again
@@ -1287,6 +1292,47 @@ class DeliveryLoopTest {
             assertThat(dlq.history()).hasSize(1);
             tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most: the pause's retry finds it through
             round(loop);
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
+    }
+
+    /**
+     * The same for the letter of an alert the socket refuses for its size, which the loop writes and waits for
+     * ({@link DeadLetterQueue#publish}): while the broker says the topic is missing, a retry asks it rather than send.
+     */
+    @Test
+    void aRejectedAlertsLetterMeetingTheTopicDeletedPausesDeliveryAndAsksTheBrokerAtEachRetry() {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean(true);
+        RefusingProducer dlq = new RefusingProducer(true, sent -> gone.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic " + TOPIC + "-dlq not present in "
+                        + "metadata after 10000 ms."));
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        dlqMissing = true;
+        sink.reject = datagram -> datagram.contains("too-long"); // EMSGSIZE
+        addEvents(P1, 0, "too-long", "after");
+        try (ChangesLog log = new ChangesLog()) {
+            for (int i = 0; i < 10; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
+                    .singleElement().asString().contains("create it (see docs/deployment.md), or set --dlq-topic");
+            assertThat(dlq.refused).as("sent once, not again while the broker says the topic does not exist")
+                    .isEqualTo(1);
+            assertThat(topicChecks).as("asked again at the retries").isGreaterThan(1);
+            assertThat(names(sink.accepted)).isEmpty();
+            assertThat(committed(P1)).isZero();
+
+            gone.set(false); // created again
+            dlqMissing = false;
+            for (int i = 0; i < 3; i++) {
+                tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
+                round(loop);
+            }
+            assertThat(names(sink.accepted)).containsExactly("after");
+            assertThat(dlq.history()).singleElement()
+                    .satisfies(letter -> assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("0"));
+            assertThat(committed(P1)).isEqualTo(2);
             assertThat(log.containing("resumed")).hasSize(1);
         }
     }
@@ -1783,7 +1829,13 @@ class DeliveryLoopTest {
 
         RefusingProducer(java.util.function.IntPredicate refuses,
                          java.util.function.Supplier<RuntimeException> failure) {
-            super(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+            this(false, refuses, failure);
+        }
+
+        /** @param autoComplete the sends it does not refuse are acknowledged at once */
+        RefusingProducer(boolean autoComplete, java.util.function.IntPredicate refuses,
+                         java.util.function.Supplier<RuntimeException> failure) {
+            super(autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
             this.refuses = refuses;
             this.failure = failure;
         }
