@@ -754,11 +754,7 @@ public final class AlertPipeline {
         return letters == null ? 0 : letters.acknowledged();
     }
 
-    /**
-     * Takes the dead letters' acknowledgements come in (each round).
-     *
-     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take one: the forwarder stops
-     */
+    /** Takes the dead letters' acknowledgements come in (each round). */
     public void settleLetters() {
         if (letters != null) {
             letters.settle();

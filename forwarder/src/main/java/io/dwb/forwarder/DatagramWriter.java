@@ -47,7 +47,7 @@ final class DatagramWriter {
                 try {
                     deadLetters.rejected(outgoing.record(), e.getMessage());
                 } catch (DeadLetterQueue.DeadLetterUnavailable unavailable) {
-                    throw new Outbox.Refused(Refusal.Other.DEAD_LETTER_TOPIC, unavailable.getMessage());
+                    throw new Outbox.Refused(unavailable.refusal());
                 }
             }
             return;

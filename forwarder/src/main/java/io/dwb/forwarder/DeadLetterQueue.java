@@ -40,10 +40,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * before the source offset may be committed, so a record is never both undelivered and committed (the delivery loop
  * sends letters without waiting and commits past them once acknowledged: {@link LettersInFlight}).
  *
- * <p>What the topic refuses for good is decided here, never waited for: a record over the topic's size limit is
- * written without its value (then without its key and original headers too), saying so in {@code omitted}; a topic
- * that does not exist or that the forwarder may not write stops the forwarder with one clear error
- * ({@link DeadLetterTopicRefused}), since no retry can help and nothing may be committed past the record.
+ * <p>Why the topic refuses is decided here: a record over the topic's size limit is written without its value (then
+ * without its key and original headers too), saying so in {@code omitted}. A topic that does not exist, that the
+ * forwarder may not write, or that refuses even the smallest letter, is refused until a person acts ({@link
+ * Refusal#forGood}): delivery waits for it as for an outage, nothing committed past the record, and its line names
+ * the fix. Stopping instead handed the record to another member of the group, which stopped on it in turn.
  */
 public final class DeadLetterQueue implements AutoCloseable {
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
@@ -53,6 +54,11 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final LongSupplier wallMillis;
     private final BooleanSupplier topicMissing;
+    /**
+     * The last letter {@link #publish} could not write found the topic missing: the next asks the broker first, rather
+     * than wait {@code max.block.ms} for metadata it does not have. Its caller's thread only (one writer a forwarder).
+     */
+    private boolean publishFoundMissing;
 
     /** @param wallMillis the wall clock in milliseconds: a dead letter's timestamp */
     public DeadLetterQueue(String topic, Properties kafka, LongSupplier wallMillis) {
@@ -137,6 +143,11 @@ public final class DeadLetterQueue implements AutoCloseable {
         String logText() {
             return this == NOTHING ? "" : " without its " + header + " (over the topic's size limit)";
         }
+
+        /** What to leave out when the topic refuses the letter as too large with this left out; null: nothing more. */
+        Omitted less() {
+            return this == VALUE_KEY_HEADERS ? null : values()[ordinal() + 1];
+        }
     }
 
     /** A record to write to the dead-letter topic, and why it is refused. */
@@ -147,23 +158,30 @@ public final class DeadLetterQueue implements AutoCloseable {
      * be left out. For the rare letters of a thread that may wait (the sending thread's); the delivery loop sends
      * its letters with {@link #send} and does not wait for them ({@link LettersInFlight}).
      *
-     * @throws DeadLetterUnavailable  the topic cannot take it now (broker unreachable): retry later
-     * @throws DeadLetterTopicRefused the topic will never take it (missing, not allowed, or too small a limit)
+     * @throws DeadLetterUnavailable the topic cannot take it, now or until a person acts ({@link #unavailable}):
+     *                               retry later, from the whole letter
      */
     public Omitted publish(ConsumerRecord<byte[], byte[]> record, Classified.Invalid error)
             throws DeadLetterUnavailable {
+        if (publishFoundMissing && missing()) {
+            throw new DeadLetterUnavailable(missingRefusal());
+        }
+        publishFoundMissing = false;
         Letter l = new Letter(record, error);
-        for (Omitted omitted = Omitted.NOTHING; ; omitted = smaller(omitted)) {
+        for (Omitted omitted = Omitted.NOTHING; ; omitted = omitted.less()) {
             try {
                 send(l, omitted).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 return omitted;
             } catch (ExecutionException | TimeoutException e) {
-                if (!tooLarge(e)) {
-                    throw unavailable(e);
+                if (!goesWithLess(e, omitted)) {
+                    DeadLetterUnavailable unavailable = unavailable(e);
+                    publishFoundMissing = unavailable.refusal().cause() == Refusal.Other.DEAD_LETTER_TOPIC_MISSING;
+                    throw unavailable;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new DeadLetterUnavailable("interrupted while writing to the dead-letter topic " + topic);
+                throw new DeadLetterUnavailable(new Refusal(Refusal.Other.DEAD_LETTER_TOPIC,
+                        "interrupted while writing to the dead-letter topic " + topic));
             }
         }
     }
@@ -181,50 +199,61 @@ public final class DeadLetterQueue implements AutoCloseable {
         }
     }
 
-    /**
-     * A letter's send failed with {@code failure}: true when the topic refused it as too large (send it again with
-     * less, {@link #smaller}).
-     */
+    /** A letter's send failed with {@code failure}: true when the topic refused it as too large. */
     static boolean tooLarge(Throwable failure) {
         return cause(failure) instanceof RecordTooLargeException;
     }
 
-    /** What to leave out of a letter the topic refused as too large with {@code omitted} left out. */
-    Omitted smaller(Omitted omitted) {
-        if (omitted == Omitted.VALUE_KEY_HEADERS) {
-            throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " refuses even a record of a few "
-                    + "hundred bytes as too large: raise its max.message.bytes; nothing past the record was committed");
-        }
-        return Omitted.values()[omitted.ordinal() + 1];
+    /**
+     * A letter sent with {@code omitted} left out failed with {@code failure}: true when the topic refused it as too
+     * large and it may go again with less ({@link Omitted#less}); else the failure is judged ({@link #unavailable}).
+     */
+    static boolean goesWithLess(Throwable failure, Omitted omitted) {
+        return tooLarge(failure) && omitted.less() != null;
     }
 
     /**
-     * A letter's send failed with {@code failure}, not for its size: the topic cannot take it now (returned: retry
-     * later), or will never take it (thrown: the forwarder stops). A failure that could be either asks the broker
-     * whether the topic exists.
+     * A letter's send failed with {@code failure}, and not for a size that less would fit: why the topic does not
+     * take it, now (an outage: retry) or until a person acts ({@link Refusal#forGood}: retried all the same, its words
+     * naming the fix). A failure that could be either asks the broker whether the topic exists.
      */
     DeadLetterUnavailable unavailable(Throwable failure) {
         Throwable cause = cause(failure);
         if (cause instanceof AuthorizationException) {
-            throw new DeadLetterTopicRefused("not allowed to write to the dead-letter topic " + topic + " ("
-                    + cause.getMessage() + "): grant the forwarder's principal WRITE on it, or set "
-                    + "--dlq-topic; nothing past the record was committed");
+            return new DeadLetterUnavailable(new Refusal(Refusal.Other.DEAD_LETTER_WRITE_DENIED, "not allowed to "
+                    + "write to the dead-letter topic " + topic + " (" + cause.getMessage() + "): grant the "
+                    + "forwarder's principal WRITE on it, or set --dlq-topic"));
         }
-        if (topicMissing.getAsBoolean()) {
-            throw new DeadLetterTopicRefused("the dead-letter topic " + topic + " does not exist and the "
-                    + "broker does not create it: create it (see docs/deployment.md), or set --dlq-topic; "
-                    + "nothing past the record was committed");
+        if (cause instanceof RecordTooLargeException) {
+            return new DeadLetterUnavailable(new Refusal(Refusal.Other.DEAD_LETTER_LIMIT_TOO_LOW, "the dead-letter "
+                    + "topic " + topic + " refuses even a record of a few hundred bytes as too large: raise its "
+                    + "max.message.bytes"));
+        }
+        if (missing()) {
+            return new DeadLetterUnavailable(missingRefusal());
         }
         if (cause instanceof InvalidTimestampException) {
             // A topic of before LogAppendTime (TopicSpec.deadLetters), and this host's clock off: waits until either
             // is fixed, every alert behind the letter with it
-            return new DeadLetterUnavailable("the dead-letter topic " + topic + " refused the letter's timestamp ("
-                    + cause.getMessage() + "): this host's clock is further from the broker's than the topic's "
-                    + "message.timestamp.after.max.ms / before.max.ms allow; fix the clock (NTP), or let the broker "
-                    + "stamp letters: kafka-configs.sh --alter --entity-type topics --entity-name " + topic
-                    + " --add-config message.timestamp.type=LogAppendTime");
+            return new DeadLetterUnavailable(new Refusal(Refusal.Other.DEAD_LETTER_TOPIC, "the dead-letter topic "
+                    + topic + " refused the letter's timestamp (" + cause.getMessage() + "): this host's clock is "
+                    + "further from the broker's than the topic's message.timestamp.after.max.ms / before.max.ms "
+                    + "allow; fix the clock (NTP), or let the broker stamp letters: kafka-configs.sh --alter "
+                    + "--entity-type topics --entity-name " + topic
+                    + " --add-config message.timestamp.type=LogAppendTime"));
         }
-        return new DeadLetterUnavailable("dead-letter topic " + topic + " unavailable: " + cause.getMessage());
+        return new DeadLetterUnavailable(new Refusal(Refusal.Other.DEAD_LETTER_TOPIC, "dead-letter topic " + topic
+                + " unavailable: " + cause.getMessage()));
+    }
+
+    /** Asks the broker whether the topic is missing (an Admin call of up to 10 s; false when it does not answer). */
+    boolean missing() {
+        return topicMissing.getAsBoolean();
+    }
+
+    private Refusal missingRefusal() {
+        return new Refusal(Refusal.Other.DEAD_LETTER_TOPIC_MISSING, "the dead-letter topic " + topic + " does not "
+                + "exist and the broker does not create it: create it (see docs/deployment.md), or set --dlq-topic");
     }
 
     private static Throwable cause(Throwable failure) {
@@ -292,20 +321,21 @@ public final class DeadLetterQueue implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
     }
 
-    /** The dead-letter topic cannot take the record now; delivery waits as for an unavailable Wazuh queue. */
-    public static final class DeadLetterUnavailable extends Exception {
-        public DeadLetterUnavailable(String message) {
-            super(message);
-        }
-    }
-
     /**
-     * The dead-letter topic will never take the record as things are configured: the forwarder stops (its message
-     * is the one {@code error:} line) rather than halt silently or commit past a record it did not keep.
+     * The dead-letter topic does not take the record, now or until a person acts ({@link Refusal#forGood}); delivery
+     * waits as for an unavailable Wazuh queue.
      */
-    public static final class DeadLetterTopicRefused extends RuntimeException {
-        public DeadLetterTopicRefused(String message) {
-            super(message);
+    public static final class DeadLetterUnavailable extends Exception {
+        private final transient Refusal refusal;
+
+        DeadLetterUnavailable(Refusal refusal) {
+            super(refusal.words());
+            this.refusal = refusal;
+        }
+
+        /** Why, as the pause says it. */
+        Refusal refusal() {
+            return refusal;
         }
     }
 }

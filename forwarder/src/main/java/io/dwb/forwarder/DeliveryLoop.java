@@ -842,8 +842,8 @@ public final class DeliveryLoop {
         AlertPipeline.Step.Blocked refused = (AlertPipeline.Step.Blocked) step;
         Refusal refusal = refused.refusal();
         switch (pause.refused(refused.by(), refusal.cause(), now)) {
-            case STARTED -> changes.paused(refusal.words(), pendingCount());
-            case CAUSE_CHANGED -> changes.pausedFor(refusal.words());
+            case STARTED -> changes.paused(refusal, pendingCount());
+            case CAUSE_CHANGED -> changes.pausedFor(refusal);
             case NONE -> { } // the same cause, its words perhaps not (a state file's numbers): said at its start
         }
         return false;

@@ -17,11 +17,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * each acknowledgement instead let a writer of the topic that put an invalid record between every two events hold the
  * forwarder, every partition of it, to one round trip to the dead-letter topic a record.
  *
- * <p>A letter the topic refuses as too large is sent again with less ({@link DeadLetterQueue#smaller}). One the topic
- * cannot take now makes the letters {@link #unavailable}: the loop pauses delivery as for an unavailable Wazuh queue,
- * and each {@link #retry} of the pause sends the failed letters again, until none is left failed. One the topic will
- * never take stops the forwarder ({@link DeadLetterQueue.DeadLetterTopicRefused}), what was acknowledged before it
- * committed. A letter of a partition revoked meanwhile is passed over: its new owner dead-letters the record again.
+ * <p>A letter the topic refuses as too large is sent again with less ({@link DeadLetterQueue.Omitted#less}). One the
+ * topic does not take otherwise makes the letters {@link #unavailable}: the loop pauses delivery as for an unavailable
+ * Wazuh queue, and each {@link #retry} of the pause sends the failed letters again, until none is left failed. So does
+ * one the topic refuses until a person acts ({@link Refusal#forGood}: WRITE denied, the topic missing, its limit below
+ * even the smallest letter), which is sent again whole, as it would have gone at first; a topic the broker says is
+ * missing is asked about again at each retry instead (a send would wait {@code max.block.ms} for its metadata). A
+ * letter of a partition revoked meanwhile is passed over: its new owner dead-letters the record again.
  *
  * <p>A failure is judged on the loop's thread ({@link DeadLetterQueue#unavailable}, which may ask the broker for up to
  * 10 s whether the topic exists): the first failed letter's, at most once, and at most one a round (when the topic
@@ -68,8 +70,6 @@ final class LettersInFlight {
      * Sends a letter without waiting for it. A send refused at once (Kafka's producer answers so only a failure, as
      * after waiting {@code max.block.ms} for the topic's metadata) makes the letters unavailable at once: sending on
      * would wait as long again for each letter.
-     *
-     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take it
      */
     void send(DeadLetterQueue.Letter letter) {
         InFlight l = new InFlight(letter);
@@ -77,7 +77,7 @@ final class LettersInFlight {
         sent++;
         bytes += l.bytes;
         Throwable failure = l.failure();
-        if (failure != null && blockedBy == null && !DeadLetterQueue.tooLarge(failure)) {
+        if (failure != null && blockedBy == null && !DeadLetterQueue.goesWithLess(failure, l.omitted)) {
             judge(l, failure);
             block(l);
         }
@@ -115,8 +115,6 @@ final class LettersInFlight {
     /**
      * Takes the acknowledgements come in, in order, up to the first letter not acknowledged; a first failure not
      * judged yet is judged (the loop's, each round).
-     *
-     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take that letter
      */
     void settle() {
         settle(true);
@@ -126,9 +124,8 @@ final class LettersInFlight {
      * At a retry of delivery: what the letters say. While they are unavailable and {@code resend} (a pause's retry is
      * due: not in the round that starts the pause, which has just judged the failure), the failed letters are
      * sent again, in order, until one is answered at once (a failure: the rest wait for the next retry, else each
-     * would wait {@code max.block.ms} in turn); one refused as too large goes again with less.
-     *
-     * @throws DeadLetterQueue.DeadLetterTopicRefused the topic will never take a letter
+     * would wait {@code max.block.ms} in turn); one refused as too large goes again with less. While the topic was
+     * judged missing, none is sent until the broker says it exists.
      */
     Retry retry(boolean resend) {
         settle(true);
@@ -146,17 +143,21 @@ final class LettersInFlight {
             if (failure == null) {
                 continue;
             }
-            if (DeadLetterQueue.tooLarge(failure)) {
-                l.send(queue.smaller(l.omitted));
+            if (DeadLetterQueue.goesWithLess(failure, l.omitted)) {
+                l.send(l.omitted.less());
             } else {
                 if (!judged && !l.judged) {
                     judge(l, failure); // a failure of the last retry's send: the topic may have gone for good since
+                } else if (!judged && unavailable.cause() == Refusal.Other.DEAD_LETTER_TOPIC_MISSING
+                        && queue.missing()) {
+                    break; // still missing: asked instead of sent, as judging it was
                 }
                 judged = true;
-                l.send(l.omitted);
+                // Refused as too large even with the least: the limit is raised now, or the letter fails the same.
+                l.send(DeadLetterQueue.tooLarge(failure) ? DeadLetterQueue.Omitted.NOTHING : l.omitted);
             }
             Throwable now = l.failure();
-            if (now != null && !DeadLetterQueue.tooLarge(now)) {
+            if (now != null && !DeadLetterQueue.goesWithLess(now, l.omitted)) {
                 break;
             }
         }
@@ -171,7 +172,7 @@ final class LettersInFlight {
     boolean awaitAcknowledged(Duration timeout) {
         long deadline = clock.getAsLong() + timeout.toNanos();
         boolean waited = false;
-        while (settleQuietly() && !letters.isEmpty()) {
+        for (settle(false); !letters.isEmpty(); settle(false)) {
             Future<RecordMetadata> head = letters.peek().future;
             long left = deadline - clock.getAsLong();
             if (waited || head.isDone() || left <= 0) {
@@ -201,7 +202,7 @@ final class LettersInFlight {
         if (blockedBy != null && blockedBy.withdrawn) {
             blockedBy = firstFailed();
         }
-        settleQuietly();
+        settle(false);
     }
 
     /**
@@ -217,8 +218,8 @@ final class LettersInFlight {
                 }
                 Throwable failure = head.failure();
                 if (failure != null) {
-                    if (DeadLetterQueue.tooLarge(failure)) {
-                        head.send(queue.smaller(head.omitted));
+                    if (DeadLetterQueue.goesWithLess(failure, head.omitted)) {
+                        head.send(head.omitted.less());
                         continue;
                     }
                     if (blockedBy == null && judge && !head.judged) {
@@ -244,30 +245,20 @@ final class LettersInFlight {
         }
     }
 
-    /** {@link #settle(boolean)} without judging, for a revocation or the stop; false when a letter is refused. */
-    private boolean settleQuietly() {
-        try {
-            settle(false);
-            return true;
-        } catch (DeadLetterQueue.DeadLetterTopicRefused e) {
-            return false; // too large even without its value: the loop's next settle says it, if it goes on
-        }
-    }
-
-    /** The first letter not passed over whose send failed, not for its size; null when none. */
+    /** The first letter not passed over whose send failed, not for a size that less would fit; null when none. */
     private InFlight firstFailed() {
         for (InFlight l : letters) {
             Throwable failure = l.withdrawn ? null : l.failure();
-            if (failure != null && !DeadLetterQueue.tooLarge(failure)) {
+            if (failure != null && !DeadLetterQueue.goesWithLess(failure, l.omitted)) {
                 return l;
             }
         }
         return null;
     }
 
-    /** Judges a letter's failure, not for its size: unavailable now (kept), or refused for good (thrown). */
+    /** Judges a letter's failure, not for a size that less would fit: why the topic does not take it. */
     private void judge(InFlight l, Throwable failure) {
-        unavailable = new Refusal(Refusal.Other.DEAD_LETTER_TOPIC, queue.unavailable(failure).getMessage());
+        unavailable = queue.unavailable(failure).refusal();
         l.judged = true;
     }
 

@@ -9,6 +9,15 @@ package io.dwb.forwarder;
  */
 record Refusal(Cause cause, String words) {
 
+    /**
+     * Whether only a person ends it (a grant, a topic to create, a limit to raise): its lines are said at ERROR. No
+     * retry alone helps, but delivery still waits for it rather than stop: a forwarder that exits leaves the group,
+     * and the next member meets the same record.
+     */
+    boolean forGood() {
+        return cause instanceof Other other && other.forGood;
+    }
+
     /** What holds delivery, told by what it is, never by its words. */
     sealed interface Cause permits SendFailure, Hold, Other {
         /**
@@ -44,13 +53,25 @@ record Refusal(Cause cause, String words) {
         OUTPUT_FAILING(true),
         /** The sending thread is closed (the stop). */
         SENDER_CLOSED(false),
-        /** The dead-letter topic cannot take a letter now. */
-        DEAD_LETTER_TOPIC(false);
+        /** The dead-letter topic cannot take a letter now (unreachable, the letter's timestamp refused). */
+        DEAD_LETTER_TOPIC(false),
+        /** The forwarder's principal may not write the dead-letter topic (an ACL). */
+        DEAD_LETTER_WRITE_DENIED(false, true),
+        /** The dead-letter topic does not exist, and the broker does not create it. */
+        DEAD_LETTER_TOPIC_MISSING(false, true),
+        /** The dead-letter topic's {@code max.message.bytes} refuses even a letter without value, key and headers. */
+        DEAD_LETTER_LIMIT_TOO_LOW(false, true);
 
         private final boolean sendFailed;
+        private final boolean forGood;
 
         Other(boolean sendFailed) {
+            this(sendFailed, false);
+        }
+
+        Other(boolean sendFailed, boolean forGood) {
             this.sendFailed = sendFailed;
+            this.forGood = forGood;
         }
 
         @Override

@@ -49,7 +49,7 @@ final class SendingThread implements Outbox {
     /** The head is on its way to the sink (between {@link #next} and its outcome). */
     private boolean writing;
     private boolean closed;
-    /** What stopped the writer for good (the dead-letter topic refused for good): thrown to the loop. */
+    /** What stopped the writer for good (an exception nobody foresaw): thrown to the loop. */
     private RuntimeException failure;
     /** Datagrams of partitions the loop gave up, not to be written: see {@link #withdraw}. */
     private final ArrayDeque<Withdrawal> withdrawals = new ArrayDeque<>();

@@ -54,14 +54,24 @@ final class StateChanges {
         this.metrics = metrics;
     }
 
-    void paused(String reason, int keeping) {
-        log.warn("paused: {}; keeping {} records, retrying with backoff", reason, keeping);
+    /** At ERROR when only a person ends it ({@link Refusal#forGood}): it lasts until someone reads the line. */
+    void paused(Refusal refusal, int keeping) {
+        String line = "paused: {}; keeping {} records, retrying with backoff";
+        if (refusal.forGood()) {
+            log.error(line, refusal.words(), keeping);
+        } else {
+            log.warn(line, refusal.words(), keeping);
+        }
         metrics.paused(true);
     }
 
-    /** Still paused, for another cause than before (not only other words: {@link Pause}). */
-    void pausedFor(String reason) {
-        log.warn("still paused, now: {}", reason);
+    /** Still paused, for another cause than before (not only other words: {@link Pause}); at ERROR as above. */
+    void pausedFor(Refusal refusal) {
+        if (refusal.forGood()) {
+            log.error("still paused, now: {}", refusal.words());
+        } else {
+            log.warn("still paused, now: {}", refusal.words());
+        }
     }
 
     void resumed(long pausedNanos) {

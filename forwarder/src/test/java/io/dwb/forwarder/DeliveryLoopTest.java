@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -206,6 +207,8 @@ class DeliveryLoopTest {
     private AlertPipeline pipeline;
     /** How many times the loop asked the broker whether the dead-letter topic exists. */
     private int topicChecks;
+    /** What the broker answers when asked whether the dead-letter topic is missing. */
+    private boolean dlqMissing;
     private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
             new ByteArraySerializer(), new ByteArraySerializer());
     private final ScriptedSink sink = new ScriptedSink();
@@ -1209,20 +1212,163 @@ class DeliveryLoopTest {
         assertThat(dlq.history()).hasSize(invalid);
     }
 
+    /**
+     * A topic whose WRITE was taken away refuses every letter until it is granted again: delivery pauses, in one ERROR
+     * line that names the fix, and goes on by itself once granted. It stopped the forwarder (exit 1): leaving the
+     * group, it handed the record to another member, which stopped the same way, and so on through the group.
+     */
     @Test
-    void theLettersAcknowledgedBeforeOneTheTopicRefusesForGoodAreCommittedAsTheForwarderStops() {
-        RefusingProducer dlq = new RefusingProducer(sent -> sent == 1, // the forwarder's WRITE taken away
+    void aTopicThatDeniesWritingPausesDeliveryInAnErrorLineNamingTheFixUntilWriteIsGranted() {
+        java.util.concurrent.atomic.AtomicBoolean denied = new java.util.concurrent.atomic.AtomicBoolean();
+        RefusingProducer dlq = new RefusingProducer(sent -> denied.get(),
                 () -> new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
         DeliveryLoop loop = liveWithDeadLetters(dlq);
-        addNotJson(P1, 0, 3);
+        addNotJson(P1, 0, 1);
+        round(loop);
+        dlq.completeNext(); // written before the forwarder's WRITE was taken away
+        denied.set(true);
+        addNotJson(P1, 1, 1);
+        addEvents(P1, 2, "a");
+        try (ChangesLog log = new ChangesLog()) {
+            for (int i = 0; i < 5; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(log.containing(Level.ERROR, "paused: not allowed to write to the dead-letter topic "
+                    + TOPIC + "-dlq")).singleElement().asString()
+                    .contains("grant the forwarder's principal WRITE on it, or set --dlq-topic");
+            assertThat(metrics.pausedNow()).isEqualTo(1);
+            assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(loop::runOnce)
-                .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
-        Thread acknowledging = whileWaiting(dlq::completeNext); // the first letter, acknowledged as the stop waits
-        loop.finish();
-        join(acknowledging);
+            addEvents(P1, 3, "b");
+            tick(Duration.ofSeconds(60).toNanos());
+            round(loop);
+            assertThat(names(sink.accepted)).as("delivered before the pause, nothing since").containsExactly("a");
+            assertThat(loop.healthy()).as("paused longer than --unhealthy-after").isFalse();
 
-        assertThat(committed(P1)).as("past the letter written, not past the refused one").isEqualTo(1);
+            denied.set(false); // granted
+            acknowledgeUntilCommitted(loop, dlq, 4);
+            assertThat(committed(P1)).isEqualTo(4);
+            assertThat(names(sink.accepted)).containsExactly("a", "b");
+            assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.ERROR_OFFSET)).containsExactly("0", "1");
+            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(metrics.pausedNow()).isZero();
+            assertThat(loop.healthy()).isTrue();
+        }
+    }
+
+    /**
+     * A dead-letter topic deleted while the forwarder runs (the broker creates none): paused as for a denied write,
+     * until the topic is there again. While the broker says it does not exist, a retry asks it (one Admin call)
+     * rather than send again: a send would hold the delivery thread for {@code max.block.ms} (10 s) waiting for the
+     * topic's metadata, at every retry for as long as nobody creates it.
+     */
+    @Test
+    void aDeadLetterTopicDeletedPausesDeliveryInAnErrorLineAndAsksTheBrokerAtEachRetryUntilItIsBack() {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean(true);
+        RefusingProducer dlq = new RefusingProducer(sent -> gone.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic " + TOPIC + "-dlq not present in "
+                        + "metadata after 10000 ms."));
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        dlqMissing = true;
+        addNotJson(P1, 0, 1);
+        addEvents(P1, 1, "a");
+        try (ChangesLog log = new ChangesLog()) {
+            for (int i = 0; i < 10; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
+                    .singleElement().asString().contains("create it (see docs/deployment.md), or set --dlq-topic");
+            assertThat(dlq.refused).as("sent once, not again while the broker says the topic does not exist")
+                    .isEqualTo(1);
+            assertThat(topicChecks).as("asked again at the retries").isGreaterThan(1);
+            assertThat(committed(P1)).isZero();
+
+            gone.set(false); // created again
+            dlqMissing = false;
+            acknowledgeUntilCommitted(loop, dlq, 2);
+            assertThat(committed(P1)).isEqualTo(2);
+            assertThat(dlq.history()).hasSize(1);
+            tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most: the pause's retry finds it through
+            round(loop);
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
+    }
+
+    /**
+     * The same for the letter of an alert the socket refuses for its size, which the loop writes and waits for
+     * ({@link DeadLetterQueue#publish}): while the broker says the topic is missing, a retry asks it rather than send.
+     */
+    @Test
+    void aRejectedAlertsLetterMeetingTheTopicDeletedPausesDeliveryAndAsksTheBrokerAtEachRetry() {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean(true);
+        RefusingProducer dlq = new RefusingProducer(true, sent -> gone.get(),
+                () -> new org.apache.kafka.common.errors.TimeoutException("Topic " + TOPIC + "-dlq not present in "
+                        + "metadata after 10000 ms."));
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        dlqMissing = true;
+        sink.reject = datagram -> datagram.contains("too-long"); // EMSGSIZE
+        addEvents(P1, 0, "too-long", "after");
+        try (ChangesLog log = new ChangesLog()) {
+            for (int i = 0; i < 10; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
+                    .singleElement().asString().contains("create it (see docs/deployment.md), or set --dlq-topic");
+            assertThat(dlq.refused).as("sent once, not again while the broker says the topic does not exist")
+                    .isEqualTo(1);
+            assertThat(topicChecks).as("asked again at the retries").isGreaterThan(1);
+            assertThat(names(sink.accepted)).isEmpty();
+            assertThat(committed(P1)).isZero();
+
+            gone.set(false); // created again
+            dlqMissing = false;
+            for (int i = 0; i < 3; i++) {
+                tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
+                round(loop);
+            }
+            assertThat(names(sink.accepted)).containsExactly("after");
+            assertThat(dlq.history()).singleElement()
+                    .satisfies(letter -> assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("0"));
+            assertThat(committed(P1)).isEqualTo(2);
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
+    }
+
+    /**
+     * A topic whose {@code max.message.bytes} refuses even a letter without value, key and headers pauses delivery
+     * until it is raised; the letter then goes again whole, as it would have gone at first.
+     */
+    @Test
+    void aTopicThatRefusesEvenTheSmallestLetterAsTooLargePausesDeliveryUntilItsLimitIsRaised() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        addNotJson(P1, 0, 1);
+        addEvents(P1, 1, "a");
+        round(loop);
+        try (ChangesLog log = new ChangesLog()) {
+            for (int i = 0; i < 3; i++) { // whole, then without its value, then without key and headers too
+                dlq.errorNext(new org.apache.kafka.common.errors.RecordTooLargeException("over max.message.bytes"));
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq refuses even a "
+                    + "record of a few hundred bytes as too large")).singleElement().asString()
+                    .contains("raise its max.message.bytes");
+            assertThat(topicChecks).as("a size needs no question to the broker").isZero();
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(committed(P1)).isZero();
+
+            acknowledgeUntilCommitted(loop, dlq, 2); // the limit raised: the letter sent again is taken
+            assertThat(committed(P1)).isEqualTo(2);
+            assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.OMITTED))
+                    .containsExactly(null, "value", "value, key, headers", null);
+            assertThat(new String(dlq.history().get(3).value(), StandardCharsets.UTF_8)).isEqualTo("not json");
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
     }
 
     @Test
@@ -1255,7 +1401,7 @@ class DeliveryLoopTest {
     }
 
     @Test
-    void aTopicThatRefusesForGoodAfterAnOutageStopsTheForwarderInsteadOfPausingForever() {
+    void aTopicThatRefusesForGoodAfterAnOutageKeepsDeliveryPausedNowInAnErrorLine() {
         java.util.concurrent.atomic.AtomicBoolean denied = new java.util.concurrent.atomic.AtomicBoolean();
         RefusingProducer dlq = new RefusingProducer(sent -> denied.get(),
                 () -> new org.apache.kafka.common.errors.TopicAuthorizationException("not allowed"));
@@ -1265,12 +1411,24 @@ class DeliveryLoopTest {
         dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
         denied.set(true); // meanwhile the forwarder's WRITE on the topic was taken away
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+        try (ChangesLog log = new ChangesLog()) {
             for (int i = 0; i < 20; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-        }).isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class).hasMessageContaining("not allowed");
+            assertThat(log.containing(Level.WARN, "paused: dead-letter topic " + TOPIC + "-dlq unavailable"))
+                    .hasSize(1);
+            assertThat(log.containing(Level.ERROR, "still paused, now: not allowed to write to the dead-letter "
+                    + "topic")).as("said once, as it is found, not at each retry").hasSize(1);
+            assertThat(committed(P1)).isZero();
+
+            denied.set(false);
+            acknowledgeUntilCommitted(loop, dlq, 1);
+            assertThat(committed(P1)).isEqualTo(1);
+            tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most: the pause's retry finds it through
+            round(loop);
+            assertThat(log.containing("resumed")).hasSize(1);
+        }
     }
 
     @Test
@@ -1575,8 +1733,8 @@ class DeliveryLoopTest {
     }
 
     /**
-     * A live loop whose dead letters go to {@code dlq}; the topic exists, each time the loop asks the broker
-     * ({@link #topicChecks}).
+     * A live loop whose dead letters go to {@code dlq}; the topic exists unless {@link #dlqMissing}, each time the
+     * loop asks the broker ({@link #topicChecks}).
      */
     private DeliveryLoop liveWithDeadLetters(MockProducer<byte[], byte[]> dlq, TopicPartition... assigned) {
         AlertPipeline.Mode mode = deadLetterMode(dlq);
@@ -1587,7 +1745,7 @@ class DeliveryLoopTest {
     private AlertPipeline.Mode deadLetterMode(MockProducer<byte[], byte[]> dlq) {
         return new AlertPipeline.Mode.Live(new DeadLetterQueue(TOPIC + "-dlq", dlq, this::wallMillis, () -> {
             topicChecks++;
-            return false;
+            return dlqMissing;
         }), new SilentHostWatch());
     }
 
@@ -1618,6 +1776,11 @@ class DeliveryLoopTest {
 
         List<String> containing(String text) {
             return messages(lines, text);
+        }
+
+        List<String> containing(Level level, String text) {
+            return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains(text)).toList();
         }
 
         @Override
@@ -1666,7 +1829,13 @@ class DeliveryLoopTest {
 
         RefusingProducer(java.util.function.IntPredicate refuses,
                          java.util.function.Supplier<RuntimeException> failure) {
-            super(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+            this(false, refuses, failure);
+        }
+
+        /** @param autoComplete the sends it does not refuse are acknowledged at once */
+        RefusingProducer(boolean autoComplete, java.util.function.IntPredicate refuses,
+                         java.util.function.Supplier<RuntimeException> failure) {
+            super(autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
             this.refuses = refuses;
             this.failure = failure;
         }

@@ -114,15 +114,20 @@ class SendingThreadTest {
         assertThat(metrics.deadLetteredTotal()).isEqualTo(1);
     }
 
+    /**
+     * A datagram the socket refused for what it is, whose letter the dead-letter topic refuses until a person acts
+     * (WRITE taken away), is held as for a refusing socket, for the loop's pause to say it; written once the letter
+     * is. It stopped the writer, and the forwarder with it.
+     */
     @Test
-    void aDeadLetterTopicRefusedForGoodReachesTheLoopAsItsError() throws Exception {
+    void aDeadLetterTopicRefusingUntilAPersonActsHoldsTheDatagramUntilItTakesTheLetter() throws Exception {
         MockProducer<byte[], byte[]> refusing = new MockProducer<>(false, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
         sending = SendingThread.start(new DatagramWriter(sink, new AlertPipeline.Mode.Live(
                 new DeadLetterQueue("events-dlq", new Properties(), refusing, System::currentTimeMillis),
                 new SilentHostWatch()), metrics,
                 System::currentTimeMillis));
-        sink.reject = name -> true;
+        sink.reject = name -> name.equals("too-long");
         sink.gate.release(1_000);
         sending.submit(outgoing("too-long"));
         sending.flush();
@@ -130,11 +135,23 @@ class SendingThreadTest {
         refusing.errorNext(new TopicAuthorizationException("not allowed"));
 
         assertThat(sending.awaitWritten(WAIT)).isFalse();
-        assertThatThrownBy(sending::retryHeld).isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class)
-                .hasMessageContaining("not allowed to write to the dead-letter topic");
-        assertThatThrownBy(() -> sending.submit(outgoing("b")))
-                .isInstanceOf(DeadLetterQueue.DeadLetterTopicRefused.class);
+        assertThatThrownBy(() -> sending.submit(outgoing("b"))).isInstanceOfSatisfying(Outbox.Refused.class, e -> {
+            assertThat(e.refusal().cause()).isEqualTo(Refusal.Other.DEAD_LETTER_WRITE_DENIED);
+            assertThat(e.refusal().forGood()).isTrue();
+            assertThat(e).hasMessageContaining("not allowed to write to the dead-letter topic events-dlq")
+                    .hasMessageContaining("grant the forwarder's principal WRITE on it");
+        });
         assertThat(sending.written()).isZero();
+
+        assertThatThrownBy(sending::retryHeld).as("its letter sent again, not answered yet")
+                .isInstanceOf(Outbox.Refused.class);
+        await().atMost(WAIT).until(() -> refusing.history().size() == 2);
+        refusing.completeNext(); // WRITE granted again
+        await().atMost(WAIT).until(() -> sending.written() == 1);
+        sending.submit(outgoing("b"));
+        assertThat(sending.awaitWritten(WAIT)).isTrue();
+        assertThat(sink.taken).containsExactly("b");
+        assertThat(metrics.deadLetteredTotal()).isEqualTo(1);
     }
 
     @Test

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A dead letter the topic refuses for good never halts delivery silently: too large, it is written without its
- * value (then without key and headers); a missing topic or a denied write stops the forwarder with one error line,
- * committing nothing past the record.
+ * value (then without key and headers); a missing topic or a denied write pauses delivery in one ERROR line that names
+ * the fix, committing nothing past the record, and delivery goes on by itself once it is fixed. (It stopped the
+ * forwarder, exit 1: leaving the group, it handed the record to the next member, which stopped on it in turn.)
  */
 @ExtendWith(SharedKafka.class)
 class UnwritableDeadLetterTest {
@@ -84,30 +85,37 @@ class UnwritableDeadLetterTest {
 
     /** A broker that creates no topic on its own and checks ACLs (allowing what no ACL names). */
     @Test
-    void aMissingOrForbiddenDeadLetterTopicStopsTheForwarderWithOneErrorLine() throws Exception {
+    void aMissingOrForbiddenDeadLetterTopicPausesDeliveryInAnErrorLineUntilItIsFixed() throws Exception {
         try (SharedKafka.Broker broker = SharedKafka.startBroker(Map.of(
                 "KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false",
                 "KAFKA_AUTHORIZER_CLASS_NAME", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "true"))) {
             String missing = TestRecords.topic(broker, "dlq-missing", 1);
-            assertStopsOnTheBadRecord(broker, missing, () -> deleteIfExists(broker, missing + "-dlq"),
-                    "error: the dead-letter topic " + missing + "-dlq does not exist");
+            assertPausedOnTheBadRecordUntilFixed(broker, missing, () -> deleteIfExists(broker, missing + "-dlq"),
+                    () -> broker.createTopic(missing + "-dlq", 1, Map.of()),
+                    "paused: the dead-letter topic " + missing + "-dlq does not exist",
+                    "create it (see docs/deployment.md), or set --dlq-topic");
 
             String denied = TestRecords.topic(broker, "dlq-denied", 1);
             broker.createTopic(denied + "-dlq", 1, Map.of());
-            assertStopsOnTheBadRecord(broker, denied, () -> {
+            AclBinding deny = new AclBinding(
+                    new ResourcePattern(ResourceType.TOPIC, denied + "-dlq", PatternType.LITERAL),
+                    new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE, AclPermissionType.DENY));
+            assertPausedOnTheBadRecordUntilFixed(broker, denied, () -> {
                 try (Admin admin = broker.admin()) {
-                    admin.createAcls(List.of(new AclBinding(
-                            new ResourcePattern(ResourceType.TOPIC, denied + "-dlq", PatternType.LITERAL),
-                            new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE,
-                                    AclPermissionType.DENY)))).all().get();
+                    admin.createAcls(List.of(deny)).all().get();
                 }
-            }, "error: not allowed to write to the dead-letter topic " + denied + "-dlq");
+            }, () -> {
+                try (Admin admin = broker.admin()) {
+                    admin.deleteAcls(List.of(deny.toFilter())).all().get();
+                }
+            }, "paused: not allowed to write to the dead-letter topic " + denied + "-dlq",
+                    "grant the forwarder's principal WRITE on it, or set --dlq-topic");
         }
     }
 
-    /** Breaks the dead-letter topic once the forwarder runs (a start may check or create it). */
-    private interface Breakage {
+    /** Breaks the dead-letter topic once the forwarder runs (a start may check or create it), or mends it. */
+    private interface Change {
         void apply() throws Exception;
     }
 
@@ -121,11 +129,12 @@ class UnwritableDeadLetterTest {
     }
 
     /**
-     * One event delivered, the topic broken, then a record for the dead-letter topic: exit 1, one error line, the
-     * offset of the record committed (everything before it, nothing after).
+     * One event delivered, the topic broken, then a record for the dead-letter topic and an event: the forwarder
+     * keeps running, paused in one ERROR line naming the fix, committed up to the bad record and not past it; the
+     * topic mended, the letter is written and everything committed, without a restart.
      */
-    private void assertStopsOnTheBadRecord(SharedKafka.Broker broker, String topic, Breakage breakage,
-                                           String errorLine) throws Exception {
+    private void assertPausedOnTheBadRecordUntilFixed(SharedKafka.Broker broker, String topic, Change breakage,
+                                                      Change fix, String pausedLine, String theFix) throws Exception {
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve(topic));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), "--bootstrap-servers",
@@ -137,14 +146,26 @@ class UnwritableDeadLetterTest {
             TestRecords.sendAll(producer, List.of(
                     TestRecords.event(topic, "h", "h-id", HeaderNames.utf8("not json"), null, 1_000L),
                     event(topic, "after", 4)));
-            assertThat(forwarder.waitFor(Duration.ofSeconds(90))).isEqualTo(1);
-            List<String> errors = Arrays.stream(forwarder.output().split("\n"))
-                    .filter(l -> l.startsWith("error: ")).toList();
-            assertThat(errors).as(forwarder.output()).hasSize(1);
-            assertThat(errors.get(0)).startsWith(errorLine).contains("nothing past the record was committed");
-            assertThat(receiver.count()).isEqualTo(1);
-            assertThat(TestRecords.committedTotal(broker, "g-" + topic)).as("committed up to the bad record")
-                    .isEqualTo(1);
+
+            await().atMost(Duration.ofSeconds(90)).until(() -> forwarder.output().contains(pausedLine));
+            List<String> paused = Arrays.stream(forwarder.output().split("\\R"))
+                    .filter(l -> l.contains("StateChanges - paused: ")).toList();
+            assertThat(paused).as(forwarder.output()).singleElement().asString()
+                    .contains(" ERROR ").contains(pausedLine).contains(theFix);
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15))
+                    .until(() -> forwarder.isAlive() && TestRecords.committedTotal(broker, "g-" + topic) == 1);
+
+            fix.apply();
+            await().atMost(Duration.ofSeconds(90)).until(() -> TestRecords.committedTotal(broker, "g-" + topic) == 3);
+            assertThat(forwarder.output()).contains("resumed after");
+            assertThat(receiver.alerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
+                    .path("name").asText()).containsExactly("ok", "after");
+            assertThat(broker.readAll(topic + "-dlq")).isNotEmpty().allSatisfy(letter -> assertThat(
+                    HeaderNames.read(letter.headers(), HeaderNames.SOURCE_OFFSET)).isEqualTo("1"));
+
+            assertThat(forwarder.terminate(Duration.ofSeconds(30))).as(forwarder.output()).isZero();
+            assertThat(Arrays.stream(forwarder.output().split("\\R")).filter(l -> l.startsWith("error: ")))
+                    .as(forwarder.output()).isEmpty();
         }
     }
 
