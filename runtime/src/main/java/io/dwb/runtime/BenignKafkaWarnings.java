@@ -34,7 +34,13 @@ final class BenignKafkaWarnings extends TurboFilter {
          * says it at WARN at every listener start (its checkpoint lookup) and at rebalances; Kafka 4.4 says it at
          * DEBUG (KAFKA-20449).
          */
-        PARTITION_LET_GO("org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils", "Not updating");
+        PARTITION_LET_GO("org.apache.kafka.clients.consumer.internals.OffsetFetcherUtils", "Not updating"),
+        /**
+         * {@code Not authorized to read from partition …}, for each partition of each fetch while an ACL is missing: a
+         * forwarder of 12 partitions said it 12 times at each poll it tries again (every 5 s). The forwarder says it
+         * once, with the fix ({@code Kafka refuses the forwarder, not allowed to read the topic …}).
+         */
+        READ_REFUSED("org.apache.kafka.clients.consumer.internals.FetchCollector", "Not authorized to read from");
 
         private final String logger;
         private final String text;

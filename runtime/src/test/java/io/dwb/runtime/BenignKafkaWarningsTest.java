@@ -73,6 +73,9 @@ class BenignKafkaWarningsTest {
         assertThat(benign.decide(null, network, Level.WARN, "[Producer clientId=p] Connection to node {} ({}) "
                 + "failed authentication due to: {}", null, null)).as("an authentication failure").hasToString(
                 "NEUTRAL");
+        Logger fetches = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients.consumer.internals.FetchCollector");
+        assertThat(benign.decide(null, fetches, Level.WARN, "[Consumer clientId=c] Not authorized to read from "
+                + "partition {}.", null, null)).as("each partition of each refused fetch").hasToString("DENY");
         assertThat(benign.decide(null, network, Level.ERROR, "[Producer clientId=p] Bootstrap broker {} disconnected",
                 null, null)).as("not at WARN").hasToString("NEUTRAL");
     }

@@ -285,6 +285,8 @@ class KafkaAclTest {
             });
             assertThat(forwarder.output()).contains("Kafka accepts the forwarder's polls again");
             assertThat(forwarder.output().split("not allowed to read the topic", -1)).as("said once").hasSize(2);
+            assertThat(forwarder.output()).as("not Kafka's line a partition a poll")
+                    .doesNotContain("Not authorized to read from partition");
         }
     }
 
