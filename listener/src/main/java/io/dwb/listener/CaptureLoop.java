@@ -111,7 +111,7 @@ public final class CaptureLoop {
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
     /** What the log says of Kafka outages: each once, however many producers it takes. */
-    private final KafkaOutageReport outage = new KafkaOutageReport(log);
+    private final KafkaOutageReport outage;
     /** The wait before the next producer after a Kafka failure: started over by a commit, as an outage is ended. */
     private final KafkaRetryWait kafkaRetries = new KafkaRetryWait(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
             Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS), new SplittableRandom()::nextDouble);
@@ -143,6 +143,7 @@ public final class CaptureLoop {
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
         this.producerSource = producerSource;
+        this.outage = new KafkaOutageReport(log, nanoClock);
         this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
                 () -> {
                     quietCollection.run();
@@ -402,7 +403,7 @@ public final class CaptureLoop {
                         // the next producer's refusal exited 2, which systemd does not restart, for the whole fleet.
                         newFailure = outage.unavailable(idRefused ? e.getMessage() + ": check the ACLs of this "
                                 + "listener's principal: Write and Describe on transactional id "
-                                + host.transactionalId() + " (docs/security.md)" : why, wait);
+                                + host.transactionalId() + " (docs/security.md)" : why, KafkaFailureKind.of(e), wait);
                     }
                     if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
                         log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",
