@@ -16,6 +16,7 @@ import io.dwb.runtime.Backoff;
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.InterruptOnStop;
+import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
@@ -31,7 +32,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +62,10 @@ public final class CaptureLoop {
     static final long KAFKA_RETRY_MAX_SECONDS = 30;
 
     private final ListenerSettings settings;
+    /** The user's Kafka client properties as read at start. */
     private final Properties kafka;
+    /** The {@code --kafka-config} file, read again before each new producer ({@link KafkaClientSettings}). */
+    private final KafkaConfigFile kafkaFile;
     private final ListenerMetrics metrics;
     private final EventQueue queue;
     /**
@@ -116,18 +119,21 @@ public final class CaptureLoop {
     private final KafkaRetryWait kafkaRetries = new KafkaRetryWait(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
             Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS), new SplittableRandom()::nextDouble);
 
+    /** With Kafka client properties of no file (the standalone's, of its own broker). */
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
-        this(settings, kafka, queue, metrics, null);
+        this(settings, kafka, new KafkaConfigFile(null, null), queue, metrics, null);
     }
 
     /**
+     * @param kafka           the Kafka client properties, {@code kafkaFile}'s as read at start
+     * @param kafkaFile       the {@code --kafka-config} file, read again before each new producer
      * @param quietCollection a full collection ({@code System::gc}) to run once the listener is quiet after its heap
      *                        grew ({@link IdleCollection}), so that the listener's own process gives memory back;
      *                        null where the heap is shared (the standalone's broker has its own rhythm)
      */
-    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                       Runnable quietCollection) {
-        this(settings, kafka, queue, metrics, quietCollection, System::nanoTime,
+    public CaptureLoop(ListenerSettings settings, Properties kafka, KafkaConfigFile kafkaFile, EventQueue queue,
+                       ListenerMetrics metrics, Runnable quietCollection) {
+        this(settings, kafka, kafkaFile, queue, metrics, quietCollection, System::nanoTime,
                 ContractJson::epochNanosNow, TransactionalPublisher::producer);
     }
 
@@ -137,9 +143,10 @@ public final class CaptureLoop {
      * @param producerSource builds each transactional producer (Kafka's MockProducer where a test needs a refusal
      *                       no broker makes on demand)
      */
-    CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos,
+    CaptureLoop(ListenerSettings settings, Properties kafka, KafkaConfigFile kafkaFile, EventQueue queue,
+                ListenerMetrics metrics, Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos,
                 TransactionalPublisher.ProducerSource producerSource) {
+        this.kafkaFile = kafkaFile;
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
         this.producerSource = producerSource;
@@ -190,9 +197,8 @@ public final class CaptureLoop {
             }
         }
         TransactionalPublisher.warnOfIgnoredPlacement(kafka);
-        Properties kafkaWithTimeouts = new Properties();
-        kafkaWithTimeouts.putAll(kafka);
-        kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
+        KafkaClientSettings clients = new KafkaClientSettings(kafkaFile, kafka, this::withTimeouts);
+        Properties kafkaWithTimeouts = clients.inUse();
         // The topics are checked while the engine is identified: neither needs the other.
         try (EarlyTopicCheck topicCheck = EarlyTopicCheck.begin(() -> checkTopics(kafkaWithTimeouts));
              EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
@@ -200,9 +206,8 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            try (BuiltAhead<Producer<byte[], byte[]>> producers = TransactionalPublisher.producers(kafkaWithTimeouts,
-                    host, producerSource);
-                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic(),
+            try (TransactionalProducers producers = new TransactionalProducers(clients, host, producerSource);
+                 CheckpointStore store = new CheckpointStore(clients::inUse, settings.checkpointsTopic(),
                          host.transactionalId())) {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
@@ -221,7 +226,7 @@ public final class CaptureLoop {
                         eventsTopic.timestamps(), new StandInReport(metrics::standIn, nanoClock,
                         StandInReport.LOG_INTERVAL), nanoClock);
                 EventsTopicLimits topicLimits = new EventsTopicLimits(eventsTopic,
-                        () -> kafkaWaits.during(() -> readEventsTopicAgain(kafkaWithTimeouts)), records,
+                        () -> kafkaWaits.during(() -> readEventsTopicAgain(clients.inUse())), records,
                         topicMax -> TransactionalPublisher.maxEventBytes(kafka, topicMax));
                 int byTopic = topicLimits.maxEventBytes();
                 if (byTopic < maxEventBytes) {
@@ -244,6 +249,14 @@ public final class CaptureLoop {
         log.info("stopping before Kafka at {} was ready: nothing was read from the Docker engine, so nothing is lost",
                 kafka.getProperty("bootstrap.servers"));
         return 0;
+    }
+
+    /** A copy of {@code kafka} with the producer's waits ({@code --kafka-timeout}) where it gives none. */
+    private Properties withTimeouts(Properties kafka) {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(settings.kafkaTimeout().toMillis()));
+        return p;
     }
 
     /**
@@ -309,7 +322,7 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
+    private int capture(EngineConnection engine, HostIdentity host, TransactionalProducers producers,
                         CheckpointStore store, TopicRecords records, EventsTopicLimits topicLimits) {
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
@@ -317,9 +330,7 @@ public final class CaptureLoop {
             try {
                 // The producer's build is a Kafka failure too: a server name that stopped resolving (a headless
                 // service's records go while its brokers are down) ended the listener, and what it held with it.
-                try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
-                        nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka),
-                        this::kafkaCommitted)) {
+                try (TransactionalPublisher publisher = publisher(producers.take(), records)) {
                     metrics.producer(publisher::kafkaMetrics);
                     CheckpointStore.Stored stored = kafkaWaits.during(() -> {
                         publisher.init();
@@ -433,6 +444,11 @@ public final class CaptureLoop {
         }
         // Stopped while waiting to try Kafka again.
         return subscriptions == 0 ? stoppedBeforeKafka() : stoppedWithKafkaUnavailable(host);
+    }
+
+    private TransactionalPublisher publisher(TransactionalProducers.Built built, TopicRecords records) {
+        return new TransactionalPublisher(built.producer(), records, nanoClock, epochNanos,
+                built.transactionTimeoutMs(), this::kafkaCommitted);
     }
 
     /**

@@ -120,15 +120,10 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
-     * The host's transactional producers, the first of them built ahead, from {@code build} ({@link #producer};
-     * Kafka's MockProducer in a test of the loop's handling of a refusal).
+     * Builds a host's transactional producer from the Kafka client properties ({@link #producer}; Kafka's
+     * MockProducer in a test of the loop's handling of a refusal). Each is taken through {@link
+     * TransactionalProducers}.
      */
-    static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host,
-                                                          ProducerSource build) {
-        return new BuiltAhead<>(() -> build.producer(clientConfig, host), p -> p.close(Duration.ZERO));
-    }
-
-    /** Builds a host's transactional producer from the Kafka client properties. */
     @FunctionalInterface
     interface ProducerSource {
         Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host);
@@ -310,9 +305,10 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /**
      * Why, when the producer's words do not say: after a failure it answers every call with "in an error state",
-     * the reason (an ACL revoked, a topic deleted) only in the cause.
+     * the reason (an ACL revoked, a topic deleted) only in the cause; so does its constructor ("Failed to construct
+     * kafka producer", a malformed JAAS line in the cause).
      */
-    private static String rootCause(Throwable e) {
+    static String rootCause(Throwable e) {
         Throwable root = Causes.root(e);
         return root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
                 ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";

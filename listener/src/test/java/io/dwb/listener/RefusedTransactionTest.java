@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
@@ -419,7 +420,8 @@ class RefusedTransactionTest {
     private static CaptureLoop loop(ListenerCommand command, TransactionalPublisher.ProducerSource producers) {
         ListenerSettings settings = command.settings();
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
-        return new CaptureLoop(settings, command.kafka.clientProperties(), queue, new ListenerMetrics(queue::size),
+        KafkaConfigFile kafkaFile = command.kafka.configFile();
+        return new CaptureLoop(settings, kafkaFile.load(), kafkaFile, queue, new ListenerMetrics(queue::size),
                 null, System::nanoTime, ContractJson::epochNanosNow, producers);
     }
 
