@@ -15,6 +15,7 @@ import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.ClientTimeouts;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaUnreachable;
@@ -93,6 +94,8 @@ public final class CaptureLoop {
     private boolean transactionalIdTaken;
     /** The ERROR of a transactional id refused before Kafka ever took it was said. */
     private boolean idRefusedSaid;
+    /** The ERROR of a transaction timeout the brokers refuse was said in this outage. */
+    private boolean timeoutRefusedSaid;
     private volatile EventStream currentStream;
 
     /**
@@ -206,7 +209,8 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            try (TransactionalProducers producers = new TransactionalProducers(clients, host, producerSource);
+            try (TransactionalProducers producers = new TransactionalProducers(clients, host, producerSource,
+                    settings.transactionInterval());
                  CheckpointStore store = new CheckpointStore(clients::inUse, settings.checkpointsTopic(),
                          host.transactionalId())) {
                 // Built while the check finishes; their first requests wait for it.
@@ -335,6 +339,7 @@ public final class CaptureLoop {
                     CheckpointStore.Stored stored = kafkaWaits.during(() -> {
                         publisher.init();
                         transactionalIdTaken = true;
+                        producers.initialized();
                         return store.read(host.id());
                     });
                     Optional<Checkpoint> checkpoint = stored.readable();
@@ -361,6 +366,18 @@ public final class CaptureLoop {
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
+                    String timeoutRefused = null;
+                    if (e instanceof TransactionalPublisher.TransactionTimeoutRefused && !stopping()) {
+                        TransactionalProducers.Refused refused = producers.timeoutRefused(e.getMessage(),
+                                transactionalIdTaken);
+                        switch (refused.outcome()) {
+                            case LOWERED -> {
+                                continue; // no outage: the next producer asks for less, at once
+                            }
+                            case CONFIGURATION_ERROR -> throw new ConfigurationError(refused.message(), e);
+                            case RETRIED -> timeoutRefused = refused.message();
+                        }
+                    }
                     boolean idRefused = e instanceof TransactionalPublisher.TransactionalIdRefused;
                     if (idRefused && !transactionalIdTaken && !idRefusedSaid && !stopping()) {
                         // Refused from the start: the ACL is missing, or gone for a while (re-applied while this
@@ -408,6 +425,12 @@ public final class CaptureLoop {
                         log.warn("{}", why);
                         outage.failedInOwnWords();
                         newFailure = true;
+                    } else if (timeoutRefused != null && !timeoutRefusedSaid) {
+                        // Once an outage, as an ERROR naming the setting: what to change is the brokers' or the
+                        // file's. Before, the producer after any failure exited 2 on it, never restarted.
+                        log.error("{}", timeoutRefused);
+                        timeoutRefusedSaid = true;
+                        newFailure = outage.unavailableSaid(KafkaFailureKind.of(e));
                     } else {
                         // A refused transactional id once taken: an ACL removed for a while (re-applied, an
                         // authorizer that cannot reach its policy server), retried as a refused topic ACL is; before,
@@ -448,7 +471,7 @@ public final class CaptureLoop {
 
     private TransactionalPublisher publisher(TransactionalProducers.Built built, TopicRecords records) {
         return new TransactionalPublisher(built.producer(), records, nanoClock, epochNanos,
-                built.transactionTimeoutMs(), this::kafkaCommitted);
+                built.timeout().millis(), this::kafkaCommitted);
     }
 
     /**
@@ -457,6 +480,7 @@ public final class CaptureLoop {
      */
     private void kafkaCommitted() {
         outage.committed();
+        timeoutRefusedSaid = false;
         kafkaRetries.committed();
     }
 

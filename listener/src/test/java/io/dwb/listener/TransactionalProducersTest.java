@@ -88,7 +88,7 @@ class TransactionalProducersTest {
             withTimeouts.putIfAbsent("max.block.ms", "30000");
             return withTimeouts;
         });
-        return new Loop(new TransactionalProducers(settings, HOST, this::producer), settings);
+        return new Loop(new TransactionalProducers(settings, HOST, this::producer, Duration.ofMillis(150)), settings);
     }
 
     private static String password(Properties p) {
@@ -202,6 +202,94 @@ class TransactionalProducersTest {
 
         write(LOGIN.formatted("second"));
         assertThat(loop.nextPassword(built)).isEqualTo("second");
+    }
+
+    /** The brokers' refusal of a producer's transaction timeout, in the publisher's words. */
+    private static final String REFUSED = "the brokers refuse transaction.timeout.ms, above their "
+            + "transaction.max.timeout.ms (The transaction timeout is larger than the maximum value allowed by the "
+            + "broker (as configured by transaction.max.timeout.ms).)";
+
+    private final Logger producersLog = (Logger) LoggerFactory.getLogger(TransactionalProducers.class);
+
+    /**
+     * The brokers' transaction.max.timeout.ms lowered under Kafka's producer default, which the listener asks for when
+     * the file sets none: the next producer asks for what a transaction needs (--transaction-interval + max.block.ms),
+     * at once, and once it took the transactional id one WARN says which and where the brokers' maximum is. Before, the
+     * refusal was exit 2 at every start.
+     */
+    @Test
+    void theListenersDefaultRefusedIsSteppedDownForTheNextProducerWithOneWarn() throws IOException {
+        producersLog.addAppender(lines);
+        try {
+            Loop loop = loop(write(LOGIN.formatted("first")));
+            TransactionalProducers.Built first = loop.producers().take();
+            assertThat(built.get(0)).doesNotContainKey("transaction.timeout.ms");
+            assertThat(first.timeout().millis()).isEqualTo(60_000);
+
+            TransactionalProducers.Refused refused = loop.producers().timeoutRefused(REFUSED, false);
+            assertThat(refused.outcome()).isEqualTo(TransactionalProducers.TimeoutRefusal.LOWERED);
+            TransactionalProducers.Built next = loop.producers().take();
+            loop.producers().initialized();
+            loop.producers().initialized();
+
+            assertThat(built.get(1).getProperty("transaction.timeout.ms")).isEqualTo("30150");
+            assertThat(next.timeout()).isEqualTo(new TransactionTimeout(30_150,
+                    TransactionTimeout.Origin.LISTENERS));
+            assertThat(said(Level.WARN)).singleElement().asString()
+                    .contains("the brokers refused transaction.timeout.ms=60000 ms (their transaction.max.timeout.ms "
+                            + "is below it, and at least 30150 ms)").contains("ask for 30150 ms")
+                    .contains("--transaction-interval 150 ms").contains("max.block.ms 30000 ms");
+        } finally {
+            producersLog.detachAppender(lines);
+        }
+    }
+
+    /**
+     * At start, a value of the user's the brokers refuse, or the listener's at what its transactions need, is a
+     * configuration error naming the setting (exit 2); once this process held its transactional id the same refusal
+     * is retried, never an exit: the brokers' maximum lowered while the listener runs is theirs or the file's to fix,
+     * and the events held are kept meanwhile.
+     */
+    @Test
+    void nothingLeftToLowerIsAnErrorAtStartAndRetriedOnceTheIdWasTaken() throws IOException {
+        Loop users = loop(write(LOGIN.formatted("first") + "transaction.timeout.ms=120000\n"));
+        users.producers().take();
+        TransactionalProducers.Refused atStart = users.producers().timeoutRefused(REFUSED, false);
+        TransactionalProducers.Refused running = users.producers().timeoutRefused(REFUSED, true);
+
+        assertThat(atStart.outcome()).isEqualTo(TransactionalProducers.TimeoutRefusal.CONFIGURATION_ERROR);
+        assertThat(atStart.message()).contains("transaction.timeout.ms").contains("transaction.max.timeout.ms")
+                .contains("set a smaller transaction.timeout.ms in the Kafka client configuration");
+        assertThat(running.outcome()).isEqualTo(TransactionalProducers.TimeoutRefusal.RETRIED);
+        assertThat(running.message()).contains("lowered since this listener took its transactional id")
+                .contains("tried again with backoff").contains("read again before each producer");
+
+        Loop listeners = loop(write(LOGIN.formatted("first")));
+        listeners.producers().take();
+        listeners.producers().timeoutRefused(REFUSED, false);
+        listeners.producers().take();
+        TransactionalProducers.Refused atFloor = listeners.producers().timeoutRefused(REFUSED, true);
+        assertThat(atFloor.outcome()).isEqualTo(TransactionalProducers.TimeoutRefusal.RETRIED);
+        assertThat(atFloor.message()).contains("raise the brokers' transaction.max.timeout.ms to at least 30150 ms");
+        assertThat(listeners.producers().timeoutRefused(REFUSED, false).outcome())
+                .isEqualTo(TransactionalProducers.TimeoutRefusal.CONFIGURATION_ERROR);
+    }
+
+    /**
+     * The user's value refused mid-run, then lowered in the file: the next producer asks for the new value, no
+     * restart (the file is read again before each producer).
+     */
+    @Test
+    void aUsersValueRefusedMidRunAndLoweredInTheFileIsTheNextProducers() throws IOException {
+        Loop loop = loop(write(LOGIN.formatted("first") + "transaction.timeout.ms=120000\n"));
+        loop.producers().take();
+        loop.producers().timeoutRefused(REFUSED, true);
+
+        write(LOGIN.formatted("first") + "transaction.timeout.ms=45000\n");
+        TransactionalProducers.Built next = loop.producers().take();
+
+        assertThat(next.timeout()).isEqualTo(new TransactionTimeout(45_000, TransactionTimeout.Origin.USERS));
+        assertThat(built.get(built.size() - 1).getProperty("transaction.timeout.ms")).isEqualTo("45000");
     }
 
     private static void emptyTruststore(Path path) throws IOException, GeneralSecurityException {
