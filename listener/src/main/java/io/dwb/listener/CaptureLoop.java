@@ -15,7 +15,9 @@ import io.dwb.schemas.StateSnapshot;
 import io.dwb.runtime.Backoff;
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.ClientTimeouts;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.InterruptOnStop;
+import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
@@ -31,7 +33,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +63,10 @@ public final class CaptureLoop {
     static final long KAFKA_RETRY_MAX_SECONDS = 30;
 
     private final ListenerSettings settings;
+    /** The user's Kafka client properties as read at start. */
     private final Properties kafka;
+    /** The {@code --kafka-config} file, read again before each new producer ({@link KafkaClientSettings}). */
+    private final KafkaConfigFile kafkaFile;
     private final ListenerMetrics metrics;
     private final EventQueue queue;
     /**
@@ -90,6 +94,8 @@ public final class CaptureLoop {
     private boolean transactionalIdTaken;
     /** The ERROR of a transactional id refused before Kafka ever took it was said. */
     private boolean idRefusedSaid;
+    /** The ERROR of a transaction timeout the brokers refuse was said in this outage. */
+    private boolean timeoutRefusedSaid;
     private volatile EventStream currentStream;
 
     /**
@@ -111,23 +117,26 @@ public final class CaptureLoop {
     private CheckpointStore.Unreadable unreadableCheckpoint;
     private int subscriptions;
     /** What the log says of Kafka outages: each once, however many producers it takes. */
-    private final KafkaOutageReport outage = new KafkaOutageReport(log);
+    private final KafkaOutageReport outage;
     /** The wait before the next producer after a Kafka failure: started over by a commit, as an outage is ended. */
     private final KafkaRetryWait kafkaRetries = new KafkaRetryWait(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
             Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS), new SplittableRandom()::nextDouble);
 
+    /** With Kafka client properties of no file (the standalone's, of its own broker). */
     public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics) {
-        this(settings, kafka, queue, metrics, null);
+        this(settings, kafka, new KafkaConfigFile(null, null), queue, metrics, null);
     }
 
     /**
+     * @param kafka           the Kafka client properties, {@code kafkaFile}'s as read at start
+     * @param kafkaFile       the {@code --kafka-config} file, read again before each new producer
      * @param quietCollection a full collection ({@code System::gc}) to run once the listener is quiet after its heap
      *                        grew ({@link IdleCollection}), so that the listener's own process gives memory back;
      *                        null where the heap is shared (the standalone's broker has its own rhythm)
      */
-    public CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                       Runnable quietCollection) {
-        this(settings, kafka, queue, metrics, quietCollection, System::nanoTime,
+    public CaptureLoop(ListenerSettings settings, Properties kafka, KafkaConfigFile kafkaFile, EventQueue queue,
+                       ListenerMetrics metrics, Runnable quietCollection) {
+        this(settings, kafka, kafkaFile, queue, metrics, quietCollection, System::nanoTime,
                 ContractJson::epochNanosNow, TransactionalPublisher::producer);
     }
 
@@ -137,12 +146,14 @@ public final class CaptureLoop {
      * @param producerSource builds each transactional producer (Kafka's MockProducer where a test needs a refusal
      *                       no broker makes on demand)
      */
-    CaptureLoop(ListenerSettings settings, Properties kafka, EventQueue queue, ListenerMetrics metrics,
-                Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos,
+    CaptureLoop(ListenerSettings settings, Properties kafka, KafkaConfigFile kafkaFile, EventQueue queue,
+                ListenerMetrics metrics, Runnable quietCollection, LongSupplier nanoClock, LongSupplier epochNanos,
                 TransactionalPublisher.ProducerSource producerSource) {
+        this.kafkaFile = kafkaFile;
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
         this.producerSource = producerSource;
+        this.outage = new KafkaOutageReport(log, nanoClock);
         this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
                 () -> {
                     quietCollection.run();
@@ -191,9 +202,8 @@ public final class CaptureLoop {
         }
         metrics.captureStarted(epochNanos.getAsLong());
         TransactionalPublisher.warnOfIgnoredPlacement(kafka);
-        Properties kafkaWithTimeouts = new Properties();
-        kafkaWithTimeouts.putAll(kafka);
-        kafkaWithTimeouts.putIfAbsent("max.block.ms", String.valueOf(settings.kafkaTimeout().toMillis()));
+        KafkaClientSettings clients = new KafkaClientSettings(kafkaFile, kafka, this::withTimeouts);
+        Properties kafkaWithTimeouts = clients.inUse();
         // The topics are checked while the engine is identified: neither needs the other.
         try (EarlyTopicCheck topicCheck = EarlyTopicCheck.begin(() -> checkTopics(kafkaWithTimeouts));
              EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
@@ -201,9 +211,9 @@ public final class CaptureLoop {
             if (host == null) {
                 return 0;
             }
-            try (BuiltAhead<Producer<byte[], byte[]>> producers = TransactionalPublisher.producers(kafkaWithTimeouts,
-                    host, producerSource);
-                 CheckpointStore store = new CheckpointStore(kafkaWithTimeouts, settings.checkpointsTopic(),
+            try (TransactionalProducers producers = new TransactionalProducers(clients, host, producerSource,
+                    settings.transactionInterval());
+                 CheckpointStore store = new CheckpointStore(clients::inUse, settings.checkpointsTopic(),
                          host.transactionalId())) {
                 // Built while the check finishes; their first requests wait for it.
                 producers.prepare();
@@ -222,7 +232,7 @@ public final class CaptureLoop {
                         eventsTopic.timestamps(), new StandInReport(metrics::standIn, nanoClock,
                         StandInReport.LOG_INTERVAL), nanoClock);
                 EventsTopicLimits topicLimits = new EventsTopicLimits(eventsTopic,
-                        () -> kafkaWaits.during(() -> readEventsTopicAgain(kafkaWithTimeouts)), records,
+                        () -> kafkaWaits.during(() -> readEventsTopicAgain(clients.inUse())), records,
                         topicMax -> TransactionalPublisher.maxEventBytes(kafka, topicMax));
                 int byTopic = topicLimits.maxEventBytes();
                 if (byTopic < maxEventBytes) {
@@ -245,6 +255,14 @@ public final class CaptureLoop {
         log.info("stopping before Kafka at {} was ready: nothing was read from the Docker engine, so nothing is lost",
                 kafka.getProperty("bootstrap.servers"));
         return 0;
+    }
+
+    /** A copy of {@code kafka} with the producer's waits ({@code --kafka-timeout}) where it gives none. */
+    private Properties withTimeouts(Properties kafka) {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(settings.kafkaTimeout().toMillis()));
+        return p;
     }
 
     /**
@@ -310,7 +328,7 @@ public final class CaptureLoop {
         return null;
     }
 
-    private int capture(EngineConnection engine, HostIdentity host, BuiltAhead<Producer<byte[], byte[]>> producers,
+    private int capture(EngineConnection engine, HostIdentity host, TransactionalProducers producers,
                         CheckpointStore store, TopicRecords records, EventsTopicLimits topicLimits) {
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
@@ -318,13 +336,12 @@ public final class CaptureLoop {
             try {
                 // The producer's build is a Kafka failure too: a server name that stopped resolving (a headless
                 // service's records go while its brokers are down) ended the listener, and what it held with it.
-                try (TransactionalPublisher publisher = new TransactionalPublisher(producers.take(), records,
-                        nanoClock, epochNanos, TransactionalPublisher.transactionTimeoutMs(kafka),
-                        this::kafkaCommitted)) {
+                try (TransactionalPublisher publisher = publisher(producers.take(), records)) {
                     metrics.producer(publisher::kafkaMetrics);
                     CheckpointStore.Stored stored = kafkaWaits.during(() -> {
                         publisher.init();
                         transactionalIdTaken = true;
+                        producers.initialized();
                         return store.read(host.id());
                     });
                     Optional<Checkpoint> checkpoint = stored.readable();
@@ -351,6 +368,18 @@ public final class CaptureLoop {
                     return 0;
                 } catch (KafkaUnavailable e) {
                     kafkaReady = false;
+                    String timeoutRefused = null;
+                    if (e instanceof TransactionalPublisher.TransactionTimeoutRefused && !stopping()) {
+                        TransactionalProducers.Refused refused = producers.timeoutRefused(e.getMessage(),
+                                transactionalIdTaken);
+                        switch (refused.outcome()) {
+                            case LOWERED -> {
+                                continue; // no outage: the next producer asks for less, at once
+                            }
+                            case CONFIGURATION_ERROR -> throw new ConfigurationError(refused.message(), e);
+                            case RETRIED -> timeoutRefused = refused.message();
+                        }
+                    }
                     boolean idRefused = e instanceof TransactionalPublisher.TransactionalIdRefused;
                     if (idRefused && !transactionalIdTaken && !idRefusedSaid && !stopping()) {
                         // Refused from the start: the ACL is missing, or gone for a while (re-applied while this
@@ -398,13 +427,19 @@ public final class CaptureLoop {
                         log.warn("{}", why);
                         outage.failedInOwnWords();
                         newFailure = true;
+                    } else if (timeoutRefused != null && !timeoutRefusedSaid) {
+                        // Once an outage, as an ERROR naming the setting: what to change is the brokers' or the
+                        // file's. Before, the producer after any failure exited 2 on it, never restarted.
+                        log.error("{}", timeoutRefused);
+                        timeoutRefusedSaid = true;
+                        newFailure = outage.unavailableSaid(KafkaFailureKind.of(e));
                     } else {
                         // A refused transactional id once taken: an ACL removed for a while (re-applied, an
                         // authorizer that cannot reach its policy server), retried as a refused topic ACL is; before,
                         // the next producer's refusal exited 2, which systemd does not restart, for the whole fleet.
                         newFailure = outage.unavailable(idRefused ? e.getMessage() + ": check the ACLs of this "
                                 + "listener's principal: Write and Describe on transactional id "
-                                + host.transactionalId() + " (docs/security.md)" : why, wait);
+                                + host.transactionalId() + " (docs/security.md)" : why, KafkaFailureKind.of(e), wait);
                     }
                     if (newFailure && (!uncommitted.isEmpty() || kept != null)) {
                         log.info("holding the {} events ({} bytes) read since the last commit until Kafka takes them{}",
@@ -436,12 +471,18 @@ public final class CaptureLoop {
         return subscriptions == 0 ? stoppedBeforeKafka() : stoppedWithKafkaUnavailable(host);
     }
 
+    private TransactionalPublisher publisher(TransactionalProducers.Built built, TopicRecords records) {
+        return new TransactionalPublisher(built.producer(), records, nanoClock, epochNanos,
+                built.timeout().millis(), this::kafkaCommitted);
+    }
+
     /**
      * A transaction committed, on the publishing thread: Kafka takes them again. The outage is over in the log, and
      * the next failure is retried after the first wait again.
      */
     private void kafkaCommitted() {
         outage.committed();
+        timeoutRefusedSaid = false;
         kafkaRetries.committed();
     }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -74,7 +75,8 @@ public final class CheckpointStore implements AutoCloseable {
     private static final Pattern EVENT_ID_DIGITS = Pattern.compile("[0-9a-f]+");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final Properties clientConfig;
+    /** The Kafka client properties as they are when a consumer is built: the file read again may change them. */
+    private final Supplier<Properties> clientConfig;
     private final String topic;
     /** Whose lookups these are ({@link HostIdentity#transactionalId}), in the consumers' client ids. */
     private final String owner;
@@ -110,12 +112,22 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** @param owner the listener's transactional id, which the consumers' client ids name */
     public CheckpointStore(Properties clientConfig, String topic, String owner) {
-        this(clientConfig, topic, owner, STEP, TIMEOUT);
+        this(() -> clientConfig, topic, owner);
+    }
+
+    /**
+     * @param clientConfig the Kafka client properties, asked for each consumer built: those of the listener's last
+     *                     producer ({@link KafkaClientSettings#inUse}), so that a login rotated in the Kafka client
+     *                     configuration reaches the lookups too
+     * @param owner        the listener's transactional id, which the consumers' client ids name
+     */
+    public CheckpointStore(Supplier<Properties> clientConfig, String topic, String owner) {
+        this(clientConfig, topic, owner, STEP, TIMEOUT, null, System::nanoTime);
     }
 
     /** @param stableWait how long a lookup waits for the transactions open on the partition when it looked */
     CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait) {
-        this(clientConfig, topic, owner, step, stableWait, null, System::nanoTime);
+        this(() -> clientConfig, topic, owner, step, stableWait, null, System::nanoTime);
     }
 
     /**
@@ -123,7 +135,7 @@ public final class CheckpointStore implements AutoCloseable {
      *                  {@code clientConfig})
      * @param nanoClock monotonic nanoseconds (System::nanoTime), for the lookup's deadlines
      */
-    CheckpointStore(Properties clientConfig, String topic, String owner, long step, Duration stableWait,
+    CheckpointStore(Supplier<Properties> clientConfig, String topic, String owner, long step, Duration stableWait,
                     Function<Reader, Consumer<byte[], byte[]>> readers, LongSupplier nanoClock) {
         this.clientConfig = clientConfig;
         this.topic = topic;
@@ -177,7 +189,7 @@ public final class CheckpointStore implements AutoCloseable {
     /** A lookup consumer's configuration: the user's Kafka client properties, and what the lookup needs. */
     Properties consumerConfig(Reader reader) {
         Properties p = new Properties();
-        p.putAll(clientConfig);
+        p.putAll(clientConfig.get());
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         // Without a group or a client id, Kafka called it consumer-null-N in its log lines and metrics. A client id
         // of the user's file leads, as Kafka Streams names its clients: the two consumers are open together, and

@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Topics;
 import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaOptions;
 import io.dwb.runtime.MetricsEndpoint;
 import io.dwb.runtime.MetricsOption;
@@ -86,7 +87,8 @@ public final class ListenerCommand implements Callable<Integer> {
             }
             return 0;
         }
-        Properties clients = kafka.clientProperties();
+        KafkaConfigFile kafkaFile = kafka.configFile();
+        Properties clients = kafkaFile.load();
         if (check) {
             System.out.println("ok    configuration: valid");
             return ListenerPreflight.run(settings, clients, System.out);
@@ -95,7 +97,8 @@ public final class ListenerCommand implements Callable<Integer> {
         ListenerMetrics listenerMetrics = new ListenerMetrics(queue::size);
         // The heap is the listener's alone: collect it once quiet, tightly, so that what a burst took goes back to
         // the host.
-        CaptureLoop loop = new CaptureLoop(settings, clients, queue, listenerMetrics, RestingCollection.forThisJvm());
+        CaptureLoop loop = new CaptureLoop(settings, clients, kafkaFile, queue, listenerMetrics,
+                RestingCollection.forThisJvm());
         // The loop commits what was read and call() returns 0.
         StopSignal.onStop(loop::requestStop);
         try (MetricsEndpoint endpoint =

@@ -52,7 +52,10 @@ public final class TransactionalPublisher implements AutoCloseable {
     /** The producer's {@code batch.size} unless the Kafka configuration file gives one. */
     public static final int BATCH_BYTES = 128 * 1024;
 
-    /** The producer's {@code transaction.timeout.ms} when the Kafka configuration file gives none. */
+    /**
+     * The producer's {@code transaction.timeout.ms} when the Kafka configuration file gives none: Kafka's producer
+     * default, which the listener asks for until the brokers refuse it ({@link TransactionTimeout}).
+     */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
     /**
@@ -120,15 +123,10 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
-     * The host's transactional producers, the first of them built ahead, from {@code build} ({@link #producer};
-     * Kafka's MockProducer in a test of the loop's handling of a refusal).
+     * Builds a host's transactional producer from the Kafka client properties ({@link #producer}; Kafka's
+     * MockProducer in a test of the loop's handling of a refusal). Each is taken through {@link
+     * TransactionalProducers}.
      */
-    static BuiltAhead<Producer<byte[], byte[]>> producers(Properties clientConfig, HostIdentity host,
-                                                          ProducerSource build) {
-        return new BuiltAhead<>(() -> build.producer(clientConfig, host), p -> p.close(Duration.ZERO));
-    }
-
-    /** Builds a host's transactional producer from the Kafka client properties. */
     @FunctionalInterface
     interface ProducerSource {
         Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host);
@@ -232,13 +230,12 @@ public final class TransactionalPublisher implements AutoCloseable {
         } catch (KafkaException e) {
             if (cause(e, InvalidTxnTimeoutException.class) != null || String.valueOf(e.getMessage())
                     .contains(Errors.INVALID_TRANSACTION_TIMEOUT.message())) {
-                // Refused at every start, whatever the wait: not an outage. Kafka 4.2's producer gives the broker's
-                // error as its words only ("Unexpected error in InitProducerIdResponse; …"), without the exception.
-                long ms = Duration.ofNanos(transactionTimeoutNanos).toMillis();
-                throw new ConfigurationError("transaction.timeout.ms (" + ms + " ms"
-                        + (ms == DEFAULT_TRANSACTION_TIMEOUT_MS ? ", the producer's default" : "")
-                        + ") is above what the broker allows (its transaction.max.timeout.ms, 15 minutes by default): "
-                        + "set a smaller one in the Kafka client configuration; " + e.getMessage(), e);
+                // Not an outage, nor always a configuration error: the capture loop decides (TransactionalProducers).
+                // Kafka 4.2's producer gives the broker's error as its words only ("Unexpected error in
+                // InitProducerIdResponse; …"), without the exception.
+                throw new TransactionTimeoutRefused("the brokers refuse transaction.timeout.ms="
+                        + Duration.ofNanos(transactionTimeoutNanos).toMillis() + " ms, above their "
+                        + "transaction.max.timeout.ms (" + e.getMessage() + ")", e);
             }
             throw new KafkaUnavailable("cannot start a Kafka transaction: " + e.getMessage(), e);
         }
@@ -310,9 +307,10 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /**
      * Why, when the producer's words do not say: after a failure it answers every call with "in an error state",
-     * the reason (an ACL revoked, a topic deleted) only in the cause.
+     * the reason (an ACL revoked, a topic deleted) only in the cause; so does its constructor ("Failed to construct
+     * kafka producer", a malformed JAAS line in the cause).
      */
-    private static String rootCause(Throwable e) {
+    static String rootCause(Throwable e) {
         Throwable root = Causes.root(e);
         return root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
                 ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
@@ -494,6 +492,20 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     public static final class TransactionalIdRefused extends KafkaUnavailable {
         TransactionalIdRefused(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The brokers refused a producer's {@code transaction.timeout.ms} as above their {@code
+     * transaction.max.timeout.ms} ({@code INVALID_TRANSACTION_TIMEOUT} to its {@code initTransactions}): lowered on
+     * the brokers while listeners run (a rolling restart), or set too high in the Kafka client configuration. Whether
+     * it is a configuration error (at start, a value of the user's), a timeout to step down (the listener's default)
+     * or a failure to retry (once this process held its transactional id) is the capture loop's to decide ({@link
+     * TransactionalProducers#timeoutRefused}).
+     */
+    public static final class TransactionTimeoutRefused extends KafkaUnavailable {
+        TransactionTimeoutRefused(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -3,9 +3,11 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dwb.runtime.KafkaConfigFile;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +23,12 @@ class BuiltAheadTest {
     void theProducerBuiltAheadIsTheOneTakenAndOneNeverTakenIsClosed() {
         Properties config = new Properties();
         config.put("bootstrap.servers", "127.0.0.1:9"); // nothing listens there, and nothing is asked before init
-        BuiltAhead<Producer<byte[], byte[]>> source = TransactionalPublisher.producers(config, HOST,
-                TransactionalPublisher::producer);
+        TransactionalProducers source = new TransactionalProducers(new KafkaClientSettings(new KafkaConfigFile(null,
+                null), config, UnaryOperator.identity()), HOST, TransactionalPublisher::producer,
+                Duration.ofMillis(150));
         source.prepare();
         assertThat(networkThreads()).as("built ahead").hasSize(1);
-        Producer<byte[], byte[]> taken = source.take();
+        Producer<byte[], byte[]> taken = source.take().producer();
         assertThat(networkThreads()).as("taken, not built again").hasSize(1);
         taken.close(Duration.ZERO);
         await().atMost(Duration.ofSeconds(10)).until(() -> networkThreads().isEmpty());

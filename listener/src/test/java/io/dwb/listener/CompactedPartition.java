@@ -97,7 +97,7 @@ final class CompactedPartition {
 
     /** A store whose lookups read this partition, with {@code step} and the clock given. */
     CheckpointStore store(long step, LongSupplier nanoClock) {
-        return new CheckpointStore(new Properties(), TOPIC, "compacted-partition-test", step,
+        return new CheckpointStore(Properties::new, TOPIC, "compacted-partition-test", step,
                 Duration.ofSeconds(30), reader -> switch (reader) {
                     case LOOKUP -> lookup();
                     case SEARCH -> search();

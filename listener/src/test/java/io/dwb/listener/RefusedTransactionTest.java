@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
@@ -302,6 +303,152 @@ class RefusedTransactionTest {
                 .contains("Write and Describe").contains("docs/security.md").contains("tried again with backoff"));
     }
 
+    /**
+     * Brokers whose transaction.max.timeout.ms is {@link #brokersMax}: from the {@code refuseFrom}-th producer on (0:
+     * all), one asking for more (Kafka's default 60 s when its properties say none) has its initTransactions refused,
+     * in the words Kafka 4.2's producer gives; the first commit of events of producer {@code failingCommit} times out
+     * (a broker restarting), and what it held is kept.
+     */
+    private static final class TimeoutBound implements TransactionalPublisher.ProducerSource {
+        volatile long brokersMax;
+        private final int refuseFrom;
+        private final int failingCommit;
+        final List<MockProducer<byte[], byte[]>> built = new CopyOnWriteArrayList<>();
+        /** The transaction.timeout.ms each producer asked for, "null" for Kafka's default. */
+        final List<String> asked = new CopyOnWriteArrayList<>();
+        /** What the commit that timed out held. */
+        final List<ProducerRecord<byte[], byte[]>> held = new CopyOnWriteArrayList<>();
+
+        TimeoutBound(long brokersMax, int refuseFrom, int failingCommit) {
+            this.brokersMax = brokersMax;
+            this.refuseFrom = refuseFrom;
+            this.failingCommit = failingCommit;
+        }
+
+        @Override
+        public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
+            int n = built.size();
+            String timeout = clientConfig.getProperty("transaction.timeout.ms");
+            asked.add(String.valueOf(timeout));
+            long asks = timeout == null ? TransactionalPublisher.DEFAULT_TRANSACTION_TIMEOUT_MS
+                    : Long.parseLong(timeout);
+            AtomicBoolean failed = new AtomicBoolean();
+            MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public void initTransactions() {
+                    if (n >= refuseFrom && asks > brokersMax) {
+                        throw new KafkaException("Unexpected error in InitProducerIdResponse; "
+                                + org.apache.kafka.common.protocol.Errors.INVALID_TRANSACTION_TIMEOUT.message());
+                    }
+                    super.initTransactions();
+                }
+
+                @Override
+                public void commitTransaction() {
+                    if (n == failingCommit && !events(uncommittedRecords()).isEmpty() && !failed.getAndSet(true)) {
+                        held.addAll(uncommittedRecords());
+                        throw new org.apache.kafka.common.errors.TimeoutException("Timeout expired after 30000ms "
+                                + "while awaiting EndTxn(COMMIT)");
+                    }
+                    super.commitTransaction();
+                }
+            };
+            built.add(p);
+            return p;
+        }
+    }
+
+    /**
+     * The brokers' transaction.max.timeout.ms lowered under a user's transaction.timeout.ms while the listener runs (a
+     * rolling restart): a commit fails, the next producer's initTransactions is refused for its timeout, and the
+     * listener goes on: one ERROR names the setting, it tries again with backoff, and once the brokers take a producer
+     * (their maximum raised back, or the file lowered) it publishes what it held, once. Before, the refusal was a
+     * configuration error from every producer's init: exit 2, never restarted, the events held lost.
+     */
+    @Test
+    void aTransactionTimeoutRefusedAfterTheStartIsRetriedAndWhatWasHeldPublished(Broker broker, @TempDir Path dir)
+            throws Exception {
+        Path config = Files.writeString(dir.resolve("client.properties"), "transaction.timeout.ms=120000\n");
+        TimeoutBound producers = new TimeoutBound(60_000, 1, 0); // the first producer was taken before the change
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
+        loopLog.addAppender(lines);
+        String volume;
+        try {
+            CaptureLoop loop = loop(command(broker, "--kafka-config", config.toString()), producers);
+            Future<Integer> run = loopThread.submit(loop::run);
+            volume = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() >= 3);
+            assertThat(run.isDone()).as("the listener still runs, refused").isFalse();
+            producers.brokersMax = Long.MAX_VALUE; // raised back
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || mentions(volume,
+                    events(producers.built.get(producers.built.size() - 1).history())) == 2);
+            assertThat(run.isDone()).as("the listener still runs").isFalse();
+            loop.requestStop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+        } finally {
+            loopLog.detachAppender(lines);
+        }
+
+        List<String> held = events(producers.held);
+        assertThat(held).isNotEmpty();
+        assertThat(events(producers.built.get(producers.built.size() - 1).history()))
+                .startsWith(held.toArray(String[]::new)).doesNotHaveDuplicates();
+        assertThat(producers.asked).as("the user's value, never stepped down").containsOnly("120000");
+        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.ERROR).map(ILoggingEvent::getFormattedMessage))
+                .as("said once, not at each retry").singleElement().asString()
+                .contains("transaction.timeout.ms=120000 ms").contains("transaction.max.timeout.ms")
+                .contains("tried again with backoff");
+    }
+
+    /**
+     * Brokers whose transaction.max.timeout.ms (40 s) is under Kafka's producer default (60 s), which the listener
+     * asks for when its configuration sets none: at start its next producer asks for what its transactions need
+     * (--transaction-interval 100 ms + max.block.ms 30 s), one WARN says so, and it publishes. Before: exit 2 at
+     * every start.
+     */
+    @Test
+    void theListenersDefaultRefusedAtStartIsSteppedDown(Broker broker) throws Exception {
+        TimeoutBound producers = new TimeoutBound(40_000, 0, -1);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger producersLog = (Logger) LoggerFactory.getLogger(TransactionalProducers.class);
+        producersLog.addAppender(lines);
+        try {
+            CaptureLoop loop = loop(broker, producers);
+            Future<Integer> run = loopThread.submit(loop::run);
+            String volume = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 2
+                    && mentions(volume, events(producers.built.get(1).history())) == 2);
+            assertThat(run.isDone()).as("the listener runs").isFalse();
+            loop.requestStop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+        } finally {
+            producersLog.detachAppender(lines);
+        }
+        assertThat(producers.asked).containsExactly("null", "30100");
+        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
+                .singleElement().asString().contains("transaction.timeout.ms=60000 ms").contains("ask for 30100 ms");
+    }
+
+    /** A value of the user's the brokers refuse at start stays a configuration error (exit 2), naming it. */
+    @Test
+    void aUsersTransactionTimeoutRefusedAtStartIsAConfigurationError(Broker broker, @TempDir Path dir)
+            throws Exception {
+        Path config = Files.writeString(dir.resolve("client.properties"), "transaction.timeout.ms=120000\n");
+        TimeoutBound producers = new TimeoutBound(60_000, 0, -1);
+        CaptureLoop loop = loop(command(broker, "--kafka-config", config.toString()), producers);
+        Future<Integer> run = loopThread.submit(loop::run);
+
+        Throwable failure = catchThrowable(() -> run.get(60, TimeUnit.SECONDS));
+        assertThat(failure).isInstanceOf(ExecutionException.class).cause()
+                .isInstanceOf(io.dwb.runtime.ConfigurationError.class)
+                .hasMessageContaining("transaction.timeout.ms=120000 ms").hasMessageContaining("set a smaller");
+        assertThat(producers.asked).containsExactly("120000");
+    }
+
     /** Producers whose {@code initTransactions} Kafka refuses for the first {@code refused}, then takes. */
     private static final class RefusedFromTheStart implements TransactionalPublisher.ProducerSource {
         private final int refused;
@@ -419,7 +566,8 @@ class RefusedTransactionTest {
     private static CaptureLoop loop(ListenerCommand command, TransactionalPublisher.ProducerSource producers) {
         ListenerSettings settings = command.settings();
         EventQueue queue = new EventQueue(settings.queueCapacity(), settings.queueBytes());
-        return new CaptureLoop(settings, command.kafka.clientProperties(), queue, new ListenerMetrics(queue::size),
+        KafkaConfigFile kafkaFile = command.kafka.configFile();
+        return new CaptureLoop(settings, kafkaFile.load(), kafkaFile, queue, new ListenerMetrics(queue::size),
                 null, System::nanoTime, ContractJson::epochNanosNow, producers);
     }
 

@@ -14,10 +14,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTxnTimeoutException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
@@ -156,5 +158,29 @@ class TransactionalPublisherFailureTest {
                 .hasMessageContaining("larger than the events topic takes (larger than the server will accept)");
         assertThat(((TransactionalPublisher.TopicRefused) tooLarge).bound())
                 .isEqualTo(TransactionalPublisher.TopicRefused.Bound.SIZE);
+    }
+
+    /**
+     * A transaction timeout the brokers refuse (their transaction.max.timeout.ms below it): a Kafka failure the
+     * capture loop decides about (the listener's default stepped down, a user's value an error at start, retried once
+     * the transactional id was taken), in the broker's words with the setting named, not a configuration error thrown
+     * from here: every producer after a failure goes through init, and one refused mid-run was exit 2 for good. Kafka
+     * 4.2's producer gives the broker's error as its words only, without the exception.
+     */
+    @Test
+    void aTransactionTimeoutTheBrokersRefuseIsAFailureForTheLoopToDecide() {
+        for (RuntimeException refusal : new RuntimeException[] {new InvalidTxnTimeoutException("The transaction "
+                + "timeout is larger than the maximum value allowed by the broker (as configured by "
+                + "transaction.max.timeout.ms)."), new KafkaException("Unexpected error in InitProducerIdResponse; "
+                + Errors.INVALID_TRANSACTION_TIMEOUT.message())}) {
+            MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            producer.initTransactionException = refusal;
+            TransactionalPublisher publisher = new TransactionalPublisher(producer, null, () -> 0, TIMEOUT_MS);
+
+            assertThat(catchThrowable(publisher::init)).as(refusal.toString()).isInstanceOf(KafkaUnavailable.class)
+                    .hasMessageContaining("transaction.timeout.ms=60000 ms")
+                    .hasMessageContaining(Errors.INVALID_TRANSACTION_TIMEOUT.message());
+        }
     }
 }

@@ -1,7 +1,10 @@
 package io.dwb.runtime;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Reader;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -45,18 +48,43 @@ public final class KafkaClientConfig {
      * @param kafkaConfigFile  the {@code --kafka-config} file, or null
      */
     public static Properties load(String bootstrapServers, Path kafkaConfigFile) {
-        Properties properties = new Properties();
-        if (kafkaConfigFile != null) {
-            try (Reader in = Files.newBufferedReader(kafkaConfigFile, StandardCharsets.UTF_8)) {
-                properties.load(in);
-            } catch (IOException e) {
-                throw new ConfigurationError("cannot read the Kafka client configuration " + kafkaConfigFile + ": "
-                        + e.getMessage(), e);
-            }
-            warnOfSecretsOpenToEveryone(kafkaConfigFile, properties);
-            warnOfSecretFilesOpenToEveryone(kafkaConfigFile, properties);
-            warnOfATruststoreOthersMayWrite(kafkaConfigFile, properties);
+        if (kafkaConfigFile == null) {
+            return of(bootstrapServers, new Properties());
         }
+        return parse(bootstrapServers, kafkaConfigFile, read(kafkaConfigFile));
+    }
+
+    /** The bytes of the {@code --kafka-config} file. */
+    static byte[] read(Path kafkaConfigFile) {
+        try {
+            return Files.readAllBytes(kafkaConfigFile);
+        } catch (IOException e) {
+            throw new ConfigurationError("cannot read the Kafka client configuration " + kafkaConfigFile + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The properties of {@code content}, read from {@code kafkaConfigFile} (UTF-8, as properties files are read
+     * since Java 9), with what is said of the file's and its files' permissions, and {@code bootstrapServers} on top.
+     */
+    static Properties parse(String bootstrapServers, Path kafkaConfigFile, byte[] content) {
+        Properties properties = new Properties();
+        try (Reader in = new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT))) {
+            properties.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            // IllegalArgumentException: a malformed Unicode escape
+            throw new ConfigurationError("cannot read the Kafka client configuration " + kafkaConfigFile + ": "
+                    + e.getMessage(), e);
+        }
+        warnOfSecretsOpenToEveryone(kafkaConfigFile, properties);
+        warnOfSecretFilesOpenToEveryone(kafkaConfigFile, properties);
+        warnOfATruststoreOthersMayWrite(kafkaConfigFile, properties);
+        return of(bootstrapServers, properties);
+    }
+
+    private static Properties of(String bootstrapServers, Properties properties) {
         if (bootstrapServers != null && !bootstrapServers.isBlank()) {
             properties.setProperty("bootstrap.servers", bootstrapServers);
         }

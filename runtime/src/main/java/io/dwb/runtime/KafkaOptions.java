@@ -20,4 +20,12 @@ public final class KafkaOptions {
     public Properties clientProperties() {
         return KafkaClientConfig.load(bootstrapServers, kafkaConfig);
     }
+
+    /**
+     * The {@code --kafka-config} file with the {@code --bootstrap-servers} option, for a process that reads it again
+     * while it runs: its {@link KafkaConfigFile#load} is {@link #clientProperties}.
+     */
+    public KafkaConfigFile configFile() {
+        return new KafkaConfigFile(bootstrapServers, kafkaConfig);
+    }
 }
