@@ -29,8 +29,6 @@ import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -79,7 +77,7 @@ public final class DeliveryLoop {
     static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
     /**
      * Between two polls Kafka refused ({@link KafkaRefusal}): a refused poll returns at once, and the loop would ask
-     * again in a tight loop. An ACL or a credential is fixed by a person: 5 s is soon enough after that.
+     * again in a tight loop. An ACL is fixed by a person: 5 s is soon enough after that.
      */
     static final Duration REFUSED_WAIT = Duration.ofSeconds(5);
 
@@ -107,7 +105,7 @@ public final class DeliveryLoop {
      * after a restart or a rebalance, however long it lasts.
      */
     private final Impairment commitsFailing;
-    /** Kafka refusing the polls (an ACL, credentials): the last refusal, null once a poll fetched again. */
+    /** Kafka refusing the polls (an ACL removed): the last refusal, null once a poll fetched again. */
     private KafkaRefusal refusal;
     private final Impairment kafkaRefusing;
     /** The consumer's count of fetch answers at the last refusal: a poll that fetched since went through. */
@@ -283,7 +281,7 @@ public final class DeliveryLoop {
             if (refusal != null && (!records.isEmpty() || fetchedSinceRefused())) {
                 accepted();
             }
-        } catch (AuthorizationException | AuthenticationException e) {
+        } catch (AuthorizationException e) {
             refused(e);
             records = ConsumerRecords.empty();
         } catch (LogTruncationException e) {
@@ -330,13 +328,12 @@ public final class DeliveryLoop {
     }
 
     /**
-     * A poll Kafka refused ({@link KafkaRefusal}): an ACL removed, credentials or a certificate no longer accepted.
-     * The forwarder exited 1 on it, and so did its restarts and each member of the group its partitions moved to, a
+     * A poll Kafka refused ({@link KafkaRefusal}): an ACL removed. The forwarder exited 1 on it, and so did its restarts and each member of the group its partitions moved to, a
      * rebalance each time, against the promise that Kafka lost while running is waited for. Now it stays in its group
      * and polls again after {@link #REFUSED_WAIT}: an ERROR when the refusal starts or changes kind, the gauge 1 and,
      * after the bound, /healthz 503; what was fetched before is still delivered meanwhile.
      */
-    private void refused(ApiException e) {
+    private void refused(AuthorizationException e) {
         KafkaRefusal kind = KafkaRefusal.of(e);
         long now = clock.getAsLong();
         kafkaRefusing.observe(true, now);

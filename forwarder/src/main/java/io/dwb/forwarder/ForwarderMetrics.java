@@ -78,8 +78,8 @@ public final class ForwarderMetrics {
             .help("1 while no Kafka broker is connected, or none answered a fetch for 10 s while the forwarder "
                     + "fetches").register(registry);
     private final Gauge kafkaRefused = Gauge.builder().name("dwb_forwarder_kafka_refused")
-            .help("1 while Kafka refuses the forwarder's polls: an ACL on the topic or the group removed, credentials "
-                    + "or a certificate no longer accepted").register(registry);
+            .help("1 while Kafka refuses the forwarder's polls: Read or Describe on the topic or the group removed")
+            .register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")

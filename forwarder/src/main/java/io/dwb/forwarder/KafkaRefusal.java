@@ -1,14 +1,14 @@
 package io.dwb.forwarder;
 
-import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 
 /**
- * What Kafka refuses the running forwarder, as its consumer's poll throws it: an ACL removed, or credentials and
- * certificates it no longer accepts. Each kind names the fix an operator makes; the loop waits for it (docs/forwarder.md,
- * "Kafka refusing the forwarder").
+ * What Kafka refuses the running forwarder, as its consumer's poll throws it: an ACL removed. Each kind names the fix
+ * an operator makes; the loop waits for it (docs/forwarder.md, /healthz). Credentials refused (an
+ * AuthenticationException) are not waited for: the forwarder reads --kafka-config at start only, so it exits and its
+ * supervisor's restart reads the file again, rotated credentials included.
  */
 enum KafkaRefusal {
     /** Read or Describe on the events topic removed ({@link TopicAuthorizationException}). */
@@ -16,10 +16,7 @@ enum KafkaRefusal {
     /** Read or Describe on the consumer group removed: its coordinator cannot be found or joined. */
     GROUP("not allowed to use the consumer group", "grant the forwarder's principal READ and DESCRIBE on the group"),
     /** Another authorization (a cluster-level one). */
-    AUTHORIZATION("not authorized", "check the forwarder principal's ACLs"),
-    /** SASL credentials refused, a TLS handshake failed (a certificate expired, replaced or no longer trusted). */
-    AUTHENTICATION("its credentials refused", "fix the SASL credentials, keystore or truststore in --kafka-config and "
-            + "restart the forwarder, which reads the file at start");
+    AUTHORIZATION("not authorized", "check the forwarder principal's ACLs");
 
     private final String words;
     private final String fix;
@@ -30,14 +27,11 @@ enum KafkaRefusal {
     }
 
     /** The refusal {@code e} says, by its class. */
-    static KafkaRefusal of(ApiException e) {
+    static KafkaRefusal of(AuthorizationException e) {
         if (e instanceof TopicAuthorizationException) {
             return TOPIC;
         }
-        if (e instanceof GroupAuthorizationException) {
-            return GROUP;
-        }
-        return e instanceof AuthenticationException ? AUTHENTICATION : AUTHORIZATION;
+        return e instanceof GroupAuthorizationException ? GROUP : AUTHORIZATION;
     }
 
     /** The log's words for it: what is refused, Kafka's message, and the fix. */
