@@ -81,8 +81,8 @@ class ListenerMetricsTest {
     }
 
     private CaptureLoop loop(ListenerSettings settings, long epochNanos) {
-        return new CaptureLoop(settings, new java.util.Properties(), new EventQueue(10, 1 << 20), metrics, null,
-                System::nanoTime, () -> epochNanos, (clientConfig, host) -> {
+        return new CaptureLoop(settings, new java.util.Properties(), new io.dwb.runtime.KafkaConfigFile(null, null),
+                new EventQueue(10, 1 << 20), metrics, null, System::nanoTime, () -> epochNanos, (clientConfig, host) -> {
                     throw new AssertionError("no producer before the engine answers");
                 });
     }
