@@ -494,12 +494,12 @@ public final class CheckpointStore implements AutoCloseable {
         }
         try {
             Checkpoint c = ContractJson.read(r.value(), Checkpoint.class);
-            if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()
-                    && (c.recent() == null || recentIdsValid(c.recent()))) {
-                return new Stored(c, null);
+            if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()) {
+                // A recent window this listener cannot use (a newer one's form, more ids than it keeps): the position
+                // alone, as a checkpoint of before the window was kept, not the whole checkpoint taken for unreadable.
+                return new Stored(c.recent() == null || recentIdsValid(c.recent()) ? c : c.position(), null);
             }
-            why = "timeNano must be above 0, eventId 32 hexadecimal digits, and recent ids at most "
-                    + Checkpoint.RECENT_IDS + " of " + Checkpoint.RECENT_ID_DIGITS + " hexadecimal digits";
+            why = "timeNano must be above 0 and eventId 32 hexadecimal digits";
         } catch (RuntimeException e) {
             why = e.getMessage();
         }

@@ -1,5 +1,6 @@
 package io.dwb.schemas;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 
 /**
@@ -10,7 +11,12 @@ import java.util.List;
  * @param eventId  the event's {@link EventId}: seeing it replayed is what proves continuity
  * @param recent   the events published just before it, which a replay may return in another order; null in a
  *                 checkpoint written before it was kept (and in a position that does not carry it)
+ *
+ * <p>Fields it does not know are left out, not refused: a listener rolled back over a newer one's checkpoint (a fleet
+ * rolls back host by host) reads its position instead of taking it for unreadable, each host a
+ * {@code checkpoint-unreadable} gap and the events of its restart lost, as the listeners of before {@code recent} did.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Checkpoint(long timeNano, String eventId, Recent recent) {
     /** How many event ids {@link Recent} keeps at most: the value stays under 4 KiB. */
     public static final int RECENT_IDS = 128;
@@ -37,6 +43,7 @@ public record Checkpoint(long timeNano, String eventId, Recent recent) {
      * event the raft leader dated seconds before local events published ahead of it, or one made after a host clock
      * stepped back): published too, wherever a replay puts them.
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Recent(long fromNano, long latestNano, List<String> ids) {
         public Recent {
             ids = List.copyOf(ids);
