@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.runtime.RefusedFetch;
 import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
 import io.dwb.schemas.Checkpoint;
@@ -36,12 +37,12 @@ import org.slf4j.LoggerFactory;
  * compaction keeps offsets (a months-old partition is tens of millions of offsets holding few records), so a miss over
  * N offsets costs about log2(N / {@value #STEP}) seeks, each a fetch at least (fixed steps took N / {@value #STEP}),
  * plus the fetches of the records it reads; a hit reads the records of at most twice the offsets written after the
- * host's newest checkpoint, plus a step. A range longer than a step that a poll cannot read (out of memory) is read
- * again in steps: the search for records no poll can read covers a step at most. A running listener writes its
- * checkpoint at least every {@link Uncommitted#REWRITE_AFTER} (and again after a start), so its newest is within what
- * the partition took in that time and a heartbeat interval (the first range, or a few); a listener stopped longer
- * reads about everything the partition took since, and a host without a checkpoint its whole partition, in few
- * ranges.
+ * host's newest checkpoint, plus a step. A range longer than a step that a poll cannot read (out of memory, or refused
+ * by Kafka's consumer: a corrupt batch) is read again in steps: the search for records no poll can read covers a step
+ * at most. A running listener writes its checkpoint at least every {@link Uncommitted#REWRITE_AFTER} (and again after
+ * a start), so its newest is within what the partition took in that time and a heartbeat interval (the first range, or
+ * a few); a listener stopped longer reads about everything the partition took since, and a host without a checkpoint
+ * its whole partition, in few ranges.
  *
  * <p>Read committed, a partition ends at its last stable offset: the first offset of the oldest transaction still
  * open on it. Hundreds of hosts share a partition, and a listener killed between sending its checkpoint and
@@ -52,7 +53,10 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
     static final long STEP = 2_000;
-    /** The most polls out of memory one unreadable range costs to bound (each a second or two of collections). */
+    /**
+     * The most failed polls one unreadable range costs to bound (out of memory, each a second or two of collections;
+     * or refused, each a new consumer's fetch).
+     */
     private static final int MAX_FAILED_TRIES = 12;
     private static final Duration SEARCH_POLL_WAIT = Duration.ofSeconds(3);
 
@@ -231,10 +235,10 @@ public final class CheckpointStore implements AutoCloseable {
                 Step found = newestIn(consumer.now, tp, steps.from(), steps.to(), key, producers,
                         steps.searchable());
                 read += found.recordsRead();
-                if (found.outOfMemory() != null) {
-                    exitIfAProducerDied(producers, found.outOfMemory());
-                    log.warn("the checkpoint lookup ran out of memory reading {} offsets {} to {}: reading them "
-                            + "again in steps of {} offsets, from the newest", tp, steps.from(), steps.to() - 1, step);
+                if (found.unread() != null) {
+                    exitIfAProducerDied(producers, found.unread().outOfMemory());
+                    log.warn("{}: reading them again in steps of {} offsets, from the newest",
+                            found.unread().failed(tp, steps.from(), steps.to() - 1), step);
                     consumer.renew(tp);
                     steps.split();
                 } else if (found.newest() != null) {
@@ -251,9 +255,10 @@ public final class CheckpointStore implements AutoCloseable {
             if (codec != null) {
                 throw codec;
             }
-            if (e instanceof KafkaException) {
+            if (e instanceof KafkaException k) {
+                // A refusal the search could not explain: Kafka's reason too (the outer message names no batch).
                 throw new TransactionalPublisher.KafkaUnavailable("cannot read the checkpoint from " + topic + ": "
-                        + e.getMessage(), e);
+                        + e.getMessage() + RefusedFetch.reason(k).map(r -> " (" + r + ")").orElse(""), e);
             }
             throw e;
         }
@@ -288,8 +293,8 @@ public final class CheckpointStore implements AutoCloseable {
     }
 
     /**
-     * The lookup's consumer, replaced after a poll out of memory: Kafka's keeps the fetch that failed, marked corrupt,
-     * and answers a poll from its next offset with an exception (where a step read again may begin).
+     * The lookup's consumer, replaced after a poll out of memory or refused: Kafka's keeps the fetch that failed, marked
+     * corrupt, and answers a poll from its next offset with an exception (where a step read again may begin).
      */
     private final class LookupConsumer implements AutoCloseable {
         private Consumer<byte[], byte[]> now = consumers.take();
@@ -312,19 +317,44 @@ public final class CheckpointStore implements AutoCloseable {
 
     /**
      * One range of a lookup: the host's newest value in it (null if none), the records read, and, for a range
-     * longer than a step that a poll could not read, the error (to read it again in steps).
+     * longer than a step that a poll could not read, why (to read it again in steps).
      */
-    private record Step(Stored newest, long recordsRead, OutOfMemoryError outOfMemory) {
+    private record Step(Stored newest, long recordsRead, Unread unread) {
         Step(Stored newest, long recordsRead) {
             this(newest, recordsRead, null);
         }
     }
 
     /**
-     * The host's newest value among offsets [from, to). After a poll out of memory the range is searched one record
-     * a poll when it is {@code searchable} (a step at most); else the error is returned, the range to be read again
-     * in steps. A poll holds what it holds whatever the range's length (at most {@code max.poll.records} records, each
-     * fetch at most {@code max.partition.fetch.bytes}), and of what it reads the lookup keeps the newest value only.
+     * A poll of the lookup that did not read: it ran out of memory ({@code outOfMemory}: Kafka's consumer built a
+     * record too large for the heap), or Kafka's consumer refused what it fetched ({@code refusal}, {@link
+     * RefusedFetch}: a batch whose CRC does not match, the partition leader's copy damaged on its disk), for
+     * {@code reason}.
+     */
+    private record Unread(OutOfMemoryError outOfMemory, KafkaException refusal, String reason) {
+        static Unread of(OutOfMemoryError e) {
+            return new Unread(e, null, null);
+        }
+
+        /** The refusal {@code e} is; empty for another failure (Kafka away, a codec that cannot load). */
+        static Optional<Unread> refused(KafkaException e) {
+            return RefusedFetch.reason(e).map(reason -> new Unread(null, e, reason));
+        }
+
+        /** What a poll of {@code tp} offsets {@code from} to {@code last} met, for the log. */
+        String failed(TopicPartition tp, long from, long last) {
+            return outOfMemory != null ? "the checkpoint lookup ran out of memory reading " + tp + " offsets " + from
+                    + " to " + last : "Kafka's consumer refused the checkpoint lookup's records of " + tp
+                    + " offsets " + from + " to " + last + " (" + reason + ")";
+        }
+    }
+
+    /**
+     * The host's newest value among offsets [from, to). After a poll out of memory or refused ({@link RefusedFetch}:
+     * a corrupt batch) the range is searched one record a poll when it is {@code searchable} (a step at most); else
+     * why is returned, the range to be read again in steps. A poll holds what it holds whatever the range's length (at
+     * most {@code max.poll.records} records, each fetch at most {@code max.partition.fetch.bytes}), and of what it
+     * reads the lookup keeps the newest value only.
      */
     private Step newestIn(Consumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to,
                           byte[] key, KafkaClientThreads producers, boolean searchable) {
@@ -348,7 +378,11 @@ public final class CheckpointStore implements AutoCloseable {
             try {
                 polled = consumer.poll(Duration.ofMillis(200));
             } catch (OutOfMemoryError e) {
-                return searchable ? searched(tp, from, to, key, producers, e) : new Step(null, read, e);
+                Unread unread = Unread.of(e);
+                return searchable ? searched(tp, from, to, key, producers, unread) : new Step(null, read, unread);
+            } catch (KafkaException e) {
+                Unread unread = Unread.refused(e).orElseThrow(() -> e); // else Kafka unavailable, or a codec
+                return searchable ? searched(tp, from, to, key, producers, unread) : new Step(null, read, unread);
             }
             for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
                 if (r.offset() >= to) {
@@ -364,19 +398,24 @@ public final class CheckpointStore implements AutoCloseable {
     }
 
     /**
-     * A poll of the step [from, to) ran out of memory: Kafka's consumer built a record too large for the heap (a
-     * record of a million empty headers is 2 MB, within the topics' bound, and ~61 MB of its objects, before any
-     * deserializer runs). The step is read again one record a poll, by a consumer of its own, to find the offsets no
-     * poll can read. Their keys cannot be read either: a range after the host's newest value read (or in a step
-     * without one) may hold a newer one, so the host's value is reported unreadable (where capture stopped is
-     * unknown); a range before it is passed over. When every record of the step reads alone, that reading stands
-     * (the poll held too many at once). When a Kafka producer's network thread died of the shortage, the error is
-     * thrown on: the listener exits (3), as on any other OutOfMemoryError.
+     * A poll of the step [from, to) ran out of memory, or was refused. Out of memory: Kafka's consumer built a record
+     * too large for the heap (a record of a million empty headers is 2 MB, within the topics' bound, and ~61 MB of its
+     * objects, before any deserializer runs). Refused ({@link RefusedFetch}): a batch whose CRC does not match (the
+     * partition leader's copy damaged on its disk, served so at every fetch), a refused poll standing for one out of
+     * memory. The step is read again one record a poll, by a consumer of its own, to find the offsets no poll can
+     * read. Their keys cannot be read either: a range after the host's newest value read (or in a step without one)
+     * may hold a newer one, so the host's value is reported unreadable (where capture stopped is unknown); a range
+     * before it is passed over. When every record of the step reads alone, that reading stands after a poll out of
+     * memory (the poll held too many at once); after a refusal, nothing explains it (a fetch damaged on its way, not
+     * on the disk), and the refusal is thrown on: Kafka unavailable, the lookup tried again. When the lookup ran out
+     * of memory and a Kafka producer's network thread died of the shortage, the error is thrown on: the listener exits
+     * (3), as on any other OutOfMemoryError.
      */
     private Step searched(TopicPartition tp, long from, long to, byte[] key, KafkaClientThreads producers,
-                          OutOfMemoryError error) {
-        log.error("the checkpoint lookup ran out of memory reading {} offsets {} to {}: reading them again one record "
-                + "at a time, to find what cannot be read", tp, from, to - 1);
+                          Unread unread) {
+        log.error("{}: reading them again one record at a time, to find what cannot be read",
+                unread.failed(tp, from, to - 1));
+        OutOfMemoryError outOfMemory = unread.outOfMemory(); // the first the lookup met, for the producers' check
         long read = 0;
         Stored last = null;
         UnreadableRange after = null; // the first range past the host's newest value read
@@ -385,7 +424,7 @@ public final class CheckpointStore implements AutoCloseable {
         try (SearchConsumer probe = new SearchConsumer(() -> readers.apply(Reader.SEARCH))) {
             probe.assign(tp);
             probe.seek(from);
-            // (a KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
+            // (another KafkaException ends the lookup as Kafka unavailable, after the producers' threads are checked)
             long at = from;
             long deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
             while (at < to && probe.consumer().position(tp, TIMEOUT) < to) {
@@ -393,11 +432,23 @@ public final class CheckpointStore implements AutoCloseable {
                     throw new KafkaException("timed out reading " + tp + " again one record at a time");
                 }
                 ConsumerRecords<byte[], byte[]> polled;
+                String refused = null;
                 try {
                     polled = probe.consumer().poll(Duration.ofMillis(200));
                 } catch (OutOfMemoryError e) {
+                    outOfMemory = outOfMemory != null ? outOfMemory : e;
+                    polled = null;
+                } catch (RuntimeException e) {
+                    refused = RefusedFetch.reason(e).orElse(null);
+                    if (refused == null) {
+                        exitIfAProducerDied(producers, outOfMemory);
+                        throw e;
+                    }
+                    polled = null;
+                }
+                if (polled == null) { // at cannot be read: out of memory, or refused
                     probe.renew();
-                    UnreadableRange range = passOver(probe, at, to, lastWrittenMillis);
+                    UnreadableRange range = passOver(probe, at, to, lastWrittenMillis, refused);
                     if (after == null) {
                         after = range;
                     }
@@ -406,9 +457,6 @@ public final class CheckpointStore implements AutoCloseable {
                     probe.seek(at);
                     deadline = nanoClock.getAsLong() + TIMEOUT.toNanos();
                     continue;
-                } catch (RuntimeException e) {
-                    exitIfAProducerDied(producers, error);
-                    throw e;
                 }
                 for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) { // one a poll
                     if (r.offset() >= to) {
@@ -424,22 +472,23 @@ public final class CheckpointStore implements AutoCloseable {
                 }
             }
         }
-        exitIfAProducerDied(producers, error);
+        exitIfAProducerDied(producers, outOfMemory);
+        if (passed.isEmpty() && unread.refusal() != null) {
+            log.warn("every record of {} offsets {} to {} reads again one at a time: nothing explains Kafka's refusal "
+                    + "(a fetch damaged on its way, not on the partition leader's disk); the lookup fails as Kafka "
+                    + "unavailable and is tried again", tp, from, to - 1);
+            throw unread.refusal();
+        }
         if (passed.isEmpty()) {
             log.warn("every record of {} offsets {} to {} reads alone: the lookup's poll held too many at once; "
                     + "the checkpoint is looked up from that reading", tp, from, to - 1);
         } else if (after != null) {
-            log.error("{} {} cannot be read within the listener's memory (a record of very many headers, with the "
-                    + "records after it in its batch): this host's newest checkpoint may be among them", tp,
-                    after.offsets());
+            log.error("{} {}: this host's newest checkpoint may be among them", tp, after.said());
             return new Step(new Stored(null, new Unreadable(tp, after.first(), after.writtenAfterMillis(),
-                    after.offsets() + " cannot be read within the listener's memory (a record of very many headers)"
-                            + ", this host's newest checkpoint may be among them")), read);
+                    after.why() + ", this host's newest checkpoint may be among them")), read);
         }
         for (UnreadableRange range : passed) {
-            log.warn("{} {} cannot be read within the listener's memory (a record of very many headers, with the "
-                    + "records after it in its batch): passed over, this host's checkpoint is after them", tp,
-                    range.offsets());
+            log.warn("{} {}: passed over, this host's checkpoint is after them", tp, range.said());
         }
         return new Step(last, read);
     }
@@ -447,8 +496,12 @@ public final class CheckpointStore implements AutoCloseable {
     /**
      * A Kafka producer's network thread ended since the lookup began (Kafka's threads end on an Error, logging it
      * only): the transactional producer would never send again, so the error is thrown on and the listener exits (3).
+     * Only after the lookup ran out of memory ({@code error}; null when it did not: a refused poll kills no thread).
      */
     private static void exitIfAProducerDied(KafkaClientThreads producers, OutOfMemoryError error) {
+        if (error == null) {
+            return;
+        }
         String died = producers.died();
         if (died != null) {
             log.error("a Kafka producer's thread ({}) died of the shortage of memory: exiting, to start again whole",
@@ -459,24 +512,40 @@ public final class CheckpointStore implements AutoCloseable {
 
     /**
      * Offsets no poll can read, {@code first} to {@code last}; written after {@code writtenAfterMillis} (the record
-     * read before them; 0 when none was: how far back is unknown).
+     * read before them; 0 when none was: how far back is unknown); {@code refused}, Kafka's reason when its consumer
+     * refused them (a corrupt batch), null when they cannot be read within the heap.
      */
-    private record UnreadableRange(long first, long last, long writtenAfterMillis) {
+    private record UnreadableRange(long first, long last, long writtenAfterMillis, String refused) {
         String offsets() {
             return first == last ? "offset " + first : "offsets " + first + " to " + last;
+        }
+
+        /** The offsets and why, as the log says them. */
+        String said() {
+            return refused != null ? why() : offsets() + " cannot be read within the listener's memory (a record of "
+                    + "very many headers, with the records after it in its batch)";
+        }
+
+        /** The offsets and why, as the unreadable checkpoint's reason says them. */
+        String why() {
+            return refused != null ? offsets() + ": Kafka's consumer refuses " + (first == last ? "it" : "them") + " ("
+                    + refused + "; a batch damaged on the partition leader's disk, or a record that does not parse)"
+                    : offsets() + " cannot be read within the listener's memory (a record of very many headers)";
         }
     }
 
     /**
      * The offsets from {@code at}, where no poll can read, up to the first start that reads ({@link
-     * UnreadableOffsets}: each failed try is another OutOfMemoryError, at most {@value #MAX_FAILED_TRIES}).
+     * UnreadableOffsets}: each failed try is another OutOfMemoryError or refusal, at most {@value #MAX_FAILED_TRIES});
+     * {@code refused}, Kafka's reason when the poll at {@code at} was refused.
      */
-    private static UnreadableRange passOver(SearchConsumer probe, long at, long to, long writtenAfterMillis) {
+    private static UnreadableRange passOver(SearchConsumer probe, long at, long to, long writtenAfterMillis,
+                                            String refused) {
         // A new consumer's first poll connects and fetches: a wait as short as the lookup's took many for readable.
         // From the step's end on, the records read (the later steps were read before this one).
         long last = UnreadableOffsets.lastOf(at, start -> probe.readsFrom(start, to, SEARCH_POLL_WAIT),
                 MAX_FAILED_TRIES);
-        return new UnreadableRange(at, last, Math.max(0, writtenAfterMillis));
+        return new UnreadableRange(at, last, Math.max(0, writtenAfterMillis), refused);
     }
 
     private static boolean recentIdsValid(Checkpoint.Recent recent) {

@@ -9,9 +9,10 @@ package io.dwb.listener;
  * months-old partition is tens of millions of offsets holding few records. What a range costs beyond its fetch is its
  * records, and a hit reads at most twice the offsets back to it (plus a step) that fixed steps read.
  *
- * <p>A range longer than a step that cannot be read in one piece (a poll out of memory) is {@link #split}: read again
- * in steps of {@code step}, newest first, then the ranges grow again from where it began. So the search for records no
- * poll can read, which reads a range one record a poll, never covers more than a step, as before the ranges grew.
+ * <p>A range longer than a step that cannot be read in one piece (a poll out of memory, or refused by Kafka's consumer:
+ * a corrupt batch) is {@link #split}: read again in steps of {@code step}, newest first, then the ranges grow again
+ * from where it began. So the search for records no poll can read, which reads a range one record a poll, never covers
+ * more than a step, as before the ranges grew.
  */
 final class LookupSteps {
     private final long begin;

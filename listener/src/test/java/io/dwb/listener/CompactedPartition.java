@@ -11,9 +11,11 @@ import java.util.NavigableMap;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -24,7 +26,8 @@ import org.apache.kafka.common.TopicPartition;
  * MockConsumer), answering as a read_committed consumer is answered: a poll from a position gives up to
  * {@link #MAX_POLL_RECORDS} of the records at or after it and moves past the last; with none left before the end, it
  * moves to the end. Counts what a lookup costs: its seeks (one a range it reads) and its polls (each a fetch at
- * least); and, apart, those of its search for records no poll can read (consumers of one record a poll).
+ * least); and, apart, those of its search for records no poll can read (consumers of one record a poll). A batch can
+ * be corrupt ({@link #corrupt}): Kafka's consumer refuses it, as a fetch of a batch whose CRC does not match.
  */
 final class CompactedPartition {
     static final String TOPIC = "checkpoints";
@@ -50,6 +53,16 @@ final class CompactedPartition {
     boolean stalled;
     /** A record no poll can read (it runs out of memory, as on a record of a million headers); -1 for none. */
     long unreadable = -1;
+    /** The first and last offsets of a batch Kafka's consumer refuses ({@link #corrupt}); -1 for none. */
+    private long corruptFirst = -1;
+    private long corruptLast = -1;
+    /** Only the lookup's consumers are refused the batch, the search's read it (a fetch damaged on its way). */
+    boolean corruptInFlight;
+    /** What a poll that meets the corrupt batch throws: by default, what Kafka's consumer throws for a CRC mismatch. */
+    Supplier<RuntimeException> refusal = () -> new KafkaException("Received exception when fetching the next "
+            + "record from " + TP + ". If needed, please seek past the record to continue consumption.",
+            new KafkaException("Record batch for partition " + TP + " at offset " + corruptFirst + " is invalid, "
+                    + "cause: Record is corrupt (stored crc = 1234, computed crc = 5678)"));
 
     /** @param begin the partition's first offset; @param end its stable end (and written end) */
     CompactedPartition(long begin, long end) {
@@ -71,6 +84,18 @@ final class CompactedPartition {
         for (int h = 0; h < count; h++) {
             put(from + h * every, hosts + "-" + h, h);
         }
+        return this;
+    }
+
+    /**
+     * The batch of offsets [first, last] (other hosts' records at each, written here) is corrupt: a poll that comes to
+     * it throws {@link #refusal}, having returned the records before it, as Kafka's consumer does at every poll from
+     * that batch on; so does a poll from an offset within it (a fetch returns the whole batch).
+     */
+    CompactedPartition corrupt(long first, long last) {
+        others("corrupt", first, (int) (last - first + 1), 1);
+        corruptFirst = first;
+        corruptLast = last;
         return this;
     }
 
@@ -112,18 +137,19 @@ final class CompactedPartition {
     }
 
     private MockConsumer<byte[], byte[]> lookup() {
-        MockConsumer<byte[], byte[]> c = reader(MAX_POLL_RECORDS, seeks, () -> polls++);
+        MockConsumer<byte[], byte[]> c = reader(MAX_POLL_RECORDS, seeks, () -> polls++, false);
         lookups.add(c);
         return c;
     }
 
     private MockConsumer<byte[], byte[]> search() {
-        MockConsumer<byte[], byte[]> c = reader(1, searchSeeks, () -> searchPolls++);
+        MockConsumer<byte[], byte[]> c = reader(1, searchSeeks, () -> searchPolls++, true);
         searches.add(c);
         return c;
     }
 
-    private MockConsumer<byte[], byte[]> reader(int maxPollRecords, List<Long> seeksTo, Runnable polled) {
+    private MockConsumer<byte[], byte[]> reader(int maxPollRecords, List<Long> seeksTo, Runnable polled,
+                                                boolean search) {
         MockConsumer<byte[], byte[]> c = new MockConsumer<>("none") {
             @Override
             public synchronized void seek(TopicPartition tp, long offset) {
@@ -146,6 +172,12 @@ final class CompactedPartition {
                     if (r.offset() == unreadable) {
                         throw new OutOfMemoryError("Java heap space (a record of a million headers, at "
                                 + r.offset() + ")");
+                    }
+                    if (r.offset() >= corruptFirst && r.offset() <= corruptLast && !(search && corruptInFlight)) {
+                        if (out.isEmpty()) {
+                            throw refusal.get();
+                        }
+                        break; // the records before it now, the refusal at the next poll
                     }
                     out.add(r);
                 }

@@ -30,4 +30,22 @@ class RefusedFetchTest {
         assertThat(RefusedFetch.reason(new org.apache.kafka.common.errors.RecordTooLargeException("wrapped", new KafkaException("x")))).isEmpty();
         assertThat(RefusedFetch.reason(new IllegalStateException("x", new KafkaException("x")))).isEmpty();
     }
+
+    /**
+     * A codec whose native library cannot load (zstd's copy in a noexec /tmp) comes in a refusal's shape: Kafka's
+     * decompression wraps the Error in a KafkaException, the fetch that one in another. The records are whole: taken
+     * for a refusal, every batch the codec compresses was passed over as unreadable (the listener's lookup, its exit 2
+     * naming the fix lost; the forwarder, dead-letters).
+     */
+    @Test
+    void aCodecThatCannotLoadIsNotARefusal() {
+        KafkaException zstd = new KafkaException("Received exception when fetching the next record from t-0. If "
+                + "needed, please seek past the record to continue consumption.", new KafkaException(
+                new ExceptionInInitializerError("Cannot unpack libzstd-jni-1.5.6-10: No space left on device")));
+        assertThat(RefusedFetch.reason(zstd)).isEmpty();
+        KafkaException again = new KafkaException("Received exception when fetching the next record from t-0.",
+                new KafkaException(new NoClassDefFoundError("Could not initialize class com.github.luben.zstd.Zstd"
+                        + "InputStreamNoFinalizer")));
+        assertThat(RefusedFetch.reason(again)).isEmpty();
+    }
 }
