@@ -20,12 +20,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.testcontainers.containers.Container;
 
 /**
  * A batch the partition's leader serves corrupt (a byte of its log file changed on the broker's disk: its CRC no
@@ -37,8 +37,6 @@ import org.testcontainers.containers.Container;
  */
 @ExtendWith(SharedKafka.class)
 class CorruptBatchTest {
-    private static final String LOG_DIR = "/tmp/kraft-combined-logs";
-
     @TempDir
     Path dir;
 
@@ -46,7 +44,7 @@ class CorruptBatchTest {
     void aCorruptBatchIsDeadLetteredAndTheRestDelivered(SharedKafka.Broker broker) throws Exception {
         String topic = SharedKafka.Broker.uniqueTopic("corrupt-batch");
         broker.createTopic(topic, 2, Map.of("retention.ms", "-1"));
-        String segment = LOG_DIR + "/" + topic + "-0/00000000000000000000.log";
+        TopicPartition segment = new TopicPartition(topic, 0);
         long t0 = System.currentTimeMillis() * 1_000_000L;
         long first;
         long last;
@@ -57,7 +55,7 @@ class CorruptBatchTest {
                 producer.send(to(event(topic, "other-" + i, t0 + 20 + i), 1)).get();
             }
         }
-        batchStart = size(broker, segment);
+        batchStart = broker.logSize(segment);
         try (KafkaProducer<byte[], byte[]> producer = oneBatchProducer(broker)) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -73,7 +71,7 @@ class CorruptBatchTest {
             }
         }
         // Past the batch's header (61 bytes; its CRC covers everything from byte 21): a value's byte, changed.
-        corrupt(broker, segment, batchStart + 100);
+        broker.corruptLog(segment, batchStart + 100);
 
         String dlq = topic + "-dlq";
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"))) {
@@ -110,19 +108,6 @@ class CorruptBatchTest {
             assertThat(receiver.count()).as("nothing delivered again").isEqualTo(9);
             assertThat(broker.readAll(dlq)).as("nothing dead-lettered again").hasSize(1);
         }
-    }
-
-    private static long size(SharedKafka.Broker broker, String file) throws Exception {
-        Container.ExecResult stat = broker.container().execInContainer("stat", "-c", "%s", file);
-        assertThat(stat.getExitCode()).as(stat.getStderr()).isZero();
-        return Long.parseLong(stat.getStdout().trim());
-    }
-
-    /** Changes one byte of {@code file} at {@code position}, in place (the broker reads it through the page cache). */
-    private static void corrupt(SharedKafka.Broker broker, String file, long position) throws Exception {
-        Container.ExecResult dd = broker.container().execInContainer("sh", "-c", "printf '\\377\\377\\377\\377' | dd of="
-                + file + " bs=1 seek=" + position + " count=4 conv=notrunc");
-        assertThat(dd.getExitCode()).as(dd.getStderr()).isZero();
     }
 
     private static JavaProcess forwarder(SharedKafka.Broker broker, String topic, DatagramReceiver receiver)

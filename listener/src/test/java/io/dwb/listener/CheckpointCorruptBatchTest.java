@@ -34,7 +34,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.containers.Container;
 
 /**
  * A batch on the host's checkpoint partition that the partition's leader serves corrupt (bytes of its log file changed
@@ -49,7 +48,6 @@ import org.testcontainers.containers.Container;
  */
 @ExtendWith(SharedKafka.class)
 class CheckpointCorruptBatchTest {
-    private static final String LOG_DIR = "/tmp/kraft-combined-logs";
     /** A record batch's header (base offset to record count); its CRC covers everything from byte 21 on. */
     private static final int BATCH_HEADER = 61;
 
@@ -72,21 +70,19 @@ class CheckpointCorruptBatchTest {
             List<ConsumerRecord<byte[], byte[]>> checkpoints = ownCheckpoints(broker, listener, own);
             ConsumerRecord<byte[], byte[]> checkpoint = checkpoints.get(checkpoints.size() - 1);
             TopicPartition partition = new TopicPartition(listener.checkpointTopic, checkpoint.partition());
-            String segment = LOG_DIR + "/" + partition.topic() + "-" + partition.partition()
-                    + "/00000000000000000000.log";
 
             // Another host's batch after it, then 4 bytes of its first record changed on the broker's disk.
             awaitDecided(broker, partition); // the last commit's marker written: the file's end is the batch's start
-            long batchStart = size(broker, segment);
+            long batchStart = broker.logSize(partition);
             long[] offsets = writeBatch(broker, partition);
             long first = offsets[0];
             long last = offsets[1];
             assertThat(first).isGreaterThan(checkpoint.offset());
             assertThat(last - first).as("the three records in one batch").isEqualTo(2);
-            long batchBytes = size(broker, segment) - batchStart;
+            long batchBytes = broker.logSize(partition) - batchStart;
             assertThat(batchBytes).as("one batch of three small records, nothing else appended")
                     .isBetween(BATCH_HEADER + 3 * 40L, 1_200L);
-            corrupt(broker, segment, batchStart + BATCH_HEADER + 8);
+            broker.corruptLog(partition, batchStart + BATCH_HEADER + 8);
 
             // The second start: the batch may hold the host's newest value, so where capture stopped is unknown.
             String down = TestEngine.uniqueName("while-down");
@@ -195,19 +191,6 @@ class CheckpointCorruptBatchTest {
             producer.flush();
             return new long[] {sent.get(0).get().offset(), sent.get(2).get().offset()};
         }
-    }
-
-    private static long size(SharedKafka.Broker broker, String file) throws Exception {
-        Container.ExecResult stat = broker.container().execInContainer("stat", "-c", "%s", file);
-        assertThat(stat.getExitCode()).as(stat.getStderr()).isZero();
-        return Long.parseLong(stat.getStdout().trim());
-    }
-
-    /** Changes 4 bytes of {@code file} at {@code position}, in place (the broker reads it through the page cache). */
-    private static void corrupt(SharedKafka.Broker broker, String file, long position) throws Exception {
-        Container.ExecResult dd = broker.container().execInContainer("sh", "-c", "printf '\\377\\377\\377\\377' | dd of="
-                + file + " bs=1 seek=" + position + " count=4 conv=notrunc");
-        assertThat(dd.getExitCode()).as(dd.getStderr()).isZero();
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> ownCheckpoints(SharedKafka.Broker broker,

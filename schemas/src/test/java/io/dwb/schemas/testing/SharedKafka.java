@@ -113,6 +113,32 @@ public final class SharedKafka implements ParameterResolver {
             return container.getBootstrapServers();
         }
 
+        /** Where the broker's image keeps a partition's first log segment (Kafka's {@code log.dirs}). */
+        private static String segment(TopicPartition tp) {
+            return "/tmp/kraft-combined-logs/" + tp.topic() + "-" + tp.partition() + "/00000000000000000000.log";
+        }
+
+        /** The bytes of {@code tp}'s first log segment on the broker's disk: where the next batch will start. */
+        public long logSize(TopicPartition tp) throws Exception {
+            var stat = container.execInContainer("stat", "-c", "%s", segment(tp));
+            if (stat.getExitCode() != 0) {
+                throw new IllegalStateException("stat " + segment(tp) + ": " + stat.getStderr());
+            }
+            return Long.parseLong(stat.getStdout().trim());
+        }
+
+        /**
+         * Changes 4 bytes of {@code tp}'s first log segment at {@code position}, in place, as a failing disk would:
+         * the broker serves them through the page cache, and its consumers find the batch's CRC no longer matches.
+         */
+        public void corruptLog(TopicPartition tp, long position) throws Exception {
+            var dd = container.execInContainer("sh", "-c", "printf '\\377\\377\\377\\377' | dd of="
+                    + segment(tp) + " bs=1 seek=" + position + " count=4 conv=notrunc");
+            if (dd.getExitCode() != 0) {
+                throw new IllegalStateException("dd " + segment(tp) + ": " + dd.getStderr());
+            }
+        }
+
         /** A topic name no other test uses. */
         public static String uniqueTopic(String prefix) {
             return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
