@@ -30,6 +30,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -110,6 +111,13 @@ public final class DeliveryLoop {
     private final Impairment kafkaRefusing;
     /** The consumer's count of fetch answers at the last refusal: a poll that fetched since went through. */
     private double refusedFetchTotal;
+    /** Live: the events topic as the consumer's metadata shows it: deleted, back, made again with fewer partitions. */
+    private final TopicPresence topic = new TopicPresence();
+    /**
+     * The events topic gone from Kafka (deleted): nothing to deliver, and nothing will be until a person makes it
+     * again; its undelivered events are lost.
+     */
+    private final Impairment topicMissing;
     /** Counted down by {@link #stop()}: ends the wait after a refused poll. */
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final StaticRejoin.Sleep sleep;
@@ -163,6 +171,7 @@ public final class DeliveryLoop {
         this.blocked = new Impairment(unhealthyAfter);
         this.commitsFailing = new Impairment(unhealthyAfter);
         this.kafkaRefusing = new Impairment(unhealthyAfter);
+        this.topicMissing = new Impairment(unhealthyAfter);
         this.lastPollNanos = clock.getAsLong();
         this.lastCommitNanos = lastPollNanos;
         this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
@@ -380,6 +389,7 @@ public final class DeliveryLoop {
         }
         Consumer<byte[], byte[]> failed = consumer;
         consumer = next;
+        topic.newConsumer(); // its metadata is empty until its first answer: the topic is not absent from it
         failed.close(CloseOptions.timeout(COMMIT_WAIT)); // out of the group: nothing to leave, nothing to commit
         start();
         // Its connections are not made yet: Kafka's reachability is sampled once it has had its second.
@@ -621,13 +631,13 @@ public final class DeliveryLoop {
     /**
      * For /healthz: the loop polled recently (it polls at least every 200 ms, paused or not), and neither Kafka has
      * been unreachable or refusing the polls, nor delivery paused (Wazuh or the dead-letter topic refusing), nor every
-     * commit failed, for longer than the bound.
+     * commit failed, nor the events topic gone, for longer than the bound.
      */
     public boolean healthy() {
         long now = clock.getAsLong();
         return running && now - lastPollNanos < POLL_STALE_NANOS
                 && !kafkaUnreachable.exceeded(now) && !kafkaRefusing.exceeded(now) && !blocked.exceeded(now)
-                && !commitsFailing.exceeded(now);
+                && !commitsFailing.exceeded(now) && !topicMissing.exceeded(now);
     }
 
     private long pollWaitNanos(long now) {
@@ -1022,10 +1032,14 @@ public final class DeliveryLoop {
         Set<TopicPartition> assignment = consumer.assignment();
         if (feed instanceof Feed.Live live) {
             live.openTransactions().watch(assignment);
-            if (!assignment.isEmpty()) {
-                Set<Integer> mine = new HashSet<>();
-                assignment.forEach(tp -> mine.add(tp.partition()));
-                pipeline.partitionCount(partitionCount(live.topic()), mine, now);
+            if (!assignment.isEmpty() || topic.watched()) { // a topic gone takes the assignment with it
+                int count = partitionCount(live.topic());
+                if (!assignment.isEmpty()) {
+                    Set<Integer> mine = new HashSet<>();
+                    assignment.forEach(tp -> mine.add(tp.partition()));
+                    pipeline.partitionCount(count, mine, now); // a count of 0 or less says nothing there
+                }
+                observeTopic(live.topic(), count, !assignment.isEmpty(), now);
             }
         }
         for (TopicPartition tp : assignment) {
@@ -1054,13 +1068,70 @@ public final class DeliveryLoop {
         }
     }
 
-    /** The topic's partition count in the consumer's metadata (known: it is assigned some); 0 when not. */
+    /**
+     * The topic's partition count in the consumer's metadata: 0 when the topic is not there (a zero wait asks the
+     * broker, whose answer it cannot have yet: a timeout), {@link TopicPresence#UNKNOWN} when the metadata could not be
+     * read (an authorization refused: a topic one may not describe is absent from it too).
+     */
     private int partitionCount(String topic) {
         try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ZERO);
             return infos == null ? 0 : infos.size();
+        } catch (TimeoutException e) {
+            return 0;
+        } catch (WakeupException e) {
+            throw e; // a stop (a KafkaException too): taken here, the look-ups after it would not be woken
         } catch (KafkaException e) {
-            return 0; // not in the metadata this instant: the next second
+            return TopicPresence.UNKNOWN;
+        }
+    }
+
+    /**
+     * Whether the events topic is gone from the metadata ({@code count} partitions in it now; assigned some or not),
+     * said when it goes, comes back, or comes back with fewer partitions; the gauge and /healthz follow. While Kafka
+     * refuses the polls, the metadata leaves out what the forwarder may no longer describe: not judged.
+     */
+    private void observeTopic(String name, int count, boolean assigned, long now) {
+        topic.observe(refusal != null ? TopicPresence.UNKNOWN : count, assigned)
+                .ifPresent(change -> changes.topic(name, change));
+        metrics.topicMissing(topic.gone());
+        topicMissing.observe(topic.gone(), now);
+    }
+
+    /**
+     * Of {@code revoked} (or lost), the partitions the events topic no longer has: it was deleted (the group's
+     * assignment drops a topic gone from the leader's metadata), or made again with fewer partitions. Their offsets
+     * cannot be committed (the broker retries a commit to a topic it does not have until the consumer's timeout,
+     * 60 s, holding the loop), nor would anyone deliver their records: lost, said below.
+     */
+    private List<TopicPartition> goneWithTopic(Collection<TopicPartition> revoked) {
+        if (!(feed instanceof Feed.Live live) || revoked.isEmpty() || !topic.watched()) {
+            return List.of();
+        }
+        observeTopic(live.topic(), partitionCount(live.topic()), true, clock.getAsLong());
+        return revoked.stream().filter(tp -> topic.lacks(tp.partition())).toList();
+    }
+
+    /**
+     * The records of {@code gone} that this forwarder knew of and had not delivered (fetched, or counted in the lag:
+     * not those written since its last fetch, nor past a transaction open then), reported as deleted before delivery,
+     * as retention's are. Partitions whose delivered offset or position is not known here say nothing.
+     */
+    private void lostWithTopic(List<TopicPartition> gone) {
+        long written = pipeline.written();
+        long acknowledged = pipeline.lettersAcknowledged();
+        for (TopicPartition tp : gone) {
+            PartitionProgress progress = partitions.get(tp);
+            long from = progress == null ? -1 : progress.undeliveredFrom(written, acknowledged);
+            long position = position(tp);
+            if (from < 0 || position < 0) {
+                continue;
+            }
+            long to = Math.max(from, position + consumer.currentLag(tp).orElse(0));
+            if (to > from) {
+                pipeline.deletedBeforeDelivery(new LiveStart.Deleted(tp, from, to,
+                        LiveStart.Deleted.Cause.TOPIC_DELETED));
+            }
         }
     }
 
@@ -1143,7 +1214,11 @@ public final class DeliveryLoop {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-            commit(revoked);
+            List<TopicPartition> gone = goneWithTopic(revoked);
+            List<TopicPartition> kept = new ArrayList<>(revoked);
+            kept.removeAll(gone);
+            commit(kept); // waits for what the sending thread took, whose datagrams count as delivered
+            lostWithTopic(gone);
             forget(revoked);
             if (!revoked.isEmpty()) {
                 log.info("partitions revoked: {}", revoked);
@@ -1152,6 +1227,7 @@ public final class DeliveryLoop {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> lost) {
+            lostWithTopic(goneWithTopic(lost));
             forget(lost);
             log.warn("partitions lost (their records will be delivered by their new owner): {}", lost);
         }

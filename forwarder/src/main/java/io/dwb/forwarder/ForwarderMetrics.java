@@ -80,6 +80,10 @@ public final class ForwarderMetrics {
     private final Gauge kafkaRefused = Gauge.builder().name("dwb_forwarder_kafka_refused")
             .help("1 while Kafka refuses the forwarder's polls: Read or Describe on the topic or the group removed")
             .register(registry);
+    private final Gauge topicMissing = Gauge.builder().name("dwb_forwarder_topic_missing")
+            .help("1 while the events topic, seen by this forwarder, is gone from Kafka (deleted): the events of its "
+                    + "partitions not delivered are lost, nothing is delivered until it is made again")
+            .register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
@@ -227,6 +231,10 @@ public final class ForwarderMetrics {
 
     void kafkaRefused(boolean refused) {
         kafkaRefused.set(refused ? 1 : 0);
+    }
+
+    void topicMissing(boolean missing) {
+        topicMissing.set(missing ? 1 : 0);
     }
 
     void lag(long records) {

@@ -48,8 +48,21 @@ final class LiveStart {
         }
     }
 
-    /** Records {@code [fromOffset, toOffset)} of a partition, deleted by Kafka before they were delivered. */
-    record Deleted(TopicPartition partition, long fromOffset, long toOffset) {
+    /** Records {@code [fromOffset, toOffset)} of a partition, deleted by Kafka before they were delivered, and how. */
+    record Deleted(TopicPartition partition, long fromOffset, long toOffset, Cause cause) {
+        /** What deleted them. */
+        enum Cause {
+            /** The topic's retention ({@code retention.ms}, {@code retention.bytes}): the partition goes on. */
+            RETENTION,
+            /** The topic itself, deleted while this forwarder held the partition: its records went with it. */
+            TOPIC_DELETED
+        }
+
+        /** Deleted by the topic's retention. */
+        Deleted(TopicPartition partition, long fromOffset, long toOffset) {
+            this(partition, fromOffset, toOffset, Cause.RETENTION);
+        }
+
         long offsets() {
             return toOffset - fromOffset;
         }

@@ -257,6 +257,15 @@ final class PartitionProgress {
                 ? Optional.of(new OffsetAndMetadata(delivered, deliveredEpoch, "")) : Optional.empty();
     }
 
+    /**
+     * Where the records not delivered start, with {@code written} datagrams and {@code acknowledged} letters: those
+     * after it are lost when the partition goes with its topic. -1 when not known (nothing delivered nor placed here).
+     */
+    long undeliveredFrom(long written, long acknowledged) {
+        settle(written, acknowledged);
+        return Math.max(delivered, deletedTo);
+    }
+
     void committed(long offset) {
         committed = Math.max(committed, offset);
     }

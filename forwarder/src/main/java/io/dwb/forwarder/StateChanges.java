@@ -99,6 +99,33 @@ final class StateChanges {
     }
 
     /**
+     * The events topic gone from Kafka's metadata, back, or made again with fewer partitions ({@link TopicPresence}):
+     * a deletion at ERROR, since only a person makes it again as the fleet needs it.
+     */
+    void topic(String topic, TopicPresence.Change change) {
+        switch (change.kind()) {
+            case GONE -> log.error("topic {} is gone from Kafka (deleted): the events of its partitions not delivered "
+                    + "yet are gone with it, and its hosts are no longer watched. Create it again as "
+                    + "docs/deployment.md says (kafka-topics.sh --create --topic {} --partitions {} with the settings "
+                    + "there), before a listener writes to it: on a cluster that creates topics on first use "
+                    + "(auto.create.topics.enable, Kafka's default) a listener's producer makes it with the broker's "
+                    + "defaults (num.partitions, one by default: one forwarder for the whole fleet). Delivery goes on "
+                    + "by itself once it is back", topic, topic, change.before());
+            case BACK -> log.info("topic {} is back, with {} partition(s) ({} before): delivering again", topic,
+                    change.count(), change.before());
+            case BACK_FEWER, FEWER -> log.warn("topic {} {} {} partition(s), {} before: it was made again, by a "
+                    + "listener's producer with the broker's defaults on a cluster that creates topics on first use, "
+                    + "or by hand{}. The fleet's hosts now go to other partitions, and at most {} forwarder(s) of the "
+                    + "group deliver: give it its partitions back (kafka-topics.sh --alter --topic {} --partitions {}) "
+                    + "and the settings and replicas of docs/deployment.md", topic,
+                    change.kind() == TopicPresence.Kind.FEWER ? "now has" : "is back with", change.count(),
+                    change.before(), change.kind() == TopicPresence.Kind.FEWER
+                            ? " (the events of the old one not delivered yet are gone with it)" : "",
+                    change.count(), topic, change.before());
+        }
+    }
+
+    /**
      * A periodic commit failed: said once, not at every interval while Kafka is away (an hour's outage was 3,600
      * WARN lines a forwarder; the delivered records stay uncommitted, and are committed by the next commit that goes).
      * Each is counted: the metric, and /healthz once they have failed for longer than its bound, say it goes on.
@@ -260,6 +287,12 @@ final class StateChanges {
 
     void deletedBeforeDelivery(LiveStart.Deleted deleted) {
         metrics.deletedBeforeDelivery(deleted.offsets());
+        if (deleted.cause() == LiveStart.Deleted.Cause.TOPIC_DELETED) {
+            log.warn("lost up to {} records of {} (offsets {} to {}): deleted with the topic before they were "
+                    + "delivered (those this forwarder knew of: fetched, or counted in its lag)", deleted.offsets(),
+                    deleted.partition(), deleted.fromOffset(), deleted.toOffset() - 1);
+            return;
+        }
         log.warn("lost up to {} records of {} (offsets {} to {}): Kafka deleted them before they were delivered "
                         + "(the topic's retention.ms or retention.bytes passed while Wazuh was unreachable or the "
                         + "forwarder stopped); delivering from offset {}", deleted.offsets(), deleted.partition(),
