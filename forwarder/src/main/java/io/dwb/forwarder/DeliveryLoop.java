@@ -81,6 +81,15 @@ public final class DeliveryLoop {
      * again in a tight loop. An ACL is fixed by a person: 5 s is soon enough after that.
      */
     static final Duration REFUSED_WAIT = Duration.ofSeconds(5);
+    /**
+     * How long the look-up that confirms the events topic absent from the consumer's metadata waits for a broker's
+     * answer. A reachable broker answers a metadata request in milliseconds; without an answer in this time the topic's
+     * presence stays unknown: the metadata loses the topic when Kafka is unreachable too (rebootstrapped), and a broker
+     * outage was taken for a deletion, its stop's commit skipped and its undelivered records reported lost.
+     */
+    static final Duration ABSENCE_LOOKUP_WAIT = Duration.ofSeconds(1);
+    /** Between two look-ups that did not confirm the absence, while nothing changed (Kafka reachable throughout). */
+    private static final long ABSENCE_LOOKUP_AGAIN_NANOS = Duration.ofSeconds(30).toNanos();
 
     /** Another once the group refused this one's instance id ({@link #rejoin}); read by {@link #stop()}. */
     private volatile Consumer<byte[], byte[]> consumer;
@@ -118,6 +127,11 @@ public final class DeliveryLoop {
      * again; its undelivered events are lost.
      */
     private final Impairment topicMissing;
+    /** Kafka unreachable at the last sample ({@link #observeKafka}): no look-up can confirm the topic absent. */
+    private boolean kafkaAway;
+    /** A look-up asked since the topic was last in the metadata, or Kafka last reachable again, and when. */
+    private boolean absenceAsked;
+    private long absenceAskedNanos;
     /** Counted down by {@link #stop()}: ends the wait after a refused poll. */
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final StaticRejoin.Sleep sleep;
@@ -1033,7 +1047,7 @@ public final class DeliveryLoop {
         if (feed instanceof Feed.Live live) {
             live.openTransactions().watch(assignment);
             if (!assignment.isEmpty() || topic.watched()) { // a topic gone takes the assignment with it
-                int count = partitionCount(live.topic());
+                int count = topicCount(live.topic(), false, now);
                 if (!assignment.isEmpty()) {
                     Set<Integer> mine = new HashSet<>();
                     assignment.forEach(tp -> mine.add(tp.partition()));
@@ -1071,7 +1085,8 @@ public final class DeliveryLoop {
     /**
      * The topic's partition count in the consumer's metadata: 0 when the topic is not there (a zero wait asks the
      * broker, whose answer it cannot have yet: a timeout), {@link TopicPresence#UNKNOWN} when the metadata could not be
-     * read (an authorization refused: a topic one may not describe is absent from it too).
+     * read (an authorization refused: a topic one may not describe is absent from it too). Its absence alone is no
+     * deletion: the metadata loses the topic while Kafka is unreachable too ({@link #topicCount}).
      */
     private int partitionCount(String topic) {
         try {
@@ -1083,6 +1098,54 @@ public final class DeliveryLoop {
             throw e; // a stop (a KafkaException too): taken here, the look-ups after it would not be woken
         } catch (KafkaException e) {
             return TopicPresence.UNKNOWN;
+        }
+    }
+
+    /**
+     * The topic's partition count for {@link TopicPresence}: the consumer's metadata's; absent from it, 0 only on
+     * positive evidence that the topic does not exist: a broker answered a look-up so ({@link #ABSENCE_LOOKUP_WAIT}),
+     * asked only while Kafka is reachable (some connection, fetches answered lately) and not refusing, once per change
+     * (the topic seen again, Kafka reachable again, a revocation), else again after 30 s; otherwise {@link
+     * TopicPresence#UNDECIDED}, which changes nothing. A broker outage, the metadata emptied by it, is no deletion: it
+     * was taken for one, an ERROR and at the stop a commit skipped and records reported lost.
+     *
+     * @param revoking a revocation's: whatever was asked before, it asks (its commit and any loss depend on it)
+     */
+    private int topicCount(String name, boolean revoking, long now) {
+        int count = partitionCount(name);
+        if (count != 0) {
+            absenceAsked = false; // in the metadata (or unreadable): its next absence is asked about at once
+            return count;
+        }
+        if (topic.gone() || !topic.watched()) {
+            return 0; // confirmed gone already (back once the metadata has it), or an absence that judges nothing
+        }
+        if (refusal != null || kafkaAway || connectionCount() == 0
+                || !revoking && absenceAsked && now - absenceAskedNanos < ABSENCE_LOOKUP_AGAIN_NANOS) {
+            return TopicPresence.UNDECIDED;
+        }
+        int answered = askedPartitionCount(name);
+        absenceAsked = answered != 0;
+        absenceAskedNanos = now;
+        return answered;
+    }
+
+    /**
+     * The topic's partition count as a broker answers it within {@link #ABSENCE_LOOKUP_WAIT}: 0 when it answered that
+     * the topic does not exist (UNKNOWN_TOPIC_OR_PARTITION: the consumer's look-up returns no partitions), {@link
+     * TopicPresence#UNDECIDED} when no answer came (a timeout) or the look-up failed (refused, the consumer closing).
+     */
+    private int askedPartitionCount(String name) {
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(name, ABSENCE_LOOKUP_WAIT);
+            return infos == null ? 0 : infos.size();
+        } catch (WakeupException e) {
+            if (running) {
+                throw e; // as partitionCount's
+            }
+            return TopicPresence.UNDECIDED; // a stop's: its commit goes, with COMMIT_WAIT
+        } catch (RuntimeException e) {
+            return TopicPresence.UNDECIDED;
         }
     }
 
@@ -1102,13 +1165,16 @@ public final class DeliveryLoop {
      * Of {@code revoked} (or lost), the partitions the events topic no longer has: it was deleted (the group's
      * assignment drops a topic gone from the leader's metadata), or made again with fewer partitions. Their offsets
      * cannot be committed (the broker retries a commit to a topic it does not have until the consumer's timeout,
-     * 60 s, holding the loop), nor would anyone deliver their records: lost, said below.
+     * 60 s, holding the loop), nor would anyone deliver their records: lost, said below. Only on a deletion confirmed
+     * by a broker's answer ({@link #topicCount}): revoked while Kafka is unreachable (a stop during an outage), or with
+     * no answer, every partition is committed as before and nothing is said lost.
      */
     private List<TopicPartition> goneWithTopic(Collection<TopicPartition> revoked) {
         if (!(feed instanceof Feed.Live live) || revoked.isEmpty() || !topic.watched()) {
             return List.of();
         }
-        observeTopic(live.topic(), partitionCount(live.topic()), true, clock.getAsLong());
+        long now = clock.getAsLong();
+        observeTopic(live.topic(), topicCount(live.topic(), true, now), true, now);
         return revoked.stream().filter(tp -> topic.lacks(tp.partition())).toList();
     }
 
@@ -1151,6 +1217,10 @@ public final class DeliveryLoop {
      */
     private void observeKafka(boolean answered, long now) {
         boolean unreachable = connectionCount() == 0 || !answered;
+        if (kafkaAway && !unreachable) {
+            absenceAsked = false; // reachable again: a topic still absent is asked about at once
+        }
+        kafkaAway = unreachable;
         metrics.kafkaUnreachable(unreachable);
         if (kafkaUnreachable.observe(unreachable, now)) {
             if (unreachable) {

@@ -12,10 +12,17 @@ import java.util.Optional;
  * before the first listener, a consumer new after its instance id was refused) it is one not known yet. A count that
  * could not be read ({@link #UNKNOWN}: Kafka refusing, an authorization refused) makes absence unjudged until the
  * topic is seen again: a principal no longer allowed to describe the topic finds it absent from its metadata too.
+ * Absent from the metadata counts as 0 only once a broker answered that the topic does not exist ({@link #UNDECIDED}
+ * otherwise): the metadata loses the topic while Kafka is unreachable too.
  */
 final class TopicPresence {
     /** A partition count the metadata could not give: nothing to judge by. */
     static final int UNKNOWN = -1;
+    /**
+     * The topic absent from the metadata, with no broker's answer that it does not exist (Kafka unreachable, a look-up
+     * not answered: the metadata loses the topic in an outage too): nothing to judge by, and nothing changes.
+     */
+    static final int UNDECIDED = -2;
 
     enum Kind {
         /** Gone from the metadata: deleted. */
@@ -39,11 +46,14 @@ final class TopicPresence {
 
     /**
      * @param partitions the topic's partition count in the consumer's metadata now: 0 when it is not there, {@link
-     *                   #UNKNOWN} when that could not be read
+     *                   #UNKNOWN} when that could not be read, {@link #UNDECIDED} when its absence is not confirmed
      * @param assigned   whether partitions are assigned to this consumer now
      * @return what changed, to be said
      */
     Optional<Change> observe(int partitions, boolean assigned) {
+        if (partitions == UNDECIDED) {
+            return Optional.empty();
+        }
         if (partitions < 0) {
             seen = false;
             return Optional.empty();

@@ -26,9 +26,12 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -66,11 +69,63 @@ class EventsTopicGoneTest {
     private final Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
     /** The partitions each synchronous commit (a revocation's) committed. */
     private final Set<TopicPartition> committedAtRevocation = new HashSet<>();
+    /** The waits of the synchronous commits given one (a stop's). */
+    private final List<Duration> commitWaits = new ArrayList<>();
+
+    /** Kafka as the consumer finds it, once a test says: its connections, its fetches answered, its look-ups. */
+    private enum Kafka {
+        /** Not said: no such metrics (a test double's), look-ups answered from the metadata. */
+        UNSAID,
+        /** A broker connected, answering fetches and look-ups. */
+        UP,
+        /** No broker connected (stopped): the metadata emptied (rebootstrapped), no look-up answered. */
+        NO_CONNECTION,
+        /** A connection counted, nothing answered (packets dropped, a broker hung): no look-up answered. */
+        NOT_ANSWERING
+    }
+
+    private Kafka kafka = Kafka.UNSAID;
+    private double fetchAnswers;
+    /** The look-ups of the topic given a wait: each asks a broker, and holds the loop until it answers. */
+    private int lookups;
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             committedAtRevocation.addAll(offsets.keySet());
             super.commitSync(offsets);
+        }
+
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+            committedAtRevocation.addAll(offsets.keySet());
+            commitWaits.add(timeout);
+            super.commitSync(offsets, timeout);
+        }
+
+        /** A KafkaConsumer's: Kafka away, the metadata lacks the topic and no broker answers a look-up. */
+        @Override
+        public synchronized List<PartitionInfo> partitionsFor(String topic, Duration timeout) {
+            if (!timeout.isZero()) {
+                lookups++;
+            }
+            if (kafka == Kafka.NO_CONNECTION || kafka == Kafka.NOT_ANSWERING) {
+                throw new TimeoutException("Timeout expired while fetching topic metadata");
+            }
+            return super.partitionsFor(topic, timeout);
+        }
+
+        @Override
+        public synchronized Map<MetricName, ? extends Metric> metrics() {
+            if (kafka == Kafka.UNSAID) {
+                return super.metrics();
+            }
+            if (kafka == Kafka.UP) {
+                fetchAnswers++;
+            }
+            return Map.of(metricName("connection-count", "consumer-metrics"),
+                    metric("connection-count", "consumer-metrics", kafka == Kafka.NO_CONNECTION ? 0.0 : 1.0),
+                    metricName("fetch-total", "consumer-fetch-manager-metrics"),
+                    metric("fetch-total", "consumer-fetch-manager-metrics", fetchAnswers));
         }
     };
 
@@ -231,6 +286,87 @@ class EventsTopicGoneTest {
         assertThat(errors()).isEmpty();
         assertThat(gauge("dwb_forwarder_topic_missing")).isZero();
         assertThat(loop.healthy()).isTrue();
+    }
+
+    /**
+     * A broker stopped, Kafka unreachable: the consumer's metadata loses the topic (rebootstrapped), as a deletion
+     * empties it. That was taken for a deletion: an ERROR, the gauge 1, and at the stop (the consumer's close revokes)
+     * the commit skipped and the records not delivered reported lost. Nothing is judged without a broker's answer, no
+     * look-up is made while no broker is connected, and the stop commits, with its bounded wait, and says no loss.
+     */
+    @Test
+    void kafkaUnreachableWithTheTopicGoneFromTheMetadataIsNoDeletionAndTheStopCommitsLosingNothing() {
+        DeliveryLoop loop = startedWithLag();
+        kafka = Kafka.NO_CONNECTION;
+        runFor(loop, 70 * SECOND);
+        assertThat(errors()).isEmpty();
+        assertThat(gauge("dwb_forwarder_topic_missing")).isZero();
+        assertThat(lookups).as("none asked while no broker is connected: the loop is not held").isZero();
+
+        loop.stop();
+        consumer.rebalance(List.of()); // the consumer's close revokes what it holds
+        assertThat(committedAtRevocation).contains(P0);
+        assertThat(commitWaits).containsOnly(DeliveryLoop.COMMIT_WAIT);
+        assertThat(warnings()).noneMatch(w -> w.startsWith("lost up to"));
+        assertThat(counter("dwb_forwarder_deleted_before_delivery")).isZero();
+        assertThat(errors()).isEmpty();
+    }
+
+    /**
+     * A connection counted but nothing answered (a broker hung, packets dropped): before fetches have gone unanswered
+     * for 10 s it looks reachable, and one look-up asks; unanswered, the topic's presence stays unknown, and it is not
+     * asked again while nothing changes. Kafka back, and a broker answering that the topic does not exist (deleted
+     * meanwhile): that deletion is said at once, and its loss at the revocation.
+     */
+    @Test
+    void aLookUpNotAnsweredIsNoDeletionAndAnAnsweredOneAfterTheOutageIs() {
+        DeliveryLoop loop = startedWithLag();
+        kafka = Kafka.NOT_ANSWERING;
+        runFor(loop, 70 * SECOND);
+        assertThat(errors()).isEmpty();
+        assertThat(gauge("dwb_forwarder_topic_missing")).isZero();
+        assertThat(lookups).as("one, not one a second").isEqualTo(1);
+
+        consumer.updatePartitions(TOPIC, List.of()); // deleted during the outage
+        kafka = Kafka.UP;
+        runFor(loop, SECOND);
+        assertThat(errors()).singleElement().asString().startsWith("topic events is gone from Kafka (deleted)");
+        assertThat(gauge("dwb_forwarder_topic_missing")).isOne();
+        consumer.rebalance(List.of());
+        assertThat(committedAtRevocation).isEmpty();
+        assertThat(warnings()).contains("lost up to 3 records of events-0 (offsets 3 to 5): deleted with the topic "
+                + "before they were delivered (those this forwarder knew of: fetched, or counted in its lag)");
+    }
+
+    /** Partitions 0 and 1 of two; in 0, "a", "b", "c" delivered and three more written past them (its lag). */
+    private DeliveryLoop startedWithLag() {
+        DeliveryLoop loop = started(2, P0, P1);
+        consumer.addRecord(event(P0, 0, "a"));
+        consumer.addRecord(event(P0, 1, "b"));
+        consumer.addRecord(event(P0, 2, "c"));
+        consumer.updateEndOffsets(Map.of(P0, 6L, P1, 0L));
+        kafka = Kafka.UP;
+        runFor(loop, 2 * SECOND);
+        assertThat(names()).containsExactly("a", "b", "c");
+        return loop;
+    }
+
+    private static MetricName metricName(String name, String group) {
+        return new MetricName(name, group, "", Map.of());
+    }
+
+    private static Metric metric(String name, String group, double value) {
+        return new Metric() {
+            @Override
+            public MetricName metricName() {
+                return EventsTopicGoneTest.metricName(name, group);
+            }
+
+            @Override
+            public Object metricValue() {
+                return value;
+            }
+        };
     }
 
     /** A live loop over a topic of {@code count} partitions, {@code assigned} to it, placed at their start. */

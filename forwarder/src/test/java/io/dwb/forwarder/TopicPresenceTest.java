@@ -49,6 +49,22 @@ class TopicPresenceTest {
     }
 
     /**
+     * The topic absent from the metadata without a broker's answer that it does not exist (Kafka unreachable: the
+     * metadata loses it then too): nothing changes, neither gone nor its absence left unjudged.
+     */
+    @Test
+    void anAbsenceNoBrokerConfirmedChangesNothing() {
+        topic.observe(12, true);
+        assertThat(topic.observe(TopicPresence.UNDECIDED, true)).isEmpty();
+        assertThat(topic.gone()).isFalse();
+        assertThat(topic.lacks(0)).isFalse();
+        assertThat(topic.watched()).as("a deletion confirmed later is still said").isTrue();
+        assertThat(topic.observe(0, false)).contains(new TopicPresence.Change(TopicPresence.Kind.GONE, 0, 12));
+        assertThat(topic.observe(TopicPresence.UNDECIDED, false)).isEmpty();
+        assertThat(topic.gone()).as("gone until seen back").isTrue();
+    }
+
+    /**
      * Kafka refusing the polls, or a metadata read refused: a principal that may no longer describe the topic finds it
      * absent from its metadata too. Its absence is not judged until the topic is seen again.
      */
