@@ -1310,6 +1310,13 @@ public final class DeliveryLoop {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
             rejoin.joined();
+            if (!assigned.isEmpty() && feed instanceof Feed.Live live) {
+                // The topic is there (the group's leader assigned it): back, or made again with fewer partitions, is
+                // said now, before its records are delivered. The next second's look said it after the first event
+                // made again was delivered, and nothing but "partitions assigned" was logged by then.
+                long now = clock.getAsLong();
+                observeTopic(live.topic(), topicCount(live.topic(), false, now), true, now);
+            }
             if (!assigned.isEmpty()) {
                 log.info("partitions assigned: {}", assigned);
             }

@@ -82,7 +82,10 @@ class EventsTopicDeletedTest {
             await().atMost(Duration.ofSeconds(90)).until(() -> receiver.count() == 2 || !forwarder.isAlive());
             assertThat(receiver.alerts()).as(forwarder.output()).extracting(a -> a.path("docker").path("Actor")
                     .path("Attributes").path("name").asText()).containsExactly("before", "after");
-            assertThat(lines(forwarder, "topic " + topic + " is back with 1 partition(s), 3 before"))
+            // Said at the assignment, before the event is delivered; the process's output is read by another thread
+            String back = "topic " + topic + " is back with 1 partition(s), 3 before";
+            await().atMost(Duration.ofSeconds(10)).until(() -> forwarder.output().contains(back));
+            assertThat(lines(forwarder, back)).as(forwarder.output())
                     .singleElement().asString().contains(" WARN ")
                     .contains("kafka-topics.sh --alter --topic " + topic + " --partitions 3");
             await().atMost(Duration.ofSeconds(30)).until(() -> health(port) == 200);

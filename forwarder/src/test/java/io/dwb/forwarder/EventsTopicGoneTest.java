@@ -338,6 +338,28 @@ class EventsTopicGoneTest {
                 + "before they were delivered (those this forwarder knew of: fetched, or counted in its lag)");
     }
 
+    /**
+     * Made again (one partition, as a listener's producer makes it): the group assigns its partition and its first
+     * event is delivered in the round that follows, before the next second's look at the metadata. The WARN came
+     * only then, after the event ("partitions assigned" the only line by then): it is said at the assignment.
+     */
+    @Test
+    void aTopicMadeAgainIsSaidAtItsAssignmentBeforeItsFirstEventIsDelivered() {
+        DeliveryLoop loop = deletedWithRecordsWaiting();
+        runFor(loop, 5 * SECOND);
+
+        consumer.updatePartitions(TOPIC, partitions(1));
+        consumer.updateEndOffsets(Map.of(P0, 2L));
+        consumer.rebalance(List.of(P0));
+        assertThat(warnings()).anySatisfy(w -> assertThat(w).startsWith("topic events is back with 1 partition(s), 2 "
+                + "before"));
+        consumer.addRecord(event(P0, 1, "new"));
+        now += SECOND / 10; // within the second: no look at the metadata this round
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(names()).containsExactly("a", "new");
+        assertThat(gauge("dwb_forwarder_topic_missing")).isZero();
+    }
+
     /** Partitions 0 and 1 of two; in 0, "a", "b", "c" delivered and three more written past them (its lag). */
     private DeliveryLoop startedWithLag() {
         DeliveryLoop loop = started(2, P0, P1);
