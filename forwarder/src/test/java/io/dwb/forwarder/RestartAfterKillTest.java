@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,8 +116,10 @@ class RestartAfterKillTest {
     /**
      * With {@code group.protocol=consumer} the broker refuses the second forwarder's member while the first one's
      * holds the id: the first delivers on, the second waits {@link StaticRejoin#BOUND}, then exits 1 saying why.
+     * Tagged long: it waits the real 2-minute bound, which {@code StaticRejoinTest} covers with a fake clock (-Plong).
      */
     @Test
+    @Tag("long")
     void underTheConsumerProtocolASecondForwarderWithTheSameInstanceIdExits1AndTheFirstDeliversOn(
             SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "same-id-848", 2);
