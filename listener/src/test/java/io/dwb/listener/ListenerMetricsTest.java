@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dwb.listener.EngineConnection.EngineUnavailable;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -69,8 +70,9 @@ class ListenerMetricsTest {
         CaptureLoop waiting = loop(settings.withEngineRetries(Duration.ofSeconds(1), Duration.ofSeconds(1), 1,
                 Duration.ofHours(1)), now);
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(waiting::run);
-        Thread.sleep(300);
-        assertThat(gauge("dwb_listener_last_commit_timestamp_seconds")).as("run_on_start=no's wait").isEmpty();
+        // run_on_start=no's wait: no sample while it lasts
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .until(() -> gauge("dwb_listener_last_commit_timestamp_seconds").isEmpty());
         waiting.requestStop();
         assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
 
