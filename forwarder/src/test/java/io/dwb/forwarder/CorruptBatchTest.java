@@ -75,12 +75,12 @@ class CorruptBatchTest {
 
         String dlq = topic + "-dlq";
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"))) {
-            try (JavaProcess forwarder = forwarder(broker, topic, receiver)) {
+            try (JavaProcess forwarder = TestRecords.launched(broker, topic, receiver)) {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                         .until(() -> receiver.count() >= 9 || !forwarder.isAlive());
                 assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s",
                         forwarder.outputTail(20_000)).isTrue();
-                assertThat(names(receiver)).containsExactlyInAnyOrder("before-0", "before-1", "before-2",
+                assertThat(TestRecords.containerNames(receiver)).containsExactlyInAnyOrder("before-0", "before-1", "before-2",
                         "after-0", "after-1", "after-2", "other-0", "other-1", "other-2");
                 await().atMost(Duration.ofSeconds(30)).until(() -> !broker.readAll(dlq).isEmpty());
                 assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
@@ -97,7 +97,7 @@ class CorruptBatchTest {
             assertThat(text(letter, HeaderNames.ERROR_MESSAGE)).contains("offsets " + first + " to " + last)
                     .contains("Record is corrupt");
 
-            try (JavaProcess again = forwarder(broker, topic, receiver)) {
+            try (JavaProcess again = TestRecords.launched(broker, topic, receiver)) {
                 // The restart reads the last two minutes again for the silent-host watch, the batch included.
                 await().atMost(Duration.ofSeconds(120)).until(() -> !again.isAlive()
                         || again.output().contains("passed over as unreadable"));
@@ -110,13 +110,6 @@ class CorruptBatchTest {
         }
     }
 
-    private static JavaProcess forwarder(SharedKafka.Broker broker, String topic, DatagramReceiver receiver)
-            throws java.io.IOException {
-        return JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
-                JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
-                        "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
-                        "--wazuh-queue", receiver.path().toString()));
-    }
 
     private static ProducerRecord<byte[], byte[]> event(String topic, String name, long timeNano) {
         return TestRecords.event(topic, "host-a", "host-id-a", TestRecords.containerEvent(name, timeNano));
@@ -138,14 +131,6 @@ class CorruptBatchTest {
         return new KafkaProducer<>(p);
     }
 
-    private static List<String> names(DatagramReceiver receiver) {
-        List<String> names = new ArrayList<>();
-        for (byte[] datagram : receiver.datagrams()) {
-            names.add(TestRecords.alert(datagram).path("docker").path("Actor").path("Attributes").path("name")
-                    .asText());
-        }
-        return names;
-    }
 
     private static String text(ConsumerRecord<byte[], byte[]> record, String header) {
         Header h = record.headers().lastHeader(header);

@@ -11,7 +11,6 @@ import io.dwb.schemas.testing.SharedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +72,7 @@ class HeaderBombTest {
         long batchFirst;
         long batchLast;
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"))) {
-            try (JavaProcess forwarder = forwarder(broker, topic, receiver)) {
+            try (JavaProcess forwarder = TestRecords.launched(broker, topic, receiver)) {
                 // Partition 2 read to its end first: its end lies past the transaction's marker, read but not returned.
                 await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 2 || !forwarder.isAlive());
                 try (KafkaProducer<byte[], byte[]> producer = TestRecords.bigProducer(broker)) {
@@ -101,7 +100,7 @@ class HeaderBombTest {
                         .until(() -> receiver.count() >= 10 || !forwarder.isAlive());
                 assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s",
                         forwarder.outputTail(20_000)).isTrue();
-                assertThat(names(receiver)).containsExactlyInAnyOrder("in-transaction-0", "in-transaction-1",
+                assertThat(TestRecords.containerNames(receiver)).containsExactlyInAnyOrder("in-transaction-0", "in-transaction-1",
                         "before-0", "before-1", "before-2", "before-3", "after-0", "after-1", "after-2", "after-3");
                 await().atMost(Duration.ofSeconds(30)).until(() -> broker.readAll(dlq).size() >= 2);
                 assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
@@ -119,7 +118,7 @@ class HeaderBombTest {
             }
             assertThat(lettered).as("the range's last offset").isEqualTo(Map.of(0, alone, 1, batchLast));
 
-            try (JavaProcess again = forwarder(broker, topic, receiver)) {
+            try (JavaProcess again = TestRecords.launched(broker, topic, receiver)) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> !again.isAlive()
                         || again.output().contains("passed over as unreadable"));
                 assertThat(again.output()).as("the hand-over read the records again and went past them: %s",
@@ -133,13 +132,6 @@ class HeaderBombTest {
         }
     }
 
-    private static JavaProcess forwarder(SharedKafka.Broker broker, String topic, DatagramReceiver receiver)
-            throws java.io.IOException {
-        return JavaProcess.start(ForwarderCommand.class, JavaProcess.launcherFlags("forwarder"),
-                JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
-                        "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
-                        "--wazuh-queue", receiver.path().toString()));
-    }
 
     /** No key, no value, a million empty headers: 2,000,012 bytes decompressed. */
     private static ProducerRecord<byte[], byte[]> bomb(String topic, int partition) {
@@ -168,14 +160,6 @@ class HeaderBombTest {
         return new KafkaProducer<>(p);
     }
 
-    private static List<String> names(DatagramReceiver receiver) {
-        List<String> names = new ArrayList<>();
-        for (byte[] datagram : receiver.datagrams()) {
-            names.add(TestRecords.alert(datagram).path("docker").path("Actor").path("Attributes").path("name")
-                    .asText());
-        }
-        return names;
-    }
 
     private static ProducerRecord<byte[], byte[]> withPartition(ProducerRecord<byte[], byte[]> r, int partition) {
         return new ProducerRecord<>(r.topic(), partition, r.key(), r.value(), r.headers());

@@ -258,4 +258,27 @@ final class TestRecords {
             return false;
         }
     };
+
+    /** The container name of each alert {@code receiver} took, in order. */
+    static List<String> containerNames(io.dwb.schemas.testing.DatagramReceiver receiver) {
+        List<String> names = new java.util.ArrayList<>();
+        for (byte[] datagram : receiver.datagrams()) {
+            names.add(alert(datagram).path("docker").path("Actor").path("Attributes").path("name").asText());
+        }
+        return names;
+    }
+
+    /**
+     * A forwarder as {@code bin/forwarder} starts it (the launcher's flags), of {@code topic} in group {@code g-topic},
+     * dead letters to {@code topic-dlq}, alerts to {@code receiver}.
+     */
+    static io.dwb.schemas.testing.JavaProcess launched(SharedKafka.Broker broker, String topic,
+                                                       io.dwb.schemas.testing.DatagramReceiver receiver)
+            throws java.io.IOException {
+        return io.dwb.schemas.testing.JavaProcess.start(ForwarderCommand.class,
+                io.dwb.schemas.testing.JavaProcess.launcherFlags("forwarder"),
+                io.dwb.schemas.testing.JavaProcess.launcherEnv(), List.of("--bootstrap-servers",
+                        broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--dlq-topic",
+                        topic + "-dlq", "--wazuh-queue", receiver.path().toString()));
+    }
 }
