@@ -141,6 +141,7 @@ public final class AlertPipeline {
     private final boolean replay;
     private final ForwarderMetrics metrics;
     private final StateChanges changes;
+    private final NewerListenerReport newerListeners;
     private final boolean heartbeatAlerts;
     private final LongSupplier clock;
     /** Silent-host, host-back and history-skipped alerts not yet accepted by the socket, with their kinds. */
@@ -189,6 +190,7 @@ public final class AlertPipeline {
         this.replay = mode instanceof Mode.Replay;
         this.metrics = metrics;
         this.changes = new StateChanges(metrics);
+        this.newerListeners = new NewerListenerReport(metrics);
         this.letters = mode instanceof Mode.Live live ? new LettersInFlight(live.deadLetters(), changes, clock) : null;
         this.heartbeatAlerts = heartbeatAlerts;
         this.clock = clock;
@@ -211,6 +213,7 @@ public final class AlertPipeline {
             }
         }
         if (classified instanceof Classified.Bridge bridge) {
+            newerListeners.read(bridge);
             return new Route.Bridge(record, bridge);
         }
         return new Route.Invalid(record, (Classified.Invalid) classified);

@@ -30,8 +30,19 @@ public sealed interface Classified {
         }
     }
 
-    /** One of the listener's own records (gap, heartbeat, state), checked against its schema. */
-    record Bridge(RecordKind kind, ObjectNode json, HostRef host) implements Classified {}
+    /**
+     * One of the listener's own records (gap, heartbeat, state), checked against its schema as a reader takes it.
+     *
+     * @param json  the record, less the fields this forwarder does not know
+     * @param newer what a listener newer than this forwarder wrote in it ({@link NewerParts#NONE}: nothing)
+     */
+    record Bridge(RecordKind kind, ObjectNode json, HostRef host, NewerParts newer) implements Classified {
+
+        /** A record of nothing but what this forwarder knows. */
+        public Bridge(RecordKind kind, ObjectNode json, HostRef host) {
+            this(kind, json, host, NewerParts.NONE);
+        }
+    }
 
     /** Not deliverable; goes to the dead-letter topic with {@link #error()} in its {@code error} header. */
     record Invalid(DeadLetterReason reason, String detail) implements Classified {

@@ -12,6 +12,11 @@ public enum DeadLetterReason {
     EMPTY("empty"),
     /** A value over the 1 MiB the listener ever writes. */
     TOO_LARGE("too-large"),
+    /**
+     * A {@code contract-version} header this forwarder does not read ({@link io.dwb.schemas.ContractVersion}): a
+     * newer listener's record of a shape it would misread.
+     */
+    NEWER_CONTRACT("newer-contract"),
     /** A {@code kind} header of no {@link RecordKind}. */
     UNKNOWN_KIND("unknown-kind"),
     BAD_UTF8("bad-utf8"),

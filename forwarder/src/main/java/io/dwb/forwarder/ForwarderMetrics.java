@@ -60,6 +60,10 @@ public final class ForwarderMetrics {
             .help("Events wazuh-analysisd reported dropping (its input queues full; events_dropped of its state "
                     + "file, on a manager, while the forwarder sends): of every source, the bridge's alerts among "
                     + "them or not").register(registry);
+    private final Counter newer = Counter.builder().name("dwb_forwarder_records_newer_total")
+            .help("Listener records, by kind, with fields or a gap reason this forwarder does not know (a listener "
+                    + "newer than it): delivered, the fields left out of the alert").labelNames("kind")
+            .register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped, not delivered nor dead-lettered, by reason").labelNames("reason")
             .register(registry);
@@ -156,6 +160,11 @@ public final class ForwarderMetrics {
 
     void duplicate() {
         duplicates.inc();
+    }
+
+    /** A listener record of {@code kind} with parts this forwarder does not know: {@link NewerParts}. */
+    void newer(String kind) {
+        newer.labelValues(kind).inc();
     }
 
     void heartbeat() {
@@ -259,6 +268,13 @@ public final class ForwarderMetrics {
 
     public long heartbeatsTotal() {
         return (long) heartbeats.get();
+    }
+
+    /** Listener records with parts this forwarder does not know, so far, by kind ({@code heartbeat}, {@code gap}…). */
+    Map<String, Long> newerByKind() {
+        Map<String, Long> byKind = new HashMap<>();
+        newer.collect().getDataPoints().forEach(d -> byKind.put(d.getLabels().get("kind"), (long) d.getValue()));
+        return byKind;
     }
 
     public long replaySkippedTotal() {

@@ -9,14 +9,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
+import io.dwb.schemas.ContractVersion;
 import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.EventId;
+import io.dwb.schemas.GapReason;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.StandIn;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -45,6 +48,9 @@ public class RecordClassifier {
     public Classified classify(ConsumerRecord<byte[], byte[]> record) {
         if (record instanceof UnreadableRecord unreadable) {
             return new Classified.Invalid(DeadLetterReason.UNREADABLE, unreadable.detail());
+        }
+        if (!ContractVersion.readable(record.headers())) { // before anything else: its shape is not this build's
+            return newerContract(record);
         }
         byte[] value = record.value();
         if (value == null || value.length == 0) {
@@ -124,15 +130,31 @@ public class RecordClassifier {
         }
         HostRef host = hosts.of(record);
         // The first problem only: all of them, sorted and joined, grew with the record (a 300 KB state ran a 72 MB
-        // heap out, at the same offset at every restart)
-        Optional<String> problem = schemas.firstProblem(kind, json);
+        // heap out, at the same offset at every restart). As a reader: a newer listener's fields and gap reasons
+        // are taken (ContractVersion), what this forwarder knows is as strict as the listener writes it.
+        Optional<String> problem = schemas.firstProblemToRead(kind, json);
         if (problem.isPresent()) {
             return new Classified.Invalid(DeadLetterReason.invalid(kind), problem.get());
         }
         if (kind == RecordKind.GAP && json.path("toNano").asLong() < json.path("fromNano").asLong()) {
             return new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "the gap ends (toNano) before it starts");
         }
-        return new Classified.Bridge(kind, json, host);
+        List<String> leftOut = schemas.leaveOutUnknownFields(kind, json);
+        String reason = kind == RecordKind.GAP && !GapReason.known(json.path("reason").asText())
+                ? json.path("reason").asText() : null;
+        return new Classified.Bridge(kind, json, host, NewerParts.of(leftOut, reason));
+    }
+
+    /**
+     * A record whose {@code contract-version} this forwarder does not read: a listener newer than it changed that
+     * record's shape in a way it would misread. Kept whole in the dead-letter topic, to publish again once the
+     * forwarders are upgraded.
+     */
+    private static Classified.Invalid newerContract(ConsumerRecord<byte[], byte[]> record) {
+        return new Classified.Invalid(DeadLetterReason.NEWER_CONTRACT, "contract-version '"
+                + quote(text(record.headers().lastHeader(HeaderNames.CONTRACT_VERSION))) + "', and this forwarder "
+                + "reads up to " + ContractVersion.CURRENT + ": a listener newer than the forwarders wrote it; "
+                + "upgrade the forwarders, then publish the dead letters again (docs/deployment.md)");
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
@@ -20,11 +21,17 @@ final class HeartbeatingHosts implements AutoCloseable {
 
     static HeartbeatingHosts start(String topic, int hosts, int intervalSeconds,
                                    Supplier<KafkaProducer<byte[], byte[]>> through) {
+        return start(topic, hosts, intervalSeconds, through, UnaryOperator.identity());
+    }
+
+    /** As above, each heartbeat's value as {@code written} makes it of this release's (another listener's). */
+    static HeartbeatingHosts start(String topic, int hosts, int intervalSeconds,
+                                   Supplier<KafkaProducer<byte[], byte[]>> through, UnaryOperator<byte[]> written) {
         HeartbeatingHosts h = new HeartbeatingHosts();
         h.timer.scheduleAtFixedRate(() -> {
             long now = System.currentTimeMillis() * 1_000_000L;
-            byte[] value = ContractJson.write(new Heartbeat(ContractJson.rfc3339(now), now, intervalSeconds, true,
-                    null));
+            byte[] value = written.apply(ContractJson.write(new Heartbeat(ContractJson.rfc3339(now), now,
+                    intervalSeconds, true, null)));
             KafkaProducer<byte[], byte[]> producer = through.get();
             for (int i = 0; i < hosts; i++) {
                 producer.send(TestRecords.bridge(topic, "host-" + i, "HOST-" + i, "heartbeat", value));

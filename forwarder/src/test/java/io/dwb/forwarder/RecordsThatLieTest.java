@@ -58,7 +58,7 @@ class RecordsThatLieTest {
                 // for every non-event record, for an event without its event-id header, and for a value that is
                 // not an object).
                 heartbeatWith(topic, hugeExponent),
-                TestRecords.event(topic, "h", "h-id", withField(ContractJson.write(TestRecords.containerEvent(
+                TestRecords.event(topic, "h", "h-id", TestRecords.withField(ContractJson.write(TestRecords.containerEvent(
                         "no-id", NOW + 5)), hugeExponent), null, NOW / 1_000_000L),
                 TestRecords.event(topic, "h", "h-id", ("[" + hugeExponent.split(":")[1] + "]")
                         .getBytes(StandardCharsets.UTF_8), "an-id", NOW / 1_000_000L),
@@ -93,14 +93,8 @@ class RecordsThatLieTest {
     }
 
     private static ProducerRecord<byte[], byte[]> heartbeatWith(String topic, String field) {
-        return TestRecords.bridge(topic, "h", "h-id", "heartbeat", withField(ContractJson.write(new Heartbeat(
+        return TestRecords.bridge(topic, "h", "h-id", "heartbeat", TestRecords.withField(ContractJson.write(new Heartbeat(
                 ContractJson.rfc3339(NOW), NOW, 30, true, null)), field));
-    }
-
-    /** The object {@code json} with {@code field} (its JSON text) last. */
-    private static byte[] withField(byte[] json, String field) {
-        String text = new String(json, StandardCharsets.UTF_8);
-        return (text.substring(0, text.length() - 1) + "," + field + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     private static ProducerRecord<byte[], byte[]> heartbeat(String topic, Heartbeat heartbeat) {

@@ -99,6 +99,12 @@ final class TestRecords {
         return new ProducerRecord<>(topic, null, timestampMs, HeaderNames.utf8(hostId), value, headers);
     }
 
+    /** The object {@code json} with {@code field} (its JSON text, {@code "name":value}) last. */
+    static byte[] withField(byte[] json, String field) {
+        String text = new String(json, StandardCharsets.UTF_8);
+        return (text.substring(0, text.length() - 1) + "," + field + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
     /**
      * A heartbeat of host {@code id} (named "host-" + id) at {@code nowNano}, as its listener writes it; {@code
      * stopping} true for the last one of a listener told to stop, null for any other.

@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.ContractVersion;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
@@ -27,6 +28,7 @@ public final class TopicRecords {
     private final byte[] key;
     private final byte[] hostName;
     private final Map<RecordKind, byte[]> kinds = new EnumMap<>(RecordKind.class);
+    private final byte[] contractVersion = ContractVersion.header();
     private RecordTimestamps timestamps;
     private final EventBound bound;
 
@@ -114,6 +116,7 @@ public final class TopicRecords {
         headers.add(new RecordHeader(HeaderNames.HOST, hostName));
         headers.add(new RecordHeader(HeaderNames.HOST_ID, key));
         headers.add(new RecordHeader(HeaderNames.KIND, kinds.get(kind)));
+        headers.add(new RecordHeader(HeaderNames.CONTRACT_VERSION, contractVersion));
         return headers;
     }
 }

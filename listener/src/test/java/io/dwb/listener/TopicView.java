@@ -16,7 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 record TopicView(List<Published> records) {
 
     record Published(long offset, String key, long timestamp, String kind, String host, String hostId,
-                     String eventId, JsonNode value) {}
+                     String eventId, String contractVersion, JsonNode value) {}
 
     static TopicView read(SharedKafka.Broker broker, String topic) {
         List<Published> out = new ArrayList<>();
@@ -26,7 +26,8 @@ record TopicView(List<Published> records) {
                         r.timestamp(), HeaderNames.read(r.headers(), HeaderNames.KIND),
                         HeaderNames.read(r.headers(), HeaderNames.HOST),
                         HeaderNames.read(r.headers(), HeaderNames.HOST_ID),
-                        HeaderNames.read(r.headers(), HeaderNames.EVENT_ID), ContractJson.tree(r.value())));
+                        HeaderNames.read(r.headers(), HeaderNames.EVENT_ID),
+                        HeaderNames.read(r.headers(), HeaderNames.CONTRACT_VERSION), ContractJson.tree(r.value())));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

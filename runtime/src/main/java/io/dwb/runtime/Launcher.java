@@ -53,7 +53,7 @@ public final class Launcher {
         CommandSpec spec = cli.getCommandSpec();
         spec.name(processName);
         spec.mixinStandardHelpOptions(true);
-        spec.version(processName + " " + version());
+        spec.version(processName + " " + BuildInfo.version());
         spec.addOption(OptionSpec.builder(CONFIG_OPTION).paramLabel("FILE").type(Path.class)
                 .description("Properties file with defaults for any option, one `option-name=value` a line "
                         + "(env: DWB_CONFIG).").build());
@@ -118,8 +118,4 @@ public final class Launcher {
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 
-    private static String version() {
-        String v = Launcher.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
-    }
 }

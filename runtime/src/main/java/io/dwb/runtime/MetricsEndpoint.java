@@ -93,6 +93,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         PrometheusRegistry served = new PrometheusRegistry();
         served.register((MultiCollector) registry::scrape);
         served.register(kafkaClients);
+        BuildInfo.register(served);
         JvmMetrics.builder().register(served);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         HttpHandler metrics = exchange -> {

@@ -146,6 +146,23 @@ class MetricsEndpointTest {
         }
     }
 
+    /**
+     * A fleet is upgraded a host at a time: which release each process runs, and the contract version its records
+     * follow, is a series of its /metrics, as Prometheus' own build_info.
+     */
+    @Test
+    void metricsSayWhichReleaseAndContractVersionTheProcessRuns() throws Exception {
+        int port = freePort();
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port),
+                new PrometheusRegistry(), new KafkaClientMetrics(), () -> true)) {
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("dwb_build_info{contract=\"" + io.dwb.schemas.ContractVersion.CURRENT
+                    + "\",version=\"" + BuildInfo.version() + "\"} 1");
+        }
+    }
+
     private static void stall(List<Socket> stalled, int port, int count) throws IOException {
         for (int i = 0; i < count; i++) {
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);

@@ -11,6 +11,12 @@ public enum GapReason {
     /** The host's value on the checkpoints topic is not a checkpoint: where capture stopped is unknown. */
     CHECKPOINT_UNREADABLE("checkpoint-unreadable");
 
+    /**
+     * What a reason is, for a reader: a listener newer than it may add reasons ({@link ContractVersion}), each a code
+     * of this form; a reader delivers a gap of a reason it does not know as a gap all the same.
+     */
+    public static final String CODE_PATTERN = "^[a-z][a-z0-9-]{0,63}$";
+
     private final String code;
 
     GapReason(String code) {
@@ -20,5 +26,15 @@ public enum GapReason {
     /** The value of the gap's {@code reason} field. */
     public String code() {
         return code;
+    }
+
+    /** Whether {@code code} is one of this build's reasons. */
+    public static boolean known(String code) {
+        for (GapReason reason : values()) {
+            if (reason.code.equals(code)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

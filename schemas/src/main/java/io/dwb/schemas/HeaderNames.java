@@ -14,6 +14,8 @@ public final class HeaderNames {
     public static final String EVENT_ID = "event-id";
     /** One of {@link RecordKind}'s header values. */
     public static final String KIND = "kind";
+    /** {@link ContractVersion}: the version of its kind's shape a record follows; absent means 1. */
+    public static final String CONTRACT_VERSION = "contract-version";
 
     /** DLQ: why the forwarder could not deliver the record, as {@code <code>: <detail>} (kept for readers of old). */
     public static final String ERROR = "error";

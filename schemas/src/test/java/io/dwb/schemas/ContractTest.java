@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 class ContractTest {
@@ -194,6 +195,57 @@ class ContractTest {
     void aGapWithAnUnknownReasonDoesNotConform() throws IOException {
         Gap gap = new Gap("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 1, 2, "bad luck", "x", null);
         assertThat(schemas.validate(RecordKind.GAP, tree(gap))).isNotEmpty();
+    }
+
+    /**
+     * A reader takes what a newer listener adds (a field, a gap reason that is a code) and leaves the fields out;
+     * what it knows is as strict as written; a record of a contract version above its own it does not read.
+     */
+    @Test
+    void aReaderTakesWhatANewerListenerAddsAndIsStrictAboutWhatItKnows() throws IOException {
+        long now = 1_764_000_000_000_000_005L;
+        ObjectNode heartbeat = (ObjectNode) tree(new Heartbeat(ContractJson.rfc3339(now), now, 30, true, null));
+        heartbeat.put("engineVersion", "30.0.1").put("load", 0.5);
+        assertThat(schemas.validate(RecordKind.HEARTBEAT, heartbeat)).as("the writer's schema").isNotEmpty();
+        assertThat(schemas.firstProblemToRead(RecordKind.HEARTBEAT, heartbeat)).isEmpty();
+        assertThat(schemas.leaveOutUnknownFields(RecordKind.HEARTBEAT, heartbeat))
+                .containsExactly("engineVersion", "load");
+        assertThat(schemas.validate(RecordKind.HEARTBEAT, heartbeat)).as("what is left").isEmpty();
+        heartbeat.put("intervalSeconds", "30");
+        assertThat(schemas.firstProblemToRead(RecordKind.HEARTBEAT, heartbeat)).isPresent();
+
+        Gap gap = new Gap("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 1_767_225_600_000_000_000L,
+                1_767_225_601_000_000_000L, "engine-paused", "x", null);
+        assertThat(schemas.firstProblemToRead(RecordKind.GAP, tree(gap))).as("a reason added later").isEmpty();
+        assertThat(GapReason.known("engine-paused")).isFalse();
+        assertThat(GapReason.known(GapReason.QUEUE_OVERFLOW.code())).isTrue();
+        for (String notACode : new String[] {"bad luck", "Engine-paused", "-x", "a".repeat(65), ""}) {
+            Gap refused = new Gap(gap.from(), gap.to(), gap.fromNano(), gap.toNano(), notACode, "x", null);
+            assertThat(schemas.firstProblemToRead(RecordKind.GAP, tree(refused))).as(notACode).isPresent();
+        }
+        ObjectNode state = (ObjectNode) tree(new StateSnapshot(ContractJson.rfc3339(now), now,
+                ContractJson.MAPPER.createArrayNode().add(ContractJson.MAPPER.createObjectNode().put("Id", "a"))));
+        state.put("engineVersion", "30.0.1");
+        assertThat(schemas.firstProblemToRead(RecordKind.STATE, state)).isEmpty();
+        state.remove("containers");
+        assertThat(schemas.firstProblemToRead(RecordKind.STATE, state)).as("a required field").isPresent();
+    }
+
+    @Test
+    void aRecordIsReadUpToThisBuildsContractVersion() {
+        assertThat(ContractVersion.readable(new RecordHeaders())).as("a listener before the header").isTrue();
+        assertThat(ContractVersion.readable(versioned(ContractVersion.header()))).isTrue();
+        for (String value : new String[] {String.valueOf(ContractVersion.CURRENT + 1), "0", "", "x", "1.1", "-1",
+                "9".repeat(10), "1".repeat(100_000)}) {
+            assertThat(ContractVersion.readable(versioned(HeaderNames.utf8(value)))).as(value).isFalse();
+        }
+        assertThat(ContractVersion.readable(versioned(null))).isFalse();
+    }
+
+    private static RecordHeaders versioned(byte[] value) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(HeaderNames.CONTRACT_VERSION, value);
+        return headers;
     }
 
     @Test

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dwb.forwarder.ForwarderMetrics;
 import io.dwb.listener.ListenerMetrics;
+import io.dwb.runtime.BuildInfo;
 import io.dwb.runtime.KafkaClientMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.io.IOException;
@@ -377,6 +379,7 @@ class ObservabilityKitTest {
         names.addAll(sampleNames(kafkaClientMetrics()));
         PrometheusRegistry jvm = new PrometheusRegistry();
         JvmMetrics.builder().register(jvm);
+        BuildInfo.register(jvm); // MetricsEndpoint's, beside the JVM's
         names.addAll(sampleNames(jvm.scrape()));
         return names;
     }
@@ -439,6 +442,8 @@ class ObservabilityKitTest {
             String name = s.getMetadata().getPrometheusName();
             if (s instanceof CounterSnapshot) {
                 names.add(name + "_total");
+            } else if (s instanceof InfoSnapshot) {
+                names.add(name + "_info");
             } else if (s instanceof HistogramSnapshot || s instanceof SummarySnapshot) {
                 names.addAll(List.of(name + "_bucket", name + "_sum", name + "_count", name));
             } else {

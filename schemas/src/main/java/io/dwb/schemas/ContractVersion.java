@@ -1,0 +1,50 @@
+package io.dwb.schemas;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * The {@code contract-version} header: which version of its kind's shape a record follows. A fleet upgrades one host
+ * at a time, so a listener may be newer than the forwarders reading it: changes a reader of the version before can
+ * take (a field added to a heartbeat, gap or state, a gap reason added) keep the version, and a reader leaves out or
+ * passes on what it does not know ({@link ContractSchemas#firstProblemToRead}); a change it would misread raises the
+ * version of the records it concerns, and a reader dead-letters those, naming the upgrade, instead of misreading
+ * them. A record without the header (a listener from before it) is version 1.
+ */
+public final class ContractVersion {
+    /** The version this build writes, and the newest it reads. */
+    public static final int CURRENT = 1;
+    /** Longest value read as a number: a version has a digit or two, a forged value may have a megabyte. */
+    private static final int MAX_DIGITS = 9;
+
+    private ContractVersion() {}
+
+    /** The header's value as this build writes it. */
+    public static byte[] header() {
+        return HeaderNames.utf8(Integer.toString(CURRENT));
+    }
+
+    /**
+     * Whether a reader of this build reads the record: no header, or a version from 1 to {@link #CURRENT}. A value
+     * that is no version (not digits, zero, too long) is not read either: whoever wrote it follows no contract this
+     * build knows.
+     */
+    public static boolean readable(Headers headers) {
+        Header header = headers.lastHeader(HeaderNames.CONTRACT_VERSION);
+        if (header == null) {
+            return true;
+        }
+        byte[] value = header.value();
+        if (value == null || value.length == 0 || value.length > MAX_DIGITS) {
+            return false;
+        }
+        int version = 0;
+        for (byte b : value) {
+            if (b < '0' || b > '9') {
+                return false;
+            }
+            version = version * 10 + (b - '0');
+        }
+        return version >= 1 && version <= CURRENT;
+    }
+}
