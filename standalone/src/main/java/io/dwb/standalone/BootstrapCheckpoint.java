@@ -49,9 +49,11 @@ final class BootstrapCheckpoint {
      * metadata.version (Kafka then ignores the file), or {@code logDir} holds no topic's log (nothing was written but
      * the format's files, or a metadata log without one: the broker starts as on its first start). Otherwise (the
      * metadata log lost, topics' logs there) the start is refused, exit 2, nothing changed. A missing file is left to
-     * Kafka, which then uses its default bootstrap (the latest metadata.version).
+     * Kafka, which then uses its default bootstrap (the latest metadata.version). First of all, storage a newer
+     * release wrote is refused as it is ({@link NewerKafkaData}): its files are whole, only newer than this Kafka.
      */
     static void mend(Path logDir, int nodeId, String controllerListenerName) {
+        NewerKafkaData.refuseIfFound(logDir);
         Path file = logDir.resolve(FILE_NAME);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return;
@@ -180,7 +182,7 @@ final class BootstrapCheckpoint {
         return false;
     }
 
-    private static void closeQuietly(FileRecords records) {
+    static void closeQuietly(FileRecords records) {
         if (records == null) {
             return;
         }

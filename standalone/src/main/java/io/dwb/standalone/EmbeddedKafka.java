@@ -190,6 +190,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
             if (storage == BrokerStorage.NEW) {
                 format(kafkaConfig, logDir);
             } else {
+                // Refuses storage a newer release's Kafka wrote, then mends a bootstrap.checkpoint left empty.
                 BootstrapCheckpoint.mend(logDir, kafkaConfig.nodeId(), CONTROLLER_LISTENER);
             }
         }
