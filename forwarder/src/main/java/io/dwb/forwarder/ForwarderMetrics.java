@@ -61,8 +61,8 @@ public final class ForwarderMetrics {
                     + "file, on a manager, while the forwarder sends): of every source, the bridge's alerts among "
                     + "them or not").register(registry);
     private final Counter newer = Counter.builder().name("dwb_forwarder_records_newer_total")
-            .help("Listener records, by kind, with fields or a gap reason this forwarder does not know (a listener "
-                    + "newer than it): delivered, the fields left out of the alert").labelNames("kind")
+            .help("Listener records read, by kind, with fields or a gap reason this forwarder does not know (a "
+                    + "listener newer than it): the fields are left out of their alerts").labelNames("kind")
             .register(registry);
     private final Counter skipped = Counter.builder().name("dwb_forwarder_replay_skipped_total")
             .help("Replay: invalid records skipped, not delivered nor dead-lettered, by reason").labelNames("reason")
@@ -270,7 +270,7 @@ public final class ForwarderMetrics {
         return (long) heartbeats.get();
     }
 
-    /** Listener records with parts this forwarder does not know, so far, by kind ({@code heartbeat}, {@code gap}…). */
+    /** Listener records with parts this forwarder does not know, so far, by kind ({@code gap}, {@code state}…). */
     Map<String, Long> newerByKind() {
         Map<String, Long> byKind = new HashMap<>();
         newer.collect().getDataPoints().forEach(d -> byKind.put(d.getLabels().get("kind"), (long) d.getValue()));

@@ -13,11 +13,15 @@ import org.slf4j.LoggerFactory;
  */
 final class NewerListenerReport {
     private static final Logger log = LoggerFactory.getLogger(NewerListenerReport.class);
-    /** The most names remembered as said: whoever writes the events topic may make a new one each record. */
+    /**
+     * The most fields, and apart from them the most gap reasons, said one by one: whoever may write the events topic
+     * may make a new name each record, and forged ones must not use up the lines a real newer listener's would get.
+     */
     static final int MAX_SAID = 64;
 
     private final ForwarderMetrics metrics;
-    private final Set<String> said = new HashSet<>();
+    private final Said fields = new Said("fields");
+    private final Said reasons = new Said("gap reasons");
 
     NewerListenerReport(ForwarderMetrics metrics) {
         this.metrics = metrics;
@@ -31,30 +35,42 @@ final class NewerListenerReport {
         String kind = record.kind().header();
         metrics.newer(kind);
         for (String field : newer.someFields()) {
-            if (firstTime(kind + " field " + field)) {
+            if (fields.firstTime(kind + " " + field)) {
                 log.info("{} records carry field '{}', which this forwarder does not know (host {}: a listener newer "
                         + "than this forwarder): left out of their alerts until the forwarders are upgraded", kind,
                         field, record.host().label());
             }
         }
-        if (newer.reason() != null && firstTime("gap reason " + newer.reason())) {
+        if (newer.reason() != null && reasons.firstTime(newer.reason())) {
             log.warn("a gap of host {} has reason '{}', which this forwarder does not know (a listener newer than "
-                    + "it): delivered as a gap with that reason; upgrade the forwarders for its description",
+                    + "it): delivered as a gap with that reason; upgrade the forwarders to know it",
                     record.host().label(), newer.reason()); // a code: GapReason.CODE_PATTERN
         }
     }
 
-    private boolean firstTime(String what) {
-        if (said.contains(what)) {
-            return false;
+    /** Names said so far, {@link #MAX_SAID} at most. */
+    private static final class Said {
+        private final String what;
+        private final Set<String> names = new HashSet<>();
+        private boolean full;
+
+        Said(String what) {
+            this.what = what;
         }
-        if (said.size() >= MAX_SAID) {
-            if (said.add("")) {
-                log.info("more fields or gap reasons this forwarder does not know: counted in "
-                        + "dwb_forwarder_records_newer_total, no longer said one by one");
+
+        boolean firstTime(String name) {
+            if (names.contains(name)) {
+                return false;
+            }
+            if (names.size() < MAX_SAID) {
+                return names.add(name);
+            }
+            if (!full) {
+                full = true;
+                log.info("more {} this forwarder does not know than the {} said: counted in "
+                        + "dwb_forwarder_records_newer_total, no longer said one by one", what, MAX_SAID);
             }
             return false;
         }
-        return said.add(what);
     }
 }

@@ -153,8 +153,10 @@ public class RecordClassifier {
     private static Classified.Invalid newerContract(ConsumerRecord<byte[], byte[]> record) {
         return new Classified.Invalid(DeadLetterReason.NEWER_CONTRACT, "contract-version '"
                 + quote(text(record.headers().lastHeader(HeaderNames.CONTRACT_VERSION))) + "', and this forwarder "
-                + "reads up to " + ContractVersion.CURRENT + ": a listener newer than the forwarders wrote it; "
-                + "upgrade the forwarders, then publish the dead letters again (docs/deployment.md)");
+                + "reads up to " + ContractVersion.CURRENT + ": a listener newer than the forwarders wrote it (or "
+                + "someone else who may write the topic); "
+                + "upgrade the forwarders, then publish the dead letters again (docs/forwarder.md, Dead-letter "
+                + "topic)");
     }
 
     /**

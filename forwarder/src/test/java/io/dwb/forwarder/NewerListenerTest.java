@@ -116,7 +116,7 @@ class NewerListenerTest {
                             + "are upgraded",
                     "WARN a gap of host host-0 has reason 'engine-paused', which this forwarder does not know (a "
                             + "listener newer than it): delivered as a gap with that reason; upgrade the forwarders "
-                            + "for its description",
+                            + "to know it",
                     "INFO state records carry field 'engineVersion', which this forwarder does not know (host "
                             + "host-0: a listener newer than this forwarder): left out of their alerts until the "
                             + "forwarders are upgraded",

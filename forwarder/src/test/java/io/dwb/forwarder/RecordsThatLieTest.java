@@ -58,8 +58,8 @@ class RecordsThatLieTest {
                 // for every non-event record, for an event without its event-id header, and for a value that is
                 // not an object).
                 heartbeatWith(topic, hugeExponent),
-                TestRecords.event(topic, "h", "h-id", TestRecords.withField(ContractJson.write(TestRecords.containerEvent(
-                        "no-id", NOW + 5)), hugeExponent), null, NOW / 1_000_000L),
+                TestRecords.event(topic, "h", "h-id", TestRecords.withField(ContractJson.write(
+                        TestRecords.containerEvent("no-id", NOW + 5)), hugeExponent), null, NOW / 1_000_000L),
                 TestRecords.event(topic, "h", "h-id", ("[" + hugeExponent.split(":")[1] + "]")
                         .getBytes(StandardCharsets.UTF_8), "an-id", NOW / 1_000_000L),
                 // A state whose 100,000 containers each break its schema: a message each, 17 times the record.
@@ -93,8 +93,8 @@ class RecordsThatLieTest {
     }
 
     private static ProducerRecord<byte[], byte[]> heartbeatWith(String topic, String field) {
-        return TestRecords.bridge(topic, "h", "h-id", "heartbeat", TestRecords.withField(ContractJson.write(new Heartbeat(
-                ContractJson.rfc3339(NOW), NOW, 30, true, null)), field));
+        return TestRecords.bridge(topic, "h", "h-id", "heartbeat", TestRecords.withField(ContractJson.write(
+                new Heartbeat(ContractJson.rfc3339(NOW), NOW, 30, true, null)), field));
     }
 
     private static ProducerRecord<byte[], byte[]> heartbeat(String topic, Heartbeat heartbeat) {

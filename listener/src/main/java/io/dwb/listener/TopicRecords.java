@@ -28,7 +28,7 @@ public final class TopicRecords {
     private final byte[] key;
     private final byte[] hostName;
     private final Map<RecordKind, byte[]> kinds = new EnumMap<>(RecordKind.class);
-    private final byte[] contractVersion = ContractVersion.header();
+    private final Map<RecordKind, byte[]> contractVersions = new EnumMap<>(RecordKind.class);
     private RecordTimestamps timestamps;
     private final EventBound bound;
 
@@ -56,6 +56,7 @@ public final class TopicRecords {
         this.hostName = HeaderNames.utf8(host.name());
         for (RecordKind kind : RecordKind.values()) {
             kinds.put(kind, HeaderNames.utf8(kind.header()));
+            contractVersions.put(kind, ContractVersion.header(kind));
         }
     }
 
@@ -116,7 +117,7 @@ public final class TopicRecords {
         headers.add(new RecordHeader(HeaderNames.HOST, hostName));
         headers.add(new RecordHeader(HeaderNames.HOST_ID, key));
         headers.add(new RecordHeader(HeaderNames.KIND, kinds.get(kind)));
-        headers.add(new RecordHeader(HeaderNames.CONTRACT_VERSION, contractVersion));
+        headers.add(new RecordHeader(HeaderNames.CONTRACT_VERSION, contractVersions.get(kind)));
         return headers;
     }
 }

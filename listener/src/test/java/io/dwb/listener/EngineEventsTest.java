@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
-import io.dwb.schemas.ContractVersion;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.testing.JavaProcess;
@@ -75,7 +74,7 @@ class EngineEventsTest {
                 assertThat(p.host()).isEqualTo(listener.hostName);
                 assertThat(p.hostId()).isEqualTo(host.id());
                 assertThat(p.eventId()).isEqualTo(EventId.of(host.id(), p.value()));
-                assertThat(p.contractVersion()).isEqualTo(String.valueOf(ContractVersion.CURRENT));
+                assertThat(p.contractVersion()).as("contract-version").isEqualTo("1");
                 assertThat(p.timestamp()).isEqualTo(p.value().get("timeNano").asLong() / 1_000_000L);
                 assertThat(schemas.validate(RecordKind.EVENT, p.value())).isEmpty();
             }
@@ -83,7 +82,7 @@ class EngineEventsTest {
             assertThat(schemas.validate(RecordKind.HEARTBEAT, heartbeat.value())).isEmpty();
             assertThat(heartbeat.value().get("engineConnected").asBoolean()).isTrue();
             assertThat(heartbeat.key()).isEqualTo(host.id());
-            assertThat(heartbeat.contractVersion()).isEqualTo(String.valueOf(ContractVersion.CURRENT));
+            assertThat(heartbeat.contractVersion()).as("contract-version").isEqualTo("1");
             assertThat(view.ofKind("gap")).as("a first start has nothing to prove").isEmpty();
 
             // The engine's own JSON, field for field: scope and the legacy fields are kept.

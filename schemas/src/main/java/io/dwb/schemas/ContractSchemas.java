@@ -30,9 +30,7 @@ public final class ContractSchemas {
     private static final String CLASSPATH_PREFIX = "classpath:io/dwb/schemas/";
 
     private final Map<RecordKind, JsonSchema> byKind = new EnumMap<>(RecordKind.class);
-    /** The same, stopping at the first problem: {@link #firstProblem}. */
-    private final Map<RecordKind, JsonSchema> failFast = new EnumMap<>(RecordKind.class);
-    /** What a reader takes: {@link #firstProblemToRead}. */
+    /** What a reader takes, stopping at the first problem: {@link #firstProblemToRead}. */
     private final Map<RecordKind, JsonSchema> toRead = new EnumMap<>(RecordKind.class);
     /** The top-level fields each kind's schema defines. */
     private final Map<RecordKind, Set<String>> fields = new EnumMap<>(RecordKind.class);
@@ -45,7 +43,6 @@ public final class ContractSchemas {
         SchemaValidatorsConfig firstOnly = SchemaValidatorsConfig.builder().failFast(true).build();
         for (RecordKind kind : RecordKind.values()) {
             byKind.put(kind, load(factory, kind.schemaResource(), SchemaValidatorsConfig.builder().build()));
-            failFast.put(kind, load(factory, kind.schemaResource(), firstOnly));
             ObjectNode written = read(kind.schemaResource());
             fields.put(kind, definedFields(written));
             toRead.put(kind, factory.getSchema(SchemaLocation.of(ID_PREFIX + "to-read/" + kind.schemaResource()),
@@ -62,7 +59,7 @@ public final class ContractSchemas {
     /**
      * Problems of a value on the events topic for its kind; empty when it conforms. Every one: a message each, for
      * tests and diagnosis, whose size grows with the value's (a 300 KB state of 100,000 wrong containers made more
-     * messages than a 72 MB heap holds); a reader of records uses {@link #firstProblem}.
+     * messages than a 72 MB heap holds); a reader of records uses {@link #firstProblemToRead}.
      */
     public List<String> validate(RecordKind kind, JsonNode value) {
         return messages(byKind.get(kind), value);
@@ -71,20 +68,8 @@ public final class ContractSchemas {
     /**
      * The first problem the validator meets in a value on the events topic for its kind (which one, of several, is
      * the schema's order), or empty when it conforms: what a record costs to refuse does not grow with how wrong it
-     * is.
-     */
-    public Optional<String> firstProblem(RecordKind kind, JsonNode value) {
-        try {
-            Set<ValidationMessage> problems = failFast.get(kind).validate(value);
-            return problems.stream().map(ValidationMessage::getMessage).sorted().findFirst();
-        } catch (FailFastAssertionException e) {
-            return Optional.of(e.getValidationMessage().getMessage());
-        }
-    }
-
-    /**
-     * As {@link #firstProblem}, for a reader of records that a newer listener may have written
-     * ({@link ContractVersion}): the schema of its kind, open to top-level fields it does not define, and, for a gap,
+     * is. As a reader of records that a newer listener may have written takes them ({@link ContractVersion}): the
+     * schema of its kind, open to top-level fields it does not define, and, for a gap,
      * to a {@code reason} it does not list that is still a code ({@link GapReason#CODE_PATTERN}). Everything else is
      * as strict: a field it defines must be as it says.
      */

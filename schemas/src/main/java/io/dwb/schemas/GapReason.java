@@ -13,9 +13,11 @@ public enum GapReason {
 
     /**
      * What a reason is, for a reader: a listener newer than it may add reasons ({@link ContractVersion}), each a code
-     * of this form; a reader delivers a gap of a reason it does not know as a gap all the same.
+     * of this form; a reader delivers a gap of a reason it does not know as a gap all the same. Its end is "nothing
+     * after", not {@code $}: the schema validator finds patterns with Java's regular expressions, where {@code $} also
+     * matches before a final line break, which the reason would carry into the alert's rule description.
      */
-    public static final String CODE_PATTERN = "^[a-z][a-z0-9-]{0,63}$";
+    public static final String CODE_PATTERN = "^[a-z][a-z0-9-]{0,63}(?![\\s\\S])";
 
     private final String code;
 

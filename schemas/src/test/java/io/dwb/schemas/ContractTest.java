@@ -217,9 +217,13 @@ class ContractTest {
         Gap gap = new Gap("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 1_767_225_600_000_000_000L,
                 1_767_225_601_000_000_000L, "engine-paused", "x", null);
         assertThat(schemas.firstProblemToRead(RecordKind.GAP, tree(gap))).as("a reason added later").isEmpty();
+        Gap lineBreakInId = new Gap(gap.from(), gap.to(), gap.fromNano(), gap.toNano(), "queue-overflow", "x",
+                "0123456789abcdef0123456789abcdef\n");
+        assertThat(schemas.firstProblemToRead(RecordKind.GAP, tree(lineBreakInId))).isPresent();
         assertThat(GapReason.known("engine-paused")).isFalse();
         assertThat(GapReason.known(GapReason.QUEUE_OVERFLOW.code())).isTrue();
-        for (String notACode : new String[] {"bad luck", "Engine-paused", "-x", "a".repeat(65), ""}) {
+        for (String notACode : new String[] {"bad luck", "Engine-paused", "-x", "a".repeat(65), "", "engine-paused\n",
+                "engine-paused\r\n", "engine-paused\u2028"}) {
             Gap refused = new Gap(gap.from(), gap.to(), gap.fromNano(), gap.toNano(), notACode, "x", null);
             assertThat(schemas.firstProblemToRead(RecordKind.GAP, tree(refused))).as(notACode).isPresent();
         }
@@ -234,7 +238,9 @@ class ContractTest {
     @Test
     void aRecordIsReadUpToThisBuildsContractVersion() {
         assertThat(ContractVersion.readable(new RecordHeaders())).as("a listener before the header").isTrue();
-        assertThat(ContractVersion.readable(versioned(ContractVersion.header()))).isTrue();
+        for (RecordKind kind : RecordKind.values()) {
+            assertThat(ContractVersion.readable(versioned(ContractVersion.header(kind)))).as("as written").isTrue();
+        }
         for (String value : new String[] {String.valueOf(ContractVersion.CURRENT + 1), "0", "", "x", "1.1", "-1",
                 "9".repeat(10), "1".repeat(100_000)}) {
             assertThat(ContractVersion.readable(versioned(HeaderNames.utf8(value)))).as(value).isFalse();
