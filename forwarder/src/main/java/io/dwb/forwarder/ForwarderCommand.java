@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -247,7 +248,14 @@ public final class ForwarderCommand implements Callable<Integer> {
                     settings.replay() ? "none: replay" : settings.group(), settings.wazuhQueue(),
                     ", " + settings.pacing().reason() + (owners instanceof AgentAttribution attribution
                             ? "; alerts attributed to Wazuh agents: " + attribution.summary() : ""));
-            forwarder.run();
+            try {
+                forwarder.run();
+            } catch (UnsupportedVersionException e) {
+                if (!UnofferedGroupProtocol.joinsByConsumerProtocol(settings)) {
+                    throw e;
+                }
+                throw UnofferedGroupProtocol.error(kafka.configFile().path(), e);
+            }
             if (settings.replay() && !forwarder.replayDone()) {
                 // A script must not take a part for the whole: run the same replay again for the rest (what was sent
                 // is sent again: a replay commits nothing).

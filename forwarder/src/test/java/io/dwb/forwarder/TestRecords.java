@@ -281,10 +281,18 @@ final class TestRecords {
     static io.dwb.schemas.testing.JavaProcess launched(SharedKafka.Broker broker, String topic,
                                                        io.dwb.schemas.testing.DatagramReceiver receiver)
             throws java.io.IOException {
+        return launched(broker, topic, receiver, List.of());
+    }
+
+    /** As {@link #launched(SharedKafka.Broker, String, io.dwb.schemas.testing.DatagramReceiver)}, with more options. */
+    static io.dwb.schemas.testing.JavaProcess launched(SharedKafka.Broker broker, String topic,
+                                                       io.dwb.schemas.testing.DatagramReceiver receiver,
+                                                       List<String> options) throws java.io.IOException {
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                "--group", "g-" + topic, "--dlq-topic", topic + "-dlq", "--wazuh-queue", receiver.path().toString()));
+        args.addAll(options);
         return io.dwb.schemas.testing.JavaProcess.start(ForwarderCommand.class,
                 io.dwb.schemas.testing.JavaProcess.launcherFlags("forwarder"),
-                io.dwb.schemas.testing.JavaProcess.launcherEnv(), List.of("--bootstrap-servers",
-                        broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic, "--dlq-topic",
-                        topic + "-dlq", "--wazuh-queue", receiver.path().toString()));
+                io.dwb.schemas.testing.JavaProcess.launcherEnv(), args);
     }
 }
