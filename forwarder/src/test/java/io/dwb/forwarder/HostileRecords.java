@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.ContractVersion;
 import io.dwb.schemas.EventId;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.HeaderNames;
@@ -47,7 +48,7 @@ final class HostileRecords {
     /** What is done to the key and headers. */
     enum HeaderMutation {
         AS_LISTENER, NONE_AT_ALL, KIND_FORGED, KIND_GARBAGE, HOST_ID_NOT_KEY, HUGE_HOST, EVENT_ID_FORGED, NO_KEY,
-        BAD_UTF8_HEADERS
+        BAD_UTF8_HEADERS, CONTRACT_VERSION_FORGED
     }
 
     /** The four numbers a record is made from. */
@@ -241,6 +242,9 @@ final class HostileRecords {
             default -> kind.header();
         };
         headers.add(HeaderNames.KIND, HeaderNames.utf8(kindHeader));
+        headers.add(HeaderNames.CONTRACT_VERSION, mutation == HeaderMutation.CONTRACT_VERSION_FORGED
+                ? HeaderNames.utf8(pick(random, "2", "0", "", "-1", "1 ", "99999999999", "9".repeat(5_000)))
+                : ContractVersion.header(kind));
         if (mutation == HeaderMutation.BAD_UTF8_HEADERS) {
             headers.remove(HeaderNames.HOST).add(HeaderNames.HOST, new byte[] {(byte) 0xFF, (byte) 0xFE});
             headers.add(HeaderNames.HOST_ID, new byte[] {(byte) 0xC3, 0x28});

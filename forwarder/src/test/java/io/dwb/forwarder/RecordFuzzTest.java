@@ -84,6 +84,13 @@ class RecordFuzzTest {
             assertThat(HeaderNames.read(letter.headers(), HeaderNames.SOURCE_OFFSET))
                     .isEqualTo(String.valueOf(record.offset()));
         }
+        // A contract version this forwarder does not read is the first thing said of a record, and only of those.
+        List<String> reasons = dead.stream().map(l -> HeaderNames.read(l.headers(), HeaderNames.ERROR_REASON)).toList();
+        if (recipe.headers() == HostileRecords.HeaderMutation.CONTRACT_VERSION_FORGED) {
+            assertThat(reasons).as(recipe.toString()).containsExactly(DeadLetterReason.NEWER_CONTRACT.code());
+        } else {
+            assertThat(reasons).as(recipe.toString()).doesNotContain(DeadLetterReason.NEWER_CONTRACT.code());
+        }
         // The silent-host and host-back alerts its heartbeat may have queued go too (else heartbeats would wait).
         pipeline.sendStateAlerts(Integer.MAX_VALUE);
         // Nothing of a record is kept once it is done: the run's memory does not grow with its length.
