@@ -36,13 +36,7 @@ public sealed interface Classified {
      * @param json  the record, less the fields this forwarder does not know
      * @param newer what a listener newer than this forwarder wrote in it ({@link NewerParts#NONE}: nothing)
      */
-    record Bridge(RecordKind kind, ObjectNode json, HostRef host, NewerParts newer) implements Classified {
-
-        /** A record of nothing but what this forwarder knows. */
-        public Bridge(RecordKind kind, ObjectNode json, HostRef host) {
-            this(kind, json, host, NewerParts.NONE);
-        }
-    }
+    record Bridge(RecordKind kind, ObjectNode json, HostRef host, NewerParts newer) implements Classified {}
 
     /** Not deliverable; goes to the dead-letter topic with {@link #error()} in its {@code error} header. */
     record Invalid(DeadLetterReason reason, String detail) implements Classified {

@@ -216,10 +216,7 @@ public final class Forwarder implements AutoCloseable {
      * (docs/forwarder.md, "Rebalances move only the partitions that change hands").
      */
     private static void cooperativeUnlessChosen(Properties p) {
-        Object protocol = p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        boolean brokerAssigns = protocol != null
-                && GroupProtocol.CONSUMER.name().equalsIgnoreCase(protocol.toString().strip());
-        if (!brokerAssigns) {
+        if (UnofferedGroupProtocol.configured(p) != GroupProtocol.CONSUMER) { // the broker assigns under it
             p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                     CooperativeStickyAssignor.class.getName());
         }

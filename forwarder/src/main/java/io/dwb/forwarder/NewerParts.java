@@ -7,13 +7,12 @@ import java.util.List;
  * What a listener newer than this forwarder wrote in one of its records and this forwarder does not know
  * ({@link io.dwb.schemas.ContractVersion}): fields left out of the alert, a gap reason delivered as it is.
  *
- * @param fields     how many fields were left out
- * @param someFields the names of the first of them ({@link #NAMES_KEPT} at most, each bounded: whoever writes the
- *                   events topic chooses them)
+ * @param someFields the names of the first fields left out ({@link #NAMES_KEPT} at most, each bounded: whoever
+ *                   writes the events topic chooses them)
  * @param reason     a gap's reason this forwarder does not list, or null
  */
-record NewerParts(int fields, List<String> someFields, String reason) {
-    static final NewerParts NONE = new NewerParts(0, List.of(), null);
+record NewerParts(List<String> someFields, String reason) {
+    static final NewerParts NONE = new NewerParts(List.of(), null);
     static final int NAMES_KEPT = 4;
     static final int MAX_NAME_CHARS = 100;
 
@@ -23,10 +22,10 @@ record NewerParts(int fields, List<String> someFields, String reason) {
     }
 
     static NewerParts of(List<String> leftOut, String reason) {
-        return leftOut.isEmpty() && reason == null ? NONE : new NewerParts(leftOut.size(), leftOut, reason);
+        return leftOut.isEmpty() && reason == null ? NONE : new NewerParts(leftOut, reason);
     }
 
     boolean any() {
-        return fields > 0 || reason != null;
+        return !someFields.isEmpty() || reason != null;
     }
 }

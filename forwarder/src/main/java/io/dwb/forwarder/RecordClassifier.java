@@ -140,9 +140,8 @@ public class RecordClassifier {
             return new Classified.Invalid(DeadLetterReason.OUT_OF_RANGE, "the gap ends (toNano) before it starts");
         }
         List<String> leftOut = schemas.leaveOutUnknownFields(kind, json);
-        String reason = kind == RecordKind.GAP && !GapReason.known(json.path("reason").asText())
-                ? json.path("reason").asText() : null;
-        return new Classified.Bridge(kind, json, host, NewerParts.of(leftOut, reason));
+        String reason = kind == RecordKind.GAP ? json.path("reason").asText() : null;
+        return new Classified.Bridge(kind, json, host, NewerParts.of(leftOut, GapReason.known(reason) ? null : reason));
     }
 
     /**
