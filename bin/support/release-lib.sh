@@ -115,7 +115,7 @@ build_runtime() {
 
 # The process's files as both the tarball and the package hold them:
 #   bin/<process>  lib/<process>.jar  lib/jvm.options  [lib/<process>.classlist]  runtime/  LICENSE  README.md
-#   THIRD-PARTY.txt  bom.json  licenses/
+#   THIRD-PARTY.txt  bom.json  licenses/  [wazuh/docker-wazuh-bridge_rules.xml]
 stage_process() {
   local process=$1 dir=$2 runtime=$3 jar=$ROOT/$1/target/$1.jar bom=$ROOT/$1/target/bom.json
   [ -f "$bom" ] || fail "no $bom (the SBOM, made by 'mvn package'): build again (leave out --no-build)"
@@ -129,6 +129,12 @@ stage_process() {
   # host's path of the jar).
   [ ! -f "$ROOT/$process/src/main/jvm/$process.classlist" ] ||
     cp "$ROOT/$process/src/main/jvm/$process.classlist" "$dir/lib/$process.classlist"
+  # The Wazuh rules of the alerts a process that delivers them sends (the forwarder's, the standalone's), of this
+  # very release: the manager needs them before a newer forwarder's alerts reach it (docs/wazuh.md).
+  if [ "$process" != listener ]; then
+    mkdir -p "$dir/wazuh"
+    cp "$ROOT/forwarder/src/main/wazuh/docker-wazuh-bridge_rules.xml" "$dir/wazuh/"
+  fi
   fill "$process" launcher >"$dir/bin/$process"
   chmod 0755 "$dir/bin/$process"
   cp "$ROOT/LICENSE" "$ROOT/README.md" "$dir/"

@@ -94,8 +94,8 @@ public final class AlertFormatter {
     }
 
     /** The datagram for one of the bridge's own alerts: {@code docker_bridge} = {@code {"event":<event>, ...}}. */
-    public byte[] bridge(String event, ObjectNode fields, HostRef host, boolean replay, boolean truncated) {
-        ObjectNode bridge = ContractJson.MAPPER.createObjectNode().put("event", event);
+    public byte[] bridge(BridgeAlert event, ObjectNode fields, HostRef host, boolean replay, boolean truncated) {
+        ObjectNode bridge = ContractJson.MAPPER.createObjectNode().put("event", event.event());
         fields.fields().forEachRemaining(field -> {
             if (!field.getKey().equals("event")) {
                 bridge.set(field.getKey(), field.getValue());

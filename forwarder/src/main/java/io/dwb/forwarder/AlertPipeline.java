@@ -118,13 +118,6 @@ public final class AlertPipeline {
     static final Step SENT = new Step.Done(true);
     private static final Step LATER = new Step.Later();
     static final String EVENT = "event";
-    static final String SILENT_HOST = "silent-host";
-    static final String HOST_BACK = "host-back";
-    static final String LISTENER_STOPPED = "listener-stopped";
-    private static final String HISTORY_SKIPPED = "history-skipped";
-    private static final String DELETED_BEFORE_DELIVERY = "deleted-before-delivery";
-    private static final String PARTITION_STALLED = "partition-stalled";
-    private static final String PARTITION_MOVING = "partition-moving";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
     private static final String HEARTBEAT = RecordKind.HEARTBEAT.header();
 
@@ -352,6 +345,7 @@ public final class AlertPipeline {
                 return DONE;
             }
         }
+        BridgeAlert alert = BridgeAlert.of(bridge.kind());
         byte[] datagram;
         boolean trimmed = false;
         try {
@@ -370,7 +364,7 @@ public final class AlertPipeline {
                     trimmed = true;
                 }
             }
-            datagram = formatter.bridge(bridge.kind().header(), json, bridge.host(), replay, trimmed);
+            datagram = formatter.bridge(alert, json, bridge.host(), replay, trimmed);
             if (datagram.length > AlertTrimmer.MAX_DATAGRAM && bridge.kind() == RecordKind.STATE) {
                 datagram = trimmedState(json, bridge.host());
                 trimmed = true;
@@ -381,9 +375,9 @@ public final class AlertPipeline {
         }
         if (datagram.length > AlertTrimmer.MAX_DATAGRAM) {
             return deadLetter(new Route.Invalid(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,
-                    "the " + bridge.kind().header() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes")));
+                    "the " + alert.event() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes")));
         }
-        Step step = send(datagram, bridge.kind().header(), record);
+        Step step = send(datagram, alert.event(), record);
         if (trimmed && step instanceof Step.Done) {
             metrics.truncated(); // marked truncated as an event's alert is: counted as one
         }
@@ -424,7 +418,7 @@ public final class AlertPipeline {
         Arrays.sort(leaving, Comparator.<Integer>comparingInt(i -> sizes[i]).thenComparing(i -> i).reversed());
         // What fits is estimated from the sizes first (serializing a big array once per removed element would be
         // quadratic), then checked.
-        byte[] datagram = formatter.bridge("state", copy, host, replay, true);
+        byte[] datagram = formatter.bridge(BridgeAlert.STATE, copy, host, replay, true);
         long room = AlertTrimmer.MAX_DATAGRAM * 9L / 10 - (datagram.length - sum);
         boolean[] left = new boolean[total];
         int out = 0;
@@ -440,7 +434,7 @@ public final class AlertPipeline {
                 }
             }
             copy.put("containersOmitted", out);
-            datagram = formatter.bridge("state", copy, host, replay, true);
+            datagram = formatter.bridge(BridgeAlert.STATE, copy, host, replay, true);
             if (datagram.length <= AlertTrimmer.MAX_DATAGRAM || out == total) {
                 return datagram;
             }
@@ -448,7 +442,7 @@ public final class AlertPipeline {
         }
     }
 
-    private record StateAlert(String kind, byte[] datagram) {}
+    private record StateAlert(BridgeAlert kind, byte[] datagram) {}
 
     /** A host silent, or stopped when its listener's last heartbeat said it was stopping. */
     private void silentHost(SilentHostWatch.Silent silent, long nowNanos) {
@@ -458,7 +452,7 @@ public final class AlertPipeline {
                 .put("silentSeconds", silent.silentSeconds())
                 .put("lastHeartbeat", ContractJson.rfc3339(silent.lastHeartbeatNano()))
                 .put("lastHeartbeatNano", silent.lastHeartbeatNano());
-        String kind = silent.stopped() ? LISTENER_STOPPED : SILENT_HOST;
+        BridgeAlert kind = silent.stopped() ? BridgeAlert.LISTENER_STOPPED : BridgeAlert.SILENT_HOST;
         queueStateAlert(new StateAlert(kind, formatter.bridge(kind, fields, silent.host(), false, false)));
     }
 
@@ -470,7 +464,8 @@ public final class AlertPipeline {
                 .put("lastHeartbeatNano", back.lastHeartbeatNano())
                 .put("heartbeat", ContractJson.rfc3339(back.heartbeatNano()))
                 .put("heartbeatNano", back.heartbeatNano());
-        queueStateAlert(new StateAlert(HOST_BACK, formatter.bridge(HOST_BACK, fields, back.host(), false, false)));
+        queueStateAlert(new StateAlert(BridgeAlert.HOST_BACK,
+                formatter.bridge(BridgeAlert.HOST_BACK, fields, back.host(), false, false)));
     }
 
     private void queueStateAlert(StateAlert alert) {
@@ -513,7 +508,7 @@ public final class AlertPipeline {
         Step step = null;
         for (int sent = 0; sent < max && stateAlertsQueued() > 0; sent++) {
             ArrayDeque<StateAlert> queue = notices.isEmpty() ? stateAlerts : notices;
-            step = send(queue.peek().datagram(), queue.peek().kind(), null);
+            step = send(queue.peek().datagram(), queue.peek().kind().event(), null);
             if (!(step instanceof Step.Done)) {
                 return step;
             }
@@ -552,16 +547,16 @@ public final class AlertPipeline {
         ObjectNode fields = offsets(skipped.partition(), skipped.fromOffset(), skipped.toOffset())
                 .put("from", ContractJson.rfc3339(skipped.firstMs() * 1_000_000L)) // the first's, not the oldest
                 .put("to", ContractJson.rfc3339(skipped.cutoffMs() * 1_000_000L));
-        notices.add(new StateAlert(HISTORY_SKIPPED,
-                formatter.bridge(HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
+        notices.add(new StateAlert(BridgeAlert.HISTORY_SKIPPED,
+                formatter.bridge(BridgeAlert.HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
     }
 
     /** Records Kafka deleted before they were delivered: lost, said once, in Wazuh and in the log. */
     public void deletedBeforeDelivery(LiveStart.Deleted deleted) {
         changes.deletedBeforeDelivery(deleted);
         ObjectNode fields = offsets(deleted.partition(), deleted.fromOffset(), deleted.toOffset());
-        notices.add(new StateAlert(DELETED_BEFORE_DELIVERY,
-                formatter.bridge(DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
+        notices.add(new StateAlert(BridgeAlert.DELETED_BEFORE_DELIVERY,
+                formatter.bridge(BridgeAlert.DELETED_BEFORE_DELIVERY, fields, HostRef.UNKNOWN, false, false)));
     }
 
     /**
@@ -570,7 +565,7 @@ public final class AlertPipeline {
      * is said by its new owner.
      */
     public void stall(StalledPartitions.Change change) {
-        Map.Entry<String, ObjectNode> alert = stallAlert(change);
+        Map.Entry<BridgeAlert, ObjectNode> alert = stallAlert(change);
         if (alert != null) {
             notices.add(new StateAlert(alert.getKey(),
                     formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false)));
@@ -581,16 +576,16 @@ public final class AlertPipeline {
      * A stall's alert: its kind ({@code partition-stalled}, {@code partition-moving}) and fields; null for a stall
      * released because the partition is no longer watched here.
      */
-    public static Map.Entry<String, ObjectNode> stallAlert(StalledPartitions.Change change) {
+    public static Map.Entry<BridgeAlert, ObjectNode> stallAlert(StalledPartitions.Change change) {
         TopicPartition tp = change.partition();
         ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
                 .put("partition", tp.partition());
         if (change instanceof StalledPartitions.Stalled s) {
-            return Map.entry(PARTITION_STALLED, fields.put("stableOffset", s.stableOffset()).put("records", s.waiting())
+            return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset()).put("records", s.waiting())
                     .put("stalledSeconds", s.heldNanos() / 1_000_000_000L));
         }
         StalledPartitions.Released r = (StalledPartitions.Released) change;
-        return r.moved() ? Map.entry(PARTITION_MOVING, fields.put("stableOffset", r.stableOffset())
+        return r.moved() ? Map.entry(BridgeAlert.PARTITION_MOVING, fields.put("stableOffset", r.stableOffset())
                 .put("nowStableOffset", r.nowStable()).put("stalledSeconds", r.heldNanos() / 1_000_000_000L)) : null;
     }
 

@@ -111,6 +111,7 @@ final class LiveStart {
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>(consumer.committed(fresh, TIMEOUT));
             committed.values().removeIf(Objects::isNull);
+            forgetPastTheEnd(consumer, committed);
             fresh.removeAll(committed.keySet());
             handedOver = handover.seekBack(consumer, committed);
             if (fresh.isEmpty()) {
@@ -143,6 +144,39 @@ final class LiveStart {
             log.warn("could not look up the start offsets of {} to commit them now: {}", fresh, e.getMessage());
         }
         return new Placement(starts, skipped, handedOver);
+    }
+
+    /**
+     * Leaves out of {@code committed} the offsets past their partition's end, which then start as partitions without
+     * one. A committed offset is at most the end (the last stable offset, for this read_committed consumer) unless
+     * the log lost records since: the topic made again (offsets are kept by the topic's name), or its log truncated
+     * below it (an unclean leader election). The look-back of the hand-over then sought the new records and took
+     * every one below the old offset for delivered: nothing was delivered until the partition passed it again.
+     */
+    private static void forgetPastTheEnd(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> ends;
+        try {
+            ends = consumer.endOffsets(committed.keySet(), TIMEOUT);
+        } catch (WakeupException e) {
+            throw e; // a stop, as below
+        } catch (KafkaException e) {
+            log.warn("could not look up the ends of {} to check their committed offsets against: they start there "
+                    + "({})", committed.keySet(), e.getMessage());
+            return;
+        }
+        committed.entrySet().removeIf(e -> {
+            Long end = ends.get(e.getKey());
+            if (end == null || e.getValue().offset() <= end) {
+                return false;
+            }
+            log.warn("committed offset {} of {} is past the partition's end ({}): the topic was made again, or its "
+                    + "log truncated below it (an unclean leader election); starting it as a group without offsets "
+                    + "does", e.getValue().offset(), e.getKey(), end);
+            return true;
+        });
     }
 
     /** Seeks {@code fresh} past their records older than the maximum age; returns what each passes over. */

@@ -175,14 +175,14 @@ final class StateChanges {
             log.warn("{} more host(s) became silent and {} more came back within a minute than are logged one by one "
                     + "({} a minute each): each has its alert in Wazuh, and {} and {} count them", silent, back,
                     HOST_LINES_PER_MINUTE,
-                    "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.SILENT_HOST + "\"}",
-                    "{kind=\"" + AlertPipeline.HOST_BACK + "\"}");
+                    "dwb_forwarder_alerts_sent_total{kind=\"" + BridgeAlert.SILENT_HOST.event() + "\"}",
+                    "{kind=\"" + BridgeAlert.HOST_BACK.event() + "\"}");
         }
         long stopped = stoppedLines.leftOut(nowNanos);
         if (stopped > 0) {
             log.info("{} more host(s) whose listener stopped within a minute than are logged one by one ({} a minute): "
                     + "each has its alert in Wazuh, and {} counts them", stopped, HOST_LINES_PER_MINUTE,
-                    "dwb_forwarder_alerts_sent_total{kind=\"" + AlertPipeline.LISTENER_STOPPED + "\"}");
+                    "dwb_forwarder_alerts_sent_total{kind=\"" + BridgeAlert.LISTENER_STOPPED.event() + "\"}");
         }
         long skewed = skewLines.leftOut(nowNanos);
         if (skewed > 0) {

@@ -123,9 +123,9 @@ class AgentAttributionTest {
         Path keys = write("client.keys", "001 web-1 2001:db8::5 " + KEY + "\n");
         AlertFormatter formatter = new AlertFormatter(AgentAttribution.load(null, keys, EVERY_NAME, 0));
         ObjectNode gap = ContractJson.MAPPER.createObjectNode().put("reason", "restart");
-        assertThat(new String(formatter.bridge("gap", gap, WEB_1, false, false), StandardCharsets.UTF_8))
+        assertThat(new String(formatter.bridge(BridgeAlert.GAP, gap, WEB_1, false, false), StandardCharsets.UTF_8))
                 .startsWith("1:[001] (web-1) 2001|:db8|:|:5->Wazuh-Docker:{\"integration\":\"docker\",");
-        assertThat(new String(formatter.bridge("history-skipped", gap, HostRef.UNKNOWN, false, false),
+        assertThat(new String(formatter.bridge(BridgeAlert.HISTORY_SKIPPED, gap, HostRef.UNKNOWN, false, false),
                 StandardCharsets.UTF_8)).startsWith("1:Wazuh-Docker:{");
 
         // An event just too large for a datagram: trimmed to fit with its longer head, not cut by Wazuh's reader.

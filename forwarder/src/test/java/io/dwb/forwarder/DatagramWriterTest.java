@@ -70,9 +70,9 @@ class DatagramWriterTest {
         DatagramWriter writer = new DatagramWriter(refusing, new AlertPipeline.Mode.Replay(), metrics,
                 System::currentTimeMillis);
         for (int i = 0; i < 3; i++) {
-            writer.write(new Outbox.Outgoing(new byte[20], AlertPipeline.SILENT_HOST, null, null));
+            writer.write(new Outbox.Outgoing(new byte[20], BridgeAlert.SILENT_HOST.event(), null, null));
         }
-        writer.write(new Outbox.Outgoing(new byte[30], AlertPipeline.HOST_BACK, null, null));
+        writer.write(new Outbox.Outgoing(new byte[30], BridgeAlert.HOST_BACK.event(), null, null));
 
         assertThat(metrics.socketErrorsTotal()).isEqualTo(4);
         assertThat(warnings("is lost")).containsExactly(

@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,6 +103,8 @@ class DeliveryLoopTest {
      * {@code committed} answers offset 0 for a partition no longer assigned.
      */
     private final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();
+    /** One past the last offset the test added to each partition. */
+    private final Map<TopicPartition, Long> addedEnds = new HashMap<>();
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -141,6 +144,31 @@ class DeliveryLoopTest {
                 throw error;
             }
             return polled;
+        }
+
+        /**
+         * A partition given no end by the test ends at its last offset committed or added, whichever is later: a log
+         * that lost nothing (MockConsumer refuses to answer for it).
+         */
+        @Override
+        public synchronized Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions,
+                                                                 Duration timeout) {
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                try {
+                    ends.putAll(super.endOffsets(List.of(tp), timeout));
+                } catch (IllegalStateException noEndGiven) {
+                    OffsetAndMetadata committed = lastCommitted.get(tp);
+                    ends.put(tp, Math.max(committed == null ? 0 : committed.offset(), addedEnds.getOrDefault(tp, 0L)));
+                }
+            }
+            return ends;
+        }
+
+        @Override
+        public synchronized void addRecord(ConsumerRecord<byte[], byte[]> record) {
+            super.addRecord(record);
+            addedEnds.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
         }
 
         /** The first offset of {@link #firstAtTime} for each partition asked that has one, as Kafka's time index. */
@@ -2721,7 +2749,7 @@ class DeliveryLoopTest {
     /** The silent-host and host-back alerts sent, as "event host". */
     private List<String> hostAlerts() {
         return sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
-                .filter(a -> List.of(AlertPipeline.SILENT_HOST, AlertPipeline.HOST_BACK)
+                .filter(a -> List.of(BridgeAlert.SILENT_HOST.event(), BridgeAlert.HOST_BACK.event())
                         .contains(a.path("docker_bridge").path("event").asText()))
                 .map(a -> a.path("docker_bridge").path("event").asText() + " "
                         + a.path("docker_host").path("name").asText())

@@ -15,8 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,17 +44,7 @@ class OffsetsGoneTest {
         String group = "g-" + topic;
         long now = System.currentTimeMillis() * 1_000_000L;
         long oldest = now - 3 * 3_600 * S; // three hours ago, at the default --max-live-age of 1h
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int i = 0; i < OLD; i++) {
-            records.add(TestRecords.event(topic, "h", "H", TestRecords.containerEvent("old-" + i, oldest + i * S)));
-        }
-        for (int i = 0; i < RECENT; i++) {
-            records.add(TestRecords.event(topic, "h", "H",
-                    TestRecords.containerEvent("recent-" + i, now - 60 * S + i * S)));
-        }
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            TestRecords.sendAll(producer, records);
-        }
+        sendOldThenRecent(broker, topic, oldest, now);
         List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group",
                 group, "--dlq-topic", topic + "-dlq", "--wazuh-queue", dir.resolve("queue").toString());
 
@@ -126,6 +118,40 @@ class OffsetsGoneTest {
         }
     }
 
+    /**
+     * A committed offset past the partition's end, as the group keeps it when the topic is made again (offsets are kept
+     * by the topic's name) or its log is truncated below it: the hand-over's look-back sought the records of the last
+     * minutes and took every one below the old offset for delivered, so nothing reached Wazuh, then or later, until
+     * the partition passed that offset again. It starts as a group without offsets does.
+     */
+    @Test
+    void aCommittedOffsetPastThePartitionsEndSkipsHistoryOlderThanTheMaximumLiveAgeToo(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "past-the-end", 1);
+        String group = "g-" + topic;
+        long now = System.currentTimeMillis() * 1_000_000L;
+        long oldest = now - 3 * 3_600 * S;
+        sendOldThenRecent(broker, topic, oldest, now);
+        try (Admin admin = broker.admin()) {
+            admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(1_000)))
+                    .all().get();
+        }
+        List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group",
+                group, "--dlq-topic", topic + "-dlq", "--wazuh-queue", dir.resolve("queue").toString());
+
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), args)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 1 + RECENT);
+            TestRecords.awaitNothingMore(receiver, Duration.ofSeconds(2));
+            assertSkippedThenRecent(TestRecords.alerts(receiver.datagrams()), topic, oldest);
+            assertThat(forwarder.output()).contains("committed offset 1000 of " + topic + "-0 is past the partition's "
+                    + "end (" + (OLD + RECENT) + ")");
+            await().atMost(Duration.ofSeconds(30)).until(() -> TestRecords.committedTotal(broker, group)
+                    == OLD + RECENT);
+            assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();
+        }
+    }
+
     @Test
     void zeroMaximumAgeDeliversAllHistoryAsANewGroupAlwaysDid(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "any-age", 1);
@@ -141,6 +167,23 @@ class OffsetsGoneTest {
             assertThat(TestRecords.alert(receiver.datagrams().get(0)).get("docker").get("timeNano").asLong())
                     .isEqualTo(old);
             run.assertAlive();
+        }
+    }
+
+    /** {@link #OLD} events from {@code oldestNano} on, a second apart, then {@link #RECENT} of the last minute. */
+    private static void sendOldThenRecent(SharedKafka.Broker broker, String topic, long oldestNano, long nowNano)
+            throws Exception {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < OLD; i++) {
+            records.add(TestRecords.event(topic, "h", "H",
+                    TestRecords.containerEvent("old-" + i, oldestNano + i * S)));
+        }
+        for (int i = 0; i < RECENT; i++) {
+            records.add(TestRecords.event(topic, "h", "H",
+                    TestRecords.containerEvent("recent-" + i, nowNano - 60 * S + i * S)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, records);
         }
     }
 

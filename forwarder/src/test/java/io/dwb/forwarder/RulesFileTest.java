@@ -79,13 +79,13 @@ class RulesFileTest {
         Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
                 new Classified.Event(ContractJson.write(big), big, host, "id"), Map.of(), false);
         return Map.of(
-                "gap", TestRecords.alert(formatter.bridge("gap",
+                "gap", TestRecords.alert(formatter.bridge(BridgeAlert.GAP,
                         (ObjectNode) ContractJson.MAPPER.valueToTree(gap), host, false, false)),
-                "silent-host", TestRecords.alert(formatter.bridge("silent-host", silent, host, false, false)),
-                "host-back", TestRecords.alert(formatter.bridge("host-back", back, host, false, false)),
-                "history-skipped", TestRecords.alert(formatter.bridge("history-skipped", skipped, HostRef.UNKNOWN,
+                "silent-host", TestRecords.alert(formatter.bridge(BridgeAlert.SILENT_HOST, silent, host, false, false)),
+                "host-back", TestRecords.alert(formatter.bridge(BridgeAlert.HOST_BACK, back, host, false, false)),
+                "history-skipped", TestRecords.alert(formatter.bridge(BridgeAlert.HISTORY_SKIPPED, skipped, HostRef.UNKNOWN,
                         false, false)),
-                "deleted-before-delivery", TestRecords.alert(formatter.bridge("deleted-before-delivery", deleted,
+                "deleted-before-delivery", TestRecords.alert(formatter.bridge(BridgeAlert.DELETED_BEFORE_DELIVERY, deleted,
                         HostRef.UNKNOWN, false, false)),
                 "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()),
                 "partition-stalled", stallAlert(formatter, new StalledPartitions.Stalled(STALLED, 41, 7,
@@ -96,7 +96,7 @@ class RulesFileTest {
 
     /** What the forwarder sends for a stall (AlertPipeline's own fields). */
     private static ObjectNode stallAlert(AlertFormatter formatter, StalledPartitions.Change change) {
-        Map.Entry<String, ObjectNode> alert = AlertPipeline.stallAlert(change);
+        Map.Entry<BridgeAlert, ObjectNode> alert = AlertPipeline.stallAlert(change);
         return TestRecords.alert(formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false));
     }
 

@@ -78,6 +78,14 @@ class ReleasePackagedTest {
         assertThat(Files.readString(home.resolve("bom.json"))).containsPattern("\"bomFormat\"\\s*:\\s*\"CycloneDX\"")
                 .contains("pkg:maven/org.apache.kafka/kafka-clients@");
         assertThat(out.resolve("docker-wazuh-bridge-" + process + "-" + version + ".cdx.json")).hasSameTextualContentAs(home.resolve("bom.json"));
+        // The Wazuh rules of the alerts it sends, of this release, beside the process that sends them.
+        Path rules = home.resolve("wazuh/docker-wazuh-bridge_rules.xml");
+        if (process.equals("listener")) {
+            assertThat(rules).doesNotExist();
+        } else {
+            assertThat(rules).hasSameTextualContentAs(
+                    ROOT.resolve("forwarder/src/main/wazuh/docker-wazuh-bridge_rules.xml"));
+        }
 
         // The class archive: written on the host by the launcher, then mapped: the process's own classes come from it
         // (the JVM would load them from the jar if it could not use it: another jar, another runtime). The forwarder
@@ -153,6 +161,13 @@ class ReleasePackagedTest {
             assertThat(noJava(classLoadLog, command.toArray(String[]::new))).contains(fromArchive(process));
         } else {
             assertThat(archive).doesNotExist();
+        }
+        // The Wazuh rules of the alerts it sends, where docs/wazuh.md says to copy them from.
+        Path rules = root.resolve("opt/docker-wazuh-bridge/" + process + "/wazuh/docker-wazuh-bridge_rules.xml");
+        if (process.equals("listener")) {
+            assertThat(rules).doesNotExist();
+        } else {
+            assertThat(rules).isRegularFile();
         }
 
         // Removed: the unit and the files go, the configuration (a conffile) and the user stay; purged: it goes too.

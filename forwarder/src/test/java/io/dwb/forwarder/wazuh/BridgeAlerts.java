@@ -1,6 +1,7 @@
 package io.dwb.forwarder.wazuh;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.forwarder.BridgeAlert;
 import io.dwb.forwarder.HostRef;
 import io.dwb.forwarder.LegacyFieldsMode;
 import io.dwb.schemas.ContractJson;
@@ -9,7 +10,7 @@ import io.dwb.schemas.Heartbeat;
 import java.util.List;
 import java.util.function.Function;
 
-/** The bridge's own alerts, one of each kind, as the forwarder's formatter and trimmer make them. */
+/** The bridge's own alerts, one of each {@link BridgeAlert}, as the forwarder's formatter and trimmer make them. */
 public final class BridgeAlerts {
     static final HostRef HOST = new HostRef("web-1", "7TRN:ENGINE:ID");
 
@@ -43,16 +44,16 @@ public final class BridgeAlerts {
         ObjectNode moving = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
                 .put("stableOffset", 41).put("nowStableOffset", 48).put("stalledSeconds", 200);
         return List.of(
-                bridge(alerts, "gap", "gap", tree(gap), HOST),
-                bridge(alerts, "state (after a gap)", "state", state, HOST),
-                bridge(alerts, "heartbeat (only with `--heartbeat-alerts`)", "heartbeat", tree(heartbeat), HOST),
-                bridge(alerts, "silent-host", "silent-host", silent, HOST),
-                bridge(alerts, "host-back", "host-back", back, HOST),
-                bridge(alerts, "listener-stopped", "listener-stopped", stopped, HOST),
-                bridge(alerts, "history-skipped", "history-skipped", skipped, HostRef.UNKNOWN),
-                bridge(alerts, "deleted-before-delivery", "deleted-before-delivery", deleted, HostRef.UNKNOWN),
-                bridge(alerts, "partition-stalled", "partition-stalled", stalled, HostRef.UNKNOWN),
-                bridge(alerts, "partition-moving", "partition-moving", moving, HostRef.UNKNOWN),
+                bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
+                bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),
+                bridge(alerts, "heartbeat (only with `--heartbeat-alerts`)", BridgeAlert.HEARTBEAT, tree(heartbeat), HOST),
+                bridge(alerts, "silent-host", BridgeAlert.SILENT_HOST, silent, HOST),
+                bridge(alerts, "host-back", BridgeAlert.HOST_BACK, back, HOST),
+                bridge(alerts, "listener-stopped", BridgeAlert.LISTENER_STOPPED, stopped, HOST),
+                bridge(alerts, "history-skipped", BridgeAlert.HISTORY_SKIPPED, skipped, HostRef.UNKNOWN),
+                bridge(alerts, "deleted-before-delivery", BridgeAlert.DELETED_BEFORE_DELIVERY, deleted, HostRef.UNKNOWN),
+                bridge(alerts, "partition-stalled", BridgeAlert.PARTITION_STALLED, stalled, HostRef.UNKNOWN),
+                bridge(alerts, "partition-moving", BridgeAlert.PARTITION_MOVING, moving, HostRef.UNKNOWN),
                 trimmed(alerts, "container", "start"),
                 trimmed(alerts, "container", "health_status: healthy"),
                 trimmed(alerts, "volume", "mount"));
@@ -62,8 +63,9 @@ public final class BridgeAlerts {
         return (ObjectNode) ContractJson.MAPPER.valueToTree(value);
     }
 
-    private static Kind bridge(ForwardedAlerts alerts, String label, String event, ObjectNode fields, HostRef host) {
-        return new Kind(label, event, mode -> alerts.bridge(event, fields, host));
+    private static Kind bridge(ForwardedAlerts alerts, String label, BridgeAlert event, ObjectNode fields,
+            HostRef host) {
+        return new Kind(label, event.event(), mode -> alerts.bridge(event, fields, host));
     }
 
     /** An engine event of this kind whose labels make it too big for a datagram: the forwarder trims it. */

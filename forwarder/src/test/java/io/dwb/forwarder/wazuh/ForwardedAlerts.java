@@ -3,6 +3,7 @@ package io.dwb.forwarder.wazuh;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.forwarder.AlertFormatter;
 import io.dwb.forwarder.AlertTrimmer;
+import io.dwb.forwarder.BridgeAlert;
 import io.dwb.forwarder.Classified;
 import io.dwb.forwarder.EventFields;
 import io.dwb.forwarder.HostRef;
@@ -34,7 +35,7 @@ public final class ForwardedAlerts {
     }
 
     /** One of the bridge's own alerts ({@code docker_bridge.event} = {@code event}). */
-    public ObjectNode bridge(String event, ObjectNode fields, HostRef host) {
+    public ObjectNode bridge(BridgeAlert event, ObjectNode fields, HostRef host) {
         return AlertJson.ofDatagram(formatter.bridge(event, fields, host, false, false));
     }
 }

@@ -1,0 +1,44 @@
+package io.dwb.forwarder;
+
+import io.dwb.schemas.RecordKind;
+
+/**
+ * The alerts of the bridge itself ({@code docker_bridge.event}): the listener's gaps, states and heartbeats, and what
+ * the forwarder says of hosts, partitions and records. Each has a rule of its own in
+ * {@code src/main/wazuh/docker-wazuh-bridge_rules.xml}; one the rules file installed on a manager does not name (a
+ * forwarder newer than the file) is raised by that file's catch-all rule.
+ */
+public enum BridgeAlert {
+    GAP(RecordKind.GAP.header()),
+    STATE(RecordKind.STATE.header()),
+    /** Only with {@code --heartbeat-alerts}; silent (level 0) in the rules. */
+    HEARTBEAT(RecordKind.HEARTBEAT.header()),
+    SILENT_HOST("silent-host"),
+    HOST_BACK("host-back"),
+    LISTENER_STOPPED("listener-stopped"),
+    HISTORY_SKIPPED("history-skipped"),
+    DELETED_BEFORE_DELIVERY("deleted-before-delivery"),
+    PARTITION_STALLED("partition-stalled"),
+    PARTITION_MOVING("partition-moving");
+
+    private final String event;
+
+    BridgeAlert(String event) {
+        this.event = event;
+    }
+
+    /** The value of {@code docker_bridge.event}, and of the {@code kind} label of the alerts-sent metric. */
+    public String event() {
+        return event;
+    }
+
+    /** The alert of a listener record that is not an engine event. */
+    static BridgeAlert of(RecordKind kind) {
+        return switch (kind) {
+            case GAP -> GAP;
+            case STATE -> STATE;
+            case HEARTBEAT -> HEARTBEAT;
+            case EVENT -> throw new IllegalArgumentException("an engine event is not an alert of the bridge");
+        };
+    }
+}
