@@ -149,9 +149,11 @@ final class LiveStart {
     /**
      * Leaves out of {@code committed} the offsets past their partition's end, which then start as partitions without
      * one. A committed offset is at most the end (the last stable offset, for this read_committed consumer) unless
-     * the log lost records since: the topic made again (offsets are kept by the topic's name), or its log truncated
-     * below it (an unclean leader election). The look-back of the hand-over then sought the new records and took
-     * every one below the old offset for delivered: nothing was delivered until the partition passed it again.
+     * the log lost records since (a single broker that lost what it had not flushed, as the standalone's after a
+     * power loss; an unclean leader election) or the offset was set by hand (the admin API takes any). The look-back
+     * of the hand-over then sought the last minutes' records and took every one below the old offset for delivered:
+     * nothing was delivered until the partition passed it again. (Deleting the topic deletes the group's offsets of
+     * it: one made again starts as new.)
      */
     private static void forgetPastTheEnd(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> committed) {
         if (committed.isEmpty()) {
@@ -172,9 +174,9 @@ final class LiveStart {
             if (end == null || e.getValue().offset() <= end) {
                 return false;
             }
-            log.warn("committed offset {} of {} is past the partition's end ({}): the topic was made again, or its "
-                    + "log truncated below it (an unclean leader election); starting it as a group without offsets "
-                    + "does", e.getValue().offset(), e.getKey(), end);
+            log.warn("committed offset {} of {} is past the partition's end ({}): its log lost records (a broker that "
+                    + "had not flushed them, an unclean leader election) or the offset was set by hand; starting it "
+                    + "as a group without offsets does", e.getValue().offset(), e.getKey(), end);
             return true;
         });
     }

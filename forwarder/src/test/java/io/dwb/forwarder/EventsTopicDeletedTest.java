@@ -75,7 +75,7 @@ class EventsTopicDeletedTest {
             // Made again with the broker's defaults (one partition), as a listener's producer makes it where the
             // broker creates topics on first use; then a listener's next event.
             broker.createTopic(topic, 1, Map.of());
-            awaitLeaders(broker, topic);
+            TestRecords.awaitLeaders(broker, topic);
             try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
                 TestRecords.sendAll(producer, List.of(event(topic, "after", 2)));
             }
@@ -108,15 +108,6 @@ class EventsTopicDeletedTest {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    /** Producing before the partition has a leader the broker's metadata knows can wedge an idempotent producer. */
-    private static void awaitLeaders(SharedKafka.Broker broker, String topic) {
-        try (Admin admin = broker.admin()) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get().get(topic).partitions().stream().allMatch(p -> p.leader() != null
-                            && !p.leader().isEmpty()));
         }
     }
 

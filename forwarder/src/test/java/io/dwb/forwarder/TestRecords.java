@@ -136,14 +136,20 @@ final class TestRecords {
         String name = SharedKafka.Broker.uniqueTopic(prefix);
         broker.createTopic(name, partitions, Map.of("retention.ms", "-1",
                 "max.message.bytes", String.valueOf(4 * 1024 * 1024)));
-        // Producing before every partition has a leader known to the broker's metadata has been seen to wedge an
-        // idempotent producer (NOT_LEADER, then OUT_OF_ORDER_SEQUENCE for ever): wait for the leaders first.
+        awaitLeaders(broker, name);
+        return name;
+    }
+
+    /**
+     * Producing before every partition has a leader known to the broker's metadata has been seen to wedge an
+     * idempotent producer (NOT_LEADER, then OUT_OF_ORDER_SEQUENCE for ever): waits for the leaders.
+     */
+    static void awaitLeaders(SharedKafka.Broker broker, String topic) {
         try (Admin admin = broker.admin()) {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
-                    admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions().stream()
+                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                             .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
-        return name;
     }
 
     /** A transactional producer whose transaction the broker would abort only after a minute. */
