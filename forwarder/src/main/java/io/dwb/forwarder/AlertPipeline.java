@@ -581,8 +581,8 @@ public final class AlertPipeline {
         ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
                 .put("partition", tp.partition());
         if (change instanceof StalledPartitions.Stalled s) {
-            return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset()).put("records", s.waiting())
-                    .put("stalledSeconds", s.heldNanos() / 1_000_000_000L));
+            return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset())
+                    .put("records", s.waiting()).put("stalledSeconds", s.heldNanos() / 1_000_000_000L));
         }
         StalledPartitions.Released r = (StalledPartitions.Released) change;
         return r.moved() ? Map.entry(BridgeAlert.PARTITION_MOVING, fields.put("stableOffset", r.stableOffset())

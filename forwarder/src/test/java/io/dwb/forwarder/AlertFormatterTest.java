@@ -40,8 +40,8 @@ class AlertFormatterTest {
     @Test
     void bridgeAlertsAreExactlyOneJsonDocument() {
         ObjectNode gap = ContractJson.MAPPER.createObjectNode().put("reason", "restart").put("from", "x");
-        ObjectNode alert = AlertJson.ofDatagram(new AlertFormatter().bridge(BridgeAlert.GAP, gap, new HostRef("h", null),
-                true, true));
+        ObjectNode alert = AlertJson.ofDatagram(new AlertFormatter().bridge(BridgeAlert.GAP, gap,
+                new HostRef("h", null), true, true));
         assertThat(alert.path("docker_bridge").path("event").asText()).isEqualTo("gap");
         assertThat(alert.path("truncated").asBoolean()).isTrue();
     }

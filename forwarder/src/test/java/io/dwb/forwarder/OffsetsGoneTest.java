@@ -119,10 +119,10 @@ class OffsetsGoneTest {
     }
 
     /**
-     * A committed offset past the partition's end, as after its log lost records (a broker that had not flushed them,
-     * the standalone's after a power loss) or an offset set by hand: the hand-over's look-back sought the records of the last
-     * minutes and took every one below the old offset for delivered, so nothing reached Wazuh, then or later, until
-     * the partition passed that offset again. It starts as a group without offsets does.
+     * A committed offset past the partition's end, as after its log lost records (a broker that had not flushed
+     * them, the standalone's after a power loss) or an offset set by hand: the hand-over's look-back sought the
+     * records of the last minutes and took every one below the old offset for delivered, so nothing reached Wazuh,
+     * then or later, until the partition passed that offset again. It starts as a group without offsets does.
      */
     @Test
     void aCommittedOffsetPastThePartitionsEndSkipsHistoryOlderThanTheMaximumLiveAgeToo(SharedKafka.Broker broker)
