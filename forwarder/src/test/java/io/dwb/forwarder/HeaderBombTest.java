@@ -146,7 +146,12 @@ class HeaderBombTest {
         return TestRecords.event(topic, "host-a", "host-id-a", TestRecords.containerEvent(name, timeNano));
     }
 
-    /** Puts what it is sent within a second into one batch a partition (up to 4 MiB, within 2 MiB decompressed). */
+    /**
+     * Puts what it is sent before its {@code flush} into one batch a partition (up to 4 MiB, within 2 MiB
+     * decompressed). The linger is only a bound the flush comes well within: at one second, a loaded CI run took
+     * longer to append the record of a million headers, the batch went without the five events after it, and they
+     * were delivered.
+     */
     private static KafkaProducer<byte[], byte[]> oneBatchProducer(SharedKafka.Broker broker) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -154,7 +159,7 @@ class HeaderBombTest {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "1000");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "60000");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         return new KafkaProducer<>(p);
