@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** Acceptance 7: what a person sees when the configuration is wrong: one line naming the problem, non-zero exit. */
+@Execution(ExecutionMode.CONCURRENT)
 class BadConfigurationTest {
     /** Nothing listens here: a Kafka that cannot be reached (loopback only, as the tests' network rule says). */
     private static final String NO_KAFKA = "127.0.0.1:1";

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The engine reads an event's time before it takes the lock that appends the event to its buffer, so two events made
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * checkpointed one may come after it live and before it in the replay, or the other way round.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class EngineEventOrderTest {
     /** Now: the topic's 7-day retention would delete records timestamped earlier. */
     private static final long T0 = System.currentTimeMillis() * 1_000_000L;

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * With bin/listener's JVM flags, a burst grows the heap with room to spare (40-70 % of the old generation free
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * collection.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class HeapAfterBurstTest {
     private static final int EVENTS = 40_000;
     private static final long MB = 1024 * 1024;

@@ -16,6 +16,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * An idle listener sleeps until its next heartbeat (here an hour away) instead of waking every second to look for a
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * no other test's container event wakes the listener in their stead.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class IdleListenerTest {
 
     @Test

@@ -7,12 +7,15 @@ import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * What the README promises when Kafka goes away under a running listener: /healthz answers 503 within
  * {@code --heartbeat-interval} plus {@code --kafka-timeout} (a quiet engine still commits a heartbeat), and the
  * listener keeps retrying rather than exit.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class KafkaLostHealthTest {
 
     private static int health(int port) {

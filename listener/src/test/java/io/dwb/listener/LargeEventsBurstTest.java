@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * 60 events of about 1 MB arriving at once (60 MB, more than bin/listener's 64 MB heap holds beside everything
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * once, in order, with no gap (the scripted engine replays all).
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class LargeEventsBurstTest {
     private static final int EVENTS = 60;
     private static final int PAD = 1_000_000 - 200;

@@ -22,6 +22,8 @@ import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The state record after a gap, for an engine with 1,200 containers of 2 KB each, one with a 2 MB label (2.4 MB
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * transaction as the gap; the events after it follow.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class LargeStateTest {
     private static final int CONTAINERS = 1_200;
     private static final int HUGE = 600;

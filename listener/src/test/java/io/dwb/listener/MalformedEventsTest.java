@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * What the real engine will not send, from an engine API the test scripts: invalid UTF-8, a NUL byte, nesting
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * are published as they were sent; the listener keeps its one subscription.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class MalformedEventsTest {
     /** Now: the topic's 7-day retention would delete records timestamped earlier. */
     private static final long T0 = System.currentTimeMillis() * 1_000_000L;

@@ -9,6 +9,8 @@ import io.dwb.schemas.testing.SharedKafka;
 import java.time.Duration;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A listener on the oldest Kafka tested (pom.xml's {@code kafka.oldest.version}), whose brokers do not know
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * that setting rather than not at all (it exited 2 with "Unknown topic config name" before), says at every start
  * what the cluster cannot bound, and publishes (its heartbeats) as on any broker.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class OldestBrokerTest {
     private static final String SETTING = TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG;
 

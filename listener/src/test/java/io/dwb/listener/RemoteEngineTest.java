@@ -13,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * An engine reached over {@code tcp://}, set up as for the docker CLI: TLS from DOCKER_TLS_VERIFY with the files
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * through the events connection to Kafka.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class RemoteEngineTest {
     /** Now: the topic's 7-day retention would delete records timestamped earlier. */
     private static final long T0 = System.currentTimeMillis() * 1_000_000L;

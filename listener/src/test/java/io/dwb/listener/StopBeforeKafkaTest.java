@@ -9,6 +9,8 @@ import io.dwb.schemas.testing.SilentPort;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * SIGTERM (what {@code systemctl stop} sends) while Kafka cannot be reached at start: exit 0 within seconds, saying
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * with {@code error: cannot reach Kafka}, about 27 s after the stop; or, Kafka answering but taking no transaction,
  * for {@code initTransactions} to give up (30 s).
  */
+@Execution(ExecutionMode.CONCURRENT)
 class StopBeforeKafkaTest {
     /** Far below the 30 s of the Kafka timeout that the stop used to wait for. */
     private static final Duration PROMPT = Duration.ofSeconds(15);

@@ -13,6 +13,8 @@ import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A burst the broker takes from this listener more slowly than one commit may wait (a client quota on a shared
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and every event reaches the topic once, in order.
  */
 @ExtendWith(SharedKafka.class)
+@Execution(ExecutionMode.CONCURRENT)
 class ThrottledTransactionTest {
     private static final int EVENTS = 12;
     private static final int PAD = 25_000;
