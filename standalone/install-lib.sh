@@ -30,13 +30,18 @@ no_link() {
   fi
 }
 
-# The class archive of the jar installed at $3 (docs/deployment.md): the classes of the class list $2 parsed and
-# verified once by java $1, then mapped by each start (the standalone starts ~2 s sooner). Written to $4 as put
+# The class archive of the jar installed at $4 (docs/deployment.md): the classes of the class list $3 parsed and
+# verified once by java $2, then mapped by each start (the standalone starts ~2 s sooner). Written to $5 as put
 # writes (a new file, renamed over), read-only. Only a cache: when java cannot write it, a warning and no archive.
+# $1 = no (--no-class-archive): none written, and an earlier install's, made for the jar replaced, removed.
 put_class_archive() {
-  local java=$1 list=$2 jar=$3 dest=$4 tmp
+  local wanted=$1 java=$2 list=$3 jar=$4 dest=$5 tmp
   no_link "$dest"
   rm -f -- "$dest"
+  if [ "$wanted" = no ]; then
+    say "wrote no class archive (--no-class-archive): each start reads the jar's classes itself"
+    return 0
+  fi
   tmp=$(mktemp -- "$(dirname -- "$dest")/.dwb-install.XXXXXX")
   # launch.sh's dump, the one the launchers run; read as malloc_settings reads launch.sh, in a clean environment.
   if env -i PATH="$PATH" bash -c '. "$1" && class_archive_dump "$2" "$3" "$4" "$5"' _ "$ROOT/bin/support/launch.sh" \

@@ -113,11 +113,13 @@ class ServiceInstallPackagedTest {
         assertThat(prefix().resolve("docker-wazuh-bridge.jar")).hasSameBinaryContentAs(JAR);
         assertThat(ossecConf).hasContent(disabledConf);
 
-        // Installed again (an upgrade of the bridge): nothing more to disable, the admin's option files are kept.
+        // Installed again (an upgrade of the bridge): nothing more to disable, the admin's option files are kept;
+        // without a class archive this time: the one written for the jar it replaces is gone.
         Files.writeString(system.resolve("etc/docker-wazuh-bridge.conf"), "eps=300\n");
-        Result again = run(List.of(INSTALL.toString(), "--jar", JAR.toString()));
+        Result again = run(List.of(INSTALL.toString(), "--jar", JAR.toString(), "--no-class-archive"));
         assertThat(again.code()).as(again.output()).isZero();
-        assertThat(again.output()).doesNotContain("disabled the stock");
+        assertThat(again.output()).doesNotContain("disabled the stock").contains("wrote no class archive");
+        assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
         assertThat(ossecConf).hasContent(disabledConf);
         assertThat(system.resolve("etc/docker-wazuh-bridge.conf")).hasContent("eps=300\n");
 
@@ -138,7 +140,7 @@ class ServiceInstallPackagedTest {
         Files.writeString(ossecConf, disabled);
         Files.createDirectories(wazuhHome.resolve("queue/sockets"));
 
-        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString()));
+        Result install = run(List.of(INSTALL.toString(), "--jar", JAR.toString(), "--no-class-archive"));
         assertThat(install.code()).as(install.output()).isZero();
         assertThat(install.output()).doesNotContain("disabled the stock");
         assertThat(run(List.of(INSTALL.toString(), "--uninstall")).code()).isZero();
