@@ -106,15 +106,21 @@ ensure_busybox_image() {
   rm -rf "$r"
 }
 
+# A Kafka image is made again when the script that builds it changed since (its label differs).
+kafka_image_current() {
+  [ "$(docker image inspect -f '{{index .Config.Labels "dwb.kafka-image.build"}}' "$1" 2>/dev/null)" = \
+    "$("$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" --build-hash)" ]
+}
+
 ensure_kafka_image() {
-  image_exists "$DWB_KAFKA_IMAGE" && return 0
+  kafka_image_current "$DWB_KAFKA_IMAGE" && return 0
   say "building $DWB_KAFKA_IMAGE from Maven Central jars and the local JDK (about a minute)"
   "$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" "$DWB_KAFKA_VERSION" "$DWB_KAFKA_IMAGE" >&2
 }
 
 # The oldest broker line tested, as a second local image.
 ensure_oldest_kafka_image() {
-  image_exists "$DWB_KAFKA_OLDEST_IMAGE" && return 0
+  kafka_image_current "$DWB_KAFKA_OLDEST_IMAGE" && return 0
   say "building $DWB_KAFKA_OLDEST_IMAGE, the oldest Kafka tested (about 30 s)"
   "$(dirname "${BASH_SOURCE[0]}")/kafka-image/build" "$DWB_KAFKA_OLDEST_VERSION" "$DWB_KAFKA_OLDEST_IMAGE" >&2
 }
