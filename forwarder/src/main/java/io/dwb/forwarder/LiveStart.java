@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A partition with a committed offset is read again from a little before it, to hand its hosts' watch over
  * ({@link WatchHandover}); returned with it, so that nothing before it is delivered or committed again.
+ *
+ * <p>A committed offset past its partition's end (a log that lost records: a broker that had not flushed them, an
+ * unclean election; or an offset set by hand) starts as a partition without one: the look-back would take every
+ * record below it for already delivered, and nothing would reach Wazuh until the partition passed it again.
  */
 final class LiveStart {
     private static final Logger log = LoggerFactory.getLogger(LiveStart.class);
