@@ -120,6 +120,7 @@ class ServiceInstallPackagedTest {
         assertThat(again.code()).as(again.output()).isZero();
         assertThat(again.output()).doesNotContain("disabled the stock").contains("wrote no class archive");
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
+        assertThat(execStart()).as("no archive given to java").doesNotContain("SharedArchiveFile");
         assertThat(ossecConf).hasContent(disabledConf);
         assertThat(system.resolve("etc/docker-wazuh-bridge.conf")).hasContent("eps=300\n");
 
