@@ -131,6 +131,15 @@ public final class DeliveryOptions {
                     + "listeners' transaction.timeout.ms (60s by default), at least 1s (env: DWB_STALLED_AFTER).")
     Duration stalledAfter;
 
+    @Option(names = "--topic-check-interval", paramLabel = "DURATION", defaultValue = "5m",
+            converter = DurationArgument.Converter.class,
+            description = "How often the events topic's settings are read again (the first time at start): one that "
+                    + "loses records (cleanup.policy=compact, min.insync.replicas above the replicas) is an ERROR "
+                    + "line, one that makes them less safe (unclean.leader.election.enable=true) a WARN, each once, "
+                    + "and dwb_forwarder_events_topic_problem shows them; 0 = never, at least 1s otherwise (env: "
+                    + "DWB_TOPIC_CHECK_INTERVAL).")
+    Duration topicCheckInterval;
+
     @Option(names = "--resend-datagrams", paramLabel = "N", defaultValue = "" + ResendWindow.DEFAULT_DATAGRAMS,
             description = "After a Wazuh restart (its queue socket replaced), send the last N datagrams again: the "
                     + "old socket's unread queue (net.unix.max_dgram_qlen + 1 at most) is lost with it; 0 = off "
@@ -164,6 +173,8 @@ public final class DeliveryOptions {
                 || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
                 || watchHandover.isNegative()
                 || stalledAfter.compareTo(Duration.ofSeconds(1)) < 0
+                || topicCheckInterval.isNegative()
+                || !topicCheckInterval.isZero() && topicCheckInterval.compareTo(Duration.ofSeconds(1)) < 0
                 || resendDatagrams < 0 || resendBytes < 0
                 || maxFields < FieldBudget.WAZUH_MIN || maxFields > FieldBudget.WAZUH_MAX) {
             throw new ConfigurationError("--dedup-window 0 to "
@@ -171,7 +182,7 @@ public final class DeliveryOptions {
                     + MIN_MAX_PENDING_BYTES + ", "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--watch-handover >= 0, "
-                    + "--stalled-after >= 1s, --resend-datagrams and --resend-bytes >= 0, --max-fields "
+                    + "--stalled-after >= 1s, --topic-check-interval 0 or >= 1s, --resend-datagrams and --resend-bytes >= 0, --max-fields "
                     + FieldBudget.WAZUH_MIN + " to " + FieldBudget.WAZUH_MAX);
         }
         // Read once, here: --eps auto's pace and the forwarder's gates are decided from this one reading.
@@ -179,7 +190,7 @@ public final class DeliveryOptions {
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFieldsMode(),
                 labelFilter(), new FieldBudget(maxFields), pacing(wazuh, fromNanos != null),
                 dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
-                maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter,
+                maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval,
                 InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);
     }

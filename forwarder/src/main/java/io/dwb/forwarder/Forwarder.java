@@ -51,6 +51,8 @@ public final class Forwarder implements AutoCloseable {
     private final DeadLetterQueue deadLetters;
     /** Live only: what the delivery consumer's lag cannot see (null in a replay). */
     private final OpenTransactionWatch openTransactions;
+    /** Live only, unless --topic-check-interval 0: the events topic's settings (null otherwise). */
+    private final EventsTopicSettingsWatch topicSettings;
     private final AlertSink sink;
     private final Outbox outbox;
     private final DeliveryLoop loop;
@@ -102,6 +104,9 @@ public final class Forwarder implements AutoCloseable {
         }
         this.openTransactions = settings.replay() ? null : OpenTransactionWatch.start(settings.kafka(), nanoClock,
                 settings.stalledAfter(), metrics);
+        this.topicSettings = settings.replay() || settings.topicCheckInterval().isZero() ? null
+                : EventsTopicSettingsWatch.start(settings.kafka(), settings.topic(), settings.topicCheckInterval(),
+                        metrics);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos(),
                         WrittenEnds.admin(settings.kafka()), TopicRetention.Reader.admin(settings.kafka()),
@@ -344,7 +349,8 @@ public final class Forwarder implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try (AlertSink s = sink; AutoCloseable watch = openTransactions == null ? () -> { } : openTransactions) {
+        try (AlertSink s = sink; AutoCloseable watch = openTransactions == null ? () -> { } : openTransactions;
+             AutoCloseable settingsWatch = topicSettings == null ? () -> { } : topicSettings) {
             outbox.close(); // after the loop's last commit; what it did not write was not committed
             // A static member does not leave the group on close unless asked: leave, so that a forwarder stopped
             // for good hands its partitions to the others at once, as a dynamic member did.

@@ -2,12 +2,14 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.KafkaClientMetrics;
 import io.dwb.runtime.StageLatency;
+import io.dwb.runtime.TopicProblem;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
@@ -88,6 +90,11 @@ public final class ForwarderMetrics {
             .help("1 while the events topic, seen by this forwarder, is gone from Kafka (deleted): the events of its "
                     + "partitions not delivered are lost, nothing is delivered until it is made again")
             .register(registry);
+    private final Gauge eventsTopicProblems = Gauge.builder().name("dwb_forwarder_events_topic_problem")
+            .help("1 for each setting of the events topic found wrong at the last reading (every "
+                    + "--topic-check-interval), by setting and severity: refusal for one that loses records or "
+                    + "refuses every write (a listener that starts refuses the topic), warning for one that makes "
+                    + "records less safe; no series when none").labelNames("setting", "severity").register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
@@ -128,6 +135,16 @@ public final class ForwarderMetrics {
     /** An event's alert accepted by the Wazuh queue {@code sinceRecordNanos} after its record's timestamp. */
     void delivered(long sinceRecordNanos) {
         deliveryLatency.observeNanos(sinceRecordNanos);
+    }
+
+    /** A setting of the events topic found wrong ({@code standing}), or no longer so. */
+    void eventsTopicProblem(String setting, TopicProblem.Severity severity, boolean standing) {
+        String level = severity.name().toLowerCase(Locale.ROOT);
+        if (standing) {
+            eventsTopicProblems.labelValues(setting, level).set(1);
+        } else {
+            eventsTopicProblems.remove(setting, level);
+        }
     }
 
     void consumed(int records) {

@@ -24,6 +24,8 @@ import java.util.Properties;
  *                     hosts' heartbeats ({@link WatchHandover}); zero for not at all
  * @param stalledAfter how long a partition's stable end may stand still, records written past it (a transaction left
  *                     open), before it is reported stalled ({@link StalledPartitions})
+ * @param topicCheckInterval how often the events topic's settings are read again ({@link EventsTopicSettingsWatch});
+ *                     zero for never
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to
  * @param sendingThread whether datagrams are written by a thread of their own ({@link SendingThread})
@@ -34,7 +36,7 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
                                 Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 long maxPendingBytes, Duration maxLiveAge, Duration watchHandover,
-                                Duration stalledAfter, String instanceId,
+                                Duration stalledAfter, Duration topicCheckInterval, String instanceId,
                                 ResendWindow.Bound resend, boolean sendingThread) {
 
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
@@ -43,7 +45,8 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
                 fields, pacing,
                 dedupWindow,
                 heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, instanceId, resend, sendingThread);
+                maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval, instanceId, resend,
+                sendingThread);
     }
 
     /** Datagrams a second at most; 0 for unpaced. */

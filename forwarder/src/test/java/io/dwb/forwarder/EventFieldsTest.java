@@ -161,7 +161,7 @@ class EventFieldsTest {
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, DeliveryOptions.DEFAULT_MAX_PENDING_BYTES, Duration.ZERO,
-                Duration.ZERO, Duration.ofMinutes(2), "test-instance",
+                Duration.ZERO, Duration.ofMinutes(2), Duration.ZERO, "test-instance",
                 ResendWindow.Bound.DEFAULT, false);
         assertThat(Forwarder.consumerProperties(settings).getProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG))
                 .as("16 MiB of records of 2 MiB").isEqualTo("8");

@@ -159,6 +159,20 @@ public final class TopicProvisioner {
         });
     }
 
+    /**
+     * The problems of the plan's existing topics, as {@link #ensure} finds them, and nothing of a missing one: for a
+     * process that watches a topic others create (the forwarder, the events topic), whose absence it tells otherwise.
+     *
+     * @throws KafkaUnreachable no answer within the timeout, or another failure of Kafka
+     */
+    public List<TopicProblem> existingProblems(TopicPlan plan) {
+        return asking("describe topics", () -> {
+            Cluster cluster = cluster();
+            short factor = plan.replication().factorFor(cluster.brokers().count());
+            return check(plan.topics().stream().filter(t -> cluster.topics().contains(t.name())).toList(), factor);
+        });
+    }
+
     /** Admin calls that may time out, fail or be interrupted: each as {@link KafkaUnreachable}. */
     @FunctionalInterface
     private interface AdminCalls<T> {

@@ -1,0 +1,115 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.dwb.runtime.KafkaUnreachable;
+import io.dwb.runtime.TopicProblem;
+import io.dwb.runtime.TopicProblem.Severity;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** What {@link EventsTopicSettingsWatch} says of a sequence of readings (the real broker: EventsTopicSettingsTest). */
+class EventsTopicSettingsWatchTest {
+    private static final TopicProblem COMPACT = new TopicProblem("events", "cleanup.policy", Severity.REFUSAL,
+            "topic events has cleanup.policy=compact but needs cleanup.policy=delete");
+    private static final TopicProblem COMPACT_DELETE = new TopicProblem("events", "cleanup.policy", Severity.REFUSAL,
+            "topic events has cleanup.policy=compact,delete but needs cleanup.policy=delete");
+    private static final TopicProblem ONE_INSYNC = new TopicProblem("events", "min.insync.replicas",
+            Severity.WARNING, "topic events has min.insync.replicas=1 with 3 replicas");
+    private static final TopicProblem NO_INSYNC = new TopicProblem("events", "min.insync.replicas",
+            Severity.REFUSAL, "topic events has min.insync.replicas=4 but 3 replica(s)");
+
+    private final Deque<Supplier<List<TopicProblem>>> readings = new ArrayDeque<>();
+    private final ForwarderMetrics metrics = new ForwarderMetrics();
+    private final EventsTopicSettingsWatch watch = new EventsTopicSettingsWatch(() -> readings.remove().get(),
+            Duration.ofMinutes(5), metrics);
+    private final Logger log = (Logger) LoggerFactory.getLogger(EventsTopicSettingsWatch.class);
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+    @BeforeEach
+    void listen() {
+        logged.start();
+        log.addAppender(logged);
+    }
+
+    @AfterEach
+    void stopListening() {
+        log.detachAppender(logged);
+    }
+
+    @Test
+    void eachProblemIsSaidWhenItAppearsOrChangesAndWhenItGoesNotAtEveryReading() {
+        read(List.of(COMPACT));
+        read(List.of(COMPACT));
+        assertThat(lines()).containsExactly("ERROR " + COMPACT.message() + "; a listener that starts now refuses the "
+                + "topic and exits 2, those running go on writing to it (read again every 5m)");
+        assertThat(series()).containsExactly("cleanup.policy/refusal");
+
+        read(List.of(COMPACT_DELETE, ONE_INSYNC));
+        assertThat(lines()).hasSize(3).endsWith("WARN " + ONE_INSYNC.message());
+        assertThat(lines().get(1)).startsWith("ERROR " + COMPACT_DELETE.message());
+        assertThat(series()).containsExactlyInAnyOrder("cleanup.policy/refusal", "min.insync.replicas/warning");
+
+        read(List.of(NO_INSYNC));
+        assertThat(series()).as("the warning's series replaced by the refusal's")
+                .containsExactly("min.insync.replicas/refusal");
+        assertThat(lines()).hasSize(5).endsWith("INFO topic events: cleanup.policy is as wanted again");
+        assertThat(lines().get(3)).startsWith("ERROR " + NO_INSYNC.message());
+
+        read(List.of());
+        assertThat(series()).isEmpty();
+        assertThat(lines()).hasSize(6).endsWith("INFO topic events: min.insync.replicas is as wanted again");
+    }
+
+    @Test
+    void readingsThatFailAreSaidOnceAndLeaveWhatStandsAsItWas() {
+        read(List.of(COMPACT));
+        readings.add(() -> {
+            throw new KafkaUnreachable("Kafka at b:9092 refused to describe topics: not authorized", null);
+        });
+        readings.add(() -> {
+            throw new KafkaUnreachable("no answer", null);
+        });
+        watch.readOnce();
+        watch.readOnce();
+        assertThat(lines()).hasSize(2).last().asString().isEqualTo("INFO the events topic's settings could not be "
+                + "read (Kafka at b:9092 refused to describe topics: not authorized); read again every 5m");
+        assertThat(series()).as("the last reading's, kept").containsExactly("cleanup.policy/refusal");
+
+        read(List.of(COMPACT));
+        assertThat(lines()).as("nothing changed: nothing more said").hasSize(2);
+    }
+
+    private void read(List<TopicProblem> problems) {
+        readings.add(() -> problems);
+        watch.readOnce();
+    }
+
+    private List<String> lines() {
+        return List.copyOf(logged.list).stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+    }
+
+    private List<String> series() {
+        for (MetricSnapshot s : metrics.registry().scrape()) {
+            if (s.getMetadata().getPrometheusName().equals("dwb_forwarder_events_topic_problem")) {
+                return ((GaugeSnapshot) s).getDataPoints().stream().filter(d -> d.getValue() == 1)
+                        .map(d -> d.getLabels().get("setting") + "/" + d.getLabels().get("severity"))
+                        .collect(Collectors.toList());
+            }
+        }
+        throw new AssertionError("no metric");
+    }
+}
