@@ -505,6 +505,7 @@ public final class CaptureLoop {
      */
     private Uncommitted.Reconciled reconcile(CheckpointStore.Stored stored) {
         int held = uncommitted.events();
+        Checkpoint committedHere = uncommitted.committed();
         Uncommitted.Reconciliation r = uncommitted.reconcile(stored.readable().orElse(null));
         queue.release(r.taken().bytes());
         switch (r.outcome()) {
@@ -524,8 +525,30 @@ public final class CaptureLoop {
                 }
                 endKeptSubscription();
             }
+            case ROLLED_BACK -> {
+                log.warn("{}", checkpointRolledBack(committedHere, stored.readable().orElseThrow(),
+                        held + queue.size()));
+                endKeptSubscription();
+            }
         }
         return r.outcome();
+    }
+
+    /**
+     * The WARN of a retry that finds Kafka's checkpoint older than the one this listener committed, {@code held} the
+     * events read and not committed, which are dropped.
+     */
+    static String checkpointRolledBack(Checkpoint committed, Checkpoint found, int held) {
+        return "Kafka's checkpoint of this host went back, from " + ContractJson.rfc3339(committed.timeNano())
+                + " (event " + committed.eventId() + "), which this listener committed, to "
+                + ContractJson.rfc3339(found.timeNano()) + " (event " + found.eventId() + "): Kafka lost transactions "
+                + "it had committed (an unclean leader election, a replica's log lost), and their events in the "
+                + "events topic may be gone with them (on a swarm manager, another listener of this engine whose last "
+                + "event the raft leader stamped earlier reads so too: run one listener per engine); "
+                + (held > 0 ? "dropping the " + held + " events held since the last commit and " : "")
+                + "resuming from Kafka's checkpoint: the engine replays what it still has from there, so what Kafka "
+                + "lost is published again (what it kept too, which the forwarders' duplicate window drops), and a "
+                + "gap says what the engine no longer has";
     }
 
     /**

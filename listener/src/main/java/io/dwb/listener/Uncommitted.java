@@ -43,7 +43,14 @@ final class Uncommitted {
          */
         CHECKPOINT_LOST,
         /** Kafka's checkpoint is neither (another listener published meanwhile): what was held is dropped. */
-        DROPPED
+        DROPPED,
+        /**
+         * Kafka's checkpoint is older than the one this process committed: Kafka lost transactions it had committed
+         * (an unclean leader election, a replica's log lost), which no other listener does (one resumes from this
+         * one's checkpoint and moves it on). What was held is dropped, as for {@link #DROPPED}: capture resumes from
+         * Kafka's checkpoint, so the engine's replay publishes again what Kafka lost, as far as it still has it.
+         */
+        ROLLED_BACK
     }
 
     /** What {@link #commit} or {@link #reconcile} took off the held records: events and their bytes. */
@@ -241,7 +248,8 @@ final class Uncommitted {
             committed = stored;
             writtenBy(commitWriting); // not null: it moved the checkpoint
         } else {
-            r = new Reconciliation(Reconciled.DROPPED, take(held.size()));
+            boolean back = committed != null && stored.timeNano() < committed.timeNano();
+            r = new Reconciliation(back ? Reconciled.ROLLED_BACK : Reconciled.DROPPED, take(held.size()));
             committed = stored;
             written = found;
             writtenAtKnown = false; // by another listener, or found at start: written again by the next idle commit

@@ -606,6 +606,61 @@ class RefusedTransactionTest {
         return volume;
     }
 
+    /**
+     * Kafka loses transactions it had committed (an unclean leader election, a replica's log lost): after a failed
+     * commit, the new producer reads a checkpoint older than the one this listener committed. It resumes from it, so
+     * the engine's replay publishes again what Kafka lost; the WARN said "another listener of this engine published",
+     * which sent the reader after a listener that does not exist.
+     */
+    @Test
+    void aCheckpointThatWentBackInKafkaIsSaidAsKafkasLossAndWhatItLostIsPublishedAgain(Broker broker)
+            throws Exception {
+        FailingCommits producers = new FailingCommits(0);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
+        loopLog.addAppender(lines);
+        ListenerCommand command = command(broker);
+        ListenerSettings settings = command.settings();
+        try {
+            CaptureLoop loop = loop(command, producers);
+            Future<Integer> run = loopThread.submit(loop::run);
+            String kept = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone()
+                    || mentions(kept, events(producers.built.get(0).history())) == 2);
+            // The checkpoint of the commit Kafka keeps: its last one so far
+            ProducerRecord<byte[], byte[]> keptCheckpoint = producers.built.get(0).history().stream()
+                    .filter(r -> r.topic().equals(settings.checkpointsTopic())).reduce((a, b) -> b).orElseThrow();
+            String lost = twoEvents();
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone()
+                    || mentions(lost, events(producers.built.get(0).history())) == 2);
+
+            // What Kafka has after losing the transactions of `lost`: the checkpoint of `kept`
+            try (var producer = broker.producer()) {
+                producer.send(new ProducerRecord<>(settings.checkpointsTopic(), keptCheckpoint.key(),
+                        keptCheckpoint.value())).get();
+            }
+            producers.failOnce.set(true);
+            String after = twoEvents();
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 2
+                    && mentions(after, events(producers.built.get(1).history())) == 2);
+            loop.requestStop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+            assertThat(mentions(lost, events(producers.built.get(1).history())))
+                    .as("what Kafka lost, published again from the engine's replay").isEqualTo(2);
+            assertThat(mentions(kept, events(producers.built.get(1).history())))
+                    .as("what Kafka kept, not again").isZero();
+        } finally {
+            loopLog.detachAppender(lines);
+        }
+        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).filter(l -> l.contains("Kafka's checkpoint"))).singleElement()
+                .asString().startsWith("Kafka's checkpoint of this host went back, from ")
+                .contains("which this listener committed", "Kafka lost transactions it had committed",
+                        "resuming from Kafka's checkpoint")
+                .doesNotContain("another listener of this engine published");
+    }
+
     @Test
     void aRefusedTransactionIsPublishedAgainByANewProducer(Broker broker) throws Exception {
         Producers producers = new Producers(1);

@@ -55,6 +55,28 @@ class UncommittedTest {
         assertThat(idleCommit(uncommitted, moved + INTERVAL)).isEqualTo(second);
     }
 
+    /**
+     * After a failed commit, Kafka's checkpoint older than the one committed here is Kafka's loss (another listener
+     * moves it on), newer is another listener's: both drop what was held, for the engine's replay from it.
+     */
+    @Test
+    void aCheckpointFoundOlderThanTheOneCommittedIsTakenForKafkasLossANewerForAnotherListeners() {
+        Uncommitted back = new Uncommitted(null);
+        back.hold(record(1), event(1));
+        back.hold(record(2), event(2));
+        back.committing(2, START);
+        back.commit();
+        back.hold(record(3), event(3));
+        Uncommitted.Reconciliation r = back.reconcile(position(1));
+        assertThat(r.outcome()).isEqualTo(Uncommitted.Reconciled.ROLLED_BACK);
+        assertThat(r.taken().events()).as("held, dropped").isEqualTo(1);
+        assertThat(back.committed()).isEqualTo(position(1));
+
+        Uncommitted moved = new Uncommitted(position(2));
+        moved.hold(record(3), event(3));
+        assertThat(moved.reconcile(position(4)).outcome()).isEqualTo(Uncommitted.Reconciled.DROPPED);
+    }
+
     /** The checkpoint a lookup found at start (or another listener moved it to): when it was written is unknown. */
     @Test
     void aCheckpointFoundInKafkaIsWrittenAgainByTheFirstIdleCommit() {
