@@ -154,7 +154,7 @@ public final class DeliveryOptions {
     @Option(names = "--sending-thread", defaultValue = "false",
             description = "Write datagrams on a thread of their own while the next records are fetched and "
                     + "formatted (offsets are still committed only for what was written). On the 2-core bench "
-                    + "machine, shared with Kafka and the Wazuh reader: 1.10x of one thread in the last bench run "
+                    + "machine, shared with Kafka and the Wazuh reader: 1.17x of one thread in the last bench run "
                     + "(bench/RESULTS.md), no clear difference in the runs before (docs/benchmarks.md); for a "
                     + "forwarder with cores to spare (env: DWB_SENDING_THREAD).")
     boolean sendingThread;
