@@ -182,7 +182,8 @@ public final class DeliveryOptions {
                     + MIN_MAX_PENDING_BYTES + ", "
                     + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
                     + "--watch-handover >= 0, "
-                    + "--stalled-after >= 1s, --topic-check-interval 0 or >= 1s, --resend-datagrams and --resend-bytes >= 0, --max-fields "
+                    + "--stalled-after >= 1s, --topic-check-interval 0 or >= 1s, --resend-datagrams and "
+                    + "--resend-bytes >= 0, --max-fields "
                     + FieldBudget.WAZUH_MIN + " to " + FieldBudget.WAZUH_MAX);
         }
         // Read once, here: --eps auto's pace and the forwarder's gates are decided from this one reading.
