@@ -63,7 +63,7 @@ class FetchMemoryTest {
                     .until(() -> receiver.count() >= 400 || !forwarder.isAlive());
             assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.outputTail(4_000))
                     .isTrue();
-            assertThat(forwarder.output()).doesNotContain("OutOfMemoryError");
+            assertThat(forwarder.output()).doesNotContain("java.lang.OutOfMemoryError");
             System.out.printf("%d partitions of a backlog, paced at 50/s: %d datagrams, peak RSS %,d kB%n",
                     PARTITIONS, receiver.count(), peakRssKb(forwarder.pid()));
             assertThat(forwarder.terminate(Duration.ofSeconds(60))).isZero();

@@ -65,12 +65,13 @@ class FleetMemoryTest {
                      JavaProcess.launcherEnv(), List.of("--bootstrap-servers", broker.bootstrapServers(),
                              "--topic", topic, "--group", "g-" + topic, "--dlq-topic", topic + "-dlq",
                              "--wazuh-queue", receiver.path().toString()))) {
-            // At least 2,000 events/s even on a loaded CI machine (it delivers ~60,000/s unloaded).
-            await().atMost(Duration.ofSeconds(60 + total / 2_000)).pollInterval(Duration.ofMillis(500))
+            // At least 1,000 events/s even on a loaded CI machine (it delivers ~60,000/s unloaded; in CI runs, where
+            // the fork's broker answered no fetch for 10 s at times, 2,100/s and once under 1,600/s): a test of memory
+            await().atMost(Duration.ofSeconds(60 + total / 1_000)).pollInterval(Duration.ofMillis(500))
                     .until(() -> receiver.count() >= total || !forwarder.isAlive());
             assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
                     .isTrue();
-            assertThat(forwarder.output()).doesNotContain("OutOfMemoryError");
+            assertThat(forwarder.output()).doesNotContain("java.lang.OutOfMemoryError");
             assertThat(receiver.count()).isEqualTo(total);
             long peakRssKb = peakRssKb(forwarder.pid());
             System.out.printf("%,d hosts x %d events: delivered, peak RSS %,d kB%n", HOSTS, EVENTS_PER_HOST,
