@@ -332,6 +332,25 @@ class TransactionPumpTest {
         assertThat(publishLatency().getCount()).as("the replayed events are not published again").isEqualTo(1);
     }
 
+    /**
+     * A replay that takes longer than the continuity wait to reach the checkpointed event (a long one, a host short of
+     * CPU), its events coming closer together than the wait: no quiet engine. Timed from the subscription's start,
+     * the wait ran out first: a false gap, and the replayed events from before the checkpoint published again.
+     */
+    @Test
+    void aReplayStillComingIsWaitedForHoweverLongItTakesToReachTheCheckpointedEvent() {
+        long step = CONTINUITY_WAIT.toMillis() * 2 / 3;
+        for (int n = 1; n <= 7; n++) {
+            queue.roundStillBusy(step, event(n)); // 7 rounds, 4.7 waits in all
+        }
+        queue.round(event(8));
+        stream.endAfter(queue);
+
+        run(checkpoint(7));
+
+        assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
+    }
+
     @Test
     void aHeartbeatIsSentAndCommittedWhenDueEvenWithoutEvents() {
         queue.round(); // nothing until the continuity wait is over: the gap
