@@ -133,11 +133,11 @@ public final class DeliveryOptions {
 
     @Option(names = "--topic-check-interval", paramLabel = "DURATION", defaultValue = "5m",
             converter = DurationArgument.Converter.class,
-            description = "How often the events topic's settings are read again (the first time at start): one that "
-                    + "loses records (cleanup.policy=compact, min.insync.replicas above the replicas) is an ERROR "
-                    + "line, one that makes them less safe (unclean.leader.election.enable=true) a WARN, each once, "
-                    + "and dwb_forwarder_events_topic_problem shows them; 0 = never, at least 1s otherwise (env: "
-                    + "DWB_TOPIC_CHECK_INTERVAL).")
+            description = "How often the settings of the events and dead-letter topics are read again (the first "
+                    + "time at start): one that loses records (cleanup.policy=compact, min.insync.replicas above the "
+                    + "replicas) is an ERROR line, one that makes them less safe (unclean.leader.election.enable=true) "
+                    + "a WARN, each once, and dwb_forwarder_topic_problem shows them; 0 = never, at least 1s "
+                    + "otherwise (env: DWB_TOPIC_CHECK_INTERVAL).")
     Duration topicCheckInterval;
 
     @Option(names = "--resend-datagrams", paramLabel = "N", defaultValue = "" + ResendWindow.DEFAULT_DATAGRAMS,

@@ -51,8 +51,8 @@ public final class Forwarder implements AutoCloseable {
     private final DeadLetterQueue deadLetters;
     /** Live only: what the delivery consumer's lag cannot see (null in a replay). */
     private final OpenTransactionWatch openTransactions;
-    /** Live only, unless --topic-check-interval 0: the events topic's settings (null otherwise). */
-    private final EventsTopicSettingsWatch topicSettings;
+    /** Unless --topic-check-interval 0: the settings of the events and dead-letter topics (null then). */
+    private final TopicSettingsWatch topicSettings;
     private final AlertSink sink;
     private final Outbox outbox;
     private final DeliveryLoop loop;
@@ -104,9 +104,9 @@ public final class Forwarder implements AutoCloseable {
         }
         this.openTransactions = settings.replay() ? null : OpenTransactionWatch.start(settings.kafka(), nanoClock,
                 settings.stalledAfter(), metrics);
-        this.topicSettings = settings.replay() || settings.topicCheckInterval().isZero() ? null
-                : EventsTopicSettingsWatch.start(settings.kafka(), settings.topic(), settings.topicCheckInterval(),
-                        metrics);
+        this.topicSettings = settings.topicCheckInterval().isZero() ? null
+                : TopicSettingsWatch.start(settings.kafka(), settings.topic(),
+                        settings.replay() ? null : settings.dlqTopic(), settings.topicCheckInterval(), metrics);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos(),
                         WrittenEnds.admin(settings.kafka()), TopicRetention.Reader.admin(settings.kafka()),

@@ -90,11 +90,12 @@ public final class ForwarderMetrics {
             .help("1 while the events topic, seen by this forwarder, is gone from Kafka (deleted): the events of its "
                     + "partitions not delivered are lost, nothing is delivered until it is made again")
             .register(registry);
-    private final Gauge eventsTopicProblems = Gauge.builder().name("dwb_forwarder_events_topic_problem")
-            .help("1 for each setting of the events topic found wrong at the last reading (every "
-                    + "--topic-check-interval), by setting and severity: refusal for one that loses records or "
-                    + "refuses every write (a listener that starts refuses the topic), warning for one that makes "
-                    + "records less safe; no series when none").labelNames("setting", "severity").register(registry);
+    private final Gauge topicProblems = Gauge.builder().name("dwb_forwarder_topic_problem")
+            .help("1 for each setting of the events or dead-letter topic found wrong at the last reading (every "
+                    + "--topic-check-interval), by topic, setting and severity: refusal for one that loses records or "
+                    + "refuses every write (a process that starts refuses the topic), warning for one that makes "
+                    + "records less safe; no series when none").labelNames("topic", "setting", "severity")
+            .register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
@@ -137,13 +138,13 @@ public final class ForwarderMetrics {
         deliveryLatency.observeNanos(sinceRecordNanos);
     }
 
-    /** A setting of the events topic found wrong ({@code standing}), or no longer so. */
-    void eventsTopicProblem(String setting, TopicProblem.Severity severity, boolean standing) {
+    /** A setting of a topic the forwarder uses found wrong ({@code standing}), or no longer so. */
+    void topicProblem(String topic, String setting, TopicProblem.Severity severity, boolean standing) {
         String level = severity.name().toLowerCase(Locale.ROOT);
         if (standing) {
-            eventsTopicProblems.labelValues(setting, level).set(1);
+            topicProblems.labelValues(topic, setting, level).set(1);
         } else {
-            eventsTopicProblems.remove(setting, level);
+            topicProblems.remove(topic, setting, level);
         }
     }
 

@@ -24,7 +24,7 @@ import java.util.Properties;
  *                     hosts' heartbeats ({@link WatchHandover}); zero for not at all
  * @param stalledAfter how long a partition's stable end may stand still, records written past it (a transaction left
  *                     open), before it is reported stalled ({@link StalledPartitions})
- * @param topicCheckInterval how often the events topic's settings are read again ({@link EventsTopicSettingsWatch});
+ * @param topicCheckInterval how often the events and dead-letter topics' settings are read again ({@link TopicSettingsWatch});
  *                     zero for never
  * @param instanceId   the consumer's {@code group.instance.id} (static membership: see {@link InstanceId})
  * @param resend       the datagrams sent again to a Wazuh queue socket that replaced the one they went to

@@ -32,13 +32,14 @@ import org.slf4j.LoggerFactory;
  * An administrator changes the events topic's settings while the fleet runs: {@code cleanup.policy=compact} lets the
  * log cleaner delete every event of a host but its last before a forwarder reads it. The listeners check the topic
  * at their start only (where they refuse it, exit 2: the fleet's capture stops host by host at its restarts), and the
- * forwarder never did: nothing said it. The forwarder now reads the settings again every {@code
- * --topic-check-interval} (1 s here): one ERROR line once, the metric while it stands, an INFO line when it is put
- * back; delivery goes on meanwhile.
+ * forwarder never did: nothing said it. The same of the dead-letter topic, which each forwarder checks at its start
+ * (where a compacted one is refused: delivery stops forwarder by forwarder). The forwarder now reads both again every
+ * {@code --topic-check-interval} (1 s here): one ERROR line once, the metric while it stands, an INFO line when it is
+ * put back; delivery goes on meanwhile.
  */
 @ExtendWith(SharedKafka.class)
-class EventsTopicSettingsTest {
-    private static final String PROBLEM = "dwb_forwarder_events_topic_problem";
+class TopicSettingsTest {
+    private static final String PROBLEM = "dwb_forwarder_topic_problem";
 
     @TempDir
     Path dir;
@@ -51,7 +52,10 @@ class EventsTopicSettingsTest {
         broker.createTopic(topic, 1, TopicSpec.events(topic, 1,
                 DurationArgument.parse(TopicSpec.DEFAULT_EVENTS_RETENTION), -1).configs());
         TestRecords.awaitLeaders(broker, topic);
-        Logger watchLog = (Logger) LoggerFactory.getLogger(EventsTopicSettingsWatch.class);
+        String letters = topic + "-dlq"; // ForwarderRun's --dlq-topic, as a forwarder creates it
+        broker.createTopic(letters, 1, TopicSpec.deadLetters(letters, 1,
+                DurationArgument.parse(TopicSpec.DEFAULT_DLQ_RETENTION)).configs());
+        Logger watchLog = (Logger) LoggerFactory.getLogger(TopicSettingsWatch.class);
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
         watchLog.addAppender(logged);
@@ -74,7 +78,7 @@ class EventsTopicSettingsTest {
                         + "needs cleanup.policy=delete").contains("kafka-configs.sh --alter --entity-type topics "
                         + "--entity-name " + topic, "a listener that starts now refuses the topic and exits 2");
             });
-            assertThat(problems(run)).containsExactly(Map.entry("cleanup.policy/refusal", 1.0));
+            assertThat(problems(run)).containsExactly(Map.entry(topic + "/cleanup.policy/refusal", 1.0));
             producer.send(TestRecords.event(topic, "web-1", "WEB1", TestRecords.containerEvent("second", now + 1)))
                     .get();
             await("delivery goes on").atMost(Duration.ofSeconds(20)).until(() -> receiver.count() == 2);
@@ -87,15 +91,26 @@ class EventsTopicSettingsTest {
                 assertThat(e.getLevel()).isEqualTo(Level.WARN);
                 assertThat(e.getFormattedMessage()).contains("unclean.leader.election.enable=true");
             });
-            assertThat(problems(run)).containsOnly(Map.entry("cleanup.policy/refusal", 1.0),
-                    Map.entry("unclean.leader.election.enable/warning", 1.0));
+            assertThat(problems(run)).containsOnly(Map.entry(topic + "/cleanup.policy/refusal", 1.0),
+                    Map.entry(topic + "/unclean.leader.election.enable/warning", 1.0));
+
+            set(admin, letters, "cleanup.policy", "compact");
+            await().atMost(Duration.ofSeconds(20)).until(() -> !lines(logged, "topic " + letters + " has").isEmpty());
+            assertThat(lines(logged, "topic " + letters + " has")).singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+                assertThat(e.getFormattedMessage()).contains("cleanup.policy=compact",
+                        "a forwarder that starts now refuses the topic and exits 2");
+            });
+            assertThat(problems(run)).containsEntry(letters + "/cleanup.policy/refusal", 1.0).hasSize(3);
 
             set(admin, topic, "cleanup.policy", "delete");
             set(admin, topic, "unclean.leader.election.enable", "false");
+            set(admin, letters, "cleanup.policy", "delete");
             await().atMost(Duration.ofSeconds(20)).until(() -> problems(run).isEmpty());
             assertThat(lines(logged, "is as wanted again")).extracting(ILoggingEvent::getFormattedMessage)
                     .containsExactlyInAnyOrder("topic " + topic + ": cleanup.policy is as wanted again",
-                            "topic " + topic + ": unclean.leader.election.enable is as wanted again");
+                            "topic " + topic + ": unclean.leader.election.enable is as wanted again",
+                            "topic " + letters + ": cleanup.policy is as wanted again");
             assertThat(lines(logged, "is as wanted again")).allSatisfy(e ->
                     assertThat(e.getLevel()).isEqualTo(Level.INFO));
             run.assertAlive();
@@ -114,12 +129,13 @@ class EventsTopicSettingsTest {
         return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().contains(text)).toList();
     }
 
-    /** The metric's series: "setting/severity" to value. */
+    /** The metric's series: "topic/setting/severity" to value. */
     private static Map<String, Double> problems(ForwarderRun run) {
         for (MetricSnapshot s : run.metrics().registry().scrape()) {
             if (s.getMetadata().getPrometheusName().equals(PROBLEM)) {
                 return ((GaugeSnapshot) s).getDataPoints().stream().collect(Collectors.toMap(
-                        d -> d.getLabels().get("setting") + "/" + d.getLabels().get("severity"),
+                        d -> d.getLabels().get("topic") + "/" + d.getLabels().get("setting") + "/"
+                                + d.getLabels().get("severity"),
                         GaugeSnapshot.GaugeDataPointSnapshot::getValue));
             }
         }

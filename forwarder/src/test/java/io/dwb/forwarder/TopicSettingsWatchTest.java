@@ -7,13 +7,16 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProblem;
+import io.dwb.runtime.TopicRole;
 import io.dwb.runtime.TopicProblem.Severity;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -21,22 +24,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** What {@link EventsTopicSettingsWatch} says of a sequence of readings (the real broker: EventsTopicSettingsTest). */
-class EventsTopicSettingsWatchTest {
+/** What {@link TopicSettingsWatch} says of a sequence of readings (the real broker: TopicSettingsTest). */
+class TopicSettingsWatchTest {
     private static final TopicProblem COMPACT = new TopicProblem("events", "cleanup.policy", Severity.REFUSAL,
             "topic events has cleanup.policy=compact but needs cleanup.policy=delete");
     private static final TopicProblem COMPACT_DELETE = new TopicProblem("events", "cleanup.policy", Severity.REFUSAL,
             "topic events has cleanup.policy=compact,delete but needs cleanup.policy=delete");
     private static final TopicProblem ONE_INSYNC = new TopicProblem("events", "min.insync.replicas",
             Severity.WARNING, "topic events has min.insync.replicas=1 with 3 replicas");
+    private static final TopicProblem LETTERS_COMPACT = new TopicProblem("letters", "cleanup.policy",
+            Severity.REFUSAL, "topic letters has cleanup.policy=compact but needs cleanup.policy=delete");
     private static final TopicProblem NO_INSYNC = new TopicProblem("events", "min.insync.replicas",
             Severity.REFUSAL, "topic events has min.insync.replicas=4 but 3 replica(s)");
 
     private final Deque<Supplier<List<TopicProblem>>> readings = new ArrayDeque<>();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final EventsTopicSettingsWatch watch = new EventsTopicSettingsWatch(() -> readings.remove().get(),
-            Duration.ofMinutes(5), metrics);
-    private final Logger log = (Logger) LoggerFactory.getLogger(EventsTopicSettingsWatch.class);
+    private final TopicSettingsWatch watch = new TopicSettingsWatch(() -> readings.remove().get(),
+            roles(), Duration.ofMinutes(5), metrics);
+    private final Logger log = (Logger) LoggerFactory.getLogger(TopicSettingsWatch.class);
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
 
     @BeforeEach
@@ -56,22 +61,39 @@ class EventsTopicSettingsWatchTest {
         read(List.of(COMPACT));
         assertThat(lines()).containsExactly("ERROR " + COMPACT.message() + "; a listener that starts now refuses the "
                 + "topic and exits 2, those running go on writing to it (read again every 5m)");
-        assertThat(series()).containsExactly("cleanup.policy/refusal");
+        assertThat(series()).containsExactly("events/cleanup.policy/refusal");
 
         read(List.of(COMPACT_DELETE, ONE_INSYNC));
         assertThat(lines()).hasSize(3).endsWith("WARN " + ONE_INSYNC.message());
         assertThat(lines().get(1)).startsWith("ERROR " + COMPACT_DELETE.message());
-        assertThat(series()).containsExactlyInAnyOrder("cleanup.policy/refusal", "min.insync.replicas/warning");
+        assertThat(series()).containsExactlyInAnyOrder("events/cleanup.policy/refusal", "events/min.insync.replicas/warning");
 
         read(List.of(NO_INSYNC));
         assertThat(series()).as("the warning's series replaced by the refusal's")
-                .containsExactly("min.insync.replicas/refusal");
+                .containsExactly("events/min.insync.replicas/refusal");
         assertThat(lines()).hasSize(5).endsWith("INFO topic events: cleanup.policy is as wanted again");
         assertThat(lines().get(3)).startsWith("ERROR " + NO_INSYNC.message());
 
         read(List.of());
         assertThat(series()).isEmpty();
         assertThat(lines()).hasSize(6).endsWith("INFO topic events: min.insync.replicas is as wanted again");
+    }
+
+    /** The same setting of two topics is two problems; a starting forwarder is who refuses the dead-letter topic. */
+    @Test
+    void eachTopicsProblemsAreTheirOwn() {
+        read(List.of(COMPACT, LETTERS_COMPACT));
+        assertThat(series()).containsExactlyInAnyOrder("events/cleanup.policy/refusal",
+                "letters/cleanup.policy/refusal");
+        assertThat(lines()).containsExactly(
+                "ERROR " + COMPACT.message() + "; a listener that starts now refuses the topic and exits 2, those "
+                        + "running go on writing to it (read again every 5m)",
+                "ERROR " + LETTERS_COMPACT.message() + "; a forwarder that starts now refuses the topic and exits 2, "
+                        + "those running go on writing to it (read again every 5m)");
+
+        read(List.of(LETTERS_COMPACT));
+        assertThat(series()).containsExactly("letters/cleanup.policy/refusal");
+        assertThat(lines()).hasSize(3).endsWith("INFO topic events: cleanup.policy is as wanted again");
     }
 
     @Test
@@ -85,12 +107,20 @@ class EventsTopicSettingsWatchTest {
         });
         watch.readOnce();
         watch.readOnce();
-        assertThat(lines()).hasSize(2).last().asString().isEqualTo("INFO the events topic's settings could not be "
-                + "read (Kafka at b:9092 refused to describe topics: not authorized); read again every 5m");
-        assertThat(series()).as("the last reading's, kept").containsExactly("cleanup.policy/refusal");
+        assertThat(lines()).hasSize(2).last().asString().isEqualTo("INFO the settings of topic(s) events, letters could "
+                + "not be read (Kafka at b:9092 refused to describe topics: not authorized); read again every 5m");
+        assertThat(series()).as("the last reading's, kept").containsExactly("events/cleanup.policy/refusal");
 
         read(List.of(COMPACT));
         assertThat(lines()).as("nothing changed: nothing more said").hasSize(2);
+    }
+
+    /** The events topic, then the dead-letter topic, as the forwarder watches them. */
+    private static Map<String, TopicRole> roles() {
+        Map<String, TopicRole> roles = new LinkedHashMap<>();
+        roles.put("events", TopicRole.EVENTS);
+        roles.put("letters", TopicRole.DEAD_LETTERS);
+        return roles;
     }
 
     private void read(List<TopicProblem> problems) {
@@ -104,9 +134,10 @@ class EventsTopicSettingsWatchTest {
 
     private List<String> series() {
         for (MetricSnapshot s : metrics.registry().scrape()) {
-            if (s.getMetadata().getPrometheusName().equals("dwb_forwarder_events_topic_problem")) {
+            if (s.getMetadata().getPrometheusName().equals("dwb_forwarder_topic_problem")) {
                 return ((GaugeSnapshot) s).getDataPoints().stream().filter(d -> d.getValue() == 1)
-                        .map(d -> d.getLabels().get("setting") + "/" + d.getLabels().get("severity"))
+                        .map(d -> d.getLabels().get("topic") + "/" + d.getLabels().get("setting") + "/"
+                                + d.getLabels().get("severity"))
                         .collect(Collectors.toList());
             }
         }
