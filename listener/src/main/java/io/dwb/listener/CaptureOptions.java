@@ -78,8 +78,8 @@ public final class CaptureOptions {
     @Option(names = "--continuity-wait", paramLabel = "DURATION", defaultValue = "5s",
             converter = DurationArgument.Converter.class,
             description = "On a quiet engine, how long to wait for the replay of the checkpointed event before "
-                    + "reporting a gap: from the subscription, and again from each event the replay delivers (env: "
-                    + "DWB_CONTINUITY_WAIT).")
+                    + "reporting a gap: from the subscription, and again from each replayed event older than the "
+                    + "checkpoint (env: DWB_CONTINUITY_WAIT).")
     Duration continuityWait;
 
     @Option(names = "--engine-probe-interval", paramLabel = "DURATION", defaultValue = "10s",

@@ -103,6 +103,8 @@ public final class ContinuityCheck {
     private final RecentlyPublished published;
     private boolean decided;
     private boolean proven;
+    /** Replayed events passed over as older than the checkpoint: the replay on its way to the checkpointed event. */
+    private long passedOver;
     /**
      * Events seen before the checkpointed event and not known to be published: those in the recent window were not
      * (published if it comes, or after the gap); those before it, not older than the checkpoint, were if it comes
@@ -168,6 +170,15 @@ public final class ContinuityCheck {
         return decided;
     }
 
+    /**
+     * How many replayed events were passed over, undecided, as older than the checkpoint: while it grows, the replay
+     * is still on its way to the checkpointed event, and the engine is no quiet one. (A replay of the whole buffer,
+     * or one without a checkpoint, passes nothing over by time.)
+     */
+    long passedOver() {
+        return passedOver;
+    }
+
     /** True once the checkpointed event was replayed (without a checkpoint: an event from before the watch). */
     public boolean proven() {
         return proven;
@@ -205,6 +216,7 @@ public final class ContinuityCheck {
         if (t < checkpoint.timeNano() && !inRecentWindow(event)) {
             // Published before the checkpoint; or, if the engine forgot it, one made with it and appended just after
             // it: kept only if the engine forgot the checkpointed event last of all, not worth holding the replay.
+            passedOver++;
             return Verdict.NOTHING;
         }
         // Held until the decision. Later than the checkpoint (or than the latest event published, when that is

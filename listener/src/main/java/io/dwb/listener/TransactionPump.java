@@ -136,10 +136,11 @@ final class TransactionPump {
         boolean released = true;
         long opened = nanoClock.getAsLong();
         CommitPolicy policy = new CommitPolicy(transactionInterval, budget, opened);
-        // The continuity wait counts from the last event the subscription delivered, not from its start: a replay
-        // still coming (a long one, a host short of CPU) is no quiet engine, and taking it for one reported a false
-        // gap and published again what it replayed from before the checkpoint
-        long lastDelivered = opened;
+        // The continuity wait counts from the last replayed event passed over on the way to the checkpointed one,
+        // not only from the start: a replay still coming (a long one, a host short of CPU) is no quiet engine, and
+        // taking it for one reported a false gap and published again what it replayed from before the checkpoint.
+        // Events later than the checkpoint do not extend it: a live trickle would hold the decision, and them, off.
+        long replayMoved = opened;
         boolean stopRequested = false;
         try {
             publishHeld(stream.connected());
@@ -153,7 +154,7 @@ final class TransactionPump {
                 drained.clear();
                 offered = 0;
                 long wait = stopRequested || end != null ? 0
-                        : waitMillis(publisher.sent() > 0, policy, check, lastDelivered, nanoClock.getAsLong());
+                        : waitMillis(publisher.sent() > 0, policy, check, replayMoved, nanoClock.getAsLong());
                 int room = policy.room(publisher.sent());
                 try {
                     if (room > 0) { // none: the open transaction (what was held) is full, committed this round
@@ -164,9 +165,7 @@ final class TransactionPump {
                     requestStop.run();
                 }
                 released = drained.isEmpty();
-                if (!drained.isEmpty()) {
-                    lastDelivered = nanoClock.getAsLong();
-                }
+                long passedOver = check.passedOver();
                 while (offered < drained.size()) {
                     boolean wasDecided = check.decided();
                     ContinuityCheck.Verdict verdict = check.offer(drained.get(offered++));
@@ -181,8 +180,11 @@ final class TransactionPump {
                 queue.release(drained);
                 released = true;
                 long now = nanoClock.getAsLong();
+                if (check.passedOver() > passedOver) {
+                    replayMoved = now;
+                }
                 if (!check.decided() && !stopRequested && end == null
-                        && now - lastDelivered > continuityWait.toNanos()) {
+                        && now - replayMoved > continuityWait.toNanos()) {
                     sendLast(hold(check.expire(stream.openedAtNanos()), cause));
                 }
                 heartbeatIfDue(stream.connected(), now);
@@ -370,7 +372,7 @@ final class TransactionPump {
      * needs this thread: a stop and the stream's end wake the drain ({@link EventQueue#wake}), so an idle listener
      * does not wake to look for them (once a second, it woke 60 times a minute; every transaction interval, ~400).
      */
-    private long waitMillis(boolean transactionOpen, CommitPolicy policy, ContinuityCheck check, long lastDelivered,
+    private long waitMillis(boolean transactionOpen, CommitPolicy policy, ContinuityCheck check, long replayMoved,
                             long now) {
         if (transactionOpen) {
             return policy.waitMillis(now);
@@ -381,7 +383,7 @@ final class TransactionPump {
         }
         long wake = now + until;
         if (!check.decided()) {
-            wake = Math.min(wake, lastDelivered + continuityWait.toNanos() + 1);
+            wake = Math.min(wake, replayMoved + continuityWait.toNanos() + 1);
         }
         return Math.max(1, (wake - now + 999_999) / 1_000_000); // rounded up: woken when due, not just before
     }

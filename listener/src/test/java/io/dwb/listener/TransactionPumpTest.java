@@ -351,6 +351,32 @@ class TransactionPumpTest {
         assertThat(kinds(producer.history())).containsExactly("event 8", "checkpoint 8");
     }
 
+    /**
+     * Events later than the checkpoint (live ones, the engine having forgotten the checkpointed event), within the
+     * second in which one may still come before it: held, and they do not extend the wait, which a trickle of them
+     * would do for ever, holding them all.
+     */
+    @Test
+    void eventsLaterThanTheCheckpointDoNotExtendTheContinuityWait() {
+        long step = CONTINUITY_WAIT.toMillis() * 2 / 3;
+        for (int n = 0; n < 4; n++) {
+            queue.roundStillBusy(step, eventNear(20 + n, 7_100_000_000L + n * 100_000_000L));
+        }
+        queue.round();
+        stream.endAfter(queue);
+
+        run(checkpoint(7));
+
+        List<String> kinds = kinds(producer.history());
+        assertThat(kinds.subList(0, 2)).as("a gap once the wait ran out, 3.3 s after the second event")
+                .containsExactly("gap", "state");
+        assertThat(kinds).containsSubsequence("event 20", "event 21", "event 22", "event 23");
+        assertThat(kinds.stream().filter(k -> k.startsWith("event"))).hasSize(4);
+        assertThat(kinds.subList(0, kinds.indexOf("checkpoint 7")))
+                .as("the gap decided and committed before the trickle's third event, not held behind it")
+                .doesNotContain("event 22", "event 23");
+    }
+
     @Test
     void aHeartbeatIsSentAndCommittedWhenDueEvenWithoutEvents() {
         queue.round(); // nothing until the continuity wait is over: the gap
