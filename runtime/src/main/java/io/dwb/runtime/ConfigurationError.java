@@ -9,6 +9,9 @@ import org.apache.kafka.common.config.ConfigException;
 public class ConfigurationError extends RuntimeException {
     /** How Kafka's ConfigException for bootstrap servers none of which resolves begins. */
     private static final String UNRESOLVED_SERVERS = "No resolvable bootstrap urls";
+    /** Where Kafka's client parses {@code sasl.jaas.config} ({@code JaasConfig}, {@code JaasContext}). */
+    private static final String JAAS_PARSER = "org.apache.kafka.common.security.Jaas";
+
     public ConfigurationError(String message) {
         super(message);
     }
@@ -21,10 +24,19 @@ public class ConfigurationError extends RuntimeException {
      * Whether {@code failure} is a Kafka client refusing its configuration (a {@link ConfigException} among its
      * causes, as {@code delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms}): a
      * configuration error too, which a restart does not mend. Not a bootstrap server whose name does not resolve:
-     * the name may resolve at the next start (DNS still coming up at boot).
+     * the name may resolve at the next start (DNS still coming up at boot). Nor its other failures to build a client
+     * (a keystore file not written yet). But a {@code sasl.jaas.config} Kafka cannot parse ({@code JAAS config entry
+     * not terminated by semi-colon}), refused with an {@link IllegalArgumentException} rather than a {@link
+     * ConfigException}: before, a start with one was a failure (exit 1), restarted for ever by systemd.
      */
     public static boolean refusedByKafka(Throwable failure) {
         return Causes.find(failure, t -> t instanceof ConfigException
-                && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)) != null;
+                && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)
+                || t instanceof IllegalArgumentException && thrownBy(t, JAAS_PARSER)) != null;
+    }
+
+    private static boolean thrownBy(Throwable t, String classNamePrefix) {
+        StackTraceElement[] trace = t.getStackTrace();
+        return trace.length > 0 && trace[0].getClassName().startsWith(classNamePrefix);
     }
 }

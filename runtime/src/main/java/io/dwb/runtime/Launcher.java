@@ -99,9 +99,10 @@ public final class Launcher {
     }
 
     /**
-     * The exception's own message, or its cause's, then its root cause's when that is Kafka's and says more, on one
-     * line: what a person needs to fix the problem. A Kafka client's own failure ({@code Failed to construct kafka
-     * producer}) says why only in its root cause.
+     * The exception's own message, or its cause's, then its root cause's when Kafka's client failed and says more, on
+     * one line: what a person needs to fix the problem. A Kafka client's own failure ({@code Failed to construct kafka
+     * producer}) says why only in its root cause: Kafka's words ({@code : reason}), or what Kafka's client met (a
+     * {@code sasl.jaas.config} it cannot parse, a keystore file missing: {@code  (NoSuchFileException: /x)}).
      */
     static String oneLine(Throwable ex) {
         Throwable t = ex;
@@ -111,9 +112,13 @@ public final class Launcher {
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         Throwable rootCause = Causes.root(ex);
         String root = rootCause.getMessage();
-        // Kafka's, as "Failed to construct kafka producer", say why only there; the bridge's own words are whole.
-        if (rootCause instanceof KafkaException && root != null && !message.contains(root)) {
-            message = message + ": " + root;
+        // The bridge's own words are whole (a cause of its own adds nothing); Kafka's client says why only there.
+        if (root != null && !message.contains(root)) {
+            if (rootCause instanceof KafkaException) {
+                message = message + ": " + root;
+            } else if (Causes.find(ex, KafkaException.class::isInstance) != null) {
+                message = message + " (" + rootCause.getClass().getSimpleName() + ": " + root + ")";
+            }
         }
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
     }

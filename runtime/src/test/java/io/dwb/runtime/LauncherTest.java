@@ -63,6 +63,16 @@ class LauncherTest {
                 throw new KafkaException("Failed to create new KafkaAdminClient",
                         new ConfigException("Invalid value x\u001b[2J for configuration sasl.mechanism"));
             }
+            if ("kafka-jaas".equals(fail)) { // Kafka's client refuses it with an IllegalArgumentException, not a
+                // ConfigException: the line a user writes without its closing semicolon
+                producer(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
+                                + "password=\"p\""));
+            }
+            if ("kafka-keystore".equals(fail)) { // a file that may be there at the next start (written by a renewal)
+                producer(Map.of("security.protocol", "SSL", "ssl.keystore.location", "/nonexistent/client.p12",
+                        "ssl.keystore.password", "changeit"));
+            }
             if ("dns".equals(fail)) { // .invalid never resolves (RFC 2606)
                 producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka.invalid:9092"));
             }
@@ -164,6 +174,23 @@ class LauncherTest {
         assertThat(err().strip()).as("the reason escaped as every log line")
                 .isEqualTo("error: Failed to create new KafkaAdminClient: Invalid value x\\u001b[2J for "
                         + "configuration sasl.mechanism");
+    }
+
+    /** Before, the line was Kafka's "Failed to construct kafka producer" alone, and the exit 1 restarted for ever. */
+    @Test
+    void aJaasLineKafkaCannotParseIsOneLineWithItsReasonAndExitTwo() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "kafka-jaas"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).isEqualTo("error: Failed to construct kafka producer (IllegalArgumentException: "
+                + "JAAS config entry not terminated by semi-colon)");
+    }
+
+    @Test
+    void aKafkaClientThatCannotBeBuiltSaysWhyAndIsAFailure() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "kafka-keystore"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_FAILURE);
+        assertThat(err().strip().lines()).last().asString().startsWith("error: Failed to construct kafka producer")
+                .contains("/nonexistent/client.p12");
     }
 
     /** The bridge's own words are whole: a cause that is not Kafka's (a number Java could not read) adds nothing. */
