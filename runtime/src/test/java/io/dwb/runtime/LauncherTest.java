@@ -134,8 +134,16 @@ class LauncherTest {
     void anUnknownOptionIsOneLineAndExitTwo() {
         int code = Launcher.execute("sample", new Sample(), new String[] {"--no-such-option"}, Map.of());
         assertThat(code).isEqualTo(Launcher.EXIT_USAGE);
-        assertThat(err()).startsWith("error: Unknown option: '--no-such-option'")
-                .contains("Try 'sample --help'").doesNotContain("Exception");
+        assertThat(err().lines()).as("the hint on a line of its own, not after a literal \\n")
+                .containsExactly("error: Unknown option: '--no-such-option'", "Try 'sample --help' for the options.");
+    }
+
+    @Test
+    void anOptionGivenTwiceIsOneLineAndExitTwo() {
+        int code = Launcher.execute("sample", new Sample(), new String[] {"--topic", "a", "--topic", "b"}, Map.of());
+        assertThat(code).isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().lines()).containsExactly("error: option '--topic' (<topic>) should be specified only once",
+                "Try 'sample --help' for the options.");
     }
 
     @Test
