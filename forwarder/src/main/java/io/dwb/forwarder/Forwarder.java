@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.runtime.TopicProblem;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.ContractSchemas;
 import java.nio.file.Path;
@@ -63,6 +64,15 @@ public final class Forwarder implements AutoCloseable {
 
     /** @param owners which Wazuh agent owns each host's alerts (none: every alert as the seed's wodle sent it) */
     public Forwarder(ForwarderSettings settings, AlertOwners owners) {
+        this(settings, owners, List.of());
+    }
+
+    /**
+     * @param owners      as above
+     * @param saidAtStart the problems of the dead-letter topic's settings the start's check of it said already
+     *                    (the settings watch's first reading does not say them again)
+     */
+    public Forwarder(ForwarderSettings settings, AlertOwners owners, List<TopicProblem> saidAtStart) {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
@@ -106,7 +116,8 @@ public final class Forwarder implements AutoCloseable {
                 settings.stalledAfter(), metrics);
         this.topicSettings = settings.topicCheckInterval().isZero() ? null
                 : TopicSettingsWatch.start(settings.kafka(), settings.topic(),
-                        settings.replay() ? null : settings.dlqTopic(), settings.topicCheckInterval(), metrics);
+                        settings.replay() ? null : settings.dlqTopic(), settings.topicCheckInterval(), metrics,
+                        saidAtStart);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos(),
                         WrittenEnds.admin(settings.kafka()), TopicRetention.Reader.admin(settings.kafka()),

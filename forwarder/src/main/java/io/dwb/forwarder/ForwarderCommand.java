@@ -14,11 +14,13 @@ import io.dwb.runtime.OutOfMemoryExit;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicCreationOptions;
 import io.dwb.runtime.TopicPlan;
+import io.dwb.runtime.TopicProblem;
 import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -228,11 +230,13 @@ public final class ForwarderCommand implements Callable<Integer> {
         // A signal before the forwarder runs cuts short the dead-letter topic's check, and is honoured once it runs.
         InterruptOnStop stopRequested = new InterruptOnStop();
         StopSignal.onStop(stopRequested::stop);
-        if (!settings.replay() && !ensureDeadLetterTopic(settings, deadLetterTopic, stopRequested)) {
+        Optional<List<TopicProblem>> saidAtStart = settings.replay() ? Optional.of(List.of())
+                : ensureDeadLetterTopic(settings, deadLetterTopic, stopRequested);
+        if (saidAtStart.isEmpty()) {
             log.info("stopped before Kafka answered: nothing was read, so nothing is committed");
             return Launcher.EXIT_OK;
         }
-        try (Forwarder forwarder = new Forwarder(settings, owners);
+        try (Forwarder forwarder = new Forwarder(settings, owners, saidAtStart.get());
              MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.binding(),
                      forwarder.metrics().registry(), forwarder.metrics().kafkaClients(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
@@ -273,8 +277,9 @@ public final class ForwarderCommand implements Callable<Integer> {
      * consumer's {@code default.api.timeout.ms} is the same failure as for the events topic (README: exit 1 with
      * one {@code error:} line, as the listener does); a topic that cannot work ends the process too.
      *
-     * @return false when a stop was requested while Kafka was being asked: the stop cuts the wait short (it lasted
-     *         until the timeout, 60 s by default, as long as systemd waits for a stop)
+     * @return the problems of its settings it said (warnings: a refusal is thrown), or none when a stop was requested
+     *         while Kafka was being asked: the stop cuts the wait short (it lasted until the timeout, 60 s by default,
+     *         as long as systemd waits for a stop)
      */
     /** Whether Kafka did not answer in time, rather than answered with a refusal. */
     private static boolean noAnswer(KafkaUnreachable e) {
@@ -283,16 +288,16 @@ public final class ForwarderCommand implements Callable<Integer> {
                         && x.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
     }
 
-    private static boolean ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan, InterruptOnStop stop) {
+    private static Optional<List<TopicProblem>> ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan,
+                                                                     InterruptOnStop stop) {
         String servers = settings.kafka().getProperty("bootstrap.servers");
         Duration timeout = ClientTimeouts.apiTimeout(settings.kafka());
         Admin admin = TopicProvisioner.admin(settings.kafka(), timeout);
         try {
-            stop.during(() -> new TopicProvisioner(admin, servers, timeout).ensure(plan));
-            return true;
+            return Optional.of(stop.during(() -> new TopicProvisioner(admin, servers, timeout).ensure(plan)));
         } catch (KafkaUnreachable e) {
             if (stop.stopped()) {
-                return false;
+                return Optional.empty();
             }
             if (!noAnswer(e)) { // a refusal (an ACL, credentials) says itself: "no answer" would mislead
                 throw new IllegalStateException(e.getMessage(), e);

@@ -64,28 +64,39 @@ final class TopicSettingsWatch implements AutoCloseable {
     private final Thread thread;
     // The watch's thread's alone
     /** The problems said and standing, by topic and setting. */
-    private Map<String, TopicProblem> standing = Map.of();
+    private Map<String, TopicProblem> standing;
     private boolean failing;
 
-    TopicSettingsWatch(Reader reader, Map<String, TopicRole> roles, Duration interval, ForwarderMetrics metrics) {
+    /**
+     * @param saidAtStart problems the forwarder's start already said (its check of the dead-letter topic): standing
+     *                    from the first reading on, not said again by it
+     */
+    TopicSettingsWatch(Reader reader, Map<String, TopicRole> roles, Duration interval, ForwarderMetrics metrics,
+                       List<TopicProblem> saidAtStart) {
         this.reader = reader;
         this.roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles)); // in the plan's order, for the lines
         this.interval = interval;
         this.metrics = metrics;
+        Map<String, TopicProblem> said = new LinkedHashMap<>();
+        saidAtStart.stream().filter(p -> roles.containsKey(p.topic())).forEach(p -> {
+            said.put(key(p), p);
+            metrics.topicProblem(p.topic(), p.setting(), p.severity(), true);
+        });
+        this.standing = said;
         this.thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
     }
 
     /**
      * Reads the settings of {@code eventsTopic} and, unless null, {@code deadLetterTopic} with admin clients of
-     * {@code kafka}, the first reading at once.
+     * {@code kafka}, the first reading at once; {@code saidAtStart} as the constructor's.
      */
     static TopicSettingsWatch start(Properties kafka, String eventsTopic, String deadLetterTopic, Duration interval,
-                                    ForwarderMetrics metrics) {
+                                    ForwarderMetrics metrics, List<TopicProblem> saidAtStart) {
         TopicPlan plan = plan(eventsTopic, deadLetterTopic);
         Map<String, TopicRole> roles = new LinkedHashMap<>();
         plan.topics().forEach(t -> roles.put(t.name(), t.role()));
-        TopicSettingsWatch watch = new TopicSettingsWatch(reader(kafka, plan), roles, interval, metrics);
+        TopicSettingsWatch watch = new TopicSettingsWatch(reader(kafka, plan), roles, interval, metrics, saidAtStart);
         watch.thread.start();
         return watch;
     }

@@ -10,11 +10,13 @@ import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -116,6 +118,38 @@ class TopicSettingsTest {
             run.assertAlive();
         } finally {
             watchLog.detachAppender(logged);
+        }
+    }
+
+    /**
+     * A setting of the dead-letter topic that a forwarder's start warns of (its check before delivery) is said once:
+     * the watch's first reading, a moment later, said it again.
+     */
+    @Test
+    void aWarningOfTheDeadLetterTopicAtStartIsSaidOnce(SharedKafka.Broker broker) throws Exception {
+        String topic = SharedKafka.Broker.uniqueTopic("settings-start");
+        broker.createTopic(topic, 1, TopicSpec.events(topic, 1,
+                DurationArgument.parse(TopicSpec.DEFAULT_EVENTS_RETENTION), -1).configs());
+        String letters = topic + "-dlq";
+        Map<String, String> lettersSettings = new HashMap<>(TopicSpec.deadLetters(letters, 1,
+                DurationArgument.parse(TopicSpec.DEFAULT_DLQ_RETENTION)).configs());
+        lettersSettings.put("unclean.leader.election.enable", "true");
+        broker.createTopic(letters, 1, lettersSettings);
+        TestRecords.awaitLeaders(broker, topic);
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+             KafkaProducer<byte[], byte[]> producer = broker.producer();
+             JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), List.of(
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic,
+                     "--dlq-topic", letters, "--wazuh-queue", receiver.path().toString(),
+                     "--topic-check-interval", "1s"))) {
+            producer.send(TestRecords.event(topic, "web-1", "WEB1",
+                    TestRecords.containerEvent("first", System.currentTimeMillis() * 1_000_000L))).get();
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 1 || !forwarder.isAlive());
+            // The watch reads at its start, then every second: three readings at least after delivery began
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(forwarder::isAlive);
+            assertThat(forwarder.output().lines().filter(l -> l.contains("unclean.leader.election.enable=true")))
+                    .as(forwarder.output()).singleElement().asString().contains("WARN", "topic " + letters);
+            assertThat(forwarder.terminate(Duration.ofSeconds(30))).isZero();
         }
     }
 

@@ -40,7 +40,7 @@ class TopicSettingsWatchTest {
     private final Deque<Supplier<List<TopicProblem>>> readings = new ArrayDeque<>();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final TopicSettingsWatch watch = new TopicSettingsWatch(() -> readings.remove().get(),
-            roles(), Duration.ofMinutes(5), metrics);
+            roles(), Duration.ofMinutes(5), metrics, List.of());
     private final Logger log = (Logger) LoggerFactory.getLogger(TopicSettingsWatch.class);
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
 
@@ -113,6 +113,29 @@ class TopicSettingsWatchTest {
 
         read(List.of(COMPACT));
         assertThat(lines()).as("nothing changed: nothing more said").hasSize(2);
+    }
+
+    /**
+     * What the forwarder's start said of the dead-letter topic (its check before delivery) stands from the start and
+     * is not said again by the first reading; before, such a WARN came twice within a second of each other.
+     */
+    @Test
+    void whatTheStartSaidIsNotSaidAgainByTheFirstReading() {
+        TopicProblem lettersUnclean = new TopicProblem("letters", "unclean.leader.election.enable", Severity.WARNING,
+                "topic letters has unclean.leader.election.enable=true");
+        TopicProblem otherTopics = new TopicProblem("other", "cleanup.policy", Severity.REFUSAL, "not watched here");
+        TopicSettingsWatch started = new TopicSettingsWatch(() -> readings.remove().get(), roles(),
+                Duration.ofMinutes(5), metrics, List.of(lettersUnclean, otherTopics));
+        assertThat(series()).as("standing from the start").containsExactly("letters/unclean.leader.election.enable/warning");
+
+        readings.add(() -> List.of(lettersUnclean));
+        started.readOnce();
+        assertThat(lines()).isEmpty();
+
+        readings.add(List::of);
+        started.readOnce();
+        assertThat(lines()).containsExactly("INFO topic letters: unclean.leader.election.enable is as wanted again");
+        assertThat(series()).isEmpty();
     }
 
     /** The events topic, then the dead-letter topic, as the forwarder watches them. */
