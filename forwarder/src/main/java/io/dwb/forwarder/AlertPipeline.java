@@ -647,6 +647,13 @@ public final class AlertPipeline {
         }
     }
 
+    /** The live partitions that take no writes now: see {@link SilentHostWatch#unwritable}. */
+    public void unwritable(Set<Integer> partitions, long nowNanos) {
+        if (mode instanceof Mode.Live live) {
+            live.silentHosts().unwritable(partitions, nowNanos);
+        }
+    }
+
     /**
      * Partitions this process no longer owns: their hosts are watched, and their records not yet written are
      * delivered, by the new owner. Returns how many of their datagrams were withdrawn from the outbox unwritten.

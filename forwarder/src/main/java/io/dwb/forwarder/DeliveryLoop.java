@@ -1056,6 +1056,7 @@ public final class DeliveryLoop {
                 observeTopic(live.topic(), count, !assignment.isEmpty(), now);
             }
         }
+        Set<Integer> unwritable = new HashSet<>();
         for (TopicPartition tp : assignment) {
             OptionalLong l = consumer.currentLag(tp);
             if (l.isPresent()) {
@@ -1066,10 +1067,14 @@ public final class DeliveryLoop {
                 progress.positionAt(position(tp), pipeline, tp.partition());
             }
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
-            pipeline.live(tp.partition(), answered && !pause.active()
-                    && (progress == null || progress.waiting() == 0) && l.isPresent() && l.getAsLong() == 0
-                    && !heldBack(tp), now);
+            boolean live = answered && !pause.active() && (progress == null || progress.waiting() == 0)
+                    && l.isPresent() && l.getAsLong() == 0 && !heldBack(tp);
+            pipeline.live(tp.partition(), live, now);
+            if (live && feed instanceof Feed.Live f && f.openTransactions().unwritable(tp)) {
+                unwritable.add(tp.partition());
+            }
         }
+        pipeline.unwritable(unwritable, now);
         metrics.lag(lag);
     }
 

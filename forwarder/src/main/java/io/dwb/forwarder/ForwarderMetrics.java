@@ -108,6 +108,9 @@ public final class ForwarderMetrics {
     private final Gauge stalledRecords = Gauge.builder().name("dwb_forwarder_stalled_records")
             .help("Records written past the stable end of the stalled partitions (not in dwb_forwarder_consumer_lag, "
                     + "which is measured to the stable end)").register(registry);
+    private final Gauge partitionsUnwritable = Gauge.builder().name("dwb_forwarder_partitions_unwritable")
+            .help("Assigned partitions that take no writes: fewer in-sync replicas than their topic's "
+                    + "min.insync.replicas; their hosts' silences are not judged meanwhile").register(registry);
     private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
             .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")
             .register(registry);
@@ -246,6 +249,11 @@ public final class ForwarderMetrics {
         partitionsStalled.set(partitions);
         stallSeconds.set(longestNanos / 1e9);
         stalledRecords.set(records);
+    }
+
+    /** The partitions that take no writes now (thread-safe: the open-transaction watch's thread). */
+    void unwritable(int partitions) {
+        partitionsUnwritable.set(partitions);
     }
 
     void paused(boolean pausedNow) {

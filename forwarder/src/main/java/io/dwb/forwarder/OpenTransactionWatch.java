@@ -19,11 +19,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * partition of a forwarder with hundreds would otherwise make hundreds at once (the metrics count them all).
      */
     static final int LINES_PER_MINUTE = 10;
+    /**
+     * How long the partitions found taking no writes stay held back while their replicas cannot be read (a broker
+     * down may leave a reading unanswered now and then): then none is, as when nothing is known.
+     */
+    private static final long UNWRITABLE_KEPT_NANOS = 30 * INTERVAL_NANOS;
+    /** Partitions named one by one in a line of those that stopped or started taking writes; the rest counted. */
+    private static final int PARTITIONS_NAMED = 20;
     /** Tries, a second apart, to start a thread in place of one that ended: a minute's. */
     private static final int REPLACE_ATTEMPTS = 60;
 
@@ -68,7 +77,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * One reading: the partitions found with records past their stable end (or whose leader did not answer), and
      * when it was asked (monotonic).
      */
-    private record Reading(Set<TopicPartition> heldBack, long askedAtNanos) {}
+    private record Reading(Set<TopicPartition> heldBack, Set<TopicPartition> unwritable, long askedAtNanos) {}
 
     /**
      * How the watch waits between readings for its stop: {@code stop}'s await, which may itself run out of memory
@@ -81,7 +90,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     }
 
     /** What the leaders answered: each answered partition's ends, and the partitions to hold back. */
-    private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack) {}
+    private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack,
+                           Set<TopicPartition> unwritable) {}
 
     /** A new admin client of the forwarder's settings: after its thread died, the watch takes another. */
     private final Supplier<Admin> admins;
@@ -112,8 +122,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private final Queue<StalledPartitions.Change> said = new ConcurrentLinkedQueue<>();
     /** The partitions whose stall went to {@link #said} and has not ended (the watch's thread alone). */
     private final Set<TopicPartition> inWazuh = new HashSet<>();
+    private final UnwritablePartitions unwritable = new UnwritablePartitions();
+    /** Whether the partitions' replicas could not be read lately (said once), and when they last were (monotonic). */
+    private boolean replicasUnread;
+    private long replicasReadAtNanos;
     private volatile Set<TopicPartition> watched = Set.of();
-    private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE);
+    private volatile Reading last = new Reading(Set.of(), Set.of(), Long.MIN_VALUE);
 
     private OpenTransactionWatch(Supplier<Admin> admins, String adminThread, LongSupplier clock,
                                  Duration stalledAfter, ForwarderMetrics metrics, Wait wait, ThreadFactory threads) {
@@ -208,6 +222,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         return clock.getAsLong() - r.askedAtNanos() <= FRESH_NANOS && r.heldBack().contains(partition);
     }
 
+    @Override
+    public boolean unwritable(TopicPartition partition) {
+        Reading r = last;
+        return clock.getAsLong() - r.askedAtNanos() <= FRESH_NANOS && r.unwritable().contains(partition);
+    }
+
     private void run() {
         while (true) {
             try {
@@ -289,7 +309,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         }
         try {
             Answers answers = read(partitions);
-            last = new Reading(answers.heldBack(), askedAt);
+            last = new Reading(answers.heldBack(), answers.unwritable(), askedAt);
             stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
             if (failing) {
                 log.info("the partitions' open transactions are looked at again");
@@ -424,7 +444,62 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         if (answered == 0) {
             throw new ExecutionException(unanswered.getMessage(), unanswered);
         }
-        return new Answers(ends, Set.copyOf(heldBack));
+        return new Answers(ends, Set.copyOf(heldBack), Set.copyOf(unwritable(partitions, deadline)));
+    }
+
+    /**
+     * The partitions that take no writes ({@link UnwritablePartitions}; told to the delivery loop, whose silent-host
+     * watch stops their hosts' silences growing), what changed said. While their replicas cannot be read (no answer in time, a principal without DescribeConfigs on the topic), those found last, for {@link
+     * #UNWRITABLE_KEPT_NANOS}; then none, as before this was read.
+     */
+    private Set<TopicPartition> unwritable(Set<TopicPartition> partitions, long deadline) throws InterruptedException {
+        long now = clock.getAsLong();
+        try {
+            List<UnwritablePartitions.Change> changes = unwritable.update(UnwritablePartitions.read(admin, partitions,
+                    clock, deadline));
+            replicasReadAtNanos = now;
+            if (replicasUnread) {
+                log.info("the partitions' in-sync replicas are read again");
+                replicasUnread = false;
+            }
+            sayWritability(changes);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            if (!replicasUnread) {
+                log.info("the partitions' in-sync replicas cannot be read ({}): until they are, a partition that "
+                        + "takes no writes (fewer in-sync replicas than min.insync.replicas) can make its hosts look "
+                        + "silent", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                replicasUnread = true;
+            }
+            if (now - replicasReadAtNanos > UNWRITABLE_KEPT_NANOS) {
+                unwritable.forget();
+            }
+        }
+        metrics.unwritable(unwritable.partitions().size());
+        return unwritable.partitions();
+    }
+
+    private static void sayWritability(List<UnwritablePartitions.Change> changes) {
+        List<UnwritablePartitions.Change> stopped = changes.stream().filter(UnwritablePartitions.Change::unwritable)
+                .toList();
+        List<UnwritablePartitions.Change> started = changes.stream().filter(c -> !c.unwritable()).toList();
+        if (!stopped.isEmpty()) {
+            log.warn("partition(s) {} take no writes: fewer in-sync replicas than their topic's min.insync.replicas "
+                    + "(brokers down or behind). Every listener's transaction there fails until they catch up (the "
+                    + "listeners hold their events and publish them then), and the hosts there are not counted silent "
+                    + "meanwhile; kafka-topics.sh --describe --under-min-isr-partitions lists them",
+                    named(stopped));
+        }
+        if (!started.isEmpty()) {
+            log.info("partition(s) {} take writes again", named(started));
+        }
+    }
+
+    /** "events-3 (1 in sync, at least 2 needed)", the first {@link #PARTITIONS_NAMED}, then how many more. */
+    private static String named(List<UnwritablePartitions.Change> changes) {
+        String named = changes.stream().limit(PARTITIONS_NAMED).map(c -> c.partition() + " (" + c.inSync()
+                + " in sync, at least " + c.minInSync() + " needed)").collect(Collectors.joining(", "));
+        return changes.size() > PARTITIONS_NAMED ? named + " and " + (changes.size() - PARTITIONS_NAMED) + " more"
+                : named;
     }
 
     private long left(long deadline) {

@@ -22,6 +22,14 @@ interface OpenTransactions {
      */
     boolean holdBack(TopicPartition partition);
 
+    /**
+     * Whether {@code partition} took no writes when last looked at, within the last few seconds: fewer in-sync
+     * replicas than its topic needs ({@link UnwritablePartitions}); false when not known.
+     */
+    default boolean unwritable(TopicPartition partition) {
+        return false;
+    }
+
     /** Stalls said since the last call (begun, or moving again), to be said in Wazuh too; none by default. */
     default List<StalledPartitions.Change> takeSaid() {
         return List.of();

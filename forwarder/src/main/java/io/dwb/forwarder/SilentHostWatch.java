@@ -87,6 +87,8 @@ public final class SilentHostWatch {
 
     private final Map<Integer, PartitionTime> partitions = new HashMap<>();
     private final Map<String, Watched> hosts = new HashMap<>();
+    /** The partitions taking no writes at the last {@link #unwritable} call, and when it was (monotonic). */
+    private Map<Integer, Long> unwritableAt = Map.of();
     /** The hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, by key, in the order they became so. */
     private final Map<String, Watched> replaceable = new LinkedHashMap<>();
     /**
@@ -389,6 +391,28 @@ public final class SilentHostWatch {
      */
     public void live(int partition, boolean live, long nowNanos) {
         partitionTime(partition).live(live, nowNanos);
+    }
+
+    /**
+     * The partitions, among those live, that take no writes now ({@link UnwritablePartitions}): the listeners' records
+     * cannot reach them, so the time that passes is nobody's silence. Their time runs on with the clock as a live
+     * partition's, so that the heartbeats written once they take writes again, dated then, are no leap; and each of
+     * their hosts is taken as heard that much later, its silence standing where it was. Before, such a partition
+     * counted as live: every host of it was reported silent after three intervals, then back. Called with the live
+     * checks, once a second; the first call of a partition's outage starts it.
+     */
+    public void unwritable(Set<Integer> partitions, long nowNanos) {
+        if (!unwritableAt.isEmpty()) {
+            for (Watched w : hosts.values()) {
+                Long last = unwritableAt.get(w.partition);
+                if (last != null && partitions.contains(w.partition)) {
+                    w.heardAtNanos += nowNanos - last;
+                }
+            }
+        }
+        Map<Integer, Long> now = new HashMap<>();
+        partitions.forEach(p -> now.put(p, nowNanos));
+        unwritableAt = now;
     }
 
     /** Hosts that just crossed three missed intervals, all of them; each is returned once until heard again. */

@@ -25,15 +25,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConfigsResult;
+import org.apache.kafka.clients.admin.DescribeTopicsResult;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.internals.KafkaFutureImpl;
 import org.junit.jupiter.api.Test;
@@ -75,8 +84,32 @@ class OpenTransactionWatchTest {
      * (a reading makes two).
      */
     private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end) {
+        return answering(calls, end, tp -> REPLICAS);
+    }
+
+    /** Replicas of each partition of "events" (partitions 0 to 2) in {@link #answering}; the topic needs two in sync. */
+    private static final int REPLICAS = 3;
+    private static final int MIN_IN_SYNC = 2;
+
+    /** As above, each partition's in-sync replicas as {@code inSync} says. */
+    private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
+                                   Function<TopicPartition, Integer> inSync) {
+        List<Node> brokers = List.of(new Node(1, "b1", 9092), new Node(2, "b2", 9092), new Node(3, "b3", 9092));
         return (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
                 (proxy, method, args) -> switch (method.getName()) {
+                    case "describeTopics" -> {
+                        List<TopicPartitionInfo> partitions = new ArrayList<>();
+                        for (int p = 0; p < 3; p++) {
+                            partitions.add(new TopicPartitionInfo(p, brokers.get(0), brokers,
+                                    brokers.subList(0, inSync.apply(new TopicPartition("events", p)))));
+                        }
+                        yield new DescribeTopicsResult(null, Map.of("events", KafkaFuture.completedFuture(
+                                new TopicDescription("events", false, partitions)))) { };
+                    }
+                    case "describeConfigs" -> new DescribeConfigsResult(Map.of(
+                            new ConfigResource(ConfigResource.Type.TOPIC, "events"), KafkaFuture.completedFuture(
+                                    new Config(List.of(new ConfigEntry("min.insync.replicas",
+                                            String.valueOf(MIN_IN_SYNC))))))) { };
                     case "listOffsets" -> {
                         calls.incrementAndGet();
                         @SuppressWarnings("unchecked")
@@ -370,6 +403,64 @@ class OpenTransactionWatchTest {
             assertThat(said).allMatch(c -> c instanceof StalledPartitions.Released r && r.moved())
                     .extracting(StalledPartitions.Change::partition).containsExactlyInAnyOrderElementsOf(kept);
         }
+    }
+
+    /**
+     * A partition with fewer in-sync replicas than its topic's min.insync.replicas takes no writes (every listener's
+     * transaction fails) while its leader answers: its lag read 0, it counted as live, and every host of it was reported
+     * silent after three intervals, then back. Now it is told apart (the silent-host watch stops its hosts' silences
+     * growing), said in a WARN line and counted, until it takes writes again (an INFO line).
+     */
+    @Test
+    void aPartitionWithFewerInSyncReplicasThanItsTopicNeedsIsHeldBackAndSaidUntilItTakesWritesAgain() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger inSyncOfFirst = new AtomicInteger(REPLICAS);
+        ForwarderMetrics metrics = new ForwarderMetrics();
+        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        watchLog.addAppender(logged);
+        Admin admin = answering(calls, (tp, committed) -> 100L,
+                tp -> tp.equals(CAUGHT_UP) ? inSyncOfFirst.get() : REPLICAS);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admin, System::nanoTime, Duration.ofMinutes(2),
+                metrics)) {
+            watch.watch(Set.of(CAUGHT_UP, OPEN));
+            awaitReadings(calls, 1);
+            assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
+
+            inSyncOfFirst.set(MIN_IN_SYNC); // one broker behind: still takes writes
+            awaitReadings(calls, 1);
+            assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
+            assertThat(gauge(metrics, "dwb_forwarder_partitions_unwritable")).isZero();
+
+            inSyncOfFirst.set(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.unwritable(CAUGHT_UP));
+            assertThat(watch.unwritable(OPEN)).isFalse();
+            assertThat(watch.holdBack(CAUGHT_UP)).as("its time runs on: SilentHostWatch#unwritable").isFalse();
+            assertThat(gauge(metrics, "dwb_forwarder_partitions_unwritable")).isEqualTo(1);
+            awaitReadings(calls, 2);
+            assertThat(writabilityLines(logged)).as("said once").singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage()).startsWith("partition(s) events-0 (1 in sync, at least 2 needed) "
+                        + "take no writes").contains("not counted silent meanwhile", "--under-min-isr-partitions");
+            });
+
+            inSyncOfFirst.set(REPLICAS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !watch.unwritable(CAUGHT_UP));
+            assertThat(gauge(metrics, "dwb_forwarder_partitions_unwritable")).isZero();
+            assertThat(writabilityLines(logged)).hasSize(2).last().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.INFO);
+                assertThat(e.getFormattedMessage()).isEqualTo("partition(s) events-0 (3 in sync, at least 2 needed) "
+                        + "take writes again");
+            });
+        } finally {
+            watchLog.detachAppender(logged);
+        }
+    }
+
+    private static List<ILoggingEvent> writabilityLines(ListAppender<ILoggingEvent> logged) {
+        return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().startsWith("partition(s) "))
+                .toList();
     }
 
     private static final long SECOND = 1_000_000_000L;

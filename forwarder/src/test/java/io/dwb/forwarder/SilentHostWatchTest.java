@@ -45,6 +45,37 @@ class SilentHostWatchTest {
      * once as stopped, not silent (a fleet scales hosts in and out every day; each one was a level-8 silent-host
      * alert). Heard again later (a restart that failed for a while), it is back, as a silent host is.
      */
+    /**
+     * A partition that takes no writes (fewer in-sync replicas than its topic needs) for five minutes, caught up: the
+     * listeners' heartbeats cannot reach it. Counted as live, its hosts were all silent after 90 s, then back; its
+     * time frozen instead, the first heartbeats after it were a leap, which the second host's bore out: the hosts not
+     * heard yet were reported silent at once. Its time runs on, its hosts' silences stand: no alert either way.
+     */
+    @Test
+    void theHostsOfAPartitionThatTakesNoWritesForMinutesAreNeitherSilentNorBack() {
+        watch.heartbeat(0, A, 30, T0, 0);
+        watch.heartbeat(0, B, 30, T0 + 20 * S, 20 * S);
+        watch.live(0, true, 20 * S);
+        for (long t = 21; t <= 320; t++) { // a broker down: nothing is written from 21 s on
+            watch.live(0, true, t * S);
+            watch.unwritable(Set.of(0), t * S);
+            assertThat(watch.newlySilent(t * S)).as("at %d s", t).isEmpty();
+        }
+        watch.unwritable(Set.of(), 321 * S); // writes again: the listeners publish what they held
+        assertThat(watch.heartbeat(0, B, 30, T0 + 322 * S, 322 * S)).isNull();
+        assertThat(watch.heartbeat(0, A, 30, T0 + 330 * S, 330 * S)).isNull();
+        assertThat(watch.newlySilent(330 * S)).isEmpty();
+
+        for (long t = 331; t <= 450; t++) { // A heard at 330 s, then not again (the partition's time 20 s behind)
+            watch.live(0, true, t * S);
+            if (t % 30 == 22) {
+                watch.heartbeat(0, B, 30, T0 + t * S, t * S);
+            }
+        }
+        assertThat(watch.newlySilent(450 * S)).as("a silence after it counts as any")
+                .extracting(SilentHostWatch.Silent::host).containsExactly(A);
+    }
+
     @Test
     void aListenerThatSaidItWasStoppingIsReportedStoppedOnceThenBackWhenItStartsAgain() {
         watch.heartbeat(0, A, -1, 30, T0, true, 0);

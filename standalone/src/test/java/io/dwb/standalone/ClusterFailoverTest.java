@@ -26,7 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,21 +41,36 @@ import org.junit.jupiter.api.io.TempDir;
  * broker is SIGKILLed (the leader of the listener's partition), then the active controller, then all three brokers
  * are restarted in turn. At the end the topic holds every engine event of those containers exactly once (by
  * event id, read_committed), and the receiver got an alert for each, with no duplicate: the forwarder did not crash,
- * so a redelivery after a lost commit or a rebalance is within its duplicate window (docs/forwarder.md).
+ * so a redelivery after a lost commit or a rebalance is within its duplicate window (docs/forwarder.md). And a
+ * partition short of in-sync replicas, which takes no writes while its leader answers, makes no host silent.
+ * One cluster for both (each waits until every replica is in sync first).
  */
 class ClusterFailoverTest {
     private static final Duration DELIVERY = Duration.ofMinutes(3);
+    private static KafkaCluster cluster;
 
     @TempDir
     Path work;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = KafkaCluster.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
 
     @Test
     void aBrokerKillAControllerKillAndARollingRestartLoseAndDuplicateNothing() throws Exception {
         String tag = UUID.randomUUID().toString().substring(0, 8);
         String topic = "events-" + tag;
         String prefix = "dwb-test-cluster-" + tag + "-";
-        try (KafkaCluster cluster = KafkaCluster.start();
-             TestEngine engine = new TestEngine();
+        cluster.awaitInSync();
+        try (TestEngine engine = new TestEngine();
              DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
              JavaProcess listener = startListener(cluster, topic, tag);
              JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
@@ -102,6 +122,72 @@ class ClusterFailoverTest {
                         .as("event ids of the alerts the receiver got, duplicates kept")
                         .containsExactlyInAnyOrderElementsOf(topicIds);
             });
+        }
+    }
+
+    /**
+     * The events topic needs all three replicas in sync ({@code min.insync.replicas=3}, as a cluster whose topics ask
+     * two with one broker down already, or behind, is one broker away): a broker killed leaves each partition's leader
+     * answering fetches while it refuses every write, so the listener's heartbeats stop reaching the topic. The
+     * forwarder took that for a live, quiet partition and reported the host silent after three heartbeat intervals,
+     * then back once the broker returned: on a fleet, a silent-host and a host-back alert for every host of those
+     * partitions, for one Kafka incident. Now such a partition is held back, said by a WARN line.
+     */
+    @Test
+    void aPartitionShortOfInSyncReplicasMakesNoHostSilent() throws Exception {
+        cluster.awaitInSync();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "unwritable-" + tag;
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "3"))))
+                    .all().get();
+        }
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
+             JavaProcess listener = JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
+                     "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic,
+                     "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "unwritable-host-" + tag,
+                     "--heartbeat-interval", "10s", "--reconnect-max-wait", "2s"));
+             JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return delivered(topic, tag) >= 2; // the host's heartbeats, watched
+            });
+
+            int victim = cluster.nodeIds().stream().filter(id -> id != cluster.activeController()).findFirst()
+                    .orElseThrow();
+            cluster.kill(victim);
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return forwarder.output().contains("take no writes");
+            });
+            // Silent after 30 s of its partition's time: well past that without a write, the host is not silent. (The
+            // brokers shrink the ISR once the killed one is fenced, about 9 s, while its leader's partitions answer
+            // nothing: intervals of a few seconds would make the host silent before that.)
+            await().during(Duration.ofSeconds(35)).atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(hostStates(wazuh)).as("host-state alerts while the partition takes no writes")
+                            .isEmpty());
+
+            cluster.start(victim);
+            long before = delivered(topic, tag);
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
+            });
+            assertThat(hostStates(wazuh)).as("host-state alerts once it takes writes again").isEmpty();
+        }
+    }
+
+    /** The bridge's alerts about hosts (silent-host, host-back): not the engine's events (the brokers' kill, start). */
+    private static List<String> hostStates(DatagramReceiver wazuh) throws IOException {
+        return wazuh.texts().stream().filter(t -> t.contains("\"docker_bridge\"")).toList();
+    }
+
+    /** The offsets the forwarder's group committed on the topic's partition: records delivered. */
+    private static long delivered(String topic, String tag) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets("g-" + tag).partitionsToOffsetAndMetadata()
+                    .get().get(new TopicPartition(topic, 0));
+            return committed == null ? 0 : committed.offset();
         }
     }
 

@@ -1,0 +1,139 @@
+package io.dwb.forwarder;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The watched partitions that take no writes: fewer in-sync replicas than their topic's {@code min.insync.replicas}
+ * (brokers of a shared cluster down or behind), where every listener's transaction fails ({@code
+ * NotEnoughReplicasException}) while the leader still answers fetches. The least is the brokers' own: {@code
+ * min.insync.replicas}, but never more than the partition's replicas (a topic of one replica and {@code
+ * min.insync.replicas=2} takes writes). Nothing new is written there, so the consumer's
+ * lag read 0 and the partition counted as live: after three heartbeat intervals every host of it was reported silent,
+ * then back once Kafka took writes again (for a fleet of thousands, as many level-8 silent-host alerts and as many
+ * host-back ones, for one Kafka incident the listeners ride out). Now its hosts' silences stand still until it takes
+ * writes ({@link SilentHostWatch#unwritable}). Read with the open-transaction watch's readings ({@link
+ * OpenTransactionWatch}): a DescribeTopics, and a DescribeConfigs while a partition is short of in-sync replicas. Not
+ * thread-safe: the watch's thread's.
+ */
+final class UnwritablePartitions {
+    /** A partition that stopped or started taking writes at a reading: its in-sync replicas against its topic's least. */
+    record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync) {}
+
+    /** A partition's replicas, and how many of them are in sync. */
+    record InSync(int inSync, int replicas) {}
+
+    /**
+     * What a reading found: each watched partition's replicas, and the {@code min.insync.replicas} of each topic with
+     * a partition short of in-sync replicas (of those only: none is read while all are in sync).
+     */
+    record Replicas(Map<TopicPartition, InSync> partitions, Map<String, Integer> minInSync) {}
+
+    private Map<TopicPartition, Change> unwritable = Map.of();
+
+    /**
+     * The replicas of {@code partitions} and the {@code min.insync.replicas} of their topics where one is short of
+     * in-sync replicas, by {@code deadlineNanos} on {@code clock}: a DescribeTopics, and a DescribeConfigs only then.
+     */
+    static Replicas read(Admin admin, Set<TopicPartition> partitions, LongSupplier clock, long deadlineNanos)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        Set<String> topics = new HashSet<>();
+        partitions.forEach(tp -> topics.add(tp.topic()));
+        Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
+                .get(Math.max(0, deadlineNanos - clock.getAsLong()), TimeUnit.NANOSECONDS);
+        Map<TopicPartition, InSync> replicas = new HashMap<>();
+        Set<String> shortOfReplicas = new HashSet<>();
+        for (TopicDescription d : described.values()) {
+            for (TopicPartitionInfo p : d.partitions()) {
+                TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                if (partitions.contains(tp)) {
+                    replicas.put(tp, new InSync(p.isr().size(), p.replicas().size()));
+                    if (p.isr().size() < p.replicas().size()) {
+                        shortOfReplicas.add(d.name());
+                    }
+                }
+            }
+        }
+        if (shortOfReplicas.isEmpty()) {
+            return new Replicas(replicas, Map.of());
+        }
+        List<ConfigResource> resources = shortOfReplicas.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all()
+                .get(Math.max(0, deadlineNanos - clock.getAsLong()), TimeUnit.NANOSECONDS);
+        Map<String, Integer> minInSync = new HashMap<>();
+        configs.forEach((resource, config) -> {
+            ConfigEntry entry = config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            if (entry != null && entry.value() != null) {
+                minInSync.put(resource.name(), Integer.parseInt(entry.value()));
+            }
+        });
+        return new Replicas(replicas, minInSync);
+    }
+
+    /**
+     * The partitions of {@code read} that take no writes now, against those of the last reading: the changes, those
+     * no longer watched left out without a word (their new owner says).
+     */
+    List<Change> update(Replicas read) {
+        Map<TopicPartition, Change> now = new HashMap<>();
+        read.partitions().forEach((tp, r) -> {
+            int least = least(read, tp, r);
+            if (r.inSync() < least) {
+                now.put(tp, new Change(tp, true, r.inSync(), least));
+            }
+        });
+        List<Change> changes = new ArrayList<>();
+        now.forEach((tp, c) -> {
+            if (!unwritable.containsKey(tp)) {
+                changes.add(c);
+            }
+        });
+        unwritable.forEach((tp, was) -> {
+            InSync r = read.partitions().get(tp);
+            if (!now.containsKey(tp) && r != null) {
+                changes.add(new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.minInSync())));
+            }
+        });
+        unwritable = now;
+        changes.sort(Comparator.comparing(Change::partition,
+                Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)));
+        return changes;
+    }
+
+    /**
+     * The in-sync replicas a write to {@code tp} needs: the broker's {@code min(min.insync.replicas, replicas)}; its
+     * replicas when its topic's setting was not read (all its partitions in sync: none is short of it).
+     */
+    private static int least(Replicas read, TopicPartition tp, InSync r) {
+        Integer min = read.minInSync().get(tp.topic());
+        return min == null ? r.replicas() : Math.min(min, r.replicas());
+    }
+
+    /** The partitions that took no writes at the last reading. */
+    Set<TopicPartition> partitions() {
+        return unwritable.keySet();
+    }
+
+    /** As when nothing is known: none held back. */
+    void forget() {
+        unwritable = Map.of();
+    }
+}

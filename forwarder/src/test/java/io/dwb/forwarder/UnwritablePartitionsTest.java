@@ -1,0 +1,53 @@
+package io.dwb.forwarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dwb.forwarder.UnwritablePartitions.Change;
+import io.dwb.forwarder.UnwritablePartitions.InSync;
+import io.dwb.forwarder.UnwritablePartitions.Replicas;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** Which partitions take no writes, by the brokers' rule (the unit layer under UnwritablePartitionSilenceTest). */
+class UnwritablePartitionsTest {
+    private static final TopicPartition P0 = new TopicPartition("events", 0);
+    private static final TopicPartition P1 = new TopicPartition("events", 1);
+
+    private final UnwritablePartitions unwritable = new UnwritablePartitions();
+
+    @Test
+    void aPartitionShortOfItsTopicsLeastInSyncReplicasTakesNoWritesUntilItHasThemAgain() {
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 3), P1, new InSync(3, 3)),
+                Map.of("events", 2)))).as("one replica behind: still taking writes").isEmpty();
+
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
+                Map.of("events", 2)))).containsExactly(new Change(P0, true, 1, 2));
+        assertThat(unwritable.partitions()).containsExactly(P0);
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
+                Map.of("events", 2)))).as("a change, said once").isEmpty();
+
+        // All in sync again: the topic's setting is not read then, the least it needed is kept for the line
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of())))
+                .containsExactly(new Change(P0, false, 3, 2));
+        assertThat(unwritable.partitions()).isEmpty();
+    }
+
+    /** The broker asks for min(min.insync.replicas, replicas): a topic of one replica takes writes whatever its setting. */
+    @Test
+    void aTopicOfFewerReplicasThanItsMinInsyncReplicasTakesWritesWhileTheyAreInSync() {
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 1)), Map.of("events", 2)))).isEmpty();
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)))).isEmpty();
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3))))
+                .containsExactly(new Change(P0, true, 1, 2));
+    }
+
+    @Test
+    void aPartitionNoLongerWatchedIsLeftWithoutAWord() {
+        unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)));
+        assertThat(unwritable.update(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)))).isEmpty();
+        assertThat(unwritable.partitions()).containsExactly(P1);
+        unwritable.forget();
+        assertThat(unwritable.partitions()).isEmpty();
+    }
+}
