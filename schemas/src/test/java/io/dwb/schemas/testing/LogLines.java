@@ -105,6 +105,11 @@ public final class LogLines implements BeforeEachCallback, AfterEachCallback, Au
         return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
+    /** The messages so far that contain {@code text}, at any level. */
+    public List<String> messages(String text) {
+        return messages().stream().filter(m -> m.contains(text)).toList();
+    }
+
     /** The messages so far logged at exactly {@code level}. */
     public List<String> messages(Level level) {
         return events().stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
