@@ -50,6 +50,9 @@ public final class LogLines implements BeforeEachCallback, AfterEachCallback, Au
 
     /** Starts listening, afresh: nothing heard before is kept. */
     public LogLines attach() {
+        if (!levelsBefore.isEmpty()) { // a second attach would add the appender twice and lose the levels to restore
+            throw new IllegalStateException("already listening");
+        }
         clear();
         appender.start();
         for (Logger logger : loggers) {
