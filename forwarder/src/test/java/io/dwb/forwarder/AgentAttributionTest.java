@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.LogLines;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -23,10 +21,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** Which head a host's alerts get, and how changes of client.keys reach it (time passed in). */
 class AgentAttributionTest {
@@ -40,19 +37,12 @@ class AgentAttributionTest {
 
     private static final java.util.function.Predicate<String> EVERY_NAME = AgentAttribution.agentNames(null);
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger(AgentAttribution.class);
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    @RegisterExtension
+    final LogLines logged = LogLines.of(AgentAttribution.class);
     private final Fifos fifos = new Fifos();
 
-    @BeforeEach
-    void attach() {
-        logged.start();
-        logger.addAppender(logged);
-    }
-
     @AfterEach
-    void detach() throws IOException {
-        logger.detachAppender(logged);
+    void releaseFifos() throws IOException {
         fifos.release(); // a reading still blocked in a FIFO's open (without the fix) is let go
     }
 
@@ -158,7 +148,7 @@ class AgentAttributionTest {
         AgentAttribution owners = AgentAttribution.load(null, keys, EVERY_NAME, 0);
         Files.move(fifos.make(dir.resolve("fifo")), keys, StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
-        logged.list.clear();
+        logged.clear();
 
         try {
             assertTimeoutPreemptively(Duration.ofSeconds(3), () -> owners.refresh(AgentAttribution.CHECK_NANOS),
@@ -168,14 +158,14 @@ class AgentAttributionTest {
         }
         assertThat(head(owners, WEB_1)).as("the last agents stay").isEqualTo("1:[001] (web-1) any->Wazuh-Docker:");
         assertTimeoutPreemptively(Duration.ofSeconds(3), () -> owners.refresh(2 * AgentAttribution.CHECK_NANOS));
-        assertThat(lines()).as("said once, not at each check").containsExactly("WARN cannot read the client.keys "
-                + keys + " (" + keys + " is not a regular file (a symbolic link, a directory or a FIFO is not read)): "
-                + "keeping its last 1 agent(s)");
+        assertThat(logged.lines()).as("said once, not at each check").containsExactly("WARN cannot read the "
+                + "client.keys " + keys + " (" + keys + " is not a regular file (a symbolic link, a directory or a FIFO "
+                + "is not read)): keeping its last 1 agent(s)");
 
         replace(keys, "002 web-2 any " + KEY + "\n");
         owners.refresh(3 * AgentAttribution.CHECK_NANOS);
         assertThat(head(owners, WEB_2)).isEqualTo("1:[002] (web-2) any->Wazuh-Docker:");
-        assertThat(lines()).last().isEqualTo("INFO the client.keys " + keys + " is readable again");
+        assertThat(logged.lines()).last().isEqualTo("INFO the client.keys " + keys + " is readable again");
     }
 
     /**
@@ -189,12 +179,12 @@ class AgentAttributionTest {
         AgentAttribution owners = AgentAttribution.load(null, keys, EVERY_NAME, 0);
         Path large = sparse("large", AgentAttribution.MAX_FILE_BYTES + 1L);
         Files.move(large, keys, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        logged.list.clear();
+        logged.clear();
 
         assertTimeoutPreemptively(Duration.ofSeconds(3), () -> owners.refresh(AgentAttribution.CHECK_NANOS));
         owners.refresh(2 * AgentAttribution.CHECK_NANOS);
         assertThat(head(owners, WEB_1)).as("the last agents stay").isEqualTo("1:[001] (web-1) any->Wazuh-Docker:");
-        assertThat(lines()).containsExactly("WARN cannot read the client.keys " + keys + " (" + keys + " is "
+        assertThat(logged.lines()).containsExactly("WARN cannot read the client.keys " + keys + " (" + keys + " is "
                 + (AgentAttribution.MAX_FILE_BYTES + 1L) + " bytes, more than the " + AgentAttribution.MAX_FILE_BYTES
                 + " read of it: not read): keeping its last 1 agent(s)");
     }
@@ -249,17 +239,17 @@ class AgentAttributionTest {
 
         AgentAttribution docker = AgentAttribution.load(null, keys, AgentAttribution.agentNames("docker-.*"), 0);
         assertThat(docker.summary()).isEqualTo("1 host(s) from the client.keys " + keys);
-        assertThat(lines()).containsExactly("INFO read the client.keys " + keys + ": 1 agent(s), "
+        assertThat(logged.lines()).containsExactly("INFO read the client.keys " + keys + ": 1 agent(s), "
                 + AgentAttribution.MAX_AGENTS + " agent(s) not matching --agent-keys-names left out");
 
         Path small = write("small.keys", "001 web-1 any " + KEY + "\n");
         AgentAttribution owners = AgentAttribution.load(null, small, EVERY_NAME, 0);
         replace(small, many.toString());
-        logged.list.clear();
+        logged.clear();
         owners.refresh(AgentAttribution.CHECK_NANOS);
         owners.refresh(2 * AgentAttribution.CHECK_NANOS);
         assertThat(head(owners, WEB_1)).as("the last agents stay").isEqualTo("1:[001] (web-1) any->Wazuh-Docker:");
-        assertThat(lines()).singleElement().asString().startsWith("WARN cannot read the client.keys " + small
+        assertThat(logged.lines()).singleElement().asString().startsWith("WARN cannot read the client.keys " + small
                 + " (it gives more than " + AgentAttribution.MAX_AGENTS + " agents to keep");
     }
 
@@ -272,7 +262,7 @@ class AgentAttributionTest {
         Path keys = write("client.keys", "x\n".repeat(25) + "001 web-1 any " + KEY + "\n");
         AgentAttribution owners = AgentAttribution.load(null, keys, EVERY_NAME, 0);
         assertThat(head(owners, WEB_1)).isEqualTo("1:[001] (web-1) any->Wazuh-Docker:");
-        assertThat(lines()).hasSize(AgentFile.MAX_SKIPPED_LISTED + 1).startsWith("WARN skipped line 1 of the "
+        assertThat(logged.lines()).hasSize(AgentFile.MAX_SKIPPED_LISTED + 1).startsWith("WARN skipped line 1 of the "
                 + "client.keys " + keys + ": not four fields separated by spaces").last().isEqualTo("INFO read the "
                 + "client.keys " + keys + ": 1 agent(s), 25 line(s) skipped (the first 20 said)");
     }
@@ -345,10 +335,6 @@ class AgentAttributionTest {
             raf.setLength(size);
         }
         return file;
-    }
-
-    private List<String> lines() {
-        return logged.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
     }
 
     private static String head(AlertOwners owners, HostRef host) {

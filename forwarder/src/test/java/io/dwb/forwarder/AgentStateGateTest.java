@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A Wazuh agent cut off from its manager keeps taking datagrams into its buffer and drops each one past its
@@ -44,6 +42,8 @@ class AgentStateGateTest {
     };
     private long now;
     private final Fifos fifos = new Fifos();
+    @RegisterExtension
+    final LogLines logged = LogLines.of(AgentStateGate.class);
 
     @BeforeEach
     void install() throws IOException {
@@ -162,10 +162,9 @@ class AgentStateGateTest {
                 + "  <client_buffer><disabled>no</disabled><queue_size>1000</queue_size></client_buffer>\n"
                 + "</agent_config>\n");
         state("connected", "500");
-        ListAppender<ILoggingEvent> logged = logged();
         AlertSink gate = gate();
         assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("holds 500 of its 1000 events");
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
                 assertThat(e.getFormattedMessage()).contains(home.resolve("etc/shared/agent.conf").toString()));
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
@@ -183,10 +182,9 @@ class AgentStateGateTest {
         Files.createDirectories(home.resolve("etc/shared"));
         Files.writeString(home.resolve("etc/shared/agent.conf"), "<agent_config>\n  <client_buffer>\n");
         state("connected", "2500");
-        ListAppender<ILoggingEvent> logged = logged();
         AlertSink gate = gate();
         assertThatThrownBy(() -> gate.send(bytes("a"))).hasMessageContaining("holds 2500 of its 5000 events");
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(e ->
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(e ->
                 assertThat(e.getFormattedMessage()).contains("malformed agent.conf "
                         + home.resolve("etc/shared/agent.conf")).contains("ignored"));
     }
@@ -211,24 +209,16 @@ class AgentStateGateTest {
     void withEpsGivenAnOssecConfThatCannotBeReadLeavesTheGateOffWithAWarning() throws Exception {
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config>\n  <client>\n</ossec_config>\n");
         state("disconnected", "0");
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(AgentStateGate.class);
-        logger.addAppender(logged);
-        try {
-            assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
-                    .isSameAs(recording);
-            try (Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
-                    "--wazuh-queue", queue(), "--eps", "400"))) {
-                assertThat(forwarder).isNotNull();
-            }
-            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(2).allSatisfy(e ->
-                    assertThat(e.getFormattedMessage()).startsWith("malformed ossec.conf "
-                            + home.resolve("etc/ossec.conf") + ": line 3").contains("does not follow the Wazuh "
-                            + "agent's state"));
-        } finally {
-            logger.detachAppender(logged);
+        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
+                .isSameAs(recording);
+        try (Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
+                "--wazuh-queue", queue(), "--eps", "400"))) {
+            assertThat(forwarder).isNotNull();
         }
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(2).allSatisfy(e ->
+                assertThat(e.getFormattedMessage()).startsWith("malformed ossec.conf "
+                        + home.resolve("etc/ossec.conf") + ": line 3").contains("does not follow the Wazuh "
+                        + "agent's state"));
     }
 
     /**
@@ -241,40 +231,28 @@ class AgentStateGateTest {
         Path state = home.resolve(AgentStateGate.STATE_FILE);
         Path fifo = fifos.make(home.resolve("fifo"));
         Path elsewhere = Files.writeString(home.resolve("elsewhere"), "status='disconnected'\n");
-        ListAppender<ILoggingEvent> logged = logged();
-        try {
-            fifos.make(state);
-            AlertSink bare = gate();
-            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> bare.send(bytes("a")), "a FIFO");
-            Files.delete(state);
-            Files.createSymbolicLink(state, fifo);
-            AlertSink linkedToAFifo = gate();
-            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> linkedToAFifo.send(bytes("b")), "a link to a FIFO");
-            Files.delete(state);
-            Files.createSymbolicLink(state, elsewhere); // a file saying disconnected, as a device stands for
-            AlertSink linked = gate();
-            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> linked.send(bytes("c")), "a link");
-            assertThat(sent).containsExactly("a", "b", "c");
-            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(3).allSatisfy(e ->
-                    assertThat(e.getFormattedMessage()).isEqualTo("cannot read the Wazuh agent's state (" + state
-                            + "): until it can be read, delivery does not wait for an agent whose buffer is full, "
-                            + "which drops what it cannot hold; it is not a regular file (a link, a FIFO: agentd "
-                            + "writes a regular file), which is never read: remove it"));
-        } finally {
-            ((Logger) LoggerFactory.getLogger(AgentStateGate.class)).detachAppender(logged);
-        }
+        fifos.make(state);
+        AlertSink bare = gate();
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> bare.send(bytes("a")), "a FIFO");
+        Files.delete(state);
+        Files.createSymbolicLink(state, fifo);
+        AlertSink linkedToAFifo = gate();
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> linkedToAFifo.send(bytes("b")), "a link to a FIFO");
+        Files.delete(state);
+        Files.createSymbolicLink(state, elsewhere); // a file saying disconnected, as a device stands for
+        AlertSink linked = gate();
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> linked.send(bytes("c")), "a link");
+        assertThat(sent).containsExactly("a", "b", "c");
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(3).allSatisfy(e ->
+                assertThat(e.getFormattedMessage()).isEqualTo("cannot read the Wazuh agent's state (" + state
+                        + "): until it can be read, delivery does not wait for an agent whose buffer is full, "
+                        + "which drops what it cannot hold; it is not a regular file (a link, a FIFO: agentd "
+                        + "writes a regular file), which is never read: remove it"));
     }
 
     @AfterEach
     void releaseFifos() throws IOException {
         fifos.release();
-    }
-
-    private static ListAppender<ILoggingEvent> logged() {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(AgentStateGate.class)).addAppender(logged);
-        return logged;
     }
 
     private AlertSink gate() {

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * On a manager, wazuh-analysisd reads the queue socket without ever stopping: an event that finds its event queue
@@ -47,8 +44,8 @@ class AnalysisdStateGateTest {
     private long now;
     /** The wall clock the gate sees, and each state write's modification time (a second apart). */
     private long wall = 1_800_000_000_000L;
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(AnalysisdStateGate.class);
+    @RegisterExtension
+    final LogLines logged = LogLines.of(AnalysisdStateGate.class);
 
     @BeforeEach
     void install() throws IOException {
@@ -56,13 +53,6 @@ class AnalysisdStateGateTest {
         Files.createDirectories(home.resolve("queue/sockets"));
         Files.createDirectories(home.resolve("var/run"));
         Files.writeString(home.resolve("etc/ossec.conf"), MANAGER);
-        logged.start();
-        logger.addAppender(logged);
-    }
-
-    @AfterEach
-    void detach() {
-        logger.detachAppender(logged);
     }
 
     @Test
@@ -79,7 +69,7 @@ class AnalysisdStateGateTest {
         now += SECOND;
         assertThatThrownBy(() -> gate.send(bytes("b"))).hasMessageContaining("100 % full");
         assertThat(sent).containsExactly("a");
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
                 assertThat(e.getFormattedMessage()).startsWith("delivery follows wazuh-analysisd's state ("
                         + stateFile() + ")"));
     }
@@ -204,7 +194,7 @@ class AnalysisdStateGateTest {
                 "--wazuh-queue", queue()))) {
             assertThat(forwarder.metrics().wazuhDroppedTotal()).isZero();
         }
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.INFO).singleElement().satisfies(e ->
                 assertThat(e.getFormattedMessage()).startsWith("delivery follows wazuh-analysisd's state"));
     }
 
@@ -215,8 +205,7 @@ class AnalysisdStateGateTest {
     }
 
     private List<String> warnings() {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .toList();
+        return logged.messages(Level.WARN);
     }
 
     private String queue() {

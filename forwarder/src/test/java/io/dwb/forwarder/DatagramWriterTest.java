@@ -2,19 +2,15 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.classic.Level;
+import io.dwb.schemas.testing.LogLines;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Datagrams the socket refuses for what they are, where no dead letter is written: a replay's (it writes none) and a
@@ -22,8 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 class DatagramWriterTest {
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    private final Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
+    @RegisterExtension
+    final LogLines lines = LogLines.of(StateChanges.class);
     private final AlertSink refusing = new AlertSink() {
         @Override
         public void send(byte[] datagram) throws SinkRejectedException {
@@ -36,17 +32,6 @@ class DatagramWriterTest {
         }
     };
 
-    @BeforeEach
-    void listen() {
-        lines.start();
-        changesLog.addAppender(lines);
-    }
-
-    @AfterEach
-    void stopListening() {
-        changesLog.detachAppender(lines);
-    }
-
     @Test
     void aReplaysAlertTheSocketRefusesIsSaidWithItsPartitionAndOffsetAndCountedApartFromInvalidRecords()
             throws Exception {
@@ -58,7 +43,7 @@ class DatagramWriterTest {
 
         assertThat(metrics.replayRefusedTotal()).isEqualTo(StateChanges.DEAD_LETTER_LOG_EVERY);
         assertThat(metrics.replaySkippedTotal()).as("not an invalid record").isZero();
-        assertThat(warnings("replay: record")).as("the first, then every 1000th").containsExactly(
+        assertThat(lines.messages(Level.WARN, "replay: record")).as("the first, then every 1000th").containsExactly(
                 "replay: record events-3@41 not delivered, the Wazuh queue refused its alert (1 so far): rejected: "
                         + "the socket refused the datagram (10 bytes): Message too long",
                 "replay: record events-3@1040 not delivered, the Wazuh queue refused its alert (1000 so far): "
@@ -75,18 +60,13 @@ class DatagramWriterTest {
         writer.write(new Outbox.Outgoing(new byte[30], BridgeAlert.HOST_BACK.event(), null, null));
 
         assertThat(metrics.socketErrorsTotal()).isEqualTo(4);
-        assertThat(warnings("is lost")).containsExactly(
+        assertThat(lines.messages(Level.WARN, "is lost")).containsExactly(
                 "a silent-host alert (20 bytes) was refused by the Wazuh queue and is lost, it has no record to "
                         + "dead-letter (1 silent-host alert(s) so far): the socket refused the datagram (20 bytes): "
                         + "Message too long",
                 "a host-back alert (30 bytes) was refused by the Wazuh queue and is lost, it has no record to "
                         + "dead-letter (1 host-back alert(s) so far): the socket refused the datagram (30 bytes): "
                         + "Message too long");
-    }
-
-    private List<String> warnings(String containing) {
-        return lines.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(containing)).toList();
     }
 
     private static ConsumerRecord<byte[], byte[]> record(int partition, long offset) {

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.NamedThread;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
@@ -71,7 +69,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * The delivery loop's rules, unit layer: one {@link DeliveryLoop#runOnce} at a time over Kafka's MockConsumer, a
@@ -616,9 +613,9 @@ class DeliveryLoopTest {
             consumer.addRecord(heartbeat(P1, i, t0 + i * 1_000_000L, "%032x".formatted(i)));
         }
         sink.refuseFrom = 1; // "a" taken, then Wazuh is down: the next round starts with P1's turn
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             round(loop);
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("paused:")).hasSize(1);
             for (int i = 0; i < 4; i++) {
                 tick(FIRST_RETRY);
                 round(loop);
@@ -626,15 +623,15 @@ class DeliveryLoopTest {
             assertThat(sink.attempts).as("a, b, then retries at 100 and 300 ms: the backoff doubles").isEqualTo(4);
             assertThat(metrics.heartbeatsTotal()).as("they need no Wazuh: a turn of them went at the first retry")
                     .isEqualTo(64);
-            assertThat(log.containing("resumed")).as("no datagram went through").isEmpty();
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("resumed")).as("no datagram went through").isEmpty();
+            assertThat(log.messages("paused:")).hasSize(1);
             assertThat(metrics.pausedNow()).isEqualTo(1);
 
             sink.refuseFrom = Integer.MAX_VALUE;
             tick(4 * FIRST_RETRY);
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("a", "b");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
             assertThat(metrics.pausedNow()).isZero();
         }
     }
@@ -649,7 +646,7 @@ class DeliveryLoopTest {
         DeliveryLoop loop = live(0, 1000, P0, P1);
         addEvents(P0, "a");
         sink.refuseFrom = 0;
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             round(loop);
             assertThat(consumer.paused()).as("fetching stops").contains(P1);
             consumer.updateEndOffsets(Map.of(P1, 1L)); // "b" is in Kafka, not fetched
@@ -661,15 +658,15 @@ class DeliveryLoopTest {
                 tick(4 * FIRST_RETRY);
                 round(loop);
             }
-            assertThat(log.containing("resumed")).as("Wazuh still refuses, and b waited in Kafka").isEmpty();
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("resumed")).as("Wazuh still refuses, and b waited in Kafka").isEmpty();
+            assertThat(log.messages("paused:")).hasSize(1);
             assertThat(sink.attempts).as("a, then b").isGreaterThan(1);
 
             sink.refuseFrom = Integer.MAX_VALUE;
             tick(Duration.ofSeconds(10).toNanos()); // the longest backoff
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("b");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -682,13 +679,13 @@ class DeliveryLoopTest {
         DeliveryLoop loop = live(0, 1000, P0, P1);
         addEvents(P0, "a");
         sink.refuseFrom = 0;
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             round(loop);
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("paused:")).hasSize(1);
             consumer.rebalance(List.of(P1)); // "a" is another forwarder's now; P1 has no record
             tick(FIRST_RETRY);
             round(loop);
-            assertThat(log.containing("resumed")).as("nothing left here refuses: not paused for good").hasSize(1);
+            assertThat(log.messages("resumed")).as("nothing left here refuses: not paused for good").hasSize(1);
             assertThat(metrics.pausedNow()).isZero();
             tick(Duration.ofSeconds(60).toNanos()); // the loop's unhealthy-after
             round(loop);
@@ -709,7 +706,7 @@ class DeliveryLoopTest {
         analysisdState(state, 50);
         List<String> refusals = new ArrayList<>();
         try (AlertSink gate = new AnalysisdStateGate(sink, state, dropped -> { }, () -> now, this::wallMillis);
-             ChangesLog log = new ChangesLog()) {
+             LogLines log = changesLog()) {
             DeliveryLoop loop = live(noting(gate, refusals), P0);
             addEvents(P0, "a");
             for (int second = 0; second < 90; second++) {
@@ -722,9 +719,9 @@ class DeliveryLoopTest {
             assertThat(refusals.stream().distinct().count()).as("read again at the retries: other numbers each time")
                     .isGreaterThanOrEqualTo(10);
             assertThat(refusals).last().asString().contains("67 % full");
-            assertThat(log.containing("paused:")).singleElement().asString()
+            assertThat(log.messages("paused:")).singleElement().asString()
                     .contains("wazuh-analysisd's event queue is 50 % full");
-            assertThat(log.containing("still paused")).as("the same cause throughout").isEmpty();
+            assertThat(log.messages("still paused")).as("the same cause throughout").isEmpty();
             assertThat(metrics.pausedNow()).isOne();
             assertThat(sink.attempts).as("nothing was sent").isZero();
             assertThat(metrics.socketErrorsTotal()).as("a hold is no failed send").isZero();
@@ -733,7 +730,7 @@ class DeliveryLoopTest {
             tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("a");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
             assertThat(metrics.socketErrorsTotal()).isZero();
         }
     }
@@ -747,7 +744,7 @@ class DeliveryLoopTest {
     void aGateHoldingDeliveryForAnotherCauseSaysSoOnceAtEachChange(@TempDir Path run) throws Exception {
         Path state = run.resolve("wazuh-agentd.state");
         try (AlertSink gate = new AgentStateGate(sink, state, 5000, () -> now, this::wallMillis);
-             ChangesLog log = new ChangesLog()) {
+             LogLines log = changesLog()) {
             DeliveryLoop loop = live(gate, P0);
             addEvents(P0, "a");
             for (int second = 0; second < 100; second++) {
@@ -757,9 +754,9 @@ class DeliveryLoopTest {
                 round(loop);
                 tick(TimeUnit.SECONDS.toNanos(1));
             }
-            assertThat(log.containing("paused:")).singleElement().asString()
+            assertThat(log.messages("paused:")).singleElement().asString()
                     .contains("the Wazuh agent's buffer holds 2600 of its 5000 events");
-            assertThat(log.containing("still paused, now:")).satisfiesExactly(
+            assertThat(log.messages("still paused, now:")).satisfiesExactly(
                     line -> assertThat(line).contains("the Wazuh agent is not connected to its manager"),
                     line -> assertThat(line).contains("the Wazuh agent's buffer holds"));
             assertThat(metrics.socketErrorsTotal()).isZero();
@@ -914,11 +911,7 @@ class DeliveryLoopTest {
 
     @Test
     void aFloodOfSilentAndReturningHostsLogsTwentyLinesAMinuteOfEachThenHowManyMore() {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
-        changesLog.addAppender(logged);
-        try {
+        try (LogLines logged = changesLog()) {
             DeliveryLoop loop = live(10_000, 10_000, P0);
             long t0 = 1_764_000_000_000_000_000L;
             int heartbeats = 100; // each four intervals after the last: a silent-host and a host-back alert each
@@ -931,27 +924,20 @@ class DeliveryLoopTest {
             }
             assertThat(sink.accepted).as("every alert sent").filteredOn(d -> d.contains("\"silent-host\""))
                     .hasSize(heartbeats - 1);
-            assertThat(messages(logged, "is silent:")).hasSize(StateChanges.HOST_LINES_PER_MINUTE);
-            assertThat(messages(logged, "is back:")).hasSize(StateChanges.HOST_LINES_PER_MINUTE);
-            assertThat(messages(logged, "more host(s)")).as("not before the minute is over").isEmpty();
+            assertThat(logged.messages("is silent:")).hasSize(StateChanges.HOST_LINES_PER_MINUTE);
+            assertThat(logged.messages("is back:")).hasSize(StateChanges.HOST_LINES_PER_MINUTE);
+            assertThat(logged.messages("more host(s)")).as("not before the minute is over").isEmpty();
 
             tick(60_000_000_000L);
             round(loop);
-            assertThat(messages(logged, "more host(s)")).containsExactly("79 more host(s) became silent and 79 more "
+            assertThat(logged.messages("more host(s)")).containsExactly("79 more host(s) became silent and 79 more "
                     + "came back within a minute than are logged one by one (20 a minute each): each has its alert "
                     + "in Wazuh, and dwb_forwarder_alerts_sent_total{kind=\"silent-host\"} and "
                     + "{kind=\"host-back\"} count them");
             runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
-            assertThat(messages(logged, "is silent:")).as("the last heartbeat's host, silent in a new minute")
+            assertThat(logged.messages("is silent:")).as("the last heartbeat's host, silent in a new minute")
                     .hasSize(StateChanges.HOST_LINES_PER_MINUTE + 1);
-        } finally {
-            changesLog.detachAppender(logged);
         }
-    }
-
-    private static List<String> messages(ListAppender<ILoggingEvent> logged, String containing) {
-        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(containing))
-                .toList();
     }
 
     @Test
@@ -1257,12 +1243,12 @@ class DeliveryLoopTest {
         denied.set(true);
         addNotJson(P1, 1, 1);
         addEvents(P1, 2, "a");
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             for (int i = 0; i < 5; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing(Level.ERROR, "paused: not allowed to write to the dead-letter topic "
+            assertThat(log.messages(Level.ERROR, "paused: not allowed to write to the dead-letter topic "
                     + TOPIC + "-dlq")).singleElement().asString()
                     .contains("grant the forwarder's principal WRITE on it, or set --dlq-topic");
             assertThat(metrics.pausedNow()).isEqualTo(1);
@@ -1279,7 +1265,7 @@ class DeliveryLoopTest {
             assertThat(committed(P1)).isEqualTo(4);
             assertThat(names(sink.accepted)).containsExactly("a", "b");
             assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.ERROR_OFFSET)).containsExactly("0", "1");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
             assertThat(metrics.pausedNow()).isZero();
             assertThat(loop.healthy()).isTrue();
         }
@@ -1301,12 +1287,12 @@ class DeliveryLoopTest {
         dlqMissing = true;
         addNotJson(P1, 0, 1);
         addEvents(P1, 1, "a");
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             for (int i = 0; i < 10; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
+            assertThat(log.messages(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
                     .singleElement().asString().contains("create it (see docs/deployment.md), or set --dlq-topic");
             assertThat(dlq.refused).as("sent once, not again while the broker says the topic does not exist")
                     .isEqualTo(1);
@@ -1320,7 +1306,7 @@ class DeliveryLoopTest {
             assertThat(dlq.history()).hasSize(1);
             tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most: the pause's retry finds it through
             round(loop);
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -1338,12 +1324,12 @@ class DeliveryLoopTest {
         dlqMissing = true;
         sink.reject = datagram -> datagram.contains("too-long"); // EMSGSIZE
         addEvents(P1, 0, "too-long", "after");
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             for (int i = 0; i < 10; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
+            assertThat(log.messages(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq does not exist"))
                     .singleElement().asString().contains("create it (see docs/deployment.md), or set --dlq-topic");
             assertThat(dlq.refused).as("sent once, not again while the broker says the topic does not exist")
                     .isEqualTo(1);
@@ -1361,7 +1347,7 @@ class DeliveryLoopTest {
             assertThat(dlq.history()).singleElement()
                     .satisfies(letter -> assertThat(header(letter, HeaderNames.ERROR_OFFSET)).isEqualTo("0"));
             assertThat(committed(P1)).isEqualTo(2);
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -1376,13 +1362,13 @@ class DeliveryLoopTest {
         addNotJson(P1, 0, 1);
         addEvents(P1, 1, "a");
         round(loop);
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             for (int i = 0; i < 3; i++) { // whole, then without its value, then without key and headers too
                 dlq.errorNext(new org.apache.kafka.common.errors.RecordTooLargeException("over max.message.bytes"));
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq refuses even a "
+            assertThat(log.messages(Level.ERROR, "paused: the dead-letter topic " + TOPIC + "-dlq refuses even a "
                     + "record of a few hundred bytes as too large")).singleElement().asString()
                     .contains("raise its max.message.bytes");
             assertThat(topicChecks).as("a size needs no question to the broker").isZero();
@@ -1395,7 +1381,7 @@ class DeliveryLoopTest {
             assertThat(dlq.history()).extracting(r -> header(r, HeaderNames.OMITTED))
                     .containsExactly(null, "value", "value, key, headers", null);
             assertThat(new String(dlq.history().get(3).value(), StandardCharsets.UTF_8)).isEqualTo("not json");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -1439,14 +1425,14 @@ class DeliveryLoopTest {
         dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone"));
         denied.set(true); // meanwhile the forwarder's WRITE on the topic was taken away
 
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             for (int i = 0; i < 20; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing(Level.WARN, "paused: dead-letter topic " + TOPIC + "-dlq unavailable"))
+            assertThat(log.messages(Level.WARN, "paused: dead-letter topic " + TOPIC + "-dlq unavailable"))
                     .hasSize(1);
-            assertThat(log.containing(Level.ERROR, "still paused, now: not allowed to write to the dead-letter "
+            assertThat(log.messages(Level.ERROR, "still paused, now: not allowed to write to the dead-letter "
                     + "topic")).as("said once, as it is found, not at each retry").hasSize(1);
             assertThat(committed(P1)).isZero();
 
@@ -1455,7 +1441,7 @@ class DeliveryLoopTest {
             assertThat(committed(P1)).isEqualTo(1);
             tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most: the pause's retry finds it through
             round(loop);
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -1574,9 +1560,9 @@ class DeliveryLoopTest {
         sink.refuseFrom = 0; // Wazuh is down
         addNotJson(P0, 0, 1); // its letter refused at once
         addEvents(P0, 1, "a"); // refused by the queue: delivery paused
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             round(loop);
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("paused:")).hasSize(1);
 
             consumer.rebalance(List.of(P1)); // the letter's partition goes to another forwarder
             assertThat(topicChecks).as("a revocation judges no failure").isEqualTo(1);
@@ -1586,14 +1572,14 @@ class DeliveryLoopTest {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing("resumed")).as("the queue still refuses: the pause goes on").isEmpty();
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("resumed")).as("the queue still refuses: the pause goes on").isEmpty();
+            assertThat(log.messages("paused:")).hasSize(1);
 
             sink.refuseFrom = Integer.MAX_VALUE; // back
             tick(COMMIT_INTERVAL.toNanos());
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("b");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -1603,29 +1589,29 @@ class DeliveryLoopTest {
         DeliveryLoop loop = liveWithDeadLetters(dlq, P0, P1);
         addNotJson(P1, 0, 1);
         round(loop); // its letter in flight
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             sink.refuseFrom = 0; // Wazuh goes down
             addEvents(P0, 0, "a");
             round(loop);
             dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // and the letter fails
             tick(FIRST_RETRY);
             round(loop);
-            assertThat(log.containing("still paused, now: dead-letter topic")).as("the letters hold it too").hasSize(1);
+            assertThat(log.messages("still paused, now: dead-letter topic")).as("the letters hold it too").hasSize(1);
 
             dlq.completeNext(); // the letter, sent again, written
             for (int i = 0; i < 3; i++) {
                 tick(COMMIT_INTERVAL.toNanos());
                 round(loop);
             }
-            assertThat(log.containing("resumed")).as("Wazuh still refuses").isEmpty();
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("resumed")).as("Wazuh still refuses").isEmpty();
+            assertThat(log.messages("paused:")).hasSize(1);
             assertThat(metrics.pausedNow()).isEqualTo(1);
 
             sink.refuseFrom = Integer.MAX_VALUE; // back
             tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("a");
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         }
     }
 
@@ -1634,12 +1620,12 @@ class DeliveryLoopTest {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
         AlertPipeline.Mode mode = deadLetterMode(dlq);
         SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             DeliveryLoop loop = letterInFlightThenHeld(mode, sending);
             dlq.errorNext(new org.apache.kafka.common.errors.NetworkException("broker gone")); // the letter fails
             tick(FIRST_RETRY);
             round(loop);
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("paused:")).hasSize(1);
             round(loop);
             assertThat(consumer.lastPollTimeout()).as("both refused at one retry: the backoff doubles once")
                     .isEqualTo(DeliveryOptions.FIRST_RETRY_DELAY);
@@ -1647,7 +1633,7 @@ class DeliveryLoopTest {
                 tick(Duration.ofSeconds(10).toNanos());
                 round(loop);
             }
-            assertThat(log.containing("still paused, now:")).as("said as the letters joined, not at each retry")
+            assertThat(log.messages("still paused, now:")).as("said as the letters joined, not at each retry")
                     .hasSize(1);
 
             sink.refuse = datagram -> false; // Wazuh back; the letter, sent again, not written yet
@@ -1656,13 +1642,13 @@ class DeliveryLoopTest {
                 round(loop);
             }
             assertThat(names(sink.accepted)).containsExactly("a");
-            assertThat(log.containing("resumed")).as("the letters still hold it").isEmpty();
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("resumed")).as("the letters still hold it").isEmpty();
+            assertThat(log.messages("paused:")).hasSize(1);
 
             dlq.completeNext();
             tick(Duration.ofSeconds(10).toNanos()); // the backoff at its most
             round(loop);
-            assertThat(log.containing("resumed")).hasSize(1);
+            assertThat(log.messages("resumed")).hasSize(1);
         } finally {
             sending.close();
         }
@@ -1673,7 +1659,7 @@ class DeliveryLoopTest {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
         AlertPipeline.Mode mode = deadLetterMode(dlq);
         SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
-        try (ChangesLog log = new ChangesLog()) {
+        try (LogLines log = changesLog()) {
             DeliveryLoop loop = letterInFlightThenHeld(mode, sending);
             tick(FIRST_RETRY);
             round(loop); // paused for Wazuh alone
@@ -1683,8 +1669,8 @@ class DeliveryLoopTest {
             tick(COMMIT_INTERVAL.toNanos());
             round(loop);
             assertThat(names(sink.accepted)).containsExactly("a");
-            assertThat(log.containing("resumed")).as("the letters hold it now").isEmpty();
-            assertThat(log.containing("paused:")).hasSize(1);
+            assertThat(log.messages("resumed")).as("the letters hold it now").isEmpty();
+            assertThat(log.messages("paused:")).hasSize(1);
         } finally {
             sending.close();
         }
@@ -1792,29 +1778,9 @@ class DeliveryLoopTest {
         return loop;
     }
 
-    /** The state changes' log lines (paused, resumed, ...) while open. */
-    private static final class ChangesLog implements AutoCloseable {
-        private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        private final Logger logger = (Logger) LoggerFactory.getLogger(StateChanges.class);
-
-        ChangesLog() {
-            lines.start();
-            logger.addAppender(lines);
-        }
-
-        List<String> containing(String text) {
-            return messages(lines, text);
-        }
-
-        List<String> containing(Level level, String text) {
-            return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
-                    .filter(m -> m.contains(text)).toList();
-        }
-
-        @Override
-        public void close() {
-            logger.detachAppender(lines);
-        }
+    /** The state changes' log lines (paused, resumed, ...) until closed. */
+    private static LogLines changesLog() {
+        return LogLines.of(StateChanges.class).attach();
     }
 
     /**

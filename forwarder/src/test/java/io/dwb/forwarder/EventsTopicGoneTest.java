@@ -3,10 +3,8 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.LogLines;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -36,10 +34,8 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The events topic deleted while the forwarder runs (an administrator's mistake on a shared cluster, a topic made
@@ -65,8 +61,8 @@ class EventsTopicGoneTest {
     /** Wazuh's queue refuses the datagrams this matches, for now. */
     private Predicate<String> refuse = datagram -> false;
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
+    @RegisterExtension
+    final LogLines logged = LogLines.of(StateChanges.class);
     /** The partitions each synchronous commit (a revocation's) committed. */
     private final Set<TopicPartition> committedAtRevocation = new HashSet<>();
     /** The waits of the synchronous commits given one (a stop's). */
@@ -128,17 +124,6 @@ class EventsTopicGoneTest {
                     metric("fetch-total", "consumer-fetch-manager-metrics", fetchAnswers));
         }
     };
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        changesLog.addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        changesLog.detachAppender(logged);
-    }
 
     /**
      * Two partitions; in partition 0, "a" delivered, "b" and "c" fetched and waiting for Wazuh, three more written past
@@ -466,21 +451,16 @@ class EventsTopicGoneTest {
                 .map(a -> a.path("docker").path("Actor").path("Attributes").path("name").asText()).toList();
     }
 
-    private List<String> lines(Level level) {
-        return logged.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
-                .toList();
-    }
-
     private List<String> errors() {
-        return lines(Level.ERROR);
+        return logged.messages(Level.ERROR);
     }
 
     private List<String> warnings() {
-        return lines(Level.WARN).stream().filter(l -> !l.startsWith("paused:")).toList();
+        return logged.messages(Level.WARN).stream().filter(l -> !l.startsWith("paused:")).toList();
     }
 
     private List<String> infos() {
-        return lines(Level.INFO);
+        return logged.messages(Level.INFO);
     }
 
     private double gauge(String name) {

@@ -6,8 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
@@ -25,6 +24,7 @@ import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -45,20 +45,18 @@ class FollowedStateFileTest {
     private final List<WazuhStateFile.Reading> readings = new ArrayList<>();
     private final List<IOException> unreadable = new ArrayList<>();
     private final Logger logger = (Logger) LoggerFactory.getLogger(FollowedStateFileTest.class);
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    @RegisterExtension
+    final LogLines logged = LogLines.of(FollowedStateFileTest.class);
     private final Fifos fifos = new Fifos();
     private WazuhStateFile stateFile;
 
     @BeforeEach
-    void attach() {
+    void nameTheStateFile() {
         file = dir.resolve("testd.state");
-        logged.start();
-        logger.addAppender(logged);
     }
 
     @AfterEach
-    void detach() throws IOException {
-        logger.detachAppender(logged);
+    void release() throws IOException {
         fifos.release();
         if (stateFile != null) {
             stateFile.close();
@@ -78,7 +76,7 @@ class FollowedStateFileTest {
         now += SECOND / 2;
         followed.admit();
         assertThat(readings).hasSize(2);
-        assertThat(lines()).isEmpty();
+        assertThat(logged.lines()).isEmpty();
     }
 
     /** The daemon not started yet: nothing to go by, said once (in the gate's words); followed once written. */
@@ -93,7 +91,7 @@ class FollowedStateFileTest {
         write("hold='full'\n");
         now += SECOND;
         assertThatThrownBy(followed::admit).hasMessage("full");
-        assertThat(lines()).containsExactly("INFO delivery follows testd's state (" + file + ") again");
+        assertThat(logged.lines()).containsExactly("INFO delivery follows testd's state (" + file + ") again");
     }
 
     /**
@@ -109,13 +107,14 @@ class FollowedStateFileTest {
         followed.admit();
         now += SECOND;
         followed.admit();
-        assertThat(lines()).containsExactly("WARN testd's state (" + file + ") was last written 130 s ago: delivery "
-                + "no longer follows it until testd writes it again (testd stopped, or its testd.state_interval is "
-                + "over 120 s)");
+        assertThat(logged.lines()).containsExactly("WARN testd's state (" + file + ") was last written 130 s ago: "
+                + "delivery no longer follows it until testd writes it again (testd stopped, or its "
+                + "testd.state_interval is over 120 s)");
         write("hold='full'\n"); // written again
         now += SECOND;
         assertThatThrownBy(followed::admit).hasMessage("full");
-        assertThat(lines()).hasSize(2).last().isEqualTo("INFO delivery follows testd's state (" + file + ") again");
+        assertThat(logged.lines()).hasSize(2).last()
+                .isEqualTo("INFO delivery follows testd's state (" + file + ") again");
         assertThat(unreadable).isEmpty();
     }
 
@@ -126,7 +125,7 @@ class FollowedStateFileTest {
         Files.setLastModifiedTime(file, FileTime.fromMillis(wall - FollowedStateFile.STALE_AFTER_MILLIS - 10_000));
         FollowedStateFile followed = followed();
         followed.admit();
-        assertThat(lines()).singleElement().asString().contains("was last written 130 s ago");
+        assertThat(logged.lines()).singleElement().asString().contains("was last written 130 s ago");
         assertThat(unreadable).isEmpty();
         Files.setLastModifiedTime(file, FileTime.fromMillis(wall));
         now += SECOND;
@@ -144,7 +143,7 @@ class FollowedStateFileTest {
         write("hold=''\n");
         now += SECOND;
         followed.admit();
-        assertThat(lines()).containsExactly("INFO delivery follows testd's state (" + file + ") again");
+        assertThat(logged.lines()).containsExactly("INFO delivery follows testd's state (" + file + ") again");
     }
 
     /**
@@ -196,10 +195,6 @@ class FollowedStateFileTest {
                     return hold == null || hold.isEmpty() ? null
                             : new Refusal(Refusal.Hold.ANALYSISD_QUEUE_FILLING, hold);
                 }, () -> now, wallMillis);
-    }
-
-    private List<String> lines() {
-        return logged.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
     }
 
     /** Written as a daemon does (a whole new file), a second after the last write. */

@@ -3,11 +3,9 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +15,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A forwarder started before any listener, on a cluster that creates topics on first use (Kafka's default,
@@ -31,15 +29,13 @@ import org.slf4j.LoggerFactory;
 class ForwarderFirstTest {
     @TempDir
     Path dir;
+    @RegisterExtension
+    final LogLines logged = LogLines.of(Forwarder.class);
 
     @Test
     void aForwarderStartedBeforeTheTopicExistsDoesNotCreateItAndDeliversOnceItIsCreated(SharedKafka.Broker broker)
             throws Exception {
         String topic = SharedKafka.Broker.uniqueTopic("events-later");
-        Logger forwarderLog = (Logger) LoggerFactory.getLogger(Forwarder.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        forwarderLog.addAppender(logged);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString());
              Admin admin = broker.admin()) {
@@ -47,7 +43,7 @@ class ForwarderFirstTest {
                 run.assertAlive();
                 return !admin.listTopics().names().get().contains(topic);
             });
-            assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+            assertThat(logged.messages())
                     .anySatisfy(line -> assertThat(line).startsWith("topic " + topic + " does not exist yet: "
                             + "waiting for a listener to create it"));
             // As the listener creates it.
@@ -61,8 +57,6 @@ class ForwarderFirstTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> receiver.count() == 1);
             assertThat(broker.describeTopic(topic).partitions()).hasSize(6);
             run.assertAlive();
-        } finally {
-            forwarderLog.detachAppender(logged);
         }
     }
 }

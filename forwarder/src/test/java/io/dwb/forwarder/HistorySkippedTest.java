@@ -2,16 +2,13 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a group's start says of the history it passes over ({@link LiveStart}, {@code history-skipped}), unit layer:
@@ -48,15 +45,9 @@ class HistorySkippedTest {
 
     /** The WARN line {@code skipped} makes. */
     private static String said(LiveStart.Skipped skipped) {
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(StateChanges.class);
-        logger.addAppender(lines);
-        try {
+        try (LogLines lines = LogLines.of(StateChanges.class).attach()) {
             new StateChanges(new ForwarderMetrics()).historySkipped(skipped);
-        } finally {
-            logger.detachAppender(lines);
+            return lines.messages().get(0);
         }
-        return lines.list.get(0).getFormattedMessage();
     }
 }

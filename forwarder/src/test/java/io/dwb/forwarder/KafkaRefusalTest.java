@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.LogLines;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,10 +22,8 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Kafka refusing a running forwarder's polls (an ACL removed): Kafka's consumer throws
@@ -44,21 +40,10 @@ class KafkaRefusalTest {
     private long now = 1_000_000_000_000L;
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger changesLog = (Logger) LoggerFactory.getLogger(StateChanges.class);
+    @RegisterExtension
+    final LogLines logged = LogLines.of(StateChanges.class);
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final List<Long> waits = new ArrayList<>();
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        changesLog.addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        changesLog.detachAppender(logged);
-    }
 
     @Test
     void aRevokedAclIsWaitedForSaidOnceAndDeliveryGoesOnOnceItIsGrantedAgain() {
@@ -99,8 +84,7 @@ class KafkaRefusalTest {
         assertThat(received.get(1)).contains("after");
         assertThat(gauge()).isZero();
         assertThat(loop.healthy()).isTrue();
-        assertThat(logged.list).anyMatch(e -> e.getLevel() == Level.INFO
-                && e.getFormattedMessage().equals("Kafka accepts the forwarder's polls again"));
+        assertThat(logged.messages(Level.INFO)).contains("Kafka accepts the forwarder's polls again");
     }
 
     /**
@@ -120,8 +104,7 @@ class KafkaRefusalTest {
     }
 
     private List<String> errors() {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR).map(ILoggingEvent::getFormattedMessage)
-                .toList();
+        return logged.messages(Level.ERROR);
     }
 
     private double gauge() {

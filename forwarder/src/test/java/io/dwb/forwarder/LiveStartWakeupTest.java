@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,11 +16,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * A stop's wake-up (a {@link WakeupException}, which is a {@code KafkaException}) thrown by a look-up made at a
@@ -71,26 +67,14 @@ class LiveStartWakeupTest {
             return super.position(partition, timeout);
         }
     };
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(LiveStart.class),
-            (Logger) LoggerFactory.getLogger(WatchHandover.class));
+    @RegisterExtension
+    final LogLines logged = LogLines.of(LiveStart.class, WatchHandover.class);
 
     private void lookUp(String name) {
         lookUps.add(name);
         if (name.equals(woken)) {
             throw new WakeupException();
         }
-    }
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        loggers.forEach(l -> l.addAppender(logged));
-    }
-
-    @AfterEach
-    void stopListening() {
-        loggers.forEach(l -> l.detachAppender(logged));
     }
 
     @ParameterizedTest(name = "woken in {0}")
@@ -108,7 +92,7 @@ class LiveStartWakeupTest {
         assertThatThrownBy(() -> start.position(consumer, List.of(HANDED_OVER, FRESH)))
                 .isInstanceOf(WakeupException.class);
         assertThat(lookUps).as("no look-up after the wake-up").last().isEqualTo(lookUp);
-        assertThat(logged.list).as("no WARN: Kafka answered, the forwarder is stopping")
+        assertThat(logged.events()).as("no WARN: Kafka answered, the forwarder is stopping")
                 .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
     }
 }

@@ -3,37 +3,22 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.RecordKind;
+import io.dwb.schemas.testing.LogLines;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Whoever may write the events topic chooses the names of the fields a forwarder does not know: a new one each record
  * is said one by one up to a bound, and does not take the line a real newer listener's gap reason gets.
  */
 class NewerListenerReportTest {
-    private final Logger logger = (Logger) LoggerFactory.getLogger(NewerListenerReport.class);
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    @RegisterExtension
+    final LogLines logged = LogLines.of(NewerListenerReport.class);
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final NewerListenerReport report = new NewerListenerReport(metrics);
-
-    @BeforeEach
-    void attach() {
-        logged.start();
-        logger.addAppender(logged);
-    }
-
-    @AfterEach
-    void detach() {
-        logger.detachAppender(logged);
-    }
 
     @Test
     void forgedFieldNamesAreSaidUpToTheBoundAndLeaveANewGapReasonItsLine() {
@@ -44,13 +29,11 @@ class NewerListenerReportTest {
         }
         report.read(record(RecordKind.GAP, List.of(), "engine-paused"));
 
-        assertThat(logged.list.stream().filter(e -> e.getLevel() == Level.INFO
-                && e.getFormattedMessage().startsWith("heartbeat records carry field"))).hasSize(
-                        NewerListenerReport.MAX_SAID);
-        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage).contains("more fields this forwarder "
-                + "does not know than the 64 said: counted in dwb_forwarder_records_newer_total, no longer said one "
-                + "by one");
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
+        assertThat(logged.messages(Level.INFO)).filteredOn(m -> m.startsWith("heartbeat records carry field"))
+                .hasSize(NewerListenerReport.MAX_SAID);
+        assertThat(logged.messages()).contains("more fields this forwarder does not know than the 64 said: counted "
+                + "in dwb_forwarder_records_newer_total, no longer said one by one");
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
                 .satisfies(e -> assertThat(e.getFormattedMessage()).contains("reason 'engine-paused'"));
         assertThat(metrics.newerByKind()).containsEntry("heartbeat", 2L * forged).containsEntry("gap", 1L);
     }

@@ -3,9 +3,6 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
@@ -14,6 +11,7 @@ import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.StateSnapshot;
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +22,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A fleet upgrades one host at a time, so listeners newer than the forwarders write to the events topic. The
@@ -41,16 +39,14 @@ class NewerListenerTest {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final LogLines logged = LogLines.of(NewerListenerReport.class);
 
     @Test
     void whatANewerListenerAddsIsDeliveredWithoutItAndAChangedShapeIsDeadLetteredWhole(SharedKafka.Broker broker)
             throws Exception {
         String topic = TestRecords.topic(broker, "newer-listener", 1);
         long now = System.currentTimeMillis() * 1_000_000L;
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(NewerListenerReport.class);
-        logger.addAppender(logged);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
@@ -107,10 +103,9 @@ class NewerListenerTest {
             Map<String, Long> newer = run.metrics().newerByKind();
             assertThat(newer).containsEntry("gap", 1L).containsEntry("state", 1L);
             assertThat(newer.get("heartbeat")).isGreaterThanOrEqualTo(4L);
-            String heartbeatLine = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
-                    .filter(line -> line.startsWith("heartbeat")).findFirst().orElseThrow();
-            assertThat(logged.list).extracting(e -> e.getLevel() + " " + e.getFormattedMessage())
-                    .containsExactlyInAnyOrder(
+            String heartbeatLine = logged.messages().stream().filter(line -> line.startsWith("heartbeat"))
+                    .findFirst().orElseThrow();
+            assertThat(logged.lines()).containsExactlyInAnyOrder(
                     "INFO gap records carry field 'engineVersion', which this forwarder does not know (host host-0: "
                             + "a listener newer than this forwarder): left out of their alerts until the forwarders "
                             + "are upgraded",
@@ -125,8 +120,6 @@ class NewerListenerTest {
                     + "does not know \\(host host-[01]: a listener newer than this forwarder\\): left out of their "
                     + "alerts until the forwarders are upgraded");
             run.assertAlive();
-        } finally {
-            logger.detachAppender(logged);
         }
     }
 

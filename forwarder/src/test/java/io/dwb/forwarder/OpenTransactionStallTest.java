@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -18,8 +17,8 @@ import java.util.List;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A producer that keeps a transaction open on an events partition (a writer with a listener's credentials, a stuck
@@ -37,15 +36,13 @@ class OpenTransactionStallTest {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final LogLines logged = LogLines.of(OpenTransactionWatch.class);
 
     @Test
     void aTransactionLeftOpenIsSaidAndCountedOnceItHoldsThePartitionPastTheThresholdAndSaidAgainWhenItEnds(
             SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "stalled", 1);
-        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        watchLog.addAppender(logged);
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              KafkaProducer<byte[], byte[]> holder = TestRecords.transactional(broker, "holder-" + topic);
@@ -109,8 +106,6 @@ class OpenTransactionStallTest {
             assertThat(gauge(run, "dwb_forwarder_partitions_stalled")).isZero();
             assertThat(gauge(run, "dwb_forwarder_stalled_records")).isZero();
             run.assertAlive();
-        } finally {
-            watchLog.detachAppender(logged);
         }
     }
 
@@ -125,9 +120,8 @@ class OpenTransactionStallTest {
         return TestRecords.alerts(receiver.datagrams()).stream().filter(a -> a.has("docker")).count();
     }
 
-    private static List<ILoggingEvent> stallLines(ListAppender<ILoggingEvent> logged) {
-        return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().startsWith("partition "))
-                .toList();
+    private static List<ILoggingEvent> stallLines(LogLines logged) {
+        return logged.events().stream().filter(e -> e.getFormattedMessage().startsWith("partition ")).toList();
     }
 
     private static double gauge(ForwarderRun run, String name) {

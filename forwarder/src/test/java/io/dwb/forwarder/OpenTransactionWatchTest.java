@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.NamedThread;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -46,7 +45,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.internals.KafkaFutureImpl;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Which partitions the open-transaction watch holds back from counting as live (the unit layer under
@@ -58,6 +57,8 @@ class OpenTransactionWatchTest {
     private static final TopicPartition CAUGHT_UP = new TopicPartition("events", 0);
     private static final TopicPartition UNREACHABLE = new TopicPartition("events", 1);
     private static final TopicPartition OPEN = new TopicPartition("events", 2);
+    @RegisterExtension
+    final LogLines logged = LogLines.of(OpenTransactionWatch.class);
 
     /** The leader of UNREACHABLE never answers ({@code hung}) or refuses at once; the others answer. */
     private static Admin leaders(boolean hung) {
@@ -194,10 +195,6 @@ class OpenTransactionWatchTest {
             }
             return stop.await(nanos, TimeUnit.NANOSECONDS);
         };
-        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        watchLog.addAppender(logged);
         try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> leaders(false, new AtomicLong(90), calls),
                 "", System::nanoTime, Duration.ofMinutes(2), new ForwarderMetrics(), runsOutOnce)) {
             watch.watch(Set.of(CAUGHT_UP, OPEN));
@@ -205,10 +202,8 @@ class OpenTransactionWatchTest {
 
             awaitReadings(calls, 2);
             assertThat(watch.holdBack(OPEN)).as("read on after the shortage").isTrue();
-            assertThat(List.copyOf(logged.list)).extracting(ILoggingEvent::getFormattedMessage)
+            assertThat(logged.events()).extracting(ILoggingEvent::getFormattedMessage)
                     .contains("readings of the partitions' open transactions were skipped: the heap was full");
-        } finally {
-            watchLog.detachAppender(logged);
         }
     }
 
@@ -231,30 +226,22 @@ class OpenTransactionWatchTest {
             }
             return stop.await(nanos, TimeUnit.NANOSECONDS);
         };
-        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        watchLog.addAppender(logged);
-        try {
-            try (OpenTransactionWatch watch = OpenTransactionWatch.start(
-                    () -> leaders(false, new AtomicLong(90), calls), "", System::nanoTime, Duration.ofMinutes(2),
-                    new ForwarderMetrics(), failsOnce)) {
-                watch.watch(Set.of(CAUGHT_UP, OPEN));
-                await().atMost(Duration.ofSeconds(10)).until(() -> waits.get() >= 2);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(
+                () -> leaders(false, new AtomicLong(90), calls), "", System::nanoTime, Duration.ofMinutes(2),
+                new ForwarderMetrics(), failsOnce)) {
+            watch.watch(Set.of(CAUGHT_UP, OPEN));
+            await().atMost(Duration.ofSeconds(10)).until(() -> waits.get() >= 2);
 
-                awaitReadings(calls, 2);
-                assertThat(watch.holdBack(OPEN)).as("read on by another thread").isTrue();
-                assertThat(List.copyOf(logged.list)).anySatisfy(e -> {
-                    assertThat(e.getFormattedMessage()).startsWith("the open-transaction watch's thread failed");
-                    assertThat(e.getThrowableProxy().getMessage()).isEqualTo("past the loop's catch");
-                });
-            }
-            assertThat(watchThreads).as("another thread").hasSize(2)
-                    .allSatisfy(t -> assertThat(t.getName()).isEqualTo(OpenTransactionWatch.THREAD))
-                    .as("closed: none left").noneMatch(Thread::isAlive);
-        } finally {
-            watchLog.detachAppender(logged);
+            awaitReadings(calls, 2);
+            assertThat(watch.holdBack(OPEN)).as("read on by another thread").isTrue();
+            assertThat(logged.events()).anySatisfy(e -> {
+                assertThat(e.getFormattedMessage()).startsWith("the open-transaction watch's thread failed");
+                assertThat(e.getThrowableProxy().getMessage()).isEqualTo("past the loop's catch");
+            });
         }
+        assertThat(watchThreads).as("another thread").hasSize(2)
+                .allSatisfy(t -> assertThat(t.getName()).isEqualTo(OpenTransactionWatch.THREAD))
+                .as("closed: none left").noneMatch(Thread::isAlive);
     }
 
     /**
@@ -312,10 +299,6 @@ class OpenTransactionWatchTest {
         AtomicLong openStable = new AtomicLong(90);
         AtomicInteger calls = new AtomicInteger();
         ForwarderMetrics metrics = new ForwarderMetrics();
-        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        watchLog.addAppender(logged);
         try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(false, openStable, calls), clock::get,
                 Duration.ofMinutes(2), metrics)) {
             watch.watch(Set.of(CAUGHT_UP, UNREACHABLE, OPEN));
@@ -354,8 +337,6 @@ class OpenTransactionWatchTest {
             assertThat(gauge(metrics, "dwb_forwarder_partitions_stalled")).isZero();
             assertThat(gauge(metrics, "dwb_forwarder_stall_seconds")).isZero();
             assertThat(gauge(metrics, "dwb_forwarder_stalled_records")).isZero();
-        } finally {
-            watchLog.detachAppender(logged);
         }
     }
 
@@ -416,10 +397,6 @@ class OpenTransactionWatchTest {
         AtomicInteger calls = new AtomicInteger();
         AtomicInteger inSyncOfFirst = new AtomicInteger(REPLICAS);
         ForwarderMetrics metrics = new ForwarderMetrics();
-        Logger watchLog = (Logger) LoggerFactory.getLogger(OpenTransactionWatch.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        watchLog.addAppender(logged);
         Admin admin = answering(calls, (tp, committed) -> 100L,
                 tp -> tp.equals(CAUGHT_UP) ? inSyncOfFirst.get() : REPLICAS);
         try (OpenTransactionWatch watch = OpenTransactionWatch.start(admin, System::nanoTime, Duration.ofMinutes(2),
@@ -453,14 +430,11 @@ class OpenTransactionWatchTest {
                 assertThat(e.getFormattedMessage()).isEqualTo("partition(s) events-0 (3 in sync, at least 2 needed) "
                         + "take writes again");
             });
-        } finally {
-            watchLog.detachAppender(logged);
         }
     }
 
-    private static List<ILoggingEvent> writabilityLines(ListAppender<ILoggingEvent> logged) {
-        return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().startsWith("partition(s) "))
-                .toList();
+    private static List<ILoggingEvent> writabilityLines(LogLines logged) {
+        return logged.events().stream().filter(e -> e.getFormattedMessage().startsWith("partition(s) ")).toList();
     }
 
     private static final long SECOND = 1_000_000_000L;
@@ -471,9 +445,8 @@ class OpenTransactionWatchTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() >= target);
     }
 
-    private static List<ILoggingEvent> stallLines(ListAppender<ILoggingEvent> logged) {
-        return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().startsWith("partition "))
-                .toList();
+    private static List<ILoggingEvent> stallLines(LogLines logged) {
+        return logged.events().stream().filter(e -> e.getFormattedMessage().startsWith("partition ")).toList();
     }
 
     private static double gauge(ForwarderMetrics metrics, String name) {

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +13,6 @@ import java.time.Duration;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -196,17 +193,12 @@ class PacingDefaultTest {
     void theAssumedPaceIsAWarningWhenDeliveryStarts() throws Exception {
         Files.createDirectories(home.resolve("queue/sockets"));
         String queue = home.resolve("queue/sockets/queue").toString();
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(Forwarder.class);
-        logger.addAppender(logged);
-        try (Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
-                "--wazuh-queue", queue))) {
-            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
+        try (LogLines logged = LogLines.of(Forwarder.class).attach();
+             Forwarder forwarder = new Forwarder(ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1",
+                     "--wazuh-queue", queue))) {
+            assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
                     .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("no readable "
                             + home.resolve("etc/ossec.conf")).contains("450 alerts/s"));
-        } finally {
-            logger.detachAppender(logged);
         }
     }
 

@@ -2,21 +2,18 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.classic.Level;
 import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.Gap;
+import io.dwb.schemas.testing.LogLines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replay's edges, unit layer: the delivery loop over {@link PartitionLogConsumer} (offsetsForTimes, first kept and
@@ -28,8 +25,6 @@ class ReplayLoopTest {
     private static final String TOPIC = "events";
     /** The records' time: whole seconds after it. */
     private static final long T_MS = 1_764_000_000_000L;
-    private static final List<Class<?>> LOGGERS = List.of(DeliveryLoop.class, ReplayWindow.class,
-            StateChanges.class);
 
     private final List<String> sent = new ArrayList<>();
     private final AlertSink sink = new AlertSink() {
@@ -43,7 +38,8 @@ class ReplayLoopTest {
         }
     };
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    @RegisterExtension
+    final LogLines lines = LogLines.of(DeliveryLoop.class, ReplayWindow.class, StateChanges.class);
     private long now = 1_000_000_000_000L;
     /** The replay's alerts a second, 0 unpaced. */
     private int eps;
@@ -53,17 +49,6 @@ class ReplayLoopTest {
     /** The events topic's retention as the replay reads it: 7 days, no size bound, by default. */
     private TopicRetention.Reader retention = topic -> new TopicRetention(Duration.ofDays(7).toMillis(), -1);
     private int retentionAsked;
-
-    @BeforeEach
-    void capture() {
-        lines.start();
-        LOGGERS.forEach(c -> ((Logger) LoggerFactory.getLogger(c)).addAppender(lines));
-    }
-
-    @AfterEach
-    void release() {
-        LOGGERS.forEach(c -> ((Logger) LoggerFactory.getLogger(c)).detachAppender(lines));
-    }
 
     @Test
     void offsetsKafkaDeletesDuringAReplayAreCountedInItsEndLine() {
@@ -267,7 +252,7 @@ class ReplayLoopTest {
     @Test
     void aPartitionWhollyEmptiedIsStillSaidForAWindowBeforeTheHorizonOrWithinTheMarginAfterIt() {
         for (Duration after : List.of(Duration.ofDays(-1), TopicRetention.CLOCK_MARGIN.minusMillis(1))) {
-            lines.list.clear();
+            lines.clear();
             PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
             for (int s = 0; s < 100; s++) {
                 kafka.append(0, event("e" + s, s));
@@ -296,7 +281,7 @@ class ReplayLoopTest {
     void aPartitionWhollyEmptiedIsStillSaidWhenRetentionBytesIsSetOrTimeRetentionIsOff() {
         for (TopicRetention set : List.of(new TopicRetention(Duration.ofDays(7).toMillis(), 1_000_000_000L),
                 new TopicRetention(-1, -1))) {
-            lines.list.clear();
+            lines.clear();
             PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
             for (int s = 0; s < 100; s++) {
                 kafka.append(0, event("e" + s, s));
@@ -632,12 +617,10 @@ class ReplayLoopTest {
     }
 
     private List<String> logged(String level) {
-        return lines.list.stream().filter(e -> e.getLevel().toString().equals(level))
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        return lines.messages(Level.toLevel(level));
     }
 
     private String doneLine() {
-        return lines.list.stream().map(ILoggingEvent::getFormattedMessage)
-                .filter(l -> l.startsWith("replay done")).findFirst().orElseThrow();
+        return lines.messages().stream().filter(l -> l.startsWith("replay done")).findFirst().orElseThrow();
     }
 }

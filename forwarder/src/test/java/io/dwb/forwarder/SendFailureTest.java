@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.testing.DatagramReceiver;
+import io.dwb.schemas.testing.LogLines;
 import java.net.StandardSocketOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,11 +25,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Each way a send to the Wazuh queue fails ({@link SendFailure}), on real AF_UNIX datagram sockets, through the writer
@@ -53,21 +49,9 @@ class SendFailureTest {
     private final MockProducer<byte[], byte[]> deadLetters = new MockProducer<>(true, null,
             new ByteArraySerializer(), new ByteArraySerializer());
     private final AtomicInteger resent = new AtomicInteger();
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    private final List<Logger> logs = List.of((Logger) LoggerFactory.getLogger(WazuhQueue.class),
-            (Logger) LoggerFactory.getLogger(StateChanges.class));
+    @RegisterExtension
+    final LogLines lines = LogLines.of(WazuhQueue.class, StateChanges.class);
     private long offset;
-
-    @BeforeEach
-    void listen() {
-        lines.start();
-        logs.forEach(log -> log.addAppender(lines));
-    }
-
-    @AfterEach
-    void stopListening() {
-        logs.forEach(log -> log.detachAppender(lines));
-    }
 
     /** The kernel's rule, which decides {@link SendFailure#TOO_LONG}: the buffer less 32 bytes goes, 1 more not. */
     @Test
@@ -123,8 +107,8 @@ class SendFailureTest {
             assertThat(metrics.sentTotal()).isEqualTo(2);
             assertThat(metrics.socketErrorsTotal()).isEqualTo(1);
             assertThat(resent.get()).isZero();
-            assertThat(warnings("sent to events-dlq")).hasSize(1);
-            assertThat(warnings("is a new socket")).isEmpty();
+            assertThat(lines.messages(Level.WARN, "sent to events-dlq")).hasSize(1);
+            assertThat(lines.messages(Level.WARN, "is a new socket")).isEmpty();
         }
     }
 
@@ -162,7 +146,7 @@ class SendFailureTest {
                 assertThat(refusals).singleElement().asString()
                         .startsWith("socket refusing: nothing reads " + path);
                 assertThat(resent.get()).as("sent again once, to the new socket").isEqualTo(2);
-                assertThat(warnings("is a new socket")).hasSize(1);
+                assertThat(lines.messages(Level.WARN, "is a new socket")).hasSize(1);
                 assertThat(deadLetters.history()).as("the refused one, once").hasSize(1);
                 assertThat(metrics.socketErrorsTotal()).as("the refusal for its size, then the closed socket")
                         .isEqualTo(2);
@@ -279,10 +263,5 @@ class SendFailureTest {
 
     private static List<String> names(DatagramReceiver receiver) {
         return receiver.texts().stream().map(t -> t.substring("1:Wazuh-Docker:".length(), t.indexOf(' '))).toList();
-    }
-
-    private List<String> warnings(String containing) {
-        return lines.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.contains(containing)).toList();
     }
 }

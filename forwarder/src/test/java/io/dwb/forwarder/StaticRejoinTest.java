@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.LogLines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +24,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * With {@code group.protocol=consumer} the group refuses a static member id still held by a member that did not leave
@@ -51,19 +47,8 @@ class StaticRejoinTest {
     private final List<MockConsumer<byte[], byte[]>> made = new ArrayList<>();
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final ForwarderMetrics metrics = new ForwarderMetrics();
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger rejoinLog = (Logger) LoggerFactory.getLogger(StaticRejoin.class);
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        rejoinLog.addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        rejoinLog.detachAppender(logged);
-    }
+    @RegisterExtension
+    final LogLines logged = LogLines.of(StaticRejoin.class);
 
     @Test
     void aRestartWhoseDeadPredecessorStillHoldsTheInstanceIdWaitsForItsSessionToEndAndThenDelivers() {
@@ -97,9 +82,8 @@ class StaticRejoinTest {
                 .contains("the previous process with this --instance-id did not leave the group")
                 .contains("session timeout (group.consumer.session.timeout.ms, 45 s by default)")
                 .contains("joining again every 5 s");
-        assertThat(logged.list).as("and once it joined")
-                .anyMatch(e -> e.getLevel() == Level.INFO && e.getFormattedMessage().startsWith(
-                        "joined group " + GROUP + " as instance id " + INSTANCE + ", 40 s after it was first refused"));
+        assertThat(logged.messages(Level.INFO)).as("and once it joined").anyMatch(m -> m.startsWith(
+                "joined group " + GROUP + " as instance id " + INSTANCE + ", 40 s after it was first refused"));
     }
 
     @Test
@@ -179,8 +163,7 @@ class StaticRejoinTest {
     }
 
     private List<String> warnings() {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .toList();
+        return logged.messages(Level.WARN);
     }
 
     /** A consumer whose member the group refuses: its poll throws, as Kafka's does once it is FATAL. */

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -28,7 +27,6 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * An administrator changes the events topic's settings while the fleet runs: {@code cleanup.policy=compact} lets the
@@ -57,11 +55,8 @@ class TopicSettingsTest {
         String letters = topic + "-dlq"; // ForwarderRun's --dlq-topic, as a forwarder creates it
         broker.createTopic(letters, 1, TopicSpec.deadLetters(letters, 1,
                 DurationArgument.parse(TopicSpec.DEFAULT_DLQ_RETENTION)).configs());
-        Logger watchLog = (Logger) LoggerFactory.getLogger(TopicSettingsWatch.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        watchLog.addAppender(logged);
-        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
+        try (LogLines logged = LogLines.of(TopicSettingsWatch.class).attach();
+             DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"));
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              Admin admin = broker.admin();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString(),
@@ -116,8 +111,6 @@ class TopicSettingsTest {
             assertThat(lines(logged, "is as wanted again")).allSatisfy(e ->
                     assertThat(e.getLevel()).isEqualTo(Level.INFO));
             run.assertAlive();
-        } finally {
-            watchLog.detachAppender(logged);
         }
     }
 
@@ -159,8 +152,8 @@ class TopicSettingsTest {
                 AlterConfigOp.OpType.SET)))).all().get();
     }
 
-    private static List<ILoggingEvent> lines(ListAppender<ILoggingEvent> logged, String text) {
-        return List.copyOf(logged.list).stream().filter(e -> e.getFormattedMessage().contains(text)).toList();
+    private static List<ILoggingEvent> lines(LogLines logged, String text) {
+        return logged.events().stream().filter(e -> e.getFormattedMessage().contains(text)).toList();
     }
 
     /** The metric's series: "topic/setting/severity" to value. */

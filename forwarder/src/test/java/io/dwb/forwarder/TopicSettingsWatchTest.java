@@ -2,13 +2,11 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProblem;
 import io.dwb.runtime.TopicRole;
 import io.dwb.runtime.TopicProblem.Severity;
+import io.dwb.schemas.testing.LogLines;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
@@ -19,10 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What {@link TopicSettingsWatch} says of a sequence of readings (the real broker: TopicSettingsTest). */
 class TopicSettingsWatchTest {
@@ -41,42 +37,31 @@ class TopicSettingsWatchTest {
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     private final TopicSettingsWatch watch = new TopicSettingsWatch(() -> readings.remove().get(),
             roles(), Duration.ofMinutes(5), metrics, List.of());
-    private final Logger log = (Logger) LoggerFactory.getLogger(TopicSettingsWatch.class);
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        log.addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        log.detachAppender(logged);
-    }
+    @RegisterExtension
+    final LogLines logged = LogLines.of(TopicSettingsWatch.class);
 
     @Test
     void eachProblemIsSaidWhenItAppearsOrChangesAndWhenItGoesNotAtEveryReading() {
         read(List.of(COMPACT));
         read(List.of(COMPACT));
-        assertThat(lines()).containsExactly("ERROR " + COMPACT.message() + "; a listener that starts now refuses the "
-                + "topic and exits 2, those running go on writing to it (read again every 5m)");
+        assertThat(logged.lines()).containsExactly("ERROR " + COMPACT.message() + "; a listener that starts now "
+                + "refuses the topic and exits 2, those running go on writing to it (read again every 5m)");
         assertThat(series()).containsExactly("events/cleanup.policy/refusal");
 
         read(List.of(COMPACT_DELETE, ONE_INSYNC));
-        assertThat(lines()).hasSize(3).endsWith("WARN " + ONE_INSYNC.message());
-        assertThat(lines().get(1)).startsWith("ERROR " + COMPACT_DELETE.message());
+        assertThat(logged.lines()).hasSize(3).endsWith("WARN " + ONE_INSYNC.message());
+        assertThat(logged.lines().get(1)).startsWith("ERROR " + COMPACT_DELETE.message());
         assertThat(series()).containsExactlyInAnyOrder("events/cleanup.policy/refusal", "events/min.insync.replicas/warning");
 
         read(List.of(NO_INSYNC));
         assertThat(series()).as("the warning's series replaced by the refusal's")
                 .containsExactly("events/min.insync.replicas/refusal");
-        assertThat(lines()).hasSize(5).endsWith("INFO topic events: cleanup.policy is as wanted again");
-        assertThat(lines().get(3)).startsWith("ERROR " + NO_INSYNC.message());
+        assertThat(logged.lines()).hasSize(5).endsWith("INFO topic events: cleanup.policy is as wanted again");
+        assertThat(logged.lines().get(3)).startsWith("ERROR " + NO_INSYNC.message());
 
         read(List.of());
         assertThat(series()).isEmpty();
-        assertThat(lines()).hasSize(6).endsWith("INFO topic events: min.insync.replicas is as wanted again");
+        assertThat(logged.lines()).hasSize(6).endsWith("INFO topic events: min.insync.replicas is as wanted again");
     }
 
     /** The same setting of two topics is two problems; a starting forwarder is who refuses the dead-letter topic. */
@@ -85,7 +70,7 @@ class TopicSettingsWatchTest {
         read(List.of(COMPACT, LETTERS_COMPACT));
         assertThat(series()).containsExactlyInAnyOrder("events/cleanup.policy/refusal",
                 "letters/cleanup.policy/refusal");
-        assertThat(lines()).containsExactly(
+        assertThat(logged.lines()).containsExactly(
                 "ERROR " + COMPACT.message() + "; a listener that starts now refuses the topic and exits 2, those "
                         + "running go on writing to it (read again every 5m)",
                 "ERROR " + LETTERS_COMPACT.message() + "; a forwarder that starts now refuses the topic and exits 2, "
@@ -93,7 +78,7 @@ class TopicSettingsWatchTest {
 
         read(List.of(LETTERS_COMPACT));
         assertThat(series()).containsExactly("letters/cleanup.policy/refusal");
-        assertThat(lines()).hasSize(3).endsWith("INFO topic events: cleanup.policy is as wanted again");
+        assertThat(logged.lines()).hasSize(3).endsWith("INFO topic events: cleanup.policy is as wanted again");
     }
 
     @Test
@@ -107,12 +92,13 @@ class TopicSettingsWatchTest {
         });
         watch.readOnce();
         watch.readOnce();
-        assertThat(lines()).hasSize(2).last().asString().isEqualTo("INFO the settings of topic(s) events, letters could "
-                + "not be read (Kafka at b:9092 refused to describe topics: not authorized); read again every 5m");
+        assertThat(logged.lines()).hasSize(2).last().asString().isEqualTo("INFO the settings of topic(s) events, "
+                + "letters could not be read (Kafka at b:9092 refused to describe topics: not authorized); read again "
+                + "every 5m");
         assertThat(series()).as("the last reading's, kept").containsExactly("events/cleanup.policy/refusal");
 
         read(List.of(COMPACT));
-        assertThat(lines()).as("nothing changed: nothing more said").hasSize(2);
+        assertThat(logged.lines()).as("nothing changed: nothing more said").hasSize(2);
     }
 
     /**
@@ -130,11 +116,11 @@ class TopicSettingsWatchTest {
 
         readings.add(() -> List.of(lettersUnclean));
         started.readOnce();
-        assertThat(lines()).isEmpty();
+        assertThat(logged.lines()).isEmpty();
 
         readings.add(List::of);
         started.readOnce();
-        assertThat(lines()).containsExactly("INFO topic letters: unclean.leader.election.enable is as wanted again");
+        assertThat(logged.lines()).containsExactly("INFO topic letters: unclean.leader.election.enable is as wanted again");
         assertThat(series()).isEmpty();
     }
 
@@ -149,10 +135,6 @@ class TopicSettingsWatchTest {
     private void read(List<TopicProblem> problems) {
         readings.add(() -> problems);
         watch.readOnce();
-    }
-
-    private List<String> lines() {
-        return List.copyOf(logged.list).stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
     }
 
     private List<String> series() {

@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -34,22 +31,14 @@ class WazuhInstallationTest {
 
     @TempDir
     Path home;
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(AgentStateGate.class),
-            (Logger) LoggerFactory.getLogger(AnalysisdStateGate.class));
+    @RegisterExtension
+    final LogLines logged = LogLines.of(AgentStateGate.class, AnalysisdStateGate.class);
 
     @BeforeEach
     void install() throws IOException {
         Files.createDirectories(home.resolve("etc"));
         Files.createDirectories(home.resolve("queue/sockets"));
         Files.createDirectories(home.resolve("var/run"));
-        logged.start();
-        loggers.forEach(l -> l.addAppender(logged));
-    }
-
-    @AfterEach
-    void detach() {
-        loggers.forEach(l -> l.detachAppender(logged));
     }
 
     /** The forwarder's start: the settings read the installation, the forwarder is built later from them. */
@@ -65,7 +54,7 @@ class WazuhInstallationTest {
         assertThat(started()).as("paced as an agent, gated as one").singleElement().satisfies(line ->
                 assertThat(line).startsWith("delivery follows the Wazuh agent's state"));
 
-        logged.list.clear();
+        logged.clear();
         ForwarderSettings manager = ForwarderRun.settings("--bootstrap-servers", "127.0.0.1:1", "--wazuh-queue",
                 queue());
         ossecConf(AGENT);
@@ -133,7 +122,7 @@ class WazuhInstallationTest {
         assertThatThrownBy(() -> Pacing.auto(malformed, false)).isInstanceOf(ConfigurationError.class)
                 .hasMessage(malformed.problem());
         assertThat(gates(malformed)).as("a WARN, no gate").isEmpty();
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(e ->
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(e ->
                 assertThat(e.getFormattedMessage()).startsWith(malformed.problem()));
     }
 
@@ -162,8 +151,7 @@ class WazuhInstallationTest {
     }
 
     private List<String> started() {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage)
-                .toList();
+        return logged.messages(Level.INFO);
     }
 
     private void ossecConf(String text) throws IOException {

@@ -6,16 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
-import java.util.List;
+import io.dwb.schemas.testing.LogLines;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A batch on the host's checkpoint partition that Kafka's consumer refuses: its CRC does not match (the partition
@@ -34,18 +29,8 @@ class CheckpointLookupRefusalTest {
     private static final String CRC = "Record batch for partition checkpoints-0 at offset %d is invalid, cause: Record "
             + "is corrupt (stored crc = 1234, computed crc = 5678)";
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
-    @BeforeEach
-    void capture() {
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(CheckpointStore.class)).addAppender(logged);
-    }
-
-    @AfterEach
-    void release() {
-        ((Logger) LoggerFactory.getLogger(CheckpointStore.class)).detachAppender(logged);
-    }
+    @RegisterExtension
+    final LogLines logged = LogLines.of(CheckpointStore.class);
 
     /** Months of a partition: 830 live keys spread over 10 million offsets, then a dense tail of recent ones. */
     private static CompactedPartition fleet() {
@@ -84,11 +69,12 @@ class CheckpointLookupRefusalTest {
         assertThat(partition.searches).as("a new consumer after each refused poll").hasSizeGreaterThan(1)
                 .allMatch(MockConsumer::closed);
         assertThat(partition.lookups).allMatch(MockConsumer::closed);
-        assertThat(lines(Level.ERROR)).contains("Kafka's consumer refused the checkpoint lookup's records of "
-                + "checkpoints-0 offsets " + (END - STEP) + " to " + (END - 1) + " (" + CRC.formatted(END - 1_000)
-                + "): reading them again one record at a time, to find what cannot be read");
-        assertThat(lines(Level.ERROR)).anyMatch(line -> line.startsWith("checkpoints-0 offsets " + (END - 1_000)
-                + " to " + (END - 998) + ": Kafka's consumer refuses them (") && line.endsWith(
+        assertThat(logged.messages(Level.ERROR)).contains("Kafka's consumer refused the checkpoint lookup's "
+                + "records of checkpoints-0 offsets " + (END - STEP) + " to " + (END - 1) + " ("
+                + CRC.formatted(END - 1_000) + "): reading them again one record at a time, to find what cannot be "
+                + "read");
+        assertThat(logged.messages(Level.ERROR)).anyMatch(line -> line.startsWith("checkpoints-0 offsets "
+                + (END - 1_000) + " to " + (END - 998) + ": Kafka's consumer refuses them (") && line.endsWith(
                 "): this host's newest checkpoint may be among them"));
     }
 
@@ -103,9 +89,9 @@ class CheckpointLookupRefusalTest {
         assertThat(lookup.checkpoint()).contains(checkpoint(2));
         assertThat(lookup.stored().unreadable()).isNull();
         assertThat(lookup.recordsRead()).as("the search's: the step's records but the batch's").isEqualTo(2);
-        assertThat(lines(Level.WARN)).anyMatch(line -> line.startsWith("checkpoints-0 offsets " + (END - 1_500)
-                + " to " + (END - 1_498) + ": Kafka's consumer refuses them (" + CRC.formatted(END - 1_500)
-                + "; a batch damaged on the partition leader's disk") && line.endsWith(
+        assertThat(logged.messages(Level.WARN)).anyMatch(line -> line.startsWith("checkpoints-0 offsets "
+                + (END - 1_500) + " to " + (END - 1_498) + ": Kafka's consumer refuses them ("
+                + CRC.formatted(END - 1_500) + "; a batch damaged on the partition leader's disk") && line.endsWith(
                 "): passed over, this host's checkpoint is after them"));
         assertThat(partition.searches).allMatch(MockConsumer::closed);
     }
@@ -127,8 +113,8 @@ class CheckpointLookupRefusalTest {
         assertThat(partition.lookups).as("the first closed, a new one for the steps").hasSize(2)
                 .allMatch(MockConsumer::closed);
         assertThat(partition.searches).as("no search: the batch's step is never read").isEmpty();
-        assertThat(lines(Level.WARN)).contains("Kafka's consumer refused the checkpoint lookup's records of "
-                + "checkpoints-0 offsets " + (END - 14_000) + " to " + (END - 6_001) + " ("
+        assertThat(logged.messages(Level.WARN)).contains("Kafka's consumer refused the checkpoint lookup's "
+                + "records of checkpoints-0 offsets " + (END - 14_000) + " to " + (END - 6_001) + " ("
                 + CRC.formatted(END - 12_001) + "): reading them again in steps of 2000 offsets, from the newest");
     }
 
@@ -151,10 +137,10 @@ class CheckpointLookupRefusalTest {
                 .isGreaterThanOrEqualTo(partition.records(END - STEP, END));
         assertThat(partition.searches).allMatch(MockConsumer::closed);
         assertThat(partition.lookups).allMatch(MockConsumer::closed);
-        assertThat(lines(Level.WARN)).contains("every record of checkpoints-0 offsets " + (END - STEP) + " to "
-                + (END - 1) + " reads again one at a time: nothing explains Kafka's refusal (a fetch damaged on its "
-                + "way, not on the partition leader's disk); the lookup fails as Kafka unavailable and is tried "
-                + "again");
+        assertThat(logged.messages(Level.WARN)).contains("every record of checkpoints-0 offsets " + (END - STEP)
+                + " to " + (END - 1) + " reads again one at a time: nothing explains Kafka's refusal (a fetch damaged "
+                + "on its way, not on the partition leader's disk); the lookup fails as Kafka unavailable and is "
+                + "tried again");
     }
 
     /**
@@ -173,10 +159,5 @@ class CheckpointLookupRefusalTest {
                 .isNotInstanceOf(TransactionalPublisher.KafkaUnavailable.class)
                 .hasMessageStartingWith("cannot decompress the records of the checkpoints topic checkpoints: ");
         assertThat(partition.searches).as("not searched").isEmpty();
-    }
-
-    private List<String> lines(Level level) {
-        return logged.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
-                .toList();
     }
 }

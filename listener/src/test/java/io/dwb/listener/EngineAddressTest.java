@@ -3,10 +3,8 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,28 +12,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** --docker-host, DOCKER_HOST and the TLS variables, read as the docker CLI reads them (docker 28 checked). */
 class EngineAddressTest {
     private static final String NO_HOME = "/nonexistent-home";
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(EngineAddress.class)).addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        ((Logger) LoggerFactory.getLogger(EngineAddress.class)).detachAppender(logged);
-    }
+    @RegisterExtension
+    final LogLines logged = LogLines.of(EngineAddress.class);
 
     private static String resolved(String option, String... env) {
         return resolve(option, env).uri().toString();
@@ -168,7 +154,7 @@ class EngineAddressTest {
         assertThat(warnings().get(2)).isEqualTo("the Docker engine's client key " + certs.resolve("key.pem")
                 + " may be read by every user of this host (rw-r--r--): whoever holds it is this process to the "
                 + "engine, whose API is root on its host: chmod 600 " + certs.resolve("key.pem"));
-        logged.list.clear();
+        logged.clear();
         mode(certs.resolve("ca.pem"), "rw-r--r--");
         mode(certs.resolve("cert.pem"), "rw-r--r--");
         for (String keyMode : new String[] {"rw-r-----", "rw--w----", "rw-rw----", "rw-r---w-"}) {
@@ -204,7 +190,7 @@ class EngineAddressTest {
     }
 
     private List<String> warnings() {
-        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        return logged.messages();
     }
 
     private static void mode(Path file, String mode) throws IOException {

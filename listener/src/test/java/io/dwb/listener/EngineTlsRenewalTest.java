@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.schemas.testing.LogLines;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -19,14 +17,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * The engine's TLS files renewed under a running listener (client certificates of a day from Vault, step-ca,
@@ -50,24 +46,13 @@ class EngineTlsRenewalTest {
 
     @TempDir
     Path dir;
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    private final Logger log = (Logger) LoggerFactory.getLogger(EngineTls.class);
+    @RegisterExtension
+    final LogLines lines = LogLines.of(EngineTls.class);
 
     @BeforeAll
     static void certificates() throws Exception {
         a = new EngineCertificates();
         b = new EngineCertificates();
-    }
-
-    @BeforeEach
-    void listen() {
-        lines.start();
-        log.addAppender(lines);
-    }
-
-    @AfterEach
-    void stopListening() {
-        log.detachAppender(lines);
     }
 
     /**
@@ -99,9 +84,9 @@ class EngineTlsRenewalTest {
             connection.probe();
             assertThat(connection.identity().name()).isEqualTo("scripted");
         }
-        assertThat(messages(Level.INFO)).containsExactly("the TLS files of the Docker engine in " + certs
+        assertThat(lines.messages(Level.INFO)).containsExactly("the TLS files of the Docker engine in " + certs
                 + " changed: new connections to the engine use them");
-        assertThat(messages(Level.WARN)).isEmpty();
+        assertThat(lines.messages(Level.WARN)).isEmpty();
     }
 
     /**
@@ -122,11 +107,11 @@ class EngineTlsRenewalTest {
             connection.ping();
             Files.delete(certs.resolve("key.pem"));
             connection.ping();
-            assertThat(messages(Level.WARN)).containsExactly("the TLS files of the Docker engine in " + certs
+            assertThat(lines.messages(Level.WARN)).containsExactly("the TLS files of the Docker engine in " + certs
                     + " changed but make no TLS context (key.pem is not the key of the certificate in cert.pem): new "
                     + "connections to the engine keep those read before, tried again at each (a renewal under way, "
                     + "or files to fix if this lasts)");
-            assertThat(messages(Level.INFO)).isEmpty();
+            assertThat(lines.messages(Level.INFO)).isEmpty();
 
             renew(certs, b, "key.pem", "ca.pem");
             engine.tls(b.serverContext());
@@ -134,8 +119,8 @@ class EngineTlsRenewalTest {
             assertTheNextSubscriptionGets(connection, T2, "second");
             connection.ping();
         }
-        assertThat(messages(Level.WARN)).hasSize(1);
-        assertThat(messages(Level.INFO)).containsExactly("the TLS files of the Docker engine in " + certs
+        assertThat(lines.messages(Level.WARN)).hasSize(1);
+        assertThat(lines.messages(Level.INFO)).containsExactly("the TLS files of the Docker engine in " + certs
                 + " changed: new connections to the engine use them");
     }
 
@@ -177,11 +162,6 @@ class EngineTlsRenewalTest {
 
     private static BufferedReader reader(Response response) {
         return new BufferedReader(new InputStreamReader(response.getBody(), StandardCharsets.UTF_8));
-    }
-
-    private List<String> messages(Level level) {
-        return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
-                .toList();
     }
 
     private static ScriptedEngine.Event event(String id, long timeNano) {

@@ -4,19 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.listener.TransactionalPublisher.KafkaUnavailable;
+import io.dwb.schemas.testing.LogLines;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -39,33 +36,17 @@ class KafkaOutageReportTest {
             + "invalid credentials with SASL mechanism SCRAM-SHA-512"));
 
     private final Logger log = (Logger) LoggerFactory.getLogger(KafkaOutageReportTest.class);
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    /** At DEBUG: the retries' lines are DEBUG, counted too. */
+    @RegisterExtension
+    final LogLines lines = LogLines.of(KafkaOutageReportTest.class).atLevel(Level.DEBUG);
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
     private final KafkaOutageReport report = new KafkaOutageReport(log, clock::get);
-
-    @BeforeEach
-    void capture() {
-        lines.start();
-        log.addAppender(lines);
-        log.setLevel(Level.DEBUG); // the retries' lines are DEBUG: counted too
-    }
-
-    @AfterEach
-    void release() {
-        log.detachAppender(lines);
-        log.setLevel(null);
-    }
 
     /** A producer made ready, with the lines the capture loop says then at the level the report gives. */
     private void ready() {
         log.atLevel(report.ready()).log("Kafka ready at kafka:9092: transactional id docker-listener-1, resuming "
                 + "from checkpoint 2026-01-01T00:00:00Z");
         log.atLevel(report.returnLevel()).log("Kafka is back: publishing what was read while it was away");
-    }
-
-    private List<String> said(Level level, String containing) {
-        return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.contains(containing)).toList();
     }
 
     /**
@@ -82,14 +63,14 @@ class KafkaOutageReportTest {
             ready();
         }
 
-        assertThat(said(Level.WARN, "")).containsExactly(
+        assertThat(lines.messages(Level.WARN)).containsExactly(
                 "Kafka unavailable: " + CAUSE + "; retrying with backoff",
                 "Kafka unavailable again before a transaction committed: " + CAUSE + "; retrying with backoff (at "
                         + "DEBUG until a transaction commits, but for another kind of failure and every 10 min)");
-        assertThat(said(Level.INFO, "Kafka ready")).hasSize(2); // the start's, and the first return's
-        assertThat(said(Level.INFO, "Kafka is back")).hasSize(2);
-        assertThat(said(Level.DEBUG, "Kafka ready")).hasSize(19);
-        assertThat(said(Level.DEBUG, "Kafka still unavailable")).hasSize(18);
+        assertThat(lines.messages(Level.INFO, "Kafka ready")).hasSize(2); // the start's, and the first return's
+        assertThat(lines.messages(Level.INFO, "Kafka is back")).hasSize(2);
+        assertThat(lines.messages(Level.DEBUG, "Kafka ready")).hasSize(19);
+        assertThat(lines.messages(Level.DEBUG, "Kafka still unavailable")).hasSize(18);
     }
 
     /** A transaction committed ends the outage: the next failure is a new one, said again with its return. */
@@ -103,9 +84,9 @@ class KafkaOutageReportTest {
         assertThat(report.unavailable(CAUSE, KafkaFailureKind.UNREACHABLE, NEXT_TRY)).isTrue(); // the caller says what it holds
 
         ready();
-        assertThat(said(Level.WARN, "Kafka unavailable: ")).hasSize(2);
-        assertThat(said(Level.INFO, "Kafka ready")).hasSize(3);
-        assertThat(said(Level.WARN, "again")).isEmpty();
+        assertThat(lines.messages(Level.WARN, "Kafka unavailable: ")).hasSize(2);
+        assertThat(lines.messages(Level.INFO, "Kafka ready")).hasSize(3);
+        assertThat(lines.messages(Level.WARN, "again")).isEmpty();
     }
 
     /** A Kafka that takes no producer at all: one WARN, then DEBUG, as before. */
@@ -116,8 +97,8 @@ class KafkaOutageReportTest {
             assertThat(report.unavailable(CAUSE, KafkaFailureKind.UNREACHABLE, NEXT_TRY)).isFalse();
         }
 
-        assertThat(said(Level.WARN, "")).hasSize(1);
-        assertThat(said(Level.DEBUG, "Kafka still unavailable")).hasSize(5);
+        assertThat(lines.messages(Level.WARN)).hasSize(1);
+        assertThat(lines.messages(Level.DEBUG, "Kafka still unavailable")).hasSize(5);
     }
 
     /**
@@ -133,8 +114,8 @@ class KafkaOutageReportTest {
         ready();
         report.unavailable(CAUSE, KafkaFailureKind.UNREACHABLE, NEXT_TRY);
 
-        assertThat(said(Level.WARN, "")).hasSize(1);
-        assertThat(said(Level.INFO, "Kafka ready")).hasSize(2);
+        assertThat(lines.messages(Level.WARN)).hasSize(1);
+        assertThat(lines.messages(Level.INFO, "Kafka ready")).hasSize(2);
     }
 
     /** A failure as the capture loop reports it: its message, its kind by its causes' classes; 30 s later. */
@@ -156,11 +137,11 @@ class KafkaOutageReportTest {
         assertThat(failed(LOGIN_REFUSED)).as("the events held are said once").isFalse();
         failed(LOGIN_REFUSED);
 
-        assertThat(said(Level.WARN, "")).containsExactly(
+        assertThat(lines.messages(Level.WARN)).containsExactly(
                 "Kafka unavailable: " + TIMED_OUT.getMessage() + "; retrying with backoff",
                 "Kafka still unavailable after 1 min, now authentication refused: " + LOGIN_REFUSED.getMessage()
                         + "; retrying with backoff");
-        assertThat(said(Level.DEBUG, "Kafka still unavailable")).hasSize(2);
+        assertThat(lines.messages(Level.DEBUG, "Kafka still unavailable")).hasSize(2);
     }
 
     /** Kinds that come and go (a broker refusing logins, another not answering) are each said once, not each change. */
@@ -170,7 +151,7 @@ class KafkaOutageReportTest {
             failed(i % 2 == 0 ? TIMED_OUT : LOGIN_REFUSED);
         }
 
-        assertThat(said(Level.WARN, "")).hasSize(2);
+        assertThat(lines.messages(Level.WARN)).hasSize(2);
     }
 
     /**
@@ -183,7 +164,7 @@ class KafkaOutageReportTest {
             failed(TIMED_OUT);
         }
 
-        assertThat(said(Level.WARN, "")).containsExactly(
+        assertThat(lines.messages(Level.WARN)).containsExactly(
                 "Kafka unavailable: " + TIMED_OUT.getMessage() + "; retrying with backoff",
                 "Kafka still unavailable after 10 min (no answer or no connection): " + TIMED_OUT.getMessage()
                         + "; retrying with backoff",
@@ -200,7 +181,7 @@ class KafkaOutageReportTest {
         assertThat(failed(LOGIN_REFUSED)).isTrue();
         failed(TIMED_OUT);
 
-        assertThat(said(Level.WARN, "")).hasSize(4);
+        assertThat(lines.messages(Level.WARN)).hasSize(4);
     }
 
     /**
@@ -213,8 +194,8 @@ class KafkaOutageReportTest {
         failed(new KafkaUnavailable("refused", null));
         failed(TIMED_OUT);
 
-        assertThat(said(Level.WARN, "")).containsExactly("Kafka still unavailable after 30 s, now no answer or no "
-                + "connection: " + TIMED_OUT.getMessage() + "; retrying with backoff");
+        assertThat(lines.messages(Level.WARN)).containsExactly("Kafka still unavailable after 30 s, now no answer or "
+                + "no connection: " + TIMED_OUT.getMessage() + "; retrying with backoff");
     }
 
     /** The kinds, by the classes in a failure's causes, whatever its words; a refusal wins over a timeout it caused. */

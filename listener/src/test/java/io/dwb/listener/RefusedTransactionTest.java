@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.RecordKind;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.SharedKafka.Broker;
 import io.dwb.schemas.testing.TestEngine;
@@ -43,7 +42,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -237,12 +235,9 @@ class RefusedTransactionTest {
     @Test
     void aTransactionalIdRefusedForAWhileAfterTheStartIsRetried(Broker broker) throws Exception {
         TransactionalIdRevoked producers = new TransactionalIdRevoked(0);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
-        loopLog.addAppender(lines);
+        LogLines lines = LogLines.of(CaptureLoop.class).attach();
         String volume;
-        try {
+        try (lines) {
             CaptureLoop loop = loop(broker, producers);
             Future<Integer> run = loopThread.submit(loop::run);
             volume = twoEventsOnceSubscribed(loop, run);
@@ -251,8 +246,6 @@ class RefusedTransactionTest {
             assertThat(run.isDone()).as("the listener still runs").isFalse();
             loop.requestStop();
             assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
-        } finally {
-            loopLog.detachAppender(lines);
         }
 
         List<String> refused = events(producers.refused);
@@ -264,8 +257,8 @@ class RefusedTransactionTest {
         assertThat(Duration.ofNanos(producers.builtAtNanos.get(2) - producers.builtAtNanos.get(1)))
                 .as("from the refused producer to the next").isGreaterThanOrEqualTo(Duration.ofSeconds(
                         CaptureLoop.KAFKA_RETRY_FIRST_SECONDS << 1));
-        List<String> warnings = lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage).filter(l -> l.startsWith("Kafka unavailable")).toList();
+        List<String> warnings = lines.messages(Level.WARN).stream().filter(l -> l.startsWith("Kafka unavailable"))
+                .toList();
         assertThat(warnings).hasSize(1).allSatisfy(w -> assertThat(w)
                 .contains("TransactionalIdAuthorizationException")
                 .contains("Write and Describe on transactional id docker-listener-")
@@ -281,11 +274,8 @@ class RefusedTransactionTest {
     @Test
     void aTransactionalIdRefusedFromTheStartIsSaidAndTriedAgainUntilTaken(Broker broker) throws Exception {
         RefusedFromTheStart producers = new RefusedFromTheStart(2);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
-        loopLog.addAppender(lines);
-        try {
+        LogLines lines = LogLines.of(CaptureLoop.class).attach();
+        try (lines) {
             CaptureLoop loop = loop(broker, producers);
             Future<Integer> run = loopThread.submit(loop::run);
             await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || producers.built.size() == 3
@@ -293,11 +283,8 @@ class RefusedTransactionTest {
             assertThat(run.isDone()).as("the listener still runs").isFalse();
             loop.requestStop();
             assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
-        } finally {
-            loopLog.detachAppender(lines);
         }
-        List<String> errors = lines.list.stream().filter(e -> e.getLevel() == Level.ERROR)
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> errors = lines.messages(Level.ERROR);
         assertThat(errors).as("said once, not at each refusal").singleElement().satisfies(e -> assertThat(e)
                 .startsWith("not authorized to use transactional id docker-listener-")
                 .contains("Write and Describe").contains("docs/security.md").contains("tried again with backoff"));
@@ -371,12 +358,9 @@ class RefusedTransactionTest {
             throws Exception {
         Path config = Files.writeString(dir.resolve("client.properties"), "transaction.timeout.ms=120000\n");
         TimeoutBound producers = new TimeoutBound(60_000, 1, 0); // the first producer was taken before the change
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
-        loopLog.addAppender(lines);
+        LogLines lines = LogLines.of(CaptureLoop.class).attach();
         String volume;
-        try {
+        try (lines) {
             CaptureLoop loop = loop(command(broker, "--kafka-config", config.toString()), producers);
             Future<Integer> run = loopThread.submit(loop::run);
             // After the other tests, the first start's look back replays their events: the first commit, which fails,
@@ -392,8 +376,6 @@ class RefusedTransactionTest {
             assertThat(run.isDone()).as("the listener still runs").isFalse();
             loop.requestStop();
             assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
-        } finally {
-            loopLog.detachAppender(lines);
         }
 
         List<String> held = events(producers.held);
@@ -401,7 +383,7 @@ class RefusedTransactionTest {
         assertThat(events(producers.built.get(producers.built.size() - 1).history()))
                 .startsWith(held.toArray(String[]::new)).doesNotHaveDuplicates();
         assertThat(producers.asked).as("the user's value, never stepped down").containsOnly("120000");
-        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.ERROR).map(ILoggingEvent::getFormattedMessage))
+        assertThat(lines.messages(Level.ERROR))
                 .as("said once, not at each retry").singleElement().asString()
                 .contains("transaction.timeout.ms=120000 ms").contains("transaction.max.timeout.ms")
                 .contains("tried again with backoff");
@@ -416,11 +398,8 @@ class RefusedTransactionTest {
     @Test
     void theListenersDefaultRefusedAtStartIsSteppedDown(Broker broker) throws Exception {
         TimeoutBound producers = new TimeoutBound(40_000, 0, -1);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger producersLog = (Logger) LoggerFactory.getLogger(TransactionalProducers.class);
-        producersLog.addAppender(lines);
-        try {
+        LogLines lines = LogLines.of(TransactionalProducers.class).attach();
+        try (lines) {
             CaptureLoop loop = loop(broker, producers);
             Future<Integer> run = loopThread.submit(loop::run);
             String volume = twoEventsOnceSubscribed(loop, run);
@@ -429,11 +408,9 @@ class RefusedTransactionTest {
             assertThat(run.isDone()).as("the listener runs").isFalse();
             loop.requestStop();
             assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
-        } finally {
-            producersLog.detachAppender(lines);
         }
         assertThat(producers.asked).containsExactly("null", "30100");
-        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
+        assertThat(lines.messages(Level.WARN))
                 .singleElement().asString().contains("transaction.timeout.ms=60000 ms").contains("ask for 30100 ms");
     }
 
@@ -515,12 +492,9 @@ class RefusedTransactionTest {
         for (RuntimeException failure : List.of(new org.apache.kafka.common.errors.TimeoutException("no answer"),
                 new org.apache.kafka.common.errors.ProducerFencedException("a newer producer took the id"))) {
             FailingAtStop producers = new FailingAtStop();
-            ListAppender<ILoggingEvent> lines = new ListAppender<>();
-            lines.start();
-            Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
-            loopLog.addAppender(lines);
+            LogLines lines = LogLines.of(CaptureLoop.class).attach();
             // An engine with no event: nothing can join the stop's last transaction, which is the heartbeat alone.
-            try (ScriptedEngine quiet = new ScriptedEngine(List.of())) {
+            try (lines; ScriptedEngine quiet = new ScriptedEngine(List.of())) {
                 CaptureLoop loop = loop(broker, producers, "--docker-host", quiet.dockerHost());
                 Future<Integer> run = loopThread.submit(loop::run);
                 await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || loop.healthy()
@@ -530,10 +504,8 @@ class RefusedTransactionTest {
                 assertThat(run.get(30, TimeUnit.SECONDS)).as(failure.getClass().getSimpleName()).isZero();
                 assertThat(producers.built.get(0).history()).filteredOn(r -> isHeartbeat(r))
                         .as("only the start's heartbeat committed").hasSize(1);
-            } finally {
-                loopLog.detachAppender(lines);
             }
-            List<String> said = lines.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+            List<String> said = lines.events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
                     .map(ILoggingEvent::getFormattedMessage).toList();
             assertThat(said).noneMatch(l -> l.startsWith("published the last heartbeat"));
             if (failure instanceof org.apache.kafka.common.errors.TimeoutException) {
@@ -616,13 +588,10 @@ class RefusedTransactionTest {
     void aCheckpointThatWentBackInKafkaIsSaidAsKafkasLossAndWhatItLostIsPublishedAgain(Broker broker)
             throws Exception {
         FailingCommits producers = new FailingCommits(0);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
-        loopLog.addAppender(lines);
+        LogLines lines = LogLines.of(CaptureLoop.class).attach();
         ListenerCommand command = command(broker);
         ListenerSettings settings = command.settings();
-        try {
+        try (lines) {
             CaptureLoop loop = loop(command, producers);
             Future<Integer> run = loopThread.submit(loop::run);
             String kept = twoEventsOnceSubscribed(loop, run);
@@ -650,12 +619,9 @@ class RefusedTransactionTest {
                     .as("what Kafka lost, published again from the engine's replay").isEqualTo(2);
             assertThat(mentions(kept, events(producers.built.get(1).history())))
                     .as("what Kafka kept, not again").isZero();
-        } finally {
-            loopLog.detachAppender(lines);
         }
-        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage).filter(l -> l.contains("Kafka's checkpoint"))).singleElement()
-                .asString().startsWith("Kafka's checkpoint of this host went back, from ")
+        assertThat(lines.messages(Level.WARN, "Kafka's checkpoint")).singleElement().asString()
+                .startsWith("Kafka's checkpoint of this host went back, from ")
                 .contains("which this listener committed", "Kafka lost transactions it had committed",
                         "resuming from Kafka's checkpoint")
                 .doesNotContain("another listener of this engine published");
@@ -748,11 +714,8 @@ class RefusedTransactionTest {
     void aKafkaThatTakesEachProducerAndFailsItsTransactionsIsOneOutageRetriedLessAndLessOften(Broker broker)
             throws Exception {
         FailingCommits producers = new FailingCommits(3);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        Logger loopLog = (Logger) LoggerFactory.getLogger(CaptureLoop.class);
-        loopLog.addAppender(lines);
-        try {
+        LogLines lines = LogLines.of(CaptureLoop.class).attach();
+        try (lines) {
             CaptureLoop loop = loop(broker, producers);
             Future<Integer> run = loopThread.submit(loop::run);
             String volume = twoEventsOnceSubscribed(loop, run);
@@ -765,8 +728,6 @@ class RefusedTransactionTest {
                     && mentions(later, events(producers.built.get(4).history())) == 2);
             loop.requestStop();
             assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
-        } finally {
-            loopLog.detachAppender(lines);
         }
 
         // A failed commit, then the loop's wait, then the next producer: the time between two is at least that wait.
@@ -784,15 +745,14 @@ class RefusedTransactionTest {
                 .isLessThan(Duration.ofSeconds(5));
 
         // (MockProducers write no checkpoint to the broker: the last producer's lookup WARNs that it found none.)
-        List<String> warnings = lines.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage).filter(l -> l.startsWith("Kafka unavailable")).toList();
+        List<String> warnings = lines.messages(Level.WARN).stream().filter(l -> l.startsWith("Kafka unavailable"))
+                .toList();
         assertThat(warnings).hasSize(3).allSatisfy(w -> assertThat(w).contains("TopicAuthorizationException"));
         assertThat(warnings.get(0)).startsWith("Kafka unavailable: ");
         assertThat(warnings.get(1)).startsWith("Kafka unavailable again before a transaction committed: ");
         assertThat(warnings.get(2)).as("after a commit, a new outage").startsWith("Kafka unavailable: ");
         // The start's, the first outage's first return, the second outage's return.
-        assertThat(lines.list.stream().filter(e -> e.getLevel() == Level.INFO
-                && e.getFormattedMessage().startsWith("Kafka ready at "))).hasSize(3);
+        assertThat(lines.messages(Level.INFO)).filteredOn(l -> l.startsWith("Kafka ready at ")).hasSize(3);
     }
 
     @Test

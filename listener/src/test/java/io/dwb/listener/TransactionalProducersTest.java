@@ -3,10 +3,8 @@ package io.dwb.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.KafkaConfigFile;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -20,11 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * The listener's producers after the start, each built from the {@code --kafka-config} file as it is then: a login
@@ -41,21 +37,10 @@ class TransactionalProducersTest {
     @TempDir
     Path dir;
 
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    private final Logger settingsLog = (Logger) LoggerFactory.getLogger(KafkaClientSettings.class);
+    @RegisterExtension
+    final LogLines lines = LogLines.of(KafkaClientSettings.class);
     /** The properties each producer was built from, in order. */
     private final List<Properties> built = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void listen() {
-        lines.start();
-        settingsLog.addAppender(lines);
-    }
-
-    @AfterEach
-    void stopListening() {
-        settingsLog.detachAppender(lines);
-    }
 
     /**
      * Kafka's own producer is built from the properties, so that what it refuses is refused, then closed at once (it
@@ -95,10 +80,6 @@ class TransactionalProducersTest {
         return p.getProperty("sasl.jaas.config").replaceAll(".*password=\"([^\"]*)\".*", "$1");
     }
 
-    private List<String> said(Level level) {
-        return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
-    }
-
     /**
      * The principal's password rotated (the broker's SCRAM user, then the file): the next producer logs in with the
      * new one, the checkpoint lookups after it too, and one INFO says the file was read again, naming the setting,
@@ -115,10 +96,10 @@ class TransactionalProducersTest {
         assertThat(loop.nextPassword(built)).isEqualTo("second");
         assertThat(password(loop.settings().inUse())).as("the lookups' consumers").isEqualTo("second");
         assertThat(loop.settings().inUse().getProperty("max.block.ms")).isEqualTo("30000");
-        assertThat(said(Level.INFO)).singleElement().asString().contains("client.properties")
+        assertThat(lines.messages(Level.INFO)).singleElement().asString().contains("client.properties")
                 .contains("changed (sasl.jaas.config): read again").doesNotContain("second");
         assertThat(loop.nextPassword(built)).isEqualTo("second");
-        assertThat(said(Level.INFO)).as("read once").hasSize(1);
+        assertThat(lines.messages(Level.INFO)).as("read once").hasSize(1);
     }
 
     /**
@@ -137,11 +118,11 @@ class TransactionalProducersTest {
         write(LOGIN.formatted("second") + "linger.ms=soon\n");
         assertThat(loop.nextPassword(built)).isEqualTo("first");
 
-        assertThat(said(Level.WARN)).hasSize(2).allSatisfy(line -> assertThat(line)
+        assertThat(lines.messages(Level.WARN)).hasSize(2).allSatisfy(line -> assertThat(line)
                 .contains("changed (", ") but Kafka's client refuses it (").contains("keep the settings read before")
                 .doesNotContain("second"));
-        assertThat(said(Level.WARN).get(0)).contains("JAAS config entry not terminated by semi-colon");
-        assertThat(said(Level.WARN).get(1)).contains("linger.ms");
+        assertThat(lines.messages(Level.WARN).get(0)).contains("JAAS config entry not terminated by semi-colon");
+        assertThat(lines.messages(Level.WARN).get(1)).contains("linger.ms");
         assertThat(password(loop.settings().inUse())).isEqualTo("first");
 
         write(LOGIN.formatted("second"));
@@ -167,7 +148,7 @@ class TransactionalProducersTest {
         loop.producers().take().producer().close(Duration.ZERO);
 
         assertThat(built.get(built.size() - 1).getProperty("client.id")).isEqualTo("second");
-        assertThat(said(Level.WARN)).singleElement().asString().contains(truststore.toString());
+        assertThat(lines.messages(Level.WARN)).singleElement().asString().contains(truststore.toString());
     }
 
     /**
@@ -183,9 +164,9 @@ class TransactionalProducersTest {
 
         assertThat(loop.nextPassword(built)).isEqualTo("second");
         assertThat(built.get(built.size() - 1).getProperty("bootstrap.servers")).isEqualTo("127.0.0.1:9");
-        assertThat(said(Level.WARN)).singleElement().asString()
+        assertThat(lines.messages(Level.WARN)).singleElement().asString()
                 .contains("bootstrap.servers (127.0.0.1:9 -> 127.0.0.2:9)").contains("until it is restarted");
-        assertThat(said(Level.INFO)).singleElement().asString().contains("(sasl.jaas.config)");
+        assertThat(lines.messages(Level.INFO)).singleElement().asString().contains("(sasl.jaas.config)");
     }
 
     /** A file gone for a moment (an editor's save): one WARN, the settings in use kept, the file read once back. */
@@ -198,7 +179,7 @@ class TransactionalProducersTest {
         Files.delete(file);
         assertThat(loop.nextPassword(built)).isEqualTo("first");
         assertThat(loop.nextPassword(built)).isEqualTo("first");
-        assertThat(said(Level.WARN)).singleElement().asString().contains("cannot be read again");
+        assertThat(lines.messages(Level.WARN)).singleElement().asString().contains("cannot be read again");
 
         write(LOGIN.formatted("second"));
         assertThat(loop.nextPassword(built)).isEqualTo("second");
@@ -209,8 +190,6 @@ class TransactionalProducersTest {
             + "transaction.max.timeout.ms (The transaction timeout is larger than the maximum value allowed by the "
             + "broker (as configured by transaction.max.timeout.ms).)";
 
-    private final Logger producersLog = (Logger) LoggerFactory.getLogger(TransactionalProducers.class);
-
     /**
      * The brokers' transaction.max.timeout.ms lowered under Kafka's producer default, which the listener asks for when
      * the file sets none: the next producer asks for what a transaction needs (--transaction-interval + max.block.ms),
@@ -219,8 +198,9 @@ class TransactionalProducersTest {
      */
     @Test
     void theListenersDefaultRefusedIsSteppedDownForTheNextProducerWithOneWarn() throws IOException {
-        producersLog.addAppender(lines);
-        try {
+        // The producers' lines too: one WARN of either.
+        LogLines settingsAndProducers = LogLines.of(KafkaClientSettings.class, TransactionalProducers.class).attach();
+        try (settingsAndProducers) {
             Loop loop = loop(write(LOGIN.formatted("first")));
             TransactionalProducers.Built first = loop.producers().take();
             assertThat(built.get(0)).doesNotContainKey("transaction.timeout.ms");
@@ -235,12 +215,10 @@ class TransactionalProducersTest {
             assertThat(built.get(1).getProperty("transaction.timeout.ms")).isEqualTo("30150");
             assertThat(next.timeout()).isEqualTo(new TransactionTimeout(30_150,
                     TransactionTimeout.Origin.LISTENERS));
-            assertThat(said(Level.WARN)).singleElement().asString()
+            assertThat(settingsAndProducers.messages(Level.WARN)).singleElement().asString()
                     .contains("the brokers refused transaction.timeout.ms=60000 ms (their transaction.max.timeout.ms "
                             + "is below it, and at least 30150 ms)").contains("ask for 30150 ms")
                     .contains("--transaction-interval 150 ms").contains("max.block.ms 30000 ms");
-        } finally {
-            producersLog.detachAppender(lines);
         }
     }
 

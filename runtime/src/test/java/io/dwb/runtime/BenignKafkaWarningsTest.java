@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,27 +39,20 @@ class BenignKafkaWarningsTest {
             benign.start();
             context.addTurboFilter(benign);
         }
-        Logger network = context.getLogger("org.apache.kafka.clients.NetworkClient");
-        Level level = network.getLevel();
-        network.setLevel(Level.WARN);
-        ListAppender<ILoggingEvent> seen = new ListAppender<>();
-        seen.start();
-        network.addAppender(seen);
+        LogLines seen = LogLines.of("org.apache.kafka.clients.NetworkClient").atLevel(Level.WARN).attach();
         Properties p = new Properties();
         p.put("bootstrap.servers", "127.0.0.1:9"); // refused: Kafka down
         p.put("key.serializer", ByteArraySerializer.class.getName());
         p.put("value.serializer", ByteArraySerializer.class.getName());
         p.put("max.block.ms", "5000");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        try (seen; KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             assertThatThrownBy(() -> producer.partitionsFor("events")).isInstanceOf(TimeoutException.class);
         } finally {
-            network.detachAppender(seen);
-            network.setLevel(level);
             if (benign != null) {
                 context.getTurboFilterList().remove(benign);
             }
         }
-        List<String> kept = seen.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+        List<String> kept = seen.events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                 .map(ILoggingEvent::getFormattedMessage).toList();
         assertThat(kept).as("the client's WARN lines kept in 5 s of refused tries").isEmpty();
     }

@@ -2,19 +2,15 @@ package io.dwb.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A --kafka-config file that holds the fleet's Kafka login, or a file it names that holds a key or a login, is said at
@@ -29,18 +25,8 @@ class KafkaClientConfigTest {
     @TempDir
     Path dir;
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(KafkaClientConfig.class)).addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        ((Logger) LoggerFactory.getLogger(KafkaClientConfig.class)).detachAppender(logged);
-    }
+    @RegisterExtension
+    final LogLines logged = LogLines.of(KafkaClientConfig.class);
 
     @Test
     void aLoginEveryUserMayReadIsSaidNamingTheFileWhatItHoldsAndTheFix() throws IOException {
@@ -90,7 +76,7 @@ class KafkaClientConfigTest {
         KafkaClientConfig.load(null, file);
         assertThat(warnings()).singleElement().asString().contains(file + " may be written by its group (rw-rw----)")
                 .contains("chooses the Kafka brokers").contains("chmod go-w " + file).doesNotContain("s3cret");
-        logged.list.clear();
+        logged.clear();
         KafkaClientConfig.load(null, file("rw-r---w-", "bootstrap.servers=kafka-1:9092\n"));
         assertThat(warnings()).singleElement().asString().contains("may be written by every user of this host");
     }
@@ -123,7 +109,7 @@ class KafkaClientConfigTest {
                 + "configuration " + file + " is " + truststore + ", which may be written by its group (rw-rw-r--): "
                 + "whoever writes it chooses the Kafka brokers this process trusts and logs in to: chmod go-w "
                 + truststore);
-        logged.list.clear();
+        logged.clear();
         Files.setPosixFilePermissions(truststore, PosixFilePermissions.fromString("rw-r--rw-"));
         KafkaClientConfig.load(null, file);
         assertThat(warnings()).singleElement().asString()
@@ -154,7 +140,7 @@ class KafkaClientConfigTest {
     }
 
     private List<String> warnings() {
-        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        return logged.messages();
     }
 
     private Path file(String mode, String text) throws IOException {

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.dwb.schemas.testing.LogLines;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -122,16 +119,13 @@ class MetricsEndpointTest {
      */
     @Test
     void aPortHeldBySomeoneElseIsAnErrorThenListenedOnOnceFree() throws Exception {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(MetricsEndpoint.class);
-        logger.addAppender(logged);
+        LogLines logged = LogLines.of(MetricsEndpoint.class).attach();
         ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         int port = held.getLocalPort();
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port),
+        try (logged; MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port),
                 new PrometheusRegistry(), new KafkaClientMetrics(), () -> true, Duration.ofMillis(100))) {
             assertThat(endpoint.address()).as("not listening while the port is held").isNull();
-            assertThat(logged.list).singleElement().satisfies(e -> {
+            assertThat(logged.events()).singleElement().satisfies(e -> {
                 assertThat(e.getLevel()).isEqualTo(Level.ERROR);
                 assertThat(e.getFormattedMessage()).startsWith("cannot listen for metrics on 127.0.0.1 port " + port
                         + ": ").contains("Address already in use").endsWith("running without /metrics and "
@@ -142,7 +136,6 @@ class MetricsEndpointTest {
             assertThat(health(port, Duration.ofSeconds(2)).statusCode()).isEqualTo(200);
         } finally {
             held.close();
-            logger.detachAppender(logged);
         }
     }
 

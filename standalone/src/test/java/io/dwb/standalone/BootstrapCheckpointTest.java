@@ -3,10 +3,8 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.runtime.Launcher;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +25,6 @@ import org.apache.kafka.metadata.bootstrap.BootstrapDirectory;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code kafka/bootstrap.checkpoint} left empty by a power loss soon after the first start (Kafka's format writes it
@@ -56,17 +53,12 @@ class BootstrapCheckpointTest {
         List<ApiMessageAndVersion> formatted = records(logDir);
         Files.write(bootstrap, new byte[0]); // what ext4's delayed allocation may leave of it after a power loss
 
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger("io.dwb.standalone");
-        logger.addAppender(logged);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+        LogLines logged = LogLines.of("io.dwb.standalone").attach();
+        try (logged; EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(read(kafka)).containsExactly("before the power loss");
             assertThat(metadataVersion(kafka)).isEqualTo(version);
-        } finally {
-            logger.detachAppender(logged);
         }
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
+        assertThat(logged.events()).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
                 .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith(bootstrap + " could not be read "
                         + "(empty: No FeatureLevelRecord for metadata.version").contains("written again as the "
                         + "format writes it").endsWith("this one holds one, so the broker's features and data are "

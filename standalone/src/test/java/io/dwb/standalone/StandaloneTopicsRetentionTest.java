@@ -3,10 +3,8 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.dwb.schemas.Topics;
+import io.dwb.schemas.testing.LogLines;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,8 +14,8 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * --retention and --retention-bytes are the standalone's, at each start: a later start with other values changes the
@@ -27,34 +25,28 @@ import org.slf4j.LoggerFactory;
 class StandaloneTopicsRetentionTest {
     @TempDir
     Path dataDir;
+    @RegisterExtension
+    final LogLines logged = LogLines.of("io.dwb.standalone");
 
     @Test
     void theRetentionOptionsOfEachStartApplyToTheExistingEventsTopic() {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        Logger logger = (Logger) LoggerFactory.getLogger("io.dwb.standalone");
-        logger.addAppender(logged);
-        try {
-            start(Duration.ofDays(7), 1L << 30);
-            logged.list.clear();
-            Map<String, String> after = start(Duration.ofDays(1), 100L << 20);
-            assertThat(after).containsEntry(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(1)
-                            .toMillis()))
-                    .containsEntry(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(100L << 20))
-                    .containsEntry(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(25L << 20));
-            assertThat(infoLines(logged)).anySatisfy(line -> assertThat(line).contains(Topics.EVENTS)
-                    .contains("retention.bytes 1073741824 -> 104857600")
-                    .contains("retention.ms 604800000 -> 86400000")
-                    .contains("segment.bytes 67108864 -> 26214400"));
-            logged.list.clear();
-            start(Duration.ofDays(1), 100L << 20);
-            assertThat(infoLines(logged)).as("nothing changed, nothing said").noneMatch(l -> l.contains(" -> "));
-            // The smallest --retention-bytes the options take: a quarter of it is below the segment Kafka takes.
-            assertThat(start(Duration.ofDays(1), 1L << 20)).containsEntry(TopicConfig.SEGMENT_BYTES_CONFIG,
-                    String.valueOf(1L << 20));
-        } finally {
-            logger.detachAppender(logged);
-        }
+        start(Duration.ofDays(7), 1L << 30);
+        logged.clear();
+        Map<String, String> after = start(Duration.ofDays(1), 100L << 20);
+        assertThat(after).containsEntry(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(1)
+                        .toMillis()))
+                .containsEntry(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(100L << 20))
+                .containsEntry(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(25L << 20));
+        assertThat(logged.messages(Level.INFO)).anySatisfy(line -> assertThat(line).contains(Topics.EVENTS)
+                .contains("retention.bytes 1073741824 -> 104857600")
+                .contains("retention.ms 604800000 -> 86400000")
+                .contains("segment.bytes 67108864 -> 26214400"));
+        logged.clear();
+        start(Duration.ofDays(1), 100L << 20);
+        assertThat(logged.messages(Level.INFO)).as("nothing changed, nothing said").noneMatch(l -> l.contains(" -> "));
+        // The smallest --retention-bytes the options take: a quarter of it is below the segment Kafka takes.
+        assertThat(start(Duration.ofDays(1), 1L << 20)).containsEntry(TopicConfig.SEGMENT_BYTES_CONFIG,
+                String.valueOf(1L << 20));
     }
 
     private Map<String, String> start(Duration retention, long retentionBytes) {
@@ -70,10 +62,5 @@ class StandaloneTopicsRetentionTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static List<String> infoLines(ListAppender<ILoggingEvent> logged) {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage)
-                .toList();
     }
 }
