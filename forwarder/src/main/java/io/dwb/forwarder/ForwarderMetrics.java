@@ -92,9 +92,9 @@ public final class ForwarderMetrics {
             .register(registry);
     private final Gauge topicProblems = Gauge.builder().name("dwb_forwarder_topic_problem")
             .help("1 for each setting of the events or dead-letter topic found wrong at the last reading (every "
-                    + "--topic-check-interval), by topic, setting and severity: refusal for one that loses records or "
-                    + "refuses every write (a process that starts refuses the topic), warning for one that makes "
-                    + "records less safe; no series when none").labelNames("topic", "setting", "severity")
+                    + "--topic-check-interval), by topic, setting and severity: refusal for one that loses records (a "
+                    + "process that starts refuses the topic), warning for one that makes records less safe or "
+                    + "writes less available; no series when none").labelNames("topic", "setting", "severity")
             .register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
             .help("Records behind the end of the assigned partitions").register(registry);

@@ -21,7 +21,8 @@ public record Replication(Integer factor, Integer minInsyncReplicas) {
         }
         if (factor != null && minInsyncReplicas != null && minInsyncReplicas > factor) {
             throw new ConfigurationError("--min-insync-replicas " + minInsyncReplicas + " is more than "
-                    + "--replication-factor " + factor + ": every write would be refused");
+                    + "--replication-factor " + factor + ": Kafka would ask all " + factor + " in sync for each "
+                    + "write (before 3.7, refuse every write); give at most " + factor);
         }
     }
 

@@ -31,17 +31,25 @@ final class TopicChecks {
                         + "cleanup.policy=" + wanted + ", or name another topic with " + spec.role().nameOption()));
     }
 
-    /** More in-sync replicas required than the topic has refuses every write; one alone is a warning. */
+    /**
+     * One in-sync replica of several is a warning; so are more required than the topic has. Brokers since Kafka 3.7
+     * ask {@code min(min.insync.replicas, replicas)} (KAFKA-15583): such a topic takes writes while all its replicas
+     * are in sync, and none once one is down or behind. It was a refusal (exit 2) saying Kafka would refuse every
+     * write, which only brokers before 3.7 do: a listener refused to start on a topic its brokers wrote to.
+     */
     static List<TopicProblem> minInsync(TopicSpec spec, String minInsyncReplicas, int replicas) {
         if (minInsyncReplicas == null) {
             return List.of();
         }
         int required = Integer.parseInt(minInsyncReplicas.strip());
         if (required > replicas) {
-            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.REFUSAL,
+            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.WARNING,
                     "topic " + spec.name() + " has min.insync.replicas=" + required + " but " + replicas
-                            + " replica(s): Kafka would refuse every write (NOT_ENOUGH_REPLICAS); lower "
-                            + "min.insync.replicas to at most " + replicas));
+                            + " replica(s): brokers since Kafka 3.7 ask all " + replicas + " in sync for each write, "
+                            + "so one broker down or behind stops writes to it (before 3.7 they refuse every "
+                            + "write, NOT_ENOUGH_REPLICAS); set min.insync.replicas to " + Math.min(2, replicas)
+                            + " with kafka-configs.sh --alter --entity-type topics --entity-name " + spec.name()
+                            + " --add-config min.insync.replicas=" + Math.min(2, replicas)));
         }
         if (required < 2 && replicas >= 2) {
             return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.WARNING,

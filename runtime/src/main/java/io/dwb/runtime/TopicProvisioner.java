@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a {@link TopicPlan} true on a cluster: creates the missing topics (unless the plan may not), and checks the
- * existing ones against what they are for. A topic that would lose data or refuse every write stops the process
+ * existing ones against what they are for. A topic that would lose data stops the process
  * with a {@link ConfigurationError} naming the topic and the setting; a topic that only works less well (fewer
  * partitions or replicas than asked) is a WARN line. It is also a process's first contact with Kafka, so it is where
  * an unreachable cluster is reported ({@link KafkaUnreachable}), naming the servers tried.
@@ -104,7 +104,8 @@ public final class TopicProvisioner {
                 }
                 if (minInsync > factor) {
                     throw new ConfigurationError("--min-insync-replicas " + minInsync + " is more than the "
-                            + "replication factor " + factor + ": every write would be refused");
+                            + "replication factor " + factor + ": Kafka would ask all " + factor + " in sync for "
+                            + "each write (before 3.7, refuse every write); give at most " + factor);
                 }
                 if (factor > brokers.up().size()) {
                     log.info("{} of the cluster at {} down: creating topic(s) {} with replication factor {} all "

@@ -15,6 +15,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -205,14 +206,27 @@ class TopicProvisionerTest {
                 .hasMessageContaining("events would be deleted");
     }
 
+    /**
+     * Brokers since Kafka 3.7 ask min(min.insync.replicas, replicas): the topic takes writes (acks=all) while its one
+     * replica is in sync. It was refused (exit 2) as a topic Kafka refuses every write to.
+     */
     @Test
-    void moreInsyncReplicasThanReplicasIsRefused(Broker broker) {
+    void moreInsyncReplicasThanReplicasIsAWarningAndTheTopicTakesWrites(Broker broker) throws Exception {
         String events = Broker.uniqueTopic("events");
-        broker.createTopic(events, 12, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        broker.createTopic(events, 12, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2",
+                TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG,
+                String.valueOf(TopicSpec.MAX_DECOMPRESSED_RECORD_BYTES)));
 
-        assertThatThrownBy(() -> ensure(broker, plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1))))
-                .isInstanceOf(ConfigurationError.class)
-                .hasMessageContaining("topic " + events + " has min.insync.replicas=2 but 1 replica(s)");
+        List<TopicProblem> warnings = ensure(broker, plan(true, TopicSpec.events(events, 12, Duration.ofDays(7), -1)));
+
+        assertThat(warnings).singleElement().satisfies(w -> {
+            assertThat(w.severity()).isEqualTo(Severity.WARNING);
+            assertThat(w.message()).startsWith("topic " + events + " has min.insync.replicas=2 but 1 replica(s): "
+                    + "brokers since Kafka 3.7 ask all 1 in sync");
+        });
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) { // acks=all
+            producer.send(new ProducerRecord<>(events, new byte[] {1})).get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** The listener takes its record timestamp bounds from these instead of asking the broker again. */
@@ -295,8 +309,8 @@ class TopicProvisionerTest {
     @Test
     void impossibleOptionsAreRefusedBeforeContactingKafka() {
         assertThatThrownBy(() -> new Replication(1, 2)).isInstanceOf(ConfigurationError.class)
-                .hasMessage("--min-insync-replicas 2 is more than --replication-factor 1: every write would be "
-                        + "refused");
+                .hasMessage("--min-insync-replicas 2 is more than --replication-factor 1: Kafka would ask all 1 in "
+                        + "sync for each write (before 3.7, refuse every write); give at most 1");
         assertThatThrownBy(() -> new Replication(0, null)).isInstanceOf(ConfigurationError.class)
                 .hasMessage("--replication-factor must be at least 1, not 0");
         assertThatThrownBy(() -> TopicSpec.checkpoints("c", 0)).isInstanceOf(ConfigurationError.class)
