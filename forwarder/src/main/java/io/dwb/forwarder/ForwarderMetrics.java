@@ -110,7 +110,7 @@ public final class ForwarderMetrics {
                     + "which is measured to the stable end)").register(registry);
     private final Gauge partitionsUnwritable = Gauge.builder().name("dwb_forwarder_partitions_unwritable")
             .help("Assigned partitions that take no writes: fewer in-sync replicas than their topic's "
-                    + "min.insync.replicas; their hosts' silences are not judged meanwhile").register(registry);
+                    + "min.insync.replicas; their hosts' silences stand still meanwhile").register(registry);
     private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
             .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")
             .register(registry);

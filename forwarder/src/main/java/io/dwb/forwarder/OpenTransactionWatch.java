@@ -64,7 +64,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      */
     static final int LINES_PER_MINUTE = 10;
     /**
-     * How long the partitions found taking no writes stay held back while their replicas cannot be read (a broker
+     * How long the partitions found taking no writes are still taken so while their replicas cannot be read (a broker
      * down may leave a reading unanswered now and then): then none is, as when nothing is known.
      */
     private static final long UNWRITABLE_KEPT_NANOS = 30 * INTERVAL_NANOS;
@@ -74,8 +74,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final int REPLACE_ATTEMPTS = 60;
 
     /**
-     * One reading: the partitions found with records past their stable end (or whose leader did not answer), and
-     * when it was asked (monotonic).
+     * One reading: the partitions found with records past their stable end (or whose leader did not answer), those
+     * taking no writes, and when it was asked (monotonic).
      */
     private record Reading(Set<TopicPartition> heldBack, Set<TopicPartition> unwritable, long askedAtNanos) {}
 
@@ -89,7 +89,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         boolean stopped(CountDownLatch stop, long nanos) throws InterruptedException;
     }
 
-    /** What the leaders answered: each answered partition's ends, and the partitions to hold back. */
+    /** What the leaders answered: each answered partition's ends, those to hold back, those taking no writes. */
     private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack,
                            Set<TopicPartition> unwritable) {}
 
@@ -449,7 +449,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
 
     /**
      * The partitions that take no writes ({@link UnwritablePartitions}; told to the delivery loop, whose silent-host
-     * watch stops their hosts' silences growing), what changed said. While their replicas cannot be read (no answer in time, a principal without DescribeConfigs on the topic), those found last, for {@link
+     * watch stops their hosts' silences growing), what changed said. While their replicas cannot be read (no answer
+     * in time, a principal without DescribeConfigs on the topic), those found last, for {@link
      * #UNWRITABLE_KEPT_NANOS}; then none, as before this was read.
      */
     private Set<TopicPartition> unwritable(Set<TopicPartition> partitions, long deadline) throws InterruptedException {

@@ -25,16 +25,16 @@ import org.apache.kafka.common.config.TopicConfig;
  * (brokers of a shared cluster down or behind), where every listener's transaction fails ({@code
  * NotEnoughReplicasException}) while the leader still answers fetches. The least is the brokers' own: {@code
  * min.insync.replicas}, but never more than the partition's replicas (a topic of one replica and {@code
- * min.insync.replicas=2} takes writes). Nothing new is written there, so the consumer's
- * lag read 0 and the partition counted as live: after three heartbeat intervals every host of it was reported silent,
- * then back once Kafka took writes again (for a fleet of thousands, as many level-8 silent-host alerts and as many
+ * min.insync.replicas=2} takes writes). Nothing new is written there, so the consumer's lag read 0 and the partition
+ * counted as live: after three heartbeat intervals every host of it was reported silent, then back once Kafka took
+ * writes again (for a fleet of thousands, as many level-8 silent-host alerts and as many
  * host-back ones, for one Kafka incident the listeners ride out). Now its hosts' silences stand still until it takes
  * writes ({@link SilentHostWatch#unwritable}). Read with the open-transaction watch's readings ({@link
  * OpenTransactionWatch}): a DescribeTopics, and a DescribeConfigs while a partition is short of in-sync replicas. Not
  * thread-safe: the watch's thread's.
  */
 final class UnwritablePartitions {
-    /** A partition that stopped or started taking writes at a reading: its in-sync replicas against its topic's least. */
+    /** A partition that stopped or started taking writes at a reading: its in-sync replicas, and the least needed. */
     record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync) {}
 
     /** A partition's replicas, and how many of them are in sync. */
@@ -132,7 +132,7 @@ final class UnwritablePartitions {
         return unwritable.keySet();
     }
 
-    /** As when nothing is known: none held back. */
+    /** As when nothing is known: none taken as taking no writes. */
     void forget() {
         unwritable = Map.of();
     }

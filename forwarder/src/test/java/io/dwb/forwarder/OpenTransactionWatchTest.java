@@ -88,7 +88,7 @@ class OpenTransactionWatchTest {
         return answering(calls, end, tp -> REPLICAS);
     }
 
-    /** Replicas of each partition of "events" (partitions 0 to 2) in {@link #answering}; the topic needs two in sync. */
+    /** Replicas of each partition of "events" (0 to 2) in {@link #answering}; the topic needs two in sync. */
     private static final int REPLICAS = 3;
     private static final int MIN_IN_SYNC = 2;
 
