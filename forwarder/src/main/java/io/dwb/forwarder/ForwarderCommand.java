@@ -272,6 +272,13 @@ public final class ForwarderCommand implements Callable<Integer> {
         return Launcher.EXIT_OK;
     }
 
+    /** Whether Kafka did not answer in time, rather than answered with a refusal. */
+    private static boolean noAnswer(KafkaUnreachable e) {
+        return e.getCause() instanceof java.util.concurrent.TimeoutException
+                || e.getCause() instanceof ExecutionException x
+                        && x.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
+    }
+
     /**
      * Checks or creates the dead-letter topic before the first record can need it. Kafka not answering within the
      * consumer's {@code default.api.timeout.ms} is the same failure as for the events topic (README: exit 1 with
@@ -281,13 +288,6 @@ public final class ForwarderCommand implements Callable<Integer> {
      *         while Kafka was being asked: the stop cuts the wait short (it lasted until the timeout, 60 s by default,
      *         as long as systemd waits for a stop)
      */
-    /** Whether Kafka did not answer in time, rather than answered with a refusal. */
-    private static boolean noAnswer(KafkaUnreachable e) {
-        return e.getCause() instanceof java.util.concurrent.TimeoutException
-                || e.getCause() instanceof ExecutionException x
-                        && x.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
-    }
-
     private static Optional<List<TopicProblem>> ensureDeadLetterTopic(ForwarderSettings settings, TopicPlan plan,
                                                                      InterruptOnStop stop) {
         String servers = settings.kafka().getProperty("bootstrap.servers");

@@ -64,8 +64,8 @@ public final class Launcher {
                         "  number is seconds). Logs on standard error; DWB_LOG_LEVEL=DEBUG|INFO|WARN,",
                         "  DWB_LOG_FORMAT=text|json.");
         cli.setErr(err);
-        // The hint a line of its own, after the error, as GNU tools print it: escaped into the error's one line, its
-        // line break read as a literal "\n".
+        // The hint on a line of its own after the error, as GNU tools print it (inside the error line, escaped to one
+        // line, its line break was a literal "\n").
         Consumer<String> hintLine = format == LogFormat.JSON ? log::info : err::println;
         cli.setParameterExceptionHandler((ex, badArgs) -> {
             errorLine.accept(ex.getMessage());
