@@ -69,7 +69,8 @@ final class TopicSettingsWatch implements AutoCloseable {
 
     /**
      * @param saidAtStart problems the forwarder's start already said (its check of the dead-letter topic): standing
-     *                    from the first reading on, not said again by it
+     *                    from the first reading on, not said again by it; of those, the counts of partitions and
+     *                    replicas (an option's name for a setting) are not the watch's to judge, nor to say put back
      */
     TopicSettingsWatch(Reader reader, Map<String, TopicRole> roles, Duration interval, ForwarderMetrics metrics,
                        List<TopicProblem> saidAtStart) {
@@ -78,7 +79,7 @@ final class TopicSettingsWatch implements AutoCloseable {
         this.interval = interval;
         this.metrics = metrics;
         Map<String, TopicProblem> said = new LinkedHashMap<>();
-        saidAtStart.stream().filter(p -> roles.containsKey(p.topic())).forEach(p -> {
+        saidAtStart.stream().filter(p -> roles.containsKey(p.topic()) && !p.setting().startsWith("--")).forEach(p -> {
             said.put(key(p), p);
             metrics.topicProblem(p.topic(), p.setting(), p.severity(), true);
         });

@@ -110,9 +110,12 @@ class TopicSettingsWatchTest {
         TopicProblem lettersUnclean = new TopicProblem("letters", "unclean.leader.election.enable", Severity.WARNING,
                 "topic letters has unclean.leader.election.enable=true");
         TopicProblem otherTopics = new TopicProblem("other", "cleanup.policy", Severity.REFUSAL, "not watched here");
+        TopicProblem fewerPartitions = new TopicProblem("letters", "--dlq-partitions", Severity.WARNING,
+                "topic letters has 1 partition(s), 3 asked"); // a count: the start's to judge, not the watch's
         TopicSettingsWatch started = new TopicSettingsWatch(() -> readings.remove().get(), roles(),
-                Duration.ofMinutes(5), metrics, List.of(lettersUnclean, otherTopics));
-        assertThat(series()).as("standing from the start").containsExactly("letters/unclean.leader.election.enable/warning");
+                Duration.ofMinutes(5), metrics, List.of(lettersUnclean, otherTopics, fewerPartitions));
+        assertThat(series()).as("standing from the start")
+                .containsExactly("letters/unclean.leader.election.enable/warning");
 
         readings.add(() -> List.of(lettersUnclean));
         started.readOnce();
@@ -120,7 +123,8 @@ class TopicSettingsWatchTest {
 
         readings.add(List::of);
         started.readOnce();
-        assertThat(logged.lines()).containsExactly("INFO topic letters: unclean.leader.election.enable is as wanted again");
+        assertThat(logged.lines())
+                .containsExactly("INFO topic letters: unclean.leader.election.enable is as wanted again");
         assertThat(series()).isEmpty();
     }
 
