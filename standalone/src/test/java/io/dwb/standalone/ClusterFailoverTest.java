@@ -126,12 +126,12 @@ class ClusterFailoverTest {
     }
 
     /**
-     * The events topic needs all three replicas in sync ({@code min.insync.replicas=3}, as a cluster whose topics ask
-     * two with one broker down already, or behind, is one broker away): a broker killed leaves each partition's leader
-     * answering fetches while it refuses every write, so the listener's heartbeats stop reaching the topic. The
+     * The events topic needs all three replicas in sync ({@code min.insync.replicas=3}: a topic that asks two, on a
+     * cluster with a broker already down, is as near to taking no writes): a broker killed leaves the partition's
+     * leader answering fetches while it refuses every write, so the listener's heartbeats stop reaching the topic. The
      * forwarder took that for a live, quiet partition and reported the host silent after three heartbeat intervals,
      * then back once the broker returned: on a fleet, a silent-host and a host-back alert for every host of those
-     * partitions, for one Kafka incident. Now such a partition is held back, said by a WARN line.
+     * partitions, for one Kafka incident. Now its hosts' silences stand still meanwhile, and a WARN line says why.
      */
     @Test
     void aPartitionShortOfInSyncReplicasMakesNoHostSilent() throws Exception {
