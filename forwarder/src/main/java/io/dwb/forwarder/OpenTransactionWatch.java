@@ -19,7 +19,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -68,8 +67,6 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * down may leave a reading unanswered now and then): then none is, as when nothing is known.
      */
     private static final long UNWRITABLE_KEPT_NANOS = 30 * INTERVAL_NANOS;
-    /** Partitions named one by one in a line of those that stopped or started taking writes; the rest counted. */
-    private static final int PARTITIONS_NAMED = 20;
     /** Tries, a second apart, to start a thread in place of one that ended: a minute's. */
     private static final int REPLACE_ATTEMPTS = 60;
 
@@ -488,19 +485,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                     + "(brokers down or behind). Every listener's transaction there fails until they catch up (the "
                     + "listeners hold their events and publish them then), and the hosts there are not counted silent "
                     + "meanwhile; kafka-topics.sh --describe --under-min-isr-partitions lists them",
-                    named(stopped));
+                    NamedPartitions.of(stopped, UnwritablePartitions.Change::described));
         }
         if (!started.isEmpty()) {
-            log.info("partition(s) {} take writes again", named(started));
+            log.info("partition(s) {} take writes again",
+                    NamedPartitions.of(started, UnwritablePartitions.Change::described));
         }
-    }
-
-    /** "events-3 (1 in sync, at least 2 needed)", the first {@link #PARTITIONS_NAMED}, then how many more. */
-    private static String named(List<UnwritablePartitions.Change> changes) {
-        String named = changes.stream().limit(PARTITIONS_NAMED).map(c -> c.partition() + " (" + c.inSync()
-                + " in sync, at least " + c.minInSync() + " needed)").collect(Collectors.joining(", "));
-        return changes.size() > PARTITIONS_NAMED ? named + " and " + (changes.size() - PARTITIONS_NAMED) + " more"
-                : named;
     }
 
     private long left(long deadline) {

@@ -410,6 +410,10 @@ public final class SilentHostWatch {
                 }
             }
         }
+        if (partitions.isEmpty()) {
+            unwritableAt = Map.of(); // the common case, once a second: nothing made
+            return;
+        }
         Map<Integer, Long> now = new HashMap<>();
         partitions.forEach(p -> now.put(p, nowNanos));
         unwritableAt = now;
