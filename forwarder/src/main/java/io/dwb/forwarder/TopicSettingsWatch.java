@@ -6,6 +6,7 @@ import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.Replication;
 import io.dwb.runtime.TopicPlan;
 import io.dwb.runtime.TopicProblem;
+import io.dwb.runtime.TopicProblem.Subject;
 import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicRole;
 import io.dwb.runtime.TopicSpec;
@@ -69,8 +70,8 @@ final class TopicSettingsWatch implements AutoCloseable {
 
     /**
      * @param saidAtStart problems the forwarder's start already said (its check of the dead-letter topic): standing
-     *                    from the first reading on, not said again by it; of those, the counts of partitions and
-     *                    replicas (an option's name for a setting) are not the watch's to judge, nor to say put back
+     *                    from the first reading on, not said again by it; of those, the topic's layout (its
+     *                    partitions and replicas) is not the watch's to judge, nor to say put back
      */
     TopicSettingsWatch(Reader reader, Map<String, TopicRole> roles, Duration interval, ForwarderMetrics metrics,
                        List<TopicProblem> saidAtStart) {
@@ -79,7 +80,7 @@ final class TopicSettingsWatch implements AutoCloseable {
         this.interval = interval;
         this.metrics = metrics;
         Map<String, TopicProblem> said = new LinkedHashMap<>();
-        saidAtStart.stream().filter(p -> roles.containsKey(p.topic()) && !p.setting().startsWith("--")).forEach(p -> {
+        saidAtStart.stream().filter(p -> roles.containsKey(p.topic()) && p.subject() == Subject.SETTING).forEach(p -> {
             said.put(key(p), p);
             metrics.topicProblem(p.topic(), p.setting(), p.severity(), true);
         });

@@ -6,6 +6,7 @@ import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.TopicProblem;
 import io.dwb.runtime.TopicRole;
 import io.dwb.runtime.TopicProblem.Severity;
+import io.dwb.runtime.TopicProblem.Subject;
 import io.dwb.schemas.testing.LogLines;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -22,15 +23,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What {@link TopicSettingsWatch} says of a sequence of readings (the real broker: TopicSettingsTest). */
 class TopicSettingsWatchTest {
-    private static final TopicProblem COMPACT = new TopicProblem("events", "cleanup.policy", Severity.REFUSAL,
+    private static final TopicProblem COMPACT = new TopicProblem("events", "cleanup.policy", Subject.SETTING,
+            Severity.REFUSAL,
             "topic events has cleanup.policy=compact but needs cleanup.policy=delete");
-    private static final TopicProblem COMPACT_DELETE = new TopicProblem("events", "cleanup.policy", Severity.REFUSAL,
+    private static final TopicProblem COMPACT_DELETE = new TopicProblem("events", "cleanup.policy", Subject.SETTING,
+            Severity.REFUSAL,
             "topic events has cleanup.policy=compact,delete but needs cleanup.policy=delete");
-    private static final TopicProblem ONE_INSYNC = new TopicProblem("events", "min.insync.replicas",
+    private static final TopicProblem ONE_INSYNC = new TopicProblem("events", "min.insync.replicas", Subject.SETTING,
             Severity.WARNING, "topic events has min.insync.replicas=1 with 3 replicas");
-    private static final TopicProblem LETTERS_COMPACT = new TopicProblem("letters", "cleanup.policy",
+    private static final TopicProblem LETTERS_COMPACT = new TopicProblem("letters", "cleanup.policy", Subject.SETTING,
             Severity.REFUSAL, "topic letters has cleanup.policy=compact but needs cleanup.policy=delete");
-    private static final TopicProblem NO_INSYNC = new TopicProblem("events", "min.insync.replicas",
+    private static final TopicProblem NO_INSYNC = new TopicProblem("events", "min.insync.replicas", Subject.SETTING,
             Severity.REFUSAL, "topic events has min.insync.replicas=4 but 3 replica(s)");
 
     private final Deque<Supplier<List<TopicProblem>>> readings = new ArrayDeque<>();
@@ -107,11 +110,13 @@ class TopicSettingsWatchTest {
      */
     @Test
     void whatTheStartSaidIsNotSaidAgainByTheFirstReading() {
-        TopicProblem lettersUnclean = new TopicProblem("letters", "unclean.leader.election.enable", Severity.WARNING,
+        TopicProblem lettersUnclean = new TopicProblem("letters", "unclean.leader.election.enable", Subject.SETTING,
+                Severity.WARNING,
                 "topic letters has unclean.leader.election.enable=true");
-        TopicProblem otherTopics = new TopicProblem("other", "cleanup.policy", Severity.REFUSAL, "not watched here");
-        TopicProblem fewerPartitions = new TopicProblem("letters", "--dlq-partitions", Severity.WARNING,
-                "topic letters has 1 partition(s), 3 asked"); // a count: the start's to judge, not the watch's
+        TopicProblem otherTopics = new TopicProblem("other", "cleanup.policy", Subject.SETTING,
+                Severity.REFUSAL, "not watched here");
+        TopicProblem fewerPartitions = new TopicProblem("letters", "--dlq-partitions", Subject.LAYOUT, Severity.WARNING,
+                "topic letters has 1 partition(s), 3 asked"); // its layout: the start's to judge, not the watch's
         TopicSettingsWatch started = new TopicSettingsWatch(() -> readings.remove().get(), roles(),
                 Duration.ofMinutes(5), metrics, List.of(lettersUnclean, otherTopics, fewerPartitions));
         assertThat(series()).as("standing from the start")

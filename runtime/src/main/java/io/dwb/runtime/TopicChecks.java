@@ -1,6 +1,7 @@
 package io.dwb.runtime;
 
 import io.dwb.runtime.TopicProblem.Severity;
+import io.dwb.runtime.TopicProblem.Subject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +25,8 @@ final class TopicChecks {
         }
         String wanted = spec.role().compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT
                 : TopicConfig.CLEANUP_POLICY_DELETE;
-        return List.of(new TopicProblem(spec.name(), TopicConfig.CLEANUP_POLICY_CONFIG, Severity.REFUSAL,
+        return List.of(new TopicProblem(spec.name(), TopicConfig.CLEANUP_POLICY_CONFIG, Subject.SETTING,
+                Severity.REFUSAL,
                 "topic " + spec.name() + " has cleanup.policy=" + cleanupPolicy + " but needs cleanup.policy="
                         + wanted + " (" + spec.role().wrongPolicyConsequence() + "): set it with kafka-configs.sh "
                         + "--alter --entity-type topics --entity-name " + spec.name() + " --add-config "
@@ -43,7 +45,8 @@ final class TopicChecks {
         }
         int required = Integer.parseInt(minInsyncReplicas.strip());
         if (required > replicas) {
-            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.WARNING,
+            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Subject.SETTING,
+                    Severity.WARNING,
                     "topic " + spec.name() + " has min.insync.replicas=" + required + " but " + replicas
                             + " replica(s): brokers since Kafka 3.7 ask all " + replicas + " in sync for each write, "
                             + "so one broker down or behind stops writes to it (before 3.7 they refuse every "
@@ -52,7 +55,8 @@ final class TopicChecks {
                             + " --add-config min.insync.replicas=" + Math.min(2, replicas)));
         }
         if (required < 2 && replicas >= 2) {
-            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Severity.WARNING,
+            return List.of(new TopicProblem(spec.name(), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Subject.SETTING,
+                    Severity.WARNING,
                     "topic " + spec.name() + " has min.insync.replicas=" + required + " with " + replicas
                             + " replicas: an acknowledged record may live on one broker only, and be lost with it"));
         }
@@ -84,7 +88,8 @@ final class TopicChecks {
     /** The warning for a topic without the bound on decompressed records, {@code why} first. */
     static TopicProblem withoutDecompressedBound(TopicSpec spec, String why) {
         String setting = TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG;
-        return new TopicProblem(spec.name(), setting, Severity.WARNING, why + ": a compressed record of a few "
+        return new TopicProblem(spec.name(), setting, Subject.SETTING,
+                Severity.WARNING, why + ": a compressed record of a few "
                 + "kilobytes from anyone allowed to write it can inflate beyond a reader's heap, and every forwarder "
                 + "or listener that reads it exits on OutOfMemoryError (docs/security.md); on Kafka 4.2.2, 4.4.0 or "
                 + "later set it with kafka-configs.sh --alter --entity-type topics --entity-name " + spec.name()
@@ -102,7 +107,8 @@ final class TopicChecks {
                 || uncleanLeaderElection.strip().equalsIgnoreCase(wanted)) {
             return List.of();
         }
-        return List.of(new TopicProblem(spec.name(), setting, Severity.WARNING, "topic " + spec.name() + " has "
+        return List.of(new TopicProblem(spec.name(), setting, Subject.SETTING,
+                Severity.WARNING, "topic " + spec.name() + " has "
                 + setting + "=" + uncleanLeaderElection.strip() + ": a replica that missed acknowledged records may "
                 + "become its leader when a broker fails, and those records are lost without a gap record; set it "
                 + "with kafka-configs.sh --alter --entity-type topics --entity-name " + spec.name() + " --add-config "
@@ -121,7 +127,8 @@ final class TopicChecks {
         if (wanted == null || timestampType == null || timestampType.strip().equalsIgnoreCase(wanted)) {
             return List.of();
         }
-        return List.of(new TopicProblem(spec.name(), setting, Severity.WARNING, "topic " + spec.name() + " has "
+        return List.of(new TopicProblem(spec.name(), setting, Subject.SETTING,
+                Severity.WARNING, "topic " + spec.name() + " has "
                 + setting + "=" + timestampType.strip() + ": a writer whose clock is off by more than the topic's "
                 + "message.timestamp.after.max.ms / before.max.ms has its records refused (a forwarder's dead "
                 + "letters, and its delivery waits behind them); let the broker stamp them: kafka-configs.sh --alter "
@@ -132,13 +139,13 @@ final class TopicChecks {
     static List<TopicProblem> size(TopicSpec spec, int partitions, int replicas, short factor) {
         List<TopicProblem> problems = new ArrayList<>();
         if (partitions < spec.partitions()) {
-            problems.add(new TopicProblem(spec.name(), spec.role().partitionsOption(), Severity.WARNING,
+            problems.add(new TopicProblem(spec.name(), spec.role().partitionsOption(), Subject.LAYOUT, Severity.WARNING,
                     "topic " + spec.name() + " has " + partitions + " partition(s), " + spec.partitions()
                             + " asked (" + spec.role().partitionsOption() + "): "
                             + spec.role().fewerPartitionsConsequence()));
         }
         if (replicas < factor) {
-            problems.add(new TopicProblem(spec.name(), "--replication-factor", Severity.WARNING,
+            problems.add(new TopicProblem(spec.name(), "--replication-factor", Subject.LAYOUT, Severity.WARNING,
                     "topic " + spec.name() + " has " + replicas + " replica(s), " + factor + " wanted "
                             + "(--replication-factor): losing a broker makes it unavailable, or loses records; add "
                             + "replicas with kafka-reassign-partitions.sh (docs/deployment.md, a topic with fewer "

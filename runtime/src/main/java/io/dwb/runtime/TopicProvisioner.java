@@ -1,6 +1,7 @@
 package io.dwb.runtime;
 
 import io.dwb.runtime.TopicProblem.Severity;
+import io.dwb.runtime.TopicProblem.Subject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -147,11 +148,13 @@ public final class TopicProvisioner {
                     continue;
                 }
                 if (!plan.create()) {
-                    problems.add(new TopicProblem(t.name(), "--create-topics", Severity.REFUSAL, "topic " + t.name()
+                    problems.add(new TopicProblem(t.name(), "--create-topics", Subject.LAYOUT,
+                            Severity.REFUSAL, "topic " + t.name()
                             + " does not exist and --create-topics is false: create it with "
                             + t.describe(factor, minInsync) + " (docs/deployment.md)"));
                 } else if (factor > brokers || minInsync > factor) {
-                    problems.add(new TopicProblem(t.name(), "--replication-factor", Severity.REFUSAL, "topic "
+                    problems.add(new TopicProblem(t.name(), "--replication-factor", Subject.LAYOUT,
+                            Severity.REFUSAL, "topic "
                             + t.name() + " cannot be created with replication factor " + factor + " and "
                             + "min.insync.replicas " + minInsync + " on " + brokers + " broker(s)"));
                 }
@@ -388,7 +391,8 @@ public final class TopicProvisioner {
                 if (!(e.getCause() instanceof AuthorizationException)) {
                     throw e;
                 }
-                problems.add(new TopicProblem(resource.name(), "DescribeConfigs", Severity.WARNING, "cannot read "
+                problems.add(new TopicProblem(resource.name(), "DescribeConfigs", Subject.SETTING,
+                        Severity.WARNING, "cannot read "
                         + "the settings of topic " + resource.name() + " (" + e.getCause().getMessage()
                         + "): its cleanup.policy and min.insync.replicas are not checked"));
             }
