@@ -117,7 +117,6 @@ public final class AlertPipeline {
     /** Done, its datagram taken by the outbox. */
     static final Step SENT = new Step.Done(true);
     private static final Step LATER = new Step.Later();
-    static final String EVENT = "event";
     private static final long SILENT_CHECK_NANOS = 1_000_000_000L;
     private static final String HEARTBEAT = RecordKind.HEARTBEAT.header();
 
@@ -306,8 +305,8 @@ public final class AlertPipeline {
             metrics.duplicate();
             return DONE;
         }
-        Step step = send(alert.datagram(), EVENT, alert.record(), new Outbox.EventKey(alert.hostKey(),
-                alert.eventId()));
+        Step step = send(alert.datagram(), AlertKind.Engine.EVENT, alert.record(),
+                new Outbox.EventKey(alert.hostKey(), alert.eventId()));
         if (step instanceof Step.Done) {
             duplicates.add(alert.hostKey(), alert.eventId());
             if (alert.truncated()) {
@@ -377,7 +376,7 @@ public final class AlertPipeline {
             return deadLetter(new Route.Invalid(record, new Classified.Invalid(DeadLetterReason.TOO_LARGE_AFTER_TRIM,
                     "the " + alert.event() + " alert exceeds " + AlertTrimmer.MAX_DATAGRAM + " bytes")));
         }
-        Step step = send(datagram, alert.event(), record);
+        Step step = send(datagram, alert, record);
         if (trimmed && step instanceof Step.Done) {
             metrics.truncated(); // marked truncated as an event's alert is: counted as one
         }
@@ -508,7 +507,7 @@ public final class AlertPipeline {
         Step step = null;
         for (int sent = 0; sent < max && stateAlertsQueued() > 0; sent++) {
             ArrayDeque<StateAlert> queue = notices.isEmpty() ? stateAlerts : notices;
-            step = send(queue.peek().datagram(), queue.peek().kind().event(), null);
+            step = send(queue.peek().datagram(), queue.peek().kind(), null);
             if (!(step instanceof Step.Done)) {
                 return step;
             }
@@ -685,11 +684,12 @@ public final class AlertPipeline {
      * Hands a datagram to the outbox: done for this record once taken (the loop commits it only once the outbox
      * has written it).
      */
-    private Step send(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record) {
+    private Step send(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record) {
         return send(datagram, kind, record, null);
     }
 
-    private Step send(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record, Outbox.EventKey event) {
+    private Step send(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record,
+                      Outbox.EventKey event) {
         long wait = pacer.waitNanos();
         if (wait > 0) {
             return new Step.Wait(wait);

@@ -8,7 +8,7 @@ import io.dwb.schemas.RecordKind;
  * {@code src/main/wazuh/docker-wazuh-bridge_rules.xml}; one the rules file installed on a manager does not name (a
  * forwarder newer than the file) is raised by that file's catch-all rule.
  */
-public enum BridgeAlert {
+public enum BridgeAlert implements AlertKind {
     GAP(RecordKind.GAP.header()),
     STATE(RecordKind.STATE.header()),
     /** Only with {@code --heartbeat-alerts}; silent (level 0) in the rules. */
@@ -27,8 +27,14 @@ public enum BridgeAlert {
         this.event = event;
     }
 
-    /** The value of {@code docker_bridge.event}, and of the {@code kind} label of the alerts-sent metric. */
+    /** The value of {@code docker_bridge.event}. */
     public String event() {
+        return event;
+    }
+
+    /** The {@code kind} label of the alerts-sent metric: {@link #event()}. */
+    @Override
+    public String label() {
         return event;
     }
 

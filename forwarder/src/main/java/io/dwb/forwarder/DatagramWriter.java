@@ -53,7 +53,7 @@ final class DatagramWriter {
             return;
         }
         metrics.sent(outgoing.kind());
-        if (measureLatency && outgoing.kind().equals(AlertPipeline.EVENT)) {
+        if (measureLatency && outgoing.kind() == AlertKind.Engine.EVENT) {
             metrics.delivered((epochMillis.getAsLong() - outgoing.record().timestamp()) * 1_000_000L);
         }
     }

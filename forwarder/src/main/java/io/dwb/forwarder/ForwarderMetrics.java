@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.KafkaClientMetrics;
 import io.dwb.runtime.StageLatency;
 import io.dwb.runtime.TopicProblem;
+import io.dwb.schemas.RecordKind;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -26,7 +27,6 @@ public final class ForwarderMetrics {
     public static final String KAFKA_CONSUMER = "forwarder";
     /** The dead-letter topic's producer, as {@code client} in the Kafka client metrics. */
     public static final String KAFKA_DEAD_LETTERS = "dead-letters";
-    private static final String EVENT = "event";
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final KafkaClientMetrics kafkaClients = new KafkaClientMetrics();
@@ -163,14 +163,14 @@ public final class ForwarderMetrics {
         return (long) refetched.get();
     }
 
-    /** A datagram of {@code kind} ({@code event}, {@code gap}, {@code silent-host}…) the socket accepted. */
-    void sent(String kind) {
-        if (!kind.equals(EVENT)) {
-            sent.labelValues(kind).inc();
+    /** A datagram of {@code kind} (an engine's event, a gap, a silent host…) the socket accepted. */
+    void sent(AlertKind kind) {
+        if (kind != AlertKind.Engine.EVENT) {
+            sent.labelValues(kind.label()).inc();
             return;
         }
         if (sentEvents == null) {
-            sentEvents = sent.labelValues(EVENT); // on the first, so the series appears when there is one
+            sentEvents = sent.labelValues(kind.label()); // on the first, so the series appears when there is one
         }
         sentEvents.inc();
     }
@@ -184,8 +184,8 @@ public final class ForwarderMetrics {
     }
 
     /** A listener record of {@code kind} with parts this forwarder does not know: {@link NewerParts}. */
-    void newer(String kind) {
-        newer.labelValues(kind).inc();
+    void newer(RecordKind kind) {
+        newer.labelValues(kind.header()).inc();
     }
 
     void heartbeat() {

@@ -33,7 +33,7 @@ final class NewerListenerReport {
             return;
         }
         String kind = record.kind().header();
-        metrics.newer(kind);
+        metrics.newer(record.kind());
         for (String field : newer.someFields()) {
             if (fields.firstTime(kind + " " + field)) {
                 log.info("{} records carry field '{}', which this forwarder does not know (host {}: a listener newer "

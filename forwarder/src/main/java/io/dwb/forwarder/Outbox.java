@@ -16,13 +16,13 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
     /**
      * One datagram to write.
      *
-     * @param kind   its alert kind, for the sent counter ({@code event}, {@code gap}, {@code silent-host}…)
+     * @param kind   what it says, for the sent counter (an engine's event, a gap, a silent host…)
      * @param record the record it came from (dead-lettered if the socket refuses the datagram for good); null for an
      *               alert of the forwarder's own (silent-host, host-back, history-skipped)
      * @param event  an event's key in the duplicate window, which has it from the submit on: a withdrawn datagram's
      *               key is taken out again
      */
-    record Outgoing(byte[] datagram, String kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {}
+    record Outgoing(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {}
 
     /** An event's key in the duplicate window: its host and event id; null for any other datagram. */
     record EventKey(String hostKey, String eventId) {}

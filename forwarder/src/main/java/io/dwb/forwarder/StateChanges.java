@@ -40,7 +40,7 @@ final class StateChanges {
     private final LinesPerMinute skewLines = new LinesPerMinute(HOST_LINES_PER_MINUTE);
     private final Map<DeadLetterReason, Long> deadLetterCounts = new EnumMap<>(DeadLetterReason.class);
     private final Map<DeadLetterReason, Long> unforeseenCounts = new EnumMap<>(DeadLetterReason.class);
-    private final Map<String, Long> refusedStateAlerts = new HashMap<>();
+    private final Map<AlertKind, Long> refusedStateAlerts = new HashMap<>();
     private long replayRefusals;
     private long loggedNotWatched;
     private long loggedForgotten;
@@ -366,11 +366,11 @@ final class StateChanges {
      * A host-state alert (silent-host, host-back, gap…) the Wazuh queue refused for what it is: it has no record to
      * dead-letter, so it is lost. Said for the first of each kind, then every {@link #DEAD_LETTER_LOG_EVERY}th.
      */
-    void stateAlertRefused(String kind, int bytes, String error) {
+    void stateAlertRefused(AlertKind kind, int bytes, String error) {
         long count = refusedStateAlerts.merge(kind, 1L, Long::sum);
         if (firstOrEvery(count)) {
             log.warn("a {} alert ({} bytes) was refused by the Wazuh queue and is lost, it has no record to "
-                    + "dead-letter ({} {} alert(s) so far): {}", kind, bytes, count, kind,
+                    + "dead-letter ({} {} alert(s) so far): {}", kind.label(), bytes, count, kind.label(),
                     LogText.bounded(error, 300));
         }
     }

@@ -38,7 +38,7 @@ class DatagramWriterTest {
         DatagramWriter writer = new DatagramWriter(refusing, new AlertPipeline.Mode.Replay(), metrics,
                 System::currentTimeMillis);
         for (long offset = 41; offset < 41 + StateChanges.DEAD_LETTER_LOG_EVERY; offset++) {
-            writer.write(new Outbox.Outgoing(new byte[10], AlertPipeline.EVENT, record(3, offset), null));
+            writer.write(new Outbox.Outgoing(new byte[10], AlertKind.Engine.EVENT, record(3, offset), null));
         }
 
         assertThat(metrics.replayRefusedTotal()).isEqualTo(StateChanges.DEAD_LETTER_LOG_EVERY);
@@ -55,9 +55,9 @@ class DatagramWriterTest {
         DatagramWriter writer = new DatagramWriter(refusing, new AlertPipeline.Mode.Replay(), metrics,
                 System::currentTimeMillis);
         for (int i = 0; i < 3; i++) {
-            writer.write(new Outbox.Outgoing(new byte[20], BridgeAlert.SILENT_HOST.event(), null, null));
+            writer.write(new Outbox.Outgoing(new byte[20], BridgeAlert.SILENT_HOST, null, null));
         }
-        writer.write(new Outbox.Outgoing(new byte[30], BridgeAlert.HOST_BACK.event(), null, null));
+        writer.write(new Outbox.Outgoing(new byte[30], BridgeAlert.HOST_BACK, null, null));
 
         assertThat(metrics.socketErrorsTotal()).isEqualTo(4);
         assertThat(lines.messages(Level.WARN, "is lost")).containsExactly(

@@ -256,7 +256,7 @@ class SendFailureTest {
     }
 
     private Outbox.Outgoing outgoing(byte[] datagram) {
-        return new Outbox.Outgoing(datagram, AlertPipeline.EVENT, new ConsumerRecord<>("events", 0, offset++,
+        return new Outbox.Outgoing(datagram, AlertKind.Engine.EVENT, new ConsumerRecord<>("events", 0, offset++,
                 System.currentTimeMillis(), TimestampType.CREATE_TIME, 0, datagram.length, new byte[0], datagram,
                 new RecordHeaders(), Optional.empty()), null);
     }

@@ -233,7 +233,7 @@ class SendingThreadTest {
 
     private Outbox.Outgoing outgoing(String name, int partition) {
         byte[] value = name.getBytes(StandardCharsets.UTF_8);
-        return new Outbox.Outgoing(value, AlertPipeline.EVENT, new ConsumerRecord<>("events", partition, offset++,
+        return new Outbox.Outgoing(value, AlertKind.Engine.EVENT, new ConsumerRecord<>("events", partition, offset++,
                 System.currentTimeMillis(), TimestampType.CREATE_TIME, 0, value.length, new byte[0], value,
                 new RecordHeaders(), Optional.empty()), null);
     }
