@@ -192,12 +192,23 @@ final class Bridge {
                 listenerExit.set(code);
             } else if (!stopping) {
                 // Only the listener decides the exit code; the forwarder has no reason to end unasked.
-                failure.compareAndSet(null, new StageFailure(stage.name() + " ended without being asked to"));
+                failed(stage, new StageFailure(stage.name() + " ended without being asked to"));
             }
         } catch (Throwable t) {
-            failure.compareAndSet(null, new StageFailure(stage.name(), t));
+            failed(stage, new StageFailure(stage.name(), t));
         } finally {
             somethingEnded.countDown();
+        }
+    }
+
+    /**
+     * The first failure is the process's exit reason, said last by the launcher; said here too, when it happens:
+     * the other stage's and the broker's stop lines that follow (up to the stop's deadline) read as a stop asked for.
+     */
+    private void failed(Stage stage, StageFailure stageFailure) {
+        if (failure.compareAndSet(null, stageFailure) && !stopping) {
+            log.error("{}: stopping the {}, then the broker", stageFailure.getMessage(),
+                    (stage == listener ? forwarder : listener).name());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.dwb.schemas.testing.LogLines;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,9 +13,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The fast layer under StandaloneProcessTest: how the two stages end each other, with stand-in stages. */
 class BridgeTest {
+    @RegisterExtension
+    final LogLines logged = LogLines.of(Bridge.class);
     private final List<String> happened = new CopyOnWriteArrayList<>();
 
     @Test
@@ -27,6 +31,9 @@ class BridgeTest {
                 .hasMessage("the forwarder failed: java.lang.StackOverflowError: deep")
                 .hasCauseInstanceOf(StackOverflowError.class);
         assertThat(happened).contains("listener stopped", "closed");
+        assertThat(logged.lines()).as("said when it happens, not only as the exit's reason")
+                .containsExactly("ERROR the forwarder failed: java.lang.StackOverflowError: deep: stopping the "
+                        + "listener, then the broker");
     }
 
     @Test
@@ -58,6 +65,8 @@ class BridgeTest {
 
         assertThatThrownBy(bridge::awaitStopped).hasMessage("the forwarder ended without being asked to");
         assertThat(happened).contains("listener stopped", "closed");
+        assertThat(logged.lines()).containsExactly("ERROR the forwarder ended without being asked to: stopping the "
+                + "listener, then the broker");
     }
 
     @Test
