@@ -559,12 +559,12 @@ public final class AlertPipeline {
     }
 
     /**
-     * A partition stalled behind a transaction left open (every alert of its hosts waits), or moving again: said in
-     * Wazuh as in the log ({@link OpenTransactionWatch}), before what follows. A partition no longer this forwarder's
-     * is said by its new owner.
+     * A partition stalled behind a transaction left open (every alert of its hosts waits), or moving again; taking no
+     * writes (its hosts' events cannot reach Kafka), or taking them again: said in Wazuh as in the log ({@link
+     * OpenTransactionWatch}), before what follows. A partition no longer this forwarder's is said by its new owner.
      */
-    public void stall(StalledPartitions.Change change) {
-        Map.Entry<BridgeAlert, ObjectNode> alert = stallAlert(change);
+    public void partitionChanged(PartitionChange change) {
+        Map.Entry<BridgeAlert, ObjectNode> alert = partitionAlert(change);
         if (alert != null) {
             notices.add(new StateAlert(alert.getKey(),
                     formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false)));
@@ -572,13 +572,18 @@ public final class AlertPipeline {
     }
 
     /**
-     * A stall's alert: its kind ({@code partition-stalled}, {@code partition-moving}) and fields; null for a stall
-     * released because the partition is no longer watched here.
+     * A partition change's alert: its kind ({@code partition-stalled}, {@code partition-moving}, {@code
+     * partition-unwritable}, {@code partition-writable}) and fields; null for a stall released because the partition
+     * is no longer watched here.
      */
-    public static Map.Entry<BridgeAlert, ObjectNode> stallAlert(StalledPartitions.Change change) {
+    public static Map.Entry<BridgeAlert, ObjectNode> partitionAlert(PartitionChange change) {
         TopicPartition tp = change.partition();
         ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
                 .put("partition", tp.partition());
+        if (change instanceof UnwritablePartitions.Change u) {
+            return Map.entry(u.unwritable() ? BridgeAlert.PARTITION_UNWRITABLE : BridgeAlert.PARTITION_WRITABLE,
+                    fields.put("inSyncReplicas", u.inSync()).put("minInSyncReplicas", u.minInSync()));
+        }
         if (change instanceof StalledPartitions.Stalled s) {
             return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset())
                     .put("records", s.waiting()).put("stalledSeconds", s.heldNanos() / 1_000_000_000L));

@@ -19,7 +19,10 @@ public enum BridgeAlert implements AlertKind {
     HISTORY_SKIPPED("history-skipped"),
     DELETED_BEFORE_DELIVERY("deleted-before-delivery"),
     PARTITION_STALLED("partition-stalled"),
-    PARTITION_MOVING("partition-moving");
+    PARTITION_MOVING("partition-moving"),
+    /** A partition of the events topic with fewer in-sync replicas than a write needs: its hosts' events wait. */
+    PARTITION_UNWRITABLE("partition-unwritable"),
+    PARTITION_WRITABLE("partition-writable");
 
     private final String event;
 

@@ -246,12 +246,12 @@ public final class DeliveryLoop {
         }
         lastPollNanos = now;
         if (feed instanceof Feed.Live live) {
-            List<StalledPartitions.Change> stalls = live.openTransactions().takeSaid();
-            if (!stalls.isEmpty()) {
+            List<PartitionChange> changes = live.openTransactions().takeSaid();
+            if (!changes.isEmpty()) {
                 Set<TopicPartition> assigned = consumer.assignment();
-                for (StalledPartitions.Change said : stalls) {
+                for (PartitionChange said : changes) {
                     if (assigned.contains(said.partition())) { // one revoked meanwhile: its new owner says it
-                        pipeline.stall(said);
+                        pipeline.partitionChanged(said);
                     }
                 }
             }

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * INFO line says when it moves again ({@link #LINES_PER_MINUTE} a minute each, then a count), and the metrics count
  * the partitions stalled, the longest stall and the records waiting. Each stall, and the end of each one so said, is
  * handed to the delivery loop too ({@link #takeSaid}), which sends it to Wazuh: a security team watches Wazuh, not
- * this process's log.
+ * this process's log; so is each partition that stops or starts taking writes ({@link UnwritablePartitions}).
  */
 final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactionWatch.class);
@@ -115,8 +115,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private boolean failing;
     private boolean skipped;
     private long waitNanos; // the first reading at once
-    /** Stalls and the ends of those, for Wazuh, until the delivery loop takes them. */
-    private final Queue<StalledPartitions.Change> said = new ConcurrentLinkedQueue<>();
+    /** Stalls and the ends of those, writes refused and taken again, for Wazuh, until the delivery loop takes them. */
+    private final Queue<PartitionChange> said = new ConcurrentLinkedQueue<>();
     /** The partitions whose stall went to {@link #said} and has not ended (the watch's thread alone). */
     private final Set<TopicPartition> inWazuh = new HashSet<>();
     private final UnwritablePartitions unwritable = new UnwritablePartitions();
@@ -202,12 +202,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     }
 
     @Override
-    public List<StalledPartitions.Change> takeSaid() {
+    public List<PartitionChange> takeSaid() {
         if (said.isEmpty()) {
-            return List.of(); // asked every delivery round: nothing allocated while no stall is said
+            return List.of(); // asked every delivery round: nothing allocated while nothing is said
         }
-        List<StalledPartitions.Change> taken = new ArrayList<>();
-        for (StalledPartitions.Change c = said.poll(); c != null; c = said.poll()) {
+        List<PartitionChange> taken = new ArrayList<>();
+        for (PartitionChange c = said.poll(); c != null; c = said.poll()) {
             taken.add(c);
         }
         return taken;
@@ -461,6 +461,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 replicasUnread = false;
             }
             sayWritability(changes);
+            said.addAll(changes); // in Wazuh too: a refusal, and its end (none for a partition forgotten below)
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             if (!replicasUnread) {
                 log.info("the partitions' in-sync replicas cannot be read ({}): until they are, a partition that "

@@ -30,8 +30,11 @@ interface OpenTransactions {
         return false;
     }
 
-    /** Stalls said since the last call (begun, or moving again), to be said in Wazuh too; none by default. */
-    default List<StalledPartitions.Change> takeSaid() {
+    /**
+     * What was said since the last call (stalls begun or moving again, writes refused or taken again), to be said in
+     * Wazuh too; none by default.
+     */
+    default List<PartitionChange> takeSaid() {
         return List.of();
     }
 }

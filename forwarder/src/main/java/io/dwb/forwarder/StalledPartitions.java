@@ -23,9 +23,7 @@ final class StalledPartitions {
     record Ends(long written, long stable) {}
 
     /** What a reading changed. */
-    sealed interface Change permits Stalled, Released {
-        TopicPartition partition();
-    }
+    sealed interface Change extends PartitionChange permits Stalled, Released {}
 
     /**
      * {@code partition}'s stable end has stood at {@code stableOffset} for {@code heldNanos} (at least the threshold)

@@ -35,7 +35,7 @@ import org.apache.kafka.common.config.TopicConfig;
  */
 final class UnwritablePartitions {
     /** A partition that stopped or started taking writes at a reading: its in-sync replicas, and the least needed. */
-    record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync) {
+    record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync) implements PartitionChange {
         /** As a log line names it: {@code events-3 (1 in sync, at least 2 needed)}. */
         String described() {
             return partition + " (" + inSync + " in sync, at least " + minInSync + " needed)";

@@ -220,14 +220,14 @@ class DeliveryLoopTest {
         }
 
         @Override
-        public List<StalledPartitions.Change> takeSaid() {
-            List<StalledPartitions.Change> taken = List.copyOf(stallsSaid);
+        public List<PartitionChange> takeSaid() {
+            List<PartitionChange> taken = List.copyOf(stallsSaid);
             stallsSaid.clear();
             return taken;
         }
     };
-    /** What the open-transaction watch said since the loop last asked (stalls, and their ends). */
-    private final List<StalledPartitions.Change> stallsSaid = new ArrayList<>();
+    /** What the open-transaction watch said since the loop last asked (stalls, writes refused, and their ends). */
+    private final List<PartitionChange> stallsSaid = new ArrayList<>();
     /** The pipeline of the loop {@code live} made last. */
     private AlertPipeline pipeline;
     /** How many times the loop asked the broker whether the dead-letter topic exists. */
@@ -2580,6 +2580,29 @@ class DeliveryLoopTest {
             assertThat(a.path("partition").asInt()).isEqualTo(P0.partition());
             assertThat(a.path("stableOffset").asLong()).isEqualTo(41);
         });
+    }
+
+    /**
+     * A partition that takes no writes is said in Wazuh, and when it takes them again, with its replicas: its hosts'
+     * silences stand still meanwhile (no silent-host alert), so without it a site that watches only Wazuh saw nothing
+     * of a Kafka outage that stopped every alert of those hosts.
+     */
+    @Test
+    void aPartitionThatTakesNoWritesIsSaidInWazuhAndWhenItTakesThemAgain() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        round(loop);
+        stallsSaid.add(new UnwritablePartitions.Change(P0, true, 1, 2));
+        round(loop);
+        stallsSaid.add(new UnwritablePartitions.Change(P1, false, 3, 2)); // P1: not this forwarder's
+        stallsSaid.add(new UnwritablePartitions.Change(P0, false, 3, 2));
+        tick(1_000_000_000L);
+        round(loop);
+        List<JsonNode> alerts = sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8))
+                .path("docker_bridge")).toList();
+        assertThat(alerts).extracting(a -> a.path("event").asText() + " " + a.path("topic").asText() + "-"
+                + a.path("partition").asInt() + " " + a.path("inSyncReplicas").asInt() + "/"
+                + a.path("minInSyncReplicas").asInt())
+                .containsExactly("partition-unwritable " + P0 + " 1/2", "partition-writable " + P0 + " 3/2");
     }
 
     /**

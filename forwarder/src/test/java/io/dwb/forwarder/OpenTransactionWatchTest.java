@@ -360,13 +360,13 @@ class OpenTransactionWatchTest {
             watch.watch(many);
             awaitReadings(calls, 1);
             clock.addAndGet(120 * SECOND);
-            List<StalledPartitions.Change> said = new ArrayList<>();
+            List<PartitionChange> said = new ArrayList<>();
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 said.addAll(watch.takeSaid());
                 return said.size() >= many.size();
             });
             assertThat(said).allMatch(c -> c instanceof StalledPartitions.Stalled)
-                    .extracting(StalledPartitions.Change::partition).containsExactlyInAnyOrderElementsOf(many);
+                    .extracting(PartitionChange::partition).containsExactlyInAnyOrderElementsOf(many);
 
             TopicPartition revoked = new TopicPartition("events", 0);
             Set<TopicPartition> kept = new HashSet<>(many);
@@ -382,7 +382,7 @@ class OpenTransactionWatchTest {
             awaitReadings(calls, 1);
             said.addAll(watch.takeSaid());
             assertThat(said).allMatch(c -> c instanceof StalledPartitions.Released r && r.moved())
-                    .extracting(StalledPartitions.Change::partition).containsExactlyInAnyOrderElementsOf(kept);
+                    .extracting(PartitionChange::partition).containsExactlyInAnyOrderElementsOf(kept);
         }
     }
 
@@ -390,7 +390,8 @@ class OpenTransactionWatchTest {
      * A partition with fewer in-sync replicas than its topic's min.insync.replicas takes no writes (every listener's
      * transaction fails) while its leader answers: its lag read 0, it counted as live, and every host of it was reported
      * silent after three intervals, then back. Now it is told apart (the silent-host watch stops its hosts' silences
-     * growing), said in a WARN line and counted, until it takes writes again (an INFO line).
+     * growing), said in a WARN line, counted and handed on for Wazuh, until it takes writes again (an INFO line, and
+     * for Wazuh).
      */
     @Test
     void aPartitionWithFewerInSyncReplicasThanItsTopicNeedsIsHeldBackAndSaidUntilItTakesWritesAgain() {
@@ -422,6 +423,10 @@ class OpenTransactionWatchTest {
                         + "take no writes").contains("not counted silent meanwhile", "--under-min-isr-partitions");
             });
 
+            List<PartitionChange> said = new ArrayList<>(watch.takeSaid());
+            assertThat(said).as("for Wazuh too, once").containsExactly(
+                    new UnwritablePartitions.Change(CAUGHT_UP, true, 1, MIN_IN_SYNC));
+
             inSyncOfFirst.set(REPLICAS);
             await().atMost(Duration.ofSeconds(10)).until(() -> !watch.unwritable(CAUGHT_UP));
             assertThat(gauge(metrics, "dwb_forwarder_partitions_unwritable")).isZero();
@@ -430,6 +435,9 @@ class OpenTransactionWatchTest {
                 assertThat(e.getFormattedMessage()).isEqualTo("partition(s) events-0 (3 in sync, at least 2 needed) "
                         + "take writes again");
             });
+            said.addAll(watch.takeSaid());
+            assertThat(said).containsExactly(new UnwritablePartitions.Change(CAUGHT_UP, true, 1, MIN_IN_SYNC),
+                    new UnwritablePartitions.Change(CAUGHT_UP, false, REPLICAS, MIN_IN_SYNC));
         }
     }
 

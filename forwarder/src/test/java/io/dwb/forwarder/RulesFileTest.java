@@ -78,25 +78,31 @@ class RulesFileTest {
         ((ObjectNode) big.get("Actor").get("Attributes")).put("label", "x".repeat(70_000));
         Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
                 new Classified.Event(ContractJson.write(big), big, host, "id"), Map.of(), false);
-        return Map.of(
-                "gap", TestRecords.alert(formatter.bridge(BridgeAlert.GAP,
-                        (ObjectNode) ContractJson.MAPPER.valueToTree(gap), host, false, false)),
-                "silent-host", TestRecords.alert(formatter.bridge(BridgeAlert.SILENT_HOST, silent, host, false, false)),
-                "host-back", TestRecords.alert(formatter.bridge(BridgeAlert.HOST_BACK, back, host, false, false)),
-                "history-skipped", TestRecords.alert(formatter.bridge(BridgeAlert.HISTORY_SKIPPED, skipped,
-                        HostRef.UNKNOWN, false, false)),
-                "deleted-before-delivery", TestRecords.alert(formatter.bridge(BridgeAlert.DELETED_BEFORE_DELIVERY,
-                        deleted, HostRef.UNKNOWN, false, false)),
-                "truncated", TestRecords.alert(trimmed.orElseThrow().datagram()),
-                "partition-stalled", stallAlert(formatter, new StalledPartitions.Stalled(STALLED, 41, 7,
-                        150_000_000_000L)),
-                "partition-moving", stallAlert(formatter, new StalledPartitions.Released(STALLED, 41, 48,
-                        200_000_000_000L, true)));
+        return Map.ofEntries(
+                Map.entry("gap", TestRecords.alert(formatter.bridge(BridgeAlert.GAP,
+                        (ObjectNode) ContractJson.MAPPER.valueToTree(gap), host, false, false))),
+                Map.entry("silent-host", TestRecords.alert(formatter.bridge(BridgeAlert.SILENT_HOST, silent, host,
+                        false, false))),
+                Map.entry("host-back", TestRecords.alert(formatter.bridge(BridgeAlert.HOST_BACK, back, host, false,
+                        false))),
+                Map.entry("history-skipped", TestRecords.alert(formatter.bridge(BridgeAlert.HISTORY_SKIPPED, skipped,
+                        HostRef.UNKNOWN, false, false))),
+                Map.entry("deleted-before-delivery", TestRecords.alert(formatter.bridge(
+                        BridgeAlert.DELETED_BEFORE_DELIVERY, deleted, HostRef.UNKNOWN, false, false))),
+                Map.entry("truncated", TestRecords.alert(trimmed.orElseThrow().datagram())),
+                Map.entry("partition-stalled", partitionAlert(formatter, new StalledPartitions.Stalled(STALLED, 41,
+                        7, 150_000_000_000L))),
+                Map.entry("partition-moving", partitionAlert(formatter, new StalledPartitions.Released(STALLED, 41,
+                        48, 200_000_000_000L, true))),
+                Map.entry("partition-unwritable", partitionAlert(formatter, new UnwritablePartitions.Change(STALLED,
+                        true, 1, 2))),
+                Map.entry("partition-writable", partitionAlert(formatter, new UnwritablePartitions.Change(STALLED,
+                        false, 3, 2))));
     }
 
-    /** What the forwarder sends for a stall (AlertPipeline's own fields). */
-    private static ObjectNode stallAlert(AlertFormatter formatter, StalledPartitions.Change change) {
-        Map.Entry<BridgeAlert, ObjectNode> alert = AlertPipeline.stallAlert(change);
+    /** What the forwarder sends for a partition's change (AlertPipeline's own fields). */
+    private static ObjectNode partitionAlert(AlertFormatter formatter, PartitionChange change) {
+        Map.Entry<BridgeAlert, ObjectNode> alert = AlertPipeline.partitionAlert(change);
         return TestRecords.alert(formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false));
     }
 
@@ -126,6 +132,8 @@ class RulesFileTest {
         assertThat(rule(rules, "^deleted-before-delivery$").level()).isEqualTo(10);
         assertThat(rule(rules, "^partition-stalled$").level()).isEqualTo(8);
         assertThat(rule(rules, "^partition-moving$").level()).isEqualTo(3);
+        assertThat(rule(rules, "^partition-unwritable$").level()).isEqualTo(8);
+        assertThat(rule(rules, "^partition-writable$").level()).isEqualTo(3);
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -135,10 +143,14 @@ class RulesFileTest {
     void everyFieldAndDescriptionVariableOfTheRulesIsInTheAlertsTheForwarderEmits() throws Exception {
         List<Rule> rules = rules();
         Map<String, ObjectNode> emitted = emitted();
-        Map<String, String> alertOf = Map.of("^gap$", "gap", "^silent-host$", "silent-host", "^host-back$",
-                "host-back", "^history-skipped$", "history-skipped", "^deleted-before-delivery$",
-                "deleted-before-delivery", "^true$", "truncated", "^partition-stalled$", "partition-stalled",
-                "^partition-moving$", "partition-moving");
+        Map<String, String> alertOf = Map.ofEntries(Map.entry("^gap$", "gap"),
+                Map.entry("^silent-host$", "silent-host"), Map.entry("^host-back$", "host-back"),
+                Map.entry("^history-skipped$", "history-skipped"),
+                Map.entry("^deleted-before-delivery$", "deleted-before-delivery"), Map.entry("^true$", "truncated"),
+                Map.entry("^partition-stalled$", "partition-stalled"),
+                Map.entry("^partition-moving$", "partition-moving"),
+                Map.entry("^partition-unwritable$", "partition-unwritable"),
+                Map.entry("^partition-writable$", "partition-writable"));
         for (Map.Entry<String, String> e : alertOf.entrySet()) {
             Rule rule = rule(rules, e.getKey());
             ObjectNode alert = emitted.get(e.getValue());

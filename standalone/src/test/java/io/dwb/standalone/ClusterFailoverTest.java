@@ -131,7 +131,8 @@ class ClusterFailoverTest {
      * leader answering fetches while it refuses every write, so the listener's heartbeats stop reaching the topic. The
      * forwarder took that for a live, quiet partition and reported the host silent after three heartbeat intervals,
      * then back once the broker returned: on a fleet, a silent-host and a host-back alert for every host of those
-     * partitions, for one Kafka incident. Now its hosts' silences stand still meanwhile, and a WARN line says why.
+     * partitions, for one Kafka incident. Now its hosts' silences stand still meanwhile, a WARN line says why, and
+     * Wazuh gets one partition-unwritable alert, then one partition-writable.
      */
     @Test
     void aPartitionShortOfInSyncReplicasMakesNoHostSilent() throws Exception {
@@ -166,6 +167,9 @@ class ClusterFailoverTest {
             await().during(Duration.ofSeconds(35)).atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                     assertThat(hostStates(wazuh)).as("host-state alerts while the partition takes no writes")
                             .isEmpty());
+            // The one alert of the outage, for a site that watches Wazuh only
+            assertThat(bridgeAlerts(wazuh)).as("the bridge's alerts").containsExactly("partition-unwritable "
+                    + topic + "-0 in sync 2 of 3");
 
             cluster.start(victim);
             long before = delivered(topic, tag);
@@ -174,12 +178,23 @@ class ClusterFailoverTest {
                 return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
             });
             assertThat(hostStates(wazuh)).as("host-state alerts once it takes writes again").isEmpty();
+            assertThat(bridgeAlerts(wazuh)).containsExactly("partition-unwritable " + topic + "-0 in sync 2 of 3",
+                    "partition-writable " + topic + "-0 in sync 3 of 3");
         }
     }
 
     /** The bridge's alerts about hosts (silent-host, host-back): not the engine's events (the brokers' kill, start). */
-    private static List<String> hostStates(DatagramReceiver wazuh) throws IOException {
-        return wazuh.texts().stream().filter(t -> t.contains("\"docker_bridge\"")).toList();
+    private static List<String> hostStates(DatagramReceiver wazuh) {
+        return bridgeAlerts(wazuh).stream().filter(a -> a.startsWith("silent-host") || a.startsWith("host-back"))
+                .toList();
+    }
+
+    /** The bridge's own alerts, each as its event, and for a partition's, the partition and its replicas. */
+    private static List<String> bridgeAlerts(DatagramReceiver wazuh) {
+        return wazuh.alerts().stream().filter(a -> a.has("docker_bridge")).map(a -> a.get("docker_bridge"))
+                .map(b -> b.path("event").asText() + (b.has("inSyncReplicas") ? " " + b.path("topic").asText() + "-"
+                        + b.path("partition").asInt() + " in sync " + b.path("inSyncReplicas").asInt() + " of "
+                        + b.path("minInSyncReplicas").asInt() : "")).toList();
     }
 
     /** The offsets the forwarder's group committed on the topic's partition: records delivered. */

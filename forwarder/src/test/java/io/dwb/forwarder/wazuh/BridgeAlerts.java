@@ -43,6 +43,10 @@ public final class BridgeAlerts {
                 .put("stableOffset", 41).put("records", 7).put("stalledSeconds", 150);
         ObjectNode moving = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
                 .put("stableOffset", 41).put("nowStableOffset", 48).put("stalledSeconds", 200);
+        ObjectNode unwritable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events")
+                .put("partition", 3).put("inSyncReplicas", 1).put("minInSyncReplicas", 2);
+        ObjectNode writable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
+                .put("inSyncReplicas", 3).put("minInSyncReplicas", 2);
         return List.of(
                 bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),
@@ -56,6 +60,8 @@ public final class BridgeAlerts {
                         HostRef.UNKNOWN),
                 bridge(alerts, "partition-stalled", BridgeAlert.PARTITION_STALLED, stalled, HostRef.UNKNOWN),
                 bridge(alerts, "partition-moving", BridgeAlert.PARTITION_MOVING, moving, HostRef.UNKNOWN),
+                bridge(alerts, "partition-unwritable", BridgeAlert.PARTITION_UNWRITABLE, unwritable, HostRef.UNKNOWN),
+                bridge(alerts, "partition-writable", BridgeAlert.PARTITION_WRITABLE, writable, HostRef.UNKNOWN),
                 trimmed(alerts, "container", "start"),
                 trimmed(alerts, "container", "health_status: healthy"),
                 trimmed(alerts, "volume", "mount"));

@@ -64,6 +64,7 @@ class WazuhDocsTest {
                 .containsEntry("heartbeat (only with `--heartbeat-alerts`)", 110111)
                 .containsEntry("silent-host", 110102).containsEntry("host-back", 110105)
                 .containsEntry("history-skipped", 110106).containsEntry("deleted-before-delivery", 110107)
+                .containsEntry("partition-unwritable", 110113).containsEntry("partition-writable", 110114)
                 // the stand-in has no stock child rules: a trimmed event reaches 110104 (the stock table says which
                 // stock rule takes it first)
                 .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110104);
