@@ -221,13 +221,13 @@ class DeliveryLoopTest {
 
         @Override
         public List<PartitionChange> takeSaid() {
-            List<PartitionChange> taken = List.copyOf(stallsSaid);
-            stallsSaid.clear();
+            List<PartitionChange> taken = List.copyOf(changesSaid);
+            changesSaid.clear();
             return taken;
         }
     };
     /** What the open-transaction watch said since the loop last asked (stalls, writes refused, and their ends). */
-    private final List<PartitionChange> stallsSaid = new ArrayList<>();
+    private final List<PartitionChange> changesSaid = new ArrayList<>();
     /** The pipeline of the loop {@code live} made last. */
     private AlertPipeline pipeline;
     /** How many times the loop asked the broker whether the dead-letter topic exists. */
@@ -2564,8 +2564,8 @@ class DeliveryLoopTest {
     void aStallIsSaidInWazuhByThePartitionsOwnerAndIsNoHostAlertOfAHandOver() {
         DeliveryLoop loop = live(0, 1000, P0);
         round(loop);
-        stallsSaid.add(new StalledPartitions.Stalled(P1, 7, 3, 150_000_000_000L)); // P1: not this forwarder's
-        stallsSaid.add(new StalledPartitions.Stalled(P0, 41, 9, 150_000_000_000L));
+        changesSaid.add(new StalledPartitions.Stalled(P1, 7, 3, 150_000_000_000L)); // P1: not this forwarder's
+        changesSaid.add(new StalledPartitions.Stalled(P0, 41, 9, 150_000_000_000L));
         sink.refuseFrom = 0; // Wazuh refusing: the stall waits
         round(loop);
         consumer.rebalance(List.of()); // revoked while it waits: the revocation's commit carries the mark
@@ -2591,10 +2591,10 @@ class DeliveryLoopTest {
     void aPartitionThatTakesNoWritesIsSaidInWazuhAndWhenItTakesThemAgain() {
         DeliveryLoop loop = live(0, 1000, P0);
         round(loop);
-        stallsSaid.add(new UnwritablePartitions.Change(P0, true, 1, 2));
+        changesSaid.add(new UnwritablePartitions.Change(P0, true, 1, 2));
         round(loop);
-        stallsSaid.add(new UnwritablePartitions.Change(P1, false, 3, 2)); // P1: not this forwarder's
-        stallsSaid.add(new UnwritablePartitions.Change(P0, false, 3, 2));
+        changesSaid.add(new UnwritablePartitions.Change(P1, false, 3, 2)); // P1: not this forwarder's
+        changesSaid.add(new UnwritablePartitions.Change(P0, false, 3, 2));
         tick(1_000_000_000L);
         round(loop);
         List<JsonNode> alerts = sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8))
