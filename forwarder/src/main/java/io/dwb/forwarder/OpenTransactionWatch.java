@@ -461,7 +461,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 replicasUnread = false;
             }
             sayWritability(changes);
-            said.addAll(changes); // in Wazuh too: a refusal, and its end (none for a partition forgotten below)
+            said.addAll(unwritable.toSay(changes, now)); // in Wazuh too, once it lasts: none for one forgotten below
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             if (!replicasUnread) {
                 log.info("the partitions' in-sync replicas cannot be read ({}): until they are, a partition that "

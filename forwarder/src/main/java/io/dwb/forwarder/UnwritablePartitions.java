@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -51,7 +52,18 @@ final class UnwritablePartitions {
      */
     record Replicas(Map<TopicPartition, InSync> partitions, Map<String, Integer> minInSync) {}
 
+    /**
+     * How long a partition takes no writes before Wazuh is told ({@link #toSay}): a broker restarting in a loop, in
+     * and out of the in-sync replicas each time, would make a pair of alerts a partition at each turn; a shorter
+     * outage costs no host's alert either (its silences stand still, and a silence needs three heartbeat intervals).
+     */
+    static final long SAID_AFTER_NANOS = Duration.ofSeconds(30).toNanos();
+
     private Map<TopicPartition, Change> unwritable = Map.of();
+    /** When each partition taking no writes was first found so (monotonic). */
+    private final Map<TopicPartition, Long> since = new HashMap<>();
+    /** The partitions taking no writes that Wazuh was told of, whose end it is told too. */
+    private final Set<TopicPartition> told = new HashSet<>();
 
     /**
      * The replicas of {@code partitions} and the {@code min.insync.replicas} of their topics where one is short of
@@ -132,6 +144,34 @@ final class UnwritablePartitions {
         return min == null ? r.replicas() : Math.min(min, r.replicas());
     }
 
+    /**
+     * What Wazuh is told after {@link #update} gave {@code changes} at {@code nowNanos}: each partition that has taken
+     * no writes for {@link #SAID_AFTER_NANOS}, once, and the end of each one told; none of an outage shorter than that.
+     */
+    List<Change> toSay(List<Change> changes, long nowNanos) {
+        List<Change> say = new ArrayList<>();
+        for (Change c : changes) {
+            if (c.unwritable()) {
+                since.put(c.partition(), nowNanos);
+            } else {
+                since.remove(c.partition());
+                if (told.remove(c.partition())) {
+                    say.add(c);
+                }
+            }
+        }
+        since.keySet().retainAll(unwritable.keySet()); // those no longer watched: their new owner says
+        told.retainAll(unwritable.keySet());
+        since.forEach((tp, first) -> {
+            if (nowNanos - first >= SAID_AFTER_NANOS && told.add(tp)) {
+                say.add(unwritable.get(tp));
+            }
+        });
+        say.sort(Comparator.comparing(Change::partition,
+                Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)));
+        return say;
+    }
+
     /** The partitions that took no writes at the last reading. */
     Set<TopicPartition> partitions() {
         return unwritable.keySet();
@@ -140,5 +180,7 @@ final class UnwritablePartitions {
     /** As when nothing is known: none taken as taking no writes. */
     void forget() {
         unwritable = Map.of();
+        since.clear();
+        told.clear();
     }
 }

@@ -400,8 +400,9 @@ class OpenTransactionWatchTest {
         ForwarderMetrics metrics = new ForwarderMetrics();
         Admin admin = answering(calls, (tp, committed) -> 100L,
                 tp -> tp.equals(CAUGHT_UP) ? inSyncOfFirst.get() : REPLICAS);
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admin, System::nanoTime, Duration.ofMinutes(2),
-                metrics)) {
+        AtomicLong ahead = new AtomicLong(); // the watch's clock, moved on to pass the 30 s before Wazuh is told
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admin, () -> System.nanoTime() + ahead.get(),
+                Duration.ofMinutes(2), metrics)) {
             watch.watch(Set.of(CAUGHT_UP, OPEN));
             awaitReadings(calls, 1);
             assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
@@ -423,7 +424,12 @@ class OpenTransactionWatchTest {
                         + "take no writes").contains("not counted silent meanwhile", "--under-min-isr-partitions");
             });
 
-            List<PartitionChange> said = new ArrayList<>(watch.takeSaid());
+            assertThat(watch.takeSaid()).as("not in Wazuh before it lasts").isEmpty();
+            ahead.addAndGet(UnwritablePartitions.SAID_AFTER_NANOS);
+            List<PartitionChange> said = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> said.addAll(watch.takeSaid()));
+            awaitReadings(calls, 1);
+            said.addAll(watch.takeSaid());
             assertThat(said).as("for Wazuh too, once").containsExactly(
                     new UnwritablePartitions.Change(CAUGHT_UP, true, 1, MIN_IN_SYNC));
 

@@ -9,7 +9,10 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-/** Which partitions take no writes, by the brokers' rule (the unit layer under UnwritablePartitionSilenceTest). */
+/**
+ * Which partitions take no writes, by the brokers' rule, and what Wazuh is told of them (the unit layer under
+ * ClusterFailoverTest#aPartitionShortOfInSyncReplicasMakesNoHostSilent).
+ */
 class UnwritablePartitionsTest {
     private static final TopicPartition P0 = new TopicPartition("events", 0);
     private static final TopicPartition P1 = new TopicPartition("events", 1);
@@ -40,6 +43,27 @@ class UnwritablePartitionsTest {
         assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)))).isEmpty();
         assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3))))
                 .containsExactly(new Change(P0, true, 1, 2));
+    }
+
+    /**
+     * Wazuh is told of a partition that takes no writes once that has lasted 30 s, then of its end; of a shorter
+     * outage, nothing: a broker restarting in a loop made a pair of alerts a partition at each turn.
+     */
+    @Test
+    void wazuhIsToldOfAnOutageThatLastsThenOfItsEndAndOfAShortOneNothing() {
+        long second = 1_000_000_000L;
+        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
+        Replicas allInSync = new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of());
+        assertThat(unwritable.toSay(unwritable.update(short0), 0)).isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(short0), 29 * second)).as("not yet").isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(allInSync), 30 * second)).as("a short outage").isEmpty();
+
+        assertThat(unwritable.toSay(unwritable.update(short0), 40 * second)).isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(short0), 70 * second))
+                .containsExactly(new Change(P0, true, 1, 2));
+        assertThat(unwritable.toSay(unwritable.update(short0), 71 * second)).as("told once").isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(allInSync), 80 * second))
+                .containsExactly(new Change(P0, false, 3, 2));
     }
 
     @Test
