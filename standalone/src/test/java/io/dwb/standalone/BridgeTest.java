@@ -87,8 +87,10 @@ class BridgeTest {
         bridge.requestStop();
 
         assertThat(bridge.awaitStopped()).isZero();
-        assertThat(happened).hasSize(3).endsWith("closed")
-                .containsExactlyInAnyOrder("listener stopped", "forwarder stopped", "closed");
+        // The resources are the forwarder's: closed once it stopped, the listener perhaps still finishing (a CI run
+        // saw "closed" before "listener stopped")
+        assertThat(happened).containsExactlyInAnyOrder("listener stopped", "forwarder stopped", "closed")
+                .containsSubsequence("forwarder stopped", "closed");
     }
 
     /**
