@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * each leader (an admin client of the forwarder's Kafka settings). A partition whose leader does not answer while
  * others' do is held back too: this process is cut off from that broker, so its consumer's lag for the partition is
  * the last one it read (0, perhaps) and says nothing. When no leader answers, nothing is known; a reading older than
- * {@link #FRESH_NANOS} says nothing.
+ * {@link #FRESH_NANOS} says nothing. While a partition's leader does not answer, the watch asks with a new admin
+ * client every {@link #RENEWED_EVERY_NANOS}: Kafka's keeps each partition's last known leader until that one answers
+ * otherwise, and asked a hung leader, fenced and gone from the cluster's metadata, for ever (KAFKA-20673).
  *
  * <p>The same readings show a partition stalled behind a transaction nobody ends ({@link StalledPartitions}): its
  * stable end standing still for {@code --stalled-after} while records are written past it. Its lag, measured to the
@@ -52,11 +55,16 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     static final String THREAD = "open-transactions";
     /** What the watch's admin client adds to the forwarder's {@code client.id}. */
     private static final String CLIENT_ID_SUFFIX = "-open-transactions";
-    /** How long a reading is judged by: three intervals. */
+    /** How long a reading is judged by, from when it came back: three intervals. */
     static final long FRESH_NANOS = 3 * INTERVAL.toNanos();
     private static final long INTERVAL_NANOS = INTERVAL.toNanos();
     /** How long one reading may take. */
     private static final Duration TIMEOUT = INTERVAL.multipliedBy(2);
+    /**
+     * How often, at most, the watch takes a new admin client while a partition's leader does not answer (its
+     * leader looked up again): ten intervals, a bootstrap and a metadata request each.
+     */
+    static final long RENEWED_EVERY_NANOS = 10 * INTERVAL.toNanos();
     /**
      * Stall lines, and lines of stalls released, a minute at most each: a writer holding transactions open on every
      * partition of a forwarder with hundreds would otherwise make hundreds at once (the metrics count them all).
@@ -71,10 +79,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final int REPLACE_ATTEMPTS = 60;
 
     /**
-     * One reading: the partitions found with records past their stable end (or whose leader did not answer), those
-     * taking no writes, and when it was asked (monotonic).
+     * What the readings found, each part when it came back (monotonic): the partitions with records past their stable
+     * end or whose leader did not answer, at the last reading a leader answered; those taking no writes, at the last
+     * reading. Judged from when a reading came back, not when it was asked: a leader that does not answer makes each
+     * reading take its whole {@link #TIMEOUT}, and one judged from its start was stale for most of the next one's.
      */
-    private record Reading(Set<TopicPartition> heldBack, Set<TopicPartition> unwritable, long askedAtNanos) {}
+    private record Reading(Set<TopicPartition> heldBack, long heldBackAtNanos, Set<TopicPartition> unwritable,
+                           long unwritableAtNanos) {}
 
     /**
      * How the watch waits between readings for its stop: {@code stop}'s await, which may itself run out of memory
@@ -86,9 +97,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         boolean stopped(CountDownLatch stop, long nanos) throws InterruptedException;
     }
 
-    /** What the leaders answered: each answered partition's ends, those to hold back, those taking no writes. */
+    /** What the leaders answered: each answered partition's ends, those to hold back, those whose leader did not. */
     private record Answers(Map<TopicPartition, StalledPartitions.Ends> ends, Set<TopicPartition> heldBack,
-                           Set<TopicPartition> unwritable) {}
+                           Set<TopicPartition> unanswered) {}
 
     /** A new admin client of the forwarder's settings: after its thread died, the watch takes another. */
     private final Supplier<Admin> admins;
@@ -98,6 +109,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private KafkaClientThreads adminThreads;
     /** A new admin client could not be made yet (said once). */
     private boolean renewing;
+    /** When the admin client was last replaced for a leader that did not answer (monotonic); whether that was said. */
+    private long renewedAtNanos;
+    private boolean unansweredSaid;
     private final LongSupplier clock;
     /** The watch's thread: another after one ended on what it did not catch ({@link #replace}). */
     private volatile Thread thread;
@@ -124,7 +138,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private boolean replicasUnread;
     private long replicasReadAtNanos;
     private volatile Set<TopicPartition> watched = Set.of();
-    private volatile Reading last = new Reading(Set.of(), Set.of(), Long.MIN_VALUE);
+    private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE, Set.of(), Long.MIN_VALUE);
 
     private OpenTransactionWatch(Supplier<Admin> admins, String adminThread, LongSupplier clock,
                                  Duration stalledAfter, ForwarderMetrics metrics, Wait wait, ThreadFactory threads) {
@@ -135,6 +149,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         this.admin = admins.get();
         this.adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
         this.clock = clock;
+        this.renewedAtNanos = clock.getAsLong();
         this.stalls = new StalledPartitions(stalledAfter.toNanos());
         this.metrics = metrics;
         this.thread = newThread();
@@ -164,7 +179,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         return LookupAdmins.clientId(kafka, CLIENT_ID_SUFFIX);
     }
 
-    /** Starts the watch asking {@code admin}, which it closes. */
+    /** Starts the watch asking {@code admin}, which it closes (and takes again where it would take a new client). */
     static OpenTransactionWatch start(Admin admin, LongSupplier clock, Duration stalledAfter,
                                       ForwarderMetrics metrics) {
         return start(() -> admin, "", clock, stalledAfter, metrics);
@@ -216,13 +231,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     @Override
     public boolean holdBack(TopicPartition partition) {
         Reading r = last;
-        return clock.getAsLong() - r.askedAtNanos() <= FRESH_NANOS && r.heldBack().contains(partition);
+        return clock.getAsLong() - r.heldBackAtNanos() <= FRESH_NANOS && r.heldBack().contains(partition);
     }
 
     @Override
     public boolean unwritable(TopicPartition partition) {
         Reading r = last;
-        return clock.getAsLong() - r.askedAtNanos() <= FRESH_NANOS && r.unwritable().contains(partition);
+        return clock.getAsLong() - r.unwritableAtNanos() <= FRESH_NANOS && r.unwritable().contains(partition);
     }
 
     private void run() {
@@ -296,7 +311,11 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         ended.getThreadGroup().uncaughtException(ended, failure instanceof OutOfMemoryError ? failure : error);
     }
 
-    /** One reading of the watched partitions' ends; returns whether readings fail (said once, until one goes). */
+    /**
+     * One reading of the watched partitions' ends and in-sync replicas, asked together; returns whether the ends
+     * cannot be read (said once, until they are). The replicas are read whether the leaders answer or not: a partition
+     * whose leader is gone is the one most likely short of in-sync replicas.
+     */
     private boolean readOnce(boolean failing) throws InterruptedException {
         Set<TopicPartition> partitions = watched;
         long askedAt = clock.getAsLong();
@@ -304,24 +323,64 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             stalled(stalls.read(Map.of(), partitions, askedAt), askedAt); // none assigned: none stalled here
             return failing;
         }
+        long deadline = askedAt + TIMEOUT.toNanos();
+        CompletableFuture<UnwritablePartitions.Replicas> replicas = UnwritablePartitions.ask(admin, partitions);
+        Answers answers = null;
+        ExecutionException unread = null;
         try {
-            Answers answers = read(partitions);
-            last = new Reading(answers.heldBack(), answers.unwritable(), askedAt);
-            stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
-            if (failing) {
-                log.info("the partitions' open transactions are looked at again");
-            }
-            return false;
+            answers = read(partitions, deadline);
         } catch (ExecutionException e) {
+            unread = e;
+        }
+        Set<TopicPartition> unwritable = unwritable(replicas, deadline);
+        long readAt = clock.getAsLong();
+        Reading previous = last;
+        last = answers == null ? new Reading(previous.heldBack(), previous.heldBackAtNanos(), unwritable, readAt)
+                : new Reading(answers.heldBack(), readAt, unwritable, readAt);
+        if (answers == null) {
             // Again: a thread that died during this reading failed it ("The AdminClient thread has exited"), not Kafka
-            if (!failing && !renewedAdmin()) {
+            if (renewedAdmin()) {
+                return failing;
+            }
+            renewForUnanswered(partitions, readAt);
+            if (!failing) {
                 log.warn("the partitions' written and stable ends cannot be read ({}): until they are, "
                         + "the lag alone says whether a quiet partition's records are all read, and a "
-                        + "transaction left open can make its hosts look silent", e.getMessage());
-                return true;
+                        + "transaction left open can make its hosts look silent", unread.getMessage());
             }
-            return failing;
+            return true;
         }
+        renewForUnanswered(answers.unanswered(), readAt);
+        stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
+        if (failing) {
+            log.info("the partitions' open transactions are looked at again");
+        }
+        return false;
+    }
+
+    /**
+     * A new admin client while {@code unanswered} is not empty, every {@link #RENEWED_EVERY_NANOS} at most: a leader
+     * that does not answer may be one that left, and Kafka's admin client keeps asking the leader it knew (a CI run's
+     * forwarder asked a fenced broker for 3 minutes, until the test gave up).
+     */
+    private void renewForUnanswered(Set<TopicPartition> unanswered, long nowNanos) {
+        if (unanswered.isEmpty()) {
+            unansweredSaid = false;
+            return;
+        }
+        if (nowNanos - renewedAtNanos < RENEWED_EVERY_NANOS) {
+            return;
+        }
+        if (!unansweredSaid) {
+            log.info("the leader(s) of partition(s) {} do not answer the open-transaction watch: it asks with a new "
+                    + "admin client every {} s while they do not, which looks their leaders up again (Kafka's admin "
+                    + "client asks the last leader it knew, even one that left the cluster)",
+                    NamedPartitions.of(List.copyOf(unanswered), TopicPartition::toString),
+                    RENEWED_EVERY_NANOS / 1_000_000_000L);
+            unansweredSaid = true;
+        }
+        renewedAtNanos = nowNanos;
+        takeNewAdmin();
     }
 
     /**
@@ -338,22 +397,32 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             log.warn("the Kafka admin client of the open-transaction watch lost its thread ({}): using a new one",
                     died);
         }
-        admin.close(Duration.ZERO);
+        takeNewAdmin();
+        return true;
+    }
+
+    /**
+     * Replaces the admin client by a new one, made first: when none can be made now (a bootstrap address that does
+     * not resolve), the old one is kept and it is tried again at the next interval (said once); thrown, it ended this
+     * thread, a vital one.
+     */
+    private void takeNewAdmin() {
+        Admin next;
         try {
-            admin = admins.get();
+            next = admins.get();
         } catch (RuntimeException e) {
-            // (a bootstrap address that does not resolve now): tried again at the next interval; thrown, it ended
-            // this thread, a vital one
             if (!renewing) {
                 log.warn("no new admin client for the open-transaction watch now ({}): trying again each second",
                         e.getMessage());
                 renewing = true;
             }
-            return true;
+            return;
         }
         renewing = false;
-        adminThreads = KafkaClientThreads.named(Set.of(adminThread)).observe();
-        return true;
+        // The new client's thread has the old one's name: the old one, ending as it closes, is not taken for it
+        adminThreads = adminThreads.successor().observe();
+        admin.close(Duration.ZERO);
+        admin = next;
     }
 
     /** Says what a reading at {@code nowNanos} changed, within {@link #LINES_PER_MINUTE}, and counts the stalls. */
@@ -414,15 +483,16 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * leader that did not answer failed the whole reading, and the lag alone, 0 for a partition no longer fetched,
      * made every host it leads look silent); fails only when none answered.
      */
-    private Answers read(Set<TopicPartition> partitions) throws ExecutionException, InterruptedException {
+    private Answers read(Set<TopicPartition> partitions, long deadline)
+            throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         ListOffsetsResult written = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED));
         ListOffsetsResult stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED));
-        long deadline = clock.getAsLong() + TIMEOUT.toNanos();
         Set<TopicPartition> heldBack = new HashSet<>();
+        Set<TopicPartition> unanswered = new HashSet<>();
         Map<TopicPartition, StalledPartitions.Ends> ends = new HashMap<>();
-        Exception unanswered = null;
+        Exception failure = null;
         int answered = 0;
         for (TopicPartition tp : partitions) {
             try {
@@ -434,14 +504,16 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                     heldBack.add(tp);
                 }
             } catch (ExecutionException | TimeoutException e) {
-                unanswered = e;
+                failure = e;
                 heldBack.add(tp); // its leader did not answer
+                unanswered.add(tp);
             }
         }
         if (answered == 0) {
-            throw new ExecutionException(unanswered.getMessage(), unanswered);
+            throw new ExecutionException(failure instanceof TimeoutException ? "no leader answered within "
+                    + TIMEOUT.toSeconds() + " s" : failure.getMessage(), failure);
         }
-        return new Answers(ends, Set.copyOf(heldBack), Set.copyOf(unwritable(partitions, deadline)));
+        return new Answers(ends, Set.copyOf(heldBack), Set.copyOf(unanswered));
     }
 
     /**
@@ -450,11 +522,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * in time, a principal without DescribeConfigs on the topic), those found last, for {@link
      * #UNWRITABLE_KEPT_NANOS}; then none, as before this was read.
      */
-    private Set<TopicPartition> unwritable(Set<TopicPartition> partitions, long deadline) throws InterruptedException {
-        long now = clock.getAsLong();
+    private Set<TopicPartition> unwritable(CompletableFuture<UnwritablePartitions.Replicas> replicas, long deadline)
+            throws InterruptedException {
         try {
-            List<UnwritablePartitions.Change> changes = unwritable.update(UnwritablePartitions.read(admin, partitions,
-                    clock, deadline));
+            UnwritablePartitions.Replicas read = replicas.get(left(deadline), TimeUnit.NANOSECONDS);
+            long now = clock.getAsLong();
+            List<UnwritablePartitions.Change> changes = unwritable.update(read);
             replicasReadAtNanos = now;
             if (replicasUnread) {
                 log.info("the partitions' in-sync replicas are read again");
@@ -463,13 +536,14 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             sayWritability(changes);
             said.addAll(unwritable.toSay(changes, now)); // in Wazuh too, once it lasts: none for one forgotten below
         } catch (ExecutionException | TimeoutException | KafkaException e) {
+            replicas.cancel(false); // a DescribeConfigs not asked yet is not asked
             if (!replicasUnread) {
                 log.info("the partitions' in-sync replicas cannot be read ({}): until they are, a partition that "
                         + "takes no writes (fewer in-sync replicas than min.insync.replicas) can make its hosts look "
                         + "silent", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 replicasUnread = true;
             }
-            if (now - replicasReadAtNanos > UNWRITABLE_KEPT_NANOS) {
+            if (clock.getAsLong() - replicasReadAtNanos > UNWRITABLE_KEPT_NANOS) {
                 unwritable.forget();
             }
         }

@@ -8,10 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.LongSupplier;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -58,6 +55,9 @@ final class UnwritablePartitions {
      * outage costs no host's alert either (its silences stand still, and a silence needs three heartbeat intervals).
      */
     static final long SAID_AFTER_NANOS = Duration.ofSeconds(30).toNanos();
+    /** Changes in the order they are said: by topic, then partition. */
+    private static final Comparator<Change> IN_ORDER = Comparator.comparing(Change::partition,
+            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
 
     private Map<TopicPartition, Change> unwritable = Map.of();
     /** When each partition taking no writes was first found so (monotonic). */
@@ -67,34 +67,38 @@ final class UnwritablePartitions {
 
     /**
      * The replicas of {@code partitions} and the {@code min.insync.replicas} of their topics where one is short of
-     * in-sync replicas, by {@code deadlineNanos} on {@code clock}: a DescribeTopics, and a DescribeConfigs only then.
+     * in-sync replicas, asked now: a DescribeTopics, and a DescribeConfigs only then, once it answered (asked on the
+     * admin client's thread, as it completes the first; not asked once this is cancelled).
      */
-    static Replicas read(Admin admin, Set<TopicPartition> partitions, LongSupplier clock, long deadlineNanos)
-            throws ExecutionException, TimeoutException, InterruptedException {
+    static CompletableFuture<Replicas> ask(Admin admin, Set<TopicPartition> partitions) {
         Set<String> topics = new HashSet<>();
         partitions.forEach(tp -> topics.add(tp.topic()));
-        Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
-                .get(Math.max(0, deadlineNanos - clock.getAsLong()), TimeUnit.NANOSECONDS);
-        Map<TopicPartition, InSync> replicas = new HashMap<>();
-        Set<String> shortOfReplicas = new HashSet<>();
-        for (TopicDescription d : described.values()) {
-            for (TopicPartitionInfo p : d.partitions()) {
-                TopicPartition tp = new TopicPartition(d.name(), p.partition());
-                if (partitions.contains(tp)) {
-                    replicas.put(tp, new InSync(p.isr().size(), p.replicas().size()));
-                    if (p.isr().size() < p.replicas().size()) {
-                        shortOfReplicas.add(d.name());
+        return admin.describeTopics(topics).allTopicNames().toCompletionStage().toCompletableFuture()
+                .thenCompose(described -> {
+                    Map<TopicPartition, InSync> replicas = new HashMap<>();
+                    Set<String> shortOfReplicas = new HashSet<>();
+                    for (TopicDescription d : described.values()) {
+                        for (TopicPartitionInfo p : d.partitions()) {
+                            TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                            if (partitions.contains(tp)) {
+                                replicas.put(tp, new InSync(p.isr().size(), p.replicas().size()));
+                                if (p.isr().size() < p.replicas().size()) {
+                                    shortOfReplicas.add(d.name());
+                                }
+                            }
+                        }
                     }
-                }
-            }
-        }
-        if (shortOfReplicas.isEmpty()) {
-            return new Replicas(replicas, Map.of());
-        }
-        List<ConfigResource> resources = shortOfReplicas.stream()
-                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all()
-                .get(Math.max(0, deadlineNanos - clock.getAsLong()), TimeUnit.NANOSECONDS);
+                    if (shortOfReplicas.isEmpty()) {
+                        return CompletableFuture.completedFuture(new Replicas(replicas, Map.of()));
+                    }
+                    List<ConfigResource> resources = shortOfReplicas.stream()
+                            .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+                    return admin.describeConfigs(resources).all().toCompletionStage()
+                            .thenApply(configs -> new Replicas(replicas, minInSync(configs)));
+                });
+    }
+
+    private static Map<String, Integer> minInSync(Map<ConfigResource, Config> configs) {
         Map<String, Integer> minInSync = new HashMap<>();
         configs.forEach((resource, config) -> {
             ConfigEntry entry = config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
@@ -102,7 +106,7 @@ final class UnwritablePartitions {
                 minInSync.put(resource.name(), Integer.parseInt(entry.value()));
             }
         });
-        return new Replicas(replicas, minInSync);
+        return minInSync;
     }
 
     /**
@@ -125,13 +129,18 @@ final class UnwritablePartitions {
         });
         unwritable.forEach((tp, was) -> {
             InSync r = read.partitions().get(tp);
-            if (!now.containsKey(tp) && r != null) {
+            if (now.containsKey(tp)) {
+                return;
+            }
+            if (r != null) {
                 changes.add(new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.minInSync())));
+            } else { // no longer watched: its new owner says
+                since.remove(tp);
+                told.remove(tp);
             }
         });
         unwritable = now;
-        changes.sort(Comparator.comparing(Change::partition,
-                Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)));
+        changes.sort(IN_ORDER);
         return changes;
     }
 
@@ -160,15 +169,12 @@ final class UnwritablePartitions {
                 }
             }
         }
-        since.keySet().retainAll(unwritable.keySet()); // those no longer watched: their new owner says
-        told.retainAll(unwritable.keySet());
         since.forEach((tp, first) -> {
             if (nowNanos - first >= SAID_AFTER_NANOS && told.add(tp)) {
                 say.add(unwritable.get(tp));
             }
         });
-        say.sort(Comparator.comparing(Change::partition,
-                Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)));
+        say.sort(IN_ORDER);
         return say;
     }
 

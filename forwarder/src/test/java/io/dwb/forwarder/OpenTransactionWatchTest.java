@@ -288,6 +288,73 @@ class OpenTransactionWatchTest {
     }
 
     /**
+     * A leader that does not answer makes each reading take its whole timeout (2 s). A reading judged from when it was
+     * asked was stale for two seconds of each three: the partition counted as live, its hosts' silences growing, most
+     * of the time. Judged from when it came back, it stays held back from one reading to the next.
+     */
+    @Test
+    void aPartitionWhoseLeaderHangsStaysHeldBackBetweenReadings() {
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> leaders(true), "", System::nanoTime,
+                Duration.ofMinutes(2), new ForwarderMetrics())) {
+            watch.watch(Set.of(CAUGHT_UP, UNREACHABLE));
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(UNREACHABLE));
+
+            await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8))
+                    .until(() -> watch.holdBack(UNREACHABLE));
+        }
+    }
+
+    /**
+     * Kafka's admin client keeps each partition's last known leader and asks it until it answers otherwise; a leader
+     * that hung, fenced and gone from the cluster's metadata, never does, and a CI run's watch asked one for three
+     * minutes (KAFKA-20673): its partition neither read nor found short of in-sync replicas. While a leader does not
+     * answer, the watch takes a new client every 10 s, which looks the leaders up again; said once.
+     */
+    @Test
+    void aLeaderThatDoesNotAnswerIsLookedUpAgainWithANewAdminClient() {
+        AtomicLong clock = new AtomicLong(1_000 * SECOND);
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger built = new AtomicInteger();
+        // The first client asks a leader that is gone; the next finds the one that took its place
+        Supplier<Admin> admins = () -> built.incrementAndGet() == 1 ? leaders(true, new AtomicLong(90), calls)
+                : answering(calls, (tp, committed) -> tp.equals(OPEN) && committed ? 90 : 100L);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admins, "", clock::get, Duration.ofMinutes(2),
+                new ForwarderMetrics())) {
+            watch.watch(Set.of(UNREACHABLE, OPEN));
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(UNREACHABLE));
+            clock.addAndGet(OpenTransactionWatch.RENEWED_EVERY_NANOS - SECOND);
+            awaitReadings(calls, 1);
+            assertThat(built).as("within 10 s").hasValue(1);
+
+            clock.addAndGet(SECOND);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(built).hasValue(2));
+            awaitReadings(calls, 1);
+            assertThat(watch.holdBack(OPEN)).as("a fresh reading").isTrue();
+            assertThat(watch.holdBack(UNREACHABLE)).as("its leader answers the new client").isFalse();
+            assertThat(logged.events()).extracting(ILoggingEvent::getFormattedMessage).filteredOn(m -> m.contains(
+                    "do not answer the open-transaction watch")).singleElement().asString()
+                    .startsWith("the leader(s) of partition(s) events-1 do not answer");
+        }
+    }
+
+    /**
+     * No leader answers (a hung broker led them all, or the watch asked a gone one): the partitions' in-sync replicas
+     * are still read, from any broker. Read only after the ends, a partition short of them was never found while its
+     * leader was gone, which is when it is most likely short.
+     */
+    @Test
+    void aPartitionShortOfInSyncReplicasIsFoundWhileNoLeaderAnswers() {
+        Admin admin = answering(new AtomicInteger(), (tp, committed) -> HUNG, tp -> 1);
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> admin, "", System::nanoTime,
+                Duration.ofMinutes(2), new ForwarderMetrics())) {
+            watch.watch(Set.of(CAUGHT_UP));
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.unwritable(CAUGHT_UP));
+            assertThat(writabilityLines(logged)).singleElement().asString()
+                    .contains("events-0 (1 in sync, at least 2 needed) take no writes");
+        }
+    }
+
+    /**
      * A stable end that stands still, records written past it, for --stalled-after is said once, in a WARN line naming
      * the partition, where its stable end stands, for how long and how many records wait behind it, and counted in
      * the metrics; when it moves, an INFO line says how long it was held. Before, nothing said it: the lag read 0,

@@ -74,4 +74,24 @@ class UnwritablePartitionsTest {
         unwritable.forget();
         assertThat(unwritable.partitions()).isEmpty();
     }
+
+    /**
+     * A partition revoked during an outage Wazuh was told of: its end is its new owner's to say, not this one's; taken
+     * back, still short of replicas, its outage counts anew from then.
+     */
+    @Test
+    void aPartitionRevokedDuringAnOutageIsToldOfAgainOnlyOnceItLastsAnew() {
+        long second = 1_000_000_000L;
+        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
+        Replicas p1Only = new Replicas(Map.of(P1, new InSync(3, 3)), Map.of());
+        unwritable.toSay(unwritable.update(short0), 0);
+        assertThat(unwritable.toSay(unwritable.update(short0), 30 * second))
+                .containsExactly(new Change(P0, true, 1, 2));
+
+        assertThat(unwritable.toSay(unwritable.update(p1Only), 31 * second)).as("revoked").isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(short0), 32 * second)).as("taken back").isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(short0), 61 * second)).isEmpty();
+        assertThat(unwritable.toSay(unwritable.update(short0), 62 * second)).as("30 s after it was taken back")
+                .containsExactly(new Change(P0, true, 1, 2));
+    }
 }

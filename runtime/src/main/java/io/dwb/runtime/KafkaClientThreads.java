@@ -15,9 +15,27 @@ public final class KafkaClientThreads {
 
     private final Predicate<String> watched;
     private final Set<Thread> seen = new HashSet<>();
+    /** Threads of a client this one's replaced, of the same name, perhaps still ending: never watched. */
+    private final Set<Thread> former;
 
     private KafkaClientThreads(Predicate<String> watched) {
+        this(watched, Set.of());
+    }
+
+    private KafkaClientThreads(Predicate<String> watched, Set<Thread> former) {
         this.watched = watched;
+        this.former = former;
+    }
+
+    /**
+     * The threads of the same names but those this one saw: to watch a client that replaces the one watched here,
+     * whose thread, of the same name, may still be ending when the new one's is observed.
+     */
+    public KafkaClientThreads successor() {
+        Set<Thread> leftOut = new HashSet<>(former);
+        leftOut.addAll(seen);
+        leftOut.removeIf(t -> !t.isAlive()); // an ended thread is never observed again: none kept
+        return new KafkaClientThreads(watched, Set.copyOf(leftOut));
     }
 
     /**
@@ -58,7 +76,7 @@ public final class KafkaClientThreads {
         Thread[] threads = new Thread[root.activeCount() + 16];
         int n = root.enumerate(threads, true);
         for (int i = 0; i < n; i++) {
-            if (watched.test(threads[i].getName())) {
+            if (watched.test(threads[i].getName()) && !former.contains(threads[i])) {
                 seen.add(threads[i]);
             }
         }

@@ -44,4 +44,24 @@ class KafkaClientThreadsTest {
         assertThat(threads.died()).isNull();
         assertThat(KafkaClientThreads.none().observe().died()).isNull();
     }
+
+    /**
+     * A client replaced by another of the same {@code client.id} (the open-transaction watch's admin client, renewed):
+     * the old one's thread ends after the new one's is observed, and is not taken for the new one's death, which
+     * would replace the new client at once, and again and again.
+     */
+    @Test
+    void aSuccessorWatchesTheReplacingClientsThreadNotTheReplacedOnes() throws InterruptedException {
+        String name = KafkaClientThreads.admin("dwb-forwarder-open-transactions");
+        NamedThread replaced = NamedThread.running(name);
+        KafkaClientThreads first = KafkaClientThreads.named(Set.of(name)).observe();
+        NamedThread replacing = NamedThread.running(name);
+        KafkaClientThreads next = first.successor().observe();
+
+        replaced.end();
+        assertThat(first.died()).isEqualTo(name);
+        assertThat(next.died()).as("the replaced client's thread, ending late").isNull();
+        replacing.end();
+        assertThat(next.died()).isEqualTo(name);
+    }
 }
