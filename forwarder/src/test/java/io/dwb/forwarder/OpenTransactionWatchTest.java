@@ -299,7 +299,7 @@ class OpenTransactionWatchTest {
             watch.watch(Set.of(CAUGHT_UP, UNREACHABLE));
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(UNREACHABLE));
 
-            await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8))
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6))
                     .until(() -> watch.holdBack(UNREACHABLE));
         }
     }
