@@ -651,7 +651,7 @@ public final class AlertPipeline {
         }
     }
 
-    /** The live partitions that take no writes now: see {@link SilentHostWatch#unwritable}. */
+    /** The partitions that take no writes now, their time run as a live one's: {@link SilentHostWatch#unwritable}. */
     public void unwritable(Set<Integer> partitions, long nowNanos) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().unwritable(partitions, nowNanos);

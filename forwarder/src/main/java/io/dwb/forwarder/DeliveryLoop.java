@@ -1069,8 +1069,14 @@ public final class DeliveryLoop {
             // Live: everything of it delivered and Wazuh taking datagrams, so time without records is silence.
             boolean live = answered && !pause.active() && (progress == null || progress.waiting() == 0)
                     && l.isPresent() && l.getAsLong() == 0 && !heldBack(tp);
-            pipeline.live(tp.partition(), live, now);
-            if (live && feed instanceof Feed.Live f && f.openTransactions().unwritable(tp)) {
+            // One that takes no writes has its time run on as a live one's, its hosts' silences standing still,
+            // live or not: not live (a listener's transaction the outage keeps open, its markers refused too; the
+            // consumer's lag unknown once the leader moved), its time stood still and the first heartbeat after the
+            // outage was a leap its host's own clock bore out: reported silent, then back (a CI run's
+            // ClusterFailoverTest). Nothing new can be written there, so no time of it is anyone's silence.
+            boolean takesNoWrites = feed instanceof Feed.Live f && f.openTransactions().unwritable(tp);
+            pipeline.live(tp.partition(), live || takesNoWrites, now);
+            if (takesNoWrites) {
                 unwritable.add(tp.partition());
             }
         }

@@ -131,8 +131,6 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private long waitNanos; // the first reading at once
     /** Stalls and the ends of those, writes refused and taken again, for Wazuh, until the delivery loop takes them. */
     private final Queue<PartitionChange> said = new ConcurrentLinkedQueue<>();
-    /** The partitions whose stall went to {@link #said} and has not ended (the watch's thread alone). */
-    private final Set<TopicPartition> inWazuh = new HashSet<>();
     private final UnwritablePartitions unwritable = new UnwritablePartitions();
     /** Whether the partitions' replicas could not be read lately (said once), and when they last were (monotonic). */
     private boolean replicasUnread;
@@ -429,9 +427,9 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private void stalled(List<StalledPartitions.Change> changes, long nowNanos) {
         for (StalledPartitions.Change change : changes) {
             if (change instanceof StalledPartitions.Stalled s) {
-                // Every stall goes to Wazuh (at most one a partition at a time), whatever the log's limit.
+                // Every stall goes to Wazuh (at most one a partition at a time), whatever the log's limit: so does
+                // the end of each (StalledPartitions releases only a partition it said stalled), not a revocation.
                 said.add(s);
-                inWazuh.add(s.partition());
                 if (stalledLines.take(nowNanos)) {
                     TopicPartition tp = s.partition();
                     log.warn("partition {} stalled: its stable end has stood at offset {} for {} s with {} record(s) "
@@ -446,8 +444,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                             seconds(s.heldNanos()), s.waiting(), tp.topic(), tp.partition());
                 }
             } else if (change instanceof StalledPartitions.Released r) {
-                if (inWazuh.remove(r.partition()) && r.moved()) {
-                    said.add(r); // the end of a stall Wazuh was told of
+                if (r.moved()) {
+                    said.add(r);
                 }
                 if (!releasedLines.take(nowNanos)) {
                     continue;

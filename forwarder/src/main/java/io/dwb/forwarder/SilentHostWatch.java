@@ -394,12 +394,13 @@ public final class SilentHostWatch {
     }
 
     /**
-     * The partitions, among those live, that take no writes now ({@link UnwritablePartitions}): the listeners' records
-     * cannot reach them, so the time that passes is nobody's silence. Their time runs on with the clock as a live
-     * partition's, so that the heartbeats written once they take writes again, dated then, are no leap; and each of
-     * their hosts is taken as heard that much later, its silence standing where it was. Before, such a partition
-     * counted as live: every host of it was reported silent after three intervals, then back. Called with the live
-     * checks, once a second; the first call of a partition's outage starts it.
+     * The partitions that take no writes now ({@link UnwritablePartitions}), live or not (the delivery loop makes their
+     * time run as a live one's): the listeners' records cannot reach them, so the time that passes is nobody's silence.
+     * Their time runs on with the clock as a live partition's, so that the heartbeats written once they take writes
+     * again, dated then, are no leap; and each of their hosts is taken as heard that much later, its silence standing
+     * where it was. Before, such a partition counted as live: every host of it was reported silent after three
+     * intervals, then back. Called with the live checks, once a second; the first call of a partition's outage starts
+     * it.
      */
     public void unwritable(Set<Integer> partitions, long nowNanos) {
         if (!unwritableAt.isEmpty()) {

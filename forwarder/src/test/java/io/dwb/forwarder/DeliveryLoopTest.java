@@ -209,6 +209,8 @@ class DeliveryLoopTest {
     private final List<Optional<Duration>> commitWaits = new ArrayList<>();
     /** Partitions with records written past their stable end (a transaction left open on them). */
     private final Set<TopicPartition> heldBack = new HashSet<>();
+    /** Partitions that take no writes (fewer in-sync replicas than their topic needs). */
+    private final Set<TopicPartition> unwritable = new HashSet<>();
     private final OpenTransactions openTransactions = new OpenTransactions() {
         @Override
         public void watch(Set<TopicPartition> partitions) {
@@ -217,6 +219,11 @@ class DeliveryLoopTest {
         @Override
         public boolean holdBack(TopicPartition partition) {
             return heldBack.contains(partition);
+        }
+
+        @Override
+        public boolean unwritable(TopicPartition partition) {
+            return unwritable.contains(partition);
         }
 
         @Override
@@ -2130,6 +2137,38 @@ class DeliveryLoopTest {
         }
         assertThat(sink.accepted).as("silent after three intervals of live time").singleElement()
                 .satisfies(d -> assertThat(d).contains("silent-host"));
+    }
+
+    /**
+     * A partition that takes no writes while it is not live: a listener's transaction the outage keeps open (its
+     * markers are refused too), so records stand written past the stable end. Its hosts' silences stand still all the
+     * same, and its time runs on: before, only a live one's did, so its time stood still and the host's first heartbeat
+     * after the outage, ten intervals on by its own clock, was a leap: reported silent, then back (a CI run's
+     * ClusterFailoverTest, the partition's leader killed).
+     */
+    @Test
+    void aPartitionThatTakesNoWritesMakesNoHostSilentLiveOrNot() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        long t0 = 1_764_000_000_000_000_000L;
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        round(loop);
+        unwritable.add(P0);
+        heldBack.add(P0);
+
+        for (int i = 0; i < 10; i++) {
+            round(loop);
+            runFor(loop, HEARTBEAT_INTERVAL.toNanos());
+        }
+        unwritable.remove(P0); // writes taken again: the transaction ends, the host's next heartbeat is read
+        heldBack.remove(P0);
+        consumer.addRecord(heartbeat(P0, 1, t0 + 10 * HEARTBEAT_INTERVAL.toNanos()));
+        consumer.updateEndOffsets(Map.of(P0, 2L));
+        tick(1_000_000_000L);
+        round(loop);
+        tick(1_000_000_000L);
+        round(loop);
+        assertThat(sink.accepted).as("host-state alerts of an outage of writes").isEmpty();
     }
 
     @Test
