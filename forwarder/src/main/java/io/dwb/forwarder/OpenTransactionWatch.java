@@ -79,13 +79,17 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private static final int REPLACE_ATTEMPTS = 60;
 
     /**
-     * What the readings found, each part when it came back (monotonic): the partitions with records past their stable
-     * end or whose leader did not answer, at the last reading a leader answered; those taking no writes, at the last
-     * reading. Judged from when a reading came back, not when it was asked: a leader that does not answer makes each
-     * reading take its whole {@link #TIMEOUT}, and one judged from its start was stale for most of the next one's.
+     * Partitions a reading found so, and when it came back (monotonic), for {@link #FRESH_NANOS}. Judged from when a
+     * reading came back, not when it was asked: a leader that does not answer makes each reading take its whole
+     * {@link #TIMEOUT}, and one judged from its start was stale for most of the next one's.
      */
-    private record Reading(Set<TopicPartition> heldBack, long heldBackAtNanos, Set<TopicPartition> unwritable,
-                           long unwritableAtNanos) {}
+    private record Found(Set<TopicPartition> partitions, long atNanos) {
+        static final Found NONE = new Found(Set.of(), Long.MIN_VALUE);
+
+        boolean has(TopicPartition partition, long nowNanos) {
+            return nowNanos - atNanos <= FRESH_NANOS && partitions.contains(partition);
+        }
+    }
 
     /**
      * How the watch waits between readings for its stop: {@code stop}'s await, which may itself run out of memory
@@ -136,7 +140,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     private boolean replicasUnread;
     private long replicasReadAtNanos;
     private volatile Set<TopicPartition> watched = Set.of();
-    private volatile Reading last = new Reading(Set.of(), Long.MIN_VALUE, Set.of(), Long.MIN_VALUE);
+    /** Those with records past their stable end or whose leader did not answer, at the last reading one answered. */
+    private volatile Found heldBack = Found.NONE;
+    /** Those taking no writes, at the last reading. */
+    private volatile Found takingNoWrites = Found.NONE;
 
     private OpenTransactionWatch(Supplier<Admin> admins, String adminThread, LongSupplier clock,
                                  Duration stalledAfter, ForwarderMetrics metrics, Wait wait, ThreadFactory threads) {
@@ -175,12 +182,6 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     /** The {@code client.id} of the watch's admin client, for the forwarder's Kafka settings {@code kafka}. */
     static String clientId(Properties kafka) {
         return LookupAdmins.clientId(kafka, CLIENT_ID_SUFFIX);
-    }
-
-    /** Starts the watch asking {@code admin}, which it closes (and takes again where it would take a new client). */
-    static OpenTransactionWatch start(Admin admin, LongSupplier clock, Duration stalledAfter,
-                                      ForwarderMetrics metrics) {
-        return start(() -> admin, "", clock, stalledAfter, metrics);
     }
 
     /**
@@ -228,14 +229,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
 
     @Override
     public boolean holdBack(TopicPartition partition) {
-        Reading r = last;
-        return clock.getAsLong() - r.heldBackAtNanos() <= FRESH_NANOS && r.heldBack().contains(partition);
+        return heldBack.has(partition, clock.getAsLong());
     }
 
     @Override
     public boolean unwritable(TopicPartition partition) {
-        Reading r = last;
-        return clock.getAsLong() - r.unwritableAtNanos() <= FRESH_NANOS && r.unwritable().contains(partition);
+        return takingNoWrites.has(partition, clock.getAsLong());
     }
 
     private void run() {
@@ -332,9 +331,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         }
         Set<TopicPartition> unwritable = unwritable(replicas, deadline);
         long readAt = clock.getAsLong();
-        Reading previous = last;
-        last = answers == null ? new Reading(previous.heldBack(), previous.heldBackAtNanos(), unwritable, readAt)
-                : new Reading(answers.heldBack(), readAt, unwritable, readAt);
+        takingNoWrites = new Found(unwritable, readAt);
+        if (answers != null) {
+            heldBack = new Found(answers.heldBack(), readAt);
+        }
         if (answers == null) {
             // Again: a thread that died during this reading failed it ("The AdminClient thread has exited"), not Kafka
             if (renewedAdmin()) {

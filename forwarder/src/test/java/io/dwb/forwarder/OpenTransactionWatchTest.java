@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -61,6 +62,14 @@ class OpenTransactionWatchTest {
     final LogLines logged = LogLines.of(OpenTransactionWatch.class);
 
     /** The leader of UNREACHABLE never answers ({@code hung}) or refuses at once; the others answer. */
+    /**
+     * A watch asking {@code admin} alone, stalls after 2 minutes: where it would take a new client (a leader that does
+     * not answer, a dead network thread), it takes the same one again.
+     */
+    private static OpenTransactionWatch asking(Admin admin, LongSupplier clock, ForwarderMetrics metrics) {
+        return OpenTransactionWatch.start(() -> admin, "", clock, Duration.ofMinutes(2), metrics);
+    }
+
     private static Admin leaders(boolean hung) {
         return leaders(hung, new AtomicLong(90), new AtomicInteger());
     }
@@ -139,8 +148,7 @@ class OpenTransactionWatchTest {
     @Test
     void aPartitionWhoseLeaderDoesNotAnswerWhileTheOthersDoIsHeldBack() {
         for (boolean hung : new boolean[] {true, false}) {
-            try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(hung), System::nanoTime,
-                    Duration.ofMinutes(2), new ForwarderMetrics())) {
+            try (OpenTransactionWatch watch = asking(leaders(hung), System::nanoTime, new ForwarderMetrics())) {
                 watch.watch(Set.of(CAUGHT_UP, UNREACHABLE, OPEN));
 
                 await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
@@ -279,8 +287,7 @@ class OpenTransactionWatchTest {
     /** No leader answers: nothing is known, the lag alone judges, as when the ends cannot be read at all. */
     @Test
     void noPartitionIsHeldBackWhenNoLeaderAnswers() {
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(false), System::nanoTime,
-                Duration.ofMinutes(2), new ForwarderMetrics())) {
+        try (OpenTransactionWatch watch = asking(leaders(false), System::nanoTime, new ForwarderMetrics())) {
             watch.watch(Set.of(UNREACHABLE));
             await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                     .until(() -> !watch.holdBack(UNREACHABLE));
@@ -366,8 +373,7 @@ class OpenTransactionWatchTest {
         AtomicLong openStable = new AtomicLong(90);
         AtomicInteger calls = new AtomicInteger();
         ForwarderMetrics metrics = new ForwarderMetrics();
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(leaders(false, openStable, calls), clock::get,
-                Duration.ofMinutes(2), metrics)) {
+        try (OpenTransactionWatch watch = asking(leaders(false, openStable, calls), clock::get, metrics)) {
             watch.watch(Set.of(CAUGHT_UP, UNREACHABLE, OPEN));
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(OPEN));
 
@@ -422,8 +428,7 @@ class OpenTransactionWatchTest {
             many.add(new TopicPartition("events", p));
         }
         Admin allOpen = answering(calls, (tp, committed) -> committed ? stable.get() : 100);
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(allOpen, clock::get, Duration.ofMinutes(2),
-                new ForwarderMetrics())) {
+        try (OpenTransactionWatch watch = asking(allOpen, clock::get, new ForwarderMetrics())) {
             watch.watch(many);
             awaitReadings(calls, 1);
             clock.addAndGet(120 * SECOND);
@@ -468,8 +473,7 @@ class OpenTransactionWatchTest {
         Admin admin = answering(calls, (tp, committed) -> 100L,
                 tp -> tp.equals(CAUGHT_UP) ? inSyncOfFirst.get() : REPLICAS);
         AtomicLong ahead = new AtomicLong(); // the watch's clock, moved on to pass the 30 s before Wazuh is told
-        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admin, () -> System.nanoTime() + ahead.get(),
-                Duration.ofMinutes(2), metrics)) {
+        try (OpenTransactionWatch watch = asking(admin, () -> System.nanoTime() + ahead.get(), metrics)) {
             watch.watch(Set.of(CAUGHT_UP, OPEN));
             awaitReadings(calls, 1);
             assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
