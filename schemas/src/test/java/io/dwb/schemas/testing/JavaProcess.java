@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A main class of this project run as a separate JVM, on the test's own class path, so tests can SIGTERM or
- * SIGKILL it for real. Output goes to files (read with {@link #output()}), so a chatty process never blocks.
+ * A main class of this project run as a separate JVM, on the test's own class path (its directories as jars, with a
+ * class archive, once {@link ChildClassArchive} has written them), so tests can SIGTERM or SIGKILL it for real. Output
+ * goes to files (read with {@link #output()}), so a chatty process never blocks.
  */
 public final class JavaProcess implements AutoCloseable {
     private final Process process;
@@ -40,9 +41,11 @@ public final class JavaProcess implements AutoCloseable {
                                     List<String> args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        ChildClassArchive.Launch launch = ChildClassArchive.launch();
+        command.addAll(launch.flags()); // before the test's own: its -Xshare:off would win
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(launch.classPath());
         command.add(mainClass.getName());
         command.addAll(args);
         Path log = Files.createTempFile("dwb-" + mainClass.getSimpleName() + "-", ".log");
