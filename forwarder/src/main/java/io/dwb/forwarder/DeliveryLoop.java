@@ -1073,7 +1073,7 @@ public final class DeliveryLoop {
             // live or not: not live (a listener's transaction the outage keeps open, its markers refused too; the
             // consumer's lag unknown once the leader moved), its time stood still and the first heartbeat after the
             // outage was a leap its host's own clock bore out: reported silent, then back (a CI run's
-            // ClusterFailoverTest). Nothing new can be written there, so no time of it is anyone's silence.
+            // ReplicatedClusterFailoverTest). Nothing new can be written there, so no time of it is anyone's silence.
             boolean takesNoWrites = feed instanceof Feed.Live f && f.openTransactions().unwritable(tp);
             pipeline.live(tp.partition(), live || takesNoWrites, now);
             if (takesNoWrites) {

@@ -2144,7 +2144,7 @@ class DeliveryLoopTest {
      * markers are refused too), so records stand written past the stable end. Its hosts' silences stand still all the
      * same, and its time runs on: before, only a live one's did, so its time stood still and the host's first heartbeat
      * after the outage, ten intervals on by its own clock, was a leap: reported silent, then back (a CI run's
-     * ClusterFailoverTest, the partition's leader killed).
+     * ReplicatedClusterFailoverTest, the partition's leader killed).
      */
     @Test
     void aPartitionThatTakesNoWritesMakesNoHostSilentLiveOrNot() {

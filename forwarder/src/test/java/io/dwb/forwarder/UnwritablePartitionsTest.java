@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Which partitions take no writes, by the brokers' rule, and what Wazuh is told of them (the unit layer under
- * ClusterFailoverTest#aPartitionShortOfInSyncReplicasMakesNoHostSilent).
+ * ReplicatedClusterFailoverTest#aPartitionShortOfInSyncReplicasMakesNoHostSilent).
  */
 class UnwritablePartitionsTest {
     private static final TopicPartition P0 = new TopicPartition("events", 0);

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * partition short of in-sync replicas, which takes no writes while its leader answers, makes no host silent.
  * One cluster for both (each waits until every replica is in sync first).
  */
-class ClusterFailoverTest {
+class ReplicatedClusterFailoverTest {
     private static final Duration DELIVERY = Duration.ofMinutes(3);
     private static KafkaCluster cluster;
 
