@@ -518,7 +518,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * The partitions that take no writes ({@link UnwritablePartitions}; told to the delivery loop, whose silent-host
      * watch stops their hosts' silences growing), what changed said. While their replicas cannot be read (no answer
      * in time, a principal without DescribeConfigs on the topic), those found last, for {@link
-     * #UNWRITABLE_KEPT_NANOS}; then none, as before this was read.
+     * #UNWRITABLE_KEPT_NANOS}; then none, as before this was read, until a reading says what changed meanwhile.
      */
     private Set<TopicPartition> unwritable(CompletableFuture<UnwritablePartitions.Replicas> replicas, long deadline)
             throws InterruptedException {
@@ -532,7 +532,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 replicasUnread = false;
             }
             sayWritability(changes);
-            said.addAll(unwritable.toSay(changes, now)); // in Wazuh too, once it lasts: none for one forgotten below
+            said.addAll(unwritable.toSay(changes, now)); // in Wazuh too, once it lasts
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             replicas.cancel(false); // a DescribeConfigs not asked yet is not asked
             if (!replicasUnread) {
@@ -542,7 +542,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 replicasUnread = true;
             }
             if (clock.getAsLong() - replicasReadAtNanos > UNWRITABLE_KEPT_NANOS) {
-                unwritable.forget();
+                unwritable.unknown();
             }
         }
         metrics.unwritable(unwritable.partitions().size());

@@ -64,6 +64,8 @@ final class UnwritablePartitions {
     private final Map<TopicPartition, Long> since = new HashMap<>();
     /** The partitions taking no writes that Wazuh was told of, whose end it is told too. */
     private final Set<TopicPartition> told = new HashSet<>();
+    /** Whether none is taken as taking no writes, the replicas unread for a while ({@link #unknown}). */
+    private boolean unknown;
 
     /**
      * The replicas of {@code partitions} and the {@code min.insync.replicas} of their topics where one is short of
@@ -114,6 +116,7 @@ final class UnwritablePartitions {
      * no longer watched left out without a word (their new owner says).
      */
     List<Change> update(Replicas read) {
+        unknown = false;
         Map<TopicPartition, Change> now = new HashMap<>();
         read.partitions().forEach((tp, r) -> {
             int least = least(read, tp, r);
@@ -178,15 +181,19 @@ final class UnwritablePartitions {
         return say;
     }
 
-    /** The partitions that took no writes at the last reading. */
+    /** The partitions that took no writes at the last reading; none while {@link #unknown}. */
     Set<TopicPartition> partitions() {
-        return unwritable.keySet();
+        return unknown ? Set.of() : unwritable.keySet();
     }
 
-    /** As when nothing is known: none taken as taking no writes. */
-    void forget() {
-        unwritable = Map.of();
-        since.clear();
-        told.clear();
+    /**
+     * The replicas have not been read for a while: none is taken as taking no writes until they are, as when nothing
+     * is known, but what was found and said is kept for the next reading, which says what changed meanwhile: the end of
+     * an outage Wazuh was told of, or the outage going on, counted from its start and not told twice. Before, all was
+     * forgotten: Wazuh, told {@code partition-unwritable}, never had its {@code partition-writable}, and an outage
+     * still there was told again 30 s later.
+     */
+    void unknown() {
+        unknown = true;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dwb.forwarder.UnwritablePartitions.Change;
 import io.dwb.forwarder.UnwritablePartitions.InSync;
 import io.dwb.forwarder.UnwritablePartitions.Replicas;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -71,8 +72,52 @@ class UnwritablePartitionsTest {
         unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)));
         assertThat(unwritable.update(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)))).isEmpty();
         assertThat(unwritable.partitions()).containsExactly(P1);
-        unwritable.forget();
+        unwritable.unknown();
         assertThat(unwritable.partitions()).isEmpty();
+    }
+
+    /**
+     * Replicas unread for a while after Wazuh was told of an outage (brokers gone, DescribeTopics failing): none is
+     * taken as taking no writes meanwhile, and the next reading says the end. Before, all was forgotten and Wazuh
+     * never had the {@code partition-writable} of the {@code partition-unwritable} it was sent.
+     */
+    @Test
+    void theEndOfAnOutageWazuhWasToldOfIsSaidAfterTheReplicasWereUnread() {
+        long second = 1_000_000_000L;
+        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
+        Replicas allInSync = new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of());
+        unwritable.toSay(unwritable.update(short0), 0);
+        assertThat(unwritable.toSay(unwritable.update(short0), 30 * second))
+                .containsExactly(new Change(P0, true, 1, 2));
+
+        unwritable.unknown();
+        assertThat(unwritable.partitions()).as("nothing known").isEmpty();
+        List<Change> changes = unwritable.update(allInSync);
+        assertThat(changes).as("for the log").containsExactly(new Change(P0, false, 3, 2));
+        assertThat(unwritable.toSay(changes, 90 * second)).as("for Wazuh").containsExactly(new Change(P0, false, 3, 2));
+    }
+
+    /**
+     * An outage still there once the replicas are read again goes on, counted from its start: Wazuh is not told of it
+     * twice (before, forgotten, it was told again 30 s later), and it is said after 30 s of it however long the
+     * replicas were unread.
+     */
+    @Test
+    void anOutageStillThereAfterTheReplicasWereUnreadIsNeitherSaidAgainNorCountedAnew() {
+        long second = 1_000_000_000L;
+        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
+        Replicas bothShort = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2));
+        unwritable.toSay(unwritable.update(short0), 0);
+        unwritable.toSay(unwritable.update(bothShort), 20 * second);
+        assertThat(unwritable.toSay(unwritable.update(bothShort), 30 * second))
+                .containsExactly(new Change(P0, true, 1, 2));
+
+        unwritable.unknown();
+        assertThat(unwritable.update(bothShort)).as("nothing changed").isEmpty();
+        assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
+        assertThat(unwritable.toSay(List.of(), 45 * second)).as("P0 told, P1 not 30 s yet").isEmpty();
+        assertThat(unwritable.toSay(List.of(), 50 * second)).containsExactly(new Change(P1, true, 1, 2));
+        assertThat(unwritable.toSay(List.of(), 120 * second)).as("each told once").isEmpty();
     }
 
     /**
