@@ -581,8 +581,9 @@ public final class AlertPipeline {
         ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
                 .put("partition", tp.partition());
         if (change instanceof UnwritablePartitions.Change u) {
-            return Map.entry(u.unwritable() ? BridgeAlert.PARTITION_UNWRITABLE : BridgeAlert.PARTITION_WRITABLE,
-                    fields.put("inSyncReplicas", u.inSync()).put("minInSyncReplicas", u.minInSync()));
+            fields.put("inSyncReplicas", u.inSync()).put("minInSyncReplicas", u.minInSync());
+            return u.unwritable() ? Map.entry(BridgeAlert.PARTITION_UNWRITABLE, fields)
+                    : Map.entry(BridgeAlert.PARTITION_WRITABLE, fields.put("unwritableSeconds", u.unwritableSeconds()));
         }
         if (change instanceof StalledPartitions.Stalled s) {
             return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset())

@@ -525,7 +525,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         try {
             UnwritablePartitions.Replicas read = replicas.get(left(deadline), TimeUnit.NANOSECONDS);
             long now = clock.getAsLong();
-            List<UnwritablePartitions.Change> changes = unwritable.update(read);
+            List<UnwritablePartitions.Change> changes = unwritable.update(read, now);
             replicasReadAtNanos = now;
             if (replicasUnread) {
                 log.info("the partitions' in-sync replicas are read again");

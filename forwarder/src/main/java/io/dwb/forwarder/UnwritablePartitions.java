@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -32,11 +33,28 @@ import org.apache.kafka.common.config.TopicConfig;
  * thread-safe: the watch's thread's.
  */
 final class UnwritablePartitions {
-    /** A partition that stopped or started taking writes at a reading: its in-sync replicas, and the least needed. */
-    record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync) implements PartitionChange {
-        /** As a log line names it: {@code events-3 (1 in sync, at least 2 needed)}. */
+    /**
+     * A partition that stopped or started taking writes at a reading: its in-sync replicas, the least needed, and, when
+     * it started again, for how long it took none (from the reading that found it so to this one; 0 when it stopped).
+     */
+    record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync, long unwritableNanos)
+            implements PartitionChange {
+        /** One that stopped taking writes. */
+        static Change stopped(TopicPartition partition, int inSync, int minInSync) {
+            return new Change(partition, true, inSync, minInSync, 0);
+        }
+
+        /**
+         * As a log line names it: {@code events-3 (1 in sync, at least 2 needed)}, {@code events-3 (3 in sync, at least
+         * 2 needed; none taken for 45 s)}.
+         */
         String described() {
-            return partition + " (" + inSync + " in sync, at least " + minInSync + " needed)";
+            return partition + " (" + inSync + " in sync, at least " + minInSync + " needed"
+                    + (unwritable ? ")" : "; none taken for " + unwritableSeconds() + " s)");
+        }
+
+        long unwritableSeconds() {
+            return TimeUnit.NANOSECONDS.toSeconds(unwritableNanos);
         }
     }
 
@@ -112,22 +130,23 @@ final class UnwritablePartitions {
     }
 
     /**
-     * The partitions of {@code read} that take no writes now, against those of the last reading: the changes, those
-     * no longer watched left out without a word (their new owner says).
+     * The partitions of {@code read}, read at {@code nowNanos}, that take no writes now, against those of the last
+     * reading: the changes, those no longer watched left out without a word (their new owner says).
      */
-    List<Change> update(Replicas read) {
+    List<Change> update(Replicas read, long nowNanos) {
         unknown = false;
         Map<TopicPartition, Change> now = new HashMap<>();
         read.partitions().forEach((tp, r) -> {
             int least = least(read, tp, r);
             if (r.inSync() < least) {
-                now.put(tp, new Change(tp, true, r.inSync(), least));
+                now.put(tp, Change.stopped(tp, r.inSync(), least));
             }
         });
         List<Change> changes = new ArrayList<>();
         now.forEach((tp, c) -> {
             if (!unwritable.containsKey(tp)) {
                 changes.add(c);
+                since.put(tp, nowNanos);
             }
         });
         unwritable.forEach((tp, was) -> {
@@ -135,10 +154,11 @@ final class UnwritablePartitions {
             if (now.containsKey(tp)) {
                 return;
             }
+            Long first = since.remove(tp);
             if (r != null) {
-                changes.add(new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.minInSync())));
+                changes.add(new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.minInSync()),
+                        first == null ? 0 : nowNanos - first));
             } else { // no longer watched: its new owner says
-                since.remove(tp);
                 told.remove(tp);
             }
         });
@@ -157,19 +177,14 @@ final class UnwritablePartitions {
     }
 
     /**
-     * What Wazuh is told after {@link #update} gave {@code changes} at {@code nowNanos}: each partition that has taken
+     * What Wazuh is told after {@link #update} gave {@code changes}, at {@code nowNanos}: each partition that has taken
      * no writes for {@link #SAID_AFTER_NANOS}, once, and the end of each one told; none of an outage shorter than that.
      */
     List<Change> toSay(List<Change> changes, long nowNanos) {
         List<Change> say = new ArrayList<>();
         for (Change c : changes) {
-            if (c.unwritable()) {
-                since.put(c.partition(), nowNanos);
-            } else {
-                since.remove(c.partition());
-                if (told.remove(c.partition())) {
-                    say.add(c);
-                }
+            if (!c.unwritable() && told.remove(c.partition())) {
+                say.add(c);
             }
         }
         since.forEach((tp, first) -> {

@@ -2622,7 +2622,8 @@ class DeliveryLoopTest {
     }
 
     /**
-     * A partition that takes no writes is said in Wazuh, and when it takes them again, with its replicas: its hosts'
+     * A partition that takes no writes is said in Wazuh, and when it takes them again, with its replicas and how long
+     * it took none: its hosts'
      * silences stand still meanwhile (no silent-host alert), so without it a site that watches only Wazuh saw nothing
      * of a Kafka outage that stopped every alert of those hosts.
      */
@@ -2630,18 +2631,20 @@ class DeliveryLoopTest {
     void aPartitionThatTakesNoWritesIsSaidInWazuhAndWhenItTakesThemAgain() {
         DeliveryLoop loop = live(0, 1000, P0);
         round(loop);
-        changesSaid.add(new UnwritablePartitions.Change(P0, true, 1, 2));
+        changesSaid.add(UnwritablePartitions.Change.stopped(P0, 1, 2));
         round(loop);
-        changesSaid.add(new UnwritablePartitions.Change(P1, false, 3, 2)); // P1: not this forwarder's
-        changesSaid.add(new UnwritablePartitions.Change(P0, false, 3, 2));
+        changesSaid.add(new UnwritablePartitions.Change(P1, false, 3, 2, 0)); // P1: not this forwarder's
+        changesSaid.add(new UnwritablePartitions.Change(P0, false, 3, 2, 45_500_000_000L));
         tick(1_000_000_000L);
         round(loop);
         List<JsonNode> alerts = sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8))
                 .path("docker_bridge")).toList();
         assertThat(alerts).extracting(a -> a.path("event").asText() + " " + a.path("topic").asText() + "-"
                 + a.path("partition").asInt() + " " + a.path("inSyncReplicas").asInt() + "/"
-                + a.path("minInSyncReplicas").asInt())
-                .containsExactly("partition-unwritable " + P0 + " 1/2", "partition-writable " + P0 + " 3/2");
+                + a.path("minInSyncReplicas").asInt() + " " + (a.has("unwritableSeconds") ? a.path("unwritableSeconds")
+                .asLong() + " s" : "-"))
+                .containsExactly("partition-unwritable " + P0 + " 1/2 -",
+                        "partition-writable " + P0 + " 3/2 45 s");
     }
 
     /**

@@ -18,32 +18,39 @@ class UnwritablePartitionsTest {
     private static final TopicPartition P0 = new TopicPartition("events", 0);
     private static final TopicPartition P1 = new TopicPartition("events", 1);
 
+    private static final long SECOND = 1_000_000_000L;
+
     private final UnwritablePartitions unwritable = new UnwritablePartitions();
+
+    /** A reading at {@code nowNanos} that found {@code replicas}: what Wazuh is told of it. */
+    private List<Change> readAt(Replicas replicas, long nowNanos) {
+        return unwritable.toSay(unwritable.update(replicas, nowNanos), nowNanos);
+    }
 
     @Test
     void aPartitionShortOfItsTopicsLeastInSyncReplicasTakesNoWritesUntilItHasThemAgain() {
         assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 3), P1, new InSync(3, 3)),
-                Map.of("events", 2)))).as("one replica behind: still taking writes").isEmpty();
+                Map.of("events", 2)), 0)).as("one replica behind: still taking writes").isEmpty();
 
         assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
-                Map.of("events", 2)))).containsExactly(new Change(P0, true, 1, 2));
+                Map.of("events", 2)), 0)).containsExactly(Change.stopped(P0, 1, 2));
         assertThat(unwritable.partitions()).containsExactly(P0);
         assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
-                Map.of("events", 2)))).as("a change, said once").isEmpty();
+                Map.of("events", 2)), 1)).as("a change, said once").isEmpty();
 
         // All in sync again: the topic's setting is not read then, the least it needed is kept for the line
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of())))
-                .containsExactly(new Change(P0, false, 3, 2));
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of()),
+                SECOND)).containsExactly(new Change(P0, false, 3, 2, SECOND));
         assertThat(unwritable.partitions()).isEmpty();
     }
 
     /** The broker asks for min(min.insync.replicas, replicas): a topic of one replica takes writes whatever its setting. */
     @Test
     void aTopicOfFewerReplicasThanItsMinInsyncReplicasTakesWritesWhileTheyAreInSync() {
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 1)), Map.of("events", 2)))).isEmpty();
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)))).isEmpty();
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3))))
-                .containsExactly(new Change(P0, true, 1, 2));
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 1)), Map.of("events", 2)), 0)).isEmpty();
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)), 0)).isEmpty();
+        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3)), 0))
+                .containsExactly(Change.stopped(P0, 1, 2));
     }
 
     /**
@@ -52,25 +59,24 @@ class UnwritablePartitionsTest {
      */
     @Test
     void wazuhIsToldOfAnOutageThatLastsThenOfItsEndAndOfAShortOneNothing() {
-        long second = 1_000_000_000L;
         Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
         Replicas allInSync = new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of());
-        assertThat(unwritable.toSay(unwritable.update(short0), 0)).isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(short0), 29 * second)).as("not yet").isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(allInSync), 30 * second)).as("a short outage").isEmpty();
+        assertThat(readAt(short0, 0)).isEmpty();
+        assertThat(readAt(short0, 29 * SECOND)).as("not yet").isEmpty();
+        assertThat(readAt(allInSync, 30 * SECOND)).as("a short outage").isEmpty();
 
-        assertThat(unwritable.toSay(unwritable.update(short0), 40 * second)).isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(short0), 70 * second))
-                .containsExactly(new Change(P0, true, 1, 2));
-        assertThat(unwritable.toSay(unwritable.update(short0), 71 * second)).as("told once").isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(allInSync), 80 * second))
-                .containsExactly(new Change(P0, false, 3, 2));
+        assertThat(readAt(short0, 40 * SECOND)).isEmpty();
+        assertThat(readAt(short0, 70 * SECOND))
+                .containsExactly(Change.stopped(P0, 1, 2));
+        assertThat(readAt(short0, 71 * SECOND)).as("told once").isEmpty();
+        assertThat(readAt(allInSync, 80 * SECOND)).as("with how long it lasted")
+                .containsExactly(new Change(P0, false, 3, 2, 40 * SECOND));
     }
 
     @Test
     void aPartitionNoLongerWatchedIsLeftWithoutAWord() {
-        unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)));
-        assertThat(unwritable.update(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)))).isEmpty();
+        unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)), 0);
+        assertThat(unwritable.update(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)), 1)).isEmpty();
         assertThat(unwritable.partitions()).containsExactly(P1);
         unwritable.unknown();
         assertThat(unwritable.partitions()).isEmpty();
@@ -83,18 +89,18 @@ class UnwritablePartitionsTest {
      */
     @Test
     void theEndOfAnOutageWazuhWasToldOfIsSaidAfterTheReplicasWereUnread() {
-        long second = 1_000_000_000L;
         Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
         Replicas allInSync = new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of());
-        unwritable.toSay(unwritable.update(short0), 0);
-        assertThat(unwritable.toSay(unwritable.update(short0), 30 * second))
-                .containsExactly(new Change(P0, true, 1, 2));
+        readAt(short0, 0);
+        assertThat(readAt(short0, 30 * SECOND))
+                .containsExactly(Change.stopped(P0, 1, 2));
 
         unwritable.unknown();
         assertThat(unwritable.partitions()).as("nothing known").isEmpty();
-        List<Change> changes = unwritable.update(allInSync);
-        assertThat(changes).as("for the log").containsExactly(new Change(P0, false, 3, 2));
-        assertThat(unwritable.toSay(changes, 90 * second)).as("for Wazuh").containsExactly(new Change(P0, false, 3, 2));
+        List<Change> changes = unwritable.update(allInSync, 90 * SECOND);
+        Change end = new Change(P0, false, 3, 2, 90 * SECOND);
+        assertThat(changes).as("for the log").containsExactly(end);
+        assertThat(unwritable.toSay(changes, 90 * SECOND)).as("for Wazuh").containsExactly(end);
     }
 
     /**
@@ -104,20 +110,19 @@ class UnwritablePartitionsTest {
      */
     @Test
     void anOutageStillThereAfterTheReplicasWereUnreadIsNeitherSaidAgainNorCountedAnew() {
-        long second = 1_000_000_000L;
         Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
         Replicas bothShort = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2));
-        unwritable.toSay(unwritable.update(short0), 0);
-        unwritable.toSay(unwritable.update(bothShort), 20 * second);
-        assertThat(unwritable.toSay(unwritable.update(bothShort), 30 * second))
-                .containsExactly(new Change(P0, true, 1, 2));
+        readAt(short0, 0);
+        readAt(bothShort, 20 * SECOND);
+        assertThat(readAt(bothShort, 30 * SECOND))
+                .containsExactly(Change.stopped(P0, 1, 2));
 
         unwritable.unknown();
-        assertThat(unwritable.update(bothShort)).as("nothing changed").isEmpty();
+        assertThat(unwritable.update(bothShort, 40 * SECOND)).as("nothing changed").isEmpty();
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
-        assertThat(unwritable.toSay(List.of(), 45 * second)).as("P0 told, P1 not 30 s yet").isEmpty();
-        assertThat(unwritable.toSay(List.of(), 50 * second)).containsExactly(new Change(P1, true, 1, 2));
-        assertThat(unwritable.toSay(List.of(), 120 * second)).as("each told once").isEmpty();
+        assertThat(unwritable.toSay(List.of(), 45 * SECOND)).as("P0 told, P1 not 30 s yet").isEmpty();
+        assertThat(unwritable.toSay(List.of(), 50 * SECOND)).containsExactly(Change.stopped(P1, 1, 2));
+        assertThat(unwritable.toSay(List.of(), 120 * SECOND)).as("each told once").isEmpty();
     }
 
     /**
@@ -126,17 +131,16 @@ class UnwritablePartitionsTest {
      */
     @Test
     void aPartitionRevokedDuringAnOutageIsToldOfAgainOnlyOnceItLastsAnew() {
-        long second = 1_000_000_000L;
         Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
         Replicas p1Only = new Replicas(Map.of(P1, new InSync(3, 3)), Map.of());
-        unwritable.toSay(unwritable.update(short0), 0);
-        assertThat(unwritable.toSay(unwritable.update(short0), 30 * second))
-                .containsExactly(new Change(P0, true, 1, 2));
+        readAt(short0, 0);
+        assertThat(readAt(short0, 30 * SECOND))
+                .containsExactly(Change.stopped(P0, 1, 2));
 
-        assertThat(unwritable.toSay(unwritable.update(p1Only), 31 * second)).as("revoked").isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(short0), 32 * second)).as("taken back").isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(short0), 61 * second)).isEmpty();
-        assertThat(unwritable.toSay(unwritable.update(short0), 62 * second)).as("30 s after it was taken back")
-                .containsExactly(new Change(P0, true, 1, 2));
+        assertThat(readAt(p1Only, 31 * SECOND)).as("revoked").isEmpty();
+        assertThat(readAt(short0, 32 * SECOND)).as("taken back").isEmpty();
+        assertThat(readAt(short0, 61 * SECOND)).isEmpty();
+        assertThat(readAt(short0, 62 * SECOND)).as("30 s after it was taken back")
+                .containsExactly(Change.stopped(P0, 1, 2));
     }
 }

@@ -191,6 +191,11 @@ class ReplicatedClusterFailoverTest {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bridgeAlerts(wazuh))
                     .containsExactly("partition-unwritable " + topic + "-0 in sync 2 of 3",
                             "partition-writable " + topic + "-0 in sync 3 of 3"));
+            assertThat(wazuh.alerts().stream().map(a -> a.path("docker_bridge"))
+                    .filter(b -> b.path("event").asText().equals("partition-writable"))).singleElement()
+                    .satisfies(b -> assertThat(b.path("unwritableSeconds").asLong())
+                            .as("how long it took no writes: Wazuh was told after 30 s of it")
+                            .isGreaterThanOrEqualTo(30));
             assertThat(hostStates(wazuh)).as("host-state alerts once it takes writes again").isEmpty();
         }
     }

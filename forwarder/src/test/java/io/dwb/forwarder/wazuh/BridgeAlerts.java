@@ -46,7 +46,7 @@ public final class BridgeAlerts {
         ObjectNode unwritable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events")
                 .put("partition", 3).put("inSyncReplicas", 1).put("minInSyncReplicas", 2);
         ObjectNode writable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
-                .put("inSyncReplicas", 3).put("minInSyncReplicas", 2);
+                .put("inSyncReplicas", 3).put("minInSyncReplicas", 2).put("unwritableSeconds", 45);
         return List.of(
                 bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),
