@@ -55,11 +55,16 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     static final String THREAD = "open-transactions";
     /** What the watch's admin client adds to the forwarder's {@code client.id}. */
     private static final String CLIENT_ID_SUFFIX = "-open-transactions";
-    /** How long a reading is judged by, from when it came back: three intervals. */
-    static final long FRESH_NANOS = 3 * INTERVAL.toNanos();
     private static final long INTERVAL_NANOS = INTERVAL.toNanos();
     /** How long one reading may take. */
     private static final Duration TIMEOUT = INTERVAL.multipliedBy(2);
+    /**
+     * How long a reading is judged by, from when it came back: the wait before the next one and its whole timeout (the
+     * next reading's return, when a leader does not answer), and an interval to spare. Three intervals, before, were
+     * exactly that return: a partition held back by a hung leader was taken as live for the moments each reading came
+     * back late (a loaded CI run's {@code OpenTransactionWatchTest}), its hosts' silences growing then.
+     */
+    static final long FRESH_NANOS = INTERVAL_NANOS + TIMEOUT.toNanos() + INTERVAL_NANOS;
     /**
      * How often, at most, the watch takes a new admin client while a partition's leader does not answer (its
      * leader looked up again): ten intervals, a bootstrap and a metadata request each.

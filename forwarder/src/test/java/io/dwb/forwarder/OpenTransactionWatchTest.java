@@ -297,12 +297,16 @@ class OpenTransactionWatchTest {
     /**
      * A leader that does not answer makes each reading take its whole timeout (2 s). A reading judged from when it was
      * asked was stale for two seconds of each three: the partition counted as live, its hosts' silences growing, most
-     * of the time. Judged from when it came back, it stays held back from one reading to the next.
+     * of the time. Judged from when it came back, it stays held back from one reading to the next, even when the
+     * watch's thread wakes up late for each (300 ms here, as on a loaded machine): judged for three intervals, exactly
+     * the time from one such reading's return to the next one's, it was not held back for as long as each was late (a
+     * loaded CI run).
      */
     @Test
     void aPartitionWhoseLeaderHangsStaysHeldBackBetweenReadings() {
+        OpenTransactionWatch.Wait late = (stop, nanos) -> stop.await(nanos + 300_000_000L, TimeUnit.NANOSECONDS);
         try (OpenTransactionWatch watch = OpenTransactionWatch.start(() -> leaders(true), "", System::nanoTime,
-                Duration.ofMinutes(2), new ForwarderMetrics())) {
+                Duration.ofMinutes(2), new ForwarderMetrics(), late)) {
             watch.watch(Set.of(CAUGHT_UP, UNREACHABLE));
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.holdBack(UNREACHABLE));
 
