@@ -337,10 +337,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         Set<TopicPartition> unwritable = unwritable(replicas, deadline);
         long readAt = clock.getAsLong();
         takingNoWrites = new Found(unwritable, readAt);
-        if (answers != null) {
-            heldBack = new Found(answers.heldBack(), readAt);
-        }
-        if (answers == null) {
+        if (answers == null) { // what is held back stands as the last reading a leader answered left it
             // Again: a thread that died during this reading failed it ("The AdminClient thread has exited"), not Kafka
             if (renewedAdmin()) {
                 return failing;
@@ -353,6 +350,7 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             }
             return true;
         }
+        heldBack = new Found(answers.heldBack(), readAt);
         renewForUnanswered(answers.unanswered(), readAt);
         stalled(stalls.read(answers.ends(), partitions, askedAt), askedAt);
         if (failing) {
@@ -530,14 +528,14 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         try {
             UnwritablePartitions.Replicas read = replicas.get(left(deadline), TimeUnit.NANOSECONDS);
             long now = clock.getAsLong();
-            List<UnwritablePartitions.Change> changes = unwritable.update(read, now);
+            UnwritablePartitions.Changes changes = unwritable.update(read, now);
             replicasReadAtNanos = now;
             if (replicasUnread) {
                 log.info("the partitions' in-sync replicas are read again");
                 replicasUnread = false;
             }
-            sayWritability(changes);
-            said.addAll(unwritable.toSay(changes, now)); // in Wazuh too, once it lasts
+            sayWritability(changes.all());
+            said.addAll(changes.toSay()); // in Wazuh too, once it lasts
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             replicas.cancel(false); // a DescribeConfigs not asked yet is not asked
             if (!replicasUnread) {

@@ -68,20 +68,25 @@ final class UnwritablePartitions {
     record Replicas(Map<TopicPartition, InSync> partitions, Map<String, Integer> minInSync) {}
 
     /**
-     * How long a partition takes no writes before Wazuh is told ({@link #toSay}): a broker restarting in a loop, in
-     * and out of the in-sync replicas each time, would make a pair of alerts a partition at each turn; a shorter
-     * outage costs no host's alert either (its silences stand still, and a silence needs three heartbeat intervals).
+     * What a reading changed: every change, for the log; for Wazuh, each partition once it has taken no writes for
+     * {@link #SAID_AFTER_NANOS}, and the end of each one so told.
+     */
+    record Changes(List<Change> all, List<Change> toSay) {}
+
+    /** A partition taking no writes: as last found, since when (monotonic), and whether Wazuh was told. */
+    private record Outage(Change found, long sinceNanos, boolean told) {}
+
+    /**
+     * How long a partition takes no writes before Wazuh is told: a broker restarting in a loop, in and out of the
+     * in-sync replicas each time, would make a pair of alerts a partition at each turn; a shorter outage costs no
+     * host's alert either (its silences stand still, and a silence needs three heartbeat intervals).
      */
     static final long SAID_AFTER_NANOS = Duration.ofSeconds(30).toNanos();
     /** Changes in the order they are said: by topic, then partition. */
     private static final Comparator<Change> IN_ORDER = Comparator.comparing(Change::partition,
             Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
 
-    private Map<TopicPartition, Change> unwritable = Map.of();
-    /** When each partition taking no writes was first found so (monotonic). */
-    private final Map<TopicPartition, Long> since = new HashMap<>();
-    /** The partitions taking no writes that Wazuh was told of, whose end it is told too. */
-    private final Set<TopicPartition> told = new HashSet<>();
+    private Map<TopicPartition, Outage> outages = Map.of();
     /** Whether none is taken as taking no writes, the replicas unread for a while ({@link #unknown}). */
     private boolean unknown;
 
@@ -131,40 +136,48 @@ final class UnwritablePartitions {
 
     /**
      * The partitions of {@code read}, read at {@code nowNanos}, that take no writes now, against those of the last
-     * reading: the changes, those no longer watched left out without a word (their new owner says).
+     * reading: what changed, and what Wazuh is told of it; those no longer watched left out without a word (their new
+     * owner says).
      */
-    List<Change> update(Replicas read, long nowNanos) {
+    Changes update(Replicas read, long nowNanos) {
         unknown = false;
-        Map<TopicPartition, Change> now = new HashMap<>();
+        Map<TopicPartition, Outage> now = new HashMap<>();
+        List<Change> all = new ArrayList<>();
+        List<Change> toSay = new ArrayList<>();
         read.partitions().forEach((tp, r) -> {
             int least = least(read, tp, r);
-            if (r.inSync() < least) {
-                now.put(tp, Change.stopped(tp, r.inSync(), least));
-            }
-        });
-        List<Change> changes = new ArrayList<>();
-        now.forEach((tp, c) -> {
-            if (!unwritable.containsKey(tp)) {
-                changes.add(c);
-                since.put(tp, nowNanos);
-            }
-        });
-        unwritable.forEach((tp, was) -> {
-            InSync r = read.partitions().get(tp);
-            if (now.containsKey(tp)) {
+            if (r.inSync() >= least) {
                 return;
             }
-            Long first = since.remove(tp);
-            if (r != null) {
-                changes.add(new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.minInSync()),
-                        first == null ? 0 : nowNanos - first));
-            } else { // no longer watched: its new owner says
-                told.remove(tp);
+            Change found = Change.stopped(tp, r.inSync(), least);
+            Outage was = outages.get(tp);
+            if (was == null) {
+                all.add(found);
+            }
+            long since = was == null ? nowNanos : was.sinceNanos();
+            boolean told = was != null && was.told();
+            if (!told && nowNanos - since >= SAID_AFTER_NANOS) {
+                toSay.add(found);
+                told = true;
+            }
+            now.put(tp, new Outage(found, since, told));
+        });
+        outages.forEach((tp, was) -> {
+            InSync r = read.partitions().get(tp);
+            if (now.containsKey(tp) || r == null) {
+                return; // going on, or no longer watched: its new owner says
+            }
+            Change end = new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.found().minInSync()),
+                    nowNanos - was.sinceNanos());
+            all.add(end);
+            if (was.told()) {
+                toSay.add(end);
             }
         });
-        unwritable = now;
-        changes.sort(IN_ORDER);
-        return changes;
+        outages = now;
+        all.sort(IN_ORDER);
+        toSay.sort(IN_ORDER);
+        return new Changes(List.copyOf(all), List.copyOf(toSay));
     }
 
     /**
@@ -176,29 +189,9 @@ final class UnwritablePartitions {
         return min == null ? r.replicas() : Math.min(min, r.replicas());
     }
 
-    /**
-     * What Wazuh is told after {@link #update} gave {@code changes}, at {@code nowNanos}: each partition that has taken
-     * no writes for {@link #SAID_AFTER_NANOS}, once, and the end of each one told; none of an outage shorter than that.
-     */
-    List<Change> toSay(List<Change> changes, long nowNanos) {
-        List<Change> say = new ArrayList<>();
-        for (Change c : changes) {
-            if (!c.unwritable() && told.remove(c.partition())) {
-                say.add(c);
-            }
-        }
-        since.forEach((tp, first) -> {
-            if (nowNanos - first >= SAID_AFTER_NANOS && told.add(tp)) {
-                say.add(unwritable.get(tp));
-            }
-        });
-        say.sort(IN_ORDER);
-        return say;
-    }
-
     /** The partitions that took no writes at the last reading; none while {@link #unknown}. */
     Set<TopicPartition> partitions() {
-        return unknown ? Set.of() : unwritable.keySet();
+        return unknown ? Set.of() : outages.keySet();
     }
 
     /**

@@ -2148,11 +2148,8 @@ class DeliveryLoopTest {
      */
     @Test
     void aPartitionThatTakesNoWritesMakesNoHostSilentLiveOrNot() {
-        DeliveryLoop loop = live(0, 1000, P0);
         long t0 = 1_764_000_000_000_000_000L;
-        consumer.addRecord(heartbeat(P0, 0, t0));
-        consumer.updateEndOffsets(Map.of(P0, 1L));
-        round(loop);
+        DeliveryLoop loop = liveAfterAHeartbeat(t0);
         unwritable.add(P0);
         heldBack.add(P0);
 
@@ -2349,11 +2346,8 @@ class DeliveryLoopTest {
      */
     @Test
     void aCommitSaysWhetherHostStateAlertsWaitedToBeSent() {
-        DeliveryLoop loop = live(0, 1000, P0);
         long t0 = 1_764_000_000_000_000_000L;
-        consumer.addRecord(heartbeat(P0, 0, t0));
-        consumer.updateEndOffsets(Map.of(P0, 1L));
-        round(loop);
+        DeliveryLoop loop = liveAfterAHeartbeat(t0);
         tick(COMMIT_INTERVAL.toNanos());
         round(loop);
         assertThat(WatchHandover.Mark.of(committedMetadata(P0)).alertsUnsent()).isFalse();
@@ -2408,11 +2402,8 @@ class DeliveryLoopTest {
      */
     @Test
     void aHeartbeatThatMadeAHostBackIsCommittedOnlyOnceTheAlertIsSent() {
-        DeliveryLoop loop = live(0, 1000, P0);
         long t0 = 1_764_000_000_000_000_000L;
-        consumer.addRecord(heartbeat(P0, 0, t0));
-        consumer.updateEndOffsets(Map.of(P0, 1L));
-        round(loop);
+        DeliveryLoop loop = liveAfterAHeartbeat(t0);
         runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
         assertThat(hostAlerts()).containsExactly("silent-host host-" + "a".repeat(32));
 
@@ -2799,6 +2790,18 @@ class DeliveryLoopTest {
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, produced.timestamp(),
                 TimestampType.CREATE_TIME, produced.key().length, produced.value().length, produced.key(),
                 produced.value(), produced.headers(), Optional.empty());
+    }
+
+    /**
+     * A live loop of P0 that has delivered its one record, a heartbeat dated {@code t0}: all of P0 read, its time runs
+     * with the clock.
+     */
+    private DeliveryLoop liveAfterAHeartbeat(long t0) {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.addRecord(heartbeat(P0, 0, t0));
+        consumer.updateEndOffsets(Map.of(P0, 1L));
+        round(loop);
+        return loop;
     }
 
     private DeliveryLoop live(int eps, int maxPending, TopicPartition... assigned) {

@@ -24,22 +24,27 @@ class UnwritablePartitionsTest {
 
     /** A reading at {@code nowNanos} that found {@code replicas}: what Wazuh is told of it. */
     private List<Change> readAt(Replicas replicas, long nowNanos) {
-        return unwritable.toSay(unwritable.update(replicas, nowNanos), nowNanos);
+        return unwritable.update(replicas, nowNanos).toSay();
+    }
+
+    /** A reading at {@code nowNanos} that found {@code replicas}: what it changed, for the log. */
+    private List<Change> changedAt(Replicas replicas, long nowNanos) {
+        return unwritable.update(replicas, nowNanos).all();
     }
 
     @Test
     void aPartitionShortOfItsTopicsLeastInSyncReplicasTakesNoWritesUntilItHasThemAgain() {
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 3), P1, new InSync(3, 3)),
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(2, 3), P1, new InSync(3, 3)),
                 Map.of("events", 2)), 0)).as("one replica behind: still taking writes").isEmpty();
 
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
                 Map.of("events", 2)), 0)).containsExactly(Change.stopped(P0, 1, 2));
         assertThat(unwritable.partitions()).containsExactly(P0);
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
                 Map.of("events", 2)), 1)).as("a change, said once").isEmpty();
 
         // All in sync again: the topic's setting is not read then, the least it needed is kept for the line
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of()),
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of()),
                 SECOND)).containsExactly(new Change(P0, false, 3, 2, SECOND));
         assertThat(unwritable.partitions()).isEmpty();
     }
@@ -47,9 +52,9 @@ class UnwritablePartitionsTest {
     /** The broker asks for min(min.insync.replicas, replicas): a topic of one replica takes writes whatever its setting. */
     @Test
     void aTopicOfFewerReplicasThanItsMinInsyncReplicasTakesWritesWhileTheyAreInSync() {
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 1)), Map.of("events", 2)), 0)).isEmpty();
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)), 0)).isEmpty();
-        assertThat(unwritable.update(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3)), 0))
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 1)), Map.of("events", 2)), 0)).isEmpty();
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)), 0)).isEmpty();
+        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3)), 0))
                 .containsExactly(Change.stopped(P0, 1, 2));
     }
 
@@ -75,8 +80,8 @@ class UnwritablePartitionsTest {
 
     @Test
     void aPartitionNoLongerWatchedIsLeftWithoutAWord() {
-        unwritable.update(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)), 0);
-        assertThat(unwritable.update(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)), 1)).isEmpty();
+        changedAt(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)), 0);
+        assertThat(changedAt(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)), 1)).isEmpty();
         assertThat(unwritable.partitions()).containsExactly(P1);
         unwritable.unknown();
         assertThat(unwritable.partitions()).isEmpty();
@@ -97,10 +102,10 @@ class UnwritablePartitionsTest {
 
         unwritable.unknown();
         assertThat(unwritable.partitions()).as("nothing known").isEmpty();
-        List<Change> changes = unwritable.update(allInSync, 90 * SECOND);
+        UnwritablePartitions.Changes changes = unwritable.update(allInSync, 90 * SECOND);
         Change end = new Change(P0, false, 3, 2, 90 * SECOND);
-        assertThat(changes).as("for the log").containsExactly(end);
-        assertThat(unwritable.toSay(changes, 90 * SECOND)).as("for Wazuh").containsExactly(end);
+        assertThat(changes.all()).as("for the log").containsExactly(end);
+        assertThat(changes.toSay()).as("for Wazuh").containsExactly(end);
     }
 
     /**
@@ -118,11 +123,11 @@ class UnwritablePartitionsTest {
                 .containsExactly(Change.stopped(P0, 1, 2));
 
         unwritable.unknown();
-        assertThat(unwritable.update(bothShort, 40 * SECOND)).as("nothing changed").isEmpty();
+        assertThat(changedAt(bothShort, 40 * SECOND)).as("nothing changed").isEmpty();
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
-        assertThat(unwritable.toSay(List.of(), 45 * SECOND)).as("P0 told, P1 not 30 s yet").isEmpty();
-        assertThat(unwritable.toSay(List.of(), 50 * SECOND)).containsExactly(Change.stopped(P1, 1, 2));
-        assertThat(unwritable.toSay(List.of(), 120 * SECOND)).as("each told once").isEmpty();
+        assertThat(readAt(bothShort, 45 * SECOND)).as("P0 told, P1 not 30 s yet").isEmpty();
+        assertThat(readAt(bothShort, 50 * SECOND)).containsExactly(Change.stopped(P1, 1, 2));
+        assertThat(readAt(bothShort, 120 * SECOND)).as("each told once").isEmpty();
     }
 
     /**

@@ -31,14 +31,13 @@ final class ChildClassArchive {
     /** What children start with: the class path, and the flags that map the archive (none until it is written). */
     record Launch(String classPath, List<String> flags) {}
 
+    /** The start that has it written: the listener's test JVM starts about 140 processes, each standalone fork 7. */
+    static final int WRITTEN_AT = 10;
     private static final ChildClassArchive OF_THIS_JVM = new ChildClassArchive(Path.of("").toAbsolutePath(),
             System.getProperty("java.class.path"));
 
     private final Path module;
     private final String testClassPath;
-    /** The start that has it written: the listener's test JVM starts about 140 processes, each standalone fork 7. */
-    static final int WRITTEN_AT = 10;
-
     private volatile Launch ready;
     private int starts;
 
