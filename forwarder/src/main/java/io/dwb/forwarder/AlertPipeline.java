@@ -581,7 +581,8 @@ public final class AlertPipeline {
         ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
                 .put("partition", tp.partition());
         if (change instanceof UnwritablePartitions.Change u) {
-            fields.put("inSyncReplicas", u.inSync()).put("minInSyncReplicas", u.minInSync());
+            fields.put("inSyncReplicas", u.inSync()).put("inSyncReplicasNotAnswering", u.notAnswering())
+                    .put("minInSyncReplicas", u.minInSync());
             return u.unwritable() ? Map.entry(BridgeAlert.PARTITION_UNWRITABLE, fields)
                     : Map.entry(BridgeAlert.PARTITION_WRITABLE, fields.put("unwritableSeconds", u.unwritableSeconds()));
         }

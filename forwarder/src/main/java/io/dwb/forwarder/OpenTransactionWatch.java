@@ -59,6 +59,11 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     /** How long one reading may take. */
     private static final Duration TIMEOUT = INTERVAL.multipliedBy(2);
     /**
+     * How long each in-sync broker has to answer whether it is there: half a reading, so that the topic's settings,
+     * asked after those answers, have the other half.
+     */
+    private static final Duration ANSWER_TIMEOUT = TIMEOUT.dividedBy(2);
+    /**
      * How long a reading is judged by, from when it came back: the wait before the next one and its whole timeout (the
      * next reading's return, when a leader does not answer), and an interval to spare. Three intervals, before, were
      * exactly that return: a partition held back by a hung leader was taken as live for the moments each reading came
@@ -326,7 +331,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             return failing;
         }
         long deadline = askedAt + TIMEOUT.toNanos();
-        CompletableFuture<UnwritablePartitions.Replicas> replicas = UnwritablePartitions.ask(admin, partitions);
+        CompletableFuture<UnwritablePartitions.Replicas> replicas = UnwritablePartitions.ask(admin, partitions,
+                ANSWER_TIMEOUT);
         Answers answers = null;
         ExecutionException unread = null;
         try {
@@ -558,9 +564,12 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         List<UnwritablePartitions.Change> started = changes.stream().filter(c -> !c.unwritable()).toList();
         if (!stopped.isEmpty()) {
             log.warn("partition(s) {} take no writes: fewer in-sync replicas than their topic's min.insync.replicas "
-                    + "(brokers down or behind). Every listener's transaction there fails until they catch up (the "
-                    + "listeners hold their events and publish them then), and the hosts there are not counted silent "
-                    + "meanwhile; kafka-topics.sh --describe --under-min-isr-partitions lists them",
+                    + "(brokers down or behind), or in-sync replicas that do not answer, which every write waits for "
+                    + "until the brokers drop them from the in-sync replicas (seconds after a broker fails; never "
+                    + "while the controller quorum is lost: kafka-metadata-quorum.sh describe --status). Every "
+                    + "listener's transaction there fails until then (the listeners hold their events and publish "
+                    + "them then), and the hosts there are not counted silent meanwhile; kafka-topics.sh --describe "
+                    + "--under-min-isr-partitions lists those short of in-sync replicas",
                     NamedPartitions.of(stopped, UnwritablePartitions.Change::described));
         }
         if (!started.isEmpty()) {

@@ -9,47 +9,59 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /**
  * The watched partitions that take no writes: fewer in-sync replicas than their topic's {@code min.insync.replicas}
  * (brokers of a shared cluster down or behind), where every listener's transaction fails ({@code
- * NotEnoughReplicasException}) while the leader still answers fetches. The least is the brokers' own: {@code
+ * NotEnoughReplicasException}) while the leader still answers fetches; or an in-sync replica that does not answer,
+ * which every write (acks=all) waits for until it times out: for the seconds before the brokers drop it from the
+ * in-sync replicas, and for as long as a lost controller quorum leaves nothing to record that (the survivors' metadata
+ * keeps the dead brokers in sync, so their number alone said "writable"). The least is the brokers' own: {@code
  * min.insync.replicas}, but never more than the partition's replicas (a topic of one replica and {@code
  * min.insync.replicas=2} takes writes). Nothing new is written there, so the consumer's lag read 0 and the partition
  * counted as live: after three heartbeat intervals every host of it was reported silent, then back once Kafka took
  * writes again (for a fleet of thousands, as many level-8 silent-host alerts and as many
  * host-back ones, for one Kafka incident the listeners ride out). Now its hosts' silences stand still until it takes
  * writes ({@link SilentHostWatch#unwritable}). Read with the open-transaction watch's readings ({@link
- * OpenTransactionWatch}): a DescribeTopics, and a DescribeConfigs while a partition is short of in-sync replicas. Not
- * thread-safe: the watch's thread's.
+ * OpenTransactionWatch}): a DescribeTopics, a ListTransactions that each broker answers for itself (whether the
+ * in-sync ones are there), and a DescribeConfigs while a partition is short of in-sync replicas or one of them does
+ * not answer. Not thread-safe: the watch's thread's.
  */
 final class UnwritablePartitions {
     /**
-     * A partition that stopped or started taking writes at a reading: its in-sync replicas, the least needed, and, when
-     * it started again, for how long it took none (from the reading that found it so to this one; 0 when it stopped).
+     * A partition that stopped or started taking writes at a reading: its in-sync replicas, how many of them did not
+     * answer, the least needed, and, when it started again, for how long it took none (from the reading that found it
+     * so to this one; 0 when it stopped).
      */
-    record Change(TopicPartition partition, boolean unwritable, int inSync, int minInSync, long unwritableNanos)
-            implements PartitionChange {
+    record Change(TopicPartition partition, boolean unwritable, int inSync, int notAnswering, int minInSync,
+                  long unwritableNanos) implements PartitionChange {
         /** One that stopped taking writes. */
-        static Change stopped(TopicPartition partition, int inSync, int minInSync) {
-            return new Change(partition, true, inSync, minInSync, 0);
+        static Change stopped(TopicPartition partition, int inSync, int notAnswering, int minInSync) {
+            return new Change(partition, true, inSync, notAnswering, minInSync, 0);
         }
 
         /**
-         * As a log line names it: {@code events-3 (1 in sync, at least 2 needed)}, {@code events-3 (3 in sync, at least
-         * 2 needed; none taken for 45 s)}.
+         * As a log line names it: {@code events-3 (1 in sync, at least 2 needed)}, {@code events-3 (3 in sync, 2 of
+         * them not answering, at least 2 needed)}, {@code events-3 (3 in sync, at least 2 needed; none taken for 45 s)}.
          */
         String described() {
-            return partition + " (" + inSync + " in sync, at least " + minInSync + " needed"
+            return partition + " (" + inSync + " in sync, "
+                    + (notAnswering > 0 ? notAnswering + " of them not answering, " : "")
+                    + "at least " + minInSync + " needed"
                     + (unwritable ? ")" : "; none taken for " + unwritableSeconds() + " s)");
         }
 
@@ -58,14 +70,15 @@ final class UnwritablePartitions {
         }
     }
 
-    /** A partition's replicas, and how many of them are in sync. */
-    record InSync(int inSync, int replicas) {}
+    /** A partition's in-sync replicas (broker ids), and how many replicas it has. */
+    record InSync(Set<Integer> inSync, int replicas) {}
 
     /**
-     * What a reading found: each watched partition's replicas, and the {@code min.insync.replicas} of each topic with
-     * a partition short of in-sync replicas (of those only: none is read while all are in sync).
+     * What a reading found: each watched partition's replicas, the in-sync brokers that did not answer, and the {@code
+     * min.insync.replicas} of each topic with a partition short of in-sync replicas or with one that did not answer
+     * (of those only: none is read while all are in sync and answer).
      */
-    record Replicas(Map<TopicPartition, InSync> partitions, Map<String, Integer> minInSync) {}
+    record Replicas(Map<TopicPartition, InSync> partitions, Set<Integer> unanswered, Map<String, Integer> minInSync) {}
 
     /**
      * What a reading changed: every change, for the log; for Wazuh, each partition once it has taken no writes for
@@ -82,45 +95,102 @@ final class UnwritablePartitions {
      * host's alert either (its silences stand still, and a silence needs three heartbeat intervals).
      */
     static final long SAID_AFTER_NANOS = Duration.ofSeconds(30).toNanos();
+    /**
+     * How long an in-sync broker has not answered before its partitions are taken as taking no writes: a busy broker
+     * may miss a reading's answer now and then, and each time its partitions, said to take no writes and then to take
+     * them again, would make two log lines.
+     */
+    static final long NOT_ANSWERING_AFTER_NANOS = Duration.ofSeconds(3).toNanos();
+    /** A producer id no transaction has (they start at 0): the broker's answer to a ListTransactions of it is empty. */
+    private static final long NO_PRODUCER = Long.MIN_VALUE;
     /** Changes in the order they are said: by topic, then partition. */
     private static final Comparator<Change> IN_ORDER = Comparator.comparing(Change::partition,
             Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
 
     private Map<TopicPartition, Outage> outages = Map.of();
+    /** The in-sync brokers that did not answer the last reading, each since the first reading it did not (monotonic). */
+    private Map<Integer, Long> unansweredSince = Map.of();
     /** Whether none is taken as taking no writes, the replicas unread for a while ({@link #unknown}). */
     private boolean unknown;
 
     /**
-     * The replicas of {@code partitions} and the {@code min.insync.replicas} of their topics where one is short of
-     * in-sync replicas, asked now: a DescribeTopics, and a DescribeConfigs only then, once it answered (asked on the
-     * admin client's thread, as it completes the first; not asked once this is cancelled).
+     * The replicas of {@code partitions}, whether their in-sync brokers answer within {@code answerTimeout}, and the
+     * {@code min.insync.replicas} of their topics where one is short of in-sync replicas or one of those did not
+     * answer, asked now: a DescribeTopics, then a ListTransactions of each broker, then a DescribeConfigs only when
+     * needed, each once the one before answered (asked on the admin client's thread, as it
+     * completes the one before; not asked once this is cancelled).
      */
-    static CompletableFuture<Replicas> ask(Admin admin, Set<TopicPartition> partitions) {
+    static CompletableFuture<Replicas> ask(Admin admin, Set<TopicPartition> partitions, Duration answerTimeout) {
         Set<String> topics = new HashSet<>();
         partitions.forEach(tp -> topics.add(tp.topic()));
         return admin.describeTopics(topics).allTopicNames().toCompletionStage().toCompletableFuture()
                 .thenCompose(described -> {
                     Map<TopicPartition, InSync> replicas = new HashMap<>();
-                    Set<String> shortOfReplicas = new HashSet<>();
                     for (TopicDescription d : described.values()) {
                         for (TopicPartitionInfo p : d.partitions()) {
                             TopicPartition tp = new TopicPartition(d.name(), p.partition());
                             if (partitions.contains(tp)) {
-                                replicas.put(tp, new InSync(p.isr().size(), p.replicas().size()));
-                                if (p.isr().size() < p.replicas().size()) {
-                                    shortOfReplicas.add(d.name());
-                                }
+                                Set<Integer> inSync = new HashSet<>();
+                                p.isr().forEach(node -> inSync.add(node.id()));
+                                replicas.put(tp, new InSync(Set.copyOf(inSync), p.replicas().size()));
                             }
                         }
                     }
-                    if (shortOfReplicas.isEmpty()) {
-                        return CompletableFuture.completedFuture(new Replicas(replicas, Map.of()));
-                    }
-                    List<ConfigResource> resources = shortOfReplicas.stream()
-                            .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-                    return admin.describeConfigs(resources).all().toCompletionStage()
-                            .thenApply(configs -> new Replicas(replicas, minInSync(configs)));
+                    Set<Integer> inSync = new HashSet<>();
+                    replicas.values().forEach(r -> inSync.addAll(r.inSync()));
+                    return unanswered(admin, inSync, answerTimeout).thenCompose(unanswered -> {
+                        Set<String> toRead = new HashSet<>();
+                        replicas.forEach((tp, r) -> {
+                            if (r.inSync().size() < r.replicas()
+                                    || r.inSync().stream().anyMatch(unanswered::contains)) {
+                                toRead.add(tp.topic());
+                            }
+                        });
+                        if (toRead.isEmpty()) {
+                            return CompletableFuture.completedFuture(new Replicas(replicas, unanswered, Map.of()));
+                        }
+                        List<ConfigResource> resources = toRead.stream()
+                                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+                        return admin.describeConfigs(resources).all().toCompletionStage()
+                                .thenApply(configs -> new Replicas(replicas, unanswered, minInSync(configs)));
+                    });
                 });
+    }
+
+    /**
+     * The brokers of {@code inSync} that do not answer within {@code timeout}, or that the cluster's metadata no longer
+     * lists: asked, each, a ListTransactions of a producer id no transaction has, which every broker answers about
+     * itself with nothing to send back and no permission needed (Kafka's client asks every broker the metadata lists).
+     * Any answer, an error included, says the broker is there; a timeout (which is also what a broker that refuses
+     * connections comes to) says it is not. A DescribeProducers asked of each broker would send back each producer of
+     * a partition every second, a thousand at a fleet's scale.
+     */
+    private static CompletableFuture<Set<Integer>> unanswered(Admin admin, Set<Integer> inSync, Duration timeout) {
+        if (inSync.isEmpty()) {
+            return CompletableFuture.completedFuture(Set.of());
+        }
+        ListTransactionsOptions nothing = new ListTransactionsOptions().filterProducerIds(Set.of(NO_PRODUCER))
+                .timeoutMs((int) timeout.toMillis());
+        return admin.listTransactions(nothing).byBrokerId().toCompletionStage().thenCompose(brokers -> {
+            Set<Integer> unanswered = ConcurrentHashMap.newKeySet();
+            List<CompletableFuture<?>> answers = new ArrayList<>();
+            for (int broker : inSync) {
+                KafkaFuture<?> answer = brokers.get(broker);
+                if (answer == null) {
+                    unanswered.add(broker); // not a broker of the cluster's now
+                    continue;
+                }
+                answers.add(answer.toCompletionStage().toCompletableFuture().handle((listed, failure) -> {
+                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    if (cause instanceof TimeoutException) {
+                        unanswered.add(broker);
+                    }
+                    return null;
+                }));
+            }
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> Set.copyOf(unanswered));
+        }).toCompletableFuture();
     }
 
     private static Map<String, Integer> minInSync(Map<ConfigResource, Config> configs) {
@@ -141,15 +211,17 @@ final class UnwritablePartitions {
      */
     Changes update(Replicas read, long nowNanos) {
         unknown = false;
+        Set<Integer> down = down(read.unanswered(), nowNanos);
         Map<TopicPartition, Outage> now = new HashMap<>();
         List<Change> all = new ArrayList<>();
         List<Change> toSay = new ArrayList<>();
         read.partitions().forEach((tp, r) -> {
             int least = least(read, tp, r);
-            if (r.inSync() >= least) {
+            int notAnswering = (int) r.inSync().stream().filter(down::contains).count();
+            if (r.inSync().size() >= least && notAnswering == 0) {
                 return;
             }
-            Change found = Change.stopped(tp, r.inSync(), least);
+            Change found = Change.stopped(tp, r.inSync().size(), notAnswering, least);
             Outage was = outages.get(tp);
             if (was == null) {
                 all.add(found);
@@ -167,8 +239,8 @@ final class UnwritablePartitions {
             if (now.containsKey(tp) || r == null) {
                 return; // going on, or no longer watched: its new owner says
             }
-            Change end = new Change(tp, false, r.inSync(), Math.min(least(read, tp, r), was.found().minInSync()),
-                    nowNanos - was.sinceNanos());
+            Change end = new Change(tp, false, r.inSync().size(), 0,
+                    Math.min(least(read, tp, r), was.found().minInSync()), nowNanos - was.sinceNanos());
             all.add(end);
             if (was.told()) {
                 toSay.add(end);
@@ -178,6 +250,24 @@ final class UnwritablePartitions {
         all.sort(IN_ORDER);
         toSay.sort(IN_ORDER);
         return new Changes(List.copyOf(all), List.copyOf(toSay));
+    }
+
+    /**
+     * The brokers of {@code unanswered}, which did not answer a reading at {@code nowNanos}, that have not answered
+     * for {@link #NOT_ANSWERING_AFTER_NANOS}; each one's first unanswered reading kept until it answers.
+     */
+    private Set<Integer> down(Set<Integer> unanswered, long nowNanos) {
+        Map<Integer, Long> since = new HashMap<>();
+        Set<Integer> down = new HashSet<>();
+        for (int broker : unanswered) {
+            long from = unansweredSince.getOrDefault(broker, nowNanos);
+            since.put(broker, from);
+            if (nowNanos - from >= NOT_ANSWERING_AFTER_NANOS) {
+                down.add(broker);
+            }
+        }
+        unansweredSince = since;
+        return down;
     }
 
     /**

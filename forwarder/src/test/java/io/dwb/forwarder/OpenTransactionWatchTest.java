@@ -10,9 +10,11 @@ import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.NamedThread;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,10 +23,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,6 +39,8 @@ import org.apache.kafka.clients.admin.DescribeTopicsResult;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListTransactionsResult;
+import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
@@ -104,6 +110,15 @@ class OpenTransactionWatchTest {
     /** As above, each partition's in-sync replicas as {@code inSync} says. */
     private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
                                    Function<TopicPartition, Integer> inSync) {
+        return answering(calls, end, inSync, broker -> true);
+    }
+
+    /**
+     * As above, each broker answering whether it is there (a ListTransactions, which each answers for itself) or not,
+     * timing out, as {@code present} says.
+     */
+    private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
+                                   Function<TopicPartition, Integer> inSync, IntPredicate present) {
         List<Node> brokers = List.of(new Node(1, "b1", 9092), new Node(2, "b2", 9092), new Node(3, "b3", 9092));
         return (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
                 (proxy, method, args) -> switch (method.getName()) {
@@ -140,9 +155,32 @@ class OpenTransactionWatchTest {
                         }
                         yield new ListOffsetsResult(answers);
                     }
+                    case "listTransactions" -> {
+                        Map<Integer, KafkaFutureImpl<Collection<TransactionListing>>> byBroker = new HashMap<>();
+                        for (Node broker : brokers) {
+                            KafkaFutureImpl<Collection<TransactionListing>> answer = new KafkaFutureImpl<>();
+                            if (present.test(broker.id())) {
+                                answer.complete(List.of());
+                            } else {
+                                answer.completeExceptionally(new TimeoutException("Timed out waiting for a node "
+                                        + "assignment. Call: listTransactions"));
+                            }
+                            byBroker.put(broker.id(), answer);
+                        }
+                        yield transactions(byBroker);
+                    }
                     case "close" -> null;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
+    }
+
+    /** Kafka's result of a ListTransactions, each broker's answer in {@code byBroker}: its constructor is its package's. */
+    private static ListTransactionsResult transactions(
+            Map<Integer, KafkaFutureImpl<Collection<TransactionListing>>> byBroker) throws ReflectiveOperationException {
+        Constructor<ListTransactionsResult> made = ListTransactionsResult.class.getDeclaredConstructor(
+                KafkaFuture.class);
+        made.setAccessible(true);
+        return made.newInstance(KafkaFuture.completedFuture(byBroker));
     }
 
     @Test
@@ -506,7 +544,7 @@ class OpenTransactionWatchTest {
             awaitReadings(calls, 1);
             said.addAll(watch.takeSaid());
             assertThat(said).as("for Wazuh too, once").containsExactly(
-                    UnwritablePartitions.Change.stopped(CAUGHT_UP, 1, MIN_IN_SYNC));
+                    UnwritablePartitions.Change.stopped(CAUGHT_UP, 1, 0, MIN_IN_SYNC));
 
             inSyncOfFirst.set(REPLICAS);
             await().atMost(Duration.ofSeconds(10)).until(() -> !watch.unwritable(CAUGHT_UP));
@@ -518,13 +556,50 @@ class OpenTransactionWatchTest {
                         + "needed; none taken for [3-9][0-9] s\\) take writes again");
             });
             said.addAll(watch.takeSaid());
-            assertThat(said).hasSize(2).first().isEqualTo(UnwritablePartitions.Change.stopped(CAUGHT_UP, 1,
+            assertThat(said).hasSize(2).first().isEqualTo(UnwritablePartitions.Change.stopped(CAUGHT_UP, 1, 0,
                     MIN_IN_SYNC));
             assertThat(said.get(1)).isInstanceOfSatisfying(UnwritablePartitions.Change.class, end -> {
                 assertThat(end).usingRecursiveComparison().ignoringFields("unwritableNanos")
-                        .isEqualTo(new UnwritablePartitions.Change(CAUGHT_UP, false, REPLICAS, MIN_IN_SYNC, 0));
+                        .isEqualTo(new UnwritablePartitions.Change(CAUGHT_UP, false, REPLICAS, 0, MIN_IN_SYNC, 0));
                 assertThat(end.unwritableSeconds()).as("how long it took no writes").isBetween(30L, 99L);
             });
+        }
+    }
+
+    /**
+     * A lost controller quorum: the partition's in-sync replicas read as all three, more than its topic needs, while
+     * two of them are dead and every write waits for them (seen on a real cluster: ReplicatedClusterFailoverTest).
+     * Once they have not answered for 3 s the partition takes no writes, said with how many do not answer, until they
+     * answer again.
+     */
+    @Test
+    void aPartitionWhoseInSyncBrokersDoNotAnswerTakesNoWritesUntilTheyDo() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicBoolean othersAnswer = new AtomicBoolean(true);
+        AtomicLong ahead = new AtomicLong(); // the watch's clock, moved on past the 3 s a broker may not answer
+        Admin admin = answering(calls, (tp, committed) -> 100L, tp -> REPLICAS,
+                broker -> broker == 1 || othersAnswer.get());
+        try (OpenTransactionWatch watch = asking(admin, () -> System.nanoTime() + ahead.get(),
+                new ForwarderMetrics())) {
+            watch.watch(Set.of(CAUGHT_UP));
+            awaitReadings(calls, 1);
+            assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
+
+            othersAnswer.set(false);
+            awaitReadings(calls, 1);
+            assertThat(watch.unwritable(CAUGHT_UP)).as("not answered once: no outage yet").isFalse();
+            ahead.addAndGet(UnwritablePartitions.NOT_ANSWERING_AFTER_NANOS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.unwritable(CAUGHT_UP));
+            assertThat(writabilityLines(logged)).singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage()).startsWith("partition(s) events-0 (3 in sync, 2 of them not "
+                        + "answering, at least 2 needed) take no writes").contains("controller quorum is lost");
+            });
+
+            othersAnswer.set(true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !watch.unwritable(CAUGHT_UP));
+            assertThat(writabilityLines(logged)).hasSize(2).last().satisfies(e -> assertThat(e.getFormattedMessage())
+                    .startsWith("partition(s) events-0 (3 in sync, at least 2 needed; none taken for"));
         }
     }
 

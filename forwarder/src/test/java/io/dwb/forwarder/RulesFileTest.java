@@ -95,9 +95,9 @@ class RulesFileTest {
                 Map.entry("partition-moving", partitionAlert(formatter, new StalledPartitions.Released(STALLED, 41,
                         48, 200_000_000_000L, true))),
                 Map.entry("partition-unwritable", partitionAlert(formatter, UnwritablePartitions.Change.stopped(
-                        STALLED, 1, 2))),
+                        STALLED, 3, 2, 2))),
                 Map.entry("partition-writable", partitionAlert(formatter, new UnwritablePartitions.Change(STALLED,
-                        false, 3, 2, 45_000_000_000L))));
+                        false, 3, 0, 2, 45_000_000_000L))));
     }
 
     /** What the forwarder sends for a partition's change (AlertPipeline's own fields). */

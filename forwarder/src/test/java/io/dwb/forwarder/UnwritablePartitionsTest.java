@@ -7,6 +7,9 @@ import io.dwb.forwarder.UnwritablePartitions.InSync;
 import io.dwb.forwarder.UnwritablePartitions.Replicas;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +25,16 @@ class UnwritablePartitionsTest {
 
     private final UnwritablePartitions unwritable = new UnwritablePartitions();
 
+    /** A partition whose in-sync replicas are brokers 1 to {@code inSync}, of {@code replicas}. */
+    private static InSync inSync(int inSync, int replicas) {
+        return new InSync(IntStream.rangeClosed(1, inSync).boxed().collect(Collectors.toSet()), replicas);
+    }
+
+    /** A reading in which every in-sync broker answered. */
+    private static Replicas replicas(Map<TopicPartition, InSync> partitions, Map<String, Integer> minInSync) {
+        return new Replicas(partitions, Set.of(), minInSync);
+    }
+
     /** A reading at {@code nowNanos} that found {@code replicas}: what Wazuh is told of it. */
     private List<Change> readAt(Replicas replicas, long nowNanos) {
         return unwritable.update(replicas, nowNanos).toSay();
@@ -34,28 +47,66 @@ class UnwritablePartitionsTest {
 
     @Test
     void aPartitionShortOfItsTopicsLeastInSyncReplicasTakesNoWritesUntilItHasThemAgain() {
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(2, 3), P1, new InSync(3, 3)),
+        assertThat(changedAt(replicas(Map.of(P0, inSync(2, 3), P1, inSync(3, 3)),
                 Map.of("events", 2)), 0)).as("one replica behind: still taking writes").isEmpty();
 
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
-                Map.of("events", 2)), 0)).containsExactly(Change.stopped(P0, 1, 2));
+        assertThat(changedAt(replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)),
+                Map.of("events", 2)), 0)).containsExactly(Change.stopped(P0, 1, 0, 2));
         assertThat(unwritable.partitions()).containsExactly(P0);
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)),
+        assertThat(changedAt(replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)),
                 Map.of("events", 2)), 1)).as("a change, said once").isEmpty();
 
         // All in sync again: the topic's setting is not read then, the least it needed is kept for the line
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of()),
-                SECOND)).containsExactly(new Change(P0, false, 3, 2, SECOND));
+        assertThat(changedAt(replicas(Map.of(P0, inSync(3, 3), P1, inSync(3, 3)), Map.of()),
+                SECOND)).containsExactly(new Change(P0, false, 3, 0, 2, SECOND));
+        assertThat(unwritable.partitions()).isEmpty();
+    }
+
+    /**
+     * A lost controller quorum leaves the dead brokers in sync as the survivors read it (nothing records them leaving):
+     * as many as min.insync.replicas asks, while every write waits for them until it times out. An in-sync broker that
+     * has not answered for 3 s makes its partitions take no writes, counted apart, until it answers again.
+     */
+    @Test
+    void anInSyncBrokerThatDoesNotAnswerMakesItsPartitionsTakeNoWritesUntilItAnswers() {
+        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3), P1, new InSync(Set.of(1, 3), 3));
+        Replicas twoGone = new Replicas(all, Set.of(2, 3), Map.of("events", 2));
+        assertThat(changedAt(twoGone, 0)).as("not yet: a busy broker may miss one answer").isEmpty();
+        assertThat(changedAt(twoGone, 2 * SECOND)).isEmpty();
+        assertThat(changedAt(twoGone, 3 * SECOND)).as("3 in sync, as many as needed and more, two not answering")
+                .containsExactly(Change.stopped(P0, 3, 2, 2), Change.stopped(P1, 2, 1, 2));
+        assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
+        assertThat(changedAt(twoGone, 4 * SECOND)).as("said once").isEmpty();
+
+        // Broker 2 answers again: P0 still waits for broker 3, as P1 does
+        assertThat(changedAt(new Replicas(all, Set.of(3), Map.of("events", 2)), 5 * SECOND)).isEmpty();
+        assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
+        // Both answer (the quorum back; P1 still one short, which its topic allows)
+        assertThat(changedAt(replicas(all, Map.of("events", 2)), 6 * SECOND)).as("with how long it lasted")
+                .containsExactly(new Change(P0, false, 3, 0, 2, 3 * SECOND), new Change(P1, false, 2, 0, 2, 3 * SECOND));
+        assertThat(unwritable.partitions()).isEmpty();
+    }
+
+    /** A broker that misses an answer now and then is no outage: its partitions said neither to stop nor to start. */
+    @Test
+    void aBrokerThatMissesAnAnswerNowAndThenChangesNothing() {
+        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3));
+        for (int second = 0; second < 20; second += 3) {
+            assertThat(changedAt(new Replicas(all, Set.of(2), Map.of("events", 2)), second * SECOND)).isEmpty();
+            assertThat(changedAt(new Replicas(all, Set.of(2), Map.of("events", 2)), (second + 2) * SECOND))
+                    .as("unanswered for 2 s").isEmpty();
+            assertThat(changedAt(replicas(all, Map.of()), (second + 2) * SECOND + 1)).isEmpty();
+        }
         assertThat(unwritable.partitions()).isEmpty();
     }
 
     /** The broker asks for min(min.insync.replicas, replicas): a topic of one replica takes writes whatever its setting. */
     @Test
     void aTopicOfFewerReplicasThanItsMinInsyncReplicasTakesWritesWhileTheyAreInSync() {
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 1)), Map.of("events", 2)), 0)).isEmpty();
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(2, 2)), Map.of("events", 3)), 0)).isEmpty();
-        assertThat(changedAt(new Replicas(Map.of(P0, new InSync(1, 2)), Map.of("events", 3)), 0))
-                .containsExactly(Change.stopped(P0, 1, 2));
+        assertThat(changedAt(replicas(Map.of(P0, inSync(1, 1)), Map.of("events", 2)), 0)).isEmpty();
+        assertThat(changedAt(replicas(Map.of(P0, inSync(2, 2)), Map.of("events", 3)), 0)).isEmpty();
+        assertThat(changedAt(replicas(Map.of(P0, inSync(1, 2)), Map.of("events", 3)), 0))
+                .containsExactly(Change.stopped(P0, 1, 0, 2));
     }
 
     /**
@@ -64,24 +115,24 @@ class UnwritablePartitionsTest {
      */
     @Test
     void wazuhIsToldOfAnOutageThatLastsThenOfItsEndAndOfAShortOneNothing() {
-        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
-        Replicas allInSync = new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of());
+        Replicas short0 = replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)), Map.of("events", 2));
+        Replicas allInSync = replicas(Map.of(P0, inSync(3, 3), P1, inSync(3, 3)), Map.of());
         assertThat(readAt(short0, 0)).isEmpty();
         assertThat(readAt(short0, 29 * SECOND)).as("not yet").isEmpty();
         assertThat(readAt(allInSync, 30 * SECOND)).as("a short outage").isEmpty();
 
         assertThat(readAt(short0, 40 * SECOND)).isEmpty();
         assertThat(readAt(short0, 70 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 2));
+                .containsExactly(Change.stopped(P0, 1, 0, 2));
         assertThat(readAt(short0, 71 * SECOND)).as("told once").isEmpty();
         assertThat(readAt(allInSync, 80 * SECOND)).as("with how long it lasted")
-                .containsExactly(new Change(P0, false, 3, 2, 40 * SECOND));
+                .containsExactly(new Change(P0, false, 3, 0, 2, 40 * SECOND));
     }
 
     @Test
     void aPartitionNoLongerWatchedIsLeftWithoutAWord() {
-        changedAt(new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2)), 0);
-        assertThat(changedAt(new Replicas(Map.of(P1, new InSync(1, 3)), Map.of("events", 2)), 1)).isEmpty();
+        changedAt(replicas(Map.of(P0, inSync(1, 3), P1, inSync(1, 3)), Map.of("events", 2)), 0);
+        assertThat(changedAt(replicas(Map.of(P1, inSync(1, 3)), Map.of("events", 2)), 1)).isEmpty();
         assertThat(unwritable.partitions()).containsExactly(P1);
         unwritable.unknown();
         assertThat(unwritable.partitions()).isEmpty();
@@ -94,16 +145,16 @@ class UnwritablePartitionsTest {
      */
     @Test
     void theEndOfAnOutageWazuhWasToldOfIsSaidAfterTheReplicasWereUnread() {
-        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
-        Replicas allInSync = new Replicas(Map.of(P0, new InSync(3, 3), P1, new InSync(3, 3)), Map.of());
+        Replicas short0 = replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)), Map.of("events", 2));
+        Replicas allInSync = replicas(Map.of(P0, inSync(3, 3), P1, inSync(3, 3)), Map.of());
         readAt(short0, 0);
         assertThat(readAt(short0, 30 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 2));
+                .containsExactly(Change.stopped(P0, 1, 0, 2));
 
         unwritable.unknown();
         assertThat(unwritable.partitions()).as("nothing known").isEmpty();
         UnwritablePartitions.Changes changes = unwritable.update(allInSync, 90 * SECOND);
-        Change end = new Change(P0, false, 3, 2, 90 * SECOND);
+        Change end = new Change(P0, false, 3, 0, 2, 90 * SECOND);
         assertThat(changes.all()).as("for the log").containsExactly(end);
         assertThat(changes.toSay()).as("for Wazuh").containsExactly(end);
     }
@@ -115,18 +166,18 @@ class UnwritablePartitionsTest {
      */
     @Test
     void anOutageStillThereAfterTheReplicasWereUnreadIsNeitherSaidAgainNorCountedAnew() {
-        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
-        Replicas bothShort = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(1, 3)), Map.of("events", 2));
+        Replicas short0 = replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)), Map.of("events", 2));
+        Replicas bothShort = replicas(Map.of(P0, inSync(1, 3), P1, inSync(1, 3)), Map.of("events", 2));
         readAt(short0, 0);
         readAt(bothShort, 20 * SECOND);
         assertThat(readAt(bothShort, 30 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 2));
+                .containsExactly(Change.stopped(P0, 1, 0, 2));
 
         unwritable.unknown();
         assertThat(changedAt(bothShort, 40 * SECOND)).as("nothing changed").isEmpty();
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
         assertThat(readAt(bothShort, 45 * SECOND)).as("P0 told, P1 not 30 s yet").isEmpty();
-        assertThat(readAt(bothShort, 50 * SECOND)).containsExactly(Change.stopped(P1, 1, 2));
+        assertThat(readAt(bothShort, 50 * SECOND)).containsExactly(Change.stopped(P1, 1, 0, 2));
         assertThat(readAt(bothShort, 120 * SECOND)).as("each told once").isEmpty();
     }
 
@@ -136,16 +187,16 @@ class UnwritablePartitionsTest {
      */
     @Test
     void aPartitionRevokedDuringAnOutageIsToldOfAgainOnlyOnceItLastsAnew() {
-        Replicas short0 = new Replicas(Map.of(P0, new InSync(1, 3), P1, new InSync(3, 3)), Map.of("events", 2));
-        Replicas p1Only = new Replicas(Map.of(P1, new InSync(3, 3)), Map.of());
+        Replicas short0 = replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)), Map.of("events", 2));
+        Replicas p1Only = replicas(Map.of(P1, inSync(3, 3)), Map.of());
         readAt(short0, 0);
         assertThat(readAt(short0, 30 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 2));
+                .containsExactly(Change.stopped(P0, 1, 0, 2));
 
         assertThat(readAt(p1Only, 31 * SECOND)).as("revoked").isEmpty();
         assertThat(readAt(short0, 32 * SECOND)).as("taken back").isEmpty();
         assertThat(readAt(short0, 61 * SECOND)).isEmpty();
         assertThat(readAt(short0, 62 * SECOND)).as("30 s after it was taken back")
-                .containsExactly(Change.stopped(P0, 1, 2));
+                .containsExactly(Change.stopped(P0, 1, 0, 2));
     }
 }

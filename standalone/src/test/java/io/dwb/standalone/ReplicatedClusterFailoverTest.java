@@ -200,6 +200,62 @@ class ReplicatedClusterFailoverTest {
         }
     }
 
+    /**
+     * Two of the three nodes, voters all, killed at once: the metadata quorum is lost, so nothing records the in-sync
+     * replicas shrinking, and the survivor, which leads the listener's partition, keeps the two dead ones among them.
+     * It answers fetches and refuses nothing, but every write times out waiting for them (acks=all). Read as they
+     * are, the in-sync replicas are three, more than the two min.insync.replicas asks: the forwarder took the partition
+     * for live and quiet and reported the host silent (seen failing so). Now an in-sync replica that does not answer
+     * counts: the partition takes no writes, its host's silence stands still, and Wazuh is told so.
+     */
+    @Test
+    void aLostQuorumMakesNoHostSilent() throws Exception {
+        cluster.awaitInSync();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "quorum-" + tag;
+        List<Integer> replicas = cluster.nodeIds();
+        int survivor = replicas.get(0); // the first replica leads the new partition
+        List<Integer> killed = replicas.subList(1, replicas.size());
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, replicas))
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get();
+        }
+        try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
+             JavaProcess listener = JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
+                     "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic,
+                     "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "quorum-host-" + tag,
+                     "--heartbeat-interval", "10s", "--reconnect-max-wait", "2s"));
+             JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return delivered(topic, tag) >= 2; // the host's heartbeats, watched
+            });
+
+            assertThat(leaderOfListenersPartition(cluster, topic)).as("the partition's leader").isEqualTo(survivor);
+            cluster.killAtOnce(killed);
+            try {
+                // Silent after 30 s of its partition's time, which the leader's answers keep moving
+                await().during(Duration.ofSeconds(40)).atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                        assertThat(hostStates(wazuh)).as("host-state alerts while the quorum is lost").isEmpty());
+                assertThat(forwarder.output()).as("the forwarder's output").contains("take no writes");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bridgeAlerts(wazuh))
+                        .as("the bridge's alerts")
+                        .containsExactly("partition-unwritable " + topic + "-0 in sync 3 of 2, 2 not answering"));
+            } finally {
+                cluster.start(killed); // whatever the outcome: the class's other tests share the cluster
+            }
+            long before = delivered(topic, tag);
+            await().atMost(DELIVERY).until(() -> {
+                assertAlive(listener, forwarder);
+                return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
+            });
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bridgeAlerts(wazuh))
+                    .containsExactly("partition-unwritable " + topic + "-0 in sync 3 of 2, 2 not answering",
+                            "partition-writable " + topic + "-0 in sync 3 of 2"));
+            assertThat(hostStates(wazuh)).as("host-state alerts once it takes writes again").isEmpty();
+        }
+    }
+
     /** The bridge's alerts about hosts (silent-host, host-back): not the engine's events (the brokers' kill, start). */
     private static List<String> hostStates(DatagramReceiver wazuh) {
         return bridgeAlerts(wazuh).stream().filter(a -> a.startsWith("silent-host") || a.startsWith("host-back"))
@@ -211,7 +267,9 @@ class ReplicatedClusterFailoverTest {
         return wazuh.alerts().stream().filter(a -> a.has("docker_bridge")).map(a -> a.get("docker_bridge"))
                 .map(b -> b.path("event").asText() + (b.has("inSyncReplicas") ? " " + b.path("topic").asText() + "-"
                         + b.path("partition").asInt() + " in sync " + b.path("inSyncReplicas").asInt() + " of "
-                        + b.path("minInSyncReplicas").asInt() : "")).toList();
+                        + b.path("minInSyncReplicas").asInt() : "")
+                        + (b.path("inSyncReplicasNotAnswering").asInt() > 0
+                        ? ", " + b.path("inSyncReplicasNotAnswering").asInt() + " not answering" : "")).toList();
     }
 
     /** The offsets the forwarder's group committed on the topic's partition: records delivered. */

@@ -44,9 +44,11 @@ public final class BridgeAlerts {
         ObjectNode moving = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
                 .put("stableOffset", 41).put("nowStableOffset", 48).put("stalledSeconds", 200);
         ObjectNode unwritable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events")
-                .put("partition", 3).put("inSyncReplicas", 1).put("minInSyncReplicas", 2);
+                .put("partition", 3).put("inSyncReplicas", 1).put("inSyncReplicasNotAnswering", 0)
+                .put("minInSyncReplicas", 2);
         ObjectNode writable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
-                .put("inSyncReplicas", 3).put("minInSyncReplicas", 2).put("unwritableSeconds", 45);
+                .put("inSyncReplicas", 3).put("inSyncReplicasNotAnswering", 0).put("minInSyncReplicas", 2)
+                .put("unwritableSeconds", 45);
         return List.of(
                 bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),

@@ -146,9 +146,23 @@ public final class KafkaCluster implements AutoCloseable {
         awaitBrokersWithout(id);
     }
 
+    /**
+     * SIGKILL of nodes {@code ids} at once, waiting for nothing: with a majority of the voters among them the metadata
+     * quorum is lost, and the survivors' metadata keeps them as they were (registered brokers, leaders, in-sync
+     * replicas), since nobody can record a change.
+     */
+    public void killAtOnce(List<Integer> ids) {
+        ids.forEach(id -> docker().killContainerCmd(containerId(id)).withSignal("KILL").exec());
+    }
+
     /** Starts node {@code id} again on its own data and waits until every partition has all its replicas in sync. */
     public void start(int id) {
-        docker().startContainerCmd(containerId(id)).exec();
+        start(List.of(id));
+    }
+
+    /** Starts nodes {@code ids} again together (a lost quorum needs its majority back), as {@link #start(int)}. */
+    public void start(List<Integer> ids) {
+        ids.forEach(id -> docker().startContainerCmd(containerId(id)).exec());
         awaitBrokers(NODES);
         awaitInSync();
     }
