@@ -580,11 +580,13 @@ public final class AlertPipeline {
         TopicPartition tp = change.partition();
         ObjectNode fields = ContractJson.MAPPER.createObjectNode().put("topic", tp.topic())
                 .put("partition", tp.partition());
-        if (change instanceof UnwritablePartitions.Change u) {
-            fields.put("inSyncReplicas", u.inSync()).put("inSyncReplicasNotAnswering", u.notAnswering())
-                    .put("minInSyncReplicas", u.minInSync());
-            return u.unwritable() ? Map.entry(BridgeAlert.PARTITION_UNWRITABLE, fields)
-                    : Map.entry(BridgeAlert.PARTITION_WRITABLE, fields.put("unwritableSeconds", u.unwritableSeconds()));
+        if (change instanceof UnwritablePartitions.Stopped u) {
+            return Map.entry(BridgeAlert.PARTITION_UNWRITABLE, fields.put("inSyncReplicas", u.inSync())
+                    .put("inSyncReplicasNotAnswering", u.notAnswering()).put("minInSyncReplicas", u.minInSync()));
+        }
+        if (change instanceof UnwritablePartitions.Started u) {
+            return Map.entry(BridgeAlert.PARTITION_WRITABLE, fields.put("inSyncReplicas", u.inSync())
+                    .put("minInSyncReplicas", u.minInSync()).put("unwritableSeconds", u.unwritableSeconds()));
         }
         if (change instanceof StalledPartitions.Stalled s) {
             return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset())

@@ -559,9 +559,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     }
 
     private static void sayWritability(List<UnwritablePartitions.Change> changes) {
-        List<UnwritablePartitions.Change> stopped = changes.stream().filter(UnwritablePartitions.Change::unwritable)
-                .toList();
-        List<UnwritablePartitions.Change> started = changes.stream().filter(c -> !c.unwritable()).toList();
+        List<UnwritablePartitions.Change> stopped = changes.stream()
+                .filter(c -> c instanceof UnwritablePartitions.Stopped).toList();
+        List<UnwritablePartitions.Change> started = changes.stream()
+                .filter(c -> c instanceof UnwritablePartitions.Started).toList();
         if (!stopped.isEmpty()) {
             log.warn("partition(s) {} take no writes: fewer in-sync replicas than their topic's min.insync.replicas "
                     + "(brokers down or behind), or in-sync replicas that do not answer, which every write waits for "

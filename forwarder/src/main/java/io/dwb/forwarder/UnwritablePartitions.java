@@ -42,27 +42,38 @@ import org.apache.kafka.common.errors.TimeoutException;
  * not answer. Not thread-safe: the watch's thread's.
  */
 final class UnwritablePartitions {
-    /**
-     * A partition that stopped or started taking writes at a reading: its in-sync replicas, how many of them did not
-     * answer, the least needed, and, when it started again, for how long it took none (from the reading that found it
-     * so to this one; 0 when it stopped).
-     */
-    record Change(TopicPartition partition, boolean unwritable, int inSync, int notAnswering, int minInSync,
-                  long unwritableNanos) implements PartitionChange {
-        /** One that stopped taking writes. */
-        static Change stopped(TopicPartition partition, int inSync, int notAnswering, int minInSync) {
-            return new Change(partition, true, inSync, notAnswering, minInSync, 0);
-        }
+    /** A partition that stopped or started taking writes at a reading. */
+    sealed interface Change extends PartitionChange permits Stopped, Started {
+        /** As a log line names it. */
+        String described();
+    }
 
+    /**
+     * A partition that stopped taking writes: its in-sync replicas, how many of those do not answer, the least needed.
+     */
+    record Stopped(TopicPartition partition, int inSync, int notAnswering, int minInSync) implements Change {
         /**
-         * As a log line names it: {@code events-3 (1 in sync, at least 2 needed)}, {@code events-3 (3 in sync, 2 of
-         * them not answering, at least 2 needed)}, {@code events-3 (3 in sync, at least 2 needed; none taken for 45 s)}.
+         * {@code events-3 (1 in sync, at least 2 needed)}, {@code events-3 (3 in sync, 2 of them not answering, at
+         * least 2 needed)}.
          */
-        String described() {
+        @Override
+        public String described() {
             return partition + " (" + inSync + " in sync, "
                     + (notAnswering > 0 ? notAnswering + " of them not answering, " : "")
-                    + "at least " + minInSync + " needed"
-                    + (unwritable ? ")" : "; none taken for " + unwritableSeconds() + " s)");
+                    + "at least " + minInSync + " needed)";
+        }
+    }
+
+    /**
+     * A partition that takes writes again: its in-sync replicas, the least needed, and for how long it took none (from
+     * the reading that found it so to this one).
+     */
+    record Started(TopicPartition partition, int inSync, int minInSync, long unwritableNanos) implements Change {
+        /** {@code events-3 (3 in sync, at least 2 needed; none taken for 45 s)}. */
+        @Override
+        public String described() {
+            return partition + " (" + inSync + " in sync, at least " + minInSync + " needed; none taken for "
+                    + unwritableSeconds() + " s)";
         }
 
         long unwritableSeconds() {
@@ -87,7 +98,7 @@ final class UnwritablePartitions {
     record Changes(List<Change> all, List<Change> toSay) {}
 
     /** A partition taking no writes: as last found, since when (monotonic), and whether Wazuh was told. */
-    private record Outage(Change found, long sinceNanos, boolean told) {}
+    private record Outage(Stopped found, long sinceNanos, boolean told) {}
 
     /**
      * How long a partition takes no writes before Wazuh is told: a broker restarting in a loop, in and out of the
@@ -108,7 +119,7 @@ final class UnwritablePartitions {
             Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
 
     private Map<TopicPartition, Outage> outages = Map.of();
-    /** The in-sync brokers that did not answer the last reading, each since the first reading it did not (monotonic). */
+    /** The in-sync brokers that did not answer the last reading, each since its first unanswered one (monotonic). */
     private Map<Integer, Long> unansweredSince = Map.of();
     /** Whether none is taken as taking no writes, the replicas unread for a while ({@link #unknown}). */
     private boolean unknown;
@@ -221,7 +232,7 @@ final class UnwritablePartitions {
             if (r.inSync().size() >= least && notAnswering == 0) {
                 return;
             }
-            Change found = Change.stopped(tp, r.inSync().size(), notAnswering, least);
+            Stopped found = new Stopped(tp, r.inSync().size(), notAnswering, least);
             Outage was = outages.get(tp);
             if (was == null) {
                 all.add(found);
@@ -239,8 +250,8 @@ final class UnwritablePartitions {
             if (now.containsKey(tp) || r == null) {
                 return; // going on, or no longer watched: its new owner says
             }
-            Change end = new Change(tp, false, r.inSync().size(), 0,
-                    Math.min(least(read, tp, r), was.found().minInSync()), nowNanos - was.sinceNanos());
+            Started end = new Started(tp, r.inSync().size(), Math.min(least(read, tp, r), was.found().minInSync()),
+                    nowNanos - was.sinceNanos());
             all.add(end);
             if (was.told()) {
                 toSay.add(end);

@@ -2622,10 +2622,10 @@ class DeliveryLoopTest {
     void aPartitionThatTakesNoWritesIsSaidInWazuhAndWhenItTakesThemAgain() {
         DeliveryLoop loop = live(0, 1000, P0);
         round(loop);
-        changesSaid.add(UnwritablePartitions.Change.stopped(P0, 1, 0, 2));
+        changesSaid.add(new UnwritablePartitions.Stopped(P0, 1, 0, 2));
         round(loop);
-        changesSaid.add(new UnwritablePartitions.Change(P1, false, 3, 0, 2, 0)); // P1: not this forwarder's
-        changesSaid.add(new UnwritablePartitions.Change(P0, false, 3, 0, 2, 45_500_000_000L));
+        changesSaid.add(new UnwritablePartitions.Started(P1, 3, 2, 0)); // P1: not this forwarder's
+        changesSaid.add(new UnwritablePartitions.Started(P0, 3, 2, 45_500_000_000L));
         tick(1_000_000_000L);
         round(loop);
         List<JsonNode> alerts = sink.accepted.stream().map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8))

@@ -544,7 +544,7 @@ class OpenTransactionWatchTest {
             awaitReadings(calls, 1);
             said.addAll(watch.takeSaid());
             assertThat(said).as("for Wazuh too, once").containsExactly(
-                    UnwritablePartitions.Change.stopped(CAUGHT_UP, 1, 0, MIN_IN_SYNC));
+                    new UnwritablePartitions.Stopped(CAUGHT_UP, 1, 0, MIN_IN_SYNC));
 
             inSyncOfFirst.set(REPLICAS);
             await().atMost(Duration.ofSeconds(10)).until(() -> !watch.unwritable(CAUGHT_UP));
@@ -556,11 +556,11 @@ class OpenTransactionWatchTest {
                         + "needed; none taken for [3-9][0-9] s\\) take writes again");
             });
             said.addAll(watch.takeSaid());
-            assertThat(said).hasSize(2).first().isEqualTo(UnwritablePartitions.Change.stopped(CAUGHT_UP, 1, 0,
+            assertThat(said).hasSize(2).first().isEqualTo(new UnwritablePartitions.Stopped(CAUGHT_UP, 1, 0,
                     MIN_IN_SYNC));
-            assertThat(said.get(1)).isInstanceOfSatisfying(UnwritablePartitions.Change.class, end -> {
+            assertThat(said.get(1)).isInstanceOfSatisfying(UnwritablePartitions.Started.class, end -> {
                 assertThat(end).usingRecursiveComparison().ignoringFields("unwritableNanos")
-                        .isEqualTo(new UnwritablePartitions.Change(CAUGHT_UP, false, REPLICAS, 0, MIN_IN_SYNC, 0));
+                        .isEqualTo(new UnwritablePartitions.Started(CAUGHT_UP, REPLICAS, MIN_IN_SYNC, 0));
                 assertThat(end.unwritableSeconds()).as("how long it took no writes").isBetween(30L, 99L);
             });
         }

@@ -94,10 +94,10 @@ class RulesFileTest {
                         7, 150_000_000_000L))),
                 Map.entry("partition-moving", partitionAlert(formatter, new StalledPartitions.Released(STALLED, 41,
                         48, 200_000_000_000L, true))),
-                Map.entry("partition-unwritable", partitionAlert(formatter, UnwritablePartitions.Change.stopped(
+                Map.entry("partition-unwritable", partitionAlert(formatter, new UnwritablePartitions.Stopped(
                         STALLED, 3, 2, 2))),
-                Map.entry("partition-writable", partitionAlert(formatter, new UnwritablePartitions.Change(STALLED,
-                        false, 3, 0, 2, 45_000_000_000L))));
+                Map.entry("partition-writable", partitionAlert(formatter, new UnwritablePartitions.Started(STALLED,
+                        3, 2, 45_000_000_000L))));
     }
 
     /** What the forwarder sends for a partition's change (AlertPipeline's own fields). */

@@ -3,6 +3,8 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.forwarder.UnwritablePartitions.Change;
+import io.dwb.forwarder.UnwritablePartitions.Started;
+import io.dwb.forwarder.UnwritablePartitions.Stopped;
 import io.dwb.forwarder.UnwritablePartitions.InSync;
 import io.dwb.forwarder.UnwritablePartitions.Replicas;
 import java.util.List;
@@ -51,14 +53,14 @@ class UnwritablePartitionsTest {
                 Map.of("events", 2)), 0)).as("one replica behind: still taking writes").isEmpty();
 
         assertThat(changedAt(replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)),
-                Map.of("events", 2)), 0)).containsExactly(Change.stopped(P0, 1, 0, 2));
+                Map.of("events", 2)), 0)).containsExactly(new Stopped(P0, 1, 0, 2));
         assertThat(unwritable.partitions()).containsExactly(P0);
         assertThat(changedAt(replicas(Map.of(P0, inSync(1, 3), P1, inSync(3, 3)),
                 Map.of("events", 2)), 1)).as("a change, said once").isEmpty();
 
         // All in sync again: the topic's setting is not read then, the least it needed is kept for the line
         assertThat(changedAt(replicas(Map.of(P0, inSync(3, 3), P1, inSync(3, 3)), Map.of()),
-                SECOND)).containsExactly(new Change(P0, false, 3, 0, 2, SECOND));
+                SECOND)).containsExactly(new Started(P0, 3, 2, SECOND));
         assertThat(unwritable.partitions()).isEmpty();
     }
 
@@ -74,7 +76,7 @@ class UnwritablePartitionsTest {
         assertThat(changedAt(twoGone, 0)).as("not yet: a busy broker may miss one answer").isEmpty();
         assertThat(changedAt(twoGone, 2 * SECOND)).isEmpty();
         assertThat(changedAt(twoGone, 3 * SECOND)).as("3 in sync, as many as needed and more, two not answering")
-                .containsExactly(Change.stopped(P0, 3, 2, 2), Change.stopped(P1, 2, 1, 2));
+                .containsExactly(new Stopped(P0, 3, 2, 2), new Stopped(P1, 2, 1, 2));
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
         assertThat(changedAt(twoGone, 4 * SECOND)).as("said once").isEmpty();
 
@@ -83,7 +85,7 @@ class UnwritablePartitionsTest {
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
         // Both answer (the quorum back; P1 still one short, which its topic allows)
         assertThat(changedAt(replicas(all, Map.of("events", 2)), 6 * SECOND)).as("with how long it lasted")
-                .containsExactly(new Change(P0, false, 3, 0, 2, 3 * SECOND), new Change(P1, false, 2, 0, 2, 3 * SECOND));
+                .containsExactly(new Started(P0, 3, 2, 3 * SECOND), new Started(P1, 2, 2, 3 * SECOND));
         assertThat(unwritable.partitions()).isEmpty();
     }
 
@@ -106,7 +108,7 @@ class UnwritablePartitionsTest {
         assertThat(changedAt(replicas(Map.of(P0, inSync(1, 1)), Map.of("events", 2)), 0)).isEmpty();
         assertThat(changedAt(replicas(Map.of(P0, inSync(2, 2)), Map.of("events", 3)), 0)).isEmpty();
         assertThat(changedAt(replicas(Map.of(P0, inSync(1, 2)), Map.of("events", 3)), 0))
-                .containsExactly(Change.stopped(P0, 1, 0, 2));
+                .containsExactly(new Stopped(P0, 1, 0, 2));
     }
 
     /**
@@ -123,10 +125,10 @@ class UnwritablePartitionsTest {
 
         assertThat(readAt(short0, 40 * SECOND)).isEmpty();
         assertThat(readAt(short0, 70 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 0, 2));
+                .containsExactly(new Stopped(P0, 1, 0, 2));
         assertThat(readAt(short0, 71 * SECOND)).as("told once").isEmpty();
         assertThat(readAt(allInSync, 80 * SECOND)).as("with how long it lasted")
-                .containsExactly(new Change(P0, false, 3, 0, 2, 40 * SECOND));
+                .containsExactly(new Started(P0, 3, 2, 40 * SECOND));
     }
 
     @Test
@@ -149,12 +151,12 @@ class UnwritablePartitionsTest {
         Replicas allInSync = replicas(Map.of(P0, inSync(3, 3), P1, inSync(3, 3)), Map.of());
         readAt(short0, 0);
         assertThat(readAt(short0, 30 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 0, 2));
+                .containsExactly(new Stopped(P0, 1, 0, 2));
 
         unwritable.unknown();
         assertThat(unwritable.partitions()).as("nothing known").isEmpty();
         UnwritablePartitions.Changes changes = unwritable.update(allInSync, 90 * SECOND);
-        Change end = new Change(P0, false, 3, 0, 2, 90 * SECOND);
+        Change end = new Started(P0, 3, 2, 90 * SECOND);
         assertThat(changes.all()).as("for the log").containsExactly(end);
         assertThat(changes.toSay()).as("for Wazuh").containsExactly(end);
     }
@@ -171,13 +173,13 @@ class UnwritablePartitionsTest {
         readAt(short0, 0);
         readAt(bothShort, 20 * SECOND);
         assertThat(readAt(bothShort, 30 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 0, 2));
+                .containsExactly(new Stopped(P0, 1, 0, 2));
 
         unwritable.unknown();
         assertThat(changedAt(bothShort, 40 * SECOND)).as("nothing changed").isEmpty();
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
         assertThat(readAt(bothShort, 45 * SECOND)).as("P0 told, P1 not 30 s yet").isEmpty();
-        assertThat(readAt(bothShort, 50 * SECOND)).containsExactly(Change.stopped(P1, 1, 0, 2));
+        assertThat(readAt(bothShort, 50 * SECOND)).containsExactly(new Stopped(P1, 1, 0, 2));
         assertThat(readAt(bothShort, 120 * SECOND)).as("each told once").isEmpty();
     }
 
@@ -191,12 +193,12 @@ class UnwritablePartitionsTest {
         Replicas p1Only = replicas(Map.of(P1, inSync(3, 3)), Map.of());
         readAt(short0, 0);
         assertThat(readAt(short0, 30 * SECOND))
-                .containsExactly(Change.stopped(P0, 1, 0, 2));
+                .containsExactly(new Stopped(P0, 1, 0, 2));
 
         assertThat(readAt(p1Only, 31 * SECOND)).as("revoked").isEmpty();
         assertThat(readAt(short0, 32 * SECOND)).as("taken back").isEmpty();
         assertThat(readAt(short0, 61 * SECOND)).isEmpty();
         assertThat(readAt(short0, 62 * SECOND)).as("30 s after it was taken back")
-                .containsExactly(Change.stopped(P0, 1, 0, 2));
+                .containsExactly(new Stopped(P0, 1, 0, 2));
     }
 }

@@ -249,9 +249,13 @@ class ReplicatedClusterFailoverTest {
                 assertAlive(listener, forwarder);
                 return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
             });
+            // In sync again: two or three, as far as the restarted ones caught up (a CI run's read two)
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bridgeAlerts(wazuh))
-                    .containsExactly("partition-unwritable " + topic + "-0 in sync 3 of 2, 2 not answering",
-                            "partition-writable " + topic + "-0 in sync 3 of 2"));
+                    .satisfiesExactly(
+                            unwritable -> assertThat(unwritable).isEqualTo("partition-unwritable " + topic
+                                    + "-0 in sync 3 of 2, 2 not answering"),
+                            writable -> assertThat(writable).matches("partition-writable " + topic
+                                    + "-0 in sync [23] of 2")));
             assertThat(hostStates(wazuh)).as("host-state alerts once it takes writes again").isEmpty();
         }
     }

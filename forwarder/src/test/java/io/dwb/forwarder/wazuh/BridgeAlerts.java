@@ -47,8 +47,7 @@ public final class BridgeAlerts {
                 .put("partition", 3).put("inSyncReplicas", 1).put("inSyncReplicasNotAnswering", 0)
                 .put("minInSyncReplicas", 2);
         ObjectNode writable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
-                .put("inSyncReplicas", 3).put("inSyncReplicasNotAnswering", 0).put("minInSyncReplicas", 2)
-                .put("unwritableSeconds", 45);
+                .put("inSyncReplicas", 3).put("minInSyncReplicas", 2).put("unwritableSeconds", 45);
         return List.of(
                 bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),
