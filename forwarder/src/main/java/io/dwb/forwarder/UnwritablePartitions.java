@@ -173,7 +173,8 @@ final class UnwritablePartitions {
      * lists: asked, each, a ListTransactions of a producer id no transaction has, which every broker answers about
      * itself with nothing to send back and no permission needed (Kafka's client asks every broker the metadata lists).
      * Any answer, an error included, says the broker is there; a timeout (which is also what a broker that refuses
-     * connections comes to) says it is not. A DescribeProducers asked of each broker would send back each producer of
+     * connections comes to, or one still loading a transaction-state partition, which the client asks again) says it
+     * is not. A DescribeProducers asked of each broker would send back each producer of
      * a partition every second, a thousand at a fleet's scale.
      */
     private static CompletableFuture<Set<Integer>> unanswered(Admin admin, Set<Integer> inSync, Duration timeout) {
