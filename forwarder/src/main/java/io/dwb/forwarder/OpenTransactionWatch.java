@@ -59,11 +59,6 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
     /** How long one reading may take. */
     private static final Duration TIMEOUT = INTERVAL.multipliedBy(2);
     /**
-     * How long each in-sync broker has to answer whether it is there: half a reading, so that the topic's settings,
-     * asked after those answers, have the other half.
-     */
-    private static final Duration ANSWER_TIMEOUT = TIMEOUT.dividedBy(2);
-    /**
      * How long a reading is judged by, from when it came back: the wait before the next one and its whole timeout (the
      * next reading's return, when a leader does not answer), and an interval to spare. Three intervals, before, were
      * exactly that return: a partition held back by a hung leader was taken as live for the moments each reading came
@@ -331,8 +326,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             return failing;
         }
         long deadline = askedAt + TIMEOUT.toNanos();
-        CompletableFuture<UnwritablePartitions.Replicas> replicas = UnwritablePartitions.ask(admin, partitions,
-                ANSWER_TIMEOUT);
+        CompletableFuture<UnwritablePartitions.Replicas> replicas = UnwritablePartitions.ask(admin, partitions, clock,
+                deadline);
         Answers answers = null;
         ExecutionException unread = null;
         try {

@@ -7,11 +7,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -85,11 +87,13 @@ final class UnwritablePartitions {
     record InSync(Set<Integer> inSync, int replicas) {}
 
     /**
-     * What a reading found: each watched partition's replicas, the in-sync brokers that did not answer, and the {@code
-     * min.insync.replicas} of each topic with a partition short of in-sync replicas or with one that did not answer
-     * (of those only: none is read while all are in sync and answer).
+     * What a reading found: each watched partition's replicas, the in-sync brokers that did not answer (empty when the
+     * brokers could not be listed: not known this reading), and the {@code min.insync.replicas} of each topic with a
+     * partition short of in-sync replicas or with one that did not answer (of those only: none is read while all are
+     * in sync and answer; nor, for the second, when it could not be read).
      */
-    record Replicas(Map<TopicPartition, InSync> partitions, Set<Integer> unanswered, Map<String, Integer> minInSync) {}
+    record Replicas(Map<TopicPartition, InSync> partitions, Optional<Set<Integer>> unanswered,
+                    Map<String, Integer> minInSync) {}
 
     /**
      * What a reading changed: every change, for the log; for Wazuh, each partition once it has taken no writes for
@@ -125,13 +129,18 @@ final class UnwritablePartitions {
     private boolean unknown;
 
     /**
-     * The replicas of {@code partitions}, whether their in-sync brokers answer within {@code answerTimeout}, and the
-     * {@code min.insync.replicas} of their topics where one is short of in-sync replicas or one of those did not
-     * answer, asked now: a DescribeTopics, then a ListTransactions of each broker, then a DescribeConfigs only when
-     * needed, each once the one before answered (asked on the admin client's thread, as it
-     * completes the one before; not asked once this is cancelled).
+     * The replicas of {@code partitions}, whether their in-sync brokers answer, and the {@code min.insync.replicas} of
+     * their topics where one is short of in-sync replicas or one of those did not answer, asked now for an answer by
+     * {@code deadlineNanos} (of {@code clock}): a DescribeTopics, then a ListTransactions of each broker, given half of
+     * what is left then, then a DescribeConfigs only when needed, each once the one before answered (asked on the
+     * admin client's thread, as it completes the one before; not asked once this is cancelled, but for one already
+     * started). Fails when the replicas cannot be read, or the setting of a topic short of in-sync replicas; the
+     * brokers' answers, and the setting of a topic only one of them is missing for, are left out when they cannot be
+     * had (a principal without DescribeConfigs: a partition waiting for a broker takes no writes whatever its
+     * setting).
      */
-    static CompletableFuture<Replicas> ask(Admin admin, Set<TopicPartition> partitions, Duration answerTimeout) {
+    static CompletableFuture<Replicas> ask(Admin admin, Set<TopicPartition> partitions, LongSupplier clock,
+                                           long deadlineNanos) {
         Set<String> topics = new HashSet<>();
         partitions.forEach(tp -> topics.add(tp.topic()));
         return admin.describeTopics(topics).allTopicNames().toCompletionStage().toCompletableFuture()
@@ -149,37 +158,54 @@ final class UnwritablePartitions {
                     }
                     Set<Integer> inSync = new HashSet<>();
                     replicas.values().forEach(r -> inSync.addAll(r.inSync()));
-                    return unanswered(admin, inSync, answerTimeout).thenCompose(unanswered -> {
-                        Set<String> toRead = new HashSet<>();
+                    Duration half = Duration.ofNanos(Math.max(0, deadlineNanos - clock.getAsLong()) / 2);
+                    return unanswered(admin, inSync, half).thenCompose(unanswered -> {
+                        Set<String> shortOfReplicas = new HashSet<>();
+                        Set<String> waiting = new HashSet<>();
                         replicas.forEach((tp, r) -> {
-                            if (r.inSync().size() < r.replicas()
-                                    || r.inSync().stream().anyMatch(unanswered::contains)) {
-                                toRead.add(tp.topic());
+                            if (r.inSync().size() < r.replicas()) {
+                                shortOfReplicas.add(tp.topic());
+                            } else if (unanswered.isPresent()
+                                    && r.inSync().stream().anyMatch(unanswered.get()::contains)) {
+                                waiting.add(tp.topic());
                             }
                         });
-                        if (toRead.isEmpty()) {
+                        if (shortOfReplicas.isEmpty() && waiting.isEmpty()) {
                             return CompletableFuture.completedFuture(new Replicas(replicas, unanswered, Map.of()));
                         }
+                        Set<String> toRead = new HashSet<>(shortOfReplicas);
+                        toRead.addAll(waiting);
                         List<ConfigResource> resources = toRead.stream()
                                 .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-                        return admin.describeConfigs(resources).all().toCompletionStage()
-                                .thenApply(configs -> new Replicas(replicas, unanswered, minInSync(configs)));
+                        return admin.describeConfigs(resources).all().toCompletionStage().handle((configs, failure) -> {
+                            if (failure == null) {
+                                return new Replicas(replicas, unanswered, minInSync(configs));
+                            }
+                            if (shortOfReplicas.isEmpty()) {
+                                return new Replicas(replicas, unanswered, Map.of());
+                            }
+                            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                        });
                     });
                 });
     }
 
     /**
      * The brokers of {@code inSync} that do not answer within {@code timeout}, or that the cluster's metadata no longer
-     * lists: asked, each, a ListTransactions of a producer id no transaction has, which every broker answers about
+     * lists (empty when the brokers cannot be listed within it: a reading that knows none of their answers): asked, each, a ListTransactions of a producer id no transaction has, which every broker answers about
      * itself with nothing to send back and no permission needed (Kafka's client asks every broker the metadata lists).
      * Any answer, an error included, says the broker is there; a timeout (which is also what a broker that refuses
      * connections comes to, or one still loading a transaction-state partition, which the client asks again) says it
      * is not. A DescribeProducers asked of each broker would send back each producer of
      * a partition every second, a thousand at a fleet's scale.
      */
-    private static CompletableFuture<Set<Integer>> unanswered(Admin admin, Set<Integer> inSync, Duration timeout) {
+    private static CompletableFuture<Optional<Set<Integer>>> unanswered(Admin admin, Set<Integer> inSync,
+                                                                        Duration timeout) {
         if (inSync.isEmpty()) {
-            return CompletableFuture.completedFuture(Set.of());
+            return CompletableFuture.completedFuture(Optional.of(Set.of()));
+        }
+        if (timeout.toMillis() < 1) {
+            return CompletableFuture.completedFuture(Optional.empty()); // the reading's time is spent
         }
         ListTransactionsOptions nothing = new ListTransactionsOptions().filterProducerIds(Set.of(NO_PRODUCER))
                 .timeoutMs((int) timeout.toMillis());
@@ -201,8 +227,8 @@ final class UnwritablePartitions {
                 }));
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                    .thenApply(done -> Set.copyOf(unanswered));
-        }).toCompletableFuture();
+                    .thenApply(done -> Optional.of(Set.copyOf(unanswered)));
+        }).toCompletableFuture().exceptionally(unlisted -> Optional.empty());
     }
 
     private static Map<String, Integer> minInSync(Map<ConfigResource, Config> configs) {
@@ -266,19 +292,21 @@ final class UnwritablePartitions {
 
     /**
      * The brokers of {@code unanswered}, which did not answer a reading at {@code nowNanos}, that have not answered
-     * for {@link #NOT_ANSWERING_AFTER_NANOS}; each one's first unanswered reading kept until it answers.
+     * for {@link #NOT_ANSWERING_AFTER_NANOS}; each one's first unanswered reading kept until it answers. When the
+     * reading knows none of their answers (empty), those that did not answer before are taken as still not answering.
      */
-    private Set<Integer> down(Set<Integer> unanswered, long nowNanos) {
+    private Set<Integer> down(Optional<Set<Integer>> unanswered, long nowNanos) {
         Map<Integer, Long> since = new HashMap<>();
+        for (int broker : unanswered.orElse(unansweredSince.keySet())) {
+            since.put(broker, unansweredSince.getOrDefault(broker, nowNanos));
+        }
+        unansweredSince = since;
         Set<Integer> down = new HashSet<>();
-        for (int broker : unanswered) {
-            long from = unansweredSince.getOrDefault(broker, nowNanos);
-            since.put(broker, from);
+        since.forEach((broker, from) -> {
             if (nowNanos - from >= NOT_ANSWERING_AFTER_NANOS) {
                 down.add(broker);
             }
-        }
-        unansweredSince = since;
+        });
         return down;
     }
 

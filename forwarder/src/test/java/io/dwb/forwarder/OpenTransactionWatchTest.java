@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.IntPredicate;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -50,6 +50,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.internals.KafkaFutureImpl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -110,15 +111,22 @@ class OpenTransactionWatchTest {
     /** As above, each partition's in-sync replicas as {@code inSync} says. */
     private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
                                    Function<TopicPartition, Integer> inSync) {
-        return answering(calls, end, inSync, broker -> true);
+        return answering(calls, end, inSync, broker -> Presence.ANSWERS);
     }
 
-    /**
-     * As above, each broker answering whether it is there (a ListTransactions, which each answers for itself) or not,
-     * timing out, as {@code present} says.
-     */
+    /** How a broker answers whether it is there (a ListTransactions, which each answers for itself). */
+    private enum Presence {
+        ANSWERS,
+        /** With an error: there too. */
+        REFUSES,
+        TIMES_OUT,
+        /** Not among the brokers the cluster's metadata lists. */
+        UNLISTED
+    }
+
+    /** As above, each broker answering whether it is there as {@code presence} says. */
     private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
-                                   Function<TopicPartition, Integer> inSync, IntPredicate present) {
+                                   Function<TopicPartition, Integer> inSync, IntFunction<Presence> presence) {
         List<Node> brokers = List.of(new Node(1, "b1", 9092), new Node(2, "b2", 9092), new Node(3, "b3", 9092));
         return (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
                 (proxy, method, args) -> switch (method.getName()) {
@@ -159,11 +167,14 @@ class OpenTransactionWatchTest {
                         Map<Integer, KafkaFutureImpl<Collection<TransactionListing>>> byBroker = new HashMap<>();
                         for (Node broker : brokers) {
                             KafkaFutureImpl<Collection<TransactionListing>> answer = new KafkaFutureImpl<>();
-                            if (present.test(broker.id())) {
-                                answer.complete(List.of());
-                            } else {
-                                answer.completeExceptionally(new TimeoutException("Timed out waiting for a node "
-                                        + "assignment. Call: listTransactions"));
+                            switch (presence.apply(broker.id())) {
+                                case ANSWERS -> answer.complete(List.of());
+                                case REFUSES -> answer.completeExceptionally(new UnknownServerException("refused"));
+                                case TIMES_OUT -> answer.completeExceptionally(new TimeoutException("Timed out "
+                                        + "waiting for a node assignment. Call: listTransactions"));
+                                case UNLISTED -> {
+                                    continue;
+                                }
                             }
                             byBroker.put(broker.id(), answer);
                         }
@@ -576,11 +587,12 @@ class OpenTransactionWatchTest {
     void aPartitionWhoseInSyncBrokersDoNotAnswerTakesNoWritesUntilTheyDo() {
         AtomicInteger calls = new AtomicInteger();
         AtomicBoolean othersAnswer = new AtomicBoolean(true);
-        AtomicLong ahead = new AtomicLong(); // the watch's clock, moved on past the 3 s a broker may not answer
-        Admin admin = answering(calls, (tp, committed) -> 100L, tp -> REPLICAS,
-                broker -> broker == 1 || othersAnswer.get());
-        try (OpenTransactionWatch watch = asking(admin, () -> System.nanoTime() + ahead.get(),
-                new ForwarderMetrics())) {
+        // The watch's clock, standing still but where the test moves it (past the 3 s a broker may not answer)
+        AtomicLong now = new AtomicLong();
+        Admin admin = answering(calls, (tp, committed) -> 100L, tp -> REPLICAS, broker -> broker == 1
+                ? Presence.REFUSES // an error is an answer
+                : othersAnswer.get() ? Presence.ANSWERS : broker == 2 ? Presence.TIMES_OUT : Presence.UNLISTED);
+        try (OpenTransactionWatch watch = asking(admin, now::get, new ForwarderMetrics())) {
             watch.watch(Set.of(CAUGHT_UP));
             awaitReadings(calls, 1);
             assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
@@ -588,7 +600,7 @@ class OpenTransactionWatchTest {
             othersAnswer.set(false);
             awaitReadings(calls, 1);
             assertThat(watch.unwritable(CAUGHT_UP)).as("not answered once: no outage yet").isFalse();
-            ahead.addAndGet(UnwritablePartitions.NOT_ANSWERING_AFTER_NANOS);
+            now.addAndGet(UnwritablePartitions.NOT_ANSWERING_AFTER_NANOS);
             await().atMost(Duration.ofSeconds(10)).until(() -> watch.unwritable(CAUGHT_UP));
             assertThat(writabilityLines(logged)).singleElement().satisfies(e -> {
                 assertThat(e.getLevel()).isEqualTo(Level.WARN);

@@ -9,6 +9,7 @@ import io.dwb.forwarder.UnwritablePartitions.InSync;
 import io.dwb.forwarder.UnwritablePartitions.Replicas;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class UnwritablePartitionsTest {
     private static final TopicPartition P0 = new TopicPartition("events", 0);
     private static final TopicPartition P1 = new TopicPartition("events", 1);
+    private static final TopicPartition P2 = new TopicPartition("events", 2);
 
     private static final long SECOND = 1_000_000_000L;
 
@@ -34,7 +36,7 @@ class UnwritablePartitionsTest {
 
     /** A reading in which every in-sync broker answered. */
     private static Replicas replicas(Map<TopicPartition, InSync> partitions, Map<String, Integer> minInSync) {
-        return new Replicas(partitions, Set.of(), minInSync);
+        return new Replicas(partitions, Optional.of(Set.of()), minInSync);
     }
 
     /** A reading at {@code nowNanos} that found {@code replicas}: what Wazuh is told of it. */
@@ -71,8 +73,10 @@ class UnwritablePartitionsTest {
      */
     @Test
     void anInSyncBrokerThatDoesNotAnswerMakesItsPartitionsTakeNoWritesUntilItAnswers() {
-        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3), P1, new InSync(Set.of(1, 3), 3));
-        Replicas twoGone = new Replicas(all, Set.of(2, 3), Map.of("events", 2));
+        // P2's in-sync replicas are others: it takes writes
+        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3), P1, new InSync(Set.of(1, 3), 3),
+                P2, new InSync(Set.of(1, 4), 3));
+        Replicas twoGone = new Replicas(all, Optional.of(Set.of(2, 3)), Map.of("events", 2));
         assertThat(changedAt(twoGone, 0)).as("not yet: a busy broker may miss one answer").isEmpty();
         assertThat(changedAt(twoGone, 2 * SECOND)).isEmpty();
         assertThat(changedAt(twoGone, 3 * SECOND)).as("3 in sync, as many as needed and more, two not answering")
@@ -81,7 +85,8 @@ class UnwritablePartitionsTest {
         assertThat(changedAt(twoGone, 4 * SECOND)).as("said once").isEmpty();
 
         // Broker 2 answers again: P0 still waits for broker 3, as P1 does
-        assertThat(changedAt(new Replicas(all, Set.of(3), Map.of("events", 2)), 5 * SECOND)).isEmpty();
+        assertThat(changedAt(new Replicas(all, Optional.of(Set.of(3)), Map.of("events", 2)), 5 * SECOND))
+                .isEmpty();
         assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
         // Both answer (the quorum back; P1 still one short, which its topic allows)
         assertThat(changedAt(replicas(all, Map.of("events", 2)), 6 * SECOND)).as("with how long it lasted")
@@ -89,14 +94,30 @@ class UnwritablePartitionsTest {
         assertThat(unwritable.partitions()).isEmpty();
     }
 
+    /**
+     * A reading whose brokers could not be listed knows none of their answers: those that did not answer before count
+     * as still not answering (a broker counted out stays out, one not yet goes on counting), none newly.
+     */
+    @Test
+    void aReadingThatKnowsNoAnswerKeepsThoseThatDidNotAnswerBefore() {
+        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3), P1, inSync(2, 2));
+        Replicas unknown = new Replicas(all, Optional.empty(), Map.of("events", 2));
+        assertThat(changedAt(new Replicas(all, Optional.of(Set.of(3)), Map.of("events", 2)), 0)).isEmpty();
+        assertThat(changedAt(unknown, 2 * SECOND)).isEmpty();
+        assertThat(changedAt(unknown, 3 * SECOND)).as("broker 3, unanswered since 0")
+                .containsExactly(new Stopped(P0, 3, 1, 2));
+        assertThat(changedAt(unknown, 10 * SECOND)).as("P1's brokers never missed an answer").isEmpty();
+        assertThat(changedAt(replicas(all, Map.of()), 11 * SECOND)).containsExactly(new Started(P0, 3, 2, 8 * SECOND));
+    }
+
     /** A broker that misses an answer now and then is no outage: its partitions said neither to stop nor to start. */
     @Test
     void aBrokerThatMissesAnAnswerNowAndThenChangesNothing() {
         Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3));
+        Replicas twoUnanswered = new Replicas(all, Optional.of(Set.of(2)), Map.of("events", 2));
         for (int second = 0; second < 20; second += 3) {
-            assertThat(changedAt(new Replicas(all, Set.of(2), Map.of("events", 2)), second * SECOND)).isEmpty();
-            assertThat(changedAt(new Replicas(all, Set.of(2), Map.of("events", 2)), (second + 2) * SECOND))
-                    .as("unanswered for 2 s").isEmpty();
+            assertThat(changedAt(twoUnanswered, second * SECOND)).isEmpty();
+            assertThat(changedAt(twoUnanswered, (second + 2) * SECOND)).as("unanswered for 2 s").isEmpty();
             assertThat(changedAt(replicas(all, Map.of()), (second + 2) * SECOND + 1)).isEmpty();
         }
         assertThat(unwritable.partitions()).isEmpty();
