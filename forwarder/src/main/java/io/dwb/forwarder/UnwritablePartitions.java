@@ -192,12 +192,13 @@ final class UnwritablePartitions {
 
     /**
      * The brokers of {@code inSync} that do not answer within {@code timeout}, or that the cluster's metadata no longer
-     * lists (empty when the brokers cannot be listed within it: a reading that knows none of their answers): asked, each, a ListTransactions of a producer id no transaction has, which every broker answers about
-     * itself with nothing to send back and no permission needed (Kafka's client asks every broker the metadata lists).
-     * Any answer, an error included, says the broker is there; a timeout (which is also what a broker that refuses
-     * connections comes to, or one still loading a transaction-state partition, which the client asks again) says it
-     * is not. A DescribeProducers asked of each broker would send back each producer of
-     * a partition every second, a thousand at a fleet's scale.
+     * lists; empty when the brokers cannot be listed within it (a reading that knows none of their answers). Each is
+     * asked a ListTransactions of a producer id no transaction has, which every broker answers about itself, with
+     * nothing to send back and no permission needed (Kafka's client asks every broker the metadata lists). Any answer,
+     * an error included, says the broker is there; a timeout (which is also what a broker that refuses connections
+     * comes to, or one still loading a transaction-state partition, which the client asks again) says it is not. A
+     * DescribeProducers asked of each broker would send back each producer of a partition every second, a thousand at
+     * a fleet's scale.
      */
     private static CompletableFuture<Optional<Set<Integer>>> unanswered(Admin admin, Set<Integer> inSync,
                                                                         Duration timeout) {
@@ -312,7 +313,8 @@ final class UnwritablePartitions {
 
     /**
      * The in-sync replicas a write to {@code tp} needs: the broker's {@code min(min.insync.replicas, replicas)}; its
-     * replicas when its topic's setting was not read (all its partitions in sync: none is short of it).
+     * replicas when its topic's setting was not read (all its partitions in sync: none is short of it; or, read for a
+     * broker that does not answer alone, refused).
      */
     private static int least(Replicas read, TopicPartition tp, InSync r) {
         Integer min = read.minInSync().get(tp.topic());
