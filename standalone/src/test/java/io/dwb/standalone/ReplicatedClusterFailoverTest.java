@@ -147,20 +147,11 @@ class ReplicatedClusterFailoverTest {
         int victim = cluster.nodeIds().stream().filter(id -> id != controller).findFirst().orElseThrow();
         List<Integer> replicas = new ArrayList<>(List.of(victim));
         cluster.nodeIds().stream().filter(id -> id != victim).forEach(replicas::add);
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, replicas))
-                    .configs(Map.of("min.insync.replicas", "3")))).all().get();
-        }
+        createTopic(topic, replicas, 3);
         try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
-             JavaProcess listener = JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
-                     "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic,
-                     "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "unwritable-host-" + tag,
-                     "--heartbeat-interval", "10s", "--reconnect-max-wait", "2s"));
+             JavaProcess listener = startHeartbeating(topic, tag, "unwritable-host-");
              JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
-            await().atMost(DELIVERY).until(() -> {
-                assertAlive(listener, forwarder);
-                return delivered(topic, tag) >= 2; // the host's heartbeats, watched
-            });
+            awaitWatched(listener, forwarder, topic, tag);
 
             assertThat(leaderOfListenersPartition(cluster, topic)).as("the partition's leader").isEqualTo(victim);
             cluster.kill(victim);
@@ -182,11 +173,7 @@ class ReplicatedClusterFailoverTest {
             } finally {
                 cluster.start(victim); // whatever the outcome: the class's other tests share the cluster
             }
-            long before = delivered(topic, tag);
-            await().atMost(DELIVERY).until(() -> {
-                assertAlive(listener, forwarder);
-                return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
-            });
+            awaitWritesAgain(listener, forwarder, topic, tag);
             // Sent by the delivery loop's next round after the watch's reading logged it: a moment later
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bridgeAlerts(wazuh))
                     .containsExactly("partition-unwritable " + topic + "-0 in sync 2 of 3",
@@ -216,20 +203,11 @@ class ReplicatedClusterFailoverTest {
         List<Integer> replicas = cluster.nodeIds();
         int survivor = replicas.get(0); // the first replica leads the new partition
         List<Integer> killed = replicas.subList(1, replicas.size());
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, replicas))
-                    .configs(Map.of("min.insync.replicas", "2")))).all().get();
-        }
+        createTopic(topic, replicas, 2);
         try (DatagramReceiver wazuh = DatagramReceiver.bind(work.resolve("queue"));
-             JavaProcess listener = JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
-                     "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic,
-                     "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "quorum-host-" + tag,
-                     "--heartbeat-interval", "10s", "--reconnect-max-wait", "2s"));
+             JavaProcess listener = startHeartbeating(topic, tag, "quorum-host-");
              JavaProcess forwarder = startForwarder(cluster, topic, tag, wazuh.path())) {
-            await().atMost(DELIVERY).until(() -> {
-                assertAlive(listener, forwarder);
-                return delivered(topic, tag) >= 2; // the host's heartbeats, watched
-            });
+            awaitWatched(listener, forwarder, topic, tag);
 
             assertThat(leaderOfListenersPartition(cluster, topic)).as("the partition's leader").isEqualTo(survivor);
             cluster.killAtOnce(killed);
@@ -244,11 +222,7 @@ class ReplicatedClusterFailoverTest {
             } finally {
                 cluster.start(killed); // whatever the outcome: the class's other tests share the cluster
             }
-            long before = delivered(topic, tag);
-            await().atMost(DELIVERY).until(() -> {
-                assertAlive(listener, forwarder);
-                return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
-            });
+            awaitWritesAgain(listener, forwarder, topic, tag);
             // In sync again: two or three, as far as the restarted ones caught up (a CI run's read two)
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bridgeAlerts(wazuh))
                     .satisfiesExactly(
@@ -258,6 +232,40 @@ class ReplicatedClusterFailoverTest {
                                     + "-0 in sync [23] of 2")));
             assertThat(hostStates(wazuh)).as("host-state alerts once it takes writes again").isEmpty();
         }
+    }
+
+    /** A topic of one partition on {@code replicas}, the first leading it, that needs {@code minInSync} in sync. */
+    private static void createTopic(String topic, List<Integer> replicas, int minInSync) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, replicas))
+                    .configs(Map.of("min.insync.replicas", String.valueOf(minInSync))))).all().get();
+        }
+    }
+
+    /** A listener of host {@code hostPrefix + tag} heartbeating every 10 s: silent after 30 s of its partition's time. */
+    private static JavaProcess startHeartbeating(String topic, String tag, String hostPrefix) throws IOException {
+        return JavaProcess.start(io.dwb.listener.Main.class, engineEnv(), List.of(
+                "--bootstrap-servers", cluster.bootstrapServers(), "--topic", topic,
+                "--checkpoint-topic", "checkpoints-" + tag, "--host-name", hostPrefix + tag,
+                "--heartbeat-interval", "10s", "--reconnect-max-wait", "2s"));
+    }
+
+    /** Waits until the forwarder delivered the host's first heartbeats: the host is watched. */
+    private static void awaitWatched(JavaProcess listener, JavaProcess forwarder, String topic, String tag) {
+        await().atMost(DELIVERY).until(() -> {
+            assertAlive(listener, forwarder);
+            return delivered(topic, tag) >= 2;
+        });
+    }
+
+    /** Waits until the forwarder says the partition takes writes again and delivers the host's next heartbeats. */
+    private static void awaitWritesAgain(JavaProcess listener, JavaProcess forwarder, String topic, String tag)
+            throws Exception {
+        long before = delivered(topic, tag);
+        await().atMost(DELIVERY).until(() -> {
+            assertAlive(listener, forwarder);
+            return forwarder.output().contains("take writes again") && delivered(topic, tag) >= before + 2;
+        });
     }
 
     /** The bridge's alerts about hosts (silent-host, host-back): not the engine's events (the brokers' kill, start). */
