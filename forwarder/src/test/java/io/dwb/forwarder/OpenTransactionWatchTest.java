@@ -50,6 +50,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.internals.KafkaFutureImpl;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,13 @@ class OpenTransactionWatchTest {
     /** As above, each broker answering whether it is there as {@code presence} says. */
     private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
                                    Function<TopicPartition, Integer> inSync, IntFunction<Presence> presence) {
+        return answering(calls, end, inSync, presence, true);
+    }
+
+    /** As above, the topic's settings refused unless {@code settingsReadable} (a principal without DescribeConfigs). */
+    private static Admin answering(AtomicInteger calls, BiFunction<TopicPartition, Boolean, Long> end,
+                                   Function<TopicPartition, Integer> inSync, IntFunction<Presence> presence,
+                                   boolean settingsReadable) {
         List<Node> brokers = List.of(new Node(1, "b1", 9092), new Node(2, "b2", 9092), new Node(3, "b3", 9092));
         return (Admin) Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
                 (proxy, method, args) -> switch (method.getName()) {
@@ -139,10 +147,17 @@ class OpenTransactionWatchTest {
                         yield new DescribeTopicsResult(null, Map.of("events", KafkaFuture.completedFuture(
                                 new TopicDescription("events", false, partitions)))) { };
                     }
-                    case "describeConfigs" -> new DescribeConfigsResult(Map.of(
-                            new ConfigResource(ConfigResource.Type.TOPIC, "events"), KafkaFuture.completedFuture(
-                                    new Config(List.of(new ConfigEntry("min.insync.replicas",
-                                            String.valueOf(MIN_IN_SYNC))))))) { };
+                    case "describeConfigs" -> {
+                        KafkaFutureImpl<Config> settings = new KafkaFutureImpl<>();
+                        if (settingsReadable) {
+                            settings.complete(new Config(List.of(new ConfigEntry("min.insync.replicas",
+                                    String.valueOf(MIN_IN_SYNC)))));
+                        } else {
+                            settings.completeExceptionally(new TopicAuthorizationException("no DescribeConfigs"));
+                        }
+                        yield new DescribeConfigsResult(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, "events"),
+                                settings)) { };
+                    }
                     case "listOffsets" -> {
                         calls.incrementAndGet();
                         @SuppressWarnings("unchecked")
@@ -612,6 +627,29 @@ class OpenTransactionWatchTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !watch.unwritable(CAUGHT_UP));
             assertThat(writabilityLines(logged)).hasSize(2).last().satisfies(e -> assertThat(e.getFormattedMessage())
                     .startsWith("partition(s) events-0 (3 in sync, at least 2 needed; none taken for"));
+        }
+    }
+
+    /**
+     * A principal without DescribeConfigs on the topic: a partition waiting for in-sync brokers that do not answer
+     * takes no writes whatever its setting, so it is found all the same, the least needed given as its replicas.
+     * Before, the refused setting failed the whole reading ("cannot be read"), and the quorum lost went unseen.
+     */
+    @Test
+    void aPartitionWaitingForBrokersIsFoundWithoutItsTopicsSetting() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicLong now = new AtomicLong();
+        Admin admin = answering(calls, (tp, committed) -> 100L, tp -> REPLICAS,
+                broker -> broker == 1 ? Presence.ANSWERS : Presence.TIMES_OUT, false);
+        try (OpenTransactionWatch watch = asking(admin, now::get, new ForwarderMetrics())) {
+            watch.watch(Set.of(CAUGHT_UP));
+            awaitReadings(calls, 1);
+            now.addAndGet(UnwritablePartitions.NOT_ANSWERING_AFTER_NANOS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> watch.unwritable(CAUGHT_UP));
+            assertThat(writabilityLines(logged)).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                    .startsWith("partition(s) events-0 (3 in sync, 2 of them not answering, at least 3 needed) "
+                            + "take no writes"));
+            assertThat(logged.events()).noneMatch(e -> e.getFormattedMessage().contains("cannot be read"));
         }
     }
 
