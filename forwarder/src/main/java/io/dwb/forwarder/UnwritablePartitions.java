@@ -11,15 +11,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
@@ -144,50 +147,64 @@ final class UnwritablePartitions {
         Set<String> topics = new HashSet<>();
         partitions.forEach(tp -> topics.add(tp.topic()));
         return admin.describeTopics(topics).allTopicNames().toCompletionStage().toCompletableFuture()
-                .thenCompose(described -> {
-                    Map<TopicPartition, InSync> replicas = new HashMap<>();
-                    for (TopicDescription d : described.values()) {
-                        for (TopicPartitionInfo p : d.partitions()) {
-                            TopicPartition tp = new TopicPartition(d.name(), p.partition());
-                            if (partitions.contains(tp)) {
-                                Set<Integer> inSync = new HashSet<>();
-                                p.isr().forEach(node -> inSync.add(node.id()));
-                                replicas.put(tp, new InSync(Set.copyOf(inSync), p.replicas().size()));
-                            }
-                        }
-                    }
-                    Set<Integer> inSync = new HashSet<>();
-                    replicas.values().forEach(r -> inSync.addAll(r.inSync()));
+                .thenApply(described -> inSync(described, partitions))
+                .thenCompose(replicas -> {
+                    Set<Integer> brokers = replicas.values().stream().flatMap(r -> r.inSync().stream())
+                            .collect(Collectors.toSet());
                     Duration half = Duration.ofNanos(Math.max(0, deadlineNanos - clock.getAsLong()) / 2);
-                    return unanswered(admin, inSync, half).thenCompose(unanswered -> {
-                        Set<String> shortOfReplicas = new HashSet<>();
-                        Set<String> waiting = new HashSet<>();
-                        replicas.forEach((tp, r) -> {
-                            if (r.inSync().size() < r.replicas()) {
-                                shortOfReplicas.add(tp.topic());
-                            } else if (unanswered.isPresent()
-                                    && r.inSync().stream().anyMatch(unanswered.get()::contains)) {
-                                waiting.add(tp.topic());
-                            }
-                        });
-                        if (shortOfReplicas.isEmpty() && waiting.isEmpty()) {
-                            return CompletableFuture.completedFuture(new Replicas(replicas, unanswered, Map.of()));
-                        }
-                        Set<String> toRead = new HashSet<>(shortOfReplicas);
-                        toRead.addAll(waiting);
-                        List<ConfigResource> resources = toRead.stream()
-                                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-                        return admin.describeConfigs(resources).all().toCompletionStage().handle((configs, failure) -> {
-                            if (failure == null) {
-                                return new Replicas(replicas, unanswered, minInSync(configs));
-                            }
-                            if (shortOfReplicas.isEmpty()) {
-                                return new Replicas(replicas, unanswered, Map.of());
-                            }
-                            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                        });
-                    });
+                    return unanswered(admin, brokers, half)
+                            .thenCompose(unanswered -> withSettings(admin, replicas, unanswered));
                 });
+    }
+
+    /** The in-sync replicas (broker ids) and the replica count of each of {@code partitions} {@code described}. */
+    private static Map<TopicPartition, InSync> inSync(Map<String, TopicDescription> described,
+                                                      Set<TopicPartition> partitions) {
+        Map<TopicPartition, InSync> replicas = new HashMap<>();
+        for (TopicDescription d : described.values()) {
+            for (TopicPartitionInfo p : d.partitions()) {
+                TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                if (partitions.contains(tp)) {
+                    replicas.put(tp, new InSync(p.isr().stream().map(Node::id).collect(Collectors.toUnmodifiableSet()),
+                            p.replicas().size()));
+                }
+            }
+        }
+        return replicas;
+    }
+
+    /**
+     * The reading of {@code replicas} and the brokers' answers, with the {@code min.insync.replicas} of the topics that
+     * need it: those with a partition short of in-sync replicas (fails when refused), and those with one waiting for a
+     * broker that does not answer (left out when refused: such a partition takes no writes whatever it says).
+     */
+    private static CompletionStage<Replicas> withSettings(Admin admin, Map<TopicPartition, InSync> replicas,
+                                                          Optional<Set<Integer>> unanswered) {
+        Set<String> shortOfReplicas = new HashSet<>();
+        Set<String> waiting = new HashSet<>();
+        replicas.forEach((tp, r) -> {
+            if (r.inSync().size() < r.replicas()) {
+                shortOfReplicas.add(tp.topic());
+            } else if (unanswered.isPresent() && r.inSync().stream().anyMatch(unanswered.get()::contains)) {
+                waiting.add(tp.topic());
+            }
+        });
+        if (shortOfReplicas.isEmpty() && waiting.isEmpty()) {
+            return CompletableFuture.completedFuture(new Replicas(replicas, unanswered, Map.of()));
+        }
+        Set<String> toRead = new HashSet<>(shortOfReplicas);
+        toRead.addAll(waiting);
+        List<ConfigResource> resources = toRead.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        return admin.describeConfigs(resources).all().toCompletionStage().handle((configs, failure) -> {
+            if (failure == null) {
+                return new Replicas(replicas, unanswered, minInSync(configs));
+            }
+            if (shortOfReplicas.isEmpty()) {
+                return new Replicas(replicas, unanswered, Map.of());
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
     }
 
     /**
