@@ -288,12 +288,12 @@ public final class AlertPipeline {
      * the route until the record is done, so a retry neither formats nor trims again.
      */
     private Route fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
-        return trimmer.datagram(event, legacyFields.missing(event.fields()), replay)
-                .<Route>map(f -> new Route.Alert(record, event.host().key(), event.eventId(), f.datagram(),
-                        f.truncated()))
-                .orElseGet(() -> new Route.Invalid(record, new Classified.Invalid(
-                        DeadLetterReason.TOO_LARGE_AFTER_TRIM, "the alert exceeds " + AlertTrimmer.MAX_DATAGRAM
-                        + " bytes even without any of its Actor.Attributes")));
+        AlertTrimmer.Fit fit = trimmer.datagram(event, legacyFields.missing(event.fields()), replay);
+        if (fit instanceof AlertTrimmer.Unfit unfit) {
+            return new Route.Invalid(record, new Classified.Invalid(unfit.reason(), unfit.error()));
+        }
+        AlertTrimmer.Fitted fitted = fit.fitted();
+        return new Route.Alert(record, event.host().key(), event.eventId(), fitted.datagram(), fitted.truncated());
     }
 
     /**

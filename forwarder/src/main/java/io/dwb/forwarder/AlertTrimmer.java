@@ -12,7 +12,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -92,11 +91,30 @@ public final class AlertTrimmer {
         this.limit = limit;
     }
 
-    /** A datagram that fits, and whether attributes were trimmed or left out for it. */
-    public record Fitted(byte[] datagram, boolean truncated) {}
+    /** What {@link #datagram} made of an event: its datagram, or why it has none. */
+    public sealed interface Fit permits Fitted, Unfit {
+        /** The datagram; an {@link IllegalStateException} saying why when there is none. */
+        Fitted fitted();
+    }
 
-    /** The datagram for {@code event}, trimmed if needed; empty when no trimming of attributes makes it fit. */
-    public Optional<Fitted> datagram(Classified.Event event, Map<String, String> legacy, boolean replay) {
+    /** A datagram that fits, and whether attributes were trimmed or left out for it. */
+    public record Fitted(byte[] datagram, boolean truncated) implements Fit {
+        @Override
+        public Fitted fitted() {
+            return this;
+        }
+    }
+
+    /** An event no alert can be made of: the dead-letter reason, and what is wrong with it. */
+    public record Unfit(DeadLetterReason reason, String error) implements Fit {
+        @Override
+        public Fitted fitted() {
+            throw new IllegalStateException(reason.code() + ": " + error);
+        }
+    }
+
+    /** The datagram for {@code event}, trimmed if needed; unfit when no trimming of attributes makes it fit. */
+    public Fit datagram(Classified.Event event, Map<String, String> legacy, boolean replay) {
         // The listener's stand-in for an event longer than Kafka takes lost its attributes already: say so too.
         boolean standIn = event.fields().truncated();
         ObjectNode rewritten = null; // the event as the alert gives it, when not as the engine wrote it
@@ -130,27 +148,34 @@ public final class AlertTrimmer {
         int aroundMarked = AlertFormatter.fieldsAround(legacy, event.host(), replay, true);
         if (fields.exceededBy((long) around + event.fields().fields())) {
             rewritten = rewritten != null ? rewritten : event.json();
-            marked |= fields.fit(rewritten, around, aroundMarked);
+            FieldBudget.Fit fit = fields.fit(rewritten, around, aroundMarked);
+            if (fit == FieldBudget.Fit.OVER) {
+                return tooManyFields(rewritten, aroundMarked);
+            }
+            marked |= fit == FieldBudget.Fit.LABELS_LEFT_OUT;
         }
         byte[] value = rewritten == null ? event.value() : ContractJson.write(rewritten);
         byte[] datagram = formatter.event(value, legacy, event.host(), replay, marked);
         if (datagram.length <= limit) {
-            return Optional.of(new Fitted(datagram, marked));
+            return new Fitted(datagram, marked);
         }
         ObjectNode copy = rewritten != null ? rewritten : event.json(); // a tree of its own: trimming changes it
-        fields.fit(copy, aroundMarked, aroundMarked); // marked from here on: its mark is one field more
+        // Marked from here on: its mark is one field more
+        if (fields.fit(copy, aroundMarked, aroundMarked) == FieldBudget.Fit.OVER) {
+            return tooManyFields(copy, aroundMarked);
+        }
         EngineAttributes.Own own = EngineAttributes.in(copy); // before its Action is cut
         Map<String, String> fittedLegacy = bounded(legacy);
         boolean identityCut = bounded(copy, own);
         if (identityCut || fittedLegacy != legacy) {
             datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
             if (datagram.length <= limit) {
-                return Optional.of(new Fitted(datagram, true));
+                return new Fitted(datagram, true);
             }
             marked = true;
         }
         if (!(copy.path("Actor").path("Attributes") instanceof ObjectNode attributes)) {
-            return Optional.empty();
+            return tooLarge();
         }
         List<Entry> entries = entries(attributes, own);
         // Only labels are cut to the cap: thousands of small ones brought it to a few bytes, and the container's
@@ -172,15 +197,27 @@ public final class AlertTrimmer {
                     }
                 }
             } else if (!leaveOut(attributes, entries, largestFirst, excess)) {
-                return Optional.empty(); // not even without any attribute
+                return tooLarge(); // not even without any attribute
             }
             datagram = formatter.event(ContractJson.write(copy), fittedLegacy, event.host(), replay, true);
             if (datagram.length <= limit) {
-                return Optional.of(new Fitted(datagram, true));
+                return new Fitted(datagram, true);
             }
             excess += datagram.length - limit;
         }
-        return Optional.empty();
+        return tooLarge();
+    }
+
+    private Unfit tooManyFields(ObjectNode event, int around) {
+        return new Unfit(DeadLetterReason.TOO_MANY_FIELDS, String.format("its alert has %,d fields without any label, "
+                + "over the %,d Wazuh's JSON decoder takes (--max-fields): analysisd would log an ERROR line for each "
+                + "field past them; no Docker engine writes such an event", around + FieldBudget.unlabelled(event),
+                fields.max()));
+    }
+
+    private static Unfit tooLarge() {
+        return new Unfit(DeadLetterReason.TOO_LARGE_AFTER_TRIM, "the alert exceeds " + MAX_DATAGRAM
+                + " bytes even without any of its Actor.Attributes");
     }
 
     /**

@@ -49,6 +49,11 @@ public enum DeadLetterReason {
     INVALID_STATE("invalid-state"),
     /** The alert does not fit 65,341 bytes even without any of its attributes. */
     TOO_LARGE_AFTER_TRIM("too-large-after-trim", Stage.FORMAT),
+    /**
+     * The alert has more fields than Wazuh's JSON decoder takes ({@code --max-fields}) even without any label: not an
+     * engine's event ({@link FieldBudget}).
+     */
+    TOO_MANY_FIELDS("too-many-fields", Stage.FORMAT),
     /** A bridge record of a kind added after this forwarder was built, not matching its schema. */
     INVALID_RECORD("invalid-record"),
     /** The socket refused the datagram itself ({@code EMSGSIZE}). */

@@ -47,7 +47,8 @@ public final class DeliveryOptions {
             description = "Fields of one alert at most: Wazuh's analysisd.decoder_order_size (256 unless the "
                     + "manager's local_internal_options.conf sets it, " + FieldBudget.WAZUH_MIN + " to "
                     + FieldBudget.WAZUH_MAX + "). The labels past it are left out and the alert marked truncated, "
-                    + "where analysisd would drop them with an ERROR line each (env: DWB_MAX_FIELDS).")
+                    + "where analysisd would drop them with an ERROR line each; an event over it without any label "
+                    + "goes to the dead-letter topic (too-many-fields) (env: DWB_MAX_FIELDS).")
     int maxFields;
 
     // picocli formats descriptions (String.format): a lone % would be a format error, so it is written %%.

@@ -13,7 +13,10 @@ import java.util.Map;
  * every event of its containers, an exec health check's too, and the fields past the bound never reached alerts.json.
  * An alert with more fields keeps its other fields and the engine's own attributes (those it sets in the event's
  * Type and Action, {@link EngineAttributes}), and of the labels those that come first (in {@link WazuhFieldOrder}'s
- * order, what Wazuh would have kept); the rest are left out and the alert is marked {@code truncated}.
+ * order, what Wazuh would have kept); the rest are left out and the alert is marked {@code truncated}. An event over
+ * the budget without any label has no alert ({@link Fit#OVER}): no engine writes one (its own fields are a few
+ * dozen at most), and a writer of the topic who forged one with 8,000 small fields besides its labels had each of its
+ * alerts make about 7,750 ERROR lines on the manager.
  *
  * <p>A field, as the decoder counts them: every value that is not an object, an array as one (what is inside an array
  * is never a field of its own). A {@code null} counts too, as some decoders keep it; so an empty array, which the
@@ -35,28 +38,33 @@ public record FieldBudget(int max) {
         return fields > max;
     }
 
+    /** What {@link #fit} made of an event. */
+    enum Fit {
+        /** within the budget as it is */
+        WHOLE,
+        /** within it once the labels past it were left out */
+        LABELS_LEFT_OUT,
+        /** over it even without any label: left unchanged */
+        OVER
+    }
+
     /**
      * Leaves out of {@code event}'s {@code Actor.Attributes} the labels (attributes the engine does not set itself in
-     * the event's Type and Action, {@link EngineAttributes#in}) past the budget, in their order; true when one was
-     * left out.
+     * the event's Type and Action, {@link EngineAttributes#in}) past the budget, in their order.
      *
      * @param around    the alert's fields outside the event as it would be sent unchanged
      * @param aroundCut the same once marked {@code truncated}
      */
-    boolean fit(ObjectNode event, int around, int aroundCut) {
+    Fit fit(ObjectNode event, int around, int aroundCut) {
         int fields = fields(event);
-        if (!exceededBy((long) around + fields)
-                || !(event.path("Actor").get("Attributes") instanceof ObjectNode attributes)) {
-            return false;
+        if (!exceededBy((long) around + fields)) {
+            return Fit.WHOLE;
+        }
+        long room = (long) max - aroundCut - unlabelled(event);
+        if (room < 0 || !(event.path("Actor").get("Attributes") instanceof ObjectNode attributes)) {
+            return Fit.OVER; // no attributes: the event alone is over, as room < 0 says then
         }
         EngineAttributes.Own own = EngineAttributes.in(event);
-        int labels = 0;
-        for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
-            if (!own.contains(attribute.getKey())) {
-                labels += fields(attribute.getValue());
-            }
-        }
-        long room = (long) max - aroundCut - (fields - labels);
         // Removed through the iterator, as they come: Jackson's remove(Collection) of a list of the keys is the key
         // set's removeAll, a list's contains for each key when every attribute goes (no engine attribute among
         // them), which took 9 s of the delivery thread for an event of 108,000 labels.
@@ -74,7 +82,21 @@ public record FieldBudget(int max) {
                 }
             }
         }
-        return cut;
+        return cut ? Fit.LABELS_LEFT_OUT : Fit.WHOLE;
+    }
+
+    /** The fields the decoder makes of {@code event} without its labels (see {@link #fit}). */
+    static long unlabelled(ObjectNode event) {
+        long fields = fields(event);
+        if (event.path("Actor").get("Attributes") instanceof ObjectNode attributes) {
+            EngineAttributes.Own own = EngineAttributes.in(event);
+            for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
+                if (!own.contains(attribute.getKey())) {
+                    fields -= fields(attribute.getValue());
+                }
+            }
+        }
+        return fields;
     }
 
     /** The fields the decoder makes of {@code value} (see the class comment). */

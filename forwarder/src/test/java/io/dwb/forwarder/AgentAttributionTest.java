@@ -123,7 +123,7 @@ class AgentAttributionTest {
         ((ObjectNode) event.get("Actor").get("Attributes")).put("label", "x".repeat(AlertTrimmer.MAX_DATAGRAM));
         byte[] value = ContractJson.write(event);
         AlertTrimmer.Fitted fitted = new AlertTrimmer(formatter).datagram(
-                new Classified.Event(value, event, WEB_1, "id"), Map.of(), false).orElseThrow();
+                new Classified.Event(value, event, WEB_1, "id"), Map.of(), false).fitted();
         assertThat(fitted.truncated()).isTrue();
         assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
         assertThat(new String(fitted.datagram(), StandardCharsets.UTF_8)).startsWith("1:[001] (web-1) ");

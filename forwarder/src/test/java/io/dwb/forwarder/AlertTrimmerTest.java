@@ -95,7 +95,7 @@ class AlertTrimmerTest {
 
             // As the forwarder runs by default: the labels past Wazuh's 256 fields go first.
             AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(
-                    ContractJson.write(die), die, HOST, "id"), Map.of(), false).orElseThrow();
+                    ContractJson.write(die), die, HOST, "id"), Map.of(), false).fitted();
             assertThat(fitted.truncated()).isTrue();
             assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
             ObjectNode alert = TestRecords.alert(fitted.datagram());
@@ -114,7 +114,7 @@ class AlertTrimmerTest {
         commit.put("Action", "commit").put("status", "commit");
         ((ObjectNode) commit.path("Actor").path("Attributes")).put("comment", "c".repeat(70_000))
                 .put("com.example.label", "kept");
-        AlertTrimmer.Fitted fitted = trim(commit).orElseThrow();
+        AlertTrimmer.Fitted fitted = trim(commit).fitted();
         assertThat(fitted.truncated()).isTrue();
         ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).path("docker").path("Actor")
                 .path("Attributes");
@@ -184,7 +184,7 @@ class AlertTrimmerTest {
         byte[] value = ContractJson.write(mount);
 
         AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(value,
-                EventFields.read(value), HOST, "id"), Map.of(), false).orElseThrow();
+                EventFields.read(value), HOST, "id"), Map.of(), false).fitted();
 
         assertThat(fitted.truncated()).isTrue();
         assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
@@ -250,7 +250,8 @@ class AlertTrimmerTest {
         ObjectNode event = TestRecords.containerEvent("body", 1_764_000_000_000_000_003L);
         event.put("payload", "y".repeat(70_000));
         ((ObjectNode) event.path("Actor").path("Attributes")).put("label", "z".repeat(10_000));
-        assertThat(trim(event)).isEmpty();
+        assertThat(trim(event)).isInstanceOfSatisfying(AlertTrimmer.Unfit.class,
+                unfit -> assertThat(unfit.reason()).isEqualTo(DeadLetterReason.TOO_LARGE_AFTER_TRIM));
     }
 
     @Test
@@ -258,7 +259,7 @@ class AlertTrimmerTest {
         ObjectNode exec = TestRecords.containerEvent("web", 1_764_000_000_000_000_004L);
         exec.remove(java.util.List.of("status", "id", "from"));
         exec.put("Action", "exec_start: sh -c " + "x".repeat(70_000));
-        AlertTrimmer.Fitted fitted = trim(exec).orElseThrow();
+        AlertTrimmer.Fitted fitted = trim(exec).fitted();
         assertThat(fitted.truncated()).isTrue();
         ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).get("docker");
         assertThat(sent.get("Action").asText()).hasSize(io.dwb.schemas.StandIn.MAX_IDENTITY_CHARS)
@@ -274,14 +275,14 @@ class AlertTrimmerTest {
         exec.put("Action", command);
         AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, BYTES_ONLY).datagram(
                 new Classified.Event(ContractJson.write(exec), exec, HOST, "id"), Map.of("status", command), false)
-                .orElseThrow();
+                .fitted();
         ObjectNode sent = (ObjectNode) TestRecords.alert(fitted.datagram()).get("docker");
         assertThat(sent.get("status").asText()).isEqualTo(sent.get("Action").asText()).startsWith("exec_start: sh");
         assertThat(fitted.datagram().length).as("the command cut, not the attributes").isLessThan(10_000);
     }
 
     private static ObjectNode trimmed(ObjectNode event) {
-        AlertTrimmer.Fitted fitted = trim(event).orElseThrow();
+        AlertTrimmer.Fitted fitted = trim(event).fitted();
         assertThat(fitted.truncated()).isTrue();
         assertThat(fitted.datagram().length).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM)
                 .as("cut to the limit, not far below it").isGreaterThan(AlertTrimmer.MAX_DATAGRAM - 12_000);
@@ -295,7 +296,7 @@ class AlertTrimmerTest {
         return alert;
     }
 
-    private static Optional<AlertTrimmer.Fitted> trim(ObjectNode event) {
+    private static AlertTrimmer.Fit trim(ObjectNode event) {
         byte[] value = ContractJson.write(event);
         return new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, BYTES_ONLY).datagram(
                 new Classified.Event(value, event, HOST, "id"), Map.of(), false);

@@ -59,6 +59,14 @@ class DeadLetterTest {
             v[v.length - 1] = '}';
             return v;
         });
+        kinds.put("too-many-fields", i -> { // past Wazuh's 256 without any label: analysisd logs an ERROR each
+            ObjectNode event = valid(i);
+            ObjectNode other = event.putObject("x");
+            for (int field = 0; field < 1_000; field++) {
+                other.put("f" + field, "");
+            }
+            return ContractJson.write(event);
+        });
         kinds.put("empty", i -> null);
         return kinds;
     }

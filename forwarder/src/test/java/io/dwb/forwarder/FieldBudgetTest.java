@@ -24,6 +24,11 @@ class FieldBudgetTest {
     private static final HostRef HOST = new HostRef("h", "h-id");
     /** Fields of {@link TestRecords#containerEvent}'s alert besides its labels: 11 of the event, 2 of its host. */
     private static final int OTHER_FIELDS = 14;
+    /**
+     * Fields besides its labels that leave {@link #aForgedEventWhoseHundredThousandLabelsAllGoIsCutInLinearTime}'s
+     * event no room for one: 256, less its 6 own and 4 around it (its host's 2, {@code integration} and the mark).
+     */
+    private static final int OTHER_FIELDS_LEAVING_NO_ROOM = 256 - 6 - 4;
 
     /** The default is what the stand-in for Wazuh's decoder models: its decoder_order_size unless a manager raises it. */
     @Test
@@ -116,7 +121,7 @@ class FieldBudgetTest {
         byte[] value = ContractJson.write(event);
         AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter()).datagram(new Classified.Event(value,
                 EventFields.read(value), HOST, "id"), Map.of("status", "start", "id", "x", "from", "y"), true)
-                .orElseThrow();
+                .fitted();
 
         ObjectNode alert = TestRecords.alert(fitted.datagram());
         assertThat(WazuhJsonFields.count(alert)).isEqualTo(256);
@@ -126,8 +131,8 @@ class FieldBudgetTest {
     }
 
     /**
-     * A forged event (no engine writes one: a Kafka writer's) with none of the engine's own attributes, 250 fields
-     * outside its attributes (no room for the first label) and 108,000 labels, 1 MiB: every attribute goes. They went
+     * A forged event (no engine writes one: a Kafka writer's) with none of the engine's own attributes, 246 fields
+     * outside its attributes (the 256 with those around it: no room for the first label) and 108,000 labels, 1 MiB: every attribute goes. They went
      * through Jackson's {@code remove(Collection)} of a list of their keys, the key set's {@code removeAll}, which then
      * asks the list's {@code contains} for each key: 23-29 s of the delivery thread on this 2-core machine (the audit
      * measured 8.4-9.1 s), every partition of that forwarder stalled while it ran. Removed through the iterator, the
@@ -146,7 +151,7 @@ class FieldBudgetTest {
         }
         sorted.forEach(attributes::put);
         ObjectNode other = event.putObject("x");
-        for (int i = 0; i < 250; i++) {
+        for (int i = 0; i < OTHER_FIELDS_LEAVING_NO_ROOM; i++) {
             other.put("f" + i, i);
         }
         event.put("scope", "local").put("time", 1_764_000_000L).put("timeNano", 1_764_000_000_000_000_001L);
@@ -156,13 +161,61 @@ class FieldBudgetTest {
         AlertTrimmer trimmer = new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, FieldBudget.DEFAULT);
 
         AlertTrimmer.Fitted fitted = assertTimeoutPreemptively(Duration.ofSeconds(2),
-                () -> trimmer.datagram(classified, Map.of(), false).orElseThrow(), "quadratic in the labels");
+                () -> trimmer.datagram(classified, Map.of(), false).fitted(), "quadratic in the labels");
 
         assertThat(fitted.truncated()).isTrue();
         ObjectNode alert = TestRecords.alert(fitted.datagram());
         assertThat(alert.path("docker").path("Actor").path("Attributes").size()).as("every label left out").isZero();
-        assertThat(alert.path("docker").path("x").size()).isEqualTo(250);
-        assertThat(WazuhJsonFields.count(alert)).isGreaterThan(256); // what is not a label stays
+        assertThat(alert.path("docker").path("x").size()).isEqualTo(OTHER_FIELDS_LEAVING_NO_ROOM);
+        assertThat(WazuhJsonFields.count(alert)).isEqualTo(256);
+    }
+
+    /**
+     * A forged event of fields that are not labels (6,000 here, within a datagram) has no alert: analysisd would log
+     * an ERROR line for each field past its 256, and no engine writes such an event. Before,
+     * only labels were left out, and the alert went with every other field. One field fewer, and it is delivered.
+     */
+    @Test
+    void anEventOverTheBudgetWithoutAnyLabelHasNoAlertAndSaysWhy() throws Exception {
+        ObjectNode event = withLabels(100, "v");
+        ObjectNode other = event.putObject("x");
+        for (int i = 0; i < 6_000; i++) {
+            other.put(String.format("%04x", i), "");
+        }
+        assertThat(ContractJson.write(event).length).as("fits a datagram").isLessThan(AlertTrimmer.MAX_DATAGRAM);
+
+        assertThat(trim(event, FieldBudget.DEFAULT)).isInstanceOfSatisfying(AlertTrimmer.Unfit.class, unfit -> {
+            assertThat(unfit.reason()).isEqualTo(DeadLetterReason.TOO_MANY_FIELDS);
+            assertThat(unfit.error()).isEqualTo("its alert has 6,015 fields without any label, over the 256 "
+                    + "Wazuh's JSON decoder takes (--max-fields): analysisd would log an ERROR line for each field "
+                    + "past them; no Docker engine writes such an event");
+        });
+
+        ObjectNode atTheBound = withLabels(100, "v");
+        ObjectNode fewer = atTheBound.putObject("x");
+        for (int i = 0; i < 256 - (OTHER_FIELDS + 1); i++) { // the mark is one field more
+            fewer.put(String.format("%04x", i), "");
+        }
+        AlertTrimmer.Fitted fitted = trim(atTheBound, FieldBudget.DEFAULT).fitted();
+        ObjectNode alert = TestRecords.alert(fitted.datagram());
+        assertThat(WazuhJsonFields.count(alert)).isEqualTo(256);
+        assertThat(alert.path("docker").path("Actor").path("Attributes").size()).as("the engine's own only")
+                .isEqualTo(2);
+        assertThat(trim(atTheBound, new FieldBudget(255))).as("over a smaller budget")
+                .isInstanceOf(AlertTrimmer.Unfit.class);
+    }
+
+    /** An event without attributes has no labels to leave out: over the budget, it has no alert either. */
+    @Test
+    void anEventWithoutAttributesOverTheBudgetHasNoAlert() throws Exception {
+        ObjectNode event = TestRecords.containerEvent("web", 1_764_000_000_000_000_001L);
+        ((ObjectNode) event.path("Actor")).remove("Attributes");
+        for (int i = 0; i < 300; i++) {
+            event.put("f" + i, i);
+        }
+
+        assertThat(trim(event, FieldBudget.DEFAULT)).isInstanceOfSatisfying(AlertTrimmer.Unfit.class,
+                unfit -> assertThat(unfit.reason()).isEqualTo(DeadLetterReason.TOO_MANY_FIELDS));
     }
 
     @Test
@@ -207,9 +260,13 @@ class FieldBudgetTest {
     }
 
     private static AlertTrimmer.Fitted fit(ObjectNode event, FieldBudget budget) throws Exception {
+        return trim(event, budget).fitted();
+    }
+
+    private static AlertTrimmer.Fit trim(ObjectNode event, FieldBudget budget) throws Exception {
         byte[] value = ContractJson.write(event);
         return new AlertTrimmer(new AlertFormatter(), LabelFilter.ALL, budget).datagram(
-                new Classified.Event(value, EventFields.read(value), HOST, "id"), Map.of(), false).orElseThrow();
+                new Classified.Event(value, EventFields.read(value), HOST, "id"), Map.of(), false);
     }
 
     /** A container's event with {@code count} labels {@code %04x=value}, sorted as the engine writes them. */

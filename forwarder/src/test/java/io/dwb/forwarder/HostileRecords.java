@@ -38,7 +38,10 @@ final class HostileRecords {
     /** What is done to the value. */
     enum Mutation {
         NONE, FLIP_BYTES, TRUNCATE, TRAILING_BYTES, REMOVE_FIELD, RENAME_FIELD, RETYPE_FIELD, HUGE_VALUE,
-        MANY_LABELS, DEEP_NESTING, INVALID_UTF8, RAW_CONTROL_BYTES, ESCAPED_NUL, LYING_TIME, RANDOM_BYTES, EMPTY,
+        MANY_LABELS,
+        /** Hundreds or thousands of fields that are not labels (outside {@code Actor.Attributes}). */
+        MANY_FIELDS,
+        DEEP_NESTING, INVALID_UTF8, RAW_CONTROL_BYTES, ESCAPED_NUL, LYING_TIME, RANDOM_BYTES, EMPTY,
         /** A number written as text, which a tree cannot hold (or holds only at great cost), at a field read or not. */
         RAW_NUMBER,
         /** A comma before a closing brace or bracket: what a lenient parser takes. */
@@ -160,6 +163,18 @@ final class HostileRecords {
                 int count = 1_000 + random.nextInt(9_001);
                 for (int i = 0; i < count; i++) {
                     attributes.put("label." + i + "." + random.nextInt(1000), "v".repeat(random.nextInt(150)));
+                }
+                yield ContractJson.write(tree);
+            }
+            case MANY_FIELDS -> {
+                ObjectNode at = random.nextBoolean() ? tree : tree.putObject(pick(random, "extra", "Extra"));
+                int count = 100 + random.nextInt(6_001);
+                for (int i = 0; i < count; i++) {
+                    if (random.nextBoolean()) {
+                        at.put("f" + i, "");
+                    } else {
+                        at.put("f" + i, i);
+                    }
                 }
                 yield ContractJson.write(tree);
             }

@@ -195,7 +195,7 @@ class LabelFilterTest {
     private static ObjectNode alert(ObjectNode event, LabelFilter labels) {
         byte[] value = ContractJson.write(event);
         AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter(), labels, FieldBudget.DEFAULT)
-                .datagram(new Classified.Event(value, event, HOST, "id"), Map.of(), false).orElseThrow();
+                .datagram(new Classified.Event(value, event, HOST, "id"), Map.of(), false).fitted();
         return TestRecords.alert(fitted.datagram());
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.testing.AlertJson;
+import io.dwb.schemas.testing.WazuhJsonFields;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,9 +29,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Fuzz, unit layer: generated hostile records ({@link HostileRecords}) through the classifier and the whole
  * pipeline, as the delivery loop drives them (routed, then delivered). Each is delivered as one strictly
- * valid alert of at most 65,341 bytes, or dead-lettered with a known reason and its coordinates, or dropped as a
- * duplicate; never an exception, never a wait. The dead-letter producer is Kafka's MockProducer (the real broker
- * is {@link RecordFuzzBrokerTest}'s). Tries: {@code jqwik.tries.default}, 2,000 in CI; {@code -Pfuzz}: 100,000.
+ * valid alert of at most 65,341 bytes and at most the fields Wazuh's JSON decoder takes, or dead-lettered with a
+ * known reason and its coordinates, or dropped as a duplicate; never an exception, never a wait. The dead-letter
+ * producer is Kafka's MockProducer (the real broker is {@link RecordFuzzBrokerTest}'s). Tries: {@code jqwik.tries.default}, 2,000 in CI; {@code -Pfuzz}: 100,000.
  */
 class RecordFuzzTest {
     private static final String TOPIC = "fuzz";
@@ -74,6 +75,8 @@ class RecordFuzzTest {
             assertThat(datagram.length).as(recipe.toString()).isLessThanOrEqualTo(AlertTrimmer.MAX_DATAGRAM);
             ObjectNode alert = AlertJson.ofDatagram(datagram);
             assertThat(TestRecords.SCHEMAS.validateAlert(alert)).as(recipe.toString()).isEmpty();
+            assertThat(WazuhJsonFields.count(alert)).as(recipe + ": fields Wazuh's decoder takes")
+                    .isLessThanOrEqualTo(FieldBudget.DEFAULT.max());
         }
         for (ProducerRecord<byte[], byte[]> letter : dead) {
             String reason = HeaderNames.read(letter.headers(), HeaderNames.ERROR_REASON);

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -76,7 +75,7 @@ class RulesFileTest {
                 .put("fromOffset", 0).put("toOffset", 10).put("records", 10);
         ObjectNode big = TestRecords.containerEvent("huge", 1_795_748_400_000_000_000L);
         ((ObjectNode) big.get("Actor").get("Attributes")).put("label", "x".repeat(70_000));
-        Optional<AlertTrimmer.Fitted> trimmed = new AlertTrimmer(formatter).datagram(
+        AlertTrimmer.Fit trimmed = new AlertTrimmer(formatter).datagram(
                 new Classified.Event(ContractJson.write(big), big, host, "id"), Map.of(), false);
         return Map.ofEntries(
                 Map.entry("gap", TestRecords.alert(formatter.bridge(BridgeAlert.GAP,
@@ -89,7 +88,7 @@ class RulesFileTest {
                         HostRef.UNKNOWN, false, false))),
                 Map.entry("deleted-before-delivery", TestRecords.alert(formatter.bridge(
                         BridgeAlert.DELETED_BEFORE_DELIVERY, deleted, HostRef.UNKNOWN, false, false))),
-                Map.entry("truncated", TestRecords.alert(trimmed.orElseThrow().datagram())),
+                Map.entry("truncated", TestRecords.alert(trimmed.fitted().datagram())),
                 Map.entry("partition-stalled", partitionAlert(formatter, new StalledPartitions.Stalled(STALLED, 41,
                         7, 150_000_000_000L))),
                 Map.entry("partition-moving", partitionAlert(formatter, new StalledPartitions.Released(STALLED, 41,

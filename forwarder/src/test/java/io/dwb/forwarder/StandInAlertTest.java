@@ -27,7 +27,7 @@ class StandInAlertTest {
 
         Map<String, String> legacy = new LegacyFields(LegacyFieldsMode.AUTO).missing(fields);
         AlertTrimmer.Fitted fitted = new AlertTrimmer(new AlertFormatter())
-                .datagram(new Classified.Event(value, fields, HOST, "id"), legacy, false).orElseThrow();
+                .datagram(new Classified.Event(value, fields, HOST, "id"), legacy, false).fitted();
 
         assertThat(legacy).containsExactly(entry("status", "start"), entry("id", "c-1"),
                 entry("from", "evil/miner:1"));

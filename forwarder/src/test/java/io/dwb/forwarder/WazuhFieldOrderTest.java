@@ -7,7 +7,6 @@ import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.testing.WazuhJsonFields;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +43,7 @@ class WazuhFieldOrderTest {
         ObjectNode event = withLabels(WazuhFieldOrder.ATTRIBUTES_IN_PLACE - 2);
         byte[] value = ContractJson.write(event);
 
-        byte[] datagram = trimmer.datagram(event(value), Map.of(), false).orElseThrow().datagram();
+        byte[] datagram = trimmer.datagram(event(value), Map.of(), false).fitted().datagram();
 
         assertThat(new String(datagram, java.nio.charset.StandardCharsets.UTF_8))
                 .endsWith(",\"docker\":" + new String(value, java.nio.charset.StandardCharsets.UTF_8) + "}");
@@ -142,9 +141,9 @@ class WazuhFieldOrderTest {
     }
 
     private ObjectNode alert(ObjectNode event) throws Exception {
-        Optional<AlertTrimmer.Fitted> fitted = trimmer.datagram(event(ContractJson.write(event)),
+        AlertTrimmer.Fit fitted = trimmer.datagram(event(ContractJson.write(event)),
                 Map.of(), false);
-        return TestRecords.alert(fitted.orElseThrow().datagram());
+        return TestRecords.alert(fitted.fitted().datagram());
     }
 
     private static Classified.Event event(byte[] value) throws Exception {

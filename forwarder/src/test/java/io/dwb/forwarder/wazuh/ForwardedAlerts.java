@@ -29,8 +29,7 @@ public final class ForwardedAlerts {
         }
         byte[] datagram = trimmer.datagram(new Classified.Event(value, fields, host, "id"),
                         new LegacyFields(mode).missing(fields), false)
-                .orElseThrow(() -> new IllegalArgumentException("does not fit a datagram: " + engineEvent))
-                .datagram();
+                .fitted().datagram();
         return AlertJson.ofDatagram(datagram);
     }
 
