@@ -78,8 +78,12 @@ public final class AlertPipeline {
          * An engine event's alert, formatted before its turn to be sent, so that a run of them reaches the socket
          * back to back (see {@code DeliveryLoop}).
          */
-        record Alert(ConsumerRecord<byte[], byte[]> record, String hostKey, String eventId, byte[] datagram,
-                     boolean truncated) implements Route {}
+        record Alert(ConsumerRecord<byte[], byte[]> record, HostRef host, String eventId, byte[] datagram,
+                     boolean truncated) implements Route {
+            String hostKey() {
+                return host.key();
+            }
+        }
 
         /** One of the listener's own records (gap, heartbeat, state). */
         record Bridge(ConsumerRecord<byte[], byte[]> record, Classified.Bridge bridge) implements Route {}
@@ -293,7 +297,7 @@ public final class AlertPipeline {
             return new Route.Invalid(record, new Classified.Invalid(unfit.reason(), unfit.error()));
         }
         AlertTrimmer.Fitted fitted = fit.fitted();
-        return new Route.Alert(record, event.host().key(), event.eventId(), fitted.datagram(), fitted.truncated());
+        return new Route.Alert(record, event.host(), event.eventId(), fitted.datagram(), fitted.truncated());
     }
 
     /**
@@ -566,14 +570,15 @@ public final class AlertPipeline {
     public void partitionChanged(PartitionChange change) {
         Map.Entry<BridgeAlert, ObjectNode> alert = partitionAlert(change);
         if (alert != null) {
-            notices.add(new StateAlert(alert.getKey(),
-                    formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false)));
+            notices.add(new StateAlert(alert.getKey(), formatter.bridge(alert.getKey(), alert.getValue(),
+                    change.host(), false, false)));
         }
     }
 
     /**
      * A partition change's alert: its kind ({@code partition-stalled}, {@code partition-moving}, {@code
-     * partition-unwritable}, {@code partition-writable}) and fields; null for a stall released because the partition
+     * partition-unwritable}, {@code partition-writable}, {@code host-flooding}, {@code partition-caught-up}) and
+     * fields (the flooding host is the alert's {@code docker_host}); null for a stall released because the partition
      * is no longer watched here.
      */
     public static Map.Entry<BridgeAlert, ObjectNode> partitionAlert(PartitionChange change) {
@@ -587,6 +592,15 @@ public final class AlertPipeline {
         if (change instanceof UnwritablePartitions.Started u) {
             return Map.entry(BridgeAlert.PARTITION_WRITABLE, fields.put("inSyncReplicas", u.inSync())
                     .put("minInSyncReplicas", u.minInSync()).put("unwritableSeconds", u.unwritableSeconds()));
+        }
+        if (change instanceof FloodingHosts.Flooding f) {
+            return Map.entry(BridgeAlert.HOST_FLOODING, fields.put("records", f.records())
+                    .put("ofRecords", f.ofRecords()).put("windowSeconds", f.windowNanos() / 1_000_000_000L)
+                    .put("waiting", f.waiting()));
+        }
+        if (change instanceof FloodingHosts.CaughtUp c) {
+            return Map.entry(BridgeAlert.PARTITION_CAUGHT_UP, fields.put("floodSeconds",
+                    c.floodNanos() / 1_000_000_000L));
         }
         if (change instanceof StalledPartitions.Stalled s) {
             return Map.entry(BridgeAlert.PARTITION_STALLED, fields.put("stableOffset", s.stableOffset())

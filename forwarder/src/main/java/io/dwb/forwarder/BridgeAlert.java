@@ -22,7 +22,11 @@ public enum BridgeAlert implements AlertKind {
     PARTITION_MOVING("partition-moving"),
     /** A partition of the events topic with fewer in-sync replicas than a write needs: its hosts' events wait. */
     PARTITION_UNWRITABLE("partition-unwritable"),
-    PARTITION_WRITABLE("partition-writable");
+    PARTITION_WRITABLE("partition-writable"),
+    /** One host's events fill a partition's backlog: every other host of it waits behind them. */
+    HOST_FLOODING("host-flooding"),
+    /** A partition found flooded has nothing waiting any more. */
+    PARTITION_CAUGHT_UP("partition-caught-up");
 
     private final String event;
 

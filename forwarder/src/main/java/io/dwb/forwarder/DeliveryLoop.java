@@ -144,6 +144,8 @@ public final class DeliveryLoop {
     private final Pause pause;
     /** A replay's: when it says how far it got. */
     private final ReplayProgress replayProgress = new ReplayProgress();
+    /** Whose events fill a partition's backlog (live only). */
+    private final FloodingHosts floods = new FloodingHosts();
     private volatile boolean running = true;
     private volatile boolean replayDone;
     private volatile long lastPollNanos;
@@ -772,7 +774,7 @@ public final class DeliveryLoop {
             progressed = false;
             for (int k = 0; k < participants; k++) {
                 int index = (first + k) % participants;
-                Turn turn = index == participants - 1 ? stateAlertsTurn() : partitionTurn(turns.get(index));
+                Turn turn = index == participants - 1 ? stateAlertsTurn() : partitionTurn(turns.get(index), now);
                 if (turn.sent) {
                     nextTurn = index + 1; // the next round starts after the last one that sent
                 }
@@ -808,7 +810,7 @@ public final class DeliveryLoop {
     }
 
     /** One partition's turn: up to {@link #PER_PARTITION_TURN} of its records. */
-    private Turn partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry) {
+    private Turn partitionTurn(Map.Entry<TopicPartition, PartitionProgress> entry, long now) {
         PartitionProgress progress = entry.getValue();
         boolean sent = false;
         try {
@@ -823,6 +825,9 @@ public final class DeliveryLoop {
                 }
                 if (!proceed(step)) {
                     return Turn.of(sent, true); // the routed records wait, as they are
+                }
+                if (route instanceof AlertPipeline.Route.Alert alert && feed instanceof Feed.Live) {
+                    floods.delivered(entry.getKey(), alert.host(), now);
                 }
                 progress.done(pipeline.submitted(), pipeline.written(), pipeline.lettersSent(),
                         pipeline.lettersAcknowledged());
@@ -1057,12 +1062,15 @@ public final class DeliveryLoop {
             }
         }
         Set<Integer> unwritable = new HashSet<>();
+        Map<TopicPartition, OptionalLong> waiting = new HashMap<>();
         for (TopicPartition tp : assignment) {
             OptionalLong l = consumer.currentLag(tp);
             if (l.isPresent()) {
                 lag += l.getAsLong();
             }
             PartitionProgress progress = partitions.get(tp);
+            waiting.put(tp, l.isPresent() ? OptionalLong.of(l.getAsLong() + (progress == null ? 0 : progress.waiting()))
+                    : OptionalLong.empty());
             if (progress != null && progress.handingOver()) {
                 progress.positionAt(position(tp), pipeline, tp.partition());
             }
@@ -1081,6 +1089,13 @@ public final class DeliveryLoop {
             }
         }
         pipeline.unwritable(unwritable, now);
+        if (feed instanceof Feed.Live) {
+            for (FloodingHosts.Change flood : floods.judge(waiting, now)) {
+                changes.flood(flood);
+                pipeline.partitionChanged(flood);
+            }
+            metrics.flooded(floods.flooded());
+        }
         metrics.lag(lag);
     }
 

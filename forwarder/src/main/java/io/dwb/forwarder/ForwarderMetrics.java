@@ -111,6 +111,10 @@ public final class ForwarderMetrics {
     private final Gauge partitionsUnwritable = Gauge.builder().name("dwb_forwarder_partitions_unwritable")
             .help("Assigned partitions that take no writes: fewer in-sync replicas than their topic's "
                     + "min.insync.replicas; their hosts' silences stand still meanwhile").register(registry);
+    private final Gauge partitionsFlooded = Gauge.builder().name("dwb_forwarder_partitions_flooded")
+            .help("Assigned partitions found flooded by one host (at least half of what they delivered, a minute of "
+                    + "records waiting behind) and not caught up since: their other hosts' alerts wait")
+            .register(registry);
     private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
             .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")
             .register(registry);
@@ -249,6 +253,11 @@ public final class ForwarderMetrics {
         partitionsStalled.set(partitions);
         stallSeconds.set(longestNanos / 1e9);
         stalledRecords.set(records);
+    }
+
+    /** The partitions flooded by one host now, not caught up since. */
+    void flooded(int partitions) {
+        partitionsFlooded.set(partitions);
     }
 
     /** The partitions that take no writes now (thread-safe: the open-transaction watch's thread). */

@@ -259,6 +259,21 @@ final class StateChanges {
         }
     }
 
+    /** One host's events fill a partition's backlog, or the partition caught up since. */
+    void flood(FloodingHosts.Change change) {
+        if (change instanceof FloodingHosts.Flooding f) {
+            log.warn("host {} wrote {} of the {} records partition {} delivered in {} s, and {} records wait there: "
+                            + "every other host of the partition waits behind its events (their alerts, and the "
+                            + "judging of their silences) until it caught up; look for what makes them on that host (an "
+                            + "exec or restart loop, a health check every few milliseconds: docker events there)",
+                    f.host().label(), f.records(), f.ofRecords(), f.partition(),
+                    f.windowNanos() / 1_000_000_000L, f.waiting());
+        } else if (change instanceof FloodingHosts.CaughtUp c) {
+            log.info("partition {} caught up, {} s after host {} was found flooding it", c.partition(),
+                    c.floodNanos() / 1_000_000_000L, c.host().label());
+        }
+    }
+
     void rewrittenBelow(int partition, long handOverTo, long offset) {
         log.warn("partition {} was cut below its previous owner's position {} and written again (an unclean leader "
                 + "election, or a broker that lost records it had not flushed): delivering from offset {}", partition,

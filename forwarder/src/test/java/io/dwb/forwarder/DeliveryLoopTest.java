@@ -2639,6 +2639,52 @@ class DeliveryLoopTest {
     }
 
     /**
+     * One host's flood (9 records in 10) paced at 100 a second, 8,000 records behind: said in Wazuh, naming that host,
+     * within one window of the first delivered, and again once the partition caught up. Before, nothing named the
+     * host that kept every other host of its partition waiting.
+     */
+    @Test
+    void aHostFloodingAPartitionIsSaidInWazuhAndWhenThePartitionCaughtUp() {
+        DeliveryLoop loop = live(100, 1000, P0);
+        long offset = 0;
+        for (int i = 0; i < 8_000; i++) {
+            String host = i % 10 == 0 ? "web-" + i : "looper";
+            consumer.addRecord(stamped(P0, offset++, TestRecords.event(TOPIC, "host-" + host, host,
+                    TestRecords.containerEvent("c-" + i, 1_764_000_000_000_000_000L + i))));
+        }
+        consumer.updateEndOffsets(Map.of(P0, offset));
+
+        runPaced(loop, FloodingHosts.WINDOW_NANOS + TimeUnit.SECONDS.toNanos(2));
+        assertThat(floodAlerts()).singleElement().satisfies(a -> {
+            assertThat(a.path("docker_bridge").path("event").asText()).isEqualTo("host-flooding");
+            assertThat(a.path("docker_host").path("name").asText()).isEqualTo("host-looper");
+            assertThat(a.path("docker_bridge").path("partition").asInt()).isEqualTo(P0.partition());
+            long of = a.path("docker_bridge").path("ofRecords").asLong();
+            assertThat(of).as("a window at 100 a second").isBetween(950L, 1_050L);
+            assertThat(a.path("docker_bridge").path("records").asLong()).as("9 in 10 of them")
+                    .isBetween(of * 85 / 100, of * 95 / 100);
+            assertThat(a.path("docker_bridge").path("waiting").asLong()).isBetween(6_000L, 7_000L);
+        });
+        assertThat(gauge("dwb_forwarder_partitions_flooded")).isEqualTo(1);
+
+        runPaced(loop, TimeUnit.SECONDS.toNanos(70));
+        assertThat(names(sink.accepted.stream().filter(d -> d.contains("\"docker\":")).toList())).hasSize(8_000);
+        assertThat(floodAlerts()).hasSize(2).last().satisfies(a -> {
+            assertThat(a.path("docker_bridge").path("event").asText()).isEqualTo("partition-caught-up");
+            assertThat(a.path("docker_host").path("name").asText()).isEqualTo("host-looper");
+            assertThat(a.path("docker_bridge").path("floodSeconds").asLong()).isBetween(60L, 75L);
+        });
+        assertThat(gauge("dwb_forwarder_partitions_flooded")).isZero();
+    }
+
+    private List<JsonNode> floodAlerts() {
+        return sink.accepted.stream().map(d -> (JsonNode) TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
+                .filter(a -> List.of(BridgeAlert.HOST_FLOODING.event(), BridgeAlert.PARTITION_CAUGHT_UP.event())
+                        .contains(a.path("docker_bridge").path("event").asText()))
+                .toList();
+    }
+
+    /**
      * A revocation while running waits for Kafka as long as the consumer does (a coordinator moving or slow: giving
      * up makes the next owner deliver again what was delivered); only a stop's commits are bounded (systemd's 60 s).
      */
@@ -2891,6 +2937,14 @@ class DeliveryLoopTest {
     private void runFor(DeliveryLoop loop, long nanos) {
         for (long left = nanos; left > 0; left -= TimeUnit.SECONDS.toNanos(1)) {
             tick(Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+            round(loop);
+        }
+    }
+
+    /** The loop running for {@code nanos}, a round each 50 ms, as a paced loop's rounds come: the pacer's burst is small. */
+    private void runPaced(DeliveryLoop loop, long nanos) {
+        for (long left = nanos; left > 0; left -= TimeUnit.MILLISECONDS.toNanos(50)) {
+            tick(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
             round(loop);
         }
     }

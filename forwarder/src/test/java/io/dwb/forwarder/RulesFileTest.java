@@ -96,13 +96,17 @@ class RulesFileTest {
                 Map.entry("partition-unwritable", partitionAlert(formatter, new UnwritablePartitions.Stopped(
                         STALLED, 3, 2, 2))),
                 Map.entry("partition-writable", partitionAlert(formatter, new UnwritablePartitions.Started(STALLED,
-                        3, 2, 45_000_000_000L))));
+                        3, 2, 45_000_000_000L))),
+                Map.entry("host-flooding", partitionAlert(formatter, new FloodingHosts.Flooding(STALLED, host, 2_870,
+                        3_010, 10_000_000_000L, 412_000))),
+                Map.entry("partition-caught-up", partitionAlert(formatter, new FloodingHosts.CaughtUp(STALLED, host,
+                        1_260_000_000_000L))));
     }
 
     /** What the forwarder sends for a partition's change (AlertPipeline's own fields). */
     private static ObjectNode partitionAlert(AlertFormatter formatter, PartitionChange change) {
         Map.Entry<BridgeAlert, ObjectNode> alert = AlertPipeline.partitionAlert(change);
-        return TestRecords.alert(formatter.bridge(alert.getKey(), alert.getValue(), HostRef.UNKNOWN, false, false));
+        return TestRecords.alert(formatter.bridge(alert.getKey(), alert.getValue(), change.host(), false, false));
     }
 
     private static JsonNode path(JsonNode alert, String dotted) {
@@ -133,6 +137,8 @@ class RulesFileTest {
         assertThat(rule(rules, "^partition-moving$").level()).isEqualTo(3);
         assertThat(rule(rules, "^partition-unwritable$").level()).isEqualTo(8);
         assertThat(rule(rules, "^partition-writable$").level()).isEqualTo(3);
+        assertThat(rule(rules, "^host-flooding$").level()).isEqualTo(8);
+        assertThat(rule(rules, "^partition-caught-up$").level()).isEqualTo(3);
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -149,7 +155,8 @@ class RulesFileTest {
                 Map.entry("^partition-stalled$", "partition-stalled"),
                 Map.entry("^partition-moving$", "partition-moving"),
                 Map.entry("^partition-unwritable$", "partition-unwritable"),
-                Map.entry("^partition-writable$", "partition-writable"));
+                Map.entry("^partition-writable$", "partition-writable"),
+                Map.entry("^host-flooding$", "host-flooding"), Map.entry("^partition-caught-up$", "partition-caught-up"));
         for (Map.Entry<String, String> e : alertOf.entrySet()) {
             Rule rule = rule(rules, e.getKey());
             ObjectNode alert = emitted.get(e.getValue());

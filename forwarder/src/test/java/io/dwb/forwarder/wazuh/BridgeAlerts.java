@@ -48,6 +48,10 @@ public final class BridgeAlerts {
                 .put("minInSyncReplicas", 2);
         ObjectNode writable = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 3)
                 .put("inSyncReplicas", 3).put("minInSyncReplicas", 2).put("unwritableSeconds", 45);
+        ObjectNode flooding = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 5)
+                .put("records", 2_870).put("ofRecords", 3_010).put("windowSeconds", 10).put("waiting", 412_000);
+        ObjectNode caughtUp = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 5)
+                .put("floodSeconds", 1_260);
         return List.of(
                 bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),
@@ -63,6 +67,8 @@ public final class BridgeAlerts {
                 bridge(alerts, "partition-moving", BridgeAlert.PARTITION_MOVING, moving, HostRef.UNKNOWN),
                 bridge(alerts, "partition-unwritable", BridgeAlert.PARTITION_UNWRITABLE, unwritable, HostRef.UNKNOWN),
                 bridge(alerts, "partition-writable", BridgeAlert.PARTITION_WRITABLE, writable, HostRef.UNKNOWN),
+                bridge(alerts, "host-flooding", BridgeAlert.HOST_FLOODING, flooding, HOST),
+                bridge(alerts, "partition-caught-up", BridgeAlert.PARTITION_CAUGHT_UP, caughtUp, HOST),
                 trimmed(alerts, "container", "start"),
                 trimmed(alerts, "container", "health_status: healthy"),
                 trimmed(alerts, "volume", "mount"));

@@ -65,6 +65,7 @@ class WazuhDocsTest {
                 .containsEntry("silent-host", 110102).containsEntry("host-back", 110105)
                 .containsEntry("history-skipped", 110106).containsEntry("deleted-before-delivery", 110107)
                 .containsEntry("partition-unwritable", 110113).containsEntry("partition-writable", 110114)
+                .containsEntry("host-flooding", 110115).containsEntry("partition-caught-up", 110116)
                 // the stand-in has no stock child rules: a trimmed event reaches 110104 (the stock table says which
                 // stock rule takes it first)
                 .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110104);

@@ -1,0 +1,174 @@
+package io.dwb.forwarder;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Which host's events fill a partition's backlog. Records go in their partition's order whatever host wrote them, so
+ * one host's flood (an exec or restart loop of anyone who may start a container there, a health check every
+ * millisecond) delays every other host of its partition, a twelfth of a fleet on 12 partitions, for as long as the
+ * pacer takes to deliver it: their alerts wait, and their silences are judged late. Nothing but the lag said so,
+ * which names no host. Fed each engine event delivered, and once a second each partition's records waiting, it says
+ * when one host wrote at least half of what a partition delivered in {@link #WINDOW_NANOS}, at least {@link
+ * #MIN_RECORDS} records, while the records waiting there would take the pace of that window a minute or more
+ * ({@link #WAIT_WINDOWS}); then, once, when the partition caught up (nothing waiting). A partition not assigned here
+ * is forgotten: its new owner judges it. It does not reorder anything: the order is the contract's.
+ *
+ * <p>Each partition's window keeps {@link #COUNTERS} hosts (the Space-Saving algorithm: a host not kept takes the
+ * place of the least counted, inheriting its count as its possible overcount), so a writer of ever new host ids costs
+ * no memory, and a host with half the records is always among them, counted at least as often as it wrote
+ * (count less overcount is what is judged). Time is passed in (monotonic nanoseconds). Not thread-safe: the delivery
+ * loop owns it.
+ */
+final class FloodingHosts {
+    /** How long a window of a partition's deliveries lasts before it is judged. */
+    static final long WINDOW_NANOS = 10_000_000_000L;
+    /** The records a window needs to be judged: fewer say nothing of a flood (10 a second). */
+    static final int MIN_RECORDS = 100;
+    /** How many windows' worth of records must wait behind: a minute at the window's pace. */
+    static final int WAIT_WINDOWS = 6;
+    /** Hosts counted in a window. */
+    static final int COUNTERS = 16;
+
+    /** What a judgement changed. */
+    sealed interface Change extends PartitionChange permits Flooding, CaughtUp {
+        /** The host that floods, or flooded, the partition. */
+        @Override
+        HostRef host();
+    }
+
+    /**
+     * {@code host} wrote at least {@code records} of the {@code ofRecords} records {@code partition} delivered in the
+     * last {@code windowNanos}, and {@code waiting} records wait there.
+     */
+    record Flooding(TopicPartition partition, HostRef host, long records, long ofRecords, long windowNanos,
+                    long waiting) implements Change {}
+
+    /** {@code partition}, flooded by {@code host}, has nothing waiting, {@code floodNanos} after it was said. */
+    record CaughtUp(TopicPartition partition, HostRef host, long floodNanos) implements Change {}
+
+    /** One partition's deliveries since its window started: the most frequent hosts among them. */
+    private static final class Window {
+        final long startNanos;
+        final HostRef[] hosts = new HostRef[COUNTERS];
+        final long[] counts = new long[COUNTERS];
+        final long[] overcounts = new long[COUNTERS];
+        int kept;
+        int last; // a flood's host comes again and again: looked at first
+        long records;
+
+        Window(long startNanos) {
+            this.startNanos = startNanos;
+        }
+
+        void add(HostRef host) {
+            records++;
+            if (kept > 0 && hosts[last].equals(host)) {
+                counts[last]++;
+                return;
+            }
+            for (int i = 0; i < kept; i++) {
+                if (hosts[i].equals(host)) {
+                    counts[i]++;
+                    last = i;
+                    return;
+                }
+            }
+            if (kept < COUNTERS) {
+                hosts[kept] = host;
+                counts[kept] = 1;
+                last = kept++;
+                return;
+            }
+            int least = 0;
+            for (int i = 1; i < COUNTERS; i++) {
+                if (counts[i] < counts[least]) {
+                    least = i;
+                }
+            }
+            hosts[least] = host;
+            overcounts[least] = counts[least];
+            counts[least]++;
+            last = least;
+        }
+
+        /** The kept host counted most surely (count less overcount), or -1 when none is kept. */
+        int top() {
+            int top = -1;
+            for (int i = 0; i < kept; i++) {
+                if (top < 0 || counts[i] - overcounts[i] > counts[top] - overcounts[top]) {
+                    top = i;
+                }
+            }
+            return top;
+        }
+    }
+
+    /** A flood said: by which host, since when. */
+    private record Said(HostRef host, long sinceNanos) {}
+
+    private final Map<TopicPartition, Window> windows = new HashMap<>();
+    private final Map<TopicPartition, Said> said = new HashMap<>();
+
+    /** The partitions whose flood was said and that did not catch up since. */
+    int flooded() {
+        return said.size();
+    }
+
+    /** An engine event of {@code host} delivered from {@code partition} (sent, or a duplicate passed over). */
+    void delivered(TopicPartition partition, HostRef host, long nowNanos) {
+        Window window = windows.get(partition);
+        if (window == null) {
+            window = new Window(nowNanos);
+            windows.put(partition, window);
+        }
+        window.add(host);
+    }
+
+    /**
+     * Judges the partitions assigned here, given the records waiting in each (empty when not known: Kafka does not
+     * answer); every other partition is forgotten. The changes, in no particular order.
+     */
+    List<Change> judge(Map<TopicPartition, OptionalLong> waiting, long nowNanos) {
+        windows.keySet().retainAll(waiting.keySet());
+        said.keySet().retainAll(waiting.keySet());
+        List<Change> changes = new ArrayList<>();
+        for (Iterator<Map.Entry<TopicPartition, Said>> it = said.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<TopicPartition, Said> flood = it.next();
+            OptionalLong left = waiting.get(flood.getKey());
+            if (left.isPresent() && left.getAsLong() == 0) {
+                it.remove();
+                changes.add(new CaughtUp(flood.getKey(), flood.getValue().host(),
+                        nowNanos - flood.getValue().sinceNanos()));
+            }
+        }
+        for (Iterator<Map.Entry<TopicPartition, Window>> it = windows.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<TopicPartition, Window> entry = it.next();
+            Window window = entry.getValue();
+            long lasted = nowNanos - window.startNanos;
+            if (lasted < WINDOW_NANOS) {
+                continue;
+            }
+            it.remove(); // the next record delivered starts the next window
+            TopicPartition partition = entry.getKey();
+            OptionalLong left = waiting.get(partition);
+            int top = window.top();
+            if (said.containsKey(partition) || window.records < MIN_RECORDS || top < 0 || left.isEmpty()
+                    || left.getAsLong() < WAIT_WINDOWS * window.records) {
+                continue;
+            }
+            long surely = window.counts[top] - window.overcounts[top];
+            if (2 * surely >= window.records) {
+                said.put(partition, new Said(window.hosts[top], nowNanos));
+                changes.add(new Flooding(partition, window.hosts[top], surely, window.records, lasted,
+                        left.getAsLong()));
+            }
+        }
+        return changes;
+    }
+}
