@@ -827,7 +827,7 @@ public final class DeliveryLoop {
                     return Turn.of(sent, true); // the routed records wait, as they are
                 }
                 if (route instanceof AlertPipeline.Route.Alert alert && feed instanceof Feed.Live) {
-                    floods.delivered(entry.getKey(), alert.host(), now);
+                    floods.delivered(entry.getKey(), alert.host(), alert.record().timestamp(), now);
                 }
                 progress.done(pipeline.submitted(), pipeline.written(), pipeline.lettersSent(),
                         pipeline.lettersAcknowledged());

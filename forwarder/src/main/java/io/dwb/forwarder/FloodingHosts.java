@@ -15,9 +15,11 @@ import org.apache.kafka.common.TopicPartition;
  * pacer takes to deliver it: their alerts wait, and their silences are judged late. Nothing but the lag said so,
  * which names no host. Fed each engine event delivered, and once a second each partition's records waiting, it says
  * when one host wrote at least half of what a partition delivered in {@link #WINDOW_NANOS}, at least {@link
- * #MIN_RECORDS} records, while the records waiting there would take the pace of that window a minute or more
- * ({@link #WAIT_WINDOWS}); then, once, when the partition caught up (nothing waiting). A partition not assigned here
- * is forgotten: its new owner judges it. It does not reorder anything: the order is the contract's.
+ * #MIN_RECORDS} records, faster than the partition delivered them (by their record timestamps, its own clock's: a
+ * host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and is no flood), while the
+ * records waiting there would take the pace of that window a minute or more ({@link #WAIT_WINDOWS}); then, once,
+ * when the partition caught up (nothing waiting). A partition not assigned here is forgotten: its new owner judges
+ * it. It does not reorder anything: the order is the contract's.
  *
  * <p>Each partition's window keeps {@link #COUNTERS} hosts (the Space-Saving algorithm: a host not kept takes the
  * place of the least counted, inheriting its count as its possible overcount), so a writer of ever new host ids costs
@@ -58,6 +60,9 @@ final class FloodingHosts {
         final HostRef[] hosts = new HostRef[COUNTERS];
         final long[] counts = new long[COUNTERS];
         final long[] overcounts = new long[COUNTERS];
+        /** The earliest and latest record timestamps (ms) of each kept host's records since it was kept. */
+        final long[] firstMs = new long[COUNTERS];
+        final long[] lastMs = new long[COUNTERS];
         int kept;
         int last; // a flood's host comes again and again: looked at first
         long records;
@@ -66,23 +71,22 @@ final class FloodingHosts {
             this.startNanos = startNanos;
         }
 
-        void add(HostRef host) {
+        void add(HostRef host, long timestampMs) {
             records++;
             if (kept > 0 && hosts[last].equals(host)) {
-                counts[last]++;
+                counted(last, timestampMs);
                 return;
             }
             for (int i = 0; i < kept; i++) {
                 if (hosts[i].equals(host)) {
-                    counts[i]++;
                     last = i;
+                    counted(i, timestampMs);
                     return;
                 }
             }
             if (kept < COUNTERS) {
-                hosts[kept] = host;
-                counts[kept] = 1;
                 last = kept++;
+                kept(last, host, 0, timestampMs);
                 return;
             }
             int least = 0;
@@ -91,10 +95,22 @@ final class FloodingHosts {
                     least = i;
                 }
             }
-            hosts[least] = host;
-            overcounts[least] = counts[least];
-            counts[least]++;
             last = least;
+            kept(least, host, counts[least], timestampMs);
+        }
+
+        private void counted(int i, long timestampMs) {
+            counts[i]++;
+            firstMs[i] = Math.min(firstMs[i], timestampMs);
+            lastMs[i] = Math.max(lastMs[i], timestampMs);
+        }
+
+        private void kept(int i, HostRef host, long overcount, long timestampMs) {
+            hosts[i] = host;
+            overcounts[i] = overcount;
+            counts[i] = overcount + 1;
+            firstMs[i] = timestampMs;
+            lastMs[i] = timestampMs;
         }
 
         /** The kept host counted most surely (count less overcount), or -1 when none is kept. */
@@ -120,14 +136,17 @@ final class FloodingHosts {
         return said.size();
     }
 
-    /** An engine event of {@code host} delivered from {@code partition} (sent, or a duplicate passed over). */
-    void delivered(TopicPartition partition, HostRef host, long nowNanos) {
+    /**
+     * An engine event of {@code host} delivered from {@code partition} (sent, or a duplicate passed over), its record
+     * stamped {@code timestampMs} (by its listener: the event's time).
+     */
+    void delivered(TopicPartition partition, HostRef host, long timestampMs, long nowNanos) {
         Window window = windows.get(partition);
         if (window == null) {
             window = new Window(nowNanos);
             windows.put(partition, window);
         }
-        window.add(host);
+        window.add(host, timestampMs);
     }
 
     /**
@@ -163,7 +182,10 @@ final class FloodingHosts {
                 continue;
             }
             long surely = window.counts[top] - window.overcounts[top];
-            if (2 * surely >= window.records) {
+            // Written faster than delivered: surely / written span > records / lasted (a span of 0: at once).
+            long writtenNanos = (window.lastMs[top] - window.firstMs[top]) * 1_000_000L;
+            if (2 * surely >= window.records
+                    && (double) surely * lasted > (double) window.records * writtenNanos) {
                 said.put(partition, new Said(window.hosts[top], nowNanos));
                 changes.add(new Flooding(partition, window.hosts[top], surely, window.records, lasted,
                         left.getAsLong()));

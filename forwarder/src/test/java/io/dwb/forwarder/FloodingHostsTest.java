@@ -17,6 +17,8 @@ class FloodingHostsTest {
     private static final TopicPartition P1 = new TopicPartition("docker-events", 1);
     private static final HostRef LOOPER = new HostRef("ci-runner-7", "LOOP:ER");
     private static final long S = 1_000_000_000L;
+    /** When the flood's records were written (their timestamps, ms): within one millisecond, faster than any pace. */
+    private static final long WRITTEN_MS = 1_764_000_000_000L;
 
     private final FloodingHosts floods = new FloodingHosts();
     private long now = 1_000 * S;
@@ -68,15 +70,36 @@ class FloodingHostsTest {
     }
 
     /**
+     * A host alone in its partition, read back after Wazuh was down for hours: its records (one a second) wait, but
+     * it wrote them slower than the partition delivers them: no flood. A window's 1,000 written within 5 s, faster
+     * than they were delivered (in 10 s), is one.
+     */
+    @Test
+    void aLoneHostsBacklogWrittenAtItsOwnPaceIsNoFloodOneWrittenFasterThanDeliveredIs() {
+        for (int i = 0; i < 1_000; i++) {
+            floods.delivered(P0, LOOPER, WRITTEN_MS + i * 1_000L, now);
+        }
+        now += FloodingHosts.WINDOW_NANOS;
+        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_400_000)), now)).isEmpty();
+
+        for (int i = 0; i < 1_000; i++) {
+            floods.delivered(P0, LOOPER, WRITTEN_MS + i * 5L, now);
+        }
+        now += FloodingHosts.WINDOW_NANOS;
+        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_400_000)), now)).singleElement()
+                .isInstanceOf(FloodingHosts.Flooding.class);
+    }
+
+    /**
      * Forged host ids by the thousand beside the flood: the window keeps a few hosts only, and the flooding one among
      * them, counted no more than it wrote.
      */
     @Test
     void aFloodAmongThousandsOfOtherHostsIsFoundAndCountedNoMoreThanItWrote() {
         for (int i = 0; i < 20_000; i++) {
-            floods.delivered(P0, new HostRef("forged-" + i, "FORGED:" + i), now);
-            floods.delivered(P0, LOOPER, now);
-            floods.delivered(P0, LOOPER, now);
+            floods.delivered(P0, new HostRef("forged-" + i, "FORGED:" + i), WRITTEN_MS, now);
+            floods.delivered(P0, LOOPER, WRITTEN_MS, now);
+            floods.delivered(P0, LOOPER, WRITTEN_MS, now);
         }
         now += FloodingHosts.WINDOW_NANOS;
 
@@ -106,10 +129,10 @@ class FloodingHostsTest {
     private void deliverMixed(TopicPartition partition, int looping, int others) {
         for (int i = 0; i < Math.max(looping, others); i++) {
             if (i < looping) {
-                floods.delivered(partition, LOOPER, now);
+                floods.delivered(partition, LOOPER, WRITTEN_MS, now);
             }
             if (i < others) {
-                floods.delivered(partition, new HostRef("web-" + i, "WEB:" + i), now);
+                floods.delivered(partition, new HostRef("web-" + i, "WEB:" + i), WRITTEN_MS, now);
             }
         }
     }
