@@ -564,8 +564,9 @@ public final class AlertPipeline {
 
     /**
      * A partition stalled behind a transaction left open (every alert of its hosts waits), or moving again; taking no
-     * writes (its hosts' events cannot reach Kafka), or taking them again: said in Wazuh as in the log ({@link
-     * OpenTransactionWatch}), before what follows. A partition no longer this forwarder's is said by its new owner.
+     * writes (its hosts' events cannot reach Kafka), or taking them again ({@link OpenTransactionWatch}); flooded by
+     * one host, or caught up ({@link FloodingHosts}): said in Wazuh as in the log, before what follows. A partition no
+     * longer this forwarder's is said by its new owner.
      */
     public void partitionChanged(PartitionChange change) {
         Map.Entry<BridgeAlert, ObjectNode> alert = partitionAlert(change);

@@ -1069,8 +1069,8 @@ public final class DeliveryLoop {
                 lag += l.getAsLong();
             }
             PartitionProgress progress = partitions.get(tp);
-            waiting.put(tp, l.isPresent() ? OptionalLong.of(l.getAsLong() + (progress == null ? 0 : progress.waiting()))
-                    : OptionalLong.empty());
+            int fetched = progress == null ? 0 : progress.waiting();
+            waiting.put(tp, l.isPresent() ? OptionalLong.of(l.getAsLong() + fetched) : OptionalLong.empty());
             if (progress != null && progress.handingOver()) {
                 progress.positionAt(position(tp), pipeline, tp.partition());
             }
