@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -209,7 +210,7 @@ public final class AlertTrimmer {
     }
 
     private Unfit tooManyFields(ObjectNode event, int around) {
-        return new Unfit(DeadLetterReason.TOO_MANY_FIELDS, String.format("its alert has %,d fields without any label, "
+        return new Unfit(DeadLetterReason.TOO_MANY_FIELDS, String.format(Locale.ROOT, "its alert has %,d fields without any label, "
                 + "over the %,d Wazuh's JSON decoder takes (--max-fields): analysisd would log an ERROR line for each "
                 + "field past them; no Docker engine writes such an event", around + FieldBudget.unlabelled(event),
                 fields.max()));

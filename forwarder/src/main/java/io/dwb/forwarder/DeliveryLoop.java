@@ -245,6 +245,7 @@ public final class DeliveryLoop {
             for (TopicPartition tp : consumer.assignment()) {
                 pipeline.live(tp.partition(), false, lastPollNanos);
             }
+            floods.interrupted(); // the hold is no time of delivery's pace
         }
         lastPollNanos = now;
         if (feed instanceof Feed.Live live) {
@@ -826,7 +827,8 @@ public final class DeliveryLoop {
                 if (!proceed(step)) {
                     return Turn.of(sent, true); // the routed records wait, as they are
                 }
-                if (route instanceof AlertPipeline.Route.Alert alert && feed instanceof Feed.Live) {
+                if (route instanceof AlertPipeline.Route.Alert alert && step instanceof AlertPipeline.Step.Done done
+                        && done.datagram() && feed instanceof Feed.Live) {
                     floods.delivered(entry.getKey(), alert.host(), alert.record().timestamp(), now);
                 }
                 progress.done(pipeline.submitted(), pipeline.written(), pipeline.lettersSent(),
@@ -1090,6 +1092,9 @@ public final class DeliveryLoop {
         }
         pipeline.unwritable(unwritable, now);
         if (feed instanceof Feed.Live) {
+            if (pause.active()) {
+                floods.interrupted(); // Wazuh refusing: no time of delivery's pace
+            }
             for (FloodingHosts.Change flood : floods.judge(waiting, now)) {
                 changes.flood(flood);
                 pipeline.partitionChanged(flood);

@@ -13,13 +13,15 @@ import org.apache.kafka.common.TopicPartition;
  * one host's flood (an exec or restart loop of anyone who may start a container there, a health check every
  * millisecond) delays every other host of its partition, a twelfth of a fleet on 12 partitions, for as long as the
  * pacer takes to deliver it: their alerts wait, and their silences are judged late. Nothing but the lag said so,
- * which names no host. Fed each engine event delivered, and once a second each partition's records waiting, it says
- * when one host wrote at least half of what a partition delivered in {@link #WINDOW_NANOS}, at least {@link
- * #MIN_RECORDS} records, faster than the partition delivered them (by their record timestamps, its own clock's: a
- * host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and is no flood), while the
- * records waiting there would take the pace of that window a minute or more ({@link #WAIT_WINDOWS}); then, once,
- * when the partition caught up (nothing waiting). A partition not assigned here is forgotten: its new owner judges
- * it. It does not reorder anything: the order is the contract's.
+ * which names no host. Fed each engine event sent, and once a second each partition's records waiting, it says when
+ * one host wrote at least half of what a partition sent in each of {@link #FLOOD_WINDOWS} windows of {@link
+ * #WINDOW_NANOS} in a row, at least {@link #MIN_RECORDS} records a window, faster than the partition sent them (by
+ * their record timestamps: a host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and
+ * is no flood), while the records waiting there would take the pace of the last window a minute or more ({@link
+ * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than a window sent). One flood a
+ * partition at a time: another host's, meanwhile, is not said. A window Wazuh paused or the loop was held in is
+ * dropped ({@link #interrupted}). A partition not assigned here is forgotten: its new owner judges it. It does not
+ * reorder anything: the order is the contract's.
  *
  * <p>Each partition's window keeps {@link #COUNTERS} hosts (the Space-Saving algorithm: a host not kept takes the
  * place of the least counted, inheriting its count as its possible overcount), so a writer of ever new host ids costs
@@ -34,6 +36,12 @@ final class FloodingHosts {
     static final int MIN_RECORDS = 100;
     /** How many windows' worth of records must wait behind: a minute at the window's pace. */
     static final int WAIT_WINDOWS = 6;
+    /**
+     * How many windows in a row the same host must flood: a minute of its records sent, written faster than they
+     * were. A burst (a stack restarted, an image pruned: hundreds of events in seconds) read from an old backlog after
+     * a Wazuh outage fills one or two, and is no flood.
+     */
+    static final int FLOOD_WINDOWS = 6;
     /** Hosts counted in a window. */
     static final int COUNTERS = 16;
 
@@ -125,10 +133,14 @@ final class FloodingHosts {
         }
     }
 
-    /** A flood said: by which host, since when. */
-    private record Said(HostRef host, long sinceNanos) {}
+    /** The host that qualified in each of a partition's last {@code windows} judged windows, in a row. */
+    private record Streak(HostRef host, int windows) {}
+
+    /** A flood said: by which host, since when, and the records the partition's last window delivered. */
+    private record Said(HostRef host, long sinceNanos, long windowRecords) {}
 
     private final Map<TopicPartition, Window> windows = new HashMap<>();
+    private final Map<TopicPartition, Streak> streaks = new HashMap<>();
     private final Map<TopicPartition, Said> said = new HashMap<>();
 
     /** The partitions whose flood was said and that did not catch up since. */
@@ -137,8 +149,8 @@ final class FloodingHosts {
     }
 
     /**
-     * An engine event of {@code host} delivered from {@code partition} (sent, or a duplicate passed over), its record
-     * stamped {@code timestampMs} (by its listener: the event's time).
+     * An engine event of {@code host} sent from {@code partition}, its record stamped {@code timestampMs} (by its
+     * listener: the event's time; a duplicate passed over takes no turn of the pace and is not counted).
      */
     void delivered(TopicPartition partition, HostRef host, long timestampMs, long nowNanos) {
         Window window = windows.get(partition);
@@ -150,22 +162,22 @@ final class FloodingHosts {
     }
 
     /**
+     * Delivery was paused (Wazuh refusing) or the loop held: the windows open now would count that time as delivery's,
+     * making its pace look slower than it is. They are dropped; the streaks stand.
+     */
+    void interrupted() {
+        windows.clear();
+    }
+
+    /**
      * Judges the partitions assigned here, given the records waiting in each (empty when not known: Kafka does not
      * answer); every other partition is forgotten. The changes, in no particular order.
      */
     List<Change> judge(Map<TopicPartition, OptionalLong> waiting, long nowNanos) {
         windows.keySet().retainAll(waiting.keySet());
+        streaks.keySet().retainAll(waiting.keySet());
         said.keySet().retainAll(waiting.keySet());
         List<Change> changes = new ArrayList<>();
-        for (Iterator<Map.Entry<TopicPartition, Said>> it = said.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<TopicPartition, Said> flood = it.next();
-            OptionalLong left = waiting.get(flood.getKey());
-            if (left.isPresent() && left.getAsLong() == 0) {
-                it.remove();
-                changes.add(new CaughtUp(flood.getKey(), flood.getValue().host(),
-                        nowNanos - flood.getValue().sinceNanos()));
-            }
-        }
         for (Iterator<Map.Entry<TopicPartition, Window>> it = windows.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<TopicPartition, Window> entry = it.next();
             Window window = entry.getValue();
@@ -173,24 +185,52 @@ final class FloodingHosts {
             if (lasted < WINDOW_NANOS) {
                 continue;
             }
-            it.remove(); // the next record delivered starts the next window
+            it.remove(); // the next record sent starts the next window
             TopicPartition partition = entry.getKey();
-            OptionalLong left = waiting.get(partition);
-            int top = window.top();
-            if (said.containsKey(partition) || window.records < MIN_RECORDS || top < 0 || left.isEmpty()
-                    || left.getAsLong() < WAIT_WINDOWS * window.records) {
+            Said flood = said.get(partition);
+            if (flood != null) {
+                said.put(partition, new Said(flood.host(), flood.sinceNanos(), window.records));
                 continue;
             }
-            long surely = window.counts[top] - window.overcounts[top];
-            // Written faster than delivered: surely / written span > records / lasted (a span of 0: at once).
-            long writtenNanos = (window.lastMs[top] - window.firstMs[top]) * 1_000_000L;
-            if (2 * surely >= window.records
-                    && (double) surely * lasted > (double) window.records * writtenNanos) {
-                said.put(partition, new Said(window.hosts[top], nowNanos));
-                changes.add(new Flooding(partition, window.hosts[top], surely, window.records, lasted,
-                        left.getAsLong()));
+            int top = window.top();
+            if (top < 0 || !floods(window, top, lasted)) {
+                streaks.remove(partition);
+                continue;
+            }
+            Streak before = streaks.get(partition);
+            Streak streak = new Streak(window.hosts[top],
+                    before != null && before.host().equals(window.hosts[top]) ? before.windows() + 1 : 1);
+            streaks.put(partition, streak);
+            OptionalLong left = waiting.get(partition);
+            if (streak.windows() >= FLOOD_WINDOWS && left.isPresent()
+                    && left.getAsLong() >= WAIT_WINDOWS * window.records) {
+                streaks.remove(partition);
+                said.put(partition, new Said(streak.host(), nowNanos, window.records));
+                changes.add(new Flooding(partition, streak.host(), window.counts[top] - window.overcounts[top],
+                        window.records, lasted, left.getAsLong()));
+            }
+        }
+        for (Iterator<Map.Entry<TopicPartition, Said>> it = said.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<TopicPartition, Said> flood = it.next();
+            OptionalLong left = waiting.get(flood.getKey());
+            // Within a window's deliveries of the end: a busy partition's records keep coming, and seldom is none left
+            if (left.isPresent() && left.getAsLong() <= flood.getValue().windowRecords()) {
+                it.remove();
+                changes.add(new CaughtUp(flood.getKey(), flood.getValue().host(),
+                        nowNanos - flood.getValue().sinceNanos()));
             }
         }
         return changes;
+    }
+
+    /**
+     * Whether {@code window}'s host {@code top} floods: at least {@link #MIN_RECORDS} sent, at least half of them
+     * surely its, written faster than they were sent (a span of 0: at once).
+     */
+    private static boolean floods(Window window, int top, long lastedNanos) {
+        long surely = window.counts[top] - window.overcounts[top];
+        double writtenNanos = (window.lastMs[top] - (double) window.firstMs[top]) * 1e6; // forged stamps: no overflow
+        return window.records >= MIN_RECORDS && 2 * surely >= window.records
+                && surely * (double) lastedNanos > window.records * writtenNanos;
     }
 }

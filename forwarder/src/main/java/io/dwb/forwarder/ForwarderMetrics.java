@@ -112,8 +112,9 @@ public final class ForwarderMetrics {
             .help("Assigned partitions that take no writes: fewer in-sync replicas than their topic's "
                     + "min.insync.replicas; their hosts' silences stand still meanwhile").register(registry);
     private final Gauge partitionsFlooded = Gauge.builder().name("dwb_forwarder_partitions_flooded")
-            .help("Assigned partitions found flooded by one host (at least half of what they delivered, a minute of "
-                    + "records waiting behind) and not caught up since: their other hosts' alerts wait")
+            .help("Assigned partitions found flooded by one host (at least half of what they sent for a minute, "
+                    + "written faster than sent, a minute of records waiting behind) and not caught up since: their "
+                    + "other hosts' alerts wait")
             .register(registry);
     private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
             .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")

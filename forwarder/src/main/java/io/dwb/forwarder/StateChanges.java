@@ -262,7 +262,8 @@ final class StateChanges {
     /** One host's events fill a partition's backlog, or the partition caught up since. */
     void flood(FloodingHosts.Change change) {
         if (change instanceof FloodingHosts.Flooding f) {
-            log.warn("host {} wrote {} of the {} records partition {} delivered in {} s, and {} records wait there: "
+            log.warn("host {} wrote {} of the {} records partition {} sent in {} s, over half of what it sent for a "
+                            + "minute running, written faster than sent, and {} records wait there: "
                             + "every other host of the partition waits behind its events (their alerts, and the "
                             + "judging of their silences) until it caught up; look for what makes them on that host (an "
                             + "exec or restart loop, a health check every few milliseconds: docker events there)",
