@@ -1,5 +1,7 @@
 package io.dwb.forwarder;
 
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +56,16 @@ final class ForwarderRun implements AutoCloseable {
 
     ForwarderMetrics metrics() {
         return forwarder.metrics();
+    }
+
+    /** The value of the forwarder's gauge {@code name} (its Prometheus name). */
+    double gauge(String name) {
+        for (MetricSnapshot s : metrics().registry().scrape()) {
+            if (s.getMetadata().getPrometheusName().equals(name)) {
+                return ((GaugeSnapshot) s).getDataPoints().get(0).getValue();
+            }
+        }
+        throw new AssertionError("no metric " + name);
     }
 
     boolean running() {

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +75,7 @@ class HostFloodTest {
                         .contains(" records partition " + topic + "-0 sent in 1",
                                 "every other host of the partition waits behind its events");
             });
-            assertThat(gauge(run, "dwb_forwarder_partitions_flooded")).isEqualTo(1);
+            assertThat(run.gauge("dwb_forwarder_partitions_flooded")).isEqualTo(1);
             assertThat(receiver.count()).as("still paced: the others wait, nothing is reordered")
                     .isLessThan(RECORDS / 2);
             run.assertAlive();
@@ -92,14 +90,5 @@ class HostFloodTest {
     private static List<ObjectNode> floods(DatagramReceiver receiver) {
         return TestRecords.alerts(receiver.datagrams()).stream()
                 .filter(a -> a.path("docker_bridge").path("event").asText().equals("host-flooding")).toList();
-    }
-
-    private static double gauge(ForwarderRun run, String name) {
-        for (MetricSnapshot s : run.metrics().registry().scrape()) {
-            if (s.getMetadata().getPrometheusName().equals(name)) {
-                return ((GaugeSnapshot) s).getDataPoints().get(0).getValue();
-            }
-        }
-        throw new AssertionError("no metric " + name);
     }
 }

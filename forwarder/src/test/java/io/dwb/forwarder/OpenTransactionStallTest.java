@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -73,9 +71,9 @@ class OpenTransactionStallTest {
             });
             assertThat(Duration.ofNanos(saidAfter)).as("said within the threshold and a reading or two")
                     .isBetween(Duration.ofSeconds(2), Duration.ofSeconds(8));
-            assertThat(gauge(run, "dwb_forwarder_partitions_stalled")).isEqualTo(1);
-            assertThat(gauge(run, "dwb_forwarder_stalled_records")).isEqualTo(WAITING + 1);
-            assertThat(gauge(run, "dwb_forwarder_stall_seconds")).isGreaterThanOrEqualTo(3);
+            assertThat(run.gauge("dwb_forwarder_partitions_stalled")).isEqualTo(1);
+            assertThat(run.gauge("dwb_forwarder_stalled_records")).isEqualTo(WAITING + 1);
+            assertThat(run.gauge("dwb_forwarder_stall_seconds")).isGreaterThanOrEqualTo(3);
             // Said in Wazuh too, where a security team looks: the partition, where it stands, what waits.
             await().atMost(Duration.ofSeconds(10)).until(() -> !bridgeAlerts(receiver, "partition-stalled").isEmpty());
             assertThat(bridgeAlerts(receiver, "partition-stalled")).singleElement().satisfies(a -> {
@@ -103,8 +101,8 @@ class OpenTransactionStallTest {
             assertThat(bridgeAlerts(receiver, "partition-moving")).singleElement().satisfies(a ->
                     assertThat(a.get("nowStableOffset").asLong()).isGreaterThan(stableOffset));
             assertThat(bridgeAlerts(receiver, "partition-stalled")).as("once a stall").hasSize(1);
-            assertThat(gauge(run, "dwb_forwarder_partitions_stalled")).isZero();
-            assertThat(gauge(run, "dwb_forwarder_stalled_records")).isZero();
+            assertThat(run.gauge("dwb_forwarder_partitions_stalled")).isZero();
+            assertThat(run.gauge("dwb_forwarder_stalled_records")).isZero();
             run.assertAlive();
         }
     }
@@ -122,14 +120,5 @@ class OpenTransactionStallTest {
 
     private static List<ILoggingEvent> stallLines(LogLines logged) {
         return logged.events().stream().filter(e -> e.getFormattedMessage().startsWith("partition ")).toList();
-    }
-
-    private static double gauge(ForwarderRun run, String name) {
-        for (MetricSnapshot s : run.metrics().registry().scrape()) {
-            if (s.getMetadata().getPrometheusName().equals(name)) {
-                return ((GaugeSnapshot) s).getDataPoints().get(0).getValue();
-            }
-        }
-        throw new AssertionError("no metric " + name);
     }
 }
