@@ -210,10 +210,10 @@ public final class AlertTrimmer {
     }
 
     private Unfit tooManyFields(ObjectNode event, int around) {
-        return new Unfit(DeadLetterReason.TOO_MANY_FIELDS, String.format(Locale.ROOT, "its alert has %,d fields without any label, "
-                + "over the %,d Wazuh's JSON decoder takes (--max-fields): analysisd would log an ERROR line for each "
-                + "field past them; no Docker engine writes such an event", around + FieldBudget.unlabelled(event),
-                fields.max()));
+        return new Unfit(DeadLetterReason.TOO_MANY_FIELDS, String.format(Locale.ROOT, "its alert has %,d fields "
+                + "without any label, over the %,d Wazuh's JSON decoder takes (--max-fields): analysisd would log an "
+                + "ERROR line for each field past them; no Docker engine writes such an event",
+                around + FieldBudget.unlabelled(event), fields.max()));
     }
 
     private static Unfit tooLarge() {

@@ -265,8 +265,8 @@ final class StateChanges {
             log.warn("host {} wrote {} of the {} records partition {} sent in {} s, over half of what it sent for a "
                             + "minute running, written faster than sent, and {} records wait there: "
                             + "every other host of the partition waits behind its events (their alerts, and the "
-                            + "judging of their silences) until it caught up; look for what makes them on that host (an "
-                            + "exec or restart loop, a health check every few milliseconds: docker events there)",
+                            + "judging of their silences) until it caught up; look for what makes them on that host "
+                            + "(an exec or restart loop, a health check every few milliseconds: docker events there)",
                     f.host().label(), f.records(), f.ofRecords(), f.partition(),
                     f.windowNanos() / 1_000_000_000L, f.waiting());
         } else if (change instanceof FloodingHosts.CaughtUp c) {

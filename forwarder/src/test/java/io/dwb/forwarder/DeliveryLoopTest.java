@@ -2662,7 +2662,8 @@ class DeliveryLoopTest {
             assertThat(a.path("docker_host").path("name").asText()).isEqualTo("host-looper");
             assertThat(a.path("docker_bridge").path("partition").asInt()).isEqualTo(P0.partition());
             long of = a.path("docker_bridge").path("ofRecords").asLong();
-            assertThat(of).as("a window (10 s, judged within a second of its end) at 100 a second").isBetween(950L, 1_150L);
+            assertThat(of).as("a window (10 s, judged within a second of its end) at 100 a second")
+                    .isBetween(950L, 1_150L);
             assertThat(a.path("docker_bridge").path("records").asLong()).as("9 in 10 of them")
                     .isBetween(of * 85 / 100, of * 95 / 100);
             assertThat(a.path("docker_bridge").path("waiting").asLong()).as("14,000 less a minute and more sent")
@@ -2945,7 +2946,7 @@ class DeliveryLoopTest {
         }
     }
 
-    /** The loop running for {@code nanos}, a round each 50 ms, as a paced loop's rounds come: the pacer's burst is small. */
+    /** The loop running for {@code nanos}, a round each 50 ms, as a paced loop's rounds come (its burst is small). */
     private void runPaced(DeliveryLoop loop, long nanos) {
         for (long left = nanos; left > 0; left -= TimeUnit.MILLISECONDS.toNanos(50)) {
             tick(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));

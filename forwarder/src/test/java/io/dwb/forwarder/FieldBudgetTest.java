@@ -132,13 +132,13 @@ class FieldBudgetTest {
 
     /**
      * A forged event (no engine writes one: a Kafka writer's) with none of the engine's own attributes, 246 fields
-     * outside its attributes (the 256 with those around it: no room for the first label) and 108,000 labels, 1 MiB: every attribute goes. They went
-     * through Jackson's {@code remove(Collection)} of a list of their keys, the key set's {@code removeAll}, which then
-     * asks the list's {@code contains} for each key: 23-29 s of the delivery thread on this 2-core machine (the audit
-     * measured 8.4-9.1 s), every partition of that forwarder stalled while it ran. Removed through the iterator, the
-     * whole trimmer takes 95-130 ms here, the test alone in a cold JVM, two busy processes beside it or not: the bound
-     * is wide for a loaded CI machine (2 s), under a quarter of the audit's broken time. Not a benchmark (those are
-     * JMH's): a quadratic blow-up fails it by far.
+     * outside its attributes (the 256 with those around it: no room for the first label) and 108,000 labels, 1 MiB:
+     * every attribute goes. They went through Jackson's {@code remove(Collection)} of a list of their keys, the key
+     * set's {@code removeAll}, which then asks the list's {@code contains} for each key: 23-29 s of the delivery thread
+     * on this 2-core machine (the audit measured 8.4-9.1 s), every partition of that forwarder stalled while it ran.
+     * Removed through the iterator, the whole trimmer takes 95-130 ms here, the test alone in a cold JVM, two busy
+     * processes beside it or not: the bound is wide for a loaded CI machine (2 s), under a quarter of the audit's
+     * broken time. Not a benchmark (those are JMH's): a quadratic blow-up fails it by far.
      */
     @Test
     void aForgedEventWhoseHundredThousandLabelsAllGoIsCutInLinearTime() throws Exception {
