@@ -78,8 +78,8 @@ public final class AlertPipeline {
          * An engine event's alert, formatted before its turn to be sent, so that a run of them reaches the socket
          * back to back (see {@code DeliveryLoop}).
          */
-        record Alert(ConsumerRecord<byte[], byte[]> record, HostRef host, String eventId, byte[] datagram,
-                     boolean truncated) implements Route {
+        record Alert(ConsumerRecord<byte[], byte[]> record, HostRef host, String eventId, long timeNano,
+                     byte[] datagram, boolean truncated) implements Route {
             String hostKey() {
                 return host.key();
             }
@@ -297,7 +297,8 @@ public final class AlertPipeline {
             return new Route.Invalid(record, new Classified.Invalid(unfit.reason(), unfit.error()));
         }
         AlertTrimmer.Fitted fitted = fit.fitted();
-        return new Route.Alert(record, event.host(), event.eventId(), fitted.datagram(), fitted.truncated());
+        return new Route.Alert(record, event.host(), event.eventId(), event.fields().timeNano(), fitted.datagram(),
+                fitted.truncated());
     }
 
     /**

@@ -829,7 +829,7 @@ public final class DeliveryLoop {
                 }
                 if (route instanceof AlertPipeline.Route.Alert alert && step instanceof AlertPipeline.Step.Done done
                         && done.datagram() && feed instanceof Feed.Live) {
-                    floods.delivered(entry.getKey(), alert.host(), alert.record().timestamp(), now);
+                    floods.delivered(entry.getKey(), alert.host(), alert.timeNano(), now);
                 }
                 progress.done(pipeline.submitted(), pipeline.written(), pipeline.lettersSent(),
                         pipeline.lettersAcknowledged());

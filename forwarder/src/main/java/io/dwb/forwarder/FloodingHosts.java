@@ -16,8 +16,8 @@ import org.apache.kafka.common.TopicPartition;
  * which names no host. Fed each engine event sent, and once a second each partition's records waiting, it says when
  * one host wrote at least half of what a partition sent in each of {@link #FLOOD_WINDOWS} windows of {@link
  * #WINDOW_NANOS} in a row, at least {@link #MIN_RECORDS} records a window, faster than the partition sent them (by
- * their record timestamps: a host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and
- * is no flood), while the records waiting there would take the pace of the last window a minute or more ({@link
+ * the events' own times, its engine's clock: a host alone in its partition, read back after a Wazuh outage, wrote at
+ * its own pace, and is no flood), while the records waiting there would take the pace of the last window a minute or more ({@link
  * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than a window sent). One flood a
  * partition at a time: another host's, meanwhile, is not said. A window Wazuh paused or the loop was held in is
  * dropped ({@link #interrupted}). A partition not assigned here is forgotten: its new owner judges it. It does not
@@ -68,9 +68,9 @@ final class FloodingHosts {
         final HostRef[] hosts = new HostRef[COUNTERS];
         final long[] counts = new long[COUNTERS];
         final long[] overcounts = new long[COUNTERS];
-        /** The earliest and latest record timestamps (ms) of each kept host's records since it was kept. */
-        final long[] firstMs = new long[COUNTERS];
-        final long[] lastMs = new long[COUNTERS];
+        /** The earliest and latest event times (ns) of each kept host's records since it was kept. */
+        final long[] firstNanos = new long[COUNTERS];
+        final long[] lastNanos = new long[COUNTERS];
         int kept;
         int last; // a flood's host comes again and again: looked at first
         long records;
@@ -79,22 +79,22 @@ final class FloodingHosts {
             this.startNanos = startNanos;
         }
 
-        void add(HostRef host, long timestampMs) {
+        void add(HostRef host, long writtenNanos) {
             records++;
             if (kept > 0 && hosts[last].equals(host)) {
-                counted(last, timestampMs);
+                counted(last, writtenNanos);
                 return;
             }
             for (int i = 0; i < kept; i++) {
                 if (hosts[i].equals(host)) {
                     last = i;
-                    counted(i, timestampMs);
+                    counted(i, writtenNanos);
                     return;
                 }
             }
             if (kept < COUNTERS) {
                 last = kept++;
-                kept(last, host, 0, timestampMs);
+                kept(last, host, 0, writtenNanos);
                 return;
             }
             int least = 0;
@@ -104,21 +104,21 @@ final class FloodingHosts {
                 }
             }
             last = least;
-            kept(least, host, counts[least], timestampMs);
+            kept(least, host, counts[least], writtenNanos);
         }
 
-        private void counted(int i, long timestampMs) {
+        private void counted(int i, long writtenNanos) {
             counts[i]++;
-            firstMs[i] = Math.min(firstMs[i], timestampMs);
-            lastMs[i] = Math.max(lastMs[i], timestampMs);
+            firstNanos[i] = Math.min(firstNanos[i], writtenNanos);
+            lastNanos[i] = Math.max(lastNanos[i], writtenNanos);
         }
 
-        private void kept(int i, HostRef host, long overcount, long timestampMs) {
+        private void kept(int i, HostRef host, long overcount, long writtenNanos) {
             hosts[i] = host;
             overcounts[i] = overcount;
             counts[i] = overcount + 1;
-            firstMs[i] = timestampMs;
-            lastMs[i] = timestampMs;
+            firstNanos[i] = writtenNanos;
+            lastNanos[i] = writtenNanos;
         }
 
         /** The kept host counted most surely (count less overcount), or -1 when none is kept. */
@@ -149,16 +149,16 @@ final class FloodingHosts {
     }
 
     /**
-     * An engine event of {@code host} sent from {@code partition}, its record stamped {@code timestampMs} (by its
-     * listener: the event's time; a duplicate passed over takes no turn of the pace and is not counted).
+     * An engine event of {@code host} sent from {@code partition}, written at {@code writtenNanos} (its {@code
+     * timeNano}, by its host's engine; a duplicate passed over takes no turn of the pace and is not counted).
      */
-    void delivered(TopicPartition partition, HostRef host, long timestampMs, long nowNanos) {
+    void delivered(TopicPartition partition, HostRef host, long writtenNanos, long nowNanos) {
         Window window = windows.get(partition);
         if (window == null) {
             window = new Window(nowNanos);
             windows.put(partition, window);
         }
-        window.add(host, timestampMs);
+        window.add(host, writtenNanos);
     }
 
     /**
@@ -229,7 +229,7 @@ final class FloodingHosts {
      */
     private static boolean floods(Window window, int top, long lastedNanos) {
         long surely = window.counts[top] - window.overcounts[top];
-        double writtenNanos = (window.lastMs[top] - (double) window.firstMs[top]) * 1e6; // forged stamps: no overflow
+        double writtenNanos = window.lastNanos[top] - (double) window.firstNanos[top]; // forged times: no overflow
         return window.records >= MIN_RECORDS && 2 * surely >= window.records
                 && surely * (double) lastedNanos > window.records * writtenNanos;
     }

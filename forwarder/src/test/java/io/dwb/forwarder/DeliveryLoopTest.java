@@ -2682,6 +2682,29 @@ class DeliveryLoopTest {
         assertThat(gauge("dwb_forwarder_partitions_flooded")).isZero();
     }
 
+    /**
+     * A host's events written one a second (its engine's times), stamped by the broker at once as they were appended
+     * (a topic of {@code LogAppendTime}, a listener flushing what it held through a Kafka outage): written at the
+     * host's pace, no flood. Judged by the record timestamps, they looked written all at once.
+     */
+    @Test
+    void eventsWrittenAtTheirHostsPaceAreNoFloodWhateverTheirRecordsTimestamps() {
+        DeliveryLoop loop = live(100, 1000, P0);
+        for (int i = 0; i < 14_000; i++) {
+            ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-held", "held",
+                    TestRecords.containerEvent("c-" + i, 1_764_000_000_000_000_000L + i * 1_000_000_000L));
+            consumer.addRecord(new ConsumerRecord<>(P0.topic(), P0.partition(), i, RECORD_TIME_MS,
+                    TimestampType.LOG_APPEND_TIME, produced.key().length, produced.value().length, produced.key(),
+                    produced.value(), produced.headers(), Optional.empty()));
+        }
+        consumer.updateEndOffsets(Map.of(P0, 14_000L));
+
+        runPaced(loop, TimeUnit.SECONDS.toNanos(75));
+
+        assertThat(names(sink.accepted)).hasSizeGreaterThan(6_000);
+        assertThat(floodAlerts()).isEmpty();
+    }
+
     private List<JsonNode> floodAlerts() {
         return sink.accepted.stream().map(d -> (JsonNode) TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
                 .filter(a -> List.of(BridgeAlert.HOST_FLOODING.event(), BridgeAlert.PARTITION_CAUGHT_UP.event())

@@ -17,8 +17,8 @@ class FloodingHostsTest {
     private static final TopicPartition P1 = new TopicPartition("docker-events", 1);
     private static final HostRef LOOPER = new HostRef("ci-runner-7", "LOOP:ER");
     private static final long S = 1_000_000_000L;
-    /** When the flood's records were written (their timestamps, ms): within one millisecond, faster than any pace. */
-    private static final long WRITTEN_MS = 1_764_000_000_000L;
+    /** When the flood's events were written (their timeNano): at once, faster than any pace. */
+    private static final long WRITTEN = 1_764_000_000_000_000_000L;
 
     private final FloodingHosts floods = new FloodingHosts();
     private long now = 1_000 * S;
@@ -78,14 +78,14 @@ class FloodingHostsTest {
         FloodingHosts few = new FloodingHosts();
         for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int i = 0; i < FloodingHosts.MIN_RECORDS - 1; i++) {
-                few.delivered(P1, LOOPER, WRITTEN_MS, now);
+                few.delivered(P1, LOOPER, WRITTEN, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             assertThat(few.judge(Map.of(P1, OptionalLong.of(60_000)), now)).as("99 a window: too few").isEmpty();
         }
         for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int i = 0; i < FloodingHosts.MIN_RECORDS; i++) {
-                few.delivered(P1, LOOPER, WRITTEN_MS, now);
+                few.delivered(P1, LOOPER, WRITTEN, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             List<FloodingHosts.Change> said = few.judge(Map.of(P1, OptionalLong.of(60_000)), now);
@@ -100,10 +100,10 @@ class FloodingHostsTest {
      */
     @Test
     void aLoneHostsBacklogWrittenAtItsOwnPaceIsNoFloodOneWrittenFasterThanSentIs() {
-        long written = WRITTEN_MS;
+        long written = WRITTEN;
         for (int window = 0; window < 2 * FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int i = 0; i < 1_000; i++) {
-                floods.delivered(P0, LOOPER, written += 1_000L, now);
+                floods.delivered(P0, LOOPER, written += S, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_400_000)), now)).isEmpty();
@@ -111,7 +111,7 @@ class FloodingHostsTest {
         List<FloodingHosts.Change> said = List.of();
         for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int i = 0; i < 1_000; i++) {
-                floods.delivered(P0, LOOPER, written += 5L, now);
+                floods.delivered(P0, LOOPER, written += 5_000_000L, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             said = floods.judge(Map.of(P0, OptionalLong.of(1_400_000)), now);
@@ -141,9 +141,9 @@ class FloodingHostsTest {
         List<FloodingHosts.Change> said = List.of();
         for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int i = 0; i < 10_000; i++) {
-                floods.delivered(P0, new HostRef("forged-" + i, "FORGED:" + window + ":" + i), WRITTEN_MS, now);
-                floods.delivered(P0, LOOPER, WRITTEN_MS, now);
-                floods.delivered(P0, LOOPER, WRITTEN_MS, now);
+                floods.delivered(P0, new HostRef("forged-" + i, "FORGED:" + window + ":" + i), WRITTEN, now);
+                floods.delivered(P0, LOOPER, WRITTEN, now);
+                floods.delivered(P0, LOOPER, WRITTEN, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             said = floods.judge(Map.of(P0, OptionalLong.of(1_000_000)), now);
@@ -165,11 +165,11 @@ class FloodingHostsTest {
         for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int host = 0; host < FloodingHosts.COUNTERS; host++) {
                 for (int i = 0; i < 10; i++) {
-                    floods.delivered(P0, new HostRef("web-" + host, "WEB:" + host), WRITTEN_MS, now);
+                    floods.delivered(P0, new HostRef("web-" + host, "WEB:" + host), WRITTEN, now);
                 }
             }
             for (int i = 0; i < 400; i++) {
-                floods.delivered(P0, LOOPER, WRITTEN_MS, now);
+                floods.delivered(P0, LOOPER, WRITTEN, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             List<FloodingHosts.Change> said = floods.judge(Map.of(P0, OptionalLong.of(60_000)), now);
@@ -185,11 +185,11 @@ class FloodingHostsTest {
         for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS; window++) {
             for (int host = 0; host < FloodingHosts.COUNTERS; host++) {
                 for (int i = 0; i < 30; i++) {
-                    shortOfHalf.delivered(P0, new HostRef("web-" + host, "WEB:" + host), WRITTEN_MS, now);
+                    shortOfHalf.delivered(P0, new HostRef("web-" + host, "WEB:" + host), WRITTEN, now);
                 }
             }
             for (int i = 0; i < 470; i++) { // 470 of 950: with the 30 it took over, 500
-                shortOfHalf.delivered(P0, LOOPER, WRITTEN_MS, now);
+                shortOfHalf.delivered(P0, LOOPER, WRITTEN, now);
             }
             now += FloodingHosts.WINDOW_NANOS;
             assertThat(shortOfHalf.judge(Map.of(P0, OptionalLong.of(60_000)), now)).isEmpty();
@@ -223,10 +223,10 @@ class FloodingHostsTest {
     private void deliverMixed(TopicPartition partition, int looping, int others) {
         for (int i = 0; i < Math.max(looping, others); i++) {
             if (i < looping) {
-                floods.delivered(partition, LOOPER, WRITTEN_MS, now);
+                floods.delivered(partition, LOOPER, WRITTEN, now);
             }
             if (i < others) {
-                floods.delivered(partition, new HostRef("web-" + i, "WEB:" + i), WRITTEN_MS, now);
+                floods.delivered(partition, new HostRef("web-" + i, "WEB:" + i), WRITTEN, now);
             }
         }
     }
