@@ -605,6 +605,28 @@ class ReplayLoopTest {
                 Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
     }
 
+    /**
+     * A replay of a window one host flooded (9 records in 10, written at once), paced at 100 a second for over two
+     * minutes: a replay judges no flood, live the forwarder does (its windows are the replay's pace, not the hosts').
+     */
+    @Test
+    void aReplayOfAFloodedWindowSaysNoFlood() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int i = 0; i < 14_000; i++) {
+            String host = i % 10 == 0 ? "w" : "l"; // written a nanosecond apart: at once
+            kafka.append(0, TestRecords.event(TOPIC, "host-" + host, host.repeat(32),
+                    TestRecords.containerEvent(host + i, seconds(0) + i)));
+        }
+        eps = 100;
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        loop.start();
+
+        assertThat(runToEnd(loop)).isTrue();
+
+        assertThat(sent).hasSize(14_000).noneMatch(d -> d.contains("\"docker_bridge\""));
+        assertThat(lines.messages()).noneMatch(l -> l.contains("every other host of the partition waits"));
+    }
+
     /** Rounds of a started replay, 100 ms apart, until its window is delivered (true) or 10,000 rounds went by. */
     private boolean runToEnd(DeliveryLoop loop) {
         for (int i = 0; i < 10_000; i++) {
