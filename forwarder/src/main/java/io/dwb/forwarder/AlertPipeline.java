@@ -293,12 +293,12 @@ public final class AlertPipeline {
      */
     private Route fit(ConsumerRecord<byte[], byte[]> record, Classified.Event event) {
         AlertTrimmer.Fit fit = trimmer.datagram(event, legacyFields.missing(event.fields()), replay);
-        if (fit instanceof AlertTrimmer.Unfit unfit) {
-            return new Route.Invalid(record, new Classified.Invalid(unfit.reason(), unfit.error()));
+        if (fit instanceof AlertTrimmer.Fitted fitted) {
+            return new Route.Alert(record, event.host(), event.eventId(), event.fields().timeNano(),
+                    fitted.datagram(), fitted.truncated());
         }
-        AlertTrimmer.Fitted fitted = fit.fitted();
-        return new Route.Alert(record, event.host(), event.eventId(), event.fields().timeNano(), fitted.datagram(),
-                fitted.truncated());
+        AlertTrimmer.Unfit unfit = (AlertTrimmer.Unfit) fit;
+        return new Route.Invalid(record, new Classified.Invalid(unfit.reason(), unfit.error()));
     }
 
     /**

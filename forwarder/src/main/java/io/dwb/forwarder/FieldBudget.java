@@ -14,9 +14,9 @@ import java.util.Map;
  * An alert with more fields keeps its other fields and the engine's own attributes (those it sets in the event's
  * Type and Action, {@link EngineAttributes}), and of the labels those that come first (in {@link WazuhFieldOrder}'s
  * order, what Wazuh would have kept); the rest are left out and the alert is marked {@code truncated}. An event over
- * the budget without any label has no alert ({@link Fit#OVER}): no engine writes one (its own fields are a few
- * dozen at most), and a writer of the topic who forged one with 8,000 small fields besides its labels had each of its
- * alerts make about 7,750 ERROR lines on the manager.
+ * the budget without any label has no alert ({@link Fit#OVER}): no engine writes one (its own fields are about 20
+ * at most), and a writer of the topic who forged one with thousands of small fields besides its labels had each of
+ * its alerts make an ERROR line on the manager for each field past the budget.
  *
  * <p>A field, as the decoder counts them: every value that is not an object, an array as one (what is inside an array
  * is never a field of its own). A {@code null} counts too, as some decoders keep it; so an empty array, which the
@@ -60,11 +60,11 @@ public record FieldBudget(int max) {
         if (!exceededBy((long) around + fields)) {
             return Fit.WHOLE;
         }
-        long room = (long) max - aroundCut - unlabelled(event);
+        EngineAttributes.Own own = EngineAttributes.in(event);
+        long room = (long) max - aroundCut - (fields - labels(event, own));
         if (room < 0 || !(event.path("Actor").get("Attributes") instanceof ObjectNode attributes)) {
             return Fit.OVER; // no attributes: the event alone is over, as room < 0 says then
         }
-        EngineAttributes.Own own = EngineAttributes.in(event);
         // Removed through the iterator, as they come: Jackson's remove(Collection) of a list of the keys is the key
         // set's removeAll, a list's contains for each key when every attribute goes (no engine attribute among
         // them), which took 9 s of the delivery thread for an event of 108,000 labels.
@@ -87,16 +87,20 @@ public record FieldBudget(int max) {
 
     /** The fields the decoder makes of {@code event} without its labels (see {@link #fit}). */
     static long unlabelled(ObjectNode event) {
-        long fields = fields(event);
+        return fields(event) - labels(event, EngineAttributes.in(event));
+    }
+
+    /** The fields the decoder makes of {@code event}'s labels: its attributes but the engine's own ({@code own}). */
+    private static long labels(ObjectNode event, EngineAttributes.Own own) {
+        long labels = 0;
         if (event.path("Actor").get("Attributes") instanceof ObjectNode attributes) {
-            EngineAttributes.Own own = EngineAttributes.in(event);
             for (Map.Entry<String, JsonNode> attribute : attributes.properties()) {
                 if (!own.contains(attribute.getKey())) {
-                    fields -= fields(attribute.getValue());
+                    labels += fields(attribute.getValue());
                 }
             }
         }
-        return fields;
+        return labels;
     }
 
     /** The fields the decoder makes of {@code value} (see the class comment). */

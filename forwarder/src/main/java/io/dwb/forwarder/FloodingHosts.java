@@ -17,9 +17,9 @@ import org.apache.kafka.common.TopicPartition;
  * one host wrote at least half of what a partition sent in each of {@link #FLOOD_WINDOWS} windows of {@link
  * #WINDOW_NANOS} in a row, at least {@link #MIN_RECORDS} records a window, faster than the partition sent them (by
  * the events' own times, its engine's clock: a host alone in its partition, read back after a Wazuh outage, wrote at
- * its own pace, and is no flood), while the records waiting there would take the pace of the last window a minute or more ({@link
- * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than a window sent). One flood a
- * partition at a time: another host's, meanwhile, is not said. A window Wazuh paused or the loop was held in is
+ * its own pace, and is no flood), while the records waiting there would take the pace of the last window a minute or
+ * more ({@link #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than a window sent). One
+ * flood a partition at a time: another host's, meanwhile, is not said. A window Wazuh paused or the loop was held in is
  * dropped ({@link #interrupted}). A partition not assigned here is forgotten: its new owner judges it. It does not
  * reorder anything: the order is the contract's.
  *
