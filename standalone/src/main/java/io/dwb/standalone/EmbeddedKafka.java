@@ -397,6 +397,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         p.setProperty("num.partitions", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         BrokerSettings.RECOMMENDED.forEach(p::setProperty);
+        BrokerSettings.ONE_REPLICA.forEach(p::setProperty);
         // Small machines: fewer threads than a production broker's defaults.
         p.setProperty("num.network.threads", "2");
         p.setProperty("num.io.threads", "2");

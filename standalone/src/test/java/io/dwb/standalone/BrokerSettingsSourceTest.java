@@ -6,6 +6,7 @@ import io.dwb.runtime.BrokerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,6 +20,14 @@ class BrokerSettingsSourceTest {
     void theComposeFilesBrokersHaveTheRecommendedSettings(String file) throws IOException {
         String compose = Files.readString(Path.of("").toAbsolutePath().getParent().resolve(file));
         BrokerSettings.RECOMMENDED.forEach((name, value) -> assertThat(compose).as("%s sets %s", file, name)
+                .containsPattern("(?m)^\\s+" + BrokerSettings.imageVariable(name) + ": \"?" + value + "\"?$"));
+    }
+
+    /** The Compose deployment's broker is the only replica of its partitions, as the embedded one is. */
+    @Test
+    void theComposeDeploymentsOneBrokerForcesEachWriteToDisk() throws IOException {
+        String compose = Files.readString(Path.of("").toAbsolutePath().getParent().resolve("docker-compose.yml"));
+        BrokerSettings.ONE_REPLICA.forEach((name, value) -> assertThat(compose).as("docker-compose.yml sets %s", name)
                 .containsPattern("(?m)^\\s+" + BrokerSettings.imageVariable(name) + ": \"?" + value + "\"?$"));
     }
 }

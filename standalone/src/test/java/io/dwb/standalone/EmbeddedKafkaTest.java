@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.yammer.metrics.core.Timer;
+
 import io.dwb.runtime.BrokerSettings;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.KafkaClientConfig;
@@ -41,6 +43,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.server.metrics.KafkaYammerMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,6 +114,41 @@ class EmbeddedKafkaTest {
             BrokerSettings.RECOMMENDED.forEach((name, value) ->
                     assertThat(config.get(name).value()).as(name).isEqualTo(value));
         }
+    }
+
+    /**
+     * Power loss: the broker has one replica, so a write it acknowledged must be on disk, not in the page cache, or a
+     * power cut loses it and cuts each partition's log back on its own (the checkpoints could then keep a checkpoint
+     * whose events the events partition lost: the listener would resume after events in no topic, without a gap).
+     * Kafka's own flush count ({@code LogFlushRateAndTimeMs}) grows before each acknowledgement: the records'
+     * append, then the transaction's commit. No power is cut here.
+     */
+    @Test
+    void eachWriteTheBrokerAcknowledgesIsOnDiskFirst() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get();
+            }
+            try (KafkaProducer<String, String> producer = transactionalProducer(kafka)) {
+                producer.initTransactions();
+                for (int i = 0; i < 3; i++) {
+                    producer.beginTransaction();
+                    long before = logFlushes();
+                    producer.send(new ProducerRecord<>("t", "k", "event-" + i)).get();
+                    long appended = logFlushes();
+                    assertThat(appended).as("flushes once the records were acknowledged").isGreaterThan(before);
+                    producer.commitTransaction();
+                    assertThat(logFlushes()).as("flushes once the commit was acknowledged").isGreaterThan(appended);
+                }
+            }
+        }
+    }
+
+    /** How many times the brokers of this JVM forced a log to disk: Kafka's own count. */
+    private static long logFlushes() {
+        return KafkaYammerMetrics.defaultRegistry().allMetrics().entrySet().stream()
+                .filter(m -> m.getKey().getName().equals("LogFlushRateAndTimeMs"))
+                .mapToLong(m -> ((Timer) m.getValue()).count()).sum();
     }
 
     @Test
