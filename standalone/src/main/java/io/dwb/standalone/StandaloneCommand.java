@@ -168,6 +168,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             log.info("stopped before the broker started");
             return Launcher.EXIT_OK;
         }
+        DataDirSpace.check(dataDir, retentionBytes);
         try (Broker kafka = brokerStart.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
                 : BrokerPorts.ClientPort.asked(kafkaPort), stop)) {
             if (stop.getAsBoolean()) {

@@ -1,0 +1,58 @@
+package io.dwb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import io.dwb.runtime.Launcher;
+import io.dwb.schemas.testing.LogLines;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A data directory on a full disk (Docker's images and logs fill hosts' disks): before, the embedded broker started,
+ * or tried to, and Kafka ended the process at its first write (exit 1, its own traces: an InternalError from a
+ * memory-mapped index at a start on a full tmpfs), restarted for ever. Now the start is refused in one line that
+ * says how much is free and what to do, before anything is written. Real file systems: tmpfs mounts of a few MiB.
+ */
+class DataDirSpaceTest {
+    @TempDir
+    Path dir;
+    @RegisterExtension
+    final LogLines logged = LogLines.of(DataDirSpace.class);
+
+    @Test
+    void aStartOnAFullFileSystemIsRefusedInOneLineAndWritesNothing() throws Exception {
+        try (SmallFileSystem disk = SmallFileSystem.mount(dir.resolve("disk"), 8L << 20)) {
+            disk.fillLeaving(1L << 20);
+            Path data = disk.root().resolve("data");
+
+            String ran = Commands.standalone("--data-dir", data.toString(), "--wazuh-queue", "-",
+                    "--kafka-port", "0");
+
+            assertThat(ran).startsWith(Launcher.EXIT_FAILURE + ": ")
+                    .contains("error: the file system of " + disk.root() + " has 1.0 MiB free, less than the 64.0 MiB")
+                    .contains("Free space there").contains("move --data-dir")
+                    .doesNotContain("Exception").doesNotContain("InternalError");
+            assertThat(data).as("nothing written").doesNotExist();
+        }
+    }
+
+    @Test
+    void aFileSystemThatCannotHoldTheRetentionIsAWarningAndTheBrokerStarts() throws Exception {
+        try (SmallFileSystem disk = SmallFileSystem.mount(dir.resolve("disk"), 96L << 20)) {
+            Path data = disk.root().resolve("data");
+
+            String ran = Commands.standalone("--data-dir", data.toString(), "--wazuh-queue", "-",
+                    "--kafka-port", "0");
+
+            assertThat(ran).as("the start went on to the engine, which is nowhere")
+                    .contains("error: the listener failed: cannot reach the Docker engine");
+            assertThat(data.resolve("kafka/meta.properties")).as("the broker started").exists();
+            assertThat(logged.messages(Level.WARN)).singleElement().asString()
+                    .contains("the file system of " + disk.root() + " has ").contains(" free")
+                    .contains("--retention-bytes 1024.0 MiB").contains("lower --retention-bytes");
+        }
+    }
+}
