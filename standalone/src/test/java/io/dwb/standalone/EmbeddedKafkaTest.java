@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.yammer.metrics.core.Timer;
-
 import io.dwb.runtime.BrokerSettings;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.KafkaClientConfig;
