@@ -6,6 +6,7 @@ import static io.dwb.standalone.Commands.runQuietly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dwb.runtime.BrokerSettings;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.KafkaImage;
 import io.dwb.schemas.testing.TestEngine;
@@ -179,6 +180,12 @@ class ComposeDeploymentTest {
             // ... and never in a command line, an environment or a log line, which other local users may see.
             String password = Files.readString(login.resolve("password")).strip();
             assertThat(password).hasSize(64);
+            // Its one broker, the only replica of its partitions, forces each write to disk, as the embedded one does:
+            // the settings it runs with, as Kafka logs them at its start (clients on the host cannot reach its
+            // advertised name, kafka:9092, to ask).
+            String brokerLog = run(concat(compose, "logs", "kafka"), env, Duration.ofSeconds(60));
+            BrokerSettings.ONE_REPLICA.forEach((name, value) -> assertThat(brokerLog).as("the broker's %s", name)
+                    .contains(name + " = " + value));
             String ids = run(concat(compose, "ps", "-a", "-q"), env, Duration.ofSeconds(60)).strip();
             List<String> inspect = concat(List.of("docker", "inspect"), ids.split("\\s+"));
             assertThat(run(inspect, env, Duration.ofSeconds(60))).as("docker inspect of every container")
