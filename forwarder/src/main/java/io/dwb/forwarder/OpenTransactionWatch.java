@@ -335,7 +335,8 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
         } catch (ExecutionException e) {
             unread = e;
         }
-        Set<TopicPartition> unwritable = unwritable(replicas, deadline);
+        Set<TopicPartition> unwritable = unwritable(replicas, answers == null ? Map.of() : written(answers.ends()),
+                deadline);
         long readAt = clock.getAsLong();
         takingNoWrites = new Found(unwritable, readAt);
         if (answers == null) { // what is held back stands as the last reading a leader answered left it
@@ -524,12 +525,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
      * in time, a principal without DescribeConfigs on the topic), those found last, for {@link
      * #UNWRITABLE_KEPT_NANOS}; then none, as before this was read, until a reading says what changed meanwhile.
      */
-    private Set<TopicPartition> unwritable(CompletableFuture<UnwritablePartitions.Replicas> replicas, long deadline)
+    private Set<TopicPartition> unwritable(CompletableFuture<UnwritablePartitions.Replicas> replicas,
+                                           Map<TopicPartition, Long> writtenEnds, long deadline)
             throws InterruptedException {
         try {
             UnwritablePartitions.Replicas read = replicas.get(left(deadline), TimeUnit.NANOSECONDS);
             long now = clock.getAsLong();
-            UnwritablePartitions.Changes changes = unwritable.update(read, now);
+            UnwritablePartitions.Changes changes = unwritable.update(read, writtenEnds, now);
             replicasReadAtNanos = now;
             if (replicasUnread) {
                 log.info("the partitions' in-sync replicas are read again");
@@ -572,6 +574,13 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             log.info("partition(s) {} take writes again",
                     NamedPartitions.of(started, UnwritablePartitions.Change::described));
         }
+    }
+
+    /** The written end of each partition of {@code ends}. */
+    private static Map<TopicPartition, Long> written(Map<TopicPartition, StalledPartitions.Ends> ends) {
+        Map<TopicPartition, Long> written = new HashMap<>();
+        ends.forEach((tp, e) -> written.put(tp, e.written()));
+        return written;
     }
 
     private long left(long deadline) {

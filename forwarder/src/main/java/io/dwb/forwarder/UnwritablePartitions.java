@@ -107,6 +107,9 @@ final class UnwritablePartitions {
     /** A partition taking no writes: as last found, since when (monotonic), and whether Wazuh was told. */
     private record Outage(Stopped found, long sinceNanos, boolean told) {}
 
+    /** A partition's written end as last read, and when a reading last found it risen ({@link #NEVER}: not yet). */
+    private record WrittenEnd(long offset, long roseAtNanos) {}
+
     /**
      * How long a partition takes no writes before Wazuh is told: a broker restarting in a loop, in and out of the
      * in-sync replicas each time, would make a pair of alerts a partition at each turn; a shorter outage costs no
@@ -119,6 +122,16 @@ final class UnwritablePartitions {
      * them again, would make two log lines.
      */
     static final long NOT_ANSWERING_AFTER_NANOS = Duration.ofSeconds(3).toNanos();
+    /**
+     * How long a rise of a partition's written end (its high watermark) proves that its in-sync brokers answer its
+     * leader: the high watermark moves only once every in-sync replica has fetched the records below it, so a broker
+     * that does not answer this forwarder then is cut off from it alone (a network split between the two), and the
+     * partition takes writes. Every host writes a heartbeat at least this often by default (the listener's 30 s), so a
+     * partition with a host rises within it while it takes writes.
+     */
+    static final long WRITES_SEEN_NANOS = Duration.ofSeconds(30).toNanos();
+    /** A partition's written end not seen rising yet. */
+    private static final long NEVER = Long.MIN_VALUE;
     /** A producer id no transaction has (they start at 0): the broker's answer to a ListTransactions of it is empty. */
     private static final long NO_PRODUCER = Long.MIN_VALUE;
     /** Changes in the order they are said: by topic, then partition. */
@@ -126,6 +139,8 @@ final class UnwritablePartitions {
             Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
 
     private Map<TopicPartition, Outage> outages = Map.of();
+    /** The watched partitions' written ends, as the readings that had them found them. */
+    private Map<TopicPartition, WrittenEnd> written = Map.of();
     /** The in-sync brokers that did not answer the last reading, each since its first unanswered one (monotonic). */
     private Map<Integer, Long> unansweredSince = Map.of();
     /** Whether none is taken as taking no writes, the replicas unread for a while ({@link #unknown}). */
@@ -263,17 +278,22 @@ final class UnwritablePartitions {
     /**
      * The partitions of {@code read}, read at {@code nowNanos}, that take no writes now, against those of the last
      * reading: what changed, and what Wazuh is told of it; those no longer watched left out without a word (their new
-     * owner says).
+     * owner says). {@code writtenEnds}: the written end of each partition whose leader answered the same reading (its
+     * rises tell the brokers that answer the leader but not this forwarder, {@link #WRITES_SEEN_NANOS}).
      */
-    Changes update(Replicas read, long nowNanos) {
+    Changes update(Replicas read, Map<TopicPartition, Long> writtenEnds, long nowNanos) {
         unknown = false;
         Set<Integer> down = down(read.unanswered(), nowNanos);
+        Set<TopicPartition> takingWrites = risen(read.partitions().keySet(), writtenEnds, nowNanos);
         Map<TopicPartition, Outage> now = new HashMap<>();
         List<Change> all = new ArrayList<>();
         List<Change> toSay = new ArrayList<>();
         read.partitions().forEach((tp, r) -> {
             int least = least(read, tp, r);
-            int notAnswering = (int) r.inSync().stream().filter(down::contains).count();
+            // In-sync brokers its leader had fetches from while they did not answer here are cut off from this
+            // forwarder alone: before, such a split made partitions that took writes unwritable, said to Wazuh at 30 s.
+            int notAnswering = takingWrites.contains(tp) ? 0
+                    : (int) r.inSync().stream().filter(down::contains).count();
             if (r.inSync().size() >= least && notAnswering == 0) {
                 return;
             }
@@ -306,6 +326,33 @@ final class UnwritablePartitions {
         all.sort(IN_ORDER);
         toSay.sort(IN_ORDER);
         return new Changes(List.copyOf(all), List.copyOf(toSay));
+    }
+
+    /**
+     * The partitions of {@code watched} whose written end rose within {@link #WRITES_SEEN_NANOS} of {@code nowNanos};
+     * each one's end kept for the next reading (the last known one when this reading had none: its leader did not
+     * answer). An end that went down (a log truncated, a topic made again) is no rise.
+     */
+    private Set<TopicPartition> risen(Set<TopicPartition> watched, Map<TopicPartition, Long> writtenEnds,
+                                      long nowNanos) {
+        Map<TopicPartition, WrittenEnd> now = new HashMap<>();
+        Set<TopicPartition> risen = new HashSet<>();
+        for (TopicPartition tp : watched) {
+            WrittenEnd was = written.get(tp);
+            Long end = writtenEnds.get(tp);
+            WrittenEnd is = end == null ? was
+                    : new WrittenEnd(end, was != null && end > was.offset() ? nowNanos
+                            : was == null ? NEVER : was.roseAtNanos());
+            if (is == null) {
+                continue;
+            }
+            now.put(tp, is);
+            if (is.roseAtNanos() != NEVER && nowNanos - is.roseAtNanos() < WRITES_SEEN_NANOS) {
+                risen.add(tp);
+            }
+        }
+        written = now;
+        return risen;
     }
 
     /**

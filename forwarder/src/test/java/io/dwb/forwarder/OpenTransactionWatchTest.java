@@ -631,6 +631,30 @@ class OpenTransactionWatchTest {
     }
 
     /**
+     * Two in-sync brokers cut off from this forwarder alone (a network split between them): they do not answer it, but
+     * the leader has their fetches, so the partition's written end keeps rising. It takes writes: before, it counted
+     * as taking none after 3 s (a WARN, its hosts' silences held) and Wazuh was told at 30 s.
+     */
+    @Test
+    void aPartitionWhoseEndRisesTakesWritesThoughItsInSyncBrokersDoNotAnswerThisForwarder() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicLong now = new AtomicLong();
+        Admin admin = answering(calls, (tp, committed) -> 100L + calls.get(), tp -> REPLICAS,
+                broker -> broker == 1 ? Presence.ANSWERS : Presence.TIMES_OUT);
+        try (OpenTransactionWatch watch = asking(admin, now::get, new ForwarderMetrics())) {
+            watch.watch(Set.of(CAUGHT_UP));
+            awaitReadings(calls, 1);
+            now.addAndGet(UnwritablePartitions.NOT_ANSWERING_AFTER_NANOS);
+            awaitReadings(calls, 2);
+            now.addAndGet(UnwritablePartitions.SAID_AFTER_NANOS);
+            awaitReadings(calls, 2);
+            assertThat(watch.unwritable(CAUGHT_UP)).isFalse();
+            assertThat(writabilityLines(logged)).as("no line").isEmpty();
+            assertThat(watch.takeSaid()).as("nothing for Wazuh").isEmpty();
+        }
+    }
+
+    /**
      * A principal without DescribeConfigs on the topic: a partition waiting for in-sync brokers that do not answer
      * takes no writes whatever its setting, so it is found all the same, the least needed given as its replicas.
      * Before, the refused setting failed the whole reading ("cannot be read"), and the quorum lost went unseen.

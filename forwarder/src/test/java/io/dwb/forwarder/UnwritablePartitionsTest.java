@@ -41,12 +41,12 @@ class UnwritablePartitionsTest {
 
     /** A reading at {@code nowNanos} that found {@code replicas}: what Wazuh is told of it. */
     private List<Change> readAt(Replicas replicas, long nowNanos) {
-        return unwritable.update(replicas, nowNanos).toSay();
+        return unwritable.update(replicas, Map.of(), nowNanos).toSay();
     }
 
     /** A reading at {@code nowNanos} that found {@code replicas}: what it changed, for the log. */
     private List<Change> changedAt(Replicas replicas, long nowNanos) {
-        return unwritable.update(replicas, nowNanos).all();
+        return unwritable.update(replicas, Map.of(), nowNanos).all();
     }
 
     @Test
@@ -92,6 +92,48 @@ class UnwritablePartitionsTest {
         assertThat(changedAt(replicas(all, Map.of("events", 2)), 6 * SECOND)).as("with how long it lasted")
                 .containsExactly(new Started(P0, 3, 2, 3 * SECOND), new Started(P1, 2, 2, 3 * SECOND));
         assertThat(unwritable.partitions()).isEmpty();
+    }
+
+    /**
+     * A broker cut off from this forwarder alone (a network split between the two): it does not answer here, but the
+     * partitions' leaders have its fetches, so their written ends rise (the high watermark waits for every in-sync
+     * replica). Before, those partitions counted as taking no writes, their hosts' silences held and, at 30 s,
+     * {@code partition-unwritable} in Wazuh. Once its ends stop rising for
+     * {@link UnwritablePartitions#WRITES_SEEN_NANOS} (the broker gone for the cluster too, a quorum lost), the missing
+     * answers count again.
+     */
+    @Test
+    void aBrokerThatAnswersTheLeaderButNotThisForwarderLeavesItsRisingPartitionsWritable() {
+        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3), P1, inSync(3, 3));
+        Replicas threeCutOff = new Replicas(all, Optional.of(Set.of(3)), Map.of("events", 2));
+        long end = 100;
+        for (int second = 0; second <= 60; second++, end += 5) {
+            // P0's leader answers and its end rises; P1's end is not read (its leader does not answer here either)
+            assertThat(unwritable.update(threeCutOff, Map.of(P0, end), second * SECOND).all())
+                    .as("at %d s", second).allSatisfy(c -> assertThat(c.partition()).isEqualTo(P1));
+        }
+        assertThat(unwritable.partitions()).as("P1, with nothing to show it takes writes").containsExactly(P1);
+
+        // P0's writes stop (broker 3 gone for its leader too): 30 s after its last rise, it takes no writes
+        assertThat(unwritable.update(threeCutOff, Map.of(P0, end), 61 * SECOND).all()).isEmpty();
+        assertThat(unwritable.update(threeCutOff, Map.of(P0, end), 90 * SECOND).all()).as("29 s after").isEmpty();
+        assertThat(unwritable.update(threeCutOff, Map.of(P0, end), 91 * SECOND).all())
+                .containsExactly(new Stopped(P0, 3, 1, 2));
+        // A leader that does not answer this reading leaves the last end known: no rise, no proof
+        assertThat(unwritable.update(threeCutOff, Map.of(), 92 * SECOND).all()).isEmpty();
+        assertThat(unwritable.partitions()).containsExactlyInAnyOrder(P0, P1);
+        // It rises again: taking writes
+        assertThat(unwritable.update(threeCutOff, Map.of(P0, end + 1), 93 * SECOND).all())
+                .containsExactly(new Started(P0, 3, 2, 2 * SECOND));
+    }
+
+    /** A partition short of in-sync replicas takes no acks=all writes whatever its end does: no rise clears it. */
+    @Test
+    void aRisingEndDoesNotClearAPartitionShortOfInSyncReplicas() {
+        Replicas short0 = replicas(Map.of(P0, inSync(1, 3)), Map.of("events", 2));
+        unwritable.update(short0, Map.of(P0, 10L), 0);
+        assertThat(unwritable.update(short0, Map.of(P0, 20L), SECOND).all()).isEmpty();
+        assertThat(unwritable.partitions()).containsExactly(P0);
     }
 
     /**
@@ -176,7 +218,7 @@ class UnwritablePartitionsTest {
 
         unwritable.unknown();
         assertThat(unwritable.partitions()).as("nothing known").isEmpty();
-        UnwritablePartitions.Changes changes = unwritable.update(allInSync, 90 * SECOND);
+        UnwritablePartitions.Changes changes = unwritable.update(allInSync, Map.of(), 90 * SECOND);
         Change end = new Started(P0, 3, 2, 90 * SECOND);
         assertThat(changes.all()).as("for the log").containsExactly(end);
         assertThat(changes.toSay()).as("for Wazuh").containsExactly(end);
