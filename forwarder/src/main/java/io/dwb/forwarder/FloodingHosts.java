@@ -133,8 +133,14 @@ final class FloodingHosts {
         }
     }
 
-    /** The host that qualified in each of a partition's last {@code windows} judged windows, in a row. */
-    private record Streak(HostRef host, int windows) {}
+    /**
+     * The host that qualified in each of a partition's last {@code windows} judged windows, in a row, and when the last
+     * of them was judged ({@link #CARRIED} once an interruption dropped the windows after it).
+     */
+    private record Streak(HostRef host, int windows, long endNanos) {}
+
+    /** A streak's end when the windows after it were dropped: the next one qualifying goes on with it. */
+    private static final long CARRIED = Long.MAX_VALUE;
 
     /** A flood said: by which host, since when, and the records the partition's last window delivered. */
     private record Said(HostRef host, long sinceNanos, long windowRecords) {}
@@ -167,6 +173,7 @@ final class FloodingHosts {
      */
     void interrupted() {
         windows.clear();
+        streaks.replaceAll((partition, streak) -> new Streak(streak.host(), streak.windows(), CARRIED));
     }
 
     /**
@@ -198,8 +205,11 @@ final class FloodingHosts {
                 continue;
             }
             Streak before = streaks.get(partition);
-            Streak streak = new Streak(window.hosts[top],
-                    before != null && before.host().equals(window.hosts[top]) ? before.windows() + 1 : 1);
+            // In a row: a window's length with nothing sent between the two is a quiet window, which ends the streak
+            // (before, hourly bursts of a few windows each added up to a flood said at the first window of a burst)
+            boolean inARow = before != null && before.host().equals(window.hosts[top])
+                    && (before.endNanos() == CARRIED || window.startNanos - before.endNanos() < WINDOW_NANOS);
+            Streak streak = new Streak(window.hosts[top], inARow ? before.windows() + 1 : 1, nowNanos);
             streaks.put(partition, streak);
             OptionalLong left = waiting.get(partition);
             if (streak.windows() >= FLOOD_WINDOWS && left.isPresent()

@@ -119,6 +119,26 @@ class FloodingHostsTest {
         assertThat(said).singleElement().isInstanceOf(FloodingHosts.Flooding.class);
     }
 
+    /**
+     * A quiet window between two (nothing sent for a window's length: a host's bursts an hour apart) ends the streak:
+     * before, the streak changed only when a window was judged, so three windows of each of two bursts made six in a
+     * row, and a third burst was said a flood at its first window.
+     */
+    @Test
+    void windowsWithAQuietWindowBetweenThemAreNotInARow() {
+        for (int burst = 0; burst < 3; burst++) {
+            for (int window = 0; window < 3; window++) {
+                assertThat(window(P0, 600, 400, 60_000)).as("burst %d, window %d", burst, window).isEmpty();
+            }
+            now += 3_600 * S;
+        }
+        now -= 3_600 * S - FloodingHosts.WINDOW_NANOS + 1;
+        for (int window = 0; window < 2; window++) {
+            assertThat(window(P0, 600, 400, 60_000)).isEmpty();
+        }
+        assertThat(window(P0, 600, 400, 60_000)).as("less than a window's quiet: in a row").hasSize(1);
+    }
+
     /** Windows Wazuh paused or the loop was held in are dropped: their time is no measure of the pace. */
     @Test
     void aWindowInterruptedIsNotJudgedAndTheStreakStands() {
