@@ -870,7 +870,11 @@ public final class DeliveryLoop {
         AlertPipeline.Step.Blocked refused = (AlertPipeline.Step.Blocked) step;
         Refusal refusal = refused.refusal();
         switch (pause.refused(refused.by(), refusal.cause(), now)) {
-            case STARTED -> changes.paused(refusal, pendingCount());
+            case STARTED -> {
+                changes.paused(refusal, pendingCount());
+                // Its start, not only the once-a-second look: a pause of under a second falls between two looks
+                floods.interrupted();
+            }
             case CAUSE_CHANGED -> changes.pausedFor(refusal);
             case NONE -> { } // the same cause, its words perhaps not (a state file's numbers): said at its start
         }

@@ -2705,6 +2705,34 @@ class DeliveryLoopTest {
         assertThat(floodAlerts()).isEmpty();
     }
 
+    /**
+     * A host alone in its partition read back at a little under the pace it wrote, while Wazuh refuses for 700 ms once
+     * every 10 s: each pause starts and ends between two of the loop's once-a-second looks, so only the pause's start
+     * drops the window it falls in. Before, those windows were judged, the refused time taken for delivery's pace, and
+     * the host said to flood its partition.
+     */
+    @Test
+    void aShortPauseBetweenTwoLooksStillDropsTheWindowItFallsIn() {
+        DeliveryLoop loop = live(100, 1000, P0);
+        for (int i = 0; i < 14_000; i++) {
+            ProducerRecord<byte[], byte[]> produced = TestRecords.event(TOPIC, "host-held", "held",
+                    TestRecords.containerEvent("c-" + i, 1_764_000_000_000_000_000L + i * 10_530_000L)); // 95 a second
+            consumer.addRecord(new ConsumerRecord<>(P0.topic(), P0.partition(), i, RECORD_TIME_MS,
+                    TimestampType.CREATE_TIME, produced.key().length, produced.value().length, produced.key(),
+                    produced.value(), produced.headers(), Optional.empty()));
+        }
+        consumer.updateEndOffsets(Map.of(P0, 14_000L));
+        sink.refuse = datagram -> {
+            long intoWindow = (now - START) % TimeUnit.SECONDS.toNanos(10);
+            return intoWindow >= TimeUnit.MILLISECONDS.toNanos(100) && intoWindow < TimeUnit.MILLISECONDS.toNanos(800);
+        };
+
+        runPaced(loop, TimeUnit.SECONDS.toNanos(75));
+
+        assertThat(names(sink.accepted)).hasSizeGreaterThan(6_000);
+        assertThat(floodAlerts()).isEmpty();
+    }
+
     private List<JsonNode> floodAlerts() {
         return sink.accepted.stream().map(d -> (JsonNode) TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
                 .filter(a -> List.of(BridgeAlert.HOST_FLOODING.event(), BridgeAlert.PARTITION_CAUGHT_UP.event())
