@@ -123,11 +123,13 @@ final class UnwritablePartitions {
      */
     static final long NOT_ANSWERING_AFTER_NANOS = Duration.ofSeconds(3).toNanos();
     /**
-     * How long a rise of a partition's written end (its high watermark) proves that its in-sync brokers answer its
-     * leader: the high watermark moves only once every in-sync replica has fetched the records below it, so a broker
-     * that does not answer this forwarder then is cut off from it alone (a network split between the two), and the
-     * partition takes writes. Every host writes a heartbeat at least this often by default (the listener's 30 s), so a
-     * partition with a host rises within it while it takes writes.
+     * How long a rise of a partition's written end (its high watermark), seen after an in-sync broker stopped answering
+     * this forwarder, proves that broker still answers the partition's leader: the high watermark moves only once
+     * every in-sync replica has fetched the records below it, so the broker is cut off from this forwarder alone (a
+     * network split between the two), and the partition takes writes. Every host writes a heartbeat at least this
+     * often by default (the listener's 30 s), so a partition with a host rises within it while it takes writes. A
+     * broker that dies stops the rises at once (a lost quorum keeps it in sync), so it counts 3 s after its last
+     * answer, as before ({@link #NOT_ANSWERING_AFTER_NANOS}).
      */
     static final long WRITES_SEEN_NANOS = Duration.ofSeconds(30).toNanos();
     /** A partition's written end not seen rising yet. */
@@ -284,7 +286,7 @@ final class UnwritablePartitions {
     Changes update(Replicas read, Map<TopicPartition, Long> writtenEnds, long nowNanos) {
         unknown = false;
         Set<Integer> down = down(read.unanswered(), nowNanos);
-        Set<TopicPartition> takingWrites = risen(read.partitions().keySet(), writtenEnds, nowNanos);
+        Map<TopicPartition, Long> roseAt = risen(read.partitions().keySet(), writtenEnds, nowNanos);
         Map<TopicPartition, Outage> now = new HashMap<>();
         List<Change> all = new ArrayList<>();
         List<Change> toSay = new ArrayList<>();
@@ -292,8 +294,9 @@ final class UnwritablePartitions {
             int least = least(read, tp, r);
             // In-sync brokers its leader had fetches from while they did not answer here are cut off from this
             // forwarder alone: before, such a split made partitions that took writes unwritable, said to Wazuh at 30 s.
-            int notAnswering = takingWrites.contains(tp) ? 0
-                    : (int) r.inSync().stream().filter(down::contains).count();
+            long rose = roseAt.getOrDefault(tp, NEVER);
+            int notAnswering = (int) r.inSync().stream()
+                    .filter(broker -> down.contains(broker) && !answersLeader(broker, rose, nowNanos)).count();
             if (r.inSync().size() >= least && notAnswering == 0) {
                 return;
             }
@@ -329,14 +332,14 @@ final class UnwritablePartitions {
     }
 
     /**
-     * The partitions of {@code watched} whose written end rose within {@link #WRITES_SEEN_NANOS} of {@code nowNanos};
-     * each one's end kept for the next reading (the last known one when this reading had none: its leader did not
-     * answer). An end that went down (a log truncated, a topic made again) is no rise.
+     * When each partition of {@code watched} was last seen rising ({@link #NEVER}, left out: not yet), its end kept for
+     * the next reading (the last known one when this reading had none: its leader did not answer). A reading sees a
+     * rise when the end is past the one before; an end that went down (a log truncated, a topic made again) is none.
      */
-    private Set<TopicPartition> risen(Set<TopicPartition> watched, Map<TopicPartition, Long> writtenEnds,
-                                      long nowNanos) {
+    private Map<TopicPartition, Long> risen(Set<TopicPartition> watched, Map<TopicPartition, Long> writtenEnds,
+                                            long nowNanos) {
         Map<TopicPartition, WrittenEnd> now = new HashMap<>();
-        Set<TopicPartition> risen = new HashSet<>();
+        Map<TopicPartition, Long> risen = new HashMap<>();
         for (TopicPartition tp : watched) {
             WrittenEnd was = written.get(tp);
             Long end = writtenEnds.get(tp);
@@ -347,12 +350,22 @@ final class UnwritablePartitions {
                 continue;
             }
             now.put(tp, is);
-            if (is.roseAtNanos() != NEVER && nowNanos - is.roseAtNanos() < WRITES_SEEN_NANOS) {
-                risen.add(tp);
+            if (is.roseAtNanos() != NEVER) {
+                risen.put(tp, is.roseAtNanos());
             }
         }
         written = now;
         return risen;
+    }
+
+    /**
+     * Whether {@code broker}, which has not answered this forwarder for a while, answers the leader of a partition
+     * whose end was last seen rising at {@code roseAtNanos}: seen at a reading after its first unanswered one (the
+     * reading that first missed it may see the last records it had fetched), within {@link #WRITES_SEEN_NANOS}.
+     */
+    private boolean answersLeader(int broker, long roseAtNanos, long nowNanos) {
+        return roseAtNanos != NEVER && roseAtNanos > unansweredSince.get(broker)
+                && nowNanos - roseAtNanos < WRITES_SEEN_NANOS;
     }
 
     /**

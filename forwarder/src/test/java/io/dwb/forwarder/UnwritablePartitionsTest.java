@@ -127,6 +127,26 @@ class UnwritablePartitionsTest {
                 .containsExactly(new Started(P0, 3, 2, 2 * SECOND));
     }
 
+    /**
+     * A broker that dies while it is in sync (a quorum lost keeps it so): the rises stop with it, the last one seen by
+     * the reading that first missed its answer, so its partitions take no writes 3 s after, as before, not 30 s after
+     * their last rise (a host heartbeating every 10 s would have been reported silent meanwhile).
+     */
+    @Test
+    void aBrokerThatDiesStillCountsAfterThreeSecondsThoughItsPartitionsEndsRoseJustBefore() {
+        Map<TopicPartition, InSync> all = Map.of(P0, inSync(3, 3));
+        for (int second = 0; second < 10; second++) {
+            assertThat(unwritable.update(replicas(all, Map.of("events", 2)), Map.of(P0, 100L + second),
+                    second * SECOND).all()).isEmpty();
+        }
+        Replicas threeDead = new Replicas(all, Optional.of(Set.of(3)), Map.of("events", 2));
+        // The reading that first misses broker 3 sees the last records it fetched: that rise proves nothing
+        assertThat(unwritable.update(threeDead, Map.of(P0, 120L), 10 * SECOND).all()).isEmpty();
+        assertThat(unwritable.update(threeDead, Map.of(P0, 120L), 12 * SECOND).all()).isEmpty();
+        assertThat(unwritable.update(threeDead, Map.of(P0, 120L), 13 * SECOND).all())
+                .containsExactly(new Stopped(P0, 3, 1, 2));
+    }
+
     /** A partition short of in-sync replicas takes no acks=all writes whatever its end does: no rise clears it. */
     @Test
     void aRisingEndDoesNotClearAPartitionShortOfInSyncReplicas() {
