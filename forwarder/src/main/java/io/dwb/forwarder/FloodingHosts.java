@@ -142,7 +142,11 @@ final class FloodingHosts {
     /** A streak's end when the windows after it were dropped: the next one qualifying goes on with it. */
     private static final long CARRIED = Long.MAX_VALUE;
 
-    /** A flood said: by which host, since when, and the records the partition's last window delivered. */
+    /**
+     * A flood said: by which host, since when, and the most records a window of the partition delivered since (the
+     * bound of its catching up: a window of a few records, at a lull, lowered it to those few, and a partition whose
+     * lag never fell that low stayed flooded).
+     */
     private record Said(HostRef host, long sinceNanos, long windowRecords) {}
 
     private final Map<TopicPartition, Window> windows = new HashMap<>();
@@ -196,7 +200,8 @@ final class FloodingHosts {
             TopicPartition partition = entry.getKey();
             Said flood = said.get(partition);
             if (flood != null) {
-                said.put(partition, new Said(flood.host(), flood.sinceNanos(), window.records));
+                said.put(partition, new Said(flood.host(), flood.sinceNanos(),
+                        Math.max(flood.windowRecords(), window.records)));
                 continue;
             }
             int top = window.top();

@@ -139,6 +139,23 @@ class FloodingHostsTest {
         assertThat(window(P0, 600, 400, 60_000)).as("less than a window's quiet: in a row").hasSize(1);
     }
 
+    /**
+     * A window of a few records during the flood (a lull) leaves the bound of catching up at the most a window sent:
+     * before, it fell to those few, and a partition whose lag stayed above them (its heartbeats, the markers of its
+     * transactions) was counted flooded in {@code dwb_forwarder_partitions_flooded} long after it caught up.
+     */
+    @Test
+    void aSmallWindowDuringTheFloodDoesNotLowerWhatCaughtUpMeans() {
+        for (int window = 1; window < FloodingHosts.FLOOD_WINDOWS; window++) {
+            window(P0, 600, 400, 60_000);
+        }
+        assertThat(window(P0, 600, 400, 6_000)).hasSize(1);
+        assertThat(window(P0, 3, 0, 5_000)).as("a lull").isEmpty();
+        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_000)), now)).singleElement()
+                .isInstanceOf(FloodingHosts.CaughtUp.class);
+        assertThat(floods.flooded()).isZero();
+    }
+
     /** Windows Wazuh paused or the loop was held in are dropped: their time is no measure of the pace. */
     @Test
     void aWindowInterruptedIsNotJudgedAndTheStreakStands() {
