@@ -245,7 +245,7 @@ public final class DeliveryLoop {
             for (TopicPartition tp : consumer.assignment()) {
                 pipeline.live(tp.partition(), false, lastPollNanos);
             }
-            floods.interrupted(); // the hold is no time of delivery's pace
+            floods.interrupted(now); // the hold is no time of delivery's pace
         }
         lastPollNanos = now;
         if (feed instanceof Feed.Live live) {
@@ -873,7 +873,7 @@ public final class DeliveryLoop {
             case STARTED -> {
                 changes.paused(refusal, pendingCount());
                 // Its start, not only the once-a-second look: a pause of under a second falls between two looks
-                floods.interrupted();
+                floods.interrupted(now);
             }
             case CAUSE_CHANGED -> changes.pausedFor(refusal);
             case NONE -> { } // the same cause, its words perhaps not (a state file's numbers): said at its start
@@ -1097,7 +1097,7 @@ public final class DeliveryLoop {
         pipeline.unwritable(unwritable, now);
         if (feed instanceof Feed.Live) {
             if (pause.active()) {
-                floods.interrupted(); // Wazuh refusing: no time of delivery's pace
+                floods.interrupted(now); // Wazuh refusing: no time of delivery's pace
             }
             for (FloodingHosts.Change flood : floods.judge(waiting, now)) {
                 changes.flood(flood);

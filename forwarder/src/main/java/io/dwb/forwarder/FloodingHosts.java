@@ -135,12 +135,9 @@ final class FloodingHosts {
 
     /**
      * The host that qualified in each of a partition's last {@code windows} judged windows, in a row, and when the last
-     * of them was judged ({@link #CARRIED} once an interruption dropped the windows after it).
+     * of them was judged, or when an interruption last dropped the windows after it (its time is no quiet).
      */
     private record Streak(HostRef host, int windows, long endNanos) {}
-
-    /** A streak's end when the windows after it were dropped: the next one qualifying goes on with it. */
-    private static final long CARRIED = Long.MAX_VALUE;
 
     /**
      * A flood said: by which host, since when, and the most records a window of the partition delivered since (the
@@ -175,9 +172,10 @@ final class FloodingHosts {
      * Delivery was paused (Wazuh refusing) or the loop held: the windows open now would count that time as delivery's,
      * making its pace look slower than it is. They are dropped; the streaks stand.
      */
-    void interrupted() {
+    void interrupted(long nowNanos) {
         windows.clear();
-        streaks.replaceAll((partition, streak) -> new Streak(streak.host(), streak.windows(), CARRIED));
+        // The streak goes on from here: a pause of minutes is no quiet window, but an hour's quiet after it is
+        streaks.replaceAll((partition, streak) -> new Streak(streak.host(), streak.windows(), nowNanos));
     }
 
     /**
@@ -213,7 +211,7 @@ final class FloodingHosts {
             // In a row: a window's length with nothing sent between the two is a quiet window, which ends the streak
             // (before, hourly bursts of a few windows each added up to a flood said at the first window of a burst)
             boolean inARow = before != null && before.host().equals(window.hosts[top])
-                    && (before.endNanos() == CARRIED || window.startNanos - before.endNanos() < WINDOW_NANOS);
+                    && window.startNanos - before.endNanos() < WINDOW_NANOS;
             Streak streak = new Streak(window.hosts[top], inARow ? before.windows() + 1 : 1, nowNanos);
             streaks.put(partition, streak);
             OptionalLong left = waiting.get(partition);

@@ -163,10 +163,28 @@ class FloodingHostsTest {
             window(P0, 600, 400, 60_000);
         }
         deliverMixed(P0, 600, 400);
-        floods.interrupted();
+        now += FloodingHosts.WINDOW_NANOS / 2;
+        floods.interrupted(now); // the pause's start
         now += FloodingHosts.WINDOW_NANOS;
+        floods.interrupted(now); // the loop's look while it lasts
         assertThat(floods.judge(Map.of(P0, OptionalLong.of(60_000)), now)).isEmpty();
-        assertThat(window(P0, 600, 400, 60_000)).hasSize(1);
+        assertThat(window(P0, 600, 400, 60_000)).as("the streak goes on after the pause").hasSize(1);
+    }
+
+    /**
+     * An interruption carries a streak over its own time, not over the quiet after it: before, a streak once
+     * interrupted went on with the next qualifying window however long after (an hour's quiet, a new burst).
+     */
+    @Test
+    void anInterruptionDoesNotCarryAStreakOverTheQuietAfterIt() {
+        for (int window = 0; window < 3; window++) {
+            window(P0, 600, 400, 60_000);
+        }
+        floods.interrupted(now);
+        now += 3_600 * S;
+        for (int window = 0; window < 3; window++) {
+            assertThat(window(P0, 600, 400, 60_000)).as("window %d after the quiet", window).isEmpty();
+        }
     }
 
     /**
