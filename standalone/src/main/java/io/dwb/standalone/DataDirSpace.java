@@ -30,8 +30,10 @@ final class DataDirSpace {
     /**
      * Refuses a start when the file system of {@code dataDir} (or of its nearest existing parent, before the first
      * start) has less than {@link #START_FLOOR} free, with one line: which file system, how much is free, what to do
-     * (exit 1, so the units go on restarting it, and it starts once there is room). Warns when that file system
-     * cannot hold what {@code --retention-bytes} lets the events topic grow to beyond what its log holds now.
+     * (exit 1, so the units go on restarting it, and it starts once there is room). Not when the broker's own logs
+     * take more than {@code retentionBytes}: it starts then, with a WARN, for its retention to delete the oldest.
+     * Warns when that file system cannot hold what {@code --retention-bytes} lets the events topic grow to beyond
+     * what its log holds now.
      */
     static void check(Path dataDir, long retentionBytes) {
         Path existing = dataDir.toAbsolutePath().normalize();
@@ -44,14 +46,23 @@ final class DataDirSpace {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the free space of " + existing + ": " + e.getMessage(), e);
         }
+        long logs = size(dataDir.resolve("kafka"));
+        if (free < START_FLOOR && logs > retentionBytes) {
+            // The broker's own logs over what it keeps: its retention deletes the oldest once it runs, the only way
+            // they ever shrink (a refusal here would be for good)
+            log.warn("the file system of {} has {} free, and the embedded broker's logs take {}, over "
+                    + "--retention-bytes {}: starting, so that its retention deletes the oldest (within minutes); it "
+                    + "halts the process if the disk fills first", existing, mib(free), mib(logs), mib(retentionBytes));
+            return;
+        }
         if (free < START_FLOOR) {
             throw new IllegalStateException("the file system of " + existing + " has " + mib(free) + " free, less "
                     + "than the " + mib(START_FLOOR) + " the embedded Kafka broker needs to start: it halts the "
                     + "process at the first write that finds the disk full. Free space there (docker system df "
-                    + "shows what Docker holds), or move --data-dir to another file system; started again, it "
-                    + "resumes where it stopped");
+                    + "shows what Docker holds), move --data-dir to another file system, or lower --retention-bytes "
+                    + "below what the broker's logs take there (" + mib(logs) + ") so that a start deletes the "
+                    + "oldest; started again, it resumes where it stopped");
         }
-        long logs = size(dataDir.resolve("kafka"));
         if (free + logs < retentionBytes + START_FLOOR) {
             log.warn("the file system of {} has {} free, and the embedded broker's logs ({} now) may grow to "
                     + "--retention-bytes {} and more: when the disk fills, the broker halts the process (exit 1). "

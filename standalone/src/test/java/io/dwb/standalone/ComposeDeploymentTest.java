@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -185,7 +186,7 @@ class ComposeDeploymentTest {
             // advertised name, kafka:9092, to ask).
             String brokerLog = run(concat(compose, "logs", "kafka"), env, Duration.ofSeconds(60));
             BrokerSettings.ONE_REPLICA.forEach((name, value) -> assertThat(brokerLog).as("the broker's %s", name)
-                    .contains(name + " = " + value));
+                    .containsPattern("(?m)\\s" + Pattern.quote(name + " = " + value) + "\\s*$"));
             String ids = run(concat(compose, "ps", "-a", "-q"), env, Duration.ofSeconds(60)).strip();
             List<String> inspect = concat(List.of("docker", "inspect"), ids.split("\\s+"));
             assertThat(run(inspect, env, Duration.ofSeconds(60))).as("docker inspect of every container")

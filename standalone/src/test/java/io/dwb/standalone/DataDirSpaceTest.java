@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import io.dwb.runtime.Launcher;
 import io.dwb.schemas.testing.LogLines;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,6 +37,31 @@ class DataDirSpaceTest {
                     .contains("Free space there").contains("move --data-dir")
                     .doesNotContain("Exception").doesNotContain("InternalError");
             assertThat(data).as("nothing written").doesNotExist();
+        }
+    }
+
+    /**
+     * The disk full of the broker's own logs (sized for --retention-bytes, over it by a segment and the other topics):
+     * only a running broker's retention shrinks them, so a refusal would be for good. The refusal says to lower
+     * --retention-bytes below what the logs take, and a start with that goes on, warned.
+     */
+    @Test
+    void aDiskFullOfTheBrokersOwnLogsStartsOnceRetentionIsBelowThem() throws Exception {
+        try (SmallFileSystem disk = SmallFileSystem.mount(dir.resolve("disk"), 80L << 20)) {
+            Path data = disk.root().resolve("data");
+            Path logs = Files.createDirectories(data.resolve("kafka"));
+            Files.write(logs.resolve("segments"), new byte[70 << 20]); // the logs, as far as the file system knows
+
+            assertThat(Commands.standalone("--data-dir", data.toString(), "--wazuh-queue", "-", "--kafka-port", "0"))
+                    .startsWith(Launcher.EXIT_FAILURE + ": ").contains("error: the file system of " + data + " has ")
+                    .contains("lower --retention-bytes below what the broker's logs take there (70.0 MiB)");
+
+            String ran = Commands.standalone("--data-dir", data.toString(), "--wazuh-queue", "-", "--kafka-port",
+                    "0", "--retention-bytes", String.valueOf(32L << 20));
+            assertThat(ran).as("started: on to the engine, which is nowhere")
+                    .contains("error: the listener failed: cannot reach the Docker engine");
+            assertThat(logged.messages(Level.WARN)).singleElement().asString()
+                    .contains("the embedded broker's logs take 70.0 MiB, over --retention-bytes 32.0 MiB: starting");
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.common.utils.Exit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * call is kept with its thread's stack and the ERROR lines logged just before it, and the test it came during fails
  * with them.
  */
-public final class KafkaExitTrap implements BeforeAllCallback, AfterEachCallback {
+public final class KafkaExitTrap implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaExitTrap.class);
     /** ERROR lines kept to tell what a call followed: Kafka logs the fault, then asks for the exit. */
     private static final int ERROR_LINES = 8;
@@ -37,6 +38,16 @@ public final class KafkaExitTrap implements BeforeAllCallback, AfterEachCallback
 
     @Override
     public void afterEach(ExtensionContext context) {
+        failOnCalls(context);
+    }
+
+    /** A call after the class's last test (its brokers closing in an {@code @AfterAll}, a thread still running). */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        failOnCalls(context);
+    }
+
+    private static void failOnCalls(ExtensionContext context) {
         List<String> calls = traps(context).drain();
         if (!calls.isEmpty()) {
             throw new AssertionError("Kafka asked to end this JVM during the test (taken by KafkaExitTrap; a "
@@ -82,8 +93,12 @@ public final class KafkaExitTrap implements BeforeAllCallback, AfterEachCallback
                 call.append("\n    ").append(frames[i]);
             }
             call.append("\n  after these ERROR lines, oldest first:");
-            for (String line : errorLines()) {
-                call.append("\n    ").append(line);
+            try {
+                for (String line : errorLines()) {
+                    call.append("\n    ").append(line);
+                }
+            } catch (RuntimeException e) { // the appender's buffer changing under this thread: the call is kept
+                call.append("\n    (not read: ").append(e).append(')');
             }
             calls.add(call.toString());
             throw new IllegalStateException("Kafka's " + what + "(" + status + ") taken by the tests' KafkaExitTrap");
