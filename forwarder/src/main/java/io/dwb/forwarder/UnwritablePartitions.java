@@ -286,7 +286,7 @@ final class UnwritablePartitions {
     Changes update(Replicas read, Map<TopicPartition, Long> writtenEnds, long nowNanos) {
         unknown = false;
         Set<Integer> down = down(read.unanswered(), nowNanos);
-        Map<TopicPartition, Long> roseAt = risen(read.partitions().keySet(), writtenEnds, nowNanos);
+        see(read.partitions().keySet(), writtenEnds, nowNanos);
         Map<TopicPartition, Outage> now = new HashMap<>();
         List<Change> all = new ArrayList<>();
         List<Change> toSay = new ArrayList<>();
@@ -294,7 +294,8 @@ final class UnwritablePartitions {
             int least = least(read, tp, r);
             // In-sync brokers its leader had fetches from while they did not answer here are cut off from this
             // forwarder alone: before, such a split made partitions that took writes unwritable, said to Wazuh at 30 s.
-            long rose = roseAt.getOrDefault(tp, NEVER);
+            WrittenEnd end = written.get(tp);
+            long rose = end == null ? NEVER : end.roseAtNanos();
             int notAnswering = (int) r.inSync().stream()
                     .filter(broker -> down.contains(broker) && !answersLeader(broker, rose, nowNanos)).count();
             if (r.inSync().size() >= least && notAnswering == 0) {
@@ -332,30 +333,25 @@ final class UnwritablePartitions {
     }
 
     /**
-     * When each partition of {@code watched} was last seen rising ({@link #NEVER}, left out: not yet), its end kept for
-     * the next reading (the last known one when this reading had none: its leader did not answer). A reading sees a
-     * rise when the end is past the one before; an end that went down (a log truncated, a topic made again) is none.
+     * Keeps each watched partition's written end, and when a reading last saw it rise (past the one before; an end
+     * that went down, a log truncated or a topic made again, is none): the last known one when this reading had none
+     * (its leader did not answer).
      */
-    private Map<TopicPartition, Long> risen(Set<TopicPartition> watched, Map<TopicPartition, Long> writtenEnds,
-                                            long nowNanos) {
+    private void see(Set<TopicPartition> watched, Map<TopicPartition, Long> writtenEnds, long nowNanos) {
         Map<TopicPartition, WrittenEnd> now = new HashMap<>();
-        Map<TopicPartition, Long> risen = new HashMap<>();
         for (TopicPartition tp : watched) {
             WrittenEnd was = written.get(tp);
             Long end = writtenEnds.get(tp);
-            WrittenEnd is = end == null ? was
-                    : new WrittenEnd(end, was != null && end > was.offset() ? nowNanos
-                            : was == null ? NEVER : was.roseAtNanos());
-            if (is == null) {
+            if (end == null) {
+                if (was != null) {
+                    now.put(tp, was);
+                }
                 continue;
             }
-            now.put(tp, is);
-            if (is.roseAtNanos() != NEVER) {
-                risen.put(tp, is.roseAtNanos());
-            }
+            long roseAt = was == null ? NEVER : end > was.offset() ? nowNanos : was.roseAtNanos();
+            now.put(tp, new WrittenEnd(end, roseAt));
         }
         written = now;
-        return risen;
     }
 
     /**
