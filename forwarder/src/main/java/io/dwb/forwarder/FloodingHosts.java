@@ -12,16 +12,16 @@ import org.apache.kafka.common.TopicPartition;
  * Which host's events fill a partition's backlog. Records go in their partition's order whatever host wrote them, so
  * one host's flood (an exec or restart loop of anyone who may start a container there, a health check every
  * millisecond) delays every other host of its partition, a twelfth of a fleet on 12 partitions, for as long as the
- * pacer takes to deliver it: their alerts wait, and their silences are judged late. Nothing but the lag said so,
- * which names no host. Fed each engine event sent, and once a second each partition's records waiting, it says when
- * one host wrote at least half of what a partition sent in each of {@link #FLOOD_WINDOWS} windows of {@link
- * #WINDOW_NANOS} in a row, at least {@link #MIN_RECORDS} records a window, faster than the partition sent them (by
- * the events' own times, its engine's clock: a host alone in its partition, read back after a Wazuh outage, wrote at
- * its own pace, and is no flood), while the records waiting there would take the pace of the last window a minute or
- * more ({@link #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than a window sent). One
+ * pacer takes to deliver it: their alerts wait, and their silences are judged late. Nothing but the lag said so, which
+ * names no host. Fed each engine event sent, and once a second each partition's records waiting, it says when one host
+ * wrote at least half of what a partition sent in each of {@link #FLOOD_WINDOWS} windows of {@link #WINDOW_NANOS} in a
+ * row, at least {@link #MIN_RECORDS} records a window, faster than the partition sent them (by the events' own times,
+ * its engine's clock: a host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and is no
+ * flood), while the records waiting there would take the pace of the last window a minute or more ({@link
+ * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than the most a window sent since). One
  * flood a partition at a time: another host's, meanwhile, is not said. A window Wazuh paused or the loop was held in is
- * dropped ({@link #interrupted}). A partition not assigned here is forgotten: its new owner judges it. It does not
- * reorder anything: the order is the contract's.
+ * dropped ({@link #interrupted}), and a window's length with nothing sent ends a streak. A partition not assigned here
+ * is forgotten: its new owner judges it. It does not reorder anything: the order is the contract's.
  *
  * <p>Each partition's window keeps {@link #COUNTERS} hosts (the Space-Saving algorithm: a host not kept takes the
  * place of the least counted, inheriting its count as its possible overcount), so a writer of ever new host ids costs
@@ -59,7 +59,7 @@ final class FloodingHosts {
     record Flooding(TopicPartition partition, HostRef host, long records, long ofRecords, long windowNanos,
                     long waiting) implements Change {}
 
-    /** {@code partition}, flooded by {@code host}, has nothing waiting, {@code floodNanos} after it was said. */
+    /** {@code partition}, flooded by {@code host}, caught up {@code floodNanos} after it was said. */
     record CaughtUp(TopicPartition partition, HostRef host, long floodNanos) implements Change {}
 
     /** One partition's deliveries since its window started: the most frequent hosts among them. */
@@ -169,12 +169,13 @@ final class FloodingHosts {
     }
 
     /**
-     * Delivery was paused (Wazuh refusing) or the loop held: the windows open now would count that time as delivery's,
-     * making its pace look slower than it is. They are dropped; the streaks stand.
+     * Delivery was paused (Wazuh refusing) or the loop held at {@code nowNanos}: the windows open now would count that
+     * time as delivery's, making its pace look slower than it is. They are dropped; the streaks stand, their quiet
+     * counted from now.
      */
     void interrupted(long nowNanos) {
         windows.clear();
-        // The streak goes on from here: a pause of minutes is no quiet window, but an hour's quiet after it is
+        // A pause of minutes is no quiet window, but an hour's quiet after it is
         streaks.replaceAll((partition, streak) -> new Streak(streak.host(), streak.windows(), nowNanos));
     }
 

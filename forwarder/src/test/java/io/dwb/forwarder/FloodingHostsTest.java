@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -25,9 +26,7 @@ class FloodingHostsTest {
 
     @Test
     void aHostWithHalfOfEachWindowForAMinuteAndAMinuteWaitingIsSaidOnceThenItsPartitionCaughtUp() {
-        for (int window = 1; window < FloodingHosts.FLOOD_WINDOWS; window++) {
-            assertThat(window(P0, 600, 400, 60_000)).as("window %d: not a minute yet", window).isEmpty();
-        }
+        assertThat(windows(FloodingHosts.FLOOD_WINDOWS - 1)).as("not a minute yet").isEmpty();
         assertThat(window(P0, 600, 400, 6_000)).singleElement()
                 .isEqualTo(new FloodingHosts.Flooding(P0, LOOPER, 600, 1_000, FloodingHosts.WINDOW_NANOS, 6_000));
         assertThat(floods.flooded()).isEqualTo(1);
@@ -41,9 +40,7 @@ class FloodingHostsTest {
                 .isEqualTo(new FloodingHosts.CaughtUp(P0, LOOPER, 60 * S));
         assertThat(floods.flooded()).isZero();
 
-        for (int window = 1; window < FloodingHosts.FLOOD_WINDOWS; window++) {
-            window(P0, 600, 400, 60_000);
-        }
+        windows(FloodingHosts.FLOOD_WINDOWS - 1);
         assertThat(window(P0, 600, 400, 60_000)).as("a new flood, said again").hasSize(1);
     }
 
@@ -53,21 +50,15 @@ class FloodingHostsTest {
      */
     @Test
     void aBurstOfAFewWindowsOrAStreakBrokenIsNoFlood() {
-        for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS - 1; window++) {
-            assertThat(window(P0, 600, 400, 60_000)).isEmpty();
-        }
+        assertThat(windows(FloodingHosts.FLOOD_WINDOWS - 1)).isEmpty();
         assertThat(window(P0, 499, 501, 60_000)).as("under half breaks the streak").isEmpty();
-        for (int window = 0; window < FloodingHosts.FLOOD_WINDOWS - 1; window++) {
-            assertThat(window(P0, 600, 400, 60_000)).isEmpty();
-        }
+        assertThat(windows(FloodingHosts.FLOOD_WINDOWS - 1)).isEmpty();
         assertThat(window(P0, 600, 400, 60_000)).as("a minute in a row").hasSize(1);
     }
 
     @Test
     void nothingIsSaidOfAShortWaitAFewRecordsOrAWindowNotOver() {
-        for (int window = 1; window < FloodingHosts.FLOOD_WINDOWS; window++) {
-            window(P0, 600, 400, 60_000);
-        }
+        windows(FloodingHosts.FLOOD_WINDOWS - 1);
         deliverMixed(P0, 600, 400);
         now += FloodingHosts.WINDOW_NANOS - 1;
         assertThat(floods.judge(Map.of(P0, OptionalLong.of(60_000)), now)).as("the window not over").isEmpty();
@@ -127,15 +118,11 @@ class FloodingHostsTest {
     @Test
     void windowsWithAQuietWindowBetweenThemAreNotInARow() {
         for (int burst = 0; burst < 3; burst++) {
-            for (int window = 0; window < 3; window++) {
-                assertThat(window(P0, 600, 400, 60_000)).as("burst %d, window %d", burst, window).isEmpty();
-            }
+            assertThat(windows(3)).as("burst %d", burst).isEmpty();
             now += 3_600 * S;
         }
         now -= 3_600 * S - FloodingHosts.WINDOW_NANOS + 1;
-        for (int window = 0; window < 2; window++) {
-            assertThat(window(P0, 600, 400, 60_000)).isEmpty();
-        }
+        assertThat(windows(2)).isEmpty();
         assertThat(window(P0, 600, 400, 60_000)).as("less than a window's quiet: in a row").hasSize(1);
     }
 
@@ -146,9 +133,7 @@ class FloodingHostsTest {
      */
     @Test
     void aSmallWindowDuringTheFloodDoesNotLowerWhatCaughtUpMeans() {
-        for (int window = 1; window < FloodingHosts.FLOOD_WINDOWS; window++) {
-            window(P0, 600, 400, 60_000);
-        }
+        windows(FloodingHosts.FLOOD_WINDOWS - 1);
         assertThat(window(P0, 600, 400, 6_000)).hasSize(1);
         assertThat(window(P0, 3, 0, 5_000)).as("a lull").isEmpty();
         assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_000)), now)).singleElement()
@@ -159,9 +144,7 @@ class FloodingHostsTest {
     /** Windows Wazuh paused or the loop was held in are dropped: their time is no measure of the pace. */
     @Test
     void aWindowInterruptedIsNotJudgedAndTheStreakStands() {
-        for (int window = 1; window < FloodingHosts.FLOOD_WINDOWS; window++) {
-            window(P0, 600, 400, 60_000);
-        }
+        windows(FloodingHosts.FLOOD_WINDOWS - 1);
         deliverMixed(P0, 600, 400);
         now += FloodingHosts.WINDOW_NANOS / 2;
         floods.interrupted(now); // the pause's start
@@ -177,14 +160,10 @@ class FloodingHostsTest {
      */
     @Test
     void anInterruptionDoesNotCarryAStreakOverTheQuietAfterIt() {
-        for (int window = 0; window < 3; window++) {
-            window(P0, 600, 400, 60_000);
-        }
+        windows(3);
         floods.interrupted(now);
         now += 3_600 * S;
-        for (int window = 0; window < 3; window++) {
-            assertThat(window(P0, 600, 400, 60_000)).as("window %d after the quiet", window).isEmpty();
-        }
+        assertThat(windows(3)).as("windows after the quiet").isEmpty();
     }
 
     /**
@@ -268,6 +247,18 @@ class FloodingHostsTest {
     }
 
     /** One window of {@code looping} and {@code others} records, judged with {@code waiting} records waiting. */
+    /**
+     * {@code count} windows of {@link #P0} in which {@link #LOOPER} has 600 of 1,000 records, a minute's records
+     * waiting: what they changed, all together.
+     */
+    private List<FloodingHosts.Change> windows(int count) {
+        List<FloodingHosts.Change> changes = new ArrayList<>();
+        for (int window = 0; window < count; window++) {
+            changes.addAll(window(P0, 600, 400, 60_000));
+        }
+        return changes;
+    }
+
     private List<FloodingHosts.Change> window(TopicPartition partition, int looping, int others, long waiting) {
         deliverMixed(partition, looping, others);
         now += FloodingHosts.WINDOW_NANOS;
