@@ -34,53 +34,109 @@ final class DataDirSpace {
      * take more than {@code retentionBytes}: it starts then, with a WARN, for its retention to delete the oldest.
      * Warns when that file system cannot hold what {@code --retention-bytes} lets the events topic grow to beyond
      * what its log holds now.
+     *
+     * @return the room found, as said: where the {@link DataDirWatch} starts from
      */
-    static void check(Path dataDir, long retentionBytes) {
-        Path existing = dataDir.toAbsolutePath().normalize();
-        while (!Files.exists(existing) && existing.getParent() != null) {
-            existing = existing.getParent();
+    static Room check(Path dataDir, long retentionBytes) {
+        Reading reading = Reading.of(dataDir);
+        Room room = reading.room(retentionBytes);
+        switch (room) {
+            case OVER_RETENTION -> log.warn("the file system of {} has {} free, and the embedded broker's logs take "
+                    + "{}, over --retention-bytes {}: starting, so that its retention deletes the oldest (within "
+                    + "minutes); it halts the process if the disk fills first", reading.fileSystemOf(),
+                    mib(reading.free()), mib(reading.logs()), mib(retentionBytes));
+            case NEARLY_FULL -> throw new IllegalStateException("the file system of " + reading.fileSystemOf()
+                    + " has " + mib(reading.free()) + " free, less than the " + mib(START_FLOOR) + " the embedded "
+                    + "Kafka broker needs to start: it halts the process at the first write that finds the disk full. "
+                    + "Free space there (docker system df shows what Docker holds), move --data-dir to another file "
+                    + "system, or lower --retention-bytes below what the broker's logs take there ("
+                    + mib(reading.logs()) + ") so that a start deletes the oldest; started again, it resumes where "
+                    + "it stopped");
+            case SHORT_OF_RETENTION -> log.warn(reading.shortOfRetention(retentionBytes));
+            case ENOUGH -> { }
         }
-        long free;
-        try {
-            free = Files.getFileStore(existing).getUsableSpace();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the free space of " + existing + ": " + e.getMessage(), e);
-        }
-        long logs = size(dataDir.resolve("kafka"));
-        if (free < START_FLOOR && logs > retentionBytes) {
-            // The broker's own logs over what it keeps: its retention deletes the oldest once it runs, the only way
-            // they ever shrink (a refusal here would be for good)
-            log.warn("the file system of {} has {} free, and the embedded broker's logs take {}, over "
-                    + "--retention-bytes {}: starting, so that its retention deletes the oldest (within minutes); it "
-                    + "halts the process if the disk fills first", existing, mib(free), mib(logs), mib(retentionBytes));
-            return;
-        }
-        if (free < START_FLOOR) {
-            throw new IllegalStateException("the file system of " + existing + " has " + mib(free) + " free, less "
-                    + "than the " + mib(START_FLOOR) + " the embedded Kafka broker needs to start: it halts the "
-                    + "process at the first write that finds the disk full. Free space there (docker system df "
-                    + "shows what Docker holds), move --data-dir to another file system, or lower --retention-bytes "
-                    + "below what the broker's logs take there (" + mib(logs) + ") so that a start deletes the "
-                    + "oldest; started again, it resumes where it stopped");
-        }
-        if (free + logs < retentionBytes + START_FLOOR) {
-            log.warn("the file system of {} has {} free, and the embedded broker's logs ({} now) may grow to "
-                    + "--retention-bytes {} and more: when the disk fills, the broker halts the process (exit 1). "
-                    + "Free space there, or lower --retention-bytes", existing, mib(free), mib(logs),
-                    mib(retentionBytes));
+        return room;
+    }
+
+    /** How the data dir's file system stands for the broker's logs, from room enough to nearly full. */
+    enum Room {
+        /** It holds what {@code --retention-bytes} lets the logs grow to, and {@link #START_FLOOR} more. */
+        ENOUGH,
+        /** It cannot hold what {@code --retention-bytes} lets the logs grow to: the broker halts if it fills first. */
+        SHORT_OF_RETENTION,
+        /** Under {@link #START_FLOOR} free, but the broker's logs are over the retention, which deletes the oldest. */
+        OVER_RETENTION,
+        /** Under {@link #START_FLOOR} free: the broker halts at its next writes (minutes, on a busy host). */
+        NEARLY_FULL;
+
+        /** Under {@link #START_FLOOR} free, whatever the logs take. */
+        boolean nearlyFull() {
+            return this == OVER_RETENTION || this == NEARLY_FULL;
         }
     }
 
-    /** The bytes of the regular files under {@code dir}; 0 when it does not exist. */
+    /**
+     * The free bytes of the data dir's file system (of its nearest existing parent, before the first start), and the
+     * bytes of the broker's logs in it (files' apparent sizes: Kafka's sparse, preallocated indexes count whole).
+     */
+    record Reading(Path fileSystemOf, long free, long logs) {
+        static Reading of(Path dataDir) {
+            Path existing = dataDir.toAbsolutePath().normalize();
+            while (!Files.exists(existing) && existing.getParent() != null) {
+                existing = existing.getParent();
+            }
+            long free;
+            try {
+                free = Files.getFileStore(existing).getUsableSpace();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the free space of " + existing + ": " + e.getMessage(), e);
+            }
+            return new Reading(existing, free, size(dataDir.resolve("kafka")));
+        }
+
+        Room room(long retentionBytes) {
+            if (free < START_FLOOR) {
+                // The broker's own logs over what it keeps: its retention deletes the oldest once it runs, the only
+                // way they ever shrink (a refusal to start would be for good)
+                return logs > retentionBytes ? Room.OVER_RETENTION : Room.NEARLY_FULL;
+            }
+            return free + logs < retentionBytes + START_FLOOR ? Room.SHORT_OF_RETENTION : Room.ENOUGH;
+        }
+
+        /** This reading, {@code bytes} less free (to say a better room only once it holds by that much). */
+        Reading lessFree(long bytes) {
+            return new Reading(fileSystemOf, free - bytes, logs);
+        }
+
+        String shortOfRetention(long retentionBytes) {
+            return "the file system of " + fileSystemOf + " has " + mib(free) + " free, and the embedded broker's "
+                    + "logs (" + mib(logs) + " now) may grow to --retention-bytes " + mib(retentionBytes)
+                    + " and more: when the disk fills, the broker halts the process (exit 1). Free space there, or lower "
+                    + "--retention-bytes";
+        }
+    }
+
+    /**
+     * The bytes of the files under {@code dir}, but the offset and time indexes; 0 when it does not exist. Kafka
+     * makes each active segment's two indexes 10 MiB files, sparse, and trims them only at a segment's roll or an
+     * orderly close: after a halt (a full disk's) five topics' indexes added 100 MiB that took no block, a start on a
+     * full disk was taken for logs over the retention, and a file system short of it was not. An index holds 8 or 12
+     * bytes a 4 KiB of log: leaving them out counts half a percent less.
+     */
     private static long size(Path dir) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(DataDirSpace::sizeOf).sum();
+            return files.filter(f -> Files.isRegularFile(f) && !index(f)).mapToLong(DataDirSpace::sizeOf).sum();
         } catch (IOException | UncheckedIOException e) {
             return 0; // the broker's own start says what it cannot read
         }
+    }
+
+    private static boolean index(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".index") || name.endsWith(".timeindex");
     }
 
     private static long sizeOf(Path file) {
@@ -91,7 +147,7 @@ final class DataDirSpace {
         }
     }
 
-    private static String mib(long bytes) {
+    static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
     }
 }

@@ -168,9 +168,10 @@ public final class StandaloneCommand implements Callable<Integer> {
             log.info("stopped before the broker started");
             return Launcher.EXIT_OK;
         }
-        DataDirSpace.check(dataDir, retentionBytes);
+        DataDirSpace.Room room = DataDirSpace.check(dataDir, retentionBytes);
         try (Broker kafka = brokerStart.start(dataDir, kafkaPort == null ? BrokerPorts.ClientPort.DEFAULT
-                : BrokerPorts.ClientPort.asked(kafkaPort), stop)) {
+                : BrokerPorts.ClientPort.asked(kafkaPort), stop);
+             DataDirWatch space = DataDirWatch.start(dataDir, retentionBytes, room)) {
             if (stop.getAsBoolean()) {
                 log.info("stop requested while the broker started: closing it");
                 return Launcher.EXIT_OK;

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import io.dwb.runtime.Launcher;
 import io.dwb.schemas.testing.LogLines;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +64,35 @@ class DataDirSpaceTest {
                     .contains("error: the listener failed: cannot reach the Docker engine");
             assertThat(logged.messages(Level.WARN)).singleElement().asString()
                     .contains("the embedded broker's logs take 70.0 MiB, over --retention-bytes 32.0 MiB: starting");
+        }
+    }
+
+    /**
+     * A broker halted by the full disk leaves its active segments' indexes as Kafka made them, 10 MiB files that take
+     * no block (sparse; trimmed only at a roll or an orderly close): counted at their length, three topics' indexes
+     * were 60 MiB of logs over a lowered retention, and the start went on, to halt at its first write.
+     */
+    @Test
+    void theSparseIndexesOfAHaltedBrokerAreNotTakenForItsLogs() throws Exception {
+        try (SmallFileSystem disk = SmallFileSystem.mount(dir.resolve("disk"), 16L << 20)) {
+            Path data = disk.root().resolve("data");
+            for (String topic : List.of("docker-events-0", "docker-events-checkpoints-0", "__consumer_offsets-0")) {
+                Path segment = Files.createDirectories(data.resolve("kafka").resolve(topic));
+                Files.write(segment.resolve("00000000000000000000.log"), new byte[1 << 20]);
+                for (String index : List.of("00000000000000000000.index", "00000000000000000000.timeindex")) {
+                    try (RandomAccessFile file = new RandomAccessFile(segment.resolve(index).toFile(), "rw")) {
+                        file.setLength(10L << 20); // as Kafka's AbstractIndex makes an active segment's
+                    }
+                }
+            }
+            disk.fillLeaving(1L << 20);
+
+            String ran = Commands.standalone("--data-dir", data.toString(), "--wazuh-queue", "-", "--kafka-port",
+                    "0", "--retention-bytes", String.valueOf(32L << 20));
+
+            assertThat(ran).startsWith(Launcher.EXIT_FAILURE + ": ").contains("error: the file system of " + data
+                    + " has 1.0 MiB free").contains("below what the broker's logs take there (3.0 MiB)");
+            assertThat(logged.messages(Level.WARN)).isEmpty();
         }
     }
 

@@ -30,8 +30,9 @@ final class SmallFileSystem implements AutoCloseable {
         return root;
     }
 
-    /** Fills it with a file of zeros until {@code left} bytes are free. */
+    /** Fills it with a file of zeros (the one of a fill before replaced) until {@code left} bytes are free. */
     void fillLeaving(long left) throws IOException {
+        Files.deleteIfExists(root.resolve("filler"));
         long toWrite = Files.getFileStore(root).getUsableSpace() - left;
         byte[] block = new byte[1 << 16];
         try (OutputStream out = Files.newOutputStream(root.resolve("filler"))) {
