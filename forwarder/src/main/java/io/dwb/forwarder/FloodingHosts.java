@@ -18,8 +18,9 @@ import org.apache.kafka.common.TopicPartition;
  * row, at least {@link #MIN_RECORDS} records a window, faster than the partition sent them (by the events' own times,
  * its engine's clock: a host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and is no
  * flood), while the records waiting there would take the pace of the last window a minute or more ({@link
- * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than the most a window sent since). One
- * flood a partition at a time: another host's, meanwhile, is not said. A window Wazuh paused or the loop was held in is
+ * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than the most a window sent since the
+ * first flood said). Another host's flood of the partition meanwhile is said as well, and the catching up names the
+ * last host said. A window Wazuh paused or the loop was held in is
  * dropped ({@link #interrupted}), and a window's length with nothing sent ends a streak. A partition not assigned here
  * is forgotten: its new owner judges it. It does not reorder anything: the order is the contract's.
  *
@@ -140,8 +141,8 @@ final class FloodingHosts {
     private record Streak(HostRef host, int windows, long endNanos) {}
 
     /**
-     * A flood said: by which host, since when, and the most records a window of the partition delivered since (the
-     * bound of its catching up: a window of a few records, at a lull, lowered it to those few, and a partition whose
+     * A flood said: by which host (the last said of the partition's), since when, and the most records a window of the
+     * partition delivered since its first flood was said (the bound of its catching up: a window of a few records, at a lull, lowered it to those few, and a partition whose
      * lag never fell that low stayed flooded).
      */
     private record Said(HostRef host, long sinceNanos, long windowRecords) {}
@@ -199,12 +200,14 @@ final class FloodingHosts {
             TopicPartition partition = entry.getKey();
             Said flood = said.get(partition);
             if (flood != null) {
-                said.put(partition, new Said(flood.host(), flood.sinceNanos(),
-                        Math.max(flood.windowRecords(), window.records)));
-                continue;
+                flood = new Said(flood.host(), flood.sinceNanos(), Math.max(flood.windowRecords(), window.records));
+                said.put(partition, flood);
             }
             int top = window.top();
-            if (top < 0 || !floods(window, top, lasted)) {
+            // The host said goes on flooding: said once. Another host's flood meanwhile is said (before, one a
+            // partition until it caught up, and a second host's was hidden behind the first's, which an operator
+            // looked at while it had stopped)
+            if (top < 0 || !floods(window, top, lasted) || flood != null && flood.host().equals(window.hosts[top])) {
                 streaks.remove(partition);
                 continue;
             }
@@ -219,7 +222,8 @@ final class FloodingHosts {
             if (streak.windows() >= FLOOD_WINDOWS && left.isPresent()
                     && left.getAsLong() >= WAIT_WINDOWS * window.records) {
                 streaks.remove(partition);
-                said.put(partition, new Said(streak.host(), nowNanos, window.records));
+                said.put(partition, new Said(streak.host(), nowNanos, flood == null ? window.records
+                        : flood.windowRecords()));
                 changes.add(new Flooding(partition, streak.host(), window.counts[top] - window.overcounts[top],
                         window.records, lasted, left.getAsLong()));
             }

@@ -141,6 +141,30 @@ class FloodingHostsTest {
         assertThat(floods.flooded()).isZero();
     }
 
+    /**
+     * A second host's flood while the partition has not caught up from the first's: before, one flood a partition was
+     * said until it caught up, and the second was hidden behind the first, whose host an operator looked at while it
+     * had stopped. The host said going on is not said again; the catching up names the last host said.
+     */
+    @Test
+    void anotherHostsFloodBeforeThePartitionCaughtUpIsSaidTooAndTheFirstHostsOnlyOnce() {
+        HostRef second = new HostRef("build-3", "BUILD:3");
+        windows(FloodingHosts.FLOOD_WINDOWS);
+        assertThat(floods.flooded()).isEqualTo(1);
+        assertThat(windows(FloodingHosts.FLOOD_WINDOWS)).as("the first host going on").isEmpty();
+
+        for (int i = 1; i < FloodingHosts.FLOOD_WINDOWS; i++) {
+            assertThat(window(P0, second, 700, 300, 60_000)).isEmpty();
+        }
+        assertThat(window(P0, second, 700, 300, 60_000)).singleElement().isEqualTo(
+                new FloodingHosts.Flooding(P0, second, 700, 1_000, FloodingHosts.WINDOW_NANOS, 60_000));
+        assertThat(floods.flooded()).as("one partition").isEqualTo(1);
+
+        now += 30 * S;
+        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_000)), now)).singleElement()
+                .isEqualTo(new FloodingHosts.CaughtUp(P0, second, 30 * S));
+    }
+
     /** Windows Wazuh paused or the loop was held in are dropped: their time is no measure of the pace. */
     @Test
     void aWindowInterruptedIsNotJudgedAndTheStreakStands() {
@@ -260,16 +284,27 @@ class FloodingHostsTest {
     }
 
     private List<FloodingHosts.Change> window(TopicPartition partition, int looping, int others, long waiting) {
-        deliverMixed(partition, looping, others);
+        return window(partition, LOOPER, looping, others, waiting);
+    }
+
+    /** A window of {@code looping} records of {@code looper} and {@code others}, then judged. */
+    private List<FloodingHosts.Change> window(TopicPartition partition, HostRef looper, int looping, int others,
+                                              long waiting) {
+        deliverMixed(partition, looper, looping, others);
         now += FloodingHosts.WINDOW_NANOS;
         return floods.judge(Map.of(partition, OptionalLong.of(waiting)), now);
     }
 
     /** {@code looping} records of {@link #LOOPER}, and {@code others} of as many other hosts, mixed. */
     private void deliverMixed(TopicPartition partition, int looping, int others) {
+        deliverMixed(partition, LOOPER, looping, others);
+    }
+
+    /** {@code looping} records of {@code looper}, and {@code others} of as many other hosts, mixed. */
+    private void deliverMixed(TopicPartition partition, HostRef looper, int looping, int others) {
         for (int i = 0; i < Math.max(looping, others); i++) {
             if (i < looping) {
-                floods.delivered(partition, LOOPER, WRITTEN, now);
+                floods.delivered(partition, looper, WRITTEN, now);
             }
             if (i < others) {
                 floods.delivered(partition, new HostRef("web-" + i, "WEB:" + i), WRITTEN, now);
