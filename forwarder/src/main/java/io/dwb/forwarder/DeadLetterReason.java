@@ -27,7 +27,8 @@ public enum DeadLetterReason {
     NOT_JSON("not-json"),
     NOT_OBJECT("not-object"),
     /**
-     * Nested deeper than an alert may be ({@link EventFields#MAX_DEPTH}), a number over 1000 digits, or one whose
+     * Nested deeper than an alert may be ({@link EventFields#MAX_DEPTH}), a number over
+     * {@link io.dwb.schemas.ContractJson#MAX_NUMBER_DIGITS} digits (more than Wazuh's cJSON reads), or one whose
      * exponent is beyond an int.
      */
     TOO_COMPLEX("too-complex"),

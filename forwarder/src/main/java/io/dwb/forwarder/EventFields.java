@@ -3,7 +3,6 @@ package io.dwb.forwarder;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -61,14 +60,16 @@ public record EventFields(String type, Presence typePresence, String action, Pre
     public static final int MAX_DEPTH = 998;
 
     /**
-     * The contract's JSON factory, refusing records nested deeper than {@link #MAX_DEPTH}, and a key given twice in
+     * The contract's JSON factory (numbers of at most {@link ContractJson#MAX_NUMBER_DIGITS} digits), refusing records
+     * nested deeper than {@link #MAX_DEPTH}, and a key given twice in
      * one object ({@code Duplicate field 'Action'}, a {@link com.fasterxml.jackson.core.JsonParseException}: the
      * classifier's {@code not-json}). Its tree reader reads every record of the topic, the listener's own (gap,
      * state, heartbeat) too, which Jackson writes, never with such a key.
      */
     static final JsonFactory FACTORY = ContractJson.MAPPER.getFactory().copy()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+            .setStreamReadConstraints(ContractJson.MAPPER.getFactory().streamReadConstraints().rebuild()
+                    .maxNestingDepth(MAX_DEPTH).build());
 
     /** Builds an event's tree for the rare work that needs one (trimming, an event without an id header). */
     private static final ObjectReader TREE = ContractJson.MAPPER.reader().with(FACTORY);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.ContractJson;
 import io.dwb.schemas.ContractSchemas;
 import io.dwb.schemas.HeaderNames;
+import io.dwb.schemas.testing.AlertJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -207,6 +208,33 @@ class EventFieldsTest {
             assertThat(classifier.classify(withEventId(record(prefix + held + "}")))).as(held)
                     .isInstanceOf(Classified.Event.class);
         }
+    }
+
+    /**
+     * Wazuh's cJSON reads 63 characters of a number, and the next one fails the whole alert, which analysisd drops
+     * with a debug line: before, a number of up to 1000 digits (Jackson's bound) was delivered and counted sent, its
+     * alert never decoded. Now one of over 59 digits (63 characters with a sign, a point, an e and its sign) is a dead
+     * letter, in an event with or without its event-id header, and in a bridge record.
+     */
+    @Test
+    void aNumberLongerThanWazuhReadsIsRefusedAndTheLongestItReadsIsDelivered() {
+        RecordClassifier classifier = new RecordClassifier(new ContractSchemas());
+        String prefix = "{\"Type\":\"container\",\"Action\":\"a\",\"timeNano\":1700000000000000001,\"x\":";
+        String longest = "-1." + "5".repeat(56) + "e-10"; // 59 digits, 63 characters
+        assertThat(longest).hasSize(AlertJson.CJSON_NUMBER_CHARS);
+        assertThat(classifier.classify(withEventId(record(prefix + longest + "}")))).isInstanceOf(
+                Classified.Event.class);
+        for (String over : List.of("1" + "0".repeat(59), "-" + "9".repeat(63), "1." + "0".repeat(59),
+                "1" + "0".repeat(400) + ".5")) {
+            assertThat(classifier.classify(withEventId(record(prefix + over + "}")))).as(over)
+                    .isEqualTo(classifier.classify(record(prefix + over + "}")))
+                    .extracting(c -> ((Classified.Invalid) c).reason()).isEqualTo(DeadLetterReason.TOO_COMPLEX);
+        }
+        ConsumerRecord<byte[], byte[]> state = record("{\"time\":\"2026-12-07T00:00:00Z\",\"timeNano\":"
+                + "1796601600000000000,\"part\":1" + "0".repeat(60) + ",\"containers\":[]}");
+        state.headers().add(HeaderNames.KIND, HeaderNames.utf8("state"));
+        assertThat(classifier.classify(state)).extracting(c -> ((Classified.Invalid) c).reason())
+                .isEqualTo(DeadLetterReason.TOO_COMPLEX);
     }
 
     private static String reason(RecordClassifier classifier, String value) {

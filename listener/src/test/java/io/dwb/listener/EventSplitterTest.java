@@ -203,6 +203,8 @@ class EventSplitterTest {
         cases.put("invalid UTF-8", Map.entry(invalidUtf8, StandInReason.MALFORMED));
         cases.put("a decimal with an exponent beyond an int", Map.entry(refusedEvent("\"x\":1e38650953348902859"),
                 StandInReason.PARSER_LIMIT));
+        cases.put("a number of 60 digits, over what Wazuh's cJSON reads", Map.entry(refusedEvent("\"x\":1"
+                + "0".repeat(59)), StandInReason.PARSER_LIMIT));
         cases.put("a syntax error", Map.entry(refusedEvent("\"a\":\"b\" \"c\":1, \"d\":{\"e\":tru}"),
                 StandInReason.MALFORMED));
         cases.put("a 3 MB string", Map.entry(refusedEvent("\"huge\":\"" + "x".repeat(3_000_000) + "\""),

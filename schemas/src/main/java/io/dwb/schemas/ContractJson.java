@@ -2,6 +2,7 @@ package io.dwb.schemas;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,8 +17,18 @@ import java.time.Instant;
 
 /** The one JSON configuration both stages use for the contract's records. */
 public final class ContractJson {
+    /**
+     * The most digits a number of the contract may have. Wazuh's JSON reader (cJSON before 1.7.19, which analysisd
+     * bundles) reads at most 63 characters of a number, and a longer one fails the whole alert, which analysisd then
+     * drops with a debug line only, after the forwarder counted it sent. Jackson counts a number's digits, not its
+     * sign, point, {@code e} and exponent's sign: 59 digits are at most 63 characters. The engine writes at most 19
+     * (its times); a record with more is a dead letter {@code too-complex}, an event read from the engine a stand-in.
+     */
+    public static final int MAX_NUMBER_DIGITS = 59;
+
     /** Thread-safe once built; never reconfigured. */
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(MAX_NUMBER_DIGITS).build())
                     // Field names come from whoever labels a container: String.intern of thousands of distinct
                     // label names was most of the time spent on such an event, and fills the JVM's string table.
                     .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)

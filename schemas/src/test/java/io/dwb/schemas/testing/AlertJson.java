@@ -1,5 +1,9 @@
 package io.dwb.schemas.testing;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -18,7 +22,13 @@ public final class AlertJson {
     /** Queue {@code 1}, location {@code Wazuh-Docker}: what every datagram starts with. */
     public static final String PREFIX = "1:Wazuh-Docker:";
 
-    private static final ObjectReader STRICT = ContractJson.MAPPER.reader()
+    /** The most characters of a number Wazuh's cJSON (before 1.7.19) reads: a longer one fails the whole alert. */
+    public static final int CJSON_NUMBER_CHARS = 63;
+
+    /** Numbers as long as they come: {@link #CJSON_NUMBER_CHARS} is checked on their text, not their digits. */
+    private static final JsonFactory UNBOUNDED = JsonFactory.builder().streamReadConstraints(
+            StreamReadConstraints.builder().maxNumberLength(Integer.MAX_VALUE).build()).build();
+    private static final ObjectReader STRICT = ContractJson.MAPPER.reader().with(UNBOUNDED)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private AlertJson() {}
@@ -44,6 +54,7 @@ public final class AlertJson {
             if (tree == null || !tree.isObject()) {
                 throw new AssertionError("alert is not a JSON object: " + text(json));
             }
+            longNumber(json);
             return (ObjectNode) tree;
         } catch (IOException e) {
             throw new AssertionError("alert is not exactly one JSON document: " + e.getMessage() + "\n" + text(json),
@@ -54,6 +65,22 @@ public final class AlertJson {
     /** One {@code --wazuh-queue -} output line, without its newline. */
     public static ObjectNode ofLine(String line) {
         return of(line.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Fails on a number of over {@link #CJSON_NUMBER_CHARS} characters: cJSON's {@code parse_number} copies that many
+     * into its buffer, and the next character fails the whole parse; analysisd drops the alert with a debug line.
+     */
+    private static void longNumber(byte[] json) throws IOException {
+        try (JsonParser p = UNBOUNDED.createParser(json)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t.isNumeric() && p.getTextLength() > CJSON_NUMBER_CHARS) {
+                    throw new AssertionError("alert has a number of " + p.getTextLength() + " characters, over the "
+                            + CJSON_NUMBER_CHARS + " Wazuh's cJSON reads: analysisd drops the whole alert\n"
+                            + text(json));
+                }
+            }
+        }
     }
 
     private static String text(byte[] bytes) {
