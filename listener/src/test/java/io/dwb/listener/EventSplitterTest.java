@@ -172,6 +172,54 @@ class EventSplitterTest {
         assertThat(EventIdentity.of(json).id(HOST_ID)).isEqualTo(standIn.id());
     }
 
+    /**
+     * Times of 600,000 letters in an event over the size limit: the stand-in kept them whole, 1.2 MB, over what
+     * Kafka takes, and its record was refused again at every retry, the host's capture stalled for good. A time
+     * that is a number of more digits than the contract reads goes as text too (the forwarder refuses such a number).
+     */
+    @Test
+    void aStandInCutsTimesThatAreTextsAsItCutsTheOtherIdentityFields() throws IOException {
+        String huge = "{\"Type\":\"container\",\"Action\":\"x\",\"Actor\":{\"ID\":\"a\"},\"time\":\""
+                + "t".repeat(600_000) + "\",\"timeNano\":\"" + "n".repeat(600_000) + "\"}";
+        String longNumber = "{\"Type\":\"container\",\"Action\":\"x\",\"Actor\":{\"ID\":\"b\"},\"timeNano\":"
+                + "1" + "0".repeat(70) + ",\"pad\":\"" + "p".repeat(2_000) + "\"}";
+        List<CapturedEvent> events = split(body(List.of(huge, longNumber), "\n"), 4096, 1 << 20);
+
+        JsonNode standIn = ContractJson.tree(events.get(0).json());
+        assertThat(events.get(0).json().length).as("well under the smallest event limit").isLessThan(16 * 1024);
+        assertThat(standIn.get("time").asText()).isEqualTo("t".repeat(StandIn.MAX_IDENTITY_CHARS));
+        assertThat(standIn.get("timeNano").asText()).isEqualTo("n".repeat(StandIn.MAX_IDENTITY_CHARS));
+        assertThat(events.get(0).id()).as("the whole fields' id").isEqualTo(EventIdentity.of(ContractJson.tree(
+                huge.getBytes(StandardCharsets.UTF_8))).id(HOST_ID));
+        JsonNode numbered = ContractJson.tree(events.get(1).json());
+        assertThat(numbered.get("truncated").asBoolean()).isTrue();
+        assertThat(numbered.get("timeNano").isTextual()).as("no number the forwarder refuses").isTrue();
+        assertThat(numbered.get("timeNano").asText()).isEqualTo("1" + "0".repeat(70));
+    }
+
+    /**
+     * An identity decimal whose integer has more digits than the contract's numbers is refused where it is read,
+     * as the parser refuses such a number written out: the integer of 1e99999 took 6.5 ms, and 55,000 such keys in
+     * one event held the reading thread six minutes. One under 1 is 0, as in a tree, without computing it.
+     */
+    @Test
+    void anIdentityDecimalWhoseIntegerIsLongerThanTheContractsNumbersMakesAStandIn() throws IOException {
+        String big = "{\"Type\":\"container\",\"Action\":\"x\",\"Actor\":{\"ID\":\"a\"}"
+                + ",\"timeNano\":1e99999".repeat(3) + "}";
+        String small = "{\"Type\":\"container\",\"Action\":\"x\",\"Actor\":{\"ID\":\"b\"},"
+                + "\"timeNano\":1e-99999}";
+        List<StandInReason> reported = new ArrayList<>();
+        List<CapturedEvent> events = split(body(List.of(big, small), "\n"), 16, 1 << 20, reported);
+
+        assertThat(reported).containsExactly(StandInReason.PARSER_LIMIT);
+        JsonNode standIn = ContractJson.tree(events.get(0).json());
+        assertThat(standIn.get("timeNano").asText()).isEqualTo("1e99999");
+        assertThat(EventIdentity.of(standIn).id(HOST_ID)).isEqualTo(events.get(0).id());
+        assertThat(new String(events.get(1).json(), StandardCharsets.UTF_8)).isEqualTo(small);
+        assertThat(events.get(1).identity()).isEqualTo(EventIdentity.of(ContractJson.tree(events.get(1).json())));
+        assertThat(events.get(1).identity().timeNanoText()).isEqualTo("0");
+    }
+
     @Test
     void aStreamCutInTheMiddleOfAnEventIsAnError() {
         assertThatThrownBy(() -> split("{\"Type\":\"container\"".getBytes(StandardCharsets.UTF_8), 3, 1000))
