@@ -264,13 +264,14 @@ final class EventScanner {
 
     /**
      * How many of the first {@code length} bytes of a string's text end after a whole escape and a whole UTF-8
-     * character: the half of one would be read as a backslash or as U+FFFD, which the engine did not write.
+     * character: the half of one would be read as a backslash or as U+FFFD, which the engine did not write. An
+     * escaped surrogate pair is one character: its first half alone is no text (the forwarder dead-letters it).
      */
     private static int whole(byte[] text, int length) {
         int end = 0; // after the last whole escape or character
         for (int i = 0; i < length; ) {
             int b = text[i] & 0xff;
-            int size = b == '\\' ? (i + 1 < length && text[i + 1] == 'u' ? 6 : 2)
+            int size = b == '\\' ? (i + 1 < length && text[i + 1] == 'u' ? escapeSize(text, i, length) : 2)
                     : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
             if (i + size > length) {
                 break;
@@ -279,6 +280,22 @@ final class EventScanner {
             end = i;
         }
         return end;
+    }
+
+    /**
+     * The bytes of the {@code \\u} escape at {@code at}: 12 for a high surrogate's, with the low one's it needs (more
+     * than are left when the bound cut it off), else 6.
+     */
+    private static int escapeSize(byte[] text, int at, int length) {
+        if (at + 6 > length || !highSurrogate(text, at + 2)) {
+            return 6;
+        }
+        return at + 8 > length || text[at + 6] == '\\' && text[at + 7] == 'u' ? 12 : 6;
+    }
+
+    /** Whether the four hex digits at {@code at} are D800 to DBFF. */
+    private static boolean highSurrogate(byte[] text, int at) {
+        return (text[at] == 'd' || text[at] == 'D') && "89abAB".indexOf(text[at + 1]) >= 0;
     }
 
     private void read(RawValue raw, String name) {
@@ -296,7 +313,9 @@ final class EventScanner {
             return new Value("", null);
         }
         if (raw.kind == Kind.STRING) {
-            return new Value(unescaped(raw.bytes, raw.length), null);
+            // Cut as names are: an escape the bound split failed the whole text's unescaping, and a stand-in's
+            // Action showed every escape of an exec's command line as written (sh -c echo \"x\")
+            return new Value(string(raw), null);
         }
         String text = new String(raw.bytes, 0, raw.length, StandardCharsets.UTF_8);
         if (text.equals("null")) {

@@ -351,6 +351,35 @@ class EventSplitterTest {
         }
     }
 
+    /**
+     * A stand-in's identity fields are the first 256 bytes the scanner kept of each, cut as names are: an escape the
+     * bound split failed the unescaping of the whole text, and an exec's Action went with every escape of its command
+     * line as written ({@code sh -c echo \"x\"}, Docker's Go encoder escapes quotes); an escaped surrogate pair the
+     * bound split left its first half, no text, and the forwarder dead-lettered the stand-in.
+     */
+    @Test
+    void aStandInsIdentityFieldsAreCutBeforeAnEscapeTheBoundSplits() throws IOException {
+        String command = "exec_create: sh -c echo \\\"x\\\" ";
+        String quoteSplit = command + "a".repeat(EventScanner.MAX_TEXT - command.length() - 1) + "\\\"y\\\"";
+        String pairSplit = "b".repeat(EventScanner.MAX_TEXT - 8) + "\\ud83d\\ude00" + "tail";
+        String lone = "c".repeat(EventScanner.MAX_TEXT - 20) + "\\ud83d" + "tail".repeat(10);
+        List<String> events = List.of(refusedEventWithAction(quoteSplit), refusedEventWithAction(pairSplit),
+                refusedEventWithAction(lone));
+        List<CapturedEvent> split = split(body(events, "\n"), 1000, 1 << 20);
+
+        assertThat(ContractJson.tree(split.get(0).json()).path("Action").asText()).isEqualTo(
+                "exec_create: sh -c echo \"x\" " + "a".repeat(EventScanner.MAX_TEXT - command.length() - 1));
+        assertThat(ContractJson.tree(split.get(1).json()).path("Action").asText())
+                .isEqualTo("b".repeat(EventScanner.MAX_TEXT - 8));
+        assertThat(ContractJson.tree(split.get(2).json()).path("Action").asText()).as("a lone half its writer's")
+                .startsWith("c".repeat(EventScanner.MAX_TEXT - 20) + "\ud83d");
+    }
+
+    private static String refusedEventWithAction(String action) {
+        return "{\"Type\":\"container\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\"c-1\","
+                + "\"Attributes\":{\"" + "k".repeat(60_000) + "\":\"v\"}},\"timeNano\":1790000031000000000}";
+    }
+
     /** A container event the parser refuses (a 60,000-character key), with these attributes after the bad one. */
     private static String refusedEventWith(String attributes) {
         return "{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"c-1\",\"Attributes\":{\""
