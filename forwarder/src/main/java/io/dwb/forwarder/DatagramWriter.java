@@ -16,6 +16,15 @@ final class DatagramWriter {
     private final boolean measureLatency;
     /** The wall clock in milliseconds: an event's latency is from its record's timestamp to the socket's accepting. */
     private final LongSupplier epochMillis;
+    /**
+     * The datagram the socket refused for what it is, whose letter the dead-letter topic has not taken yet: its retry
+     * sends the letter only. Sent again at each retry, it was refused again, each time a socket error (the Prometheus
+     * rule then said Wazuh was restarting) of an alert the docs count once.
+     */
+    private Rejected rejected;
+
+    /** A datagram the socket refused for what it is, and why. */
+    private record Rejected(byte[] datagram, String error) {}
 
     DatagramWriter(AlertSink sink, AlertPipeline.Mode mode, ForwarderMetrics metrics, LongSupplier epochMillis) {
         this.sink = sink;
@@ -32,6 +41,11 @@ final class DatagramWriter {
      * @throws Outbox.Refused the sink or the dead-letter topic cannot take it now: write it again later
      */
     void write(Outbox.Outgoing outgoing) throws Outbox.Refused {
+        if (rejected != null && rejected.datagram() == outgoing.datagram()) {
+            deadLetter(outgoing); // the same datagram again (the held head's retry, or its route's): its letter only
+            return;
+        }
+        rejected = null;
         try {
             sink.send(outgoing.datagram());
         } catch (AlertSink.SinkUnavailableException e) {
@@ -44,11 +58,8 @@ final class DatagramWriter {
             if (outgoing.record() == null) {
                 changes.stateAlertRefused(outgoing.kind(), outgoing.datagram().length, e.getMessage());
             } else {
-                try {
-                    deadLetters.rejected(outgoing.record(), e.getMessage());
-                } catch (DeadLetterQueue.DeadLetterUnavailable unavailable) {
-                    throw new Outbox.Refused(unavailable.refusal());
-                }
+                rejected = new Rejected(outgoing.datagram(), e.getMessage());
+                deadLetter(outgoing);
             }
             return;
         }
@@ -56,5 +67,15 @@ final class DatagramWriter {
         if (measureLatency && outgoing.kind() == AlertKind.Engine.EVENT) {
             metrics.delivered((epochMillis.getAsLong() - outgoing.record().timestamp()) * 1_000_000L);
         }
+    }
+
+    /** The letter of {@link #rejected}: once the topic takes it, the datagram is done. */
+    private void deadLetter(Outbox.Outgoing outgoing) throws Outbox.Refused {
+        try {
+            deadLetters.rejected(outgoing.record(), rejected.error());
+        } catch (DeadLetterQueue.DeadLetterUnavailable unavailable) {
+            throw new Outbox.Refused(unavailable.refusal());
+        }
+        rejected = null;
     }
 }

@@ -190,7 +190,10 @@ final class SendingThread implements Outbox {
         try {
             wakeWriter();
             long wait = timeout.toNanos();
-            while (!queue.isEmpty() && held == null && failure == null && wait > 0) {
+            // A held head whose retry is on its way is waited for as any write: its answer came after the retry's
+            // 250 ms, and a revocation committed before it, then the retry went through and the partition's queued
+            // datagrams were written, which the new owner delivered again
+            while (!queue.isEmpty() && (held == null || writing) && failure == null && wait > 0) {
                 wait = progress.awaitNanos(wait);
             }
             return queue.isEmpty();

@@ -95,6 +95,33 @@ class SendingThreadTest {
         assertThat(sending.retryHeld()).as("nothing held any more").isFalse();
     }
 
+    /**
+     * A retry Wazuh answers after the loop stopped waiting for it (a restarted, slow Wazuh; a dead letter's
+     * acknowledgement) is on its way: a revocation's commit waits for it as for any write. Before, the wait ended at
+     * once, the commit counted none of it written, and the retry then wrote the partition's datagrams, which its new
+     * owner delivered again.
+     */
+    @Test
+    void aRetryOnItsWayIsWaitedForAsAnyWrite() throws Exception {
+        start();
+        sink.refuse = name -> true;
+        sending.submit(outgoing("a"));
+        sending.submit(outgoing("b"));
+        sending.flush();
+        assertThat(sending.awaitWritten(WAIT)).as("held: not waited for").isFalse();
+        int attempts = sink.attempts;
+
+        sink.refuse = name -> false; // back, and slow: the retry waits in the sink's hands
+        assertThatThrownBy(sending::retryHeld).as("no answer within the retry's wait").isInstanceOf(
+                Outbox.Refused.class);
+        await().atMost(WAIT).until(() -> sink.attempts == attempts + 1);
+        CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS).execute(() -> sink.gate.release(2));
+
+        assertThat(sending.awaitWritten(WAIT)).as("the retry's answer, and those behind it").isTrue();
+        assertThat(sending.written()).isEqualTo(2);
+        assertThat(sink.taken).containsExactly("a", "b");
+    }
+
     @Test
     void aDatagramTheSocketRefusesForWhatItIsIsDeadLetteredBeforeItCountsAsWritten() throws Exception {
         start();
@@ -148,10 +175,12 @@ class SendingThreadTest {
         await().atMost(WAIT).until(() -> refusing.history().size() == 2);
         refusing.completeNext(); // WRITE granted again
         await().atMost(WAIT).until(() -> sending.written() == 1);
+        assertThat(sink.attempts).as("the retry sent its letter, not the datagram again").isEqualTo(1);
         sending.submit(outgoing("b"));
         assertThat(sending.awaitWritten(WAIT)).isTrue();
         assertThat(sink.taken).containsExactly("b");
         assertThat(metrics.deadLetteredTotal()).isEqualTo(1);
+        assertThat(metrics.socketErrorsTotal()).as("one refusal, counted once").isEqualTo(1);
     }
 
     @Test
