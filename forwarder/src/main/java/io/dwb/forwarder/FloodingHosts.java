@@ -19,10 +19,10 @@ import org.apache.kafka.common.TopicPartition;
  * its engine's clock: a host alone in its partition, read back after a Wazuh outage, wrote at its own pace, and is no
  * flood), while the records waiting there would take the pace of the last window a minute or more ({@link
  * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than the most a window sent since the
- * first flood said). Another host's flood of the partition meanwhile is said as well, and the catching up names the
- * last host said. A window Wazuh paused or the loop was held in is
- * dropped ({@link #interrupted}), and a window's length with nothing sent ends a streak. A partition not assigned here
- * is forgotten: its new owner judges it. It does not reorder anything: the order is the contract's.
+ * first flood said). Another host's flood of the partition meanwhile is said as well, once, and the catching up is
+ * said of each host said. A window Wazuh paused or the loop was held in is dropped ({@link #interrupted}), and a
+ * window's length with nothing sent ends a streak. A partition not assigned here is forgotten: its new owner judges
+ * it. It does not reorder anything: the order is the contract's.
  *
  * <p>Each partition's window keeps {@link #COUNTERS} hosts (the Space-Saving algorithm: a host not kept takes the
  * place of the least counted, inheriting its count as its possible overcount), so a writer of ever new host ids costs
@@ -140,12 +140,25 @@ final class FloodingHosts {
      */
     private record Streak(HostRef host, int windows, long endNanos) {}
 
+    /** A host said to flood a partition, and when. */
+    private record Flooder(HostRef host, long sinceNanos) {}
+
     /**
-     * A flood said: by which host (the last said of the partition's), since when, and the most records a window of the
-     * partition delivered since its first flood was said (the bound of its catching up: a window of a few records, at a lull, lowered it to those few, and a partition whose
-     * lag never fell that low stayed flooded).
+     * The floods said of a partition not caught up since: the hosts in the order said, and the most records a window
+     * of the partition delivered since the first was (the bound of its catching up: a window of a few records, at a
+     * lull, lowered it to those few, and a partition whose lag never fell that low stayed flooded).
      */
-    private record Said(HostRef host, long sinceNanos, long windowRecords) {}
+    private record Said(List<Flooder> hosts, long windowRecords) {
+        boolean of(HostRef host) {
+            return hosts.stream().anyMatch(f -> f.host().equals(host));
+        }
+
+        Said and(Flooder flooder, long records) {
+            List<Flooder> more = new ArrayList<>(hosts);
+            more.add(flooder);
+            return new Said(List.copyOf(more), Math.max(windowRecords, records));
+        }
+    }
 
     private final Map<TopicPartition, Window> windows = new HashMap<>();
     private final Map<TopicPartition, Streak> streaks = new HashMap<>();
@@ -200,14 +213,14 @@ final class FloodingHosts {
             TopicPartition partition = entry.getKey();
             Said flood = said.get(partition);
             if (flood != null) {
-                flood = new Said(flood.host(), flood.sinceNanos(), Math.max(flood.windowRecords(), window.records));
+                flood = new Said(flood.hosts(), Math.max(flood.windowRecords(), window.records));
                 said.put(partition, flood);
             }
             int top = window.top();
-            // The host said goes on flooding: said once. Another host's flood meanwhile is said (before, one a
+            // A host said goes on flooding: said once. Another host's flood meanwhile is said (before, one a
             // partition until it caught up, and a second host's was hidden behind the first's, which an operator
             // looked at while it had stopped)
-            if (top < 0 || !floods(window, top, lasted) || flood != null && flood.host().equals(window.hosts[top])) {
+            if (top < 0 || !floods(window, top, lasted) || flood != null && flood.of(window.hosts[top])) {
                 streaks.remove(partition);
                 continue;
             }
@@ -222,8 +235,9 @@ final class FloodingHosts {
             if (streak.windows() >= FLOOD_WINDOWS && left.isPresent()
                     && left.getAsLong() >= WAIT_WINDOWS * window.records) {
                 streaks.remove(partition);
-                said.put(partition, new Said(streak.host(), nowNanos, flood == null ? window.records
-                        : flood.windowRecords()));
+                Flooder flooder = new Flooder(streak.host(), nowNanos);
+                said.put(partition, flood == null ? new Said(List.of(flooder), window.records)
+                        : flood.and(flooder, window.records));
                 changes.add(new Flooding(partition, streak.host(), window.counts[top] - window.overcounts[top],
                         window.records, lasted, left.getAsLong()));
             }
@@ -234,8 +248,10 @@ final class FloodingHosts {
             // Within a window's deliveries of the end: a busy partition's records keep coming, and seldom is none left
             if (left.isPresent() && left.getAsLong() <= flood.getValue().windowRecords()) {
                 it.remove();
-                changes.add(new CaughtUp(flood.getKey(), flood.getValue().host(),
-                        nowNanos - flood.getValue().sinceNanos()));
+                // One for each host said: each one's agent (--agent-keys) was told of its flood, and hears its end
+                for (Flooder flooder : flood.getValue().hosts()) {
+                    changes.add(new CaughtUp(flood.getKey(), flooder.host(), nowNanos - flooder.sinceNanos()));
+                }
             }
         }
         return changes;

@@ -144,7 +144,8 @@ class FloodingHostsTest {
     /**
      * A second host's flood while the partition has not caught up from the first's: before, one flood a partition was
      * said until it caught up, and the second was hidden behind the first, whose host an operator looked at while it
-     * had stopped. The host said going on is not said again; the catching up names the last host said.
+     * had stopped. A host said going on, or again after the other's, is not said again; the catching up is said of
+     * each host said, whose agent (--agent-keys) heard of its flood.
      */
     @Test
     void anotherHostsFloodBeforeThePartitionCaughtUpIsSaidTooAndTheFirstHostsOnlyOnce() {
@@ -159,10 +160,12 @@ class FloodingHostsTest {
         assertThat(window(P0, second, 700, 300, 60_000)).singleElement().isEqualTo(
                 new FloodingHosts.Flooding(P0, second, 700, 1_000, FloodingHosts.WINDOW_NANOS, 60_000));
         assertThat(floods.flooded()).as("one partition").isEqualTo(1);
+        assertThat(windows(FloodingHosts.FLOOD_WINDOWS)).as("the first host again").isEmpty();
 
         now += 30 * S;
-        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_000)), now)).singleElement()
-                .isEqualTo(new FloodingHosts.CaughtUp(P0, second, 30 * S));
+        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_000)), now)).containsExactly(
+                new FloodingHosts.CaughtUp(P0, LOOPER, (30 + 18 * 10) * S),
+                new FloodingHosts.CaughtUp(P0, second, (30 + 6 * 10) * S));
     }
 
     /** Windows Wazuh paused or the loop was held in are dropped: their time is no measure of the pace. */

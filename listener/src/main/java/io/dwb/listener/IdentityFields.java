@@ -47,7 +47,7 @@ final class IdentityFields {
      * The integer a tree makes of a decimal identity value (its fraction dropped), refused where a tree refuses it
      * (past Jackson's scale limit, where the integer of 1e999999999 would take minutes and hundreds of megabytes) and
      * where it would have more digits than the contract's numbers ({@link ContractJson#MAX_NUMBER_DIGITS}): the
-     * integer of 1e99999 took 6.5 ms, and an event of 55,000 such keys held the reading thread for six minutes, the
+     * integer of 1e99999 took 6 ms, and an event of 55,000 such keys held the reading thread for six minutes, the
      * engine dropping what it wrote meanwhile. Nothing under 1 is computed either: 0 (the same for 1e-99999).
      */
     static BigInteger integerOf(BigDecimal decimal) throws StreamConstraintsException {

@@ -199,7 +199,7 @@ class EventSplitterTest {
 
     /**
      * An identity decimal whose integer has more digits than the contract's numbers is refused where it is read,
-     * as the parser refuses such a number written out: the integer of 1e99999 took 6.5 ms, and 55,000 such keys in
+     * as the parser refuses such a number written out: the integer of 1e99999 took 6 ms, and 55,000 such keys in
      * one event held the reading thread six minutes. One under 1 is 0, as in a tree, without computing it.
      */
     @Test
@@ -251,8 +251,8 @@ class EventSplitterTest {
         cases.put("invalid UTF-8", Map.entry(invalidUtf8, StandInReason.MALFORMED));
         cases.put("a decimal with an exponent beyond an int", Map.entry(refusedEvent("\"x\":1e38650953348902859"),
                 StandInReason.PARSER_LIMIT));
-        cases.put("a number of 60 digits, over what Wazuh's cJSON reads", Map.entry(refusedEvent("\"x\":1"
-                + "0".repeat(59)), StandInReason.PARSER_LIMIT));
+        cases.put("a number of 57 digits, over what Wazuh's cJSON reads", Map.entry(refusedEvent("\"x\":1"
+                + "0".repeat(56)), StandInReason.PARSER_LIMIT));
         cases.put("a syntax error", Map.entry(refusedEvent("\"a\":\"b\" \"c\":1, \"d\":{\"e\":tru}"),
                 StandInReason.MALFORMED));
         cases.put("a 3 MB string", Map.entry(refusedEvent("\"huge\":\"" + "x".repeat(3_000_000) + "\""),
@@ -362,17 +362,21 @@ class EventSplitterTest {
         String command = "exec_create: sh -c echo \\\"x\\\" ";
         String quoteSplit = command + "a".repeat(EventScanner.MAX_TEXT - command.length() - 1) + "\\\"y\\\"";
         String pairSplit = "b".repeat(EventScanner.MAX_TEXT - 8) + "\\ud83d\\ude00" + "tail";
+        String pairAtTheBound = "d".repeat(EventScanner.MAX_TEXT - 6) + "\\ud83d\\ude00" + "tail";
         String lone = "c".repeat(EventScanner.MAX_TEXT - 20) + "\\ud83d" + "tail".repeat(10);
         List<String> events = List.of(refusedEventWithAction(quoteSplit), refusedEventWithAction(pairSplit),
-                refusedEventWithAction(lone));
+                refusedEventWithAction(pairAtTheBound), refusedEventWithAction(lone));
         List<CapturedEvent> split = split(body(events, "\n"), 1000, 1 << 20);
 
         assertThat(ContractJson.tree(split.get(0).json()).path("Action").asText()).isEqualTo(
                 "exec_create: sh -c echo \"x\" " + "a".repeat(EventScanner.MAX_TEXT - command.length() - 1));
         assertThat(ContractJson.tree(split.get(1).json()).path("Action").asText())
                 .isEqualTo("b".repeat(EventScanner.MAX_TEXT - 8));
-        assertThat(ContractJson.tree(split.get(2).json()).path("Action").asText()).as("a lone half its writer's")
-                .startsWith("c".repeat(EventScanner.MAX_TEXT - 20) + "\ud83d");
+        assertThat(ContractJson.tree(split.get(2).json()).path("Action").asText()).as("the bound after its first half")
+                .isEqualTo("d".repeat(EventScanner.MAX_TEXT - 6));
+        assertThat(ContractJson.tree(split.get(3).json()).path("Action").asText())
+                .as("a lone half its writer's, kept as before").startsWith("c".repeat(EventScanner.MAX_TEXT - 20)
+                        + "\ud83d");
     }
 
     private static String refusedEventWithAction(String action) {

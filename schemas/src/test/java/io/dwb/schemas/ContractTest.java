@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dwb.schemas.testing.AlertJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -152,6 +153,48 @@ class ContractTest {
                         .put("time", 1_764_000_000L));
         assertThat(EventId.of("h", tree)).isEqualTo(EventId.of("h", ContractJson.tree(
                 "{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1}".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /**
+     * Every number the contract reads is at most 63 characters, as written and as a tree writes it again (BigDecimal's
+     * form adds zeros: {@code -9.9e-6} is {@code -0.0000099}), which is all Wazuh's cJSON reads of a number; with 59
+     * digits, the bound's first value, a tree wrote 66. One digit more is refused.
+     */
+    @Test
+    void everyNumberTheContractReadsIsWrittenInNoMoreCharactersThanWazuhReads() {
+        int max = ContractJson.MAX_NUMBER_DIGITS;
+        int longest = 0;
+        for (int exponentDigits = 0; exponentDigits <= 9; exponentDigits++) { // past an int: refused
+            int significant = max - exponentDigits;
+            for (int fraction : new int[] {0, 1, significant / 2, significant - 1}) {
+                for (String exponent : exponentDigits == 0 ? List.of("") : List.of(
+                        "e-" + "9".repeat(exponentDigits), "e" + "9".repeat(exponentDigits),
+                        "e-" + "1".repeat(exponentDigits), "e-" + (exponentDigits == 1 ? "6" : "1".repeat(
+                        exponentDigits - 1) + "0"))) {
+                    String digits = "9".repeat(significant);
+                    String number = "-" + digits.substring(fraction) + (fraction > 0 ? "." + digits.substring(0,
+                            fraction) : "") + exponent;
+                    String written = writtenAgain(number);
+                    assertThat(written).as(number).isNotNull();
+                    assertThat(Math.max(number.length(), written.length())).as(number + " written as " + written)
+                            .isLessThanOrEqualTo(AlertJson.CJSON_NUMBER_CHARS);
+                    longest = Math.max(longest, written.length());
+                    assertThat(writtenAgain("-9" + number.substring(1))).as("one digit more").isNull();
+                }
+            }
+        }
+        assertThat(longest).as("the bound is the largest that fits").isEqualTo(AlertJson.CJSON_NUMBER_CHARS);
+    }
+
+    /** {@code number} read into a tree and written again; null when the contract refuses it. */
+    private static String writtenAgain(String number) {
+        try {
+            String json = new String(ContractJson.write(ContractJson.tree(("{\"n\":" + number + "}")
+                    .getBytes(StandardCharsets.UTF_8))), StandardCharsets.UTF_8);
+            return json.substring("{\"n\":".length(), json.length() - 1);
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
     }
 
     @Test

@@ -3,9 +3,11 @@ package io.dwb.standalone;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +79,7 @@ final class DataDirSpace {
 
     /**
      * The free bytes of the data dir's file system (of its nearest existing parent, before the first start), and the
-     * bytes of the broker's logs in it (files' apparent sizes: Kafka's sparse, preallocated indexes count whole).
+     * bytes of the broker's logs in it ({@link #size}: without their sparse indexes).
      */
     record Reading(Path fileSystemOf, long free, long logs) {
         static Reading of(Path dataDir) {
@@ -111,8 +113,8 @@ final class DataDirSpace {
         String shortOfRetention(long retentionBytes) {
             return "the file system of " + fileSystemOf + " has " + mib(free) + " free, and the embedded broker's "
                     + "logs (" + mib(logs) + " now) may grow to --retention-bytes " + mib(retentionBytes)
-                    + " and more: when the disk fills, the broker halts the process (exit 1). Free space there, or lower "
-                    + "--retention-bytes";
+                    + " and more: when the disk fills, the broker halts the process (exit 1). Free space there, or "
+                    + "lower --retention-bytes";
         }
     }
 
@@ -121,30 +123,39 @@ final class DataDirSpace {
      * makes each active segment's two indexes 10 MiB files, sparse, and trims them only at a segment's roll or an
      * orderly close: after a halt (a full disk's) five topics' indexes added 100 MiB that took no block, a start on a
      * full disk was taken for logs over the retention, and a file system short of it was not. An index holds 8 or 12
-     * bytes a 4 KiB of log: leaving them out counts half a percent less.
+     * bytes a 4 KiB of log: leaving them out counts half a percent less. A file gone while it is walked (the running
+     * broker rewrites its checkpoints every few seconds and deletes old segments) is passed over: a walk that ended
+     * there counted no logs at all, and the watch warned of a file system short of the retention, then took it back.
      */
     private static long size(Path dir) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(f -> Files.isRegularFile(f) && !index(f)).mapToLong(DataDirSpace::sizeOf).sum();
-        } catch (IOException | UncheckedIOException e) {
-            return 0; // the broker's own start says what it cannot read
+        long[] bytes = {0};
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile() && !index(file)) {
+                        bytes[0] += attributes.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // gone meanwhile, or not readable: the broker says so itself
+                }
+            });
+        } catch (IOException e) {
+            return bytes[0]; // the walk's own failure: what it counted
         }
+        return bytes[0];
     }
 
     private static boolean index(Path file) {
         String name = file.getFileName().toString();
         return name.endsWith(".index") || name.endsWith(".timeindex");
-    }
-
-    private static long sizeOf(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0; // gone meanwhile
-        }
     }
 
     static String mib(long bytes) {

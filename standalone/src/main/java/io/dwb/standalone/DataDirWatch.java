@@ -103,9 +103,10 @@ final class DataDirWatch implements AutoCloseable {
         return "the file system of " + reading.fileSystemOf() + " has " + DataDirSpace.mib(reading.free())
                 + " free, less than " + DataDirSpace.mib(DataDirSpace.START_FLOOR) + ": the embedded broker halts the "
                 + "process (exit 1) at the first write that finds it full, and a start is refused until there is "
-                + "room; events the engine no longer holds then are reported as a gap. Free space there (docker "
-                + "system df shows what Docker holds), or lower --retention-bytes below what the broker's logs take ("
-                + DataDirSpace.mib(reading.logs()) + ") at the next start";
+                + "room (unless the broker's logs are over --retention-bytes); events the engine no longer holds then "
+                + "are reported as a gap. Free space there (docker system df shows what Docker holds), or lower "
+                + "--retention-bytes below what the broker's logs take (" + DataDirSpace.mib(reading.logs())
+                + ") at the next start";
     }
 
     /** Nearly full (either way) is one level: both halt at the disk's last bytes. */
