@@ -715,9 +715,10 @@ public final class DeliveryLoop {
             pipeline.flush();
         }
         if (pause.active()) {
-            long paused = pause.roundOver(clock.getAsLong(), nothingLeft());
+            long over = clock.getAsLong();
+            long paused = pause.roundOver(over, nothingLeft());
             if (paused >= 0) {
-                changes.resumed(paused);
+                changes.resumed(paused, over);
             }
         }
     }
@@ -846,7 +847,7 @@ public final class DeliveryLoop {
         long now = clock.getAsLong();
         long paused = pause.through(refuser, now);
         if (paused >= 0) {
-            changes.resumed(paused);
+            changes.resumed(paused, now);
         }
     }
 
@@ -859,7 +860,7 @@ public final class DeliveryLoop {
             }
             long paused = pause.ended(now);
             if (paused >= 0) {
-                changes.resumed(paused);
+                changes.resumed(paused, now);
             }
             return true;
         }
@@ -871,7 +872,7 @@ public final class DeliveryLoop {
         Refusal refusal = refused.refusal();
         switch (pause.refused(refused.by(), refusal.cause(), now)) {
             case STARTED -> {
-                changes.paused(refusal, pendingCount());
+                changes.paused(refusal, pendingCount(), now);
                 // Its start, not only the once-a-second look: a pause of under a second falls between two looks
                 floods.interrupted(now);
             }

@@ -31,6 +31,7 @@ final class StateChanges {
     static final int REPLAY_SKIPPED_LINES_PER_MINUTE = 10;
 
     private final ForwarderMetrics metrics;
+    private final PauseLines pauseLines = new PauseLines();
     /** A replay's window's offsets Kafka deleted before it read them (its end line's). */
     private long replayDeletedOffsets;
     private final LinesPerMinute replaySkippedLines = new LinesPerMinute(REPLAY_SKIPPED_LINES_PER_MINUTE);
@@ -54,19 +55,27 @@ final class StateChanges {
         this.metrics = metrics;
     }
 
-    /** At ERROR when only a person ends it ({@link Refusal#forGood}): it lasts until someone reads the line. */
-    void paused(Refusal refusal, int keeping) {
+    /**
+     * At ERROR when only a person ends it ({@link Refusal#forGood}): it lasts until someone reads the line. A repeat of
+     * the pause before ({@link PauseLines}) is counted, not said.
+     */
+    void paused(Refusal refusal, int keeping, long nowNanos) {
+        metrics.paused(true);
+        if (!pauseLines.started(refusal, nowNanos)) {
+            return;
+        }
+        repeats(pauseLines.due(nowNanos, true));
         String line = "paused: {}; keeping {} records, retrying with backoff";
         if (refusal.forGood()) {
             log.error(line, refusal.words(), keeping);
         } else {
             log.warn(line, refusal.words(), keeping);
         }
-        metrics.paused(true);
     }
 
     /** Still paused, for another cause than before (not only other words: {@link Pause}); at ERROR as above. */
     void pausedFor(Refusal refusal) {
+        pauseLines.causeChanged(refusal.cause());
         if (refusal.forGood()) {
             log.error("still paused, now: {}", refusal.words());
         } else {
@@ -74,9 +83,20 @@ final class StateChanges {
         }
     }
 
-    void resumed(long pausedNanos) {
-        log.info("resumed after {} s: delivering again", pausedNanos / 1_000_000_000L);
+    void resumed(long pausedNanos, long nowNanos) {
         metrics.paused(false);
+        if (pauseLines.ended(pausedNanos, nowNanos)) {
+            log.info("resumed after {} s: delivering again", pausedNanos / 1_000_000_000L);
+        }
+        repeats(pauseLines.due(nowNanos, false));
+    }
+
+    private void repeats(PauseLines.Repeats repeats) {
+        if (repeats != null) {
+            log.info("{} more pauses for the same cause as the pause said before, in {} s, {} s of them paused: delivery "
+                    + "follows what Wazuh takes", repeats.pauses(), repeats.overNanos() / 1_000_000_000L,
+                    repeats.pausedNanos() / 1_000_000_000L);
+        }
     }
 
     void kafkaUnreachable() {

@@ -1,0 +1,64 @@
+package io.dwb.forwarder;
+
+/**
+ * Which of delivery's pause and resume lines are said. Delivery that follows what Wazuh takes (a manager's analysisd
+ * queue under an EPS limit, an agent's buffer, while a backlog drains) pauses and resumes every few seconds for as
+ * long as the backlog lasts: a WARN and an INFO line each time, for hours, where the docs promise one line a pause. A
+ * pause for the same cause as the one before, starting within {@link #QUIET_NANOS} of that one's end, is not said
+ * alone: a line at most once a {@link #QUIET_NANOS} counts them. Any other pause is said as before, and so is a new
+ * cause during one. Time is passed in (monotonic nanoseconds). Not thread-safe: the delivery loop's.
+ */
+final class PauseLines {
+    /** How soon after a pause ends the next one of the same cause is a repeat, and how often repeats are counted. */
+    static final long QUIET_NANOS = 60_000_000_000L;
+
+    /** Repeats not said alone, over {@code overNanos}: {@code pauses} of them, {@code pausedNanos} in all. */
+    record Repeats(int pauses, long pausedNanos, long overNanos) {}
+
+    private Refusal.Cause lastCause;
+    private boolean ended;
+    private long endedAt;
+    private boolean quiet;
+    private int pauses;
+    private long pausedNanos;
+    private long countingSince;
+
+    /** A pause starts at {@code now} for {@code refusal}: whether to say it (one only a person ends, always). */
+    boolean started(Refusal refusal, long now) {
+        Refusal.Cause cause = refusal.cause();
+        quiet = !refusal.forGood() && ended && cause.equals(lastCause) && now - endedAt < QUIET_NANOS;
+        lastCause = cause;
+        if (quiet && pauses == 0) {
+            countingSince = now;
+        }
+        return !quiet;
+    }
+
+    /** The paused delivery's cause changed: said, and so is its end. */
+    void causeChanged(Refusal.Cause cause) {
+        lastCause = cause;
+        quiet = false;
+    }
+
+    /** Whether the pause that ended at {@code now} after {@code nanos} is said (else it is counted). */
+    boolean ended(long nanos, long now) {
+        ended = true;
+        endedAt = now;
+        if (quiet) {
+            pauses++;
+            pausedNanos += nanos;
+        }
+        return !quiet;
+    }
+
+    /** The repeats counted, once a {@link #QUIET_NANOS} or when {@code all} (a pause said); null when none is due. */
+    Repeats due(long now, boolean all) {
+        if (pauses == 0 || !all && now - countingSince < QUIET_NANOS) {
+            return null;
+        }
+        Repeats repeats = new Repeats(pauses, pausedNanos, now - countingSince);
+        pauses = 0;
+        pausedNanos = 0;
+        return repeats;
+    }
+}
