@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -105,7 +104,7 @@ class DataDirWatchTest {
     }
 
     /** A broker whose start fills the disk and asks the stop (so that the command returns at once). */
-    private static final class StopRequestingBroker implements StandaloneCommand.Broker {
+    private static final class StopRequestingBroker extends NoBroker {
         private final SmallFileSystem disk;
         private Runnable stop;
 
@@ -126,20 +125,6 @@ class DataDirWatchTest {
             }
             stop.run();
             return this;
-        }
-
-        @Override
-        public String bootstrapServers() {
-            return "127.0.0.1:1";
-        }
-
-        @Override
-        public Properties clientProperties() {
-            return new Properties();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -89,17 +88,7 @@ class StopDuringStartTest {
         return command;
     }
 
-    private final class FakeBroker implements StandaloneCommand.Broker {
-        @Override
-        public String bootstrapServers() {
-            return "127.0.0.1:1";
-        }
-
-        @Override
-        public Properties clientProperties() {
-            return new Properties();
-        }
-
+    private final class FakeBroker extends NoBroker {
         @Override
         public void close() {
             happened.add("broker closed");
