@@ -152,7 +152,7 @@ final class DataDirLock implements AutoCloseable {
      * An existing lock file must be a regular file of this user's, not a link: while the directory was open to
      * others, another user could have put one there (a FIFO would hold the start in its open for good).
      */
-    private static void requireOwnRegularFile(Path file, Path dataDir) {
+    static void requireOwnRegularFile(Path file, Path dataDir) {
         try {
             if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 return;

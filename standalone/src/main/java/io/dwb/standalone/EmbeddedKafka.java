@@ -10,6 +10,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -160,6 +161,9 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     /** The start up to a running broker, {@code home} locked; closes nothing when it fails but what it started. */
     private static EmbeddedKafka startLocked(Path home, BrokerPorts.ClientPort port, DataDirLock lock) {
         Path logDir = home.resolve("kafka");
+        // Another user's log directory (or a link) is refused before anything in it is opened: one made while the
+        // data dir was open to them held a FIFO as its .lock, whose open below held the start for good
+        PrivateFiles.ownedSubdirectory(home, logDir.getFileName().toString());
         // Kafka's own lock, held by its broker while it runs: a standalone of an earlier version, which takes no
         // lock of the data dir, may run there. Checked before the broker starts, so a busy port or data dir is one
         // clear line, not the broker's traces.
@@ -182,7 +186,6 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         BrokerCredentials credentials;
         KafkaConfig kafkaConfig;
         try (ports) {
-            PrivateFiles.ownedSubdirectory(home, logDir.getFileName().toString());
             credentials = BrokerCredentials.loadOrCreate(home);
             Properties config = config(logDir, ports.client(), controllerPort, internalPort, credentials);
             kafkaConfig = KafkaConfig.fromProps(config, false);
@@ -467,14 +470,16 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     /**
      * The broker locks {@code <log dir>/.lock} while it runs: another standalone on the same data dir holds it. Only
      * opened when this JVM holds the data dir's lock ({@link DataDirLock}), so never while a broker of this JVM holds
-     * it (closing the file would drop its lock).
+     * it (closing the file would drop its lock). It must be a regular file of this user's, not a link: the open of a
+     * FIFO waits for a reader for good.
      */
     private static void refuseIfLocked(Path logDir) {
         Path lockFile = logDir.resolve(".lock");
-        if (!Files.exists(lockFile)) {
+        if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+        DataDirLock.requireOwnRegularFile(lockFile, logDir);
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 throw DataDirLock.inUse(logDir.getParent());

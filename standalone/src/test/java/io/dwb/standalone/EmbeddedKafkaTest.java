@@ -3,6 +3,7 @@ package io.dwb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.yammer.metrics.core.Timer;
 import io.dwb.runtime.BrokerSettings;
@@ -293,6 +294,28 @@ class EmbeddedKafkaTest {
                 .lookupPrincipalByName("nobody"));
         assertThatThrownBy(() -> EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0)))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining(credentials + " is owned by nobody");
+    }
+
+    /**
+     * A FIFO planted as the broker's lock file, by another user while the data dir was open to them, in a log
+     * directory of theirs or of the owner's: the start opened it to look for a running broker's lock, and the open
+     * waited for a reader for good (a unit "active (running)" that captured nothing, and did not stop at SIGTERM).
+     * Now both are refused, exit 2, before the file is opened.
+     */
+    @Test
+    void aFifoPlantedAsTheBrokersLockIsRefusedNotOpened() throws Exception {
+        Path kafka = Files.createDirectory(dataDir.resolve("kafka"));
+        Path lock = kafka.resolve(".lock");
+        Commands.run(List.of("mkfifo", lock.toString()), Map.of(), Duration.ofSeconds(10));
+        Files.setOwner(kafka, dataDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatThrownBy(() -> EmbeddedKafka.start(
+                dataDir, BrokerPorts.ClientPort.asked(0))).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining(kafka + " is owned by nobody"));
+
+        Files.setOwner(kafka, Files.getOwner(dataDir));
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatThrownBy(() -> EmbeddedKafka.start(
+                dataDir, BrokerPorts.ClientPort.asked(0))).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining(lock + " is not a regular file").hasMessageContaining("remove it"));
     }
 
     @Test
