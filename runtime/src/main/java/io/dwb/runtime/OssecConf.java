@@ -3,7 +3,6 @@ package io.dwb.runtime;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +27,12 @@ import org.xml.sax.SAXParseException;
  * refuses (an element or a comment not closed) is refused.
  */
 public final class OssecConf {
+    /**
+     * The most bytes read of such a file: Wazuh's own take tens of kilobytes (an agent.conf of many groups, a few
+     * hundred); the {@code wazuh} group may write them ({@link WholeFile}).
+     */
+    static final int MAX_BYTES = 4 << 20;
+
     private final Document document;
     private final String source;
 
@@ -51,7 +56,7 @@ public final class OssecConf {
         try {
             // Decoded leniently (a byte that is not UTF-8 becomes U+FFFD): os_xml reads bytes, and a Latin-1 accent in
             // a comment must not stop what agentd runs with.
-            return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString(), what);
+            return parse(new String(WholeFile.read(file, MAX_BYTES), StandardCharsets.UTF_8), file.toString(), what);
         } catch (IOException e) {
             throw new ConfigurationError("cannot read " + what + " " + file + ": " + e.getMessage(), e);
         }

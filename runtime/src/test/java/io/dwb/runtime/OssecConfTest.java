@@ -2,10 +2,12 @@ package io.dwb.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,8 +19,33 @@ import org.w3c.dom.Element;
  * RestartPreventExitStatus=2), and one Wazuh refuses is refused too.
  */
 class OssecConfTest {
+    @TempDir
+    Path dir;
+
     private static OssecConf parse(String text) {
         return OssecConf.parse(text, "ossec.conf");
+    }
+
+    /**
+     * The wazuh group may write Wazuh's etc (0770): an ossec.conf of 150 MB ran the heap out at every start (exit 3,
+     * restarted for ever), and a FIFO held the start in its open for good. Now each is refused in one line, and a link
+     * to a regular file (a Kubernetes ConfigMap's) is read.
+     */
+    @Test
+    void aHugeFileOrAFifoIsRefusedAndALinkToAFileIsRead() throws Exception {
+        Path huge = dir.resolve("huge.conf");
+        Files.write(huge, new byte[OssecConf.MAX_BYTES + 1]);
+        assertThatThrownBy(() -> OssecConf.read(huge)).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("cannot read ossec.conf " + huge + ": it has 4194305 bytes, over the 4194304");
+
+        Path fifo = dir.resolve("fifo.conf");
+        new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> OssecConf.read(fifo))
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("is not a regular file"));
+
+        Path file = Files.writeString(dir.resolve("..data-ossec.conf"), "<ossec_config><client/></ossec_config>");
+        Path link = Files.createSymbolicLink(dir.resolve("ossec.conf"), file.getFileName());
+        assertThat(OssecConf.read(link).last("client")).isNotNull();
     }
 
     /** os_xml knows no entities: a bare '&' (a shell's "&&" or "2>&1") is a character, and so is "&amp;". */
