@@ -420,6 +420,11 @@ public final class SilentHostWatch {
         unwritableAt = now;
     }
 
+    /** How many hosts found silent wait for a later {@link #newlySilent} call to be returned (past its {@code max}). */
+    public int unreported() {
+        return unreported.size();
+    }
+
     /** Hosts that just crossed three missed intervals, all of them; each is returned once until heard again. */
     public List<Silent> newlySilent(long nowNanos) {
         return newlySilent(nowNanos, Integer.MAX_VALUE);

@@ -916,6 +916,36 @@ class DeliveryLoopTest {
         assertThat(sink.accepted).filteredOn(d -> d.contains("\"silent-host\"")).hasSize(hosts);
     }
 
+    /**
+     * Hosts of a mass silence past what a check reports wait in the watch for the next checks: a revocation's commit
+     * once the queued alerts were sent said no host alert waited, and the partition's next owner took the hosts never
+     * reported as reported (no silent-host for them, then a host-back with none before it). Its mark now says alerts
+     * wait, and the next owner reports every silent host again.
+     */
+    @Test
+    void hostsSilentAndNotReportedYetAreAlertsWaitingForTheNextOwner() {
+        DeliveryLoop loop = live(1000, 10_000, P0);
+        int hosts = 1000;
+        long t0 = RECORD_TIME_MS * 1_000_000L;
+        for (int i = 0; i < hosts; i++) {
+            consumer.addRecord(heartbeat(P0, i, t0, "h" + i));
+        }
+        consumer.updateEndOffsets(Map.of(P0, (long) hosts));
+        round(loop);
+        tick(1_000_000_000L);
+        round(loop);
+        runFor(loop, 3 * HEARTBEAT_INTERVAL.toNanos());
+        for (int i = 0; i < 200 && (pipeline.stateAlertsQueued() > 0 || sink.accepted.isEmpty()); i++) {
+            tick(100_000_000L);
+            round(loop);
+        }
+        assertThat(sink.accepted).as("a check's worth sent, the rest not reported yet").hasSizeBetween(1, hosts - 1);
+        assertThat(pipeline.stateAlertsQueued()).isZero();
+
+        consumer.rebalance(List.of());
+        assertThat(WatchHandover.Mark.of(lastCommitted.get(P0)).alertsUnsent()).isTrue();
+    }
+
     @Test
     void aFloodOfSilentAndReturningHostsLogsTwentyLinesAMinuteOfEachThenHowManyMore() {
         try (LogLines logged = changesLog()) {
