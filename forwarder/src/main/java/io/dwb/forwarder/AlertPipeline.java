@@ -650,6 +650,11 @@ public final class AlertPipeline {
         return mode instanceof Mode.Live live ? live.silentHosts().timeMs(partition, nowNanos) : -1;
     }
 
+    /** {@code partition}'s time when it stopped taking writes, while it takes none; -1 else ({@link WatchHandover}). */
+    public long stillSinceMs(int partition) {
+        return mode instanceof Mode.Live live ? live.silentHosts().stillSinceMs(partition) : -1;
+    }
+
     /**
      * A record of {@code partition} before its previous owner's position {@code handOverTo} was written after it (the
      * log was cut and written again): delivered, from {@code offset} on.

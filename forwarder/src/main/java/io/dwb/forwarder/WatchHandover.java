@@ -51,11 +51,18 @@ final class WatchHandover {
      * What a commit tells the partition's next owner, as its offset's metadata: how far its watch had got in the
      * partition ({@code partitionTimeMs}, -1 when not known), and whether host-state alerts it queued were not sent
      * yet ({@code alertsUnsent}: Wazuh refusing, or pacing a burst). The next owner takes the hosts silent by then as
-     * reported by this one, unless they may be among those.
+     * reported by this one, unless they may be among those. {@code stillSinceMs} (-1 when not so) is the partition's
+     * time when it stopped taking writes, in an outage still going on: its hosts' silences stood still from then (its
+     * time running on), and the next owner lets them stand still from then too.
      */
-    record Mark(long partitionTimeMs, boolean alertsUnsent) {
-        static final Mark NONE = new Mark(-1, false);
+    record Mark(long partitionTimeMs, boolean alertsUnsent, long stillSinceMs) {
+        static final Mark NONE = new Mark(-1, false, -1);
         private static final String UNSENT = ";dwb-host-alerts-unsent";
+        private static final String STILL_SINCE = "dwb-still-since-ms=";
+
+        Mark(long partitionTimeMs, boolean alertsUnsent) {
+            this(partitionTimeMs, alertsUnsent, -1);
+        }
 
         /** {@link #partitionTimeMs}, or {@code otherwise} when not known. */
         long timeMsOr(long otherwise) {
@@ -64,7 +71,8 @@ final class WatchHandover {
 
         /** The metadata to commit: empty when there is nothing to tell. */
         String metadata() {
-            return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs + (alertsUnsent ? UNSENT : "");
+            return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs + (alertsUnsent ? UNSENT : "")
+                    + (stillSinceMs < 0 ? "" : ";" + STILL_SINCE + stillSinceMs);
         }
 
         /**
@@ -79,9 +87,15 @@ final class WatchHandover {
             }
             int end = metadata.indexOf(';', PREFIX.length());
             String time = metadata.substring(PREFIX.length(), end < 0 ? metadata.length() : end);
-            boolean unsent = end >= 0 && List.of(metadata.substring(end).split(";")).contains(UNSENT.substring(1));
+            List<String> parts = end < 0 ? List.of() : List.of(metadata.substring(end + 1).split(";"));
             try {
-                return new Mark(Long.parseLong(time), unsent);
+                long stillSince = -1;
+                for (String part : parts) {
+                    if (part.startsWith(STILL_SINCE)) {
+                        stillSince = Long.parseLong(part.substring(STILL_SINCE.length()));
+                    }
+                }
+                return new Mark(Long.parseLong(time), parts.contains(UNSENT.substring(1)), stillSince);
             } catch (NumberFormatException e) {
                 return NONE; // not ours: another tool committed for the group
             }

@@ -2198,6 +2198,26 @@ class DeliveryLoopTest {
         assertThat(sink.accepted).as("host-state alerts of an outage of writes").isEmpty();
     }
 
+    /**
+     * A revocation during an outage of writes tells the next owner when the outage began, for it to let the hosts'
+     * silences stand still from then (SilentHostWatchTest#aPartitionHandedOverDuringAnOutageOfWritesMakesNoHostSilent);
+     * a commit while it takes writes says none.
+     */
+    @Test
+    void aCommitDuringAnOutageOfWritesSaysWhenItBegan() {
+        long t0 = 1_764_000_000_000_000_000L;
+        DeliveryLoop loop = liveAfterAHeartbeat(t0);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(WatchHandover.Mark.of(lastCommitted.get(P0)).stillSinceMs()).as("writable").isEqualTo(-1);
+
+        unwritable.add(P0);
+        runFor(loop, HEARTBEAT_INTERVAL.toNanos());
+        consumer.rebalance(List.of());
+        WatchHandover.Mark mark = WatchHandover.Mark.of(lastCommitted.get(P0));
+        assertThat(mark.stillSinceMs()).isPositive().isLessThan(mark.partitionTimeMs());
+    }
+
     @Test
     void aHostWhoseHeartbeatsStopIsReportedSilentAfterThreeIntervalsOfTheInjectedClockAndBackWhenHeardAgain() {
         DeliveryLoop loop = live(0, 1000, P0);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,6 +75,48 @@ class SilentHostWatchTest {
         }
         assertThat(watch.newlySilent(450 * S)).as("a silence after it counts as any")
                 .extracting(SilentHostWatch.Silent::host).containsExactly(A);
+    }
+
+    /**
+     * A partition handed over two minutes into an outage of writes: its previous owner's time ran on while its hosts'
+     * silences stood still, and the new owner, reading the heartbeats from before the outage again, lost that time:
+     * the first heartbeats after the outage were a leap that a second host's bore out, and every host not heard yet
+     * was reported silent (at fleet scale, nearly all of them). The mark says when the outage began (its time then),
+     * and the new owner lets the silences stand from then.
+     */
+    @Test
+    void aPartitionHandedOverDuringAnOutageOfWritesMakesNoHostSilent() {
+        HostRef c = new HostRef("c", "C");
+        watch.heartbeat(0, c, 30, T0 + 15 * S, 15 * S);
+        watch.heartbeat(0, A, 30, T0 + 18 * S, 18 * S);
+        watch.heartbeat(0, B, 30, T0 + 20 * S, 20 * S);
+        for (long t = 20; t <= 140; t++) { // a broker down: nothing is written from 21 s on
+            watch.live(0, true, t * S);
+            watch.unwritable(t > 20 ? Set.of(0) : Set.of(), t * S);
+        }
+        WatchHandover.Mark mark = WatchHandover.Mark.of(new OffsetAndMetadata(100, new WatchHandover.Mark(
+                watch.timeMs(0, 140 * S), false, watch.stillSinceMs(0)).metadata()));
+        // The partition's time when it stopped: c's first heartbeat gave it T0 + 15 s, the clock ran it on from 20 s
+        assertThat(mark.stillSinceMs()).as("through the offset's metadata").isEqualTo((T0 + 16 * S) / 1_000_000L);
+
+        SilentHostWatch next = new SilentHostWatch();
+        next.handingOver(0, mark);
+        next.heartbeat(0, c, 30, T0 + 15 * S, 141 * S); // read again from before the outage
+        next.heartbeat(0, A, 30, T0 + 18 * S, 141 * S);
+        next.heartbeat(0, B, 30, T0 + 20 * S, 141 * S);
+        assertThat(next.handedOver(0, 141 * S)).isEqualTo(new SilentHostWatch.HandedOver(3, 0));
+        for (long t = 141; t <= 320; t++) { // the outage goes on, found here too
+            next.live(0, true, t * S);
+            next.unwritable(Set.of(0), t * S);
+            assertThat(next.newlySilent(t * S)).as("at %d s", t).isEmpty();
+        }
+        next.unwritable(Set.of(), 321 * S); // writes again: the listeners publish what they held
+        assertThat(next.heartbeat(0, B, 30, T0 + 322 * S, 322 * S)).isNull();
+        assertThat(next.heartbeat(0, A, 30, T0 + 330 * S, 330 * S)).isNull();
+        for (long t = 330; t <= 345; t++) {
+            next.live(0, true, t * S);
+            assertThat(next.newlySilent(t * S)).as("c, not heard yet, at %d s", t).isEmpty();
+        }
     }
 
     @Test
