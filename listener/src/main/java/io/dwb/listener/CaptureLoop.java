@@ -115,6 +115,8 @@ public final class CaptureLoop {
     private OpenSubscription kept;
     /** Set when the committed checkpoint could not be read: a gap is published with the next subscription. */
     private CheckpointStore.Unreadable unreadableCheckpoint;
+    /** The unreadable checkpoint whose gap this process held: its value is not reported again. */
+    private CheckpointStore.Unreadable reportedUnreadable;
     private int subscriptions;
     /** What the log says of Kafka outages: each once, however many producers it takes. */
     private final KafkaOutageReport outage;
@@ -348,9 +350,13 @@ public final class CaptureLoop {
                     boolean retrying = !uncommitted.isEmpty();
                     Uncommitted.Reconciled outcome = reconcile(stored);
                     // A gap held from before the failure already reports an unreadable checkpoint; and one made
-                    // unreadable since this listener committed its own is overwritten by the next commit.
+                    // unreadable since this listener committed its own is overwritten by the next commit. Nor is the
+                    // value this process reported read again after a Kafka failure (a quiet host commits no
+                    // checkpoint over it): its gap was said again at each failure's next subscription, over a time
+                    // the listener had captured.
                     unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
-                            || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null : stored.unreadable();
+                            || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null
+                            : notReported(stored.unreadable());
                     kafkaReady = true; // the retries' wait is started over by a commit, not here
                     log.atLevel(outage.ready()).log("Kafka ready at {}: transactional id {}, {}",
                             kafka.getProperty("bootstrap.servers"), host.transactionalId(), checkpoint.map(c ->
@@ -776,6 +782,13 @@ public final class CaptureLoop {
         }
     }
 
+    /** {@code unreadable}, unless it is the value whose gap this process held (null stays null). */
+    private CheckpointStore.Unreadable notReported(CheckpointStore.Unreadable unreadable) {
+        return unreadable != null && reportedUnreadable != null
+                && unreadable.partition().equals(reportedUnreadable.partition())
+                && unreadable.offset() == reportedUnreadable.offset() ? null : unreadable;
+    }
+
     /**
      * The gap of an unreadable checkpoint: from when that value was written (events since the checkpoint before it
      * may be lost too: how far back is unknown) to the start of the subscription; committed with what follows.
@@ -794,6 +807,7 @@ public final class CaptureLoop {
         log.warn("gap: events between {} and {} may be lost ({}: the checkpoint is unreadable)", from, to,
                 gap.reason());
         pump.holdGap(gap); // sent first by the pump's next run, in its transaction
+        reportedUnreadable = u; // held until committed (Uncommitted keeps it through a failure)
         unreadableCheckpoint = null;
     }
 

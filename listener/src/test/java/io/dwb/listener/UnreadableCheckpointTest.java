@@ -57,4 +57,51 @@ class UnreadableCheckpointTest {
             }
         }
     }
+
+    /**
+     * On a quiet host no event commits a checkpoint over the unreadable value: after a Kafka failure the listener read
+     * it again with its new producer, and said its gap again at the next subscription, over a time it had captured
+     * (a broker's rolling restart, then any engine reconnect: a gap each time). It is said once a process now. A broker
+     * of its own, paused; an engine that writes no event.
+     */
+    @Test
+    void anUnreadableCheckpointOfAQuietHostIsReportedOnceThroughAKafkaFailure() throws Exception {
+        try (SharedKafka.Broker broker = SharedKafka.startBroker();
+             ScriptedEngine engine = new ScriptedEngine(List.of())) {
+            ListenerProcess listener = new ListenerProcess(broker);
+            listener.writeCheckpointValue(broker, "\u0000not json at all".getBytes(StandardCharsets.UTF_8));
+            try (JavaProcess process = listener.start("--docker-host", engine.dockerHost(), "--kafka-timeout", "10s",
+                    "--heartbeat-interval", "2s")) {
+                ListenerProcess.awaitConnected(process, 1);
+                await().atMost(Duration.ofSeconds(60)).until(() -> unreadableGaps(broker, listener) == 1);
+
+                String kafka = broker.container().getContainerId();
+                broker.container().getDockerClient().pauseContainerCmd(kafka).exec();
+                try {
+                    await().atMost(Duration.ofSeconds(90)).until(() -> process.output().contains("Kafka unavailable"));
+                } finally {
+                    broker.container().getDockerClient().unpauseContainerCmd(kafka).exec();
+                }
+                await().atMost(Duration.ofSeconds(90)).until(() -> ListenerProcess.count(process.output(),
+                        "Kafka ready at") >= 2);
+                engine.endStreams(); // a reconnect: the subscription the gap was said again with
+                ListenerProcess.awaitConnected(process, 2);
+                int heartbeats = heartbeats(broker, listener);
+                await().atMost(Duration.ofSeconds(60)).until(() -> heartbeats(broker, listener) >= heartbeats + 2);
+
+                assertThat(unreadableGaps(broker, listener)).as(process.output()).isEqualTo(1);
+                assertThat(ListenerProcess.count(process.output(), "the checkpoint is unreadable)")).isEqualTo(1);
+            }
+        }
+    }
+
+    private static long unreadableGaps(SharedKafka.Broker broker, ListenerProcess listener) {
+        return TopicView.read(broker, listener.topic).records().stream().filter(r -> r.kind().equals("gap")
+                && r.value().get("reason").asText().equals(GapReason.CHECKPOINT_UNREADABLE.code())).count();
+    }
+
+    private static int heartbeats(SharedKafka.Broker broker, ListenerProcess listener) {
+        return (int) TopicView.read(broker, listener.topic).records().stream()
+                .filter(r -> r.kind().equals("heartbeat")).count();
+    }
 }
