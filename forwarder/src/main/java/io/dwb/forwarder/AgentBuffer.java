@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.OssecConf;
+import io.dwb.runtime.WholeFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -182,7 +183,11 @@ record AgentBuffer(ClientBuffer local, ClientBuffer buffer, String from, String 
         for (String file : List.of("local_internal_options.conf", "internal_options.conf")) {
             List<String> values = new ArrayList<>();
             try {
-                for (String line : Files.readAllLines(etc.resolve(file), StandardCharsets.ISO_8859_1)) {
+                // Bounded as ossec.conf is: the wazuh group may write etc (a FIFO held the start, a huge file ran
+                // the heap out)
+                String text = new String(WholeFile.read(etc.resolve(file), OssecConf.MAX_BYTES),
+                        StandardCharsets.ISO_8859_1);
+                for (String line : text.split("\\R")) {
                     Matcher m = REMOTE_CONF.matcher(line);
                     if (m.matches()) {
                         values.add(m.group(1));

@@ -525,12 +525,13 @@ public final class AlertPipeline {
     }
 
     /**
-     * How many alerts about hosts wait (silent-host, host-back, listener-stopped), and hosts found silent whose alert a
-     * later check makes (past {@link #MAX_STATE_ALERTS}): what a hand-over's mark says, for the next owner to report
-     * again. Not the partitions' notices (history, deletions, stalls).
+     * How many alerts about hosts wait (silent-host, host-back, listener-stopped; of any partition), and hosts of
+     * {@code partition} found silent whose alert a later check makes (past {@link #MAX_STATE_ALERTS}): what a
+     * hand-over's mark of it says, for the next owner to report again. Not the partitions' notices (history,
+     * deletions, stalls).
      */
-    public int hostAlertsQueued() {
-        return stateAlerts.size() + (mode instanceof Mode.Live live ? live.silentHosts().unreported() : 0);
+    public int hostAlertsQueued(int partition) {
+        return stateAlerts.size() + (mode instanceof Mode.Live live ? live.silentHosts().unreported(partition) : 0);
     }
 
     /** How many host-state alerts wait to be sent. */

@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Writes one datagram to the sink and accounts for it: counted as sent (an event's delivery latency measured at
@@ -23,8 +24,8 @@ final class DatagramWriter {
      */
     private Rejected rejected;
 
-    /** A datagram the socket refused for what it is, and why. */
-    private record Rejected(byte[] datagram, String error) {}
+    /** The record whose datagram the socket refused for what it is, and why. */
+    private record Rejected(ConsumerRecord<byte[], byte[]> record, String error) {}
 
     DatagramWriter(AlertSink sink, AlertPipeline.Mode mode, ForwarderMetrics metrics, LongSupplier epochMillis) {
         this.sink = sink;
@@ -41,8 +42,10 @@ final class DatagramWriter {
      * @throws Outbox.Refused the sink or the dead-letter topic cannot take it now: write it again later
      */
     void write(Outbox.Outgoing outgoing) throws Outbox.Refused {
-        if (rejected != null && rejected.datagram() == outgoing.datagram()) {
-            deadLetter(outgoing); // the same datagram again (the held head's retry, or its route's): its letter only
+        if (rejected != null && rejected.record() == outgoing.record()) {
+            // The same record again (the held head's retry, or its route's, whose bridge alert is formatted anew at
+            // each retry): its letter only
+            deadLetter(outgoing);
             return;
         }
         rejected = null;
@@ -58,7 +61,7 @@ final class DatagramWriter {
             if (outgoing.record() == null) {
                 changes.stateAlertRefused(outgoing.kind(), outgoing.datagram().length, e.getMessage());
             } else {
-                rejected = new Rejected(outgoing.datagram(), e.getMessage());
+                rejected = new Rejected(outgoing.record(), e.getMessage());
                 deadLetter(outgoing);
             }
             return;

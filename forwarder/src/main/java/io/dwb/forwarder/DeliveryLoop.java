@@ -607,7 +607,7 @@ public final class DeliveryLoop {
         // held by a collection, a frozen VM; a revocation's wait for the writes) would put the hold in the time, and
         // the next owner would take hosts silent for that long as reported.
         return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition(), lastPollNanos),
-                pipeline.hostAlertsQueued() > 0, pipeline.stillSinceMs(tp.partition()))
+                pipeline.hostAlertsQueued(tp.partition()) > 0, pipeline.stillSinceMs(tp.partition()))
                 .metadata();
     }
 
@@ -1047,6 +1047,7 @@ public final class DeliveryLoop {
             return;
         }
         lastLagNanos = now;
+        changes.pauseTick(now);
         clientThreads.observe();
         if (clientThreads.died() != null) {
             throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "

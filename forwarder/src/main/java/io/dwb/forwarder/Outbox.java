@@ -89,8 +89,8 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
     long written();
 
     /**
-     * Waits until every submitted datagram is written, or one is held by a refusal, or the timeout passes; true
-     * when all are written.
+     * Waits until every submitted datagram is written, or one is held by a refusal (and not on its way again: a
+     * retry's answer is waited for), or the timeout passes; true when all are written.
      */
     boolean awaitWritten(Duration timeout);
 

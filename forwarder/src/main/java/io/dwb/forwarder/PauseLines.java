@@ -5,7 +5,8 @@ package io.dwb.forwarder;
  * queue under an EPS limit, an agent's buffer, while a backlog drains) pauses and resumes every few seconds for as
  * long as the backlog lasts: a WARN and an INFO line each time, for hours, where the docs promise one line a pause. A
  * pause for the same cause as the one before, starting within {@link #QUIET_NANOS} of that one's end, is not said
- * alone: a line at most once a {@link #QUIET_NANOS} counts them. Any other pause is said as before, and so is a new
+ * alone: a line at most once a {@link #QUIET_NANOS} counts them, and one that lasts that long is said then (Wazuh
+ * gone for good after a short pause: its end was the last line). Any other pause is said as before, and so is a new
  * cause during one. Time is passed in (monotonic nanoseconds). Not thread-safe: the delivery loop's.
  */
 final class PauseLines {
@@ -18,7 +19,10 @@ final class PauseLines {
     private Refusal.Cause lastCause;
     private boolean ended;
     private long endedAt;
+    /** The pause going on is a repeat, not said (yet). */
     private boolean quiet;
+    private boolean pausing;
+    private long startedAt;
     private int pauses;
     private long pausedNanos;
     private long countingSince;
@@ -28,21 +32,35 @@ final class PauseLines {
         Refusal.Cause cause = refusal.cause();
         quiet = !refusal.forGood() && ended && cause.equals(lastCause) && now - endedAt < QUIET_NANOS;
         lastCause = cause;
+        pausing = true;
+        startedAt = now;
         if (quiet && pauses == 0) {
             countingSince = now;
         }
         return !quiet;
     }
 
-    /** The paused delivery's cause changed: said, and so is its end. */
-    void causeChanged(Refusal.Cause cause) {
+    /** The paused delivery's cause changed: whether the pause was a repeat not said (said now, and its end). */
+    boolean causeChanged(Refusal.Cause cause) {
+        boolean wasQuiet = quiet;
         lastCause = cause;
         quiet = false;
+        return wasQuiet;
+    }
+
+    /** Whether the repeat going on has lasted {@link #QUIET_NANOS} at {@code now}: said now, and its end. */
+    boolean overdue(long now) {
+        if (!quiet || !pausing || now - startedAt < QUIET_NANOS) {
+            return false;
+        }
+        quiet = false;
+        return true;
     }
 
     /** Whether the pause that ended at {@code now} after {@code nanos} is said (else it is counted). */
     boolean ended(long nanos, long now) {
         ended = true;
+        pausing = false;
         endedAt = now;
         if (quiet) {
             pauses++;
@@ -51,12 +69,15 @@ final class PauseLines {
         return !quiet;
     }
 
-    /** The repeats counted, once a {@link #QUIET_NANOS} or when {@code all} (a pause said); null when none is due. */
+    /**
+     * The repeats counted, once a {@link #QUIET_NANOS} (looked at once a second, and at each pause's end) or when
+     * {@code all} (a pause said); null when none is due. Over the time from the first to the last one's end.
+     */
     Repeats due(long now, boolean all) {
         if (pauses == 0 || !all && now - countingSince < QUIET_NANOS) {
             return null;
         }
-        Repeats repeats = new Repeats(pauses, pausedNanos, now - countingSince);
+        Repeats repeats = new Repeats(pauses, pausedNanos, endedAt - countingSince);
         pauses = 0;
         pausedNanos = 0;
         return repeats;

@@ -89,7 +89,7 @@ public final class SilentHostWatch {
     private final Map<String, Watched> hosts = new HashMap<>();
     /** The partitions taking no writes at the last {@link #unwritable} call, and when it was (monotonic). */
     private Map<Integer, Long> unwritableAt = Map.of();
-    /** The partitions taking no writes, and their time when they stopped (nanoseconds): what a hand-over's mark says. */
+    /** The partitions taking no writes, and their time when they stopped (ns): what a hand-over's mark says. */
     private final Map<Integer, Long> stillSince = new HashMap<>();
     /** The hosts silent for {@link #REPLACEABLE_AFTER_NANOS}, by key, in the order they became so. */
     private final Map<String, Watched> replaceable = new LinkedHashMap<>();
@@ -431,9 +431,18 @@ public final class SilentHostWatch {
         unwritableAt = now;
     }
 
-    /** How many hosts found silent wait for a later {@link #newlySilent} call to be returned (past its {@code max}). */
-    public int unreported() {
-        return unreported.size();
+    /**
+     * How many hosts of {@code partition} found silent wait for a later {@link #newlySilent} call to be returned (past
+     * its {@code max}).
+     */
+    public int unreported(int partition) {
+        int count = 0;
+        for (Watched w : unreported.values()) {
+            if (w.partition == partition) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Hosts that just crossed three missed intervals, all of them; each is returned once until heard again. */
@@ -622,7 +631,10 @@ public final class SilentHostWatch {
                 : Math.max(partitionTime(partition).at(nowNanos),
                         Math.min(previous.partitionTimeMs() * 1_000_000L, epochNanos.getAsLong() + AHEAD_NANOS));
         if (previous.partitionTimeMs() >= 0 && previous.stillSinceMs() >= 0) {
-            standStill(partition, Math.min(previous.stillSinceMs() * 1_000_000L, time), time, nowNanos);
+            long since = Math.min(previous.stillSinceMs() * 1_000_000L, time);
+            standStill(partition, since, time, nowNanos);
+            // The outage's start, not this hand-over's, for the next owner if it goes on (a rolling restart)
+            stillSince.put(partition, since);
         }
         int watched = 0;
         int reported = 0;

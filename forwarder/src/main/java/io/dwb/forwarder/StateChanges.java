@@ -32,6 +32,9 @@ final class StateChanges {
 
     private final ForwarderMetrics metrics;
     private final PauseLines pauseLines = new PauseLines();
+    /** A pause going on that was a repeat of the one before, not said: what it is, for its line if it lasts. */
+    private Refusal unsaid;
+    private int unsaidKeeping;
     /** A replay's window's offsets Kafka deleted before it read them (its end line's). */
     private long replayDeletedOffsets;
     private final LinesPerMinute replaySkippedLines = new LinesPerMinute(REPLAY_SKIPPED_LINES_PER_MINUTE);
@@ -62,20 +65,40 @@ final class StateChanges {
     void paused(Refusal refusal, int keeping, long nowNanos) {
         metrics.paused(true);
         if (!pauseLines.started(refusal, nowNanos)) {
+            unsaid = refusal;
+            unsaidKeeping = keeping;
             return;
         }
         repeats(pauseLines.due(nowNanos, true));
-        String line = "paused: {}; keeping {} records, retrying with backoff";
+        sayPaused(refusal, keeping, "");
+    }
+
+    private void sayPaused(Refusal refusal, int keeping, String since) {
+        String line = "paused{}: {}; keeping {} records, retrying with backoff";
         if (refusal.forGood()) {
-            log.error(line, refusal.words(), keeping);
+            log.error(line, since, refusal.words(), keeping);
         } else {
-            log.warn(line, refusal.words(), keeping);
+            log.warn(line, since, refusal.words(), keeping);
         }
+    }
+
+    /**
+     * Once a second: a repeat of the pause before that went on for a minute is said (else Wazuh gone for good after a
+     * short pause had the pause's end as the last line), and the repeats counted once a minute.
+     */
+    void pauseTick(long nowNanos) {
+        if (pauseLines.overdue(nowNanos) && unsaid != null) {
+            sayPaused(unsaid, unsaidKeeping, " for a minute now, as the pause before it");
+        }
+        repeats(pauseLines.due(nowNanos, false));
     }
 
     /** Still paused, for another cause than before (not only other words: {@link Pause}); at ERROR as above. */
     void pausedFor(Refusal refusal) {
-        pauseLines.causeChanged(refusal.cause());
+        if (pauseLines.causeChanged(refusal.cause())) {
+            sayPaused(refusal, unsaidKeeping, ""); // its start was a repeat, not said: this is its first line
+            return;
+        }
         if (refusal.forGood()) {
             log.error("still paused, now: {}", refusal.words());
         } else {
@@ -85,6 +108,7 @@ final class StateChanges {
 
     void resumed(long pausedNanos, long nowNanos) {
         metrics.paused(false);
+        unsaid = null;
         if (pauseLines.ended(pausedNanos, nowNanos)) {
             log.info("resumed after {} s: delivering again", pausedNanos / 1_000_000_000L);
         }
@@ -93,8 +117,8 @@ final class StateChanges {
 
     private void repeats(PauseLines.Repeats repeats) {
         if (repeats != null) {
-            log.info("{} more pauses for the same cause as the pause said before, in {} s, {} s of them paused: delivery "
-                    + "follows what Wazuh takes", repeats.pauses(), repeats.overNanos() / 1_000_000_000L,
+            log.info("{} more pauses for the same cause as the pause said before, in {} s, {} s of them paused: "
+                    + "delivery follows what Wazuh takes", repeats.pauses(), repeats.overNanos() / 1_000_000_000L,
                     repeats.pausedNanos() / 1_000_000_000L);
         }
     }

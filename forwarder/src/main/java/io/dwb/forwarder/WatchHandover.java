@@ -88,17 +88,23 @@ final class WatchHandover {
             int end = metadata.indexOf(';', PREFIX.length());
             String time = metadata.substring(PREFIX.length(), end < 0 ? metadata.length() : end);
             List<String> parts = end < 0 ? List.of() : List.of(metadata.substring(end + 1).split(";"));
+            long timeMs;
             try {
-                long stillSince = -1;
-                for (String part : parts) {
-                    if (part.startsWith(STILL_SINCE)) {
-                        stillSince = Long.parseLong(part.substring(STILL_SINCE.length()));
-                    }
-                }
-                return new Mark(Long.parseLong(time), parts.contains(UNSENT.substring(1)), stillSince);
+                timeMs = Long.parseLong(time);
             } catch (NumberFormatException e) {
                 return NONE; // not ours: another tool committed for the group
             }
+            long stillSince = -1;
+            for (String part : parts) {
+                if (part.startsWith(STILL_SINCE)) {
+                    try {
+                        stillSince = Long.parseLong(part.substring(STILL_SINCE.length()));
+                    } catch (NumberFormatException e) {
+                        stillSince = -1; // that part alone is not read: the time and the rest still are
+                    }
+                }
+            }
+            return new Mark(timeMs, parts.contains(UNSENT.substring(1)), stillSince);
         }
     }
 

@@ -56,7 +56,7 @@ class PauseLinesTest {
         assertThat(logged.lines()).containsExactly(
                 "WARN paused: wazuh-analysisd's event queue is 52 % full; keeping 5 records, retrying with backoff",
                 "INFO resumed after 2 s: delivering again",
-                "INFO 1 more pauses for the same cause as the pause said before, in 5 s, 2 s of them paused: delivery "
+                "INFO 1 more pauses for the same cause as the pause said before, in 2 s, 2 s of them paused: delivery "
                         + "follows what Wazuh takes",
                 "WARN paused: socket missing; keeping 5 records, retrying with backoff",
                 "INFO resumed after 2 s: delivering again");
@@ -83,6 +83,45 @@ class PauseLinesTest {
         changes.pausedFor(QUEUE_FILLING);
         changes.resumed(2 * S, now + 2 * S);
         assertThat(logged.lines()).as("a new cause during a pause: said, and its end").hasSize(5);
+    }
+
+    /**
+     * A repeat that does not end (Wazuh gone for good a few seconds after a short pause) is said once it lasted a
+     * minute: before, the short pause's end was the last line. Repeats that stopped are counted at the once-a-second
+     * look, over the time to the last one's end, not at the next pause said.
+     */
+    @Test
+    void aRepeatThatLastsAMinuteIsSaidAndRepeatsThatStoppedAreCountedWithoutAnotherPause() {
+        pauseFor(QUEUE_FILLING, 2);
+        now += 3 * S;
+        pauseFor(QUEUE_FILLING, 2);
+        for (int i = 0; i < 70; i++) {
+            now += S;
+            changes.pauseTick(now);
+        }
+        assertThat(logged.lines()).as("the repeat counted over its own 2 s, at the look a minute on").containsExactly(
+                "WARN paused: wazuh-analysisd's event queue is 52 % full; keeping 5 records, retrying with backoff",
+                "INFO resumed after 2 s: delivering again",
+                "INFO 1 more pauses for the same cause as the pause said before, in 2 s, 2 s of them paused: delivery "
+                        + "follows what Wazuh takes");
+        logged.clear();
+
+        pauseFor(SOCKET_MISSING, 3);
+        logged.clear();
+        now += 3 * S;
+        changes.paused(SOCKET_MISSING, 7, now); // a repeat: not said
+        for (int i = 0; i < 59; i++) {
+            now += S;
+            changes.pauseTick(now);
+        }
+        assertThat(logged.lines()).as("a minute not over yet").isEmpty();
+        now += S;
+        changes.pauseTick(now);
+        assertThat(logged.lines()).last().asString().isEqualTo("WARN paused for a minute now, as the pause before "
+                + "it: socket missing; keeping 7 records, retrying with backoff");
+        now += 5 * S;
+        changes.resumed(65 * S, now);
+        assertThat(logged.lines()).last().asString().isEqualTo("INFO resumed after 65 s: delivering again");
     }
 
     /** A pause of {@code seconds} from now, for {@code refusal}; now is then its end. */

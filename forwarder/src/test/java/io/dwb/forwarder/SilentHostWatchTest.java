@@ -119,6 +119,38 @@ class SilentHostWatchTest {
         }
     }
 
+    /**
+     * Two hand-overs in one outage of writes (a rolling restart of the forwarders): the second owner passed on its own
+     * hand-over's time as the outage's start, and the third took every host as reported silent, then said them back.
+     */
+    @Test
+    void aSecondHandOverInTheSameOutagePassesOnWhenTheOutageBegan() {
+        watch.heartbeat(0, A, 30, T0 + 15 * S, 15 * S);
+        watch.heartbeat(0, B, 30, T0 + 20 * S, 20 * S);
+        for (long t = 20; t <= 80; t++) {
+            watch.live(0, true, t * S);
+            watch.unwritable(t > 20 ? Set.of(0) : Set.of(), t * S);
+        }
+        WatchHandover.Mark first = new WatchHandover.Mark(watch.timeMs(0, 80 * S), false, watch.stillSinceMs(0));
+        SilentHostWatch second = new SilentHostWatch();
+        second.handingOver(0, first);
+        second.heartbeat(0, A, 30, T0 + 15 * S, 81 * S);
+        second.heartbeat(0, B, 30, T0 + 20 * S, 81 * S);
+        second.handedOver(0, 81 * S);
+        for (long t = 81; t <= 140; t++) {
+            second.live(0, true, t * S);
+            second.unwritable(Set.of(0), t * S);
+        }
+        WatchHandover.Mark then = new WatchHandover.Mark(second.timeMs(0, 140 * S), false, second.stillSinceMs(0));
+        assertThat(then.stillSinceMs()).as("the outage's start").isEqualTo(first.stillSinceMs());
+
+        SilentHostWatch third = new SilentHostWatch();
+        third.handingOver(0, then);
+        third.heartbeat(0, A, 30, T0 + 15 * S, 141 * S);
+        third.heartbeat(0, B, 30, T0 + 20 * S, 141 * S);
+        assertThat(third.handedOver(0, 141 * S)).isEqualTo(new SilentHostWatch.HandedOver(2, 0));
+    }
+
     @Test
     void aListenerThatSaidItWasStoppingIsReportedStoppedOnceThenBackWhenItStartsAgain() {
         watch.heartbeat(0, A, -1, 30, T0, true, 0);

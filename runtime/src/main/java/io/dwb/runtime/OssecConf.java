@@ -31,7 +31,7 @@ public final class OssecConf {
      * The most bytes read of such a file: Wazuh's own take tens of kilobytes (an agent.conf of many groups, a few
      * hundred); the {@code wazuh} group may write them ({@link WholeFile}).
      */
-    static final int MAX_BYTES = 4 << 20;
+    public static final int MAX_BYTES = 4 << 20;
 
     private final Document document;
     private final String source;

@@ -35,7 +35,8 @@ public final class WholeFile {
         BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
         if (!attributes.isRegularFile()) {
-            throw new IOException((target.equals(file) ? "" : "its link leads to " + target + ", which ")
+            throw new IOException((target.equals(file.toAbsolutePath().normalize()) ? ""
+                    : "its link leads to " + target + ", which ")
                     + "is not a regular file");
         }
         refuseOver(attributes.size(), maxBytes);
