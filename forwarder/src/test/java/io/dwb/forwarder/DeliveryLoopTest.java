@@ -895,17 +895,8 @@ class DeliveryLoopTest {
      */
     @Test
     void aMassSilenceQueuesNoMoreHostAlertsThanTheBoundAndSendsEachOneInTime() {
-        DeliveryLoop loop = live(1000, 10_000, P0);
         int hosts = 1000;
-        long t0 = RECORD_TIME_MS * 1_000_000L;
-        for (int i = 0; i < hosts; i++) {
-            consumer.addRecord(heartbeat(P0, i, t0, "h" + i));
-        }
-        consumer.updateEndOffsets(Map.of(P0, (long) hosts)); // all read: the partition's time runs with the clock
-        round(loop);
-        tick(1_000_000_000L);
-        round(loop);
-        runFor(loop, 3 * HEARTBEAT_INTERVAL.toNanos()); // and none of them says anything more: silent just after
+        DeliveryLoop loop = silentJustAfterNow(hosts);
         int mostQueued = 0;
         for (int i = 0; i < 200 && sink.accepted.size() < hosts; i++) {
             tick(100_000_000L);
@@ -924,17 +915,8 @@ class DeliveryLoopTest {
      */
     @Test
     void hostsSilentAndNotReportedYetAreAlertsWaitingForTheNextOwner() {
-        DeliveryLoop loop = live(1000, 10_000, P0);
         int hosts = 1000;
-        long t0 = RECORD_TIME_MS * 1_000_000L;
-        for (int i = 0; i < hosts; i++) {
-            consumer.addRecord(heartbeat(P0, i, t0, "h" + i));
-        }
-        consumer.updateEndOffsets(Map.of(P0, (long) hosts));
-        round(loop);
-        tick(1_000_000_000L);
-        round(loop);
-        runFor(loop, 3 * HEARTBEAT_INTERVAL.toNanos());
+        DeliveryLoop loop = silentJustAfterNow(hosts);
         for (int i = 0; i < 200 && (pipeline.stateAlertsQueued() > 0 || sink.accepted.isEmpty()); i++) {
             tick(100_000_000L);
             round(loop);
@@ -2948,6 +2930,24 @@ class DeliveryLoopTest {
      * A live loop of P0 that has delivered its one record, a heartbeat dated {@code t0}: all of P0 read, its time runs
      * with the clock.
      */
+    /**
+     * A loop paced at 1,000 alerts a second whose {@code hosts} on P0, each heard once, are silent just after now: all
+     * read, the partition's time runs with the clock, and none of them says anything more.
+     */
+    private DeliveryLoop silentJustAfterNow(int hosts) {
+        DeliveryLoop loop = live(1000, 10_000, P0);
+        long t0 = RECORD_TIME_MS * 1_000_000L;
+        for (int i = 0; i < hosts; i++) {
+            consumer.addRecord(heartbeat(P0, i, t0, "h" + i));
+        }
+        consumer.updateEndOffsets(Map.of(P0, (long) hosts));
+        round(loop);
+        tick(1_000_000_000L);
+        round(loop);
+        runFor(loop, 3 * HEARTBEAT_INTERVAL.toNanos());
+        return loop;
+    }
+
     private DeliveryLoop liveAfterAHeartbeat(long t0) {
         DeliveryLoop loop = live(0, 1000, P0);
         consumer.addRecord(heartbeat(P0, 0, t0));

@@ -57,11 +57,7 @@ class SilentHostWatchTest {
         watch.heartbeat(0, A, 30, T0, 0);
         watch.heartbeat(0, B, 30, T0 + 20 * S, 20 * S);
         watch.live(0, true, 20 * S);
-        for (long t = 21; t <= 320; t++) { // a broker down: nothing is written from 21 s on
-            watch.live(0, true, t * S);
-            watch.unwritable(Set.of(0), t * S);
-            assertThat(watch.newlySilent(t * S)).as("at %d s", t).isEmpty();
-        }
+        outage(watch, 21, 320); // a broker down: nothing is written from 21 s on
         watch.unwritable(Set.of(), 321 * S); // writes again: the listeners publish what they held
         assertThat(watch.heartbeat(0, B, 30, T0 + 322 * S, 322 * S)).isNull();
         assertThat(watch.heartbeat(0, A, 30, T0 + 330 * S, 330 * S)).isNull();
@@ -105,11 +101,7 @@ class SilentHostWatchTest {
         next.heartbeat(0, A, 30, T0 + 18 * S, 141 * S);
         next.heartbeat(0, B, 30, T0 + 20 * S, 141 * S);
         assertThat(next.handedOver(0, 141 * S)).isEqualTo(new SilentHostWatch.HandedOver(3, 0));
-        for (long t = 141; t <= 320; t++) { // the outage goes on, found here too
-            next.live(0, true, t * S);
-            next.unwritable(Set.of(0), t * S);
-            assertThat(next.newlySilent(t * S)).as("at %d s", t).isEmpty();
-        }
+        outage(next, 141, 320); // goes on, found here too
         next.unwritable(Set.of(), 321 * S); // writes again: the listeners publish what they held
         assertThat(next.heartbeat(0, B, 30, T0 + 322 * S, 322 * S)).isNull();
         assertThat(next.heartbeat(0, A, 30, T0 + 330 * S, 330 * S)).isNull();
@@ -137,10 +129,7 @@ class SilentHostWatchTest {
         second.heartbeat(0, A, 30, T0 + 15 * S, 81 * S);
         second.heartbeat(0, B, 30, T0 + 20 * S, 81 * S);
         second.handedOver(0, 81 * S);
-        for (long t = 81; t <= 140; t++) {
-            second.live(0, true, t * S);
-            second.unwritable(Set.of(0), t * S);
-        }
+        outage(second, 81, 140);
         WatchHandover.Mark then = new WatchHandover.Mark(second.timeMs(0, 140 * S), false, second.stillSinceMs(0));
         assertThat(then.stillSinceMs()).as("the outage's start").isEqualTo(first.stillSinceMs());
 
@@ -983,5 +972,17 @@ class SilentHostWatchTest {
 
     private static int hash(HostRef host) {
         return io.dwb.schemas.HostPartition.hash(host.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Partition 0 of {@code watch} takes no writes, live, each second from {@code from} to {@code to} (seconds of the
+     * monotonic clock), and no host of it is reported silent meanwhile.
+     */
+    private static void outage(SilentHostWatch watch, long from, long to) {
+        for (long t = from; t <= to; t++) {
+            watch.live(0, true, t * S);
+            watch.unwritable(Set.of(0), t * S);
+            assertThat(watch.newlySilent(t * S)).as("at %d s", t).isEmpty();
+        }
     }
 }
