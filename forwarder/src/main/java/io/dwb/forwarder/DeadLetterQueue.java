@@ -283,8 +283,8 @@ public final class DeadLetterQueue implements AutoCloseable {
         } else {
             headers.remove(HeaderNames.ERROR_TIMESTAMP); // none (a record of the oldest message format)
         }
+        headers.remove(HeaderNames.OMITTED); // a forged one said a whole letter's value and key were left out
         if (omitted != Omitted.NOTHING) {
-            headers.remove(HeaderNames.OMITTED);
             headers.add(HeaderNames.OMITTED, HeaderNames.utf8(omitted.header()));
         }
         byte[] key = omitted == Omitted.VALUE_KEY_HEADERS ? null : record.key();

@@ -153,6 +153,15 @@ public final class ForwarderCommand implements Callable<Integer> {
         if (to != null && to <= from) {
             throw new ConfigurationError("--to must be after --from");
         }
+        if (from != null && from < 0) {
+            // Kafka finds a replay's first offsets by time since the epoch: a --from 1900 (for "everything") failed
+            // after the start with its own words, exit 1
+            throw new ConfigurationError("--from must be 1970 or later (the topic's start: --from 0)");
+        }
+        if (topic.equals(dlqTopic)) {
+            // Each dead letter was read back as the record it is, dead-lettered again, and so on for ever
+            throw new ConfigurationError("--dlq-topic must not be the events topic " + topic);
+        }
         Properties client = kafka.clientProperties();
         String fileInstanceId = fromFile(client, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         if (from == null) {

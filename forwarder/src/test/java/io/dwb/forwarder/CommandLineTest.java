@@ -88,6 +88,13 @@ class CommandLineTest {
         assertThat(exit(new String[] {"--from", "1795748400", "--to", "1795748300"}, Map.of())).isEqualTo(2);
         assertThat(exit(new String[] {"--from", "noon"}, Map.of())).isEqualTo(2);
         assertThat(exit(new String[] {"--eps", "-1"}, Map.of())).isEqualTo(2);
+        assertThatThrownBy(() -> ForwarderRun.settings("--from", "1900-01-01T00:00:00Z"))
+                .as("before the epoch: Kafka's offsetsForTimes refused it after the start, exit 1")
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("--from must be 1970 or later");
+        assertThatThrownBy(() -> ForwarderRun.settings("--topic", "events", "--dlq-topic", "events"))
+                .as("each letter read back and dead-lettered again, for ever")
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("--dlq-topic must not be the events topic");
         assertThatThrownBy(() -> ForwarderRun.settings("--legacy-fields", "sometimes"))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("auto, always or never");
         assertThat(exit(new String[] {"--labels", "team,,owner"}, Map.of())).isEqualTo(2);

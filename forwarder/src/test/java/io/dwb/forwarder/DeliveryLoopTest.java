@@ -2022,6 +2022,23 @@ class DeliveryLoopTest {
         }
     }
 
+    /**
+     * A record's own header of the forwarder's names is replaced, omitted too: a forged one said a whole letter's
+     * value and key were left out, and a reader of the dead letters that trusts it skipped recovering it.
+     */
+    @Test
+    void aForgedOmittedHeaderIsNotOnAWholeDeadLetter() {
+        DeliveryLoop loop = live(0, 1000, P1);
+        RecordHeaders forged = new RecordHeaders();
+        forged.add(HeaderNames.OMITTED, HeaderNames.utf8("value, key, headers"));
+        consumer.addRecord(record(P1, 0, forged, "not json".getBytes(StandardCharsets.UTF_8)));
+        round(loop);
+
+        ProducerRecord<byte[], byte[]> letter = deadLetters.history().get(0);
+        assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("not json");
+        assertThat(header(letter, HeaderNames.OMITTED)).isNull();
+    }
+
     @Test
     void aDeadLetterCarriesItsReasonStageAndCoordinatesInHeadersOfTheirOwn() {
         DeliveryLoop loop = live(0, 1000, P1);

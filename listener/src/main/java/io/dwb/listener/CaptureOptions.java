@@ -121,6 +121,12 @@ public final class CaptureOptions {
         if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
             throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
         }
+        if (reconnectMaxWait.toMillis() < 1) {
+            // Every wait was then 0: reconnections without a pause, and no heartbeat while the engine was away (the
+            // idle wait ended before its turn), the host reported silent
+            throw new ConfigurationError("--reconnect-max-wait must be above 0 (it caps waits that start at 1 s), not "
+                    + reconnectMaxWait);
+        }
         if (attempts < 0) {
             throw new ConfigurationError("--attempts must be 0 (forever) or more, not " + attempts);
         }

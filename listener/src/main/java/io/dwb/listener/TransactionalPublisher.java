@@ -312,8 +312,9 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     static String rootCause(Throwable e) {
         Throwable root = Causes.root(e);
-        return root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
-                ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+        String said = Causes.message(root);
+        return root == e || said == null || String.valueOf(e.getMessage()).contains(said)
+                ? "" : " (" + root.getClass().getSimpleName() + ": " + said + ")";
     }
 
     private RuntimeException failure(KafkaException e) {

@@ -73,4 +73,16 @@ class EngineProbeTest {
                     .hasMessageContaining("--engine-probe-interval and --engine-probe-timeout must be above 0");
         }
     }
+
+    /**
+     * A zero cap made every reconnection wait 0 (as --attempts 0 means "forever", 0 reads as "no cap"): the listener
+     * reconnected without a pause while the engine was away, and wrote no heartbeat meanwhile.
+     */
+    @Test
+    void aZeroReconnectMaxWaitIsAUsageError() {
+        ListenerCommand command = new ListenerCommand();
+        new CommandLine(command).parseArgs("--reconnect-max-wait", "0");
+        assertThatThrownBy(command::settings).isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("--reconnect-max-wait must be above 0");
+    }
 }

@@ -5,6 +5,8 @@ import java.util.function.Predicate;
 /** A failure's chain of causes, walked at most {@link #MAX_DEPTH} deep: a chain can loop, or be built by anyone. */
 public final class Causes {
     static final int MAX_DEPTH = 32;
+    /** Where Kafka's client parses {@code sasl.jaas.config} ({@code JaasConfig}, {@code JaasContext}). */
+    static final String JAAS_PARSER = "org.apache.kafka.common.security.Jaas";
 
     private Causes() {}
 
@@ -18,6 +20,26 @@ public final class Causes {
             }
         }
         return null;
+    }
+
+    /**
+     * What {@code failure} says, fit for a log line: the words Kafka's parser of {@code sasl.jaas.config} quotes from
+     * it are left out, being the line's own (its password's, for one with a {@code "} or a space: {@code Value not
+     * specified for key 'pQzLrT7w' in JAAS config} quoted a generated password's end). Null when it says nothing.
+     */
+    public static String message(Throwable failure) {
+        String message = failure.getMessage();
+        if (message == null || !thrownBy(failure, JAAS_PARSER)) {
+            return message;
+        }
+        String hidden = message.replaceAll("'[^']*'", "'…'");
+        return hidden.equals(message) ? message : hidden + " (the words of sasl.jaas.config it quoted left out)";
+    }
+
+    /** Whether {@code t} was thrown by a class whose name starts with {@code classNamePrefix}. */
+    static boolean thrownBy(Throwable t, String classNamePrefix) {
+        StackTraceElement[] trace = t.getStackTrace();
+        return trace.length > 0 && trace[0].getClassName().startsWith(classNamePrefix);
     }
 
     /** The last cause of {@code failure}'s chain, or {@code failure} itself when it has none. */

@@ -9,8 +9,6 @@ import org.apache.kafka.common.config.ConfigException;
 public class ConfigurationError extends RuntimeException {
     /** How Kafka's ConfigException for bootstrap servers none of which resolves begins. */
     private static final String UNRESOLVED_SERVERS = "No resolvable bootstrap urls";
-    /** Where Kafka's client parses {@code sasl.jaas.config} ({@code JaasConfig}, {@code JaasContext}). */
-    private static final String JAAS_PARSER = "org.apache.kafka.common.security.Jaas";
 
     public ConfigurationError(String message) {
         super(message);
@@ -32,11 +30,6 @@ public class ConfigurationError extends RuntimeException {
     public static boolean refusedByKafka(Throwable failure) {
         return Causes.find(failure, t -> t instanceof ConfigException
                 && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)
-                || t instanceof IllegalArgumentException && thrownBy(t, JAAS_PARSER)) != null;
-    }
-
-    private static boolean thrownBy(Throwable t, String classNamePrefix) {
-        StackTraceElement[] trace = t.getStackTrace();
-        return trace.length > 0 && trace[0].getClassName().startsWith(classNamePrefix);
+                || t instanceof IllegalArgumentException && Causes.thrownBy(t, Causes.JAAS_PARSER)) != null;
     }
 }

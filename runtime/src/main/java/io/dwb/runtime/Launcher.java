@@ -114,7 +114,7 @@ public final class Launcher {
         }
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         Throwable rootCause = Causes.root(ex);
-        String root = rootCause.getMessage();
+        String root = Causes.message(rootCause);
         // The bridge's own words are whole (a cause of its own adds nothing); Kafka's client says why only there.
         if (root != null && !message.contains(root)) {
             if (rootCause instanceof KafkaException) {

@@ -69,6 +69,11 @@ class LauncherTest {
                         "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
                                 + "password=\"p\""));
             }
+            if ("kafka-jaas-password".equals(fail)) { // a generated password with a quote in it, or an unquoted one
+                producer(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
+                                + "password=\"Xk9\"pQzLrT7w\";"));
+            }
             if ("kafka-keystore".equals(fail)) { // a file that may be there at the next start (written by a renewal)
                 producer(Map.of("security.protocol", "SSL", "ssl.keystore.location", "/nonexistent/client.p12",
                         "ssl.keystore.password", "changeit"));
@@ -191,6 +196,20 @@ class LauncherTest {
                 .isEqualTo(Launcher.EXIT_USAGE);
         assertThat(err().strip()).isEqualTo("error: Failed to construct kafka producer (IllegalArgumentException: "
                 + "JAAS config entry not terminated by semi-colon)");
+    }
+
+    /**
+     * Kafka's parser quotes the word of sasl.jaas.config it stopped on, which may be the password's (one with a quote
+     * or a space in it): the error line, the journal's, said it. Its quoted words are left out now.
+     */
+    @Test
+    void aJaasLineKafkaCannotParseSaysNoWordOfItsPassword() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "kafka-jaas-password"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).isEqualTo("error: Failed to construct kafka producer (IllegalArgumentException: "
+                + "Value not specified for key '…' in JAAS config (the words of sasl.jaas.config it quoted left "
+                + "out))")
+                .doesNotContain("pQzLrT7w");
     }
 
     @Test
