@@ -525,13 +525,19 @@ public final class AlertPipeline {
     }
 
     /**
-     * How many alerts about hosts wait (silent-host, host-back, listener-stopped; of any partition), and hosts of
-     * {@code partition} found silent whose alert a later check makes (past {@link #MAX_STATE_ALERTS}): what a
-     * hand-over's mark of it says, for the next owner to report again. Not the partitions' notices (history,
-     * deletions, stalls).
+     * What a commit of {@code partition} tells its next owner ({@link WatchHandover}), at {@code nowNanos}: how far the
+     * watch got there; whether alerts about hosts wait (silent-host, host-back, listener-stopped, of any partition; and
+     * hosts of this one found silent whose alert a later check makes, past {@link #MAX_STATE_ALERTS}), for the next
+     * owner to report again, not the partitions' notices (history, deletions, stalls); and when an outage of writes
+     * going on there began.
      */
-    public int hostAlertsQueued(int partition) {
-        return stateAlerts.size() + (mode instanceof Mode.Live live ? live.silentHosts().unreported(partition) : 0);
+    public WatchHandover.Mark handoverMark(int partition, long nowNanos) {
+        if (!(mode instanceof Mode.Live live)) {
+            return WatchHandover.Mark.NONE; // a replay commits nothing
+        }
+        SilentHostWatch watch = live.silentHosts();
+        return new WatchHandover.Mark(watch.timeMs(partition, nowNanos),
+                stateAlerts.size() + watch.unreported(partition) > 0, watch.stillSinceMs(partition));
     }
 
     /** How many host-state alerts wait to be sent. */
@@ -649,11 +655,6 @@ public final class AlertPipeline {
      */
     public long partitionTimeMs(int partition, long nowNanos) {
         return mode instanceof Mode.Live live ? live.silentHosts().timeMs(partition, nowNanos) : -1;
-    }
-
-    /** {@code partition}'s time when it stopped taking writes, while it takes none; -1 else ({@link WatchHandover}). */
-    public long stillSinceMs(int partition) {
-        return mode instanceof Mode.Live live ? live.silentHosts().stillSinceMs(partition) : -1;
     }
 
     /**

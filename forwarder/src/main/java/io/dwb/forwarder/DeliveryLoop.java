@@ -606,9 +606,7 @@ public final class DeliveryLoop {
         // Dated at the last round, what the loop knew: a commit that ends a hold (a revocation or a stop in a poll
         // held by a collection, a frozen VM; a revocation's wait for the writes) would put the hold in the time, and
         // the next owner would take hosts silent for that long as reported.
-        return new WatchHandover.Mark(pipeline.partitionTimeMs(tp.partition(), lastPollNanos),
-                pipeline.hostAlertsQueued(tp.partition()) > 0, pipeline.stillSinceMs(tp.partition()))
-                .metadata();
+        return pipeline.handoverMark(tp.partition(), lastPollNanos).metadata();
     }
 
     /** The partition's progress while it is read again for the silent-host watch (see {@link WatchHandover}). */

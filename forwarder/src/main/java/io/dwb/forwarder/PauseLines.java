@@ -16,45 +16,53 @@ final class PauseLines {
     /** Repeats not said alone, over {@code overNanos}: {@code pauses} of them, {@code pausedNanos} in all. */
     record Repeats(int pauses, long pausedNanos, long overNanos) {}
 
+    /** A pause not said at its start, for its line when it is said after all: why, and the records it keeps. */
+    record Unsaid(Refusal refusal, int keeping) {}
+
     private Refusal.Cause lastCause;
     private boolean ended;
     private long endedAt;
-    /** The pause going on is a repeat, not said (yet). */
-    private boolean quiet;
+    /** The pause going on, when it is a repeat not said (yet); else null. */
+    private Unsaid quiet;
     private boolean pausing;
     private long startedAt;
     private int pauses;
     private long pausedNanos;
     private long countingSince;
 
-    /** A pause starts at {@code now} for {@code refusal}: whether to say it (one only a person ends, always). */
-    boolean started(Refusal refusal, long now) {
+    /**
+     * A pause starts at {@code now} for {@code refusal}, keeping {@code keeping} records: whether to say it (one only a
+     * person ends, always).
+     */
+    boolean started(Refusal refusal, int keeping, long now) {
         Refusal.Cause cause = refusal.cause();
-        quiet = !refusal.forGood() && ended && cause.equals(lastCause) && now - endedAt < QUIET_NANOS;
+        boolean repeat = !refusal.forGood() && ended && cause.equals(lastCause) && now - endedAt < QUIET_NANOS;
+        quiet = repeat ? new Unsaid(refusal, keeping) : null;
         lastCause = cause;
         pausing = true;
         startedAt = now;
-        if (quiet && pauses == 0) {
+        if (repeat && pauses == 0) {
             countingSince = now;
         }
-        return !quiet;
+        return !repeat;
     }
 
-    /** The paused delivery's cause changed: whether the pause was a repeat not said (said now, and its end). */
-    boolean causeChanged(Refusal.Cause cause) {
-        boolean wasQuiet = quiet;
+    /** The pause, when its cause changed, if it was a repeat not said (said now, and its end); else null. */
+    Unsaid causeChanged(Refusal.Cause cause) {
+        Unsaid was = quiet;
         lastCause = cause;
-        quiet = false;
-        return wasQuiet;
+        quiet = null;
+        return was;
     }
 
-    /** Whether the repeat going on has lasted {@link #QUIET_NANOS} at {@code now}: said now, and its end. */
-    boolean overdue(long now) {
-        if (!quiet || !pausing || now - startedAt < QUIET_NANOS) {
-            return false;
+    /** The repeat going on once it lasted {@link #QUIET_NANOS} at {@code now} (said now, and its end); else null. */
+    Unsaid overdue(long now) {
+        if (quiet == null || !pausing || now - startedAt < QUIET_NANOS) {
+            return null;
         }
-        quiet = false;
-        return true;
+        Unsaid due = quiet;
+        quiet = null;
+        return due;
     }
 
     /** Whether the pause that ended at {@code now} after {@code nanos} is said (else it is counted). */
@@ -62,11 +70,13 @@ final class PauseLines {
         ended = true;
         pausing = false;
         endedAt = now;
-        if (quiet) {
+        boolean said = quiet == null;
+        if (!said) {
             pauses++;
             pausedNanos += nanos;
         }
-        return !quiet;
+        quiet = null;
+        return said;
     }
 
     /**

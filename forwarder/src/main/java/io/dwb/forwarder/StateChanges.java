@@ -32,9 +32,6 @@ final class StateChanges {
 
     private final ForwarderMetrics metrics;
     private final PauseLines pauseLines = new PauseLines();
-    /** A pause going on that was a repeat of the one before, not said: what it is, for its line if it lasts. */
-    private Refusal unsaid;
-    private int unsaidKeeping;
     /** A replay's window's offsets Kafka deleted before it read them (its end line's). */
     private long replayDeletedOffsets;
     private final LinesPerMinute replaySkippedLines = new LinesPerMinute(REPLAY_SKIPPED_LINES_PER_MINUTE);
@@ -64,9 +61,7 @@ final class StateChanges {
      */
     void paused(Refusal refusal, int keeping, long nowNanos) {
         metrics.paused(true);
-        if (!pauseLines.started(refusal, nowNanos)) {
-            unsaid = refusal;
-            unsaidKeeping = keeping;
+        if (!pauseLines.started(refusal, keeping, nowNanos)) {
             return;
         }
         repeats(pauseLines.due(nowNanos, true));
@@ -87,16 +82,18 @@ final class StateChanges {
      * short pause had the pause's end as the last line), and the repeats counted once a minute.
      */
     void pauseTick(long nowNanos) {
-        if (pauseLines.overdue(nowNanos) && unsaid != null) {
-            sayPaused(unsaid, unsaidKeeping, " for a minute now, as the pause before it");
+        PauseLines.Unsaid due = pauseLines.overdue(nowNanos);
+        if (due != null) {
+            sayPaused(due.refusal(), due.keeping(), " for a minute now, as the pause before it");
         }
         repeats(pauseLines.due(nowNanos, false));
     }
 
     /** Still paused, for another cause than before (not only other words: {@link Pause}); at ERROR as above. */
     void pausedFor(Refusal refusal) {
-        if (pauseLines.causeChanged(refusal.cause())) {
-            sayPaused(refusal, unsaidKeeping, ""); // its start was a repeat, not said: this is its first line
+        PauseLines.Unsaid unsaid = pauseLines.causeChanged(refusal.cause());
+        if (unsaid != null) {
+            sayPaused(refusal, unsaid.keeping(), ""); // its start was a repeat, not said: this is its first line
             return;
         }
         if (refusal.forGood()) {
@@ -108,7 +105,6 @@ final class StateChanges {
 
     void resumed(long pausedNanos, long nowNanos) {
         metrics.paused(false);
-        unsaid = null;
         if (pauseLines.ended(pausedNanos, nowNanos)) {
             log.info("resumed after {} s: delivering again", pausedNanos / 1_000_000_000L);
         }
