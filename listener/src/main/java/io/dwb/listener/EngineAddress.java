@@ -85,7 +85,13 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
         if (!path.startsWith("/")) {
             throw new ConfigurationError(where + "not a socket: its path is absolute, unix:///path/to/docker.sock");
         }
-        return uri(where, "unix://" + path);
+        // Taken as the docker CLI takes it, literally: '#', '?', '%' and spaces are part of the file's name, not a
+        // fragment, a query or an escape (docker-java opens the URI's decoded path, which held /tmp/a of /tmp/a#b).
+        try {
+            return new URI("unix", "", path, null, null);
+        } catch (URISyntaxException e) {
+            throw new ConfigurationError(where + "not an address: " + e.getReason());
+        }
     }
 
     /** {@code host[:port][/path]} of a {@code tcp://} address, the port defaulted as the docker CLI does. */
@@ -111,12 +117,40 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
             host = colon < 0 ? authority : authority.substring(0, colon);
             port = colon < 0 ? "" : authority.substring(colon + 1);
         }
+        if (!port.isEmpty() && !validPort(port)) {
+            throw new ConfigurationError(where + "not a port: '" + port + "' (tcp://host:port, from 1 to 65535)");
+        }
         URI uri = uri(where, "tcp://" + (host.isEmpty() ? "localhost" : host) + ":"
                 + (port.isEmpty() ? DEFAULT_TCP_PORT : port) + path);
-        if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65_535) {
-            throw new ConfigurationError(where + "not a host and port (tcp://host:port, the port from 1 to 65535)");
+        if (uri.getHost() == null) {
+            throw new ConfigurationError(where + notAHostName(host));
         }
         return uri;
+    }
+
+    private static boolean validPort(String port) {
+        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return false;
+        }
+        int number = Integer.parseInt(port);
+        return number >= 1 && number <= 65_535;
+    }
+
+    /**
+     * Why a host is refused. docker-java connects to the host of a {@link URI}, which has none for a name outside
+     * RFC 1123 (Go's, and so the docker CLI's, takes it): a Compose service named {@code docker_proxy} was refused as
+     * "not a host and port", which sent the reader to the port.
+     */
+    private static String notAHostName(String host) {
+        int underscore = host.indexOf('_');
+        if (underscore >= 0) {
+            return "not a host name the listener can connect to: '" + host + "' has a '_', which a host name cannot "
+                    + "have (RFC 1123: letters, digits, '-' and '.'); name the engine by its IP address or by an alias "
+                    + "without '_' (with Compose, a network alias of its service: networks: <network>: aliases: ["
+                    + host.replace('_', '-') + "])";
+        }
+        return "not a host name: '" + host + "' (RFC 1123: labels of letters, digits and '-', not beginning or "
+                + "ending with '-', separated by single dots) nor an IP address (an IPv6 one is written [::1])";
     }
 
     private static URI uri(String where, String text) {
@@ -215,8 +249,9 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
         return s == null || s.isEmpty();
     }
 
+    /** The address as given: a socket's path as its file is named, not escaped as in {@link #uri()}. */
     @Override
     public String toString() {
-        return uri.toString();
+        return "unix".equals(uri.getScheme()) ? "unix://" + uri.getPath() : uri.toString();
     }
 }

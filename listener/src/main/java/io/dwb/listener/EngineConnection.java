@@ -41,6 +41,8 @@ public final class EngineConnection implements AutoCloseable {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private final URI host;
+    /** Where the engine is, as its address was given: what messages name. */
+    private final EngineAddress address;
     /** Short requests: bounded, so a hung engine is noticed. */
     private final DockerHttpClient requests;
     /** Liveness probes: their own connection, with a timeout as short as the probe's. */
@@ -57,6 +59,7 @@ public final class EngineConnection implements AutoCloseable {
      */
     public EngineConnection(EngineAddress address, EngineProbe.Settings probe) {
         host = address.uri();
+        this.address = address;
         this.probe = probe;
         // Made of the files once here (an error at start), and made again at a new connection once they are renewed.
         SSLContext context = address.tls() ? new CurrentTls(EngineTls.of(address.tlsDirectory())::current) : null;
@@ -71,8 +74,8 @@ public final class EngineConnection implements AutoCloseable {
                 .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
     }
 
-    public URI host() {
-        return host;
+    public EngineAddress host() {
+        return address;
     }
 
     /** GET /_ping; throws {@link EngineUnavailable} with a readable reason when the engine does not answer. */
@@ -122,7 +125,7 @@ public final class EngineConnection implements AutoCloseable {
         try {
             return ContractJson.epochNanos(OffsetDateTime.parse(time).toInstant());
         } catch (DateTimeParseException e) {
-            throw new EngineUnavailable("the engine at " + host + " answered GET /info with a SystemTime that is no "
+            throw new EngineUnavailable("the engine at " + address + " answered GET /info with a SystemTime that is no "
                     + "time: '" + LogText.bounded(time, 100) + "'", e);
         }
     }
@@ -238,7 +241,7 @@ public final class EngineConnection implements AutoCloseable {
             root = root.getCause();
         }
         String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return new EngineUnavailable("cannot reach the Docker engine at " + host + ": " + why, e);
+        return new EngineUnavailable("cannot reach the Docker engine at " + address + ": " + why, e);
     }
 
     private static String body(Response response) {

@@ -89,6 +89,35 @@ class EngineAddressTest {
         }
     }
 
+    /**
+     * A Compose service's name often has a '_', which Go's URL parser (the docker CLI's) takes and docker-java's
+     * (java.net.URI) does not: it was refused as "not a host and port", which sent the reader to the port.
+     */
+    @Test
+    void aHostNameWithAnUnderscoreIsRefusedSayingWhyAndWhatToGiveInstead() {
+        assertThatThrownBy(() -> resolve(null, "DOCKER_HOST", "tcp://docker_proxy:2375"))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessage("DOCKER_HOST tcp://docker_proxy:2375: not a host name the listener can connect to: "
+                        + "'docker_proxy' has a '_', which a host name cannot have (RFC 1123: letters, digits, '-' "
+                        + "and '.'); name the engine by its IP address or by an alias without '_' (with Compose, a "
+                        + "network alias of its service: networks: <network>: aliases: [docker-proxy])");
+        assertThatThrownBy(() -> resolve("tcp://-engine.example")).hasMessage("--docker-host tcp://-engine.example: "
+                + "not a host name: '-engine.example' (RFC 1123: labels of letters, digits and '-', not beginning or "
+                + "ending with '-', separated by single dots) nor an IP address (an IPv6 one is written [::1])");
+        assertThatThrownBy(() -> resolve("tcp://docker_proxy:http"))
+                .hasMessage("--docker-host tcp://docker_proxy:http: not a port: 'http' (tcp://host:port, from 1 to "
+                        + "65535)");
+        assertThat(resolved("tcp://docker-proxy")).isEqualTo("tcp://docker-proxy:2375");
+    }
+
+    /** The docker CLI takes a socket's path as it is written: no escapes, no fragment, no query. */
+    @Test
+    void aSocketsPathIsTakenLiterally() {
+        EngineAddress address = resolve("unix:///run/a #b?c%20d.sock");
+        assertThat(address.uri().getPath()).as("what docker-java opens").isEqualTo("/run/a #b?c%20d.sock");
+        assertThat(address).hasToString("unix:///run/a #b?c%20d.sock");
+    }
+
     /** The docker CLI: TLS whenever DOCKER_TLS_VERIFY is not empty; docker-java took only 1 and true. */
     @Test
     void anyValueOfDockerTlsVerifyTurnsTlsOnForTcp(@TempDir Path certs) throws IOException {
