@@ -40,6 +40,8 @@ public final class EngineConnection implements AutoCloseable {
                     .maxStringLength(Integer.MAX_VALUE).build()));
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** What an answer other than 200 is quoted of. */
+    static final int QUOTED_BODY_BYTES = 300;
     private final URI host;
     /** Where the engine is, as its address was given: what messages name. */
     private final EngineAddress address;
@@ -188,7 +190,7 @@ public final class EngineConnection implements AutoCloseable {
         if (response.getStatusCode() != 200) {
             String body = body(response);
             response.close();
-            throw new EngineUnavailable("GET /events answered " + response.getStatusCode() + ": " + body.strip());
+            throw new EngineUnavailable("GET /events answered " + response.getStatusCode() + ": " + body);
         }
         return response;
     }
@@ -216,7 +218,7 @@ public final class EngineConnection implements AutoCloseable {
         try (Response response = client.execute(request); InputStream in = response.getBody()) {
             if (response.getStatusCode() != 200) {
                 throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
-                        + new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
+                        + quoted(in));
             }
             return reader.read(in);
         } catch (JsonProcessingException e) {
@@ -246,10 +248,21 @@ public final class EngineConnection implements AutoCloseable {
 
     private static String body(Response response) {
         try (InputStream in = response.getBody()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return quoted(in);
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /**
+     * The start of a refusal's body, on one line: the engine's is a short JSON message, but a gateway or proxy in
+     * front of it may answer a page of HTML, or a body without end, which was read whole and quoted in every retry's
+     * line.
+     */
+    private static String quoted(InputStream in) throws IOException {
+        byte[] start = in.readNBytes(QUOTED_BODY_BYTES + 1);
+        String text = new String(start, 0, Math.min(start.length, QUOTED_BODY_BYTES), StandardCharsets.UTF_8);
+        return LogText.escaped(text.strip()) + (start.length > QUOTED_BODY_BYTES ? "..." : "");
     }
 
     private static JsonNode json(byte[] body) {

@@ -54,6 +54,8 @@ final class ScriptedEngine implements AutoCloseable {
     private volatile byte[] infoAnswer;
     /** The TLS of the next connection (the server's context asks it: {@link CurrentTls}); null for none. */
     private volatile SSLContext tls;
+    /** What every request is answered instead, as by a gateway in front of the engine; null for the engine. */
+    private volatile Refusal refusal;
     /** Answers other than {@code /events} end their connection ({@link #oneRequestAConnection}). */
     private volatile boolean closeAfterAnswer;
 
@@ -173,6 +175,13 @@ final class ScriptedEngine implements AutoCloseable {
         closeAfterAnswer = true;
     }
 
+    record Refusal(int status, byte[] body) {}
+
+    /** Makes every request answered {@code refusal} (a gateway's error page); null for the engine's answers. */
+    void refuse(Refusal refusal) {
+        this.refusal = refusal;
+    }
+
     /** Adds events to the sequence, for the subscriptions that follow. */
     void append(Event... more) {
         events.addAll(List.of(more));
@@ -202,6 +211,14 @@ final class ScriptedEngine implements AutoCloseable {
         URI uri = exchange.getRequestURI();
         // The context is basePath + "/", so every path here begins with it.
         String path = uri.getPath().substring(basePath.length()).replaceFirst("^/v[0-9.]+/", "/");
+        Refusal refused = refusal;
+        if (refused != null) {
+            exchange.sendResponseHeaders(refused.status(), refused.body().length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(refused.body());
+            }
+            return;
+        }
         switch (path) {
             case "/_ping" -> answer(exchange, "OK".getBytes(StandardCharsets.UTF_8));
             case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\"" + id
