@@ -30,6 +30,12 @@ public final class EventStream implements TransactionPump.Subscription {
     private final LongConsumer onEventRead;
     private final EngineProbe.Settings probeSettings;
     private final AtomicReference<End> end = new AtomicReference<>();
+    /**
+     * Held over an event's check of the end and its offer, and over the end's setting: the probe's thread ends the
+     * stream while the reading thread may be offering, and an event offered after the end was set could land in the
+     * queue after the publisher drained it for the last time, to be read first by the next subscription.
+     */
+    private final Object offering = new Object();
     private volatile DockerHttpClient client;
     private volatile Response response;
     private volatile EngineProbe probe;
@@ -108,15 +114,22 @@ public final class EventStream implements TransactionPump.Subscription {
     }
 
     private void enqueue(CapturedEvent event) {
-        if (end.get() != null) {
-            return; // full already: the rest of this read is replayed from the checkpoint after reconnecting
+        String full;
+        synchronized (offering) {
+            if (end.get() != null) {
+                return; // ended already: the rest of this read is replayed from the checkpoint after reconnecting
+            }
+            if (queue.offer(event)) {
+                full = null;
+            } else {
+                full = "the queue of " + queue.capacity() + " events or " + queue.capacityBytes()
+                        + " bytes is full (" + queue.size() + " events, " + queue.bytes() + " bytes held)";
+                finish(EndReason.QUEUE_FULL, full);
+            }
         }
-        if (!queue.offer(event)) {
+        if (full != null) {
             // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
-            String full = "the queue of " + queue.capacity() + " events or " + queue.capacityBytes()
-                    + " bytes is full (" + queue.size() + " events, " + queue.bytes() + " bytes held)";
             log.warn("{} (Kafka too slow): disconnecting from the engine, will resume from the checkpoint", full);
-            finish(EndReason.QUEUE_FULL, full);
             return;
         }
         onEventRead.accept(1);
@@ -144,7 +157,11 @@ public final class EventStream implements TransactionPump.Subscription {
     }
 
     private void finish(EndReason reason, String detail) {
-        if (end.compareAndSet(null, new End(stopping ? EndReason.STOPPED : reason, detail))) {
+        boolean ended;
+        synchronized (offering) { // no event is offered once the end is set: see offering
+            ended = end.compareAndSet(null, new End(stopping ? EndReason.STOPPED : reason, detail));
+        }
+        if (ended) {
             queue.wake(); // the publishing thread may be waiting for an event that will not come
         }
     }
@@ -184,6 +201,8 @@ public final class EventStream implements TransactionPump.Subscription {
                 Thread.currentThread().interrupt();
             }
         }
-        end.compareAndSet(null, new End(EndReason.STOPPED, "stopped"));
+        synchronized (offering) { // a reading thread not ended within the wait offers nothing more
+            end.compareAndSet(null, new End(EndReason.STOPPED, "stopped"));
+        }
     }
 }
