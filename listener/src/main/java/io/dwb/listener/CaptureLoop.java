@@ -19,6 +19,7 @@ import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaUnreachable;
+import io.dwb.runtime.LogText;
 import io.dwb.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -306,13 +307,9 @@ public final class CaptureLoop {
         while (!stopping()) {
             try {
                 engine.ping();
-                HostIdentity host = settings.hostName() != null
-                        ? HostIdentity.fromHostName(settings.hostName()) : engine.identity();
-                if (host.id().isBlank()) {
-                    throw new EngineUnavailable("the engine at " + engine.host() + " reported no ID in GET /info; "
-                            + "give --host-name");
-                }
-                log.info("Docker engine at {}: host {} (id {})", engine.host(), host.name(), host.id());
+                HostIdentity host = engine.hostIdentity(settings.hostName());
+                log.info("Docker engine at {}: host {} (id {})", engine.host(), LogText.escaped(host.name()),
+                        LogText.escaped(host.id()));
                 return host;
             } catch (EngineUnavailable e) {
                 failures++;

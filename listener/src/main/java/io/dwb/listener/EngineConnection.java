@@ -100,6 +100,19 @@ public final class EngineConnection implements AutoCloseable {
         return new HostIdentity(info.path("Name").asText(""), info.path("ID").asText(""));
     }
 
+    /**
+     * Who this host is on the topic: {@code --host-name}'s identity when given ({@code hostName} not null), else the
+     * engine's, which must say its ID (the record key and the transactional id are made of it). One rule for the run
+     * and for {@code --check}, which had said ok of an engine the run refused.
+     */
+    public HostIdentity hostIdentity(String hostName) {
+        HostIdentity host = hostName != null ? HostIdentity.fromHostName(hostName) : identity();
+        if (host.id().isBlank()) {
+            throw new EngineUnavailable("the engine at " + address + " reported no ID in GET /info; give --host-name");
+        }
+        return host;
+    }
+
     /** The engine's own clock in nanoseconds (its events' timeNano are measured with it). */
     public long engineNowNanos() {
         String time = info().path("SystemTime").asText(null);

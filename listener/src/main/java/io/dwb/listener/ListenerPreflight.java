@@ -1,6 +1,7 @@
 package io.dwb.listener;
 
 import io.dwb.runtime.KafkaPreflight;
+import io.dwb.runtime.LogText;
 import io.dwb.runtime.Preflight;
 import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicRole;
@@ -35,9 +36,10 @@ final class ListenerPreflight {
             try (EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
                 engine.ping();
                 HostIdentity identity = engine.identity();
-                host.set(settings.hostName() != null ? HostIdentity.fromHostName(settings.hostName()) : identity);
-                return engine.host() + " answers: engine " + identity.name() + " (id " + identity.id() + "), Docker "
-                        + engine.info().path("ServerVersion").asText("?");
+                host.set(engine.hostIdentity(settings.hostName()));
+                return engine.host() + " answers: engine " + LogText.escaped(identity.name()) + " (id "
+                        + LogText.escaped(identity.id()) + "), Docker "
+                        + LogText.escaped(engine.info().path("ServerVersion").asText("?"));
             }
         }));
         Properties client = new Properties();

@@ -55,6 +55,29 @@ class ListenerCheckTest {
         assertThat(lines).as("every check ran").hasSize(6);
     }
 
+    /**
+     * The run refuses an engine that says no ID (its records' key and its transactional id are made of it); --check
+     * said ok of it, and printed the engine's name as it came, a line break and all.
+     */
+    @Test
+    void anEngineThatSaysNoIdFailsTheCheckAsItFailsTheRun(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = ListenerProcess.namedByTheEngine(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(List.of())) {
+            engine.answerInfo("{\"Name\":\"ok    forged line\\nsecond\",\"ServerVersion\":\"29.0.0\"}");
+            List<String> lines = check(listener, 1, "--docker-host", engine.dockerHost());
+            assertThat(lines).hasSize(6);
+            assertThat(lines.get(1)).isEqualTo("FAIL  docker engine: the engine at " + engine.dockerHost()
+                    + " reported no ID in GET /info; give --host-name");
+            assertThat(lines.get(5)).startsWith("FAIL  transactional id: unknown");
+
+            lines = check(listener, 0, "--docker-host", engine.dockerHost(), "--host-name", "web-1");
+            assertThat(lines.get(1)).isEqualTo("ok    docker engine: " + engine.dockerHost()
+                    + " answers: engine ok    forged line\\nsecond (id ), Docker 29.0.0");
+            assertThat(lines.get(5)).startsWith("ok    transactional id: docker-listener-"
+                    + HostIdentity.fromHostName("web-1").id());
+        }
+    }
+
     private static List<String> check(ListenerProcess listener, int expectedExit, String... extra)
             throws Exception {
         String[] args = new String[extra.length + 1];

@@ -34,11 +34,20 @@ final class ListenerProcess {
     final String bootstrapServers;
 
     ListenerProcess(String bootstrapServers) {
+        this(bootstrapServers, true);
+    }
+
+    private ListenerProcess(String bootstrapServers, boolean named) {
         String tag = UUID.randomUUID().toString().substring(0, 8);
         this.topic = "events-" + tag;
         this.checkpointTopic = "checkpoints-" + tag;
-        this.hostName = "test-host-" + tag;
+        this.hostName = named ? "test-host-" + tag : null;
         this.bootstrapServers = bootstrapServers;
+    }
+
+    /** One given no --host-name: the host is the engine's Name and ID (shared with any other such listener). */
+    static ListenerProcess namedByTheEngine(SharedKafka.Broker broker) {
+        return new ListenerProcess(broker.bootstrapServers(), false);
     }
 
     ListenerProcess(SharedKafka.Broker broker) {
@@ -99,9 +108,11 @@ final class ListenerProcess {
         if (bootstrapOption) {
             args.addAll(List.of("--bootstrap-servers", bootstrapServers));
         }
-        args.addAll(List.of("--topic", topic,
-                "--checkpoint-topic", checkpointTopic, "--host-name", hostName, "--transaction-interval", "100ms",
-                "--reconnect-max-wait", "2s"));
+        args.addAll(List.of("--topic", topic, "--checkpoint-topic", checkpointTopic));
+        if (hostName != null) {
+            args.addAll(List.of("--host-name", hostName));
+        }
+        args.addAll(List.of("--transaction-interval", "100ms", "--reconnect-max-wait", "2s"));
         if (!extra.contains("--continuity-wait")) { // the harness's short wait, unless the test gives its own
             args.addAll(List.of("--continuity-wait", "3s"));
         }
