@@ -71,8 +71,9 @@ launch() {
   if [ -z "$opts" ]; then
     opts=$(jvm_options "$module") || return 1
   fi
-  # Before the flags: a -XX:SharedArchiveFile or -Xshare:off of JAVA_OPTS comes later and wins.
+  # Before the flags: a -XX:SharedArchiveFile or -Xshare:off of JAVA_OPTS comes later and wins. One word, quoted: a
+  # checkout's path may have a space.
   archive=$(class_archive "${JAVA:-java}" "$jar" "$DWB_ROOT/$module/src/main/jvm/$module.classlist")
   # shellcheck disable=SC2086
-  exec "${JAVA:-java}" $archive $opts -cp "$jar" "$main" "$@"
+  exec "${JAVA:-java}" ${archive:+"$archive"} $opts -cp "$jar" "$main" "$@"
 }

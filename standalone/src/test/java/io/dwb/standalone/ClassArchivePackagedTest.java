@@ -123,7 +123,7 @@ class ClassArchivePackagedTest {
             assertThat(output).as("a restart maps the archive the first start wrote")
                     .doesNotContain("writing its class archive").contains("resuming from checkpoint");
         }
-        assertThat(tree.resolve(module + "/target/" + module + ".jsa")).isNotEmptyFile();
+        assertThat(checkout().resolve(module + "/target/" + module + ".jsa")).isNotEmptyFile();
         Path classList = ROOT.resolve(module + "/src/main/jvm/" + module + ".classlist");
         if (WRITE_LIST) {
             return loaded;
@@ -155,6 +155,14 @@ class ClassArchivePackagedTest {
         return loaded;
     }
 
+    /**
+     * Where the copy of bin/ and the jars is: a directory whose name has a space, as a checkout's may (the archive's
+     * flag was split there, and the launchers failed at each start once the archive existed).
+     */
+    private Path checkout() {
+        return tree.resolve("a checkout");
+    }
+
     private static boolean contains(Path file, String text) {
         try {
             return Files.readString(file).contains(text);
@@ -168,17 +176,18 @@ class ClassArchivePackagedTest {
      * flags and class list, and the malloc settings launch.sh exports (deploy/malloc.env).
      */
     private Path copyLauncherTree(String module, String launcher) throws Exception {
-        Path bin = Files.createDirectories(tree.resolve("bin/support"));
+        Path checkout = checkout();
+        Path bin = Files.createDirectories(checkout.resolve("bin/support"));
         Files.copy(ROOT.resolve("bin/support/launch.sh"), bin.resolve("launch.sh"));
-        Path script = Files.copy(ROOT.resolve("bin/" + launcher), tree.resolve("bin/" + launcher));
+        Path script = Files.copy(ROOT.resolve("bin/" + launcher), checkout.resolve("bin/" + launcher));
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.copy(ROOT.resolve("deploy/malloc.env"), Files.createDirectories(tree.resolve("deploy"))
+        Files.copy(ROOT.resolve("deploy/malloc.env"), Files.createDirectories(checkout.resolve("deploy"))
                 .resolve("malloc.env"));
-        Path target = Files.createDirectories(tree.resolve(module + "/target"));
+        Path target = Files.createDirectories(checkout.resolve(module + "/target"));
         Path jar = ROOT.resolve(module + "/target/" + module + ".jar");
         assertThat(jar).as("build it: mvn -pl %s -am package -DskipTests", module).exists();
         Files.copy(jar, target.resolve(module + ".jar"));
-        Path jvm = Files.createDirectories(tree.resolve(module + "/src/main/jvm"));
+        Path jvm = Files.createDirectories(checkout.resolve(module + "/src/main/jvm"));
         Files.copy(ROOT.resolve(module + "/src/main/jvm/jvm.options"), jvm.resolve("jvm.options"));
         Files.copy(ROOT.resolve(module + "/src/main/jvm/" + module + ".classlist"),
                 jvm.resolve(module + ".classlist"));
