@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServiceInstallPackagedTest {
     private static final Path JAR = Path.of("target", "standalone.jar").toAbsolutePath();
     private static final Path INSTALL = Path.of("service", "install").toAbsolutePath();
+    private static final Path JVM_OPTIONS = Path.of("src", "main", "jvm", "jvm.options").toAbsolutePath();
     private static final String OSSEC_CONF = """
             <ossec_config>
               <client><server><address>10.0.0.1</address></server></client>
@@ -92,10 +93,11 @@ class ServiceInstallPackagedTest {
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).isNotEmptyFile();
         assertThat(Files.getPosixFilePermissions(prefix().resolve("docker-wazuh-bridge.jsa")))
                 .isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
-        assertThat(Files.readString(system.resolve("etc/environment"))).contains("JAVA_OPTS=\"-XX:+UseSerialGC");
-        assertThat(Files.readAllLines(system.resolve("etc/environment"))).as("glibc's malloc settings")
-                .containsAll(JavaProcess.launcherEnv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                        .toList());
+        // The release's JVM flags, then the environment's JAVA_OPTS (none yet); glibc's malloc settings the unit's.
+        assertThat(execStart()).contains(" @" + prefix().resolve("docker-wazuh-bridge.jvm.options") + " $JAVA_OPTS ");
+        assertThat(prefix().resolve("docker-wazuh-bridge.jvm.options")).hasSameTextualContentAs(JVM_OPTIONS);
+        assertThat(Files.readAllLines(system.resolve("etc/environment"))).contains("JAVA_OPTS=");
+        assertThat(unitText.lines()).as("glibc's malloc settings").containsAll(mallocEnvironment());
         assertThat(Files.getPosixFilePermissions(dataDir())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         // What the agent package owns is untouched; the admin's ossec.conf keeps its mode, its blocks are disabled.
         assertThat(listener).hasContent(PACKAGE_LISTENER);
@@ -114,11 +116,22 @@ class ServiceInstallPackagedTest {
         assertThat(ossecConf).hasContent(disabledConf);
 
         // Installed again (an upgrade of the bridge): nothing more to disable, the admin's option files are kept;
-        // without a class archive this time: the one written for the jar it replaces is gone.
+        // without a class archive this time: the one written for the jar it replaces is gone. Over an install of
+        // an earlier release, which wrote every JVM flag into the environment file, and no malloc settings: the
+        // release's flags and the unit's settings are this release's, and the environment's line is said.
         Files.writeString(system.resolve("etc/docker-wazuh-bridge.conf"), "eps=300\n");
+        Files.writeString(system.resolve("etc/environment"), "JAVA_OPTS=\"-XX:+UseSerialGC -Xmx256m\"\n");
+        Files.writeString(prefix().resolve("docker-wazuh-bridge.jvm.options"), "-XX:+UseSerialGC\n");
+        Files.writeString(unit(), unitText.lines().filter(l -> !l.startsWith("Environment=MALLOC"))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
         Result again = run(List.of(INSTALL.toString(), "--jar", JAR.toString(), "--no-class-archive"));
         assertThat(again.code()).as(again.output()).isZero();
-        assertThat(again.output()).doesNotContain("disabled the stock").contains("wrote no class archive");
+        assertThat(again.output()).doesNotContain("disabled the stock").contains("wrote no class archive")
+                .contains("kept " + system.resolve("etc/environment") + ": its JAVA_OPTS come after this release's "
+                        + "flags (" + prefix().resolve("docker-wazuh-bridge.jvm.options") + ")");
+        assertThat(prefix().resolve("docker-wazuh-bridge.jvm.options")).hasSameTextualContentAs(JVM_OPTIONS);
+        assertThat(Files.readAllLines(unit())).containsAll(mallocEnvironment());
+        assertThat(system.resolve("etc/environment")).hasContent("JAVA_OPTS=\"-XX:+UseSerialGC -Xmx256m\"");
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
         assertThat(execStart()).as("no archive given to java").doesNotContain("SharedArchiveFile");
         assertThat(ossecConf).hasContent(disabledConf);
@@ -128,6 +141,7 @@ class ServiceInstallPackagedTest {
         assertThat(uninstall.code()).as(uninstall.output()).isZero();
         assertThat(unit()).doesNotExist();
         assertThat(prefix().resolve("docker-wazuh-bridge.jar")).doesNotExist();
+        assertThat(prefix().resolve("docker-wazuh-bridge.jvm.options")).doesNotExist();
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
         assertThat(ossecConf).hasContent(OSSEC_CONF);
         assertThat(listener).hasContent(PACKAGE_LISTENER + "# upgraded\n");
@@ -205,7 +219,10 @@ class ServiceInstallPackagedTest {
         assertThat(prefix()).doesNotExist();
     }
 
-    /** ExecStart= as systemd runs it: words split at blanks, {@code $JAVA_OPTS} from the EnvironmentFile. */
+    /**
+     * ExecStart= as systemd runs it: words split at blanks, {@code $JAVA_OPTS} from the EnvironmentFile (no word
+     * when empty).
+     */
     private List<String> execStartCommand() throws IOException {
         String javaOpts = null;
         for (String line : Files.readAllLines(system.resolve("etc/environment"))) {
@@ -213,16 +230,24 @@ class ServiceInstallPackagedTest {
                 javaOpts = line.substring("JAVA_OPTS=".length()).replaceAll("^\"|\"$", "");
             }
         }
-        assertThat(javaOpts).isNotBlank();
+        assertThat(javaOpts).isNotNull();
         List<String> command = new ArrayList<>();
         for (String word : execStart().split(" ")) {
             if (word.equals("$JAVA_OPTS")) {
-                command.addAll(List.of(javaOpts.split(" +")));
+                command.addAll(javaOpts.isBlank() ? List.of() : List.of(javaOpts.strip().split(" +")));
             } else {
                 command.add(word);
             }
         }
         return command;
+    }
+
+    /** The unit's Environment= lines of glibc's malloc settings (deploy/malloc.env), as the launchers export them. */
+    private static List<String> mallocEnvironment() throws IOException {
+        List<String> lines = JavaProcess.launcherEnv().entrySet().stream()
+                .map(e -> "Environment=" + e.getKey() + "=" + e.getValue()).toList();
+        assertThat(lines).isNotEmpty();
+        return lines;
     }
 
     private String execStart() throws IOException {
