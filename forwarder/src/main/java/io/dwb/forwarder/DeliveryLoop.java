@@ -58,6 +58,19 @@ public final class DeliveryLoop {
     private static final long LAG_INTERVAL_NANOS = 1_000_000_000L;
     private static final long POLL_STALE_NANOS = Duration.ofSeconds(30).toNanos();
     /**
+     * Beyond {@code --unhealthy-after}, how long one poll may last before /healthz takes the loop for stuck: its
+     * rebalance callbacks wait on Kafka (a revocation's commit up to the consumer's default.api.timeout.ms, a minute;
+     * each start's lookup 30 s), and Kafka impaired counts only after the bound. At 30 s, a rebalance while the group
+     * coordinator moved turned /healthz 503, and a probe restarting on it made another rebalance.
+     */
+    static final Duration POLL_MAY_WAIT = Duration.ofSeconds(60);
+    /**
+     * After a refusal, how long polls that fetch nothing (no partition, or all paused) must go through before Kafka is
+     * taken to accept them again: such a consumer's fetch count never moves, and a poll may return before the next
+     * refused request is answered.
+     */
+    static final Duration ACCEPTED_AFTER = Duration.ofSeconds(10);
+    /**
      * A partition counts as live only while the consumer's fetches were answered this recently (a fetch waits 500 ms
      * by default): cut off from Kafka, its last known lag stays 0, and its hosts' silence was the forwarder's.
      */
@@ -149,6 +162,14 @@ public final class DeliveryLoop {
     private volatile boolean running = true;
     private volatile boolean replayDone;
     private volatile long lastPollNanos;
+    /** When the poll under way began; {@link Long#MIN_VALUE} between polls. */
+    private volatile long pollingSinceNanos = Long.MIN_VALUE;
+    /** When the last poll ended (the round's {@link #lastPollNanos} comes once its records are taken). */
+    private volatile long polledNanos;
+    /** The longest a poll may last before the loop counts as stuck: {@link #POLL_MAY_WAIT} past the bound. */
+    private final long pollStuckNanos;
+    /** When the last refused poll's wait ended. */
+    private long refusedUntilNanos;
     /** Where the next delivery round starts its turns: after the participant that last sent. */
     private int nextTurn;
     /** The pacer's wait, from the last round: the next poll waits no longer. */
@@ -188,7 +209,9 @@ public final class DeliveryLoop {
         this.commitsFailing = new Impairment(unhealthyAfter);
         this.kafkaRefusing = new Impairment(unhealthyAfter);
         this.topicMissing = new Impairment(unhealthyAfter);
+        this.pollStuckNanos = Math.max(POLL_STALE_NANOS, unhealthyAfter.plus(POLL_MAY_WAIT).toNanos());
         this.lastPollNanos = clock.getAsLong();
+        this.polledNanos = lastPollNanos;
         this.lastCommitNanos = lastPollNanos;
         this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
         this.lastFetchAnsweredNanos = lastPollNanos;
@@ -303,8 +326,15 @@ public final class DeliveryLoop {
     private ConsumerRecords<byte[], byte[]> poll() {
         ConsumerRecords<byte[], byte[]> records;
         try {
-            records = consumer.poll(Duration.ofNanos(pollWaitNanos(clock.getAsLong())));
-            if (refusal != null && (!records.isEmpty() || fetchedSinceRefused())) {
+            long start = clock.getAsLong();
+            pollingSinceNanos = start;
+            try {
+                records = consumer.poll(Duration.ofNanos(pollWaitNanos(start)));
+            } finally {
+                polledNanos = clock.getAsLong();
+                pollingSinceNanos = Long.MIN_VALUE;
+            }
+            if (refusal != null && (!records.isEmpty() || fetchedSinceRefused() || quietSinceRefused())) {
                 accepted();
             }
         } catch (AuthorizationException e) {
@@ -374,6 +404,7 @@ public final class DeliveryLoop {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+        refusedUntilNanos = clock.getAsLong();
     }
 
     /** Whether the consumer had a fetch answered since the last refusal (no such metric, a test double: it did). */
@@ -382,7 +413,16 @@ public final class DeliveryLoop {
         return Double.isNaN(total) || total != refusedFetchTotal;
     }
 
-    /** A poll went through after refusals: fetches answered, or records returned. */
+    /**
+     * Whether a consumer that fetches nothing has polled without a refusal for {@link #ACCEPTED_AFTER}: its fetch
+     * count never moves, so a member with no partition (more members than partitions) stayed refused, /healthz 503,
+     * for good once the ACL was given back.
+     */
+    private boolean quietSinceRefused() {
+        return !fetching() && clock.getAsLong() - refusedUntilNanos >= ACCEPTED_AFTER.toNanos();
+    }
+
+    /** A poll went through after refusals: fetches answered, records returned, or quiet polls long enough. */
     private void accepted() {
         refusal = null;
         kafkaRefusing.observe(false, clock.getAsLong());
@@ -644,13 +684,17 @@ public final class DeliveryLoop {
     }
 
     /**
-     * For /healthz: the loop polled recently (it polls at least every 200 ms, paused or not), and neither Kafka has
+     * For /healthz: the loop polled recently (it polls at least every 200 ms, paused or not; a poll under way, whose
+     * rebalance callbacks may wait on Kafka, may last {@link #POLL_MAY_WAIT} past the bound), and neither Kafka has
      * been unreachable or refusing the polls, nor delivery paused (Wazuh or the dead-letter topic refusing), nor every
      * commit failed, nor the events topic gone, for longer than the bound.
      */
     public boolean healthy() {
         long now = clock.getAsLong();
-        return running && now - lastPollNanos < POLL_STALE_NANOS
+        long polling = pollingSinceNanos;
+        boolean moving = polling != Long.MIN_VALUE ? now - polling < pollStuckNanos
+                : now - Math.max(lastPollNanos, polledNanos) < POLL_STALE_NANOS;
+        return running && moving
                 && !kafkaUnreachable.exceeded(now) && !kafkaRefusing.exceeded(now) && !blocked.exceeded(now)
                 && !commitsFailing.exceeded(now) && !topicMissing.exceeded(now);
     }

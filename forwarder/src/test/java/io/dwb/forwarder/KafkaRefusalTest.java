@@ -14,7 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
@@ -42,12 +45,39 @@ class KafkaRefusalTest {
     private final ForwarderMetrics metrics = new ForwarderMetrics();
     @RegisterExtension
     final LogLines logged = LogLines.of(StateChanges.class);
-    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    /**
+     * With {@link #counted}, the counts a real consumer has, which a MockConsumer has not: a connection, and fetches
+     * answered, which do not move while it fetches nothing (no partition assigned).
+     */
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+        @Override
+        public synchronized Map<MetricName, ? extends Metric> metrics() {
+            return !counted ? super.metrics() : Map.of(metricName("connection-count", "consumer-metrics"), constant(1),
+                    metricName("fetch-total", "consumer-fetch-manager-metrics"), constant(fetches));
+        }
+
+        @Override
+        public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+            now += pollTakes;
+            if (pollTakes > 0) {
+                healthyDuringPolls.add(loop.healthy());
+            }
+            ConsumerRecords<byte[], byte[]> records = super.poll(timeout);
+            fetches += assignment().isEmpty() ? 0 : 1;
+            return records;
+        }
+    };
+    private boolean counted;
+    /** What each poll of the consumer takes on the fake clock, rebalance callbacks included. */
+    private long pollTakes;
+    private double fetches;
+    private final List<Boolean> healthyDuringPolls = new ArrayList<>();
+    private DeliveryLoop loop;
     private final List<Long> waits = new ArrayList<>();
 
     @Test
     void aRevokedAclIsWaitedForSaidOnceAndDeliveryGoesOnOnceItIsGrantedAgain() {
-        DeliveryLoop loop = loop();
+        loop = loop();
         loop.start();
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
         consumer.rebalance(List.of(P0));
@@ -88,12 +118,65 @@ class KafkaRefusalTest {
     }
 
     /**
+     * A member given no partition (more forwarders than partitions) fetches nothing, so its count of fetches
+     * answered never moves: it stayed refused, the gauge 1 and /healthz 503, for good once the ACL was given back.
+     * Polls that go through for {@link DeliveryLoop#ACCEPTED_AFTER} now end it, and no sooner: a poll may return
+     * before the next refused request is answered.
+     */
+    @Test
+    void aMemberWithNoPartitionIsAcceptedAgainOnceItsPollsGoThroughLongEnough() {
+        counted = true;
+        loop = loop();
+        loop.start();
+        consumer.setPollException(new GroupAuthorizationException("Not authorized to access group: forwarders"));
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(gauge()).isOne();
+        long granted = now;
+        while (now - granted < DeliveryLoop.ACCEPTED_AFTER.toNanos() - Duration.ofMillis(200).toNanos()) {
+            assertThat(loop.runOnce()).isFalse();
+            now += Duration.ofMillis(200).toNanos();
+        }
+        assertThat(gauge()).as("not before its polls went through for %s", DeliveryLoop.ACCEPTED_AFTER).isOne();
+        for (int i = 0; i < 3; i++) {
+            assertThat(loop.runOnce()).isFalse();
+            now += Duration.ofMillis(200).toNanos();
+        }
+        assertThat(gauge()).isZero();
+        assertThat(logged.messages(Level.INFO)).containsOnlyOnce("Kafka accepts the forwarder's polls again");
+        now += UNHEALTHY_AFTER.toNanos();
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(loop.healthy()).isTrue();
+    }
+
+    /**
+     * A poll's rebalance callbacks wait on Kafka (a revocation's commit up to a minute while the group coordinator
+     * moves): /healthz took a poll of over 30 s for a stuck loop, whatever --unhealthy-after, and a probe restarting
+     * on it made another rebalance. A poll longer than the bound and a minute more is still taken for one.
+     */
+    @Test
+    void aPollThatWaitsOnKafkaIsNoStuckLoopUntilTheBoundAndAMinuteMore() {
+        loop = loop();
+        loop.start();
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.rebalance(List.of(P0));
+        pollTakes = Duration.ofSeconds(45).toNanos();
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(loop.healthy()).as("right after the poll").isTrue();
+        pollTakes = UNHEALTHY_AFTER.plus(DeliveryLoop.POLL_MAY_WAIT).toNanos();
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(healthyDuringPolls).containsExactly(true, false);
+        pollTakes = 0;
+        now += Duration.ofSeconds(31).toNanos();
+        assertThat(loop.healthy()).as("no poll for 31 s").isFalse();
+    }
+
+    /**
      * Credentials refused are not waited for: the forwarder reads --kafka-config at start only, and its supervisor's
      * restart reads the rotated file.
      */
     @Test
     void refusedCredentialsEndTheLoopForARestartToReadTheFileAgain() {
-        DeliveryLoop loop = loop();
+        loop = loop();
         loop.start();
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
         consumer.rebalance(List.of(P0));
@@ -126,6 +209,25 @@ class KafkaRefusalTest {
                     now += nanos;
                     return false;
                 });
+    }
+
+    private static MetricName metricName(String name, String group) {
+        return new MetricName(name, group, "", Map.of());
+    }
+
+    private static Metric constant(double value) {
+        MetricName unused = metricName("", "");
+        return new Metric() {
+            @Override
+            public MetricName metricName() {
+                return unused;
+            }
+
+            @Override
+            public Object metricValue() {
+                return value;
+            }
+        };
     }
 
     private static ConsumerRecord<byte[], byte[]> event(long offset, String name) {
