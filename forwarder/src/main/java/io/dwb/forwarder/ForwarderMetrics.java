@@ -97,7 +97,8 @@ public final class ForwarderMetrics {
                     + "writes less available; no series when none").labelNames("topic", "setting", "severity")
             .register(registry);
     private final Gauge lag = Gauge.builder().name("dwb_forwarder_consumer_lag")
-            .help("Records behind the end of the assigned partitions").register(registry);
+            .help("Records behind the end of the assigned partitions (their stable end), plus those fetched and not "
+                    + "yet delivered").register(registry);
     private final Gauge partitionsStalled = Gauge.builder().name("dwb_forwarder_partitions_stalled")
             .help("Assigned partitions whose stable end has not moved for --stalled-after while records were written "
                     + "past it: a transaction left open holds their records from this read_committed forwarder")
@@ -110,14 +111,16 @@ public final class ForwarderMetrics {
                     + "which is measured to the stable end)").register(registry);
     private final Gauge partitionsUnwritable = Gauge.builder().name("dwb_forwarder_partitions_unwritable")
             .help("Assigned partitions that take no writes: fewer in-sync replicas than their topic's "
-                    + "min.insync.replicas; their hosts' silences stand still meanwhile").register(registry);
+                    + "min.insync.replicas, or an in-sync replica not answering for 3 s; their hosts' silences stand "
+                    + "still meanwhile").register(registry);
     private final Gauge partitionsFlooded = Gauge.builder().name("dwb_forwarder_partitions_flooded")
             .help("Assigned partitions found flooded by one host (at least half of what they sent for a minute, "
                     + "written faster than sent, a minute of records waiting behind) and not caught up since: their "
                     + "other hosts' alerts wait")
             .register(registry);
     private final Gauge hostsWatched = Gauge.builder().name("dwb_forwarder_hosts_watched")
-            .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000 a forwarder)")
+            .help("Hosts whose heartbeats the silent-host watch follows (at most 50,000, or 20 MiB of their names and "
+                    + "ids, a forwarder)")
             .register(registry);
     private final Counter unwatched = Counter.builder().name("dwb_forwarder_heartbeats_unwatched_total")
             .help("Heartbeats of hosts the silent-host watch had no room for").register(registry);

@@ -96,16 +96,16 @@ public final class MetricsEndpoint implements AutoCloseable {
         BuildInfo.register(served);
         JvmMetrics.builder().register(served);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-        HttpHandler metrics = exchange -> {
+        HttpHandler metrics = readOnly(exchange -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             writer.write(body, served.scrape());
             respond(exchange, 200, writer.getContentType(), body.toByteArray());
-        };
-        HttpHandler health = exchange -> {
+        });
+        HttpHandler health = readOnly(exchange -> {
             boolean ok = healthy.getAsBoolean();
             respond(exchange, ok ? 200 : 503, "text/plain; charset=utf-8",
                     (ok ? "ok\n" : "unhealthy\n").getBytes(StandardCharsets.UTF_8));
-        };
+        });
         MetricsEndpoint endpoint = new MetricsEndpoint(binding, metrics, health, null);
         try {
             endpoint.listen();
@@ -164,11 +164,33 @@ public final class MetricsEndpoint implements AutoCloseable {
         return bound == null ? null : bound.getAddress();
     }
 
+    /**
+     * GET answered by {@code handler}; HEAD with its status and no body; any other method 405. Given a body's length
+     * for a HEAD, the JDK's server wrote two WARNING lines through java.util.logging, raw on standard error, outside
+     * this process's log format: any local user could fill the journal with them (1,000 lines in 0.4 s), to the point
+     * where journald drops the process's own lines.
+     */
+    private static HttpHandler readOnly(HttpHandler handler) {
+        return exchange -> {
+            String method = exchange.getRequestMethod();
+            if (method.equals("GET") || method.equals("HEAD")) {
+                handler.handle(exchange);
+                return;
+            }
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            respond(exchange, 405, "text/plain; charset=utf-8",
+                    "only GET and HEAD\n".getBytes(StandardCharsets.UTF_8));
+        };
+    }
+
     private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) {
+        boolean head = exchange.getRequestMethod().equals("HEAD");
         try (exchange; OutputStream out = exchange.getResponseBody()) {
             exchange.getResponseHeaders().set("Content-Type", contentType);
-            exchange.sendResponseHeaders(status, body.length);
-            out.write(body);
+            exchange.sendResponseHeaders(status, head ? -1 : body.length);
+            if (!head) {
+                out.write(body);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -156,6 +156,53 @@ class MetricsEndpointTest {
         }
     }
 
+    /**
+     * A HEAD, given a body's length, made the JDK's server write two WARNING lines through java.util.logging, raw on
+     * standard error: any local user could fill the journal with them. Now HEAD has the status and no body, and any
+     * other method but GET is 405.
+     */
+    @Test
+    void headIsAnsweredWithoutABodyOrALogLineAndOtherMethodsAreRefused() throws Exception {
+        int port = freePort();
+        java.util.logging.Logger server = java.util.logging.Logger.getLogger("com.sun.net.httpserver");
+        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        server.addHandler(handler);
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.Binding.loopback(port),
+                new PrometheusRegistry(), new KafkaClientMetrics(), () -> false)) {
+            HttpClient client = HttpClient.newHttpClient();
+            for (String path : List.of("/metrics", "/healthz")) {
+                HttpResponse<String> head = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + path)).method("HEAD",
+                        HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(head.statusCode()).as(path).isEqualTo(path.equals("/metrics") ? 200 : 503);
+                assertThat(head.body()).as(path).isEmpty();
+                HttpResponse<String> post = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + path)).POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(post.statusCode()).as(path).isEqualTo(405);
+                assertThat(post.headers().firstValue("Allow")).as(path).hasValue("GET, HEAD");
+            }
+            assertThat(health(port, Duration.ofSeconds(10)).statusCode()).isEqualTo(503);
+        } finally {
+            server.removeHandler(handler);
+        }
+        assertThat(logged).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+    }
+
     private static void stall(List<Socket> stalled, int port, int count) throws IOException {
         for (int i = 0; i < count; i++) {
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
