@@ -20,7 +20,7 @@ import org.apache.kafka.common.TopicPartition;
  * flood), while the records waiting there would take the pace of the last window a minute or more ({@link
  * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than the most a window sent since the
  * first flood said). Another host's flood of the partition meanwhile is said as well, once, and the catching up is
- * said of each host said. A window Wazuh paused or the loop was held in is dropped ({@link #interrupted}), and a
+ * said of each host said (the latest {@link #SAID_KEPT}). A window Wazuh paused or the loop was held in is dropped ({@link #interrupted}), and a
  * window's length with nothing sent ends a streak. A partition not assigned here is forgotten: its new owner judges
  * it. It does not reorder anything: the order is the contract's.
  *
@@ -45,6 +45,13 @@ final class FloodingHosts {
     static final int FLOOD_WINDOWS = 6;
     /** Hosts counted in a window. */
     static final int COUNTERS = 16;
+    /**
+     * Hosts said to flood a partition that are remembered until it catches up, the latest: a writer of ever new host
+     * ids (one a minute, each flooding for a streak) grew the list without end (10,080 hosts, 5 MB, in a week's flood
+     * of one partition), and the partition's catching up then queued an alert for each, ahead of every record. One
+     * forgotten is told nothing of the catching up, and is said again if it floods again.
+     */
+    static final int SAID_KEPT = 16;
 
     /** What a judgement changed. */
     sealed interface Change extends PartitionChange permits Flooding, CaughtUp {
@@ -156,7 +163,8 @@ final class FloodingHosts {
         Said and(Flooder flooder, long records) {
             List<Flooder> more = new ArrayList<>(hosts);
             more.add(flooder);
-            return new Said(List.copyOf(more), Math.max(windowRecords, records));
+            return new Said(List.copyOf(more.subList(Math.max(0, more.size() - SAID_KEPT), more.size())),
+                    Math.max(windowRecords, records));
         }
     }
 

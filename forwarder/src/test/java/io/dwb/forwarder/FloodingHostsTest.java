@@ -168,6 +168,31 @@ class FloodingHostsTest {
                 new FloodingHosts.CaughtUp(P0, second, (30 + 6 * 10) * S));
     }
 
+    /**
+     * A writer of ever new host ids, each flooding the partition for a streak: each is said once, and the latest
+     * {@link FloodingHosts#SAID_KEPT} are told of the catching up. Before, every host said was kept until then (10,080
+     * in a week's flood of one partition), and as many alerts were queued at once, ahead of every record.
+     */
+    @Test
+    void aWriterOfEverNewHostIdsIsSaidHostByHostAndOnlyTheLatestAreRememberedUntilTheCatchUp() {
+        int hosts = FloodingHosts.SAID_KEPT + 24;
+        List<HostRef> flooders = new java.util.ArrayList<>();
+        for (int h = 0; h < hosts; h++) {
+            HostRef host = new HostRef("forged-" + h, "FORGED:" + h);
+            flooders.add(host);
+            for (int i = 1; i < FloodingHosts.FLOOD_WINDOWS; i++) {
+                assertThat(window(P0, host, 700, 300, 60_000)).isEmpty();
+            }
+            assertThat(window(P0, host, 700, 300, 60_000)).as("host %d", h).singleElement()
+                    .isInstanceOf(FloodingHosts.Flooding.class);
+        }
+        now += 30 * S;
+        assertThat(floods.judge(Map.of(P0, OptionalLong.of(1_000)), now))
+                .extracting(FloodingHosts.Change::host)
+                .containsExactlyElementsOf(flooders.subList(hosts - FloodingHosts.SAID_KEPT, hosts));
+        assertThat(floods.flooded()).isZero();
+    }
+
     /** Windows Wazuh paused or the loop was held in are dropped: their time is no measure of the pace. */
     @Test
     void aWindowInterruptedIsNotJudgedAndTheStreakStands() {
