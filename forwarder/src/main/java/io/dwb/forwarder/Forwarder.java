@@ -272,12 +272,14 @@ public final class Forwarder implements AutoCloseable {
     }
 
     /**
-     * The default {@code max.partition.fetch.bytes}: a sixteenth of {@code --max-pending-bytes} (1 MiB by default,
-     * Kafka's own), so that a response holds data of at least four partitions; a partition's first batch comes whole
-     * even when it is larger.
+     * The default {@code max.partition.fetch.bytes}: a 256th of {@code --max-pending-bytes} (64 KiB by default), so
+     * that the responses of every broker leading some of up to 64 partitions bring together no more than one response
+     * of {@link #fetchMaxBytes}: each leader sends its own, and the consumer keeps each until its partitions' parts are
+     * polled. At Kafka's 1 MiB, each response was the whole 4 MiB, one a leader: 48 MiB on a shared cluster of a dozen
+     * brokers ({@code FetchBuffersClusterTest}). A partition's first batch still comes whole when it is larger.
      */
     static int maxPartitionFetchBytes(ForwarderSettings settings) {
-        return (int) Math.min(Integer.MAX_VALUE, settings.maxPendingBytes() / 16);
+        return (int) Math.min(Integer.MAX_VALUE, settings.maxPendingBytes() / 256);
     }
 
     /** What to say when {@code --kafka-config} raises {@code max.poll.records} past {@link #maxPollRecords}. */

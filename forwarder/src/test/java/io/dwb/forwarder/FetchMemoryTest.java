@@ -74,10 +74,10 @@ class FetchMemoryTest {
     void theConsumersFetchesAreBoundedByTheMemoryBoundUnlessTheKafkaConfigSaysOtherwise() throws Exception {
         Properties defaults = Forwarder.consumerProperties(ForwarderRun.settings());
         assertThat(defaults).containsEntry(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(4 * 1024 * 1024))
-                .containsEntry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(1024 * 1024));
+                .containsEntry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(64 * 1024));
         Properties small = Forwarder.consumerProperties(ForwarderRun.settings("--max-pending-bytes", "4194304"));
         assertThat(small).containsEntry(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(1024 * 1024))
-                .containsEntry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(256 * 1024));
+                .containsEntry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024));
         Path file = dir.resolve("client.properties");
         Files.writeString(file, "fetch.max.bytes=52428800\nmax.partition.fetch.bytes=2097152\n");
         Properties given = Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString()));
