@@ -563,6 +563,28 @@ public final class AlertPipeline {
                 formatter.bridge(BridgeAlert.HISTORY_SKIPPED, fields, HostRef.UNKNOWN, false, false)));
     }
 
+    /**
+     * The dead letters written since the last look, said in Wazuh: one alert a partition, reason and record kind at
+     * most once a minute ({@link DeadLetterNotices}), before what follows. Once a second, from the delivery loop.
+     */
+    public void deadLettersDue(long nowNanos) {
+        if (!(mode instanceof Mode.Live live) || live.deadLetters() == null) {
+            return;
+        }
+        for (DeadLetterNotices.Notice n : live.deadLetters().notices().due(nowNanos)) {
+            notices.add(new StateAlert(BridgeAlert.RECORDS_DEAD_LETTERED, formatter.bridge(
+                    BridgeAlert.RECORDS_DEAD_LETTERED, deadLettered(n, live.deadLetters().topic()), n.host(), false,
+                    false)));
+        }
+    }
+
+    /** The fields of a {@code records-dead-lettered} alert: where the first letter's record was, why, how many. */
+    static ObjectNode deadLettered(DeadLetterNotices.Notice n, String dlqTopic) {
+        return ContractJson.MAPPER.createObjectNode().put("topic", n.topic()).put("partition", n.partition())
+                .put("offset", n.firstOffset()).put("records", n.records()).put("reason", n.reason().code())
+                .put("stage", n.reason().stage().code()).put("recordKind", n.recordKind()).put("dlqTopic", dlqTopic);
+    }
+
     /** Records Kafka deleted before they were delivered: lost, said once, in Wazuh and in the log. */
     public void deletedBeforeDelivery(LiveStart.Deleted deleted) {
         changes.deletedBeforeDelivery(deleted);

@@ -26,7 +26,9 @@ public enum BridgeAlert implements AlertKind {
     /** One host's events fill a partition's backlog: every other host of it waits behind them. */
     HOST_FLOODING("host-flooding"),
     /** A partition found flooded has nothing waiting any more. */
-    PARTITION_CAUGHT_UP("partition-caught-up");
+    PARTITION_CAUGHT_UP("partition-caught-up"),
+    /** Records written to the dead-letter topic: never delivered ({@link DeadLetterNotices}). */
+    RECORDS_DEAD_LETTERED("records-dead-lettered");
 
     private final String event;
 

@@ -54,6 +54,8 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final LongSupplier wallMillis;
     private final BooleanSupplier topicMissing;
+    /** What Wazuh is told of the letters written. */
+    private final DeadLetterNotices notices = new DeadLetterNotices();
     /**
      * The last letter {@link #publish} could not write found the topic missing: the next asks the broker first, rather
      * than wait {@code max.block.ms} for metadata it does not have. Its caller's thread only (one writer a forwarder).
@@ -103,6 +105,11 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     public String topic() {
         return topic;
+    }
+
+    /** What Wazuh is told of the letters written: each writer counts its letter in once acknowledged. */
+    DeadLetterNotices notices() {
+        return notices;
     }
 
     /** The producer's {@code client.id} (Kafka's own when none is set), as its metrics are tagged. */

@@ -31,5 +31,6 @@ final class DeadLettering {
         }
         DeadLetterQueue.Omitted omitted = live.deadLetters().publish(record, invalid);
         changes.deadLettered(record, invalid, live.deadLetters().topic(), omitted);
+        live.deadLetters().notices().written(record, invalid.reason());
     }
 }

@@ -1090,6 +1090,7 @@ public final class DeliveryLoop {
         }
         lastLagNanos = now;
         changes.pauseTick(now);
+        pipeline.deadLettersDue(now);
         clientThreads.observe();
         if (clientThreads.died() != null) {
             throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "

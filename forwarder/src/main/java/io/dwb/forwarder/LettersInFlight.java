@@ -232,9 +232,11 @@ final class LettersInFlight {
                     return;
                 }
                 changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
+                queue.notices().written(head.letter.record(), head.letter.error().reason());
             } else if (head.future.isDone() && head.failure() == null) {
                 // Written after all: in the topic, and again by the partition's new owner.
                 changes.deadLettered(head.letter.record(), head.letter.error(), queue.topic(), head.omitted);
+                queue.notices().written(head.letter.record(), head.letter.error().reason());
             }
             letters.poll();
             acknowledged++;

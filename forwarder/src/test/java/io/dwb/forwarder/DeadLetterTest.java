@@ -116,11 +116,11 @@ class DeadLetterTest {
              KafkaProducer<byte[], byte[]> producer = TestRecords.bigProducer(broker);
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             TestRecords.sendAll(producer, records);
-            await().atMost(Duration.ofMinutes(3)).until(() -> receiver.count() >= validIds.size()
+            await().atMost(Duration.ofMinutes(3)).until(() -> receiver.deliveredCount() >= validIds.size()
                     && run.metrics().deadLetteredTotal() >= expectedReasons.size());
             run.assertAlive();
 
-            List<String> deliveredIds = TestRecords.alerts(receiver.datagrams()).stream()
+            List<String> deliveredIds = receiver.deliveredAlerts().stream()
                     .map(a -> EventId.of(a.path("docker_host").path("id").asText(), a.get("docker"))).toList();
             assertThat(deliveredIds).containsExactlyElementsOf(validIds);
 
@@ -140,11 +140,23 @@ class DeadLetterTest {
                         .isEqualTo(HeaderNames.read(original.headers(), HeaderNames.KIND));
             }
             assertThat(run.metrics().deadLetteredTotal()).isEqualTo(expectedReasons.size());
-
+            // Wazuh is told: an alert for each reason and record kind at its first letters (the later ones of the
+            // minute in one alert a minute after: DeliveryLoopTest counts them).
+            Map<String, Long> letters = new java.util.TreeMap<>();
+            for (String reason : expectedReasons) {
+                letters.merge(reason.split(":")[0], 1L, Long::sum);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.deadLetterNotices().size()
+                    >= letters.size());
+            Map<String, Long> said = new java.util.TreeMap<>();
+            receiver.deadLetterNotices().forEach(a -> said.merge(a.path("docker_bridge").path("reason").asText(),
+                    a.path("docker_bridge").path("records").asLong(), Long::sum));
+            assertThat(said.keySet()).isEqualTo(letters.keySet());
+            said.forEach((reason, records) -> assertThat(records).as(reason).isBetween(1L, letters.get(reason)));
             // Still running and delivering after all that.
             ObjectNode after = valid(n);
             producer.send(TestRecords.event(topic, HOST, HOST_ID, after)).get();
-            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.count() == validIds.size() + 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiver.deliveredCount() == validIds.size() + 1);
             run.assertAlive();
             await().atMost(Duration.ofSeconds(30)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
                     == records.size() + 1);

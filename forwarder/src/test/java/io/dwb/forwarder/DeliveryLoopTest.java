@@ -1141,6 +1141,64 @@ class DeliveryLoopTest {
         assertThat(metrics.deadLetteredTotal()).isEqualTo(pairs);
     }
 
+    /**
+     * A listener newer than the forwarders writes a gap of a contract version they do not read: dead-lettered
+     * ({@code newer-contract}), kept to be published again. Before, nothing reached Wazuh of it: the one word that
+     * events were lost was in the forwarder's log and metrics alone. Now a {@code records-dead-lettered} alert
+     * (110118, level 10, for a gap) follows once the letter is written, apart from the letters of events around it,
+     * which a writer of invalid records makes one alert a minute, not one a record.
+     */
+    @Test
+    void aGapOfANewerListenerDeadLetteredIsSaidInWazuhAndLettersOfEventsOnceAMinuteCounted() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        ProducerRecord<byte[], byte[]> gap = TestRecords.bridge(TOPIC, "web-9", "ENGINE-9", "gap",
+                "{\"from\":\"2026-11-27T03:00:00Z\"}".getBytes(StandardCharsets.UTF_8));
+        gap.headers().add(HeaderNames.CONTRACT_VERSION, HeaderNames.utf8(
+                String.valueOf(io.dwb.schemas.ContractVersion.CURRENT + 1)));
+        consumer.addRecord(record(P1, 0, gap.headers(), gap.value()));
+        addNotJson(P1, 1, 3);
+        addEvents(P1, 4, "after");
+
+        round(loop);
+        assertThat(names(sink.accepted)).containsExactly("after");
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+        assertThat(deadLetterAlerts()).as("said once the letters are written, not before").isEmpty();
+        while (dlq.completeNext()) {
+            // written
+        }
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+        assertThat(deadLetterAlerts()).hasSize(2);
+        JsonNode ofGap = deadLetterAlerts().get(0);
+        assertThat(ofGap.path("docker_bridge").path("recordKind").asText()).isEqualTo("gap");
+        assertThat(ofGap.path("docker_bridge").path("reason").asText()).isEqualTo("newer-contract");
+        assertThat(ofGap.path("docker_bridge").path("records").asLong()).isOne();
+        assertThat(ofGap.path("docker_host").path("name").asText()).isEqualTo("web-9");
+        JsonNode ofEvents = deadLetterAlerts().get(1);
+        assertThat(ofEvents.path("docker_bridge").path("recordKind").asText()).isEqualTo("event");
+        assertThat(ofEvents.path("docker_bridge").path("reason").asText()).isEqualTo("not-json");
+        assertThat(ofEvents.path("docker_bridge").path("records").asLong()).isEqualTo(3);
+        assertThat(ofEvents.path("docker_bridge").path("offset").asLong()).isOne();
+
+        addNotJson(P1, 5, 50);
+        runFor(loop, TimeUnit.SECONDS.toNanos(10));
+        while (dlq.completeNext()) {
+            // written
+        }
+        runFor(loop, TimeUnit.SECONDS.toNanos(30));
+        assertThat(deadLetterAlerts()).as("within the minute").hasSize(2);
+        runFor(loop, TimeUnit.SECONDS.toNanos(30));
+        assertThat(deadLetterAlerts()).hasSize(3);
+        assertThat(deadLetterAlerts().get(2).path("docker_bridge").path("records").asLong()).isEqualTo(50);
+        assertThat(committed(P1)).isEqualTo(55);
+    }
+
+    private List<JsonNode> deadLetterAlerts() {
+        return sink.accepted.stream().map(d -> (JsonNode) TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
+                .filter(a -> a.path("docker_bridge").path("event").asText().equals("records-dead-lettered"))
+                .toList();
+    }
+
     @Test
     void atMostTwoHundredFiftySixLettersAreInFlightTheNextInvalidRecordWaitsForRoom() {
         MockProducer<byte[], byte[]> dlq = pendingProducer();
@@ -3163,9 +3221,14 @@ class DeliveryLoopTest {
         return commits.getOrDefault(tp, -1L);
     }
 
+    /**
+     * The name of each alert's container, in order; not the alerts that say records were dead-lettered, which come
+     * apart, a second later ({@link #deadLetterAlerts}).
+     */
     private static List<String> names(List<String> datagrams) {
         return datagrams.stream()
                 .map(d -> TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
+                .filter(a -> !a.path("docker_bridge").path("event").asText().equals("records-dead-lettered"))
                 .map(a -> a.path("docker").path("Actor").path("Attributes").path("name").asText())
                 .toList();
     }

@@ -124,7 +124,7 @@ class LargeRecordsTest {
              JavaProcess forwarder = launched(broker, topic, receiver);
              Admin admin = broker.admin()) {
             awaitDatagrams(forwarder, receiver, 1);
-            assertThat(TestRecords.alert(receiver.datagrams().get(0)).path("docker").path("Actor")
+            assertThat(receiver.deliveredAlerts().get(0).path("docker").path("Actor")
                     .path("Attributes").path("name").asText()).isEqualTo("after");
             String dlq = topic + "-dlq";
             Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
@@ -151,7 +151,7 @@ class LargeRecordsTest {
     /** Waits for {@code count} datagrams; the forwarder still running (not out of memory) when they came. */
     private static void awaitDatagrams(JavaProcess forwarder, DatagramReceiver receiver, int count) {
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                .until(() -> receiver.count() >= count || !forwarder.isAlive());
+                .until(() -> receiver.deliveredCount() >= count || !forwarder.isAlive());
         assertThat(forwarder.isAlive()).as("the forwarder is running; its output:%n%s", forwarder.output())
                 .isTrue();
     }

@@ -77,11 +77,15 @@ class NewerListenerTest {
                         currentEvent));
 
                 // Past three intervals of the upgraded listeners' heartbeats: no host is reported silent.
-                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 3);
+                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() >= 3);
                 await().during(Duration.ofSeconds(3 * INTERVAL_SECONDS + 2)).atMost(Duration.ofSeconds(30))
-                        .until(() -> receiver.count() == 3);
+                        .until(() -> receiver.deliveredCount() == 3);
             }
-            List<ObjectNode> alerts = receiver.alerts();
+            List<ObjectNode> alerts = receiver.deliveredAlerts();
+            // The two records dead-lettered are said in Wazuh, each with its reason.
+            assertThat(receiver.deadLetterNotices()).extracting(a -> a.path("docker_bridge").path("reason").asText()
+                    + " " + a.path("docker_bridge").path("recordKind").asText())
+                    .containsExactlyInAnyOrder("newer-contract event", "invalid-gap gap");
             assertThat(alerts).extracting(NewerListenerTest::what)
                     .containsExactly("gap", "state", "current");
             JsonNode gap = alerts.get(0).path("docker_bridge");

@@ -100,7 +100,17 @@ class RulesFileTest {
                 Map.entry("host-flooding", partitionAlert(formatter, new FloodingHosts.Flooding(STALLED, host, 2_870,
                         3_010, 10_000_000_000L, 412_000))),
                 Map.entry("partition-caught-up", partitionAlert(formatter, new FloodingHosts.CaughtUp(STALLED, host,
-                        1_260_000_000_000L))));
+                        1_260_000_000_000L))),
+                Map.entry("records-dead-lettered", deadLettered(formatter, host, "event")),
+                Map.entry("records-dead-lettered, of a gap", deadLettered(formatter, host, "gap")));
+    }
+
+    /** What the forwarder sends for dead letters of {@code recordKind} records (AlertPipeline's own fields). */
+    private static ObjectNode deadLettered(AlertFormatter formatter, HostRef host, String recordKind) {
+        DeadLetterNotices.Notice notice = new DeadLetterNotices.Notice("docker-events", 4, DeadLetterReason.NOT_JSON,
+                recordKind, 1_207, host, 3);
+        return TestRecords.alert(formatter.bridge(BridgeAlert.RECORDS_DEAD_LETTERED,
+                AlertPipeline.deadLettered(notice, "docker-events-dlq"), host, false, false));
     }
 
     /** What the forwarder sends for a partition's change (AlertPipeline's own fields). */
@@ -139,6 +149,10 @@ class RulesFileTest {
         assertThat(rule(rules, "^partition-writable$").level()).isEqualTo(3);
         assertThat(rule(rules, "^host-flooding$").level()).isEqualTo(8);
         assertThat(rule(rules, "^partition-caught-up$").level()).isEqualTo(3);
+        assertThat(rule(rules, "^records-dead-lettered$").level()).isEqualTo(5);
+        assertThat(rules).filteredOn(r -> r.fields().containsKey("docker_bridge.recordKind")).singleElement()
+                .satisfies(r -> assertThat(r.level()).isEqualTo(10))
+                .satisfies(r -> assertThat(r.parent()).isEqualTo(rule(rules, "^records-dead-lettered$").id()));
         assertThat(rule(rules, "^true$").level()).isEqualTo(3);
         List<String> ids = rules.stream().map(Rule::id).toList();
         assertThat(rules).allSatisfy(r -> assertThat(r.parent()).isIn(concat("87900", ids)));
@@ -156,9 +170,14 @@ class RulesFileTest {
                 Map.entry("^partition-moving$", "partition-moving"),
                 Map.entry("^partition-unwritable$", "partition-unwritable"),
                 Map.entry("^partition-writable$", "partition-writable"),
-                Map.entry("^host-flooding$", "host-flooding"), Map.entry("^partition-caught-up$", "partition-caught-up"));
-        for (Map.Entry<String, String> e : alertOf.entrySet()) {
-            Rule rule = rule(rules, e.getKey());
+                Map.entry("^host-flooding$", "host-flooding"), Map.entry("^partition-caught-up$", "partition-caught-up"),
+                Map.entry("^records-dead-lettered$", "records-dead-lettered"));
+        Map<Rule, String> checked = new java.util.LinkedHashMap<>();
+        alertOf.forEach((field, alert) -> checked.put(rule(rules, field), alert));
+        checked.put(rules.stream().filter(r -> r.fields().containsKey("docker_bridge.recordKind")).findFirst()
+                .orElseThrow(), "records-dead-lettered, of a gap");
+        for (Map.Entry<Rule, String> e : checked.entrySet()) {
+            Rule rule = e.getKey();
             ObjectNode alert = emitted.get(e.getValue());
             assertThat(alert.get("integration").asText()).isEqualTo("docker"); // what parent 87900 matches
             for (Map.Entry<String, String> field : rule.fields().entrySet()) {

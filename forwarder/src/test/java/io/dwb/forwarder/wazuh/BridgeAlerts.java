@@ -52,6 +52,11 @@ public final class BridgeAlerts {
                 .put("records", 2_870).put("ofRecords", 3_010).put("windowSeconds", 10).put("waiting", 412_000);
         ObjectNode caughtUp = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events").put("partition", 5)
                 .put("floodSeconds", 1_260);
+        ObjectNode deadLettered = ContractJson.MAPPER.createObjectNode().put("topic", "docker-events")
+                .put("partition", 4).put("offset", 1_207).put("records", 3).put("reason", "not-json")
+                .put("stage", "classify").put("recordKind", "event").put("dlqTopic", "docker-events-dlq");
+        ObjectNode gapDeadLettered = deadLettered.deepCopy().put("records", 1).put("reason", "newer-contract")
+                .put("recordKind", "gap");
         return List.of(
                 bridge(alerts, "gap", BridgeAlert.GAP, tree(gap), HOST),
                 bridge(alerts, "state (after a gap)", BridgeAlert.STATE, state, HOST),
@@ -69,6 +74,9 @@ public final class BridgeAlerts {
                 bridge(alerts, "partition-writable", BridgeAlert.PARTITION_WRITABLE, writable, HostRef.UNKNOWN),
                 bridge(alerts, "host-flooding", BridgeAlert.HOST_FLOODING, flooding, HOST),
                 bridge(alerts, "partition-caught-up", BridgeAlert.PARTITION_CAUGHT_UP, caughtUp, HOST),
+                bridge(alerts, "records-dead-lettered", BridgeAlert.RECORDS_DEAD_LETTERED, deadLettered, HOST),
+                bridge(alerts, "records-dead-lettered, of a gap", BridgeAlert.RECORDS_DEAD_LETTERED,
+                        gapDeadLettered, HOST),
                 trimmed(alerts, "container", "start"),
                 trimmed(alerts, "container", "health_status: healthy"),
                 trimmed(alerts, "volume", "mount"));

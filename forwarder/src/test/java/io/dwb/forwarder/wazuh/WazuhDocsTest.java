@@ -66,6 +66,7 @@ class WazuhDocsTest {
                 .containsEntry("history-skipped", 110106).containsEntry("deleted-before-delivery", 110107)
                 .containsEntry("partition-unwritable", 110113).containsEntry("partition-writable", 110114)
                 .containsEntry("host-flooding", 110115).containsEntry("partition-caught-up", 110116)
+                .containsEntry("records-dead-lettered", 110117).containsEntry("records-dead-lettered, of a gap", 110118)
                 // the stand-in has no stock child rules: a trimmed event reaches 110104 (the stock table says which
                 // stock rule takes it first)
                 .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110104);

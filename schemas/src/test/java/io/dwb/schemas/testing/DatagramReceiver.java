@@ -135,6 +135,29 @@ public final class DatagramReceiver implements AutoCloseable {
     }
 
     /**
+     * Whether {@code alert} is the forwarder's word that records were written to its dead-letter topic
+     * ({@code records-dead-lettered}), which comes apart from the records' alerts, about a second after the letters.
+     */
+    public static boolean deadLetterNotice(com.fasterxml.jackson.databind.JsonNode alert) {
+        return alert.path("docker_bridge").path("event").asText().equals("records-dead-lettered");
+    }
+
+    /** The alerts received so far but the {@linkplain #deadLetterNotice dead-letter notices}. */
+    public List<com.fasterxml.jackson.databind.node.ObjectNode> deliveredAlerts() {
+        return alerts().stream().filter(a -> !deadLetterNotice(a)).toList();
+    }
+
+    /** How many alerts were received so far but the {@linkplain #deadLetterNotice dead-letter notices}. */
+    public int deliveredCount() {
+        return deliveredAlerts().size();
+    }
+
+    /** The {@linkplain #deadLetterNotice dead-letter notices} received so far. */
+    public List<com.fasterxml.jackson.databind.node.ObjectNode> deadLetterNotices() {
+        return alerts().stream().filter(DatagramReceiver::deadLetterNotice).toList();
+    }
+
+    /**
      * Closes the socket and waits for the reader to leave it, so the socket is gone when this returns: a sender still
      * connected to it is then refused, as when Wazuh exits (a close that returned while the reader still held the
      * socket let a send land in it, lost, in one CI run of WazuhQueueTest).
