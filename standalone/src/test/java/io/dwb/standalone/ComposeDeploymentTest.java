@@ -223,6 +223,43 @@ class ComposeDeploymentTest {
      * docker build of deploy/<module>.Dockerfile on a copy of the module's runnable jar, its jvm.options and its class
      * list if it has one (a small, stable context).
      */
+    /**
+     * On a shared host whose uid 10001 is a person's, the services run as another: DWB_UID and DWB_GID reach every
+     * user, tmpfs owner, group and image build of the Compose file. Before, the documented way (build the images with
+     * another DWB_UID, edit 10001 everywhere) was undone by the next {@code up --build}, which passed no uid to the
+     * builds: the images were 10001's again, and the login's files no longer the services' user's. Read with the
+     * real {@code docker compose config}.
+     */
+    @Test
+    void theServicesUserIsDwbUidAndDwbGidWhenTheyAreSet() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("DWB_UID", "20001");
+        env.put("DWB_GID", "20002");
+        env.put("DOCKER_GID", "998");
+        env.put("WAZUH_GID", "997");
+        String config = run(List.of("docker", "compose", "-p", "dwb-uid-" + UUID.randomUUID().toString()
+                .substring(0, 8), "-f", ROOT.resolve("docker-compose.yml").toString(), "config"), env,
+                Duration.ofSeconds(60));
+        com.fasterxml.jackson.databind.JsonNode services = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(config).path("services");
+        assertThat(services.path("kafka").path("user").asText()).isEqualTo("20001:20002");
+        assertThat(services.path("kafka-user").path("user").asText()).isEqualTo("20001:20002");
+        assertThat(services.path("forwarder").path("user").asText()).isEqualTo("20001:997");
+        assertThat(services.path("kafka").path("tmpfs").toString()).contains("uid=20001,gid=20002");
+        assertThat(services.path("engine-proxy").path("group_add").toString()).contains("20002");
+        for (String service : List.of("kafka-login", "listener")) {
+            assertThat(services.path(service).path("build").path("args").path("DWB_UID").asText()).as(service)
+                    .isEqualTo("20001");
+            assertThat(services.path(service).path("build").path("args").path("DWB_GID").asText()).as(service)
+                    .isEqualTo("20002");
+        }
+        assertThat(services.path("forwarder").path("build").path("args").path("DWB_UID").asText())
+                .isEqualTo("20001");
+        assertThat(services.path("engine-proxy").path("build").path("args").path("DWB_GID").asText())
+                .isEqualTo("20002");
+        assertThat(config).as("no service left as 10001").doesNotContain("10001");
+    }
+
     private void build(String module, String tag) throws Exception {
         Path jar = ROOT.resolve(module).resolve("target").resolve(module + ".jar");
         assertThat(jar).as("%s: build it with `mvn -pl %s -am package -DskipTests`", jar, module).exists();
