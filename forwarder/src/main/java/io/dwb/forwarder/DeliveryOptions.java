@@ -91,7 +91,7 @@ public final class DeliveryOptions {
                     + "headers and ~512 bytes a record): past it fetching pauses and what a poll brought beyond it "
                     + "is fetched again later; a larger record is taken alone; at least "
                     + MIN_MAX_PENDING_BYTES + ". Also sets the defaults of max.poll.records (this / 2 MiB), and of "
-                    + "fetch.max.bytes (this / 4) and max.partition.fetch.bytes (this / 16), which bound what the "
+                    + "fetch.max.bytes (this / 4) and max.partition.fetch.bytes (this / 256), which bound what the "
                     + "consumer holds fetched (env: DWB_MAX_PENDING_BYTES).")
     long maxPendingBytes;
 

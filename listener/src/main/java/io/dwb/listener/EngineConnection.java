@@ -201,9 +201,7 @@ public final class EngineConnection implements AutoCloseable {
             throw unavailable(e);
         }
         if (response.getStatusCode() != 200) {
-            String body = body(response);
-            response.close();
-            throw new EngineUnavailable("GET /events answered " + response.getStatusCode() + ": " + body);
+            throw new EngineUnavailable("GET /events answered " + response.getStatusCode() + ": " + refusal(response));
         }
         return response;
     }
@@ -228,12 +226,14 @@ public final class EngineConnection implements AutoCloseable {
      */
     private <T> T read(DockerHttpClient client, String path, BodyReader<T> reader) {
         Request request = Request.builder().method(Request.Method.GET).path(path).build();
-        try (Response response = client.execute(request); InputStream in = response.getBody()) {
+        try (Response response = client.execute(request)) {
             if (response.getStatusCode() != 200) {
                 throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
-                        + quoted(in));
+                        + refusal(response));
             }
-            return reader.read(in);
+            try (InputStream in = response.getBody()) {
+                return reader.read(in);
+            }
         } catch (JsonProcessingException e) {
             throw notJson(e);
         } catch (IOException | RuntimeException e) {
@@ -259,11 +259,18 @@ public final class EngineConnection implements AutoCloseable {
         return new EngineUnavailable("cannot reach the Docker engine at " + address + ": " + why, e);
     }
 
-    private static String body(Response response) {
-        try (InputStream in = response.getBody()) {
-            return quoted(in);
+    /**
+     * The start of a refusal's body ({@link #quoted}); the response closed before its body is: closing the body first
+     * read the rest of it, and a body without end held the thread for as long as it came (the response timeout never
+     * fires while bytes flow).
+     */
+    private static String refusal(Response response) {
+        try {
+            return quoted(response.getBody());
         } catch (IOException e) {
             return "";
+        } finally {
+            response.close();
         }
     }
 

@@ -41,6 +41,35 @@ class EngineRefusalTest {
         }
     }
 
+    /**
+     * A body without end: its start is quoted and the response closed at once. Closing the body first read the rest
+     * of it, for as long as it came (the response timeout never fires while bytes flow): the start, or --check, held.
+     */
+    @Test
+    void aRefusalWhoseBodyNeverEndsIsQuotedByItsStartWithoutWaitingForTheRest() throws Exception {
+        try (ScriptedEngine engine = new ScriptedEngine(List.of())) {
+            engine.refuse(new ScriptedEngine.Refusal(502, "<p>upstream unreachable</p>\n".repeat(100)
+                    .getBytes(StandardCharsets.UTF_8), true));
+            EngineAddress address = EngineAddress.resolve(engine.dockerHost(), Map.of(), "/nonexistent-home");
+            try (EngineConnection connection = new EngineConnection(address, PROBE)) {
+                java.util.concurrent.CompletableFuture<Throwable> ping = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                connection.ping();
+                                return null;
+                            } catch (RuntimeException e) {
+                                return e;
+                            }
+                        });
+                assertThat(ping.get(20, java.util.concurrent.TimeUnit.SECONDS))
+                        .isInstanceOf(EngineConnection.EngineUnavailable.class)
+                        .hasMessageStartingWith("GET /_ping answered 502: <p>upstream unreachable</p>\\n");
+                assertThatThrownBy(() -> connection.openEvents(connection.eventsClient(), "0"))
+                        .hasMessageStartingWith("GET /events answered 502: ");
+            }
+        }
+    }
+
     /** The page's first bytes as quoted: its line breaks escaped. */
     private static String oneLine(String page) {
         return page.substring(0, EngineConnection.QUOTED_BODY_BYTES).replace("\n", "\\n");

@@ -175,7 +175,12 @@ final class ScriptedEngine implements AutoCloseable {
         closeAfterAnswer = true;
     }
 
-    record Refusal(int status, byte[] body) {}
+    /** @param endless the body sent again and again, for as long as the client reads (a broken gateway's) */
+    record Refusal(int status, byte[] body, boolean endless) {
+        Refusal(int status, byte[] body) {
+            this(status, body, false);
+        }
+    }
 
     /** Makes every request answered {@code refusal} (a gateway's error page); null for the engine's answers. */
     void refuse(Refusal refusal) {
@@ -213,9 +218,14 @@ final class ScriptedEngine implements AutoCloseable {
         String path = uri.getPath().substring(basePath.length()).replaceFirst("^/v[0-9.]+/", "/");
         Refusal refused = refusal;
         if (refused != null) {
-            exchange.sendResponseHeaders(refused.status(), refused.body().length);
+            exchange.sendResponseHeaders(refused.status(), refused.endless() ? 0 : refused.body().length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(refused.body());
+                do {
+                    out.write(refused.body());
+                    out.flush();
+                } while (refused.endless());
+            } catch (IOException e) {
+                // the client left
             }
             return;
         }
