@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ServiceInstallPackagedTest {
     private static final Path JAR = Path.of("target", "standalone.jar").toAbsolutePath();
     private static final Path INSTALL = Path.of("service", "install").toAbsolutePath();
-    private static final Path JVM_OPTIONS = Path.of("src", "main", "jvm", "jvm.options").toAbsolutePath();
     private static final String OSSEC_CONF = """
             <ossec_config>
               <client><server><address>10.0.0.1</address></server></client>
@@ -71,6 +70,7 @@ class ServiceInstallPackagedTest {
                 "After=network.target docker.service wazuh-agent.service wazuh-manager.service",
                 "User=" + user(),
                 "SupplementaryGroups=" + groupName(105) + " " + groupName(100),
+                "EnvironmentFile=" + prefix().resolve("docker-wazuh-bridge.environment"),
                 "EnvironmentFile=" + system.resolve("etc/environment"),
                 "Restart=on-failure",
                 "RestartPreventExitStatus=2",
@@ -93,11 +93,11 @@ class ServiceInstallPackagedTest {
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).isNotEmptyFile();
         assertThat(Files.getPosixFilePermissions(prefix().resolve("docker-wazuh-bridge.jsa")))
                 .isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
-        // The release's JVM flags, then the environment's JAVA_OPTS (none yet); glibc's malloc settings the unit's.
-        assertThat(execStart()).contains(" @" + prefix().resolve("docker-wazuh-bridge.jvm.options") + " $JAVA_OPTS ");
-        assertThat(prefix().resolve("docker-wazuh-bridge.jvm.options")).hasSameTextualContentAs(JVM_OPTIONS);
-        assertThat(Files.readAllLines(system.resolve("etc/environment"))).contains("JAVA_OPTS=");
-        assertThat(unitText.lines()).as("glibc's malloc settings").containsAll(mallocEnvironment());
+        // The release's JVM flags and glibc's malloc settings in a file of the installer's; the admin's file, read
+        // after it, replaces them when it sets JAVA_OPTS (none yet).
+        assertThat(Files.readString(release())).contains("JAVA_OPTS=\"-XX:+UseSerialGC");
+        assertThat(Files.readAllLines(release())).as("glibc's malloc settings").containsAll(mallocSettings());
+        assertThat(Files.readAllLines(system.resolve("etc/environment"))).noneMatch(l -> l.startsWith("JAVA_OPTS"));
         assertThat(Files.getPosixFilePermissions(dataDir())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         // What the agent package owns is untouched; the admin's ossec.conf keeps its mode, its blocks are disabled.
         assertThat(listener).hasContent(PACKAGE_LISTENER);
@@ -117,20 +117,18 @@ class ServiceInstallPackagedTest {
 
         // Installed again (an upgrade of the bridge): nothing more to disable, the admin's option files are kept;
         // without a class archive this time: the one written for the jar it replaces is gone. Over an install of
-        // an earlier release, which wrote every JVM flag into the environment file, and no malloc settings: the
-        // release's flags and the unit's settings are this release's, and the environment's line is said.
+        // an earlier release, which wrote every JVM flag into the admin's environment file (kept for good by each
+        // upgrade, with no malloc settings): the release's file is this release's, and the admin's line is said.
         Files.writeString(system.resolve("etc/docker-wazuh-bridge.conf"), "eps=300\n");
         Files.writeString(system.resolve("etc/environment"), "JAVA_OPTS=\"-XX:+UseSerialGC -Xmx256m\"\n");
-        Files.writeString(prefix().resolve("docker-wazuh-bridge.jvm.options"), "-XX:+UseSerialGC\n");
-        Files.writeString(unit(), unitText.lines().filter(l -> !l.startsWith("Environment=MALLOC"))
-                .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        Files.writeString(release(), "JAVA_OPTS=\"-XX:+UseSerialGC\"\n");
         Result again = run(List.of(INSTALL.toString(), "--jar", JAR.toString(), "--no-class-archive"));
         assertThat(again.code()).as(again.output()).isZero();
         assertThat(again.output()).doesNotContain("disabled the stock").contains("wrote no class archive")
-                .contains("kept " + system.resolve("etc/environment") + ": its JAVA_OPTS come after this release's "
-                        + "flags (" + prefix().resolve("docker-wazuh-bridge.jvm.options") + ")");
-        assertThat(prefix().resolve("docker-wazuh-bridge.jvm.options")).hasSameTextualContentAs(JVM_OPTIONS);
-        assertThat(Files.readAllLines(unit())).containsAll(mallocEnvironment());
+                .contains("kept " + system.resolve("etc/environment") + ": its JAVA_OPTS replace this release's "
+                        + "flags (" + release() + ")");
+        assertThat(Files.readString(release())).contains("JAVA_OPTS=\"-XX:+UseSerialGC -Xms32m");
+        assertThat(Files.readAllLines(release())).containsAll(mallocSettings());
         assertThat(system.resolve("etc/environment")).hasContent("JAVA_OPTS=\"-XX:+UseSerialGC -Xmx256m\"");
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
         assertThat(execStart()).as("no archive given to java").doesNotContain("SharedArchiveFile");
@@ -141,7 +139,7 @@ class ServiceInstallPackagedTest {
         assertThat(uninstall.code()).as(uninstall.output()).isZero();
         assertThat(unit()).doesNotExist();
         assertThat(prefix().resolve("docker-wazuh-bridge.jar")).doesNotExist();
-        assertThat(prefix().resolve("docker-wazuh-bridge.jvm.options")).doesNotExist();
+        assertThat(release()).doesNotExist();
         assertThat(prefix().resolve("docker-wazuh-bridge.jsa")).doesNotExist();
         assertThat(ossecConf).hasContent(OSSEC_CONF);
         assertThat(listener).hasContent(PACKAGE_LISTENER + "# upgraded\n");
@@ -174,6 +172,14 @@ class ServiceInstallPackagedTest {
         Result version = run(concat(command, "--version"));
         assertThat(version.code()).as(version.output()).isZero();
         assertThat(version.output()).startsWith("standalone ");
+        // The admin's JAVA_OPTS replace the release's flags, a collector of their choosing included (added after
+        // them, -XX:+UseG1GC beside the release's -XX:+UseSerialGC kept the JVM from starting at all).
+        Path environment = system.resolve("etc/environment");
+        String adminEnvironment = Files.readString(environment);
+        Files.writeString(environment, adminEnvironment + "JAVA_OPTS=\"-XX:+UseG1GC -Xms64m -Xmx512m\"\n");
+        Result g1 = run(concat(execStartCommand(), "--version"));
+        assertThat(g1.code()).as(g1.output()).isZero();
+        Files.writeString(environment, adminEnvironment);
         // The unit's command maps the standalone's classes from the archive the installer wrote.
         Result classLoad = run(concat(command, "--version"), Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info"));
         assertThat(classLoad.output()).contains("io.dwb.standalone.Main source: shared objects file");
@@ -220,17 +226,19 @@ class ServiceInstallPackagedTest {
     }
 
     /**
-     * ExecStart= as systemd runs it: words split at blanks, {@code $JAVA_OPTS} from the EnvironmentFile (no word
-     * when empty).
+     * ExecStart= as systemd runs it: words split at blanks, {@code $JAVA_OPTS} from the EnvironmentFiles (the last
+     * one setting it wins).
      */
     private List<String> execStartCommand() throws IOException {
         String javaOpts = null;
-        for (String line : Files.readAllLines(system.resolve("etc/environment"))) {
-            if (line.startsWith("JAVA_OPTS=")) {
-                javaOpts = line.substring("JAVA_OPTS=".length()).replaceAll("^\"|\"$", "");
+        for (Path file : List.of(release(), system.resolve("etc/environment"))) {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith("JAVA_OPTS=")) {
+                    javaOpts = line.substring("JAVA_OPTS=".length()).replaceAll("^\"|\"$", "");
+                }
             }
         }
-        assertThat(javaOpts).isNotNull();
+        assertThat(javaOpts).isNotBlank();
         List<String> command = new ArrayList<>();
         for (String word : execStart().split(" ")) {
             if (word.equals("$JAVA_OPTS")) {
@@ -242,12 +250,17 @@ class ServiceInstallPackagedTest {
         return command;
     }
 
-    /** The unit's Environment= lines of glibc's malloc settings (deploy/malloc.env), as the launchers export them. */
-    private static List<String> mallocEnvironment() throws IOException {
-        List<String> lines = JavaProcess.launcherEnv().entrySet().stream()
-                .map(e -> "Environment=" + e.getKey() + "=" + e.getValue()).toList();
+    /** glibc's malloc settings (deploy/malloc.env), as the launchers export them: NAME=VALUE lines. */
+    private static List<String> mallocSettings() throws IOException {
+        List<String> lines = JavaProcess.launcherEnv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .toList();
         assertThat(lines).isNotEmpty();
         return lines;
+    }
+
+    /** The installer's environment file: the release's JVM flags and malloc settings. */
+    private Path release() {
+        return prefix().resolve("docker-wazuh-bridge.environment");
     }
 
     private String execStart() throws IOException {
