@@ -152,7 +152,7 @@ class DeadLetterTest {
             receiver.deadLetterNotices().forEach(a -> said.merge(a.path("docker_bridge").path("reason").asText(),
                     a.path("docker_bridge").path("records").asLong(), Long::sum));
             assertThat(said.keySet()).isEqualTo(letters.keySet());
-            said.forEach((reason, records) -> assertThat(records).as(reason).isBetween(1L, letters.get(reason)));
+            said.forEach((reason, count) -> assertThat(count).as(reason).isBetween(1L, letters.get(reason)));
             // Still running and delivering after all that.
             ObjectNode after = valid(n);
             producer.send(TestRecords.event(topic, HOST, HOST_ID, after)).get();
