@@ -24,12 +24,19 @@ import org.apache.kafka.common.header.Header;
 final class DeadLetterNotices {
     /** The least time between two alerts of the same partition, reason and record kind. */
     static final long EVERY_NANOS = 60_000_000_000L;
+    /**
+     * Keys kept at most: beyond them, a gap's letters count with those of its partition's other hosts. A gap is said
+     * for its own host (each names a host whose events may be lost), and a writer of forged host ids could otherwise
+     * make a key for each.
+     */
+    static final int MAX_KEYS = 4_096;
 
     /** What one alert says: the letters of one partition, reason and record kind since the last alert. */
     record Notice(String topic, int partition, DeadLetterReason reason, String recordKind, long firstOffset,
                   HostRef host, long records) {}
 
-    private record Key(String topic, int partition, DeadLetterReason reason, String recordKind) {}
+    /** @param host a gap's host ({@link HostRef#key()}); null for any other kind's letters */
+    private record Key(String topic, int partition, DeadLetterReason reason, String recordKind, String host) {}
 
     /** A key's letters not said yet (the first's offset and host), and when it was last said. */
     private static final class Pending {
@@ -44,12 +51,18 @@ final class DeadLetterNotices {
 
     /** {@code record}'s letter, for {@code reason}, is written. */
     synchronized void written(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason) {
-        Pending p = pending.computeIfAbsent(new Key(record.topic(), record.partition(), reason, kind(record)),
-                k -> new Pending());
+        String kind = kind(record);
+        HostRef host = reason == DeadLetterReason.INVALID_HOST || reason == DeadLetterReason.HOST_MISMATCH
+                ? HostRef.UNKNOWN : host(record);
+        Key key = new Key(record.topic(), record.partition(), reason, kind,
+                kind.equals(RecordKind.GAP.header()) ? host.key() : null);
+        if (!pending.containsKey(key) && pending.size() >= MAX_KEYS) {
+            key = new Key(key.topic(), key.partition(), reason, kind, null);
+        }
+        Pending p = pending.computeIfAbsent(key, k -> new Pending());
         if (p.unsaid++ == 0) {
             p.firstOffset = record.offset();
-            p.host = reason == DeadLetterReason.INVALID_HOST || reason == DeadLetterReason.HOST_MISMATCH
-                    ? HostRef.UNKNOWN : host(record);
+            p.host = host;
         }
     }
 
@@ -58,11 +71,16 @@ final class DeadLetterNotices {
      * {@link #EVERY_NANOS} old, or that has none. A key with nothing to say for as long is forgotten.
      */
     synchronized List<Notice> due(long nowNanos) {
+        return due(nowNanos, false);
+    }
+
+    /** As {@link #due(long)}; {@code all}: every key with letters not said, whatever the minute (a stop's). */
+    synchronized List<Notice> due(long nowNanos, boolean all) {
         List<Notice> due = new ArrayList<>();
         for (Iterator<Map.Entry<Key, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Key, Pending> entry = it.next();
             Pending p = entry.getValue();
-            boolean quietLongEnough = !p.said || nowNanos - p.saidAtNanos >= EVERY_NANOS;
+            boolean quietLongEnough = all || !p.said || nowNanos - p.saidAtNanos >= EVERY_NANOS;
             if (!quietLongEnough) {
                 continue;
             }

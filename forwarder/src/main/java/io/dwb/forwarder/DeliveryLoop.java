@@ -663,7 +663,21 @@ public final class DeliveryLoop {
     /** Live: commits what was delivered (synchronously, before the consumer closes). */
     void finish() {
         if (feed instanceof Feed.Live) {
+            noticesAtStop();
             finalCommit();
+        }
+    }
+
+    /**
+     * Before the last commit: what the dead letters sent amount to, said in Wazuh ({@link AlertPipeline#noticesAtStop}),
+     * the letters acknowledged first (they are counted then); the final commit waits for the outbox to write them.
+     */
+    private void noticesAtStop() {
+        pipeline.awaitWritten(WRITTEN_WAIT);
+        int left = pipeline.noticesAtStop(clock.getAsLong());
+        if (left > 0) {
+            log.warn("stopping: {} alerts about partitions and dead letters not sent (Wazuh refusing); the dead "
+                    + "letters are in the dead-letter topic", left);
         }
     }
 

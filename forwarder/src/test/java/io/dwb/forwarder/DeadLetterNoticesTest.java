@@ -58,6 +58,23 @@ class DeadLetterNoticesTest {
                 org.assertj.core.groups.Tuple.tuple(0, DeadLetterReason.UNKNOWN_KIND, "unknown"));
     }
 
+    /**
+     * A gap is said for its own host: each names a host whose events may be lost. A writer of forged host ids makes
+     * no more keys than {@link DeadLetterNotices#MAX_KEYS}: the gaps beyond count together.
+     */
+    @Test
+    void gapsAreSaidHostByHostUpToABound() {
+        int hosts = DeadLetterNotices.MAX_KEYS + 100;
+        for (int h = 0; h < hosts; h++) {
+            notices.written(record(0, h, "gap", "forged-" + h), DeadLetterReason.NEWER_CONTRACT);
+        }
+        List<DeadLetterNotices.Notice> due = notices.due(now);
+        assertThat(due).hasSize(DeadLetterNotices.MAX_KEYS + 1);
+        assertThat(due.get(0).host().name()).isEqualTo("forged-0");
+        assertThat(due.get(DeadLetterNotices.MAX_KEYS).records()).isEqualTo(100);
+        assertThat(due).extracting(DeadLetterNotices.Notice::records).containsOnly(1L, 100L);
+    }
+
     /** A host header too long to be any host's is no host of the alert (the letter's reason, say). */
     @Test
     void aHostHeaderNoHostHasIsLeftOut() {

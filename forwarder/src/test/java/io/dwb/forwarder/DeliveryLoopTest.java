@@ -1193,6 +1193,66 @@ class DeliveryLoopTest {
         assertThat(committed(P1)).isEqualTo(55);
     }
 
+    /**
+     * A stop commits past the letters written: those counted and not said yet (within the minute of the last alert
+     * of their partition, reason and kind) are said before, whatever the minute. Before, a forwarder stopped (a
+     * rolling upgrade) in that minute took them with it, and after the restart nobody said them: a newer listener's
+     * second gap, of another host, never reached Wazuh.
+     */
+    @Test
+    void aStopSaysTheDeadLettersNotSaidYetBeforeItCommitsPastThem() {
+        MockProducer<byte[], byte[]> dlq = pendingProducer();
+        DeliveryLoop loop = liveWithDeadLetters(dlq);
+        consumer.addRecord(record(P1, 0, newerGap("web-1").headers(), newerGap("web-1").value()));
+        round(loop);
+        while (dlq.completeNext()) {
+            // written
+        }
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+        assertThat(deadLetterAlerts()).hasSize(1);
+        consumer.addRecord(record(P1, 1, newerGap("web-1").headers(), newerGap("web-1").value()));
+        consumer.addRecord(record(P1, 2, newerGap("web-2").headers(), newerGap("web-2").value()));
+        addNotJson(P1, 3, 2);
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+        while (dlq.completeNext()) {
+            // written
+        }
+        runFor(loop, TimeUnit.SECONDS.toNanos(10));
+        assertThat(deadLetterAlerts()).as("web-2's gap said at once (a gap is said for its own host), and the first "
+                + "letters of events").extracting(DeliveryLoopTest::said).containsExactly("gap 1 web-1",
+                "gap 1 web-2", "event 2 ");
+        addNotJson(P1, 5, 3);
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+        while (dlq.completeNext()) {
+            // written
+        }
+        runFor(loop, TimeUnit.SECONDS.toNanos(2));
+        assertThat(deadLetterAlerts()).as("web-1's second gap and the events' letters wait for their minute")
+                .hasSize(3);
+
+        loop.stop();
+        loop.finish();
+        assertThat(deadLetterAlerts()).extracting(DeliveryLoopTest::said).hasSize(5).endsWith("gap 1 web-1",
+                "event 3 ");
+        assertThat(committed(P1)).isEqualTo(8);
+    }
+
+    /** A records-dead-lettered alert in short: the record kind, how many, the host. */
+    private static String said(JsonNode alert) {
+        return alert.path("docker_bridge").path("recordKind").asText() + " "
+                + alert.path("docker_bridge").path("records").asLong() + " "
+                + alert.path("docker_host").path("name").asText();
+    }
+
+    /** A gap of {@code host} in a contract version this forwarder does not read: a newer listener's. */
+    private static ProducerRecord<byte[], byte[]> newerGap(String host) {
+        ProducerRecord<byte[], byte[]> gap = TestRecords.bridge(TOPIC, host, "ID-" + host, "gap",
+                "{\"from\":\"2026-11-27T03:00:00Z\"}".getBytes(StandardCharsets.UTF_8));
+        gap.headers().add(HeaderNames.CONTRACT_VERSION, HeaderNames.utf8(
+                String.valueOf(io.dwb.schemas.ContractVersion.CURRENT + 1)));
+        return gap;
+    }
+
     private List<JsonNode> deadLetterAlerts() {
         return sink.accepted.stream().map(d -> (JsonNode) TestRecords.alert(d.getBytes(StandardCharsets.UTF_8)))
                 .filter(a -> a.path("docker_bridge").path("event").asText().equals("records-dead-lettered"))
