@@ -66,10 +66,12 @@ public final class DeliveryLoop {
     static final Duration POLL_MAY_WAIT = Duration.ofSeconds(60);
     /**
      * After a refusal, how long polls that fetch nothing (no partition, or all paused) must go through before Kafka is
-     * taken to accept them again: such a consumer's fetch count never moves, and a poll may return before the next
-     * refused request is answered.
+     * taken to accept them again: such a consumer's fetch count never moves, a poll may return before the next refused
+     * request is answered, and a topic's refusal comes back only with the next metadata refresh (the forwarder's
+     * {@code metadata.max.age.ms}, 30 s unless the client properties set it), so past one and 10 s more: sooner, an
+     * ACL still missing was said accepted, then refused again at each refresh, and /healthz never turned 503.
      */
-    static final Duration ACCEPTED_AFTER = Duration.ofSeconds(10);
+    static final Duration ACCEPTED_AFTER = Forwarder.METADATA_MAX_AGE.plusSeconds(10);
     /**
      * A partition counts as live only while the consumer's fetches were answered this recently (a fetch waits 500 ms
      * by default): cut off from Kafka, its last known lag stays 0, and its hosts' silence was the forwarder's.
