@@ -1,5 +1,6 @@
 package io.dwb.listener;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.RefusedFetch;
 import io.dwb.runtime.SearchConsumer;
@@ -553,6 +554,19 @@ public final class CheckpointStore implements AutoCloseable {
                 .allMatch(id -> id.length() == Checkpoint.RECENT_ID_DIGITS && EVENT_ID_DIGITS.matcher(id).matches());
     }
 
+    /** Its {@code timeNano} and {@code eventId} alone, when it is a JSON object with both of their types. */
+    private static Optional<Checkpoint> position(byte[] value) {
+        try {
+            JsonNode tree = ContractJson.tree(value);
+            JsonNode time = tree.path("timeNano");
+            JsonNode id = tree.path("eventId");
+            return time.isIntegralNumber() && time.canConvertToLong() && id.isTextual()
+                    ? Optional.of(new Checkpoint(time.longValue(), id.textValue())) : Optional.empty();
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** A value that is not a checkpoint (another producer, a bug, a forged record) is reported, not thrown. */
     private static Stored parse(ConsumerRecord<byte[], byte[]> r, boolean oversized) {
         String why;
@@ -562,7 +576,14 @@ public final class CheckpointStore implements AutoCloseable {
                             + CheckpointRecordBound.MAX_VALUE_BYTES + " a checkpoint can take"));
         }
         try {
-            Checkpoint c = ContractJson.read(r.value(), Checkpoint.class);
+            Checkpoint c;
+            try {
+                c = ContractJson.read(r.value(), Checkpoint.class);
+            } catch (RuntimeException e) {
+                // A recent window of another shape (a newer listener's: an array, ids of another type) failed the
+                // whole read: the position, read alone, as below.
+                c = position(r.value()).orElseThrow(() -> e);
+            }
             if (c.timeNano() > 0 && c.eventId() != null && EVENT_ID.matcher(c.eventId()).matches()) {
                 // A recent window this listener cannot use (a newer one's form, more ids than it keeps): the position
                 // alone, as a checkpoint of before the window was kept, not the whole checkpoint taken for unreadable.

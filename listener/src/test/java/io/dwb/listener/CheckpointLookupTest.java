@@ -164,13 +164,21 @@ class CheckpointLookupTest {
         String newer = "{\"timeNano\":" + checkpoint(3).timeNano() + ",\"eventId\":\"" + checkpoint(3).eventId()
                 + "\",\"recent\":{\"fromNano\":" + checkpoint(0).timeNano() + ",\"latestNano\":"
                 + checkpoint(3).timeNano() + ",\"ids\":[\"0000000000000002\"],\"sources\":[1]},\"v\":2}";
+        // A window of another shape: a list of windows, ids by source; before, the whole checkpoint was unreadable.
+        String reshaped = "{\"timeNano\":" + checkpoint(4).timeNano() + ",\"eventId\":\"" + checkpoint(4).eventId()
+                + "\",\"recent\":[{\"fromNano\":1}]}";
+        String idsBySource = "{\"timeNano\":" + checkpoint(5).timeNano() + ",\"eventId\":\""
+                + checkpoint(5).eventId() + "\",\"recent\":{\"fromNano\":1,\"latestNano\":2,\"ids\":{\"local\":[]}}}";
         try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
             write(producer, topic, "full", full).get();
             write(producer, topic, "wrong", wrongIds).get();
-            var asWritten = new TopicRecords(HostIdentity.fromHostName("newer"), "unused", topic)
-                    .checkpoint(checkpoint(3));
-            producer.send(new ProducerRecord<>(topic, asWritten.partition(), asWritten.key(),
-                    newer.getBytes(StandardCharsets.UTF_8))).get();
+            for (Map.Entry<String, String> raw : Map.of("newer", newer, "reshaped", reshaped,
+                    "ids-by-source", idsBySource).entrySet()) {
+                var asWritten = new TopicRecords(HostIdentity.fromHostName(raw.getKey()), "unused", topic)
+                        .checkpoint(checkpoint(3));
+                producer.send(new ProducerRecord<>(topic, asWritten.partition(), asWritten.key(),
+                        raw.getValue().getBytes(StandardCharsets.UTF_8))).get();
+            }
         }
         try (CheckpointStore store = new CheckpointStore(client(broker), topic, OWNER)) {
             assertThat(store.read(HostIdentity.fromHostName("full").id()).readable()).contains(full);
@@ -179,6 +187,10 @@ class CheckpointLookupTest {
             assertThat(store.read(HostIdentity.fromHostName("newer").id()).readable()).contains(new Checkpoint(
                     checkpoint(3).timeNano(), checkpoint(3).eventId(), new Checkpoint.Recent(
                             checkpoint(0).timeNano(), checkpoint(3).timeNano(), List.of("0000000000000002"))));
+            assertThat(store.read(HostIdentity.fromHostName("reshaped").id()).readable())
+                    .contains(checkpoint(4).position());
+            assertThat(store.read(HostIdentity.fromHostName("ids-by-source").id()).readable())
+                    .contains(checkpoint(5).position());
         }
     }
 
