@@ -49,8 +49,12 @@ public class RecordClassifier {
         if (record instanceof UnreadableRecord unreadable) {
             return new Classified.Invalid(DeadLetterReason.UNREADABLE, unreadable.detail());
         }
-        if (!ContractVersion.readable(record.headers())) { // before anything else: its shape is not this build's
-            return newerContract(record);
+        Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
+        Optional<RecordKind> kind = isEvent(kindHeader) ? EVENT : RecordKind.fromHeader(text(kindHeader));
+        // Before anything else: its shape is not this build's (a kind this build does not know, of a version above
+        // any it reads, is a newer listener's too)
+        if (!ContractVersion.readable(kind.orElse(null), record.headers())) {
+            return newerContract(record, kind.orElse(null));
         }
         byte[] value = record.value();
         if (value == null || value.length == 0) {
@@ -59,8 +63,6 @@ public class RecordClassifier {
         if (value.length > StandIn.MAX_VALUE_BYTES) { // refused before parsing; the listener sends a stand-in instead
             return new Classified.Invalid(DeadLetterReason.TOO_LARGE, value.length + " bytes, over the 1 MiB limit");
         }
-        Header kindHeader = record.headers().lastHeader(HeaderNames.KIND);
-        Optional<RecordKind> kind = isEvent(kindHeader) ? EVENT : RecordKind.fromHeader(text(kindHeader));
         if (kind.isEmpty()) {
             return new Classified.Invalid(DeadLetterReason.UNKNOWN_KIND, "'" + quote(text(kindHeader)) + "'");
         }
@@ -149,10 +151,11 @@ public class RecordClassifier {
      * record's shape in a way it would misread. Kept whole in the dead-letter topic, to publish again once the
      * forwarders are upgraded.
      */
-    private static Classified.Invalid newerContract(ConsumerRecord<byte[], byte[]> record) {
+    private static Classified.Invalid newerContract(ConsumerRecord<byte[], byte[]> record, RecordKind kind) {
         return new Classified.Invalid(DeadLetterReason.NEWER_CONTRACT, "contract-version '"
                 + quote(text(record.headers().lastHeader(HeaderNames.CONTRACT_VERSION))) + "', and this forwarder "
-                + "reads up to " + ContractVersion.CURRENT + ": a listener newer than the forwarders wrote it (or "
+                + "reads up to " + (kind == null ? ContractVersion.CURRENT : ContractVersion.current(kind))
+                + ": a listener newer than the forwarders wrote it (or "
                 + "someone else who may write the topic); "
                 + "upgrade the forwarders, then publish the dead letters again (docs/forwarder.md, Dead-letter "
                 + "topic)");

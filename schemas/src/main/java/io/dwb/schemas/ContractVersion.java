@@ -12,7 +12,7 @@ import org.apache.kafka.common.header.Headers;
  * them. A record without the header (a listener from before it) is version 1.
  */
 public final class ContractVersion {
-    /** The newest version this build writes (of any kind) and reads. */
+    /** The newest version of any kind this build writes and reads (each kind's own: {@link #current}). */
     public static final int CURRENT = 1;
     /** Longest value read as a number: a version has a digit or two, a forged value may have a megabyte. */
     private static final int MAX_DIGITS = 9;
@@ -25,18 +25,33 @@ public final class ContractVersion {
      * the kinds that did not change.
      */
     public static byte[] header(RecordKind kind) {
-        int version = switch (kind) {
+        return HeaderNames.utf8(Integer.toString(current(kind)));
+    }
+
+    /** The newest version of {@code kind}'s shape this build writes and reads. */
+    public static int current(RecordKind kind) {
+        return switch (kind) {
             case EVENT, GAP, HEARTBEAT, STATE -> 1;
         };
-        return HeaderNames.utf8(Integer.toString(version));
     }
 
     /**
-     * Whether a reader of this build reads the record: no header, or a version from 1 to {@link #CURRENT}. A value
-     * that is no version (not digits, zero, too long) is not read either: whoever wrote it follows no contract this
-     * build knows.
+     * Whether a reader of this build reads a record of {@code kind}: no header, or a version from 1 to that kind's
+     * {@link #current}; of a kind it does not know (null), up to {@link #CURRENT}. Versions are the kinds' own: read
+     * against one number for all, a kind raised later than another (states to 2 after gaps) would be read by the
+     * forwarders of the release between, which know only the first's version 2, and misread. A value that is no
+     * version (not digits, zero, too long) is not read either: whoever wrote it follows no contract this build knows.
      */
+    public static boolean readable(RecordKind kind, Headers headers) {
+        return readable(headers, kind == null ? CURRENT : current(kind));
+    }
+
+    /** Whether a reader of this build reads the record, of any kind: a version up to {@link #CURRENT}. */
     public static boolean readable(Headers headers) {
+        return readable(headers, CURRENT);
+    }
+
+    private static boolean readable(Headers headers, int newest) {
         Header header = headers.lastHeader(HeaderNames.CONTRACT_VERSION);
         if (header == null) {
             return true;
@@ -52,6 +67,6 @@ public final class ContractVersion {
             }
             version = version * 10 + (b - '0');
         }
-        return version >= 1 && version <= CURRENT;
+        return version >= 1 && version <= newest;
     }
 }

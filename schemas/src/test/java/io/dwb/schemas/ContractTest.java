@@ -291,6 +291,20 @@ class ContractTest {
         assertThat(ContractVersion.readable(versioned(null))).isFalse();
     }
 
+    /** Each kind is read up to its own version, whatever another kind's: the versions are the kinds' own. */
+    @Test
+    void eachKindIsReadUpToItsOwnVersion() {
+        for (RecordKind kind : RecordKind.values()) {
+            assertThat(ContractVersion.readable(kind, versioned(ContractVersion.header(kind)))).as("as written")
+                    .isTrue();
+            assertThat(ContractVersion.readable(kind, versioned(HeaderNames.utf8(String.valueOf(
+                    ContractVersion.current(kind) + 1))))).as(kind + " one version on").isFalse();
+            assertThat(ContractVersion.current(kind)).isBetween(1, ContractVersion.CURRENT);
+        }
+        assertThat(ContractVersion.readable(null, versioned(HeaderNames.utf8(String.valueOf(
+                ContractVersion.CURRENT + 1))))).as("a kind this build does not know, newer").isFalse();
+    }
+
     private static RecordHeaders versioned(byte[] value) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(HeaderNames.CONTRACT_VERSION, value);
