@@ -577,9 +577,17 @@ public final class AlertPipeline {
             return;
         }
         for (DeadLetterNotices.Notice n : live.deadLetters().notices().due(nowNanos, all)) {
-            notices.add(new StateAlert(BridgeAlert.RECORDS_DEAD_LETTERED, formatter.bridge(
-                    BridgeAlert.RECORDS_DEAD_LETTERED, deadLettered(n, live.deadLetters().topic()), n.host(), false,
-                    false)));
+            ObjectNode fields = deadLettered(n, live.deadLetters().topic());
+            byte[] datagram;
+            try {
+                datagram = formatter.bridge(BridgeAlert.RECORDS_DEAD_LETTERED, fields, n.host(), false, false);
+            } catch (RuntimeException e) {
+                // What failed unforeseen on the letters' records (a format-error: the alert's owner of their host,
+                // say) fails on their host here too: said without it. It ended the forwarder.
+                datagram = formatter.bridge(BridgeAlert.RECORDS_DEAD_LETTERED, fields, HostRef.UNKNOWN, false,
+                        false);
+            }
+            notices.add(new StateAlert(BridgeAlert.RECORDS_DEAD_LETTERED, datagram));
         }
     }
 

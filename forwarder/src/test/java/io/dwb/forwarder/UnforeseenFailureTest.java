@@ -53,11 +53,17 @@ class UnforeseenFailureTest {
              ForwarderRun run = ForwarderRun.start(failingForOneHost, broker.bootstrapServers(), topic,
                      receiver.path().toString())) {
             TestRecords.sendAll(producer, records);
-            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 2
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() >= 2
                     && TestRecords.committedTotal(broker, "g-" + topic) == records.size());
 
-            assertThat(receiver.alerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
+            assertThat(receiver.deliveredAlerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
                     .path("name").asText()).containsExactly("first", "last");
+            // Said in Wazuh, without the host whose alerts fail to be made (it ended the forwarder, as it would
+            // have each restart).
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.deadLetterNotices().size() == 2);
+            assertThat(receiver.deadLetterNotices()).extracting(a -> a.path("docker_bridge").path("reason").asText()
+                    + " " + a.path("docker_bridge").path("recordKind").asText() + " " + a.has("docker_host"))
+                    .containsExactlyInAnyOrder("format-error event false", "format-error gap false");
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
             assertThat(dead).extracting(d -> HeaderNames.read(d.headers(), HeaderNames.ERROR_REASON))
                     .containsExactly("format-error", "format-error");
