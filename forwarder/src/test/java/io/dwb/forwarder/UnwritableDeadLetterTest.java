@@ -56,10 +56,10 @@ class UnwritableDeadLetterTest {
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             TestRecords.sendAll(producer, List.of(event(topic, "before", 1), bigValue, bigHeaders,
                     event(topic, "after", 2)));
-            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 2
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() == 2
                     && TestRecords.committedTotal(broker, "g-" + topic) == 4);
             run.assertAlive();
-            assertThat(receiver.alerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
+            assertThat(receiver.deliveredAlerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
                     .path("name").asText()).containsExactly("before", "after");
 
             List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll(topic + "-dlq");
@@ -159,8 +159,10 @@ class UnwritableDeadLetterTest {
             await().atMost(Duration.ofSeconds(90)).until(() -> TestRecords.committedTotal(broker, "g-" + topic) == 3);
             // The pause ends at its next retry, which may come after the letter's commit (the backoff's wait).
             await().atMost(Duration.ofSeconds(60)).until(() -> forwarder.output().contains("resumed after"));
-            assertThat(receiver.alerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
+            assertThat(receiver.deliveredAlerts()).extracting(a -> a.path("docker").path("Actor").path("Attributes")
                     .path("name").asText()).containsExactly("ok", "after");
+            // The letter written at last is said in Wazuh.
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.deadLetterNotices().size() == 1);
             assertThat(broker.readAll(topic + "-dlq")).isNotEmpty().allSatisfy(letter -> assertThat(
                     HeaderNames.read(letter.headers(), HeaderNames.SOURCE_OFFSET)).isEqualTo("1"));
 
