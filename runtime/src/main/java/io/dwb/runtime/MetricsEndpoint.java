@@ -96,11 +96,16 @@ public final class MetricsEndpoint implements AutoCloseable {
         BuildInfo.register(served);
         JvmMetrics.builder().register(served);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-        HttpHandler metrics = readOnly(exchange -> {
+        RenderedScrape scrape = new RenderedScrape(() -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
-            writer.write(body, served.scrape());
-            respond(exchange, 200, writer.getContentType(), body.toByteArray());
-        });
+            try {
+                writer.write(body, served.scrape());
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException(e); // a byte array's stream: never
+            }
+            return body.toByteArray();
+        }, System::nanoTime);
+        HttpHandler metrics = readOnly(exchange -> respond(exchange, 200, writer.getContentType(), scrape.body()));
         HttpHandler health = readOnly(exchange -> {
             boolean ok = healthy.getAsBoolean();
             respond(exchange, ok ? 200 : 503, "text/plain; charset=utf-8",
