@@ -671,8 +671,9 @@ public final class DeliveryLoop {
     }
 
     /**
-     * Before the last commit: what the dead letters sent amount to, said in Wazuh ({@link AlertPipeline#noticesAtStop}),
-     * the letters acknowledged first (they are counted then); the final commit waits for the outbox to write them.
+     * Before the last commit: what the dead letters sent amount to, said in Wazuh
+     * ({@link AlertPipeline#noticesAtStop}), the letters acknowledged first (they are counted then); the final commit
+     * waits for the outbox to write them.
      */
     private void noticesAtStop() {
         pipeline.awaitWritten(WRITTEN_WAIT);

@@ -44,7 +44,7 @@ class DeadLetterRetentionTest {
             try (ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic,
                     receiver.path().toString())) {
                 TestRecords.sendAll(producer, records);
-                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 1
+                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() == 1
                         && TestRecords.committedTotal(broker, "g-" + topic) == records.size());
                 run.assertAlive();
             }

@@ -55,10 +55,10 @@ class OversizeTest {
             TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", huge),
                     TestRecords.event(topic, "h", "h-id", untrimmable), TestRecords.event(topic, "h", "h-id", normal),
                     TestRecords.event(topic, "h", "h-id", standIn)));
-            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 3
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() >= 3
                     && run.metrics().deadLetteredTotal() >= 1);
 
-            byte[] datagram = receiver.datagrams().get(0);
+            byte[] datagram = receiver.deliveredDatagrams().get(0);
             assertThat(datagram.length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE).isGreaterThan(60_000);
             ObjectNode alert = TestRecords.alert(datagram);
             // Through an agent of the longest name and address, the manager's remoted keeps it whole.
@@ -78,11 +78,11 @@ class OversizeTest {
             ((ObjectNode) original.get("Actor")).remove("Attributes");
             assertThat(withoutAttributes).isEqualTo(original);
 
-            ObjectNode second = TestRecords.alert(receiver.datagrams().get(1));
+            ObjectNode second = TestRecords.alert(receiver.deliveredDatagrams().get(1));
             assertThat(second.get("docker")).isEqualTo(normal);
             assertThat(second.has("truncated")).isFalse();
 
-            ObjectNode third = TestRecords.alert(receiver.datagrams().get(2));
+            ObjectNode third = TestRecords.alert(receiver.deliveredDatagrams().get(2));
             ObjectNode sentStandIn = ((ObjectNode) third.get("docker")).deepCopy();
             // The legacy fields, added as to any Engine 29 event: from is the image the stand-in kept.
             assertThat(sentStandIn.path("from").asText()).isEqualTo("evil/miner");
@@ -112,11 +112,11 @@ class OversizeTest {
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", exec)));
-            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 1
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() >= 1
                     || run.metrics().deadLetteredTotal() >= 1);
             assertThat(run.metrics().deadLetteredTotal()).as("before: too-large-after-trim, no alert at all")
                     .isZero();
-            byte[] datagram = receiver.datagrams().get(0);
+            byte[] datagram = receiver.deliveredDatagrams().get(0);
             assertThat(datagram.length).isLessThanOrEqualTo(DatagramReceiver.AGENT_MAX_MESSAGE);
             ObjectNode alert = TestRecords.alert(datagram);
             assertThat(alert.get("truncated").asBoolean()).isTrue();
@@ -145,8 +145,8 @@ class OversizeTest {
              KafkaProducer<byte[], byte[]> producer = broker.producer();
              ForwarderRun run = ForwarderRun.start(broker.bootstrapServers(), topic, receiver.path().toString())) {
             TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id", labelled)));
-            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 1);
-            ObjectNode alert = TestRecords.alert(receiver.datagrams().get(0));
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.deliveredCount() >= 1);
+            ObjectNode alert = TestRecords.alert(receiver.deliveredDatagrams().get(0));
             List<String> decoded = WazuhJsonFields.decoded(alert);
             // Before: docker_host came after the event's 300 labels, past the 256 fields Wazuh keeps; and so did
             // the container's name and image, which every docker rule's description shows, and the event's time.

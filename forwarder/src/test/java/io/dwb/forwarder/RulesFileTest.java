@@ -170,7 +170,8 @@ class RulesFileTest {
                 Map.entry("^partition-moving$", "partition-moving"),
                 Map.entry("^partition-unwritable$", "partition-unwritable"),
                 Map.entry("^partition-writable$", "partition-writable"),
-                Map.entry("^host-flooding$", "host-flooding"), Map.entry("^partition-caught-up$", "partition-caught-up"),
+                Map.entry("^host-flooding$", "host-flooding"),
+                Map.entry("^partition-caught-up$", "partition-caught-up"),
                 Map.entry("^records-dead-lettered$", "records-dead-lettered"));
         Map<Rule, String> checked = new java.util.LinkedHashMap<>();
         alertOf.forEach((field, alert) -> checked.put(rule(rules, field), alert));

@@ -274,7 +274,7 @@ final class TestRecords {
     /** The container name of each alert {@code receiver} took, in order. */
     static List<String> containerNames(io.dwb.schemas.testing.DatagramReceiver receiver) {
         List<String> names = new java.util.ArrayList<>();
-        for (byte[] datagram : receiver.datagrams()) {
+        for (byte[] datagram : receiver.deliveredDatagrams()) {
             names.add(alert(datagram).path("docker").path("Actor").path("Attributes").path("name").asText());
         }
         return names;

@@ -142,6 +142,11 @@ public final class DatagramReceiver implements AutoCloseable {
         return alert.path("docker_bridge").path("event").asText().equals("records-dead-lettered");
     }
 
+    /** The datagrams received so far but the {@linkplain #deadLetterNotice dead-letter notices}, as bytes. */
+    public List<byte[]> deliveredDatagrams() {
+        return datagrams().stream().filter(d -> !deadLetterNotice(AlertJson.ofDatagram(d))).toList();
+    }
+
     /** The alerts received so far but the {@linkplain #deadLetterNotice dead-letter notices}. */
     public List<com.fasterxml.jackson.databind.node.ObjectNode> deliveredAlerts() {
         return alerts().stream().filter(a -> !deadLetterNotice(a)).toList();
