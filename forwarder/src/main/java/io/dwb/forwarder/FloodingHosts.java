@@ -21,8 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  * #WAIT_WINDOWS}); then, once, when the partition caught up (no more waiting than the most a window sent since the
  * first flood said). Another host's flood of the partition meanwhile is said as well, once, and the catching up is
  * said of each host said (the latest {@link #SAID_KEPT}). A window Wazuh paused or the loop was held in is dropped
- * ({@link #interrupted}), and a window's length with nothing sent ends a streak. A partition not assigned here is forgotten: its new owner judges
- * it. It does not reorder anything: the order is the contract's.
+ * ({@link #interrupted}), and a window's length with nothing sent ends a streak. A partition not assigned here is
+ * forgotten: its new owner judges it. It does not reorder anything: the order is the contract's.
  *
  * <p>Each partition's window keeps {@link #COUNTERS} hosts (the Space-Saving algorithm: a host not kept takes the
  * place of the least counted, inheriting its count as its possible overcount), so a writer of ever new host ids costs
