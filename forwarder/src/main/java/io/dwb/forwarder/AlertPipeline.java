@@ -11,7 +11,9 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -600,17 +602,44 @@ public final class AlertPipeline {
      */
     public int noticesAtStop(long nowNanos) {
         deadLettersDue(nowNanos, true);
-        while (!notices.isEmpty()) {
-            StateAlert notice = notices.peek();
+        int handed = 0;
+        int left = 0;
+        for (Iterator<StateAlert> it = notices.iterator(); it.hasNext(); ) {
+            StateAlert notice = it.next();
+            if (!SAID_AT_STOP.contains(notice.kind())) {
+                continue; // a partition's state: its next owner judges it again, and says it
+            }
+            if (handed >= MAX_SAID_AT_STOP) {
+                left++;
+                continue;
+            }
             try {
                 outbox.submit(new Outbox.Outgoing(notice.datagram(), notice.kind(), null, null));
+                it.remove();
+                handed++;
             } catch (Outbox.Refused e) {
+                left++;
                 break;
             }
-            notices.poll();
         }
         outbox.flush();
-        return notices.size();
+        return left;
+    }
+
+    /**
+     * The notices a stop hands to the outbox: what nobody would say after it (the records are committed past). Not a
+     * partition's state (stalled, unwritable, flooded...), which its next owner judges again.
+     */
+    private static final Set<BridgeAlert> SAID_AT_STOP = EnumSet.of(BridgeAlert.RECORDS_DEAD_LETTERED,
+            BridgeAlert.HISTORY_SKIPPED, BridgeAlert.DELETED_BEFORE_DELIVERY);
+    /** The most a stop hands to the outbox unpaced: a burst well within an agent's bucket. */
+    static final int MAX_SAID_AT_STOP = 64;
+
+    /** The dead letters' acknowledgements come in, taken without judging a failure (no Admin call at a stop). */
+    public void settleLettersAtStop() {
+        if (letters != null) {
+            letters.settleWithoutJudging();
+        }
     }
 
     /** The fields of a {@code records-dead-lettered} alert: where the first letter's record was, why, how many. */

@@ -62,7 +62,8 @@ final class DeadLetterNotices {
         Pending p = pending.computeIfAbsent(key, k -> new Pending());
         if (p.unsaid++ == 0) {
             p.firstOffset = record.offset();
-            p.host = host;
+            // The gaps past the bound are of many hosts: none of them named for all
+            p.host = key.host() == null && kind.equals(RecordKind.GAP.header()) ? HostRef.UNKNOWN : host;
         }
     }
 

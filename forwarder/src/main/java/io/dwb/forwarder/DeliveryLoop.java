@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.Causes;
 import io.dwb.runtime.Impairment;
 import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.RefusedFetch;
@@ -665,22 +666,27 @@ public final class DeliveryLoop {
     /** Live: commits what was delivered (synchronously, before the consumer closes). */
     void finish() {
         if (feed instanceof Feed.Live) {
-            noticesAtStop();
+            noticesAtStop(); // the letters acknowledged so far; the final commit waits for the outbox to write them
             finalCommit();
+            noticesAtStop(); // those acknowledged during its wait: after it, before the outbox closes (a best effort)
         }
     }
 
     /**
-     * Before the last commit: what the dead letters sent amount to, said in Wazuh
-     * ({@link AlertPipeline#noticesAtStop}), the letters acknowledged first (they are counted then); the final commit
-     * waits for the outbox to write them.
+     * What the dead letters acknowledged amount to, said in Wazuh now ({@link AlertPipeline#noticesAtStop}): the stop
+     * commits past them. No wait of its own (the final commit's is the stop's), and nothing it fails on keeps the
+     * final commit from being made.
      */
     private void noticesAtStop() {
-        pipeline.awaitWritten(WRITTEN_WAIT);
-        int left = pipeline.noticesAtStop(clock.getAsLong());
-        if (left > 0) {
-            log.warn("stopping: {} alerts about partitions and dead letters not sent (Wazuh refusing); the dead "
-                    + "letters are in the dead-letter topic", left);
+        try {
+            pipeline.settleLettersAtStop();
+            int left = pipeline.noticesAtStop(clock.getAsLong());
+            if (left > 0) {
+                log.warn("stopping: {} alerts about dead letters or records Kafka lost not sent (Wazuh refusing); "
+                        + "the dead letters are in the dead-letter topic", left);
+            }
+        } catch (RuntimeException e) {
+            log.warn("stopping: the alerts about dead letters were not sent: {}", Causes.message(e));
         }
     }
 

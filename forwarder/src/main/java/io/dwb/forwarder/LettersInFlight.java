@@ -120,6 +120,11 @@ final class LettersInFlight {
         settle(true);
     }
 
+    /** As {@link #settle()}, judging no failure (a stop's: no Admin call). */
+    void settleWithoutJudging() {
+        settle(false);
+    }
+
     /**
      * At a retry of delivery: what the letters say. While they are unavailable and {@code resend} (a pause's retry is
      * due: not in the round that starts the pause, which has just judged the failure), the failed letters are

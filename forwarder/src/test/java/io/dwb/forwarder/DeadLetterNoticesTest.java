@@ -72,6 +72,8 @@ class DeadLetterNoticesTest {
         assertThat(due).hasSize(DeadLetterNotices.MAX_KEYS + 1);
         assertThat(due.get(0).host().name()).isEqualTo("forged-0");
         assertThat(due.get(DeadLetterNotices.MAX_KEYS).records()).isEqualTo(100);
+        assertThat(due.get(DeadLetterNotices.MAX_KEYS).host()).as("gaps of many hosts: none named for all")
+                .isEqualTo(HostRef.UNKNOWN);
         assertThat(due).extracting(DeadLetterNotices.Notice::records).containsOnly(1L, 100L);
     }
 
