@@ -21,7 +21,9 @@ import java.util.function.LongSupplier;
  * <home>/var/run/wazuh-analysisd.state}: {@code event_queue_usage}, a fraction, and {@code events_dropped}) every
  * {@code analysisd.state_interval} (5 s by default); it is read again at most once a second while the forwarder sends,
  * and delivery waits (a refusal, a {@link Refusal.Hold}: the delivery loop's pause, records staying in Kafka,
- * uncommitted; no failed send) while {@code event_queue_usage} is {@value #FULL_FROM} or more. Each rise of {@code
+ * uncommitted; no failed send) from the reading whose {@code event_queue_usage} is {@value #FULL_FROM} or more until
+ * one below {@value #RESUME_BELOW} (hysteresis: on a manager under an EPS limit, whose queue stays about half full,
+ * delivery and {@code dwb_forwarder_paused} flipped every few seconds at the one bound). Each rise of {@code
  * events_dropped} (a count since analysisd started in the later 4.x files, marked "will be deprecated"; a count per
  * state interval, zeroed after each write, in older ones, which have {@code *_edps} fields) goes to {@code dropped} (a
  * metric) and to a WARN, at most one a minute: drops of any source, the bridge's among them or not. A state file
@@ -34,6 +36,8 @@ final class AnalysisdStateGate implements AlertSink {
     static final String READER_THREAD = "analysisd-state-reader";
     /** The share of the event queue from which delivery waits. */
     static final double FULL_FROM = 0.5;
+    /** The share below which delivery goes on again, once it waited. */
+    static final double RESUME_BELOW = 0.4;
     static final long WARN_EVERY_NANOS = 60_000_000_000L;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AnalysisdStateGate.class);
     private static final FollowedStateFile.Lines LINES = new FollowedStateFile.Lines(log, "wazuh-analysisd's state",
@@ -49,6 +53,8 @@ final class AnalysisdStateGate implements AlertSink {
     private long unwarnedDrops;
     private long warnedAtNanos;
     private boolean warned;
+    /** Whether the last reading held delivery (a share above {@link #RESUME_BELOW} then holds it still). */
+    private boolean holding;
 
     AnalysisdStateGate(AlertSink sink, Path stateFile, LongConsumer dropped, LongSupplier nanoClock,
                        LongSupplier wallMillis) {
@@ -96,6 +102,7 @@ final class AnalysisdStateGate implements AlertSink {
     /** What a reading makes: the refusal, what analysisd dropped counted, and said. */
     private Refusal read(WazuhStateFile.Reading state, long nowNanos) {
         Refusal refusal = refusal(state);
+        holding = refusal != null;
         count(state);
         warnDrops(nowNanos);
         return refusal;
@@ -132,7 +139,7 @@ final class AnalysisdStateGate implements AlertSink {
         } catch (NumberFormatException e) {
             return null;
         }
-        if (!(share >= FULL_FROM)) {
+        if (!(share >= (holding ? RESUME_BELOW : FULL_FROM))) {
             return null;
         }
         String size = state.values().get("event_queue_size");
