@@ -594,11 +594,11 @@ public final class AlertPipeline {
     }
 
     /**
-     * At a stop, once the letters sent are acknowledged: every letter counted and not said yet, said now whatever
-     * the minute, and the partitions' notices queued handed to the outbox unpaced (a handful), to be written within
-     * the stop's wait. The stop commits past those letters' records: said by nobody after it, a newer listener's
-     * gap dead-lettered in a forwarder's last minute (a rolling upgrade of the forwarders) never reached Wazuh. The
-     * number not taken (the outbox refusing: Wazuh down), for the log.
+     * At a stop: every letter acknowledged and not said yet, said now whatever the minute, handed to the outbox
+     * unpaced with the other notices nobody would say after the stop ({@link #SAID_AT_STOP}, {@link
+     * #MAX_SAID_AT_STOP} at most), for the final commit's wait to write. The stop commits past those letters' records:
+     * said by nobody after it, a newer listener's gap dead-lettered in a forwarder's last minute (a rolling upgrade of
+     * the forwarders) never reached Wazuh. The number not handed (the outbox refusing: Wazuh down), for the log.
      */
     public int noticesAtStop(long nowNanos) {
         deadLettersDue(nowNanos, true);

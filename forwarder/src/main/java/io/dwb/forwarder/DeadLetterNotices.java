@@ -31,7 +31,7 @@ final class DeadLetterNotices {
      */
     static final int MAX_KEYS = 4_096;
 
-    /** What one alert says: the letters of one partition, reason and record kind since the last alert. */
+    /** What one alert says: the letters of one partition, reason, record kind (and host, a gap's) since the last. */
     record Notice(String topic, int partition, DeadLetterReason reason, String recordKind, long firstOffset,
                   HostRef host, long records) {}
 
