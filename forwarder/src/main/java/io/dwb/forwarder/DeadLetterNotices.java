@@ -69,13 +69,9 @@ final class DeadLetterNotices {
 
     /**
      * The alerts due at {@code nowNanos}, oldest key first: each key with letters not said whose last alert is
-     * {@link #EVERY_NANOS} old, or that has none. A key with nothing to say for as long is forgotten.
+     * {@link #EVERY_NANOS} old, or that has none; {@code all}: every key with letters not said, whatever the minute (a
+     * stop's). A key with nothing to say for a minute is forgotten.
      */
-    synchronized List<Notice> due(long nowNanos) {
-        return due(nowNanos, false);
-    }
-
-    /** As {@link #due(long)}; {@code all}: every key with letters not said, whatever the minute (a stop's). */
     synchronized List<Notice> due(long nowNanos, boolean all) {
         List<Notice> due = new ArrayList<>();
         for (Iterator<Map.Entry<Key, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {

@@ -22,22 +22,22 @@ class DeadLetterNoticesTest {
     @Test
     void theFirstLetterIsSaidAtTheNextLookAndTheNextOnesOnceAMinuteCounted() {
         notices.written(record(0, 10, "event", "web-1"), DeadLetterReason.NOT_JSON);
-        assertThat(notices.due(now)).containsExactly(new DeadLetterNotices.Notice("docker-events", 0,
+        assertThat(notices.due(now, false)).containsExactly(new DeadLetterNotices.Notice("docker-events", 0,
                 DeadLetterReason.NOT_JSON, "event", 10, new HostRef("web-1", "ID-web-1"), 1));
         for (int i = 11; i < 1_011; i++) {
             notices.written(record(0, i, "event", "web-1"), DeadLetterReason.NOT_JSON);
             now += S / 20;
-            assertThat(notices.due(now)).as("within the minute").isEmpty();
+            assertThat(notices.due(now, false)).as("within the minute").isEmpty();
         }
         now += 10 * S;
-        assertThat(notices.due(now)).singleElement().satisfies(n -> {
+        assertThat(notices.due(now, false)).singleElement().satisfies(n -> {
             assertThat(n.records()).isEqualTo(1_000);
             assertThat(n.firstOffset()).isEqualTo(11);
         });
         now += DeadLetterNotices.EVERY_NANOS;
-        assertThat(notices.due(now)).as("nothing more written").isEmpty();
+        assertThat(notices.due(now, false)).as("nothing more written").isEmpty();
         notices.written(record(0, 2_000, "event", "web-1"), DeadLetterReason.NOT_JSON);
-        assertThat(notices.due(now)).as("a minute after the last alert").singleElement()
+        assertThat(notices.due(now, false)).as("a minute after the last alert").singleElement()
                 .satisfies(n -> assertThat(n.records()).isOne());
     }
 
@@ -49,7 +49,7 @@ class DeadLetterNoticesTest {
         notices.written(record(1, 3, "event", "web-2"), DeadLetterReason.NEWER_CONTRACT);
         notices.written(record(0, 4, "event", "web-1"), DeadLetterReason.NOT_JSON);
         notices.written(record(0, 5, "no-such-kind", "web-1"), DeadLetterReason.UNKNOWN_KIND);
-        assertThat(notices.due(now)).extracting(DeadLetterNotices.Notice::partition,
+        assertThat(notices.due(now, false)).extracting(DeadLetterNotices.Notice::partition,
                 DeadLetterNotices.Notice::reason, DeadLetterNotices.Notice::recordKind).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(0, DeadLetterReason.NEWER_CONTRACT, "event"),
                 org.assertj.core.groups.Tuple.tuple(0, DeadLetterReason.NEWER_CONTRACT, "gap"),
@@ -68,7 +68,7 @@ class DeadLetterNoticesTest {
         for (int h = 0; h < hosts; h++) {
             notices.written(record(0, h, "gap", "forged-" + h), DeadLetterReason.NEWER_CONTRACT);
         }
-        List<DeadLetterNotices.Notice> due = notices.due(now);
+        List<DeadLetterNotices.Notice> due = notices.due(now, false);
         assertThat(due).hasSize(DeadLetterNotices.MAX_KEYS + 1);
         assertThat(due.get(0).host().name()).isEqualTo("forged-0");
         assertThat(due.get(DeadLetterNotices.MAX_KEYS).records()).isEqualTo(100);
@@ -85,7 +85,7 @@ class DeadLetterNoticesTest {
         notices.written(record(1, 2, "event", "h".repeat(HeaderNames.MAX_HOST_BYTES + 1)),
                 DeadLetterReason.NOT_JSON);
         notices.written(record(2, 3, "event", "web-3"), DeadLetterReason.HOST_MISMATCH);
-        List<DeadLetterNotices.Notice> due = notices.due(now);
+        List<DeadLetterNotices.Notice> due = notices.due(now, false);
         assertThat(due).extracting(DeadLetterNotices.Notice::host).containsOnly(HostRef.UNKNOWN).hasSize(3);
     }
 

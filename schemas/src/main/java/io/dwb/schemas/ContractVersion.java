@@ -43,15 +43,7 @@ public final class ContractVersion {
      * version (not digits, zero, too long) is not read either: whoever wrote it follows no contract this build knows.
      */
     public static boolean readable(RecordKind kind, Headers headers) {
-        return readable(headers, kind == null ? CURRENT : current(kind));
-    }
-
-    /** Whether a reader of this build reads the record, of any kind: a version up to {@link #CURRENT}. */
-    public static boolean readable(Headers headers) {
-        return readable(headers, CURRENT);
-    }
-
-    private static boolean readable(Headers headers, int newest) {
+        int newest = kind == null ? CURRENT : current(kind);
         Header header = headers.lastHeader(HeaderNames.CONTRACT_VERSION);
         if (header == null) {
             return true;

@@ -280,15 +280,16 @@ class ContractTest {
 
     @Test
     void aRecordIsReadUpToThisBuildsContractVersion() {
-        assertThat(ContractVersion.readable(new RecordHeaders())).as("a listener before the header").isTrue();
+        assertThat(ContractVersion.readable(null, new RecordHeaders())).as("a listener before the header").isTrue();
         for (RecordKind kind : RecordKind.values()) {
-            assertThat(ContractVersion.readable(versioned(ContractVersion.header(kind)))).as("as written").isTrue();
+            assertThat(ContractVersion.readable(null, versioned(ContractVersion.header(kind)))).as("as written")
+                    .isTrue();
         }
         for (String value : new String[] {String.valueOf(ContractVersion.CURRENT + 1), "0", "", "x", "1.1", "-1",
                 "9".repeat(10), "1".repeat(100_000)}) {
-            assertThat(ContractVersion.readable(versioned(HeaderNames.utf8(value)))).as(value).isFalse();
+            assertThat(ContractVersion.readable(null, versioned(HeaderNames.utf8(value)))).as(value).isFalse();
         }
-        assertThat(ContractVersion.readable(versioned(null))).isFalse();
+        assertThat(ContractVersion.readable(null, versioned(null))).isFalse();
     }
 
     /** Each kind is read up to its own version, whatever another kind's: the versions are the kinds' own. */
