@@ -9,6 +9,10 @@ import org.apache.kafka.common.MetricName;
 record ConsumerMetric(String name, String group) {
     /** Its connections to brokers. */
     static final ConsumerMetric CONNECTION_COUNT = new ConsumerMetric("connection-count", "consumer-metrics");
+    /**
+     * Its answers from brokers of any kind (fetches, a group member's heartbeats, metadata), since it started.
+     */
+    static final ConsumerMetric RESPONSE_TOTAL = new ConsumerMetric("response-total", "consumer-metrics");
     /** Its fetches answered, since it started. */
     static final ConsumerMetric FETCH_TOTAL = new ConsumerMetric("fetch-total", "consumer-fetch-manager-metrics");
 

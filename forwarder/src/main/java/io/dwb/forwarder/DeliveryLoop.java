@@ -121,9 +121,12 @@ public final class DeliveryLoop {
     private final LongSupplier clock;
     /** No connection to any broker (the consumer's connection-count): sampled on this thread, read by /healthz. */
     private final Impairment kafkaUnreachable;
-    /** The consumer's count of fetch answers when it last moved, and when: see {@link #fetchesAnswered}. */
+    /** The consumer's count of fetch answers when it last moved, and when: see {@link #kafkaAnswered}. */
     private double lastFetchTotal = Double.NaN;
     private long lastFetchAnsweredNanos;
+    /** The consumer's count of answers of any kind when it last moved, and when: see {@link #kafkaAnswered}. */
+    private double lastResponseTotal = Double.NaN;
+    private long lastResponseNanos;
     /** Wazuh or the dead-letter topic refusing: delivery paused. */
     private final Impairment blocked;
     /**
@@ -218,6 +221,7 @@ public final class DeliveryLoop {
         this.lastCommitNanos = lastPollNanos;
         this.lastLagNanos = lastPollNanos - LAG_INTERVAL_NANOS;
         this.lastFetchAnsweredNanos = lastPollNanos;
+        this.lastResponseNanos = lastPollNanos;
     }
 
     /** Runs until {@link #stop()} (live) or until the replay window is delivered. */
@@ -1119,7 +1123,7 @@ public final class DeliveryLoop {
             throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "
                     + "nothing it sends would go; exiting, to start again whole");
         }
-        boolean answered = fetchesAnswered(now);
+        boolean answered = kafkaAnswered(now);
         observeKafka(answered, now);
         long lag = pendingCount();
         Set<TopicPartition> assignment = consumer.assignment();
@@ -1313,8 +1317,8 @@ public final class DeliveryLoop {
     }
 
     /**
-     * Once a second, with the lag: whether Kafka is reachable: the consumer has a connection to some broker and, while
-     * it fetches, a fetch was answered lately. A connection being attempted counts as one, and so does one open to a
+     * Once a second, with the lag: whether Kafka is reachable: the consumer has a connection to some broker and Kafka
+     * answered lately ({@link #kafkaAnswered}). A connection being attempted counts as one, and so does one open to a
      * broker that no longer answers (packets dropped by a firewall, a host gone, a broker hung): cut off so, the count
      * stayed 1 and the forwarder said nothing, /healthz 200, while no record came.
      */
@@ -1327,7 +1331,7 @@ public final class DeliveryLoop {
         metrics.kafkaUnreachable(unreachable);
         if (kafkaUnreachable.observe(unreachable, now)) {
             if (unreachable) {
-                changes.kafkaUnreachable();
+                changes.kafkaUnreachable(fetching());
             } else {
                 changes.kafkaReachable();
             }
@@ -1340,18 +1344,28 @@ public final class DeliveryLoop {
     }
 
     /**
-     * Once a second, with the lag: whether a fetch was answered within {@link #FETCH_ANSWERED_NANOS} (the consumer's
-     * count of fetch answers moved). A paused or unreachable broker may keep the connections counted.
+     * Once a second, with the lag: whether Kafka answered lately. While the consumer fetches, a fetch answered within
+     * {@link #FETCH_ANSWERED_NANOS} (a paused or hung broker may keep the connections counted). While it fetches
+     * nothing (no partition: more members than partitions; or all paused), any answer within {@link #ACCEPTED_AFTER}:
+     * a group member's heartbeats come every few seconds, and any consumer's metadata at least at each refresh. Such a
+     * member was taken as reachable on its connection count alone: with its brokers hung (accepting connections, never
+     * answering) it said nothing and /healthz stayed 200 for as long as they hung.
      */
-    private boolean fetchesAnswered(long now) {
-        double total = ConsumerMetric.FETCH_TOTAL.of(consumer);
-        if (Double.isNaN(total) || total != lastFetchTotal || !fetching()) {
-            // No such metric (a test double), a new answer, or nothing asked (no partition, all paused: Wazuh
-            // refusing, the memory bound): the window starts again when fetching does.
-            lastFetchTotal = total;
+    private boolean kafkaAnswered(long now) {
+        double responses = ConsumerMetric.RESPONSE_TOTAL.of(consumer);
+        if (Double.isNaN(responses) || responses != lastResponseTotal) { // NaN: no such metric (a test double)
+            lastResponseTotal = responses;
+            lastResponseNanos = now;
+        }
+        boolean fetching = fetching();
+        double fetches = ConsumerMetric.FETCH_TOTAL.of(consumer);
+        if (Double.isNaN(fetches) || fetches != lastFetchTotal || !fetching) {
+            // A new answer, or nothing asked: the window starts again when fetching does.
+            lastFetchTotal = fetches;
             lastFetchAnsweredNanos = now;
         }
-        return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
+        return fetching ? now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS
+                : now - lastResponseNanos <= ACCEPTED_AFTER.toNanos();
     }
 
     /** Whether the consumer asks for records: some partition assigned and not paused. */

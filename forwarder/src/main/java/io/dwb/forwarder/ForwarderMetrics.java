@@ -82,7 +82,7 @@ public final class ForwarderMetrics {
                     + "dead-letter topic").register(registry);
     private final Gauge kafkaUnreachable = Gauge.builder().name("dwb_forwarder_kafka_unreachable")
             .help("1 while no Kafka broker is connected, or none answered a fetch for 10 s while the forwarder "
-                    + "fetches").register(registry);
+                    + "fetches, or anything for 40 s while it fetches nothing").register(registry);
     private final Gauge kafkaRefused = Gauge.builder().name("dwb_forwarder_kafka_refused")
             .help("1 while Kafka refuses the forwarder's polls: Read or Describe on the topic or the group removed")
             .register(registry);

@@ -119,9 +119,15 @@ final class StateChanges {
         }
     }
 
-    void kafkaUnreachable() {
-        log.warn("Kafka unreachable: no broker connected, or none answered a fetch for {} s; retrying",
-                DeliveryLoop.FETCH_ANSWERED_NANOS / 1_000_000_000L);
+    /** @param fetching whether the consumer asks for records (some partition assigned and not paused) */
+    void kafkaUnreachable(boolean fetching) {
+        if (fetching) {
+            log.warn("Kafka unreachable: no broker connected, or none answered a fetch for {} s; retrying",
+                    DeliveryLoop.FETCH_ANSWERED_NANOS / 1_000_000_000L);
+        } else {
+            log.warn("Kafka unreachable: no broker connected, or none answered for {} s (this forwarder fetches "
+                    + "nothing: no partition, or all paused); retrying", DeliveryLoop.ACCEPTED_AFTER.toSeconds());
+        }
     }
 
     void kafkaReachable() {

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -99,6 +101,63 @@ class HealthTest {
                 assertThat(process.output()).contains("Kafka unreachable: no broker connected, or none answered");
             }
         }
+    }
+
+    /**
+     * A member with no partition (more forwarders than partitions) fetches nothing, so no fetch can go unanswered:
+     * with its broker hung (paused: the kernel still takes its connections, nobody answers) it counted as reachable
+     * on its connection alone, /healthz 200 for as long as the broker hung.
+     */
+    @Test
+    void aMemberWithoutPartitionTurnsHealthz503WhileItsBrokerHangs() throws Exception {
+        try (SharedKafka.Broker broker = SharedKafka.startBroker();
+             DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("queue"))) {
+            String topic = TestRecords.topic(broker, "health-idle", 1);
+            try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+                TestRecords.sendAll(producer, List.of(TestRecords.event(topic, "h", "h-id",
+                        TestRecords.containerEvent("before", 1_764_000_000_000_000_000L))));
+            }
+            int owning = freePort();
+            int idle = freePort();
+            try (JavaProcess owner = forwarder(broker.bootstrapServers(), topic, receiver.path(), owning);
+                 JavaProcess spare = startedAfter(owner, receiver, broker, topic, idle)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> membersWithoutPartition(broker, topic) == 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> health(idle) == 200);
+
+                var docker = broker.container().getDockerClient();
+                docker.pauseContainerCmd(broker.container().getContainerId()).exec();
+                try {
+                    // Its last answer within 40 s (DeliveryLoop.ACCEPTED_AFTER), then the 2 s bound.
+                    await().atMost(Duration.ofSeconds(90)).until(() -> health(idle) == 503);
+                    assertThat(spare.output()).contains("Kafka unreachable: no broker connected, or none answered");
+                } finally {
+                    docker.unpauseContainerCmd(broker.container().getContainerId()).exec();
+                }
+                await().atMost(Duration.ofSeconds(90)).until(() -> health(idle) == 200);
+                assertThat(spare.output()).contains("Kafka reachable again");
+                assertThat(spare.isAlive()).isTrue();
+            }
+        }
+    }
+
+    /** The second member, started once the first delivered: the partition stays the first's (cooperative). */
+    private JavaProcess startedAfter(JavaProcess owner, DatagramReceiver receiver, SharedKafka.Broker broker,
+                                     String topic, int port) throws IOException {
+        await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() == 1);
+        assertThat(owner.isAlive()).isTrue();
+        // Its own instance id: one host's forwarders of a group and a queue share one, and fence each other.
+        return forwarder(broker.bootstrapServers(), topic, receiver.path(), port, "--instance-id", "spare");
+    }
+
+    private static long membersWithoutPartition(SharedKafka.Broker broker, String topic) throws Exception {
+        ConsumerGroupDescription group;
+        try (Admin admin = broker.admin()) {
+            group = admin.describeConsumerGroups(List.of("g-" + topic)).all().get().get("g-" + topic);
+        }
+        if (group.members().size() != 2) {
+            return -1;
+        }
+        return group.members().stream().filter(m -> m.assignment().topicPartitions().isEmpty()).count();
     }
 
     @Test
