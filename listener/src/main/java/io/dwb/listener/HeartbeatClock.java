@@ -43,12 +43,23 @@ final class HeartbeatClock {
         return nextDue - nowNanos;
     }
 
-    /** True once per interval; the first heartbeat comes an interval after start, or at once ({@link #startingNow}). */
+    /**
+     * True once per interval; the first heartbeat comes an interval after start, or at once ({@link #startingNow}).
+     * The next one keeps this listener's phase (its start's), at least half an interval later: one overdue (Kafka
+     * away, the process stopped in a debugger) is sent at once, and the next comes when it would have come. Counted
+     * from the overdue one instead, a fleet's listeners, which all send theirs as Kafka comes back after an outage,
+     * heartbeated together from then on: every interval, a heartbeat transaction of each host within a second or two.
+     */
     boolean due(long nowNanos) {
-        if (nowNanos - nextDue < 0) {
+        long late = nowNanos - nextDue;
+        if (late < 0) {
             return false;
         }
-        nextDue = nowNanos + intervalNanos;
+        long next = nextDue + (late / intervalNanos + 1) * intervalNanos;
+        if (next - nowNanos < intervalNanos / 2) {
+            next += intervalNanos;
+        }
+        nextDue = next;
         return true;
     }
 
