@@ -293,19 +293,13 @@ class WodleInstallPackagedTest {
         }, "racer");
         racer.start();
         try {
-            int started = 0;
-            int refused = 0;
+            // Each name put there is refused, the regular file too: a second link to it (a hard link to another file
+            // root owns reads as its options). A start (0) is a launcher that took one of them; no answer within 2 s,
+            // one held by the FIFO.
             for (int i = 0; i < 150; i++) {
                 Result raced = run(launcher, Map.of(), Duration.ofSeconds(2));
-                assertThat(raced.code()).as(raced.output()).isIn(0, 1);
-                if (raced.code() == 0) {
-                    started++;
-                } else {
-                    refused++;
-                }
+                assertThat(raced.code()).as(raced.output()).isEqualTo(1);
             }
-            assertThat(refused).as("starts refused (what the wazuh user put there was seen)").isPositive();
-            assertThat(started + refused).isEqualTo(150);
         } finally {
             racing.set(false);
             racer.join();
