@@ -12,8 +12,6 @@ import org.apache.kafka.clients.admin.DescribeConfigsResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsResult;
 import org.apache.kafka.clients.admin.ForwardingAdmin;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.ListTopicsResult;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicCollection;
@@ -23,21 +21,22 @@ import org.apache.kafka.common.internals.KafkaFutureImpl;
 
 /**
  * An admin client of a real broker whose metadata is behind its controller, as after a creation by another client:
- * the first {@code unknownAnswers} topic descriptions and config descriptions answer UnknownTopicOrPartition. The
- * moment that happens on a real broker is a few milliseconds under load; this makes it happen every time.
- * {@code afterList} runs once a topic list is answered: another process creating a topic between that list and this
- * client's creation.
+ * after the first topic description (which topics exist, answered by the broker), the next {@code unknownAnswers}
+ * topic descriptions and the first config descriptions answer UnknownTopicOrPartition. The moment that happens on a
+ * real broker is a few milliseconds under load; this makes it happen every time. {@code afterExistence} runs once the
+ * first description is answered: another process creating a topic between that look and this client's creation.
  */
 final class LaggingMetadataAdmin extends ForwardingAdmin {
     private final AtomicInteger unknownDescriptions;
     private final AtomicInteger unknownConfigs;
-    private final Runnable afterList;
+    private final Runnable afterExistence;
+    private volatile boolean existenceAsked;
 
-    LaggingMetadataAdmin(String bootstrapServers, int unknownAnswers, Runnable afterList) {
+    LaggingMetadataAdmin(String bootstrapServers, int unknownAnswers, Runnable afterExistence) {
         super(Map.of("bootstrap.servers", bootstrapServers));
         this.unknownDescriptions = new AtomicInteger(unknownAnswers);
         this.unknownConfigs = new AtomicInteger(unknownAnswers);
-        this.afterList = afterList;
+        this.afterExistence = afterExistence;
     }
 
     /** How many UnknownTopicOrPartition answers to descriptions are still to be given. */
@@ -46,22 +45,25 @@ final class LaggingMetadataAdmin extends ForwardingAdmin {
     }
 
     @Override
-    public ListTopicsResult listTopics(ListTopicsOptions options) {
-        ListTopicsResult listed = super.listTopics(options);
-        try {
-            listed.names().get();
-        } catch (ExecutionException e) {
-            return listed;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return listed;
+    public DescribeTopicsResult describeTopics(TopicCollection topics, DescribeTopicsOptions options) {
+        if (!existenceAsked) { // the start's look at which of its topics exist: answered as the broker answers
+            existenceAsked = true;
+            DescribeTopicsResult described = super.describeTopics(topics, options);
+            try {
+                described.allTopicNames().get();
+            } catch (ExecutionException e) {
+                // a topic missing: another process creates it now
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return described;
+            }
+            afterExistence.run();
+            return described;
         }
-        afterList.run();
-        return listed;
+        return lagging(topics, options);
     }
 
-    @Override
-    public DescribeTopicsResult describeTopics(TopicCollection topics, DescribeTopicsOptions options) {
+    private DescribeTopicsResult lagging(TopicCollection topics, DescribeTopicsOptions options) {
         if (unknownDescriptions.getAndDecrement() <= 0 || !(topics instanceof TopicCollection.TopicNameCollection names)) {
             return super.describeTopics(topics, options);
         }

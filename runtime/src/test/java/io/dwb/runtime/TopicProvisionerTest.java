@@ -7,6 +7,7 @@ import io.dwb.runtime.TopicProblem.Severity;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.SharedKafka.Broker;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -21,6 +22,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,6 +58,46 @@ class TopicProvisionerTest {
         try (Admin admin = broker.admin()) {
             return admin.listTopics().names().get().contains(topic);
         }
+    }
+
+    /**
+     * A shared cluster's other topics cost a start nothing: it asked for the names of every topic (a fleet's listeners
+     * all at once after an outage, each reading them all), where it needs its own.
+     */
+    @Test
+    void aStartReadsOfItsOwnTopicsOnlyNotOfEveryTopicOfTheCluster(Broker broker) throws Exception {
+        String events = Broker.uniqueTopic("events");
+        String checkpoints = Broker.uniqueTopic("checkpoints");
+        TopicPlan plan = plan(true, TopicSpec.events(events, 1, Duration.ofDays(1), -1),
+                TopicSpec.checkpoints(checkpoints, 1));
+        assertThat(ensure(broker, plan)).isEmpty();
+        List<NewTopic> others = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            others.add(new NewTopic(Broker.uniqueTopic("another-team-s-topic-" + "x".repeat(180) + "-" + i), 1,
+                    (short) 1));
+        }
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(others).all().get(60, TimeUnit.SECONDS);
+            try {
+                try (Admin asking = broker.admin()) {
+                    TopicProvisioner provisioner = new TopicProvisioner(asking, broker.bootstrapServers(), TIMEOUT);
+                    provisioner.inspect(plan); // connected, its metadata of the brokers read
+                    double before = incomingBytes(asking);
+                    assertThat(provisioner.ensure(plan)).isEmpty();
+                    // The 300 names alone are over 60 KB; its own topics' descriptions and settings a few KB.
+                    assertThat(incomingBytes(asking) - before).as("bytes a start read").isLessThan(20_000);
+                }
+            } finally {
+                admin.deleteTopics(others.stream().map(NewTopic::name).toList()).all().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static double incomingBytes(Admin admin) {
+        return admin.metrics().entrySet().stream()
+                .filter(m -> m.getKey().name().equals("incoming-byte-total")
+                        && m.getKey().group().equals("admin-client-metrics"))
+                .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue()).sum();
     }
 
     @Test
@@ -134,7 +176,7 @@ class TopicProvisionerTest {
     @Test
     void aTopicAnotherProcessCreatesMeanwhileIsCheckedOnceTheBrokerKnowsIt(Broker broker) {
         String events = Broker.uniqueTopic("events");
-        // Listed as missing, created by another process, so ours is refused as existing; then described as unknown
+        // Found missing, created by another process, so ours is refused as existing; then described as unknown
         // three times, as by a broker whose metadata is behind its controller.
         try (LaggingMetadataAdmin admin = new LaggingMetadataAdmin(broker.bootstrapServers(), 3,
                 () -> broker.createTopic(events, 1, Map.of(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG,
