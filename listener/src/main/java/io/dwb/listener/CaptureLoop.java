@@ -104,6 +104,9 @@ public final class CaptureLoop {
      * and checks what the engine kept since ({@link ContinuityCheck#sinceWatchStart}).
      */
     private Watch watch;
+    /** The watch's mark on the checkpoints topic, while no event was read: a start after a stop resumes it. */
+    private final WatchMarks watchMarks = new WatchMarks(
+            () -> watch == null ? OptionalLong.empty() : OptionalLong.of(watch.fromNanos()));
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
     private final PendingGapCause gapCause = new PendingGapCause();
     private HeartbeatClock heartbeats;
@@ -354,12 +357,19 @@ public final class CaptureLoop {
                     unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
                             || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null
                             : notReported(stored.unreadable());
+                    if (stored.watchingSince() != null && watch == null && uncommitted.pending() == null) {
+                        // Stopped before it read any event: the watch goes on from where it began, so what the engine
+                        // made meanwhile is published, or a gap says what it no longer has.
+                        watch = Watch.resumed(stored.watchingSince(), nanoClock.getAsLong());
+                    }
                     kafkaReady = true; // the retries' wait is started over by a commit, not here
                     log.atLevel(outage.ready()).log("Kafka ready at {}: transactional id {}, {}",
                             kafka.getProperty("bootstrap.servers"), host.transactionalId(), checkpoint.map(c ->
                                     "resuming from checkpoint " + ContractJson.rfc3339(c.timeNano()) + " (event "
                                     + c.eventId() + ")")
                                     .orElse(unreadableCheckpoint != null ? "the checkpoint is unreadable"
+                                            : stored.watchingSince() != null ? "no event read yet: watching again "
+                                            + "since " + ContractJson.rfc3339(stored.watchingSince())
                                             : "no checkpoint yet (first start)"));
                     if (unreadableCheckpoint != null) {
                         log.warn("the checkpoint of host {} at {} offset {} is not a checkpoint ({}): where capture "
@@ -575,7 +585,7 @@ public final class CaptureLoop {
         TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted, budget,
                 () -> state(engine),
                 heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
-                epochNanos, this::stopping, this::requestStop, outage);
+                epochNanos, this::stopping, this::requestStop, outage, watchMarks);
         Backoff engineBackoff = engineBackoff();
         int failures = 0;
         boolean engineWarned = false;
@@ -728,6 +738,14 @@ public final class CaptureLoop {
      * clock against this process's monotonic one when it began.
      */
     private record Watch(long fromNanos, long startEngineNanos, long startMonoNanos) {
+        /**
+         * The watch a {@link io.dwb.schemas.WatchMark} says began at {@code fromNanos}: the engine's clock went back
+         * when it is behind that now (the process's monotonic clock says nothing of before its start).
+         */
+        static Watch resumed(long fromNanos, long monoNanos) {
+            return new Watch(fromNanos, fromNanos, monoNanos);
+        }
+
         /** Where the engine's clock should be now, had it not been stepped. */
         long engineNowNanos(long monoNanos) {
             return startEngineNanos + (monoNanos - startMonoNanos);

@@ -7,7 +7,9 @@ import io.dwb.runtime.SearchConsumer;
 import io.dwb.runtime.UnreadableOffsets;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.HostPartition;
+import io.dwb.schemas.WatchMark;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,11 +64,16 @@ public final class CheckpointStore implements AutoCloseable {
     private static final Duration SEARCH_POLL_WAIT = Duration.ofSeconds(3);
 
     /**
-     * What the topic holds for a host: its last checkpoint, or where its last value is and why it is not one (then
-     * the position is unknown), or neither (a first start).
+     * What the topic holds for a host: its last checkpoint; or where its last value is and why it is not one (then
+     * the position is unknown); or, for a host whose listener published no event yet, since when it watched
+     * ({@code watchingSince}, a {@link WatchMark}); or none of them (a first start).
      */
-    public record Stored(Checkpoint checkpoint, Unreadable unreadable) {
+    public record Stored(Checkpoint checkpoint, Unreadable unreadable, Long watchingSince) {
         static final Stored NONE = new Stored(null, null);
+
+        Stored(Checkpoint checkpoint, Unreadable unreadable) {
+            this(checkpoint, unreadable, null);
+        }
 
         public Optional<Checkpoint> readable() {
             return Optional.ofNullable(checkpoint);
@@ -567,6 +574,24 @@ public final class CheckpointStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The time of a {@link WatchMark} ({@code watchingSince} without an {@code eventId}), null for any other value.
+     * A non-integral one is a time too: refused by the caller's range, not read as a checkpoint.
+     */
+    private static Long watchingSince(byte[] value) {
+        JsonNode tree;
+        try {
+            tree = ContractJson.tree(value);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+        JsonNode since = tree.path(WatchMark.FIELD);
+        if (since.isMissingNode() || tree.has("eventId")) {
+            return null;
+        }
+        return since.isIntegralNumber() && since.canConvertToLong() ? since.longValue() : Long.MIN_VALUE;
+    }
+
     /** A value that is not a checkpoint (another producer, a bug, a forged record) is reported, not thrown. */
     private static Stored parse(ConsumerRecord<byte[], byte[]> r, boolean oversized) {
         String why;
@@ -576,6 +601,13 @@ public final class CheckpointStore implements AutoCloseable {
                             + CheckpointRecordBound.MAX_VALUE_BYTES + " a checkpoint can take"));
         }
         try {
+            Long watchingSince = watchingSince(r.value());
+            if (watchingSince != null) {
+                if (EpochNanos.inRange(watchingSince)) {
+                    return new Stored(null, null, watchingSince);
+                }
+                throw new IllegalArgumentException(WatchMark.FIELD + " must be a time from 2000 to 2100");
+            }
             Checkpoint c;
             try {
                 c = ContractJson.read(r.value(), Checkpoint.class);

@@ -8,6 +8,7 @@ import io.dwb.schemas.HeaderNames;
 import io.dwb.schemas.Heartbeat;
 import io.dwb.schemas.RecordKind;
 import io.dwb.schemas.StateSnapshot;
+import io.dwb.schemas.WatchMark;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -106,6 +107,10 @@ public final class TopicRecords {
 
     public ProducerRecord<byte[], byte[]> checkpoint(Checkpoint checkpoint) {
         return new ProducerRecord<>(checkpointsTopic, key, ContractJson.write(checkpoint));
+    }
+
+    public ProducerRecord<byte[], byte[]> watchMark(WatchMark mark) {
+        return new ProducerRecord<>(checkpointsTopic, key, ContractJson.write(mark));
     }
 
     private ProducerRecord<byte[], byte[]> own(RecordKind kind, long timeNano, byte[] value) {

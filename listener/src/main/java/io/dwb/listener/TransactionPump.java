@@ -7,6 +7,7 @@ import io.dwb.schemas.EpochNanos;
 import io.dwb.schemas.Gap;
 import io.dwb.schemas.GapReason;
 import io.dwb.schemas.StateSnapshot;
+import io.dwb.schemas.WatchMark;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +72,7 @@ final class TransactionPump {
     private final ListenerMetrics metrics;
     private final StateSource state;
     private final HeartbeatClock heartbeats;
+    private final WatchMarks watchMarks;
     /** Null where the heap is not the listener's alone (the standalone's). */
     private final IdleCollection idleCollection;
     private final Duration transactionInterval;
@@ -96,12 +98,14 @@ final class TransactionPump {
      * @param stopping    whether a stop was requested (then the subscription is stopped and what it read committed)
      * @param requestStop asks for the stop, when the publishing thread is interrupted
      * @param outage      what the log says of Kafka outages (the level of "publishing again")
+     * @param watchMarks  when a host with no event published yet has its watch mark written
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
                     Uncommitted uncommitted, TransactionBudget budget, StateSource state, HeartbeatClock heartbeats,
                     IdleCollection idleCollection, Duration transactionInterval,
                     Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
-                    Runnable requestStop, KafkaOutageReport outage) {
+                    Runnable requestStop, KafkaOutageReport outage, WatchMarks watchMarks) {
+        this.watchMarks = watchMarks;
         this.queue = queue;
         this.publisher = publisher;
         this.records = records;
@@ -274,7 +278,15 @@ final class TransactionPump {
         long commitStart = nanoClock.getAsLong();
         int records = publisher.sent();
         long opened = publisher.openedNanos();
-        TransactionalPublisher.CommitTimes steps = publisher.commit(uncommitted.committing(n, commitStart));
+        Checkpoint checkpoint = uncommitted.committing(n, commitStart);
+        WatchMark mark = checkpoint == null ? watchMarks.due(uncommitted, commitStart) : null;
+        if (mark != null) {
+            publisher.send(this.records.watchMark(mark));
+        }
+        TransactionalPublisher.CommitTimes steps = publisher.commit(checkpoint);
+        if (mark != null) {
+            watchMarks.written(mark, commitStart);
+        }
         long committed = nanoClock.getAsLong();
         budget.committed(records, committed - opened);
         long committedAt = epochNanos.getAsLong();

@@ -79,6 +79,12 @@ final class CompactedPartition {
         return this;
     }
 
+    /** {@code host}'s value {@code value} (a watch mark, say) at {@code offset}. */
+    CompactedPartition putValue(long offset, String host, byte[] value) {
+        log.put(offset, new ConsumerRecord<>(TOPIC, 0, offset, key(host), value));
+        return this;
+    }
+
     /** Checkpoints of other hosts ({@code hosts}-0, -1, ...): {@code count}, from {@code from}, {@code every} apart. */
     CompactedPartition others(String hosts, long from, int count, long every) {
         for (int h = 0; h < count; h++) {

@@ -120,7 +120,8 @@ class TransactionPumpTest {
                 new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
                 CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true),
-                new KafkaOutageReport(LoggerFactory.getLogger(TransactionPumpTest.class), clock::get));
+                new KafkaOutageReport(LoggerFactory.getLogger(TransactionPumpTest.class), clock::get),
+                new WatchMarks(java.util.OptionalLong::empty));
     }
 
     @Test

@@ -1,0 +1,93 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.SharedKafka;
+import io.dwb.schemas.testing.TestEngine;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A listener stopped before it read any event (a quiet host, restarted for an upgrade): its next start resumes the
+ * watch its mark on the checkpoints topic says began, so what the engine made while it was down is published. It
+ * started again as a first start, from now, and nothing it missed was looked for or said.
+ */
+@ExtendWith(SharedKafka.class)
+class StoppedBeforeFirstEventTest {
+    /** What the listener's first start looks back (CaptureLoop), with a margin. */
+    private static final Duration BEFORE_THE_WATCH = Duration.ofMillis(2_500);
+
+    @Test
+    void whatTheEngineMadeWhileItWasStoppedIsPublishedAtItsNextStartWithoutAGap(SharedKafka.Broker broker)
+            throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("watch-mark");
+        try (PrivateEngine engine = PrivateEngine.start()) { // nobody else's events in its buffer
+            try {
+                engine.client().createVolumeCmd().withName(prefix + "-before").exec();
+                Thread.sleep(BEFORE_THE_WATCH.toMillis()); // older than the first start's look-back
+                try (JavaProcess first = listener.start("--docker-host", engine.dockerHost(),
+                        "--heartbeat-interval", "1s")) {
+                    ListenerProcess.awaitConnected(first, 1);
+                    // Its first heartbeats committed (the first carries its watch mark, when it writes one).
+                    await().atMost(Duration.ofSeconds(30)).until(() ->
+                            TopicView.read(broker, listener.topic).ofKind("heartbeat").size() >= 2);
+                    assertThat(TopicView.read(broker, listener.topic).events()).as("nothing read").isEmpty();
+                    assertThat(first.terminate(Duration.ofSeconds(30))).isZero();
+                }
+                for (int i = 0; i < 3; i++) {
+                    engine.client().createVolumeCmd().withName(prefix + "-away-" + i).exec();
+                }
+                try (JavaProcess second = listener.start("--docker-host", engine.dockerHost())) {
+                    await().atMost(Duration.ofSeconds(60)).until(() ->
+                            count(broker, listener, prefix + "-away-") == 3);
+                    TopicView view = TopicView.read(broker, listener.topic);
+                    assertThat(view.ofKind("gap")).as("the engine kept everything: no gap").isEmpty();
+                    assertThat(count(broker, listener, prefix + "-before")).as("made before the watch").isZero();
+                    Map<String, Long> ids = view.events().stream().collect(Collectors.groupingBy(
+                            TopicView.Published::eventId, Collectors.counting()));
+                    assertThat(ids.values()).as("each once").allMatch(n -> n == 1);
+                    assertThat(second.output()).contains("no event read yet: watching again since")
+                            .contains("the engine still had events from before the listener began watching, "
+                                    + "continuity proven");
+                    assertThat(second.terminate(Duration.ofSeconds(30))).isZero();
+                    assertThat(watchMarks(broker, listener)).as("the marks of the watch, then its events' checkpoint")
+                            .isPositive();
+                }
+            } finally {
+                for (String volume : List.of(prefix + "-before", prefix + "-away-0", prefix + "-away-1",
+                        prefix + "-away-2")) {
+                    try {
+                        engine.client().removeVolumeCmd(volume).exec();
+                    } catch (RuntimeException e) {
+                        // not made
+                    }
+                }
+            }
+        }
+    }
+
+    /** The host's watch marks on the checkpoints topic. */
+    private static long watchMarks(SharedKafka.Broker broker, ListenerProcess listener) {
+        List<ConsumerRecord<byte[], byte[]>> records = broker.readAll(listener.checkpointTopic);
+        return records.stream().filter(r -> r.value() != null
+                && new String(r.value(), StandardCharsets.UTF_8).contains("\"watchingSince\"")).count();
+    }
+
+    /** Create events of volumes named {@code name} or starting with it, when it ends with a dash. */
+    private static long count(SharedKafka.Broker broker, ListenerProcess listener, String name) {
+        return TopicView.read(broker, listener.topic).eventValues(e -> {
+            String id = e.path("Actor").path("ID").asText();
+            return (name.endsWith("-") ? id.startsWith(name) : id.equals(name))
+                    && e.path("Action").asText().equals("create");
+        }).size();
+    }
+}
