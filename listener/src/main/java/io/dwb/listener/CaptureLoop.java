@@ -218,7 +218,7 @@ public final class CaptureLoop {
                 return 0;
             }
             try (TransactionalProducers producers = new TransactionalProducers(clients, host, producerSource,
-                    settings.transactionInterval());
+                    settings.commitTiming());
                  CheckpointStore store = new CheckpointStore(clients::inUse, settings.checkpointsTopic(),
                          host.transactionalId())) {
                 // Built while the check finishes; their first requests wait for it.
@@ -584,7 +584,7 @@ public final class CaptureLoop {
                                   TopicRecords records) {
         TransactionPump pump = new TransactionPump(queue, publisher, records, metrics, uncommitted, budget,
                 () -> state(engine),
-                heartbeats, idleCollection, settings.transactionInterval(), settings.continuityWait(), nanoClock,
+                heartbeats, idleCollection, settings.commitTiming(), settings.continuityWait(), nanoClock,
                 epochNanos, this::stopping, this::requestStop, outage, watchMarks);
         Backoff engineBackoff = engineBackoff();
         int failures = 0;

@@ -38,6 +38,15 @@ public final class CaptureOptions {
                     + "Suffixes ms, s, m, h, d, w; a bare number is seconds.")
     Duration transactionInterval;
 
+    @Option(names = "--transaction-linger", paramLabel = "DURATION", defaultValue = "0",
+            converter = DurationArgument.Converter.class,
+            description = "How long a Kafka transaction stays open after its first record for the events that "
+                    + "follow to join it, unless it is full: fewer, larger transactions (events that come one at a "
+                    + "time make one each, a fleet's load on Kafka's transaction coordinators), each event's alert up "
+                    + "to this much later; 0 = commit as soon as the engine goes quiet; at most "
+                    + CommitPolicy.MAX_LINGER_SECONDS + "s (env: DWB_TRANSACTION_LINGER).")
+    Duration transactionLinger;
+
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "30s",
             converter = DurationArgument.Converter.class,
             description = "How often a heartbeat record is published (env: DWB_HEARTBEAT_INTERVAL).")
@@ -134,6 +143,11 @@ public final class CaptureOptions {
             throw new ConfigurationError("--transaction-interval must be above 0 and --heartbeat-interval at "
                     + "least 1s");
         }
+        if (transactionLinger.isNegative()
+                || transactionLinger.compareTo(Duration.ofSeconds(CommitPolicy.MAX_LINGER_SECONDS)) > 0) {
+            throw new ConfigurationError("--transaction-linger must be 0 to " + CommitPolicy.MAX_LINGER_SECONDS
+                    + "s, not " + transactionLinger.toMillis() + " ms");
+        }
         if (heartbeatInterval.compareTo(Duration.ofDays(1)) > 0) {
             // heartbeat.schema.json: a forwarder dead-letters a heartbeat with a longer interval as forged
             throw new ConfigurationError("--heartbeat-interval must be at most 1d, not " + heartbeatInterval);
@@ -145,7 +159,8 @@ public final class CaptureOptions {
                     + " bytes long");
         }
         return new ListenerSettings(engineAddress(), engineProbe(), hostName, topics.spec(TopicRole.EVENTS).name(),
-                topics.spec(TopicRole.CHECKPOINTS).name(), transactionInterval, heartbeatInterval, queueCapacity,
+                topics.spec(TopicRole.CHECKPOINTS).name(), new CommitTiming(transactionInterval, transactionLinger),
+                heartbeatInterval, queueCapacity,
                 queueBytes, FIRST_RECONNECT_WAIT, reconnectMaxWait, attempts, Duration.ZERO, kafkaTimeout,
                 continuityWait, topics);
     }

@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param hostName            {@code --host-name}, null to use the engine's own Name and ID
  * @param eventsTopic         where events, gaps, heartbeats and snapshots go
  * @param checkpointsTopic    the compacted checkpoint topic
- * @param transactionInterval the longest events wait before a commit (earlier when the queue drains empty)
+ * @param commitTiming        when a transaction commits: the longest events wait while they keep coming, and how
+ *                            long one stays open at least
  * @param heartbeatInterval   how often a heartbeat record is published
  * @param queueCapacity       events read and not yet published before the reader disconnects
  * @param queueBytes          their bytes before the reader disconnects
@@ -29,7 +30,7 @@ import java.time.Duration;
  */
 public record ListenerSettings(EngineAddress engine, EngineProbe.Settings engineProbe, String hostName,
                                String eventsTopic, String checkpointsTopic,
-                               Duration transactionInterval, Duration heartbeatInterval, int queueCapacity,
+                               CommitTiming commitTiming, Duration heartbeatInterval, int queueCapacity,
                                long queueBytes,
                                Duration reconnectInitial, Duration reconnectMax, int attempts, Duration startDelay,
                                Duration kafkaTimeout, Duration continuityWait, TopicPlan topics) {
@@ -41,7 +42,7 @@ public record ListenerSettings(EngineAddress engine, EngineProbe.Settings engine
     public ListenerSettings withEngineRetries(Duration reconnectInitial, Duration reconnectMax, int attempts,
                                               Duration startDelay) {
         return new ListenerSettings(engine, engineProbe, hostName, eventsTopic, checkpointsTopic,
-                transactionInterval, heartbeatInterval, queueCapacity, queueBytes, reconnectInitial, reconnectMax,
+                commitTiming, heartbeatInterval, queueCapacity, queueBytes, reconnectInitial, reconnectMax,
                 attempts, startDelay, kafkaTimeout, continuityWait, topics);
     }
 }

@@ -75,7 +75,7 @@ final class TransactionPump {
     private final WatchMarks watchMarks;
     /** Null where the heap is not the listener's alone (the standalone's). */
     private final IdleCollection idleCollection;
-    private final Duration transactionInterval;
+    private final CommitTiming commitTiming;
     private final Duration continuityWait;
     private final LongSupplier nanoClock;
     /** The wall clock, nanoseconds since the epoch: read once per commit, for the events' latency. */
@@ -102,7 +102,7 @@ final class TransactionPump {
      */
     TransactionPump(EventSource queue, TransactionalPublisher publisher, TopicRecords records, ListenerMetrics metrics,
                     Uncommitted uncommitted, TransactionBudget budget, StateSource state, HeartbeatClock heartbeats,
-                    IdleCollection idleCollection, Duration transactionInterval,
+                    IdleCollection idleCollection, CommitTiming commitTiming,
                     Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
                     Runnable requestStop, KafkaOutageReport outage, WatchMarks watchMarks) {
         this.watchMarks = watchMarks;
@@ -113,7 +113,7 @@ final class TransactionPump {
         this.state = state;
         this.heartbeats = heartbeats;
         this.idleCollection = idleCollection;
-        this.transactionInterval = transactionInterval;
+        this.commitTiming = commitTiming;
         this.continuityWait = continuityWait;
         this.nanoClock = nanoClock;
         this.epochNanos = epochNanos;
@@ -139,7 +139,7 @@ final class TransactionPump {
         int offered = 0;
         boolean released = true;
         long opened = nanoClock.getAsLong();
-        CommitPolicy policy = new CommitPolicy(transactionInterval, budget, opened);
+        CommitPolicy policy = new CommitPolicy(commitTiming, budget, opened);
         // The continuity wait counts from the last replayed event passed over on the way to the checkpointed one,
         // not only from the start: a replay still coming (a long one, a host short of CPU) is no quiet engine, and
         // taking it for one reported a false gap and published again what it replayed from before the checkpoint.
@@ -202,7 +202,7 @@ final class TransactionPump {
                 if (finished && stopRequested && publisher.sent() > 0) {
                     sendLastHeartbeat(); // the last transaction of a requested stop carries it: no commit more
                 }
-                boolean commit = policy.due(now, publisher.sent(), drainedAll);
+                boolean commit = policy.due(now, publisher.sent(), publisher.openedNanos(), drainedAll, finished);
                 if (commit) {
                     commit(uncommitted.held().size());
                 }
@@ -387,7 +387,7 @@ final class TransactionPump {
     private long waitMillis(boolean transactionOpen, CommitPolicy policy, ContinuityCheck check, long replayMoved,
                             long now) {
         if (transactionOpen) {
-            return policy.waitMillis(now);
+            return policy.waitMillis(now, publisher.openedNanos());
         }
         long until = Math.max(0, heartbeats.nanosUntilDue(now));
         if (idleCollection != null) {

@@ -43,7 +43,10 @@ record TransactionTimeout(long millis, Origin origin) {
      */
     record Floor(long millis, String words) {
         /** @param clientConfig the producer's properties, with the listener's {@code max.block.ms} */
-        static Floor of(Properties clientConfig, Duration transactionInterval) {
+        static Floor of(Properties clientConfig, CommitTiming timing) {
+            Duration open = timing.longestOpen();
+            String openBy = timing.linger().compareTo(timing.interval()) > 0 ? "--transaction-linger"
+                    : "--transaction-interval";
             String commitBy = ProducerConfig.MAX_BLOCK_MS_CONFIG;
             Duration commit = timeout(clientConfig, commitBy);
             Duration delivery = timeout(clientConfig, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
@@ -51,8 +54,8 @@ record TransactionTimeout(long millis, Origin origin) {
                 commit = delivery;
                 commitBy = ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG;
             }
-            return new Floor(transactionInterval.plus(commit).toMillis(), "--transaction-interval "
-                    + transactionInterval.toMillis() + " ms, a transaction's longest open time, + " + commitBy + " "
+            return new Floor(open.plus(commit).toMillis(), openBy + " "
+                    + open.toMillis() + " ms, a transaction's longest open time, + " + commitBy + " "
                     + commit.toMillis() + " ms, its commit's longest wait");
         }
 

@@ -22,7 +22,7 @@ final class TransactionalProducers implements AutoCloseable {
     private final KafkaClientSettings settings;
     private final HostIdentity host;
     private final TransactionalPublisher.ProducerSource source;
-    private final Duration transactionInterval;
+    private final CommitTiming commitTiming;
     private final BuiltAhead<Built> ahead;
     /** What the listener asks for when the file sets none: Kafka's default, stepped down by the brokers' refusals. */
     private long listenersMillis = TransactionalPublisher.DEFAULT_TRANSACTION_TIMEOUT_MS;
@@ -53,14 +53,15 @@ final class TransactionalProducers implements AutoCloseable {
     /**
      * @param source              builds a producer from properties ({@link TransactionalPublisher#producer}; a
      *                            test's fake)
-     * @param transactionInterval {@code --transaction-interval}: part of what a transaction needs
+     * @param commitTiming        {@code --transaction-interval} and {@code --transaction-linger}: part of what a
+     *                            transaction needs
      */
     TransactionalProducers(KafkaClientSettings settings, HostIdentity host,
-                           TransactionalPublisher.ProducerSource source, Duration transactionInterval) {
+                           TransactionalPublisher.ProducerSource source, CommitTiming commitTiming) {
         this.settings = settings;
         this.host = host;
         this.source = source;
-        this.transactionInterval = transactionInterval;
+        this.commitTiming = commitTiming;
         this.ahead = new BuiltAhead<>(this::build, built -> built.producer().close(Duration.ZERO));
     }
 
@@ -147,7 +148,7 @@ final class TransactionalProducers implements AutoCloseable {
     private Built build(Properties properties) {
         TransactionTimeout timeout = TransactionTimeout.of(properties, listenersMillis);
         return new Built(source.producer(timeout.applyTo(properties), host), timeout,
-                TransactionTimeout.Floor.of(properties, transactionInterval));
+                TransactionTimeout.Floor.of(properties, commitTiming));
     }
 
     /** Closes a producer built ahead and never taken. */

@@ -65,6 +65,14 @@ class BadConfigurationTest {
         assertOneClearLine(o, "--heartbeat-interval must be at most 1d");
     }
 
+    /** A linger holds each event's alert: bounded, so a typo (10m for 10s) does not hold them for minutes. */
+    @Test
+    void aTransactionLingerOverTenSecondsIsAUsageError() throws Exception {
+        Outcome o = run("--transaction-linger", "11s", "--bootstrap-servers", NO_KAFKA);
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertOneClearLine(o, "--transaction-linger must be 0 to 10s, not 11000 ms");
+    }
+
     /** A forwarder dead-letters records of a host whose name is longer than any host's (invalid-host). */
     @Test
     void aHostNameOver256BytesIsAUsageError() throws Exception {

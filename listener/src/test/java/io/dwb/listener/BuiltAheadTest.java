@@ -25,7 +25,7 @@ class BuiltAheadTest {
         config.put("bootstrap.servers", "127.0.0.1:9"); // nothing listens there, and nothing is asked before init
         TransactionalProducers source = new TransactionalProducers(new KafkaClientSettings(new KafkaConfigFile(null,
                 null), config, UnaryOperator.identity()), HOST, TransactionalPublisher::producer,
-                Duration.ofMillis(150));
+                new CommitTiming(Duration.ofMillis(150), Duration.ZERO));
         source.prepare();
         assertThat(networkThreads()).as("built ahead").hasSize(1);
         Producer<byte[], byte[]> taken = source.take().producer();

@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 60, threadMode = ThreadMode.SEPARATE_THREAD)
 class TransactionPumpTest {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** When the pumps commit: the interval, no linger unless a test sets one. */
+    private CommitTiming timing = new CommitTiming(INTERVAL, Duration.ZERO);
     private static final Duration CONTINUITY_WAIT = Duration.ofSeconds(5);
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
     private static final long T0 = 1_800_000_000_000_000_000L;
@@ -117,7 +119,7 @@ class TransactionPumpTest {
                                  TransactionPump.StateSource state) {
         publisher.init();
         return new TransactionPump(queue, publisher, records, metrics, uncommitted, budget, state,
-                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, INTERVAL,
+                new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()), idleCollection, timing,
                 CONTINUITY_WAIT,
                 clock::get, epochNanos::get, stopping::get, () -> stopping.set(true),
                 new KafkaOutageReport(LoggerFactory.getLogger(TransactionPumpTest.class), clock::get),
@@ -281,6 +283,54 @@ class TransactionPumpTest {
         List<String> kinds = kinds(producer.history());
         assertThat(kinds.indexOf("checkpoint 10")).as("the first commit, after 1 s of events").isEqualTo(10);
         assertThat(kinds).endsWith("event 11", "event 12", "checkpoint 12");
+    }
+
+    @Test
+    void eventsThatComeOneAtATimeAreATransactionEachWithoutALinger() {
+        queue.round(event(1));
+        queue.roundAfter(300, event(2));
+        queue.roundAfter(300, event(3));
+        stream.endAfter(queue);
+
+        run(null);
+
+        assertThat(producer.commitCount()).isEqualTo(3);
+    }
+
+    /**
+     * --transaction-linger: a fleet's hosts whose events come one at a time (a health check's exec events) made a
+     * transaction each, each two commit markers and writes to the transaction coordinators.
+     */
+    @Test
+    void eventsThatComeOneAtATimeWithinTheLingerShareOneTransaction() {
+        timing = new CommitTiming(INTERVAL, Duration.ofMillis(1_000));
+        queue.round(event(1));
+        queue.roundAfter(300, event(2));
+        queue.roundAfter(300, event(3));
+        queue.round(); // quiet: the drain waits out the linger
+        queue.roundWoken(() -> assertThat(producer.commitCount()).as("committed once the linger ended")
+                .isEqualTo(1));
+        stream.endAfter(queue);
+
+        run(null);
+
+        assertThat(producer.commitCount()).isEqualTo(1);
+        assertThat(kinds(producer.history())).containsExactly("event 1", "event 2", "event 3", "checkpoint 3");
+        assertThat(queue.waits.get(3)).as("the quiet drain waits for the rest of the linger, not 1 ms at a time")
+                .isEqualTo(400);
+    }
+
+    @Test
+    void aStopCommitsAtOnceWhateverTheLinger() {
+        timing = new CommitTiming(INTERVAL, Duration.ofSeconds(10));
+        queue.round(event(1));
+        stream.endAfter(queue);
+        long start = clock.get();
+
+        run(null);
+
+        assertThat(producer.commitCount()).isEqualTo(1);
+        assertThat(clock.get() - start).as("no wait for the linger").isLessThan(1_000_000_000L);
     }
 
     @Test
@@ -1217,6 +1267,11 @@ class TransactionPumpTest {
         /** A round whose action wakes the waiting drain, as a stop or the stream's end does: no event, no wait. */
         void roundWoken(Runnable action) {
             rounds.add(new Round(List.of(), 0, false, action, true));
+        }
+
+        /** Events that come {@code afterMillis} into the drain's wait, the queue empty after them. */
+        void roundAfter(long afterMillis, CapturedEvent... events) {
+            rounds.add(new Round(List.of(events), afterMillis, false, null, false));
         }
 
         void roundStillBusy(long takesMillis, CapturedEvent... events) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * what its transactions need, never the user's. (TransactionTimeoutTest is the broker's abort of a paused listener.)
  */
 class TransactionTimeoutStepTest {
-    private static final Duration INTERVAL = Duration.ofMillis(150);
+    private static final CommitTiming INTERVAL = new CommitTiming(Duration.ofMillis(150), Duration.ZERO);
 
     private static Properties config(Map<String, String> settings) {
         Properties p = new Properties();

@@ -73,7 +73,8 @@ class TransactionalProducersTest {
             withTimeouts.putIfAbsent("max.block.ms", "30000");
             return withTimeouts;
         });
-        return new Loop(new TransactionalProducers(settings, HOST, this::producer, Duration.ofMillis(150)), settings);
+        return new Loop(new TransactionalProducers(settings, HOST, this::producer,
+                new CommitTiming(Duration.ofMillis(150), Duration.ZERO)), settings);
     }
 
     private static String password(Properties p) {
