@@ -8,6 +8,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class StageLatencyTest {
@@ -34,6 +39,14 @@ class StageLatencyTest {
 
     @Test
     void theBucketsAreTheDocumentedOnesAndTheSameInEveryStage() throws IOException {
+        // What docs/listener.md and docs/forwarder.md list, which dashboards and alert rules are written from.
+        for (String doc : new String[] {"listener.md", "forwarder.md"}) {
+            Matcher listed = Pattern.compile("Buckets \\(s\\): ([0-9., ]+[0-9])")
+                    .matcher(Files.readString(Path.of("..", "docs", doc)));
+            assertThat(listed.find()).as("docs/%s lists the buckets", doc).isTrue();
+            assertThat(Arrays.stream(listed.group(1).split(",\\s*")).mapToDouble(Double::parseDouble).toArray())
+                    .as("docs/%s", doc).containsExactly(StageLatency.BUCKETS);
+        }
         new StageLatency(registry, "dwb_other_latency_seconds", "another stage");
         String text = exposition();
         for (double bound : StageLatency.BUCKETS) {
