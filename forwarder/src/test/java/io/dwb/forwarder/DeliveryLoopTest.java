@@ -2336,6 +2336,9 @@ class DeliveryLoopTest {
         tick(1_000_000_000L);
         round(loop);
         assertThat(sink.accepted).as("host-state alerts of an outage of writes").isEmpty();
+        // Its silences count again once it takes writes: quiet for more than three intervals now, the host is reported.
+        runFor(loop, 4 * HEARTBEAT_INTERVAL.toNanos());
+        assertThat(sink.accepted).filteredOn(d -> d.contains("\"silent-host\"")).hasSize(1);
     }
 
     /**

@@ -677,6 +677,15 @@ class SilentHostWatchTest {
             now += 300 * S;
             assertThat(watch.newlySilent(now)).isEmpty();
         }
+        // A goes quiet within the backlog: its silence is judged by record time too, as slowly as it is consumed.
+        List<SilentHostWatch.Silent> silent = new ArrayList<>();
+        for (long t = 3_600; t < 3_720; t += 30) {
+            watch.heartbeat(0, B, 30, T0 + (t + 29) * S, now);
+            watch.live(0, false, now);
+            now += 300 * S;
+            silent.addAll(watch.newlySilent(now));
+        }
+        assertThat(silent).extracting(SilentHostWatch.Silent::host).containsExactly(A);
     }
 
     @Test

@@ -105,11 +105,15 @@ public final class CaptureLoop {
      */
     private Watch watch;
     /** The watch's mark on the checkpoints topic, while no event was read: a start after a stop resumes it. */
-    private final WatchMarks watchMarks = new WatchMarks(
-            () -> watch == null ? OptionalLong.empty() : OptionalLong.of(watch.fromNanos()));
+    private final WatchMarks watchMarks = new WatchMarks(this::watchToMark);
+    /** The subscription under way's continuity check, and the watch that begins once it decided (else null). */
+    private ContinuityCheck subscribedCheck;
+    private Watch subscribedNext;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
     private final PendingGapCause gapCause = new PendingGapCause();
     private HeartbeatClock heartbeats;
+    /** Where in its interval this process's heartbeats fall, at random: a fleet started together spreads out. */
+    private final SplittableRandom heartbeatPhases = new SplittableRandom();
     /** Null in a process whose heap is not the listener's alone (the standalone's, with a broker in it). */
     private final IdleCollection idleCollection;
     /** What was read since the last commit, kept across producers: a failed transaction's records are sent again. */
@@ -332,7 +336,8 @@ public final class CaptureLoop {
 
     private int capture(EngineConnection engine, HostIdentity host, TransactionalProducers producers,
                         CheckpointStore store, TopicRecords records, EventsTopicLimits topicLimits) {
-        heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos);
+        heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos,
+                heartbeatPhases.nextDouble());
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         while (!stopping()) {
             try {
@@ -357,7 +362,9 @@ public final class CaptureLoop {
                     unreadableCheckpoint = (retrying && outcome == Uncommitted.Reconciled.KEPT)
                             || outcome == Uncommitted.Reconciled.CHECKPOINT_LOST ? null
                             : notReported(stored.unreadable());
-                    if (stored.watchingSince() != null && watch == null && uncommitted.pending() == null) {
+                    boolean watchResumed = stored.watchingSince() != null && watch == null
+                            && uncommitted.pending() == null;
+                    if (watchResumed) {
                         // Stopped before it read any event: the watch goes on from where it began, so what the engine
                         // made meanwhile is published, or a gap says what it no longer has.
                         watch = Watch.resumed(stored.watchingSince(), nanoClock.getAsLong());
@@ -368,8 +375,10 @@ public final class CaptureLoop {
                                     "resuming from checkpoint " + ContractJson.rfc3339(c.timeNano()) + " (event "
                                     + c.eventId() + ")")
                                     .orElse(unreadableCheckpoint != null ? "the checkpoint is unreadable"
-                                            : stored.watchingSince() != null ? "no event read yet: watching again "
-                                            + "since " + ContractJson.rfc3339(stored.watchingSince())
+                                            : watchResumed ? "no event read yet: watching again since "
+                                            + ContractJson.rfc3339(watch.fromNanos())
+                                            : watch != null ? "no event read yet: watching since "
+                                            + ContractJson.rfc3339(watch.fromNanos())
                                             : "no checkpoint yet (first start)"));
                     if (unreadableCheckpoint != null) {
                         log.warn("the checkpoint of host {} at {} offset {} is not a checkpoint ({}): where capture "
@@ -644,6 +653,8 @@ public final class CaptureLoop {
                 }
                 ContinuityCheck check = resume.check() != null ? resume.check()
                         : new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay());
+                subscribedCheck = check;
+                subscribedNext = resume.next();
                 end = runPump(pump, new OpenSubscription(stream, check, resume.clockBack()));
                 if (resume.next() != null && check.decided() && uncommitted.pending() == null) {
                     watch = resume.next(); // still nothing read: what came before is proven or already in a gap
@@ -699,6 +710,21 @@ public final class CaptureLoop {
                 + "engine's whole buffer and placing events by its order, not their times",
                 ContractJson.rfc3339(engineNow), back, ContractJson.rfc3339(latest));
         return new Resume(replay, back + " past the latest event published", null, null);
+    }
+
+    /**
+     * Where a watch mark says the watch began: where the watch that begins once the subscription's check decided
+     * begins, when it did, so a later restart's gap, if any, reaches back to it, not to the first start. None while
+     * an unreadable checkpoint's gap is not held yet (the mark would replace the value that gap names, and a stop
+     * before it was said would lose it), nor for an engine clock outside the contract's 2000-2100.
+     */
+    private OptionalLong watchToMark() {
+        if (watch == null || unreadableCheckpoint != null) {
+            return OptionalLong.empty();
+        }
+        long since = subscribedNext != null && subscribedCheck != null && subscribedCheck.decided()
+                ? subscribedNext.fromNanos() : watch.fromNanos();
+        return EpochNanos.inRange(since) ? OptionalLong.of(since) : OptionalLong.empty();
     }
 
     /**

@@ -13,29 +13,34 @@ final class HeartbeatClock {
     private final long intervalNanos;
     private final LongSupplier epochNanos;
     private long nextDue;
+    /** After the first heartbeat, how long until the second (then the phase stays); negative once used. */
+    private long firstGapNanos;
 
     /**
      * @param nowNanos   the monotonic clock's now
      * @param epochNanos the wall clock, nanoseconds since the epoch, for the heartbeat's time
      */
     HeartbeatClock(Duration interval, long nowNanos, LongSupplier epochNanos) {
-        this(interval, epochNanos, nowNanos + interval.toNanos());
+        this(interval, epochNanos, nowNanos + interval.toNanos(), interval.toNanos());
     }
 
-    private HeartbeatClock(Duration interval, LongSupplier epochNanos, long firstDue) {
+    private HeartbeatClock(Duration interval, LongSupplier epochNanos, long firstDue, long firstGapNanos) {
         this.interval = interval;
         this.intervalNanos = interval.toNanos();
         this.epochNanos = epochNanos;
         this.nextDue = firstDue;
+        this.firstGapNanos = firstGapNanos;
     }
 
     /**
      * A clock whose first heartbeat is due at once: a listener started again is heard as soon as Kafka takes it, not
      * an interval later, so a forwarder that heard its last heartbeat say it was stopping (a restart, an upgrade)
-     * does not take the restart for a stop when it lasted more than two intervals less the start.
+     * does not take the restart for a stop when it lasted more than two intervals less the start. The second comes
+     * {@code 0.5 + phase} intervals after it ({@code phase} from 0 to 1, a random one): listeners started together (a
+     * fleet's rollout, its hosts booted after a power cut) do not heartbeat together from then on, every interval.
      */
-    static HeartbeatClock startingNow(Duration interval, long nowNanos, LongSupplier epochNanos) {
-        return new HeartbeatClock(interval, epochNanos, nowNanos);
+    static HeartbeatClock startingNow(Duration interval, long nowNanos, LongSupplier epochNanos, double phase) {
+        return new HeartbeatClock(interval, epochNanos, nowNanos, (long) (interval.toNanos() * (0.5 + phase)));
     }
 
     /** Nanoseconds until the next heartbeat is due (0 or less: due now). */
@@ -54,6 +59,11 @@ final class HeartbeatClock {
         long late = nowNanos - nextDue;
         if (late < 0) {
             return false;
+        }
+        if (firstGapNanos >= 0) {
+            nextDue = nowNanos + firstGapNanos;
+            firstGapNanos = -1;
+            return true;
         }
         long next = nextDue + (late / intervalNanos + 1) * intervalNanos;
         if (next - nowNanos < intervalNanos / 2) {

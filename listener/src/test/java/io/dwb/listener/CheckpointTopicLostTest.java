@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,8 @@ class CheckpointTopicLostTest {
             try (JavaProcess first = listener.startWithKafkaConfig(config)) {
                 ListenerProcess.awaitConnected(first, 1);
                 engine.client().createVolumeCmd().withName(prefix + "-first").exec();
-                await().atMost(Duration.ofSeconds(60)).until(() -> !broker.readAll(listener.checkpointTopic).isEmpty());
+                await().atMost(Duration.ofSeconds(60)).until(() -> broker.readAll(listener.checkpointTopic).stream()
+                        .anyMatch(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"eventId\"")));
                 assertThat(first.terminate(Duration.ofSeconds(60))).isZero();
             }
             // A listener that resumed from its checkpoint: no first start's watch to fall back on.

@@ -21,8 +21,8 @@ class HeartbeatClockTest {
 
     @Test
     void twoListenersThatStartedApartStayApartAfterAnOutageBothWaitedOut() {
-        HeartbeatClock early = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L);
-        HeartbeatClock late = HeartbeatClock.startingNow(INTERVAL, 10 * S, () -> 0L);
+        HeartbeatClock early = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.5);
+        HeartbeatClock late = HeartbeatClock.startingNow(INTERVAL, 10 * S, () -> 0L, 0.5);
         assertThat(nextBeat(early, 0)).isZero();
         assertThat(nextBeat(late, 10)).isEqualTo(10);
         assertThat(nextBeat(early, 1)).isEqualTo(30);
@@ -40,8 +40,20 @@ class HeartbeatClockTest {
     }
 
     @Test
+    void listenersStartedTogetherHeartbeatApartFromTheirSecondHeartbeatOn() {
+        HeartbeatClock one = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.1);
+        HeartbeatClock other = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.7);
+        assertThat(one.due(0)).isTrue();
+        assertThat(other.due(0)).isTrue();
+        assertThat(nextBeat(one, 1)).as("0.6 intervals").isEqualTo(18);
+        assertThat(nextBeat(other, 1)).as("1.2 intervals").isEqualTo(36);
+        assertThat(nextBeat(one, 19)).isEqualTo(48);
+        assertThat(nextBeat(other, 37)).isEqualTo(66);
+    }
+
+    @Test
     void theHeartbeatAfterAnOverdueOneComesAtLeastHalfAnIntervalLater() {
-        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L);
+        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.5);
         assertThat(clock.due(0)).isTrue();
         assertThat(clock.due(59 * S)).as("due at 30 s, sent at 59 s").isTrue();
         // Its phase says 60 s, a second later: the next is at 90 s.
@@ -50,7 +62,7 @@ class HeartbeatClockTest {
 
     @Test
     void aHeartbeatSentLateByMomentsDoesNotMoveTheNext() {
-        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L);
+        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.5);
         assertThat(clock.due(0)).isTrue();
         assertThat(clock.due(30 * S + 400_000_000L)).as("a busy round: 0.4 s late").isTrue();
         assertThat(clock.nanosUntilDue(30 * S + 400_000_000L)).isEqualTo(29 * S + 600_000_000L);

@@ -167,7 +167,9 @@ class IdleListenerTest {
             assertThat(after.recordsRead()).isLessThanOrEqualTo(CheckpointStore.STEP);
             byte[] own = listener.identity().id().getBytes(StandardCharsets.UTF_8);
             assertThat(broker.readAll(listener.checkpointTopic)).filteredOn(r -> Arrays.equals(r.key(), own))
-                    .as("the first run's, and the second's at its start only (not at its stop)").hasSize(2);
+                    .filteredOn(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"eventId\""))
+                    .as("the first run's, and the second's at its start only (not at its stop; a watch mark before "
+                            + "the first event is no checkpoint)").hasSize(2);
             TopicView topic = TopicView.read(broker, listener.topic);
             assertThat(topic.events()).as("the replayed event is not published again").hasSize(1);
             assertThat(topic.ofKind("gap")).isEmpty();

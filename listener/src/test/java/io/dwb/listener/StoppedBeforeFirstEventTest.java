@@ -75,6 +75,52 @@ class StoppedBeforeFirstEventTest {
         }
     }
 
+    /**
+     * The engine restarted while the listener was stopped: it no longer has what it made before, so nothing proves
+     * that the watch missed nothing, and a gap from the watch's start says so; what the engine made since is
+     * published. Before, the next start was a first start, and said nothing.
+     */
+    @Test
+    void anEngineRestartedWhileItWasStoppedIsAGapFromTheWatchsStart(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        String prefix = TestEngine.uniqueName("watch-mark-restart");
+        try (PrivateEngine engine = PrivateEngine.start()) {
+            long watchedFrom;
+            try (JavaProcess first = listener.start("--docker-host", engine.dockerHost(),
+                    "--heartbeat-interval", "1s")) {
+                ListenerProcess.awaitConnected(first, 1);
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        TopicView.read(broker, listener.topic).ofKind("heartbeat").size() >= 2);
+                watchedFrom = io.dwb.schemas.ContractJson.epochNanosNow();
+                assertThat(first.terminate(Duration.ofSeconds(30))).isZero();
+            }
+            engine.stopDaemon();
+            engine.startDaemon();
+            try {
+                engine.client().createVolumeCmd().withName(prefix + "-after").exec();
+                try (JavaProcess second = listener.start("--docker-host", engine.dockerHost(),
+                        "--continuity-wait", "1s")) {
+                    await().atMost(Duration.ofSeconds(60)).until(() ->
+                            count(broker, listener, prefix + "-after") == 1);
+                    List<TopicView.Published> gaps = TopicView.read(broker, listener.topic).ofKind("gap");
+                    assertThat(gaps).hasSize(1);
+                    var gap = gaps.get(0).value();
+                    assertThat(gap.get("reason").asText()).isEqualTo("checkpoint-not-replayed");
+                    assertThat(gap.get("detail").asText()).contains("the listener was not running");
+                    assertThat(gap.get("fromNano").asLong()).as("from the first start's watch")
+                            .isLessThan(watchedFrom);
+                    assertThat(second.terminate(Duration.ofSeconds(30))).isZero();
+                }
+            } finally {
+                try {
+                    engine.client().removeVolumeCmd(prefix + "-after").exec();
+                } catch (RuntimeException e) {
+                    // not made
+                }
+            }
+        }
+    }
+
     /** The host's watch marks on the checkpoints topic. */
     private static long watchMarks(SharedKafka.Broker broker, ListenerProcess listener) {
         List<ConsumerRecord<byte[], byte[]>> records = broker.readAll(listener.checkpointTopic);

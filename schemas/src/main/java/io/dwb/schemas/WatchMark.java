@@ -8,7 +8,7 @@ package io.dwb.schemas;
  * looked for, and nothing said so. The host's first event's checkpoint replaces it (same key, compacted).
  *
  * <p>Listeners before this value read it as an unreadable checkpoint (a {@code checkpoint-unreadable} gap, then a
- * start from now): a rollback says it, once a host.
+ * start from now), and write nothing over it until the host's first event: after a rollback, each start says it.
  */
 public record WatchMark(long watchingSince) {
     /** The field that tells a watch mark from a checkpoint, which has {@code eventId} instead. */

@@ -232,6 +232,14 @@ class ContractTest {
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8), Checkpoint.class).recent())
                 .as("an earlier listener's").isNull();
         assertThat(ContractJson.read(ContractJson.write(gap), Gap.class)).isEqualTo(gap);
+        WatchMark mark = new WatchMark(1538650953348902859L);
+        assertThat(ContractJson.write(mark)).asString(java.nio.charset.StandardCharsets.UTF_8)
+                .isEqualTo("{\"watchingSince\":1538650953348902859}");
+        assertThat(schemas.validateCheckpoint(tree(mark))).isEmpty();
+        assertThat(schemas.validateCheckpoint(tree(new WatchMark(12)))).as("no time of the contract's").isNotEmpty();
+        assertThat(schemas.validateCheckpoint(ContractJson.MAPPER.createObjectNode().put("watchingSince",
+                1538650953348902859L).put("eventId", "0123456789abcdef0123456789abcdef"))).as("half of each")
+                .isNotEmpty();
     }
 
     @Test

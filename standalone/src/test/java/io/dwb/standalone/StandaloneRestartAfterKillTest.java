@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,12 @@ class StandaloneRestartAfterKillTest {
             // The missed events, or (when the engine no longer had them) the gap alert that says so.
             await().atMost(RECOVERY_BOUND).until(() -> watch.alertsFor(whileDown).size() >= missed.size()
                     || !watch.gaps().isEmpty());
+            // Settled: what a replay after a gap still brings, and anything delivered twice, is there by now.
+            AtomicInteger seen = new AtomicInteger(-1);
+            await().pollInterval(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> {
+                int n = watch.alertsFor(whileDown).size();
+                return seen.getAndSet(n) == n;
+            });
             List<JsonNode> delivered = watch.alertsFor(whileDown).stream().map(s -> s.alert().get("docker")).toList();
             if (watch.gaps().isEmpty()) {
                 assertThat(delivered).containsExactlyElementsOf(missed);
