@@ -105,13 +105,13 @@ final class TransactionPump {
                     IdleCollection idleCollection, CommitTiming commitTiming,
                     Duration continuityWait, LongSupplier nanoClock, LongSupplier epochNanos, BooleanSupplier stopping,
                     Runnable requestStop, KafkaOutageReport outage, WatchMarks watchMarks) {
-        this.watchMarks = watchMarks;
         this.queue = queue;
         this.publisher = publisher;
         this.records = records;
         this.metrics = metrics;
         this.state = state;
         this.heartbeats = heartbeats;
+        this.watchMarks = watchMarks;
         this.idleCollection = idleCollection;
         this.commitTiming = commitTiming;
         this.continuityWait = continuityWait;

@@ -23,11 +23,8 @@ class CheckpointLookupStepsTest {
     private static final long STEP = CheckpointStore.STEP;
     private static final long END = 10_000_000;
 
-    /** Months of a partition: 830 live keys spread over 10 million offsets, then a dense tail of recent ones. */
     private static CompactedPartition fleet() {
-        return new CompactedPartition(0, END)
-                .others("live", 0, 830, 11_000)
-                .others("recent", END - 20_000, 9_000, 2);
+        return CompactedPartition.fleet(END);
     }
 
     @Test

@@ -79,6 +79,13 @@ final class CompactedPartition {
         return this;
     }
 
+    /** Months of a partition: 830 live keys 11,000 offsets apart, then 9,000 recent ones, dense, up to {@code end}. */
+    static CompactedPartition fleet(long end) {
+        return new CompactedPartition(0, end)
+                .others("live", 0, 830, 11_000)
+                .others("recent", end - 20_000, 9_000, 2);
+    }
+
     /** {@code host}'s value {@code value} (a watch mark, say) at {@code offset}. */
     CompactedPartition putValue(long offset, String host, byte[] value) {
         log.put(offset, new ConsumerRecord<>(TOPIC, 0, offset, key(host), value));

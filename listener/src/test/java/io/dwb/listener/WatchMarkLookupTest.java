@@ -19,9 +19,7 @@ class WatchMarkLookupTest {
     private static final long SINCE = 1_790_000_000_000_000_000L;
 
     private static CompactedPartition fleet() {
-        return new CompactedPartition(0, END)
-                .others("live", 0, 830, 11_000)
-                .others("recent", END - 20_000, 9_000, 2);
+        return CompactedPartition.fleet(END);
     }
 
     @Test

@@ -1,11 +1,16 @@
 package io.dwb.standalone;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dwb.schemas.testing.AlertJson;
 import io.dwb.schemas.testing.JavaProcess;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Follows a standalone process's output (alerts are the lines that are JSON objects; log lines start with a
@@ -67,6 +72,40 @@ final class AlertWatch implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * After a restart, what was made while the process was down ({@code missed}, the engine's events of containers
+     * named {@code name}): delivered once each, in the engine's order; or, when the engine no longer had them (other
+     * tests' events pushed them out of its 256), one {@code checkpoint-not-replayed} gap over every one not delivered
+     * (a resume that gave up on events the engine still had says a gap too), and nothing delivered twice. Judged once
+     * delivery settled: what a replay after a gap still brings is there by then.
+     */
+    void assertResumedWithoutLoss(String name, List<JsonNode> missed, Duration within) {
+        assertThat(missed).isNotEmpty();
+        await().atMost(within).until(() -> alertsFor(name).size() >= missed.size() || !gaps().isEmpty());
+        AtomicInteger seen = new AtomicInteger(-1);
+        await().pollInterval(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> {
+            int n = alertsFor(name).size();
+            return seen.getAndSet(n) == n;
+        });
+        List<JsonNode> delivered = alertsFor(name).stream().map(s -> s.alert().get("docker")).toList();
+        List<JsonNode> gaps = gaps();
+        if (gaps.isEmpty()) {
+            assertThat(delivered).containsExactlyElementsOf(missed);
+            return;
+        }
+        assertThat(delivered).doesNotHaveDuplicates();
+        assertThat(gaps).hasSize(1);
+        JsonNode gap = gaps.get(0).path("docker_bridge");
+        assertThat(gaps.get(0).path("docker_host").path("id").asText()).isNotBlank();
+        assertThat(gap.path("reason").asText()).as("%s", gap).isEqualTo("checkpoint-not-replayed");
+        for (JsonNode event : missed) {
+            if (!delivered.contains(event)) {
+                assertThat(event.path("timeNano").asLong()).as("an event neither delivered nor in the gap %s: %s",
+                        gap, event).isBetween(gap.path("fromNano").asLong(), gap.path("toNano").asLong());
+            }
+        }
     }
 
     /** Gap alerts ({@code docker_bridge.event == "gap"}). */

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,21 +59,7 @@ class StandaloneRestartAfterKillTest {
         assertThat(missed).isNotEmpty();
 
         try (JavaProcess process = start(); AlertWatch watch = new AlertWatch(process)) {
-            // The missed events, or (when the engine no longer had them) the gap alert that says so.
-            await().atMost(RECOVERY_BOUND).until(() -> watch.alertsFor(whileDown).size() >= missed.size()
-                    || !watch.gaps().isEmpty());
-            // Settled: what a replay after a gap still brings, and anything delivered twice, is there by now.
-            AtomicInteger seen = new AtomicInteger(-1);
-            await().pollInterval(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> {
-                int n = watch.alertsFor(whileDown).size();
-                return seen.getAndSet(n) == n;
-            });
-            List<JsonNode> delivered = watch.alertsFor(whileDown).stream().map(s -> s.alert().get("docker")).toList();
-            if (watch.gaps().isEmpty()) {
-                assertThat(delivered).containsExactlyElementsOf(missed);
-            } else {
-                StandaloneProcessTest.assertGapCovers(watch.gaps(), missed, delivered);
-            }
+            watch.assertResumedWithoutLoss(whileDown, missed, RECOVERY_BOUND);
             assertThat(process.terminate(Duration.ofSeconds(60))).isZero();
         }
     }
