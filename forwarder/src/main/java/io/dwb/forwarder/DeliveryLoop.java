@@ -1347,7 +1347,8 @@ public final class DeliveryLoop {
      * Once a second, with the lag: whether Kafka answered lately. While the consumer fetches, a fetch answered within
      * {@link #FETCH_ANSWERED_NANOS} (a paused or hung broker may keep the connections counted). While it fetches
      * nothing (no partition: more members than partitions; or all paused), any answer within {@link #ACCEPTED_AFTER}:
-     * a group member's heartbeats come every few seconds, and its metadata at least at each 30 s refresh. Such a
+     * a group member's heartbeats come every few seconds, and any consumer's metadata at each 30 s refresh (a
+     * replay's too: {@link Forwarder#consumerProperties}). Such a
      * member was taken as reachable on its connection count alone: with its brokers hung (accepting connections, never
      * answering) it said nothing and /healthz stayed 200 for as long as they hung.
      */
@@ -1367,9 +1368,7 @@ public final class DeliveryLoop {
         if (fetching) {
             return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
         }
-        // A replay's consumer is in no group (no heartbeats) and keeps Kafka's 5-minute metadata refresh: with all its
-        // partitions paused it hears nothing for minutes, Kafka there or not. Its connections alone say, as before.
-        return feed instanceof Feed.Replay || now - lastResponseNanos <= ACCEPTED_AFTER.toNanos();
+        return now - lastResponseNanos <= ACCEPTED_AFTER.toNanos();
     }
 
     /** Whether the consumer asks for records: some partition assigned and not paused. */

@@ -206,17 +206,18 @@ public final class Forwarder implements AutoCloseable {
         // started first on a cluster that creates topics on first use made it with the broker's defaults (one
         // partition: one forwarder of the group for the whole fleet); it now waits for the topic instead.
         p.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        // Metadata every 30 s (Kafka's default: 5 min): a consumer that fetches nothing hears Kafka at least that
+        // often, which is what says it is reachable (DeliveryLoop.kafkaAnswered; a replay has no group heartbeats).
+        p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, String.valueOf(METADATA_MAX_AGE.toMillis()));
         if (settings.replay()) {
             p.remove(ConsumerConfig.GROUP_ID_CONFIG); // a replay must not move any group's offsets
         } else {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
             // Static membership: a restart after SIGKILL takes the partitions back at once (docs/forwarder.md).
             p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
-            // Partitions added to the events topic are seen within 30 s (Kafka's default: 5 min): their records are
-            // delivered that much sooner, and the silent-host watch forgets the hosts that moved before any of them
-            // looks silent in its old partition, as long as three of their heartbeat intervals exceed 30 s (90 s by
-            // default).
-            p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, String.valueOf(METADATA_MAX_AGE.toMillis()));
+            // The same 30 s: partitions added to the events topic are seen that soon, their records delivered that
+            // much sooner, and the silent-host watch forgets the hosts that moved before any of them looks silent in
+            // its old partition, as long as three of their heartbeat intervals exceed 30 s (90 s by default).
             cooperativeUnlessChosen(p);
         }
         return p;

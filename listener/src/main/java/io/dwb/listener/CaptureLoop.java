@@ -106,9 +106,8 @@ public final class CaptureLoop {
     private Watch watch;
     /** The watch's mark on the checkpoints topic, while no event was read: a start after a stop resumes it. */
     private final WatchMarks watchMarks = new WatchMarks(this::watchToMark);
-    /** The subscription under way's continuity check, and the watch that begins once it decided (else null). */
-    private ContinuityCheck subscribedCheck;
-    private Watch subscribedNext;
+    /** The subscription under way, before any event was read: the watch that begins once its check decided. */
+    private NextWatch nextWatch;
     /** Why the next subscription might not prove continuity: the gap reason code if it does not. */
     private final PendingGapCause gapCause = new PendingGapCause();
     private HeartbeatClock heartbeats;
@@ -337,7 +336,7 @@ public final class CaptureLoop {
     private int capture(EngineConnection engine, HostIdentity host, TransactionalProducers producers,
                         CheckpointStore store, TopicRecords records, EventsTopicLimits topicLimits) {
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos,
-                heartbeatPhases.nextDouble());
+                1 - heartbeatPhases.nextDouble()); // above 0, at most 1
         InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
         while (!stopping()) {
             try {
@@ -653,8 +652,7 @@ public final class CaptureLoop {
                 }
                 ContinuityCheck check = resume.check() != null ? resume.check()
                         : new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay());
-                subscribedCheck = check;
-                subscribedNext = resume.next();
+                nextWatch = resume.next() == null ? null : new NextWatch(check, resume.next());
                 end = runPump(pump, new OpenSubscription(stream, check, resume.clockBack()));
                 if (resume.next() != null && check.decided() && uncommitted.pending() == null) {
                     watch = resume.next(); // still nothing read: what came before is proven or already in a gap
@@ -722,8 +720,8 @@ public final class CaptureLoop {
         if (watch == null || unreadableCheckpoint != null) {
             return OptionalLong.empty();
         }
-        long since = subscribedNext != null && subscribedCheck != null && subscribedCheck.decided()
-                ? subscribedNext.fromNanos() : watch.fromNanos();
+        long since = nextWatch != null && nextWatch.check().decided() ? nextWatch.watch().fromNanos()
+                : watch.fromNanos();
         return EpochNanos.inRange(since) ? OptionalLong.of(since) : OptionalLong.empty();
     }
 
@@ -750,6 +748,9 @@ public final class CaptureLoop {
                 ContinuityCheck.sinceWatchStart(watch.fromNanos(), clockWentBack, uncommitted.published()),
                 now.isEmpty() ? null : new Watch(now.getAsLong() - FIRST_START_LOOKBACK_NANOS, now.getAsLong(), mono));
     }
+
+    /** The watch that begins once {@code check}, a subscription's made before any event was read, decided. */
+    private record NextWatch(ContinuityCheck check, Watch watch) {}
 
     /**
      * How a subscription resumes: how far the engine's clock went back when it did, and from what ({@code clockBack},

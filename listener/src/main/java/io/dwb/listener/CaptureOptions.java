@@ -38,13 +38,17 @@ public final class CaptureOptions {
                     + "Suffixes ms, s, m, h, d, w; a bare number is seconds.")
     Duration transactionInterval;
 
+    /** The longest {@code --transaction-linger}: each event's alert may wait that long. */
+    static final int MAX_LINGER_SECONDS = 10;
+
     @Option(names = "--transaction-linger", paramLabel = "DURATION", defaultValue = "0",
             converter = DurationArgument.Converter.class,
-            description = "How long a Kafka transaction stays open after its first record for the events that "
-                    + "follow to join it, unless it is full: fewer, larger transactions (events that come one at a "
-                    + "time make one each, a fleet's load on Kafka's transaction coordinators), each event's alert up "
-                    + "to this much later; 0 = commit as soon as the engine goes quiet; at most "
-                    + CommitPolicy.MAX_LINGER_SECONDS + "s (env: DWB_TRANSACTION_LINGER).")
+            description = "How long a Kafka transaction that holds events stays open after its first record for "
+                    + "the events that follow to join it, unless it is full or the listener stops: fewer, larger "
+                    + "transactions (events that come one at a time make one each, a fleet's load on Kafka's "
+                    + "transaction coordinators), each event's alert up to this much later; a heartbeat alone is not "
+                    + "held; 0 = commit as soon as the engine goes quiet; at most " + MAX_LINGER_SECONDS + "s and "
+                    + "half the heartbeat interval (env: DWB_TRANSACTION_LINGER).")
     Duration transactionLinger;
 
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "30s",
@@ -144,9 +148,11 @@ public final class CaptureOptions {
                     + "least 1s");
         }
         if (transactionLinger.isNegative()
-                || transactionLinger.compareTo(Duration.ofSeconds(CommitPolicy.MAX_LINGER_SECONDS)) > 0) {
-            throw new ConfigurationError("--transaction-linger must be 0 to " + CommitPolicy.MAX_LINGER_SECONDS
-                    + "s, not " + transactionLinger.toMillis() + " ms");
+                || transactionLinger.compareTo(Duration.ofSeconds(MAX_LINGER_SECONDS)) > 0
+                || transactionLinger.compareTo(heartbeatInterval.dividedBy(2)) > 0) {
+            // Heartbeats held longer, in transactions of events, let a forwarder take a live host for silent.
+            throw new ConfigurationError("--transaction-linger must be 0 to " + MAX_LINGER_SECONDS + "s and at most "
+                    + "half the --heartbeat-interval, not " + transactionLinger.toMillis() + " ms");
         }
         if (heartbeatInterval.compareTo(Duration.ofDays(1)) > 0) {
             // heartbeat.schema.json: a forwarder dead-letters a heartbeat with a longer interval as forged

@@ -36,11 +36,12 @@ final class HeartbeatClock {
      * A clock whose first heartbeat is due at once: a listener started again is heard as soon as Kafka takes it, not
      * an interval later, so a forwarder that heard its last heartbeat say it was stopping (a restart, an upgrade)
      * does not take the restart for a stop when it lasted more than two intervals less the start. The second comes
-     * {@code 0.5 + phase} intervals after it ({@code phase} from 0 to 1, a random one): listeners started together (a
-     * fleet's rollout, its hosts booted after a power cut) do not heartbeat together from then on, every interval.
+     * {@code phase} intervals after it ({@code phase} above 0, at most 1; a random one): listeners started together
+     * (a fleet's rollout, its hosts booted after a power cut) do not heartbeat together from then on, every interval,
+     * and no two heartbeats are more than an interval apart (the alert rules' and the forwarders' bounds).
      */
     static HeartbeatClock startingNow(Duration interval, long nowNanos, LongSupplier epochNanos, double phase) {
-        return new HeartbeatClock(interval, epochNanos, nowNanos, (long) (interval.toNanos() * (0.5 + phase)));
+        return new HeartbeatClock(interval, epochNanos, nowNanos, (long) (interval.toNanos() * phase));
     }
 
     /** Nanoseconds until the next heartbeat is due (0 or less: due now). */
@@ -50,10 +51,10 @@ final class HeartbeatClock {
 
     /**
      * True once per interval; the first heartbeat comes an interval after start, or at once ({@link #startingNow}).
-     * The next one keeps this listener's phase (its start's), at least half an interval later: one overdue (Kafka
-     * away, the process stopped in a debugger) is sent at once, and the next comes when it would have come. Counted
-     * from the overdue one instead, a fleet's listeners, which all send theirs as Kafka comes back after an outage,
-     * heartbeated together from then on: every interval, a heartbeat transaction of each host within a second or two.
+     * The next one keeps this listener's phase: one overdue (Kafka away, the process stopped in a debugger) is sent
+     * at once, and the next comes when it would have come, within an interval. Counted from the overdue one instead, a
+     * fleet's listeners, which all send theirs as Kafka comes back after an outage, heartbeated together from then on:
+     * every interval, a heartbeat transaction of each host within a second or two.
      */
     boolean due(long nowNanos) {
         long late = nowNanos - nextDue;
@@ -65,11 +66,7 @@ final class HeartbeatClock {
             firstGapNanos = -1;
             return true;
         }
-        long next = nextDue + (late / intervalNanos + 1) * intervalNanos;
-        if (next - nowNanos < intervalNanos / 2) {
-            next += intervalNanos;
-        }
-        nextDue = next;
+        nextDue += (late / intervalNanos + 1) * intervalNanos;
         return true;
     }
 

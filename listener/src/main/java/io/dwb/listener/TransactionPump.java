@@ -202,7 +202,8 @@ final class TransactionPump {
                 if (finished && stopRequested && publisher.sent() > 0) {
                     sendLastHeartbeat(); // the last transaction of a requested stop carries it: no commit more
                 }
-                boolean commit = policy.due(now, publisher.sent(), publisher.openedNanos(), drainedAll, finished);
+                boolean commit = policy.due(now, publisher.sent(), publisher.openedNanos(), uncommitted.events() > 0,
+                        drainedAll, finished);
                 if (commit) {
                     commit(uncommitted.held().size());
                 }
@@ -379,18 +380,19 @@ final class TransactionPump {
     }
 
     /**
-     * How long a drain may wait for a first event: until the open transaction's commit; with none open, until the
-     * next heartbeat, the end of the continuity wait or the idle collection, whichever comes first. Nothing else
+     * How long a drain may wait for a first event: until the open transaction's commit, the next heartbeat, the end
+     * of the continuity wait or the idle collection, whichever comes first. Nothing else
      * needs this thread: a stop and the stream's end wake the drain ({@link EventQueue#wake}), so an idle listener
      * does not wake to look for them (once a second, it woke 60 times a minute; every transaction interval, ~400).
      */
     private long waitMillis(boolean transactionOpen, CommitPolicy policy, ContinuityCheck check, long replayMoved,
                             long now) {
-        if (transactionOpen) {
-            return policy.waitMillis(now, publisher.openedNanos());
-        }
         long until = Math.max(0, heartbeats.nanosUntilDue(now));
-        if (idleCollection != null) {
+        if (transactionOpen) {
+            // A heartbeat or a continuity decision due within a linger comes when due (the loop sends it), not after.
+            until = Math.min(until, policy.waitMillis(now, publisher.openedNanos(), uncommitted.events() > 0)
+                    * 1_000_000L);
+        } else if (idleCollection != null) {
             until = Math.min(until, idleCollection.nanosUntilDue(now));
         }
         long wake = now + until;

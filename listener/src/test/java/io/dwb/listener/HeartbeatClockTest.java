@@ -21,8 +21,8 @@ class HeartbeatClockTest {
 
     @Test
     void twoListenersThatStartedApartStayApartAfterAnOutageBothWaitedOut() {
-        HeartbeatClock early = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.5);
-        HeartbeatClock late = HeartbeatClock.startingNow(INTERVAL, 10 * S, () -> 0L, 0.5);
+        HeartbeatClock early = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 1.0);
+        HeartbeatClock late = HeartbeatClock.startingNow(INTERVAL, 10 * S, () -> 0L, 1.0);
         assertThat(nextBeat(early, 0)).isZero();
         assertThat(nextBeat(late, 10)).isEqualTo(10);
         assertThat(nextBeat(early, 1)).isEqualTo(30);
@@ -45,24 +45,27 @@ class HeartbeatClockTest {
         HeartbeatClock other = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.7);
         assertThat(one.due(0)).isTrue();
         assertThat(other.due(0)).isTrue();
-        assertThat(nextBeat(one, 1)).as("0.6 intervals").isEqualTo(18);
-        assertThat(nextBeat(other, 1)).as("1.2 intervals").isEqualTo(36);
-        assertThat(nextBeat(one, 19)).isEqualTo(48);
-        assertThat(nextBeat(other, 37)).isEqualTo(66);
+        assertThat(nextBeat(one, 1)).as("a tenth of an interval").isEqualTo(3);
+        assertThat(nextBeat(other, 1)).isEqualTo(21);
+        assertThat(nextBeat(one, 4)).isEqualTo(33);
+        assertThat(nextBeat(other, 22)).isEqualTo(51);
     }
 
+    /** The alert rules and the forwarders bound the time between two heartbeats by the interval. */
     @Test
-    void theHeartbeatAfterAnOverdueOneComesAtLeastHalfAnIntervalLater() {
-        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.5);
+    void theHeartbeatAfterAnOverdueOneComesWhenItsPhaseSaysWithinAnInterval() {
+        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 1.0);
         assertThat(clock.due(0)).isTrue();
         assertThat(clock.due(59 * S)).as("due at 30 s, sent at 59 s").isTrue();
-        // Its phase says 60 s, a second later: the next is at 90 s.
-        assertThat(nextBeat(clock, 60)).isEqualTo(90);
+        assertThat(nextBeat(clock, 59)).as("its phase: 60 s").isEqualTo(60);
+        assertThat(clock.due(75 * S)).as("not at 75 s: its phase says 90 s").isFalse();
+        assertThat(clock.due(95 * S)).as("sent at 95 s, 5 s late").isTrue();
+        assertThat(clock.nanosUntilDue(95 * S)).isEqualTo(25 * S);
     }
 
     @Test
     void aHeartbeatSentLateByMomentsDoesNotMoveTheNext() {
-        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 0.5);
+        HeartbeatClock clock = HeartbeatClock.startingNow(INTERVAL, 0, () -> 0L, 1.0);
         assertThat(clock.due(0)).isTrue();
         assertThat(clock.due(30 * S + 400_000_000L)).as("a busy round: 0.4 s late").isTrue();
         assertThat(clock.nanosUntilDue(30 * S + 400_000_000L)).isEqualTo(29 * S + 600_000_000L);

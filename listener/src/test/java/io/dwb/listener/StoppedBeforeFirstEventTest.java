@@ -121,6 +121,62 @@ class StoppedBeforeFirstEventTest {
         }
     }
 
+    /**
+     * A restart's gap reaches back to where the watch was last decided (an engine restart under the running listener,
+     * its gap said then), not to the first start: the mark moves when the check decides, and a SIGKILL writes nothing
+     * more.
+     */
+    @Test
+    void aRestartAfterAKillReachesBackToTheLastDecidedWatchNotTheFirst(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = new ListenerProcess(broker);
+        try (PrivateEngine engine = PrivateEngine.start()) {
+            long firstWatch;
+            long reconnected;
+            try (JavaProcess first = listener.start("--docker-host", engine.dockerHost(),
+                    "--heartbeat-interval", "1s", "--continuity-wait", "1s")) {
+                ListenerProcess.awaitConnected(first, 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> newestWatchMark(broker, listener) > 0);
+                firstWatch = newestWatchMark(broker, listener);
+                engine.stopDaemon();
+                engine.startDaemon();
+                ListenerProcess.awaitConnected(first, 2);
+                reconnected = io.dwb.schemas.ContractJson.epochNanosNow();
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        TopicView.read(broker, listener.topic).ofKind("gap").size() == 1);
+                // The watch begun with the reconnection (its look-back, 2 s, before it), marked once decided.
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        newestWatchMark(broker, listener) > reconnected - 5_000_000_000L);
+                first.kill();
+            }
+            engine.stopDaemon();
+            engine.startDaemon();
+            try (JavaProcess second = listener.start("--docker-host", engine.dockerHost(),
+                    "--continuity-wait", "1s")) {
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        TopicView.read(broker, listener.topic).ofKind("gap").size() == 2);
+                var gap = TopicView.read(broker, listener.topic).ofKind("gap").get(1).value();
+                assertThat(gap.get("reason").asText()).isEqualTo("checkpoint-not-replayed");
+                assertThat(gap.get("fromNano").asLong()).as("from the reconnection's watch, not the first (%d)",
+                        firstWatch).isGreaterThan(reconnected - 5_000_000_000L);
+                assertThat(second.terminate(Duration.ofSeconds(30))).isZero();
+            }
+        }
+    }
+
+    /** The newest of the host's watch marks on the checkpoints topic, 0 for none. */
+    private static long newestWatchMark(SharedKafka.Broker broker, ListenerProcess listener) throws Exception {
+        long newest = 0;
+        for (ConsumerRecord<byte[], byte[]> r : broker.readAll(listener.checkpointTopic)) {
+            if (r.value() != null) {
+                var value = io.dwb.schemas.ContractJson.tree(r.value());
+                if (value.has("watchingSince")) {
+                    newest = value.get("watchingSince").asLong();
+                }
+            }
+        }
+        return newest;
+    }
+
     /** The host's watch marks on the checkpoints topic. */
     private static long watchMarks(SharedKafka.Broker broker, ListenerProcess listener) {
         List<ConsumerRecord<byte[], byte[]>> records = broker.readAll(listener.checkpointTopic);

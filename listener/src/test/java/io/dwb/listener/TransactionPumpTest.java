@@ -321,7 +321,7 @@ class TransactionPumpTest {
     }
 
     @Test
-    void aStopCommitsAtOnceWhateverTheLinger() {
+    void theEndOfTheStreamCommitsAtOnceWhateverTheLinger() {
         timing = new CommitTiming(INTERVAL, Duration.ofSeconds(10));
         queue.round(event(1));
         stream.endAfter(queue);
@@ -331,6 +331,54 @@ class TransactionPumpTest {
 
         assertThat(producer.commitCount()).isEqualTo(1);
         assertThat(clock.get() - start).as("no wait for the linger").isLessThan(1_000_000_000L);
+    }
+
+    @Test
+    void aStopCommitsAtOnceWhateverTheLinger() {
+        timing = new CommitTiming(INTERVAL, Duration.ofSeconds(10));
+        queue.round(event(1));
+        queue.roundWoken(() -> stopping.set(true));
+        long start = clock.get();
+
+        run(null);
+
+        assertThat(stream.stopped).isTrue();
+        assertThat(kinds(producer.history())).containsExactly("event 1", "heartbeat", "checkpoint 1");
+        assertThat(clock.get() - start).as("no wait for the linger").isLessThan(1_000_000_000L);
+    }
+
+    /** The forwarders judge a host's silence by its heartbeats: one alone is committed at once, linger or not. */
+    @Test
+    void aHeartbeatAloneIsNotHeldByTheLinger() {
+        timing = new CommitTiming(INTERVAL, Duration.ofSeconds(10));
+        queue.round(); // nothing until the continuity wait is over: the gap
+        queue.round(); // nothing until the heartbeat
+        queue.roundWoken(() -> {
+            assertThat(kinds(producer.history())).as("the gap's transaction, then the heartbeat's")
+                    .containsExactly("gap", "state", "checkpoint 4", "heartbeat");
+            assertThat(producer.commitCount()).as("each committed when sent").isEqualTo(2);
+        });
+        stream.endAfter(queue);
+
+        run(checkpoint(4));
+    }
+
+    /** A linger longer than the interval: events keep coming, and the transaction commits when the linger ends. */
+    @Test
+    void aLingerLongerThanTheIntervalHoldsEventsThatKeepComingForTheLinger() {
+        timing = new CommitTiming(INTERVAL, Duration.ofMillis(1_500));
+        for (int i = 1; i <= 20; i++) {
+            queue.roundStillBusy(100, event(i)); // the queue is not empty after each drain, 100 ms apart
+        }
+        stream.endAfter(queue);
+
+        run(null);
+
+        List<String> kinds = kinds(producer.history());
+        assertThat(kinds.indexOf("checkpoint 16")).as("the first commit, 1.5 s after the first event")
+                .isEqualTo(16);
+        assertThat(kinds).endsWith("event 20", "checkpoint 20");
+        assertThat(producer.commitCount()).isEqualTo(2);
     }
 
     @Test

@@ -237,6 +237,8 @@ class ContractTest {
                 .isEqualTo("{\"watchingSince\":1538650953348902859}");
         assertThat(schemas.validateCheckpoint(tree(mark))).isEmpty();
         assertThat(schemas.validateCheckpoint(tree(new WatchMark(12)))).as("no time of the contract's").isNotEmpty();
+        assertThat(schemas.validateCheckpoint(tree(new WatchMark(EpochNanos.MAX)))).as("2100: out").isNotEmpty();
+        assertThat(schemas.validateCheckpoint(tree(new WatchMark(EpochNanos.MAX - 1)))).isEmpty();
         assertThat(schemas.validateCheckpoint(ContractJson.MAPPER.createObjectNode().put("watchingSince",
                 1538650953348902859L).put("eventId", "0123456789abcdef0123456789abcdef"))).as("half of each")
                 .isNotEmpty();
