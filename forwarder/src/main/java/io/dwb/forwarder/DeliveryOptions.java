@@ -137,7 +137,8 @@ public final class DeliveryOptions {
             description = "How often the settings of the events and dead-letter topics are read again (the first "
                     + "time at start): one that loses records (cleanup.policy=compact) is an ERROR line, one that "
                     + "makes them less safe or may stop writes (unclean.leader.election.enable=true, "
-                    + "min.insync.replicas below 2 or above the replicas) a WARN, each once, and dwb_forwarder_topic_problem shows them; 0 = never, at least 1s "
+                    + "min.insync.replicas below 2 or above the replicas) a WARN, each once, and "
+                    + "dwb_forwarder_topic_problem shows them; 0 = never, at least 1s "
                     + "otherwise (env: DWB_TOPIC_CHECK_INTERVAL).")
     Duration topicCheckInterval;
 

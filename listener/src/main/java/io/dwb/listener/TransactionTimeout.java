@@ -35,8 +35,9 @@ record TransactionTimeout(long millis, Origin origin) {
     /**
      * The least a transaction of the listener needs ({@code millis}), and of what ({@code words}): one is open from
      * its first record until the commit policy ends it, at most {@code --transaction-interval} or {@code
-     * --transaction-linger} later, whichever is longer (sooner when the engine goes quiet or the budget is full); its commit then waits at most the producer's {@code max.block.ms}
-     * ({@code --kafka-timeout} unless the file sets it), and never longer than its records' {@code
+     * --transaction-linger} later, whichever is longer (sooner when the engine goes quiet or the budget is full);
+     * its commit then waits at most the producer's {@code max.block.ms} ({@code --kafka-timeout} unless the file
+     * sets it), and never longer than its records' {@code
      * delivery.timeout.ms} (Kafka's 120 s unless the file sets it), which began when they were sent. A broker's
      * timeout below that would abort commits the listener still waits for, a slow broker taken for a timed-out
      * transaction at each of them: below it, the brokers' maximum is for them to raise.

@@ -70,7 +70,8 @@ class BadConfigurationTest {
     void aTransactionLingerOverTenSecondsIsAUsageError() throws Exception {
         Outcome o = run("--transaction-linger", "11s", "--bootstrap-servers", NO_KAFKA);
         assertThat(o.exitCode()).isEqualTo(2);
-        assertOneClearLine(o, "--transaction-linger must be 0 to 10s and at most half the --heartbeat-interval, not 11000 ms");
+        assertOneClearLine(o, "--transaction-linger must be 0 to 10s and at most half the --heartbeat-interval, "
+                + "not 11000 ms");
     }
 
     /** A forwarder dead-letters records of a host whose name is longer than any host's (invalid-host). */

@@ -10,7 +10,7 @@ class HeartbeatClockTest {
     private static final Duration INTERVAL = Duration.ofSeconds(30);
     private static final long S = 1_000_000_000L;
 
-    /** The first time at or after {@code from} (seconds, a step of 100 ms) when {@code clock} says a heartbeat is due. */
+    /** The first time at or after {@code from} (seconds, in steps of 100 ms) when {@code clock} says one is due. */
     private static long nextBeat(HeartbeatClock clock, long fromSeconds) {
         for (long tenths = fromSeconds * 10; ; tenths++) {
             if (clock.due(tenths * S / 10)) {
