@@ -174,7 +174,9 @@ class CommandLineTest {
         assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--instance-id", "fw-a")))
                 .containsEntry("group.instance.id", "fw-a");
         assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--from", "1795748400")))
-                .as("a replay joins no group").doesNotContainKey("group.instance.id");
+                .as("a replay joins no group").doesNotContainKey("group.instance.id")
+                // Heard at least every 30 s while it fetches nothing (all paused), as Kafka reachable needs.
+                .containsEntry("metadata.max.age.ms", "30000");
         assertThatThrownBy(() -> ForwarderRun.settings("--instance-id", "a b"))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("--instance-id must be");
     }
