@@ -1348,9 +1348,9 @@ public final class DeliveryLoop {
      * {@link #FETCH_ANSWERED_NANOS} (a paused or hung broker may keep the connections counted). While it fetches
      * nothing (no partition: more members than partitions; or all paused), any answer within {@link #ACCEPTED_AFTER}:
      * a group member's heartbeats come every few seconds, and any consumer's metadata at each 30 s refresh (a
-     * replay's too: {@link Forwarder#consumerProperties}). Such a
-     * member was taken as reachable on its connection count alone: with its brokers hung (accepting connections, never
-     * answering) it said nothing and /healthz stayed 200 for as long as they hung.
+     * replay's too: {@link Forwarder#consumerProperties}). Such a member was taken as reachable on its connection
+     * count alone: with its brokers hung (accepting connections, never answering) it said nothing and /healthz stayed
+     * 200 for as long as they hung.
      */
     private boolean kafkaAnswered(long now) {
         double responses = ConsumerMetric.RESPONSE_TOTAL.of(consumer);
