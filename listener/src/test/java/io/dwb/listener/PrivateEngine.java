@@ -1,9 +1,12 @@
 package io.dwb.listener;
 
+import static org.awaitility.Awaitility.await;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import io.dwb.schemas.testing.TestEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +45,16 @@ final class PrivateEngine implements AutoCloseable {
 
     DockerClient client() {
         return client;
+    }
+
+    /**
+     * Waits until the engine's clock is {@code past} beyond where it is now: what it made before this call is then
+     * older than anything a watch begun after it looks back to.
+     */
+    void awaitClockPast(Duration past) {
+        long from = TestEngine.engineNowNanos(client);
+        await().atMost(past.plusSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> TestEngine.engineNowNanos(client) - from >= past.toNanos());
     }
 
     void startDaemon() throws Exception {

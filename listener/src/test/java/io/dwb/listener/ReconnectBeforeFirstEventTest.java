@@ -144,7 +144,7 @@ class ReconnectBeforeFirstEventTest {
                                                        ListenerProcess listener, String prefix, int volumes)
             throws Exception {
         engine.client().createVolumeCmd().withName(prefix + "-before").exec();
-        Thread.sleep(BEFORE_THE_WATCH.toMillis()); // older than the first start's look-back
+        engine.awaitClockPast(BEFORE_THE_WATCH); // older than the first start's look-back
         BlackHoleProxy proxy = BlackHoleProxy.to(engine.dockerHost());
         JavaProcess process = listener.start("--docker-host", proxy.dockerHost(), "--engine-probe-interval", "2s",
                 "--engine-probe-timeout", "1s", "--heartbeat-interval", "1s");

@@ -33,7 +33,7 @@ class StoppedBeforeFirstEventTest {
         try (PrivateEngine engine = PrivateEngine.start()) { // nobody else's events in its buffer
             try {
                 engine.client().createVolumeCmd().withName(prefix + "-before").exec();
-                Thread.sleep(BEFORE_THE_WATCH.toMillis()); // older than the first start's look-back
+                engine.awaitClockPast(BEFORE_THE_WATCH); // older than the first start's look-back
                 try (JavaProcess first = listener.start("--docker-host", engine.dockerHost(),
                         "--heartbeat-interval", "1s")) {
                     ListenerProcess.awaitConnected(first, 1);

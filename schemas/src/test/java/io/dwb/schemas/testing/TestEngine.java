@@ -95,6 +95,11 @@ public final class TestEngine implements AutoCloseable {
 
     /** The engine's server time in nanoseconds since the epoch (what its events' timeNano are measured in). */
     public long engineNowNanos() {
+        return engineNowNanos(client);
+    }
+
+    /** The server time of the engine {@code client} talks to, in nanoseconds since the epoch. */
+    public static long engineNowNanos(DockerClient client) {
         String systemTime = client.infoCmd().exec().getSystemTime();
         java.time.Instant t = java.time.OffsetDateTime.parse(systemTime).toInstant();
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
