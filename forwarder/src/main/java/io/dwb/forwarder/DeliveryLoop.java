@@ -70,14 +70,24 @@ public final class DeliveryLoop {
      * taken to accept them again: such a consumer's fetch count never moves, a poll may return before the next refused
      * request is answered, and a topic's refusal comes back only with the next metadata refresh (the forwarder's
      * {@code metadata.max.age.ms}, 30 s unless the client properties set it), so past one and 10 s more: sooner, an
-     * ACL still missing was said accepted, then refused again at each refresh, and /healthz never turned 503.
+     * ACL still missing was said accepted, then refused again at each refresh, and /healthz never turned 503. This is
+     * the bound with the forwarder's default; {@link #acceptedAfter} gives it for the one set.
      */
-    static final Duration ACCEPTED_AFTER = Forwarder.METADATA_MAX_AGE.plusSeconds(10);
+    static final Duration ACCEPTED_AFTER = acceptedAfter(Forwarder.METADATA_MAX_AGE);
     /**
      * A partition counts as live only while the consumer's fetches were answered this recently (a fetch waits 500 ms
      * by default): cut off from Kafka, its last known lag stays 0, and its hosts' silence was the forwarder's.
      */
     static final long FETCH_ANSWERED_NANOS = Duration.ofSeconds(10).toNanos();
+
+    /**
+     * {@link #ACCEPTED_AFTER} for a consumer whose metadata is refreshed every {@code metadataMaxAge}: with 5 minutes
+     * set, a paused replay heard nothing for 40 s between refreshes and was said unreachable, /healthz 503, 4 minutes
+     * out of 5; and a refusal still there was said over 40 s after it, then came back with the next refresh.
+     */
+    static Duration acceptedAfter(Duration metadataMaxAge) {
+        return metadataMaxAge.plusSeconds(10);
+    }
     private static final int PER_PARTITION_TURN = 64;
     /**
      * How long a revocation or a stop waits for the sending thread to write what it took, before committing what
@@ -174,6 +184,8 @@ public final class DeliveryLoop {
     private volatile long polledNanos;
     /** The longest a poll may last before the loop counts as stuck: {@link #POLL_MAY_WAIT} past the bound. */
     private final long pollStuckNanos;
+    /** {@link #ACCEPTED_AFTER} for this consumer's {@code metadata.max.age.ms}. */
+    private final Duration acceptedAfter;
     /** When the last refused poll's wait ended. */
     private long refusedUntilNanos;
     /** Where the next delivery round starts its turns: after the participant that last sent. */
@@ -186,17 +198,21 @@ public final class DeliveryLoop {
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}; a test's fake clock) */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
                  Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
-                 Duration unhealthyAfter, UnreadableRecordSearch search, KafkaClientThreads clientThreads,
-                 LongSupplier clock) {
+                 Duration unhealthyAfter, Duration metadataMaxAge, UnreadableRecordSearch search,
+                 KafkaClientThreads clientThreads, LongSupplier clock) {
         this(consumer, pipeline, metrics, feed, commitInterval, maxPending, budget, retryMaxDelay, unhealthyAfter,
-                search, clientThreads, clock, (stopped, nanos) -> stopped.await(nanos, TimeUnit.NANOSECONDS));
+                metadataMaxAge, search, clientThreads, clock, (stopped, nanos) -> stopped.await(nanos, TimeUnit.NANOSECONDS));
     }
 
-    /** @param sleep the wait after a poll Kafka refused (a test's: its fake clock's) */
+    /**
+     * @param metadataMaxAge the consumer's {@code metadata.max.age.ms} ({@link Forwarder#metadataMaxAge}): how often
+     *                       a consumer that fetches nothing hears Kafka at the least
+     * @param sleep the wait after a poll Kafka refused (a test's: its fake clock's)
+     */
     DeliveryLoop(Consumer<byte[], byte[]> consumer, AlertPipeline pipeline, ForwarderMetrics metrics, Feed feed,
                  Duration commitInterval, int maxPending, PollBudget budget, Duration retryMaxDelay,
-                 Duration unhealthyAfter, UnreadableRecordSearch search, KafkaClientThreads clientThreads,
-                 LongSupplier clock, StaticRejoin.Sleep sleep) {
+                 Duration unhealthyAfter, Duration metadataMaxAge, UnreadableRecordSearch search,
+                 KafkaClientThreads clientThreads, LongSupplier clock, StaticRejoin.Sleep sleep) {
         this.consumer = consumer;
         this.sleep = sleep;
         this.search = search;
@@ -215,6 +231,7 @@ public final class DeliveryLoop {
         this.commitsFailing = new Impairment(unhealthyAfter);
         this.kafkaRefusing = new Impairment(unhealthyAfter);
         this.topicMissing = new Impairment(unhealthyAfter);
+        this.acceptedAfter = acceptedAfter(metadataMaxAge);
         this.pollStuckNanos = Math.max(POLL_STALE_NANOS, unhealthyAfter.plus(POLL_MAY_WAIT).toNanos());
         this.lastPollNanos = clock.getAsLong();
         this.polledNanos = lastPollNanos;
@@ -421,12 +438,12 @@ public final class DeliveryLoop {
     }
 
     /**
-     * Whether a consumer that fetches nothing has polled without a refusal for {@link #ACCEPTED_AFTER}: its fetch
+     * Whether a consumer that fetches nothing has polled without a refusal for {@link #acceptedAfter}: its fetch
      * count never moves, so a member with no partition (more members than partitions) stayed refused, /healthz 503,
      * for good once the ACL was given back.
      */
     private boolean quietSinceRefused() {
-        return !fetching() && clock.getAsLong() - refusedUntilNanos >= ACCEPTED_AFTER.toNanos();
+        return !fetching() && clock.getAsLong() - refusedUntilNanos >= acceptedAfter.toNanos();
     }
 
     /** A poll went through after refusals: fetches answered, records returned, or quiet polls long enough. */
@@ -1331,7 +1348,7 @@ public final class DeliveryLoop {
         metrics.kafkaUnreachable(unreachable);
         if (kafkaUnreachable.observe(unreachable, now)) {
             if (unreachable) {
-                changes.kafkaUnreachable(fetching());
+                changes.kafkaUnreachable(fetching(), acceptedAfter);
             } else {
                 changes.kafkaReachable();
             }
@@ -1346,7 +1363,7 @@ public final class DeliveryLoop {
     /**
      * Once a second, with the lag: whether Kafka answered lately. While the consumer fetches, a fetch answered within
      * {@link #FETCH_ANSWERED_NANOS} (a paused or hung broker may keep the connections counted). While it fetches
-     * nothing (no partition: more members than partitions; or all paused), any answer within {@link #ACCEPTED_AFTER}:
+     * nothing (no partition: more members than partitions; or all paused), any answer within {@link #acceptedAfter}:
      * a group member's heartbeats come every few seconds, and any consumer's metadata at each 30 s refresh (a
      * replay's too: {@link Forwarder#consumerProperties}). Such a member was taken as reachable on its connection
      * count alone: with its brokers hung (accepting connections, never answering) it said nothing and /healthz stayed
@@ -1368,7 +1385,7 @@ public final class DeliveryLoop {
         if (fetching) {
             return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
         }
-        return now - lastResponseNanos <= ACCEPTED_AFTER.toNanos();
+        return now - lastResponseNanos <= acceptedAfter.toNanos();
     }
 
     /** Whether the consumer asks for records: some partition assigned and not paused. */

@@ -129,6 +129,7 @@ public final class Forwarder implements AutoCloseable {
                         new StaticRejoin(settings.group(), settings.instanceId(), consumers, nanoClock));
         this.loop = new DeliveryLoop(consumer, pipeline, metrics, feed, settings.commitInterval(),
                 settings.maxPending(), budget, settings.retryMaxDelay(), settings.unhealthyAfter(),
+                metadataMaxAge(consumerProperties),
                 new UnreadableRecordSearch(() -> new KafkaConsumer<>(searchProperties(settings),
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()), pollRecords(settings)),
                 // The open-transaction watch takes another admin client when its thread dies: not watched here.

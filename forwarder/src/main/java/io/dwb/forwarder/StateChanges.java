@@ -119,14 +119,17 @@ final class StateChanges {
         }
     }
 
-    /** @param fetching whether the consumer asks for records (some partition assigned and not paused) */
-    void kafkaUnreachable(boolean fetching) {
+    /**
+     * @param fetching whether the consumer asks for records (some partition assigned and not paused)
+     * @param acceptedAfter how long one that fetches nothing may hear nothing ({@link DeliveryLoop#acceptedAfter})
+     */
+    void kafkaUnreachable(boolean fetching, Duration acceptedAfter) {
         if (fetching) {
             log.warn("Kafka unreachable: no broker connected, or none answered a fetch for {} s; retrying",
                     DeliveryLoop.FETCH_ANSWERED_NANOS / 1_000_000_000L);
         } else {
             log.warn("Kafka unreachable: no broker connected, or none answered for {} s (this forwarder fetches "
-                    + "nothing: no partition, or all paused); retrying", DeliveryLoop.ACCEPTED_AFTER.toSeconds());
+                    + "nothing: no partition, or all paused); retrying", acceptedAfter.toSeconds());
         }
     }
 

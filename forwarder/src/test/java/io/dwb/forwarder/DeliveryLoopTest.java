@@ -3140,7 +3140,8 @@ class DeliveryLoopTest {
                         new WatchHandover(LOOK_BACK, this::wallMillis)),
                         openTransactions, TestRecords.neverRefused()),
                 COMMIT_INTERVAL,
-                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), search, clientThreads,
+                maxPending, budget, Duration.ofSeconds(10), Duration.ofSeconds(60), Forwarder.METADATA_MAX_AGE, search,
+                clientThreads,
                 () -> now);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L, P2, 0L, P3, 0L));
         loop.start();

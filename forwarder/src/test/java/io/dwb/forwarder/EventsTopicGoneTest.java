@@ -413,7 +413,8 @@ class EventsTopicGoneTest {
                         new WatchHandover(Duration.ZERO, () -> NOW_MS)),
                         TestRecords.NO_OPEN_TRANSACTIONS, TestRecords.neverRefused()),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
-                Duration.ofSeconds(1), UNHEALTHY_AFTER, TestRecords.unreadableSearch(), KafkaClientThreads.none(),
+                Duration.ofSeconds(1), UNHEALTHY_AFTER, Forwarder.METADATA_MAX_AGE, TestRecords.unreadableSearch(),
+                KafkaClientThreads.none(),
                 () -> now, (stopped, nanos) -> {
                     now += nanos;
                     return false;

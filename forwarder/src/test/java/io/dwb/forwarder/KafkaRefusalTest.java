@@ -9,6 +9,7 @@ import io.dwb.schemas.testing.LogLines;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +28,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Kafka refusing a running forwarder's polls (an ACL removed): Kafka's consumer throws
@@ -52,8 +55,16 @@ class KafkaRefusalTest {
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
         public synchronized Map<MetricName, ? extends Metric> metrics() {
-            return !counted ? super.metrics() : Map.of(metricName("connection-count", "consumer-metrics"), constant(1),
-                    metricName("fetch-total", "consumer-fetch-manager-metrics"), constant(fetches));
+            if (!counted) {
+                return super.metrics();
+            }
+            Map<MetricName, Metric> counts = new HashMap<>(Map.of(
+                    metricName("connection-count", "consumer-metrics"), constant(1),
+                    metricName("fetch-total", "consumer-fetch-manager-metrics"), constant(fetches)));
+            if (responses != null) {
+                counts.put(metricName("response-total", "consumer-metrics"), constant(responses));
+            }
+            return counts;
         }
 
         @Override
@@ -68,6 +79,10 @@ class KafkaRefusalTest {
         }
     };
     private boolean counted;
+    /** With {@link #counted}, the consumer's count of answers of any kind (null: none counted, as before). */
+    private Double responses;
+    /** The consumer's {@code metadata.max.age.ms}, the forwarder's default unless a test sets it. */
+    private Duration metadataMaxAge = Forwarder.METADATA_MAX_AGE;
     /** What each poll of the consumer takes on the fake clock, rebalance callbacks included. */
     private long pollTakes;
     private double fetches;
@@ -120,21 +135,24 @@ class KafkaRefusalTest {
     /**
      * A member given no partition (more forwarders than partitions) fetches nothing, so its count of fetches
      * answered never moves: it stayed refused, the gauge 1 and /healthz 503, for good once the ACL was given back.
-     * Polls that go through for 40 s ({@link DeliveryLoop#ACCEPTED_AFTER}) now end it, and no sooner: a poll may return
-     * before the next refused request is answered.
+     * Polls that go through for the consumer's metadata refresh and 10 s more ({@link DeliveryLoop#acceptedAfter}:
+     * 40 s by default) now end it, and no sooner: a refusal comes back only with the next refresh. With a refresh
+     * set longer, 40 s said an ACL still missing was granted.
      */
-    @Test
-    void aMemberWithNoPartitionIsAcceptedAgainOnceItsPollsGoThroughLongEnough() {
+    @ParameterizedTest
+    @ValueSource(longs = {30, 300})
+    void aMemberWithNoPartitionIsAcceptedAgainOnceItsPollsGoThroughLongEnough(long metadataSeconds) {
         counted = true;
+        metadataMaxAge = Duration.ofSeconds(metadataSeconds);
         loop = loop();
         loop.start();
         consumer.setPollException(new GroupAuthorizationException("Not authorized to access group: forwarders"));
         assertThat(loop.runOnce()).isFalse();
         assertThat(gauge()).isOne();
         long granted = now;
-        // A refusal comes back with the next metadata refresh (every 30 s): not accepted before that and 10 s more,
-        // the 40 s docs/forwarder.md gives (10 s, before, said an ACL still missing was granted).
-        Duration accepted = Duration.ofSeconds(40);
+        // Not accepted before the next refresh and 10 s more: 40 s by default, the bound docs/forwarder.md gives
+        // (10 s, before, said an ACL still missing was granted).
+        Duration accepted = Duration.ofSeconds(metadataSeconds + 10);
         while (now - granted < accepted.toNanos() - Duration.ofMillis(200).toNanos()) {
             assertThat(loop.runOnce()).isFalse();
             now += Duration.ofMillis(200).toNanos();
@@ -149,6 +167,48 @@ class KafkaRefusalTest {
         now += UNHEALTHY_AFTER.toNanos();
         assertThat(loop.runOnce()).isFalse();
         assertThat(loop.healthy()).isTrue();
+    }
+
+    /**
+     * A member that fetches nothing hears Kafka at each metadata refresh at the least: with the refresh set to 5
+     * minutes (Kafka's default, in --kafka-config), one that heard nothing for 40 s was said unreachable, /healthz
+     * 503, between every two refreshes. It is unreachable once a refresh and 10 s more went by unanswered.
+     */
+    @Test
+    void aMemberThatFetchesNothingIsReachableBetweenTheRefreshesItWasGiven() {
+        counted = true;
+        responses = 0.0;
+        metadataMaxAge = Duration.ofMinutes(5);
+        loop = loop();
+        loop.start();
+        long answered = now;
+        for (int refresh = 0; refresh < 3; refresh++) { // answered at each refresh, nothing between
+            while (now - answered < metadataMaxAge.toNanos()) {
+                assertThat(loop.runOnce()).isFalse();
+                now += Duration.ofSeconds(1).toNanos();
+            }
+            responses++;
+            answered = now;
+        }
+        assertThat(reachableGauge()).as("between refreshes").isZero();
+        assertThat(loop.healthy()).isTrue();
+        assertThat(logged.messages(Level.WARN)).isEmpty();
+
+        // The refreshes go unanswered (a broker hung): unreachable after one and 10 s more, said once, and /healthz
+        // 503 once that lasts --unhealthy-after.
+        while (now - answered <= metadataMaxAge.plusSeconds(11).toNanos()) {
+            assertThat(loop.runOnce()).isFalse();
+            now += Duration.ofSeconds(1).toNanos();
+        }
+        assertThat(reachableGauge()).isOne();
+        assertThat(logged.messages(Level.WARN)).containsExactly("Kafka unreachable: no broker connected, or none "
+                + "answered for 310 s (this forwarder fetches nothing: no partition, or all paused); retrying");
+        assertThat(loop.healthy()).as("not before --unhealthy-after").isTrue();
+        while (now - answered <= metadataMaxAge.plusSeconds(11).plus(UNHEALTHY_AFTER).toNanos()) {
+            assertThat(loop.runOnce()).isFalse();
+            now += Duration.ofSeconds(1).toNanos();
+        }
+        assertThat(loop.healthy()).isFalse();
     }
 
     /**
@@ -193,6 +253,12 @@ class KafkaRefusalTest {
         return logged.messages(Level.ERROR);
     }
 
+    private double reachableGauge() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("dwb_forwarder_kafka_unreachable"))
+                .map(s -> ((GaugeSnapshot) s).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
+    }
+
     private double gauge() {
         return metrics.registry().scrape().stream()
                 .filter(s -> s.getMetadata().getName().equals("dwb_forwarder_kafka_refused"))
@@ -206,7 +272,8 @@ class KafkaRefusalTest {
                         new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
                         TestRecords.NO_OPEN_TRANSACTIONS, TestRecords.neverRefused()),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
-                Duration.ofSeconds(10), UNHEALTHY_AFTER, TestRecords.unreadableSearch(), KafkaClientThreads.none(),
+                Duration.ofSeconds(10), UNHEALTHY_AFTER, metadataMaxAge, TestRecords.unreadableSearch(),
+                KafkaClientThreads.none(),
                 () -> now, (stopped, nanos) -> {
                     waits.add(nanos);
                     now += nanos;

@@ -91,8 +91,8 @@ class LiveStartLookupTest {
                         new WatchHandover(Duration.ofMinutes(2), () -> NOW_MS)),
                         TestRecords.NO_OPEN_TRANSACTIONS, TestRecords.neverRefused()),
                 Duration.ofSeconds(1), 1000, new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES),
-                Duration.ofSeconds(10), Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(),
-                () -> now);
+                Duration.ofSeconds(10), Duration.ofSeconds(60), Forwarder.METADATA_MAX_AGE,
+                TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
     }
 
     private static ConsumerRecord<byte[], byte[]> event(long offset, String name, long timeMs) {

@@ -602,7 +602,8 @@ class ReplayLoopTest {
                     return retention.of(topic);
                 }, () -> wallMs)), Duration.ofSeconds(1), 1000,
                 new PollBudget(DeliveryOptions.DEFAULT_MAX_PENDING_BYTES), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
+                Duration.ofSeconds(60), Forwarder.METADATA_MAX_AGE,
+                TestRecords.unreadableSearch(), KafkaClientThreads.none(), () -> now);
     }
 
     /**
