@@ -65,7 +65,11 @@ class PartitionsAddedTest {
                 // forgets the others. The listeners still write to 0.
                 await().atMost(Duration.ofSeconds(60)).until(() ->
                         TestRecords.committed(broker, "g-" + topic).size() == 4);
-                Thread.sleep(2L * INTERVAL_SECONDS * 1000); // heartbeats of every host heard in partition 0 again
+                // Heartbeats of every host heard in partition 0 again, by its owner after the rebalance: two
+                // rounds of the fleet's heartbeats delivered there (each host sends one an interval).
+                long rebalanced = TestRecords.committedTotal(broker, "g-" + topic);
+                await().atMost(Duration.ofSeconds(30)).until(() -> TestRecords.committedTotal(broker, "g-" + topic)
+                        >= rebalanced + 2L * HOSTS);
 
                 try (KafkaProducer<byte[], byte[]> after = producer(broker)) { // the listeners learn of them
                     writer.set(after);
