@@ -12,8 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -51,12 +55,26 @@ final class DataDirLock implements AutoCloseable {
     }
 
     /**
-     * Checks that {@code dataDir} (created mode 0700 when missing) is the running user's, then locks it.
-     *
-     * @throws ConfigurationError    it is another user's (exit 2: a restart would not change that)
-     * @throws IllegalStateException another standalone holds it, or it cannot be locked
+     * How long a start waits for another process to let go of the directory: a wodle's stop, which wazuh-modulesd
+     * kills {@link StopBudget#MODULESD_KILL_TIMEOUT} after its SIGTERM, and a margin. An agent's restart starts the
+     * wodle again without waiting for the last one to end (nor does systemd: the agent's unit has
+     * {@code KillMode=process}): refused at once, the new one exited 1 and {@code wm_docker} tried again only a whole
+     * {@code <interval>} later, capture and delivery stopped meanwhile.
      */
-    static DataDirLock acquire(Path dataDir) {
+    static final Duration WAIT = StopBudget.MODULESD_KILL_TIMEOUT.plusSeconds(5);
+    private static final long POLL_NANOS = Duration.ofMillis(100).toNanos();
+
+    /**
+     * Checks that {@code dataDir} (created mode 0700 when missing) is the running user's, then locks it, waiting up
+     * to {@code wait} while another process holds it (saying so once). Held by this JVM, refused at once.
+     *
+     * @param stopRequested checked while waiting: true ends the wait
+     * @param nanoClock     monotonic nanoseconds ({@code System::nanoTime})
+     * @throws ConfigurationError    it is another user's (exit 2: a restart would not change that)
+     * @throws IllegalStateException another standalone holds it (still, after {@code wait}), or it cannot be locked
+     * @throws StoppedWaiting        a stop was requested while another process held it
+     */
+    static DataDirLock acquire(Path dataDir, Duration wait, BooleanSupplier stopRequested, LongSupplier nanoClock) {
         requireRunningUsersOwn(dataDir);
         PrivateFiles.directory(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
@@ -66,6 +84,34 @@ final class DataDirLock implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot use the data directory " + dataDir + ": " + e.getMessage(), e);
         }
+        long start = nanoClock.getAsLong();
+        boolean waiting = false;
+        while (true) {
+            DataDirLock lock = tryAcquire(dataDir, real, file);
+            if (lock != null) {
+                if (waiting) {
+                    log.info("the other standalone let go of the data directory {}: starting", dataDir);
+                }
+                return lock;
+            }
+            if (stopRequested.getAsBoolean()) {
+                throw new StoppedWaiting();
+            }
+            if (nanoClock.getAsLong() - start >= wait.toNanos()) {
+                throw inUse(dataDir);
+            }
+            if (!waiting) {
+                waiting = true;
+                log.info("the data directory {} is in use by another standalone process: waiting up to {} s for it "
+                        + "to stop (the last one still stopping, as after an agent's restart)", dataDir,
+                        wait.toSeconds());
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** The lock, or null when another process holds it; refused at once when this JVM holds it. */
+    private static DataDirLock tryAcquire(Path dataDir, Path real, Path file) {
         synchronized (HELD) {
             if (HELD.contains(real)) {
                 throw inUse(dataDir);
@@ -87,10 +133,17 @@ final class DataDirLock implements AutoCloseable {
             }
             if (lock == null) { // another process holds it
                 closeQuietly(channel);
-                throw inUse(dataDir);
+                return null;
             }
             HELD.add(real);
             return new DataDirLock(real, channel);
+        }
+    }
+
+    /** A stop requested while another process held the directory: nothing was read or written, nothing to close. */
+    static final class StoppedWaiting extends RuntimeException {
+        StoppedWaiting() {
+            super("stopped while waiting for the data directory", null, false, false);
         }
     }
 

@@ -126,7 +126,9 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
 
     /**
      * As {@link #start(Path, BrokerPorts.ClientPort)}, returning early, the broker running but maybe not ready for
-     * clients, once {@code stopRequested} is true: the caller closes it. Kafka's own start (its log recovery
+     * clients, once {@code stopRequested} is true: the caller closes it. While another process holds the data
+     * directory, it waits up to {@link DataDirLock#WAIT} for it to stop ({@link DataDirLock.StoppedWaiting} when
+     * stopped meanwhile). Kafka's own start (its log recovery
      * included) is not cut short: stopped midway, the next start would recover again.
      */
     static EmbeddedKafka start(Path dataDir, BrokerPorts.ClientPort port, BooleanSupplier stopRequested) {
@@ -134,7 +136,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         Path home = dataDir.toAbsolutePath().normalize();
         // First of all, before anything in the data dir is read or written: the directory must be this user's, and
         // this process the only standalone on it, until the broker has stopped (close()).
-        DataDirLock lock = DataDirLock.acquire(home);
+        DataDirLock lock = DataDirLock.acquire(home, DataDirLock.WAIT, stopRequested, System::nanoTime);
         EmbeddedKafka kafka;
         try {
             kafka = startLocked(home, port, lock);

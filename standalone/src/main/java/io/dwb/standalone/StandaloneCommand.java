@@ -200,6 +200,9 @@ public final class StandaloneCommand implements Callable<Integer> {
             // since the broker's start, at once.
             stop.handTo(bridge::requestStop);
             return bridge.awaitStopped();
+        } catch (DataDirLock.StoppedWaiting e) {
+            log.info("stop requested while another standalone held the data directory: nothing started");
+            return Launcher.EXIT_OK;
         } finally {
             log.info("stopped");
         }

@@ -16,8 +16,10 @@ import java.util.Optional;
 record StopBudget(Duration total) {
     /** A service's (systemd: TimeoutStopSec=60s): a few seconds short of it. */
     static final StopBudget SERVICE = new StopBudget(Duration.ofSeconds(55));
-    /** The wodle's (wazuh-modulesd: SIGKILL 10 s after SIGTERM by default): 2 s short of it. */
-    static final StopBudget WODLE = new StopBudget(Duration.ofSeconds(8));
+    /** How long wazuh-modulesd waits after the wodle's SIGTERM before its SIGKILL (kill_timeout's default). */
+    static final Duration MODULESD_KILL_TIMEOUT = Duration.ofSeconds(10);
+    /** The wodle's: 2 s short of {@link #MODULESD_KILL_TIMEOUT}. */
+    static final StopBudget WODLE = new StopBudget(MODULESD_KILL_TIMEOUT.minusSeconds(2));
     /** The part of the stop kept for the broker's close: a quarter, between 1 and 5 s. */
     private static final Duration BROKER_MIN = Duration.ofSeconds(1);
     private static final Duration BROKER_MAX = Duration.ofSeconds(5);

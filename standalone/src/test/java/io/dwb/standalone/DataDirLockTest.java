@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.Launcher;
 import io.dwb.schemas.testing.JavaProcess;
+import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -26,10 +27,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +51,8 @@ class DataDirLockTest {
 
     @TempDir
     Path root;
+    @RegisterExtension
+    final LogLines logged = LogLines.of(DataDirLock.class, StandaloneCommand.class);
 
     @Test
     void twoStartsAtOnceOnANewDataDirOneRunsTheOtherIsRefusedWritingNothing() throws Exception {
@@ -97,7 +102,10 @@ class DataDirLockTest {
         }
     }
 
-    /** Another process between taking the lock and formatting: the start is refused before it reads anything. */
+    /**
+     * Another process between taking the lock and formatting, and for good: the start waits for it (15 s), then is
+     * refused, having read and written nothing.
+     */
     @Test
     void aStartWhileAnotherProcessHoldsTheLockIsRefusedWithTheInUseLineAndWritesNothing() throws Exception {
         Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
@@ -111,9 +119,88 @@ class DataDirLockTest {
                     "--kafka-port", "0");
 
             assertThat(ran).startsWith(Launcher.EXIT_FAILURE + ": ").contains("error: " + inUse(dataDir));
+            assertThat(logged.messages(waiting(dataDir))).as("said once").hasSize(1);
             assertThat(tree(dataDir)).as("nothing written").isEqualTo(before)
                     .containsOnlyKeys("", LOCK_FILE);
             assertThat(other.isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * An agent's restart starts the wodle again while the last one still stops (wazuh-modulesd waits for neither):
+     * refused at once, the new one exited 1 and wm_docker tried again only an {@code <interval>} later. It waits for
+     * the other to let go, then starts; nothing is read or written meanwhile.
+     */
+    @Test
+    void aStartWhileTheLastOneStillStopsWaitsForItThenRuns() throws Exception {
+        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
+                PrivateFiles.DIRECTORY));
+        ExecutorService starts = Executors.newSingleThreadExecutor();
+        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
+                dataDir.resolve(LOCK_FILE).toString())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+            Map<String, String> before = tree(dataDir);
+            Future<EmbeddedKafka> start = starts.submit(() -> EmbeddedKafka.start(dataDir,
+                    BrokerPorts.ClientPort.asked(0)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !logged.messages(waiting(dataDir)).isEmpty());
+            assertThat(tree(dataDir)).as("nothing written while it waits").isEqualTo(before);
+
+            other.kill(); // the last one's stop ends
+            try (EmbeddedKafka kafka = start.get(120, TimeUnit.SECONDS);
+                 Admin admin = Admin.create(kafka.clientProperties())) {
+                assertThat(admin.listTopics().names().get()).isNotNull();
+                assertThat(logged.messages("let go of the data directory")).hasSize(1);
+                assertThat(tryLock(dataDir.resolve(LOCK_FILE))).isEqualTo("held");
+            }
+        } finally {
+            starts.shutdownNow();
+        }
+    }
+
+    /** A stop while it waits ends the wait: exit 0, nothing started, read or written. */
+    @Test
+    void aStopWhileItWaitsForTheLastOneEndsTheStartWithExit0() throws Exception {
+        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
+                PrivateFiles.DIRECTORY));
+        ExecutorService starts = Executors.newSingleThreadExecutor();
+        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
+                dataDir.resolve(LOCK_FILE).toString())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+            Map<String, String> before = tree(dataDir);
+            List<Runnable> stopHandler = new java.util.concurrent.CopyOnWriteArrayList<>();
+            StandaloneCommand command = new StandaloneCommand(UnaryOperator.identity(), stopHandler::add,
+                    settings -> { }, EmbeddedKafka::start);
+            Future<Integer> run = starts.submit(() -> Launcher.execute("standalone", command, new String[] {
+                "--data-dir", dataDir.toString(), "--wazuh-queue", "-", "--kafka-port", "0"}, Map.of()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !logged.messages(waiting(dataDir)).isEmpty());
+
+            stopHandler.forEach(Runnable::run); // SIGTERM
+
+            assertThat(run.get(5, TimeUnit.SECONDS)).isEqualTo(Launcher.EXIT_OK);
+            assertThat(logged.messages()).contains(
+                    "stop requested while another standalone held the data directory: nothing started");
+            assertThat(tree(dataDir)).as("nothing written").isEqualTo(before);
+            assertThat(other.isAlive()).isTrue();
+        } finally {
+            starts.shutdownNow();
+        }
+    }
+
+    /** Held for longer than the wait: refused with the in-use line, said waiting once (a clock of 400 ms a look). */
+    @Test
+    void aLockHeldLongerThanTheWaitIsRefusedAfterItSayingItWaitedOnce() throws Exception {
+        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
+                PrivateFiles.DIRECTORY));
+        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
+                dataDir.resolve(LOCK_FILE).toString())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+            long[] now = {0};
+            assertThatThrownBy(() -> DataDirLock.acquire(dataDir, Duration.ofSeconds(2), () -> false,
+                    () -> now[0] += Duration.ofMillis(400).toNanos()))
+                    .isInstanceOf(IllegalStateException.class).hasMessage(inUse(dataDir));
+            assertThat(now[0]).as("looked until the wait was over").isGreaterThanOrEqualTo(
+                    Duration.ofSeconds(2).toNanos());
+            assertThat(logged.messages("waiting up to 2 s for it to stop")).hasSize(1);
         }
     }
 
@@ -175,6 +262,12 @@ class DataDirLockTest {
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("(owner 4321)")
                 .hasMessageContaining("remove it");
         assertThat(dataDir.resolve("kafka")).doesNotExist();
+    }
+
+    /** The INFO line of a start that waits for another process to let go of {@code dataDir}, as the docs give it. */
+    private static String waiting(Path dataDir) {
+        return "the data directory " + dataDir + " is in use by another standalone process: waiting up to 15 s for it "
+                + "to stop";
     }
 
     static String inUse(Path dataDir) {
