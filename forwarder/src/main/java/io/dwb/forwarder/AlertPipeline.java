@@ -539,7 +539,8 @@ public final class AlertPipeline {
         }
         SilentHostWatch watch = live.silentHosts();
         return new WatchHandover.Mark(watch.timeMs(partition, nowNanos),
-                stateAlerts.size() + watch.unreported(partition) > 0, watch.stillSinceMs(partition));
+                stateAlerts.size() + watch.unreported(partition) > 0, watch.stillSinceMs(partition),
+                watch.ranOnMs(partition, nowNanos));
     }
 
     /** How many host-state alerts wait to be sent. */

@@ -11,6 +11,8 @@ final class PartitionTime {
     /** Whether a record gave it a time yet (a partition assigned and not read from yet has none). */
     private boolean known;
     private long recordNanos;
+    /** {@link #at} when its last heartbeat was read: see {@link #ranOn}. */
+    private long heardNanos;
     private boolean live;
     /** Whether the monotonic clock counts from {@link #anchorRecordNanos} since {@link #anchorLocalNanos}. */
     private boolean anchored;
@@ -32,6 +34,20 @@ final class PartitionTime {
     /** Its time at {@code nowNanos} (the monotonic clock); meaningless until {@link #known}. */
     long at(long nowNanos) {
         return anchored ? Math.max(recordNanos, anchorRecordNanos + (nowNanos - anchorLocalNanos)) : recordNanos;
+    }
+
+    /**
+     * How far its time ran on with the clock (while live) since its last heartbeat was read, at {@code nowNanos}: a
+     * difference, the same on any owner's count, where {@link #at} is on the count of the host whose heartbeat gave it
+     * its first time.
+     */
+    long ranOn(long nowNanos) {
+        return Math.max(0, at(nowNanos) - heardNanos);
+    }
+
+    /** A heartbeat of the partition was read at {@code nowNanos}, its time moved as it moves it. */
+    void heard(long nowNanos) {
+        heardNanos = at(nowNanos);
     }
 
     /** A record read at {@code nowNanos} says the partition got to {@code timeNanos} at least. */

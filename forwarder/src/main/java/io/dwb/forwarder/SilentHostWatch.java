@@ -272,6 +272,13 @@ public final class SilentHostWatch {
     /** As above; {@code stopping}: the heartbeat says its listener is stopping, and none follows until it starts. */
     public Back heartbeat(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano,
                           boolean stopping, long nowNanos) {
+        Back back = judge(partition, host, keyHash, intervalSeconds, claimedTimeNano, stopping, nowNanos);
+        partitionTime(partition).heard(nowNanos);
+        return back;
+    }
+
+    private Back judge(int partition, HostRef host, int keyHash, long intervalSeconds, long claimedTimeNano,
+                       boolean stopping, long nowNanos) {
         long heartbeatTimeNano = notAhead(claimedTimeNano);
         PartitionTime time = partitionTime(partition);
         if (!time.known()) {
@@ -626,12 +633,12 @@ public final class SilentHostWatch {
         if (previous == null) {
             return new HandedOver(0, 0);
         }
-        // Anyone who may commit for the group writes that time: no later than this clock allows a heartbeat's.
-        long time = previous.partitionTimeMs() < 0 ? partitionTime(partition).at(nowNanos)
-                : Math.max(partitionTime(partition).at(nowNanos),
-                        Math.min(previous.partitionTimeMs() * 1_000_000L, epochNanos.getAsLong() + AHEAD_NANOS));
+        long time = handOverTime(partition, previous, nowNanos);
         if (previous.partitionTimeMs() >= 0 && previous.stillSinceMs() >= 0) {
-            long since = Math.min(previous.stillSinceMs() * 1_000_000L, time);
+            long since = previous.ranOnMs() >= 0 && partitionTime(partition).known()
+                    // How long before its last commit the outage began: a difference, like ranOn.
+                    ? time - Math.max(0, previous.partitionTimeMs() - previous.stillSinceMs()) * 1_000_000L
+                    : Math.min(previous.stillSinceMs() * 1_000_000L, time);
             standStill(partition, since, time, nowNanos);
             // The outage's start, not this hand-over's, for the next owner if it goes on (a rolling restart)
             stillSince.put(partition, since);
@@ -650,6 +657,29 @@ public final class SilentHostWatch {
             }
         }
         return new HandedOver(watched, reported);
+    }
+
+    /**
+     * Where the previous owner's watch of {@code partition} had got at its last commit, on this one's count: this
+     * one's time, read again from the same heartbeats up to that commit, and as far as the previous owner's ran on
+     * with the clock past them ({@link WatchHandover.Mark#ranOnMs}). Each owner's time is on the count of the host
+     * whose heartbeat it read first (only differences of clocks count after it), so the previous owner's time itself
+     * is no time here: compared as it was, with this one started by a host 10 minutes slow, every host of the
+     * partition was taken as reported silent by the previous owner (one that had just gone silent was never reported)
+     * and said back at its next heartbeat. A mark without it (a forwarder before this) is taken as it is, as then.
+     * Anyone who may commit for the group writes the mark: no later than this clock allows a heartbeat's.
+     */
+    private long handOverTime(int partition, WatchHandover.Mark previous, long nowNanos) {
+        PartitionTime own = partitionTime(partition);
+        long latest = epochNanos.getAsLong() + AHEAD_NANOS;
+        if (previous.partitionTimeMs() < 0) {
+            return own.at(nowNanos);
+        }
+        if (previous.ranOnMs() >= 0 && own.known()) {
+            long at = own.at(nowNanos);
+            return Math.max(at, Math.min(at + previous.ranOnMs() * 1_000_000L, latest));
+        }
+        return Math.max(own.at(nowNanos), Math.min(previous.partitionTimeMs() * 1_000_000L, latest));
     }
 
     /**
@@ -676,6 +706,12 @@ public final class SilentHostWatch {
     public long stillSinceMs(int partition) {
         Long since = stillSince.get(partition);
         return since == null ? -1 : since / 1_000_000L;
+    }
+
+    /** {@code partition}'s {@link PartitionTime#ranOn} at {@code nowNanos}, in milliseconds; -1 when it has no time. */
+    public long ranOnMs(int partition, long nowNanos) {
+        PartitionTime time = partitions.get(partition);
+        return time != null && time.known() ? time.ranOn(nowNanos) / 1_000_000L : -1;
     }
 
     /** {@code partition}'s {@link PartitionTime} at {@code nowNanos}, in milliseconds; -1 when it has none. */

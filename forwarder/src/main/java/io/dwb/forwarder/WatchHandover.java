@@ -53,15 +53,23 @@ final class WatchHandover {
      * yet ({@code alertsUnsent}: Wazuh refusing, or pacing a burst). The next owner takes the hosts silent by then as
      * reported by this one, unless they may be among those. {@code stillSinceMs} (-1 when not so) is the partition's
      * time when it stopped taking writes, in an outage still going on: its hosts' silences stood still from then (its
-     * time running on), and the next owner lets them stand still from then too.
+     * time running on), and the next owner lets them stand still from then too. {@code ranOnMs} (-1: not said, a
+     * forwarder before it) is how far that time ran on with the clock past the furthest its records took it
+     * ({@link SilentHostWatch#ranOnMs}): the next owner's time, read again from the same records, is on another count
+     * (another host's clock gave it its first time), so it adds this to its own rather than take the time as it is.
      */
-    record Mark(long partitionTimeMs, boolean alertsUnsent, long stillSinceMs) {
-        static final Mark NONE = new Mark(-1, false, -1);
+    record Mark(long partitionTimeMs, boolean alertsUnsent, long stillSinceMs, long ranOnMs) {
+        static final Mark NONE = new Mark(-1, false, -1, -1);
         private static final String UNSENT = ";dwb-host-alerts-unsent";
         private static final String STILL_SINCE = "dwb-still-since-ms=";
+        private static final String RAN_ON = "dwb-ran-on-ms=";
 
         Mark(long partitionTimeMs, boolean alertsUnsent) {
-            this(partitionTimeMs, alertsUnsent, -1);
+            this(partitionTimeMs, alertsUnsent, -1, -1);
+        }
+
+        Mark(long partitionTimeMs, boolean alertsUnsent, long stillSinceMs) {
+            this(partitionTimeMs, alertsUnsent, stillSinceMs, -1);
         }
 
         /** {@link #partitionTimeMs}, or {@code otherwise} when not known. */
@@ -72,7 +80,8 @@ final class WatchHandover {
         /** The metadata to commit: empty when there is nothing to tell. */
         String metadata() {
             return partitionTimeMs < 0 ? "" : PREFIX + partitionTimeMs + (alertsUnsent ? UNSENT : "")
-                    + (stillSinceMs < 0 ? "" : ";" + STILL_SINCE + stillSinceMs);
+                    + (stillSinceMs < 0 ? "" : ";" + STILL_SINCE + stillSinceMs)
+                    + (ranOnMs < 0 ? "" : ";" + RAN_ON + ranOnMs);
         }
 
         /**
@@ -95,16 +104,24 @@ final class WatchHandover {
                 return NONE; // not ours: another tool committed for the group
             }
             long stillSince = -1;
+            long ranOn = -1;
             for (String part : parts) {
                 if (part.startsWith(STILL_SINCE)) {
-                    try {
-                        stillSince = Long.parseLong(part.substring(STILL_SINCE.length()));
-                    } catch (NumberFormatException e) {
-                        stillSince = -1; // that part alone is not read: the time and the rest still are
-                    }
+                    stillSince = number(part.substring(STILL_SINCE.length()));
+                } else if (part.startsWith(RAN_ON)) {
+                    ranOn = number(part.substring(RAN_ON.length()));
                 }
             }
-            return new Mark(timeMs, parts.contains(UNSENT.substring(1)), stillSince);
+            return new Mark(timeMs, parts.contains(UNSENT.substring(1)), stillSince, ranOn);
+        }
+
+        /** A part's number; -1 when it is none or below 0: that part alone is not read, the time and the rest are. */
+        private static long number(String text) {
+            try {
+                return Math.max(-1, Long.parseLong(text));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
         }
     }
 

@@ -91,7 +91,7 @@ class SilentHostWatchTest {
             watch.unwritable(t > 20 ? Set.of(0) : Set.of(), t * S);
         }
         WatchHandover.Mark mark = WatchHandover.Mark.of(new OffsetAndMetadata(100, new WatchHandover.Mark(
-                watch.timeMs(0, 140 * S), false, watch.stillSinceMs(0)).metadata()));
+                watch.timeMs(0, 140 * S), false, watch.stillSinceMs(0), watch.ranOnMs(0, 140 * S)).metadata()));
         // The partition's time when it stopped: c's first heartbeat gave it T0 + 15 s, the clock ran it on from 20 s
         assertThat(mark.stillSinceMs()).as("through the offset's metadata").isEqualTo((T0 + 16 * S) / 1_000_000L);
 
@@ -123,14 +123,16 @@ class SilentHostWatchTest {
             watch.live(0, true, t * S);
             watch.unwritable(t > 20 ? Set.of(0) : Set.of(), t * S);
         }
-        WatchHandover.Mark first = new WatchHandover.Mark(watch.timeMs(0, 80 * S), false, watch.stillSinceMs(0));
+        WatchHandover.Mark first = new WatchHandover.Mark(watch.timeMs(0, 80 * S), false, watch.stillSinceMs(0),
+                watch.ranOnMs(0, 80 * S));
         SilentHostWatch second = new SilentHostWatch();
         second.handingOver(0, first);
         second.heartbeat(0, A, 30, T0 + 15 * S, 81 * S);
         second.heartbeat(0, B, 30, T0 + 20 * S, 81 * S);
         second.handedOver(0, 81 * S);
         outage(second, 81, 140);
-        WatchHandover.Mark then = new WatchHandover.Mark(second.timeMs(0, 140 * S), false, second.stillSinceMs(0));
+        WatchHandover.Mark then = new WatchHandover.Mark(second.timeMs(0, 140 * S), false, second.stillSinceMs(0),
+                second.ranOnMs(0, 140 * S));
         assertThat(then.stillSinceMs()).as("the outage's start").isEqualTo(first.stillSinceMs());
 
         SilentHostWatch third = new SilentHostWatch();
@@ -771,6 +773,58 @@ class SilentHostWatchTest {
         assertThat(watch.newlySilent(0)).as("nor later").isEmpty();
         assertThat(watch.heartbeat(0, A, 30, T0 + 120 * S, 0)).as("said back when heard")
                 .extracting(SilentHostWatch.Back::host).isEqualTo(A);
+    }
+
+    /**
+     * Each owner's time is on the count of the host whose heartbeat it read first. The previous owner read A's first
+     * (a clock right), this one, reading the last two minutes again, B's (10 minutes slow): the previous owner's time
+     * compared as it was, every host was 10 minutes silent, taken as reported by it, and said back at its next
+     * heartbeat, while C, whose listener died 50 s before the hand-over, was never reported. Only what the previous
+     * owner's time ran on past its records crosses over now ({@link WatchHandover.Mark#ranOnMs}).
+     */
+    @Test
+    void aHandOverComparesNoHostsClockWithAnothers() {
+        HostRef c = new HostRef("c", "C");
+        long slowB = 600 * S;
+        SilentHostWatch first = new SilentHostWatch();
+        List<long[]> written = new ArrayList<>(); // host (0 A, 1 B, 2 C), second written, time claimed
+        for (long t = 0; t < 600; t++) { // every 30 s, A at 0, C at 10 (until 550), B at 20
+            first.live(0, true, t * S);
+            if (t % 30 == 0) {
+                written.add(new long[] {0, t, T0 + t * S});
+            } else if (t % 30 == 10 && t <= 550) {
+                written.add(new long[] {2, t, T0 + t * S});
+            } else if (t % 30 == 20) {
+                written.add(new long[] {1, t, T0 + t * S - slowB});
+            }
+            long[] w = written.get(written.size() - 1);
+            if (w[1] == t) {
+                first.heartbeat(0, List.of(A, B, c).get((int) w[0]), 30, w[2], t * S);
+            }
+            assertThat(first.newlySilent(t * S)).isEmpty();
+        }
+        WatchHandover.Mark mark = WatchHandover.Mark.of(new OffsetAndMetadata(100, new WatchHandover.Mark(
+                first.timeMs(0, 600 * S), false, first.stillSinceMs(0), first.ranOnMs(0, 600 * S)).metadata()));
+
+        SilentHostWatch next = new SilentHostWatch();
+        next.handingOver(0, mark);
+        written.stream().filter(w -> w[1] >= 500) // the look-back's first record: B's
+                .forEach(w -> next.heartbeat(0, List.of(A, B, c).get((int) w[0]), 30, w[2], 5000 * S));
+        assertThat(next.handedOver(0, 5000 * S)).as("none silent over three intervals at the hand-over")
+                .isEqualTo(new SilentHostWatch.HandedOver(3, 0));
+
+        List<SilentHostWatch.Silent> silent = new ArrayList<>();
+        for (long t = 600; t <= 700; t++) {
+            long now = 5000 * S + (t - 600) * S;
+            next.live(0, true, now);
+            if (t % 30 == 0) {
+                assertThat(next.heartbeat(0, A, 30, T0 + t * S, now)).as("A never silent").isNull();
+            } else if (t % 30 == 20) {
+                assertThat(next.heartbeat(0, B, 30, T0 + t * S - slowB, now)).as("B never silent").isNull();
+            }
+            silent.addAll(next.newlySilent(now));
+        }
+        assertThat(silent).extracting(SilentHostWatch.Silent::host).as("C, once").containsExactly(c);
     }
 
     /**
