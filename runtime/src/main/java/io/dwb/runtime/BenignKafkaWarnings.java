@@ -4,14 +4,20 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
 import org.slf4j.Marker;
 
 /**
  * Leaves out the Kafka client's warnings that ask nothing of the person reading them (unless
- * {@link LogConfiguration#KAFKA_LEVEL_VARIABLE} is set); its other warnings (a broker's advertised name that does not
- * resolve, an authentication cut short) are kept.
+ * {@link LogConfiguration#KAFKA_LEVEL_VARIABLE} is set); its other warnings (an authentication cut short) are kept,
+ * and one said at each try to reach a broker (a broker's advertised name that does not resolve) is said once in a
+ * while, without its stack trace.
  */
 final class BenignKafkaWarnings extends TurboFilter {
+    private static final String NETWORK_CLIENT = "org.apache.kafka.clients.NetworkClient";
     /** One warning left out: the logger that says it, and a part of its format. */
     enum Benign {
         /**
@@ -55,11 +61,43 @@ final class BenignKafkaWarnings extends TurboFilter {
         }
     }
 
+    /**
+     * {@code Error connecting to node …}, with a stack trace of some 25 lines, at each try to a broker whose name does
+     * not resolve (a Compose broker stopped: Docker's DNS forgets it) or whose network is unreachable: 2-3 traces a
+     * second from one forwarder through such an outage. Said once a node every {@link #REPEAT_AFTER}, its cause in
+     * one line, no trace: a broker's advertised name that does not resolve is still said.
+     */
+    private static final String CONNECT_ERROR = "Error connecting to node";
+    static final Duration REPEAT_AFTER = Duration.ofMinutes(10);
+    /** The nodes said, at most this many (a client's nodes are a cluster's brokers): forgotten all when full. */
+    private static final int MAX_NODES = 1024;
+
+    private final LongSupplier nanoClock;
+    private final Map<String, Long> connectErrorSaid = new HashMap<>();
+
+    BenignKafkaWarnings() {
+        this(System::nanoTime);
+    }
+
+    /** @param nanoClock monotonic nanoseconds: when a node's connection error was said */
+    BenignKafkaWarnings(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
+
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
                               Throwable t) {
         if (level != Level.WARN || format == null) {
             return FilterReply.NEUTRAL;
+        }
+        if (format.contains(CONNECT_ERROR) && logger.getName().equals(NETWORK_CLIENT) && params != null
+                && params.length == 2 && params[1] instanceof Throwable cause) {
+            if (firstIn(String.valueOf(params[0]))) {
+                logger.warn("{} {} ({}): said again in {} minutes if it goes on, without its stack trace "
+                        + "(DWB_KAFKA_LOG_LEVEL=WARN says each)", format.substring(0, format.indexOf(CONNECT_ERROR))
+                        + "cannot connect to node", params[0], cause.toString(), REPEAT_AFTER.toMinutes());
+            }
+            return FilterReply.DENY;
         }
         for (Benign b : Benign.values()) {
             if (b.matches(logger.getName(), format)) {
@@ -67,5 +105,21 @@ final class BenignKafkaWarnings extends TurboFilter {
             }
         }
         return FilterReply.NEUTRAL;
+    }
+
+    /** Whether {@code node}'s connection error was not said within {@link #REPEAT_AFTER}: it is said now. */
+    private boolean firstIn(String node) {
+        long now = nanoClock.getAsLong();
+        synchronized (connectErrorSaid) {
+            Long said = connectErrorSaid.get(node);
+            if (said != null && now - said < REPEAT_AFTER.toNanos()) {
+                return false;
+            }
+            if (connectErrorSaid.size() >= MAX_NODES) {
+                connectErrorSaid.clear();
+            }
+            connectErrorSaid.put(node, now);
+            return true;
+        }
     }
 }

@@ -57,6 +57,40 @@ class BenignKafkaWarningsTest {
         assertThat(kept).as("the client's WARN lines kept in 5 s of refused tries").isEmpty();
     }
 
+    /**
+     * A broker whose name does not resolve (a Compose broker stopped: Docker's DNS forgets it) was a WARN with a stack
+     * trace of some 25 lines at each try, 2-3 a second from one forwarder: said once a node, in one line, then again
+     * after 10 minutes if it goes on. (A real client cannot show it here: one whose bootstrap name does not resolve
+     * fails at its construction, and no broker here advertises a name that does not.)
+     */
+    @Test
+    void aConnectionErrorIsSaidOnceANodeEveryTenMinutes() {
+        long[] now = {0};
+        BenignKafkaWarnings benign = new BenignKafkaWarnings(() -> now[0]);
+        Logger network = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient");
+        String format = "[Consumer clientId=c] Error connecting to node {}";
+        java.net.UnknownHostException cause = new java.net.UnknownHostException("kafka");
+        try (LogLines seen = LogLines.of("org.apache.kafka.clients.NetworkClient").atLevel(Level.WARN).attach()) {
+            for (long minute = 0; minute <= 10; minute++) {
+                now[0] = java.time.Duration.ofMinutes(minute).toNanos();
+                assertThat(benign.decide(null, network, Level.WARN, format,
+                        new Object[] {"kafka:9092 (id: 1 rack: null)", cause}, null)).hasToString("DENY");
+            }
+            assertThat(benign.decide(null, network, Level.WARN, format,
+                    new Object[] {"kafka-2:9092 (id: 2 rack: null)", cause}, null)).hasToString("DENY");
+            assertThat(seen.messages()).containsExactly(
+                    "[Consumer clientId=c] cannot connect to node kafka:9092 (id: 1 rack: null) "
+                            + "(java.net.UnknownHostException: kafka): said again in 10 minutes if it goes on, without "
+                            + "its stack trace (DWB_KAFKA_LOG_LEVEL=WARN says each)",
+                    "[Consumer clientId=c] cannot connect to node kafka:9092 (id: 1 rack: null) "
+                            + "(java.net.UnknownHostException: kafka): said again in 10 minutes if it goes on, without "
+                            + "its stack trace (DWB_KAFKA_LOG_LEVEL=WARN says each)",
+                    "[Consumer clientId=c] cannot connect to node kafka-2:9092 (id: 2 rack: null) "
+                            + "(java.net.UnknownHostException: kafka): said again in 10 minutes if it goes on, without "
+                            + "its stack trace (DWB_KAFKA_LOG_LEVEL=WARN says each)");
+        }
+    }
+
     @Test
     void onlyTheClientsWarningsOfEachTryAreLeftOut() {
         BenignKafkaWarnings benign = new BenignKafkaWarnings();

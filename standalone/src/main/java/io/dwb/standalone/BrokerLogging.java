@@ -20,7 +20,12 @@ final class BrokerLogging {
      * twice at shutdown): they would teach people to ignore warnings.
      */
     private static final String[] ROUTINE_WARNINGS = {"org.apache.kafka.controller.QuorumController",
-        "org.apache.kafka.clients.NetworkClient"};
+        "org.apache.kafka.clients.NetworkClient",
+        // A WARN and a stack trace of some 15 lines for each connection that sends no request of a SASL client
+        // ("Unexpected error from …; closing connection"): anyone who reaches the port (any local user) flooded the
+        // unit's journal, which then drops the bridge's own lines, or the wodle's log file. The connection is closed
+        // all the same. The bridge's own clients share the logger: their errors from it are said as ERROR still.
+        "org.apache.kafka.common.network.Selector"};
 
     static void quiet() {
         String configured = System.getenv(LogConfiguration.KAFKA_LEVEL_VARIABLE);
