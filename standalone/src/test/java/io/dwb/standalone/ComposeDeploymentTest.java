@@ -260,6 +260,37 @@ class ComposeDeploymentTest {
         assertThat(config).as("no service left as 10001").doesNotContain("10001");
     }
 
+    /**
+     * The services that run for good get the systemd units' stop time (their TimeoutStopSec), not Docker's 10 s: the
+     * listener's last commit waits up to --kafka-timeout, the forwarder's commits and close some 20 s while Kafka is
+     * slow; killed at 10 s, the listener's open transaction stalled its partition for every host on it, and no
+     * "stopping" heartbeat went out (a silent-host alert). Their logs are bounded (json-file keeps them whole
+     * otherwise), and the hardening still applies. Read with the real {@code docker compose config}.
+     */
+    @Test
+    void eachServiceThatRunsForGoodStopsInTheUnitsTimeAndKeepsBoundedLogs() throws Exception {
+        Map<String, String> env = Map.of("DOCKER_GID", "998", "WAZUH_GID", "997");
+        String config = run(List.of("docker", "compose", "-p", "dwb-stop-" + UUID.randomUUID().toString()
+                .substring(0, 8), "-f", ROOT.resolve("docker-compose.yml").toString(), "config"), env,
+                Duration.ofSeconds(60));
+        com.fasterxml.jackson.databind.JsonNode services = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(config).path("services");
+        java.util.regex.Matcher unit = Pattern.compile("(?m)^TimeoutStopSec=(\\d+)s$").matcher(
+                Files.readString(ROOT.resolve("deploy/release/dwb.service")));
+        assertThat(unit.find()).isTrue();
+        Duration unitsStop = Duration.ofSeconds(Long.parseLong(unit.group(1)));
+        for (String service : List.of("kafka", "engine-proxy", "listener", "forwarder")) {
+            com.fasterxml.jackson.databind.JsonNode s = services.path(service);
+            assertThat(Duration.parse("PT" + s.path("stop_grace_period").asText().toUpperCase()))
+                    .as("%s's stop", service).isEqualTo(unitsStop);
+            assertThat(s.path("logging").path("driver").asText()).as(service).isEqualTo("json-file");
+            assertThat(s.path("logging").path("options").path("max-size").asText()).as(service).isEqualTo("10m");
+            assertThat(s.path("logging").path("options").path("max-file").asText()).as(service).isEqualTo("5");
+            assertThat(s.path("cap_drop").toString()).as("%s still hardened", service).contains("ALL");
+            assertThat(s.path("read_only").asBoolean()).as(service).isTrue();
+        }
+    }
+
     private void build(String module, String tag) throws Exception {
         Path jar = ROOT.resolve(module).resolve("target").resolve(module + ".jar");
         assertThat(jar).as("%s: build it with `mvn -pl %s -am package -DskipTests`", jar, module).exists();
