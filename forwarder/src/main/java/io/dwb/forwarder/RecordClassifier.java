@@ -278,7 +278,7 @@ public class RecordClassifier {
             case NUMBER -> "a number";
             case BOOLEAN -> "a boolean";
             case NULL -> "null";
-            default -> node.getNodeType().name().toLowerCase();
+            default -> node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
         };
     }
 }

@@ -880,9 +880,12 @@ public final class CaptureLoop {
         }
     }
 
-    /** The engine takes {@code since} as Unix seconds with a nanosecond fraction. */
+    /**
+     * The engine takes {@code since} as Unix seconds with a nanosecond fraction, in ASCII digits: the default locale's
+     * may be others (Thai, Persian), which the engine refused, and the listener reconnected for ever.
+     */
     static String sinceParameter(long nanos) {
-        return String.format("%d.%09d", Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+        return String.format(Locale.ROOT, "%d.%09d", Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 
     /** Between attempts to reach the engine: the options' backoff, or the wodle's fixed interval. */
