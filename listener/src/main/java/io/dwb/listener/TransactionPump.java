@@ -172,7 +172,12 @@ final class TransactionPump {
                 long passedOver = check.passedOver();
                 while (offered < drained.size()) {
                     boolean wasDecided = check.decided();
-                    ContinuityCheck.Verdict verdict = check.offer(drained.get(offered++));
+                    CapturedEvent next = drained.get(offered++);
+                    ContinuityCheck.Verdict verdict = check.offer(next);
+                    // Its queued bytes stop counting now, before it is held (counted as held) and sent: the send
+                    // blocks while the producer's buffer is full, and the whole batch counted twice meanwhile, the
+                    // reader's offers refused at half --queue-bytes (a full queue, a gap).
+                    queue.release(next.bytes());
                     if (!wasDecided && check.proven()) {
                         log.info(check.fromCheckpoint()
                                 ? "resumed: the engine replayed the checkpointed event, continuity proven"
@@ -181,7 +186,6 @@ final class TransactionPump {
                     }
                     sendLast(hold(verdict, cause));
                 }
-                queue.release(drained);
                 released = true;
                 long now = nanoClock.getAsLong();
                 if (check.passedOver() > passedOver) {
@@ -223,9 +227,9 @@ final class TransactionPump {
     /** Kafka failed amid a drain: the events drained and not yet offered are decided and held, in order. */
     private void keepTheRest(ContinuityCheck check, List<CapturedEvent> drained, int offered, GapCause cause) {
         for (int i = offered; i < drained.size(); i++) {
+            queue.release(drained.get(i).bytes());
             hold(check.offer(drained.get(i)), cause);
         }
-        queue.release(drained);
     }
 
     /**

@@ -126,6 +126,77 @@ class TransactionPumpTest {
                 new WatchMarks(java.util.OptionalLong::empty));
     }
 
+    /**
+     * While the pump sends a batch it drained (the producer's send blocks while its buffer is full: Kafka slow), each
+     * event of it counted twice against --queue-bytes, as drained and as held, until the whole batch was sent: the
+     * reader's offers were refused at about half the bound, and the stream ended for a full queue (a gap, past the
+     * engine's buffer). Each counts once: as held, from when it is.
+     */
+    @Test
+    void eventsBeingSentCountOnceAgainstTheQueuesBytes() {
+        List<CapturedEvent> batch = java.util.stream.IntStream.rangeClosed(1, 5).mapToObj(n -> largeEvent(n, 1000,
+                1_000_000)).toList();
+        long eventBytes = batch.get(0).bytes();
+        EventQueue real = new EventQueue(100, 10 * eventBytes);
+        batch.forEach(e -> assertThat(real.offer(e)).isTrue());
+        List<Boolean> offersWhileSending = new ArrayList<>();
+        MockProducer<byte[], byte[]> sending = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            private int eventsSent;
+
+            @Override
+            public synchronized java.util.concurrent.Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> r,
+                                                                               org.apache.kafka.clients.producer
+                                                                                       .Callback callback) {
+                if (isEvent(r) && ++eventsSent == 5) {
+                    // The reader, while the batch's last event is sent: four more, half the bound free.
+                    offersWhileSending.add(real.offer(largeEvent(6, 4 * 1000, 1_000_000)));
+                }
+                return super.send(r, callback);
+            }
+        };
+        TransactionalPublisher publisher = new TransactionalPublisher(sending,
+                new TopicRecords(HOST, "events", "checkpoints"), clock::get, 60_000);
+        publisher.init();
+        TransactionPump.Subscription ends = new TransactionPump.Subscription() {
+            @Override
+            public End end() {
+                return offersWhileSending.isEmpty() ? null : new End(EndReason.ENGINE_CLOSED, "closed");
+            }
+
+            @Override
+            public boolean connected() {
+                return true;
+            }
+
+            @Override
+            public long openedAtNanos() {
+                return T0;
+            }
+
+            @Override
+            public void stop() {
+            }
+        };
+        Uncommitted uncommitted = new Uncommitted(null);
+        StateSnapshot state = new StateSnapshot(ContractJson.rfc3339(T0), T0, "snap", 1, 1,
+                JsonNodeFactory.instance.arrayNode());
+        new TransactionPump(real, publisher, new TopicRecords(HOST, "events", "checkpoints"), metrics, uncommitted,
+                budget, () -> List.of(state), new HeartbeatClock(HEARTBEAT, clock.get(), () -> T0 + clock.get()),
+                null, timing, CONTINUITY_WAIT, clock::get, epochNanos::get, stopping::get, () -> stopping.set(true),
+                new KafkaOutageReport(LoggerFactory.getLogger(TransactionPumpTest.class), clock::get),
+                new WatchMarks(java.util.OptionalLong::empty)).run(ends, check(uncommitted), CAUSE);
+
+        assertThat(offersWhileSending).as("the reader's offer while the batch was sent").containsExactly(true);
+        assertThat(sending.history().stream().filter(TransactionPumpTest::isEvent).count()).as("all published")
+                .isEqualTo(6);
+        assertThat(real.bytes()).as("nothing counted once committed").isZero();
+    }
+
+    private static boolean isEvent(ProducerRecord<byte[], byte[]> r) {
+        return "event".equals(HeaderNames.read(r.headers(), HeaderNames.KIND));
+    }
+
     @Test
     void eventsOfAQuietEngineAreCommittedAtOnceWithTheCheckpointLast() {
         queue.round(event(1), event(2), event(3));
