@@ -75,7 +75,7 @@ public final class Forwarder implements AutoCloseable {
     public Forwarder(ForwarderSettings settings, AlertOwners owners, List<TopicProblem> saidAtStart) {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
-        this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out)
+        this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out, this::stop)
                 : AnalysisdStateGate.around(AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
                         new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
                         settings.wazuh(), nanoClock, System::currentTimeMillis),
@@ -343,6 +343,11 @@ public final class Forwarder implements AutoCloseable {
     /** Thread-safe: the running {@link #run()} commits what was delivered and returns. */
     public void stop() {
         loop.stop();
+    }
+
+    /** Whether it stopped because standard output ({@code --wazuh-queue -}) was closed: its reader went away. */
+    public boolean outputClosed() {
+        return sink instanceof StandardOutputSink out && out.closed();
     }
 
     /** A replay only: whether its window was delivered to the end (else it was stopped before). */

@@ -8,15 +8,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dwb.schemas.testing.AlertJson;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --wazuh-queue -}: one alert JSON a line on standard output, logs elsewhere; SIGTERM exits 0. */
 @ExtendWith(SharedKafka.class)
@@ -49,6 +54,59 @@ class StandardOutputTest {
             }
             assertThat(TestRecords.committedTotal(broker, "g-" + topic)).isEqualTo(5);
         }
+    }
+
+    /**
+     * {@code bin/forwarder --wazuh-queue - | head}, as the docs give it: once {@code head} had its lines and went away,
+     * the forwarder paused at its next alert ("standard output is closed or failing") and retried for good, and the
+     * pipeline never ended. It stops, as a filter does on a broken pipe: exit 0, what the pipe took committed, the
+     * alert it could not write and those after it not.
+     */
+    @Test
+    void aPipeWhoseReaderWentAwayStopsTheForwarder(SharedKafka.Broker broker, @TempDir Path dir) throws Exception {
+        String topic = TestRecords.topic(broker, "stdout-head", 1);
+        List<String> forwarder = JavaProcess.command(ForwarderCommand.class, List.of("-Xmx256m"), List.of(
+                "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic,
+                "--wazuh-queue", "-", "--max-live-age", "0"));
+        Path out = dir.resolve("out");
+        Path err = dir.resolve("err");
+        Path status = dir.resolve("status");
+        String pipeline = forwarder.stream().map(StandardOutputTest::quoted).collect(Collectors.joining(" "))
+                + " 2>" + quoted(err.toString()) + " | head -n 3 >" + quoted(out.toString())
+                + "; echo \"${PIPESTATUS[0]}\" >" + quoted(status.toString());
+        Process bash = new ProcessBuilder("bash", "-c", pipeline).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("bash").toFile()).start();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, batch(topic, 0, 5));
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(out)
+                    && Files.readAllLines(out).size() == 3);
+            // head has its three lines and is gone (the pipe took all five): the next alert meets the closed pipe.
+            TestRecords.sendAll(producer, batch(topic, 5, 5));
+            assertThat(bash.waitFor(60, TimeUnit.SECONDS)).as("the pipeline ended:\n%s", read(err)).isTrue();
+        } finally {
+            bash.destroyForcibly();
+        }
+        assertThat(read(status).strip()).as("the forwarder's exit code:\n%s", read(err)).isEqualTo("0");
+        assertThat(read(err)).contains("standard output is closed (its reader went away) or failing: stopping");
+        long committed = TestRecords.committedTotal(broker, "g-" + topic);
+        assertThat(committed).as("what the pipe took, not what it refused").isBetween(5L, 9L);
+    }
+
+    private static List<ProducerRecord<byte[], byte[]>> batch(String topic, int from, int n) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            records.add(TestRecords.event(topic, "h", "h-id",
+                    TestRecords.containerEvent("head-" + i, 1_764_000_000_000_000_000L + i)));
+        }
+        return records;
+    }
+
+    private static String quoted(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    private static String read(Path file) throws java.io.IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
     }
 
     /** Standard output and error are interleaved in the process log; alerts are the lines that are JSON. */

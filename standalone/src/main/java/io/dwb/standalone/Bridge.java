@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ final class Bridge {
     private final AtomicReference<Integer> listenerExit = new AtomicReference<>();
     private final AtomicReference<StageFailure> failure = new AtomicReference<>();
     private volatile boolean stopping;
+    private final BooleanSupplier outputClosed;
     /** {@link System#nanoTime} of the first stop request, or of the first stage's end: what the deadline counts from. */
     private long stopAskedAt;
     private boolean stopAsked;
@@ -57,6 +59,17 @@ final class Bridge {
      * @param stopTimeout how long the stop may take, from its request to the resources' close
      */
     Bridge(Stage listener, Stage forwarder, AutoCloseable resources, Duration stopTimeout) {
+        this(listener, forwarder, resources, stopTimeout, () -> false);
+    }
+
+    /**
+     * @param outputClosed whether the forwarder ended because its standard output was closed ({@code --wazuh-queue
+     *                     -} piped to a reader that went away): the whole process stops then, exit 0, as a filter
+     *                     does on a broken pipe
+     */
+    Bridge(Stage listener, Stage forwarder, AutoCloseable resources, Duration stopTimeout,
+           BooleanSupplier outputClosed) {
+        this.outputClosed = outputClosed;
         this.listener = listener;
         this.forwarder = forwarder;
         this.resources = resources;
@@ -105,7 +118,7 @@ final class Bridge {
                 () -> {
                     closeQuietly(forwarder);
                     endpoint.close();
-                }, stopTimeout);
+                }, stopTimeout, forwarder::outputClosed);
         bridge.start();
         return bridge;
     }
@@ -190,6 +203,8 @@ final class Bridge {
             int code = stage.work().getAsInt();
             if (exitCodeCounts) {
                 listenerExit.set(code);
+            } else if (!stopping && outputClosed.getAsBoolean()) {
+                requestStop(); // its reader went away: nothing is left to deliver to
             } else if (!stopping) {
                 // Only the listener decides the exit code; the forwarder has no reason to end unasked.
                 failed(stage, new StageFailure(stage.name() + " ended without being asked to"));

@@ -69,6 +69,21 @@ class BridgeTest {
                 + "listener, then the broker");
     }
 
+    /**
+     * {@code bin/run --wazuh-queue - | head}: the forwarder ends once its standard output is closed (the reader went
+     * away). That is a stop of the whole process, exit 0, as a filter's on a broken pipe: not a failure.
+     */
+    @Test
+    void aForwarderEndingForItsClosedOutputStopsTheWholeBridgeWithExit0() throws Exception {
+        Bridge bridge = new Bridge(runsUntilStopped("listener"), new Stage("forwarder", () -> 0, () -> { }),
+                () -> happened.add("closed"), Duration.ofSeconds(30), () -> true);
+        bridge.start();
+
+        assertThat(bridge.awaitStopped()).isZero();
+        assertThat(happened).contains("listener stopped", "closed");
+        assertThat(logged.lines()).isEmpty();
+    }
+
     @Test
     void theListenerEndingOnItsOwnGivesItsExitCodeAndStopsTheForwarder() throws Exception {
         Bridge bridge = new Bridge(new Stage("listener", () -> 1, () -> { }), runsUntilStopped("forwarder"),

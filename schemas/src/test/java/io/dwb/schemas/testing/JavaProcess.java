@@ -39,6 +39,17 @@ public final class JavaProcess implements AutoCloseable {
     /** @param jvmOptions the JVM's flags, e.g. the launcher's heap ({@link #launcherFlags}) */
     public static JavaProcess start(Class<?> mainClass, List<String> jvmOptions, Map<String, String> env,
                                     List<String> args) throws IOException {
+        List<String> command = command(mainClass, jvmOptions, args);
+        Path log = Files.createTempFile("dwb-" + mainClass.getSimpleName() + "-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        return new JavaProcess(builder.start(), log);
+    }
+
+    /** The command line {@link #start} runs, for a test that runs it otherwise (in a shell's pipeline, say). */
+    public static List<String> command(Class<?> mainClass, List<String> jvmOptions, List<String> args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         ChildClassArchive.Launch launch = ChildClassArchive.launch();
@@ -48,11 +59,7 @@ public final class JavaProcess implements AutoCloseable {
         command.add(launch.classPath());
         command.add(mainClass.getName());
         command.addAll(args);
-        Path log = Files.createTempFile("dwb-" + mainClass.getSimpleName() + "-", ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        builder.environment().putAll(env);
-        return new JavaProcess(builder.start(), log);
+        return command;
     }
 
     /**
