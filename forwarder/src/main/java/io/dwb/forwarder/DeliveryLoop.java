@@ -349,14 +349,13 @@ public final class DeliveryLoop {
      */
     private ConsumerRecords<byte[], byte[]> poll() {
         ConsumerRecords<byte[], byte[]> records;
+        long start = clock.getAsLong();
+        pollingSinceNanos = start;
         try {
-            long start = clock.getAsLong();
-            pollingSinceNanos = start;
             try {
                 records = consumer.poll(Duration.ofNanos(pollWaitNanos(start)));
             } finally {
                 polledNanos = clock.getAsLong();
-                pollingSinceNanos = Long.MIN_VALUE;
             }
             if (refusal != null && (!records.isEmpty() || fetchedSinceRefused() || quietSinceRefused())) {
                 accepted();
@@ -403,6 +402,11 @@ public final class DeliveryLoop {
             log.warn("the Kafka consumer's heartbeat thread ended on the shortage of memory: joining the group again");
             consumer.enforceRebalance("heartbeat thread ended on OutOfMemoryError");
             records = ConsumerRecords.empty();
+        } finally {
+            // Through the handlers too: theirs are Kafka lookups (a fresh partition's start, 30 s each; the log's
+            // start after an offset out of range, up to a minute), which /healthz took for a stuck loop after 30 s.
+            polledNanos = Math.max(polledNanos, clock.getAsLong());
+            pollingSinceNanos = Long.MIN_VALUE;
         }
         return records;
     }

@@ -67,6 +67,16 @@ class KafkaRefusalTest {
             return counts;
         }
 
+        /** Kafka's lookup of a partition's first offset, which takes {@link #lookupTakes} on the fake clock. */
+        @Override
+        public synchronized Map<TopicPartition, Long> beginningOffsets(java.util.Collection<TopicPartition> asked) {
+            now += lookupTakes;
+            if (lookupTakes > 0) {
+                healthyDuringLookups.add(loop.healthy());
+            }
+            return super.beginningOffsets(asked);
+        }
+
         @Override
         public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
             now += pollTakes;
@@ -87,6 +97,9 @@ class KafkaRefusalTest {
     private long pollTakes;
     private double fetches;
     private final List<Boolean> healthyDuringPolls = new ArrayList<>();
+    /** What a lookup of first offsets takes on the fake clock, and whether /healthz said healthy during each. */
+    private long lookupTakes;
+    private final List<Boolean> healthyDuringLookups = new ArrayList<>();
     private DeliveryLoop loop;
     private final List<Long> waits = new ArrayList<>();
 
@@ -231,6 +244,26 @@ class KafkaRefusalTest {
         pollTakes = 0;
         now += Duration.ofSeconds(31).toNanos();
         assertThat(loop.healthy()).as("no poll for 31 s").isFalse();
+    }
+
+    /**
+     * What a failed poll leaves to a Kafka lookup (an offset out of range: the partition's first offset, up to a
+     * minute while brokers are slow) is Kafka's answer waited for as a poll's is: /healthz took a lookup of over 30 s
+     * for a stuck loop (a probe restarting on it made a rebalance), whatever --unhealthy-after.
+     */
+    @Test
+    void aLookupAfterAFailedPollIsNoStuckLoopAsAPollIsNot() {
+        loop = loop();
+        loop.start();
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.rebalance(List.of(P0));
+        consumer.setPollException(new org.apache.kafka.clients.consumer.OffsetOutOfRangeException("gone",
+                Map.of(P0, 5L)));
+        lookupTakes = Duration.ofSeconds(45).toNanos();
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(healthyDuringLookups).as("45 s into the lookup").containsExactly(true);
+        lookupTakes = 0;
+        assertThat(loop.healthy()).as("right after it").isTrue();
     }
 
     /**
