@@ -784,6 +784,14 @@ public final class AlertPipeline {
         }
         // Their new owner delivers them again (their alerts stay queued here: sent twice rather than never).
         heartbeatsWaiting.keySet().removeIf(record -> partitions.contains(record.partition()));
+        return withdraw(partitions).unwritten().size();
+    }
+
+    /**
+     * Takes back from the outbox the datagrams of {@code partitions} not written yet (a revocation, before its commit:
+     * see {@link Outbox.Withdrawn#writtenBefore}); their records are their new owner's to deliver.
+     */
+    public Outbox.Withdrawn withdraw(Collection<Integer> partitions) {
         Outbox.Withdrawn withdrawn = outbox.withdraw(partitions);
         for (Outbox.Outgoing outgoing : withdrawn.unwritten()) {
             forgetEvent(outgoing); // not delivered: when the partition comes back here, it is no duplicate
@@ -791,7 +799,7 @@ public final class AlertPipeline {
         // Perhaps not delivered either (its write may fail, and it is then passed over): delivered twice rather than
         // dropped as its own duplicate if the partition comes back.
         forgetEvent(withdrawn.onItsWay());
-        return withdrawn.unwritten().size();
+        return withdrawn;
     }
 
     private void forgetEvent(Outbox.Outgoing outgoing) {

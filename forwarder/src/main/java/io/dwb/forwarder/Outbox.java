@@ -71,12 +71,14 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
     /**
      * What a {@link #withdraw} took back.
      *
-     * @param unwritten the datagrams that will not be written
-     * @param onItsWay  the one being written as they were withdrawn, whose write may still fail (it is then passed
-     *                  over as withdrawn); null when none of theirs was
+     * @param unwritten     the datagrams that will not be written
+     * @param onItsWay      the one being written as they were withdrawn, whose write may still fail (it is then passed
+     *                      over as withdrawn); null when none of theirs was
+     * @param writtenBefore {@link #written()} as they were withdrawn, before theirs count as written in their turn:
+     *                      what a commit of those partitions may count as delivered; -1 when nothing was queued
      */
-    record Withdrawn(List<Outgoing> unwritten, Outgoing onItsWay) {
-        static final Withdrawn NONE = new Withdrawn(List.of(), null);
+    record Withdrawn(List<Outgoing> unwritten, Outgoing onItsWay, long writtenBefore) {
+        static final Withdrawn NONE = new Withdrawn(List.of(), null, -1);
     }
 
     /** Starts writing what was submitted (the thread is woken once per run of datagrams, not for each). */

@@ -141,6 +141,7 @@ final class SendingThread implements Outbox {
         }
         lock.lock();
         try {
+            long writtenBefore = written;
             Withdrawal withdrawal = new Withdrawal(Set.copyOf(partitions), submitted);
             withdrawals.add(withdrawal);
             long position = written + 1;
@@ -158,7 +159,7 @@ final class SendingThread implements Outbox {
                 position++;
             }
             work.signal(); // a held head of theirs no longer stops the others
-            return new Withdrawn(withdrawn, onItsWay);
+            return new Withdrawn(withdrawn, onItsWay, writtenBefore);
         } finally {
             lock.unlock();
         }

@@ -100,11 +100,14 @@ class DeliveryLoopTest {
      * {@code committed} answers offset 0 for a partition no longer assigned.
      */
     private final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();
+    /** What happens while a synchronous commit waits for its answer (a test's: the sending thread goes on). */
+    private volatile Runnable duringCommitSync = () -> { };
     /** One past the last offset the test added to each partition. */
     private final Map<TopicPartition, Long> addedEnds = new HashMap<>();
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            duringCommitSync.run(); // the round trip to the group coordinator, while other threads go on
             super.commitSync(offsets);
             offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
             lastCommitted.putAll(offsets);
@@ -448,6 +451,41 @@ class DeliveryLoopTest {
             assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e");
             assertThat(committed(P0)).isEqualTo(5);
         } finally {
+            sending.close();
+        }
+    }
+
+    /**
+     * A revocation committed what the sending thread had written, then took back the partition's datagrams still
+     * queued: during the commit's round trip the thread went on writing them, delivered and not committed, and the
+     * partition's new owner delivered them again. They are taken back first, and the commit counts what was written
+     * then: only the one on its way to the socket may reach Wazuh twice.
+     */
+    @Test
+    void withTheSendingThreadARevocationCommitsWhatWasWrittenBeforeItsDatagramsWereTakenBack() {
+        sink.gate = new Semaphore(2); // the socket takes two datagrams, then the third write waits in it
+        AlertPipeline.Mode mode = mode();
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P0);
+            addEvents(P0, "a", "b", "c", "d", "e", "f");
+            round(loop);
+            assertThat(sending.submitted()).isEqualTo(6);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sending.written() == 2);
+            duringCommitSync = () -> { // Wazuh reads again while the coordinator answers the commit
+                sink.gate.release(100);
+                await().atMost(Duration.ofSeconds(10)).until(() -> sending.written() == 6);
+            };
+
+            consumer.rebalance(List.of()); // revoked: waits 2 s for "c", in vain
+
+            long committed = committed(P0);
+            List<String> accepted = names(sink.accepted);
+            assertThat(accepted.subList((int) Math.min(committed, accepted.size()), accepted.size()))
+                    .as("delivered here and not committed: delivered again by the new owner").containsExactly("c");
+            assertThat(committed).isEqualTo(2);
+        } finally {
+            duringCommitSync = () -> { };
             sending.close();
         }
     }
