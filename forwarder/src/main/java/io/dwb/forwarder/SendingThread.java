@@ -194,7 +194,8 @@ final class SendingThread implements Outbox {
             // A held head whose retry is on its way is waited for as any write: its answer came after the retry's
             // 250 ms, and a revocation committed before it, then the retry went through and the partition's queued
             // datagrams were written, which the new owner delivered again
-            while (!queue.isEmpty() && (held == null || writing) && failure == null && wait > 0) {
+            // Closed, it writes nothing more: not waited for (the stop's revocation waited out its 2 s for it).
+            while (!queue.isEmpty() && (held == null || writing) && failure == null && !closed && wait > 0) {
                 wait = progress.awaitNanos(wait);
             }
             return queue.isEmpty();

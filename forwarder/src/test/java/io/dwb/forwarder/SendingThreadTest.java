@@ -70,6 +70,25 @@ class SendingThreadTest {
         assertThat(metrics.sentTotal()).isEqualTo(5);
     }
 
+    /**
+     * Closed (the forwarder's stop closes it before its consumer, whose close runs the revocation and its wait), it
+     * writes nothing more: a wait for what it holds returned only when the wait was over, 2 s of every such stop
+     * (within the wodle's 8 s) for a thread that was gone.
+     */
+    @Test
+    void aWaitForWhatAClosedThreadHeldReturnsAtOnce() throws Exception {
+        start();
+        for (String name : List.of("a", "b", "c")) {
+            sending.submit(outgoing(name)); // not flushed yet: the writer still idle
+        }
+        sending.close();
+
+        boolean written = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(WAIT,
+                () -> sending.awaitWritten(Duration.ofMinutes(5)));
+        assertThat(written).as("three not written").isFalse();
+        assertThat(sending.written()).isZero();
+    }
+
     @Test
     void aRefusedDatagramIsHeldWithThoseBehindItAndTriedAgainOnlyWhenTheLoopAsks() throws Exception {
         start();
