@@ -1,5 +1,6 @@
 package io.dwb.runtime;
 
+import ch.qos.logback.classic.Level;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -47,8 +48,10 @@ public final class Launcher {
             return EXIT_USAGE;
         }
         // The one line a failure ends with: plain for people, or a log event like every other line for shippers.
+        String errorPrefix = JournalStream.is(environment, JournalStream.STANDARD_ERROR)
+                ? JournalStream.prefix(Level.ERROR) : ""; // at error priority in systemd's journal
         Consumer<String> errorLine = format == LogFormat.JSON ? log::error
-                : line -> err.println("error: " + LogText.escaped(line)); // it may quote what others chose
+                : line -> err.println(errorPrefix + "error: " + LogText.escaped(line)); // it may quote others' words
         CommandLine cli = new CommandLine(command);
         CommandSpec spec = cli.getCommandSpec();
         spec.name(processName);

@@ -37,7 +37,8 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         Map<String, String> environment = System.getenv();
-        Encoder<ILoggingEvent> encoder = encoder(context, LogFormat.orText(environment.get(LogFormat.VARIABLE)));
+        Encoder<ILoggingEvent> encoder = encoder(context, LogFormat.orText(environment.get(LogFormat.VARIABLE)),
+                JournalStream.is(environment, JournalStream.STANDARD_ERROR));
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
         stderr.setName("STDERR");
@@ -61,7 +62,8 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
+    /** @param journal standard error is systemd's journal: each line starts with its priority ({@link JournalStream}) */
+    private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format, boolean journal) {
         Encoder<ILoggingEvent> encoder = switch (format) {
             case TEXT -> {
                 // One line a message, whatever it quotes (LogText); a stack trace follows on lines of its own, each
@@ -69,8 +71,9 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
                 PatternLayout layout = new PatternLayout();
                 layout.getInstanceConverterMap().put(LogText.KEYWORD, LogText::new);
                 layout.getInstanceConverterMap().put(EscapedThrowable.KEYWORD, EscapedThrowable::new);
+                layout.getInstanceConverterMap().put(JournalStream.Priority.KEYWORD, JournalStream.Priority::new);
                 layout.setContext(context);
-                layout.setPattern(TEXT_PATTERN);
+                layout.setPattern((journal ? "%" + JournalStream.Priority.KEYWORD : "") + TEXT_PATTERN);
                 layout.start();
                 LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
                 text.setLayout(layout);

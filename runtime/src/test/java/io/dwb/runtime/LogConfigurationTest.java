@@ -42,6 +42,39 @@ class LogConfigurationTest {
         });
     }
 
+    /**
+     * Under systemd (the units), standard error is the journal, which JOURNAL_STREAM names: each line starts with its
+     * syslog priority, which journald takes and strips. Without it every line was at information ({@code journalctl
+     * -p warning} showed none). A JOURNAL_STREAM inherited by a process whose standard error is elsewhere adds none.
+     */
+    @Test
+    void inSystemdsJournalEachLineStartsWithItsPriority(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path journal = java.nio.file.Files.createFile(dir.resolve("journal"));
+        String stream = java.nio.file.Files.getAttribute(journal, "unix:dev") + ":"
+                + java.nio.file.Files.getAttribute(journal, "unix:ino");
+        for (String named : List.of(stream, "1:2")) {
+            java.nio.file.Files.writeString(journal, "");
+            ProcessBuilder builder = new ProcessBuilder(JavaProcess.command(Failing.class, List.of("-Xmx64m"),
+                    List.of())).redirectErrorStream(true).redirectOutput(journal.toFile());
+            builder.environment().put("JOURNAL_STREAM", named);
+            Process process = builder.start();
+            assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            List<String> lines = lines(java.nio.file.Files.readString(journal));
+            if (named.equals(stream)) {
+                assertThat(lines).anyMatch(l -> l.startsWith("<6>") && l.contains(" INFO ")
+                        && l.contains("starting with"));
+                assertThat(lines).anyMatch(l -> l.startsWith("<4>") && l.contains(" WARN ") && l.endsWith("careful"));
+                assertThat(lines).anyMatch(l -> l.startsWith("<3>") && l.contains(" ERROR ")
+                        && l.contains("a record could not be read"));
+                assertThat(lines).last().isEqualTo("<3>error: the engine is away");
+            } else {
+                assertThat(lines).as("standard error elsewhere").noneMatch(l -> l.startsWith("<"));
+                assertThat(lines).last().isEqualTo("error: the engine is away");
+            }
+        }
+    }
+
     @Test
     void textIsTheDefaultWithThePlainErrorLine() throws Exception {
         String output = run(Map.of(), 1);
