@@ -71,8 +71,13 @@ public final class RecordTimestamps {
         if ("LogAppendTime".equals(value(config, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG))) {
             return eventTime();
         }
+        // Never further ahead than Kafka 4's own bound, whatever the topic takes (Kafka 3's was unbounded, and a
+        // cluster may keep it so): a record dated ahead keeps its segment from deletion by time until that time
+        // (retention stops for the whole partition, Kafka deletes segments in order) and is where a look-up by time
+        // (a new group, a replay) begins: a host's clock set a year ahead did both.
         return new RecordTimestamps(
-                bound(config, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, KAFKA_DEFAULT_AFTER_MAX_MS),
+                Math.min(bound(config, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, KAFKA_DEFAULT_AFTER_MAX_MS),
+                        KAFKA_DEFAULT_AFTER_MAX_MS),
                 Math.min(bound(config, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.MAX_VALUE),
                         keptBehind(bound(config, TopicConfig.RETENTION_MS_CONFIG, -1))),
                 wallClockMillis);

@@ -81,13 +81,35 @@ class RecordTimestampsTest {
     /** Settings the topics' check read are used as they are: no admin client is asked (here there is none). */
     @Test
     void settingsAlreadyReadAreTakenWithoutAskingTheBroker() {
-        Config read = new Config(List.of(new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "7200000"),
+        Config read = new Config(List.of(new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "1800000"),
                 new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, String.valueOf(HOUR))));
         RecordTimestamps t = EventsTopic.read(null, Optional.of(read), "events", Duration.ofSeconds(1),
                 () -> NOW_MS).timestamps();
 
-        assertThat(t.of((NOW_MS + HOUR + HOUR / 2) * 1_000_000L)).as("within the topic's 2 h ahead")
-                .isEqualTo(NOW_MS + HOUR + HOUR / 2);
+        assertThat(t.of((NOW_MS + HOUR / 4) * 1_000_000L)).as("within the topic's 30 min ahead")
+                .isEqualTo(NOW_MS + HOUR / 4);
+        assertThat(t.of((NOW_MS + HOUR / 2) * 1_000_000L)).as("beyond them less the margin").isEqualTo(NOW_MS);
         assertThat(t.of((NOW_MS - 2 * HOUR) * 1_000_000L)).as("beyond its 1 h behind").isEqualTo(NOW_MS);
+    }
+
+    /**
+     * A topic that takes records dated any time ahead (Kafka 3's default, which a cluster may keep): an engine clock
+     * a year ahead dated its records so, and their segment was kept from deletion by time until then (retention
+     * stopped for the whole partition) and a look-up by time (a new group, a replay) began there. Never more than
+     * Kafka 4's hour ahead, whatever the topic takes.
+     */
+    @Test
+    void noRecordIsDatedFurtherAheadThanKafkasOwnHourWhateverTheTopicTakes() {
+        for (String afterMax : List.of(String.valueOf(Long.MAX_VALUE), String.valueOf(7 * 24 * HOUR))) {
+            Config read = new Config(List.of(new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
+                    afterMax)));
+            RecordTimestamps t = EventsTopic.read(null, Optional.of(read), "events", Duration.ofSeconds(1),
+                    () -> NOW_MS).timestamps();
+            assertThat(t.of((NOW_MS + 365 * 24 * HOUR) * 1_000_000L)).as("a year ahead, %s", afterMax)
+                    .isEqualTo(NOW_MS);
+            assertThat(t.of((NOW_MS + 2 * HOUR) * 1_000_000L)).as("two hours ahead, %s", afterMax).isEqualTo(NOW_MS);
+            assertThat(t.of((NOW_MS + HOUR / 2) * 1_000_000L)).as("within the hour, %s", afterMax)
+                    .isEqualTo(NOW_MS + HOUR / 2);
+        }
     }
 }
