@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.Impairment;
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.runtime.LogText;
 import io.dwb.runtime.RefusedFetch;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -498,7 +499,8 @@ public final class DeliveryLoop {
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {
-            log.warn("could not look up the first offsets of {} ({}); trying again", asked.keySet(), e.getMessage());
+            log.warn("could not look up the first offsets of {} ({}); trying again", NamedPartitions.of(asked.keySet()),
+                    LogText.bounded(e.getMessage(), NamedPartitions.MAX_CAUSE));
             return; // the next poll fails the same way
         }
         asked.forEach((tp, offset) -> {
@@ -605,7 +607,8 @@ public final class DeliveryLoop {
                 records.put(tp, readAlone);
                 consumer.seek(tp, readAlone.get(readAlone.size() - 1).offset() + 1);
             });
-            log.warn("every record of {} read alone: delivered as read one at a time", result.clean().keySet());
+            log.warn("every record of {} read alone: delivered as read one at a time",
+                    NamedPartitions.of(result.clean().keySet()));
         }
         return new ConsumerRecords<>(records, Map.of());
     }

@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.LogText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -131,7 +132,7 @@ final class LiveStart {
             // asks again (NoOffsetForPartitionException). Starting them from auto.offset.reset's end delivered a new
             // group's whole history as live alerts, past --max-live-age.
             log.warn("could not look up where {} start: they wait, and are looked up again at the next poll ({})",
-                    fresh, e.getMessage());
+                    NamedPartitions.of(fresh), LogText.bounded(e.getMessage(), NamedPartitions.MAX_CAUSE));
             return new Placement(Map.of(), List.of(), handedOver); // those sought back are read again all the same
         }
         Set<TopicPartition> notSought = new HashSet<>(fresh);
@@ -145,7 +146,8 @@ final class LiveStart {
         } catch (WakeupException e) {
             throw e; // a stop, as above
         } catch (KafkaException e) { // they are sought: what was skipped is still said; the starts are committed later
-            log.warn("could not look up the start offsets of {} to commit them now: {}", fresh, e.getMessage());
+            log.warn("could not look up the start offsets of {} to commit them now: {}", NamedPartitions.of(fresh),
+                    LogText.bounded(e.getMessage(), NamedPartitions.MAX_CAUSE));
         }
         return new Placement(starts, skipped, handedOver);
     }
@@ -170,7 +172,8 @@ final class LiveStart {
             throw e; // a stop, as below
         } catch (KafkaException e) {
             log.warn("could not look up the ends of {} to check their committed offsets against: they start there "
-                    + "({})", committed.keySet(), e.getMessage());
+                    + "({})", NamedPartitions.of(committed.keySet()),
+                    LogText.bounded(e.getMessage(), NamedPartitions.MAX_CAUSE));
             return;
         }
         committed.entrySet().removeIf(e -> {

@@ -3,6 +3,7 @@ package io.dwb.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dwb.runtime.KafkaClientThreads;
+import io.dwb.schemas.testing.LogLines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,6 +83,32 @@ class LiveStartLookupTest {
         assertThat(received.subList(1, 3)).as("then only the records within --max-live-age")
                 .allSatisfy(datagram -> assertThat(datagram).contains("new-"))
                 .noneSatisfy(datagram -> assertThat(datagram).contains("old-"));
+    }
+
+    /**
+     * The line said at each poll while the starts cannot be looked up (the offsets topic's partition without a leader)
+     * named every partition, and so did Kafka's exception it quoted: some 11 KB for 600 partitions, about every 30 s.
+     * It names ten, in order, and how many more, and quotes 300 characters of the exception.
+     */
+    @Test
+    void aLookupThatFailsForManyPartitionsNamesTenOfThemAndCountsTheRest() {
+        try (LogLines lines = LogLines.of(LiveStart.class).attach()) {
+            DeliveryLoop loop = loop();
+            loop.start();
+            List<TopicPartition> many = new ArrayList<>();
+            Map<TopicPartition, Long> beginnings = new HashMap<>();
+            for (int p = 0; p < 600; p++) {
+                many.add(new TopicPartition(TOPIC, p));
+                beginnings.put(new TopicPartition(TOPIC, p), 0L);
+            }
+            consumer.updateBeginningOffsets(beginnings);
+            consumer.rebalance(many); // the lookup fails here
+
+            assertThat(lines.messages("could not look up where")).singleElement().asString()
+                    .startsWith("could not look up where events-0, events-1, events-2, events-3, events-4, events-5, "
+                            + "events-6, events-7, events-8, events-9 and 590 more start: they wait")
+                    .hasSizeLessThan(700);
+        }
     }
 
     private DeliveryLoop loop() {
