@@ -13,11 +13,12 @@ import org.slf4j.Marker;
 /**
  * Leaves out the Kafka client's warnings that ask nothing of the person reading them (unless
  * {@link LogConfiguration#KAFKA_LEVEL_VARIABLE} is set); its other warnings (an authentication cut short) are kept,
- * and one said at each try to reach a broker (a broker's advertised name that does not resolve) is said once in a
- * while, without its stack trace.
+ * and those said at each try (a broker's advertised name that does not resolve, an ACL refused) once in a while, a
+ * connection's without its stack trace.
  */
 final class BenignKafkaWarnings extends TurboFilter {
-    private static final String NETWORK_CLIENT = "org.apache.kafka.clients.NetworkClient";
+    private static final String KAFKA_CLIENTS = "org.apache.kafka.clients";
+    private static final String NETWORK_CLIENT = KAFKA_CLIENTS + ".NetworkClient";
     /** One warning left out: the logger that says it, and a part of its format. */
     enum Benign {
         /**
@@ -84,10 +85,38 @@ final class BenignKafkaWarnings extends TurboFilter {
         this.nanoClock = nanoClock;
     }
 
+    /**
+     * The Kafka client's ERRORs said again at each try while an ACL is missing, which the bridge says once itself
+     * with the fix ({@code Kafka refuses the forwarder, …}, the listener's {@code not authorized …}): each is said
+     * once every {@link #REPEAT_AFTER}, the first as Kafka says it. Every 5 s before (the forwarder's next poll), 720
+     * ERROR lines an hour a forwarder, and a listener's at each metadata answer: an alert on ERROR lines fired for
+     * the whole fleet.
+     */
+    enum Repeated {
+        /** {@code JoinGroup failed due to fatal error: …}: Read on the group revoked, at each poll. */
+        JOIN_REFUSED("JoinGroup failed due to fatal error"),
+        /** {@code Topic authorization failed for topics [...]}: Describe on a topic revoked, at each metadata answer. */
+        TOPIC_REFUSED("Topic authorization failed for topics");
+
+        private final String text;
+
+        Repeated(String text) {
+            this.text = text;
+        }
+    }
+
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
                               Throwable t) {
-        if (level != Level.WARN || format == null) {
+        if (format == null || !level.isGreaterOrEqual(Level.WARN) || !logger.getName().startsWith(KAFKA_CLIENTS)) {
+            return FilterReply.NEUTRAL;
+        }
+        for (Repeated r : Repeated.values()) {
+            if (format.contains(r.text)) {
+                return firstIn(logger.getName() + " " + r) ? FilterReply.NEUTRAL : FilterReply.DENY;
+            }
+        }
+        if (level != Level.WARN) {
             return FilterReply.NEUTRAL;
         }
         if (format.contains(CONNECT_ERROR) && logger.getName().equals(NETWORK_CLIENT) && params != null
@@ -107,7 +136,7 @@ final class BenignKafkaWarnings extends TurboFilter {
         return FilterReply.NEUTRAL;
     }
 
-    /** Whether {@code node}'s connection error was not said within {@link #REPEAT_AFTER}: it is said now. */
+    /** Whether {@code node}'s (or a line's) was not said within {@link #REPEAT_AFTER}: it is said now. */
     private boolean firstIn(String node) {
         long now = nanoClock.getAsLong();
         synchronized (connectErrorSaid) {

@@ -91,6 +91,39 @@ class BenignKafkaWarningsTest {
         }
     }
 
+    /**
+     * While an ACL is missing the Kafka client says its ERROR again at each try (a group's Read revoked: at each poll,
+     * every 5 s, 720 lines an hour a forwarder; a topic's Describe: at each metadata answer of each listener), which
+     * the bridge says once itself with the fix: an alert on ERROR lines fired for a whole fleet. The first is said as
+     * Kafka says it, then none for 10 minutes.
+     */
+    @Test
+    void aKafkaErrorSaidAtEachRefusedTryIsSaidOnceEveryTenMinutes() {
+        long[] now = {0};
+        BenignKafkaWarnings benign = new BenignKafkaWarnings(() -> now[0]);
+        Logger coordinator = (Logger) LoggerFactory.getLogger(
+                "org.apache.kafka.clients.consumer.internals.ConsumerCoordinator");
+        Logger metadata = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients.Metadata");
+        String join = "[Consumer clientId=c, groupId=g] JoinGroup failed due to fatal error: {}";
+        String topic = "[Producer clientId=p] Topic authorization failed for topics {}";
+        List<String> said = new java.util.ArrayList<>();
+        for (long seconds = 0; seconds <= 600; seconds += 5) {
+            now[0] = java.time.Duration.ofSeconds(seconds).toNanos();
+            if (benign.decide(null, coordinator, Level.ERROR, join, new Object[] {"not authorized"}, null)
+                    .toString().equals("NEUTRAL")) {
+                said.add(seconds + " join");
+            }
+            if (benign.decide(null, metadata, Level.ERROR, topic, new Object[] {"[events]"}, null).toString()
+                    .equals("NEUTRAL")) {
+                said.add(seconds + " topic");
+            }
+        }
+        assertThat(said).containsExactly("0 join", "0 topic", "600 join", "600 topic");
+        Logger other = (Logger) LoggerFactory.getLogger("io.dwb.forwarder.DeliveryLoop");
+        assertThat(benign.decide(null, other, Level.ERROR, join, null, null)).as("not Kafka's")
+                .hasToString("NEUTRAL");
+    }
+
     @Test
     void onlyTheClientsWarningsOfEachTryAreLeftOut() {
         BenignKafkaWarnings benign = new BenignKafkaWarnings();
