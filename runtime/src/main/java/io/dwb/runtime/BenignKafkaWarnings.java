@@ -119,14 +119,22 @@ final class BenignKafkaWarnings extends TurboFilter {
         if (level != Level.WARN) {
             return FilterReply.NEUTRAL;
         }
-        if (format.contains(CONNECT_ERROR) && logger.getName().equals(NETWORK_CLIENT) && params != null
-                && params.length == 2 && params[1] instanceof Throwable cause) {
-            if (firstIn(String.valueOf(params[0]))) {
-                logger.warn("{} {} ({}): said again in {} minutes if it goes on, without its stack trace "
-                        + "(DWB_KAFKA_LOG_LEVEL=WARN says each)", format.substring(0, format.indexOf(CONNECT_ERROR))
-                        + "cannot connect to node", params[0], cause.toString(), REPEAT_AFTER.toMinutes());
+        int connectError = format.indexOf(CONNECT_ERROR);
+        if (connectError >= 0 && logger.getName().equals(NETWORK_CLIENT)) {
+            // Kafka's logger (LogContext's) formats the message itself, its client's prefix included, and passes the
+            // exception apart; a plain SLF4J call passes the node and the exception as arguments.
+            Throwable cause = t != null ? t : params != null && params.length == 2
+                    && params[1] instanceof Throwable e ? e : null;
+            if (cause != null) {
+                String node = params != null && params.length == 2 ? String.valueOf(params[0])
+                        : format.substring(connectError + CONNECT_ERROR.length()).strip();
+                if (firstIn(node)) {
+                    logger.warn("{}cannot connect to node {} ({}): said again in {} minutes if it goes on, without "
+                            + "its stack trace (DWB_KAFKA_LOG_LEVEL=WARN says each)",
+                            format.substring(0, connectError), node, cause.toString(), REPEAT_AFTER.toMinutes());
+                }
+                return FilterReply.DENY;
             }
-            return FilterReply.DENY;
         }
         for (Benign b : Benign.values()) {
             if (b.matches(logger.getName(), format)) {
