@@ -778,13 +778,18 @@ public final class AlertPipeline {
      * delivered, by the new owner. Returns how many of their datagrams were withdrawn from the outbox unwritten.
      */
     public int forget(Collection<Integer> partitions) {
+        return forget(partitions, true);
+    }
+
+    /** @param withdraw whether their datagrams are to be taken back from the outbox (not done yet: {@link #withdraw}) */
+    public int forget(Collection<Integer> partitions, boolean withdraw) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().forget(partitions);
             letters.forget(partitions);
         }
         // Their new owner delivers them again (their alerts stay queued here: sent twice rather than never).
         heartbeatsWaiting.keySet().removeIf(record -> partitions.contains(record.partition()));
-        return withdraw(partitions).unwritten().size();
+        return withdraw ? withdraw(partitions).unwritten().size() : 0;
     }
 
     /**

@@ -89,6 +89,7 @@ public final class DeliveryLoop {
     static Duration acceptedAfter(Duration metadataMaxAge) {
         return metadataMaxAge.plusSeconds(10);
     }
+
     private static final int PER_PARTITION_TURN = 64;
     /**
      * How long a revocation or a stop waits for the sending thread to write what it took, before committing what
@@ -185,8 +186,9 @@ public final class DeliveryLoop {
     private volatile long polledNanos;
     /** The longest a poll may last before the loop counts as stuck: {@link #POLL_MAY_WAIT} past the bound. */
     private final long pollStuckNanos;
-    /** {@link #ACCEPTED_AFTER} for this consumer's {@code metadata.max.age.ms}. */
+    /** {@link #ACCEPTED_AFTER} for this consumer's {@code metadata.max.age.ms}, and in nanoseconds. */
     private final Duration acceptedAfter;
+    private final long acceptedAfterNanos;
     /** When the last refused poll's wait ended. */
     private long refusedUntilNanos;
     /** Where the next delivery round starts its turns: after the participant that last sent. */
@@ -233,6 +235,9 @@ public final class DeliveryLoop {
         this.kafkaRefusing = new Impairment(unhealthyAfter);
         this.topicMissing = new Impairment(unhealthyAfter);
         this.acceptedAfter = acceptedAfter(metadataMaxAge);
+        // Saturated: a refresh set to centuries (Long.MAX_VALUE, metadata never refreshed) overflowed toNanos().
+        this.acceptedAfterNanos = acceptedAfter.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                : acceptedAfter.toNanos();
         this.pollStuckNanos = Math.max(POLL_STALE_NANOS, unhealthyAfter.plus(POLL_MAY_WAIT).toNanos());
         this.lastPollNanos = clock.getAsLong();
         this.polledNanos = lastPollNanos;
@@ -448,7 +453,7 @@ public final class DeliveryLoop {
      * for good once the ACL was given back.
      */
     private boolean quietSinceRefused() {
-        return !fetching() && clock.getAsLong() - refusedUntilNanos >= acceptedAfter.toNanos();
+        return !fetching() && clock.getAsLong() - refusedUntilNanos >= acceptedAfterNanos;
     }
 
     /** A poll went through after refusals: fetches answered, records returned, or quiet polls long enough. */
@@ -1329,7 +1334,11 @@ public final class DeliveryLoop {
      * as retention's are. Partitions whose delivered offset or position is not known here say nothing.
      */
     private void lostWithTopic(List<TopicPartition> gone) {
-        long written = pipeline.written();
+        lostWithTopic(gone, pipeline.written());
+    }
+
+    /** @param written the datagrams written, as of before their queued ones were withdrawn (which count as written) */
+    private void lostWithTopic(List<TopicPartition> gone, long written) {
         long acknowledged = pipeline.lettersAcknowledged();
         for (TopicPartition tp : gone) {
             PartitionProgress progress = partitions.get(tp);
@@ -1406,7 +1415,7 @@ public final class DeliveryLoop {
         if (fetching) {
             return now - lastFetchAnsweredNanos <= FETCH_ANSWERED_NANOS;
         }
-        return now - lastResponseNanos <= acceptedAfter.toNanos();
+        return now - lastResponseNanos <= acceptedAfterNanos;
     }
 
     /** Whether the consumer asks for records: some partition assigned and not paused. */
@@ -1450,9 +1459,12 @@ public final class DeliveryLoop {
             // committed first, the thread went on writing theirs during the commit's round trip, delivered but not
             // committed, and their new owner delivered them again (31 of 250 in a slow Wazuh's review run).
             Outbox.Withdrawn withdrawn = pipeline.withdraw(revoked.stream().map(TopicPartition::partition).toList());
-            commitWritten(kept, withdrawn.writtenBefore() < 0 ? pipeline.written() : withdrawn.writtenBefore());
-            lostWithTopic(gone);
-            forget(revoked, withdrawn.unwritten().size());
+            long written = withdrawn.writtenBefore() < 0 ? pipeline.written() : withdrawn.writtenBefore();
+            commitWritten(kept, written);
+            // Theirs withdrawn count as written once the thread passes them: what was written before says what the
+            // deleted topic took undelivered.
+            lostWithTopic(gone, written);
+            forgetWithdrawn(revoked, withdrawn.unwritten().size());
             if (!revoked.isEmpty()) {
                 log.info("partitions revoked: {}", revoked);
             }
@@ -1487,15 +1499,22 @@ public final class DeliveryLoop {
         }
 
         private void forget(Collection<TopicPartition> gone) {
-            forget(gone, 0);
-        }
-
-        /** @param withdrawnBefore their datagrams taken back from the outbox already (a revocation's) */
-        private void forget(Collection<TopicPartition> gone, int withdrawnBefore) {
             for (TopicPartition tp : gone) {
                 partitions.remove(tp);
             }
-            int withdrawn = withdrawnBefore + pipeline.forget(gone.stream().map(TopicPartition::partition).toList());
+            said(pipeline.forget(gone.stream().map(TopicPartition::partition).toList(), true));
+        }
+
+        /** As {@link #forget}, their datagrams ({@code withdrawn} of them) taken back from the outbox already. */
+        private void forgetWithdrawn(Collection<TopicPartition> gone, int withdrawn) {
+            for (TopicPartition tp : gone) {
+                partitions.remove(tp);
+            }
+            pipeline.forget(gone.stream().map(TopicPartition::partition).toList(), false);
+            said(withdrawn);
+        }
+
+        private void said(int withdrawn) {
             if (withdrawn > 0) {
                 log.info("{} datagrams of those partitions not written: their new owner delivers them", withdrawn);
             }

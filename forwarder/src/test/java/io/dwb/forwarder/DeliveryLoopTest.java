@@ -490,6 +490,28 @@ class DeliveryLoopTest {
         }
     }
 
+    /** The line a revocation says counts each datagram it took back once (a first version withdrew twice). */
+    @Test
+    void withTheSendingThreadARevocationSaysHowManyDatagramsItTookBackOnce() {
+        sink.gate = new Semaphore(0); // the first write waits in the socket
+        AlertPipeline.Mode mode = mode();
+        SendingThread sending = SendingThread.start(new DatagramWriter(sink, mode, metrics, this::wallMillis));
+        try (LogLines lines = LogLines.of(DeliveryLoop.class).attach()) {
+            DeliveryLoop loop = live(mode, sending, 0, 1000, P0);
+            addEvents(P0, "a", "b", "c", "d", "e", "f");
+            round(loop);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.attempts > 0); // "a" on its way
+
+            consumer.rebalance(List.of()); // revoked: waits 2 s for "a", in vain
+
+            assertThat(lines.messages("of those partitions not written")).containsExactly(
+                    "5 datagrams of those partitions not written: their new owner delivers them");
+        } finally {
+            sink.gate.release(100);
+            sending.close();
+        }
+    }
+
     /**
      * With the sending thread an event's id enters the duplicate window when its datagram is handed over. Withdrawn
      * unwritten at a revocation, it stayed there: when the partition came back to this process (an eager rebalance

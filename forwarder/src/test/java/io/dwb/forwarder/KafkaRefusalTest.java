@@ -247,6 +247,25 @@ class KafkaRefusalTest {
     }
 
     /**
+     * A refresh set to centuries (metadata.max.age.ms=9223372036854775807: never) made the bound's nanoseconds
+     * overflow at its first check, once a second while the consumer fetches nothing, and the loop died.
+     */
+    @Test
+    void aMetadataRefreshOfCenturiesIsNoOverflow() {
+        counted = true;
+        responses = 0.0;
+        metadataMaxAge = Duration.ofMillis(Long.MAX_VALUE);
+        loop = loop();
+        loop.start();
+        for (int i = 0; i < 5; i++) {
+            assertThat(loop.runOnce()).isFalse();
+            now += Duration.ofSeconds(1).toNanos();
+        }
+        assertThat(reachableGauge()).isZero();
+        assertThat(loop.healthy()).isTrue();
+    }
+
+    /**
      * What a failed poll leaves to a Kafka lookup (an offset out of range: the partition's first offset, up to a
      * minute while brokers are slow) is Kafka's answer waited for as a poll's is: /healthz took a lookup of over 30 s
      * for a stuck loop (a probe restarting on it made a rebalance), whatever --unhealthy-after.
