@@ -781,7 +781,7 @@ public final class AlertPipeline {
         return forget(partitions, true);
     }
 
-    /** @param withdraw whether their datagrams are to be taken back from the outbox (not done yet: {@link #withdraw}) */
+    /** @param withdraw whether to take their datagrams back from the outbox (not done yet: {@link #withdraw}) */
     public int forget(Collection<Integer> partitions, boolean withdraw) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().forget(partitions);

@@ -204,7 +204,8 @@ public final class DeliveryLoop {
                  Duration unhealthyAfter, Duration metadataMaxAge, UnreadableRecordSearch search,
                  KafkaClientThreads clientThreads, LongSupplier clock) {
         this(consumer, pipeline, metrics, feed, commitInterval, maxPending, budget, retryMaxDelay, unhealthyAfter,
-                metadataMaxAge, search, clientThreads, clock, (stopped, nanos) -> stopped.await(nanos, TimeUnit.NANOSECONDS));
+                metadataMaxAge, search, clientThreads, clock,
+                (stopped, nanos) -> stopped.await(nanos, TimeUnit.NANOSECONDS));
     }
 
     /**

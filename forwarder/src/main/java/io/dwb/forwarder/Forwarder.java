@@ -5,6 +5,8 @@ import io.dwb.runtime.KafkaClientThreads;
 import io.dwb.runtime.TopicProblem;
 import io.dwb.runtime.TopicSpec;
 import io.dwb.schemas.ContractSchemas;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -75,7 +77,8 @@ public final class Forwarder implements AutoCloseable {
     public Forwarder(ForwarderSettings settings, AlertOwners owners, List<TopicProblem> saidAtStart) {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
-        this.sink = settings.wazuhQueue().equals("-") ? new StandardOutputSink(System.out, this::stop)
+        this.sink = settings.wazuhQueue().equals("-")
+                ? new StandardOutputSink(new FileOutputStream(FileDescriptor.out), this::stop)
                 : AnalysisdStateGate.around(AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
                         new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
                         settings.wazuh(), nanoClock, System::currentTimeMillis),

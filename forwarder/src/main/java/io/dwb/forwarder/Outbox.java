@@ -75,7 +75,8 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
      * @param onItsWay      the one being written as they were withdrawn, whose write may still fail (it is then passed
      *                      over as withdrawn); null when none of theirs was
      * @param writtenBefore {@link #written()} as they were withdrawn, before theirs count as written in their turn:
-     *                      what a commit of those partitions may count as delivered; -1 when nothing was queued
+     *                      what a commit of those partitions may count as delivered; -1 when not known (no
+     *                      partition asked, or an outbox that writes at once: {@link #written()} then)
      */
     record Withdrawn(List<Outgoing> unwritten, Outgoing onItsWay, long writtenBefore) {
         static final Withdrawn NONE = new Withdrawn(List.of(), null, -1);

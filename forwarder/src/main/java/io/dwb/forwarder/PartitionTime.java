@@ -11,8 +11,12 @@ final class PartitionTime {
     /** Whether a record gave it a time yet (a partition assigned and not read from yet has none). */
     private boolean known;
     private long recordNanos;
-    /** {@link #at} when its last heartbeat was read: see {@link #ranOn}. */
+    /**
+     * {@link #at} when its last heartbeat was read, if one was ({@link #heardAny}: a time given by a hand-over's
+     * outage alone has none): see {@link #ranOn}.
+     */
     private long heardNanos;
+    private boolean heardAny;
     private boolean live;
     /** Whether the monotonic clock counts from {@link #anchorRecordNanos} since {@link #anchorLocalNanos}. */
     private boolean anchored;
@@ -39,15 +43,16 @@ final class PartitionTime {
     /**
      * How far its time ran on with the clock (while live) since its last heartbeat was read, at {@code nowNanos}: a
      * difference, the same on any owner's count, where {@link #at} is on the count of the host whose heartbeat gave it
-     * its first time.
+     * its first time; -1 when no heartbeat was read.
      */
     long ranOn(long nowNanos) {
-        return Math.max(0, at(nowNanos) - heardNanos);
+        return heardAny ? Math.max(0, at(nowNanos) - heardNanos) : -1;
     }
 
     /** A heartbeat of the partition was read at {@code nowNanos}, its time moved as it moves it. */
     void heard(long nowNanos) {
         heardNanos = at(nowNanos);
+        heardAny = true;
     }
 
     /** A record read at {@code nowNanos} says the partition got to {@code timeNanos} at least. */

@@ -634,6 +634,11 @@ public final class SilentHostWatch {
             return new HandedOver(0, 0);
         }
         long time = handOverTime(partition, previous, nowNanos);
+        if (previous.ranOnMs() >= 0 && partitionTime(partition).known()) {
+            // Its time goes on from there: else a host not yet silent then was reported that much late, and this
+            // owner's next mark said only what its own time ran on.
+            partitionTime(partition).reach(time, nowNanos);
+        }
         if (previous.partitionTimeMs() >= 0 && previous.stillSinceMs() >= 0) {
             long since = previous.ranOnMs() >= 0 && partitionTime(partition).known()
                     // How long before its last commit the outage began: a difference, like ranOn.
@@ -708,10 +713,11 @@ public final class SilentHostWatch {
         return since == null ? -1 : since / 1_000_000L;
     }
 
-    /** {@code partition}'s {@link PartitionTime#ranOn} at {@code nowNanos}, in milliseconds; -1 when it has no time. */
+    /** {@code partition}'s {@link PartitionTime#ranOn} at {@code nowNanos}, in milliseconds; -1 when none is known. */
     public long ranOnMs(int partition, long nowNanos) {
         PartitionTime time = partitions.get(partition);
-        return time != null && time.known() ? time.ranOn(nowNanos) / 1_000_000L : -1;
+        long ranOn = time != null && time.known() ? time.ranOn(nowNanos) : -1;
+        return ranOn < 0 ? -1 : ranOn / 1_000_000L;
     }
 
     /** {@code partition}'s {@link PartitionTime} at {@code nowNanos}, in milliseconds; -1 when it has none. */

@@ -1,6 +1,7 @@
 package io.dwb.forwarder;
 
-import java.io.PrintStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,17 +9,24 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code --wazuh-queue -}: one alert JSON a line on standard output (without the queue prefix), for piping. Once
  * standard output is closed (the reader of the pipe went away: {@code | head}), the process stops, as a filter does on
- * a broken pipe: it paused and retried for good, and the pipeline never ended.
+ * a broken pipe: it paused and retried for good, and the pipeline never ended. Any other failure (a full disk under
+ * {@code > file}) pauses delivery, retried, as before: it may pass.
  */
 public final class StandardOutputSink implements AlertSink {
     private static final Logger log = LoggerFactory.getLogger(StandardOutputSink.class);
+    /** What the system says of a write to a pipe whose reader went away (EPIPE). */
+    private static final String BROKEN_PIPE = "Broken pipe";
 
-    private final PrintStream out;
+    private final OutputStream out;
     private final Runnable closed;
     private final AtomicBoolean said = new AtomicBoolean();
 
-    /** @param closed run once, when standard output is found closed or failing: the stop */
-    public StandardOutputSink(PrintStream out, Runnable closed) {
+    /**
+     * @param out    standard output, unbuffered ({@code new FileOutputStream(FileDescriptor.out)}): its failure is
+     *               told by its exception (a PrintStream swallows it)
+     * @param closed run once, when standard output is found closed: the stop
+     */
+    public StandardOutputSink(OutputStream out, Runnable closed) {
         this.out = out;
         this.closed = closed;
     }
@@ -26,27 +34,36 @@ public final class StandardOutputSink implements AlertSink {
     @Override
     public void send(byte[] datagram) throws SinkUnavailableException {
         int start = AlertFormatter.PREFIX.length;
-        out.write(datagram, start, datagram.length - start);
-        out.write('\n');
-        out.flush();
-        if (out.checkError()) {
-            if (said.compareAndSet(false, true)) {
-                log.info("standard output is closed (its reader went away) or failing: stopping; what it took is "
-                        + "committed, this alert and those after it are not");
+        byte[] line = new byte[datagram.length - start + 1];
+        System.arraycopy(datagram, start, line, 0, line.length - 1);
+        line[line.length - 1] = '\n';
+        try {
+            out.write(line); // one write a line: a reader never sees half of one with another's
+            out.flush();
+        } catch (IOException e) {
+            String why = String.valueOf(e.getMessage());
+            if (why.contains(BROKEN_PIPE) && said.compareAndSet(false, true)) {
+                log.info("standard output is closed (its reader went away): stopping; what it took is committed, "
+                        + "this alert and those after it are not");
                 closed.run();
             }
-            // PrintStream swallows write errors: without this a closed pipe would be "delivered" and committed.
-            throw new SinkUnavailableException(Refusal.Other.OUTPUT_FAILING, "standard output is closed or failing");
+            // Not delivered: without this a closed pipe would be "delivered" and committed.
+            throw new SinkUnavailableException(Refusal.Other.OUTPUT_FAILING, "standard output is closed or failing ("
+                    + why + ")");
         }
     }
 
-    /** Whether standard output was found closed or failing: the process stopped for it. */
+    /** Whether standard output was found closed: the process stopped for it. */
     public boolean closed() {
         return said.get();
     }
 
     @Override
     public void close() {
-        out.flush();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            log.debug("flushing standard output", e);
+        }
     }
 }

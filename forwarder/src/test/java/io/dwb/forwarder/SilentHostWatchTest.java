@@ -828,6 +828,59 @@ class SilentHostWatchTest {
     }
 
     /**
+     * The previous owner's time ran on 80 s past its last heartbeat (its partition live, its hosts quiet): A silent 90
+     * s then, B 80 s, neither reported yet. This owner's time goes on from there: both reported within a quarter of a
+     * minute, not 80 s late; and its next mark says what its time ran on since, the previous owner's 80 s included.
+     */
+    @Test
+    void theTimeThePreviousOwnersRanOnPastItsHeartbeatsGoesOnHere() {
+        SilentHostWatch first = new SilentHostWatch();
+        List<long[]> written = new ArrayList<>(); // host (0 A, 1 B), second written
+        for (long t = 0; t <= 180; t++) {
+            first.live(0, true, t * S);
+            if (t <= 100 && t % 30 == 0) {
+                written.add(new long[] {0, t});
+                first.heartbeat(0, A, 30, T0 + t * S, t * S);
+            } else if (t <= 100 && t % 30 == 10) {
+                written.add(new long[] {1, t});
+                first.heartbeat(0, B, 30, T0 + t * S, t * S);
+            }
+            assertThat(first.newlySilent(t * S)).isEmpty();
+        }
+        WatchHandover.Mark mark = WatchHandover.Mark.of(new OffsetAndMetadata(9, new WatchHandover.Mark(
+                first.timeMs(0, 180 * S), false, first.stillSinceMs(0), first.ranOnMs(0, 180 * S)).metadata()));
+        assertThat(mark.ranOnMs()).isEqualTo(80_000);
+
+        SilentHostWatch next = new SilentHostWatch();
+        next.handingOver(0, mark);
+        written.stream().filter(w -> w[1] >= 60)
+                .forEach(w -> next.heartbeat(0, w[0] == 0 ? A : B, 30, T0 + w[1] * S, 5000 * S));
+        assertThat(next.handedOver(0, 5000 * S)).isEqualTo(new SilentHostWatch.HandedOver(2, 0));
+        List<HostRef> silent = new ArrayList<>();
+        for (long t = 5000; t <= 5015; t++) {
+            next.live(0, true, t * S);
+            next.newlySilent(t * S).forEach(s -> silent.add(s.host()));
+        }
+        assertThat(silent).as("A 91 s silent at 1 s, B at 11 s").containsExactlyInAnyOrder(A, B);
+        assertThat(next.ranOnMs(0, 5015 * S)).as("95 s past its last heartbeat").isEqualTo(95_000);
+    }
+
+    /**
+     * A partition handed over in an outage whose look-back held no heartbeat gets its time from the mark alone: no
+     * heartbeat was read, so its mark says nothing of how far it ran on since one (it said the whole epoch, 56 years,
+     * which a next owner took as far as this clock allows).
+     */
+    @Test
+    void aTimeGivenByAnOutageAloneSaysNoRunSinceAHeartbeat() {
+        SilentHostWatch next = new SilentHostWatch();
+        next.handingOver(0, new WatchHandover.Mark((T0 + 100 * S) / 1_000_000L, false, (T0 + 40 * S) / 1_000_000L,
+                30_000));
+        assertThat(next.handedOver(0, 5000 * S)).isEqualTo(new SilentHostWatch.HandedOver(0, 0));
+        assertThat(next.timeMs(0, 5000 * S)).as("its time, from the mark").isEqualTo((T0 + 100 * S) / 1_000_000L);
+        assertThat(next.ranOnMs(0, 5000 * S)).isEqualTo(-1);
+    }
+
+    /**
      * The previous owner's last commit said host-state alerts it queued were not sent (Wazuh down at its stop): they
      * were lost with it, so a host silent by then is reported again, not taken as reported.
      */

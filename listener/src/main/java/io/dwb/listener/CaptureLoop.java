@@ -885,7 +885,8 @@ public final class CaptureLoop {
      * may be others (Thai, Persian), which the engine refused, and the listener reconnected for ever.
      */
     static String sinceParameter(long nanos) {
-        return String.format(Locale.ROOT, "%d.%09d", Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+        return String.format(Locale.ROOT, "%d.%09d", Math.floorDiv(nanos, 1_000_000_000L),
+                Math.floorMod(nanos, 1_000_000_000L));
     }
 
     /** Between attempts to reach the engine: the options' backoff, or the wodle's fixed interval. */

@@ -6,10 +6,10 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine's {@code since} is Unix seconds with a nanosecond fraction, in ASCII digits whatever the process's locale:
- * formatted with the default one, a host whose locale writes other digits ({@code LANG=th_TH} with Thai digits,
- * {@code fa_IR}, {@code ar_EG}) asked the engine for {@code ๑๗๙๕…}, which it refused: the listener reconnected for
- * ever without capturing anything.
+ * The engine's {@code since} is Unix seconds with a nanosecond fraction, in ASCII digits whatever the process's
+ * locale: formatted with the default one, a host whose locale writes other digits ({@code LANG=th_TH} with Thai
+ * digits, {@code fa_IR}, {@code ar_EG}) asked the engine for Thai or Persian digits, which it refused: the listener
+ * reconnected for ever without capturing anything.
  */
 class SinceParameterTest {
     @Test

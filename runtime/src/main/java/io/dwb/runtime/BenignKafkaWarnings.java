@@ -63,10 +63,10 @@ final class BenignKafkaWarnings extends TurboFilter {
     }
 
     /**
-     * {@code Error connecting to node …}, with a stack trace of some 25 lines, at each try to a broker whose name does
-     * not resolve (a Compose broker stopped: Docker's DNS forgets it) or whose network is unreachable: 2-3 traces a
-     * second from one forwarder through such an outage. Said once a node every {@link #REPEAT_AFTER}, its cause in
-     * one line, no trace: a broker's advertised name that does not resolve is still said.
+     * {@code Error connecting to node …}, with a stack trace of some 25 lines, at each try to a broker whose name
+     * does not resolve (a Compose broker stopped: Docker's DNS forgets it) or whose network is unreachable: 2-3
+     * traces a second from one forwarder through such an outage. Said once a node every {@link #REPEAT_AFTER}, its
+     * cause in one line, no trace: a broker's advertised name that does not resolve is still said.
      */
     private static final String CONNECT_ERROR = "Error connecting to node";
     static final Duration REPEAT_AFTER = Duration.ofMinutes(10);
@@ -95,7 +95,7 @@ final class BenignKafkaWarnings extends TurboFilter {
     enum Repeated {
         /** {@code JoinGroup failed due to fatal error: …}: Read on the group revoked, at each poll. */
         JOIN_REFUSED("JoinGroup failed due to fatal error"),
-        /** {@code Topic authorization failed for topics [...]}: Describe on a topic revoked, at each metadata answer. */
+        /** {@code Topic authorization failed for topics [...]}: Describe on a topic revoked, at each answer. */
         TOPIC_REFUSED("Topic authorization failed for topics");
 
         private final String text;

@@ -62,7 +62,7 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** @param journal standard error is systemd's journal: each line starts with its priority ({@link JournalStream}) */
+    /** @param journal standard error is systemd's journal: lines start with their priority ({@link JournalStream}) */
     private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format, boolean journal) {
         Encoder<ILoggingEvent> encoder = switch (format) {
             case TEXT -> {
