@@ -108,11 +108,8 @@ class DataDirLockTest {
      */
     @Test
     void aStartWhileAnotherProcessHoldsTheLockIsRefusedWithTheInUseLineAndWritesNothing() throws Exception {
-        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
-                PrivateFiles.DIRECTORY));
-        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
-                dataDir.resolve(LOCK_FILE).toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        Path dataDir = newDataDir();
+        try (JavaProcess other = holdingTheLock(dataDir)) {
             Map<String, String> before = tree(dataDir);
 
             String ran = Commands.standalone("--data-dir", dataDir.toString(), "--wazuh-queue", "-",
@@ -133,12 +130,9 @@ class DataDirLockTest {
      */
     @Test
     void aStartWhileTheLastOneStillStopsWaitsForItThenRuns() throws Exception {
-        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
-                PrivateFiles.DIRECTORY));
+        Path dataDir = newDataDir();
         ExecutorService starts = Executors.newSingleThreadExecutor();
-        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
-                dataDir.resolve(LOCK_FILE).toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        try (JavaProcess other = holdingTheLock(dataDir)) {
             Map<String, String> before = tree(dataDir);
             Future<EmbeddedKafka> start = starts.submit(() -> EmbeddedKafka.start(dataDir,
                     BrokerPorts.ClientPort.asked(0)));
@@ -160,12 +154,9 @@ class DataDirLockTest {
     /** A stop while it waits ends the wait: exit 0, nothing started, read or written. */
     @Test
     void aStopWhileItWaitsForTheLastOneEndsTheStartWithExit0() throws Exception {
-        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
-                PrivateFiles.DIRECTORY));
+        Path dataDir = newDataDir();
         ExecutorService starts = Executors.newSingleThreadExecutor();
-        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
-                dataDir.resolve(LOCK_FILE).toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        try (JavaProcess other = holdingTheLock(dataDir)) {
             Map<String, String> before = tree(dataDir);
             List<Runnable> stopHandler = new java.util.concurrent.CopyOnWriteArrayList<>();
             StandaloneCommand command = new StandaloneCommand(UnaryOperator.identity(), stopHandler::add,
@@ -189,11 +180,8 @@ class DataDirLockTest {
     /** Held for longer than the wait: refused with the in-use line, said waiting once (a clock of 400 ms a look). */
     @Test
     void aLockHeldLongerThanTheWaitIsRefusedAfterItSayingItWaitedOnce() throws Exception {
-        Path dataDir = Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(
-                PrivateFiles.DIRECTORY));
-        try (JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
-                dataDir.resolve(LOCK_FILE).toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        Path dataDir = newDataDir();
+        try (JavaProcess other = holdingTheLock(dataDir)) {
             long[] now = {0};
             assertThatThrownBy(() -> DataDirLock.acquire(dataDir, Duration.ofSeconds(2), () -> false,
                     () -> now[0] += Duration.ofMillis(400).toNanos()))
@@ -262,6 +250,19 @@ class DataDirLockTest {
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("(owner 4321)")
                 .hasMessageContaining("remove it");
         assertThat(dataDir.resolve("kafka")).doesNotExist();
+    }
+
+    /** A data directory of this user's, 0700, as a first start makes it. */
+    private Path newDataDir() throws IOException {
+        return Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(PrivateFiles.DIRECTORY));
+    }
+
+    /** Another process holding {@code dataDir}'s lock: a standalone between taking it and formatting, or stopping. */
+    private static JavaProcess holdingTheLock(Path dataDir) throws IOException {
+        JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
+                dataDir.resolve(LOCK_FILE).toString());
+        await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        return other;
     }
 
     /** The INFO line of a start that waits for another process to let go of {@code dataDir}, as the docs give it. */
