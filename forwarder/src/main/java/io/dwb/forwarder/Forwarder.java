@@ -78,7 +78,8 @@ public final class Forwarder implements AutoCloseable {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
         this.sink = settings.wazuhQueue().equals("-")
-                ? new StandardOutputSink(new FileOutputStream(FileDescriptor.out), this::stop)
+                ? new StandardOutputSink(new FileOutputStream(FileDescriptor.out), StandardOutputSink.isPipe(),
+                        this::stop)
                 : AnalysisdStateGate.around(AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
                         new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
                         settings.wazuh(), nanoClock, System::currentTimeMillis),

@@ -49,6 +49,19 @@ final class PartitionTime {
         return heardAny ? Math.max(0, at(nowNanos) - heardNanos) : -1;
     }
 
+    /**
+     * Its time goes on from {@code timeNanos} if that is further (a previous owner's time ran on past the same
+     * records: {@link SilentHostWatch#handedOver}), and, while live, runs on with the clock from there: {@link #reach}
+     * alone left a live partition's time standing at it until the clock caught up.
+     */
+    void runOn(long timeNanos, long nowNanos) {
+        recordNanos = Math.max(known ? at(nowNanos) : timeNanos, timeNanos);
+        known = true;
+        if (live) {
+            anchor(nowNanos);
+        }
+    }
+
     /** A heartbeat of the partition was read at {@code nowNanos}, its time moved as it moves it. */
     void heard(long nowNanos) {
         heardNanos = at(nowNanos);

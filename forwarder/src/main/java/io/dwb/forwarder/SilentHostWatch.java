@@ -637,7 +637,7 @@ public final class SilentHostWatch {
         if (previous.ranOnMs() >= 0 && partitionTime(partition).known()) {
             // Its time goes on from there: else a host not yet silent then was reported that much late, and this
             // owner's next mark said only what its own time ran on.
-            partitionTime(partition).reach(time, nowNanos);
+            partitionTime(partition).runOn(time, nowNanos);
         }
         if (previous.partitionTimeMs() >= 0 && previous.stillSinceMs() >= 0) {
             long since = previous.ranOnMs() >= 0 && partitionTime(partition).known()

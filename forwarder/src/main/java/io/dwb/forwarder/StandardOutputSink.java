@@ -2,6 +2,8 @@ package io.dwb.forwarder;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,21 +16,32 @@ import org.slf4j.LoggerFactory;
  */
 public final class StandardOutputSink implements AlertSink {
     private static final Logger log = LoggerFactory.getLogger(StandardOutputSink.class);
-    /** What the system says of a write to a pipe whose reader went away (EPIPE). */
-    private static final String BROKEN_PIPE = "Broken pipe";
-
     private final OutputStream out;
+    private final boolean pipe;
     private final Runnable closed;
     private final AtomicBoolean said = new AtomicBoolean();
 
     /**
      * @param out    standard output, unbuffered ({@code new FileOutputStream(FileDescriptor.out)}): its failure is
      *               told by its exception (a PrintStream swallows it)
+     * @param pipe   whether standard output is a pipe or a socket ({@link #isPipe}): a write that fails there is its
+     *               reader gone (EPIPE; the system's words for it are the locale's, "Datenübergabe unterbrochen")
      * @param closed run once, when standard output is found closed: the stop
      */
-    public StandardOutputSink(OutputStream out, Runnable closed) {
+    public StandardOutputSink(OutputStream out, boolean pipe, Runnable closed) {
         this.out = out;
+        this.pipe = pipe;
         this.closed = closed;
+    }
+
+    /** Whether this process's standard output is a pipe or a socket (Linux: what /proc/self/fd/1 links to). */
+    public static boolean isPipe() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString();
+            return target.startsWith("pipe:") || target.startsWith("socket:");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // not said: a failure pauses, as any
+        }
     }
 
     @Override
@@ -42,7 +55,7 @@ public final class StandardOutputSink implements AlertSink {
             out.flush();
         } catch (IOException e) {
             String why = String.valueOf(e.getMessage());
-            if (why.contains(BROKEN_PIPE) && said.compareAndSet(false, true)) {
+            if (pipe && said.compareAndSet(false, true)) {
                 log.info("standard output is closed (its reader went away): stopping; what it took is committed, "
                         + "this alert and those after it are not");
                 closed.run();

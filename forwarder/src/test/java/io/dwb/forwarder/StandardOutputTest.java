@@ -102,10 +102,12 @@ class StandardOutputTest {
             throws Exception {
         String topic = TestRecords.topic(broker, "stdout-full", 1);
         Path err = dir.resolve("err");
-        Process forwarder = new ProcessBuilder(JavaProcess.command(ForwarderCommand.class, List.of("-Xmx256m"),
+        ProcessBuilder builder = new ProcessBuilder(JavaProcess.command(ForwarderCommand.class, List.of("-Xmx256m"),
                 List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group", "g-" + topic,
                         "--wazuh-queue", "-", "--max-live-age", "0")))
-                .redirectOutput(new java.io.File("/dev/full")).redirectError(err.toFile()).start();
+                .redirectOutput(new java.io.File("/dev/full")).redirectError(err.toFile());
+        builder.environment().put("LC_ALL", "C"); // the system's words below are the locale's
+        Process forwarder = builder.start();
         try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
             TestRecords.sendAll(producer, batch(topic, 0, 2));
             await().atMost(Duration.ofSeconds(60)).until(() -> read(err).contains("paused: standard output is "

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -70,8 +71,10 @@ final class BenignKafkaWarnings extends TurboFilter {
      */
     private static final String CONNECT_ERROR = "Error connecting to node";
     static final Duration REPEAT_AFTER = Duration.ofMinutes(10);
-    /** The nodes said, at most this many (a client's nodes are a cluster's brokers): forgotten all when full. */
+    /** The nodes and lines said, at most this many (a cluster's brokers, a client's refusals): forgotten when full. */
     private static final int MAX_NODES = 1024;
+    /** How much of a line tells it from another (a topic list may be long): the memory the filter keeps is bounded. */
+    private static final int MAX_KEY = 1024;
 
     private final LongSupplier nanoClock;
     private final Map<String, Long> connectErrorSaid = new HashMap<>();
@@ -95,6 +98,8 @@ final class BenignKafkaWarnings extends TurboFilter {
     enum Repeated {
         /** {@code JoinGroup failed due to fatal error: …}: Read on the group revoked, at each poll. */
         JOIN_REFUSED("JoinGroup failed due to fatal error"),
+        /** {@code … failed due to group authorization failure: …}: the same, a member of the consumer protocol. */
+        GROUP_REFUSED("failed due to group authorization failure"),
         /** {@code Topic authorization failed for topics [...]}: Describe on a topic revoked, at each answer. */
         TOPIC_REFUSED("Topic authorization failed for topics");
 
@@ -113,7 +118,11 @@ final class BenignKafkaWarnings extends TurboFilter {
         }
         for (Repeated r : Repeated.values()) {
             if (format.contains(r.text)) {
-                return firstIn(logger.getName() + " " + r) ? FilterReply.NEUTRAL : FilterReply.DENY;
+                // By its words, Kafka's client prefix and topics included: one client's refusal (the events topic's)
+                // does not hide another's (the dead-letter topic's, or the other stage's in the standalone).
+                String words = logger.getName() + " " + format + " " + Arrays.toString(params);
+                return firstIn(words.substring(0, Math.min(words.length(), MAX_KEY))) ? FilterReply.NEUTRAL
+                        : FilterReply.DENY;
             }
         }
         if (level != Level.WARN) {

@@ -40,16 +40,16 @@ public final class Launcher {
         Logger log = LoggerFactory.getLogger(processName);
         // UTF-8 as the log (LogConfiguration): a unit's JVM has no locale, and its default charset is US-ASCII
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        String errorPrefix = JournalStream.is(environment, JournalStream.STANDARD_ERROR)
+                ? JournalStream.prefix(Level.ERROR) : ""; // at error priority in systemd's journal
         LogFormat format;
         try {
             format = LogFormat.of(environment.get(LogFormat.VARIABLE));
         } catch (ConfigurationError e) {
-            err.println("error: " + e.getMessage());
+            err.println(errorPrefix + "error: " + e.getMessage());
             return EXIT_USAGE;
         }
         // The one line a failure ends with: plain for people, or a log event like every other line for shippers.
-        String errorPrefix = JournalStream.is(environment, JournalStream.STANDARD_ERROR)
-                ? JournalStream.prefix(Level.ERROR) : ""; // at error priority in systemd's journal
         Consumer<String> errorLine = format == LogFormat.JSON ? log::error
                 : line -> err.println(errorPrefix + "error: " + LogText.escaped(line)); // it may quote others' words
         CommandLine cli = new CommandLine(command);

@@ -101,17 +101,23 @@ class BenignKafkaWarningsTest {
                 org.apache.kafka.clients.consumer.internals.ConsumerCoordinator.class);
         org.slf4j.Logger metadata = new LogContext("[Producer clientId=p] ").logger(
                 org.apache.kafka.clients.Metadata.class);
+        org.slf4j.Logger dlq = new LogContext("[Producer clientId=dlq] ").logger(
+                org.apache.kafka.clients.Metadata.class);
         List<ILoggingEvent> seen = throughFilter(new BenignKafkaWarnings(() -> now[0]), "org.apache.kafka.clients",
                 () -> {
                     for (long seconds = 0; seconds <= 600; seconds += 5) {
                         now[0] = java.time.Duration.ofSeconds(seconds).toNanos();
                         coordinator.error("JoinGroup failed due to fatal error: {}", "Not authorized");
                         metadata.error("Topic authorization failed for topics {}", "[events]");
+                        if (seconds == 30) { // another client, another topic: said too
+                            dlq.error("Topic authorization failed for topics {}", "[events-dlq]");
+                        }
                     }
                 });
         assertThat(seen).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
                 "[Consumer clientId=c, groupId=g] JoinGroup failed due to fatal error: Not authorized",
                 "[Producer clientId=p] Topic authorization failed for topics [events]",
+                "[Producer clientId=dlq] Topic authorization failed for topics [events-dlq]",
                 "[Consumer clientId=c, groupId=g] JoinGroup failed due to fatal error: Not authorized",
                 "[Producer clientId=p] Topic authorization failed for topics [events]");
         BenignKafkaWarnings benign = new BenignKafkaWarnings(() -> 0);

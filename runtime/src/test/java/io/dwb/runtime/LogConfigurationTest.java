@@ -73,6 +73,15 @@ class LogConfigurationTest {
                 assertThat(lines).last().isEqualTo("error: the engine is away");
             }
         }
+        // The line of a start refused before logging is set up (the unit's only line then: exit 2, not restarted).
+        java.nio.file.Files.writeString(journal, "");
+        ProcessBuilder builder = new ProcessBuilder(JavaProcess.command(Failing.class, List.of("-Xmx64m"), List.of()))
+                .redirectErrorStream(true).redirectOutput(journal.toFile());
+        builder.environment().put("JOURNAL_STREAM", stream);
+        builder.environment().put("DWB_LOG_FORMAT", "xml");
+        Process process = builder.start();
+        assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(lines(java.nio.file.Files.readString(journal))).last().asString().startsWith("<3>error: ");
     }
 
     @Test

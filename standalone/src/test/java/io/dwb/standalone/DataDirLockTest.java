@@ -254,14 +254,20 @@ class DataDirLockTest {
 
     /** A data directory of this user's, 0700, as a first start makes it. */
     private Path newDataDir() throws IOException {
-        return Files.createDirectory(root.resolve("data"), PosixFilePermissions.asFileAttribute(PrivateFiles.DIRECTORY));
+        return Files.createDirectory(root.resolve("data"),
+                PosixFilePermissions.asFileAttribute(PrivateFiles.DIRECTORY));
     }
 
     /** Another process holding {@code dataDir}'s lock: a standalone between taking it and formatting, or stopping. */
-    private static JavaProcess holdingTheLock(Path dataDir) throws IOException {
+    private static JavaProcess holdingTheLock(Path dataDir) throws IOException, InterruptedException {
         JavaProcess other = JavaProcess.start(LockHolderMain.class, Map.of(), "hold",
                 dataDir.resolve(LOCK_FILE).toString());
-        await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> other.output().contains("locked"));
+        } catch (RuntimeException | Error e) {
+            other.kill(); // not left holding the lock
+            throw e;
+        }
         return other;
     }
 
