@@ -318,6 +318,13 @@ public final class CaptureLoop {
                         LogText.escaped(host.id()));
                 return host;
             } catch (EngineUnavailable e) {
+                if (stopping()) {
+                    // A stop while the engine did not answer (dockerd restarting behind its socket): a stop, exit 0,
+                    // not the engine's failure, exit 1 (systemd marked the unit failed).
+                    log.info("stopping: the Docker engine at {} had not answered yet ({}); nothing was read",
+                            engine.host(), e.getMessage());
+                    return null;
+                }
                 failures++;
                 if (settings.attempts() == 0 || failures >= settings.attempts()) {
                     throw settings.attempts() == 0 ? e : new EngineUnavailable(e.getMessage() + " (gave up after "

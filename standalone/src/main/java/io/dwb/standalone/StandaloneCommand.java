@@ -163,7 +163,16 @@ public final class StandaloneCommand implements Callable<Integer> {
                 log.warn(warning);
             }
         }
-        engineProbe.accept(listenerSettings);
+        try {
+            engineProbe.accept(listenerSettings);
+        } catch (RuntimeException e) {
+            if (!stop.getAsBoolean()) {
+                throw e;
+            }
+            // A stop while the engine did not answer (dockerd restarting behind its socket): a stop, not its failure.
+            log.info("stopping: the Docker engine had not answered yet ({}); nothing started", e.getMessage());
+            return Launcher.EXIT_OK;
+        }
         if (stop.getAsBoolean()) {
             log.info("stopped before the broker started");
             return Launcher.EXIT_OK;

@@ -50,6 +50,24 @@ class StopDuringStartTest {
         assertThat(happened).containsExactly("signal handled");
     }
 
+    /**
+     * A stop while the engine probe waits for an engine that does not answer (dockerd restarting): the probe's failure
+     * won over the stop, exit 1 and a unit marked failed. A stop: exit 0, no broker.
+     */
+    @Test
+    void aStopWhileTheEngineProbeFailsIsAStopWithZero() throws Exception {
+        StandaloneCommand command = command(settings -> {
+            signal(); // SIGTERM while the ping waits
+            throw new StandaloneCommand.EngineNotFound("cannot reach the Docker engine at unix:///var/run/docker.sock");
+        }, (dir, port, stopRequested) -> {
+            happened.add("broker started");
+            return new FakeBroker();
+        });
+
+        assertThat(command.call()).isZero();
+        assertThat(happened).containsExactly("signal handled");
+    }
+
     @Test
     void theStopRequestReachesTheBrokersStartWhileItRuns() throws Exception {
         AtomicReference<BooleanSupplier> seen = new AtomicReference<>();
