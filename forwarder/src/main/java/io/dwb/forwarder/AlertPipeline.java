@@ -775,26 +775,20 @@ public final class AlertPipeline {
 
     /**
      * Partitions this process no longer owns: their hosts are watched, and their records not yet written are
-     * delivered, by the new owner. Returns how many of their datagrams were withdrawn from the outbox unwritten.
+     * delivered, by the new owner (their datagrams still queued taken back first: {@link #withdraw}).
      */
-    public int forget(Collection<Integer> partitions) {
-        return forget(partitions, true);
-    }
-
-    /** @param withdraw whether to take their datagrams back from the outbox (not done yet: {@link #withdraw}) */
-    public int forget(Collection<Integer> partitions, boolean withdraw) {
+    public void forget(Collection<Integer> partitions) {
         if (mode instanceof Mode.Live live) {
             live.silentHosts().forget(partitions);
             letters.forget(partitions);
         }
         // Their new owner delivers them again (their alerts stay queued here: sent twice rather than never).
         heartbeatsWaiting.keySet().removeIf(record -> partitions.contains(record.partition()));
-        return withdraw ? withdraw(partitions).unwritten().size() : 0;
     }
 
     /**
-     * Takes back from the outbox the datagrams of {@code partitions} not written yet (a revocation, before its commit:
-     * see {@link Outbox.Withdrawn#writtenBefore}); their records are their new owner's to deliver.
+     * Takes back from the outbox the datagrams of {@code partitions} not written yet (a revocation's before its
+     * commit: see {@link Outbox.Withdrawn#writtenBefore}); their records are their new owner's to deliver.
      */
     public Outbox.Withdrawn withdraw(Collection<Integer> partitions) {
         Outbox.Withdrawn withdrawn = outbox.withdraw(partitions);

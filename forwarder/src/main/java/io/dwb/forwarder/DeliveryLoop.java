@@ -1459,13 +1459,13 @@ public final class DeliveryLoop {
             // Their datagrams still queued taken back before the commit, and the commit counts what was written then:
             // committed first, the thread went on writing theirs during the commit's round trip, delivered but not
             // committed, and their new owner delivered them again (31 of 250 in a slow Wazuh's review run).
-            Outbox.Withdrawn withdrawn = pipeline.withdraw(revoked.stream().map(TopicPartition::partition).toList());
+            Outbox.Withdrawn withdrawn = pipeline.withdraw(numbers(revoked));
             long written = withdrawn.writtenBefore() < 0 ? pipeline.written() : withdrawn.writtenBefore();
             commitWritten(kept, written);
             // Theirs withdrawn count as written once the thread passes them: what was written before says what the
             // deleted topic took undelivered.
             lostWithTopic(gone, written);
-            forgetWithdrawn(revoked, withdrawn.unwritten().size());
+            forget(revoked, withdrawn);
             if (!revoked.isEmpty()) {
                 log.info("partitions revoked: {}", revoked);
             }
@@ -1500,25 +1500,23 @@ public final class DeliveryLoop {
         }
 
         private void forget(Collection<TopicPartition> gone) {
+            forget(gone, pipeline.withdraw(numbers(gone)));
+        }
+
+        /** As {@link #forget}, their datagrams still queued taken back already ({@code withdrawn}). */
+        private void forget(Collection<TopicPartition> gone, Outbox.Withdrawn withdrawn) {
             for (TopicPartition tp : gone) {
                 partitions.remove(tp);
             }
-            said(pipeline.forget(gone.stream().map(TopicPartition::partition).toList(), true));
+            pipeline.forget(numbers(gone));
+            if (!withdrawn.unwritten().isEmpty()) {
+                log.info("{} datagrams of those partitions not written: their new owner delivers them",
+                        withdrawn.unwritten().size());
+            }
         }
 
-        /** As {@link #forget}, their datagrams ({@code withdrawn} of them) taken back from the outbox already. */
-        private void forgetWithdrawn(Collection<TopicPartition> gone, int withdrawn) {
-            for (TopicPartition tp : gone) {
-                partitions.remove(tp);
-            }
-            pipeline.forget(gone.stream().map(TopicPartition::partition).toList(), false);
-            said(withdrawn);
-        }
-
-        private void said(int withdrawn) {
-            if (withdrawn > 0) {
-                log.info("{} datagrams of those partitions not written: their new owner delivers them", withdrawn);
-            }
+        private static List<Integer> numbers(Collection<TopicPartition> gone) {
+            return gone.stream().map(TopicPartition::partition).toList();
         }
     }
 }
