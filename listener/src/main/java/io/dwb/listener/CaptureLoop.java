@@ -37,6 +37,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The listener's main loop, on the calling thread: connect to the engine, take the Kafka transactional id, then
@@ -127,6 +128,8 @@ public final class CaptureLoop {
     private int subscriptions;
     /** What the log says of Kafka outages: each once, however many producers it takes. */
     private final KafkaOutageReport outage;
+    /** Said by each subscription's reading thread: a queue that keeps filling is said every 10 min at most. */
+    private final QueueFullReport queueFull;
     /** The wait before the next producer after a Kafka failure: started over by a commit, as an outage is ended. */
     private final KafkaRetryWait kafkaRetries = new KafkaRetryWait(Duration.ofSeconds(KAFKA_RETRY_FIRST_SECONDS),
             Duration.ofSeconds(KAFKA_RETRY_MAX_SECONDS), new SplittableRandom()::nextDouble);
@@ -163,6 +166,7 @@ public final class CaptureLoop {
         this.epochNanos = epochNanos;
         this.producerSource = producerSource;
         this.outage = new KafkaOutageReport(log, nanoClock);
+        this.queueFull = new QueueFullReport(LoggerFactory.getLogger(EventStream.class), nanoClock);
         this.idleCollection = quietCollection == null ? null : new IdleCollection(Runtime.getRuntime()::totalMemory,
                 () -> {
                     quietCollection.run();
@@ -604,6 +608,8 @@ public final class CaptureLoop {
         Backoff engineBackoff = engineBackoff();
         int failures = 0;
         boolean engineWarned = false;
+        // How loudly a subscription's start is said: at DEBUG after a full queue said at DEBUG.
+        Level reconnection = Level.INFO;
         while (!stopping()) {
             End end;
             if (kept != null) {
@@ -630,7 +636,8 @@ public final class CaptureLoop {
                         since = sinceParameter(resume.replay().since(null));
                     }
                     EventSplitter splitter = new EventSplitter(host.id(), maxEventBytes, standIns, nanoClock);
-                    stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe());
+                    stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe(),
+                            queueFull);
                     stream.start();
                 } catch (EngineUnavailable e) {
                     failures++;
@@ -653,14 +660,15 @@ public final class CaptureLoop {
                 if (subscriptions++ > 0) {
                     metrics.reconnect();
                 }
-                log.info("connected to the Docker engine: subscribed to GET /events?since={}", since);
+                log.atLevel(reconnection).log("connected to the Docker engine: subscribed to GET /events?since={}",
+                        since);
                 if (unreadableCheckpoint != null) {
                     unreadableGap(pump, watch.fromNanos());
                 }
                 ContinuityCheck check = resume.check() != null ? resume.check()
                         : new ContinuityCheck(uncommitted.pending(), uncommitted.published(), resume.replay());
                 nextWatch = resume.next() == null ? null : new NextWatch(check, resume.next());
-                end = runPump(pump, new OpenSubscription(stream, check, resume.clockBack()));
+                end = runPump(pump, new OpenSubscription(stream, check, resume.clockBack(), reconnection));
                 if (resume.next() != null && check.decided() && uncommitted.pending() == null) {
                     watch = resume.next(); // still nothing read: what came before is proven or already in a gap
                 }
@@ -668,11 +676,15 @@ public final class CaptureLoop {
             if (stopping()) {
                 break;
             }
-            log.warn("disconnected from the Docker engine: {}", end.detail());
             if (end.reason() == EndReason.QUEUE_FULL) {
+                // The reading thread said the queue full (or held it back) when it was: this would say it again.
+                reconnection = queueFull.reconnectionLevel();
+                log.debug("disconnected from the Docker engine: {}", end.detail());
                 gapCause.disconnected(new GapCause(GapReason.QUEUE_OVERFLOW,
                         "the listener disconnected because its queue was full (Kafka too slow)"));
             } else {
+                reconnection = Level.INFO;
+                log.warn("disconnected from the Docker engine: {}", end.detail());
                 gapCause.disconnected(new GapCause(GapReason.ENGINE_RESTARTED,
                         "the engine connection was lost (" + end.detail() + ")"));
                 idle(pump, engineBackoff.next());
@@ -797,7 +809,7 @@ public final class CaptureLoop {
             GapCause pending = gapCause.cause();
             GapCause cause = subscription.clockBack() == null ? pending : new GapCause(pending.reason(),
                     pending.detail() + ", the engine's clock having gone back " + subscription.clockBack());
-            pump.run(subscription.stream(), subscription.check(), cause);
+            pump.run(subscription.stream(), subscription.check(), cause, subscription.said());
             return subscription.stream().end();
         } catch (KafkaUnavailable e) {
             kept = subscription;
@@ -913,9 +925,10 @@ public final class CaptureLoop {
 
     /**
      * A subscription and the continuity check of its start, which go on together across a Kafka failure;
-     * {@code clockBack}: how far the engine's clock had gone back when it was opened, and from what, or null.
+     * {@code clockBack}: how far the engine's clock had gone back when it was opened, and from what, or null;
+     * {@code said}: the level its start is said at (DEBUG after a full queue said at DEBUG).
      */
-    private record OpenSubscription(EventStream stream, ContinuityCheck check, String clockBack) {}
+    private record OpenSubscription(EventStream stream, ContinuityCheck check, String clockBack, Level said) {}
 
     /** The configured number of consecutive engine connection attempts failed. */
     static final class EngineGaveUp extends RuntimeException {

@@ -29,6 +29,7 @@ public final class EventStream implements TransactionPump.Subscription {
     private final EventQueue queue;
     private final LongConsumer onEventRead;
     private final EngineProbe.Settings probeSettings;
+    private final QueueFullReport queueFull;
     private final AtomicReference<End> end = new AtomicReference<>();
     /**
      * Held over an event's check of the end and its offer, and over the end's setting: the probe's thread ends the
@@ -43,15 +44,19 @@ public final class EventStream implements TransactionPump.Subscription {
     private volatile long openedAtNanos;
     private Thread thread;
 
-    /** @param splitter a new one for this subscription: it holds the state of the body read so far */
-    public EventStream(EngineConnection engine, String since, EventSplitter splitter, EventQueue queue,
-                       LongConsumer onEventRead, EngineProbe.Settings probeSettings) {
+    /**
+     * @param splitter  a new one for this subscription: it holds the state of the body read so far
+     * @param queueFull says the queue full, the subscriptions' one: a queue that keeps filling is not said each time
+     */
+    EventStream(EngineConnection engine, String since, EventSplitter splitter, EventQueue queue,
+                LongConsumer onEventRead, EngineProbe.Settings probeSettings, QueueFullReport queueFull) {
         this.engine = engine;
         this.since = since;
         this.splitter = splitter;
         this.queue = queue;
         this.onEventRead = onEventRead;
         this.probeSettings = probeSettings;
+        this.queueFull = queueFull;
     }
 
     /**
@@ -128,8 +133,8 @@ public final class EventStream implements TransactionPump.Subscription {
             }
         }
         if (full != null) {
-            // Logged here, at once: the publishing thread may be stuck in a Kafka commit right now.
-            log.warn("{} (Kafka too slow): disconnecting from the engine, will resume from the checkpoint", full);
+            // Said here, at once: the publishing thread may be stuck in a Kafka commit right now.
+            queueFull.full(full);
             return;
         }
         onEventRead.accept(1);

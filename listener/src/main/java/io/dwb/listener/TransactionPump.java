@@ -16,6 +16,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One subscription's events into Kafka transactions, on the publishing thread: drains the queue, lets the
@@ -135,6 +136,14 @@ final class TransactionPump {
      * @return the checkpoint committed last
      */
     Checkpoint run(Subscription stream, ContinuityCheck check, GapCause cause) {
+        return run(stream, check, cause, Level.INFO);
+    }
+
+    /**
+     * {@link #run(Subscription, ContinuityCheck, GapCause)}, saying continuity proven at {@code resumedLevel}: DEBUG
+     * after a full queue said at DEBUG ({@link QueueFullReport}).
+     */
+    Checkpoint run(Subscription stream, ContinuityCheck check, GapCause cause, Level resumedLevel) {
         List<CapturedEvent> drained = new ArrayList<>();
         int offered = 0;
         boolean released = true;
@@ -179,7 +188,7 @@ final class TransactionPump {
                     // reader's offers refused at half --queue-bytes (a full queue, a gap).
                     queue.release(next.bytes());
                     if (!wasDecided && check.proven()) {
-                        log.info(check.fromCheckpoint()
+                        log.atLevel(resumedLevel).log(check.fromCheckpoint()
                                 ? "resumed: the engine replayed the checkpointed event, continuity proven"
                                 : "resumed: the engine still had events from before the listener began watching, "
                                         + "continuity proven");

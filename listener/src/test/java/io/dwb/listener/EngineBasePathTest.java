@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * A path in a {@code tcp://} address ({@code tcp://host:port/prefix}, the docker CLI's API base path, as behind a
@@ -41,7 +42,8 @@ class EngineBasePathTest {
 
                     EventQueue queue = new EventQueue(100, EventQueue.DEFAULT_BYTES);
                     EventStream stream = new EventStream(connection, CaptureLoop.sinceParameter(T0 + 1_000),
-                            new EventSplitter("host-1", 1 << 20), queue, n -> { }, PROBE);
+                            new EventSplitter("host-1", 1 << 20), queue, n -> { }, PROBE,
+                            new QueueFullReport(LoggerFactory.getLogger(EventStream.class), System::nanoTime));
                     stream.start(); // threw "GET /events answered 404" before
                     try {
                         List<CapturedEvent> read = new ArrayList<>();
