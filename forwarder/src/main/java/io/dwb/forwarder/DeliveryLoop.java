@@ -543,7 +543,7 @@ public final class DeliveryLoop {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
                 reset().seek(consumer, List.of(tp));
-                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedToUnknown(); // Kafka's reset
+                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).startAgain(); // Kafka's reset
             }
         });
     }

@@ -46,6 +46,11 @@ final class PartitionProgress {
      * may have moved the position past records it read and never returned. NONE when not known.
      */
     private long fetchedTo = NONE;
+    /**
+     * The first records done from now on that were fetched of the partition's old log ({@link #startAgain}): delivered
+     * in order, moving no offset.
+     */
+    private int ofOldLog;
     /** The {@link PollBudget#size} of the records waiting. */
     private long bytes;
     /** The size of the record a poll deferred, until it is taken: 0 when none waits for room. */
@@ -61,8 +66,24 @@ final class PartitionProgress {
         fetchedTo = offset;
     }
 
-    /** The consumer placed the partition where Kafka's {@code auto.offset.reset} says: not known here. */
-    void fetchedToUnknown() {
+    /**
+     * The consumer placed the partition where Kafka's {@code auto.offset.reset} says, its offsets no longer those it
+     * was delivered by (its topic deleted and made again between two looks, a log cut below a position sought without
+     * its leader epoch): they count afresh. The records fetched of the old log and not done are still delivered, in
+     * order, before the new ones, and move no offset. Kept, the offset delivered of the old log stood: nothing was
+     * committed while the new records' offsets were below it, and then it was (a revocation's, a stop's), the next
+     * owner passing over every new record below it, undelivered and unsaid.
+     */
+    void startAgain() {
+        ofOldLog = waiting();
+        for (int i = handed.size(); i > 0; i--) {
+            Handed h = handed.poll();
+            handed.add(new Handed(h.submitted(), h.letters(), NONE, Optional.empty(), h.bytes()));
+        }
+        delivered = NONE;
+        deliveredEpoch = Optional.empty();
+        committed = NONE;
+        deletedTo = NONE;
         fetchedTo = UNKNOWN;
     }
 
@@ -192,16 +213,21 @@ final class PartitionProgress {
     void done(long submitted, long written, long letters, long acknowledged) {
         ConsumerRecord<byte[], byte[]> record = routed.poll().record();
         long size = PollBudget.size(record);
-        long next = record.offset() + 1;
+        boolean oldLog = ofOldLog > 0;
+        if (oldLog) {
+            ofOldLog--;
+        }
+        long next = oldLog ? NONE : record.offset() + 1;
+        Optional<Integer> epoch = oldLog ? Optional.empty() : record.leaderEpoch();
         if (handed.isEmpty() && submitted <= written && letters <= acknowledged) {
             bytes -= size;
-            deliveredTo(next, record.leaderEpoch()); // written already (always, written at once): nothing to wait for
+            deliveredTo(next, epoch); // written already (always, written at once): nothing to wait for
             return;
         }
         if (!handed.isEmpty() && handed.peekLast().submitted() == submitted && handed.peekLast().letters() == letters) {
             size += handed.pollLast().bytes(); // no datagram nor letter since the one before: one entry for both
         }
-        handed.add(new Handed(submitted, letters, next, record.leaderEpoch(), size));
+        handed.add(new Handed(submitted, letters, next, epoch, size));
     }
 
     /** Records before {@code offset} were passed over (history older than {@code --max-live-age}). */

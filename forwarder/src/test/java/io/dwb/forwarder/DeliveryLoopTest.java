@@ -414,6 +414,67 @@ class DeliveryLoopTest {
         assertThat(committed(P0)).as("nothing else came: committed past the loss all the same").isEqualTo(7);
     }
 
+    /**
+     * A partition found past its end (its topic deleted and made again between two looks, as many partitions) starts
+     * afresh: the offset delivered of the old topic kept, nothing was committed while the new records' offsets were
+     * below it, and the revocation committed it, the next owner passing over every new record below it undelivered
+     * and unsaid (n3 to n9 here).
+     */
+    @Test
+    void aPartitionMadeAgainCommitsItsNewRecordsNotTheOldTopicsOffset() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P0)).isEqualTo(10);
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 10L)));
+        round(loop);
+        addEvents(P0, 0, "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11");
+        consumer.updateEndOffsets(Map.of(P0, 12L));
+        sink.refuseFrom = sink.accepted.size() + 3; // Wazuh takes three of the new topic's, then goes away
+        for (int i = 0; i < 3; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(names(sink.accepted)).endsWith("n0", "n1", "n2");
+        assertThat(committed(P0)).as("the new topic's records delivered").isEqualTo(3);
+        consumer.rebalance(List.of());
+        assertThat(lastCommitted.get(P0).offset()).as("the revocation's: where its next owner starts").isEqualTo(3);
+        assertThat(metrics.deletedBeforeDeliveryTotal()).as("everything fetched of the old topic was delivered")
+                .isZero();
+    }
+
+    /**
+     * What was fetched of a partition's old topic and not delivered when it was found past its end is still delivered,
+     * before the new topic's records, and commits nothing of the new topic's offsets.
+     */
+    @Test
+    void whatAPartitionMadeAgainHadFetchedIsDeliveredAndMovesNoOffset() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        sink.refuseFrom = 6; // Wazuh takes six, then goes away
+        round(loop);
+        round(loop);
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 10L)));
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P0)).as("nothing of the new topic delivered yet").isEqualTo(-1);
+        sink.refuseFrom = Integer.MAX_VALUE;
+        addEvents(P0, 0, "n0", "n1");
+        consumer.updateEndOffsets(Map.of(P0, 2L));
+        for (int i = 0; i < 3; i++) {
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(names(sink.accepted)).containsExactly("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "n0", "n1");
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(metrics.deletedBeforeDeliveryTotal()).isZero();
+    }
+
     @Test
     void aTruncatedLogIsDeliveredAgainFromItsFirstDivergentOffsetWithoutALossReported() {
         DeliveryLoop loop = live(0, 1000, P0);
