@@ -348,7 +348,7 @@ public final class CaptureLoop {
                         CheckpointStore store, TopicRecords records, EventsTopicLimits topicLimits) {
         heartbeats = HeartbeatClock.startingNow(settings.heartbeatInterval(), nanoClock.getAsLong(), epochNanos,
                 1 - heartbeatPhases.nextDouble()); // above 0, at most 1
-        InvalidStateRefusals refusals = new InvalidStateRefusals(settings.heartbeatInterval());
+        EpochRefusals refusals = new EpochRefusals(settings.heartbeatInterval());
         while (!stopping()) {
             try {
                 // The producer's build is a Kafka failure too: a server name that stopped resolving (a headless
@@ -423,7 +423,7 @@ public final class CaptureLoop {
                                 host.transactionalId(), Causes.root(e).getMessage(), host.transactionalId());
                         idRefusedSaid = true;
                     }
-                    if (e instanceof TransactionalPublisher.InvalidState && refusals.again(nanoClock.getAsLong())) {
+                    if (e instanceof TransactionalPublisher.EpochRefused && refusals.again(nanoClock.getAsLong())) {
                         throw new Fenced(e); // refused again soon after: another listener takes the id back
                     }
                     String why = e.getMessage();
@@ -453,7 +453,7 @@ public final class CaptureLoop {
                     }
                     Duration wait = kafkaRetries.failed();
                     boolean ownWords = e instanceof TransactionalPublisher.TransactionTimedOut
-                            || e instanceof TransactionalPublisher.InvalidState || topicChanged;
+                            || e instanceof TransactionalPublisher.EpochRefused || topicChanged;
                     boolean newFailure;
                     if (ownWords) {
                         log.warn("{}", why);
@@ -692,6 +692,9 @@ public final class CaptureLoop {
         }
         try {
             pump.sayStopping();
+        } catch (TransactionalPublisher.EpochRefused e) {
+            // At a stop, taken for a listener started before this one stopped (an overlapping restart), as it was.
+            throw new Fenced(e);
         } catch (KafkaUnavailable e) {
             log.warn("could not publish the heartbeat that says this listener is stopping ({}): forwarders will "
                     + "report host {} silent", e.getMessage(), host.name());

@@ -40,11 +40,12 @@ import org.slf4j.LoggerFactory;
  * for the tail and the transaction marker. When Kafka says this producer lost its epoch, there are two causes
  * with the same exceptions: the broker aborted a transaction open longer than {@code transaction.timeout.ms} (the
  * process was paused, or stalled) and bumped the epoch, which is {@link TransactionTimedOut}; or a newer producer
- * with the same transactional id took over, which is {@link Fenced}. They are told apart by the transaction's age:
- * a transaction older than the timeout was aborted by it. If a listener of this engine also started meanwhile, the
- * new producer the caller builds fences that one in turn (it exits), so one listener remains either way and nothing
- * is published twice. Any other failure is {@link KafkaUnavailable}. On both KafkaUnavailable and its
- * TransactionTimedOut the caller rebuilds the producer and resumes from the committed checkpoint.
+ * with the same transactional id took over, or the coordinator aborted a younger one by a clock ahead, which is
+ * {@link EpochRefused}. They are told apart by the transaction's age: a transaction older than the timeout was
+ * aborted by it. If a listener of this engine also started meanwhile, the new producer the caller builds fences that
+ * one in turn, so one listener remains either way and nothing is published twice. A producer fenced as it starts is
+ * {@link Fenced}. Any other failure is {@link KafkaUnavailable}. On KafkaUnavailable (its TransactionTimedOut and
+ * EpochRefused included) the caller rebuilds the producer and resumes from the committed checkpoint.
  */
 public final class TransactionalPublisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
@@ -362,9 +363,17 @@ public final class TransactionalPublisher implements AutoCloseable {
                     new Progress(outOfTime.sent(), outOfTime.acknowledged(), true));
         }
         if (fenced) {
-            return new Fenced(e);
+            // Not an exit at once: a coordinator whose clock jumped ahead (or that moved to a broker whose clock is
+            // ahead) aborts young transactions as timed out, and every listener it coordinates exited 1 at once.
+            return new EpochRefused("Kafka fenced this listener's producer in a transaction open "
+                    + Duration.ofNanos(ageNanos).toSeconds() + " s (" + e.getMessage() + "): either another "
+                    + "listener of this engine took over its transactional id, or the transaction's coordinator "
+                    + "aborted it as timed out by a clock ahead of the one that began it (a broker's clock stepped "
+                    + "forward; the coordinator moved to a broker whose clock is ahead); starting a new producer, "
+                    + "which publishes again what was read (if another listener took over, one of the two exits at "
+                    + "the next refusal)", e);
         }
-        return new InvalidState("Kafka refused the transaction as in an invalid state (" + e.getMessage()
+        return new EpochRefused("Kafka refused the transaction as in an invalid state (" + e.getMessage()
                 + "): either another listener of this engine took over its transactional id, or the broker "
                 + "aborted the transaction itself (brokers before KAFKA-20785 answer both so); starting a new "
                 + "producer, which publishes again what was read (if another listener took over, one of the two "
@@ -475,13 +484,14 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
-     * The coordinator refused the transaction's end as in an invalid state, which a broker answers both when a newer
-     * producer of the transactional id (another listener of this engine) aborted it and when it aborted it itself
-     * (KAFKA-20785; also seen once, without either, in a burst): a new producer resumes, and a second refusal soon
-     * after is taken as another listener ({@link InvalidStateRefusals}).
+     * The coordinator no longer takes this producer's epoch for a transaction younger than the timeout: fenced, or
+     * refused as in an invalid state, which Kafka answers both when a newer producer of the transactional id (another
+     * listener of this engine) aborted it and when the coordinator aborted it itself (as timed out by a clock ahead of
+     * the one that began it; KAFKA-20785; an invalid state also seen once, without either, in a burst): a new producer
+     * resumes, and a second refusal soon after is taken as another listener ({@link EpochRefusals}).
      */
-    public static final class InvalidState extends KafkaUnavailable {
-        InvalidState(String message, Throwable cause) {
+    public static final class EpochRefused extends KafkaUnavailable {
+        EpochRefused(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -30,11 +30,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -66,13 +68,15 @@ class RefusedTransactionTest {
      */
     private static final class RefusingProducer extends MockProducer<byte[], byte[]> {
         private final boolean refusing;
+        private final Supplier<RuntimeException> refusal;
         final List<ProducerRecord<byte[], byte[]>> refused = new CopyOnWriteArrayList<>();
         /** When it first refused a commit ({@link System#nanoTime}), 0 before. */
         volatile long firstRefusalNanos;
 
-        RefusingProducer(boolean refusing) {
+        RefusingProducer(boolean refusing, Supplier<RuntimeException> refusal) {
             super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
             this.refusing = refusing;
+            this.refusal = refusal;
         }
 
         @Override
@@ -82,27 +86,35 @@ class RefusedTransactionTest {
                     firstRefusalNanos = System.nanoTime();
                 }
                 refused.addAll(uncommittedRecords());
-                throw new InvalidTxnStateException("The producer attempted a transactional operation in an invalid "
-                        + "state.");
+                throw refusal.get();
             }
             super.commitTransaction();
         }
     }
 
-    /** Producers the loop takes, in order: the first {@code refusals} refuse their commits. */
+    /** Producers the loop takes, in order: the first {@code refusals} refuse their commits (with {@code refusal}). */
     private static final class Producers implements TransactionalPublisher.ProducerSource {
+        /** What a broker answers both a newer producer of the id and its own abort (before KAFKA-20785). */
+        static final Supplier<RuntimeException> INVALID_STATE = () -> new InvalidTxnStateException("The producer "
+                + "attempted a transactional operation in an invalid state.");
         private final int refusals;
+        private final Supplier<RuntimeException> refusal;
         final List<RefusingProducer> built = new CopyOnWriteArrayList<>();
         /** When each was built ({@link System#nanoTime}): the loop asks for the next one once it has waited. */
         final List<Long> builtAtNanos = new CopyOnWriteArrayList<>();
 
         Producers(int refusals) {
+            this(refusals, INVALID_STATE);
+        }
+
+        Producers(int refusals, Supplier<RuntimeException> refusal) {
             this.refusals = refusals;
+            this.refusal = refusal;
         }
 
         @Override
         public Producer<byte[], byte[]> producer(Properties clientConfig, HostIdentity host) {
-            RefusingProducer p = new RefusingProducer(built.size() < refusals);
+            RefusingProducer p = new RefusingProducer(built.size() < refusals, refusal);
             builtAtNanos.add(System.nanoTime());
             built.add(p);
             return p;
@@ -629,7 +641,24 @@ class RefusedTransactionTest {
 
     @Test
     void aRefusedTransactionIsPublishedAgainByANewProducer(Broker broker) throws Exception {
-        Producers producers = new Producers(1);
+        aTransactionRefusedOnceIsPublishedAgainByANewProducer(broker, new Producers(1));
+    }
+
+    /**
+     * A young transaction fenced once: another listener, or the coordinator's own abort as timed out by a clock ahead
+     * of the one that began it (a broker's clock stepped forward, the coordinator moved to a broker whose clock is
+     * ahead), which Kafka answers alike. Taken as an invalid state is: a new producer, and a second refusal soon after
+     * is the other listener. Before, an exit 1 at once ("machines cloned"), every listener that coordinator served.
+     */
+    @Test
+    void aYoungTransactionFencedOnceIsPublishedAgainByANewProducer(Broker broker) throws Exception {
+        aTransactionRefusedOnceIsPublishedAgainByANewProducer(broker, new Producers(1,
+                () -> new ProducerFencedException("There is a newer producer with the same transactionalId which "
+                        + "fences the current one.")));
+    }
+
+    private void aTransactionRefusedOnceIsPublishedAgainByANewProducer(Broker broker, Producers producers)
+            throws Exception {
         CaptureLoop loop = loop(broker, producers);
         Future<Integer> run = loopThread.submit(loop::run);
         String volume = twoEventsOnceSubscribed(loop, run);

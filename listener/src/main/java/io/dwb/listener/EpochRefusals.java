@@ -3,14 +3,16 @@ package io.dwb.listener;
 import java.time.Duration;
 
 /**
- * Tells a broker's one-off refusal of a transaction as in an invalid state from another listener of the same engine,
- * which Kafka brokers before KAFKA-20785 answer alike ({@link TransactionalPublisher.InvalidState}). A new producer
+ * Tells a coordinator's one-off refusal of a young transaction's epoch (its own abort: a transaction timed out by a
+ * clock ahead of the one that began it; an invalid state, which brokers before KAFKA-20785 answer for their own abort
+ * too) from another listener of the same engine, which Kafka answers alike ({@link
+ * TransactionalPublisher.EpochRefused}). A new producer
  * of this listener takes the transactional id back from the other one, which is then refused in turn and takes it
  * back again: a second refusal within the window is that, and this listener leaves it to the other. The window
  * covers both listeners committing once more (a commit every heartbeat interval at least). Not thread-safe: the
  * publishing thread owns it; times are its monotonic nanoseconds.
  */
-final class InvalidStateRefusals {
+final class EpochRefusals {
     /** At least this long, and four heartbeat intervals: each listener's next commit and restart fit in it. */
     static final Duration MIN_WINDOW = Duration.ofMinutes(5);
 
@@ -18,7 +20,7 @@ final class InvalidStateRefusals {
     private boolean refused;
     private long lastNanos;
 
-    InvalidStateRefusals(Duration heartbeatInterval) {
+    EpochRefusals(Duration heartbeatInterval) {
         this.windowNanos = Math.max(MIN_WINDOW.toNanos(), heartbeatInterval.multipliedBy(4).toNanos());
     }
 
