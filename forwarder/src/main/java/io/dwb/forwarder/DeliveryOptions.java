@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.TopicRole;
 import io.dwb.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.Locale;
@@ -162,6 +163,25 @@ public final class DeliveryOptions {
     boolean sendingThread;
 
     /**
+     * {@code --wazuh-queue} names somewhere: empty (an environment file's {@code DWB_WAZUH_QUEUE=}), a forwarder ran
+     * for ever and delivered nothing, paused on "Address cannot be empty".
+     *
+     * @throws ConfigurationError when it does not
+     */
+    public static void requireWazuhQueue(String wazuhQueue) {
+        if (wazuhQueue.isBlank()) {
+            throw new ConfigurationError("--wazuh-queue must be a socket path, or - for standard output, not empty "
+                    + "(DWB_WAZUH_QUEUE set to nothing?)");
+        }
+    }
+
+    private static void require(boolean holds, String option, String rule, Object given) {
+        if (!holds) {
+            throw new ConfigurationError(option + " must be " + rule + ", not " + given);
+        }
+    }
+
+    /**
      * The validated settings of a forwarder reading {@code topic}.
      *
      * @throws ConfigurationError naming the option whose value cannot work
@@ -169,25 +189,30 @@ public final class DeliveryOptions {
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
                                       String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter,
                                       String instanceId) {
-        if (dedupWindow < 0 || dedupWindow > DuplicateWindow.MAX_CAPACITY || maxPending < 1
-                || maxPendingBytes < MIN_MAX_PENDING_BYTES
-                || commitInterval.toMillis() < 1
-                || retryMaxDelay.compareTo(FIRST_RETRY_DELAY) < 0 || maxLiveAge.isNegative()
-                || watchHandover.isNegative()
-                || stalledAfter.compareTo(Duration.ofSeconds(1)) < 0
-                || topicCheckInterval.isNegative()
-                || !topicCheckInterval.isZero() && topicCheckInterval.compareTo(Duration.ofSeconds(1)) < 0
-                || resendDatagrams < 0 || resendBytes < 0
-                || maxFields < FieldBudget.WAZUH_MIN || maxFields > FieldBudget.WAZUH_MAX) {
-            throw new ConfigurationError("--dedup-window 0 to "
-                    + DuplicateWindow.MAX_CAPACITY + ", --max-pending >= 1, --max-pending-bytes >= "
-                    + MIN_MAX_PENDING_BYTES + ", "
-                    + "--commit-interval >= 1ms, --retry-max-delay >= 100ms, --max-live-age >= 0, "
-                    + "--watch-handover >= 0, "
-                    + "--stalled-after >= 1s, --topic-check-interval 0 or >= 1s, --resend-datagrams and "
-                    + "--resend-bytes >= 0, --max-fields "
-                    + FieldBudget.WAZUH_MIN + " to " + FieldBudget.WAZUH_MAX);
-        }
+        requireWazuhQueue(wazuhQueue);
+        TopicSpec.requireName(TopicRole.EVENTS, topic);
+        TopicSpec.requireName(TopicRole.DEAD_LETTERS, dlqTopic);
+        require(!group.isBlank(), "--group", "a consumer group id", "empty");
+        // One message an option, naming it: all eleven rules in one line left the reader to find which was broken.
+        require(dedupWindow >= 0 && dedupWindow <= DuplicateWindow.MAX_CAPACITY, "--dedup-window",
+                "0 to " + DuplicateWindow.MAX_CAPACITY, dedupWindow);
+        require(maxPending >= 1, "--max-pending", "at least 1", maxPending);
+        require(maxPendingBytes >= MIN_MAX_PENDING_BYTES, "--max-pending-bytes", "at least " + MIN_MAX_PENDING_BYTES,
+                maxPendingBytes);
+        require(commitInterval.toMillis() >= 1, "--commit-interval", "at least 1ms",
+                DurationArgument.text(commitInterval));
+        require(retryMaxDelay.compareTo(FIRST_RETRY_DELAY) >= 0, "--retry-max-delay",
+                "at least " + DurationArgument.text(FIRST_RETRY_DELAY), DurationArgument.text(retryMaxDelay));
+        require(!maxLiveAge.isNegative(), "--max-live-age", "0 or more", DurationArgument.text(maxLiveAge));
+        require(!watchHandover.isNegative(), "--watch-handover", "0 or more", DurationArgument.text(watchHandover));
+        require(stalledAfter.compareTo(Duration.ofSeconds(1)) >= 0, "--stalled-after", "at least 1s",
+                DurationArgument.text(stalledAfter));
+        require(topicCheckInterval.isZero() || topicCheckInterval.compareTo(Duration.ofSeconds(1)) >= 0,
+                "--topic-check-interval", "0 (never) or at least 1s", DurationArgument.text(topicCheckInterval));
+        require(resendDatagrams >= 0, "--resend-datagrams", "0 or more", resendDatagrams);
+        require(resendBytes >= 0, "--resend-bytes", "0 or more", resendBytes);
+        require(maxFields >= FieldBudget.WAZUH_MIN && maxFields <= FieldBudget.WAZUH_MAX, "--max-fields",
+                FieldBudget.WAZUH_MIN + " to " + FieldBudget.WAZUH_MAX, maxFields);
         // Read once, here: --eps auto's pace and the forwarder's gates are decided from this one reading.
         WazuhInstallation wazuh = WazuhInstallationReader.read(wazuhQueue);
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFieldsMode(),

@@ -79,9 +79,9 @@ public final class ForwarderCommand implements Callable<Integer> {
                     + "(env: DWB_DLQ_PARTITIONS).")
     int dlqPartitions;
 
-    @Option(names = "--dlq-retention", paramLabel = "DURATION", defaultValue = TopicSpec.DEFAULT_DLQ_RETENTION,
-            converter = DurationArgument.Converter.class,
-            description = "retention.ms of the dead-letter topic when the forwarder creates it "
+    @Option(names = TopicSpec.DLQ_RETENTION_OPTION, paramLabel = "DURATION",
+            defaultValue = TopicSpec.DEFAULT_DLQ_RETENTION, converter = DurationArgument.Converter.class,
+            description = "retention.ms of the dead-letter topic when the forwarder creates it; at least 1h "
                     + "(env: DWB_DLQ_RETENTION).")
     Duration dlqRetention;
 

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** Options, their defaults, environment variables, and the errors a user sees for bad values. */
 class CommandLineTest {
@@ -102,6 +103,40 @@ class CommandLineTest {
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("'com.*.project' is not a label key");
         assertThat(ForwarderRun.settings().labels()).as("the stock wodle's alerts by default")
                 .isEqualTo(LabelFilter.ALL);
+    }
+
+    /**
+     * Values that cannot work are refused at the start, exit 2 (which the systemd units do not restart), each naming
+     * its option. Before: an empty {@code --wazuh-queue} (an environment file's {@code DWB_WAZUH_QUEUE=}) ran for ever
+     * and delivered nothing; {@code --dlq-retention 0} made the dead-letter topic so, every letter deleted within
+     * minutes; a topic name Kafka refuses and an empty group failed once running, exit 1 (restarted every 10 s for
+     * ever), blaming Kafka; a metrics port out of range failed at its bind, exit 1; and one line gave every rule of
+     * eleven options, whichever was broken.
+     */
+    @Test
+    void valuesThatCannotWorkAreRefusedAtTheStartEachNamingItsOption() {
+        assertThatThrownBy(() -> ForwarderRun.settings("--wazuh-queue", "")).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--wazuh-queue must be a socket path, or - for standard output, not empty "
+                        + "(DWB_WAZUH_QUEUE set to nothing?)");
+        assertThat(exit(new String[] {}, Map.of("DWB_WAZUH_QUEUE", ""))).isEqualTo(2);
+        ForwarderCommand command = new ForwarderCommand();
+        new CommandLine(command).parseArgs("--dlq-retention", "30m");
+        assertThatThrownBy(command::deadLetterTopic).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--dlq-retention must be at least 1h, not 30m: ");
+        assertThat(exit(new String[] {"--dlq-retention", "0"}, Map.of())).isEqualTo(2);
+        assertThatThrownBy(() -> ForwarderRun.settings("--topic", "docker events"))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--topic 'docker events' is not a Kafka topic name: ");
+        assertThatThrownBy(() -> ForwarderRun.settings("--dlq-topic", "dead/letters"))
+                .hasMessageStartingWith("--dlq-topic 'dead/letters' is not a Kafka topic name: ");
+        assertThatThrownBy(() -> ForwarderRun.settings("--group", " "))
+                .hasMessage("--group must be a consumer group id, not empty");
+        assertThatThrownBy(() -> ForwarderRun.settings("--max-pending", "0"))
+                .hasMessage("--max-pending must be at least 1, not 0");
+        assertThatThrownBy(() -> ForwarderRun.settings("--stalled-after", "500ms"))
+                .hasMessage("--stalled-after must be at least 1s, not 500ms");
+        assertThat(exit(new String[] {"--metrics-port", "70000"}, Map.of())).isEqualTo(2);
+        assertThat(exit(new String[] {}, Map.of("DWB_METRICS_PORT", "-1"))).isEqualTo(2);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.dwb.runtime.Backoff;
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.InterruptOnStop;
 import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaUnreachable;
@@ -335,7 +336,8 @@ public final class CaptureLoop {
                             + failures + " attempts)", e);
                 }
                 Duration wait = backoff.next();
-                log.warn("{}; attempt {} of {}, next in {}", e.getMessage(), failures, settings.attempts(), wait);
+                log.warn("{}; attempt {} of {}, next in {}", e.getMessage(), failures, settings.attempts(),
+                        DurationArgument.text(wait));
                 if (waitOrStop(wait)) {
                     return null;
                 }

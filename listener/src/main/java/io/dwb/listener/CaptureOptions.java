@@ -84,15 +84,15 @@ public final class CaptureOptions {
     @Option(names = "--kafka-timeout", paramLabel = "DURATION", defaultValue = "30s",
             converter = DurationArgument.Converter.class,
             description = "How long Kafka may take to answer at start (and max.block.ms of the producer unless "
-                    + "the Kafka client configuration sets it) before the listener gives up naming the servers "
-                    + "(env: DWB_KAFKA_TIMEOUT).")
+                    + "the Kafka client configuration sets it) before the listener gives up naming the servers; at "
+                    + "least 1s (env: DWB_KAFKA_TIMEOUT).")
     Duration kafkaTimeout;
 
     @Option(names = "--continuity-wait", paramLabel = "DURATION", defaultValue = "5s",
             converter = DurationArgument.Converter.class,
             description = "On a quiet engine, how long to wait for the replay of the checkpointed event before "
                     + "reporting a gap: from the subscription, and again from each replayed event older than the "
-                    + "checkpoint (env: DWB_CONTINUITY_WAIT).")
+                    + "checkpoint; at least 1s (env: DWB_CONTINUITY_WAIT).")
     Duration continuityWait;
 
     @Option(names = "--engine-probe-interval", paramLabel = "DURATION", defaultValue = "10s",
@@ -131,21 +131,38 @@ public final class CaptureOptions {
         if (queueBytes < 1) {
             throw new ConfigurationError("--queue-bytes must be at least 1, not " + queueBytes);
         }
-        if (engineProbeInterval.toMillis() < 1 || engineProbeTimeout.toMillis() < 1) {
-            throw new ConfigurationError("--engine-probe-interval and --engine-probe-timeout must be above 0");
+        if (engineProbeInterval.toMillis() < 1) {
+            throw new ConfigurationError("--engine-probe-interval must be above 0");
+        }
+        if (engineProbeTimeout.toMillis() < 1) {
+            throw new ConfigurationError("--engine-probe-timeout must be above 0");
+        }
+        if (kafkaTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            // 0 was taken, and every start failed: "cannot reach Kafka (no answer within 0 s)", exit 1 for ever.
+            throw new ConfigurationError("--kafka-timeout must be at least 1s, not "
+                    + DurationArgument.text(kafkaTimeout));
+        }
+        if (continuityWait.compareTo(Duration.ofSeconds(1)) < 0) {
+            // 0 was taken, and every restart reported a gap (checkpoint-not-replayed, level 10) before the replay of
+            // the checkpointed event, some 15 ms away, could prove there was none.
+            throw new ConfigurationError("--continuity-wait must be at least 1s, not "
+                    + DurationArgument.text(continuityWait));
         }
         if (reconnectMaxWait.toMillis() < 1) {
             // Every wait was then 0: reconnections without a pause, and no heartbeat while the engine was away (the
             // idle wait ended before its turn), the host reported silent
             throw new ConfigurationError("--reconnect-max-wait must be above 0 (it caps waits that start at 1 s), not "
-                    + reconnectMaxWait);
+                    + DurationArgument.text(reconnectMaxWait));
         }
         if (attempts < 0) {
             throw new ConfigurationError("--attempts must be 0 (forever) or more, not " + attempts);
         }
-        if (transactionInterval.isZero() || heartbeatInterval.toSeconds() < 1) {
-            throw new ConfigurationError("--transaction-interval must be above 0 and --heartbeat-interval at "
-                    + "least 1s");
+        if (transactionInterval.isZero()) {
+            throw new ConfigurationError("--transaction-interval must be above 0");
+        }
+        if (heartbeatInterval.toSeconds() < 1) {
+            throw new ConfigurationError("--heartbeat-interval must be at least 1s, not "
+                    + DurationArgument.text(heartbeatInterval));
         }
         if (transactionLinger.isNegative()
                 || transactionLinger.compareTo(Duration.ofSeconds(MAX_LINGER_SECONDS)) > 0
@@ -156,7 +173,8 @@ public final class CaptureOptions {
         }
         if (heartbeatInterval.compareTo(Duration.ofDays(1)) > 0) {
             // heartbeat.schema.json: a forwarder dead-letters a heartbeat with a longer interval as forged
-            throw new ConfigurationError("--heartbeat-interval must be at most 1d, not " + heartbeatInterval);
+            throw new ConfigurationError("--heartbeat-interval must be at most 1d, not "
+                    + DurationArgument.text(heartbeatInterval));
         }
         if (hostName != null && (hostName.isBlank()
                 || hostName.getBytes(StandardCharsets.UTF_8).length > HeaderNames.MAX_HOST_BYTES)) {

@@ -31,7 +31,11 @@ final class EngineTlsFiles {
         try {
             context = new LocalDirectorySSLConfig(directory.toString()).getSSLContext();
         } catch (RuntimeException e) { // docker-java's unreadable key or certificate
-            throw new Unusable(String.valueOf(e.getMessage()), e);
+            // Often without words of its own (a key that is not PEM: its cause a NullPointerException): "null" said
+            // nothing of which file to look at.
+            String said = e.getMessage();
+            throw new Unusable(said != null && !said.equals("null") ? said : String.join(", ",
+                    EngineAddress.TLS_FILES) + ": not a PEM key, certificate and CA docker-java can read", e);
         }
         if (context == null) {
             // docker-java's answer when a file is missing: it would have spoken plain HTTP.

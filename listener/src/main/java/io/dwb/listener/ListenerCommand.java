@@ -57,10 +57,10 @@ public final class ListenerCommand implements Callable<Integer> {
                     + "DWB_CHECKPOINT_PARTITIONS).")
     int checkpointPartitions;
 
-    @Option(names = "--retention", paramLabel = "DURATION", defaultValue = TopicSpec.DEFAULT_EVENTS_RETENTION,
-            converter = DurationArgument.Converter.class,
+    @Option(names = TopicSpec.RETENTION_OPTION, paramLabel = "DURATION",
+            defaultValue = TopicSpec.DEFAULT_EVENTS_RETENTION, converter = DurationArgument.Converter.class,
             description = "retention.ms of the events topic when the listener creates it: how far back a replay "
-                    + "reaches (env: DWB_RETENTION).")
+                    + "reaches; at least 1h (env: DWB_RETENTION).")
     Duration retention;
 
     @Option(names = "--ossec-conf", paramLabel = "FILE",

@@ -70,7 +70,7 @@ class EngineProbeTest {
             ListenerCommand command = new ListenerCommand();
             new CommandLine(command).parseArgs(option, "0s");
             assertThatThrownBy(command::settings).isInstanceOf(ConfigurationError.class)
-                    .hasMessageContaining("--engine-probe-interval and --engine-probe-timeout must be above 0");
+                    .hasMessage(option + " must be above 0");
         }
     }
 

@@ -138,6 +138,17 @@ class EngineTlsRenewalTest {
                         + "files to fix if this lasts)");
     }
 
+    /** A key.pem that is not PEM: docker-java's failure has no words (its cause a NullPointerException): "null". */
+    @Test
+    void aKeyThatIsNotPemIsNamedNotSaidNull() throws Exception {
+        Path certs = a.writeClientFiles(dir.resolve("junk"));
+        Files.writeString(certs.resolve("key.pem"), "not a key\n");
+        EngineAddress address = new EngineAddress(URI.create("tcp://127.0.0.1:2375"), certs);
+        assertThatThrownBy(() -> new EngineConnection(address, PROBES)).isInstanceOf(
+                EngineTls.FilesUnusableAtStart.class).hasMessageStartingWith("cannot load the TLS settings of the "
+                        + "Docker engine from " + certs + ": ").hasMessageNotContaining(": null");
+    }
+
     private static EngineConnection connect(ScriptedEngine engine, Path certs) {
         return new EngineConnection(new EngineAddress(URI.create(engine.dockerHost()), certs), PROBES);
     }

@@ -49,6 +49,26 @@ public final class DurationArgument {
         }
     }
 
+    /**
+     * {@code d} as the options take it, in its largest whole unit ({@code 60s} is {@code 1m}, {@code 90s} stays
+     * {@code 90s}): for messages, where Java's {@code PT1M} is no option's value.
+     */
+    public static String text(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0 || ms == 0) {
+            return ms + (ms == 0 ? "s" : "ms");
+        }
+        long s = ms / 1000;
+        long[] sizes = {7 * 86_400, 86_400, 3_600, 60};
+        String[] units = {"w", "d", "h", "m"};
+        for (int i = 0; i < sizes.length; i++) {
+            if (s % sizes[i] == 0) {
+                return s / sizes[i] + units[i];
+            }
+        }
+        return s + "s";
+    }
+
     /** picocli converter: {@code 150ms}, {@code 30s}, {@code 10m}...; a bare number is seconds. */
     public static final class Converter implements CommandLine.ITypeConverter<Duration> {
         @Override

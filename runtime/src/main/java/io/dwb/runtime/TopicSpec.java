@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 
 /**
  * How one topic of the contract is created: its role, name, partition count and topic-level settings (replication
@@ -26,6 +28,16 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
     public static final int DEFAULT_DLQ_PARTITIONS = 3;
     public static final String DEFAULT_EVENTS_RETENTION = "7d";
     public static final String DEFAULT_DLQ_RETENTION = "30d";
+    /** The option that sets the events topic's {@code retention.ms} (the listener's, the standalone's). */
+    public static final String RETENTION_OPTION = "--retention";
+    /** The option that sets the dead-letter topic's {@code retention.ms} (the forwarder's). */
+    public static final String DLQ_RETENTION_OPTION = "--dlq-retention";
+    /**
+     * The least retention a topic is created with: a shorter one deletes records before a forwarder stopped for a
+     * restart, or one waiting for Wazuh, delivers them ({@code --retention 0} was taken, and Kafka deleted every event
+     * within minutes).
+     */
+    public static final Duration MIN_RETENTION = Duration.ofHours(1);
     /**
      * The checkpoint topic's active segment, which compaction never touches, rolls at least this often: a partition
      * then holds about one record per host plus about this much of recent checkpoints. (What a lookup reads is bounded
@@ -56,14 +68,31 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
             "false");
 
     public TopicSpec {
+        requireName(role, name);
         if (partitions < 1) {
             throw new ConfigurationError(role.partitionsOption() + " must be at least 1, not " + partitions);
         }
         configs = Collections.unmodifiableMap(new LinkedHashMap<>(configs)); // in order, for messages
     }
 
+    /**
+     * {@code name}, given for a topic of {@code role}, is one Kafka takes: told here, in the option's words, where
+     * Kafka's refusal later blamed the cluster ("refused to describe or create topics"), an exit 1 restarted for ever.
+     *
+     * @throws ConfigurationError naming the option when it is not
+     */
+    public static void requireName(TopicRole role, String name) {
+        try {
+            Topic.validate(name);
+        } catch (InvalidTopicException e) {
+            throw new ConfigurationError(role.nameOption() + " '" + name + "' is not a Kafka topic name: "
+                    + e.getMessage());
+        }
+    }
+
     /** The events topic: deleted after {@code retention} (how far back a replay reaches) or beyond {@code bytes}. */
     public static TopicSpec events(String name, int partitions, Duration retention, long retentionBytes) {
+        requireRetention(RETENTION_OPTION, retention);
         Map<String, String> configs = new LinkedHashMap<>();
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
@@ -92,12 +121,21 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
      * message.timestamp.after.max.ms}, 1 h) and delivery waiting behind it.
      */
     public static TopicSpec deadLetters(String name, int partitions, Duration retention) {
+        requireRetention(DLQ_RETENTION_OPTION, retention);
         Map<String, String> configs = new LinkedHashMap<>();
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
         configs.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
         configs.putAll(CLEAN_LEADERS_ONLY);
         return new TopicSpec(TopicRole.DEAD_LETTERS, name, partitions, configs);
+    }
+
+    private static void requireRetention(String option, Duration retention) {
+        if (retention.compareTo(MIN_RETENTION) < 0) {
+            throw new ConfigurationError(option + " must be at least " + DurationArgument.text(MIN_RETENTION)
+                    + ", not " + DurationArgument.text(retention) + ": Kafka deletes what is older, what a "
+                    + "forwarder stopped or waiting for Wazuh has not delivered yet included");
+        }
     }
 
     /** This spec with one more topic-level setting. */

@@ -19,6 +19,19 @@ class DurationArgumentTest {
         assertThat(DurationArgument.parse("150ms")).isEqualTo(Duration.ofMillis(150));
     }
 
+    /** Messages say durations as the options take them: Java's PT1M is no option's value. */
+    @Test
+    void aDurationIsWrittenInItsLargestWholeUnit() {
+        assertThat(DurationArgument.text(Duration.ofSeconds(60))).isEqualTo("1m");
+        assertThat(DurationArgument.text(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(DurationArgument.text(Duration.ofHours(48))).isEqualTo("2d");
+        assertThat(DurationArgument.text(Duration.ofDays(14))).isEqualTo("2w");
+        assertThat(DurationArgument.text(Duration.ofMillis(900))).isEqualTo("900ms");
+        assertThat(DurationArgument.text(Duration.ZERO)).isEqualTo("0s");
+        assertThat(DurationArgument.parse(DurationArgument.text(Duration.ofMillis(61_500))))
+                .isEqualTo(Duration.ofMillis(61_500));
+    }
+
     @Test
     void theOptionConverterTakesABareNumberAsSeconds() {
         assertThat(new DurationArgument.Converter().convert("5")).isEqualTo(Duration.ofSeconds(5));

@@ -15,6 +15,7 @@ import io.dwb.runtime.MetricsOption;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicPlan;
 import io.dwb.runtime.TopicRole;
+import io.dwb.runtime.TopicSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,10 +65,10 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     DeliveryOptions delivery;
 
-    @Option(names = "--retention", paramLabel = "DURATION", defaultValue = "7d",
-            converter = DurationArgument.Converter.class,
+    @Option(names = TopicSpec.RETENTION_OPTION, paramLabel = "DURATION",
+            defaultValue = TopicSpec.DEFAULT_EVENTS_RETENTION, converter = DurationArgument.Converter.class,
             description = "How long events stay in the embedded broker, for replay; applied at each start, to the "
-                    + "topic of an earlier start too (env: DWB_RETENTION).")
+                    + "topic of an earlier start too; at least 1h (env: DWB_RETENTION).")
     Duration retention;
 
     @Option(names = "--retention-bytes", paramLabel = "BYTES", defaultValue = "1073741824",
@@ -137,12 +138,13 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafkaPort != null && (kafkaPort < 0 || kafkaPort > 65535) || retentionBytes < 1 << 20) {
-            throw new ConfigurationError("--kafka-port must be 0..65535 and --retention-bytes >= 1048576");
+        if (kafkaPort != null && (kafkaPort < 0 || kafkaPort > 65535)) {
+            throw new ConfigurationError("--kafka-port must be 0 to 65535, not " + kafkaPort);
         }
-        if (wazuhQueue.isBlank()) {
-            throw new ConfigurationError("--wazuh-queue must be a socket path, or - for standard output");
+        if (retentionBytes < 1 << 20) {
+            throw new ConfigurationError("--retention-bytes must be at least 1048576, not " + retentionBytes);
         }
+        DeliveryOptions.requireWazuhQueue(wazuhQueue);
         boolean toStandardOutput = wazuhQueue.equals(STANDARD_OUTPUT);
         // Validated before anything starts; the forwarder's Kafka properties are only known once the broker runs.
         // Its own metrics endpoint stays off (port 0): the Bridge serves the metrics of both.

@@ -26,6 +26,13 @@ class StandaloneOptionsTest {
         assertThat(run(env, "--commit-interval", "soon")).startsWith("2:").contains("'soon'");
         assertThat(run(env, "--kafka-port", "70000")).startsWith("2:").contains("--kafka-port");
         assertThat(run(env, "--wazuh-queue", " ")).startsWith("2:").contains("--wazuh-queue");
+        // Each its own rule: one line gave both, whichever was broken.
+        assertThat(run(env, "--retention-bytes", "0")).startsWith("2:")
+                .contains("--retention-bytes must be at least 1048576, not 0").doesNotContain("--kafka-port");
+        // Taken, and applied to the topic of an earlier start too: Kafka deleted every event within minutes.
+        assertThat(run(env, "--retention", "0")).startsWith("2:").contains("--retention must be at least 1h, not 0s");
+        assertThat(run(env, "--metrics-port", "65536")).startsWith("2:").contains("--metrics-port");
+        assertThat(run(env, "--continuity-wait", "0")).startsWith("2:").contains("--continuity-wait");
     }
 
     /** "exit code: standard error". */

@@ -1,0 +1,72 @@
+package io.dwb.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.Launcher;
+import io.dwb.runtime.TopicRole;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Values that cannot work are refused at the start, exit 2 (which the systemd units do not restart), each in one line
+ * naming its option. Before, they were taken: {@code --retention 0} made the events topic so (Kafka deleted every
+ * event within minutes), {@code --continuity-wait 0} reported a false gap at every restart, {@code --kafka-timeout 0}
+ * and a topic name Kafka refuses failed every start after it began, exit 1 (restarted every 10 s for ever), the
+ * latter blaming Kafka, and a metrics port out of range failed at its bind, exit 1.
+ */
+class ListenerOptionsTest {
+    private static ListenerCommand parsed(String... args) {
+        ListenerCommand command = new ListenerCommand();
+        new CommandLine(command).parseArgs(args);
+        return command;
+    }
+
+    @Test
+    void anEventsRetentionUnderAnHourIsRefused() {
+        assertThatThrownBy(parsed("--retention", "0")::settings).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--retention must be at least 1h, not 0s: Kafka deletes what is older, what a forwarder "
+                        + "stopped or waiting for Wazuh has not delivered yet included");
+        assertThatThrownBy(parsed("--retention", "59m")::settings).hasMessageStartingWith("--retention must be at "
+                + "least 1h, not 59m");
+        assertThat(parsed("--retention", "1h").settings().topics().spec(TopicRole.EVENTS).configs())
+                .containsEntry("retention.ms", "3600000");
+    }
+
+    @Test
+    void aContinuityWaitOrKafkaTimeoutUnderASecondIsRefused() {
+        assertThatThrownBy(parsed("--continuity-wait", "0")::settings).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--continuity-wait must be at least 1s, not 0s");
+        assertThatThrownBy(parsed("--kafka-timeout", "500ms")::settings).isInstanceOf(ConfigurationError.class)
+                .hasMessage("--kafka-timeout must be at least 1s, not 500ms");
+    }
+
+    @Test
+    void aTopicNameKafkaRefusesIsRefusedNamingTheOption() {
+        assertThatThrownBy(parsed("--topic", "docker events")::settings).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--topic 'docker events' is not a Kafka topic name: ");
+        assertThatThrownBy(parsed("--checkpoint-topic", "")::settings).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("--checkpoint-topic '' is not a Kafka topic name: ");
+    }
+
+    @Test
+    void eachIntervalRuleNamesItsOwnOption() {
+        assertThatThrownBy(parsed("--heartbeat-interval", "900ms")::settings)
+                .hasMessage("--heartbeat-interval must be at least 1s, not 900ms");
+        assertThatThrownBy(parsed("--transaction-interval", "0")::settings)
+                .hasMessage("--transaction-interval must be above 0");
+        assertThatThrownBy(parsed("--heartbeat-interval", "2d")::settings)
+                .hasMessage("--heartbeat-interval must be at most 1d, not 2d");
+    }
+
+    @Test
+    void theCommandExitsTwoOnThemBeforeReachingAnything() {
+        for (String[] args : new String[][] {{"--retention", "0"}, {"--continuity-wait", "0"},
+            {"--kafka-timeout", "0"}, {"--topic", "bad topic"}, {"--metrics-port", "70000"}}) {
+            assertThat(Launcher.execute("listener", new ListenerCommand(), args, Map.of()))
+                    .as(String.join(" ", args)).isEqualTo(Launcher.EXIT_USAGE);
+        }
+    }
+}
