@@ -19,6 +19,11 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +44,13 @@ public final class KafkaClientConfig {
     /** A Kerberos login's keytab in the JAAS configuration: {@code keyTab="/etc/x.keytab"}, quoted or not. */
     private static final Pattern KEYTAB = Pattern.compile("\\bkeyTab\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))",
             Pattern.CASE_INSENSITIVE);
+
+    /** What the unknown properties' line says of them at most. */
+    private static final int MAX_UNKNOWN_CHARS = 1_000;
+    /** Every property Kafka's producer, consumer or admin client knows: what a file may set for the bridge's. */
+    private static final Set<String> CLIENT_PROPERTIES = Stream.of(ProducerConfig.configNames(),
+            ConsumerConfig.configNames(), AdminClientConfig.configNames()).flatMap(Set::stream)
+            .collect(Collectors.toUnmodifiableSet());
 
     private KafkaClientConfig() {}
 
@@ -78,6 +90,7 @@ public final class KafkaClientConfig {
             throw new ConfigurationError("cannot read the Kafka client configuration " + kafkaConfigFile + ": "
                     + e.getMessage(), e);
         }
+        warnOfUnknownProperties(kafkaConfigFile, properties);
         warnOfSecretsOpenToEveryone(kafkaConfigFile, properties);
         warnOfSecretFilesOpenToEveryone(kafkaConfigFile, properties);
         warnOfATruststoreOthersMayWrite(kafkaConfigFile, properties);
@@ -90,6 +103,22 @@ public final class KafkaClientConfig {
         }
         properties.putIfAbsent("bootstrap.servers", DEFAULT_BOOTSTRAP_SERVERS);
         return properties;
+    }
+
+    /**
+     * Properties no Kafka client of the bridge's knows: misspelt ({@code linger.mss}, {@code session.timout.ms}), they
+     * were ignored, Kafka saying so only at INFO, below the level its loggers log at, and {@code --check} called the
+     * configuration valid. Said, not refused: a plugin the file names (an interceptor, a login callback) may read
+     * properties of its own.
+     */
+    private static void warnOfUnknownProperties(Path file, Properties properties) {
+        List<String> unknown = properties.stringPropertyNames().stream()
+                .filter(name -> !CLIENT_PROPERTIES.contains(name)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            log.warn("the Kafka client configuration {} sets {}, which no property of Kafka's producer, consumer or "
+                    + "admin client is: ignored (misspelt?), unless a plugin it names reads it", file,
+                    LogText.bounded(String.join(", ", unknown), MAX_UNKNOWN_CHARS));
+        }
     }
 
     /**

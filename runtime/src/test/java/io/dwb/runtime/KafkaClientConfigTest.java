@@ -55,6 +55,21 @@ class KafkaClientConfigTest {
                 .contains("holds sasl.oauthbearer.assertion.private.key.passphrase").doesNotContain("s3cret");
     }
 
+    /**
+     * Misspelt properties were ignored without a word (Kafka says so at INFO, below its loggers' level), and
+     * {@code --check} called the configuration valid.
+     */
+    @Test
+    void propertiesNoKafkaClientKnowsAreSaidOnce() throws IOException {
+        Path file = file("rw-------", "bootstrap.servers=kafka-1:9092\nlinger.mss=5\nsession.timout.ms=10000\n"
+                + "isolation.level=read_committed\nacks=all\nsasl.mechanism=PLAIN\ndefault.api.timeout.ms=60000\n");
+        assertThat(KafkaClientConfig.load(null, file).getProperty("linger.mss")).as("kept: a plugin's, perhaps")
+                .isEqualTo("5");
+        assertThat(warnings()).singleElement().asString().isEqualTo("the Kafka client configuration " + file
+                + " sets linger.mss, session.timout.ms, which no property of Kafka's producer, consumer or admin "
+                + "client is: ignored (misspelt?), unless a plugin it names reads it");
+    }
+
     @Test
     void aLoginItsOwnerAndGroupMayReadIsNotSaid() throws IOException {
         KafkaClientConfig.load(null, file("rw-r-----", LOGIN));

@@ -65,6 +65,8 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     private static final int NODE_ID = 1;
     private static final String HOST = "127.0.0.1";
     static final String CLIENT_PROPERTIES = "client.properties";
+    /** The same login for kcat (librdkafka), which refuses client.properties' {@code sasl.jaas.config}. */
+    static final String KCAT_CONFIG = "kcat.conf";
     static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
     private static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
@@ -155,6 +157,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
             }
             if (!stopRequested.getAsBoolean()) {
                 PrivateFiles.write(home.resolve(CLIENT_PROPERTIES), kafka.clientPropertiesText());
+                PrivateFiles.write(home.resolve(KCAT_CONFIG), kafka.kcatConfigText());
             }
         });
         return kafka;
@@ -228,6 +231,21 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     }
 
     /**
+     * kcat.conf: the same login in librdkafka's words ({@code kcat -F}). client.properties was said to serve kcat
+     * too, which refuses it: "Java JAAS configuration is not supported".
+     */
+    String kcatConfigText() {
+        return "# Written by the standalone at each start: how kcat logs in to its embedded broker.\n"
+                + "# kcat -F THIS_FILE -t docker-events -C -X isolation.level=read_committed ... Keep private (mode "
+                + "0600).\n"
+                + "bootstrap.servers=" + bootstrapServers + "\n"
+                + "security.protocol=" + SASL_PLAINTEXT + "\n"
+                + "sasl.mechanisms=" + SCRAM_MECHANISM + "\n"
+                + "sasl.username=" + credentials.clientUser() + "\n"
+                + "sasl.password=" + credentials.clientPassword() + "\n";
+    }
+
+    /**
      * Properties of a client of this broker: {@code bootstrap.servers} and the SCRAM login. Each call returns a
      * new copy the caller may add to.
      */
@@ -240,11 +258,11 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
         return p;
     }
 
-    /** client.properties for kafka tools and kcat ({@code --command-config}, {@code -F}): the same as the bridge's. */
+    /** client.properties for Kafka's tools ({@code --command-config}, {@code --consumer.config}): the bridge's. */
     private String clientPropertiesText() {
         StringBuilder text = new StringBuilder("# Written by the standalone at each start: how a Kafka client logs in "
-                + "to its embedded broker.\n# kafka-console-consumer.sh --consumer.config THIS_FILE ...; "
-                + "kcat -F THIS_FILE ... Keep private (mode 0600).\n");
+                + "to its embedded broker.\n# kafka-console-consumer.sh --consumer.config THIS_FILE ...; for kcat: "
+                + KCAT_CONFIG + " beside it. Keep private (mode 0600).\n");
         Properties p = clientProperties();
         for (String name : new TreeSet<>(p.stringPropertyNames())) {
             text.append(name).append('=').append(p.getProperty(name)).append('\n');

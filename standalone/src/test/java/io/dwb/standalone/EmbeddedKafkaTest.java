@@ -242,6 +242,22 @@ class EmbeddedKafkaTest {
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.readString(clientProperties)).contains("bootstrap.servers=" + kafka.bootstrapServers())
                     .contains("security.protocol=SASL_PLAINTEXT").contains("sasl.mechanism=SCRAM-SHA-512");
+            // kcat (librdkafka) refuses client.properties ("Java JAAS configuration is not supported"): its own
+            // file, in librdkafka's property names, the same login.
+            Path kcat = dataDir.resolve(EmbeddedKafka.KCAT_CONFIG);
+            assertThat(Files.getPosixFilePermissions(kcat)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            Properties login = new Properties();
+            try (var in = Files.newBufferedReader(credentials)) {
+                login.load(in);
+            }
+            Properties kcatConfig = new Properties();
+            try (var in = Files.newBufferedReader(kcat)) {
+                kcatConfig.load(in);
+            }
+            assertThat(kcatConfig).containsOnly(Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+                    Map.entry("security.protocol", "SASL_PLAINTEXT"), Map.entry("sasl.mechanisms", "SCRAM-SHA-512"),
+                    Map.entry("sasl.username", login.getProperty("client.user")),
+                    Map.entry("sasl.password", login.getProperty("client.password")));
         }
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, BrokerPorts.ClientPort.asked(0))) {
             assertThat(Files.readString(credentials)).isEqualTo(first);
