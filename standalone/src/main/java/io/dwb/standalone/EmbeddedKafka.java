@@ -237,7 +237,7 @@ public final class EmbeddedKafka implements StandaloneCommand.Broker {
     String kcatConfigText() {
         return "# Written by the standalone at each start: how kcat logs in to its embedded broker.\n"
                 + "# kcat -F THIS_FILE -t docker-events -C -X isolation.level=read_committed ... Keep private (mode "
-                + "0600).\n"
+                + "0600).\n# librdkafka 2.6.1 or later: older ones fail SCRAM against Kafka 4 (invalid credentials).\n"
                 + "bootstrap.servers=" + bootstrapServers + "\n"
                 + "security.protocol=" + SASL_PLAINTEXT + "\n"
                 + "sasl.mechanisms=" + SCRAM_MECHANISM + "\n"
