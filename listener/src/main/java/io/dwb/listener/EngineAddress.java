@@ -168,6 +168,14 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
      */
     private static Path tlsDirectory(Map<String, String> env, String userHome) {
         if (empty(env.get("DOCKER_TLS_VERIFY"))) {
+            if (!empty(env.get("DOCKER_TLS"))) {
+                // The docker CLI's TLS without verifying the engine: it was ignored, and the listener spoke plain
+                // HTTP where its user had asked for TLS.
+                throw new ConfigurationError("DOCKER_TLS is set without DOCKER_TLS_VERIFY: TLS that does not verify "
+                        + "the engine's certificate is not supported (whoever is on the path could answer as the "
+                        + "engine); set DOCKER_TLS_VERIFY=1, with the engine's CA as ca.pem beside the client's "
+                        + "cert.pem and key.pem in DOCKER_CERT_PATH");
+            }
             return null;
         }
         Path dir;

@@ -133,6 +133,15 @@ class EngineAddressTest {
         assertThat(resolve("unix:///var/run/docker.sock", "DOCKER_TLS_VERIFY", "1").tls()).isFalse();
     }
 
+    /** The docker CLI's DOCKER_TLS (TLS, the engine not verified): ignored, the listener spoke plain HTTP. */
+    @Test
+    void dockerTlsWithoutVerifyIsRefusedNotPlainHttp() {
+        assertThatThrownBy(() -> resolve("tcp://e:2376", "DOCKER_TLS", "1")).isInstanceOf(ConfigurationError.class)
+                .hasMessageStartingWith("DOCKER_TLS is set without DOCKER_TLS_VERIFY: TLS that does not verify the "
+                        + "engine's certificate is not supported");
+        assertThat(resolve("unix:///var/run/docker.sock", "DOCKER_TLS", "1").tls()).as("a socket: no TLS").isFalse();
+    }
+
     @Test
     void theFilesAreDockerCertPathElseDockerConfigElseDotDockerInTheHome(@TempDir Path dir) throws IOException {
         Path certPath = writeTlsFiles(dir.resolve("cert-path"));

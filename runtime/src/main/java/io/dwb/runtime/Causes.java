@@ -1,5 +1,8 @@
 package io.dwb.runtime;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.function.Predicate;
 
 /** A failure's chain of causes, walked at most {@link #MAX_DEPTH} deep: a chain can loop, or be built by anyone. */
@@ -20,6 +23,20 @@ public final class Causes {
             }
         }
         return null;
+    }
+
+    /**
+     * What a file's {@code failure} to be read says of it: the JDK's {@link NoSuchFileException} and {@link
+     * AccessDeniedException} say only the path, which the line names already ("cannot read … /x: /x").
+     */
+    public static String fileProblem(IOException failure) {
+        if (failure instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (failure instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return failure.getMessage();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dwb.runtime;
 
+import javax.security.auth.login.LoginException;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -9,6 +10,8 @@ import org.apache.kafka.common.config.ConfigException;
 public class ConfigurationError extends RuntimeException {
     /** How Kafka's ConfigException for bootstrap servers none of which resolves begins. */
     private static final String UNRESOLVED_SERVERS = "No resolvable bootstrap urls";
+    /** The JDK's words for a JAAS login module whose class is not there. */
+    private static final String NO_LOGIN_MODULE = "No LoginModule found for";
 
     public ConfigurationError(String message) {
         super(message);
@@ -25,11 +28,15 @@ public class ConfigurationError extends RuntimeException {
      * the name may resolve at the next start (DNS still coming up at boot). Nor its other failures to build a client
      * (a keystore file not written yet). But a {@code sasl.jaas.config} Kafka cannot parse ({@code JAAS config entry
      * not terminated by semi-colon}), refused with an {@link IllegalArgumentException} rather than a {@link
-     * ConfigException}: before, a start with one was a failure (exit 1), restarted for ever by systemd.
+     * ConfigException}: before, a start with one was a failure (exit 1), restarted for ever by systemd. So is a login
+     * module whose class is not there ({@code No LoginModule found for …PlainLoginModul}).
      */
     public static boolean refusedByKafka(Throwable failure) {
         return Causes.find(failure, t -> t instanceof ConfigException
                 && !String.valueOf(t.getMessage()).startsWith(UNRESOLVED_SERVERS)
-                || t instanceof IllegalArgumentException && Causes.thrownBy(t, Causes.JAAS_PARSER)) != null;
+                || t instanceof IllegalArgumentException && Causes.thrownBy(t, Causes.JAAS_PARSER)
+                // A login module's class that is not there (misspelt): no restart finds it.
+                || t instanceof LoginException && String.valueOf(t.getMessage()).startsWith(NO_LOGIN_MODULE))
+                != null;
     }
 }

@@ -72,7 +72,7 @@ public final class KafkaClientConfig {
             return Files.readAllBytes(kafkaConfigFile);
         } catch (IOException e) {
             throw new ConfigurationError("cannot read the Kafka client configuration " + kafkaConfigFile + ": "
-                    + e.getMessage(), e);
+                    + Causes.fileProblem(e), e);
         }
     }
 

@@ -64,8 +64,8 @@ public final class Launcher {
                 .footer("  --foo-bar VALUE is also read from DWB_FOO_BAR=VALUE, then from a line",
                         "  foo-bar=VALUE in the --config file; the command line wins over both, the",
                         "  environment over the file. Durations: 150ms, 30s, 10m, 1h, 1d, 1w (a bare",
-                        "  number is seconds). Logs on standard error; DWB_LOG_LEVEL=DEBUG|INFO|WARN,",
-                        "  DWB_LOG_FORMAT=text|json.");
+                        "  number is seconds). Logs on standard error;",
+                        "  DWB_LOG_LEVEL=DEBUG|INFO|WARN|ERROR, DWB_LOG_FORMAT=text|json.");
         cli.setErr(err);
         // The hint on a line of its own after the error, as GNU tools print it (inside the error line, escaped to one
         // line, its line break was a literal "\n").

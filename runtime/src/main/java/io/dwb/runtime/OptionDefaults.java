@@ -54,7 +54,8 @@ final class OptionDefaults implements CommandLine.IDefaultValueProvider {
         try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             properties.load(in);
         } catch (IOException e) {
-            throw new ConfigurationError("cannot read the configuration file " + path + ": " + e.getMessage(), e);
+            throw new ConfigurationError("cannot read the configuration file " + path + ": " + Causes.fileProblem(e),
+                    e);
         }
         return properties;
     }

@@ -1,6 +1,7 @@
 package io.dwb.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dwb.schemas.testing.LogLines;
 import java.io.IOException;
@@ -68,6 +69,14 @@ class KafkaClientConfigTest {
         assertThat(warnings()).singleElement().asString().isEqualTo("the Kafka client configuration " + file
                 + " sets linger.mss, session.timout.ms, which no property of Kafka's producer, consumer or admin "
                 + "client is: ignored (misspelt?), unless a plugin it names reads it");
+    }
+
+    /** The JDK's words for a missing file are its path alone: "cannot read … /x: /x". */
+    @Test
+    void aFileThatIsNotThereIsSaidSo() {
+        Path missing = dir.resolve("nothing.properties");
+        assertThatThrownBy(() -> KafkaClientConfig.load(null, missing)).isInstanceOf(ConfigurationError.class)
+                .hasMessage("cannot read the Kafka client configuration " + missing + ": no such file");
     }
 
     @Test

@@ -69,6 +69,11 @@ class LauncherTest {
                         "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
                                 + "password=\"p\""));
             }
+            if ("kafka-jaas-module".equals(fail)) { // the login module's class misspelt
+                producer(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModul required username=\"u\" "
+                                + "password=\"p\";"));
+            }
             if ("kafka-jaas-password".equals(fail)) { // a generated password with a quote in it, or an unquoted one
                 producer(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
                         "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
@@ -196,6 +201,15 @@ class LauncherTest {
                 .isEqualTo(Launcher.EXIT_USAGE);
         assertThat(err().strip()).isEqualTo("error: Failed to construct kafka producer (IllegalArgumentException: "
                 + "JAAS config entry not terminated by semi-colon)");
+    }
+
+    /** A login module's class misspelt: exit 1 before, restarted by systemd for ever. */
+    @Test
+    void aJaasLoginModuleThatIsNotThereIsOneLineAndExitTwo() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "kafka-jaas-module"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).startsWith("error: Failed to construct kafka producer").contains("No LoginModule "
+                + "found for org.apache.kafka.common.security.plain.PlainLoginModul");
     }
 
     /**
