@@ -9,7 +9,9 @@ import java.util.function.LongSupplier;
 /**
  * Watches one events subscription from a second connection: GET /_ping every interval, each with a short timeout.
  * The engine sends nothing on an idle events stream, so silence there proves nothing; a ping that cannot get an
- * answer does. Once {@link EngineLiveness} says the engine is gone, {@code onGone} is called once (the stream then
+ * answer does, unless the events stream itself delivered meanwhile ({@link #streamRead}): an engine slow to answer
+ * pings (a starved dockerd, a swarm manager's lock) while it streamed events was taken for gone, the stream cut, and
+ * what passed the engine's replay of 256 events meanwhile lost. Once {@link EngineLiveness} says the engine is gone, {@code onGone} is called once (the stream then
  * drops its connection and the listener resumes from the checkpoint). Runs on its own daemon thread.
  */
 public final class EngineProbe implements AutoCloseable {
@@ -21,6 +23,8 @@ public final class EngineProbe implements AutoCloseable {
         }
     }
 
+    private static final long NONE = Long.MIN_VALUE;
+
     private final Runnable ping;
     private final EngineLiveness liveness;
     private final LongSupplier nanoTime;
@@ -29,6 +33,8 @@ public final class EngineProbe implements AutoCloseable {
     private final Thread thread;
     private final Duration timeout;
     private volatile boolean streamOpen;
+    /** nanoTime of the events stream's last read, {@link #NONE} before any. */
+    private volatile long lastReadNanos = NONE;
 
     /**
      * @param ping   one probe: returns when the engine answered, throws when it did not within the timeout
@@ -54,6 +60,11 @@ public final class EngineProbe implements AutoCloseable {
         streamOpen = true;
     }
 
+    /** The events stream delivered bytes: the connection the probe watches for is alive, an answer as a ping's. */
+    void streamRead() {
+        lastReadNanos = nanoTime.getAsLong();
+    }
+
     private void run() {
         String lastFailure = null;
         while (true) {
@@ -77,6 +88,10 @@ public final class EngineProbe implements AutoCloseable {
             if (closed.getCount() == 0) {
                 return;
             }
+            long read = lastReadNanos;
+            if (read != NONE) {
+                liveness.answered(read);
+            }
             EngineLiveness.Verdict verdict = liveness.gone(nanoTime.getAsLong(), streamOpen);
             if (verdict == EngineLiveness.Verdict.EVENTS_NOT_ANSWERED) {
                 onGone.accept("GET /events got no response in " + timeout.toMillis() + " ms: the connection is "
@@ -84,8 +99,9 @@ public final class EngineProbe implements AutoCloseable {
                 return;
             }
             if (verdict == EngineLiveness.Verdict.PROBES_NOT_ANSWERED) {
-                onGone.accept("no answer to GET /_ping for " + liveness.silenceLimit().toMillis() + " ms ("
-                        + lastFailure + "): the connection is taken as half-open");
+                onGone.accept("no answer to GET /_ping, and nothing on the events stream, for "
+                        + liveness.silenceLimit().toMillis() + " ms (" + lastFailure + "): the connection is taken "
+                        + "as half-open");
                 return;
             }
         }

@@ -97,6 +97,7 @@ public final class EventStream implements TransactionPump.Subscription {
             InputStream body = r.getBody();
             int n;
             while ((n = body.read(buffer)) >= 0) {
+                probe.streamRead();
                 splitter.feed(buffer, n, this::enqueue);
                 if (end.get() != null) {
                     return; // the queue was full

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
@@ -49,20 +50,35 @@ final class KeepAliveEventsClient implements DockerHttpClient {
      */
     KeepAliveEventsClient(URI dockerHost, SSLContext ssl, Duration connectTimeout, Duration keepIdle,
                           Duration keepEvery) {
-        SocketConfig socket = SocketConfig.custom().setSoKeepAlive(true)
-                .setTcpKeepIdle(seconds(keepIdle)).setTcpKeepInterval(seconds(keepEvery))
-                .setTcpKeepCount(KEEPALIVE_PROBES).build();
         PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
-                .setDefaultSocketConfig(socket)
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.of(connectTimeout)).build());
+                .setDefaultSocketConfig(socketConfig(keepIdle, keepEvery))
+                .setDefaultConnectionConfig(connectionConfig(connectTimeout));
         if (ssl != null) {
             connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(ssl));
         }
         http = HttpClients.custom().setConnectionManager(connections.build()).disableAutomaticRetries()
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.DISABLED).build())
                 .disableRedirectHandling().build();
         target = new HttpHost(ssl != null ? "https" : "http", dockerHost.getHost(), dockerHost.getPort());
         pathPrefix = pathPrefix(dockerHost);
+    }
+
+    /**
+     * Keepalive, and no read timeout: an events stream is silent while the engine is quiet, for hours on an idle host.
+     * httpclient5's default of 3 minutes cut every quiet {@code tcp://} host's stream (docker-java's {@code unix://}
+     * client sets none): a reconnection every 3 minutes, /healthz 503 a moment, and a gap each time on a host whose
+     * engine no longer had the checkpointed event. The peer's vanishing is the keepalive's and the probe's to find.
+     */
+    static SocketConfig socketConfig(Duration keepIdle, Duration keepEvery) {
+        return SocketConfig.custom().setSoTimeout(Timeout.DISABLED).setSoKeepAlive(true)
+                .setTcpKeepIdle(seconds(keepIdle)).setTcpKeepInterval(seconds(keepEvery))
+                .setTcpKeepCount(KEEPALIVE_PROBES).build();
+    }
+
+    /** The connect timeout; no read timeout once connected ({@link #socketConfig}). */
+    static ConnectionConfig connectionConfig(Duration connectTimeout) {
+        return ConnectionConfig.custom().setConnectTimeout(Timeout.of(connectTimeout))
+                .setSocketTimeout(Timeout.DISABLED).build();
     }
 
     /** What docker-java's {@code ApacheDockerHttpClientImpl} puts before each path on a {@code tcp://} host. */

@@ -8,6 +8,9 @@ import io.dwb.runtime.ConfigurationError;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -39,9 +42,34 @@ class EngineProbeTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !gone.isEmpty()); // two intervals, unless loaded
             int pingsWhenGone = pings.get();
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> gone.size() == 1);
-            assertThat(gone.get(0)).isEqualTo("no answer to GET /_ping for 200 ms (Read timed out): the connection "
-                    + "is taken as half-open");
+            assertThat(gone.get(0)).isEqualTo("no answer to GET /_ping, and nothing on the events stream, for 200 "
+                    + "ms (Read timed out): the connection is taken as half-open");
             assertThat(pings.get()).as("the probe stops once it reported").isEqualTo(pingsWhenGone);
+        }
+    }
+
+    /**
+     * Pings unanswered while the events stream delivers (a starved dockerd, a swarm manager's lock, slow to answer
+     * /_ping): the connection is alive, and was cut (events past the engine's replay of 256 lost); once the stream
+     * is quiet too, it is.
+     */
+    @Test
+    void unansweredPingsDoNotCutAStreamThatDelivers() {
+        EngineProbe.Settings settings = new EngineProbe.Settings(Duration.ofMillis(100), Duration.ofMillis(400));
+        EngineProbe probe = new EngineProbe(settings, () -> {
+            throw new EngineConnection.EngineUnavailable("Read timed out");
+        }, System::nanoTime, gone::add);
+        probe.streamOpened();
+        ScheduledExecutorService stream = Executors.newSingleThreadScheduledExecutor();
+        try (EngineProbe started = probe.start()) {
+            stream.scheduleAtFixedRate(probe::streamRead, 0, 20, TimeUnit.MILLISECONDS); // an event every 20 ms
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(gone::isEmpty);
+            stream.shutdownNow();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !gone.isEmpty());
+            assertThat(gone).singleElement().asString().startsWith("no answer to GET /_ping, and nothing on the "
+                    + "events stream, for 500 ms");
+        } finally {
+            stream.shutdownNow();
         }
     }
 
