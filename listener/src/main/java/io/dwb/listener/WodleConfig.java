@@ -6,7 +6,10 @@ import io.dwb.runtime.OssecConf;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import org.w3c.dom.Element;
+import org.w3c.dom.Node;
 
 /**
  * The {@code <wodle name="docker-listener">} block of a Wazuh {@code ossec.conf}, with Wazuh 4.x's defaults for the
@@ -19,6 +22,12 @@ import org.w3c.dom.Element;
  */
 public record WodleConfig(boolean disabled, boolean runOnStart, Duration interval, int attempts) {
     public static final String WODLE_NAME = "docker-listener";
+    /**
+     * The tags Wazuh's {@code wm_docker_read} takes in the block: its own four and the scheduling ones every module
+     * takes ({@code is_sched_tag}), which a listener that runs for good has no use for. Any other Wazuh refuses ("No
+     * such tag '…' at module 'docker-listener'", the agent not started): a misspelt {@code <intervall>} was ignored here.
+     */
+    static final Set<String> TAGS = Set.of("disabled", "run_on_start", "interval", "attempts", "day", "wday", "time");
 
     public static WodleConfig read(Path file) {
         return of(OssecConf.read(file));
@@ -34,6 +43,12 @@ public record WodleConfig(boolean disabled, boolean runOnStart, Duration interva
         Element wodle = conf.last("wodle", WODLE_NAME);
         if (wodle == null) {
             throw new ConfigurationError(source + " has no <wodle name=\"" + WODLE_NAME + "\"> block");
+        }
+        for (Node n = wodle.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && !TAGS.contains(e.getTagName())) {
+                throw new ConfigurationError(source + ": no such tag '" + e.getTagName() + "' at module '"
+                        + WODLE_NAME + "' (Wazuh refuses it too); it takes " + String.join(", ", new TreeSet<>(TAGS)));
+            }
         }
         boolean disabled = yesNo(wodle, "disabled", false, source);
         boolean runOnStart = yesNo(wodle, "run_on_start", true, source);

@@ -94,6 +94,20 @@ class WodleConfigTest {
                 .hasMessageContaining("yes or no, not 'maybe'");
     }
 
+    /**
+     * A tag Wazuh's wm_docker_read does not take (misspelt) is refused, as Wazuh refuses it; it was ignored, the
+     * option meant left at its default. The scheduling tags every Wazuh module takes are taken.
+     */
+    @Test
+    void aTagWazuhDoesNotTakeIsRefusedNamingIt() {
+        assertThatThrownBy(() -> WodleConfig.parse(wodle("<intervall>5s</intervall>"), "f"))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessage("f: no such tag 'intervall' at module 'docker-listener' (Wazuh refuses it too); it takes "
+                        + "attempts, day, disabled, interval, run_on_start, time, wday");
+        assertThat(WodleConfig.parse(wodle("<interval>5s</interval><wday>monday</wday><time>10:00</time>"), "f")
+                .interval()).isEqualTo(Duration.ofSeconds(5));
+    }
+
     @Test
     void unreadableFileIsAConfigurationError(@TempDir Path dir) {
         assertThatThrownBy(() -> WodleConfig.read(dir.resolve("missing.conf")))
