@@ -1,6 +1,7 @@
 package io.dwb.standalone;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import io.dwb.runtime.LogConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,14 @@ final class BrokerLogging {
                 if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logback) {
                     logback.setLevel(Level.ERROR);
                 }
+            }
+            // Once a process: a start after a stop (the tests', a reopened data dir) adds no second one.
+            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context && context.getTurboFilterList()
+                    .stream().noneMatch(ControllerNotReadyErrors.class::isInstance)) {
+                ControllerNotReadyErrors filter = new ControllerNotReadyErrors();
+                filter.setContext(context);
+                filter.start();
+                context.addTurboFilter(filter);
             }
         }
     }
