@@ -9,6 +9,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -85,6 +86,7 @@ public final class Forwarder implements AutoCloseable {
                         settings.wazuh(), nanoClock, System::currentTimeMillis),
                         settings.wazuh(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
+        warnOfIgnoredSettings(settings.kafka());
         Properties consumerProperties = consumerProperties(settings);
         // Each consumer after the first (StaticRejoin's) gets a client id of its own: made while the refused one is
         // still open, one id shared made Kafka log a stack trace for its JMX names at each try, and the refused one's
@@ -189,6 +191,28 @@ public final class Forwarder implements AutoCloseable {
         Object value = consumerProperties.get(ConsumerConfig.METADATA_MAX_AGE_CONFIG);
         return value == null ? METADATA_MAX_AGE : Duration.ofMillis((Long) ConfigDef.parseType(
                 ConsumerConfig.METADATA_MAX_AGE_CONFIG, value, ConfigDef.Type.LONG));
+    }
+
+    /**
+     * Says the settings of the Kafka client configuration the consumer replaces: {@code isolation.level}
+     * (aborted transactions' records must never reach Wazuh) and {@code enable.auto.commit} (offsets are committed
+     * once delivered); they were replaced without a word.
+     */
+    static void warnOfIgnoredSettings(Properties clientConfig) {
+        List<String> replaced = new ArrayList<>();
+        String isolation = clientConfig.getProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG);
+        if (isolation != null && !isolation.strip().equalsIgnoreCase("read_committed")) {
+            replaced.add(ConsumerConfig.ISOLATION_LEVEL_CONFIG + "=" + isolation);
+        }
+        String autoCommit = clientConfig.getProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+        if (autoCommit != null && !autoCommit.strip().equalsIgnoreCase("false")) {
+            replaced.add(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG + "=" + autoCommit);
+        }
+        if (!replaced.isEmpty()) {
+            log.warn("the Kafka client configuration sets {}: ignored, the forwarder reads committed records only (an "
+                    + "aborted transaction's never reach Wazuh) and commits offsets once their alerts are delivered",
+                    String.join(", ", replaced));
+        }
     }
 
     static Properties consumerProperties(ForwarderSettings settings) {

@@ -215,7 +215,7 @@ public final class CaptureLoop {
             }
         }
         metrics.captureStarted(epochNanos.getAsLong());
-        TransactionalPublisher.warnOfIgnoredPlacement(kafka);
+        TransactionalPublisher.warnOfIgnoredSettings(kafka);
         KafkaClientSettings clients = new KafkaClientSettings(kafkaFile, kafka, this::withTimeouts);
         Properties kafkaWithTimeouts = clients.inUse();
         // The topics are checked while the engine is identified: neither needs the other.

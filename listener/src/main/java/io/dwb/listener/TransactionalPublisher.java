@@ -6,6 +6,7 @@ import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.StandIn;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -176,8 +177,12 @@ public final class TransactionalPublisher implements AutoCloseable {
         return p;
     }
 
-    /** Says which settings of the Kafka configuration file the producer ignores ({@link #KEY_PLACEMENT}). */
-    static void warnOfIgnoredPlacement(Properties clientConfig) {
+    /**
+     * Says which settings of the Kafka configuration file the producer ignores: the records' placement ({@link
+     * #KEY_PLACEMENT}), and what exactly-once needs ({@code transactional.id}, {@code enable.idempotence},
+     * {@code acks}), which were replaced without a word.
+     */
+    static void warnOfIgnoredSettings(Properties clientConfig) {
         for (String setting : KEY_PLACEMENT) {
             String value = clientConfig.getProperty(setting);
             if (value != null && !(setting.equals(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG)
@@ -186,6 +191,24 @@ public final class TransactionalPublisher implements AutoCloseable {
                         + "in the partition of its key (murmur2), where its checkpoint is looked up at start and "
                         + "where the forwarders expect them", setting, value);
             }
+        }
+        List<String> replaced = new ArrayList<>();
+        String id = clientConfig.getProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        if (id != null) {
+            replaced.add(ProducerConfig.TRANSACTIONAL_ID_CONFIG + "=" + id);
+        }
+        String idempotence = clientConfig.getProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+        if (idempotence != null && !idempotence.strip().equalsIgnoreCase("true")) {
+            replaced.add(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG + "=" + idempotence);
+        }
+        String acks = clientConfig.getProperty(ProducerConfig.ACKS_CONFIG);
+        if (acks != null && !acks.strip().equals("all") && !acks.strip().equals("-1")) {
+            replaced.add(ProducerConfig.ACKS_CONFIG + "=" + acks);
+        }
+        if (!replaced.isEmpty()) {
+            log.warn("the Kafka client configuration sets {}: ignored, the listener publishes in transactions, "
+                    + "idempotent, acks=all, as docker-listener-<host id> (what resuming exactly where it stopped "
+                    + "needs)", String.join(", ", replaced));
         }
     }
 
