@@ -667,7 +667,8 @@ public final class DeliveryLoop {
             }
             log.warn("the log of {} was truncated (an unclean leader election, or a broker that lost records it had not"
                     + " flushed): delivering again from offset {}, the first that may differ", tp, divergent.offset());
-            seek(tp, divergent.offset());
+            consumer.seek(tp, divergent); // its leader epoch kept, as for a deferred record
+            partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedTo(divergent.offset());
             rest.remove(tp);
         });
         if (!rest.isEmpty()) {
@@ -782,7 +783,9 @@ public final class DeliveryLoop {
             progress.deferred(0);
             for (ConsumerRecord<byte[], byte[]> record : fetched) {
                 if (budget.deferred(record)) {
-                    consumer.seek(tp, record.offset());
+                    // With its leader epoch, as the consumer's own positions: by offset alone the consumer skips
+                    // checking it against the log, and a log cut below it meanwhile came as an offset past the end.
+                    consumer.seek(tp, new OffsetAndMetadata(record.offset(), record.leaderEpoch(), ""));
                     progress.fetchedTo(record.offset());
                     metrics.deferred(fetched.size() - taken);
                     progress.deferred(PollBudget.size(record));

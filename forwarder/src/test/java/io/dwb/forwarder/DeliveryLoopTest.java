@@ -104,7 +104,17 @@ class DeliveryLoopTest {
     private volatile Runnable duringCommitSync = () -> { };
     /** One past the last offset the test added to each partition. */
     private final Map<TopicPartition, Long> addedEnds = new HashMap<>();
+    /** The loop's seeks that gave a position with its leader epoch (the consumer checks those against the log). */
+    private final List<OffsetAndMetadata> seeksWithEpoch = new CopyOnWriteArrayList<>();
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+        @Override
+        public synchronized void seek(TopicPartition partition, OffsetAndMetadata offsetAndMetadata) {
+            if (offsetAndMetadata.leaderEpoch().isPresent()) {
+                seeksWithEpoch.add(offsetAndMetadata);
+            }
+            super.seek(partition, offsetAndMetadata);
+        }
+
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             duringCommitSync.run(); // the round trip to the group coordinator, while other threads go on
@@ -1213,6 +1223,25 @@ class DeliveryLoopTest {
         byte[] value = budget.values().deserialize(TOPIC, new RecordHeaders(), ByteBuffer.wrap(new byte[1]));
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS, TimestampType.CREATE_TIME,
                 0, (int) size - PollBudget.RECORD_OVERHEAD_BYTES, null, value, new RecordHeaders(), Optional.empty());
+    }
+
+    /**
+     * A record deferred by the poll's budget is sought back to with its leader epoch, as the consumer's own positions
+     * are: sought by offset alone, the consumer skipped checking the position against the log, and a log cut below it
+     * meanwhile (an unclean election) came as an offset past the end, not as a truncation: the partition started again
+     * where auto.offset.reset says, its whole retention delivered again as live alerts.
+     */
+    @Test
+    void aRecordDeferredIsSoughtBackToWithItsLeaderEpoch() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        consumer.addRecord(withEpoch(event(P0, 0, "a"), 4));
+        consumer.addRecord(withEpoch(deferred(P0, 1, PollBudget.size(event(P0, 1, "b"))), 4));
+        round(loop);
+        assertThat(consumer.position(P0)).isEqualTo(1);
+        assertThat(seeksWithEpoch).singleElement().satisfies(o -> {
+            assertThat(o.offset()).isEqualTo(1);
+            assertThat(o.leaderEpoch()).contains(4);
+        });
     }
 
     @Test
