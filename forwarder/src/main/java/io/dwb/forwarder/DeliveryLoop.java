@@ -543,9 +543,25 @@ public final class DeliveryLoop {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
                 reset().seek(consumer, List.of(tp));
-                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).startAgain(); // Kafka's reset
+                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).startAgain(resetPosition(tp));
             }
         });
+    }
+
+    /**
+     * Where Kafka's reset placed {@code tp} (looked up now), -1 when it did not say: the partition's new start, to
+     * commit in place of the old one.
+     */
+    private long resetPosition(TopicPartition tp) {
+        try {
+            return consumer.position(tp);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.debug("where {} starts again is not known yet ({}): committed once a record is delivered", tp,
+                    e.getMessage());
+            return -1;
+        }
     }
 
     /** Seeks {@code tp} to {@code offset}, which is where it is read again after a poll out of memory. */

@@ -81,7 +81,7 @@ public final class ForwarderCommand implements Callable<Integer> {
 
     @Option(names = TopicSpec.DLQ_RETENTION_OPTION, paramLabel = "DURATION",
             defaultValue = TopicSpec.DEFAULT_DLQ_RETENTION, converter = DurationArgument.Converter.class,
-            description = "retention.ms of the dead-letter topic when the forwarder creates it; at least 1h "
+            description = "retention.ms of the dead-letter topic when the forwarder creates it; above 0, under 1h said "
                     + "(env: DWB_DLQ_RETENTION).")
     Duration dlqRetention;
 

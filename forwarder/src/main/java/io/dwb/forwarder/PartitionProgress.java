@@ -72,19 +72,20 @@ final class PartitionProgress {
      * its leader epoch): they count afresh. The records fetched of the old log and not done are still delivered, in
      * order, before the new ones, and move no offset. Kept, the offset delivered of the old log stood: nothing was
      * committed while the new records' offsets were below it, and then it was (a revocation's, a stop's), the next
-     * owner passing over every new record below it, undelivered and unsaid.
+     * owner passing over every new record below it, undelivered and unsaid. The new start ({@code start}, -1 when
+     * not known) is committable at once: the old offset committed stays the group's until something else is.
      */
-    void startAgain() {
+    void startAgain(long start) {
         ofOldLog = waiting();
         for (int i = handed.size(); i > 0; i--) {
             Handed h = handed.poll();
             handed.add(new Handed(h.submitted(), h.letters(), NONE, Optional.empty(), h.bytes()));
         }
-        delivered = NONE;
+        delivered = start >= 0 ? start : NONE;
         deliveredEpoch = Optional.empty();
         committed = NONE;
         deletedTo = NONE;
-        fetchedTo = UNKNOWN;
+        fetchedTo = start >= 0 ? start : UNKNOWN;
     }
 
     /**

@@ -457,6 +457,31 @@ class DeliveryLoopTest {
     }
 
     /**
+     * A partition made again, revoked before any of its new records was delivered (Wazuh down): its new start is
+     * committed, not nothing (the old topic's offset then stood, and its next owner passed over the new records below
+     * it).
+     */
+    @Test
+    void aPartitionMadeAgainCommitsItsNewStartBeforeAnythingIsDelivered() {
+        DeliveryLoop loop = live(0, 1000, P0);
+        addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(committed(P0)).isEqualTo(10);
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 10L)));
+        round(loop);
+        sink.refuseFrom = sink.accepted.size(); // Wazuh away: nothing of the new topic delivered
+        addEvents(P0, 0, "n0", "n1", "n2");
+        consumer.updateEndOffsets(Map.of(P0, 3L));
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        consumer.rebalance(List.of());
+        assertThat(lastCommitted.get(P0).offset()).as("the new topic's start").isZero();
+    }
+
+    /**
      * What was fetched of a partition's old topic and not delivered when it was found past its end is still delivered,
      * before the new topic's records, and commits nothing of the new topic's offsets.
      */
@@ -472,7 +497,8 @@ class DeliveryLoopTest {
         round(loop);
         tick(COMMIT_INTERVAL.toNanos());
         round(loop);
-        assertThat(committed(P0)).as("nothing of the new topic delivered yet").isEqualTo(-1);
+        assertThat(committed(P0)).as("the new topic's start, nothing of it delivered yet: the old offset goes")
+                .isZero();
         sink.refuseFrom = Integer.MAX_VALUE;
         addEvents(P0, 0, "n0", "n1");
         consumer.updateEndOffsets(Map.of(P0, 2L));

@@ -425,8 +425,11 @@ public final class CaptureLoop {
                                 host.transactionalId(), Causes.root(e).getMessage(), host.transactionalId());
                         idRefusedSaid = true;
                     }
-                    if (e instanceof TransactionalPublisher.EpochRefused && refusals.again(nanoClock.getAsLong())) {
-                        throw new Fenced(e); // refused again soon after: another listener takes the id back
+                    if (e instanceof TransactionalPublisher.EpochRefused
+                            && (stopping() || refusals.again(nanoClock.getAsLong()))) {
+                        // Refused again soon after: another listener takes the id back. At a stop, a listener started
+                        // before this one stopped (an overlapping restart), as a fence there always was.
+                        throw new Fenced(e);
                     }
                     String why = e.getMessage();
                     boolean topicChanged = false;
@@ -652,6 +655,7 @@ public final class CaptureLoop {
                         engineWarned = true;
                     }
                     pump.commitHeld(); // what a failed transaction held need not wait for the engine
+                    reconnection = Level.INFO; // the WARN above said the engine away: its return is said too
                     idle(pump, wait);
                     continue;
                 }

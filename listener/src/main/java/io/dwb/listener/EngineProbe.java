@@ -11,8 +11,9 @@ import java.util.function.LongSupplier;
  * The engine sends nothing on an idle events stream, so silence there proves nothing; a ping that cannot get an
  * answer does, unless the events stream itself delivered meanwhile ({@link #streamRead}): an engine slow to answer
  * pings (a starved dockerd, a swarm manager's lock) while it streamed events was taken for gone, the stream cut, and
- * what passed the engine's replay of 256 events meanwhile lost. Once {@link EngineLiveness} says the engine is gone, {@code onGone} is called once (the stream then
- * drops its connection and the listener resumes from the checkpoint). Runs on its own daemon thread.
+ * what passed the engine's replay of 256 events meanwhile lost. Once {@link EngineLiveness} says the engine is gone,
+ * {@code onGone} is called once (the stream then drops its connection and the listener resumes from the checkpoint).
+ * Runs on its own daemon thread.
  */
 public final class EngineProbe implements AutoCloseable {
     /** {@code --engine-probe-interval} and {@code --engine-probe-timeout}. */

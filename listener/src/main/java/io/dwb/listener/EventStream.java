@@ -130,12 +130,13 @@ public final class EventStream implements TransactionPump.Subscription {
             } else {
                 full = "the queue of " + queue.capacity() + " events or " + queue.capacityBytes()
                         + " bytes is full (" + queue.size() + " events, " + queue.bytes() + " bytes held)";
+                // Said here, at once (the publishing thread may be stuck in a Kafka commit right now), and before
+                // the end wakes the capture loop, which asks the report how to say the reconnection.
+                queueFull.full(full);
                 finish(EndReason.QUEUE_FULL, full);
             }
         }
         if (full != null) {
-            // Said here, at once: the publishing thread may be stuck in a Kafka commit right now.
-            queueFull.full(full);
             return;
         }
         onEventRead.accept(1);

@@ -60,7 +60,7 @@ public final class ListenerCommand implements Callable<Integer> {
     @Option(names = TopicSpec.RETENTION_OPTION, paramLabel = "DURATION",
             defaultValue = TopicSpec.DEFAULT_EVENTS_RETENTION, converter = DurationArgument.Converter.class,
             description = "retention.ms of the events topic when the listener creates it: how far back a replay "
-                    + "reaches; at least 1h (env: DWB_RETENTION).")
+                    + "reaches; above 0, under 1h said at start (env: DWB_RETENTION).")
     Duration retention;
 
     @Option(names = "--ossec-conf", paramLabel = "FILE",

@@ -17,6 +17,10 @@ final class QueueFullReport {
     /** How long a queue that keeps filling goes unsaid at most. */
     static final Duration REMINDER = Duration.ofMinutes(10);
 
+    /** What follows the queue's size and contents in either line. */
+    private static final String DISCONNECTING = " (Kafka too slow): disconnecting from the engine, will resume from "
+            + "the checkpoint";
+
     private final Logger log;
     private final LongSupplier nanoClock;
     private boolean said;
@@ -42,13 +46,13 @@ final class QueueFullReport {
         if (said && now - saidNanos < REMINDER.toNanos()) {
             unsaid++;
             lastUnsaid = true;
-            log.debug("{} (Kafka too slow): disconnecting from the engine, will resume from the checkpoint", detail);
+            log.debug("{}{}", detail, DISCONNECTING);
             return;
         }
         String before = unsaid == 0 ? "" : " (full " + unsaid + " more times in the " + minutes(now - saidNanos)
                 + " min since it was last said, each time disconnected and resumed from the checkpoint)";
-        log.warn("{} (Kafka too slow): disconnecting from the engine, will resume from the checkpoint, at DEBUG for "
-                + "{} min while it fills again{}", detail, REMINDER.toMinutes(), before);
+        log.warn("{}{}, at DEBUG for {} min while it fills again{}", detail, DISCONNECTING, REMINDER.toMinutes(),
+                before);
         said = true;
         saidNanos = now;
         unsaid = 0;

@@ -60,6 +60,10 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
+    /** What an {@link EpochRefused} leads to, said at the end of either. */
+    private static final String NEW_PRODUCER = "; starting a new producer, which publishes again what was read (if "
+            + "another listener took over, one of the two exits at the next refusal)";
+
     /**
      * Settings of the Kafka configuration file the producer ignores: a host's records go to the partition of its key,
      * as Kafka's default partitioner puts them ({@link HostPartition}): where the checkpoint lookup reads, and by which
@@ -392,15 +396,11 @@ public final class TransactionalPublisher implements AutoCloseable {
                     + Duration.ofNanos(ageNanos).toSeconds() + " s (" + e.getMessage() + "): either another "
                     + "listener of this engine took over its transactional id, or the transaction's coordinator "
                     + "aborted it as timed out by a clock ahead of the one that began it (a broker's clock stepped "
-                    + "forward; the coordinator moved to a broker whose clock is ahead); starting a new producer, "
-                    + "which publishes again what was read (if another listener took over, one of the two exits at "
-                    + "the next refusal)", e);
+                    + "forward; the coordinator moved to a broker whose clock is ahead)" + NEW_PRODUCER, e);
         }
         return new EpochRefused("Kafka refused the transaction as in an invalid state (" + e.getMessage()
                 + "): either another listener of this engine took over its transactional id, or the broker "
-                + "aborted the transaction itself (brokers before KAFKA-20785 answer both so); starting a new "
-                + "producer, which publishes again what was read (if another listener took over, one of the two "
-                + "exits at the next refusal)", e);
+                + "aborted the transaction itself (brokers before KAFKA-20785 answer both so)" + NEW_PRODUCER, e);
     }
 
     private static Throwable cause(Throwable e, Class<? extends Throwable> type) {

@@ -25,7 +25,8 @@ public record WodleConfig(boolean disabled, boolean runOnStart, Duration interva
     /**
      * The tags Wazuh's {@code wm_docker_read} takes in the block: its own four and the scheduling ones every module
      * takes ({@code is_sched_tag}), which a listener that runs for good has no use for. Any other Wazuh refuses ("No
-     * such tag '…' at module 'docker-listener'", the agent not started): a misspelt {@code <intervall>} was ignored here.
+     * such tag '…' at module 'docker-listener'", the agent not started): a misspelt {@code <intervall>} was ignored
+     * here.
      */
     static final Set<String> TAGS = Set.of("disabled", "run_on_start", "interval", "attempts", "day", "wday", "time");
 

@@ -529,6 +529,34 @@ class RefusedTransactionTest {
         }
     }
 
+    /**
+     * A stop whose last transaction holds events, fenced (a listener started before this one stopped): the stop is
+     * left to the newer listener, which resumes from the checkpoint, as a fence at a stop always was. Taken as a
+     * first refusal (a coordinator's own abort is answered alike), it was said as Kafka unavailable, the host to be
+     * reported silent.
+     */
+    @Test
+    void aFencedLastTransactionOfEventsLeavesTheStopToTheNewerListener(Broker broker) throws Exception {
+        FailingAtStop producers = new FailingAtStop();
+        LogLines lines = LogLines.of(CaptureLoop.class).attach();
+        try (lines) {
+            // Events wait in the open transaction: held 10 s (the linger, at most), and the stop before that.
+            CaptureLoop loop = loop(broker, producers, "--transaction-linger", "10s", "--heartbeat-interval", "5m");
+            Future<Integer> run = loopThread.submit(loop::run);
+            String volume = twoEventsOnceSubscribed(loop, run);
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || mentions(volume,
+                    events(producers.built.get(producers.built.size() - 1).uncommittedRecords())) == 2);
+            producers.failWith = new org.apache.kafka.common.errors.ProducerFencedException("a newer producer took "
+                    + "the id");
+            loop.requestStop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+        }
+        List<String> said = lines.events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(said).as("%s", said).anyMatch(l -> l.startsWith("stopping: another listener for Docker engine"))
+                .noneMatch(l -> l.contains("report host") && l.contains("silent"));
+    }
+
     private static boolean isHeartbeat(ProducerRecord<byte[], byte[]> r) {
         return r.headers().lastHeader(HeaderNames.KIND) != null && Arrays.equals(r.headers()
                 .lastHeader(HeaderNames.KIND).value(), RecordKind.HEARTBEAT.header().getBytes(StandardCharsets.UTF_8));
@@ -539,7 +567,7 @@ class RefusedTransactionTest {
         return loop(command(broker, extra), producers);
     }
 
-    /** The listener command line of these tests, parsed, plus {@code extra}. */
+    /** The listener command line of these tests, parsed, plus {@code extra} (which wins). */
     private static ListenerCommand command(Broker broker, String... extra) {
         ListenerCommand command = new ListenerCommand();
         String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -547,7 +575,8 @@ class RefusedTransactionTest {
                 "--topic", "events-" + tag, "--checkpoint-topic", "checkpoints-" + tag, "--host-name", "refused-" + tag,
                 "--transaction-interval", "100ms", "--continuity-wait", "3s", "--reconnect-max-wait", "1s"));
         args.addAll(List.of(extra));
-        new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        // A test's own value of an option above wins over it.
+        new CommandLine(command).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(String[]::new));
         return command;
     }
 

@@ -75,11 +75,11 @@ class TwoListenersTest {
             p.put("transactional.id", listener.identity().transactionalId());
             p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
             p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-            // What a second listener of the engine does first: it fences the running one. The running one's refusal
-            // is mostly a fence (exit at once); at times, with transactions version 2, an invalid state, which it
-            // takes first for the broker's own abort: its new producer fences this one, which then claims the id
-            // again, as a second listener would at its next refusal (docs/listener.md). Each claim follows the
-            // listener's latest producer ("Kafka ready"), so none is lost to a producer still starting.
+            // What a second listener of the engine does first: it fences the running one. The running one takes a
+            // first refusal (a fence, or with transactions version 2 an invalid state) for the coordinator's own
+            // abort, which Kafka answers alike: its new producer fences this one, which then claims the id again, as
+            // a second listener would at its next refusal (docs/listener.md). Each claim follows the listener's
+            // latest producer ("Kafka ready"), so none is lost to a producer still starting.
             java.util.List<org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>> newer =
                     new java.util.ArrayList<>();
             try {

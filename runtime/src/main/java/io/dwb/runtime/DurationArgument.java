@@ -54,7 +54,12 @@ public final class DurationArgument {
      * {@code 90s}): for messages, where Java's {@code PT1M} is no option's value.
      */
     public static String text(Duration d) {
-        long ms = d.toMillis();
+        long ms;
+        try {
+            ms = d.toMillis();
+        } catch (ArithmeticException e) {
+            return d.getSeconds() + "s"; // beyond what milliseconds hold: a message's value, absurd but said
+        }
         if (ms % 1000 != 0 || ms == 0) {
             return ms + (ms == 0 ? "s" : "ms");
         }

@@ -8,6 +8,8 @@ import java.util.Set;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How one topic of the contract is created: its role, name, partition count and topic-level settings (replication
@@ -15,6 +17,7 @@ import org.apache.kafka.common.internals.Topic;
  * each topic needs.
  */
 public record TopicSpec(TopicRole role, String name, int partitions, Map<String, String> configs) {
+    private static final Logger log = LoggerFactory.getLogger(TopicSpec.class);
     /** Events are keyed by host: partitions bound how many forwarders of a group share the work. */
     public static final int DEFAULT_EVENTS_PARTITIONS = 12;
     /**
@@ -33,11 +36,11 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
     /** The option that sets the dead-letter topic's {@code retention.ms} (the forwarder's). */
     public static final String DLQ_RETENTION_OPTION = "--dlq-retention";
     /**
-     * The least retention a topic is created with: a shorter one deletes records before a forwarder stopped for a
-     * restart, or one waiting for Wazuh, delivers them ({@code --retention 0} was taken, and Kafka deleted every event
-     * within minutes).
+     * A retention under it deletes records before a forwarder stopped for a restart, or one waiting for Wazuh,
+     * delivers them: said at start ({@code --retention 0} is refused: it was taken, and Kafka deleted every event
+     * within minutes). Not refused: a deployment that set one before would no longer start after an upgrade.
      */
-    public static final Duration MIN_RETENTION = Duration.ofHours(1);
+    public static final Duration SHORT_RETENTION = Duration.ofHours(1);
     /**
      * The checkpoint topic's active segment, which compaction never touches, rolls at least this often: a partition
      * then holds about one record per host plus about this much of recent checkpoints. (What a lookup reads is bounded
@@ -131,10 +134,15 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
     }
 
     private static void requireRetention(String option, Duration retention) {
-        if (retention.compareTo(MIN_RETENTION) < 0) {
-            throw new ConfigurationError(option + " must be at least " + DurationArgument.text(MIN_RETENTION)
-                    + ", not " + DurationArgument.text(retention) + ": Kafka deletes what is older, what a "
-                    + "forwarder stopped or waiting for Wazuh has not delivered yet included");
+        if (retention.toMillis() < 1) {
+            throw new ConfigurationError(option + " must be above 0, not " + DurationArgument.text(retention)
+                    + ": Kafka would delete every record within minutes, what no forwarder has delivered yet "
+                    + "included");
+        }
+        if (retention.compareTo(SHORT_RETENTION) < 0) {
+            log.warn("{} {} is under {}: Kafka deletes what is older, what a forwarder stopped or waiting for Wazuh "
+                    + "has not delivered yet included", option, DurationArgument.text(retention),
+                    DurationArgument.text(SHORT_RETENTION));
         }
     }
 

@@ -30,6 +30,8 @@ class DurationArgumentTest {
         assertThat(DurationArgument.text(Duration.ZERO)).isEqualTo("0s");
         assertThat(DurationArgument.parse(DurationArgument.text(Duration.ofMillis(61_500))))
                 .isEqualTo(Duration.ofMillis(61_500));
+        assertThat(DurationArgument.text(Duration.ofSeconds(Long.MAX_VALUE))).as("past milliseconds: no overflow")
+                .isEqualTo(Long.MAX_VALUE + "s");
     }
 
     @Test

@@ -46,10 +46,10 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "its credentials (owner-only; client.properties there logs kafka tools in) (env: DWB_DATA_DIR).")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "PORT",
-            description = "Port of the embedded broker on 127.0.0.1, for kcat / kafka-console-consumer with "
-                    + "<data-dir>/client.properties (SASL/SCRAM); 0 = any free port. Default: 9092, or a free "
-                    + "port (logged) when another process holds 9092 (env: DWB_KAFKA_PORT).")
+    @Option(names = "--kafka-port", paramLabel = "PORT", converter = MetricsOption.Port.class,
+            description = "Port of the embedded broker on 127.0.0.1, for kafka-console-consumer with "
+                    + "<data-dir>/client.properties, kcat with <data-dir>/kcat.conf (SASL/SCRAM); 0 = any free port. "
+                    + "Default: 9092, or a free port (logged) when another process holds 9092 (env: DWB_KAFKA_PORT).")
     Integer kafkaPort;
 
     @Mixin
@@ -68,7 +68,7 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = TopicSpec.RETENTION_OPTION, paramLabel = "DURATION",
             defaultValue = TopicSpec.DEFAULT_EVENTS_RETENTION, converter = DurationArgument.Converter.class,
             description = "How long events stay in the embedded broker, for replay; applied at each start, to the "
-                    + "topic of an earlier start too; at least 1h (env: DWB_RETENTION).")
+                    + "topic of an earlier start too; above 0, under 1h said (env: DWB_RETENTION).")
     Duration retention;
 
     @Option(names = "--retention-bytes", paramLabel = "BYTES", defaultValue = "1073741824",
@@ -138,9 +138,6 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafkaPort != null && (kafkaPort < 0 || kafkaPort > 65535)) {
-            throw new ConfigurationError("--kafka-port must be 0 to 65535, not " + kafkaPort);
-        }
         if (retentionBytes < 1 << 20) {
             throw new ConfigurationError("--retention-bytes must be at least 1048576, not " + retentionBytes);
         }
