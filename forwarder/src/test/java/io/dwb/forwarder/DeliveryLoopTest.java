@@ -432,15 +432,7 @@ class DeliveryLoopTest {
      */
     @Test
     void aPartitionMadeAgainCommitsItsNewRecordsNotTheOldTopicsOffset() {
-        DeliveryLoop loop = live(0, 1000, P0);
-        addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
-        round(loop);
-        tick(COMMIT_INTERVAL.toNanos());
-        round(loop);
-        assertThat(committed(P0)).isEqualTo(10);
-        consumer.updateBeginningOffsets(Map.of(P0, 0L));
-        consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 10L)));
-        round(loop);
+        DeliveryLoop loop = madeAgainAfterTenDelivered();
         addEvents(P0, 0, "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11");
         consumer.updateEndOffsets(Map.of(P0, 12L));
         sink.refuseFrom = sink.accepted.size() + 3; // Wazuh takes three of the new topic's, then goes away
@@ -463,6 +455,18 @@ class DeliveryLoopTest {
      */
     @Test
     void aPartitionMadeAgainCommitsItsNewStartBeforeAnythingIsDelivered() {
+        DeliveryLoop loop = madeAgainAfterTenDelivered();
+        sink.refuseFrom = sink.accepted.size(); // Wazuh away: nothing of the new topic delivered
+        addEvents(P0, 0, "n0", "n1", "n2");
+        consumer.updateEndOffsets(Map.of(P0, 3L));
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        consumer.rebalance(List.of());
+        assertThat(lastCommitted.get(P0).offset()).as("the new topic's start").isZero();
+    }
+
+    /** P0's ten records delivered and committed, then its position found past its end: the topic made again. */
+    private DeliveryLoop madeAgainAfterTenDelivered() {
         DeliveryLoop loop = live(0, 1000, P0);
         addEvents(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
         round(loop);
@@ -472,13 +476,7 @@ class DeliveryLoopTest {
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
         consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(P0, 10L)));
         round(loop);
-        sink.refuseFrom = sink.accepted.size(); // Wazuh away: nothing of the new topic delivered
-        addEvents(P0, 0, "n0", "n1", "n2");
-        consumer.updateEndOffsets(Map.of(P0, 3L));
-        tick(COMMIT_INTERVAL.toNanos());
-        round(loop);
-        consumer.rebalance(List.of());
-        assertThat(lastCommitted.get(P0).offset()).as("the new topic's start").isZero();
+        return loop;
     }
 
     /**
