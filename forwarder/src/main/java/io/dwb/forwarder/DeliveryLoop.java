@@ -543,25 +543,12 @@ public final class DeliveryLoop {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
                 reset().seek(consumer, List.of(tp));
-                partitions.computeIfAbsent(tp, k -> new PartitionProgress()).startAgain(resetPosition(tp));
+                // Its new start, committable at once, where it is known without asking Kafka again: the first offset
+                // just looked up, for earliest (a lookup here blocked the loop, and took other partitions' errors).
+                partitions.computeIfAbsent(tp, k -> new PartitionProgress())
+                        .startAgain(reset() == OffsetReset.EARLIEST && first != null ? first : -1);
             }
         });
-    }
-
-    /**
-     * Where Kafka's reset placed {@code tp} (looked up now), -1 when it did not say: the partition's new start, to
-     * commit in place of the old one.
-     */
-    private long resetPosition(TopicPartition tp) {
-        try {
-            return consumer.position(tp);
-        } catch (WakeupException e) {
-            throw e;
-        } catch (KafkaException e) {
-            log.debug("where {} starts again is not known yet ({}): committed once a record is delivered", tp,
-                    e.getMessage());
-            return -1;
-        }
     }
 
     /** Seeks {@code tp} to {@code offset}, which is where it is read again after a poll out of memory. */
@@ -683,7 +670,7 @@ public final class DeliveryLoop {
             }
             log.warn("the log of {} was truncated (an unclean leader election, or a broker that lost records it had not"
                     + " flushed): delivering again from offset {}, the first that may differ", tp, divergent.offset());
-            consumer.seek(tp, divergent); // its leader epoch kept, as for a deferred record
+            consumer.seek(tp, divergent); // with its leader epoch, as Kafka gives it: checked against the log
             partitions.computeIfAbsent(tp, k -> new PartitionProgress()).fetchedTo(divergent.offset());
             rest.remove(tp);
         });
@@ -799,9 +786,9 @@ public final class DeliveryLoop {
             progress.deferred(0);
             for (ConsumerRecord<byte[], byte[]> record : fetched) {
                 if (budget.deferred(record)) {
-                    // With its leader epoch, as the consumer's own positions: by offset alone the consumer skips
-                    // checking it against the log, and a log cut below it meanwhile came as an offset past the end.
-                    consumer.seek(tp, new OffsetAndMetadata(record.offset(), record.leaderEpoch(), ""));
+                    // By offset alone: with its leader epoch, the consumer validates the position against the log
+                    // first, a round trip before the partition is fetched again, at every deferral of a backlog.
+                    consumer.seek(tp, record.offset());
                     progress.fetchedTo(record.offset());
                     metrics.deferred(fetched.size() - taken);
                     progress.deferred(PollBudget.size(record));

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -196,7 +197,8 @@ public final class Forwarder implements AutoCloseable {
     /**
      * Says the settings of the Kafka client configuration the consumer replaces: {@code isolation.level}
      * (aborted transactions' records must never reach Wazuh) and {@code enable.auto.commit} (offsets are committed
-     * once delivered); they were replaced without a word.
+     * once delivered), and the dead-letter producer's {@code acks} and {@code enable.idempotence}; they were replaced
+     * without a word.
      */
     static void warnOfIgnoredSettings(Properties clientConfig) {
         List<String> replaced = new ArrayList<>();
@@ -208,10 +210,18 @@ public final class Forwarder implements AutoCloseable {
         if (autoCommit != null && !autoCommit.strip().equalsIgnoreCase("false")) {
             replaced.add(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG + "=" + autoCommit);
         }
+        String acks = clientConfig.getProperty(ProducerConfig.ACKS_CONFIG);
+        if (acks != null && !acks.strip().equals("all") && !acks.strip().equals("-1")) {
+            replaced.add(ProducerConfig.ACKS_CONFIG + "=" + acks);
+        }
+        String idempotence = clientConfig.getProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+        if (idempotence != null && !idempotence.strip().equalsIgnoreCase("true")) {
+            replaced.add(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG + "=" + idempotence);
+        }
         if (!replaced.isEmpty()) {
             log.warn("the Kafka client configuration sets {}: ignored, the forwarder reads committed records only (an "
-                    + "aborted transaction's never reach Wazuh) and commits offsets once their alerts are delivered",
-                    String.join(", ", replaced));
+                    + "aborted transaction's never reach Wazuh), commits offsets once their alerts are delivered, and "
+                    + "writes dead letters idempotent with acks=all", String.join(", ", replaced));
         }
     }
 

@@ -515,9 +515,11 @@ class DeliveryLoopTest {
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
         // An unclean leader election: the new leader's log ends at 40, below the 100 fetched.
         consumer.setPollException(new LogTruncationException(Map.of(P0, 100L),
-                Map.of(P0, new OffsetAndMetadata(40))));
+                Map.of(P0, new OffsetAndMetadata(40, Optional.of(6), ""))));
         round(loop);
         assertThat(consumer.position(P0)).as("before: the whole partition again, from 0").isEqualTo(40);
+        // With its leader epoch, as Kafka gives it: the consumer checks the new position against the log too.
+        assertThat(seeksWithEpoch).singleElement().satisfies(o -> assertThat(o.leaderEpoch()).contains(6));
         tick(COMMIT_INTERVAL.toNanos());
         round(loop);
         assertThat(sink.accepted).isEmpty();
@@ -1247,25 +1249,6 @@ class DeliveryLoopTest {
         byte[] value = budget.values().deserialize(TOPIC, new RecordHeaders(), ByteBuffer.wrap(new byte[1]));
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, RECORD_TIME_MS, TimestampType.CREATE_TIME,
                 0, (int) size - PollBudget.RECORD_OVERHEAD_BYTES, null, value, new RecordHeaders(), Optional.empty());
-    }
-
-    /**
-     * A record deferred by the poll's budget is sought back to with its leader epoch, as the consumer's own positions
-     * are: sought by offset alone, the consumer skipped checking the position against the log, and a log cut below it
-     * meanwhile (an unclean election) came as an offset past the end, not as a truncation: the partition started again
-     * where auto.offset.reset says, its whole retention delivered again as live alerts.
-     */
-    @Test
-    void aRecordDeferredIsSoughtBackToWithItsLeaderEpoch() {
-        DeliveryLoop loop = live(0, 1000, P0);
-        consumer.addRecord(withEpoch(event(P0, 0, "a"), 4));
-        consumer.addRecord(withEpoch(deferred(P0, 1, PollBudget.size(event(P0, 1, "b"))), 4));
-        round(loop);
-        assertThat(consumer.position(P0)).isEqualTo(1);
-        assertThat(seeksWithEpoch).singleElement().satisfies(o -> {
-            assertThat(o.offset()).isEqualTo(1);
-            assertThat(o.leaderEpoch()).contains(4);
-        });
     }
 
     @Test

@@ -22,9 +22,10 @@ class IgnoredConsumerSettingsTest {
         Properties given = new Properties();
         given.setProperty("isolation.level", "read_uncommitted");
         given.setProperty("enable.auto.commit", "true");
+        given.setProperty("acks", "0");
         Forwarder.warnOfIgnoredSettings(given);
         assertThat(logged.messages(Level.WARN)).singleElement().asString().startsWith("the Kafka client "
-                + "configuration sets isolation.level=read_uncommitted, enable.auto.commit=true: ignored");
+                + "configuration sets isolation.level=read_uncommitted, enable.auto.commit=true, acks=0: ignored");
     }
 
     @Test

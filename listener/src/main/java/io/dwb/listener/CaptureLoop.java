@@ -425,10 +425,10 @@ public final class CaptureLoop {
                                 host.transactionalId(), Causes.root(e).getMessage(), host.transactionalId());
                         idRefusedSaid = true;
                     }
-                    if (e instanceof TransactionalPublisher.EpochRefused
-                            && (stopping() || refusals.again(nanoClock.getAsLong()))) {
-                        // Refused again soon after: another listener takes the id back. At a stop, a listener started
-                        // before this one stopped (an overlapping restart), as a fence there always was.
+                    if (e instanceof TransactionalPublisher.EpochRefused refused
+                            && (stopping() && refused.fenced() || refusals.again(nanoClock.getAsLong()))) {
+                        // Refused again soon after: another listener takes the id back. A fence at a stop: a
+                        // listener started before this one stopped (an overlapping restart), as it always was.
                         throw new Fenced(e);
                     }
                     String why = e.getMessage();
@@ -698,10 +698,11 @@ public final class CaptureLoop {
         }
         try {
             pump.sayStopping();
-        } catch (TransactionalPublisher.EpochRefused e) {
-            // At a stop, taken for a listener started before this one stopped (an overlapping restart), as it was.
-            throw new Fenced(e);
         } catch (KafkaUnavailable e) {
+            if (e instanceof TransactionalPublisher.EpochRefused refused && refused.fenced()) {
+                // A fence at a stop: a listener started before this one stopped (an overlapping restart), as it was.
+                throw new Fenced(e);
+            }
             log.warn("could not publish the heartbeat that says this listener is stopping ({}): forwarders will "
                     + "report host {} silent", e.getMessage(), host.name());
             return;

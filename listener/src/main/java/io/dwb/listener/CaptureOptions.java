@@ -7,6 +7,8 @@ import io.dwb.runtime.TopicRole;
 import io.dwb.schemas.HeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,6 +16,9 @@ import picocli.CommandLine.Option;
  * {@code listener} and {@code standalone} commands, so each option, its default and its description exist once.
  */
 public final class CaptureOptions {
+    private static final Logger log = LoggerFactory.getLogger(CaptureOptions.class);
+    /** A wait under it is said at start: taken, as before, but near the failures 0 made certain. */
+    private static final Duration SHORT_WAIT = Duration.ofSeconds(1);
     /** The first wait after the engine is lost; it doubles up to --reconnect-max-wait. */
     private static final Duration FIRST_RECONNECT_WAIT = Duration.ofSeconds(1);
 
@@ -145,6 +150,15 @@ public final class CaptureOptions {
             // 0 was taken, and every restart reported a gap (checkpoint-not-replayed, level 10) before the replay of
             // the checkpointed event, some 15 ms away, could prove there was none.
             throw new ConfigurationError("--continuity-wait must be above 0");
+        }
+        if (kafkaTimeout.compareTo(SHORT_WAIT) < 0) {
+            log.warn("--kafka-timeout {} is under {}: a Kafka slower than that to answer at start is taken as "
+                    + "unreachable (exit 1)", DurationArgument.text(kafkaTimeout), DurationArgument.text(SHORT_WAIT));
+        }
+        if (continuityWait.compareTo(SHORT_WAIT) < 0) {
+            log.warn("--continuity-wait {} is under {}: an engine slower than that to replay the checkpointed event "
+                    + "(some 15 ms on a quiet host) reports a gap that is none", DurationArgument.text(continuityWait),
+                    DurationArgument.text(SHORT_WAIT));
         }
         if (reconnectMaxWait.toMillis() < 1) {
             // Every wait was then 0: reconnections without a pause, and no heartbeat while the engine was away (the

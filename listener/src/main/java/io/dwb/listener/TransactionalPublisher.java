@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -209,10 +210,17 @@ public final class TransactionalPublisher implements AutoCloseable {
         if (acks != null && !acks.strip().equals("all") && !acks.strip().equals("-1")) {
             replaced.add(ProducerConfig.ACKS_CONFIG + "=" + acks);
         }
+        for (String lookup : List.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)) {
+            String value = clientConfig.getProperty(lookup);
+            if (value != null) {
+                replaced.add(lookup + "=" + value);
+            }
+        }
         if (!replaced.isEmpty()) {
             log.warn("the Kafka client configuration sets {}: ignored, the listener publishes in transactions, "
-                    + "idempotent, acks=all, as docker-listener-<host id> (what resuming exactly where it stopped "
-                    + "needs)", String.join(", ", replaced));
+                    + "idempotent, acks=all, as docker-listener-<host id>, and its checkpoint lookups read as each "
+                    + "needs, committing nothing (what resuming exactly where it stopped needs)",
+                    String.join(", ", replaced));
         }
     }
 
@@ -392,13 +400,13 @@ public final class TransactionalPublisher implements AutoCloseable {
         if (fenced) {
             // Not an exit at once: a coordinator whose clock jumped ahead (or that moved to a broker whose clock is
             // ahead) aborts young transactions as timed out, and every listener it coordinates exited 1 at once.
-            return new EpochRefused("Kafka fenced this listener's producer in a transaction open "
+            return new EpochRefused(true, "Kafka fenced this listener's producer in a transaction open "
                     + Duration.ofNanos(ageNanos).toSeconds() + " s (" + e.getMessage() + "): either another "
                     + "listener of this engine took over its transactional id, or the transaction's coordinator "
                     + "aborted it as timed out by a clock ahead of the one that began it (a broker's clock stepped "
                     + "forward; the coordinator moved to a broker whose clock is ahead)" + NEW_PRODUCER, e);
         }
-        return new EpochRefused("Kafka refused the transaction as in an invalid state (" + e.getMessage()
+        return new EpochRefused(false, "Kafka refused the transaction as in an invalid state (" + e.getMessage()
                 + "): either another listener of this engine took over its transactional id, or the broker "
                 + "aborted the transaction itself (brokers before KAFKA-20785 answer both so)" + NEW_PRODUCER, e);
     }
@@ -514,8 +522,16 @@ public final class TransactionalPublisher implements AutoCloseable {
      * resumes, and a second refusal soon after is taken as another listener ({@link EpochRefusals}).
      */
     public static final class EpochRefused extends KafkaUnavailable {
-        EpochRefused(String message, Throwable cause) {
+        private final boolean fenced;
+
+        EpochRefused(boolean fenced, String message, Throwable cause) {
             super(message, cause);
+            this.fenced = fenced;
+        }
+
+        /** Kafka answered with a fence (a newer producer's epoch), not an invalid state alone. */
+        public boolean fenced() {
+            return fenced;
         }
     }
 

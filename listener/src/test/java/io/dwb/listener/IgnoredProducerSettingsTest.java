@@ -26,11 +26,13 @@ class IgnoredProducerSettingsTest {
 
     @Test
     void settingsThatWouldWeakenExactlyOnceAreSaidOnce() {
-        Properties given = of("acks", "1", "enable.idempotence", "false", "transactional.id", "mine");
+        Properties given = of("acks", "1", "enable.idempotence", "false", "transactional.id", "mine",
+                "isolation.level", "read_uncommitted");
         TransactionalPublisher.warnOfIgnoredSettings(given);
         assertThat(logged.messages(Level.WARN)).singleElement().asString().startsWith("the Kafka client "
-                + "configuration sets transactional.id=mine, enable.idempotence=false, acks=1: ignored, the listener "
-                + "publishes in transactions, idempotent, acks=all");
+                + "configuration sets transactional.id=mine, enable.idempotence=false, acks=1, "
+                + "isolation.level=read_uncommitted: ignored, the listener publishes in transactions, idempotent, "
+                + "acks=all");
         assertThat(TransactionalPublisher.producerConfig(given, "docker-listener-h")).containsEntry("acks", "all")
                 .containsEntry("enable.idempotence", "true").containsEntry("transactional.id", "docker-listener-h");
     }

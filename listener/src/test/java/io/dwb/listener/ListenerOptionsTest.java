@@ -40,7 +40,7 @@ class ListenerOptionsTest {
         assertThat(parsed("--retention", "59m").settings().topics().spec(TopicRole.EVENTS).configs())
                 .containsEntry("retention.ms", "3540000");
         assertThat(logged.messages(Level.WARN)).singleElement().asString().startsWith("--retention 59m is under 1h: "
-                + "Kafka deletes what is older, what a forwarder stopped or waiting for Wazuh has not delivered yet");
+                + "a topic made with it (when missing) deletes what is older");
         assertThat(parsed("--retention", "1h").settings().topics().spec(TopicRole.EVENTS).configs())
                 .containsEntry("retention.ms", "3600000");
         assertThat(logged.messages(Level.WARN)).hasSize(1);
@@ -52,6 +52,12 @@ class ListenerOptionsTest {
                 .hasMessage("--continuity-wait must be above 0");
         assertThatThrownBy(parsed("--kafka-timeout", "0ms")::settings).isInstanceOf(ConfigurationError.class)
                 .hasMessage("--kafka-timeout must be above 0");
+        try (LogLines options = LogLines.of(CaptureOptions.class).attach()) {
+            parsed("--continuity-wait", "20ms", "--kafka-timeout", "500ms").settings();
+            assertThat(options.messages(Level.WARN)).as("taken, and said").hasSize(2)
+                    .anySatisfy(m -> assertThat(m).startsWith("--continuity-wait 20ms is under 1s"))
+                    .anySatisfy(m -> assertThat(m).startsWith("--kafka-timeout 500ms is under 1s"));
+        }
     }
 
     @Test

@@ -140,9 +140,9 @@ public record TopicSpec(TopicRole role, String name, int partitions, Map<String,
                     + "included");
         }
         if (retention.compareTo(SHORT_RETENTION) < 0) {
-            log.warn("{} {} is under {}: Kafka deletes what is older, what a forwarder stopped or waiting for Wazuh "
-                    + "has not delivered yet included", option, DurationArgument.text(retention),
-                    DurationArgument.text(SHORT_RETENTION));
+            log.warn("{} {} is under {}: a topic made with it (when missing) deletes what is older, what a "
+                    + "forwarder stopped or waiting for Wazuh has not delivered yet included", option,
+                    DurationArgument.text(retention), DurationArgument.text(SHORT_RETENTION));
         }
     }
 
