@@ -70,8 +70,16 @@ public final class Launcher {
         // The hint on a line of its own after the error, as GNU tools print it (inside the error line, escaped to one
         // line, its line break was a literal "\n").
         Consumer<String> hintLine = format == LogFormat.JSON ? log::info : err::println;
+        OptionDefaults defaults;
+        try {
+            defaults = new OptionDefaults(environment, OptionDefaults.load(configFile(args, environment)));
+        } catch (ConfigurationError e) {
+            errorLine.accept(e.getMessage());
+            return EXIT_USAGE;
+        }
+        cli.setDefaultValueProvider(defaults);
         cli.setParameterExceptionHandler((ex, badArgs) -> {
-            errorLine.accept(ex.getMessage());
+            errorLine.accept(ex.getMessage() + fromWhere(ex, args, defaults));
             hintLine.accept("Try '" + processName + " --help' for the options.");
             return EXIT_USAGE;
         });
@@ -81,14 +89,26 @@ public final class Launcher {
             return ex instanceof ConfigurationError || ConfigurationError.refusedByKafka(ex) ? EXIT_USAGE
                     : EXIT_FAILURE;
         });
-        try {
-            Path configFile = configFile(args, environment);
-            cli.setDefaultValueProvider(new OptionDefaults(environment, OptionDefaults.load(configFile)));
-        } catch (ConfigurationError e) {
-            errorLine.accept(e.getMessage());
-            return EXIT_USAGE;
-        }
         return cli.execute(args);
+    }
+
+    /**
+     * Where a bad option value came from when not from the command line: {@code (from DWB_X)}. The error named the
+     * option alone ("Invalid value for option '--heartbeat-alerts'"), which its reader had not written.
+     */
+    private static String fromWhere(CommandLine.ParameterException ex, String[] args, OptionDefaults defaults) {
+        if (!(ex.getArgSpec() instanceof OptionSpec option)) {
+            return "";
+        }
+        for (String arg : args) {
+            for (String name : option.names()) {
+                if (arg.equals(name) || arg.startsWith(name + "=")) {
+                    return ""; // the command line's
+                }
+            }
+        }
+        String source = defaults.source(option);
+        return source == null ? "" : " (from " + source + ")";
     }
 
     private static Path configFile(String[] args, Map<String, String> environment) {

@@ -34,6 +34,17 @@ final class OptionDefaults implements CommandLine.IDefaultValueProvider {
         return option.longestName().replaceFirst("^-+", "");
     }
 
+    /**
+     * Where {@code option}'s value came from when the command line did not give it: its environment variable, or the
+     * file's key ({@code key in the --config file}); null when from neither (its own default).
+     */
+    String source(OptionSpec option) {
+        if (environment.get(environmentVariable(option)) != null) {
+            return environmentVariable(option);
+        }
+        return file.getProperty(key(option)) != null ? key(option) + " in the --config file" : null;
+    }
+
     @Override
     public String defaultValue(ArgSpec arg) {
         if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {

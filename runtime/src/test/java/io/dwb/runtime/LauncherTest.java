@@ -194,6 +194,21 @@ class LauncherTest {
                         + "configuration sasl.mechanism");
     }
 
+    /**
+     * A bad value from the environment or the --config file says where it came from: the line named the option alone
+     * ("Invalid value for option '--eps'"), which the person reading it had not written.
+     */
+    @Test
+    void aBadValueNotFromTheCommandLineSaysWhereItCameFrom() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {}, Map.of("DWB_EPS", "lots")))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err()).contains("Invalid value for option '--eps'").contains("(from DWB_EPS)");
+        err.reset();
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--eps", "lots"}, Map.of("DWB_EPS", "5")))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err()).contains("Invalid value for option '--eps'").doesNotContain("(from");
+    }
+
     /** Before, the line was Kafka's "Failed to construct kafka producer" alone, and the exit 1 restarted for ever. */
     @Test
     void aJaasLineKafkaCannotParseIsOneLineWithItsReasonAndExitTwo() {
