@@ -9,8 +9,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -194,6 +194,13 @@ public final class Forwarder implements AutoCloseable {
                 ConsumerConfig.METADATA_MAX_AGE_CONFIG, value, ConfigDef.Type.LONG));
     }
 
+    /** What the consumer and the dead-letter producer replace, and the values they keep. */
+    private static final List<Map.Entry<String, Set<String>>> REPLACED = List.of(
+            Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, Set.of("read_committed")),
+            Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, Set.of("false")),
+            Map.entry(ProducerConfig.ACKS_CONFIG, Set.of("all", "-1")),
+            Map.entry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, Set.of("true")));
+
     /**
      * Says the settings of the Kafka client configuration the consumer replaces: {@code isolation.level}
      * (aborted transactions' records must never reach Wazuh) and {@code enable.auto.commit} (offsets are committed
@@ -201,23 +208,7 @@ public final class Forwarder implements AutoCloseable {
      * without a word.
      */
     static void warnOfIgnoredSettings(Properties clientConfig) {
-        List<String> replaced = new ArrayList<>();
-        String isolation = clientConfig.getProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG);
-        if (isolation != null && !isolation.strip().equalsIgnoreCase("read_committed")) {
-            replaced.add(ConsumerConfig.ISOLATION_LEVEL_CONFIG + "=" + isolation);
-        }
-        String autoCommit = clientConfig.getProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
-        if (autoCommit != null && !autoCommit.strip().equalsIgnoreCase("false")) {
-            replaced.add(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG + "=" + autoCommit);
-        }
-        String acks = clientConfig.getProperty(ProducerConfig.ACKS_CONFIG);
-        if (acks != null && !acks.strip().equals("all") && !acks.strip().equals("-1")) {
-            replaced.add(ProducerConfig.ACKS_CONFIG + "=" + acks);
-        }
-        String idempotence = clientConfig.getProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
-        if (idempotence != null && !idempotence.strip().equalsIgnoreCase("true")) {
-            replaced.add(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG + "=" + idempotence);
-        }
+        List<String> replaced = KafkaClientConfig.replacedSettings(clientConfig, REPLACED);
         if (!replaced.isEmpty()) {
             log.warn("the Kafka client configuration sets {}: ignored, the forwarder reads committed records only (an "
                     + "aborted transaction's never reach Wazuh), commits offsets once their alerts are delivered, and "

@@ -2,14 +2,15 @@ package io.dwb.listener;
 
 import io.dwb.runtime.Causes;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.schemas.HostPartition;
 import io.dwb.schemas.StandIn;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -60,6 +61,17 @@ public final class TransactionalPublisher implements AutoCloseable {
      * default, which the listener asks for until the brokers refuse it ({@link TransactionTimeout}).
      */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
+    /**
+     * What the producer and the checkpoint lookups replace, and the values they keep: exactly-once's, and the lookups'
+     * own reading (none kept: any value is theirs to choose).
+     */
+    private static final List<Map.Entry<String, Set<String>>> REPLACED = List.of(
+            Map.entry(ProducerConfig.TRANSACTIONAL_ID_CONFIG, Set.of()),
+            Map.entry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, Set.of("true")),
+            Map.entry(ProducerConfig.ACKS_CONFIG, Set.of("all", "-1")),
+            Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, Set.of()),
+            Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, Set.of()));
 
     /** What an {@link EpochRefused} leads to, said at the end of either. */
     private static final String NEW_PRODUCER = "; starting a new producer, which publishes again what was read (if "
@@ -197,25 +209,7 @@ public final class TransactionalPublisher implements AutoCloseable {
                         + "where the forwarders expect them", setting, value);
             }
         }
-        List<String> replaced = new ArrayList<>();
-        String id = clientConfig.getProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        if (id != null) {
-            replaced.add(ProducerConfig.TRANSACTIONAL_ID_CONFIG + "=" + id);
-        }
-        String idempotence = clientConfig.getProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
-        if (idempotence != null && !idempotence.strip().equalsIgnoreCase("true")) {
-            replaced.add(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG + "=" + idempotence);
-        }
-        String acks = clientConfig.getProperty(ProducerConfig.ACKS_CONFIG);
-        if (acks != null && !acks.strip().equals("all") && !acks.strip().equals("-1")) {
-            replaced.add(ProducerConfig.ACKS_CONFIG + "=" + acks);
-        }
-        for (String lookup : List.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)) {
-            String value = clientConfig.getProperty(lookup);
-            if (value != null) {
-                replaced.add(lookup + "=" + value);
-            }
-        }
+        List<String> replaced = KafkaClientConfig.replacedSettings(clientConfig, REPLACED);
         if (!replaced.isEmpty()) {
             log.warn("the Kafka client configuration sets {}: ignored, the listener publishes in transactions, "
                     + "idempotent, acks=all, as docker-listener-<host id>, and its checkpoint lookups read as each "

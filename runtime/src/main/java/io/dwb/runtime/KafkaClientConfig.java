@@ -11,6 +11,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -103,6 +104,23 @@ public final class KafkaClientConfig {
         }
         properties.putIfAbsent("bootstrap.servers", DEFAULT_BOOTSTRAP_SERVERS);
         return properties;
+    }
+
+    /**
+     * The settings of {@code clientConfig} a process replaces with what it needs, each {@code name=value}, in the
+     * order of {@code needed}: each setting and the values it may keep (compared trimmed, ignoring case; none: any
+     * value is replaced). For the one line that says them at start.
+     */
+    public static List<String> replacedSettings(Properties clientConfig,
+                                                List<Map.Entry<String, Set<String>>> needed) {
+        List<String> replaced = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> setting : needed) {
+            String value = clientConfig.getProperty(setting.getKey());
+            if (value != null && !setting.getValue().contains(value.strip().toLowerCase(Locale.ROOT))) {
+                replaced.add(setting.getKey() + "=" + value);
+            }
+        }
+        return replaced;
     }
 
     /**
