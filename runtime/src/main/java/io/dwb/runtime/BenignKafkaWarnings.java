@@ -132,8 +132,7 @@ final class BenignKafkaWarnings extends TurboFilter {
         if (connectError >= 0 && logger.getName().equals(NETWORK_CLIENT)) {
             // Kafka's logger (LogContext's) formats the message itself, its client's prefix included, and passes the
             // exception apart; a plain SLF4J call passes the node and the exception as arguments.
-            Throwable cause = t != null ? t : params != null && params.length == 2
-                    && params[1] instanceof Throwable e ? e : null;
+            Throwable cause = Causes.ofLogCall(t, params);
             if (cause != null) {
                 String node = params != null && params.length == 2 ? String.valueOf(params[0])
                         : format.substring(connectError + CONNECT_ERROR.length()).strip();

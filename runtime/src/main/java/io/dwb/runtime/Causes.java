@@ -26,6 +26,15 @@ public final class Causes {
     }
 
     /**
+     * The exception of a logging call as a Logback turbo filter sees it: given apart ({@code t}), or, by SLF4J's
+     * convention, as the last of the arguments; null when none.
+     */
+    public static Throwable ofLogCall(Throwable t, Object[] params) {
+        return t != null ? t : params != null && params.length > 0
+                && params[params.length - 1] instanceof Throwable last ? last : null;
+    }
+
+    /**
      * What a file's {@code failure} to be read says of it: the JDK's {@link NoSuchFileException} and {@link
      * AccessDeniedException} say only the path, which the line names already ("cannot read … /x: /x").
      */

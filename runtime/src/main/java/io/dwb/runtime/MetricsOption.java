@@ -1,7 +1,6 @@
 package io.dwb.runtime;
 
 import java.time.Duration;
-import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** picocli mixin: where {@link MetricsEndpoint} listens, and when /healthz gives up on a fault ({@code @Mixin}). */
@@ -10,7 +9,7 @@ public final class MetricsOption {
     public static final String DEFAULT_ADDRESS = "127.0.0.1";
     public static final String DEFAULT_UNHEALTHY_AFTER = "60s";
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "0", converter = Port.class,
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "0", converter = PortArgument.Converter.class,
             description = "Port for /metrics (Prometheus text) and /healthz; 0 = none (env: DWB_METRICS_PORT).")
     int port;
 
@@ -35,25 +34,5 @@ public final class MetricsOption {
 
     public Duration unhealthyAfter() {
         return unhealthyAfter;
-    }
-
-    /**
-     * picocli converter: a TCP port, 0 to 65535. A port out of range was taken, and the endpoint's bind failed once the
-     * process ran: exit 1, restarted for ever by systemd, the standalone's broker started first.
-     */
-    public static final class Port implements CommandLine.ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String value) {
-            int port;
-            try {
-                port = Integer.parseInt(value.strip());
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a port number (0 to 65535)");
-            }
-            if (port < 0 || port > 65_535) {
-                throw new CommandLine.TypeConversionException(port + " is not a port number (0 to 65535)");
-            }
-            return port;
-        }
     }
 }

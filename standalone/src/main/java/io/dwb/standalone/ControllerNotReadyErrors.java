@@ -24,8 +24,7 @@ final class ControllerNotReadyErrors extends TurboFilter {
         if (level != Level.ERROR || !LOGGER.equals(logger.getName())) {
             return FilterReply.NEUTRAL;
         }
-        Throwable thrown = t != null ? t : params != null && params.length > 0
-                && params[params.length - 1] instanceof Throwable last ? last : null;
+        Throwable thrown = Causes.ofLogCall(t, params);
         return thrown != null && Causes.find(thrown, NotControllerException.class::isInstance) != null
                 ? FilterReply.DENY : FilterReply.NEUTRAL;
     }

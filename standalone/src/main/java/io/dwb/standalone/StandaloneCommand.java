@@ -12,6 +12,7 @@ import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.Launcher;
 import io.dwb.runtime.MetricsOption;
+import io.dwb.runtime.PortArgument;
 import io.dwb.runtime.StopSignal;
 import io.dwb.runtime.TopicPlan;
 import io.dwb.runtime.TopicRole;
@@ -46,7 +47,7 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + "its credentials (owner-only; client.properties there logs kafka tools in) (env: DWB_DATA_DIR).")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "PORT", converter = MetricsOption.Port.class,
+    @Option(names = "--kafka-port", paramLabel = "PORT", converter = PortArgument.Converter.class,
             description = "Port of the embedded broker on 127.0.0.1, for kafka-console-consumer with "
                     + "<data-dir>/client.properties, kcat with <data-dir>/kcat.conf (SASL/SCRAM); 0 = any free port. "
                     + "Default: 9092, or a free port (logged) when another process holds 9092 (env: DWB_KAFKA_PORT).")
