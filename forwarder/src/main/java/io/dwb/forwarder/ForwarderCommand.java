@@ -238,7 +238,7 @@ public final class ForwarderCommand implements Callable<Integer> {
         }
         // A signal before the forwarder runs cuts short the dead-letter topic's check, and is honoured once it runs.
         InterruptOnStop stopRequested = new InterruptOnStop();
-        StopSignal.onStop(stopRequested::stop);
+        StopSignal signal = StopSignal.onStop(stopRequested::stop);
         Optional<List<TopicProblem>> saidAtStart = settings.replay() ? Optional.of(List.of())
                 : ensureDeadLetterTopic(settings, deadLetterTopic, stopRequested);
         if (saidAtStart.isEmpty()) {
@@ -250,7 +250,7 @@ public final class ForwarderCommand implements Callable<Integer> {
                      forwarder.metrics().registry(), forwarder.metrics().kafkaClients(), forwarder::healthy)) {
             // The loop commits what was delivered and returns; closing the consumer leaves the group, so its
             // partitions move at once; then call() returns 0.
-            StopSignal.onStop(() -> {
+            signal.then(() -> {
                 log.info(settings.replay() ? "stopping the replay" : "stopping: committing what was delivered");
                 forwarder.stop();
             });

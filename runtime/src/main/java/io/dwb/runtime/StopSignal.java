@@ -1,21 +1,67 @@
 package io.dwb.runtime;
 
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
  * SIGTERM, SIGINT and SIGHUP as a stop request instead of the JVM's immediate exit (SIGHUP: the terminal of a process
- * run by hand closed; the bridge has nothing to reload): {@code stop} asks the process's loop to
- * finish (commit what it has), the command's {@code call()} then returns and {@link Launcher} exits with its code,
- * 0 after a requested stop. A signal handler rather than a shutdown hook, because a hook runs while the JVM is
- * already exiting (with 143) and would have to halt it to report 0.
+ * run by hand closed; the bridge has nothing to reload): the first asks the process's loop to finish (commit what it
+ * has), the command's {@code call()} then returns and {@link Launcher} exits with its code, 0 after a requested stop.
+ * A signal handler rather than a shutdown hook, because a hook runs while the JVM is already exiting (with 143) and
+ * would have to halt it to report 0.
+ *
+ * <p>A second signal ends the process at once, with the shell's code for the signal (128 + its number: 130 for
+ * SIGINT, 143 for SIGTERM), as a second Ctrl-C does to {@code docker compose up}: a person who pressed Ctrl-C while
+ * Kafka does not answer would otherwise wait out {@code --stop-timeout} or the Kafka timeout. What was not committed
+ * is read again at the next start (the listener's events from its checkpoint, the forwarder's alerts delivered
+ * again).
  */
 public final class StopSignal {
-    private StopSignal() {}
+    private static final Logger log = LoggerFactory.getLogger(StopSignal.class);
+    private static final List<String> STOPPING = List.of("TERM", "INT", "HUP");
 
-    /** @param stop thread-safe and quick: it runs on the JVM's signal thread, once per signal received */
-    public static void onStop(Runnable stop) {
-        Signal.handle(new Signal("TERM"), signal -> stop.run());
-        Signal.handle(new Signal("INT"), signal -> stop.run());
-        Signal.handle(new Signal("HUP"), signal -> stop.run());
+    private final AtomicBoolean received = new AtomicBoolean();
+    private final IntConsumer halt;
+    private volatile Runnable stop;
+
+    StopSignal(Runnable stop, IntConsumer halt) {
+        this.stop = stop;
+        this.halt = halt;
+    }
+
+    /**
+     * Handles the stop signals from now on.
+     *
+     * @param stop thread-safe and quick: it runs on the JVM's signal thread, at the first signal
+     */
+    public static StopSignal onStop(Runnable stop) {
+        StopSignal handler = new StopSignal(stop, status -> Runtime.getRuntime().halt(status));
+        STOPPING.forEach(name -> Signal.handle(new Signal(name), signal ->
+                handler.received("SIG" + signal.getName(), signal.getNumber())));
+        return handler;
+    }
+
+    /**
+     * What the first signal does from now on, in place of what it did: a process whose stop changes as it starts
+     * (the forwarder: before and once it runs). A signal already received is not run again, and the next is the
+     * second.
+     */
+    public void then(Runnable next) {
+        stop = next;
+    }
+
+    void received(String name, int number) {
+        if (received.compareAndSet(false, true)) {
+            log.info("{}: stopping (a second signal exits at once)", name);
+            stop.run();
+            return;
+        }
+        log.warn("{} again: exiting at once, the stop unfinished (what was not committed is read again at the next "
+                + "start)", name);
+        halt.accept(128 + number);
     }
 }
