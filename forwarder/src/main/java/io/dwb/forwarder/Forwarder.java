@@ -115,7 +115,7 @@ public final class Forwarder implements AutoCloseable {
             log.warn("{}", settings.pacing().assumption());
         }
         OffsetReset reset = offsetReset(settings);
-        if (!reset.appliedHere()) {
+        if (!reset.appliedHere() && !settings.replay()) {
             log.info("auto.offset.reset is left to the consumer: records Kafka deletes before they are delivered are "
                     + "passed over without a report (earliest or latest would report them)");
         }
@@ -221,7 +221,9 @@ public final class Forwarder implements AutoCloseable {
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, LookupAdmins.DEFAULT_CLIENT_ID);
         // The forwarder applies auto.offset.reset itself (OffsetReset: earliest unless set), so that it sees the
         // consumer leave records Kafka deleted before their delivery, which the consumer's own reset did silently.
-        if (offsetReset(settings).appliedHere()) {
+        // A replay always: it goes on from the first record kept, whatever the live forwarders' file sets (with
+        // by_duration the consumer jumped past the window's records still kept, or its position was never found).
+        if (settings.replay() || offsetReset(settings).appliedHere()) {
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         }
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords(settings)));

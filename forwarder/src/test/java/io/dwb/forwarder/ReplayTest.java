@@ -137,4 +137,50 @@ class ReplayTest {
             assertThat(receiver.count()).isLessThan(200);
         }
     }
+
+    /**
+     * A replay given the live forwarders' {@code --kafka-config}, whose {@code auto.offset.reset} is a strategy the
+     * consumer applies itself ({@code by_duration}): records deleted ahead of its position mid-run are said, and it
+     * goes on from the first record kept. Before, the consumer's own reset jumped to an hour ago, past every record
+     * of the window still kept, and the replay said "window delivered (… 0 offsets deleted …)", exit 0.
+     */
+    @Test
+    void aReplayGoesOnFromTheFirstRecordKeptWhateverResetTheKafkaConfigurationGives(SharedKafka.Broker broker)
+            throws Exception {
+        String topic = TestRecords.topic(broker, "replay-reset", 1);
+        long t0 = (System.currentTimeMillis() / 1000 - 7_200) * 1_000_000_000L; // two hours ago: before by_duration's
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            records.add(TestRecords.event(topic, "host-0", "host-0-id",
+                    TestRecords.containerEvent("k" + i, t0 + i * 1_000_000_000L)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                producer.send(record).get(); // a batch each: a fetch returns a whole batch, whatever its size
+            }
+        }
+        Path config = dir.resolve("live.properties");
+        // Fetches of a record or so, so that the consumer's position stays near what was delivered.
+        java.nio.file.Files.writeString(config, "bootstrap.servers=" + broker.bootstrapServers()
+                + "\nauto.offset.reset=by_duration:PT1H\nmax.partition.fetch.bytes=1024\nfetch.max.bytes=1024\n");
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("reset"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--kafka-config", config.toString(), "--topic", topic,
+                     "--wazuh-queue", receiver.path().toString(), "--eps", "40", "--from", ContractJson.rfc3339(t0))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5);
+            try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
+                admin.deleteRecords(Map.of(new TopicPartition(topic, 0),
+                        org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(200))).all().get();
+            }
+            assertThat(replay.waitFor(Duration.ofSeconds(120))).as(replay.output()).isZero();
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200));
+            Set<String> sent = TestRecords.alerts(receiver.datagrams()).stream()
+                    .map(a -> a.get("docker").get("Actor").get("Attributes").get("name").asText())
+                    .collect(Collectors.toSet());
+            for (int i = 200; i < 300; i++) {
+                assertThat(sent).as("kept, of the window").contains("k" + i);
+            }
+            assertThat(replay.output()).contains("replay done").doesNotContain(" 0 offsets deleted by Kafka");
+        }
+    }
 }
