@@ -178,7 +178,7 @@ public final class DeliveryLoop {
     /** Whose events fill a partition's backlog (live only). */
     private final FloodingHosts floods = new FloodingHosts();
     private volatile boolean running = true;
-    private volatile boolean replayDone;
+    private volatile ReplayOutcome replayOutcome = ReplayOutcome.STOPPED;
     private volatile long lastPollNanos;
     /** When the poll under way began; {@link Long#MIN_VALUE} between polls. */
     private volatile long pollingSinceNanos = Long.MIN_VALUE;
@@ -256,12 +256,11 @@ public final class DeliveryLoop {
                 replay.window().sayPastStable(); // records held by an open transaction may be the window's
                 log.info("replay done: nothing in the window{}",
                         ReplayEnd.cutSaid(replay.window().cut(), replay.window().partitionCount()));
-                replayDone = true;
+                replayOutcome = ReplayOutcome.DELIVERED;
                 return;
             }
             while (running) {
                 if (runOnce()) {
-                    replayDone = true;
                     return;
                 }
             }
@@ -330,9 +329,15 @@ public final class DeliveryLoop {
     private boolean replayEnded(ReplayWindow window, long now) {
         if (pendingCount() == 0 && pipeline.written() == pipeline.submitted()
                 && pipeline.lettersAcknowledged() == pipeline.lettersSent() && window.allExhausted(consumer)) {
-            log.info("{}", new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(),
+            ReplayEnd end = new ReplayEnd(metrics.sentTotal(), metrics.duplicatesTotal(),
                     metrics.replaySkippedByReason(), metrics.replayRefusedTotal(), changes.replayDeletedOffsets(),
-                    window.partitionCount(), window.cut(), window.held(consumer)).line());
+                    window.partitionCount(), window.cut(), window.held(consumer));
+            if (end.outcome() == ReplayOutcome.HELD) {
+                log.warn("{}", end.line());
+            } else {
+                log.info("{}", end.line());
+            }
+            replayOutcome = end.outcome();
             return true;
         }
         if (replayProgress.due(now)) {
@@ -728,9 +733,9 @@ public final class DeliveryLoop {
         }
     }
 
-    /** Whether {@link #run()} returned because a replay's window was delivered (not stopped before its end). */
-    public boolean replayDone() {
-        return replayDone;
+    /** How a replay ended: {@link ReplayOutcome#STOPPED} until {@link #run()} returns at its window's end. */
+    public ReplayOutcome replayOutcome() {
+        return replayOutcome;
     }
 
     /** Thread-safe: makes {@link #run()} commit what was delivered and return. */

@@ -381,9 +381,9 @@ public final class Forwarder implements AutoCloseable {
         return sink instanceof StandardOutputSink out && out.closed();
     }
 
-    /** A replay only: whether its window was delivered to the end (else it was stopped before). */
-    public boolean replayDone() {
-        return loop.replayDone();
+    /** A replay only: how it ended. */
+    public ReplayOutcome replayOutcome() {
+        return loop.replayOutcome();
     }
 
     public boolean healthy() {

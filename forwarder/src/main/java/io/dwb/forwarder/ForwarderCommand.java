@@ -269,12 +269,15 @@ public final class ForwarderCommand implements Callable<Integer> {
                 }
                 throw UnofferedGroupProtocol.error(kafka.configFile().path(), e);
             }
-            if (settings.replay() && !forwarder.replayDone()) {
-                // A script must not take a part for the whole: run the same replay again for the rest (what was sent
-                // is sent again: a replay commits nothing).
+            // A script must not take a part for the whole: run the same replay again for the rest (what was sent is
+            // sent again: a replay commits nothing).
+            if (settings.replay() && forwarder.replayOutcome() == ReplayOutcome.STOPPED) {
                 log.warn("replay stopped before the end of its window: {} alerts sent; run it again to deliver "
                         + "the whole window", forwarder.metrics().sentTotal());
                 return Launcher.EXIT_FAILURE;
+            }
+            if (settings.replay() && forwarder.replayOutcome() == ReplayOutcome.HELD) {
+                return Launcher.EXIT_FAILURE; // its end line said which records, and to run it again
             }
         }
         log.info("stopped");

@@ -17,8 +17,14 @@ import java.util.stream.Collectors;
 record ReplayEnd(long sent, long duplicates, Map<DeadLetterReason, Long> skipped, long refused, long deleted,
                  int partitions, List<RetentionCut> cut, List<HeldPartition> held) {
 
+    ReplayOutcome outcome() {
+        return held.isEmpty() ? ReplayOutcome.DELIVERED : ReplayOutcome.HELD;
+    }
+
     String line() {
-        StringBuilder line = new StringBuilder("replay done: window delivered (").append(sent).append(" alerts sent, ")
+        StringBuilder line = new StringBuilder(held.isEmpty() ? "replay done: window delivered ("
+                : "replay done: window delivered but for records held by open transactions (")
+                .append(sent).append(" alerts sent, ")
                 .append(duplicates).append(" duplicates left out, ")
                 .append(skipped.values().stream().mapToLong(Long::longValue).sum()).append(" invalid records skipped");
         if (!skipped.isEmpty()) {
@@ -31,7 +37,8 @@ record ReplayEnd(long sent, long duplicates, Map<DeadLetterReason, Long> skipped
         if (!held.isEmpty()) {
             line.append("; ").append(held.stream().mapToLong(HeldPartition::waiting).sum())
                     .append(" record(s) written past the stable end of ").append(held.size())
-                    .append(" partition(s), held by open transactions, were not read (named above)");
+                    .append(" partition(s), held by open transactions, were not read (named above): run the replay "
+                            + "again once they are over");
         }
         return line.toString();
     }

@@ -160,13 +160,14 @@ class ReplayTest {
             }
         }
         Path config = dir.resolve("live.properties");
-        // Fetches of a record or so, so that the consumer's position stays near what was delivered.
+        // Fetches of a record or so, and few held (--max-pending), so that the position stays near what was delivered.
         java.nio.file.Files.writeString(config, "bootstrap.servers=" + broker.bootstrapServers()
                 + "\nauto.offset.reset=by_duration:PT1H\nmax.partition.fetch.bytes=1024\nfetch.max.bytes=1024\n");
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("reset"));
              JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
                      "--kafka-config", config.toString(), "--topic", topic,
-                     "--wazuh-queue", receiver.path().toString(), "--eps", "40", "--from", ContractJson.rfc3339(t0))) {
+                     "--wazuh-queue", receiver.path().toString(), "--eps", "40", "--max-pending", "5",
+                     "--from", ContractJson.rfc3339(t0))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5);
             try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
                 admin.deleteRecords(Map.of(new TopicPartition(topic, 0),
@@ -181,6 +182,41 @@ class ReplayTest {
                 assertThat(sent).as("kept, of the window").contains("k" + i);
             }
             assertThat(replay.output()).contains("replay done").doesNotContain(" 0 offsets deleted by Kafka");
+        }
+    }
+
+    /**
+     * A replay whose window a transaction kept open from its start to its end held in part exits 1, as one stopped
+     * before its end: run again once the transaction is over, it delivers the rest. Before, it said "window
+     * delivered" and exited 0, so a script took the part for the whole.
+     */
+    @Test
+    void aReplayHeldInPartByATransactionLeftOpenSaysSoAndExits1(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "replay-held", 1);
+        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer();
+             KafkaProducer<byte[], byte[]> holder = TestRecords.transactional(broker, "holder-" + topic)) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(TestRecords.event(topic, "host-0", "host-0-id",
+                        TestRecords.containerEvent("h" + i, t0 + i * 1_000_000_000L))).get();
+            }
+            holder.initTransactions();
+            holder.beginTransaction();
+            holder.send(TestRecords.event(topic, "host-1", "host-1-id",
+                    TestRecords.containerEvent("held", t0 + 10 * 1_000_000_000L))).get();
+            try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("held"));
+                 JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                         "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                         "--wazuh-queue", receiver.path().toString(), "--from", ContractJson.rfc3339(t0))) {
+                assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isEqualTo(1);
+                assertThat(replay.output()).contains("replay done: window delivered but for records held by open "
+                        + "transactions (10 alerts sent").contains("run the replay again once they are over")
+                        .doesNotContain("replay stopped");
+                TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200));
+                assertThat(receiver.datagrams()).hasSize(10);
+            } finally {
+                holder.abortTransaction();
+            }
         }
     }
 }
