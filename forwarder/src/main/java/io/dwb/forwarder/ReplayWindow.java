@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplayWindow {
     private static final Logger log = LoggerFactory.getLogger(ReplayWindow.class);
+    /** How long after an event the replay takes its record to be published: a listener's commit and a margin. */
+    static final int IN_FLIGHT_SECONDS = 60;
 
     private final String topic;
     private final long fromNanos;
@@ -105,6 +107,7 @@ public final class ReplayWindow {
         log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
                 ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
                         : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+        sayUnpassedBounds();
         if (!cut.isEmpty()) {
             log.warn("replay: the start of the window may be gone from {} of {} partitions: retention deleted their "
                     + "records before a first one kept dated after --from, or all of them, and those may have been of "
@@ -112,6 +115,29 @@ public final class ReplayWindow {
                     NamedPartitions.of(cut, RetentionCut::described), retentionUnread == null ? ""
                             : "; the topic's retention.ms and retention.bytes could not be read (" + retentionUnread
                             + "), which may tell that nothing of the window was deleted");
+        }
+    }
+
+    /**
+     * A {@code --to} not yet {@value #IN_FLIGHT_SECONDS} s past: records of the window published from now on are not
+     * read (each partition is read to its end as the replay starts), while a listener's queue, its open transaction
+     * or its backlog after a Kafka outage still holds some. A {@code --from} ahead of this host's clock: nothing is
+     * of the window but the events of engines whose clocks run ahead (a time zone missed). Before, both said only
+     * "window delivered" or "nothing in the window", exit 0.
+     */
+    private void sayUnpassedBounds() {
+        long nowMs = wallClockMillis.getAsLong();
+        if (Math.floorDiv(fromNanos, 1_000_000L) > nowMs) {
+            log.warn("replay: --from {} is later than this host's clock ({}): no event is in the window yet but those "
+                    + "of engines whose clocks run ahead (a time zone left out?)", ContractJson.rfc3339(fromNanos),
+                    ContractJson.rfc3339(nowMs * 1_000_000L));
+        } else if (toNanos != Long.MAX_VALUE
+                && Math.floorDiv(toNanos, 1_000_000L) > nowMs - IN_FLIGHT_SECONDS * 1000L) {
+            log.warn("replay: --to {} is not {} s past yet: the replay reads each partition to its end as it starts, "
+                    + "so records of the window published from now on (a listener's queue, its open transaction, its "
+                    + "backlog after a Kafka outage) are not read; run it again after {} for them",
+                    ContractJson.rfc3339(toNanos), IN_FLIGHT_SECONDS,
+                    ContractJson.rfc3339(toNanos + IN_FLIGHT_SECONDS * 1_000_000_000L));
         }
     }
 

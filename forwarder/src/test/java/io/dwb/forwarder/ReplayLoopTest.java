@@ -374,6 +374,30 @@ class ReplayLoopTest {
         assertThat(loop.replayOutcome()).isEqualTo(ReplayOutcome.HELD);
     }
 
+    /** A --to not a minute past, or a --from ahead of the clock, is said at start: neither ends the replay. */
+    @Test
+    void boundsNotPastYetAreSaidAtStart() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 3; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        wallMs = T_MS + 30_000; // 30 s after the topic's first event: a --to of 60 s is not past
+        DeliveryLoop loop = replay(kafka, seconds(0), seconds(60));
+        loop.start();
+        assertThat(runToEnd(loop)).isTrue();
+        assertThat(logged("WARN")).singleElement().asString().contains("--to " + ContractJson.rfc3339(seconds(60))
+                + " is not 60 s past yet").contains("run it again after " + ContractJson.rfc3339(seconds(120)));
+
+        lines.clear();
+        wallMs = T_MS + 121_000; // a minute past --to, and a second
+        replay(kafka, seconds(0), seconds(60)).start();
+        assertThat(logged("WARN")).isEmpty();
+
+        replay(kafka, seconds(200), null).start(); // after the clock
+        assertThat(logged("WARN")).singleElement().asString().contains("--from " + ContractJson.rfc3339(seconds(200))
+                + " is later than this host's clock");
+    }
+
     @Test
     void aTransactionInFlightWhenTheReplayStartsThatEndsDuringItIsNotSaidToHoldItsPartition() {
         PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
