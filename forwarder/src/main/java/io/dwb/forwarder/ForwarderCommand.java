@@ -5,6 +5,7 @@ import io.dwb.runtime.ClientTimeouts;
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.InterruptOnStop;
+import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.KafkaOptions;
 import io.dwb.runtime.KafkaUnreachable;
 import io.dwb.runtime.Launcher;
@@ -230,6 +231,7 @@ public final class ForwarderCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ForwarderSettings settings = settings();
+        KafkaClientConfig.requireServers(settings.kafka());
         TopicPlan deadLetterTopic = deadLetterTopic();
         AlertOwners owners = owners(settings.wazuh(), System.nanoTime());
         if (check) {

@@ -26,7 +26,7 @@ class CommandLineTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         ForwarderSettings s = ForwarderRun.settings();
-        assertThat(s.kafka().getProperty("bootstrap.servers")).isEqualTo("localhost:9092");
+        assertThat(s.kafka().getProperty("bootstrap.servers")).as("none: required at start").isNull();
         assertThat(s.topic()).isEqualTo("docker-events");
         assertThat(s.group()).isEqualTo("wazuh-forwarder");
         assertThat(s.dlqTopic()).isEqualTo("docker-events-dlq");
@@ -187,6 +187,12 @@ class CommandLineTest {
         assertThat(exit(new String[] {}, Map.of("DWB_RESEND_BYTES", "-5"))).isEqualTo(2);
     }
 
+    /** No default Kafka: localhost:9092 was one, where any local user could have sent forged alerts into Wazuh. */
+    @Test
+    void noKafkaServersIsAConfigurationError() {
+        assertThat(exit(new String[] {"--wazuh-queue", "-"}, Map.of())).isEqualTo(2);
+    }
+
     private static int exit(String[] args, Map<String, String> env) {
         PrintStream saved = System.err;
         System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
@@ -263,7 +269,8 @@ class CommandLineTest {
         assertThat(Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString())))
                 .containsEntry(strategy, RangeAssignor.class.getName());
 
-        java.nio.file.Files.writeString(file, "group.protocol= Consumer \n"); // Kafka trims it, ignoring case
+        // Kafka trims it, ignoring case
+        java.nio.file.Files.writeString(file, "bootstrap.servers=localhost:9092\ngroup.protocol= Consumer \n");
         Properties kip848 = Forwarder.consumerProperties(ForwarderRun.settings("--kafka-config", file.toString()));
         assertThat(kip848).doesNotContainKey(strategy);
         new KafkaConsumer<>(kip848, new ByteArrayDeserializer(), new ByteArrayDeserializer()).close();

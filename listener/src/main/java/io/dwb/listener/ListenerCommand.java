@@ -2,6 +2,7 @@ package io.dwb.listener;
 
 import io.dwb.schemas.Topics;
 import io.dwb.runtime.DurationArgument;
+import io.dwb.runtime.KafkaClientConfig;
 import io.dwb.runtime.KafkaConfigFile;
 import io.dwb.runtime.KafkaOptions;
 import io.dwb.runtime.MetricsEndpoint;
@@ -89,6 +90,7 @@ public final class ListenerCommand implements Callable<Integer> {
         }
         KafkaConfigFile kafkaFile = kafka.configFile();
         Properties clients = kafkaFile.load();
+        KafkaClientConfig.requireServers(clients);
         if (check) {
             System.out.println("ok    configuration: valid");
             return ListenerPreflight.run(settings, clients, System.out);

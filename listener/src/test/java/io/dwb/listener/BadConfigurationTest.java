@@ -50,6 +50,18 @@ class BadConfigurationTest {
                 .doesNotContain("\tat ").doesNotContain("Exception");
     }
 
+    /**
+     * No Kafka servers given is a configuration error: there is no default. localhost:9092 was one, plaintext, and a
+     * listener started before its servers were set sent the host's events to whoever listened there first.
+     */
+    @Test
+    void noKafkaServersIsAUsageError() throws Exception {
+        Outcome o = run();
+        assertThat(o.exitCode()).as(o.output()).isEqualTo(2);
+        assertOneClearLine(o, "no Kafka servers given: set --bootstrap-servers (DWB_BOOTSTRAP_SERVERS) or "
+                + "bootstrap.servers in the --kafka-config file");
+    }
+
     @Test
     void unknownOptionIsAUsageError() throws Exception {
         Outcome o = run("--no-such-option");
@@ -240,7 +252,7 @@ class BadConfigurationTest {
                 assertThat(o.output()).as("env var of " + option).contains(env);
             }
         }
-        assertThat(o.output()).contains("DOCKER_HOST").contains("localhost:9092");
+        assertThat(o.output()).contains("DOCKER_HOST").contains("one of them is required");
     }
 
     private static boolean nothingListens(String host, int port) {

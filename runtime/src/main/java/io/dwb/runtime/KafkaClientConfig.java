@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaClientConfig {
     private static final Logger log = LoggerFactory.getLogger(KafkaClientConfig.class);
-    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     /**
      * Properties naming a file that holds a private key or a credential (not a truststore: public certificates; only
      * who may write it is said).
@@ -57,7 +56,7 @@ public final class KafkaClientConfig {
 
     /**
      * @param bootstrapServers the {@code --bootstrap-servers} option; null when not given, so that the file's
-     *                         {@code bootstrap.servers} applies, or {@value #DEFAULT_BOOTSTRAP_SERVERS}
+     *                         {@code bootstrap.servers} applies (none at all: {@link #requireServers})
      * @param kafkaConfigFile  the {@code --kafka-config} file, or null
      */
     public static Properties load(String bootstrapServers, Path kafkaConfigFile) {
@@ -102,8 +101,20 @@ public final class KafkaClientConfig {
         if (bootstrapServers != null && !bootstrapServers.isBlank()) {
             properties.setProperty("bootstrap.servers", bootstrapServers);
         }
-        properties.putIfAbsent("bootstrap.servers", DEFAULT_BOOTSTRAP_SERVERS);
         return properties;
+    }
+
+    /**
+     * Refuses client properties without Kafka's servers, before a process starts: there is no default, as Kafka's
+     * clients and tools have none. {@code localhost:9092} was one, plaintext, and a service started before its
+     * servers were set connected to whatever listened there: a port above 1024, which any local user may listen on
+     * first, to be sent the host's events (the listener) or to send forged alerts into Wazuh's queue (the forwarder).
+     */
+    public static void requireServers(Properties clientProperties) {
+        if (clientProperties.getProperty("bootstrap.servers", "").isBlank()) {
+            throw new ConfigurationError("no Kafka servers given: set --bootstrap-servers (DWB_BOOTSTRAP_SERVERS) or "
+                    + "bootstrap.servers in the --kafka-config file");
+        }
     }
 
     /**

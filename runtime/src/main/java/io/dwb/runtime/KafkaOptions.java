@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 public final class KafkaOptions {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
             description = "Kafka servers (env: DWB_BOOTSTRAP_SERVERS). Default: bootstrap.servers of "
-                    + "--kafka-config, else " + KafkaClientConfig.DEFAULT_BOOTSTRAP_SERVERS + ".")
+                    + "--kafka-config; one of them is required.")
     String bootstrapServers;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",

@@ -36,7 +36,7 @@ class KafkaConfigFileRereadTest {
 
     @Test
     void aPasswordRotatedInTheFileIsReadAgainOnce() throws IOException {
-        KafkaConfigFile file = new KafkaConfigFile(null, write(LOGIN.formatted("first")));
+        KafkaConfigFile file = new KafkaConfigFile("localhost:9092", write(LOGIN.formatted("first")));
         assertThat(file.load().getProperty("sasl.jaas.config")).contains("first");
         assertThat(file.reread().outcome()).isEqualTo(KafkaConfigFile.Outcome.UNCHANGED);
 

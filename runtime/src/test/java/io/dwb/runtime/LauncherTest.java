@@ -1,6 +1,7 @@
 package io.dwb.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -290,7 +291,15 @@ class LauncherTest {
         assertThat(fromFile.getProperty("security.protocol")).isEqualTo("SASL_SSL");
         assertThat(KafkaClientConfig.load("broker-b:9092", file).getProperty("bootstrap.servers"))
                 .isEqualTo("broker-b:9092");
-        assertThat(KafkaClientConfig.load(null, null).getProperty("bootstrap.servers")).isEqualTo("localhost:9092");
+        // No default: localhost:9092 was one, a port any local user may listen on first.
+        assertThatThrownBy(() -> KafkaClientConfig.requireServers(KafkaClientConfig.load(null, null)))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessage("no Kafka servers given: set --bootstrap-servers (DWB_BOOTSTRAP_SERVERS) or "
+                        + "bootstrap.servers in the --kafka-config file");
+        Path none = Files.writeString(dir.resolve("no-servers.properties"), "security.protocol=SASL_SSL\n");
+        assertThatThrownBy(() -> KafkaClientConfig.requireServers(KafkaClientConfig.load(null, none)))
+                .isInstanceOf(ConfigurationError.class);
+        KafkaClientConfig.requireServers(fromFile);
     }
 
     @Test
