@@ -3,6 +3,7 @@ package io.dwb.runtime;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -18,19 +19,26 @@ import sun.misc.Signal;
  * SIGINT, 143 for SIGTERM), as a second Ctrl-C does to {@code docker compose up}: a person who pressed Ctrl-C while
  * Kafka does not answer would otherwise wait out {@code --stop-timeout} or the Kafka timeout. What was not committed
  * is read again at the next start (the listener's events from its checkpoint, the forwarder's alerts delivered
- * again).
+ * again). Only {@value #SAME_STOP_MILLIS} ms or more after the first: within it, a signal is the same stop sent twice
+ * (coreutils' {@code timeout} sends its SIGTERM to the command, then to its whole process group: a replay under it
+ * was ended at once, its stop unfinished, not said).
  */
 public final class StopSignal {
     private static final Logger log = LoggerFactory.getLogger(StopSignal.class);
     private static final List<String> STOPPING = List.of("TERM", "INT", "HUP");
+    /** How long after the first signal another is the same stop, not a second one. */
+    static final long SAME_STOP_MILLIS = 1000;
 
     private final AtomicBoolean received = new AtomicBoolean();
     private final IntConsumer halt;
+    private final LongSupplier nanoClock;
+    private volatile long firstNanos;
     private volatile Runnable stop;
 
-    StopSignal(Runnable stop, IntConsumer halt) {
+    StopSignal(Runnable stop, IntConsumer halt, LongSupplier nanoClock) {
         this.stop = stop;
         this.halt = halt;
+        this.nanoClock = nanoClock;
     }
 
     /**
@@ -39,7 +47,7 @@ public final class StopSignal {
      * @param stop thread-safe and quick: it runs on the JVM's signal thread, at the first signal
      */
     public static StopSignal onStop(Runnable stop) {
-        StopSignal handler = new StopSignal(stop, status -> Runtime.getRuntime().halt(status));
+        StopSignal handler = new StopSignal(stop, status -> Runtime.getRuntime().halt(status), System::nanoTime);
         STOPPING.forEach(name -> Signal.handle(new Signal(name), signal ->
                 handler.received("SIG" + signal.getName(), signal.getNumber())));
         return handler;
@@ -55,9 +63,15 @@ public final class StopSignal {
     }
 
     void received(String name, int number) {
+        long now = nanoClock.getAsLong();
         if (received.compareAndSet(false, true)) {
+            firstNanos = now;
             log.info("{}: stopping (a second signal exits at once)", name);
             stop.run();
+            return;
+        }
+        if (now - firstNanos < SAME_STOP_MILLIS * 1_000_000L) {
+            log.debug("{} again within {} ms of the first: the same stop", name, SAME_STOP_MILLIS);
             return;
         }
         log.warn("{} again: exiting at once, the stop unfinished (what was not committed is read again at the next "
