@@ -414,7 +414,11 @@ public final class TopicProvisioner {
      * Which brokers, and which of the plan's topics exist: asked at once, one round trip of every start instead of two.
      * Only the plan's topics are asked about: listing every topic, as before, had each start of each process read the
      * names of all of a shared cluster's topics, and the broker authorize each (a fleet's listeners all at once after
-     * an outage). One the principal may not describe counts as absent, as it did when unlisted.
+     * an outage). One the principal may not describe is a refusal, not an absence: Kafka hides whether it exists, and
+     * every topic of a plan needs a right that implies Describe (Write, Read). Taken for absent, a missing ACL (an ACL
+     * set being re-applied, an authorizer whose policy server is away) said "does not exist: create it" or "not
+     * allowed to create", a configuration error, exit 2, which the units do not restart: a host rebooted then
+     * captured nothing until someone restarted it by hand.
      */
     private Cluster cluster(TopicPlan plan) throws ExecutionException, TimeoutException, InterruptedException {
         Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(names(plan.topics()))
@@ -426,8 +430,13 @@ public final class TopicProvisioner {
                 get(topic.getValue());
                 existing.add(topic.getKey());
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
-                        && !(e.getCause() instanceof TopicAuthorizationException)) {
+                if (e.getCause() instanceof TopicAuthorizationException refused) {
+                    throw new KafkaUnreachable("Kafka at " + bootstrapServers + " does not let this principal "
+                            + "describe topic " + topic.getKey() + " (" + refused.getMessage() + "): grant it the ACLs "
+                            + "docs/security.md lists for this process (--check names those missing); a start "
+                            + "after that goes on", refused);
+                }
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
             }

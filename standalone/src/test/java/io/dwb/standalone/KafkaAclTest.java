@@ -307,6 +307,33 @@ class KafkaAclTest {
         }
     }
 
+    /**
+     * A topic the principal may not describe, its ACL missing at start (an ACL set being re-applied): exit 1, which
+     * the units restart, with the grant to make. It was taken for a topic that does not exist: "create it" or "not
+     * allowed to create topic", exit 2, which the units do not restart, a host left without delivery until someone
+     * restarted it by hand.
+     */
+    @Test
+    void aTopicAclMissingAtStartIsARefusalThatARestartTriesAgainNotAMissingTopic() throws Exception {
+        List<String> deadLetters = List.of("--allow-principal", "User:dwb-forwarder", "--operation", "Write",
+                "--operation", "Describe", "--operation", "DescribeConfigs", "--topic", Topics.DLQ);
+        acl("--remove", deadLetters);
+        try {
+            for (String create : List.of("false", "true")) {
+                try (JavaProcess forwarder = JavaProcess.start(ForwarderCommand.class, Map.of(), List.of(
+                        "--kafka-config", clientFile("dwb-forwarder").toString(), "--create-topics", create,
+                        "--wazuh-queue", work.resolve("dlq-refused-queue").toString()))) {
+                    assertThat(forwarder.waitFor(Duration.ofSeconds(90))).as(forwarder.output()).isEqualTo(1);
+                    assertThat(forwarder.output()).contains("does not let this principal describe topic "
+                            + Topics.DLQ).contains("docs/security.md").doesNotContain("does not exist")
+                            .doesNotContain("not allowed to create");
+                }
+            }
+        } finally {
+            acl("--add", deadLetters);
+        }
+    }
+
     private static void acl(String change, List<String> acl) throws Exception {
         List<String> command = new ArrayList<>(List.of("java", "-Xmx128m", "-cp", "/opt/kafka/libs/*",
                 "org.apache.kafka.tools.AclCommand", "--bootstrap-server", "localhost:9093", change, "--force"));
