@@ -143,6 +143,10 @@ final class StateChanges {
                 retry.toSeconds());
     }
 
+    void replayRefused(String line) {
+        log.error("Kafka refuses the replay, {}; it ends", line);
+    }
+
     void kafkaAccepted() {
         log.info("Kafka accepts the forwarder's polls again");
     }

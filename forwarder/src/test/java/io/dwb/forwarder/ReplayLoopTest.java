@@ -374,6 +374,28 @@ class ReplayLoopTest {
         assertThat(loop.replayOutcome()).isEqualTo(ReplayOutcome.HELD);
     }
 
+    /**
+     * A replay Kafka refuses (its principal may not read the topic) ends, stopped before the end of its window (exit
+     * 1), with the refusal's ERROR: it waited for the ACL as the live forwarder does, and a script running it hung.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aReplayKafkaRefusesEndsSayingWhy() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 1);
+        for (int s = 0; s < 3; s++) {
+            kafka.append(0, event("e" + s, s));
+        }
+        DeliveryLoop loop = replay(kafka, seconds(0), null);
+        kafka.setPollException(new org.apache.kafka.common.errors.TopicAuthorizationException(
+                "Not authorized to access topics: [events]"));
+
+        loop.run();
+
+        assertThat(loop.replayOutcome()).isEqualTo(ReplayOutcome.STOPPED);
+        assertThat(logged("ERROR")).singleElement().asString().startsWith("Kafka refuses the replay, ")
+                .contains("Not authorized to access topics: [events]").endsWith("; it ends");
+    }
+
     /** A --to not a minute past, or a --from ahead of the clock, is said at start: neither ends the replay. */
     @Test
     void boundsNotPastYetAreSaidAtStart() {
