@@ -148,6 +148,11 @@ public final class DeliveryLoop {
     private final Impairment commitsFailing;
     /** Kafka refusing the polls (an ACL removed): the last refusal, null once a poll fetched again. */
     private KafkaRefusal refusal;
+    /**
+     * Kafka refusing the commits while polls go on (Read on the group removed: the consumer keeps fetching, its
+     * heartbeats refused), null once one goes through. Before, only a WARN "commit failed" said it.
+     */
+    private KafkaRefusal commitRefusal;
     private final Impairment kafkaRefusing;
     /** The consumer's count of fetch answers at the last refusal: a poll that fetched since went through. */
     private double refusedFetchTotal;
@@ -471,8 +476,8 @@ public final class DeliveryLoop {
     /** A poll went through after refusals: fetches answered, records returned, or quiet polls long enough. */
     private void accepted() {
         refusal = null;
-        kafkaRefusing.observe(false, clock.getAsLong());
-        metrics.kafkaRefused(false);
+        kafkaRefusing.observe(commitRefusal != null, clock.getAsLong());
+        metrics.kafkaRefused(commitRefusal != null);
         changes.kafkaAccepted();
     }
 
@@ -1081,6 +1086,7 @@ public final class DeliveryLoop {
         }
         consumer.commitAsync(offsets, (done, e) -> {
             commitsFailing.observe(e != null, clock.getAsLong());
+            commitAnswered(e);
             if (e == null) {
                 changes.committed();
                 done.forEach((tp, o) -> {
@@ -1156,9 +1162,31 @@ public final class DeliveryLoop {
             throw e;
         } catch (KafkaException e) {
             metrics.commitFailed();
+            commitAnswered(e);
             log.warn("commit failed ({}); the uncommitted records will be delivered again after a rebalance",
                     e.getMessage());
         }
+    }
+
+    /**
+     * Whether Kafka refused a commit ({@code failure} an authorization among its causes) or took one (null): a
+     * refusal is one of Kafka's, as a poll's is (the gauge, /healthz after the bound, an ERROR naming the grant).
+     */
+    private void commitAnswered(Exception failure) {
+        Throwable refused = failure == null ? null : Causes.find(failure, t -> t instanceof AuthorizationException);
+        KafkaRefusal kind = refused == null ? null : KafkaRefusal.of((AuthorizationException) refused);
+        if (kind == commitRefusal || failure != null && kind == null) {
+            return; // unchanged, or a failure of another kind (said as such)
+        }
+        commitRefusal = kind;
+        long now = clock.getAsLong();
+        if (kind != null) {
+            changes.commitsRefused(kind.line(refused.getMessage()));
+        } else {
+            changes.commitsAccepted();
+        }
+        kafkaRefusing.observe(refusal != null || commitRefusal != null, now);
+        metrics.kafkaRefused(refusal != null || commitRefusal != null);
     }
 
     private void finalCommit() {
@@ -1184,7 +1212,9 @@ public final class DeliveryLoop {
             throw new IllegalStateException("a Kafka client's network thread ended (its ERROR line above says why): "
                     + "nothing it sends would go; exiting, to start again whole");
         }
-        boolean answered = kafkaAnswered(now);
+        // A refusal is an answer: taken for none, Kafka was said unreachable and reachable again every 15 s, sending
+        // the operator to the network instead of the ACLs.
+        boolean answered = kafkaAnswered(now) || refusal != null;
         observeKafka(answered, now);
         long lag = pendingCount();
         Set<TopicPartition> assignment = consumer.assignment();

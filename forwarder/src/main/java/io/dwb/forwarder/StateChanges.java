@@ -143,6 +143,15 @@ final class StateChanges {
                 retry.toSeconds());
     }
 
+    void commitsRefused(String line) {
+        log.error("Kafka refuses the forwarder's commits, {}; delivery goes on, and what it delivers meanwhile is "
+                + "delivered again by the partitions' next owner", line);
+    }
+
+    void commitsAccepted() {
+        log.info("Kafka accepts the forwarder's commits again");
+    }
+
     void replayRefused(String line) {
         log.error("Kafka refuses the replay, {}; it ends", line);
     }

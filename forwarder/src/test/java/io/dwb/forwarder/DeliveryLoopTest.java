@@ -362,6 +362,38 @@ class DeliveryLoopTest {
     }
 
     /**
+     * Commits Kafka refuses while polls go on (Read on the group removed: the consumer keeps fetching) are a refusal
+     * of Kafka's, as a poll's is: an ERROR naming the grant, once, the gauge, and /healthz after the bound; said over
+     * when one goes. Before, a WARN "commit failed" alone said it, the refusal gauge and its alert at 0.
+     */
+    @Test
+    void commitsKafkaRefusesAreARefusalSaidOnceWithTheGrantAndTheGauge() {
+        try (LogLines log = changesLog()) {
+            DeliveryLoop loop = live(0, 1000, P0);
+            addEvents(P0, "a", "b");
+            commitFailure = new org.apache.kafka.common.errors.GroupAuthorizationException(
+                    "Not authorized to access group: wazuh-forwarder");
+            round(loop);
+            for (int i = 0; i < 3; i++) {
+                tick(COMMIT_INTERVAL.toNanos());
+                round(loop);
+            }
+            assertThat(sink.accepted).as("delivery goes on").hasSize(2);
+            assertThat(log.messages("Kafka refuses the forwarder's commits")).singleElement().asString()
+                    .contains("not allowed to use the consumer group (Not authorized to access group: "
+                            + "wazuh-forwarder): grant the forwarder's principal READ and DESCRIBE on the group");
+            assertThat(gauge("dwb_forwarder_kafka_refused")).isEqualTo(1);
+
+            commitFailure = null;
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+            assertThat(log.messages("Kafka accepts the forwarder's commits again")).hasSize(1);
+            assertThat(gauge("dwb_forwarder_kafka_refused")).isZero();
+            assertThat(committed(P0)).isEqualTo(2);
+        }
+    }
+
+    /**
      * A failed periodic commit, then a revocation whose commit goes (this member left a standby, or with partitions
      * that have nothing new): no periodic commit follows to clear it, and /healthz said 503 for good, which an
      * orchestrator answers by restarting a healthy forwarder again and again.

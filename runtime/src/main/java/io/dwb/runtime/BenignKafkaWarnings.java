@@ -97,16 +97,30 @@ final class BenignKafkaWarnings extends TurboFilter {
      */
     enum Repeated {
         /** {@code JoinGroup failed due to fatal error: …}: Read on the group revoked, at each poll. */
-        JOIN_REFUSED("JoinGroup failed due to fatal error"),
+        JOIN_REFUSED("JoinGroup failed due to fatal error", true),
         /** {@code … failed due to group authorization failure: …}: the same, a member of the consumer protocol. */
-        GROUP_REFUSED("failed due to group authorization failure"),
+        GROUP_REFUSED("failed due to group authorization failure", true),
         /** {@code Topic authorization failed for topics [...]}: Describe on a topic revoked, at each answer. */
-        TOPIC_REFUSED("Topic authorization failed for topics");
+        TOPIC_REFUSED("Topic authorization failed for topics", true),
+        /**
+         * {@code Offset commit failed on partition P at offset O: …}: Read on the group revoked while polls go on,
+         * at each commit (once a second); its offset moves, so it is one whatever its words after.
+         */
+        COMMIT_FAILED("Offset commit failed on partition", false),
+        /** {@code Not authorized to commit to topics [...]}: Read on the topic revoked, at each commit. */
+        COMMIT_REFUSED("Not authorized to commit to topics", false),
+        /** An admin client's {@code Received authorization failure for topic …}: twice a second a watch. */
+        LEADER_REFUSED("Received authorization failure for topic", false),
+        /** {@code Connection to node N (…) failed authentication due to: …}: a login revoked, at each reconnect. */
+        LOGIN_REFUSED("failed authentication due to", false);
 
         private final String text;
+        /** Told apart by all its words (topics, reason), else by the client and the words before {@link #text}. */
+        private final boolean byWords;
 
-        Repeated(String text) {
+        Repeated(String text, boolean byWords) {
             this.text = text;
+            this.byWords = byWords;
         }
     }
 
@@ -117,10 +131,12 @@ final class BenignKafkaWarnings extends TurboFilter {
             return FilterReply.NEUTRAL;
         }
         for (Repeated r : Repeated.values()) {
-            if (format.contains(r.text)) {
+            int at = format.indexOf(r.text);
+            if (at >= 0) {
                 // By its words, Kafka's client prefix and topics included: one client's refusal (the events topic's)
                 // does not hide another's (the dead-letter topic's, or the other stage's in the standalone).
-                String words = logger.getName() + " " + format + " " + Arrays.toString(params);
+                String words = logger.getName() + " " + (r.byWords ? format + " " + Arrays.toString(params)
+                        : format.substring(0, at) + r.text);
                 return firstIn(words.substring(0, Math.min(words.length(), MAX_KEY))) ? FilterReply.NEUTRAL
                         : FilterReply.DENY;
             }

@@ -94,6 +94,37 @@ class BenignKafkaWarningsTest {
      * the bridge says once itself with the fix: an alert on ERROR lines fired for a whole fleet. The first is said as
      * Kafka says it, then none for 10 minutes. Through Kafka's own loggers.
      */
+    /**
+     * Kafka's ERRORs at each try of a refused commit, admin lookup or login, whose words move (an offset): once every
+     * ten minutes a client. An ACL review counted one to two a second while an ACL or a login was refused.
+     */
+    @Test
+    void refusalsWhoseWordsMoveAreSaidOnceEveryTenMinutesAClient() {
+        long[] now = {0};
+        org.slf4j.Logger coordinator = new LogContext("[Consumer clientId=c, groupId=g] ").logger(
+                org.apache.kafka.clients.consumer.internals.ConsumerCoordinator.class);
+        org.slf4j.Logger network = new LogContext("[Producer clientId=p] ").logger(NetworkClient.class);
+        List<ILoggingEvent> seen = throughFilter(new BenignKafkaWarnings(() -> now[0]), "org.apache.kafka.clients",
+                () -> {
+                    for (long seconds = 0; seconds <= 600; seconds++) {
+                        now[0] = java.time.Duration.ofSeconds(seconds).toNanos();
+                        coordinator.error("Offset commit failed on partition {} at offset {}: {}", "events-0",
+                                seconds, "Group authorization failed.");
+                        network.error("Connection to node {} ({}) failed authentication due to: {}", 1,
+                                "kafka/10.0.0.1:9092", "Authentication failed");
+                    }
+                });
+        assertThat(seen).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "[Consumer clientId=c, groupId=g] Offset commit failed on partition events-0 at offset 0: Group "
+                        + "authorization failed.",
+                "[Producer clientId=p] Connection to node 1 (kafka/10.0.0.1:9092) failed authentication due to: "
+                        + "Authentication failed",
+                "[Consumer clientId=c, groupId=g] Offset commit failed on partition events-0 at offset 600: Group "
+                        + "authorization failed.",
+                "[Producer clientId=p] Connection to node 1 (kafka/10.0.0.1:9092) failed authentication due to: "
+                        + "Authentication failed");
+    }
+
     @Test
     void aKafkaErrorSaidAtEachRefusedTryIsSaidOnceEveryTenMinutes() {
         long[] now = {0};

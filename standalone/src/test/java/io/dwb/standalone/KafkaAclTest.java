@@ -287,6 +287,8 @@ class KafkaAclTest {
             assertThat(forwarder.output().split("not allowed to read the topic", -1)).as("said once").hasSize(2);
             assertThat(forwarder.output()).as("not Kafka's line a partition a poll")
                     .doesNotContain("Not authorized to read from partition");
+            assertThat(forwarder.output()).as("a refusal is an answer: not said unreachable, sending the operator to "
+                    + "the network").doesNotContain("Kafka unreachable");
         }
     }
 
