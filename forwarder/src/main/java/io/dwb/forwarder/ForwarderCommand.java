@@ -265,6 +265,16 @@ public final class ForwarderCommand implements Callable<Integer> {
                             ? "; alerts attributed to Wazuh agents: " + attribution.summary() : ""));
             try {
                 forwarder.run();
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (!settings.replay() || forwarder.metrics().consumedTotal() > 0) {
+                    throw e;
+                }
+                // The replay's look at its window (partitions, offsets at --from, ends) is its reach of Kafka: said
+                // as the live forwarder's is, not in Kafka's words alone ("Timeout expired while fetching topic
+                // metadata").
+                throw new IllegalStateException("cannot reach Kafka at " + settings.kafka().getProperty(
+                        "bootstrap.servers") + " (no answer to the replay's look at topic " + settings.topic() + "): "
+                        + e.getMessage(), e);
             } catch (UnsupportedVersionException e) {
                 if (!UnofferedGroupProtocol.joinsByConsumerProtocol(settings)) {
                     throw e;

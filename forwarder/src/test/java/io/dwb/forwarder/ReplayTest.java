@@ -99,6 +99,19 @@ class ReplayTest {
         }
     }
 
+    /** Kafka unreachable at a replay's start: exit 1, the servers named, as the live forwarder says it. */
+    @Test
+    void aReplayWhoseKafkaDoesNotAnswerSaysWhereItLooked() throws Exception {
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("unreachable"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", "127.0.0.1:1", "--wazuh-queue", receiver.path().toString(),
+                     "--from", "2026-01-01T00:00:00Z")) {
+            assertThat(replay.waitFor(Duration.ofSeconds(90))).as(replay.output()).isEqualTo(1);
+            assertThat(replay.output()).contains("error: cannot reach Kafka at 127.0.0.1:1 (no answer to the "
+                    + "replay's look at topic docker-events)");
+        }
+    }
+
     @Test
     void aReplayOfATopicThatDoesNotExistIsABadConfiguration(SharedKafka.Broker broker) throws Exception {
         String topic = "no-such-topic-" + System.nanoTime();

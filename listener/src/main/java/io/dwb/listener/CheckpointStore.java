@@ -86,6 +86,8 @@ public final class CheckpointStore implements AutoCloseable {
     private static final Pattern EVENT_ID = Pattern.compile("[0-9a-f]{32}");
     private static final Pattern EVENT_ID_DIGITS = Pattern.compile("[0-9a-f]+");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** How many lookups' waits running may find the partition held before one resumes from below what holds it. */
+    static final int HELD_WAITS = 10;
 
     /** The Kafka client properties as they are when a consumer is built: the file read again may change them. */
     private final Supplier<Properties> clientConfig;
@@ -95,6 +97,11 @@ public final class CheckpointStore implements AutoCloseable {
     private final CheckpointRecordBound bound = new CheckpointRecordBound();
     private final long step;
     private final Duration stableWait;
+    /**
+     * When lookups began to find the partition held past {@link #stableWait} (the start of the first such wait), while
+     * they do; null otherwise.
+     */
+    private Long heldSinceNanos;
     /** Monotonic nanoseconds (System::nanoTime): the lookup's deadlines. */
     private final LongSupplier nanoClock;
     /** The lookups' consumers, the next one built ahead. */
@@ -274,21 +281,43 @@ public final class CheckpointStore implements AutoCloseable {
 
     /**
      * The partition's last stable offset once it reaches {@code writtenEnd} (every record written when the lookup
-     * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}.
+     * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}. Once lookups have
+     * found it held for {@value #HELD_WAITS} such waits running, the stable offset as it is, and a WARN: the host's
+     * newest checkpoint below the transactions left open. No listener holds one that long (it commits within a
+     * second, and the broker aborts a dead one's after its transaction.timeout.ms); a writer that keeps one open, as
+     * any principal allowed to write the topic can, held every listener of the partition that started or rebuilt its
+     * producer out of capture for as long as it went on. Resuming from an older checkpoint publishes again what was
+     * published since (duplicates), or a gap says what the engine no longer has: nothing is lost unsaid.
      */
     private long stableEnd(Consumer<byte[], byte[]> consumer, long writtenEnd, TopicPartition tp) {
-        long deadline = nanoClock.getAsLong() + stableWait.toNanos();
+        long started = nanoClock.getAsLong();
+        long deadline = started + stableWait.toNanos();
         long pauseMillis = 10;
         while (true) {
             long stable = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp); // last stable offset, read committed
             if (stable >= writtenEnd) {
+                heldSinceNanos = null;
                 return stable;
             }
-            if (nanoClock.getAsLong() - deadline > 0) {
+            long now = nanoClock.getAsLong();
+            if (now - deadline > 0) {
+                if (heldSinceNanos == null) {
+                    heldSinceNanos = started;
+                }
+                if (now - heldSinceNanos >= HELD_WAITS * stableWait.toNanos()) {
+                    log.warn("{} has been held by transactions left open for over {} s (offsets {} to {} undecided; "
+                            + "no listener keeps one open that long: a writer of the topic that does, "
+                            + "docs/security.md): resuming from this host's newest checkpoint below them; what it "
+                            + "published since is published again, or a gap says what the engine no longer has", tp,
+                            (now - heldSinceNanos) / 1_000_000_000L, stable, writtenEnd);
+                    heldSinceNanos = null;
+                    return stable;
+                }
                 throw new KafkaException("a transaction of another producer has been open on " + tp + " for over "
                         + stableWait.toSeconds() + " s (offsets " + stable + " to " + writtenEnd + " undecided): "
                         + "this host's newest checkpoint may be among them; trying again until it commits or times "
-                        + "out (transaction.timeout.ms of that producer)");
+                        + "out (transaction.timeout.ms of that producer), or, held so for " + HELD_WAITS
+                        + " such waits, resuming from below it");
             }
             try {
                 Thread.sleep(pauseMillis);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.schemas.Checkpoint;
 import io.dwb.runtime.TopicProvisioner;
 import io.dwb.runtime.TopicRole;
+import io.dwb.schemas.testing.LogLines;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.SharedKafka.Broker;
 import java.lang.management.ManagementFactory;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -290,6 +292,48 @@ class CheckpointLookupTest {
                     .hasMessageContaining("for over 2 s");
             killed.commitTransaction();
             assertThat(store.lookup(HostIdentity.fromHostName("me").id()).checkpoint()).contains(checkpoint(2));
+        }
+    }
+
+    /**
+     * A transaction kept open on the partition (a writer of the topic that does, as any principal allowed to write
+     * it can) holds the lookups for {@link CheckpointStore#HELD_WAITS} waits running at most, then one resumes from the
+     * host's newest checkpoint below it, with a WARN. Before, every listener of the partition that started or rebuilt
+     * its producer captured nothing for as long as the writer went on.
+     */
+    @Test
+    void aPartitionHeldByATransactionKeptOpenIsResumedFromBelowItAfterTenWaits(Broker broker) throws Exception {
+        String topic = createCheckpointTopic(broker);
+        long[] now = {0};
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer();
+             KafkaProducer<byte[], byte[]> holder = transactional(broker);
+             LogLines warnings = LogLines.of(CheckpointStore.class).attach()) {
+            write(producer, topic, "me", checkpoint(1)).get();
+            holder.beginTransaction();
+            write(holder, topic, neighbourOf("me"), checkpoint(9)).get();
+            write(producer, topic, "me", checkpoint(2)).get();
+
+            // Each look at the clock a tenth of a second later: a wait of a second is some ten looks.
+            CheckpointStore store = new CheckpointStore(() -> client(broker), topic, OWNER, CheckpointStore.STEP,
+                    Duration.ofSeconds(1), null, () -> now[0] += 100_000_000L);
+            int refused = 0;
+            Optional<Checkpoint> found = Optional.empty();
+            while (found.isEmpty() && refused <= CheckpointStore.HELD_WAITS) {
+                try {
+                    found = store.lookup(HostIdentity.fromHostName("me").id()).checkpoint();
+                } catch (TransactionalPublisher.KafkaUnavailable e) {
+                    refused++;
+                }
+            }
+            // Refused at first, as before (a listener's own transaction ends within a wait or two); the clock's other
+            // looks in a lookup make the count of refusals fewer than the waits.
+            assertThat(refused).isBetween(2, CheckpointStore.HELD_WAITS);
+            assertThat(found).as("the newest below the open transaction").contains(checkpoint(1));
+            assertThat(warnings.messages("has been held by transactions left open")).singleElement().asString()
+                    .contains("resuming from this host's newest checkpoint below them");
+            assertThatThrownBy(() -> store.lookup(HostIdentity.fromHostName("me").id())).as("the next waits again")
+                    .isInstanceOf(TransactionalPublisher.KafkaUnavailable.class);
+            holder.abortTransaction();
         }
     }
 
