@@ -7,6 +7,7 @@ import io.dwb.runtime.TopicSpec;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -187,8 +188,8 @@ public final class DeliveryOptions {
      * @throws ConfigurationError naming the option whose value cannot work
      */
     public ForwarderSettings settings(Properties kafka, String topic, String group, String dlqTopic,
-                                      String wazuhQueue, Long fromNanos, Long toNanos, Duration unhealthyAfter,
-                                      String instanceId) {
+                                      String wazuhQueue, Long fromNanos, Long toNanos, Set<String> replayHosts,
+                                      Duration unhealthyAfter, String instanceId) {
         requireWazuhQueue(wazuhQueue);
         TopicSpec.requireName(TopicRole.EVENTS, topic);
         TopicSpec.requireName(TopicRole.DEAD_LETTERS, dlqTopic);
@@ -217,7 +218,8 @@ public final class DeliveryOptions {
         WazuhInstallation wazuh = WazuhInstallationReader.read(wazuhQueue);
         return new ForwarderSettings(kafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFieldsMode(),
                 labelFilter(), new FieldBudget(maxFields), pacing(wazuh, fromNanos != null),
-                dedupWindow, heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay,
+                dedupWindow, heartbeatAlerts, fromNanos, toNanos, replayHosts, unhealthyAfter, commitInterval,
+                retryMaxDelay,
                 maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval,
                 InstanceId.resolve(instanceId, group, wazuhQueue),
                 new ResendWindow.Bound(resendDatagrams, resendBytes), sendingThread);

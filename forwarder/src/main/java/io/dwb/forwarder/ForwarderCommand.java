@@ -124,6 +124,11 @@ public final class ForwarderCommand implements Callable<Integer> {
                     + "start.")
     Long to;
 
+    @Option(names = "--host", paramLabel = "NAME|ID", split = ",",
+            description = "Replay: only the records of this Docker host, by its name (docker_host.name in the "
+                    + "alerts) or its engine id; repeatable, or comma-separated (env: DWB_HOST). Default: every host.")
+    List<String> hosts;
+
     @Mixin
     MetricsOption metrics;
 
@@ -154,6 +159,12 @@ public final class ForwarderCommand implements Callable<Integer> {
         if (to != null && to <= from) {
             throw new ConfigurationError("--to must be after --from");
         }
+        if (hosts != null && !hosts.isEmpty() && from == null) {
+            throw new ConfigurationError("--host needs --from: it chooses the hosts a replay delivers");
+        }
+        if (hosts != null && hosts.stream().anyMatch(String::isBlank)) {
+            throw new ConfigurationError("--host must name a host (its name or its engine id), not be empty");
+        }
         if (from != null && from < 0) {
             // Kafka finds a replay's first offsets by time since the epoch: a --from 1900 (for "everything") failed
             // after the start with its own words, exit 1
@@ -173,7 +184,8 @@ public final class ForwarderCommand implements Callable<Integer> {
             }
         }
         return delivery.settings(client, topic, group, dlqTopic, wazuhQueue, from, to,
-                metrics.unhealthyAfter(), instanceId != null ? instanceId : fileInstanceId);
+                hosts == null ? Set.of() : Set.copyOf(hosts), metrics.unhealthyAfter(),
+                instanceId != null ? instanceId : fileInstanceId);
     }
 
     /** A string property of the client file as Kafka reads it: trimmed. */

@@ -2,6 +2,7 @@ package io.dwb.forwarder;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Everything a forwarder run is configured with (see {@link ForwarderCommand} for the options and their defaults).
@@ -16,6 +17,7 @@ import java.util.Properties;
  * @param heartbeatAlerts whether heartbeats are sent to Wazuh too (they always feed silent-host detection)
  * @param fromNanos    replay start, null for live delivery
  * @param toNanos      replay end (exclusive), null for "the end of the topic at start"
+ * @param replayHosts  the hosts a replay delivers, by name or id ({@code --host}); empty for every host
  * @param unhealthyAfter how long Kafka may be unreachable, or delivery blocked, before /healthz fails
  * @param maxPendingBytes the bytes of records held at most, polls included ({@link PollBudget})
  * @param maxLiveAge   records older than this are not delivered live where the group has no committed offset;
@@ -33,7 +35,7 @@ import java.util.Properties;
 public record ForwarderSettings(Properties kafka, String topic, String group, String dlqTopic, String wazuhQueue,
                                 WazuhInstallation wazuh, LegacyFieldsMode legacyFields, LabelFilter labels,
                                 FieldBudget fields, Pacing pacing, int dedupWindow, boolean heartbeatAlerts, Long fromNanos, Long toNanos,
-                                Duration unhealthyAfter,
+                                Set<String> replayHosts, Duration unhealthyAfter,
                                 Duration commitInterval, Duration retryMaxDelay, int maxPending,
                                 long maxPendingBytes, Duration maxLiveAge, Duration watchHandover,
                                 Duration stalledAfter, Duration topicCheckInterval, String instanceId,
@@ -44,7 +46,7 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFields, labels,
                 fields, pacing,
                 dedupWindow,
-                heartbeatAlerts, fromNanos, toNanos, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
+                heartbeatAlerts, fromNanos, toNanos, replayHosts, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
                 maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval, instanceId, resend,
                 sendingThread);
     }

@@ -2,6 +2,8 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
+import io.dwb.schemas.HeaderNames;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,6 +19,7 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,8 @@ public final class ReplayWindow {
     private final String topic;
     private final long fromNanos;
     private final long toNanos;
+    /** The hosts it delivers, by name or id ({@code --host}); empty for every host. */
+    private final Set<String> hosts;
     private final Map<TopicPartition, Long> ends = new HashMap<>();
     private final Map<TopicPartition, Long> firsts = new HashMap<>();
     /** The topic's partitions, known at start. */
@@ -57,9 +63,16 @@ public final class ReplayWindow {
      */
     public ReplayWindow(String topic, long fromNanos, Long toNanos, WrittenEnds writtenEnds,
                         TopicRetention.Reader retention, LongSupplier wallClockMillis) {
+        this(topic, fromNanos, toNanos, Set.of(), writtenEnds, retention, wallClockMillis);
+    }
+
+    /** @param hosts the hosts it delivers, by name (the {@code host} header) or id (the key); empty for all */
+    public ReplayWindow(String topic, long fromNanos, Long toNanos, Set<String> hosts, WrittenEnds writtenEnds,
+                        TopicRetention.Reader retention, LongSupplier wallClockMillis) {
         this.topic = topic;
         this.fromNanos = fromNanos;
         this.toNanos = toNanos == null ? Long.MAX_VALUE : toNanos;
+        this.hosts = Set.copyOf(hosts);
         this.writtenEnds = writtenEnds;
         this.retention = retention;
         this.wallClockMillis = wallClockMillis;
@@ -104,9 +117,11 @@ public final class ReplayWindow {
             consumer.assign(ends.keySet());
             firsts.forEach(consumer::seek);
         }
-        log.info("replay of {} from {} to {}: {} of {} partitions, at most {} records", topic,
+        log.info("replay of {} from {} to {}{}: {} of {} partitions, at most {} records", topic,
                 ContractJson.rfc3339(fromNanos), toNanos == Long.MAX_VALUE ? "the current end"
-                        : ContractJson.rfc3339(toNanos), ends.size(), partitions.size(), records);
+                        : ContractJson.rfc3339(toNanos), hosts.isEmpty() ? ""
+                        : ", host " + String.join(", ", new java.util.TreeSet<>(hosts)), ends.size(),
+                partitions.size(), records);
         sayUnpassedBounds();
         if (!cut.isEmpty()) {
             log.warn("replay: the start of the window may be gone from {} of {} partitions: retention deleted their "
@@ -300,7 +315,7 @@ public final class ReplayWindow {
      */
     public boolean accepts(ConsumerRecord<byte[], byte[]> record) {
         Long end = ends.get(new TopicPartition(record.topic(), record.partition()));
-        if (end == null || record.offset() >= end) {
+        if (end == null || record.offset() >= end || !ofTheHosts(record)) {
             return false;
         }
         // A gap by the time it covers (dated at its end, it was left out of the window it began in), not by its date:
@@ -315,6 +330,22 @@ public final class ReplayWindow {
         }
         long nanos = millis * 1_000_000L;
         return nanos >= fromNanos && nanos < toNanos;
+    }
+
+    /**
+     * Whether {@code record} is of the hosts asked for: its key (the host id) or its {@code host} header (the name)
+     * is one of them; every record when none was asked for.
+     */
+    private boolean ofTheHosts(ConsumerRecord<byte[], byte[]> record) {
+        if (hosts.isEmpty()) {
+            return true;
+        }
+        if (record.key() != null && hosts.contains(new String(record.key(), StandardCharsets.UTF_8))) {
+            return true;
+        }
+        Header name = record.headers().lastHeader(HeaderNames.HOST);
+        return name != null && name.value() != null && hosts.contains(new String(name.value(),
+                StandardCharsets.UTF_8));
     }
 
     /** Whether everything of this partition's window has been fetched. */

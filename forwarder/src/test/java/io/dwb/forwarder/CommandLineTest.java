@@ -193,6 +193,15 @@ class CommandLineTest {
         assertThat(exit(new String[] {"--wazuh-queue", "-"}, Map.of())).isEqualTo(2);
     }
 
+    @Test
+    void hostsAreAReplaysAlone() {
+        assertThat(exit(new String[] {"--bootstrap-servers", "127.0.0.1:1", "--host", "web-1"}, Map.of()))
+                .as("--host without --from").isEqualTo(2);
+        assertThat(ForwarderRun.settings("--from", "0", "--host", "web-1,7TRN:IPZB", "--host", "web-2")
+                .replayHosts()).containsExactlyInAnyOrder("web-1", "7TRN:IPZB", "web-2");
+        assertThat(ForwarderRun.settings().replayHosts()).isEmpty();
+    }
+
     private static int exit(String[] args, Map<String, String> env) {
         PrintStream saved = System.err;
         System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

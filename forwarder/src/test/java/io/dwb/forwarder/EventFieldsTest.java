@@ -160,7 +160,7 @@ class EventFieldsTest {
         ForwarderSettings settings = new ForwarderSettings(new Properties(), "t", "g", "dlq", "-",
                 WazuhInstallationReader.read("-"),
                 LegacyFieldsMode.AUTO, LabelFilter.ALL, FieldBudget.DEFAULT, Pacing.given(0), 0, false, null, null,
-                Duration.ofSeconds(60),
+                java.util.Set.of(), Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 2000, DeliveryOptions.DEFAULT_MAX_PENDING_BYTES, Duration.ZERO,
                 Duration.ZERO, Duration.ofMinutes(2), Duration.ZERO, "test-instance",

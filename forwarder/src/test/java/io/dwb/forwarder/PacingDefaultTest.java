@@ -371,6 +371,6 @@ class PacingDefaultTest {
         Delivery command = new Delivery();
         new CommandLine(command).parseArgs(args);
         return command.options.settings(new Properties(), "events", "g", "dlq", queue, fromNanos, null,
-                Duration.ofSeconds(60), null);
+                java.util.Set.of(), Duration.ofSeconds(60), null);
     }
 }

@@ -396,6 +396,33 @@ class ReplayLoopTest {
                 .contains("Not authorized to access topics: [events]").endsWith("; it ends");
     }
 
+    /**
+     * {@code --host}: the records of the hosts named, by name (the host header) or by id (the key), gaps and states
+     * too; the others' are read and left out. A repair of one agent's window re-sent the whole fleet's before.
+     */
+    @Test
+    void aReplayOfSomeHostsDeliversTheirRecordsAloneNamedOrById() {
+        PartitionLogConsumer kafka = new PartitionLogConsumer(TOPIC, 2);
+        for (int s = 0; s < 3; s++) {
+            kafka.append(0, event("e" + s, s)); // host-e, id eee…
+            kafka.append(1, event("f" + s, s)); // host-f, id fff…
+            kafka.append(0, event("g" + s, s)); // host-g, id ggg…
+        }
+        DeliveryLoop byName = replay(kafka, seconds(0), null, java.util.Set.of("host-e"), kafka::writtenEnds);
+        byName.start();
+        assertThat(runToEnd(byName)).isTrue();
+        assertThat(sent).hasSize(3).allSatisfy(d -> assertThat(d).contains("\"name\":\"e"));
+        assertThat(doneLine()).contains("3 alerts sent");
+        assertThat(lines.messages("replay of ")).singleElement().asString().contains(", host host-e:");
+
+        sent.clear();
+        DeliveryLoop byId = replay(kafka, seconds(0), null, java.util.Set.of("f".repeat(32), "host-g"),
+                kafka::writtenEnds);
+        byId.start();
+        assertThat(runToEnd(byId)).isTrue();
+        assertThat(sent).hasSize(6).noneSatisfy(d -> assertThat(d).contains("\"name\":\"e"));
+    }
+
     /** A --to not a minute past, or a --from ahead of the clock, is said at start: neither ends the replay. */
     @Test
     void boundsNotPastYetAreSaidAtStart() {
@@ -642,6 +669,11 @@ class ReplayLoopTest {
     }
 
     private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos, WrittenEnds writtenEnds) {
+        return replay(kafka, fromNanos, toNanos, java.util.Set.of(), writtenEnds);
+    }
+
+    private DeliveryLoop replay(PartitionLogConsumer kafka, long fromNanos, Long toNanos,
+                                java.util.Set<String> hosts, WrittenEnds writtenEnds) {
         AlertPipeline.Mode mode = new AlertPipeline.Mode.Replay();
         AlertPipeline pipeline = new AlertPipeline(new RecordClassifier(TestRecords.SCHEMAS),
                 new LegacyFields(LegacyFieldsMode.AUTO), LabelFilter.ALL, FieldBudget.DEFAULT, formatter,
@@ -649,7 +681,7 @@ class ReplayLoopTest {
                 new DirectOutbox(new DatagramWriter(sink, mode, metrics, () -> T_MS)),
                 new Pacer(eps, () -> now), mode, metrics, false, () -> now);
         return new DeliveryLoop(kafka, pipeline, metrics,
-                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, writtenEnds, topic -> {
+                new Feed.Replay(new ReplayWindow(TOPIC, fromNanos, toNanos, hosts, writtenEnds, topic -> {
                     retentionAsked++;
                     return retention.of(topic);
                 }, () -> wallMs)), Duration.ofSeconds(1), 1000,

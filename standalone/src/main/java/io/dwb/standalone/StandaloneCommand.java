@@ -149,8 +149,8 @@ public final class StandaloneCommand implements Callable<Integer> {
         TopicPlan topics = StandaloneTopics.plan(retention, retentionBytes);
         ListenerSettings listenerSettings = capture.settings(topics.only(TopicRole.EVENTS, TopicRole.CHECKPOINTS));
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, metrics.unhealthyAfter(),
-                null);
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, java.util.Set.of(),
+                metrics.unhealthyAfter(), null);
         // Before anything starts (once the options are known good): a stop during the start (the broker's log
         // recovery, its SCRAM and admin calls, the topics) is a stop, the broker closed, exit 0; without a handler
         // yet, the JVM ended at once with 143, the broker unclosed.
