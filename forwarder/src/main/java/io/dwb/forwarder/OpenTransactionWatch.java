@@ -1,5 +1,6 @@
 package io.dwb.forwarder;
 
+import io.dwb.runtime.Causes;
 import io.dwb.runtime.KafkaClientThreads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -344,7 +346,11 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
             if (renewedAdmin()) {
                 return failing;
             }
-            renewForUnanswered(partitions, readAt);
+            if (Causes.find(unread, t -> t instanceof AuthorizationException) == null) {
+                // A leader refusing (an ACL on the topic) answered: a new client, a new login every 10 s, changed
+                // nothing, and "do not answer" sent the operator to the brokers instead of the ACLs.
+                renewForUnanswered(partitions, readAt);
+            }
             if (!failing) {
                 log.warn("the partitions' written and stable ends cannot be read ({}): until they are, "
                         + "the lag alone says whether a quiet partition's records are all read, and a "
@@ -508,8 +514,10 @@ final class OpenTransactionWatch implements OpenTransactions, AutoCloseable {
                 }
             } catch (ExecutionException | TimeoutException e) {
                 failure = e;
-                heldBack.add(tp); // its leader did not answer
-                unanswered.add(tp);
+                heldBack.add(tp); // its leader did not answer, or refused
+                if (!(e.getCause() instanceof AuthorizationException)) {
+                    unanswered.add(tp);
+                }
             }
         }
         if (answered == 0) {

@@ -95,6 +95,8 @@ class OpenTransactionWatchTest {
     private static final long HUNG = -2;
     /** An end for {@link #answering}: the leader fails the request at once. */
     private static final long REFUSED = -3;
+    /** An end for {@link #answering}: the leader refuses this principal the topic (an ACL missing). */
+    private static final long NOT_AUTHORIZED = -4;
 
     /**
      * An admin client whose leaders answer each partition's written end ({@code committed} false) or stable end as
@@ -171,6 +173,9 @@ class OpenTransactionWatchTest {
                             long at = end.apply(tp, committed);
                             if (at == REFUSED) {
                                 answer.completeExceptionally(new TimeoutException("no answer from its leader"));
+                            } else if (at == NOT_AUTHORIZED) {
+                                answer.completeExceptionally(new org.apache.kafka.common.errors
+                                        .TopicAuthorizationException("Not authorized to access topics: [events]"));
                             } else if (at != HUNG) {
                                 answer.complete(new ListOffsetsResult.ListOffsetsResultInfo(at, -1, Optional.empty()));
                             }
@@ -409,6 +414,36 @@ class OpenTransactionWatchTest {
             assertThat(logged.events()).extracting(ILoggingEvent::getFormattedMessage).filteredOn(m -> m.contains(
                     "do not answer the open-transaction watch")).singleElement().asString()
                     .startsWith("the leader(s) of partition(s) events-1 do not answer");
+        }
+    }
+
+    /**
+     * Leaders that refuse the principal the topic (Describe removed) answered: no new admin client (a new login) every
+     * 10 s and no "do not answer", which sent the operator to the brokers; the ends unread are said once, Kafka's words
+     * in it. An ACL review saw both while an ACL was missing.
+     */
+    @Test
+    void leadersThatRefuseThePrincipalAreNotTakenForLeadersThatDoNotAnswer() {
+        AtomicLong clock = new AtomicLong(1_000 * SECOND);
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger built = new AtomicInteger();
+        Supplier<Admin> admins = () -> {
+            built.incrementAndGet();
+            return answering(calls, (tp, committed) -> NOT_AUTHORIZED);
+        };
+        try (OpenTransactionWatch watch = OpenTransactionWatch.start(admins, "", clock::get, Duration.ofMinutes(2),
+                new ForwarderMetrics())) {
+            watch.watch(Set.of(UNREACHABLE, OPEN));
+            awaitReadings(calls, 1);
+            for (int i = 0; i < 3; i++) {
+                clock.addAndGet(OpenTransactionWatch.RENEWED_EVERY_NANOS + SECOND);
+                awaitReadings(calls, 1);
+            }
+            assertThat(built).as("the same client").hasValue(1);
+            List<String> lines = logged.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(lines).noneMatch(m -> m.contains("do not answer"));
+            assertThat(lines).filteredOn(m -> m.contains("cannot be read")).singleElement().asString()
+                    .contains("Not authorized to access topics: [events]");
         }
     }
 
