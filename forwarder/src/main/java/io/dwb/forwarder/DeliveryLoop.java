@@ -153,6 +153,12 @@ public final class DeliveryLoop {
      * heartbeats refused), null once one goes through. Before, only a WARN "commit failed" said it.
      */
     private KafkaRefusal commitRefusal;
+    /**
+     * Whether {@link #commitRefusal} was said: not while the polls' refusal stands, nor the topic's (Read on the topic
+     * removed refuses the polls too, whose line says it, sometimes after a commit's).
+     */
+    private boolean commitRefusalSaid;
+    private String commitRefusalLine;
     private final Impairment kafkaRefusing;
     /** The consumer's count of fetch answers at the last refusal: a poll that fetched since went through. */
     private double refusedFetchTotal;
@@ -479,6 +485,9 @@ public final class DeliveryLoop {
         kafkaRefusing.observe(commitRefusal != null, clock.getAsLong());
         metrics.kafkaRefused(commitRefusal != null);
         changes.kafkaAccepted();
+        if (commitRefusal != null && commitRefusal != KafkaRefusal.TOPIC && !commitRefusalSaid) {
+            sayCommitRefusal(); // refused with the polls, which said it; still refused without them
+        }
     }
 
     /**
@@ -1082,6 +1091,7 @@ public final class DeliveryLoop {
         Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(partitions.keySet(), false);
         if (offsets.isEmpty()) {
             commitsFailing.observe(false, now); // all delivered is committed (a revocation's commit, perhaps)
+            commitAnswered(null); // nothing left for a refusal to hold: as for the failures, else 503 for good
             return;
         }
         consumer.commitAsync(offsets, (done, e) -> {
@@ -1158,6 +1168,7 @@ public final class DeliveryLoop {
             }
             offsets.forEach((tp, o) -> partitions.get(tp).committed(o.offset()));
             commitsFailing.observe(false, clock.getAsLong());
+            commitAnswered(null);
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {
@@ -1179,14 +1190,20 @@ public final class DeliveryLoop {
             return; // unchanged, or a failure of another kind (said as such)
         }
         commitRefusal = kind;
-        long now = clock.getAsLong();
-        if (kind != null) {
-            changes.commitsRefused(kind.line(refused.getMessage()));
-        } else {
+        commitRefusalLine = kind == null ? null : kind.line(refused.getMessage());
+        if (kind != null && refusal == null && kind != KafkaRefusal.TOPIC) {
+            sayCommitRefusal();
+        } else if (kind == null && commitRefusalSaid) {
             changes.commitsAccepted();
+            commitRefusalSaid = false;
         }
-        kafkaRefusing.observe(refusal != null || commitRefusal != null, now);
+        kafkaRefusing.observe(refusal != null || commitRefusal != null, clock.getAsLong());
         metrics.kafkaRefused(refusal != null || commitRefusal != null);
+    }
+
+    private void sayCommitRefusal() {
+        changes.commitsRefused(commitRefusalLine);
+        commitRefusalSaid = true;
     }
 
     private void finalCommit() {
@@ -1214,8 +1231,8 @@ public final class DeliveryLoop {
         }
         // A refusal is an answer: taken for none, Kafka was said unreachable and reachable again every 15 s, sending
         // the operator to the network instead of the ACLs.
-        boolean answered = kafkaAnswered(now) || refusal != null;
-        observeKafka(answered, now);
+        boolean answered = kafkaAnswered(now);
+        observeKafka(answered || refusal != null, now);
         long lag = pendingCount();
         Set<TopicPartition> assignment = consumer.assignment();
         if (feed instanceof Feed.Live live) {

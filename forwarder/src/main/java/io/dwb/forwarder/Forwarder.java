@@ -127,8 +127,8 @@ public final class Forwarder implements AutoCloseable {
                         saidAtStart);
         Feed feed = settings.replay()
                 ? new Feed.Replay(new ReplayWindow(settings.topic(), settings.fromNanos(), settings.toNanos(),
-                        settings.replayHosts(), WrittenEnds.admin(settings.kafka()), TopicRetention.Reader.admin(settings.kafka()),
-                        System::currentTimeMillis))
+                        settings.replayHosts(), WrittenEnds.admin(settings.kafka()),
+                        TopicRetention.Reader.admin(settings.kafka()), System::currentTimeMillis))
                 : new Feed.Live(settings.topic(),
                         new LiveStart(settings.maxLiveAge(), System::currentTimeMillis, reset,
                                 new WatchHandover(settings.watchHandover(), System::currentTimeMillis)),

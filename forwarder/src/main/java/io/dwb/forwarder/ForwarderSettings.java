@@ -44,10 +44,8 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
     /** These settings with other Kafka client properties (known only once an embedded broker runs). */
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFields, labels,
-                fields, pacing,
-                dedupWindow,
-                heartbeatAlerts, fromNanos, toNanos, replayHosts, unhealthyAfter, commitInterval, retryMaxDelay, maxPending,
-                maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval, instanceId, resend,
+                fields, pacing, dedupWindow, heartbeatAlerts, fromNanos, toNanos, replayHosts, unhealthyAfter,
+                commitInterval, retryMaxDelay, maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval, instanceId, resend,
                 sendingThread);
     }
 

@@ -189,8 +189,12 @@ class CommandLineTest {
 
     /** No default Kafka: localhost:9092 was one, where any local user could have sent forged alerts into Wazuh. */
     @Test
-    void noKafkaServersIsAConfigurationError() {
-        assertThat(exit(new String[] {"--wazuh-queue", "-"}, Map.of())).isEqualTo(2);
+    void noKafkaServersIsAConfigurationError() throws Exception {
+        try (JavaProcess p = JavaProcess.start(ForwarderCommand.class, Map.of(), "--wazuh-queue", "-")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isEqualTo(2);
+            assertThat(p.output()).contains("error: no Kafka servers given: set --bootstrap-servers "
+                    + "(DWB_BOOTSTRAP_SERVERS) or bootstrap.servers in the --kafka-config file");
+        }
     }
 
     @Test

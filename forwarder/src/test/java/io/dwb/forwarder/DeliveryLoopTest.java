@@ -394,6 +394,31 @@ class DeliveryLoopTest {
     }
 
     /**
+     * A commit refusal ended by a commit that is not the periodic one (a revocation's, synchronous), or by nothing
+     * left to commit, is over: the gauge and /healthz stood at refused for good (a review of the first version).
+     */
+    @Test
+    void aCommitRefusalIsOverOnceARevocationsCommitGoes() {
+        DeliveryLoop loop = live(0, 1000, P0, P1);
+        addEvents(P0, "a", "b");
+        commitFailure = new org.apache.kafka.common.errors.GroupAuthorizationException("Not authorized");
+        round(loop);
+        tick(COMMIT_INTERVAL.toNanos());
+        round(loop);
+        assertThat(gauge("dwb_forwarder_kafka_refused")).isEqualTo(1);
+
+        commitFailure = null;
+        consumer.rebalance(List.of()); // both revoked: the revocation's commit goes
+        assertThat(committed(P0)).isEqualTo(2);
+        for (int i = 0; i < 120; i++) { // two idle minutes
+            tick(COMMIT_INTERVAL.toNanos());
+            round(loop);
+        }
+        assertThat(gauge("dwb_forwarder_kafka_refused")).isZero();
+        assertThat(loop.healthy()).isTrue();
+    }
+
+    /**
      * A failed periodic commit, then a revocation whose commit goes (this member left a standby, or with partitions
      * that have nothing new): no periodic commit follows to clear it, and /healthz said 503 for good, which an
      * orchestrator answers by restarting a healthy forwarder again and again.

@@ -102,6 +102,8 @@ public final class CheckpointStore implements AutoCloseable {
      * they do; null otherwise.
      */
     private Long heldSinceNanos;
+    /** Whether the last lookup ended held: a lookup after one that ended otherwise starts the count again. */
+    private boolean heldLastLookup;
     /** Monotonic nanoseconds (System::nanoTime): the lookup's deadlines. */
     private final LongSupplier nanoClock;
     /** The lookups' consumers, the next one built ahead. */
@@ -232,6 +234,10 @@ public final class CheckpointStore implements AutoCloseable {
     }
 
     Lookup lookup(String hostId) {
+        if (!heldLastLookup) {
+            heldSinceNanos = null; // lookups failing otherwise meanwhile (Kafka away) are no time held
+        }
+        heldLastLookup = false;
         byte[] key = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         KafkaClientThreads producers = KafkaClientThreads.producers().observe();
         try (LookupConsumer consumer = new LookupConsumer();
@@ -281,8 +287,9 @@ public final class CheckpointStore implements AutoCloseable {
 
     /**
      * The partition's last stable offset once it reaches {@code writtenEnd} (every record written when the lookup
-     * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}. Once lookups have
-     * found it held for {@value #HELD_WAITS} such waits running, the stable offset as it is, and a WARN: the host's
+     * looked is decided), polled with a growing pause; Kafka unavailable past {@link #stableWait}. Once lookups one
+     * after another have found it held for {@value #HELD_WAITS} such waits' time (their backoff included), the
+     * stable offset as it is, and a WARN: the host's
      * newest checkpoint below the transactions left open. No listener holds one that long (it commits within a
      * second, and the broker aborts a dead one's after its transaction.timeout.ms); a writer that keeps one open, as
      * any principal allowed to write the topic can, held every listener of the partition that started or rebuilt its
@@ -313,6 +320,7 @@ public final class CheckpointStore implements AutoCloseable {
                     heldSinceNanos = null;
                     return stable;
                 }
+                heldLastLookup = true;
                 throw new KafkaException("a transaction of another producer has been open on " + tp + " for over "
                         + stableWait.toSeconds() + " s (offsets " + stable + " to " + writtenEnd + " undecided): "
                         + "this host's newest checkpoint may be among them; trying again until it commits or times "

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import org.slf4j.Marker;
 
 /**
@@ -95,6 +96,8 @@ final class BenignKafkaWarnings extends TurboFilter {
      * ERROR lines an hour a forwarder, and a listener's at each metadata answer: an alert on ERROR lines fired for
      * the whole fleet.
      */
+    private static final Pattern DIGITS = Pattern.compile("\\d+");
+
     enum Repeated {
         /** {@code JoinGroup failed due to fatal error: …}: Read on the group revoked, at each poll. */
         JOIN_REFUSED("JoinGroup failed due to fatal error", true),
@@ -109,13 +112,15 @@ final class BenignKafkaWarnings extends TurboFilter {
         COMMIT_FAILED("Offset commit failed on partition", false),
         /** {@code Not authorized to commit to topics [...]}: Read on the topic revoked, at each commit. */
         COMMIT_REFUSED("Not authorized to commit to topics", false),
+        /** The same, in the words of the consumer protocol's client. */
+        COMMIT_REFUSED_ASYNC("not authorized to commit to topics", false),
         /** An admin client's {@code Received authorization failure for topic …}: twice a second a watch. */
         LEADER_REFUSED("Received authorization failure for topic", false),
         /** {@code Connection to node N (…) failed authentication due to: …}: a login revoked, at each reconnect. */
         LOGIN_REFUSED("failed authentication due to", false);
 
         private final String text;
-        /** Told apart by all its words (topics, reason), else by the client and the words before {@link #text}. */
+        /** Told apart by all its words (topics, reason), else by all but their numbers (an offset moves each try). */
         private final boolean byWords;
 
         Repeated(String text, boolean byWords) {
@@ -131,12 +136,11 @@ final class BenignKafkaWarnings extends TurboFilter {
             return FilterReply.NEUTRAL;
         }
         for (Repeated r : Repeated.values()) {
-            int at = format.indexOf(r.text);
-            if (at >= 0) {
+            if (format.contains(r.text)) {
                 // By its words, Kafka's client prefix and topics included: one client's refusal (the events topic's)
                 // does not hide another's (the dead-letter topic's, or the other stage's in the standalone).
-                String words = logger.getName() + " " + (r.byWords ? format + " " + Arrays.toString(params)
-                        : format.substring(0, at) + r.text);
+                String all = format + " " + Arrays.toString(params);
+                String words = logger.getName() + " " + (r.byWords ? all : DIGITS.matcher(all).replaceAll("#"));
                 return firstIn(words.substring(0, Math.min(words.length(), MAX_KEY))) ? FilterReply.NEUTRAL
                         : FilterReply.DENY;
             }

@@ -1,7 +1,7 @@
 package io.dwb.runtime;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -29,10 +29,13 @@ public final class StopSignal {
     /** How long after the first signal another is the same stop, not a second one. */
     static final long SAME_STOP_MILLIS = 1000;
 
-    private final AtomicBoolean received = new AtomicBoolean();
+    /**
+     * When the first signal came; null before. Set at once with the test of being first: the JVM runs each signal's
+     * handler on a thread of its own, so two sent together race.
+     */
+    private final AtomicReference<Long> firstNanos = new AtomicReference<>();
     private final IntConsumer halt;
     private final LongSupplier nanoClock;
-    private volatile long firstNanos;
     private volatile Runnable stop;
 
     StopSignal(Runnable stop, IntConsumer halt, LongSupplier nanoClock) {
@@ -44,7 +47,7 @@ public final class StopSignal {
     /**
      * Handles the stop signals from now on.
      *
-     * @param stop thread-safe and quick: it runs on the JVM's signal thread, at the first signal
+     * @param stop thread-safe and quick: it runs on a thread the JVM starts for the signal, at the first one
      */
     public static StopSignal onStop(Runnable stop) {
         StopSignal handler = new StopSignal(stop, status -> Runtime.getRuntime().halt(status), System::nanoTime);
@@ -64,13 +67,13 @@ public final class StopSignal {
 
     void received(String name, int number) {
         long now = nanoClock.getAsLong();
-        if (received.compareAndSet(false, true)) {
-            firstNanos = now;
-            log.info("{}: stopping (a second signal exits at once)", name);
+        if (firstNanos.compareAndSet(null, now)) {
+            log.info("{}: stopping (another signal, a second or more after this one, exits at once)", name);
             stop.run();
             return;
         }
-        if (now - firstNanos < SAME_STOP_MILLIS * 1_000_000L) {
+        // A thread that read the clock before the first's: negative, the same stop.
+        if (now - firstNanos.get() < SAME_STOP_MILLIS * 1_000_000L) {
             log.debug("{} again within {} ms of the first: the same stop", name, SAME_STOP_MILLIS);
             return;
         }

@@ -89,12 +89,6 @@ class BenignKafkaWarningsTest {
     }
 
     /**
-     * While an ACL is missing the Kafka client says its ERROR again at each try (a group's Read revoked: at each poll,
-     * every 5 s, 720 lines an hour a forwarder; a topic's Describe: at each metadata answer of each listener), which
-     * the bridge says once itself with the fix: an alert on ERROR lines fired for a whole fleet. The first is said as
-     * Kafka says it, then none for 10 minutes. Through Kafka's own loggers.
-     */
-    /**
      * Kafka's ERRORs at each try of a refused commit, admin lookup or login, whose words move (an offset): once every
      * ten minutes a client. An ACL review counted one to two a second while an ACL or a login was refused.
      */
@@ -110,6 +104,10 @@ class BenignKafkaWarningsTest {
                         now[0] = java.time.Duration.ofSeconds(seconds).toNanos();
                         coordinator.error("Offset commit failed on partition {} at offset {}: {}", "events-0",
                                 seconds, "Group authorization failed.");
+                        if (seconds == 30) { // another reason: said too
+                            coordinator.error("Offset commit failed on partition {} at offset {}: {}", "events-0",
+                                    seconds, "The coordinator is not aware of this member.");
+                        }
                         network.error("Connection to node {} ({}) failed authentication due to: {}", 1,
                                 "kafka/10.0.0.1:9092", "Authentication failed");
                     }
@@ -119,12 +117,20 @@ class BenignKafkaWarningsTest {
                         + "authorization failed.",
                 "[Producer clientId=p] Connection to node 1 (kafka/10.0.0.1:9092) failed authentication due to: "
                         + "Authentication failed",
+                "[Consumer clientId=c, groupId=g] Offset commit failed on partition events-0 at offset 30: The "
+                        + "coordinator is not aware of this member.",
                 "[Consumer clientId=c, groupId=g] Offset commit failed on partition events-0 at offset 600: Group "
                         + "authorization failed.",
                 "[Producer clientId=p] Connection to node 1 (kafka/10.0.0.1:9092) failed authentication due to: "
                         + "Authentication failed");
     }
 
+    /**
+     * While an ACL is missing the Kafka client says its ERROR again at each try (a group's Read revoked: at each poll,
+     * every 5 s, 720 lines an hour a forwarder; a topic's Describe: at each metadata answer of each listener), which
+     * the bridge says once itself with the fix: an alert on ERROR lines fired for a whole fleet. The first is said as
+     * Kafka says it, then none for 10 minutes. Through Kafka's own loggers.
+     */
     @Test
     void aKafkaErrorSaidAtEachRefusedTryIsSaidOnceEveryTenMinutes() {
         long[] now = {0};

@@ -36,6 +36,7 @@ class StopSignalTest {
         assertThat(done).containsExactly("stop", "halt 130");
     }
 
+
     @Test
     void aStopReplacedRunsInsteadAndASignalBeforeCountsAsTheFirst() {
         signal.then(() -> done.add("replaced"));
