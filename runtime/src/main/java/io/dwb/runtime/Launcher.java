@@ -89,7 +89,16 @@ public final class Launcher {
             return ex instanceof ConfigurationError || ConfigurationError.refusedByKafka(ex) ? EXIT_USAGE
                     : EXIT_FAILURE;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (LinkageError e) {
+            // A class of the build missing or of another version (a jar built without a dependency, files of two
+            // releases mixed): picocli lets an Error through, and the JVM printed its stack trace; no restart mends it.
+            log.debug("{} failed", processName, e);
+            errorLine.accept("this installation is broken (" + e + "): install the release again, or build it again "
+                    + "whole (mvn package)");
+            return EXIT_USAGE;
+        }
     }
 
     /**

@@ -84,6 +84,9 @@ class LauncherTest {
                 producer(Map.of("security.protocol", "SSL", "ssl.keystore.location", "/nonexistent/client.p12",
                         "ssl.keystore.password", "changeit"));
             }
+            if ("linkage".equals(fail)) { // a class of the build missing from the jar
+                throw new NoClassDefFoundError("org/newsclub/net/unix/AFUNIXSocketAddress");
+            }
             if ("dns".equals(fail)) { // .invalid never resolves (RFC 2606)
                 producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka.invalid:9092"));
             }
@@ -179,6 +182,20 @@ class LauncherTest {
                 .isEqualTo(Launcher.EXIT_FAILURE);
         assertThat(err().strip()).as("escaped as in every log line")
                 .isEqualTo("error: cannot read 'x\\u001b[2J\\u202ey'");
+    }
+
+    /**
+     * A class of the build missing (the standalone's jar was built without the Unix socket library): one line and exit
+     * 2, which the units do not restart. The JVM printed "Exception in thread main" and its stack trace, exit 1,
+     * restarted for ever.
+     */
+    @Test
+    void aBrokenInstallationIsOneLineAndExitTwo() {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "linkage"}, Map.of()))
+                .isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).isEqualTo("error: this installation is broken (java.lang.NoClassDefFoundError: "
+                + "org/newsclub/net/unix/AFUNIXSocketAddress): install the release again, or build it again whole "
+                + "(mvn package)");
     }
 
     @Test
