@@ -65,7 +65,7 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
         return switch (scheme) {
             case "unix" -> new EngineAddress(unix(where, rest.isEmpty() ? "/var/run/docker.sock" : rest), null);
             // TLS only over TCP: a Unix socket is a file, and its permissions are its protection.
-            case "tcp" -> new EngineAddress(tcp(where, rest), tlsDirectory(env, userHome));
+            case "tcp" -> inTheClear(new EngineAddress(tcp(where, rest), tlsDirectory(env, userHome)));
             // docker-java, which the listener reads the engine with, has no ssh transport.
             case "ssh" -> throw new ConfigurationError(where + "ssh:// is not supported: forward the engine's socket "
                     + "over ssh and give its local end (ssh -NL /run/dwb/engine.sock:/var/run/docker.sock " + rest
@@ -78,6 +78,22 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
 
     public boolean tls() {
         return tlsDirectory != null;
+    }
+
+    /**
+     * {@code address}, said in a WARN when it is a {@code tcp://} engine off this host without TLS: its events (exec
+     * command lines, labels) cross the network in the clear, and whoever is on the path can answer as the engine,
+     * feeding the listener the events it chooses. Taken, as the docker CLI takes it.
+     */
+    private static EngineAddress inTheClear(EngineAddress address) {
+        String host = address.uri().getHost();
+        boolean local = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+        if (!address.tls() && !local) {
+            log.warn("the Docker engine at {} is read without TLS: its events (exec command lines, labels) cross the "
+                    + "network in the clear, and whoever is on the path can answer as the engine; set "
+                    + "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (docs/security.md)", address.uri());
+        }
+        return address;
     }
 
     private static URI unix(String where, String path) {

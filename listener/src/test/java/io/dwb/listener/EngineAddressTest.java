@@ -50,6 +50,23 @@ class EngineAddressTest {
         assertThat(tls.tlsDirectory()).isEqualTo(certs);
     }
 
+    /** An engine off this host read without TLS is said at start; one on this host, or with TLS, is not. */
+    @Test
+    void aTcpEngineOffThisHostWithoutTlsIsSaid(@TempDir Path certs) throws IOException {
+        resolve("tcp://127.0.0.1:2375");
+        resolve("tcp://localhost");
+        resolve("tcp://[::1]");
+        resolve("unix:///var/run/docker.sock");
+        writeTlsFiles(certs);
+        resolve("tcp://engine.example", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString());
+        assertThat(logged.messages("read without TLS")).isEmpty();
+
+        resolve("tcp://engine.example");
+        assertThat(logged.messages("read without TLS")).singleElement().asString()
+                .startsWith("the Docker engine at tcp://engine.example:2375 is read without TLS")
+                .contains("DOCKER_TLS_VERIFY=1");
+    }
+
     @Test
     void aGivenPortOrSocketIsKept() {
         assertThat(resolved("tcp://engine.example:2376")).isEqualTo("tcp://engine.example:2376");
