@@ -313,7 +313,8 @@ public final class AlertPipeline {
             return DONE;
         }
         Step step = send(alert.datagram(), AlertKind.Engine.EVENT, alert.record(),
-                new Outbox.EventKey(alert.hostKey(), alert.eventId()));
+                new Outbox.EventKey(alert.hostKey(), alert.eventId()),
+                mode instanceof Mode.Live live ? live.silentHosts().clockSkewNanos(alert.hostKey()) : 0);
         if (step instanceof Step.Done) {
             duplicates.add(alert.hostKey(), alert.eventId());
             if (alert.truncated()) {
@@ -812,17 +813,17 @@ public final class AlertPipeline {
      * has written it).
      */
     private Step send(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record) {
-        return send(datagram, kind, record, null);
+        return send(datagram, kind, record, null, 0);
     }
 
     private Step send(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record,
-                      Outbox.EventKey event) {
+                      Outbox.EventKey event, long clockSkewNanos) {
         long wait = pacer.waitNanos();
         if (wait > 0) {
             return new Step.Wait(wait);
         }
         try {
-            outbox.submit(new Outbox.Outgoing(datagram, kind, record, event));
+            outbox.submit(new Outbox.Outgoing(datagram, kind, record, event, clockSkewNanos));
         } catch (Outbox.Refused e) {
             return new Step.Blocked(Refuser.OUTBOX, e.refusal());
         }

@@ -68,7 +68,9 @@ final class DatagramWriter {
         }
         metrics.sent(outgoing.kind());
         if (measureLatency && outgoing.kind() == AlertKind.Engine.EVENT) {
-            metrics.delivered((epochMillis.getAsLong() - outgoing.record().timestamp()) * 1_000_000L);
+            // From the event's time on its host's clock, set right by how far that clock is found from this one.
+            metrics.delivered((epochMillis.getAsLong() - outgoing.record().timestamp()) * 1_000_000L
+                    + outgoing.clockSkewNanos());
         }
     }
 

@@ -21,8 +21,15 @@ sealed interface Outbox extends AutoCloseable permits DirectOutbox, SendingThrea
      *               alert of the forwarder's own (silent-host, host-back, history-skipped)
      * @param event  an event's key in the duplicate window, which has it from the submit on: a withdrawn datagram's
      *               key is taken out again
+     * @param clockSkewNanos how far its host's clock is found from this one ({@link SilentHostWatch#clockSkewNanos}),
+     *               which its delivery latency is set right by
      */
-    record Outgoing(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {}
+    record Outgoing(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record, EventKey event,
+                    long clockSkewNanos) {
+        Outgoing(byte[] datagram, AlertKind kind, ConsumerRecord<byte[], byte[]> record, EventKey event) {
+            this(datagram, kind, record, event, 0);
+        }
+    }
 
     /** An event's key in the duplicate window: its host and event id; null for any other datagram. */
     record EventKey(String hostKey, String eventId) {}

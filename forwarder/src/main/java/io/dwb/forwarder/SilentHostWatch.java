@@ -244,6 +244,8 @@ public final class SilentHostWatch {
         /** Since when (this process's monotonic clock) its heartbeats are dated too far from this clock, if so. */
         long skewedSinceNanos = NOT_SKEWED;
         boolean skewSaid;
+        /** How far its last heartbeat read live was dated from this clock, when that was too far; else 0. */
+        long skewNanos;
         /** {@link #bytes} of its host. */
         long bytes;
 
@@ -376,8 +378,10 @@ public final class SilentHostWatch {
         if (Math.abs(skew) <= CLOCK_SKEW_NANOS) {
             w.skewedSinceNanos = NOT_SKEWED;
             w.skewSaid = false; // right again: said again if it goes wrong again
+            w.skewNanos = 0;
             return;
         }
+        w.skewNanos = skew;
         if (w.skewedSinceNanos == NOT_SKEWED) {
             w.skewedSinceNanos = nowNanos;
         } else if (!w.skewSaid && nowNanos - w.skewedSinceNanos >= MISSED_INTERVALS * w.intervalNanos
@@ -385,6 +389,17 @@ public final class SilentHostWatch {
             skews.add(new ClockSkew(w.host, skew));
             w.skewSaid = true;
         }
+    }
+
+    /**
+     * How far the host of {@code hostKey} dates its records from this clock (ahead: positive), once found so ({@link
+     * ClockSkew}, three of its intervals over {@value #CLOCK_SKEW_NANOS} ns), as its last heartbeat read live said;
+     * 0 otherwise. What the delivery latency of its events is set right by: a host a minute slow made each of them a
+     * minute late, and a few such hosts of a fleet fired DwbForwarderDeliverySlow for good.
+     */
+    public long clockSkewNanos(String hostKey) {
+        Watched w = hosts.get(hostKey);
+        return w != null && w.skewSaid ? w.skewNanos : 0;
     }
 
     /** The hosts whose clocks were found wrong since the last call, each once. */

@@ -69,6 +69,39 @@ class DatagramWriterTest {
                         + "Message too long");
     }
 
+    /**
+     * An event's delivery latency is set right by how far its host's clock is found from this one: a host 100 s slow
+     * made each of its events 100 s late, and a few such hosts of a fleet fired DwbForwarderDeliverySlow for good.
+     */
+    @Test
+    void anEventsLatencyIsSetRightByItsHostsClockSkew() throws Exception {
+        AlertSink taking = new AlertSink() {
+            @Override
+            public void send(byte[] datagram) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        long now = 1_764_000_000_000L;
+        DatagramWriter writer = new DatagramWriter(taking, new AlertPipeline.Mode.Live(null, null), metrics,
+                () -> now);
+        ConsumerRecord<byte[], byte[]> slowHosts = new ConsumerRecord<>("events", 0, 0L, now - 101_000L,
+                TimestampType.CREATE_TIME, 0, 2, new byte[0], "{}".getBytes(StandardCharsets.UTF_8),
+                new RecordHeaders(), Optional.empty());
+        writer.write(new Outbox.Outgoing(new byte[10], AlertKind.Engine.EVENT, slowHosts, null,
+                -100_000_000_000L)); // its clock 100 s behind: 1 s of latency, not 101
+
+        io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot latency =
+                metrics.registry().scrape().stream()
+                        .filter(s -> s.getMetadata().getName().equals("dwb_forwarder_delivery_latency_seconds"))
+                        .map(s -> ((io.prometheus.metrics.model.snapshots.HistogramSnapshot) s).getDataPoints()
+                                .get(0)).findFirst().orElseThrow();
+        assertThat(latency.getCount()).isEqualTo(1);
+        assertThat(latency.getSum()).isEqualTo(1.0);
+    }
+
     private static ConsumerRecord<byte[], byte[]> record(int partition, long offset) {
         byte[] value = "{}".getBytes(StandardCharsets.UTF_8);
         return new ConsumerRecord<>("events", partition, offset, 0L, TimestampType.CREATE_TIME, 0, value.length,

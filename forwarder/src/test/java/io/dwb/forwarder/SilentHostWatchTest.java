@@ -401,6 +401,7 @@ class SilentHostWatchTest {
             watch.heartbeat(0, A, 30, T0 + t * S, S);
         }
         assertThat(watch.skewedClocks()).as("a burst read late").isEmpty();
+        assertThat(watch.clockSkewNanos(A.key())).as("no wrong clock: its events' latency as it is").isZero();
 
         List<SilentHostWatch.ClockSkew> skews = new ArrayList<>();
         for (long t = 630; t <= 4_200; t += 30) { // its clock now 100 s behind, for an hour
@@ -409,6 +410,12 @@ class SilentHostWatchTest {
             skews.addAll(watch.skewedClocks());
         }
         assertThat(skews).containsExactly(new SilentHostWatch.ClockSkew(A, -100 * S));
+        assertThat(watch.clockSkewNanos(A.key())).as("what its events' delivery latency is set right by")
+                .isEqualTo(-100 * S);
+
+        wall.set(T0 + 4_230 * S); // its clock set right
+        watch.heartbeat(0, A, 30, T0 + 4_230 * S, 3_631 * S);
+        assertThat(watch.clockSkewNanos(A.key())).isZero();
     }
 
     private static List<SilentHostWatch.Back> nonNull(SilentHostWatch.Back back) {
