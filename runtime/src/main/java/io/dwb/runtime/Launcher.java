@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,7 @@ public final class Launcher {
     public static final int EXIT_USAGE = 2;
 
     private static final String CONFIG_OPTION = "--config";
+    private static final Pattern OPTION_NAME = Pattern.compile("--[a-z][a-z0-9-]*");
 
     private Launcher() {}
 
@@ -85,7 +88,9 @@ public final class Launcher {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             log.debug("{} failed", processName, ex);
-            errorLine.accept(oneLine(ex));
+            errorLine.accept(oneLine(ex) + (ex instanceof ConfigurationError
+                    ? fromWhere(firstOptionNamed(ex.getMessage(), commandLine.getCommandSpec()), args, defaults)
+                    : ""));
             return ex instanceof ConfigurationError || ConfigurationError.refusedByKafka(ex) ? EXIT_USAGE
                     : EXIT_FAILURE;
         });
@@ -106,7 +111,20 @@ public final class Launcher {
      * option alone ("Invalid value for option '--heartbeat-alerts'"), which its reader had not written.
      */
     private static String fromWhere(CommandLine.ParameterException ex, String[] args, OptionDefaults defaults) {
-        if (!(ex.getArgSpec() instanceof OptionSpec option)) {
+        return ex.getArgSpec() instanceof OptionSpec option ? fromWhere(option, args, defaults) : "";
+    }
+
+    /**
+     * The option a refusal of the command's own names first ({@code --wazuh-queue must not be empty}), if the command
+     * has it; null otherwise. Its value came from the environment as often as from the command line.
+     */
+    private static OptionSpec firstOptionNamed(String message, CommandSpec spec) {
+        Matcher named = OPTION_NAME.matcher(message == null ? "" : message);
+        return named.find() ? spec.findOption(named.group()) : null;
+    }
+
+    private static String fromWhere(OptionSpec option, String[] args, OptionDefaults defaults) {
+        if (option == null) {
             return "";
         }
         for (String arg : args) {

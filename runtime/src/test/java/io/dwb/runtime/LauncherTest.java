@@ -84,6 +84,9 @@ class LauncherTest {
                 producer(Map.of("security.protocol", "SSL", "ssl.keystore.location", "/nonexistent/client.p12",
                         "ssl.keystore.password", "changeit"));
             }
+            if ("topic".equals(fail)) { // a value the command's own check refuses, after parsing
+                throw new ConfigurationError("--topic " + topic + " is not a topic the sample takes");
+            }
             if ("linkage".equals(fail)) { // a class of the build missing from the jar
                 throw new NoClassDefFoundError("org/newsclub/net/unix/AFUNIXSocketAddress");
             }
@@ -182,6 +185,27 @@ class LauncherTest {
                 .isEqualTo(Launcher.EXIT_FAILURE);
         assertThat(err().strip()).as("escaped as in every log line")
                 .isEqualTo("error: cannot read 'x\\u001b[2J\\u202ey'");
+    }
+
+    /**
+     * A value the command's own check refuses names where it came from, when not from the command line, as picocli's
+     * refusals do: the line named the option alone, which the reader of an environment file had not written.
+     */
+    @Test
+    void aValueTheCommandRefusesSaysWhereItCameFrom() throws IOException {
+        assertThat(Launcher.execute("sample", new Sample(), new String[] {"--fail", "topic"},
+                Map.of("DWB_TOPIC", "x y"))).isEqualTo(Launcher.EXIT_USAGE);
+        assertThat(err().strip()).isEqualTo("error: --topic x y is not a topic the sample takes (from DWB_TOPIC)");
+        err.reset();
+        Path config = Files.writeString(dir.resolve("sample.properties"), "topic=x z\n");
+        Launcher.execute("sample", new Sample(), new String[] {"--fail", "topic", "--config", config.toString()},
+                Map.of());
+        assertThat(err().strip()).endsWith("(from topic in the --config file)");
+        err.reset();
+        Launcher.execute("sample", new Sample(), new String[] {"--fail", "topic", "--topic", "x"},
+                Map.of("DWB_TOPIC", "x y"));
+        assertThat(err().strip()).as("the command line's").isEqualTo("error: --topic x is not a topic the sample "
+                + "takes");
     }
 
     /**
