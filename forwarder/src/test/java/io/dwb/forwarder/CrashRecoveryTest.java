@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,10 +65,7 @@ class CrashRecoveryTest {
             int atKill = receiver.count();
             assertThat(atKill).isLessThan(TOTAL);
 
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = io.dwb.schemas.testing.FreePorts.outsideTheEphemeralRange();
             try (JavaProcess second = JavaProcess.start(ForwarderCommand.class, Map.of(),
                     args(broker, topic, receiver.path(), "--metrics-port", String.valueOf(port)))) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> unique(receiver) == TOTAL);

@@ -7,7 +7,6 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,9 +37,7 @@ class HealthTest {
     Path dir;
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.dwb.schemas.testing.FreePorts.outsideTheEphemeralRange();
     }
 
     private static int health(int port) {

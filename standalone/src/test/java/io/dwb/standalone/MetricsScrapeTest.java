@@ -12,7 +12,6 @@ import io.dwb.schemas.testing.DatagramReceiver;
 import io.dwb.schemas.testing.JavaProcess;
 import io.dwb.schemas.testing.SharedKafka;
 import io.dwb.schemas.testing.TestEngine;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -171,9 +170,7 @@ class MetricsScrapeTest {
     }
 
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.dwb.schemas.testing.FreePorts.outsideTheEphemeralRange();
     }
 
     /** {@code docker run --rm --network none --name NAME local/busybox:1 true}, with the real CLI. */

@@ -135,10 +135,7 @@ class StandaloneProcessTest {
     @Test
     void keepsAlertsWhileTheWazuhQueueIsMissingAndDeliversThemOnceItAppears() throws Exception {
         Path queue = dataDir.resolve("queue");
-        int metricsPort;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
-            metricsPort = probe.getLocalPort();
-        }
+        int metricsPort = io.dwb.schemas.testing.FreePorts.outsideTheEphemeralRange();
         String name = TestEngine.uniqueName("standalone-nowazuh");
         try (JavaProcess process = JavaProcess.start(Main.class, Map.of("DOCKER_HOST", dockerHost()),
                 "--data-dir", dataDir.resolve("data").toString(), "--kafka-port", "0",
