@@ -57,8 +57,10 @@ class HostFloodTest {
             long first = System.nanoTime();
 
             await().atMost(Duration.ofSeconds(90)).until(() -> !floods(receiver).isEmpty());
-            assertThat(Duration.ofNanos(System.nanoTime() - first)).as("six windows of 10 s, each judged within 1 s")
-                    .isBetween(Duration.ofSeconds(59), Duration.ofSeconds(72));
+            // Not before a minute of windows; the exact windows are FloodingHostsTest's, on a clock of its own: here a
+            // loaded machine (a CI run: 72.3 s) delays the polls and this test's look, so the bound above is loose.
+            assertThat(Duration.ofNanos(System.nanoTime() - first)).as("six windows of 10 s")
+                    .isBetween(Duration.ofSeconds(59), Duration.ofSeconds(85));
             assertThat(floods(receiver)).singleElement().satisfies(a -> {
                 assertThat(a.path("docker_host").path("name").asText()).isEqualTo("ci-runner-7");
                 assertThat(a.path("docker_host").path("id").asText()).isEqualTo("CI:RUNNER:7");
