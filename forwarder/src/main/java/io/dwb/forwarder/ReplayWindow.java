@@ -2,8 +2,6 @@ package io.dwb.forwarder;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.schemas.ContractJson;
-import io.dwb.schemas.HeaderNames;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,7 +17,6 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +36,8 @@ public final class ReplayWindow {
     private final long toNanos;
     /** The hosts it delivers, by name or id ({@code --host}); empty for every host. */
     private final Set<String> hosts;
+    /** Each record's host as delivery reads it (headers, else key), the last one reused. */
+    private final HostRefs hostRefs = new HostRefs();
     private final Map<TopicPartition, Long> ends = new HashMap<>();
     private final Map<TopicPartition, Long> firsts = new HashMap<>();
     /** The topic's partitions, known at start. */
@@ -333,19 +332,15 @@ public final class ReplayWindow {
     }
 
     /**
-     * Whether {@code record} is of the hosts asked for: its key (the host id) or its {@code host} header (the name)
-     * is one of them; every record when none was asked for.
+     * Whether {@code record} is of the hosts asked for: its host's name or id, as its alert names them, is one of
+     * them; every record when none was asked for.
      */
     private boolean ofTheHosts(ConsumerRecord<byte[], byte[]> record) {
         if (hosts.isEmpty()) {
             return true;
         }
-        if (record.key() != null && hosts.contains(new String(record.key(), StandardCharsets.UTF_8))) {
-            return true;
-        }
-        Header name = record.headers().lastHeader(HeaderNames.HOST);
-        return name != null && name.value() != null && hosts.contains(new String(name.value(),
-                StandardCharsets.UTF_8));
+        HostRef host = hostRefs.of(record);
+        return host.name() != null && hosts.contains(host.name()) || host.id() != null && hosts.contains(host.id());
     }
 
     /** Whether everything of this partition's window has been fetched. */
