@@ -1246,6 +1246,11 @@ public final class DeliveryLoop {
                 }
                 observeTopic(live.topic(), count, !assignment.isEmpty(), now);
             }
+        } else if (feed instanceof Feed.Replay replay && replayTopicGone(replay.window().topic(), now)) {
+            // Its consumer waited for the partitions to come back, for good: a script running it never ended. What
+            // was fetched is still delivered; the window ends there, the rest deleted with the topic.
+            ReplayWindow window = replay.window();
+            changes.replayTopicGone(window.topic(), window.topicDeleted(consumer));
         }
         Set<Integer> unwritable = new HashSet<>();
         Map<TopicPartition, OptionalLong> waiting = new HashMap<>();
@@ -1374,6 +1379,12 @@ public final class DeliveryLoop {
                 .ifPresent(change -> changes.topic(name, change));
         metrics.topicMissing(topic.gone());
         topicMissing.observe(topic.gone(), now);
+    }
+
+    /** Whether the topic a replay reads is gone from Kafka (deleted), judged as the live forwarder judges it. */
+    private boolean replayTopicGone(String name, long now) {
+        return topic.observe(topicCount(name, false, now), true)
+                .filter(change -> change.kind() == TopicPresence.Kind.GONE).isPresent();
     }
 
     /**

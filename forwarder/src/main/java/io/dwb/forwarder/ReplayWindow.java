@@ -357,4 +357,32 @@ public final class ReplayWindow {
         }
         return true;
     }
+
+    /**
+     * The topic deleted while it was read: each partition's window ends where it was read to (what was fetched is
+     * still delivered), the rest gone with the topic. Returns how many offsets of the window that leaves unread.
+     */
+    long topicDeleted(Consumer<?, ?> consumer) {
+        long gone = 0;
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            long readTo;
+            try {
+                readTo = consumer.position(end.getKey(), Duration.ZERO);
+            } catch (WakeupException e) {
+                throw e; // a stop's
+            } catch (KafkaException notPlaced) { // never read: its window's first offset, which it was sought to
+                readTo = firsts.getOrDefault(end.getKey(), end.getValue());
+            }
+            if (readTo < end.getValue()) {
+                gone += end.getValue() - readTo;
+                end.setValue(readTo);
+            }
+        }
+        return gone;
+    }
+
+    /** The events topic it reads. */
+    String topic() {
+        return topic;
+    }
 }

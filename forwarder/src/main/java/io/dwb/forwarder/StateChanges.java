@@ -156,6 +156,13 @@ final class StateChanges {
         log.error("Kafka refuses the replay, {}; it ends", line);
     }
 
+    /** The topic deleted during a replay: {@code offsets} of its window not fetched yet, gone with it. */
+    void replayTopicGone(String topic, long offsets) {
+        replayDeletedOffsets += offsets;
+        log.error("topic {} was deleted during the replay: {} offsets of its window not read yet are gone with it "
+                + "(counted as deleted by Kafka); the replay delivers what it read and ends", topic, offsets);
+    }
+
     void kafkaAccepted() {
         log.info("Kafka accepts the forwarder's polls again");
     }

@@ -152,6 +152,46 @@ class ReplayTest {
     }
 
     /**
+     * The events topic deleted while a replay reads it: the replay delivers what it had read, says how much of its
+     * window went with the topic, and ends (exit 0, as for records retention deletes: running it again delivers
+     * nothing more). Before, its consumer waited for the partitions to come back, for good: a script never ended.
+     */
+    @Test
+    void aReplayWhoseTopicIsDeletedMidWayDeliversWhatItReadAndEnds(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "replay-deleted", 1);
+        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            records.add(TestRecords.event(topic, "host-0", "host-0-id",
+                    TestRecords.containerEvent("d" + i, t0 + i * 1_000_000_000L)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, records);
+        }
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("deleted"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                     "--wazuh-queue", receiver.path().toString(), "--eps", "20", "--max-pending", "10",
+                     "--from", ContractJson.rfc3339(t0))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5); // 10 s of the window's 200
+            try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
+                admin.deleteTopics(List.of(topic)).all().get();
+            }
+            assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isZero();
+            String output = replay.output();
+            long gone = Long.parseLong(output.replaceAll("(?s).*was deleted during the replay: (\\d+) offsets.*",
+                    "$1"));
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200));
+            assertThat(output).contains("topic " + topic + " was deleted during the replay: " + gone + " offsets of "
+                    + "its window not read yet are gone with it");
+            assertThat(receiver.count()).as("what was read is delivered, the rest is said gone")
+                    .isLessThan(200).isEqualTo(200 - (int) gone);
+            assertThat(output).contains("replay done: window delivered (" + receiver.count() + " alerts sent")
+                    .contains(gone + " offsets deleted by Kafka before they were read)");
+        }
+    }
+
+    /**
      * A replay given the live forwarders' {@code --kafka-config}, whose {@code auto.offset.reset} is a strategy the
      * consumer applies itself ({@code by_duration}): records deleted ahead of its position mid-run are said, and it
      * goes on from the first record kept. Before, the consumer's own reset jumped to an hour ago, past every record
