@@ -31,6 +31,7 @@ final class AgentStateGate implements AlertSink {
 
     private final AlertSink sink;
     private final Path stateFile;
+    /** The buffer's capacity in events; 0 when it is disabled (only the status gates then). */
     private final int queueSize;
     /** Buffered events from which delivery waits: half the buffer, at least one. */
     private final int fullFrom;
@@ -47,14 +48,14 @@ final class AgentStateGate implements AlertSink {
         this.stateFile = stateFile;
         this.stateReader = new WazuhStateFile(stateFile, READER_THREAD);
         this.queueSize = queueSize;
-        this.fullFrom = Math.max(1, (queueSize + 1) / 2);
+        this.fullFrom = queueSize == 0 ? Integer.MAX_VALUE : Math.max(1, (queueSize + 1) / 2);
         this.followed = new FollowedStateFile(stateReader, LINES, e -> unreadable(), (state, now) -> refusal(state),
                 nanoClock, wallMillis);
     }
 
     /**
      * {@code sink} behind a gate when {@code wazuh} is an agent's ({@code <home>/queue/sockets/queue}, its ossec.conf
-     * with a {@code <client>} block and the anti-flooding buffer on), else {@code sink} itself. One line says it, for
+     * with a {@code <client>} block; its buffer on or off), else {@code sink} itself. One line says it, for
      * an agent; a WARN when the state cannot be read now (it is followed once it can). An ossec.conf that could not be
      * read or parsed is a WARN and no gate, not a stop: with {@code --eps} given nothing else reads it.
      */
@@ -84,14 +85,14 @@ final class AgentStateGate implements AlertSink {
             log.warn("{}", agent.warning());
         }
         ClientBuffer buffer = agent.buffer();
-        if (buffer.off()) {
-            return sink; // an agent that forwards at once
-        }
         Path state = wazuh.home().resolve(STATE_FILE);
-        AgentStateGate gate = new AgentStateGate(sink, state, queueSize(buffer), nanoClock, wallMillis);
+        // Without its buffer, agentd sends each alert at once and drops it while not connected: the status still says.
+        AgentStateGate gate = new AgentStateGate(sink, state, buffer.off() ? 0 : queueSize(buffer), nanoClock,
+                wallMillis);
         log.info("delivery follows the Wazuh agent's state ({}): it waits while the agent is not connected to its "
-                + "manager or its buffer holds {} of its {} events or more{}", state, gate.fullFrom, gate.queueSize,
-                agent.from().isEmpty() ? "" : " (" + agent.from() + ")");
+                + "manager{}{}", state, buffer.off() ? " (its <client_buffer> is disabled: agentd drops what it "
+                + "cannot send at once)" : " or its buffer holds " + gate.fullFrom + " of its " + gate.queueSize
+                + " events or more", agent.from().isEmpty() ? "" : " (" + agent.from() + ")");
         if (!Files.isReadable(state)) {
             gate.unreadable();
             gate.followed.saidUnreadable();
@@ -107,6 +108,11 @@ final class AgentStateGate implements AlertSink {
         } catch (NumberFormatException e) {
             return DEFAULT_QUEUE_SIZE; // agentd refuses to start with it: the socket will say so
         }
+    }
+
+    /** Whether it waits while the agent's buffer fills too (the buffer on), not only while it is not connected. */
+    boolean watchesBuffer() {
+        return queueSize > 0;
     }
 
     @Override
@@ -136,8 +142,9 @@ final class AgentStateGate implements AlertSink {
         String status = state.get("status");
         if (status != null && !status.equals("connected")) {
             return new Refusal(Refusal.Hold.AGENT_NOT_CONNECTED, "the Wazuh agent is not connected to its manager "
-                    + "(status '" + status + "' in " + stateFile + "): it would hold alerts only until its buffer of "
-                    + queueSize + " is full, then drop them");
+                    + "(status '" + status + "' in " + stateFile + "): " + (queueSize == 0 ? "its <client_buffer> is "
+                    + "disabled: it would drop each alert" : "it would hold alerts only until its buffer of "
+                    + queueSize + " is full, then drop them"));
         }
         String buffered = state.get("msg_buffer"); // empty when the agent's buffer is disabled
         if (buffered != null && !buffered.isEmpty()) {

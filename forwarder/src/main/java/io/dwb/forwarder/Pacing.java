@@ -93,7 +93,13 @@ public record Pacing(int eps, String reason, String assumption) {
                 + (agent.warning() == null ? "" : "; " + agent.warning());
         ClientBuffer buffer = agent.buffer();
         if (buffer.off()) {
-            return new Pacing(0, "unpaced: the agent's <client_buffer> is disabled in " + conf + central);
+            // agentd then sends each alert to its manager at once, without congestion control: a backlog went at tens
+            // of thousands a second into the manager's analysisd, whose full event queue drops every agent's events.
+            int eps = replay ? MANAGER_REPLAY_EPS : MANAGER_EPS;
+            return new Pacing(eps, "at most " + eps + " alerts/s, as to a manager: the agent's <client_buffer> is "
+                    + "disabled in " + conf + ", so agentd sends each alert to its manager at once, without congestion "
+                    + "control" + (replay ? " (a replay: the live forwarder keeps " + MANAGER_EPS + ")" : "")
+                    + "; give --eps for more" + central);
         }
         String rate = buffer.eventsPerSecond();
         int agentRate = rate == null ? AGENT_EVENTS_PER_SECOND : rate(rate);

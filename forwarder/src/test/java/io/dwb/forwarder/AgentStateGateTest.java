@@ -90,18 +90,37 @@ class AgentStateGateTest {
     }
 
     @Test
-    void aManagerOrAnAgentWithoutItsBufferAreNotGated() throws Exception {
+    void aManagerIsNotGated() throws Exception {
         state("disconnected", "0");
-        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
-                "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
-                .as("events forwarded at once").isSameAs(recording);
         Files.writeString(home.resolve("etc/ossec.conf"), "<ossec_config><remote><connection>secure</connection>"
                 + "</remote></ossec_config>");
         assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
                 .as("a manager").isSameAs(recording);
         assertThat(AgentStateGate.around(recording, WazuhInstallationReader.read("-"), () -> now,
                 System::currentTimeMillis)).isSameAs(recording);
+    }
+
+    /**
+     * An agent whose buffer is disabled sends each alert to its manager at once and drops what it cannot send: not
+     * connected, it is waited for. It was not gated at all, and every alert sent during a manager's outage was lost.
+     */
+    @Test
+    void anAgentWithoutItsBufferIsWaitedForWhileNotConnectedAndNeverForItsBuffer() throws Exception {
+        Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
+                "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
+        state("disconnected", "");
+        AlertSink gate = gate();
+        assertThatThrownBy(() -> gate.send(bytes("a"))).isInstanceOf(AlertSink.SinkUnavailableException.class)
+                .hasMessage("the Wazuh agent is not connected to its manager (status 'disconnected' in "
+                        + home.resolve(AgentStateGate.STATE_FILE) + "): its <client_buffer> is disabled: it would "
+                        + "drop each alert");
+        assertThat(logged.messages()).anySatisfy(l -> assertThat(l).contains("it waits while the agent is not "
+                + "connected to its manager (its <client_buffer> is disabled: agentd drops what it cannot send at "
+                + "once)"));
+        state("connected", "4999");
+        now += 1_000_000_000L;
+        gate.send(bytes("a"));
+        assertThat(sent).containsExactly("a");
     }
 
     /**
@@ -147,8 +166,8 @@ class AgentStateGateTest {
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"
                 + "  <client_buffer><queue_size>1000</queue_size></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
-                .as("disabled in an earlier block, not enabled again: events forwarded at once").isSameAs(recording);
+        assertThat(gateOf(installation()).watchesBuffer())
+                .as("disabled in an earlier block, not enabled again: events forwarded at once").isFalse();
     }
 
     /**
@@ -168,12 +187,12 @@ class AgentStateGateTest {
                 assertThat(e.getFormattedMessage()).contains(home.resolve("etc/shared/agent.conf").toString()));
         Files.writeString(home.resolve("etc/ossec.conf"), AGENT.formatted(
                 "  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
-        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
-                .as("disabled in ossec.conf, on again in a block that may be the agent's: gated")
-                .isInstanceOf(AgentStateGate.class);
+        assertThat(gateOf(installation()).watchesBuffer())
+                .as("disabled in ossec.conf, on again in a block that may be the agent's: its buffer watched")
+                .isTrue();
         Files.writeString(home.resolve("etc/local_internal_options.conf"), "agent.remote_conf=0\n");
-        assertThat(AgentStateGate.around(recording, installation(), () -> now, System::currentTimeMillis))
-                .as("agent.remote_conf=0: agentd does not read agent.conf").isSameAs(recording);
+        assertThat(gateOf(installation()).watchesBuffer())
+                .as("agent.remote_conf=0: agentd does not read agent.conf").isFalse();
     }
 
     /** An agent.conf that cannot be parsed: one WARN, and the gate as ossec.conf says. */
@@ -253,6 +272,12 @@ class AgentStateGateTest {
     @AfterEach
     void releaseFifos() throws IOException {
         fifos.release();
+    }
+
+    private AgentStateGate gateOf(WazuhInstallation wazuh) {
+        AlertSink gate = AgentStateGate.around(recording, wazuh, () -> now, System::currentTimeMillis);
+        assertThat(gate).isInstanceOf(AgentStateGate.class);
+        return (AgentStateGate) gate;
     }
 
     private AlertSink gate() {

@@ -82,7 +82,8 @@ class PacingDefaultTest {
         assertThat(merged.reason()).contains("events_per_second> 100 in");
         install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"
                 + "  <client_buffer><events_per_second>100</events_per_second></client_buffer>\n"));
-        assertThat(auto(queue).eps()).as("still disabled: the later block does not say otherwise").isZero();
+        assertThat(auto(queue).eps()).as("still disabled: the later block does not say otherwise")
+                .isEqualTo(Pacing.MANAGER_EPS);
         install(AGENT.formatted("  <client_buffer><disable>yes</disable><length>900</length></client_buffer>\n"
                 + "  <client_buffer><disabled>no</disabled></client_buffer>\n"));
         assertThat(auto(queue).eps()).as("<disable>, Wazuh's older name, is the same field").isEqualTo(450);
@@ -101,10 +102,25 @@ class PacingDefaultTest {
         assertThat(auto(queue).eps()).isEqualTo(270);
     }
 
+    /**
+     * An agent whose {@code <client_buffer>} is disabled sends each alert to its manager at once, without congestion
+     * control: paced as to a manager. It was unpaced: a backlog went at tens of thousands of alerts a second into the
+     * manager's analysisd, whose full event queue drops every agent's events.
+     */
     @Test
-    void aDisabledBucketStandardOutputOrNoInstallationAreUnpaced() throws IOException {
-        assertThat(auto(install(AGENT.formatted("  <client_buffer><disabled>yes</disabled>"
-                + "</client_buffer>\n"))).eps()).isZero();
+    void anAgentWithoutItsBufferIsPacedAsAManager() throws IOException {
+        String queue = install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
+        Pacing live = auto(queue);
+        assertThat(live.eps()).isEqualTo(Pacing.MANAGER_EPS);
+        assertThat(live.reason()).startsWith("at most 1000 alerts/s, as to a manager: the agent's <client_buffer> is "
+                + "disabled in ").contains("without congestion control").contains("give --eps for more");
+        Pacing replay = Pacing.auto(WazuhInstallationReader.read(queue), true);
+        assertThat(replay.eps()).isEqualTo(Pacing.MANAGER_REPLAY_EPS);
+        assertThat(replay.reason()).contains("(a replay: the live forwarder keeps 1000)");
+    }
+
+    @Test
+    void standardOutputOrNoInstallationAreUnpaced() throws IOException {
         assertThat(auto("-").eps()).isZero();
         Pacing elsewhere = auto(home.resolve("wazuh.sock").toString());
         assertThat(elsewhere.eps()).isZero();
@@ -278,8 +294,8 @@ class PacingDefaultTest {
         assertThat(auto(queue).eps()).as("a filtered block that disables the buffer may not apply: paced")
                 .isEqualTo(450);
         agentConf("<agent_config><client_buffer><disabled>yes</disabled></client_buffer></agent_config>\n");
-        assertThat(auto(queue).eps()).as("disabled for every agent: unpaced, as agentd forwards at once")
-                .isZero();
+        assertThat(auto(queue).eps()).as("disabled for every agent: paced as a manager, as agentd forwards at once")
+                .isEqualTo(Pacing.MANAGER_EPS);
         install(AGENT.formatted("  <client_buffer><disabled>yes</disabled></client_buffer>\n"));
         agentConf("<agent_config name=\"web-01\"><client_buffer><disabled>no</disabled></client_buffer>"
                 + "</agent_config>\n");
@@ -288,7 +304,8 @@ class PacingDefaultTest {
         assertThat(mayBeOn.reason()).contains("agent.conf");
         agentConf("<agent_config name=\"web-01\"><client_buffer><disabled>yes</disabled></client_buffer>"
                 + "</agent_config>\n");
-        assertThat(auto(queue).eps()).as("disabled in ossec.conf and in every block that says").isZero();
+        assertThat(auto(queue).eps()).as("disabled in ossec.conf and in every block that says")
+                .isEqualTo(Pacing.MANAGER_EPS);
     }
 
     /**
