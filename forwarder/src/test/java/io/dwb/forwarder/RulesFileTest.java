@@ -53,6 +53,27 @@ class RulesFileTest {
         return rules;
     }
 
+    /**
+     * Every rule stores the alert once, as the stock Docker rules do: without {@code no_full_log} a state snapshot or
+     * a trimmed event near 64 KB was kept twice in alerts.json and the indexer, as its data and as its full_log.
+     */
+    @Test
+    void everyRuleLeavesOutTheFullLogAsTheStockDockerRulesDo() throws Exception {
+        String xml = "<rules>" + Files.readString(RULES) + "</rules>";
+        NodeList nodes = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).getElementsByTagName("rule");
+        assertThat(nodes.getLength()).isEqualTo(rules().size()).isPositive();
+        for (int i = 0; i < nodes.getLength(); i++) {
+            Element rule = (Element) nodes.item(i);
+            List<String> options = new ArrayList<>();
+            NodeList given = rule.getElementsByTagName("options");
+            for (int j = 0; j < given.getLength(); j++) {
+                options.add(given.item(j).getTextContent().strip());
+            }
+            assertThat(options).as("rule " + rule.getAttribute("id")).contains("no_full_log");
+        }
+    }
+
     private static Rule rule(List<Rule> rules, String fieldValue) {
         return rules.stream().filter(r -> r.fields().values().stream().anyMatch(v -> v.equals(fieldValue)))
                 .findFirst().orElseThrow(() -> new AssertionError("no rule matches " + fieldValue));
