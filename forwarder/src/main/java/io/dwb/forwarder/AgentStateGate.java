@@ -42,15 +42,20 @@ final class AgentStateGate implements AlertSink {
      */
     private final WazuhStateFile stateReader;
     private final FollowedStateFile followed;
+    /** Told what agentd's buffer holds at each reading: a restart of agentd loses it. */
+    private final WazuhHeld held;
 
-    AgentStateGate(AlertSink sink, Path stateFile, int queueSize, LongSupplier nanoClock, LongSupplier wallMillis) {
+    AgentStateGate(AlertSink sink, Path stateFile, int queueSize, WazuhHeld held, LongSupplier nanoClock,
+                   LongSupplier wallMillis) {
         this.sink = sink;
+        this.held = held;
+        held.capacity(queueSize);
         this.stateFile = stateFile;
         this.stateReader = new WazuhStateFile(stateFile, READER_THREAD);
         this.queueSize = queueSize;
         this.fullFrom = queueSize == 0 ? Integer.MAX_VALUE : Math.max(1, (queueSize + 1) / 2);
-        this.followed = new FollowedStateFile(stateReader, LINES, e -> unreadable(), (state, now) -> refusal(state),
-                nanoClock, wallMillis);
+        this.followed = new FollowedStateFile(stateReader, LINES, e -> unreadable(), this::refusal, nanoClock,
+                wallMillis);
     }
 
     /**
@@ -60,11 +65,17 @@ final class AgentStateGate implements AlertSink {
      * read or parsed is a WARN and no gate, not a stop: with {@code --eps} given nothing else reads it.
      */
     static AlertSink around(AlertSink sink, WazuhInstallation wazuh, LongSupplier nanoClock, LongSupplier wallMillis) {
+        return around(sink, wazuh, new WazuhHeld(), nanoClock, wallMillis);
+    }
+
+    /** @param held told what agentd's buffer holds at each reading (and its size), for a restart's resend */
+    static AlertSink around(AlertSink sink, WazuhInstallation wazuh, WazuhHeld held, LongSupplier nanoClock,
+                            LongSupplier wallMillis) {
         return switch (wazuh.kind()) {
             // No installation, a container given only the sockets directory, or a manager (analysisd reads the queue)
             case STANDARD_OUTPUT, NONE, NO_CONF, MANAGER -> sink;
             case UNREADABLE, MALFORMED -> unread(sink, wazuh);
-            case AGENT -> agent(sink, wazuh, nanoClock, wallMillis);
+            case AGENT -> agent(sink, wazuh, held, nanoClock, wallMillis);
         };
     }
 
@@ -78,7 +89,7 @@ final class AgentStateGate implements AlertSink {
         return sink;
     }
 
-    private static AlertSink agent(AlertSink sink, WazuhInstallation wazuh, LongSupplier nanoClock,
+    private static AlertSink agent(AlertSink sink, WazuhInstallation wazuh, WazuhHeld held, LongSupplier nanoClock,
                                    LongSupplier wallMillis) {
         AgentBuffer agent = wazuh.agent(); // ossec.conf's, and a centrally managed agent's agent.conf
         if (agent.warning() != null) {
@@ -87,7 +98,7 @@ final class AgentStateGate implements AlertSink {
         ClientBuffer buffer = agent.buffer();
         Path state = wazuh.home().resolve(STATE_FILE);
         // Without its buffer, agentd sends each alert at once and drops it while not connected: the status still says.
-        AgentStateGate gate = new AgentStateGate(sink, state, buffer.off() ? 0 : queueSize(buffer), nanoClock,
+        AgentStateGate gate = new AgentStateGate(sink, state, buffer.off() ? 0 : queueSize(buffer), held, nanoClock,
                 wallMillis);
         log.info("delivery follows the Wazuh agent's state ({}): it waits while the agent is not connected to its "
                 + "manager{}{}", state, buffer.off() ? " (its <client_buffer> is disabled: agentd drops what it "
@@ -134,11 +145,12 @@ final class AgentStateGate implements AlertSink {
                 + "its directory)");
     }
 
-    private Refusal refusal(WazuhStateFile.Reading reading) {
+    private Refusal refusal(WazuhStateFile.Reading reading, long nowNanos) {
         if (reading == null) {
             return null;
         }
         Map<String, String> state = reading.values();
+        held.read(count(state.get("msg_buffer")), nowNanos);
         String status = state.get("status");
         if (status != null && !status.equals("connected")) {
             return new Refusal(Refusal.Hold.AGENT_NOT_CONNECTED, "the Wazuh agent is not connected to its manager "
@@ -160,6 +172,15 @@ final class AgentStateGate implements AlertSink {
             }
         }
         return null;
+    }
+
+    /** A count of the state file; -1 when there is none (the buffer disabled: empty) or it is not a number. */
+    static int count(String value) {
+        try {
+            return value == null || value.isBlank() ? -1 : Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override

@@ -55,10 +55,13 @@ final class AnalysisdStateGate implements AlertSink {
     private boolean warned;
     /** Whether the last reading held delivery (a share above {@link #RESUME_BELOW} then holds it still). */
     private boolean holding;
+    /** Told what analysisd's event queue holds at each reading: a restart of analysisd loses it. */
+    private final WazuhHeld held;
 
-    AnalysisdStateGate(AlertSink sink, Path stateFile, LongConsumer dropped, LongSupplier nanoClock,
+    AnalysisdStateGate(AlertSink sink, Path stateFile, LongConsumer dropped, WazuhHeld held, LongSupplier nanoClock,
                        LongSupplier wallMillis) {
         this.sink = sink;
+        this.held = held;
         this.stateFile = new WazuhStateFile(stateFile, READER_THREAD);
         this.followed = new FollowedStateFile(this.stateFile, LINES, this::unreadable, this::read, nanoClock,
                 wallMillis);
@@ -75,13 +78,19 @@ final class AnalysisdStateGate implements AlertSink {
      */
     static AlertSink around(AlertSink sink, WazuhInstallation wazuh, LongConsumer dropped, LongSupplier nanoClock,
                             LongSupplier wallMillis) {
+        return around(sink, wazuh, dropped, new WazuhHeld(), nanoClock, wallMillis);
+    }
+
+    /** @param held told what analysisd's event queue holds at each reading (and its size), for a restart's resend */
+    static AlertSink around(AlertSink sink, WazuhInstallation wazuh, LongConsumer dropped, WazuhHeld held,
+                            LongSupplier nanoClock, LongSupplier wallMillis) {
         if (wazuh.kind() != WazuhInstallation.Kind.MANAGER) {
             // No installation, a container given only the sockets directory (paced as an agent), an ossec.conf not
             // read (AgentStateGate.around says it, once), or an agent (AgentStateGate)
             return sink;
         }
         Path state = wazuh.home().resolve(STATE_FILE);
-        AnalysisdStateGate gate = new AnalysisdStateGate(sink, state, dropped, nanoClock, wallMillis);
+        AnalysisdStateGate gate = new AnalysisdStateGate(sink, state, dropped, held, nanoClock, wallMillis);
         log.info("delivery follows wazuh-analysisd's state ({}): it waits while analysisd's event queue is half full "
                 + "or more (analysisd drops each event that finds it full), and says what analysisd drops", state);
         try {
@@ -103,6 +112,7 @@ final class AnalysisdStateGate implements AlertSink {
     private Refusal read(WazuhStateFile.Reading state, long nowNanos) {
         Refusal refusal = refusal(state);
         holding = refusal != null;
+        queued(state, nowNanos);
         count(state);
         warnDrops(nowNanos);
         return refusal;
@@ -146,6 +156,24 @@ final class AnalysisdStateGate implements AlertSink {
         return new Refusal(Refusal.Hold.ANALYSISD_QUEUE_FILLING, "wazuh-analysisd's event queue is "
                 + Math.round(share * 100) + " % full (" + stateFile.path() + (size == null ? "" : ", of " + size
                 + " events") + "): it drops every event that finds it full");
+    }
+
+    /** Tells {@link #held} what analysisd's event queue holds: its usage of its size. */
+    private void queued(WazuhStateFile.Reading state, long nowNanos) {
+        if (state == null) {
+            return;
+        }
+        int size = AgentStateGate.count(state.values().get("event_queue_size"));
+        String usage = state.values().get("event_queue_usage");
+        if (size <= 0 || usage == null) {
+            return;
+        }
+        try {
+            held.capacity(size);
+            held.read((int) Math.round(Double.parseDouble(usage.strip()) * size), nowNanos);
+        } catch (NumberFormatException e) {
+            // not said: refusal() reads the same value
+        }
     }
 
     /**

@@ -79,13 +79,14 @@ public final class Forwarder implements AutoCloseable {
     public Forwarder(ForwarderSettings settings, AlertOwners owners, List<TopicProblem> saidAtStart) {
         this.settings = settings;
         LongSupplier nanoClock = System::nanoTime;
+        WazuhHeld held = new WazuhHeld(); // what the gates read Wazuh holds: a restart's resend
         this.sink = settings.wazuhQueue().equals("-")
                 ? new StandardOutputSink(new FileOutputStream(FileDescriptor.out), StandardOutputSink.isPipe(),
                         this::stop)
                 : AnalysisdStateGate.around(AgentStateGate.around(new WazuhQueue(Path.of(settings.wazuhQueue()),
-                        new ResendWindow(settings.resend()), metrics::resent, metrics::resendRefused, nanoClock),
-                        settings.wazuh(), nanoClock, System::currentTimeMillis),
-                        settings.wazuh(), metrics::wazuhDropped, nanoClock, System::currentTimeMillis);
+                        new ResendWindow(settings.resend(), held), metrics::resent, metrics::resendRefused,
+                        nanoClock), settings.wazuh(), held, nanoClock, System::currentTimeMillis),
+                        settings.wazuh(), metrics::wazuhDropped, held, nanoClock, System::currentTimeMillis);
         PollBudget budget = new PollBudget(settings.maxPendingBytes());
         warnOfIgnoredSettings(settings.kafka());
         Properties consumerProperties = consumerProperties(settings);

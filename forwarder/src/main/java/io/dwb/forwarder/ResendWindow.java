@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * The last datagrams the Wazuh queue socket accepted, within a bound by count and by bytes: what may still have been
  * waiting, unread, in the kernel's queue of a socket that was then replaced (Wazuh restarted), and is sent again to the
- * new one. The kernel holds at most {@code net.unix.max_dgram_qlen + 1} datagrams in a receiver's queue (10 + 1 by
- * default), and a sender's datagrams waiting there count against its send buffer ({@code SO_SNDBUF}, by default
- * {@code net.core.wmem_default} = 212992 bytes, with per-datagram overhead): a bound above both covers all of them.
+ * new one, with what Wazuh's state said it held itself ({@link WazuhHeld}). The kernel holds at most {@code
+ * net.unix.max_dgram_qlen + 1} datagrams in a receiver's queue (10 + 1 by default), and a sender's datagrams waiting
+ * there count against its send buffer ({@code SO_SNDBUF}, by default {@code net.core.wmem_default} = 212992 bytes,
+ * with per-datagram overhead): a bound above both covers all of them.
  * Not thread-safe: owned by the delivery loop's thread, through {@link WazuhQueue}.
  */
 public final class ResendWindow {
@@ -34,25 +35,57 @@ public final class ResendWindow {
     }
 
     private final Bound bound;
+    private final WazuhHeld held;
     private final ArrayDeque<byte[]> kept = new ArrayDeque<>();
     private long bytes;
+    /** Datagrams accepted and no longer kept: what a resend wanting more than is kept may miss. */
+    private long dropped;
 
     public ResendWindow(Bound bound) {
+        this(bound, new WazuhHeld());
+    }
+
+    /**
+     * @param held what Wazuh's state says it held lately: that many more datagrams are kept and sent again, beyond
+     *             the bound (at most {@link WazuhHeld#MAX_BYTES} more bytes)
+     */
+    ResendWindow(Bound bound, WazuhHeld held) {
         this.bound = bound;
+        this.held = held;
     }
 
     /** Keeps a datagram the socket accepted, dropping the oldest ones beyond the bound. */
     public void accepted(byte[] datagram) {
         kept.addLast(datagram);
         bytes += datagram.length;
-        while (!kept.isEmpty() && (kept.size() > bound.datagrams() || bytes > bound.bytes())) {
+        int beyond = held.capacity();
+        long maxBytes = bound.bytes() + (beyond > 0 ? WazuhHeld.MAX_BYTES : 0);
+        while (!kept.isEmpty() && (kept.size() > bound.datagrams() + beyond || bytes > maxBytes)) {
             bytes -= kept.removeFirst().length;
+            dropped++;
         }
     }
 
     /** The kept datagrams, oldest first. */
     public List<byte[]> datagrams() {
         return List.copyOf(kept);
+    }
+
+    /**
+     * What a new socket gets again after a restart, as of {@code nowNanos}: the newest datagrams, as many as the
+     * kernel's queue may have held ({@link Bound#datagrams}) and as Wazuh said it held lately ({@link WazuhHeld}).
+     *
+     * @param missing how many of those the window no longer kept (its bytes bound): lost if Wazuh held them
+     */
+    record Resend(List<byte[]> datagrams, int heldByWazuh, int missing) {}
+
+    Resend resend(long nowNanos) {
+        int heldByWazuh = held.recently(nowNanos);
+        int wanted = bound.datagrams() + heldByWazuh;
+        List<byte[]> all = List.copyOf(kept);
+        int from = Math.max(0, all.size() - wanted);
+        int missing = (int) Math.min(dropped, Math.max(0, wanted - all.size()));
+        return new Resend(all.subList(from, all.size()), heldByWazuh, missing);
     }
 
     public int size() {

@@ -147,9 +147,14 @@ public final class WazuhQueue implements AlertSink {
             throw new Failed(SendFailure.ERROR, path + ": " + text(e));
         }
         if (socketLost && window.size() > 0) {
-            resending.addAll(window.datagrams());
+            ResendWindow.Resend again = window.resend(nanoClock.getAsLong());
+            resending.addAll(again.datagrams());
             log.warn("{} is a new socket (Wazuh restarted): sending the last {} datagrams again, which the "
-                    + "old one may have held unread", path, resending.size());
+                    + "old one may have held unread{}{}", path, resending.size(), again.heldByWazuh() == 0 ? ""
+                    : " or Wazuh held itself (its state said " + again.heldByWazuh() + " events lately, its other "
+                    + "modules' too; a restart does not hand them on)", again.missing() == 0 ? "" : "; "
+                    + again.missing() + " older ones it may have held were no longer kept (over "
+                    + WazuhHeld.MAX_BYTES / (1024 * 1024) + " MiB): lost if it held them");
         }
         socketLost = false;
     }

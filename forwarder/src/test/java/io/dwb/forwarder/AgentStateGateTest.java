@@ -274,6 +274,17 @@ class AgentStateGateTest {
         fifos.release();
     }
 
+    /** Each reading tells what agentd's buffer holds, for a restart's resend (ResendWindow). */
+    @Test
+    void whatTheBufferHoldsIsToldForARestartsResend() throws Exception {
+        WazuhHeld held = new WazuhHeld();
+        state("connected", "300");
+        AgentStateGate.around(recording, installation(), held, () -> now, System::currentTimeMillis)
+                .send(bytes("a"));
+        assertThat(held.capacity()).isEqualTo(AgentStateGate.DEFAULT_QUEUE_SIZE);
+        assertThat(held.recently(now)).isEqualTo(300);
+    }
+
     private AgentStateGate gateOf(WazuhInstallation wazuh) {
         AlertSink gate = AgentStateGate.around(recording, wazuh, () -> now, System::currentTimeMillis);
         assertThat(gate).isInstanceOf(AgentStateGate.class);

@@ -206,6 +206,18 @@ class AnalysisdStateGateTest {
                 assertThat(e.getFormattedMessage()).startsWith("delivery follows wazuh-analysisd's state"));
     }
 
+    /** Each reading tells what analysisd's event queue holds, for a restart's resend (ResendWindow). */
+    @Test
+    void whatTheEventQueueHoldsIsToldForARestartsResend() throws Exception {
+        WazuhHeld held = new WazuhHeld();
+        state("0.25", 0);
+        AlertSink gate = AnalysisdStateGate.around(recording, installation(), dropped::add, held, () -> now,
+                () -> wall);
+        gate.send("a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(held.capacity()).isEqualTo(16384);
+        assertThat(held.recently(now)).isEqualTo(4096);
+    }
+
     private AlertSink gate() {
         AlertSink gate = AnalysisdStateGate.around(recording, installation(), dropped::add, () -> now, () -> wall);
         assertThat(gate).isInstanceOf(AnalysisdStateGate.class);

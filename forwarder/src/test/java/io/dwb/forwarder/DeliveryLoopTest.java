@@ -926,7 +926,8 @@ class DeliveryLoopTest {
         Path state = run.resolve("wazuh-analysisd.state");
         analysisdState(state, 50);
         List<String> refusals = new ArrayList<>();
-        try (AlertSink gate = new AnalysisdStateGate(sink, state, dropped -> { }, () -> now, this::wallMillis);
+        try (AlertSink gate = new AnalysisdStateGate(sink, state, dropped -> { }, new WazuhHeld(), () -> now,
+                this::wallMillis);
              LogLines log = changesLog()) {
             DeliveryLoop loop = live(noting(gate, refusals), P0);
             addEvents(P0, "a");
@@ -964,7 +965,7 @@ class DeliveryLoopTest {
     @Test
     void aGateHoldingDeliveryForAnotherCauseSaysSoOnceAtEachChange(@TempDir Path run) throws Exception {
         Path state = run.resolve("wazuh-agentd.state");
-        try (AlertSink gate = new AgentStateGate(sink, state, 5000, () -> now, this::wallMillis);
+        try (AlertSink gate = new AgentStateGate(sink, state, 5000, new WazuhHeld(), () -> now, this::wallMillis);
              LogLines log = changesLog()) {
             DeliveryLoop loop = live(gate, P0);
             addEvents(P0, "a");

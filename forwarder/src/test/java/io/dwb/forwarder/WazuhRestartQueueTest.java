@@ -106,6 +106,40 @@ class WazuhRestartQueueTest {
     }
 
     /**
+     * What Wazuh's own state said it held lately (wazuh-agentd's buffer, analysisd's event queue: a restart hands
+     * neither on) is sent again to the new socket with the kernel's queue's worth. Before, only the kernel's queue's
+     * worth was: the alerts Wazuh had taken from the socket and not yet passed on were lost, committed.
+     */
+    @Test
+    void whatWazuhSaidItHeldItselfIsSentAgainToTheNewSocket() throws Exception {
+        Path path = dir.resolve("queue");
+        WazuhHeld held = new WazuhHeld();
+        held.capacity(5000);
+        try (WazuhQueue queue = new WazuhQueue(path, new ResendWindow(ResendWindow.Bound.DEFAULT, held),
+                resent::incrementAndGet, refused::incrementAndGet, System::nanoTime)) {
+            try (DatagramReceiver old = DatagramReceiver.bind(path)) {
+                for (int n = 0; n < 300; n++) {
+                    queue.send(datagram(n));
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> old.count() == 300); // the kernel's queue empty
+                held.read(150, System.nanoTime()); // agentd's state: 150 events in its buffer
+                held.read(0, System.nanoTime()); // the restarted agentd's first state: the peak still counts
+            }
+            try (DatagramReceiver restarted = DatagramReceiver.bind(path)) {
+                sendAfterRestart(queue, 300);
+                await().atMost(Duration.ofSeconds(5)).until(() -> restarted.texts().contains(text(300)));
+                int again = ResendWindow.DEFAULT_DATAGRAMS + 150;
+                List<String> expected = new ArrayList<>();
+                for (int n = 300 - again; n <= 300; n++) {
+                    expected.add(text(n));
+                }
+                assertThat(restarted.texts()).isEqualTo(expected);
+                assertThat(resent.get()).isEqualTo(again);
+            }
+        }
+    }
+
+    /**
      * A datagram of the window that the new socket refuses for its size (sent with a smaller send buffer than the
      * old socket took it with) is left out, counted and logged, and the rest goes on. Before, the refusal was taken
      * for the datagram being sent, which was rejected (dead-lettered), and the refused one stayed at the head: every
