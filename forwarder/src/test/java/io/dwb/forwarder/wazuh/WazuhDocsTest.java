@@ -68,8 +68,10 @@ class WazuhDocsTest {
                 .containsEntry("host-flooding", 110115).containsEntry("partition-caught-up", 110116)
                 .containsEntry("records-dead-lettered", 110117).containsEntry("records-dead-lettered, of a gap", 110118)
                 // the stand-in has no stock child rules: a trimmed event reaches 110104 (the stock table says which
-                // stock rule takes it first)
-                .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110104);
+                // stock rule takes it first), a health check's its silent child: no alert of each probe
+                .containsEntry("`container` `start` trimmed to fit (`truncated`)", 110104)
+                .containsEntry("`container` `health_status: healthy` trimmed to fit (`truncated`)", 110119);
+        assertThat(fired.get("`container` `health_status: healthy` trimmed to fit (`truncated`)").level()).isZero();
         assertThat(fired.get("gap").description()).isEqualTo("Docker events of host web-1 may be lost between"
                 + " 2026-11-27T03:00:00Z and 2026-11-27T03:05:00Z: engine-restarted");
     }
