@@ -58,7 +58,7 @@ public final class ResendWindow {
     public void accepted(byte[] datagram) {
         kept.addLast(datagram);
         bytes += datagram.length;
-        int beyond = held.capacity();
+        int beyond = bound.datagrams() > 0 ? held.capacity() : 0; // --resend-datagrams 0: nothing is sent again
         long maxBytes = bound.bytes() + (beyond > 0 ? WazuhHeld.MAX_BYTES : 0);
         while (!kept.isEmpty() && (kept.size() > bound.datagrams() + beyond || bytes > maxBytes)) {
             bytes -= kept.removeFirst().length;
@@ -80,7 +80,7 @@ public final class ResendWindow {
     record Resend(List<byte[]> datagrams, int heldByWazuh, int missing) {}
 
     Resend resend(long nowNanos) {
-        int heldByWazuh = held.recently(nowNanos);
+        int heldByWazuh = bound.datagrams() > 0 ? held.recently(nowNanos) : 0;
         int wanted = bound.datagrams() + heldByWazuh;
         List<byte[]> all = List.copyOf(kept);
         int from = Math.max(0, all.size() - wanted);

@@ -24,6 +24,24 @@ class WazuhHeldTest {
         assertThat(held.recently(82 * SECOND)).isEqualTo(5000);
     }
 
+    /** {@code --resend-datagrams 0} turns the resend off, what Wazuh held included: nothing is kept for it. */
+    @Test
+    void aResendTurnedOffKeepsNothingForWhatWazuhHeld() {
+        WazuhHeld held = new WazuhHeld();
+        held.capacity(5000);
+        ResendWindow off = new ResendWindow(new ResendWindow.Bound(0, 0), held);
+        off.accepted(new byte[10]);
+        held.read(100, SECOND);
+        assertThat(off.size()).isZero();
+        assertThat(off.resend(SECOND).datagrams()).isEmpty();
+        ResendWindow on = new ResendWindow(new ResendWindow.Bound(1, 1024), held);
+        for (int i = 0; i < 3; i++) {
+            on.accepted(new byte[10]);
+        }
+        assertThat(on.resend(SECOND).datagrams()).as("one for the kernel's queue, and what Wazuh held").hasSize(3);
+        assertThat(on.resend(SECOND).heldByWazuh()).isEqualTo(100);
+    }
+
     @Test
     void aWazuhNotFollowedHoldsNothing() {
         WazuhHeld held = new WazuhHeld();
