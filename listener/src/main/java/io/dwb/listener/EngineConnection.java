@@ -40,15 +40,21 @@ public final class EngineConnection implements AutoCloseable {
                     .maxStringLength(Integer.MAX_VALUE).build()));
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a short request may wait for the engine's next answer (a probe: the probe's timeout). */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** What an answer other than 200 is quoted of. */
     static final int QUOTED_BODY_BYTES = 300;
     private final URI host;
     /** Where the engine is, as its address was given: what messages name. */
     private final EngineAddress address;
-    /** Short requests: bounded, so a hung engine is noticed. */
+    /**
+     * Short requests: bounded, so a hung engine is noticed. Null on a Unix socket, whose reads no socket timeout
+     * reaches: each request there has a client of its own, closed by its {@link RequestDeadline}.
+     */
     private final DockerHttpClient requests;
-    /** Liveness probes: their own connection, with a timeout as short as the probe's. */
+    /** Liveness probes: their own connection, with a timeout as short as the probe's. Null on a Unix socket. */
     private final DockerHttpClient probes;
+    private final boolean unixSocket;
     private final EngineProbe.Settings probe;
     /** TLS of a {@code tcp://} engine ({@link CurrentTls}: renewed files for new connections), null for plain TCP. */
     private final SSLContext ssl;
@@ -69,11 +75,9 @@ public final class EngineConnection implements AutoCloseable {
         // For tcp:// docker-java chooses https or http by whether it has TLS settings: only a socket gets UnusedTls.
         // One context for every client, each new connection of theirs with the files' latest.
         transportTls = context != null ? () -> context : "unix".equals(host.getScheme()) ? UnusedTls.CONFIG : null;
-        Duration probeTimeout = probe.timeout();
-        requests = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
-                .connectionTimeout(CONNECT_TIMEOUT).responseTimeout(Duration.ofSeconds(30)).build();
-        probes = new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
-                .connectionTimeout(probeTimeout).responseTimeout(probeTimeout).build();
+        unixSocket = "unix".equals(host.getScheme());
+        requests = unixSocket ? null : client(Kind.REQUEST);
+        probes = unixSocket ? null : client(Kind.PROBE);
     }
 
     public EngineAddress host() {
@@ -87,7 +91,7 @@ public final class EngineConnection implements AutoCloseable {
 
     /** GET /_ping on the probes' own connection, bounded by the probe timeout. */
     public void probe() {
-        get(probes, "/_ping");
+        get(Kind.PROBE, "/_ping");
     }
 
     /** GET /info. */
@@ -129,7 +133,7 @@ public final class EngineConnection implements AutoCloseable {
      */
     public OptionalLong engineNowNanosWithinProbeTimeout() {
         try {
-            String time = json(get(probes, "/info")).path("SystemTime").asText(null);
+            String time = json(get(Kind.PROBE, "/info")).path("SystemTime").asText(null);
             return time == null ? OptionalLong.empty() : OptionalLong.of(systemTime(time));
         } catch (EngineUnavailable e) {
             return OptionalLong.empty();
@@ -158,7 +162,7 @@ public final class EngineConnection implements AutoCloseable {
      * 40 MB label, read as one string, did.
      */
     public void containers(int maxContainerBytes, Consumer<Container> each) {
-        read(requests, "/containers/json?all=1", in -> {
+        read(Kind.REQUEST, "/containers/json?all=1", in -> {
             ContainerListCap capped = new ContainerListCap(in, maxContainerBytes);
             try (JsonParser parser = ANSWERS.createParser(capped)) {
                 if (parser.nextToken() != JsonToken.START_ARRAY) {
@@ -207,11 +211,57 @@ public final class EngineConnection implements AutoCloseable {
     }
 
     private byte[] get(String path) {
-        return get(requests, path);
+        return get(Kind.REQUEST, path);
     }
 
-    private byte[] get(DockerHttpClient client, String path) {
-        return read(client, path, InputStream::readAllBytes);
+    private byte[] get(Kind kind, String path) {
+        return read(kind, path, InputStream::readAllBytes);
+    }
+
+    /** Which of the engine's connections a request goes on: how long its silence may last. */
+    private enum Kind {
+        REQUEST,
+        PROBE
+    }
+
+    private Duration timeout(Kind kind) {
+        return kind == Kind.PROBE ? probe.timeout() : REQUEST_TIMEOUT;
+    }
+
+    private DockerHttpClient client(Kind kind) {
+        return new ApacheDockerHttpClient.Builder().dockerHost(host).sslConfig(transportTls)
+                .connectionTimeout(kind == Kind.PROBE ? probe.timeout() : CONNECT_TIMEOUT)
+                .responseTimeout(timeout(kind)).build();
+    }
+
+    /**
+     * GET {@code path} as {@link #read(DockerHttpClient, String, BodyReader, RequestDeadline)}; on a Unix socket on a
+     * client of its own, which its deadline closes when the engine stays silent past the timeout.
+     */
+    private <T> T read(Kind kind, String path, BodyReader<T> reader) {
+        if (!unixSocket) {
+            return read(kind == Kind.PROBE ? probes : requests, path, reader, null);
+        }
+        Duration timeout = timeout(kind);
+        DockerHttpClient client = client(kind);
+        try (RequestDeadline deadline = new RequestDeadline(client, timeout, System::nanoTime)) {
+            try {
+                return read(client, path, reader, deadline);
+            } catch (EngineUnavailable e) {
+                if (deadline.fired()) {
+                    throw new EngineUnavailable("the Docker engine at " + address + " did not answer GET " + path
+                            + " within " + timeout.toSeconds() + " s (it took the connection and said nothing: hung?)",
+                            e);
+                }
+                throw e;
+            }
+        } finally {
+            try {
+                client.close();
+            } catch (IOException e) {
+                // its socket: nothing left to save
+            }
+        }
     }
 
     /** What the engine answers to one request, as it streams in. */
@@ -224,14 +274,17 @@ public final class EngineConnection implements AutoCloseable {
      * GET {@code path}, its body read by {@code reader} when the engine answers 200; any other answer, an answer that
      * is not JSON, or a failed connection is an {@link EngineUnavailable}.
      */
-    private <T> T read(DockerHttpClient client, String path, BodyReader<T> reader) {
+    private <T> T read(DockerHttpClient client, String path, BodyReader<T> reader, RequestDeadline deadline) {
         Request request = Request.builder().method(Request.Method.GET).path(path).build();
         try (Response response = client.execute(request)) {
+            if (deadline != null) {
+                deadline.touch();
+            }
             if (response.getStatusCode() != 200) {
                 throw new EngineUnavailable("GET " + path + " answered " + response.getStatusCode() + ": "
                         + refusal(response));
             }
-            try (InputStream in = response.getBody()) {
+            try (InputStream in = deadline == null ? response.getBody() : deadline.watching(response.getBody())) {
                 return reader.read(in);
             }
         } catch (JsonProcessingException e) {
@@ -296,8 +349,10 @@ public final class EngineConnection implements AutoCloseable {
     @Override
     public void close() {
         try {
-            requests.close();
-            probes.close();
+            if (requests != null) {
+                requests.close();
+                probes.close();
+            }
         } catch (IOException e) {
             // closing sockets: nothing left to save
         }

@@ -18,8 +18,9 @@ import picocli.CommandLine;
 
 /** The probing thread around {@link EngineLiveness}, with an engine stand-in that answers or not (fast layer). */
 class EngineProbeTest {
+    /** Short, yet longer than a loaded machine's stalls: at 100 ms each, a CI run here took a stall for a silence. */
     private static final EngineProbe.Settings FAST =
-            new EngineProbe.Settings(Duration.ofMillis(100), Duration.ofMillis(100));
+            new EngineProbe.Settings(Duration.ofMillis(200), Duration.ofMillis(400));
     private final List<String> gone = new CopyOnWriteArrayList<>();
 
     @Test
@@ -36,13 +37,13 @@ class EngineProbeTest {
         // could pass first, and the probe rightly reported that GET /events got no response
         probe.streamOpened();
         try (EngineProbe started = probe.start()) {
-            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(gone::isEmpty);
+            await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3)).until(gone::isEmpty);
             assertThat(pings.get()).as("probed every interval").isGreaterThanOrEqualTo(3);
             answering.set(false);
             await().atMost(Duration.ofSeconds(10)).until(() -> !gone.isEmpty()); // two intervals, unless loaded
             int pingsWhenGone = pings.get();
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> gone.size() == 1);
-            assertThat(gone.get(0)).isEqualTo("no answer to GET /_ping, and nothing on the events stream, for 200 "
+            await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3)).until(() -> gone.size() == 1);
+            assertThat(gone.get(0)).isEqualTo("no answer to GET /_ping, and nothing on the events stream, for 600 "
                     + "ms (Read timed out): the connection is taken as half-open");
             assertThat(pings.get()).as("the probe stops once it reported").isEqualTo(pingsWhenGone);
         }
@@ -90,7 +91,7 @@ class EngineProbeTest {
             throw new EngineConnection.EngineUnavailable("refused");
         }, System::nanoTime, gone::add);
         probe.start().close();
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(gone::isEmpty);
+        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3)).until(gone::isEmpty);
     }
 
     @Test
