@@ -11,6 +11,7 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient.Request;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
 import com.github.dockerjava.transport.SSLConfig;
+import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import java.io.IOException;
@@ -55,6 +56,8 @@ public final class EngineConnection implements AutoCloseable {
     /** Liveness probes: their own connection, with a timeout as short as the probe's. Null on a Unix socket. */
     private final DockerHttpClient probes;
     private final boolean unixSocket;
+    /** The engine ID this host's identity was made of; null when {@code --host-name} gave it. */
+    private volatile String engineId;
     private final EngineProbe.Settings probe;
     /** TLS of a {@code tcp://} engine ({@link CurrentTls}: renewed files for new connections), null for plain TCP. */
     private final SSLContext ssl;
@@ -114,6 +117,7 @@ public final class EngineConnection implements AutoCloseable {
         if (host.id().isBlank()) {
             throw new EngineUnavailable("the engine at " + address + " reported no ID in GET /info; give --host-name");
         }
+        engineId = hostName != null ? null : host.id();
         return host;
     }
 
@@ -132,11 +136,47 @@ public final class EngineConnection implements AutoCloseable {
      * /info can take seconds). Empty when it does not answer in time or gives no time.
      */
     public OptionalLong engineNowNanosWithinProbeTimeout() {
+        JsonNode info;
         try {
-            String time = json(get(Kind.PROBE, "/info")).path("SystemTime").asText(null);
-            return time == null ? OptionalLong.empty() : OptionalLong.of(systemTime(time));
+            info = json(get(Kind.PROBE, "/info"));
         } catch (EngineUnavailable e) {
             return OptionalLong.empty();
+        }
+        requireSameEngine(info.path("ID").asText(""));
+        String time = info.path("SystemTime").asText(null);
+        return time == null ? OptionalLong.empty() : OptionalLong.of(systemTime(time));
+    }
+
+    /**
+     * Refuses an engine whose {@code GET /info} gives another ID each time (Podman's Docker API makes one up per
+     * call): every start would be a new host (a new key, checkpoint and transactional id: what happened while the
+     * listener was down lost without a gap, the old host said stopped), and two listeners on it would not fence each
+     * other. Asked once more after {@link #hostIdentity}; nothing to check when {@code --host-name} named the host.
+     */
+    public void requireStableId() {
+        String expected = engineId;
+        if (expected == null) {
+            return;
+        }
+        String again = info().path("ID").asText("");
+        if (!again.isBlank() && !again.equals(expected)) {
+            throw new ConfigurationError("the engine at " + address + " gives another ID at each GET /info ("
+                    + expected + ", then " + LogText.escaped(LogText.bounded(again, 200)) + "; Podman's Docker API "
+                    + "makes one up per call): it cannot name this host; give --host-name");
+        }
+    }
+
+    /**
+     * Refuses another engine than the one this host's identity was made of ({@link #hostIdentity}, without {@code
+     * --host-name}): its events would be published under the first one's name, key and transactional id.
+     */
+    private void requireSameEngine(String id) {
+        String expected = engineId;
+        if (expected != null && !id.isBlank() && !id.equals(expected)) {
+            throw new EngineReplaced("the engine at " + address + " is another engine now: GET /info says ID "
+                    + LogText.escaped(LogText.bounded(id, 200)) + ", this listener publishes as " + expected
+                    + " (a reinstalled engine, /var/lib/docker wiped; another host at this address); exiting, to "
+                    + "start again as that engine (nothing of it was read)");
         }
     }
 
@@ -355,6 +395,16 @@ public final class EngineConnection implements AutoCloseable {
             }
         } catch (IOException e) {
             // closing sockets: nothing left to save
+        }
+    }
+
+    /**
+     * Another engine answers at the address than the one this host's identity was made of: not retried (exit 1, and
+     * the restart identifies the engine that answers now).
+     */
+    public static final class EngineReplaced extends RuntimeException {
+        public EngineReplaced(String message) {
+            super(message);
         }
     }
 

@@ -37,6 +37,7 @@ final class ListenerPreflight {
                 engine.ping();
                 HostIdentity identity = engine.identity();
                 host.set(engine.hostIdentity(settings.hostName()));
+                engine.requireStableId();
                 return engine.host() + " answers: engine " + LogText.escaped(identity.name()) + " (id "
                         + LogText.escaped(identity.id()) + "), Docker "
                         + LogText.escaped(engine.info().path("ServerVersion").asText("?"));

@@ -44,7 +44,10 @@ final class ScriptedEngine implements AutoCloseable {
     private final String basePath;
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final byte[] containers;
-    private final String id = "SCRIPTED-" + UUID.randomUUID();
+    /** What {@code GET /info} says its ID is: another engine's once {@link #becomeAnotherEngine} was called. */
+    private volatile String id = "SCRIPTED-" + UUID.randomUUID();
+    /** Whether {@code GET /info} makes up a new ID at each call, as Podman's Docker API does. */
+    private volatile boolean newIdAtEachInfo;
     /** The engine's clock: one second after the first event, so a first start replays the whole sequence. */
     private volatile long clockNanos;
     private final AtomicInteger subscriptions = new AtomicInteger();
@@ -151,6 +154,16 @@ final class ScriptedEngine implements AutoCloseable {
         clockNanos = nanos;
     }
 
+    /** Makes {@code GET /info} say another ID from now on: another engine at the address (a reinstall). */
+    void becomeAnotherEngine() {
+        id = "SCRIPTED-" + UUID.randomUUID();
+    }
+
+    /** Makes {@code GET /info} make up a new ID at each call, as Podman's Docker API does. */
+    void newIdAtEachInfo() {
+        newIdAtEachInfo = true;
+    }
+
     /** Makes {@code GET /info} answer {@code answer} (an engine behind a broken proxy); null for the real one. */
     void answerInfo(String answer) {
         infoAnswer = answer == null ? null : answer.getBytes(StandardCharsets.UTF_8);
@@ -231,7 +244,8 @@ final class ScriptedEngine implements AutoCloseable {
         }
         switch (path) {
             case "/_ping" -> answer(exchange, "OK".getBytes(StandardCharsets.UTF_8));
-            case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\"" + id
+            case "/info" -> answer(exchange, infoAnswer != null ? infoAnswer : ("{\"ID\":\""
+                    + (newIdAtEachInfo ? "PODMAN-" + UUID.randomUUID() : id)
                     + "\",\"Name\":\"scripted\",\"SystemTime\":\"" + ContractJson.rfc3339(clockNanos) + "\"}")
                     .getBytes(StandardCharsets.UTF_8));
             case "/containers/json" -> answer(exchange, containers);
