@@ -115,7 +115,9 @@ public final class EngineConnection implements AutoCloseable {
     public HostIdentity hostIdentity(String hostName) {
         HostIdentity host = hostName != null ? HostIdentity.fromHostName(hostName) : identity();
         if (host.id().isBlank()) {
-            throw new EngineUnavailable("the engine at " + address + " reported no ID in GET /info; give --host-name");
+            // Exit 2: a restart would ask the same engine again (exit 1 was restarted every 10 s for good).
+            throw new ConfigurationError("the engine at " + address + " reported no ID in GET /info; give "
+                    + "--host-name");
         }
         engineId = hostName != null ? null : host.id();
         return host;

@@ -33,6 +33,20 @@ class EngineIdentityTest {
         }
     }
 
+    /** An engine that says no ID cannot name this host: exit 2, not restarted (exit 1 was, every 10 s for good). */
+    @Test
+    void anEngineThatSaysNoIdIsAConfigurationError(SharedKafka.Broker broker) throws Exception {
+        ListenerProcess listener = ListenerProcess.namedByTheEngine(broker);
+        try (ScriptedEngine engine = new ScriptedEngine(List.of())) {
+            engine.answerInfo("{\"Name\":\"no-id\",\"ServerVersion\":\"29.0.0\"}");
+            try (JavaProcess process = listener.start("--docker-host", engine.dockerHost())) {
+                assertThat(process.waitFor(Duration.ofSeconds(60))).as(process.output()).isEqualTo(2);
+                assertThat(process.output()).contains("error: the engine at " + engine.dockerHost() + " reported no "
+                        + "ID in GET /info; give --host-name");
+            }
+        }
+    }
+
     /**
      * Another engine answering at the address after a reconnection (a reinstalled engine, /var/lib/docker wiped;
      * another host behind a name that fails over): its events were published under the first engine's name, key and
