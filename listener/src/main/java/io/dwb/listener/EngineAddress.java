@@ -2,6 +2,9 @@ package io.dwb.listener;
 
 import io.dwb.runtime.ConfigurationError;
 import io.dwb.runtime.FileAudience;
+import io.dwb.runtime.LogText;
+import io.dwb.runtime.WholeFile;
+import io.dwb.schemas.ContractJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -12,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,8 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
      */
     public static final int DEFAULT_TCP_PORT = 2375;
     static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
+    /** The docker CLI's config.json read for its current context: a few kilobytes at most. */
+    private static final int CONFIG_MAX_BYTES = 1024 * 1024;
 
     /** From the {@code --docker-host} option (null or blank when not given) and this process's environment. */
     public static EngineAddress resolve(String option) {
@@ -55,6 +61,10 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
             given = env.get("DOCKER_HOST");
         }
         if (blank(given)) {
+            unfollowedContext(env, userHome).ifPresent(context -> log.warn("the docker CLI's context {} is not "
+                    + "followed: the listener reads the engine at {}; give that context's address with --docker-host "
+                    + "or DOCKER_HOST (docker context inspect {}), or unset it", context, DEFAULT_HOST,
+                    context.substring(0, context.indexOf(' '))));
             return new EngineAddress(URI.create(DEFAULT_HOST), null);
         }
         given = given.strip();
@@ -182,6 +192,34 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
      * took only {@code 1} and {@code true}, and spoke plain HTTP to the engine otherwise), with the files of
      * DOCKER_CERT_PATH, else of the CLI's configuration directory: DOCKER_CONFIG, else {@code ~/.docker}.
      */
+    /**
+     * The docker CLI's context other than {@code default}, which the CLI would follow and the listener does not (a
+     * rootless engine, Docker Desktop's {@code desktop-linux}): {@code DOCKER_CONTEXT}, else {@code currentContext} of
+     * {@code config.json} (in {@code DOCKER_CONFIG}, else {@code ~/.docker}), named with where it was set. The
+     * listener read {@code /var/run/docker.sock} without a word, maybe another engine than the user's CLI.
+     */
+    private static Optional<String> unfollowedContext(Map<String, String> env, String userHome) {
+        String context = env.get("DOCKER_CONTEXT");
+        if (!blank(context)) {
+            return context.strip().equals("default") ? Optional.empty()
+                    : Optional.of(LogText.escaped(context.strip()) + " (DOCKER_CONTEXT)");
+        }
+        Path config = (!empty(env.get("DOCKER_CONFIG")) ? Path.of(env.get("DOCKER_CONFIG"))
+                : Path.of(empty(env.get("HOME")) ? userHome : env.get("HOME"), ".docker")).resolve("config.json");
+        try {
+            if (!Files.isRegularFile(config)) {
+                return Optional.empty();
+            }
+            String current = ContractJson.MAPPER.readTree(WholeFile.read(config, CONFIG_MAX_BYTES))
+                    .path("currentContext").asText("");
+            return current.isBlank() || current.equals("default") ? Optional.empty()
+                    : Optional.of(LogText.escaped(LogText.bounded(current, 200)) + " (currentContext in " + config
+                    + ")");
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // the CLI's file, not the listener's: nothing to say of it
+        }
+    }
+
     private static Path tlsDirectory(Map<String, String> env, String userHome) {
         if (empty(env.get("DOCKER_TLS_VERIFY"))) {
             if (!empty(env.get("DOCKER_TLS"))) {

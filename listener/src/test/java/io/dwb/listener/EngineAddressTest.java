@@ -85,6 +85,27 @@ class EngineAddressTest {
         assertThat(resolved(null)).isEqualTo("unix:///var/run/docker.sock");
     }
 
+    /**
+     * The docker CLI's context (a rootless engine, Docker Desktop's) is not followed, and a WARN says so at start: the
+     * listener read /var/run/docker.sock without a word, maybe another engine than its user's CLI.
+     */
+    @Test
+    void aContextTheCliWouldFollowIsSaidNotFollowed(@TempDir Path config) throws IOException {
+        resolve(null, "DOCKER_CONTEXT", "default");
+        resolve("unix:///run/user/1000/docker.sock", "DOCKER_CONTEXT", "rootless");
+        assertThat(logged.messages("is not followed")).isEmpty();
+        resolve(null, "DOCKER_CONTEXT", "rootless");
+        assertThat(logged.messages("is not followed")).singleElement().asString().isEqualTo("the docker CLI's "
+                + "context rootless (DOCKER_CONTEXT) is not followed: the listener reads the engine at "
+                + "unix:///var/run/docker.sock; give that context's address with --docker-host or DOCKER_HOST "
+                + "(docker context inspect rootless), or unset it");
+        logged.clear();
+        Files.writeString(config.resolve("config.json"), "{\"auths\":{},\"currentContext\":\"desktop-linux\"}");
+        resolve(null, "DOCKER_CONFIG", config.toString());
+        assertThat(logged.messages("is not followed")).singleElement().asString().contains("context desktop-linux "
+                + "(currentContext in " + config.resolve("config.json") + ")");
+    }
+
     @Test
     void addressesTheListenerCannotUseAreConfigurationErrors() {
         assertThatThrownBy(() -> resolve("ssh://dwb@engine.example")).isInstanceOf(ConfigurationError.class)
