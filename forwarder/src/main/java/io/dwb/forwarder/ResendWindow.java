@@ -56,10 +56,11 @@ public final class ResendWindow {
 
     /** Keeps a datagram the socket accepted, dropping the oldest ones beyond the bound. */
     public void accepted(byte[] datagram) {
+        held.sent();
         kept.addLast(datagram);
         bytes += datagram.length;
-        int beyond = bound.datagrams() > 0 ? held.capacity() : 0; // --resend-datagrams 0: nothing is sent again
-        long maxBytes = bound.bytes() + (beyond > 0 ? WazuhHeld.MAX_BYTES : 0);
+        long beyond = following() ? held.capacity() : 0;
+        long maxBytes = (long) bound.bytes() + (beyond > 0 ? WazuhHeld.MAX_BYTES : 0);
         while (!kept.isEmpty() && (kept.size() > bound.datagrams() + beyond || bytes > maxBytes)) {
             bytes -= kept.removeFirst().length;
             dropped++;
@@ -72,20 +73,26 @@ public final class ResendWindow {
     }
 
     /**
-     * What a new socket gets again after a restart, as of {@code nowNanos}: the newest datagrams, as many as the
-     * kernel's queue may have held ({@link Bound#datagrams}) and as Wazuh said it held lately ({@link WazuhHeld}).
+     * What a new socket gets again after a restart: the newest datagrams, as many as the kernel's queue may have held
+     * ({@link Bound#datagrams}) and as Wazuh said it held ({@link WazuhHeld}, used up by it).
      *
      * @param missing how many of those the window no longer kept (its bytes bound): lost if Wazuh held them
      */
     record Resend(List<byte[]> datagrams, int heldByWazuh, int missing) {}
 
-    Resend resend(long nowNanos) {
-        int heldByWazuh = bound.datagrams() > 0 ? held.recently(nowNanos) : 0;
-        int wanted = bound.datagrams() + heldByWazuh;
+    Resend resend() {
+        int heldByWazuh = following() ? held.held() : 0;
+        held.resent();
+        long wanted = (long) bound.datagrams() + heldByWazuh;
         List<byte[]> all = List.copyOf(kept);
-        int from = Math.max(0, all.size() - wanted);
+        int from = (int) Math.max(0, all.size() - wanted);
         int missing = (int) Math.min(dropped, Math.max(0, wanted - all.size()));
         return new Resend(all.subList(from, all.size()), heldByWazuh, missing);
+    }
+
+    /** Whether what Wazuh held is kept and sent again: not when the resend is off (either bound 0). */
+    private boolean following() {
+        return bound.datagrams() > 0 && bound.bytes() > 0;
     }
 
     public int size() {

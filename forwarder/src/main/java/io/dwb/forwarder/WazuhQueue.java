@@ -147,7 +147,7 @@ public final class WazuhQueue implements AlertSink {
             throw new Failed(SendFailure.ERROR, path + ": " + text(e));
         }
         if (socketLost && window.size() > 0) {
-            ResendWindow.Resend again = window.resend(nanoClock.getAsLong());
+            ResendWindow.Resend again = window.resend();
             resending.addAll(again.datagrams());
             log.warn("{} is a new socket (Wazuh restarted): sending the last {} datagrams again, which the "
                     + "old one may have held unread{}{}", path, resending.size(), again.heldByWazuh() == 0 ? ""

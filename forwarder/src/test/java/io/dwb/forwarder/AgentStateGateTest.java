@@ -282,7 +282,7 @@ class AgentStateGateTest {
         AgentStateGate.around(recording, installation(), held, () -> now, System::currentTimeMillis)
                 .send(bytes("a"));
         assertThat(held.capacity()).isEqualTo(AgentStateGate.DEFAULT_QUEUE_SIZE);
-        assertThat(held.recently(now)).isEqualTo(300);
+        assertThat(held.held()).isEqualTo(300);
     }
 
     private AgentStateGate gateOf(WazuhInstallation wazuh) {

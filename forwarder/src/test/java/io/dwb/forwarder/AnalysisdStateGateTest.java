@@ -215,7 +215,7 @@ class AnalysisdStateGateTest {
                 () -> wall);
         gate.send("a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(held.capacity()).isEqualTo(16384);
-        assertThat(held.recently(now)).isEqualTo(4096);
+        assertThat(held.held()).isEqualTo(4096);
     }
 
     private AlertSink gate() {

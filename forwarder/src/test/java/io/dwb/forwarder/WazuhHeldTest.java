@@ -4,24 +4,44 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** What a restart sends again of what Wazuh held: the largest count read lately, within its size. */
+/** What a restart sends again of what Wazuh held: the largest count read, until Wazuh was seen passing it on. */
 class WazuhHeldTest {
     private static final long SECOND = 1_000_000_000L;
 
+    /**
+     * A manager's outage: the gate waits (nothing sent), the agent is restarted meanwhile (its new state: 0), and the
+     * outage lasts minutes more. What the old agent held is still what the next socket gets again.
+     */
     @Test
-    void theLargestCountReadWithinAMinuteIsWhatARestartSendsAgain() {
+    void theLargestCountStaysWhileNothingIsSentHoweverLong() {
         WazuhHeld held = new WazuhHeld();
         held.capacity(5000);
         held.read(2600, 10 * SECOND);
         held.read(0, 15 * SECOND); // a restarted daemon's first state
-        assertThat(held.recently(20 * SECOND)).isEqualTo(2600);
-        assertThat(held.recently(71 * SECOND)).as("a minute after it was last read").isZero();
-        held.read(12, 80 * SECOND);
-        assertThat(held.recently(80 * SECOND)).isEqualTo(12);
+        held.read(0, 600 * SECOND);
+        assertThat(held.held()).isEqualTo(2600);
+    }
+
+    /** Datagrams taken a minute after the largest count, and a lower count read: Wazuh was passing them on. */
+    @Test
+    void aLowerCountReplacesItOnceWazuhTookDatagramsAMinuteLater() {
+        WazuhHeld held = new WazuhHeld();
+        held.capacity(5000);
+        held.read(2600, 10 * SECOND);
+        held.sent();
+        held.read(1200, 30 * SECOND);
+        assertThat(held.held()).as("sent, but within the minute").isEqualTo(2600);
+        held.read(12, 75 * SECOND);
+        assertThat(held.held()).as("nothing sent since the last reading").isEqualTo(2600);
+        held.sent();
+        held.read(12, 76 * SECOND);
+        assertThat(held.held()).isEqualTo(12);
         held.read(7_000, 81 * SECOND);
-        assertThat(held.recently(81 * SECOND)).as("never more than it holds").isEqualTo(5000);
+        assertThat(held.held()).as("never more than it holds").isEqualTo(5000);
         held.read(-1, 82 * SECOND); // no count in the state file: nothing changes
-        assertThat(held.recently(82 * SECOND)).isEqualTo(5000);
+        assertThat(held.held()).isEqualTo(5000);
+        held.resent();
+        assertThat(held.held()).as("used up by a resend").isZero();
     }
 
     /** {@code --resend-datagrams 0} turns the resend off, what Wazuh held included: nothing is kept for it. */
@@ -33,19 +53,34 @@ class WazuhHeldTest {
         off.accepted(new byte[10]);
         held.read(100, SECOND);
         assertThat(off.size()).isZero();
-        assertThat(off.resend(SECOND).datagrams()).isEmpty();
+        assertThat(off.resend().datagrams()).isEmpty();
+        held.read(100, SECOND);
         ResendWindow on = new ResendWindow(new ResendWindow.Bound(1, 1024), held);
         for (int i = 0; i < 3; i++) {
             on.accepted(new byte[10]);
         }
-        assertThat(on.resend(SECOND).datagrams()).as("one for the kernel's queue, and what Wazuh held").hasSize(3);
-        assertThat(on.resend(SECOND).heldByWazuh()).isEqualTo(100);
+        ResendWindow.Resend again = on.resend();
+        assertThat(again.datagrams()).as("one for the kernel's queue, and what Wazuh held").hasSize(3);
+        assertThat(again.heldByWazuh()).isEqualTo(100);
+        assertThat(again.missing()).as("none was dropped: fewer were sent").isZero();
+    }
+
+    /** The bounds add up in longs: the largest --resend-bytes did not wrap into a window that keeps nothing. */
+    @Test
+    void theLargestBoundsDoNotWrap() {
+        WazuhHeld held = new WazuhHeld();
+        held.capacity(5000);
+        ResendWindow window = new ResendWindow(new ResendWindow.Bound(Integer.MAX_VALUE, Integer.MAX_VALUE), held);
+        for (int i = 0; i < 10; i++) {
+            window.accepted(new byte[10]);
+        }
+        assertThat(window.size()).isEqualTo(10);
     }
 
     @Test
     void aWazuhNotFollowedHoldsNothing() {
         WazuhHeld held = new WazuhHeld();
         held.read(100, SECOND);
-        assertThat(held.recently(SECOND)).isZero();
+        assertThat(held.held()).isZero();
     }
 }

@@ -104,6 +104,10 @@ public final class EngineConnection implements AutoCloseable {
 
     public HostIdentity identity() {
         JsonNode info = info();
+        if (!info.isObject()) { // no engine's answer (a proxy's): retried as an engine away, not taken for "no ID"
+            throw new EngineUnavailable("the engine at " + address + " answered GET /info with no object: "
+                    + LogText.bounded(info.toString(), QUOTED_BODY_BYTES));
+        }
         return new HostIdentity(info.path("Name").asText(""), info.path("ID").asText(""));
     }
 
