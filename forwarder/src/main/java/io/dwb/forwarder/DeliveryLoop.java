@@ -564,6 +564,10 @@ public final class DeliveryLoop {
                     }
                 }
                 seek(tp, first);
+            } else if (feed instanceof Feed.Replay replay) {
+                // The topic made again since the replay began: the new topic's records are none of the window's.
+                ReplayWindow window = replay.window();
+                changes.replayTopicGone(window.topic(), window.topicDeleted(consumer));
             } else {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
@@ -1381,10 +1385,16 @@ public final class DeliveryLoop {
         topicMissing.observe(topic.gone(), now);
     }
 
-    /** Whether the topic a replay reads is gone from Kafka (deleted), judged as the live forwarder judges it. */
+    /**
+     * Whether the topic a replay reads is gone from Kafka (deleted), or was made again since (fewer partitions), judged
+     * as the live forwarder judges it: either way the window's records not read yet are gone.
+     */
     private boolean replayTopicGone(String name, long now) {
-        return topic.observe(topicCount(name, false, now), true)
-                .filter(change -> change.kind() == TopicPresence.Kind.GONE).isPresent();
+        return !replay().window().gone() && topic.observe(topicCount(name, false, now), true).isPresent();
+    }
+
+    private Feed.Replay replay() {
+        return (Feed.Replay) feed;
     }
 
     /**

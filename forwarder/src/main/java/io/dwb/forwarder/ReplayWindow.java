@@ -39,6 +39,8 @@ public final class ReplayWindow {
     /** Each record's host as delivery reads it (headers, else key), the last one reused. */
     private final HostRefs hostRefs = new HostRefs();
     private final Map<TopicPartition, Long> ends = new HashMap<>();
+    /** The topic deleted (or made again) while it was read ({@link #topicDeleted}). */
+    private boolean deleted;
     private final Map<TopicPartition, Long> firsts = new HashMap<>();
     /** The topic's partitions, known at start. */
     private int partitionCount;
@@ -214,7 +216,7 @@ public final class ReplayWindow {
             return held;
         }
         held = List.of();
-        if (pastStable.isEmpty()) {
+        if (pastStable.isEmpty() || deleted) { // a topic deleted: its records went with it, held or not
             return held;
         }
         Map<TopicPartition, Long> stableNow;
@@ -346,7 +348,7 @@ public final class ReplayWindow {
     /** Whether everything of this partition's window has been fetched. */
     public boolean exhausted(Consumer<?, ?> consumer, TopicPartition tp) {
         Long end = ends.get(tp);
-        return end == null || consumer.position(tp) >= end;
+        return end == null || end == Long.MIN_VALUE || consumer.position(tp) >= end;
     }
 
     public boolean allExhausted(Consumer<?, ?> consumer) {
@@ -363,6 +365,10 @@ public final class ReplayWindow {
      * still delivered), the rest gone with the topic. Returns how many offsets of the window that leaves unread.
      */
     long topicDeleted(Consumer<?, ?> consumer) {
+        if (deleted) {
+            return 0; // said once: a topic made again may be seen so twice
+        }
+        deleted = true;
         long gone = 0;
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
             long readTo;
@@ -375,10 +381,16 @@ public final class ReplayWindow {
             }
             if (readTo < end.getValue()) {
                 gone += end.getValue() - readTo;
-                end.setValue(readTo);
             }
+            // Nothing more of it: a topic made again under the name has records at the same offsets, none of the window's
+            end.setValue(Long.MIN_VALUE);
         }
         return gone;
+    }
+
+    /** Whether the topic was deleted (or made again) while it was read: the window ended where it was read to. */
+    boolean gone() {
+        return deleted;
     }
 
     /** The events topic it reads. */

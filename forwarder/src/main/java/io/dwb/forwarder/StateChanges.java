@@ -159,8 +159,9 @@ final class StateChanges {
     /** The topic deleted during a replay: {@code offsets} of its window not fetched yet, gone with it. */
     void replayTopicGone(String topic, long offsets) {
         replayDeletedOffsets += offsets;
-        log.error("topic {} was deleted during the replay: {} offsets of its window not read yet are gone with it "
-                + "(counted as deleted by Kafka); the replay delivers what it read and ends", topic, offsets);
+        log.error("topic {} was deleted (or made again) during the replay: up to {} offsets of its window not read "
+                + "yet are gone with it (counted as deleted by Kafka); the replay delivers what it read and ends",
+                topic, offsets);
     }
 
     void kafkaAccepted() {

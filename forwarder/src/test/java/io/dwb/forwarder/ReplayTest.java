@@ -179,15 +179,57 @@ class ReplayTest {
             }
             assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isZero();
             String output = replay.output();
-            long gone = Long.parseLong(output.replaceAll("(?s).*was deleted during the replay: (\\d+) offsets.*",
-                    "$1"));
+            long gone = Long.parseLong(output.replaceAll("(?s).*was deleted \\(or made again\\) during the replay: up "
+                    + "to (\\d+) offsets.*", "$1"));
             TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200));
-            assertThat(output).contains("topic " + topic + " was deleted during the replay: " + gone + " offsets of "
-                    + "its window not read yet are gone with it");
+            assertThat(output).contains("topic " + topic + " was deleted (or made again) during the replay: up to "
+                    + gone + " offsets of its window not read yet are gone with it");
             assertThat(receiver.count()).as("what was read is delivered, the rest is said gone")
                     .isLessThan(200).isEqualTo(200 - (int) gone);
             assertThat(output).contains("replay done: window delivered (" + receiver.count() + " alerts sent")
                     .contains(gone + " offsets deleted by Kafka before they were read)");
+        }
+    }
+
+    /**
+     * The topic deleted and made again at once while a replay reads it (a listener's producer on a cluster that
+     * creates topics on first use), with new records, fewer than the replay had read: none of them is delivered as
+     * the window's, and the replay ends as for a deletion.
+     */
+    @Test
+    void aReplayWhoseTopicIsMadeAgainDeliversNoneOfTheNewTopicsRecords(SharedKafka.Broker broker) throws Exception {
+        String topic = TestRecords.topic(broker, "replay-remade", 1);
+        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            records.add(TestRecords.event(topic, "host-0", "host-0-id",
+                    TestRecords.containerEvent("old" + i, t0 + i * 1_000_000_000L)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, records);
+        }
+        try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("remade"));
+             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
+                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+                     "--wazuh-queue", receiver.path().toString(), "--eps", "20", "--max-pending", "10",
+                     "--from", ContractJson.rfc3339(t0))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5);
+            try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
+                admin.deleteTopics(List.of(topic)).all().get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(topic));
+            }
+            broker.createTopic(topic, 1, Map.of("retention.ms", "-1"));
+            TestRecords.awaitLeaders(broker, topic);
+            long now = System.currentTimeMillis() * 1_000_000L;
+            try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+                TestRecords.sendAll(producer, List.of(
+                        TestRecords.event(topic, "host-0", "host-0-id", TestRecords.containerEvent("new0", now)),
+                        TestRecords.event(topic, "host-0", "host-0-id", TestRecords.containerEvent("new1", now))));
+            }
+            assertThat(replay.waitFor(Duration.ofSeconds(60))).as(replay.output()).isZero();
+            TestRecords.awaitNothingMore(receiver, Duration.ofMillis(200));
+            assertThat(replay.output()).contains("was deleted (or made again) during the replay");
+            assertThat(receiver.texts()).as("none of the new topic's records").noneMatch(t -> t.contains("new"));
         }
     }
 
