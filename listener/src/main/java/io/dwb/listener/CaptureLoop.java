@@ -645,6 +645,18 @@ public final class CaptureLoop {
                     stream = new EventStream(engine, since, splitter, queue, metrics::read, settings.engineProbe(),
                             queueFull);
                     stream.start();
+                } catch (EngineConnection.EngineReplaced e) {
+                    // What the first engine's subscriptions read and a failed transaction still holds is published,
+                    // and the last heartbeat says its listener stopped: its host is reported stopped, not silent.
+                    try {
+                        pump.commitHeld();
+                        pump.sayStopping();
+                    } catch (KafkaUnavailable kafka) {
+                        log.warn("could not publish what was held, nor the heartbeat that says this listener is "
+                                + "stopping ({}): forwarders will report host {} silent", kafka.getMessage(),
+                                host.name());
+                    }
+                    throw e;
                 } catch (EngineUnavailable e) {
                     failures++;
                     if (settings.attempts() > 0 && failures >= settings.attempts()) {

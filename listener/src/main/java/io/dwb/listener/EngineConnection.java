@@ -12,6 +12,7 @@ import com.github.dockerjava.transport.DockerHttpClient.Request;
 import com.github.dockerjava.transport.DockerHttpClient.Response;
 import com.github.dockerjava.transport.SSLConfig;
 import io.dwb.runtime.ConfigurationError;
+import io.dwb.runtime.DurationArgument;
 import io.dwb.runtime.LogText;
 import io.dwb.schemas.ContractJson;
 import java.io.IOException;
@@ -168,7 +169,8 @@ public final class EngineConnection implements AutoCloseable {
         if (!again.isBlank() && !again.equals(expected)) {
             throw new ConfigurationError("the engine at " + address + " gives another ID at each GET /info ("
                     + expected + ", then " + LogText.escaped(LogText.bounded(again, 200)) + "; Podman's Docker API "
-                    + "makes one up per call): it cannot name this host; give --host-name");
+                    + "makes one up per call; or the address reaches several engines, behind a balancing proxy): it "
+                    + "cannot name this host; give --host-name");
         }
     }
 
@@ -295,9 +297,8 @@ public final class EngineConnection implements AutoCloseable {
                 return read(client, path, reader, deadline);
             } catch (EngineUnavailable e) {
                 if (deadline.fired()) {
-                    throw new EngineUnavailable("the Docker engine at " + address + " did not answer GET " + path
-                            + " within " + timeout.toSeconds() + " s (it took the connection and said nothing: hung?)",
-                            e);
+                    throw new EngineUnavailable("the Docker engine at " + address + " went silent on GET " + path
+                            + " for " + DurationArgument.text(timeout) + " (it took the connection: hung?)", e);
                 }
                 throw e;
             }

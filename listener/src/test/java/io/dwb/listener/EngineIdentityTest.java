@@ -66,6 +66,10 @@ class EngineIdentityTest {
                         + "engine now: GET /info says ID SCRIPTED-").contains("exiting, to start again as that engine");
                 assertThat(ListenerProcess.count(process.output(), "subscribed to GET /events"))
                         .as("nothing of the other engine read").isEqualTo(1);
+                List<TopicView.Published> heartbeats = TopicView.read(broker, listener.topic).ofKind("heartbeat");
+                assertThat(heartbeats).isNotEmpty();
+                assertThat(heartbeats.get(heartbeats.size() - 1).value().path("stopping").asBoolean())
+                        .as("the first engine's host said stopped, not left silent").isTrue();
             }
         }
     }
