@@ -137,12 +137,13 @@ final class AgentStateGate implements AlertSink {
         boolean other = Files.exists(stateFile, LinkOption.NOFOLLOW_LINKS)
                 && !Files.isRegularFile(stateFile, LinkOption.NOFOLLOW_LINKS);
         boolean missing = !other && SocketPath.of(stateFile) == SocketPath.MISSING; // not when a dir is not searchable
-        log.warn("{} the Wazuh agent's state ({}): until it can be read, delivery does not wait for an agent whose "
-                + "buffer is full, which drops what it cannot hold; {}", missing ? "no file holds" : "cannot read",
-                stateFile, other ? "it is not a regular file (a link, a FIFO: agentd writes a regular file), which "
-                + "is never read: remove it" : missing ? "agentd writes it unless its agent.state_interval is 0 (in a "
-                + "container, mount its directory)" : "give this process read access to it (in a container, mount "
-                + "its directory)");
+        log.warn("{} the Wazuh agent's state ({}): until it can be read, delivery does not wait for an agent {}; {}",
+                missing ? "no file holds" : "cannot read", stateFile, queueSize == 0 ? "that is not connected, which "
+                + "drops what it cannot send (its buffer is disabled)" : "whose buffer is full, which drops what it "
+                + "cannot hold", other ? "it is not a regular file (a link, a FIFO: agentd writes a regular file), "
+                + "which is never read: remove it" : missing ? "agentd writes it unless its agent.state_interval is 0 "
+                + "(in a container, mount its directory)" : "give this process read access to it (in a container, "
+                + "mount its directory)");
     }
 
     private Refusal refusal(WazuhStateFile.Reading reading, long nowNanos) {

@@ -382,7 +382,7 @@ public final class ReplayWindow {
             if (readTo < end.getValue()) {
                 gone += end.getValue() - readTo;
             }
-            // Nothing more of it: a topic made again under the name has records at the same offsets, none of the window's
+            // Nothing more of it: a topic made again under its name has records at the same offsets, none the window's
             end.setValue(Long.MIN_VALUE);
         }
         return gone;

@@ -188,11 +188,6 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
     }
 
     /**
-     * As the docker CLI: TLS when DOCKER_TLS_VERIFY has any value at all ({@code 0} and {@code false} too; docker-java
-     * took only {@code 1} and {@code true}, and spoke plain HTTP to the engine otherwise), with the files of
-     * DOCKER_CERT_PATH, else of the CLI's configuration directory: DOCKER_CONFIG, else {@code ~/.docker}.
-     */
-    /**
      * The docker CLI's context other than {@code default}, which the CLI would follow and the listener does not (a
      * rootless engine, Docker Desktop's {@code desktop-linux}): {@code DOCKER_CONTEXT}, else {@code currentContext} of
      * {@code config.json} (in {@code DOCKER_CONFIG}, else {@code ~/.docker}), named with where it was set. The
@@ -220,6 +215,11 @@ public record EngineAddress(URI uri, Path tlsDirectory) {
         }
     }
 
+    /**
+     * As the docker CLI: TLS when DOCKER_TLS_VERIFY has any value at all ({@code 0} and {@code false} too; docker-java
+     * took only {@code 1} and {@code true}, and spoke plain HTTP to the engine otherwise), with the files of
+     * DOCKER_CERT_PATH, else of the CLI's configuration directory: DOCKER_CONFIG, else {@code ~/.docker}.
+     */
     private static Path tlsDirectory(Map<String, String> env, String userHome) {
         if (empty(env.get("DOCKER_TLS_VERIFY"))) {
             if (!empty(env.get("DOCKER_TLS"))) {
