@@ -52,8 +52,10 @@ class LargeEventsBurstTest {
                     .containsExactlyElementsOf(IntStream.range(0, EVENTS).mapToObj(i -> "big-" + i).toList());
             assertThat(view.events()).allSatisfy(p -> assertThat(p.value().has("truncated")).isFalse());
             assertThat(view.ofKind("gap")).isEmpty();
+            // How many times the queue fills depends on how fast the quota lets Kafka drain it against the replay
+            // after each disconnection: twice or more here, once in a CI run (all 60 events in 31 s).
             assertThat(engine.subscriptions()).as("disconnected each time the queue's bytes were full")
-                    .isGreaterThan(2);
+                    .isGreaterThan(1);
             // Said once (then every 10 min): a queue that keeps filling said four lines a cycle, thousands an hour.
             assertThat(process.output().lines().filter(l -> l.contains("bytes is full")))
                     .as("output:%n%s", process.output()).singleElement().asString().contains("WARN");
