@@ -29,6 +29,30 @@ class ReplayTest {
     @TempDir
     Path dir;
 
+    /** Writes 200 container events a second apart, the first an hour ago (whole seconds); returns its time. */
+    private static long anHourOfEvents(SharedKafka.Broker broker, String topic, String prefix) throws Exception {
+        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            records.add(TestRecords.event(topic, "host-0", "host-0-id",
+                    TestRecords.containerEvent(prefix + i, t0 + i * 1_000_000_000L)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            TestRecords.sendAll(producer, records);
+        }
+        return t0;
+    }
+
+    /** A replay of {@code topic} from {@code from} at 20 alerts/s into {@code receiver}: ten seconds for 200. */
+    private static JavaProcess slowReplay(SharedKafka.Broker broker, String topic, DatagramReceiver receiver,
+                                          long from, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic",
+                topic, "--wazuh-queue", receiver.path().toString(), "--eps", "20", "--from",
+                ContractJson.rfc3339(from)));
+        args.addAll(List.of(more));
+        return JavaProcess.start(ForwarderCommand.class, Map.of(), args);
+    }
+
     @Test
     void replayDeliversExactlyTheRecordsOfTheWindowMarkedReplayAndTouchesNoGroupOffsets(SharedKafka.Broker broker)
             throws Exception {
@@ -128,20 +152,9 @@ class ReplayTest {
     @Test
     void aReplayStoppedBeforeTheEndOfItsWindowSaysSoAndExits1(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "replay-stopped", 1);
-        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            records.add(TestRecords.event(topic, "host-0", "host-0-id",
-                    TestRecords.containerEvent("s" + i, t0 + i * 1_000_000_000L)));
-        }
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            TestRecords.sendAll(producer, records);
-        }
+        long t0 = anHourOfEvents(broker, topic, "s");
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("stopped"));
-             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
-                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
-                     "--wazuh-queue", receiver.path().toString(), "--eps", "20",
-                     "--from", ContractJson.rfc3339(t0))) {
+             JavaProcess replay = slowReplay(broker, topic, receiver, t0)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5); // 10 s of the window's 200
             assertThat(replay.terminate(Duration.ofSeconds(30))).as(replay.output()).isEqualTo(1);
             assertThat(replay.output()).contains("stopping the replay")
@@ -159,20 +172,9 @@ class ReplayTest {
     @Test
     void aReplayWhoseTopicIsDeletedMidWayDeliversWhatItReadAndEnds(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "replay-deleted", 1);
-        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            records.add(TestRecords.event(topic, "host-0", "host-0-id",
-                    TestRecords.containerEvent("d" + i, t0 + i * 1_000_000_000L)));
-        }
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            TestRecords.sendAll(producer, records);
-        }
+        long t0 = anHourOfEvents(broker, topic, "d");
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("deleted"));
-             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
-                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
-                     "--wazuh-queue", receiver.path().toString(), "--eps", "20", "--max-pending", "10",
-                     "--from", ContractJson.rfc3339(t0))) {
+             JavaProcess replay = slowReplay(broker, topic, receiver, t0, "--max-pending", "10")) {
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5); // 10 s of the window's 200
             try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
                 admin.deleteTopics(List.of(topic)).all().get();
@@ -199,20 +201,9 @@ class ReplayTest {
     @Test
     void aReplayWhoseTopicIsMadeAgainDeliversNoneOfTheNewTopicsRecords(SharedKafka.Broker broker) throws Exception {
         String topic = TestRecords.topic(broker, "replay-remade", 1);
-        long t0 = (System.currentTimeMillis() / 1000 - 3_600) * 1_000_000_000L;
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            records.add(TestRecords.event(topic, "host-0", "host-0-id",
-                    TestRecords.containerEvent("old" + i, t0 + i * 1_000_000_000L)));
-        }
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            TestRecords.sendAll(producer, records);
-        }
+        long t0 = anHourOfEvents(broker, topic, "old");
         try (DatagramReceiver receiver = DatagramReceiver.bind(dir.resolve("remade"));
-             JavaProcess replay = JavaProcess.start(ForwarderCommand.class, Map.of(),
-                     "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
-                     "--wazuh-queue", receiver.path().toString(), "--eps", "20", "--max-pending", "10",
-                     "--from", ContractJson.rfc3339(t0))) {
+             JavaProcess replay = slowReplay(broker, topic, receiver, t0, "--max-pending", "10")) {
             await().atMost(Duration.ofSeconds(60)).until(() -> receiver.count() >= 5);
             try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
                 admin.deleteTopics(List.of(topic)).all().get();
