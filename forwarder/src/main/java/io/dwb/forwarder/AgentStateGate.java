@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -150,38 +149,21 @@ final class AgentStateGate implements AlertSink {
         if (reading == null) {
             return null;
         }
-        Map<String, String> state = reading.values();
-        held.read(count(state.get("msg_buffer")), nowNanos);
-        String status = state.get("status");
+        int buffered = reading.count("msg_buffer"); // none when the agent's buffer is disabled
+        held.read(buffered, nowNanos);
+        String status = reading.values().get("status");
         if (status != null && !status.equals("connected")) {
             return new Refusal(Refusal.Hold.AGENT_NOT_CONNECTED, "the Wazuh agent is not connected to its manager "
                     + "(status '" + status + "' in " + stateFile + "): " + (queueSize == 0 ? "its <client_buffer> is "
                     + "disabled: it would drop each alert" : "it would hold alerts only until its buffer of "
                     + queueSize + " is full, then drop them"));
         }
-        String buffered = state.get("msg_buffer"); // empty when the agent's buffer is disabled
-        if (buffered != null && !buffered.isEmpty()) {
-            try {
-                int held = Integer.parseInt(buffered);
-                if (held >= fullFrom) {
-                    return new Refusal(Refusal.Hold.AGENT_BUFFER_FILLING, "the Wazuh agent's buffer holds " + held
-                            + " of its " + queueSize + " events (" + stateFile + "): its manager is not taking them "
-                            + "as fast as they come");
-                }
-            } catch (NumberFormatException e) {
-                return null;
-            }
+        if (buffered >= fullFrom) {
+            return new Refusal(Refusal.Hold.AGENT_BUFFER_FILLING, "the Wazuh agent's buffer holds " + buffered
+                    + " of its " + queueSize + " events (" + stateFile + "): its manager is not taking them as fast "
+                    + "as they come");
         }
         return null;
-    }
-
-    /** A count of the state file; -1 when there is none (the buffer disabled: empty) or it is not a number. */
-    static int count(String value) {
-        try {
-            return value == null || value.isBlank() ? -1 : Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     @Override

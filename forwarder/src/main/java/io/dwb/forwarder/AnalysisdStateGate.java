@@ -110,9 +110,10 @@ final class AnalysisdStateGate implements AlertSink {
 
     /** What a reading makes: the refusal, what analysisd dropped counted, and said. */
     private Refusal read(WazuhStateFile.Reading state, long nowNanos) {
-        Refusal refusal = refusal(state);
+        double share = state == null ? Double.NaN : state.share("event_queue_usage");
+        Refusal refusal = refusal(state, share);
         holding = refusal != null;
-        queued(state, nowNanos);
+        queued(state, share, nowNanos);
         count(state);
         warnDrops(nowNanos);
         return refusal;
@@ -135,20 +136,8 @@ final class AnalysisdStateGate implements AlertSink {
                 + "analysisd.state_interval is 0; in a container, mount its directory)", what);
     }
 
-    private Refusal refusal(WazuhStateFile.Reading state) {
-        if (state == null) {
-            return null;
-        }
-        String usage = state.values().get("event_queue_usage");
-        if (usage == null) {
-            return null;
-        }
-        double share;
-        try {
-            share = Double.parseDouble(usage.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+    /** @param share the event queue's usage the state says (NaN: none) */
+    private Refusal refusal(WazuhStateFile.Reading state, double share) {
         if (!(share >= (holding ? RESUME_BELOW : FULL_FROM))) {
             return null;
         }
@@ -159,20 +148,11 @@ final class AnalysisdStateGate implements AlertSink {
     }
 
     /** Tells {@link #held} what analysisd's event queue holds: its usage of its size. */
-    private void queued(WazuhStateFile.Reading state, long nowNanos) {
-        if (state == null) {
-            return;
-        }
-        int size = AgentStateGate.count(state.values().get("event_queue_size"));
-        String usage = state.values().get("event_queue_usage");
-        if (size <= 0 || usage == null) {
-            return;
-        }
-        try {
+    private void queued(WazuhStateFile.Reading state, double share, long nowNanos) {
+        int size = state == null ? -1 : state.count("event_queue_size");
+        if (size > 0 && !Double.isNaN(share)) {
             held.capacity(size);
-            held.read((int) Math.round(Double.parseDouble(usage.strip()) * size), nowNanos);
-        } catch (NumberFormatException e) {
-            // not said: refusal() reads the same value
+            held.read((int) Math.round(share * size), nowNanos);
         }
     }
 

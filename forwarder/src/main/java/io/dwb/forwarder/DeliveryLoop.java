@@ -565,9 +565,7 @@ public final class DeliveryLoop {
                 }
                 seek(tp, first);
             } else if (feed instanceof Feed.Replay replay) {
-                // The topic made again since the replay began: the new topic's records are none of the window's.
-                ReplayWindow window = replay.window();
-                changes.replayTopicGone(window.topic(), window.topicDeleted(consumer));
+                endAtTopicLoss(replay.window()); // made again since the replay began: its records are none of ours
             } else {
                 log.warn("offset {} of {} is past the partition's end (the topic was recreated?); starting it as "
                         + "auto.offset.reset {} says", offset, tp, reset());
@@ -1250,11 +1248,9 @@ public final class DeliveryLoop {
                 }
                 observeTopic(live.topic(), count, !assignment.isEmpty(), now);
             }
-        } else if (feed instanceof Feed.Replay replay && replayTopicGone(replay.window().topic(), now)) {
-            // Its consumer waited for the partitions to come back, for good: a script running it never ended. What
-            // was fetched is still delivered; the window ends there, the rest deleted with the topic.
-            ReplayWindow window = replay.window();
-            changes.replayTopicGone(window.topic(), window.topicDeleted(consumer));
+        } else if (feed instanceof Feed.Replay replay && topicLost(replay.window(), now)) {
+            // Its consumer waited for the partitions to come back, for good: a script running it never ended.
+            endAtTopicLoss(replay.window());
         }
         Set<Integer> unwritable = new HashSet<>();
         Map<TopicPartition, OptionalLong> waiting = new HashMap<>();
@@ -1389,12 +1385,13 @@ public final class DeliveryLoop {
      * Whether the topic a replay reads is gone from Kafka (deleted), or was made again since (fewer partitions), judged
      * as the live forwarder judges it: either way the window's records not read yet are gone.
      */
-    private boolean replayTopicGone(String name, long now) {
-        return !replay().window().gone() && topic.observe(topicCount(name, false, now), true).isPresent();
+    private boolean topicLost(ReplayWindow window, long now) {
+        return !window.gone() && topic.observe(topicCount(window.topic(), false, now), true).isPresent();
     }
 
-    private Feed.Replay replay() {
-        return (Feed.Replay) feed;
+    /** Ends a replay's window where it was read to, its topic lost: what was fetched is still delivered. */
+    private void endAtTopicLoss(ReplayWindow window) {
+        changes.replayTopicGone(window.topic(), window.topicDeleted(consumer));
     }
 
     /**

@@ -45,8 +45,8 @@ public record ForwarderSettings(Properties kafka, String topic, String group, St
     public ForwarderSettings withKafka(Properties otherKafka) {
         return new ForwarderSettings(otherKafka, topic, group, dlqTopic, wazuhQueue, wazuh, legacyFields, labels,
                 fields, pacing, dedupWindow, heartbeatAlerts, fromNanos, toNanos, replayHosts, unhealthyAfter,
-                commitInterval, retryMaxDelay, maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter, topicCheckInterval, instanceId, resend,
-                sendingThread);
+                commitInterval, retryMaxDelay, maxPending, maxPendingBytes, maxLiveAge, watchHandover, stalledAfter,
+                topicCheckInterval, instanceId, resend, sendingThread);
     }
 
     /** Datagrams a second at most; 0 for unpaced. */

@@ -44,6 +44,25 @@ final class WazuhStateFile {
 
     /** What one reading found: its values, and when it was last written (its look's). */
     record Reading(Map<String, String> values, long modifiedMillis) {
+        /** The count {@code key} says; -1 when there is none (empty: agentd's buffer disabled) or it is no number. */
+        int count(String key) {
+            String value = values.get(key);
+            try {
+                return value == null || value.isBlank() ? -1 : Integer.parseInt(value.strip());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        /** The share (0 to 1) {@code key} says; NaN when there is none or it is no number. */
+        double share(String key) {
+            String value = values.get(key);
+            try {
+                return value == null ? Double.NaN : Double.parseDouble(value.strip());
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
     }
 
     /** Not a regular file (a symbolic link, a directory, a FIFO…): not read. */

@@ -319,7 +319,6 @@ public final class CaptureLoop {
             try {
                 engine.ping();
                 HostIdentity host = engine.hostIdentity(settings.hostName());
-                engine.requireStableId();
                 log.info("Docker engine at {}: host {} (id {})", engine.host(), LogText.escaped(host.name()),
                         LogText.escaped(host.id()));
                 return host;

@@ -125,6 +125,7 @@ public final class EngineConnection implements AutoCloseable {
                     + "--host-name");
         }
         engineId = hostName != null ? null : host.id();
+        requireStableId();
         return host;
     }
 
@@ -158,17 +159,16 @@ public final class EngineConnection implements AutoCloseable {
      * Refuses an engine whose {@code GET /info} gives another ID each time (Podman's Docker API makes one up per
      * call): every start would be a new host (a new key, checkpoint and transactional id: what happened while the
      * listener was down lost without a gap, the old host said stopped), and two listeners on it would not fence each
-     * other. Asked once more after {@link #hostIdentity}; nothing to check when {@code --host-name} named the host.
+     * other. Asked once more by {@link #hostIdentity}; nothing to check when {@code --host-name} named the host.
      */
-    public void requireStableId() {
-        String expected = engineId;
-        if (expected == null) {
+    private void requireStableId() {
+        if (engineId == null) {
             return;
         }
         String again = info().path("ID").asText("");
-        if (!again.isBlank() && !again.equals(expected)) {
+        if (anotherEngine(again)) {
             throw new ConfigurationError("the engine at " + address + " gives another ID at each GET /info ("
-                    + expected + ", then " + LogText.escaped(LogText.bounded(again, 200)) + "; Podman's Docker API "
+                    + engineId + ", then " + LogText.escaped(LogText.bounded(again, 200)) + "; Podman's Docker API "
                     + "makes one up per call; or the address reaches several engines, behind a balancing proxy): it "
                     + "cannot name this host; give --host-name");
         }
@@ -179,13 +179,17 @@ public final class EngineConnection implements AutoCloseable {
      * --host-name}): its events would be published under the first one's name, key and transactional id.
      */
     private void requireSameEngine(String id) {
-        String expected = engineId;
-        if (expected != null && !id.isBlank() && !id.equals(expected)) {
+        if (anotherEngine(id)) {
             throw new EngineReplaced("the engine at " + address + " is another engine now: GET /info says ID "
-                    + LogText.escaped(LogText.bounded(id, 200)) + ", this listener publishes as " + expected
+                    + LogText.escaped(LogText.bounded(id, 200)) + ", this listener publishes as " + engineId
                     + " (a reinstalled engine, /var/lib/docker wiped; another host at this address); exiting, to "
                     + "start again as that engine (nothing of it was read)");
         }
+    }
+
+    /** Whether {@code id}, an ID GET /info gave, is another than this host's identity was made of. */
+    private boolean anotherEngine(String id) {
+        return engineId != null && !id.isBlank() && !id.equals(engineId);
     }
 
     private long systemTime(String time) {

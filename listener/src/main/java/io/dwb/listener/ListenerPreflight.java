@@ -36,9 +36,7 @@ final class ListenerPreflight {
             try (EngineConnection engine = new EngineConnection(settings.engine(), settings.engineProbe())) {
                 engine.ping();
                 HostIdentity identity = engine.identity();
-                HostIdentity named = engine.hostIdentity(settings.hostName());
-                engine.requireStableId();
-                host.set(named); // a made-up ID's transactional id would be checked as if it named the host
+                host.set(engine.hostIdentity(settings.hostName()));
                 return engine.host() + " answers: engine " + LogText.escaped(identity.name()) + " (id "
                         + LogText.escaped(identity.id()) + "), Docker "
                         + LogText.escaped(engine.info().path("ServerVersion").asText("?"));

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -149,7 +150,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         TopicPlan topics = StandaloneTopics.plan(retention, retentionBytes);
         ListenerSettings listenerSettings = capture.settings(topics.only(TopicRole.EVENTS, TopicRole.CHECKPOINTS));
         ForwarderSettings forwarderSettings = delivery.settings(new Properties(), Topics.EVENTS,
-                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, java.util.Set.of(),
+                ForwarderCommand.DEFAULT_GROUP, Topics.DLQ, wazuhQueue, null, null, Set.of(),
                 metrics.unhealthyAfter(), null);
         // Before anything starts (once the options are known good): a stop during the start (the broker's log
         // recovery, its SCRAM and admin calls, the topics) is a stop, the broker closed, exit 0; without a handler
